@@ -1,0 +1,568 @@
+#include "corpus/exchange_format.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace expertmatch {
+namespace {
+
+constexpr unsigned kParseFlags = rapidjson::kParseValidateEncodingFlag;
+
+// Short rendering of an offending value for messages: got "high", got 3.5, got [..].
+std::string describe(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  v.Accept(w);
+  std::string s = buf.GetString();
+  if (s.size() > 60) {
+    size_t cut = 57;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
+    s = s.substr(0, cut) + "...";
+  }
+  return "got " + s;
+}
+
+std::string compact(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  v.Accept(w);
+  return buf.GetString();
+}
+
+bool is_blank(std::string_view s) {
+  for (char c : s)
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+  return true;
+}
+
+bool is_valid_date(const std::string& s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (int i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (s[i] < '0' || s[i] > '9') return false;
+  int y = std::stoi(s.substr(0, 4)), m = std::stoi(s.substr(5, 2)), d = std::stoi(s.substr(8, 2));
+  if (m < 1 || m > 12 || d < 1) return false;
+  static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  int max_day = (m == 2 && !leap) ? 28 : kDays[m - 1];
+  return d <= max_day;
+}
+
+// Field-by-field validation of one object, collecting errors rather than stopping.
+class ObjectReader {
+ public:
+  ObjectReader(const rapidjson::Value& obj, const std::string& source, int line,
+               std::vector<FieldError>* errors, std::string prefix = "")
+      : obj_(obj), source_(source), line_(line), errors_(errors), prefix_(std::move(prefix)) {
+    std::set<std::string> seen;
+    for (auto it = obj_.MemberBegin(); it != obj_.MemberEnd(); ++it) {
+      std::string key(it->name.GetString(), it->name.GetStringLength());
+      if (!seen.insert(key).second) fail(key, "appears more than once in the object");
+    }
+  }
+
+  void fail(const std::string& field, const std::string& reason) {
+    errors_->push_back({source_, line_, prefix_ + field, reason});
+    ok_ = false;
+  }
+  bool ok() const { return ok_; }
+
+  const rapidjson::Value* find(const char* key) {
+    known_.insert(key);
+    auto it = obj_.FindMember(key);
+    if (it == obj_.MemberEnd() || it->value.IsNull()) return nullptr;
+    return &it->value;
+  }
+
+  void string(const char* key, std::string* out, bool required, bool non_empty) {
+    const rapidjson::Value* v = find(key);
+    if (!v) {
+      if (required) fail(key, "is required");
+      return;
+    }
+    if (!v->IsString()) return fail(key, std::string("must be a string, ") + describe(*v));
+    out->assign(v->GetString(), v->GetStringLength());
+    if (non_empty && is_blank(*out)) fail(key, "must not be empty");
+  }
+
+  void id(const char* key, std::string* out) {
+    string(key, out, true, false);
+    if (ok_ && !is_valid_id(*out))
+      fail(key, "must be 1-64 characters of A-Z a-z 0-9 . _ ~ -, got \"" + *out + "\"");
+  }
+
+  void integer(const char* key, std::optional<int>* out, int lo, int hi, const char* what) {
+    const rapidjson::Value* v = find(key);
+    if (!v) return;
+    if (!v->IsInt() || v->GetInt() < lo || v->GetInt() > hi)
+      return fail(key, std::string("must be ") + what + ", " + describe(*v));
+    *out = v->GetInt();
+  }
+
+  void boolean(const char* key, bool* out) {
+    const rapidjson::Value* v = find(key);
+    if (!v) return;
+    if (!v->IsBool()) return fail(key, "must be true or false, " + describe(*v));
+    *out = v->GetBool();
+  }
+
+  void strings(const char* key, std::vector<std::string>* out) {
+    const rapidjson::Value* v = find(key);
+    if (!v) return;
+    if (!v->IsArray()) return fail(key, "must be an array of strings, " + describe(*v));
+    for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
+      const auto& e = (*v)[i];
+      if (!e.IsString()) {
+        fail(std::string(key) + "[" + std::to_string(i) + "]", "must be a string, " + describe(e));
+        continue;
+      }
+      out->emplace_back(e.GetString(), e.GetStringLength());
+    }
+  }
+
+  // Unknown members, kept verbatim as a compact JSON object.
+  std::string extra() const {
+    rapidjson::Document d(rapidjson::kObjectType);
+    for (auto it = obj_.MemberBegin(); it != obj_.MemberEnd(); ++it) {
+      std::string key(it->name.GetString(), it->name.GetStringLength());
+      if (known_.count(key)) continue;
+      rapidjson::Value k(key.c_str(), static_cast<rapidjson::SizeType>(key.size()),
+                         d.GetAllocator());
+      rapidjson::Value v(it->value, d.GetAllocator());
+      d.AddMember(k, v, d.GetAllocator());
+    }
+    return d.MemberCount() == 0 ? std::string() : compact(d);
+  }
+
+ private:
+  const rapidjson::Value& obj_;
+  const std::string& source_;
+  int line_;
+  std::vector<FieldError>* errors_;
+  std::string prefix_;
+  std::set<std::string> known_;
+  bool ok_ = true;
+};
+
+void add_extra(const std::string& extra_json, rapidjson::Value* out,
+               rapidjson::Document::AllocatorType& alloc) {
+  if (extra_json.empty()) return;
+  rapidjson::Document extra;
+  extra.Parse(extra_json.c_str(), extra_json.size());
+  if (extra.HasParseError() || !extra.IsObject()) return;
+  for (auto it = extra.MemberBegin(); it != extra.MemberEnd(); ++it) {
+    if (out->HasMember(it->name)) continue;
+    rapidjson::Value k(it->name, alloc);
+    rapidjson::Value v(it->value, alloc);
+    out->AddMember(k, v, alloc);
+  }
+}
+
+void set_string(rapidjson::Value* obj, const char* key, const std::string& value,
+                rapidjson::Document::AllocatorType& alloc) {
+  obj->AddMember(rapidjson::Value(key, alloc),
+                 rapidjson::Value(value.c_str(), static_cast<rapidjson::SizeType>(value.size()),
+                                  alloc),
+                 alloc);
+}
+
+void set_strings(rapidjson::Value* obj, const char* key, const std::vector<std::string>& values,
+                 rapidjson::Document::AllocatorType& alloc) {
+  rapidjson::Value arr(rapidjson::kArrayType);
+  for (const auto& s : values)
+    arr.PushBack(rapidjson::Value(s.c_str(), static_cast<rapidjson::SizeType>(s.size()), alloc),
+                 alloc);
+  obj->AddMember(rapidjson::Value(key, alloc), arr, alloc);
+}
+
+std::string render(const rapidjson::Value& v) { return compact(v); }
+
+// Splits JSON Lines text and parses each non-blank line with `parse_line`.
+template <typename T, typename ParseFn>
+Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& source,
+                                   const ReadOptions& options, ParseFn parse_line,
+                                   std::function<const std::string&(const T&)> id_of) {
+  std::vector<T> out;
+  std::vector<FieldError> errors;
+  std::unordered_map<std::string, int> first_line;
+  size_t cut = 0;
+  int line_no = 0;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    ++line_no;
+    pos = end + 1;
+    if (line_no == 1 && line.size() >= 3 && line.substr(0, 3) == "\xEF\xBB\xBF")
+      line.remove_prefix(3);  // tolerate a UTF-8 byte order mark
+    if (is_blank(line)) {
+      if (end == text.size()) break;
+      continue;
+    }
+    size_t before = errors.size();
+    rapidjson::Document doc;
+    doc.Parse<kParseFlags>(line.data(), line.size());
+    if (doc.HasParseError()) {
+      std::string why = doc.GetParseError() == rapidjson::kParseErrorStringInvalidEncoding
+                            ? "invalid UTF-8"
+                            : rapidjson::GetParseError_En(doc.GetParseError());
+      errors.push_back({source, line_no, "",
+                        "not valid JSON: " + why + " (at byte " +
+                            std::to_string(doc.GetErrorOffset()) + ")"});
+    } else if (!doc.IsObject()) {
+      errors.push_back({source, line_no, "", "must be a JSON object, " + describe(doc)});
+    } else {
+      T record;
+      if (parse_line(doc, source, line_no, &record, &errors)) {
+        const std::string& id = id_of(record);
+        auto [it, inserted] = first_line.emplace(id, line_no);
+        if (!inserted && options.reject_duplicate_ids) {
+          errors.push_back({source, line_no, "id",
+                            "duplicate id \"" + id + "\", first at line " +
+                                std::to_string(it->second)});
+        } else {
+          out.push_back(std::move(record));
+        }
+      }
+    }
+    if (errors.size() > options.max_errors) {
+      cut = errors.size() - options.max_errors;
+      errors.resize(options.max_errors);
+      errors.push_back({source, 0, "", "too many errors; stopped reading at line " +
+                                           std::to_string(line_no)});
+      break;
+    }
+    (void)before;
+    if (end == text.size()) break;
+  }
+  (void)cut;
+  if (!errors.empty()) return Status::invalid(std::move(errors));
+  return out;
+}
+
+}  // namespace
+
+bool expert_from_json(const rapidjson::Value& object, const std::string& source, int line,
+                      Expert* out, std::vector<FieldError>* errors) {
+  if (!object.IsObject()) {
+    errors->push_back({source, line, "", "must be a JSON object, " + describe(object)});
+    return false;
+  }
+  ObjectReader r(object, source, line, errors);
+  r.id("id", &out->id);
+  r.string("name", &out->name, true, true);
+  r.string("organization", &out->organization, false, false);
+  r.string("college", &out->college, false, false);
+  r.string("title", &out->title, false, false);
+  r.integer("birth_year", &out->birth_year, 1900, 2100, "an integer year from 1900 to 2100");
+  r.strings("fields", &out->fields);
+  r.string("bio", &out->bio, false, false);
+  std::optional<int> capacity;
+  r.integer("capacity", &capacity, 0, 1000, "an integer from 0 to 1000");
+  if (capacity) out->capacity = *capacity;
+  r.boolean("available", &out->available);
+  r.strings("counties", &out->counties);
+  r.strings("conflicts", &out->conflicts);
+  bool ok = r.ok();
+  if (const rapidjson::Value* works = r.find("works")) {
+    if (!works->IsArray()) {
+      r.fail("works", "must be an array of work objects, " + describe(*works));
+      ok = false;
+    } else {
+      for (rapidjson::SizeType i = 0; i < works->Size(); ++i) {
+        const auto& wv = (*works)[i];
+        std::string prefix = "works[" + std::to_string(i) + "].";
+        if (!wv.IsObject()) {
+          errors->push_back({source, line, "works[" + std::to_string(i) + "]",
+                             "must be a work object, " + describe(wv)});
+          ok = false;
+          continue;
+        }
+        ObjectReader wr(wv, source, line, errors, prefix);
+        Work w;
+        std::string kind;
+        wr.string("kind", &kind, false, false);
+        if (!kind.empty()) {
+          auto k = parse_work_kind(kind);
+          if (!k)
+            wr.fail("kind", "must be one of paper, patent, project, award, other, got \"" +
+                                kind + "\"");
+          else
+            w.kind = *k;
+        }
+        wr.string("title", &w.title, true, true);
+        wr.string("abstract", &w.abstract, false, false);
+        wr.strings("keywords", &w.keywords);
+        wr.integer("year", &w.year, 1000, 2100, "an integer year");
+        w.extra_json = wr.extra();
+        ok = ok && wr.ok();
+        out->works.push_back(std::move(w));
+      }
+    }
+  }
+  out->extra_json = r.extra();
+  return ok && r.ok();
+}
+
+bool problem_from_json(const rapidjson::Value& object, const std::string& source, int line,
+                       Problem* out, std::vector<FieldError>* errors) {
+  if (!object.IsObject()) {
+    errors->push_back({source, line, "", "must be a JSON object, " + describe(object)});
+    return false;
+  }
+  ObjectReader r(object, source, line, errors);
+  r.id("id", &out->id);
+  r.string("enterprise", &out->enterprise, true, true);
+  r.string("county", &out->county, true, true);
+  r.string("industry", &out->industry, false, false);
+  r.string("title", &out->title, true, true);
+  r.string("description", &out->description, true, false);
+  r.strings("keywords", &out->keywords);
+  std::optional<int> urgency;
+  r.integer("urgency", &urgency, 1, 5, "an integer from 1 to 5");
+  if (urgency) out->urgency = *urgency;
+  r.string("submitted", &out->submitted, false, false);
+  if (!out->submitted.empty() && !is_valid_date(out->submitted))
+    r.fail("submitted", "must be a date YYYY-MM-DD, got \"" + out->submitted + "\"");
+  std::string status;
+  r.string("status", &status, false, false);
+  if (!status.empty()) {
+    auto s = parse_problem_status(status);
+    if (!s)
+      r.fail("status", "must be one of open, withdrawn, solved, got \"" + status + "\"");
+    else
+      out->status = *s;
+  }
+  out->extra_json = r.extra();
+  return r.ok();
+}
+
+template <typename T>
+static Result<T> parse_single(std::string_view json, const std::string& source,
+                              bool (*fn)(const rapidjson::Value&, const std::string&, int, T*,
+                                         std::vector<FieldError>*)) {
+  rapidjson::Document doc;
+  doc.Parse<kParseFlags>(json.data(), json.size());
+  std::vector<FieldError> errors;
+  if (doc.HasParseError()) {
+    std::string why = doc.GetParseError() == rapidjson::kParseErrorStringInvalidEncoding
+                          ? "invalid UTF-8"
+                          : rapidjson::GetParseError_En(doc.GetParseError());
+    errors.push_back({source, 0, "", "not valid JSON: " + why + " (at byte " +
+                                         std::to_string(doc.GetErrorOffset()) + ")"});
+    return Status::invalid(std::move(errors));
+  }
+  T out;
+  if (!fn(doc, source, 0, &out, &errors)) return Status::invalid(std::move(errors));
+  return out;
+}
+
+Result<Expert> parse_expert_json(std::string_view json, const std::string& source) {
+  return parse_single<Expert>(json, source, &expert_from_json);
+}
+Result<Problem> parse_problem_json(std::string_view json, const std::string& source) {
+  return parse_single<Problem>(json, source, &problem_from_json);
+}
+
+Result<std::vector<Expert>> parse_experts_jsonl(std::string_view text, const std::string& source,
+                                                const ReadOptions& options) {
+  return parse_jsonl<Expert>(text, source, options, &expert_from_json,
+                             [](const Expert& e) -> const std::string& { return e.id; });
+}
+
+Result<std::vector<Problem>> parse_problems_jsonl(std::string_view text,
+                                                  const std::string& source,
+                                                  const ReadOptions& options) {
+  return parse_jsonl<Problem>(text, source, options, &problem_from_json,
+                              [](const Problem& p) -> const std::string& { return p.id; });
+}
+
+Result<std::string> read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status(ErrorCode::kIOError, path + ": cannot open: " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return Status(ErrorCode::kIOError, path + ": read failed");
+  return ss.str();
+}
+
+Result<std::vector<Expert>> read_experts_file(const std::string& path,
+                                              const ReadOptions& options) {
+  auto text = read_text_file(path);
+  if (!text) return text.status();
+  return parse_experts_jsonl(*text, path, options);
+}
+
+Result<std::vector<Problem>> read_problems_file(const std::string& path,
+                                                const ReadOptions& options) {
+  auto text = read_text_file(path);
+  if (!text) return text.status();
+  return parse_problems_jsonl(*text, path, options);
+}
+
+void to_json_value(const Expert& e, rapidjson::Value* out,
+                   rapidjson::Document::AllocatorType& alloc) {
+  out->SetObject();
+  set_string(out, "id", e.id, alloc);
+  set_string(out, "name", e.name, alloc);
+  if (!e.organization.empty()) set_string(out, "organization", e.organization, alloc);
+  if (!e.college.empty()) set_string(out, "college", e.college, alloc);
+  if (!e.title.empty()) set_string(out, "title", e.title, alloc);
+  if (e.birth_year) out->AddMember("birth_year", *e.birth_year, alloc);
+  if (!e.fields.empty()) set_strings(out, "fields", e.fields, alloc);
+  if (!e.bio.empty()) set_string(out, "bio", e.bio, alloc);
+  if (!e.works.empty()) {
+    rapidjson::Value works(rapidjson::kArrayType);
+    for (const Work& w : e.works) {
+      rapidjson::Value wv(rapidjson::kObjectType);
+      set_string(&wv, "kind", work_kind_name(w.kind), alloc);
+      set_string(&wv, "title", w.title, alloc);
+      if (!w.abstract.empty()) set_string(&wv, "abstract", w.abstract, alloc);
+      if (!w.keywords.empty()) set_strings(&wv, "keywords", w.keywords, alloc);
+      if (w.year) wv.AddMember("year", *w.year, alloc);
+      add_extra(w.extra_json, &wv, alloc);
+      works.PushBack(wv, alloc);
+    }
+    out->AddMember("works", works, alloc);
+  }
+  out->AddMember("capacity", e.capacity, alloc);
+  out->AddMember("available", e.available, alloc);
+  if (!e.counties.empty()) set_strings(out, "counties", e.counties, alloc);
+  if (!e.conflicts.empty()) set_strings(out, "conflicts", e.conflicts, alloc);
+  add_extra(e.extra_json, out, alloc);
+}
+
+void to_json_value(const Problem& p, rapidjson::Value* out,
+                   rapidjson::Document::AllocatorType& alloc) {
+  out->SetObject();
+  set_string(out, "id", p.id, alloc);
+  set_string(out, "enterprise", p.enterprise, alloc);
+  set_string(out, "county", p.county, alloc);
+  if (!p.industry.empty()) set_string(out, "industry", p.industry, alloc);
+  set_string(out, "title", p.title, alloc);
+  set_string(out, "description", p.description, alloc);
+  if (!p.keywords.empty()) set_strings(out, "keywords", p.keywords, alloc);
+  out->AddMember("urgency", p.urgency, alloc);
+  if (!p.submitted.empty()) set_string(out, "submitted", p.submitted, alloc);
+  if (p.status != ProblemStatus::kOpen)
+    set_string(out, "status", problem_status_name(p.status), alloc);
+  add_extra(p.extra_json, out, alloc);
+}
+
+std::string to_json(const Expert& expert) {
+  rapidjson::Document d;
+  to_json_value(expert, &d, d.GetAllocator());
+  return render(d);
+}
+
+std::string to_json(const Problem& problem) {
+  rapidjson::Document d;
+  to_json_value(problem, &d, d.GetAllocator());
+  return render(d);
+}
+
+std::string to_jsonl(const std::vector<Expert>& experts) {
+  std::string out;
+  for (const auto& e : experts) out += to_json(e) + "\n";
+  return out;
+}
+
+std::string to_jsonl(const std::vector<Problem>& problems) {
+  std::string out;
+  for (const auto& p : problems) out += to_json(p) + "\n";
+  return out;
+}
+
+Result<std::vector<Judgment>> parse_qrels(std::string_view text, const std::string& source) {
+  std::vector<Judgment> out;
+  std::vector<FieldError> errors;
+  std::istringstream in{std::string(text)};
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (is_blank(line)) continue;
+    std::istringstream ls(line);
+    std::string pid, iter, eid, grade_s, rest;
+    if (!(ls >> pid >> iter >> eid >> grade_s) || (ls >> rest)) {
+      errors.push_back({source, line_no, "", "must be PROBLEM_ID 0 EXPERT_ID GRADE"});
+      continue;
+    }
+    if (!is_valid_id(pid)) errors.push_back({source, line_no, "problem_id", "invalid id"});
+    if (!is_valid_id(eid)) errors.push_back({source, line_no, "expert_id", "invalid id"});
+    int grade = -1;
+    if (grade_s.size() == 1 && grade_s[0] >= '0' && grade_s[0] <= '9') grade = grade_s[0] - '0';
+    if (grade < 0 || grade > 3) {
+      errors.push_back({source, line_no, "grade",
+                        "must be an integer from 0 to 3, got \"" + grade_s + "\""});
+      continue;
+    }
+    out.push_back({pid, eid, grade});
+    if (errors.size() > 50) break;
+  }
+  if (!errors.empty()) return Status::invalid(std::move(errors));
+  return out;
+}
+
+Result<std::vector<Judgment>> read_qrels_file(const std::string& path) {
+  auto text = read_text_file(path);
+  if (!text) return text.status();
+  return parse_qrels(*text, path);
+}
+
+std::string to_qrels(const std::vector<Judgment>& judgments) {
+  std::string out;
+  for (const auto& j : judgments)
+    out += j.problem_id + " 0 " + j.expert_id + " " + std::to_string(j.grade) + "\n";
+  return out;
+}
+
+Status write_file_atomically(const std::string& path, std::string_view content) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status(ErrorCode::kIOError, tmp + ": " + std::strerror(errno));
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Status(ErrorCode::kIOError, tmp + ": write: " + std::strerror(err));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return Status(ErrorCode::kIOError, tmp + ": fsync/close failed");
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return Status(ErrorCode::kIOError, path + ": rename: " + std::strerror(err));
+  }
+  // Make the rename itself durable.
+  std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
+  if (dir.empty()) dir = "/";
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::ok();
+}
+
+}  // namespace expertmatch

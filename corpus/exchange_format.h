@@ -1,0 +1,73 @@
+// Reading and writing the exchange format of shared/spec/corpus-format.md:
+// experts.jsonl, problems.jsonl (JSON Lines) and TREC qrels.
+//
+// Reading is strict: every record is validated, and all errors of a file (up to
+// ReadOptions::max_errors) are returned at once as FieldErrors
+// ("FILE:LINE: FIELD: REASON"), with no partial result. Unknown fields are kept
+// in `extra_json` and written back on export, so import then export is lossless.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include "corpus/model.h"
+#include "corpus/status.h"
+
+namespace expertmatch {
+
+struct ReadOptions {
+  // Stop collecting after this many errors (the status says more were cut).
+  size_t max_errors = 50;
+  // Reject a file in which the same id appears twice.
+  bool reject_duplicate_ids = true;
+};
+
+// Parses JSON Lines text; `source` names it in error messages. Blank lines are skipped.
+Result<std::vector<Expert>> parse_experts_jsonl(std::string_view text, const std::string& source,
+                                                const ReadOptions& options = {});
+Result<std::vector<Problem>> parse_problems_jsonl(std::string_view text, const std::string& source,
+                                                  const ReadOptions& options = {});
+// Reads a whole file; a missing or unreadable file is kIOError.
+Result<std::vector<Expert>> read_experts_file(const std::string& path,
+                                              const ReadOptions& options = {});
+Result<std::vector<Problem>> read_problems_file(const std::string& path,
+                                                const ReadOptions& options = {});
+
+// Validates one already-parsed JSON object. Errors are appended to `errors`
+// (with `source` and `line` filled in); returns true if none were added.
+bool expert_from_json(const rapidjson::Value& object, const std::string& source, int line,
+                      Expert* out, std::vector<FieldError>* errors);
+bool problem_from_json(const rapidjson::Value& object, const std::string& source, int line,
+                       Problem* out, std::vector<FieldError>* errors);
+// Parses and validates a single JSON object given as text (e.g. an HTTP body).
+Result<Expert> parse_expert_json(std::string_view json, const std::string& source = "body");
+Result<Problem> parse_problem_json(std::string_view json, const std::string& source = "body");
+
+// One compact JSON object, no trailing newline; fields in the spec's order,
+// then unknown fields as read.
+std::string to_json(const Expert& expert);
+std::string to_json(const Problem& problem);
+// Serialises into an existing document's allocator (for API responses).
+void to_json_value(const Expert& expert, rapidjson::Value* out,
+                   rapidjson::Document::AllocatorType& alloc);
+void to_json_value(const Problem& problem, rapidjson::Value* out,
+                   rapidjson::Document::AllocatorType& alloc);
+
+std::string to_jsonl(const std::vector<Expert>& experts);
+std::string to_jsonl(const std::vector<Problem>& problems);
+
+// Qrels: "PROBLEM_ID 0 EXPERT_ID GRADE" a line, whitespace separated.
+Result<std::vector<Judgment>> parse_qrels(std::string_view text, const std::string& source);
+Result<std::vector<Judgment>> read_qrels_file(const std::string& path);
+std::string to_qrels(const std::vector<Judgment>& judgments);
+
+// Reads a whole file into a string (kIOError if it cannot).
+Result<std::string> read_text_file(const std::string& path);
+// Writes via a temporary file in the same folder, fsync, then rename: a reader
+// sees either the old or the new content, never a torn file.
+Status write_file_atomically(const std::string& path, std::string_view content);
+
+}  // namespace expertmatch

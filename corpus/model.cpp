@@ -1,0 +1,51 @@
+#include "corpus/model.h"
+
+namespace expertmatch {
+
+const char* work_kind_name(WorkKind kind) {
+  switch (kind) {
+    case WorkKind::kPaper: return "paper";
+    case WorkKind::kPatent: return "patent";
+    case WorkKind::kProject: return "project";
+    case WorkKind::kAward: return "award";
+    case WorkKind::kOther: return "other";
+  }
+  return "other";
+}
+
+std::optional<WorkKind> parse_work_kind(const std::string& name) {
+  if (name == "paper") return WorkKind::kPaper;
+  if (name == "patent") return WorkKind::kPatent;
+  if (name == "project") return WorkKind::kProject;
+  if (name == "award") return WorkKind::kAward;
+  if (name == "other") return WorkKind::kOther;
+  return std::nullopt;
+}
+
+const char* problem_status_name(ProblemStatus status) {
+  switch (status) {
+    case ProblemStatus::kOpen: return "open";
+    case ProblemStatus::kWithdrawn: return "withdrawn";
+    case ProblemStatus::kSolved: return "solved";
+  }
+  return "open";
+}
+
+std::optional<ProblemStatus> parse_problem_status(const std::string& name) {
+  if (name == "open") return ProblemStatus::kOpen;
+  if (name == "withdrawn") return ProblemStatus::kWithdrawn;
+  if (name == "solved") return ProblemStatus::kSolved;
+  return std::nullopt;
+}
+
+bool is_valid_id(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '~' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace expertmatch

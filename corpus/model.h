@@ -1,0 +1,74 @@
+// The data model of the exchange format (shared/spec/corpus-format.md):
+// experts with their works, enterprises' problems and relevance judgments.
+// Plain value types; validation lives in exchange_format.h.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace expertmatch {
+
+enum class WorkKind { kPaper, kPatent, kProject, kAward, kOther };
+const char* work_kind_name(WorkKind kind);
+// Parses "paper", "patent", ...; nullopt for anything else.
+std::optional<WorkKind> parse_work_kind(const std::string& name);
+
+struct Work {
+  WorkKind kind = WorkKind::kOther;
+  std::string title;  // required, non-empty
+  std::string abstract;
+  std::vector<std::string> keywords;
+  std::optional<int> year;
+  std::string extra_json;  // unknown fields as a compact JSON object, "" if none
+};
+
+struct Expert {
+  std::string id;  // 1-64 of [A-Za-z0-9._~-]
+  std::string name;
+  std::string organization;
+  std::string college;
+  std::string title;
+  std::optional<int> birth_year;
+  std::vector<std::string> fields;
+  std::string bio;
+  std::vector<Work> works;
+  int capacity = 2;  // >= 0
+  bool available = true;
+  std::vector<std::string> counties;
+  std::vector<std::string> conflicts;  // enterprise names never to be matched
+  std::string extra_json;
+};
+
+// Lifecycle of a problem in a county's bank. Not part of the exchange format's
+// required fields; exported as "status" only when not kOpen.
+enum class ProblemStatus { kOpen, kWithdrawn, kSolved };
+const char* problem_status_name(ProblemStatus status);
+std::optional<ProblemStatus> parse_problem_status(const std::string& name);
+
+struct Problem {
+  std::string id;
+  std::string enterprise;
+  std::string county;
+  std::string industry;
+  std::string title;
+  std::string description;  // may be empty
+  std::vector<std::string> keywords;
+  int urgency = 3;          // 1-5, 5 = most urgent
+  std::string submitted;    // YYYY-MM-DD or ""
+  ProblemStatus status = ProblemStatus::kOpen;
+  std::string extra_json;
+};
+
+// One TREC qrels line: PROBLEM_ID 0 EXPERT_ID GRADE.
+struct Judgment {
+  std::string problem_id;
+  std::string expert_id;
+  int grade = 0;  // 0-3
+};
+
+// True if `id` is 1-64 characters of [A-Za-z0-9._~-].
+bool is_valid_id(const std::string& id);
+
+}  // namespace expertmatch

@@ -1,0 +1,52 @@
+#include "corpus/status.h"
+
+namespace expertmatch {
+
+const char* error_code_name(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk: return "ok";
+    case ErrorCode::kInvalidArgument: return "invalid_argument";
+    case ErrorCode::kNotFound: return "not_found";
+    case ErrorCode::kAlreadyExists: return "already_exists";
+    case ErrorCode::kConflict: return "conflict";
+    case ErrorCode::kPermissionDenied: return "permission_denied";
+    case ErrorCode::kIOError: return "io_error";
+    case ErrorCode::kCorruption: return "corruption";
+    case ErrorCode::kUnavailable: return "unavailable";
+    case ErrorCode::kInternal: return "internal";
+  }
+  return "unknown";
+}
+
+std::string FieldError::to_string() const {
+  std::string out;
+  if (!source.empty()) {
+    out += source;
+    if (line > 0) {
+      out += ':';
+      out += std::to_string(line);
+    }
+    out += ": ";
+  }
+  if (!field.empty()) out += field + ": ";
+  out += reason;
+  return out;
+}
+
+Status Status::invalid(std::vector<FieldError> errors) {
+  std::string message;
+  for (const auto& e : errors) {
+    if (!message.empty()) message += '\n';
+    message += e.to_string();
+  }
+  Status s(ErrorCode::kInvalidArgument, std::move(message));
+  s.field_errors_ = std::move(errors);
+  return s;
+}
+
+std::string Status::to_string() const {
+  if (is_ok()) return "ok";
+  return std::string(error_code_name(code_)) + ": " + message_;
+}
+
+}  // namespace expertmatch

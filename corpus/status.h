@@ -1,0 +1,90 @@
+// Status and Result<T>: how every domain function reports failure.
+//
+// A Status is either ok or carries an ErrorCode, a human-readable message and,
+// for validation failures, the list of field errors that caused it. Domain code
+// never throws; only api/ maps an ErrorCode to an HTTP status.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace expertmatch {
+
+enum class ErrorCode {
+  kOk = 0,
+  kInvalidArgument,  // input failed validation (see Status::field_errors)
+  kNotFound,         // the named record does not exist
+  kAlreadyExists,    // a record with this id exists and the operation forbids overwrite
+  kConflict,         // the operation contradicts current state (e.g. a withdrawn problem)
+  kPermissionDenied, // the caller may not do this
+  kIOError,          // file system or database failure
+  kCorruption,       // stored data is unreadable or inconsistent
+  kUnavailable,      // a dependency (e.g. an external embedding server) did not answer
+  kInternal,         // a bug: an invariant did not hold
+};
+
+// Returns a stable lower_snake name for the code ("invalid_argument", ...).
+const char* error_code_name(ErrorCode code);
+
+// One validation failure: where (source name and 1-based line, 0 if none), which
+// field (dotted path, e.g. "works[2].title"), and why.
+struct FieldError {
+  std::string source;
+  int line = 0;
+  std::string field;
+  std::string reason;
+
+  // "problems.jsonl:17: urgency: must be an integer from 1 to 5, got \"high\""
+  std::string to_string() const;
+};
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  Status(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  static Status ok() { return Status(); }
+  // A kInvalidArgument status whose message lists every field error, one a line.
+  static Status invalid(std::vector<FieldError> errors);
+
+  bool is_ok() const { return code_ == ErrorCode::kOk; }
+  explicit operator bool() const { return is_ok(); }
+  ErrorCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+  const std::vector<FieldError>& field_errors() const { return field_errors_; }
+  // "invalid_argument: ..." or "ok".
+  std::string to_string() const;
+
+ private:
+  ErrorCode code_ = ErrorCode::kOk;
+  std::string message_;
+  std::vector<FieldError> field_errors_;
+};
+
+// Either a value or a non-ok Status.
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(Status status) : status_(std::move(status)) {}  // NOLINT
+  Result(ErrorCode code, std::string message) : status_(code, std::move(message)) {}
+
+  bool is_ok() const { return value_.has_value(); }
+  explicit operator bool() const { return is_ok(); }
+  const Status& status() const { return status_; }
+  T& value() & { return *value_; }
+  const T& value() const& { return *value_; }
+  T&& value() && { return std::move(*value_); }
+  T* operator->() { return &*value_; }
+  const T* operator->() const { return &*value_; }
+  T& operator*() { return *value_; }
+  const T& operator*() const { return *value_; }
+
+ private:
+  std::optional<T> value_;
+  Status status_;
+};
+
+}  // namespace expertmatch

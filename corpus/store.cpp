@@ -1,0 +1,515 @@
+#include "corpus/store.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace expertmatch {
+namespace {
+
+// Forward migrations: entry i brings the schema from version i to i+1.
+// Later components append here; never edit an entry once released.
+const char* const kMigrations[] = {
+    // v0 -> v1: experts, works, problems.
+    R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta (key, value) VALUES ('change_sequence', '0');
+CREATE TABLE experts (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  organization TEXT NOT NULL DEFAULT '',
+  college TEXT NOT NULL DEFAULT '',
+  title TEXT NOT NULL DEFAULT '',
+  birth_year INTEGER,
+  fields TEXT NOT NULL DEFAULT '[]',
+  bio TEXT NOT NULL DEFAULT '',
+  capacity INTEGER NOT NULL DEFAULT 2,
+  available INTEGER NOT NULL DEFAULT 1,
+  counties TEXT NOT NULL DEFAULT '[]',
+  conflicts TEXT NOT NULL DEFAULT '[]',
+  extra TEXT NOT NULL DEFAULT '',
+  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+);
+CREATE TABLE works (
+  expert_id TEXT NOT NULL REFERENCES experts(id) ON DELETE CASCADE,
+  ord INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  title TEXT NOT NULL,
+  abstract TEXT NOT NULL DEFAULT '',
+  keywords TEXT NOT NULL DEFAULT '[]',
+  year INTEGER,
+  extra TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (expert_id, ord)
+);
+CREATE TABLE problems (
+  id TEXT PRIMARY KEY,
+  enterprise TEXT NOT NULL,
+  county TEXT NOT NULL,
+  industry TEXT NOT NULL DEFAULT '',
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  keywords TEXT NOT NULL DEFAULT '[]',
+  urgency INTEGER NOT NULL DEFAULT 3,
+  submitted TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'open',
+  extra TEXT NOT NULL DEFAULT '',
+  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+);
+CREATE INDEX problems_by_county ON problems (county);
+CREATE INDEX problems_by_enterprise ON problems (enterprise);
+)sql",
+};
+constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
+static_assert(kMigrationCount == Store::kSchemaVersion);
+
+std::string encode_strings(const std::vector<std::string>& values) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartArray();
+  for (const auto& s : values) w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+  w.EndArray();
+  return buf.GetString();
+}
+
+std::vector<std::string> decode_strings(const char* json) {
+  std::vector<std::string> out;
+  if (!json) return out;
+  rapidjson::Document d;
+  d.Parse(json);
+  if (d.HasParseError() || !d.IsArray()) return out;
+  for (const auto& v : d.GetArray())
+    if (v.IsString()) out.emplace_back(v.GetString(), v.GetStringLength());
+  return out;
+}
+
+// RAII prepared statement with typed binding by position (1-based).
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  bool prepared() const { return rc_ == SQLITE_OK; }
+  void bind(int i, const std::string& s) {
+    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+  }
+  void bind(int i, int v) { sqlite3_bind_int(stmt_, i, v); }
+  void bind(int i, const std::optional<int>& v) {
+    if (v)
+      sqlite3_bind_int(stmt_, i, *v);
+    else
+      sqlite3_bind_null(stmt_, i);
+  }
+  int step() { return sqlite3_step(stmt_); }
+  sqlite3_stmt* get() { return stmt_; }
+  Status error(const std::string& what) const {
+    return Status(ErrorCode::kIOError, what + ": " + sqlite3_errmsg(db_));
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+};
+
+std::string text_col(sqlite3_stmt* s, int i) {
+  const unsigned char* t = sqlite3_column_text(s, i);
+  return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(s, i))
+           : std::string();
+}
+
+std::optional<int> int_col(sqlite3_stmt* s, int i) {
+  if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
+  return sqlite3_column_int(s, i);
+}
+
+Status make_dirs(const std::string& dir) {
+  std::string path;
+  for (size_t i = 0; i <= dir.size(); ++i) {
+    if (i == dir.size() || dir[i] == '/') {
+      if (!path.empty() && ::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
+        return Status(ErrorCode::kIOError, path + ": mkdir: " + std::strerror(errno));
+    }
+    if (i < dir.size()) path += dir[i];
+  }
+  return Status::ok();
+}
+
+// Commits on success, rolls back otherwise.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db) {
+    ok_ = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+  ~Transaction() {
+    if (ok_ && !done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  bool began() const { return ok_; }
+  Status commit() {
+    done_ = true;
+    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      Status s(ErrorCode::kIOError, std::string("commit: ") + sqlite3_errmsg(db_));
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return s;
+    }
+    return Status::ok();
+  }
+
+ private:
+  sqlite3* db_;
+  bool ok_ = false;
+  bool done_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir,
+                                           const StoreOptions& options) {
+  struct stat st;
+  if (::stat(data_dir.c_str(), &st) != 0) {
+    if (!options.create_if_missing)
+      return Status(ErrorCode::kNotFound, data_dir + ": no such data directory");
+    Status s = make_dirs(data_dir);
+    if (!s) return s;
+  } else if (!S_ISDIR(st.st_mode)) {
+    return Status(ErrorCode::kIOError, data_dir + ": not a directory");
+  }
+  std::string path = data_dir + "/store.sqlite";
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
+  if (options.create_if_missing) flags |= SQLITE_OPEN_CREATE;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Status(ErrorCode::kIOError, path + ": " + msg);
+  }
+  sqlite3_busy_timeout(db, options.busy_timeout_ms);
+  std::unique_ptr<Store> store(new Store(db, data_dir));
+  // WAL with synchronous=FULL: a commit is fsynced before it is acknowledged.
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                             "PRAGMA foreign_keys=ON"}) {
+    Status s = store->exec(pragma);
+    if (!s) return s;
+  }
+  Status s = store->migrate();
+  if (!s) return s;
+  return store;
+}
+
+Store::~Store() { sqlite3_close(db_); }
+
+Status Store::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errmsg(db_);
+    sqlite3_free(err);
+    return Status(ErrorCode::kIOError, msg);
+  }
+  return Status::ok();
+}
+
+int Store::schema_version() {
+  std::lock_guard lock(mu_);
+  Statement st(db_, "PRAGMA user_version");
+  return st.step() == SQLITE_ROW ? sqlite3_column_int(st.get(), 0) : -1;
+}
+
+Status Store::migrate() {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return Status(ErrorCode::kIOError, sqlite3_errmsg(db_));
+  int version;
+  {
+    Statement st(db_, "PRAGMA user_version");
+    if (st.step() != SQLITE_ROW) return st.error("read schema version");
+    version = sqlite3_column_int(st.get(), 0);
+  }
+  if (version > kSchemaVersion)
+    return Status(ErrorCode::kCorruption,
+                  "store schema version " + std::to_string(version) +
+                      " is newer than this program's " + std::to_string(kSchemaVersion));
+  for (int v = version; v < kSchemaVersion; ++v) {
+    Status s = exec(kMigrations[v]);
+    if (!s) return Status(ErrorCode::kIOError, "migration to v" + std::to_string(v + 1) + ": " +
+                                                   s.message());
+  }
+  if (version != kSchemaVersion) {
+    std::string sql = "PRAGMA user_version=" + std::to_string(kSchemaVersion);
+    Status s = exec(sql.c_str());
+    if (!s) return s;
+  }
+  return tx.commit();
+}
+
+Status Store::bump_sequence_locked() {
+  return exec(
+      "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'change_sequence'");
+}
+
+Status Store::put_expert_locked(const Expert& e) {
+  Statement st(db_,
+               "INSERT INTO experts (id, name, organization, college, title, birth_year, fields, "
+               "bio, capacity, available, counties, conflicts, extra, updated_at) "
+               "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,"
+               "strftime('%Y-%m-%dT%H:%M:%SZ','now')) "
+               "ON CONFLICT(id) DO UPDATE SET name=excluded.name, "
+               "organization=excluded.organization, college=excluded.college, "
+               "title=excluded.title, birth_year=excluded.birth_year, fields=excluded.fields, "
+               "bio=excluded.bio, capacity=excluded.capacity, available=excluded.available, "
+               "counties=excluded.counties, conflicts=excluded.conflicts, extra=excluded.extra, "
+               "updated_at=excluded.updated_at");
+  if (!st.prepared()) return st.error("prepare expert insert");
+  st.bind(1, e.id);
+  st.bind(2, e.name);
+  st.bind(3, e.organization);
+  st.bind(4, e.college);
+  st.bind(5, e.title);
+  st.bind(6, e.birth_year);
+  st.bind(7, encode_strings(e.fields));
+  st.bind(8, e.bio);
+  st.bind(9, e.capacity);
+  st.bind(10, e.available ? 1 : 0);
+  st.bind(11, encode_strings(e.counties));
+  st.bind(12, encode_strings(e.conflicts));
+  st.bind(13, e.extra_json);
+  if (st.step() != SQLITE_DONE) return st.error("insert expert");
+  Statement del(db_, "DELETE FROM works WHERE expert_id = ?1");
+  del.bind(1, e.id);
+  if (del.step() != SQLITE_DONE) return del.error("delete works");
+  Statement ins(db_,
+                "INSERT INTO works (expert_id, ord, kind, title, abstract, keywords, year, extra) "
+                "VALUES (?1,?2,?3,?4,?5,?6,?7,?8)");
+  if (!ins.prepared()) return ins.error("prepare work insert");
+  for (size_t i = 0; i < e.works.size(); ++i) {
+    const Work& w = e.works[i];
+    sqlite3_reset(ins.get());
+    ins.bind(1, e.id);
+    ins.bind(2, static_cast<int>(i));
+    ins.bind(3, std::string(work_kind_name(w.kind)));
+    ins.bind(4, w.title);
+    ins.bind(5, w.abstract);
+    ins.bind(6, encode_strings(w.keywords));
+    ins.bind(7, w.year);
+    ins.bind(8, w.extra_json);
+    if (ins.step() != SQLITE_DONE) return ins.error("insert work");
+  }
+  return Status::ok();
+}
+
+Status Store::put_problem_locked(const Problem& p) {
+  Statement st(db_,
+               "INSERT INTO problems (id, enterprise, county, industry, title, description, "
+               "keywords, urgency, submitted, status, extra, updated_at) "
+               "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
+               "strftime('%Y-%m-%dT%H:%M:%SZ','now')) "
+               "ON CONFLICT(id) DO UPDATE SET enterprise=excluded.enterprise, "
+               "county=excluded.county, industry=excluded.industry, title=excluded.title, "
+               "description=excluded.description, keywords=excluded.keywords, "
+               "urgency=excluded.urgency, submitted=excluded.submitted, status=excluded.status, "
+               "extra=excluded.extra, updated_at=excluded.updated_at");
+  if (!st.prepared()) return st.error("prepare problem insert");
+  st.bind(1, p.id);
+  st.bind(2, p.enterprise);
+  st.bind(3, p.county);
+  st.bind(4, p.industry);
+  st.bind(5, p.title);
+  st.bind(6, p.description);
+  st.bind(7, encode_strings(p.keywords));
+  st.bind(8, p.urgency);
+  st.bind(9, p.submitted);
+  st.bind(10, std::string(problem_status_name(p.status)));
+  st.bind(11, p.extra_json);
+  if (st.step() != SQLITE_DONE) return st.error("insert problem");
+  return Status::ok();
+}
+
+Status Store::import(const std::vector<Expert>& experts, const std::vector<Problem>& problems) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return Status(ErrorCode::kIOError, sqlite3_errmsg(db_));
+  for (const auto& e : experts) {
+    Status s = put_expert_locked(e);
+    if (!s) return s;
+  }
+  for (const auto& p : problems) {
+    Status s = put_problem_locked(p);
+    if (!s) return s;
+  }
+  Status s = bump_sequence_locked();
+  if (!s) return s;
+  return tx.commit();
+}
+
+Status Store::put_expert(const Expert& expert) { return import({expert}, {}); }
+Status Store::put_problem(const Problem& problem) { return import({}, {problem}); }
+
+Result<std::vector<Expert>> Store::query_experts_locked(const std::string& where_id) {
+  std::string sql =
+      "SELECT id, name, organization, college, title, birth_year, fields, bio, capacity, "
+      "available, counties, conflicts, extra FROM experts";
+  if (!where_id.empty()) sql += " WHERE id = ?1";
+  sql += " ORDER BY id";
+  Statement st(db_, sql.c_str());
+  if (!st.prepared()) return st.error("prepare expert query");
+  if (!where_id.empty()) st.bind(1, where_id);
+  std::vector<Expert> out;
+  std::map<std::string, size_t> index;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    sqlite3_stmt* s = st.get();
+    Expert e;
+    e.id = text_col(s, 0);
+    e.name = text_col(s, 1);
+    e.organization = text_col(s, 2);
+    e.college = text_col(s, 3);
+    e.title = text_col(s, 4);
+    e.birth_year = int_col(s, 5);
+    e.fields = decode_strings(reinterpret_cast<const char*>(sqlite3_column_text(s, 6)));
+    e.bio = text_col(s, 7);
+    e.capacity = sqlite3_column_int(s, 8);
+    e.available = sqlite3_column_int(s, 9) != 0;
+    e.counties = decode_strings(reinterpret_cast<const char*>(sqlite3_column_text(s, 10)));
+    e.conflicts = decode_strings(reinterpret_cast<const char*>(sqlite3_column_text(s, 11)));
+    e.extra_json = text_col(s, 12);
+    index[e.id] = out.size();
+    out.push_back(std::move(e));
+  }
+  if (rc != SQLITE_DONE) return st.error("query experts");
+  std::string wsql =
+      "SELECT expert_id, kind, title, abstract, keywords, year, extra FROM works";
+  if (!where_id.empty()) wsql += " WHERE expert_id = ?1";
+  wsql += " ORDER BY expert_id, ord";
+  Statement ws(db_, wsql.c_str());
+  if (!ws.prepared()) return ws.error("prepare works query");
+  if (!where_id.empty()) ws.bind(1, where_id);
+  while ((rc = ws.step()) == SQLITE_ROW) {
+    sqlite3_stmt* s = ws.get();
+    auto it = index.find(text_col(s, 0));
+    if (it == index.end()) continue;
+    Work w;
+    w.kind = parse_work_kind(text_col(s, 1)).value_or(WorkKind::kOther);
+    w.title = text_col(s, 2);
+    w.abstract = text_col(s, 3);
+    w.keywords = decode_strings(reinterpret_cast<const char*>(sqlite3_column_text(s, 4)));
+    w.year = int_col(s, 5);
+    w.extra_json = text_col(s, 6);
+    out[it->second].works.push_back(std::move(w));
+  }
+  if (rc != SQLITE_DONE) return ws.error("query works");
+  return out;
+}
+
+Result<std::vector<Problem>> Store::query_problems_locked(const std::string& where_id) {
+  std::string sql =
+      "SELECT id, enterprise, county, industry, title, description, keywords, urgency, "
+      "submitted, status, extra FROM problems";
+  if (!where_id.empty()) sql += " WHERE id = ?1";
+  sql += " ORDER BY id";
+  Statement st(db_, sql.c_str());
+  if (!st.prepared()) return st.error("prepare problem query");
+  if (!where_id.empty()) st.bind(1, where_id);
+  std::vector<Problem> out;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    sqlite3_stmt* s = st.get();
+    Problem p;
+    p.id = text_col(s, 0);
+    p.enterprise = text_col(s, 1);
+    p.county = text_col(s, 2);
+    p.industry = text_col(s, 3);
+    p.title = text_col(s, 4);
+    p.description = text_col(s, 5);
+    p.keywords = decode_strings(reinterpret_cast<const char*>(sqlite3_column_text(s, 6)));
+    p.urgency = sqlite3_column_int(s, 7);
+    p.submitted = text_col(s, 8);
+    p.status = parse_problem_status(text_col(s, 9)).value_or(ProblemStatus::kOpen);
+    p.extra_json = text_col(s, 10);
+    out.push_back(std::move(p));
+  }
+  if (rc != SQLITE_DONE) return st.error("query problems");
+  return out;
+}
+
+Result<Expert> Store::get_expert(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto r = query_experts_locked(id.empty() ? std::string("\x01") : id);
+  if (!r) return r.status();
+  if (r->empty()) return Status(ErrorCode::kNotFound, "no expert with id \"" + id + "\"");
+  return std::move(r->front());
+}
+
+Result<Problem> Store::get_problem(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto r = query_problems_locked(id.empty() ? std::string("\x01") : id);
+  if (!r) return r.status();
+  if (r->empty()) return Status(ErrorCode::kNotFound, "no problem with id \"" + id + "\"");
+  return std::move(r->front());
+}
+
+Result<std::vector<Expert>> Store::list_experts() {
+  std::lock_guard lock(mu_);
+  return query_experts_locked("");
+}
+
+Result<std::vector<Problem>> Store::list_problems() {
+  std::lock_guard lock(mu_);
+  return query_problems_locked("");
+}
+
+static Status delete_row(sqlite3* db, const char* sql, const std::string& id, const char* what) {
+  Statement st(db, sql);
+  st.bind(1, id);
+  if (st.step() != SQLITE_DONE) return st.error(what);
+  if (sqlite3_changes(db) == 0)
+    return Status(ErrorCode::kNotFound, std::string("no ") + what + " with id \"" + id + "\"");
+  return Status::ok();
+}
+
+Status Store::delete_expert(const std::string& id) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  Status s = delete_row(db_, "DELETE FROM experts WHERE id = ?1", id, "expert");
+  if (!s) return s;
+  s = bump_sequence_locked();
+  if (!s) return s;
+  return tx.commit();
+}
+
+Status Store::delete_problem(const std::string& id) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  Status s = delete_row(db_, "DELETE FROM problems WHERE id = ?1", id, "problem");
+  if (!s) return s;
+  s = bump_sequence_locked();
+  if (!s) return s;
+  return tx.commit();
+}
+
+Result<StoreCounts> Store::counts() {
+  std::lock_guard lock(mu_);
+  StoreCounts c;
+  Statement st(db_,
+               "SELECT (SELECT COUNT(*) FROM experts), (SELECT COUNT(*) FROM works), "
+               "(SELECT COUNT(*) FROM problems)");
+  if (st.step() != SQLITE_ROW) return st.error("count");
+  c.experts = sqlite3_column_int(st.get(), 0);
+  c.works = sqlite3_column_int(st.get(), 1);
+  c.problems = sqlite3_column_int(st.get(), 2);
+  return c;
+}
+
+Result<long long> Store::change_sequence() {
+  std::lock_guard lock(mu_);
+  Statement st(db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'change_sequence'");
+  if (st.step() != SQLITE_ROW) return st.error("read change sequence");
+  return static_cast<long long>(sqlite3_column_int64(st.get(), 0));
+}
+
+}  // namespace expertmatch
