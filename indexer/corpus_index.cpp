@@ -1,0 +1,493 @@
+#include "indexer/corpus_index.h"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include <rapidjson/document.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include "corpus/exchange_format.h"
+
+namespace expertmatch {
+namespace {
+
+constexpr int kFormatVersion = 1;
+
+std::string hex64(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string join(const std::vector<std::string>& parts, const char* sep) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+Status ensure_dir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    return Status(ErrorCode::kIOError, dir + ": cannot create directory");
+  return Status::ok();
+}
+
+}  // namespace
+
+std::string index_config_id(const IndexConfig& c) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "lsa(d=%d,o=%d,q=%d,seed=%llu,min_df=%u,x=%.3f) faiss(%s) an(%d%d%d%d) "
+                "bm25(%.3f,%.3f) w(%.2f,%.2f,%.2f,%.2f)",
+                c.lsa.dimension, c.lsa.oversample, c.lsa.power_iterations,
+                static_cast<unsigned long long>(c.lsa.seed), c.lsa.min_df, c.lsa.scale_exponent,
+                c.faiss_factory.c_str(), c.analyzer.cjk_bigrams, c.analyzer.cjk_words,
+                c.analyzer.stem, c.analyzer.remove_stop_words, c.bm25.k1, c.bm25.b,
+                c.weight_title, c.weight_keywords, c.weight_text, c.weight_fields);
+  return buf;
+}
+
+std::string CorpusIndex::problem_text(const Problem& p) {
+  return p.title + "\n" + join(p.keywords, "，") + "\n" + p.description;
+}
+
+std::string CorpusIndex::profile_text(const Expert& e) {
+  return join(e.fields, "，") + "\n" + e.bio;
+}
+
+std::string CorpusIndex::work_text(const Work& w) {
+  return w.title + "\n" + join(w.keywords, "，") + "\n" + w.abstract;
+}
+
+uint64_t CorpusIndex::record_hash(const Expert& e) { return fnv1a64(to_json(e), fnv1a64("E")); }
+uint64_t CorpusIndex::record_hash(const Problem& p) { return fnv1a64(to_json(p), fnv1a64("P")); }
+
+uint64_t CorpusIndex::checksum_of(const std::vector<Expert>& experts,
+                                  const std::vector<Problem>& problems) {
+  uint64_t sum = 0;
+  for (const auto& e : experts) sum ^= record_hash(e);
+  for (const auto& p : problems) sum ^= record_hash(p);
+  return sum;
+}
+
+Result<WeightedTerms> CorpusIndex::text_terms(const std::string& text) const {
+  auto c = terms_->counts(text);
+  if (!c) return c.status();
+  WeightedTerms out;
+  add_weighted(*c, 1.0f, &out);
+  return out;
+}
+
+Result<WeightedTerms> CorpusIndex::problem_terms(const Problem& p) const {
+  WeightedTerms out;
+  for (auto [text, weight] : {std::pair<std::string, float>{p.title, config_.weight_title},
+                              {join(p.keywords, "，"), config_.weight_keywords},
+                              {p.description, config_.weight_text}}) {
+    auto c = terms_->counts(text);
+    if (!c) return c.status();
+    add_weighted(*c, weight, &out);
+  }
+  return out;
+}
+
+Result<WeightedTerms> CorpusIndex::profile_terms(const Expert& e) const {
+  WeightedTerms out;
+  for (auto [text, weight] :
+       {std::pair<std::string, float>{join(e.fields, "，"), config_.weight_fields},
+        {e.bio, config_.weight_text}}) {
+    auto c = terms_->counts(text);
+    if (!c) return c.status();
+    add_weighted(*c, weight, &out);
+  }
+  return out;
+}
+
+Result<WeightedTerms> CorpusIndex::work_terms(const Work& w) const {
+  WeightedTerms out;
+  for (auto [text, weight] : {std::pair<std::string, float>{w.title, config_.weight_title},
+                              {join(w.keywords, "，"), config_.weight_keywords},
+                              {w.abstract, config_.weight_text}}) {
+    auto c = terms_->counts(text);
+    if (!c) return c.status();
+    add_weighted(*c, weight, &out);
+  }
+  return out;
+}
+
+Result<std::vector<float>> CorpusIndex::embed_one(const std::string& text) const {
+  return embedder_->embed({text});
+}
+
+Status CorpusIndex::fit_model(const ProgressFn& progress) {
+  std::vector<std::string> texts;
+  std::vector<std::string> extra_terms;
+  for (const auto& [id, entry] : experts_) {
+    texts.push_back(profile_text(entry.expert));
+    for (const auto& f : entry.expert.fields) extra_terms.push_back(f);
+    for (const auto& w : entry.expert.works) {
+      texts.push_back(work_text(w));
+      for (const auto& k : w.keywords) extra_terms.push_back(k);
+    }
+  }
+  for (const auto& [id, entry] : problems_) {
+    texts.push_back(problem_text(entry.problem));
+    for (const auto& k : entry.problem.keywords) extra_terms.push_back(k);
+  }
+  auto terms = TermModel::fit(texts, extra_terms, config_.analyzer);
+  if (!terms) return terms.status();
+  terms_ = *terms;
+  std::vector<TermCounts> docs;
+  docs.reserve(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    auto c = terms_->counts(texts[i]);
+    if (!c) return c.status();
+    docs.push_back(std::move(*c));
+    if (progress && (i % 256 == 0)) progress(i / 2, texts.size());
+  }
+  std::vector<float> idf(terms_->vocabulary().size());
+  for (size_t t = 0; t < idf.size(); ++t) idf[t] = terms_->idf(static_cast<uint32_t>(t));
+  auto lsa = LsaModel::fit(docs, idf, idf.size(), config_.lsa);
+  if (!lsa) return lsa.status();
+  BinaryWriter w;
+  terms_->save(&w);
+  lsa->save(&w);
+  std::string id = "lsa1-" + hex64(fnv1a64(w.finish()));
+  embedder_ = std::make_unique<LsaEmbedder>(terms_, std::move(*lsa), id);
+  return Status::ok();
+}
+
+Status CorpusIndex::index_expert(const Expert& e, ExpertEntry* entry) {
+  entry->expert = e;
+  entry->profile_unit = next_unit_++;
+  units_[entry->profile_unit] = {UnitKind::kProfile, e.id, -1};
+  std::vector<std::string> texts = {profile_text(e)};
+  std::vector<int64_t> ids = {entry->profile_unit};
+  auto pt = profile_terms(e);
+  if (!pt) return pt.status();
+  expert_lexical_.add(entry->profile_unit, *pt);
+  entry->work_units.clear();
+  for (size_t i = 0; i < e.works.size(); ++i) {
+    int64_t u = next_unit_++;
+    units_[u] = {UnitKind::kWork, e.id, static_cast<int>(i)};
+    entry->work_units.push_back(u);
+    texts.push_back(work_text(e.works[i]));
+    ids.push_back(u);
+    auto wt = work_terms(e.works[i]);
+    if (!wt) return wt.status();
+    expert_lexical_.add(u, *wt);
+  }
+  auto vecs = embedder_->embed(texts);
+  if (!vecs) return vecs.status();
+  return expert_vectors_->add(ids, vecs->data());
+}
+
+Status CorpusIndex::index_problem(const Problem& p, ProblemEntry* entry) {
+  entry->problem = p;
+  entry->unit = next_unit_++;
+  units_[entry->unit] = {UnitKind::kProblem, p.id, -1};
+  auto t = problem_terms(p);
+  if (!t) return t.status();
+  problem_lexical_.add(entry->unit, *t);
+  auto v = embed_one(problem_text(p));
+  if (!v) return v.status();
+  return problem_vectors_->add({entry->unit}, v->data());
+}
+
+Status CorpusIndex::reindex_all(const ProgressFn& progress) {
+  auto ev = VectorIndex::create(embedder_->dimension(), config_.faiss_factory);
+  if (!ev) return ev.status();
+  auto pv = VectorIndex::create(embedder_->dimension(), config_.faiss_factory);
+  if (!pv) return pv.status();
+  expert_vectors_ = std::move(*ev);
+  problem_vectors_ = std::move(*pv);
+  expert_lexical_ = LexicalIndex(config_.bm25);
+  problem_lexical_ = LexicalIndex(config_.bm25);
+  units_.clear();
+  next_unit_ = 0;
+  size_t total = experts_.size() + problems_.size(), done = 0;
+  for (auto& [id, entry] : experts_) {
+    Expert e = entry.expert;
+    Status s = index_expert(e, &entry);
+    if (!s) return s;
+    if (progress && (++done % 64 == 0 || done == total)) progress(total / 2 + done / 2, total);
+  }
+  for (auto& [id, entry] : problems_) {
+    Problem p = entry.problem;
+    Status s = index_problem(p, &entry);
+    if (!s) return s;
+    if (progress && (++done % 64 == 0 || done == total)) progress(total / 2 + done / 2, total);
+  }
+  return Status::ok();
+}
+
+Result<std::unique_ptr<CorpusIndex>> CorpusIndex::build(const std::vector<Expert>& experts,
+                                                        const std::vector<Problem>& problems,
+                                                        const IndexConfig& config,
+                                                        const ProgressFn& progress) {
+  std::unique_ptr<CorpusIndex> index(new CorpusIndex());
+  index->config_ = config;
+  for (const auto& e : experts) index->experts_[e.id].expert = e;
+  for (const auto& p : problems) index->problems_[p.id].problem = p;
+  index->checksum_ = checksum_of(experts, problems);
+  Status s = index->refit(progress);
+  if (!s) return s;
+  return index;
+}
+
+Status CorpusIndex::refit(const ProgressFn& progress) {
+  if (experts_.empty() && problems_.empty())
+    return Status(ErrorCode::kInvalidArgument, "cannot index an empty corpus");
+  Status s = fit_model(progress);
+  if (!s) return s;
+  return reindex_all(progress);
+}
+
+Status CorpusIndex::upsert_expert(const Expert& e) {
+  auto it = experts_.find(e.id);
+  if (it != experts_.end()) {
+    Status s = remove_expert(e.id);
+    if (!s) return s;
+  }
+  ExpertEntry entry;
+  Status s = index_expert(e, &entry);
+  if (!s) return s;
+  experts_[e.id] = std::move(entry);
+  checksum_ ^= record_hash(e);
+  return Status::ok();
+}
+
+Status CorpusIndex::remove_expert(const std::string& id) {
+  auto it = experts_.find(id);
+  if (it == experts_.end()) return Status(ErrorCode::kNotFound, "no expert \"" + id + "\"");
+  std::vector<int64_t> ids = {it->second.profile_unit};
+  ids.insert(ids.end(), it->second.work_units.begin(), it->second.work_units.end());
+  Status s = expert_vectors_->remove(ids);
+  if (!s) return s;
+  for (int64_t u : ids) {
+    expert_lexical_.remove(u);
+    units_.erase(u);
+  }
+  checksum_ ^= record_hash(it->second.expert);
+  experts_.erase(it);
+  return Status::ok();
+}
+
+Status CorpusIndex::upsert_problem(const Problem& p) {
+  if (problems_.count(p.id)) {
+    Status s = remove_problem(p.id);
+    if (!s) return s;
+  }
+  ProblemEntry entry;
+  Status s = index_problem(p, &entry);
+  if (!s) return s;
+  problems_[p.id] = std::move(entry);
+  checksum_ ^= record_hash(p);
+  return Status::ok();
+}
+
+Status CorpusIndex::remove_problem(const std::string& id) {
+  auto it = problems_.find(id);
+  if (it == problems_.end()) return Status(ErrorCode::kNotFound, "no problem \"" + id + "\"");
+  Status s = problem_vectors_->remove({it->second.unit});
+  if (!s) return s;
+  problem_lexical_.remove(it->second.unit);
+  units_.erase(it->second.unit);
+  checksum_ ^= record_hash(it->second.problem);
+  problems_.erase(it);
+  return Status::ok();
+}
+
+const ExpertEntry* CorpusIndex::expert(const std::string& id) const {
+  auto it = experts_.find(id);
+  return it == experts_.end() ? nullptr : &it->second;
+}
+
+const ProblemEntry* CorpusIndex::problem(const std::string& id) const {
+  auto it = problems_.find(id);
+  return it == problems_.end() ? nullptr : &it->second;
+}
+
+const Unit* CorpusIndex::unit(int64_t id) const {
+  auto it = units_.find(id);
+  return it == units_.end() ? nullptr : &it->second;
+}
+
+Status CorpusIndex::save(const std::string& dir) const {
+  Status s = ensure_dir(dir);
+  if (!s) return s;
+  BinaryWriter model;
+  model.u32(kFormatVersion);
+  terms_->save(&model);
+  embedder_->lsa().save(&model);
+  std::string model_bytes = model.finish();
+
+  BinaryWriter units;
+  units.u32(kFormatVersion);
+  units.u64(static_cast<uint64_t>(next_unit_));
+  units.u64(experts_.size());
+  for (const auto& [id, e] : experts_) {
+    units.str(to_json(e.expert));
+    units.u64(static_cast<uint64_t>(e.profile_unit));
+    units.vec(e.work_units);
+  }
+  units.u64(problems_.size());
+  for (const auto& [id, p] : problems_) {
+    units.str(to_json(p.problem));
+    units.u64(static_cast<uint64_t>(p.unit));
+  }
+  expert_lexical_.save(&units);
+  problem_lexical_.save(&units);
+  std::string unit_bytes = units.finish();
+
+  s = write_file_atomically(dir + "/model.bin", model_bytes);
+  if (!s) return s;
+  s = write_file_atomically(dir + "/units.bin", unit_bytes);
+  if (!s) return s;
+  s = expert_vectors_->save(dir + "/experts");
+  if (!s) return s;
+  s = problem_vectors_->save(dir + "/problems");
+  if (!s) return s;
+
+  // The manifest goes last: it names the hashes of the files it vouches for.
+  rapidjson::StringBuffer buf;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("format_version"); w.Int(kFormatVersion);
+  w.Key("model_id"); w.String(embedder_->model_id().c_str());
+  w.Key("config"); w.String(index_config_id(config_).c_str());
+  w.Key("dimension"); w.Int(embedder_->dimension());
+  w.Key("corpus_checksum"); w.String(hex64(checksum_).c_str());
+  w.Key("experts"); w.Uint64(experts_.size());
+  w.Key("problems"); w.Uint64(problems_.size());
+  w.Key("units"); w.Uint64(units_.size());
+  w.Key("vocabulary"); w.Uint64(terms_->vocabulary().size());
+  w.Key("model_hash"); w.String(hex64(fnv1a64(model_bytes)).c_str());
+  w.Key("units_hash"); w.String(hex64(fnv1a64(unit_bytes)).c_str());
+  w.Key("saved_at"); w.Int64(static_cast<int64_t>(std::time(nullptr)));
+  w.EndObject();
+  return write_file_atomically(dir + "/manifest.json", std::string(buf.GetString()) + "\n");
+}
+
+Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
+                                                       const IndexConfig& config,
+                                                       uint64_t expected_checksum) {
+  auto manifest_text = read_text_file(dir + "/manifest.json");
+  if (!manifest_text) return Status(ErrorCode::kNotFound, "no index manifest in " + dir);
+  rapidjson::Document m;
+  m.Parse(manifest_text->c_str());
+  auto str = [&](const char* k) -> std::string {
+    return m.IsObject() && m.HasMember(k) && m[k].IsString() ? m[k].GetString() : "";
+  };
+  if (m.HasParseError() || !m.IsObject() || !m.HasMember("format_version") ||
+      !m["format_version"].IsInt())
+    return Status(ErrorCode::kCorruption, "index manifest is not valid JSON");
+  if (m["format_version"].GetInt() != kFormatVersion)
+    return Status(ErrorCode::kConflict, "index format version differs");
+  if (str("config") != index_config_id(config))
+    return Status(ErrorCode::kConflict, "index was built with another configuration");
+  if (expected_checksum != 0 && str("corpus_checksum") != hex64(expected_checksum))
+    return Status(ErrorCode::kConflict, "index was built from other records (checksum differs)");
+
+  auto model_bytes = read_text_file(dir + "/model.bin");
+  if (!model_bytes) return Status(ErrorCode::kCorruption, "model.bin missing");
+  auto unit_bytes = read_text_file(dir + "/units.bin");
+  if (!unit_bytes) return Status(ErrorCode::kCorruption, "units.bin missing");
+  if (hex64(fnv1a64(*model_bytes)) != str("model_hash") ||
+      hex64(fnv1a64(*unit_bytes)) != str("units_hash"))
+    return Status(ErrorCode::kCorruption, "index files do not match the manifest");
+
+  std::unique_ptr<CorpusIndex> index(new CorpusIndex());
+  index->config_ = config;
+  BinaryReader mr(*model_bytes);
+  if (!mr.ok() || mr.u32() != kFormatVersion)
+    return Status(ErrorCode::kCorruption, "model.bin: bad checksum or version");
+  auto terms = TermModel::load(&mr);
+  if (!terms) return terms.status();
+  auto lsa = LsaModel::load(&mr);
+  if (!lsa) return lsa.status();
+  index->terms_ = *terms;
+  index->embedder_ = std::make_unique<LsaEmbedder>(index->terms_, std::move(*lsa),
+                                                   str("model_id"));
+
+  BinaryReader ur(*unit_bytes);
+  if (!ur.ok() || ur.u32() != kFormatVersion)
+    return Status(ErrorCode::kCorruption, "units.bin: bad checksum or version");
+  index->next_unit_ = static_cast<int64_t>(ur.u64());
+  uint64_t ne = ur.u64();
+  for (uint64_t i = 0; i < ne && ur.ok(); ++i) {
+    auto e = parse_expert_json(ur.str(), "units.bin");
+    if (!e) return Status(ErrorCode::kCorruption, "units.bin: bad expert record");
+    ExpertEntry entry;
+    entry.expert = std::move(*e);
+    entry.profile_unit = static_cast<int64_t>(ur.u64());
+    entry.work_units = ur.vec<int64_t>();
+    if (entry.work_units.size() != entry.expert.works.size())
+      return Status(ErrorCode::kCorruption, "units.bin: work units do not match");
+    index->units_[entry.profile_unit] = {UnitKind::kProfile, entry.expert.id, -1};
+    for (size_t w = 0; w < entry.work_units.size(); ++w)
+      index->units_[entry.work_units[w]] = {UnitKind::kWork, entry.expert.id,
+                                            static_cast<int>(w)};
+    index->checksum_ ^= record_hash(entry.expert);
+    std::string id = entry.expert.id;
+    index->experts_[id] = std::move(entry);
+  }
+  uint64_t np = ur.u64();
+  for (uint64_t i = 0; i < np && ur.ok(); ++i) {
+    auto p = parse_problem_json(ur.str(), "units.bin");
+    if (!p) return Status(ErrorCode::kCorruption, "units.bin: bad problem record");
+    ProblemEntry entry;
+    entry.problem = std::move(*p);
+    entry.unit = static_cast<int64_t>(ur.u64());
+    index->units_[entry.unit] = {UnitKind::kProblem, entry.problem.id, -1};
+    index->checksum_ ^= record_hash(entry.problem);
+    std::string id = entry.problem.id;
+    index->problems_[id] = std::move(entry);
+  }
+  index->expert_lexical_ = LexicalIndex::load(&ur);
+  index->problem_lexical_ = LexicalIndex::load(&ur);
+  if (!ur.ok() || !ur.at_end()) return Status(ErrorCode::kCorruption, "units.bin: truncated");
+  if (hex64(index->checksum_) != str("corpus_checksum"))
+    return Status(ErrorCode::kCorruption, "units.bin records do not match the manifest");
+
+  auto ev = VectorIndex::load(dir + "/experts");
+  if (!ev) return ev.status();
+  auto pv = VectorIndex::load(dir + "/problems");
+  if (!pv) return pv.status();
+  if ((*ev)->dimension() != index->embedder_->dimension() ||
+      (*pv)->dimension() != index->embedder_->dimension())
+    return Status(ErrorCode::kCorruption, "vector dimension does not match the model");
+  size_t expert_units = 0;
+  for (auto& [id, e] : index->experts_) expert_units += 1 + e.work_units.size();
+  if ((*ev)->size() != expert_units || (*pv)->size() != index->problems_.size())
+    return Status(ErrorCode::kCorruption, "vector counts do not match the records");
+  index->expert_vectors_ = std::move(*ev);
+  index->problem_vectors_ = std::move(*pv);
+  return index;
+}
+
+Result<std::unique_ptr<CorpusIndex>> CorpusIndex::open(const std::string& dir,
+                                                       const std::vector<Expert>& experts,
+                                                       const std::vector<Problem>& problems,
+                                                       const IndexConfig& config,
+                                                       std::string* rebuilt_reason,
+                                                       const ProgressFn& progress) {
+  uint64_t checksum = checksum_of(experts, problems);
+  auto loaded = load(dir, config, checksum == 0 ? 1 : checksum);
+  if (loaded) {
+    if (rebuilt_reason) rebuilt_reason->clear();
+    return loaded;
+  }
+  if (rebuilt_reason) *rebuilt_reason = loaded.status().message();
+  auto built = build(experts, problems, config, progress);
+  if (!built) return built.status();
+  Status s = (*built)->save(dir);
+  if (!s) return s;
+  return built;
+}
+
+}  // namespace expertmatch

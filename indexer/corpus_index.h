@@ -1,0 +1,159 @@
+// CorpusIndex: the searchable form of a corpus, kept in memory and on disk.
+//
+// Every expert becomes one "profile" unit (research fields and bio) and one
+// unit per work (title, keywords, abstract); every problem one unit. Each unit
+// gets a dense vector from the corpus-learned LSA model (in a Faiss
+// VectorIndex, one for expert units and one for problems) and a field-weighted
+// term vector (in a BM25 LexicalIndex). Matching (matcher/) reads these.
+//
+// On disk, DIR holds manifest.json, model.bin, units.bin and the Faiss files.
+// load() refuses (kCorruption / kConflict) anything missing, damaged or built
+// from another corpus or model; open() then rebuilds from the given records.
+// Every file is written to a temporary name and renamed into place.
+//
+// upsert/remove update all structures at once with the current model (new
+// words the model has not seen are ignored until refit()). refit() relearns
+// the model from the current records: the explicit, separate step.
+//
+// Thread safety: const methods may run concurrently; mutations need exclusive
+// access (the service holds a reader/writer lock around this object).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "corpus/model.h"
+#include "corpus/status.h"
+#include "indexer/lexical_index.h"
+#include "indexer/lsa_model.h"
+#include "indexer/term_model.h"
+#include "indexer/vector_index.h"
+
+namespace expertmatch {
+
+struct IndexConfig {
+  LsaOptions lsa;                 // the built-in embedding
+  std::string faiss_factory = "Flat";  // or e.g. "HNSW32,Flat" for large corpora
+  AnalyzerOptions analyzer;
+  Bm25Params bm25;
+  // Field weights of the lexical index (BM25F-style term frequency multipliers).
+  float weight_title = 2.0f;
+  float weight_keywords = 2.0f;
+  float weight_text = 1.0f;   // abstracts, bios, descriptions
+  float weight_fields = 2.0f; // an expert's research fields
+};
+
+enum class UnitKind : uint8_t { kProfile, kWork, kProblem };
+
+struct Unit {
+  UnitKind kind;
+  std::string owner;    // expert or problem id
+  int work_index = -1;  // for kWork: index into Expert::works
+};
+
+struct ExpertEntry {
+  Expert expert;
+  int64_t profile_unit = -1;
+  std::vector<int64_t> work_units;  // parallel to expert.works
+};
+
+struct ProblemEntry {
+  Problem problem;
+  int64_t unit = -1;
+};
+
+// Progress of a long build: (done, total) documents.
+using ProgressFn = std::function<void(size_t done, size_t total)>;
+
+class CorpusIndex {
+ public:
+  static Result<std::unique_ptr<CorpusIndex>> build(const std::vector<Expert>& experts,
+                                                    const std::vector<Problem>& problems,
+                                                    const IndexConfig& config,
+                                                    const ProgressFn& progress = {});
+  // Loads DIR; kNotFound if there is no index, kCorruption if damaged,
+  // kConflict if it was built from other records than `expected_checksum`
+  // (pass 0 to skip that check) or with another configuration.
+  static Result<std::unique_ptr<CorpusIndex>> load(const std::string& dir,
+                                                   const IndexConfig& config,
+                                                   uint64_t expected_checksum);
+  // load(), and on any failure build() and save(). `rebuilt_reason` (if given)
+  // receives why it was rebuilt, or "" if loaded.
+  static Result<std::unique_ptr<CorpusIndex>> open(const std::string& dir,
+                                                   const std::vector<Expert>& experts,
+                                                   const std::vector<Problem>& problems,
+                                                   const IndexConfig& config,
+                                                   std::string* rebuilt_reason = nullptr,
+                                                   const ProgressFn& progress = {});
+  Status save(const std::string& dir) const;
+
+  Status upsert_expert(const Expert& expert);
+  Status remove_expert(const std::string& id);
+  Status upsert_problem(const Problem& problem);
+  Status remove_problem(const std::string& id);
+  // Relearns the term model and the embedding from the current records.
+  Status refit(const ProgressFn& progress = {});
+
+  // Order-independent checksum of the records (XOR of per-record hashes).
+  uint64_t corpus_checksum() const { return checksum_; }
+  static uint64_t record_hash(const Expert& e);
+  static uint64_t record_hash(const Problem& p);
+  static uint64_t checksum_of(const std::vector<Expert>& e, const std::vector<Problem>& p);
+
+  const std::map<std::string, ExpertEntry>& experts() const { return experts_; }
+  const std::map<std::string, ProblemEntry>& problems() const { return problems_; }
+  const ExpertEntry* expert(const std::string& id) const;
+  const ProblemEntry* problem(const std::string& id) const;
+  const Unit* unit(int64_t id) const;
+
+  const TermModel& terms() const { return *terms_; }
+  const LsaEmbedder& embedder() const { return *embedder_; }
+  const VectorIndex& expert_vectors() const { return *expert_vectors_; }
+  const VectorIndex& problem_vectors() const { return *problem_vectors_; }
+  const LexicalIndex& expert_lexical() const { return expert_lexical_; }
+  const LexicalIndex& problem_lexical() const { return problem_lexical_; }
+  const IndexConfig& config() const { return config_; }
+
+  // Field-weighted term vectors, as indexed (also used for queries).
+  Result<WeightedTerms> problem_terms(const Problem& p) const;
+  Result<WeightedTerms> text_terms(const std::string& text) const;
+  Result<WeightedTerms> profile_terms(const Expert& e) const;
+  Result<WeightedTerms> work_terms(const Work& w) const;
+  // The texts embedded for each kind of unit.
+  static std::string problem_text(const Problem& p);
+  static std::string profile_text(const Expert& e);
+  static std::string work_text(const Work& w);
+
+  size_t unit_count() const { return units_.size(); }
+
+ private:
+  CorpusIndex() = default;
+  Status fit_model(const ProgressFn& progress);
+  Status index_expert(const Expert& e, ExpertEntry* entry);
+  Status index_problem(const Problem& p, ProblemEntry* entry);
+  Status reindex_all(const ProgressFn& progress);
+  Result<std::vector<float>> embed_one(const std::string& text) const;
+
+  IndexConfig config_;
+  std::shared_ptr<TermModel> terms_;
+  std::unique_ptr<LsaEmbedder> embedder_;
+  std::unique_ptr<VectorIndex> expert_vectors_;
+  std::unique_ptr<VectorIndex> problem_vectors_;
+  LexicalIndex expert_lexical_;
+  LexicalIndex problem_lexical_;
+  std::map<std::string, ExpertEntry> experts_;
+  std::map<std::string, ProblemEntry> problems_;
+  std::unordered_map<int64_t, Unit> units_;
+  int64_t next_unit_ = 0;
+  uint64_t checksum_ = 0;
+};
+
+// A stable string of the configuration parts that change the index.
+std::string index_config_id(const IndexConfig& config);
+
+}  // namespace expertmatch

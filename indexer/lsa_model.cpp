@@ -1,0 +1,269 @@
+#include "indexer/lsa_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+// LAPACK and BLAS (OpenBLAS), which Faiss links as well.
+extern "C" {
+void dsyev_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda,
+            double* w, double* work, const int* lwork, int* info);
+void dgeqrf_(const int* m, const int* n, double* a, const int* lda, double* tau, double* work,
+             const int* lwork, int* info);
+void dorgqr_(const int* m, const int* n, const int* k, double* a, const int* lda,
+             const double* tau, double* work, const int* lwork, int* info);
+void dsyrk_(const char* uplo, const char* trans, const int* n, const int* k, const double* alpha,
+            const double* a, const int* lda, const double* beta, double* c, const int* ldc);
+void dgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k,
+            const double* alpha, const double* a, const int* lda, const double* b,
+            const int* ldb, const double* beta, double* c, const int* ldc);
+}
+
+namespace expertmatch {
+
+void l2_normalize(float* v, int d) {
+  double s = 0;
+  for (int i = 0; i < d; ++i) s += static_cast<double>(v[i]) * v[i];
+  if (s <= 0) return;
+  float inv = static_cast<float>(1.0 / std::sqrt(s));
+  for (int i = 0; i < d; ++i) v[i] *= inv;
+}
+
+namespace {
+
+// Sparse documents x terms matrix with weighted, row-normalised entries.
+struct SparseRows {
+  std::vector<size_t> start;  // rows + 1
+  std::vector<uint32_t> col;
+  std::vector<double> val;
+  size_t rows() const { return start.size() - 1; }
+};
+
+// Dense column-major matrix.
+struct Dense {
+  size_t rows = 0, cols = 0;
+  std::vector<double> a;
+  Dense(size_t r, size_t c) : rows(r), cols(c), a(r * c, 0.0) {}
+  double& at(size_t i, size_t j) { return a[j * rows + i]; }
+  double at(size_t i, size_t j) const { return a[j * rows + i]; }
+  double* column(size_t j) { return &a[j * rows]; }
+};
+
+// Row-major copy of a column-major matrix, for cache-friendly sparse products.
+std::vector<double> row_major(const Dense& m) {
+  std::vector<double> r(m.rows * m.cols);
+  for (size_t j = 0; j < m.cols; ++j)
+    for (size_t i = 0; i < m.rows; ++i) r[i * m.cols + j] = m.a[j * m.rows + i];
+  return r;
+}
+
+Dense from_row_major(const std::vector<double>& r, size_t rows, size_t cols) {
+  Dense m(rows, cols);
+  for (size_t i = 0; i < rows; ++i)
+    for (size_t j = 0; j < cols; ++j) m.a[j * rows + i] = r[i * cols + j];
+  return m;
+}
+
+// Y = X * W   (X: n x V sparse, W: V x l dense) -> n x l
+Dense multiply(const SparseRows& x, const Dense& w) {
+  const size_t l = w.cols;
+  std::vector<double> wr = row_major(w), yr(x.rows() * l, 0.0);
+  for (size_t i = 0; i < x.rows(); ++i) {
+    double* yi = &yr[i * l];
+    for (size_t k = x.start[i]; k < x.start[i + 1]; ++k) {
+      const double v = x.val[k];
+      const double* wc = &wr[static_cast<size_t>(x.col[k]) * l];
+      for (size_t j = 0; j < l; ++j) yi[j] += v * wc[j];
+    }
+  }
+  return from_row_major(yr, x.rows(), l);
+}
+
+// Z = X^T * Y   (Y: n x l) -> V x l
+Dense multiply_transposed(const SparseRows& x, const Dense& y, size_t vocab) {
+  const size_t l = y.cols;
+  std::vector<double> yr = row_major(y), zr(vocab * l, 0.0);
+  for (size_t i = 0; i < x.rows(); ++i) {
+    const double* yi = &yr[i * l];
+    for (size_t k = x.start[i]; k < x.start[i + 1]; ++k) {
+      const double v = x.val[k];
+      double* zc = &zr[static_cast<size_t>(x.col[k]) * l];
+      for (size_t j = 0; j < l; ++j) zc[j] += v * yi[j];
+    }
+  }
+  return from_row_major(zr, vocab, l);
+}
+
+// Orthonormalises the columns in place (Householder QR, LAPACK).
+void orthonormalize(Dense* m) {
+  int rows = static_cast<int>(m->rows), cols = static_cast<int>(m->cols), info = 0;
+  int k = std::min(rows, cols), lwork = -1;
+  std::vector<double> tau(k);
+  double wq = 0;
+  dgeqrf_(&rows, &cols, m->a.data(), &rows, tau.data(), &wq, &lwork, &info);
+  lwork = std::max(1, static_cast<int>(wq));
+  std::vector<double> work(lwork);
+  dgeqrf_(&rows, &cols, m->a.data(), &rows, tau.data(), work.data(), &lwork, &info);
+  lwork = -1;
+  dorgqr_(&rows, &k, &k, m->a.data(), &rows, tau.data(), &wq, &lwork, &info);
+  lwork = std::max(1, static_cast<int>(wq));
+  work.assign(lwork, 0.0);
+  dorgqr_(&rows, &k, &k, m->a.data(), &rows, tau.data(), work.data(), &lwork, &info);
+}
+
+}  // namespace
+
+Result<LsaModel> LsaModel::fit(const std::vector<TermCounts>& docs, const std::vector<float>& idf,
+                               size_t vocab, const LsaOptions& options) {
+  if (options.dimension < 1) return Status(ErrorCode::kInvalidArgument, "dimension must be >= 1");
+  // Which terms take part: df >= min_df.
+  std::vector<uint32_t> df(vocab, 0);
+  for (const auto& d : docs)
+    for (auto [id, n] : d)
+      if (id < vocab) ++df[id];
+  SparseRows x;
+  x.start.push_back(0);
+  for (const auto& d : docs) {
+    size_t row_begin = x.val.size();
+    double norm = 0;
+    for (auto [id, n] : d) {
+      if (id >= vocab || df[id] < options.min_df) continue;
+      double w = (1.0 + std::log(static_cast<double>(n))) * idf[id];
+      x.col.push_back(id);
+      x.val.push_back(w);
+      norm += w * w;
+    }
+    if (norm > 0) {
+      norm = std::sqrt(norm);
+      for (size_t k = row_begin; k < x.val.size(); ++k) x.val[k] /= norm;
+    }
+    x.start.push_back(x.val.size());
+  }
+  size_t n = x.rows();
+  size_t kept_terms = 0;
+  for (uint32_t f : df) kept_terms += f >= options.min_df;
+  size_t rank_bound = std::min(n, kept_terms);
+  if (rank_bound == 0) return Status(ErrorCode::kInvalidArgument, "corpus has no usable terms");
+  int d = static_cast<int>(std::min<size_t>(options.dimension, rank_bound));
+  size_t l = std::min<size_t>(d + options.oversample, rank_bound);
+
+  // Random Gaussian test matrix, fixed seed. Box-Muller on our own generator so
+  // the result does not depend on the standard library's distributions.
+  std::mt19937_64 rng(options.seed);
+  auto uniform = [&]() { return (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53; };
+  Dense omega(vocab, l);
+  for (double& v : omega.a) {
+    double u1 = uniform(), u2 = uniform();
+    v = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+  for (size_t t = 0; t < vocab; ++t)
+    if (df[t] < options.min_df)
+      for (size_t j = 0; j < l; ++j) omega.at(t, j) = 0;
+
+  // Subspace iteration; only the small documents-side basis needs re-orthonormalising.
+  if (l > n) l = n;
+  Dense q = multiply(x, omega);
+  orthonormalize(&q);
+  for (int it = 0; it < options.power_iterations; ++it) {
+    Dense z = multiply_transposed(x, q, vocab);
+    q = multiply(x, z);
+    orthonormalize(&q);
+  }
+  // B^T = X^T Q  (V x l); B B^T = (B^T)^T (B^T)  (l x l), by BLAS.
+  Dense bt = multiply_transposed(x, q, vocab);
+  std::vector<double> gram(l * l, 0.0);
+  {
+    int ln = static_cast<int>(l), vn = static_cast<int>(vocab);
+    const double one = 1.0, zero = 0.0;
+    dsyrk_("U", "T", &ln, &vn, &one, bt.a.data(), &vn, &zero, gram.data(), &ln);
+  }
+  int nn = static_cast<int>(l), lwork = -1, info = 0;
+  std::vector<double> evals(l);
+  double wq;
+  dsyev_("V", "U", &nn, gram.data(), &nn, evals.data(), &wq, &lwork, &info);
+  lwork = static_cast<int>(wq);
+  std::vector<double> work(std::max(1, lwork));
+  dsyev_("V", "U", &nn, gram.data(), &nn, evals.data(), work.data(), &lwork, &info);
+  if (info != 0) return Status(ErrorCode::kInternal, "eigen decomposition failed");
+
+  // Eigenvalues ascend; take the largest d. Right singular vector j of X is
+  // V_j = B^T u_j / sigma_j: all d at once as one matrix product.
+  Dense top(l, d);
+  for (int j = 0; j < d; ++j) {
+    size_t src = l - 1 - j;
+    std::copy(&gram[src * l], &gram[src * l] + l, top.column(j));
+  }
+  Dense v(vocab, d);
+  {
+    int vn = static_cast<int>(vocab), ln = static_cast<int>(l);
+    const double one = 1.0, zero = 0.0;
+    dgemm_("N", "N", &vn, &d, &ln, &one, bt.a.data(), &vn, top.a.data(), &ln, &zero, v.a.data(),
+           &vn);
+  }
+  LsaModel model;
+  model.dimension_ = d;
+  model.idf_ = idf;
+  model.idf_.resize(vocab, 0.0f);
+  model.projection_.assign(vocab * d, 0.0f);
+  model.sigma_.resize(d);
+  for (int j = 0; j < d; ++j) {
+    double sigma = std::sqrt(std::max(evals[l - 1 - j], 0.0));
+    model.sigma_[j] = static_cast<float>(sigma);
+    double scale = sigma > 1e-12 ? 1.0 / sigma : 0.0;
+    double weight = std::pow(sigma > 1e-12 ? sigma : 1.0, -options.scale_exponent);
+    // Fix the sign so that the largest-magnitude entry is positive (determinism).
+    const double* col = v.column(j);
+    double best = 0;
+    for (size_t t = 0; t < vocab; ++t)
+      if (std::abs(col[t]) > std::abs(best)) best = col[t];
+    double f = (best < 0 ? -1.0 : 1.0) * scale * weight;
+    for (size_t t = 0; t < vocab; ++t)
+      model.projection_[t * d + j] = static_cast<float>(col[t] * f);
+  }
+  for (size_t t = 0; t < vocab; ++t)
+    if (df[t] < options.min_df) model.idf_[t] = 0.0f;
+  return model;
+}
+
+void LsaModel::embed(const TermCounts& counts, float* out) const {
+  std::fill(out, out + dimension_, 0.0f);
+  for (auto [id, n] : counts) {
+    if (id >= idf_.size() || idf_[id] == 0.0f) continue;
+    float w = (1.0f + std::log(static_cast<float>(n))) * idf_[id];
+    const float* row = &projection_[static_cast<size_t>(id) * dimension_];
+    for (int j = 0; j < dimension_; ++j) out[j] += w * row[j];
+  }
+  l2_normalize(out, dimension_);
+}
+
+void LsaModel::save(BinaryWriter* w) const {
+  w->u32(static_cast<uint32_t>(dimension_));
+  w->vec(idf_);
+  w->vec(projection_);
+  w->vec(sigma_);
+}
+
+Result<LsaModel> LsaModel::load(BinaryReader* r) {
+  LsaModel m;
+  m.dimension_ = static_cast<int>(r->u32());
+  m.idf_ = r->vec<float>();
+  m.projection_ = r->vec<float>();
+  m.sigma_ = r->vec<float>();
+  if (!r->ok() || m.dimension_ <= 0 ||
+      m.projection_.size() != m.idf_.size() * static_cast<size_t>(m.dimension_))
+    return Status(ErrorCode::kCorruption, "LSA model is truncated or inconsistent");
+  return m;
+}
+
+Result<std::vector<float>> LsaEmbedder::embed(const std::vector<std::string>& texts) const {
+  const int d = dimension();
+  std::vector<float> out(texts.size() * d);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    auto c = terms_->counts(texts[i]);
+    if (!c) return c.status();
+    lsa_.embed(*c, &out[i * d]);
+  }
+  return out;
+}
+
+}  // namespace expertmatch

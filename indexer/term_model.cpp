@@ -1,0 +1,91 @@
+#include "indexer/term_model.h"
+
+#include <cmath>
+
+namespace expertmatch {
+
+Result<std::shared_ptr<TermModel>> TermModel::fit(const std::vector<std::string>& texts,
+                                                  const std::vector<std::string>& extra_terms,
+                                                  const AnalyzerOptions& options) {
+  auto model = std::make_shared<TermModel>();
+  model->options_ = options;
+  TextAnalyzer normalizer(nullptr, options);
+  for (const auto& t : Lexicon::builtin_terms())
+    if (model->lexicon_.add(t)) model->lexicon_terms_.push_back(t);
+  for (const auto& raw : extra_terms) {
+    auto n = normalizer.normalize(raw);
+    if (!n) continue;
+    // Only Chinese terms need re-joining; Latin words are whole already.
+    bool has_han = false;
+    for (unsigned char c : *n) has_han |= c >= 0xE3;
+    if (has_han && model->lexicon_.add(*n)) model->lexicon_terms_.push_back(*n);
+  }
+  for (const auto& text : texts) {
+    auto terms = model->terms(text);
+    if (!terms) return terms.status();
+    TermCounts c = model->vocabulary_.count(*terms, /*grow=*/true);
+    model->df_.resize(model->vocabulary_.size(), 0);
+    for (auto [id, n] : c) ++model->df_[id];
+    ++model->documents_;
+  }
+  return model;
+}
+
+Result<std::vector<Token>> TermModel::tokens(const std::string& text) const {
+  return thread_analyzer(&lexicon_, options_).analyze(text);
+}
+
+Result<std::vector<std::string>> TermModel::terms(const std::string& text) const {
+  auto toks = tokens(text);
+  if (!toks) return toks.status();
+  std::vector<std::string> out;
+  out.reserve(toks->size());
+  for (auto& t : *toks) out.push_back(std::move(t.term));
+  return out;
+}
+
+Result<TermCounts> TermModel::counts(const std::string& text) const {
+  auto t = terms(text);
+  if (!t) return t.status();
+  return vocabulary_.count(*t);
+}
+
+float TermModel::idf(uint32_t id) const {
+  uint32_t d = df(id);
+  return static_cast<float>(std::log(1.0 + static_cast<double>(documents_) / (d > 0 ? d : 1)));
+}
+
+void TermModel::save(BinaryWriter* w) const {
+  w->u32(options_.cjk_bigrams | options_.cjk_words << 1 | options_.stem << 2 |
+         options_.remove_stop_words << 3);
+  w->u64(lexicon_terms_.size());
+  for (const auto& t : lexicon_terms_) w->str(t);
+  w->u64(vocabulary_.size());
+  for (size_t i = 0; i < vocabulary_.size(); ++i) w->str(vocabulary_.term(i));
+  w->vec(df_);
+  w->u32(documents_);
+}
+
+Result<std::shared_ptr<TermModel>> TermModel::load(BinaryReader* r) {
+  auto model = std::make_shared<TermModel>();
+  uint32_t flags = r->u32();
+  model->options_.cjk_bigrams = flags & 1;
+  model->options_.cjk_words = flags & 2;
+  model->options_.stem = flags & 4;
+  model->options_.remove_stop_words = flags & 8;
+  uint64_t n = r->u64();
+  for (uint64_t i = 0; i < n && r->ok(); ++i) {
+    std::string t = r->str();
+    model->lexicon_.add(t);
+    model->lexicon_terms_.push_back(std::move(t));
+  }
+  uint64_t v = r->u64();
+  for (uint64_t i = 0; i < v && r->ok(); ++i) model->vocabulary_.add(r->str());
+  model->df_ = r->vec<uint32_t>();
+  model->documents_ = r->u32();
+  if (!r->ok() || model->df_.size() != model->vocabulary_.size())
+    return Status(ErrorCode::kCorruption, "term model is truncated or inconsistent");
+  return model;
+}
+
+}  // namespace expertmatch

@@ -1,0 +1,56 @@
+// TermModel: what the indexer learned about terms from its corpus: the lexicon
+// (built-in domain terms plus the corpus's own keywords and research fields),
+// the vocabulary and document frequencies. Shared, read-only after fit, by the
+// dense LSA model and the lexical (BM25) index.
+//
+// Thread safety: const methods are safe from any thread (each thread gets its
+// own TextAnalyzer).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "corpus/status.h"
+#include "indexer/binary_io.h"
+#include "indexer/lexicon.h"
+#include "indexer/text_analyzer.h"
+#include "indexer/vocabulary.h"
+
+namespace expertmatch {
+
+class TermModel {
+ public:
+  // Builds the lexicon from the built-in terms plus `extra_terms` (normalised
+  // here), analyses `texts` and counts document frequencies over them.
+  static Result<std::shared_ptr<TermModel>> fit(const std::vector<std::string>& texts,
+                                                const std::vector<std::string>& extra_terms,
+                                                const AnalyzerOptions& options = {});
+
+  // Index terms of `text` (see TextAnalyzer); kInvalidArgument on bad UTF-8.
+  Result<std::vector<Token>> tokens(const std::string& text) const;
+  Result<std::vector<std::string>> terms(const std::string& text) const;
+  // Term counts over the known vocabulary.
+  Result<TermCounts> counts(const std::string& text) const;
+
+  const Vocabulary& vocabulary() const { return vocabulary_; }
+  const Lexicon& lexicon() const { return lexicon_; }
+  const AnalyzerOptions& analyzer_options() const { return options_; }
+  uint32_t document_count() const { return documents_; }
+  uint32_t df(uint32_t id) const { return id < df_.size() ? df_[id] : 0; }
+  // Smoothed inverse document frequency: ln(1 + N / df).
+  float idf(uint32_t id) const;
+
+  void save(BinaryWriter* w) const;
+  static Result<std::shared_ptr<TermModel>> load(BinaryReader* r);
+
+ private:
+  Lexicon lexicon_;
+  std::vector<std::string> lexicon_terms_;  // for save()
+  AnalyzerOptions options_;
+  Vocabulary vocabulary_;
+  std::vector<uint32_t> df_;
+  uint32_t documents_ = 0;
+};
+
+}  // namespace expertmatch

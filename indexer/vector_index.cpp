@@ -1,0 +1,171 @@
+#include "indexer/vector_index.h"
+
+#include <faiss/IndexFlat.h>
+#include <faiss/IndexIDMap.h>
+#include <faiss/impl/FaissException.h>
+#include <faiss/impl/IDSelector.h>
+#include <faiss/index_factory.h>
+#include <faiss/index_io.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "corpus/exchange_format.h"
+#include "indexer/binary_io.h"
+
+namespace expertmatch {
+namespace {
+
+Result<std::unique_ptr<faiss::Index>> make_index(int d, const std::string& factory) {
+  try {
+    if (factory == "Flat" || factory.empty()) {
+      auto* idmap = new faiss::IndexIDMap2(new faiss::IndexFlatIP(d));
+      idmap->own_fields = true;
+      return std::unique_ptr<faiss::Index>(idmap);
+    }
+    return std::unique_ptr<faiss::Index>(
+        faiss::index_factory(d, ("IDMap2," + factory).c_str(), faiss::METRIC_INNER_PRODUCT));
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "faiss index \"" + factory + "\": " + std::string(e.what()));
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<VectorIndex>> VectorIndex::create(int dimension,
+                                                         const std::string& factory) {
+  if (dimension <= 0) return Status(ErrorCode::kInvalidArgument, "dimension must be positive");
+  auto index = make_index(dimension, factory);
+  if (!index) return index.status();
+  std::unique_ptr<VectorIndex> v(new VectorIndex());
+  v->dimension_ = dimension;
+  v->factory_ = factory.empty() ? "Flat" : factory;
+  v->index_ = std::move(*index);
+  return v;
+}
+
+VectorIndex::~VectorIndex() = default;
+
+Status VectorIndex::rebuild() {
+  auto fresh = make_index(dimension_, factory_);
+  if (!fresh) return fresh.status();
+  std::vector<int64_t> ids;
+  ids.reserve(vectors_.size());
+  for (auto& [id, v] : vectors_) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  std::vector<float> flat(ids.size() * dimension_);
+  for (size_t i = 0; i < ids.size(); ++i)
+    std::copy(vectors_[ids[i]].begin(), vectors_[ids[i]].end(), &flat[i * dimension_]);
+  try {
+    if (!(*fresh)->is_trained && !ids.empty()) (*fresh)->train(ids.size(), flat.data());
+    if (!ids.empty()) (*fresh)->add_with_ids(ids.size(), flat.data(), ids.data());
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kInternal, std::string("faiss rebuild: ") + e.what());
+  }
+  index_ = std::move(*fresh);
+  return Status::ok();
+}
+
+Status VectorIndex::add(const std::vector<int64_t>& ids, const float* vecs) {
+  std::vector<int64_t> known;
+  for (int64_t id : ids)
+    if (vectors_.count(id)) known.push_back(id);
+  if (!known.empty()) {
+    Status s = remove(known);
+    if (!s) return s;
+  }
+  for (size_t i = 0; i < ids.size(); ++i)
+    vectors_[ids[i]].assign(vecs + i * dimension_, vecs + (i + 1) * dimension_);
+  if (!index_->is_trained) return rebuild();
+  try {
+    index_->add_with_ids(ids.size(), vecs, ids.data());
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kInternal, std::string("faiss add: ") + e.what());
+  }
+  return Status::ok();
+}
+
+Status VectorIndex::remove(const std::vector<int64_t>& ids) {
+  for (int64_t id : ids) vectors_.erase(id);
+  try {
+    faiss::IDSelectorBatch sel(ids.size(), ids.data());
+    index_->remove_ids(sel);
+    return Status::ok();
+  } catch (const std::exception&) {
+    // Some structures (HNSW) cannot delete: rebuild from the kept vectors.
+    return rebuild();
+  }
+}
+
+Result<std::vector<SearchHit>> VectorIndex::search(const float* query, int k) const {
+  std::vector<SearchHit> hits;
+  if (k <= 0 || index_->ntotal == 0) return hits;
+  k = static_cast<int>(std::min<int64_t>(k, index_->ntotal));
+  std::vector<float> d(k);
+  std::vector<faiss::Index::idx_t> l(k);
+  try {
+    index_->search(1, query, k, d.data(), l.data());
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kInternal, std::string("faiss search: ") + e.what());
+  }
+  for (int i = 0; i < k; ++i)
+    if (l[i] >= 0) hits.push_back({l[i], d[i]});
+  return hits;
+}
+
+const float* VectorIndex::vector(int64_t id) const {
+  auto it = vectors_.find(id);
+  return it == vectors_.end() ? nullptr : it->second.data();
+}
+
+Status VectorIndex::save(const std::string& path) const {
+  std::string tmp = path + ".faiss.tmp";
+  try {
+    faiss::write_index(index_.get(), tmp.c_str());
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kIOError, std::string("faiss write: ") + e.what());
+  }
+  if (std::rename(tmp.c_str(), (path + ".faiss").c_str()) != 0)
+    return Status(ErrorCode::kIOError, path + ".faiss: rename failed");
+  BinaryWriter w;
+  w.u32(0x45564543);  // "CEVE"
+  w.u32(static_cast<uint32_t>(dimension_));
+  w.str(factory_);
+  std::vector<int64_t> ids;
+  for (auto& [id, v] : vectors_) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  w.vec(ids);
+  for (int64_t id : ids) w.raw(vectors_.at(id).data(), dimension_ * sizeof(float));
+  return write_file_atomically(path + ".vectors", w.finish());
+}
+
+Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const std::string& path) {
+  auto data = read_text_file(path + ".vectors");
+  if (!data) return data.status();
+  BinaryReader r(*data);
+  if (!r.ok() || r.u32() != 0x45564543)
+    return Status(ErrorCode::kCorruption, path + ".vectors: bad checksum or magic");
+  std::unique_ptr<VectorIndex> v(new VectorIndex());
+  v->dimension_ = static_cast<int>(r.u32());
+  v->factory_ = r.str();
+  auto ids = r.vec<int64_t>();
+  for (int64_t id : ids) {
+    std::vector<float> vec(v->dimension_);
+    r.raw(vec.data(), vec.size() * sizeof(float));
+    v->vectors_.emplace(id, std::move(vec));
+  }
+  if (!r.ok() || !r.at_end() || v->dimension_ <= 0)
+    return Status(ErrorCode::kCorruption, path + ".vectors: truncated");
+  try {
+    v->index_.reset(faiss::read_index((path + ".faiss").c_str()));
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kCorruption, path + ".faiss: " + e.what());
+  }
+  if (v->index_->d != v->dimension_ ||
+      static_cast<size_t>(v->index_->ntotal) != v->vectors_.size())
+    return Status(ErrorCode::kCorruption, path + ".faiss does not match its vector table");
+  return v;
+}
+
+}  // namespace expertmatch
