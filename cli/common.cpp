@@ -1,0 +1,66 @@
+#include "cli/common.h"
+
+#include <unistd.h>
+
+#include <chrono>
+
+namespace expertmatch::cli {
+
+void report(const Status& status) {
+  if (status.field_errors().empty()) {
+    std::fprintf(stderr, "expertmatch: %s\n", status.message().c_str());
+    return;
+  }
+  for (const auto& e : status.field_errors())
+    std::fprintf(stderr, "%s\n", e.to_string().c_str());
+}
+
+bool load_files(const std::string& experts_path, const std::string& problems_path,
+                std::vector<Expert>* experts, std::vector<Problem>* problems) {
+  bool ok = true;
+  if (!experts_path.empty()) {
+    auto e = read_experts_file(experts_path);
+    if (!e) {
+      report(e.status());
+      ok = false;
+    } else {
+      *experts = std::move(*e);
+    }
+  }
+  if (!problems_path.empty()) {
+    auto p = read_problems_file(problems_path);
+    if (!p) {
+      report(p.status());
+      ok = false;
+    } else {
+      *problems = std::move(*p);
+    }
+  }
+  return ok;
+}
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+double seconds_since(double start) { return now_seconds() - start; }
+
+ProgressFn progress_printer(const char* what) {
+  bool tty = ::isatty(STDERR_FILENO);
+  auto last_decile = std::make_shared<int>(-1);
+  return [tty, what, last_decile](size_t done, size_t total) {
+    if (total == 0) return;
+    int pct = static_cast<int>(100.0 * done / total);
+    if (tty) {
+      int filled = pct / 4;
+      std::fprintf(stderr, "\r%s [%-25s] %3d%%", what, std::string(filled, '#').c_str(), pct);
+      if (done >= total) std::fputc('\n', stderr);
+    } else if (pct / 10 != *last_decile) {
+      *last_decile = pct / 10;
+      std::fprintf(stderr, "%s: %d%%\n", what, pct);
+    }
+  };
+}
+
+}  // namespace expertmatch::cli

@@ -1,0 +1,30 @@
+// Helpers shared by the subcommands: loading exchange-format files with
+// error reporting, the default configuration, and progress output.
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "corpus/exchange_format.h"
+#include "corpus/status.h"
+#include "indexer/corpus_index.h"
+#include "matcher/matcher.h"
+
+namespace expertmatch::cli {
+
+// Prints a failed status to stderr as "expertmatch: MESSAGE" (one line per field error).
+void report(const Status& status);
+
+// Reads and validates the files that are given (empty path = none). On error,
+// reports every problem and returns false.
+bool load_files(const std::string& experts_path, const std::string& problems_path,
+                std::vector<Expert>* experts, std::vector<Problem>* problems);
+
+// A progress callback: a bar on a terminal, a line per 10% otherwise.
+ProgressFn progress_printer(const char* what);
+
+double seconds_since(double start);
+double now_seconds();
+
+}  // namespace expertmatch::cli

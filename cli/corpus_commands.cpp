@@ -1,0 +1,200 @@
+// import, export, validate, index: moving exchange-format data in and out of
+// the store, and building the search index.
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <set>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "corpus/store.h"
+
+namespace expertmatch::cli {
+
+int cmd_import(const Argv& argv) {
+  Args args(argv, {"--data", "--experts", "--problems"}, {"--help"});
+  if (args.has("--help") || !args.error().empty() || !args.get("--data") ||
+      (!args.get("--experts") && !args.get("--problems"))) {
+    if (!args.error().empty()) std::fprintf(stderr, "expertmatch import: %s\n", args.error().c_str());
+    std::fprintf(stderr,
+                 "usage: expertmatch import --data DIR [--experts FILE] [--problems FILE]\n"
+                 "Validates both files completely, then stores every record in one transaction:\n"
+                 "all or nothing. A known id is updated.\n");
+    return args.has("--help") ? 0 : 2;
+  }
+  std::vector<Expert> experts;
+  std::vector<Problem> problems;
+  if (!load_files(args.get("--experts").value_or(""), args.get("--problems").value_or(""),
+                  &experts, &problems)) {
+    std::fprintf(stderr, "expertmatch import: nothing was imported\n");
+    return 1;
+  }
+  auto store = Store::open(*args.get("--data"));
+  if (!store) {
+    report(store.status());
+    return 1;
+  }
+  Status s = (*store)->import(experts, problems);
+  if (!s) {
+    report(s);
+    std::fprintf(stderr, "expertmatch import: nothing was imported\n");
+    return 1;
+  }
+  size_t works = 0;
+  for (const auto& e : experts) works += e.works.size();
+  auto counts = (*store)->counts();
+  std::printf("imported %zu experts (%zu works) and %zu problems into %s", experts.size(), works,
+              problems.size(), args.get("--data")->c_str());
+  if (counts)
+    std::printf(" (store now holds %d experts, %d problems)", counts->experts, counts->problems);
+  std::printf("\n");
+  return 0;
+}
+
+int cmd_export(const Argv& argv) {
+  Args args(argv, {"--data", "--out"}, {"--help"});
+  if (args.has("--help") || !args.error().empty() || !args.get("--data") || !args.get("--out")) {
+    if (!args.error().empty()) std::fprintf(stderr, "expertmatch export: %s\n", args.error().c_str());
+    std::fprintf(stderr, "usage: expertmatch export --data DIR --out FOLDER\n"
+                         "Writes FOLDER/experts.jsonl and FOLDER/problems.jsonl.\n");
+    return args.has("--help") ? 0 : 2;
+  }
+  StoreOptions options;
+  options.create_if_missing = false;
+  auto store = Store::open(*args.get("--data"), options);
+  if (!store) {
+    report(store.status());
+    return 1;
+  }
+  auto experts = (*store)->list_experts();
+  auto problems = (*store)->list_problems();
+  if (!experts || !problems) {
+    report(!experts ? experts.status() : problems.status());
+    return 1;
+  }
+  std::string out = *args.get("--out");
+  if (::mkdir(out.c_str(), 0755) != 0 && errno != EEXIST) {
+    std::fprintf(stderr, "expertmatch export: cannot create %s\n", out.c_str());
+    return 1;
+  }
+  Status s = write_file_atomically(out + "/experts.jsonl", to_jsonl(*experts));
+  if (s) s = write_file_atomically(out + "/problems.jsonl", to_jsonl(*problems));
+  if (!s) {
+    report(s);
+    return 1;
+  }
+  std::printf("exported %zu experts and %zu problems to %s\n", experts->size(), problems->size(),
+              out.c_str());
+  return 0;
+}
+
+int cmd_validate(const Argv& argv) {
+  Args args(argv, {"--experts", "--problems", "--qrels"}, {"--help"});
+  if (args.has("--help") || !args.error().empty() ||
+      (!args.get("--experts") && !args.get("--problems") && !args.get("--qrels"))) {
+    if (!args.error().empty())
+      std::fprintf(stderr, "expertmatch validate: %s\n", args.error().c_str());
+    std::fprintf(stderr,
+                 "usage: expertmatch validate [--experts FILE] [--problems FILE] [--qrels FILE]\n");
+    return args.has("--help") ? 0 : 2;
+  }
+  std::vector<Expert> experts;
+  std::vector<Problem> problems;
+  bool ok = load_files(args.get("--experts").value_or(""), args.get("--problems").value_or(""),
+                       &experts, &problems);
+  size_t judgments = 0;
+  if (auto q = args.get("--qrels")) {
+    auto qrels = read_qrels_file(*q);
+    if (!qrels) {
+      report(qrels.status());
+      ok = false;
+    } else {
+      judgments = qrels->size();
+      std::set<std::string> eids, pids;
+      for (const auto& e : experts) eids.insert(e.id);
+      for (const auto& p : problems) pids.insert(p.id);
+      int line = 0;
+      for (const auto& j : *qrels) {
+        ++line;
+        if (!experts.empty() && !eids.count(j.expert_id)) {
+          std::fprintf(stderr, "%s: judgment %d: expert_id: unknown expert \"%s\"\n", q->c_str(),
+                       line, j.expert_id.c_str());
+          ok = false;
+        }
+        if (!problems.empty() && !pids.count(j.problem_id)) {
+          std::fprintf(stderr, "%s: judgment %d: problem_id: unknown problem \"%s\"\n",
+                       q->c_str(), line, j.problem_id.c_str());
+          ok = false;
+        }
+      }
+    }
+  }
+  if (!ok) return 1;
+  std::printf("valid: %zu experts, %zu problems, %zu judgments\n", experts.size(), problems.size(),
+              judgments);
+  return 0;
+}
+
+int cmd_index(const Argv& argv) {
+  Args args(argv, {"--data", "--experts", "--problems", "--out"}, {"--help"});
+  bool from_store = args.get("--data").has_value();
+  bool from_files = args.get("--experts") && args.get("--problems") && args.get("--out");
+  if (args.has("--help") || !args.error().empty() || from_store == from_files) {
+    if (!args.error().empty()) std::fprintf(stderr, "expertmatch index: %s\n", args.error().c_str());
+    std::fprintf(stderr,
+                 "usage: expertmatch index --data DIR\n"
+                 "       expertmatch index --experts FILE --problems FILE --out DIR\n"
+                 "Learns the embedding from the corpus and writes the index (to DIR/index with\n"
+                 "--data).\n");
+    return args.has("--help") ? 0 : 2;
+  }
+  std::vector<Expert> experts;
+  std::vector<Problem> problems;
+  std::string out;
+  if (from_store) {
+    StoreOptions options;
+    options.create_if_missing = false;
+    auto store = Store::open(*args.get("--data"), options);
+    if (!store) {
+      report(store.status());
+      return 1;
+    }
+    auto e = (*store)->list_experts();
+    auto p = (*store)->list_problems();
+    if (!e || !p) {
+      report(!e ? e.status() : p.status());
+      return 1;
+    }
+    experts = std::move(*e);
+    problems = std::move(*p);
+    out = *args.get("--data") + "/index";
+  } else {
+    if (!load_files(*args.get("--experts"), *args.get("--problems"), &experts, &problems))
+      return 1;
+    out = *args.get("--out");
+  }
+  double start = now_seconds();
+  IndexConfig config;
+  auto index = CorpusIndex::build(experts, problems, config, progress_printer("index"));
+  if (!index) {
+    report(index.status());
+    return 1;
+  }
+  Status s = (*index)->save(out);
+  if (!s) {
+    report(s);
+    return 1;
+  }
+  double secs = seconds_since(start);
+  size_t docs = (*index)->unit_count();
+  std::printf("indexed %zu experts and %zu problems: %zu documents, %zu vectors (d=%d) in %.2f s, "
+              "%.0f documents/s -> %s\n",
+              experts.size(), problems.size(), docs,
+              (*index)->expert_vectors().size() + (*index)->problem_vectors().size(),
+              (*index)->embedder().dimension(), secs, docs / (secs > 0 ? secs : 1e-9),
+              out.c_str());
+  return 0;
+}
+
+}  // namespace expertmatch::cli

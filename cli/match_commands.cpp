@@ -1,0 +1,239 @@
+// rank, score, eval, demo: ranking experts for problems straight from
+// exchange-format files (no store needed), and the demo on a store.
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "corpus/store.h"
+#include "matcher/evaluation.h"
+
+namespace expertmatch::cli {
+namespace {
+
+// Loads both files and builds an in-memory index; prints errors and returns null on failure.
+std::unique_ptr<CorpusIndex> index_files(const std::string& experts_path,
+                                         const std::string& problems_path,
+                                         std::vector<Expert>* experts,
+                                         std::vector<Problem>* problems) {
+  if (!load_files(experts_path, problems_path, experts, problems)) return nullptr;
+  auto index = CorpusIndex::build(*experts, *problems, IndexConfig{});
+  if (!index) {
+    report(index.status());
+    return nullptr;
+  }
+  return std::move(*index);
+}
+
+int usage(const char* command, const char* text, const Args& args) {
+  if (!args.error().empty())
+    std::fprintf(stderr, "expertmatch %s: %s\n", command, args.error().c_str());
+  std::fputs(text, stderr);
+  return args.has("--help") ? 0 : 2;
+}
+
+}  // namespace
+
+int cmd_rank(const Argv& argv) {
+  Args args(argv, {"--experts", "--problems", "--top"}, {"--help"});
+  const char* text =
+      "usage: expertmatch rank --experts FILE --problems FILE [--top N]\n"
+      "Prints a TREC run (PROBLEM Q0 EXPERT RANK SCORE TAG) of the top N (default 100)\n"
+      "experts for every problem.\n";
+  int top = 100;
+  if (args.has("--help") || !args.error().empty() || !args.get("--experts") ||
+      !args.get("--problems") || (args.get("--top") && (!parse_int(*args.get("--top"), &top) ||
+                                                        top < 1)))
+    return usage("rank", text, args);
+  std::vector<Expert> experts;
+  std::vector<Problem> problems;
+  auto index = index_files(*args.get("--experts"), *args.get("--problems"), &experts, &problems);
+  if (!index) return 1;
+  Matcher matcher(*index);
+  std::string out;
+  char line[512];
+  for (const auto& p : problems) {
+    auto ranked = matcher.rank_experts(p, MatchFilters{}, top);
+    if (!ranked) {
+      report(ranked.status());
+      return 1;
+    }
+    int rank = 0;
+    for (const auto& m : *ranked) {
+      std::snprintf(line, sizeof line, "%s Q0 %s %d %.6f expertmatch\n", p.id.c_str(),
+                    m.expert_id.c_str(), ++rank, m.score);
+      out += line;
+    }
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+int cmd_score(const Argv& argv) {
+  Args args(argv, {"--experts", "--problems", "--pairs"}, {"--help"});
+  const char* text =
+      "usage: expertmatch score --experts FILE --problems FILE --pairs FILE\n"
+      "For each PROBLEM<TAB>EXPERT line of the pairs file prints PROBLEM<TAB>EXPERT<TAB>SCORE.\n";
+  if (args.has("--help") || !args.error().empty() || !args.get("--experts") ||
+      !args.get("--problems") || !args.get("--pairs"))
+    return usage("score", text, args);
+  std::vector<Expert> experts;
+  std::vector<Problem> problems;
+  auto index = index_files(*args.get("--experts"), *args.get("--problems"), &experts, &problems);
+  if (!index) return 1;
+  std::map<std::string, const Problem*> by_id;
+  for (const auto& p : problems) by_id[p.id] = &p;
+  auto pairs_text = read_text_file(*args.get("--pairs"));
+  if (!pairs_text) {
+    report(pairs_text.status());
+    return 1;
+  }
+  Matcher matcher(*index);
+  std::istringstream in(*pairs_text);
+  std::string line, out;
+  int line_no = 0;
+  char buf[512];
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    size_t tab = line.find('\t');
+    if (tab == std::string::npos) {
+      std::fprintf(stderr, "%s:%d: must be PROBLEM_ID<TAB>EXPERT_ID\n",
+                   args.get("--pairs")->c_str(), line_no);
+      return 1;
+    }
+    std::string pid = line.substr(0, tab), eid = line.substr(tab + 1);
+    auto it = by_id.find(pid);
+    if (it == by_id.end()) {
+      std::fprintf(stderr, "%s:%d: problem_id: unknown problem \"%s\"\n",
+                   args.get("--pairs")->c_str(), line_no, pid.c_str());
+      return 1;
+    }
+    auto s = matcher.score(*it->second, eid);
+    if (!s) {
+      std::fprintf(stderr, "%s:%d: expert_id: %s\n", args.get("--pairs")->c_str(), line_no,
+                   s.status().message().c_str());
+      return 1;
+    }
+    std::snprintf(buf, sizeof buf, "%s\t%s\t%.6f\n", pid.c_str(), eid.c_str(), *s);
+    out += buf;
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+int cmd_eval(const Argv& argv) {
+  Args args(argv, {"--experts", "--problems", "--qrels"}, {"--help"});
+  const char* text =
+      "usage: expertmatch eval --experts FILE --problems FILE --qrels FILE\n"
+      "Ranks experts for every judged problem and prints nDCG@10, MRR@10, Recall@10.\n";
+  if (args.has("--help") || !args.error().empty() || !args.get("--experts") ||
+      !args.get("--problems") || !args.get("--qrels"))
+    return usage("eval", text, args);
+  auto qrels = read_qrels_file(*args.get("--qrels"));
+  if (!qrels) {
+    report(qrels.status());
+    return 1;
+  }
+  std::vector<Expert> experts;
+  std::vector<Problem> problems;
+  auto index = index_files(*args.get("--experts"), *args.get("--problems"), &experts, &problems);
+  if (!index) return 1;
+  Matcher matcher(*index);
+  std::map<std::string, std::vector<std::string>> run;
+  for (const auto& p : problems) {
+    auto ranked = matcher.rank_experts(p, MatchFilters{}, 10);
+    if (!ranked) {
+      report(ranked.status());
+      return 1;
+    }
+    for (const auto& m : *ranked) run[p.id].push_back(m.expert_id);
+  }
+  RankingMetrics m = evaluate_ranking(*qrels, run, 10);
+  std::printf("nDCG@10 %.3f  MRR@10 %.3f  Recall@10 %.3f  (problems=%d)\n", m.ndcg, m.mrr,
+              m.recall, m.problems);
+  if (m.problems_with_grade3 > 0)
+    std::printf("grade-3 expert in top 10: %.1f%% of %d problems\n", 100.0 * m.grade3_in_top,
+                m.problems_with_grade3);
+  return 0;
+}
+
+int cmd_demo(const Argv& argv) {
+  Args args(argv, {"--data", "--problems", "--top"}, {"--help"});
+  const char* text =
+      "usage: expertmatch demo --data DIR [--problems N] [--top K]\n"
+      "Shows the top K (default 5) experts, with their explanations, for the N (default 3)\n"
+      "most urgent open problems in the store.\n";
+  int n = 3, top = 5;
+  if (args.has("--help") || !args.error().empty() || !args.get("--data") ||
+      (args.get("--problems") && !parse_int(*args.get("--problems"), &n)) ||
+      (args.get("--top") && !parse_int(*args.get("--top"), &top)))
+    return usage("demo", text, args);
+  StoreOptions options;
+  options.create_if_missing = false;
+  auto store = Store::open(*args.get("--data"), options);
+  if (!store) {
+    report(store.status());
+    return 1;
+  }
+  auto experts = (*store)->list_experts();
+  auto problems = (*store)->list_problems();
+  if (!experts || !problems) {
+    report(!experts ? experts.status() : problems.status());
+    return 1;
+  }
+  if (experts->empty() || problems->empty()) {
+    std::fprintf(stderr, "expertmatch demo: the store is empty; run 'expertmatch import' first\n");
+    return 1;
+  }
+  std::string why;
+  auto index = CorpusIndex::open(*args.get("--data") + "/index", *experts, *problems,
+                                 IndexConfig{}, &why, progress_printer("index"));
+  if (!index) {
+    report(index.status());
+    return 1;
+  }
+  if (!why.empty()) std::printf("(index rebuilt: %s)\n", why.c_str());
+  std::vector<const Problem*> open;
+  for (const auto& p : *problems)
+    if (p.status == ProblemStatus::kOpen) open.push_back(&p);
+  std::stable_sort(open.begin(), open.end(),
+                   [](const Problem* a, const Problem* b) { return a->urgency > b->urgency; });
+  Matcher matcher(**index);
+  for (int i = 0; i < n && i < static_cast<int>(open.size()); ++i) {
+    const Problem& p = *open[i];
+    std::printf("\n%s  %s  [%s, %s, urgency %d]\n", p.id.c_str(), p.title.c_str(),
+                p.enterprise.c_str(), p.county.c_str(), p.urgency);
+    auto ranked = matcher.rank_experts(p, MatchFilters{}, top);
+    if (!ranked) {
+      report(ranked.status());
+      return 1;
+    }
+    if (ranked->empty() || !ranked->front().good_match)
+      std::printf("  no expert is a good match for this problem%s\n",
+                  ranked->empty() ? "" : "; the closest are:");
+    int rank = 0;
+    for (const auto& m : *ranked) {
+      const ExpertEntry* e = (*index)->expert(m.expert_id);
+      std::printf("  %d. %s %s (%s %s)  score %.3f  confidence %.2f\n", ++rank,
+                  m.expert_id.c_str(), m.expert_name.c_str(), e->expert.college.c_str(),
+                  e->expert.title.c_str(), m.score, m.confidence);
+      if (!m.works.empty())
+        std::printf("     best work: %s (%.2f)\n", m.works.front().title.c_str(),
+                    m.works.front().similarity);
+      if (!m.terms.empty()) {
+        std::printf("     shared terms:");
+        for (const auto& t : m.terms) std::printf(" %s", t.term.c_str());
+        std::printf("\n");
+      }
+    }
+  }
+  return 0;
+}
+
+}  // namespace expertmatch::cli

@@ -1,0 +1,298 @@
+#include "matcher/matcher.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace expertmatch {
+
+struct Matcher::Query {
+  const Problem* problem = nullptr;
+  std::vector<float> vector;
+  WeightedTerms terms;
+  float bm25_ceiling = 1;
+  // BM25 of the query against expert units; filled for all units by rank_experts.
+  std::unordered_map<int64_t, float> unit_bm25;
+  bool all_units_scored = false;
+};
+
+namespace {
+
+float dot(const float* a, const float* b, int d) {
+  float s = 0;
+  for (int i = 0; i < d; ++i) s += a[i] * b[i];
+  return s;
+}
+
+// share * best + (1 - share) * mean(top m), of the values sorted descending.
+float aggregate_top(std::vector<float> values, int m, float share) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end(), std::greater<float>());
+  int n = std::min<int>(m, static_cast<int>(values.size()));
+  float mean = 0;
+  for (int i = 0; i < n; ++i) mean += values[i];
+  mean /= n;
+  return share * values[0] + (1 - share) * mean;
+}
+
+}  // namespace
+
+float Matcher::confidence_of(float score) const {
+  return 1.0f / (1.0f + std::exp(-(config_.calibration_a * score + config_.calibration_b)));
+}
+
+float Matcher::fuse(const ComponentScores& c) const {
+  return config_.weight_dense * c.dense + config_.weight_lexical * c.lexical +
+         config_.weight_profile * c.profile;
+}
+
+Result<Matcher::Query> Matcher::make_query(const Problem& problem) const {
+  Query q;
+  q.problem = &problem;
+  auto v = index_.embedder().embed({CorpusIndex::problem_text(problem)});
+  if (!v) return v.status();
+  q.vector = std::move(*v);
+  auto t = index_.problem_terms(problem);
+  if (!t) return t.status();
+  q.terms = std::move(*t);
+  const LexicalIndex& lex = index_.expert_lexical();
+  const float k1 = index_.config().bm25.k1;
+  double ceiling = 0;
+  for (auto& [term, w] : q.terms) ceiling += w * lex.idf(term) * (k1 + 1);
+  q.bm25_ceiling = ceiling > 0 ? static_cast<float>(ceiling) : 1.0f;
+  return q;
+}
+
+ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
+                                      std::vector<std::pair<int, float>>* per_work) const {
+  const VectorIndex& vecs = index_.expert_vectors();
+  const LexicalIndex& lex = index_.expert_lexical();
+  const int d = vecs.dimension();
+  auto bm25 = [&](int64_t unit) -> float {
+    if (q.all_units_scored) {
+      auto it = q.unit_bm25.find(unit);
+      return it == q.unit_bm25.end() ? 0.0f : it->second;
+    }
+    return lex.score_one(q.terms, unit);
+  };
+  std::vector<float> dense, lexical;
+  for (size_t w = 0; w < e.work_units.size(); ++w) {
+    const float* v = vecs.vector(e.work_units[w]);
+    float ds = v ? std::max(0.0f, dot(q.vector.data(), v, d)) : 0.0f;
+    float ls = std::min(1.0f, bm25(e.work_units[w]) / q.bm25_ceiling);
+    dense.push_back(ds);
+    lexical.push_back(ls);
+    if (per_work) per_work->emplace_back(static_cast<int>(w), 0.5f * ds + 0.5f * ls);
+  }
+  ComponentScores c;
+  c.dense = aggregate_top(dense, config_.top_works, config_.best_work_share);
+  c.lexical = aggregate_top(lexical, config_.top_works, config_.best_work_share);
+  const float* pv = vecs.vector(e.profile_unit);
+  float pd = pv ? std::max(0.0f, dot(q.vector.data(), pv, d)) : 0.0f;
+  float pl = std::min(1.0f, bm25(e.profile_unit) / q.bm25_ceiling);
+  c.profile = 0.5f * pd + 0.5f * pl;
+  return c;
+}
+
+std::string Matcher::exclusion_reason(const Expert& e, const Problem& p,
+                                      const MatchFilters& f) const {
+  if (!e.available) return "unavailable";
+  for (const auto& c : e.conflicts)
+    if (!c.empty() && c == p.enterprise) return "conflict of interest with " + p.enterprise;
+  if (f.exclude_experts.count(e.id)) return "excluded (rejected for this problem)";
+  if (f.county && std::find(e.counties.begin(), e.counties.end(), *f.county) == e.counties.end())
+    return "not stationed in " + *f.county;
+  if (f.college && e.college != *f.college) return "not of college " + *f.college;
+  if (f.title && e.title != *f.title) return "title is not " + *f.title;
+  if (f.young_within_years &&
+      (!e.birth_year || *e.birth_year < f.reference_year - *f.young_within_years))
+    return "not young or mid-career";
+  if (f.require_capacity) {
+    auto it = f.used_capacity.find(e.id);
+    int used = it == f.used_capacity.end() ? 0 : it->second;
+    if (used >= e.capacity) return "no remaining capacity";
+  }
+  return "";
+}
+
+void Matcher::explain(const Query& q, const ExpertEntry& e,
+                      const std::vector<std::pair<int, float>>& per_work,
+                      std::vector<WorkEvidence>* works, std::vector<std::string>* fields,
+                      std::vector<TermEvidence>* terms) const {
+  // Best works.
+  auto sorted = per_work;
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](auto& a, auto& b) { return a.second > b.second; });
+  std::vector<int64_t> evidence_units = {e.profile_unit};
+  for (int i = 0; i < std::min<int>(config_.explain_works, static_cast<int>(sorted.size()));
+       ++i) {
+    if (sorted[i].second <= 0) break;
+    const Work& w = e.expert.works[sorted[i].first];
+    works->push_back({sorted[i].first, w.title, work_kind_name(w.kind), sorted[i].second});
+    evidence_units.push_back(e.work_units[sorted[i].first]);
+  }
+  // Shared terms: query terms present in the profile or the best works.
+  const LexicalIndex& lex = index_.expert_lexical();
+  std::unordered_set<uint32_t> expert_terms;
+  for (int64_t u : evidence_units)
+    if (const WeightedTerms* t = lex.terms_of(u))
+      for (auto& [id, w] : *t) expert_terms.insert(id);
+  const TermModel& tm = index_.terms();
+  struct Found {
+    TermEvidence ev;
+    TokenKind kind;
+  };
+  std::vector<Found> found;
+  std::unordered_map<std::string, size_t> by_term;
+  const Problem& p = *q.problem;
+  std::string keywords;
+  for (const auto& k : p.keywords) keywords += (keywords.empty() ? "" : "，") + k;
+  for (auto [field, text] : {std::pair<const char*, const std::string*>{"title", &p.title},
+                             {"keywords", &keywords},
+                             {"description", &p.description}}) {
+    auto toks = tm.tokens(*text);
+    if (!toks) continue;
+    for (const Token& t : *toks) {
+      uint32_t id = tm.vocabulary().find(t.term);
+      if (id == Vocabulary::kUnknown || !expert_terms.count(id)) continue;
+      std::string key = std::string(field) + "\x1f" + t.term;
+      auto it = by_term.find(key);
+      if (it == by_term.end()) {
+        by_term[key] = found.size();
+        found.push_back({{t.term, field, {{t.begin, t.end}}, lex.idf(id)}, t.kind});
+      } else {
+        found[it->second].ev.positions.emplace_back(t.begin, t.end);
+      }
+    }
+  }
+  // Prefer whole words: drop a bigram lying inside a shared word of the same field.
+  std::vector<Found> kept;
+  for (const auto& f : found) {
+    if (f.kind == TokenKind::kBigram) {
+      bool inside = false;
+      for (const auto& g : found)
+        if (g.kind == TokenKind::kWord && g.ev.field == f.ev.field &&
+            g.ev.term.size() > f.ev.term.size() &&
+            g.ev.term.find(f.ev.term) != std::string::npos)
+          inside = true;
+      if (inside) continue;
+    }
+    kept.push_back(f);
+  }
+  std::stable_sort(kept.begin(), kept.end(),
+                   [](const Found& a, const Found& b) { return a.ev.weight > b.ev.weight; });
+  float total = 0;
+  for (const auto& f : kept) total += f.ev.weight;
+  for (int i = 0; i < std::min<int>(config_.explain_terms, static_cast<int>(kept.size())); ++i) {
+    TermEvidence ev = kept[i].ev;
+    ev.weight = total > 0 ? ev.weight / total : 0;
+    terms->push_back(std::move(ev));
+  }
+  // Research fields that share a term with the query.
+  std::unordered_set<uint32_t> query_terms;
+  for (auto& [id, w] : q.terms) query_terms.insert(id);
+  for (const auto& field : e.expert.fields) {
+    auto c = tm.counts(field);
+    if (!c) continue;
+    for (auto& [id, n] : *c)
+      if (query_terms.count(id)) {
+        fields->push_back(field);
+        break;
+      }
+  }
+}
+
+Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
+                                                       const MatchFilters& filters,
+                                                       int k) const {
+  auto q = make_query(problem);
+  if (!q) return q.status();
+  q->unit_bm25 = index_.expert_lexical().score(q->terms);
+  q->all_units_scored = true;
+  struct Scored {
+    const ExpertEntry* entry;
+    ComponentScores c;
+    float score;
+  };
+  std::vector<Scored> scored;
+  for (const auto& [id, entry] : index_.experts()) {
+    if (!exclusion_reason(entry.expert, problem, filters).empty()) continue;
+    ComponentScores c = score_expert(*q, entry, nullptr);
+    scored.push_back({&entry, c, fuse(c)});
+  }
+  std::stable_sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
+    return a.score > b.score;  // map order already sorts ties by id
+  });
+  if (k >= 0 && static_cast<int>(scored.size()) > k) scored.resize(k);
+  std::vector<ExpertMatch> out;
+  for (const auto& s : scored) {
+    ExpertMatch m;
+    m.expert_id = s.entry->expert.id;
+    m.expert_name = s.entry->expert.name;
+    m.score = s.score;
+    m.components = s.c;
+    m.confidence = confidence_of(s.score);
+    m.good_match = s.score >= config_.good_match_threshold;
+    std::vector<std::pair<int, float>> per_work;
+    score_expert(*q, *s.entry, &per_work);
+    explain(*q, *s.entry, per_work, &m.works, &m.matched_fields, &m.terms);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expert_id,
+                                                         const MatchFilters& filters,
+                                                         int k) const {
+  const ExpertEntry* e = index_.expert(expert_id);
+  if (!e) return Status(ErrorCode::kNotFound, "no expert with id \"" + expert_id + "\"");
+  struct Scored {
+    const ProblemEntry* entry;
+    ComponentScores c;
+    float score;
+  };
+  std::vector<Scored> scored;
+  MatchFilters expert_filters;  // the expert-side filters do not apply per problem
+  expert_filters.exclude_experts = {};
+  for (const auto& [id, p] : index_.problems()) {
+    if (p.problem.status != ProblemStatus::kOpen) continue;
+    if (filters.county && p.problem.county != *filters.county) continue;
+    if (!exclusion_reason(e->expert, p.problem, expert_filters).empty()) continue;
+    auto q = make_query(p.problem);
+    if (!q) return q.status();
+    ComponentScores c = score_expert(*q, *e, nullptr);
+    scored.push_back({&p, c, fuse(c)});
+  }
+  std::stable_sort(scored.begin(), scored.end(),
+                   [](const Scored& a, const Scored& b) { return a.score > b.score; });
+  if (k >= 0 && static_cast<int>(scored.size()) > k) scored.resize(k);
+  std::vector<ProblemMatch> out;
+  for (const auto& s : scored) {
+    auto q = make_query(s.entry->problem);
+    if (!q) return q.status();
+    ProblemMatch m;
+    m.problem_id = s.entry->problem.id;
+    m.title = s.entry->problem.title;
+    m.score = s.score;
+    m.components = s.c;
+    m.confidence = confidence_of(s.score);
+    m.good_match = s.score >= config_.good_match_threshold;
+    std::vector<std::pair<int, float>> per_work;
+    score_expert(*q, *e, &per_work);
+    std::vector<std::string> fields;
+    explain(*q, *e, per_work, &m.works, &fields, &m.terms);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+Result<float> Matcher::score(const Problem& problem, const std::string& expert_id) const {
+  const ExpertEntry* e = index_.expert(expert_id);
+  if (!e) return Status(ErrorCode::kNotFound, "no expert with id \"" + expert_id + "\"");
+  auto q = make_query(problem);
+  if (!q) return q.status();
+  return fuse(score_expert(*q, *e, nullptr));
+}
+
+}  // namespace expertmatch

@@ -1,0 +1,146 @@
+// Matcher: ranks experts for a problem (or any text) and problems for an
+// expert, and explains every match.
+//
+// An expert's score for a query fuses three components, each in [0, 1]:
+//  - dense:   cosine similarity (LSA) of the query to the expert's works,
+//             averaged over the expert's `top_works` best works;
+//  - lexical: field-weighted BM25 of the query against each work, averaged
+//             over the best works the same way, divided by the query's BM25
+//             ceiling so that scores of different queries are comparable;
+//  - profile: dense and lexical similarity to the expert's stated research
+//             fields and bio.
+// score = w_dense * dense + w_lexical * lexical + w_profile * profile.
+// The weights live in MatchConfig (tuned on the development sets: docs/quality.md).
+//
+// Constraints are applied before ranking: unavailable experts are never
+// ranked, nor an expert whose `conflicts` names the problem's enterprise;
+// MatchFilters add county, college, title, age and capacity filters.
+//
+// Thread safety: const; safe to call concurrently as long as the CorpusIndex
+// is not being modified.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "corpus/model.h"
+#include "corpus/status.h"
+#include "indexer/corpus_index.h"
+
+namespace expertmatch {
+
+struct MatchConfig {
+  float weight_dense = 0.45f;
+  float weight_lexical = 0.35f;
+  float weight_profile = 0.20f;
+  int top_works = 3;            // best works averaged per expert
+  float best_work_share = 0.5f; // weight of the single best work within that average
+  // A match is "good" when its score reaches this; below it the answer says
+  // that no expert is a good match (calibrated on the Quzhou judgments).
+  float good_match_threshold = 0.20f;
+  // Logistic calibration of the score into a confidence: 1 / (1 + e^-(a*score + b)).
+  float calibration_a = 12.0f;
+  float calibration_b = -3.0f;
+  int explain_works = 3;        // works named in an explanation (1-3)
+  int explain_terms = 8;        // shared key terms named
+};
+
+struct MatchFilters {
+  std::optional<std::string> county;   // expert stationed in / prefers this county
+  std::optional<std::string> college;
+  std::optional<std::string> title;    // 教授, 副教授 ...
+  // 中青年: born within `young_within_years` of `reference_year`.
+  std::optional<int> young_within_years;
+  int reference_year = 2026;
+  // Remaining capacity: experts whose used count (by id) reaches their capacity
+  // are left out when `require_capacity`.
+  bool require_capacity = false;
+  std::map<std::string, int> used_capacity;
+  std::set<std::string> exclude_experts;  // e.g. pairs a coordinator rejected
+};
+
+struct ComponentScores {
+  float dense = 0;
+  float lexical = 0;
+  float profile = 0;
+};
+
+struct WorkEvidence {
+  int work_index = -1;
+  std::string title;
+  std::string kind;
+  float similarity = 0;  // combined dense + lexical similarity of this work
+};
+
+// A query term that the expert's matching text shares, with where it stands in
+// the query (byte ranges into the named query field).
+struct TermEvidence {
+  std::string term;
+  std::string field;  // "title", "description", "keywords" or "text"
+  std::vector<std::pair<uint32_t, uint32_t>> positions;
+  float weight = 0;   // its share of the lexical score
+};
+
+struct ExpertMatch {
+  std::string expert_id;
+  std::string expert_name;
+  float score = 0;
+  float confidence = 0;  // calibrated probability of a capable expert
+  bool good_match = false;
+  ComponentScores components;
+  std::vector<WorkEvidence> works;
+  std::vector<std::string> matched_fields;
+  std::vector<TermEvidence> terms;
+};
+
+struct ProblemMatch {
+  std::string problem_id;
+  std::string title;
+  float score = 0;
+  float confidence = 0;
+  bool good_match = false;
+  ComponentScores components;
+  std::vector<WorkEvidence> works;
+  std::vector<TermEvidence> terms;
+};
+
+class Matcher {
+ public:
+  Matcher(const CorpusIndex& index, MatchConfig config = {}) : index_(index), config_(config) {}
+
+  // Top k experts for a problem (stored or not), best first; ties by id.
+  Result<std::vector<ExpertMatch>> rank_experts(const Problem& problem, const MatchFilters& filters,
+                                                int k) const;
+  // Top k open problems for an expert. `county` (if set) limits the problems.
+  Result<std::vector<ProblemMatch>> rank_problems(const std::string& expert_id,
+                                                  const MatchFilters& filters, int k) const;
+  // The fused score of one pair (no filters).
+  Result<float> score(const Problem& problem, const std::string& expert_id) const;
+
+  // Why an expert is excluded for this problem by the hard constraints and
+  // filters ("unavailable", "conflict of interest", ...), or "" if eligible.
+  std::string exclusion_reason(const Expert& expert, const Problem& problem,
+                               const MatchFilters& filters) const;
+
+  const MatchConfig& config() const { return config_; }
+  float confidence_of(float score) const;
+
+ private:
+  struct Query;
+  Result<Query> make_query(const Problem& problem) const;
+  ComponentScores score_expert(const Query& q, const ExpertEntry& e,
+                               std::vector<std::pair<int, float>>* per_work) const;
+  float fuse(const ComponentScores& c) const;
+  void explain(const Query& q, const ExpertEntry& e,
+               const std::vector<std::pair<int, float>>& per_work,
+               std::vector<WorkEvidence>* works, std::vector<std::string>* fields,
+               std::vector<TermEvidence>* terms) const;
+
+  const CorpusIndex& index_;
+  MatchConfig config_;
+};
+
+}  // namespace expertmatch
