@@ -11,8 +11,7 @@ void report(const Status& status) {
     std::fprintf(stderr, "expertmatch: %s\n", status.message().c_str());
     return;
   }
-  for (const auto& e : status.field_errors())
-    std::fprintf(stderr, "%s\n", e.to_string().c_str());
+  for (const auto& e : status.field_errors()) std::fprintf(stderr, "%s\n", e.to_string().c_str());
 }
 
 bool load_files(const std::string& experts_path, const std::string& problems_path,
@@ -40,8 +39,7 @@ bool load_files(const std::string& experts_path, const std::string& problems_pat
 }
 
 double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 double seconds_since(double start) { return now_seconds() - start; }

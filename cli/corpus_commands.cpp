@@ -16,7 +16,8 @@ int cmd_import(const Argv& argv) {
   Args args(argv, {"--data", "--experts", "--problems"}, {"--help"});
   if (args.has("--help") || !args.error().empty() || !args.get("--data") ||
       (!args.get("--experts") && !args.get("--problems"))) {
-    if (!args.error().empty()) std::fprintf(stderr, "expertmatch import: %s\n", args.error().c_str());
+    if (!args.error().empty())
+      std::fprintf(stderr, "expertmatch import: %s\n", args.error().c_str());
     std::fprintf(stderr,
                  "usage: expertmatch import --data DIR [--experts FILE] [--problems FILE]\n"
                  "Validates both files completely, then stores every record in one transaction:\n"
@@ -25,8 +26,8 @@ int cmd_import(const Argv& argv) {
   }
   std::vector<Expert> experts;
   std::vector<Problem> problems;
-  if (!load_files(args.get("--experts").value_or(""), args.get("--problems").value_or(""),
-                  &experts, &problems)) {
+  if (!load_files(args.get("--experts").value_or(""), args.get("--problems").value_or(""), &experts,
+                  &problems)) {
     std::fprintf(stderr, "expertmatch import: nothing was imported\n");
     return 1;
   }
@@ -55,9 +56,11 @@ int cmd_import(const Argv& argv) {
 int cmd_export(const Argv& argv) {
   Args args(argv, {"--data", "--out"}, {"--help"});
   if (args.has("--help") || !args.error().empty() || !args.get("--data") || !args.get("--out")) {
-    if (!args.error().empty()) std::fprintf(stderr, "expertmatch export: %s\n", args.error().c_str());
-    std::fprintf(stderr, "usage: expertmatch export --data DIR --out FOLDER\n"
-                         "Writes FOLDER/experts.jsonl and FOLDER/problems.jsonl.\n");
+    if (!args.error().empty())
+      std::fprintf(stderr, "expertmatch export: %s\n", args.error().c_str());
+    std::fprintf(stderr,
+                 "usage: expertmatch export --data DIR --out FOLDER\n"
+                 "Writes FOLDER/experts.jsonl and FOLDER/problems.jsonl.\n");
     return args.has("--help") ? 0 : 2;
   }
   StoreOptions options;
@@ -123,8 +126,8 @@ int cmd_validate(const Argv& argv) {
           ok = false;
         }
         if (!problems.empty() && !pids.count(j.problem_id)) {
-          std::fprintf(stderr, "%s: judgment %d: problem_id: unknown problem \"%s\"\n",
-                       q->c_str(), line, j.problem_id.c_str());
+          std::fprintf(stderr, "%s: judgment %d: problem_id: unknown problem \"%s\"\n", q->c_str(),
+                       line, j.problem_id.c_str());
           ok = false;
         }
       }
@@ -141,7 +144,8 @@ int cmd_index(const Argv& argv) {
   bool from_store = args.get("--data").has_value();
   bool from_files = args.get("--experts") && args.get("--problems") && args.get("--out");
   if (args.has("--help") || !args.error().empty() || from_store == from_files) {
-    if (!args.error().empty()) std::fprintf(stderr, "expertmatch index: %s\n", args.error().c_str());
+    if (!args.error().empty())
+      std::fprintf(stderr, "expertmatch index: %s\n", args.error().c_str());
     std::fprintf(stderr,
                  "usage: expertmatch index --data DIR\n"
                  "       expertmatch index --experts FILE --problems FILE --out DIR\n"
@@ -170,8 +174,7 @@ int cmd_index(const Argv& argv) {
     problems = std::move(*p);
     out = *args.get("--data") + "/index";
   } else {
-    if (!load_files(*args.get("--experts"), *args.get("--problems"), &experts, &problems))
-      return 1;
+    if (!load_files(*args.get("--experts"), *args.get("--problems"), &experts, &problems)) return 1;
     out = *args.get("--out");
   }
   double start = now_seconds();
@@ -188,12 +191,12 @@ int cmd_index(const Argv& argv) {
   }
   double secs = seconds_since(start);
   size_t docs = (*index)->unit_count();
-  std::printf("indexed %zu experts and %zu problems: %zu documents, %zu vectors (d=%d) in %.2f s, "
-              "%.0f documents/s -> %s\n",
-              experts.size(), problems.size(), docs,
-              (*index)->expert_vectors().size() + (*index)->problem_vectors().size(),
-              (*index)->embedder().dimension(), secs, docs / (secs > 0 ? secs : 1e-9),
-              out.c_str());
+  std::printf(
+      "indexed %zu experts and %zu problems: %zu documents, %zu vectors (d=%d) in %.2f s, "
+      "%.0f documents/s -> %s\n",
+      experts.size(), problems.size(), docs,
+      (*index)->expert_vectors().size() + (*index)->problem_vectors().size(),
+      (*index)->embedder().dimension(), secs, docs / (secs > 0 ? secs : 1e-9), out.c_str());
   return 0;
 }
 

@@ -46,8 +46,8 @@ int cmd_rank(const Argv& argv) {
       "experts for every problem.\n";
   int top = 100;
   if (args.has("--help") || !args.error().empty() || !args.get("--experts") ||
-      !args.get("--problems") || (args.get("--top") && (!parse_int(*args.get("--top"), &top) ||
-                                                        top < 1)))
+      !args.get("--problems") ||
+      (args.get("--top") && (!parse_int(*args.get("--top"), &top) || top < 1)))
     return usage("rank", text, args);
   std::vector<Expert> experts;
   std::vector<Problem> problems;
@@ -155,8 +155,8 @@ int cmd_eval(const Argv& argv) {
     for (const auto& m : *ranked) run[p.id].push_back(m.expert_id);
   }
   RankingMetrics m = evaluate_ranking(*qrels, run, 10);
-  std::printf("nDCG@10 %.3f  MRR@10 %.3f  Recall@10 %.3f  (problems=%d)\n", m.ndcg, m.mrr,
-              m.recall, m.problems);
+  std::printf("nDCG@10 %.3f  MRR@10 %.3f  Recall@10 %.3f  (problems=%d)\n", m.ndcg, m.mrr, m.recall,
+              m.problems);
   if (m.problems_with_grade3 > 0)
     std::printf("grade-3 expert in top 10: %.1f%% of %d problems\n", 100.0 * m.grade3_in_top,
                 m.problems_with_grade3);
@@ -192,8 +192,8 @@ int cmd_demo(const Argv& argv) {
     return 1;
   }
   std::string why;
-  auto index = CorpusIndex::open(*args.get("--data") + "/index", *experts, *problems,
-                                 IndexConfig{}, &why, progress_printer("index"));
+  auto index = CorpusIndex::open(*args.get("--data") + "/index", *experts, *problems, IndexConfig{},
+                                 &why, progress_printer("index"));
   if (!index) {
     report(index.status());
     return 1;
@@ -220,9 +220,9 @@ int cmd_demo(const Argv& argv) {
     int rank = 0;
     for (const auto& m : *ranked) {
       const ExpertEntry* e = (*index)->expert(m.expert_id);
-      std::printf("  %d. %s %s (%s %s)  score %.3f  confidence %.2f\n", ++rank,
-                  m.expert_id.c_str(), m.expert_name.c_str(), e->expert.college.c_str(),
-                  e->expert.title.c_str(), m.score, m.confidence);
+      std::printf("  %d. %s %s (%s %s)  score %.3f  confidence %.2f\n", ++rank, m.expert_id.c_str(),
+                  m.expert_name.c_str(), e->expert.college.c_str(), e->expert.title.c_str(),
+                  m.score, m.confidence);
       if (!m.works.empty())
         std::printf("     best work: %s (%.2f)\n", m.works.front().title.c_str(),
                     m.works.front().similarity);

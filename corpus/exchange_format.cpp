@@ -171,10 +171,10 @@ void add_extra(const std::string& extra_json, rapidjson::Value* out,
 
 void set_string(rapidjson::Value* obj, const char* key, const std::string& value,
                 rapidjson::Document::AllocatorType& alloc) {
-  obj->AddMember(rapidjson::Value(key, alloc),
-                 rapidjson::Value(value.c_str(), static_cast<rapidjson::SizeType>(value.size()),
-                                  alloc),
-                 alloc);
+  obj->AddMember(
+      rapidjson::Value(key, alloc),
+      rapidjson::Value(value.c_str(), static_cast<rapidjson::SizeType>(value.size()), alloc),
+      alloc);
 }
 
 void set_strings(rapidjson::Value* obj, const char* key, const std::vector<std::string>& values,
@@ -218,9 +218,9 @@ Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& sou
       std::string why = doc.GetParseError() == rapidjson::kParseErrorStringInvalidEncoding
                             ? "invalid UTF-8"
                             : rapidjson::GetParseError_En(doc.GetParseError());
-      errors.push_back({source, line_no, "",
-                        "not valid JSON: " + why + " (at byte " +
-                            std::to_string(doc.GetErrorOffset()) + ")"});
+      errors.push_back(
+          {source, line_no, "",
+           "not valid JSON: " + why + " (at byte " + std::to_string(doc.GetErrorOffset()) + ")"});
     } else if (!doc.IsObject()) {
       errors.push_back({source, line_no, "", "must be a JSON object, " + describe(doc)});
     } else {
@@ -229,9 +229,9 @@ Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& sou
         const std::string& id = id_of(record);
         auto [it, inserted] = first_line.emplace(id, line_no);
         if (!inserted && options.reject_duplicate_ids) {
-          errors.push_back({source, line_no, "id",
-                            "duplicate id \"" + id + "\", first at line " +
-                                std::to_string(it->second)});
+          errors.push_back(
+              {source, line_no, "id",
+               "duplicate id \"" + id + "\", first at line " + std::to_string(it->second)});
         } else {
           out.push_back(std::move(record));
         }
@@ -240,8 +240,8 @@ Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& sou
     if (errors.size() > options.max_errors) {
       cut = errors.size() - options.max_errors;
       errors.resize(options.max_errors);
-      errors.push_back({source, 0, "", "too many errors; stopped reading at line " +
-                                           std::to_string(line_no)});
+      errors.push_back(
+          {source, 0, "", "too many errors; stopped reading at line " + std::to_string(line_no)});
       break;
     }
     (void)before;
@@ -297,8 +297,8 @@ bool expert_from_json(const rapidjson::Value& object, const std::string& source,
         if (!kind.empty()) {
           auto k = parse_work_kind(kind);
           if (!k)
-            wr.fail("kind", "must be one of paper, patent, project, award, other, got \"" +
-                                kind + "\"");
+            wr.fail("kind",
+                    "must be one of paper, patent, project, award, other, got \"" + kind + "\"");
           else
             w.kind = *k;
         }
@@ -360,8 +360,9 @@ static Result<T> parse_single(std::string_view json, const std::string& source,
     std::string why = doc.GetParseError() == rapidjson::kParseErrorStringInvalidEncoding
                           ? "invalid UTF-8"
                           : rapidjson::GetParseError_En(doc.GetParseError());
-    errors.push_back({source, 0, "", "not valid JSON: " + why + " (at byte " +
-                                         std::to_string(doc.GetErrorOffset()) + ")"});
+    errors.push_back(
+        {source, 0, "",
+         "not valid JSON: " + why + " (at byte " + std::to_string(doc.GetErrorOffset()) + ")"});
     return Status::invalid(std::move(errors));
   }
   T out;
@@ -382,8 +383,7 @@ Result<std::vector<Expert>> parse_experts_jsonl(std::string_view text, const std
                              [](const Expert& e) -> const std::string& { return e.id; });
 }
 
-Result<std::vector<Problem>> parse_problems_jsonl(std::string_view text,
-                                                  const std::string& source,
+Result<std::vector<Problem>> parse_problems_jsonl(std::string_view text, const std::string& source,
                                                   const ReadOptions& options) {
   return parse_jsonl<Problem>(text, source, options, &problem_from_json,
                               [](const Problem& p) -> const std::string& { return p.id; });
@@ -398,8 +398,7 @@ Result<std::string> read_text_file(const std::string& path) {
   return ss.str();
 }
 
-Result<std::vector<Expert>> read_experts_file(const std::string& path,
-                                              const ReadOptions& options) {
+Result<std::vector<Expert>> read_experts_file(const std::string& path, const ReadOptions& options) {
   auto text = read_text_file(path);
   if (!text) return text.status();
   return parse_experts_jsonl(*text, path, options);
@@ -505,8 +504,8 @@ Result<std::vector<Judgment>> parse_qrels(std::string_view text, const std::stri
     int grade = -1;
     if (grade_s.size() == 1 && grade_s[0] >= '0' && grade_s[0] <= '9') grade = grade_s[0] - '0';
     if (grade < 0 || grade > 3) {
-      errors.push_back({source, line_no, "grade",
-                        "must be an integer from 0 to 3, got \"" + grade_s + "\""});
+      errors.push_back(
+          {source, line_no, "grade", "must be an integer from 0 to 3, got \"" + grade_s + "\""});
       continue;
     }
     out.push_back({pid, eid, grade});

@@ -4,11 +4,16 @@ namespace expertmatch {
 
 const char* work_kind_name(WorkKind kind) {
   switch (kind) {
-    case WorkKind::kPaper: return "paper";
-    case WorkKind::kPatent: return "patent";
-    case WorkKind::kProject: return "project";
-    case WorkKind::kAward: return "award";
-    case WorkKind::kOther: return "other";
+    case WorkKind::kPaper:
+      return "paper";
+    case WorkKind::kPatent:
+      return "patent";
+    case WorkKind::kProject:
+      return "project";
+    case WorkKind::kAward:
+      return "award";
+    case WorkKind::kOther:
+      return "other";
   }
   return "other";
 }
@@ -24,9 +29,12 @@ std::optional<WorkKind> parse_work_kind(const std::string& name) {
 
 const char* problem_status_name(ProblemStatus status) {
   switch (status) {
-    case ProblemStatus::kOpen: return "open";
-    case ProblemStatus::kWithdrawn: return "withdrawn";
-    case ProblemStatus::kSolved: return "solved";
+    case ProblemStatus::kOpen:
+      return "open";
+    case ProblemStatus::kWithdrawn:
+      return "withdrawn";
+    case ProblemStatus::kSolved:
+      return "solved";
   }
   return "open";
 }

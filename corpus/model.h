@@ -55,8 +55,8 @@ struct Problem {
   std::string title;
   std::string description;  // may be empty
   std::vector<std::string> keywords;
-  int urgency = 3;          // 1-5, 5 = most urgent
-  std::string submitted;    // YYYY-MM-DD or ""
+  int urgency = 3;        // 1-5, 5 = most urgent
+  std::string submitted;  // YYYY-MM-DD or ""
   ProblemStatus status = ProblemStatus::kOpen;
   std::string extra_json;
 };

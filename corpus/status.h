@@ -15,15 +15,15 @@ namespace expertmatch {
 
 enum class ErrorCode {
   kOk = 0,
-  kInvalidArgument,  // input failed validation (see Status::field_errors)
-  kNotFound,         // the named record does not exist
-  kAlreadyExists,    // a record with this id exists and the operation forbids overwrite
-  kConflict,         // the operation contradicts current state (e.g. a withdrawn problem)
-  kPermissionDenied, // the caller may not do this
-  kIOError,          // file system or database failure
-  kCorruption,       // stored data is unreadable or inconsistent
-  kUnavailable,      // a dependency (e.g. an external embedding server) did not answer
-  kInternal,         // a bug: an invariant did not hold
+  kInvalidArgument,   // input failed validation (see Status::field_errors)
+  kNotFound,          // the named record does not exist
+  kAlreadyExists,     // a record with this id exists and the operation forbids overwrite
+  kConflict,          // the operation contradicts current state (e.g. a withdrawn problem)
+  kPermissionDenied,  // the caller may not do this
+  kIOError,           // file system or database failure
+  kCorruption,        // stored data is unreadable or inconsistent
+  kUnavailable,       // a dependency (e.g. an external embedding server) did not answer
+  kInternal,          // a bug: an invariant did not hold
 };
 
 // Returns a stable lower_snake name for the code ("invalid_argument", ...).
@@ -67,7 +67,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT
   Result(ErrorCode code, std::string message) : status_(code, std::move(message)) {}
 

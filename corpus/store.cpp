@@ -193,8 +193,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir,
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   std::unique_ptr<Store> store(new Store(db, data_dir));
   // WAL with synchronous=FULL: a commit is fsynced before it is acknowledged.
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                             "PRAGMA foreign_keys=ON"}) {
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
     Status s = store->exec(pragma);
     if (!s) return s;
   }
@@ -232,13 +232,14 @@ Status Store::migrate() {
     version = sqlite3_column_int(st.get(), 0);
   }
   if (version > kSchemaVersion)
-    return Status(ErrorCode::kCorruption,
-                  "store schema version " + std::to_string(version) +
-                      " is newer than this program's " + std::to_string(kSchemaVersion));
+    return Status(ErrorCode::kCorruption, "store schema version " + std::to_string(version) +
+                                              " is newer than this program's " +
+                                              std::to_string(kSchemaVersion));
   for (int v = version; v < kSchemaVersion; ++v) {
     Status s = exec(kMigrations[v]);
-    if (!s) return Status(ErrorCode::kIOError, "migration to v" + std::to_string(v + 1) + ": " +
-                                                   s.message());
+    if (!s)
+      return Status(ErrorCode::kIOError,
+                    "migration to v" + std::to_string(v + 1) + ": " + s.message());
   }
   if (version != kSchemaVersion) {
     std::string sql = "PRAGMA user_version=" + std::to_string(kSchemaVersion);
@@ -249,8 +250,7 @@ Status Store::migrate() {
 }
 
 Status Store::bump_sequence_locked() {
-  return exec(
-      "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'change_sequence'");
+  return exec("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'change_sequence'");
 }
 
 Status Store::put_expert_locked(const Expert& e) {
@@ -382,8 +382,7 @@ Result<std::vector<Expert>> Store::query_experts_locked(const std::string& where
     out.push_back(std::move(e));
   }
   if (rc != SQLITE_DONE) return st.error("query experts");
-  std::string wsql =
-      "SELECT expert_id, kind, title, abstract, keywords, year, extra FROM works";
+  std::string wsql = "SELECT expert_id, kind, title, abstract, keywords, year, extra FROM works";
   if (!where_id.empty()) wsql += " WHERE expert_id = ?1";
   wsql += " ORDER BY expert_id, ord";
   Statement ws(db_, wsql.c_str());

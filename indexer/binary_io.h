@@ -38,12 +38,27 @@ class BinaryReader {
   // Verifies the trailing checksum; ok() is false if it does not match.
   explicit BinaryReader(std::string_view data);
   bool ok() const { return ok_; }
-  uint32_t u32() { uint32_t v = 0; raw(&v, sizeof v); return v; }
-  uint64_t u64() { uint64_t v = 0; raw(&v, sizeof v); return v; }
-  float f32() { float v = 0; raw(&v, sizeof v); return v; }
+  uint32_t u32() {
+    uint32_t v = 0;
+    raw(&v, sizeof v);
+    return v;
+  }
+  uint64_t u64() {
+    uint64_t v = 0;
+    raw(&v, sizeof v);
+    return v;
+  }
+  float f32() {
+    float v = 0;
+    raw(&v, sizeof v);
+    return v;
+  }
   std::string str() {
     uint64_t n = u64();
-    if (!ok_ || n > data_.size() - pos_) { ok_ = false; return {}; }
+    if (!ok_ || n > data_.size() - pos_) {
+      ok_ = false;
+      return {};
+    }
     std::string s(data_.substr(pos_, n));
     pos_ += n;
     return s;
@@ -51,13 +66,19 @@ class BinaryReader {
   template <typename T>
   std::vector<T> vec() {
     uint64_t n = u64();
-    if (!ok_ || n > (data_.size() - pos_) / sizeof(T)) { ok_ = false; return {}; }
+    if (!ok_ || n > (data_.size() - pos_) / sizeof(T)) {
+      ok_ = false;
+      return {};
+    }
     std::vector<T> v(n);
     raw(v.data(), n * sizeof(T));
     return v;
   }
   void raw(void* p, size_t n) {
-    if (!ok_ || n > data_.size() - pos_) { ok_ = false; return; }
+    if (!ok_ || n > data_.size() - pos_) {
+      ok_ = false;
+      return;
+    }
     std::memcpy(p, data_.data() + pos_, n);
     pos_ += n;
   }

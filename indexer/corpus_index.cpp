@@ -47,8 +47,8 @@ std::string index_config_id(const IndexConfig& c) {
                 c.lsa.dimension, c.lsa.oversample, c.lsa.power_iterations,
                 static_cast<unsigned long long>(c.lsa.seed), c.lsa.min_df, c.lsa.scale_exponent,
                 c.faiss_factory.c_str(), c.analyzer.cjk_bigrams, c.analyzer.cjk_words,
-                c.analyzer.stem, c.analyzer.remove_stop_words, c.bm25.k1, c.bm25.b,
-                c.weight_title, c.weight_keywords, c.weight_text, c.weight_fields);
+                c.analyzer.stem, c.analyzer.remove_stop_words, c.bm25.k1, c.bm25.b, c.weight_title,
+                c.weight_keywords, c.weight_text, c.weight_fields);
   return buf;
 }
 
@@ -357,18 +357,30 @@ Status CorpusIndex::save(const std::string& dir) const {
   rapidjson::StringBuffer buf;
   rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
   w.StartObject();
-  w.Key("format_version"); w.Int(kFormatVersion);
-  w.Key("model_id"); w.String(embedder_->model_id().c_str());
-  w.Key("config"); w.String(index_config_id(config_).c_str());
-  w.Key("dimension"); w.Int(embedder_->dimension());
-  w.Key("corpus_checksum"); w.String(hex64(checksum_).c_str());
-  w.Key("experts"); w.Uint64(experts_.size());
-  w.Key("problems"); w.Uint64(problems_.size());
-  w.Key("units"); w.Uint64(units_.size());
-  w.Key("vocabulary"); w.Uint64(terms_->vocabulary().size());
-  w.Key("model_hash"); w.String(hex64(fnv1a64(model_bytes)).c_str());
-  w.Key("units_hash"); w.String(hex64(fnv1a64(unit_bytes)).c_str());
-  w.Key("saved_at"); w.Int64(static_cast<int64_t>(std::time(nullptr)));
+  w.Key("format_version");
+  w.Int(kFormatVersion);
+  w.Key("model_id");
+  w.String(embedder_->model_id().c_str());
+  w.Key("config");
+  w.String(index_config_id(config_).c_str());
+  w.Key("dimension");
+  w.Int(embedder_->dimension());
+  w.Key("corpus_checksum");
+  w.String(hex64(checksum_).c_str());
+  w.Key("experts");
+  w.Uint64(experts_.size());
+  w.Key("problems");
+  w.Uint64(problems_.size());
+  w.Key("units");
+  w.Uint64(units_.size());
+  w.Key("vocabulary");
+  w.Uint64(terms_->vocabulary().size());
+  w.Key("model_hash");
+  w.String(hex64(fnv1a64(model_bytes)).c_str());
+  w.Key("units_hash");
+  w.String(hex64(fnv1a64(unit_bytes)).c_str());
+  w.Key("saved_at");
+  w.Int64(static_cast<int64_t>(std::time(nullptr)));
   w.EndObject();
   return write_file_atomically(dir + "/manifest.json", std::string(buf.GetString()) + "\n");
 }
@@ -411,8 +423,7 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
   auto lsa = LsaModel::load(&mr);
   if (!lsa) return lsa.status();
   index->terms_ = *terms;
-  index->embedder_ = std::make_unique<LsaEmbedder>(index->terms_, std::move(*lsa),
-                                                   str("model_id"));
+  index->embedder_ = std::make_unique<LsaEmbedder>(index->terms_, std::move(*lsa), str("model_id"));
 
   BinaryReader ur(*unit_bytes);
   if (!ur.ok() || ur.u32() != kFormatVersion)
@@ -430,8 +441,7 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
       return Status(ErrorCode::kCorruption, "units.bin: work units do not match");
     index->units_[entry.profile_unit] = {UnitKind::kProfile, entry.expert.id, -1};
     for (size_t w = 0; w < entry.work_units.size(); ++w)
-      index->units_[entry.work_units[w]] = {UnitKind::kWork, entry.expert.id,
-                                            static_cast<int>(w)};
+      index->units_[entry.work_units[w]] = {UnitKind::kWork, entry.expert.id, static_cast<int>(w)};
     index->checksum_ ^= record_hash(entry.expert);
     std::string id = entry.expert.id;
     index->experts_[id] = std::move(entry);

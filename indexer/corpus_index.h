@@ -37,15 +37,15 @@
 namespace expertmatch {
 
 struct IndexConfig {
-  LsaOptions lsa;                 // the built-in embedding
+  LsaOptions lsa;                      // the built-in embedding
   std::string faiss_factory = "Flat";  // or e.g. "HNSW32,Flat" for large corpora
   AnalyzerOptions analyzer;
   Bm25Params bm25;
   // Field weights of the lexical index (BM25F-style term frequency multipliers).
   float weight_title = 2.0f;
   float weight_keywords = 2.0f;
-  float weight_text = 1.0f;   // abstracts, bios, descriptions
-  float weight_fields = 2.0f; // an expert's research fields
+  float weight_text = 1.0f;    // abstracts, bios, descriptions
+  float weight_fields = 2.0f;  // an expert's research fields
 };
 
 enum class UnitKind : uint8_t { kProfile, kWork, kProblem };

@@ -90,8 +90,10 @@ float LexicalIndex::score_one(const WeightedTerms& query, int64_t id) const {
   float len = length_of(d), s = 0;
   size_t i = 0, j = 0;
   while (i < query.size() && j < d.size()) {
-    if (query[i].first < d[j].first) ++i;
-    else if (d[j].first < query[i].first) ++j;
+    if (query[i].first < d[j].first)
+      ++i;
+    else if (d[j].first < query[i].first)
+      ++j;
     else {
       s += query[i].second * term_score(d[j].second, len, idf(d[j].first));
       ++i;

@@ -21,11 +21,11 @@
 namespace expertmatch {
 
 struct LsaOptions {
-  int dimension = 256;         // d; capped by the corpus's rank
-  int oversample = 16;         // extra random directions for accuracy
-  int power_iterations = 3;    // subspace iterations; more = more exact
-  uint64_t seed = 20261127;    // the random projection's seed
-  uint32_t min_df = 2;         // terms in fewer documents are left out
+  int dimension = 256;       // d; capped by the corpus's rank
+  int oversample = 16;       // extra random directions for accuracy
+  int power_iterations = 3;  // subspace iterations; more = more exact
+  uint64_t seed = 20261127;  // the random projection's seed
+  uint32_t min_df = 2;       // terms in fewer documents are left out
   // Weight of each dimension is sigma^(-scale_exponent): 0 keeps the plain
   // projection, 1 is the classic Sigma^-1 fold-in.
   float scale_exponent = 0.0f;

@@ -20,30 +20,34 @@ namespace {
 // Stop words written for this project: function words that carry no topic.
 const std::unordered_set<std::string>& english_stop_words() {
   static const std::unordered_set<std::string> kWords = {
-      "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "do", "for",
-      "from", "had", "has", "have", "he", "her", "his", "how", "i", "if", "in", "into", "is",
-      "it", "its", "may", "more", "most", "no", "not", "of", "on", "or", "our", "over", "she",
-      "so", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they",
-      "this", "those", "through", "to", "under", "up", "use", "used", "using", "was", "we",
-      "were", "what", "when", "where", "which", "while", "who", "will", "with", "would", "you",
-      "your", "also", "both", "each", "other", "some", "any", "all", "between", "based", "via",
-      "paper", "propos", "show", "result", "approach", "method", "new", "present", "studi"};
+      "a",       "an",    "and",   "are",    "as",    "at",     "be",       "been",    "but",
+      "by",      "can",   "do",    "for",    "from",  "had",    "has",      "have",    "he",
+      "her",     "his",   "how",   "i",      "if",    "in",     "into",     "is",      "it",
+      "its",     "may",   "more",  "most",   "no",    "not",    "of",       "on",      "or",
+      "our",     "over",  "she",   "so",     "such",  "than",   "that",     "the",     "their",
+      "them",    "then",  "there", "these",  "they",  "this",   "those",    "through", "to",
+      "under",   "up",    "use",   "used",   "using", "was",    "we",       "were",    "what",
+      "when",    "where", "which", "while",  "who",   "will",   "with",     "would",   "you",
+      "your",    "also",  "both",  "each",   "other", "some",   "any",      "all",     "between",
+      "based",   "via",   "paper", "propos", "show",  "result", "approach", "method",  "new",
+      "present", "studi"};
   return kWords;
 }
 
 const std::unordered_set<std::u16string>& chinese_stop_words() {
   static const std::unordered_set<std::u16string> kWords = {
-      u"的", u"了", u"和", u"是", u"在", u"与", u"及", u"或", u"对", u"等", u"也", u"都",
-      u"就", u"而", u"被", u"把", u"从", u"以", u"为", u"于", u"其", u"之", u"这", u"那",
-      u"有", u"一", u"个", u"我", u"我们", u"你", u"他", u"她", u"它", u"们", u"着", u"过",
-      u"吗", u"呢", u"吧", u"啊", u"呀", u"还", u"又", u"很", u"更", u"最", u"不", u"没",
-      u"没有", u"一个", u"一些", u"这个", u"那个", u"这些", u"那些", u"什么", u"怎么",
-      u"如何", u"可以", u"能够", u"进行", u"通过", u"以及", u"并且", u"而且", u"但是",
-      u"因为", u"所以", u"如果", u"已经", u"目前", u"现在", u"时候", u"问题", u"方面",
-      u"研究", u"本文", u"提出", u"采用", u"利用", u"结果", u"表明", u"方法", u"基于",
-      u"一种", u"具有", u"其中", u"以上", u"以下", u"由于", u"关于", u"对于", u"上", u"下",
-      u"中", u"后", u"前", u"里", u"到", u"去", u"来", u"让", u"给", u"要", u"会", u"能",
-      u"用", u"说", u"做", u"很多", u"比较", u"非常", u"一直", u"一下", u"还是", u"就是"};
+      u"的",   u"了",   u"和",   u"是",   u"在",   u"与",   u"及",   u"或",   u"对",   u"等",
+      u"也",   u"都",   u"就",   u"而",   u"被",   u"把",   u"从",   u"以",   u"为",   u"于",
+      u"其",   u"之",   u"这",   u"那",   u"有",   u"一",   u"个",   u"我",   u"我们", u"你",
+      u"他",   u"她",   u"它",   u"们",   u"着",   u"过",   u"吗",   u"呢",   u"吧",   u"啊",
+      u"呀",   u"还",   u"又",   u"很",   u"更",   u"最",   u"不",   u"没",   u"没有", u"一个",
+      u"一些", u"这个", u"那个", u"这些", u"那些", u"什么", u"怎么", u"如何", u"可以", u"能够",
+      u"进行", u"通过", u"以及", u"并且", u"而且", u"但是", u"因为", u"所以", u"如果", u"已经",
+      u"目前", u"现在", u"时候", u"问题", u"方面", u"研究", u"本文", u"提出", u"采用", u"利用",
+      u"结果", u"表明", u"方法", u"基于", u"一种", u"具有", u"其中", u"以上", u"以下", u"由于",
+      u"关于", u"对于", u"上",   u"下",   u"中",   u"后",   u"前",   u"里",   u"到",   u"去",
+      u"来",   u"让",   u"给",   u"要",   u"会",   u"能",   u"用",   u"说",   u"做",   u"很多",
+      u"比较", u"非常", u"一直", u"一下", u"还是", u"就是"};
   return kWords;
 }
 
@@ -125,7 +129,8 @@ TextAnalyzer::TextAnalyzer(const Lexicon* lexicon, AnalyzerOptions options)
   impl_->nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(ec);
   if (U_FAILURE(ec)) impl_->nfkc_cf = nullptr;
   ec = U_ZERO_ERROR;
-  impl_->t2s.reset(icu::Transliterator::createInstance("Traditional-Simplified", UTRANS_FORWARD, ec));
+  impl_->t2s.reset(
+      icu::Transliterator::createInstance("Traditional-Simplified", UTRANS_FORWARD, ec));
   if (U_FAILURE(ec)) impl_->t2s.reset();
   ec = U_ZERO_ERROR;
   impl_->words.reset(icu::BreakIterator::createWordInstance(icu::Locale::getChinese(), ec));
@@ -243,8 +248,8 @@ Result<std::vector<Token>> TextAnalyzer::analyze(std::string_view text) {
         if (U16_IS_SURROGATE(norm[p]) || U16_IS_SURROGATE(norm[p + 1])) continue;
         icu::UnicodeString bg(norm, p, 2);
         std::u16string key(reinterpret_cast<const char16_t*>(bg.getBuffer()), 2);
-        if (options_.remove_stop_words && (zh_stop.count(key.substr(0, 1)) ||
-                                           zh_stop.count(key.substr(1, 1))))
+        if (options_.remove_stop_words &&
+            (zh_stop.count(key.substr(0, 1)) || zh_stop.count(key.substr(1, 1))))
           continue;
         emit(bg, TokenKind::kBigram, p, p + 2);
       }
@@ -270,8 +275,10 @@ Result<std::vector<Token>> TextAnalyzer::analyze(std::string_view text) {
     bool has_digit = false, has_alpha = false;
     for (int32_t k = 0; k < w.length(); ++k) {
       UChar32 c = w.char32At(k);
-      if (u_isdigit(c)) has_digit = true;
-      else if (u_isalpha(c)) has_alpha = true;
+      if (u_isdigit(c))
+        has_digit = true;
+      else if (u_isalpha(c))
+        has_alpha = true;
     }
     if (has_digit) {
       emit(w, TokenKind::kNumber, b, e);
@@ -299,8 +306,7 @@ TextAnalyzer& thread_analyzer(const Lexicon* lexicon, const AnalyzerOptions& opt
     }
   };
   thread_local std::map<Key, std::unique_ptr<TextAnalyzer>> analyzers;
-  Key key{lexicon, options.cjk_bigrams, options.cjk_words, options.stem,
-          options.remove_stop_words};
+  Key key{lexicon, options.cjk_bigrams, options.cjk_words, options.stem, options.remove_stop_words};
   auto it = analyzers.find(key);
   if (it == analyzers.end())
     it = analyzers.emplace(key, std::make_unique<TextAnalyzer>(lexicon, options)).first;

@@ -33,10 +33,10 @@ enum class TokenKind : uint8_t {
 };
 
 struct Token {
-  std::string term;     // normalised (and for kLatin stemmed) UTF-8
+  std::string term;  // normalised (and for kLatin stemmed) UTF-8
   TokenKind kind;
-  uint32_t begin = 0;   // byte offset in the original text
-  uint32_t end = 0;     // one past the last byte
+  uint32_t begin = 0;  // byte offset in the original text
+  uint32_t end = 0;    // one past the last byte
 };
 
 struct AnalyzerOptions {

@@ -162,8 +162,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const std::string& path) 
   } catch (const std::exception& e) {
     return Status(ErrorCode::kCorruption, path + ".faiss: " + e.what());
   }
-  if (v->index_->d != v->dimension_ ||
-      static_cast<size_t>(v->index_->ntotal) != v->vectors_.size())
+  if (v->index_->d != v->dimension_ || static_cast<size_t>(v->index_->ntotal) != v->vectors_.size())
     return Status(ErrorCode::kCorruption, path + ".faiss does not match its vector table");
   return v;
 }

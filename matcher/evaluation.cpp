@@ -7,8 +7,7 @@
 namespace expertmatch {
 
 RankingMetrics evaluate_ranking(const std::vector<Judgment>& qrels,
-                                const std::map<std::string, std::vector<std::string>>& run,
-                                int k) {
+                                const std::map<std::string, std::vector<std::string>>& run, int k) {
   std::map<std::string, std::map<std::string, int>> rel;
   for (const auto& j : qrels) rel[j.problem_id][j.expert_id] = j.grade;
   RankingMetrics m;

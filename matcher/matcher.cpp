@@ -125,8 +125,7 @@ void Matcher::explain(const Query& q, const ExpertEntry& e,
   std::stable_sort(sorted.begin(), sorted.end(),
                    [](auto& a, auto& b) { return a.second > b.second; });
   std::vector<int64_t> evidence_units = {e.profile_unit};
-  for (int i = 0; i < std::min<int>(config_.explain_works, static_cast<int>(sorted.size()));
-       ++i) {
+  for (int i = 0; i < std::min<int>(config_.explain_works, static_cast<int>(sorted.size())); ++i) {
     if (sorted[i].second <= 0) break;
     const Work& w = e.expert.works[sorted[i].first];
     works->push_back({sorted[i].first, w.title, work_kind_name(w.kind), sorted[i].second});
@@ -173,8 +172,7 @@ void Matcher::explain(const Query& q, const ExpertEntry& e,
       bool inside = false;
       for (const auto& g : found)
         if (g.kind == TokenKind::kWord && g.ev.field == f.ev.field &&
-            g.ev.term.size() > f.ev.term.size() &&
-            g.ev.term.find(f.ev.term) != std::string::npos)
+            g.ev.term.size() > f.ev.term.size() && g.ev.term.find(f.ev.term) != std::string::npos)
           inside = true;
       if (inside) continue;
     }
@@ -204,8 +202,7 @@ void Matcher::explain(const Query& q, const ExpertEntry& e,
 }
 
 Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
-                                                       const MatchFilters& filters,
-                                                       int k) const {
+                                                       const MatchFilters& filters, int k) const {
   auto q = make_query(problem);
   if (!q) return q.status();
   q->unit_bm25 = index_.expert_lexical().score(q->terms);
@@ -243,8 +240,7 @@ Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
 }
 
 Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expert_id,
-                                                         const MatchFilters& filters,
-                                                         int k) const {
+                                                         const MatchFilters& filters, int k) const {
   const ExpertEntry* e = index_.expert(expert_id);
   if (!e) return Status(ErrorCode::kNotFound, "no expert with id \"" + expert_id + "\"");
   struct Scored {

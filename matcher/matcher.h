@@ -36,22 +36,22 @@ struct MatchConfig {
   float weight_dense = 0.45f;
   float weight_lexical = 0.35f;
   float weight_profile = 0.20f;
-  int top_works = 3;            // best works averaged per expert
-  float best_work_share = 0.5f; // weight of the single best work within that average
+  int top_works = 3;             // best works averaged per expert
+  float best_work_share = 0.5f;  // weight of the single best work within that average
   // A match is "good" when its score reaches this; below it the answer says
   // that no expert is a good match (calibrated on the Quzhou judgments).
   float good_match_threshold = 0.20f;
   // Logistic calibration of the score into a confidence: 1 / (1 + e^-(a*score + b)).
   float calibration_a = 12.0f;
   float calibration_b = -3.0f;
-  int explain_works = 3;        // works named in an explanation (1-3)
-  int explain_terms = 8;        // shared key terms named
+  int explain_works = 3;  // works named in an explanation (1-3)
+  int explain_terms = 8;  // shared key terms named
 };
 
 struct MatchFilters {
-  std::optional<std::string> county;   // expert stationed in / prefers this county
+  std::optional<std::string> county;  // expert stationed in / prefers this county
   std::optional<std::string> college;
-  std::optional<std::string> title;    // 教授, 副教授 ...
+  std::optional<std::string> title;  // 教授, 副教授 ...
   // 中青年: born within `young_within_years` of `reference_year`.
   std::optional<int> young_within_years;
   int reference_year = 2026;
@@ -81,7 +81,7 @@ struct TermEvidence {
   std::string term;
   std::string field;  // "title", "description", "keywords" or "text"
   std::vector<std::pair<uint32_t, uint32_t>> positions;
-  float weight = 0;   // its share of the lexical score
+  float weight = 0;  // its share of the lexical score
 };
 
 struct ExpertMatch {
@@ -135,9 +135,8 @@ class Matcher {
                                std::vector<std::pair<int, float>>* per_work) const;
   float fuse(const ComponentScores& c) const;
   void explain(const Query& q, const ExpertEntry& e,
-               const std::vector<std::pair<int, float>>& per_work,
-               std::vector<WorkEvidence>* works, std::vector<std::string>* fields,
-               std::vector<TermEvidence>* terms) const;
+               const std::vector<std::pair<int, float>>& per_work, std::vector<WorkEvidence>* works,
+               std::vector<std::string>* fields, std::vector<TermEvidence>* terms) const;
 
   const CorpusIndex& index_;
   MatchConfig config_;

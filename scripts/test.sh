@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# README command 2: installs what is missing, builds, checks formatting and runs
+# every test through CTest.
+# usage: scripts/test.sh            Release build
+#        scripts/test.sh --asan     Debug build with AddressSanitizer and UBSan
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset=release
+if [ "${1:-}" = "--asan" ]; then preset=asan; fi
+
+bash scripts/install-deps.sh
+bash scripts/check-format.sh
+bash scripts/build.sh "$preset"
+ctest --preset "$preset" -j "$(nproc 2>/dev/null || echo 2)"
