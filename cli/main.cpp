@@ -22,6 +22,10 @@ const char* kUsage =
     "  score    --experts FILE --problems FILE --pairs FILE     PROBLEM<TAB>EXPERT<TAB>SCORE\n"
     "  eval     --experts FILE --problems FILE --qrels FILE     nDCG@10, MRR@10, Recall@10\n"
     "  demo     --data DIR [--problems N]                       top experts for a few problems\n"
+    "Planning (county expert workstations, docs/planning.md):\n"
+    "  plan     --data DIR (--county NAME | --all) [--team-size N] [--json]  team and key topics\n"
+    "  plans    --data DIR [--county NAME] [--id N]             stored plans\n"
+    "  approve-plan --data DIR --id N                           approve a draft plan\n"
     "\n"
     "Run 'expertmatch COMMAND --help' for a command's options.\n";
 
@@ -43,6 +47,7 @@ int main(int argc, char** argv) {
       {"import", cmd_import}, {"export", cmd_export}, {"validate", cmd_validate},
       {"index", cmd_index},   {"rank", cmd_rank},     {"score", cmd_score},
       {"eval", cmd_eval},     {"demo", cmd_demo},
+      {"plan", cmd_plan},     {"plans", cmd_plans},   {"approve-plan", cmd_approve_plan},
   };
   for (const auto& c : kCommands)
     if (command == c.name) return c.fn(args);

@@ -1,0 +1,198 @@
+// plan, plans, approve-plan: workstation planning on a store (matcher/plan_service.h).
+#include <cstdio>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "corpus/plan_store.h"
+#include "corpus/store.h"
+#include "matcher/plan_report.h"
+#include "matcher/plan_service.h"
+
+namespace expertmatch::cli {
+namespace {
+
+int usage(const char* command, const char* text, const Args& args) {
+  if (!args.error().empty())
+    std::fprintf(stderr, "expertmatch %s: %s\n", command, args.error().c_str());
+  std::fputs(text, args.has("--help") ? stdout : stderr);
+  return args.has("--help") ? 0 : 2;
+}
+
+struct Stores {
+  std::unique_ptr<Store> store;
+  std::unique_ptr<PlanStore> plans;
+};
+
+bool open_stores(const std::string& dir, Stores* out) {
+  StoreOptions options;
+  options.create_if_missing = false;
+  auto store = Store::open(dir, options);
+  if (!store) {
+    report(store.status());
+    return false;
+  }
+  auto plans = PlanStore::open(**store, options);
+  if (!plans) {
+    report(plans.status());
+    return false;
+  }
+  out->store = std::move(*store);
+  out->plans = std::move(*plans);
+  return true;
+}
+
+void print_record(const PlanRecord& r) {
+  std::printf("plan %lld  %s  %s  created %s%s%s  team %zu, key topics %zu\n", r.id,
+              r.county.c_str(), plan_status_name(r.status), r.created_at.c_str(),
+              r.approved_at.empty() ? "" : ", approved ", r.approved_at.c_str(), r.members.size(),
+              r.topics.size());
+}
+
+}  // namespace
+
+int cmd_plan(const Argv& argv) {
+  Args args(
+      argv,
+      {"--data", "--county", "--team-size", "--min-team", "--max-team", "--topics", "--policy"},
+      {"--all", "--json", "--dry-run", "--replan-approved", "--help"});
+  const char* text =
+      "usage: expertmatch plan --data DIR (--county NAME | --all) [--team-size N]\n"
+      "                        [--min-team N] [--max-team N] [--topics 1|2]\n"
+      "                        [--policy prefer|only|any] [--json] [--dry-run]\n"
+      "                        [--replan-approved]\n"
+      "Chooses a county workstation's team (default 6-8 experts; --team-size N for exactly N)\n"
+      "and every enterprise's 1-2 key topics, with reasons and diagnoses; --all plans every\n"
+      "county together (shared capacity). The plan is stored as a draft unless --dry-run;\n"
+      "approved assignments are kept unless --replan-approved. --policy: experts stationed\n"
+      "in the county preferred (default), only them, or anyone. See docs/planning.md.\n";
+  PlanRunOptions options;
+  auto int_flag = [&](const char* flag, int* out) {
+    auto v = args.get(flag);
+    return !v || parse_int(*v, out);
+  };
+  int team = -1;
+  bool ok = int_flag("--team-size", &team) &&
+            int_flag("--min-team", &options.planning.min_team_size) &&
+            int_flag("--max-team", &options.planning.max_team_size) &&
+            int_flag("--topics", &options.planning.max_topics_per_enterprise);
+  if (args.get("--policy")) {
+    auto p = parse_county_policy(*args.get("--policy"));
+    ok = ok && p.has_value();
+    if (p) options.planning.county_policy = *p;
+  }
+  if (args.has("--help") || !args.error().empty() || !ok || !args.get("--data") ||
+      (args.get("--county").has_value() == args.has("--all")))
+    return usage("plan", text, args);
+  if (team >= 0) options.planning.min_team_size = options.planning.max_team_size = team;
+  options.save = !args.has("--dry-run");
+  options.keep_approved = !args.has("--replan-approved");
+  Status valid = validate(options.planning);
+  if (!valid) {
+    report(valid);
+    return 2;
+  }
+  Stores stores;
+  if (!open_stores(*args.get("--data"), &stores)) return 1;
+  auto experts = stores.store->list_experts();
+  auto problems = stores.store->list_problems();
+  if (!experts || !problems) {
+    report(!experts ? experts.status() : problems.status());
+    return 1;
+  }
+  if (experts->empty() || problems->empty()) {
+    std::fprintf(stderr, "expertmatch plan: the store is empty; run 'expertmatch import' first\n");
+    return 1;
+  }
+  std::string why;
+  auto index = CorpusIndex::open(*args.get("--data") + "/index", *experts, *problems, IndexConfig{},
+                                 &why, progress_printer("index"));
+  if (!index) {
+    report(index.status());
+    return 1;
+  }
+  if (!why.empty()) std::fprintf(stderr, "(index rebuilt: %s)\n", why.c_str());
+  Matcher matcher(**index);
+  const bool json = args.has("--json");
+  if (args.has("--all")) {
+    auto made = make_city_plan(*stores.plans, matcher, **index, options);
+    if (!made) {
+      report(made.status());
+      return 1;
+    }
+    std::fputs(
+        (json ? city_plan_to_json(made->plan) + "\n" : city_plan_to_text(made->plan)).c_str(),
+        stdout);
+    if (!json)
+      for (const auto& r : made->records)
+        std::printf(
+            "Stored draft plan %lld for %s; approve with: expertmatch approve-plan --data "
+            "DIR --id %lld\n",
+            r.id, r.county.c_str(), r.id);
+    return 0;
+  }
+  auto made = make_county_plan(*stores.plans, matcher, **index, *args.get("--county"), options);
+  if (!made) {
+    report(made.status());
+    return 1;
+  }
+  std::fputs((json ? plan_to_json(made->plan) + "\n" : plan_to_text(made->plan)).c_str(), stdout);
+  if (!json && made->record)
+    std::printf(
+        "\nStored as draft plan %lld; approve with: expertmatch approve-plan --data DIR "
+        "--id %lld\n",
+        made->record->id, made->record->id);
+  return 0;
+}
+
+int cmd_plans(const Argv& argv) {
+  Args args(argv, {"--data", "--county", "--id"}, {"--help"});
+  const char* text =
+      "usage: expertmatch plans --data DIR [--county NAME] [--id N]\n"
+      "Lists stored workstation plans, newest first; --id prints one plan's JSON body.\n";
+  int id = 0;
+  if (args.has("--help") || !args.error().empty() || !args.get("--data") ||
+      (args.get("--id") && !parse_int(*args.get("--id"), &id)))
+    return usage("plans", text, args);
+  Stores stores;
+  if (!open_stores(*args.get("--data"), &stores)) return 1;
+  if (args.get("--id")) {
+    auto r = stores.plans->get(id);
+    if (!r) {
+      report(r.status());
+      return 1;
+    }
+    std::printf("%s\n", r->body_json.c_str());
+    return 0;
+  }
+  auto list = stores.plans->list(args.get("--county").value_or(""));
+  if (!list) {
+    report(list.status());
+    return 1;
+  }
+  for (const auto& r : *list) print_record(r);
+  return 0;
+}
+
+int cmd_approve_plan(const Argv& argv) {
+  Args args(argv, {"--data", "--id", "--by"}, {"--help"});
+  const char* text =
+      "usage: expertmatch approve-plan --data DIR --id N [--by NAME]\n"
+      "Approves a draft plan; the county's previously approved plan is superseded.\n"
+      "Re-planning the county then keeps this plan's team and key topics.\n";
+  int id = 0;
+  if (args.has("--help") || !args.error().empty() || !args.get("--data") || !args.get("--id") ||
+      !parse_int(*args.get("--id"), &id))
+    return usage("approve-plan", text, args);
+  Stores stores;
+  if (!open_stores(*args.get("--data"), &stores)) return 1;
+  auto r = stores.plans->approve(id, args.get("--by").value_or("cli"));
+  if (!r) {
+    report(r.status());
+    return 1;
+  }
+  print_record(*r);
+  return 0;
+}
+
+}  // namespace expertmatch::cli

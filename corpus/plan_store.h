@@ -1,0 +1,80 @@
+// PlanStore: the durable home of workstation plans (drafts and approved ones)
+// in the Store's database, DATA_DIR/store.sqlite.
+//
+// A plan is a JSON body (matcher/plan_report.h, opaque here) plus the
+// assignments it makes: team members and (problem, expert) key topics, kept in
+// their own table so that re-planning can keep approved ones without parsing
+// the body. Lifecycle: draft -> approved -> superseded (when a later plan of
+// the same county is approved). At most one approved plan per county.
+//
+// The tables (plans, plan_assignments) are created if absent when the store
+// opens, on a connection of its own; they do not change the Store's schema
+// version. SQLite (WAL, busy timeout) serialises this connection with the
+// Store's. Writes are durable when they return ok, like the Store's.
+//
+// Thread safety: all methods may be called from any thread.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "corpus/status.h"
+#include "corpus/store.h"
+
+struct sqlite3;
+
+namespace expertmatch {
+
+enum class PlanStatus { kDraft, kApproved, kSuperseded };
+const char* plan_status_name(PlanStatus status);  // "draft", "approved", "superseded"
+
+struct PlanRecord {
+  long long id = 0;
+  std::string county;
+  PlanStatus status = PlanStatus::kDraft;
+  std::string created_at;   // UTC, 2026-07-14T08:00:00Z
+  std::string approved_at;  // "" unless approved or superseded
+  std::string approved_by;
+  std::string body_json;
+  std::vector<std::string> members;                         // expert ids
+  std::vector<std::pair<std::string, std::string>> topics;  // (problem id, expert id)
+};
+
+class PlanStore {
+ public:
+  // Opens the database of `store` (same file) and creates the plan tables if absent.
+  static Result<std::unique_ptr<PlanStore>> open(const Store& store,
+                                                 const StoreOptions& options = {});
+  ~PlanStore();
+  PlanStore(const PlanStore&) = delete;
+  PlanStore& operator=(const PlanStore&) = delete;
+
+  // Stores a new draft; returns it with its id and creation time.
+  Result<PlanRecord> add_draft(const std::string& county, const std::vector<std::string>& members,
+                               const std::vector<std::pair<std::string, std::string>>& topics,
+                               const std::string& body_json);
+  // kNotFound if absent.
+  Result<PlanRecord> get(long long id);
+  // Plans of `county` ("" = every county), newest first.
+  Result<std::vector<PlanRecord>> list(const std::string& county);
+  // The county's approved plan, or nullopt.
+  Result<std::optional<PlanRecord>> approved(const std::string& county);
+  // Draft -> approved, by `approver`; the county's previously approved plan
+  // becomes superseded, in the same transaction. kNotFound, or kConflict if
+  // the plan is not a draft.
+  Result<PlanRecord> approve(long long id, const std::string& approver);
+
+ private:
+  explicit PlanStore(sqlite3* db) : db_(db) {}
+  Result<PlanRecord> get_locked(long long id);
+  Result<std::vector<PlanRecord>> query_locked(const std::string& where, const std::string& arg);
+
+  sqlite3* db_;
+  std::mutex mu_;
+};
+
+}  // namespace expertmatch

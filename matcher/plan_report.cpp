@@ -1,0 +1,227 @@
+#include "matcher/plan_report.h"
+
+#include <cstdio>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace expertmatch {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void str(Writer& w, const char* key, const std::string& value) {
+  w.Key(key);
+  w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+}
+void num(Writer& w, const char* key, double value) {
+  w.Key(key);
+  w.Double(value);
+}
+void integer(Writer& w, const char* key, int value) {
+  w.Key(key);
+  w.Int(value);
+}
+void boolean(Writer& w, const char* key, bool value) {
+  w.Key(key);
+  w.Bool(value);
+}
+
+void write_plan(Writer& w, const WorkstationPlan& p) {
+  w.StartObject();
+  str(w, "county", p.county);
+  str(w, "summary", p.summary);
+  w.Key("options");
+  w.StartObject();
+  integer(w, "min_team_size", p.options.min_team_size);
+  integer(w, "max_team_size", p.options.max_team_size);
+  integer(w, "max_topics_per_enterprise", p.options.max_topics_per_enterprise);
+  str(w, "county_policy", county_policy_name(p.options.county_policy));
+  w.EndObject();
+  w.Key("score");
+  w.StartObject();
+  num(w, "value", p.score.value);
+  num(w, "key_topic_value", p.score.key_topic_value);
+  num(w, "breadth", p.score.breadth);
+  integer(w, "enterprises", p.score.enterprises);
+  integer(w, "enterprises_with_topics", p.score.enterprises_with_topics);
+  integer(w, "open_problems", p.score.open_problems);
+  integer(w, "solvable_by_team", p.score.solvable_by_team);
+  integer(w, "key_topics", p.score.key_topics);
+  w.EndObject();
+  w.Key("team");
+  w.StartArray();
+  for (const auto& m : p.team) {
+    w.StartObject();
+    str(w, "expert_id", m.expert_id);
+    str(w, "name", m.name);
+    str(w, "title", m.title);
+    str(w, "college", m.college);
+    boolean(w, "stationed", m.stationed);
+    boolean(w, "kept", m.kept);
+    integer(w, "capacity", m.capacity);
+    integer(w, "capacity_used_elsewhere", m.capacity_used_elsewhere);
+    integer(w, "key_topics", m.key_topics);
+    num(w, "gain", m.gain);
+    str(w, "reason", m.reason);
+    w.Key("can_solve");
+    w.StartArray();
+    for (const auto& s : m.can_solve) {
+      w.StartObject();
+      str(w, "problem_id", s.problem_id);
+      str(w, "title", s.title);
+      str(w, "enterprise", s.enterprise);
+      integer(w, "urgency", s.urgency);
+      num(w, "score", s.score);
+      boolean(w, "key_topic", s.key_topic);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("key_topics");
+  w.StartArray();
+  for (const auto& t : p.key_topics) {
+    w.StartObject();
+    str(w, "enterprise", t.enterprise);
+    str(w, "problem_id", t.problem_id);
+    str(w, "title", t.title);
+    integer(w, "urgency", t.urgency);
+    str(w, "expert_id", t.expert_id);
+    str(w, "expert_name", t.expert_name);
+    num(w, "score", t.score);
+    str(w, "evidence", t.evidence);
+    boolean(w, "kept", t.kept);
+    str(w, "reason", t.reason);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("enterprises");
+  w.StartArray();
+  for (const auto& e : p.enterprises) {
+    w.StartObject();
+    str(w, "enterprise", e.enterprise);
+    integer(w, "open_problems", e.open_problems);
+    integer(w, "solvable_by_team", e.solvable_by_team);
+    integer(w, "key_topics", e.key_topics);
+    str(w, "reason", e.reason);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("uncovered");
+  w.StartArray();
+  for (const auto& u : p.uncovered) {
+    w.StartObject();
+    str(w, "problem_id", u.problem_id);
+    str(w, "title", u.title);
+    str(w, "enterprise", u.enterprise);
+    integer(w, "urgency", u.urgency);
+    str(w, "reason", u.reason);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("diagnoses");
+  w.StartArray();
+  for (const auto& d : p.diagnoses) {
+    w.StartObject();
+    str(w, "kind", diagnosis_kind_name(d.kind));
+    str(w, "subject", d.subject);
+    str(w, "message", d.message);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+std::string format(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+}  // namespace
+
+std::string plan_to_json(const WorkstationPlan& plan) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  write_plan(w, plan);
+  return buf.GetString();
+}
+
+std::string city_plan_to_json(const CityPlan& plan) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("counties");
+  w.StartArray();
+  for (const auto& p : plan.counties) write_plan(w, p);
+  w.EndArray();
+  w.Key("topics_per_expert");
+  w.StartObject();
+  for (const auto& [id, n] : plan.topics_per_expert) {
+    w.Key(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
+    w.Int(n);
+  }
+  w.EndObject();
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string plan_to_text(const WorkstationPlan& p) {
+  std::string out = "Workstation plan for " + p.county + "\n" + p.summary + "\n";
+  out += "\nTeam (" + std::to_string(p.team.size()) + "):\n";
+  int i = 0;
+  for (const auto& m : p.team) {
+    out += "  " + std::to_string(++i) + ". " + m.name + " (" + m.expert_id + ", " + m.college +
+           " " + m.title + ")  capacity " + std::to_string(m.capacity) + ", key topics " +
+           std::to_string(m.key_topics) + (m.kept ? ", kept" : "") + "\n";
+    out += "     why: " + m.reason + "\n";
+  }
+  out += "\nKey topics (" + std::to_string(p.key_topics.size()) + "):\n";
+  std::string last;
+  for (const auto& t : p.key_topics) {
+    if (t.enterprise != last) out += "  " + t.enterprise + "\n";
+    last = t.enterprise;
+    out += "    - " + t.problem_id + " " + t.title + "  [urgency " + std::to_string(t.urgency) +
+           "] -> " + t.expert_name + " (" + t.expert_id + ", score " + format("%.2f", t.score) +
+           ")" + (t.kept ? " kept" : "") + "\n";
+    out += "      why: " + t.reason + "\n";
+  }
+  bool header = false;
+  for (const auto& e : p.enterprises) {
+    if (e.key_topics > 0) continue;
+    if (!header) out += "\nEnterprises without a key topic:\n";
+    header = true;
+    out += "  " + e.enterprise + ": " + e.reason + "\n";
+  }
+  if (!p.uncovered.empty()) {
+    out += "\nUncovered problems (no team member solves them well): " +
+           std::to_string(p.uncovered.size()) + "\n";
+    for (const auto& u : p.uncovered)
+      out += "  " + u.problem_id + " " + u.title + " (" + u.enterprise + ", urgency " +
+             std::to_string(u.urgency) + "): " + u.reason + "\n";
+  }
+  if (!p.diagnoses.empty()) {
+    out += "\nDiagnoses:\n";
+    for (const auto& d : p.diagnoses)
+      out += "  [" + std::string(diagnosis_kind_name(d.kind)) + "] " + d.message + "\n";
+  }
+  out += "\nObjective: V = " + format("%.1f", p.score.value) + " (key topics " +
+         format("%.1f", p.score.key_topic_value) + " + breadth " + format("%.2f", p.score.breadth) +
+         ")\n";
+  return out;
+}
+
+std::string city_plan_to_text(const CityPlan& plan) {
+  std::string out;
+  for (const auto& p : plan.counties) out += plan_to_text(p) + "\n";
+  out += "Key topics per expert across the city:";
+  int i = 0;
+  for (const auto& [id, n] : plan.topics_per_expert)
+    out += (i++ % 8 == 0 ? "\n  " : "  ") + id + ": " + std::to_string(n);
+  out += "\n";
+  return out;
+}
+
+}  // namespace expertmatch

@@ -1,0 +1,24 @@
+// Renderings of workstation plans: readable text (CLI) and JSON (CLI --json,
+// the HTTP API, the plan store's body). Pure functions, no I/O.
+#pragma once
+
+#include <string>
+
+#include "matcher/planner.h"
+
+namespace expertmatch {
+
+// A readable report: summary, team with reasons, key topics by enterprise,
+// enterprises without topics, uncovered problems, diagnoses.
+std::string plan_to_text(const WorkstationPlan& plan);
+std::string city_plan_to_text(const CityPlan& plan);
+
+// One JSON object (UTF-8, compact). Field names follow the C++ members
+// ("county", "team": [{"expert_id", "reason", "can_solve": [...]}, ...],
+// "key_topics", "enterprises", "uncovered", "diagnoses": [{"kind", "subject",
+// "message"}], "score", "summary", "options").
+std::string plan_to_json(const WorkstationPlan& plan);
+// {"counties": [plan...], "topics_per_expert": {"id": n}}
+std::string city_plan_to_json(const CityPlan& plan);
+
+}  // namespace expertmatch

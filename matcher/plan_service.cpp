@@ -1,0 +1,87 @@
+#include "matcher/plan_service.h"
+
+#include <set>
+
+#include "matcher/plan_report.h"
+
+namespace expertmatch {
+namespace {
+
+KeptAssignments kept_from(const PlanRecord& r) { return {r.members, r.topics}; }
+
+Result<PlanRecord> save(PlanStore& plans, const WorkstationPlan& plan) {
+  std::vector<std::string> members;
+  std::vector<std::pair<std::string, std::string>> topics;
+  for (const auto& m : plan.team) members.push_back(m.expert_id);
+  for (const auto& t : plan.key_topics) topics.emplace_back(t.problem_id, t.expert_id);
+  return plans.add_draft(plan.county, members, topics, plan_to_json(plan));
+}
+
+}  // namespace
+
+Result<MadePlan> make_county_plan(PlanStore& plans, const Matcher& matcher,
+                                  const CorpusIndex& index, const std::string& county,
+                                  const PlanRunOptions& options) {
+  Status valid = validate(options.planning);
+  if (!valid) return valid;
+  auto input = collect_planning_input(matcher, index, {county});
+  if (!input) return input.status();
+  auto planner = WorkstationPlanner::create(std::move(*input), options.planning);
+  if (!planner) return planner.status();
+  auto all = plans.list("");
+  if (!all) return all.status();
+  CountyRequest request;
+  request.county = county;
+  for (const auto& r : *all) {
+    if (r.status != PlanStatus::kApproved) continue;
+    if (r.county == county) {
+      if (options.keep_approved) request.keep = kept_from(r);
+    } else {
+      for (const auto& [problem, expert] : r.topics) ++request.used_capacity[expert];
+    }
+  }
+  auto plan = planner->plan_county(request);
+  if (!plan) return plan.status();
+  MadePlan out{std::move(*plan), std::nullopt};
+  if (options.save) {
+    auto rec = save(plans, out.plan);
+    if (!rec) return rec.status();
+    out.record = std::move(*rec);
+  }
+  return out;
+}
+
+Result<MadeCityPlan> make_city_plan(PlanStore& plans, const Matcher& matcher,
+                                    const CorpusIndex& index, const PlanRunOptions& options) {
+  Status valid = validate(options.planning);
+  if (!valid) return valid;
+  auto input = collect_planning_input(matcher, index, {});
+  if (!input) return input.status();
+  std::set<std::string> counties;
+  for (const auto& p : input->problems) counties.insert(p.county);
+  auto planner = WorkstationPlanner::create(std::move(*input), options.planning);
+  if (!planner) return planner.status();
+  std::vector<CountyRequest> requests;
+  for (const auto& c : counties) {
+    CountyRequest r;
+    r.county = c;
+    if (options.keep_approved) {
+      auto approved = plans.approved(c);
+      if (!approved) return approved.status();
+      if (*approved) r.keep = kept_from(**approved);
+    }
+    requests.push_back(std::move(r));
+  }
+  auto city = planner->plan_city(requests);
+  if (!city) return city.status();
+  MadeCityPlan out{std::move(*city), {}};
+  if (options.save)
+    for (const auto& p : out.plan.counties) {
+      auto rec = save(plans, p);
+      if (!rec) return rec.status();
+      out.records.push_back(std::move(*rec));
+    }
+  return out;
+}
+
+}  // namespace expertmatch

@@ -1,0 +1,50 @@
+// Planning against the stores: what the CLI `plan` command and the HTTP API
+// call to make, keep and approve workstation plans.
+//
+// make_county_plan keeps the county's approved assignments (team members and
+// key topics) unless `keep_approved` is false, and counts the key topics of
+// other counties' approved plans as capacity already used. make_city_plan
+// plans every county together, keeping each county's approved assignments.
+// With `save`, each plan is stored as a draft (PlanStore); approve with
+// PlanStore::approve.
+//
+// Thread safety: as the arguments (the CorpusIndex must not change meanwhile).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "corpus/plan_store.h"
+#include "indexer/corpus_index.h"
+#include "matcher/matcher.h"
+#include "matcher/planner.h"
+
+namespace expertmatch {
+
+struct PlanRunOptions {
+  PlanningOptions planning;
+  bool keep_approved = true;  // re-planning keeps approved assignments
+  bool save = true;           // store the result as a draft
+};
+
+struct MadePlan {
+  WorkstationPlan plan;
+  std::optional<PlanRecord> record;  // set when saved
+};
+
+// kNotFound if the county is unknown; kInvalidArgument for bad options.
+Result<MadePlan> make_county_plan(PlanStore& plans, const Matcher& matcher,
+                                  const CorpusIndex& index, const std::string& county,
+                                  const PlanRunOptions& options);
+
+struct MadeCityPlan {
+  CityPlan plan;
+  std::vector<PlanRecord> records;  // one per county when saved, in plan order
+};
+
+// All counties of the open problems, in name order.
+Result<MadeCityPlan> make_city_plan(PlanStore& plans, const Matcher& matcher,
+                                    const CorpusIndex& index, const PlanRunOptions& options);
+
+}  // namespace expertmatch

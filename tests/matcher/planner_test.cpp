@@ -1,0 +1,429 @@
+// WorkstationPlanner: hard constraints, key-topic rules, diagnoses, kept
+// assignments, determinism, and the team choice against the exact optimum on
+// small random instances. PlanStore: the draft -> approved lifecycle.
+// All data is built here from fixed seeds.
+#include "matcher/planner.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+
+#include "corpus/plan_store.h"
+#include "corpus/store.h"
+#include "matcher/plan_report.h"
+
+namespace expertmatch {
+namespace {
+
+Expert expert(const std::string& id, int capacity, std::vector<std::string> counties,
+              bool available = true, std::vector<std::string> conflicts = {}) {
+  Expert e;
+  e.id = id;
+  e.name = "expert " + id;
+  e.capacity = capacity;
+  e.counties = std::move(counties);
+  e.available = available;
+  e.conflicts = std::move(conflicts);
+  return e;
+}
+
+Problem problem(const std::string& id, const std::string& enterprise, const std::string& county,
+                int urgency) {
+  Problem p;
+  p.id = id;
+  p.enterprise = enterprise;
+  p.county = county;
+  p.urgency = urgency;
+  p.title = "problem " + id;
+  return p;
+}
+
+PlanningOptions team_of(int min_size, int max_size) {
+  PlanningOptions o;
+  o.min_team_size = min_size;
+  o.max_team_size = max_size;
+  return o;
+}
+
+WorkstationPlanner make(PlanningInput in, PlanningOptions options) {
+  auto p = WorkstationPlanner::create(std::move(in), options);
+  EXPECT_TRUE(p.is_ok()) << p.status().to_string();
+  return std::move(*p);
+}
+
+bool has_diagnosis(const WorkstationPlan& plan, DiagnosisKind kind, const std::string& subject) {
+  for (const auto& d : plan.diagnoses)
+    if (d.kind == kind && d.subject == subject) return true;
+  return false;
+}
+
+// Checks every hard constraint of one county plan against the input.
+void expect_valid(const PlanningInput& in, const WorkstationPlan& plan,
+                  const PlanningOptions& options) {
+  std::map<std::string, const Expert*> experts;
+  for (const auto& e : in.experts) experts[e.id] = &e;
+  std::map<std::string, const Problem*> problems;
+  for (const auto& p : in.problems) problems[p.id] = &p;
+  EXPECT_LE(static_cast<int>(plan.team.size()), options.max_team_size);
+  std::set<std::string> team;
+  for (const auto& m : plan.team) {
+    EXPECT_TRUE(team.insert(m.expert_id).second) << "duplicate member " << m.expert_id;
+    EXPECT_TRUE(experts.at(m.expert_id)->available) << m.expert_id;
+    if (options.county_policy == CountyPolicy::kOnlyStationed) {
+      EXPECT_TRUE(m.stationed);
+    }
+    EXPECT_FALSE(m.reason.empty());
+  }
+  std::map<std::string, int> led, per_enterprise;
+  std::set<std::string> topics;
+  for (const auto& t : plan.key_topics) {
+    EXPECT_TRUE(topics.insert(t.problem_id).second) << "problem assigned twice " << t.problem_id;
+    EXPECT_TRUE(team.count(t.expert_id)) << t.expert_id << " leads a topic but is not on the team";
+    const Expert& e = *experts.at(t.expert_id);
+    const Problem& p = *problems.at(t.problem_id);
+    EXPECT_EQ(p.county, plan.county);
+    EXPECT_EQ(std::count(e.conflicts.begin(), e.conflicts.end(), p.enterprise), 0)
+        << t.expert_id << " has a conflict with " << p.enterprise;
+    ++led[t.expert_id];
+    ++per_enterprise[t.enterprise];
+    EXPECT_FALSE(t.reason.empty());
+  }
+  for (const auto& [id, n] : led) EXPECT_LE(n, experts.at(id)->capacity) << id;
+  for (const auto& [ent, n] : per_enterprise)
+    EXPECT_LE(n, options.max_topics_per_enterprise) << ent;
+  for (const auto& e : plan.enterprises) EXPECT_FALSE(e.reason.empty()) << e.enterprise;
+}
+
+// ---- Key topics -------------------------------------------------------------
+
+TEST(PlannerTest, KeyTopicsAreTheMostUrgentSolvableOnesUpToTwoPerEnterprise) {
+  PlanningInput in;
+  in.experts = {expert("a", 5, {"K"}), expert("b", 5, {"K"})};
+  in.problems = {problem("p1", "E1", "K", 1), problem("p3", "E1", "K", 3),
+                 problem("p5", "E1", "K", 5), problem("p4", "E1", "K", 4),
+                 problem("q2", "E2", "K", 2)};
+  // p4 is the second most urgent but nobody solves it well.
+  in.good_matches = {
+      {"p1", "a", 0.9f, ""}, {"p3", "b", 0.3f, ""}, {"p5", "a", 0.25f, ""}, {"q2", "b", 0.5f, ""}};
+  for (int topics : {1, 2}) {
+    PlanningOptions o = team_of(2, 2);
+    o.max_topics_per_enterprise = topics;
+    auto plan = make(in, o).plan_county({"K", {}, {}});
+    ASSERT_TRUE(plan.is_ok()) << plan.status().to_string();
+    expect_valid(in, *plan, o);
+    std::vector<std::string> ids;
+    for (const auto& t : plan->key_topics) ids.push_back(t.problem_id);
+    if (topics == 2) {
+      EXPECT_EQ(ids, (std::vector<std::string>{"p5", "p3", "q2"}));
+    } else {
+      EXPECT_EQ(ids, (std::vector<std::string>{"p5", "q2"}));
+    }
+    ASSERT_EQ(plan->uncovered.size(), 1u);
+    EXPECT_EQ(plan->uncovered[0].problem_id, "p4");
+    // p3's reason names the more urgent problem passed over, and why.
+    if (topics == 2) {
+      EXPECT_NE(plan->key_topics[1].reason.find("p4"), std::string::npos);
+    }
+  }
+}
+
+TEST(PlannerTest, CapacityConflictsAndAvailabilityAreNeverViolated) {
+  PlanningInput in;
+  in.experts = {expert("busy", 1, {"K"}), expert("conflicted", 3, {"K"}, true, {"E2"}),
+                expert("away", 3, {"K"}, false), expert("spare", 1, {"K"})};
+  for (int i = 0; i < 6; ++i)
+    in.problems.push_back(problem("p" + std::to_string(i), "E" + std::to_string(i % 3), "K", 5));
+  for (const auto& p : in.problems)
+    for (const auto& e : in.experts) in.good_matches.push_back({p.id, e.id, 0.8f, ""});
+  PlanningOptions o = team_of(1, 4);
+  auto plan = make(in, o).plan_county({"K", {}, {}});
+  ASSERT_TRUE(plan.is_ok());
+  expect_valid(in, *plan, o);
+  for (const auto& m : plan->team) EXPECT_NE(m.expert_id, "away");
+  // 1 + 3 + 1 topics of capacity; E2's topics only by "busy" or "spare".
+  EXPECT_EQ(plan->score.key_topics, 5);
+  EXPECT_EQ(plan->score.enterprises_with_topics, 3);
+}
+
+TEST(PlannerTest, UsedCapacityIsSubtracted) {
+  PlanningInput in;
+  in.experts = {expert("a", 2, {"K"})};
+  in.problems = {problem("p1", "E1", "K", 4), problem("p2", "E2", "K", 3)};
+  in.good_matches = {{"p1", "a", 0.5f, ""}, {"p2", "a", 0.5f, ""}};
+  auto plan = make(in, team_of(1, 1)).plan_county({"K", {}, {{"a", 1}}});
+  ASSERT_TRUE(plan.is_ok());
+  EXPECT_EQ(plan->score.key_topics, 1);
+  EXPECT_TRUE(has_diagnosis(*plan, DiagnosisKind::kCapacityExhausted, "E2"));
+}
+
+TEST(PlannerTest, CityPlanSharesCapacityAcrossCounties) {
+  // "both" is stationed in two counties, capacity 2; each county has three
+  // enterprises it alone can help.
+  PlanningInput in;
+  in.experts = {expert("both", 2, {"K1", "K2"}), expert("k1", 1, {"K1"}), expert("k2", 1, {"K2"})};
+  for (const std::string county : {"K1", "K2"})
+    for (int i = 0; i < 3; ++i) {
+      std::string id = county + "p" + std::to_string(i);
+      in.problems.push_back(problem(id, county + "E" + std::to_string(i), county, 5 - i));
+      in.good_matches.push_back({id, "both", 0.9f, ""});
+      if (i == 2) in.good_matches.push_back({id, county == "K1" ? "k1" : "k2", 0.4f, ""});
+    }
+  PlanningOptions o = team_of(1, 3);
+  auto city = make(in, o).plan_city({});
+  ASSERT_TRUE(city.is_ok()) << city.status().to_string();
+  ASSERT_EQ(city->counties.size(), 2u);
+  std::map<std::string, int> led;
+  for (const auto& plan : city->counties) {
+    expect_valid(in, plan, o);
+    for (const auto& t : plan.key_topics) ++led[t.expert_id];
+  }
+  EXPECT_EQ(led["both"], 2);
+  EXPECT_EQ(city->topics_per_expert.at("both"), 2);
+  for (const auto& e : in.experts) EXPECT_LE(led[e.id], e.capacity) << e.id;
+  // The two most urgent problems city-wide go to "both" (urgency 5 in each county).
+  int total = 0;
+  for (const auto& plan : city->counties) total += plan.score.key_topics;
+  EXPECT_EQ(total, 4);
+}
+
+// ---- Diagnoses --------------------------------------------------------------
+
+TEST(PlannerTest, InfeasibleRequestsAreDiagnosed) {
+  PlanningInput in;
+  in.experts = {expert("a", 2, {"K"}), expert("b", 2, {"K"}), expert("gone", 2, {"K"}, false),
+                expert("far", 2, {"Other"})};
+  in.problems = {problem("p1", "Helped", "K", 3), problem("p2", "Nobody", "K", 5),
+                 problem("p3", "Outside", "K", 4), problem("o1", "X", "Other", 3)};
+  in.good_matches = {{"p1", "a", 0.5f, ""}, {"p2", "gone", 0.9f, ""}, {"p3", "far", 0.6f, ""}};
+  PlanningOptions o;  // 6-8
+  o.county_policy = CountyPolicy::kOnlyStationed;
+  auto plan = make(in, o).plan_county({"K", {}, {}});
+  ASSERT_TRUE(plan.is_ok());
+  expect_valid(in, *plan, o);
+  EXPECT_TRUE(has_diagnosis(*plan, DiagnosisKind::kTooFewExperts, "K"));
+  EXPECT_TRUE(has_diagnosis(*plan, DiagnosisKind::kEnterpriseUnhelpable, "Nobody"));
+  EXPECT_TRUE(has_diagnosis(*plan, DiagnosisKind::kEnterpriseBeyondTeam, "Outside"));
+  EXPECT_EQ(plan->team.size(), 2u);
+  for (const auto& d : plan->diagnoses) EXPECT_FALSE(d.message.empty());
+
+  auto unknown = make(in, o).plan_county({"Nowhere", {}, {}});
+  EXPECT_EQ(unknown.status().code(), ErrorCode::kNotFound);
+  auto bad = WorkstationPlanner::create(in, team_of(9, 8));
+  EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidArgument);
+  PlanningOptions three = team_of(1, 2);
+  three.max_topics_per_enterprise = 3;
+  EXPECT_EQ(WorkstationPlanner::create(in, three).status().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(PlannerTest, CountyWithoutOpenProblemsIsDiagnosed) {
+  PlanningInput in;
+  in.experts = {expert("a", 2, {"Quiet"})};
+  auto plan = make(in, team_of(0, 2)).plan_county({"Quiet", {}, {}});
+  ASSERT_TRUE(plan.is_ok());
+  EXPECT_TRUE(has_diagnosis(*plan, DiagnosisKind::kNoOpenProblems, "Quiet"));
+  EXPECT_TRUE(plan->key_topics.empty());
+}
+
+// ---- Preferences, kept assignments, determinism ------------------------------
+
+TEST(PlannerTest, StationedExpertsArePreferredAtEqualQuality) {
+  PlanningInput in;
+  in.experts = {expert("a-outsider", 2, {}), expert("z-local", 2, {"K"})};
+  in.problems = {problem("p1", "E1", "K", 3)};
+  in.good_matches = {{"p1", "a-outsider", 0.5f, ""}, {"p1", "z-local", 0.5f, ""}};
+  auto plan = make(in, team_of(0, 1)).plan_county({"K", {}, {}});
+  ASSERT_TRUE(plan.is_ok());
+  ASSERT_EQ(plan->team.size(), 1u);
+  EXPECT_EQ(plan->team[0].expert_id, "z-local");
+  // An outsider who solves what no local can is still chosen.
+  in.problems.push_back(problem("p2", "E2", "K", 5));
+  in.good_matches.push_back({"p2", "a-outsider", 0.3f, ""});
+  plan = make(in, team_of(0, 1)).plan_county({"K", {}, {}});
+  ASSERT_TRUE(plan.is_ok());
+  EXPECT_EQ(plan->team[0].expert_id, "a-outsider");
+}
+
+TEST(PlannerTest, ReplanningKeepsApprovedAssignments) {
+  PlanningInput in;
+  in.experts = {expert("best", 2, {"K"}), expert("ok", 1, {"K"}), expert("gone", 1, {"K"}, false)};
+  in.problems = {problem("p1", "E1", "K", 5), problem("p2", "E2", "K", 4)};
+  in.good_matches = {{"p1", "best", 0.9f, ""}, {"p1", "ok", 0.3f, ""}, {"p2", "best", 0.9f, ""}};
+  CountyRequest r{"K", {{"ok"}, {{"p1", "ok"}, {"p2", "gone"}}}, {}};
+  auto plan = make(in, team_of(1, 2)).plan_county(r);
+  ASSERT_TRUE(plan.is_ok());
+  expect_valid(in, *plan, team_of(1, 2));
+  bool kept = false;
+  for (const auto& t : plan->key_topics)
+    if (t.problem_id == "p1") {
+      EXPECT_EQ(t.expert_id, "ok");
+      kept = t.kept;
+    }
+  EXPECT_TRUE(kept);
+  EXPECT_TRUE(has_diagnosis(*plan, DiagnosisKind::kKeptAssignmentDropped, "p2"));
+  // p2 is re-assigned to "best".
+  EXPECT_EQ(plan->score.key_topics, 2);
+}
+
+TEST(PlannerTest, PlansAreDeterministic) {
+  std::mt19937 rng(7);
+  PlanningInput in;
+  for (int e = 0; e < 20; ++e)
+    in.experts.push_back(expert("e" + std::to_string(e), 1 + e % 3, {e % 2 ? "K" : "L"}));
+  for (int p = 0; p < 30; ++p)
+    in.problems.push_back(problem("p" + std::to_string(p), "E" + std::to_string(p % 9),
+                                  p % 3 ? "K" : "L", 1 + p % 5));
+  std::uniform_real_distribution<float> s(0.2f, 1.0f);
+  for (const auto& p : in.problems)
+    for (const auto& e : in.experts)
+      if (rng() % 4 == 0) in.good_matches.push_back({p.id, e.id, s(rng), ""});
+  auto a = make(in, {}).plan_city({});
+  auto b = make(in, {}).plan_city({});
+  ASSERT_TRUE(a.is_ok() && b.is_ok());
+  EXPECT_EQ(city_plan_to_json(*a), city_plan_to_json(*b));
+  for (const auto& plan : a->counties) expect_valid(in, plan, {});
+  for (const auto& [id, n] : a->topics_per_expert)
+    EXPECT_LE(n, in.experts[std::stoi(id.substr(1))].capacity);
+  EXPECT_FALSE(plan_to_text(a->counties[0]).empty());
+}
+
+// ---- Team choice against the exact optimum ----------------------------------
+
+PlanningInput random_instance(unsigned seed, int experts, int enterprises, int problems) {
+  std::mt19937 rng(seed);
+  PlanningInput in;
+  for (int e = 0; e < experts; ++e) {
+    std::vector<std::string> counties;
+    int where = static_cast<int>(rng() % 3);  // stationed, unattached, elsewhere
+    if (where == 0) counties = {"K"};
+    if (where == 2) counties = {"L"};
+    std::vector<std::string> conflicts;
+    if (rng() % 6 == 0) conflicts = {"E" + std::to_string(rng() % enterprises)};
+    in.experts.push_back(expert("x" + std::to_string(100 + e), 1 + static_cast<int>(rng() % 3),
+                                counties, rng() % 10 != 0, conflicts));
+  }
+  for (int p = 0; p < problems; ++p)
+    in.problems.push_back(problem("p" + std::to_string(100 + p),
+                                  "E" + std::to_string(rng() % enterprises), "K",
+                                  1 + static_cast<int>(rng() % 5)));
+  std::uniform_real_distribution<float> score(0.2f, 1.0f);
+  for (const auto& p : in.problems)
+    for (const auto& e : in.experts)
+      if (rng() % 100 < 22) in.good_matches.push_back({p.id, e.id, score(rng), ""});
+  return in;
+}
+
+TEST(PlannerTest, TeamChoiceIsCloseToTheExactOptimum) {
+  const double bound = 1 - 1 / std::exp(1.0);  // what greedy guarantees for submodular V
+  struct Stats {
+    double sum = 0, worst = 1;
+    int optimal = 0, n = 0;
+  };
+  Stats method, greedy;
+  const int kInstances = 40;
+  for (int i = 0; i < kInstances; ++i) {
+    unsigned seed = 1000 + i;
+    int team = 3 + i % 2;
+    PlanningInput in = random_instance(seed, 12 + i % 3, 4 + i % 3, 10 + i % 5);
+    PlanningOptions with_ls = team_of(team, team);
+    PlanningOptions greedy_only = with_ls;
+    greedy_only.local_search_rounds = 0;
+    CountyRequest r{"K", {}, {}};
+    auto p = make(in, with_ls);
+    auto g = make(in, greedy_only);
+    auto opt_team = p.optimal_team(r);
+    ASSERT_TRUE(opt_team.is_ok()) << opt_team.status().to_string();
+    double opt = *p.team_value(r, *opt_team);
+    for (auto [planner, stats] : {std::pair{&p, &method}, std::pair{&g, &greedy}}) {
+      auto chosen = planner->choose_team(r);
+      ASSERT_TRUE(chosen.is_ok());
+      EXPECT_LE(static_cast<int>(chosen->size()), team);
+      double v = *planner->team_value(r, *chosen);
+      EXPECT_LE(v, opt + 1e-6) << "seed " << seed << ": better than the optimum?";
+      double ratio = opt > 0 ? v / opt : 1.0;
+      EXPECT_GE(ratio, bound) << "seed " << seed;
+      stats->sum += ratio;
+      stats->worst = std::min(stats->worst, ratio);
+      stats->optimal += ratio > 1 - 1e-9;
+      ++stats->n;
+    }
+  }
+  for (auto [name, s] :
+       {std::pair{"greedy + local search", &method}, std::pair{"greedy only", &greedy}})
+    std::printf(
+        "[ gap      ] %s: %d instances, optimal in %d, mean V/OPT %.5f, worst %.5f "
+        "(mean gap %.3f%%, worst gap %.3f%%)\n",
+        name, s->n, s->optimal, s->sum / s->n, s->worst, 100 * (1 - s->sum / s->n),
+        100 * (1 - s->worst));
+  // Local search starts from the greedy team and only improves it.
+  EXPECT_GE(method.sum, greedy.sum - 1e-9);
+}
+
+// ---- PlanStore ----------------------------------------------------------------
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string base = std::filesystem::temp_directory_path().string() + "/planner-test-XXXXXX";
+    std::vector<char> buf(base.begin(), base.end());
+    buf.push_back('\0');
+    if (::mkdtemp(buf.data())) path_ = buf.data();
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(PlanStoreTest, DraftsAreApprovedAndSupersededPerCounty) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto store = Store::open(dir.path());
+  ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+  auto plans = PlanStore::open(**store);
+  ASSERT_TRUE(plans.is_ok()) << plans.status().to_string();
+  auto a = (*plans)->add_draft("K", {"e1", "e2"}, {{"p1", "e1"}}, "{\"n\":1}");
+  ASSERT_TRUE(a.is_ok()) << a.status().to_string();
+  EXPECT_EQ(a->status, PlanStatus::kDraft);
+  EXPECT_EQ(a->members, (std::vector<std::string>{"e1", "e2"}));
+  ASSERT_EQ(a->topics.size(), 1u);
+  EXPECT_EQ(a->topics[0], (std::pair<std::string, std::string>{"p1", "e1"}));
+  EXPECT_FALSE((*(*plans)->approved("K")).has_value());
+  auto ok = (*plans)->approve(a->id, "county office");
+  ASSERT_TRUE(ok.is_ok());
+  EXPECT_EQ(ok->status, PlanStatus::kApproved);
+  EXPECT_EQ(ok->approved_by, "county office");
+  EXPECT_EQ((*plans)->approve(a->id, "x").status().code(), ErrorCode::kConflict);
+  EXPECT_EQ((*plans)->get(999).status().code(), ErrorCode::kNotFound);
+
+  auto b = (*plans)->add_draft("K", {"e3"}, {}, "{}");
+  ASSERT_TRUE(b.is_ok());
+  ASSERT_TRUE((*plans)->approve(b->id, "county office").is_ok());
+  EXPECT_EQ((*(*plans)->get(a->id)).status, PlanStatus::kSuperseded);
+  EXPECT_EQ((*(*plans)->approved("K"))->id, b->id);
+  // Survives reopening, alongside the Store.
+  plans->reset();
+  store->reset();
+  auto store2 = Store::open(dir.path());
+  ASSERT_TRUE(store2.is_ok());
+  auto plans2 = PlanStore::open(**store2);
+  ASSERT_TRUE(plans2.is_ok());
+  auto list = (*plans2)->list("K");
+  ASSERT_TRUE(list.is_ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, b->id);  // newest first
+  EXPECT_EQ((*list)[1].body_json, "{\"n\":1}");
+}
+
+}  // namespace
+}  // namespace expertmatch
