@@ -17,6 +17,8 @@ int cmd_rank(const Argv& args);
 int cmd_score(const Argv& args);
 int cmd_eval(const Argv& args);
 int cmd_demo(const Argv& args);
+int cmd_serve(const Argv& args);
+int cmd_token(const Argv& args);
 int cmd_plan(const Argv& args);
 int cmd_plans(const Argv& args);
 int cmd_approve_plan(const Argv& args);

@@ -26,6 +26,9 @@ const char* kUsage =
     "  plan     --data DIR (--county NAME | --all) [--team-size N] [--json]  team and key topics\n"
     "  plans    --data DIR [--county NAME] [--id N]             stored plans\n"
     "  approve-plan --data DIR --id N                           approve a draft plan\n"
+    "Service:\n"
+    "  serve    --data DIR [--listen HOST:PORT] [--config FILE]  the HTTP API (docs/api.md)\n"
+    "  token    create --data DIR --role ROLE [--scope SCOPE]   print a new API token once\n"
     "\n"
     "Run 'expertmatch COMMAND --help' for a command's options.\n";
 
@@ -47,6 +50,7 @@ int main(int argc, char** argv) {
       {"import", cmd_import}, {"export", cmd_export}, {"validate", cmd_validate},
       {"index", cmd_index},   {"rank", cmd_rank},     {"score", cmd_score},
       {"eval", cmd_eval},     {"demo", cmd_demo},
+      {"serve", cmd_serve},   {"token", cmd_token},
       {"plan", cmd_plan},     {"plans", cmd_plans},   {"approve-plan", cmd_approve_plan},
   };
   for (const auto& c : kCommands)

@@ -65,6 +65,27 @@ CREATE TABLE problems (
 CREATE INDEX problems_by_county ON problems (county);
 CREATE INDEX problems_by_enterprise ON problems (enterprise);
 )sql",
+    // v1 -> v2: the HTTP service's access tokens (hashed) and match reviews.
+    R"sql(
+CREATE TABLE tokens (
+  hash TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  scope TEXT NOT NULL DEFAULT '',
+  label TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+  revoked INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE reviews (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  problem_id TEXT NOT NULL,
+  expert_id TEXT NOT NULL,
+  decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject')),
+  note TEXT NOT NULL DEFAULT '',
+  reviewer TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE INDEX reviews_by_problem ON reviews (problem_id, id);
+)sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kMigrationCount == Store::kSchemaVersion);
@@ -509,6 +530,92 @@ Result<long long> Store::change_sequence() {
   Statement st(db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'change_sequence'");
   if (st.step() != SQLITE_ROW) return st.error("read change sequence");
   return static_cast<long long>(sqlite3_column_int64(st.get(), 0));
+}
+
+Status Store::put_token(const TokenRecord& t) {
+  std::lock_guard lock(mu_);
+  Statement st(db_, "INSERT INTO tokens (hash, role, scope, label, revoked) VALUES (?1,?2,?3,?4,?5)");
+  if (!st.prepared()) return st.error("prepare token insert");
+  st.bind(1, t.hash);
+  st.bind(2, t.role);
+  st.bind(3, t.scope);
+  st.bind(4, t.label);
+  st.bind(5, t.revoked ? 1 : 0);
+  int rc = st.step();
+  if (rc == SQLITE_CONSTRAINT) return Status(ErrorCode::kAlreadyExists, "token hash already stored");
+  if (rc != SQLITE_DONE) return st.error("insert token");
+  return Status::ok();
+}
+
+Result<TokenRecord> Store::find_token(const std::string& hash) {
+  std::lock_guard lock(mu_);
+  Statement st(db_,
+               "SELECT hash, role, scope, label, created_at, revoked FROM tokens WHERE hash = ?1");
+  if (!st.prepared()) return st.error("prepare token query");
+  st.bind(1, hash);
+  int rc = st.step();
+  if (rc == SQLITE_DONE) return Status(ErrorCode::kNotFound, "no such token");
+  if (rc != SQLITE_ROW) return st.error("query token");
+  sqlite3_stmt* s = st.get();
+  TokenRecord t;
+  t.hash = text_col(s, 0);
+  t.role = text_col(s, 1);
+  t.scope = text_col(s, 2);
+  t.label = text_col(s, 3);
+  t.created_at = text_col(s, 4);
+  t.revoked = sqlite3_column_int(s, 5) != 0;
+  return t;
+}
+
+Result<Review> Store::add_review(const Review& r) {
+  std::lock_guard lock(mu_);
+  Statement st(db_,
+               "INSERT INTO reviews (problem_id, expert_id, decision, note, reviewer) "
+               "VALUES (?1,?2,?3,?4,?5) RETURNING id, created_at");
+  if (!st.prepared()) return st.error("prepare review insert");
+  st.bind(1, r.problem_id);
+  st.bind(2, r.expert_id);
+  st.bind(3, r.decision);
+  st.bind(4, r.note);
+  st.bind(5, r.reviewer);
+  int rc = st.step();
+  if (rc == SQLITE_CONSTRAINT)
+    return Status(ErrorCode::kInvalidArgument, "decision must be \"accept\" or \"reject\"");
+  if (rc != SQLITE_ROW) return st.error("insert review");
+  Review out = r;
+  out.id = sqlite3_column_int64(st.get(), 0);
+  out.created_at = text_col(st.get(), 1);
+  // RETURNING yields the row before the statement completes; finish it so the
+  // autocommit transaction is durable before we return.
+  if (st.step() != SQLITE_DONE) return st.error("insert review");
+  return out;
+}
+
+Result<std::vector<Review>> Store::list_reviews(const std::string& problem_id) {
+  std::lock_guard lock(mu_);
+  std::string sql =
+      "SELECT id, problem_id, expert_id, decision, note, reviewer, created_at FROM reviews";
+  if (!problem_id.empty()) sql += " WHERE problem_id = ?1";
+  sql += " ORDER BY id";
+  Statement st(db_, sql.c_str());
+  if (!st.prepared()) return st.error("prepare review query");
+  if (!problem_id.empty()) st.bind(1, problem_id);
+  std::vector<Review> out;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    sqlite3_stmt* s = st.get();
+    Review r;
+    r.id = sqlite3_column_int64(s, 0);
+    r.problem_id = text_col(s, 1);
+    r.expert_id = text_col(s, 2);
+    r.decision = text_col(s, 3);
+    r.note = text_col(s, 4);
+    r.reviewer = text_col(s, 5);
+    r.created_at = text_col(s, 6);
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return st.error("query reviews");
+  return out;
 }
 
 }  // namespace expertmatch

@@ -27,6 +27,28 @@ struct StoreOptions {
   int busy_timeout_ms = 5000;     // wait this long for another process's lock
 };
 
+// A bearer token as stored: only its SHA-256, never the token itself.
+struct TokenRecord {
+  std::string hash;        // lowercase hex SHA-256 of the token
+  std::string role;        // "admin", "county", "coordinator", "enterprise"
+  std::string scope;       // county, workstation or enterprise name; "" for admin
+  std::string label;       // free text for operators
+  std::string created_at;  // UTC, "YYYY-MM-DDTHH:MM:SSZ" (set by the store)
+  bool revoked = false;
+};
+
+// One coordinator decision on a proposed (problem, expert) match. The history
+// is append-only; the latest decision for a pair is the one in force.
+struct Review {
+  long long id = 0;  // assigned by the store, increasing
+  std::string problem_id;
+  std::string expert_id;
+  std::string decision;    // "accept" or "reject"
+  std::string note;
+  std::string reviewer;    // who decided (e.g. "coordinator:柯城区")
+  std::string created_at;  // UTC, "YYYY-MM-DDTHH:MM:SS.SSSZ" (set by the store)
+};
+
 struct StoreCounts {
   int experts = 0;
   int works = 0;
@@ -45,7 +67,7 @@ class Store {
   const std::string& data_dir() const { return data_dir_; }
   // The schema version after migrations (kSchemaVersion).
   int schema_version();
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Inserts or replaces every record in one transaction: all or nothing.
   // A known id is updated (an expert's works are replaced as a whole).
@@ -67,6 +89,17 @@ class Store {
   // A number that grows with every committed change to experts or problems;
   // lets derived data (the index) tell whether it is stale.
   Result<long long> change_sequence();
+
+  // Access tokens (schema v2). kAlreadyExists if the hash is taken.
+  Status put_token(const TokenRecord& token);
+  // kNotFound if no token has this hash (revoked tokens are returned, marked).
+  Result<TokenRecord> find_token(const std::string& hash);
+
+  // Reviews (schema v2). Appends one decision durably; returns it with id and
+  // created_at filled in. Reviews do not change change_sequence().
+  Result<Review> add_review(const Review& review);
+  // The history of one problem ("" = every problem), oldest first.
+  Result<std::vector<Review>> list_reviews(const std::string& problem_id);
 
  private:
   Store(sqlite3* db, std::string data_dir) : db_(db), data_dir_(std::move(data_dir)) {}

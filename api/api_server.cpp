@@ -1,0 +1,86 @@
+#include "api/api_server.h"
+
+#include <csignal>
+#include <cstdio>
+
+namespace expertmatch::api {
+
+Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
+                                                    const ServiceOptions& options,
+                                                    std::vector<std::string>* log) {
+  Status valid = validate(config);
+  if (!valid) return valid;
+  std::unique_ptr<ApiServer> server(new ApiServer());
+  server->config_ = config;
+  auto service = Service::open(config.data, options, log);
+  if (!service) return service.status();
+  server->service_ = std::move(*service);
+  server->context_.reset(
+      new RequestContext{*server->service_, server->metrics_, server->config_, server->draining_});
+  const RequestContext* context = server->context_.get();
+  const ServerConfig* cfg = &server->config_;
+  server->http_ = std::make_unique<HttpServer>(
+      server->config_, server->metrics_,
+      [context](const ApiRequest& request) { return handle_request(*context, request); },
+      [cfg](const std::string& method, const std::string& target) {
+        return body_limit_for(*cfg, method, target);
+      });
+  Status s = server->http_->start();
+  if (!s) return s;
+  return server;
+}
+
+ApiServer::~ApiServer() {
+  Status s = stop();
+  if (!s) std::fprintf(stderr, "expertmatch serve: %s\n", s.to_string().c_str());
+}
+
+Status ApiServer::stop() {
+  if (stopped_) return Status::ok();
+  stopped_ = true;
+  draining_ = true;
+  if (http_) http_->shutdown();
+  Status s = service_ ? service_->save_index() : Status::ok();
+  http_.reset();
+  service_.reset();  // closes the store
+  return s;
+}
+
+int run_server(const ServerConfig& config) {
+  // Block the stop signals in every thread (the server's threads inherit the
+  // mask); this thread alone waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  std::vector<std::string> log;
+  std::fprintf(stderr, "expertmatch serve: opening %s\n", config.data.c_str());
+  auto server = ApiServer::start(config, {}, &log);
+  for (const auto& line : log) std::fprintf(stderr, "expertmatch serve: %s\n", line.c_str());
+  if (!server) {
+    std::fprintf(stderr, "expertmatch serve: %s\n", server.status().to_string().c_str());
+    return 1;
+  }
+  std::string host = config.listen_host.find(':') != std::string::npos
+                         ? "[" + config.listen_host + "]"
+                         : config.listen_host;
+  std::printf("expertmatch serve: listening on http://%s:%u (data %s)\n", host.c_str(),
+              (*server)->port(), config.data.c_str());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::fprintf(stderr, "expertmatch serve: %s: finishing in-flight requests\n",
+               sig == SIGINT ? "SIGINT" : "SIGTERM");
+  Status s = (*server)->stop();
+  if (!s) {
+    std::fprintf(stderr, "expertmatch serve: saving the index failed: %s\n", s.to_string().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "expertmatch serve: stopped cleanly\n");
+  return 0;
+}
+
+}  // namespace expertmatch::api

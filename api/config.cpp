@@ -1,0 +1,173 @@
+#include "api/config.h"
+
+#include <cctype>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include "corpus/exchange_format.h"
+
+namespace expertmatch::api {
+namespace {
+
+Status bad(const std::string& name, const std::string& why) {
+  return Status::invalid({FieldError{"config", 0, name, why}});
+}
+
+bool parse_long(const std::string& s, long long* out) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  if (errno != 0 || *end != '\0') return false;
+  *out = v;
+  return true;
+}
+
+struct Setting {
+  const char* name;
+  int ServerConfig::*int_field;
+  size_t ServerConfig::*size_field;
+};
+
+const Setting kNumeric[] = {
+    {"io_threads", &ServerConfig::io_threads, nullptr},
+    {"worker_threads", &ServerConfig::worker_threads, nullptr},
+    {"body_limit_bytes", nullptr, &ServerConfig::body_limit_bytes},
+    {"import_limit_bytes", nullptr, &ServerConfig::import_limit_bytes},
+    {"header_limit_bytes", nullptr, &ServerConfig::header_limit_bytes},
+    {"read_timeout_ms", &ServerConfig::read_timeout_ms, nullptr},
+    {"idle_timeout_ms", &ServerConfig::idle_timeout_ms, nullptr},
+    {"max_connections", &ServerConfig::max_connections, nullptr},
+    {"max_pipelined", &ServerConfig::max_pipelined, nullptr},
+    {"default_k", &ServerConfig::default_k, nullptr},
+    {"max_k", &ServerConfig::max_k, nullptr},
+    {"default_page_size", &ServerConfig::default_page_size, nullptr},
+    {"max_page_size", &ServerConfig::max_page_size, nullptr},
+    {"shutdown_grace_ms", &ServerConfig::shutdown_grace_ms, nullptr},
+};
+
+}  // namespace
+
+Status set_config_value(ServerConfig* config, const std::string& name, const std::string& value) {
+  if (name == "data") {
+    if (value.empty()) return bad(name, "must not be empty");
+    config->data = value;
+    return Status::ok();
+  }
+  if (name == "listen") {
+    size_t colon = value.rfind(':');
+    long long port;
+    if (colon == std::string::npos || colon == 0 || !parse_long(value.substr(colon + 1), &port) ||
+        port < 0 || port > 65535)
+      return bad(name, "must be HOST:PORT with a port from 0 to 65535, got \"" + value + "\"");
+    std::string host = value.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
+    config->listen_host = host;
+    config->listen_port = static_cast<int>(port);
+    return Status::ok();
+  }
+  for (const auto& s : kNumeric) {
+    if (name != s.name) continue;
+    long long v;
+    if (!parse_long(value, &v) || v < 0 || v > INT_MAX)
+      return bad(name, "must be a whole number from 0 to " + std::to_string(INT_MAX) + ", got \"" +
+                           value + "\"");
+    if (s.int_field)
+      config->*s.int_field = static_cast<int>(v);
+    else
+      config->*s.size_field = static_cast<size_t>(v);
+    return Status::ok();
+  }
+  return bad(name, "unknown setting");
+}
+
+Status load_config_file(const std::string& path, ServerConfig* config) {
+  auto text = read_text_file(path);
+  if (!text) return text.status();
+  rapidjson::Document doc;
+  doc.Parse(text->c_str(), text->size());
+  if (doc.HasParseError())
+    return Status(ErrorCode::kInvalidArgument,
+                  path + ": not valid JSON at offset " + std::to_string(doc.GetErrorOffset()) +
+                      ": " + rapidjson::GetParseError_En(doc.GetParseError()));
+  if (!doc.IsObject())
+    return Status(ErrorCode::kInvalidArgument, path + ": must be a JSON object of settings");
+  std::vector<FieldError> errors;
+  for (const auto& m : doc.GetObject()) {
+    std::string name(m.name.GetString(), m.name.GetStringLength());
+    std::string value;
+    if (m.value.IsString()) {
+      value.assign(m.value.GetString(), m.value.GetStringLength());
+    } else if (m.value.IsInt64()) {
+      value = std::to_string(m.value.GetInt64());
+    } else {
+      errors.push_back(FieldError{path, 0, name, "must be a string or a whole number"});
+      continue;
+    }
+    Status s = set_config_value(config, name, value);
+    if (!s)
+      for (auto e : s.field_errors()) {
+        e.source = path;
+        errors.push_back(e);
+      }
+  }
+  if (!errors.empty()) return Status::invalid(std::move(errors));
+  return Status::ok();
+}
+
+Status apply_environment(const std::function<const char*(const char*)>& getenv,
+                         ServerConfig* config) {
+  std::vector<std::string> names = {"data", "listen"};
+  for (const auto& s : kNumeric) names.emplace_back(s.name);
+  std::vector<FieldError> errors;
+  for (const auto& name : names) {
+    std::string var = "EXPERTMATCH_";
+    for (char c : name) var += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const char* value = getenv(var.c_str());
+    if (!value) continue;
+    Status s = set_config_value(config, name, value);
+    if (!s)
+      for (auto e : s.field_errors()) {
+        e.source = "environment";
+        e.field = var;
+        errors.push_back(e);
+      }
+  }
+  if (!errors.empty()) return Status::invalid(std::move(errors));
+  return Status::ok();
+}
+
+Status validate(const ServerConfig& c) {
+  std::vector<FieldError> errors;
+  auto check = [&](bool ok, const char* name, const char* why) {
+    if (!ok) errors.push_back(FieldError{"config", 0, name, why});
+  };
+  check(!c.data.empty(), "data", "the data directory is required (--data DIR)");
+  check(!c.listen_host.empty(), "listen", "the host must not be empty");
+  check(c.io_threads >= 1 && c.io_threads <= 64, "io_threads", "must be from 1 to 64");
+  check(c.worker_threads >= 1 && c.worker_threads <= 256, "worker_threads",
+        "must be from 1 to 256");
+  check(c.body_limit_bytes >= 1024, "body_limit_bytes", "must be at least 1024");
+  check(c.import_limit_bytes >= c.body_limit_bytes, "import_limit_bytes",
+        "must be at least body_limit_bytes");
+  check(c.header_limit_bytes >= 1024, "header_limit_bytes", "must be at least 1024");
+  check(c.read_timeout_ms >= 100, "read_timeout_ms", "must be at least 100");
+  check(c.idle_timeout_ms >= 100, "idle_timeout_ms", "must be at least 100");
+  check(c.max_connections >= 1, "max_connections", "must be at least 1");
+  check(c.max_pipelined >= 1 && c.max_pipelined <= 1024, "max_pipelined", "must be from 1 to 1024");
+  check(c.max_k >= 1 && c.max_k <= 10000, "max_k", "must be from 1 to 10000");
+  check(c.default_k >= 1 && c.default_k <= c.max_k, "default_k", "must be from 1 to max_k");
+  check(c.max_page_size >= 1, "max_page_size", "must be at least 1");
+  check(c.default_page_size >= 1 && c.default_page_size <= c.max_page_size, "default_page_size",
+        "must be from 1 to max_page_size");
+  check(c.shutdown_grace_ms >= 0, "shutdown_grace_ms", "must not be negative");
+  if (!errors.empty()) return Status::invalid(std::move(errors));
+  return Status::ok();
+}
+
+}  // namespace expertmatch::api

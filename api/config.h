@@ -1,0 +1,48 @@
+// ServerConfig: every setting of `expertmatch serve`, with its default.
+//
+// Loaded in this order, each step overriding the one before: defaults, the
+// config file (a JSON object whose keys are the names below), the environment
+// (EXPERTMATCH_ + the name in upper case, e.g. EXPERTMATCH_BODY_LIMIT_BYTES),
+// then command-line flags. validate() checks the result once, at start.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+
+#include "corpus/status.h"
+
+namespace expertmatch::api {
+
+struct ServerConfig {
+  std::string data;                       // "data": data directory (store.sqlite, index/)
+  std::string listen_host = "127.0.0.1";  // "listen": "HOST:PORT"; port 0 = any free port
+  int listen_port = 8080;
+  int io_threads = 2;                    // "io_threads": threads reading and writing sockets
+  int worker_threads = 2;                // "worker_threads": threads running handlers (ranking)
+  size_t body_limit_bytes = 1 << 20;     // "body_limit_bytes": largest request body (413 above)
+  size_t import_limit_bytes = 64 << 20;  // "import_limit_bytes": body limit of bulk import
+  size_t header_limit_bytes = 16 << 10;  // "header_limit_bytes": largest header block (431)
+  int read_timeout_ms = 30000;           // "read_timeout_ms": to read a body or write a response
+  int idle_timeout_ms = 60000;           // "idle_timeout_ms": a kept-alive connection's wait
+  int max_connections = 256;             // "max_connections": more are answered 503 and closed
+  int max_pipelined = 8;                 // "max_pipelined": requests read ahead per connection
+  int default_k = 10;                    // "default_k": matches returned without ?k=
+  int max_k = 100;                       // "max_k": largest ?k= accepted
+  int default_page_size = 50;            // "default_page_size": list pages without ?limit=
+  int max_page_size = 500;               // "max_page_size": largest ?limit= accepted
+  int shutdown_grace_ms = 10000;         // "shutdown_grace_ms": in-flight requests' time to finish
+};
+
+// Sets one setting by its name from text ("listen" takes "HOST:PORT").
+// kInvalidArgument names the setting and says what is wrong.
+Status set_config_value(ServerConfig* config, const std::string& name, const std::string& value);
+// Applies a JSON config file; unknown keys are errors (a typo must not pass silently).
+Status load_config_file(const std::string& path, ServerConfig* config);
+// Applies EXPERTMATCH_* variables found by `getenv` (std::getenv in production).
+Status apply_environment(const std::function<const char*(const char*)>& getenv,
+                         ServerConfig* config);
+// Checks ranges and required settings; the message says which setting and why.
+Status validate(const ServerConfig& config);
+
+}  // namespace expertmatch::api

@@ -1,0 +1,33 @@
+// The HTTP request and response as handlers see them: plain values, no
+// sockets, no Boost. http_server.cpp converts from and to Beast messages.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace expertmatch::api {
+
+struct ApiRequest {
+  std::string method;         // "GET", "POST", ...
+  std::string target;         // as sent: path and query
+  std::string authorization;  // the Authorization header, "" if absent
+  std::string content_type;   // the Content-Type header, "" if absent
+  std::string body;
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // e.g. Allow, Location
+  // The route template that answered ("/api/v1/problems/{id}"), or "unmatched";
+  // metrics are labelled with it, never with raw paths.
+  std::string route = "unmatched";
+};
+
+// {"error": {"code": CODE, "message": MESSAGE, "field": FIELD}} with `status`.
+ApiResponse error_response(int status, const std::string& code, const std::string& message,
+                           const std::string& field = "");
+
+}  // namespace expertmatch::api

@@ -1,0 +1,55 @@
+// Metrics: request counters and a latency histogram, rendered in the
+// Prometheus text exposition format (version 0.0.4).
+//
+// Thread safety: all methods may be called concurrently.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+namespace expertmatch::api {
+
+// Figures that are read, not counted, at render time.
+struct Gauges {
+  size_t experts = 0;
+  size_t problems = 0;
+  size_t open_problems = 0;
+  size_t index_units = 0;
+  size_t index_vectors = 0;
+  size_t reviews = 0;
+  bool index_ready = false;
+};
+
+class Metrics {
+ public:
+  // One finished request: its route template, method, status and duration in seconds.
+  void observe(const std::string& route, const std::string& method, int status, double seconds);
+  void connection_opened() {
+    ++open_connections_;
+    ++accepted_connections_;
+  }
+  void connection_closed() { --open_connections_; }
+  void connection_rejected() { ++rejected_connections_; }
+  long open_connections() const { return open_connections_; }
+
+  std::string render(const Gauges& gauges) const;
+
+  // Upper bounds of the latency buckets, in seconds (+Inf is implicit).
+  static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                      0.1,   0.25,   0.5,   1.0,  2.5,   10.0};
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::tuple<std::string, std::string, int>, long long> requests_;
+  std::map<std::string, std::array<long long, kBuckets.size() + 1>> buckets_;  // by route
+  std::map<std::string, std::pair<double, long long>> sums_;                   // by route
+  std::atomic<long> open_connections_{0};
+  std::atomic<long long> accepted_connections_{0};
+  std::atomic<long long> rejected_connections_{0};
+};
+
+}  // namespace expertmatch::api

@@ -1,0 +1,41 @@
+// The API's one route table and its handlers: functions from a request to a
+// response, doing no I/O of their own (the Service does the storage).
+//
+// Errors are mapped to HTTP here and only here:
+//   400 bad_request        malformed JSON, invalid UTF-8, bad query parameters
+//   401 unauthenticated    no, malformed or unknown bearer token
+//   403 forbidden          the role or scope does not allow the action
+//   404 not_found          unknown route, or a record the caller may not know exists
+//   405 method_not_allowed the path exists with other methods (see Allow)
+//   409 already_exists / conflict
+//   413 payload_too_large  (sent by the server before a handler runs)
+//   415 unsupported_media_type
+//   422 invalid_argument   the body is JSON but fails validation (see "field")
+//   500 internal / io_error, 503 unavailable (e.g. no index yet)
+#pragma once
+
+#include <atomic>
+
+#include "api/config.h"
+#include "api/http_types.h"
+#include "api/metrics.h"
+#include "api/service.h"
+
+namespace expertmatch::api {
+
+struct RequestContext {
+  Service& service;
+  Metrics& metrics;
+  const ServerConfig& config;
+  const std::atomic<bool>& draining;  // true once shutdown began: /readyz says so
+};
+
+// Answers one request. Never throws; a handler's exception becomes a 500.
+ApiResponse handle_request(const RequestContext& context, const ApiRequest& request);
+
+// The body limit for a request to `target` (larger for bulk import), so the
+// server can enforce it while reading.
+size_t body_limit_for(const ServerConfig& config, const std::string& method,
+                      const std::string& target);
+
+}  // namespace expertmatch::api

@@ -1,0 +1,570 @@
+#include "api/service.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+
+namespace expertmatch::api {
+namespace {
+
+Status forbidden(const std::string& what) { return Status(ErrorCode::kPermissionDenied, what); }
+
+Status no_problem(const std::string& id) {
+  return Status(ErrorCode::kNotFound, "no problem with id \"" + id + "\"");
+}
+
+Status no_expert(const std::string& id) {
+  return Status(ErrorCode::kNotFound, "no expert with id \"" + id + "\"");
+}
+
+Status field_error(const std::string& field, const std::string& reason) {
+  return Status::invalid({FieldError{"body", 0, field, reason}});
+}
+
+std::string random_problem_id() {
+  std::random_device rd;
+  static const char kHex[] = "0123456789abcdef";
+  std::string id = "p-";
+  uint64_t v = (uint64_t(rd()) << 32) | rd();
+  for (int i = 0; i < 12; ++i) id += kHex[(v >> (4 * i)) & 15];
+  return id;
+}
+
+bool contains(const std::vector<std::string>& values, const std::string& value) {
+  return std::find(values.begin(), values.end(), value) != values.end();
+}
+
+template <typename T>
+Page<T> paginate(std::vector<T> all, size_t offset, size_t limit) {
+  Page<T> page;
+  page.total = all.size();
+  if (offset < all.size()) {
+    size_t end = std::min(all.size(), offset + limit);
+    page.items.assign(std::make_move_iterator(all.begin() + offset),
+                      std::make_move_iterator(all.begin() + end));
+  }
+  return page;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
+                                               const ServiceOptions& options,
+                                               std::vector<std::string>* log) {
+  auto note = [&](const std::string& line) {
+    if (log) log->push_back(line);
+  };
+  std::unique_ptr<Service> service(new Service());
+  service->data_dir_ = data_dir;
+  service->options_ = options;
+  auto store = Store::open(data_dir);
+  if (!store) return store.status();
+  service->store_ = std::move(*store);
+  auto experts = service->store_->list_experts();
+  if (!experts) return experts.status();
+  auto problems = service->store_->list_problems();
+  if (!problems) return problems.status();
+  auto reviews = service->store_->list_reviews("");
+  if (!reviews) return reviews.status();
+  for (const auto& e : *experts) service->experts_[e.id] = e;
+  for (const auto& p : *problems) service->problems_[p.id] = p;
+  for (const auto& r : *reviews) service->latest_[{r.problem_id, r.expert_id}] = r;
+  service->review_count_ = reviews->size();
+  if (!experts->empty() || !problems->empty()) {
+    std::string reason;
+    auto index =
+        CorpusIndex::open(data_dir + "/index", *experts, *problems, options.index, &reason);
+    if (index) {
+      service->index_ = std::move(*index);
+      note(reason.empty() ? "index loaded from " + data_dir + "/index"
+                          : "index rebuilt (" + reason + ")");
+    } else {
+      note("no index: " + index.status().to_string() + "; matching is unavailable");
+    }
+  } else {
+    note("the corpus is empty: matching starts when the first records arrive");
+  }
+  note("loaded " + std::to_string(experts->size()) + " experts, " +
+       std::to_string(problems->size()) + " problems, " + std::to_string(reviews->size()) +
+       " reviews");
+  return service;
+}
+
+Service::~Service() = default;
+
+Result<Principal> Service::authenticate(const std::string& authorization) {
+  // Tokens are never revoked by the running service, so a positive answer can be cached.
+  const std::string prefix = "Bearer ";
+  if (authorization.size() > prefix.size()) {
+    std::string hash = token_hash(authorization.substr(prefix.size()));
+    std::lock_guard lock(token_mu_);
+    auto it = token_cache_.find(hash);
+    if (it != token_cache_.end() && authorization.compare(0, prefix.size(), prefix) == 0)
+      return it->second;
+  }
+  auto who = api::authenticate(*store_, authorization);
+  if (who && authorization.compare(0, prefix.size(), prefix) == 0) {
+    std::lock_guard lock(token_mu_);
+    token_cache_[token_hash(authorization.substr(prefix.size()))] = *who;
+  }
+  return who;
+}
+
+// ---- index maintenance ---------------------------------------------------
+
+void Service::rebuild_index_locked(const char* why) {
+  std::vector<Expert> experts;
+  std::vector<Problem> problems;
+  for (const auto& [id, e] : experts_) experts.push_back(e);
+  for (const auto& [id, p] : problems_) problems.push_back(p);
+  auto index = CorpusIndex::build(experts, problems, options_.index);
+  if (index) {
+    index_ = std::move(*index);
+  } else {
+    index_.reset();
+    std::fprintf(stderr, "expertmatch serve: index rebuild (%s) failed: %s\n", why,
+                 index.status().to_string().c_str());
+  }
+  index_dirty_ = true;
+}
+
+void Service::index_expert_locked(const Expert& e) {
+  index_dirty_ = true;
+  if (!index_) return rebuild_index_locked("first records");
+  Status s = index_->upsert_expert(e);
+  if (!s) rebuild_index_locked(s.to_string().c_str());
+}
+
+void Service::index_problem_locked(const Problem& p) {
+  index_dirty_ = true;
+  if (!index_) return rebuild_index_locked("first records");
+  Status s = index_->upsert_problem(p);
+  if (!s) rebuild_index_locked(s.to_string().c_str());
+}
+
+Status Service::save_index() {
+  std::lock_guard writer(write_mu_);
+  std::shared_lock lock(mu_);
+  if (!index_ || !index_dirty_) return Status::ok();
+  Status s = index_->save(data_dir_ + "/index");
+  if (s) index_dirty_ = false;
+  return s;
+}
+
+// ---- problems ------------------------------------------------------------
+
+Result<Problem> Service::visible_problem_locked(const Principal& who, const std::string& id) const {
+  auto it = problems_.find(id);
+  if (it == problems_.end() || !can_see_problem(who, it->second)) return no_problem(id);
+  return it->second;
+}
+
+Result<Problem> Service::write_problem(const Principal& who, Problem p, bool must_exist) {
+  std::lock_guard writer(write_mu_);
+  // Only writers change the maps and we are the only writer: reading them
+  // without mu_ is safe here.
+  auto it = problems_.find(p.id);
+  if (must_exist) {
+    if (it == problems_.end() || !can_see_problem(who, it->second)) return no_problem(p.id);
+    if (!can_write_problem(who, it->second)) return forbidden("your role may not change problems");
+    if (it->second.status == ProblemStatus::kWithdrawn)
+      return Status(ErrorCode::kConflict, "problem \"" + p.id + "\" was withdrawn");
+  } else if (it != problems_.end()) {
+    return Status(ErrorCode::kAlreadyExists, "a problem with id \"" + p.id + "\" already exists");
+  }
+  if (!can_write_problem(who, p)) {
+    if (who.role == Role::kEnterprise)
+      return forbidden("an enterprise token submits problems of \"" + who.scope + "\" only");
+    if (who.role == Role::kCoordinator) return forbidden("coordinators do not submit problems");
+    return forbidden("a county token writes problems of \"" + who.scope + "\" only");
+  }
+  Status s = store_->put_problem(p);
+  if (!s) return s;
+  std::unique_lock lock(mu_);
+  problems_[p.id] = p;
+  index_problem_locked(p);
+  return p;
+}
+
+Result<Problem> Service::create_problem(const Principal& who, Problem p, bool id_given) {
+  if (who.role == Role::kCoordinator) return forbidden("coordinators do not submit problems");
+  if (who.role == Role::kEnterprise) {
+    // An enterprise may not choose ids: a taken id would reveal another's problem.
+    if (id_given)
+      return field_error("id", "is assigned by the service for enterprise submissions; omit it");
+    std::shared_lock lock(mu_);
+    do p.id = random_problem_id();
+    while (problems_.count(p.id));
+  }
+  p.status = ProblemStatus::kOpen;
+  return write_problem(who, std::move(p), false);
+}
+
+Result<Problem> Service::get_problem(const Principal& who, const std::string& id) {
+  std::shared_lock lock(mu_);
+  return visible_problem_locked(who, id);
+}
+
+Result<Page<Problem>> Service::list_problems(const Principal& who, const ProblemQuery& q) {
+  std::vector<Problem> out;
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [id, p] : problems_) {
+      if (!can_see_problem(who, p)) continue;
+      if (q.county && p.county != *q.county) continue;
+      if (q.enterprise && p.enterprise != *q.enterprise) continue;
+      if (q.status && p.status != *q.status) continue;
+      if (q.urgency && p.urgency != *q.urgency) continue;
+      if (q.min_urgency && p.urgency < *q.min_urgency) continue;
+      out.push_back(p);
+    }
+  }
+  bool desc = !q.sort.empty() && q.sort[0] == '-';
+  std::string key = desc ? q.sort.substr(1) : q.sort;
+  auto less = [&](const Problem& a, const Problem& b) {
+    if (key == "urgency" && a.urgency != b.urgency) return a.urgency < b.urgency;
+    if (key == "submitted" && a.submitted != b.submitted) return a.submitted < b.submitted;
+    return a.id < b.id;
+  };
+  if (key != "id" && key != "urgency" && key != "submitted")
+    return Status::invalid({FieldError{"query", 0, "sort",
+                                       "must be id, urgency or submitted, optionally with a "
+                                       "leading '-', got \"" +
+                                           q.sort + "\""}});
+  std::stable_sort(out.begin(), out.end(), [&](const Problem& a, const Problem& b) {
+    return desc ? less(b, a) : less(a, b);
+  });
+  return paginate(std::move(out), q.offset, q.limit);
+}
+
+Result<Problem> Service::update_problem(const Principal& who, Problem p) {
+  if (who.role == Role::kCoordinator) {
+    std::shared_lock lock(mu_);
+    auto existing = visible_problem_locked(who, p.id);
+    if (!existing) return existing.status();
+    return forbidden("coordinators do not change problems");
+  }
+  {
+    // The lifecycle is changed by withdraw, not by an update.
+    std::shared_lock lock(mu_);
+    auto it = problems_.find(p.id);
+    if (it != problems_.end()) p.status = it->second.status;
+  }
+  return write_problem(who, std::move(p), true);
+}
+
+Result<Problem> Service::withdraw_problem(const Principal& who, const std::string& id) {
+  Problem p;
+  {
+    std::shared_lock lock(mu_);
+    auto existing = visible_problem_locked(who, id);
+    if (!existing) return existing.status();
+    p = *existing;
+  }
+  if (!can_write_problem(who, p)) return forbidden("your role may not withdraw problems");
+  if (p.status == ProblemStatus::kWithdrawn)
+    return Status(ErrorCode::kConflict, "problem \"" + id + "\" is already withdrawn");
+  std::lock_guard writer(write_mu_);
+  auto it = problems_.find(id);
+  if (it == problems_.end()) return no_problem(id);
+  p = it->second;
+  p.status = ProblemStatus::kWithdrawn;
+  Status s = store_->put_problem(p);
+  if (!s) return s;
+  std::unique_lock lock(mu_);
+  problems_[id] = p;
+  index_problem_locked(p);
+  return p;
+}
+
+// ---- experts -------------------------------------------------------------
+
+Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_exist) {
+  if (who.role == Role::kEnterprise || who.role == Role::kCoordinator)
+    return forbidden(std::string("a ") + role_name(who.role) + " token may not change experts");
+  std::lock_guard writer(write_mu_);
+  auto it = experts_.find(e.id);
+  if (must_exist && it == experts_.end()) return no_expert(e.id);
+  if (!must_exist && it != experts_.end())
+    return Status(ErrorCode::kAlreadyExists, "an expert with id \"" + e.id + "\" already exists");
+  if (it != experts_.end() && !can_write_expert(who, it->second))
+    return forbidden("a county token changes experts stationed in \"" + who.scope + "\" only");
+  if (!can_write_expert(who, e))
+    return forbidden("a county token writes experts stationed in \"" + who.scope +
+                     "\" only (counties must name it)");
+  Status s = store_->put_expert(e);
+  if (!s) return s;
+  std::unique_lock lock(mu_);
+  experts_[e.id] = e;
+  index_expert_locked(e);
+  return e;
+}
+
+Result<Expert> Service::create_expert(const Principal& who, Expert e) {
+  return write_expert(who, std::move(e), false);
+}
+
+Result<Expert> Service::update_expert(const Principal& who, Expert e) {
+  return write_expert(who, std::move(e), true);
+}
+
+Result<Expert> Service::deactivate_expert(const Principal& who, const std::string& id) {
+  Expert e;
+  {
+    std::shared_lock lock(mu_);
+    auto it = experts_.find(id);
+    if (it == experts_.end()) return no_expert(id);
+    e = it->second;
+  }
+  e.available = false;
+  return write_expert(who, std::move(e), true);
+}
+
+Result<Expert> Service::get_expert(const Principal&, const std::string& id) {
+  // Expert profiles are public information of the university: every role reads them.
+  std::shared_lock lock(mu_);
+  auto it = experts_.find(id);
+  if (it == experts_.end()) return no_expert(id);
+  return it->second;
+}
+
+Result<Page<Expert>> Service::list_experts(const Principal&, const ExpertQuery& q) {
+  std::vector<Expert> out;
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [id, e] : experts_) {
+      if (q.college && e.college != *q.college) continue;
+      if (q.field && !contains(e.fields, *q.field)) continue;
+      if (q.county && !contains(e.counties, *q.county)) continue;
+      if (q.available && e.available != *q.available) continue;
+      out.push_back(e);
+    }
+  }
+  return paginate(std::move(out), q.offset, q.limit);
+}
+
+// ---- matching ------------------------------------------------------------
+
+std::map<std::string, int> Service::used_capacity_locked(const std::string& except_problem) const {
+  std::map<std::string, int> used;
+  for (const auto& [pair, review] : latest_) {
+    if (review.decision != "accept" || pair.first == except_problem) continue;
+    auto p = problems_.find(pair.first);
+    // Capacity is "at once": only open problems hold an expert.
+    if (p == problems_.end() || p->second.status != ProblemStatus::kOpen) continue;
+    ++used[pair.second];
+  }
+  return used;
+}
+
+PairState Service::pair_state_locked(const std::string& problem_id,
+                                     const std::string& expert_id) const {
+  auto it = latest_.find({problem_id, expert_id});
+  if (it == latest_.end()) return PairState::kNone;
+  return it->second.decision == "accept" ? PairState::kAccepted : PairState::kRejected;
+}
+
+Result<ProblemMatches> Service::problem_matches(const Principal& who, const std::string& problem_id,
+                                                int k) {
+  std::shared_lock lock(mu_);
+  auto p = visible_problem_locked(who, problem_id);
+  if (!p) return p.status();
+  if (p->status != ProblemStatus::kOpen)
+    return Status(ErrorCode::kConflict, "problem \"" + problem_id + "\" is " +
+                                            problem_status_name(p->status) + ": no matches");
+  if (!index_) return Status(ErrorCode::kUnavailable, "the index is not built yet");
+  ProblemMatches out;
+  out.problem = *p;
+  MatchFilters filters;
+  filters.used_capacity = used_capacity_locked(problem_id);
+  filters.require_capacity = true;
+  for (const auto& [pair, review] : latest_)
+    if (pair.first == problem_id && review.decision == "reject")
+      filters.exclude_experts.insert(pair.second);
+  for (const auto& id : filters.exclude_experts)
+    if (experts_.count(id)) ++out.rejected_excluded;
+  Matcher matcher(*index_, options_.match);
+  auto ranked = matcher.rank_experts(*p, filters, k);
+  if (!ranked) return ranked.status();
+  out.matches = std::move(*ranked);
+  for (const auto& m : out.matches) {
+    out.states[m.expert_id] = pair_state_locked(problem_id, m.expert_id);
+    auto e = experts_.find(m.expert_id);
+    int used = filters.used_capacity.count(m.expert_id) ? filters.used_capacity[m.expert_id] : 0;
+    out.remaining[m.expert_id] = e == experts_.end() ? 0 : std::max(0, e->second.capacity - used);
+  }
+  return out;
+}
+
+Result<ExpertProblemMatches> Service::expert_matches(const Principal& who,
+                                                     const std::string& expert_id, int k) {
+  if (who.role == Role::kEnterprise)
+    return forbidden("an enterprise token reads matches of its own problems only");
+  std::shared_lock lock(mu_);
+  auto e = experts_.find(expert_id);
+  if (e == experts_.end()) return no_expert(expert_id);
+  if (!index_) return Status(ErrorCode::kUnavailable, "the index is not built yet");
+  ExpertProblemMatches out;
+  out.expert = e->second;
+  auto used = used_capacity_locked("");
+  out.remaining_capacity = std::max(0, e->second.capacity - used[expert_id]);
+  MatchFilters filters;
+  if (who.role != Role::kAdmin) filters.county = who.county();
+  int rejected = 0;
+  for (const auto& [pair, review] : latest_)
+    if (pair.second == expert_id && review.decision == "reject") ++rejected;
+  Matcher matcher(*index_, options_.match);
+  auto ranked = matcher.rank_problems(expert_id, filters, k + rejected);
+  if (!ranked) return ranked.status();
+  for (auto& m : *ranked) {
+    if (static_cast<int>(out.matches.size()) >= k) break;
+    auto p = problems_.find(m.problem_id);
+    if (p == problems_.end() || !can_see_problem(who, p->second)) continue;
+    if (pair_state_locked(m.problem_id, expert_id) == PairState::kRejected) continue;
+    out.matches.push_back(std::move(m));
+  }
+  return out;
+}
+
+Result<std::vector<ExpertMatch>> Service::match_text(const Principal& who, const TextQuery& q) {
+  Problem p;
+  p.id = "adhoc";
+  // Conflicts of interest apply to an enterprise's own query too.
+  p.enterprise = who.role == Role::kEnterprise ? who.scope : "";
+  p.county = who.county();
+  p.title = q.title;
+  p.description = q.description;
+  p.keywords = q.keywords;
+  std::shared_lock lock(mu_);
+  if (!index_) return Status(ErrorCode::kUnavailable, "the index is not built yet");
+  MatchFilters filters = q.filters;
+  if (filters.require_capacity) filters.used_capacity = used_capacity_locked("");
+  Matcher matcher(*index_, options_.match);
+  return matcher.rank_experts(p, filters, q.k);
+}
+
+// ---- reviews -------------------------------------------------------------
+
+Result<Review> Service::add_review(const Principal& who, const std::string& problem_id,
+                                   const std::string& expert_id, const std::string& decision,
+                                   const std::string& note) {
+  if (who.role != Role::kAdmin && who.role != Role::kCoordinator)
+    return forbidden("only coordinators review matches");
+  std::lock_guard writer(write_mu_);
+  Review r;
+  {
+    std::shared_lock lock(mu_);
+    auto p = visible_problem_locked(who, problem_id);
+    if (!p) return p.status();
+    if (decision != "accept" && decision != "reject")
+      return field_error("decision", "must be \"accept\" or \"reject\", got \"" + decision + "\"");
+    auto e = experts_.find(expert_id);
+    if (e == experts_.end()) return field_error("expert_id", "no expert \"" + expert_id + "\"");
+    if (p->status != ProblemStatus::kOpen)
+      return Status(ErrorCode::kConflict,
+                    "problem \"" + problem_id + "\" is " + problem_status_name(p->status));
+    if (decision == "accept" && pair_state_locked(problem_id, expert_id) != PairState::kAccepted) {
+      MatchFilters filters;
+      filters.require_capacity = true;
+      filters.used_capacity = used_capacity_locked(problem_id);
+      std::string why;
+      if (index_) {
+        why = Matcher(*index_, options_.match).exclusion_reason(e->second, *p, filters);
+      } else if (!e->second.available) {
+        why = "unavailable";
+      } else if (filters.used_capacity[expert_id] >= e->second.capacity) {
+        why = "no remaining capacity";
+      }
+      if (!why.empty())
+        return Status(ErrorCode::kConflict,
+                      "expert \"" + expert_id + "\" cannot be accepted: " + why);
+    }
+    r.problem_id = problem_id;
+    r.expert_id = expert_id;
+    r.decision = decision;
+    r.note = note;
+    r.reviewer = who.describe();
+  }
+  auto stored = store_->add_review(r);
+  if (!stored) return stored.status();
+  std::unique_lock lock(mu_);
+  latest_[{problem_id, expert_id}] = *stored;
+  ++review_count_;
+  return *stored;
+}
+
+Result<std::vector<Review>> Service::reviews(const Principal& who, const std::string& problem_id) {
+  if (who.role == Role::kEnterprise)
+    return forbidden("review notes are internal to the county and its workstations");
+  {
+    std::shared_lock lock(mu_);
+    auto p = visible_problem_locked(who, problem_id);
+    if (!p) return p.status();
+  }
+  return store_->list_reviews(problem_id);
+}
+
+// ---- bulk ----------------------------------------------------------------
+
+Result<ImportCounts> Service::import(const Principal& who, const std::vector<Expert>& experts,
+                                     const std::vector<Problem>& problems) {
+  if (who.role != Role::kAdmin) return forbidden("bulk import is for admin tokens");
+  std::lock_guard writer(write_mu_);
+  Status s = store_->import(experts, problems);
+  if (!s) return s;
+  std::map<std::string, Expert> new_experts = experts_;
+  std::map<std::string, Problem> new_problems = problems_;
+  for (const auto& e : experts) new_experts[e.id] = e;
+  for (const auto& p : problems) new_problems[p.id] = p;
+  // Build the new index outside the exclusive lock: reads go on meanwhile.
+  std::vector<Expert> all_experts;
+  std::vector<Problem> all_problems;
+  for (const auto& [id, e] : new_experts) all_experts.push_back(e);
+  for (const auto& [id, p] : new_problems) all_problems.push_back(p);
+  auto index = CorpusIndex::build(all_experts, all_problems, options_.index);
+  std::unique_lock lock(mu_);
+  experts_ = std::move(new_experts);
+  problems_ = std::move(new_problems);
+  if (index) {
+    index_ = std::move(*index);
+  } else {
+    index_.reset();
+    std::fprintf(stderr, "expertmatch serve: index build after import failed: %s\n",
+                 index.status().to_string().c_str());
+  }
+  index_dirty_ = true;
+  return ImportCounts{experts.size(), problems.size()};
+}
+
+Result<std::vector<Expert>> Service::export_experts(const Principal& who) {
+  if (who.role != Role::kAdmin) return forbidden("bulk export is for admin tokens");
+  std::shared_lock lock(mu_);
+  std::vector<Expert> out;
+  for (const auto& [id, e] : experts_) out.push_back(e);
+  return out;
+}
+
+Result<std::vector<Problem>> Service::export_problems(const Principal& who) {
+  if (who.role != Role::kAdmin) return forbidden("bulk export is for admin tokens");
+  std::shared_lock lock(mu_);
+  std::vector<Problem> out;
+  for (const auto& [id, p] : problems_) out.push_back(p);
+  return out;
+}
+
+ServiceStats Service::stats() {
+  std::shared_lock lock(mu_);
+  ServiceStats s;
+  s.experts = experts_.size();
+  s.problems = problems_.size();
+  for (const auto& [id, p] : problems_) s.open_problems += p.status == ProblemStatus::kOpen;
+  s.reviews = review_count_;
+  s.index_ready = index_ != nullptr;
+  if (index_) {
+    s.index_units = index_->unit_count();
+    s.index_vectors = index_->expert_vectors().size() + index_->problem_vectors().size();
+  }
+  return s;
+}
+
+}  // namespace expertmatch::api

@@ -1,0 +1,198 @@
+// Service: the state behind the HTTP API, in domain terms.
+//
+// It owns the Store (durable truth) and a CorpusIndex (derived, in memory,
+// saved on shutdown) and keeps both consistent: every accepted write is
+// validated, committed to the store (fsynced), then applied to the index and
+// the in-memory records, and only then reported ok. Reads and rankings see
+// either the state before a write or after it, never half of one.
+//
+// Every method takes the calling Principal and applies the access rules of
+// access.h: kPermissionDenied when the caller's role or scope forbids the
+// action, kNotFound for a problem the caller may not know exists (exactly as
+// for one that does not exist). Errors are domain Status codes; api/routes.cpp
+// turns them into HTTP statuses.
+//
+// Thread safety: every method may be called from any thread. Reads share a
+// reader/writer lock; writes are serialised among themselves and hold the
+// lock exclusively only while the in-memory state changes (not during fsync).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/access.h"
+#include "corpus/model.h"
+#include "corpus/status.h"
+#include "corpus/store.h"
+#include "indexer/corpus_index.h"
+#include "matcher/matcher.h"
+
+namespace expertmatch::api {
+
+struct ServiceOptions {
+  IndexConfig index;  // how DATA/index is built (must match to be loaded)
+  MatchConfig match;  // the matcher's weights (matcher/ owns the defaults)
+};
+
+// Problem list filters; unset = any.
+struct ProblemQuery {
+  std::optional<std::string> county;
+  std::optional<std::string> enterprise;
+  std::optional<ProblemStatus> status;
+  std::optional<int> urgency;      // exactly this urgency
+  std::optional<int> min_urgency;  // at least this urgency
+  std::string sort = "id";         // id, urgency, submitted; "-" prefix = descending
+  size_t offset = 0;
+  size_t limit = 50;
+};
+
+struct ExpertQuery {
+  std::optional<std::string> college;
+  std::optional<std::string> field;   // one of the expert's research fields, exactly
+  std::optional<std::string> county;  // stationed in / prefers this county
+  std::optional<bool> available;
+  size_t offset = 0;
+  size_t limit = 50;
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  size_t total = 0;  // matching records before offset/limit
+};
+
+// The decision in force for a (problem, expert) pair, if any.
+enum class PairState { kNone, kAccepted, kRejected };
+
+struct ProblemMatches {
+  Problem problem;
+  std::vector<ExpertMatch> matches;         // best first
+  std::map<std::string, PairState> states;  // expert id -> decision in force
+  std::map<std::string, int> remaining;     // expert id -> capacity left (other problems)
+  int rejected_excluded = 0;                // experts left out as rejected for this problem
+};
+
+struct ExpertProblemMatches {
+  Expert expert;
+  int remaining_capacity = 0;
+  std::vector<ProblemMatch> matches;
+};
+
+// An ad-hoc query for POST /match.
+struct TextQuery {
+  std::string title;
+  std::string description;
+  std::vector<std::string> keywords;
+  MatchFilters filters;
+  int k = 10;
+};
+
+struct ImportCounts {
+  size_t experts = 0;
+  size_t problems = 0;
+};
+
+struct ServiceStats {
+  size_t experts = 0;
+  size_t problems = 0;
+  size_t open_problems = 0;
+  size_t index_units = 0;
+  size_t index_vectors = 0;
+  size_t reviews = 0;
+  bool index_ready = false;
+};
+
+class Service {
+ public:
+  // Opens DATA/store.sqlite, loads every record and opens DATA/index
+  // (rebuilding it if missing or stale). An empty corpus has no index yet:
+  // matching is kUnavailable until the first records arrive. `log` receives
+  // one line per notable event (e.g. why the index was rebuilt).
+  static Result<std::unique_ptr<Service>> open(const std::string& data_dir,
+                                               const ServiceOptions& options,
+                                               std::vector<std::string>* log = nullptr);
+  ~Service();
+
+  // Resolves an Authorization header (cached per token hash).
+  Result<Principal> authenticate(const std::string& authorization);
+
+  Result<Problem> create_problem(const Principal& who, Problem problem, bool id_given);
+  Result<Problem> get_problem(const Principal& who, const std::string& id);
+  Result<Page<Problem>> list_problems(const Principal& who, const ProblemQuery& query);
+  // Replaces the problem's fields (id fixed). kConflict if it is withdrawn.
+  Result<Problem> update_problem(const Principal& who, Problem problem);
+  Result<Problem> withdraw_problem(const Principal& who, const std::string& id);
+
+  Result<Expert> create_expert(const Principal& who, Expert expert);
+  Result<Expert> get_expert(const Principal& who, const std::string& id);
+  Result<Page<Expert>> list_experts(const Principal& who, const ExpertQuery& query);
+  Result<Expert> update_expert(const Principal& who, Expert expert);
+  Result<Expert> deactivate_expert(const Principal& who, const std::string& id);
+
+  // Ranked experts for a stored open problem: rejected pairs left out, experts
+  // without remaining capacity (accepted matches on other open problems) too.
+  Result<ProblemMatches> problem_matches(const Principal& who, const std::string& problem_id,
+                                         int k);
+  // Ranked open problems the caller may see, for one expert.
+  Result<ExpertProblemMatches> expert_matches(const Principal& who, const std::string& expert_id,
+                                              int k);
+  // Ranked experts for a text; stores nothing.
+  Result<std::vector<ExpertMatch>> match_text(const Principal& who, const TextQuery& query);
+
+  // Records a coordinator's decision ("accept" or "reject") on a pair.
+  Result<Review> add_review(const Principal& who, const std::string& problem_id,
+                            const std::string& expert_id, const std::string& decision,
+                            const std::string& note);
+  Result<std::vector<Review>> reviews(const Principal& who, const std::string& problem_id);
+
+  // All-or-nothing: every record is stored in one transaction and the index
+  // rebuilt from the whole corpus, or nothing changes. Admin only.
+  Result<ImportCounts> import(const Principal& who, const std::vector<Expert>& experts,
+                              const std::vector<Problem>& problems);
+  Result<std::vector<Expert>> export_experts(const Principal& who);
+  Result<std::vector<Problem>> export_problems(const Principal& who);
+
+  ServiceStats stats();
+  // Writes the index to DATA/index (on graceful shutdown).
+  Status save_index();
+  const std::string& data_dir() const { return data_dir_; }
+
+ private:
+  Service() = default;
+  // Applies one record to the index (rebuilding it if there is none yet).
+  // Caller holds write_mu_ and mu_ exclusively.
+  void index_expert_locked(const Expert& e);
+  void index_problem_locked(const Problem& p);
+  void rebuild_index_locked(const char* why);
+  std::map<std::string, int> used_capacity_locked(const std::string& except_problem) const;
+  PairState pair_state_locked(const std::string& problem_id, const std::string& expert_id) const;
+  Result<Problem> visible_problem_locked(const Principal& who, const std::string& id) const;
+  Result<Problem> write_problem(const Principal& who, Problem problem, bool must_exist);
+  Result<Expert> write_expert(const Principal& who, Expert expert, bool must_exist);
+
+  std::string data_dir_;
+  ServiceOptions options_;
+  std::unique_ptr<Store> store_;
+
+  std::mutex write_mu_;           // serialises writers (store, then memory)
+  mutable std::shared_mutex mu_;  // guards everything below
+  std::map<std::string, Expert> experts_;
+  std::map<std::string, Problem> problems_;
+  std::unique_ptr<CorpusIndex> index_;  // null while the corpus cannot be indexed
+  bool index_dirty_ = false;            // changed since loaded or saved
+  // The latest review of each (problem, expert) pair, and the number of reviews.
+  std::map<std::pair<std::string, std::string>, Review> latest_;
+  size_t review_count_ = 0;
+
+  std::mutex token_mu_;
+  std::map<std::string, Principal> token_cache_;  // token hash -> principal
+};
+
+}  // namespace expertmatch::api
