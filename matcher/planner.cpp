@@ -425,8 +425,29 @@ struct WorkstationPlanner::Impl {
       c.kept_member[e] = 1;
       ++c.kept_slots[c.enterprise_of[lp]];
     }
-    for (size_t e = 0; e < in.experts.size(); ++e)
-      if (c.kept_member[e]) c.team.push_back(static_cast<int>(e));
+    // Never more kept members than the team may have: members leading kept
+    // topics first, in expert order; the rest are dropped with their topics.
+    std::vector<int> leads(in.experts.size(), 0);
+    for (int e : c.kept_topic_expert)
+      if (e >= 0) ++leads[e];
+    for (int pass = 0; pass < 2; ++pass)
+      for (size_t e = 0; e < in.experts.size(); ++e) {
+        if (!c.kept_member[e] || (pass == 0) != (leads[e] > 0)) continue;
+        if (static_cast<int>(c.team.size()) < opt.max_team_size) {
+          c.team.push_back(static_cast<int>(e));
+          continue;
+        }
+        c.kept_member[e] = 0;
+        drop(expert(e).id, "approved team member " + who(static_cast<int>(e)) +
+                               ": the team may have at most " + std::to_string(opt.max_team_size) +
+                               " members");
+        for (size_t lp = 0; lp < c.problems.size(); ++lp) {
+          if (c.kept_topic_expert[lp] != static_cast<int>(e)) continue;
+          c.kept_topic_expert[lp] = -1;
+          --c.kept_slots[c.enterprise_of[lp]];
+          ++(*residual)[e];
+        }
+      }
     return c;
   }
 

@@ -269,6 +269,15 @@ TEST(PlannerTest, ReplanningKeepsApprovedAssignments) {
   EXPECT_TRUE(has_diagnosis(*plan, DiagnosisKind::kKeptAssignmentDropped, "p2"));
   // p2 is re-assigned to "best".
   EXPECT_EQ(plan->score.key_topics, 2);
+
+  // A smaller team than the approved one: kept members are cut to the size.
+  CountyRequest many{"K", {{"best", "ok"}, {{"p1", "ok"}}}, {}};
+  plan = make(in, team_of(1, 1)).plan_county(many);
+  ASSERT_TRUE(plan.is_ok());
+  expect_valid(in, *plan, team_of(1, 1));
+  ASSERT_EQ(plan->team.size(), 1u);
+  EXPECT_EQ(plan->team[0].expert_id, "ok");  // leads a kept topic
+  EXPECT_TRUE(has_diagnosis(*plan, DiagnosisKind::kKeptAssignmentDropped, "best"));
 }
 
 TEST(PlannerTest, PlansAreDeterministic) {
