@@ -1,0 +1,206 @@
+// Connection-level behaviour of the server: keep-alive, pipelining and its
+// cap, header limits, malformed HTTP, the connection cap, idle timeouts,
+// concurrent submissions from many connections, and the config loader.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "api/config.h"
+#include "tests/api/test_server.h"
+
+namespace expertmatch::apitest {
+namespace {
+
+std::string get_request(const std::string& target, const std::string& token, bool close = false) {
+  return "GET " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\n" +
+         (close ? "Connection: close\r\n" : "") + "\r\n";
+}
+
+TEST(ApiConnectionTest, KeepAliveAndPipelinedRequestsAnsweredInOrder) {
+  // A cap of 2 requests read ahead: the rest wait in the socket, none is lost.
+  TestServer server(false, [](api::ServerConfig* c) { c->max_pipelined = 2; });
+  RawConnection conn(server.port());
+  ASSERT_TRUE(conn.connected());
+  const auto& admin = server.tokens().admin;
+  std::string batch;
+  const char* ids[] = {"p-a1", "p-b1", "p-zz", "p-c1", "p-d1", "p-a2", "p-a1", "p-b1"};
+  for (const char* id : ids) batch += get_request(std::string("/api/v1/problems/") + id, admin);
+  ASSERT_TRUE(conn.send(batch));
+  for (const char* id : ids) {
+    auto r = conn.read_response();
+    if (std::string(id) == "p-zz") {
+      EXPECT_EQ(r.status, 404);
+      continue;
+    }
+    ASSERT_EQ(r.status, 200) << id << " " << r.error;
+    EXPECT_STREQ(r.json()["id"].GetString(), id);
+  }
+  // A write followed at once by a read on the same connection sees the write.
+  std::string body = new_problem_body("p-pipe", kEnterpriseA, "江山市", "轴承磨削");
+  ASSERT_TRUE(conn.send(
+      "POST /api/v1/problems HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + admin +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\n\r\n" + body + get_request("/api/v1/problems/p-pipe", admin, /*close=*/true)));
+  EXPECT_EQ(conn.read_response().status, 201);
+  auto r = conn.read_response();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers["connection"], "close");
+  EXPECT_TRUE(conn.closed_by_server());
+}
+
+TEST(ApiConnectionTest, MalformedHttpAndOversizedHeaders) {
+  TestServer server;
+  {
+    RawConnection conn(server.port());
+    conn.send("GARBAGE\x01 / HTTP/1.1\r\n\r\n");
+    auto r = conn.read_response();
+    EXPECT_EQ(r.status, 400) << r.error;
+    EXPECT_EQ(r.error_code(), "bad_request");
+    EXPECT_TRUE(conn.closed_by_server());
+  }
+  {
+    RawConnection conn(server.port());
+    std::string huge(16 * 1024, 'a');  // over the test config's 8 KiB header limit
+    conn.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Filler: " + huge + "\r\n\r\n");
+    auto r = conn.read_response();
+    EXPECT_EQ(r.status, 431) << r.error;
+    EXPECT_TRUE(conn.closed_by_server());
+  }
+  {
+    // A Content-Length over the limit is refused before the body is read.
+    RawConnection conn(server.port());
+    conn.send("POST /api/v1/problems HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+              server.tokens().admin +
+              "\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n{");
+    auto r = conn.read_response();
+    EXPECT_EQ(r.status, 413) << r.error;
+  }
+  EXPECT_EQ(get(server.port(), "/healthz", "").status, 200);
+  EXPECT_EQ(get(server.port(), "/api/v1/problems", server.tokens().admin).json()["total"].GetInt(),
+            5);
+}
+
+TEST(ApiConnectionTest, ConnectionCapAnswers503) {
+  TestServer server(false, [](api::ServerConfig* c) { c->max_connections = 2; });
+  RawConnection a(server.port()), b(server.port());
+  // Both held open and known to the server (each has been answered once).
+  ASSERT_TRUE(a.send(get_request("/healthz", "")));
+  ASSERT_EQ(a.read_response().status, 200);
+  ASSERT_TRUE(b.send(get_request("/healthz", "")));
+  ASSERT_EQ(b.read_response().status, 200);
+  RawConnection c(server.port());
+  c.send(get_request("/healthz", ""));
+  auto r = c.read_response();
+  EXPECT_EQ(r.status, 503) << r.error;
+  EXPECT_EQ(r.error_code(), "unavailable");
+}
+
+TEST(ApiConnectionTest, IdleConnectionsAreClosed) {
+  TestServer server(false, [](api::ServerConfig* c) { c->idle_timeout_ms = 200; });
+  RawConnection conn(server.port());
+  ASSERT_TRUE(conn.send(get_request("/healthz", "")));
+  ASSERT_EQ(conn.read_response().status, 200);
+  EXPECT_TRUE(conn.closed_by_server());
+}
+
+TEST(ApiConcurrencyTest, ManyConnectionsSubmitAtOnce) {
+  TestServer server;
+  constexpr int kThreads = 12, kEach = 5;
+  std::atomic<int> created{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        std::string id = "p-c" + std::to_string(t) + "-" + std::to_string(i);
+        auto r = post(server.port(), "/api/v1/problems", server.tokens().admin,
+                      new_problem_body(id, kEnterpriseA, "江山市", "轴承磨削烧伤 " + id));
+        (r.status == 201 ? created : failed)++;
+        // Readers run alongside the writers.
+        auto m = get(server.port(), "/api/v1/problems/p-a1/matches?k=3", server.tokens().admin);
+        if (m.status != 200) failed++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(created, kThreads * kEach);
+  EXPECT_EQ(failed, 0);
+  auto list = get(server.port(), "/api/v1/problems?limit=500", server.tokens().admin);
+  EXPECT_EQ(list.json()["total"].GetInt(), 5 + kThreads * kEach);
+  auto m = get(server.port(), "/api/v1/problems/p-c3-4/matches?k=1", server.tokens().admin);
+  ASSERT_EQ(m.status, 200) << m.body;
+  EXPECT_GE(m.json()["matches"].Size(), 1u);
+  // Same id from many connections at once: exactly one wins.
+  std::atomic<int> wins{0}, conflicts{0};
+  threads.clear();
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      auto r = post(server.port(), "/api/v1/problems", server.tokens().admin,
+                    new_problem_body("p-race", kEnterpriseA, "江山市", "同一编号"));
+      if (r.status == 201) wins++;
+      if (r.status == 409) conflicts++;
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wins, 1);
+  EXPECT_EQ(conflicts, 7);
+}
+
+// ---- configuration ---------------------------------------------------------------
+
+TEST(ApiConfigTest, FileThenEnvironmentThenFlags) {
+  TempDir dir;
+  std::string path = dir.path() + "/serve.json";
+  std::ofstream(path) << R"({"listen": "127.0.0.1:9000", "body_limit_bytes": 2048,
+                            "max_connections": 10, "data": "/from/file"})";
+  api::ServerConfig c;
+  ASSERT_TRUE(api::load_config_file(path, &c).is_ok());
+  EXPECT_EQ(c.listen_port, 9000);
+  EXPECT_EQ(c.body_limit_bytes, 2048u);
+  std::map<std::string, std::string> env = {{"EXPERTMATCH_MAX_CONNECTIONS", "20"},
+                                            {"EXPERTMATCH_LISTEN", "0.0.0.0:9100"}};
+  auto getenv = [&](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  ASSERT_TRUE(api::apply_environment(getenv, &c).is_ok());
+  EXPECT_EQ(c.max_connections, 20);
+  EXPECT_EQ(c.listen_host, "0.0.0.0");
+  ASSERT_TRUE(api::set_config_value(&c, "listen", "127.0.0.1:0").is_ok());
+  EXPECT_EQ(c.listen_port, 0);
+  EXPECT_EQ(c.data, "/from/file");
+  EXPECT_TRUE(api::validate(c).is_ok());
+}
+
+TEST(ApiConfigTest, ErrorsNameTheSetting) {
+  struct Case {
+    const char* name;
+    const char* value;
+  };
+  for (const auto& c : std::initializer_list<Case>{{"listen", "localhost"},
+                                                   {"listen", "127.0.0.1:70000"},
+                                                   {"max_pipelined", "-1"},
+                                                   {"body_limit_bytes", "1MB"},
+                                                   {"no_such_setting", "1"}}) {
+    api::ServerConfig config;
+    Status s = api::set_config_value(&config, c.name, c.value);
+    ASSERT_FALSE(s.is_ok()) << c.name << "=" << c.value;
+    EXPECT_NE(s.message().find(c.name), std::string::npos) << s.message();
+  }
+  api::ServerConfig bad;
+  EXPECT_NE(api::validate(bad).message().find("data"), std::string::npos);
+  bad.data = "/x";
+  bad.default_k = 1000;
+  EXPECT_NE(api::validate(bad).message().find("default_k"), std::string::npos);
+  TempDir dir;
+  std::ofstream(dir.path() + "/bad.json") << R"({"max_k": "many"})";
+  api::ServerConfig c;
+  Status s = api::load_config_file(dir.path() + "/bad.json", &c);
+  EXPECT_NE(s.message().find("max_k"), std::string::npos) << s.message();
+  std::ofstream(dir.path() + "/notjson.json") << "{";
+  EXPECT_FALSE(api::load_config_file(dir.path() + "/notjson.json", &c).is_ok());
+}
+
+}  // namespace
+}  // namespace expertmatch::apitest

@@ -1,0 +1,171 @@
+// The built `expertmatch` binary as a child process: `token create`, `serve`
+// printing where it listens, durability across SIGKILL, and a clean SIGTERM.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "tests/api/test_server.h"
+
+#ifndef EXPERTMATCH_BINARY
+#error "EXPERTMATCH_BINARY must name the built expertmatch binary"
+#endif
+
+namespace expertmatch::apitest {
+namespace {
+
+// Runs a command, returns its exit code and stdout.
+int run(const std::string& command, std::string* out) {
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return -1;
+  char buf[4096];
+  size_t n;
+  out->clear();
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out->append(buf, n);
+  int status = ::pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// `expertmatch serve` as a child process, on a port it picks.
+class ServeProcess {
+ public:
+  explicit ServeProcess(const std::string& data) {
+    int fds[2];
+    if (::pipe(fds) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(fds[1], 1);
+      ::close(fds[0]);
+      ::close(fds[1]);
+      ::execl(EXPERTMATCH_BINARY, EXPERTMATCH_BINARY, "serve", "--data", data.c_str(), "--listen",
+              "127.0.0.1:0", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    out_ = ::fdopen(fds[0], "r");
+    // The first line says where it listens: "... listening on http://127.0.0.1:PORT ...".
+    char line[512];
+    if (out_ && std::fgets(line, sizeof line, out_)) {
+      first_line_ = line;
+      auto at = first_line_.find("http://127.0.0.1:");
+      if (at != std::string::npos)
+        port_ = static_cast<unsigned short>(
+            std::atoi(first_line_.c_str() + at + std::strlen("http://127.0.0.1:")));
+    }
+  }
+  ~ServeProcess() {
+    if (pid_ > 0 && !reaped_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (out_) std::fclose(out_);
+  }
+  unsigned short port() const { return port_; }
+  const std::string& first_line() const { return first_line_; }
+  // Sends `sig` and returns the exit status (-1 if killed by a signal).
+  int stop(int sig) {
+    ::kill(pid_, sig);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    reaped_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* out_ = nullptr;
+  unsigned short port_ = 0;
+  std::string first_line_;
+  bool reaped_ = false;
+};
+
+TEST(ApiProcessTest, TokenCreatePrintsAWorkingTokenOnce) {
+  TempDir dir;
+  std::string out;
+  std::string bin = EXPERTMATCH_BINARY;
+  ASSERT_EQ(run(bin + " token create --data " + dir.path() +
+                    " --role enterprise --scope 某企业 2>/dev/null",
+                &out),
+            0);
+  ASSERT_EQ(out.rfind("emt_", 0), 0u) << out;
+  std::string token = out.substr(0, out.find('\n'));
+  EXPECT_NE(run(bin + " token create --data " + dir.path() + " --role county 2>/dev/null", &out), 0)
+      << "a county token needs a scope";
+  EXPECT_NE(run(bin + " token create --data " + dir.path() + " --role king 2>/dev/null", &out), 0);
+  // The store keeps only the hash.
+  for (const auto& f : std::filesystem::directory_iterator(dir.path())) {
+    if (!f.is_regular_file()) continue;
+    std::ifstream in(f.path(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(bytes.find(token), std::string::npos) << f.path();
+    EXPECT_EQ(bytes.find(token.substr(4)), std::string::npos) << f.path();
+  }
+
+  ServeProcess serve(dir.path());
+  ASSERT_NE(serve.port(), 0) << serve.first_line();
+  auto who = get(serve.port(), "/api/v1/whoami", token);
+  ASSERT_EQ(who.status, 200) << who.body;
+  EXPECT_STREQ(who.json()["role"].GetString(), "enterprise");
+  EXPECT_STREQ(who.json()["scope"].GetString(), "某企业");
+}
+
+TEST(ApiProcessTest, SubmittedProblemSurvivesSigkill) {
+  TempDir dir;
+  Tokens t = seed_data(dir.path());
+  std::string id;
+  {
+    ServeProcess serve(dir.path());
+    ASSERT_NE(serve.port(), 0) << serve.first_line();
+    auto c = post(serve.port(), "/api/v1/problems", t.enterprise_a,
+                  new_problem_body("", kEnterpriseA, "江山市", "轴承沟道磨削烧伤发黑"));
+    ASSERT_EQ(c.status, 201) << c.body;
+    id = c.json()["id"].GetString();
+    auto r = post(serve.port(), "/api/v1/problems/p-a2/reviews", t.coordinator,
+                  R"({"expert_id": "e-vision", "decision": "reject", "note": "不对口"})");
+    ASSERT_EQ(r.status, 201) << r.body;
+    // No graceful shutdown: the 201 alone must mean "on disk".
+    EXPECT_EQ(serve.stop(SIGKILL), -1);
+  }
+  ServeProcess again(dir.path());
+  ASSERT_NE(again.port(), 0) << again.first_line();
+  auto g = get(again.port(), "/api/v1/problems/" + id, t.enterprise_a);
+  ASSERT_EQ(g.status, 200) << g.body;
+  EXPECT_STREQ(g.json()["title"].GetString(), "轴承沟道磨削烧伤发黑");
+  auto m = get(again.port(), "/api/v1/problems/" + id + "/matches?k=1", t.enterprise_a);
+  ASSERT_EQ(m.status, 200) << m.body;
+  EXPECT_STREQ(m.json()["matches"][0]["expert_id"].GetString(), "e-bearing");
+  auto h = get(again.port(), "/api/v1/problems/p-a2/reviews", t.coordinator);
+  ASSERT_EQ(h.status, 200);
+  EXPECT_EQ(h.json()["reviews"].Size(), 1u);
+  auto pm = get(again.port(), "/api/v1/problems/p-a2/matches?k=10", t.admin);
+  EXPECT_EQ(pm.body.find("\"e-vision\""), std::string::npos) << "still rejected";
+  // A clean stop saves the index; the next start loads it instead of rebuilding.
+  EXPECT_EQ(again.stop(SIGTERM), 0);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/index/manifest.json"));
+  ServeProcess third(dir.path());
+  ASSERT_NE(third.port(), 0);
+  EXPECT_EQ(get(third.port(), "/api/v1/problems/" + id, t.admin).status, 200);
+  EXPECT_EQ(third.stop(SIGINT), 0);
+}
+
+TEST(ApiProcessTest, BadSettingsAreRefusedAtStart) {
+  TempDir dir;
+  std::string out;
+  std::string bin = EXPERTMATCH_BINARY;
+  EXPECT_EQ(run(bin + " serve --listen 127.0.0.1:0 2>/dev/null", &out), 2) << "no --data";
+  EXPECT_EQ(run("EXPERTMATCH_MAX_PIPELINED=0 " + bin + " serve --data " + dir.path() +
+                    " --listen 127.0.0.1:0 2>/dev/null",
+                &out),
+            2);
+  EXPECT_EQ(run(bin + " serve --data " + dir.path() + " --listen nowhere 2>/dev/null", &out), 2);
+}
+
+}  // namespace
+}  // namespace expertmatch::apitest
