@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <random>
 
 namespace expertmatch::api {
@@ -28,6 +29,16 @@ std::string random_problem_id() {
   uint64_t v = (uint64_t(rd()) << 32) | rd();
   for (int i = 0; i < 12; ++i) id += kHex[(v >> (4 * i)) & 15];
   return id;
+}
+
+// "YYYY-MM-DD" of the current UTC date: a submission's default date.
+std::string today_utc() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
 }
 
 bool contains(const std::vector<std::string>& values, const std::string& value) {
@@ -197,6 +208,7 @@ Result<Problem> Service::create_problem(const Principal& who, Problem p, bool id
     while (problems_.count(p.id));
   }
   p.status = ProblemStatus::kOpen;
+  if (p.submitted.empty()) p.submitted = today_utc();
   return write_problem(who, std::move(p), false);
 }
 

@@ -123,6 +123,9 @@ class Service {
   // Resolves an Authorization header (cached per token hash).
   Result<Principal> authenticate(const std::string& authorization);
 
+  // Stores a new open problem (`submitted` defaults to today, UTC). For an
+  // enterprise the service assigns the id; `id_given` = the caller sent one
+  // (refused for enterprises: a taken id would reveal another's problem).
   Result<Problem> create_problem(const Principal& who, Problem problem, bool id_given);
   Result<Problem> get_problem(const Principal& who, const std::string& id);
   Result<Page<Problem>> list_problems(const Principal& who, const ProblemQuery& query);

@@ -151,11 +151,16 @@ TEST_F(ApiTest, ProblemListFiltersSortAndPages) {
 // ---- experts -------------------------------------------------------------------
 
 TEST_F(ApiTest, ExpertCreateGetListUpdateDeactivate) {
-  Expert e = test_experts()[0];
+  Expert e = test_experts()[4];  // e-tea's shape, with its own field and work
   e.id = "e-new";
   e.name = "新专家";
   e.college = "环境学院";
   e.fields = {"水处理"};
+  e.counties = {"江山市"};
+  e.works.resize(1);
+  e.works[0].title = "印染废水深度处理";
+  e.works[0].abstract = "印染废水的臭氧氧化与膜处理";
+  e.works[0].keywords = {"废水", "膜处理"};
   auto c = post(port(), "/api/v1/experts", t().admin, expert_json(e));
   ASSERT_EQ(c.status, 201) << c.body;
   EXPECT_EQ(c.headers["location"], "/api/v1/experts/e-new");

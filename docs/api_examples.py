@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""Regenerates the examples of docs/api.md against a live server.
+
+usage: docs/api_examples.py BUILD_DIR > /tmp/examples.md
+
+Imports the bundled demo corpus (corpus/quzhou) into a fresh data directory,
+creates one token per role, starts `expertmatch serve` on a free port, runs
+every curl command below and prints each with the response it really got.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(sys.argv[1], "expertmatch")
+DATA = tempfile.mkdtemp(prefix="expertmatch-docs-")
+
+
+def run(*args):
+    return subprocess.run([BIN, *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+run("import", "--data", DATA, "--experts", f"{ROOT}/corpus/quzhou/experts.jsonl",
+    "--problems", f"{ROOT}/corpus/quzhou/problems.jsonl")
+TOKENS = {
+    "ADMIN": run("token", "create", "--data", DATA, "--role", "admin"),
+    "COUNTY": run("token", "create", "--data", DATA, "--role", "county", "--scope", "柯城区"),
+    "COORD": run("token", "create", "--data", DATA, "--role", "coordinator", "--scope", "柯城区/ws-1"),
+    "ENT": run("token", "create", "--data", DATA, "--role", "enterprise", "--scope", "衢州市恒拓压缩机有限公司"),
+    "OTHER": run("token", "create", "--data", DATA, "--role", "enterprise", "--scope", "常山县恒锐轴承有限公司"),
+}
+server = subprocess.Popen([BIN, "serve", "--data", DATA, "--listen", "127.0.0.1:0"],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+first = server.stdout.readline()
+PORT = re.search(r"127\.0\.0\.1:(\d+)", first).group(1)
+BASE = f"http://127.0.0.1:{PORT}"
+
+
+def show(title, text, cmd, max_lines=None, body_lines=None):
+    """cmd uses $ADMIN etc. and $BASE; printed with localhost:8080."""
+    env = dict(os.environ, BASE=BASE, **TOKENS)
+    out = subprocess.run(["bash", "-c", f"curl -s -i {cmd}"], env=env, capture_output=True).stdout
+    out = out.decode("utf-8")
+    head, _, body = out.partition("\r\n\r\n")
+    if head.startswith("HTTP/1.1 100"):
+        head, _, body = body.partition("\r\n\r\n")
+    status = head.split("\r\n")[0]
+    keep = [h for h in head.split("\r\n")[1:]
+            if h.split(":")[0].lower() in ("content-type", "location", "allow", "www-authenticate")]
+    try:
+        body = json.dumps(json.loads(body), ensure_ascii=False, indent=2)
+    except ValueError:
+        pass
+    lines = body.rstrip("\n").split("\n")
+    if body_lines and len(lines) > body_lines:
+        lines = lines[:body_lines] + [f"... ({len(body.splitlines()) - body_lines} more lines)"]
+    shown = cmd.replace("$BASE", "http://localhost:8080")
+    print(f"### {title}\n\n{text}\n\n```sh\ncurl {shown}\n```\n\n```\n{status}")
+    for h in keep:
+        print(h)
+    print()
+    print("\n".join(lines))
+    print("```\n")
+
+
+H = '-H "Authorization: Bearer $ADMIN"'
+J = '-H "Content-Type: application/json"'
+try:
+    print("## Service\n")
+    show("GET /healthz", "Liveness: the process answers. No token.", "$BASE/healthz")
+    show("GET /readyz", "Readiness: 200 once the store is open and the index built (or the corpus "
+         "is empty); 503 while shutting down.", "$BASE/readyz")
+    show("GET /api/v1/whoami", "The caller's role and scope.",
+         '-H "Authorization: Bearer $COORD" $BASE/api/v1/whoami')
+
+    print("## Problems\n")
+    show("POST /api/v1/problems", "An enterprise submits a problem. Its `enterprise` defaults to the "
+         "token's scope and the service assigns the id (an enterprise may not choose one). Stored "
+         "durably and indexed before the 201.",
+         '-H "Authorization: Bearer $ENT" ' + J + " -d '{\"county\": \"柯城区\", \"title\": "
+         "\"螺杆空压机排气温度高\", \"description\": \"37kW螺杆机夏季排气温度超过105℃跳停\", "
+         "\"keywords\": [\"螺杆空压机\", \"散热\"], \"urgency\": 4}' $BASE/api/v1/problems")
+    problem_id = json.loads(subprocess.run(
+        ["bash", "-c", f"curl -s -H 'Authorization: Bearer {TOKENS['ADMIN']}' "
+         f"'{BASE}/api/v1/problems?enterprise=%E8%A1%A2%E5%B7%9E%E5%B8%82%E6%81%92%E6%8B%93%E5%8E%8B%E7%BC%A9%E6%9C%BA%E6%9C%89%E9%99%90%E5%85%AC%E5%8F%B8&sort=-submitted&limit=500'"],
+        capture_output=True, text=True).stdout)["items"]
+    problem_id = [p["id"] for p in problem_id if p["id"].startswith("p-")][0]
+    show("GET /api/v1/problems/{id}", "One problem, if the caller may see it (404 otherwise, "
+         "exactly as for an unknown id).",
+         f'-H "Authorization: Bearer $ENT" $BASE/api/v1/problems/{problem_id}')
+    show("GET /api/v1/problems", "A page of the problems the caller may see. Filters: `county`, "
+         "`enterprise`, `status` (open, withdrawn, solved), `urgency`, `min_urgency`; `sort` = id, "
+         "urgency or submitted, `-` for descending; `offset`, `limit` (default 50, at most 500).",
+         "-H \"Authorization: Bearer $COUNTY\" \"$BASE/api/v1/problems?min_urgency=5&sort=-urgency&limit=1\"")
+    show("PUT /api/v1/problems/{id}", "Replaces a problem's fields (the id comes from the path; "
+         "the status is changed by withdraw only). 409 once withdrawn.",
+         '-X PUT -H "Authorization: Bearer $ENT" ' + J + " -d '{\"county\": \"柯城区\", "
+         "\"enterprise\": \"衢州市恒拓压缩机有限公司\", \"title\": \"螺杆空压机夏季高温停机\", "
+         "\"description\": \"37kW螺杆机夏季排气温度超过105℃跳停，冷却器已清洗\", \"urgency\": 5}' "
+         f"$BASE/api/v1/problems/{problem_id}")
+    show("GET /api/v1/problems/{id}/matches", "Ranked experts with explanations (`k` from 1 to "
+         "100, default 10). Unavailable experts, conflicts of interest, experts a coordinator "
+         "rejected for this problem and experts whose capacity is used by accepted matches on "
+         "other open problems are left out. `review` is \"accepted\" for an accepted pair.",
+         f'-H "Authorization: Bearer $ENT" "$BASE/api/v1/problems/{problem_id}/matches?k=2"')
+    matches = json.loads(subprocess.run(
+        ["bash", "-c", f"curl -s -H 'Authorization: Bearer {TOKENS['ADMIN']}' "
+         f"'{BASE}/api/v1/problems/{problem_id}/matches?k=2'"], capture_output=True, text=True).stdout)
+    first_expert = matches["matches"][0]["expert_id"]
+    second_expert = matches["matches"][1]["expert_id"]
+
+    print("## Reviews\n")
+    show("POST /api/v1/problems/{id}/reviews", "A coordinator (or admin) accepts or rejects a "
+         "proposed match, with a note. An accepted match uses one unit of the expert's capacity "
+         "while the problem is open; a rejected expert is not proposed again for this problem. "
+         "409 if the expert cannot be accepted (unavailable, conflict of interest, no capacity "
+         "left) or the problem is not open.",
+         '-H "Authorization: Bearer $COORD" ' + J + f" -d '{{\"expert_id\": \"{first_expert}\", "
+         "\"decision\": \"accept\", \"note\": \"电话沟通后确认对口\"}' "
+         f"$BASE/api/v1/problems/{problem_id}/reviews")
+    show("POST /api/v1/problems/{id}/reviews (reject)", "",
+         '-H "Authorization: Bearer $COORD" ' + J + f" -d '{{\"expert_id\": \"{second_expert}\", "
+         "\"decision\": \"reject\", \"note\": \"研究方向不对口\"}' "
+         f"$BASE/api/v1/problems/{problem_id}/reviews")
+    show("GET /api/v1/problems/{id}/reviews", "The history, oldest first, and the decision in force "
+         "per expert. Admin, county and coordinator tokens (403 for enterprises: the notes are "
+         "internal).", f'-H "Authorization: Bearer $COUNTY" $BASE/api/v1/problems/{problem_id}/reviews')
+
+    print("## Experts\n")
+    show("POST /api/v1/experts", "Admin, or a county token for experts stationed in its county. "
+         "The body is one expert in the exchange format.",
+         '-H "Authorization: Bearer $ADMIN" ' + J + " -d '{\"id\": \"zjut-900\", \"name\": \"方晓\", "
+         "\"organization\": \"浙江工业大学\", \"college\": \"机械工程学院\", \"title\": \"副教授\", "
+         "\"fields\": [\"压缩机\", \"流体机械\"], \"counties\": [\"柯城区\"], \"capacity\": 1, "
+         "\"works\": [{\"kind\": \"paper\", \"title\": \"螺杆压缩机排气温度控制\"}]}' $BASE/api/v1/experts")
+    show("GET /api/v1/experts/{id}", "Expert profiles are readable by every role.",
+         '-H "Authorization: Bearer $ENT" $BASE/api/v1/experts/zjut-900')
+    show("GET /api/v1/experts", "Filters: `college`, `field` (one research field, exactly), "
+         "`county`, `available` (true/false); `offset`, `limit`.",
+         "-H \"Authorization: Bearer $ADMIN\" \"$BASE/api/v1/experts?field=%E6%B5%81%E4%BD%93%E6%9C%BA%E6%A2%B0&limit=1\"")
+    show("PUT /api/v1/experts/{id}", "Replaces an expert (works as a whole).",
+         '-X PUT -H "Authorization: Bearer $COUNTY" ' + J + " -d '{\"name\": \"方晓\", "
+         "\"college\": \"机械工程学院\", \"fields\": [\"压缩机\", \"流体机械\", \"余热回收\"], "
+         "\"counties\": [\"柯城区\"], \"capacity\": 2}' $BASE/api/v1/experts/zjut-900")
+    show("GET /api/v1/experts/{id}/matches", "Ranked open problems for an expert, limited to the "
+         "caller's county for county and coordinator tokens (403 for enterprises).",
+         f'-H "Authorization: Bearer $COUNTY" "$BASE/api/v1/experts/{first_expert}/matches?k=1"')
+    show("POST /api/v1/experts/{id}/deactivate", "Sets `available` to false: never proposed again.",
+         '-X POST -H "Authorization: Bearer $ADMIN" $BASE/api/v1/experts/zjut-900/deactivate')
+
+    print("## Ad-hoc matching\n")
+    show("POST /api/v1/match", "Ranks experts for a text; stores nothing. Body: `text` and/or "
+         "`title`, `description`, `keywords`; `k`; `filters`: `county`, `college`, `title`, "
+         "`young_within_years`, `require_capacity`.",
+         '-H "Authorization: Bearer $OTHER" ' + J + " -d '{\"text\": \"轴承外圈磨削烧伤发黑\", "
+         "\"k\": 1, \"filters\": {\"require_capacity\": true}}' $BASE/api/v1/match")
+
+    print("## Bulk import and export (admin)\n")
+    show("POST /api/v1/import/experts", "JSON Lines (`application/x-ndjson`) in the exchange "
+         "format; all or nothing: one bad line and nothing is stored (422 with every error and its "
+         "line). Known ids are updated. The index is rebuilt from the whole corpus. Body limit: "
+         "`import_limit_bytes` (64 MiB).",
+         '-H "Authorization: Bearer $ADMIN" -H "Content-Type: application/x-ndjson" '
+         "--data-binary $'{\"id\": \"zjut-901\", \"name\": \"周宁\", \"fields\": [\"茶叶加工\"]}\\n"
+         "{\"id\": \"zjut-902\", \"name\": \"吴涛\", \"fields\": [\"特种纸\"]}\\n' "
+         "$BASE/api/v1/import/experts")
+    show("POST /api/v1/import/problems (one bad line)", "",
+         '-H "Authorization: Bearer $ADMIN" -H "Content-Type: application/x-ndjson" '
+         "--data-binary $'{\"id\": \"kc-900\", \"enterprise\": \"某企业\", \"county\": \"柯城区\", "
+         "\"title\": \"t\", \"description\": \"\"}\\n{\"id\": \"kc-901\", \"enterprise\": \"某企业\", "
+         "\"urgency\": 9}\\n' $BASE/api/v1/import/problems")
+    show("GET /api/v1/export/problems", "Every problem as JSON Lines (also `/export/experts`).",
+         '-H "Authorization: Bearer $ADMIN" $BASE/api/v1/export/problems', body_lines=2)
+    show("POST /api/v1/problems/{id}/withdraw", "Withdraws a problem: no longer matched; its "
+         "accepted matches stop using capacity.",
+         f'-X POST -H "Authorization: Bearer $ENT" $BASE/api/v1/problems/{problem_id}/withdraw')
+
+    print("## Errors\n")
+    show("400 bad_request", "Malformed JSON, invalid UTF-8, a body that is not an object, bad "
+         "query parameters.",
+         '-H "Authorization: Bearer $ADMIN" ' + J + " -d '{\"id\": ' $BASE/api/v1/problems")
+    show("401 unauthenticated", "No token, or an unknown one.", "$BASE/api/v1/problems")
+    show("403 forbidden", "The role or scope does not allow the action.",
+         '-H "Authorization: Bearer $ENT" ' + J + " -d '{\"enterprise\": \"别的企业\", \"county\": "
+         "\"柯城区\", \"title\": \"t\", \"description\": \"\"}' $BASE/api/v1/problems")
+    show("404 not_found", "Unknown, or another enterprise's problem: the same answer.",
+         '-H "Authorization: Bearer $OTHER" $BASE/api/v1/problems/kc-001')
+    show("405 method_not_allowed", "With an `Allow` header.",
+         '-X DELETE -H "Authorization: Bearer $ADMIN" $BASE/api/v1/problems/kc-001')
+    show("409 already_exists / conflict", "A duplicate id; a withdrawn problem; an expert "
+         "without capacity left.",
+         '-H "Authorization: Bearer $ADMIN" ' + J + " -d '{\"id\": \"kc-001\", \"enterprise\": "
+         "\"某企业\", \"county\": \"柯城区\", \"title\": \"t\", \"description\": \"\"}' "
+         "$BASE/api/v1/problems")
+    show("413 payload_too_large", "A body over `body_limit_bytes` (1 MiB); the connection closes.",
+         '-H "Authorization: Bearer $ADMIN" ' + J + " --data-binary @<(head -c 1100000 /dev/zero) "
+         "$BASE/api/v1/problems")
+    show("415 unsupported_media_type", "JSON endpoints take `application/json`, import takes "
+         "`application/x-ndjson`.",
+         "-H \"Authorization: Bearer $ADMIN\" -H 'Content-Type: text/plain' -d 'x' $BASE/api/v1/problems")
+    show("422 invalid_argument", "Valid JSON that fails validation; `field` names the first bad "
+         "field, `details` lists all.",
+         '-H "Authorization: Bearer $ADMIN" ' + J + " -d '{\"id\": \"kc-902\", \"enterprise\": "
+         "\"某企业\", \"county\": \"柯城区\", \"title\": \"t\", \"description\": \"\", "
+         "\"urgency\": \"high\"}' $BASE/api/v1/problems")
+    print("## Metrics\n")
+    show("GET /metrics", "Prometheus text format: requests by route template, method and status; "
+         "a latency histogram by route (its `_bucket` lines left out here); connections; corpus and index sizes. No token.",
+         "$BASE/metrics | grep -v _bucket")
+finally:
+    server.terminate()
+    server.wait()
+    subprocess.run(["rm", "-rf", DATA])
