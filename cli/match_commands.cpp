@@ -94,6 +94,7 @@ int cmd_score(const Argv& argv) {
   }
   Matcher matcher(*index);
   std::istringstream in(*pairs_text);
+  std::map<std::string, std::map<std::string, float>> scores;
   std::string line, out;
   int line_no = 0;
   char buf[512];
@@ -114,13 +115,23 @@ int cmd_score(const Argv& argv) {
                    args.get("--pairs")->c_str(), line_no, pid.c_str());
       return 1;
     }
-    auto s = matcher.score(*it->second, eid);
-    if (!s) {
-      std::fprintf(stderr, "%s:%d: expert_id: %s\n", args.get("--pairs")->c_str(), line_no,
-                   s.status().message().c_str());
+    // One ranking per problem serves all of its pairs.
+    auto cached = scores.find(pid);
+    if (cached == scores.end()) {
+      auto all = matcher.score_all(*it->second);
+      if (!all) {
+        report(all.status());
+        return 1;
+      }
+      cached = scores.emplace(pid, std::move(*all)).first;
+    }
+    auto s = cached->second.find(eid);
+    if (s == cached->second.end()) {
+      std::fprintf(stderr, "%s:%d: expert_id: unknown expert \"%s\"\n",
+                   args.get("--pairs")->c_str(), line_no, eid.c_str());
       return 1;
     }
-    std::snprintf(buf, sizeof buf, "%s\t%s\t%.6f\n", pid.c_str(), eid.c_str(), *s);
+    std::snprintf(buf, sizeof buf, "%s\t%s\t%.6f\n", pid.c_str(), eid.c_str(), s->second);
     out += buf;
   }
   std::fwrite(out.data(), 1, out.size(), stdout);

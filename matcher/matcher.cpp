@@ -42,6 +42,52 @@ float Matcher::confidence_of(float score) const {
   return 1.0f / (1.0f + std::exp(-(config_.calibration_a * score + config_.calibration_b)));
 }
 
+std::vector<float> Matcher::centroid_of(const ExpertEntry& e) const {
+  const VectorIndex& vecs = index_.expert_vectors();
+  const int d = vecs.dimension();
+  std::vector<float> c(d, 0.0f);
+  for (int64_t u : e.work_units)
+    if (const float* v = vecs.vector(u))
+      for (int i = 0; i < d; ++i) c[i] += v[i];
+  l2_normalize(c.data(), d);
+  return c;
+}
+
+Result<std::vector<Matcher::Scored>> Matcher::score_everyone(const Query& q) const {
+  std::vector<Scored> all;
+  for (const auto& [id, entry] : index_.experts()) {
+    ComponentScores c = score_expert(q, entry, nullptr);
+    all.push_back({&entry, c, fuse(c)});
+  }
+  if (config_.neighbor_share <= 0 || all.size() < 2) return all;
+  // Support from the query's best experts, weighted by centroid similarity.
+  std::vector<size_t> order(all.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return all[a].score > all[b].score; });
+  const size_t sources = std::min<size_t>(config_.neighbor_sources, order.size());
+  std::vector<std::vector<float>> source_centroids;
+  for (size_t j = 0; j < sources; ++j)
+    source_centroids.push_back(centroid_of(*all[order[j]].entry));
+  const int d = index_.expert_vectors().dimension();
+  std::vector<float> smoothed(all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    std::vector<float> ci = centroid_of(*all[i].entry);
+    float support = 0;
+    int n = 0;
+    for (size_t j = 0; j < sources; ++j) {
+      if (order[j] == i) continue;
+      float w = std::max(0.0f, dot(ci.data(), source_centroids[j].data(), d));
+      support += w * all[order[j]].score;
+      ++n;
+    }
+    smoothed[i] = (1 - config_.neighbor_share) * all[i].score +
+                  config_.neighbor_share * (n > 0 ? support / n : 0.0f);
+  }
+  for (size_t i = 0; i < all.size(); ++i) all[i].score = smoothed[i];
+  return all;
+}
+
 float Matcher::fuse(const ComponentScores& c) const {
   return config_.weight_dense * c.dense + config_.weight_lexical * c.lexical +
          config_.weight_profile * c.profile;
@@ -87,6 +133,11 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
   }
   ComponentScores c;
   c.dense = aggregate_top(dense, config_.top_works, config_.best_work_share);
+  if (config_.centroid_share > 0 && !e.work_units.empty()) {
+    std::vector<float> centroid = centroid_of(e);
+    float cs = std::max(0.0f, dot(q.vector.data(), centroid.data(), d));
+    c.dense = (1 - config_.centroid_share) * c.dense + config_.centroid_share * cs;
+  }
   c.lexical = aggregate_top(lexical, config_.top_works, config_.best_work_share);
   const float* pv = vecs.vector(e.profile_unit);
   float pd = pv ? std::max(0.0f, dot(q.vector.data(), pv, d)) : 0.0f;
@@ -207,17 +258,11 @@ Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
   if (!q) return q.status();
   q->unit_bm25 = index_.expert_lexical().score(q->terms);
   q->all_units_scored = true;
-  struct Scored {
-    const ExpertEntry* entry;
-    ComponentScores c;
-    float score;
-  };
+  auto everyone = score_everyone(*q);
+  if (!everyone) return everyone.status();
   std::vector<Scored> scored;
-  for (const auto& [id, entry] : index_.experts()) {
-    if (!exclusion_reason(entry.expert, problem, filters).empty()) continue;
-    ComponentScores c = score_expert(*q, entry, nullptr);
-    scored.push_back({&entry, c, fuse(c)});
-  }
+  for (const Scored& s : *everyone)
+    if (exclusion_reason(s.entry->expert, problem, filters).empty()) scored.push_back(s);
   std::stable_sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
     return a.score > b.score;  // map order already sorts ties by id
   });
@@ -228,7 +273,7 @@ Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
     m.expert_id = s.entry->expert.id;
     m.expert_name = s.entry->expert.name;
     m.score = s.score;
-    m.components = s.c;
+    m.components = s.components;
     m.confidence = confidence_of(s.score);
     m.good_match = s.score >= config_.good_match_threshold;
     std::vector<std::pair<int, float>> per_work;
@@ -243,12 +288,12 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
                                                          const MatchFilters& filters, int k) const {
   const ExpertEntry* e = index_.expert(expert_id);
   if (!e) return Status(ErrorCode::kNotFound, "no expert with id \"" + expert_id + "\"");
-  struct Scored {
+  struct ScoredProblem {
     const ProblemEntry* entry;
     ComponentScores c;
     float score;
   };
-  std::vector<Scored> scored;
+  std::vector<ScoredProblem> scored;
   MatchFilters expert_filters;  // the expert-side filters do not apply per problem
   expert_filters.exclude_experts = {};
   for (const auto& [id, p] : index_.problems()) {
@@ -260,8 +305,9 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
     ComponentScores c = score_expert(*q, *e, nullptr);
     scored.push_back({&p, c, fuse(c)});
   }
-  std::stable_sort(scored.begin(), scored.end(),
-                   [](const Scored& a, const Scored& b) { return a.score > b.score; });
+  std::stable_sort(
+      scored.begin(), scored.end(),
+      [](const ScoredProblem& a, const ScoredProblem& b) { return a.score > b.score; });
   if (k >= 0 && static_cast<int>(scored.size()) > k) scored.resize(k);
   std::vector<ProblemMatch> out;
   for (const auto& s : scored) {
@@ -283,12 +329,24 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
   return out;
 }
 
-Result<float> Matcher::score(const Problem& problem, const std::string& expert_id) const {
-  const ExpertEntry* e = index_.expert(expert_id);
-  if (!e) return Status(ErrorCode::kNotFound, "no expert with id \"" + expert_id + "\"");
+Result<std::map<std::string, float>> Matcher::score_all(const Problem& problem) const {
   auto q = make_query(problem);
   if (!q) return q.status();
-  return fuse(score_expert(*q, *e, nullptr));
+  q->unit_bm25 = index_.expert_lexical().score(q->terms);
+  q->all_units_scored = true;
+  auto everyone = score_everyone(*q);
+  if (!everyone) return everyone.status();
+  std::map<std::string, float> out;
+  for (const Scored& s : *everyone) out[s.entry->expert.id] = s.score;
+  return out;
+}
+
+Result<float> Matcher::score(const Problem& problem, const std::string& expert_id) const {
+  if (!index_.expert(expert_id))
+    return Status(ErrorCode::kNotFound, "no expert with id \"" + expert_id + "\"");
+  auto all = score_all(problem);
+  if (!all) return all.status();
+  return all->at(expert_id);
 }
 
 }  // namespace expertmatch

@@ -3,13 +3,18 @@
 //
 // An expert's score for a query fuses three components, each in [0, 1]:
 //  - dense:   cosine similarity (LSA) of the query to the expert's works,
-//             averaged over the expert's `top_works` best works;
+//             averaged over the expert's `top_works` best works, blended
+//             with the similarity to the centroid of all their works;
 //  - lexical: field-weighted BM25 of the query against each work, averaged
 //             over the best works the same way, divided by the query's BM25
 //             ceiling so that scores of different queries are comparable;
 //  - profile: dense and lexical similarity to the expert's stated research
 //             fields and bio.
-// score = w_dense * dense + w_lexical * lexical + w_profile * profile.
+// fused = w_dense * dense + w_lexical * lexical + w_profile * profile.
+// Then neighbour smoothing: each expert's score moves towards the scores of
+// the query's best-scoring experts, weighted by how similar (work centroids)
+// the expert is to each of them. Colleagues in the same field support each
+// other, which recovers experts whose few works miss the query's words.
 // The weights live in MatchConfig (tuned on the development sets: docs/quality.md).
 //
 // Constraints are applied before ranking: unavailable experts are never
@@ -38,12 +43,17 @@ struct MatchConfig {
   float weight_profile = 0.20f;
   int top_works = 3;             // best works averaged per expert
   float best_work_share = 0.5f;  // weight of the single best work within that average
+  float centroid_share = 0.5f;   // weight of the all-works centroid in `dense`
+  float neighbor_share = 0.6f;   // weight of the neighbours' support (0 = off)
+  int neighbor_sources = 2;      // the query's top experts that lend support
   // A match is "good" when its score reaches this; below it the answer says
   // that no expert is a good match (calibrated on the Quzhou judgments).
-  float good_match_threshold = 0.20f;
-  // Logistic calibration of the score into a confidence: 1 / (1 + e^-(a*score + b)).
-  float calibration_a = 12.0f;
-  float calibration_b = -3.0f;
+  float good_match_threshold = 0.07f;
+  // Logistic calibration of the score into a confidence that the expert is
+  // capable (grade >= 2): 1 / (1 + e^-(a*score + b)), fitted on the Quzhou
+  // development judgments (docs/quality.md).
+  float calibration_a = 51.6f;
+  float calibration_b = -5.89f;
   int explain_works = 3;  // works named in an explanation (1-3)
   int explain_terms = 8;  // shared key terms named
 };
@@ -115,10 +125,15 @@ class Matcher {
   Result<std::vector<ExpertMatch>> rank_experts(const Problem& problem, const MatchFilters& filters,
                                                 int k) const;
   // Top k open problems for an expert. `county` (if set) limits the problems.
+  // Scored by the fused score without neighbour smoothing (which would need a
+  // full expert ranking per problem).
   Result<std::vector<ProblemMatch>> rank_problems(const std::string& expert_id,
                                                   const MatchFilters& filters, int k) const;
-  // The fused score of one pair (no filters).
+  // The score of one pair (no filters), as rank_experts would give it.
   Result<float> score(const Problem& problem, const std::string& expert_id) const;
+  // Scores of every expert (no filters), by expert id: for scoring many pairs
+  // of one problem at the cost of one ranking.
+  Result<std::map<std::string, float>> score_all(const Problem& problem) const;
 
   // Why an expert is excluded for this problem by the hard constraints and
   // filters ("unavailable", "conflict of interest", ...), or "" if eligible.
@@ -133,6 +148,15 @@ class Matcher {
   Result<Query> make_query(const Problem& problem) const;
   ComponentScores score_expert(const Query& q, const ExpertEntry& e,
                                std::vector<std::pair<int, float>>* per_work) const;
+  struct Scored {
+    const ExpertEntry* entry;
+    ComponentScores components;
+    float score;
+  };
+  // The L2-normalised mean of an expert's work vectors.
+  std::vector<float> centroid_of(const ExpertEntry& e) const;
+  // Fused and smoothed scores of all experts, in the index's (id) order.
+  Result<std::vector<Scored>> score_everyone(const Query& q) const;
   float fuse(const ComponentScores& c) const;
   void explain(const Query& q, const ExpertEntry& e,
                const std::vector<std::pair<int, float>>& per_work, std::vector<WorkEvidence>* works,
