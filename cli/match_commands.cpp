@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "cli/args.h"
@@ -239,7 +240,9 @@ int cmd_demo(const Argv& argv) {
                     m.works.front().similarity);
       if (!m.terms.empty()) {
         std::printf("     shared terms:");
-        for (const auto& t : m.terms) std::printf(" %s", t.term.c_str());
+        std::set<std::string> shown;
+        for (const auto& t : m.terms)
+          if (shown.insert(t.term).second) std::printf(" %s", t.term.c_str());
         std::printf("\n");
       }
     }

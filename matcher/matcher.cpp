@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -216,18 +217,25 @@ void Matcher::explain(const Query& q, const ExpertEntry& e,
       }
     }
   }
-  // Prefer whole words: drop a bigram lying inside a shared word of the same field.
+  // Prefer whole words. Single Han characters say little, and bigrams often
+  // straddle two words (沟道磨 -> 道磨): a bigram is named only while fewer
+  // than three words are, and never when it lies inside a shared word.
+  auto single_han = [](const Found& f) {
+    return f.kind == TokenKind::kWord && f.ev.term.size() <= 3;
+  };
   std::vector<Found> kept;
-  for (const auto& f : found) {
-    if (f.kind == TokenKind::kBigram) {
-      bool inside = false;
-      for (const auto& g : found)
-        if (g.kind == TokenKind::kWord && g.ev.field == f.ev.field &&
-            g.ev.term.size() > f.ev.term.size() && g.ev.term.find(f.ev.term) != std::string::npos)
-          inside = true;
-      if (inside) continue;
+  std::set<std::string> word_terms;
+  for (const auto& f : found)
+    if (f.kind != TokenKind::kBigram && !single_han(f)) {
+      kept.push_back(f);
+      word_terms.insert(f.ev.term);
     }
-    kept.push_back(f);
+  for (const auto& f : found) {
+    if (f.kind != TokenKind::kBigram || word_terms.size() >= 3) continue;
+    bool inside = false;
+    for (const auto& w : word_terms)
+      if (w.size() > f.ev.term.size() && w.find(f.ev.term) != std::string::npos) inside = true;
+    if (!inside) kept.push_back(f);
   }
   std::stable_sort(kept.begin(), kept.end(),
                    [](const Found& a, const Found& b) { return a.ev.weight > b.ev.weight; });

@@ -48,7 +48,7 @@ struct MatchConfig {
   int neighbor_sources = 2;      // the query's top experts that lend support
   // A match is "good" when its score reaches this; below it the answer says
   // that no expert is a good match (calibrated on the Quzhou judgments).
-  float good_match_threshold = 0.07f;
+  float good_match_threshold = 0.05f;
   // Logistic calibration of the score into a confidence that the expert is
   // capable (grade >= 2): 1 / (1 + e^-(a*score + b)), fitted on the Quzhou
   // development judgments (docs/quality.md).

@@ -1,14 +1,28 @@
 #!/usr/bin/env bash
 # README command 1: installs what is missing, builds (Release), loads the
-# bundled Quzhou demo corpus into ./data, builds the index and runs the main job.
+# bundled Quzhou demo corpus into ./data, builds the index, shows the top
+# experts for the most urgent problems, and starts the HTTP service on
+# 127.0.0.1:8080 with a fresh admin token (Ctrl-C stops it cleanly).
 # Idempotent: a second run reuses the build, re-imports (updating by id) and
 # reuses the index when the records have not changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${EXPERTMATCH_DATA:-data}
+LISTEN=${EXPERTMATCH_LISTEN:-127.0.0.1:8080}
 
 bash scripts/install-deps.sh
 bash scripts/build.sh release
 ./build/expertmatch import --data "$DATA" \
   --experts corpus/quzhou/experts.jsonl --problems corpus/quzhou/problems.jsonl
-./build/expertmatch demo --data "$DATA" --problems 3 --top 5
+./build/expertmatch index --data "$DATA"
+./build/expertmatch demo --data "$DATA" --problems 2 --top 3
+token=$(./build/expertmatch token create --data "$DATA" --role admin --label demo 2>/dev/null)
+cat <<MSG
+
+expertmatch: starting the service on http://$LISTEN (data in $DATA/)
+admin token (shown once): $token
+try:
+  curl -s -H 'Authorization: Bearer $token' 'http://$LISTEN/api/v1/problems/cs-001/matches?k=3'
+  curl -s -H 'Authorization: Bearer $token' 'http://$LISTEN/api/v1/problems?county=常山县&page_size=5'
+MSG
+exec ./build/expertmatch serve --data "$DATA" --listen "$LISTEN"
