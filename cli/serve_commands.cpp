@@ -87,8 +87,8 @@ int cmd_token(const Argv& argv) {
     return 1;
   }
   std::printf("%s\n", token->c_str());
-  std::fprintf(stderr, "expertmatch token: created a %s token%s%s; it is shown only this once\n",
-               api::role_name(*role), scope.empty() ? "" : " for ", scope.c_str());
+  std::fprintf(stderr, "expertmatch token: new token (role %s%s%s); it is shown only this once\n",
+               api::role_name(*role), scope.empty() ? "" : ", scope ", scope.c_str());
   return 0;
 }
 
