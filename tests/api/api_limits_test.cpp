@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "api/config.h"
+#include "api/sha256.h"
 #include "tests/api/test_server.h"
 
 namespace expertmatch::apitest {
@@ -200,6 +201,28 @@ TEST(ApiConfigTest, ErrorsNameTheSetting) {
   EXPECT_NE(s.message().find("max_k"), std::string::npos) << s.message();
   std::ofstream(dir.path() + "/notjson.json") << "{";
   EXPECT_FALSE(api::load_config_file(dir.path() + "/notjson.json", &c).is_ok());
+}
+
+// ---- token hashing ------------------------------------------------------------
+
+TEST(ApiSha256Test, KnownDigests) {
+  std::string chinese;
+  for (int i = 0; i < 20; ++i) chinese += "衢州专家工作站";
+  struct Case {
+    std::string input;
+    const char* digest;
+  };
+  // Lengths around the padding boundaries (55, 56, 64, 119 bytes) and multi-byte UTF-8.
+  const Case cases[] = {
+      {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+      {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+      {std::string(55, 'a'), "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"},
+      {std::string(56, 'a'), "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a"},
+      {std::string(64, 'a'), "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"},
+      {std::string(119, 'a'), "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb"},
+      {chinese, "15b69883c42ba1d3b15726d7073e3cc23519057f29ea4c0c53fe16693ceb1356"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(api::sha256_hex(c.input), c.digest) << c.input.size();
 }
 
 }  // namespace
