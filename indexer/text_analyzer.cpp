@@ -248,8 +248,10 @@ Result<std::vector<Token>> TextAnalyzer::analyze(std::string_view text) {
         if (U16_IS_SURROGATE(norm[p]) || U16_IS_SURROGATE(norm[p + 1])) continue;
         icu::UnicodeString bg(norm, p, 2);
         std::u16string key(reinterpret_cast<const char16_t*>(bg.getBuffer()), 2);
-        if (options_.remove_stop_words &&
-            (zh_stop.count(key.substr(0, 1)) || zh_stop.count(key.substr(1, 1))))
+        // A bigram that is itself a stop word (问题, 研究, 方法 ...) carries no more
+        // topic than the word, which was dropped above.
+        if (options_.remove_stop_words && (zh_stop.count(key) || zh_stop.count(key.substr(0, 1)) ||
+                                           zh_stop.count(key.substr(1, 1))))
           continue;
         emit(bg, TokenKind::kBigram, p, p + 2);
       }
