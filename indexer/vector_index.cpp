@@ -4,6 +4,7 @@
 #include <faiss/IndexIDMap.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
+#include <faiss/impl/io.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
 
@@ -15,6 +16,9 @@
 
 namespace expertmatch {
 namespace {
+
+// "CEV2": the vector table, version 2 (with the hash of the Faiss file).
+constexpr uint32_t kVectorTableMagic = 0x32564543;
 
 Result<std::unique_ptr<faiss::Index>> make_index(int d, const std::string& factory) {
   try {
@@ -120,18 +124,23 @@ const float* VectorIndex::vector(int64_t id) const {
 }
 
 Status VectorIndex::save(const std::string& path) const {
-  std::string tmp = path + ".faiss.tmp";
+  // The Faiss file carries no checksum of its own: its hash goes into the
+  // (checksummed) vector table, so that load() notices a damaged byte in it.
+  faiss::VectorIOWriter faiss_bytes;
   try {
-    faiss::write_index(index_.get(), tmp.c_str());
+    faiss::write_index(index_.get(), &faiss_bytes);
   } catch (const std::exception& e) {
     return Status(ErrorCode::kIOError, std::string("faiss write: ") + e.what());
   }
-  if (std::rename(tmp.c_str(), (path + ".faiss").c_str()) != 0)
-    return Status(ErrorCode::kIOError, path + ".faiss: rename failed");
+  std::string_view faiss_view(reinterpret_cast<const char*>(faiss_bytes.data.data()),
+                              faiss_bytes.data.size());
+  Status s = write_file_atomically(path + ".faiss", faiss_view);
+  if (!s) return s;
   BinaryWriter w;
-  w.u32(0x45564543);  // "CEVE"
+  w.u32(kVectorTableMagic);
   w.u32(static_cast<uint32_t>(dimension_));
   w.str(factory_);
+  w.u64(fnv1a64(faiss_view));
   std::vector<int64_t> ids;
   for (auto& [id, v] : vectors_) ids.push_back(id);
   std::sort(ids.begin(), ids.end());
@@ -141,14 +150,18 @@ Status VectorIndex::save(const std::string& path) const {
 }
 
 Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const std::string& path) {
+  // A missing part is damage to the index as a whole, like a bad checksum.
   auto data = read_text_file(path + ".vectors");
-  if (!data) return data.status();
+  if (!data) return Status(ErrorCode::kCorruption, data.status().message());
+  auto faiss_data = read_text_file(path + ".faiss");
+  if (!faiss_data) return Status(ErrorCode::kCorruption, faiss_data.status().message());
   BinaryReader r(*data);
-  if (!r.ok() || r.u32() != 0x45564543)
+  if (!r.ok() || r.u32() != kVectorTableMagic)
     return Status(ErrorCode::kCorruption, path + ".vectors: bad checksum or magic");
   std::unique_ptr<VectorIndex> v(new VectorIndex());
   v->dimension_ = static_cast<int>(r.u32());
   v->factory_ = r.str();
+  uint64_t faiss_hash = r.u64();
   auto ids = r.vec<int64_t>();
   for (int64_t id : ids) {
     std::vector<float> vec(v->dimension_);
@@ -157,8 +170,12 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const std::string& path) 
   }
   if (!r.ok() || !r.at_end() || v->dimension_ <= 0)
     return Status(ErrorCode::kCorruption, path + ".vectors: truncated");
+  if (fnv1a64(*faiss_data) != faiss_hash)
+    return Status(ErrorCode::kCorruption, path + ".faiss does not match its checksum");
   try {
-    v->index_.reset(faiss::read_index((path + ".faiss").c_str()));
+    faiss::VectorIOReader reader;
+    reader.data.assign(faiss_data->begin(), faiss_data->end());
+    v->index_.reset(faiss::read_index(&reader));
   } catch (const std::exception& e) {
     return Status(ErrorCode::kCorruption, path + ".faiss: " + e.what());
   }

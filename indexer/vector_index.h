@@ -47,8 +47,10 @@ class VectorIndex {
   // The stored vector of `id`, or nullptr.
   const float* vector(int64_t id) const;
 
-  // Writes the Faiss index and the id -> vector table (atomically, via rename).
+  // Writes PATH.faiss and PATH.vectors, the id -> vector table (atomically, via
+  // rename); the table holds a checksum of both.
   Status save(const std::string& path) const;
+  // kCorruption if either file is missing, damaged or does not match the other.
   static Result<std::unique_ptr<VectorIndex>> load(const std::string& path);
 
  private:
