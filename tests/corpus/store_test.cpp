@@ -1,0 +1,413 @@
+// Store: schema migrations, all-or-nothing import, updates, reads, deletes and
+// the change sequence; plus the CLI's `import`, which validates before writing.
+#include "corpus/store.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "corpus/exchange_format.h"
+#include "tests/test_corpus.h"
+
+namespace expertmatch {
+namespace {
+
+using fixture::sample_experts;
+using fixture::sample_problems;
+using fixture::TempDir;
+
+std::unique_ptr<Store> open_store(const std::string& dir) {
+  auto s = Store::open(dir);
+  EXPECT_TRUE(s.is_ok()) << s.status().to_string();
+  return s.is_ok() ? std::move(*s) : nullptr;
+}
+
+// Runs raw SQL on the store's database file through a second connection.
+void run_sql(const std::string& dir, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir + "/store.sqlite").c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  std::string msg = err ? err : "";
+  sqlite3_free(err);
+  sqlite3_close(db);
+  ASSERT_EQ(rc, SQLITE_OK) << msg;
+}
+
+std::vector<std::string> expert_ids(Store& store) {
+  std::vector<std::string> ids;
+  auto all = store.list_experts();
+  EXPECT_TRUE(all.is_ok());
+  if (all.is_ok())
+    for (const auto& e : *all) ids.push_back(e.id);
+  return ids;
+}
+
+std::vector<std::string> problem_ids(Store& store) {
+  std::vector<std::string> ids;
+  auto all = store.list_problems();
+  EXPECT_TRUE(all.is_ok());
+  if (all.is_ok())
+    for (const auto& p : *all) ids.push_back(p.id);
+  return ids;
+}
+
+TEST(StoreTest, OpenCreatesAndMigratesToTheCurrentSchema) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string data = dir.file("nested/data");
+  {
+    auto store = open_store(data);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->schema_version(), Store::kSchemaVersion);
+    EXPECT_EQ(store->data_dir(), data);
+    auto counts = store->counts();
+    ASSERT_TRUE(counts.is_ok());
+    EXPECT_EQ(counts->experts, 0);
+    EXPECT_EQ(counts->works, 0);
+    EXPECT_EQ(counts->problems, 0);
+    ASSERT_TRUE(store->put_expert(sample_experts()[0]).is_ok());
+  }
+  // Reopening runs no migration again and keeps the data.
+  auto again = open_store(data);
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->schema_version(), Store::kSchemaVersion);
+  EXPECT_EQ(expert_ids(*again), std::vector<std::string>{"bearing-zhang"});
+}
+
+TEST(StoreTest, RefusesMissingDirectoryWithoutCreateAndNewerSchemas) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  StoreOptions no_create;
+  no_create.create_if_missing = false;
+  auto missing = Store::open(dir.file("absent"), no_create);
+  ASSERT_FALSE(missing.is_ok());
+  EXPECT_EQ(missing.status().code(), ErrorCode::kNotFound);
+
+  { ASSERT_NE(open_store(dir.path()), nullptr); }
+  run_sql(dir.path(), "PRAGMA user_version = 99");
+  auto newer = Store::open(dir.path());
+  ASSERT_FALSE(newer.is_ok());
+  EXPECT_EQ(newer.status().code(), ErrorCode::kCorruption);
+}
+
+TEST(StoreTest, ImportStoresEveryRecordLosslessly) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto store = open_store(dir.path());
+  ASSERT_NE(store, nullptr);
+  auto experts = sample_experts();
+  auto problems = sample_problems();
+  experts[0].extra_json = "{\"x_orcid\":\"0000\"}";
+  experts[0].works[1].extra_json = "{\"doi\":\"10.1/x\"}";
+  problems[0].extra_json = "{\"budget\":30}";
+  ASSERT_TRUE(store->import(experts, problems).is_ok());
+
+  auto counts = store->counts();
+  ASSERT_TRUE(counts.is_ok());
+  EXPECT_EQ(counts->experts, 9);
+  EXPECT_EQ(counts->works, 24);
+  EXPECT_EQ(counts->problems, 8);
+
+  // Export from the store, re-import the text: identical to what went in.
+  auto listed_e = store->list_experts();
+  auto listed_p = store->list_problems();
+  ASSERT_TRUE(listed_e.is_ok() && listed_p.is_ok());
+  auto e2 = parse_experts_jsonl(to_jsonl(*listed_e), "experts.jsonl");
+  auto p2 = parse_problems_jsonl(to_jsonl(*listed_p), "problems.jsonl");
+  ASSERT_TRUE(e2.is_ok() && p2.is_ok());
+  std::map<std::string, std::string> want, got;
+  for (const auto& e : experts) want[e.id] = to_json(e);
+  for (const auto& e : *e2) got[e.id] = to_json(e);
+  EXPECT_EQ(got, want);
+  want.clear();
+  got.clear();
+  for (const auto& p : problems) want[p.id] = to_json(p);
+  for (const auto& p : *p2) got[p.id] = to_json(p);
+  EXPECT_EQ(got, want);
+
+  // Field by field for one expert with every kind of value.
+  auto e = store->get_expert("bearing-zhang");
+  ASSERT_TRUE(e.is_ok());
+  EXPECT_EQ(e->name, "张伟");
+  EXPECT_EQ(e->birth_year, 1975);
+  EXPECT_EQ(e->fields, experts[0].fields);
+  EXPECT_EQ(e->counties, experts[0].counties);
+  ASSERT_EQ(e->works.size(), 3u);
+  EXPECT_EQ(e->works[1].kind, WorkKind::kPatent);
+  EXPECT_EQ(e->works[1].title, "一种轴承游隙自动测量装置");
+  EXPECT_EQ(e->works[1].year, 2019);
+  EXPECT_EQ(e->works[1].extra_json, "{\"doi\":\"10.1/x\"}");
+  EXPECT_EQ(e->extra_json, "{\"x_orcid\":\"0000\"}");
+  auto wood = store->get_expert("wood-sun");
+  ASSERT_TRUE(wood.is_ok());
+  EXPECT_FALSE(wood->birth_year.has_value());
+  auto zhou = store->get_expert("bearing-zhou");
+  ASSERT_TRUE(zhou.is_ok());
+  EXPECT_FALSE(zhou->available);
+  auto fluoro = store->get_expert("fluoro-wang");
+  ASSERT_TRUE(fluoro.is_ok());
+  EXPECT_EQ(fluoro->conflicts, std::vector<std::string>{"巨化集团"});
+  auto solved = store->get_problem("p-wood");
+  ASSERT_TRUE(solved.is_ok());
+  EXPECT_EQ(solved->status, ProblemStatus::kSolved);
+}
+
+TEST(StoreTest, ReimportOfAKnownIdUpdatesItAndReplacesItsWorks) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto store = open_store(dir.path());
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->import(sample_experts(), sample_problems()).is_ok());
+
+  Expert e = sample_experts()[0];
+  e.name = "张伟（更新）";
+  e.capacity = 5;
+  e.works = {fixture::make_work(WorkKind::kAward, "浙江省科学技术进步奖", "", {}, 2024)};
+  Problem p = sample_problems()[1];
+  p.urgency = 5;
+  p.status = ProblemStatus::kWithdrawn;
+  ASSERT_TRUE(store->import({e}, {p}).is_ok());
+
+  auto got = store->get_expert(e.id);
+  ASSERT_TRUE(got.is_ok());
+  EXPECT_EQ(got->name, "张伟（更新）");
+  EXPECT_EQ(got->capacity, 5);
+  ASSERT_EQ(got->works.size(), 1u);
+  EXPECT_EQ(got->works[0].title, "浙江省科学技术进步奖");
+  EXPECT_EQ(got->works[0].kind, WorkKind::kAward);
+  auto gp = store->get_problem(p.id);
+  ASSERT_TRUE(gp.is_ok());
+  EXPECT_EQ(gp->urgency, 5);
+  EXPECT_EQ(gp->status, ProblemStatus::kWithdrawn);
+
+  auto counts = store->counts();
+  ASSERT_TRUE(counts.is_ok());
+  EXPECT_EQ(counts->experts, 9);
+  EXPECT_EQ(counts->works, 24 - 3 + 1);
+  EXPECT_EQ(counts->problems, 8);
+}
+
+TEST(StoreTest, GetListAndDelete) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto store = open_store(dir.path());
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->import(sample_experts(), sample_problems()).is_ok());
+
+  // Lists are ordered by id.
+  EXPECT_EQ(
+      expert_ids(*store),
+      (std::vector<std::string>{"battery-chen", "bearing-wu", "bearing-zhang", "bearing-zhou",
+                                "fluoro-wang", "paper-li", "tea-zhao", "vision-liu", "wood-sun"}));
+  EXPECT_EQ(problem_ids(*store),
+            (std::vector<std::string>{"p-battery", "p-bearing", "p-fluoro", "p-paper", "p-tea",
+                                      "p-vision", "p-withdrawn", "p-wood"}));
+
+  auto missing = store->get_expert("nobody");
+  ASSERT_FALSE(missing.is_ok());
+  EXPECT_EQ(missing.status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store->get_problem("").status().code(), ErrorCode::kNotFound);
+
+  ASSERT_TRUE(store->delete_expert("paper-li").is_ok());
+  EXPECT_EQ(store->get_expert("paper-li").status().code(), ErrorCode::kNotFound);
+  auto counts = store->counts();
+  ASSERT_TRUE(counts.is_ok());
+  EXPECT_EQ(counts->experts, 8);
+  EXPECT_EQ(counts->works, 21);  // the expert's 3 works went with it
+  EXPECT_EQ(store->delete_expert("paper-li").code(), ErrorCode::kNotFound);
+
+  ASSERT_TRUE(store->delete_problem("p-tea").is_ok());
+  EXPECT_EQ(store->get_problem("p-tea").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store->delete_problem("p-tea").code(), ErrorCode::kNotFound);
+  EXPECT_EQ(problem_ids(*store).size(), 7u);
+
+  // A deleted expert can be put back.
+  ASSERT_TRUE(store->put_expert(sample_experts()[3]).is_ok());
+  auto back = store->get_expert("paper-li");
+  ASSERT_TRUE(back.is_ok());
+  EXPECT_EQ(back->works.size(), 3u);
+}
+
+TEST(StoreTest, ChangeSequenceGrowsWithEveryCommittedChangeOnly) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto store = open_store(dir.path());
+  ASSERT_NE(store, nullptr);
+  auto seq = [&]() {
+    auto s = store->change_sequence();
+    EXPECT_TRUE(s.is_ok());
+    return s.is_ok() ? *s : -1;
+  };
+  long long s0 = seq();
+  ASSERT_TRUE(store->import(sample_experts(), sample_problems()).is_ok());
+  long long s1 = seq();
+  EXPECT_GT(s1, s0);
+  ASSERT_TRUE(store->put_expert(sample_experts()[0]).is_ok());
+  long long s2 = seq();
+  EXPECT_GT(s2, s1);
+  ASSERT_TRUE(store->put_problem(sample_problems()[0]).is_ok());
+  long long s3 = seq();
+  EXPECT_GT(s3, s2);
+  ASSERT_TRUE(store->delete_problem("p-bearing").is_ok());
+  long long s4 = seq();
+  EXPECT_GT(s4, s3);
+  ASSERT_TRUE(store->delete_expert("bearing-zhang").is_ok());
+  long long s5 = seq();
+  EXPECT_GT(s5, s4);
+  // Failed operations change nothing.
+  EXPECT_FALSE(store->delete_expert("bearing-zhang").is_ok());
+  EXPECT_EQ(seq(), s5);
+  // The sequence survives reopening.
+  store.reset();
+  store = open_store(dir.path());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(seq(), s5);
+}
+
+// A database-level failure in the middle of an import (a trigger that aborts on
+// one record) must leave nothing of that import behind.
+TEST(StoreTest, ImportIsAllOrNothingOnADatabaseFailure) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto experts = sample_experts();
+  auto problems = sample_problems();
+  {
+    auto store = open_store(dir.path());
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->import({experts[0], experts[1]}, {problems[0]}).is_ok());
+  }
+  run_sql(dir.path(),
+          "CREATE TRIGGER fail_on_boom BEFORE INSERT ON problems WHEN NEW.id = 'boom' "
+          "BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
+  auto store = open_store(dir.path());
+  ASSERT_NE(store, nullptr);
+  auto before_seq = store->change_sequence();
+  ASSERT_TRUE(before_seq.is_ok());
+
+  // Updates of known records, new experts, and problems before and after the bad one.
+  Expert changed = experts[0];
+  changed.name = "改过的名字";
+  changed.works.clear();
+  Problem boom = problems[1];
+  boom.id = "boom";
+  Problem changed_p = problems[0];
+  changed_p.title = "改过的标题";
+  Status s =
+      store->import({changed, experts[2], experts[3]}, {changed_p, problems[2], boom, problems[3]});
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.code(), ErrorCode::kIOError);
+  EXPECT_NE(s.message().find("injected failure"), std::string::npos) << s.message();
+
+  EXPECT_EQ(expert_ids(*store), (std::vector<std::string>{"bearing-wu", "bearing-zhang"}));
+  EXPECT_EQ(problem_ids(*store), std::vector<std::string>{"p-bearing"});
+  auto e = store->get_expert(experts[0].id);
+  ASSERT_TRUE(e.is_ok());
+  EXPECT_EQ(e->name, experts[0].name);
+  EXPECT_EQ(e->works.size(), experts[0].works.size());
+  auto p = store->get_problem(problems[0].id);
+  ASSERT_TRUE(p.is_ok());
+  EXPECT_EQ(p->title, problems[0].title);
+  auto counts = store->counts();
+  ASSERT_TRUE(counts.is_ok());
+  EXPECT_EQ(counts->works, static_cast<int>(experts[0].works.size() + experts[1].works.size()));
+  auto after_seq = store->change_sequence();
+  ASSERT_TRUE(after_seq.is_ok());
+  EXPECT_EQ(*after_seq, *before_seq);
+
+  // The store is still usable afterwards.
+  ASSERT_TRUE(store->import({changed}, {changed_p}).is_ok());
+  EXPECT_EQ(store->get_expert(experts[0].id)->name, "改过的名字");
+}
+
+// --- The CLI: `expertmatch import` validates both files before writing. ---
+
+struct CliRun {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+CliRun run_binary(const std::vector<std::string>& args, const std::string& out_file) {
+  CliRun r;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int fd = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) ::_exit(127);
+    ::dup2(fd, STDOUT_FILENO);
+    ::dup2(fd, STDERR_FILENO);
+    std::vector<char*> argv;
+    std::string binary = EXPERTMATCH_BINARY;
+    argv.push_back(binary.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(binary.c_str(), argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  if (pid > 0 && ::waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+    r.exit_code = WEXITSTATUS(status);
+  std::ifstream in(out_file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  r.output = ss.str();
+  return r;
+}
+
+TEST(StoreCliTest, ImportValidatesEverythingBeforeWriting) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string data = dir.file("data");
+  const std::string experts_path = dir.file("experts.jsonl");
+  const std::string problems_path = dir.file("problems.jsonl");
+  auto experts = sample_experts();
+  auto problems = sample_problems();
+
+  // A first, good import of part of the corpus.
+  ASSERT_TRUE(write_file_atomically(experts_path, to_jsonl({experts[0], experts[1]})).is_ok());
+  ASSERT_TRUE(write_file_atomically(problems_path, to_jsonl({problems[0]})).is_ok());
+  CliRun ok =
+      run_binary({"import", "--data", data, "--experts", experts_path, "--problems", problems_path},
+                 dir.file("out1.txt"));
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+
+  // Then a file whose second record is bad, after good records that would
+  // update known ids and add new ones.
+  Expert changed = experts[0];
+  changed.name = "不应写入";
+  ASSERT_TRUE(
+      write_file_atomically(experts_path, to_jsonl({changed, experts[2], experts[3]})).is_ok());
+  std::string bad_problems = to_json(problems[1]) + "\n" +
+                             "{\"id\":\"p-bad\",\"enterprise\":\"e\",\"county\":\"c\","
+                             "\"title\":\"t\",\"description\":\"\",\"urgency\":\"high\"}\n" +
+                             to_json(problems[2]) + "\n";
+  ASSERT_TRUE(write_file_atomically(problems_path, bad_problems).is_ok());
+  CliRun bad =
+      run_binary({"import", "--data", data, "--experts", experts_path, "--problems", problems_path},
+                 dir.file("out2.txt"));
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_NE(
+      bad.output.find(problems_path + ":2: urgency: must be an integer from 1 to 5, got \"high\""),
+      std::string::npos)
+      << bad.output;
+  EXPECT_NE(bad.output.find("nothing was imported"), std::string::npos) << bad.output;
+
+  auto store = open_store(data);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(expert_ids(*store), (std::vector<std::string>{"bearing-wu", "bearing-zhang"}));
+  EXPECT_EQ(problem_ids(*store), std::vector<std::string>{"p-bearing"});
+  EXPECT_EQ(store->get_expert("bearing-zhang")->name, experts[0].name);
+}
+
+}  // namespace
+}  // namespace expertmatch

@@ -1,0 +1,402 @@
+// CorpusIndex: save/load fidelity, detection of damaged or stale files (and
+// open()'s rebuild), and incremental upsert/remove visible at once.
+#include "indexer/corpus_index.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "corpus/exchange_format.h"
+#include "tests/test_corpus.h"
+
+namespace expertmatch {
+namespace {
+
+using fixture::sample_experts;
+using fixture::sample_problems;
+using fixture::TempDir;
+
+std::unique_ptr<CorpusIndex> build_sample(const IndexConfig& config = {}) {
+  auto index = CorpusIndex::build(sample_experts(), sample_problems(), config);
+  EXPECT_TRUE(index.is_ok()) << index.status().to_string();
+  return index.is_ok() ? std::move(*index) : nullptr;
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_all(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+void flip_byte(const std::string& path, size_t offset_from_middle = 0) {
+  std::string bytes = read_all(path);
+  ASSERT_GT(bytes.size(), 16u) << path;
+  bytes[bytes.size() / 2 + offset_from_middle] ^= 0x5a;
+  write_all(path, bytes);
+}
+
+bool same_floats(const float* a, const float* b, int d) {
+  return a && b && std::memcmp(a, b, sizeof(float) * d) == 0;
+}
+
+// What the index answers for one problem: the expert units nearest to its
+// embedding and the BM25 scores of its terms, owners named.
+struct Answer {
+  std::vector<std::pair<std::string, float>> dense;  // (owner/work, score), best first
+  std::map<std::string, float> lexical;              // owner/work -> BM25
+  bool operator==(const Answer& o) const { return dense == o.dense && lexical == o.lexical; }
+};
+
+std::string unit_name(const CorpusIndex& index, int64_t u) {
+  const Unit* unit = index.unit(u);
+  if (!unit) return "?";
+  return unit->owner + "/" + std::to_string(unit->work_index);
+}
+
+Answer answer(const CorpusIndex& index, const Problem& p, int k = 100) {
+  Answer a;
+  auto v = index.embedder().embed({CorpusIndex::problem_text(p)});
+  EXPECT_TRUE(v.is_ok());
+  if (!v.is_ok()) return a;
+  auto hits = index.expert_vectors().search(v->data(), k);
+  EXPECT_TRUE(hits.is_ok());
+  if (hits.is_ok())
+    for (const auto& h : *hits) a.dense.emplace_back(unit_name(index, h.id), h.score);
+  auto terms = index.problem_terms(p);
+  EXPECT_TRUE(terms.is_ok());
+  if (terms.is_ok())
+    for (auto [u, s] : index.expert_lexical().score(*terms)) a.lexical[unit_name(index, u)] = s;
+  return a;
+}
+
+std::set<std::string> owners(const Answer& a) {
+  std::set<std::string> out;
+  for (const auto& [name, s] : a.dense) out.insert(name.substr(0, name.find('/')));
+  for (const auto& [name, s] : a.lexical) out.insert(name.substr(0, name.find('/')));
+  return out;
+}
+
+TEST(CorpusIndexTest, BuildsOneUnitPerProfileWorkAndProblem) {
+  auto index = build_sample();
+  ASSERT_NE(index, nullptr);
+  size_t works = 0;
+  for (const auto& e : sample_experts()) works += e.works.size();
+  EXPECT_EQ(index->unit_count(), sample_experts().size() + works + sample_problems().size());
+  EXPECT_EQ(index->expert_vectors().size(), sample_experts().size() + works);
+  EXPECT_EQ(index->problem_vectors().size(), sample_problems().size());
+  for (const auto& [id, entry] : index->experts()) {
+    const Unit* profile = index->unit(entry.profile_unit);
+    ASSERT_NE(profile, nullptr);
+    EXPECT_EQ(profile->kind, UnitKind::kProfile);
+    EXPECT_EQ(profile->owner, id);
+    ASSERT_EQ(entry.work_units.size(), entry.expert.works.size());
+    for (size_t w = 0; w < entry.work_units.size(); ++w) {
+      const Unit* unit = index->unit(entry.work_units[w]);
+      ASSERT_NE(unit, nullptr);
+      EXPECT_EQ(unit->kind, UnitKind::kWork);
+      EXPECT_EQ(unit->owner, id);
+      EXPECT_EQ(unit->work_index, static_cast<int>(w));
+    }
+  }
+  EXPECT_EQ(index->corpus_checksum(),
+            CorpusIndex::checksum_of(sample_experts(), sample_problems()));
+  // Record order does not change the checksum.
+  auto reversed = sample_experts();
+  std::reverse(reversed.begin(), reversed.end());
+  EXPECT_EQ(CorpusIndex::checksum_of(reversed, sample_problems()), index->corpus_checksum());
+
+  auto empty = CorpusIndex::build({}, {}, IndexConfig{});
+  ASSERT_FALSE(empty.is_ok());
+  EXPECT_EQ(empty.status().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(CorpusIndexTest, SaveThenLoadGivesTheSameVectorsAndRanking) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto built = build_sample();
+  ASSERT_NE(built, nullptr);
+  ASSERT_TRUE(built->save(dir.path()).is_ok());
+  for (const char* f : {"manifest.json", "model.bin", "units.bin", "experts.faiss",
+                        "experts.vectors", "problems.faiss", "problems.vectors"})
+    EXPECT_TRUE(std::filesystem::exists(dir.file(f))) << f;
+
+  auto loaded = CorpusIndex::load(dir.path(), IndexConfig{}, built->corpus_checksum());
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().to_string();
+  const CorpusIndex& a = *built;
+  const CorpusIndex& b = **loaded;
+  EXPECT_EQ(b.corpus_checksum(), a.corpus_checksum());
+  EXPECT_EQ(b.embedder().model_id(), a.embedder().model_id());
+  ASSERT_EQ(b.embedder().dimension(), a.embedder().dimension());
+  EXPECT_EQ(b.unit_count(), a.unit_count());
+  EXPECT_EQ(b.terms().vocabulary().size(), a.terms().vocabulary().size());
+  const int d = a.embedder().dimension();
+  for (const auto& [id, e] : a.experts()) {
+    const ExpertEntry* other = b.expert(id);
+    ASSERT_NE(other, nullptr) << id;
+    EXPECT_EQ(to_json(other->expert), to_json(e.expert));
+    EXPECT_EQ(other->profile_unit, e.profile_unit);
+    EXPECT_EQ(other->work_units, e.work_units);
+    EXPECT_TRUE(same_floats(a.expert_vectors().vector(e.profile_unit),
+                            b.expert_vectors().vector(e.profile_unit), d));
+    for (int64_t u : e.work_units)
+      EXPECT_TRUE(same_floats(a.expert_vectors().vector(u), b.expert_vectors().vector(u), d));
+  }
+  for (const auto& [id, p] : a.problems()) {
+    const ProblemEntry* other = b.problem(id);
+    ASSERT_NE(other, nullptr) << id;
+    EXPECT_TRUE(
+        same_floats(a.problem_vectors().vector(p.unit), b.problem_vectors().vector(p.unit), d));
+  }
+  // The loaded model embeds new text exactly as the built one.
+  auto va = a.embedder().embed({"轴承磨削烧伤 bearing vibration"});
+  auto vb = b.embedder().embed({"轴承磨削烧伤 bearing vibration"});
+  ASSERT_TRUE(va.is_ok() && vb.is_ok());
+  EXPECT_TRUE(same_floats(va->data(), vb->data(), d));
+  // Same answers for every problem.
+  for (const auto& p : sample_problems()) EXPECT_TRUE(answer(a, p) == answer(b, p)) << p.id;
+}
+
+TEST(CorpusIndexTest, LoadRefusesMissingOrStaleIndexes) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto none = CorpusIndex::load(dir.path(), IndexConfig{}, 0);
+  ASSERT_FALSE(none.is_ok());
+  EXPECT_EQ(none.status().code(), ErrorCode::kNotFound);
+
+  auto built = build_sample();
+  ASSERT_NE(built, nullptr);
+  ASSERT_TRUE(built->save(dir.path()).is_ok());
+  // Other records.
+  auto other = CorpusIndex::load(dir.path(), IndexConfig{}, built->corpus_checksum() ^ 1);
+  ASSERT_FALSE(other.is_ok());
+  EXPECT_EQ(other.status().code(), ErrorCode::kConflict);
+  // Another configuration.
+  IndexConfig changed;
+  changed.lsa.dimension = 16;
+  auto config = CorpusIndex::load(dir.path(), changed, built->corpus_checksum());
+  ASSERT_FALSE(config.is_ok());
+  EXPECT_EQ(config.status().code(), ErrorCode::kConflict);
+  // 0 skips the record check.
+  EXPECT_TRUE(CorpusIndex::load(dir.path(), IndexConfig{}, 0).is_ok());
+}
+
+struct Damage {
+  const char* name;
+  std::function<void(const std::string& dir)> apply;
+};
+
+TEST(CorpusIndexTest, DamagedFilesAreDetectedAndOpenRebuilds) {
+  const std::vector<Damage> damages = {
+      {"flip a byte in model.bin", [](const std::string& d) { flip_byte(d + "/model.bin"); }},
+      {"flip a byte in units.bin", [](const std::string& d) { flip_byte(d + "/units.bin"); }},
+      {"truncate units.bin",
+       [](const std::string& d) {
+         std::string b = read_all(d + "/units.bin");
+         write_all(d + "/units.bin", b.substr(0, b.size() - 9));
+       }},
+      {"delete experts.faiss",
+       [](const std::string& d) { std::filesystem::remove(d + "/experts.faiss"); }},
+      {"delete problems.vectors",
+       [](const std::string& d) { std::filesystem::remove(d + "/problems.vectors"); }},
+      {"flip a byte in experts.vectors",
+       [](const std::string& d) { flip_byte(d + "/experts.vectors"); }},
+      {"flip a byte in experts.faiss",
+       [](const std::string& d) { flip_byte(d + "/experts.faiss"); }},
+      {"garbage manifest",
+       [](const std::string& d) { write_all(d + "/manifest.json", "{not json"); }},
+      {"delete model.bin", [](const std::string& d) { std::filesystem::remove(d + "/model.bin"); }},
+  };
+  auto reference = build_sample();
+  ASSERT_NE(reference, nullptr);
+  for (const auto& damage : damages) {
+    SCOPED_TRACE(damage.name);
+    TempDir dir;
+    ASSERT_FALSE(dir.path().empty());
+    ASSERT_TRUE(reference->save(dir.path()).is_ok());
+    damage.apply(dir.path());
+    auto loaded = CorpusIndex::load(dir.path(), IndexConfig{}, reference->corpus_checksum());
+    ASSERT_FALSE(loaded.is_ok());
+    EXPECT_EQ(loaded.status().code(), ErrorCode::kCorruption) << loaded.status().to_string();
+
+    std::string reason;
+    auto opened =
+        CorpusIndex::open(dir.path(), sample_experts(), sample_problems(), IndexConfig{}, &reason);
+    ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+    EXPECT_FALSE(reason.empty());
+    for (const auto& p : sample_problems())
+      EXPECT_TRUE(answer(**opened, p) == answer(*reference, p)) << p.id;
+    // The rebuilt index was saved: it loads now.
+    auto again = CorpusIndex::load(dir.path(), IndexConfig{}, reference->corpus_checksum());
+    EXPECT_TRUE(again.is_ok()) << again.status().to_string();
+  }
+}
+
+TEST(CorpusIndexTest, OpenLoadsAnIntactIndexAndRebuildsAStaleOne) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  std::string reason = "unset";
+  auto first =
+      CorpusIndex::open(dir.path(), sample_experts(), sample_problems(), IndexConfig{}, &reason);
+  ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+  EXPECT_FALSE(reason.empty());  // nothing to load the first time
+
+  auto second =
+      CorpusIndex::open(dir.path(), sample_experts(), sample_problems(), IndexConfig{}, &reason);
+  ASSERT_TRUE(second.is_ok());
+  EXPECT_EQ(reason, "");  // loaded
+
+  // The records changed behind the index's back: the checksum differs, so it is rebuilt.
+  auto experts = sample_experts();
+  experts[3].works[0].title = "湿强剂对格拉辛纸湿强度的影响";
+  auto third = CorpusIndex::open(dir.path(), experts, sample_problems(), IndexConfig{}, &reason);
+  ASSERT_TRUE(third.is_ok());
+  EXPECT_NE(reason.find("checksum"), std::string::npos) << reason;
+  EXPECT_EQ((*third)->expert("paper-li")->expert.works[0].title, "湿强剂对格拉辛纸湿强度的影响");
+  EXPECT_EQ((*third)->corpus_checksum(), CorpusIndex::checksum_of(experts, sample_problems()));
+  // And the saved index now matches the new records.
+  auto fourth = CorpusIndex::open(dir.path(), experts, sample_problems(), IndexConfig{}, &reason);
+  ASSERT_TRUE(fourth.is_ok());
+  EXPECT_EQ(reason, "");
+}
+
+TEST(CorpusIndexTest, UpsertAndRemoveExpertChangeSearchAtOnce) {
+  auto index = build_sample();
+  ASSERT_NE(index, nullptr);
+  const Problem paper = sample_problems()[1];  // p-paper: 湿强度
+  ASSERT_EQ(paper.id, "p-paper");
+  EXPECT_EQ(owners(answer(*index, paper)).count("paper-li"), 1u);
+  EXPECT_EQ(owners(answer(*index, paper)).count("paper-new"), 0u);
+
+  // A new expert in words the model knows.
+  Expert added;
+  added.id = "paper-new";
+  added.name = "新专家";
+  added.fields = {"湿强剂", "装饰原纸"};
+  added.works = {fixture::make_work(WorkKind::kPaper, "装饰原纸湿强度不足与湿强剂用量",
+                                    "湿强剂用量与湿强度、白水浆渣", {"湿强剂", "湿强度"}, 2024)};
+  ASSERT_TRUE(index->upsert_expert(added).is_ok());
+  ASSERT_NE(index->expert("paper-new"), nullptr);
+  Answer after_add = answer(*index, paper);
+  EXPECT_EQ(owners(after_add).count("paper-new"), 1u);
+  // Its work is the nearest unit of all to this problem (it restates it).
+  ASSERT_FALSE(after_add.dense.empty());
+  EXPECT_EQ(after_add.dense[0].first, "paper-new/0");
+  EXPECT_GT(after_add.lexical["paper-new/0"], 0.0f);
+
+  // Removing an expert removes all of its units from every structure.
+  const ExpertEntry* li = index->expert("paper-li");
+  ASSERT_NE(li, nullptr);
+  std::vector<int64_t> li_units = {li->profile_unit};
+  li_units.insert(li_units.end(), li->work_units.begin(), li->work_units.end());
+  size_t before = index->expert_vectors().size();
+  ASSERT_TRUE(index->remove_expert("paper-li").is_ok());
+  EXPECT_EQ(index->expert("paper-li"), nullptr);
+  EXPECT_EQ(index->expert_vectors().size(), before - li_units.size());
+  for (int64_t u : li_units) {
+    EXPECT_EQ(index->unit(u), nullptr);
+    EXPECT_EQ(index->expert_vectors().vector(u), nullptr);
+    EXPECT_EQ(index->expert_lexical().terms_of(u), nullptr);
+  }
+  Answer after_remove = answer(*index, paper);
+  EXPECT_EQ(owners(after_remove).count("paper-li"), 0u);
+  EXPECT_EQ(owners(after_remove).count("paper-new"), 1u);
+  EXPECT_EQ(index->remove_expert("paper-li").code(), ErrorCode::kNotFound);
+
+  // Upsert of a known id replaces its works: the old work units disappear.
+  const ExpertEntry* zhang = index->expert("bearing-zhang");
+  ASSERT_NE(zhang, nullptr);
+  std::vector<int64_t> old_units = zhang->work_units;
+  Expert changed = zhang->expert;
+  changed.works.resize(1);
+  ASSERT_TRUE(index->upsert_expert(changed).is_ok());
+  EXPECT_EQ(index->expert("bearing-zhang")->work_units.size(), 1u);
+  for (int64_t u : old_units) EXPECT_EQ(index->unit(u), nullptr);
+
+  // The checksum follows the records.
+  std::vector<Expert> now;
+  for (const auto& [id, e] : index->experts()) now.push_back(e.expert);
+  std::vector<Problem> problems;
+  for (const auto& [id, p] : index->problems()) problems.push_back(p.problem);
+  EXPECT_EQ(index->corpus_checksum(), CorpusIndex::checksum_of(now, problems));
+}
+
+TEST(CorpusIndexTest, UpsertAndRemoveProblemChangeSearchAtOnce) {
+  auto index = build_sample();
+  ASSERT_NE(index, nullptr);
+  Problem added;
+  added.id = "p-new";
+  added.enterprise = "新企业";
+  added.county = "柯城区";
+  added.title = "磷酸铁锂碳包覆不均匀";
+  added.description = "磷酸铁锂正极材料碳包覆不均匀，振实密度偏低。";
+  ASSERT_TRUE(index->upsert_problem(added).is_ok());
+  const ProblemEntry* entry = index->problem("p-new");
+  ASSERT_NE(entry, nullptr);
+  int64_t unit = entry->unit;
+  // Its own vector is its nearest neighbour among problems.
+  auto v = index->embedder().embed({CorpusIndex::problem_text(added)});
+  ASSERT_TRUE(v.is_ok());
+  auto hits = index->problem_vectors().search(v->data(), 3);
+  ASSERT_TRUE(hits.is_ok());
+  ASSERT_FALSE(hits->empty());
+  EXPECT_EQ((*hits)[0].id, unit);
+  EXPECT_NEAR((*hits)[0].score, 1.0f, 1e-4);
+  auto terms = index->problem_terms(added);
+  ASSERT_TRUE(terms.is_ok());
+  EXPECT_GT(index->problem_lexical().score(*terms).count(unit), 0u);
+
+  ASSERT_TRUE(index->remove_problem("p-new").is_ok());
+  EXPECT_EQ(index->problem("p-new"), nullptr);
+  EXPECT_EQ(index->problem_vectors().vector(unit), nullptr);
+  auto after = index->problem_vectors().search(v->data(), 100);
+  ASSERT_TRUE(after.is_ok());
+  for (const auto& h : *after) EXPECT_NE(h.id, unit);
+  EXPECT_EQ(index->problem_lexical().score(*terms).count(unit), 0u);
+  EXPECT_EQ(index->remove_problem("p-new").code(), ErrorCode::kNotFound);
+  EXPECT_EQ(index->corpus_checksum(),
+            CorpusIndex::checksum_of(sample_experts(), sample_problems()));
+}
+
+TEST(CorpusIndexTest, NewWordsCountOnlyAfterRefit) {
+  auto index = build_sample();
+  ASSERT_NE(index, nullptr);
+  Expert added;
+  added.id = "chain-he";
+  added.name = "何";
+  added.fields = {"区块链溯源"};
+  added.works = {
+      fixture::make_work(WorkKind::kPaper, "区块链溯源平台", "区块链溯源", {"区块链溯源"}),
+      fixture::make_work(WorkKind::kPaper, "区块链溯源应用", "区块链溯源", {"区块链溯源"})};
+  ASSERT_TRUE(index->upsert_expert(added).is_ok());
+  auto before = index->text_terms("区块链溯源");
+  ASSERT_TRUE(before.is_ok());
+  EXPECT_TRUE(before->empty());
+  ASSERT_TRUE(index->refit().is_ok());
+  auto after = index->text_terms("区块链溯源");
+  ASSERT_TRUE(after.is_ok());
+  EXPECT_FALSE(after->empty());
+  Problem q;
+  q.id = "q";
+  q.title = "区块链溯源";
+  Answer a = answer(*index, q);
+  ASSERT_FALSE(a.dense.empty());
+  EXPECT_EQ(a.dense[0].first.substr(0, 9), "chain-he/");
+}
+
+}  // namespace
+}  // namespace expertmatch
