@@ -47,11 +47,19 @@ int main(int argc, char** argv) {
     int (*fn)(const Argv&);
   };
   static const Entry kCommands[] = {
-      {"import", cmd_import}, {"export", cmd_export}, {"validate", cmd_validate},
-      {"index", cmd_index},   {"rank", cmd_rank},     {"score", cmd_score},
-      {"eval", cmd_eval},     {"demo", cmd_demo},
-      {"serve", cmd_serve},   {"token", cmd_token},
-      {"plan", cmd_plan},     {"plans", cmd_plans},   {"approve-plan", cmd_approve_plan},
+      {"import", cmd_import},
+      {"export", cmd_export},
+      {"validate", cmd_validate},
+      {"index", cmd_index},
+      {"rank", cmd_rank},
+      {"score", cmd_score},
+      {"eval", cmd_eval},
+      {"demo", cmd_demo},
+      {"serve", cmd_serve},
+      {"token", cmd_token},
+      {"plan", cmd_plan},
+      {"plans", cmd_plans},
+      {"approve-plan", cmd_approve_plan},
   };
   for (const auto& c : kCommands)
     if (command == c.name) return c.fn(args);

@@ -534,7 +534,8 @@ Result<long long> Store::change_sequence() {
 
 Status Store::put_token(const TokenRecord& t) {
   std::lock_guard lock(mu_);
-  Statement st(db_, "INSERT INTO tokens (hash, role, scope, label, revoked) VALUES (?1,?2,?3,?4,?5)");
+  Statement st(db_,
+               "INSERT INTO tokens (hash, role, scope, label, revoked) VALUES (?1,?2,?3,?4,?5)");
   if (!st.prepared()) return st.error("prepare token insert");
   st.bind(1, t.hash);
   st.bind(2, t.role);
@@ -542,7 +543,8 @@ Status Store::put_token(const TokenRecord& t) {
   st.bind(4, t.label);
   st.bind(5, t.revoked ? 1 : 0);
   int rc = st.step();
-  if (rc == SQLITE_CONSTRAINT) return Status(ErrorCode::kAlreadyExists, "token hash already stored");
+  if (rc == SQLITE_CONSTRAINT)
+    return Status(ErrorCode::kAlreadyExists, "token hash already stored");
   if (rc != SQLITE_DONE) return st.error("insert token");
   return Status::ok();
 }

@@ -43,7 +43,7 @@ struct Review {
   long long id = 0;  // assigned by the store, increasing
   std::string problem_id;
   std::string expert_id;
-  std::string decision;    // "accept" or "reject"
+  std::string decision;  // "accept" or "reject"
   std::string note;
   std::string reviewer;    // who decided (e.g. "coordinator:柯城区")
   std::string created_at;  // UTC, "YYYY-MM-DDTHH:MM:SS.SSSZ" (set by the store)
