@@ -213,7 +213,11 @@ void Matcher::explain(const Query& q, const ExpertEntry& e,
         by_term[key] = found.size();
         found.push_back({{t.term, field, {{t.begin, t.end}}, lex.idf(id)}, t.kind});
       } else {
-        found[it->second].ev.positions.emplace_back(t.begin, t.end);
+        // A two-character word and its bigram share one span: name it once.
+        auto& positions = found[it->second].ev.positions;
+        std::pair<uint32_t, uint32_t> span(t.begin, t.end);
+        if (std::find(positions.begin(), positions.end(), span) == positions.end())
+          positions.push_back(span);
       }
     }
   }
