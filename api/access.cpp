@@ -63,6 +63,16 @@ bool can_write_expert(const Principal& who, const Expert& e) {
          std::find(e.counties.begin(), e.counties.end(), who.scope) != e.counties.end();
 }
 
+bool can_read_plans(const Principal& who, const std::string& county) {
+  if (who.role == Role::kAdmin) return true;
+  return (who.role == Role::kCounty || who.role == Role::kCoordinator) && who.county() == county;
+}
+
+bool can_write_plans(const Principal& who, const std::string& county) {
+  if (who.role == Role::kAdmin) return true;
+  return who.role == Role::kCounty && who.scope == county;
+}
+
 Status check_role_scope(Role role, const std::string& scope) {
   if (role == Role::kAdmin && !scope.empty())
     return Status(ErrorCode::kInvalidArgument, "an admin token takes no scope");

@@ -42,6 +42,13 @@ bool can_write_problem(const Principal& who, const Problem& problem);
 // county principal for experts stationed in its county).
 bool can_write_expert(const Principal& who, const Expert& expert);
 
+// Workstation plans (docs/planning.md) of `county`: admin and that county's
+// county and coordinator principals read them; only admin and the county
+// principal make and approve them (coordinators advise; the county
+// organization department decides). Enterprises see no plans.
+bool can_read_plans(const Principal& who, const std::string& county);
+bool can_write_plans(const Principal& who, const std::string& county);
+
 // Checks a role and scope pair for `token create` (kInvalidArgument if, e.g.,
 // a county token has no scope).
 Status check_role_scope(Role role, const std::string& scope);

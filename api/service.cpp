@@ -5,6 +5,8 @@
 #include <ctime>
 #include <random>
 
+#include "matcher/plan_report.h"
+
 namespace expertmatch::api {
 namespace {
 
@@ -71,6 +73,9 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   auto store = Store::open(data_dir);
   if (!store) return store.status();
   service->store_ = std::move(*store);
+  auto plans = PlanStore::open(*service->store_);
+  if (!plans) return plans.status();
+  service->plans_ = std::move(*plans);
   auto experts = service->store_->list_experts();
   if (!experts) return experts.status();
   auto problems = service->store_->list_problems();
@@ -357,15 +362,22 @@ Result<Page<Expert>> Service::list_experts(const Principal&, const ExpertQuery& 
 
 // ---- matching ------------------------------------------------------------
 
-std::map<std::string, int> Service::used_capacity_locked(const std::string& except_problem) const {
-  std::map<std::string, int> used;
+std::vector<std::pair<std::string, std::string>> Service::accepted_pairs_locked(
+    const std::string& except_problem) const {
+  std::vector<std::pair<std::string, std::string>> out;
   for (const auto& [pair, review] : latest_) {
     if (review.decision != "accept" || pair.first == except_problem) continue;
     auto p = problems_.find(pair.first);
     // Capacity is "at once": only open problems hold an expert.
     if (p == problems_.end() || p->second.status != ProblemStatus::kOpen) continue;
-    ++used[pair.second];
+    out.push_back(pair);
   }
+  return out;
+}
+
+std::map<std::string, int> Service::used_capacity_locked(const std::string& except_problem) const {
+  std::map<std::string, int> used;
+  for (const auto& [problem, expert] : accepted_pairs_locked(except_problem)) ++used[expert];
   return used;
 }
 
@@ -514,6 +526,67 @@ Result<std::vector<Review>> Service::reviews(const Principal& who, const std::st
     if (!p) return p.status();
   }
   return store_->list_reviews(problem_id);
+}
+
+// ---- workstation plans ---------------------------------------------------
+
+namespace {
+
+Status no_plan(long long id) {
+  return Status(ErrorCode::kNotFound, "no plan with id " + std::to_string(id));
+}
+
+}  // namespace
+
+Result<PlanRecord> Service::create_plan(const Principal& who, const std::string& county,
+                                        PlanRunOptions options) {
+  if (!can_write_plans(who, county)) {
+    if (who.role == Role::kCoordinator)
+      return forbidden("coordinators read plans; the county department or admin makes them");
+    if (who.role == Role::kEnterprise) return forbidden("enterprise tokens do not plan");
+    return forbidden("a county token plans \"" + who.scope + "\" only");
+  }
+  options.save = false;
+  auto made = [&]() -> Result<MadePlan> {
+    // Planning reads the index and the records: shared with other readers,
+    // and no writer may change them meanwhile.
+    std::shared_lock lock(mu_);
+    if (!index_) return Status(ErrorCode::kUnavailable, "the index is not built yet");
+    options.accepted_matches = accepted_pairs_locked("");
+    Matcher matcher(*index_, options_.match);
+    return make_county_plan(*plans_, matcher, *index_, county, options);
+  }();
+  if (!made) return made.status();
+  std::vector<std::string> members;
+  std::vector<std::pair<std::string, std::string>> topics;
+  for (const auto& m : made->plan.team) members.push_back(m.expert_id);
+  for (const auto& t : made->plan.key_topics) topics.emplace_back(t.problem_id, t.expert_id);
+  return plans_->add_draft(county, members, topics, plan_to_json(made->plan));
+}
+
+Result<PlanRecord> Service::get_plan(const Principal& who, long long id) {
+  auto plan = plans_->get(id);
+  if (!plan) return plan.status().code() == ErrorCode::kNotFound ? no_plan(id) : plan.status();
+  if (!can_read_plans(who, plan->county)) return no_plan(id);
+  return plan;
+}
+
+Result<PlanRecord> Service::approve_plan(const Principal& who, long long id) {
+  auto plan = get_plan(who, id);
+  if (!plan) return plan.status();
+  if (!can_write_plans(who, plan->county))
+    return forbidden("only the county department or admin approves plans");
+  return plans_->approve(id, who.describe());
+}
+
+Result<std::vector<PlanRecord>> Service::list_plans(const Principal& who,
+                                                    const std::string& county) {
+  if (!can_read_plans(who, county)) {
+    if (who.role == Role::kEnterprise) return forbidden("enterprise tokens see no plans");
+    return forbidden("a " + std::string(role_name(who.role)) + " token reads plans of \"" +
+                     who.county() + "\" only");
+  }
+  return plans_->list(county);
 }
 
 // ---- bulk ----------------------------------------------------------------

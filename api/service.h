@@ -29,10 +29,12 @@
 
 #include "api/access.h"
 #include "corpus/model.h"
+#include "corpus/plan_store.h"
 #include "corpus/status.h"
 #include "corpus/store.h"
 #include "indexer/corpus_index.h"
 #include "matcher/matcher.h"
+#include "matcher/plan_service.h"
 
 namespace expertmatch::api {
 
@@ -155,6 +157,26 @@ class Service {
                             const std::string& note);
   Result<std::vector<Review>> reviews(const Principal& who, const std::string& problem_id);
 
+  // Workstation plans (docs/planning.md), stored in DATA/store.sqlite by a
+  // PlanStore. Access (access.h): a plan of a county the caller may not read
+  // is kNotFound, exactly as an unknown id; creating, approving or listing
+  // outside the caller's rights is kPermissionDenied.
+  //
+  // Plans a county and stores the result as a draft. Accepted matches on open
+  // problems count against capacity (options.accepted_matches is filled here).
+  // Planning runs under the shared lock (writes wait, reads go on); the draft
+  // is stored after the lock is released. kNotFound if no problem or expert
+  // names the county, kUnavailable without an index, kInvalidArgument for bad
+  // options.
+  Result<PlanRecord> create_plan(const Principal& who, const std::string& county,
+                                 PlanRunOptions options);
+  Result<PlanRecord> get_plan(const Principal& who, long long id);
+  // Draft -> approved (the county's previous approved plan is superseded);
+  // kConflict if the plan is not a draft.
+  Result<PlanRecord> approve_plan(const Principal& who, long long id);
+  // The county's plans, newest first.
+  Result<std::vector<PlanRecord>> list_plans(const Principal& who, const std::string& county);
+
   // All-or-nothing: every record is stored in one transaction and the index
   // rebuilt from the whole corpus, or nothing changes. Admin only.
   Result<ImportCounts> import(const Principal& who, const std::vector<Expert>& experts,
@@ -174,6 +196,9 @@ class Service {
   void index_expert_locked(const Expert& e);
   void index_problem_locked(const Problem& p);
   void rebuild_index_locked(const char* why);
+  // Accepted (problem, expert) pairs on open problems other than `except_problem`.
+  std::vector<std::pair<std::string, std::string>> accepted_pairs_locked(
+      const std::string& except_problem) const;
   std::map<std::string, int> used_capacity_locked(const std::string& except_problem) const;
   PairState pair_state_locked(const std::string& problem_id, const std::string& expert_id) const;
   Result<Problem> visible_problem_locked(const Principal& who, const std::string& id) const;
@@ -183,6 +208,7 @@ class Service {
   std::string data_dir_;
   ServiceOptions options_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<PlanStore> plans_;  // thread-safe on its own; not guarded by mu_
 
   std::mutex write_mu_;           // serialises writers (store, then memory)
   mutable std::shared_mutex mu_;  // guards everything below

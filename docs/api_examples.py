@@ -178,6 +178,37 @@ try:
          "accepted matches stop using capacity.",
          f'-X POST -H "Authorization: Bearer $ENT" $BASE/api/v1/problems/{problem_id}/withdraw')
 
+    print("## Workstation plans\n")
+    kc = "%E6%9F%AF%E5%9F%8E%E5%8C%BA"  # 柯城区
+    show("POST /api/v1/counties/{county}/plans", "Plans the county's workstation "
+         "(docs/planning.md) and stores it as a draft: the team, every enterprise's key topics, "
+         "reasons and diagnoses. Admin or the county's token (403 otherwise, coordinators "
+         "included). The body is optional: `team_size` (exactly N) or `min_team`/`max_team` "
+         "(default 6-8), `topics` (1 or 2 per enterprise, default 2), `policy` (`prefer` "
+         "stationed experts, default; `only`; `any`), `replan_approved` (default false: the "
+         "county's approved team and topics are kept). Accepted matches on open problems and "
+         "other counties' approved key topics count against capacity. 404 if no problem or "
+         "expert names the county. Planning runs on a worker thread and takes about a second "
+         "on the demo corpus; other reads go on meanwhile, writes wait for it.",
+         '-H "Authorization: Bearer $COUNTY" ' + J + " -d '{\"team_size\": 6}' "
+         f"$BASE/api/v1/counties/{kc}/plans", body_lines=70)
+    plan_id = json.loads(subprocess.run(
+        ["bash", "-c", f"curl -s -H 'Authorization: Bearer {TOKENS['ADMIN']}' "
+         f"'{BASE}/api/v1/counties/{kc}/plans'"], capture_output=True, text=True).stdout)["items"][0]["id"]
+    show("GET /api/v1/plans/{id}", "One stored plan, for admin and the county's county and "
+         "coordinator tokens; 404 for anyone else, exactly as for an unknown id.",
+         f'-H "Authorization: Bearer $COORD" $BASE/api/v1/plans/{plan_id}', body_lines=12)
+    show("POST /api/v1/plans/{id}/approve", "Draft -> approved, by admin or the county's token "
+         "(403 for its coordinators); the county's previously approved plan becomes "
+         "`superseded`. 409 if the plan is not a draft.",
+         f'-X POST -H "Authorization: Bearer $COUNTY" $BASE/api/v1/plans/{plan_id}/approve',
+         body_lines=10)
+    show("GET /api/v1/counties/{county}/plans", "The county's plans, newest first, with their "
+         "summaries (not the whole plan). Admin, the county's county and coordinator tokens; 403 "
+         "for others.", f'-H "Authorization: Bearer $COORD" $BASE/api/v1/counties/{kc}/plans')
+    show("GET /api/v1/plans/{id} (another's)", "An enterprise, or another county, sees no plan.",
+         f'-H "Authorization: Bearer $ENT" $BASE/api/v1/plans/{plan_id}')
+
     print("## Errors\n")
     show("400 bad_request", "Malformed JSON, invalid UTF-8, a body that is not an object, bad "
          "query parameters.",

@@ -32,14 +32,20 @@ Result<MadePlan> make_county_plan(PlanStore& plans, const Matcher& matcher,
   if (!all) return all.status();
   CountyRequest request;
   request.county = county;
+  std::set<std::pair<std::string, std::string>> counted;  // topics holding capacity already
   for (const auto& r : *all) {
     if (r.status != PlanStatus::kApproved) continue;
     if (r.county == county) {
-      if (options.keep_approved) request.keep = kept_from(r);
+      if (!options.keep_approved) continue;
+      request.keep = kept_from(r);
     } else {
       for (const auto& [problem, expert] : r.topics) ++request.used_capacity[expert];
     }
+    counted.insert(r.topics.begin(), r.topics.end());
   }
+  // An accepted match that is also a counted key topic is one engagement, not two.
+  for (const auto& pair : options.accepted_matches)
+    if (!counted.count(pair)) ++request.used_capacity[pair.second];
   auto plan = planner->plan_county(request);
   if (!plan) return plan.status();
   MadePlan out{std::move(*plan), std::nullopt};

@@ -3,8 +3,9 @@
 //
 // make_county_plan keeps the county's approved assignments (team members and
 // key topics) unless `keep_approved` is false, and counts the key topics of
-// other counties' approved plans as capacity already used. make_city_plan
-// plans every county together, keeping each county's approved assignments.
+// other counties' approved plans, and `accepted_matches`, as capacity already
+// used. make_city_plan plans every county together, keeping each county's
+// approved assignments.
 // With `save`, each plan is stored as a draft (PlanStore); approve with
 // PlanStore::approve.
 //
@@ -13,6 +14,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "corpus/plan_store.h"
@@ -26,6 +28,10 @@ struct PlanRunOptions {
   PlanningOptions planning;
   bool keep_approved = true;  // re-planning keeps approved assignments
   bool save = true;           // store the result as a draft
+  // (problem id, expert id) pairs that already hold an expert, e.g. matches a
+  // coordinator accepted on open problems: one unit of capacity each. A pair
+  // that is also a key topic of an approved plan counts once. County plans only.
+  std::vector<std::pair<std::string, std::string>> accepted_matches;
 };
 
 struct MadePlan {
