@@ -12,7 +12,10 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
   if (!valid) return valid;
   std::unique_ptr<ApiServer> server(new ApiServer());
   server->config_ = config;
-  auto service = Service::open(config.data, options, log);
+  // The embedding server is a serve setting: it decides how the index is built.
+  ServiceOptions service_options = options;
+  service_options.index.remote = embedding_options(config);
+  auto service = Service::open(config.data, service_options, log);
   if (!service) return service.status();
   server->service_ = std::move(*service);
   server->context_.reset(

@@ -20,6 +20,7 @@ class ApiServer {
  public:
   // Opens the data directory, loads or rebuilds the index, binds and starts
   // serving. `config` must be valid (validate()). `log` gets startup notes.
+  // options.index.remote is replaced by the config's embedding_* settings.
   static Result<std::unique_ptr<ApiServer>> start(const ServerConfig& config,
                                                   const ServiceOptions& options = {},
                                                   std::vector<std::string>* log = nullptr);

@@ -48,6 +48,19 @@ const Setting kNumeric[] = {
     {"default_page_size", &ServerConfig::default_page_size, nullptr},
     {"max_page_size", &ServerConfig::max_page_size, nullptr},
     {"shutdown_grace_ms", &ServerConfig::shutdown_grace_ms, nullptr},
+    {"embedding_timeout_ms", &ServerConfig::embedding_timeout_ms, nullptr},
+    {"embedding_batch_size", &ServerConfig::embedding_batch_size, nullptr},
+};
+
+// Settings whose value is any text (empty allowed: "off").
+struct TextSetting {
+  const char* name;
+  std::string ServerConfig::*field;
+};
+
+const TextSetting kText[] = {
+    {"embedding_url", &ServerConfig::embedding_url},
+    {"embedding_model", &ServerConfig::embedding_model},
 };
 
 }  // namespace
@@ -69,6 +82,11 @@ Status set_config_value(ServerConfig* config, const std::string& name, const std
       host = host.substr(1, host.size() - 2);
     config->listen_host = host;
     config->listen_port = static_cast<int>(port);
+    return Status::ok();
+  }
+  for (const auto& s : kText) {
+    if (name != s.name) continue;
+    config->*s.field = value;
     return Status::ok();
   }
   for (const auto& s : kNumeric) {
@@ -124,6 +142,7 @@ Status apply_environment(const std::function<const char*(const char*)>& getenv,
                          ServerConfig* config) {
   std::vector<std::string> names = {"data", "listen"};
   for (const auto& s : kNumeric) names.emplace_back(s.name);
+  for (const auto& s : kText) names.emplace_back(s.name);
   std::vector<FieldError> errors;
   for (const auto& name : names) {
     std::string var = "EXPERTMATCH_";
@@ -166,8 +185,33 @@ Status validate(const ServerConfig& c) {
   check(c.default_page_size >= 1 && c.default_page_size <= c.max_page_size, "default_page_size",
         "must be from 1 to max_page_size");
   check(c.shutdown_grace_ms >= 0, "shutdown_grace_ms", "must not be negative");
+  check(c.embedding_timeout_ms >= 100, "embedding_timeout_ms", "must be at least 100");
+  check(c.embedding_batch_size >= 1 && c.embedding_batch_size <= 4096, "embedding_batch_size",
+        "must be from 1 to 4096");
+  if (!c.embedding_url.empty()) {
+    check(!c.embedding_model.empty(), "embedding_model", "is required with embedding_url");
+    // The client's own checks of the URL (scheme, host, port); reported once.
+    RemoteEmbedderOptions o = embedding_options(c);
+    if (o.model.empty()) o.model.push_back('-');  // reported above
+    if (o.timeout_ms < 1) o.timeout_ms = 1;
+    if (o.batch_size < 1) o.batch_size = 1;
+    auto remote = RemoteEmbedder::create(o);
+    if (!remote)
+      errors.push_back(FieldError{"config", 0, "embedding_url", remote.status().message()});
+  } else {
+    check(c.embedding_model.empty(), "embedding_model", "is set but embedding_url is not");
+  }
   if (!errors.empty()) return Status::invalid(std::move(errors));
   return Status::ok();
+}
+
+RemoteEmbedderOptions embedding_options(const ServerConfig& c) {
+  RemoteEmbedderOptions o;
+  o.url = c.embedding_url;
+  o.model = c.embedding_model;
+  o.timeout_ms = c.embedding_timeout_ms;
+  o.batch_size = c.embedding_batch_size;
+  return o;
 }
 
 }  // namespace expertmatch::api

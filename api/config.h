@@ -11,6 +11,7 @@
 #include <string>
 
 #include "corpus/status.h"
+#include "indexer/remote_embedder.h"
 
 namespace expertmatch::api {
 
@@ -32,7 +33,17 @@ struct ServerConfig {
   int default_page_size = 50;            // "default_page_size": list pages without ?limit=
   int max_page_size = 500;               // "max_page_size": largest ?limit= accepted
   int shutdown_grace_ms = 10000;         // "shutdown_grace_ms": in-flight requests' time to finish
+  // An external OpenAI-compatible embedding server (indexer/remote_embedder.h)
+  // for every dense vector instead of the built-in LSA model. Empty url: off.
+  std::string embedding_url;         // "embedding_url": "http://HOST[:PORT][/PREFIX]"
+  std::string embedding_model;       // "embedding_model": required with embedding_url
+  int embedding_timeout_ms = 30000;  // "embedding_timeout_ms": one request's limit
+  int embedding_batch_size = 64;     // "embedding_batch_size": texts per request
 };
+
+// The embedding settings as RemoteEmbedderOptions (url empty when off); the
+// other options keep their defaults.
+RemoteEmbedderOptions embedding_options(const ServerConfig& config);
 
 // Sets one setting by its name from text ("listen" takes "HOST:PORT").
 // kInvalidArgument names the setting and says what is wrong.

@@ -105,14 +105,15 @@ BENCHMARK(BM_AnalyzeChinese)->Unit(benchmark::kMillisecond);
 void BM_AnalyzeMixedChineseEnglish(benchmark::State& state) { run_analysis(state, inputs().mixed); }
 BENCHMARK(BM_AnalyzeMixedChineseEnglish)->Unit(benchmark::kMillisecond);
 
-// LsaEmbedder::embed on every work text of the corpus (analysis + fold-in).
+// The built-in LsaEmbedder (the default IndexConfig) on every work text of the
+// corpus (analysis + fold-in).
 void BM_EmbedWorks(benchmark::State& state) {
   const Inputs& in = inputs();
   if (!in.error.empty()) {
     state.SkipWithError(in.error.c_str());
     return;
   }
-  const LsaEmbedder& embedder = in.index->embedder();
+  const Embedder& embedder = in.index->embedder();
   for (auto _ : state) {
     auto v = embedder.embed(in.works);
     if (!v) {

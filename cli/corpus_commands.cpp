@@ -150,7 +150,11 @@ int cmd_index(const Argv& argv) {
                  "usage: expertmatch index --data DIR\n"
                  "       expertmatch index --experts FILE --problems FILE --out DIR\n"
                  "Learns the embedding from the corpus and writes the index (to DIR/index with\n"
-                 "--data).\n");
+                 "--data). With --data this is the explicit refit: the term model and the LSA\n"
+                 "embedding are relearned from every record in the store and all vectors are\n"
+                 "rebuilt (the server's upserts only add to the model it has). Run it while\n"
+                 "`expertmatch serve` is stopped; a server started with embedding_url set\n"
+                 "rebuilds the index with that server at start, as its settings differ.\n");
     return args.has("--help") ? 0 : 2;
   }
   std::vector<Expert> experts;

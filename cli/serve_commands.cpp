@@ -18,7 +18,9 @@ int cmd_serve(const Argv& argv) {
       "usage: expertmatch serve --data DIR [--listen HOST:PORT] [--config FILE]\n"
       "Serves the JSON API (docs/api.md) on HOST:PORT (default 127.0.0.1:8080; port 0 picks a\n"
       "free one). Settings come from FILE (a JSON object), then EXPERTMATCH_* environment\n"
-      "variables, then these flags. SIGINT or SIGTERM stop it cleanly.\n";
+      "variables, then these flags. SIGINT or SIGTERM stop it cleanly. Setting embedding_url\n"
+      "(and embedding_model) embeds with an OpenAI-compatible server instead of the built-in\n"
+      "model; see docs/api.md for every setting.\n";
   if (args.has("--help") || !args.error().empty()) {
     if (!args.error().empty())
       std::fprintf(stderr, "expertmatch serve: %s\n", args.error().c_str());

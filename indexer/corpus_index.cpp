@@ -49,7 +49,12 @@ std::string index_config_id(const IndexConfig& c) {
                 c.faiss_factory.c_str(), c.analyzer.cjk_bigrams, c.analyzer.cjk_words,
                 c.analyzer.stem, c.analyzer.remove_stop_words, c.bm25.k1, c.bm25.b, c.weight_title,
                 c.weight_keywords, c.weight_text, c.weight_fields);
-  return buf;
+  std::string id = buf;
+  // Only when set, so that the id of an LSA index stays what it was.
+  if (c.remote.enabled())
+    id += " remote(" + c.remote.url + "," + c.remote.model +
+          ",d=" + std::to_string(c.remote.dimension) + ")";
+  return id;
 }
 
 std::string CorpusIndex::problem_text(const Problem& p) {
@@ -141,6 +146,14 @@ Status CorpusIndex::fit_model(const ProgressFn& progress) {
   auto terms = TermModel::fit(texts, extra_terms, config_.analyzer);
   if (!terms) return terms.status();
   terms_ = *terms;
+  if (config_.remote.enabled()) {
+    // A fresh client: an explicit refit may learn a new dimension.
+    auto remote = RemoteEmbedder::create(config_.remote);
+    if (!remote) return remote.status();
+    embedder_ = std::move(*remote);
+    lsa_ = nullptr;
+    return Status::ok();
+  }
   std::vector<TermCounts> docs;
   docs.reserve(texts.size());
   for (size_t i = 0; i < texts.size(); ++i) {
@@ -157,7 +170,9 @@ Status CorpusIndex::fit_model(const ProgressFn& progress) {
   terms_->save(&w);
   lsa->save(&w);
   std::string id = "lsa1-" + hex64(fnv1a64(w.finish()));
-  embedder_ = std::make_unique<LsaEmbedder>(terms_, std::move(*lsa), id);
+  auto embedder = std::make_unique<LsaEmbedder>(terms_, std::move(*lsa), id);
+  lsa_ = embedder.get();
+  embedder_ = std::move(embedder);
   return Status::ok();
 }
 
@@ -199,6 +214,16 @@ Status CorpusIndex::index_problem(const Problem& p, ProblemEntry* entry) {
 }
 
 Status CorpusIndex::reindex_all(const ProgressFn& progress) {
+  if (embedder_->dimension() == 0) {
+    // A remote embedder learns its dimension from its first answer, and the
+    // vector indexes need it before the first vector is added.
+    std::string first = !experts_.empty() ? profile_text(experts_.begin()->second.expert)
+                                          : problem_text(problems_.begin()->second.problem);
+    auto probe = embedder_->embed({first});
+    if (!probe) return probe.status();
+  }
+  if (embedder_->dimension() <= 0)
+    return Status(ErrorCode::kCorruption, "the embedder returned vectors of dimension 0");
   auto ev = VectorIndex::create(embedder_->dimension(), config_.faiss_factory);
   if (!ev) return ev.status();
   auto pv = VectorIndex::create(embedder_->dimension(), config_.faiss_factory);
@@ -323,7 +348,7 @@ Status CorpusIndex::save(const std::string& dir) const {
   BinaryWriter model;
   model.u32(kFormatVersion);
   terms_->save(&model);
-  embedder_->lsa().save(&model);
+  if (lsa_) lsa_->lsa().save(&model);  // a remote embedder has no model to save
   std::string model_bytes = model.finish();
 
   BinaryWriter units;
@@ -404,6 +429,25 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
     return Status(ErrorCode::kConflict, "index was built with another configuration");
   if (expected_checksum != 0 && str("corpus_checksum") != hex64(expected_checksum))
     return Status(ErrorCode::kConflict, "index was built from other records (checksum differs)");
+  std::unique_ptr<RemoteEmbedder> remote;
+  if (config.remote.enabled()) {
+    RemoteEmbedderOptions options = config.remote;
+    // Queries must come back in the dimension of the stored vectors.
+    if (options.dimension == 0 && m.HasMember("dimension") && m["dimension"].IsInt())
+      options.dimension = m["dimension"].GetInt();
+    if (options.dimension <= 0)
+      return Status(ErrorCode::kCorruption, "index manifest has no valid dimension");
+    auto r = RemoteEmbedder::create(options);
+    if (!r) return r.status();
+    remote = std::move(*r);
+    if (str("model_id") != remote->model_id())
+      return Status(ErrorCode::kConflict, "index was built with another embedder (" +
+                                              str("model_id") + ", not " + remote->model_id() +
+                                              ")");
+  } else if (str("model_id").rfind("lsa1-", 0) != 0) {
+    return Status(ErrorCode::kConflict,
+                  "index was built with another embedder (" + str("model_id") + ", not LSA)");
+  }
 
   auto model_bytes = read_text_file(dir + "/model.bin");
   if (!model_bytes) return Status(ErrorCode::kCorruption, "model.bin missing");
@@ -420,10 +464,16 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
     return Status(ErrorCode::kCorruption, "model.bin: bad checksum or version");
   auto terms = TermModel::load(&mr);
   if (!terms) return terms.status();
-  auto lsa = LsaModel::load(&mr);
-  if (!lsa) return lsa.status();
   index->terms_ = *terms;
-  index->embedder_ = std::make_unique<LsaEmbedder>(index->terms_, std::move(*lsa), str("model_id"));
+  if (remote) {
+    index->embedder_ = std::move(remote);
+  } else {
+    auto lsa = LsaModel::load(&mr);
+    if (!lsa) return lsa.status();
+    auto embedder = std::make_unique<LsaEmbedder>(index->terms_, std::move(*lsa), str("model_id"));
+    index->lsa_ = embedder.get();
+    index->embedder_ = std::move(embedder);
+  }
 
   BinaryReader ur(*unit_bytes);
   if (!ur.ok() || ur.u32() != kFormatVersion)

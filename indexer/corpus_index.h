@@ -2,18 +2,27 @@
 //
 // Every expert becomes one "profile" unit (research fields and bio) and one
 // unit per work (title, keywords, abstract); every problem one unit. Each unit
-// gets a dense vector from the corpus-learned LSA model (in a Faiss
-// VectorIndex, one for expert units and one for problems) and a field-weighted
-// term vector (in a BM25 LexicalIndex). Matching (matcher/) reads these.
+// gets a dense vector from the Embedder (in a Faiss VectorIndex, one for
+// expert units and one for problems) and a field-weighted term vector (in a
+// BM25 LexicalIndex). Matching (matcher/) reads these.
 //
-// On disk, DIR holds manifest.json, model.bin, units.bin and the Faiss files.
-// load() refuses (kCorruption / kConflict) anything missing, damaged or built
-// from another corpus or model; open() then rebuilds from the given records.
-// Every file is written to a temporary name and renamed into place.
+// The Embedder is the corpus-learned LSA model unless IndexConfig::remote.url
+// is set; then every dense vector (units and, through embedder(), queries)
+// comes from that external server, while the TermModel is still learned from
+// the corpus for the lexical side and the explanations. No silent fallback: a
+// failing server makes build(), refit() and upserts fail with its Status
+// (kUnavailable for network errors and timeouts).
+//
+// On disk, DIR holds manifest.json, model.bin (term model, plus the LSA model
+// unless remote), units.bin and the Faiss files. load() refuses (kCorruption /
+// kConflict) anything missing, damaged or built from another corpus, model or
+// embedder; open() then rebuilds from the given records. Every file is written
+// to a temporary name and renamed into place.
 //
 // upsert/remove update all structures at once with the current model (new
 // words the model has not seen are ignored until refit()). refit() relearns
-// the model from the current records: the explicit, separate step.
+// the model from the current records (and re-embeds every unit): the
+// explicit, separate step.
 //
 // Thread safety: const methods may run concurrently; mutations need exclusive
 // access (the service holds a reader/writer lock around this object).
@@ -31,6 +40,7 @@
 #include "corpus/status.h"
 #include "indexer/lexical_index.h"
 #include "indexer/lsa_model.h"
+#include "indexer/remote_embedder.h"
 #include "indexer/term_model.h"
 #include "indexer/vector_index.h"
 
@@ -46,6 +56,9 @@ struct IndexConfig {
   float weight_keywords = 2.0f;
   float weight_text = 1.0f;    // abstracts, bios, descriptions
   float weight_fields = 2.0f;  // an expert's research fields
+  // An external embedding server for every dense vector, units and queries;
+  // url empty (the default) = off, the LSA model above is used.
+  RemoteEmbedderOptions remote;
 };
 
 enum class UnitKind : uint8_t { kProfile, kWork, kProblem };
@@ -112,7 +125,10 @@ class CorpusIndex {
   const Unit* unit(int64_t id) const;
 
   const TermModel& terms() const { return *terms_; }
-  const LsaEmbedder& embedder() const { return *embedder_; }
+  // The embedder of every dense vector, units and queries alike.
+  const Embedder& embedder() const { return *embedder_; }
+  // The built-in LSA embedder, or nullptr when a remote embedder is used.
+  const LsaEmbedder* lsa() const { return lsa_; }
   const VectorIndex& expert_vectors() const { return *expert_vectors_; }
   const VectorIndex& problem_vectors() const { return *problem_vectors_; }
   const LexicalIndex& expert_lexical() const { return expert_lexical_; }
@@ -141,7 +157,8 @@ class CorpusIndex {
 
   IndexConfig config_;
   std::shared_ptr<TermModel> terms_;
-  std::unique_ptr<LsaEmbedder> embedder_;
+  std::unique_ptr<Embedder> embedder_;
+  const LsaEmbedder* lsa_ = nullptr;  // embedder_ when it is the LSA one
   std::unique_ptr<VectorIndex> expert_vectors_;
   std::unique_ptr<VectorIndex> problem_vectors_;
   LexicalIndex expert_lexical_;

@@ -6,7 +6,10 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <thread>
+#include <vector>
 
 #include "api/config.h"
 #include "api/sha256.h"
@@ -201,6 +204,52 @@ TEST(ApiConfigTest, ErrorsNameTheSetting) {
   EXPECT_NE(s.message().find("max_k"), std::string::npos) << s.message();
   std::ofstream(dir.path() + "/notjson.json") << "{";
   EXPECT_FALSE(api::load_config_file(dir.path() + "/notjson.json", &c).is_ok());
+}
+
+TEST(ApiConfigTest, EmbeddingServerSettings) {
+  api::ServerConfig c;
+  c.data = "/x";
+  EXPECT_FALSE(api::embedding_options(c).enabled());  // off by default
+  TempDir dir;
+  std::string path = dir.path() + "/serve.json";
+  std::ofstream(path) << R"({"embedding_url": "http://127.0.0.1:9000/prefix",
+                            "embedding_model": "bge-m3", "embedding_timeout_ms": 5000})";
+  ASSERT_TRUE(api::load_config_file(path, &c).is_ok());
+  std::map<std::string, std::string> env = {{"EXPERTMATCH_EMBEDDING_BATCH_SIZE", "16"},
+                                            {"EXPERTMATCH_EMBEDDING_MODEL", "bge-large"}};
+  auto getenv = [&](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  ASSERT_TRUE(api::apply_environment(getenv, &c).is_ok());
+  EXPECT_TRUE(api::validate(c).is_ok()) << api::validate(c).to_string();
+  RemoteEmbedderOptions o = api::embedding_options(c);
+  EXPECT_TRUE(o.enabled());
+  EXPECT_EQ(o.url, "http://127.0.0.1:9000/prefix");
+  EXPECT_EQ(o.model, "bge-large");
+  EXPECT_EQ(o.timeout_ms, 5000);
+  EXPECT_EQ(o.batch_size, 16);
+
+  struct Case {
+    const char* setting;  // named in the message
+    std::function<void(api::ServerConfig*)> change;
+  };
+  const std::vector<Case> cases = {
+      {"embedding_model", [](auto* b) { b->embedding_model = ""; }},
+      {"embedding_url", [](auto* b) { b->embedding_url = "https://example.org"; }},
+      {"embedding_url", [](auto* b) { b->embedding_url = "127.0.0.1:9000"; }},
+      {"embedding_timeout_ms", [](auto* b) { b->embedding_timeout_ms = 0; }},
+      {"embedding_batch_size", [](auto* b) { b->embedding_batch_size = 0; }},
+      {"embedding_model", [](auto* b) { b->embedding_url = ""; }},  // a model without a server
+  };
+  for (const Case& k : cases) {
+    api::ServerConfig bad = c;
+    k.change(&bad);
+    Status s = api::validate(bad);
+    ASSERT_FALSE(s.is_ok()) << k.setting;
+    EXPECT_NE(s.message().find(k.setting), std::string::npos) << s.message();
+  }
+  EXPECT_FALSE(api::set_config_value(&c, "embedding_batch_size", "many").is_ok());
 }
 
 // ---- token hashing ------------------------------------------------------------

@@ -1,6 +1,7 @@
 // RemoteEmbedder against a small OpenAI-compatible embedding server started by
 // the test on a free loopback port: batching, normalisation, retries and their
-// limits, validation of bad responses, timeouts and rejected options.
+// limits, validation of bad responses, timeouts and rejected options; and a
+// CorpusIndex configured with it (IndexConfig::remote).
 #include "indexer/remote_embedder.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -19,6 +21,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include "indexer/corpus_index.h"
+#include "tests/test_corpus.h"
 
 namespace expertmatch {
 namespace {
@@ -158,7 +163,8 @@ std::string json_array(const std::vector<float>& v) {
   for (size_t j = 0; j < v.size(); ++j) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.9g", v[j]);
-    s += (j ? "," : "") + std::string(buf);
+    if (j) s += ',';
+    s += buf;
   }
   return s + "]";
 }
@@ -548,6 +554,183 @@ TEST(RemoteEmbedderTest, AcceptsIpv6LoopbackAndDefaultPort) {
   ASSERT_TRUE(e.is_ok()) << e.status().to_string();
   EXPECT_EQ((*e)->model_id(), "remote:test-model@http://[::1]");
   EXPECT_FALSE(RemoteEmbedderOptions().enabled());  // off by default
+}
+
+// ---- CorpusIndex with IndexConfig::remote ------------------------------------
+
+using fixture::sample_experts;
+using fixture::sample_problems;
+using fixture::TempDir;
+
+constexpr int kServerDim = 24;
+
+void expect_row(const float* got, const std::string& text, const char* what) {
+  ASSERT_NE(got, nullptr) << what;
+  auto want = expected_row(text, kServerDim);
+  for (int j = 0; j < kServerDim; ++j)
+    EXPECT_NEAR(got[j], want[j], 1e-6) << what << " [" << j << "]";
+}
+
+bool server_saw(const FakeEmbeddingServer& server, const std::string& text) {
+  for (const auto& r : server.requests())
+    for (const auto& in : r.inputs)
+      if (in == text) return true;
+  return false;
+}
+
+// A loopback port that was free a moment ago and has no listener now.
+std::string dead_url() {
+  net::io_context ioc;
+  tcp::acceptor a(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  return "http://127.0.0.1:" + std::to_string(a.local_endpoint().port());
+}
+
+TEST(RemoteCorpusIndexTest, UnitAndQueryVectorsComeFromTheServer) {
+  FakeEmbeddingServer server(serve_embeddings(kServerDim));
+  IndexConfig config;
+  config.remote = test_options(server.url());
+  auto built = CorpusIndex::build(sample_experts(), sample_problems(), config);
+  ASSERT_TRUE(built.is_ok()) << built.status().to_string();
+  const CorpusIndex& index = **built;
+
+  EXPECT_EQ(index.embedder().model_id(), "remote:test-model@" + server.url());
+  EXPECT_EQ(index.embedder().dimension(), kServerDim);
+  EXPECT_EQ(index.lsa(), nullptr);
+  EXPECT_EQ(index.expert_vectors().dimension(), kServerDim);
+  EXPECT_EQ(index.problem_vectors().dimension(), kServerDim);
+  for (const auto& r : server.requests()) {
+    EXPECT_EQ(r.model, "test-model");
+    EXPECT_LE(r.inputs.size(), 4u);  // test_options' batch size
+  }
+
+  // Every unit's stored vector is the server's (normalised) row for its text.
+  for (const auto& [id, e] : index.experts()) {
+    expect_row(index.expert_vectors().vector(e.profile_unit), CorpusIndex::profile_text(e.expert),
+               id.c_str());
+    for (size_t w = 0; w < e.work_units.size(); ++w)
+      expect_row(index.expert_vectors().vector(e.work_units[w]),
+                 CorpusIndex::work_text(e.expert.works[w]), id.c_str());
+  }
+  for (const auto& [id, p] : index.problems())
+    expect_row(index.problem_vectors().vector(p.unit), CorpusIndex::problem_text(p.problem),
+               id.c_str());
+
+  // A query goes through the same Embedder, to the server.
+  const std::string query = "烘干机温度控制 query never indexed";
+  auto q = index.embedder().embed({query});
+  ASSERT_TRUE(q.is_ok()) << q.status().to_string();
+  ASSERT_EQ(q->size(), static_cast<size_t>(kServerDim));
+  expect_row(q->data(), query, "query");
+  EXPECT_TRUE(server_saw(server, query));
+
+  // The term model is still learned from the corpus (BM25 and explanations).
+  EXPECT_GT(index.terms().vocabulary().size(), 0u);
+  auto terms = index.problem_terms(sample_problems().front());
+  ASSERT_TRUE(terms.is_ok());
+  EXPECT_FALSE(terms->empty());
+
+  // An upsert embeds the new record through the server as well.
+  auto mutable_index = std::move(*built);
+  Problem added = sample_problems().front();
+  added.id = "P-REMOTE-NEW";
+  added.title = "新问题 remote upsert";
+  ASSERT_TRUE(mutable_index->upsert_problem(added).is_ok());
+  expect_row(mutable_index->problem_vectors().vector(mutable_index->problem(added.id)->unit),
+             CorpusIndex::problem_text(added), "upsert");
+}
+
+TEST(RemoteCorpusIndexTest, SwitchingEmbeddersMakesTheSavedIndexStale) {
+  FakeEmbeddingServer server(serve_embeddings(kServerDim));
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string path = dir.file("index");
+  const auto experts = sample_experts();
+  const auto problems = sample_problems();
+  const uint64_t checksum = CorpusIndex::checksum_of(experts, problems);
+  IndexConfig remote;
+  remote.remote = test_options(server.url());
+  const IndexConfig lsa;
+
+  std::string reason;
+  auto first = CorpusIndex::open(path, experts, problems, remote, &reason);
+  ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+  EXPECT_FALSE(reason.empty());  // nothing to load: built and saved
+
+  // Loading with the same settings asks the server nothing and keeps its dimension.
+  size_t requests = server.requests().size();
+  auto loaded = CorpusIndex::load(path, remote, checksum);
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().to_string();
+  EXPECT_EQ(server.requests().size(), requests);
+  EXPECT_EQ((*loaded)->embedder().model_id(), "remote:test-model@" + server.url());
+  EXPECT_EQ((*loaded)->embedder().dimension(), kServerDim);
+  EXPECT_EQ((*loaded)->lsa(), nullptr);
+  EXPECT_EQ((*loaded)->terms().vocabulary().size(), (*first)->terms().vocabulary().size());
+  const Problem& p = problems.front();
+  const float* stored = (*loaded)->problem_vectors().vector((*loaded)->problem(p.id)->unit);
+  expect_row(stored, CorpusIndex::problem_text(p), "loaded");
+  auto q = (*loaded)->embedder().embed({"查询 after load"});
+  ASSERT_TRUE(q.is_ok()) << q.status().to_string();
+  expect_row(q->data(), "查询 after load", "query after load");
+
+  // Back to the built-in model: load() refuses, open() rebuilds with LSA.
+  auto refused = CorpusIndex::load(path, lsa, checksum);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().code(), ErrorCode::kConflict) << refused.status().to_string();
+  requests = server.requests().size();
+  auto rebuilt = CorpusIndex::open(path, experts, problems, lsa, &reason);
+  ASSERT_TRUE(rebuilt.is_ok()) << rebuilt.status().to_string();
+  EXPECT_FALSE(reason.empty());
+  EXPECT_EQ(server.requests().size(), requests);  // the LSA build asks no server
+  EXPECT_EQ((*rebuilt)->embedder().model_id().rfind("lsa1-", 0), 0u)
+      << (*rebuilt)->embedder().model_id();
+  ASSERT_NE((*rebuilt)->lsa(), nullptr);
+  EXPECT_EQ(&(*rebuilt)->embedder(), static_cast<const Embedder*>((*rebuilt)->lsa()));
+  auto lsa_loaded = CorpusIndex::load(path, lsa, checksum);
+  ASSERT_TRUE(lsa_loaded.is_ok()) << lsa_loaded.status().to_string();
+
+  // And the other way: the LSA index is stale for the server, or for another model of it.
+  auto refused_again = CorpusIndex::load(path, remote, checksum);
+  ASSERT_FALSE(refused_again.is_ok());
+  EXPECT_EQ(refused_again.status().code(), ErrorCode::kConflict);
+  ASSERT_TRUE(CorpusIndex::open(path, experts, problems, remote, &reason).is_ok());
+  EXPECT_FALSE(reason.empty());
+  IndexConfig other_model = remote;
+  other_model.remote.model = "other-model";
+  auto other = CorpusIndex::load(path, other_model, checksum);
+  ASSERT_FALSE(other.is_ok());
+  EXPECT_EQ(other.status().code(), ErrorCode::kConflict);
+  // Timeout and batch size do not change the vectors: still loadable.
+  IndexConfig slower = remote;
+  slower.remote.timeout_ms = 9000;
+  slower.remote.batch_size = 16;
+  EXPECT_TRUE(CorpusIndex::load(path, slower, checksum).is_ok());
+}
+
+TEST(RemoteCorpusIndexTest, FailingServerFailsTheBuild) {
+  IndexConfig config;
+  config.remote = test_options(dead_url());
+  config.remote.max_retries = 1;
+  auto down = CorpusIndex::build(sample_experts(), sample_problems(), config);
+  ASSERT_FALSE(down.is_ok());
+  EXPECT_EQ(down.status().code(), ErrorCode::kUnavailable) << down.status().to_string();
+
+  // open() reports the same and saves nothing.
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto opened = CorpusIndex::open(dir.file("index"), sample_experts(), sample_problems(), config);
+  ASSERT_FALSE(opened.is_ok());
+  EXPECT_EQ(opened.status().code(), ErrorCode::kUnavailable);
+  EXPECT_FALSE(std::ifstream(dir.file("index/manifest.json")).good());
+
+  // A server that starts failing halfway through the build: no partial index.
+  FakeEmbeddingServer flaky([](const SeenRequest& r, int n) {
+    return n < 3 ? embeddings(r, kServerDim) : status_answer(503);
+  });
+  config.remote = test_options(flaky.url());
+  config.remote.max_retries = 1;
+  auto half = CorpusIndex::build(sample_experts(), sample_problems(), config);
+  ASSERT_FALSE(half.is_ok());
+  EXPECT_EQ(half.status().code(), ErrorCode::kUnavailable) << half.status().to_string();
 }
 
 }  // namespace
