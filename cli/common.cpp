@@ -38,6 +38,49 @@ bool load_files(const std::string& experts_path, const std::string& problems_pat
   return ok;
 }
 
+std::unique_ptr<Store> open_existing_store(const std::string& data_dir) {
+  StoreOptions options;
+  options.create_if_missing = false;
+  auto store = Store::open(data_dir, options);
+  if (!store) {
+    report(store.status());
+    return nullptr;
+  }
+  return std::move(*store);
+}
+
+bool read_records(Store& store, std::vector<Expert>* experts, std::vector<Problem>* problems,
+                  const char* command) {
+  auto e = store.list_experts();
+  auto p = store.list_problems();
+  if (!e || !p) {
+    report(!e ? e.status() : p.status());
+    return false;
+  }
+  if (command && (e->empty() || p->empty())) {
+    std::fprintf(stderr, "expertmatch %s: the store is empty; run 'expertmatch import' first\n",
+                 command);
+    return false;
+  }
+  *experts = std::move(*e);
+  *problems = std::move(*p);
+  return true;
+}
+
+std::unique_ptr<CorpusIndex> open_index(const std::string& data_dir,
+                                        const std::vector<Expert>& experts,
+                                        const std::vector<Problem>& problems) {
+  std::string why;
+  auto index = CorpusIndex::open(data_dir + "/index", experts, problems, IndexConfig{}, &why,
+                                 progress_printer("index"));
+  if (!index) {
+    report(index.status());
+    return nullptr;
+  }
+  if (!why.empty()) std::fprintf(stderr, "(index rebuilt: %s)\n", why.c_str());
+  return std::move(*index);
+}
+
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }

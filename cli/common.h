@@ -8,6 +8,7 @@
 
 #include "corpus/exchange_format.h"
 #include "corpus/status.h"
+#include "corpus/store.h"
 #include "indexer/corpus_index.h"
 #include "matcher/matcher.h"
 
@@ -20,6 +21,19 @@ void report(const Status& status);
 // reports every problem and returns false.
 bool load_files(const std::string& experts_path, const std::string& problems_path,
                 std::vector<Expert>* experts, std::vector<Problem>* problems);
+
+// Opens the store of an existing data directory; reports and returns null on failure.
+std::unique_ptr<Store> open_existing_store(const std::string& data_dir);
+
+// Reads every expert and problem of `store`. With `command` set, an empty store
+// is an error ("run 'expertmatch import' first"). Reports and returns false on failure.
+bool read_records(Store& store, std::vector<Expert>* experts, std::vector<Problem>* problems,
+                  const char* command = nullptr);
+
+// CorpusIndex::open on DATA_DIR/index, saying on stderr when it had to rebuild.
+std::unique_ptr<CorpusIndex> open_index(const std::string& data_dir,
+                                        const std::vector<Expert>& experts,
+                                        const std::vector<Problem>& problems);
 
 // A progress callback: a bar on a terminal, a line per 10% otherwise.
 ProgressFn progress_printer(const char* what);

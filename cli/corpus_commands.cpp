@@ -63,31 +63,22 @@ int cmd_export(const Argv& argv) {
                  "Writes FOLDER/experts.jsonl and FOLDER/problems.jsonl.\n");
     return args.has("--help") ? 0 : 2;
   }
-  StoreOptions options;
-  options.create_if_missing = false;
-  auto store = Store::open(*args.get("--data"), options);
-  if (!store) {
-    report(store.status());
-    return 1;
-  }
-  auto experts = (*store)->list_experts();
-  auto problems = (*store)->list_problems();
-  if (!experts || !problems) {
-    report(!experts ? experts.status() : problems.status());
-    return 1;
-  }
+  auto store = open_existing_store(*args.get("--data"));
+  std::vector<Expert> experts;
+  std::vector<Problem> problems;
+  if (!store || !read_records(*store, &experts, &problems)) return 1;
   std::string out = *args.get("--out");
   if (::mkdir(out.c_str(), 0755) != 0 && errno != EEXIST) {
     std::fprintf(stderr, "expertmatch export: cannot create %s\n", out.c_str());
     return 1;
   }
-  Status s = write_file_atomically(out + "/experts.jsonl", to_jsonl(*experts));
-  if (s) s = write_file_atomically(out + "/problems.jsonl", to_jsonl(*problems));
+  Status s = write_file_atomically(out + "/experts.jsonl", to_jsonl(experts));
+  if (s) s = write_file_atomically(out + "/problems.jsonl", to_jsonl(problems));
   if (!s) {
     report(s);
     return 1;
   }
-  std::printf("exported %zu experts and %zu problems to %s\n", experts->size(), problems->size(),
+  std::printf("exported %zu experts and %zu problems to %s\n", experts.size(), problems.size(),
               out.c_str());
   return 0;
 }
@@ -161,21 +152,8 @@ int cmd_index(const Argv& argv) {
   std::vector<Problem> problems;
   std::string out;
   if (from_store) {
-    StoreOptions options;
-    options.create_if_missing = false;
-    auto store = Store::open(*args.get("--data"), options);
-    if (!store) {
-      report(store.status());
-      return 1;
-    }
-    auto e = (*store)->list_experts();
-    auto p = (*store)->list_problems();
-    if (!e || !p) {
-      report(!e ? e.status() : p.status());
-      return 1;
-    }
-    experts = std::move(*e);
-    problems = std::move(*p);
+    auto store = open_existing_store(*args.get("--data"));
+    if (!store || !read_records(*store, &experts, &problems)) return 1;
     out = *args.get("--data") + "/index";
   } else {
     if (!load_files(*args.get("--experts"), *args.get("--problems"), &experts, &problems)) return 1;

@@ -186,37 +186,18 @@ int cmd_demo(const Argv& argv) {
       (args.get("--problems") && !parse_int(*args.get("--problems"), &n)) ||
       (args.get("--top") && !parse_int(*args.get("--top"), &top)))
     return usage("demo", text, args);
-  StoreOptions options;
-  options.create_if_missing = false;
-  auto store = Store::open(*args.get("--data"), options);
-  if (!store) {
-    report(store.status());
-    return 1;
-  }
-  auto experts = (*store)->list_experts();
-  auto problems = (*store)->list_problems();
-  if (!experts || !problems) {
-    report(!experts ? experts.status() : problems.status());
-    return 1;
-  }
-  if (experts->empty() || problems->empty()) {
-    std::fprintf(stderr, "expertmatch demo: the store is empty; run 'expertmatch import' first\n");
-    return 1;
-  }
-  std::string why;
-  auto index = CorpusIndex::open(*args.get("--data") + "/index", *experts, *problems, IndexConfig{},
-                                 &why, progress_printer("index"));
-  if (!index) {
-    report(index.status());
-    return 1;
-  }
-  if (!why.empty()) std::printf("(index rebuilt: %s)\n", why.c_str());
+  auto store = open_existing_store(*args.get("--data"));
+  std::vector<Expert> experts;
+  std::vector<Problem> problems;
+  if (!store || !read_records(*store, &experts, &problems, "demo")) return 1;
+  auto index = open_index(*args.get("--data"), experts, problems);
+  if (!index) return 1;
   std::vector<const Problem*> open;
-  for (const auto& p : *problems)
+  for (const auto& p : problems)
     if (p.status == ProblemStatus::kOpen) open.push_back(&p);
   std::stable_sort(open.begin(), open.end(),
                    [](const Problem* a, const Problem* b) { return a->urgency > b->urgency; });
-  Matcher matcher(**index);
+  Matcher matcher(*index);
   for (int i = 0; i < n && i < static_cast<int>(open.size()); ++i) {
     const Problem& p = *open[i];
     std::printf("\n%s  %s  [%s, %s, urgency %d]\n", p.id.c_str(), p.title.c_str(),
@@ -231,7 +212,7 @@ int cmd_demo(const Argv& argv) {
                   ranked->empty() ? "" : "; the closest are:");
     int rank = 0;
     for (const auto& m : *ranked) {
-      const ExpertEntry* e = (*index)->expert(m.expert_id);
+      const ExpertEntry* e = index->expert(m.expert_id);
       std::printf("  %d. %s %s (%s %s)  score %.3f  confidence %.2f\n", ++rank, m.expert_id.c_str(),
                   m.expert_name.c_str(), e->expert.college.c_str(), e->expert.title.c_str(),
                   m.score, m.confidence);

@@ -94,28 +94,15 @@ int cmd_plan(const Argv& argv) {
   }
   Stores stores;
   if (!open_stores(*args.get("--data"), &stores)) return 1;
-  auto experts = stores.store->list_experts();
-  auto problems = stores.store->list_problems();
-  if (!experts || !problems) {
-    report(!experts ? experts.status() : problems.status());
-    return 1;
-  }
-  if (experts->empty() || problems->empty()) {
-    std::fprintf(stderr, "expertmatch plan: the store is empty; run 'expertmatch import' first\n");
-    return 1;
-  }
-  std::string why;
-  auto index = CorpusIndex::open(*args.get("--data") + "/index", *experts, *problems, IndexConfig{},
-                                 &why, progress_printer("index"));
-  if (!index) {
-    report(index.status());
-    return 1;
-  }
-  if (!why.empty()) std::fprintf(stderr, "(index rebuilt: %s)\n", why.c_str());
-  Matcher matcher(**index);
+  std::vector<Expert> experts;
+  std::vector<Problem> problems;
+  if (!read_records(*stores.store, &experts, &problems, "plan")) return 1;
+  auto index = open_index(*args.get("--data"), experts, problems);
+  if (!index) return 1;
+  Matcher matcher(*index);
   const bool json = args.has("--json");
   if (args.has("--all")) {
-    auto made = make_city_plan(*stores.plans, matcher, **index, options);
+    auto made = make_city_plan(*stores.plans, matcher, *index, options);
     if (!made) {
       report(made.status());
       return 1;
@@ -131,7 +118,7 @@ int cmd_plan(const Argv& argv) {
             r.id, r.county.c_str(), r.id);
     return 0;
   }
-  auto made = make_county_plan(*stores.plans, matcher, **index, *args.get("--county"), options);
+  auto made = make_county_plan(*stores.plans, matcher, *index, *args.get("--county"), options);
   if (!made) {
     report(made.status());
     return 1;
