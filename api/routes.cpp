@@ -410,12 +410,9 @@ ApiResponse readyz(const Call& c) {
 }
 
 ApiResponse metrics(const Call& c) {
-  ServiceStats s = c.context.service.stats();
-  Gauges g{s.experts,       s.problems, s.open_problems, s.index_units,
-           s.index_vectors, s.reviews,  s.index_ready};
   ApiResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  r.body = c.context.metrics.render(g);
+  r.body = c.context.metrics.render(c.context.service.stats());
   return r;
 }
 

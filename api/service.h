@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "api/access.h"
+#include "api/metrics.h"
 #include "corpus/model.h"
 #include "corpus/plan_store.h"
 #include "corpus/status.h"
@@ -101,15 +102,8 @@ struct ImportCounts {
   size_t problems = 0;
 };
 
-struct ServiceStats {
-  size_t experts = 0;
-  size_t problems = 0;
-  size_t open_problems = 0;
-  size_t index_units = 0;
-  size_t index_vectors = 0;
-  size_t reviews = 0;
-  bool index_ready = false;
-};
+// What the service reports about itself: exactly the gauges /metrics renders.
+using ServiceStats = Gauges;
 
 class Service {
  public:
