@@ -272,6 +272,12 @@ Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
   q->all_units_scored = true;
   auto everyone = score_everyone(*q);
   if (!everyone) return everyone.status();
+  // The bar for a good match is relative to the best expert for this problem
+  // before any filter: one far below that expert is no real solver, even when
+  // the filters (a conflict, a county) have removed the better ones.
+  float best = 0;
+  for (const Scored& s : *everyone) best = std::max(best, s.score);
+  const float bar = std::max(config_.good_match_threshold, config_.good_match_relative * best);
   std::vector<Scored> scored;
   for (const Scored& s : *everyone)
     if (exclusion_reason(s.entry->expert, problem, filters).empty()) scored.push_back(s);
@@ -287,7 +293,7 @@ Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
     m.score = s.score;
     m.components = s.components;
     m.confidence = confidence_of(s.score);
-    m.good_match = s.score >= config_.good_match_threshold;
+    m.good_match = s.score >= bar;
     std::vector<std::pair<int, float>> per_work;
     score_expert(*q, *s.entry, &per_work);
     explain(*q, *s.entry, per_work, &m.works, &m.matched_fields, &m.terms);

@@ -49,6 +49,9 @@ struct MatchConfig {
   // A match is "good" when its score reaches this; below it the answer says
   // that no expert is a good match (calibrated on the Quzhou judgments).
   float good_match_threshold = 0.05f;
+  // ... and in rank_experts it must also reach this share of the problem's best
+  // expert's score (before filters). 0 turns the relative bar off.
+  float good_match_relative = 0.6f;
   // Logistic calibration of the score into a confidence that the expert is
   // capable (grade >= 2): 1 / (1 + e^-(a*score + b)), fitted on the Quzhou
   // development judgments (docs/quality.md).

@@ -82,6 +82,14 @@ TEST_F(MatcherTest, ScoresAreSortedAndInRange) {
   for (const auto& p : sample_problems()) {
     auto all = rank_all(matcher, p);
     ASSERT_FALSE(all.empty());
+    // The good-match bar: the absolute threshold, and a share of the best
+    // score of any expert for this problem before filters (unavailable too).
+    auto everyone = matcher.score_all(p);
+    ASSERT_TRUE(everyone.is_ok());
+    float best = 0;
+    for (const auto& [id, score] : *everyone) best = std::max(best, score);
+    const float bar = std::max(matcher.config().good_match_threshold,
+                               matcher.config().good_match_relative * best);
     for (size_t i = 0; i < all.size(); ++i) {
       const ExpertMatch& m = all[i];
       SCOPED_TRACE(p.id + " " + m.expert_id);
@@ -90,7 +98,7 @@ TEST_F(MatcherTest, ScoresAreSortedAndInRange) {
         EXPECT_GE(x, 0.0f);
         EXPECT_LE(x, 1.0f);
       }
-      EXPECT_EQ(m.good_match, m.score >= matcher.config().good_match_threshold);
+      EXPECT_EQ(m.good_match, m.score >= bar);
       EXPECT_FLOAT_EQ(m.confidence, matcher.confidence_of(m.score));
       if (i > 0) {
         EXPECT_GE(all[i - 1].score, m.score);
