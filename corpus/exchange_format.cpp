@@ -196,7 +196,6 @@ Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& sou
   std::vector<T> out;
   std::vector<FieldError> errors;
   std::unordered_map<std::string, int> first_line;
-  size_t cut = 0;
   int line_no = 0;
   size_t pos = 0;
   while (pos <= text.size()) {
@@ -211,7 +210,6 @@ Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& sou
       if (end == text.size()) break;
       continue;
     }
-    size_t before = errors.size();
     rapidjson::Document doc;
     doc.Parse<kParseFlags>(line.data(), line.size());
     if (doc.HasParseError()) {
@@ -238,16 +236,13 @@ Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& sou
       }
     }
     if (errors.size() > options.max_errors) {
-      cut = errors.size() - options.max_errors;
       errors.resize(options.max_errors);
       errors.push_back(
           {source, 0, "", "too many errors; stopped reading at line " + std::to_string(line_no)});
       break;
     }
-    (void)before;
     if (end == text.size()) break;
   }
-  (void)cut;
   if (!errors.empty()) return Status::invalid(std::move(errors));
   return out;
 }
