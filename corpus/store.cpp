@@ -371,15 +371,15 @@ Status Store::import(const std::vector<Expert>& experts, const std::vector<Probl
 Status Store::put_expert(const Expert& expert) { return import({expert}, {}); }
 Status Store::put_problem(const Problem& problem) { return import({}, {problem}); }
 
-Result<std::vector<Expert>> Store::query_experts_locked(const std::string& where_id) {
+Result<std::vector<Expert>> Store::query_experts_locked(const std::string* where_id) {
   std::string sql =
       "SELECT id, name, organization, college, title, birth_year, fields, bio, capacity, "
       "available, counties, conflicts, extra FROM experts";
-  if (!where_id.empty()) sql += " WHERE id = ?1";
+  if (where_id) sql += " WHERE id = ?1";
   sql += " ORDER BY id";
   Statement st(db_, sql.c_str());
   if (!st.prepared()) return st.error("prepare expert query");
-  if (!where_id.empty()) st.bind(1, where_id);
+  if (where_id) st.bind(1, *where_id);
   std::vector<Expert> out;
   std::map<std::string, size_t> index;
   int rc;
@@ -404,11 +404,11 @@ Result<std::vector<Expert>> Store::query_experts_locked(const std::string& where
   }
   if (rc != SQLITE_DONE) return st.error("query experts");
   std::string wsql = "SELECT expert_id, kind, title, abstract, keywords, year, extra FROM works";
-  if (!where_id.empty()) wsql += " WHERE expert_id = ?1";
+  if (where_id) wsql += " WHERE expert_id = ?1";
   wsql += " ORDER BY expert_id, ord";
   Statement ws(db_, wsql.c_str());
   if (!ws.prepared()) return ws.error("prepare works query");
-  if (!where_id.empty()) ws.bind(1, where_id);
+  if (where_id) ws.bind(1, *where_id);
   while ((rc = ws.step()) == SQLITE_ROW) {
     sqlite3_stmt* s = ws.get();
     auto it = index.find(text_col(s, 0));
@@ -426,15 +426,15 @@ Result<std::vector<Expert>> Store::query_experts_locked(const std::string& where
   return out;
 }
 
-Result<std::vector<Problem>> Store::query_problems_locked(const std::string& where_id) {
+Result<std::vector<Problem>> Store::query_problems_locked(const std::string* where_id) {
   std::string sql =
       "SELECT id, enterprise, county, industry, title, description, keywords, urgency, "
       "submitted, status, extra FROM problems";
-  if (!where_id.empty()) sql += " WHERE id = ?1";
+  if (where_id) sql += " WHERE id = ?1";
   sql += " ORDER BY id";
   Statement st(db_, sql.c_str());
   if (!st.prepared()) return st.error("prepare problem query");
-  if (!where_id.empty()) st.bind(1, where_id);
+  if (where_id) st.bind(1, *where_id);
   std::vector<Problem> out;
   int rc;
   while ((rc = st.step()) == SQLITE_ROW) {
@@ -459,7 +459,7 @@ Result<std::vector<Problem>> Store::query_problems_locked(const std::string& whe
 
 Result<Expert> Store::get_expert(const std::string& id) {
   std::lock_guard lock(mu_);
-  auto r = query_experts_locked(id.empty() ? std::string("\x01") : id);
+  auto r = query_experts_locked(&id);
   if (!r) return r.status();
   if (r->empty()) return Status(ErrorCode::kNotFound, "no expert with id \"" + id + "\"");
   return std::move(r->front());
@@ -467,7 +467,7 @@ Result<Expert> Store::get_expert(const std::string& id) {
 
 Result<Problem> Store::get_problem(const std::string& id) {
   std::lock_guard lock(mu_);
-  auto r = query_problems_locked(id.empty() ? std::string("\x01") : id);
+  auto r = query_problems_locked(&id);
   if (!r) return r.status();
   if (r->empty()) return Status(ErrorCode::kNotFound, "no problem with id \"" + id + "\"");
   return std::move(r->front());
@@ -475,12 +475,12 @@ Result<Problem> Store::get_problem(const std::string& id) {
 
 Result<std::vector<Expert>> Store::list_experts() {
   std::lock_guard lock(mu_);
-  return query_experts_locked("");
+  return query_experts_locked(nullptr);
 }
 
 Result<std::vector<Problem>> Store::list_problems() {
   std::lock_guard lock(mu_);
-  return query_problems_locked("");
+  return query_problems_locked(nullptr);
 }
 
 static Status delete_row(sqlite3* db, const char* sql, const std::string& id, const char* what) {

@@ -108,8 +108,9 @@ class Store {
   Status put_expert_locked(const Expert& expert);
   Status put_problem_locked(const Problem& problem);
   Status bump_sequence_locked();
-  Result<std::vector<Expert>> query_experts_locked(const std::string& where_id);
-  Result<std::vector<Problem>> query_problems_locked(const std::string& where_id);
+  // One record by id, or every record when `id` is null.
+  Result<std::vector<Expert>> query_experts_locked(const std::string* id);
+  Result<std::vector<Problem>> query_problems_locked(const std::string* id);
 
   sqlite3* db_;
   std::string data_dir_;
