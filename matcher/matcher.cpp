@@ -306,22 +306,26 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
                                                          const MatchFilters& filters, int k) const {
   const ExpertEntry* e = index_.expert(expert_id);
   if (!e) return Status(ErrorCode::kNotFound, "no expert with id \"" + expert_id + "\"");
+  // Each problem's query and per-work scores are kept for the explanations of
+  // the top k, so that nothing is analysed or embedded twice.
   struct ScoredProblem {
     const ProblemEntry* entry;
+    Query query;
+    std::vector<std::pair<int, float>> per_work;
     ComponentScores c;
     float score;
   };
   std::vector<ScoredProblem> scored;
-  MatchFilters expert_filters;  // the expert-side filters do not apply per problem
-  expert_filters.exclude_experts = {};
+  const MatchFilters expert_filters;  // the expert-side filters do not apply per problem
   for (const auto& [id, p] : index_.problems()) {
     if (p.problem.status != ProblemStatus::kOpen) continue;
     if (filters.county && p.problem.county != *filters.county) continue;
     if (!exclusion_reason(e->expert, p.problem, expert_filters).empty()) continue;
     auto q = make_query(p.problem);
     if (!q) return q.status();
-    ComponentScores c = score_expert(*q, *e, nullptr);
-    scored.push_back({&p, c, fuse(c)});
+    std::vector<std::pair<int, float>> per_work;
+    ComponentScores c = score_expert(*q, *e, &per_work);
+    scored.push_back({&p, std::move(*q), std::move(per_work), c, fuse(c)});
   }
   std::stable_sort(
       scored.begin(), scored.end(),
@@ -329,8 +333,6 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
   if (k >= 0 && static_cast<int>(scored.size()) > k) scored.resize(k);
   std::vector<ProblemMatch> out;
   for (const auto& s : scored) {
-    auto q = make_query(s.entry->problem);
-    if (!q) return q.status();
     ProblemMatch m;
     m.problem_id = s.entry->problem.id;
     m.title = s.entry->problem.title;
@@ -338,10 +340,8 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
     m.components = s.c;
     m.confidence = confidence_of(s.score);
     m.good_match = s.score >= config_.good_match_threshold;
-    std::vector<std::pair<int, float>> per_work;
-    score_expert(*q, *e, &per_work);
     std::vector<std::string> fields;
-    explain(*q, *e, per_work, &m.works, &fields, &m.terms);
+    explain(s.query, *e, s.per_work, &m.works, &fields, &m.terms);
     out.push_back(std::move(m));
   }
   return out;
