@@ -42,13 +42,13 @@ Status ensure_dir(const std::string& dir) {
 std::string index_config_id(const IndexConfig& c) {
   char buf[256];
   std::snprintf(buf, sizeof buf,
-                "lsa(d=%d,o=%d,q=%d,seed=%llu,min_df=%u,x=%.3f) faiss(%s) an(%d%d%d%d) "
+                "lsa(d=%d,o=%d,q=%d,seed=%llu,min_df=%u,x=%.3f) faiss(%s) an(%d%d%d%d%d) "
                 "bm25(%.3f,%.3f) w(%.2f,%.2f,%.2f,%.2f)",
                 c.lsa.dimension, c.lsa.oversample, c.lsa.power_iterations,
                 static_cast<unsigned long long>(c.lsa.seed), c.lsa.min_df, c.lsa.scale_exponent,
                 c.faiss_factory.c_str(), c.analyzer.cjk_bigrams, c.analyzer.cjk_words,
-                c.analyzer.stem, c.analyzer.remove_stop_words, c.bm25.k1, c.bm25.b, c.weight_title,
-                c.weight_keywords, c.weight_text, c.weight_fields);
+                c.analyzer.cjk_unigrams, c.analyzer.stem, c.analyzer.remove_stop_words, c.bm25.k1,
+                c.bm25.b, c.weight_title, c.weight_keywords, c.weight_text, c.weight_fields);
   std::string id = buf;
   // Only when set, so that the id of an LSA index stays what it was.
   if (c.remote.enabled())

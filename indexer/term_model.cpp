@@ -57,7 +57,7 @@ float TermModel::idf(uint32_t id) const {
 
 void TermModel::save(BinaryWriter* w) const {
   w->u32(options_.cjk_bigrams | options_.cjk_words << 1 | options_.stem << 2 |
-         options_.remove_stop_words << 3);
+         options_.remove_stop_words << 3 | options_.cjk_unigrams << 4);
   w->u64(lexicon_terms_.size());
   for (const auto& t : lexicon_terms_) w->str(t);
   w->u64(vocabulary_.size());
@@ -73,6 +73,7 @@ Result<std::shared_ptr<TermModel>> TermModel::load(BinaryReader* r) {
   model->options_.cjk_words = flags & 2;
   model->options_.stem = flags & 4;
   model->options_.remove_stop_words = flags & 8;
+  model->options_.cjk_unigrams = flags & 16;
   uint64_t n = r->u64();
   for (uint64_t i = 0; i < n && r->ok(); ++i) {
     std::string t = r->str();

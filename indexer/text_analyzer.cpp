@@ -256,6 +256,15 @@ Result<std::vector<Token>> TextAnalyzer::analyze(std::string_view text) {
         emit(bg, TokenKind::kBigram, p, p + 2);
       }
     }
+    if (options_.cjk_unigrams) {
+      for (int32_t p = run_b; p < run_e; ++p) {
+        if (U16_IS_SURROGATE(norm[p])) continue;
+        icu::UnicodeString ch(norm, p, 1);
+        std::u16string key(reinterpret_cast<const char16_t*>(ch.getBuffer()), 1);
+        if (options_.remove_stop_words && zh_stop.count(key)) continue;
+        emit(ch, TokenKind::kChar, p, p + 1);
+      }
+    }
     han_run.clear();
   };
 
@@ -301,14 +310,15 @@ Result<std::vector<Token>> TextAnalyzer::analyze(std::string_view text) {
 TextAnalyzer& thread_analyzer(const Lexicon* lexicon, const AnalyzerOptions& options) {
   struct Key {
     const Lexicon* lexicon;
-    bool bigrams, words, stem, stop;
+    bool bigrams, unigrams, words, stem, stop;
     bool operator<(const Key& o) const {
-      return std::tie(lexicon, bigrams, words, stem, stop) <
-             std::tie(o.lexicon, o.bigrams, o.words, o.stem, o.stop);
+      return std::tie(lexicon, bigrams, unigrams, words, stem, stop) <
+             std::tie(o.lexicon, o.bigrams, o.unigrams, o.words, o.stem, o.stop);
     }
   };
   thread_local std::map<Key, std::unique_ptr<TextAnalyzer>> analyzers;
-  Key key{lexicon, options.cjk_bigrams, options.cjk_words, options.stem, options.remove_stop_words};
+  Key key{lexicon,           options.cjk_bigrams, options.cjk_unigrams,
+          options.cjk_words, options.stem,        options.remove_stop_words};
   auto it = analyzers.find(key);
   if (it == analyzers.end())
     it = analyzers.emplace(key, std::make_unique<TextAnalyzer>(lexicon, options)).first;

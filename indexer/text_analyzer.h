@@ -4,7 +4,9 @@
 // maps full-width forms to half-width), then Traditional -> Simplified. The
 // normalised text is segmented by ICU's word BreakIterator (dictionary based
 // for Chinese); a domain Lexicon re-joins terms ICU splits; runs of Han
-// characters also yield character bigrams (for terms no dictionary knows);
+// characters also yield character bigrams (for terms no dictionary knows)
+// and single characters (which still match through typos and one-character
+// terms: 轴成 for 轴承 shares 轴);
 // Latin words are stemmed (Snowball English) and stop words of both languages
 // dropped; numbers and alphanumerics ("6205", "0.5mm") are kept as they are.
 //
@@ -30,6 +32,7 @@ enum class TokenKind : uint8_t {
   kBigram,  // two adjacent Han characters
   kLatin,   // a stemmed Latin-script word
   kNumber,  // digits, possibly with letters or a decimal point: 6205, 0.5mm, m3
+  kChar,    // one Han character
 };
 
 struct Token {
@@ -41,6 +44,7 @@ struct Token {
 
 struct AnalyzerOptions {
   bool cjk_bigrams = true;        // emit Han character bigrams
+  bool cjk_unigrams = true;       // emit single Han characters
   bool cjk_words = true;          // emit ICU / lexicon words
   bool stem = true;               // stem Latin words
   bool remove_stop_words = true;  // drop stop words of both languages

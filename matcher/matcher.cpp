@@ -230,7 +230,7 @@ void Matcher::explain(const Query& q, const ExpertEntry& e,
   std::vector<Found> kept;
   std::set<std::string> word_terms;
   for (const auto& f : found)
-    if (f.kind != TokenKind::kBigram && !single_han(f)) {
+    if (f.kind != TokenKind::kBigram && f.kind != TokenKind::kChar && !single_han(f)) {
       kept.push_back(f);
       word_terms.insert(f.ev.term);
     }

@@ -20,6 +20,7 @@ constexpr TokenKind W = TokenKind::kWord;
 constexpr TokenKind B = TokenKind::kBigram;
 constexpr TokenKind L = TokenKind::kLatin;
 constexpr TokenKind N = TokenKind::kNumber;
+constexpr TokenKind C = TokenKind::kChar;
 
 const char* kind_name(TokenKind k) {
   switch (k) {
@@ -31,6 +32,8 @@ const char* kind_name(TokenKind k) {
       return "latin";
     case TokenKind::kNumber:
       return "number";
+    case TokenKind::kChar:
+      return "char";
   }
   return "?";
 }
@@ -70,6 +73,13 @@ const Lexicon& builtin_lexicon() {
   return *lexicon;
 }
 
+// The tables below show words and bigrams; single characters have their own test.
+AnalyzerOptions without_unigrams() {
+  AnalyzerOptions o;
+  o.cjk_unigrams = false;
+  return o;
+}
+
 struct Case {
   const char* name;
   std::string input;
@@ -88,7 +98,7 @@ void check_cases(TextAnalyzer& analyzer, const std::vector<Case>& cases) {
 }
 
 TEST(TextAnalyzerTest, ChineseEnglishAndNumbersWithTheDomainLexicon) {
-  TextAnalyzer analyzer(&builtin_lexicon());
+  TextAnalyzer analyzer(&builtin_lexicon(), without_unigrams());
   const std::vector<Case> cases = {
       {"simplified", "轴承", {{"轴承", W, 0, 6}, {"轴承", B, 0, 6}}},
       {"traditional to simplified", "軸承", {{"轴承", W, 0, 6}, {"轴承", B, 0, 6}}},
@@ -185,7 +195,7 @@ TEST(TextAnalyzerTest, ChineseEnglishAndNumbersWithTheDomainLexicon) {
 }
 
 TEST(TextAnalyzerTest, WithoutALexiconIcuWordsStand) {
-  TextAnalyzer analyzer(nullptr);
+  TextAnalyzer analyzer(nullptr, without_unigrams());
   const std::vector<Case> cases = {
       // ICU's dictionary splits 湿强剂; only the lexicon keeps it whole.
       {"湿强剂 split",
@@ -211,26 +221,55 @@ TEST(TextAnalyzerTest, WithoutALexiconIcuWordsStand) {
 }
 
 TEST(TextAnalyzerTest, OptionsSwitchPartsOff) {
-  AnalyzerOptions no_bigrams;
+  AnalyzerOptions no_bigrams = without_unigrams();
   no_bigrams.cjk_bigrams = false;
   TextAnalyzer a(&builtin_lexicon(), no_bigrams);
   check_cases(a, {{"no bigrams", "湿强剂用量", {{"湿强剂", W, 0, 9}, {"用量", W, 9, 15}}}});
 
-  AnalyzerOptions no_words;
+  AnalyzerOptions no_words = without_unigrams();
   no_words.cjk_words = false;
   TextAnalyzer b(&builtin_lexicon(), no_words);
   check_cases(b, {{"no words", "湿强剂用量", {{"湿强", B, 0, 6}, {"强剂", B, 3, 9}}}});
 
-  AnalyzerOptions no_stem;
+  AnalyzerOptions no_stem = without_unigrams();
   no_stem.stem = false;
   TextAnalyzer c(nullptr, no_stem);
   check_cases(
       c, {{"no stemming", "Bearings running", {{"bearings", L, 0, 8}, {"running", L, 9, 16}}}});
 
-  AnalyzerOptions keep_stop;
+  AnalyzerOptions keep_stop = without_unigrams();
   keep_stop.remove_stop_words = false;
   TextAnalyzer d(nullptr, keep_stop);
   check_cases(d, {{"stop words kept", "the 的", {{"the", L, 0, 3}, {"的", W, 4, 7}}}});
+}
+
+TEST(TextAnalyzerTest, HanCharactersAreIndexedOneByOne) {
+  // Single characters match where words and bigrams do not: a typo (轴成 for
+  // 轴承) still shares 轴, and a one-character term (钢, 漆) counts. Stop
+  // characters (的, 与) are left out, as their words are.
+  TextAnalyzer analyzer(nullptr);
+  check_cases(analyzer, {{"characters beside the word and bigram",
+                          "軸成的钢",
+                          {{"轴成", B, 0, 6},
+                           {"成", W, 3, 6},
+                           {"轴", C, 0, 3},
+                           {"成", C, 3, 6},
+                           {"钢", C, 9, 12},
+                           {"轴", W, 0, 3},
+                           {"钢", W, 9, 12}}},
+                         {"Latin and digits are not characters",
+                          "PLC控制",
+                          {{"plc", L, 0, 3},
+                           {"控制", W, 3, 9},
+                           {"控制", B, 3, 9},
+                           {"控", C, 3, 6},
+                           {"制", C, 6, 9}}}});
+  AnalyzerOptions off;
+  off.cjk_unigrams = false;
+  TextAnalyzer without(nullptr, off);
+  auto r = without.analyze("钢");
+  ASSERT_TRUE(r.is_ok());
+  for (const auto& t : *r) EXPECT_NE(t.kind, TokenKind::kChar) << t.term;
 }
 
 TEST(TextAnalyzerTest, NormalizeFoldsWidthCaseAndScript) {
@@ -276,7 +315,7 @@ TEST(TextAnalyzerTest, InvalidUtf8IsAnErrorNotACrash) {
   // The analyzer stays usable after rejecting input.
   auto ok = analyzer.analyze("轴承");
   ASSERT_TRUE(ok.is_ok());
-  EXPECT_EQ(ok->size(), 2u);
+  EXPECT_EQ(ok->size(), 4u);  // the word, the bigram and two characters
 }
 
 // Each token's byte range slices the original text to something that analyses
