@@ -11,6 +11,7 @@ namespace expertmatch {
 struct Matcher::Query {
   const Problem* problem = nullptr;
   std::vector<float> vector;
+  std::vector<float> coarse;  // the first coarse_dimensions() of `vector`, normalised
   WeightedTerms terms;
   float bm25_ceiling = 1;
   // BM25 of the query against expert units; filled for all units by rank_experts.
@@ -100,6 +101,10 @@ Result<Matcher::Query> Matcher::make_query(const Problem& problem) const {
   auto v = index_.embedder().embed({CorpusIndex::problem_text(problem)});
   if (!v) return v.status();
   q.vector = std::move(*v);
+  if (int k = coarse_dimensions(); k > 0) {
+    q.coarse.assign(q.vector.begin(), q.vector.begin() + k);
+    l2_normalize(q.coarse.data(), k);
+  }
   auto t = index_.problem_terms(problem);
   if (!t) return t.status();
   q.terms = std::move(*t);
@@ -123,13 +128,22 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
     }
     return lex.score_one(q.terms, unit);
   };
-  std::vector<float> dense, lexical;
+  const int k = coarse_dimensions();
+  std::vector<float> dense, coarse, lexical;
+  std::vector<float> coarse_centroid(k, 0.0f);
   for (size_t w = 0; w < e.work_units.size(); ++w) {
     const float* v = vecs.vector(e.work_units[w]);
     float ds = v ? std::max(0.0f, dot(q.vector.data(), v, d)) : 0.0f;
     float ls = std::min(1.0f, bm25(e.work_units[w]) / q.bm25_ceiling);
     dense.push_back(ds);
     lexical.push_back(ls);
+    if (k > 0) {
+      // The cosine in the first k (strongest) LSA dimensions: broad topic.
+      float n2 = v ? dot(v, v, k) : 0.0f;
+      float inv = n2 > 0 ? 1.0f / std::sqrt(n2) : 0.0f;
+      coarse.push_back(inv > 0 ? std::max(0.0f, dot(q.coarse.data(), v, k) * inv) : 0.0f);
+      for (int i = 0; i < k && v; ++i) coarse_centroid[i] += v[i] * inv;
+    }
     if (per_work) per_work->emplace_back(static_cast<int>(w), 0.5f * ds + 0.5f * ls);
   }
   ComponentScores c;
@@ -139,12 +153,28 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
     float cs = std::max(0.0f, dot(q.vector.data(), centroid.data(), d));
     c.dense = (1 - config_.centroid_share) * c.dense + config_.centroid_share * cs;
   }
+  if (k > 0 && !e.work_units.empty()) {
+    float broad = aggregate_top(coarse, config_.top_works, config_.best_work_share);
+    if (config_.centroid_share > 0) {
+      l2_normalize(coarse_centroid.data(), k);
+      float cs = std::max(0.0f, dot(q.coarse.data(), coarse_centroid.data(), k));
+      broad = (1 - config_.centroid_share) * broad + config_.centroid_share * cs;
+    }
+    c.dense = (1 - config_.coarse_share) * c.dense + config_.coarse_share * broad;
+  }
   c.lexical = aggregate_top(lexical, config_.top_works, config_.best_work_share);
   const float* pv = vecs.vector(e.profile_unit);
   float pd = pv ? std::max(0.0f, dot(q.vector.data(), pv, d)) : 0.0f;
   float pl = std::min(1.0f, bm25(e.profile_unit) / q.bm25_ceiling);
   c.profile = 0.5f * pd + 0.5f * pl;
   return c;
+}
+
+int Matcher::coarse_dimensions() const {
+  // Only the LSA space orders its dimensions by strength; a remote model's do not.
+  if (!index_.lsa() || config_.coarse_share <= 0) return 0;
+  const int d = index_.expert_vectors().dimension();
+  return config_.coarse_dimensions < d ? config_.coarse_dimensions : 0;
 }
 
 std::string Matcher::exclusion_reason(const Expert& e, const Problem& p,

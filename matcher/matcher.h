@@ -4,7 +4,10 @@
 // An expert's score for a query fuses three components, each in [0, 1]:
 //  - dense:   cosine similarity (LSA) of the query to the expert's works,
 //             averaged over the expert's `top_works` best works, blended
-//             with the similarity to the centroid of all their works;
+//             with the similarity to the centroid of all their works; the
+//             same measured again in only the first 32 (strongest) LSA
+//             dimensions, where broad topics rather than specific ones
+//             decide, is blended in (coarse_share);
 //  - lexical: field-weighted BM25 of the query against each work, averaged
 //             over the best works the same way, divided by the query's BM25
 //             ceiling so that scores of different queries are comparable;
@@ -44,8 +47,13 @@ struct MatchConfig {
   int top_works = 3;             // best works averaged per expert
   float best_work_share = 0.5f;  // weight of the single best work within that average
   float centroid_share = 0.5f;   // weight of the all-works centroid in `dense`
-  float neighbor_share = 0.6f;   // weight of the neighbours' support (0 = off)
-  int neighbor_sources = 2;      // the query's top experts that lend support
+  // `dense` also blends in the same similarity measured in only the first
+  // (strongest) LSA dimensions, which compare broad topics rather than
+  // specific ones. Not used with a remote embedder.
+  int coarse_dimensions = 32;
+  float coarse_share = 0.3f;
+  float neighbor_share = 0.6f;  // weight of the neighbours' support (0 = off)
+  int neighbor_sources = 2;     // the query's top experts that lend support
   // A match is "good" when its score reaches this; below it the answer says
   // that no expert is a good match (calibrated on the Quzhou judgments).
   float good_match_threshold = 0.05f;
@@ -161,6 +169,8 @@ class Matcher {
   // Fused and smoothed scores of all experts, in the index's (id) order.
   Result<std::vector<Scored>> score_everyone(const Query& q) const;
   float fuse(const ComponentScores& c) const;
+  // The number of leading dimensions of the coarse similarity, 0 when off.
+  int coarse_dimensions() const;
   void explain(const Query& q, const ExpertEntry& e,
                const std::vector<std::pair<int, float>>& per_work, std::vector<WorkEvidence>* works,
                std::vector<std::string>* fields, std::vector<TermEvidence>* terms) const;

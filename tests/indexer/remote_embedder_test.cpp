@@ -23,6 +23,7 @@
 #include <boost/beast/http.hpp>
 
 #include "indexer/corpus_index.h"
+#include "matcher/matcher.h"
 #include "tests/test_corpus.h"
 
 namespace expertmatch {
@@ -628,6 +629,20 @@ TEST(RemoteCorpusIndexTest, UnitAndQueryVectorsComeFromTheServer) {
   auto terms = index.problem_terms(sample_problems().front());
   ASSERT_TRUE(terms.is_ok());
   EXPECT_FALSE(terms->empty());
+
+  // The matcher's coarse similarity needs dimensions ordered by strength (LSA),
+  // which a remote model's are not: there it is off, whatever its share.
+  MatchConfig with_coarse, without_coarse;
+  with_coarse.coarse_share = 0.9f;
+  with_coarse.coarse_dimensions = 4;
+  without_coarse.coarse_share = 0.0f;
+  Matcher a(index, with_coarse), b(index, without_coarse);
+  for (const auto& [id, e] : index.experts()) {
+    auto sa = a.score(sample_problems().front(), id);
+    auto sb = b.score(sample_problems().front(), id);
+    ASSERT_TRUE(sa.is_ok() && sb.is_ok());
+    EXPECT_EQ(*sa, *sb) << id;
+  }
 
   // An upsert embeds the new record through the server as well.
   auto mutable_index = std::move(*built);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <set>
 #include <string>
@@ -115,6 +116,49 @@ TEST_F(MatcherTest, ScoresAreSortedAndInRange) {
   auto unknown = matcher.score(problem("p-tea"), "nobody");
   ASSERT_FALSE(unknown.is_ok());
   EXPECT_EQ(unknown.status().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(MatcherTest, CoarseSimilarityIsTheCosineInTheLeadingDimensions) {
+  // Dense only, best work only, no centroid and no smoothing: the score is the
+  // best work's cosine, in all dimensions (coarse_share 0) or in the first k
+  // renormalised (coarse_share 1). Computed here by hand from the index.
+  MatchConfig config;
+  config.weight_dense = 1;
+  config.weight_lexical = 0;
+  config.weight_profile = 0;
+  config.top_works = 1;
+  config.best_work_share = 1;
+  config.centroid_share = 0;
+  config.neighbor_share = 0;
+  config.coarse_dimensions = 8;
+  const Problem p = problem("p-bearing");
+  auto q = index_->embedder().embed({CorpusIndex::problem_text(p)});
+  ASSERT_TRUE(q.is_ok());
+  const int d = index_->expert_vectors().dimension();
+  ASSERT_GT(d, 8);
+  auto cosine = [](const float* a, const float* b, int k) {
+    double ab = 0, aa = 0, bb = 0;
+    for (int i = 0; i < k; ++i) {
+      ab += a[i] * b[i];
+      aa += a[i] * a[i];
+      bb += b[i] * b[i];
+    }
+    return aa > 0 && bb > 0 ? static_cast<float>(ab / std::sqrt(aa * bb)) : 0.0f;
+  };
+  for (float share : {0.0f, 1.0f}) {
+    config.coarse_share = share;
+    Matcher matcher(*index_, config);
+    for (const auto& [id, entry] : index_->experts()) {
+      SCOPED_TRACE(id + " share " + std::to_string(share));
+      float best = 0;
+      for (int64_t u : entry.work_units)
+        best = std::max(best,
+                        cosine(q->data(), index_->expert_vectors().vector(u), share > 0 ? 8 : d));
+      auto s = matcher.score(p, id);
+      ASSERT_TRUE(s.is_ok());
+      EXPECT_NEAR(*s, best, 1e-4);
+    }
+  }
 }
 
 TEST_F(MatcherTest, UnavailableExpertsAreNeverRanked) {
