@@ -56,15 +56,15 @@ struct MatchConfig {
   int neighbor_sources = 2;     // the query's top experts that lend support
   // A match is "good" when its score reaches this; below it the answer says
   // that no expert is a good match (calibrated on the Quzhou judgments).
-  float good_match_threshold = 0.05f;
+  float good_match_threshold = 0.085f;
   // ... and in rank_experts it must also reach this share of the problem's best
   // expert's score (before filters). 0 turns the relative bar off.
-  float good_match_relative = 0.6f;
+  float good_match_relative = 0.7f;
   // Logistic calibration of the score into a confidence that the expert is
   // capable (grade >= 2): 1 / (1 + e^-(a*score + b)), fitted on the Quzhou
   // development judgments (docs/quality.md).
-  float calibration_a = 51.6f;
-  float calibration_b = -5.89f;
+  float calibration_a = 53.5f;
+  float calibration_b = -8.07f;
   int explain_works = 3;  // works named in an explanation (1-3)
   int explain_terms = 8;  // shared key terms named
 };
