@@ -33,8 +33,9 @@ static float length_of(const WeightedTerms& t) {
 void LexicalIndex::add(int64_t id, const WeightedTerms& terms) {
   remove(id);
   docs_[id] = terms;
-  total_length_ += length_of(terms);
-  for (auto& [term, w] : terms) postings_[term].push_back(id);
+  const float len = length_of(terms);
+  total_length_ += len;
+  for (auto& [term, w] : terms) postings_[term].push_back({id, w, len});
 }
 
 void LexicalIndex::remove(int64_t id) {
@@ -43,7 +44,8 @@ void LexicalIndex::remove(int64_t id) {
   total_length_ -= length_of(it->second);
   for (auto& [term, w] : it->second) {
     auto& p = postings_[term];
-    p.erase(std::remove(p.begin(), p.end(), id), p.end());
+    p.erase(std::remove_if(p.begin(), p.end(), [id](const Posting& x) { return x.id == id; }),
+            p.end());
     if (p.empty()) postings_.erase(term);
   }
   docs_.erase(it);
@@ -56,29 +58,24 @@ float LexicalIndex::idf(uint32_t term) const {
   return static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5)));
 }
 
-float LexicalIndex::term_score(float tf, float doc_len, float idf) const {
+double LexicalIndex::average_length() const {
   double avg = docs_.empty() ? 1.0 : total_length_ / docs_.size();
-  if (avg <= 0) avg = 1.0;
-  double norm = params_.k1 * (1.0 - params_.b + params_.b * doc_len / avg);
+  return avg > 0 ? avg : 1.0;
+}
+
+float LexicalIndex::term_score(float tf, float doc_len, float idf, double avg_len) const {
+  double norm = params_.k1 * (1.0 - params_.b + params_.b * doc_len / avg_len);
   return static_cast<float>(idf * tf * (params_.k1 + 1.0) / (tf + norm));
 }
 
 std::unordered_map<int64_t, float> LexicalIndex::score(const WeightedTerms& query) const {
   std::unordered_map<int64_t, float> out;
-  std::unordered_map<int64_t, float> lengths;
+  const double avg = average_length();
   for (auto& [term, qw] : query) {
     auto it = postings_.find(term);
     if (it == postings_.end()) continue;
     float idf_t = idf(term);
-    for (int64_t id : it->second) {
-      const WeightedTerms& d = docs_.at(id);
-      auto pos = std::lower_bound(d.begin(), d.end(), std::make_pair(term, -1.0f),
-                                  [](auto& a, auto& b) { return a.first < b.first; });
-      if (pos == d.end() || pos->first != term) continue;
-      auto [lit, inserted] = lengths.emplace(id, 0.0f);
-      if (inserted) lit->second = length_of(d);
-      out[id] += qw * term_score(pos->second, lit->second, idf_t);
-    }
+    for (const Posting& p : it->second) out[p.id] += qw * term_score(p.tf, p.doc_len, idf_t, avg);
   }
   return out;
 }
@@ -88,6 +85,7 @@ float LexicalIndex::score_one(const WeightedTerms& query, int64_t id) const {
   if (it == docs_.end()) return 0;
   const WeightedTerms& d = it->second;
   float len = length_of(d), s = 0;
+  const double avg = average_length();
   size_t i = 0, j = 0;
   while (i < query.size() && j < d.size()) {
     if (query[i].first < d[j].first)
@@ -95,7 +93,7 @@ float LexicalIndex::score_one(const WeightedTerms& query, int64_t id) const {
     else if (d[j].first < query[i].first)
       ++j;
     else {
-      s += query[i].second * term_score(d[j].second, len, idf(d[j].first));
+      s += query[i].second * term_score(d[j].second, len, idf(d[j].first), avg);
       ++i;
       ++j;
     }

@@ -44,11 +44,20 @@ class LexicalIndex {
   static LexicalIndex load(BinaryReader* r);
 
  private:
-  float term_score(float tf, float doc_len, float idf) const;
+  float term_score(float tf, float doc_len, float idf, double avg_len) const;
+  double average_length() const;
+
+  // One document in a term's postings, with what BM25 needs of it, so that
+  // scoring a query never looks the document up.
+  struct Posting {
+    int64_t id;
+    float tf;
+    float doc_len;
+  };
 
   Bm25Params params_;
   std::unordered_map<int64_t, WeightedTerms> docs_;
-  std::unordered_map<uint32_t, std::vector<int64_t>> postings_;
+  std::unordered_map<uint32_t, std::vector<Posting>> postings_;
   double total_length_ = 0;
 };
 
