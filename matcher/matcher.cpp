@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -17,6 +18,14 @@ struct Matcher::Query {
   // BM25 of the query against expert units; filled for all units by rank_experts.
   std::unordered_map<int64_t, float> unit_bm25;
   bool all_units_scored = false;
+  // The problem's fields as tokens with their vocabulary ids, for the
+  // explanations: analysed on first use, then shared by every match.
+  struct FieldTokens {
+    const char* field;
+    std::vector<Token> tokens;
+    std::vector<uint32_t> ids;
+  };
+  mutable std::optional<std::vector<FieldTokens>> field_tokens;
 };
 
 namespace {
@@ -57,8 +66,12 @@ std::vector<float> Matcher::centroid_of(const ExpertEntry& e) const {
 
 Result<std::vector<Matcher::Scored>> Matcher::score_everyone(const Query& q) const {
   std::vector<Scored> all;
+  // Each expert's work centroid, once: the dense score and the smoothing use it.
+  std::vector<std::vector<float>> centroids;
+  centroids.reserve(index_.experts().size());
   for (const auto& [id, entry] : index_.experts()) {
-    ComponentScores c = score_expert(q, entry, nullptr);
+    centroids.push_back(centroid_of(entry));
+    ComponentScores c = score_expert(q, entry, nullptr, &centroids.back());
     all.push_back({&entry, c, fuse(c)});
   }
   if (config_.neighbor_share <= 0 || all.size() < 2) return all;
@@ -68,18 +81,15 @@ Result<std::vector<Matcher::Scored>> Matcher::score_everyone(const Query& q) con
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return all[a].score > all[b].score; });
   const size_t sources = std::min<size_t>(config_.neighbor_sources, order.size());
-  std::vector<std::vector<float>> source_centroids;
-  for (size_t j = 0; j < sources; ++j)
-    source_centroids.push_back(centroid_of(*all[order[j]].entry));
   const int d = index_.expert_vectors().dimension();
   std::vector<float> smoothed(all.size());
   for (size_t i = 0; i < all.size(); ++i) {
-    std::vector<float> ci = centroid_of(*all[i].entry);
+    const std::vector<float>& ci = centroids[i];
     float support = 0;
     int n = 0;
     for (size_t j = 0; j < sources; ++j) {
       if (order[j] == i) continue;
-      float w = std::max(0.0f, dot(ci.data(), source_centroids[j].data(), d));
+      float w = std::max(0.0f, dot(ci.data(), centroids[order[j]].data(), d));
       support += w * all[order[j]].score;
       ++n;
     }
@@ -117,7 +127,8 @@ Result<Matcher::Query> Matcher::make_query(const Problem& problem) const {
 }
 
 ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
-                                      std::vector<std::pair<int, float>>* per_work) const {
+                                      std::vector<std::pair<int, float>>* per_work,
+                                      const std::vector<float>* centroid) const {
   const VectorIndex& vecs = index_.expert_vectors();
   const LexicalIndex& lex = index_.expert_lexical();
   const int d = vecs.dimension();
@@ -149,8 +160,9 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
   ComponentScores c;
   c.dense = aggregate_top(dense, config_.top_works, config_.best_work_share);
   if (config_.centroid_share > 0 && !e.work_units.empty()) {
-    std::vector<float> centroid = centroid_of(e);
-    float cs = std::max(0.0f, dot(q.vector.data(), centroid.data(), d));
+    const std::vector<float> own = centroid ? std::vector<float>() : centroid_of(e);
+    const float* cv = centroid ? centroid->data() : own.data();
+    float cs = std::max(0.0f, dot(q.vector.data(), cv, d));
     c.dense = (1 - config_.centroid_share) * c.dense + config_.centroid_share * cs;
   }
   if (k > 0 && !e.work_units.empty()) {
@@ -226,16 +238,26 @@ void Matcher::explain(const Query& q, const ExpertEntry& e,
   };
   std::vector<Found> found;
   std::unordered_map<std::string, size_t> by_term;
-  const Problem& p = *q.problem;
-  std::string keywords;
-  for (const auto& k : p.keywords) keywords += (keywords.empty() ? "" : "，") + k;
-  for (auto [field, text] : {std::pair<const char*, const std::string*>{"title", &p.title},
-                             {"keywords", &keywords},
-                             {"description", &p.description}}) {
-    auto toks = tm.tokens(*text);
-    if (!toks) continue;
-    for (const Token& t : *toks) {
-      uint32_t id = tm.vocabulary().find(t.term);
+  if (!q.field_tokens) {
+    const Problem& p = *q.problem;
+    std::string keywords;
+    for (const auto& k : p.keywords) keywords += (keywords.empty() ? "" : "，") + k;
+    q.field_tokens.emplace();
+    for (auto [field, text] : {std::pair<const char*, const std::string*>{"title", &p.title},
+                               {"keywords", &keywords},
+                               {"description", &p.description}}) {
+      auto toks = tm.tokens(*text);
+      if (!toks) continue;
+      Query::FieldTokens ft{field, std::move(*toks), {}};
+      for (const Token& t : ft.tokens) ft.ids.push_back(tm.vocabulary().find(t.term));
+      q.field_tokens->push_back(std::move(ft));
+    }
+  }
+  for (const Query::FieldTokens& ft : *q.field_tokens) {
+    const char* field = ft.field;
+    for (size_t k = 0; k < ft.tokens.size(); ++k) {
+      const Token& t = ft.tokens[k];
+      uint32_t id = ft.ids[k];
       if (id == Vocabulary::kUnknown || !expert_terms.count(id)) continue;
       std::string key = std::string(field) + "\x1f" + t.term;
       auto it = by_term.find(key);

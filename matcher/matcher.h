@@ -157,8 +157,10 @@ class Matcher {
  private:
   struct Query;
   Result<Query> make_query(const Problem& problem) const;
+  // `centroid`, if given, is centroid_of(e), computed once by the caller.
   ComponentScores score_expert(const Query& q, const ExpertEntry& e,
-                               std::vector<std::pair<int, float>>* per_work) const;
+                               std::vector<std::pair<int, float>>* per_work,
+                               const std::vector<float>* centroid = nullptr) const;
   struct Scored {
     const ExpertEntry* entry;
     ComponentScores components;
