@@ -14,7 +14,7 @@
 namespace expertmatch {
 namespace {
 
-constexpr int kFormatVersion = 1;
+constexpr int kFormatVersion = 2;  // 2: units.bin ends with the unit mean
 
 std::string hex64(uint64_t v) {
   char buf[17];
@@ -247,6 +247,22 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
     if (!s) return s;
     if (progress && (++done % 64 == 0 || done == total)) progress(total / 2 + done / 2, total);
   }
+  // The mean of the work and problem vectors, part of the fitted model: later
+  // upserts do not move it, refit() does.
+  const int d = embedder_->dimension();
+  std::vector<double> sum(d, 0.0);
+  size_t n = 0;
+  auto add = [&](int64_t unit, const VectorIndex& vecs) {
+    if (const float* v = vecs.vector(unit)) {
+      for (int i = 0; i < d; ++i) sum[i] += v[i];
+      ++n;
+    }
+  };
+  for (const auto& [id, e] : experts_)
+    for (int64_t u : e.work_units) add(u, *expert_vectors_);
+  for (const auto& [id, p] : problems_) add(p.unit, *problem_vectors_);
+  unit_mean_.assign(d, 0.0f);
+  for (int i = 0; i < d && n > 0; ++i) unit_mean_[i] = static_cast<float>(sum[i] / n);
   return Status::ok();
 }
 
@@ -367,6 +383,7 @@ Status CorpusIndex::save(const std::string& dir) const {
   }
   expert_lexical_.save(&units);
   problem_lexical_.save(&units);
+  units.vec(unit_mean_);
   std::string unit_bytes = units.finish();
 
   s = write_file_atomically(dir + "/model.bin", model_bytes);
@@ -510,6 +527,7 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
   }
   index->expert_lexical_ = LexicalIndex::load(&ur);
   index->problem_lexical_ = LexicalIndex::load(&ur);
+  index->unit_mean_ = ur.vec<float>();
   if (!ur.ok() || !ur.at_end()) return Status(ErrorCode::kCorruption, "units.bin: truncated");
   if (hex64(index->checksum_) != str("corpus_checksum"))
     return Status(ErrorCode::kCorruption, "units.bin records do not match the manifest");
@@ -521,6 +539,8 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
   if ((*ev)->dimension() != index->embedder_->dimension() ||
       (*pv)->dimension() != index->embedder_->dimension())
     return Status(ErrorCode::kCorruption, "vector dimension does not match the model");
+  if (index->unit_mean_.size() != static_cast<size_t>((*ev)->dimension()))
+    return Status(ErrorCode::kCorruption, "units.bin: the unit mean has the wrong dimension");
   size_t expert_units = 0;
   for (auto& [id, e] : index->experts_) expert_units += 1 + e.work_units.size();
   if ((*ev)->size() != expert_units || (*pv)->size() != index->problems_.size())

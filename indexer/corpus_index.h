@@ -134,6 +134,9 @@ class CorpusIndex {
   const LexicalIndex& expert_lexical() const { return expert_lexical_; }
   const LexicalIndex& problem_lexical() const { return problem_lexical_; }
   const IndexConfig& config() const { return config_; }
+  // The mean of all work and problem vectors when the model was last fitted
+  // (build, refit); the matcher measures specific similarity around it.
+  const std::vector<float>& unit_mean() const { return unit_mean_; }
 
   // Field-weighted term vectors, as indexed (also used for queries).
   Result<WeightedTerms> problem_terms(const Problem& p) const;
@@ -168,6 +171,7 @@ class CorpusIndex {
   std::unordered_map<int64_t, Unit> units_;
   int64_t next_unit_ = 0;
   uint64_t checksum_ = 0;
+  std::vector<float> unit_mean_;
 };
 
 // A stable string of the configuration parts that change the index.

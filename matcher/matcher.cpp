@@ -13,6 +13,12 @@ struct Matcher::Query {
   const Problem* problem = nullptr;
   std::vector<float> vector;
   std::vector<float> coarse;  // the first coarse_dimensions() of `vector`, normalised
+  // `vector` minus the index's unit mean, normalised, with the mean's dot
+  // product with it and its squared norm: for the cosine around the mean.
+  std::vector<float> mean;
+  std::vector<float> centered;
+  float mean_dot = 0;
+  float mean_norm2 = 0;
   WeightedTerms terms;
   float bm25_ceiling = 1;
   // BM25 of the query against expert units; filled for all units by rank_experts.
@@ -71,7 +77,7 @@ Result<std::vector<Matcher::Scored>> Matcher::score_everyone(const Query& q) con
   centroids.reserve(index_.experts().size());
   for (const auto& [id, entry] : index_.experts()) {
     centroids.push_back(centroid_of(entry));
-    ComponentScores c = score_expert(q, entry, nullptr, &centroids.back());
+    ComponentScores c = score_expert(q, entry, nullptr);
     all.push_back({&entry, c, fuse(c)});
   }
   if (config_.neighbor_share <= 0 || all.size() < 2) return all;
@@ -111,6 +117,14 @@ Result<Matcher::Query> Matcher::make_query(const Problem& problem) const {
   auto v = index_.embedder().embed({CorpusIndex::problem_text(problem)});
   if (!v) return v.status();
   q.vector = std::move(*v);
+  const int d = static_cast<int>(q.vector.size());
+  q.mean = index_.unit_mean();
+  q.mean.resize(d, 0.0f);
+  q.centered.resize(d);
+  for (int i = 0; i < d; ++i) q.centered[i] = q.vector[i] - q.mean[i];
+  l2_normalize(q.centered.data(), d);
+  q.mean_dot = dot(q.mean.data(), q.centered.data(), d);
+  q.mean_norm2 = dot(q.mean.data(), q.mean.data(), d);
   if (int k = coarse_dimensions(); k > 0) {
     q.coarse.assign(q.vector.begin(), q.vector.begin() + k);
     l2_normalize(q.coarse.data(), k);
@@ -127,8 +141,7 @@ Result<Matcher::Query> Matcher::make_query(const Problem& problem) const {
 }
 
 ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
-                                      std::vector<std::pair<int, float>>* per_work,
-                                      const std::vector<float>* centroid) const {
+                                      std::vector<std::pair<int, float>>* per_work) const {
   const VectorIndex& vecs = index_.expert_vectors();
   const LexicalIndex& lex = index_.expert_lexical();
   const int d = vecs.dimension();
@@ -140,18 +153,26 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
     return lex.score_one(q.terms, unit);
   };
   const int k = coarse_dimensions();
+  const float* m = q.mean.data();
   std::vector<float> dense, coarse, lexical;
-  std::vector<float> coarse_centroid(k, 0.0f);
+  std::vector<float> centroid(d, 0.0f), coarse_centroid(k, 0.0f);
   for (size_t w = 0; w < e.work_units.size(); ++w) {
     const float* v = vecs.vector(e.work_units[w]);
-    float ds = v ? std::max(0.0f, dot(q.vector.data(), v, d)) : 0.0f;
+    float ds = 0;
+    if (v) {
+      // The cosine around the corpus mean: what every text shares is left out.
+      float n2 = dot(v, v, d) - 2 * dot(v, m, d) + q.mean_norm2;
+      float inv = n2 > 1e-12f ? 1.0f / std::sqrt(n2) : 0.0f;
+      ds = std::max(0.0f, (dot(q.centered.data(), v, d) - q.mean_dot) * inv);
+      for (int i = 0; i < d; ++i) centroid[i] += (v[i] - m[i]) * inv;
+    }
     float ls = std::min(1.0f, bm25(e.work_units[w]) / q.bm25_ceiling);
     dense.push_back(ds);
     lexical.push_back(ls);
     if (k > 0) {
-      // The cosine in the first k (strongest) LSA dimensions: broad topic.
-      float n2 = v ? dot(v, v, k) : 0.0f;
-      float inv = n2 > 0 ? 1.0f / std::sqrt(n2) : 0.0f;
+      // The cosine in the first k (strongest) LSA dimensions, not centred: broad topic.
+      float c2 = v ? dot(v, v, k) : 0.0f;
+      float inv = c2 > 0 ? 1.0f / std::sqrt(c2) : 0.0f;
       coarse.push_back(inv > 0 ? std::max(0.0f, dot(q.coarse.data(), v, k) * inv) : 0.0f);
       for (int i = 0; i < k && v; ++i) coarse_centroid[i] += v[i] * inv;
     }
@@ -160,9 +181,8 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
   ComponentScores c;
   c.dense = aggregate_top(dense, config_.top_works, config_.best_work_share);
   if (config_.centroid_share > 0 && !e.work_units.empty()) {
-    const std::vector<float> own = centroid ? std::vector<float>() : centroid_of(e);
-    const float* cv = centroid ? centroid->data() : own.data();
-    float cs = std::max(0.0f, dot(q.vector.data(), cv, d));
+    l2_normalize(centroid.data(), d);
+    float cs = std::max(0.0f, dot(q.centered.data(), centroid.data(), d));
     c.dense = (1 - config_.centroid_share) * c.dense + config_.centroid_share * cs;
   }
   if (k > 0 && !e.work_units.empty()) {

@@ -3,11 +3,13 @@
 //
 // An expert's score for a query fuses three components, each in [0, 1]:
 //  - dense:   cosine similarity (LSA) of the query to the expert's works,
-//             averaged over the expert's `top_works` best works, blended
-//             with the similarity to the centroid of all their works; the
-//             same measured again in only the first 32 (strongest) LSA
-//             dimensions, where broad topics rather than specific ones
-//             decide, is blended in (coarse_share);
+//             measured around the index's unit mean (CorpusIndex::unit_mean:
+//             what every text shares is left out), averaged over the
+//             expert's `top_works` best works, blended with the similarity
+//             to the centroid of all their works; the same measured again,
+//             not centred, in only the first 32 (strongest) LSA dimensions,
+//             where broad topics rather than specific ones decide, is
+//             blended in (coarse_share);
 //  - lexical: field-weighted BM25 of the query against each work, averaged
 //             over the best works the same way, divided by the query's BM25
 //             ceiling so that scores of different queries are comparable;
@@ -56,15 +58,15 @@ struct MatchConfig {
   int neighbor_sources = 2;     // the query's top experts that lend support
   // A match is "good" when its score reaches this; below it the answer says
   // that no expert is a good match (calibrated on the Quzhou judgments).
-  float good_match_threshold = 0.085f;
+  float good_match_threshold = 0.08f;
   // ... and in rank_experts it must also reach this share of the problem's best
   // expert's score (before filters). 0 turns the relative bar off.
   float good_match_relative = 0.7f;
   // Logistic calibration of the score into a confidence that the expert is
   // capable (grade >= 2): 1 / (1 + e^-(a*score + b)), fitted on the Quzhou
   // development judgments (docs/quality.md).
-  float calibration_a = 53.5f;
-  float calibration_b = -8.07f;
+  float calibration_a = 55.1f;
+  float calibration_b = -7.73f;
   int explain_works = 3;  // works named in an explanation (1-3)
   int explain_terms = 8;  // shared key terms named
 };
@@ -157,10 +159,8 @@ class Matcher {
  private:
   struct Query;
   Result<Query> make_query(const Problem& problem) const;
-  // `centroid`, if given, is centroid_of(e), computed once by the caller.
   ComponentScores score_expert(const Query& q, const ExpertEntry& e,
-                               std::vector<std::pair<int, float>>* per_work,
-                               const std::vector<float>* centroid = nullptr) const;
+                               std::vector<std::pair<int, float>>* per_work) const;
   struct Scored {
     const ExpertEntry* entry;
     ComponentScores components;

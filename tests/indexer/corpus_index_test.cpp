@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -125,6 +126,44 @@ TEST(CorpusIndexTest, BuildsOneUnitPerProfileWorkAndProblem) {
   EXPECT_EQ(empty.status().code(), ErrorCode::kInvalidArgument);
 }
 
+TEST(CorpusIndexTest, UnitMeanIsTheMeanOfWorkAndProblemVectorsUntilRefit) {
+  auto index = build_sample();
+  ASSERT_NE(index, nullptr);
+  const int d = index->embedder().dimension();
+  auto mean_by_hand = [&] {
+    std::vector<double> sum(d, 0.0);
+    size_t n = 0;
+    auto add = [&](const float* v) {
+      ASSERT_NE(v, nullptr);
+      for (int i = 0; i < d; ++i) sum[i] += v[i];
+      ++n;
+    };
+    for (const auto& [id, e] : index->experts())
+      for (int64_t u : e.work_units) add(index->expert_vectors().vector(u));
+    for (const auto& [id, p] : index->problems()) add(index->problem_vectors().vector(p.unit));
+    std::vector<float> m(d);
+    for (int i = 0; i < d; ++i) m[i] = static_cast<float>(sum[i] / n);
+    return m;
+  };
+  auto near = [&](const std::vector<float>& a, const std::vector<float>& b) {
+    double diff = 0;
+    for (int i = 0; i < d; ++i) diff = std::max(diff, std::abs(double(a[i]) - b[i]));
+    return diff < 1e-6;
+  };
+  const std::vector<float> fitted = index->unit_mean();
+  ASSERT_EQ(fitted.size(), static_cast<size_t>(d));
+  EXPECT_TRUE(near(fitted, mean_by_hand()));
+  // An upsert leaves the model, and so the mean, as it is; refit relearns it.
+  Problem added = sample_problems().front();
+  added.id = "p-mean";
+  added.title = "完全不同的问题：茶叶包装印刷色差";
+  ASSERT_TRUE(index->upsert_problem(added).is_ok());
+  EXPECT_EQ(index->unit_mean(), fitted);
+  EXPECT_FALSE(near(fitted, mean_by_hand()));
+  ASSERT_TRUE(index->refit().is_ok());
+  EXPECT_TRUE(near(index->unit_mean(), mean_by_hand()));
+}
+
 TEST(CorpusIndexTest, SaveThenLoadGivesTheSameVectorsAndRanking) {
   TempDir dir;
   ASSERT_FALSE(dir.path().empty());
@@ -162,6 +201,9 @@ TEST(CorpusIndexTest, SaveThenLoadGivesTheSameVectorsAndRanking) {
     EXPECT_TRUE(
         same_floats(a.problem_vectors().vector(p.unit), b.problem_vectors().vector(p.unit), d));
   }
+  // The unit mean is part of the model and comes back exactly.
+  ASSERT_EQ(a.unit_mean().size(), static_cast<size_t>(d));
+  EXPECT_TRUE(same_floats(a.unit_mean().data(), b.unit_mean().data(), d));
   // The loaded model embeds new text exactly as the built one.
   auto va = a.embedder().embed({"轴承磨削烧伤 bearing vibration"});
   auto vb = b.embedder().embed({"轴承磨削烧伤 bearing vibration"});

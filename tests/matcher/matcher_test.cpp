@@ -118,10 +118,11 @@ TEST_F(MatcherTest, ScoresAreSortedAndInRange) {
   EXPECT_EQ(unknown.status().code(), ErrorCode::kNotFound);
 }
 
-TEST_F(MatcherTest, CoarseSimilarityIsTheCosineInTheLeadingDimensions) {
+TEST_F(MatcherTest, DenseSimilarityIsCentredAndTheCoarseOneUsesLeadingDimensions) {
   // Dense only, best work only, no centroid and no smoothing: the score is the
-  // best work's cosine, in all dimensions (coarse_share 0) or in the first k
-  // renormalised (coarse_share 1). Computed here by hand from the index.
+  // best work's cosine, in all dimensions around the index's unit mean
+  // (coarse_share 0), or in the first k, renormalised and not centred
+  // (coarse_share 1). Computed here by hand from the index.
   MatchConfig config;
   config.weight_dense = 1;
   config.weight_lexical = 0;
@@ -136,12 +137,16 @@ TEST_F(MatcherTest, CoarseSimilarityIsTheCosineInTheLeadingDimensions) {
   ASSERT_TRUE(q.is_ok());
   const int d = index_->expert_vectors().dimension();
   ASSERT_GT(d, 8);
-  auto cosine = [](const float* a, const float* b, int k) {
+  const std::vector<float>& mean = index_->unit_mean();
+  ASSERT_EQ(mean.size(), static_cast<size_t>(d));
+  const std::vector<float> zero(d, 0.0f);
+  auto cosine = [](const float* a, const float* b, const float* m, int k) {
     double ab = 0, aa = 0, bb = 0;
     for (int i = 0; i < k; ++i) {
-      ab += a[i] * b[i];
-      aa += a[i] * a[i];
-      bb += b[i] * b[i];
+      double x = a[i] - m[i], y = b[i] - m[i];
+      ab += x * y;
+      aa += x * x;
+      bb += y * y;
     }
     return aa > 0 && bb > 0 ? static_cast<float>(ab / std::sqrt(aa * bb)) : 0.0f;
   };
@@ -151,9 +156,11 @@ TEST_F(MatcherTest, CoarseSimilarityIsTheCosineInTheLeadingDimensions) {
     for (const auto& [id, entry] : index_->experts()) {
       SCOPED_TRACE(id + " share " + std::to_string(share));
       float best = 0;
-      for (int64_t u : entry.work_units)
-        best = std::max(best,
-                        cosine(q->data(), index_->expert_vectors().vector(u), share > 0 ? 8 : d));
+      for (int64_t u : entry.work_units) {
+        const float* v = index_->expert_vectors().vector(u);
+        best = std::max(best, share > 0 ? cosine(q->data(), v, zero.data(), 8)
+                                        : cosine(q->data(), v, mean.data(), d));
+      }
       auto s = matcher.score(p, id);
       ASSERT_TRUE(s.is_ok());
       EXPECT_NEAR(*s, best, 1e-4);
