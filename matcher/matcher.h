@@ -58,7 +58,7 @@ struct MatchConfig {
   int neighbor_sources = 2;     // the query's top experts that lend support
   // A match is "good" when its score reaches this; below it the answer says
   // that no expert is a good match (calibrated on the Quzhou judgments).
-  float good_match_threshold = 0.08f;
+  float good_match_threshold = 0.07f;
   // ... and in rank_experts it must also reach this share of the problem's best
   // expert's score (before filters). 0 turns the relative bar off.
   float good_match_relative = 0.7f;
