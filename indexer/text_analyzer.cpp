@@ -9,6 +9,7 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
+#include <list>
 #include <map>
 #include <tuple>
 #include <unordered_map>
@@ -307,22 +308,42 @@ Result<std::vector<Token>> TextAnalyzer::analyze(std::string_view text) {
   return tokens;
 }
 
-TextAnalyzer& thread_analyzer(const Lexicon* lexicon, const AnalyzerOptions& options) {
-  struct Key {
-    const Lexicon* lexicon;
-    bool bigrams, unigrams, words, stem, stop;
-    bool operator<(const Key& o) const {
-      return std::tie(lexicon, bigrams, unigrams, words, stem, stop) <
-             std::tie(o.lexicon, o.bigrams, o.unigrams, o.words, o.stem, o.stop);
-    }
-  };
-  thread_local std::map<Key, std::unique_ptr<TextAnalyzer>> analyzers;
-  Key key{lexicon,           options.cjk_bigrams, options.cjk_unigrams,
-          options.cjk_words, options.stem,        options.remove_stop_words};
-  auto it = analyzers.find(key);
-  if (it == analyzers.end())
-    it = analyzers.emplace(key, std::make_unique<TextAnalyzer>(lexicon, options)).first;
-  return *it->second;
+namespace {
+
+struct AnalyzerKey {
+  const Lexicon* lexicon;
+  bool bigrams, unigrams, words, stem, stop;
+  bool operator==(const AnalyzerKey& o) const {
+    return std::tie(lexicon, bigrams, unigrams, words, stem, stop) ==
+           std::tie(o.lexicon, o.bigrams, o.unigrams, o.words, o.stem, o.stop);
+  }
+};
+
+// Most recently used first. A refit makes a new lexicon, so without a bound
+// a long-running service would keep every old analyzer of every thread.
+using AnalyzerCache = std::list<std::pair<AnalyzerKey, std::unique_ptr<TextAnalyzer>>>;
+
+AnalyzerCache& analyzer_cache() {
+  thread_local AnalyzerCache cache;
+  return cache;
 }
+
+}  // namespace
+
+TextAnalyzer& thread_analyzer(const Lexicon* lexicon, const AnalyzerOptions& options) {
+  AnalyzerCache& cache = analyzer_cache();
+  AnalyzerKey key{lexicon,           options.cjk_bigrams, options.cjk_unigrams,
+                  options.cjk_words, options.stem,        options.remove_stop_words};
+  auto it = std::find_if(cache.begin(), cache.end(), [&](const auto& e) { return e.first == key; });
+  if (it != cache.end()) {
+    cache.splice(cache.begin(), cache, it);
+  } else {
+    cache.emplace_front(key, std::make_unique<TextAnalyzer>(lexicon, options));
+    if (cache.size() > kMaxThreadAnalyzers) cache.pop_back();
+  }
+  return *cache.front().second;
+}
+
+size_t thread_analyzer_count() { return analyzer_cache().size(); }
 
 }  // namespace expertmatch

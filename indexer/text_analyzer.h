@@ -72,8 +72,13 @@ class TextAnalyzer {
 };
 
 // A TextAnalyzer for the calling thread, created on first use for this
-// (lexicon, options) pair and reused afterwards.
+// (lexicon, options) pair and reused afterwards. Each thread keeps at most
+// kMaxThreadAnalyzers, dropping the least recently used: the reference is
+// valid until the calling thread asks for that many other pairs.
+constexpr size_t kMaxThreadAnalyzers = 8;
 TextAnalyzer& thread_analyzer(const Lexicon* lexicon, const AnalyzerOptions& options = {});
+// How many the calling thread keeps now (for tests).
+size_t thread_analyzer_count();
 
 // True if `text` is well-formed UTF-8; otherwise `bad_offset` gets the first bad byte.
 bool is_valid_utf8(std::string_view text, size_t* bad_offset = nullptr);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -384,6 +385,28 @@ TEST(TextAnalyzerTest, ThreadAnalyzerIsReusedPerLexiconAndOptions) {
   TextAnalyzer& c = thread_analyzer(&builtin_lexicon(), no_stem);
   EXPECT_NE(&a, &c);
   EXPECT_FALSE(c.options().stem);
+}
+
+TEST(TextAnalyzerTest, ThreadAnalyzersAreBoundedAndRecentOnesKept) {
+  // Every refit brings a new lexicon; a thread keeps only the recent analyzers.
+  std::vector<std::unique_ptr<Lexicon>> lexicons;
+  for (int i = 0; i < 3 * static_cast<int>(kMaxThreadAnalyzers); ++i) {
+    lexicons.push_back(std::make_unique<Lexicon>());
+    lexicons.back()->add("轴承游隙");
+  }
+  TextAnalyzer* keep = &thread_analyzer(lexicons[0].get());
+  for (size_t i = 1; i < lexicons.size(); ++i) {
+    TextAnalyzer& a = thread_analyzer(lexicons[i].get());
+    EXPECT_EQ(&a, &thread_analyzer(lexicons[i].get()));  // a repeat is the same analyzer
+    EXPECT_LE(thread_analyzer_count(), kMaxThreadAnalyzers);
+    // Using the first one keeps it among the recent ones.
+    EXPECT_EQ(keep, &thread_analyzer(lexicons[0].get()));
+  }
+  // It still analyses with its own lexicon.
+  auto r = keep->analyze("轴承游隙");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_NE(std::find_if(r->begin(), r->end(), [](const Token& t) { return t.term == "轴承游隙"; }),
+            r->end());
 }
 
 TEST(LexiconTest, AddsTermsOfTwoToTwelveCharacters) {
