@@ -55,6 +55,11 @@ struct HttpServer::Impl {
   std::map<Session*, std::weak_ptr<Session>> registry;
 
   net::io_context ioc;
+  // Keeps the I/O threads running until shutdown() has let every session
+  // finish: without it they return from run() as soon as nothing is pending
+  // (say, the acceptor closed and the last client gone), and the sessions'
+  // stop() handlers would never run (a 5 s stall, to the grace deadline).
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   net::thread_pool workers;
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
@@ -352,6 +357,7 @@ Status HttpServer::start() {
   if (ec) return fail("listen");
   s.port = s.acceptor.local_endpoint().port();
   s.running = true;
+  s.work.emplace(net::make_work_guard(s.ioc));
   net::dispatch(s.acceptor.get_executor(), [&s] { s.do_accept(); });
   for (int i = 0; i < s.config.io_threads; ++i) s.threads.emplace_back([&s] { s.ioc.run(); });
   return Status::ok();
@@ -378,6 +384,7 @@ void HttpServer::shutdown() {
   auto deadline = Clock::now() + std::chrono::milliseconds(s.config.shutdown_grace_ms);
   while (s.sessions > 0 && Clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  s.work.reset();
   s.ioc.stop();
   for (auto& t : s.threads) t.join();
   s.threads.clear();

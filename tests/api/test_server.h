@@ -117,6 +117,8 @@ class TestServer {
   api::ApiServer& server() { return *server_; }
   // Stops and starts again on the same data directory (a new port).
   void restart();
+  // Stops the server (as on SIGTERM) and keeps it stopped.
+  void stop() { server_.reset(); }
 
  private:
   TempDir dir_;
