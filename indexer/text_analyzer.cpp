@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <list>
-#include <map>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>

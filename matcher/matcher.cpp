@@ -13,15 +13,16 @@ struct Matcher::Query {
   const Problem* problem = nullptr;
   std::vector<float> vector;
   std::vector<float> coarse;  // the first coarse_dimensions() of `vector`, normalised
-  // `vector` minus the index's unit mean, normalised, with the mean's dot
-  // product with it and its squared norm: for the cosine around the mean.
-  std::vector<float> mean;
+  // `vector` minus the index's unit mean (CorpusIndex::unit_mean, of the same
+  // dimension), normalised, with the mean's dot product with it and its
+  // squared norm: for the cosine around the mean.
+  const float* mean = nullptr;
   std::vector<float> centered;
   float mean_dot = 0;
   float mean_norm2 = 0;
   WeightedTerms terms;
   float bm25_ceiling = 1;
-  // BM25 of the query against expert units; filled for all units by rank_experts.
+  // BM25 of the query against every expert unit, when make_query scored them all.
   std::unordered_map<int64_t, float> unit_bm25;
   bool all_units_scored = false;
   // The problem's fields as tokens with their vocabulary ids, for the
@@ -72,15 +73,15 @@ std::vector<float> Matcher::centroid_of(const ExpertEntry& e) const {
 
 Result<std::vector<Matcher::Scored>> Matcher::score_everyone(const Query& q) const {
   std::vector<Scored> all;
-  // Each expert's work centroid, once: the dense score and the smoothing use it.
-  std::vector<std::vector<float>> centroids;
-  centroids.reserve(index_.experts().size());
   for (const auto& [id, entry] : index_.experts()) {
-    centroids.push_back(centroid_of(entry));
     ComponentScores c = score_expert(q, entry, nullptr);
     all.push_back({&entry, c, fuse(c)});
   }
   if (config_.neighbor_share <= 0 || all.size() < 2) return all;
+  // Each expert's work centroid, once for all pairs below.
+  std::vector<std::vector<float>> centroids;
+  centroids.reserve(all.size());
+  for (const Scored& s : all) centroids.push_back(centroid_of(*s.entry));
   // Support from the query's best experts, weighted by centroid similarity.
   std::vector<size_t> order(all.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -111,20 +112,21 @@ float Matcher::fuse(const ComponentScores& c) const {
          config_.weight_profile * c.profile;
 }
 
-Result<Matcher::Query> Matcher::make_query(const Problem& problem) const {
+Result<Matcher::Query> Matcher::make_query(const Problem& problem, bool score_all_units) const {
   Query q;
   q.problem = &problem;
   auto v = index_.embedder().embed({CorpusIndex::problem_text(problem)});
   if (!v) return v.status();
   q.vector = std::move(*v);
   const int d = static_cast<int>(q.vector.size());
-  q.mean = index_.unit_mean();
-  q.mean.resize(d, 0.0f);
+  if (index_.unit_mean().size() != q.vector.size())
+    return Status(ErrorCode::kInternal, "the index's unit mean does not match the query vector");
+  q.mean = index_.unit_mean().data();
   q.centered.resize(d);
   for (int i = 0; i < d; ++i) q.centered[i] = q.vector[i] - q.mean[i];
   l2_normalize(q.centered.data(), d);
-  q.mean_dot = dot(q.mean.data(), q.centered.data(), d);
-  q.mean_norm2 = dot(q.mean.data(), q.mean.data(), d);
+  q.mean_dot = dot(q.mean, q.centered.data(), d);
+  q.mean_norm2 = dot(q.mean, q.mean, d);
   if (int k = coarse_dimensions(); k > 0) {
     q.coarse.assign(q.vector.begin(), q.vector.begin() + k);
     l2_normalize(q.coarse.data(), k);
@@ -137,6 +139,10 @@ Result<Matcher::Query> Matcher::make_query(const Problem& problem) const {
   double ceiling = 0;
   for (auto& [term, w] : q.terms) ceiling += w * lex.idf(term) * (k1 + 1);
   q.bm25_ceiling = ceiling > 0 ? static_cast<float>(ceiling) : 1.0f;
+  if (score_all_units) {
+    q.unit_bm25 = lex.score(q.terms);
+    q.all_units_scored = true;
+  }
   return q;
 }
 
@@ -153,7 +159,7 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
     return lex.score_one(q.terms, unit);
   };
   const int k = coarse_dimensions();
-  const float* m = q.mean.data();
+  const float* m = q.mean;
   std::vector<float> dense, coarse, lexical;
   std::vector<float> centroid(d, 0.0f), coarse_centroid(k, 0.0f);
   for (size_t w = 0; w < e.work_units.size(); ++w) {
@@ -338,10 +344,8 @@ void Matcher::explain(const Query& q, const ExpertEntry& e,
 
 Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
                                                        const MatchFilters& filters, int k) const {
-  auto q = make_query(problem);
+  auto q = make_query(problem, /*score_all_units=*/true);
   if (!q) return q.status();
-  q->unit_bm25 = index_.expert_lexical().score(q->terms);
-  q->all_units_scored = true;
   auto everyone = score_everyone(*q);
   if (!everyone) return everyone.status();
   // The bar for a good match is relative to the best expert for this problem
@@ -420,10 +424,8 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
 }
 
 Result<std::map<std::string, float>> Matcher::score_all(const Problem& problem) const {
-  auto q = make_query(problem);
+  auto q = make_query(problem, /*score_all_units=*/true);
   if (!q) return q.status();
-  q->unit_bm25 = index_.expert_lexical().score(q->terms);
-  q->all_units_scored = true;
   auto everyone = score_everyone(*q);
   if (!everyone) return everyone.status();
   std::map<std::string, float> out;

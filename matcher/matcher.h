@@ -158,7 +158,9 @@ class Matcher {
 
  private:
   struct Query;
-  Result<Query> make_query(const Problem& problem) const;
+  // `score_all_units`: also BM25 of the query against every expert unit at
+  // once (for scoring all experts), instead of one unit at a time.
+  Result<Query> make_query(const Problem& problem, bool score_all_units = false) const;
   ComponentScores score_expert(const Query& q, const ExpertEntry& e,
                                std::vector<std::pair<int, float>>* per_work) const;
   struct Scored {
