@@ -1,0 +1,100 @@
+// Bulk import and export in the JSON Lines exchange format (admin).
+#include "api/handlers/handlers.h"
+
+#include "api/handlers/common.h"
+#include "api/handlers/values.h"
+#include "corpus/exchange_format.h"
+
+namespace expertmatch::api::handlers {
+
+using rapidjson::Value;
+
+namespace {
+
+bool is_jsonl(const std::string& content_type) {
+  std::string t = media_type(content_type);
+  return t == "application/x-ndjson" || t == "application/jsonl" ||
+         t == "application/x-jsonlines" || t == "application/json-lines";
+}
+
+ApiResponse import_response(const Result<ImportCounts>& counts) {
+  if (!counts) return from_status(counts.status());
+  rapidjson::Document d(rapidjson::kObjectType);
+  auto& a = d.GetAllocator();
+  Value imported(rapidjson::kObjectType);
+  imported.AddMember("experts", static_cast<uint64_t>(counts->experts), a);
+  imported.AddMember("problems", static_cast<uint64_t>(counts->problems), a);
+  d.AddMember("imported", imported, a);
+  return json(200, d);
+}
+
+ApiResponse unsupported_jsonl(const std::string& content_type) {
+  return error_response(
+      415, "unsupported_media_type",
+      "the body must be JSON Lines (application/x-ndjson), got \"" + content_type + "\"");
+}
+
+// Invalid UTF-8 anywhere makes the whole body a bad request, before any record is read.
+bool valid_utf8(const std::string& s) {
+  size_t i = 0, n = s.size();
+  while (i < n) {
+    unsigned char c = s[i];
+    int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0 || i + len > n) return false;
+    uint32_t cp = len == 1 ? c : c & (0x7f >> len);
+    for (int k = 1; k < len; ++k) {
+      unsigned char cc = s[i + k];
+      if ((cc >> 6) != 2) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+      return false;
+    i += len;
+  }
+  return true;
+}
+
+}  // namespace
+
+ApiResponse import_experts(const Call& c) {
+  if (c.who.role != Role::kAdmin)
+    return error_response(403, "forbidden", "bulk import is for admin tokens");
+  if (!is_jsonl(c.request.content_type)) return unsupported_jsonl(c.request.content_type);
+  if (!valid_utf8(c.request.body))
+    return error_response(400, "bad_request", "the body is not valid UTF-8");
+  auto experts = parse_experts_jsonl(c.request.body, "body");
+  if (!experts) return from_status(experts.status());
+  return import_response(c.context.service.import(c.who, *experts, {}));
+}
+
+ApiResponse import_problems(const Call& c) {
+  if (c.who.role != Role::kAdmin)
+    return error_response(403, "forbidden", "bulk import is for admin tokens");
+  if (!is_jsonl(c.request.content_type)) return unsupported_jsonl(c.request.content_type);
+  if (!valid_utf8(c.request.body))
+    return error_response(400, "bad_request", "the body is not valid UTF-8");
+  auto problems = parse_problems_jsonl(c.request.body, "body");
+  if (!problems) return from_status(problems.status());
+  return import_response(c.context.service.import(c.who, {}, *problems));
+}
+
+ApiResponse export_experts(const Call& c) {
+  auto experts = c.context.service.export_experts(c.who);
+  if (!experts) return from_status(experts.status());
+  ApiResponse r;
+  r.content_type = "application/x-ndjson";
+  r.body = to_jsonl(*experts);
+  return r;
+}
+
+ApiResponse export_problems(const Call& c) {
+  auto problems = c.context.service.export_problems(c.who);
+  if (!problems) return from_status(problems.status());
+  ApiResponse r;
+  r.content_type = "application/x-ndjson";
+  r.body = to_jsonl(*problems);
+  return r;
+}
+
+}  // namespace expertmatch::api::handlers

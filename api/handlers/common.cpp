@@ -1,0 +1,233 @@
+#include "api/handlers/common.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace expertmatch::api::handlers {
+
+using rapidjson::Value;
+
+std::string dump(const Value& v) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  v.Accept(w);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+Value str(const std::string& s, Alloc& a) {
+  return Value(s.c_str(), static_cast<rapidjson::SizeType>(s.size()), a);
+}
+
+ApiResponse json(int status, const Value& v) {
+  ApiResponse r;
+  r.status = status;
+  r.body = dump(v);
+  return r;
+}
+
+Value strings(const std::vector<std::string>& values, Alloc& a) {
+  Value arr(rapidjson::kArrayType);
+  for (const auto& s : values) arr.PushBack(str(s, a), a);
+  return arr;
+}
+
+// ---- errors ------------------------------------------------------------------
+
+int http_status(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk:
+      return 200;
+    case ErrorCode::kInvalidArgument:
+      return 422;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kConflict:
+      return 409;
+    case ErrorCode::kPermissionDenied:
+      return 403;
+    case ErrorCode::kUnavailable:
+      return 503;
+    case ErrorCode::kIOError:
+    case ErrorCode::kCorruption:
+    case ErrorCode::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
+const char* http_code_name(int status, ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kNotFound:
+      return "not_found";
+    case ErrorCode::kPermissionDenied:
+      return "forbidden";
+    case ErrorCode::kAlreadyExists:
+      return "already_exists";
+    case ErrorCode::kConflict:
+      return "conflict";
+    case ErrorCode::kInvalidArgument:
+      return "invalid_argument";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
+    default:
+      return status >= 500 ? "internal" : error_code_name(code);
+  }
+}
+
+ApiResponse from_status(const Status& s) {
+  int status = http_status(s.code());
+  ApiResponse r;
+  if (status == 500) {
+    // The detail goes to the operator's log, not to the client.
+    std::fprintf(stderr, "expertmatch serve: internal error: %s\n", s.to_string().c_str());
+    return error_response(500, "internal", "internal error; the operator's log has the details");
+  }
+  std::string field = s.field_errors().empty() ? "" : s.field_errors().front().field;
+  std::string message = s.message();
+  if (!s.field_errors().empty()) message = s.field_errors().front().reason;
+  r = error_response(status, http_code_name(status, s.code()), message, field);
+  if (s.field_errors().size() > 0) {
+    // Every field error, with its line for JSON Lines bodies.
+    rapidjson::Document d;
+    d.Parse(r.body.c_str());
+    auto& a = d.GetAllocator();
+    Value details(rapidjson::kArrayType);
+    for (const auto& fe : s.field_errors()) {
+      Value v(rapidjson::kObjectType);
+      v.AddMember("field", str(fe.field, a), a);
+      v.AddMember("reason", str(fe.reason, a), a);
+      if (fe.line > 0) v.AddMember("line", fe.line, a);
+      details.PushBack(v, a);
+    }
+    d["error"].AddMember("details", details, a);
+    r.body = dump(d);
+  }
+  return r;
+}
+
+ApiResponse bad_query(const std::string& field, const std::string& message) {
+  return error_response(400, "bad_request", message, field);
+}
+
+std::string media_type(const std::string& content_type) {
+  std::string t = content_type.substr(0, content_type.find(';'));
+  while (!t.empty() && t.back() == ' ') t.pop_back();
+  for (auto& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return t;
+}
+
+// Parses a JSON object body. On failure fills `error` and returns false.
+bool parse_json_body(const ApiRequest& req, rapidjson::Document* doc, ApiResponse* error) {
+  if (media_type(req.content_type) != "application/json") {
+    *error = error_response(415, "unsupported_media_type",
+                            "the body must be application/json, got \"" + req.content_type + "\"");
+    return false;
+  }
+  doc->Parse<rapidjson::kParseValidateEncodingFlag>(req.body.c_str(), req.body.size());
+  if (doc->HasParseError()) {
+    if (doc->GetParseError() == rapidjson::kParseErrorStringInvalidEncoding)
+      *error = error_response(
+          400, "bad_request",
+          "the body is not valid UTF-8 (at byte " + std::to_string(doc->GetErrorOffset()) + ")");
+    else
+      *error = error_response(400, "bad_request",
+                              std::string("the body is not valid JSON: ") +
+                                  rapidjson::GetParseError_En(doc->GetParseError()) + " (at byte " +
+                                  std::to_string(doc->GetErrorOffset()) + ")");
+    return false;
+  }
+  if (!doc->IsObject()) {
+    *error = error_response(400, "bad_request", "the body must be a JSON object");
+    return false;
+  }
+  return true;
+}
+
+// An optional integer query parameter within [lo, hi].
+bool query_int(const Call& c, const char* name, int lo, int hi, std::optional<int>* out,
+               ApiResponse* error) {
+  auto it = c.query.find(name);
+  if (it == c.query.end()) return true;
+  const std::string& s = it->second;
+  char* end = nullptr;
+  errno = 0;
+  long v = s.empty() ? 0 : std::strtol(s.c_str(), &end, 10);
+  if (s.empty() || errno != 0 || *end != '\0' || v < lo || v > hi) {
+    *error =
+        bad_query(name, std::string(name) + " must be a whole number from " + std::to_string(lo) +
+                            " to " + std::to_string(hi) + ", got \"" + s + "\"");
+    return false;
+  }
+  *out = static_cast<int>(v);
+  return true;
+}
+
+std::optional<std::string> query_str(const Call& c, const char* name) {
+  auto it = c.query.find(name);
+  if (it == c.query.end()) return std::nullopt;
+  return it->second;
+}
+
+bool page_params(const Call& c, size_t* offset, size_t* limit, ApiResponse* error) {
+  std::optional<int> o, l;
+  if (!query_int(c, "offset", 0, 1 << 30, &o, error)) return false;
+  if (!query_int(c, "limit", 1, c.context.config.max_page_size, &l, error)) return false;
+  *offset = o.value_or(0);
+  *limit = l.value_or(c.context.config.default_page_size);
+  return true;
+}
+
+// Puts `id` into the body if absent; false (with `error`) if it names another id.
+bool bind_path_id(rapidjson::Document* doc, const std::string& id, ApiResponse* error) {
+  auto& a = doc->GetAllocator();
+  auto it = doc->FindMember("id");
+  if (it == doc->MemberEnd()) {
+    doc->AddMember("id", str(id, a), a);
+    return true;
+  }
+  if (!it->value.IsString() || id != it->value.GetString()) {
+    *error = error_response(422, "invalid_argument", "must match the id in the path", "id");
+    return false;
+  }
+  return true;
+}
+
+bool member_string(const Value& obj, const char* name, std::string* out, ApiResponse* error,
+                   size_t max_bytes) {
+  auto it = obj.FindMember(name);
+  if (it == obj.MemberEnd() || it->value.IsNull()) return true;
+  if (!it->value.IsString()) {
+    *error = error_response(422, "invalid_argument", "must be a string", name);
+    return false;
+  }
+  out->assign(it->value.GetString(), it->value.GetStringLength());
+  if (out->size() > max_bytes) {
+    *error = error_response(422, "invalid_argument",
+                            "must be at most " + std::to_string(max_bytes) + " bytes", name);
+    return false;
+  }
+  return true;
+}
+
+// Reads an optional whole number member within [lo, hi].
+bool member_int(const Value& obj, const char* name, int lo, int hi, std::optional<int>* out,
+                ApiResponse* error) {
+  auto it = obj.FindMember(name);
+  if (it == obj.MemberEnd() || it->value.IsNull()) return true;
+  if (!it->value.IsInt() || it->value.GetInt() < lo || it->value.GetInt() > hi) {
+    *error = error_response(
+        422, "invalid_argument",
+        "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi), name);
+    return false;
+  }
+  *out = it->value.GetInt();
+  return true;
+}
+
+}  // namespace expertmatch::api::handlers

@@ -1,0 +1,83 @@
+// Shared by the API's handler files (api/handlers/*.cpp): the parsed request a
+// handler receives, JSON output, the one mapping of domain errors to HTTP
+// statuses, and the readers of query parameters and JSON bodies. Internal to
+// api/; nothing outside api/ includes it.
+//
+// Every reader returns false and fills `error` with the response to send
+// when the input is refused; it never throws.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include "api/access.h"
+#include "api/routes.h"
+#include "corpus/status.h"
+
+namespace expertmatch::api::handlers {
+
+using Alloc = rapidjson::Document::AllocatorType;
+
+// One routed request, as a handler sees it.
+struct Call {
+  const ApiRequest& request;
+  const RequestContext& context;
+  Principal who;  // the authenticated caller (admin for unauthenticated routes)
+  std::string path;
+  std::map<std::string, std::string> query;  // decoded query parameters
+  std::vector<std::string> params;           // the {id} segments, in order
+};
+
+// ---- JSON output ----
+std::string dump(const rapidjson::Value& v);
+rapidjson::Value str(const std::string& s, Alloc& a);
+ApiResponse json(int status, const rapidjson::Value& v);
+rapidjson::Value strings(const std::vector<std::string>& values, Alloc& a);
+
+// ---- errors: the only place a domain ErrorCode becomes an HTTP status ----
+int http_status(ErrorCode code);
+// A 500's detail goes to the operator's log (stderr), never to the client.
+ApiResponse from_status(const Status& s);
+// 400 for a bad query parameter `field`.
+ApiResponse bad_query(const std::string& field, const std::string& message);
+
+// ---- request parsing ----
+// The media type of a Content-Type value, lowercased, without parameters.
+std::string media_type(const std::string& content_type);
+// Parses an application/json object body.
+bool parse_json_body(const ApiRequest& req, rapidjson::Document* doc, ApiResponse* error);
+// An optional integer query parameter within [lo, hi].
+bool query_int(const Call& c, const char* name, int lo, int hi, std::optional<int>* out,
+               ApiResponse* error);
+std::optional<std::string> query_str(const Call& c, const char* name);
+// offset (>= 0) and limit (1..max_page_size) query parameters.
+bool page_params(const Call& c, size_t* offset, size_t* limit, ApiResponse* error);
+// Puts `id` into the body if absent; false (with `error`) if it names another id.
+bool bind_path_id(rapidjson::Document* doc, const std::string& id, ApiResponse* error);
+// An optional string member (absent or null leaves `out` alone), at most `max_bytes`.
+bool member_string(const rapidjson::Value& obj, const char* name, std::string* out,
+                   ApiResponse* error, size_t max_bytes = 1 << 16);
+// An optional whole-number member within [lo, hi].
+bool member_int(const rapidjson::Value& obj, const char* name, int lo, int hi,
+                std::optional<int>* out, ApiResponse* error);
+
+// {"items": [...], "total": N, "offset": O, "limit": L}
+template <typename T>
+ApiResponse page_response(const Page<T>& page, size_t offset, size_t limit,
+                          rapidjson::Value (*render)(const T&, Alloc&)) {
+  rapidjson::Document d(rapidjson::kObjectType);
+  auto& a = d.GetAllocator();
+  rapidjson::Value items(rapidjson::kArrayType);
+  for (const auto& item : page.items) items.PushBack(render(item, a), a);
+  d.AddMember("items", items, a);
+  d.AddMember("total", static_cast<uint64_t>(page.total), a);
+  d.AddMember("offset", static_cast<uint64_t>(offset), a);
+  d.AddMember("limit", static_cast<uint64_t>(limit), a);
+  return json(200, d);
+}
+
+}  // namespace expertmatch::api::handlers

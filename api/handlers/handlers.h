@@ -1,0 +1,54 @@
+// Every handler of the API, one function from a routed request to a response
+// (no I/O of its own; the Service does the storage). The route table in
+// api/routes.cpp names them; each resource's handlers live in one file here:
+//   system.cpp    /healthz, /readyz, /metrics, /api/v1/whoami
+//   problems.cpp  /api/v1/problems[/{id}[/withdraw]]
+//   experts.cpp   /api/v1/experts[/{id}[/deactivate]]
+//   matches.cpp   /api/v1/problems/{id}/matches, /api/v1/experts/{id}/matches, /api/v1/match
+//   reviews.cpp   /api/v1/problems/{id}/reviews
+//   bulk.cpp      /api/v1/import/*, /api/v1/export/*
+//   plans.cpp     /api/v1/counties/{id}/plans, /api/v1/plans/{id}[/approve]
+//
+// Thread safety: handlers are called concurrently from the worker threads;
+// they keep no state of their own.
+#pragma once
+
+#include "api/handlers/common.h"
+
+namespace expertmatch::api::handlers {
+
+ApiResponse healthz(const Call& c);
+ApiResponse readyz(const Call& c);
+ApiResponse metrics(const Call& c);
+ApiResponse whoami(const Call& c);
+
+ApiResponse create_problem(const Call& c);
+ApiResponse get_problem(const Call& c);
+ApiResponse list_problems(const Call& c);
+ApiResponse update_problem(const Call& c);
+ApiResponse withdraw_problem(const Call& c);
+
+ApiResponse create_expert(const Call& c);
+ApiResponse get_expert(const Call& c);
+ApiResponse list_experts(const Call& c);
+ApiResponse update_expert(const Call& c);
+ApiResponse deactivate_expert(const Call& c);
+
+ApiResponse problem_matches(const Call& c);
+ApiResponse expert_matches(const Call& c);
+ApiResponse match_text(const Call& c);
+
+ApiResponse create_review(const Call& c);
+ApiResponse list_reviews(const Call& c);
+
+ApiResponse import_experts(const Call& c);
+ApiResponse import_problems(const Call& c);
+ApiResponse export_experts(const Call& c);
+ApiResponse export_problems(const Call& c);
+
+ApiResponse create_plan(const Call& c);
+ApiResponse get_plan(const Call& c);
+ApiResponse approve_plan(const Call& c);
+ApiResponse list_plans(const Call& c);
+
+}  // namespace expertmatch::api::handlers

@@ -1,0 +1,136 @@
+// Rankings: experts for a stored problem, problems for an expert, experts for a text.
+#include "api/handlers/handlers.h"
+
+#include <cstring>
+
+#include "api/handlers/common.h"
+#include "api/handlers/values.h"
+
+namespace expertmatch::api::handlers {
+
+using rapidjson::Value;
+
+ApiResponse problem_matches(const Call& c) {
+  std::optional<int> k;
+  ApiResponse error;
+  if (!query_int(c, "k", 1, c.context.config.max_k, &k, &error)) return error;
+  auto m =
+      c.context.service.problem_matches(c.who, c.params[0], k.value_or(c.context.config.default_k));
+  if (!m) return from_status(m.status());
+  rapidjson::Document d(rapidjson::kObjectType);
+  auto& a = d.GetAllocator();
+  d.AddMember("problem_id", str(m->problem.id, a), a);
+  Value arr(rapidjson::kArrayType);
+  bool any_good = false;
+  for (const auto& em : m->matches) {
+    Value v = expert_match_value(em, a);
+    PairState st = m->states[em.expert_id];
+    if (st == PairState::kAccepted)
+      v.AddMember("review", "accepted", a);
+    else
+      v.AddMember("review", Value(rapidjson::kNullType), a);
+    v.AddMember("remaining_capacity", m->remaining[em.expert_id], a);
+    any_good = any_good || em.good_match;
+    arr.PushBack(v, a);
+  }
+  d.AddMember("matches", arr, a);
+  d.AddMember("good_match_found", any_good, a);
+  d.AddMember("rejected_excluded", m->rejected_excluded, a);
+  return json(200, d);
+}
+
+ApiResponse expert_matches(const Call& c) {
+  std::optional<int> k;
+  ApiResponse error;
+  if (!query_int(c, "k", 1, c.context.config.max_k, &k, &error)) return error;
+  auto m =
+      c.context.service.expert_matches(c.who, c.params[0], k.value_or(c.context.config.default_k));
+  if (!m) return from_status(m.status());
+  rapidjson::Document d(rapidjson::kObjectType);
+  auto& a = d.GetAllocator();
+  d.AddMember("expert_id", str(m->expert.id, a), a);
+  d.AddMember("remaining_capacity", m->remaining_capacity, a);
+  Value arr(rapidjson::kArrayType);
+  for (const auto& pm : m->matches) arr.PushBack(problem_match_value(pm, a), a);
+  d.AddMember("matches", arr, a);
+  return json(200, d);
+}
+
+// Reads an optional string member; false (with `error`) if present but not a string.
+ApiResponse match_text(const Call& c) {
+  rapidjson::Document doc;
+  ApiResponse error;
+  if (!parse_json_body(c.request, &doc, &error)) return error;
+  TextQuery q;
+  std::string text;
+  if (!member_string(doc, "text", &text, &error) ||
+      !member_string(doc, "title", &q.title, &error) ||
+      !member_string(doc, "description", &q.description, &error))
+    return error;
+  if (!text.empty()) q.description = q.description.empty() ? text : q.description + "\n" + text;
+  if (auto it = doc.FindMember("keywords"); it != doc.MemberEnd()) {
+    if (!it->value.IsArray())
+      return error_response(422, "invalid_argument", "must be an array of strings", "keywords");
+    for (const auto& v : it->value.GetArray()) {
+      if (!v.IsString())
+        return error_response(422, "invalid_argument", "must be an array of strings", "keywords");
+      q.keywords.emplace_back(v.GetString(), v.GetStringLength());
+    }
+  }
+  if (q.title.empty() && q.description.empty() && q.keywords.empty())
+    return error_response(422, "invalid_argument",
+                          "give at least one of text, title, description, keywords", "text");
+  q.k = c.context.config.default_k;
+  if (auto it = doc.FindMember("k"); it != doc.MemberEnd()) {
+    if (!it->value.IsInt() || it->value.GetInt() < 1 || it->value.GetInt() > c.context.config.max_k)
+      return error_response(
+          422, "invalid_argument",
+          "must be a whole number from 1 to " + std::to_string(c.context.config.max_k), "k");
+    q.k = it->value.GetInt();
+  }
+  if (auto it = doc.FindMember("filters"); it != doc.MemberEnd()) {
+    if (!it->value.IsObject())
+      return error_response(422, "invalid_argument", "must be an object", "filters");
+    const Value& f = it->value;
+    std::string s;
+    for (const char* name : {"county", "college", "title"}) {
+      s.clear();
+      if (!member_string(f, name, &s, &error)) {
+        error = error_response(422, "invalid_argument", "must be a string",
+                               std::string("filters.") + name);
+        return error;
+      }
+      if (s.empty()) continue;
+      if (!std::strcmp(name, "county")) q.filters.county = s;
+      if (!std::strcmp(name, "college")) q.filters.college = s;
+      if (!std::strcmp(name, "title")) q.filters.title = s;
+    }
+    if (auto y = f.FindMember("young_within_years"); y != f.MemberEnd()) {
+      if (!y->value.IsInt() || y->value.GetInt() < 0)
+        return error_response(422, "invalid_argument", "must be a whole number >= 0",
+                              "filters.young_within_years");
+      q.filters.young_within_years = y->value.GetInt();
+    }
+    if (auto r = f.FindMember("require_capacity"); r != f.MemberEnd()) {
+      if (!r->value.IsBool())
+        return error_response(422, "invalid_argument", "must be true or false",
+                              "filters.require_capacity");
+      q.filters.require_capacity = r->value.GetBool();
+    }
+  }
+  auto ranked = c.context.service.match_text(c.who, q);
+  if (!ranked) return from_status(ranked.status());
+  rapidjson::Document d(rapidjson::kObjectType);
+  auto& a = d.GetAllocator();
+  Value arr(rapidjson::kArrayType);
+  bool any_good = false;
+  for (const auto& m : *ranked) {
+    any_good = any_good || m.good_match;
+    arr.PushBack(expert_match_value(m, a), a);
+  }
+  d.AddMember("matches", arr, a);
+  d.AddMember("good_match_found", any_good, a);
+  return json(200, d);
+}
+
+}  // namespace expertmatch::api::handlers

@@ -1,0 +1,192 @@
+// Workstation plans: run, read, approve, list (docs/planning.md).
+#include "api/handlers/handlers.h"
+
+#include <algorithm>
+#include <map>
+
+#include "api/handlers/common.h"
+#include "api/handlers/values.h"
+
+namespace expertmatch::api::handlers {
+
+using rapidjson::Value;
+
+namespace {
+
+Value plan_record_value(const PlanRecord& r, bool with_plan, Alloc& a) {
+  Value v(rapidjson::kObjectType);
+  v.AddMember("id", static_cast<int64_t>(r.id), a);
+  v.AddMember("status", str(plan_status_name(r.status), a), a);
+  v.AddMember("county", str(r.county, a), a);
+  v.AddMember("created_at", str(r.created_at, a), a);
+  auto optional = [&](const std::string& s) {
+    return s.empty() ? Value(rapidjson::kNullType) : str(s, a);
+  };
+  v.AddMember("approved_at", optional(r.approved_at), a);
+  v.AddMember("approved_by", optional(r.approved_by), a);
+  if (!with_plan) {
+    // A list shows who and what at a glance; the plan itself has the reasons.
+    v.AddMember("members", strings(r.members, a), a);
+    Value topics(rapidjson::kArrayType);
+    for (const auto& [problem, expert] : r.topics) {
+      Value t(rapidjson::kObjectType);
+      t.AddMember("problem_id", str(problem, a), a);
+      t.AddMember("expert_id", str(expert, a), a);
+      topics.PushBack(t, a);
+    }
+    v.AddMember("key_topics", topics, a);
+  }
+  rapidjson::Document body(&a);
+  body.Parse(r.body_json.c_str(), r.body_json.size());
+  if (body.HasParseError() || !body.IsObject()) {
+    // plan_to_json wrote the body; should it be unreadable, "plan" is null, not a 500.
+    v.AddMember("plan", Value(rapidjson::kNullType), a);
+    return v;
+  }
+  if (with_plan) {
+    v.AddMember("plan", Value(body, a), a);
+  } else if (body.HasMember("summary") && body["summary"].IsString()) {
+    v.AddMember("summary", Value(body["summary"], a), a);
+  }
+  return v;
+}
+
+ApiResponse one_plan(int status, const PlanRecord& r) {
+  rapidjson::Document d;
+  ApiResponse out = json(status, plan_record_value(r, true, d.GetAllocator()));
+  if (status == 201) out.headers.emplace_back("Location", "/api/v1/plans/" + std::to_string(r.id));
+  return out;
+}
+
+// A plan id from the path: digits only; anything else names no plan.
+std::optional<long long> plan_id(const std::string& s) {
+  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  return std::stoll(s);
+}
+
+ApiResponse no_such_plan(const std::string& id) {
+  return error_response(404, "not_found", "no plan with id " + id);
+}
+
+// The optional body of POST /counties/{county}/plans; false (with `error`) if invalid.
+bool plan_options_from_body(const ApiRequest& req, PlanRunOptions* options, ApiResponse* error) {
+  if (req.body.empty()) return true;  // all defaults
+  rapidjson::Document doc;
+  if (!parse_json_body(req, &doc, error)) return false;
+  static const char* const kKnown[] = {"team_size", "min_team", "max_team",
+                                       "topics",    "policy",   "replan_approved"};
+  for (const auto& m : doc.GetObject()) {
+    std::string name(m.name.GetString(), m.name.GetStringLength());
+    if (std::none_of(std::begin(kKnown), std::end(kKnown),
+                     [&](const char* k) { return name == k; })) {
+      *error = error_response(422, "invalid_argument",
+                              "unknown field; use team_size, min_team, max_team, topics, policy, "
+                              "replan_approved",
+                              name);
+      return false;
+    }
+  }
+  constexpr int kMaxTeam = 100;
+  std::optional<int> team, min_team, max_team, topics;
+  if (!member_int(doc, "team_size", 1, kMaxTeam, &team, error) ||
+      !member_int(doc, "min_team", 0, kMaxTeam, &min_team, error) ||
+      !member_int(doc, "max_team", 1, kMaxTeam, &max_team, error) ||
+      !member_int(doc, "topics", 1, 2, &topics, error))
+    return false;
+  PlanningOptions& p = options->planning;
+  if (team && (min_team || max_team)) {
+    *error =
+        error_response(422, "invalid_argument",
+                       "give team_size (exactly N) or min_team/max_team, not both", "team_size");
+    return false;
+  }
+  if (team) p.min_team_size = p.max_team_size = *team;
+  if (min_team) p.min_team_size = *min_team;
+  if (max_team) p.max_team_size = *max_team;
+  if (p.min_team_size > p.max_team_size) {
+    *error = error_response(422, "invalid_argument",
+                            "must be at most max_team (" + std::to_string(p.max_team_size) + ")",
+                            "min_team");
+    return false;
+  }
+  if (topics) p.max_topics_per_enterprise = *topics;
+  if (auto it = doc.FindMember("policy"); it != doc.MemberEnd() && !it->value.IsNull()) {
+    std::optional<CountyPolicy> policy;
+    if (it->value.IsString()) policy = parse_county_policy(it->value.GetString());
+    if (!policy) {
+      *error = error_response(422, "invalid_argument", "must be \"prefer\", \"only\" or \"any\"",
+                              "policy");
+      return false;
+    }
+    p.county_policy = *policy;
+  }
+  if (auto it = doc.FindMember("replan_approved"); it != doc.MemberEnd() && !it->value.IsNull()) {
+    if (!it->value.IsBool()) {
+      *error = error_response(422, "invalid_argument", "must be true or false", "replan_approved");
+      return false;
+    }
+    options->keep_approved = !it->value.GetBool();
+  }
+  return true;
+}
+
+// The planner's option names, as the body spells them.
+ApiResponse plan_error(const Status& s) {
+  if (s.code() != ErrorCode::kInvalidArgument || s.field_errors().empty()) return from_status(s);
+  static const std::map<std::string, std::string> kBodyName = {
+      {"min_team_size", "min_team"},
+      {"max_team_size", "max_team"},
+      {"max_topics_per_enterprise", "topics"}};
+  std::vector<FieldError> errors = s.field_errors();
+  for (auto& e : errors)
+    if (auto it = kBodyName.find(e.field); it != kBodyName.end()) e.field = it->second;
+  return from_status(Status::invalid(std::move(errors)));
+}
+
+}  // namespace
+
+ApiResponse create_plan(const Call& c) {
+  const std::string& county = c.params[0];
+  PlanRunOptions options;
+  ApiResponse error;
+  if (!plan_options_from_body(c.request, &options, &error)) {
+    // Whoever may not plan here learns that first, whatever the body says.
+    if (!can_write_plans(c.who, county))
+      return from_status(c.context.service.create_plan(c.who, county, {}).status());
+    return error;
+  }
+  auto made = c.context.service.create_plan(c.who, county, std::move(options));
+  if (!made) return plan_error(made.status());
+  return one_plan(201, *made);
+}
+
+ApiResponse get_plan(const Call& c) {
+  auto id = plan_id(c.params[0]);
+  if (!id) return no_such_plan(c.params[0]);
+  auto plan = c.context.service.get_plan(c.who, *id);
+  if (!plan) return from_status(plan.status());
+  return one_plan(200, *plan);
+}
+
+ApiResponse approve_plan(const Call& c) {
+  auto id = plan_id(c.params[0]);
+  if (!id) return no_such_plan(c.params[0]);
+  auto plan = c.context.service.approve_plan(c.who, *id);
+  if (!plan) return from_status(plan.status());
+  return one_plan(200, *plan);
+}
+
+ApiResponse list_plans(const Call& c) {
+  auto plans = c.context.service.list_plans(c.who, c.params[0]);
+  if (!plans) return from_status(plans.status());
+  rapidjson::Document d(rapidjson::kObjectType);
+  auto& a = d.GetAllocator();
+  d.AddMember("county", str(c.params[0], a), a);
+  Value items(rapidjson::kArrayType);
+  for (const auto& r : *plans) items.PushBack(plan_record_value(r, false, a), a);
+  d.AddMember("items", items, a);
+  return json(200, d);
+}
+
+}  // namespace expertmatch::api::handlers

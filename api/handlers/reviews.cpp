@@ -1,0 +1,53 @@
+// Coordinators' decisions on proposed matches.
+#include "api/handlers/handlers.h"
+
+#include <map>
+
+#include "api/handlers/common.h"
+#include "api/handlers/values.h"
+
+namespace expertmatch::api::handlers {
+
+using rapidjson::Value;
+
+ApiResponse create_review(const Call& c) {
+  rapidjson::Document doc;
+  ApiResponse error;
+  if (!parse_json_body(c.request, &doc, &error)) return error;
+  std::string expert_id, decision, note;
+  if (!member_string(doc, "expert_id", &expert_id, &error) ||
+      !member_string(doc, "decision", &decision, &error) ||
+      !member_string(doc, "note", &note, &error, 4000))
+    return error;
+  // Whether the problem is visible decides before the body's content does.
+  auto visible = c.context.service.get_problem(c.who, c.params[0]);
+  if (!visible) return from_status(visible.status());
+  if (expert_id.empty()) return error_response(422, "invalid_argument", "is required", "expert_id");
+  if (decision.empty()) return error_response(422, "invalid_argument", "is required", "decision");
+  auto r = c.context.service.add_review(c.who, c.params[0], expert_id, decision, note);
+  if (!r) return from_status(r.status());
+  rapidjson::Document d;
+  return json(201, review_value(*r, d.GetAllocator()));
+}
+
+ApiResponse list_reviews(const Call& c) {
+  auto reviews = c.context.service.reviews(c.who, c.params[0]);
+  if (!reviews) return from_status(reviews.status());
+  rapidjson::Document d(rapidjson::kObjectType);
+  auto& a = d.GetAllocator();
+  d.AddMember("problem_id", str(c.params[0], a), a);
+  Value arr(rapidjson::kArrayType);
+  std::map<std::string, std::string> in_force;
+  for (const auto& r : *reviews) {
+    arr.PushBack(review_value(r, a), a);
+    in_force[r.expert_id] = r.decision;
+  }
+  d.AddMember("reviews", arr, a);
+  Value force(rapidjson::kObjectType);
+  for (const auto& [expert, decision] : in_force)
+    force.AddMember(str(expert, a), str(decision, a), a);
+  d.AddMember("in_force", force, a);
+  return json(200, d);
+}
+
+}  // namespace expertmatch::api::handlers

@@ -1,0 +1,45 @@
+// Health, readiness, metrics and the caller's own identity.
+#include "api/handlers/handlers.h"
+
+#include "api/handlers/common.h"
+#include "api/handlers/values.h"
+
+namespace expertmatch::api::handlers {
+
+using rapidjson::Value;
+
+ApiResponse healthz(const Call&) { return json(200, rapidjson::Document().SetObject()); }
+
+ApiResponse readyz(const Call& c) {
+  ServiceStats s = c.context.service.stats();
+  rapidjson::Document d(rapidjson::kObjectType);
+  auto& a = d.GetAllocator();
+  bool draining = c.context.draining.load();
+  // Ready = accepting work: an empty corpus has no index yet but takes writes.
+  bool ready = !draining && (s.index_ready || (s.experts == 0 && s.problems == 0));
+  d.AddMember("status", str(ready ? "ready" : "not_ready", a), a);
+  d.AddMember("index", s.index_ready, a);
+  d.AddMember("experts", static_cast<uint64_t>(s.experts), a);
+  d.AddMember("problems", static_cast<uint64_t>(s.problems), a);
+  if (draining)
+    d.AddMember("reason", "shutting down", a);
+  else if (!ready)
+    d.AddMember("reason", "the index could not be built", a);
+  return json(ready ? 200 : 503, d);
+}
+
+ApiResponse metrics(const Call& c) {
+  ApiResponse r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = c.context.metrics.render(c.context.service.stats());
+  return r;
+}
+
+ApiResponse whoami(const Call& c) {
+  rapidjson::Document d(rapidjson::kObjectType);
+  auto& a = d.GetAllocator();
+  d.AddMember("role", str(role_name(c.who.role), a), a);
+  d.AddMember("scope", str(c.who.scope, a), a);
+  return json(200, d);
+}
+}  // namespace expertmatch::api::handlers

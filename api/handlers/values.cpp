@@ -1,0 +1,101 @@
+#include "api/handlers/values.h"
+
+#include "corpus/exchange_format.h"
+
+namespace expertmatch::api::handlers {
+
+using rapidjson::Value;
+
+Value problem_value(const Problem& p, Alloc& a) {
+  Value v;
+  to_json_value(p, &v, a);
+  if (!v.HasMember("status")) v.AddMember("status", str(problem_status_name(p.status), a), a);
+  return v;
+}
+
+Value expert_value(const Expert& e, Alloc& a) {
+  Value v;
+  to_json_value(e, &v, a);
+  return v;
+}
+
+Value components_value(const ComponentScores& c, Alloc& a) {
+  Value v(rapidjson::kObjectType);
+  v.AddMember("dense", c.dense, a);
+  v.AddMember("lexical", c.lexical, a);
+  v.AddMember("profile", c.profile, a);
+  return v;
+}
+
+Value works_value(const std::vector<WorkEvidence>& works, Alloc& a) {
+  Value arr(rapidjson::kArrayType);
+  for (const auto& w : works) {
+    Value v(rapidjson::kObjectType);
+    v.AddMember("index", w.work_index, a);
+    v.AddMember("title", str(w.title, a), a);
+    v.AddMember("kind", str(w.kind, a), a);
+    v.AddMember("similarity", w.similarity, a);
+    arr.PushBack(v, a);
+  }
+  return arr;
+}
+
+Value terms_value(const std::vector<TermEvidence>& terms, Alloc& a) {
+  Value arr(rapidjson::kArrayType);
+  for (const auto& t : terms) {
+    Value v(rapidjson::kObjectType);
+    v.AddMember("term", str(t.term, a), a);
+    v.AddMember("field", str(t.field, a), a);
+    Value pos(rapidjson::kArrayType);
+    for (auto [b, e] : t.positions) {
+      Value pair(rapidjson::kArrayType);
+      pair.PushBack(b, a).PushBack(e, a);
+      pos.PushBack(pair, a);
+    }
+    v.AddMember("positions", pos, a);
+    v.AddMember("weight", t.weight, a);
+    arr.PushBack(v, a);
+  }
+  return arr;
+}
+
+Value expert_match_value(const ExpertMatch& m, Alloc& a) {
+  Value v(rapidjson::kObjectType);
+  v.AddMember("expert_id", str(m.expert_id, a), a);
+  v.AddMember("name", str(m.expert_name, a), a);
+  v.AddMember("score", m.score, a);
+  v.AddMember("confidence", m.confidence, a);
+  v.AddMember("good_match", m.good_match, a);
+  v.AddMember("components", components_value(m.components, a), a);
+  v.AddMember("works", works_value(m.works, a), a);
+  v.AddMember("matched_fields", strings(m.matched_fields, a), a);
+  v.AddMember("terms", terms_value(m.terms, a), a);
+  return v;
+}
+
+Value problem_match_value(const ProblemMatch& m, Alloc& a) {
+  Value v(rapidjson::kObjectType);
+  v.AddMember("problem_id", str(m.problem_id, a), a);
+  v.AddMember("title", str(m.title, a), a);
+  v.AddMember("score", m.score, a);
+  v.AddMember("confidence", m.confidence, a);
+  v.AddMember("good_match", m.good_match, a);
+  v.AddMember("components", components_value(m.components, a), a);
+  v.AddMember("works", works_value(m.works, a), a);
+  v.AddMember("terms", terms_value(m.terms, a), a);
+  return v;
+}
+
+Value review_value(const Review& r, Alloc& a) {
+  Value v(rapidjson::kObjectType);
+  v.AddMember("id", static_cast<int64_t>(r.id), a);
+  v.AddMember("problem_id", str(r.problem_id, a), a);
+  v.AddMember("expert_id", str(r.expert_id, a), a);
+  v.AddMember("decision", str(r.decision, a), a);
+  v.AddMember("note", str(r.note, a), a);
+  v.AddMember("reviewer", str(r.reviewer, a), a);
+  v.AddMember("created_at", str(r.created_at, a), a);
+  return v;
+}
+
+}  // namespace expertmatch::api::handlers

@@ -1,0 +1,23 @@
+// JSON renderings of the domain's records and matches, as every endpoint
+// shows them (docs/api.md). Values are allocated with the caller's allocator.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include "api/handlers/common.h"
+#include "corpus/model.h"
+#include "corpus/store.h"
+#include "matcher/matcher.h"
+
+namespace expertmatch::api::handlers {
+
+// A problem as the exchange format writes it, with its status.
+rapidjson::Value problem_value(const Problem& p, Alloc& a);
+rapidjson::Value expert_value(const Expert& e, Alloc& a);
+// An expert ranked for a problem, with its explanation.
+rapidjson::Value expert_match_value(const ExpertMatch& m, Alloc& a);
+// A problem ranked for an expert, with its explanation.
+rapidjson::Value problem_match_value(const ProblemMatch& m, Alloc& a);
+rapidjson::Value review_value(const Review& r, Alloc& a);
+
+}  // namespace expertmatch::api::handlers
