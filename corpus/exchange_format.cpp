@@ -15,10 +15,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "corpus/json_reader.h"
+
 namespace expertmatch {
 namespace {
-
-constexpr unsigned kParseFlags = rapidjson::kParseValidateEncodingFlag;
 
 // Short rendering of an offending value for messages: got "high", got 3.5, got [..].
 std::string describe(const rapidjson::Value& v) {
@@ -33,6 +33,11 @@ std::string describe(const rapidjson::Value& v) {
   }
   return "got " + s;
 }
+
+// Bounds on unknown fields (kept as extra_json and returned to every client).
+constexpr size_t kMaxExtraDepth = 16;
+constexpr size_t kMaxExtraBytes = 64 * 1024;
+const JsonLimits kExtraLimits{kMaxExtraDepth + 1, kMaxExtraBytes};
 
 std::string compact(const rapidjson::Value& v) {
   rapidjson::StringBuffer buf;
@@ -131,18 +136,33 @@ class ObjectReader {
     }
   }
 
-  // Unknown members, kept verbatim as a compact JSON object.
-  std::string extra() const {
+  // Unknown members, kept verbatim as a compact JSON object. They are stored
+  // and handed back to every client that lists the record, so they are held
+  // to tighter bounds than the request that carries them.
+  std::string extra() {
     rapidjson::Document d(rapidjson::kObjectType);
     for (auto it = obj_.MemberBegin(); it != obj_.MemberEnd(); ++it) {
       std::string key(it->name.GetString(), it->name.GetStringLength());
       if (known_.count(key)) continue;
+      if (json_depth(it->value) > kMaxExtraDepth) {
+        fail(key, "is an unknown field nested deeper than " + std::to_string(kMaxExtraDepth) +
+                      " levels; unknown fields are kept only up to that depth");
+        continue;
+      }
       rapidjson::Value k(key.c_str(), static_cast<rapidjson::SizeType>(key.size()),
                          d.GetAllocator());
       rapidjson::Value v(it->value, d.GetAllocator());
       d.AddMember(k, v, d.GetAllocator());
     }
-    return d.MemberCount() == 0 ? std::string() : compact(d);
+    if (d.MemberCount() == 0) return std::string();
+    std::string out = compact(d);
+    if (out.size() > kMaxExtraBytes) {
+      fail(d.MemberBegin()->name.GetString(), "unknown fields take " + std::to_string(out.size()) +
+                                                  " bytes together; at most " +
+                                                  std::to_string(kMaxExtraBytes) + " are kept");
+      return std::string();
+    }
+    return out;
   }
 
  private:
@@ -159,8 +179,8 @@ void add_extra(const std::string& extra_json, rapidjson::Value* out,
                rapidjson::Document::AllocatorType& alloc) {
   if (extra_json.empty()) return;
   rapidjson::Document extra;
-  extra.Parse(extra_json.c_str(), extra_json.size());
-  if (extra.HasParseError() || !extra.IsObject()) return;
+  JsonError error;
+  if (!read_json(extra_json, &extra, &error, kExtraLimits) || !extra.IsObject()) return;
   for (auto it = extra.MemberBegin(); it != extra.MemberEnd(); ++it) {
     if (out->HasMember(it->name)) continue;
     rapidjson::Value k(it->name, alloc);
@@ -211,14 +231,9 @@ Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& sou
       continue;
     }
     rapidjson::Document doc;
-    doc.Parse<kParseFlags>(line.data(), line.size());
-    if (doc.HasParseError()) {
-      std::string why = doc.GetParseError() == rapidjson::kParseErrorStringInvalidEncoding
-                            ? "invalid UTF-8"
-                            : rapidjson::GetParseError_En(doc.GetParseError());
-      errors.push_back(
-          {source, line_no, "",
-           "not valid JSON: " + why + " (at byte " + std::to_string(doc.GetErrorOffset()) + ")"});
+    JsonError error;
+    if (!read_json(line, &doc, &error, options.json)) {
+      errors.push_back({source, line_no, error.field, error.reason});
     } else if (!doc.IsObject()) {
       errors.push_back({source, line_no, "", "must be a JSON object, " + describe(doc)});
     } else {
@@ -349,15 +364,10 @@ static Result<T> parse_single(std::string_view json, const std::string& source,
                               bool (*fn)(const rapidjson::Value&, const std::string&, int, T*,
                                          std::vector<FieldError>*)) {
   rapidjson::Document doc;
-  doc.Parse<kParseFlags>(json.data(), json.size());
   std::vector<FieldError> errors;
-  if (doc.HasParseError()) {
-    std::string why = doc.GetParseError() == rapidjson::kParseErrorStringInvalidEncoding
-                          ? "invalid UTF-8"
-                          : rapidjson::GetParseError_En(doc.GetParseError());
-    errors.push_back(
-        {source, 0, "",
-         "not valid JSON: " + why + " (at byte " + std::to_string(doc.GetErrorOffset()) + ")"});
+  JsonError error;
+  if (!read_json(json, &doc, &error)) {
+    errors.push_back({source, 0, error.field, error.reason});
     return Status::invalid(std::move(errors));
   }
   T out;
@@ -370,6 +380,75 @@ Result<Expert> parse_expert_json(std::string_view json, const std::string& sourc
 }
 Result<Problem> parse_problem_json(std::string_view json, const std::string& source) {
   return parse_single<Problem>(json, source, &problem_from_json);
+}
+
+namespace {
+
+class RecordChecker {
+ public:
+  void text(const std::string& field, const std::string& value) {
+    std::string why = unicode_problem(value);
+    if (!why.empty()) errors_.push_back({"", 0, field, why});
+  }
+  void texts(const std::string& field, const std::vector<std::string>& values) {
+    for (size_t i = 0; i < values.size(); ++i)
+      text(field + "[" + std::to_string(i) + "]", values[i]);
+  }
+  void id(const std::string& value) {
+    if (!is_valid_id(value))
+      errors_.push_back({"", 0, "id", "must be 1-64 characters of A-Z a-z 0-9 . _ ~ -"});
+  }
+  void extra(const std::string& prefix, const std::string& extra_json) {
+    if (extra_json.empty()) return;
+    rapidjson::Document d;
+    JsonError error;
+    if (!read_json(extra_json, &d, &error, kExtraLimits))
+      errors_.push_back({"", 0, prefix + error.field, "unknown fields: " + error.reason});
+    else if (!d.IsObject())
+      errors_.push_back({"", 0, prefix, "unknown fields are not a JSON object"});
+  }
+  std::vector<FieldError> take() { return std::move(errors_); }
+
+ private:
+  std::vector<FieldError> errors_;
+};
+
+}  // namespace
+
+std::vector<FieldError> check_record(const Expert& e) {
+  RecordChecker c;
+  c.id(e.id);
+  c.text("name", e.name);
+  c.text("organization", e.organization);
+  c.text("college", e.college);
+  c.text("title", e.title);
+  c.texts("fields", e.fields);
+  c.text("bio", e.bio);
+  c.texts("counties", e.counties);
+  c.texts("conflicts", e.conflicts);
+  for (size_t i = 0; i < e.works.size(); ++i) {
+    std::string prefix = "works[" + std::to_string(i) + "].";
+    c.text(prefix + "title", e.works[i].title);
+    c.text(prefix + "abstract", e.works[i].abstract);
+    c.texts(prefix + "keywords", e.works[i].keywords);
+    c.extra(prefix, e.works[i].extra_json);
+  }
+  c.extra("", e.extra_json);
+  return c.take();
+}
+
+std::vector<FieldError> check_record(const Problem& p) {
+  RecordChecker c;
+  c.id(p.id);
+  c.text("enterprise", p.enterprise);
+  c.text("county", p.county);
+  c.text("industry", p.industry);
+  c.text("title", p.title);
+  c.text("description", p.description);
+  c.texts("keywords", p.keywords);
+  c.text("submitted", p.submitted);
+  c.extra("", p.extra_json);
+  return c.take();
 }
 
 Result<std::vector<Expert>> parse_experts_jsonl(std::string_view text, const std::string& source,

@@ -13,6 +13,7 @@
 
 #include <rapidjson/document.h>
 
+#include "corpus/json_reader.h"
 #include "corpus/model.h"
 #include "corpus/status.h"
 
@@ -23,6 +24,8 @@ struct ReadOptions {
   size_t max_errors = 50;
   // Reject a file in which the same id appears twice.
   bool reject_duplicate_ids = true;
+  // The rules each line is read under (depth, size; see json_reader.h).
+  JsonLimits json;
 };
 
 // Parses JSON Lines text; `source` names it in error messages. Blank lines are skipped.
@@ -30,6 +33,11 @@ Result<std::vector<Expert>> parse_experts_jsonl(std::string_view text, const std
                                                 const ReadOptions& options = {});
 Result<std::vector<Problem>> parse_problems_jsonl(std::string_view text, const std::string& source,
                                                   const ReadOptions& options = {});
+// Reading follows json_reader.h for every line and body: a line nested too
+// deep, holding an unpaired surrogate escape, a duplicate key, or invalid
+// UTF-8 is an error for that line (FILE:LINE: FIELD: REASON). Unknown fields
+// are kept only up to 16 levels deep and 64 KiB together per object.
+//
 // Reads a whole file; a missing or unreadable file is kIOError.
 Result<std::vector<Expert>> read_experts_file(const std::string& path,
                                               const ReadOptions& options = {});
@@ -45,6 +53,14 @@ bool problem_from_json(const rapidjson::Value& object, const std::string& source
 // Parses and validates a single JSON object given as text (e.g. an HTTP body).
 Result<Expert> parse_expert_json(std::string_view json, const std::string& source = "body");
 Result<Problem> parse_problem_json(std::string_view json, const std::string& source = "body");
+
+// The readers' rules applied to a record that did not come through them (read
+// back from the store, which may hold rows written by older versions or other
+// tools): the id is valid, every text is valid Unicode without U+0000, and
+// unknown fields are within the bounds above. Returns one error per offending
+// field (field path and reason, no source or line); empty if the record is fine.
+std::vector<FieldError> check_record(const Expert& expert);
+std::vector<FieldError> check_record(const Problem& problem);
 
 // One compact JSON object, no trailing newline; fields in the spec's order,
 // then unknown fields as read.

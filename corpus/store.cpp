@@ -103,7 +103,9 @@ std::vector<std::string> decode_strings(const char* json) {
   std::vector<std::string> out;
   if (!json) return out;
   rapidjson::Document d;
-  d.Parse(json);
+  // Iterative: a stored row is not trusted to be shallow. Its strings are
+  // checked with the record (check_record in exchange_format.h).
+  d.Parse<rapidjson::kParseIterativeFlag>(json);
   if (d.HasParseError() || !d.IsArray()) return out;
   for (const auto& v : d.GetArray())
     if (v.IsString()) out.emplace_back(v.GetString(), v.GetStringLength());

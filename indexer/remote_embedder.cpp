@@ -205,7 +205,8 @@ Result<std::vector<float>> parse_embeddings(const std::string& body, size_t n, i
   auto bad = [](const std::string& why) { return Status(ErrorCode::kCorruption, why); };
   rapidjson::Document doc;
   // NaN and Infinity are parsed so they can be reported as such.
-  doc.Parse<rapidjson::kParseNanAndInfFlag>(body.data(), body.size());
+  doc.Parse<rapidjson::kParseNanAndInfFlag | rapidjson::kParseIterativeFlag>(body.data(),
+                                                                             body.size());
   if (doc.HasParseError())
     return bad("response is not valid JSON (error at offset " +
                std::to_string(doc.GetErrorOffset()) + "): " + excerpt(body));

@@ -1,10 +1,11 @@
 #include "api/handlers/common.h"
 
+#include "corpus/json_reader.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 
-#include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -122,24 +123,30 @@ std::string media_type(const std::string& content_type) {
   return t;
 }
 
-// Parses a JSON object body. On failure fills `error` and returns false.
+// Every JSON body is read by corpus/json_reader.h, the reader the JSON Lines
+// importer uses too: one set of rules whichever endpoint reads it.
 bool parse_json_body(const ApiRequest& req, rapidjson::Document* doc, ApiResponse* error) {
   if (media_type(req.content_type) != "application/json") {
     *error = error_response(415, "unsupported_media_type",
                             "the body must be application/json, got \"" + req.content_type + "\"");
     return false;
   }
-  doc->Parse<rapidjson::kParseValidateEncodingFlag>(req.body.c_str(), req.body.size());
-  if (doc->HasParseError()) {
-    if (doc->GetParseError() == rapidjson::kParseErrorStringInvalidEncoding)
-      *error = error_response(
-          400, "bad_request",
-          "the body is not valid UTF-8 (at byte " + std::to_string(doc->GetErrorOffset()) + ")");
-    else
-      *error = error_response(400, "bad_request",
-                              std::string("the body is not valid JSON: ") +
-                                  rapidjson::GetParseError_En(doc->GetParseError()) + " (at byte " +
-                                  std::to_string(doc->GetErrorOffset()) + ")");
+  JsonError e;
+  if (!read_json(req.body, doc, &e)) {
+    switch (e.kind) {
+      case JsonErrorKind::kBadString:
+      case JsonErrorKind::kDuplicateKey:
+        // Well-formed JSON whose data is refused: like any other invalid field.
+        *error = error_response(422, "invalid_argument", e.reason, e.field);
+        break;
+      case JsonErrorKind::kSyntax:
+      case JsonErrorKind::kTooLarge:
+      case JsonErrorKind::kTooDeep:
+        *error = error_response(
+            400, "bad_request",
+            (e.kind == JsonErrorKind::kSyntax ? "the body is " : "the body ") + e.reason, e.field);
+        break;
+    }
     return false;
   }
   if (!doc->IsObject()) {

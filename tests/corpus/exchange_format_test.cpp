@@ -526,3 +526,92 @@ TEST(ExchangeFormatTest, IdAlphabet) {
 
 }  // namespace
 }  // namespace expertmatch
+
+namespace expertmatch {
+namespace {
+
+std::string line_with(const std::string& id, const std::string& extra_members) {
+  return R"({"id": ")" + id +
+         R"(", "enterprise": "e", "county": "c", "title": "t", "description": "d")" +
+         extra_members + "}";
+}
+
+// The readers follow corpus/json_reader.h: a line breaking a rule is an error
+// for that line (FILE:LINE: FIELD: REASON), and nothing of the file is returned.
+TEST(ExchangeFormatTest, JsonRulesGiveLineErrors) {
+  struct Case {
+    const char* name;
+    std::string line2;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"lone surrogate", line_with("p2", R"(, "keywords": ["\udc00"])"),
+       "problems.jsonl:2: keywords[0]: contains an unpaired UTF-16 surrogate (U+DC00 at byte 0)"},
+      {"NUL", line_with("p2", R"(, "industry": "a\u0000")"),
+       "problems.jsonl:2: industry: contains U+0000 (at byte 1)"},
+      {"80,000 levels", std::string(80000, '[') + std::string(80000, ']'),
+       "problems.jsonl:2: [0][0][0][0][0][0]...[0][0][0][0][0][0]: is nested deeper than 64 "
+       "levels"},
+      {"deep unknown field",
+       line_with("p2", R"(, "x": )" + std::string(5000, '[') + std::string(5000, ']')),
+       "problems.jsonl:2: x[0][0][0][0][0]...[0][0][0][0][0][0]: is nested deeper than 64 levels"},
+      {"unknown field 17 deep",
+       line_with("p2", R"(, "x": )" + std::string(17, '[') + std::string(17, ']')),
+       "problems.jsonl:2: x: is an unknown field nested deeper than 16 levels; unknown fields are "
+       "kept only up to that depth"},
+      {"unknown fields too large",
+       line_with("p2", R"(, "x": ")" + std::string(70000, 'a') + "\""),
+       "problems.jsonl:2: x: unknown fields take 70008 bytes together; at most 65536 are kept"},
+      {"nested duplicate key", line_with("p2", R"(, "x": {"k": 1, "k": 2})"),
+       "problems.jsonl:2: x.k: appears more than once in the object"},
+  };
+  for (const auto& c : cases) {
+    std::string text = line_with("p1", "") + "\n" + c.line2 + "\n";
+    auto r = parse_problems_jsonl(text, "problems.jsonl");
+    ASSERT_FALSE(r.is_ok()) << c.name;
+    ASSERT_EQ(r.status().field_errors().size(), 1u) << c.name << ": " << r.status().message();
+    EXPECT_EQ(r.status().field_errors()[0].to_string(), c.message) << c.name;
+  }
+  // Sixteen levels of unknown field are kept, and written back as read.
+  std::string sixteen =
+      line_with("p3", R"(, "x": )" + std::string(16, '[') + "1" + std::string(16, ']'));
+  auto ok = parse_problems_jsonl(sixteen, "problems.jsonl");
+  ASSERT_TRUE(ok.is_ok()) << ok.status().message();
+  EXPECT_EQ(ok->at(0).extra_json,
+            R"({"x":)" + std::string(16, '[') + "1" + std::string(16, ']') + "}");
+  // An expert's works too.
+  auto e = parse_experts_jsonl(R"({"id": "e1", "name": "n", "works": [{"title": "a\udc00"}]})",
+                               "experts.jsonl");
+  ASSERT_FALSE(e.is_ok());
+  EXPECT_EQ(
+      e.status().field_errors()[0].to_string(),
+      "experts.jsonl:1: works[0].title: contains an unpaired UTF-16 surrogate (U+DC00 at byte "
+      "1)");
+}
+
+TEST(ExchangeFormatTest, CheckRecordAppliesTheRulesToStoredRecords) {
+  Problem p = sample_problems()[0];
+  EXPECT_TRUE(check_record(p).empty());
+  p.title = "\xE8\xBD\xB4\xED\xB0\x80";  // 轴 + the bytes of a lone "\udc00"
+  p.keywords = {"ok", "\xff"};
+  p.extra_json = std::string(20, '[');
+  auto errors = check_record(p);
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_EQ(errors[0].field + ": " + errors[0].reason,
+            "title: contains an unpaired UTF-16 surrogate (U+DC00 at byte 3)");
+  EXPECT_EQ(errors[1].field + ": " + errors[1].reason,
+            "keywords[1]: is not valid UTF-8 (bad byte at offset 0)");
+  EXPECT_EQ(errors[2].field + ": " + errors[2].reason,
+            "[0][0][0][0][0][0]...[0][0][0][0][0][0]: unknown fields: is nested deeper than 17 "
+            "levels");
+  Expert e = sample_experts()[0];
+  EXPECT_TRUE(check_record(e).empty());
+  e.works.at(0).abstract = std::string("a\0b", 3);
+  errors = check_record(e);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].field, "works[0].abstract");
+  EXPECT_EQ(errors[0].reason, "contains U+0000 (at byte 1)");
+}
+
+}  // namespace
+}  // namespace expertmatch

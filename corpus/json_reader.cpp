@@ -1,0 +1,267 @@
+#include "corpus/json_reader.h"
+
+#include <cstdio>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+namespace expertmatch {
+namespace {
+
+constexpr unsigned kParseFlags =
+    rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+
+std::string hex_code_point(uint32_t cp) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", cp);
+  return buf;
+}
+
+// Forwards SAX events to a Document while enforcing the depth, key and string
+// rules and keeping the path of the value being read (for error messages).
+class CheckingHandler {
+ public:
+  CheckingHandler(rapidjson::Document& doc, const JsonLimits& limits, JsonError* error)
+      : doc_(doc), limits_(limits), error_(error) {}
+
+  bool Null() { return value() && doc_.Null(); }
+  bool Bool(bool b) { return value() && doc_.Bool(b); }
+  bool Int(int i) { return value() && doc_.Int(i); }
+  bool Uint(unsigned u) { return value() && doc_.Uint(u); }
+  bool Int64(int64_t i) { return value() && doc_.Int64(i); }
+  bool Uint64(uint64_t u) { return value() && doc_.Uint64(u); }
+  bool Double(double d) { return value() && doc_.Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
+    return value() && doc_.RawNumber(s, n, copy);
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) {
+    if (!value()) return false;
+    std::string why = unicode_problem(std::string_view(s, n));
+    if (!why.empty()) return fail(JsonErrorKind::kBadString, path(), why);
+    return doc_.String(s, n, copy);
+  }
+  bool StartObject() { return open(false) && doc_.StartObject(); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) {
+    Frame& f = frames_.back();
+    f.key.assign(s, n);
+    f.has_key = true;
+    f.awaiting_value = true;
+    std::string why = unicode_problem(f.key);
+    if (!why.empty()) return fail(JsonErrorKind::kBadString, path(), "(the key) " + why);
+    if (!f.keys.insert(f.key).second)
+      return fail(JsonErrorKind::kDuplicateKey, path(), "appears more than once in the object");
+    return doc_.Key(s, n, copy);
+  }
+  bool EndObject(rapidjson::SizeType n) {
+    frames_.pop_back();
+    return doc_.EndObject(n);
+  }
+  bool StartArray() { return open(true) && doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) {
+    frames_.pop_back();
+    return doc_.EndArray(n);
+  }
+
+  bool failed() const { return failed_; }
+
+  // The string the reader was in when it stopped: the next array element, the
+  // value of the last key, or (in an object between members) a key.
+  std::string string_being_read() const {
+    if (frames_.empty()) return "";
+    const Frame& f = frames_.back();
+    if (f.array) {
+      std::string p = path_with_index(f.count);
+      return p;
+    }
+    if (f.awaiting_value) return path();
+    std::string p = path();
+    return p.empty() ? "(a key)" : p + " (the next key)";
+  }
+
+ private:
+  struct Frame {
+    bool array = false;
+    size_t count = 0;  // elements started so far (arrays)
+    bool has_key = false;
+    bool awaiting_value = false;  // a key was read, its value not yet begun
+    std::string key;              // the member being read (objects)
+    std::unordered_set<std::string> keys;
+  };
+
+  // Every value start passes here: it advances the array index for paths.
+  bool value() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().count;
+    if (!frames_.empty()) frames_.back().awaiting_value = false;
+    return true;
+  }
+
+  bool open(bool array) {
+    value();
+    if (frames_.size() + 1 > limits_.max_depth)
+      return fail(JsonErrorKind::kTooDeep, path(),
+                  "is nested deeper than " + std::to_string(limits_.max_depth) + " levels");
+    frames_.push_back(Frame{array, 0, false, false, {}, {}});
+    return true;
+  }
+
+  bool fail(JsonErrorKind kind, std::string field, std::string reason) {
+    failed_ = true;
+    error_->kind = kind;
+    error_->field = std::move(field);
+    error_->reason = std::move(reason);
+    return false;
+  }
+
+  std::string path_with_index(size_t next) const {
+    CheckingHandler copy(*this);
+    copy.frames_.back().count = next + 1;
+    return copy.path();
+  }
+
+  // "works[2].title"; long paths keep their first and last steps.
+  std::string path() const {
+    std::vector<std::string> steps;
+    for (const Frame& f : frames_) {
+      if (f.array) {
+        std::string step = "[";
+        step += std::to_string(f.count == 0 ? 0 : f.count - 1);
+        step += ']';
+        steps.push_back(std::move(step));
+      } else if (f.has_key)
+        steps.push_back(printable_text(f.key));  // the key itself may be what is refused
+    }
+    constexpr size_t kKeep = 6;
+    std::string out;
+    auto add = [&](const std::string& step) {
+      if (!out.empty() && step[0] != '[' && !out.ends_with("...")) out += '.';
+      out += step;
+    };
+    if (steps.size() <= 2 * kKeep) {
+      for (const auto& s : steps) add(s);
+    } else {
+      for (size_t i = 0; i < kKeep; ++i) add(steps[i]);
+      out += "...";
+      for (size_t i = steps.size() - kKeep; i < steps.size(); ++i) add(steps[i]);
+    }
+    return out;
+  }
+
+  rapidjson::Document& doc_;
+  const JsonLimits& limits_;
+  JsonError* error_;
+  std::vector<Frame> frames_;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+std::string unicode_problem(std::string_view text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = s[i];
+    if (c < 0x80) {
+      if (c == 0) return "contains U+0000 (at byte " + std::to_string(i) + ")";
+      ++i;
+      continue;
+    }
+    size_t len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > n)
+      return "is not valid UTF-8 (bad byte at offset " + std::to_string(i) + ")";
+    uint32_t cp = c & (0x7F >> len);
+    for (size_t k = 1; k < len; ++k) {
+      if ((s[i + k] & 0xC0) != 0x80)
+        return "is not valid UTF-8 (bad byte at offset " + std::to_string(i) + ")";
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF)
+      return "is not valid UTF-8 (bad byte at offset " + std::to_string(i) + ")";
+    // What a \u escape of a lone surrogate decodes to (CESU-8 style bytes).
+    if (cp >= 0xD800 && cp <= 0xDFFF)
+      return "contains an unpaired UTF-16 surrogate (" + hex_code_point(cp) + " at byte " +
+             std::to_string(i) + ")";
+    i += len;
+  }
+  return "";
+}
+
+bool read_json(std::string_view text, rapidjson::Document* doc, JsonError* error,
+               const JsonLimits& limits) {
+  *error = JsonError{};
+  if (text.size() > limits.max_bytes) {
+    error->kind = JsonErrorKind::kTooLarge;
+    error->reason = "is " + std::to_string(text.size()) + " bytes; at most " +
+                    std::to_string(limits.max_bytes) + " are accepted";
+    doc->SetNull();
+    return false;
+  }
+  rapidjson::MemoryStream ms(text.data(), text.size());
+  rapidjson::Reader reader;
+  CheckingHandler handler(*doc, limits, error);
+  bool parsed = false;
+  auto generate = [&](rapidjson::Document&) {
+    parsed = !reader.Parse<kParseFlags>(ms, handler).IsError();
+    return parsed;
+  };
+  doc->Populate(generate);
+  if (parsed) return true;
+  error->offset = reader.GetErrorOffset();
+  if (!handler.failed() &&
+      reader.GetParseErrorCode() == rapidjson::kParseErrorStringUnicodeSurrogateInvalid) {
+    // The same rule as a lone low surrogate (caught in String()): the data is
+    // refused, and the string is named.
+    error->kind = JsonErrorKind::kBadString;
+    error->field = handler.string_being_read();
+    error->reason =
+        "contains an unpaired UTF-16 surrogate (a high surrogate escape without a low one)";
+  } else if (!handler.failed()) {
+    error->kind = JsonErrorKind::kSyntax;
+    error->field.clear();
+    std::string why = reader.GetParseErrorCode() == rapidjson::kParseErrorStringInvalidEncoding
+                          ? "invalid UTF-8"
+                          : rapidjson::GetParseError_En(reader.GetParseErrorCode());
+    error->reason = "not valid JSON: " + why + " (at byte " + std::to_string(error->offset) + ")";
+  }
+  doc->SetNull();
+  return false;
+}
+
+std::string printable_text(std::string_view text) {
+  if (unicode_problem(text).empty()) return std::string(text);
+  std::string out;
+  for (unsigned char c : text) {
+    if (c >= 0x20 && c < 0x7F) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+size_t json_depth(const rapidjson::Value& value) {
+  size_t deepest = 0;
+  std::vector<std::pair<const rapidjson::Value*, size_t>> todo{{&value, 0}};
+  while (!todo.empty()) {
+    auto [v, depth] = todo.back();
+    todo.pop_back();
+    if (v->IsArray()) {
+      deepest = std::max(deepest, depth + 1);
+      for (const auto& e : v->GetArray()) todo.push_back({&e, depth + 1});
+    } else if (v->IsObject()) {
+      deepest = std::max(deepest, depth + 1);
+      for (const auto& m : v->GetObject()) todo.push_back({&m.value, depth + 1});
+    }
+  }
+  return deepest;
+}
+
+}  // namespace expertmatch

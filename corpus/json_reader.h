@@ -1,0 +1,74 @@
+// The one way untrusted JSON text becomes a document: every HTTP body, every
+// line of a JSON Lines import and every exchange-format record goes through
+// read_json, so the same rules hold whichever endpoint or command reads it.
+//
+// The rules (RFC 8259 text, plus limits that keep a request from taking the
+// process down or storing what clients cannot read back):
+//   - the text is UTF-8 (RFC 3629): no invalid bytes, overlong forms or
+//     encoded surrogates;
+//   - every decoded string and key is valid Unicode: a \u escape of an
+//     unpaired UTF-16 surrogate (e.g. "\udc00") is refused, and so is U+0000,
+//     which C strings and SQLite text would silently cut;
+//   - no object has the same key twice (RFC 8259 section 4 leaves it open);
+//   - nesting is at most JsonLimits::max_depth containers deep, and the text
+//     at most JsonLimits::max_bytes long.
+// Parsing never recurses (RapidJSON's iterative parser), so depth costs heap,
+// not stack, until the limit stops it.
+//
+// Thread safety: free functions without shared state.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <rapidjson/document.h>
+
+namespace expertmatch {
+
+struct JsonLimits {
+  // Containers (objects and arrays) open at once; the top-level value counts as 1.
+  size_t max_depth = 64;
+  // Bytes of JSON text; longer text is refused before parsing.
+  size_t max_bytes = size_t{16} << 20;
+};
+
+// Why a text was refused. kSyntax and kTooDeep/kTooLarge describe the text as
+// a whole (a transport would answer 400); kBadString and kDuplicateKey are
+// about one value's content (422: the JSON is well formed, its data is not).
+enum class JsonErrorKind { kSyntax, kTooLarge, kTooDeep, kBadString, kDuplicateKey };
+
+struct JsonError {
+  JsonErrorKind kind = JsonErrorKind::kSyntax;
+  // Where: a path from the top value, e.g. "title", "works[2].keywords[0]",
+  // "" for the whole text. A path deeper than 12 steps is shortened in the
+  // middle ("a.b[0]...[0][0]").
+  std::string field;
+  // Why, in words: "not valid JSON: <RapidJSON's reason> (at byte N)" for
+  // kSyntax, "is nested deeper than 64 levels", "contains an unpaired UTF-16
+  // surrogate (U+DC00 at byte 0)", "appears more than once in the object".
+  std::string reason;
+  // Byte offset in the text where reading stopped.
+  size_t offset = 0;
+};
+
+// Parses `text` into `doc` under the rules above. On failure returns false,
+// fills `error` and leaves `doc` null. Any JSON value is accepted at the top;
+// callers check its type.
+bool read_json(std::string_view text, rapidjson::Document* doc, JsonError* error,
+               const JsonLimits& limits = {});
+
+// Checks that `text` is well-formed UTF-8 holding no surrogate code point and
+// no U+0000 (the rule read_json applies to every string). Returns "" when it
+// is, else the reason, e.g. "is not valid UTF-8 (bad byte at offset 3)".
+std::string unicode_problem(std::string_view text);
+
+// `text` itself when unicode_problem(text) is "", else with every byte outside
+// printable ASCII shown as \xNN: safe for a log line or a JSON string.
+std::string printable_text(std::string_view text);
+
+// Containers nested inside `value`: 0 for a scalar, 1 for [] or {"a": 1}.
+// Iterative; safe on any depth.
+size_t json_depth(const rapidjson::Value& value);
+
+}  // namespace expertmatch

@@ -1,0 +1,114 @@
+#include "corpus/json_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace expertmatch {
+namespace {
+
+std::string arrays(size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+struct Case {
+  const char* name;
+  std::string text;
+  bool ok;
+  JsonErrorKind kind;  // when !ok
+  std::string field;
+  std::string reason;
+};
+
+TEST(JsonReaderTest, RulesTable) {
+  const Case cases[] = {
+      {"object", R"({"a": [1, "x", null, true, 2.5]})", true, {}, "", ""},
+      {"surrogate pair", R"({"t": "\ud83d\ude00"})", true, {}, "", ""},
+      {"lone low surrogate", R"({"title": "\udc00"})", false, JsonErrorKind::kBadString, "title",
+       "contains an unpaired UTF-16 surrogate (U+DC00 at byte 0)"},
+      {"lone low surrogate after text", R"({"t": "ab\udfff"})", false, JsonErrorKind::kBadString,
+       "t", "contains an unpaired UTF-16 surrogate (U+DFFF at byte 2)"},
+      {"low surrogate in an array", R"({"k": ["ok", "\udc00"]})", false, JsonErrorKind::kBadString,
+       "k[1]", "contains an unpaired UTF-16 surrogate (U+DC00 at byte 0)"},
+      {"lone surrogate in a key", R"({"\udc00": 1})", false, JsonErrorKind::kBadString,
+       "\\xED\\xB0\\x80", "(the key) contains an unpaired UTF-16 surrogate (U+DC00 at byte 0)"},
+      {"lone high surrogate", R"({"t": "\ud800x"})", false, JsonErrorKind::kBadString, "t",
+       "contains an unpaired UTF-16 surrogate (a high surrogate escape without a low one)"},
+      {"lone high surrogate in an array", R"({"k": ["a", "\ud800"]})", false,
+       JsonErrorKind::kBadString, "k[1]",
+       "contains an unpaired UTF-16 surrogate (a high surrogate escape without a low one)"},
+      {"lone high surrogate in a key", R"({"a": 1, "\ud800": 2})", false, JsonErrorKind::kBadString,
+       "a (the next key)",
+       "contains an unpaired UTF-16 surrogate (a high surrogate escape without a low one)"},
+      {"NUL escape", R"({"t": "a\u0000"})", false, JsonErrorKind::kBadString, "t",
+       "contains U+0000 (at byte 1)"},
+      {"duplicate key", R"({"a": 1, "b": {"c": 1, "c": 2}})", false, JsonErrorKind::kDuplicateKey,
+       "b.c", "appears more than once in the object"},
+      {"same key in sibling objects", R"([{"a": 1}, {"a": 2}])", true, {}, "", ""},
+      {"invalid UTF-8 byte", "{\"t\": \"\xff\"}", false, JsonErrorKind::kSyntax, "",
+       "not valid JSON: invalid UTF-8 (at byte 7)"},
+      {"encoded surrogate bytes", "{\"t\": \"\xed\xb0\x80\"}", false, JsonErrorKind::kSyntax, "",
+       "not valid JSON: invalid UTF-8 (at byte 7)"},
+      {"overlong form", "{\"t\": \"\xc0\xaf\"}", false, JsonErrorKind::kSyntax, "",
+       "not valid JSON: invalid UTF-8 (at byte 7)"},
+      {"trailing value", R"({} {})", false, JsonErrorKind::kSyntax, "",
+       "not valid JSON: The document root must not be followed by other values. (at byte 3)"},
+      {"64 levels", arrays(64), true, {}, "", ""},
+      {"65 levels", arrays(65), false, JsonErrorKind::kTooDeep,
+       "[0][0][0][0][0][0]...[0][0][0][0][0][0]", "is nested deeper than 64 levels"},
+      {"deep inside a field", R"({"works": [{"x": )" + arrays(70) + "}]}", false,
+       JsonErrorKind::kTooDeep, "works[0].x[0][0][0]...[0][0][0][0][0][0]",
+       "is nested deeper than 64 levels"},
+      {"80,000 levels", arrays(80000), false, JsonErrorKind::kTooDeep,
+       "[0][0][0][0][0][0]...[0][0][0][0][0][0]", "is nested deeper than 64 levels"},
+      {"200,000 levels unclosed", std::string(200000, '['), false, JsonErrorKind::kTooDeep,
+       "[0][0][0][0][0][0]...[0][0][0][0][0][0]", "is nested deeper than 64 levels"},
+  };
+  for (const auto& c : cases) {
+    rapidjson::Document doc;
+    JsonError e;
+    bool ok = read_json(c.text, &doc, &e);
+    EXPECT_EQ(ok, c.ok) << c.name << ": " << e.reason;
+    if (ok) continue;
+    EXPECT_TRUE(doc.IsNull()) << c.name;
+    EXPECT_EQ(static_cast<int>(e.kind), static_cast<int>(c.kind)) << c.name;
+    EXPECT_EQ(e.field, c.field) << c.name;
+    EXPECT_EQ(e.reason, c.reason) << c.name;
+  }
+}
+
+TEST(JsonReaderTest, LimitsAreSettable) {
+  rapidjson::Document doc;
+  JsonError e;
+  EXPECT_TRUE(read_json(arrays(3), &doc, &e, JsonLimits{3, 100}));
+  EXPECT_FALSE(read_json(arrays(4), &doc, &e, JsonLimits{3, 100}));
+  EXPECT_EQ(e.reason, "is nested deeper than 3 levels");
+  EXPECT_FALSE(read_json(R"({"a": "0123456789"})", &doc, &e, JsonLimits{64, 10}));
+  EXPECT_EQ(static_cast<int>(e.kind), static_cast<int>(JsonErrorKind::kTooLarge));
+  EXPECT_EQ(e.reason, "is 19 bytes; at most 10 are accepted");
+}
+
+TEST(JsonReaderTest, UnicodeProblemTable) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"", ""},
+      {"轴承 bearing 😀", ""},
+      {std::string("a\0b", 3), "contains U+0000 (at byte 1)"},
+      {"\xED\xA0\x80", "contains an unpaired UTF-16 surrogate (U+D800 at byte 0)"},
+      {"ab\xE8\xBD", "is not valid UTF-8 (bad byte at offset 2)"},
+      {"\xF4\x90\x80\x80", "is not valid UTF-8 (bad byte at offset 0)"},  // above U+10FFFF
+      {"\xE0\x80\xAF", "is not valid UTF-8 (bad byte at offset 0)"},      // overlong
+      {"\x80", "is not valid UTF-8 (bad byte at offset 0)"},
+  };
+  for (const auto& [text, want] : cases) EXPECT_EQ(unicode_problem(text), want) << text;
+  EXPECT_EQ(printable_text("p-1"), "p-1");
+  EXPECT_EQ(printable_text("p\xED\xB0\x80"), "p\\xED\\xB0\\x80");
+}
+
+TEST(JsonReaderTest, DepthCountsContainers) {
+  rapidjson::Document doc;
+  JsonError e;
+  ASSERT_TRUE(read_json(R"({"a": [1, {"b": []}], "c": 2})", &doc, &e));
+  EXPECT_EQ(json_depth(doc), 4u);
+  EXPECT_EQ(json_depth(doc["c"]), 0u);
+}
+
+}  // namespace
+}  // namespace expertmatch
