@@ -109,6 +109,7 @@ const Route kRoutes[] = {
     {"POST", "/api/v1/import/problems", import_problems, true},
     {"GET", "/api/v1/export/experts", export_experts, true},
     {"GET", "/api/v1/export/problems", export_problems, true},
+    {"GET", "/api/v1/skipped-records", list_skipped_records, true},
     {"GET", "/api/v1/counties/{id}/plans", list_plans, true},
     {"POST", "/api/v1/counties/{id}/plans", create_plan, true},
     {"GET", "/api/v1/plans/{id}", get_plan, true},

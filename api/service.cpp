@@ -5,6 +5,8 @@
 #include <ctime>
 #include <random>
 
+#include "corpus/exchange_format.h"
+#include "corpus/json_reader.h"
 #include "matcher/plan_report.h"
 
 namespace expertmatch::api {
@@ -59,6 +61,13 @@ Page<T> paginate(std::vector<T> all, size_t offset, size_t limit) {
   return page;
 }
 
+// Each record a fresh index left out, one line each, for the operator.
+void log_skipped(const CorpusIndex& index) {
+  for (const auto& r : index.skipped())
+    std::fprintf(stderr, "expertmatch serve: index: %s \"%s\" left out: %s\n", r.kind.c_str(),
+                 r.id.c_str(), r.reason.c_str());
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
@@ -82,6 +91,23 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   if (!problems) return problems.status();
   auto reviews = service->store_->list_reviews("");
   if (!reviews) return reviews.status();
+  // The store is a boundary too: rows written before today's rules (or by
+  // other tools) are held to them here, and one that breaks them is set aside
+  // rather than served to clients or allowed to stop the index.
+  auto set_aside = [&](auto* records, const char* kind) {
+    std::erase_if(*records, [&](const auto& r) {
+      std::vector<FieldError> errors = check_record(r);
+      if (errors.empty()) return false;
+      std::string reason = errors.front().field + ": " + errors.front().reason;
+      SkippedRecord skipped{kind, printable_text(r.id), "in the store: " + reason};
+      note(std::string(kind) + " \"" + skipped.id + "\" in the store breaks the exchange rules (" +
+           reason + "): left out of the service and the index until it is fixed");
+      service->set_aside_.push_back(std::move(skipped));
+      return true;
+    });
+  };
+  set_aside(&*experts, "expert");
+  set_aside(&*problems, "problem");
   for (const auto& e : *experts) service->experts_[e.id] = e;
   for (const auto& p : *problems) service->problems_[p.id] = p;
   for (const auto& r : *reviews) service->latest_[{r.problem_id, r.expert_id}] = r;
@@ -94,6 +120,8 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
       service->index_ = std::move(*index);
       note(reason.empty() ? "index loaded from " + data_dir + "/index"
                           : "index rebuilt (" + reason + ")");
+      for (const auto& r : service->index_->skipped())
+        note("index: " + r.kind + " \"" + r.id + "\" left out: " + r.reason);
     } else {
       note("no index: " + index.status().to_string() + "; matching is unavailable");
     }
@@ -136,6 +164,7 @@ void Service::rebuild_index_locked(const char* why) {
   auto index = CorpusIndex::build(experts, problems, options_.index);
   if (index) {
     index_ = std::move(*index);
+    log_skipped(*index_);
   } else {
     index_.reset();
     std::fprintf(stderr, "expertmatch serve: index rebuild (%s) failed: %s\n", why,
@@ -148,14 +177,20 @@ void Service::index_expert_locked(const Expert& e) {
   index_dirty_ = true;
   if (!index_) return rebuild_index_locked("first records");
   Status s = index_->upsert_expert(e);
-  if (!s) rebuild_index_locked(s.to_string().c_str());
+  if (s.code() == ErrorCode::kInvalidArgument)  // this record only; the index is intact
+    std::fprintf(stderr, "expertmatch serve: %s\n", s.message().c_str());
+  else if (!s)
+    rebuild_index_locked(s.to_string().c_str());
 }
 
 void Service::index_problem_locked(const Problem& p) {
   index_dirty_ = true;
   if (!index_) return rebuild_index_locked("first records");
   Status s = index_->upsert_problem(p);
-  if (!s) rebuild_index_locked(s.to_string().c_str());
+  if (s.code() == ErrorCode::kInvalidArgument)  // this record only; the index is intact
+    std::fprintf(stderr, "expertmatch serve: %s\n", s.message().c_str());
+  else if (!s)
+    rebuild_index_locked(s.to_string().c_str());
 }
 
 Status Service::save_index() {
@@ -612,6 +647,7 @@ Result<ImportCounts> Service::import(const Principal& who, const std::vector<Exp
   problems_ = std::move(new_problems);
   if (index) {
     index_ = std::move(*index);
+    log_skipped(*index_);
   } else {
     index_.reset();
     std::fprintf(stderr, "expertmatch serve: index build after import failed: %s\n",
@@ -634,6 +670,14 @@ Result<std::vector<Problem>> Service::export_problems(const Principal& who) {
   std::shared_lock lock(mu_);
   std::vector<Problem> out;
   for (const auto& [id, p] : problems_) out.push_back(p);
+  return out;
+}
+
+Result<std::vector<SkippedRecord>> Service::skipped_records(const Principal& who) {
+  if (who.role != Role::kAdmin) return forbidden("the list of skipped records is for admin tokens");
+  std::shared_lock lock(mu_);
+  std::vector<SkippedRecord> out = set_aside_;
+  if (index_) out.insert(out.end(), index_->skipped().begin(), index_->skipped().end());
   return out;
 }
 

@@ -179,6 +179,11 @@ class Service {
   Result<std::vector<Problem>> export_problems(const Principal& who);
 
   ServiceStats stats();
+  // Records set aside, for an admin: those in the store that break the
+  // exchange format's rules (check_record; left out of the service at open,
+  // so never served or matched, and named in the open log), then those the
+  // index left out. Admin only (kPermissionDenied otherwise).
+  Result<std::vector<SkippedRecord>> skipped_records(const Principal& who);
   // Writes the index to DATA/index (on graceful shutdown).
   Status save_index();
   const std::string& data_dir() const { return data_dir_; }
@@ -208,8 +213,9 @@ class Service {
   mutable std::shared_mutex mu_;  // guards everything below
   std::map<std::string, Expert> experts_;
   std::map<std::string, Problem> problems_;
-  std::unique_ptr<CorpusIndex> index_;  // null while the corpus cannot be indexed
-  bool index_dirty_ = false;            // changed since loaded or saved
+  std::unique_ptr<CorpusIndex> index_;    // null while the corpus cannot be indexed
+  bool index_dirty_ = false;              // changed since loaded or saved
+  std::vector<SkippedRecord> set_aside_;  // store rows refused at open (see skipped_records)
   // The latest review of each (problem, expert) pair, and the number of reviews.
   std::map<std::pair<std::string, std::string>, Review> latest_;
   size_t review_count_ = 0;

@@ -166,6 +166,10 @@ int cmd_index(const Argv& argv) {
     report(index.status());
     return 1;
   }
+  // A record the index cannot take is left out, not fatal; the operator sees which.
+  for (const auto& r : (*index)->skipped())
+    std::fprintf(stderr, "expertmatch index: skipped %s \"%s\": %s\n", r.kind.c_str(), r.id.c_str(),
+                 r.reason.c_str());
   Status s = (*index)->save(out);
   if (!s) {
     report(s);
@@ -176,7 +180,7 @@ int cmd_index(const Argv& argv) {
   std::printf(
       "indexed %zu experts and %zu problems: %zu documents, %zu vectors (d=%d) in %.2f s, "
       "%.0f documents/s -> %s\n",
-      experts.size(), problems.size(), docs,
+      (*index)->experts().size(), (*index)->problems().size(), docs,
       (*index)->expert_vectors().size() + (*index)->problem_vectors().size(),
       (*index)->embedder().dimension(), secs, docs / (secs > 0 ? secs : 1e-9), out.c_str());
   return 0;

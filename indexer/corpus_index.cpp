@@ -266,15 +266,40 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
   return Status::ok();
 }
 
+void CorpusIndex::unskip(const char* kind, const std::string& id) {
+  std::string shown = printable_text(id);
+  std::erase_if(skipped_, [&](const SkippedRecord& r) { return r.kind == kind && r.id == shown; });
+}
+
+template <typename Record>
+std::string CorpusIndex::screen(const char* kind, const Record& record) {
+  unskip(kind, record.id);
+  // The analyser refuses text that is not valid UTF-8, and the term model is
+  // fitted on all texts at once: one such record would fail the whole build.
+  std::vector<FieldError> errors = check_record(record);
+  if (errors.empty()) return "";
+  std::string reason = errors.front().field + ": " + errors.front().reason;
+  if (errors.size() > 1) reason += " (and " + std::to_string(errors.size() - 1) + " more)";
+  skipped_.push_back({kind, printable_text(record.id), reason});
+  return reason;
+}
+
 Result<std::unique_ptr<CorpusIndex>> CorpusIndex::build(const std::vector<Expert>& experts,
                                                         const std::vector<Problem>& problems,
                                                         const IndexConfig& config,
                                                         const ProgressFn& progress) {
   std::unique_ptr<CorpusIndex> index(new CorpusIndex());
   index->config_ = config;
-  for (const auto& e : experts) index->experts_[e.id].expert = e;
-  for (const auto& p : problems) index->problems_[p.id].problem = p;
-  index->checksum_ = checksum_of(experts, problems);
+  for (const auto& e : experts) {
+    if (!index->screen("expert", e).empty()) continue;
+    index->experts_[e.id].expert = e;
+    index->checksum_ ^= record_hash(e);
+  }
+  for (const auto& p : problems) {
+    if (!index->screen("problem", p).empty()) continue;
+    index->problems_[p.id].problem = p;
+    index->checksum_ ^= record_hash(p);
+  }
   Status s = index->refit(progress);
   if (!s) return s;
   return index;
@@ -294,6 +319,10 @@ Status CorpusIndex::upsert_expert(const Expert& e) {
     Status s = remove_expert(e.id);
     if (!s) return s;
   }
+  std::string why = screen("expert", e);
+  if (!why.empty())
+    return Status(ErrorCode::kInvalidArgument,
+                  "expert \"" + printable_text(e.id) + "\" left out of the index: " + why);
   ExpertEntry entry;
   Status s = index_expert(e, &entry);
   if (!s) return s;
@@ -303,6 +332,7 @@ Status CorpusIndex::upsert_expert(const Expert& e) {
 }
 
 Status CorpusIndex::remove_expert(const std::string& id) {
+  unskip("expert", id);
   auto it = experts_.find(id);
   if (it == experts_.end()) return Status(ErrorCode::kNotFound, "no expert \"" + id + "\"");
   std::vector<int64_t> ids = {it->second.profile_unit};
@@ -323,6 +353,10 @@ Status CorpusIndex::upsert_problem(const Problem& p) {
     Status s = remove_problem(p.id);
     if (!s) return s;
   }
+  std::string why = screen("problem", p);
+  if (!why.empty())
+    return Status(ErrorCode::kInvalidArgument,
+                  "problem \"" + printable_text(p.id) + "\" left out of the index: " + why);
   ProblemEntry entry;
   Status s = index_problem(p, &entry);
   if (!s) return s;
@@ -332,6 +366,7 @@ Status CorpusIndex::upsert_problem(const Problem& p) {
 }
 
 Status CorpusIndex::remove_problem(const std::string& id) {
+  unskip("problem", id);
   auto it = problems_.find(id);
   if (it == problems_.end()) return Status(ErrorCode::kNotFound, "no problem \"" + id + "\"");
   Status s = problem_vectors_->remove({it->second.unit});

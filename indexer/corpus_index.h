@@ -80,11 +80,23 @@ struct ProblemEntry {
   int64_t unit = -1;
 };
 
+// A record the index could not take and left out (so it is never matched);
+// everything else is indexed as usual.
+struct SkippedRecord {
+  std::string kind;    // "expert" or "problem"
+  std::string id;      // bytes that are not valid UTF-8 are shown as \xNN
+  std::string reason;  // "title: contains an unpaired UTF-16 surrogate (U+DC00 at byte 0)"
+};
+
 // Progress of a long build: (done, total) documents.
 using ProgressFn = std::function<void(size_t done, size_t total)>;
 
 class CorpusIndex {
  public:
+  // Builds from the records. A record that breaks the exchange format's rules
+  // (check_record in corpus/exchange_format.h, e.g. text that is not valid
+  // UTF-8) is skipped and listed in skipped(): one bad record never stops the
+  // index. kInvalidArgument only if no record at all can be indexed.
   static Result<std::unique_ptr<CorpusIndex>> build(const std::vector<Expert>& experts,
                                                     const std::vector<Problem>& problems,
                                                     const IndexConfig& config,
@@ -105,10 +117,17 @@ class CorpusIndex {
                                                    const ProgressFn& progress = {});
   Status save(const std::string& dir) const;
 
+  // An upsert of a record the index cannot take removes any older version,
+  // lists the record in skipped() and returns kInvalidArgument naming it; the
+  // rest of the index is untouched. Removing a skipped record unlists it.
   Status upsert_expert(const Expert& expert);
   Status remove_expert(const std::string& id);
   Status upsert_problem(const Problem& problem);
   Status remove_problem(const std::string& id);
+  // The records left out (since build or load), in the order they were met.
+  // A loaded index lists none: an index is only saved for the records it holds,
+  // and records it skipped make the store's checksum differ, so it is rebuilt.
+  const std::vector<SkippedRecord>& skipped() const { return skipped_; }
   // Relearns the term model and the embedding from the current records.
   Status refit(const ProgressFn& progress = {});
 
@@ -155,6 +174,11 @@ class CorpusIndex {
   Status fit_model(const ProgressFn& progress);
   Status index_expert(const Expert& e, ExpertEntry* entry);
   Status index_problem(const Problem& p, ProblemEntry* entry);
+  // Lists the record in skipped_ (replacing an older entry) if it breaks the
+  // rules; returns the reason, or "" if it can be indexed.
+  template <typename Record>
+  std::string screen(const char* kind, const Record& record);
+  void unskip(const char* kind, const std::string& id);
   Status reindex_all(const ProgressFn& progress);
   Result<std::vector<float>> embed_one(const std::string& text) const;
 
@@ -172,6 +196,7 @@ class CorpusIndex {
   int64_t next_unit_ = 0;
   uint64_t checksum_ = 0;
   std::vector<float> unit_mean_;
+  std::vector<SkippedRecord> skipped_;
 };
 
 // A stable string of the configuration parts that change the index.

@@ -8,6 +8,7 @@
 //   reviews.cpp   /api/v1/problems/{id}/reviews
 //   bulk.cpp      /api/v1/import/*, /api/v1/export/*
 //   plans.cpp     /api/v1/counties/{id}/plans, /api/v1/plans/{id}[/approve]
+//   skipped.cpp   /api/v1/skipped-records
 //
 // Thread safety: handlers are called concurrently from the worker threads;
 // they keep no state of their own.
@@ -41,6 +42,8 @@ ApiResponse match_text(const Call& c);
 ApiResponse create_review(const Call& c);
 ApiResponse list_reviews(const Call& c);
 
+// GET /api/v1/skipped-records (admin): records left out of the service or the index.
+ApiResponse list_skipped_records(const Call& c);
 ApiResponse import_experts(const Call& c);
 ApiResponse import_problems(const Call& c);
 ApiResponse export_experts(const Call& c);

@@ -447,3 +447,58 @@ TEST(CorpusIndexTest, NewWordsCountOnlyAfterRefit) {
 
 }  // namespace
 }  // namespace expertmatch
+
+namespace expertmatch {
+namespace {
+
+// One record the index cannot take (here: a title holding the bytes a lone
+// "\udc00" escape decodes to) is left out and named; the rest is indexed.
+TEST(CorpusIndexTest, ARecordItCannotTakeIsSkippedAndNamed) {
+  std::vector<Problem> problems = sample_problems();
+  ASSERT_GE(problems.size(), 2u);
+  std::string bad_id = problems[1].id;
+  problems[1].title += "\xED\xB0\x80";
+  auto built = CorpusIndex::build(sample_experts(), problems, IndexConfig{});
+  ASSERT_TRUE(built.is_ok()) << built.status().to_string();
+  auto& index = **built;
+  EXPECT_EQ(index.problems().size(), problems.size() - 1);
+  EXPECT_EQ(index.problem(bad_id), nullptr);
+  ASSERT_EQ(index.skipped().size(), 1u);
+  EXPECT_EQ(index.skipped()[0].kind, "problem");
+  EXPECT_EQ(index.skipped()[0].id, bad_id);
+  EXPECT_EQ(
+      index.skipped()[0].reason.rfind("title: contains an unpaired UTF-16 surrogate (U+DC00", 0),
+      0u)
+      << index.skipped()[0].reason;
+
+  // An upsert of a bad version takes the old one out and names the record.
+  Problem good = problems[0];
+  Problem broken = good;
+  broken.description = "\xff";
+  Status s = index.upsert_problem(broken);
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("problem \"" + good.id + "\" left out of the index"),
+            std::string::npos)
+      << s.message();
+  EXPECT_EQ(index.problem(good.id), nullptr);
+  EXPECT_EQ(index.skipped().size(), 2u);
+  // A good version brings it back, and the list forgets it.
+  ASSERT_TRUE(index.upsert_problem(good).is_ok());
+  EXPECT_NE(index.problem(good.id), nullptr);
+  ASSERT_EQ(index.skipped().size(), 1u);
+  EXPECT_EQ(index.skipped()[0].id, bad_id);
+  // Experts likewise.
+  std::vector<Expert> experts = sample_experts();
+  size_t k = experts[0].works.at(0).keywords.size();
+  experts[0].works.at(0).keywords.push_back(std::string("a\0b", 3));
+  auto again = CorpusIndex::build(experts, sample_problems(), IndexConfig{});
+  ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+  ASSERT_EQ((*again)->skipped().size(), 1u);
+  EXPECT_EQ((*again)->skipped()[0].kind, "expert");
+  EXPECT_EQ((*again)->skipped()[0].reason,
+            "works[0].keywords[" + std::to_string(k) + "]: contains U+0000 (at byte 1)");
+  EXPECT_EQ((*again)->experts().size(), experts.size() - 1);
+}
+
+}  // namespace
+}  // namespace expertmatch
