@@ -1,6 +1,8 @@
 #include "corpus/json_reader.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -12,8 +14,14 @@
 namespace expertmatch {
 namespace {
 
-constexpr unsigned kParseFlags =
-    rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+// Numbers arrive as text (RawNumber) and are converted here with strtod, which
+// glibc rounds correctly. RapidJSON's default conversion is off by an ulp
+// often enough to change a stored unknown field on every import/export cycle,
+// and its full-precision one calls clz(0) (undefined) for input like 0e40;
+// both found by fuzz/json_body_fuzz.
+constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag |
+                                 rapidjson::kParseValidateEncodingFlag |
+                                 rapidjson::kParseNumbersAsStringsFlag;
 
 std::string hex_code_point(uint32_t cp) {
   char buf[16];
@@ -35,8 +43,26 @@ class CheckingHandler {
   bool Int64(int64_t i) { return value() && doc_.Int64(i); }
   bool Uint64(uint64_t u) { return value() && doc_.Uint64(u); }
   bool Double(double d) { return value() && doc_.Double(d); }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
-    return value() && doc_.RawNumber(s, n, copy);
+  // `s` is a number the reader has checked against RFC 8259's grammar. As
+  // RapidJSON would: integers that fit 64 bits stay integers, the rest double.
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    if (!value()) return false;
+    std::string text(s, n);  // NUL-terminated for the C conversions
+    errno = 0;
+    if (text.find_first_of(".eE") == std::string::npos) {
+      char* end = nullptr;
+      if (text[0] == '-') {
+        long long v = std::strtoll(text.c_str(), &end, 10);
+        if (errno == 0) return doc_.Int64(v);
+      } else {
+        unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+        if (errno == 0) return doc_.Uint64(v);
+      }
+      errno = 0;
+    }
+    // Out of range (1e400) never gets here: the reader refuses it first.
+    double d = std::strtod(text.c_str(), nullptr);
+    return doc_.Double(d);
   }
   bool String(const char* s, rapidjson::SizeType n, bool copy) {
     if (!value()) return false;

@@ -9,6 +9,9 @@ packages=(
   libfaiss-dev libopenblas-dev liblapack-dev
   libicu-dev rapidjson-dev libsqlite3-dev libstemmer-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # scripts/fuzz.sh: clang, libFuzzer (libclang_rt.fuzzer for clang-14 is in
+  # libclang-rt-14-dev) and llvm-symbolizer (llvm) for readable crash reports.
+  clang libclang-rt-14-dev llvm
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# README command 2: installs what is missing, builds, checks formatting and runs
-# every test through CTest.
+# README command 2: installs what is missing, builds, checks formatting, runs
+# every test through CTest, then each fuzz target for a short fixed run
+# (scripts/fuzz.sh; FUZZ_RUNS inputs a target, default 20000).
 # usage: scripts/test.sh            Release build
 #        scripts/test.sh --asan     Debug build with AddressSanitizer and UBSan
 set -euo pipefail
@@ -12,3 +13,4 @@ bash scripts/install-deps.sh
 bash scripts/check-format.sh
 bash scripts/build.sh "$preset"
 ctest --preset "$preset" -j "$(nproc 2>/dev/null || echo 2)"
+bash scripts/fuzz.sh "${FUZZ_RUNS:-20000}"

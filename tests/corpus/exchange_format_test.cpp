@@ -559,8 +559,7 @@ TEST(ExchangeFormatTest, JsonRulesGiveLineErrors) {
        line_with("p2", R"(, "x": )" + std::string(17, '[') + std::string(17, ']')),
        "problems.jsonl:2: x: is an unknown field nested deeper than 16 levels; unknown fields are "
        "kept only up to that depth"},
-      {"unknown fields too large",
-       line_with("p2", R"(, "x": ")" + std::string(70000, 'a') + "\""),
+      {"unknown fields too large", line_with("p2", R"(, "x": ")" + std::string(70000, 'a') + "\""),
        "problems.jsonl:2: x: unknown fields take 70008 bytes together; at most 65536 are kept"},
       {"nested duplicate key", line_with("p2", R"(, "x": {"k": 1, "k": 2})"),
        "problems.jsonl:2: x.k: appears more than once in the object"},
@@ -611,6 +610,26 @@ TEST(ExchangeFormatTest, CheckRecordAppliesTheRulesToStoredRecords) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].field, "works[0].abstract");
   EXPECT_EQ(errors[0].reason, "contains U+0000 (at byte 1)");
+}
+
+}  // namespace
+}  // namespace expertmatch
+
+namespace expertmatch {
+namespace {
+
+// Found by fuzz/json_body_fuzz: numbers in unknown fields changed by an ulp on
+// every import/export cycle (RapidJSON's fast number parsing).
+TEST(ExchangeFormatTest, UnknownNumbersSurviveImportExportExactly) {
+  std::string line =
+      R"({"id": "p1", "enterprise": "e", "county": "c", "title": "t", "description": "d", "x": 1966)" +
+      std::string(142, '0') + R"(, "y": 1.9660000000000003e145, "z": 0.1})";
+  auto first = parse_problems_jsonl(line, "problems.jsonl");
+  ASSERT_TRUE(first.is_ok()) << first.status().message();
+  EXPECT_EQ(first->at(0).extra_json, R"({"x":1.966e145,"y":1.9660000000000003e145,"z":0.1})");
+  auto second = parse_problems_jsonl(to_jsonl(*first), "export");
+  ASSERT_TRUE(second.is_ok());
+  EXPECT_EQ(to_jsonl(*second), to_jsonl(*first));
 }
 
 }  // namespace

@@ -102,6 +102,31 @@ TEST(JsonReaderTest, UnicodeProblemTable) {
   EXPECT_EQ(printable_text("p\xED\xB0\x80"), "p\\xED\\xB0\\x80");
 }
 
+// Found by fuzz/json_body_fuzz: RapidJSON's full-precision conversion calls
+// clz(0) on 0e40; numbers are converted by strtod, correctly rounded.
+TEST(JsonReaderTest, NumbersAreConvertedExactly) {
+  rapidjson::Document doc;
+  JsonError e;
+  ASSERT_TRUE(read_json(
+      R"([0e40, -0, 7, -7, 18446744073709551615, 18446744073709551616, 1.9660000000000003e145, 0.1, 2e-400])",
+      &doc, &e))
+      << e.reason;
+  EXPECT_TRUE(doc[0].IsDouble());
+  EXPECT_EQ(doc[0].GetDouble(), 0.0);
+  EXPECT_TRUE(doc[1].IsInt());
+  EXPECT_EQ(doc[1].GetInt(), 0);
+  EXPECT_EQ(doc[2].GetInt(), 7);
+  EXPECT_EQ(doc[3].GetInt(), -7);
+  EXPECT_TRUE(doc[4].IsUint64());
+  EXPECT_EQ(doc[4].GetUint64(), 18446744073709551615ull);
+  EXPECT_TRUE(doc[5].IsDouble());
+  EXPECT_EQ(doc[6].GetDouble(), 1.9660000000000003e145);
+  EXPECT_EQ(doc[7].GetDouble(), 0.1);
+  EXPECT_EQ(doc[8].GetDouble(), 0.0);
+  EXPECT_FALSE(read_json("[1e400]", &doc, &e));
+  EXPECT_EQ(e.reason, "not valid JSON: Number too big to be stored in double. (at byte 1)");
+}
+
 TEST(JsonReaderTest, DepthCountsContainers) {
   rapidjson::Document doc;
   JsonError e;
