@@ -38,9 +38,10 @@ bool load_files(const std::string& experts_path, const std::string& problems_pat
   return ok;
 }
 
-std::unique_ptr<Store> open_existing_store(const std::string& data_dir) {
+std::unique_ptr<Store> open_existing_store(const std::string& data_dir, bool read_only) {
   StoreOptions options;
   options.create_if_missing = false;
+  options.read_only = read_only;
   auto store = Store::open(data_dir, options);
   if (!store) {
     report(store.status());
@@ -69,8 +70,21 @@ bool read_records(Store& store, std::vector<Expert>* experts, std::vector<Proble
 
 std::unique_ptr<CorpusIndex> open_index(const std::string& data_dir,
                                         const std::vector<Expert>& experts,
-                                        const std::vector<Problem>& problems) {
+                                        const std::vector<Problem>& problems, bool read_only) {
   std::string why;
+  if (read_only) {
+    auto loaded = CorpusIndex::load(data_dir + "/index", IndexConfig{},
+                                    CorpusIndex::checksum_of(experts, problems));
+    if (loaded) return std::move(*loaded);
+    std::fprintf(stderr, "(index built in memory, not saved: %s; 'expertmatch index' saves one)\n",
+                 loaded.status().message().c_str());
+    auto built = CorpusIndex::build(experts, problems, IndexConfig{}, progress_printer("index"));
+    if (!built) {
+      report(built.status());
+      return nullptr;
+    }
+    return std::move(*built);
+  }
   auto index = CorpusIndex::open(data_dir + "/index", experts, problems, IndexConfig{}, &why,
                                  progress_printer("index"));
   if (!index) {

@@ -22,8 +22,9 @@ void report(const Status& status);
 bool load_files(const std::string& experts_path, const std::string& problems_path,
                 std::vector<Expert>* experts, std::vector<Problem>* problems);
 
-// Opens the store of an existing data directory; reports and returns null on failure.
-std::unique_ptr<Store> open_existing_store(const std::string& data_dir);
+// Opens the store of an existing data directory; reports and returns null on
+// failure. `read_only` for commands that must change nothing (StoreOptions).
+std::unique_ptr<Store> open_existing_store(const std::string& data_dir, bool read_only = false);
 
 // Reads every expert and problem of `store`. With `command` set, an empty store
 // is an error ("run 'expertmatch import' first"). Reports and returns false on failure.
@@ -31,9 +32,12 @@ bool read_records(Store& store, std::vector<Expert>* experts, std::vector<Proble
                   const char* command = nullptr);
 
 // CorpusIndex::open on DATA_DIR/index, saying on stderr when it had to rebuild.
+// With `read_only`, a missing or stale index is built in memory and not saved
+// (read-only commands never write DATA/index; `expertmatch index` does).
 std::unique_ptr<CorpusIndex> open_index(const std::string& data_dir,
                                         const std::vector<Expert>& experts,
-                                        const std::vector<Problem>& problems);
+                                        const std::vector<Problem>& problems,
+                                        bool read_only = false);
 
 // A progress callback: a bar on a terminal, a line per 10% otherwise.
 ProgressFn progress_printer(const char* what);

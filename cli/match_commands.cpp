@@ -186,11 +186,12 @@ int cmd_demo(const Argv& argv) {
       (args.get("--problems") && !parse_int(*args.get("--problems"), &n)) ||
       (args.get("--top") && !parse_int(*args.get("--top"), &top)))
     return usage("demo", text, args);
-  auto store = open_existing_store(*args.get("--data"));
+  // demo only reads: it never writes the store or the index.
+  auto store = open_existing_store(*args.get("--data"), /*read_only=*/true);
   std::vector<Expert> experts;
   std::vector<Problem> problems;
   if (!store || !read_records(*store, &experts, &problems, "demo")) return 1;
-  auto index = open_index(*args.get("--data"), experts, problems);
+  auto index = open_index(*args.get("--data"), experts, problems, /*read_only=*/true);
   if (!index) return 1;
   std::vector<const Problem*> open;
   for (const auto& p : problems)

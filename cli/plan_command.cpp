@@ -1,5 +1,6 @@
 // plan, plans, approve-plan: workstation planning on a store (matcher/plan_service.h).
 #include <cstdio>
+#include <map>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -24,9 +25,10 @@ struct Stores {
   std::unique_ptr<PlanStore> plans;
 };
 
-bool open_stores(const std::string& dir, Stores* out) {
+bool open_stores(const std::string& dir, Stores* out, bool read_only) {
   StoreOptions options;
   options.create_if_missing = false;
+  options.read_only = read_only;
   auto store = Store::open(dir, options);
   if (!store) {
     report(store.status());
@@ -92,13 +94,28 @@ int cmd_plan(const Argv& argv) {
     report(valid);
     return 2;
   }
+  // --dry-run changes nothing: the store and DATA/index are opened read-only.
+  const bool read_only = args.has("--dry-run");
   Stores stores;
-  if (!open_stores(*args.get("--data"), &stores)) return 1;
+  if (!open_stores(*args.get("--data"), &stores, read_only)) return 1;
   std::vector<Expert> experts;
   std::vector<Problem> problems;
   if (!read_records(*stores.store, &experts, &problems, "plan")) return 1;
-  auto index = open_index(*args.get("--data"), experts, problems);
+  auto index = open_index(*args.get("--data"), experts, problems, read_only);
   if (!index) return 1;
+  // Accepted matches hold capacity here exactly as in the API's plans.
+  auto history = stores.store->list_reviews("");
+  if (!history) {
+    report(history.status());
+    return 1;
+  }
+  std::map<std::string, const Problem*> by_id;
+  for (const auto& p : problems) by_id[p.id] = &p;
+  options.accepted_matches =
+      accepted_matches(latest_reviews(*history), [&](const std::string& id) -> const Problem* {
+        auto it = by_id.find(id);
+        return it == by_id.end() ? nullptr : it->second;
+      });
   Matcher matcher(*index);
   const bool json = args.has("--json");
   if (args.has("--all")) {
@@ -142,7 +159,7 @@ int cmd_plans(const Argv& argv) {
       (args.get("--id") && !parse_int(*args.get("--id"), &id)))
     return usage("plans", text, args);
   Stores stores;
-  if (!open_stores(*args.get("--data"), &stores)) return 1;
+  if (!open_stores(*args.get("--data"), &stores, /*read_only=*/true)) return 1;
   if (args.get("--id")) {
     auto r = stores.plans->get(id);
     if (!r) {
@@ -172,7 +189,7 @@ int cmd_approve_plan(const Argv& argv) {
       !parse_int(*args.get("--id"), &id))
     return usage("approve-plan", text, args);
   Stores stores;
-  if (!open_stores(*args.get("--data"), &stores)) return 1;
+  if (!open_stores(*args.get("--data"), &stores, /*read_only=*/false)) return 1;
   auto r = stores.plans->approve(id, args.get("--by").value_or("cli"));
   if (!r) {
     report(r.status());

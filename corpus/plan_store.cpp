@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <string>
+#include <utility>
+
 namespace expertmatch {
 namespace {
 
@@ -101,8 +104,9 @@ Result<std::unique_ptr<PlanStore>> PlanStore::open(const Store& store,
                                                    const StoreOptions& options) {
   std::string path = store.data_dir() + "/store.sqlite";
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
-      SQLITE_OK) {
+  int flags =
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_FULLMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
     return Status(ErrorCode::kIOError, path + ": " + msg);
@@ -111,6 +115,21 @@ Result<std::unique_ptr<PlanStore>> PlanStore::open(const Store& store,
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   for (const char* sql : {"PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"})
     if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return sql_error(db, sql);
+  if (options.read_only) {
+    // A store never planned has no plan tables, and a read-only connection
+    // may not make them: empty temporary ones stand in (gone on close).
+    Statement exists(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'plans'");
+    if (exists.step() == SQLITE_ROW) return ps;
+    std::string temp = kSchema;
+    for (auto [from, to] : {std::pair<std::string, std::string>{"CREATE TABLE IF NOT EXISTS ",
+                                                                "CREATE TEMP TABLE IF NOT EXISTS "},
+                            {"CREATE INDEX IF NOT EXISTS ", "CREATE INDEX IF NOT EXISTS temp."}})
+      for (size_t at = temp.find(from); at != std::string::npos; at = temp.find(from, at))
+        temp.replace(at, from.size(), to), at += to.size();
+    if (sqlite3_exec(db, temp.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+      return sql_error(db, "create temporary plan tables");
+    return ps;
+  }
   Transaction tx(db);
   if (!tx.began()) return sql_error(db, "begin");
   char* err = nullptr;

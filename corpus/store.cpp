@@ -86,6 +86,18 @@ CREATE TABLE reviews (
 );
 CREATE INDEX reviews_by_problem ON reviews (problem_id, id);
 )sql",
+    // v2 -> v3: registered enterprises and their county; existing problems
+    // register theirs (an enterprise filed under two counties keeps the first
+    // by name order: the service refuses such a mix from now on).
+    R"sql(
+CREATE TABLE enterprises (
+  name TEXT PRIMARY KEY,
+  county TEXT NOT NULL,
+  registered_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+);
+INSERT OR IGNORE INTO enterprises (name, county)
+  SELECT enterprise, MIN(county) FROM problems GROUP BY enterprise;
+)sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kMigrationCount == Store::kSchemaVersion);
@@ -205,8 +217,11 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir,
     return Status(ErrorCode::kIOError, data_dir + ": not a directory");
   }
   std::string path = data_dir + "/store.sqlite";
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
-  if (options.create_if_missing) flags |= SQLITE_OPEN_CREATE;
+  int flags =
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_FULLMUTEX;
+  if (options.create_if_missing && !options.read_only) flags |= SQLITE_OPEN_CREATE;
+  if (options.read_only && ::stat(path.c_str(), &st) != 0)
+    return Status(ErrorCode::kNotFound, data_dir + ": no store (store.sqlite) there");
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
@@ -215,6 +230,15 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir,
   }
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   std::unique_ptr<Store> store(new Store(db, data_dir));
+  if (options.read_only) {
+    int version = store->schema_version();
+    if (version != kSchemaVersion)
+      return Status(ErrorCode::kConflict,
+                    path + ": schema version " + std::to_string(version) + ", this program reads " +
+                        std::to_string(kSchemaVersion) +
+                        "; a writing command (e.g. expertmatch index) migrates it");
+    return store;
+  }
   // WAL with synchronous=FULL: a commit is fsynced before it is acknowledged.
   for (const char* pragma :
        {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
@@ -350,6 +374,11 @@ Status Store::put_problem_locked(const Problem& p) {
   st.bind(10, std::string(problem_status_name(p.status)));
   st.bind(11, p.extra_json);
   if (st.step() != SQLITE_DONE) return st.error("insert problem");
+  Statement reg(db_, "INSERT OR IGNORE INTO enterprises (name, county) VALUES (?1, ?2)");
+  if (!reg.prepared()) return reg.error("prepare enterprise insert");
+  reg.bind(1, p.enterprise);
+  reg.bind(2, p.county);
+  if (reg.step() != SQLITE_DONE) return reg.error("register enterprise");
   return Status::ok();
 }
 
@@ -371,6 +400,35 @@ Status Store::import(const std::vector<Expert>& experts, const std::vector<Probl
 }
 
 Status Store::put_expert(const Expert& expert) { return import({expert}, {}); }
+
+Result<std::vector<EnterpriseRecord>> Store::list_enterprises() {
+  std::lock_guard lock(mu_);
+  Statement st(db_, "SELECT name, county, registered_at FROM enterprises ORDER BY county, name");
+  if (!st.prepared()) return st.error("prepare enterprise query");
+  std::vector<EnterpriseRecord> out;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW)
+    out.push_back({text_col(st.get(), 0), text_col(st.get(), 1), text_col(st.get(), 2)});
+  if (rc != SQLITE_DONE) return st.error("read enterprises");
+  return out;
+}
+
+Result<EnterpriseRecord> Store::add_enterprise(const std::string& name, const std::string& county) {
+  std::lock_guard lock(mu_);
+  Statement st(db_,
+               "INSERT INTO enterprises (name, county) VALUES (?1, ?2) ON CONFLICT(name) DO "
+               "NOTHING RETURNING registered_at");
+  if (!st.prepared()) return st.error("prepare enterprise insert");
+  st.bind(1, name);
+  st.bind(2, county);
+  int rc = st.step();
+  if (rc == SQLITE_DONE)
+    return Status(ErrorCode::kAlreadyExists, "enterprise \"" + name + "\" is already registered");
+  if (rc != SQLITE_ROW) return st.error("insert enterprise");
+  EnterpriseRecord r{name, county, text_col(st.get(), 0)};
+  if (st.step() != SQLITE_DONE) return st.error("insert enterprise");
+  return r;
+}
 Status Store::put_problem(const Problem& problem) { return import({}, {problem}); }
 
 Result<std::vector<Expert>> Store::query_experts_locked(const std::string* where_id) {

@@ -25,6 +25,11 @@ namespace expertmatch {
 struct StoreOptions {
   bool create_if_missing = true;  // create DATA_DIR and the database if absent
   int busy_timeout_ms = 5000;     // wait this long for another process's lock
+  // Opens the database read-only (for commands that must change nothing:
+  // `plan --dry-run`, `plans`, `demo`): nothing is created or migrated, and
+  // every write method fails with kIOError. A store whose schema is not
+  // kSchemaVersion is kConflict (a writing command migrates it first).
+  bool read_only = false;
 };
 
 // A bearer token as stored: only its SHA-256, never the token itself.
@@ -49,6 +54,15 @@ struct Review {
   std::string created_at;  // UTC, "YYYY-MM-DDTHH:MM:SS.SSSZ" (set by the store)
 };
 
+// An enterprise of a county's problem bank (schema v3). Registered by the
+// county department, or on its first problem (by import or by a county or
+// admin submission); its problems are filed under this county.
+struct EnterpriseRecord {
+  std::string name;           // as problems name it, exactly
+  std::string county;         // the county whose bank holds its problems
+  std::string registered_at;  // UTC, "YYYY-MM-DDTHH:MM:SSZ" (set by the store)
+};
+
 struct StoreCounts {
   int experts = 0;
   int works = 0;
@@ -67,10 +81,13 @@ class Store {
   const std::string& data_dir() const { return data_dir_; }
   // The schema version after migrations (kSchemaVersion).
   int schema_version();
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Inserts or replaces every record in one transaction: all or nothing.
-  // A known id is updated (an expert's works are replaced as a whole).
+  // A known id is updated (an expert's works are replaced as a whole). The
+  // enterprise of each problem is registered under the problem's county if it
+  // is not registered yet (an existing registration is left as it is: the
+  // caller checks consistency, see api::Service).
   Status import(const std::vector<Expert>& experts, const std::vector<Problem>& problems);
   Status put_expert(const Expert& expert);
   Status put_problem(const Problem& problem);
@@ -89,6 +106,11 @@ class Store {
   // A number that grows with every committed change to experts or problems;
   // lets derived data (the index) tell whether it is stale.
   Result<long long> change_sequence();
+
+  // Enterprises (schema v3), ordered by county then name.
+  Result<std::vector<EnterpriseRecord>> list_enterprises();
+  // Registers one; kAlreadyExists if the name is registered (in any county).
+  Result<EnterpriseRecord> add_enterprise(const std::string& name, const std::string& county);
 
   // Access tokens (schema v2). kAlreadyExists if the hash is taken.
   Status put_token(const TokenRecord& token);

@@ -19,6 +19,27 @@ Result<PlanRecord> save(PlanStore& plans, const WorkstationPlan& plan) {
 
 }  // namespace
 
+std::map<std::pair<std::string, std::string>, Review> latest_reviews(
+    const std::vector<Review>& history) {
+  std::map<std::pair<std::string, std::string>, Review> latest;
+  for (const auto& r : history) latest[{r.problem_id, r.expert_id}] = r;
+  return latest;
+}
+
+std::vector<std::pair<std::string, std::string>> accepted_matches(
+    const std::map<std::pair<std::string, std::string>, Review>& latest,
+    const std::function<const Problem*(const std::string&)>& problem) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [pair, review] : latest) {
+    if (review.decision != "accept") continue;
+    const Problem* p = problem(pair.first);
+    // Capacity is "at once": only open problems hold an expert.
+    if (!p || p->status != ProblemStatus::kOpen) continue;
+    out.push_back(pair);
+  }
+  return out;
+}
+
 Result<MadePlan> make_county_plan(PlanStore& plans, const Matcher& matcher,
                                   const CorpusIndex& index, const std::string& county,
                                   const PlanRunOptions& options) {

@@ -12,12 +12,15 @@
 // Thread safety: as the arguments (the CorpusIndex must not change meanwhile).
 #pragma once
 
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "corpus/plan_store.h"
+#include "corpus/store.h"
 #include "indexer/corpus_index.h"
 #include "matcher/matcher.h"
 #include "matcher/planner.h"
@@ -38,6 +41,19 @@ struct MadePlan {
   WorkstationPlan plan;
   std::optional<PlanRecord> record;  // set when saved
 };
+
+// The latest review of each (problem, expert) pair, from a review history in
+// store order (oldest first).
+std::map<std::pair<std::string, std::string>, Review> latest_reviews(
+    const std::vector<Review>& history);
+
+// The pairs that hold an expert's capacity besides key topics: the latest
+// review is "accept" and the problem (looked up by `problem`, null if gone)
+// is still open. The API and the CLI plan with exactly these, so the same
+// store gives the same plan.
+std::vector<std::pair<std::string, std::string>> accepted_matches(
+    const std::map<std::pair<std::string, std::string>, Review>& latest,
+    const std::function<const Problem*(const std::string&)>& problem);
 
 // kNotFound if the county is unknown; kInvalidArgument for bad options.
 Result<MadePlan> make_county_plan(PlanStore& plans, const Matcher& matcher,

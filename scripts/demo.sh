@@ -23,6 +23,6 @@ expertmatch: starting the service on http://$LISTEN (data in $DATA/)
 admin token (shown once): $token
 try:
   curl -s -H 'Authorization: Bearer $token' 'http://$LISTEN/api/v1/problems/cs-001/matches?k=3'
-  curl -s -H 'Authorization: Bearer $token' 'http://$LISTEN/api/v1/problems?county=常山县&page_size=5'
+  curl -s -H 'Authorization: Bearer $token' 'http://$LISTEN/api/v1/problems?county=常山县&limit=5'
 MSG
 exec ./build/expertmatch serve --data "$DATA" --listen "$LISTEN"

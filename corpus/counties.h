@@ -1,0 +1,50 @@
+// The counties (县、市、区) whose problem banks and workstations the service
+// keeps: Quzhou's six counties, cities and districts plus 衢州智造新城 by
+// default; a setting may replace the list (ServerConfig::counties).
+//
+// A county named anywhere (a problem, a plan, a token's scope) must be one of
+// the list, spelt exactly: "江山" or " 江山市" is not 江山市, and a record filed
+// under it would be seen by no county department. check() says which known
+// name was probably meant.
+//
+// Thread safety: immutable after construction; share freely.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "corpus/status.h"
+
+namespace expertmatch {
+
+class CountyList {
+ public:
+  // 柯城区, 衢江区, 龙游县, 江山市, 常山县, 开化县, 衢州智造新城.
+  static const std::vector<std::string>& quzhou();
+
+  // The default list (quzhou()).
+  CountyList();
+  // `names` in the order they are shown; duplicates are dropped.
+  explicit CountyList(const std::vector<std::string>& names);
+  // Parses "A,B,C" (a setting's text): names are trimmed of spaces; an empty
+  // or duplicated name is kInvalidArgument naming `setting`.
+  static Result<CountyList> parse(const std::string& text, const std::string& setting);
+
+  const std::vector<std::string>& names() const { return names_; }
+  bool contains(const std::string& name) const;
+  // The known name `name` most probably meant: the one it is a prefix or part
+  // of, or that contains its stem (江山 -> 江山市, 常山 -> 常山县), or
+  // the one at the smallest edit distance (in code points, after trimming
+  // spaces) if that is at most a third of the name's length. nullopt if none.
+  std::optional<std::string> nearest(const std::string& name) const;
+  // ok if known; else kInvalidArgument with a FieldError on `field` (source
+  // `source`): `unknown county "江山"; did you mean "江山市"?`.
+  Status check(const std::string& name, const std::string& field,
+               const std::string& source = "body") const;
+
+ private:
+  std::vector<std::string> names_;
+};
+
+}  // namespace expertmatch
