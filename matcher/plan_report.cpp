@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -221,6 +222,73 @@ std::string city_plan_to_text(const CityPlan& plan) {
   for (const auto& [id, n] : plan.topics_per_expert)
     out += (i++ % 8 == 0 ? "\n  " : "  ") + id + ": " + std::to_string(n);
   out += "\n";
+  return out;
+}
+
+namespace {
+
+std::string text_of(const rapidjson::Value& obj, const char* key) {
+  auto it = obj.FindMember(key);
+  return it != obj.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+Cell number_of(const rapidjson::Value& obj, const char* key) {
+  auto it = obj.FindMember(key);
+  if (it == obj.MemberEnd() || !it->value.IsNumber()) return Cell("");
+  if (it->value.IsInt()) return Cell(it->value.GetInt());
+  return Cell(it->value.GetDouble());
+}
+
+const char* yes_no(const rapidjson::Value& obj, const char* key) {
+  auto it = obj.FindMember(key);
+  return it != obj.MemberEnd() && it->value.IsBool() && it->value.GetBool() ? "是" : "否";
+}
+
+const rapidjson::Value* array_of(const rapidjson::Value& obj, const char* key) {
+  auto it = obj.FindMember(key);
+  return it != obj.MemberEnd() && it->value.IsArray() ? &it->value : nullptr;
+}
+
+}  // namespace
+
+Result<std::vector<Sheet>> plan_sheets(const std::string& plan_json, const std::string& status) {
+  rapidjson::Document d;
+  d.Parse(plan_json.c_str(), plan_json.size());
+  if (d.HasParseError() || !d.IsObject() || !array_of(d, "team") || !array_of(d, "key_topics"))
+    return Status(ErrorCode::kCorruption, "the stored plan is not a plan's JSON");
+  std::vector<Sheet> out;
+  out.push_back(Sheet{"概况",
+                      {"县（市、区）", "状态", "摘要"},
+                      {{Cell(text_of(d, "county")), Cell(status), Cell(text_of(d, "summary"))}}});
+  Sheet team{"团队",
+             {"序号", "专家编号", "姓名", "学院", "职称", "驻站", "保留自已批准方案", "承接能力",
+              "重点攻关课题数", "入选理由"},
+             {}};
+  int i = 0;
+  for (const auto& m : array_of(d, "team")->GetArray())
+    team.rows.push_back({Cell(++i), Cell(text_of(m, "expert_id")), Cell(text_of(m, "name")),
+                         Cell(text_of(m, "college")), Cell(text_of(m, "title")),
+                         Cell(yes_no(m, "stationed")), Cell(yes_no(m, "kept")),
+                         number_of(m, "capacity"), number_of(m, "key_topics"),
+                         Cell(text_of(m, "reason"))});
+  out.push_back(std::move(team));
+  Sheet topics{
+      "重点攻关课题",
+      {"企业", "难题编号", "难题", "紧急程度", "负责专家", "专家编号", "匹配分", "依据", "理由"},
+      {}};
+  for (const auto& t : array_of(d, "key_topics")->GetArray())
+    topics.rows.push_back(
+        {Cell(text_of(t, "enterprise")), Cell(text_of(t, "problem_id")), Cell(text_of(t, "title")),
+         number_of(t, "urgency"), Cell(text_of(t, "expert_name")), Cell(text_of(t, "expert_id")),
+         number_of(t, "score"), Cell(text_of(t, "evidence")), Cell(text_of(t, "reason"))});
+  out.push_back(std::move(topics));
+  Sheet uncovered{"未覆盖难题", {"难题编号", "企业", "难题", "紧急程度", "原因"}, {}};
+  if (const auto* list = array_of(d, "uncovered"))
+    for (const auto& u : list->GetArray())
+      uncovered.rows.push_back({Cell(text_of(u, "problem_id")), Cell(text_of(u, "enterprise")),
+                                Cell(text_of(u, "title")), number_of(u, "urgency"),
+                                Cell(text_of(u, "reason"))});
+  out.push_back(std::move(uncovered));
   return out;
 }
 

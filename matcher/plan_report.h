@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "corpus/spreadsheet.h"
+#include "corpus/status.h"
 #include "matcher/planner.h"
 
 namespace expertmatch {
@@ -20,5 +22,12 @@ std::string city_plan_to_text(const CityPlan& plan);
 std::string plan_to_json(const WorkstationPlan& plan);
 // {"counties": [plan...], "topics_per_expert": {"id": n}}
 std::string city_plan_to_json(const CityPlan& plan);
+
+// A stored plan (plan_to_json's output, as PlanStore keeps it) as worksheets
+// with Chinese headings: 概况 (county, status, summary), 团队 (the team with
+// reasons), 重点攻关课题 (key topics with expert, evidence and reasons),
+// 未覆盖难题. `status` is the plan's status name. kCorruption if the JSON is
+// not a plan.
+Result<std::vector<Sheet>> plan_sheets(const std::string& plan_json, const std::string& status);
 
 }  // namespace expertmatch

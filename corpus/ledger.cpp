@@ -1,0 +1,263 @@
+#include "corpus/ledger.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <set>
+
+namespace expertmatch {
+namespace {
+
+// Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil).
+long days_from_civil(int y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097L + static_cast<long>(doe) - 719468;
+}
+
+// "YYYY-MM-DD" -> days since the epoch; nullopt if malformed.
+std::optional<long> day_number(const std::string& date) {
+  int y, m, d;
+  char tail;
+  if (date.size() != 10 || std::sscanf(date.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
+      m < 1 || m > 12 || d < 1 || d > 31)
+    return std::nullopt;
+  return days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
+}
+
+std::string today_utc() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+bool terminal(const std::string& status) {
+  return status == "solved" || status == "withdrawn" || status == "closed";
+}
+
+void count(const Problem& p, StatusCounts* c) {
+  ++c->submitted;
+  ++c->status[problem_status_name(p.status)];
+}
+
+// Rows keyed by `key_of`, in first-seen order until sorted by the caller.
+template <typename KeyOf>
+std::vector<LedgerRow> rows_by(const std::vector<const Problem*>& problems, KeyOf key_of) {
+  std::map<std::string, StatusCounts> by;
+  for (const Problem* p : problems) count(*p, &by[key_of(*p)]);
+  std::vector<LedgerRow> out;
+  for (auto& [key, counts] : by) out.push_back({key, std::move(counts)});
+  return out;
+}
+
+LedgerAssignment assignment(const Problem& p) {
+  return {p.id, p.title, p.enterprise, p.county, problem_status_name(p.status)};
+}
+
+}  // namespace
+
+const std::vector<std::string>& ledger_status_order() {
+  // The life of a problem in the order a report reads it; "open" is the
+  // older single name for submitted | matched | in_progress.
+  static const std::vector<std::string> kOrder = {"submitted", "open",   "matched",  "in_progress",
+                                                  "solved",    "closed", "withdrawn"};
+  return kOrder;
+}
+
+std::string ledger_status_label(const std::string& status) {
+  static const std::map<std::string, std::string> kLabels = {
+      {"submitted", "待匹配"},   {"open", "待解决"},   {"matched", "已匹配"},
+      {"in_progress", "攻关中"}, {"solved", "已解决"}, {"closed", "未解决(已关闭)"},
+      {"withdrawn", "已撤回"}};
+  auto it = kLabels.find(status);
+  return it == kLabels.end() ? status : it->second;
+}
+
+Result<Ledger> make_ledger(const std::string& county, const CountyList& counties,
+                           const LedgerInput& input, const LedgerOptions& options) {
+  if (!county.empty()) {
+    Status known = counties.check(county, "county", "path");
+    if (!known) return known;
+  }
+  Ledger out;
+  out.county = county;
+  out.name = county.empty() ? "衢州市" : county;
+  out.year = options.year;
+  out.as_of = options.as_of.empty() ? today_utc() : options.as_of;
+  auto as_of_day = day_number(out.as_of);
+  if (!as_of_day)
+    return Status::invalid(
+        {FieldError{"query", 0, "as_of", "must be a date YYYY-MM-DD, got \"" + out.as_of + "\""}});
+  auto in_scope = [&](const std::string& c) {
+    return county.empty() ? counties.contains(c) : c == county;
+  };
+
+  std::map<std::string, const Problem*> by_id;
+  std::vector<const Problem*> counted;
+  for (const auto& p : input.problems) {
+    by_id[p.id] = &p;
+    if (!in_scope(p.county)) continue;
+    if (options.year && p.submitted.compare(0, 4, std::to_string(*options.year)) != 0) continue;
+    counted.push_back(&p);
+  }
+
+  // Columns: every status the model names, in report order, then any other seen.
+  std::set<std::string> seen;
+  for (const Problem* p : counted) seen.insert(problem_status_name(p->status));
+  for (const auto& s : ledger_status_order())
+    if (parse_problem_status(s) || seen.count(s)) out.statuses.push_back(s);
+  for (const auto& s : seen)
+    if (std::find(out.statuses.begin(), out.statuses.end(), s) == out.statuses.end())
+      out.statuses.push_back(s);
+
+  for (const Problem* p : counted) count(*p, &out.totals);
+  if (county.empty()) {
+    auto rows = rows_by(counted, [](const Problem& p) { return p.county; });
+    for (const auto& name : counties.names()) {
+      auto it = std::find_if(rows.begin(), rows.end(), [&](auto& r) { return r.key == name; });
+      out.by_county.push_back(it == rows.end() ? LedgerRow{name, {}} : *it);
+    }
+  }
+  out.by_industry = rows_by(counted, [](const Problem& p) { return p.industry; });
+  std::stable_sort(out.by_industry.begin(), out.by_industry.end(),
+                   [](auto& a, auto& b) { return a.counts.submitted > b.counts.submitted; });
+  out.by_month = rows_by(counted, [](const Problem& p) { return p.submitted.substr(0, 7); });
+
+  // Experts stationed in scope, their key topics and accepted matches.
+  std::set<std::pair<std::string, std::string>> topic_pairs;
+  std::map<std::string, std::vector<LedgerAssignment>> topics_of;
+  for (const auto& plan : input.approved_plans) {
+    if (!in_scope(plan.county)) continue;
+    for (const auto& [problem, expert] : plan.topics) {
+      auto p = by_id.find(problem);
+      if (p == by_id.end()) continue;
+      topic_pairs.insert({problem, expert});
+      topics_of[expert].push_back(assignment(*p->second));
+    }
+  }
+  std::map<std::string, std::vector<LedgerAssignment>> accepted_of;
+  for (const auto& pair : input.accepted) {
+    auto p = by_id.find(pair.first);
+    if (p == by_id.end() || !in_scope(p->second->county) || topic_pairs.count(pair)) continue;
+    accepted_of[pair.second].push_back(assignment(*p->second));
+  }
+  for (const auto& e : input.experts) {
+    bool stationed = std::any_of(e.counties.begin(), e.counties.end(), in_scope);
+    if (!stationed && !topics_of.count(e.id) && !accepted_of.count(e.id)) continue;
+    LedgerExpert x{e.id,        e.name,     e.college,       e.title,           e.counties,
+                   e.available, e.capacity, topics_of[e.id], accepted_of[e.id], {}};
+    for (const auto* list : {&x.key_topics, &x.accepted})
+      for (const auto& a : *list) ++x.outcomes[a.status];
+    out.experts.push_back(std::move(x));
+  }
+  std::sort(out.experts.begin(), out.experts.end(), [](auto& a, auto& b) { return a.id < b.id; });
+
+  // Waiting longest: every problem in scope still in the bank's hands,
+  // whatever the year filter (a report wants the backlog as it stands).
+  std::vector<WaitingProblem> waiting;
+  for (const auto& p : input.problems) {
+    std::string status = problem_status_name(p.status);
+    if (!in_scope(p.county) || terminal(status)) continue;
+    WaitingProblem w{p.id,   p.enterprise, p.county,  p.industry,  p.title,
+                     status, p.submitted,  p.urgency, std::nullopt};
+    if (auto day = day_number(p.submitted)) w.days_waiting = static_cast<int>(*as_of_day - *day);
+    waiting.push_back(std::move(w));
+  }
+  std::sort(waiting.begin(), waiting.end(), [](const auto& a, const auto& b) {
+    // Undated problems last: how long they wait is unknown.
+    if (a.submitted.empty() != b.submitted.empty()) return b.submitted.empty();
+    if (a.submitted != b.submitted) return a.submitted < b.submitted;
+    if (a.urgency != b.urgency) return a.urgency > b.urgency;
+    return a.id < b.id;
+  });
+  if (waiting.size() > options.waiting_limit) waiting.resize(options.waiting_limit);
+  out.waiting_longest = std::move(waiting);
+  return out;
+}
+
+namespace {
+
+std::vector<std::string> count_header(const std::string& first, const Ledger& l) {
+  std::vector<std::string> h = {first, "提交难题数"};
+  for (const auto& s : l.statuses) h.push_back(ledger_status_label(s));
+  return h;
+}
+
+std::vector<Cell> count_row(const std::string& key, const StatusCounts& c, const Ledger& l) {
+  std::vector<Cell> row = {Cell(key), Cell(c.submitted)};
+  for (const auto& s : l.statuses) {
+    auto it = c.status.find(s);
+    row.emplace_back(it == c.status.end() ? 0 : it->second);
+  }
+  return row;
+}
+
+std::string join(const std::vector<std::string>& parts, const char* sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
+  return out;
+}
+
+std::string assignments_text(const std::vector<LedgerAssignment>& list) {
+  std::vector<std::string> parts;
+  for (const auto& a : list)
+    parts.push_back(a.problem_id + " " + a.title + "（" + a.enterprise + "，" +
+                    ledger_status_label(a.status) + "）");
+  return join(parts, "；");
+}
+
+}  // namespace
+
+std::vector<Sheet> ledger_sheets(const Ledger& l) {
+  std::vector<Sheet> out;
+  std::string period = l.year ? std::to_string(*l.year) + "年" : "全部";
+  Sheet summary{"概况", count_header("范围", l), {}};
+  summary.rows.push_back(count_row(l.name + "（" + period + "）", l.totals, l));
+  for (const auto& r : l.by_county) summary.rows.push_back(count_row(r.key, r.counts, l));
+  out.push_back(std::move(summary));
+
+  Sheet industry{"按行业", count_header("行业", l), {}};
+  for (const auto& r : l.by_industry)
+    industry.rows.push_back(count_row(r.key.empty() ? "（未填）" : r.key, r.counts, l));
+  out.push_back(std::move(industry));
+
+  Sheet month{"按月份", count_header("提交月份", l), {}};
+  for (const auto& r : l.by_month)
+    month.rows.push_back(count_row(r.key.empty() ? "（无日期）" : r.key, r.counts, l));
+  out.push_back(std::move(month));
+
+  Sheet experts{"驻站专家",
+                {"专家编号", "姓名", "学院", "职称", "驻站县（市、区）", "可用", "承接能力",
+                 "重点攻关课题数", "重点攻关课题", "已确认对接数", "已确认对接难题", "已解决"},
+                {}};
+  for (const auto& e : l.experts) {
+    auto solved = e.outcomes.find("solved");
+    experts.rows.push_back(
+        {Cell(e.id), Cell(e.name), Cell(e.college), Cell(e.title), Cell(join(e.counties, "、")),
+         Cell(e.available ? "是" : "否"), Cell(e.capacity),
+         Cell(static_cast<int>(e.key_topics.size())), Cell(assignments_text(e.key_topics)),
+         Cell(static_cast<int>(e.accepted.size())), Cell(assignments_text(e.accepted)),
+         Cell(solved == e.outcomes.end() ? 0 : solved->second)});
+  }
+  out.push_back(std::move(experts));
+
+  Sheet waiting{"久候难题",
+                {"难题编号", "企业", "县（市、区）", "行业", "难题", "紧急程度", "提交日期",
+                 "已等待天数", "状态"},
+                {}};
+  for (const auto& w : l.waiting_longest)
+    waiting.rows.push_back({Cell(w.id), Cell(w.enterprise), Cell(w.county), Cell(w.industry),
+                            Cell(w.title), Cell(w.urgency), Cell(w.submitted),
+                            w.days_waiting ? Cell(*w.days_waiting) : Cell(""),
+                            Cell(ledger_status_label(w.status))});
+  out.push_back(std::move(waiting));
+  return out;
+}
+
+}  // namespace expertmatch

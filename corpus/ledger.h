@@ -1,0 +1,113 @@
+// The county's ledger (台账): what a county department reports on its
+// expert workstation every year, computed from the records. For one county,
+// or for the city (every configured county):
+//  - problems submitted, counted by status, in total, by county (city
+//    ledger), by industry and by month of submission;
+//  - the experts stationed there, their key topics (approved plans) and
+//    accepted matches, with how those problems stand (outcomes);
+//  - the open problems waiting longest.
+//
+// Statuses are read from each problem's status field by name
+// (problem_status_name), so a status the model gains later is one more
+// count: known names come in the order of ledger_status_order(), any other
+// after them, alphabetically. A problem is "waiting" unless its status is
+// terminal (solved, withdrawn, closed).
+//
+// Pure functions of their arguments; thread-safe.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "corpus/counties.h"
+#include "corpus/model.h"
+#include "corpus/plan_store.h"
+#include "corpus/spreadsheet.h"
+
+namespace expertmatch {
+
+struct LedgerOptions {
+  std::optional<int> year;    // count only problems submitted in this year
+  std::string as_of;          // "YYYY-MM-DD" days waiting are counted to; "" = today (UTC)
+  size_t waiting_limit = 10;  // rows of waiting_longest
+};
+
+// Problems submitted and how they stand.
+struct StatusCounts {
+  int submitted = 0;                  // every problem counted
+  std::map<std::string, int> status;  // status name -> problems in it
+};
+
+struct LedgerRow {
+  std::string key;  // a county, an industry ("" = not given) or a month "YYYY-MM" ("" = no date)
+  StatusCounts counts;
+};
+
+// A problem an expert leads or was accepted for, and how it stands.
+struct LedgerAssignment {
+  std::string problem_id;
+  std::string title;
+  std::string enterprise;
+  std::string county;
+  std::string status;
+};
+
+struct LedgerExpert {
+  std::string id, name, college, title;
+  std::vector<std::string> counties;
+  bool available = true;
+  int capacity = 0;
+  std::vector<LedgerAssignment> key_topics;  // of the approved plans in scope
+  std::vector<LedgerAssignment> accepted;    // accepted matches in scope (not also key topics)
+  std::map<std::string, int> outcomes;       // status -> count over both lists
+};
+
+struct WaitingProblem {
+  std::string id, enterprise, county, industry, title, status, submitted;
+  int urgency = 3;
+  std::optional<int> days_waiting;  // unset when the problem has no submission date
+};
+
+struct Ledger {
+  std::string county;  // "" = the city
+  std::string name;    // the county, or "衢州市" for the city
+  std::optional<int> year;
+  std::string as_of;
+  std::vector<std::string> statuses;  // the status columns, in order
+  StatusCounts totals;
+  std::vector<LedgerRow> by_county;             // city ledger only, in the configured order
+  std::vector<LedgerRow> by_industry;           // most problems first, then name
+  std::vector<LedgerRow> by_month;              // oldest first
+  std::vector<LedgerExpert> experts;            // by id
+  std::vector<WaitingProblem> waiting_longest;  // earliest submission first
+};
+
+// The data a ledger is made from.
+struct LedgerInput {
+  const std::vector<Problem>& problems;
+  const std::vector<Expert>& experts;
+  // (problem id, expert id) pairs whose latest review is "accept".
+  const std::vector<std::pair<std::string, std::string>>& accepted;
+  // Approved plans (only their county and topics are read).
+  const std::vector<PlanRecord>& approved_plans;
+};
+
+// Status names in column order; a name not listed is shown after them.
+const std::vector<std::string>& ledger_status_order();
+// The Chinese column heading of a status (the name itself if unknown).
+std::string ledger_status_label(const std::string& status);
+
+// The ledger of `county` ("" = the city: every county of `counties`).
+// kInvalidArgument (field "county") for a county not in `counties`, or a
+// malformed `as_of`.
+Result<Ledger> make_ledger(const std::string& county, const CountyList& counties,
+                           const LedgerInput& input, const LedgerOptions& options);
+
+// The ledger as worksheets with Chinese headings: 概况 (totals, and by county
+// for the city), 按行业, 按月份, 驻站专家, 久候难题.
+std::vector<Sheet> ledger_sheets(const Ledger& ledger);
+
+}  // namespace expertmatch

@@ -1,0 +1,126 @@
+#include "corpus/spreadsheet.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include <xlsxwriter.h>
+
+#include "corpus/exchange_format.h"
+
+namespace expertmatch {
+namespace {
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+void csv_row(const std::vector<std::string>& fields, std::string* out) {
+  for (size_t i = 0; i < fields.size(); ++i) *out += (i ? "," : "") + csv_field(fields[i]);
+  *out += "\r\n";
+}
+
+// A column's width in Excel's units: Han characters take about two.
+double display_width(const std::string& s) {
+  double w = 0;
+  for (unsigned char c : s)
+    if (c < 0x80)
+      w += 1;
+    else if ((c & 0xC0) != 0x80)
+      w += 2;
+  return w;
+}
+
+// Removes the file when it goes out of scope.
+struct TempFile {
+  std::string path;
+  ~TempFile() {
+    if (!path.empty()) ::unlink(path.c_str());
+  }
+};
+
+}  // namespace
+
+Cell::Cell(double n) : number(n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", n);
+  text = buf;
+}
+
+std::string to_csv(const std::vector<Sheet>& sheets) {
+  std::string out = "\xEF\xBB\xBF";
+  for (size_t i = 0; i < sheets.size(); ++i) {
+    const Sheet& s = sheets[i];
+    if (i) out += "\r\n";
+    if (sheets.size() > 1) csv_row({s.name}, &out);
+    csv_row(s.header, &out);
+    for (const auto& row : s.rows) {
+      std::vector<std::string> fields;
+      for (const auto& c : row) fields.push_back(c.text);
+      csv_row(fields, &out);
+    }
+  }
+  return out;
+}
+
+Result<std::string> to_xlsx(const std::vector<Sheet>& sheets) {
+  for (const auto& s : sheets)
+    if (s.name.empty() || s.name.find_first_of("[]:*?/\\") != std::string::npos ||
+        display_width(s.name) > 62)
+      return Status(ErrorCode::kInvalidArgument, "bad worksheet name \"" + s.name + "\"");
+  // libxlsxwriter 1.1.4 writes to a file only: a private temporary one.
+  const char* tmp = std::getenv("TMPDIR");
+  TempFile file{std::string(tmp && *tmp ? tmp : "/tmp") + "/expertmatch-XXXXXX.xlsx"};
+  int fd = ::mkstemps(file.path.data(), 5);
+  if (fd < 0) {
+    file.path.clear();
+    return Status(ErrorCode::kIOError, "cannot create a temporary file for the workbook");
+  }
+  ::close(fd);
+  lxw_workbook* wb = workbook_new(file.path.c_str());
+  if (!wb) return Status(ErrorCode::kIOError, "libxlsxwriter could not start a workbook");
+  lxw_format* bold = workbook_add_format(wb);
+  format_set_bold(bold);
+  for (const auto& s : sheets) {
+    lxw_worksheet* ws = workbook_add_worksheet(wb, s.name.c_str());
+    if (!ws) {
+      workbook_close(wb);
+      return Status(ErrorCode::kInvalidArgument, "bad worksheet name \"" + s.name + "\"");
+    }
+    std::vector<double> widths(s.header.size(), 8);
+    auto widen = [&](size_t col, const std::string& text) {
+      if (col >= widths.size()) widths.resize(col + 1, 8);
+      widths[col] = std::min(60.0, std::max(widths[col], display_width(text) + 2));
+    };
+    for (size_t c = 0; c < s.header.size(); ++c) {
+      worksheet_write_string(ws, 0, static_cast<lxw_col_t>(c), s.header[c].c_str(), bold);
+      widen(c, s.header[c]);
+    }
+    for (size_t r = 0; r < s.rows.size(); ++r)
+      for (size_t c = 0; c < s.rows[r].size(); ++c) {
+        const Cell& cell = s.rows[r][c];
+        auto row = static_cast<lxw_row_t>(r + 1);
+        auto col = static_cast<lxw_col_t>(c);
+        if (cell.number)
+          worksheet_write_number(ws, row, col, *cell.number, nullptr);
+        else if (!cell.text.empty())
+          worksheet_write_string(ws, row, col, cell.text.c_str(), nullptr);
+        widen(c, cell.text);
+      }
+    for (size_t c = 0; c < widths.size(); ++c)
+      worksheet_set_column(ws, static_cast<lxw_col_t>(c), static_cast<lxw_col_t>(c), widths[c],
+                           nullptr);
+    worksheet_freeze_panes(ws, 1, 0);
+  }
+  lxw_error err = workbook_close(wb);
+  if (err != LXW_NO_ERROR)
+    return Status(ErrorCode::kIOError, std::string("libxlsxwriter: ") + lxw_strerror(err));
+  return read_text_file(file.path);
+}
+
+}  // namespace expertmatch
