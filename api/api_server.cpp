@@ -12,22 +12,30 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
   if (!valid) return valid;
   std::unique_ptr<ApiServer> server(new ApiServer());
   server->config_ = config;
+  Status logged = server->access_log_.open(config.access_log);
+  if (!logged) return logged;
+  // The handler is called only after start() below, once context_ is set.
+  ApiServer* self = server.get();
+  const ServerConfig* cfg = &server->config_;
+  server->http_ = std::make_unique<HttpServer>(
+      server->config_, server->metrics_,
+      [self](const ApiRequest& request) { return handle_request(*self->context_, request); },
+      [cfg](const std::string& method, const std::string& target) {
+        return body_limit_for(*cfg, method, target);
+      });
+  server->http_->set_access_log(&server->access_log_);
+  // Bind first: a busy port fails in milliseconds, not after the index is loaded.
+  Status bound = server->http_->bind();
+  if (!bound) return bound;
   // The embedding server is a serve setting: it decides how the index is built.
   ServiceOptions service_options = options;
   service_options.index.remote = embedding_options(config);
+  service_options.counties = county_list(config);
   auto service = Service::open(config.data, service_options, log);
   if (!service) return service.status();
   server->service_ = std::move(*service);
   server->context_.reset(
       new RequestContext{*server->service_, server->metrics_, server->config_, server->draining_});
-  const RequestContext* context = server->context_.get();
-  const ServerConfig* cfg = &server->config_;
-  server->http_ = std::make_unique<HttpServer>(
-      server->config_, server->metrics_,
-      [context](const ApiRequest& request) { return handle_request(*context, request); },
-      [cfg](const std::string& method, const std::string& target) {
-        return body_limit_for(*cfg, method, target);
-      });
   Status s = server->http_->start();
   if (!s) return s;
   return server;

@@ -36,6 +36,7 @@ class ApiServer {
   ApiServer() = default;
   ServerConfig config_;
   Metrics metrics_;
+  AccessLog access_log_;  // before http_: outlives the server's threads
   std::atomic<bool> draining_{false};
   std::unique_ptr<Service> service_;
   std::unique_ptr<RequestContext> context_;

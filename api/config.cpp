@@ -8,6 +8,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include "corpus/counties.h"
 #include "corpus/exchange_format.h"
 
 namespace expertmatch::api {
@@ -61,6 +62,8 @@ struct TextSetting {
 const TextSetting kText[] = {
     {"embedding_url", &ServerConfig::embedding_url},
     {"embedding_model", &ServerConfig::embedding_model},
+    {"counties", &ServerConfig::counties},
+    {"access_log", &ServerConfig::access_log},
 };
 
 }  // namespace
@@ -121,6 +124,17 @@ Status load_config_file(const std::string& path, ServerConfig* config) {
     std::string value;
     if (m.value.IsString()) {
       value.assign(m.value.GetString(), m.value.GetStringLength());
+    } else if (m.value.IsArray() && name == "counties") {
+      // A list of names reads best as a JSON array in a file.
+      bool strings = true;
+      for (const auto& v : m.value.GetArray()) {
+        strings = strings && v.IsString();
+        if (strings) value += (value.empty() ? "" : ",") + std::string(v.GetString());
+      }
+      if (!strings) {
+        errors.push_back(FieldError{path, 0, name, "must be an array of county names"});
+        continue;
+      }
     } else if (m.value.IsInt64()) {
       value = std::to_string(m.value.GetInt64());
     } else {
@@ -188,6 +202,10 @@ Status validate(const ServerConfig& c) {
   check(c.embedding_timeout_ms >= 100, "embedding_timeout_ms", "must be at least 100");
   check(c.embedding_batch_size >= 1 && c.embedding_batch_size <= 4096, "embedding_batch_size",
         "must be from 1 to 4096");
+  if (!c.counties.empty()) {
+    auto counties = CountyList::parse(c.counties, "counties");
+    if (!counties) errors.push_back(counties.status().field_errors().front());
+  }
   if (!c.embedding_url.empty()) {
     check(!c.embedding_model.empty(), "embedding_model", "is required with embedding_url");
     // The client's own checks of the URL (scheme, host, port); reported once.
@@ -203,6 +221,12 @@ Status validate(const ServerConfig& c) {
   }
   if (!errors.empty()) return Status::invalid(std::move(errors));
   return Status::ok();
+}
+
+CountyList county_list(const ServerConfig& c) {
+  if (c.counties.empty()) return CountyList();
+  auto parsed = CountyList::parse(c.counties, "counties");
+  return parsed ? *parsed : CountyList();
 }
 
 RemoteEmbedderOptions embedding_options(const ServerConfig& c) {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 
+#include "corpus/counties.h"
 #include "corpus/status.h"
 #include "indexer/remote_embedder.h"
 
@@ -39,11 +40,23 @@ struct ServerConfig {
   std::string embedding_model;       // "embedding_model": required with embedding_url
   int embedding_timeout_ms = 30000;  // "embedding_timeout_ms": one request's limit
   int embedding_batch_size = 64;     // "embedding_batch_size": texts per request
+  // The counties the service knows (corpus/counties.h), comma separated; ""
+  // = Quzhou's six plus 衢州智造新城. A problem, plan or expert naming another
+  // county is refused with the nearest known name.
+  std::string counties;  // "counties": "柯城区,衢江区,..."
+  // Where the access log goes, one line a request (time, role and scope,
+  // method, route template, status, duration in ms; never a token): "-" =
+  // stderr, "" = off, else a file appended to.
+  std::string access_log = "-";  // "access_log"
 };
 
 // The embedding settings as RemoteEmbedderOptions (url empty when off); the
 // other options keep their defaults.
 RemoteEmbedderOptions embedding_options(const ServerConfig& config);
+
+// The configured counties (the default list when `counties` is empty);
+// validate() has checked the text.
+CountyList county_list(const ServerConfig& config);
 
 // Sets one setting by its name from text ("listen" takes "HOST:PORT").
 // kInvalidArgument names the setting and says what is wrong.

@@ -50,6 +50,8 @@ struct HttpServer::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<long> sessions{0};  // live Session objects, rejected ones included
   unsigned short port = 0;
+  AccessLog* access_log = nullptr;
+  bool bound = false;
   bool running = false;
   std::mutex registry_mu;
   std::map<Session*, std::weak_ptr<Session>> registry;
@@ -235,6 +237,9 @@ class Session : public std::enable_shared_from_this<Session> {
     double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
     server_.metrics.observe(r.route, p->request.method.empty() ? "-" : p->request.method, r.status,
                             seconds);
+    if (server_.access_log)
+      server_.access_log->write(r.who, p->request.method.empty() ? "-" : p->request.method, r.route,
+                                r.status, seconds);
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(r.status), p->version);
     res->set(http::field::server, "expertmatch");
@@ -334,8 +339,11 @@ HttpServer::~HttpServer() { shutdown(); }
 
 unsigned short HttpServer::port() const { return impl_->port; }
 
-Status HttpServer::start() {
+void HttpServer::set_access_log(AccessLog* log) { impl_->access_log = log; }
+
+Status HttpServer::bind() {
   auto& s = *impl_;
+  if (s.bound) return Status::ok();
   beast::error_code ec;
   auto address = net::ip::make_address(s.config.listen_host, ec);
   if (ec)
@@ -356,6 +364,14 @@ Status HttpServer::start() {
   s.acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) return fail("listen");
   s.port = s.acceptor.local_endpoint().port();
+  s.bound = true;
+  return Status::ok();
+}
+
+Status HttpServer::start() {
+  auto& s = *impl_;
+  Status bound = bind();
+  if (!bound) return bound;
   s.running = true;
   s.work.emplace(net::make_work_guard(s.ioc));
   net::dispatch(s.acceptor.get_executor(), [&s] { s.do_accept(); });

@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "api/access_log.h"
 #include "api/config.h"
 #include "api/http_types.h"
 #include "api/metrics.h"
@@ -36,9 +37,15 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds config.listen_host:listen_port, listens and starts the threads.
-  // kIOError if the address cannot be bound.
+  // Binds config.listen_host:listen_port and listens (connections wait in
+  // the backlog until start()). kIOError if the address cannot be bound, so a
+  // busy port is known before any slow work (opening the store and index).
+  Status bind();
+  // bind() if not done yet, then accepts and starts the threads.
   Status start();
+  // Every answered request is written to `log` (must outlive the server; null
+  // = none). Call before start().
+  void set_access_log(AccessLog* log);
   // The bound port (the chosen one when configured as 0); 0 before start().
   unsigned short port() const;
   // Stops accepting, lets in-flight requests finish and their responses be

@@ -24,6 +24,9 @@ struct ApiResponse {
   // The route template that answered ("/api/v1/problems/{id}"), or "unmatched";
   // metrics are labelled with it, never with raw paths.
   std::string route = "unmatched";
+  // Who asked (Principal::describe()), "-" if nobody authenticated; for the
+  // access log only, never sent.
+  std::string who = "-";
 };
 
 // {"error": {"code": CODE, "message": MESSAGE, "field": FIELD}} with `status`.

@@ -83,27 +83,42 @@ struct Route {
   const char* pattern;  // "{id}" matches one path segment
   ApiResponse (*handler)(const Call&);
   bool authenticated;
+  // The query parameters the route reads, space separated; any other is a
+  // 400 (a misspelt filter must not silently return everything).
+  const char* query = "";
 };
+
+// Paging (offset, limit) is the same on every list.
+#define PAGED "offset limit "
 
 const Route kRoutes[] = {
     {"GET", "/healthz", healthz, false},
     {"GET", "/readyz", readyz, false},
     {"GET", "/metrics", metrics, false},
     {"GET", "/api/v1/whoami", whoami, true},
-    {"GET", "/api/v1/problems", list_problems, true},
+    {"GET", "/api/v1/counties", list_counties, true},
+    {"GET", "/api/v1/counties/{id}/ledger", county_ledger, true, "year format"},
+    {"GET", "/api/v1/ledger", city_ledger, true, "year format"},
+    {"GET", "/api/v1/enterprises", list_enterprises, true, PAGED "county"},
+    {"POST", "/api/v1/enterprises", create_enterprise, true},
+    {"GET", "/api/v1/problems", list_problems, true,
+     PAGED "q industry status enterprise county urgency min_urgency sort"},
     {"POST", "/api/v1/problems", create_problem, true},
     {"GET", "/api/v1/problems/{id}", get_problem, true},
     {"PUT", "/api/v1/problems/{id}", update_problem, true},
+    {"PATCH", "/api/v1/problems/{id}", patch_problem, true},
     {"POST", "/api/v1/problems/{id}/withdraw", withdraw_problem, true},
-    {"GET", "/api/v1/problems/{id}/matches", problem_matches, true},
+    {"GET", "/api/v1/problems/{id}/matches", problem_matches, true, "k"},
     {"GET", "/api/v1/problems/{id}/reviews", list_reviews, true},
     {"POST", "/api/v1/problems/{id}/reviews", create_review, true},
-    {"GET", "/api/v1/experts", list_experts, true},
+    {"GET", "/api/v1/experts", list_experts, true, PAGED "q college field county available"},
     {"POST", "/api/v1/experts", create_expert, true},
     {"GET", "/api/v1/experts/{id}", get_expert, true},
     {"PUT", "/api/v1/experts/{id}", update_expert, true},
+    {"PATCH", "/api/v1/experts/{id}", patch_expert, true},
     {"POST", "/api/v1/experts/{id}/deactivate", deactivate_expert, true},
-    {"GET", "/api/v1/experts/{id}/matches", expert_matches, true},
+    {"POST", "/api/v1/experts/{id}/reactivate", reactivate_expert, true},
+    {"GET", "/api/v1/experts/{id}/matches", expert_matches, true, "k"},
     {"POST", "/api/v1/match", match_text, true},
     {"POST", "/api/v1/import/experts", import_experts, true},
     {"POST", "/api/v1/import/problems", import_problems, true},
@@ -112,9 +127,20 @@ const Route kRoutes[] = {
     {"GET", "/api/v1/skipped-records", list_skipped_records, true},
     {"GET", "/api/v1/counties/{id}/plans", list_plans, true},
     {"POST", "/api/v1/counties/{id}/plans", create_plan, true},
-    {"GET", "/api/v1/plans/{id}", get_plan, true},
+    {"GET", "/api/v1/plans/{id}", get_plan, true, "format"},
     {"POST", "/api/v1/plans/{id}/approve", approve_plan, true},
 };
+
+#undef PAGED
+
+// The first query parameter `route` does not read, or "".
+std::string unknown_parameter(const Route& route, const std::map<std::string, std::string>& query) {
+  std::string known = std::string(" ") + route.query + " ";
+  for (const auto& [name, value] : query)
+    if (name.empty() || known.find(" " + name + " ") == std::string::npos)
+      return name.empty() ? "=" : name;
+  return "";
+}
 
 bool match_pattern(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
                    std::vector<std::string>* params) {
@@ -164,6 +190,17 @@ ApiResponse dispatch(const RequestContext& context, const ApiRequest& req) {
     }
     return r;
   }
+  if (std::string bad = unknown_parameter(*found, query); !bad.empty()) {
+    std::string known = found->query;
+    while (!known.empty() && known.back() == ' ') known.pop_back();
+    ApiResponse r = error_response(
+        400, "bad_request",
+        "unknown query parameter \"" + bad + "\"; " +
+            (known.empty() ? std::string("this route takes none") : "this route takes: " + known),
+        bad);
+    r.route = found->pattern;
+    return r;
+  }
   Call call{req, context, Principal{}, path, std::move(query), std::move(params)};
   if (found->authenticated) {
     auto who = context.service.authenticate(req.authorization);
@@ -182,6 +219,7 @@ ApiResponse dispatch(const RequestContext& context, const ApiRequest& req) {
   }
   ApiResponse r = found->handler(call);
   r.route = found->pattern;
+  if (found->authenticated) r.who = call.who.describe();
   return r;
 }
 

@@ -7,6 +7,7 @@
 
 #include "corpus/exchange_format.h"
 #include "corpus/json_reader.h"
+#include "indexer/text_analyzer.h"
 #include "matcher/plan_report.h"
 
 namespace expertmatch::api {
@@ -47,6 +48,57 @@ std::string today_utc() {
 
 bool contains(const std::vector<std::string>& values, const std::string& value) {
   return std::find(values.begin(), values.end(), value) != values.end();
+}
+
+// Text as the search compares it: NFKC casefolded, full-width to half-width,
+// Traditional to Simplified (the analyser's normalisation, without
+// segmentation: a plain substring test on normalised text finds 轴承 in
+// 深沟球轴承 whatever ICU's dictionary makes of it).
+std::string normalized(const std::string& text) {
+  auto n = thread_analyzer(nullptr).normalize(text);
+  return n ? *n : text;
+}
+
+// The whitespace-separated words of a search, normalised; empty words dropped.
+std::vector<std::string> search_words(const std::string& q) {
+  std::vector<std::string> words;
+  std::string norm = normalized(q);
+  size_t start = 0;
+  while (start < norm.size()) {
+    size_t end = norm.find_first_of(" \t", start);
+    if (end == std::string::npos) end = norm.size();
+    if (end > start) words.push_back(norm.substr(start, end - start));
+    start = end + 1;
+  }
+  return words;
+}
+
+// Every word occurs in one of `fields` (a word need not be in a single field
+// of several: "轴承 漏油" finds a problem titled 轴承 whose description says 漏油).
+bool matches_words(const std::vector<std::string>& words, const std::vector<std::string>& fields) {
+  if (words.empty()) return true;
+  std::string haystack;
+  for (const auto& f : fields) haystack += normalized(f) + "\n";
+  for (const auto& w : words)
+    if (haystack.find(w) == std::string::npos) return false;
+  return true;
+}
+
+std::vector<std::string> problem_search_fields(const Problem& p) {
+  std::vector<std::string> out = {p.title, p.description, p.industry};
+  out.insert(out.end(), p.keywords.begin(), p.keywords.end());
+  return out;
+}
+
+std::vector<std::string> expert_search_fields(const Expert& e) {
+  std::vector<std::string> out = {e.name, e.bio};
+  out.insert(out.end(), e.fields.begin(), e.fields.end());
+  for (const auto& w : e.works) {
+    out.push_back(w.title);
+    out.push_back(w.abstract);
+    out.insert(out.end(), w.keywords.begin(), w.keywords.end());
+  }
+  return out;
 }
 
 template <typename T>
@@ -111,6 +163,9 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   for (const auto& e : *experts) service->experts_[e.id] = e;
   for (const auto& p : *problems) service->problems_[p.id] = p;
   for (const auto& r : *reviews) service->latest_[{r.problem_id, r.expert_id}] = r;
+  auto enterprises = service->store_->list_enterprises();
+  if (!enterprises) return enterprises.status();
+  for (const auto& e : *enterprises) service->enterprises_[e.name] = e.county;
   service->review_count_ = reviews->size();
   if (!experts->empty() || !problems->empty()) {
     std::string reason;
@@ -210,7 +265,25 @@ Result<Problem> Service::visible_problem_locked(const Principal& who, const std:
   return it->second;
 }
 
-Result<Problem> Service::write_problem(const Principal& who, Problem p, bool must_exist) {
+Status Service::check_problem_locked(const Principal& who, const Problem& p) const {
+  Status county = options_.counties.check(p.county, "county");
+  if (!county) return county;
+  auto registered = enterprises_.find(p.enterprise);
+  if (registered != enterprises_.end() && registered->second != p.county)
+    return field_error("county", "enterprise \"" + p.enterprise + "\" is registered in \"" +
+                                     registered->second + "\", not \"" + p.county + "\"");
+  // Admin and county departments register an enterprise with its first
+  // problem (Store::import does it in the same transaction); an enterprise
+  // cannot register itself, so its token must name a registered one.
+  if (registered == enterprises_.end() && who.role == Role::kEnterprise)
+    return field_error("enterprise", "enterprise \"" + p.enterprise +
+                                         "\" is not registered; the county department "
+                                         "registers it (POST /api/v1/enterprises)");
+  return Status::ok();
+}
+
+Result<Problem> Service::write_problem(const Principal& who, Problem p, bool must_exist,
+                                       const ProblemEdit* edit) {
   std::lock_guard writer(write_mu_);
   // Only writers change the maps and we are the only writer: reading them
   // without mu_ is safe here.
@@ -220,6 +293,15 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
     if (!can_write_problem(who, it->second)) return forbidden("your role may not change problems");
     if (it->second.status == ProblemStatus::kWithdrawn)
       return Status(ErrorCode::kConflict, "problem \"" + p.id + "\" was withdrawn");
+    if (edit) {
+      auto edited = (*edit)(it->second);
+      if (!edited) return edited.status();
+      p = std::move(*edited);
+    }
+    // What the server assigned is never lost to an update.
+    p.id = it->second.id;
+    p.status = it->second.status;
+    if (p.submitted.empty()) p.submitted = it->second.submitted;
   } else if (it != problems_.end()) {
     return Status(ErrorCode::kAlreadyExists, "a problem with id \"" + p.id + "\" already exists");
   }
@@ -229,10 +311,13 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
     if (who.role == Role::kCoordinator) return forbidden("coordinators do not submit problems");
     return forbidden("a county token writes problems of \"" + who.scope + "\" only");
   }
+  Status checked = check_problem_locked(who, p);
+  if (!checked) return checked;
   Status s = store_->put_problem(p);
   if (!s) return s;
   std::unique_lock lock(mu_);
   problems_[p.id] = p;
+  enterprises_.emplace(p.enterprise, p.county);
   index_problem_locked(p);
   return p;
 }
@@ -259,6 +344,7 @@ Result<Problem> Service::get_problem(const Principal& who, const std::string& id
 
 Result<Page<Problem>> Service::list_problems(const Principal& who, const ProblemQuery& q) {
   std::vector<Problem> out;
+  const auto words = search_words(q.text.value_or(""));
   {
     std::shared_lock lock(mu_);
     for (const auto& [id, p] : problems_) {
@@ -268,6 +354,8 @@ Result<Page<Problem>> Service::list_problems(const Principal& who, const Problem
       if (q.status && p.status != *q.status) continue;
       if (q.urgency && p.urgency != *q.urgency) continue;
       if (q.min_urgency && p.urgency < *q.min_urgency) continue;
+      if (q.industry && p.industry != *q.industry) continue;
+      if (!matches_words(words, problem_search_fields(p))) continue;
       out.push_back(p);
     }
   }
@@ -289,20 +377,17 @@ Result<Page<Problem>> Service::list_problems(const Principal& who, const Problem
   return paginate(std::move(out), q.offset, q.limit);
 }
 
-Result<Problem> Service::update_problem(const Principal& who, Problem p) {
+Result<Problem> Service::update_problem(const Principal& who, const std::string& id,
+                                        const ProblemEdit& edit) {
   if (who.role == Role::kCoordinator) {
     std::shared_lock lock(mu_);
-    auto existing = visible_problem_locked(who, p.id);
+    auto existing = visible_problem_locked(who, id);
     if (!existing) return existing.status();
     return forbidden("coordinators do not change problems");
   }
-  {
-    // The lifecycle is changed by withdraw, not by an update.
-    std::shared_lock lock(mu_);
-    auto it = problems_.find(p.id);
-    if (it != problems_.end()) p.status = it->second.status;
-  }
-  return write_problem(who, std::move(p), true);
+  Problem p;
+  p.id = id;
+  return write_problem(who, std::move(p), true, &edit);
 }
 
 Result<Problem> Service::withdraw_problem(const Principal& who, const std::string& id) {
@@ -331,7 +416,8 @@ Result<Problem> Service::withdraw_problem(const Principal& who, const std::strin
 
 // ---- experts -------------------------------------------------------------
 
-Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_exist) {
+Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_exist,
+                                     const ExpertEdit* edit) {
   if (who.role == Role::kEnterprise || who.role == Role::kCoordinator)
     return forbidden(std::string("a ") + role_name(who.role) + " token may not change experts");
   std::lock_guard writer(write_mu_);
@@ -341,6 +427,16 @@ Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_e
     return Status(ErrorCode::kAlreadyExists, "an expert with id \"" + e.id + "\" already exists");
   if (it != experts_.end() && !can_write_expert(who, it->second))
     return forbidden("a county token changes experts stationed in \"" + who.scope + "\" only");
+  if (it != experts_.end() && edit) {
+    auto edited = (*edit)(it->second);
+    if (!edited) return edited.status();
+    e = std::move(*edited);
+    e.id = it->second.id;
+  }
+  for (size_t i = 0; i < e.counties.size(); ++i) {
+    Status known = options_.counties.check(e.counties[i], "counties[" + std::to_string(i) + "]");
+    if (!known) return known;
+  }
   if (!can_write_expert(who, e))
     return forbidden("a county token writes experts stationed in \"" + who.scope +
                      "\" only (counties must name it)");
@@ -356,20 +452,29 @@ Result<Expert> Service::create_expert(const Principal& who, Expert e) {
   return write_expert(who, std::move(e), false);
 }
 
-Result<Expert> Service::update_expert(const Principal& who, Expert e) {
-  return write_expert(who, std::move(e), true);
+Result<Expert> Service::update_expert(const Principal& who, const std::string& id,
+                                      const ExpertEdit& edit) {
+  Expert e;
+  e.id = id;
+  return write_expert(who, std::move(e), true, &edit);
 }
 
 Result<Expert> Service::deactivate_expert(const Principal& who, const std::string& id) {
-  Expert e;
-  {
-    std::shared_lock lock(mu_);
-    auto it = experts_.find(id);
-    if (it == experts_.end()) return no_expert(id);
-    e = it->second;
-  }
-  e.available = false;
-  return write_expert(who, std::move(e), true);
+  ExpertEdit edit = [](const Expert& current) -> Result<Expert> {
+    Expert e = current;
+    e.available = false;
+    return e;
+  };
+  return update_expert(who, id, edit);
+}
+
+Result<Expert> Service::reactivate_expert(const Principal& who, const std::string& id) {
+  ExpertEdit edit = [](const Expert& current) -> Result<Expert> {
+    Expert e = current;
+    e.available = true;
+    return e;
+  };
+  return update_expert(who, id, edit);
 }
 
 Result<Expert> Service::get_expert(const Principal&, const std::string& id) {
@@ -382,6 +487,7 @@ Result<Expert> Service::get_expert(const Principal&, const std::string& id) {
 
 Result<Page<Expert>> Service::list_experts(const Principal&, const ExpertQuery& q) {
   std::vector<Expert> out;
+  const auto words = search_words(q.text.value_or(""));
   {
     std::shared_lock lock(mu_);
     for (const auto& [id, e] : experts_) {
@@ -389,6 +495,7 @@ Result<Page<Expert>> Service::list_experts(const Principal&, const ExpertQuery& 
       if (q.field && !contains(e.fields, *q.field)) continue;
       if (q.county && !contains(e.counties, *q.county)) continue;
       if (q.available && e.available != *q.available) continue;
+      if (!matches_words(words, expert_search_fields(e))) continue;
       out.push_back(e);
     }
   }
@@ -399,14 +506,13 @@ Result<Page<Expert>> Service::list_experts(const Principal&, const ExpertQuery& 
 
 std::vector<std::pair<std::string, std::string>> Service::accepted_pairs_locked(
     const std::string& except_problem) const {
+  auto all = accepted_matches(latest_, [this](const std::string& id) -> const Problem* {
+    auto p = problems_.find(id);
+    return p == problems_.end() ? nullptr : &p->second;
+  });
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& [pair, review] : latest_) {
-    if (review.decision != "accept" || pair.first == except_problem) continue;
-    auto p = problems_.find(pair.first);
-    // Capacity is "at once": only open problems hold an expert.
-    if (p == problems_.end() || p->second.status != ProblemStatus::kOpen) continue;
-    out.push_back(pair);
-  }
+  for (auto& pair : all)
+    if (pair.first != except_problem) out.push_back(std::move(pair));
   return out;
 }
 
@@ -581,6 +687,8 @@ Result<PlanRecord> Service::create_plan(const Principal& who, const std::string&
     if (who.role == Role::kEnterprise) return forbidden("enterprise tokens do not plan");
     return forbidden("a county token plans \"" + who.scope + "\" only");
   }
+  Status known = options_.counties.check(county, "county", "path");
+  if (!known) return known;
   options.save = false;
   auto made = [&]() -> Result<MadePlan> {
     // Planning reads the index and the records: shared with other readers,
@@ -624,12 +732,105 @@ Result<std::vector<PlanRecord>> Service::list_plans(const Principal& who,
   return plans_->list(county);
 }
 
+// ---- counties, enterprises, ledger -------------------------------------------
+
+Result<std::vector<EnterpriseRecord>> Service::enterprises(
+    const Principal& who, const std::optional<std::string>& county) {
+  auto all = store_->list_enterprises();
+  if (!all) return all.status();
+  std::vector<EnterpriseRecord> out;
+  for (auto& e : *all) {
+    if (county && e.county != *county) continue;
+    bool visible = who.role == Role::kAdmin ||
+                   (who.role == Role::kEnterprise ? e.name == who.scope : e.county == who.county());
+    if (visible) out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<EnterpriseRecord> Service::register_enterprise(const Principal& who, const std::string& name,
+                                                      const std::string& county) {
+  if (who.role != Role::kAdmin && !(who.role == Role::kCounty && who.scope == county))
+    return forbidden(who.role == Role::kCounty
+                         ? "a county token registers enterprises of \"" + who.scope + "\" only"
+                         : "the county department or admin registers enterprises");
+  if (name.empty()) return field_error("name", "is required");
+  Status known = options_.counties.check(county, "county");
+  if (!known) return known;
+  std::lock_guard writer(write_mu_);
+  auto r = store_->add_enterprise(name, county);
+  if (!r) return r.status();
+  std::unique_lock lock(mu_);
+  enterprises_[name] = county;
+  return r;
+}
+
+std::optional<std::string> Service::enterprise_county(const std::string& name) {
+  std::shared_lock lock(mu_);
+  auto it = enterprises_.find(name);
+  if (it == enterprises_.end()) return std::nullopt;
+  return it->second;
+}
+
+Result<Ledger> Service::ledger(const Principal& who, const std::string& county,
+                               const LedgerOptions& options) {
+  if (who.role != Role::kAdmin) {
+    if (who.role == Role::kEnterprise) return forbidden("enterprise tokens read no ledgers");
+    if (county.empty()) return forbidden("the city's ledger is for admin tokens");
+    if (who.county() != county)
+      return forbidden("a " + std::string(role_name(who.role)) + " token reads the ledger of \"" +
+                       who.county() + "\" only");
+  }
+  auto plans = plans_->list("");
+  if (!plans) return plans.status();
+  std::vector<PlanRecord> approved;
+  for (auto& p : *plans)
+    if (p.status == PlanStatus::kApproved) approved.push_back(std::move(p));
+  std::vector<Problem> problems;
+  std::vector<Expert> experts;
+  std::vector<std::pair<std::string, std::string>> accepted;
+  std::shared_lock lock(mu_);
+  for (const auto& [id, p] : problems_) problems.push_back(p);
+  for (const auto& [id, e] : experts_) experts.push_back(e);
+  for (const auto& [pair, review] : latest_)
+    if (review.decision == "accept") accepted.push_back(pair);
+  return make_ledger(county, options_.counties, {problems, experts, accepted, approved}, options);
+}
+
 // ---- bulk ----------------------------------------------------------------
 
 Result<ImportCounts> Service::import(const Principal& who, const std::vector<Expert>& experts,
                                      const std::vector<Problem>& problems) {
   if (who.role != Role::kAdmin) return forbidden("bulk import is for admin tokens");
   std::lock_guard writer(write_mu_);
+  // Counties and enterprises are checked as one-by-one writes check them;
+  // every error is reported and nothing is stored.
+  std::vector<FieldError> errors;
+  auto add = [&](const char* source, const std::string& id, const Status& st) {
+    for (auto e : st.field_errors()) {
+      e.source = source;
+      e.reason = "\"" + id + "\": " + e.reason;
+      errors.push_back(std::move(e));
+    }
+  };
+  for (const auto& e : experts)
+    for (size_t i = 0; i < e.counties.size(); ++i)
+      add("experts", e.id,
+          options_.counties.check(e.counties[i], "counties[" + std::to_string(i) + "]"));
+  std::map<std::string, std::string> registered = enterprises_;
+  for (const auto& p : problems) {
+    Status known = options_.counties.check(p.county, "county");
+    if (!known) {
+      add("problems", p.id, known);
+      continue;
+    }
+    auto [it, fresh] = registered.emplace(p.enterprise, p.county);
+    if (!fresh && it->second != p.county)
+      add("problems", p.id,
+          field_error("county", "enterprise \"" + p.enterprise + "\" is registered in \"" +
+                                    it->second + "\", not \"" + p.county + "\""));
+  }
+  if (!errors.empty()) return Status::invalid(std::move(errors));
   Status s = store_->import(experts, problems);
   if (!s) return s;
   std::map<std::string, Expert> new_experts = experts_;
@@ -645,6 +846,7 @@ Result<ImportCounts> Service::import(const Principal& who, const std::vector<Exp
   std::unique_lock lock(mu_);
   experts_ = std::move(new_experts);
   problems_ = std::move(new_problems);
+  enterprises_ = std::move(registered);
   if (index) {
     index_ = std::move(*index);
     log_skipped(*index_);

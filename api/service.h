@@ -17,6 +17,7 @@
 // lock exclusively only while the in-memory state changes (not during fsync).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,6 +30,8 @@
 
 #include "api/access.h"
 #include "api/metrics.h"
+#include "corpus/counties.h"
+#include "corpus/ledger.h"
 #include "corpus/model.h"
 #include "corpus/plan_store.h"
 #include "corpus/status.h"
@@ -40,12 +43,17 @@
 namespace expertmatch::api {
 
 struct ServiceOptions {
-  IndexConfig index;  // how DATA/index is built (must match to be loaded)
-  MatchConfig match;  // the matcher's weights (matcher/ owns the defaults)
+  IndexConfig index;    // how DATA/index is built (must match to be loaded)
+  MatchConfig match;    // the matcher's weights (matcher/ owns the defaults)
+  CountyList counties;  // the counties records and plans may name
 };
 
 // Problem list filters; unset = any.
 struct ProblemQuery {
+  // Words that must all occur (after NFKC casefolding and Traditional ->
+  // Simplified) in the title, description, keywords or industry.
+  std::optional<std::string> text;
+  std::optional<std::string> industry;  // exactly
   std::optional<std::string> county;
   std::optional<std::string> enterprise;
   std::optional<ProblemStatus> status;
@@ -57,6 +65,9 @@ struct ProblemQuery {
 };
 
 struct ExpertQuery {
+  // Words that must all occur (normalised as for problems) in the name,
+  // research fields, bio or a work's title, abstract or keywords.
+  std::optional<std::string> text;
   std::optional<std::string> college;
   std::optional<std::string> field;   // one of the expert's research fields, exactly
   std::optional<std::string> county;  // stationed in / prefers this county
@@ -97,6 +108,13 @@ struct TextQuery {
   int k = 10;
 };
 
+// A change to a stored record, made from its current value (PUT: the new
+// record; PATCH: the current one with a merge patch applied). Called under
+// the service's write lock, after the caller was found allowed to see the
+// record; an error status is returned to the caller unchanged.
+using ProblemEdit = std::function<Result<Problem>(const Problem& current)>;
+using ExpertEdit = std::function<Result<Expert>(const Expert& current)>;
+
 struct ImportCounts {
   size_t experts = 0;
   size_t problems = 0;
@@ -125,15 +143,43 @@ class Service {
   Result<Problem> create_problem(const Principal& who, Problem problem, bool id_given);
   Result<Problem> get_problem(const Principal& who, const std::string& id);
   Result<Page<Problem>> list_problems(const Principal& who, const ProblemQuery& query);
-  // Replaces the problem's fields (id fixed). kConflict if it is withdrawn.
-  Result<Problem> update_problem(const Principal& who, Problem problem);
+  // Changes a problem by `edit` (id fixed). The server's fields are never
+  // lost: `status` stays (it changes through withdraw and the workflow), and
+  // `submitted` stays unless the edit sets another date. kConflict if it is
+  // withdrawn; kInvalidArgument for an unknown county, or an enterprise
+  // registered in another county.
+  Result<Problem> update_problem(const Principal& who, const std::string& id,
+                                 const ProblemEdit& edit);
   Result<Problem> withdraw_problem(const Principal& who, const std::string& id);
 
   Result<Expert> create_expert(const Principal& who, Expert expert);
   Result<Expert> get_expert(const Principal& who, const std::string& id);
   Result<Page<Expert>> list_experts(const Principal& who, const ExpertQuery& query);
-  Result<Expert> update_expert(const Principal& who, Expert expert);
+  Result<Expert> update_expert(const Principal& who, const std::string& id, const ExpertEdit& edit);
   Result<Expert> deactivate_expert(const Principal& who, const std::string& id);
+  // available = true again (same rights as deactivate).
+  Result<Expert> reactivate_expert(const Principal& who, const std::string& id);
+
+  // The configured counties (every role may read them).
+  const CountyList& counties() const { return options_.counties; }
+  // Registered enterprises (Store::list_enterprises) the caller may know of:
+  // admin all (or of `county`), county and coordinator principals those of
+  // their county, an enterprise itself only.
+  Result<std::vector<EnterpriseRecord>> enterprises(const Principal& who,
+                                                    const std::optional<std::string>& county);
+  // Registers an enterprise (admin, or the county principal of `county`).
+  // kInvalidArgument for an unknown county, kAlreadyExists if registered.
+  Result<EnterpriseRecord> register_enterprise(const Principal& who, const std::string& name,
+                                               const std::string& county);
+  // The county an enterprise is registered in, if it is.
+  std::optional<std::string> enterprise_county(const std::string& name);
+
+  // The ledger (corpus/ledger.h) of `county`, or of the city when `county`
+  // is empty: admin reads every ledger, a county or coordinator principal
+  // its county's (kPermissionDenied otherwise, and for the city).
+  // kInvalidArgument for an unknown county.
+  Result<Ledger> ledger(const Principal& who, const std::string& county,
+                        const LedgerOptions& options);
 
   // Ranked experts for a stored open problem: rejected pairs left out, experts
   // without remaining capacity (accepted matches on other open problems) too.
@@ -201,8 +247,12 @@ class Service {
   std::map<std::string, int> used_capacity_locked(const std::string& except_problem) const;
   PairState pair_state_locked(const std::string& problem_id, const std::string& expert_id) const;
   Result<Problem> visible_problem_locked(const Principal& who, const std::string& id) const;
-  Result<Problem> write_problem(const Principal& who, Problem problem, bool must_exist);
-  Result<Expert> write_expert(const Principal& who, Expert expert, bool must_exist);
+  Result<Problem> write_problem(const Principal& who, Problem problem, bool must_exist,
+                                const ProblemEdit* edit = nullptr);
+  // The county and enterprise checks of a problem about to be written.
+  Status check_problem_locked(const Principal& who, const Problem& p) const;
+  Result<Expert> write_expert(const Principal& who, Expert expert, bool must_exist,
+                              const ExpertEdit* edit = nullptr);
 
   std::string data_dir_;
   ServiceOptions options_;
@@ -219,6 +269,7 @@ class Service {
   // The latest review of each (problem, expert) pair, and the number of reviews.
   std::map<std::pair<std::string, std::string>, Review> latest_;
   size_t review_count_ = 0;
+  std::map<std::string, std::string> enterprises_;  // registered name -> county
 
   std::mutex token_mu_;
   std::map<std::string, Principal> token_cache_;  // token hash -> principal

@@ -1,13 +1,14 @@
 #include "api/handlers/common.h"
 
-#include "corpus/json_reader.h"
-
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include "corpus/json_reader.h"
 
 namespace expertmatch::api::handlers {
 
@@ -125,10 +126,14 @@ std::string media_type(const std::string& content_type) {
 
 // Every JSON body is read by corpus/json_reader.h, the reader the JSON Lines
 // importer uses too: one set of rules whichever endpoint reads it.
-bool parse_json_body(const ApiRequest& req, rapidjson::Document* doc, ApiResponse* error) {
-  if (media_type(req.content_type) != "application/json") {
+bool parse_json_body(const ApiRequest& req, rapidjson::Document* doc, ApiResponse* error,
+                     bool merge_patch) {
+  std::string type = media_type(req.content_type);
+  if (type != "application/json" && !(merge_patch && type == "application/merge-patch+json")) {
     *error = error_response(415, "unsupported_media_type",
-                            "the body must be application/json, got \"" + req.content_type + "\"");
+                            std::string("the body must be ") +
+                                (merge_patch ? "application/merge-patch+json or " : "") +
+                                "application/json, got \"" + req.content_type + "\"");
     return false;
   }
   JsonError e;
@@ -235,6 +240,67 @@ bool member_int(const Value& obj, const char* name, int lo, int hi, std::optiona
   }
   *out = it->value.GetInt();
   return true;
+}
+
+void apply_merge_patch(Value& target, const Value& patch, Alloc& a) {
+  if (!patch.IsObject()) {
+    target.CopyFrom(patch, a);
+    return;
+  }
+  if (!target.IsObject()) target.SetObject();
+  for (const auto& m : patch.GetObject()) {
+    auto it = target.FindMember(m.name);
+    if (m.value.IsNull()) {
+      if (it != target.MemberEnd()) target.RemoveMember(it);
+    } else if (it != target.MemberEnd()) {
+      apply_merge_patch(it->value, m.value, a);
+    } else {
+      Value name(m.name, a);
+      Value value(rapidjson::kNullType);
+      apply_merge_patch(value, m.value, a);
+      target.AddMember(name, value, a);
+    }
+  }
+}
+
+Status require_members(const Value& doc, const std::vector<const char*>& names) {
+  std::vector<FieldError> errors;
+  for (const char* n : names)
+    if (!doc.HasMember(n))
+      errors.push_back(FieldError{"body", 0, n,
+                                  "is required: PUT replaces the whole record (send null or [] "
+                                  "to clear it; PATCH changes only the fields it names)"});
+  return errors.empty() ? Status::ok() : Status::invalid(std::move(errors));
+}
+
+bool report_format(const Call& c, std::string* format, ApiResponse* error) {
+  *format = query_str(c, "format").value_or("json");
+  if (*format == "json" || *format == "xlsx" || *format == "csv") return true;
+  *error = bad_query("format", "format must be json, xlsx or csv, got \"" + *format + "\"");
+  return false;
+}
+
+ApiResponse file_response(const std::string& content_type, const std::string& filename,
+                          std::string bytes) {
+  ApiResponse r;
+  r.status = 200;
+  r.content_type = content_type;
+  r.body = std::move(bytes);
+  // RFC 6266 / 8187: an ASCII fallback and the UTF-8 name percent-encoded.
+  std::string encoded, ascii;
+  static const char kHex[] = "0123456789ABCDEF";
+  for (unsigned char ch : filename) {
+    bool plain = std::isalnum(ch) || ch == '-' || ch == '.' || ch == '_';
+    encoded += plain ? std::string(1, static_cast<char>(ch))
+                     : std::string("%") + kHex[ch >> 4] + kHex[ch & 15];
+    if (plain) ascii += static_cast<char>(ch);
+  }
+  size_t dot = filename.rfind('.');
+  std::string ext = dot == std::string::npos ? "" : filename.substr(dot);
+  if (ascii.size() <= ext.size()) ascii = "expertmatch" + ext;
+  r.headers.emplace_back("Content-Disposition",
+                         "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded);
+  return r;
 }
 
 }  // namespace expertmatch::api::handlers

@@ -48,8 +48,23 @@ ApiResponse bad_query(const std::string& field, const std::string& message);
 // ---- request parsing ----
 // The media type of a Content-Type value, lowercased, without parameters.
 std::string media_type(const std::string& content_type);
-// Parses an application/json object body.
-bool parse_json_body(const ApiRequest& req, rapidjson::Document* doc, ApiResponse* error);
+// Parses an application/json object body (also application/merge-patch+json
+// when `merge_patch`: PATCH bodies).
+bool parse_json_body(const ApiRequest& req, rapidjson::Document* doc, ApiResponse* error,
+                     bool merge_patch = false);
+// JSON Merge Patch (RFC 7396, section 2): applies `patch` to `target` in
+// place. An object patch merges member by member, null removes a member, any
+// other value replaces the target.
+void apply_merge_patch(rapidjson::Value& target, const rapidjson::Value& patch, Alloc& a);
+// kInvalidArgument with a FieldError for each member a PUT body lacks (null
+// counts as given): PUT replaces the whole record; PATCH changes some fields.
+Status require_members(const rapidjson::Value& doc, const std::vector<const char*>& names);
+// The ?format= of a report: "json" (default), "xlsx" or "csv"; false (with
+// `error`) for anything else.
+bool report_format(const Call& c, std::string* format, ApiResponse* error);
+// A downloadable file (Content-Disposition: attachment; filename*=UTF-8''...).
+ApiResponse file_response(const std::string& content_type, const std::string& filename,
+                          std::string bytes);
 // An optional integer query parameter within [lo, hi].
 bool query_int(const Call& c, const char* name, int lo, int hi, std::optional<int>* out,
                ApiResponse* error);

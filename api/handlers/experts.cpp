@@ -1,4 +1,5 @@
-// The expert pool: create, read, list, update, deactivate.
+// The expert pool: create, read, list and search, replace (PUT), merge-patch
+// (PATCH, RFC 7396), deactivate and reactivate.
 #include "api/handlers/handlers.h"
 
 #include "api/handlers/common.h"
@@ -19,6 +20,24 @@ ApiResponse one_expert(int status, const Expert& e) {
   return r;
 }
 
+// Every field of an expert: a PUT names them all (null or [] clears one), so
+// a body with some fields is refused rather than erasing the others.
+const std::vector<const char*> kExpertFields = {
+    "name", "organization", "college",  "title",     "birth_year", "fields",
+    "bio",  "works",        "capacity", "available", "counties",   "conflicts"};
+
+Result<Expert> expert_from_body(const rapidjson::Value& doc) {
+  Expert e;
+  std::vector<FieldError> errors;
+  if (!expert_from_json(doc, "body", 0, &e, &errors)) return Status::invalid(errors);
+  return e;
+}
+
+ApiResponse expert_result(const Result<Expert>& e) {
+  if (!e) return from_status(e.status());
+  return one_expert(200, *e);
+}
+
 }  // namespace
 
 ApiResponse create_expert(const Call& c) {
@@ -34,15 +53,14 @@ ApiResponse create_expert(const Call& c) {
 }
 
 ApiResponse get_expert(const Call& c) {
-  auto e = c.context.service.get_expert(c.who, c.params[0]);
-  if (!e) return from_status(e.status());
-  return one_expert(200, *e);
+  return expert_result(c.context.service.get_expert(c.who, c.params[0]));
 }
 
 ApiResponse list_experts(const Call& c) {
   ExpertQuery q;
   ApiResponse error;
   if (!page_params(c, &q.offset, &q.limit, &error)) return error;
+  q.text = query_str(c, "q");
   q.college = query_str(c, "college");
   q.field = query_str(c, "field");
   q.county = query_str(c, "county");
@@ -61,18 +79,36 @@ ApiResponse update_expert(const Call& c) {
   ApiResponse error;
   if (!parse_json_body(c.request, &doc, &error)) return error;
   if (!bind_path_id(&doc, c.params[0], &error)) return error;
-  Expert e;
-  std::vector<FieldError> errors;
-  if (!expert_from_json(doc, "body", 0, &e, &errors)) return from_status(Status::invalid(errors));
-  auto updated = c.context.service.update_expert(c.who, std::move(e));
-  if (!updated) return from_status(updated.status());
-  return one_expert(200, *updated);
+  ExpertEdit edit = [&doc](const Expert&) -> Result<Expert> {
+    Status complete = require_members(doc, kExpertFields);
+    if (!complete) return complete;
+    return expert_from_body(doc);
+  };
+  return expert_result(c.context.service.update_expert(c.who, c.params[0], edit));
+}
+
+ApiResponse patch_expert(const Call& c) {
+  rapidjson::Document patch;
+  ApiResponse error;
+  if (!parse_json_body(c.request, &patch, &error, /*merge_patch=*/true)) return error;
+  ExpertEdit edit = [&patch, &c](const Expert& current) -> Result<Expert> {
+    rapidjson::Document doc;
+    to_json_value(current, &doc, doc.GetAllocator());
+    apply_merge_patch(doc, patch, doc.GetAllocator());
+    auto id = doc.FindMember("id");
+    if (id == doc.MemberEnd() || !id->value.IsString() || c.params[0] != id->value.GetString())
+      return Status::invalid({FieldError{"body", 0, "id", "must match the id in the path"}});
+    return expert_from_body(doc);
+  };
+  return expert_result(c.context.service.update_expert(c.who, c.params[0], edit));
 }
 
 ApiResponse deactivate_expert(const Call& c) {
-  auto e = c.context.service.deactivate_expert(c.who, c.params[0]);
-  if (!e) return from_status(e.status());
-  return one_expert(200, *e);
+  return expert_result(c.context.service.deactivate_expert(c.who, c.params[0]));
+}
+
+ApiResponse reactivate_expert(const Call& c) {
+  return expert_result(c.context.service.reactivate_expert(c.who, c.params[0]));
 }
 
 }  // namespace expertmatch::api::handlers

@@ -2,12 +2,15 @@
 // (no I/O of its own; the Service does the storage). The route table in
 // api/routes.cpp names them; each resource's handlers live in one file here:
 //   system.cpp    /healthz, /readyz, /metrics, /api/v1/whoami
-//   problems.cpp  /api/v1/problems[/{id}[/withdraw]]
-//   experts.cpp   /api/v1/experts[/{id}[/deactivate]]
+//   counties.cpp  /api/v1/counties
+//   enterprises.cpp /api/v1/enterprises
+//   problems.cpp  /api/v1/problems[/{id}[/withdraw]] (PUT replaces, PATCH merges)
+//   experts.cpp   /api/v1/experts[/{id}[/deactivate|/reactivate]]
 //   matches.cpp   /api/v1/problems/{id}/matches, /api/v1/experts/{id}/matches, /api/v1/match
 //   reviews.cpp   /api/v1/problems/{id}/reviews
 //   bulk.cpp      /api/v1/import/*, /api/v1/export/*
-//   plans.cpp     /api/v1/counties/{id}/plans, /api/v1/plans/{id}[/approve]
+//   plans.cpp     /api/v1/counties/{id}/plans, /api/v1/plans/{id}[/approve] (?format=xlsx|csv)
+//   ledger.cpp    /api/v1/counties/{id}/ledger, /api/v1/ledger (JSON, XLSX, CSV)
 //   skipped.cpp   /api/v1/skipped-records
 //
 // Thread safety: handlers are called concurrently from the worker threads;
@@ -23,17 +26,26 @@ ApiResponse readyz(const Call& c);
 ApiResponse metrics(const Call& c);
 ApiResponse whoami(const Call& c);
 
+ApiResponse list_counties(const Call& c);
+ApiResponse list_enterprises(const Call& c);
+ApiResponse create_enterprise(const Call& c);
+ApiResponse county_ledger(const Call& c);
+ApiResponse city_ledger(const Call& c);
+
 ApiResponse create_problem(const Call& c);
 ApiResponse get_problem(const Call& c);
 ApiResponse list_problems(const Call& c);
 ApiResponse update_problem(const Call& c);
+ApiResponse patch_problem(const Call& c);
 ApiResponse withdraw_problem(const Call& c);
 
 ApiResponse create_expert(const Call& c);
 ApiResponse get_expert(const Call& c);
 ApiResponse list_experts(const Call& c);
 ApiResponse update_expert(const Call& c);
+ApiResponse patch_expert(const Call& c);
 ApiResponse deactivate_expert(const Call& c);
+ApiResponse reactivate_expert(const Call& c);
 
 ApiResponse problem_matches(const Call& c);
 ApiResponse expert_matches(const Call& c);

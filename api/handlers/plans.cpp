@@ -6,6 +6,8 @@
 
 #include "api/handlers/common.h"
 #include "api/handlers/values.h"
+#include "corpus/spreadsheet.h"
+#include "matcher/plan_report.h"
 
 namespace expertmatch::api::handlers {
 
@@ -162,11 +164,23 @@ ApiResponse create_plan(const Call& c) {
 }
 
 ApiResponse get_plan(const Call& c) {
+  std::string format;
+  ApiResponse error;
+  if (!report_format(c, &format, &error)) return error;
   auto id = plan_id(c.params[0]);
   if (!id) return no_such_plan(c.params[0]);
   auto plan = c.context.service.get_plan(c.who, *id);
   if (!plan) return from_status(plan.status());
-  return one_plan(200, *plan);
+  if (format == "json") return one_plan(200, *plan);
+  auto sheets = plan_sheets(plan->body_json, plan_status_name(plan->status));
+  if (!sheets) return from_status(sheets.status());
+  // 方案-江山市-12.xlsx
+  std::string filename = "方案-" + plan->county + "-" + std::to_string(plan->id) + "." + format;
+  if (format == "csv") return file_response("text/csv; charset=utf-8", filename, to_csv(*sheets));
+  auto bytes = to_xlsx(*sheets);
+  if (!bytes) return from_status(bytes.status());
+  return file_response("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       filename, std::move(*bytes));
 }
 
 ApiResponse approve_plan(const Call& c) {

@@ -1,4 +1,5 @@
-// The problem bank (企业难题库): create, read, list, update, withdraw.
+// The problem bank (企业难题库): create, read, list and search, replace (PUT),
+// merge-patch (PATCH, RFC 7396), withdraw.
 #include "api/handlers/handlers.h"
 
 #include "api/handlers/common.h"
@@ -19,6 +20,24 @@ ApiResponse one_problem(int status, const Problem& p) {
   return r;
 }
 
+// The fields a PUT must give: every field the client owns. `submitted` and
+// `status` are the server's (kept when absent).
+const std::vector<const char*> kProblemFields = {"enterprise",  "county",   "industry", "title",
+                                                 "description", "keywords", "urgency"};
+
+// A record from `doc`, refusing a status change: that is the workflow's job.
+Result<Problem> problem_from_body(const rapidjson::Value& doc, const Problem& current) {
+  Problem p;
+  std::vector<FieldError> errors;
+  if (!problem_from_json(doc, "body", 0, &p, &errors)) return Status::invalid(errors);
+  if (doc.HasMember("status") && p.status != current.status)
+    return Status::invalid({FieldError{
+        "body", 0, "status",
+        std::string("is changed by POST /api/v1/problems/{id}/withdraw, not by an update (it is ") +
+            problem_status_name(current.status) + ")"}});
+  return p;
+}
+
 }  // namespace
 
 ApiResponse create_problem(const Call& c) {
@@ -30,6 +49,10 @@ ApiResponse create_problem(const Call& c) {
   if (c.who.role == Role::kEnterprise) {
     if (!id_given) doc.AddMember("id", "pending", a);  // replaced by the service
     if (!doc.HasMember("enterprise")) doc.AddMember("enterprise", str(c.who.scope, a), a);
+    // A registered enterprise's problems go to its county's bank.
+    if (!doc.HasMember("county"))
+      if (auto county = c.context.service.enterprise_county(c.who.scope))
+        doc.AddMember("county", str(*county, a), a);
   }
   if (c.who.role == Role::kCounty && !doc.HasMember("county"))
     doc.AddMember("county", str(c.who.scope, a), a);
@@ -53,6 +76,8 @@ ApiResponse list_problems(const Call& c) {
   if (!page_params(c, &q.offset, &q.limit, &error)) return error;
   if (!query_int(c, "urgency", 1, 5, &q.urgency, &error)) return error;
   if (!query_int(c, "min_urgency", 1, 5, &q.min_urgency, &error)) return error;
+  q.text = query_str(c, "q");
+  q.industry = query_str(c, "industry");
   q.county = query_str(c, "county");
   q.enterprise = query_str(c, "enterprise");
   if (auto s = query_str(c, "status")) {
@@ -74,15 +99,32 @@ ApiResponse update_problem(const Call& c) {
   ApiResponse error;
   if (!parse_json_body(c.request, &doc, &error)) return error;
   if (!bind_path_id(&doc, c.params[0], &error)) return error;
-  Problem p;
-  std::vector<FieldError> errors;
-  if (!problem_from_json(doc, "body", 0, &p, &errors)) {
-    // A caller that may not see the problem learns nothing, not even that its body was wrong.
-    auto visible = c.context.service.get_problem(c.who, c.params[0]);
-    if (!visible) return from_status(visible.status());
-    return from_status(Status::invalid(errors));
-  }
-  auto updated = c.context.service.update_problem(c.who, std::move(p));
+  // Validated only once the caller is known to see the problem: one that may
+  // not learns nothing, not even that its body was wrong.
+  ProblemEdit edit = [&doc](const Problem& current) -> Result<Problem> {
+    Status complete = require_members(doc, kProblemFields);
+    if (!complete) return complete;
+    return problem_from_body(doc, current);
+  };
+  auto updated = c.context.service.update_problem(c.who, c.params[0], edit);
+  if (!updated) return from_status(updated.status());
+  return one_problem(200, *updated);
+}
+
+ApiResponse patch_problem(const Call& c) {
+  rapidjson::Document patch;
+  ApiResponse error;
+  if (!parse_json_body(c.request, &patch, &error, /*merge_patch=*/true)) return error;
+  ProblemEdit edit = [&patch, &c](const Problem& current) -> Result<Problem> {
+    rapidjson::Document doc;
+    to_json_value(current, &doc, doc.GetAllocator());
+    apply_merge_patch(doc, patch, doc.GetAllocator());
+    auto id = doc.FindMember("id");
+    if (id == doc.MemberEnd() || !id->value.IsString() || c.params[0] != id->value.GetString())
+      return Status::invalid({FieldError{"body", 0, "id", "must match the id in the path"}});
+    return problem_from_body(doc, current);
+  };
+  auto updated = c.context.service.update_problem(c.who, c.params[0], edit);
   if (!updated) return from_status(updated.status());
   return one_problem(200, *updated);
 }
@@ -92,4 +134,5 @@ ApiResponse withdraw_problem(const Call& c) {
   if (!p) return from_status(p.status());
   return one_problem(200, *p);
 }
+
 }  // namespace expertmatch::api::handlers

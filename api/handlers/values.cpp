@@ -6,16 +6,34 @@ namespace expertmatch::api::handlers {
 
 using rapidjson::Value;
 
+namespace {
+
+// Every field, even empty: what GET shows is a whole record that PUT takes
+// back unchanged (the exchange format's writer leaves empty fields out).
+void add_if_absent(Value& v, const char* name, Value value, Alloc& a) {
+  if (!v.HasMember(name)) v.AddMember(rapidjson::StringRef(name), value, a);
+}
+
+}  // namespace
+
 Value problem_value(const Problem& p, Alloc& a) {
   Value v;
   to_json_value(p, &v, a);
   if (!v.HasMember("status")) v.AddMember("status", str(problem_status_name(p.status), a), a);
+  add_if_absent(v, "industry", Value(""), a);
+  add_if_absent(v, "keywords", Value(rapidjson::kArrayType), a);
+  add_if_absent(v, "submitted", Value(rapidjson::kNullType), a);
   return v;
 }
 
 Value expert_value(const Expert& e, Alloc& a) {
   Value v;
   to_json_value(e, &v, a);
+  for (const char* text : {"organization", "college", "title", "bio"})
+    add_if_absent(v, text, Value(""), a);
+  add_if_absent(v, "birth_year", Value(rapidjson::kNullType), a);
+  for (const char* list : {"fields", "works", "counties", "conflicts"})
+    add_if_absent(v, list, Value(rapidjson::kArrayType), a);
   return v;
 }
 

@@ -167,14 +167,22 @@ TEST_F(ApiPlansTest, BadBodiesAre422AndStoreNothing) {
   EXPECT_EQ(plan_count(), 0);
 }
 
-TEST_F(ApiPlansTest, UnknownCountyIsNotFound) {
-  // The planner knows a county from its problems and experts' stations: a
-  // county no record names is not found rather than planned empty.
+TEST_F(ApiPlansTest, UnknownCountyIsRefusedKnownEmptyCountyIsNotFound) {
+  // A county outside the configured list is refused, naming the known ones
+  // (issue 12: admin could plan a fake county).
   auto r = post(port(), "/api/v1/counties/%E6%9F%90%E5%8E%BF/plans", t().admin,  // 某县
                 R"({"team_size": 2})");
-  EXPECT_EQ(r.status, 404) << r.body;
-  EXPECT_EQ(r.error_code(), "not_found");
-  EXPECT_NE(r.json()["error"]["message"].GetString(), std::string()) << r.body;
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(r.error_code(), "invalid_argument");
+  EXPECT_EQ(std::string(r.json()["error"]["message"].GetString()),
+            "unknown county \"某县\"; known counties: 柯城区, 衢江区, 龙游县, 江山市, 常山县, "
+            "开化县, 衢州智造新城");
+  // A known county no record names yet is not found rather than planned empty.
+  auto empty =
+      post(port(), "/api/v1/counties/%E8%A1%A2%E5%B7%9E%E6%99%BA%E9%80%A0%E6%96%B0%E5%9F%8E/plans",
+           t().admin, R"({"team_size": 2})");  // 衢州智造新城
+  EXPECT_EQ(empty.status, 404) << empty.body;
+  EXPECT_EQ(empty.error_code(), "not_found");
   auto list = get(port(), "/api/v1/counties/%E6%9F%90%E5%8E%BF/plans", t().admin);
   ASSERT_EQ(list.status, 200);
   EXPECT_EQ(list.json()["items"].Size(), 0u);

@@ -464,7 +464,7 @@ TEST_F(ApiTest, RoutingErrors) {
   auto m = http(port(), del);
   EXPECT_EQ(m.status, 405);
   EXPECT_EQ(m.error_code(), "method_not_allowed");
-  EXPECT_EQ(m.headers["allow"], "GET, PUT");
+  EXPECT_EQ(m.headers["allow"], "GET, PUT, PATCH");
   EXPECT_EQ(get(port(), "/api/v1/problems/p-a1", t().admin).status, 200);
   EXPECT_EQ(get(port(), "/api/v1/problems/%zz", t().admin).status, 400);
 }

@@ -340,8 +340,37 @@ bool RawConnection::closed_by_server(int limit_ms) {
   }
 }
 
-std::string problem_json(const Problem& p) { return to_json(p); }
-std::string expert_json(const Expert& e) { return to_json(e); }
+namespace {
+
+// The exchange format leaves empty fields out; a PUT body names them all.
+std::string whole_record(const std::string& json, const std::vector<const char*>& texts,
+                         const std::vector<const char*>& lists,
+                         const std::vector<const char*>& nullable) {
+  rapidjson::Document d;
+  d.Parse(json.c_str());
+  auto& a = d.GetAllocator();
+  for (const char* n : texts)
+    if (!d.HasMember(n)) d.AddMember(rapidjson::StringRef(n), "", a);
+  for (const char* n : lists)
+    if (!d.HasMember(n))
+      d.AddMember(rapidjson::StringRef(n), rapidjson::Value(rapidjson::kArrayType), a);
+  for (const char* n : nullable)
+    if (!d.HasMember(n)) d.AddMember(rapidjson::StringRef(n), rapidjson::Value(), a);
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  d.Accept(w);
+  return buf.GetString();
+}
+
+}  // namespace
+
+std::string problem_json(const Problem& p) {
+  return whole_record(to_json(p), {"industry"}, {"keywords"}, {});
+}
+std::string expert_json(const Expert& e) {
+  return whole_record(to_json(e), {"organization", "college", "title", "bio"},
+                      {"fields", "works", "counties", "conflicts"}, {"birth_year"});
+}
 
 std::string new_problem_body(const std::string& id, const std::string& enterprise,
                              const std::string& county, const std::string& title) {
