@@ -173,6 +173,7 @@ api::ServerConfig test_config(const std::string& dir) {
   c.import_limit_bytes = 1 << 20;
   c.header_limit_bytes = 8 * 1024;
   c.shutdown_grace_ms = 5000;
+  c.access_log = "";  // tests that read it set a file
   return c;
 }
 

@@ -1,0 +1,320 @@
+// The county's ledger and the plan exports (issue 12), through the real
+// server: JSON counts by status, industry and month, stationed experts with
+// key topics and accepted matches, the open problems waiting longest; the same
+// as XLSX (read back from the zip with python3's zipfile) and CSV; who may
+// read which ledger.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+
+#include "tests/api/test_server.h"
+
+namespace expertmatch::apitest {
+namespace {
+
+const std::string kJiangshan = "%E6%B1%9F%E5%B1%B1%E5%B8%82";  // 江山市
+const std::string kLedger = "/api/v1/counties/" + kJiangshan + "/ledger";
+
+// Cells of an .xlsx: sheet name -> cell reference ("B2") -> shown value.
+using Workbook = std::map<std::string, std::map<std::string, std::string>>;
+
+// An XLSX file is a zip of XML: python3's zipfile and ElementTree read it
+// (shared strings resolved), one "SHEET<TAB>REF<TAB>VALUE" line a cell.
+Workbook read_xlsx(const std::string& bytes, std::vector<std::string>* sheet_order) {
+  TempDir dir;
+  std::string book = dir.path() + "/book.xlsx", script = dir.path() + "/read.py";
+  std::ofstream(book, std::ios::binary) << bytes;
+  std::ofstream(script) << R"py(
+import sys, zipfile, xml.etree.ElementTree as ET
+M = '{http://schemas.openxmlformats.org/spreadsheetml/2006/main}'
+R = '{http://schemas.openxmlformats.org/officeDocument/2006/relationships}'
+z = zipfile.ZipFile(sys.argv[1])
+strings = []
+if 'xl/sharedStrings.xml' in z.namelist():
+    for si in ET.fromstring(z.read('xl/sharedStrings.xml')).iter(M + 'si'):
+        strings.append(''.join(t.text or '' for t in si.iter(M + 't')))
+rels = {r.get('Id'): r.get('Target') for r in
+        ET.fromstring(z.read('xl/_rels/workbook.xml.rels'))}
+for sheet in ET.fromstring(z.read('xl/workbook.xml')).iter(M + 'sheet'):
+    target = rels[sheet.get(R + 'id')]
+    print('SHEET\t' + sheet.get('name'))
+    for c in ET.fromstring(z.read('xl/' + target)).iter(M + 'c'):
+        v = c.find(M + 'v')
+        value = '' if v is None else v.text
+        if c.get('t') == 's':
+            value = strings[int(value)]
+        print(sheet.get('name') + '\t' + c.get('r') + '\t' + value.replace('\n', ' '))
+)py";
+  Workbook out;
+  FILE* pipe = ::popen(("python3 " + script + " " + book).c_str(), "r");
+  if (!pipe) return out;
+  char line[8192];
+  while (std::fgets(line, sizeof line, pipe)) {
+    std::string s(line);
+    if (!s.empty() && s.back() == '\n') s.pop_back();
+    size_t a = s.find('\t'), b = s.find('\t', a + 1);
+    if (s.compare(0, a, "SHEET") == 0) {
+      sheet_order->push_back(s.substr(a + 1));
+      continue;
+    }
+    out[s.substr(0, a)][s.substr(a + 1, b - a - 1)] = s.substr(b + 1);
+  }
+  ::pclose(pipe);
+  return out;
+}
+
+// The column letter whose row-1 heading is `heading`, "" if none.
+std::string column_of(const std::map<std::string, std::string>& sheet, const std::string& heading) {
+  for (const auto& [ref, value] : sheet)
+    if (ref.size() == 2 && ref[1] == '1' && value == heading) return ref.substr(0, 1);
+  return "";
+}
+
+HttpResult patch(unsigned short port, const std::string& target, const std::string& token,
+                 const std::string& body) {
+  Request r;
+  r.method = "PATCH";
+  r.target = target;
+  r.token = token;
+  r.body = body;
+  r.content_type = "application/merge-patch+json";
+  return http(port, r);
+}
+
+// A county's year of work on the test corpus: 江山市 has p-a1 (2026-03-05,
+// open), p-a2 (2026-03-03, withdrawn) and p-j3 (2025-11-20, open); an
+// approved plan and one accepted match.
+class ApiLedgerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto& tk = t();
+    for (const char* id : {"p-a1", "p-a2"})
+      ASSERT_EQ(patch(port(), std::string("/api/v1/problems/") + id, tk.admin,
+                      R"({"industry": "滚动轴承制造"})")
+                    .status,
+                200);
+    ASSERT_EQ(post(port(), "/api/v1/problems", tk.admin,
+                   R"({"id": "p-j3", "enterprise": "江山新材料有限公司", "county": "江山市",
+                       "industry": "涂料制造", "title": "涂层脱落", "description": "户外涂层半年就脱落",
+                       "urgency": 2, "submitted": "2025-11-20"})")
+                  .status,
+              201);
+    ASSERT_EQ(post(port(), "/api/v1/problems/p-a2/withdraw", tk.enterprise_a, "").status, 200);
+    plan_ = post(port(), "/api/v1/counties/" + kJiangshan + "/plans", tk.county_jiangshan,
+                 R"({"team_size": 2})");
+    ASSERT_EQ(plan_.status, 201) << plan_.body;
+    plan_id_ = plan_.json()["id"].GetInt64();
+    ASSERT_EQ(post(port(), "/api/v1/plans/" + std::to_string(plan_id_) + "/approve",
+                   tk.county_jiangshan, "")
+                  .status,
+              200);
+    ASSERT_EQ(post(port(), "/api/v1/problems/p-j3/reviews", tk.coordinator,
+                   R"({"expert_id": "e-vision", "decision": "accept", "note": "检测涂层"})")
+                  .status,
+              201);
+  }
+  unsigned short port() const { return server_.port(); }
+  const Tokens& t() const { return server_.tokens(); }
+
+  TestServer server_;
+  HttpResult plan_;
+  long long plan_id_ = 0;
+};
+
+int count_of(const rapidjson::Value& counts, const char* status) {
+  auto it = counts["by_status"].FindMember(status);
+  return it == counts["by_status"].MemberEnd() ? 0 : it->value.GetInt();
+}
+
+TEST_F(ApiLedgerTest, CountyLedgerAsJson) {
+  auto r = get(port(), kLedger, t().county_jiangshan);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto d = r.json();
+  EXPECT_STREQ(d["county"].GetString(), "江山市");
+  EXPECT_TRUE(d["year"].IsNull());
+  EXPECT_EQ(d["totals"]["submitted"].GetInt(), 3);
+  EXPECT_EQ(count_of(d["totals"], "open"), 2);
+  EXPECT_EQ(count_of(d["totals"], "withdrawn"), 1);
+  EXPECT_EQ(count_of(d["totals"], "solved"), 0);
+  EXPECT_FALSE(d.HasMember("by_county"));
+  // Every status column has a Chinese label; withdrawn is 已撤回.
+  std::map<std::string, std::string> labels;
+  for (const auto& s : d["statuses"].GetArray())
+    labels[s["status"].GetString()] = s["label"].GetString();
+  EXPECT_EQ(labels["withdrawn"], "已撤回");
+  EXPECT_EQ(labels["solved"], "已解决");
+
+  ASSERT_EQ(d["by_industry"].Size(), 2u) << r.body;
+  EXPECT_STREQ(d["by_industry"][0]["industry"].GetString(), "滚动轴承制造");
+  EXPECT_EQ(d["by_industry"][0]["submitted"].GetInt(), 2);
+  EXPECT_EQ(count_of(d["by_industry"][0], "withdrawn"), 1);
+  EXPECT_STREQ(d["by_industry"][1]["industry"].GetString(), "涂料制造");
+  EXPECT_EQ(d["by_industry"][1]["submitted"].GetInt(), 1);
+
+  ASSERT_EQ(d["by_month"].Size(), 2u);
+  EXPECT_STREQ(d["by_month"][0]["month"].GetString(), "2025-11");
+  EXPECT_EQ(d["by_month"][0]["submitted"].GetInt(), 1);
+  EXPECT_STREQ(d["by_month"][1]["month"].GetString(), "2026-03");
+  EXPECT_EQ(d["by_month"][1]["submitted"].GetInt(), 2);
+
+  // Stationed experts, their key topics (from the approved plan) and accepted matches.
+  std::map<std::string, std::set<std::string>> plan_topics;
+  for (const auto& k : plan_.json()["plan"]["key_topics"].GetArray())
+    plan_topics[k["expert_id"].GetString()].insert(k["problem_id"].GetString());
+  ASSERT_EQ(plan_topics["e-bearing"].count("p-a1"), 1u) << plan_.body;
+  std::set<std::string> experts;
+  for (const auto& e : d["experts"].GetArray()) {
+    std::string id = e["id"].GetString();
+    experts.insert(id);
+    std::set<std::string> topics;
+    for (const auto& k : e["key_topics"].GetArray()) topics.insert(k["problem_id"].GetString());
+    EXPECT_EQ(topics, plan_topics[id]) << id;
+    if (id == "e-vision") {
+      ASSERT_EQ(e["accepted_matches"].Size(), plan_topics["e-vision"].count("p-j3") ? 0u : 1u);
+    }
+    if (id == "e-bearing") EXPECT_EQ(e["outcomes"]["open"].GetInt(), 1);
+  }
+  EXPECT_EQ(experts, (std::set<std::string>{"e-bearing", "e-vision"}));
+
+  // Waiting longest: open problems, earliest submission first; withdrawn ones are not waiting.
+  auto w = d["waiting_longest"].GetArray();
+  ASSERT_EQ(w.Size(), 2u);
+  EXPECT_STREQ(w[0]["id"].GetString(), "p-j3");
+  EXPECT_STREQ(w[1]["id"].GetString(), "p-a1");
+  EXPECT_GT(w[0]["days_waiting"].GetInt(), w[1]["days_waiting"].GetInt());
+  EXPECT_EQ(w[0]["days_waiting"].GetInt() - w[1]["days_waiting"].GetInt(), 105);  // 11-20 .. 03-05
+}
+
+TEST_F(ApiLedgerTest, YearFilterAndTheCity) {
+  auto y = get(port(), kLedger + "?year=2025", t().admin).json();
+  EXPECT_EQ(y["year"].GetInt(), 2025);
+  EXPECT_EQ(y["totals"]["submitted"].GetInt(), 1);
+  EXPECT_EQ(get(port(), kLedger + "?year=2026", t().admin).json()["totals"]["submitted"].GetInt(),
+            2);
+
+  auto city = get(port(), "/api/v1/ledger", t().admin);
+  ASSERT_EQ(city.status, 200) << city.body;
+  auto c = city.json();
+  EXPECT_TRUE(c["county"].IsNull());
+  EXPECT_STREQ(c["name"].GetString(), "衢州市");
+  EXPECT_EQ(c["totals"]["submitted"].GetInt(), 6);
+  std::vector<std::pair<std::string, int>> rows;
+  for (const auto& r : c["by_county"].GetArray())
+    rows.emplace_back(r["county"].GetString(), r["submitted"].GetInt());
+  EXPECT_EQ(rows, (std::vector<std::pair<std::string, int>>{{"柯城区", 1},
+                                                            {"衢江区", 1},
+                                                            {"龙游县", 1},
+                                                            {"江山市", 3},
+                                                            {"常山县", 0},
+                                                            {"开化县", 0},
+                                                            {"衢州智造新城", 0}}));
+}
+
+TEST_F(ApiLedgerTest, WhoMayReadWhichLedger) {
+  EXPECT_EQ(get(port(), kLedger, t().coordinator).status, 200);
+  EXPECT_EQ(get(port(), kLedger, t().county_longyou).status, 403);
+  EXPECT_EQ(get(port(), kLedger, t().enterprise_a).status, 403);
+  EXPECT_EQ(get(port(), "/api/v1/ledger", t().county_jiangshan).status, 403);
+  auto fake = get(port(), "/api/v1/counties/%E6%B1%9F%E5%B1%B1/ledger", t().admin);  // 江山
+  EXPECT_EQ(fake.status, 422);
+  EXPECT_EQ(std::string(fake.json()["error"]["message"].GetString()),
+            "unknown county \"江山\"; did you mean \"江山市\"?");
+  EXPECT_EQ(get(port(), kLedger + "?format=pdf", t().admin).status, 400);
+  EXPECT_EQ(get(port(), kLedger + "?year=last", t().admin).status, 400);
+  EXPECT_EQ(get(port(), kLedger + "?county=x", t().admin).status, 400);
+}
+
+TEST_F(ApiLedgerTest, LedgerAsXlsxAndCsv) {
+  auto json = get(port(), kLedger, t().admin).json();
+  auto x = get(port(), kLedger + "?format=xlsx&year=2026", t().county_jiangshan);
+  ASSERT_EQ(x.status, 200) << x.body;
+  EXPECT_EQ(x.headers["content-type"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  // 台账-江山市-2026.xlsx, percent-encoded (RFC 8187).
+  EXPECT_NE(x.headers["content-disposition"].find(
+                "attachment; filename=\"expertmatch.xlsx\"; filename*=UTF-8''%E5%8F%B0%E8%B4%A6-%E6%B1%9F"
+                "%E5%B1%B1%E5%B8%82-2026.xlsx"),
+            std::string::npos)
+      << x.headers["content-disposition"];
+  std::vector<std::string> order;
+  Workbook book = read_xlsx(x.body, &order);
+  EXPECT_EQ(order, (std::vector<std::string>{"概况", "按行业", "按月份", "驻站专家", "久候难题"}));
+  auto& summary = book["概况"];
+  EXPECT_EQ(summary["A1"], "范围");
+  EXPECT_EQ(summary["B1"], "提交难题数");
+  EXPECT_EQ(summary["A2"], "江山市（2026年）");
+  EXPECT_EQ(summary["B2"], "2");
+  std::string withdrawn = column_of(summary, "已撤回"), open = column_of(summary, "待解决");
+  ASSERT_FALSE(withdrawn.empty());
+  EXPECT_EQ(summary[withdrawn + "2"], "1");
+  EXPECT_EQ(summary[open + "2"], "1");
+  auto& industry = book["按行业"];
+  EXPECT_EQ(industry["A1"], "行业");
+  EXPECT_EQ(industry["A2"], "滚动轴承制造");
+  EXPECT_EQ(industry["B2"], "2");
+  EXPECT_EQ(book["按月份"]["A2"], "2026-03");
+  auto& experts = book["驻站专家"];
+  EXPECT_EQ(experts["A1"], "专家编号");
+  EXPECT_EQ(experts["I1"], "重点攻关课题");
+  EXPECT_EQ(experts["A2"], "e-bearing");
+  EXPECT_EQ(experts["B2"], "张伟");
+  EXPECT_NE(experts["I2"].find("p-a1 轴承外圈磨削后表面发黑（江山恒锐轴承有限公司，待解决）"),
+            std::string::npos)
+      << experts["I2"];
+  auto& waiting = book["久候难题"];
+  EXPECT_EQ(waiting["A2"], "p-j3");  // the backlog as it stands, whatever the year
+  EXPECT_EQ(waiting["G2"], "2025-11-20");
+  EXPECT_EQ(waiting["H2"], std::to_string(json["waiting_longest"][0]["days_waiting"].GetInt()));
+
+  auto csv = get(port(), kLedger + "?format=csv", t().admin);
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(csv.headers["content-type"], "text/csv; charset=utf-8");
+  EXPECT_EQ(csv.body.compare(0, 3, "\xEF\xBB\xBF"), 0);  // BOM: Excel reads UTF-8
+  EXPECT_EQ(csv.body.compare(3, 8, "概况\r\n"), 0) << csv.body.substr(0, 80);
+  EXPECT_NE(csv.body.find("\r\n江山市（全部）,3,"), std::string::npos) << csv.body;
+  EXPECT_NE(csv.body.find("\r\n按月份\r\n提交月份,提交难题数,"), std::string::npos);
+  EXPECT_NE(csv.body.find("\r\np-j3,江山新材料有限公司,江山市,涂料制造,涂层脱落,2,2025-11-20,"),
+            std::string::npos);
+}
+
+TEST_F(ApiLedgerTest, PlanAsXlsxAndCsv) {
+  std::string path = "/api/v1/plans/" + std::to_string(plan_id_);
+  auto x = get(port(), path + "?format=xlsx", t().coordinator);
+  ASSERT_EQ(x.status, 200) << x.body;
+  std::vector<std::string> order;
+  Workbook book = read_xlsx(x.body, &order);
+  EXPECT_EQ(order, (std::vector<std::string>{"概况", "团队", "重点攻关课题", "未覆盖难题"}));
+  EXPECT_EQ(book["概况"]["A2"], "江山市");
+  EXPECT_EQ(book["概况"]["B2"], "approved");
+  auto plan_doc = plan_.json();
+  const auto& plan = plan_doc["plan"];
+  auto& team = book["团队"];
+  EXPECT_EQ(team["J1"], "入选理由");
+  for (rapidjson::SizeType i = 0; i < plan["team"].Size(); ++i) {
+    std::string row = std::to_string(i + 2);
+    EXPECT_EQ(team["B" + row], plan["team"][i]["expert_id"].GetString());
+    EXPECT_EQ(team["J" + row], plan["team"][i]["reason"].GetString());
+  }
+  auto& topics = book["重点攻关课题"];
+  EXPECT_EQ(topics["A1"], "企业");
+  EXPECT_EQ(topics["I1"], "理由");
+  ASSERT_GT(plan["key_topics"].Size(), 0u);
+  EXPECT_EQ(topics["B2"], plan["key_topics"][0]["problem_id"].GetString());
+  EXPECT_EQ(topics["F2"], plan["key_topics"][0]["expert_id"].GetString());
+  EXPECT_EQ(topics["I2"], plan["key_topics"][0]["reason"].GetString());
+  EXPECT_FALSE(topics["I2"].empty());
+
+  auto csv = get(port(), path + "?format=csv", t().admin);
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_NE(csv.body.find("\r\n团队\r\n序号,专家编号,姓名,"), std::string::npos) << csv.body;
+  // Who may not read the plan may not download it either.
+  EXPECT_EQ(get(port(), path + "?format=xlsx", t().enterprise_a).status, 404);
+  EXPECT_EQ(get(port(), path + "?format=doc", t().admin).status, 400);
+}
+
+}  // namespace
+}  // namespace expertmatch::apitest

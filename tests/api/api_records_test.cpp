@@ -1,0 +1,524 @@
+// Records that are checked (issue 12), through the real server: counties from
+// the configured list, registered enterprises, PUT that replaces and PATCH
+// that merges, reactivation, unknown query parameters, search; and the
+// operations around them: the access log, read-only CLI commands, the CLI and
+// the API planning alike, serve binding its port first.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <string>
+
+#include "tests/api/test_server.h"
+
+#ifndef EXPERTMATCH_BINARY
+#error "EXPERTMATCH_BINARY must name the built expertmatch binary"
+#endif
+
+namespace expertmatch::apitest {
+namespace {
+
+namespace fs = std::filesystem;
+
+// URL-encoded county names.
+const char* kJiangshanQ = "%E6%B1%9F%E5%B1%B1%E5%B8%82";  // 江山市
+
+HttpResult patch(unsigned short port, const std::string& target, const std::string& token,
+                 const std::string& body,
+                 const std::string& type = "application/merge-patch+json") {
+  Request r;
+  r.method = "PATCH";
+  r.target = target;
+  r.token = token;
+  r.body = body;
+  r.content_type = type;
+  return http(port, r);
+}
+
+std::set<std::string> ids_of(const HttpResult& r) {
+  std::set<std::string> out;
+  auto d = r.json();
+  if (!d.IsObject() || !d.HasMember("items")) return {"<not a list: " + r.body + ">"};
+  for (const auto& p : d["items"].GetArray()) out.insert(p["id"].GetString());
+  return out;
+}
+
+std::string message(const HttpResult& r) {
+  auto d = r.json();
+  if (!d.IsObject() || !d.HasMember("error")) return "<no error: " + r.body + ">";
+  return d["error"]["message"].GetString();
+}
+
+std::string field(const HttpResult& r) {
+  auto d = r.json();
+  if (!d.IsObject() || !d.HasMember("error")) return "<no error>";
+  return d["error"]["field"].GetString();
+}
+
+int run(const std::string& command, std::string* out) {
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return -1;
+  char buf[4096];
+  size_t n;
+  out->clear();
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out->append(buf, n);
+  int status = ::pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string file_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class ApiRecordsTest : public ::testing::Test {
+ protected:
+  TestServer server_;
+  unsigned short port() const { return server_.port(); }
+  const Tokens& t() const { return server_.tokens(); }
+  size_t problem_total() {
+    return get(port(), "/api/v1/problems", t().admin).json()["total"].GetUint64();
+  }
+};
+
+// ---- counties ------------------------------------------------------------------
+
+TEST_F(ApiRecordsTest, CountiesComeFromTheConfiguredList) {
+  auto r = get(port(), "/api/v1/counties", t().enterprise_a);
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::vector<std::string> names;
+  for (const auto& c : r.json()["items"].GetArray()) names.push_back(c["name"].GetString());
+  EXPECT_EQ(names, (std::vector<std::string>{"柯城区", "衢江区", "龙游县", "江山市", "常山县",
+                                             "开化县", "衢州智造新城"}));
+}
+
+TEST_F(ApiRecordsTest, UnknownCountyIs422WithTheNearestKnownName) {
+  size_t before = problem_total();
+  // The issue's example: "江山" is not a county; 江山市 is.
+  auto r = post(port(), "/api/v1/problems", t().admin,
+                new_problem_body("p-x1", "江山新企业", "江山", "轴承异响"));
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(field(r), "county");
+  EXPECT_EQ(message(r), "unknown county \"江山\"; did you mean \"江山市\"?");
+  // Padding is not the county either; 常山 means 常山县.
+  r = post(port(), "/api/v1/problems", t().admin,
+           new_problem_body("p-x2", "常山新企业", " 常山县 ", "轴承异响"));
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(message(r), "unknown county \" 常山县 \"; did you mean \"常山县\"?");
+  r = post(port(), "/api/v1/problems", t().admin,
+           new_problem_body("p-x3", "常山新企业", "常山", "轴承异响"));
+  EXPECT_EQ(message(r), "unknown county \"常山\"; did you mean \"常山县\"?");
+  // Nothing near: the known names are listed.
+  r = post(port(), "/api/v1/problems", t().admin,
+           new_problem_body("p-x4", "杭州企业", "杭州市", "轴承异响"));
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(message(r),
+            "unknown county \"杭州市\"; known counties: 柯城区, 衢江区, 龙游县, 江山市, 常山县, "
+            "开化县, 衢州智造新城");
+  EXPECT_EQ(problem_total(), before);  // nothing stored
+  // Experts' stations are checked the same way.
+  Expert e = test_experts()[0];
+  e.id = "e-new";
+  e.counties = {"江山"};
+  r = post(port(), "/api/v1/experts", t().admin, expert_json(e));
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(field(r), "counties[0]");
+  EXPECT_EQ(get(port(), "/api/v1/experts/e-new", t().admin).status, 404);
+  // Admin cannot plan a fake county.
+  r = post(port(), "/api/v1/counties/%E6%B1%9F%E5%B1%B1/plans", t().admin, "");  // 江山
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(message(r), "unknown county \"江山\"; did you mean \"江山市\"?");
+}
+
+TEST(ApiRecordsConfigTest, ASettingReplacesTheCountyList) {
+  TestServer server(false, [](api::ServerConfig* c) { c->counties = "江山市, 龙游县"; });
+  auto r = get(server.port(), "/api/v1/counties", server.tokens().admin);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.json()["items"].Size(), 2u);
+  auto refused = post(server.port(), "/api/v1/problems", server.tokens().admin,
+                      new_problem_body("p-k1", "柯城新企业", "柯城区", "划痕检测"));
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_EQ(message(refused), "unknown county \"柯城区\"; known counties: 江山市, 龙游县");
+  EXPECT_EQ(post(server.port(), "/api/v1/problems", server.tokens().admin,
+                 new_problem_body("p-j1", "江山新企业", "江山市", "轴承异响"))
+                .status,
+            201);
+}
+
+// ---- enterprises ---------------------------------------------------------------
+
+TEST_F(ApiRecordsTest, EnterprisesAreRegisteredWithTheirCounty) {
+  // 江山恒锐轴承有限公司 is registered in 江山市 (by its imported problems): a
+  // problem filing it under 龙游县 would reach the wrong department.
+  auto wrong = post(port(), "/api/v1/problems", t().admin,
+                    new_problem_body("p-w1", kEnterpriseA, "龙游县", "轴承异响"));
+  EXPECT_EQ(wrong.status, 422) << wrong.body;
+  EXPECT_EQ(field(wrong), "county");
+  EXPECT_EQ(message(wrong),
+            "enterprise \"江山恒锐轴承有限公司\" is registered in \"江山市\", not \"龙游县\"");
+
+  // A county department registers a new enterprise with its first problem.
+  auto first = post(port(), "/api/v1/problems", t().county_jiangshan,
+                    new_problem_body("p-n1", "江山新材料有限公司", "江山市", "涂层脱落"));
+  ASSERT_EQ(first.status, 201) << first.body;
+  auto list =
+      get(port(), "/api/v1/enterprises?county=" + std::string(kJiangshanQ), t().county_jiangshan);
+  ASSERT_EQ(list.status, 200) << list.body;
+  std::map<std::string, std::string> registered;
+  for (const auto& e : list.json()["items"].GetArray())
+    registered[e["name"].GetString()] = e["county"].GetString();
+  EXPECT_EQ(registered, (std::map<std::string, std::string>{{kEnterpriseA, "江山市"},
+                                                            {"江山新材料有限公司", "江山市"}}));
+  // Another county's department sees its own enterprises only; an enterprise itself.
+  auto longyou = get(port(), "/api/v1/enterprises", t().county_longyou);
+  ASSERT_EQ(longyou.status, 200);
+  ASSERT_EQ(longyou.json()["total"].GetUint64(), 1u) << longyou.body;
+  EXPECT_STREQ(longyou.json()["items"][0]["name"].GetString(), kEnterpriseB);
+  auto self = get(port(), "/api/v1/enterprises", t().enterprise_a);
+  ASSERT_EQ(self.json()["total"].GetUint64(), 1u) << self.body;
+  EXPECT_STREQ(self.json()["items"][0]["name"].GetString(), kEnterpriseA);
+
+  // An enterprise's own submission without a county goes to its registered county.
+  auto own = post(port(), "/api/v1/problems", t().enterprise_a,
+                  R"({"title": "保持架断裂", "description": "高速运转后保持架断裂"})");
+  ASSERT_EQ(own.status, 201) << own.body;
+  EXPECT_STREQ(own.json()["county"].GetString(), "江山市");
+
+  // Registering explicitly: a county department for its county only, names checked.
+  auto reg = post(port(), "/api/v1/enterprises", t().county_longyou,
+                  R"({"name": "龙游新纸业", "county": "龙游县"})");
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  EXPECT_STREQ(reg.json()["county"].GetString(), "龙游县");
+  EXPECT_EQ(post(port(), "/api/v1/enterprises", t().county_longyou,
+                 R"({"name": "江山另一家", "county": "江山市"})")
+                .status,
+            403);
+  EXPECT_EQ(post(port(), "/api/v1/enterprises", t().admin,
+                 R"({"name": "龙游新纸业", "county": "龙游县"})")
+                .status,
+            409);
+  auto fake =
+      post(port(), "/api/v1/enterprises", t().admin, R"({"name": "某企业", "county": "龙游"})");
+  EXPECT_EQ(fake.status, 422);
+  EXPECT_EQ(message(fake), "unknown county \"龙游\"; did you mean \"龙游县\"?");
+  EXPECT_EQ(post(port(), "/api/v1/enterprises", t().enterprise_a,
+                 R"({"name": "某企业", "county": "江山市"})")
+                .status,
+            403);
+}
+
+TEST(ApiRecordsEnterpriseTest, AnUnregisteredEnterpriseTokenCannotSubmit) {
+  TestServer server;
+  auto store = Store::open(server.dir());
+  ASSERT_TRUE(store);
+  auto token = api::create_token(**store, api::Role::kEnterprise, "未登记企业");
+  ASSERT_TRUE(token);
+  auto r = post(server.port(), "/api/v1/problems", *token,
+                R"({"county": "江山市", "title": "异响", "description": "轴承异响"})");
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(field(r), "enterprise");
+}
+
+// ---- PUT replaces, PATCH merges -------------------------------------------------
+
+TEST_F(ApiRecordsTest, PutOfAProblemNeverLosesSubmittedOrStatusAndRefusesMissingFields) {
+  // The issue's example: a PUT without keywords (and without the date).
+  auto partial = put(port(), "/api/v1/problems/p-a1", t().county_jiangshan,
+                     R"({"enterprise": "江山恒锐轴承有限公司", "county": "江山市",
+                         "title": "轴承外圈磨削后表面发黑", "description": "补充说明",
+                         "urgency": 5})");
+  EXPECT_EQ(partial.status, 422) << partial.body;
+  std::set<std::string> missing;
+  for (const auto& d : partial.json()["error"]["details"].GetArray())
+    missing.insert(d["field"].GetString());
+  EXPECT_EQ(missing, (std::set<std::string>{"industry", "keywords"}));
+  auto unchanged = get(port(), "/api/v1/problems/p-a1", t().admin).json();
+  EXPECT_STREQ(unchanged["description"].GetString(),
+               "外圈沟道磨削以后表面发黑发蓝，怀疑磨削烧伤，砂轮和冷却液都换过");
+  EXPECT_EQ(unchanged["keywords"].Size(), 2u);
+
+  // The whole record, as GET shows it, minus the server's fields: they stay.
+  auto whole = put(port(), "/api/v1/problems/p-a1", t().county_jiangshan,
+                   R"({"enterprise": "江山恒锐轴承有限公司", "county": "江山市",
+                       "industry": "滚动轴承制造", "title": "轴承外圈磨削后表面发黑",
+                       "description": "补充说明", "keywords": ["轴承"], "urgency": 4})");
+  ASSERT_EQ(whole.status, 200) << whole.body;
+  auto d = whole.json();
+  EXPECT_STREQ(d["submitted"].GetString(), "2026-03-05");
+  EXPECT_STREQ(d["status"].GetString(), "open");
+  EXPECT_STREQ(d["industry"].GetString(), "滚动轴承制造");
+  EXPECT_EQ(d["urgency"].GetInt(), 4);
+
+  // GET -> PUT round-trips; a status change is not an update's business.
+  auto got = get(port(), "/api/v1/problems/p-a2", t().admin);
+  EXPECT_EQ(put(port(), "/api/v1/problems/p-a2", t().admin, got.body).status, 200);
+  std::string solved = got.body;
+  solved.replace(solved.find("\"status\":\"open\""), 15, "\"status\":\"solved\"");
+  auto status_change = put(port(), "/api/v1/problems/p-a2", t().admin, solved);
+  EXPECT_EQ(status_change.status, 422) << status_change.body;
+  EXPECT_EQ(field(status_change), "status");
+  EXPECT_STREQ(get(port(), "/api/v1/problems/p-a2", t().admin).json()["status"].GetString(),
+               "open");
+}
+
+TEST_F(ApiRecordsTest, PatchOfAProblemChangesOnlyWhatItNames) {
+  auto r = patch(port(), "/api/v1/problems/p-a1", t().county_jiangshan, R"({"urgency": 3})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto d = r.json();
+  EXPECT_EQ(d["urgency"].GetInt(), 3);
+  EXPECT_EQ(d["keywords"].Size(), 2u);
+  EXPECT_STREQ(d["submitted"].GetString(), "2026-03-05");
+  EXPECT_STREQ(d["title"].GetString(), "轴承外圈磨削后表面发黑");
+  // null removes a member (RFC 7396): the keywords go, the date cannot.
+  r = patch(port(), "/api/v1/problems/p-a1", t().admin,
+            R"({"keywords": null, "submitted": null, "industry": "滚动轴承制造"})",
+            "application/json");
+  ASSERT_EQ(r.status, 200) << r.body;
+  d = r.json();
+  EXPECT_EQ(d["keywords"].Size(), 0u);
+  EXPECT_STREQ(d["submitted"].GetString(), "2026-03-05");
+  EXPECT_STREQ(d["industry"].GetString(), "滚动轴承制造");
+  // Validated as a whole record: a bad value or another id changes nothing.
+  EXPECT_EQ(patch(port(), "/api/v1/problems/p-a1", t().admin, R"({"urgency": 9})").status, 422);
+  EXPECT_EQ(patch(port(), "/api/v1/problems/p-a1", t().admin, R"({"id": "p-zz"})").status, 422);
+  EXPECT_EQ(patch(port(), "/api/v1/problems/p-a1", t().admin, R"({"county": "江山"})").status, 422);
+  EXPECT_EQ(patch(port(), "/api/v1/problems/p-a1", t().admin, R"({"status": "solved"})").status,
+            422);
+  EXPECT_EQ(patch(port(), "/api/v1/problems/p-a1", t().admin, "{}", "text/plain").status, 415);
+  EXPECT_EQ(get(port(), "/api/v1/problems/p-a1", t().admin).json()["urgency"].GetInt(), 3);
+  // Another enterprise's problem does not exist for it, whatever the body.
+  EXPECT_EQ(patch(port(), "/api/v1/problems/p-a1", t().enterprise_b, R"({"urgency": 1})").status,
+            404);
+  EXPECT_EQ(patch(port(), "/api/v1/problems/p-a1", t().enterprise_b, R"({"urgency": 9})").status,
+            404);
+  EXPECT_EQ(patch(port(), "/api/v1/problems/p-a1", t().coordinator, R"({"urgency": 1})").status,
+            403);
+}
+
+TEST_F(ApiRecordsTest, PutOfAnExpertShapedLikeTheOldDocsExampleIsRefused) {
+  // The old docs' example: it wiped works, bio, title and organisation and answered 200.
+  auto r = put(port(), "/api/v1/experts/e-bearing", t().county_jiangshan,
+               R"({"name": "张伟", "college": "机械工程学院", "fields": ["轴承"],
+                   "counties": ["江山市"], "capacity": 2})");
+  EXPECT_EQ(r.status, 422) << r.body;
+  std::set<std::string> missing;
+  for (const auto& d : r.json()["error"]["details"].GetArray())
+    missing.insert(d["field"].GetString());
+  EXPECT_EQ(missing, (std::set<std::string>{"organization", "title", "birth_year", "bio", "works",
+                                            "available", "conflicts"}));
+  auto e = get(port(), "/api/v1/experts/e-bearing", t().admin).json();
+  EXPECT_EQ(e["works"].Size(), 3u);
+  EXPECT_STREQ(e["title"].GetString(), "教授");
+
+  // PATCH changes what it names and keeps the rest.
+  auto p = patch(port(), "/api/v1/experts/e-bearing", t().county_jiangshan,
+                 R"({"capacity": 2, "bio": "轴承磨削专家"})");
+  ASSERT_EQ(p.status, 200) << p.body;
+  auto d = p.json();
+  EXPECT_EQ(d["capacity"].GetInt(), 2);
+  EXPECT_STREQ(d["bio"].GetString(), "轴承磨削专家");
+  EXPECT_EQ(d["works"].Size(), 3u);
+  EXPECT_STREQ(d["title"].GetString(), "教授");
+  // GET -> PUT round-trips.
+  auto got = get(port(), "/api/v1/experts/e-bearing", t().admin);
+  EXPECT_EQ(put(port(), "/api/v1/experts/e-bearing", t().admin, got.body).status, 200);
+  // County scope: 龙游县 may not patch an expert stationed elsewhere.
+  EXPECT_EQ(
+      patch(port(), "/api/v1/experts/e-bearing", t().county_longyou, R"({"bio": "x"})").status,
+      403);
+}
+
+TEST_F(ApiRecordsTest, ADeactivatedExpertCanBeReactivated) {
+  auto d = post(port(), "/api/v1/experts/e-bearing/deactivate", t().county_jiangshan, "");
+  ASSERT_EQ(d.status, 200);
+  EXPECT_FALSE(d.json()["available"].GetBool());
+  auto none = get(port(), "/api/v1/problems/p-a1/matches?k=10", t().admin);
+  for (const auto& m : none.json()["matches"].GetArray())
+    EXPECT_STRNE(m["expert_id"].GetString(), "e-bearing");
+  EXPECT_EQ(post(port(), "/api/v1/experts/e-bearing/reactivate", t().enterprise_a, "").status, 403);
+  EXPECT_EQ(post(port(), "/api/v1/experts/e-bearing/reactivate", t().county_longyou, "").status,
+            403);
+  EXPECT_EQ(post(port(), "/api/v1/experts/nobody/reactivate", t().admin, "").status, 404);
+  auto r = post(port(), "/api/v1/experts/e-bearing/reactivate", t().county_jiangshan, "");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.json()["available"].GetBool());
+  EXPECT_EQ(r.json()["works"].Size(), 3u);
+  auto back = get(port(), "/api/v1/problems/p-a1/matches?k=1", t().admin);
+  EXPECT_STREQ(back.json()["matches"][0]["expert_id"].GetString(), "e-bearing") << back.body;
+}
+
+// ---- query parameters and search --------------------------------------------------
+
+TEST_F(ApiRecordsTest, UnknownQueryParametersAre400) {
+  // The demo's old suggested curl used page_size.
+  auto r = get(port(), "/api/v1/problems?county=" + std::string(kJiangshanQ) + "&page_size=5",
+               t().admin);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(field(r), "page_size");
+  EXPECT_EQ(message(r),
+            "unknown query parameter \"page_size\"; this route takes: offset limit q industry "
+            "status enterprise county urgency min_urgency sort");
+  EXPECT_EQ(get(port(), "/api/v1/experts?name=x", t().admin).status, 400);
+  EXPECT_EQ(get(port(), "/api/v1/problems/p-a1/matches?limit=3", t().admin).status, 400);
+  auto none = get(port(), "/api/v1/whoami?x=1", t().admin);
+  EXPECT_EQ(none.status, 400);
+  EXPECT_EQ(message(none), "unknown query parameter \"x\"; this route takes none");
+  // One paging convention: offset and limit.
+  auto page = get(port(), "/api/v1/problems?offset=1&limit=2&sort=id", t().admin);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(ids_of(page), (std::set<std::string>{"p-a2", "p-b1"}));
+  EXPECT_EQ(page.json()["total"].GetUint64(), 5u);
+  EXPECT_EQ(page.json()["offset"].GetUint64(), 1u);
+  EXPECT_EQ(page.json()["limit"].GetUint64(), 2u);
+}
+
+TEST_F(ApiRecordsTest, KeywordSearchAndIndustryFilter) {
+  // 轴承 in titles and keywords; traditional 軸承 and full-width spaces match as well.
+  EXPECT_EQ(ids_of(get(port(), "/api/v1/problems?q=%E8%BD%B4%E6%89%BF", t().admin)),
+            (std::set<std::string>{"p-a1", "p-a2"}));
+  EXPECT_EQ(ids_of(get(port(), "/api/v1/problems?q=%E8%BB%B8%E6%89%BF", t().admin)),  // 軸承
+            (std::set<std::string>{"p-a1", "p-a2"}));
+  // Every word must occur: 轴承 振动 -> only p-a2 (its description).
+  EXPECT_EQ(
+      ids_of(get(port(), "/api/v1/problems?q=%E8%BD%B4%E6%89%BF+%E6%8C%AF%E5%8A%A8", t().admin)),
+      (std::set<std::string>{"p-a2"}));
+  // Scope still applies: 龙游县 finds none of 江山市's bearings.
+  EXPECT_EQ(ids_of(get(port(), "/api/v1/problems?q=%E8%BD%B4%E6%89%BF", t().county_longyou)),
+            (std::set<std::string>{}));
+  // Experts: by a work's title (湿强剂) and a research field (机器视觉).
+  EXPECT_EQ(ids_of(get(port(), "/api/v1/experts?q=%E6%B9%BF%E5%BC%BA%E5%89%82", t().admin)),
+            (std::set<std::string>{"e-paper"}));
+  EXPECT_EQ(
+      ids_of(get(port(), "/api/v1/experts?q=%E6%9C%BA%E5%99%A8%E8%A7%86%E8%A7%89", t().admin)),
+      (std::set<std::string>{"e-vision"}));
+  // Industry filter, exact.
+  ASSERT_EQ(
+      patch(port(), "/api/v1/problems/p-b1", t().admin, R"({"industry": "机制纸制造"})").status,
+      200);
+  EXPECT_EQ(
+      ids_of(get(port(), "/api/v1/problems?industry=%E6%9C%BA%E5%88%B6%E7%BA%B8%E5%88%B6%E9%80%A0",
+                 t().admin)),
+      (std::set<std::string>{"p-b1"}));
+}
+
+// ---- operations ------------------------------------------------------------------
+
+TEST(ApiAccessLogTest, OneLineARequestWithRouteTemplateAndNoToken) {
+  TempDir logs;
+  std::string path = logs.path() + "/access.log";
+  TestServer server(false, [&](api::ServerConfig* c) { c->access_log = path; });
+  const auto& t = server.tokens();
+  EXPECT_EQ(get(server.port(), "/api/v1/problems/p-a1", t.county_jiangshan).status, 200);
+  EXPECT_EQ(get(server.port(), "/api/v1/problems/p-b1", t.county_jiangshan).status, 404);
+  EXPECT_EQ(get(server.port(), "/api/v1/problems", "emt_wrong").status, 401);
+  server.stop();
+  std::string text = file_bytes(path);
+  std::vector<rapidjson::Document> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    lines.emplace_back();
+    lines.back().Parse(text.substr(start, nl - start).c_str());
+    start = nl + 1;
+  }
+  ASSERT_EQ(lines.size(), 3u) << text;
+  EXPECT_STREQ(lines[0]["who"].GetString(), "county:江山市");
+  EXPECT_STREQ(lines[0]["method"].GetString(), "GET");
+  EXPECT_STREQ(lines[0]["route"].GetString(), "/api/v1/problems/{id}");
+  EXPECT_EQ(lines[0]["status"].GetInt(), 200);
+  EXPECT_TRUE(lines[0]["ms"].IsNumber());
+  EXPECT_EQ(std::string(lines[0]["time"].GetString()).size(), 24u);  // 2026-11-29T23:20:57.123Z
+  EXPECT_EQ(lines[1]["status"].GetInt(), 404);
+  EXPECT_STREQ(lines[2]["who"].GetString(), "-");
+  EXPECT_EQ(lines[2]["status"].GetInt(), 401);
+  // Neither a token nor a problem id (which could be confidential) is written.
+  EXPECT_EQ(text.find(t.county_jiangshan), std::string::npos);
+  EXPECT_EQ(text.find("emt_"), std::string::npos);
+  EXPECT_EQ(text.find("p-b1"), std::string::npos);
+}
+
+TEST(ApiServeTest, ABusyPortFailsBeforeTheIndexIsBuilt) {
+  TempDir dir;
+  seed_data(dir.path());  // a store with records and no index yet
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::string out;
+  int code = run(std::string(EXPERTMATCH_BINARY) + " serve --data " + dir.path() +
+                     " --listen 127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + " 2>&1",
+                 &out);
+  ::close(fd);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("bind"), std::string::npos) << out;
+  // It stopped before opening the store's records: no index was built.
+  EXPECT_FALSE(fs::exists(dir.path() + "/index")) << out;
+}
+
+// Every file under `dir` (but SQLite's -wal/-shm side files) with its bytes.
+std::map<std::string, std::string> snapshot(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& f : fs::recursive_directory_iterator(dir)) {
+    std::string name = f.path().string();
+    if (!f.is_regular_file() || name.ends_with("-wal") || name.ends_with("-shm")) continue;
+    out[name] = file_bytes(f.path());
+  }
+  return out;
+}
+
+TEST(ApiCliTest, ReadOnlyCommandsWriteNothingAndPlanAsTheApiDoes) {
+  TestServer server;
+  const auto& t = server.tokens();
+  // A decision the plan must respect: e-bearing (capacity 1) accepted for p-a2.
+  ASSERT_EQ(post(server.port(), "/api/v1/problems/p-a2/reviews", t.coordinator,
+                 R"({"expert_id": "e-bearing", "decision": "accept"})")
+                .status,
+            201);
+  auto api_plan = post(server.port(), "/api/v1/counties/" + std::string(kJiangshanQ) + "/plans",
+                       t.admin, R"({"team_size": 2})");
+  ASSERT_EQ(api_plan.status, 201) << api_plan.body;
+  server.stop();  // saves the index; the data directory is now at rest
+  const std::string bin = EXPERTMATCH_BINARY, data = " --data " + server.dir();
+  // A stale index must not be rewritten by a read-only command either.
+  fs::remove(server.dir() + "/index/manifest.json");
+  auto before = snapshot(server.dir());
+  std::string out;
+  ASSERT_EQ(run(bin + " plan" + data + " --county 江山市 --team-size 2 --dry-run --json", &out), 0)
+      << out;
+  rapidjson::Document cli;
+  cli.Parse(out.c_str());
+  ASSERT_TRUE(cli.IsObject()) << out;
+  std::string plans_out, demo_out;
+  EXPECT_EQ(run(bin + " plans" + data, &plans_out), 0) << plans_out;
+  EXPECT_EQ(run(bin + " demo" + data + " 2>&1", &demo_out), 0) << demo_out;
+  EXPECT_EQ(snapshot(server.dir()), before) << "a read-only command changed the data directory";
+  EXPECT_NE(plans_out.find("江山市  draft"), std::string::npos) << plans_out;
+
+  // Same store, same settings, same plan: the accepted match holds e-bearing's capacity.
+  auto api = api_plan.json();
+  auto topics = [](const rapidjson::Value& plan) {
+    std::set<std::pair<std::string, std::string>> out;
+    for (const auto& k : plan["key_topics"].GetArray())
+      out.insert({k["problem_id"].GetString(), k["expert_id"].GetString()});
+    return out;
+  };
+  EXPECT_EQ(topics(cli), topics(api["plan"]));
+  EXPECT_EQ(topics(cli).count({"p-a1", "e-bearing"}), 0u);
+  EXPECT_EQ(cli["score"]["solvable_by_team"].GetInt(),
+            api["plan"]["score"]["solvable_by_team"].GetInt());
+  EXPECT_STREQ(cli["summary"].GetString(), api["plan"]["summary"].GetString());
+}
+
+}  // namespace
+}  // namespace expertmatch::apitest
