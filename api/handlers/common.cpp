@@ -287,17 +287,19 @@ ApiResponse file_response(const std::string& content_type, const std::string& fi
   r.content_type = content_type;
   r.body = std::move(bytes);
   // RFC 6266 / 8187: an ASCII fallback and the UTF-8 name percent-encoded.
-  std::string encoded, ascii;
+  std::string encoded;
+  bool all_ascii = true;
   static const char kHex[] = "0123456789ABCDEF";
   for (unsigned char ch : filename) {
     bool plain = std::isalnum(ch) || ch == '-' || ch == '.' || ch == '_';
     encoded += plain ? std::string(1, static_cast<char>(ch))
                      : std::string("%") + kHex[ch >> 4] + kHex[ch & 15];
-    if (plain) ascii += static_cast<char>(ch);
+    all_ascii = all_ascii && plain;
   }
+  // Clients without RFC 8187 get a plain name of the same type.
   size_t dot = filename.rfind('.');
-  std::string ext = dot == std::string::npos ? "" : filename.substr(dot);
-  if (ascii.size() <= ext.size()) ascii = "expertmatch" + ext;
+  std::string ascii =
+      all_ascii ? filename : "expertmatch" + (dot == std::string::npos ? "" : filename.substr(dot));
   r.headers.emplace_back("Content-Disposition",
                          "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded);
   return r;
