@@ -39,17 +39,22 @@ PORT = re.search(r"127\.0\.0\.1:(\d+)", first).group(1)
 BASE = f"http://127.0.0.1:{PORT}"
 
 
-def show(title, text, cmd, max_lines=None, body_lines=None):
+def show(title, text, cmd, max_lines=None, body_lines=None, binary=False):
     """cmd uses $ADMIN etc. and $BASE; printed with localhost:8080."""
     env = dict(os.environ, BASE=BASE, **TOKENS)
     out = subprocess.run(["bash", "-c", f"curl -s -i {cmd}"], env=env, capture_output=True).stdout
-    out = out.decode("utf-8")
+    if binary:
+        head, _, raw = out.partition(b"\r\n\r\n")
+        out = head.decode("utf-8") + "\r\n\r\n" + f"({len(raw)} bytes: an XLSX workbook, a zip of XML)"
+    else:
+        out = out.decode("utf-8")
     head, _, body = out.partition("\r\n\r\n")
     if head.startswith("HTTP/1.1 100"):
         head, _, body = body.partition("\r\n\r\n")
     status = head.split("\r\n")[0]
     keep = [h for h in head.split("\r\n")[1:]
-            if h.split(":")[0].lower() in ("content-type", "location", "allow", "www-authenticate")]
+            if h.split(":")[0].lower() in ("content-type", "location", "allow", "www-authenticate",
+                                          "content-disposition")]
     try:
         body = json.dumps(json.loads(body), ensure_ascii=False, indent=2)
     except ValueError:
@@ -76,6 +81,26 @@ try:
     show("GET /api/v1/whoami", "The caller's role and scope.",
          '-H "Authorization: Bearer $COORD" $BASE/api/v1/whoami')
 
+    print("## Counties and enterprises\n")
+    show("GET /api/v1/counties", "The configured counties (setting `counties`; by default Quzhou's "
+         "six counties, cities and districts and 衢州智造新城). Every role.",
+         '-H "Authorization: Bearer $ENT" $BASE/api/v1/counties')
+    show("422 unknown county", "A problem, expert, plan or ledger naming a county outside the list "
+         "is refused with the nearest known name (or the list when none is near); nothing is stored.",
+         '-H "Authorization: Bearer $ADMIN" ' + J + " -d '{\"id\": \"js-900\", \"enterprise\": "
+         "\"江山某企业\", \"county\": \"江山\", \"title\": \"轴承异响\", \"description\": \"\"}' "
+         "$BASE/api/v1/problems")
+    show("GET /api/v1/enterprises", "Registered enterprises and their county: admin all (`county=` "
+         "filters), county and coordinator tokens their county's, an enterprise itself. An "
+         "enterprise is registered with its first problem (import, or a submission by admin or its "
+         "county's department) or explicitly below; its problems are then filed under that county "
+         "only (422 otherwise), and an enterprise token must name a registered enterprise to submit.",
+         "-H \"Authorization: Bearer $COUNTY\" \"$BASE/api/v1/enterprises?limit=2\"")
+    show("POST /api/v1/enterprises", "Registers an enterprise: admin, or the county's department "
+         "for its own county (`county` defaults to its scope). 409 if the name is registered.",
+         '-H "Authorization: Bearer $COUNTY" ' + J + " -d '{\"name\": \"衢州市新登记机械有限公司\"}' "
+         "$BASE/api/v1/enterprises")
+
     print("## Problems\n")
     show("POST /api/v1/problems", "An enterprise submits a problem. Its `enterprise` defaults to the "
          "token's scope and the service assigns the id (an enterprise may not choose one). Stored "
@@ -91,15 +116,28 @@ try:
     show("GET /api/v1/problems/{id}", "One problem, if the caller may see it (404 otherwise, "
          "exactly as for an unknown id).",
          f'-H "Authorization: Bearer $ENT" $BASE/api/v1/problems/{problem_id}')
-    show("GET /api/v1/problems", "A page of the problems the caller may see. Filters: `county`, "
-         "`enterprise`, `status` (open, withdrawn, solved), `urgency`, `min_urgency`; `sort` = id, "
-         "urgency or submitted, `-` for descending; `offset`, `limit` (default 50, at most 500).",
-         "-H \"Authorization: Bearer $COUNTY\" \"$BASE/api/v1/problems?min_urgency=5&sort=-urgency&limit=1\"")
-    show("PUT /api/v1/problems/{id}", "Replaces a problem's fields (the id comes from the path; "
-         "the status is changed by withdraw only). 409 once withdrawn.",
+    show("GET /api/v1/problems", "A page of the problems the caller may see. `q`: words that "
+         "must all occur in the title, description, keywords or industry (compared after NFKC "
+         "casefolding and Traditional -> Simplified, as plain substrings: 軸承 finds 轴承). "
+         "Filters: `industry` (exactly), `county`, `enterprise`, `status` (open, withdrawn, "
+         "solved), `urgency`, `min_urgency`; `sort` = id, urgency or submitted, `-` for "
+         "descending; `offset`, `limit` (default 50, at most 500). Any other parameter is a 400.",
+         "-H \"Authorization: Bearer $COUNTY\" \"$BASE/api/v1/problems?q=%E7%A9%BA%E5%8E%8B%E6%9C%BA+%E6%B8%A9%E5%BA%A6&min_urgency=4&sort=-urgency&limit=1\"")
+    show("PUT /api/v1/problems/{id} (a partial body)", "PUT replaces the whole record, so it "
+         "names every field the client owns: `enterprise`, `county`, `industry`, `title`, "
+         "`description`, `keywords`, `urgency` (null or [] clears one). A body without some is "
+         "refused, listing them, and nothing changes. `submitted` and `status` are the "
+         "server's: absent, they are kept (a status change is a 422: withdraw instead). GET "
+         "shows every field, so GET then PUT round-trips. 409 once withdrawn.",
          '-X PUT -H "Authorization: Bearer $ENT" ' + J + " -d '{\"county\": \"柯城区\", "
          "\"enterprise\": \"衢州市恒拓压缩机有限公司\", \"title\": \"螺杆空压机夏季高温停机\", "
          "\"description\": \"37kW螺杆机夏季排气温度超过105℃跳停，冷却器已清洗\", \"urgency\": 5}' "
+         f"$BASE/api/v1/problems/{problem_id}")
+    show("PATCH /api/v1/problems/{id}", "A JSON Merge Patch (RFC 7396; `application/merge-patch+json` "
+         "or `application/json`): the members it names change, null removes one, the rest stay. "
+         "The result is validated as a whole record.",
+         '-X PATCH -H "Authorization: Bearer $ENT" -H "Content-Type: application/merge-patch+json" '
+         "-d '{\"description\": \"37kW螺杆机夏季排气温度超过105℃跳停，冷却器已清洗\", \"urgency\": 5}' "
          f"$BASE/api/v1/problems/{problem_id}")
     show("GET /api/v1/problems/{id}/matches", "Ranked experts with explanations (`k` from 1 to "
          "100, default 10). Unavailable experts, conflicts of interest, experts a coordinator "
@@ -138,18 +176,34 @@ try:
          "\"works\": [{\"kind\": \"paper\", \"title\": \"螺杆压缩机排气温度控制\"}]}' $BASE/api/v1/experts")
     show("GET /api/v1/experts/{id}", "Expert profiles are readable by every role.",
          '-H "Authorization: Bearer $ENT" $BASE/api/v1/experts/zjut-900')
-    show("GET /api/v1/experts", "Filters: `college`, `field` (one research field, exactly), "
-         "`county`, `available` (true/false); `offset`, `limit`.",
+    show("GET /api/v1/experts", "`q`: words that must all occur in the name, research fields, "
+         "bio or a work's title, abstract or keywords (normalised as for problems). Filters: "
+         "`college`, `field` (one research field, exactly), `county`, `available` (true/false); "
+         "`offset`, `limit`.",
          "-H \"Authorization: Bearer $ADMIN\" \"$BASE/api/v1/experts?field=%E6%B5%81%E4%BD%93%E6%9C%BA%E6%A2%B0&limit=1\"")
-    show("PUT /api/v1/experts/{id}", "Replaces an expert (works as a whole).",
+    show("PUT /api/v1/experts/{id} (a partial body)", "PUT replaces the whole expert, works "
+         "included, so it names every field: `name`, `organization`, `college`, `title`, "
+         "`birth_year`, `fields`, `bio`, `works`, `capacity`, `available`, `counties`, "
+         "`conflicts`. A body without some (this one once wiped works, bio, title and "
+         "organization and answered 200) is refused and changes nothing.",
          '-X PUT -H "Authorization: Bearer $COUNTY" ' + J + " -d '{\"name\": \"方晓\", "
          "\"college\": \"机械工程学院\", \"fields\": [\"压缩机\", \"流体机械\", \"余热回收\"], "
          "\"counties\": [\"柯城区\"], \"capacity\": 2}' $BASE/api/v1/experts/zjut-900")
+    show("PATCH /api/v1/experts/{id}", "A JSON Merge Patch (RFC 7396): what it names changes, "
+         "the works and everything else stay.",
+         '-X PATCH -H "Authorization: Bearer $COUNTY" -H "Content-Type: application/merge-patch+json" '
+         "-d '{\"fields\": [\"压缩机\", \"流体机械\", \"余热回收\"], \"capacity\": 2}' "
+         "$BASE/api/v1/experts/zjut-900")
     show("GET /api/v1/experts/{id}/matches", "Ranked open problems for an expert, limited to the "
          "caller's county for county and coordinator tokens (403 for enterprises).",
          f'-H "Authorization: Bearer $COUNTY" "$BASE/api/v1/experts/{first_expert}/matches?k=1"')
     show("POST /api/v1/experts/{id}/deactivate", "Sets `available` to false: never proposed again.",
-         '-X POST -H "Authorization: Bearer $ADMIN" $BASE/api/v1/experts/zjut-900/deactivate')
+         '-X POST -H "Authorization: Bearer $ADMIN" $BASE/api/v1/experts/zjut-900/deactivate',
+         body_lines=8)
+    show("POST /api/v1/experts/{id}/reactivate", "Sets `available` back to true (admin, or the "
+         "county of a stationed expert).",
+         '-X POST -H "Authorization: Bearer $COUNTY" $BASE/api/v1/experts/zjut-900/reactivate',
+         body_lines=8)
 
     print("## Ad-hoc matching\n")
     show("POST /api/v1/match", "Ranks experts for a text; stores nothing. Body: `text` and/or "
@@ -187,8 +241,8 @@ try:
          "(default 6-8), `topics` (1 or 2 per enterprise, default 2), `policy` (`prefer` "
          "stationed experts, default; `only`; `any`), `replan_approved` (default false: the "
          "county's approved team and topics are kept). Accepted matches on open problems and "
-         "other counties' approved key topics count against capacity. 404 if no problem or "
-         "expert names the county. Planning runs on a worker thread and takes about a second "
+         "other counties' approved key topics count against capacity. 422 for a county outside "
+         "the configured list; 404 if no problem or expert names a known one. Planning runs on a worker thread and takes about a second "
          "on the demo corpus; other reads go on meanwhile, writes wait for it.",
          '-H "Authorization: Bearer $COUNTY" ' + J + " -d '{\"team_size\": 6}' "
          f"$BASE/api/v1/counties/{kc}/plans", body_lines=70)
@@ -208,11 +262,44 @@ try:
          "for others.", f'-H "Authorization: Bearer $COORD" $BASE/api/v1/counties/{kc}/plans')
     show("GET /api/v1/plans/{id} (another's)", "An enterprise, or another county, sees no plan.",
          f'-H "Authorization: Bearer $ENT" $BASE/api/v1/plans/{plan_id}')
+    show("GET /api/v1/plans/{id}?format=xlsx", "The plan as a workbook for the people who "
+         "receive it: sheets 概况 (county, status, summary), 团队 (the team, with why each was "
+         "chosen), 重点攻关课题 (each key topic: enterprise, problem, urgency, expert, score, "
+         "evidence, reason), 未覆盖难题. Same readers as the JSON.",
+         f'-H "Authorization: Bearer $COORD" "$BASE/api/v1/plans/{plan_id}?format=xlsx"',
+         binary=True)
+    show("GET /api/v1/plans/{id}?format=csv", "The same sheets as CSV (UTF-8 with a BOM, "
+         "CRLF; each sheet's name on a line of its own, a blank line between sheets).",
+         f'-H "Authorization: Bearer $COORD" "$BASE/api/v1/plans/{plan_id}?format=csv"',
+         body_lines=6)
+
+    print("## The county's ledger\n")
+    show("GET /api/v1/counties/{county}/ledger", "The county's ledger (台账), from the records: "
+         "problems submitted and how they stand, by status (read from each problem's status), "
+         "in total, by industry (most first) and by month of submission (`year=YYYY` counts "
+         "only that year's submissions); the experts stationed there with their key topics "
+         "(approved plans), accepted matches and outcomes (their problems by status); and the "
+         "10 open problems waiting longest (whatever the year), with days waited. Admin, and "
+         "the county's county and coordinator tokens (403 for others). `format=xlsx` or "
+         "`format=csv` for files.",
+         f'-H "Authorization: Bearer $COUNTY" "$BASE/api/v1/counties/{kc}/ledger?year=2025"',
+         body_lines=60)
+    show("GET /api/v1/counties/{county}/ledger?format=xlsx", "Sheets 概况, 按行业, 按月份, "
+         "驻站专家, 久候难题 with Chinese headings; counts are numeric cells.",
+         f'-H "Authorization: Bearer $COUNTY" "$BASE/api/v1/counties/{kc}/ledger?format=xlsx"',
+         binary=True)
+    show("GET /api/v1/ledger?format=csv", "The city's ledger (every configured county, with a "
+         "row per county in 概况): admin only.",
+         '-H "Authorization: Bearer $ADMIN" "$BASE/api/v1/ledger?format=csv&year=2025"',
+         body_lines=12)
 
     print("## Errors\n")
     show("400 bad_request", "Malformed JSON, invalid UTF-8, a body that is not an object, bad "
          "query parameters.",
          '-H "Authorization: Bearer $ADMIN" ' + J + " -d '{\"id\": ' $BASE/api/v1/problems")
+    show("400 bad_request (unknown query parameter)", "A parameter the route does not read is "
+         "refused rather than ignored (a misspelt filter would otherwise return everything).",
+         "-H \"Authorization: Bearer $ADMIN\" \"$BASE/api/v1/problems?county=%E5%B8%B8%E5%B1%B1%E5%8E%BF&page_size=5\"")
     show("401 unauthenticated", "No token, or an unknown one.", "$BASE/api/v1/problems")
     show("403 forbidden", "The role or scope does not allow the action.",
          '-H "Authorization: Bearer $ENT" ' + J + " -d '{\"enterprise\": \"别的企业\", \"county\": "
