@@ -1,0 +1,96 @@
+// make_ledger on records built in the test: counts, waiting days, scope, and
+// the worksheets' Chinese headings.
+#include "corpus/ledger.h"
+
+#include <gtest/gtest.h>
+
+namespace expertmatch {
+namespace {
+
+Problem problem(const char* id, const char* county, const char* industry, const char* submitted,
+                ProblemStatus status) {
+  Problem p;
+  p.id = id;
+  p.enterprise = std::string(county) + "企业";
+  p.county = county;
+  p.industry = industry;
+  p.title = std::string("难题") + id;
+  p.submitted = submitted;
+  p.status = status;
+  return p;
+}
+
+TEST(LedgerTest, CountsWaitingAndSheets) {
+  std::vector<Problem> problems = {
+      problem("a", "江山市", "轴承", "2025-12-30", ProblemStatus::kOpen),
+      problem("b", "江山市", "轴承", "2026-01-02", ProblemStatus::kSolved),
+      problem("c", "江山市", "造纸", "", ProblemStatus::kOpen),
+      problem("d", "龙游县", "造纸", "2025-01-01", ProblemStatus::kOpen),
+      problem("e", "江山", "造纸", "2025-01-01", ProblemStatus::kOpen),  // unknown county
+  };
+  Expert e;
+  e.id = "x";
+  e.name = "张伟";
+  e.counties = {"江山市"};
+  std::vector<Expert> experts = {e};
+  PlanRecord plan;
+  plan.county = "江山市";
+  plan.status = PlanStatus::kApproved;
+  plan.topics = {{"b", "x"}};
+  std::vector<PlanRecord> plans = {plan};
+  std::vector<std::pair<std::string, std::string>> accepted = {{"a", "x"}, {"d", "x"}};
+  LedgerOptions options;
+  options.as_of = "2026-01-31";
+  auto l = make_ledger("江山市", CountyList(), {problems, experts, accepted, plans}, options);
+  ASSERT_TRUE(l) << l.status().to_string();
+  EXPECT_EQ(l->totals.submitted, 3);
+  EXPECT_EQ(l->totals.status.at("open"), 2);
+  EXPECT_EQ(l->totals.status.at("solved"), 1);
+  ASSERT_EQ(l->by_industry.size(), 2u);
+  EXPECT_EQ(l->by_industry[0].key, "轴承");
+  ASSERT_EQ(l->by_month.size(), 3u);  // "" (no date), 2025-12, 2026-01
+  EXPECT_EQ(l->by_month[0].key, "");
+  ASSERT_EQ(l->experts.size(), 1u);
+  ASSERT_EQ(l->experts[0].key_topics.size(), 1u);
+  EXPECT_EQ(l->experts[0].key_topics[0].problem_id, "b");
+  ASSERT_EQ(l->experts[0].accepted.size(), 1u);  // d is 龙游县's
+  EXPECT_EQ(l->experts[0].accepted[0].problem_id, "a");
+  EXPECT_EQ(l->experts[0].outcomes.at("solved"), 1);
+  ASSERT_EQ(l->waiting_longest.size(), 2u);  // a, then undated c; b is solved
+  EXPECT_EQ(l->waiting_longest[0].id, "a");
+  EXPECT_EQ(l->waiting_longest[0].days_waiting, 32);  // 2025-12-30 .. 2026-01-31
+  EXPECT_EQ(l->waiting_longest[1].id, "c");
+  EXPECT_FALSE(l->waiting_longest[1].days_waiting.has_value());
+
+  options.year = 2025;
+  auto y = make_ledger("", CountyList(), {problems, experts, accepted, plans}, options);
+  ASSERT_TRUE(y);
+  EXPECT_EQ(y->totals.submitted, 2);  // a and d; e's county is not configured
+  EXPECT_EQ(y->by_county.size(), 7u);
+
+  auto sheets = ledger_sheets(*l);
+  ASSERT_EQ(sheets.size(), 5u);
+  EXPECT_EQ(sheets[0].name, "概况");
+  EXPECT_EQ(sheets[0].header[1], "提交难题数");
+  EXPECT_EQ(sheets[0].rows[0][0].text, "江山市（全部）");
+  EXPECT_EQ(sheets[0].rows[0][1].number, 3);
+
+  EXPECT_EQ(make_ledger("江山", CountyList(), {problems, experts, accepted, plans}, {})
+                .status()
+                .field_errors()[0]
+                .reason,
+            "unknown county \"江山\"; did you mean \"江山市\"?");
+}
+
+TEST(SpreadsheetTest, CsvQuotesAndMarksUtf8) {
+  std::vector<Sheet> one = {
+      {"表", {"名称", "说明"}, {{Cell("a,b"), Cell("say \"hi\"")}, {Cell(3), Cell(0.5)}}}};
+  EXPECT_EQ(to_csv(one), "\xEF\xBB\xBF名称,说明\r\n\"a,b\",\"say \"\"hi\"\"\"\r\n3,0.5\r\n");
+  EXPECT_EQ(to_xlsx({{"bad/name", {}, {}}}).status().code(), ErrorCode::kInvalidArgument);
+  auto book = to_xlsx(one);
+  ASSERT_TRUE(book);
+  EXPECT_EQ(book->compare(0, 2, "PK"), 0);  // a zip
+}
+
+}  // namespace
+}  // namespace expertmatch
