@@ -235,10 +235,11 @@ TEST_F(ApiLedgerTest, LedgerAsXlsxAndCsv) {
   EXPECT_EQ(x.headers["content-type"],
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
   // 台账-江山市-2026.xlsx, percent-encoded (RFC 8187).
-  EXPECT_NE(x.headers["content-disposition"].find(
-                "attachment; filename=\"expertmatch.xlsx\"; filename*=UTF-8''%E5%8F%B0%E8%B4%A6-%E6%B1%9F"
-                "%E5%B1%B1%E5%B8%82-2026.xlsx"),
-            std::string::npos)
+  EXPECT_NE(
+      x.headers["content-disposition"].find(
+          "attachment; filename=\"expertmatch.xlsx\"; filename*=UTF-8''%E5%8F%B0%E8%B4%A6-%E6%B1%9F"
+          "%E5%B1%B1%E5%B8%82-2026.xlsx"),
+      std::string::npos)
       << x.headers["content-disposition"];
   std::vector<std::string> order;
   Workbook book = read_xlsx(x.body, &order);
