@@ -125,7 +125,7 @@ const Route kRoutes[] = {
     {"GET", "/api/v1/export/experts", export_experts, true},
     {"GET", "/api/v1/export/problems", export_problems, true},
     {"GET", "/api/v1/skipped-records", list_skipped_records, true},
-    {"GET", "/api/v1/counties/{id}/plans", list_plans, true},
+    {"GET", "/api/v1/counties/{id}/plans", list_plans, true, PAGED},
     {"POST", "/api/v1/counties/{id}/plans", create_plan, true},
     {"GET", "/api/v1/plans/{id}", get_plan, true, "format"},
     {"POST", "/api/v1/plans/{id}/approve", approve_plan, true},

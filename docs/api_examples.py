@@ -258,8 +258,8 @@ try:
          f'-X POST -H "Authorization: Bearer $COUNTY" $BASE/api/v1/plans/{plan_id}/approve',
          body_lines=10)
     show("GET /api/v1/counties/{county}/plans", "The county's plans, newest first, with their "
-         "summaries (not the whole plan). Admin, the county's county and coordinator tokens; 403 "
-         "for others.", f'-H "Authorization: Bearer $COORD" $BASE/api/v1/counties/{kc}/plans')
+         "summaries (not the whole plan); `offset`, `limit`. Admin, the county's county and "
+         "coordinator tokens; 403 for others.", f'-H "Authorization: Bearer $COORD" $BASE/api/v1/counties/{kc}/plans')
     show("GET /api/v1/plans/{id} (another's)", "An enterprise, or another county, sees no plan.",
          f'-H "Authorization: Bearer $ENT" $BASE/api/v1/plans/{plan_id}')
     show("GET /api/v1/plans/{id}?format=xlsx", "The plan as a workbook for the people who "

@@ -192,14 +192,21 @@ ApiResponse approve_plan(const Call& c) {
 }
 
 ApiResponse list_plans(const Call& c) {
+  size_t offset, limit;
+  ApiResponse error;
+  if (!page_params(c, &offset, &limit, &error)) return error;
   auto plans = c.context.service.list_plans(c.who, c.params[0]);
   if (!plans) return from_status(plans.status());
   rapidjson::Document d(rapidjson::kObjectType);
   auto& a = d.GetAllocator();
   d.AddMember("county", str(c.params[0], a), a);
   Value items(rapidjson::kArrayType);
-  for (const auto& r : *plans) items.PushBack(plan_record_value(r, false, a), a);
+  for (size_t i = offset; i < plans->size() && i < offset + limit; ++i)
+    items.PushBack(plan_record_value((*plans)[i], false, a), a);
   d.AddMember("items", items, a);
+  d.AddMember("total", static_cast<uint64_t>(plans->size()), a);
+  d.AddMember("offset", static_cast<uint64_t>(offset), a);
+  d.AddMember("limit", static_cast<uint64_t>(limit), a);
   return json(200, d);
 }
 

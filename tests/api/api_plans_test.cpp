@@ -167,6 +167,21 @@ TEST_F(ApiPlansTest, BadBodiesAre422AndStoreNothing) {
   EXPECT_EQ(plan_count(), 0);
 }
 
+TEST_F(ApiPlansTest, PlanListsPageLikeEveryList) {
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 1})").status, 201);
+  auto page = get(port(), std::string(kJiangshan) + "?offset=1&limit=1", t().coordinator);
+  ASSERT_EQ(page.status, 200) << page.body;
+  auto d = page.json();
+  EXPECT_EQ(d["total"].GetUint64(), 3u);
+  EXPECT_EQ(d["offset"].GetUint64(), 1u);
+  EXPECT_EQ(d["limit"].GetUint64(), 1u);
+  ASSERT_EQ(d["items"].Size(), 1u);
+  auto all = get(port(), kJiangshan, t().coordinator).json();
+  EXPECT_EQ(d["items"][0]["id"].GetInt64(), all["items"][1]["id"].GetInt64());  // newest first
+  EXPECT_EQ(get(port(), std::string(kJiangshan) + "?page=2", t().coordinator).status, 400);
+}
+
 TEST_F(ApiPlansTest, UnknownCountyIsRefusedKnownEmptyCountyIsNotFound) {
   // A county outside the configured list is refused, naming the known ones
   // (issue 12: admin could plan a fake county).
