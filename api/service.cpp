@@ -805,32 +805,9 @@ Result<ImportCounts> Service::import(const Principal& who, const std::vector<Exp
   std::lock_guard writer(write_mu_);
   // Counties and enterprises are checked as one-by-one writes check them;
   // every error is reported and nothing is stored.
-  std::vector<FieldError> errors;
-  auto add = [&](const char* source, const std::string& id, const Status& st) {
-    for (auto e : st.field_errors()) {
-      e.source = source;
-      e.reason = "\"" + id + "\": " + e.reason;
-      errors.push_back(std::move(e));
-    }
-  };
-  for (const auto& e : experts)
-    for (size_t i = 0; i < e.counties.size(); ++i)
-      add("experts", e.id,
-          options_.counties.check(e.counties[i], "counties[" + std::to_string(i) + "]"));
   std::map<std::string, std::string> registered = enterprises_;
-  for (const auto& p : problems) {
-    Status known = options_.counties.check(p.county, "county");
-    if (!known) {
-      add("problems", p.id, known);
-      continue;
-    }
-    auto [it, fresh] = registered.emplace(p.enterprise, p.county);
-    if (!fresh && it->second != p.county)
-      add("problems", p.id,
-          field_error("county", "enterprise \"" + p.enterprise + "\" is registered in \"" +
-                                    it->second + "\", not \"" + p.county + "\""));
-  }
-  if (!errors.empty()) return Status::invalid(std::move(errors));
+  Status checked = check_record_counties(options_.counties, experts, problems, &registered);
+  if (!checked) return checked;
   Status s = store_->import(experts, problems);
   if (!s) return s;
   std::map<std::string, Expert> new_experts = experts_;

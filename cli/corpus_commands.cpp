@@ -3,25 +3,31 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "corpus/counties.h"
 #include "corpus/store.h"
 
 namespace expertmatch::cli {
 
 int cmd_import(const Argv& argv) {
-  Args args(argv, {"--data", "--experts", "--problems"}, {"--help"});
+  Args args(argv, {"--data", "--experts", "--problems", "--counties"}, {"--help"});
   if (args.has("--help") || !args.error().empty() || !args.get("--data") ||
       (!args.get("--experts") && !args.get("--problems"))) {
     if (!args.error().empty())
       std::fprintf(stderr, "expertmatch import: %s\n", args.error().c_str());
-    std::fprintf(stderr,
-                 "usage: expertmatch import --data DIR [--experts FILE] [--problems FILE]\n"
-                 "Validates both files completely, then stores every record in one transaction:\n"
-                 "all or nothing. A known id is updated.\n");
+    std::fprintf(
+        stderr,
+        "usage: expertmatch import --data DIR [--experts FILE] [--problems FILE]\n"
+        "                          [--counties A,B,...]\n"
+        "Validates both files completely, then stores every record in one transaction:\n"
+        "all or nothing. A known id is updated. Counties must be known (Quzhou's six and\n"
+        "衢州智造新城, or --counties as the server's `counties` setting) and an enterprise\n"
+        "stays in the county it is registered in.\n");
     return args.has("--help") ? 0 : 2;
   }
   std::vector<Expert> experts;
@@ -31,12 +37,27 @@ int cmd_import(const Argv& argv) {
     std::fprintf(stderr, "expertmatch import: nothing was imported\n");
     return 1;
   }
+  auto counties = CountyList::parse(args.get("--counties").value_or(""), "--counties");
+  if (!args.get("--counties")) counties = CountyList();
+  if (!counties) {
+    report(counties.status());
+    return 2;
+  }
   auto store = Store::open(*args.get("--data"));
   if (!store) {
     report(store.status());
     return 1;
   }
-  Status s = (*store)->import(experts, problems);
+  // The same checks as the API's import: known counties, one county an enterprise.
+  auto enterprises = (*store)->list_enterprises();
+  if (!enterprises) {
+    report(enterprises.status());
+    return 1;
+  }
+  std::map<std::string, std::string> registered;
+  for (const auto& e : *enterprises) registered[e.name] = e.county;
+  Status s = check_record_counties(*counties, experts, problems, &registered);
+  if (s) s = (*store)->import(experts, problems);
   if (!s) {
     report(s);
     std::fprintf(stderr, "expertmatch import: nothing was imported\n");

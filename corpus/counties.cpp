@@ -137,4 +137,37 @@ Status CountyList::check(const std::string& name, const std::string& field,
   return Status::invalid({FieldError{source, 0, field, reason}});
 }
 
+Status check_record_counties(const CountyList& counties, const std::vector<Expert>& experts,
+                             const std::vector<Problem>& problems,
+                             std::map<std::string, std::string>* registered) {
+  std::vector<FieldError> errors;
+  auto add = [&](const char* source, const std::string& id, const Status& st) {
+    for (auto e : st.field_errors()) {
+      e.source = source;
+      e.reason = "\"" + id + "\": " + e.reason;
+      errors.push_back(std::move(e));
+    }
+  };
+  for (const auto& e : experts)
+    for (size_t i = 0; i < e.counties.size(); ++i)
+      add("experts", e.id, counties.check(e.counties[i], "counties[" + std::to_string(i) + "]"));
+  std::map<std::string, std::string> after = *registered;
+  for (const auto& p : problems) {
+    Status known = counties.check(p.county, "county");
+    if (!known) {
+      add("problems", p.id, known);
+      continue;
+    }
+    auto [it, fresh] = after.emplace(p.enterprise, p.county);
+    if (!fresh && it->second != p.county)
+      add("problems", p.id,
+          Status::invalid({FieldError{"", 0, "county",
+                                      "enterprise \"" + p.enterprise + "\" is registered in \"" +
+                                          it->second + "\", not \"" + p.county + "\""}}));
+  }
+  if (!errors.empty()) return Status::invalid(std::move(errors));
+  *registered = std::move(after);
+  return Status::ok();
+}
+
 }  // namespace expertmatch

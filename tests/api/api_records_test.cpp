@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 
+#include "corpus/store.h"
 #include "tests/api/test_server.h"
 
 #ifndef EXPERTMATCH_BINARY
@@ -464,6 +465,36 @@ TEST(ApiServeTest, ABusyPortFailsBeforeTheIndexIsBuilt) {
   EXPECT_NE(out.find("bind"), std::string::npos) << out;
   // It stopped before opening the store's records: no index was built.
   EXPECT_FALSE(fs::exists(dir.path() + "/index")) << out;
+}
+
+TEST(ApiCliTest, ImportChecksCountiesAndEnterprisesLikeTheApi) {
+  TempDir dir;
+  seed_data(dir.path());
+  std::string file = dir.path() + "/problems.jsonl";
+  std::ofstream(file)
+      << R"({"id": "x1", "enterprise": "某企业", "county": "江山", "title": "t", "description": ""}
+{"id": "x2", "enterprise": "江山恒锐轴承有限公司", "county": "柯城区", "title": "t", "description": ""}
+)";
+  const std::string bin = EXPERTMATCH_BINARY, data = " --data " + dir.path();
+  std::string out;
+  EXPECT_EQ(run(bin + " import" + data + " --problems " + file + " 2>&1", &out), 1);
+  EXPECT_NE(out.find("problems: county: \"x1\": unknown county \"江山\"; did you mean \"江山市\"?"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(
+      out.find("problems: county: \"x2\": enterprise \"江山恒锐轴承有限公司\" is registered in "
+               "\"江山市\", not \"柯城区\""),
+      std::string::npos)
+      << out;
+  auto store = Store::open(dir.path());
+  ASSERT_TRUE(store);
+  EXPECT_EQ((*store)->counts()->problems, 5);  // nothing imported
+  // A deployment's own list, as the server's `counties` setting gives it.
+  std::ofstream(file)
+      << R"({"id": "x3", "enterprise": "新企业", "county": "江山", "title": "t", "description": ""})";
+  EXPECT_EQ(
+      run(bin + " import" + data + " --problems " + file + " --counties 江山,柯城区 2>&1", &out), 0)
+      << out;
 }
 
 // Every file under `dir` (but SQLite's -wal/-shm side files) with its bytes.
