@@ -10,6 +10,7 @@
 #include <rapidjson/stringbuffer.h>
 
 #include "corpus/exchange_format.h"
+#include "corpus/repeated_works.h"
 
 namespace expertmatch {
 namespace {
@@ -186,6 +187,7 @@ Status CorpusIndex::index_expert(const Expert& e, ExpertEntry* entry) {
   if (!pt) return pt.status();
   expert_lexical_.add(entry->profile_unit, *pt);
   entry->work_units.clear();
+  entry->repeat_of = find_repeated_works(e);
   for (size_t i = 0; i < e.works.size(); ++i) {
     int64_t u = next_unit_++;
     units_[u] = {UnitKind::kWork, e.id, static_cast<int>(i)};
@@ -539,6 +541,7 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
     entry.expert = std::move(*e);
     entry.profile_unit = static_cast<int64_t>(ur.u64());
     entry.work_units = ur.vec<int64_t>();
+    entry.repeat_of = find_repeated_works(entry.expert);
     if (entry.work_units.size() != entry.expert.works.size())
       return Status(ErrorCode::kCorruption, "units.bin: work units do not match");
     index->units_[entry.profile_unit] = {UnitKind::kProfile, entry.expert.id, -1};

@@ -60,11 +60,27 @@ float Matcher::confidence_of(float score) const {
   return 1.0f / (1.0f + std::exp(-(config_.calibration_a * score + config_.calibration_b)));
 }
 
+std::vector<int64_t> Matcher::evidence_units(const ExpertEntry& e, std::vector<int>* work_of) {
+  std::vector<int64_t> units;
+  for (size_t w = 0; w < e.work_units.size(); ++w) {
+    if (w < e.repeat_of.size() && e.repeat_of[w] >= 0) continue;  // counted once
+    units.push_back(e.work_units[w]);
+    if (work_of) work_of->push_back(static_cast<int>(w));
+  }
+  // A profile alone (fields and bio) is real evidence: without works it stands
+  // in for them, so that such an expert can reach the scores of one with works.
+  if (units.empty() && e.profile_unit >= 0) {
+    units.push_back(e.profile_unit);
+    if (work_of) work_of->push_back(-1);
+  }
+  return units;
+}
+
 std::vector<float> Matcher::centroid_of(const ExpertEntry& e) const {
   const VectorIndex& vecs = index_.expert_vectors();
   const int d = vecs.dimension();
   std::vector<float> c(d, 0.0f);
-  for (int64_t u : e.work_units)
+  for (int64_t u : evidence_units(e))
     if (const float* v = vecs.vector(u))
       for (int i = 0; i < d; ++i) c[i] += v[i];
   l2_normalize(c.data(), d);
@@ -75,9 +91,13 @@ Result<std::vector<Matcher::Scored>> Matcher::score_everyone(const Query& q) con
   std::vector<Scored> all;
   for (const auto& [id, entry] : index_.experts()) {
     ComponentScores c = score_expert(q, entry, nullptr);
-    all.push_back({&entry, c, fuse(c)});
+    float f = fuse(c);
+    all.push_back({&entry, c, f, f});
   }
-  if (config_.neighbor_share <= 0 || all.size() < 2) return all;
+  if (config_.neighbor_share <= 0 || all.size() < 2) {
+    enforce_dominance(&all);
+    return all;
+  }
   // Each expert's work centroid, once for all pairs below.
   std::vector<std::vector<float>> centroids;
   centroids.reserve(all.size());
@@ -104,7 +124,55 @@ Result<std::vector<Matcher::Scored>> Matcher::score_everyone(const Query& q) con
                   config_.neighbor_share * (n > 0 ? support / n : 0.0f);
   }
   for (size_t i = 0; i < all.size(); ++i) all[i].score = smoothed[i];
+  enforce_dominance(&all);
   return all;
+}
+
+void Matcher::enforce_dominance(std::vector<Scored>* all) {
+  // The smoothing lends a runner-up part of its leader's score, which can lift
+  // it above an expert whose own evidence is stronger on every component.
+  // Two monotone corrections bracket the smoothed score: `up`, the highest
+  // score among the experts it dominates (itself included), and `down`, the
+  // lowest among those that dominate it. Each is monotone in dominance, and so
+  // is their mean, which moves the two experts of an inversion by half the gap
+  // each instead of moving one of them all the way (on the development sets
+  // the mean keeps more of the smoothing's gain than either bound alone:
+  // docs/quality.md). Experts with equal components dominate each other and
+  // get exactly equal scores. Only experts scored above (below) an expert can
+  // move it, so each scan stops there.
+  std::vector<Scored>& v = *all;
+  std::vector<size_t> order(v.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return v[a].score > v[b].score; });
+  auto dominates = [](const ComponentScores& a, const ComponentScores& b) {
+    return a.dense >= b.dense && a.lexical >= b.lexical && a.profile >= b.profile;
+  };
+  std::vector<float> up(v.size()), down(v.size());
+  for (size_t i = 0; i < v.size(); ++i) up[i] = down[i] = v[i].score;
+  for (size_t i : order) {
+    for (size_t j : order) {
+      if (!(v[j].score > v[i].score)) break;
+      if (dominates(v[i].components, v[j].components)) {
+        up[i] = v[j].score;  // the first found is the highest
+        break;
+      }
+    }
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      if (!(v[*it].score < v[i].score)) break;
+      if (dominates(v[*it].components, v[i].components)) {
+        down[i] = v[*it].score;  // the first found is the lowest
+        break;
+      }
+    }
+  }
+  for (size_t i = 0; i < v.size(); ++i) v[i].score = 0.5f * (up[i] + down[i]);
+}
+
+bool Matcher::ranks_before(const Scored& a, const Scored& b) {
+  if (a.score != b.score) return a.score > b.score;
+  if (a.fused != b.fused) return a.fused > b.fused;
+  return a.entry->expert.id < b.entry->expert.id;
 }
 
 float Matcher::fuse(const ComponentScores& c) const {
@@ -162,8 +230,10 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
   const float* m = q.mean;
   std::vector<float> dense, coarse, lexical;
   std::vector<float> centroid(d, 0.0f), coarse_centroid(k, 0.0f);
-  for (size_t w = 0; w < e.work_units.size(); ++w) {
-    const float* v = vecs.vector(e.work_units[w]);
+  std::vector<int> work_of;
+  const std::vector<int64_t> units = evidence_units(e, &work_of);
+  for (size_t w = 0; w < units.size(); ++w) {
+    const float* v = vecs.vector(units[w]);
     float ds = 0;
     if (v) {
       // The cosine around the corpus mean: what every text shares is left out.
@@ -172,7 +242,7 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
       ds = std::max(0.0f, (dot(q.centered.data(), v, d) - q.mean_dot) * inv);
       for (int i = 0; i < d; ++i) centroid[i] += (v[i] - m[i]) * inv;
     }
-    float ls = std::min(1.0f, bm25(e.work_units[w]) / q.bm25_ceiling);
+    float ls = std::min(1.0f, bm25(units[w]) / q.bm25_ceiling);
     dense.push_back(ds);
     lexical.push_back(ls);
     if (k > 0) {
@@ -182,16 +252,16 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
       coarse.push_back(inv > 0 ? std::max(0.0f, dot(q.coarse.data(), v, k) * inv) : 0.0f);
       for (int i = 0; i < k && v; ++i) coarse_centroid[i] += v[i] * inv;
     }
-    if (per_work) per_work->emplace_back(static_cast<int>(w), 0.5f * ds + 0.5f * ls);
+    if (per_work && work_of[w] >= 0) per_work->emplace_back(work_of[w], 0.5f * ds + 0.5f * ls);
   }
   ComponentScores c;
   c.dense = aggregate_top(dense, config_.top_works, config_.best_work_share);
-  if (config_.centroid_share > 0 && !e.work_units.empty()) {
+  if (config_.centroid_share > 0 && !units.empty()) {
     l2_normalize(centroid.data(), d);
     float cs = std::max(0.0f, dot(q.centered.data(), centroid.data(), d));
     c.dense = (1 - config_.centroid_share) * c.dense + config_.centroid_share * cs;
   }
-  if (k > 0 && !e.work_units.empty()) {
+  if (k > 0 && !units.empty()) {
     float broad = aggregate_top(coarse, config_.top_works, config_.best_work_share);
     if (config_.centroid_share > 0) {
       l2_normalize(coarse_centroid.data(), k);
@@ -205,6 +275,9 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
   float pd = pv ? std::max(0.0f, dot(q.vector.data(), pv, d)) : 0.0f;
   float pl = std::min(1.0f, bm25(e.profile_unit) / q.bm25_ceiling);
   c.profile = 0.5f * pd + 0.5f * pl;
+  // Rounded to 1e-6 so that experts with the same evidence listed in another
+  // order (float sums in another order) have exactly equal components.
+  for (float* x : {&c.dense, &c.lexical, &c.profile}) *x = std::round(*x * 1e6f) / 1e6f;
   return c;
 }
 
@@ -357,9 +430,7 @@ Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
   std::vector<Scored> scored;
   for (const Scored& s : *everyone)
     if (exclusion_reason(s.entry->expert, problem, filters).empty()) scored.push_back(s);
-  std::stable_sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
-    return a.score > b.score;  // map order already sorts ties by id
-  });
+  std::sort(scored.begin(), scored.end(), ranks_before);
   if (k >= 0 && static_cast<int>(scored.size()) > k) scored.resize(k);
   std::vector<ExpertMatch> out;
   for (const auto& s : scored) {

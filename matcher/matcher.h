@@ -20,6 +20,14 @@
 // the query's best-scoring experts, weighted by how similar (work centroids)
 // the expert is to each of them. Colleagues in the same field support each
 // other, which recovers experts whose few works miss the query's words.
+// Then dominance: the smoothing may never rank an expert below one whose own
+// evidence is weaker on every component (enforce_dominance); experts with
+// equal components score exactly equal and rank by id.
+//
+// Evidence counts once: a work repeated verbatim or nearly so in one record
+// (ExpertEntry::repeat_of, corpus/repeated_works.h) is left out of scoring and
+// explanations. An expert with no works is scored on the profile alone, which
+// stands in for the works in `dense` and `lexical` as well.
 // The weights live in MatchConfig (tuned on the development sets: docs/quality.md).
 //
 // Constraints are applied before ranking: unavailable experts are never
@@ -166,8 +174,22 @@ class Matcher {
   struct Scored {
     const ExpertEntry* entry;
     ComponentScores components;
-    float score;
+    float fused;  // before smoothing
+    float score;  // after smoothing and enforce_dominance
   };
+  // The units whose evidence counts: each distinct work once (repeats left
+  // out), or the profile alone when there is no work. `work_of` (if given)
+  // receives each unit's index in expert.works, -1 for the profile.
+  static std::vector<int64_t> evidence_units(const ExpertEntry& e,
+                                             std::vector<int>* work_of = nullptr);
+  // Moves each score to the mean of the highest score among the experts it
+  // dominates (>= on every component) and the lowest among those dominating
+  // it, so that no expert ranks below one whose evidence is weaker on every
+  // component. O(n * m), m = experts scored above or below.
+  static void enforce_dominance(std::vector<Scored>* all);
+  // Ranking order: score, then the unsmoothed fused score (which separates a
+  // strict dominance lifted to a tie), then id.
+  static bool ranks_before(const Scored& a, const Scored& b);
   // The L2-normalised mean of an expert's work vectors.
   std::vector<float> centroid_of(const ExpertEntry& e) const;
   // Fused and smoothed scores of all experts, in the index's (id) order.
