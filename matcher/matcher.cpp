@@ -56,8 +56,15 @@ float aggregate_top(std::vector<float> values, int m, float share) {
 
 }  // namespace
 
-float Matcher::confidence_of(float score) const {
-  return 1.0f / (1.0f + std::exp(-(config_.calibration_a * score + config_.calibration_b)));
+float Matcher::confidence_of(float score, float best) const {
+  float relative = best > 0 ? std::min(1.0f, score / best) : 0.0f;
+  float z = config_.calibration_score * score + config_.calibration_relative * relative +
+            config_.calibration_bias;
+  return 1.0f / (1.0f + std::exp(-z));
+}
+
+bool Matcher::is_good_match(float confidence) const {
+  return confidence >= config_.good_match_confidence;
 }
 
 std::vector<int64_t> Matcher::evidence_units(const ExpertEntry& e, std::vector<int>* work_of) {
@@ -421,12 +428,11 @@ Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
   if (!q) return q.status();
   auto everyone = score_everyone(*q);
   if (!everyone) return everyone.status();
-  // The bar for a good match is relative to the best expert for this problem
-  // before any filter: one far below that expert is no real solver, even when
-  // the filters (a conflict, a county) have removed the better ones.
+  // The confidence is relative to the best expert for this problem before any
+  // filter: one far below that expert is no real solver, even when the
+  // filters (a conflict, a county) have removed the better ones.
   float best = 0;
   for (const Scored& s : *everyone) best = std::max(best, s.score);
-  const float bar = std::max(config_.good_match_threshold, config_.good_match_relative * best);
   std::vector<Scored> scored;
   for (const Scored& s : *everyone)
     if (exclusion_reason(s.entry->expert, problem, filters).empty()) scored.push_back(s);
@@ -439,8 +445,8 @@ Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
     m.expert_name = s.entry->expert.name;
     m.score = s.score;
     m.components = s.components;
-    m.confidence = confidence_of(s.score);
-    m.good_match = s.score >= bar;
+    m.confidence = confidence_of(s.score, best);
+    m.good_match = is_good_match(m.confidence);
     std::vector<std::pair<int, float>> per_work;
     score_expert(*q, *s.entry, &per_work);
     explain(*q, *s.entry, per_work, &m.works, &m.matched_fields, &m.terms);
@@ -485,8 +491,17 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
     m.title = s.entry->problem.title;
     m.score = s.score;
     m.components = s.c;
-    m.confidence = confidence_of(s.score);
-    m.good_match = s.score >= config_.good_match_threshold;
+    // The confidence is that of the pair in the problem's own expert ranking
+    // (smoothed, relative to its best expert), as rank_experts gives it.
+    auto everyone = score_everyone(s.query);
+    if (!everyone) return everyone.status();
+    float best = 0, own = 0;
+    for (const Scored& x : *everyone) {
+      best = std::max(best, x.score);
+      if (x.entry == e) own = x.score;
+    }
+    m.confidence = confidence_of(own, best);
+    m.good_match = is_good_match(m.confidence);
     std::vector<std::string> fields;
     explain(s.query, *e, s.per_work, &m.works, &fields, &m.terms);
     out.push_back(std::move(m));

@@ -64,17 +64,18 @@ struct MatchConfig {
   float coarse_share = 0.3f;
   float neighbor_share = 0.6f;  // weight of the neighbours' support (0 = off)
   int neighbor_sources = 2;     // the query's top experts that lend support
-  // A match is "good" when its score reaches this; below it the answer says
-  // that no expert is a good match (calibrated on the Quzhou judgments).
-  float good_match_threshold = 0.07f;
-  // ... and in rank_experts it must also reach this share of the problem's best
-  // expert's score (before filters). 0 turns the relative bar off.
-  float good_match_relative = 0.7f;
-  // Logistic calibration of the score into a confidence that the expert is
-  // capable (grade >= 2): 1 / (1 + e^-(a*score + b)), fitted on the Quzhou
-  // development judgments (docs/quality.md).
-  float calibration_a = 55.1f;
-  float calibration_b = -7.73f;
+  // Confidence that a coordinator accepts the pair (grade >= 2): logistic
+  // regression on the pair's score and its share of the problem's best score,
+  // 1 / (1 + e^-(calibration_score * score + calibration_relative * score/best
+  // + calibration_bias)), fitted on the Quzhou judgments and measured on
+  // held-out folds of problems (docs/quality.md: expected calibration error,
+  // reliability table).
+  float calibration_score = 23.22f;
+  float calibration_relative = 7.613f;
+  float calibration_bias = -9.90f;
+  // A match is "good" iff its confidence reaches this; a problem none of
+  // whose experts reaches it gets "no expert is a good match".
+  float good_match_confidence = 0.25f;
   int explain_works = 3;  // works named in an explanation (1-3)
   int explain_terms = 8;  // shared key terms named
 };
@@ -162,7 +163,11 @@ class Matcher {
                                const MatchFilters& filters) const;
 
   const MatchConfig& config() const { return config_; }
-  float confidence_of(float score) const;
+  // The calibrated probability that a pair with this score is accepted, when
+  // the problem's best expert (before filters) scores `best`.
+  float confidence_of(float score, float best) const;
+  // good_match of a pair with this confidence (>= good_match_confidence).
+  bool is_good_match(float confidence) const;
 
  private:
   struct Query;
