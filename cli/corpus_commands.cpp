@@ -8,9 +8,21 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "corpus/repeated_works.h"
 #include "corpus/store.h"
 
 namespace expertmatch::cli {
+
+namespace {
+
+// Repeated works are legal (matching counts them once) but usually a mistake
+// of the source: warnings on stderr, not errors.
+void warn_repeated_works(const std::vector<Expert>& experts, const std::string& file) {
+  for (const auto& w : repeated_work_warnings(experts))
+    std::fprintf(stderr, "warning: %s: %s\n", file.c_str(), w.c_str());
+}
+
+}  // namespace
 
 int cmd_import(const Argv& argv) {
   Args args(argv, {"--data", "--experts", "--problems"}, {"--help"});
@@ -31,6 +43,7 @@ int cmd_import(const Argv& argv) {
     std::fprintf(stderr, "expertmatch import: nothing was imported\n");
     return 1;
   }
+  warn_repeated_works(experts, args.get("--experts").value_or(""));
   auto store = Store::open(*args.get("--data"));
   if (!store) {
     report(store.status());
@@ -97,6 +110,7 @@ int cmd_validate(const Argv& argv) {
   std::vector<Problem> problems;
   bool ok = load_files(args.get("--experts").value_or(""), args.get("--problems").value_or(""),
                        &experts, &problems);
+  warn_repeated_works(experts, args.get("--experts").value_or(""));
   size_t judgments = 0;
   if (auto q = args.get("--qrels")) {
     auto qrels = read_qrels_file(*q);

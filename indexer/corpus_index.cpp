@@ -135,7 +135,11 @@ Status CorpusIndex::fit_model(const ProgressFn& progress) {
   for (const auto& [id, entry] : experts_) {
     texts.push_back(profile_text(entry.expert));
     for (const auto& f : entry.expert.fields) extra_terms.push_back(f);
-    for (const auto& w : entry.expert.works) {
+    const std::vector<int> repeat_of = find_repeated_works(entry.expert);
+    for (size_t i = 0; i < entry.expert.works.size(); ++i) {
+      // Repeated works count once in the model as in the scores.
+      if (repeat_of[i] >= 0) continue;
+      const Work& w = entry.expert.works[i];
       texts.push_back(work_text(w));
       for (const auto& k : w.keywords) extra_terms.push_back(k);
     }
@@ -194,6 +198,9 @@ Status CorpusIndex::index_expert(const Expert& e, ExpertEntry* entry) {
     entry->work_units.push_back(u);
     texts.push_back(work_text(e.works[i]));
     ids.push_back(u);
+    // A repeated work is never scored, and must not weigh in the term
+    // statistics (BM25's document frequencies and lengths) either.
+    if (entry->repeat_of[i] >= 0) continue;
     auto wt = work_terms(e.works[i]);
     if (!wt) return wt.status();
     expert_lexical_.add(u, *wt);
@@ -261,7 +268,8 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
     }
   };
   for (const auto& [id, e] : experts_)
-    for (int64_t u : e.work_units) add(u, *expert_vectors_);
+    for (size_t w = 0; w < e.work_units.size(); ++w)
+      if (e.repeat_of[w] < 0) add(e.work_units[w], *expert_vectors_);
   for (const auto& [id, p] : problems_) add(p.unit, *problem_vectors_);
   unit_mean_.assign(d, 0.0f);
   for (int i = 0; i < d && n > 0; ++i) unit_mean_[i] = static_cast<float>(sum[i] / n);
