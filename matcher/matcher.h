@@ -148,7 +148,9 @@ class Matcher {
                                                 int k) const;
   // Top k open problems for an expert. `county` (if set) limits the problems.
   // Scored by the fused score without neighbour smoothing (which would need a
-  // full expert ranking per problem).
+  // full expert ranking per problem); the confidence and good_match of each of
+  // the k returned are those rank_experts gives the pair (one full expert
+  // ranking per returned problem: keep k small).
   Result<std::vector<ProblemMatch>> rank_problems(const std::string& expert_id,
                                                   const MatchFilters& filters, int k) const;
   // The score of one pair (no filters), as rank_experts would give it.

@@ -417,6 +417,15 @@ TEST_F(MatcherTest, RankProblemsReturnsOnlyOpenProblems) {
   ASSERT_EQ(two->size(), 2u);
   EXPECT_EQ((*two)[0].problem_id, "p-paper");
   EXPECT_GE((*two)[0].score, (*two)[1].score);
+  // Their confidence and good_match are those of the pair in rank_experts.
+  for (const auto& m : *two) {
+    auto experts = rank_all(matcher, index_->problem(m.problem_id)->problem);
+    auto it = std::find_if(experts.begin(), experts.end(),
+                           [](const ExpertMatch& x) { return x.expert_id == "paper-li"; });
+    ASSERT_NE(it, experts.end()) << m.problem_id;
+    EXPECT_EQ(m.confidence, it->confidence) << m.problem_id;
+    EXPECT_EQ(m.good_match, it->good_match) << m.problem_id;
+  }
 
   // A county limits the problems; a conflict excludes its enterprise's problems.
   MatchFilters county;
