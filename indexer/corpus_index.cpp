@@ -10,6 +10,7 @@
 #include <rapidjson/stringbuffer.h>
 
 #include "corpus/exchange_format.h"
+#include "corpus/repeated_works.h"
 
 namespace expertmatch {
 namespace {
@@ -134,7 +135,11 @@ Status CorpusIndex::fit_model(const ProgressFn& progress) {
   for (const auto& [id, entry] : experts_) {
     texts.push_back(profile_text(entry.expert));
     for (const auto& f : entry.expert.fields) extra_terms.push_back(f);
-    for (const auto& w : entry.expert.works) {
+    const std::vector<int> repeat_of = find_repeated_works(entry.expert);
+    for (size_t i = 0; i < entry.expert.works.size(); ++i) {
+      // Repeated works count once in the model as in the scores.
+      if (repeat_of[i] >= 0) continue;
+      const Work& w = entry.expert.works[i];
       texts.push_back(work_text(w));
       for (const auto& k : w.keywords) extra_terms.push_back(k);
     }
@@ -186,12 +191,16 @@ Status CorpusIndex::index_expert(const Expert& e, ExpertEntry* entry) {
   if (!pt) return pt.status();
   expert_lexical_.add(entry->profile_unit, *pt);
   entry->work_units.clear();
+  entry->repeat_of = find_repeated_works(e);
   for (size_t i = 0; i < e.works.size(); ++i) {
     int64_t u = next_unit_++;
     units_[u] = {UnitKind::kWork, e.id, static_cast<int>(i)};
     entry->work_units.push_back(u);
     texts.push_back(work_text(e.works[i]));
     ids.push_back(u);
+    // A repeated work is never scored, and must not weigh in the term
+    // statistics (BM25's document frequencies and lengths) either.
+    if (entry->repeat_of[i] >= 0) continue;
     auto wt = work_terms(e.works[i]);
     if (!wt) return wt.status();
     expert_lexical_.add(u, *wt);
@@ -259,7 +268,8 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
     }
   };
   for (const auto& [id, e] : experts_)
-    for (int64_t u : e.work_units) add(u, *expert_vectors_);
+    for (size_t w = 0; w < e.work_units.size(); ++w)
+      if (e.repeat_of[w] < 0) add(e.work_units[w], *expert_vectors_);
   for (const auto& [id, p] : problems_) add(p.unit, *problem_vectors_);
   unit_mean_.assign(d, 0.0f);
   for (int i = 0; i < d && n > 0; ++i) unit_mean_[i] = static_cast<float>(sum[i] / n);
@@ -539,6 +549,7 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
     entry.expert = std::move(*e);
     entry.profile_unit = static_cast<int64_t>(ur.u64());
     entry.work_units = ur.vec<int64_t>();
+    entry.repeat_of = find_repeated_works(entry.expert);
     if (entry.work_units.size() != entry.expert.works.size())
       return Status(ErrorCode::kCorruption, "units.bin: work units do not match");
     index->units_[entry.profile_unit] = {UnitKind::kProfile, entry.expert.id, -1};

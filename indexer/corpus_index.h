@@ -73,6 +73,9 @@ struct ExpertEntry {
   Expert expert;
   int64_t profile_unit = -1;
   std::vector<int64_t> work_units;  // parallel to expert.works
+  // Parallel to expert.works: -1, or the earlier work this one repeats
+  // (identical or near-identical, find_repeated_works); a repeat counts once.
+  std::vector<int> repeat_of;
 };
 
 struct ProblemEntry {

@@ -56,15 +56,38 @@ float aggregate_top(std::vector<float> values, int m, float share) {
 
 }  // namespace
 
-float Matcher::confidence_of(float score) const {
-  return 1.0f / (1.0f + std::exp(-(config_.calibration_a * score + config_.calibration_b)));
+float Matcher::confidence_of(float score, float best) const {
+  float relative = best > 0 ? std::min(1.0f, score / best) : 0.0f;
+  float z = config_.calibration_score * score + config_.calibration_relative * relative +
+            config_.calibration_bias;
+  return 1.0f / (1.0f + std::exp(-z));
+}
+
+bool Matcher::is_good_match(float confidence) const {
+  return confidence >= config_.good_match_confidence;
+}
+
+std::vector<int64_t> Matcher::evidence_units(const ExpertEntry& e, std::vector<int>* work_of) {
+  std::vector<int64_t> units;
+  for (size_t w = 0; w < e.work_units.size(); ++w) {
+    if (w < e.repeat_of.size() && e.repeat_of[w] >= 0) continue;  // counted once
+    units.push_back(e.work_units[w]);
+    if (work_of) work_of->push_back(static_cast<int>(w));
+  }
+  // A profile alone (fields and bio) is real evidence: without works it stands
+  // in for them, so that such an expert can reach the scores of one with works.
+  if (units.empty() && e.profile_unit >= 0) {
+    units.push_back(e.profile_unit);
+    if (work_of) work_of->push_back(-1);
+  }
+  return units;
 }
 
 std::vector<float> Matcher::centroid_of(const ExpertEntry& e) const {
   const VectorIndex& vecs = index_.expert_vectors();
   const int d = vecs.dimension();
   std::vector<float> c(d, 0.0f);
-  for (int64_t u : e.work_units)
+  for (int64_t u : evidence_units(e))
     if (const float* v = vecs.vector(u))
       for (int i = 0; i < d; ++i) c[i] += v[i];
   l2_normalize(c.data(), d);
@@ -75,9 +98,13 @@ Result<std::vector<Matcher::Scored>> Matcher::score_everyone(const Query& q) con
   std::vector<Scored> all;
   for (const auto& [id, entry] : index_.experts()) {
     ComponentScores c = score_expert(q, entry, nullptr);
-    all.push_back({&entry, c, fuse(c)});
+    float f = fuse(c);
+    all.push_back({&entry, c, f, f});
   }
-  if (config_.neighbor_share <= 0 || all.size() < 2) return all;
+  if (config_.neighbor_share <= 0 || all.size() < 2) {
+    enforce_dominance(&all);
+    return all;
+  }
   // Each expert's work centroid, once for all pairs below.
   std::vector<std::vector<float>> centroids;
   centroids.reserve(all.size());
@@ -104,7 +131,55 @@ Result<std::vector<Matcher::Scored>> Matcher::score_everyone(const Query& q) con
                   config_.neighbor_share * (n > 0 ? support / n : 0.0f);
   }
   for (size_t i = 0; i < all.size(); ++i) all[i].score = smoothed[i];
+  enforce_dominance(&all);
   return all;
+}
+
+void Matcher::enforce_dominance(std::vector<Scored>* all) {
+  // The smoothing lends a runner-up part of its leader's score, which can lift
+  // it above an expert whose own evidence is stronger on every component.
+  // Two monotone corrections bracket the smoothed score: `up`, the highest
+  // score among the experts it dominates (itself included), and `down`, the
+  // lowest among those that dominate it. Each is monotone in dominance, and so
+  // is their mean, which moves the two experts of an inversion by half the gap
+  // each instead of moving one of them all the way (on the development sets
+  // the mean keeps more of the smoothing's gain than either bound alone:
+  // docs/quality.md). Experts with equal components dominate each other and
+  // get exactly equal scores. Only experts scored above (below) an expert can
+  // move it, so each scan stops there.
+  std::vector<Scored>& v = *all;
+  std::vector<size_t> order(v.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return v[a].score > v[b].score; });
+  auto dominates = [](const ComponentScores& a, const ComponentScores& b) {
+    return a.dense >= b.dense && a.lexical >= b.lexical && a.profile >= b.profile;
+  };
+  std::vector<float> up(v.size()), down(v.size());
+  for (size_t i = 0; i < v.size(); ++i) up[i] = down[i] = v[i].score;
+  for (size_t i : order) {
+    for (size_t j : order) {
+      if (!(v[j].score > v[i].score)) break;
+      if (dominates(v[i].components, v[j].components)) {
+        up[i] = v[j].score;  // the first found is the highest
+        break;
+      }
+    }
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      if (!(v[*it].score < v[i].score)) break;
+      if (dominates(v[*it].components, v[i].components)) {
+        down[i] = v[*it].score;  // the first found is the lowest
+        break;
+      }
+    }
+  }
+  for (size_t i = 0; i < v.size(); ++i) v[i].score = 0.5f * (up[i] + down[i]);
+}
+
+bool Matcher::ranks_before(const Scored& a, const Scored& b) {
+  if (a.score != b.score) return a.score > b.score;
+  if (a.fused != b.fused) return a.fused > b.fused;
+  return a.entry->expert.id < b.entry->expert.id;
 }
 
 float Matcher::fuse(const ComponentScores& c) const {
@@ -162,8 +237,10 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
   const float* m = q.mean;
   std::vector<float> dense, coarse, lexical;
   std::vector<float> centroid(d, 0.0f), coarse_centroid(k, 0.0f);
-  for (size_t w = 0; w < e.work_units.size(); ++w) {
-    const float* v = vecs.vector(e.work_units[w]);
+  std::vector<int> work_of;
+  const std::vector<int64_t> units = evidence_units(e, &work_of);
+  for (size_t w = 0; w < units.size(); ++w) {
+    const float* v = vecs.vector(units[w]);
     float ds = 0;
     if (v) {
       // The cosine around the corpus mean: what every text shares is left out.
@@ -172,7 +249,7 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
       ds = std::max(0.0f, (dot(q.centered.data(), v, d) - q.mean_dot) * inv);
       for (int i = 0; i < d; ++i) centroid[i] += (v[i] - m[i]) * inv;
     }
-    float ls = std::min(1.0f, bm25(e.work_units[w]) / q.bm25_ceiling);
+    float ls = std::min(1.0f, bm25(units[w]) / q.bm25_ceiling);
     dense.push_back(ds);
     lexical.push_back(ls);
     if (k > 0) {
@@ -182,16 +259,16 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
       coarse.push_back(inv > 0 ? std::max(0.0f, dot(q.coarse.data(), v, k) * inv) : 0.0f);
       for (int i = 0; i < k && v; ++i) coarse_centroid[i] += v[i] * inv;
     }
-    if (per_work) per_work->emplace_back(static_cast<int>(w), 0.5f * ds + 0.5f * ls);
+    if (per_work && work_of[w] >= 0) per_work->emplace_back(work_of[w], 0.5f * ds + 0.5f * ls);
   }
   ComponentScores c;
   c.dense = aggregate_top(dense, config_.top_works, config_.best_work_share);
-  if (config_.centroid_share > 0 && !e.work_units.empty()) {
+  if (config_.centroid_share > 0 && !units.empty()) {
     l2_normalize(centroid.data(), d);
     float cs = std::max(0.0f, dot(q.centered.data(), centroid.data(), d));
     c.dense = (1 - config_.centroid_share) * c.dense + config_.centroid_share * cs;
   }
-  if (k > 0 && !e.work_units.empty()) {
+  if (k > 0 && !units.empty()) {
     float broad = aggregate_top(coarse, config_.top_works, config_.best_work_share);
     if (config_.centroid_share > 0) {
       l2_normalize(coarse_centroid.data(), k);
@@ -205,6 +282,9 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
   float pd = pv ? std::max(0.0f, dot(q.vector.data(), pv, d)) : 0.0f;
   float pl = std::min(1.0f, bm25(e.profile_unit) / q.bm25_ceiling);
   c.profile = 0.5f * pd + 0.5f * pl;
+  // Rounded to 1e-6 so that experts with the same evidence listed in another
+  // order (float sums in another order) have exactly equal components.
+  for (float* x : {&c.dense, &c.lexical, &c.profile}) *x = std::round(*x * 1e6f) / 1e6f;
   return c;
 }
 
@@ -348,18 +428,15 @@ Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
   if (!q) return q.status();
   auto everyone = score_everyone(*q);
   if (!everyone) return everyone.status();
-  // The bar for a good match is relative to the best expert for this problem
-  // before any filter: one far below that expert is no real solver, even when
-  // the filters (a conflict, a county) have removed the better ones.
+  // The confidence is relative to the best expert for this problem before any
+  // filter: one far below that expert is no real solver, even when the
+  // filters (a conflict, a county) have removed the better ones.
   float best = 0;
   for (const Scored& s : *everyone) best = std::max(best, s.score);
-  const float bar = std::max(config_.good_match_threshold, config_.good_match_relative * best);
   std::vector<Scored> scored;
   for (const Scored& s : *everyone)
     if (exclusion_reason(s.entry->expert, problem, filters).empty()) scored.push_back(s);
-  std::stable_sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
-    return a.score > b.score;  // map order already sorts ties by id
-  });
+  std::sort(scored.begin(), scored.end(), ranks_before);
   if (k >= 0 && static_cast<int>(scored.size()) > k) scored.resize(k);
   std::vector<ExpertMatch> out;
   for (const auto& s : scored) {
@@ -368,8 +445,8 @@ Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
     m.expert_name = s.entry->expert.name;
     m.score = s.score;
     m.components = s.components;
-    m.confidence = confidence_of(s.score);
-    m.good_match = s.score >= bar;
+    m.confidence = confidence_of(s.score, best);
+    m.good_match = is_good_match(m.confidence);
     std::vector<std::pair<int, float>> per_work;
     score_expert(*q, *s.entry, &per_work);
     explain(*q, *s.entry, per_work, &m.works, &m.matched_fields, &m.terms);
@@ -414,8 +491,17 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
     m.title = s.entry->problem.title;
     m.score = s.score;
     m.components = s.c;
-    m.confidence = confidence_of(s.score);
-    m.good_match = s.score >= config_.good_match_threshold;
+    // The confidence is that of the pair in the problem's own expert ranking
+    // (smoothed, relative to its best expert), as rank_experts gives it.
+    auto everyone = score_everyone(s.query);
+    if (!everyone) return everyone.status();
+    float best = 0, own = 0;
+    for (const Scored& x : *everyone) {
+      best = std::max(best, x.score);
+      if (x.entry == e) own = x.score;
+    }
+    m.confidence = confidence_of(own, best);
+    m.good_match = is_good_match(m.confidence);
     std::vector<std::string> fields;
     explain(s.query, *e, s.per_work, &m.works, &fields, &m.terms);
     out.push_back(std::move(m));

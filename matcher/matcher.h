@@ -20,6 +20,14 @@
 // the query's best-scoring experts, weighted by how similar (work centroids)
 // the expert is to each of them. Colleagues in the same field support each
 // other, which recovers experts whose few works miss the query's words.
+// Then dominance: the smoothing may never rank an expert below one whose own
+// evidence is weaker on every component (enforce_dominance); experts with
+// equal components score exactly equal and rank by id.
+//
+// Evidence counts once: a work repeated verbatim or nearly so in one record
+// (ExpertEntry::repeat_of, corpus/repeated_works.h) is left out of scoring and
+// explanations. An expert with no works is scored on the profile alone, which
+// stands in for the works in `dense` and `lexical` as well.
 // The weights live in MatchConfig (tuned on the development sets: docs/quality.md).
 //
 // Constraints are applied before ranking: unavailable experts are never
@@ -56,17 +64,18 @@ struct MatchConfig {
   float coarse_share = 0.3f;
   float neighbor_share = 0.6f;  // weight of the neighbours' support (0 = off)
   int neighbor_sources = 2;     // the query's top experts that lend support
-  // A match is "good" when its score reaches this; below it the answer says
-  // that no expert is a good match (calibrated on the Quzhou judgments).
-  float good_match_threshold = 0.07f;
-  // ... and in rank_experts it must also reach this share of the problem's best
-  // expert's score (before filters). 0 turns the relative bar off.
-  float good_match_relative = 0.7f;
-  // Logistic calibration of the score into a confidence that the expert is
-  // capable (grade >= 2): 1 / (1 + e^-(a*score + b)), fitted on the Quzhou
-  // development judgments (docs/quality.md).
-  float calibration_a = 55.1f;
-  float calibration_b = -7.73f;
+  // Confidence that a coordinator accepts the pair (grade >= 2): logistic
+  // regression on the pair's score and its share of the problem's best score,
+  // 1 / (1 + e^-(calibration_score * score + calibration_relative * score/best
+  // + calibration_bias)), fitted on the Quzhou judgments and measured on
+  // held-out folds of problems (docs/quality.md: expected calibration error,
+  // reliability table).
+  float calibration_score = 23.22f;
+  float calibration_relative = 7.613f;
+  float calibration_bias = -9.90f;
+  // A match is "good" iff its confidence reaches this; a problem none of
+  // whose experts reaches it gets "no expert is a good match".
+  float good_match_confidence = 0.25f;
   int explain_works = 3;  // works named in an explanation (1-3)
   int explain_terms = 8;  // shared key terms named
 };
@@ -139,7 +148,9 @@ class Matcher {
                                                 int k) const;
   // Top k open problems for an expert. `county` (if set) limits the problems.
   // Scored by the fused score without neighbour smoothing (which would need a
-  // full expert ranking per problem).
+  // full expert ranking per problem); the confidence and good_match of each of
+  // the k returned are those rank_experts gives the pair (one full expert
+  // ranking per returned problem: keep k small).
   Result<std::vector<ProblemMatch>> rank_problems(const std::string& expert_id,
                                                   const MatchFilters& filters, int k) const;
   // The score of one pair (no filters), as rank_experts would give it.
@@ -154,7 +165,11 @@ class Matcher {
                                const MatchFilters& filters) const;
 
   const MatchConfig& config() const { return config_; }
-  float confidence_of(float score) const;
+  // The calibrated probability that a pair with this score is accepted, when
+  // the problem's best expert (before filters) scores `best`.
+  float confidence_of(float score, float best) const;
+  // good_match of a pair with this confidence (>= good_match_confidence).
+  bool is_good_match(float confidence) const;
 
  private:
   struct Query;
@@ -166,8 +181,22 @@ class Matcher {
   struct Scored {
     const ExpertEntry* entry;
     ComponentScores components;
-    float score;
+    float fused;  // before smoothing
+    float score;  // after smoothing and enforce_dominance
   };
+  // The units whose evidence counts: each distinct work once (repeats left
+  // out), or the profile alone when there is no work. `work_of` (if given)
+  // receives each unit's index in expert.works, -1 for the profile.
+  static std::vector<int64_t> evidence_units(const ExpertEntry& e,
+                                             std::vector<int>* work_of = nullptr);
+  // Moves each score to the mean of the highest score among the experts it
+  // dominates (>= on every component) and the lowest among those dominating
+  // it, so that no expert ranks below one whose evidence is weaker on every
+  // component. O(n * m), m = experts scored above or below.
+  static void enforce_dominance(std::vector<Scored>* all);
+  // Ranking order: score, then the unsmoothed fused score (which separates a
+  // strict dominance lifted to a tie), then id.
+  static bool ranks_before(const Scored& a, const Scored& b);
   // The L2-normalised mean of an expert's work vectors.
   std::vector<float> centroid_of(const ExpertEntry& e) const;
   // Fused and smoothed scores of all experts, in the index's (id) order.

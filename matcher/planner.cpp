@@ -208,7 +208,7 @@ Status validate(const PlanningOptions& o) {
 Result<PlanningInput> collect_planning_input(const Matcher& matcher, const CorpusIndex& index,
                                              const std::vector<std::string>& counties) {
   PlanningInput in;
-  in.good_match_threshold = matcher.config().good_match_threshold;
+  in.good_match_confidence = matcher.config().good_match_confidence;
   for (const auto& [id, e] : index.experts()) in.experts.push_back(e.expert);
   for (const auto& [id, p] : index.problems()) {
     if (p.problem.status != ProblemStatus::kOpen) continue;
@@ -931,8 +931,8 @@ struct WorkstationPlanner::Impl {
           plan.diagnoses.push_back(
               {DiagnosisKind::kEnterpriseBeyondTeam, o.enterprise, o.enterprise + ": " + o.reason});
         } else {
-          o.reason = "no available expert is a good match (score >= " +
-                     fmt_score(in.good_match_threshold) + ") for any of its " +
+          o.reason = "no available expert is a good match (confidence >= " +
+                     fmt_score(in.good_match_confidence) + ") for any of its " +
                      std::to_string(o.open_problems) + " open problem(s)";
           if (blocked_pairs > 0)
             o.reason += " (" + std::to_string(blocked_pairs) +

@@ -364,6 +364,32 @@ CliRun run_binary(const std::vector<std::string>& args, const std::string& out_f
   return r;
 }
 
+TEST(StoreCliTest, ValidateAndImportWarnAboutRepeatedWorks) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string experts_path = dir.file("experts.jsonl");
+  // The same work twice, the second with other spacing and punctuation: legal,
+  // counted once by matching, and worth a warning (not an error).
+  const std::string record =
+      R"({"id": "rep-b", "name": "乙", "works": [)"
+      R"({"kind": "paper", "title": "深沟球轴承润滑脂高速渗漏机理与密封结构改进", "abstract": "研究带密封圈深沟球轴承在高速运转时润滑脂从密封唇口渗出的原因。"}, )"
+      R"({"kind": "paper", "title": "深沟球轴承润滑脂高速渗漏机理与密封结构改进 ", "abstract": "研究带密封圈深沟球轴承在高速运转时润滑脂从密封唇口渗出的原因."}]})"
+      "\n";
+  ASSERT_TRUE(write_file_atomically(experts_path, record).is_ok());
+  const std::string warning =
+      "warning: " + experts_path +
+      ": expert \"rep-b\": work 2 (\"深沟球轴承润滑脂高速渗漏机理与密封结构改进 \") repeats work 1 "
+      "(\"深沟球轴承润滑脂高速渗漏机理与密封结构改进\"), identical or nearly so; it counts once";
+  CliRun v = run_binary({"validate", "--experts", experts_path}, dir.file("v.txt"));
+  EXPECT_EQ(v.exit_code, 0) << v.output;
+  EXPECT_NE(v.output.find(warning), std::string::npos) << v.output;
+  CliRun i = run_binary({"import", "--data", dir.file("data"), "--experts", experts_path},
+                        dir.file("i.txt"));
+  EXPECT_EQ(i.exit_code, 0) << i.output;
+  EXPECT_NE(i.output.find(warning), std::string::npos) << i.output;
+  EXPECT_NE(i.output.find("imported 1 experts (2 works)"), std::string::npos) << i.output;
+}
+
 TEST(StoreCliTest, ImportValidatesEverythingBeforeWriting) {
   TempDir dir;
   ASSERT_FALSE(dir.path().empty());

@@ -83,14 +83,12 @@ TEST_F(MatcherTest, ScoresAreSortedAndInRange) {
   for (const auto& p : sample_problems()) {
     auto all = rank_all(matcher, p);
     ASSERT_FALSE(all.empty());
-    // The good-match bar: the absolute threshold, and a share of the best
-    // score of any expert for this problem before filters (unavailable too).
+    // The confidence is relative to the best score of any expert for this
+    // problem before filters (unavailable too).
     auto everyone = matcher.score_all(p);
     ASSERT_TRUE(everyone.is_ok());
     float best = 0;
     for (const auto& [id, score] : *everyone) best = std::max(best, score);
-    const float bar = std::max(matcher.config().good_match_threshold,
-                               matcher.config().good_match_relative * best);
     for (size_t i = 0; i < all.size(); ++i) {
       const ExpertMatch& m = all[i];
       SCOPED_TRACE(p.id + " " + m.expert_id);
@@ -99,13 +97,12 @@ TEST_F(MatcherTest, ScoresAreSortedAndInRange) {
         EXPECT_GE(x, 0.0f);
         EXPECT_LE(x, 1.0f);
       }
-      EXPECT_EQ(m.good_match, m.score >= bar);
-      EXPECT_FLOAT_EQ(m.confidence, matcher.confidence_of(m.score));
+      EXPECT_FLOAT_EQ(m.confidence, matcher.confidence_of(m.score, best));
+      // good_match and confidence agree.
+      EXPECT_EQ(m.good_match, m.confidence >= matcher.config().good_match_confidence);
       if (i > 0) {
         EXPECT_GE(all[i - 1].score, m.score);
-        if (all[i - 1].score == m.score) {
-          EXPECT_LT(all[i - 1].expert_id, m.expert_id);
-        }
+        EXPECT_GE(all[i - 1].confidence, m.confidence);
       }
       // score() of the pair agrees with the ranking (no filters are involved).
       auto s = matcher.score(p, m.expert_id);
@@ -420,6 +417,15 @@ TEST_F(MatcherTest, RankProblemsReturnsOnlyOpenProblems) {
   ASSERT_EQ(two->size(), 2u);
   EXPECT_EQ((*two)[0].problem_id, "p-paper");
   EXPECT_GE((*two)[0].score, (*two)[1].score);
+  // Their confidence and good_match are those of the pair in rank_experts.
+  for (const auto& m : *two) {
+    auto experts = rank_all(matcher, index_->problem(m.problem_id)->problem);
+    auto it = std::find_if(experts.begin(), experts.end(),
+                           [](const ExpertMatch& x) { return x.expert_id == "paper-li"; });
+    ASSERT_NE(it, experts.end()) << m.problem_id;
+    EXPECT_EQ(m.confidence, it->confidence) << m.problem_id;
+    EXPECT_EQ(m.good_match, it->good_match) << m.problem_id;
+  }
 
   // A county limits the problems; a conflict excludes its enterprise's problems.
   MatchFilters county;
