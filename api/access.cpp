@@ -4,6 +4,7 @@
 #include <random>
 
 #include "api/sha256.h"
+#include "corpus/names.h"
 
 namespace expertmatch::api {
 
@@ -45,9 +46,9 @@ bool can_see_problem(const Principal& who, const Problem& p) {
       return true;
     case Role::kCounty:
     case Role::kCoordinator:
-      return p.county == who.county();
+      return same_name(p.county, who.county());
     case Role::kEnterprise:
-      return p.enterprise == who.scope;
+      return same_name(p.enterprise, who.scope);
   }
   return false;
 }
@@ -59,18 +60,18 @@ bool can_write_problem(const Principal& who, const Problem& p) {
 
 bool can_write_expert(const Principal& who, const Expert& e) {
   if (who.role == Role::kAdmin) return true;
-  return who.role == Role::kCounty &&
-         std::find(e.counties.begin(), e.counties.end(), who.scope) != e.counties.end();
+  return who.role == Role::kCounty && contains_name(e.counties, who.scope);
 }
 
 bool can_read_plans(const Principal& who, const std::string& county) {
   if (who.role == Role::kAdmin) return true;
-  return (who.role == Role::kCounty || who.role == Role::kCoordinator) && who.county() == county;
+  return (who.role == Role::kCounty || who.role == Role::kCoordinator) &&
+         same_name(who.county(), county);
 }
 
 bool can_write_plans(const Principal& who, const std::string& county) {
   if (who.role == Role::kAdmin) return true;
-  return who.role == Role::kCounty && who.scope == county;
+  return who.role == Role::kCounty && same_name(who.scope, county);
 }
 
 Status check_role_scope(Role role, const std::string& scope) {

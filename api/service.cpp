@@ -7,6 +7,7 @@
 
 #include "corpus/exchange_format.h"
 #include "corpus/json_reader.h"
+#include "corpus/names.h"
 #include "indexer/text_analyzer.h"
 #include "matcher/plan_report.h"
 
@@ -349,8 +350,8 @@ Result<Page<Problem>> Service::list_problems(const Principal& who, const Problem
     std::shared_lock lock(mu_);
     for (const auto& [id, p] : problems_) {
       if (!can_see_problem(who, p)) continue;
-      if (q.county && p.county != *q.county) continue;
-      if (q.enterprise && p.enterprise != *q.enterprise) continue;
+      if (q.county && !same_name(p.county, *q.county)) continue;
+      if (q.enterprise && !same_name(p.enterprise, *q.enterprise)) continue;
       if (q.status && p.status != *q.status) continue;
       if (q.urgency && p.urgency != *q.urgency) continue;
       if (q.min_urgency && p.urgency < *q.min_urgency) continue;
@@ -491,9 +492,9 @@ Result<Page<Expert>> Service::list_experts(const Principal&, const ExpertQuery& 
   {
     std::shared_lock lock(mu_);
     for (const auto& [id, e] : experts_) {
-      if (q.college && e.college != *q.college) continue;
+      if (q.college && !same_name(e.college, *q.college)) continue;
       if (q.field && !contains(e.fields, *q.field)) continue;
-      if (q.county && !contains(e.counties, *q.county)) continue;
+      if (q.county && !contains_name(e.counties, *q.county)) continue;
       if (q.available && e.available != *q.available) continue;
       if (!matches_words(words, expert_search_fields(e))) continue;
       out.push_back(e);

@@ -18,7 +18,8 @@ namespace expertmatch::cli {
 void report(const Status& status);
 
 // Reads and validates the files that are given (empty path = none). On error,
-// reports every problem and returns false.
+// reports every problem and returns false. Names spelled two ways (corpus/names.h)
+// are warned about on stderr, file and line of both spellings.
 bool load_files(const std::string& experts_path, const std::string& problems_path,
                 std::vector<Expert>* experts, std::vector<Problem>* problems);
 

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "corpus/names.h"
 #include "matcher/plan_report.h"
 
 namespace expertmatch {
@@ -56,7 +57,7 @@ Result<MadePlan> make_county_plan(PlanStore& plans, const Matcher& matcher,
   std::set<std::pair<std::string, std::string>> counted;  // topics holding capacity already
   for (const auto& r : *all) {
     if (r.status != PlanStatus::kApproved) continue;
-    if (r.county == county) {
+    if (same_name(r.county, county)) {
       if (!options.keep_approved) continue;
       request.keep = kept_from(r);
     } else {
