@@ -58,7 +58,39 @@ std::string index_config_id(const IndexConfig& c) {
   return id;
 }
 
-std::string CorpusIndex::problem_text(const Problem& p) {
+namespace {
+
+// The longest prefix of `s` of at most `bytes` bytes that ends on a UTF-8
+// character boundary.
+std::string utf8_prefix(const std::string& s, size_t bytes) {
+  if (s.size() <= bytes) return s;
+  size_t n = bytes;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+}  // namespace
+
+Problem CorpusIndex::analysed_part(const Problem& p) {
+  size_t keyword_bytes = 0;
+  for (const auto& k : p.keywords) keyword_bytes += k.size() + 3;  // "，" between keywords
+  if (p.title.size() + keyword_bytes + p.description.size() <= kMaxAnalysedProblemBytes) return p;
+  Problem out = p;
+  size_t left = kMaxAnalysedProblemBytes;
+  out.title = utf8_prefix(p.title, left);
+  left -= out.title.size();
+  out.keywords.clear();
+  for (const auto& k : p.keywords) {
+    if (k.size() + 3 > left) break;
+    out.keywords.push_back(k);
+    left -= k.size() + 3;
+  }
+  out.description = utf8_prefix(p.description, left);
+  return out;
+}
+
+std::string CorpusIndex::problem_text(const Problem& problem) {
+  Problem p = analysed_part(problem);
   return p.title + "\n" + join(p.keywords, "，") + "\n" + p.description;
 }
 
@@ -89,7 +121,8 @@ Result<WeightedTerms> CorpusIndex::text_terms(const std::string& text) const {
   return out;
 }
 
-Result<WeightedTerms> CorpusIndex::problem_terms(const Problem& p) const {
+Result<WeightedTerms> CorpusIndex::problem_terms(const Problem& problem) const {
+  const Problem p = analysed_part(problem);
   WeightedTerms out;
   for (auto [text, weight] : {std::pair<std::string, float>{p.title, config_.weight_title},
                               {join(p.keywords, "，"), config_.weight_keywords},

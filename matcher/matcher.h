@@ -39,6 +39,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -78,7 +79,15 @@ struct MatchConfig {
   float good_match_confidence = 0.25f;
   int explain_works = 3;  // works named in an explanation (1-3)
   int explain_terms = 8;  // shared key terms named
+  // A match whose explanation finds no informative shared word (only filler,
+  // or nothing) is good only if its dense component reaches this: a shared
+  // topic without shared words is still evidence, shared filler is not.
+  float good_match_min_dense_without_terms = 0.15f;
 };
+
+// Bounds on one explanation, whatever the query: at most this many byte
+// ranges are listed for one term (the term may occur more often).
+constexpr size_t kMaxSpansPerTerm = 20;
 
 struct MatchFilters {
   std::optional<std::string> county;  // expert stationed in / prefers this county
@@ -107,13 +116,21 @@ struct WorkEvidence {
   float similarity = 0;  // combined dense + lexical similarity of this work
 };
 
-// A query term that the expert's matching text shares, with where it stands in
-// the query (byte ranges into the named query field).
+// A word that the query and the expert's matching text (profile, best works)
+// both contain, with where it stands in the query. Only whole words count:
+// a word of the segmentation (ICU or lexicon, two or more Han characters), a
+// Latin word or a number, present as a word on both sides (隔壁 is not shared
+// with a text that has only 隔壁塔), never a character bigram. `term` is the
+// query's own spelling at the first position (not a stem, not normalised).
+// Filler is never named: words of the general stop list (Matcher::is_filler)
+// and words in more than kFillerDocumentShare of the corpus's documents.
 struct TermEvidence {
   std::string term;
-  std::string field;  // "title", "description", "keywords" or "text"
+  std::string field;  // "title", "description" or "keywords" (offsets into the
+                      // keywords joined by "，")
+  // Byte ranges [begin, end) into the field, first kMaxSpansPerTerm occurrences.
   std::vector<std::pair<uint32_t, uint32_t>> positions;
-  float weight = 0;  // its share of the lexical score
+  float weight = 0;  // its share of the named terms' weight (by IDF), sums to 1
 };
 
 struct ExpertMatch {
@@ -126,6 +143,10 @@ struct ExpertMatch {
   std::vector<WorkEvidence> works;
   std::vector<std::string> matched_fields;
   std::vector<TermEvidence> terms;
+  // Distinct informative words shared (may exceed terms.size()). 0 means the
+  // texts share only filler or nothing: such a match is good only with strong
+  // dense evidence (MatchConfig::good_match_min_dense_without_terms).
+  int informative_terms = 0;
 };
 
 struct ProblemMatch {
@@ -137,11 +158,12 @@ struct ProblemMatch {
   ComponentScores components;
   std::vector<WorkEvidence> works;
   std::vector<TermEvidence> terms;
+  int informative_terms = 0;  // as in ExpertMatch
 };
 
 class Matcher {
  public:
-  Matcher(const CorpusIndex& index, MatchConfig config = {}) : index_(index), config_(config) {}
+  Matcher(const CorpusIndex& index, MatchConfig config = {});
 
   // Top k experts for a problem (stored or not), best first; ties by id.
   Result<std::vector<ExpertMatch>> rank_experts(const Problem& problem, const MatchFilters& filters,
@@ -170,6 +192,15 @@ class Matcher {
   float confidence_of(float score, float best) const;
   // good_match of a pair with this confidence (>= good_match_confidence).
   bool is_good_match(float confidence) const;
+
+  // Explanations leave out filler: a word is filler when it is on a short
+  // general-Chinese stop list (non-topical words any text uses: 原因, 明显 ...)
+  // or, in a corpus of at least kFillerMinDocuments documents (works,
+  // profiles and problems), occurs in more than kFillerDocumentShare of them.
+  // `term` is the normalised term, `id` its vocabulary id (or kUnknown).
+  static constexpr uint32_t kFillerMinDocuments = 100;
+  static constexpr float kFillerDocumentShare = 0.1f;
+  bool is_filler(const std::string& term, uint32_t id) const;
 
  private:
   struct Query;
@@ -204,12 +235,24 @@ class Matcher {
   float fuse(const ComponentScores& c) const;
   // The number of leading dimensions of the coarse similarity, 0 when off.
   int coarse_dimensions() const;
-  void explain(const Query& q, const ExpertEntry& e,
-               const std::vector<std::pair<int, float>>& per_work, std::vector<WorkEvidence>* works,
-               std::vector<std::string>* fields, std::vector<TermEvidence>* terms) const;
+  // Fills the evidence; returns the number of distinct informative shared words.
+  int explain(const Query& q, const ExpertEntry& e,
+              const std::vector<std::pair<int, float>>& per_work, std::vector<WorkEvidence>* works,
+              std::vector<std::string>* fields, std::vector<TermEvidence>* terms) const;
+  // A whole word of a text: its vocabulary id and byte range [begin, end).
+  struct Word {
+    uint32_t id;
+    uint32_t begin, end;
+  };
+  std::vector<Word> words_of(const std::string& text) const;
+  // Vocabulary ids of the whole words of one unit's text, sorted; analysed
+  // once per Matcher (guarded by the cache's mutex).
+  const std::vector<uint32_t>& unit_words(int64_t unit, const std::string& text) const;
+  struct WordCache;
 
   const CorpusIndex& index_;
   MatchConfig config_;
+  std::shared_ptr<WordCache> word_cache_;
 };
 
 }  // namespace expertmatch

@@ -17,7 +17,10 @@ bool is_jsonl(const std::string& content_type) {
          t == "application/x-jsonlines" || t == "application/json-lines";
 }
 
-ApiResponse import_response(const Result<ImportCounts>& counts) {
+// `names`: the body's names, for the warning about two spellings of one name
+// (corpus/names.h), which are imported and compared as one.
+ApiResponse import_response(const Result<ImportCounts>& counts,
+                            const std::vector<NameSpelling>& names) {
   if (!counts) return from_status(counts.status());
   rapidjson::Document d(rapidjson::kObjectType);
   auto& a = d.GetAllocator();
@@ -25,6 +28,9 @@ ApiResponse import_response(const Result<ImportCounts>& counts) {
   imported.AddMember("experts", static_cast<uint64_t>(counts->experts), a);
   imported.AddMember("problems", static_cast<uint64_t>(counts->problems), a);
   d.AddMember("imported", imported, a);
+  Value warnings(rapidjson::kArrayType);
+  for (const auto& w : spelling_warnings(names)) warnings.PushBack(Value(w.c_str(), a), a);
+  d.AddMember("warnings", warnings, a);
   return json(200, d);
 }
 
@@ -63,9 +69,12 @@ ApiResponse import_experts(const Call& c) {
   if (!is_jsonl(c.request.content_type)) return unsupported_jsonl(c.request.content_type);
   if (!valid_utf8(c.request.body))
     return error_response(400, "bad_request", "the body is not valid UTF-8");
-  auto experts = parse_experts_jsonl(c.request.body, "body");
+  std::vector<NameSpelling> names;
+  ReadOptions options;
+  options.names = &names;
+  auto experts = parse_experts_jsonl(c.request.body, "body", options);
   if (!experts) return from_status(experts.status());
-  return import_response(c.context.service.import(c.who, *experts, {}));
+  return import_response(c.context.service.import(c.who, *experts, {}), names);
 }
 
 ApiResponse import_problems(const Call& c) {
@@ -74,9 +83,12 @@ ApiResponse import_problems(const Call& c) {
   if (!is_jsonl(c.request.content_type)) return unsupported_jsonl(c.request.content_type);
   if (!valid_utf8(c.request.body))
     return error_response(400, "bad_request", "the body is not valid UTF-8");
-  auto problems = parse_problems_jsonl(c.request.body, "body");
+  std::vector<NameSpelling> names;
+  ReadOptions options;
+  options.names = &names;
+  auto problems = parse_problems_jsonl(c.request.body, "body", options);
   if (!problems) return from_status(problems.status());
-  return import_response(c.context.service.import(c.who, {}, *problems));
+  return import_response(c.context.service.import(c.who, {}, *problems), names);
 }
 
 ApiResponse export_experts(const Call& c) {

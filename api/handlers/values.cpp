@@ -88,6 +88,7 @@ Value expert_match_value(const ExpertMatch& m, Alloc& a) {
   v.AddMember("works", works_value(m.works, a), a);
   v.AddMember("matched_fields", strings(m.matched_fields, a), a);
   v.AddMember("terms", terms_value(m.terms, a), a);
+  v.AddMember("informative_terms", m.informative_terms, a);
   return v;
 }
 
@@ -101,6 +102,7 @@ Value problem_match_value(const ProblemMatch& m, Alloc& a) {
   v.AddMember("components", components_value(m.components, a), a);
   v.AddMember("works", works_value(m.works, a), a);
   v.AddMember("terms", terms_value(m.terms, a), a);
+  v.AddMember("informative_terms", m.informative_terms, a);
   return v;
 }
 
