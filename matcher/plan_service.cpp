@@ -1,5 +1,6 @@
 #include "matcher/plan_service.h"
 
+#include <map>
 #include <set>
 
 #include "corpus/names.h"
@@ -85,8 +86,11 @@ Result<MadeCityPlan> make_city_plan(PlanStore& plans, const Matcher& matcher,
   if (!valid) return valid;
   auto input = collect_planning_input(matcher, index, {});
   if (!input) return input.status();
-  std::set<std::string> counties;
-  for (const auto& p : input->problems) counties.insert(p.county);
+  // One county per normalised name, in its first spelling (corpus/names.h).
+  std::map<std::string, std::string> by_name;
+  for (const auto& p : input->problems) by_name.emplace(normalize_name(p.county), p.county);
+  std::vector<std::string> counties;
+  for (const auto& [key, name] : by_name) counties.push_back(name);
   auto planner = WorkstationPlanner::create(std::move(*input), options.planning);
   if (!planner) return planner.status();
   std::vector<CountyRequest> requests;
