@@ -29,9 +29,8 @@ ApiResponse import_response(const Result<ImportCounts>& counts) {
 }
 
 ApiResponse unsupported_jsonl(const std::string& content_type) {
-  return error_response(
-      415, "unsupported_media_type",
-      "the body must be JSON Lines (application/x-ndjson), got \"" + content_type + "\"");
+  return error_response(415, "unsupported_media_type",
+                        {"request.not_jsonl", {{"content_type", content_type}}});
 }
 
 // Invalid UTF-8 anywhere makes the whole body a bad request, before any record is read.
@@ -59,10 +58,10 @@ bool valid_utf8(const std::string& s) {
 
 ApiResponse import_experts(const Call& c) {
   if (c.who.role != Role::kAdmin)
-    return error_response(403, "forbidden", "bulk import is for admin tokens");
+    return error_response(403, "forbidden", "access.import_admin_only");
   if (!is_jsonl(c.request.content_type)) return unsupported_jsonl(c.request.content_type);
   if (!valid_utf8(c.request.body))
-    return error_response(400, "bad_request", "the body is not valid UTF-8");
+    return error_response(400, "bad_request", "request.body_invalid_utf8");
   auto experts = parse_experts_jsonl(c.request.body, "body");
   if (!experts) return from_status(experts.status());
   return import_response(c.context.service.import(c.who, *experts, {}));
@@ -70,10 +69,10 @@ ApiResponse import_experts(const Call& c) {
 
 ApiResponse import_problems(const Call& c) {
   if (c.who.role != Role::kAdmin)
-    return error_response(403, "forbidden", "bulk import is for admin tokens");
+    return error_response(403, "forbidden", "access.import_admin_only");
   if (!is_jsonl(c.request.content_type)) return unsupported_jsonl(c.request.content_type);
   if (!valid_utf8(c.request.body))
-    return error_response(400, "bad_request", "the body is not valid UTF-8");
+    return error_response(400, "bad_request", "request.body_invalid_utf8");
   auto problems = parse_problems_jsonl(c.request.body, "body");
   if (!problems) return from_status(problems.status());
   return import_response(c.context.service.import(c.who, {}, *problems));
