@@ -29,11 +29,22 @@ struct Matcher::Query {
   // explanations: analysed on first use, then shared by every match.
   struct FieldTokens {
     const char* field;
+    std::string text;  // the field's text, which the tokens' byte offsets index
     std::vector<Token> tokens;
     std::vector<uint32_t> ids;
   };
   mutable std::optional<std::vector<FieldTokens>> field_tokens;
 };
+
+uint32_t utf16_offset(std::string_view text, uint32_t byte) {
+  uint32_t units = 0;
+  for (uint32_t i = 0; i < byte && i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if ((c & 0xC0) == 0x80) continue;  // a continuation byte
+    units += c >= 0xF0 ? 2 : 1;        // four-byte sequences are surrogate pairs
+  }
+  return units;
+}
 
 namespace {
 
@@ -274,11 +285,13 @@ void Matcher::explain(const Query& q, const ExpertEntry& e,
                                {"description", &p.description}}) {
       auto toks = tm.tokens(*text);
       if (!toks) continue;
-      Query::FieldTokens ft{field, std::move(*toks), {}};
+      Query::FieldTokens ft{field, *text, std::move(*toks), {}};
       for (const Token& t : ft.tokens) ft.ids.push_back(tm.vocabulary().find(t.term));
       q.field_tokens->push_back(std::move(ft));
     }
   }
+  std::unordered_map<std::string, const std::string*> field_text;
+  for (const Query::FieldTokens& ft : *q.field_tokens) field_text[ft.field] = &ft.text;
   for (const Query::FieldTokens& ft : *q.field_tokens) {
     const char* field = ft.field;
     for (size_t k = 0; k < ft.tokens.size(); ++k) {
@@ -289,7 +302,7 @@ void Matcher::explain(const Query& q, const ExpertEntry& e,
       auto it = by_term.find(key);
       if (it == by_term.end()) {
         by_term[key] = found.size();
-        found.push_back({{t.term, field, {{t.begin, t.end}}, lex.idf(id)}, t.kind});
+        found.push_back({{t.term, field, {{t.begin, t.end}}, {}, lex.idf(id)}, t.kind});
       } else {
         // A two-character word and its bigram share one span: name it once.
         auto& positions = found[it->second].ev.positions;
@@ -326,6 +339,9 @@ void Matcher::explain(const Query& q, const ExpertEntry& e,
   for (int i = 0; i < std::min<int>(config_.explain_terms, static_cast<int>(kept.size())); ++i) {
     TermEvidence ev = kept[i].ev;
     ev.weight = total > 0 ? ev.weight / total : 0;
+    const std::string& text = *field_text.at(ev.field);
+    for (auto [b, e] : ev.positions)
+      ev.utf16_positions.emplace_back(utf16_offset(text, b), utf16_offset(text, e));
     terms->push_back(std::move(ev));
   }
   // Research fields that share a term with the query.
