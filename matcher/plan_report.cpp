@@ -175,7 +175,14 @@ std::string plan_to_text(const WorkstationPlan& p, i18n::Language language) {
     return i18n::tr(language, {key, std::move(args)});
   };
   std::string out = tr("report.plan_title", {{"county", p.county}}) + "\n" + p.summary + "\n";
-  out += "\n" + tr("report.team", {{"n", std::to_string(p.team.size())}}) + "\n";
+  // A heading after a blank line (appended piecewise: GCC 12's -Wrestrict misfires
+  // on "\n" + std::string temporaries).
+  auto heading = [&out](const std::string& text) {
+    out += '\n';
+    out += text;
+    out += '\n';
+  };
+  heading(tr("report.team", {{"n", std::to_string(p.team.size())}}));
   int i = 0;
   for (const auto& m : p.team) {
     out += "  " + tr("report.member", {{"rank", std::to_string(++i)},
@@ -188,7 +195,7 @@ std::string plan_to_text(const WorkstationPlan& p, i18n::Language language) {
     out += (m.kept ? tr("report.member_kept") : std::string()) + "\n";
     out += "     " + tr("report.why", {{"reason", m.reason}}) + "\n";
   }
-  out += "\n" + tr("report.key_topics", {{"n", std::to_string(p.key_topics.size())}}) + "\n";
+  heading(tr("report.key_topics", {{"n", std::to_string(p.key_topics.size())}}));
   std::string last;
   for (const auto& t : p.key_topics) {
     if (t.enterprise != last) out += "  " + t.enterprise + "\n";
@@ -205,12 +212,12 @@ std::string plan_to_text(const WorkstationPlan& p, i18n::Language language) {
   bool header = false;
   for (const auto& e : p.enterprises) {
     if (e.key_topics > 0) continue;
-    if (!header) out += "\n" + tr("report.no_topic") + "\n";
+    if (!header) heading(tr("report.no_topic"));
     header = true;
     out += "  " + e.enterprise + ": " + e.reason + "\n";
   }
   if (!p.uncovered.empty()) {
-    out += "\n" + tr("report.uncovered", {{"n", std::to_string(p.uncovered.size())}}) + "\n";
+    heading(tr("report.uncovered", {{"n", std::to_string(p.uncovered.size())}}));
     for (const auto& u : p.uncovered)
       out += "  " +
              tr("report.uncovered_item", {{"id", u.problem_id},
@@ -221,15 +228,13 @@ std::string plan_to_text(const WorkstationPlan& p, i18n::Language language) {
              "\n";
   }
   if (!p.diagnoses.empty()) {
-    out += "\n" + tr("report.diagnoses") + "\n";
+    heading(tr("report.diagnoses"));
     for (const auto& d : p.diagnoses)
       out += "  [" + std::string(diagnosis_kind_name(d.kind)) + "] " + d.message + "\n";
   }
-  out += "\n" +
-         tr("report.objective", {{"value", format("%.1f", p.score.value)},
-                                 {"topics", format("%.1f", p.score.key_topic_value)},
-                                 {"breadth", format("%.2f", p.score.breadth)}}) +
-         "\n";
+  heading(tr("report.objective", {{"value", format("%.1f", p.score.value)},
+                                  {"topics", format("%.1f", p.score.key_topic_value)},
+                                  {"breadth", format("%.2f", p.score.breadth)}}));
   return out;
 }
 
