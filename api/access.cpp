@@ -76,16 +76,13 @@ bool can_write_plans(const Principal& who, const std::string& county) {
 
 Status check_role_scope(Role role, const std::string& scope) {
   if (role == Role::kAdmin && !scope.empty())
-    return Status(ErrorCode::kInvalidArgument, "an admin token takes no scope");
+    return Status::invalid("scope", "access.admin_no_scope");
   if (role != Role::kAdmin && scope.empty())
-    return Status(ErrorCode::kInvalidArgument,
-                  std::string("a ") + role_name(role) + " token needs --scope (" +
-                      (role == Role::kEnterprise ? "the enterprise's name"
-                       : role == Role::kCounty   ? "a county"
-                                                 : "COUNTY or COUNTY/WORKSTATION") +
-                      ")");
+    return Status::invalid("scope", role == Role::kEnterprise ? "access.scope_enterprise"
+                                    : role == Role::kCounty   ? "access.scope_county"
+                                                              : "access.scope_coordinator");
   if (role == Role::kCoordinator && scope.front() == '/')
-    return Status(ErrorCode::kInvalidArgument, "a coordinator's scope starts with its county");
+    return Status::invalid("scope", "access.scope_coordinator_county");
   return Status::ok();
 }
 
@@ -121,21 +118,21 @@ Result<std::string> create_token(Store& store, Role role, const std::string& sco
 Result<Principal> authenticate(Store& store, const std::string& authorization) {
   const std::string prefix = "Bearer ";
   if (authorization.empty())
-    return Status(ErrorCode::kPermissionDenied, "an Authorization: Bearer token is required");
+    return Status(ErrorCode::kPermissionDenied, i18n::Message("auth.required"));
   if (authorization.size() <= prefix.size() ||
       !std::equal(prefix.begin(), prefix.end(), authorization.begin(),
                   [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
-    return Status(ErrorCode::kPermissionDenied,
-                  "the Authorization header must be \"Bearer TOKEN\"");
+    return Status(ErrorCode::kPermissionDenied, i18n::Message("auth.malformed"));
   std::string token = authorization.substr(prefix.size());
   while (!token.empty() && token.back() == ' ') token.pop_back();
   auto record = store.find_token(token_hash(token));
   if (!record) {
     if (record.status().code() == ErrorCode::kNotFound)
-      return Status(ErrorCode::kPermissionDenied, "the token is not valid");
+      return Status(ErrorCode::kPermissionDenied, i18n::Message("auth.token_invalid"));
     return record.status();
   }
-  if (record->revoked) return Status(ErrorCode::kPermissionDenied, "the token was revoked");
+  if (record->revoked)
+    return Status(ErrorCode::kPermissionDenied, i18n::Message("auth.token_revoked"));
   auto role = parse_role(record->role);
   if (!role) return Status(ErrorCode::kCorruption, "stored token has an unknown role");
   return Principal{*role, record->scope};

@@ -34,8 +34,17 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
   auto service = Service::open(config.data, service_options, log);
   if (!service) return service.status();
   server->service_ = std::move(*service);
-  server->context_.reset(
-      new RequestContext{*server->service_, server->metrics_, server->config_, server->draining_});
+  server->config_.web_root = resolve_web_root(config);
+  SessionSettings session_settings;
+  session_settings.idle_seconds = 60LL * config.session_idle_minutes;
+  session_settings.max_failures_per_user = config.login_max_failures;
+  session_settings.max_failures_per_address = config.login_max_failures_per_address;
+  session_settings.window_seconds = config.login_window_seconds;
+  auto sessions = Sessions::open(config.data, session_settings);
+  if (!sessions) return sessions.status();
+  server->sessions_ = std::move(*sessions);
+  server->context_.reset(new RequestContext{*server->service_, server->metrics_, server->config_,
+                                            server->draining_, *server->sessions_});
   Status s = server->http_->start();
   if (!s) return s;
   return server;
@@ -54,6 +63,7 @@ Status ApiServer::stop() {
   Status s = service_ ? service_->save_index() : Status::ok();
   http_.reset();
   service_.reset();  // closes the store
+  sessions_.reset();
   return s;
 }
 

@@ -39,6 +39,7 @@ class ApiServer {
   AccessLog access_log_;  // before http_: outlives the server's threads
   std::atomic<bool> draining_{false};
   std::unique_ptr<Service> service_;
+  std::unique_ptr<Sessions> sessions_;
   std::unique_ptr<RequestContext> context_;
   std::unique_ptr<HttpServer> http_;
   bool stopped_ = false;

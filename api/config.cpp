@@ -5,11 +5,18 @@
 #include <climits>
 #include <cstdlib>
 
+#include <sys/stat.h>
+
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
 #include "corpus/counties.h"
 #include "corpus/exchange_format.h"
+#include "i18n/messages.h"
+
+#ifndef EXPERTMATCH_SOURCE_WEB_DIR
+#define EXPERTMATCH_SOURCE_WEB_DIR "web"
+#endif
 
 namespace expertmatch::api {
 namespace {
@@ -51,6 +58,11 @@ const Setting kNumeric[] = {
     {"shutdown_grace_ms", &ServerConfig::shutdown_grace_ms, nullptr},
     {"embedding_timeout_ms", &ServerConfig::embedding_timeout_ms, nullptr},
     {"embedding_batch_size", &ServerConfig::embedding_batch_size, nullptr},
+    {"session_idle_minutes", &ServerConfig::session_idle_minutes, nullptr},
+    {"login_max_failures", &ServerConfig::login_max_failures, nullptr},
+    {"login_max_failures_per_address", &ServerConfig::login_max_failures_per_address, nullptr},
+    {"login_window_seconds", &ServerConfig::login_window_seconds, nullptr},
+    {"cookie_secure", &ServerConfig::cookie_secure, nullptr},
 };
 
 // Settings whose value is any text (empty allowed: "off").
@@ -64,6 +76,8 @@ const TextSetting kText[] = {
     {"embedding_model", &ServerConfig::embedding_model},
     {"counties", &ServerConfig::counties},
     {"access_log", &ServerConfig::access_log},
+    {"web_root", &ServerConfig::web_root},
+    {"language", &ServerConfig::language},
 };
 
 }  // namespace
@@ -206,6 +220,13 @@ Status validate(const ServerConfig& c) {
     auto counties = CountyList::parse(c.counties, "counties");
     if (!counties) errors.push_back(counties.status().field_errors().front());
   }
+  check(c.session_idle_minutes >= 1, "session_idle_minutes", "must be at least 1");
+  check(c.login_max_failures >= 1, "login_max_failures", "must be at least 1");
+  check(c.login_max_failures_per_address >= 1, "login_max_failures_per_address",
+        "must be at least 1");
+  check(c.login_window_seconds >= 1, "login_window_seconds", "must be at least 1");
+  check(c.cookie_secure == 0 || c.cookie_secure == 1, "cookie_secure", "must be 0 or 1");
+  check(i18n::parse_language(c.language).has_value(), "language", "must be zh or en");
   if (!c.embedding_url.empty()) {
     check(!c.embedding_model.empty(), "embedding_model", "is required with embedding_url");
     // The client's own checks of the URL (scheme, host, port); reported once.
@@ -227,6 +248,13 @@ CountyList county_list(const ServerConfig& c) {
   if (c.counties.empty()) return CountyList();
   auto parsed = CountyList::parse(c.counties, "counties");
   return parsed ? *parsed : CountyList();
+}
+
+std::string resolve_web_root(const ServerConfig& c) {
+  if (!c.web_root.empty()) return c.web_root;
+  struct stat st;
+  if (::stat("web/index.html", &st) == 0 && S_ISREG(st.st_mode)) return "web";
+  return EXPERTMATCH_SOURCE_WEB_DIR;
 }
 
 RemoteEmbedderOptions embedding_options(const ServerConfig& c) {

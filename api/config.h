@@ -48,7 +48,21 @@ struct ServerConfig {
   // method, route template, status, duration in ms; never a token): "-" =
   // stderr, "" = off, else a file appended to.
   std::string access_log = "-";  // "access_log"
+  // Sign-in with accounts (api/accounts.h) and the pages under web/.
+  int session_idle_minutes = 720;  // "session_idle_minutes": a session unused this long ends
+  int login_max_failures = 5;      // "login_max_failures": per user name, in the window
+  int login_max_failures_per_address = 20;  // "login_max_failures_per_address": per client address
+  int login_window_seconds = 900;           // "login_window_seconds": how long a failure counts
+  int cookie_secure = 0;  // "cookie_secure": 1 adds Secure (behind an HTTPS proxy)
+  // "web_root": the folder GET / and /web/... serve; "" = ./web if it has an
+  // index.html, else the source tree's web/ (compiled in).
+  std::string web_root;
+  // "language": of messages when the request's Accept-Language names neither zh nor en.
+  std::string language = "zh";
 };
+
+// The folder the pages are served from (web_root, or its default above).
+std::string resolve_web_root(const ServerConfig& config);
 
 // The embedding settings as RemoteEmbedderOptions (url empty when off); the
 // other options keep their defaults.

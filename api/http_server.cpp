@@ -180,6 +180,14 @@ class Session : public std::enable_shared_from_this<Session> {
     p.request.target = std::string(req.target());
     p.request.authorization = std::string(req[http::field::authorization]);
     p.request.content_type = std::string(req[http::field::content_type]);
+    p.request.cookie = std::string(req[http::field::cookie]);
+    p.request.origin = std::string(req[http::field::origin]);
+    p.request.host = std::string(req[http::field::host]);
+    p.request.accept_language = std::string(req[http::field::accept_language]);
+    p.request.csrf_token = std::string(req["X-CSRF-Token"]);
+    beast::error_code peer_ec;
+    auto peer = stream_.socket().remote_endpoint(peer_ec);
+    if (!peer_ec) p.request.client_address = peer.address().to_string();
     p.request.body = std::move(req.body());
     if (!p.keep_alive) read_closed_ = true;
     pending_.push_back(std::move(p));

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <sodium.h>
+
 #include "api/handlers/handlers.h"
 
 namespace expertmatch::api {
@@ -129,6 +131,13 @@ const Route kRoutes[] = {
     {"POST", "/api/v1/counties/{id}/plans", create_plan, true},
     {"GET", "/api/v1/plans/{id}", get_plan, true, "format"},
     {"POST", "/api/v1/plans/{id}/approve", approve_plan, true},
+    {"POST", "/api/v1/sessions", create_session, false},
+    {"DELETE", "/api/v1/sessions/current", delete_session, true},
+    {"GET", "/api/v1/accounts", list_accounts, true, PAGED},
+    {"POST", "/api/v1/accounts", create_account, true},
+    {"POST", "/api/v1/accounts/{id}/disable", disable_account, true},
+    {"GET", "/", static_file, false},
+    {"GET", "/web/{*}", static_file, false},
 };
 
 #undef PAGED
@@ -144,9 +153,17 @@ std::string unknown_parameter(const Route& route, const std::map<std::string, st
 
 bool match_pattern(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
                    std::vector<std::string>* params) {
-  if (pattern.size() != path.size()) return false;
+  bool rest = !pattern.empty() && pattern.back() == "{*}";
+  if (rest ? path.size() < pattern.size() : pattern.size() != path.size()) return false;
   params->clear();
   for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == "{*}" && i + 1 == pattern.size()) {
+      // The rest of the path, one or more segments, as one parameter.
+      std::string rest;
+      for (size_t j = i; j < path.size(); ++j) rest += (j > i ? "/" : "") + path[j];
+      params->push_back(rest);
+      return true;
+    }
     if (pattern[i] == "{id}") {
       if (path[i].empty()) return false;
       params->push_back(path[i]);
@@ -157,11 +174,86 @@ bool match_pattern(const std::vector<std::string>& pattern, const std::vector<st
   return true;
 }
 
+// The value of cookie `name` in a Cookie header (RFC 6265 5.4), "" if absent.
+std::string cookie_value(const std::string& header, const std::string& name) {
+  size_t start = 0;
+  while (start < header.size()) {
+    size_t end = header.find(';', start);
+    if (end == std::string::npos) end = header.size();
+    size_t b = header.find_first_not_of(' ', start);
+    if (b < end) {
+      size_t eq = header.find('=', b);
+      if (eq < end && header.compare(b, eq - b, name) == 0)
+        return header.substr(eq + 1, end - eq - 1);
+    }
+    start = end + 1;
+  }
+  return "";
+}
+
+bool safe_method(const std::string& method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS";
+}
+
+ApiResponse unauthenticated(const i18n::Message& message) {
+  ApiResponse r = error_response(401, "unauthenticated", message);
+  r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"expertmatch\"");
+  return r;
+}
+
+// A bearer token if the request has an Authorization header, else the session
+// cookie; a cookie-authenticated unsafe method must also carry the session's
+// CSRF token and, if it sends an Origin, come from this host.
+bool authenticate(const RequestContext& context, const ApiRequest& req, Call* call,
+                  ApiResponse* refused) {
+  std::string session_id = cookie_value(req.cookie, kSessionCookie);
+  if (!req.authorization.empty() || session_id.empty()) {
+    auto who = context.service.authenticate(req.authorization);
+    if (!who) {
+      if (who.status().code() != ErrorCode::kPermissionDenied)
+        *refused = from_status(who.status());
+      else
+        *refused = unauthenticated(who.status().user_message().empty()
+                                       ? i18n::Message(who.status().message())
+                                       : who.status().user_message());
+      return false;
+    }
+    call->who = *who;
+    return true;
+  }
+  auto caller = context.sessions.authenticate(session_id);
+  if (!caller) {
+    if (caller.status().code() != ErrorCode::kPermissionDenied) {
+      *refused = from_status(caller.status());
+    } else {
+      *refused = unauthenticated(caller.status().user_message());
+      refused->headers.emplace_back("Set-Cookie", session_cookie(context.config, ""));
+    }
+    return false;
+  }
+  if (!safe_method(req.method)) {
+    const std::string& sent = req.csrf_token;
+    bool token_ok = sent.size() == caller->csrf_token.size() &&
+                    sodium_memcmp(sent.data(), caller->csrf_token.data(), sent.size()) == 0;
+    if (!token_ok) {
+      *refused = error_response(403, "csrf", "auth.csrf_token");
+      return false;
+    }
+    if (!origin_allowed(req)) {
+      *refused = error_response(403, "csrf", {"auth.csrf_origin", {{"origin", req.origin}}});
+      return false;
+    }
+  }
+  call->who = caller->who;
+  call->session = *caller;
+  return true;
+}
+
 ApiResponse dispatch(const RequestContext& context, const ApiRequest& req) {
   std::string path;
   std::map<std::string, std::string> query;
   if (req.target.empty() || req.target[0] != '/' || !parse_target(req.target, &path, &query))
-    return error_response(400, "bad_request", "the request target is not a valid path");
+    return error_response(400, "bad_request", "request.bad_target");
   auto segments = split_path(path);
   const Route* found = nullptr;
   std::string allow;
@@ -177,9 +269,11 @@ ApiResponse dispatch(const RequestContext& context, const ApiRequest& req) {
     allow += allow.empty() ? r.method : std::string(", ") + r.method;
   }
   if (!found) {
-    if (allow.empty()) return error_response(404, "not_found", "no such resource: " + path);
-    ApiResponse r = error_response(405, "method_not_allowed",
-                                   req.method + " is not allowed here; use " + allow);
+    if (allow.empty())
+      return error_response(404, "not_found", {"request.no_route", {{"path", path}}});
+    ApiResponse r =
+        error_response(405, "method_not_allowed",
+                       {"request.method_not_allowed", {{"method", req.method}, {"allow", allow}}});
     r.headers.emplace_back("Allow", allow);
     for (const auto& route : kRoutes) {
       std::vector<std::string> p;
@@ -201,21 +295,13 @@ ApiResponse dispatch(const RequestContext& context, const ApiRequest& req) {
     r.route = found->pattern;
     return r;
   }
-  Call call{req, context, Principal{}, path, std::move(query), std::move(params)};
+  Call call{req, context, Principal{}, path, std::move(query), std::move(params), std::nullopt};
   if (found->authenticated) {
-    auto who = context.service.authenticate(req.authorization);
-    if (!who) {
-      if (who.status().code() != ErrorCode::kPermissionDenied) {
-        ApiResponse r = from_status(who.status());
-        r.route = found->pattern;
-        return r;
-      }
-      ApiResponse r = error_response(401, "unauthenticated", who.status().message());
-      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"expertmatch\"");
-      r.route = found->pattern;
-      return r;
+    ApiResponse refused;
+    if (!authenticate(context, req, &call, &refused)) {
+      refused.route = found->pattern;
+      return refused;
     }
-    call.who = *who;
   }
   ApiResponse r = found->handler(call);
   r.route = found->pattern;
@@ -225,27 +311,60 @@ ApiResponse dispatch(const RequestContext& context, const ApiRequest& req) {
 
 }  // namespace
 
-ApiResponse error_response(int status, const std::string& code, const std::string& message,
+ApiResponse error_response(int status, const std::string& code, const i18n::Message& message,
                            const std::string& field) {
+  ApiResponse r;
+  r.status = status;
+  r.error = ApiError{code, message, field, {}};
+  localize(&r, i18n::Language::kZh);
+  return r;
+}
+
+void localize(ApiResponse* r, i18n::Language language) {
+  if (!r->error) return;
+  const ApiError& err = *r->error;
   rapidjson::Document d(rapidjson::kObjectType);
   auto& a = d.GetAllocator();
   rapidjson::Value e(rapidjson::kObjectType);
-  e.AddMember("code", str(code, a), a);
-  e.AddMember("message", str(message, a), a);
-  e.AddMember("field", str(field, a), a);
+  e.AddMember("code", str(err.code, a), a);
+  e.AddMember("message", str(i18n::tr(language, err.message), a), a);
+  e.AddMember("field", str(err.field, a), a);
+  if (!err.details.empty()) {
+    rapidjson::Value details(rapidjson::kArrayType);
+    for (const auto& fe : err.details) {
+      rapidjson::Value v(rapidjson::kObjectType);
+      v.AddMember("field", str(fe.field, a), a);
+      v.AddMember("reason", str(i18n::tr(language, fe.reason), a), a);
+      if (fe.line > 0) v.AddMember("line", fe.line, a);
+      details.PushBack(v, a);
+    }
+    e.AddMember("details", details, a);
+  }
   d.AddMember("error", e, a);
-  return json(status, d);
+  r->content_type = "application/json";
+  r->body = dump(d);
 }
 
 ApiResponse handle_request(const RequestContext& context, const ApiRequest& request) {
+  i18n::Language language =
+      i18n::negotiate(request.accept_language,
+                      i18n::parse_language(context.config.language).value_or(i18n::Language::kZh));
+  ApiResponse r;
   try {
-    return dispatch(context, request);
+    r = dispatch(context, request);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "expertmatch serve: handler failed: %s\n", e.what());
+    r = error_response(500, "internal", "error.internal");
   } catch (...) {
     std::fprintf(stderr, "expertmatch serve: handler failed\n");
+    r = error_response(500, "internal", "error.internal");
   }
-  return error_response(500, "internal", "internal error; the operator's log has the details");
+  if (r.error) {
+    if (language != i18n::Language::kZh) localize(&r, language);  // error_response wrote Chinese
+    r.headers.emplace_back("Content-Language", i18n::language_tag(language));
+  }
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return r;
 }
 
 size_t body_limit_for(const ServerConfig& config, const std::string& method,

@@ -14,14 +14,16 @@
 namespace expertmatch::api {
 namespace {
 
-Status forbidden(const std::string& what) { return Status(ErrorCode::kPermissionDenied, what); }
+Status forbidden(i18n::Message what) {
+  return Status(ErrorCode::kPermissionDenied, std::move(what));
+}
 
 Status no_problem(const std::string& id) {
-  return Status(ErrorCode::kNotFound, "no problem with id \"" + id + "\"");
+  return Status(ErrorCode::kNotFound, {"problem.not_found", {{"id", id}}});
 }
 
 Status no_expert(const std::string& id) {
-  return Status(ErrorCode::kNotFound, "no expert with id \"" + id + "\"");
+  return Status(ErrorCode::kNotFound, {"expert.not_found", {{"id", id}}});
 }
 
 Status field_error(const std::string& field, const std::string& reason) {
@@ -291,9 +293,9 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
   auto it = problems_.find(p.id);
   if (must_exist) {
     if (it == problems_.end() || !can_see_problem(who, it->second)) return no_problem(p.id);
-    if (!can_write_problem(who, it->second)) return forbidden("your role may not change problems");
+    if (!can_write_problem(who, it->second)) return forbidden("access.problem_write");
     if (it->second.status == ProblemStatus::kWithdrawn)
-      return Status(ErrorCode::kConflict, "problem \"" + p.id + "\" was withdrawn");
+      return Status(ErrorCode::kConflict, {"problem.withdrawn", {{"id", p.id}}});
     if (edit) {
       auto edited = (*edit)(it->second);
       if (!edited) return edited.status();
@@ -304,13 +306,13 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
     p.status = it->second.status;
     if (p.submitted.empty()) p.submitted = it->second.submitted;
   } else if (it != problems_.end()) {
-    return Status(ErrorCode::kAlreadyExists, "a problem with id \"" + p.id + "\" already exists");
+    return Status(ErrorCode::kAlreadyExists, {"problem.exists", {{"id", p.id}}});
   }
   if (!can_write_problem(who, p)) {
     if (who.role == Role::kEnterprise)
-      return forbidden("an enterprise token submits problems of \"" + who.scope + "\" only");
-    if (who.role == Role::kCoordinator) return forbidden("coordinators do not submit problems");
-    return forbidden("a county token writes problems of \"" + who.scope + "\" only");
+      return forbidden({"access.enterprise_own_problems", {{"scope", who.scope}}});
+    if (who.role == Role::kCoordinator) return forbidden("access.coordinator_no_submit");
+    return forbidden({"access.county_own_problems", {{"scope", who.scope}}});
   }
   Status checked = check_problem_locked(who, p);
   if (!checked) return checked;
@@ -324,7 +326,7 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
 }
 
 Result<Problem> Service::create_problem(const Principal& who, Problem p, bool id_given) {
-  if (who.role == Role::kCoordinator) return forbidden("coordinators do not submit problems");
+  if (who.role == Role::kCoordinator) return forbidden("access.coordinator_no_submit");
   if (who.role == Role::kEnterprise) {
     // An enterprise may not choose ids: a taken id would reveal another's problem.
     if (id_given)
@@ -368,10 +370,7 @@ Result<Page<Problem>> Service::list_problems(const Principal& who, const Problem
     return a.id < b.id;
   };
   if (key != "id" && key != "urgency" && key != "submitted")
-    return Status::invalid({FieldError{"query", 0, "sort",
-                                       "must be id, urgency or submitted, optionally with a "
-                                       "leading '-', got \"" +
-                                           q.sort + "\""}});
+    return Status::invalid("sort", {"query.sort", {{"value", q.sort}}});
   std::stable_sort(out.begin(), out.end(), [&](const Problem& a, const Problem& b) {
     return desc ? less(b, a) : less(a, b);
   });
@@ -384,7 +383,7 @@ Result<Problem> Service::update_problem(const Principal& who, const std::string&
     std::shared_lock lock(mu_);
     auto existing = visible_problem_locked(who, id);
     if (!existing) return existing.status();
-    return forbidden("coordinators do not change problems");
+    return forbidden("access.coordinator_no_change");
   }
   Problem p;
   p.id = id;
@@ -399,9 +398,9 @@ Result<Problem> Service::withdraw_problem(const Principal& who, const std::strin
     if (!existing) return existing.status();
     p = *existing;
   }
-  if (!can_write_problem(who, p)) return forbidden("your role may not withdraw problems");
+  if (!can_write_problem(who, p)) return forbidden("access.problem_withdraw");
   if (p.status == ProblemStatus::kWithdrawn)
-    return Status(ErrorCode::kConflict, "problem \"" + id + "\" is already withdrawn");
+    return Status(ErrorCode::kConflict, {"problem.withdrawn", {{"id", id}}});
   std::lock_guard writer(write_mu_);
   auto it = problems_.find(id);
   if (it == problems_.end()) return no_problem(id);
@@ -420,14 +419,14 @@ Result<Problem> Service::withdraw_problem(const Principal& who, const std::strin
 Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_exist,
                                      const ExpertEdit* edit) {
   if (who.role == Role::kEnterprise || who.role == Role::kCoordinator)
-    return forbidden(std::string("a ") + role_name(who.role) + " token may not change experts");
+    return forbidden({"access.expert_write", {{"role", role_name(who.role)}}});
   std::lock_guard writer(write_mu_);
   auto it = experts_.find(e.id);
   if (must_exist && it == experts_.end()) return no_expert(e.id);
   if (!must_exist && it != experts_.end())
-    return Status(ErrorCode::kAlreadyExists, "an expert with id \"" + e.id + "\" already exists");
+    return Status(ErrorCode::kAlreadyExists, {"expert.exists", {{"id", e.id}}});
   if (it != experts_.end() && !can_write_expert(who, it->second))
-    return forbidden("a county token changes experts stationed in \"" + who.scope + "\" only");
+    return forbidden({"access.county_own_experts", {{"scope", who.scope}}});
   if (it != experts_.end() && edit) {
     auto edited = (*edit)(it->second);
     if (!edited) return edited.status();
@@ -439,8 +438,7 @@ Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_e
     if (!known) return known;
   }
   if (!can_write_expert(who, e))
-    return forbidden("a county token writes experts stationed in \"" + who.scope +
-                     "\" only (counties must name it)");
+    return forbidden({"access.county_own_experts", {{"scope", who.scope}}});
   Status s = store_->put_expert(e);
   if (!s) return s;
   std::unique_lock lock(mu_);
@@ -538,7 +536,7 @@ Result<ProblemMatches> Service::problem_matches(const Principal& who, const std:
   if (p->status != ProblemStatus::kOpen)
     return Status(ErrorCode::kConflict, "problem \"" + problem_id + "\" is " +
                                             problem_status_name(p->status) + ": no matches");
-  if (!index_) return Status(ErrorCode::kUnavailable, "the index is not built yet");
+  if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
   ProblemMatches out;
   out.problem = *p;
   MatchFilters filters;
@@ -564,12 +562,11 @@ Result<ProblemMatches> Service::problem_matches(const Principal& who, const std:
 
 Result<ExpertProblemMatches> Service::expert_matches(const Principal& who,
                                                      const std::string& expert_id, int k) {
-  if (who.role == Role::kEnterprise)
-    return forbidden("an enterprise token reads matches of its own problems only");
+  if (who.role == Role::kEnterprise) return forbidden("access.enterprise_own_matches");
   std::shared_lock lock(mu_);
   auto e = experts_.find(expert_id);
   if (e == experts_.end()) return no_expert(expert_id);
-  if (!index_) return Status(ErrorCode::kUnavailable, "the index is not built yet");
+  if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
   ExpertProblemMatches out;
   out.expert = e->second;
   auto used = used_capacity_locked("");
@@ -602,7 +599,7 @@ Result<std::vector<ExpertMatch>> Service::match_text(const Principal& who, const
   p.description = q.description;
   p.keywords = q.keywords;
   std::shared_lock lock(mu_);
-  if (!index_) return Status(ErrorCode::kUnavailable, "the index is not built yet");
+  if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
   MatchFilters filters = q.filters;
   if (filters.require_capacity) filters.used_capacity = used_capacity_locked("");
   Matcher matcher(*index_, options_.match);
@@ -615,7 +612,7 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
                                    const std::string& expert_id, const std::string& decision,
                                    const std::string& note) {
   if (who.role != Role::kAdmin && who.role != Role::kCoordinator)
-    return forbidden("only coordinators review matches");
+    return forbidden("access.coordinator_reviews");
   std::lock_guard writer(write_mu_);
   Review r;
   {
@@ -660,8 +657,7 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
 }
 
 Result<std::vector<Review>> Service::reviews(const Principal& who, const std::string& problem_id) {
-  if (who.role == Role::kEnterprise)
-    return forbidden("review notes are internal to the county and its workstations");
+  if (who.role == Role::kEnterprise) return forbidden("access.review_notes");
   {
     std::shared_lock lock(mu_);
     auto p = visible_problem_locked(who, problem_id);
@@ -675,7 +671,7 @@ Result<std::vector<Review>> Service::reviews(const Principal& who, const std::st
 namespace {
 
 Status no_plan(long long id) {
-  return Status(ErrorCode::kNotFound, "no plan with id " + std::to_string(id));
+  return Status(ErrorCode::kNotFound, {"plan.not_found", {{"id", std::to_string(id)}}});
 }
 
 }  // namespace
@@ -683,10 +679,9 @@ Status no_plan(long long id) {
 Result<PlanRecord> Service::create_plan(const Principal& who, const std::string& county,
                                         PlanRunOptions options) {
   if (!can_write_plans(who, county)) {
-    if (who.role == Role::kCoordinator)
-      return forbidden("coordinators read plans; the county department or admin makes them");
-    if (who.role == Role::kEnterprise) return forbidden("enterprise tokens do not plan");
-    return forbidden("a county token plans \"" + who.scope + "\" only");
+    if (who.role == Role::kCoordinator) return forbidden("access.coordinator_plans");
+    if (who.role == Role::kEnterprise) return forbidden("access.enterprise_plans");
+    return forbidden({"access.county_own_plans", {{"scope", who.scope}}});
   }
   Status known = options_.counties.check(county, "county", "path");
   if (!known) return known;
@@ -695,7 +690,7 @@ Result<PlanRecord> Service::create_plan(const Principal& who, const std::string&
     // Planning reads the index and the records: shared with other readers,
     // and no writer may change them meanwhile.
     std::shared_lock lock(mu_);
-    if (!index_) return Status(ErrorCode::kUnavailable, "the index is not built yet");
+    if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
     options.accepted_matches = accepted_pairs_locked("");
     Matcher matcher(*index_, options_.match);
     return make_county_plan(*plans_, matcher, *index_, county, options);
@@ -718,17 +713,15 @@ Result<PlanRecord> Service::get_plan(const Principal& who, long long id) {
 Result<PlanRecord> Service::approve_plan(const Principal& who, long long id) {
   auto plan = get_plan(who, id);
   if (!plan) return plan.status();
-  if (!can_write_plans(who, plan->county))
-    return forbidden("only the county department or admin approves plans");
+  if (!can_write_plans(who, plan->county)) return forbidden("access.approve_plans");
   return plans_->approve(id, who.describe());
 }
 
 Result<std::vector<PlanRecord>> Service::list_plans(const Principal& who,
                                                     const std::string& county) {
   if (!can_read_plans(who, county)) {
-    if (who.role == Role::kEnterprise) return forbidden("enterprise tokens see no plans");
-    return forbidden("a " + std::string(role_name(who.role)) + " token reads plans of \"" +
-                     who.county() + "\" only");
+    if (who.role == Role::kEnterprise) return forbidden("access.enterprise_plans");
+    return forbidden({"access.read_own_plans", {{"county", who.county()}}});
   }
   return plans_->list(county);
 }
@@ -802,7 +795,7 @@ Result<Ledger> Service::ledger(const Principal& who, const std::string& county,
 
 Result<ImportCounts> Service::import(const Principal& who, const std::vector<Expert>& experts,
                                      const std::vector<Problem>& problems) {
-  if (who.role != Role::kAdmin) return forbidden("bulk import is for admin tokens");
+  if (who.role != Role::kAdmin) return forbidden("access.import_admin_only");
   std::lock_guard writer(write_mu_);
   // Counties and enterprises are checked as one-by-one writes check them;
   // every error is reported and nothing is stored.
@@ -838,7 +831,7 @@ Result<ImportCounts> Service::import(const Principal& who, const std::vector<Exp
 }
 
 Result<std::vector<Expert>> Service::export_experts(const Principal& who) {
-  if (who.role != Role::kAdmin) return forbidden("bulk export is for admin tokens");
+  if (who.role != Role::kAdmin) return forbidden("access.export_admin_only");
   std::shared_lock lock(mu_);
   std::vector<Expert> out;
   for (const auto& [id, e] : experts_) out.push_back(e);
@@ -846,7 +839,7 @@ Result<std::vector<Expert>> Service::export_experts(const Principal& who) {
 }
 
 Result<std::vector<Problem>> Service::export_problems(const Principal& who) {
-  if (who.role != Role::kAdmin) return forbidden("bulk export is for admin tokens");
+  if (who.role != Role::kAdmin) return forbidden("access.export_admin_only");
   std::shared_lock lock(mu_);
   std::vector<Problem> out;
   for (const auto& [id, p] : problems_) out.push_back(p);

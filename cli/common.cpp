@@ -125,4 +125,15 @@ ProgressFn progress_printer(const char* what) {
   };
 }
 
+bool report_language(const std::optional<std::string>& flag, i18n::Language* out) {
+  if (!flag) {
+    *out = i18n::language_from_environment();
+    return true;
+  }
+  auto language = i18n::parse_language(*flag);
+  if (!language) return false;
+  *out = *language;
+  return true;
+}
+
 }  // namespace expertmatch::cli

@@ -2,6 +2,11 @@
 // error reporting, the default configuration, and progress output.
 #pragma once
 
+#include <optional>
+#include <string>
+
+#include "i18n/messages.h"
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -45,5 +50,10 @@ ProgressFn progress_printer(const char* what);
 
 double seconds_since(double start);
 double now_seconds();
+
+// The language of reports for officials: --lang zh|en if given, else
+// LC_ALL / LC_MESSAGES / LANG (en* -> English), else Chinese. False for a
+// --lang value that is neither.
+bool report_language(const std::optional<std::string>& flag, i18n::Language* out);
 
 }  // namespace expertmatch::cli

@@ -98,6 +98,26 @@ CREATE TABLE enterprises (
 INSERT OR IGNORE INTO enterprises (name, county)
   SELECT enterprise, MIN(county) FROM problems GROUP BY enterprise;
 )sql",
+    // v3 -> v4: accounts that sign in with a password (Argon2id hash), and
+    // their sessions (only a hash of the session id is kept).
+    R"sql(
+CREATE TABLE accounts (
+  username TEXT PRIMARY KEY,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL,
+  scope TEXT NOT NULL DEFAULT '',
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+);
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  username TEXT NOT NULL REFERENCES accounts(username) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions (username);
+)sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kMigrationCount == Store::kSchemaVersion);
@@ -678,6 +698,154 @@ Result<std::vector<Review>> Store::list_reviews(const std::string& problem_id) {
   }
   if (rc != SQLITE_DONE) return st.error("query reviews");
   return out;
+}
+
+// ---- accounts and sessions (schema v4) ----------------------------------------
+
+namespace {
+
+AccountRecord account_row(sqlite3_stmt* s) {
+  AccountRecord a;
+  a.username = text_col(s, 0);
+  a.password_hash = text_col(s, 1);
+  a.role = text_col(s, 2);
+  a.scope = text_col(s, 3);
+  a.disabled = sqlite3_column_int(s, 4) != 0;
+  a.created_at = text_col(s, 5);
+  return a;
+}
+
+constexpr const char* kAccountColumns =
+    "SELECT username, password_hash, role, scope, disabled, created_at FROM accounts";
+
+}  // namespace
+
+Status Store::put_account(const AccountRecord& account) {
+  std::lock_guard lock(mu_);
+  Statement st(db_,
+               "INSERT INTO accounts (username, password_hash, role, scope, disabled) "
+               "VALUES (?1,?2,?3,?4,?5)");
+  if (!st.prepared()) return st.error("prepare account insert");
+  st.bind(1, account.username);
+  st.bind(2, account.password_hash);
+  st.bind(3, account.role);
+  st.bind(4, account.scope);
+  st.bind(5, account.disabled ? 1 : 0);
+  int rc = st.step();
+  if (rc == SQLITE_CONSTRAINT)
+    return Status(ErrorCode::kAlreadyExists, "an account named " + account.username + " exists");
+  if (rc != SQLITE_DONE) return st.error("insert account");
+  return Status::ok();
+}
+
+Result<AccountRecord> Store::find_account(const std::string& username) {
+  std::lock_guard lock(mu_);
+  std::string sql = std::string(kAccountColumns) + " WHERE username = ?1";
+  Statement st(db_, sql.c_str());
+  if (!st.prepared()) return st.error("prepare account query");
+  st.bind(1, username);
+  int rc = st.step();
+  if (rc == SQLITE_DONE) return Status(ErrorCode::kNotFound, "no account named " + username);
+  if (rc != SQLITE_ROW) return st.error("query account");
+  return account_row(st.get());
+}
+
+Result<std::vector<AccountRecord>> Store::list_accounts() {
+  std::lock_guard lock(mu_);
+  std::string sql = std::string(kAccountColumns) + " ORDER BY username";
+  Statement st(db_, sql.c_str());
+  if (!st.prepared()) return st.error("prepare account list");
+  std::vector<AccountRecord> out;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) out.push_back(account_row(st.get()));
+  if (rc != SQLITE_DONE) return st.error("list accounts");
+  return out;
+}
+
+Status Store::disable_account(const std::string& username) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return Status(ErrorCode::kIOError, sqlite3_errmsg(db_));
+  {
+    Statement st(db_, "UPDATE accounts SET disabled = 1 WHERE username = ?1");
+    if (!st.prepared()) return st.error("prepare account update");
+    st.bind(1, username);
+    if (st.step() != SQLITE_DONE) return st.error("disable account");
+    if (sqlite3_changes(db_) == 0)
+      return Status(ErrorCode::kNotFound, "no account named " + username);
+  }
+  // A disabled account's sessions end with it.
+  Statement st(db_, "DELETE FROM sessions WHERE username = ?1");
+  if (!st.prepared()) return st.error("prepare session delete");
+  st.bind(1, username);
+  if (st.step() != SQLITE_DONE) return st.error("delete sessions");
+  return tx.commit();
+}
+
+Status Store::put_session(const SessionRecord& session) {
+  std::lock_guard lock(mu_);
+  Statement st(db_,
+               "INSERT INTO sessions (id_hash, username, csrf_token, created_at, last_seen) "
+               "VALUES (?1,?2,?3,?4,?5)");
+  if (!st.prepared()) return st.error("prepare session insert");
+  st.bind(1, session.id_hash);
+  st.bind(2, session.username);
+  st.bind(3, session.csrf_token);
+  sqlite3_bind_int64(st.get(), 4, session.created_at);
+  sqlite3_bind_int64(st.get(), 5, session.last_seen);
+  int rc = st.step();
+  if (rc == SQLITE_CONSTRAINT)
+    return Status(ErrorCode::kAlreadyExists, "session id hash already stored");
+  if (rc != SQLITE_DONE) return st.error("insert session");
+  return Status::ok();
+}
+
+Result<SessionRecord> Store::find_session(const std::string& id_hash) {
+  std::lock_guard lock(mu_);
+  Statement st(db_,
+               "SELECT id_hash, username, csrf_token, created_at, last_seen FROM sessions "
+               "WHERE id_hash = ?1");
+  if (!st.prepared()) return st.error("prepare session query");
+  st.bind(1, id_hash);
+  int rc = st.step();
+  if (rc == SQLITE_DONE) return Status(ErrorCode::kNotFound, "no such session");
+  if (rc != SQLITE_ROW) return st.error("query session");
+  sqlite3_stmt* s = st.get();
+  SessionRecord r;
+  r.id_hash = text_col(s, 0);
+  r.username = text_col(s, 1);
+  r.csrf_token = text_col(s, 2);
+  r.created_at = sqlite3_column_int64(s, 3);
+  r.last_seen = sqlite3_column_int64(s, 4);
+  return r;
+}
+
+Status Store::touch_session(const std::string& id_hash, long long last_seen) {
+  std::lock_guard lock(mu_);
+  Statement st(db_, "UPDATE sessions SET last_seen = ?2 WHERE id_hash = ?1");
+  if (!st.prepared()) return st.error("prepare session update");
+  st.bind(1, id_hash);
+  sqlite3_bind_int64(st.get(), 2, last_seen);
+  if (st.step() != SQLITE_DONE) return st.error("update session");
+  return Status::ok();
+}
+
+Status Store::delete_session(const std::string& id_hash) {
+  std::lock_guard lock(mu_);
+  Statement st(db_, "DELETE FROM sessions WHERE id_hash = ?1");
+  if (!st.prepared()) return st.error("prepare session delete");
+  st.bind(1, id_hash);
+  if (st.step() != SQLITE_DONE) return st.error("delete session");
+  return Status::ok();
+}
+
+Status Store::delete_sessions_seen_before(long long last_seen) {
+  std::lock_guard lock(mu_);
+  Statement st(db_, "DELETE FROM sessions WHERE last_seen < ?1");
+  if (!st.prepared()) return st.error("prepare session purge");
+  sqlite3_bind_int64(st.get(), 1, last_seen);
+  if (st.step() != SQLITE_DONE) return st.error("purge sessions");
+  return Status::ok();
 }
 
 }  // namespace expertmatch

@@ -63,6 +63,28 @@ struct EnterpriseRecord {
   std::string registered_at;  // UTC, "YYYY-MM-DDTHH:MM:SSZ" (set by the store)
 };
 
+// An account that signs in with a password (schema v4). Same roles and scopes
+// as tokens; the password is kept only as an Argon2id hash string
+// (libsodium's crypto_pwhash_str format, which names its own parameters).
+struct AccountRecord {
+  std::string username;
+  std::string password_hash;
+  std::string role;
+  std::string scope;
+  bool disabled = false;
+  std::string created_at;  // UTC, "YYYY-MM-DDTHH:MM:SSZ" (set by the store)
+};
+
+// A signed-in session (schema v4): the SHA-256 of its random id, never the id.
+// Times are seconds since the Unix epoch.
+struct SessionRecord {
+  std::string id_hash;
+  std::string username;
+  std::string csrf_token;
+  long long created_at = 0;
+  long long last_seen = 0;
+};
+
 struct StoreCounts {
   int experts = 0;
   int works = 0;
@@ -81,7 +103,7 @@ class Store {
   const std::string& data_dir() const { return data_dir_; }
   // The schema version after migrations (kSchemaVersion).
   int schema_version();
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Inserts or replaces every record in one transaction: all or nothing.
   // A known id is updated (an expert's works are replaced as a whole). The
@@ -122,6 +144,23 @@ class Store {
   Result<Review> add_review(const Review& review);
   // The history of one problem ("" = every problem), oldest first.
   Result<std::vector<Review>> list_reviews(const std::string& problem_id);
+
+  // Accounts (schema v4). kAlreadyExists if the user name is taken.
+  Status put_account(const AccountRecord& account);
+  // kNotFound if there is no such account (disabled ones are returned, marked).
+  Result<AccountRecord> find_account(const std::string& username);
+  // Ordered by user name.
+  Result<std::vector<AccountRecord>> list_accounts();
+  // Marks the account disabled and deletes its sessions, in one transaction.
+  Status disable_account(const std::string& username);
+
+  // Sessions (schema v4). A session of a deleted account goes with it.
+  Status put_session(const SessionRecord& session);
+  // kNotFound if no session has this id hash.
+  Result<SessionRecord> find_session(const std::string& id_hash);
+  Status touch_session(const std::string& id_hash, long long last_seen);
+  Status delete_session(const std::string& id_hash);
+  Status delete_sessions_seen_before(long long last_seen);
 
  private:
   Store(sqlite3* db, std::string data_dir) : db_(db), data_dir_(std::move(data_dir)) {}

@@ -140,7 +140,9 @@ try:
          "-d '{\"description\": \"37kW螺杆机夏季排气温度超过105℃跳停，冷却器已清洗\", \"urgency\": 5}' "
          f"$BASE/api/v1/problems/{problem_id}")
     show("GET /api/v1/problems/{id}/matches", "Ranked experts with explanations (`k` from 1 to "
-         "100, default 10). Unavailable experts, conflicts of interest, experts a coordinator "
+         "100, default 10; `terms[].positions` are byte offsets, `terms[].utf16_positions` the "
+         "same spans in UTF-16 code units, see [Highlight positions](#highlight-positions)). "
+         "Unavailable experts, conflicts of interest, experts a coordinator "
          "rejected for this problem and experts whose capacity is used by accepted matches on "
          "other open problems are left out. `review` is \"accepted\" for an accepted pair.",
          f'-H "Authorization: Bearer $ENT" "$BASE/api/v1/problems/{problem_id}/matches?k=2"')

@@ -41,6 +41,16 @@ struct Matcher::Query {
   mutable std::optional<std::vector<FieldTokens>> field_tokens;
 };
 
+uint32_t utf16_offset(std::string_view text, uint32_t byte) {
+  uint32_t units = 0;
+  for (uint32_t i = 0; i < byte && i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if ((c & 0xC0) == 0x80) continue;  // a continuation byte
+    units += c >= 0xF0 ? 2 : 1;        // four-byte sequences are surrogate pairs
+  }
+  return units;
+}
+
 namespace {
 
 float dot(const float* a, const float* b, int d) {
@@ -528,8 +538,11 @@ int Matcher::explain(const Query& q, const ExpertEntry& e,
       }
       informative.insert(id);
       by_term.emplace(key, found.size());
-      found.push_back(
-          {ft.text.substr(t.begin, t.end - t.begin), ft.field, {{t.begin, t.end}}, lex.idf(id)});
+      found.push_back({ft.text.substr(t.begin, t.end - t.begin),
+                       ft.field,
+                       {{t.begin, t.end}},
+                       {},
+                       lex.idf(id)});
     }
   }
   std::stable_sort(found.begin(), found.end(), [](const TermEvidence& a, const TermEvidence& b) {
@@ -540,6 +553,10 @@ int Matcher::explain(const Query& q, const ExpertEntry& e,
   for (const auto& f : found) total += f.weight;
   for (auto& f : found) {
     f.weight = total > 0 ? f.weight / total : 0;
+    for (const Query::FieldTokens& ft : *q.field_tokens)
+      if (f.field == ft.field)
+        for (auto [b, e] : f.positions)
+          f.utf16_positions.emplace_back(utf16_offset(ft.text, b), utf16_offset(ft.text, e));
     terms->push_back(std::move(f));
   }
   // Research fields that share an informative whole word with the query.

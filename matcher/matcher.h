@@ -43,6 +43,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "corpus/model.h"
@@ -130,8 +131,15 @@ struct TermEvidence {
                       // keywords joined by "，")
   // Byte ranges [begin, end) into the field, first kMaxSpansPerTerm occurrences.
   std::vector<std::pair<uint32_t, uint32_t>> positions;
+  // The same spans in UTF-16 code units (what a browser's string indexes
+  // count): a character outside the BMP (𠮷, U+20BB7) is 4 bytes and 2 units.
+  std::vector<std::pair<uint32_t, uint32_t>> utf16_positions;
   float weight = 0;  // its share of the named terms' weight (by IDF), sums to 1
 };
+
+// The UTF-16 offset of byte offset `byte` of UTF-8 `text` (counted up to
+// `byte`, which should be on a character boundary).
+uint32_t utf16_offset(std::string_view text, uint32_t byte);
 
 struct ExpertMatch {
   std::string expert_id;

@@ -35,9 +35,8 @@ ApiResponse import_response(const Result<ImportCounts>& counts,
 }
 
 ApiResponse unsupported_jsonl(const std::string& content_type) {
-  return error_response(
-      415, "unsupported_media_type",
-      "the body must be JSON Lines (application/x-ndjson), got \"" + content_type + "\"");
+  return error_response(415, "unsupported_media_type",
+                        {"request.not_jsonl", {{"content_type", content_type}}});
 }
 
 // Invalid UTF-8 anywhere makes the whole body a bad request, before any record is read.
@@ -65,10 +64,10 @@ bool valid_utf8(const std::string& s) {
 
 ApiResponse import_experts(const Call& c) {
   if (c.who.role != Role::kAdmin)
-    return error_response(403, "forbidden", "bulk import is for admin tokens");
+    return error_response(403, "forbidden", "access.import_admin_only");
   if (!is_jsonl(c.request.content_type)) return unsupported_jsonl(c.request.content_type);
   if (!valid_utf8(c.request.body))
-    return error_response(400, "bad_request", "the body is not valid UTF-8");
+    return error_response(400, "bad_request", "request.body_invalid_utf8");
   std::vector<NameSpelling> names;
   ReadOptions options;
   options.names = &names;
@@ -79,10 +78,10 @@ ApiResponse import_experts(const Call& c) {
 
 ApiResponse import_problems(const Call& c) {
   if (c.who.role != Role::kAdmin)
-    return error_response(403, "forbidden", "bulk import is for admin tokens");
+    return error_response(403, "forbidden", "access.import_admin_only");
   if (!is_jsonl(c.request.content_type)) return unsupported_jsonl(c.request.content_type);
   if (!valid_utf8(c.request.body))
-    return error_response(400, "bad_request", "the body is not valid UTF-8");
+    return error_response(400, "bad_request", "request.body_invalid_utf8");
   std::vector<NameSpelling> names;
   ReadOptions options;
   options.names = &names;

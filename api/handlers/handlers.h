@@ -12,6 +12,8 @@
 //   plans.cpp     /api/v1/counties/{id}/plans, /api/v1/plans/{id}[/approve] (?format=xlsx|csv)
 //   ledger.cpp    /api/v1/counties/{id}/ledger, /api/v1/ledger (JSON, XLSX, CSV)
 //   skipped.cpp   /api/v1/skipped-records
+//   sessions.cpp  /api/v1/sessions[/current], /api/v1/accounts[/{id}/disable]
+//   static_files.cpp  / and /web/... (the pages, from the web root)
 //
 // Thread safety: handlers are called concurrently from the worker threads;
 // they keep no state of their own.
@@ -65,5 +67,13 @@ ApiResponse create_plan(const Call& c);
 ApiResponse get_plan(const Call& c);
 ApiResponse approve_plan(const Call& c);
 ApiResponse list_plans(const Call& c);
+
+ApiResponse create_session(const Call& c);
+ApiResponse delete_session(const Call& c);
+ApiResponse list_accounts(const Call& c);
+ApiResponse create_account(const Call& c);
+ApiResponse disable_account(const Call& c);
+
+ApiResponse static_file(const Call& c);
 
 }  // namespace expertmatch::api::handlers

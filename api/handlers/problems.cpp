@@ -82,13 +82,15 @@ ApiResponse list_problems(const Call& c) {
   q.enterprise = query_str(c, "enterprise");
   if (auto s = query_str(c, "status")) {
     q.status = parse_problem_status(*s);
-    if (!q.status) return bad_query("status", "status must be open, withdrawn or solved");
+    if (!q.status)
+      return bad_query(
+          "status", {"query.one_of", {{"name", "status"}, {"values", "open, withdrawn, solved"}}});
   }
   if (auto s = query_str(c, "sort")) q.sort = *s;
   auto page = c.context.service.list_problems(c.who, q);
   if (!page) {
     if (page.status().code() == ErrorCode::kInvalidArgument)
-      return bad_query("sort", page.status().field_errors().front().reason);
+      return bad_query("sort", reason_message(page.status().field_errors().front()));
     return from_status(page.status());
   }
   return page_response<Problem>(*page, q.offset, q.limit, problem_value);

@@ -22,8 +22,10 @@ ApiResponse create_review(const Call& c) {
   // Whether the problem is visible decides before the body's content does.
   auto visible = c.context.service.get_problem(c.who, c.params[0]);
   if (!visible) return from_status(visible.status());
-  if (expert_id.empty()) return error_response(422, "invalid_argument", "is required", "expert_id");
-  if (decision.empty()) return error_response(422, "invalid_argument", "is required", "decision");
+  if (expert_id.empty())
+    return error_response(422, "invalid_argument", "field.required", "expert_id");
+  if (decision.empty())
+    return error_response(422, "invalid_argument", "field.required", "decision");
   auto r = c.context.service.add_review(c.who, c.params[0], expert_id, decision, note);
   if (!r) return from_status(r.status());
   rapidjson::Document d;

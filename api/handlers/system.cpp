@@ -40,6 +40,12 @@ ApiResponse whoami(const Call& c) {
   auto& a = d.GetAllocator();
   d.AddMember("role", str(role_name(c.who.role), a), a);
   d.AddMember("scope", str(c.who.scope, a), a);
-  return json(200, d);
+  if (c.session) {
+    d.AddMember("username", str(c.session->username, a), a);
+    d.AddMember("csrf_token", str(c.session->csrf_token, a), a);
+  }
+  ApiResponse r = json(200, d);
+  if (c.session) r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
 }
 }  // namespace expertmatch::api::handlers

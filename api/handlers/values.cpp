@@ -71,6 +71,13 @@ Value terms_value(const std::vector<TermEvidence>& terms, Alloc& a) {
       pos.PushBack(pair, a);
     }
     v.AddMember("positions", pos, a);
+    Value pos16(rapidjson::kArrayType);
+    for (auto [b, e] : t.utf16_positions) {
+      Value pair(rapidjson::kArrayType);
+      pair.PushBack(b, a).PushBack(e, a);
+      pos16.PushBack(pair, a);
+    }
+    v.AddMember("utf16_positions", pos16, a);
     v.AddMember("weight", t.weight, a);
     arr.PushBack(v, a);
   }
