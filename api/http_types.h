@@ -2,6 +2,8 @@
 // sockets, no Boost. http_server.cpp converts from and to Beast messages.
 #pragma once
 
+#include <atomic>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +16,13 @@ struct ApiRequest {
   std::string authorization;  // the Authorization header, "" if absent
   std::string content_type;   // the Content-Type header, "" if absent
   std::string body;
+  // Set by the server when the client has gone away (closed or reset its
+  // connection) before the answer was written; null for requests made in
+  // code. Long handlers check client_gone() where stopping is safe (before
+  // they start writing), and the server skips queued requests whose client
+  // has gone. Written by an I/O thread, read by a worker: atomic.
+  std::shared_ptr<const std::atomic<bool>> gone;
+  bool client_gone() const { return gone && gone->load(); }
 };
 
 struct ApiResponse {

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <optional>
 
 #include "api/config.h"
 #include "api/http_types.h"
@@ -28,10 +29,20 @@ struct RequestContext {
   Metrics& metrics;
   const ServerConfig& config;
   const std::atomic<bool>& draining;  // true once shutdown began: /readyz says so
+  // The operator listener (config.metrics_listen): serves only /healthz,
+  // /readyz and /metrics, with counts and without a token.
+  bool operator_listener = false;
 };
 
 // Answers one request. Never throws; a handler's exception becomes a 500.
 ApiResponse handle_request(const RequestContext& context, const ApiRequest& request);
+
+// Answers, on the server's I/O thread, the requests that need neither the
+// worker pool nor the service's lock: GET /healthz, and GET /readyz without
+// an Authorization header (ready or not, no counts). nullopt: every other
+// request, for handle_request() on a worker. Never blocks, never throws.
+std::optional<ApiResponse> handle_without_queueing(const RequestContext& context,
+                                                   const ApiRequest& request);
 
 // The body limit for a request to `target` (larger for bulk import), so the
 // server can enforce it while reading.

@@ -8,6 +8,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "api/request_reader.h"
 #include "corpus/json_reader.h"
 
 namespace expertmatch::api::handlers {
@@ -102,8 +103,8 @@ ApiResponse from_status(const Status& s) {
     Value details(rapidjson::kArrayType);
     for (const auto& fe : s.field_errors()) {
       Value v(rapidjson::kObjectType);
-      v.AddMember("field", str(fe.field, a), a);
-      v.AddMember("reason", str(fe.reason, a), a);
+      v.AddMember("field", str(utf8_or_replaced(fe.field), a), a);
+      v.AddMember("reason", str(utf8_or_replaced(fe.reason), a), a);
       if (fe.line > 0) v.AddMember("line", fe.line, a);
       details.PushBack(v, a);
     }
