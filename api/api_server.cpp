@@ -22,8 +22,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
   };
   server->http_ = std::make_unique<HttpServer>(
       server->config_, server->metrics_,
-      [self](const ApiRequest& request) { return handle_request(*self->context_, request); },
-      body_limit,
+      [self](ApiRequest& request) { return handle_request(*self->context_, request); }, body_limit,
       [self](const ApiRequest& request) {
         return handle_without_queueing(*self->context_, request);
       });
@@ -54,7 +53,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
     op_config.worker_threads = 1;
     server->operator_http_ = std::make_unique<HttpServer>(
         op_config, server->operator_metrics_,
-        [op](const ApiRequest& request) { return handle_request(*op, request); }, body_limit,
+        [op](ApiRequest& request) { return handle_request(*op, request); }, body_limit,
         [op](const ApiRequest& request) { return handle_without_queueing(*op, request); });
     s = server->operator_http_->start();
     if (!s) return s;

@@ -38,7 +38,7 @@ class ApiServer {
   ApiServer() = default;
   ServerConfig config_;
   Metrics metrics_;
-  AccessLog access_log_;  // before http_: outlives the server's threads
+  AccessLog access_log_;      // before http_: outlives the server's threads
   Metrics operator_metrics_;  // the operator listener's own requests, not shown
   std::atomic<bool> draining_{false};
   std::unique_ptr<Service> service_;

@@ -44,7 +44,9 @@ namespace expertmatch::api {
 
 class HttpServer {
  public:
-  using Handler = std::function<ApiResponse(const ApiRequest&)>;
+  // The request is the handler's: it may move the body out (bulk import
+  // does, to free it before the import makes its own copies).
+  using Handler = std::function<ApiResponse(ApiRequest&)>;
   // Answers a request on the I/O thread when it can without blocking (health
   // checks), nullopt to hand it to the worker pool. May be empty.
   using QuickHandler = std::function<std::optional<ApiResponse>(const ApiRequest&)>;

@@ -114,7 +114,7 @@ bool match_pattern(const std::vector<std::string>& pattern, const std::vector<st
   return true;
 }
 
-ApiResponse dispatch(const RequestContext& context, const ApiRequest& req) {
+ApiResponse dispatch(const RequestContext& context, ApiRequest& req) {
   RequestTarget target;
   std::string why;
   if (!decode_target(req.target, &target, &why)) return error_response(400, "bad_request", why);
@@ -207,7 +207,7 @@ ApiResponse error_response(int status, const std::string& code, const std::strin
   return json(status, d);
 }
 
-ApiResponse handle_request(const RequestContext& context, const ApiRequest& request) {
+ApiResponse handle_request(const RequestContext& context, ApiRequest& request) {
   try {
     return dispatch(context, request);
   } catch (const std::exception& e) {

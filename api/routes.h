@@ -35,7 +35,8 @@ struct RequestContext {
 };
 
 // Answers one request. Never throws; a handler's exception becomes a 500.
-ApiResponse handle_request(const RequestContext& context, const ApiRequest& request);
+// The request is the handler's to consume (a bulk import moves its body out).
+ApiResponse handle_request(const RequestContext& context, ApiRequest& request);
 
 // Answers, on the server's I/O thread, the requests that need neither the
 // worker pool nor the service's lock: GET /healthz, and GET /readyz without

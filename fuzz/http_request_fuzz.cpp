@@ -54,7 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (decode_target(std::string_view(target.data(), target.size()), &decoded, &why)) {
     require(!decoded.path.empty() && decoded.path[0] == '/');
     require(is_valid_utf8(decoded.path));
-    for (const auto& [key, value] : decoded.query) require(is_valid_utf8(key) && is_valid_utf8(value));
+    for (const auto& [key, value] : decoded.query)
+      require(is_valid_utf8(key) && is_valid_utf8(value));
   } else {
     require(!why.empty());
   }

@@ -71,7 +71,7 @@ struct GatedServer {
         api::RequestContext{test.server().service(), metrics, config, draining});
     http = std::make_unique<api::HttpServer>(
         config, metrics,
-        [this](const api::ApiRequest& r) {
+        [this](api::ApiRequest& r) {
           if (r.target == "/api/v1/match") {
             ++slow_started;
             gate.wait();
