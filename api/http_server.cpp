@@ -211,7 +211,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void arm_idle_timer() {
     if (!waiting_ || in_flight() > 0 || closing_) return;
-    idle_timer_.expires_after(std::chrono::milliseconds(server_.config.idle_timeout_ms));
+    // A new connection gets the header deadline for its first byte: an idle
+    // socket that never sends anything holds a slot for seconds, not a minute.
+    int ms = read_any_ ? server_.config.idle_timeout_ms : server_.config.header_timeout_ms;
+    idle_timer_.expires_after(std::chrono::milliseconds(ms));
     idle_timer_.async_wait(
         [self = shared_from_this(), generation = ++idle_generation_](beast::error_code ec) {
           if (ec || generation != self->idle_generation_ || !self->waiting_ ||
@@ -267,6 +270,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(beast::error_code ec, std::size_t) {
     if (ec || closing_) return on_read_error(ec ? ec : net::error::operation_aborted);
     reading_ = false;
+    read_any_ = true;
     auto req = parser_->release();
     parser_.reset();
     auto p = std::make_shared<Pending>();
@@ -449,6 +453,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool waiting_ = false;              // ... for the first byte of a next request
   bool head_started_ = false;         // the current head's deadline is set
   size_t scanned_ = 0;                // bytes of the current head searched so far
+  bool read_any_ = false;             // a whole request has been read on this connection
   bool read_closed_ = false;          // read no more requests
   bool closing_ = false;
   unsigned long idle_generation_ = 0;  // invalidates idle timer waits

@@ -13,8 +13,9 @@
 // response is drained briefly so the client reads the response instead of a reset.
 //
 // Timers: idle_timeout_ms runs only while a connection waits for a request
-// with nothing in flight; header_timeout_ms bounds a request's whole header
-// block from its first byte; read_timeout_ms its body, and the writing of
+// with nothing in flight (a new connection waits header_timeout_ms for its
+// first byte); header_timeout_ms bounds a request's whole header block from
+// its first byte; read_timeout_ms its body, and the writing of
 // each response. No timer runs while a request is with a handler: however
 // long it takes, its answer is written.
 //

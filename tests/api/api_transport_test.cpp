@@ -264,6 +264,9 @@ TEST(ApiTransportTest, AHeaderBlockMustArriveWithinItsDeadline) {
   RawConnection conn(server.port());
   ASSERT_TRUE(conn.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: a"));
   EXPECT_TRUE(conn.closed_by_server());
+  // A new connection that never sends a byte is closed after it too.
+  RawConnection silent(server.port());
+  EXPECT_TRUE(silent.closed_by_server());
   // An idle connection (no byte of a request yet) is not cut by it.
   RawConnection idle(server.port());
   ASSERT_TRUE(idle.send(get_request("/healthz")));
