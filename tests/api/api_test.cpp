@@ -630,8 +630,9 @@ TEST_F(ApiTest, BulkImportAndExport) {
 
 TEST(ApiEmptyCorpusTest, StartsEmptyAndIndexesTheFirstRecords) {
   TestServer server(/*empty=*/true);
-  auto ready = get(server.port(), "/readyz", "");
+  auto ready = get(server.port(), "/readyz", server.tokens().admin);
   EXPECT_EQ(ready.status, 200) << ready.body;
+  ASSERT_TRUE(ready.json().HasMember("index")) << ready.body;
   EXPECT_FALSE(ready.json()["index"].GetBool());
   const auto& t = server.tokens();
   auto m = post(server.port(), "/api/v1/match", t.admin, R"({"text": "轴承"})");
