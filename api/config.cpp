@@ -49,7 +49,9 @@ const Setting kNumeric[] = {
     {"header_limit_bytes", nullptr, &ServerConfig::header_limit_bytes},
     {"read_timeout_ms", &ServerConfig::read_timeout_ms, nullptr},
     {"idle_timeout_ms", &ServerConfig::idle_timeout_ms, nullptr},
+    {"header_timeout_ms", &ServerConfig::header_timeout_ms, nullptr},
     {"max_connections", &ServerConfig::max_connections, nullptr},
+    {"max_connections_per_client", &ServerConfig::max_connections_per_client, nullptr},
     {"max_pipelined", &ServerConfig::max_pipelined, nullptr},
     {"default_k", &ServerConfig::default_k, nullptr},
     {"max_k", &ServerConfig::max_k, nullptr},
@@ -78,6 +80,7 @@ const TextSetting kText[] = {
     {"access_log", &ServerConfig::access_log},
     {"web_root", &ServerConfig::web_root},
     {"language", &ServerConfig::language},
+    {"metrics_listen", &ServerConfig::metrics_listen},
 };
 
 }  // namespace
@@ -205,7 +208,9 @@ Status validate(const ServerConfig& c) {
   check(c.header_limit_bytes >= 1024, "header_limit_bytes", "must be at least 1024");
   check(c.read_timeout_ms >= 100, "read_timeout_ms", "must be at least 100");
   check(c.idle_timeout_ms >= 100, "idle_timeout_ms", "must be at least 100");
+  check(c.header_timeout_ms >= 100, "header_timeout_ms", "must be at least 100");
   check(c.max_connections >= 1, "max_connections", "must be at least 1");
+  check(c.max_connections_per_client >= 0, "max_connections_per_client", "must not be negative");
   check(c.max_pipelined >= 1 && c.max_pipelined <= 1024, "max_pipelined", "must be from 1 to 1024");
   check(c.max_k >= 1 && c.max_k <= 10000, "max_k", "must be from 1 to 10000");
   check(c.default_k >= 1 && c.default_k <= c.max_k, "default_k", "must be from 1 to max_k");
@@ -227,6 +232,11 @@ Status validate(const ServerConfig& c) {
   check(c.login_window_seconds >= 1, "login_window_seconds", "must be at least 1");
   check(c.cookie_secure == 0 || c.cookie_secure == 1, "cookie_secure", "must be 0 or 1");
   check(i18n::parse_language(c.language).has_value(), "language", "must be zh or en");
+  if (!c.metrics_listen.empty()) {
+    ServerConfig probe;
+    Status s = set_config_value(&probe, "listen", c.metrics_listen);
+    if (!s) errors.push_back(FieldError{"config", 0, "metrics_listen", s.field_errors()[0].reason});
+  }
   if (!c.embedding_url.empty()) {
     check(!c.embedding_model.empty(), "embedding_model", "is required with embedding_url");
     // The client's own checks of the URL (scheme, host, port); reported once.

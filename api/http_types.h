@@ -2,6 +2,8 @@
 // sockets, no Boost. http_server.cpp converts from and to Beast messages.
 #pragma once
 
+#include <atomic>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -23,6 +25,13 @@ struct ApiRequest {
   std::string csrf_token;       // the X-CSRF-Token header, "" if absent
   std::string client_address;   // the peer's IP address ("127.0.0.1"), "" if unknown
   std::string body;
+  // Set by the server when the client has gone away (closed or reset its
+  // connection) before the answer was written; null for requests made in
+  // code. Long handlers check client_gone() where stopping is safe (before
+  // they start writing), and the server skips queued requests whose client
+  // has gone. Written by an I/O thread, read by a worker: atomic.
+  std::shared_ptr<const std::atomic<bool>> gone;
+  bool client_gone() const { return gone && gone->load(); }
 };
 
 // An error answer before it is put in words: routes.cpp renders `message`

@@ -9,60 +9,12 @@
 #include <sodium.h>
 
 #include "api/handlers/handlers.h"
+#include "api/request_reader.h"
 
 namespace expertmatch::api {
 namespace {
 
 using handlers::Call;
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool percent_decode(const std::string& in, bool plus_is_space, std::string* out) {
-  out->clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%') {
-      if (i + 2 >= in.size()) return false;
-      int hi = hex_digit(in[i + 1]), lo = hex_digit(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      *out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (in[i] == '+' && plus_is_space) {
-      *out += ' ';
-    } else {
-      *out += in[i];
-    }
-  }
-  return true;
-}
-
-bool parse_target(const std::string& target, std::string* path,
-                  std::map<std::string, std::string>* query) {
-  size_t q = target.find('?');
-  if (!percent_decode(target.substr(0, q), false, path)) return false;
-  if (q == std::string::npos) return true;
-  std::string rest = target.substr(q + 1);
-  size_t start = 0;
-  while (start <= rest.size()) {
-    size_t amp = rest.find('&', start);
-    if (amp == std::string::npos) amp = rest.size();
-    std::string pair = rest.substr(start, amp - start);
-    if (!pair.empty()) {
-      size_t eq = pair.find('=');
-      std::string key, value;
-      if (!percent_decode(pair.substr(0, eq), true, &key)) return false;
-      if (eq != std::string::npos && !percent_decode(pair.substr(eq + 1), true, &value))
-        return false;
-      (*query)[key] = value;
-    }
-    start = amp + 1;
-  }
-  return true;
-}
 
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> out;
@@ -80,11 +32,16 @@ std::vector<std::string> split_path(const std::string& path) {
 
 using namespace handlers;
 
+// Who may call a route: anyone; any valid token (the handler checks role and
+// scope); an admin token, or anyone on the operator listener.
+enum class Access { kPublic, kToken, kOperator };
+constexpr Access kPublic = Access::kPublic, kToken = Access::kToken, kOperator = Access::kOperator;
+
 struct Route {
   const char* method;
   const char* pattern;  // "{id}" matches one path segment
   ApiResponse (*handler)(const Call&);
-  bool authenticated;
+  Access access;
   // The query parameters the route reads, space separated; any other is a
   // 400 (a misspelt filter must not silently return everything).
   const char* query = "";
@@ -94,50 +51,50 @@ struct Route {
 #define PAGED "offset limit "
 
 const Route kRoutes[] = {
-    {"GET", "/healthz", healthz, false},
-    {"GET", "/readyz", readyz, false},
-    {"GET", "/metrics", metrics, false},
-    {"GET", "/api/v1/whoami", whoami, true},
-    {"GET", "/api/v1/counties", list_counties, true},
-    {"GET", "/api/v1/counties/{id}/ledger", county_ledger, true, "year format"},
-    {"GET", "/api/v1/ledger", city_ledger, true, "year format"},
-    {"GET", "/api/v1/enterprises", list_enterprises, true, PAGED "county"},
-    {"POST", "/api/v1/enterprises", create_enterprise, true},
-    {"GET", "/api/v1/problems", list_problems, true,
+    {"GET", "/healthz", healthz, kPublic},
+    {"GET", "/readyz", readyz, kPublic},
+    {"GET", "/metrics", metrics, kOperator},
+    {"GET", "/api/v1/whoami", whoami, kToken},
+    {"GET", "/api/v1/counties", list_counties, kToken},
+    {"GET", "/api/v1/counties/{id}/ledger", county_ledger, kToken, "year format"},
+    {"GET", "/api/v1/ledger", city_ledger, kToken, "year format"},
+    {"GET", "/api/v1/enterprises", list_enterprises, kToken, PAGED "county"},
+    {"POST", "/api/v1/enterprises", create_enterprise, kToken},
+    {"GET", "/api/v1/problems", list_problems, kToken,
      PAGED "q industry status enterprise county urgency min_urgency sort"},
-    {"POST", "/api/v1/problems", create_problem, true},
-    {"GET", "/api/v1/problems/{id}", get_problem, true},
-    {"PUT", "/api/v1/problems/{id}", update_problem, true},
-    {"PATCH", "/api/v1/problems/{id}", patch_problem, true},
-    {"POST", "/api/v1/problems/{id}/withdraw", withdraw_problem, true},
-    {"GET", "/api/v1/problems/{id}/matches", problem_matches, true, "k"},
-    {"GET", "/api/v1/problems/{id}/reviews", list_reviews, true},
-    {"POST", "/api/v1/problems/{id}/reviews", create_review, true},
-    {"GET", "/api/v1/experts", list_experts, true, PAGED "q college field county available"},
-    {"POST", "/api/v1/experts", create_expert, true},
-    {"GET", "/api/v1/experts/{id}", get_expert, true},
-    {"PUT", "/api/v1/experts/{id}", update_expert, true},
-    {"PATCH", "/api/v1/experts/{id}", patch_expert, true},
-    {"POST", "/api/v1/experts/{id}/deactivate", deactivate_expert, true},
-    {"POST", "/api/v1/experts/{id}/reactivate", reactivate_expert, true},
-    {"GET", "/api/v1/experts/{id}/matches", expert_matches, true, "k"},
-    {"POST", "/api/v1/match", match_text, true},
-    {"POST", "/api/v1/import/experts", import_experts, true},
-    {"POST", "/api/v1/import/problems", import_problems, true},
-    {"GET", "/api/v1/export/experts", export_experts, true},
-    {"GET", "/api/v1/export/problems", export_problems, true},
-    {"GET", "/api/v1/skipped-records", list_skipped_records, true},
-    {"GET", "/api/v1/counties/{id}/plans", list_plans, true, PAGED},
-    {"POST", "/api/v1/counties/{id}/plans", create_plan, true},
-    {"GET", "/api/v1/plans/{id}", get_plan, true, "format"},
-    {"POST", "/api/v1/plans/{id}/approve", approve_plan, true},
-    {"POST", "/api/v1/sessions", create_session, false},
-    {"DELETE", "/api/v1/sessions/current", delete_session, true},
-    {"GET", "/api/v1/accounts", list_accounts, true, PAGED},
-    {"POST", "/api/v1/accounts", create_account, true},
-    {"POST", "/api/v1/accounts/{id}/disable", disable_account, true},
-    {"GET", "/", static_file, false},
-    {"GET", "/web/{*}", static_file, false},
+    {"POST", "/api/v1/problems", create_problem, kToken},
+    {"GET", "/api/v1/problems/{id}", get_problem, kToken},
+    {"PUT", "/api/v1/problems/{id}", update_problem, kToken},
+    {"PATCH", "/api/v1/problems/{id}", patch_problem, kToken},
+    {"POST", "/api/v1/problems/{id}/withdraw", withdraw_problem, kToken},
+    {"GET", "/api/v1/problems/{id}/matches", problem_matches, kToken, "k"},
+    {"GET", "/api/v1/problems/{id}/reviews", list_reviews, kToken},
+    {"POST", "/api/v1/problems/{id}/reviews", create_review, kToken},
+    {"GET", "/api/v1/experts", list_experts, kToken, PAGED "q college field county available"},
+    {"POST", "/api/v1/experts", create_expert, kToken},
+    {"GET", "/api/v1/experts/{id}", get_expert, kToken},
+    {"PUT", "/api/v1/experts/{id}", update_expert, kToken},
+    {"PATCH", "/api/v1/experts/{id}", patch_expert, kToken},
+    {"POST", "/api/v1/experts/{id}/deactivate", deactivate_expert, kToken},
+    {"POST", "/api/v1/experts/{id}/reactivate", reactivate_expert, kToken},
+    {"GET", "/api/v1/experts/{id}/matches", expert_matches, kToken, "k"},
+    {"POST", "/api/v1/match", match_text, kToken},
+    {"POST", "/api/v1/import/experts", import_experts, kToken},
+    {"POST", "/api/v1/import/problems", import_problems, kToken},
+    {"GET", "/api/v1/export/experts", export_experts, kToken},
+    {"GET", "/api/v1/export/problems", export_problems, kToken},
+    {"GET", "/api/v1/skipped-records", list_skipped_records, kToken},
+    {"GET", "/api/v1/counties/{id}/plans", list_plans, kToken, PAGED},
+    {"POST", "/api/v1/counties/{id}/plans", create_plan, kToken},
+    {"GET", "/api/v1/plans/{id}", get_plan, kToken, "format"},
+    {"POST", "/api/v1/plans/{id}/approve", approve_plan, kToken},
+    {"POST", "/api/v1/sessions", create_session, kPublic},
+    {"DELETE", "/api/v1/sessions/current", delete_session, kToken},
+    {"GET", "/api/v1/accounts", list_accounts, kToken, PAGED},
+    {"POST", "/api/v1/accounts", create_account, kToken},
+    {"POST", "/api/v1/accounts/{id}/disable", disable_account, kToken},
+    {"GET", "/", static_file, kPublic},
+    {"GET", "/web/{*}", static_file, kPublic},
 };
 
 #undef PAGED
@@ -249,16 +206,19 @@ bool authenticate(const RequestContext& context, const ApiRequest& req, Call* ca
   return true;
 }
 
-ApiResponse dispatch(const RequestContext& context, const ApiRequest& req) {
-  std::string path;
-  std::map<std::string, std::string> query;
-  if (req.target.empty() || req.target[0] != '/' || !parse_target(req.target, &path, &query))
-    return error_response(400, "bad_request", "request.bad_target");
+ApiResponse dispatch(const RequestContext& context, ApiRequest& req) {
+  RequestTarget target;
+  std::string why;
+  if (!decode_target(req.target, &target, &why)) return error_response(400, "bad_request", why);
+  std::string& path = target.path;
+  auto& query = target.query;
   auto segments = split_path(path);
   const Route* found = nullptr;
   std::string allow;
   std::vector<std::string> params;
   for (const auto& r : kRoutes) {
+    // The operator listener has only the public and operator routes.
+    if (context.operator_listener && r.access == kToken) continue;
     std::vector<std::string> p;
     if (!match_pattern(split_path(r.pattern), segments, &p)) continue;
     if (req.method == r.method) {
@@ -277,6 +237,7 @@ ApiResponse dispatch(const RequestContext& context, const ApiRequest& req) {
     r.headers.emplace_back("Allow", allow);
     for (const auto& route : kRoutes) {
       std::vector<std::string> p;
+      if (context.operator_listener && route.access == kToken) continue;
       if (match_pattern(split_path(route.pattern), segments, &p)) {
         r.route = route.pattern;
         break;
@@ -296,16 +257,23 @@ ApiResponse dispatch(const RequestContext& context, const ApiRequest& req) {
     return r;
   }
   Call call{req, context, Principal{}, path, std::move(query), std::move(params), std::nullopt};
-  if (found->authenticated) {
+  bool authenticated =
+      found->access == kToken || (found->access == kOperator && !context.operator_listener);
+  if (authenticated) {
     ApiResponse refused;
     if (!authenticate(context, req, &call, &refused)) {
       refused.route = found->pattern;
       return refused;
     }
+    if (found->access == kOperator && call.who.role != Role::kAdmin) {
+      ApiResponse r = error_response(403, "forbidden", "this route is for admin tokens");
+      r.route = found->pattern;
+      return r;
+    }
   }
   ApiResponse r = found->handler(call);
   r.route = found->pattern;
-  if (found->authenticated) r.who = call.who.describe();
+  if (authenticated) r.who = call.who.describe();
   return r;
 }
 
@@ -326,15 +294,17 @@ void localize(ApiResponse* r, i18n::Language language) {
   rapidjson::Document d(rapidjson::kObjectType);
   auto& a = d.GetAllocator();
   rapidjson::Value e(rapidjson::kObjectType);
-  e.AddMember("code", str(err.code, a), a);
-  e.AddMember("message", str(i18n::tr(language, err.message), a), a);
-  e.AddMember("field", str(err.field, a), a);
+  // Messages may echo what a client sent (a path, a media type): the body
+  // must stay valid UTF-8 JSON whatever those bytes were.
+  e.AddMember("code", str(utf8_or_replaced(err.code), a), a);
+  e.AddMember("message", str(utf8_or_replaced(i18n::tr(language, err.message)), a), a);
+  e.AddMember("field", str(utf8_or_replaced(err.field), a), a);
   if (!err.details.empty()) {
     rapidjson::Value details(rapidjson::kArrayType);
     for (const auto& fe : err.details) {
       rapidjson::Value v(rapidjson::kObjectType);
-      v.AddMember("field", str(fe.field, a), a);
-      v.AddMember("reason", str(i18n::tr(language, fe.reason), a), a);
+      v.AddMember("field", str(utf8_or_replaced(fe.field), a), a);
+      v.AddMember("reason", str(utf8_or_replaced(i18n::tr(language, fe.reason)), a), a);
       if (fe.line > 0) v.AddMember("line", fe.line, a);
       details.PushBack(v, a);
     }
@@ -345,7 +315,7 @@ void localize(ApiResponse* r, i18n::Language language) {
   r->body = dump(d);
 }
 
-ApiResponse handle_request(const RequestContext& context, const ApiRequest& request) {
+ApiResponse handle_request(const RequestContext& context, ApiRequest& request) {
   i18n::Language language =
       i18n::negotiate(request.accept_language,
                       i18n::parse_language(context.config.language).value_or(i18n::Language::kZh));
@@ -364,6 +334,29 @@ ApiResponse handle_request(const RequestContext& context, const ApiRequest& requ
     r.headers.emplace_back("Content-Language", i18n::language_tag(language));
   }
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
+std::optional<ApiResponse> handle_without_queueing(const RequestContext& context,
+                                                   const ApiRequest& request) {
+  if (request.method != "GET") return std::nullopt;
+  RequestTarget target;
+  std::string why;
+  // Anything the router would refuse (a bad target, unknown query
+  // parameters) is left to it, so both lanes read a request the same way.
+  if (!decode_target(request.target, &target, &why) || !target.query.empty()) return std::nullopt;
+  // The operator listener answers /readyz with counts: that needs the lock.
+  bool status_only = request.authorization.empty() && !context.operator_listener;
+  ApiResponse r;
+  if (target.path == "/healthz") {
+    r = healthz_response();
+    r.route = "/healthz";
+  } else if (target.path == "/readyz" && status_only) {
+    r = readiness_response(context, false);
+    r.route = "/readyz";
+  } else {
+    return std::nullopt;
+  }
   return r;
 }
 

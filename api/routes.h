@@ -19,6 +19,7 @@
 #pragma once
 
 #include <atomic>
+#include <optional>
 
 #include "api/accounts.h"
 #include "api/config.h"
@@ -34,12 +35,22 @@ struct RequestContext {
   const ServerConfig& config;
   const std::atomic<bool>& draining;  // true once shutdown began: /readyz says so
   Sessions& sessions;                 // accounts' sign-in sessions (cookie authentication)
+  // The operator listener (config.metrics_listen): serves only /healthz,
+  // /readyz and /metrics, with counts and without a token.
+  bool operator_listener = false;
 };
 
 // Answers one request. Never throws; a handler's exception becomes a 500.
 // Error messages are in the request's Accept-Language (zh or en), else in
 // the `language` setting; error codes are always English.
-ApiResponse handle_request(const RequestContext& context, const ApiRequest& request);
+// The request is the handler's to consume (a bulk import moves its body out).
+ApiResponse handle_request(const RequestContext& context, ApiRequest& request);
+// Answers, on the server's I/O thread, the requests that need neither the
+// worker pool nor the service's lock: GET /healthz, and GET /readyz without
+// an Authorization header (ready or not, no counts). nullopt: every other
+// request, for handle_request() on a worker. Never blocks, never throws.
+std::optional<ApiResponse> handle_without_queueing(const RequestContext& context,
+                                                   const ApiRequest& request);
 
 // The body limit for a request to `target` (larger for bulk import), so the
 // server can enforce it while reading.

@@ -854,6 +854,14 @@ Result<std::vector<SkippedRecord>> Service::skipped_records(const Principal& who
   return out;
 }
 
+bool Service::ready_without_waiting() {
+  std::shared_lock lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return last_ready_.load();
+  bool ready = index_ != nullptr || (experts_.empty() && problems_.empty());
+  last_ready_ = ready;
+  return ready;
+}
+
 ServiceStats Service::stats() {
   std::shared_lock lock(mu_);
   ServiceStats s;

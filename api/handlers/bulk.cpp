@@ -66,13 +66,18 @@ ApiResponse import_experts(const Call& c) {
   if (c.who.role != Role::kAdmin)
     return error_response(403, "forbidden", "access.import_admin_only");
   if (!is_jsonl(c.request.content_type)) return unsupported_jsonl(c.request.content_type);
-  if (!valid_utf8(c.request.body))
-    return error_response(400, "bad_request", "request.body_invalid_utf8");
+  // The body is moved out and freed once parsed: the import's own copies
+  // (store, index) come on top of the records, not of the body as well.
+  std::string body = std::move(c.request.body);
+  if (!valid_utf8(body)) return error_response(400, "bad_request", "request.body_invalid_utf8");
   std::vector<NameSpelling> names;
   ReadOptions options;
   options.names = &names;
-  auto experts = parse_experts_jsonl(c.request.body, "body", options);
+  auto experts = parse_experts_jsonl(body, "body", options);
+  std::string().swap(body);
   if (!experts) return from_status(experts.status());
+  // The client went away while the body was parsed: nothing has been written yet.
+  if (c.request.client_gone()) return error_response(499, "client_closed", "the client has gone");
   return import_response(c.context.service.import(c.who, *experts, {}), names);
 }
 
@@ -80,13 +85,18 @@ ApiResponse import_problems(const Call& c) {
   if (c.who.role != Role::kAdmin)
     return error_response(403, "forbidden", "access.import_admin_only");
   if (!is_jsonl(c.request.content_type)) return unsupported_jsonl(c.request.content_type);
-  if (!valid_utf8(c.request.body))
-    return error_response(400, "bad_request", "request.body_invalid_utf8");
+  // The body is moved out and freed once parsed: the import's own copies
+  // (store, index) come on top of the records, not of the body as well.
+  std::string body = std::move(c.request.body);
+  if (!valid_utf8(body)) return error_response(400, "bad_request", "request.body_invalid_utf8");
   std::vector<NameSpelling> names;
   ReadOptions options;
   options.names = &names;
-  auto problems = parse_problems_jsonl(c.request.body, "body", options);
+  auto problems = parse_problems_jsonl(body, "body", options);
+  std::string().swap(body);
   if (!problems) return from_status(problems.status());
+  // The client went away while the body was parsed: nothing has been written yet.
+  if (c.request.client_gone()) return error_response(499, "client_closed", "the client has gone");
   return import_response(c.context.service.import(c.who, {}, *problems), names);
 }
 

@@ -8,6 +8,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "api/request_reader.h"
 #include "corpus/json_reader.h"
 
 namespace expertmatch::api::handlers {

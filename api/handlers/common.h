@@ -24,7 +24,7 @@ using Alloc = rapidjson::Document::AllocatorType;
 
 // One routed request, as a handler sees it.
 struct Call {
-  const ApiRequest& request;
+  ApiRequest& request;  // the handler may move the body out
   const RequestContext& context;
   Principal who;  // the authenticated caller (admin for unauthenticated routes)
   std::string path;

@@ -23,6 +23,12 @@
 
 namespace expertmatch::api::handlers {
 
+// /healthz's and /readyz's answers, also given on the I/O thread
+// (handle_without_queueing): neither waits for the service's lock unless
+// `with_counts` (the corpus counts, for admins and the operator listener).
+ApiResponse healthz_response();
+ApiResponse readiness_response(const RequestContext& context, bool with_counts);
+
 ApiResponse healthz(const Call& c);
 ApiResponse readyz(const Call& c);
 ApiResponse metrics(const Call& c);
