@@ -57,7 +57,7 @@ Status ApiServer::stop() {
   return s;
 }
 
-int run_server(const ServerConfig& config) {
+int run_server(const ServerConfig& config, const ServiceOptions& options) {
   // Block the stop signals in every thread (the server's threads inherit the
   // mask); this thread alone waits for them.
   sigset_t signals;
@@ -69,10 +69,14 @@ int run_server(const ServerConfig& config) {
 
   std::vector<std::string> log;
   std::fprintf(stderr, "expertmatch serve: opening %s\n", config.data.c_str());
-  auto server = ApiServer::start(config, {}, &log);
+  auto server = ApiServer::start(config, options, &log);
   for (const auto& line : log) std::fprintf(stderr, "expertmatch serve: %s\n", line.c_str());
   if (!server) {
     std::fprintf(stderr, "expertmatch serve: %s\n", server.status().to_string().c_str());
+    if (server.status().code() == ErrorCode::kNotFound)
+      std::fprintf(stderr,
+                   "expertmatch serve: check --data, or give --create to start with an empty "
+                   "store (or run 'expertmatch import' first)\n");
     return 1;
   }
   std::string host = config.listen_host.find(':') != std::string::npos

@@ -12,6 +12,7 @@
 #include <iterator>
 #include <string>
 
+#include "corpus/store.h"
 #include "tests/api/test_server.h"
 
 #ifndef EXPERTMATCH_BINARY
@@ -90,6 +91,10 @@ TEST(ApiProcessTest, TokenCreatePrintsAWorkingTokenOnce) {
   TempDir dir;
   std::string out;
   std::string bin = EXPERTMATCH_BINARY;
+  EXPECT_EQ(run(bin + " token create --data " + dir.path() + " --role admin 2>/dev/null", &out), 1)
+      << "no store yet: token create does not make one";
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/store.sqlite"));
+  ASSERT_TRUE(Store::open(dir.path()).is_ok());
   ASSERT_EQ(run(bin + " token create --data " + dir.path() +
                     " --role enterprise --scope 某企业 2>/dev/null",
                 &out),
