@@ -262,6 +262,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir,
   }
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   std::unique_ptr<Store> store(new Store(db, data_dir));
+  store->busy_timeout_ms_ = options.busy_timeout_ms;
   if (options.read_only) {
     int version = store->schema_version();
     if (version != kSchemaVersion)
@@ -325,7 +326,12 @@ void Store::checkpoint_loop(int interval_ms) {
 Status Store::checkpoint() {
   std::lock_guard lock(mu_);
   int log_frames = 0, done = 0;
+  // Never wait for readers while holding mu_ (a long `backup` or `export` in
+  // another process would stall our writers): copy what can be copied now and
+  // leave the rest for the next round.
+  sqlite3_busy_timeout(db_, 0);
   int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &done);
+  sqlite3_busy_timeout(db_, busy_timeout_ms_);
   if (rc == SQLITE_BUSY)
     return Status(ErrorCode::kUnavailable, "checkpoint: the WAL is in use by a reader");
   if (rc != SQLITE_OK)

@@ -164,7 +164,8 @@ class Store {
   // over `path`. kIOError on any failure (PATH is then left unchanged).
   Status backup_to(const std::string& path);
   // PRAGMA wal_checkpoint(TRUNCATE): copies the WAL into store.sqlite and
-  // empties it. kUnavailable if readers kept it from completing.
+  // empties it, without waiting for other connections. kUnavailable if a
+  // reader or writer kept it from completing (what could be copied is).
   Status checkpoint();
 
   // Reviews (schema v2). Appends one decision durably; returns it with id and
@@ -189,6 +190,7 @@ class Store {
   sqlite3* db_;
   std::string data_dir_;
   std::mutex mu_;
+  int busy_timeout_ms_ = 5000;
   sqlite3* token_db_ = nullptr;  // find_token's own connection
   std::mutex token_mu_;
   // The background checkpointer (options.checkpoint_interval_ms > 0).
