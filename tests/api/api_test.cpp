@@ -416,7 +416,7 @@ TEST_F(ApiTest, CountyAndCoordinatorScopes) {
   for (const auto& id : ids_of(em, "matches", "problem_id"))
     EXPECT_TRUE(id == "p-a1" || id == "p-a2") << id;
   EXPECT_EQ(post(port(), "/api/v1/problems", county,
-                 new_problem_body("p-ls", "某企业", "龙游县", "不在本县"))
+                 new_problem_body("", "某企业", "龙游县", "不在本县"))
                 .status,
             403);
   auto own = post(port(), "/api/v1/problems", county,
