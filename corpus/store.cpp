@@ -284,6 +284,12 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK)
     return Status(ErrorCode::kIOError, path + ": " + sqlite3_errmsg(store->token_db_));
   sqlite3_busy_timeout(store->token_db_, options.busy_timeout_ms);
+  if (sqlite3_prepare_v2(store->token_db_,
+                         "SELECT hash, role, scope, label, created_at, revoked, expires_at "
+                         "FROM tokens WHERE hash = ?1",
+                         -1, &store->token_stmt_, nullptr) != SQLITE_OK)
+    return Status(ErrorCode::kIOError,
+                  path + ": prepare token query: " + sqlite3_errmsg(store->token_db_));
   if (options.checkpoint_interval_ms > 0) {
     int interval = options.checkpoint_interval_ms;
     store->checkpointer_ =
@@ -301,6 +307,7 @@ Store::~Store() {
     stop_cv_.notify_all();
     checkpointer_.join();
   }
+  sqlite3_finalize(token_stmt_);
   sqlite3_close(token_db_);
   // Closing the last connection checkpoints the WAL and removes it.
   sqlite3_close(db_);
@@ -761,15 +768,27 @@ TokenRecord token_row(sqlite3_stmt* s) {
 Result<TokenRecord> Store::find_token(const std::string& hash) {
   // Every request authenticates: a primary-key read on a connection of its
   // own, so it sees other processes' commits at once and never queues behind
-  // this process's writes.
+  // this process's writes. The statement is prepared once (preparing costs
+  // more than the read).
   std::lock_guard lock(token_mu_);
-  Statement st(token_db_, (std::string(kTokenColumns) + " WHERE hash = ?1").c_str());
-  if (!st.prepared()) return st.error("prepare token query");
-  st.bind(1, hash);
-  int rc = st.step();
-  if (rc == SQLITE_DONE) return Status(ErrorCode::kNotFound, "no such token");
-  if (rc != SQLITE_ROW) return st.error("query token");
-  return token_row(st.get());
+  sqlite3_stmt* st = token_stmt_;
+  sqlite3_reset(st);
+  sqlite3_bind_text(st, 1, hash.data(), static_cast<int>(hash.size()), SQLITE_TRANSIENT);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_DONE) {
+    sqlite3_reset(st);
+    return Status(ErrorCode::kNotFound, "no such token");
+  }
+  if (rc != SQLITE_ROW) {
+    Status s(ErrorCode::kIOError, std::string("query token: ") + sqlite3_errmsg(token_db_));
+    sqlite3_reset(st);
+    return s;
+  }
+  TokenRecord t = token_row(st);
+  // Reset now: a statement left stepping would hold a read transaction open
+  // and keep checkpoints from emptying the WAL.
+  sqlite3_reset(st);
+  return t;
 }
 
 Result<std::vector<TokenRecord>> Store::list_tokens() {

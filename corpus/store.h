@@ -30,6 +30,7 @@
 #include "corpus/status.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace expertmatch {
 
@@ -191,7 +192,8 @@ class Store {
   std::string data_dir_;
   std::mutex mu_;
   int busy_timeout_ms_ = 5000;
-  sqlite3* token_db_ = nullptr;  // find_token's own connection
+  sqlite3* token_db_ = nullptr;         // find_token's own connection
+  sqlite3_stmt* token_stmt_ = nullptr;  // its prepared query (guarded by token_mu_)
   std::mutex token_mu_;
   // The background checkpointer (options.checkpoint_interval_ms > 0).
   std::thread checkpointer_;
