@@ -1,5 +1,8 @@
 #include "api/api_server.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <csignal>
 #include <cstdio>
 
@@ -57,6 +60,21 @@ Status ApiServer::stop() {
   return s;
 }
 
+namespace {
+
+// The thread that waits for the stop signals in run_server. Process-wide
+// because a signal handler can reach nothing else.
+pthread_t g_stop_waiter;
+
+// A library may start threads before main (with SIGTERM unblocked); a stop
+// signal the kernel hands to one of them, while the waiter has it blocked
+// (between start and sigwait), would otherwise kill the process. Forward it
+// to the waiter, where it stays pending until sigwait takes it.
+// pthread_kill is a single tgkill system call here: safe in a handler.
+void forward_stop_signal(int sig) { pthread_kill(g_stop_waiter, sig); }
+
+}  // namespace
+
 int run_server(const ServerConfig& config, const ServiceOptions& options) {
   // Block the stop signals in every thread (the server's threads inherit the
   // mask); this thread alone waits for them.
@@ -64,6 +82,13 @@ int run_server(const ServerConfig& config, const ServiceOptions& options) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  g_stop_waiter = pthread_self();
+  struct sigaction forward {};
+  forward.sa_handler = forward_stop_signal;
+  sigemptyset(&forward.sa_mask);
+  forward.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &forward, nullptr);
+  sigaction(SIGTERM, &forward, nullptr);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 

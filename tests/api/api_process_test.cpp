@@ -84,6 +84,7 @@ class ServeProcess {
     int status = 0;
     ::waitpid(pid_, &status, 0);
     reaped_ = true;
+    if (WIFSIGNALED(status)) signal_ = WTERMSIG(status);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
@@ -93,6 +94,11 @@ class ServeProcess {
   unsigned short port_ = 0;
   std::string first_line_;
   bool reaped_ = false;
+  int signal_ = 0;
+
+ public:
+  // The signal that ended the process (0 if it exited).
+  int signal() const { return signal_; }
 };
 
 TEST(ApiProcessTest, TokenCreatePrintsAWorkingTokenOnce) {
@@ -265,7 +271,7 @@ TEST(ApiProcessTest, ServeRefusesAMissingStoreUnlessAskedToCreateOne) {
   ServeProcess created(mistyped, {"--create"});
   ASSERT_NE(created.port(), 0) << created.first_line();
   EXPECT_TRUE(std::filesystem::exists(mistyped + "/store.sqlite"));
-  EXPECT_EQ(created.stop(SIGTERM), 0);
+  EXPECT_EQ(created.stop(SIGTERM), 0) << "ended by signal " << created.signal();
 }
 
 TEST(ApiProcessTest, ABackupTakenWhileServingRestoresEveryAcknowledgedWrite) {
