@@ -3,10 +3,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <random>
 
 #include "corpus/exchange_format.h"
@@ -143,9 +142,11 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   std::string store_path = data_dir + "/store.sqlite";
   if (!options.create_store && (::stat(store_path.c_str(), &st) != 0 || st.st_size == 0))
     return Status(ErrorCode::kNotFound, "no store at " + store_path);
-  if (options.create_store && ::stat(data_dir.c_str(), &st) != 0 &&
-      ::mkdir(data_dir.c_str(), 0755) != 0 && errno != EEXIST)
-    return Status(ErrorCode::kIOError, data_dir + ": mkdir: " + std::strerror(errno));
+  if (options.create_store) {
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec) return Status(ErrorCode::kIOError, data_dir + ": " + ec.message());
+  }
   auto lock = DataDirLock::acquire(data_dir, "expertmatch serve");
   if (!lock) return lock.status();
   service->lock_ = std::move(*lock);

@@ -257,7 +257,11 @@ TEST(ApiStoreTest, AMissingOrEmptyStoreIsRefusedUnlessCreationIsAsked) {
 
   api::ServiceOptions create;
   create.create_store = true;
-  auto created = api::ApiServer::start(test_config(missing), create);
+  auto created = api::ApiServer::start(test_config(missing + "/nested"), create);
+  ASSERT_TRUE(created.is_ok()) << created.status().to_string();
+  EXPECT_TRUE(std::filesystem::exists(missing + "/nested/store.sqlite"));
+  created->reset();
+  created = api::ApiServer::start(test_config(missing), create);
   ASSERT_TRUE(created.is_ok()) << created.status().to_string();
   EXPECT_TRUE(std::filesystem::exists(missing + "/store.sqlite"));
   created->reset();
