@@ -415,10 +415,10 @@ TEST_F(ApiTest, CountyAndCoordinatorScopes) {
   ASSERT_EQ(em.status, 200);
   for (const auto& id : ids_of(em, "matches", "problem_id"))
     EXPECT_TRUE(id == "p-a1" || id == "p-a2") << id;
-  EXPECT_EQ(post(port(), "/api/v1/problems", county,
-                 new_problem_body("", "某企业", "龙游县", "不在本县"))
-                .status,
-            403);
+  EXPECT_EQ(
+      post(port(), "/api/v1/problems", county, new_problem_body("", "某企业", "龙游县", "不在本县"))
+          .status,
+      403);
   auto own = post(port(), "/api/v1/problems", county,
                   new_problem_body("", "某企业", "江山市", "本县问题"));
   ASSERT_EQ(own.status, 201) << own.body;
