@@ -52,13 +52,14 @@ namespace {
 
 const char* kTokenUsage =
     "usage: expertmatch token create --data DIR --role ROLE [--scope SCOPE] [--label TEXT]\n"
-    "                                [--expires DAYS|YYYY-MM-DD]\n"
+    "                                [--expires DAYS|YYYY-MM-DD] [--counties A,B,...]\n"
     "       expertmatch token list --data DIR\n"
     "       expertmatch token revoke --data DIR --id ID\n"
     "create prints a new API token once; only its SHA-256 is stored. Roles: admin (no\n"
     "scope), county (SCOPE = a county: 柯城区 衢江区 龙游县 江山市 常山县 开化县 衢州智造新城),\n"
     "coordinator (SCOPE = COUNTY or COUNTY/WORKSTATION), enterprise (SCOPE = the\n"
     "enterprise's name). --expires: after DAYS days, or at the start (UTC) of that date.\n"
+    "--counties: the known counties if the server's `counties` setting replaces them.\n"
     "list prints every token's id, role, scope, label, dates and state, never a secret.\n"
     "revoke refuses the token with that id (from list, at least 8 digits) from the next\n"
     "request on, also on a running server. All three work while `expertmatch serve` runs.\n";
@@ -105,7 +106,8 @@ std::unique_ptr<Store> open_token_store(const std::string& dir) {
 }
 
 int token_create(const Argv& argv) {
-  Args args(argv, {"--data", "--role", "--scope", "--label", "--expires"}, {"--help"});
+  Args args(argv, {"--data", "--role", "--scope", "--label", "--expires", "--counties"},
+            {"--help"});
   if (args.has("--help")) return std::fputs(kTokenUsage, stdout), 0;
   if (!args.error().empty()) return token_usage(args.error());
   if (!args.get("--data") || !args.get("--role"))
@@ -113,7 +115,14 @@ int token_create(const Argv& argv) {
   auto role = api::parse_role(*args.get("--role"));
   if (!role) return token_usage("unknown role \"" + *args.get("--role") + "\"");
   std::string scope = args.get("--scope").value_or("");
-  Status s = api::check_role_scope(*role, scope);
+  // As `import`: the server's `counties` setting, if it replaces Quzhou's list.
+  auto counties = args.get("--counties") ? CountyList::parse(*args.get("--counties"), "--counties")
+                                         : Result<CountyList>(CountyList());
+  if (!counties) {
+    report(counties.status());
+    return 2;
+  }
+  Status s = api::check_role_scope(*role, scope, *counties);
   if (!s) {
     std::fprintf(stderr, "expertmatch token: --scope: %s\n", s.message().c_str());
     return 2;

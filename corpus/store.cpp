@@ -772,6 +772,7 @@ Result<TokenRecord> Store::find_token(const std::string& hash) {
   // more than the read).
   std::lock_guard lock(token_mu_);
   sqlite3_stmt* st = token_stmt_;
+  if (!st) return Status(ErrorCode::kIOError, "tokens are not read from a read-only store");
   sqlite3_reset(st);
   sqlite3_bind_text(st, 1, hash.data(), static_cast<int>(hash.size()), SQLITE_TRANSIENT);
   int rc = sqlite3_step(st);

@@ -151,12 +151,13 @@ TEST(ApiStoreTest, WritesStayInsideTheWritersScope) {
   // even when it names its own county.
   auto other = post(server.port(), "/api/v1/problems", t.county_jiangshan,
                     new_problem_body("", kEnterpriseB, "江山市", "冒名提交"));
-  EXPECT_EQ(other.status, 403) << other.body;
+  EXPECT_EQ(other.status, 422) << other.body;
+  EXPECT_EQ(other.json()["error"]["field"], "county");
   // Nor move its own problem into another county's enterprise.
   Problem p = test_problems()[0];  // p-a1 of 江山恒锐轴承 (江山市)
   p.enterprise = kEnterpriseB;
   auto moved = put(server.port(), "/api/v1/problems/p-a1", t.county_jiangshan, problem_json(p));
-  EXPECT_EQ(moved.status, 403) << moved.body;
+  EXPECT_EQ(moved.status, 422) << moved.body;
   // An enterprise keeps its county; so does an admin's write.
   auto wrong_county = post(server.port(), "/api/v1/problems", t.enterprise_a,
                            new_problem_body("", kEnterpriseA, "龙游县", "换个县提交"));

@@ -1,4 +1,4 @@
-// DataDirLock (one writer process per data directory) and the known counties.
+// DataDirLock: one writer process per data directory.
 #include "corpus/data_dir_lock.h"
 
 #include <signal.h>
@@ -9,7 +9,6 @@
 
 #include <string>
 
-#include "corpus/counties.h"
 #include "tests/test_corpus.h"
 
 namespace expertmatch {
@@ -64,28 +63,6 @@ TEST(DataDirLockTest, TheKernelReleasesTheLockOfAKilledHolder) {
   // The lock file is still there with the dead holder's text; the lock is not.
   auto after = DataDirLock::acquire(dir.path(), "expertmatch serve");
   EXPECT_TRUE(after.is_ok()) << after.status().to_string();
-}
-
-TEST(CountiesTest, NearestKnownCounty) {
-  struct Case {
-    const char* given;
-    const char* nearest;
-  };
-  const Case cases[] = {
-      {"常山县", "常山县"},
-      {"常山", "常山县"},
-      {" 常山县 ", "常山县"},
-      {"\xe3\x80\x80开化县", "开化县"},
-      {"衢州智造", "衢州智造新城"},
-      {"柯城", "柯城区"},
-      {"龙游", "龙游县"},
-      {"杭州市", ""},
-      {"", ""},
-      {"Hangzhou", ""},
-  };
-  for (const auto& c : cases)
-    EXPECT_EQ(nearest_county(c.given, known_counties()), c.nearest) << c.given;
-  EXPECT_EQ(known_counties().size(), 7u);
 }
 
 }  // namespace

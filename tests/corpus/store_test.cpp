@@ -552,7 +552,7 @@ TEST(StoreTest, TokensAreListedAndRevokedByIdAndSeenAtOnceByOtherConnections) {
   EXPECT_TRUE(cli->revoke_token(h1.substr(0, 12)).is_ok()) << "idempotent";
 }
 
-TEST(StoreTest, MigrationToV3KeepsTokensAndTheyNeverExpire) {
+TEST(StoreTest, MigrationToV4KeepsTokensAndTheyNeverExpire) {
   TempDir dir;
   ASSERT_FALSE(dir.path().empty());
   {
@@ -560,11 +560,11 @@ TEST(StoreTest, MigrationToV3KeepsTokensAndTheyNeverExpire) {
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(store->put_token(token(std::string(64, 'c'), "admin", "")).is_ok());
   }
-  // Back to the v2 shape, as a store written by the previous release.
-  run_sql(dir.path(), "ALTER TABLE tokens DROP COLUMN expires_at; PRAGMA user_version = 2");
+  // Back to the v3 shape, as a store written by the previous release.
+  run_sql(dir.path(), "ALTER TABLE tokens DROP COLUMN expires_at; PRAGMA user_version = 3");
   auto store = open_store(dir.path());
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), 3);
+  EXPECT_EQ(store->schema_version(), 4);
   auto t = store->find_token(std::string(64, 'c'));
   ASSERT_TRUE(t.is_ok());
   EXPECT_EQ(t->expires_at, "");
