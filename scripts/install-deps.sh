@@ -13,6 +13,9 @@ packages=(
   # scripts/fuzz.sh: clang, libFuzzer (libclang_rt.fuzzer for clang-14 is in
   # libclang-rt-14-dev) and llvm-symbolizer (llvm) for readable crash reports.
   clang libclang-rt-14-dev llvm
+  # scripts/web-test.sh: the pages' browser tests (playwright-core from npm
+  # drives Debian's headless chromium; no browser is downloaded).
+  chromium nodejs npm
 )
 
 missing=()
