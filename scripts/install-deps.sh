@@ -14,8 +14,9 @@ packages=(
   # libclang-rt-14-dev) and llvm-symbolizer (llvm) for readable crash reports.
   clang libclang-rt-14-dev llvm
   # scripts/web-test.sh: the pages' browser tests (playwright-core from npm
-  # drives Debian's headless chromium; no browser is downloaded).
-  chromium nodejs npm
+  # drives Debian's headless chromium; no browser is downloaded). A CJK font so
+  # that the screenshots show Chinese, not empty boxes.
+  chromium nodejs npm fonts-wqy-microhei
 )
 
 missing=()

@@ -65,7 +65,8 @@ function showSignedIn(w) {
 async function route() {
   if (!who) return;
   const routes = ROUTES[who.role] || [];
-  const [name, ...rest] = location.hash.replace(/^#\/?/, "").split("/");
+  // "#/bank?status=open" -> "bank" (the page reads its own query), "#/problem/ID" -> "problem", ["ID"].
+  const [name, ...rest] = location.hash.replace(/^#\/?/, "").split("?")[0].split("/");
   let page = routes.find((r) => r[0] === name);
   let args = rest.map(decodeURIComponent);
   let render = page && page[2];

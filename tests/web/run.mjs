@@ -137,7 +137,7 @@ const scenarios = [
     await page.waitForSelector("#matches .expert-card, #matches .msg");
     state.problemId = decodeURIComponent((await page.evaluate(() => location.hash)).split("/")[2]);
     check(/^p-/.test(state.problemId), "the service assigned an id: " + state.problemId);
-    eq(await text(page, "h1"), PROBLEM.title, "the detail page shows the problem");
+    eq(await text(page, "#app h1"), PROBLEM.title, "the detail page shows the problem");
     const cards = page.locator("#matches .expert-card");
     check(await cards.count() >= 1, "at least one expert is proposed for a screw-compressor problem");
     // The shared terms are marked in the problem's own text, at UTF-16 positions.
@@ -221,6 +221,8 @@ const scenarios = [
     await page.reload();
     await page.waitForSelector("#app .page:not([aria-busy])");
     eq(await page.locator(`.queue-item[data-problem="${p1}"][data-expert="${e1}"]`).count(), 0, "a decided match leaves the queue");
+    const kept = await page.locator("#decision-list").innerText();
+    check(kept.includes("电话沟通后确认对口") && kept.includes("研究方向不对口"), "the history keeps both decisions after a reload");
   }],
 
   ["county-plans-approves-downloads", async (page, base) => {
@@ -270,7 +272,7 @@ const scenarios = [
     check(total > 20, "the county has more than a page of problems: " + info);
     eq(info, `第 1–20 条，共 ${total} 条`, "the first page");
     await page.click(".pager button:has-text('下一页')");
-    await page.waitForFunction(() => document.querySelector(".page-info").textContent.startsWith("第 21–"));
+    await page.waitForFunction(() => (document.querySelector(".page-info")?.textContent || "").startsWith("第 21–"));
     await page.selectOption("#b-urgency", "5");
     await page.click("#bank-filters button[type=submit]");
     await page.waitForFunction(() => location.hash.includes("urgency=5"));

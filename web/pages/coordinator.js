@@ -42,7 +42,7 @@ export async function queuePage(root, who, offsetArg) {
   for (const item of items) ol.append(queueItem(item, decisions));
   listEl.append(ol);
   if (page.total > page.limit) listEl.append(pager(page, (o) => { location.hash = "#/queue/" + o; }));
-  await loadDecisions(decisions, items.map((x) => x.problem.id));
+  await loadDecisions(decisions, county, items);
 }
 
 // The queue from what every service has: the county's open problems, most
@@ -128,7 +128,7 @@ function decisionLine(x, problemTitle, expertName) {
   return h("li", { "data-decision": x.decision },
     h("time", {}, fmtDate(x.created_at)), " ",
     h("strong", {}, t("decision_names." + x.decision)), " ",
-    (expertName || x.expert_id) + " → " + (problemTitle || x.problem_id),
+    (expertName || x.expert_id) + " → " + (problemTitle ? problemTitle + "（" + x.problem_id + "）" : x.problem_id),
     x.note ? h("span", { class: "note" }, "：" + x.note) : null,
     x.reviewer ? h("span", { class: "meta" }, "（" + x.reviewer + "）") : null);
 }
@@ -140,14 +140,26 @@ function addDecision(section, review, problem, expertName) {
   list.prepend(decisionLine(review, problem.title, expertName));
 }
 
-// The decisions already recorded on the problems of this page, newest first.
-async function loadDecisions(section, problemIds) {
-  const ids = [...new Set(problemIds)];
-  const answers = await Promise.all(ids.map((id) => get("/api/v1/problems/" + enc(id) + "/reviews")));
-  const all = [];
-  for (const a of answers) if (a.ok) all.push(...(a.data.reviews || a.data.items || []));
-  all.sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
+// The county's decisions, newest first: the reviews of each of its problems
+// (there is no county-wide list of reviews), with names in place of ids.
+async function loadDecisions(section, county, items) {
+  const problems = await get("/api/v1/problems" + qs({ county, limit: 500 }));
   const list = section.querySelector("#decision-list");
-  for (const x of all) list.append(decisionLine(x));
-  if (!all.length && !list.children.length) section.append(h("p", { class: "empty-decisions" }, t("no_decisions")));
+  if (!problems.ok) { section.append(message(errorText(problems), "error")); return; }
+  const titles = new Map((problems.data.items || []).map((p) => [p.id, p.title]));
+  const names = new Map(items.map((x) => [x.match.expert_id, x.match.name]));
+  const all = [];
+  const ids = [...titles.keys()];
+  for (let i = 0; i < ids.length; i += 8) {
+    const answers = await Promise.all(ids.slice(i, i + 8).map((id) => get("/api/v1/problems/" + enc(id) + "/reviews")));
+    for (const a of answers) if (a.ok) all.push(...(a.data.reviews || a.data.items || []));
+  }
+  all.sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
+  const shown = all.slice(0, 50);
+  await Promise.all([...new Set(shown.map((x) => x.expert_id))].filter((id) => !names.has(id)).map(async (id) => {
+    const e = await get("/api/v1/experts/" + enc(id));
+    if (e.ok) names.set(id, e.data.name);
+  }));
+  for (const x of shown) list.append(decisionLine(x, titles.get(x.problem_id), names.get(x.expert_id)));
+  if (!shown.length && !list.children.length) section.append(h("p", { class: "empty-decisions" }, t("no_decisions")));
 }

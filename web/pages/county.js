@@ -123,10 +123,10 @@ export async function planPage(root, who) {
     if (!items.length) { listSection.append(message(t("no_plans"))); return items; }
     listSection.append(table([
       { label: "#", cell: (p) => p.id },
-      { label: t("col.status"), cell: (p) => statusBadge(p.status, "plan_statuses") },
-      { label: t("col.submitted"), cell: (p) => fmtDate(p.created_at) },
+      { label: t("col.status"), cell: (p) => statusBadge(p.status, "plan_statuses"), class: "nowrap" },
+      { label: t("col.submitted"), cell: (p) => fmtDate(p.created_at), class: "nowrap" },
       { label: t("plan_summary"), cell: (p) => p.summary || (p.plan && p.plan.summary) || "" },
-      { label: "", cell: (p) => h("button", { type: "button", onclick: () => showPlan(p.id) }, t("open_plan")) },
+      { label: "", cell: (p) => h("button", { type: "button", onclick: () => showPlan(p.id) }, t("open_plan")), class: "nowrap" },
     ], items));
     return items;
   }
@@ -194,18 +194,18 @@ async function renderPlan(view, record, who, refreshList) {
 
   view.append(h("section", { class: "card", id: "plan-team" }, h("h3", {}, t("team") + "（" + (plan.team || []).length + "）"),
     table([
-      { label: t("col.name"), cell: (m) => h("strong", {}, m.name) },
-      { label: t("col.pro_title"), cell: (m) => [m.title, m.college].filter(Boolean).join(" · ") },
-      { label: t("col.stationed"), cell: (m) => (m.stationed ? t("yes") : t("no")) },
+      { label: t("col.name"), cell: (m) => h("strong", {}, m.name), class: "nowrap" },
+      { label: t("col.pro_title"), cell: (m) => [m.title, m.college].filter(Boolean).join(" · "), class: "wide" },
+      { label: t("col.stationed"), cell: (m) => (m.stationed ? t("yes") : t("no")), class: "nowrap" },
       { label: t("key_topics"), cell: (m) => m.key_topics ?? "", class: "num" },
       { label: t("col.reason"), cell: (m) => m.reason || "", class: "reason" },
     ], plan.team || [])));
   view.append(h("section", { class: "card", id: "plan-topics" }, h("h3", {}, t("key_topics") + "（" + (plan.key_topics || []).length + "）"),
     table([
-      { label: t("col.enterprise"), cell: (k) => k.enterprise },
-      { label: t("col.title"), cell: (k) => [k.problem_id + " ", k.title] },
+      { label: t("col.enterprise"), cell: (k) => k.enterprise, class: "wide" },
+      { label: t("col.title"), cell: (k) => [h("span", { class: "meta" }, k.problem_id), " ", k.title], class: "wide" },
       { label: t("col.urgency"), cell: (k) => k.urgency ?? "", class: "num" },
-      { label: t("col.expert"), cell: (k) => k.expert_name || k.expert_id },
+      { label: t("col.expert"), cell: (k) => k.expert_name || k.expert_id, class: "nowrap" },
       { label: t("col.reason"), cell: (k) => k.reason || "", class: "reason" },
     ], plan.key_topics || [])));
   if ((plan.diagnoses || []).length)
