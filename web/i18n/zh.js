@@ -112,7 +112,7 @@ export default {
     id: "编号", title: "标题", enterprise: "企业", industry: "行业", urgency: "紧急", status: "状态",
     submitted: "提交日期", name: "姓名", pro_title: "职称", college: "学院", research: "研究方向",
     capacity: "可带课题", available: "可否派驻", stationed: "派驻本县", reason: "理由",
-    expert: "负责专家", count: "数量", month: "月份", days: "已等待（天）",
+    expert: "负责专家", count: "数量", accepted: "已确认匹配", month: "月份", days: "已等待（天）",
   },
   yes: "是", no: "否",
   experts_title: "{county} 专家库",

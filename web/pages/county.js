@@ -170,6 +170,8 @@ async function renderPlan(view, record, who, refreshList) {
       const r = await post("/api/v1/plans/" + enc(record.id) + "/approve", {});
       if (!r.ok) { busy(approve, false); note.textContent = errorText(r); return; }
       approve.remove();
+      const progress = document.getElementById("plan-progress");
+      if (progress) clear(progress);
       clear(statusEl).append(statusBadge(r.data.status, "plan_statuses"));
       announce(t("approved_ok"));
       note.textContent = "";
@@ -258,15 +260,18 @@ function renderLedger(root, L, county) {
   if (Array.isArray(L.experts))
     root.append(h("section", { class: "card" }, h("h2", {}, t("ledger_experts")), table([
       { label: t("col.name"), cell: (e) => e.name || e.expert_id },
-      { label: t("key_topics"), cell: (e) => (Array.isArray(e.key_topics) ? e.key_topics.length : e.key_topics ?? ""), class: "num" },
-      { label: t("decision_names.accept"), cell: (e) => (Array.isArray(e.accepted) ? e.accepted.length : e.accepted ?? e.accepted_matches ?? ""), class: "num" },
+      { label: t("col.college"), cell: (e) => [e.title, e.college].filter(Boolean).join(" · ") },
+      { label: t("key_topics"), cell: (e) => (e.key_topics || []).length, class: "num" },
+      { label: t("col.accepted"), cell: (e) => (e.accepted_matches || []).length, class: "num" },
+      { label: t("statuses.solved"), cell: (e) => (e.outcomes && e.outcomes.solved) || 0, class: "num" },
     ], L.experts)));
-  const waiting = L.waiting_longest || L.longest_waiting || L.oldest_open;
+  const waiting = L.waiting_longest;
   if (Array.isArray(waiting))
     root.append(h("section", { class: "card" }, h("h2", {}, t("waiting_longest")), table([
-      { label: t("col.id"), cell: (p) => p.id || p.problem_id },
+      { label: t("col.id"), cell: (p) => h("a", { href: "#/problem/" + enc(p.id) }, p.id) },
       { label: t("col.title"), cell: (p) => p.title },
       { label: t("col.enterprise"), cell: (p) => p.enterprise },
-      { label: t("col.days"), cell: (p) => p.days_waiting ?? p.days ?? "", class: "num" },
+      { label: t("col.urgency"), cell: (p) => p.urgency, class: "num" },
+      { label: t("col.days"), cell: (p) => p.days_waiting ?? "—", class: "num" },
     ], waiting)));
 }
