@@ -292,6 +292,76 @@ const scenarios = [
     state.ledgerNotice = await page.locator(".msg-notice").allInnerTexts();
   }],
 
+  ["keyboard-labels-contrast-sign-out", async (page, base) => {
+    await page.goto(base + "/");
+    await page.waitForSelector("#sign-in-section:not([hidden])");
+    // A wrong password: the service's Chinese answer, announced (role=alert).
+    await page.keyboard.press("Tab");
+    eq(await page.evaluate(() => document.activeElement.className), "skip", "the first Tab reaches 跳到正文");
+    await page.keyboard.press("Tab");
+    eq(await page.evaluate(() => document.activeElement.id), "username", "then the user name");
+    await page.keyboard.type("county");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("wrong-password-1");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.querySelector("#message").textContent !== "");
+    const refused = await text(page, "#message");
+    check(/[\u4e00-\u9fff]/.test(refused), "a refused sign-in is explained in Chinese: " + refused);
+    eq(await page.getAttribute("#message", "role"), "alert", "and announced");
+    // The right one, by keyboard only.
+    await page.fill("#password", "");
+    await page.focus("#password");
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#account:not([hidden])");
+    await page.waitForSelector("#app .page:not([aria-busy])");
+    // Every page of the county: each control has a label, focus is visible,
+    // text keeps 4.5:1 contrast.
+    for (const hash of ["#/bank", "#/experts", "#/plan", "#/ledger"]) {
+      await go(page, hash);
+      const unlabelled = await page.evaluate(() => [...document.querySelectorAll("#app input, #app select, #app textarea")]
+        .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")).map((el) => el.outerHTML));
+      eq(unlabelled.length, 0, `${hash}: every control has a label (${unlabelled.join(" ")})`);
+      const lowContrast = await page.evaluate(() => {
+        const lum = (c) => {
+          const [r, g, b] = c.match(/[\d.]+/g).slice(0, 3).map(Number).map((v) => {
+            v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+          });
+          return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        };
+        const background = (el) => {
+          for (; el; el = el.parentElement) {
+            const c = getComputedStyle(el).backgroundColor;
+            if (c && !/rgba\(.*, 0\)$/.test(c) && c !== "transparent") return c;
+          }
+          return "rgb(255, 255, 255)";
+        };
+        const bad = [];
+        for (const el of document.querySelectorAll("#app *, header *")) {
+          if (!el.childNodes.length || ![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+          if (!el.getClientRects().length) continue;
+          const fg = lum(getComputedStyle(el).color), bg = lum(background(el));
+          const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+          if (ratio < 4.5) bad.push(`${el.tagName}.${el.className} ${ratio.toFixed(2)}`);
+        }
+        return bad;
+      });
+      eq(lowContrast.length, 0, `${hash}: text contrast at least 4.5:1 (${lowContrast.slice(0, 5).join(", ")})`);
+    }
+    await page.focus("#nav a");
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    check(outline !== "none", "a focused link shows an outline");
+    // Signing out ends the session: the page returns to sign-in and the
+    // cookie no longer opens the API.
+    await page.click("#sign-out");
+    await page.waitForSelector("#sign-in-section:not([hidden])");
+    const after = await apiFromPage(page, "GET", "/api/v1/problems");
+    eq(after.status, 401, "after signing out the API answers 401");
+    await page.reload();
+    await page.waitForSelector("#sign-in-section:not([hidden])");
+    check(await page.locator("#account").isHidden(), "a reload stays signed out");
+  }],
+
   ["other-enterprise-sees-nothing", async (page, base) => {
     check(state.problemId, "the first scenario made a problem");
     await signIn(page, base, "ent2");
