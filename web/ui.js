@@ -98,6 +98,12 @@ export function scoreBars(match) {
     scoreBar(t("components.profile"), c.profile));
 }
 
+// The label of a work's kind ("paper" -> 论文), or a plain one for a kind the catalogue lacks.
+export function kindLabel(kind) {
+  const label = t("work_kinds." + kind);
+  return label === "work_kinds." + kind ? t("work_kind_other") : label;
+}
+
 export function confidenceLabel(c) {
   return t("confidence_levels." + (c >= 0.7 ? "high" : c >= 0.4 ? "mid" : "low"));
 }

@@ -30,6 +30,7 @@ const ACCOUNTS = {
   ent2: { role: "enterprise", scope: "浙江衢柯机电有限公司" },
   coord: { role: "coordinator", scope: "柯城区/ws-1" },
   county: { role: "county", scope: "柯城区" },
+  admin: { role: "admin", scope: "" },
 };
 
 class Failure extends Error {}
@@ -50,7 +51,7 @@ async function startServer(data) {
   run(binary, ["import", "--data", data, "--experts", join(repo, "corpus/quzhou/experts.jsonl"),
     "--problems", join(repo, "corpus/quzhou/problems.jsonl")]);
   for (const [name, a] of Object.entries(ACCOUNTS))
-    run(binary, ["account", "create", "--data", data, "--username", name, "--role", a.role, "--scope", a.scope], PASSWORD + "\n");
+    run(binary, ["account", "create", "--data", data, "--username", name, "--role", a.role, ...(a.scope ? ["--scope", a.scope] : [])], PASSWORD + "\n");
   const log = createWriteStream(join(out, "server.log"));
   const child = spawn(binary, ["serve", "--data", data, "--listen", "127.0.0.1:0"], {
     cwd: repo, env: { ...process.env, EXPERTMATCH_WEB_ROOT: join(repo, "web") }, stdio: ["ignore", "pipe", "pipe"],
@@ -360,6 +361,31 @@ const scenarios = [
     await page.reload();
     await page.waitForSelector("#sign-in-section:not([hidden])");
     check(await page.locator("#account").isHidden(), "a reload stays signed out");
+  }],
+
+  ["admin-creates-account", async (page, base) => {
+    await signIn(page, base, "admin");
+    eq(await page.locator("#nav a[aria-current=page]").innerText(), "账号管理", "the admin lands on accounts");
+    await page.fill("#a-username", "ent3");
+    await page.fill("#a-password", "short");
+    await page.selectOption("#a-role", "enterprise");
+    await page.fill("#a-scope", "衢州巨鑫活塞机械有限公司");
+    await page.click("#account-form button[type=submit]");
+    await page.waitForFunction(() => document.querySelector("#a-password-error").textContent !== "");
+    const why = await text(page, "#a-password-error");
+    check(/[\u4e00-\u9fff]/.test(why), "the service's reason for the password is shown next to it, in Chinese: " + why);
+    eq(await page.inputValue("#a-username"), "ent3", "what was typed is kept");
+    await page.fill("#a-password", "another-pass-77");
+    await page.click("#account-form button[type=submit]");
+    await page.waitForSelector("#accounts td:text-is('ent3')");
+    await page.click("#sign-out");
+    await page.waitForSelector("#sign-in-section:not([hidden])");
+    await page.fill("#username", "ent3");
+    await page.fill("#password", "another-pass-77");
+    await page.click("#sign-in button[type=submit]");
+    await page.waitForSelector("#account:not([hidden])");
+    check((await text(page, "#who")).includes("衢州巨鑫活塞机械有限公司"), "the new account signs in with its scope");
+    await page.waitForSelector("#app .page:not([aria-busy])");
   }],
 
   ["other-enterprise-sees-nothing", async (page, base) => {

@@ -40,6 +40,7 @@ export default {
   plan_statuses: { draft: "草稿", approved: "已批准", superseded: "已被替代", discarded: "已作废" },
   urgency: { 1: "1 不急", 2: "2 较缓", 3: "3 一般", 4: "4 较急", 5: "5 非常急" },
   urgency_label: "紧急程度",
+  work_kind_other: "成果",
   work_kinds: { paper: "论文", patent: "专利", project: "项目", book: "专著", standard: "标准", award: "奖励" },
   fields: {
     title: "标题", county: "所在县（市、区）", industry: "所属行业", keywords: "关键词",
@@ -150,5 +151,7 @@ export default {
   accounts_title: "账号管理",
   create_account: "新建账号",
   created_account: "账号 {name} 已建立。",
+  account_enabled: "启用",
+  account_disabled: "停用",
   scope_hint: "县委组织部填县名，联络员填 县名/工作站，企业填企业全称；管理员不填",
 };

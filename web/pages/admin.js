@@ -47,7 +47,7 @@ export async function accountsPage(root) {
       { label: t("username"), cell: (a) => a.username },
       { label: t("fields.role"), cell: (a) => t("roles." + a.role) },
       { label: t("fields.scope"), cell: (a) => a.scope || "—" },
-      { label: t("col.status"), cell: (a) => (a.disabled ? "停用" : "启用") },
+      { label: t("col.status"), cell: (a) => (a.disabled ? t("account_disabled") : t("account_enabled")) },
     ], r.data.items || []));
   }
   await load();

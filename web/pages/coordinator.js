@@ -8,7 +8,7 @@ import { get, post, enc, qs } from "../api.js";
 import { h, clear, announce, fmtDate } from "../dom.js";
 import { t } from "../i18n/index.js";
 import {
-  errorText, message, problemWithTerms, uniqueTerms, highlighted, findTerms, scoreBars,
+  errorText, message, problemWithTerms, uniqueTerms, highlighted, findTerms, scoreBars, kindLabel,
   field, setFieldError, clearFieldErrors, busy, pager,
 } from "../ui.js";
 import { countyOf } from "./common.js";
@@ -88,7 +88,7 @@ function queueItem({ problem, match }, decisions) {
         (match.matched_fields || []).length
           ? h("p", {}, t("matched_fields") + "：", highlighted(match.matched_fields.join("、"), findTerms(match.matched_fields.join("、"), terms))) : null,
         h("ul", { class: "works" }, (match.works || []).slice(0, 3).map((w) => h("li", {},
-          h("span", { class: "kind" }, t("work_kinds." + w.kind)), " ", highlighted(w.title, findTerms(w.title, terms))))))),
+          h("span", { class: "kind" }, kindLabel(w.kind)), " ", highlighted(w.title, findTerms(w.title, terms))))))),
     h("div", { class: "scores" }, h("h3", {}, t("scores")), scoreBars(match)),
     form);
 

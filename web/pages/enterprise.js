@@ -7,7 +7,7 @@ import { h, clear, announce, fmtDate } from "../dom.js";
 import { t } from "../i18n/index.js";
 import {
   errorText, message, unavailable, statusBadge, problemWithTerms, uniqueTerms, highlighted, findTerms,
-  confidenceLabel, field, setFieldError, clearFieldErrors, busy, table,
+  confidenceLabel, kindLabel, field, setFieldError, clearFieldErrors, busy, table,
 } from "../ui.js";
 import { counties, byNewest } from "./common.js";
 
@@ -177,6 +177,6 @@ export function expertCard(problem, m, expert) {
     problemWithTerms(problem, m.terms),
     (m.matched_fields || []).length ? h("p", {}, t("matched_fields") + "：" + m.matched_fields.join("、")) : null,
     bestWorks.length ? [h("h4", {}, t("best_works")), h("ul", { class: "works" }, bestWorks.map((w) => h("li", {},
-      h("span", { class: "kind" }, t("work_kinds." + w.kind) || w.kind), " ", highlighted(w.title, findTerms(w.title, terms)))))] : null,
+      h("span", { class: "kind" }, kindLabel(w.kind)), " ", highlighted(w.title, findTerms(w.title, terms)))))] : null,
   ];
 }
