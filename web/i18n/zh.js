@@ -146,6 +146,7 @@ export default {
   ledger_experts: "派驻专家",
   waiting_longest: "等待最久的难题",
   total_problems: "难题总数：{n}",
+  as_of: "统计截至 {date}",
   download_ledger: "下载台账（Excel）",
   // admin
   accounts_title: "账号管理",

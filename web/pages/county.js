@@ -250,7 +250,7 @@ function renderLedger(root, L, county) {
     h("a", { class: "button", href: "/api/v1/counties/" + enc(county) + "/ledger?format=xlsx", download: "" }, t("download_ledger")),
     h("button", { type: "button", onclick: () => window.print() }, t("print")));
   root.append(actions);
-  if (L.as_of) root.append(h("p", { class: "meta" }, L.as_of));
+  if (L.as_of) root.append(h("p", { class: "meta" }, t("as_of", { date: L.as_of })));
   if (L.totals) root.append(h("p", { class: "big" }, t("total_problems", { n: L.totals.submitted })));
   const charts = h("div", { class: "charts" });
   if (L.totals) charts.append(barChart(t("by_status"), statusRows(L.totals.by_status, statuses)));
