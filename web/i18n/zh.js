@@ -68,7 +68,7 @@ export default {
   problem_detail: "难题详情",
   history: "处理记录",
   history_unavailable: "处理记录",
-  history_from_to: "{from} → {to}",
+  outcome: "解决情况",
   proposed_experts: "推荐专家",
   no_good_match: "暂无合适专家，县里会跟进",
   why_fits: "为什么推荐",

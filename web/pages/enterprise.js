@@ -141,7 +141,8 @@ function renderHistory(section, hist) {
     h("time", {}, fmtDate(x.at)), " ",
     x.from ? [statusBadge(x.from), " → "] : null, statusBadge(x.to),
     x.by ? h("span", { class: "meta" }, "（" + x.by + "）") : null,
-    x.note ? h("p", { class: "note" }, x.note) : null))));
+    x.note ? h("p", { class: "note" }, x.note) : null,
+    x.outcome ? h("p", { class: "note" }, t("outcome") + "：" + x.outcome) : null))));
 }
 
 async function renderMatches(section, problem, r) {
