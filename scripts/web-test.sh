@@ -7,8 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-if [ ! -d tests/web/node_modules/playwright-core ] ||
-   ! cmp -s tests/web/package-lock.json tests/web/node_modules/.package-lock.json 2>/dev/null; then
+# npm ci again only when the lock file changed since the last install.
+stamp=tests/web/node_modules/.installed-lock.json
+if ! cmp -s tests/web/package-lock.json "$stamp" 2>/dev/null; then
   npm ci --prefix tests/web --no-audit --no-fund --loglevel=error
+  cp tests/web/package-lock.json "$stamp"
 fi
 node tests/web/run.mjs --binary "$build/expertmatch" --out "$build/web-artifacts"
