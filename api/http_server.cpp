@@ -548,7 +548,25 @@ Status HttpServer::start() {
   s.running = true;
   s.work.emplace(net::make_work_guard(s.ioc));
   net::dispatch(s.acceptor.get_executor(), [&s] { s.do_accept(); });
-  for (int i = 0; i < s.config.io_threads; ++i) s.threads.emplace_back([&s] { s.ioc.run(); });
+  // An exception out of an I/O handler (Beast throws std::length_error, for
+  // one, on a chunked trailer field over 64 KiB) would end the process from
+  // run(): it is logged and the thread runs on. The handler that threw is
+  // gone, and with it the last reference to its session, which closes the
+  // connection; every other connection is untouched.
+  for (int i = 0; i < s.config.io_threads; ++i)
+    s.threads.emplace_back([&s] {
+      for (;;) {
+        try {
+          s.ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "expertmatch serve: a connection failed and was closed: %s\n",
+                       e.what());
+        } catch (...) {
+          std::fprintf(stderr, "expertmatch serve: a connection failed and was closed\n");
+        }
+      }
+    });
   return Status::ok();
 }
 

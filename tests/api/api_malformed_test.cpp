@@ -307,5 +307,24 @@ TEST(ApiMalformedRequestTest, EachIsRefusedNothingIsStoredAndTheServerStaysUp) {
   EXPECT_EQ(get(server.port(), "/api/v1/problems/p-a1/matches", admin).status, 200);
 }
 
+// Found by an attack trial: a chunked trailer field over 64 KiB made Beast
+// throw std::length_error out of the I/O thread and the process ended (any
+// route, no token needed). The connection is closed; the server stays up.
+TEST(ApiMalformedRequestTest, AnOversizedTrailerFieldClosesOnlyItsConnection) {
+  TestServer server;
+  for (const std::string& trailer :
+       {"X-T: " + std::string(65600, 'a'), std::string(65600, 'a') + ": v"}) {
+    RawConnection conn(server.port());
+    ASSERT_TRUE(conn.connected());
+    conn.send("GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" +
+              trailer + "\r\n\r\n");
+    auto r = conn.read_response();
+    EXPECT_NE(r.status, 200);
+    EXPECT_TRUE(conn.closed_by_server());
+  }
+  EXPECT_EQ(get(server.port(), "/healthz", "").status, 200);
+  EXPECT_EQ(get(server.port(), "/api/v1/problems", server.tokens().admin).status, 200);
+}
+
 }  // namespace
 }  // namespace expertmatch::apitest
