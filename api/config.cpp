@@ -51,7 +51,30 @@ const Setting kNumeric[] = {
     {"shutdown_grace_ms", &ServerConfig::shutdown_grace_ms, nullptr},
     {"embedding_timeout_ms", &ServerConfig::embedding_timeout_ms, nullptr},
     {"embedding_batch_size", &ServerConfig::embedding_batch_size, nullptr},
+    {"min_team_size", &ServerConfig::min_team_size, nullptr},
+    {"max_team_size", &ServerConfig::max_team_size, nullptr},
 };
+
+// "COUNTY=MIN-MAX[,COUNTY=MIN-MAX...]"; false if malformed.
+bool parse_county_team_size(const std::string& value,
+                            std::map<std::string, std::pair<int, int>>* out) {
+  out->clear();
+  size_t start = 0;
+  while (start < value.size()) {
+    size_t comma = value.find(',', start);
+    if (comma == std::string::npos) comma = value.size();
+    std::string item = value.substr(start, comma - start);
+    size_t eq = item.rfind('='), dash = item.rfind('-');
+    long long lo, hi;
+    if (eq == std::string::npos || eq == 0 || dash == std::string::npos || dash < eq ||
+        !parse_long(item.substr(eq + 1, dash - eq - 1), &lo) ||
+        !parse_long(item.substr(dash + 1), &hi) || lo < 1 || hi < lo || hi > 100)
+      return false;
+    (*out)[item.substr(0, eq)] = {static_cast<int>(lo), static_cast<int>(hi)};
+    start = comma + 1;
+  }
+  return true;
+}
 
 // Settings whose value is any text (empty allowed: "off").
 struct TextSetting {
@@ -90,6 +113,14 @@ Status set_config_value(ServerConfig* config, const std::string& name, const std
   for (const auto& s : kText) {
     if (name != s.name) continue;
     config->*s.field = value;
+    return Status::ok();
+  }
+  if (name == "county_team_size") {
+    if (!parse_county_team_size(value, &config->county_team_size))
+      return bad(name,
+                 "must be COUNTY=MIN-MAX[,COUNTY=MIN-MAX...] with 1 <= MIN <= MAX <= 100, "
+                 "got \"" +
+                     value + "\"");
     return Status::ok();
   }
   for (const auto& s : kNumeric) {
@@ -154,7 +185,7 @@ Status load_config_file(const std::string& path, ServerConfig* config) {
 
 Status apply_environment(const std::function<const char*(const char*)>& getenv,
                          ServerConfig* config) {
-  std::vector<std::string> names = {"data", "listen"};
+  std::vector<std::string> names = {"data", "listen", "county_team_size"};
   for (const auto& s : kNumeric) names.emplace_back(s.name);
   for (const auto& s : kText) names.emplace_back(s.name);
   std::vector<FieldError> errors;
@@ -206,6 +237,9 @@ Status validate(const ServerConfig& c) {
     auto counties = CountyList::parse(c.counties, "counties");
     if (!counties) errors.push_back(counties.status().field_errors().front());
   }
+  check(c.min_team_size >= 1 && c.min_team_size <= 100, "min_team_size", "must be from 1 to 100");
+  check(c.max_team_size >= c.min_team_size && c.max_team_size <= 100, "max_team_size",
+        "must be from min_team_size to 100");
   if (!c.embedding_url.empty()) {
     check(!c.embedding_model.empty(), "embedding_model", "is required with embedding_url");
     // The client's own checks of the URL (scheme, host, port); reported once.
@@ -227,6 +261,11 @@ CountyList county_list(const ServerConfig& c) {
   if (c.counties.empty()) return CountyList();
   auto parsed = CountyList::parse(c.counties, "counties");
   return parsed ? *parsed : CountyList();
+}
+
+std::pair<int, int> team_size_range(const ServerConfig& c, const std::string& county) {
+  auto it = c.county_team_size.find(county);
+  return it == c.county_team_size.end() ? std::pair(c.min_team_size, c.max_team_size) : it->second;
 }
 
 RemoteEmbedderOptions embedding_options(const ServerConfig& c) {

@@ -8,7 +8,9 @@
 
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <string>
+#include <utility>
 
 #include "corpus/counties.h"
 #include "corpus/status.h"
@@ -48,7 +50,15 @@ struct ServerConfig {
   // method, route template, status, duration in ms; never a token): "-" =
   // stderr, "" = off, else a file appended to.
   std::string access_log = "-";  // "access_log"
+  // A workstation team's size (members), for every county unless
+  // "county_team_size" says otherwise for it: "柯城区=5-10,江山市=6-9".
+  int min_team_size = 6;                                        // "min_team_size"
+  int max_team_size = 8;                                        // "max_team_size"
+  std::map<std::string, std::pair<int, int>> county_team_size;  // county -> (min, max)
 };
+
+// The team sizes a plan of `county` may ask for: (min, max), inclusive.
+std::pair<int, int> team_size_range(const ServerConfig& config, const std::string& county);
 
 // The embedding settings as RemoteEmbedderOptions (url empty when off); the
 // other options keep their defaults.

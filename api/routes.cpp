@@ -108,9 +108,12 @@ const Route kRoutes[] = {
     {"PUT", "/api/v1/problems/{id}", update_problem, true},
     {"PATCH", "/api/v1/problems/{id}", patch_problem, true},
     {"POST", "/api/v1/problems/{id}/withdraw", withdraw_problem, true},
+    {"POST", "/api/v1/problems/{id}/status", change_problem_status, true},
+    {"GET", "/api/v1/problems/{id}/history", problem_history, true},
     {"GET", "/api/v1/problems/{id}/matches", problem_matches, true, "k"},
     {"GET", "/api/v1/problems/{id}/reviews", list_reviews, true},
     {"POST", "/api/v1/problems/{id}/reviews", create_review, true},
+    {"GET", "/api/v1/review-queue", review_queue, true, PAGED "county"},
     {"GET", "/api/v1/experts", list_experts, true, PAGED "q college field county available"},
     {"POST", "/api/v1/experts", create_expert, true},
     {"GET", "/api/v1/experts/{id}", get_expert, true},
@@ -129,6 +132,7 @@ const Route kRoutes[] = {
     {"POST", "/api/v1/counties/{id}/plans", create_plan, true},
     {"GET", "/api/v1/plans/{id}", get_plan, true, "format"},
     {"POST", "/api/v1/plans/{id}/approve", approve_plan, true},
+    {"POST", "/api/v1/plans/{id}/discard", discard_plan, true},
 };
 
 #undef PAGED

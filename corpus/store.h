@@ -52,6 +52,26 @@ struct Review {
   std::string note;
   std::string reviewer;    // who decided (e.g. "coordinator:柯城区")
   std::string created_at;  // UTC, "YYYY-MM-DDTHH:MM:SS.SSSZ" (set by the store)
+  // An acceptance the expert's capacity did not allow, made anyway on the
+  // reviewer's explicit request (schema v4); kept so that it stays on record.
+  bool capacity_override = false;
+};
+
+// A change of a problem's status, requested (StatusChange) and as recorded
+// (ProblemTransition). The history is append-only (schema v4).
+struct StatusChange {
+  std::string problem_id;
+  ProblemStatus from = ProblemStatus::kSubmitted;  // must be the current status
+  ProblemStatus to = ProblemStatus::kSubmitted;
+  std::string by;       // who (Principal::describe(), e.g. "county:江山市")
+  std::string note;     // why; the reason of closed and withdrawn
+  std::string outcome;  // solved: what was done, by whom, when
+};
+
+struct ProblemTransition {
+  long long id = 0;  // assigned by the store, increasing
+  StatusChange change;
+  std::string at;  // UTC, "YYYY-MM-DDTHH:MM:SS.SSSZ" (set by the store)
 };
 
 // An enterprise of a county's problem bank (schema v3). Registered by the
@@ -69,6 +89,14 @@ struct StoreCounts {
   int problems = 0;
 };
 
+// Applies `changes` on `db` inside the caller's open transaction: each
+// problem's status (checked against `from`), its transition row, and one step
+// of the change and decision sequences. For PlanStore, whose approval changes
+// problems' statuses in its own transaction. kConflict / kNotFound as
+// Store::change_status; `recorded` (if not null) receives the rows.
+Status apply_status_changes(sqlite3* db, const std::vector<StatusChange>& changes,
+                            std::vector<ProblemTransition>* recorded);
+
 class Store {
  public:
   // Opens (and migrates) DATA_DIR/store.sqlite.
@@ -81,7 +109,7 @@ class Store {
   const std::string& data_dir() const { return data_dir_; }
   // The schema version after migrations (kSchemaVersion).
   int schema_version();
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Inserts or replaces every record in one transaction: all or nothing.
   // A known id is updated (an expert's works are replaced as a whole). The
@@ -118,10 +146,24 @@ class Store {
   Result<TokenRecord> find_token(const std::string& hash);
 
   // Reviews (schema v2). Appends one decision durably; returns it with id and
-  // created_at filled in. Reviews do not change change_sequence().
-  Result<Review> add_review(const Review& review);
+  // created_at filled in. With `change`, the problem's status changes in the
+  // same transaction (e.g. submitted -> matched on an acceptance). Reviews do
+  // not change change_sequence() (unless `change` does); they advance
+  // decision_sequence(). kConflict if `change->from` is not the status.
+  Result<Review> add_review(const Review& review, const StatusChange* change = nullptr);
   // The history of one problem ("" = every problem), oldest first.
   Result<std::vector<Review>> list_reviews(const std::string& problem_id);
+
+  // Problem statuses (schema v4): sets the status and records the transition
+  // in one transaction. kNotFound for an unknown problem, kConflict if its
+  // status is not `change.from` (someone changed it meanwhile).
+  Result<ProblemTransition> change_status(const StatusChange& change);
+  // The transitions of one problem ("" = every problem), oldest first.
+  Result<std::vector<ProblemTransition>> list_transitions(const std::string& problem_id);
+  // A number that grows with every decision: reviews, status changes and plan
+  // approvals. A plan remembers the value it was made with; one made before
+  // a later decision is stale.
+  Result<long long> decision_sequence();
 
  private:
   Store(sqlite3* db, std::string data_dir) : db_(db), data_dir_(std::move(data_dir)) {}

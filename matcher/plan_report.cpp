@@ -94,6 +94,7 @@ void write_plan(Writer& w, const WorkstationPlan& p) {
     num(w, "score", t.score);
     str(w, "evidence", t.evidence);
     boolean(w, "kept", t.kept);
+    boolean(w, "accepted", t.accepted);
     str(w, "reason", t.reason);
     w.EndObject();
   }
@@ -186,7 +187,7 @@ std::string plan_to_text(const WorkstationPlan& p) {
     last = t.enterprise;
     out += "    - " + t.problem_id + " " + t.title + "  [urgency " + std::to_string(t.urgency) +
            "] -> " + t.expert_name + " (" + t.expert_id + ", score " + format("%.2f", t.score) +
-           ")" + (t.kept ? " kept" : "") + "\n";
+           ")" + (t.kept ? " kept" : "") + (t.accepted ? " accepted" : "") + "\n";
     out += "      why: " + t.reason + "\n";
   }
   bool header = false;

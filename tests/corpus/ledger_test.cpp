@@ -22,11 +22,11 @@ Problem problem(const char* id, const char* county, const char* industry, const 
 
 TEST(LedgerTest, CountsWaitingAndSheets) {
   std::vector<Problem> problems = {
-      problem("a", "江山市", "轴承", "2025-12-30", ProblemStatus::kOpen),
+      problem("a", "江山市", "轴承", "2025-12-30", ProblemStatus::kSubmitted),
       problem("b", "江山市", "轴承", "2026-01-02", ProblemStatus::kSolved),
-      problem("c", "江山市", "造纸", "", ProblemStatus::kOpen),
-      problem("d", "龙游县", "造纸", "2025-01-01", ProblemStatus::kOpen),
-      problem("e", "江山", "造纸", "2025-01-01", ProblemStatus::kOpen),  // unknown county
+      problem("c", "江山市", "造纸", "", ProblemStatus::kSubmitted),
+      problem("d", "龙游县", "造纸", "2025-01-01", ProblemStatus::kSubmitted),
+      problem("e", "江山", "造纸", "2025-01-01", ProblemStatus::kSubmitted),  // unknown county
   };
   Expert e;
   e.id = "x";

@@ -44,6 +44,19 @@ void run_sql(const std::string& dir, const std::string& sql) {
   ASSERT_EQ(rc, SQLITE_OK) << msg;
 }
 
+// The one integer a query returns, through a second connection (-1 on error).
+long long count(const std::string& dir, const char* sql) {
+  sqlite3* db = nullptr;
+  long long n = -1;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_open((dir + "/store.sqlite").c_str(), &db) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
 std::vector<std::string> expert_ids(Store& store) {
   std::vector<std::string> ids;
   auto all = store.list_experts();
@@ -99,6 +112,60 @@ TEST(StoreTest, RefusesMissingDirectoryWithoutCreateAndNewerSchemas) {
   auto newer = Store::open(dir.path());
   ASSERT_FALSE(newer.is_ok());
   EXPECT_EQ(newer.status().code(), ErrorCode::kCorruption);
+}
+
+TEST(StoreTest, MigrationToV4KeepsPlansAndTheirAssignments) {
+  TempDir dir;
+  { ASSERT_NE(open_store(dir.path()), nullptr); }
+  // Back to the v3 shape: no transitions, no review override, plans as
+  // PlanStore created them (before "discarded"), a problem still "open".
+  run_sql(dir.path(), R"sql(
+DROP TABLE problem_transitions;
+ALTER TABLE reviews DROP COLUMN override;
+DELETE FROM meta WHERE key = 'decision_sequence';
+DROP TABLE plan_assignments;
+DROP TABLE plans;
+CREATE TABLE plans (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, county TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('draft', 'approved', 'superseded')),
+  created_at TEXT NOT NULL DEFAULT '', approved_at TEXT NOT NULL DEFAULT '',
+  approved_by TEXT NOT NULL DEFAULT '', body TEXT NOT NULL);
+CREATE TABLE plan_assignments (
+  plan_id INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+  expert_id TEXT NOT NULL, problem_id TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (plan_id, expert_id, problem_id));
+INSERT INTO plans (id, county, status, body) VALUES (7, 'K', 'approved', '{}');
+INSERT INTO plan_assignments VALUES (7, 'e1', ''), (7, 'e1', 'p1');
+INSERT INTO problems (id, enterprise, county, title, status) VALUES ('p1', 'E', 'K', 't', 'open');
+PRAGMA user_version = 3;
+)sql");
+  auto store = open_store(dir.path());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->schema_version(), 4);
+  auto p = store->get_problem("p1");
+  ASSERT_TRUE(p.is_ok());
+  EXPECT_EQ(p->status, ProblemStatus::kSubmitted);
+  EXPECT_EQ(*store->decision_sequence(), 0);
+  // Foreign keys were off while the plans table was rebuilt: nothing cascaded.
+  EXPECT_EQ(count(dir.path(), "SELECT COUNT(*) FROM plan_assignments WHERE plan_id = 7"), 2);
+  EXPECT_EQ(count(dir.path(), "SELECT COUNT(*) FROM plans WHERE id = 7 AND status = 'approved'"),
+            1);
+  run_sql(dir.path(), "UPDATE plans SET status = 'discarded' WHERE id = 7");  // allowed now
+  // A status change and its transition, in one transaction.
+  auto t = store->change_status({"p1", ProblemStatus::kSubmitted, ProblemStatus::kClosed,
+                                 "county:K", "the enterprise moved away", ""});
+  ASSERT_TRUE(t.is_ok()) << t.status().to_string();
+  EXPECT_EQ(store->get_problem("p1")->status, ProblemStatus::kClosed);
+  auto again = store->change_status(
+      {"p1", ProblemStatus::kSubmitted, ProblemStatus::kClosed, "county:K", "twice", ""});
+  EXPECT_EQ(again.status().code(), ErrorCode::kConflict);
+  auto history = store->list_transitions("p1");
+  ASSERT_TRUE(history.is_ok());
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].change.note, "the enterprise moved away");
+  EXPECT_EQ((*history)[0].change.by, "county:K");
+  EXPECT_FALSE((*history)[0].at.empty());
+  EXPECT_EQ(*store->decision_sequence(), 1);
 }
 
 TEST(StoreTest, ImportStoresEveryRecordLosslessly) {

@@ -1,0 +1,43 @@
+// Small helpers shared by the Service's source files (service.cpp,
+// service_workflow.cpp). Internal to api/.
+#pragma once
+
+#include <algorithm>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "api/service.h"
+
+namespace expertmatch::api::internal {
+
+inline Status forbidden(const std::string& what) {
+  return Status(ErrorCode::kPermissionDenied, what);
+}
+
+inline Status no_problem(const std::string& id) {
+  return Status(ErrorCode::kNotFound, "no problem with id \"" + id + "\"");
+}
+
+inline Status no_expert(const std::string& id) {
+  return Status(ErrorCode::kNotFound, "no expert with id \"" + id + "\"");
+}
+
+// A 422 about one field of the request body.
+inline Status field_error(const std::string& field, const std::string& reason) {
+  return Status::invalid({FieldError{"body", 0, field, reason}});
+}
+
+template <typename T>
+Page<T> paginate(std::vector<T> all, size_t offset, size_t limit) {
+  Page<T> page;
+  page.total = all.size();
+  if (offset < all.size()) {
+    size_t end = std::min(all.size(), offset + limit);
+    page.items.assign(std::make_move_iterator(all.begin() + offset),
+                      std::make_move_iterator(all.begin() + end));
+  }
+  return page;
+}
+
+}  // namespace expertmatch::api::internal
