@@ -44,7 +44,7 @@ TEST(LedgerTest, CountsWaitingAndSheets) {
   auto l = make_ledger("江山市", CountyList(), {problems, experts, accepted, plans}, options);
   ASSERT_TRUE(l) << l.status().to_string();
   EXPECT_EQ(l->totals.submitted, 3);
-  EXPECT_EQ(l->totals.status.at("open"), 2);
+  EXPECT_EQ(l->totals.status.at("submitted"), 2);
   EXPECT_EQ(l->totals.status.at("solved"), 1);
   ASSERT_EQ(l->by_industry.size(), 2u);
   EXPECT_EQ(l->by_industry[0].key, "轴承");
