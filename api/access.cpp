@@ -4,6 +4,7 @@
 #include <random>
 
 #include "api/sha256.h"
+#include "corpus/names.h"
 
 namespace expertmatch::api {
 
@@ -45,9 +46,9 @@ bool can_see_problem(const Principal& who, const Problem& p) {
       return true;
     case Role::kCounty:
     case Role::kCoordinator:
-      return p.county == who.county();
+      return same_name(p.county, who.county());
     case Role::kEnterprise:
-      return p.enterprise == who.scope;
+      return same_name(p.enterprise, who.scope);
   }
   return false;
 }
@@ -59,32 +60,29 @@ bool can_write_problem(const Principal& who, const Problem& p) {
 
 bool can_write_expert(const Principal& who, const Expert& e) {
   if (who.role == Role::kAdmin) return true;
-  return who.role == Role::kCounty &&
-         std::find(e.counties.begin(), e.counties.end(), who.scope) != e.counties.end();
+  return who.role == Role::kCounty && contains_name(e.counties, who.scope);
 }
 
 bool can_read_plans(const Principal& who, const std::string& county) {
   if (who.role == Role::kAdmin) return true;
-  return (who.role == Role::kCounty || who.role == Role::kCoordinator) && who.county() == county;
+  return (who.role == Role::kCounty || who.role == Role::kCoordinator) &&
+         same_name(who.county(), county);
 }
 
 bool can_write_plans(const Principal& who, const std::string& county) {
   if (who.role == Role::kAdmin) return true;
-  return who.role == Role::kCounty && who.scope == county;
+  return who.role == Role::kCounty && same_name(who.scope, county);
 }
 
 Status check_role_scope(Role role, const std::string& scope) {
   if (role == Role::kAdmin && !scope.empty())
-    return Status(ErrorCode::kInvalidArgument, "an admin token takes no scope");
+    return Status::invalid("scope", "access.admin_no_scope");
   if (role != Role::kAdmin && scope.empty())
-    return Status(ErrorCode::kInvalidArgument,
-                  std::string("a ") + role_name(role) + " token needs --scope (" +
-                      (role == Role::kEnterprise ? "the enterprise's name"
-                       : role == Role::kCounty   ? "a county"
-                                                 : "COUNTY or COUNTY/WORKSTATION") +
-                      ")");
+    return Status::invalid("scope", role == Role::kEnterprise ? "access.scope_enterprise"
+                                    : role == Role::kCounty   ? "access.scope_county"
+                                                              : "access.scope_coordinator");
   if (role == Role::kCoordinator && scope.front() == '/')
-    return Status(ErrorCode::kInvalidArgument, "a coordinator's scope starts with its county");
+    return Status::invalid("scope", "access.scope_coordinator_county");
   return Status::ok();
 }
 
@@ -120,21 +118,21 @@ Result<std::string> create_token(Store& store, Role role, const std::string& sco
 Result<Principal> authenticate(Store& store, const std::string& authorization) {
   const std::string prefix = "Bearer ";
   if (authorization.empty())
-    return Status(ErrorCode::kPermissionDenied, "an Authorization: Bearer token is required");
+    return Status(ErrorCode::kPermissionDenied, i18n::Message("auth.required"));
   if (authorization.size() <= prefix.size() ||
       !std::equal(prefix.begin(), prefix.end(), authorization.begin(),
                   [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
-    return Status(ErrorCode::kPermissionDenied,
-                  "the Authorization header must be \"Bearer TOKEN\"");
+    return Status(ErrorCode::kPermissionDenied, i18n::Message("auth.malformed"));
   std::string token = authorization.substr(prefix.size());
   while (!token.empty() && token.back() == ' ') token.pop_back();
   auto record = store.find_token(token_hash(token));
   if (!record) {
     if (record.status().code() == ErrorCode::kNotFound)
-      return Status(ErrorCode::kPermissionDenied, "the token is not valid");
+      return Status(ErrorCode::kPermissionDenied, i18n::Message("auth.token_invalid"));
     return record.status();
   }
-  if (record->revoked) return Status(ErrorCode::kPermissionDenied, "the token was revoked");
+  if (record->revoked)
+    return Status(ErrorCode::kPermissionDenied, i18n::Message("auth.token_revoked"));
   auto role = parse_role(record->role);
   if (!role) return Status(ErrorCode::kCorruption, "stored token has an unknown role");
   return Principal{*role, record->scope};

@@ -17,11 +17,14 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
   // The handler is called only after start() below, once context_ is set.
   ApiServer* self = server.get();
   const ServerConfig* cfg = &server->config_;
+  auto body_limit = [cfg](const std::string& method, const std::string& target) {
+    return body_limit_for(*cfg, method, target);
+  };
   server->http_ = std::make_unique<HttpServer>(
       server->config_, server->metrics_,
-      [self](const ApiRequest& request) { return handle_request(*self->context_, request); },
-      [cfg](const std::string& method, const std::string& target) {
-        return body_limit_for(*cfg, method, target);
+      [self](ApiRequest& request) { return handle_request(*self->context_, request); }, body_limit,
+      [self](const ApiRequest& request) {
+        return handle_without_queueing(*self->context_, request);
       });
   server->http_->set_access_log(&server->access_log_);
   // Bind first: a busy port fails in milliseconds, not after the index is loaded.
@@ -34,10 +37,37 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
   auto service = Service::open(config.data, service_options, log);
   if (!service) return service.status();
   server->service_ = std::move(*service);
-  server->context_.reset(
-      new RequestContext{*server->service_, server->metrics_, server->config_, server->draining_});
+  server->config_.web_root = resolve_web_root(config);
+  SessionSettings session_settings;
+  session_settings.idle_seconds = 60LL * config.session_idle_minutes;
+  session_settings.max_failures_per_user = config.login_max_failures;
+  session_settings.max_failures_per_address = config.login_max_failures_per_address;
+  session_settings.window_seconds = config.login_window_seconds;
+  auto sessions = Sessions::open(config.data, session_settings);
+  if (!sessions) return sessions.status();
+  server->sessions_ = std::move(*sessions);
+  server->context_.reset(new RequestContext{*server->service_, server->metrics_, server->config_,
+                                            server->draining_, *server->sessions_});
   Status s = server->http_->start();
   if (!s) return s;
+  if (!config.metrics_listen.empty()) {
+    server->operator_context_.reset(new RequestContext{*server->service_, server->metrics_,
+                                                       server->config_, server->draining_,
+                                                       *server->sessions_, true});
+    const RequestContext* op = server->operator_context_.get();
+    // Its own listen address; one I/O thread and one worker are plenty.
+    ServerConfig op_config = server->config_;
+    s = set_config_value(&op_config, "listen", config.metrics_listen);
+    if (!s) return s;
+    op_config.io_threads = 1;
+    op_config.worker_threads = 1;
+    server->operator_http_ = std::make_unique<HttpServer>(
+        op_config, server->operator_metrics_,
+        [op](ApiRequest& request) { return handle_request(*op, request); }, body_limit,
+        [op](const ApiRequest& request) { return handle_without_queueing(*op, request); });
+    s = server->operator_http_->start();
+    if (!s) return s;
+  }
   return server;
 }
 
@@ -51,9 +81,12 @@ Status ApiServer::stop() {
   stopped_ = true;
   draining_ = true;
   if (http_) http_->shutdown();
+  if (operator_http_) operator_http_->shutdown();
   Status s = service_ ? service_->save_index() : Status::ok();
   http_.reset();
+  operator_http_.reset();
   service_.reset();  // closes the store
+  sessions_.reset();
   return s;
 }
 
@@ -80,6 +113,9 @@ int run_server(const ServerConfig& config) {
                          : config.listen_host;
   std::printf("expertmatch serve: listening on http://%s:%u (data %s)\n", host.c_str(),
               (*server)->port(), config.data.c_str());
+  if ((*server)->operator_port() != 0)
+    std::printf("expertmatch serve: operator listener (/metrics, /readyz) on %s (port %u)\n",
+                config.metrics_listen.c_str(), (*server)->operator_port());
   std::fflush(stdout);
   int sig = 0;
   sigwait(&signals, &sig);

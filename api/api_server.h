@@ -27,6 +27,8 @@ class ApiServer {
   ~ApiServer();  // stop() if still running
 
   unsigned short port() const { return http_->port(); }
+  // The operator listener's port (config.metrics_listen), 0 if it is off.
+  unsigned short operator_port() const { return operator_http_ ? operator_http_->port() : 0; }
   Service& service() { return *service_; }
   // Graceful stop: readiness goes false, in-flight requests finish, the
   // index is saved and the store closed. Returns the index save's status.
@@ -36,11 +38,15 @@ class ApiServer {
   ApiServer() = default;
   ServerConfig config_;
   Metrics metrics_;
-  AccessLog access_log_;  // before http_: outlives the server's threads
+  AccessLog access_log_;      // before http_: outlives the server's threads
+  Metrics operator_metrics_;  // the operator listener's own requests, not shown
   std::atomic<bool> draining_{false};
   std::unique_ptr<Service> service_;
+  std::unique_ptr<Sessions> sessions_;
   std::unique_ptr<RequestContext> context_;
+  std::unique_ptr<RequestContext> operator_context_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<HttpServer> operator_http_;
   bool stopped_ = false;
 };
 

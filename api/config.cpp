@@ -5,11 +5,18 @@
 #include <climits>
 #include <cstdlib>
 
+#include <sys/stat.h>
+
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
 #include "corpus/counties.h"
 #include "corpus/exchange_format.h"
+#include "i18n/messages.h"
+
+#ifndef EXPERTMATCH_SOURCE_WEB_DIR
+#define EXPERTMATCH_SOURCE_WEB_DIR "web"
+#endif
 
 namespace expertmatch::api {
 namespace {
@@ -42,7 +49,9 @@ const Setting kNumeric[] = {
     {"header_limit_bytes", nullptr, &ServerConfig::header_limit_bytes},
     {"read_timeout_ms", &ServerConfig::read_timeout_ms, nullptr},
     {"idle_timeout_ms", &ServerConfig::idle_timeout_ms, nullptr},
+    {"header_timeout_ms", &ServerConfig::header_timeout_ms, nullptr},
     {"max_connections", &ServerConfig::max_connections, nullptr},
+    {"max_connections_per_client", &ServerConfig::max_connections_per_client, nullptr},
     {"max_pipelined", &ServerConfig::max_pipelined, nullptr},
     {"default_k", &ServerConfig::default_k, nullptr},
     {"max_k", &ServerConfig::max_k, nullptr},
@@ -53,6 +62,11 @@ const Setting kNumeric[] = {
     {"embedding_batch_size", &ServerConfig::embedding_batch_size, nullptr},
     {"min_team_size", &ServerConfig::min_team_size, nullptr},
     {"max_team_size", &ServerConfig::max_team_size, nullptr},
+    {"session_idle_minutes", &ServerConfig::session_idle_minutes, nullptr},
+    {"login_max_failures", &ServerConfig::login_max_failures, nullptr},
+    {"login_max_failures_per_address", &ServerConfig::login_max_failures_per_address, nullptr},
+    {"login_window_seconds", &ServerConfig::login_window_seconds, nullptr},
+    {"cookie_secure", &ServerConfig::cookie_secure, nullptr},
 };
 
 // "COUNTY=MIN-MAX[,COUNTY=MIN-MAX...]"; false if malformed.
@@ -87,6 +101,9 @@ const TextSetting kText[] = {
     {"embedding_model", &ServerConfig::embedding_model},
     {"counties", &ServerConfig::counties},
     {"access_log", &ServerConfig::access_log},
+    {"web_root", &ServerConfig::web_root},
+    {"language", &ServerConfig::language},
+    {"metrics_listen", &ServerConfig::metrics_listen},
 };
 
 }  // namespace
@@ -222,7 +239,9 @@ Status validate(const ServerConfig& c) {
   check(c.header_limit_bytes >= 1024, "header_limit_bytes", "must be at least 1024");
   check(c.read_timeout_ms >= 100, "read_timeout_ms", "must be at least 100");
   check(c.idle_timeout_ms >= 100, "idle_timeout_ms", "must be at least 100");
+  check(c.header_timeout_ms >= 100, "header_timeout_ms", "must be at least 100");
   check(c.max_connections >= 1, "max_connections", "must be at least 1");
+  check(c.max_connections_per_client >= 0, "max_connections_per_client", "must not be negative");
   check(c.max_pipelined >= 1 && c.max_pipelined <= 1024, "max_pipelined", "must be from 1 to 1024");
   check(c.max_k >= 1 && c.max_k <= 10000, "max_k", "must be from 1 to 10000");
   check(c.default_k >= 1 && c.default_k <= c.max_k, "default_k", "must be from 1 to max_k");
@@ -240,6 +259,18 @@ Status validate(const ServerConfig& c) {
   check(c.min_team_size >= 1 && c.min_team_size <= 100, "min_team_size", "must be from 1 to 100");
   check(c.max_team_size >= c.min_team_size && c.max_team_size <= 100, "max_team_size",
         "must be from min_team_size to 100");
+  check(c.session_idle_minutes >= 1, "session_idle_minutes", "must be at least 1");
+  check(c.login_max_failures >= 1, "login_max_failures", "must be at least 1");
+  check(c.login_max_failures_per_address >= 1, "login_max_failures_per_address",
+        "must be at least 1");
+  check(c.login_window_seconds >= 1, "login_window_seconds", "must be at least 1");
+  check(c.cookie_secure == 0 || c.cookie_secure == 1, "cookie_secure", "must be 0 or 1");
+  check(i18n::parse_language(c.language).has_value(), "language", "must be zh or en");
+  if (!c.metrics_listen.empty()) {
+    ServerConfig probe;
+    Status s = set_config_value(&probe, "listen", c.metrics_listen);
+    if (!s) errors.push_back(FieldError{"config", 0, "metrics_listen", s.field_errors()[0].reason});
+  }
   if (!c.embedding_url.empty()) {
     check(!c.embedding_model.empty(), "embedding_model", "is required with embedding_url");
     // The client's own checks of the URL (scheme, host, port); reported once.
@@ -266,6 +297,13 @@ CountyList county_list(const ServerConfig& c) {
 std::pair<int, int> team_size_range(const ServerConfig& c, const std::string& county) {
   auto it = c.county_team_size.find(county);
   return it == c.county_team_size.end() ? std::pair(c.min_team_size, c.max_team_size) : it->second;
+}
+
+std::string resolve_web_root(const ServerConfig& c) {
+  if (!c.web_root.empty()) return c.web_root;
+  struct stat st;
+  if (::stat("web/index.html", &st) == 0 && S_ISREG(st.st_mode)) return "web";
+  return EXPERTMATCH_SOURCE_WEB_DIR;
 }
 
 RemoteEmbedderOptions embedding_options(const ServerConfig& c) {

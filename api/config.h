@@ -29,13 +29,24 @@ struct ServerConfig {
   size_t header_limit_bytes = 16 << 10;  // "header_limit_bytes": largest header block (431)
   int read_timeout_ms = 30000;           // "read_timeout_ms": to read a body or write a response
   int idle_timeout_ms = 60000;           // "idle_timeout_ms": a kept-alive connection's wait
-  int max_connections = 256;             // "max_connections": more are answered 503 and closed
-  int max_pipelined = 8;                 // "max_pipelined": requests read ahead per connection
-  int default_k = 10;                    // "default_k": matches returned without ?k=
-  int max_k = 100;                       // "max_k": largest ?k= accepted
-  int default_page_size = 50;            // "default_page_size": list pages without ?limit=
-  int max_page_size = 500;               // "max_page_size": largest ?limit= accepted
-  int shutdown_grace_ms = 10000;         // "shutdown_grace_ms": in-flight requests' time to finish
+  // "header_timeout_ms": the whole request header block, from its first byte
+  // to its empty line (a total, not per byte: trickling clients are cut).
+  int header_timeout_ms = 10000;
+  int max_connections = 256;  // "max_connections": more are answered 503 and closed
+  // "max_connections_per_client": open connections from one client address
+  // (more are answered 503 and closed); 0 = no per-address limit. Behind a
+  // reverse proxy every client has the proxy's address: raise it or set 0.
+  int max_connections_per_client = 32;
+  int max_pipelined = 8;          // "max_pipelined": requests read ahead per connection
+  int default_k = 10;             // "default_k": matches returned without ?k=
+  int max_k = 100;                // "max_k": largest ?k= accepted
+  int default_page_size = 50;     // "default_page_size": list pages without ?limit=
+  int max_page_size = 500;        // "max_page_size": largest ?limit= accepted
+  int shutdown_grace_ms = 10000;  // "shutdown_grace_ms": in-flight requests' time to finish
+  // "metrics_listen": "HOST:PORT" of an operator listener that serves
+  // /metrics and the full /readyz without a token (bind it to an address only
+  // operators reach). Empty: off; /metrics then needs an admin token.
+  std::string metrics_listen;
   // An external OpenAI-compatible embedding server (indexer/remote_embedder.h)
   // for every dense vector instead of the built-in LSA model. Empty url: off.
   std::string embedding_url;         // "embedding_url": "http://HOST[:PORT][/PREFIX]"
@@ -55,7 +66,21 @@ struct ServerConfig {
   int min_team_size = 6;                                        // "min_team_size"
   int max_team_size = 8;                                        // "max_team_size"
   std::map<std::string, std::pair<int, int>> county_team_size;  // county -> (min, max)
+  // Sign-in with accounts (api/accounts.h) and the pages under web/.
+  int session_idle_minutes = 720;  // "session_idle_minutes": a session unused this long ends
+  int login_max_failures = 5;      // "login_max_failures": per user name, in the window
+  int login_max_failures_per_address = 20;  // "login_max_failures_per_address": per client address
+  int login_window_seconds = 900;           // "login_window_seconds": how long a failure counts
+  int cookie_secure = 0;  // "cookie_secure": 1 adds Secure (behind an HTTPS proxy)
+  // "web_root": the folder GET / and /web/... serve; "" = ./web if it has an
+  // index.html, else the source tree's web/ (compiled in).
+  std::string web_root;
+  // "language": of messages when the request's Accept-Language names neither zh nor en.
+  std::string language = "zh";
 };
+
+// The folder the pages are served from (web_root, or its default above).
+std::string resolve_web_root(const ServerConfig& config);
 
 // The team sizes a plan of `county` may ask for: (min, max), inclusive.
 std::pair<int, int> team_size_range(const ServerConfig& config, const std::string& county);

@@ -13,10 +13,13 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include "api/request_reader.h"
 
 namespace expertmatch::api {
 
@@ -29,11 +32,12 @@ using Clock = std::chrono::steady_clock;
 class Session;
 
 struct HttpServer::Impl {
-  Impl(const ServerConfig& c, Metrics& m, Handler h, BodyLimit b)
+  Impl(const ServerConfig& c, Metrics& m, Handler h, BodyLimit b, QuickHandler q)
       : config(c),
         metrics(m),
         handler(std::move(h)),
         body_limit(std::move(b)),
+        quick(std::move(q)),
         ioc(c.io_threads),
         workers(c.worker_threads),
         acceptor(net::make_strand(ioc)) {}
@@ -47,7 +51,10 @@ struct HttpServer::Impl {
   Metrics& metrics;
   Handler handler;
   BodyLimit body_limit;
+  QuickHandler quick;
   std::atomic<bool> stopping{false};
+  // Set when the shutdown grace period is over: queued requests are not run.
+  std::atomic<bool> abandon{false};
   std::atomic<long> sessions{0};  // live Session objects, rejected ones included
   unsigned short port = 0;
   AccessLog* access_log = nullptr;
@@ -55,6 +62,8 @@ struct HttpServer::Impl {
   bool running = false;
   std::mutex registry_mu;
   std::map<Session*, std::weak_ptr<Session>> registry;
+  std::mutex clients_mu;
+  std::map<std::string, int> per_client;  // open connections by client address
 
   net::io_context ioc;
   // Keeps the I/O threads running until shutdown() has let every session
@@ -75,19 +84,36 @@ struct Pending {
   std::optional<ApiResponse> ready;
   unsigned version = 11;
   bool keep_alive = true;
+  std::shared_ptr<std::atomic<bool>> gone = std::make_shared<std::atomic<bool>>(false);
 };
+
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr int kClientClosedRequest = 499;  // nginx's status for a client that went away
 
 }  // namespace
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, HttpServer::Impl& server, bool reject)
-      : stream_(std::move(socket)), server_(server), reject_(reject) {
+  // `reject`: answer 503 with `reject_message` and close. A session that is
+  // not rejected has been counted in server.per_client under `address`.
+  Session(tcp::socket&& socket, HttpServer::Impl& server, std::string address, bool reject,
+          std::string reject_message)
+      : stream_(std::move(socket)),
+        idle_timer_(stream_.get_executor()),
+        server_(server),
+        address_(std::move(address)),
+        reject_(reject),
+        reject_message_(std::move(reject_message)) {
     ++server_.sessions;
     if (!reject_) server_.metrics.connection_opened();
   }
   ~Session() {
-    if (!reject_) server_.metrics.connection_closed();
+    if (!reject_) {
+      server_.metrics.connection_closed();
+      std::lock_guard lock(server_.clients_mu);
+      auto it = server_.per_client.find(address_);
+      if (it != server_.per_client.end() && --it->second <= 0) server_.per_client.erase(it);
+    }
     {
       std::lock_guard lock(server_.registry_mu);
       server_.registry.erase(this);
@@ -102,9 +128,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       if (self->reject_) {
-        Pending p;
-        p.ready = error_response(503, "unavailable", "too many connections; retry later");
-        p.keep_alive = false;
+        auto p = std::make_shared<Pending>();
+        p->ready = error_response(503, "unavailable", self->reject_message_);
+        p->keep_alive = false;
         self->read_closed_ = true;
         self->pending_.push_back(std::move(p));
         self->maybe_dispatch();
@@ -129,18 +155,90 @@ class Session : public std::enable_shared_from_this<Session> {
     if (reading_ || read_closed_ || closing_) return;
     if (in_flight() >= static_cast<size_t>(server_.config.max_pipelined)) return;  // paused
     reading_ = true;
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(server_.config.header_limit_bytes));
-    // The route's own limit is applied once the header names the target.
-    parser_->body_limit(
-        std::max(server_.config.body_limit_bytes, server_.config.import_limit_bytes));
-    stream_.expires_after(std::chrono::milliseconds(server_.config.idle_timeout_ms));
-    http::async_read_header(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&Session::on_header, shared_from_this()));
+    head_started_ = false;
+    scanned_ = 0;
+    read_head();
   }
 
-  void on_header(beast::error_code ec, std::size_t) {
+  std::string_view buffered() const {
+    auto data = buffer_.data();
+    return {static_cast<const char*>(data.data()), data.size()};
+  }
+
+  // Reads until the buffer holds a whole head. Its bytes are checked as they
+  // are before Beast's parser sees them (it unfolds obs-fold, for one).
+  void read_head() {
+    // RFC 9112 2.2: empty lines before a request-line are ignored.
+    if (scanned_ == 0)
+      while (buffered().substr(0, 2) == "\r\n") buffer_.consume(2);
+    std::string_view bytes = buffered();
+    // Only the bytes not yet looked at are searched: a head trickling in a
+    // byte at a time costs linear, not quadratic, work.
+    size_t from = scanned_ > 3 ? scanned_ - 3 : 0;
+    if (size_t n = head_length(bytes.substr(from))) return on_head(from + n);
+    for (size_t i = scanned_; i < bytes.size(); ++i)
+      if (bytes[i] == '\n' && (i == 0 || bytes[i - 1] != '\r'))
+        return reject_read(400, "bad_request", "a line of the head does not end in CRLF");
+    // A request starts with a method: anything else (a TLS handshake on the
+    // plain port, binary noise) is refused at once, not at the head deadline.
+    if (!bytes.empty() && !is_method_char(static_cast<unsigned char>(bytes[0])))
+      return reject_read(400, "bad_request", "the request does not start with a method");
+    scanned_ = bytes.size();
+    if (bytes.size() > server_.config.header_limit_bytes)
+      return reject_read(431, "header_too_large", "the request header block is too large");
+    if (bytes.empty()) {
+      // Waiting for a next request: the idle timer runs only when nothing is in flight.
+      waiting_ = true;
+      stream_.expires_never();
+      arm_idle_timer();
+    } else if (!head_started_) {
+      // One deadline for the whole head, however slowly it trickles in.
+      head_started_ = true;
+      waiting_ = false;
+      stream_.expires_after(std::chrono::milliseconds(server_.config.header_timeout_ms));
+    }
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            beast::bind_front_handler(&Session::on_head_bytes, shared_from_this()));
+  }
+
+  void on_head_bytes(beast::error_code ec, std::size_t n) {
+    ++idle_generation_;
+    idle_timer_.cancel();
     if (ec || closing_) return on_read_error(ec ? ec : net::error::operation_aborted);
+    buffer_.commit(n);
+    read_head();
+  }
+
+  void arm_idle_timer() {
+    if (!waiting_ || in_flight() > 0 || closing_) return;
+    // A new connection gets the header deadline for its first byte: an idle
+    // socket that never sends anything holds a slot for seconds, not a minute.
+    int ms = read_any_ ? server_.config.idle_timeout_ms : server_.config.header_timeout_ms;
+    idle_timer_.expires_after(std::chrono::milliseconds(ms));
+    idle_timer_.async_wait(
+        [self = shared_from_this(), generation = ++idle_generation_](beast::error_code ec) {
+          if (ec || generation != self->idle_generation_ || !self->waiting_ ||
+              self->in_flight() > 0 || self->closing_)
+            return;
+          // The outstanding read completes with operation_aborted and closes.
+          beast::error_code ignored;
+          self->stream_.socket().cancel(ignored);
+        });
+  }
+
+  void on_head(size_t n) {
+    waiting_ = false;
+    if (n > server_.config.header_limit_bytes)
+      return reject_read(431, "header_too_large", "the request header block is too large");
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(n + 1));
+    // The route's own limit is applied once the head names the target; a
+    // Content-Length over the largest one is refused while parsing the head.
+    parser_->body_limit(
+        std::max(server_.config.body_limit_bytes, server_.config.import_limit_bytes));
+    auto error = read_request_head(buffered().substr(0, n), *parser_);
+    buffer_.consume(n);
+    if (error) return reject_read(error->status, error->code.c_str(), error->message);
     auto& req = parser_->get();
     size_t limit = server_.body_limit(std::string(req.method_string()), std::string(req.target()));
     auto length = parser_->content_length();
@@ -148,8 +246,9 @@ class Session : public std::enable_shared_from_this<Session> {
       return reject_read(413, "payload_too_large",
                          "the body exceeds the limit of " + std::to_string(limit) + " bytes");
     parser_->body_limit(limit);
+    if (parser_->is_done()) return on_read({}, 0);
     stream_.expires_after(std::chrono::milliseconds(server_.config.read_timeout_ms));
-    if (beast::iequals(req[http::field::expect], "100-continue") && !parser_->is_done()) {
+    if (beast::iequals(req[http::field::expect], "100-continue")) {
       // curl waits for this before sending a larger body.
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
                                                                      req.version());
@@ -171,17 +270,28 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(beast::error_code ec, std::size_t) {
     if (ec || closing_) return on_read_error(ec ? ec : net::error::operation_aborted);
     reading_ = false;
+    read_any_ = true;
     auto req = parser_->release();
     parser_.reset();
-    Pending p;
-    p.version = req.version();
-    p.keep_alive = req.keep_alive();
-    p.request.method = std::string(req.method_string());
-    p.request.target = std::string(req.target());
-    p.request.authorization = std::string(req[http::field::authorization]);
-    p.request.content_type = std::string(req[http::field::content_type]);
-    p.request.body = std::move(req.body());
-    if (!p.keep_alive) read_closed_ = true;
+    auto p = std::make_shared<Pending>();
+    p->version = req.version();
+    p->keep_alive = req.keep_alive();
+    p->request.method = std::string(req.method_string());
+    p->request.target = std::string(req.target());
+    p->request.authorization = std::string(req[http::field::authorization]);
+    p->request.content_type = std::string(req[http::field::content_type]);
+    p->request.cookie = std::string(req[http::field::cookie]);
+    p->request.origin = std::string(req[http::field::origin]);
+    p->request.host = std::string(req[http::field::host]);
+    p->request.accept_language = std::string(req[http::field::accept_language]);
+    p->request.csrf_token = std::string(req["X-CSRF-Token"]);
+    beast::error_code peer_ec;
+    auto peer = stream_.socket().remote_endpoint(peer_ec);
+    if (!peer_ec) p->request.client_address = peer.address().to_string();
+    // Moved, never copied: an import body is tens of megabytes.
+    p->request.body = std::move(req.body());
+    p->request.gone = p->gone;
+    if (!p->keep_alive) read_closed_ = true;
     pending_.push_back(std::move(p));
     maybe_dispatch();
     do_read();
@@ -191,12 +301,15 @@ class Session : public std::enable_shared_from_this<Session> {
   // connection closes after it (the rest of the stream cannot be trusted).
   void reject_read(int status, const char* code, const std::string& message) {
     reading_ = false;
+    waiting_ = false;
     read_closed_ = true;
-    Pending p;
-    p.version = parser_ ? parser_->get().version() : 11;
-    p.request.method = parser_ ? std::string(parser_->get().method_string()) : "";
-    p.ready = error_response(status, code, message);
-    p.keep_alive = false;
+    auto p = std::make_shared<Pending>();
+    p->version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
+    p->request.method = parser_ && parser_->is_header_done()
+                            ? std::string(parser_->get().method_string())
+                            : std::string("-");
+    p->ready = error_response(status, code, message);
+    p->keep_alive = false;
     parser_.reset();
     pending_.push_back(std::move(p));
     maybe_dispatch();
@@ -204,33 +317,59 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_read_error(beast::error_code ec) {
     reading_ = false;
+    waiting_ = false;
     if (closing_) return close_now();
     if (ec == http::error::body_limit)
       return reject_read(413, "payload_too_large", "the body exceeds the limit");
-    if (ec == http::error::header_limit)
-      return reject_read(431, "header_too_large", "the request header block is too large");
-    bool malformed = ec != http::error::end_of_stream && ec != net::error::eof &&
-                     ec != beast::error::timeout && ec != net::error::operation_aborted &&
-                     ec != net::error::connection_reset && parser_ && parser_->got_some();
-    if (malformed)
+    if (ec.category() == beast::error_code(http::error::bad_chunk).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message)
       return reject_read(400, "bad_request", "malformed HTTP request: " + ec.message());
-    // Nothing more will be read: answer what was read, then close.
+    // The client closed, reset or was cut by a read deadline: no answer can
+    // reach it, so nothing queued for it runs and the one in hand may stop.
     read_closed_ = true;
-    if (!busy_ && pending_.empty()) do_close(false);
+    client_gone();
+    if (!busy_) do_close(false);
+  }
+
+  void client_gone() {
+    for (auto& p : pending_) {
+      if (!p->ready)
+        server_.metrics.observe("unmatched", p->request.method, kClientClosedRequest, 0);
+      *p->gone = true;
+    }
+    pending_.clear();
+    if (current_) *current_->gone = true;
   }
 
   void maybe_dispatch() {
     if (busy_ || pending_.empty() || closing_) return;
     busy_ = true;
-    auto p = std::make_shared<Pending>(std::move(pending_.front()));
+    current_ = std::move(pending_.front());
     pending_.pop_front();
     started_ = Clock::now();
+    auto p = current_;
     if (p->ready) return send(p, std::move(*p->ready));
+    if (server_.quick)
+      if (auto r = server_.quick(p->request)) return send(p, std::move(*r));
     net::post(server_.workers, [self = shared_from_this(), p] {
-      ApiResponse r = self->server_.handler(p->request);
+      std::optional<ApiResponse> r;
+      // A request whose client has gone, or queued past the shutdown grace, is not run.
+      if (!p->request.client_gone() && !self->server_.abandon)
+        r = self->server_.handler(p->request);
       net::post(self->stream_.get_executor(),
-                [self, p, r = std::move(r)]() mutable { self->send(p, std::move(r)); });
+                [self, p, r = std::move(r)]() mutable { self->on_handled(p, std::move(r)); });
     });
+  }
+
+  void on_handled(const std::shared_ptr<Pending>& p, std::optional<ApiResponse> r) {
+    if (r && !p->request.client_gone() && !closing_) return send(p, std::move(*r));
+    double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
+    server_.metrics.observe(r ? r->route : "unmatched", p->request.method, kClientClosedRequest,
+                            seconds);
+    busy_ = false;
+    current_.reset();
+    client_gone();
+    do_close(false);
   }
 
   void send(const std::shared_ptr<Pending>& p, ApiResponse r) {
@@ -249,6 +388,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep);
     res->body() = std::move(r.body);
     res->prepare_payload();
+    // Only the write's timer: a read outstanding meanwhile keeps its own.
     stream_.expires_after(std::chrono::milliseconds(server_.config.read_timeout_ms));
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
@@ -258,10 +398,15 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_write(beast::error_code ec, bool close) {
     busy_ = false;
-    if (ec) return do_close(false);
+    current_.reset();
+    if (ec) {
+      client_gone();
+      return do_close(false);
+    }
     if (close) return do_close(true);
     maybe_dispatch();
     if (!busy_ && pending_.empty() && read_closed_ && !reading_) return do_close(true);
+    arm_idle_timer();  // if a read now waits with nothing in flight
     do_read();
   }
 
@@ -270,6 +415,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_close(bool linger) {
     if (closing_) return;
     closing_ = true;
+    ++idle_generation_;
+    idle_timer_.cancel();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     if (reading_) {
@@ -300,15 +447,24 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
+  net::steady_timer idle_timer_;
   beast::flat_buffer buffer_;
   HttpServer::Impl& server_;
+  std::string address_;
   bool reject_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  std::deque<Pending> pending_;
-  bool busy_ = false;         // a request is with a handler or its answer being written
-  bool reading_ = false;      // a read is outstanding
-  bool read_closed_ = false;  // read no more requests
+  std::string reject_message_;
+  std::optional<RequestParser> parser_;
+  std::deque<std::shared_ptr<Pending>> pending_;
+  std::shared_ptr<Pending> current_;  // with a handler or being written
+  bool busy_ = false;                 // a request is with a handler or its answer being written
+  bool reading_ = false;              // a read is outstanding
+  bool waiting_ = false;              // ... for the first byte of a next request
+  bool head_started_ = false;         // the current head's deadline is set
+  size_t scanned_ = 0;                // bytes of the current head searched so far
+  bool read_any_ = false;             // a whole request has been read on this connection
+  bool read_closed_ = false;          // read no more requests
   bool closing_ = false;
+  unsigned long idle_generation_ = 0;  // invalidates idle timer waits
   Clock::time_point started_;
   std::vector<char> drain_buffer_;
   size_t drained_ = 0;
@@ -322,9 +478,25 @@ void HttpServer::Impl::do_accept() {
 void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   if (stopping) return;
   if (!ec) {
-    bool reject = metrics.open_connections() >= config.max_connections;
-    if (reject) metrics.connection_rejected();
-    std::make_shared<Session>(std::move(socket), *this, reject)->run();
+    beast::error_code addr_ec;
+    std::string address = socket.remote_endpoint(addr_ec).address().to_string();
+    std::string why;
+    if (metrics.open_connections() >= config.max_connections) {
+      why = "too many connections; retry later";
+    } else {
+      std::lock_guard lock(clients_mu);
+      int& open = per_client[address];
+      if (config.max_connections_per_client > 0 && open >= config.max_connections_per_client) {
+        if (open == 0) per_client.erase(address);
+        why = "too many connections from this address; retry later";
+      } else {
+        ++open;
+      }
+    }
+    if (!why.empty()) metrics.connection_rejected();
+    bool reject = !why.empty();
+    std::make_shared<Session>(std::move(socket), *this, std::move(address), reject, std::move(why))
+        ->run();
   } else if (ec == net::error::operation_aborted) {
     return;
   }
@@ -332,8 +504,9 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
 }
 
 HttpServer::HttpServer(const ServerConfig& config, Metrics& metrics, Handler handler,
-                       BodyLimit body_limit)
-    : impl_(std::make_unique<Impl>(config, metrics, std::move(handler), std::move(body_limit))) {}
+                       BodyLimit body_limit, QuickHandler quick)
+    : impl_(std::make_unique<Impl>(config, metrics, std::move(handler), std::move(body_limit),
+                                   std::move(quick))) {}
 
 HttpServer::~HttpServer() { shutdown(); }
 
@@ -400,6 +573,9 @@ void HttpServer::shutdown() {
   auto deadline = Clock::now() + std::chrono::milliseconds(s.config.shutdown_grace_ms);
   while (s.sessions > 0 && Clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // Past the grace period: requests still queued for a worker are not run,
+  // so joining the pool waits only for the handlers already running.
+  s.abandon = true;
   s.work.reset();
   s.ioc.stop();
   for (auto& t : s.threads) t.join();

@@ -26,7 +26,9 @@ struct Gauges {
 
 class Metrics {
  public:
-  // One finished request: its route template, method, status and duration in seconds.
+  // One finished request: its route template (or "unmatched"), method, status
+  // and duration in seconds. Methods outside the standard ones are counted
+  // as "other", so the label values are a closed set.
   void observe(const std::string& route, const std::string& method, int status, double seconds);
   void connection_opened() {
     ++open_connections_;

@@ -6,61 +6,15 @@
 #include <string>
 #include <vector>
 
+#include <sodium.h>
+
 #include "api/handlers/handlers.h"
+#include "api/request_reader.h"
 
 namespace expertmatch::api {
 namespace {
 
 using handlers::Call;
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool percent_decode(const std::string& in, bool plus_is_space, std::string* out) {
-  out->clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%') {
-      if (i + 2 >= in.size()) return false;
-      int hi = hex_digit(in[i + 1]), lo = hex_digit(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      *out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (in[i] == '+' && plus_is_space) {
-      *out += ' ';
-    } else {
-      *out += in[i];
-    }
-  }
-  return true;
-}
-
-bool parse_target(const std::string& target, std::string* path,
-                  std::map<std::string, std::string>* query) {
-  size_t q = target.find('?');
-  if (!percent_decode(target.substr(0, q), false, path)) return false;
-  if (q == std::string::npos) return true;
-  std::string rest = target.substr(q + 1);
-  size_t start = 0;
-  while (start <= rest.size()) {
-    size_t amp = rest.find('&', start);
-    if (amp == std::string::npos) amp = rest.size();
-    std::string pair = rest.substr(start, amp - start);
-    if (!pair.empty()) {
-      size_t eq = pair.find('=');
-      std::string key, value;
-      if (!percent_decode(pair.substr(0, eq), true, &key)) return false;
-      if (eq != std::string::npos && !percent_decode(pair.substr(eq + 1), true, &value))
-        return false;
-      (*query)[key] = value;
-    }
-    start = amp + 1;
-  }
-  return true;
-}
 
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> out;
@@ -78,11 +32,16 @@ std::vector<std::string> split_path(const std::string& path) {
 
 using namespace handlers;
 
+// Who may call a route: anyone; any valid token (the handler checks role and
+// scope); an admin token, or anyone on the operator listener.
+enum class Access { kPublic, kToken, kOperator };
+constexpr Access kPublic = Access::kPublic, kToken = Access::kToken, kOperator = Access::kOperator;
+
 struct Route {
   const char* method;
   const char* pattern;  // "{id}" matches one path segment
   ApiResponse (*handler)(const Call&);
-  bool authenticated;
+  Access access;
   // The query parameters the route reads, space separated; any other is a
   // 400 (a misspelt filter must not silently return everything).
   const char* query = "";
@@ -92,47 +51,54 @@ struct Route {
 #define PAGED "offset limit "
 
 const Route kRoutes[] = {
-    {"GET", "/healthz", healthz, false},
-    {"GET", "/readyz", readyz, false},
-    {"GET", "/metrics", metrics, false},
-    {"GET", "/api/v1/whoami", whoami, true},
-    {"GET", "/api/v1/counties", list_counties, true},
-    {"GET", "/api/v1/counties/{id}/ledger", county_ledger, true, "year format"},
-    {"GET", "/api/v1/ledger", city_ledger, true, "year format"},
-    {"GET", "/api/v1/enterprises", list_enterprises, true, PAGED "county"},
-    {"POST", "/api/v1/enterprises", create_enterprise, true},
-    {"GET", "/api/v1/problems", list_problems, true,
+    {"GET", "/healthz", healthz, kPublic},
+    {"GET", "/readyz", readyz, kPublic},
+    {"GET", "/metrics", metrics, kOperator},
+    {"GET", "/api/v1/whoami", whoami, kToken},
+    {"GET", "/api/v1/counties", list_counties, kToken},
+    {"GET", "/api/v1/counties/{id}/ledger", county_ledger, kToken, "year format"},
+    {"GET", "/api/v1/ledger", city_ledger, kToken, "year format"},
+    {"GET", "/api/v1/enterprises", list_enterprises, kToken, PAGED "county"},
+    {"POST", "/api/v1/enterprises", create_enterprise, kToken},
+    {"GET", "/api/v1/problems", list_problems, kToken,
      PAGED "q industry status enterprise county urgency min_urgency sort"},
-    {"POST", "/api/v1/problems", create_problem, true},
-    {"GET", "/api/v1/problems/{id}", get_problem, true},
-    {"PUT", "/api/v1/problems/{id}", update_problem, true},
-    {"PATCH", "/api/v1/problems/{id}", patch_problem, true},
-    {"POST", "/api/v1/problems/{id}/withdraw", withdraw_problem, true},
-    {"POST", "/api/v1/problems/{id}/status", change_problem_status, true},
-    {"GET", "/api/v1/problems/{id}/history", problem_history, true},
-    {"GET", "/api/v1/problems/{id}/matches", problem_matches, true, "k"},
-    {"GET", "/api/v1/problems/{id}/reviews", list_reviews, true},
-    {"POST", "/api/v1/problems/{id}/reviews", create_review, true},
-    {"GET", "/api/v1/review-queue", review_queue, true, PAGED "county"},
-    {"GET", "/api/v1/experts", list_experts, true, PAGED "q college field county available"},
-    {"POST", "/api/v1/experts", create_expert, true},
-    {"GET", "/api/v1/experts/{id}", get_expert, true},
-    {"PUT", "/api/v1/experts/{id}", update_expert, true},
-    {"PATCH", "/api/v1/experts/{id}", patch_expert, true},
-    {"POST", "/api/v1/experts/{id}/deactivate", deactivate_expert, true},
-    {"POST", "/api/v1/experts/{id}/reactivate", reactivate_expert, true},
-    {"GET", "/api/v1/experts/{id}/matches", expert_matches, true, "k"},
-    {"POST", "/api/v1/match", match_text, true},
-    {"POST", "/api/v1/import/experts", import_experts, true},
-    {"POST", "/api/v1/import/problems", import_problems, true},
-    {"GET", "/api/v1/export/experts", export_experts, true},
-    {"GET", "/api/v1/export/problems", export_problems, true},
-    {"GET", "/api/v1/skipped-records", list_skipped_records, true},
-    {"GET", "/api/v1/counties/{id}/plans", list_plans, true, PAGED},
-    {"POST", "/api/v1/counties/{id}/plans", create_plan, true},
-    {"GET", "/api/v1/plans/{id}", get_plan, true, "format"},
-    {"POST", "/api/v1/plans/{id}/approve", approve_plan, true},
-    {"POST", "/api/v1/plans/{id}/discard", discard_plan, true},
+    {"POST", "/api/v1/problems", create_problem, kToken},
+    {"GET", "/api/v1/problems/{id}", get_problem, kToken},
+    {"PUT", "/api/v1/problems/{id}", update_problem, kToken},
+    {"PATCH", "/api/v1/problems/{id}", patch_problem, kToken},
+    {"POST", "/api/v1/problems/{id}/withdraw", withdraw_problem, kToken},
+    {"POST", "/api/v1/problems/{id}/status", change_problem_status, kToken},
+    {"GET", "/api/v1/problems/{id}/history", problem_history, kToken},
+    {"GET", "/api/v1/problems/{id}/matches", problem_matches, kToken, "k"},
+    {"GET", "/api/v1/problems/{id}/reviews", list_reviews, kToken},
+    {"POST", "/api/v1/problems/{id}/reviews", create_review, kToken},
+    {"GET", "/api/v1/review-queue", review_queue, kToken, PAGED "county"},
+    {"GET", "/api/v1/experts", list_experts, kToken, PAGED "q college field county available"},
+    {"POST", "/api/v1/experts", create_expert, kToken},
+    {"GET", "/api/v1/experts/{id}", get_expert, kToken},
+    {"PUT", "/api/v1/experts/{id}", update_expert, kToken},
+    {"PATCH", "/api/v1/experts/{id}", patch_expert, kToken},
+    {"POST", "/api/v1/experts/{id}/deactivate", deactivate_expert, kToken},
+    {"POST", "/api/v1/experts/{id}/reactivate", reactivate_expert, kToken},
+    {"GET", "/api/v1/experts/{id}/matches", expert_matches, kToken, "k"},
+    {"POST", "/api/v1/match", match_text, kToken},
+    {"POST", "/api/v1/import/experts", import_experts, kToken},
+    {"POST", "/api/v1/import/problems", import_problems, kToken},
+    {"GET", "/api/v1/export/experts", export_experts, kToken},
+    {"GET", "/api/v1/export/problems", export_problems, kToken},
+    {"GET", "/api/v1/skipped-records", list_skipped_records, kToken},
+    {"GET", "/api/v1/counties/{id}/plans", list_plans, kToken, PAGED},
+    {"POST", "/api/v1/counties/{id}/plans", create_plan, kToken},
+    {"GET", "/api/v1/plans/{id}", get_plan, kToken, "format"},
+    {"POST", "/api/v1/plans/{id}/approve", approve_plan, kToken},
+    {"POST", "/api/v1/plans/{id}/discard", discard_plan, kToken},
+    {"POST", "/api/v1/sessions", create_session, kPublic},
+    {"DELETE", "/api/v1/sessions/current", delete_session, kToken},
+    {"GET", "/api/v1/accounts", list_accounts, kToken, PAGED},
+    {"POST", "/api/v1/accounts", create_account, kToken},
+    {"POST", "/api/v1/accounts/{id}/disable", disable_account, kToken},
+    {"GET", "/", static_file, kPublic},
+    {"GET", "/web/{*}", static_file, kPublic},
 };
 
 #undef PAGED
@@ -148,9 +114,17 @@ std::string unknown_parameter(const Route& route, const std::map<std::string, st
 
 bool match_pattern(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
                    std::vector<std::string>* params) {
-  if (pattern.size() != path.size()) return false;
+  bool rest = !pattern.empty() && pattern.back() == "{*}";
+  if (rest ? path.size() < pattern.size() : pattern.size() != path.size()) return false;
   params->clear();
   for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == "{*}" && i + 1 == pattern.size()) {
+      // The rest of the path, one or more segments, as one parameter.
+      std::string rest;
+      for (size_t j = i; j < path.size(); ++j) rest += (j > i ? "/" : "") + path[j];
+      params->push_back(rest);
+      return true;
+    }
     if (pattern[i] == "{id}") {
       if (path[i].empty()) return false;
       params->push_back(path[i]);
@@ -161,16 +135,94 @@ bool match_pattern(const std::vector<std::string>& pattern, const std::vector<st
   return true;
 }
 
-ApiResponse dispatch(const RequestContext& context, const ApiRequest& req) {
-  std::string path;
-  std::map<std::string, std::string> query;
-  if (req.target.empty() || req.target[0] != '/' || !parse_target(req.target, &path, &query))
-    return error_response(400, "bad_request", "the request target is not a valid path");
+// The value of cookie `name` in a Cookie header (RFC 6265 5.4), "" if absent.
+std::string cookie_value(const std::string& header, const std::string& name) {
+  size_t start = 0;
+  while (start < header.size()) {
+    size_t end = header.find(';', start);
+    if (end == std::string::npos) end = header.size();
+    size_t b = header.find_first_not_of(' ', start);
+    if (b < end) {
+      size_t eq = header.find('=', b);
+      if (eq < end && header.compare(b, eq - b, name) == 0)
+        return header.substr(eq + 1, end - eq - 1);
+    }
+    start = end + 1;
+  }
+  return "";
+}
+
+bool safe_method(const std::string& method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS";
+}
+
+ApiResponse unauthenticated(const i18n::Message& message) {
+  ApiResponse r = error_response(401, "unauthenticated", message);
+  r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"expertmatch\"");
+  return r;
+}
+
+// A bearer token if the request has an Authorization header, else the session
+// cookie; a cookie-authenticated unsafe method must also carry the session's
+// CSRF token and, if it sends an Origin, come from this host.
+bool authenticate(const RequestContext& context, const ApiRequest& req, Call* call,
+                  ApiResponse* refused) {
+  std::string session_id = cookie_value(req.cookie, kSessionCookie);
+  if (!req.authorization.empty() || session_id.empty()) {
+    auto who = context.service.authenticate(req.authorization);
+    if (!who) {
+      if (who.status().code() != ErrorCode::kPermissionDenied)
+        *refused = from_status(who.status());
+      else
+        *refused = unauthenticated(who.status().user_message().empty()
+                                       ? i18n::Message(who.status().message())
+                                       : who.status().user_message());
+      return false;
+    }
+    call->who = *who;
+    return true;
+  }
+  auto caller = context.sessions.authenticate(session_id);
+  if (!caller) {
+    if (caller.status().code() != ErrorCode::kPermissionDenied) {
+      *refused = from_status(caller.status());
+    } else {
+      *refused = unauthenticated(caller.status().user_message());
+      refused->headers.emplace_back("Set-Cookie", session_cookie(context.config, ""));
+    }
+    return false;
+  }
+  if (!safe_method(req.method)) {
+    const std::string& sent = req.csrf_token;
+    bool token_ok = sent.size() == caller->csrf_token.size() &&
+                    sodium_memcmp(sent.data(), caller->csrf_token.data(), sent.size()) == 0;
+    if (!token_ok) {
+      *refused = error_response(403, "csrf", "auth.csrf_token");
+      return false;
+    }
+    if (!origin_allowed(req)) {
+      *refused = error_response(403, "csrf", {"auth.csrf_origin", {{"origin", req.origin}}});
+      return false;
+    }
+  }
+  call->who = caller->who;
+  call->session = *caller;
+  return true;
+}
+
+ApiResponse dispatch(const RequestContext& context, ApiRequest& req) {
+  RequestTarget target;
+  std::string why;
+  if (!decode_target(req.target, &target, &why)) return error_response(400, "bad_request", why);
+  std::string& path = target.path;
+  auto& query = target.query;
   auto segments = split_path(path);
   const Route* found = nullptr;
   std::string allow;
   std::vector<std::string> params;
   for (const auto& r : kRoutes) {
+    // The operator listener has only the public and operator routes.
+    if (context.operator_listener && r.access == kToken) continue;
     std::vector<std::string> p;
     if (!match_pattern(split_path(r.pattern), segments, &p)) continue;
     if (req.method == r.method) {
@@ -181,12 +233,15 @@ ApiResponse dispatch(const RequestContext& context, const ApiRequest& req) {
     allow += allow.empty() ? r.method : std::string(", ") + r.method;
   }
   if (!found) {
-    if (allow.empty()) return error_response(404, "not_found", "no such resource: " + path);
-    ApiResponse r = error_response(405, "method_not_allowed",
-                                   req.method + " is not allowed here; use " + allow);
+    if (allow.empty())
+      return error_response(404, "not_found", {"request.no_route", {{"path", path}}});
+    ApiResponse r =
+        error_response(405, "method_not_allowed",
+                       {"request.method_not_allowed", {{"method", req.method}, {"allow", allow}}});
     r.headers.emplace_back("Allow", allow);
     for (const auto& route : kRoutes) {
       std::vector<std::string> p;
+      if (context.operator_listener && route.access == kToken) continue;
       if (match_pattern(split_path(route.pattern), segments, &p)) {
         r.route = route.pattern;
         break;
@@ -205,51 +260,108 @@ ApiResponse dispatch(const RequestContext& context, const ApiRequest& req) {
     r.route = found->pattern;
     return r;
   }
-  Call call{req, context, Principal{}, path, std::move(query), std::move(params)};
-  if (found->authenticated) {
-    auto who = context.service.authenticate(req.authorization);
-    if (!who) {
-      if (who.status().code() != ErrorCode::kPermissionDenied) {
-        ApiResponse r = from_status(who.status());
-        r.route = found->pattern;
-        return r;
-      }
-      ApiResponse r = error_response(401, "unauthenticated", who.status().message());
-      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"expertmatch\"");
+  Call call{req, context, Principal{}, path, std::move(query), std::move(params), std::nullopt};
+  bool authenticated =
+      found->access == kToken || (found->access == kOperator && !context.operator_listener);
+  if (authenticated) {
+    ApiResponse refused;
+    if (!authenticate(context, req, &call, &refused)) {
+      refused.route = found->pattern;
+      return refused;
+    }
+    if (found->access == kOperator && call.who.role != Role::kAdmin) {
+      ApiResponse r = error_response(403, "forbidden", "this route is for admin tokens");
       r.route = found->pattern;
       return r;
     }
-    call.who = *who;
   }
   ApiResponse r = found->handler(call);
   r.route = found->pattern;
-  if (found->authenticated) r.who = call.who.describe();
+  if (authenticated) r.who = call.who.describe();
   return r;
 }
 
 }  // namespace
 
-ApiResponse error_response(int status, const std::string& code, const std::string& message,
+ApiResponse error_response(int status, const std::string& code, const i18n::Message& message,
                            const std::string& field) {
+  ApiResponse r;
+  r.status = status;
+  r.error = ApiError{code, message, field, {}};
+  localize(&r, i18n::Language::kZh);
+  return r;
+}
+
+void localize(ApiResponse* r, i18n::Language language) {
+  if (!r->error) return;
+  const ApiError& err = *r->error;
   rapidjson::Document d(rapidjson::kObjectType);
   auto& a = d.GetAllocator();
   rapidjson::Value e(rapidjson::kObjectType);
-  e.AddMember("code", str(code, a), a);
-  e.AddMember("message", str(message, a), a);
-  e.AddMember("field", str(field, a), a);
+  // Messages may echo what a client sent (a path, a media type): the body
+  // must stay valid UTF-8 JSON whatever those bytes were.
+  e.AddMember("code", str(utf8_or_replaced(err.code), a), a);
+  e.AddMember("message", str(utf8_or_replaced(i18n::tr(language, err.message)), a), a);
+  e.AddMember("field", str(utf8_or_replaced(err.field), a), a);
+  if (!err.details.empty()) {
+    rapidjson::Value details(rapidjson::kArrayType);
+    for (const auto& fe : err.details) {
+      rapidjson::Value v(rapidjson::kObjectType);
+      v.AddMember("field", str(utf8_or_replaced(fe.field), a), a);
+      v.AddMember("reason", str(utf8_or_replaced(i18n::tr(language, fe.reason)), a), a);
+      if (fe.line > 0) v.AddMember("line", fe.line, a);
+      details.PushBack(v, a);
+    }
+    e.AddMember("details", details, a);
+  }
   d.AddMember("error", e, a);
-  return json(status, d);
+  r->content_type = "application/json";
+  r->body = dump(d);
 }
 
-ApiResponse handle_request(const RequestContext& context, const ApiRequest& request) {
+ApiResponse handle_request(const RequestContext& context, ApiRequest& request) {
+  i18n::Language language =
+      i18n::negotiate(request.accept_language,
+                      i18n::parse_language(context.config.language).value_or(i18n::Language::kZh));
+  ApiResponse r;
   try {
-    return dispatch(context, request);
+    r = dispatch(context, request);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "expertmatch serve: handler failed: %s\n", e.what());
+    r = error_response(500, "internal", "error.internal");
   } catch (...) {
     std::fprintf(stderr, "expertmatch serve: handler failed\n");
+    r = error_response(500, "internal", "error.internal");
   }
-  return error_response(500, "internal", "internal error; the operator's log has the details");
+  if (r.error) {
+    if (language != i18n::Language::kZh) localize(&r, language);  // error_response wrote Chinese
+    r.headers.emplace_back("Content-Language", i18n::language_tag(language));
+  }
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
+std::optional<ApiResponse> handle_without_queueing(const RequestContext& context,
+                                                   const ApiRequest& request) {
+  if (request.method != "GET") return std::nullopt;
+  RequestTarget target;
+  std::string why;
+  // Anything the router would refuse (a bad target, unknown query
+  // parameters) is left to it, so both lanes read a request the same way.
+  if (!decode_target(request.target, &target, &why) || !target.query.empty()) return std::nullopt;
+  // The operator listener answers /readyz with counts: that needs the lock.
+  bool status_only = request.authorization.empty() && !context.operator_listener;
+  ApiResponse r;
+  if (target.path == "/healthz") {
+    r = healthz_response();
+    r.route = "/healthz";
+  } else if (target.path == "/readyz" && status_only) {
+    r = readiness_response(context, false);
+    r.route = "/readyz";
+  } else {
+    return std::nullopt;
+  }
+  return r;
 }
 
 size_t body_limit_for(const ServerConfig& config, const std::string& method,

@@ -3,19 +3,25 @@
 //
 // Errors are mapped to HTTP here and only here:
 //   400 bad_request        malformed JSON, invalid UTF-8, bad query parameters
-//   401 unauthenticated    no, malformed or unknown bearer token
+//   401 unauthenticated    no, malformed or unknown bearer token or session cookie;
+//                          wrong user name or password at sign-in
 //   403 forbidden          the role or scope does not allow the action
+//   403 csrf               a cookie-authenticated POST/PUT/PATCH/DELETE without the
+//                          session's X-CSRF-Token, or from another Origin
 //   404 not_found          unknown route, or a record the caller may not know exists
 //   405 method_not_allowed the path exists with other methods (see Allow)
 //   409 already_exists / conflict
 //   413 payload_too_large  (sent by the server before a handler runs)
 //   415 unsupported_media_type
+//   429 rate_limited       too many failed sign-ins (see Retry-After)
 //   422 invalid_argument   the body is JSON but fails validation (see "field")
 //   500 internal / io_error, 503 unavailable (e.g. no index yet)
 #pragma once
 
 #include <atomic>
+#include <optional>
 
+#include "api/accounts.h"
 #include "api/config.h"
 #include "api/http_types.h"
 #include "api/metrics.h"
@@ -28,10 +34,23 @@ struct RequestContext {
   Metrics& metrics;
   const ServerConfig& config;
   const std::atomic<bool>& draining;  // true once shutdown began: /readyz says so
+  Sessions& sessions;                 // accounts' sign-in sessions (cookie authentication)
+  // The operator listener (config.metrics_listen): serves only /healthz,
+  // /readyz and /metrics, with counts and without a token.
+  bool operator_listener = false;
 };
 
 // Answers one request. Never throws; a handler's exception becomes a 500.
-ApiResponse handle_request(const RequestContext& context, const ApiRequest& request);
+// Error messages are in the request's Accept-Language (zh or en), else in
+// the `language` setting; error codes are always English.
+// The request is the handler's to consume (a bulk import moves its body out).
+ApiResponse handle_request(const RequestContext& context, ApiRequest& request);
+// Answers, on the server's I/O thread, the requests that need neither the
+// worker pool nor the service's lock: GET /healthz, and GET /readyz without
+// an Authorization header (ready or not, no counts). nullopt: every other
+// request, for handle_request() on a worker. Never blocks, never throws.
+std::optional<ApiResponse> handle_without_queueing(const RequestContext& context,
+                                                   const ApiRequest& request);
 
 // The body limit for a request to `target` (larger for bulk import), so the
 // server can enforce it while reading.

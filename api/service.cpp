@@ -8,6 +8,7 @@
 #include "api/service_internal.h"
 #include "corpus/exchange_format.h"
 #include "corpus/json_reader.h"
+#include "corpus/names.h"
 #include "indexer/text_analyzer.h"
 #include "matcher/plan_report.h"
 
@@ -271,7 +272,7 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
   auto it = problems_.find(p.id);
   if (must_exist) {
     if (it == problems_.end() || !can_see_problem(who, it->second)) return no_problem(p.id);
-    if (!can_write_problem(who, it->second)) return forbidden("your role may not change problems");
+    if (!can_write_problem(who, it->second)) return forbidden("access.problem_write");
     if (!is_open(it->second.status))
       return Status(ErrorCode::kConflict, "problem \"" + p.id + "\" is " +
                                               problem_status_name(it->second.status) +
@@ -286,13 +287,13 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
     p.status = it->second.status;
     if (p.submitted.empty()) p.submitted = it->second.submitted;
   } else if (it != problems_.end()) {
-    return Status(ErrorCode::kAlreadyExists, "a problem with id \"" + p.id + "\" already exists");
+    return Status(ErrorCode::kAlreadyExists, {"problem.exists", {{"id", p.id}}});
   }
   if (!can_write_problem(who, p)) {
     if (who.role == Role::kEnterprise)
-      return forbidden("an enterprise token submits problems of \"" + who.scope + "\" only");
-    if (who.role == Role::kCoordinator) return forbidden("coordinators do not submit problems");
-    return forbidden("a county token writes problems of \"" + who.scope + "\" only");
+      return forbidden({"access.enterprise_own_problems", {{"scope", who.scope}}});
+    if (who.role == Role::kCoordinator) return forbidden("access.coordinator_no_submit");
+    return forbidden({"access.county_own_problems", {{"scope", who.scope}}});
   }
   Status checked = check_problem_locked(who, p);
   if (!checked) return checked;
@@ -306,7 +307,7 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
 }
 
 Result<Problem> Service::create_problem(const Principal& who, Problem p, bool id_given) {
-  if (who.role == Role::kCoordinator) return forbidden("coordinators do not submit problems");
+  if (who.role == Role::kCoordinator) return forbidden("access.coordinator_no_submit");
   if (who.role == Role::kEnterprise) {
     // An enterprise may not choose ids: a taken id would reveal another's problem.
     if (id_given)
@@ -332,8 +333,8 @@ Result<Page<Problem>> Service::list_problems(const Principal& who, const Problem
     std::shared_lock lock(mu_);
     for (const auto& [id, p] : problems_) {
       if (!can_see_problem(who, p)) continue;
-      if (q.county && p.county != *q.county) continue;
-      if (q.enterprise && p.enterprise != *q.enterprise) continue;
+      if (q.county && !same_name(p.county, *q.county)) continue;
+      if (q.enterprise && !same_name(p.enterprise, *q.enterprise)) continue;
       if (q.status && p.status != *q.status) continue;
       if (q.open_only && !is_open(p.status)) continue;
       if (q.urgency && p.urgency != *q.urgency) continue;
@@ -351,10 +352,7 @@ Result<Page<Problem>> Service::list_problems(const Principal& who, const Problem
     return a.id < b.id;
   };
   if (key != "id" && key != "urgency" && key != "submitted")
-    return Status::invalid({FieldError{"query", 0, "sort",
-                                       "must be id, urgency or submitted, optionally with a "
-                                       "leading '-', got \"" +
-                                           q.sort + "\""}});
+    return Status::invalid("sort", {"query.sort", {{"value", q.sort}}});
   std::stable_sort(out.begin(), out.end(), [&](const Problem& a, const Problem& b) {
     return desc ? less(b, a) : less(a, b);
   });
@@ -367,7 +365,7 @@ Result<Problem> Service::update_problem(const Principal& who, const std::string&
     std::shared_lock lock(mu_);
     auto existing = visible_problem_locked(who, id);
     if (!existing) return existing.status();
-    return forbidden("coordinators do not change problems");
+    return forbidden("access.coordinator_no_change");
   }
   Problem p;
   p.id = id;
@@ -379,14 +377,14 @@ Result<Problem> Service::update_problem(const Principal& who, const std::string&
 Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_exist,
                                      const ExpertEdit* edit) {
   if (who.role == Role::kEnterprise || who.role == Role::kCoordinator)
-    return forbidden(std::string("a ") + role_name(who.role) + " token may not change experts");
+    return forbidden({"access.expert_write", {{"role", role_name(who.role)}}});
   std::lock_guard writer(write_mu_);
   auto it = experts_.find(e.id);
   if (must_exist && it == experts_.end()) return no_expert(e.id);
   if (!must_exist && it != experts_.end())
-    return Status(ErrorCode::kAlreadyExists, "an expert with id \"" + e.id + "\" already exists");
+    return Status(ErrorCode::kAlreadyExists, {"expert.exists", {{"id", e.id}}});
   if (it != experts_.end() && !can_write_expert(who, it->second))
-    return forbidden("a county token changes experts stationed in \"" + who.scope + "\" only");
+    return forbidden({"access.county_own_experts", {{"scope", who.scope}}});
   if (it != experts_.end() && edit) {
     auto edited = (*edit)(it->second);
     if (!edited) return edited.status();
@@ -398,8 +396,7 @@ Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_e
     if (!known) return known;
   }
   if (!can_write_expert(who, e))
-    return forbidden("a county token writes experts stationed in \"" + who.scope +
-                     "\" only (counties must name it)");
+    return forbidden({"access.county_own_experts", {{"scope", who.scope}}});
   Status s = store_->put_expert(e);
   if (!s) return s;
   std::unique_lock lock(mu_);
@@ -451,9 +448,9 @@ Result<Page<Expert>> Service::list_experts(const Principal&, const ExpertQuery& 
   {
     std::shared_lock lock(mu_);
     for (const auto& [id, e] : experts_) {
-      if (q.college && e.college != *q.college) continue;
+      if (q.college && !same_name(e.college, *q.college)) continue;
       if (q.field && !contains(e.fields, *q.field)) continue;
-      if (q.county && !contains(e.counties, *q.county)) continue;
+      if (q.county && !contains_name(e.counties, *q.county)) continue;
       if (q.available && e.available != *q.available) continue;
       if (!matches_words(words, expert_search_fields(e))) continue;
       out.push_back(e);
@@ -466,12 +463,11 @@ Result<Page<Expert>> Service::list_experts(const Principal&, const ExpertQuery& 
 
 Result<ExpertProblemMatches> Service::expert_matches(const Principal& who,
                                                      const std::string& expert_id, int k) {
-  if (who.role == Role::kEnterprise)
-    return forbidden("an enterprise token reads matches of its own problems only");
+  if (who.role == Role::kEnterprise) return forbidden("access.enterprise_own_matches");
   std::shared_lock lock(mu_);
   auto e = experts_.find(expert_id);
   if (e == experts_.end()) return no_expert(expert_id);
-  if (!index_) return Status(ErrorCode::kUnavailable, "the index is not built yet");
+  if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
   ExpertProblemMatches out;
   out.expert = e->second;
   out.remaining_capacity = remaining_capacity_locked(e->second);
@@ -503,7 +499,7 @@ Result<std::vector<ExpertMatch>> Service::match_text(const Principal& who, const
   p.description = q.description;
   p.keywords = q.keywords;
   std::shared_lock lock(mu_);
-  if (!index_) return Status(ErrorCode::kUnavailable, "the index is not built yet");
+  if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
   MatchFilters filters = q.filters;
   if (filters.require_capacity) filters.used_capacity = used_capacity_locked("");
   Matcher matcher(*index_, options_.match);
@@ -577,7 +573,7 @@ Result<Ledger> Service::ledger(const Principal& who, const std::string& county,
 
 Result<ImportCounts> Service::import(const Principal& who, const std::vector<Expert>& experts,
                                      const std::vector<Problem>& problems) {
-  if (who.role != Role::kAdmin) return forbidden("bulk import is for admin tokens");
+  if (who.role != Role::kAdmin) return forbidden("access.import_admin_only");
   std::lock_guard writer(write_mu_);
   // Counties and enterprises are checked as one-by-one writes check them;
   // every error is reported and nothing is stored.
@@ -613,7 +609,7 @@ Result<ImportCounts> Service::import(const Principal& who, const std::vector<Exp
 }
 
 Result<std::vector<Expert>> Service::export_experts(const Principal& who) {
-  if (who.role != Role::kAdmin) return forbidden("bulk export is for admin tokens");
+  if (who.role != Role::kAdmin) return forbidden("access.export_admin_only");
   std::shared_lock lock(mu_);
   std::vector<Expert> out;
   for (const auto& [id, e] : experts_) out.push_back(e);
@@ -621,7 +617,7 @@ Result<std::vector<Expert>> Service::export_experts(const Principal& who) {
 }
 
 Result<std::vector<Problem>> Service::export_problems(const Principal& who) {
-  if (who.role != Role::kAdmin) return forbidden("bulk export is for admin tokens");
+  if (who.role != Role::kAdmin) return forbidden("access.export_admin_only");
   std::shared_lock lock(mu_);
   std::vector<Problem> out;
   for (const auto& [id, p] : problems_) out.push_back(p);
@@ -634,6 +630,14 @@ Result<std::vector<SkippedRecord>> Service::skipped_records(const Principal& who
   std::vector<SkippedRecord> out = set_aside_;
   if (index_) out.insert(out.end(), index_->skipped().begin(), index_->skipped().end());
   return out;
+}
+
+bool Service::ready_without_waiting() {
+  std::shared_lock lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return last_ready_.load();
+  bool ready = index_ != nullptr || (experts_.empty() && problems_.empty());
+  last_ready_ = ready;
+  return ready;
 }
 
 ServiceStats Service::stats() {

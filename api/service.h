@@ -17,6 +17,7 @@
 // lock exclusively only while the in-memory state changes (not during fsync).
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -295,6 +296,11 @@ class Service {
   // so never served or matched, and named in the open log), then those the
   // index left out. Admin only (kPermissionDenied otherwise).
   Result<std::vector<SkippedRecord>> skipped_records(const Principal& who);
+  // Whether the service takes work: an index is built, or the corpus is empty
+  // (it has no index yet but takes writes). Never waits for the lock: while a
+  // writer holds it, the answer last computed is returned. For /readyz on the
+  // server's I/O threads, which must not queue behind ranking or writes.
+  bool ready_without_waiting();
   // Writes the index to DATA/index (on graceful shutdown).
   Status save_index();
   const std::string& data_dir() const { return data_dir_; }
@@ -350,6 +356,8 @@ class Service {
   // Key topics of approved plans: (problem, expert) -> "plan N (county)".
   std::map<std::pair<std::string, std::string>, std::string> approved_topics_;
   long long decision_sequence_ = 0;  // as Store::decision_sequence()
+
+  std::atomic<bool> last_ready_{true};  // ready_without_waiting()'s last answer
 
   std::mutex token_mu_;
   std::map<std::string, Principal> token_cache_;  // token hash -> principal

@@ -5,22 +5,24 @@
 #include <algorithm>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "api/service.h"
 
 namespace expertmatch::api::internal {
 
-inline Status forbidden(const std::string& what) {
-  return Status(ErrorCode::kPermissionDenied, what);
+// `what` is a catalogue message (i18n/messages.h).
+inline Status forbidden(i18n::Message what) {
+  return Status(ErrorCode::kPermissionDenied, std::move(what));
 }
 
 inline Status no_problem(const std::string& id) {
-  return Status(ErrorCode::kNotFound, "no problem with id \"" + id + "\"");
+  return Status(ErrorCode::kNotFound, {"problem.not_found", {{"id", id}}});
 }
 
 inline Status no_expert(const std::string& id) {
-  return Status(ErrorCode::kNotFound, "no expert with id \"" + id + "\"");
+  return Status(ErrorCode::kNotFound, {"expert.not_found", {{"id", id}}});
 }
 
 // A 422 about one field of the request body.

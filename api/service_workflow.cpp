@@ -8,6 +8,7 @@
 
 #include "api/service.h"
 #include "api/service_internal.h"
+#include "corpus/names.h"
 #include "matcher/plan_report.h"
 
 namespace expertmatch::api {
@@ -16,7 +17,7 @@ using namespace internal;
 namespace {
 
 Status no_plan(long long id) {
-  return Status(ErrorCode::kNotFound, "no plan with id " + std::to_string(id));
+  return Status(ErrorCode::kNotFound, {"plan.not_found", {{"id", std::to_string(id)}}});
 }
 
 // A note of spaces says nothing: it counts as missing.
@@ -177,7 +178,7 @@ Result<ProblemMatches> Service::problem_matches(const Principal& who, const std:
   if (!is_open(p->status))
     return Status(ErrorCode::kConflict, "problem \"" + problem_id + "\" is " +
                                             problem_status_name(p->status) + ": no matches");
-  if (!index_) return Status(ErrorCode::kUnavailable, "the index is not built yet");
+  if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
   ProblemMatches out;
   out.problem = *p;
   auto ranked = ranked_for_problem_locked(*p, k, &out.rejected_excluded);
@@ -197,7 +198,7 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
                                    const std::string& expert_id, const std::string& decision,
                                    const std::string& note, bool capacity_override) {
   if (who.role != Role::kAdmin && who.role != Role::kCoordinator)
-    return forbidden("only coordinators review matches");
+    return forbidden("access.coordinator_reviews");
   std::lock_guard writer(write_mu_);
   Review r;
   std::optional<StatusChange> change;
@@ -297,8 +298,7 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
 }
 
 Result<std::vector<Review>> Service::reviews(const Principal& who, const std::string& problem_id) {
-  if (who.role == Role::kEnterprise)
-    return forbidden("review notes are internal to the county and its workstations");
+  if (who.role == Role::kEnterprise) return forbidden("access.review_notes");
   {
     std::shared_lock lock(mu_);
     auto p = visible_problem_locked(who, problem_id);
@@ -308,23 +308,21 @@ Result<std::vector<Review>> Service::reviews(const Principal& who, const std::st
 }
 
 Result<Page<QueueEntry>> Service::review_queue(const Principal& who, const ReviewQueueQuery& q) {
-  if (who.role == Role::kEnterprise)
-    return forbidden("the review queue is for coordinators and the county");
+  if (who.role == Role::kEnterprise) return forbidden("access.review_queue");
   std::optional<std::string> county = q.county;
   if (who.role != Role::kAdmin) {
-    if (county && *county != who.county())
-      return forbidden("a " + std::string(role_name(who.role)) +
-                       " token reads the review queue of \"" + who.county() + "\" only");
+    if (county && !same_name(*county, who.county()))
+      return forbidden({"access.read_own_queue", {{"county", who.county()}}});
     county = who.county();
   }
   // Good matches among each problem's best; the relative bar keeps them few.
   constexpr int kConsidered = 20;
   std::vector<QueueEntry> out;
   std::shared_lock lock(mu_);
-  if (!index_) return Status(ErrorCode::kUnavailable, "the index is not built yet");
+  if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
   std::vector<const Problem*> open;
   for (const auto& [id, p] : problems_)
-    if (is_open(p.status) && (!county || p.county == *county) && can_see_problem(who, p))
+    if (is_open(p.status) && (!county || same_name(p.county, *county)) && can_see_problem(who, p))
       open.push_back(&p);
   std::stable_sort(open.begin(), open.end(), [](const Problem* a, const Problem* b) {
     if (a->urgency != b->urgency) return a->urgency > b->urgency;
@@ -359,12 +357,11 @@ Result<ProblemTransition> Service::change_status(const Principal& who,
   }
   const ProblemStatus to = req.to;
   if (who.role == Role::kEnterprise && to != ProblemStatus::kWithdrawn)
-    return forbidden(
-        "an enterprise may withdraw its problem; the county and its workstations record the rest");
+    return forbidden("access.enterprise_withdraw_only");
   if (who.role == Role::kCoordinator && to == ProblemStatus::kWithdrawn)
-    return forbidden("the enterprise or the county withdraws a problem; close it with a reason");
+    return forbidden("access.coordinator_no_withdraw");
   if (who.role == Role::kCounty && !can_write_problem(who, p))
-    return forbidden("a county token changes problems of \"" + who.scope + "\" only");
+    return forbidden({"access.county_own_problems", {{"scope", who.scope}}});
   if (to == ProblemStatus::kSubmitted || to == ProblemStatus::kMatched)
     return field_error("status", std::string("a problem becomes ") + problem_status_name(to) +
                                      " through reviews (accepting an expert), not directly; use "
@@ -467,10 +464,9 @@ Result<ProblemStanding> Service::standing(const Principal& who, const std::strin
 Result<PlanRecord> Service::create_plan(const Principal& who, const std::string& county,
                                         PlanRunOptions options) {
   if (!can_write_plans(who, county)) {
-    if (who.role == Role::kCoordinator)
-      return forbidden("coordinators read plans; the county department or admin makes them");
-    if (who.role == Role::kEnterprise) return forbidden("enterprise tokens do not plan");
-    return forbidden("a county token plans \"" + who.scope + "\" only");
+    if (who.role == Role::kCoordinator) return forbidden("access.coordinator_plans");
+    if (who.role == Role::kEnterprise) return forbidden("access.enterprise_plans");
+    return forbidden({"access.county_own_plans", {{"scope", who.scope}}});
   }
   Status known = options_.counties.check(county, "county", "path");
   if (!known) return known;
@@ -480,7 +476,7 @@ Result<PlanRecord> Service::create_plan(const Principal& who, const std::string&
     // Planning reads the index and the records: shared with other readers,
     // and no writer may change them meanwhile.
     std::shared_lock lock(mu_);
-    if (!index_) return Status(ErrorCode::kUnavailable, "the index is not built yet");
+    if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
     options.accepted_matches = accepted_pairs_locked("");
     options.rejected_matches = rejected_pairs_locked();
     decisions = decision_sequence_;
@@ -505,8 +501,7 @@ Result<PlanRecord> Service::get_plan(const Principal& who, long long id) {
 Result<PlanRecord> Service::approve_plan(const Principal& who, long long id) {
   auto plan = get_plan(who, id);
   if (!plan) return plan.status();
-  if (!can_write_plans(who, plan->county))
-    return forbidden("only the county department or admin approves plans");
+  if (!can_write_plans(who, plan->county)) return forbidden("access.approve_plans");
   std::lock_guard writer(write_mu_);
   std::vector<StatusChange> changes;
   {
@@ -543,17 +538,15 @@ Result<PlanRecord> Service::approve_plan(const Principal& who, long long id) {
 Result<PlanRecord> Service::discard_plan(const Principal& who, long long id) {
   auto plan = get_plan(who, id);
   if (!plan) return plan.status();
-  if (!can_write_plans(who, plan->county))
-    return forbidden("only the county department or admin discards plans");
+  if (!can_write_plans(who, plan->county)) return forbidden("access.discard_plans");
   return plans_->discard(id, who.describe());
 }
 
 Result<std::vector<PlanRecord>> Service::list_plans(const Principal& who,
                                                     const std::string& county) {
   if (!can_read_plans(who, county)) {
-    if (who.role == Role::kEnterprise) return forbidden("enterprise tokens see no plans");
-    return forbidden("a " + std::string(role_name(who.role)) + " token reads plans of \"" +
-                     who.county() + "\" only");
+    if (who.role == Role::kEnterprise) return forbidden("access.enterprise_plans");
+    return forbidden({"access.read_own_plans", {{"county", who.county()}}});
   }
   return plans_->list(county);
 }

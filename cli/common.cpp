@@ -17,8 +17,11 @@ void report(const Status& status) {
 bool load_files(const std::string& experts_path, const std::string& problems_path,
                 std::vector<Expert>* experts, std::vector<Problem>* problems) {
   bool ok = true;
+  std::vector<NameSpelling> names;
+  ReadOptions options;
+  options.names = &names;
   if (!experts_path.empty()) {
-    auto e = read_experts_file(experts_path);
+    auto e = read_experts_file(experts_path, options);
     if (!e) {
       report(e.status());
       ok = false;
@@ -27,7 +30,7 @@ bool load_files(const std::string& experts_path, const std::string& problems_pat
     }
   }
   if (!problems_path.empty()) {
-    auto p = read_problems_file(problems_path);
+    auto p = read_problems_file(problems_path, options);
     if (!p) {
       report(p.status());
       ok = false;
@@ -35,6 +38,10 @@ bool load_files(const std::string& experts_path, const std::string& problems_pat
       *problems = std::move(*p);
     }
   }
+  // Names compare normalised everywhere (corpus/names.h): two spellings of one
+  // name are accepted as one, and said so.
+  if (ok)
+    for (const auto& w : spelling_warnings(names)) std::fprintf(stderr, "warning: %s\n", w.c_str());
   return ok;
 }
 
@@ -116,6 +123,17 @@ ProgressFn progress_printer(const char* what) {
       std::fprintf(stderr, "%s: %d%%\n", what, pct);
     }
   };
+}
+
+bool report_language(const std::optional<std::string>& flag, i18n::Language* out) {
+  if (!flag) {
+    *out = i18n::language_from_environment();
+    return true;
+  }
+  auto language = i18n::parse_language(*flag);
+  if (!language) return false;
+  *out = *language;
+  return true;
 }
 
 }  // namespace expertmatch::cli

@@ -2,6 +2,11 @@
 // error reporting, the default configuration, and progress output.
 #pragma once
 
+#include <optional>
+#include <string>
+
+#include "i18n/messages.h"
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -18,7 +23,8 @@ namespace expertmatch::cli {
 void report(const Status& status);
 
 // Reads and validates the files that are given (empty path = none). On error,
-// reports every problem and returns false.
+// reports every problem and returns false. Names spelled two ways (corpus/names.h)
+// are warned about on stderr, file and line of both spellings.
 bool load_files(const std::string& experts_path, const std::string& problems_path,
                 std::vector<Expert>* experts, std::vector<Problem>* problems);
 
@@ -44,5 +50,10 @@ ProgressFn progress_printer(const char* what);
 
 double seconds_since(double start);
 double now_seconds();
+
+// The language of reports for officials: --lang zh|en if given, else
+// LC_ALL / LC_MESSAGES / LANG (en* -> English), else Chinese. False for a
+// --lang value that is neither.
+bool report_language(const std::optional<std::string>& flag, i18n::Language* out);
 
 }  // namespace expertmatch::cli

@@ -10,9 +10,21 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "corpus/counties.h"
+#include "corpus/repeated_works.h"
 #include "corpus/store.h"
 
 namespace expertmatch::cli {
+
+namespace {
+
+// Repeated works are legal (matching counts them once) but usually a mistake
+// of the source: warnings on stderr, not errors.
+void warn_repeated_works(const std::vector<Expert>& experts, const std::string& file) {
+  for (const auto& w : repeated_work_warnings(experts))
+    std::fprintf(stderr, "warning: %s: %s\n", file.c_str(), w.c_str());
+}
+
+}  // namespace
 
 int cmd_import(const Argv& argv) {
   Args args(argv, {"--data", "--experts", "--problems", "--counties"}, {"--help"});
@@ -37,6 +49,7 @@ int cmd_import(const Argv& argv) {
     std::fprintf(stderr, "expertmatch import: nothing was imported\n");
     return 1;
   }
+  warn_repeated_works(experts, args.get("--experts").value_or(""));
   auto counties = CountyList::parse(args.get("--counties").value_or(""), "--counties");
   if (!args.get("--counties")) counties = CountyList();
   if (!counties) {
@@ -118,6 +131,7 @@ int cmd_validate(const Argv& argv) {
   std::vector<Problem> problems;
   bool ok = load_files(args.get("--experts").value_or(""), args.get("--problems").value_or(""),
                        &experts, &problems);
+  warn_repeated_works(experts, args.get("--experts").value_or(""));
   size_t judgments = 0;
   if (auto q = args.get("--qrels")) {
     auto qrels = read_qrels_file(*q);

@@ -29,6 +29,8 @@ const char* kUsage =
     "Service:\n"
     "  serve    --data DIR [--listen HOST:PORT] [--config FILE]  the HTTP API (docs/api.md)\n"
     "  token    create --data DIR --role ROLE [--scope SCOPE]   print a new API token once\n"
+    "  account  create|list|disable --data DIR ...              accounts that sign in to the "
+    "pages\n"
     "\n"
     "Run 'expertmatch COMMAND --help' for a command's options.\n";
 
@@ -47,19 +49,13 @@ int main(int argc, char** argv) {
     int (*fn)(const Argv&);
   };
   static const Entry kCommands[] = {
-      {"import", cmd_import},
-      {"export", cmd_export},
-      {"validate", cmd_validate},
-      {"index", cmd_index},
-      {"rank", cmd_rank},
-      {"score", cmd_score},
-      {"eval", cmd_eval},
-      {"demo", cmd_demo},
-      {"serve", cmd_serve},
-      {"token", cmd_token},
-      {"plan", cmd_plan},
-      {"plans", cmd_plans},
-      {"approve-plan", cmd_approve_plan},
+      {"import", cmd_import},     {"export", cmd_export},
+      {"validate", cmd_validate}, {"index", cmd_index},
+      {"rank", cmd_rank},         {"score", cmd_score},
+      {"eval", cmd_eval},         {"demo", cmd_demo},
+      {"serve", cmd_serve},       {"token", cmd_token},
+      {"account", cmd_account},   {"plan", cmd_plan},
+      {"plans", cmd_plans},       {"approve-plan", cmd_approve_plan},
   };
   for (const auto& c : kCommands)
     if (command == c.name) return c.fn(args);

@@ -176,13 +176,15 @@ int cmd_eval(const Argv& argv) {
 }
 
 int cmd_demo(const Argv& argv) {
-  Args args(argv, {"--data", "--problems", "--top"}, {"--help"});
+  Args args(argv, {"--data", "--problems", "--top", "--lang"}, {"--help"});
   const char* text =
-      "usage: expertmatch demo --data DIR [--problems N] [--top K]\n"
+      "usage: expertmatch demo --data DIR [--problems N] [--top K] [--lang zh|en]\n"
       "Shows the top K (default 5) experts, with their explanations, for the N (default 3)\n"
-      "most urgent open problems in the store.\n";
+      "most urgent open problems in the store; in Chinese unless --lang en (or LANG=en*).\n";
   int n = 3, top = 5;
+  i18n::Language language;
   if (args.has("--help") || !args.error().empty() || !args.get("--data") ||
+      !report_language(args.get("--lang"), &language) ||
       (args.get("--problems") && !parse_int(*args.get("--problems"), &n)) ||
       (args.get("--top") && !parse_int(*args.get("--top"), &top)))
     return usage("demo", text, args);
@@ -201,31 +203,52 @@ int cmd_demo(const Argv& argv) {
   Matcher matcher(*index);
   for (int i = 0; i < n && i < static_cast<int>(open.size()); ++i) {
     const Problem& p = *open[i];
-    std::printf("\n%s  %s  [%s, %s, urgency %d]\n", p.id.c_str(), p.title.c_str(),
-                p.enterprise.c_str(), p.county.c_str(), p.urgency);
+    auto tr = [language](const char* key,
+                         std::vector<std::pair<std::string, std::string>> args = {}) {
+      return i18n::tr(language, {key, std::move(args)});
+    };
+    std::printf("\n%s\n", tr("demo.problem", {{"id", p.id},
+                                              {"title", p.title},
+                                              {"enterprise", p.enterprise},
+                                              {"county", p.county},
+                                              {"urgency", std::to_string(p.urgency)}})
+                              .c_str());
     auto ranked = matcher.rank_experts(p, MatchFilters{}, top);
     if (!ranked) {
       report(ranked.status());
       return 1;
     }
     if (ranked->empty() || !ranked->front().good_match)
-      std::printf("  no expert is a good match for this problem%s\n",
-                  ranked->empty() ? "" : "; the closest are:");
+      std::printf(
+          "  %s\n",
+          tr(ranked->empty() ? "demo.no_good_match" : "demo.no_good_match_closest").c_str());
     int rank = 0;
+    char number[32];
     for (const auto& m : *ranked) {
       const ExpertEntry* e = index->expert(m.expert_id);
-      std::printf("  %d. %s %s (%s %s)  score %.3f  confidence %.2f\n", ++rank, m.expert_id.c_str(),
-                  m.expert_name.c_str(), e->expert.college.c_str(), e->expert.title.c_str(),
-                  m.score, m.confidence);
-      if (!m.works.empty())
-        std::printf("     best work: %s (%.2f)\n", m.works.front().title.c_str(),
-                    m.works.front().similarity);
+      std::snprintf(number, sizeof number, "%.3f", m.score);
+      std::string score = number;
+      std::snprintf(number, sizeof number, "%.2f", m.confidence);
+      std::printf("  %s\n", tr("demo.expert", {{"rank", std::to_string(++rank)},
+                                               {"id", m.expert_id},
+                                               {"name", m.expert_name},
+                                               {"college", e->expert.college},
+                                               {"title", e->expert.title},
+                                               {"score", score},
+                                               {"confidence", number}})
+                                .c_str());
+      if (!m.works.empty()) {
+        std::snprintf(number, sizeof number, "%.2f", m.works.front().similarity);
+        std::printf("     %s\n",
+                    tr("demo.best_work", {{"title", m.works.front().title}, {"similarity", number}})
+                        .c_str());
+      }
       if (!m.terms.empty()) {
-        std::printf("     shared terms:");
         std::set<std::string> shown;
+        std::string terms;
         for (const auto& t : m.terms)
-          if (shown.insert(t.term).second) std::printf(" %s", t.term.c_str());
-        std::printf("\n");
+          if (shown.insert(t.term).second) terms += (terms.empty() ? "" : " ") + t.term;
+        std::printf("     %s\n", tr("demo.shared_terms", {{"terms", terms}}).c_str());
       }
     }
   }

@@ -54,20 +54,21 @@ void print_record(const PlanRecord& r) {
 }  // namespace
 
 int cmd_plan(const Argv& argv) {
-  Args args(
-      argv,
-      {"--data", "--county", "--team-size", "--min-team", "--max-team", "--topics", "--policy"},
-      {"--all", "--json", "--dry-run", "--replan-approved", "--help"});
+  Args args(argv,
+            {"--data", "--county", "--team-size", "--min-team", "--max-team", "--topics",
+             "--policy", "--lang"},
+            {"--all", "--json", "--dry-run", "--replan-approved", "--help"});
   const char* text =
       "usage: expertmatch plan --data DIR (--county NAME | --all) [--team-size N]\n"
       "                        [--min-team N] [--max-team N] [--topics 1|2]\n"
       "                        [--policy prefer|only|any] [--json] [--dry-run]\n"
-      "                        [--replan-approved]\n"
+      "                        [--replan-approved] [--lang zh|en]\n"
       "Chooses a county workstation's team (default 6-8 experts; --team-size N for exactly N)\n"
       "and every enterprise's 1-2 key topics, with reasons and diagnoses; --all plans every\n"
       "county together (shared capacity). The plan is stored as a draft unless --dry-run;\n"
       "approved assignments are kept unless --replan-approved. --policy: experts stationed\n"
-      "in the county preferred (default), only them, or anyone. See docs/planning.md.\n";
+      "in the county preferred (default), only them, or anyone. See docs/planning.md.\n"
+      "The report is in Chinese unless --lang en (or LANG=en*).\n";
   PlanRunOptions options;
   auto int_flag = [&](const char* flag, int* out) {
     auto v = args.get(flag);
@@ -83,6 +84,8 @@ int cmd_plan(const Argv& argv) {
     ok = ok && p.has_value();
     if (p) options.planning.county_policy = *p;
   }
+  i18n::Language language;
+  ok = ok && report_language(args.get("--lang"), &language);
   if (args.has("--help") || !args.error().empty() || !ok || !args.get("--data") ||
       (args.get("--county").has_value() == args.has("--all")))
     return usage("plan", text, args);
@@ -119,7 +122,8 @@ int cmd_plan(const Argv& argv) {
       return 1;
     }
     std::fputs(
-        (json ? city_plan_to_json(made->plan) + "\n" : city_plan_to_text(made->plan)).c_str(),
+        (json ? city_plan_to_json(made->plan) + "\n" : city_plan_to_text(made->plan, language))
+            .c_str(),
         stdout);
     if (!json)
       for (const auto& r : made->records)
@@ -134,7 +138,8 @@ int cmd_plan(const Argv& argv) {
     report(made.status());
     return 1;
   }
-  std::fputs((json ? plan_to_json(made->plan) + "\n" : plan_to_text(made->plan)).c_str(), stdout);
+  std::fputs((json ? plan_to_json(made->plan) + "\n" : plan_to_text(made->plan, language)).c_str(),
+             stdout);
   if (!json && made->record)
     std::printf(
         "\nStored as draft plan %lld; approve with: expertmatch approve-plan --data DIR "

@@ -208,6 +208,20 @@ void set_strings(rapidjson::Value* obj, const char* key, const std::vector<std::
 
 std::string render(const rapidjson::Value& v) { return compact(v); }
 
+void collect_names(const Expert& e, const std::string& source, int line,
+                   std::vector<NameSpelling>* out) {
+  out->push_back({e.organization, "organization", source, line});
+  out->push_back({e.college, "college", source, line});
+  for (const auto& c : e.counties) out->push_back({c, "counties", source, line});
+  for (const auto& c : e.conflicts) out->push_back({c, "conflicts", source, line});
+}
+
+void collect_names(const Problem& p, const std::string& source, int line,
+                   std::vector<NameSpelling>* out) {
+  out->push_back({p.enterprise, "enterprise", source, line});
+  out->push_back({p.county, "county", source, line});
+}
+
 // Splits JSON Lines text and parses each non-blank line with `parse_line`.
 template <typename T, typename ParseFn>
 Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& source,
@@ -246,6 +260,7 @@ Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& sou
               {source, line_no, "id",
                "duplicate id \"" + id + "\", first at line " + std::to_string(it->second)});
         } else {
+          if (options.names) collect_names(record, source, line_no, options.names);
           out.push_back(std::move(record));
         }
       }

@@ -15,6 +15,7 @@
 
 #include "corpus/json_reader.h"
 #include "corpus/model.h"
+#include "corpus/names.h"
 #include "corpus/status.h"
 
 namespace expertmatch {
@@ -26,6 +27,10 @@ struct ReadOptions {
   bool reject_duplicate_ids = true;
   // The rules each line is read under (depth, size; see json_reader.h).
   JsonLimits json;
+  // If set, every name of every record read (expert organization, college,
+  // counties, conflicts; problem enterprise, county) is appended with its
+  // file and line, for spelling_warnings (corpus/names.h). Not owned.
+  std::vector<NameSpelling>* names = nullptr;
 };
 
 // Parses JSON Lines text; `source` names it in error messages. Blank lines are skipped.

@@ -5,6 +5,8 @@
 #include <string>
 #include <utility>
 
+#include "corpus/names.h"
+
 namespace expertmatch {
 namespace {
 
@@ -139,20 +141,22 @@ Result<PlanRecord> PlanStore::add_draft(
 }
 
 Result<std::vector<PlanRecord>> PlanStore::query_locked(const std::string& where,
-                                                        const std::string& arg) {
+                                                        const std::string& county) {
   std::string sql =
       "SELECT id, county, status, created_at, approved_at, approved_by, body, decisions_seen, "
       "discarded_at, discarded_by FROM plans " +
       where + " ORDER BY id DESC";
   Statement st(db_, sql.c_str());
   if (!st.ok()) return sql_error(db_, "prepare plan query");
-  if (!arg.empty()) st.bind(1, arg);
   std::vector<PlanRecord> out;
   int rc;
   while ((rc = st.step()) == SQLITE_ROW) {
     PlanRecord r;
     r.id = st.int64(0);
     r.county = st.text(1);
+    // County names compare normalised (corpus/names.h), which SQL cannot do;
+    // a store holds few plans.
+    if (!county.empty() && !same_name(r.county, county)) continue;
     r.status = status_of(st.text(2));
     r.created_at = st.text(3);
     r.approved_at = st.text(4);
@@ -197,12 +201,12 @@ Result<PlanRecord> PlanStore::get(long long id) {
 
 Result<std::vector<PlanRecord>> PlanStore::list(const std::string& county) {
   std::lock_guard lock(mu_);
-  return county.empty() ? query_locked("", "") : query_locked("WHERE county = ?1", county);
+  return query_locked("", county);
 }
 
 Result<std::optional<PlanRecord>> PlanStore::approved(const std::string& county) {
   std::lock_guard lock(mu_);
-  auto r = query_locked("WHERE status = 'approved' AND county = ?1", county);
+  auto r = query_locked("WHERE status = 'approved'", county);
   if (!r) return r.status();
   if (r->empty()) return std::optional<PlanRecord>();
   return std::optional<PlanRecord>(std::move(r->front()));
@@ -220,17 +224,14 @@ Result<PlanRecord> PlanStore::approve(long long id, const std::string& approver,
     return Status(ErrorCode::kConflict,
                   name + " is " + plan_status_name(plan->status) + ", not a draft");
   // Read inside the transaction: no approval or decision can slip in between.
-  Statement newer(db_,
-                  "SELECT MAX(id) FROM plans WHERE county = ?1 AND status IN "
-                  "('approved', 'superseded') AND id > ?2");
-  if (!newer.ok()) return sql_error(db_, "prepare staleness query");
-  newer.bind(1, plan->county);
-  newer.bind(2, id);
-  if (newer.step() != SQLITE_ROW) return sql_error(db_, "query newer plans");
-  if (long long n = newer.int64(0); n > 0)
-    return Status(ErrorCode::kConflict, name + " is stale: plan " + std::to_string(n) + " of " +
-                                            plan->county +
-                                            " was approved after it was made; make a new plan");
+  // Counties compare normalised, as in query_locked.
+  auto newer = query_locked(
+      "WHERE status IN ('approved', 'superseded') AND id > " + std::to_string(id), plan->county);
+  if (!newer) return newer.status();
+  if (!newer->empty())
+    return Status(ErrorCode::kConflict,
+                  name + " is stale: plan " + std::to_string(newer->front().id) + " of " +
+                      plan->county + " was approved after it was made; make a new plan");
   Statement seq(db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'decision_sequence'");
   if (!seq.ok() || seq.step() != SQLITE_ROW) return sql_error(db_, "read decision sequence");
   if (long long now = seq.int64(0); now != plan->decisions_seen)
@@ -238,11 +239,15 @@ Result<PlanRecord> PlanStore::approve(long long id, const std::string& approver,
                   name + " is stale: " + std::to_string(now - plan->decisions_seen) +
                       " decision(s) (reviews, status changes, approvals) were made after it; "
                       "make a new plan");
-  Statement old(db_,
-                "UPDATE plans SET status = 'superseded' WHERE county = ?1 AND status = 'approved'");
+  auto approved = query_locked("WHERE status = 'approved'", plan->county);
+  if (!approved) return approved.status();
+  Statement old(db_, "UPDATE plans SET status = 'superseded' WHERE id = ?1");
   if (!old.ok()) return sql_error(db_, "prepare supersede");
-  old.bind(1, plan->county);
-  if (old.step() != SQLITE_DONE) return sql_error(db_, "supersede approved plan");
+  for (const auto& a : *approved) {
+    old.reset();
+    old.bind(1, a.id);
+    if (old.step() != SQLITE_DONE) return sql_error(db_, "supersede approved plan");
+  }
   Statement up(db_,
                "UPDATE plans SET status = 'approved', approved_by = ?2, "
                "approved_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?1");

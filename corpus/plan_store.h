@@ -86,7 +86,9 @@ class PlanStore {
  private:
   explicit PlanStore(sqlite3* db) : db_(db) {}
   Result<PlanRecord> get_locked(long long id);
-  Result<std::vector<PlanRecord>> query_locked(const std::string& where, const std::string& arg);
+  // Plans matching `where` (SQL, no parameters) and, unless empty, of `county`
+  // compared as a name (corpus/names.h).
+  Result<std::vector<PlanRecord>> query_locked(const std::string& where, const std::string& county);
 
   sqlite3* db_;
   std::mutex mu_;

@@ -2,6 +2,19 @@
 
 namespace expertmatch {
 
+Status::Status(ErrorCode code, i18n::Message message)
+    : code_(code),
+      message_(i18n::tr(i18n::Language::kEn, message)),
+      user_message_(std::move(message)) {}
+
+Status Status::invalid(std::string field, i18n::Message reason) {
+  FieldError e;
+  e.field = std::move(field);
+  e.reason = i18n::tr(i18n::Language::kEn, reason);
+  e.message = std::move(reason);
+  return invalid({std::move(e)});
+}
+
 const char* error_code_name(ErrorCode code) {
   switch (code) {
     case ErrorCode::kOk:

@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "i18n/messages.h"
+
 namespace expertmatch {
 
 enum class ErrorCode {
@@ -32,10 +34,21 @@ const char* error_code_name(ErrorCode code);
 // One validation failure: where (source name and 1-based line, 0 if none), which
 // field (dotted path, e.g. "works[2].title"), and why.
 struct FieldError {
+  FieldError() = default;
+  FieldError(std::string source_name, int line_number, std::string field_name,
+             std::string reason_text, i18n::Message reason_message = {})
+      : source(std::move(source_name)),
+        line(line_number),
+        field(std::move(field_name)),
+        reason(std::move(reason_text)),
+        message(std::move(reason_message)) {}
+
   std::string source;
   int line = 0;
   std::string field;
   std::string reason;
+  // The reason as a catalogue message, when it is one (reason is then its English text).
+  i18n::Message message;
 
   // "problems.jsonl:17: urgency: must be an integer from 1 to 5, got \"high\""
   std::string to_string() const;
@@ -45,15 +58,23 @@ class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status(ErrorCode code, const char* message) : Status(code, std::string(message)) {}
+  // A status whose message a person reads (through the API or the CLI): the
+  // catalogue message (i18n/messages.h); message() is its English text, for logs.
+  Status(ErrorCode code, i18n::Message message);
   static Status ok() { return Status(); }
   // A kInvalidArgument status whose message lists every field error, one a line.
   static Status invalid(std::vector<FieldError> errors);
+  // A kInvalidArgument status of one field error whose reason is a catalogue message.
+  static Status invalid(std::string field, i18n::Message reason);
 
   bool is_ok() const { return code_ == ErrorCode::kOk; }
   explicit operator bool() const { return is_ok(); }
   ErrorCode code() const { return code_; }
   const std::string& message() const { return message_; }
   const std::vector<FieldError>& field_errors() const { return field_errors_; }
+  // The catalogue message, or an empty one if this status was made from plain text.
+  const i18n::Message& user_message() const { return user_message_; }
   // "invalid_argument: ..." or "ok".
   std::string to_string() const;
 
@@ -61,6 +82,7 @@ class [[nodiscard]] Status {
   ErrorCode code_ = ErrorCode::kOk;
   std::string message_;
   std::vector<FieldError> field_errors_;
+  i18n::Message user_message_;
 };
 
 // Either a value or a non-ok Status.
@@ -70,6 +92,8 @@ class [[nodiscard]] Result {
   Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT
   Result(ErrorCode code, std::string message) : status_(code, std::move(message)) {}
+  Result(ErrorCode code, const char* message) : status_(code, std::string(message)) {}
+  Result(ErrorCode code, i18n::Message message) : status_(code, std::move(message)) {}
 
   bool is_ok() const { return value_.has_value(); }
   explicit operator bool() const { return is_ok(); }

@@ -14,11 +14,19 @@
 namespace expertmatch {
 namespace {
 
-// Forward migrations: entry i brings the schema from version i to i+1.
-// Later components append here; never edit an entry once released.
-const char* const kMigrations[] = {
+// Forward migrations, in rising order: a store at a lower version runs every
+// step above it. Numbers may skip: v5 is reserved for token expiry and
+// revocation (branch tokens), and v6 (the workflow) touches only tables of v4
+// and earlier, so it runs the same with or without v5 and a later merge only
+// slots v5 in. Once released, no step is edited and no number is reused (a
+// store that reached v6 without v5 would never run a v5 added afterwards).
+struct Migration {
+  int version;      // the schema version after this step
+  const char* sql;  // run in the migration's transaction, foreign keys off
+};
+constexpr Migration kMigrations[] = {
     // v0 -> v1: experts, works, problems.
-    R"sql(
+    {1, R"sql(
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT INTO meta (key, value) VALUES ('change_sequence', '0');
 CREATE TABLE experts (
@@ -64,9 +72,9 @@ CREATE TABLE problems (
 );
 CREATE INDEX problems_by_county ON problems (county);
 CREATE INDEX problems_by_enterprise ON problems (enterprise);
-)sql",
+)sql"},
     // v1 -> v2: the HTTP service's access tokens (hashed) and match reviews.
-    R"sql(
+    {2, R"sql(
 CREATE TABLE tokens (
   hash TEXT PRIMARY KEY,
   role TEXT NOT NULL,
@@ -85,11 +93,11 @@ CREATE TABLE reviews (
   created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
 );
 CREATE INDEX reviews_by_problem ON reviews (problem_id, id);
-)sql",
+)sql"},
     // v2 -> v3: registered enterprises and their county; existing problems
     // register theirs (an enterprise filed under two counties keeps the first
     // by name order: the service refuses such a mix from now on).
-    R"sql(
+    {3, R"sql(
 CREATE TABLE enterprises (
   name TEXT PRIMARY KEY,
   county TEXT NOT NULL,
@@ -97,15 +105,35 @@ CREATE TABLE enterprises (
 );
 INSERT OR IGNORE INTO enterprises (name, county)
   SELECT enterprise, MIN(county) FROM problems GROUP BY enterprise;
-)sql",
-    // v3 -> v4: a problem's whole life (issue 12). Every status change is a
+)sql"},
+    // v3 -> v4: accounts that sign in with a password (Argon2id hash), and
+    // their sessions (only a hash of the session id is kept).
+    {4, R"sql(
+CREATE TABLE accounts (
+  username TEXT PRIMARY KEY,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL,
+  scope TEXT NOT NULL DEFAULT '',
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+);
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  username TEXT NOT NULL REFERENCES accounts(username) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions (username);
+)sql"},
+    // v4 (or v5) -> v6: a problem's whole life (issue 12). Every status change is a
     // row of problem_transitions; an acceptance beyond capacity carries its
     // override; plans may be discarded and remember the decisions they saw.
-    // The plan tables were created by PlanStore before v4 (they may be absent):
+    // The plan tables were created by PlanStore before v6 (they may be absent):
     // created here in their old shape if need be, then rebuilt (SQLite cannot
     // change a CHECK in place; Store::open runs migrations with foreign keys
     // off, so dropping the old table leaves plan_assignments alone).
-    R"sql(
+    {6, R"sql(
 CREATE TABLE problem_transitions (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   problem_id TEXT NOT NULL,
@@ -135,7 +163,7 @@ CREATE TABLE IF NOT EXISTS plan_assignments (
   problem_id TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (plan_id, expert_id, problem_id)
 );
-CREATE TABLE plans_v3 (
+CREATE TABLE plans_v6 (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   county TEXT NOT NULL,
   status TEXT NOT NULL CHECK (status IN ('draft', 'approved', 'superseded', 'discarded')),
@@ -147,15 +175,22 @@ CREATE TABLE plans_v3 (
   discarded_at TEXT NOT NULL DEFAULT '',
   discarded_by TEXT NOT NULL DEFAULT ''
 );
-INSERT INTO plans_v3 (id, county, status, created_at, approved_at, approved_by, body)
+INSERT INTO plans_v6 (id, county, status, created_at, approved_at, approved_by, body)
   SELECT id, county, status, created_at, approved_at, approved_by, body FROM plans;
 DROP TABLE plans;
-ALTER TABLE plans_v3 RENAME TO plans;
+ALTER TABLE plans_v6 RENAME TO plans;
 CREATE INDEX IF NOT EXISTS plans_by_county ON plans (county, status);
-)sql",
+)sql"},
 };
-constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
-static_assert(kMigrationCount == Store::kSchemaVersion);
+constexpr bool migrations_ordered() {
+  int last = 0;
+  for (const Migration& m : kMigrations) {
+    if (m.version <= last) return false;
+    last = m.version;
+  }
+  return last == Store::kSchemaVersion;
+}
+static_assert(migrations_ordered(), "migrations must rise and end at kSchemaVersion");
 
 std::string encode_strings(const std::vector<std::string>& values) {
   rapidjson::StringBuffer buf;
@@ -342,11 +377,12 @@ Status Store::migrate() {
     return Status(ErrorCode::kCorruption, "store schema version " + std::to_string(version) +
                                               " is newer than this program's " +
                                               std::to_string(kSchemaVersion));
-  for (int v = version; v < kSchemaVersion; ++v) {
-    Status s = exec(kMigrations[v]);
+  for (const Migration& m : kMigrations) {
+    if (m.version <= version) continue;
+    Status s = exec(m.sql);
     if (!s)
       return Status(ErrorCode::kIOError,
-                    "migration to v" + std::to_string(v + 1) + ": " + s.message());
+                    "migration to v" + std::to_string(m.version) + ": " + s.message());
   }
   if (version != kSchemaVersion) {
     std::string sql = "PRAGMA user_version=" + std::to_string(kSchemaVersion);
@@ -842,6 +878,154 @@ Result<std::vector<Review>> Store::list_reviews(const std::string& problem_id) {
   }
   if (rc != SQLITE_DONE) return st.error("query reviews");
   return out;
+}
+
+// ---- accounts and sessions (schema v4) ----------------------------------------
+
+namespace {
+
+AccountRecord account_row(sqlite3_stmt* s) {
+  AccountRecord a;
+  a.username = text_col(s, 0);
+  a.password_hash = text_col(s, 1);
+  a.role = text_col(s, 2);
+  a.scope = text_col(s, 3);
+  a.disabled = sqlite3_column_int(s, 4) != 0;
+  a.created_at = text_col(s, 5);
+  return a;
+}
+
+constexpr const char* kAccountColumns =
+    "SELECT username, password_hash, role, scope, disabled, created_at FROM accounts";
+
+}  // namespace
+
+Status Store::put_account(const AccountRecord& account) {
+  std::lock_guard lock(mu_);
+  Statement st(db_,
+               "INSERT INTO accounts (username, password_hash, role, scope, disabled) "
+               "VALUES (?1,?2,?3,?4,?5)");
+  if (!st.prepared()) return st.error("prepare account insert");
+  st.bind(1, account.username);
+  st.bind(2, account.password_hash);
+  st.bind(3, account.role);
+  st.bind(4, account.scope);
+  st.bind(5, account.disabled ? 1 : 0);
+  int rc = st.step();
+  if (rc == SQLITE_CONSTRAINT)
+    return Status(ErrorCode::kAlreadyExists, "an account named " + account.username + " exists");
+  if (rc != SQLITE_DONE) return st.error("insert account");
+  return Status::ok();
+}
+
+Result<AccountRecord> Store::find_account(const std::string& username) {
+  std::lock_guard lock(mu_);
+  std::string sql = std::string(kAccountColumns) + " WHERE username = ?1";
+  Statement st(db_, sql.c_str());
+  if (!st.prepared()) return st.error("prepare account query");
+  st.bind(1, username);
+  int rc = st.step();
+  if (rc == SQLITE_DONE) return Status(ErrorCode::kNotFound, "no account named " + username);
+  if (rc != SQLITE_ROW) return st.error("query account");
+  return account_row(st.get());
+}
+
+Result<std::vector<AccountRecord>> Store::list_accounts() {
+  std::lock_guard lock(mu_);
+  std::string sql = std::string(kAccountColumns) + " ORDER BY username";
+  Statement st(db_, sql.c_str());
+  if (!st.prepared()) return st.error("prepare account list");
+  std::vector<AccountRecord> out;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) out.push_back(account_row(st.get()));
+  if (rc != SQLITE_DONE) return st.error("list accounts");
+  return out;
+}
+
+Status Store::disable_account(const std::string& username) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return Status(ErrorCode::kIOError, sqlite3_errmsg(db_));
+  {
+    Statement st(db_, "UPDATE accounts SET disabled = 1 WHERE username = ?1");
+    if (!st.prepared()) return st.error("prepare account update");
+    st.bind(1, username);
+    if (st.step() != SQLITE_DONE) return st.error("disable account");
+    if (sqlite3_changes(db_) == 0)
+      return Status(ErrorCode::kNotFound, "no account named " + username);
+  }
+  // A disabled account's sessions end with it.
+  Statement st(db_, "DELETE FROM sessions WHERE username = ?1");
+  if (!st.prepared()) return st.error("prepare session delete");
+  st.bind(1, username);
+  if (st.step() != SQLITE_DONE) return st.error("delete sessions");
+  return tx.commit();
+}
+
+Status Store::put_session(const SessionRecord& session) {
+  std::lock_guard lock(mu_);
+  Statement st(db_,
+               "INSERT INTO sessions (id_hash, username, csrf_token, created_at, last_seen) "
+               "VALUES (?1,?2,?3,?4,?5)");
+  if (!st.prepared()) return st.error("prepare session insert");
+  st.bind(1, session.id_hash);
+  st.bind(2, session.username);
+  st.bind(3, session.csrf_token);
+  sqlite3_bind_int64(st.get(), 4, session.created_at);
+  sqlite3_bind_int64(st.get(), 5, session.last_seen);
+  int rc = st.step();
+  if (rc == SQLITE_CONSTRAINT)
+    return Status(ErrorCode::kAlreadyExists, "session id hash already stored");
+  if (rc != SQLITE_DONE) return st.error("insert session");
+  return Status::ok();
+}
+
+Result<SessionRecord> Store::find_session(const std::string& id_hash) {
+  std::lock_guard lock(mu_);
+  Statement st(db_,
+               "SELECT id_hash, username, csrf_token, created_at, last_seen FROM sessions "
+               "WHERE id_hash = ?1");
+  if (!st.prepared()) return st.error("prepare session query");
+  st.bind(1, id_hash);
+  int rc = st.step();
+  if (rc == SQLITE_DONE) return Status(ErrorCode::kNotFound, "no such session");
+  if (rc != SQLITE_ROW) return st.error("query session");
+  sqlite3_stmt* s = st.get();
+  SessionRecord r;
+  r.id_hash = text_col(s, 0);
+  r.username = text_col(s, 1);
+  r.csrf_token = text_col(s, 2);
+  r.created_at = sqlite3_column_int64(s, 3);
+  r.last_seen = sqlite3_column_int64(s, 4);
+  return r;
+}
+
+Status Store::touch_session(const std::string& id_hash, long long last_seen) {
+  std::lock_guard lock(mu_);
+  Statement st(db_, "UPDATE sessions SET last_seen = ?2 WHERE id_hash = ?1");
+  if (!st.prepared()) return st.error("prepare session update");
+  st.bind(1, id_hash);
+  sqlite3_bind_int64(st.get(), 2, last_seen);
+  if (st.step() != SQLITE_DONE) return st.error("update session");
+  return Status::ok();
+}
+
+Status Store::delete_session(const std::string& id_hash) {
+  std::lock_guard lock(mu_);
+  Statement st(db_, "DELETE FROM sessions WHERE id_hash = ?1");
+  if (!st.prepared()) return st.error("prepare session delete");
+  st.bind(1, id_hash);
+  if (st.step() != SQLITE_DONE) return st.error("delete session");
+  return Status::ok();
+}
+
+Status Store::delete_sessions_seen_before(long long last_seen) {
+  std::lock_guard lock(mu_);
+  Statement st(db_, "DELETE FROM sessions WHERE last_seen < ?1");
+  if (!st.prepared()) return st.error("prepare session purge");
+  sqlite3_bind_int64(st.get(), 1, last_seen);
+  if (st.step() != SQLITE_DONE) return st.error("purge sessions");
+  return Status::ok();
 }
 
 }  // namespace expertmatch

@@ -53,12 +53,12 @@ struct Review {
   std::string reviewer;    // who decided (e.g. "coordinator:柯城区")
   std::string created_at;  // UTC, "YYYY-MM-DDTHH:MM:SS.SSSZ" (set by the store)
   // An acceptance the expert's capacity did not allow, made anyway on the
-  // reviewer's explicit request (schema v4); kept so that it stays on record.
+  // reviewer's explicit request (schema v6); kept so that it stays on record.
   bool capacity_override = false;
 };
 
 // A change of a problem's status, requested (StatusChange) and as recorded
-// (ProblemTransition). The history is append-only (schema v4).
+// (ProblemTransition). The history is append-only (schema v6).
 struct StatusChange {
   std::string problem_id;
   ProblemStatus from = ProblemStatus::kSubmitted;  // must be the current status
@@ -81,6 +81,28 @@ struct EnterpriseRecord {
   std::string name;           // as problems name it, exactly
   std::string county;         // the county whose bank holds its problems
   std::string registered_at;  // UTC, "YYYY-MM-DDTHH:MM:SSZ" (set by the store)
+};
+
+// An account that signs in with a password (schema v4). Same roles and scopes
+// as tokens; the password is kept only as an Argon2id hash string
+// (libsodium's crypto_pwhash_str format, which names its own parameters).
+struct AccountRecord {
+  std::string username;
+  std::string password_hash;
+  std::string role;
+  std::string scope;
+  bool disabled = false;
+  std::string created_at;  // UTC, "YYYY-MM-DDTHH:MM:SSZ" (set by the store)
+};
+
+// A signed-in session (schema v4): the SHA-256 of its random id, never the id.
+// Times are seconds since the Unix epoch.
+struct SessionRecord {
+  std::string id_hash;
+  std::string username;
+  std::string csrf_token;
+  long long created_at = 0;
+  long long last_seen = 0;
 };
 
 struct StoreCounts {
@@ -109,7 +131,7 @@ class Store {
   const std::string& data_dir() const { return data_dir_; }
   // The schema version after migrations (kSchemaVersion).
   int schema_version();
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 6;
 
   // Inserts or replaces every record in one transaction: all or nothing.
   // A known id is updated (an expert's works are replaced as a whole). The
@@ -154,7 +176,23 @@ class Store {
   // The history of one problem ("" = every problem), oldest first.
   Result<std::vector<Review>> list_reviews(const std::string& problem_id);
 
-  // Problem statuses (schema v4): sets the status and records the transition
+  // Accounts (schema v4). kAlreadyExists if the user name is taken.
+  Status put_account(const AccountRecord& account);
+  // kNotFound if there is no such account (disabled ones are returned, marked).
+  Result<AccountRecord> find_account(const std::string& username);
+  // Ordered by user name.
+  Result<std::vector<AccountRecord>> list_accounts();
+  // Marks the account disabled and deletes its sessions, in one transaction.
+  Status disable_account(const std::string& username);
+
+  // Sessions (schema v4). A session of a deleted account goes with it.
+  Status put_session(const SessionRecord& session);
+  // kNotFound if no session has this id hash.
+  Result<SessionRecord> find_session(const std::string& id_hash);
+  Status touch_session(const std::string& id_hash, long long last_seen);
+  Status delete_session(const std::string& id_hash);
+  Status delete_sessions_seen_before(long long last_seen);
+  // Problem statuses (schema v6): sets the status and records the transition
   // in one transaction. kNotFound for an unknown problem, kConflict if its
   // status is not `change.from` (someone changed it meanwhile).
   Result<ProblemTransition> change_status(const StatusChange& change);

@@ -77,7 +77,10 @@ try:
     print("## Service\n")
     show("GET /healthz", "Liveness: the process answers. No token.", "$BASE/healthz")
     show("GET /readyz", "Readiness: 200 once the store is open and the index built (or the corpus "
-         "is empty); 503 while shutting down.", "$BASE/readyz")
+         "is empty); 503 while shutting down. Without a token it says only ready or not; an admin "
+         "token (or the operator listener, `metrics_listen`) adds the index state and the counts.",
+         "$BASE/readyz")
+    show("GET /readyz (admin)", "The same with an admin token.", f"{H} $BASE/readyz")
     show("GET /api/v1/whoami", "The caller's role and scope.",
          '-H "Authorization: Bearer $COORD" $BASE/api/v1/whoami')
 
@@ -141,7 +144,9 @@ try:
          "-d '{\"description\": \"37kW螺杆机夏季排气温度超过105℃跳停，冷却器已清洗\", \"urgency\": 5}' "
          f"$BASE/api/v1/problems/{problem_id}")
     show("GET /api/v1/problems/{id}/matches", "Ranked experts with explanations (`k` from 1 to "
-         "100, default 10). Unavailable experts, conflicts of interest, experts a coordinator "
+         "100, default 10; `terms[].positions` are byte offsets, `terms[].utf16_positions` the "
+         "same spans in UTF-16 code units, see [Highlight positions](#highlight-positions)). "
+         "Unavailable experts, conflicts of interest, experts a coordinator "
          "rejected for this problem and experts whose capacity is used elsewhere (accepted "
          "matches, approved key topics) are left out. Experts accepted for it come first "
          "(`review`: \"accepted\"); `remaining_capacity` counts every commitment, this one "
@@ -365,8 +370,10 @@ try:
          "\"urgency\": \"high\"}' $BASE/api/v1/problems")
     print("## Metrics\n")
     show("GET /metrics", "Prometheus text format: requests by route template, method and status; "
-         "a latency histogram by route (its `_bucket` lines left out here); connections; corpus and index sizes. No token.",
-         "$BASE/metrics | grep -v _bucket")
+         "a latency histogram by route (its `_bucket` lines left out here); connections; corpus and index sizes. "
+         "An admin token, or none on the operator listener (`metrics_listen`). Label values come from a closed "
+         "set: the route template or `unmatched`, the standard methods or `other`.",
+         f"{H} $BASE/metrics | grep -v _bucket")
 finally:
     server.terminate()
     server.wait()

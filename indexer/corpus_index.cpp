@@ -10,6 +10,7 @@
 #include <rapidjson/stringbuffer.h>
 
 #include "corpus/exchange_format.h"
+#include "corpus/repeated_works.h"
 
 namespace expertmatch {
 namespace {
@@ -57,7 +58,39 @@ std::string index_config_id(const IndexConfig& c) {
   return id;
 }
 
-std::string CorpusIndex::problem_text(const Problem& p) {
+namespace {
+
+// The longest prefix of `s` of at most `bytes` bytes that ends on a UTF-8
+// character boundary.
+std::string utf8_prefix(const std::string& s, size_t bytes) {
+  if (s.size() <= bytes) return s;
+  size_t n = bytes;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+}  // namespace
+
+Problem CorpusIndex::analysed_part(const Problem& p) {
+  size_t keyword_bytes = 0;
+  for (const auto& k : p.keywords) keyword_bytes += k.size() + 3;  // "，" between keywords
+  if (p.title.size() + keyword_bytes + p.description.size() <= kMaxAnalysedProblemBytes) return p;
+  Problem out = p;
+  size_t left = kMaxAnalysedProblemBytes;
+  out.title = utf8_prefix(p.title, left);
+  left -= out.title.size();
+  out.keywords.clear();
+  for (const auto& k : p.keywords) {
+    if (k.size() + 3 > left) break;
+    out.keywords.push_back(k);
+    left -= k.size() + 3;
+  }
+  out.description = utf8_prefix(p.description, left);
+  return out;
+}
+
+std::string CorpusIndex::problem_text(const Problem& problem) {
+  Problem p = analysed_part(problem);
   return p.title + "\n" + join(p.keywords, "，") + "\n" + p.description;
 }
 
@@ -88,7 +121,8 @@ Result<WeightedTerms> CorpusIndex::text_terms(const std::string& text) const {
   return out;
 }
 
-Result<WeightedTerms> CorpusIndex::problem_terms(const Problem& p) const {
+Result<WeightedTerms> CorpusIndex::problem_terms(const Problem& problem) const {
+  const Problem p = analysed_part(problem);
   WeightedTerms out;
   for (auto [text, weight] : {std::pair<std::string, float>{p.title, config_.weight_title},
                               {join(p.keywords, "，"), config_.weight_keywords},
@@ -134,7 +168,11 @@ Status CorpusIndex::fit_model(const ProgressFn& progress) {
   for (const auto& [id, entry] : experts_) {
     texts.push_back(profile_text(entry.expert));
     for (const auto& f : entry.expert.fields) extra_terms.push_back(f);
-    for (const auto& w : entry.expert.works) {
+    const std::vector<int> repeat_of = find_repeated_works(entry.expert);
+    for (size_t i = 0; i < entry.expert.works.size(); ++i) {
+      // Repeated works count once in the model as in the scores.
+      if (repeat_of[i] >= 0) continue;
+      const Work& w = entry.expert.works[i];
       texts.push_back(work_text(w));
       for (const auto& k : w.keywords) extra_terms.push_back(k);
     }
@@ -186,12 +224,16 @@ Status CorpusIndex::index_expert(const Expert& e, ExpertEntry* entry) {
   if (!pt) return pt.status();
   expert_lexical_.add(entry->profile_unit, *pt);
   entry->work_units.clear();
+  entry->repeat_of = find_repeated_works(e);
   for (size_t i = 0; i < e.works.size(); ++i) {
     int64_t u = next_unit_++;
     units_[u] = {UnitKind::kWork, e.id, static_cast<int>(i)};
     entry->work_units.push_back(u);
     texts.push_back(work_text(e.works[i]));
     ids.push_back(u);
+    // A repeated work is never scored, and must not weigh in the term
+    // statistics (BM25's document frequencies and lengths) either.
+    if (entry->repeat_of[i] >= 0) continue;
     auto wt = work_terms(e.works[i]);
     if (!wt) return wt.status();
     expert_lexical_.add(u, *wt);
@@ -259,7 +301,8 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
     }
   };
   for (const auto& [id, e] : experts_)
-    for (int64_t u : e.work_units) add(u, *expert_vectors_);
+    for (size_t w = 0; w < e.work_units.size(); ++w)
+      if (e.repeat_of[w] < 0) add(e.work_units[w], *expert_vectors_);
   for (const auto& [id, p] : problems_) add(p.unit, *problem_vectors_);
   unit_mean_.assign(d, 0.0f);
   for (int i = 0; i < d && n > 0; ++i) unit_mean_[i] = static_cast<float>(sum[i] / n);
@@ -539,6 +582,7 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
     entry.expert = std::move(*e);
     entry.profile_unit = static_cast<int64_t>(ur.u64());
     entry.work_units = ur.vec<int64_t>();
+    entry.repeat_of = find_repeated_works(entry.expert);
     if (entry.work_units.size() != entry.expert.works.size())
       return Status(ErrorCode::kCorruption, "units.bin: work units do not match");
     index->units_[entry.profile_unit] = {UnitKind::kProfile, entry.expert.id, -1};

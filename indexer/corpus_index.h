@@ -73,6 +73,9 @@ struct ExpertEntry {
   Expert expert;
   int64_t profile_unit = -1;
   std::vector<int64_t> work_units;  // parallel to expert.works
+  // Parallel to expert.works: -1, or the earlier work this one repeats
+  // (identical or near-identical, find_repeated_works); a repeat counts once.
+  std::vector<int> repeat_of;
 };
 
 struct ProblemEntry {
@@ -162,7 +165,15 @@ class CorpusIndex {
   Result<WeightedTerms> text_terms(const std::string& text) const;
   Result<WeightedTerms> profile_terms(const Expert& e) const;
   Result<WeightedTerms> work_terms(const Work& w) const;
-  // The texts embedded for each kind of unit.
+  // A problem's text is analysed (embedded, counted, explained) only up to
+  // kMaxAnalysedProblemBytes of UTF-8: the title first, then whole keywords
+  // while they fit, then the description, each cut at a character boundary.
+  // This bounds the work of one query whatever a client sends or stored; the
+  // cut is a prefix, so byte offsets into the kept part are offsets into the
+  // original fields. No shorter problem is changed.
+  static constexpr size_t kMaxAnalysedProblemBytes = 32 * 1024;
+  static Problem analysed_part(const Problem& p);
+  // The texts embedded for each kind of unit (problem_text of analysed_part).
   static std::string problem_text(const Problem& p);
   static std::string profile_text(const Expert& e);
   static std::string work_text(const Work& w);

@@ -2,10 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
+
+#include <unicode/unistr.h>
+
+#include "corpus/names.h"
 
 namespace expertmatch {
 
@@ -29,11 +35,21 @@ struct Matcher::Query {
   // explanations: analysed on first use, then shared by every match.
   struct FieldTokens {
     const char* field;
-    std::vector<Token> tokens;
-    std::vector<uint32_t> ids;
+    std::string text;         // the analysed part of the field
+    std::vector<Word> words;  // its whole words (Matcher::words_of)
   };
   mutable std::optional<std::vector<FieldTokens>> field_tokens;
 };
+
+uint32_t utf16_offset(std::string_view text, uint32_t byte) {
+  uint32_t units = 0;
+  for (uint32_t i = 0; i < byte && i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if ((c & 0xC0) == 0x80) continue;  // a continuation byte
+    units += c >= 0xF0 ? 2 : 1;        // four-byte sequences are surrogate pairs
+  }
+  return units;
+}
 
 namespace {
 
@@ -56,15 +72,38 @@ float aggregate_top(std::vector<float> values, int m, float share) {
 
 }  // namespace
 
-float Matcher::confidence_of(float score) const {
-  return 1.0f / (1.0f + std::exp(-(config_.calibration_a * score + config_.calibration_b)));
+float Matcher::confidence_of(float score, float best) const {
+  float relative = best > 0 ? std::min(1.0f, score / best) : 0.0f;
+  float z = config_.calibration_score * score + config_.calibration_relative * relative +
+            config_.calibration_bias;
+  return 1.0f / (1.0f + std::exp(-z));
+}
+
+bool Matcher::is_good_match(float confidence) const {
+  return confidence >= config_.good_match_confidence;
+}
+
+std::vector<int64_t> Matcher::evidence_units(const ExpertEntry& e, std::vector<int>* work_of) {
+  std::vector<int64_t> units;
+  for (size_t w = 0; w < e.work_units.size(); ++w) {
+    if (w < e.repeat_of.size() && e.repeat_of[w] >= 0) continue;  // counted once
+    units.push_back(e.work_units[w]);
+    if (work_of) work_of->push_back(static_cast<int>(w));
+  }
+  // A profile alone (fields and bio) is real evidence: without works it stands
+  // in for them, so that such an expert can reach the scores of one with works.
+  if (units.empty() && e.profile_unit >= 0) {
+    units.push_back(e.profile_unit);
+    if (work_of) work_of->push_back(-1);
+  }
+  return units;
 }
 
 std::vector<float> Matcher::centroid_of(const ExpertEntry& e) const {
   const VectorIndex& vecs = index_.expert_vectors();
   const int d = vecs.dimension();
   std::vector<float> c(d, 0.0f);
-  for (int64_t u : e.work_units)
+  for (int64_t u : evidence_units(e))
     if (const float* v = vecs.vector(u))
       for (int i = 0; i < d; ++i) c[i] += v[i];
   l2_normalize(c.data(), d);
@@ -75,9 +114,13 @@ Result<std::vector<Matcher::Scored>> Matcher::score_everyone(const Query& q) con
   std::vector<Scored> all;
   for (const auto& [id, entry] : index_.experts()) {
     ComponentScores c = score_expert(q, entry, nullptr);
-    all.push_back({&entry, c, fuse(c)});
+    float f = fuse(c);
+    all.push_back({&entry, c, f, f});
   }
-  if (config_.neighbor_share <= 0 || all.size() < 2) return all;
+  if (config_.neighbor_share <= 0 || all.size() < 2) {
+    enforce_dominance(&all);
+    return all;
+  }
   // Each expert's work centroid, once for all pairs below.
   std::vector<std::vector<float>> centroids;
   centroids.reserve(all.size());
@@ -104,7 +147,55 @@ Result<std::vector<Matcher::Scored>> Matcher::score_everyone(const Query& q) con
                   config_.neighbor_share * (n > 0 ? support / n : 0.0f);
   }
   for (size_t i = 0; i < all.size(); ++i) all[i].score = smoothed[i];
+  enforce_dominance(&all);
   return all;
+}
+
+void Matcher::enforce_dominance(std::vector<Scored>* all) {
+  // The smoothing lends a runner-up part of its leader's score, which can lift
+  // it above an expert whose own evidence is stronger on every component.
+  // Two monotone corrections bracket the smoothed score: `up`, the highest
+  // score among the experts it dominates (itself included), and `down`, the
+  // lowest among those that dominate it. Each is monotone in dominance, and so
+  // is their mean, which moves the two experts of an inversion by half the gap
+  // each instead of moving one of them all the way (on the development sets
+  // the mean keeps more of the smoothing's gain than either bound alone:
+  // docs/quality.md). Experts with equal components dominate each other and
+  // get exactly equal scores. Only experts scored above (below) an expert can
+  // move it, so each scan stops there.
+  std::vector<Scored>& v = *all;
+  std::vector<size_t> order(v.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return v[a].score > v[b].score; });
+  auto dominates = [](const ComponentScores& a, const ComponentScores& b) {
+    return a.dense >= b.dense && a.lexical >= b.lexical && a.profile >= b.profile;
+  };
+  std::vector<float> up(v.size()), down(v.size());
+  for (size_t i = 0; i < v.size(); ++i) up[i] = down[i] = v[i].score;
+  for (size_t i : order) {
+    for (size_t j : order) {
+      if (!(v[j].score > v[i].score)) break;
+      if (dominates(v[i].components, v[j].components)) {
+        up[i] = v[j].score;  // the first found is the highest
+        break;
+      }
+    }
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      if (!(v[*it].score < v[i].score)) break;
+      if (dominates(v[*it].components, v[i].components)) {
+        down[i] = v[*it].score;  // the first found is the lowest
+        break;
+      }
+    }
+  }
+  for (size_t i = 0; i < v.size(); ++i) v[i].score = 0.5f * (up[i] + down[i]);
+}
+
+bool Matcher::ranks_before(const Scored& a, const Scored& b) {
+  if (a.score != b.score) return a.score > b.score;
+  if (a.fused != b.fused) return a.fused > b.fused;
+  return a.entry->expert.id < b.entry->expert.id;
 }
 
 float Matcher::fuse(const ComponentScores& c) const {
@@ -162,8 +253,10 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
   const float* m = q.mean;
   std::vector<float> dense, coarse, lexical;
   std::vector<float> centroid(d, 0.0f), coarse_centroid(k, 0.0f);
-  for (size_t w = 0; w < e.work_units.size(); ++w) {
-    const float* v = vecs.vector(e.work_units[w]);
+  std::vector<int> work_of;
+  const std::vector<int64_t> units = evidence_units(e, &work_of);
+  for (size_t w = 0; w < units.size(); ++w) {
+    const float* v = vecs.vector(units[w]);
     float ds = 0;
     if (v) {
       // The cosine around the corpus mean: what every text shares is left out.
@@ -172,7 +265,7 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
       ds = std::max(0.0f, (dot(q.centered.data(), v, d) - q.mean_dot) * inv);
       for (int i = 0; i < d; ++i) centroid[i] += (v[i] - m[i]) * inv;
     }
-    float ls = std::min(1.0f, bm25(e.work_units[w]) / q.bm25_ceiling);
+    float ls = std::min(1.0f, bm25(units[w]) / q.bm25_ceiling);
     dense.push_back(ds);
     lexical.push_back(ls);
     if (k > 0) {
@@ -182,16 +275,16 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
       coarse.push_back(inv > 0 ? std::max(0.0f, dot(q.coarse.data(), v, k) * inv) : 0.0f);
       for (int i = 0; i < k && v; ++i) coarse_centroid[i] += v[i] * inv;
     }
-    if (per_work) per_work->emplace_back(static_cast<int>(w), 0.5f * ds + 0.5f * ls);
+    if (per_work && work_of[w] >= 0) per_work->emplace_back(work_of[w], 0.5f * ds + 0.5f * ls);
   }
   ComponentScores c;
   c.dense = aggregate_top(dense, config_.top_works, config_.best_work_share);
-  if (config_.centroid_share > 0 && !e.work_units.empty()) {
+  if (config_.centroid_share > 0 && !units.empty()) {
     l2_normalize(centroid.data(), d);
     float cs = std::max(0.0f, dot(q.centered.data(), centroid.data(), d));
     c.dense = (1 - config_.centroid_share) * c.dense + config_.centroid_share * cs;
   }
-  if (k > 0 && !e.work_units.empty()) {
+  if (k > 0 && !units.empty()) {
     float broad = aggregate_top(coarse, config_.top_works, config_.best_work_share);
     if (config_.centroid_share > 0) {
       l2_normalize(coarse_centroid.data(), k);
@@ -205,6 +298,9 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
   float pd = pv ? std::max(0.0f, dot(q.vector.data(), pv, d)) : 0.0f;
   float pl = std::min(1.0f, bm25(e.profile_unit) / q.bm25_ceiling);
   c.profile = 0.5f * pd + 0.5f * pl;
+  // Rounded to 1e-6 so that experts with the same evidence listed in another
+  // order (float sums in another order) have exactly equal components.
+  for (float* x : {&c.dense, &c.lexical, &c.profile}) *x = std::round(*x * 1e6f) / 1e6f;
   return c;
 }
 
@@ -218,12 +314,14 @@ int Matcher::coarse_dimensions() const {
 std::string Matcher::exclusion_reason(const Expert& e, const Problem& p,
                                       const MatchFilters& f) const {
   if (!e.available) return "unavailable";
+  // Names compare in one normalised form (corpus/names.h): a conflict written
+  // with other parentheses, spaces or Traditional characters still excludes.
   for (const auto& c : e.conflicts)
-    if (!c.empty() && c == p.enterprise) return "conflict of interest with " + p.enterprise;
+    if (!c.empty() && same_name(c, p.enterprise))
+      return "conflict of interest with " + p.enterprise;
   if (f.exclude_experts.count(e.id)) return "excluded (rejected for this problem)";
-  if (f.county && std::find(e.counties.begin(), e.counties.end(), *f.county) == e.counties.end())
-    return "not stationed in " + *f.county;
-  if (f.college && e.college != *f.college) return "not of college " + *f.college;
+  if (f.county && !contains_name(e.counties, *f.county)) return "not stationed in " + *f.county;
+  if (f.college && !same_name(e.college, *f.college)) return "not of college " + *f.college;
   if (f.title && e.title != *f.title) return "title is not " + *f.title;
   if (f.young_within_years &&
       (!e.birth_year || *e.birth_year < f.reference_year - *f.young_within_years))
@@ -236,110 +334,242 @@ std::string Matcher::exclusion_reason(const Expert& e, const Problem& p,
   return "";
 }
 
-void Matcher::explain(const Query& q, const ExpertEntry& e,
-                      const std::vector<std::pair<int, float>>& per_work,
-                      std::vector<WorkEvidence>* works, std::vector<std::string>* fields,
-                      std::vector<TermEvidence>* terms) const {
+namespace {
+
+// Words any Chinese text uses whatever its topic: they say how a problem is
+// told (cause, degree, time, who), not what it is about. The corpus's document
+// frequencies find most filler; this list covers what a small corpus cannot.
+const std::unordered_set<std::string>& general_filler_words() {
+  static const std::unordered_set<std::string> kWords = {
+      "原因", "情况", "影响", "问题",   "明显", "严重", "主要", "需要", "希望", "存在",   "出现",
+      "发现", "导致", "造成", "解决",   "提高", "提升", "改善", "要求", "建立", "开展",   "实现",
+      "加强", "相关", "有关", "一定",   "一般", "经常", "往往", "比较", "较大", "较高",   "较低",
+      "较多", "很大", "不够", "不足",   "不能", "无法", "可能", "能否", "是否", "时间",   "时候",
+      "期间", "目前", "近年", "多年",   "十年", "今年", "去年", "每年", "每天", "一年",   "公司",
+      "企业", "单位", "我司", "本公司", "客户", "用户", "产品", "生产", "工作", "人员",   "工人",
+      "技术", "方案", "办法", "措施",   "效果", "过程", "方式", "部分", "整体", "进一步", "同时",
+      "另外", "此外", "因此", "然后",   "之后", "以后", "以前", "之前", "左右", "以上",   "以下",
+      "大约", "大概", "其他", "其它",   "各种", "多种", "一些", "有些", "几个", "很多",   "许多",
+      "大量", "增加", "减少", "降低",   "帮助", "支持", "合作", "咨询", "寻求", "急需",   "亟需",
+      "不同", "产生", "达到", "形成",   "作用", "条件", "因素", "水平", "程度", "范围",   "使用",
+      "发生", "保持", "获得", "变化",   "实际", "显著", "成本", "时长", "现象"};
+  return kWords;
+}
+
+}  // namespace
+
+Matcher::Matcher(const CorpusIndex& index, MatchConfig config)
+    : index_(index), config_(config), word_cache_(std::make_shared<WordCache>()) {}
+
+struct Matcher::WordCache {
+  std::mutex mutex;
+  std::unordered_map<int64_t, std::vector<uint32_t>> words;  // node-based: references stay valid
+};
+
+bool Matcher::is_filler(const std::string& term, uint32_t id) const {
+  if (general_filler_words().count(term)) return true;
+  const TermModel& tm = index_.terms();
+  if (id == Vocabulary::kUnknown || tm.document_count() < kFillerMinDocuments) return false;
+  return static_cast<float>(tm.df(id)) > kFillerDocumentShare * tm.document_count();
+}
+
+namespace {
+
+// Bytes of the UTF-8 character that starts with `lead`.
+uint32_t utf8_length(unsigned char lead) {
+  return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+}
+
+constexpr size_t kHanBytes = 3;  // one Han character of the BMP in UTF-8
+
+}  // namespace
+
+// The whole words of `text`, in text order, with their vocabulary ids:
+//  - Latin words and numbers;
+//  - Han words of three or more characters from the segmentation (ICU or the
+//    lexicon), and two-character ones the lexicon knows;
+//  - two Han characters xy in ...axyb..., whether ICU made them a word or
+//    not, when the corpus holds xy in more documents than either overlapping
+//    pair (ax, yb) and no longer word above covers them. ICU's dictionary
+//    alone cuts technical text wrongly (排气温度过高 -> 排|气温|度过|高); the
+//    corpus shows 排气 and 温度 more often than 气温 and 度过. A tie (a small
+//    corpus, where the phrase occurs only as a whole) names nothing.
+// Bigrams inside a longer word are never words of the text: 隔壁 is not a
+// word of 隔壁塔. Single Han characters are never named.
+std::vector<Matcher::Word> Matcher::words_of(const std::string& text) const {
+  std::vector<Word> out;
+  const TermModel& tm = index_.terms();
+  auto toks = tm.tokens(text);
+  if (!toks) return out;
+  const Vocabulary& vocab = tm.vocabulary();
+  auto in_lexicon = [&](const std::string& term) {
+    icu::UnicodeString u = icu::UnicodeString::fromUTF8(term);
+    return tm.lexicon().contains(std::u16string(u.getBuffer(), u.getBuffer() + u.length()));
+  };
+  // Document frequency of the pair that starts / ends at each offset, and
+  // the byte ranges that longer words cover.
+  std::unordered_map<uint32_t, uint32_t> pair_from, pair_to;
+  std::vector<std::pair<uint32_t, uint32_t>> covered;
+  for (const Token& t : *toks) {
+    if (t.kind == TokenKind::kBigram) {
+      uint32_t df = tm.df(vocab.find(t.term));
+      pair_from[t.begin] = df;
+      pair_to[t.end] = df;
+    } else if (t.kind == TokenKind::kWord && t.term.size() > 2 * kHanBytes) {
+      covered.emplace_back(t.begin, t.end);
+    }
+  }
+  std::sort(covered.begin(), covered.end());
+  auto inside_longer = [&](uint32_t b, uint32_t e) {
+    auto it = std::upper_bound(covered.begin(), covered.end(), std::make_pair(b, UINT32_MAX));
+    while (it != covered.begin()) {
+      --it;
+      if (it->second >= e) return true;
+      if (b - it->first > 64) break;  // words are short; no need to look further back
+    }
+    return false;
+  };
+  auto dominant_pair = [&](const Token& t, uint32_t id) {
+    const uint32_t df = tm.df(id);
+    const uint32_t mid = t.begin + utf8_length(static_cast<unsigned char>(text[t.begin]));
+    auto left = pair_to.find(mid), right = pair_from.find(mid);
+    return (left == pair_to.end() || left->second < df) &&
+           (right == pair_from.end() || right->second < df);
+  };
+  std::set<std::pair<uint32_t, uint32_t>> taken;  // spans already named (word and pair of one span)
+  for (const Token& t : *toks) {
+    uint32_t id = vocab.find(t.term);
+    if (id == Vocabulary::kUnknown) continue;
+    bool word = false;
+    switch (t.kind) {
+      case TokenKind::kLatin:
+      case TokenKind::kNumber:
+        word = true;
+        break;
+      case TokenKind::kWord:
+        if (t.term.size() > 2 * kHanBytes)
+          word = true;
+        else if (t.term.size() == 2 * kHanBytes)
+          word = in_lexicon(t.term) || (!inside_longer(t.begin, t.end) && dominant_pair(t, id));
+        break;
+      case TokenKind::kBigram:
+        word = t.term.size() == 2 * kHanBytes && !inside_longer(t.begin, t.end) &&
+               dominant_pair(t, id);
+        break;
+      case TokenKind::kChar:
+        break;
+    }
+    if (word && taken.emplace(t.begin, t.end).second) out.push_back({id, t.begin, t.end});
+  }
+  return out;
+}
+
+const std::vector<uint32_t>& Matcher::unit_words(int64_t unit, const std::string& text) const {
+  {
+    std::lock_guard<std::mutex> lock(word_cache_->mutex);
+    auto it = word_cache_->words.find(unit);
+    if (it != word_cache_->words.end()) return it->second;
+  }
+  std::vector<uint32_t> ids;
+  for (const Word& w : words_of(text)) ids.push_back(w.id);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::lock_guard<std::mutex> lock(word_cache_->mutex);
+  return word_cache_->words.emplace(unit, std::move(ids)).first->second;
+}
+
+int Matcher::explain(const Query& q, const ExpertEntry& e,
+                     const std::vector<std::pair<int, float>>& per_work,
+                     std::vector<WorkEvidence>* works, std::vector<std::string>* fields,
+                     std::vector<TermEvidence>* terms) const {
   // Best works.
   auto sorted = per_work;
   std::stable_sort(sorted.begin(), sorted.end(),
                    [](auto& a, auto& b) { return a.second > b.second; });
-  std::vector<int64_t> evidence_units = {e.profile_unit};
+  std::vector<const std::vector<uint32_t>*> evidence_words = {
+      &unit_words(e.profile_unit, CorpusIndex::profile_text(e.expert))};
   for (int i = 0; i < std::min<int>(config_.explain_works, static_cast<int>(sorted.size())); ++i) {
     if (sorted[i].second <= 0) break;
     const Work& w = e.expert.works[sorted[i].first];
     works->push_back({sorted[i].first, w.title, work_kind_name(w.kind), sorted[i].second});
-    evidence_units.push_back(e.work_units[sorted[i].first]);
+    evidence_words.push_back(&unit_words(e.work_units[sorted[i].first], CorpusIndex::work_text(w)));
   }
-  // Shared terms: query terms present in the profile or the best works.
-  const LexicalIndex& lex = index_.expert_lexical();
-  std::unordered_set<uint32_t> expert_terms;
-  for (int64_t u : evidence_units)
-    if (const WeightedTerms* t = lex.terms_of(u))
-      for (auto& [id, w] : *t) expert_terms.insert(id);
-  const TermModel& tm = index_.terms();
-  struct Found {
-    TermEvidence ev;
-    TokenKind kind;
+  auto expert_has = [&](uint32_t id) {
+    for (const auto* words : evidence_words)
+      if (std::binary_search(words->begin(), words->end(), id)) return true;
+    return false;
   };
-  std::vector<Found> found;
-  std::unordered_map<std::string, size_t> by_term;
+  const TermModel& tm = index_.terms();
+  const LexicalIndex& lex = index_.expert_lexical();
   if (!q.field_tokens) {
-    const Problem& p = *q.problem;
+    // The analysed part only (CorpusIndex::analysed_part): a prefix of each
+    // field, so offsets are offsets into the stored fields. Only whole words
+    // are kept, with their vocabulary ids.
+    const Problem p = CorpusIndex::analysed_part(*q.problem);
     std::string keywords;
     for (const auto& k : p.keywords) keywords += (keywords.empty() ? "" : "，") + k;
     q.field_tokens.emplace();
     for (auto [field, text] : {std::pair<const char*, const std::string*>{"title", &p.title},
                                {"keywords", &keywords},
                                {"description", &p.description}}) {
-      auto toks = tm.tokens(*text);
-      if (!toks) continue;
-      Query::FieldTokens ft{field, std::move(*toks), {}};
-      for (const Token& t : ft.tokens) ft.ids.push_back(tm.vocabulary().find(t.term));
+      Query::FieldTokens ft{field, *text, words_of(*text)};
       q.field_tokens->push_back(std::move(ft));
     }
   }
-  for (const Query::FieldTokens& ft : *q.field_tokens) {
-    const char* field = ft.field;
-    for (size_t k = 0; k < ft.tokens.size(); ++k) {
-      const Token& t = ft.tokens[k];
-      uint32_t id = ft.ids[k];
-      if (id == Vocabulary::kUnknown || !expert_terms.count(id)) continue;
-      std::string key = std::string(field) + "\x1f" + t.term;
+  // One pass over the query's words, a hash lookup each: linear in the query
+  // whatever it repeats, with at most kMaxSpansPerTerm spans kept a term.
+  std::vector<TermEvidence> found;
+  std::unordered_map<uint64_t, size_t> by_term;  // (field, term id) -> index in found
+  std::unordered_set<uint32_t> informative;
+  for (size_t f = 0; f < q.field_tokens->size(); ++f) {
+    const Query::FieldTokens& ft = (*q.field_tokens)[f];
+    for (const Word& t : ft.words) {
+      const uint32_t id = t.id;
+      const uint64_t key = static_cast<uint64_t>(f) << 32 | id;
       auto it = by_term.find(key);
-      if (it == by_term.end()) {
-        by_term[key] = found.size();
-        found.push_back({{t.term, field, {{t.begin, t.end}}, lex.idf(id)}, t.kind});
-      } else {
-        // A two-character word and its bigram share one span: name it once.
-        auto& positions = found[it->second].ev.positions;
-        std::pair<uint32_t, uint32_t> span(t.begin, t.end);
-        if (std::find(positions.begin(), positions.end(), span) == positions.end())
-          positions.push_back(span);
+      if (it != by_term.end()) {
+        if (it->second != SIZE_MAX && found[it->second].positions.size() < kMaxSpansPerTerm)
+          found[it->second].positions.emplace_back(t.begin, t.end);
+        continue;
       }
+      if (!expert_has(id) || is_filler(tm.vocabulary().term(id), id)) {
+        by_term.emplace(key, SIZE_MAX);  // decided once per term
+        continue;
+      }
+      informative.insert(id);
+      by_term.emplace(key, found.size());
+      found.push_back({ft.text.substr(t.begin, t.end - t.begin),
+                       ft.field,
+                       {{t.begin, t.end}},
+                       {},
+                       lex.idf(id)});
     }
   }
-  // Prefer whole words. Single Han characters say little, and bigrams often
-  // straddle two words (沟道磨 -> 道磨): a bigram is named only while fewer
-  // than three words are, and never when it lies inside a shared word.
-  auto single_han = [](const Found& f) {
-    return f.kind == TokenKind::kWord && f.ev.term.size() <= 3;
-  };
-  std::vector<Found> kept;
-  std::set<std::string> word_terms;
-  for (const auto& f : found)
-    if (f.kind != TokenKind::kBigram && f.kind != TokenKind::kChar && !single_han(f)) {
-      kept.push_back(f);
-      word_terms.insert(f.ev.term);
-    }
-  for (const auto& f : found) {
-    if (f.kind != TokenKind::kBigram || word_terms.size() >= 3) continue;
-    bool inside = false;
-    for (const auto& w : word_terms)
-      if (w.size() > f.ev.term.size() && w.find(f.ev.term) != std::string::npos) inside = true;
-    if (!inside) kept.push_back(f);
-  }
-  std::stable_sort(kept.begin(), kept.end(),
-                   [](const Found& a, const Found& b) { return a.ev.weight > b.ev.weight; });
+  std::stable_sort(found.begin(), found.end(), [](const TermEvidence& a, const TermEvidence& b) {
+    return a.weight > b.weight;
+  });
+  if (static_cast<int>(found.size()) > config_.explain_terms) found.resize(config_.explain_terms);
   float total = 0;
-  for (const auto& f : kept) total += f.ev.weight;
-  for (int i = 0; i < std::min<int>(config_.explain_terms, static_cast<int>(kept.size())); ++i) {
-    TermEvidence ev = kept[i].ev;
-    ev.weight = total > 0 ? ev.weight / total : 0;
-    terms->push_back(std::move(ev));
+  for (const auto& f : found) total += f.weight;
+  for (auto& f : found) {
+    f.weight = total > 0 ? f.weight / total : 0;
+    for (const Query::FieldTokens& ft : *q.field_tokens)
+      if (f.field == ft.field)
+        for (auto [b, e] : f.positions)
+          f.utf16_positions.emplace_back(utf16_offset(ft.text, b), utf16_offset(ft.text, e));
+    terms->push_back(std::move(f));
   }
-  // Research fields that share a term with the query.
-  std::unordered_set<uint32_t> query_terms;
-  for (auto& [id, w] : q.terms) query_terms.insert(id);
-  for (const auto& field : e.expert.fields) {
-    auto c = tm.counts(field);
-    if (!c) continue;
-    for (auto& [id, n] : *c)
-      if (query_terms.count(id)) {
+  // Research fields that share an informative whole word with the query.
+  std::unordered_set<uint32_t> query_words;
+  for (const Query::FieldTokens& ft : *q.field_tokens)
+    for (const Word& w : ft.words) query_words.insert(w.id);
+  for (const auto& field : e.expert.fields)
+    for (const Word& w : words_of(field))
+      if (query_words.count(w.id) && !is_filler(tm.vocabulary().term(w.id), w.id)) {
         fields->push_back(field);
         break;
       }
-  }
+  return static_cast<int>(informative.size());
 }
 
 Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
@@ -348,18 +578,15 @@ Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
   if (!q) return q.status();
   auto everyone = score_everyone(*q);
   if (!everyone) return everyone.status();
-  // The bar for a good match is relative to the best expert for this problem
-  // before any filter: one far below that expert is no real solver, even when
-  // the filters (a conflict, a county) have removed the better ones.
+  // The confidence is relative to the best expert for this problem before any
+  // filter: one far below that expert is no real solver, even when the
+  // filters (a conflict, a county) have removed the better ones.
   float best = 0;
   for (const Scored& s : *everyone) best = std::max(best, s.score);
-  const float bar = std::max(config_.good_match_threshold, config_.good_match_relative * best);
   std::vector<Scored> scored;
   for (const Scored& s : *everyone)
     if (exclusion_reason(s.entry->expert, problem, filters).empty()) scored.push_back(s);
-  std::stable_sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
-    return a.score > b.score;  // map order already sorts ties by id
-  });
+  std::sort(scored.begin(), scored.end(), ranks_before);
   if (k >= 0 && static_cast<int>(scored.size()) > k) scored.resize(k);
   std::vector<ExpertMatch> out;
   for (const auto& s : scored) {
@@ -368,11 +595,15 @@ Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
     m.expert_name = s.entry->expert.name;
     m.score = s.score;
     m.components = s.components;
-    m.confidence = confidence_of(s.score);
-    m.good_match = s.score >= bar;
+    m.confidence = confidence_of(s.score, best);
+    m.good_match = is_good_match(m.confidence);
     std::vector<std::pair<int, float>> per_work;
     score_expert(*q, *s.entry, &per_work);
-    explain(*q, *s.entry, per_work, &m.works, &m.matched_fields, &m.terms);
+    m.informative_terms = explain(*q, *s.entry, per_work, &m.works, &m.matched_fields, &m.terms);
+    // Shared filler is no evidence: without an informative shared word only
+    // strong dense similarity makes a good match.
+    if (m.informative_terms == 0 && s.components.dense < config_.good_match_min_dense_without_terms)
+      m.good_match = false;
     out.push_back(std::move(m));
   }
   return out;
@@ -414,10 +645,21 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
     m.title = s.entry->problem.title;
     m.score = s.score;
     m.components = s.c;
-    m.confidence = confidence_of(s.score);
-    m.good_match = s.score >= config_.good_match_threshold;
+    // The confidence is that of the pair in the problem's own expert ranking
+    // (smoothed, relative to its best expert), as rank_experts gives it.
+    auto everyone = score_everyone(s.query);
+    if (!everyone) return everyone.status();
+    float best = 0, own = 0;
+    for (const Scored& x : *everyone) {
+      best = std::max(best, x.score);
+      if (x.entry == e) own = x.score;
+    }
+    m.confidence = confidence_of(own, best);
+    m.good_match = is_good_match(m.confidence);
     std::vector<std::string> fields;
-    explain(s.query, *e, s.per_work, &m.works, &fields, &m.terms);
+    m.informative_terms = explain(s.query, *e, s.per_work, &m.works, &fields, &m.terms);
+    if (m.informative_terms == 0 && s.c.dense < config_.good_match_min_dense_without_terms)
+      m.good_match = false;
     out.push_back(std::move(m));
   }
   return out;

@@ -20,6 +20,14 @@
 // the query's best-scoring experts, weighted by how similar (work centroids)
 // the expert is to each of them. Colleagues in the same field support each
 // other, which recovers experts whose few works miss the query's words.
+// Then dominance: the smoothing may never rank an expert below one whose own
+// evidence is weaker on every component (enforce_dominance); experts with
+// equal components score exactly equal and rank by id.
+//
+// Evidence counts once: a work repeated verbatim or nearly so in one record
+// (ExpertEntry::repeat_of, corpus/repeated_works.h) is left out of scoring and
+// explanations. An expert with no works is scored on the profile alone, which
+// stands in for the works in `dense` and `lexical` as well.
 // The weights live in MatchConfig (tuned on the development sets: docs/quality.md).
 //
 // Constraints are applied before ranking: unavailable experts are never
@@ -31,9 +39,11 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "corpus/model.h"
@@ -56,20 +66,29 @@ struct MatchConfig {
   float coarse_share = 0.3f;
   float neighbor_share = 0.6f;  // weight of the neighbours' support (0 = off)
   int neighbor_sources = 2;     // the query's top experts that lend support
-  // A match is "good" when its score reaches this; below it the answer says
-  // that no expert is a good match (calibrated on the Quzhou judgments).
-  float good_match_threshold = 0.07f;
-  // ... and in rank_experts it must also reach this share of the problem's best
-  // expert's score (before filters). 0 turns the relative bar off.
-  float good_match_relative = 0.7f;
-  // Logistic calibration of the score into a confidence that the expert is
-  // capable (grade >= 2): 1 / (1 + e^-(a*score + b)), fitted on the Quzhou
-  // development judgments (docs/quality.md).
-  float calibration_a = 55.1f;
-  float calibration_b = -7.73f;
+  // Confidence that a coordinator accepts the pair (grade >= 2): logistic
+  // regression on the pair's score and its share of the problem's best score,
+  // 1 / (1 + e^-(calibration_score * score + calibration_relative * score/best
+  // + calibration_bias)), fitted on the Quzhou judgments and measured on
+  // held-out folds of problems (docs/quality.md: expected calibration error,
+  // reliability table).
+  float calibration_score = 23.22f;
+  float calibration_relative = 7.613f;
+  float calibration_bias = -9.90f;
+  // A match is "good" iff its confidence reaches this; a problem none of
+  // whose experts reaches it gets "no expert is a good match".
+  float good_match_confidence = 0.25f;
   int explain_works = 3;  // works named in an explanation (1-3)
   int explain_terms = 8;  // shared key terms named
+  // A match whose explanation finds no informative shared word (only filler,
+  // or nothing) is good only if its dense component reaches this: a shared
+  // topic without shared words is still evidence, shared filler is not.
+  float good_match_min_dense_without_terms = 0.15f;
 };
+
+// Bounds on one explanation, whatever the query: at most this many byte
+// ranges are listed for one term (the term may occur more often).
+constexpr size_t kMaxSpansPerTerm = 20;
 
 struct MatchFilters {
   std::optional<std::string> county;  // expert stationed in / prefers this county
@@ -98,14 +117,29 @@ struct WorkEvidence {
   float similarity = 0;  // combined dense + lexical similarity of this work
 };
 
-// A query term that the expert's matching text shares, with where it stands in
-// the query (byte ranges into the named query field).
+// A word that the query and the expert's matching text (profile, best works)
+// both contain, with where it stands in the query. Only whole words count:
+// a word of the segmentation (ICU or lexicon, two or more Han characters), a
+// Latin word or a number, present as a word on both sides (隔壁 is not shared
+// with a text that has only 隔壁塔), never a character bigram. `term` is the
+// query's own spelling at the first position (not a stem, not normalised).
+// Filler is never named: words of the general stop list (Matcher::is_filler)
+// and words in more than kFillerDocumentShare of the corpus's documents.
 struct TermEvidence {
   std::string term;
-  std::string field;  // "title", "description", "keywords" or "text"
+  std::string field;  // "title", "description" or "keywords" (offsets into the
+                      // keywords joined by "，")
+  // Byte ranges [begin, end) into the field, first kMaxSpansPerTerm occurrences.
   std::vector<std::pair<uint32_t, uint32_t>> positions;
-  float weight = 0;  // its share of the lexical score
+  // The same spans in UTF-16 code units (what a browser's string indexes
+  // count): a character outside the BMP (𠮷, U+20BB7) is 4 bytes and 2 units.
+  std::vector<std::pair<uint32_t, uint32_t>> utf16_positions;
+  float weight = 0;  // its share of the named terms' weight (by IDF), sums to 1
 };
+
+// The UTF-16 offset of byte offset `byte` of UTF-8 `text` (counted up to
+// `byte`, which should be on a character boundary).
+uint32_t utf16_offset(std::string_view text, uint32_t byte);
 
 struct ExpertMatch {
   std::string expert_id;
@@ -117,6 +151,10 @@ struct ExpertMatch {
   std::vector<WorkEvidence> works;
   std::vector<std::string> matched_fields;
   std::vector<TermEvidence> terms;
+  // Distinct informative words shared (may exceed terms.size()). 0 means the
+  // texts share only filler or nothing: such a match is good only with strong
+  // dense evidence (MatchConfig::good_match_min_dense_without_terms).
+  int informative_terms = 0;
 };
 
 struct ProblemMatch {
@@ -128,18 +166,21 @@ struct ProblemMatch {
   ComponentScores components;
   std::vector<WorkEvidence> works;
   std::vector<TermEvidence> terms;
+  int informative_terms = 0;  // as in ExpertMatch
 };
 
 class Matcher {
  public:
-  Matcher(const CorpusIndex& index, MatchConfig config = {}) : index_(index), config_(config) {}
+  Matcher(const CorpusIndex& index, MatchConfig config = {});
 
   // Top k experts for a problem (stored or not), best first; ties by id.
   Result<std::vector<ExpertMatch>> rank_experts(const Problem& problem, const MatchFilters& filters,
                                                 int k) const;
   // Top k open problems for an expert. `county` (if set) limits the problems.
   // Scored by the fused score without neighbour smoothing (which would need a
-  // full expert ranking per problem).
+  // full expert ranking per problem); the confidence and good_match of each of
+  // the k returned are those rank_experts gives the pair (one full expert
+  // ranking per returned problem: keep k small).
   Result<std::vector<ProblemMatch>> rank_problems(const std::string& expert_id,
                                                   const MatchFilters& filters, int k) const;
   // The score of one pair (no filters), as rank_experts would give it.
@@ -154,7 +195,20 @@ class Matcher {
                                const MatchFilters& filters) const;
 
   const MatchConfig& config() const { return config_; }
-  float confidence_of(float score) const;
+  // The calibrated probability that a pair with this score is accepted, when
+  // the problem's best expert (before filters) scores `best`.
+  float confidence_of(float score, float best) const;
+  // good_match of a pair with this confidence (>= good_match_confidence).
+  bool is_good_match(float confidence) const;
+
+  // Explanations leave out filler: a word is filler when it is on a short
+  // general-Chinese stop list (non-topical words any text uses: 原因, 明显 ...)
+  // or, in a corpus of at least kFillerMinDocuments documents (works,
+  // profiles and problems), occurs in more than kFillerDocumentShare of them.
+  // `term` is the normalised term, `id` its vocabulary id (or kUnknown).
+  static constexpr uint32_t kFillerMinDocuments = 100;
+  static constexpr float kFillerDocumentShare = 0.1f;
+  bool is_filler(const std::string& term, uint32_t id) const;
 
  private:
   struct Query;
@@ -166,8 +220,22 @@ class Matcher {
   struct Scored {
     const ExpertEntry* entry;
     ComponentScores components;
-    float score;
+    float fused;  // before smoothing
+    float score;  // after smoothing and enforce_dominance
   };
+  // The units whose evidence counts: each distinct work once (repeats left
+  // out), or the profile alone when there is no work. `work_of` (if given)
+  // receives each unit's index in expert.works, -1 for the profile.
+  static std::vector<int64_t> evidence_units(const ExpertEntry& e,
+                                             std::vector<int>* work_of = nullptr);
+  // Moves each score to the mean of the highest score among the experts it
+  // dominates (>= on every component) and the lowest among those dominating
+  // it, so that no expert ranks below one whose evidence is weaker on every
+  // component. O(n * m), m = experts scored above or below.
+  static void enforce_dominance(std::vector<Scored>* all);
+  // Ranking order: score, then the unsmoothed fused score (which separates a
+  // strict dominance lifted to a tie), then id.
+  static bool ranks_before(const Scored& a, const Scored& b);
   // The L2-normalised mean of an expert's work vectors.
   std::vector<float> centroid_of(const ExpertEntry& e) const;
   // Fused and smoothed scores of all experts, in the index's (id) order.
@@ -175,12 +243,24 @@ class Matcher {
   float fuse(const ComponentScores& c) const;
   // The number of leading dimensions of the coarse similarity, 0 when off.
   int coarse_dimensions() const;
-  void explain(const Query& q, const ExpertEntry& e,
-               const std::vector<std::pair<int, float>>& per_work, std::vector<WorkEvidence>* works,
-               std::vector<std::string>* fields, std::vector<TermEvidence>* terms) const;
+  // Fills the evidence; returns the number of distinct informative shared words.
+  int explain(const Query& q, const ExpertEntry& e,
+              const std::vector<std::pair<int, float>>& per_work, std::vector<WorkEvidence>* works,
+              std::vector<std::string>* fields, std::vector<TermEvidence>* terms) const;
+  // A whole word of a text: its vocabulary id and byte range [begin, end).
+  struct Word {
+    uint32_t id;
+    uint32_t begin, end;
+  };
+  std::vector<Word> words_of(const std::string& text) const;
+  // Vocabulary ids of the whole words of one unit's text, sorted; analysed
+  // once per Matcher (guarded by the cache's mutex).
+  const std::vector<uint32_t>& unit_words(int64_t unit, const std::string& text) const;
+  struct WordCache;
 
   const CorpusIndex& index_;
   MatchConfig config_;
+  std::shared_ptr<WordCache> word_cache_;
 };
 
 }  // namespace expertmatch

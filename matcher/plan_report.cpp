@@ -170,55 +170,80 @@ std::string city_plan_to_json(const CityPlan& plan) {
   return buf.GetString();
 }
 
-std::string plan_to_text(const WorkstationPlan& p) {
-  std::string out = "Workstation plan for " + p.county + "\n" + p.summary + "\n";
-  out += "\nTeam (" + std::to_string(p.team.size()) + "):\n";
+std::string plan_to_text(const WorkstationPlan& p, i18n::Language language) {
+  auto tr = [language](const char* key,
+                       std::vector<std::pair<std::string, std::string>> args = {}) {
+    return i18n::tr(language, {key, std::move(args)});
+  };
+  std::string out = tr("report.plan_title", {{"county", p.county}}) + "\n" + p.summary + "\n";
+  // A heading after a blank line (appended piecewise: GCC 12's -Wrestrict misfires
+  // on "\n" + std::string temporaries).
+  auto heading = [&out](const std::string& text) {
+    out += '\n';
+    out += text;
+    out += '\n';
+  };
+  heading(tr("report.team", {{"n", std::to_string(p.team.size())}}));
   int i = 0;
   for (const auto& m : p.team) {
-    out += "  " + std::to_string(++i) + ". " + m.name + " (" + m.expert_id + ", " + m.college +
-           " " + m.title + ")  capacity " + std::to_string(m.capacity) + ", key topics " +
-           std::to_string(m.key_topics) + (m.kept ? ", kept" : "") + "\n";
-    out += "     why: " + m.reason + "\n";
+    out += "  " + tr("report.member", {{"rank", std::to_string(++i)},
+                                       {"name", m.name},
+                                       {"id", m.expert_id},
+                                       {"college", m.college},
+                                       {"title", m.title},
+                                       {"capacity", std::to_string(m.capacity)},
+                                       {"topics", std::to_string(m.key_topics)}});
+    out += (m.kept ? tr("report.member_kept") : std::string()) + "\n";
+    out += "     " + tr("report.why", {{"reason", m.reason}}) + "\n";
   }
-  out += "\nKey topics (" + std::to_string(p.key_topics.size()) + "):\n";
+  heading(tr("report.key_topics", {{"n", std::to_string(p.key_topics.size())}}));
   std::string last;
   for (const auto& t : p.key_topics) {
     if (t.enterprise != last) out += "  " + t.enterprise + "\n";
     last = t.enterprise;
-    out += "    - " + t.problem_id + " " + t.title + "  [urgency " + std::to_string(t.urgency) +
-           "] -> " + t.expert_name + " (" + t.expert_id + ", score " + format("%.2f", t.score) +
-           ")" + (t.kept ? " kept" : "") + (t.accepted ? " accepted" : "") + "\n";
-    out += "      why: " + t.reason + "\n";
+    out += "    - " + tr("report.topic", {{"id", t.problem_id},
+                                          {"title", t.title},
+                                          {"urgency", std::to_string(t.urgency)},
+                                          {"expert", t.expert_name},
+                                          {"expert_id", t.expert_id},
+                                          {"score", format("%.2f", t.score)}});
+    out += (t.kept ? tr("report.topic_kept") : std::string()) +
+           (t.accepted ? tr("report.topic_accepted") : std::string()) + "\n";
+    out += "      " + tr("report.why", {{"reason", t.reason}}) + "\n";
   }
   bool header = false;
   for (const auto& e : p.enterprises) {
     if (e.key_topics > 0) continue;
-    if (!header) out += "\nEnterprises without a key topic:\n";
+    if (!header) heading(tr("report.no_topic"));
     header = true;
     out += "  " + e.enterprise + ": " + e.reason + "\n";
   }
   if (!p.uncovered.empty()) {
-    out += "\nUncovered problems (no team member solves them well): " +
-           std::to_string(p.uncovered.size()) + "\n";
+    heading(tr("report.uncovered", {{"n", std::to_string(p.uncovered.size())}}));
     for (const auto& u : p.uncovered)
-      out += "  " + u.problem_id + " " + u.title + " (" + u.enterprise + ", urgency " +
-             std::to_string(u.urgency) + "): " + u.reason + "\n";
+      out += "  " +
+             tr("report.uncovered_item", {{"id", u.problem_id},
+                                          {"title", u.title},
+                                          {"enterprise", u.enterprise},
+                                          {"urgency", std::to_string(u.urgency)},
+                                          {"reason", u.reason}}) +
+             "\n";
   }
   if (!p.diagnoses.empty()) {
-    out += "\nDiagnoses:\n";
+    heading(tr("report.diagnoses"));
     for (const auto& d : p.diagnoses)
       out += "  [" + std::string(diagnosis_kind_name(d.kind)) + "] " + d.message + "\n";
   }
-  out += "\nObjective: V = " + format("%.1f", p.score.value) + " (key topics " +
-         format("%.1f", p.score.key_topic_value) + " + breadth " + format("%.2f", p.score.breadth) +
-         ")\n";
+  heading(tr("report.objective", {{"value", format("%.1f", p.score.value)},
+                                  {"topics", format("%.1f", p.score.key_topic_value)},
+                                  {"breadth", format("%.2f", p.score.breadth)}}));
   return out;
 }
 
-std::string city_plan_to_text(const CityPlan& plan) {
+std::string city_plan_to_text(const CityPlan& plan, i18n::Language language) {
   std::string out;
-  for (const auto& p : plan.counties) out += plan_to_text(p) + "\n";
-  out += "Key topics per expert across the city:";
+  for (const auto& p : plan.counties) out += plan_to_text(p, language) + "\n";
+  out += i18n::tr(language, {"report.city_topics"});
   int i = 0;
   for (const auto& [id, n] : plan.topics_per_expert)
     out += (i++ % 8 == 0 ? "\n  " : "  ") + id + ": " + std::to_string(n);

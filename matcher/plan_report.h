@@ -2,6 +2,8 @@
 // the HTTP API, the plan store's body). Pure functions, no I/O.
 #pragma once
 
+#include "i18n/messages.h"
+
 #include <string>
 
 #include "corpus/spreadsheet.h"
@@ -12,8 +14,11 @@ namespace expertmatch {
 
 // A readable report: summary, team with reasons, key topics by enterprise,
 // enterprises without topics, uncovered problems, diagnoses.
-std::string plan_to_text(const WorkstationPlan& plan);
-std::string city_plan_to_text(const CityPlan& plan);
+// The report for officials, in `language` (headings and labels from the
+// message catalogue; the planner's reason sentences are English for now).
+std::string plan_to_text(const WorkstationPlan& plan,
+                         i18n::Language language = i18n::Language::kZh);
+std::string city_plan_to_text(const CityPlan& plan, i18n::Language language = i18n::Language::kZh);
 
 // One JSON object (UTF-8, compact). Field names follow the C++ members
 // ("county", "team": [{"expert_id", "reason", "can_solve": [...]}, ...],

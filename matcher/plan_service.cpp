@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "corpus/names.h"
 #include "matcher/plan_report.h"
 
 namespace expertmatch {
@@ -102,7 +103,7 @@ Result<MadePlan> make_county_plan(PlanStore& plans, const Matcher& matcher,
   std::set<std::pair<std::string, std::string>> counted;  // topics holding capacity already
   for (const auto& r : *all) {
     if (r.status != PlanStatus::kApproved) continue;
-    if (r.county == county) {
+    if (same_name(r.county, county)) {
       if (!options.keep_approved) continue;
       request.keep = kept_from(r);
     } else {
@@ -141,12 +142,15 @@ Result<MadeCityPlan> make_city_plan(PlanStore& plans, const Matcher& matcher,
   }
   auto input = collect_planning_input(matcher, index, {});
   if (!input) return input.status();
-  std::set<std::string> counties;
-  std::map<std::string, std::string> county_of;
+  // One county per normalised name, in its first spelling (corpus/names.h);
+  // a problem's county is known by that normalised name too.
+  std::map<std::string, std::string> by_name, county_of;
   for (const auto& p : input->problems) {
-    counties.insert(p.county);
-    county_of[p.id] = p.county;
+    by_name.emplace(normalize_name(p.county), p.county);
+    county_of[p.id] = normalize_name(p.county);
   }
+  std::vector<std::string> counties;
+  for (const auto& [key, name] : by_name) counties.push_back(name);
   input->rejected = options.rejected_matches;
   auto planner = WorkstationPlanner::create(std::move(*input), options.planning);
   if (!planner) return planner.status();
@@ -160,7 +164,8 @@ Result<MadeCityPlan> make_city_plan(PlanStore& plans, const Matcher& matcher,
       if (*approved) r.keep = kept_from(**approved);
     }
     for (const auto& pair : options.accepted_matches)
-      if (auto it = county_of.find(pair.first); it != county_of.end() && it->second == c)
+      if (auto it = county_of.find(pair.first);
+          it != county_of.end() && it->second == normalize_name(c))
         r.accepted.push_back(pair);
     requests.push_back(std::move(r));
   }

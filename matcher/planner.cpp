@@ -9,6 +9,8 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/successive_shortest_path_nonnegative_weights.hpp>
 
+#include "corpus/names.h"
+
 namespace expertmatch {
 namespace {
 
@@ -137,8 +139,9 @@ std::string fmt_score(double s) {
   return buf;
 }
 
+// Every name here (county, enterprise, conflict) compares normalised (corpus/names.h).
 bool contains(const std::vector<std::string>& v, const std::string& s) {
-  return std::find(v.begin(), v.end(), s) != v.end();
+  return contains_name(v, s);
 }
 
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
@@ -208,7 +211,7 @@ Status validate(const PlanningOptions& o) {
 Result<PlanningInput> collect_planning_input(const Matcher& matcher, const CorpusIndex& index,
                                              const std::vector<std::string>& counties) {
   PlanningInput in;
-  in.good_match_threshold = matcher.config().good_match_threshold;
+  in.good_match_confidence = matcher.config().good_match_confidence;
   for (const auto& [id, e] : index.experts()) in.experts.push_back(e.expert);
   for (const auto& [id, p] : index.problems()) {
     if (!is_open(p.problem.status)) continue;
@@ -343,7 +346,7 @@ struct WorkstationPlanner::Impl {
     c.name = r.county;
     bool known = false;
     for (size_t p = 0; p < in.problems.size(); ++p) {
-      if (problem(p).county != r.county) continue;
+      if (!same_name(problem(p).county, r.county)) continue;
       known = true;
       if (is_open(problem(p).status)) c.problems.push_back(static_cast<int>(p));
     }
@@ -354,15 +357,17 @@ struct WorkstationPlanner::Impl {
       if (problem(a).urgency != problem(b).urgency) return problem(a).urgency > problem(b).urgency;
       return problem(a).id < problem(b).id;
     });
-    std::map<std::string, int> ent;
-    for (int p : c.problems) ent.emplace(problem(p).enterprise, 0);
-    for (auto& [name, i] : ent) {
-      i = static_cast<int>(c.enterprises.size());
-      c.enterprises.push_back(name);
+    // One enterprise per normalised name, shown in its first spelling.
+    std::map<std::string, std::pair<std::string, int>> ent;
+    for (int p : c.problems)
+      ent.emplace(normalize_name(problem(p).enterprise), std::make_pair(problem(p).enterprise, 0));
+    for (auto& [key, named] : ent) {
+      named.second = static_cast<int>(c.enterprises.size());
+      c.enterprises.push_back(named.first);
     }
     for (size_t i = 0; i < c.problems.size(); ++i) {
       c.local[c.problems[i]] = static_cast<int>(i);
-      c.enterprise_of.push_back(ent[problem(c.problems[i]).enterprise]);
+      c.enterprise_of.push_back(ent[normalize_name(problem(c.problems[i]).enterprise)].second);
     }
     c.pref.assign(in.experts.size(), 0);
     for (size_t e = 0; e < in.experts.size(); ++e)
@@ -979,8 +984,8 @@ struct WorkstationPlanner::Impl {
           plan.diagnoses.push_back(
               {DiagnosisKind::kEnterpriseBeyondTeam, o.enterprise, o.enterprise + ": " + o.reason});
         } else {
-          o.reason = "no available expert is a good match (score >= " +
-                     fmt_score(in.good_match_threshold) + ") for any of its " +
+          o.reason = "no available expert is a good match (confidence >= " +
+                     fmt_score(in.good_match_confidence) + ") for any of its " +
                      std::to_string(o.open_problems) + " open problem(s)";
           if (blocked_pairs > 0)
             o.reason += " (" + std::to_string(blocked_pairs) +

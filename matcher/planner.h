@@ -2,8 +2,8 @@
 // every enterprise's key R&D topics (docs/planning.md).
 //
 // Input is a PlanningInput: experts, problems and the scores of the pairs
-// that are good matches (score >= the Matcher's good_match_threshold; only a
-// good match counts as "able to solve"). collect_planning_input() fills it
+// that are good matches (confidence >= the Matcher's good_match_confidence;
+// only a good match counts as "able to solve"). collect_planning_input() fills it
 // from a Matcher; tests build it by hand.
 //
 // A county plan is made in two steps:
@@ -97,10 +97,10 @@ struct PlanningInput {
   // Good matches only (pairs below the threshold are left out; a pair not
   // listed cannot be assigned). Unavailable or conflicted pairs are ignored.
   std::vector<PairScore> good_matches;
-  float good_match_threshold = 0.2f;  // recorded for explanations
   // (problem id, expert id) pairs a coordinator rejected: as if they were no
   // good match, and never kept from an approved plan (a diagnosis says so).
   std::vector<std::pair<std::string, std::string>> rejected;
+  float good_match_confidence = 0.25f;  // recorded for explanations
 };
 
 // Scores every open problem of `counties` (all counties if empty) against all

@@ -17,9 +17,19 @@ bash scripts/build.sh release
 ./build/expertmatch index --data "$DATA"
 ./build/expertmatch demo --data "$DATA" --problems 2 --top 3
 token=$(./build/expertmatch token create --data "$DATA" --role admin --label demo 2>/dev/null)
+# A sign-in account for the pages; its password is shown on the run that creates it.
+if ./build/expertmatch account list --data "$DATA" | cut -f1 | grep -qx demo-admin; then
+  account="demo-admin (password shown when it was created; make another with 'expertmatch account create')"
+else
+  password=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  printf '%s\n' "$password" |
+    ./build/expertmatch account create --data "$DATA" --username demo-admin --role admin 2>/dev/null
+  account="demo-admin, password $password (shown once)"
+fi
 cat <<MSG
 
 expertmatch: starting the service on http://$LISTEN (data in $DATA/)
+pages: http://$LISTEN/  sign in as $account
 admin token (shown once): $token
 try:
   curl -s -H 'Authorization: Bearer $token' 'http://$LISTEN/api/v1/problems/cs-001/matches?k=3'

@@ -7,7 +7,8 @@ packages=(
   build-essential cmake pkg-config clang-format python3
   libboost-dev libboost-system-dev
   libfaiss-dev libopenblas-dev liblapack-dev
-  libicu-dev rapidjson-dev libsqlite3-dev libstemmer-dev libxlsxwriter-dev
+  libicu-dev icu-devtools rapidjson-dev libsqlite3-dev libstemmer-dev libxlsxwriter-dev
+  libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # scripts/fuzz.sh: clang, libFuzzer (libclang_rt.fuzzer for clang-14 is in
   # libclang-rt-14-dev) and llvm-symbolizer (llvm) for readable crash reports.

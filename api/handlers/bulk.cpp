@@ -17,7 +17,10 @@ bool is_jsonl(const std::string& content_type) {
          t == "application/x-jsonlines" || t == "application/json-lines";
 }
 
-ApiResponse import_response(const Result<ImportCounts>& counts) {
+// `names`: the body's names, for the warning about two spellings of one name
+// (corpus/names.h), which are imported and compared as one.
+ApiResponse import_response(const Result<ImportCounts>& counts,
+                            const std::vector<NameSpelling>& names) {
   if (!counts) return from_status(counts.status());
   rapidjson::Document d(rapidjson::kObjectType);
   auto& a = d.GetAllocator();
@@ -25,13 +28,15 @@ ApiResponse import_response(const Result<ImportCounts>& counts) {
   imported.AddMember("experts", static_cast<uint64_t>(counts->experts), a);
   imported.AddMember("problems", static_cast<uint64_t>(counts->problems), a);
   d.AddMember("imported", imported, a);
+  Value warnings(rapidjson::kArrayType);
+  for (const auto& w : spelling_warnings(names)) warnings.PushBack(Value(w.c_str(), a), a);
+  d.AddMember("warnings", warnings, a);
   return json(200, d);
 }
 
 ApiResponse unsupported_jsonl(const std::string& content_type) {
-  return error_response(
-      415, "unsupported_media_type",
-      "the body must be JSON Lines (application/x-ndjson), got \"" + content_type + "\"");
+  return error_response(415, "unsupported_media_type",
+                        {"request.not_jsonl", {{"content_type", content_type}}});
 }
 
 // Invalid UTF-8 anywhere makes the whole body a bad request, before any record is read.
@@ -59,24 +64,40 @@ bool valid_utf8(const std::string& s) {
 
 ApiResponse import_experts(const Call& c) {
   if (c.who.role != Role::kAdmin)
-    return error_response(403, "forbidden", "bulk import is for admin tokens");
+    return error_response(403, "forbidden", "access.import_admin_only");
   if (!is_jsonl(c.request.content_type)) return unsupported_jsonl(c.request.content_type);
-  if (!valid_utf8(c.request.body))
-    return error_response(400, "bad_request", "the body is not valid UTF-8");
-  auto experts = parse_experts_jsonl(c.request.body, "body");
+  // The body is moved out and freed once parsed: the import's own copies
+  // (store, index) come on top of the records, not of the body as well.
+  std::string body = std::move(c.request.body);
+  if (!valid_utf8(body)) return error_response(400, "bad_request", "request.body_invalid_utf8");
+  std::vector<NameSpelling> names;
+  ReadOptions options;
+  options.names = &names;
+  auto experts = parse_experts_jsonl(body, "body", options);
+  std::string().swap(body);
   if (!experts) return from_status(experts.status());
-  return import_response(c.context.service.import(c.who, *experts, {}));
+  // The client went away while the body was parsed: nothing has been written yet.
+  if (c.request.client_gone()) return error_response(499, "client_closed", "the client has gone");
+  return import_response(c.context.service.import(c.who, *experts, {}), names);
 }
 
 ApiResponse import_problems(const Call& c) {
   if (c.who.role != Role::kAdmin)
-    return error_response(403, "forbidden", "bulk import is for admin tokens");
+    return error_response(403, "forbidden", "access.import_admin_only");
   if (!is_jsonl(c.request.content_type)) return unsupported_jsonl(c.request.content_type);
-  if (!valid_utf8(c.request.body))
-    return error_response(400, "bad_request", "the body is not valid UTF-8");
-  auto problems = parse_problems_jsonl(c.request.body, "body");
+  // The body is moved out and freed once parsed: the import's own copies
+  // (store, index) come on top of the records, not of the body as well.
+  std::string body = std::move(c.request.body);
+  if (!valid_utf8(body)) return error_response(400, "bad_request", "request.body_invalid_utf8");
+  std::vector<NameSpelling> names;
+  ReadOptions options;
+  options.names = &names;
+  auto problems = parse_problems_jsonl(body, "body", options);
+  std::string().swap(body);
   if (!problems) return from_status(problems.status());
-  return import_response(c.context.service.import(c.who, {}, *problems));
+  // The client went away while the body was parsed: nothing has been written yet.
+  if (c.request.client_gone()) return error_response(499, "client_closed", "the client has gone");
+  return import_response(c.context.service.import(c.who, {}, *problems), names);
 }
 
 ApiResponse export_experts(const Call& c) {

@@ -8,6 +8,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "api/request_reader.h"
 #include "corpus/json_reader.h"
 
 namespace expertmatch::api::handlers {
@@ -82,39 +83,54 @@ const char* http_code_name(int status, ErrorCode code) {
   }
 }
 
+// A status's words: its catalogue message, or (from code that has none yet)
+// its text as it is.
+i18n::Message user_message(const Status& s) {
+  return s.user_message().empty() ? i18n::Message(s.message()) : s.user_message();
+}
+
+i18n::Message reason_message(const FieldError& e) {
+  return e.message.empty() ? i18n::Message(e.reason) : e.message;
+}
+
 ApiResponse from_status(const Status& s) {
   int status = http_status(s.code());
-  ApiResponse r;
   if (status == 500) {
     // The detail goes to the operator's log, not to the client.
     std::fprintf(stderr, "expertmatch serve: internal error: %s\n", s.to_string().c_str());
-    return error_response(500, "internal", "internal error; the operator's log has the details");
+    return error_response(500, "internal", "error.internal");
   }
-  std::string field = s.field_errors().empty() ? "" : s.field_errors().front().field;
-  std::string message = s.message();
-  if (!s.field_errors().empty()) message = s.field_errors().front().reason;
-  r = error_response(status, http_code_name(status, s.code()), message, field);
-  if (s.field_errors().size() > 0) {
-    // Every field error, with its line for JSON Lines bodies.
-    rapidjson::Document d;
-    d.Parse(r.body.c_str());
-    auto& a = d.GetAllocator();
-    Value details(rapidjson::kArrayType);
-    for (const auto& fe : s.field_errors()) {
-      Value v(rapidjson::kObjectType);
-      v.AddMember("field", str(fe.field, a), a);
-      v.AddMember("reason", str(fe.reason, a), a);
-      if (fe.line > 0) v.AddMember("line", fe.line, a);
-      details.PushBack(v, a);
-    }
-    d["error"].AddMember("details", details, a);
-    r.body = dump(d);
-  }
+  if (s.field_errors().empty())
+    return error_response(status, http_code_name(status, s.code()), user_message(s));
+  const FieldError& first = s.field_errors().front();
+  ApiResponse r =
+      error_response(status, http_code_name(status, s.code()), reason_message(first), first.field);
+  // Every field error, with its line for JSON Lines bodies.
+  for (const auto& fe : s.field_errors())
+    r.error->details.push_back({fe.field, reason_message(fe), fe.line});
+  localize(&r, i18n::Language::kZh);
   return r;
 }
 
-ApiResponse bad_query(const std::string& field, const std::string& message) {
+ApiResponse bad_query(const std::string& field, const i18n::Message& message) {
   return error_response(400, "bad_request", message, field);
+}
+
+std::string session_cookie(const ServerConfig& config, const std::string& id) {
+  std::string out = std::string(kSessionCookie) + "=" + id + "; HttpOnly; SameSite=Strict; Path=/";
+  if (id.empty()) out += "; Max-Age=0";
+  if (config.cookie_secure) out += "; Secure";
+  return out;
+}
+
+bool origin_allowed(const ApiRequest& req) {
+  if (req.origin.empty()) return true;
+  std::string origin = req.origin;
+  for (auto& ch : origin) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::string host = req.host;
+  for (auto& ch : host) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (host.empty()) return false;
+  return origin == "http://" + host || origin == "https://" + host;
 }
 
 std::string media_type(const std::string& content_type) {
@@ -155,7 +171,7 @@ bool parse_json_body(const ApiRequest& req, rapidjson::Document* doc, ApiRespons
     return false;
   }
   if (!doc->IsObject()) {
-    *error = error_response(400, "bad_request", "the body must be a JSON object");
+    *error = error_response(400, "bad_request", "request.body_not_object");
     return false;
   }
   return true;
@@ -171,9 +187,10 @@ bool query_int(const Call& c, const char* name, int lo, int hi, std::optional<in
   errno = 0;
   long v = s.empty() ? 0 : std::strtol(s.c_str(), &end, 10);
   if (s.empty() || errno != 0 || *end != '\0' || v < lo || v > hi) {
-    *error =
-        bad_query(name, std::string(name) + " must be a whole number from " + std::to_string(lo) +
-                            " to " + std::to_string(hi) + ", got \"" + s + "\"");
+    *error = bad_query(
+        name,
+        {"query.int_range",
+         {{"name", name}, {"lo", std::to_string(lo)}, {"hi", std::to_string(hi)}, {"value", s}}});
     return false;
   }
   *out = static_cast<int>(v);
@@ -204,7 +221,7 @@ bool bind_path_id(rapidjson::Document* doc, const std::string& id, ApiResponse* 
     return true;
   }
   if (!it->value.IsString() || id != it->value.GetString()) {
-    *error = error_response(422, "invalid_argument", "must match the id in the path", "id");
+    *error = error_response(422, "invalid_argument", "field.id_mismatch", "id");
     return false;
   }
   return true;
@@ -215,13 +232,13 @@ bool member_string(const Value& obj, const char* name, std::string* out, ApiResp
   auto it = obj.FindMember(name);
   if (it == obj.MemberEnd() || it->value.IsNull()) return true;
   if (!it->value.IsString()) {
-    *error = error_response(422, "invalid_argument", "must be a string", name);
+    *error = error_response(422, "invalid_argument", "field.not_string", name);
     return false;
   }
   out->assign(it->value.GetString(), it->value.GetStringLength());
   if (out->size() > max_bytes) {
     *error = error_response(422, "invalid_argument",
-                            "must be at most " + std::to_string(max_bytes) + " bytes", name);
+                            {"field.too_long", {{"max", std::to_string(max_bytes)}}}, name);
     return false;
   }
   return true;
@@ -235,7 +252,7 @@ bool member_int(const Value& obj, const char* name, int lo, int hi, std::optiona
   if (!it->value.IsInt() || it->value.GetInt() < lo || it->value.GetInt() > hi) {
     *error = error_response(
         422, "invalid_argument",
-        "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi), name);
+        {"field.int_range", {{"lo", std::to_string(lo)}, {"hi", std::to_string(hi)}}}, name);
     return false;
   }
   *out = it->value.GetInt();

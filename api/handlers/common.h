@@ -24,13 +24,22 @@ using Alloc = rapidjson::Document::AllocatorType;
 
 // One routed request, as a handler sees it.
 struct Call {
-  const ApiRequest& request;
+  ApiRequest& request;  // the handler may move the body out
   const RequestContext& context;
   Principal who;  // the authenticated caller (admin for unauthenticated routes)
   std::string path;
   std::map<std::string, std::string> query;  // decoded query parameters
   std::vector<std::string> params;           // the {id} segments, in order
+  std::optional<SessionCaller> session;      // set when signed in by cookie, not by token
 };
+
+// ---- sessions ----
+inline constexpr const char* kSessionCookie = "em_session";
+// The Set-Cookie value for session `id` (HttpOnly, SameSite=Strict, Path=/,
+// Secure if configured); an empty `id` clears the cookie.
+std::string session_cookie(const ServerConfig& config, const std::string& id);
+// True if the request has no Origin header or one naming this server's Host.
+bool origin_allowed(const ApiRequest& req);
 
 // ---- JSON output ----
 std::string dump(const rapidjson::Value& v);
@@ -40,10 +49,12 @@ rapidjson::Value strings(const std::vector<std::string>& values, Alloc& a);
 
 // ---- errors: the only place a domain ErrorCode becomes an HTTP status ----
 int http_status(ErrorCode code);
+// A field error's reason as a catalogue message (its text as it is if it has none).
+i18n::Message reason_message(const FieldError& error);
 // A 500's detail goes to the operator's log (stderr), never to the client.
 ApiResponse from_status(const Status& s);
 // 400 for a bad query parameter `field`.
-ApiResponse bad_query(const std::string& field, const std::string& message);
+ApiResponse bad_query(const std::string& field, const i18n::Message& message);
 
 // ---- request parsing ----
 // The media type of a Content-Type value, lowercased, without parameters.

@@ -66,7 +66,7 @@ ApiResponse list_experts(const Call& c) {
   q.county = query_str(c, "county");
   if (auto s = query_str(c, "available")) {
     if (*s != "true" && *s != "false")
-      return bad_query("available", "available must be true or false");
+      return bad_query("available", {"query.bool", {{"name", "available"}}});
     q.available = *s == "true";
   }
   auto page = c.context.service.list_experts(c.who, q);

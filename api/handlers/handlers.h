@@ -13,6 +13,8 @@
 //                 (?format=xlsx|csv)
 //   ledger.cpp    /api/v1/counties/{id}/ledger, /api/v1/ledger (JSON, XLSX, CSV)
 //   skipped.cpp   /api/v1/skipped-records
+//   sessions.cpp  /api/v1/sessions[/current], /api/v1/accounts[/{id}/disable]
+//   static_files.cpp  / and /web/... (the pages, from the web root)
 //
 // Thread safety: handlers are called concurrently from the worker threads;
 // they keep no state of their own.
@@ -21,6 +23,12 @@
 #include "api/handlers/common.h"
 
 namespace expertmatch::api::handlers {
+
+// /healthz's and /readyz's answers, also given on the I/O thread
+// (handle_without_queueing): neither waits for the service's lock unless
+// `with_counts` (the corpus counts, for admins and the operator listener).
+ApiResponse healthz_response();
+ApiResponse readiness_response(const RequestContext& context, bool with_counts);
 
 ApiResponse healthz(const Call& c);
 ApiResponse readyz(const Call& c);
@@ -70,5 +78,13 @@ ApiResponse get_plan(const Call& c);
 ApiResponse approve_plan(const Call& c);
 ApiResponse discard_plan(const Call& c);
 ApiResponse list_plans(const Call& c);
+
+ApiResponse create_session(const Call& c);
+ApiResponse delete_session(const Call& c);
+ApiResponse list_accounts(const Call& c);
+ApiResponse create_account(const Call& c);
+ApiResponse disable_account(const Call& c);
+
+ApiResponse static_file(const Call& c);
 
 }  // namespace expertmatch::api::handlers

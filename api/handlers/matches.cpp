@@ -70,33 +70,32 @@ ApiResponse match_text(const Call& c) {
   if (!text.empty()) q.description = q.description.empty() ? text : q.description + "\n" + text;
   if (auto it = doc.FindMember("keywords"); it != doc.MemberEnd()) {
     if (!it->value.IsArray())
-      return error_response(422, "invalid_argument", "must be an array of strings", "keywords");
+      return error_response(422, "invalid_argument", "field.not_string_array", "keywords");
     for (const auto& v : it->value.GetArray()) {
       if (!v.IsString())
-        return error_response(422, "invalid_argument", "must be an array of strings", "keywords");
+        return error_response(422, "invalid_argument", "field.not_string_array", "keywords");
       q.keywords.emplace_back(v.GetString(), v.GetStringLength());
     }
   }
   if (q.title.empty() && q.description.empty() && q.keywords.empty())
-    return error_response(422, "invalid_argument",
-                          "give at least one of text, title, description, keywords", "text");
+    return error_response(422, "invalid_argument", "match.text_required", "text");
   q.k = c.context.config.default_k;
   if (auto it = doc.FindMember("k"); it != doc.MemberEnd()) {
     if (!it->value.IsInt() || it->value.GetInt() < 1 || it->value.GetInt() > c.context.config.max_k)
       return error_response(
           422, "invalid_argument",
-          "must be a whole number from 1 to " + std::to_string(c.context.config.max_k), "k");
+          {"field.int_range", {{"lo", "1"}, {"hi", std::to_string(c.context.config.max_k)}}}, "k");
     q.k = it->value.GetInt();
   }
   if (auto it = doc.FindMember("filters"); it != doc.MemberEnd()) {
     if (!it->value.IsObject())
-      return error_response(422, "invalid_argument", "must be an object", "filters");
+      return error_response(422, "invalid_argument", "field.not_object", "filters");
     const Value& f = it->value;
     std::string s;
     for (const char* name : {"county", "college", "title"}) {
       s.clear();
       if (!member_string(f, name, &s, &error)) {
-        error = error_response(422, "invalid_argument", "must be a string",
+        error = error_response(422, "invalid_argument", "field.not_string",
                                std::string("filters.") + name);
         return error;
       }
@@ -107,13 +106,13 @@ ApiResponse match_text(const Call& c) {
     }
     if (auto y = f.FindMember("young_within_years"); y != f.MemberEnd()) {
       if (!y->value.IsInt() || y->value.GetInt() < 0)
-        return error_response(422, "invalid_argument", "must be a whole number >= 0",
+        return error_response(422, "invalid_argument", "field.non_negative_int",
                               "filters.young_within_years");
       q.filters.young_within_years = y->value.GetInt();
     }
     if (auto r = f.FindMember("require_capacity"); r != f.MemberEnd()) {
       if (!r->value.IsBool())
-        return error_response(422, "invalid_argument", "must be true or false",
+        return error_response(422, "invalid_argument", "field.not_bool",
                               "filters.require_capacity");
       q.filters.require_capacity = r->value.GetBool();
     }

@@ -70,7 +70,7 @@ std::optional<long long> plan_id(const std::string& s) {
 }
 
 ApiResponse no_such_plan(const std::string& id) {
-  return error_response(404, "not_found", "no plan with id " + id);
+  return error_response(404, "not_found", {"plan.not_found", {{"id", id}}});
 }
 
 // The optional body of POST /counties/{county}/plans; false (with `error`) if
@@ -90,10 +90,11 @@ bool plan_options_from_body(const ApiRequest& req, std::pair<int, int> sizes,
     std::string name(m.name.GetString(), m.name.GetStringLength());
     if (std::none_of(std::begin(kKnown), std::end(kKnown),
                      [&](const char* k) { return name == k; })) {
-      *error = error_response(422, "invalid_argument",
-                              "unknown field; use team_size, min_team, max_team, topics, policy, "
-                              "replan_approved",
-                              name);
+      *error = error_response(
+          422, "invalid_argument",
+          {"field.unknown",
+           {{"known", "team_size, min_team, max_team, topics, policy, replan_approved"}}},
+          name);
       return false;
     }
   }
@@ -110,9 +111,7 @@ bool plan_options_from_body(const ApiRequest& req, std::pair<int, int> sizes,
   }
   if (!member_int(doc, "topics", 1, 2, &topics, error)) return false;
   if (team && (min_team || max_team)) {
-    *error =
-        error_response(422, "invalid_argument",
-                       "give team_size (exactly N) or min_team/max_team, not both", "team_size");
+    *error = error_response(422, "invalid_argument", "plan.team_size_or_range", "team_size");
     return false;
   }
   if (team) p.min_team_size = p.max_team_size = *team;
@@ -120,7 +119,7 @@ bool plan_options_from_body(const ApiRequest& req, std::pair<int, int> sizes,
   if (max_team) p.max_team_size = *max_team;
   if (p.min_team_size > p.max_team_size) {
     *error = error_response(422, "invalid_argument",
-                            "must be at most max_team (" + std::to_string(p.max_team_size) + ")",
+                            {"plan.min_above_max", {{"max", std::to_string(p.max_team_size)}}},
                             "min_team");
     return false;
   }
@@ -129,15 +128,15 @@ bool plan_options_from_body(const ApiRequest& req, std::pair<int, int> sizes,
     std::optional<CountyPolicy> policy;
     if (it->value.IsString()) policy = parse_county_policy(it->value.GetString());
     if (!policy) {
-      *error = error_response(422, "invalid_argument", "must be \"prefer\", \"only\" or \"any\"",
-                              "policy");
+      *error = error_response(422, "invalid_argument",
+                              {"field.one_of", {{"values", "prefer, only, any"}}}, "policy");
       return false;
     }
     p.county_policy = *policy;
   }
   if (auto it = doc.FindMember("replan_approved"); it != doc.MemberEnd() && !it->value.IsNull()) {
     if (!it->value.IsBool()) {
-      *error = error_response(422, "invalid_argument", "must be true or false", "replan_approved");
+      *error = error_response(422, "invalid_argument", "field.not_bool", "replan_approved");
       return false;
     }
     options->keep_approved = !it->value.GetBool();

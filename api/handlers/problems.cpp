@@ -99,16 +99,18 @@ ApiResponse list_problems(const Call& c) {
     } else {
       q.status = parse_problem_status(*s);
       if (!q.status)
-        return bad_query("status",
-                         "status must be open, submitted, matched, in_progress, solved, "
-                         "withdrawn or closed");
+        return bad_query(
+            "status",
+            {"query.one_of",
+             {{"name", "status"},
+              {"values", "open, submitted, matched, in_progress, solved, withdrawn, closed"}}});
     }
   }
   if (auto s = query_str(c, "sort")) q.sort = *s;
   auto page = c.context.service.list_problems(c.who, q);
   if (!page) {
     if (page.status().code() == ErrorCode::kInvalidArgument)
-      return bad_query("sort", page.status().field_errors().front().reason);
+      return bad_query("sort", reason_message(page.status().field_errors().front()));
     return from_status(page.status());
   }
   return page_response<Problem>(*page, q.offset, q.limit, problem_value);
@@ -165,8 +167,8 @@ bool status_request(const Call& c, bool status_given, StatusRequest* out, ApiRes
     std::string name(m.name.GetString(), m.name.GetStringLength());
     if (std::none_of(std::begin(kKnown), std::end(kKnown),
                      [&](const char* k) { return name == k; })) {
-      *error =
-          error_response(422, "invalid_argument", "unknown field; use status, note, outcome", name);
+      *error = error_response(422, "invalid_argument",
+                              {"field.unknown", {{"known", "status, note, outcome"}}}, name);
       return false;
     }
   }
@@ -177,15 +179,17 @@ bool status_request(const Call& c, bool status_given, StatusRequest* out, ApiRes
     return false;
   if (status_given) {
     if (!status.empty() && status != problem_status_name(out->to)) {
-      *error = error_response(422, "invalid_argument", "withdraw sets status withdrawn", "status");
+      *error = error_response(422, "invalid_argument", {"field.one_of", {{"values", "withdrawn"}}},
+                              "status");
       return false;
     }
     return true;
   }
   auto parsed = parse_problem_status(status);
   if (status.empty() || status == "open" || !parsed) {
-    *error = error_response(422, "invalid_argument",
-                            "must be in_progress, solved, closed or withdrawn", "status");
+    *error = error_response(
+        422, "invalid_argument",
+        {"field.one_of", {{"values", "in_progress, solved, closed, withdrawn"}}}, "status");
     return false;
   }
   out->to = *parsed;

@@ -23,14 +23,16 @@ ApiResponse create_review(const Call& c) {
     return error;
   if (auto it = doc.FindMember("override"); it != doc.MemberEnd() && !it->value.IsNull()) {
     if (!it->value.IsBool())
-      return error_response(422, "invalid_argument", "must be true or false", "override");
+      return error_response(422, "invalid_argument", "field.not_bool", "override");
     capacity_override = it->value.GetBool();
   }
   // Whether the problem is visible decides before the body's content does.
   auto visible = c.context.service.get_problem(c.who, c.params[0]);
   if (!visible) return from_status(visible.status());
-  if (expert_id.empty()) return error_response(422, "invalid_argument", "is required", "expert_id");
-  if (decision.empty()) return error_response(422, "invalid_argument", "is required", "decision");
+  if (expert_id.empty())
+    return error_response(422, "invalid_argument", "field.required", "expert_id");
+  if (decision.empty())
+    return error_response(422, "invalid_argument", "field.required", "decision");
   auto r = c.context.service.add_review(c.who, c.params[0], expert_id, decision, note,
                                         capacity_override);
   if (!r) return from_status(r.status());

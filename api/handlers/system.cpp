@@ -8,24 +8,38 @@ namespace expertmatch::api::handlers {
 
 using rapidjson::Value;
 
-ApiResponse healthz(const Call&) { return json(200, rapidjson::Document().SetObject()); }
+ApiResponse healthz_response() { return json(200, rapidjson::Document().SetObject()); }
 
-ApiResponse readyz(const Call& c) {
-  ServiceStats s = c.context.service.stats();
+ApiResponse healthz(const Call&) { return healthz_response(); }
+
+ApiResponse readiness_response(const RequestContext& context, bool with_counts) {
   rapidjson::Document d(rapidjson::kObjectType);
   auto& a = d.GetAllocator();
-  bool draining = c.context.draining.load();
+  bool draining = context.draining.load();
   // Ready = accepting work: an empty corpus has no index yet but takes writes.
-  bool ready = !draining && (s.index_ready || (s.experts == 0 && s.problems == 0));
+  bool ready = !draining && context.service.ready_without_waiting();
   d.AddMember("status", str(ready ? "ready" : "not_ready", a), a);
-  d.AddMember("index", s.index_ready, a);
-  d.AddMember("experts", static_cast<uint64_t>(s.experts), a);
-  d.AddMember("problems", static_cast<uint64_t>(s.problems), a);
   if (draining)
     d.AddMember("reason", "shutting down", a);
   else if (!ready)
     d.AddMember("reason", "the index could not be built", a);
+  if (with_counts) {
+    // Counts move with every tenant's writes: admins and operators only.
+    ServiceStats s = context.service.stats();
+    d.AddMember("index", s.index_ready, a);
+    d.AddMember("experts", static_cast<uint64_t>(s.experts), a);
+    d.AddMember("problems", static_cast<uint64_t>(s.problems), a);
+  }
   return json(ready ? 200 : 503, d);
+}
+
+ApiResponse readyz(const Call& c) {
+  bool with_counts = c.context.operator_listener;
+  if (!with_counts && !c.request.authorization.empty()) {
+    auto who = c.context.service.authenticate(c.request.authorization);
+    with_counts = who && who->role == Role::kAdmin;
+  }
+  return readiness_response(c.context, with_counts);
 }
 
 ApiResponse metrics(const Call& c) {
@@ -40,6 +54,12 @@ ApiResponse whoami(const Call& c) {
   auto& a = d.GetAllocator();
   d.AddMember("role", str(role_name(c.who.role), a), a);
   d.AddMember("scope", str(c.who.scope, a), a);
-  return json(200, d);
+  if (c.session) {
+    d.AddMember("username", str(c.session->username, a), a);
+    d.AddMember("csrf_token", str(c.session->csrf_token, a), a);
+  }
+  ApiResponse r = json(200, d);
+  if (c.session) r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
 }
 }  // namespace expertmatch::api::handlers

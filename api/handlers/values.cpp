@@ -71,6 +71,13 @@ Value terms_value(const std::vector<TermEvidence>& terms, Alloc& a) {
       pos.PushBack(pair, a);
     }
     v.AddMember("positions", pos, a);
+    Value pos16(rapidjson::kArrayType);
+    for (auto [b, e] : t.utf16_positions) {
+      Value pair(rapidjson::kArrayType);
+      pair.PushBack(b, a).PushBack(e, a);
+      pos16.PushBack(pair, a);
+    }
+    v.AddMember("utf16_positions", pos16, a);
     v.AddMember("weight", t.weight, a);
     arr.PushBack(v, a);
   }
@@ -88,6 +95,7 @@ Value expert_match_value(const ExpertMatch& m, Alloc& a) {
   v.AddMember("works", works_value(m.works, a), a);
   v.AddMember("matched_fields", strings(m.matched_fields, a), a);
   v.AddMember("terms", terms_value(m.terms, a), a);
+  v.AddMember("informative_terms", m.informative_terms, a);
   return v;
 }
 
@@ -101,6 +109,7 @@ Value problem_match_value(const ProblemMatch& m, Alloc& a) {
   v.AddMember("components", components_value(m.components, a), a);
   v.AddMember("works", works_value(m.works, a), a);
   v.AddMember("terms", terms_value(m.terms, a), a);
+  v.AddMember("informative_terms", m.informative_terms, a);
   return v;
 }
 

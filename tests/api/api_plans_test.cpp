@@ -71,7 +71,8 @@ TEST_F(ApiPlansTest, CountyCreatesCoordinatorReadsOthersSeeNothing) {
     auto r = get(port(), plan_path(id), *token);
     EXPECT_EQ(r.status, 404) << r.body;
     EXPECT_EQ(r.error_code(), "not_found");
-    EXPECT_EQ(r.json()["error"]["message"].GetString(), "no plan with id " + std::to_string(id));
+    EXPECT_EQ(r.json()["error"]["message"].GetString(),
+              "没有编号为 " + std::to_string(id) + " 的方案");
     EXPECT_EQ(post(port(), plan_path(id) + "/approve", *token, "").status, 404);
   }
   EXPECT_EQ(unknown.status, 404);

@@ -156,6 +156,37 @@ TEST(ApiProcessTest, SubmittedProblemSurvivesSigkill) {
   EXPECT_EQ(third.stop(SIGINT), 0);
 }
 
+TEST(ApiProcessTest, AccountCreatedWhileServingSignsIn) {
+  TempDir dir;
+  seed_data(dir.path());
+  ServeProcess server(dir.path());
+  ASSERT_NE(server.port(), 0) << server.first_line();
+  std::string out;
+  const std::string account = std::string(EXPERTMATCH_BINARY) + " account create --data " +
+                              dir.path() + " --username liu --role county --scope 江山市";
+  EXPECT_EQ(run("printf 'a long password\\n' | " + account + " 2>&1", &out), 0) << out;
+  // Bad input: a short password is refused with the field named, in Chinese by default.
+  EXPECT_EQ(
+      run("printf 'short\\n' | env -u LC_ALL -u LC_MESSAGES LANG=C " + account + " 2>&1", &out), 2);
+  EXPECT_NE(out.find("password: 密码长度须为 8 到 1024 字节"), std::string::npos) << out;
+  EXPECT_EQ(
+      run("printf 'short\\n' | env -u LC_ALL -u LC_MESSAGES LANG=en_US.UTF-8 " + account + " 2>&1",
+          &out),
+      2);
+  EXPECT_NE(out.find("password: a password is 8 to 1024 bytes long"), std::string::npos) << out;
+
+  Request r;
+  r.method = "POST";
+  r.target = "/api/v1/sessions";
+  r.body = R"({"username": "liu", "password": "a long password"})";
+  auto signed_in = http(server.port(), r);
+  ASSERT_EQ(signed_in.status, 201) << signed_in.body;
+  EXPECT_STREQ(signed_in.json()["scope"].GetString(), "江山市");
+  EXPECT_EQ(run(std::string(EXPERTMATCH_BINARY) + " account list --data " + dir.path(), &out), 0);
+  EXPECT_NE(out.find("liu\tcounty\t江山市\tno\t"), std::string::npos) << out;
+  EXPECT_EQ(server.stop(SIGTERM), 0);
+}
+
 TEST(ApiProcessTest, BadSettingsAreRefusedAtStart) {
   TempDir dir;
   std::string out;

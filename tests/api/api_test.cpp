@@ -47,13 +47,25 @@ class ApiTest : public ::testing::Test {
 TEST_F(ApiTest, HealthReadinessAndMetrics) {
   auto h = get(port(), "/healthz", "");
   EXPECT_EQ(h.status, 200);
+  // Without a token /readyz says ready or not, and nothing about the corpus.
   auto r = get(port(), "/readyz", "");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_STREQ(r.json()["status"].GetString(), "ready");
-  EXPECT_TRUE(r.json()["index"].GetBool());
+  EXPECT_FALSE(r.json().HasMember("problems")) << r.body;
+  EXPECT_FALSE(r.json().HasMember("index")) << r.body;
+  auto enterprise = get(port(), "/readyz", t().enterprise_a);
+  EXPECT_FALSE(enterprise.json().HasMember("problems")) << enterprise.body;
+  auto admin = get(port(), "/readyz", t().admin);
+  ASSERT_EQ(admin.status, 200);
+  EXPECT_TRUE(admin.json()["index"].GetBool());
+  EXPECT_EQ(admin.json()["problems"].GetInt(), 5);
   get(port(), "/api/v1/problems/p-a1", t().admin);
   get(port(), "/api/v1/problems/nope", t().admin);
-  auto m = get(port(), "/metrics", "");
+  // /metrics moves with every tenant's activity: admin tokens only.
+  EXPECT_EQ(get(port(), "/metrics", "").status, 401);
+  EXPECT_EQ(get(port(), "/metrics", t().enterprise_a).status, 403);
+  EXPECT_EQ(get(port(), "/metrics", t().county_jiangshan).status, 403);
+  auto m = get(port(), "/metrics", t().admin);
   ASSERT_EQ(m.status, 200);
   EXPECT_NE(m.headers["content-type"].find("text/plain"), std::string::npos);
   EXPECT_NE(m.body.find("expertmatch_http_requests_total{route=\"/api/v1/problems/{id}\","
@@ -627,8 +639,9 @@ TEST_F(ApiTest, BulkImportAndExport) {
 
 TEST(ApiEmptyCorpusTest, StartsEmptyAndIndexesTheFirstRecords) {
   TestServer server(/*empty=*/true);
-  auto ready = get(server.port(), "/readyz", "");
+  auto ready = get(server.port(), "/readyz", server.tokens().admin);
   EXPECT_EQ(ready.status, 200) << ready.body;
+  ASSERT_TRUE(ready.json().HasMember("index")) << ready.body;
   EXPECT_FALSE(ready.json()["index"].GetBool());
   const auto& t = server.tokens();
   auto m = post(server.port(), "/api/v1/match", t.admin, R"({"text": "轴承"})");

@@ -418,6 +418,16 @@ TEST_F(ApiWorkflowTest, ReviewQueueHoldsUnreviewedGoodMatchesOfTheCoordinatorsCo
       get(port(), "/api/v1/review-queue?county=%E9%BE%99%E6%B8%B8%E5%8E%BF", t().admin).json();
   for (const auto& item : longyou["items"].GetArray())
     EXPECT_STREQ(item["problem"]["county"].GetString(), "龙游县");
+
+  // The route reads county, offset and limit; any other parameter is a 400 naming it.
+  auto second = get(port(), "/api/v1/review-queue?offset=1&limit=1", t().coordinator);
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(second.json()["offset"].GetInt(), 1);
+  EXPECT_EQ(second.json()["total"].GetInt(), after["total"].GetInt());
+  auto unknown = get(port(), "/api/v1/review-queue?page=2", t().coordinator);
+  EXPECT_EQ(unknown.status, 400) << unknown.body;
+  EXPECT_STREQ(unknown.json()["error"]["field"].GetString(), "page");
+  EXPECT_EQ(get(port(), "/api/v1/problems/p-a1/history?limit=5", t().admin).status, 400);
 }
 
 }  // namespace

@@ -332,6 +332,12 @@ HttpResult RawConnection::read_response() {
   return from_beast(parser.get());
 }
 
+void RawConnection::reset() {
+  beast::error_code ec;
+  impl_->stream.socket().set_option(net::socket_base::linger(true, 0), ec);
+  impl_->stream.socket().close(ec);
+}
+
 bool RawConnection::closed_by_server(int limit_ms) {
   impl_->stream.expires_after(std::chrono::milliseconds(limit_ms));
   char byte;

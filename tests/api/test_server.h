@@ -97,6 +97,8 @@ class RawConnection {
   bool send(const std::string& bytes);
   // Reads one HTTP response (status 0 if the server closed the connection first).
   HttpResult read_response();
+  // Closes the connection with a reset (SO_LINGER 0): the client has gone away.
+  void reset();
   // True if the server closed the connection (reads end of stream), waiting at most
   // `limit_ms` (a safety net against hanging, not an assertion on time).
   bool closed_by_server(int limit_ms = 20000);

@@ -114,12 +114,16 @@ TEST(StoreTest, RefusesMissingDirectoryWithoutCreateAndNewerSchemas) {
   EXPECT_EQ(newer.status().code(), ErrorCode::kCorruption);
 }
 
-TEST(StoreTest, MigrationToV4KeepsPlansAndTheirAssignments) {
-  TempDir dir;
-  { ASSERT_NE(open_store(dir.path()), nullptr); }
-  // Back to the v3 shape: no transitions, no review override, plans as
-  // PlanStore created them (before "discarded"), a problem still "open".
-  run_sql(dir.path(), R"sql(
+// The workflow step (v6) reads nothing of v5 (token expiry, another branch):
+// it runs the same from a v4 store and from one that has v5.
+TEST(StoreTest, MigrationToV6KeepsPlansAndTheirAssignments) {
+  for (int from : {4, 5}) {
+    SCOPED_TRACE("from v" + std::to_string(from));
+    TempDir dir;
+    { ASSERT_NE(open_store(dir.path()), nullptr); }
+    // Back to the v4 shape: no transitions, no review override, plans as
+    // PlanStore created them (before "discarded"), a problem still "open".
+    run_sql(dir.path(), R"sql(
 DROP TABLE problem_transitions;
 ALTER TABLE reviews DROP COLUMN override;
 DELETE FROM meta WHERE key = 'decision_sequence';
@@ -137,35 +141,36 @@ CREATE TABLE plan_assignments (
 INSERT INTO plans (id, county, status, body) VALUES (7, 'K', 'approved', '{}');
 INSERT INTO plan_assignments VALUES (7, 'e1', ''), (7, 'e1', 'p1');
 INSERT INTO problems (id, enterprise, county, title, status) VALUES ('p1', 'E', 'K', 't', 'open');
-PRAGMA user_version = 3;
-)sql");
-  auto store = open_store(dir.path());
-  ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), 4);
-  auto p = store->get_problem("p1");
-  ASSERT_TRUE(p.is_ok());
-  EXPECT_EQ(p->status, ProblemStatus::kSubmitted);
-  EXPECT_EQ(*store->decision_sequence(), 0);
-  // Foreign keys were off while the plans table was rebuilt: nothing cascaded.
-  EXPECT_EQ(count(dir.path(), "SELECT COUNT(*) FROM plan_assignments WHERE plan_id = 7"), 2);
-  EXPECT_EQ(count(dir.path(), "SELECT COUNT(*) FROM plans WHERE id = 7 AND status = 'approved'"),
-            1);
-  run_sql(dir.path(), "UPDATE plans SET status = 'discarded' WHERE id = 7");  // allowed now
-  // A status change and its transition, in one transaction.
-  auto t = store->change_status({"p1", ProblemStatus::kSubmitted, ProblemStatus::kClosed,
-                                 "county:K", "the enterprise moved away", ""});
-  ASSERT_TRUE(t.is_ok()) << t.status().to_string();
-  EXPECT_EQ(store->get_problem("p1")->status, ProblemStatus::kClosed);
-  auto again = store->change_status(
-      {"p1", ProblemStatus::kSubmitted, ProblemStatus::kClosed, "county:K", "twice", ""});
-  EXPECT_EQ(again.status().code(), ErrorCode::kConflict);
-  auto history = store->list_transitions("p1");
-  ASSERT_TRUE(history.is_ok());
-  ASSERT_EQ(history->size(), 1u);
-  EXPECT_EQ((*history)[0].change.note, "the enterprise moved away");
-  EXPECT_EQ((*history)[0].change.by, "county:K");
-  EXPECT_FALSE((*history)[0].at.empty());
-  EXPECT_EQ(*store->decision_sequence(), 1);
+PRAGMA user_version = )sql" +
+                            std::to_string(from));
+    auto store = open_store(dir.path());
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->schema_version(), 6);
+    auto p = store->get_problem("p1");
+    ASSERT_TRUE(p.is_ok());
+    EXPECT_EQ(p->status, ProblemStatus::kSubmitted);
+    EXPECT_EQ(*store->decision_sequence(), 0);
+    // Foreign keys were off while the plans table was rebuilt: nothing cascaded.
+    EXPECT_EQ(count(dir.path(), "SELECT COUNT(*) FROM plan_assignments WHERE plan_id = 7"), 2);
+    EXPECT_EQ(count(dir.path(), "SELECT COUNT(*) FROM plans WHERE id = 7 AND status = 'approved'"),
+              1);
+    run_sql(dir.path(), "UPDATE plans SET status = 'discarded' WHERE id = 7");  // allowed now
+    // A status change and its transition, in one transaction.
+    auto t = store->change_status({"p1", ProblemStatus::kSubmitted, ProblemStatus::kClosed,
+                                   "county:K", "the enterprise moved away", ""});
+    ASSERT_TRUE(t.is_ok()) << t.status().to_string();
+    EXPECT_EQ(store->get_problem("p1")->status, ProblemStatus::kClosed);
+    auto again = store->change_status(
+        {"p1", ProblemStatus::kSubmitted, ProblemStatus::kClosed, "county:K", "twice", ""});
+    EXPECT_EQ(again.status().code(), ErrorCode::kConflict);
+    auto history = store->list_transitions("p1");
+    ASSERT_TRUE(history.is_ok());
+    ASSERT_EQ(history->size(), 1u);
+    EXPECT_EQ((*history)[0].change.note, "the enterprise moved away");
+    EXPECT_EQ((*history)[0].change.by, "county:K");
+    EXPECT_FALSE((*history)[0].at.empty());
+    EXPECT_EQ(*store->decision_sequence(), 1);
+  }
 }
 
 TEST(StoreTest, ImportStoresEveryRecordLosslessly) {
@@ -429,6 +434,32 @@ CliRun run_binary(const std::vector<std::string>& args, const std::string& out_f
   ss << in.rdbuf();
   r.output = ss.str();
   return r;
+}
+
+TEST(StoreCliTest, ValidateAndImportWarnAboutRepeatedWorks) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string experts_path = dir.file("experts.jsonl");
+  // The same work twice, the second with other spacing and punctuation: legal,
+  // counted once by matching, and worth a warning (not an error).
+  const std::string record =
+      R"({"id": "rep-b", "name": "乙", "works": [)"
+      R"({"kind": "paper", "title": "深沟球轴承润滑脂高速渗漏机理与密封结构改进", "abstract": "研究带密封圈深沟球轴承在高速运转时润滑脂从密封唇口渗出的原因。"}, )"
+      R"({"kind": "paper", "title": "深沟球轴承润滑脂高速渗漏机理与密封结构改进 ", "abstract": "研究带密封圈深沟球轴承在高速运转时润滑脂从密封唇口渗出的原因."}]})"
+      "\n";
+  ASSERT_TRUE(write_file_atomically(experts_path, record).is_ok());
+  const std::string warning =
+      "warning: " + experts_path +
+      ": expert \"rep-b\": work 2 (\"深沟球轴承润滑脂高速渗漏机理与密封结构改进 \") repeats work 1 "
+      "(\"深沟球轴承润滑脂高速渗漏机理与密封结构改进\"), identical or nearly so; it counts once";
+  CliRun v = run_binary({"validate", "--experts", experts_path}, dir.file("v.txt"));
+  EXPECT_EQ(v.exit_code, 0) << v.output;
+  EXPECT_NE(v.output.find(warning), std::string::npos) << v.output;
+  CliRun i = run_binary({"import", "--data", dir.file("data"), "--experts", experts_path},
+                        dir.file("i.txt"));
+  EXPECT_EQ(i.exit_code, 0) << i.output;
+  EXPECT_NE(i.output.find(warning), std::string::npos) << i.output;
+  EXPECT_NE(i.output.find("imported 1 experts (2 works)"), std::string::npos) << i.output;
 }
 
 TEST(StoreCliTest, ImportValidatesEverythingBeforeWriting) {

@@ -92,6 +92,48 @@ std::set<std::string> owners(const Answer& a) {
   return out;
 }
 
+// Issue 10: the text analysed for one problem is bounded, whatever is sent or
+// stored: title first, then whole keywords, then the description, each cut
+// at a character boundary, as a prefix of the field.
+TEST(CorpusIndexTest, OnlyABoundedPrefixOfAProblemIsAnalysed) {
+  constexpr size_t kMax = CorpusIndex::kMaxAnalysedProblemBytes;
+  Problem small;
+  small.title = "轴承磨损";
+  small.keywords = {"轴承", "磨削"};
+  small.description = "外圈发黑";
+  Problem same = CorpusIndex::analysed_part(small);
+  EXPECT_EQ(same.title, small.title);
+  EXPECT_EQ(same.keywords, small.keywords);
+  EXPECT_EQ(same.description, small.description);
+
+  Problem big = small;
+  for (int i = 0; i < 170000; ++i) big.description += "轴承";  // about 1 MB
+  Problem cut = CorpusIndex::analysed_part(big);
+  EXPECT_EQ(cut.title, big.title);
+  EXPECT_EQ(cut.keywords, big.keywords);
+  EXPECT_EQ(big.description.compare(0, cut.description.size(), cut.description), 0);
+  EXPECT_LE(cut.title.size() + 2 * 3 + 2 * 6 + cut.description.size(), kMax);
+  EXPECT_GT(cut.description.size(), kMax - 40);
+  EXPECT_EQ(cut.description.size() % 3, 0u);  // whole three-byte characters
+  EXPECT_EQ(CorpusIndex::problem_text(big), CorpusIndex::problem_text(cut));
+
+  Problem many = small;
+  many.keywords.assign(60000, "轴承");  // about 400 KB of keywords
+  Problem kept = CorpusIndex::analysed_part(many);
+  EXPECT_EQ(kept.title, many.title);
+  EXPECT_EQ(kept.keywords.size(), (kMax - many.title.size()) / 9);  // 6 bytes + "，"
+  // 32768 - 12 - 3639 * 9 = 5 bytes left: one character of 外圈发黑.
+  EXPECT_EQ(kept.description, "外");
+
+  Problem title;
+  title.title = std::string(kMax + 10, 'a');
+  title.description = "x";
+  Problem t = CorpusIndex::analysed_part(title);
+  EXPECT_EQ(t.title.size(), kMax);
+  EXPECT_TRUE(t.keywords.empty());
+  EXPECT_EQ(t.description, "");
+}
+
 TEST(CorpusIndexTest, BuildsOneUnitPerProfileWorkAndProblem) {
   auto index = build_sample();
   ASSERT_NE(index, nullptr);

@@ -83,14 +83,12 @@ TEST_F(MatcherTest, ScoresAreSortedAndInRange) {
   for (const auto& p : sample_problems()) {
     auto all = rank_all(matcher, p);
     ASSERT_FALSE(all.empty());
-    // The good-match bar: the absolute threshold, and a share of the best
-    // score of any expert for this problem before filters (unavailable too).
+    // The confidence is relative to the best score of any expert for this
+    // problem before filters (unavailable too).
     auto everyone = matcher.score_all(p);
     ASSERT_TRUE(everyone.is_ok());
     float best = 0;
     for (const auto& [id, score] : *everyone) best = std::max(best, score);
-    const float bar = std::max(matcher.config().good_match_threshold,
-                               matcher.config().good_match_relative * best);
     for (size_t i = 0; i < all.size(); ++i) {
       const ExpertMatch& m = all[i];
       SCOPED_TRACE(p.id + " " + m.expert_id);
@@ -99,13 +97,12 @@ TEST_F(MatcherTest, ScoresAreSortedAndInRange) {
         EXPECT_GE(x, 0.0f);
         EXPECT_LE(x, 1.0f);
       }
-      EXPECT_EQ(m.good_match, m.score >= bar);
-      EXPECT_FLOAT_EQ(m.confidence, matcher.confidence_of(m.score));
+      EXPECT_FLOAT_EQ(m.confidence, matcher.confidence_of(m.score, best));
+      // good_match and confidence agree.
+      EXPECT_EQ(m.good_match, m.confidence >= matcher.config().good_match_confidence);
       if (i > 0) {
         EXPECT_GE(all[i - 1].score, m.score);
-        if (all[i - 1].score == m.score) {
-          EXPECT_LT(all[i - 1].expert_id, m.expert_id);
-        }
+        EXPECT_GE(all[i - 1].confidence, m.confidence);
       }
       // score() of the pair agrees with the ranking (no filters are involved).
       auto s = matcher.score(p, m.expert_id);
@@ -353,20 +350,27 @@ TEST_F(MatcherTest, ExplanationsAreFaithfulToTheRecords) {
         total += t.weight;
         const std::string text = field_text(p, t.field);
         ASSERT_FALSE(t.positions.empty());
+        EXPECT_LE(t.positions.size(), kMaxSpansPerTerm);
+        // The term is the problem's own spelling at its first position (not a
+        // stem, not normalised); every position holds the same word.
+        auto first = analyzer.normalize(t.term);
+        ASSERT_TRUE(first.is_ok());
+        EXPECT_EQ(text.substr(t.positions[0].first, t.positions[0].second - t.positions[0].first),
+                  t.term);
         for (auto [b, end] : t.positions) {
           ASSERT_LT(b, end);
           ASSERT_LE(end, text.size());
           const std::string slice = text.substr(b, end - b);
           auto norm = analyzer.normalize(slice);
           ASSERT_TRUE(norm.is_ok()) << "slice cut a character: " << slice;
-          // The slice is the term (normalised), or for a Latin word its stem.
-          bool matches = *norm == t.term;
-          if (!matches) {
-            auto toks = analyzer.analyze(slice);
-            ASSERT_TRUE(toks.is_ok());
-            for (const Token& tok : *toks) matches |= tok.term == t.term;
+          // The same word, or for Latin words the same stem (bearings, bearing).
+          bool same = *norm == *first;
+          if (!same) {
+            auto a = analyzer.analyze(slice), b2 = analyzer.analyze(t.term);
+            same = a.is_ok() && b2.is_ok() && a->size() == 1 && b2->size() == 1 &&
+                   (*a)[0].kind == TokenKind::kLatin && (*a)[0].term == (*b2)[0].term;
           }
-          EXPECT_TRUE(matches) << "slice \"" << slice << "\" for term \"" << t.term << "\"";
+          EXPECT_TRUE(same) << "slice \"" << slice << "\" for term \"" << t.term << "\"";
         }
       }
       EXPECT_LE(total, 1.0f + 1e-5f);
@@ -420,6 +424,15 @@ TEST_F(MatcherTest, RankProblemsReturnsOnlyOpenProblems) {
   ASSERT_EQ(two->size(), 2u);
   EXPECT_EQ((*two)[0].problem_id, "p-paper");
   EXPECT_GE((*two)[0].score, (*two)[1].score);
+  // Their confidence and good_match are those of the pair in rank_experts.
+  for (const auto& m : *two) {
+    auto experts = rank_all(matcher, index_->problem(m.problem_id)->problem);
+    auto it = std::find_if(experts.begin(), experts.end(),
+                           [](const ExpertMatch& x) { return x.expert_id == "paper-li"; });
+    ASSERT_NE(it, experts.end()) << m.problem_id;
+    EXPECT_EQ(m.confidence, it->confidence) << m.problem_id;
+    EXPECT_EQ(m.good_match, it->good_match) << m.problem_id;
+  }
 
   // A county limits the problems; a conflict excludes its enterprise's problems.
   MatchFilters county;

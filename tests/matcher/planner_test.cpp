@@ -300,6 +300,16 @@ TEST(PlannerTest, PlansAreDeterministic) {
   for (const auto& [id, n] : a->topics_per_expert)
     EXPECT_LE(n, in.experts[std::stoi(id.substr(1))].capacity);
   EXPECT_FALSE(plan_to_text(a->counties[0]).empty());
+  // The report for officials: Chinese by default, English on request.
+  const auto& county = a->counties[0];
+  std::string zh = plan_to_text(county), en = plan_to_text(county, i18n::Language::kEn);
+  EXPECT_EQ(zh.rfind(county.county + " 专家工作站方案\n", 0), 0u) << zh;
+  EXPECT_NE(zh.find("\n团队（" + std::to_string(county.team.size()) + " 人）：\n"),
+            std::string::npos)
+      << zh;
+  EXPECT_EQ(en.rfind("Workstation plan for " + county.county + "\n", 0), 0u) << en;
+  EXPECT_NE(en.find("\nTeam (" + std::to_string(county.team.size()) + "):\n"), std::string::npos)
+      << en;
 }
 
 // ---- Team choice against the exact optimum ----------------------------------

@@ -1,0 +1,78 @@
+// The one strict reading of an HTTP/1.1 request head (RFC 9112), shared by the
+// server (api/http_server.cpp), the router (api/routes.cpp) and the fuzz
+// target (fuzz/http_request_fuzz.cpp), so routing, limits and handlers all see
+// the same request.
+//
+// Beast's parser (Boost 1.74) does the tokenising and most framing checks
+// (invalid or differing Content-Length, bad chunk sizes, Transfer-Encoding
+// after Content-Length). It has no strictness setting and lets through what
+// RFC 9112 tells a server to reject, some of it fixed only in later Beast
+// releases (boostorg/beast#3096, #3098, #3100): obs-fold (it unfolds), a
+// Transfer-Encoding before a Content-Length or not ending in chunked, chunked
+// on HTTP/1.0, a missing or repeated Host. The checks here close those gaps;
+// a request failing any of them is answered with an error and the connection
+// closed, since the rest of the stream cannot be trusted.
+//
+// Thread safety: free functions without shared state.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+namespace expertmatch::api {
+
+using RequestParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+
+// Why a request head was refused: the HTTP status (400, 431, 501, 505), the
+// error code of the JSON envelope and a message (ASCII, echoes nothing the client sent).
+struct HeadError {
+  int status = 400;
+  std::string code = "bad_request";
+  std::string message;
+};
+
+// Length of the head at the start of `bytes` (request-line, fields and the
+// empty line, CRLF included), or 0 if `bytes` does not hold a whole head yet.
+size_t head_length(std::string_view bytes);
+
+// Reads one head: `head` is exactly head_length() bytes. Checks the raw bytes
+// (CRLF line ends only, no obs-fold, no whitespace before a field's colon, no
+// control characters in the request-line or field values), lets `parser`
+// (fresh, its limits set by the caller) parse it, then checks framing and Host:
+//   400  malformed line or field, Content-Length with Transfer-Encoding,
+//        Transfer-Encoding on HTTP/1.0 or not ending in chunked, HTTP/1.1 without
+//        exactly one Host, a request-target that is not origin- or absolute-form
+//   413  a Content-Length over the parser's body limit
+//   431  the parser's header limit
+//   501  a transfer coding other than chunked (RFC 9112 6.1)
+//   505  an HTTP major version other than 1
+// On success the parser has consumed the whole head (is_header_done()).
+std::optional<HeadError> read_request_head(std::string_view head, RequestParser& parser);
+
+// A request-target decoded for routing: origin-form "/path?query", or
+// absolute-form "http://host/path?query" (RFC 9112 3.2.2: a server must accept
+// it; the authority is ignored). Percent-escapes are decoded once; the path
+// may not contain an encoded "/" (%2F), NUL or other control characters, and
+// both path and query must decode to valid UTF-8. "+" in the query is a space.
+// Repeated query keys: the last one wins. False (with `why`) if refused.
+struct RequestTarget {
+  std::string path;
+  std::map<std::string, std::string> query;
+};
+bool decode_target(std::string_view target, RequestTarget* out, std::string* why);
+
+// True if `c` may appear in a method (RFC 9110 5.6.2 tchar).
+bool is_method_char(unsigned char c);
+
+// True if `s` is valid UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
+bool is_valid_utf8(std::string_view s);
+// `s` with every invalid UTF-8 sequence replaced by U+FFFD, so that any text
+// can go into a JSON error body (which must itself be valid UTF-8).
+std::string utf8_or_replaced(std::string_view s);
+
+}  // namespace expertmatch::api

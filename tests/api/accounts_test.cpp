@@ -1,0 +1,87 @@
+// Accounts and sessions without the HTTP layer: password hashing, idle
+// expiry and the sign-in failure window, on a clock the test moves.
+#include "api/accounts.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "tests/api/test_server.h"
+
+namespace expertmatch::api {
+namespace {
+
+class AccountsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SessionSettings settings;
+    settings.idle_seconds = 3600;
+    settings.max_failures_per_user = 2;
+    settings.max_failures_per_address = 100;
+    settings.window_seconds = 600;
+    auto s = Sessions::open(dir_.path(), settings, [this] { return now_; });
+    ASSERT_TRUE(s) << s.status().to_string();
+    sessions_ = std::move(*s);
+    auto a = create_account(sessions_->store(), "chen", "a long password", "county", "江山市");
+    ASSERT_TRUE(a) << a.status().to_string();
+  }
+
+  apitest::TempDir dir_;
+  long long now_ = 1'800'000'000;
+  std::unique_ptr<Sessions> sessions_;
+};
+
+TEST_F(AccountsTest, StoresAnArgon2idHashNeverThePassword) {
+  auto a = sessions_->store().find_account("chen");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->password_hash.rfind("$argon2id$", 0), 0u) << a->password_hash;
+  EXPECT_EQ(a->password_hash.find("a long password"), std::string::npos);
+  EXPECT_EQ(a->role, "county");
+  EXPECT_EQ(a->scope, "江山市");
+}
+
+TEST_F(AccountsTest, SessionEndsAfterTheIdleTimeButNotWhileUsed) {
+  auto in = sessions_->sign_in("chen", "a long password", "10.0.0.1");
+  ASSERT_TRUE(in.status) << in.status.to_string();
+  EXPECT_EQ(in.caller.who.role, Role::kCounty);
+  // Used every 50 minutes for 4 hours: stays alive (each use moves last_seen).
+  for (int i = 0; i < 5; ++i) {
+    now_ += 50 * 60;
+    ASSERT_TRUE(sessions_->authenticate(in.session_id)) << "use " << i;
+  }
+  now_ += 3600;  // idle for the whole timeout
+  auto gone = sessions_->authenticate(in.session_id);
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.status().code(), ErrorCode::kPermissionDenied);
+  // The store keeps only the id's hash.
+  EXPECT_FALSE(sessions_->store().find_session(in.session_id));
+}
+
+TEST_F(AccountsTest, FailuresCountWithinTheWindowOnly) {
+  EXPECT_EQ(sessions_->sign_in("chen", "wrong one", "a").status.code(),
+            ErrorCode::kPermissionDenied);
+  now_ += 100;
+  EXPECT_EQ(sessions_->sign_in("chen", "wrong two", "a").status.code(),
+            ErrorCode::kPermissionDenied);
+  auto limited = sessions_->sign_in("chen", "a long password", "a");
+  EXPECT_EQ(limited.status.code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(limited.retry_after_seconds, 500);  // the first failure leaves the window in 500 s
+  now_ += 500;  // the first failure has left the window: one remains
+  auto again = sessions_->sign_in("chen", "a long password", "a");
+  EXPECT_TRUE(again.status) << again.status.to_string();
+  // A success clears the user's failures.
+  EXPECT_EQ(sessions_->sign_in("chen", "wrong three", "a").status.code(),
+            ErrorCode::kPermissionDenied);
+  EXPECT_TRUE(sessions_->sign_in("chen", "a long password", "a").status);
+}
+
+TEST_F(AccountsTest, UnknownAndDisabledAccountsAreBadCredentials) {
+  EXPECT_EQ(sessions_->sign_in("nobody", "a long password", "b").status.code(),
+            ErrorCode::kPermissionDenied);
+  ASSERT_TRUE(sessions_->store().disable_account("chen"));
+  EXPECT_EQ(sessions_->sign_in("chen", "a long password", "c").status.code(),
+            ErrorCode::kPermissionDenied);
+}
+
+}  // namespace
+}  // namespace expertmatch::api
