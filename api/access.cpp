@@ -1,6 +1,8 @@
 #include "api/access.h"
 
 #include <algorithm>
+#include <cctype>
+#include <ctime>
 #include <random>
 
 #include "api/sha256.h"
@@ -74,15 +76,47 @@ bool can_write_plans(const Principal& who, const std::string& county) {
   return who.role == Role::kCounty && same_name(who.scope, county);
 }
 
-Status check_role_scope(Role role, const std::string& scope) {
-  if (role == Role::kAdmin && !scope.empty())
-    return Status::invalid("scope", "access.admin_no_scope");
+namespace {
+
+Status bad_scope(const std::string& why) { return Status::invalid("scope", why); }
+
+Status check_county(const std::string& county, const CountyList& counties) {
+  if (counties.contains(county)) return Status::ok();
+  std::string known;
+  for (const auto& c : counties.names()) known += (known.empty() ? "" : ", ") + c;
+  auto nearest = counties.nearest(county);
+  return bad_scope("unknown county \"" + county + "\"" +
+                   (nearest ? "; did you mean \"" + *nearest + "\"?" : std::string()) +
+                   " (known counties: " + known + ")");
+}
+
+}  // namespace
+
+Status check_role_scope(Role role, const std::string& scope, const CountyList& counties) {
+  if (role == Role::kAdmin && !scope.empty()) return bad_scope("an admin token takes no scope");
   if (role != Role::kAdmin && scope.empty())
-    return Status::invalid("scope", role == Role::kEnterprise ? "access.scope_enterprise"
-                                    : role == Role::kCounty   ? "access.scope_county"
-                                                              : "access.scope_coordinator");
-  if (role == Role::kCoordinator && scope.front() == '/')
-    return Status::invalid("scope", "access.scope_coordinator_county");
+    return bad_scope(std::string("a ") + role_name(role) + " token needs --scope (" +
+                     (role == Role::kEnterprise ? "the enterprise's name"
+                      : role == Role::kCounty   ? "a county"
+                                                : "COUNTY or COUNTY/WORKSTATION") +
+                     ")");
+  if (role == Role::kAdmin) return Status::ok();
+  // A padded name would never equal the records' names: the token would see nothing.
+  if (std::isspace(static_cast<unsigned char>(scope.front())) ||
+      std::isspace(static_cast<unsigned char>(scope.back())) ||
+      scope.rfind("\xe3\x80\x80", 0) == 0 ||
+      (scope.size() >= 3 && scope.compare(scope.size() - 3, 3, "\xe3\x80\x80") == 0))
+    return bad_scope("the scope \"" + scope + "\" starts or ends with white space");
+  for (unsigned char c : scope)
+    if (c < 0x20 || c == 0x7f) return bad_scope("the scope holds a control character");
+  if (role == Role::kCounty) return check_county(scope, counties);
+  if (role == Role::kCoordinator) {
+    size_t slash = scope.find('/');
+    if (slash == 0) return bad_scope("a coordinator's scope starts with its county");
+    if (slash != std::string::npos && slash + 1 == scope.size())
+      return bad_scope("a coordinator's scope names a workstation after \"/\"");
+    return check_county(scope.substr(0, slash), counties);
+  }
   return Status::ok();
 }
 
@@ -98,10 +132,19 @@ std::string new_token() {
   return out;
 }
 
+std::string utc_now() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 std::string token_hash(const std::string& token) { return sha256_hex(token); }
 
 Result<std::string> create_token(Store& store, Role role, const std::string& scope,
-                                 const std::string& label) {
+                                 const std::string& label, const std::string& expires_at) {
   Status s = check_role_scope(role, scope);
   if (!s) return s;
   std::string token = new_token();
@@ -110,6 +153,7 @@ Result<std::string> create_token(Store& store, Role role, const std::string& sco
   record.role = role_name(role);
   record.scope = scope;
   record.label = label;
+  record.expires_at = expires_at;
   s = store.put_token(record);
   if (!s) return s;
   return token;
@@ -133,6 +177,9 @@ Result<Principal> authenticate(Store& store, const std::string& authorization) {
   }
   if (record->revoked)
     return Status(ErrorCode::kPermissionDenied, i18n::Message("auth.token_revoked"));
+  // Both are "YYYY-MM-DDTHH:MM:SSZ" in UTC, so text order is time order.
+  if (!record->expires_at.empty() && record->expires_at <= utc_now())
+    return Status(ErrorCode::kPermissionDenied, "the token expired at " + record->expires_at);
   auto role = parse_role(record->role);
   if (!role) return Status(ErrorCode::kCorruption, "stored token has an unknown role");
   return Principal{*role, record->scope};

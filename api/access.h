@@ -13,7 +13,9 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "corpus/counties.h"
 #include "corpus/model.h"
 #include "corpus/status.h"
 #include "corpus/store.h"
@@ -50,19 +52,29 @@ bool can_read_plans(const Principal& who, const std::string& county);
 bool can_write_plans(const Principal& who, const std::string& county);
 
 // Checks a role and scope pair for `token create` (kInvalidArgument if, e.g.,
-// a county token has no scope).
-Status check_role_scope(Role role, const std::string& scope);
+// a county token has no scope). A county (and a coordinator's county part)
+// must be one of `counties` exactly; the error names the nearest one
+// (CountyList::nearest). No
+// scope may start or end with white space or hold control characters.
+Status check_role_scope(Role role, const std::string& scope,
+                        const CountyList& counties = CountyList());
 
 // A new random bearer token: "emt_" and 64 hex digits from the OS's CSPRNG.
 std::string new_token();
+// The current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (token expiry compares to it).
+std::string utc_now();
 // How a token is stored: lowercase hex SHA-256.
 std::string token_hash(const std::string& token);
 // Creates a token with this role and scope, stores its hash and returns the
-// token itself (the only time it is ever seen).
+// token itself (the only time it is ever seen). `expires_at` is a UTC time
+// "YYYY-MM-DDTHH:MM:SSZ" after which the token no longer authenticates, ""
+// for never. Checks the scope with check_role_scope (default counties).
 Result<std::string> create_token(Store& store, Role role, const std::string& scope,
-                                 const std::string& label = "");
-// Resolves an "Authorization" header value ("Bearer TOKEN"). kPermissionDenied
-// (the caller maps it to 401) if it is missing, malformed, unknown or revoked.
+                                 const std::string& label = "", const std::string& expires_at = "");
+// Resolves an "Authorization" header value ("Bearer TOKEN") against the store
+// as it is now: a token revoked or expired a moment ago is refused.
+// kPermissionDenied (the caller maps it to 401) if it is missing, malformed,
+// unknown, revoked or expired.
 Result<Principal> authenticate(Store& store, const std::string& authorization);
 
 }  // namespace expertmatch::api

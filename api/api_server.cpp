@@ -1,5 +1,8 @@
 #include "api/api_server.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <csignal>
 #include <cstdio>
 
@@ -90,22 +93,48 @@ Status ApiServer::stop() {
   return s;
 }
 
-int run_server(const ServerConfig& config) {
+namespace {
+
+// The thread that waits for the stop signals in run_server. Process-wide
+// because a signal handler can reach nothing else.
+pthread_t g_stop_waiter;
+
+// A library may start threads before main (with SIGTERM unblocked); a stop
+// signal the kernel hands to one of them, while the waiter has it blocked
+// (between start and sigwait), would otherwise kill the process. Forward it
+// to the waiter, where it stays pending until sigwait takes it.
+// pthread_kill is a single tgkill system call here: safe in a handler.
+void forward_stop_signal(int sig) { pthread_kill(g_stop_waiter, sig); }
+
+}  // namespace
+
+int run_server(const ServerConfig& config, const ServiceOptions& options) {
   // Block the stop signals in every thread (the server's threads inherit the
   // mask); this thread alone waits for them.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  g_stop_waiter = pthread_self();
+  struct sigaction forward {};
+  forward.sa_handler = forward_stop_signal;
+  sigemptyset(&forward.sa_mask);
+  forward.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &forward, nullptr);
+  sigaction(SIGTERM, &forward, nullptr);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
   std::vector<std::string> log;
   std::fprintf(stderr, "expertmatch serve: opening %s\n", config.data.c_str());
-  auto server = ApiServer::start(config, {}, &log);
+  auto server = ApiServer::start(config, options, &log);
   for (const auto& line : log) std::fprintf(stderr, "expertmatch serve: %s\n", line.c_str());
   if (!server) {
     std::fprintf(stderr, "expertmatch serve: %s\n", server.status().to_string().c_str());
+    if (server.status().code() == ErrorCode::kNotFound)
+      std::fprintf(stderr,
+                   "expertmatch serve: check --data, or give --create to start with an empty "
+                   "store (or run 'expertmatch import' first)\n");
     return 1;
   }
   std::string host = config.listen_host.find(':') != std::string::npos

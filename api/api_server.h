@@ -52,6 +52,6 @@ class ApiServer {
 
 // `expertmatch serve`: start(), print where it listens, wait for SIGINT or
 // SIGTERM, stop(). Returns the process exit code.
-int run_server(const ServerConfig& config);
+int run_server(const ServerConfig& config, const ServiceOptions& options = {});
 
 }  // namespace expertmatch::api

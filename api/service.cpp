@@ -1,8 +1,11 @@
 #include "api/service.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <random>
 
 #include "api/service_internal.h"
@@ -108,7 +111,23 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   std::unique_ptr<Service> service(new Service());
   service->data_dir_ = data_dir;
   service->options_ = options;
-  auto store = Store::open(data_dir);
+  StoreOptions store_options;
+  store_options.create_if_missing = options.create_store;
+  store_options.checkpoint_interval_ms = options.checkpoint_interval_ms;
+  // Look before locking: a mistyped --data must not leave a lock file behind.
+  struct stat st;
+  std::string store_path = data_dir + "/store.sqlite";
+  if (!options.create_store && (::stat(store_path.c_str(), &st) != 0 || st.st_size == 0))
+    return Status(ErrorCode::kNotFound, "no store at " + store_path);
+  if (options.create_store) {
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec) return Status(ErrorCode::kIOError, data_dir + ": " + ec.message());
+  }
+  auto lock = DataDirLock::acquire(data_dir, "expertmatch serve");
+  if (!lock) return lock.status();
+  service->lock_ = std::move(*lock);
+  auto store = Store::open(data_dir, store_options);
   if (!store) return store.status();
   service->store_ = std::move(*store);
   auto plans = PlanStore::open(*service->store_);
@@ -151,19 +170,25 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   if (!approved) return approved;
   if (!experts->empty() || !problems->empty()) {
     std::string reason;
-    auto index =
-        CorpusIndex::open(data_dir + "/index", *experts, *problems, options.index, &reason);
+    Status saved = Status::ok();
+    auto index = CorpusIndex::open(data_dir + "/index", *experts, *problems, options.index, &reason,
+                                   {}, &saved);
     if (index) {
       service->index_ = std::move(*index);
       note(reason.empty() ? "index loaded from " + data_dir + "/index"
                           : "index rebuilt (" + reason + ")");
       for (const auto& r : service->index_->skipped())
         note("index: " + r.kind + " \"" + r.id + "\" left out: " + r.reason);
+      if (!saved) {
+        // Matching works from memory; the next save (shutdown) tries again.
+        service->index_dirty_ = true;
+        note("saving the rebuilt index failed (" + saved.to_string() + "); serving it from memory");
+      }
     } else {
       note("no index: " + index.status().to_string() + "; matching is unavailable");
     }
   } else {
-    note("the corpus is empty: matching starts when the first records arrive");
+    note("the store holds no records: matching starts when the first records arrive");
   }
   note("loaded " + std::to_string(experts->size()) + " experts, " +
        std::to_string(problems->size()) + " problems, " + std::to_string(reviews->size()) +
@@ -174,21 +199,8 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
 Service::~Service() = default;
 
 Result<Principal> Service::authenticate(const std::string& authorization) {
-  // Tokens are never revoked by the running service, so a positive answer can be cached.
-  const std::string prefix = "Bearer ";
-  if (authorization.size() > prefix.size()) {
-    std::string hash = token_hash(authorization.substr(prefix.size()));
-    std::lock_guard lock(token_mu_);
-    auto it = token_cache_.find(hash);
-    if (it != token_cache_.end() && authorization.compare(0, prefix.size(), prefix) == 0)
-      return it->second;
-  }
-  auto who = api::authenticate(*store_, authorization);
-  if (who && authorization.compare(0, prefix.size(), prefix) == 0) {
-    std::lock_guard lock(token_mu_);
-    token_cache_[token_hash(authorization.substr(prefix.size()))] = *who;
-  }
-  return who;
+  // No cache: a revoked token must fail on its next request.
+  return api::authenticate(*store_, authorization);
 }
 
 // ---- index maintenance ---------------------------------------------------
@@ -297,7 +309,7 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
   }
   Status checked = check_problem_locked(who, p);
   if (!checked) return checked;
-  Status s = store_->put_problem(p);
+  Status s = must_exist ? store_->update_problem(p) : store_->insert_problem(p);
   if (!s) return s;
   std::unique_lock lock(mu_);
   problems_[p.id] = p;
@@ -308,10 +320,13 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
 
 Result<Problem> Service::create_problem(const Principal& who, Problem p, bool id_given) {
   if (who.role == Role::kCoordinator) return forbidden("access.coordinator_no_submit");
-  if (who.role == Role::kEnterprise) {
-    // An enterprise may not choose ids: a taken id would reveal another's problem.
+  if (who.role != Role::kAdmin) {
+    // Only admin, who sees every problem, chooses ids: for anyone else a taken
+    // id would answer differently from a free one and so reveal a problem the
+    // caller may not see.
     if (id_given)
-      return field_error("id", "is assigned by the service for enterprise submissions; omit it");
+      return field_error("id", std::string("is assigned by the service for ") +
+                                   role_name(who.role) + " submissions; omit it");
     std::shared_lock lock(mu_);
     do p.id = random_problem_id();
     while (problems_.count(p.id));
@@ -397,7 +412,7 @@ Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_e
   }
   if (!can_write_expert(who, e))
     return forbidden({"access.county_own_experts", {{"scope", who.scope}}});
-  Status s = store_->put_expert(e);
+  Status s = must_exist ? store_->update_expert(e) : store_->insert_expert(e);
   if (!s) return s;
   std::unique_lock lock(mu_);
   experts_[e.id] = e;

@@ -32,6 +32,7 @@
 #include "api/access.h"
 #include "api/metrics.h"
 #include "corpus/counties.h"
+#include "corpus/data_dir_lock.h"
 #include "corpus/ledger.h"
 #include "corpus/model.h"
 #include "corpus/plan_store.h"
@@ -47,6 +48,13 @@ struct ServiceOptions {
   IndexConfig index;    // how DATA/index is built (must match to be loaded)
   MatchConfig match;    // the matcher's weights (matcher/ owns the defaults)
   CountyList counties;  // the counties records and plans may name
+  // Create DATA and an empty store if there is none (`serve --create`).
+  // Without it a missing store, or a file without an expertmatch schema, is
+  // kNotFound: a mistyped --data must not start an empty service.
+  bool create_store = false;
+  // How often the store's WAL is checkpointed into store.sqlite while it is
+  // not empty (StoreOptions::checkpoint_interval_ms; docs/operations.md).
+  int checkpoint_interval_ms = 1000;
 };
 
 // Problem list filters; unset = any.
@@ -161,21 +169,30 @@ using ServiceStats = Gauges;
 
 class Service {
  public:
-  // Opens DATA/store.sqlite, loads every record and opens DATA/index
-  // (rebuilding it if missing or stale). An empty corpus has no index yet:
-  // matching is kUnavailable until the first records arrive. `log` receives
-  // one line per notable event (e.g. why the index was rebuilt).
+  // Takes DATA's DataDirLock (one writer process per data directory: a
+  // second Service, server or `import` on DATA is kUnavailable, naming the
+  // holder), opens DATA/store.sqlite, loads every record and opens DATA/index
+  // (rebuilding it if missing or stale; if the rebuilt index cannot be saved
+  // it is served from memory and the failure logged). kNotFound if there is
+  // no store and options.create_store is false. An empty corpus has no index
+  // yet: matching is kUnavailable until the first records arrive. `log`
+  // receives one line per notable event (e.g. why the index was rebuilt).
+  // The lock is held until the Service is destroyed.
   static Result<std::unique_ptr<Service>> open(const std::string& data_dir,
                                                const ServiceOptions& options,
                                                std::vector<std::string>* log = nullptr);
   ~Service();
 
-  // Resolves an Authorization header (cached per token hash).
+  // Resolves an Authorization header against the store on every call (a
+  // primary-key read): revocation and expiry take effect at once, also when
+  // another process (`expertmatch token revoke`) changed the token.
   Result<Principal> authenticate(const std::string& authorization);
 
-  // Stores a new open problem (`submitted` defaults to today, UTC). For an
-  // enterprise the service assigns the id; `id_given` = the caller sent one
-  // (refused for enterprises: a taken id would reveal another's problem).
+  // Stores a new open problem (`submitted` defaults to today, UTC). Only an
+  // admin chooses ids; for every other role the service assigns the id and
+  // `id_given` (the caller sent one) is kInvalidArgument, because a taken id
+  // would reveal a problem the caller may not see. A create never replaces a
+  // record (kAlreadyExists for an admin's taken id).
   Result<Problem> create_problem(const Principal& who, Problem problem, bool id_given);
   Result<Problem> get_problem(const Principal& who, const std::string& id);
   Result<Page<Problem>> list_problems(const Principal& who, const ProblemQuery& query);
@@ -339,6 +356,7 @@ class Service {
 
   std::string data_dir_;
   ServiceOptions options_;
+  std::unique_ptr<DataDirLock> lock_;  // declared first: released last
   std::unique_ptr<Store> store_;
   std::unique_ptr<PlanStore> plans_;  // thread-safe on its own; not guarded by mu_
 
@@ -358,9 +376,6 @@ class Service {
   long long decision_sequence_ = 0;  // as Store::decision_sequence()
 
   std::atomic<bool> last_ready_{true};  // ready_without_waiting()'s last answer
-
-  std::mutex token_mu_;
-  std::map<std::string, Principal> token_cache_;  // token hash -> principal
 };
 
 }  // namespace expertmatch::api

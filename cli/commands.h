@@ -20,6 +20,7 @@ int cmd_demo(const Argv& args);
 int cmd_serve(const Argv& args);
 int cmd_token(const Argv& args);
 int cmd_account(const Argv& args);
+int cmd_backup(const Argv& args);
 int cmd_plan(const Argv& args);
 int cmd_plans(const Argv& args);
 int cmd_approve_plan(const Argv& args);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 
 namespace expertmatch::cli {
 
@@ -43,6 +44,22 @@ bool load_files(const std::string& experts_path, const std::string& problems_pat
   if (ok)
     for (const auto& w : spelling_warnings(names)) std::fprintf(stderr, "warning: %s\n", w.c_str());
   return ok;
+}
+
+std::unique_ptr<DataDirLock> lock_data_dir(const std::string& data_dir, const char* command) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "expertmatch %s: %s: %s\n", command, data_dir.c_str(),
+                 ec.message().c_str());
+    return nullptr;
+  }
+  auto lock = DataDirLock::acquire(data_dir, std::string("expertmatch ") + command);
+  if (!lock) {
+    std::fprintf(stderr, "expertmatch %s: refused: %s\n", command, lock.status().message().c_str());
+    return nullptr;
+  }
+  return std::move(*lock);
 }
 
 std::unique_ptr<Store> open_existing_store(const std::string& data_dir, bool read_only) {
@@ -92,13 +109,16 @@ std::unique_ptr<CorpusIndex> open_index(const std::string& data_dir,
     }
     return std::move(*built);
   }
+  Status saved = Status::ok();
   auto index = CorpusIndex::open(data_dir + "/index", experts, problems, IndexConfig{}, &why,
-                                 progress_printer("index"));
+                                 progress_printer("index"), &saved);
   if (!index) {
     report(index.status());
     return nullptr;
   }
   if (!why.empty()) std::fprintf(stderr, "(index rebuilt: %s)\n", why.c_str());
+  if (!saved)
+    std::fprintf(stderr, "(the rebuilt index was not saved: %s)\n", saved.to_string().c_str());
   return std::move(*index);
 }
 

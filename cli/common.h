@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "corpus/data_dir_lock.h"
 #include "corpus/exchange_format.h"
 #include "corpus/status.h"
 #include "corpus/store.h"
@@ -27,6 +28,12 @@ void report(const Status& status);
 // are warned about on stderr, file and line of both spellings.
 bool load_files(const std::string& experts_path, const std::string& problems_path,
                 std::vector<Expert>* experts, std::vector<Problem>* problems);
+
+// Takes DATA_DIR's DataDirLock for a command that changes records (import,
+// index --data): refused, with the holder named, while a server or another
+// such command runs on it. Creates DATA_DIR if absent. Reports and returns
+// null on failure.
+std::unique_ptr<DataDirLock> lock_data_dir(const std::string& data_dir, const char* command);
 
 // Opens the store of an existing data directory; reports and returns null on
 // failure. `read_only` for commands that must change nothing (StoreOptions).

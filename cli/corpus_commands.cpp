@@ -39,7 +39,8 @@ int cmd_import(const Argv& argv) {
         "Validates both files completely, then stores every record in one transaction:\n"
         "all or nothing. A known id is updated. Counties must be known (Quzhou's six and\n"
         "衢州智造新城, or --counties as the server's `counties` setting) and an enterprise\n"
-        "stays in the county it is registered in.\n");
+        "stays in the county it is registered in. Creates DIR and its store if absent.\n"
+        "Refused while `expertmatch serve` runs on DIR (use POST /api/v1/import then).\n");
     return args.has("--help") ? 0 : 2;
   }
   std::vector<Expert> experts;
@@ -55,6 +56,12 @@ int cmd_import(const Argv& argv) {
   if (!counties) {
     report(counties.status());
     return 2;
+  }
+  // The records a running server holds in memory would go stale: one writer.
+  auto lock = lock_data_dir(*args.get("--data"), "import");
+  if (!lock) {
+    std::fprintf(stderr, "expertmatch import: nothing was imported\n");
+    return 1;
   }
   auto store = Store::open(*args.get("--data"));
   if (!store) {
@@ -178,17 +185,22 @@ int cmd_index(const Argv& argv) {
                  "Learns the embedding from the corpus and writes the index (to DIR/index with\n"
                  "--data). With --data this is the explicit refit: the term model and the LSA\n"
                  "embedding are relearned from every record in the store and all vectors are\n"
-                 "rebuilt (the server's upserts only add to the model it has). Run it while\n"
-                 "`expertmatch serve` is stopped; a server started with embedding_url set\n"
+                 "rebuilt (the server's upserts only add to the model it has). It is refused\n"
+                 "while `expertmatch serve` runs on DIR; a server started with embedding_url set\n"
                  "rebuilds the index with that server at start, as its settings differ.\n");
     return args.has("--help") ? 0 : 2;
   }
   std::vector<Expert> experts;
   std::vector<Problem> problems;
   std::string out;
+  std::unique_ptr<DataDirLock> lock;
   if (from_store) {
+    // A server holds the index in memory and would overwrite this one.
     auto store = open_existing_store(*args.get("--data"));
-    if (!store || !read_records(*store, &experts, &problems)) return 1;
+    if (!store) return 1;
+    lock = lock_data_dir(*args.get("--data"), "index");
+    if (!lock) return 1;
+    if (!read_records(*store, &experts, &problems)) return 1;
     out = *args.get("--data") + "/index";
   } else {
     if (!load_files(*args.get("--experts"), *args.get("--problems"), &experts, &problems)) return 1;

@@ -27,8 +27,10 @@ const char* kUsage =
     "  plans    --data DIR [--county NAME] [--id N]             stored plans\n"
     "  approve-plan --data DIR --id N                           approve a draft plan\n"
     "Service:\n"
-    "  serve    --data DIR [--listen HOST:PORT] [--config FILE]  the HTTP API (docs/api.md)\n"
-    "  token    create --data DIR --role ROLE [--scope SCOPE]   print a new API token once\n"
+    "  serve    --data DIR [--listen HOST:PORT] [--config FILE] [--create]  the HTTP API\n"
+    "  token    create --data DIR --role ROLE [--scope SCOPE] [--expires DAYS|DATE]  a new token\n"
+    "  token    list --data DIR | revoke --data DIR --id ID    tokens without secrets; revoke one\n"
+    "  backup   --data DIR --out FILE                           online copy of the store\n"
     "  account  create|list|disable --data DIR ...              accounts that sign in to the "
     "pages\n"
     "\n"
@@ -49,13 +51,11 @@ int main(int argc, char** argv) {
     int (*fn)(const Argv&);
   };
   static const Entry kCommands[] = {
-      {"import", cmd_import},     {"export", cmd_export},
-      {"validate", cmd_validate}, {"index", cmd_index},
-      {"rank", cmd_rank},         {"score", cmd_score},
-      {"eval", cmd_eval},         {"demo", cmd_demo},
-      {"serve", cmd_serve},       {"token", cmd_token},
-      {"account", cmd_account},   {"plan", cmd_plan},
-      {"plans", cmd_plans},       {"approve-plan", cmd_approve_plan},
+      {"import", cmd_import}, {"export", cmd_export},   {"validate", cmd_validate},
+      {"index", cmd_index},   {"rank", cmd_rank},       {"score", cmd_score},
+      {"eval", cmd_eval},     {"demo", cmd_demo},       {"serve", cmd_serve},
+      {"token", cmd_token},   {"account", cmd_account}, {"backup", cmd_backup},
+      {"plan", cmd_plan},     {"plans", cmd_plans},     {"approve-plan", cmd_approve_plan},
   };
   for (const auto& c : kCommands)
     if (command == c.name) return c.fn(args);

@@ -1,9 +1,13 @@
 #include "corpus/store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <map>
 
@@ -15,11 +19,10 @@ namespace expertmatch {
 namespace {
 
 // Forward migrations, in rising order: a store at a lower version runs every
-// step above it. Numbers may skip: v5 is reserved for token expiry and
-// revocation (branch tokens), and v6 (the workflow) touches only tables of v4
-// and earlier, so it runs the same with or without v5 and a later merge only
-// slots v5 in. Once released, no step is edited and no number is reused (a
-// store that reached v6 without v5 would never run a v5 added afterwards).
+// step above it. A step touches only tables of earlier steps it needs (v6, the
+// workflow, reads nothing of v5, token expiry), so steps from branches merged
+// in either order are renumbered, not rewritten. Once released, no step is
+// edited and no number is reused.
 struct Migration {
   int version;      // the schema version after this step
   const char* sql;  // run in the migration's transaction, foreign keys off
@@ -126,7 +129,11 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_by_user ON sessions (username);
 )sql"},
-    // v4 (or v5) -> v6: a problem's whole life (issue 12). Every status change is a
+    // v4 -> v5: tokens may expire ("" = never).
+    {5, R"sql(
+ALTER TABLE tokens ADD COLUMN expires_at TEXT NOT NULL DEFAULT '';
+)sql"},
+    // v5 -> v6: a problem's whole life (issue 12). Every status change is a
     // row of problem_transitions; an acceptance beyond capacity carries its
     // override; plans may be discarded and remember the decisions they saw.
     // The plan tables were created by PlanStore before v6 (they may be absent):
@@ -267,6 +274,28 @@ Status make_dirs(const std::string& dir) {
   return Status::ok();
 }
 
+// fsyncs `tmp`, renames it over `path` and fsyncs the directory, so `path`
+// is either the old file or the complete new one, also after a crash.
+Status sync_and_rename(const std::string& tmp, const std::string& path) {
+  int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    Status s(ErrorCode::kIOError, tmp + ": fsync: " + std::strerror(errno));
+    if (fd >= 0) ::close(fd);
+    return s;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    return Status(ErrorCode::kIOError, path + ": rename: " + std::strerror(errno));
+  std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
+  if (dir.empty()) dir = "/";
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::ok();
+}
+
 // Commits on success, rolls back otherwise.
 class Transaction {
  public:
@@ -307,6 +336,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir,
     return Status(ErrorCode::kIOError, data_dir + ": not a directory");
   }
   std::string path = data_dir + "/store.sqlite";
+  if (!options.create_if_missing && (::stat(path.c_str(), &st) != 0 || st.st_size == 0))
+    return Status(ErrorCode::kNotFound, "no store at " + path);
   int flags =
       (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_FULLMUTEX;
   if (options.create_if_missing && !options.read_only) flags |= SQLITE_OPEN_CREATE;
@@ -320,6 +351,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir,
   }
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   std::unique_ptr<Store> store(new Store(db, data_dir));
+  store->busy_timeout_ms_ = options.busy_timeout_ms;
   if (options.read_only) {
     int version = store->schema_version();
     if (version != kSchemaVersion)
@@ -338,14 +370,75 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir,
     Status s = store->exec(pragma);
     if (!s) return s;
   }
-  Status s = store->migrate();
+  Status s = store->migrate(options.create_if_missing);
   if (!s) return s;
   s = store->exec("PRAGMA foreign_keys=ON");
   if (!s) return s;
+  if (sqlite3_open_v2(path.c_str(), &store->token_db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK)
+    return Status(ErrorCode::kIOError, path + ": " + sqlite3_errmsg(store->token_db_));
+  sqlite3_busy_timeout(store->token_db_, options.busy_timeout_ms);
+  if (sqlite3_prepare_v2(store->token_db_,
+                         "SELECT hash, role, scope, label, created_at, revoked, expires_at "
+                         "FROM tokens WHERE hash = ?1",
+                         -1, &store->token_stmt_, nullptr) != SQLITE_OK)
+    return Status(ErrorCode::kIOError,
+                  path + ": prepare token query: " + sqlite3_errmsg(store->token_db_));
+  if (options.checkpoint_interval_ms > 0) {
+    int interval = options.checkpoint_interval_ms;
+    store->checkpointer_ =
+        std::thread([raw = store.get(), interval] { raw->checkpoint_loop(interval); });
+  }
   return store;
 }
 
-Store::~Store() { sqlite3_close(db_); }
+Store::~Store() {
+  if (checkpointer_.joinable()) {
+    {
+      std::lock_guard lock(stop_mu_);
+      stopping_ = true;
+    }
+    stop_cv_.notify_all();
+    checkpointer_.join();
+  }
+  sqlite3_finalize(token_stmt_);
+  sqlite3_close(token_db_);
+  // Closing the last connection checkpoints the WAL and removes it.
+  sqlite3_close(db_);
+}
+
+void Store::checkpoint_loop(int interval_ms) {
+  std::string wal = data_dir_ + "/store.sqlite-wal";
+  std::unique_lock lock(stop_mu_);
+  while (!stop_cv_.wait_for(lock, std::chrono::milliseconds(interval_ms),
+                            [this] { return stopping_; })) {
+    // A stat is cheap; checkpoint only when some connection (ours or another
+    // process's) left frames in the WAL since the last TRUNCATE.
+    struct stat st;
+    if (::stat(wal.c_str(), &st) != 0 || st.st_size == 0) continue;
+    lock.unlock();
+    Status s = checkpoint();
+    if (!s && s.code() != ErrorCode::kUnavailable)
+      std::fprintf(stderr, "expertmatch: WAL checkpoint failed: %s\n", s.to_string().c_str());
+    lock.lock();
+  }
+}
+
+Status Store::checkpoint() {
+  std::lock_guard lock(mu_);
+  int log_frames = 0, done = 0;
+  // Never wait for readers while holding mu_ (a long `backup` or `export` in
+  // another process would stall our writers): copy what can be copied now and
+  // leave the rest for the next round.
+  sqlite3_busy_timeout(db_, 0);
+  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &done);
+  sqlite3_busy_timeout(db_, busy_timeout_ms_);
+  if (rc == SQLITE_BUSY)
+    return Status(ErrorCode::kUnavailable, "checkpoint: the WAL is in use by a reader");
+  if (rc != SQLITE_OK)
+    return Status(ErrorCode::kIOError, std::string("checkpoint: ") + sqlite3_errmsg(db_));
+  return Status::ok();
+}
 
 Status Store::exec(const char* sql) {
   char* err = nullptr;
@@ -363,7 +456,7 @@ int Store::schema_version() {
   return st.step() == SQLITE_ROW ? sqlite3_column_int(st.get(), 0) : -1;
 }
 
-Status Store::migrate() {
+Status Store::migrate(bool create_if_missing) {
   std::lock_guard lock(mu_);
   Transaction tx(db_);
   if (!tx.began()) return Status(ErrorCode::kIOError, sqlite3_errmsg(db_));
@@ -373,6 +466,11 @@ Status Store::migrate() {
     if (st.step() != SQLITE_ROW) return st.error("read schema version");
     version = sqlite3_column_int(st.get(), 0);
   }
+  // Version 0 is a database without our schema: a fresh file, or an empty one
+  // left by a mistyped path. Only a caller that asked to create a store gets one.
+  if (version == 0 && !create_if_missing)
+    return Status(ErrorCode::kNotFound, "no store at " + data_dir_ +
+                                            "/store.sqlite (the file holds no expertmatch data)");
   if (version > kSchemaVersion)
     return Status(ErrorCode::kCorruption, "store schema version " + std::to_string(version) +
                                               " is newer than this program's " +
@@ -526,6 +624,42 @@ Result<EnterpriseRecord> Store::add_enterprise(const std::string& name, const st
   return r;
 }
 Status Store::put_problem(const Problem& problem) { return import({}, {problem}); }
+
+namespace {
+enum WriteMode { kUpsert, kInsert, kUpdate };
+}  // namespace
+
+// Checks existence inside the write transaction (BEGIN IMMEDIATE holds the
+// database's write lock), so no other connection can slip a row in between.
+Status Store::write_one(const Expert* expert, const Problem* problem, int mode) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return Status(ErrorCode::kIOError, sqlite3_errmsg(db_));
+  const std::string& id = expert ? expert->id : problem->id;
+  const char* what = expert ? "expert" : "problem";
+  Statement q(
+      db_, expert ? "SELECT 1 FROM experts WHERE id = ?1" : "SELECT 1 FROM problems WHERE id = ?1");
+  if (!q.prepared()) return q.error("prepare existence check");
+  q.bind(1, id);
+  int rc = q.step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return q.error("existence check");
+  bool exists = rc == SQLITE_ROW;
+  if (mode == kInsert && exists)
+    return Status(ErrorCode::kAlreadyExists,
+                  std::string("a ") + what + " with id \"" + id + "\" already exists");
+  if (mode == kUpdate && !exists)
+    return Status(ErrorCode::kNotFound, std::string("no ") + what + " with id \"" + id + "\"");
+  Status s = expert ? put_expert_locked(*expert) : put_problem_locked(*problem);
+  if (!s) return s;
+  s = bump_sequence_locked();
+  if (!s) return s;
+  return tx.commit();
+}
+
+Status Store::insert_expert(const Expert& e) { return write_one(&e, nullptr, kInsert); }
+Status Store::insert_problem(const Problem& p) { return write_one(nullptr, &p, kInsert); }
+Status Store::update_expert(const Expert& e) { return write_one(&e, nullptr, kUpdate); }
+Status Store::update_problem(const Problem& p) { return write_one(nullptr, &p, kUpdate); }
 
 Result<std::vector<Expert>> Store::query_experts_locked(const std::string* where_id) {
   std::string sql =
@@ -691,13 +825,15 @@ Result<long long> Store::change_sequence() {
 Status Store::put_token(const TokenRecord& t) {
   std::lock_guard lock(mu_);
   Statement st(db_,
-               "INSERT INTO tokens (hash, role, scope, label, revoked) VALUES (?1,?2,?3,?4,?5)");
+               "INSERT INTO tokens (hash, role, scope, label, revoked, expires_at) "
+               "VALUES (?1,?2,?3,?4,?5,?6)");
   if (!st.prepared()) return st.error("prepare token insert");
   st.bind(1, t.hash);
   st.bind(2, t.role);
   st.bind(3, t.scope);
   st.bind(4, t.label);
   st.bind(5, t.revoked ? 1 : 0);
+  st.bind(6, t.expires_at);
   int rc = st.step();
   if (rc == SQLITE_CONSTRAINT)
     return Status(ErrorCode::kAlreadyExists, "token hash already stored");
@@ -705,16 +841,12 @@ Status Store::put_token(const TokenRecord& t) {
   return Status::ok();
 }
 
-Result<TokenRecord> Store::find_token(const std::string& hash) {
-  std::lock_guard lock(mu_);
-  Statement st(db_,
-               "SELECT hash, role, scope, label, created_at, revoked FROM tokens WHERE hash = ?1");
-  if (!st.prepared()) return st.error("prepare token query");
-  st.bind(1, hash);
-  int rc = st.step();
-  if (rc == SQLITE_DONE) return Status(ErrorCode::kNotFound, "no such token");
-  if (rc != SQLITE_ROW) return st.error("query token");
-  sqlite3_stmt* s = st.get();
+namespace {
+
+constexpr const char* kTokenColumns =
+    "SELECT hash, role, scope, label, created_at, revoked, expires_at FROM tokens";
+
+TokenRecord token_row(sqlite3_stmt* s) {
   TokenRecord t;
   t.hash = text_col(s, 0);
   t.role = text_col(s, 1);
@@ -722,7 +854,127 @@ Result<TokenRecord> Store::find_token(const std::string& hash) {
   t.label = text_col(s, 3);
   t.created_at = text_col(s, 4);
   t.revoked = sqlite3_column_int(s, 5) != 0;
+  t.expires_at = text_col(s, 6);
   return t;
+}
+
+}  // namespace
+
+Result<TokenRecord> Store::find_token(const std::string& hash) {
+  // Every request authenticates: a primary-key read on a connection of its
+  // own, so it sees other processes' commits at once and never queues behind
+  // this process's writes. The statement is prepared once (preparing costs
+  // more than the read).
+  std::lock_guard lock(token_mu_);
+  sqlite3_stmt* st = token_stmt_;
+  if (!st) return Status(ErrorCode::kIOError, "tokens are not read from a read-only store");
+  sqlite3_reset(st);
+  sqlite3_bind_text(st, 1, hash.data(), static_cast<int>(hash.size()), SQLITE_TRANSIENT);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_DONE) {
+    sqlite3_reset(st);
+    return Status(ErrorCode::kNotFound, "no such token");
+  }
+  if (rc != SQLITE_ROW) {
+    Status s(ErrorCode::kIOError, std::string("query token: ") + sqlite3_errmsg(token_db_));
+    sqlite3_reset(st);
+    return s;
+  }
+  TokenRecord t = token_row(st);
+  // Reset now: a statement left stepping would hold a read transaction open
+  // and keep checkpoints from emptying the WAL.
+  sqlite3_reset(st);
+  return t;
+}
+
+Result<std::vector<TokenRecord>> Store::list_tokens() {
+  std::lock_guard lock(mu_);
+  Statement st(db_, (std::string(kTokenColumns) + " ORDER BY created_at, hash").c_str());
+  if (!st.prepared()) return st.error("prepare token list");
+  std::vector<TokenRecord> out;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) out.push_back(token_row(st.get()));
+  if (rc != SQLITE_DONE) return st.error("list tokens");
+  return out;
+}
+
+Result<TokenRecord> Store::revoke_token(const std::string& id) {
+  if (id.size() < 8 || id.size() > 64 ||
+      id.find_first_not_of("0123456789abcdef") != std::string::npos)
+    return Status(
+        ErrorCode::kInvalidArgument,
+        "a token id is 8 to 64 lowercase hex digits (as `token list` prints), got \"" + id + "\"");
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return Status(ErrorCode::kIOError, sqlite3_errmsg(db_));
+  // The id is hex only (checked above), so a LIKE prefix pattern is exact.
+  Statement st(db_, (std::string(kTokenColumns) + " WHERE hash LIKE ?1 || '%'").c_str());
+  if (!st.prepared()) return st.error("prepare token lookup");
+  st.bind(1, id);
+  std::vector<TokenRecord> found;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) found.push_back(token_row(st.get()));
+  if (rc != SQLITE_DONE) return st.error("token lookup");
+  if (found.empty()) return Status(ErrorCode::kNotFound, "no token with id " + id);
+  if (found.size() > 1)
+    return Status(ErrorCode::kInvalidArgument, "token id " + id + " matches " +
+                                                   std::to_string(found.size()) +
+                                                   " tokens; give more digits");
+  Statement up(db_, "UPDATE tokens SET revoked = 1 WHERE hash = ?1");
+  up.bind(1, found[0].hash);
+  if (up.step() != SQLITE_DONE) return up.error("revoke token");
+  Status s = tx.commit();
+  if (!s) return s;
+  found[0].revoked = true;
+  return found[0];
+}
+
+Status Store::backup_to(const std::string& path) {
+  std::string tmp = path + ".tmp";
+  ::unlink(tmp.c_str());
+  sqlite3* dest = nullptr;
+  if (sqlite3_open_v2(tmp.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    std::string msg = dest ? sqlite3_errmsg(dest) : "out of memory";
+    sqlite3_close(dest);
+    return Status(ErrorCode::kIOError, tmp + ": " + msg);
+  }
+  auto fail = [&](const std::string& what) {
+    Status s(ErrorCode::kIOError, what);
+    sqlite3_close(dest);
+    ::unlink(tmp.c_str());
+    return s;
+  };
+  {
+    // The source is read through our connection; holding mu_ keeps our own
+    // writes out for the copy's duration (other processes' writes restart
+    // the copy, which step(-1) handles by copying again).
+    std::lock_guard lock(mu_);
+    sqlite3_backup* b = sqlite3_backup_init(dest, "main", db_, "main");
+    if (!b) return fail(std::string("backup: ") + sqlite3_errmsg(dest));
+    int rc;
+    while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_OK || rc == SQLITE_BUSY ||
+           rc == SQLITE_LOCKED)
+      sqlite3_sleep(10);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) return fail(std::string("backup: ") + sqlite3_errstr(rc));
+  }
+  // The copy is a self-contained database: no WAL beside it.
+  char* err = nullptr;
+  if (sqlite3_exec(dest, "PRAGMA journal_mode=DELETE", nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errmsg(dest);
+    sqlite3_free(err);
+    return fail("backup: " + msg);
+  }
+  {
+    Statement check(dest, "PRAGMA quick_check");
+    if (check.step() != SQLITE_ROW || text_col(check.get(), 0) != "ok")
+      return fail("backup: the copy failed its integrity check");
+  }
+  sqlite3_close(dest);
+  Status s = sync_and_rename(tmp, path);
+  if (!s) ::unlink(tmp.c_str());
+  return s;
 }
 
 Status apply_status_changes(sqlite3* db, const std::vector<StatusChange>& changes,

@@ -5,26 +5,45 @@
 // the process or the machine. The schema is versioned (PRAGMA user_version);
 // forward migrations run inside one transaction at open.
 //
+// Until a checkpoint copies them into store.sqlite, committed writes live in
+// store.sqlite-wal: the database is the two files together, and deleting the
+// -wal file loses those writes. With options.checkpoint_interval_ms > 0 a
+// background thread checkpoints (TRUNCATE) whenever the -wal file is not
+// empty, so at most about one interval of acknowledged writes lives only
+// there (docs/operations.md).
+//
 // Thread safety: all methods may be called from any thread; they are
-// serialised on one connection.
+// serialised on one connection, except find_token, which reads on a second
+// connection of its own so that authenticating never waits for a write's
+// fsync (WAL readers do not block on writers).
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "corpus/model.h"
 #include "corpus/status.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace expertmatch {
 
 struct StoreOptions {
-  bool create_if_missing = true;  // create DATA_DIR and the database if absent
-  int busy_timeout_ms = 5000;     // wait this long for another process's lock
+  // Create DATA_DIR and the database if absent. When false, a missing
+  // store.sqlite, or one that holds no expertmatch schema (e.g. an empty
+  // file), is kNotFound.
+  bool create_if_missing = true;
+  int busy_timeout_ms = 5000;  // wait this long for another process's lock
+  // > 0: checkpoint the WAL in the background this often when it is not
+  // empty (a long-running server sets it); 0: only SQLite's own automatic
+  // checkpoints and the one at close.
+  int checkpoint_interval_ms = 0;
   // Opens the database read-only (for commands that must change nothing:
   // `plan --dry-run`, `plans`, `demo`): nothing is created or migrated, and
   // every write method fails with kIOError. A store whose schema is not
@@ -39,7 +58,13 @@ struct TokenRecord {
   std::string scope;       // county, workstation or enterprise name; "" for admin
   std::string label;       // free text for operators
   std::string created_at;  // UTC, "YYYY-MM-DDTHH:MM:SSZ" (set by the store)
+  std::string expires_at;  // UTC, "YYYY-MM-DDTHH:MM:SSZ"; "" = never (schema v4)
   bool revoked = false;
+
+  // The public name of a token: the first kIdLength hex digits of its hash.
+  // Safe to print and log; `token revoke --id` takes it.
+  static constexpr size_t kIdLength = 12;
+  std::string id() const { return hash.substr(0, kIdLength); }
 };
 
 // One coordinator decision on a proposed (problem, expert) match. The history
@@ -139,8 +164,15 @@ class Store {
   // is not registered yet (an existing registration is left as it is: the
   // caller checks consistency, see api::Service).
   Status import(const std::vector<Expert>& experts, const std::vector<Problem>& problems);
+  // Upsert of one record (as import).
   Status put_expert(const Expert& expert);
   Status put_problem(const Problem& problem);
+  // A create never overwrites: kAlreadyExists if the id is taken.
+  Status insert_expert(const Expert& expert);
+  Status insert_problem(const Problem& problem);
+  // An update never creates: kNotFound if the id is absent.
+  Status update_expert(const Expert& expert);
+  Status update_problem(const Problem& problem);
 
   // kNotFound if absent.
   Result<Expert> get_expert(const std::string& id);
@@ -165,7 +197,27 @@ class Store {
   // Access tokens (schema v2). kAlreadyExists if the hash is taken.
   Status put_token(const TokenRecord& token);
   // kNotFound if no token has this hash (revoked tokens are returned, marked).
+  // Reads the committed state at the time of the call, including changes made
+  // by other processes (a `token revoke` beside a running server).
   Result<TokenRecord> find_token(const std::string& hash);
+  // Every token, oldest first.
+  Result<std::vector<TokenRecord>> list_tokens();
+  // Marks the token whose id (hash prefix, at least 8 hex digits) is `id`
+  // revoked, durably, and returns it. kNotFound if none matches,
+  // kInvalidArgument if the prefix is too short or matches several.
+  // Revoking a revoked token is ok (idempotent).
+  Result<TokenRecord> revoke_token(const std::string& id);
+
+  // Copies the whole database to `path` with SQLite's online backup API
+  // (sqlite3_backup_*): a consistent snapshot of the committed state, taken
+  // while other connections (a running server) go on writing. The copy is
+  // written to PATH.tmp, fsynced, checked (PRAGMA quick_check) and renamed
+  // over `path`. kIOError on any failure (PATH is then left unchanged).
+  Status backup_to(const std::string& path);
+  // PRAGMA wal_checkpoint(TRUNCATE): copies the WAL into store.sqlite and
+  // empties it, without waiting for other connections. kUnavailable if a
+  // reader or writer kept it from completing (what could be copied is).
+  Status checkpoint();
 
   // Reviews (schema v2). Appends one decision durably; returns it with id and
   // created_at filled in. With `change`, the problem's status changes in the
@@ -205,7 +257,9 @@ class Store {
 
  private:
   Store(sqlite3* db, std::string data_dir) : db_(db), data_dir_(std::move(data_dir)) {}
-  Status migrate();
+  Status migrate(bool create_if_missing);
+  void checkpoint_loop(int interval_ms);
+  Status write_one(const Expert* expert, const Problem* problem, int mode);
   Status exec(const char* sql);
   Status put_expert_locked(const Expert& expert);
   Status put_problem_locked(const Problem& problem);
@@ -217,6 +271,15 @@ class Store {
   sqlite3* db_;
   std::string data_dir_;
   std::mutex mu_;
+  int busy_timeout_ms_ = 5000;
+  sqlite3* token_db_ = nullptr;         // find_token's own connection
+  sqlite3_stmt* token_stmt_ = nullptr;  // its prepared query (guarded by token_mu_)
+  std::mutex token_mu_;
+  // The background checkpointer (options.checkpoint_interval_ms > 0).
+  std::thread checkpointer_;
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
 };
 
 }  // namespace expertmatch

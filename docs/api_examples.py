@@ -106,7 +106,7 @@ try:
 
     print("## Problems\n")
     show("POST /api/v1/problems", "An enterprise submits a problem. Its `enterprise` defaults to the "
-         "token's scope and the service assigns the id (an enterprise may not choose one). Stored "
+         "token's scope and the service assigns the id (only admin chooses ids; anyone else sending one gets 422). Stored "
          "durably and indexed before the 201.",
          '-H "Authorization: Bearer $ENT" ' + J + " -d '{\"county\": \"柯城区\", \"title\": "
          "\"螺杆空压机排气温度高\", \"description\": \"37kW螺杆机夏季排气温度超过105℃跳停\", "

@@ -629,12 +629,11 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
   return index;
 }
 
-Result<std::unique_ptr<CorpusIndex>> CorpusIndex::open(const std::string& dir,
-                                                       const std::vector<Expert>& experts,
-                                                       const std::vector<Problem>& problems,
-                                                       const IndexConfig& config,
-                                                       std::string* rebuilt_reason,
-                                                       const ProgressFn& progress) {
+Result<std::unique_ptr<CorpusIndex>> CorpusIndex::open(
+    const std::string& dir, const std::vector<Expert>& experts,
+    const std::vector<Problem>& problems, const IndexConfig& config, std::string* rebuilt_reason,
+    const ProgressFn& progress, Status* save_status) {
+  if (save_status) *save_status = Status::ok();
   uint64_t checksum = checksum_of(experts, problems);
   auto loaded = load(dir, config, checksum == 0 ? 1 : checksum);
   if (loaded) {
@@ -644,8 +643,10 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::open(const std::string& dir,
   if (rebuilt_reason) *rebuilt_reason = loaded.status().message();
   auto built = build(experts, problems, config, progress);
   if (!built) return built.status();
+  // The index in memory is whole whether or not it reaches the disk; a save
+  // failure only costs a rebuild at the next open.
   Status s = (*built)->save(dir);
-  if (!s) return s;
+  if (save_status) *save_status = s;
   return built;
 }
 

@@ -111,13 +111,16 @@ class CorpusIndex {
                                                    const IndexConfig& config,
                                                    uint64_t expected_checksum);
   // load(), and on any failure build() and save(). `rebuilt_reason` (if given)
-  // receives why it was rebuilt, or "" if loaded.
+  // receives why it was rebuilt, or "" if loaded. A failed save (read-only or
+  // full disk) does not fail open(): the built index is returned and
+  // `save_status` (if given) receives the save's error, else ok.
   static Result<std::unique_ptr<CorpusIndex>> open(const std::string& dir,
                                                    const std::vector<Expert>& experts,
                                                    const std::vector<Problem>& problems,
                                                    const IndexConfig& config,
                                                    std::string* rebuilt_reason = nullptr,
-                                                   const ProgressFn& progress = {});
+                                                   const ProgressFn& progress = {},
+                                                   Status* save_status = nullptr);
   Status save(const std::string& dir) const;
 
   // An upsert of a record the index cannot take removes any older version,

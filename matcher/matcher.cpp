@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -437,6 +438,45 @@ std::vector<Matcher::Word> Matcher::words_of(const std::string& text) const {
            (right == pair_from.end() || right->second < df);
   };
   std::set<std::pair<uint32_t, uint32_t>> taken;  // spans already named (word and pair of one span)
+  // A compound (螺杆空压机, 排气温度) is also its parts when it splits wholly
+  // into known words of two or more characters (螺杆 + 空压机): the parts are
+  // words of the text too. One that leaves a single character over (隔壁塔 =
+  // 隔壁 + 塔) does not split, so 隔壁 is not a word of 隔壁塔. A part is known
+  // if the lexicon has it or the corpus has it as a term (a corpus term of two
+  // characters is at least a pair seen somewhere; of three or more, a word).
+  auto compound_parts = [&](const Token& t) {
+    std::vector<Word> parts;
+    const std::string& s = t.term;
+    if (s.size() % kHanBytes != 0 || s.size() > 16 * kHanBytes) return parts;
+    for (size_t i = 0; i < s.size(); i += kHanBytes)
+      if (utf8_length(static_cast<unsigned char>(s[i])) != kHanBytes) return parts;
+    const size_t n = s.size() / kHanBytes;
+    auto known = [&](size_t from, size_t len) {
+      std::string part = s.substr(from * kHanBytes, len * kHanBytes);
+      return in_lexicon(part) || vocab.find(part) != Vocabulary::kUnknown;
+    };
+    // cut[i]: the length of the last part of a split of the first i
+    // characters (0 = none); the longest last part wins.
+    std::vector<size_t> cut(n + 1, 0);
+    for (size_t i = 2; i <= n; ++i)
+      for (size_t len = i; len >= 2; --len)
+        if ((len == i || cut[i - len] != 0) && len < n && known(i - len, len)) {
+          cut[i] = len;
+          break;
+        }
+    if (cut[n] == 0) return parts;
+    // Offsets in the text: the token's bytes are the text's (NFKC leaves Han alone).
+    if (t.end - t.begin != s.size()) return parts;
+    for (size_t i = n; i > 0; i -= cut[i]) {
+      size_t from = i - cut[i];
+      uint32_t id = vocab.find(s.substr(from * kHanBytes, cut[i] * kHanBytes));
+      uint32_t b = t.begin + static_cast<uint32_t>(from * kHanBytes);
+      uint32_t e = t.begin + static_cast<uint32_t>(i * kHanBytes);
+      if (id != Vocabulary::kUnknown && taken.emplace(b, e).second) parts.push_back({id, b, e});
+    }
+    std::reverse(parts.begin(), parts.end());
+    return parts;
+  };
   for (const Token& t : *toks) {
     uint32_t id = vocab.find(t.term);
     if (id == Vocabulary::kUnknown) continue;
@@ -460,6 +500,8 @@ std::vector<Matcher::Word> Matcher::words_of(const std::string& text) const {
         break;
     }
     if (word && taken.emplace(t.begin, t.end).second) out.push_back({id, t.begin, t.end});
+    if (t.kind == TokenKind::kWord && t.term.size() > 2 * kHanBytes)
+      for (const Word& part : compound_parts(t)) out.push_back(part);
   }
   return out;
 }
@@ -545,6 +587,32 @@ int Matcher::explain(const Query& q, const ExpertEntry& e,
                        lex.idf(id)});
     }
   }
+  // A compound's parts are named only where the compound itself is not: 耐火材料
+  // shared whole says all that 耐火 and 材料 would.
+  // Every named span by field, sorted; words are short, so a containing span
+  // starts at most 64 bytes before: the check stays linear in the spans.
+  std::map<std::string, std::vector<std::pair<uint32_t, uint32_t>>> spans;
+  for (const TermEvidence& t : found)
+    spans[t.field].insert(spans[t.field].end(), t.positions.begin(), t.positions.end());
+  for (auto& [field, v] : spans) std::sort(v.begin(), v.end());
+  auto inside_named = [&](const TermEvidence& part) {
+    const auto& v = spans[part.field];
+    for (auto [b, e] : part.positions) {
+      bool covered = false;
+      auto it = std::upper_bound(v.begin(), v.end(), std::make_pair(b, UINT32_MAX));
+      while (!covered && it != v.begin()) {
+        --it;
+        if (b - it->first > 64) break;
+        covered = it->second >= e && it->second - it->first > e - b;
+      }
+      if (!covered) return false;
+    }
+    return true;
+  };
+  std::vector<bool> drop(found.size());
+  for (size_t i = 0; i < found.size(); ++i) drop[i] = inside_named(found[i]);
+  for (size_t i = found.size(); i-- > 0;)
+    if (drop[i]) found.erase(found.begin() + static_cast<std::ptrdiff_t>(i));
   std::stable_sort(found.begin(), found.end(), [](const TermEvidence& a, const TermEvidence& b) {
     return a.weight > b.weight;
   });

@@ -13,6 +13,10 @@ packages=(
   # scripts/fuzz.sh: clang, libFuzzer (libclang_rt.fuzzer for clang-14 is in
   # libclang-rt-14-dev) and llvm-symbolizer (llvm) for readable crash reports.
   clang libclang-rt-14-dev llvm
+  # scripts/web-test.sh: the pages' browser tests (playwright-core from npm
+  # drives Debian's headless chromium; no browser is downloaded). A CJK font so
+  # that the screenshots show Chinese, not empty boxes.
+  chromium nodejs npm fonts-wqy-microhei
 )
 
 missing=()

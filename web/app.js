@@ -1,41 +1,144 @@
-// The sign-in form: POST /api/v1/sessions, then whoami; the session cookie is
-// HttpOnly, so the page keeps only the CSRF token for later unsafe requests.
-"use strict";
-let csrfToken = "";
+// The pages' entry point: signing in and out, and which pages a role gets.
+// Sign-in is POST /api/v1/sessions; the session cookie is HttpOnly, so the
+// page learns who is signed in (role, scope, CSRF token) from GET
+// /api/v1/whoami and keeps only the CSRF token, for unsafe requests.
+import { call, get, setCsrf } from "./api.js";
+import { h, clear, announce } from "./dom.js";
+import { t } from "./i18n/index.js";
+import { errorText, setFieldError, clearFieldErrors } from "./ui.js";
+import * as enterprise from "./pages/enterprise.js";
+import * as coordinator from "./pages/coordinator.js";
+import * as county from "./pages/county.js";
+import * as admin from "./pages/admin.js";
 
-function show(who) {
-  document.getElementById("sign-in").hidden = !!who;
-  document.getElementById("signed-in").hidden = !who;
-  if (who) document.getElementById("who").textContent = (who.username || "") + "（" + who.role + (who.scope ? "：" + who.scope : "") + "）";
+const app = document.getElementById("app");
+let who = null;
+
+// Role -> [route, label key, page function]; the first is the landing page.
+const ROUTES = {
+  enterprise: [
+    ["problems", "nav.problems", enterprise.problemsPage],
+    ["submit", "nav.submit", enterprise.submitPage],
+  ],
+  coordinator: [
+    ["queue", "nav.queue", coordinator.queuePage],
+    ["bank", "nav.bank", county.bankPage],
+  ],
+  county: [
+    ["bank", "nav.bank", county.bankPage],
+    ["experts", "nav.experts", county.expertsPage],
+    ["plan", "nav.plan", county.planPage],
+    ["ledger", "nav.ledger", county.ledgerPage],
+  ],
+  admin: [
+    ["accounts", "nav.accounts", admin.accountsPage],
+    ["bank", "nav.bank", county.bankPage],
+    ["experts", "nav.experts", county.expertsPage],
+  ],
+};
+// Pages reached from a list, not the menu: #/problem/ID.
+const DETAIL = { problem: enterprise.problemDetailPage };
+
+function showSignedIn(w) {
+  who = w;
+  document.getElementById("sign-in-section").hidden = !!w;
+  document.getElementById("account").hidden = !w;
+  const nav = document.getElementById("nav");
+  nav.hidden = !w;
+  clear(nav);
+  clear(app);
+  if (!w) {
+    document.title = t("app_title") + " · " + t("sign_in");
+    return;
+  }
+  const role = t("roles." + w.role);
+  document.getElementById("who").textContent =
+    t("signed_in_as", { who: (w.username || "") + "（" + role + (w.scope ? "：" + w.scope : "") + "）" });
+  const list = h("ul", {});
+  for (const [route, label] of ROUTES[w.role] || []) {
+    list.append(h("li", {}, h("a", { href: "#/" + route, "data-route": route }, t(label))));
+  }
+  nav.append(list);
+  route();
+}
+
+async function route() {
+  if (!who) return;
+  const routes = ROUTES[who.role] || [];
+  // "#/bank?status=open" -> "bank" (the page reads its own query), "#/problem/ID" -> "problem", ["ID"].
+  const [name, ...rest] = location.hash.replace(/^#\/?/, "").split("?")[0].split("/");
+  let page = routes.find((r) => r[0] === name);
+  let args = rest.map(decodeURIComponent);
+  let render = page && page[2];
+  if (!page && DETAIL[name]) render = DETAIL[name];
+  if (!render) {
+    page = routes[0];
+    render = page[2];
+    args = [];
+    if (location.hash && location.hash !== "#/" + page[0]) history.replaceState(null, "", "#/" + page[0]);
+  }
+  for (const a of document.querySelectorAll("#nav a")) {
+    if (page && a.dataset.route === page[0]) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  clear(app);
+  const container = h("div", { class: "page", "aria-busy": "true" }, h("p", { class: "loading" }, t("loading")));
+  app.append(container);
+  try {
+    await render(container, who, ...args);
+  } finally {
+    container.removeAttribute("aria-busy");
+    const loading = container.querySelector(":scope > .loading");
+    if (loading) loading.remove();
+  }
+  const heading = container.querySelector("h1");
+  document.title = (heading ? heading.textContent + " · " : "") + t("app_title");
 }
 
 async function whoami() {
-  const r = await fetch("/api/v1/whoami", { credentials: "same-origin" });
-  if (!r.ok) return show(null);
-  const who = await r.json();
-  csrfToken = who.csrf_token || "";
-  show(who);
+  const r = await get("/api/v1/whoami");
+  if (!r.ok || !r.data || !r.data.csrf_token) {
+    // A bearer token is not a browser's sign-in: without a session, sign in.
+    showSignedIn(null);
+    return;
+  }
+  setCsrf(r.data.csrf_token);
+  showSignedIn(r.data);
 }
 
-document.getElementById("sign-in").addEventListener("submit", async (e) => {
+const form = document.getElementById("sign-in");
+form.addEventListener("submit", async (e) => {
   e.preventDefault();
-  const message = document.getElementById("message");
-  message.textContent = "";
-  const body = { username: document.getElementById("username").value, password: document.getElementById("password").value };
-  const r = await fetch("/api/v1/sessions", {
-    method: "POST", credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "Accept-Language": "zh" },
-    body: JSON.stringify(body),
-  });
-  const answer = await r.json().catch(() => ({}));
-  if (r.status === 201) { csrfToken = answer.csrf_token; show(answer); return; }
-  message.textContent = (answer.error && answer.error.message) || "登录失败";
+  const messageEl = document.getElementById("message");
+  messageEl.textContent = "";
+  clearFieldErrors(form);
+  const body = { username: form.username.value.trim(), password: form.password.value };
+  let bad = null;
+  if (!body.username) { setFieldError(form, "username", t("required", { name: t("username") })); bad = bad || form.username; }
+  if (!body.password) { setFieldError(form, "password", t("required", { name: t("password") })); bad = bad || form.password; }
+  if (bad) { bad.focus(); return; }
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  announce(t("signing_in"));
+  const r = await call("POST", "/api/v1/sessions", body);
+  button.disabled = false;
+  if (r.status === 201) {
+    form.password.value = "";
+    await whoami();
+    document.getElementById("main").focus();
+    return;
+  }
+  if (r.error && r.error.field && setFieldError(form, r.error.field, r.error.message)) return;
+  messageEl.textContent = r.status === 401 ? (r.error.message || t("sign_in_failed")) : errorText(r);
 });
 
 document.getElementById("sign-out").addEventListener("click", async () => {
-  await fetch("/api/v1/sessions/current", { method: "DELETE", credentials: "same-origin", headers: { "X-CSRF-Token": csrfToken } });
-  csrfToken = "";
-  show(null);
+  await call("DELETE", "/api/v1/sessions/current");
+  setCsrf("");
+  history.replaceState(null, "", location.pathname + location.search);
+  showSignedIn(null);
+  document.getElementById("username").focus();
 });
 
+window.addEventListener("hashchange", route);
 whoami();

@@ -49,8 +49,9 @@ ApiResponse create_problem(const Call& c) {
   if (!parse_json_body(c.request, &doc, &error)) return error;
   auto& a = doc.GetAllocator();
   bool id_given = doc.HasMember("id");
+  if (c.who.role != Role::kAdmin && !id_given)
+    doc.AddMember("id", "pending", a);  // replaced by the service
   if (c.who.role == Role::kEnterprise) {
-    if (!id_given) doc.AddMember("id", "pending", a);  // replaced by the service
     if (!doc.HasMember("enterprise")) doc.AddMember("enterprise", str(c.who.scope, a), a);
     // A registered enterprise's problems go to its county's bank.
     if (!doc.HasMember("county"))

@@ -11,7 +11,10 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <vector>
 
+#include "api/access.h"
+#include "corpus/exchange_format.h"
 #include "corpus/store.h"
 #include "tests/api/test_server.h"
 
@@ -37,16 +40,21 @@ int run(const std::string& command, std::string* out) {
 // `expertmatch serve` as a child process, on a port it picks.
 class ServeProcess {
  public:
-  explicit ServeProcess(const std::string& data) {
+  explicit ServeProcess(const std::string& data, const std::vector<std::string>& extra = {}) {
     int fds[2];
     if (::pipe(fds) != 0) return;
+    std::vector<std::string> args = {EXPERTMATCH_BINARY, "serve",      "--data", data,
+                                     "--listen",         "127.0.0.1:0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ == 0) {
       ::dup2(fds[1], 1);
       ::close(fds[0]);
       ::close(fds[1]);
-      ::execl(EXPERTMATCH_BINARY, EXPERTMATCH_BINARY, "serve", "--data", data.c_str(), "--listen",
-              "127.0.0.1:0", static_cast<char*>(nullptr));
+      ::execv(EXPERTMATCH_BINARY, argv.data());
       ::_exit(127);
     }
     ::close(fds[1]);
@@ -76,6 +84,7 @@ class ServeProcess {
     int status = 0;
     ::waitpid(pid_, &status, 0);
     reaped_ = true;
+    if (WIFSIGNALED(status)) signal_ = WTERMSIG(status);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
@@ -85,12 +94,21 @@ class ServeProcess {
   unsigned short port_ = 0;
   std::string first_line_;
   bool reaped_ = false;
+  int signal_ = 0;
+
+ public:
+  // The signal that ended the process (0 if it exited).
+  int signal() const { return signal_; }
 };
 
 TEST(ApiProcessTest, TokenCreatePrintsAWorkingTokenOnce) {
   TempDir dir;
   std::string out;
   std::string bin = EXPERTMATCH_BINARY;
+  EXPECT_EQ(run(bin + " token create --data " + dir.path() + " --role admin 2>/dev/null", &out), 1)
+      << "no store yet: token create does not make one";
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/store.sqlite"));
+  ASSERT_TRUE(Store::open(dir.path()).is_ok());
   ASSERT_EQ(run(bin + " token create --data " + dir.path() +
                     " --role enterprise --scope 某企业 2>/dev/null",
                 &out),
@@ -239,6 +257,147 @@ TEST(CliDecisionsTest, PlanHonoursReviewsAndApproveChecksStalenessAndMovesTopics
   ASSERT_TRUE(history.is_ok());
   ASSERT_EQ(history->size(), 1u);
   EXPECT_EQ((*history)[0].change.by, "county:江山市");
+}
+
+// ---- the data directory (issue 10) --------------------------------------------
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST(ApiProcessTest, ASecondServerAndCliWritersAreRefusedWhileOneRuns) {
+  TempDir dir;
+  Tokens t = seed_data(dir.path());
+  std::string bin = EXPERTMATCH_BINARY;
+  std::string problems = dir.path() + "-problems.jsonl";
+  std::vector<Problem> changed = test_problems();
+  changed[0].title = "导入覆盖的标题";
+  ASSERT_TRUE(write_file_atomically(problems, to_jsonl(changed)).is_ok());
+  ServeProcess serve(dir.path());
+  ASSERT_NE(serve.port(), 0) << serve.first_line();
+  std::string pid = slurp(dir.path() + "/lock");
+  ASSERT_EQ(pid.rfind("pid ", 0), 0u) << pid;
+  pid = pid.substr(0, pid.find(','));  // "pid 1234"
+
+  std::string out;
+  EXPECT_EQ(run(bin + " serve --data " + dir.path() + " --listen 127.0.0.1:0 2>&1", &out), 1);
+  EXPECT_NE(out.find(pid + ", expertmatch serve, started "), std::string::npos) << out;
+  EXPECT_EQ(run(bin + " import --data " + dir.path() + " --problems " + problems + " 2>&1", &out),
+            1);
+  EXPECT_NE(out.find("refused"), std::string::npos) << out;
+  EXPECT_NE(out.find(pid), std::string::npos) << out;
+  EXPECT_EQ(run(bin + " index --data " + dir.path() + " 2>&1", &out), 1);
+  EXPECT_NE(out.find(pid), std::string::npos) << out;
+
+  auto p = get(serve.port(), "/api/v1/problems/p-a1", t.admin);
+  EXPECT_STRNE(p.json()["title"].GetString(), "导入覆盖的标题");
+  EXPECT_EQ(serve.stop(SIGTERM), 0);
+  // Once the server is gone the import goes through.
+  EXPECT_EQ(run(bin + " import --data " + dir.path() + " --problems " + problems + " 2>&1", &out),
+            0)
+      << out;
+  std::filesystem::remove(problems);
+}
+
+TEST(ApiProcessTest, ATokenRevokedFromTheCliFailsOnTheNextRequest) {
+  TempDir dir;
+  seed_data(dir.path());
+  std::string bin = EXPERTMATCH_BINARY;
+  ServeProcess serve(dir.path());
+  ASSERT_NE(serve.port(), 0) << serve.first_line();
+  // Created while the server runs: usable at once.
+  std::string out;
+  ASSERT_EQ(run(bin + " token create --data " + dir.path() +
+                    " --role county --scope 江山市 --label ops 2>/dev/null",
+                &out),
+            0);
+  std::string token = out.substr(0, out.find('\n'));
+  ASSERT_EQ(get(serve.port(), "/api/v1/problems", token).status, 200);
+  // list shows its id, never the secret.
+  ASSERT_EQ(run(bin + " token list --data " + dir.path(), &out), 0);
+  std::string id = api::token_hash(token).substr(0, 12);
+  EXPECT_NE(out.find(id + "\tcounty\t江山市\tops\t"), std::string::npos) << out;
+  EXPECT_EQ(out.find(token.substr(4, 12)), std::string::npos) << out;
+  ASSERT_EQ(run(bin + " token revoke --data " + dir.path() + " --id " + id, &out), 0) << out;
+  auto after = get(serve.port(), "/api/v1/problems", token);
+  EXPECT_EQ(after.status, 401) << after.body;
+  ASSERT_EQ(run(bin + " token list --data " + dir.path(), &out), 0);
+  EXPECT_NE(out.find(id + "\tcounty\t江山市\tops\t"), std::string::npos);
+  EXPECT_NE(out.find("\trevoked\n"), std::string::npos) << out;
+  // Scopes are checked at creation.
+  EXPECT_EQ(
+      run(bin + " token create --data " + dir.path() + " --role county --scope 常山 2>&1", &out),
+      2);
+  EXPECT_NE(out.find("did you mean \"常山县\""), std::string::npos) << out;
+  EXPECT_EQ(run(bin + " token revoke --data " + dir.path() + " --id 0000 2>&1", &out), 2);
+}
+
+TEST(ApiProcessTest, ServeRefusesAMissingStoreUnlessAskedToCreateOne) {
+  TempDir dir;
+  std::string bin = EXPERTMATCH_BINARY;
+  std::string out;
+  std::string mistyped = dir.path() + "/dta";
+  EXPECT_EQ(run(bin + " serve --data " + mistyped + " --listen 127.0.0.1:0 2>&1", &out), 1);
+  EXPECT_NE(out.find("--create"), std::string::npos) << out;
+  EXPECT_FALSE(std::filesystem::exists(mistyped));
+  ServeProcess created(mistyped, {"--create"});
+  ASSERT_NE(created.port(), 0) << created.first_line();
+  EXPECT_TRUE(std::filesystem::exists(mistyped + "/store.sqlite"));
+  EXPECT_EQ(created.stop(SIGTERM), 0) << "ended by signal " << created.signal();
+}
+
+TEST(ApiProcessTest, ABackupTakenWhileServingRestoresEveryAcknowledgedWrite) {
+  TempDir dir;
+  Tokens t = seed_data(dir.path());
+  std::string bin = EXPERTMATCH_BINARY;
+  std::string backup = dir.path() + "-backup.sqlite";
+  ServeProcess serve(dir.path());
+  ASSERT_NE(serve.port(), 0) << serve.first_line();
+  auto c = post(serve.port(), "/api/v1/problems", t.admin,
+                new_problem_body("p-backup", kEnterpriseA, "江山市", "备份之前的写入"));
+  ASSERT_EQ(c.status, 201) << c.body;
+  std::string out;
+  ASSERT_EQ(run(bin + " backup --data " + dir.path() + " --out " + backup + " 2>&1", &out), 0)
+      << out;
+  EXPECT_FALSE(std::filesystem::exists(backup + "-wal")) << "a backup is one file";
+  EXPECT_EQ(serve.stop(SIGKILL), -1);
+
+  // Restore into a fresh directory, as docs/operations.md says.
+  TempDir restored;
+  std::filesystem::copy_file(backup, restored.path() + "/store.sqlite");
+  ServeProcess again(restored.path());
+  ASSERT_NE(again.port(), 0) << again.first_line();
+  auto g = get(again.port(), "/api/v1/problems/p-backup", t.admin);
+  ASSERT_EQ(g.status, 200) << "the admin token is in the backup too";
+  EXPECT_STREQ(g.json()["title"].GetString(), "备份之前的写入");
+  EXPECT_EQ(get(again.port(), "/api/v1/problems/p-a1", t.enterprise_a).status, 200);
+  std::filesystem::remove(backup);
+}
+
+TEST(ApiProcessTest, TheWalIsCheckpointedSoLosingItAfterSigkillLosesNoWrite) {
+  TempDir dir;
+  Tokens t = seed_data(dir.path());
+  ServeProcess serve(dir.path());
+  ASSERT_NE(serve.port(), 0) << serve.first_line();
+  auto c = post(serve.port(), "/api/v1/problems", t.admin,
+                new_problem_body("p-wal", kEnterpriseA, "江山市", "检查点之后的写入"));
+  ASSERT_EQ(c.status, 201) << c.body;
+  // The server checkpoints about once a second; wait for the WAL to empty (the
+  // limit is a safety net, not an assertion on time).
+  std::string wal = dir.path() + "/store.sqlite-wal";
+  for (int i = 0; i < 600 && std::filesystem::exists(wal) && std::filesystem::file_size(wal) > 0;
+       ++i)
+    ::usleep(50 * 1000);
+  ASSERT_EQ(std::filesystem::file_size(wal), 0u);
+  EXPECT_EQ(serve.stop(SIGKILL), -1);
+  std::filesystem::remove(wal);
+  std::filesystem::remove(dir.path() + "/store.sqlite-shm");
+  ServeProcess again(dir.path());
+  ASSERT_NE(again.port(), 0) << again.first_line();
+  auto g = get(again.port(), "/api/v1/problems/p-wal", t.admin);
+  ASSERT_EQ(g.status, 200) << g.body;
+  EXPECT_STREQ(g.json()["title"].GetString(), "检查点之后的写入");
 }
 
 }  // namespace

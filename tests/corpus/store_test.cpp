@@ -9,7 +9,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -114,16 +117,9 @@ TEST(StoreTest, RefusesMissingDirectoryWithoutCreateAndNewerSchemas) {
   EXPECT_EQ(newer.status().code(), ErrorCode::kCorruption);
 }
 
-// The workflow step (v6) reads nothing of v5 (token expiry, another branch):
-// it runs the same from a v4 store and from one that has v5.
-TEST(StoreTest, MigrationToV6KeepsPlansAndTheirAssignments) {
-  for (int from : {4, 5}) {
-    SCOPED_TRACE("from v" + std::to_string(from));
-    TempDir dir;
-    { ASSERT_NE(open_store(dir.path()), nullptr); }
-    // Back to the v4 shape: no transitions, no review override, plans as
-    // PlanStore created them (before "discarded"), a problem still "open".
-    run_sql(dir.path(), R"sql(
+// Undoes migration v6 (the workflow) on a current store: back to the v5 shape,
+// plans as PlanStore created them before "discarded".
+const char* const kUndoV6 = R"sql(
 DROP TABLE problem_transitions;
 ALTER TABLE reviews DROP COLUMN override;
 DELETE FROM meta WHERE key = 'decision_sequence';
@@ -138,11 +134,25 @@ CREATE TABLE plan_assignments (
   plan_id INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
   expert_id TEXT NOT NULL, problem_id TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (plan_id, expert_id, problem_id));
+)sql";
+
+// The workflow step (v6) reads nothing of v5 (token expiry): it runs the same
+// from a v5 store and, after v5, from a v4 one.
+TEST(StoreTest, MigrationToV6KeepsPlansAndTheirAssignments) {
+  for (int from : {4, 5}) {
+    SCOPED_TRACE("from v" + std::to_string(from));
+    TempDir dir;
+    { ASSERT_NE(open_store(dir.path()), nullptr); }
+    // Back to the v4 shape: no transitions, no review override, plans as
+    // PlanStore created them (before "discarded"), a problem still "open".
+    run_sql(dir.path(), std::string(kUndoV6) + R"sql(
 INSERT INTO plans (id, county, status, body) VALUES (7, 'K', 'approved', '{}');
 INSERT INTO plan_assignments VALUES (7, 'e1', ''), (7, 'e1', 'p1');
 INSERT INTO problems (id, enterprise, county, title, status) VALUES ('p1', 'E', 'K', 't', 'open');
 PRAGMA user_version = )sql" +
                             std::to_string(from));
+    // From v4, v5 (token expiry) runs first: its column goes too.
+    if (from == 4) run_sql(dir.path(), "ALTER TABLE tokens DROP COLUMN expires_at");
     auto store = open_store(dir.path());
     ASSERT_NE(store, nullptr);
     EXPECT_EQ(store->schema_version(), 6);
@@ -505,6 +515,222 @@ TEST(StoreCliTest, ImportValidatesEverythingBeforeWriting) {
   EXPECT_EQ(expert_ids(*store), (std::vector<std::string>{"bearing-wu", "bearing-zhang"}));
   EXPECT_EQ(problem_ids(*store), std::vector<std::string>{"p-bearing"});
   EXPECT_EQ(store->get_expert("bearing-zhang")->name, experts[0].name);
+}
+
+// ---- creates, tokens, backup, checkpoints (issue 10) --------------------------
+
+TEST(StoreTest, ACreateNeverOverwritesAndAnUpdateNeverCreates) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto store = open_store(dir.path());
+  ASSERT_NE(store, nullptr);
+  Problem p = sample_problems()[0];
+  ASSERT_TRUE(store->insert_problem(p).is_ok());
+  auto seq = store->change_sequence();
+  Problem other = p;
+  other.title = "另一个写入者的标题";
+  Status again = store->insert_problem(other);
+  EXPECT_EQ(again.code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(store->get_problem(p.id)->title, p.title);
+  EXPECT_EQ(*store->change_sequence(), *seq) << "a refused create commits nothing";
+  ASSERT_TRUE(store->update_problem(other).is_ok());
+  EXPECT_EQ(store->get_problem(p.id)->title, "另一个写入者的标题");
+  Problem absent = p;
+  absent.id = "no-such-problem";
+  EXPECT_EQ(store->update_problem(absent).code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store->get_problem("no-such-problem").status().code(), ErrorCode::kNotFound);
+
+  Expert e = sample_experts()[0];
+  ASSERT_TRUE(store->insert_expert(e).is_ok());
+  Expert renamed = e;
+  renamed.name = "冒名";
+  renamed.works.clear();
+  EXPECT_EQ(store->insert_expert(renamed).code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(store->get_expert(e.id)->works.size(), e.works.size());
+  Expert ghost = e;
+  ghost.id = "ghost";
+  EXPECT_EQ(store->update_expert(ghost).code(), ErrorCode::kNotFound);
+}
+
+TEST(StoreTest, TheSameCreateFromTwoConnectionsStoresOneRecord) {
+  // Two processes (or a server and an import) each with their own connection.
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto a = open_store(dir.path());
+  auto b = open_store(dir.path());
+  ASSERT_TRUE(a && b);
+  Problem first = sample_problems()[0];
+  Problem second = first;
+  second.title = "第二个连接";
+  ASSERT_TRUE(a->insert_problem(first).is_ok());
+  EXPECT_EQ(b->insert_problem(second).code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(b->get_problem(first.id)->title, first.title);
+}
+
+TEST(StoreTest, WithoutCreateAMissingOrEmptyStoreIsNotFound) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  StoreOptions no_create;
+  no_create.create_if_missing = false;
+  // A directory without a store (a mistyped --data that happens to exist).
+  EXPECT_EQ(Store::open(dir.path(), no_create).status().code(), ErrorCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("store.sqlite")));
+  // An empty file, and a SQLite database without our schema.
+  std::ofstream(dir.file("store.sqlite")).close();
+  EXPECT_EQ(Store::open(dir.path(), no_create).status().code(), ErrorCode::kNotFound);
+  run_sql(dir.path(), "CREATE TABLE unrelated (x)");
+  EXPECT_EQ(Store::open(dir.path(), no_create).status().code(), ErrorCode::kNotFound);
+  TempDir fresh;
+  { ASSERT_NE(open_store(fresh.path()), nullptr); }
+  EXPECT_TRUE(Store::open(fresh.path(), no_create).is_ok()) << "an empty but real store opens";
+}
+
+TokenRecord token(const std::string& hash, const std::string& role, const std::string& scope) {
+  TokenRecord t;
+  t.hash = hash;
+  t.role = role;
+  t.scope = scope;
+  return t;
+}
+
+TEST(StoreTest, TokensAreListedAndRevokedByIdAndSeenAtOnceByOtherConnections) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto server = open_store(dir.path());  // as a running server
+  auto cli = open_store(dir.path());     // as `expertmatch token ...`
+  ASSERT_TRUE(server && cli);
+  const std::string h1 = std::string(8, 'a') + std::string(56, '1');
+  const std::string h2 = std::string(8, 'a') + std::string(56, '2');
+  const std::string h3 = std::string(64, 'b');
+  ASSERT_TRUE(cli->put_token(token(h1, "county", "江山市")).is_ok());
+  ASSERT_TRUE(cli->put_token(token(h2, "admin", "")).is_ok());
+  TokenRecord expiring = token(h3, "enterprise", "某企业");
+  expiring.expires_at = "2030-01-01T00:00:00Z";
+  ASSERT_TRUE(cli->put_token(expiring).is_ok());
+  EXPECT_EQ(cli->put_token(token(h3, "admin", "")).code(), ErrorCode::kAlreadyExists);
+
+  auto listed = server->list_tokens();
+  ASSERT_TRUE(listed.is_ok());
+  ASSERT_EQ(listed->size(), 3u);
+  EXPECT_EQ(listed->at(2).id(), "bbbbbbbbbbbb");
+  EXPECT_EQ(listed->at(2).expires_at, "2030-01-01T00:00:00Z");
+  EXPECT_FALSE(server->find_token(h1)->revoked);
+
+  EXPECT_EQ(cli->revoke_token("aaaaaaaa").status().code(), ErrorCode::kInvalidArgument)
+      << "ambiguous";
+  EXPECT_EQ(cli->revoke_token("aaaa").status().code(), ErrorCode::kInvalidArgument) << "too short";
+  EXPECT_EQ(cli->revoke_token("AAAAAAAA1").status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(cli->revoke_token("aaaa%aaa").status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(cli->revoke_token("cccccccc").status().code(), ErrorCode::kNotFound);
+  auto revoked = cli->revoke_token("aaaaaaaa1");
+  ASSERT_TRUE(revoked.is_ok()) << revoked.status().to_string();
+  EXPECT_EQ(revoked->hash, h1);
+  // The server's connection sees the other connection's revocation at once.
+  EXPECT_TRUE(server->find_token(h1)->revoked);
+  EXPECT_FALSE(server->find_token(h2)->revoked);
+  EXPECT_TRUE(cli->revoke_token(h1.substr(0, 12)).is_ok()) << "idempotent";
+}
+
+TEST(StoreTest, MigrationToV5KeepsTokensAndTheyNeverExpire) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  {
+    auto store = open_store(dir.path());
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->put_token(token(std::string(64, 'c'), "admin", "")).is_ok());
+  }
+  // Back to the v4 shape, as a store written by the previous release.
+  run_sql(dir.path(), std::string(kUndoV6) +
+                          "ALTER TABLE tokens DROP COLUMN expires_at; PRAGMA user_version = 4");
+  auto store = open_store(dir.path());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->schema_version(), 6);  // v5, then v6 (the workflow)
+  auto t = store->find_token(std::string(64, 'c'));
+  ASSERT_TRUE(t.is_ok());
+  EXPECT_EQ(t->expires_at, "");
+  EXPECT_EQ(t->role, "admin");
+}
+
+TEST(StoreTest, ABackupIsOneSelfContainedFileWithEveryCommittedRecord) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto store = open_store(dir.path() + "/data");
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->import(sample_experts(), sample_problems()).is_ok());
+  ASSERT_TRUE(store->put_token(token(std::string(64, 'd'), "admin", "")).is_ok());
+  // Another connection holds the WAL open, as a running server does.
+  auto server = open_store(dir.path() + "/data");
+  ASSERT_NE(server, nullptr);
+  ASSERT_TRUE(server
+                  ->insert_problem([] {
+                    Problem p = sample_problems()[0];
+                    p.id = "written-by-the-server";
+                    return p;
+                  }())
+                  .is_ok());
+  const std::string out = dir.file("backup.sqlite");
+  ASSERT_TRUE(store->backup_to(out).is_ok());
+  EXPECT_FALSE(std::filesystem::exists(out + ".tmp"));
+  EXPECT_FALSE(std::filesystem::exists(out + "-wal"));
+
+  std::filesystem::create_directories(dir.file("restored"));
+  std::filesystem::copy_file(out, dir.file("restored/store.sqlite"));
+  StoreOptions no_create;
+  no_create.create_if_missing = false;
+  auto restored = Store::open(dir.file("restored"), no_create);
+  ASSERT_TRUE(restored.is_ok()) << restored.status().to_string();
+  auto counts = (*restored)->counts();
+  EXPECT_EQ(counts->experts, 9);
+  EXPECT_EQ(counts->problems, 9);
+  EXPECT_TRUE((*restored)->get_problem("written-by-the-server").is_ok());
+  EXPECT_TRUE((*restored)->find_token(std::string(64, 'd')).is_ok());
+
+  // A failed backup leaves no file behind.
+  EXPECT_EQ(store->backup_to(dir.file("no/such/dir/backup.sqlite")).code(), ErrorCode::kIOError);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("no")));
+}
+
+// The writer process ends without closing the store (a crash); the WAL and
+// its index are then deleted, as an operator "cleaning up" might.
+void crash_after_write(const std::string& dir, const StoreOptions& options, bool checkpoint) {
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto store = Store::open(dir, options);
+    Problem p = sample_problems()[0];
+    p.id = "acknowledged";
+    if (!store || !(*store)->insert_problem(p)) ::_exit(1);
+    if (checkpoint && !(*store)->checkpoint()) ::_exit(2);
+    if (options.checkpoint_interval_ms > 0) {
+      // Wait for the background checkpointer (bounded: a safety net only).
+      for (int i = 0; i < 2000; ++i) {
+        struct stat st;
+        if (::stat((dir + "/store.sqlite-wal").c_str(), &st) == 0 && st.st_size == 0) break;
+        ::usleep(10 * 1000);
+      }
+    }
+    ::_exit(0);  // no destructor: the connection is never closed
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  std::filesystem::remove(dir + "/store.sqlite-wal");
+  std::filesystem::remove(dir + "/store.sqlite-shm");
+}
+
+TEST(StoreTest, ACheckpointedWriteSurvivesTheLossOfTheWal) {
+  for (bool background : {false, true}) {
+    TempDir dir;
+    ASSERT_FALSE(dir.path().empty());
+    { ASSERT_NE(open_store(dir.path()), nullptr); }
+    StoreOptions options;
+    options.checkpoint_interval_ms = background ? 20 : 0;
+    crash_after_write(dir.path(), options, !background);
+    auto store = open_store(dir.path());
+    ASSERT_NE(store, nullptr);
+    EXPECT_TRUE(store->get_problem("acknowledged").is_ok()) << "background " << background;
+  }
 }
 
 }  // namespace

@@ -132,6 +132,27 @@ TEST(ExplanationTest, AWordInsideALongerWordIsNotShared) {
   EXPECT_EQ(named(*law).count("诉讼"), 1u) << ::testing::PrintToString(named(*law));
 }
 
+// A compound that splits wholly into known words is also those words: a
+// problem's 螺杆空压机 (螺杆 + 空压机) shares 空压机 with 空压机压力 (found on
+// the pages: the right expert was shown with no shared word at all). Where
+// the compound itself is shared, only it is named (WordsInMostDocuments...).
+TEST(ExplanationTest, ACompoundSharesTheWordsItIsMadeOf) {
+  auto index = build({expert("compressor", {paper("螺杆压缩机机组噪声治理", {"螺杆压缩机"}),
+                                            paper("一种多台空压机压力带联控装置", {"空压机"})}),
+                      expert("tea", {paper("茶叶加工工艺", {"茶叶"})})},
+                     {problem("p-screw", "螺杆空压机夏季排气温度高跳停", "螺杆空压机每天下午停机",
+                              {"螺杆空压机", "排气温度"})});
+  ASSERT_TRUE(index);
+  Matcher matcher(*index);
+  auto r = matcher.rank_experts(index->problem("p-screw")->problem, {}, -1);
+  ASSERT_TRUE(r.is_ok());
+  const ExpertMatch* c = find(*r, "compressor");
+  ASSERT_NE(c, nullptr);
+  std::set<std::string> words = named(*c);
+  EXPECT_EQ(words.count("空压机"), 1u) << ::testing::PrintToString(words);
+  EXPECT_GE(c->informative_terms, 1);
+}
+
 // Latin words are shown as the problem spells them, not as stems (nois, bear).
 TEST(ExplanationTest, LatinWordsAreShownAsWrittenNotStemmed) {
   auto index = build({expert("en", {paper("Bearing noise diagnosis of rolling bearings")}),

@@ -1,0 +1,460 @@
+// End-to-end tests of the pages (web/) in headless Chromium: Debian's
+// /usr/bin/chromium driven by playwright-core (no browser is downloaded).
+// Starts the real server (build/expertmatch serve on a free port, with a
+// temporary data directory holding the Quzhou demo corpus and accounts made
+// by the CLI), runs each scenario in a fresh browser context, saves a
+// screenshot of its last state at 1280 and 375 px, and ends with
+// "N passed, M failed" (exit status 1 if any failed).
+//
+// usage: node tests/web/run.mjs [--binary build/expertmatch] [--out build/web-artifacts] [--only NAME]
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync, existsSync, createWriteStream } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, "..", "..");
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => { const i = argv.indexOf("--" + name); return i >= 0 ? argv[i + 1] : dflt; };
+const binary = resolve(opt("binary", join(repo, "build", "expertmatch")));
+const out = resolve(opt("out", join(repo, "build", "web-artifacts")));
+const only = opt("only", "");
+const browserPath = process.env.CHROMIUM || "/usr/bin/chromium";
+
+// Accounts the tests sign in with (made by `expertmatch account create`).
+const PASSWORD = "pass-word-2026";
+const ACCOUNTS = {
+  ent1: { role: "enterprise", scope: "衢州市恒拓压缩机有限公司" },
+  ent2: { role: "enterprise", scope: "浙江衢柯机电有限公司" },
+  coord: { role: "coordinator", scope: "柯城区/ws-1" },
+  county: { role: "county", scope: "柯城区" },
+  admin: { role: "admin", scope: "" },
+};
+
+class Failure extends Error {}
+function check(cond, what) { if (!cond) throw new Failure(what); }
+function eq(actual, expected, what) {
+  if (actual !== expected) throw new Failure(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+// ---- the server ----
+
+function run(cmd, args, input) {
+  const r = spawnSync(cmd, args, { input, encoding: "utf8", cwd: repo });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+async function startServer(data) {
+  run(binary, ["import", "--data", data, "--experts", join(repo, "corpus/quzhou/experts.jsonl"),
+    "--problems", join(repo, "corpus/quzhou/problems.jsonl")]);
+  for (const [name, a] of Object.entries(ACCOUNTS))
+    run(binary, ["account", "create", "--data", data, "--username", name, "--role", a.role, ...(a.scope ? ["--scope", a.scope] : [])], PASSWORD + "\n");
+  const log = createWriteStream(join(out, "server.log"));
+  const child = spawn(binary, ["serve", "--data", data, "--listen", "127.0.0.1:0"], {
+    cwd: repo, env: { ...process.env, EXPERTMATCH_WEB_ROOT: join(repo, "web") }, stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stderr.pipe(log);
+  const port = await new Promise((ok, fail) => {
+    let text = "";
+    const timer = setTimeout(() => fail(new Error("the server did not say where it listens: " + text)), 120000);
+    child.stdout.on("data", (chunk) => {
+      text += chunk;
+      log.write(chunk);
+      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(text);
+      if (m) { clearTimeout(timer); ok(Number(m[1])); }
+    });
+    child.on("exit", (code) => { clearTimeout(timer); fail(new Error("the server exited with " + code + ": " + text)); });
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    const r = await fetch(base + "/readyz").catch(() => null);
+    if (r && r.status === 200) return { child, base };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("the server never became ready");
+}
+
+// ---- helpers for scenarios ----
+
+async function signIn(page, base, user) {
+  await page.goto(base + "/");
+  await page.fill("#username", user);
+  await page.fill("#password", PASSWORD);
+  await page.click("#sign-in button[type=submit]");
+  await page.waitForSelector("#account:not([hidden])");
+  await page.waitForSelector("#app .page:not([aria-busy])");
+}
+
+async function go(page, hash) {
+  await page.evaluate((h) => { location.hash = h; }, hash);
+  await page.waitForFunction((h) => location.hash.startsWith(h.split("?")[0]), hash);
+  await page.waitForSelector("#app .page:not([aria-busy])");
+}
+
+const text = (page, sel) => page.locator(sel).first().innerText();
+
+async function screenshots(page, name) {
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: width === 1280 ? 800 : 740 });
+    await page.waitForTimeout(100);
+    await page.screenshot({ path: join(out, `${name}-${width}.png`), fullPage: true });
+  }
+}
+
+// An API call from inside the signed-in page (its cookie, its CSRF token).
+async function apiFromPage(page, method, path) {
+  return page.evaluate(async ([m, p]) => {
+    const r = await fetch(p, { method: m, credentials: "same-origin" });
+    return { status: r.status, body: await r.text() };
+  }, [method, path]);
+}
+
+const state = {};
+
+// ---- scenarios ----
+
+const PROBLEM = {
+  title: "螺杆空压机夏季排气温度高跳停",
+  keywords: "螺杆空压机，排气温度，散热",
+  description: "37kW螺杆空压机夏季排气温度超过105℃跳停，冷却器已经清洗过，油也换了，还是每天下午停机两三次。",
+};
+
+const scenarios = [
+  ["enterprise-submits-problem", async (page, base) => {
+    await signIn(page, base, "ent1");
+    eq(await page.locator("#nav a[aria-current=page]").innerText(), "我的难题", "the enterprise lands on its problems");
+    await go(page, "#/submit");
+    await page.fill("#f-title", PROBLEM.title);
+    await page.selectOption("#f-county", "柯城区");
+    await page.fill("#f-keywords", PROBLEM.keywords);
+    await page.selectOption("#f-urgency", "4");
+    await page.fill("#f-description", PROBLEM.description);
+    await page.click("#problem-form button[type=submit]");
+    await page.waitForFunction(() => location.hash.startsWith("#/problem/"));
+    await page.waitForSelector("#app .page:not([aria-busy])");
+    await page.waitForSelector("#matches .expert-card, #matches .msg");
+    state.problemId = decodeURIComponent((await page.evaluate(() => location.hash)).split("/")[2]);
+    check(/^p-/.test(state.problemId), "the service assigned an id: " + state.problemId);
+    eq(await text(page, "#app h1"), PROBLEM.title, "the detail page shows the problem");
+    const cards = page.locator("#matches .expert-card");
+    check(await cards.count() >= 1, "at least one expert is proposed for a screw-compressor problem");
+    // The shared terms are marked in the problem's own text, at UTF-16 positions.
+    const marks = await cards.first().locator(".problem-text mark").allInnerTexts();
+    check(marks.length >= 1, "shared terms are highlighted in the problem's text");
+    const fullText = PROBLEM.title + PROBLEM.keywords.replace(/，/g, "，") + PROBLEM.description;
+    for (const m of marks) check(fullText.includes(m), `a highlight "${m}" is a piece of the problem's text`);
+    check(await cards.first().locator(".works li").count() >= 1, "the expert's best works are listed");
+    check((await text(page, "#matches")).includes("为什么推荐"), "each expert says why it fits");
+    await go(page, "#/problems");
+    const listed = page.locator("#my-problems li", { hasText: PROBLEM.title });
+    eq(await listed.count(), 1, "the new problem is listed once among the enterprise's problems");
+    check(["已提交", "待解决", "已匹配"].includes(await listed.locator(".badge").innerText()), "with its status");
+    await go(page, "#/problem/" + encodeURIComponent(state.problemId));
+    await page.waitForSelector("#matches .expert-card");
+  }],
+
+  ["bad-form-shows-errors-in-place", async (page, base) => {
+    await signIn(page, base, "ent1");
+    await go(page, "#/submit");
+    let posts = 0;
+    page.on("request", (r) => { if (r.method() === "POST" && r.url().endsWith("/api/v1/problems")) posts++; });
+    // The server's own 422 lands next to the field it names: an urgency the
+    // page's list does not offer (as from an outdated or altered form).
+    await page.fill("#f-title", "轴承异响");
+    await page.selectOption("#f-county", "柯城区");
+    await page.fill("#f-description", "深沟球轴承装机后运转有周期性异响，更换润滑脂后仍然存在。");
+    await page.evaluate(() => { const s = document.querySelector("#f-urgency"); s.append(new Option("9", "9")); s.value = "9"; });
+    await page.click("#problem-form button[type=submit]");
+    await page.waitForFunction(() => document.querySelector("#f-urgency-error").textContent !== "");
+    eq(posts, 1, "the form was sent once");
+    const serverError = await text(page, "#f-urgency-error");
+    check(/1.*5/.test(serverError), "the server's reason for urgency is shown next to it: " + serverError);
+    eq(await page.getAttribute("#f-urgency", "aria-invalid"), "true", "the urgency field is marked invalid");
+    eq(await page.evaluate(() => document.activeElement.id), "f-urgency", "focus moves to the field the server named");
+    eq(await page.inputValue("#f-title"), "轴承异响", "what was typed is kept");
+    eq(await text(page, "#form-message"), "表单有 1 处需要修改，请看标红的栏目。", "the form says how many fields to fix");
+    // The page's own checks: each error next to its field, in Chinese, nothing sent.
+    await page.selectOption("#f-county", "");
+    await page.selectOption("#f-urgency", "");
+    await page.fill("#f-description", "有噪声");
+    await page.click("#problem-form button[type=submit]");
+    eq(await text(page, "#f-county-error"), "请填写所在县（市、区）", "the missing county is named next to its field");
+    eq(await text(page, "#f-urgency-error"), "请填写紧急程度", "the missing urgency is named next to its field");
+    eq(await text(page, "#f-description-error"), "问题描述至少 10 个字，请写得具体一些", "a too short description is explained");
+    eq(await page.getAttribute("#f-description", "aria-invalid"), "true", "the field is marked invalid for screen readers");
+    eq(await page.getAttribute("#f-title", "aria-invalid"), null, "a good field is not marked");
+    eq(await page.inputValue("#f-title"), "轴承异响", "what was typed is kept");
+    eq(await page.inputValue("#f-description"), "有噪声", "what was typed is kept");
+    eq(await page.evaluate(() => document.activeElement.id), "f-county", "focus moves to the first bad field");
+    eq(await text(page, "#form-message"), "表单有 3 处需要修改，请看标红的栏目。", "the form counts the fields to fix");
+    eq(posts, 1, "nothing more is sent while the form has errors");
+  }],
+
+  ["coordinator-accepts-and-rejects", async (page, base) => {
+    await signIn(page, base, "coord");
+    eq(await page.locator("#nav a[aria-current=page]").innerText(), "审核队列", "the coordinator lands on the queue");
+    const items = page.locator(".queue-item");
+    check(await items.count() >= 2, "the queue has at least two pending matches");
+    const first = items.nth(0), second = items.nth(1);
+    check(await first.locator(".side").count() === 2, "problem and expert are side by side");
+    check(await first.locator(".side").first().locator("mark").count() >= 1, "shared terms are marked in the problem's text");
+    eq(await first.locator(".bars svg[role=img]").count(), 4, "four score bars");
+    check(!/0\.\d{4,}/.test(await first.innerText()), "no raw floats are shown");
+    const [p1, e1] = [await first.getAttribute("data-problem"), await first.getAttribute("data-expert")];
+    const [p2, e2] = [await second.getAttribute("data-problem"), await second.getAttribute("data-expert")];
+    await first.locator("textarea").fill("电话沟通后确认对口");
+    await first.locator("button[value=accept]").click();
+    await first.locator(".msg-ok").waitFor();
+    check((await first.innerText()).includes("已确认"), "the accepted match says so");
+    // A reject without a note is refused in place, and nothing is sent.
+    await second.locator("button[value=reject]").click();
+    eq(await second.locator(".field-error").innerText(), "退回时请写明理由", "a reject needs a note");
+    await second.locator("textarea").fill("研究方向不对口");
+    await second.locator("button[value=reject]").click();
+    await second.locator(".msg-info").waitFor();
+    check((await second.innerText()).includes("已退回"), "the rejected match says so");
+    const history = await page.locator("#decision-list").innerText();
+    check(history.includes("确认") && history.includes("电话沟通后确认对口"), "the decision history shows the accept with its note");
+    check(history.includes("退回") && history.includes("研究方向不对口"), "and the reject with its note");
+    // The service has both decisions.
+    const r1 = JSON.parse((await apiFromPage(page, "GET", `/api/v1/problems/${encodeURIComponent(p1)}/reviews`)).body);
+    eq(r1.in_force[e1], "accept", "the service recorded the accept");
+    const r2 = JSON.parse((await apiFromPage(page, "GET", `/api/v1/problems/${encodeURIComponent(p2)}/reviews`)).body);
+    eq(r2.in_force[e2], "reject", "the service recorded the reject");
+    await page.reload();
+    await page.waitForSelector("#app .page:not([aria-busy])");
+    eq(await page.locator(`.queue-item[data-problem="${p1}"][data-expert="${e1}"]`).count(), 0, "a decided match leaves the queue");
+    const kept = await page.locator("#decision-list").innerText();
+    check(kept.includes("电话沟通后确认对口") && kept.includes("研究方向不对口"), "the history keeps both decisions after a reload");
+  }],
+
+  ["county-plans-approves-downloads", async (page, base) => {
+    await signIn(page, base, "county");
+    await go(page, "#/plan");
+    // Hold the planning request until the page has shown its progress state.
+    let release;
+    const held = new Promise((r) => { release = r; });
+    await page.route("**/api/v1/counties/*/plans", async (route) => {
+      if (route.request().method() === "POST") await held;
+      await route.continue();
+    });
+    await page.click("#run-plan");
+    await page.waitForSelector("#run-plan[aria-busy=true][disabled]");
+    check((await text(page, "#plan-progress")).includes("正在计算方案"), "progress is shown while the plan runs");
+    check(await page.locator("#plan-progress .spinner").count() === 1, "with a spinner");
+    release();
+    await page.waitForSelector("#plan-team");
+    check(await page.locator("#run-plan[aria-busy]").count() === 0, "the button is back once the plan is made");
+    check(await page.locator("#plan-team tbody tr").count() >= 1, "the team is listed");
+    check(await page.locator("#plan-topics tbody tr").count() >= 1, "key topics are listed");
+    check((await text(page, "#plan-team tbody tr td.reason")).length > 0, "each member has a reason");
+    eq(await text(page, "#plan-status .badge"), "草稿", "a new plan is a draft");
+    await page.click("#approve-plan");
+    await page.waitForFunction(() => document.querySelector("#plan-status .badge").textContent === "已批准");
+    if (await page.locator("#download-plan").count() === 0)
+      throw new Failure("the plan cannot be downloaded: " + (await text(page, "#download-unavailable")));
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download-plan")]);
+    const file = join(out, "plan.xlsx");
+    await download.saveAs(file);
+    const bytes = readFileSync(file);
+    eq(bytes.subarray(0, 2).toString("latin1"), "PK", "the download is a spreadsheet (an XLSX zip)");
+    check(/\.xlsx$/.test(download.suggestedFilename()), "named .xlsx: " + download.suggestedFilename());
+    // Printing keeps the plan and drops the menus and buttons.
+    await page.emulateMedia({ media: "print" });
+    check(!(await page.locator("header.top").isVisible()), "print: no menu");
+    check(!(await page.locator("#print-plan").isVisible()), "print: no buttons");
+    check(await page.locator("#plan-team").isVisible(), "print: the team is there");
+    await page.emulateMedia({ media: "screen" });
+  }],
+
+  ["county-bank-and-ledger", async (page, base) => {
+    await signIn(page, base, "county");
+    eq(await page.locator("#nav a[aria-current=page]").innerText(), "难题库", "the county lands on its problem bank");
+    const info = await text(page, ".page-info");
+    const total = Number(/共 (\d+) 条/.exec(info)[1]);
+    check(total > 20, "the county has more than a page of problems: " + info);
+    eq(info, `第 1–20 条，共 ${total} 条`, "the first page");
+    await page.click(".pager button:has-text('下一页')");
+    await page.waitForFunction(() => (document.querySelector(".page-info")?.textContent || "").startsWith("第 21–"));
+    await page.selectOption("#b-urgency", "5");
+    await page.click("#bank-filters button[type=submit]");
+    await page.waitForFunction(() => location.hash.includes("urgency=5"));
+    await page.waitForSelector("#app .page:not([aria-busy])");
+    const urgencies = await page.locator("#bank-results tbody td:nth-child(5)").allInnerTexts();
+    check(urgencies.length >= 1 && urgencies.every((u) => u === "5"), "the urgency filter keeps urgency 5 only: " + urgencies);
+    for (const e of await page.locator("#bank-results tbody td:nth-child(3)").allInnerTexts())
+      check(e.length > 0, "each row names its enterprise");
+    await go(page, "#/ledger");
+    check(await page.locator(".chart").count() >= 2, "the ledger has charts");
+    check(await page.locator(".chart svg rect").count() >= 2, "drawn as inline SVG bars");
+    state.ledgerNotice = await page.locator(".msg-notice").allInnerTexts();
+  }],
+
+  ["keyboard-labels-contrast-sign-out", async (page, base) => {
+    await page.goto(base + "/");
+    await page.waitForSelector("#sign-in-section:not([hidden])");
+    // A wrong password: the service's Chinese answer, announced (role=alert).
+    await page.keyboard.press("Tab");
+    eq(await page.evaluate(() => document.activeElement.className), "skip", "the first Tab reaches 跳到正文");
+    await page.keyboard.press("Tab");
+    eq(await page.evaluate(() => document.activeElement.id), "username", "then the user name");
+    await page.keyboard.type("county");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("wrong-password-1");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.querySelector("#message").textContent !== "");
+    const refused = await text(page, "#message");
+    check(/[\u4e00-\u9fff]/.test(refused), "a refused sign-in is explained in Chinese: " + refused);
+    eq(await page.getAttribute("#message", "role"), "alert", "and announced");
+    // The right one, by keyboard only.
+    await page.fill("#password", "");
+    await page.focus("#password");
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#account:not([hidden])");
+    await page.waitForSelector("#app .page:not([aria-busy])");
+    // Every page of the county: each control has a label, focus is visible,
+    // text keeps 4.5:1 contrast.
+    for (const hash of ["#/bank", "#/experts", "#/plan", "#/ledger"]) {
+      await go(page, hash);
+      const unlabelled = await page.evaluate(() => [...document.querySelectorAll("#app input, #app select, #app textarea")]
+        .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")).map((el) => el.outerHTML));
+      eq(unlabelled.length, 0, `${hash}: every control has a label (${unlabelled.join(" ")})`);
+      const lowContrast = await page.evaluate(() => {
+        const lum = (c) => {
+          const [r, g, b] = c.match(/[\d.]+/g).slice(0, 3).map(Number).map((v) => {
+            v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+          });
+          return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        };
+        const background = (el) => {
+          for (; el; el = el.parentElement) {
+            const c = getComputedStyle(el).backgroundColor;
+            if (c && !/rgba\(.*, 0\)$/.test(c) && c !== "transparent") return c;
+          }
+          return "rgb(255, 255, 255)";
+        };
+        const bad = [];
+        for (const el of document.querySelectorAll("#app *, header *")) {
+          if (!el.childNodes.length || ![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+          if (!el.getClientRects().length) continue;
+          const fg = lum(getComputedStyle(el).color), bg = lum(background(el));
+          const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+          if (ratio < 4.5) bad.push(`${el.tagName}.${el.className} ${ratio.toFixed(2)}`);
+        }
+        return bad;
+      });
+      eq(lowContrast.length, 0, `${hash}: text contrast at least 4.5:1 (${lowContrast.slice(0, 5).join(", ")})`);
+    }
+    await page.focus("#nav a");
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    check(outline !== "none", "a focused link shows an outline");
+    // Signing out ends the session: the page returns to sign-in and the
+    // cookie no longer opens the API.
+    await page.click("#sign-out");
+    await page.waitForSelector("#sign-in-section:not([hidden])");
+    const after = await apiFromPage(page, "GET", "/api/v1/problems");
+    eq(after.status, 401, "after signing out the API answers 401");
+    await page.reload();
+    await page.waitForSelector("#sign-in-section:not([hidden])");
+    check(await page.locator("#account").isHidden(), "a reload stays signed out");
+  }],
+
+  ["admin-creates-account", async (page, base) => {
+    await signIn(page, base, "admin");
+    eq(await page.locator("#nav a[aria-current=page]").innerText(), "账号管理", "the admin lands on accounts");
+    await page.fill("#a-username", "ent3");
+    await page.fill("#a-password", "short");
+    await page.selectOption("#a-role", "enterprise");
+    await page.fill("#a-scope", "衢州巨鑫活塞机械有限公司");
+    await page.click("#account-form button[type=submit]");
+    await page.waitForFunction(() => document.querySelector("#a-password-error").textContent !== "");
+    const why = await text(page, "#a-password-error");
+    check(/[\u4e00-\u9fff]/.test(why), "the service's reason for the password is shown next to it, in Chinese: " + why);
+    eq(await page.inputValue("#a-username"), "ent3", "what was typed is kept");
+    await page.fill("#a-password", "another-pass-77");
+    await page.click("#account-form button[type=submit]");
+    await page.waitForSelector("#accounts td:text-is('ent3')");
+    await page.click("#sign-out");
+    await page.waitForSelector("#sign-in-section:not([hidden])");
+    await page.fill("#username", "ent3");
+    await page.fill("#password", "another-pass-77");
+    await page.click("#sign-in button[type=submit]");
+    await page.waitForSelector("#account:not([hidden])");
+    check((await text(page, "#who")).includes("衢州巨鑫活塞机械有限公司"), "the new account signs in with its scope");
+    await page.waitForSelector("#app .page:not([aria-busy])");
+  }],
+
+  ["other-enterprise-sees-nothing", async (page, base) => {
+    check(state.problemId, "the first scenario made a problem");
+    await signIn(page, base, "ent2");
+    const body = () => page.locator("body").innerText();
+    check(!(await body()).includes(PROBLEM.title), "the other enterprise's list does not show it");
+    await go(page, "#/problem/" + encodeURIComponent(state.problemId));
+    eq(await text(page, ".msg-error"), "没有找到这条记录，或您无权查看。", "its page says there is no such record");
+    check(!(await body()).includes(PROBLEM.title), "and shows nothing of it");
+    for (const path of [`/api/v1/problems/${state.problemId}`, `/api/v1/problems/${state.problemId}/matches`,
+      `/api/v1/problems/${state.problemId}/history`, `/api/v1/problems/${state.problemId}/reviews`]) {
+      const r = await apiFromPage(page, "GET", path);
+      check(r.status === 404 || r.status === 403, `${path} answers ${r.status}`);
+      check(!r.body.includes(PROBLEM.title) && !r.body.includes("排气温度"), `${path} reveals nothing`);
+    }
+    for (const q of ["?enterprise=" + encodeURIComponent("衢州市恒拓压缩机有限公司"), "?county=" + encodeURIComponent("柯城区"), "?limit=500"]) {
+      const r = await apiFromPage(page, "GET", "/api/v1/problems" + q);
+      check(!r.body.includes(PROBLEM.title) && !r.body.includes(state.problemId), `/api/v1/problems${q} does not list it`);
+    }
+    // Typing the address of the API in the browser's bar gives the same 404.
+    const direct = await page.goto(base + "/api/v1/problems/" + state.problemId);
+    eq(direct.status(), 404, "the address bar gets 404");
+    check(!(await direct.text()).includes(PROBLEM.title), "and nothing of the problem");
+    await page.goto(base + "/#/problem/" + encodeURIComponent(state.problemId));
+    await page.waitForSelector("#app .page:not([aria-busy])");
+  }],
+];
+
+// ---- runner ----
+
+async function main() {
+  mkdirSync(out, { recursive: true });
+  check(existsSync(binary), "no server binary at " + binary + " (build it first)");
+  const data = mkdtempSync(join(tmpdir(), "expertmatch-web-"));
+  let server, browser, passed = 0, failed = 0;
+  try {
+    server = await startServer(data);
+    browser = await chromium.launch({ executablePath: browserPath, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+    for (const [name, fn] of scenarios) {
+      if (only && name !== only) continue;
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "zh-CN", acceptDownloads: true });
+      const page = await context.newPage();
+      page.setDefaultTimeout(30000);
+      const pageErrors = [];
+      page.on("pageerror", (e) => pageErrors.push(e.message));
+      page.on("console", (m) => { if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) pageErrors.push(m.text()); });
+      try {
+        await fn(page, server.base);
+        check(pageErrors.length === 0, "the page reported errors: " + pageErrors.join(" | "));
+        passed++;
+        console.log(`ok - ${name}`);
+      } catch (e) {
+        failed++;
+        console.log(`not ok - ${name}: ${e instanceof Failure ? e.message : e.stack}`);
+      }
+      try { await screenshots(page, name); } catch (e) { console.log(`  (screenshot of ${name} failed: ${e.message})`); }
+      await context.close();
+    }
+  } finally {
+    if (browser) await browser.close();
+    if (server) {
+      server.child.kill("SIGTERM");
+      await new Promise((r) => server.child.once("exit", r));
+    }
+    rmSync(data, { recursive: true, force: true });
+  }
+  console.log(`web tests: ${passed} passed, ${failed} failed (screenshots in ${out})`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((e) => { console.log(`not ok - setup: ${e.message}`); console.log("web tests: 0 passed, 1 failed"); process.exitCode = 1; });

@@ -1,0 +1,54 @@
+// The admin's page: accounts that sign in (POST /api/v1/accounts) and the list.
+import { get, post } from "../api.js";
+import { h, announce } from "../dom.js";
+import { t } from "../i18n/index.js";
+import { errorText, message, table, field, setFieldError, clearFieldErrors, busy } from "../ui.js";
+
+export async function accountsPage(root) {
+  root.append(h("h1", {}, t("accounts_title")));
+  const form = h("form", { class: "card form", novalidate: true, id: "account-form" },
+    h("h2", {}, t("create_account")),
+    field("a-username", t("username"), h("input", { name: "username", autocomplete: "off" })),
+    field("a-password", t("password"), h("input", { name: "password", type: "password", autocomplete: "new-password" })),
+    field("a-role", t("fields.role"), h("select", { name: "role" },
+      ["enterprise", "coordinator", "county", "admin"].map((r) => h("option", { value: r }, t("roles." + r))))),
+    field("a-scope", t("fields.scope"), h("input", { name: "scope", autocomplete: "off" }), t("scope_hint")),
+    h("p", { class: "msg-slot", role: "alert", "aria-live": "assertive" }),
+    h("p", {}, h("button", { type: "submit", class: "primary" }, t("create_account"))));
+  const listEl = h("section", { id: "accounts" });
+  root.append(form, listEl);
+  const ids = { username: "a-username", password: "a-password", role: "a-role", scope: "a-scope" };
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearFieldErrors(form);
+    const slot = form.querySelector(".msg-slot");
+    slot.textContent = "";
+    const body = { username: form.username.value.trim(), password: form.password.value, role: form.role.value, scope: form.scope.value.trim() };
+    let bad = false;
+    for (const k of ["username", "password"]) if (!body[k]) { setFieldError(form, ids[k], t("required", { name: t(k) })); bad = true; }
+    if (bad) return;
+    const button = form.querySelector("button[type=submit]");
+    busy(button, true);
+    const r = await post("/api/v1/accounts", body);
+    busy(button, false);
+    if (!r.ok) {
+      if (!(r.error && ids[r.error.field] && setFieldError(form, ids[r.error.field], r.error.message))) slot.textContent = errorText(r);
+      return;
+    }
+    announce(t("created_account", { name: r.data.username }));
+    form.reset();
+    await load();
+  });
+  async function load() {
+    const r = await get("/api/v1/accounts");
+    listEl.replaceChildren();
+    if (!r.ok) { listEl.append(message(errorText(r), "error")); return; }
+    listEl.append(table([
+      { label: t("username"), cell: (a) => a.username },
+      { label: t("fields.role"), cell: (a) => t("roles." + a.role) },
+      { label: t("fields.scope"), cell: (a) => a.scope || "—" },
+      { label: t("col.status"), cell: (a) => (a.disabled ? t("account_disabled") : t("account_enabled")) },
+    ], r.data.items || []));
+  }
+  await load();
+}

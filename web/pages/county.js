@@ -1,0 +1,277 @@
+// The county department's pages: the problem bank (search, filters, paging),
+// the expert pool, the workstation plan (run with progress, read, approve,
+// download, print) and the county ledger as tables and bar charts.
+import { get, post, call, enc, qs } from "../api.js";
+import { h, clear, announce, fmtDate } from "../dom.js";
+import { t } from "../i18n/index.js";
+import {
+  errorText, message, unavailable, statusBadge, table, pager, barChart, busy, field,
+} from "../ui.js";
+import { countyOf } from "./common.js";
+
+const PAGE = 20;
+const STATUSES = ["open", "submitted", "matched", "in_progress", "solved", "withdrawn", "closed"];
+
+// Whether the problem list honours query parameter `name`: a value no record
+// has must give no rows. A service without the filter either refuses it (400)
+// or ignores it (rows come back); either way the page says it is unavailable.
+const support = {};
+async function supportsFilter(name) {
+  if (!(name in support)) {
+    const r = await get("/api/v1/problems" + qs({ [name]: "\u672a\u77e5-probe-7f3a", limit: 1 }));
+    support[name] = r.ok && r.data && r.data.total === 0;
+  }
+  return support[name];
+}
+
+function readHash() {
+  const i = location.hash.indexOf("?");
+  return new URLSearchParams(i >= 0 ? location.hash.slice(i + 1) : "");
+}
+
+export async function bankPage(root, who) {
+  const county = countyOf(who);
+  root.append(h("h1", {}, county ? t("bank_title", { county }) : t("nav.bank")));
+  const params = readHash();
+  const [hasQ, hasIndustry] = await Promise.all([supportsFilter("q"), supportsFilter("industry")]);
+  const form = h("form", { class: "card filters", role: "search", id: "bank-filters" },
+    field("b-q", t("fields.q"), h("input", { name: "q", type: "search", value: params.get("q") || "", disabled: !hasQ })),
+    field("b-status", t("fields.status"), h("select", { name: "status" }, h("option", { value: "" }, t("all")),
+      STATUSES.map((s) => h("option", { value: s, selected: params.get("status") === s }, t("statuses." + s))))),
+    field("b-industry", t("fields.industry"), h("input", { name: "industry", value: params.get("industry") || "", disabled: !hasIndustry })),
+    field("b-enterprise", t("fields.enterprise"), h("input", { name: "enterprise", value: params.get("enterprise") || "" })),
+    field("b-urgency", t("fields.urgency"), h("select", { name: "urgency" }, h("option", { value: "" }, t("all")),
+      [5, 4, 3, 2, 1].map((u) => h("option", { value: u, selected: params.get("urgency") === String(u) }, t("urgency." + u))))),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, t("search")),
+      h("button", { type: "button", onclick: () => { location.hash = "#/bank"; } }, t("reset"))));
+  root.append(form);
+  if (!hasQ) root.append(message(t("search_unavailable"), "notice"));
+  if (!hasIndustry) root.append(message(t("industry_unavailable"), "notice"));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const p = new URLSearchParams();
+    for (const name of ["q", "status", "industry", "enterprise", "urgency"]) {
+      const el = form.elements[name];
+      if (!el.disabled && el.value.trim()) p.set(name, el.value.trim());
+    }
+    location.hash = "#/bank?" + p.toString();
+  });
+
+  const query = { limit: PAGE, offset: Number(params.get("offset")) || 0 };
+  if (county) query.county = county;
+  for (const name of ["q", "status", "industry", "enterprise", "urgency"])
+    if (params.get(name) && (name !== "q" || hasQ) && (name !== "industry" || hasIndustry)) query[name] = params.get(name);
+  const r = await get("/api/v1/problems" + qs(query));
+  const results = h("section", { id: "bank-results", "aria-live": "polite" });
+  root.append(results);
+  if (!r.ok) { results.append(message(errorText(r), "error")); return; }
+  results.append(table([
+    { label: t("col.id"), cell: (p) => p.id },
+    { label: t("col.title"), cell: (p) => h("a", { href: "#/problem/" + enc(p.id) }, p.title) },
+    { label: t("col.enterprise"), cell: (p) => p.enterprise },
+    { label: t("col.industry"), cell: (p) => p.industry || "—" },
+    { label: t("col.urgency"), cell: (p) => p.urgency || "—", class: "num" },
+    { label: t("col.status"), cell: (p) => statusBadge(p.status) },
+    { label: t("col.submitted"), cell: (p) => p.submitted || "—" },
+  ], r.data.items || []));
+  results.append(pager(r.data, (offset) => {
+    const p = readHash();
+    p.set("offset", offset);
+    location.hash = "#/bank?" + p.toString();
+  }));
+}
+
+export async function expertsPage(root, who) {
+  const county = countyOf(who);
+  root.append(h("h1", {}, county ? t("experts_title", { county }) : t("nav.experts")));
+  const offset = Number(readHash().get("offset")) || 0;
+  const r = await get("/api/v1/experts" + qs({ county, limit: PAGE, offset }));
+  if (!r.ok) { root.append(message(errorText(r), "error")); return; }
+  root.append(table([
+    { label: t("col.name"), cell: (e) => e.name },
+    { label: t("col.pro_title"), cell: (e) => e.title || "—" },
+    { label: t("col.college"), cell: (e) => e.college || "—" },
+    { label: t("col.research"), cell: (e) => (e.fields || []).join("、") },
+    { label: t("col.capacity"), cell: (e) => e.capacity, class: "num" },
+    { label: t("col.available"), cell: (e) => (e.available ? t("yes") : t("no")) },
+  ], r.data.items || []));
+  root.append(pager(r.data, (o) => { location.hash = "#/experts?offset=" + o; }));
+}
+
+// ---- workstation plans ----
+
+export async function planPage(root, who) {
+  const county = countyOf(who);
+  root.append(h("h1", {}, t("plan_title", { county })));
+  const runButton = h("button", { type: "button", class: "primary", id: "run-plan" }, t("run_plan"));
+  const progress = h("div", { id: "plan-progress", role: "status", "aria-live": "polite" });
+  const listSection = h("section", { class: "card no-print", id: "plans", "aria-labelledby": "plans-h" }, h("h2", { id: "plans-h" }, t("plans_list")));
+  const planView = h("section", { id: "plan-view", "aria-live": "polite" });
+  root.append(h("div", { class: "actions no-print" }, runButton), progress, planView, listSection);
+
+  async function showPlan(id) {
+    const r = await get("/api/v1/plans/" + enc(id));
+    clear(planView);
+    if (!r.ok) { planView.append(message(errorText(r), "error")); return; }
+    await renderPlan(planView, r.data, who, refreshList);
+  }
+  async function refreshList() {
+    const r = await get("/api/v1/counties/" + enc(county) + "/plans" + qs({ limit: 20 }));
+    for (const el of listSection.querySelectorAll(":scope > :not(h2)")) el.remove();
+    if (!r.ok) { listSection.append(message(errorText(r), "error")); return null; }
+    const items = r.data.items || r.data.plans || [];
+    if (!items.length) { listSection.append(message(t("no_plans"))); return items; }
+    listSection.append(table([
+      { label: "#", cell: (p) => p.id },
+      { label: t("col.status"), cell: (p) => statusBadge(p.status, "plan_statuses"), class: "nowrap" },
+      { label: t("col.submitted"), cell: (p) => fmtDate(p.created_at), class: "nowrap" },
+      { label: t("plan_summary"), cell: (p) => p.summary || (p.plan && p.plan.summary) || "" },
+      { label: "", cell: (p) => h("button", { type: "button", onclick: () => showPlan(p.id) }, t("open_plan")), class: "nowrap" },
+    ], items));
+    return items;
+  }
+
+  runButton.addEventListener("click", async () => {
+    busy(runButton, true, t("planning"));
+    clear(progress).append(h("p", { class: "progress" }, h("span", { class: "spinner", "aria-hidden": "true" }), t("planning")));
+    planView.setAttribute("aria-busy", "true");
+    const r = await post("/api/v1/counties/" + enc(county) + "/plans", {});
+    busy(runButton, false);
+    planView.removeAttribute("aria-busy");
+    clear(progress);
+    if (!r.ok) { progress.append(message(errorText(r), "error")); return; }
+    progress.append(message(t("plan_done"), "ok"));
+    clear(planView);
+    await renderPlan(planView, r.data, who, refreshList);
+    await refreshList();
+  });
+
+  const items = await refreshList();
+  const current = (items || []).find((p) => p.status === "draft" || p.status === "approved");
+  if (current) await showPlan(current.id);
+}
+
+async function renderPlan(view, record, who, refreshList) {
+  const plan = record.plan || {};
+  const statusEl = h("span", { id: "plan-status" }, statusBadge(record.status, "plan_statuses"));
+  const actions = h("div", { class: "actions no-print" });
+  const note = h("p", { class: "msg-slot", role: "alert", "aria-live": "assertive" });
+  view.append(
+    h("h2", {}, t("plan_title", { county: record.county }), " #" + record.id, " ", statusEl),
+    h("p", { class: "meta" }, t("plan_created", { at: fmtDate(record.created_at) }),
+      record.approved_at ? " · " + t("plan_statuses.approved") + " " + fmtDate(record.approved_at) + (record.approved_by ? "（" + record.approved_by + "）" : "") : ""),
+    actions, note,
+    h("section", { class: "card" }, h("h3", {}, t("plan_summary")), h("p", { id: "plan-summary" }, plan.summary || "")));
+
+  if (record.status === "draft" && (who.role === "county" || who.role === "admin")) {
+    const approve = h("button", { type: "button", class: "primary", id: "approve-plan" }, t("approve"));
+    approve.addEventListener("click", async () => {
+      busy(approve, true, t("approving"));
+      const r = await post("/api/v1/plans/" + enc(record.id) + "/approve", {});
+      if (!r.ok) { busy(approve, false); note.textContent = errorText(r); return; }
+      approve.remove();
+      const progress = document.getElementById("plan-progress");
+      if (progress) clear(progress);
+      clear(statusEl).append(statusBadge(r.data.status, "plan_statuses"));
+      announce(t("approved_ok"));
+      note.textContent = "";
+      view.querySelector(".msg-slot").before(message(t("approved_ok"), "ok"));
+      await refreshList();
+    });
+    actions.append(approve);
+  }
+  // The spreadsheet comes from GET /api/v1/plans/{id}?format=xlsx; a service
+  // without it answers JSON (the parameter ignored) or an error.
+  const xlsxUrl = "/api/v1/plans/" + enc(record.id) + "?format=xlsx";
+  const probe = await call("HEAD", xlsxUrl);
+  const probeType = probe.type || "";
+  let xlsxOk = probe.ok && probeType.includes("spreadsheet");
+  if (!xlsxOk && (probe.status === 405 || probe.status === 404)) {
+    const g = await fetch(xlsxUrl, { credentials: "same-origin" }).catch(() => null);
+    xlsxOk = !!g && g.ok && (g.headers.get("Content-Type") || "").includes("spreadsheet");
+  }
+  if (xlsxOk) actions.append(h("a", { class: "button", id: "download-plan", href: xlsxUrl, download: "" }, t("download_xlsx")));
+  else actions.append(h("span", { class: "msg msg-notice", id: "download-unavailable" }, t("download_unavailable")));
+  actions.append(h("button", { type: "button", id: "print-plan", onclick: () => window.print() }, t("print")));
+
+  view.append(h("section", { class: "card", id: "plan-team" }, h("h3", {}, t("team") + "（" + (plan.team || []).length + "）"),
+    table([
+      { label: t("col.name"), cell: (m) => h("strong", {}, m.name), class: "nowrap" },
+      { label: t("col.pro_title"), cell: (m) => [m.title, m.college].filter(Boolean).join(" · "), class: "wide" },
+      { label: t("col.stationed"), cell: (m) => (m.stationed ? t("yes") : t("no")), class: "nowrap" },
+      { label: t("key_topics"), cell: (m) => m.key_topics ?? "", class: "num" },
+      { label: t("col.reason"), cell: (m) => m.reason || "", class: "reason" },
+    ], plan.team || [])));
+  view.append(h("section", { class: "card", id: "plan-topics" }, h("h3", {}, t("key_topics") + "（" + (plan.key_topics || []).length + "）"),
+    table([
+      { label: t("col.enterprise"), cell: (k) => k.enterprise, class: "wide" },
+      { label: t("col.title"), cell: (k) => [h("span", { class: "meta" }, k.problem_id), " ", k.title], class: "wide" },
+      { label: t("col.urgency"), cell: (k) => k.urgency ?? "", class: "num" },
+      { label: t("col.expert"), cell: (k) => k.expert_name || k.expert_id, class: "nowrap" },
+      { label: t("col.reason"), cell: (k) => k.reason || "", class: "reason" },
+    ], plan.key_topics || [])));
+  if ((plan.diagnoses || []).length)
+    view.append(h("section", { class: "card", id: "plan-diagnoses" }, h("h3", {}, t("diagnoses")),
+      h("ul", {}, plan.diagnoses.map((d) => h("li", {}, d.message || d.subject)))));
+}
+
+// ---- ledger ----
+
+export async function ledgerPage(root, who) {
+  const county = countyOf(who);
+  root.append(h("h1", {}, t("ledger_title", { county })));
+  const r = await get("/api/v1/counties/" + enc(county) + "/ledger");
+  if (r.ok && r.data) { renderLedger(root, r.data, county); return; }
+  if (!r.missing) { root.append(message(errorText(r), "error")); return; }
+  root.append(message(t("ledger_fallback"), "notice"));
+  const all = await get("/api/v1/problems" + qs({ county, limit: 500 }));
+  if (!all.ok) { root.append(message(errorText(all), "error")); return; }
+  const items = all.data.items || [];
+  const count = (key) => {
+    const m = new Map();
+    for (const p of items) { const k = key(p); m.set(k, (m.get(k) || 0) + 1); }
+    return [...m.entries()];
+  };
+  root.append(h("p", { class: "big" }, t("total_problems", { n: all.data.total })));
+  root.append(h("div", { class: "charts" },
+    barChart(t("by_status"), count((p) => p.status).map(([s, v]) => ({ label: t("statuses." + s), value: v }))),
+    barChart(t("by_urgency"), count((p) => p.urgency || 0).sort((a, b) => b[0] - a[0]).map(([u, v]) => ({ label: t("urgency." + u), value: v }))),
+    barChart(t("by_industry"), count((p) => p.industry || "—").sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => ({ label: k, value: v }))),
+    barChart(t("by_month"), count((p) => String(p.submitted || "").slice(0, 7) || "—").sort().map(([k, v]) => ({ label: k, value: v })))));
+}
+
+function statusRows(byStatus, statuses) {
+  return Object.entries(byStatus || {}).map(([s, v]) => ({ label: (statuses.find((x) => x.status === s) || {}).label || t("statuses." + s), value: v }));
+}
+
+function renderLedger(root, L, county) {
+  const statuses = L.statuses || [];
+  const actions = h("div", { class: "actions no-print" },
+    h("a", { class: "button", href: "/api/v1/counties/" + enc(county) + "/ledger?format=xlsx", download: "" }, t("download_ledger")),
+    h("button", { type: "button", onclick: () => window.print() }, t("print")));
+  root.append(actions);
+  if (L.as_of) root.append(h("p", { class: "meta" }, t("as_of", { date: L.as_of })));
+  if (L.totals) root.append(h("p", { class: "big" }, t("total_problems", { n: L.totals.submitted })));
+  const charts = h("div", { class: "charts" });
+  if (L.totals) charts.append(barChart(t("by_status"), statusRows(L.totals.by_status, statuses)));
+  if (L.by_industry) charts.append(barChart(t("by_industry"), L.by_industry.slice(0, 12).map((x) => ({ label: x.industry || "—", value: x.submitted }))));
+  if (L.by_month) charts.append(barChart(t("by_month"), L.by_month.map((x) => ({ label: x.month, value: x.submitted }))));
+  root.append(charts);
+  if (Array.isArray(L.experts))
+    root.append(h("section", { class: "card" }, h("h2", {}, t("ledger_experts")), table([
+      { label: t("col.name"), cell: (e) => e.name || e.expert_id },
+      { label: t("col.college"), cell: (e) => [e.title, e.college].filter(Boolean).join(" · ") },
+      { label: t("key_topics"), cell: (e) => (e.key_topics || []).length, class: "num" },
+      { label: t("col.accepted"), cell: (e) => (e.accepted_matches || []).length, class: "num" },
+      { label: t("statuses.solved"), cell: (e) => (e.outcomes && e.outcomes.solved) || 0, class: "num" },
+    ], L.experts)));
+  const waiting = L.waiting_longest;
+  if (Array.isArray(waiting))
+    root.append(h("section", { class: "card" }, h("h2", {}, t("waiting_longest")), table([
+      { label: t("col.id"), cell: (p) => h("a", { href: "#/problem/" + enc(p.id) }, p.id) },
+      { label: t("col.title"), cell: (p) => p.title },
+      { label: t("col.enterprise"), cell: (p) => p.enterprise },
+      { label: t("col.urgency"), cell: (p) => p.urgency, class: "num" },
+      { label: t("col.days"), cell: (p) => p.days_waiting ?? "—", class: "num" },
+    ], waiting)));
+}
