@@ -33,6 +33,6 @@ pages: http://$LISTEN/  sign in as $account
 admin token (shown once): $token
 try:
   curl -s -H 'Authorization: Bearer $token' 'http://$LISTEN/api/v1/problems/cs-001/matches?k=3'
-  curl -s -H 'Authorization: Bearer $token' 'http://$LISTEN/api/v1/problems?county=常山县&limit=5'
+  curl -s -G -H 'Authorization: Bearer $token' 'http://$LISTEN/api/v1/problems' --data-urlencode 'county=常山县' -d limit=5
 MSG
 exec ./build/expertmatch serve --data "$DATA" --listen "$LISTEN"

@@ -16,7 +16,7 @@ packages=(
   # scripts/web-test.sh: the pages' browser tests (playwright-core from npm
   # drives Debian's headless chromium; no browser is downloaded). A CJK font so
   # that the screenshots show Chinese, not empty boxes.
-  chromium nodejs npm fonts-wqy-microhei
+  chromium fonts-wqy-microhei
 )
 
 missing=()
@@ -25,6 +25,12 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+
+# Node and npm: Debian's packages only where the commands are missing. An image
+# that ships Node from elsewhere (e.g. NodeSource's nodejs, which bundles npm)
+# conflicts with Debian's npm package, so the commands decide, not dpkg.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
