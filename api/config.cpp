@@ -60,12 +60,35 @@ const Setting kNumeric[] = {
     {"shutdown_grace_ms", &ServerConfig::shutdown_grace_ms, nullptr},
     {"embedding_timeout_ms", &ServerConfig::embedding_timeout_ms, nullptr},
     {"embedding_batch_size", &ServerConfig::embedding_batch_size, nullptr},
+    {"min_team_size", &ServerConfig::min_team_size, nullptr},
+    {"max_team_size", &ServerConfig::max_team_size, nullptr},
     {"session_idle_minutes", &ServerConfig::session_idle_minutes, nullptr},
     {"login_max_failures", &ServerConfig::login_max_failures, nullptr},
     {"login_max_failures_per_address", &ServerConfig::login_max_failures_per_address, nullptr},
     {"login_window_seconds", &ServerConfig::login_window_seconds, nullptr},
     {"cookie_secure", &ServerConfig::cookie_secure, nullptr},
 };
+
+// "COUNTY=MIN-MAX[,COUNTY=MIN-MAX...]"; false if malformed.
+bool parse_county_team_size(const std::string& value,
+                            std::map<std::string, std::pair<int, int>>* out) {
+  out->clear();
+  size_t start = 0;
+  while (start < value.size()) {
+    size_t comma = value.find(',', start);
+    if (comma == std::string::npos) comma = value.size();
+    std::string item = value.substr(start, comma - start);
+    size_t eq = item.rfind('='), dash = item.rfind('-');
+    long long lo, hi;
+    if (eq == std::string::npos || eq == 0 || dash == std::string::npos || dash < eq ||
+        !parse_long(item.substr(eq + 1, dash - eq - 1), &lo) ||
+        !parse_long(item.substr(dash + 1), &hi) || lo < 1 || hi < lo || hi > 100)
+      return false;
+    (*out)[item.substr(0, eq)] = {static_cast<int>(lo), static_cast<int>(hi)};
+    start = comma + 1;
+  }
+  return true;
+}
 
 // Settings whose value is any text (empty allowed: "off").
 struct TextSetting {
@@ -107,6 +130,14 @@ Status set_config_value(ServerConfig* config, const std::string& name, const std
   for (const auto& s : kText) {
     if (name != s.name) continue;
     config->*s.field = value;
+    return Status::ok();
+  }
+  if (name == "county_team_size") {
+    if (!parse_county_team_size(value, &config->county_team_size))
+      return bad(name,
+                 "must be COUNTY=MIN-MAX[,COUNTY=MIN-MAX...] with 1 <= MIN <= MAX <= 100, "
+                 "got \"" +
+                     value + "\"");
     return Status::ok();
   }
   for (const auto& s : kNumeric) {
@@ -171,7 +202,7 @@ Status load_config_file(const std::string& path, ServerConfig* config) {
 
 Status apply_environment(const std::function<const char*(const char*)>& getenv,
                          ServerConfig* config) {
-  std::vector<std::string> names = {"data", "listen"};
+  std::vector<std::string> names = {"data", "listen", "county_team_size"};
   for (const auto& s : kNumeric) names.emplace_back(s.name);
   for (const auto& s : kText) names.emplace_back(s.name);
   std::vector<FieldError> errors;
@@ -225,6 +256,9 @@ Status validate(const ServerConfig& c) {
     auto counties = CountyList::parse(c.counties, "counties");
     if (!counties) errors.push_back(counties.status().field_errors().front());
   }
+  check(c.min_team_size >= 1 && c.min_team_size <= 100, "min_team_size", "must be from 1 to 100");
+  check(c.max_team_size >= c.min_team_size && c.max_team_size <= 100, "max_team_size",
+        "must be from min_team_size to 100");
   check(c.session_idle_minutes >= 1, "session_idle_minutes", "must be at least 1");
   check(c.login_max_failures >= 1, "login_max_failures", "must be at least 1");
   check(c.login_max_failures_per_address >= 1, "login_max_failures_per_address",
@@ -258,6 +292,11 @@ CountyList county_list(const ServerConfig& c) {
   if (c.counties.empty()) return CountyList();
   auto parsed = CountyList::parse(c.counties, "counties");
   return parsed ? *parsed : CountyList();
+}
+
+std::pair<int, int> team_size_range(const ServerConfig& c, const std::string& county) {
+  auto it = c.county_team_size.find(county);
+  return it == c.county_team_size.end() ? std::pair(c.min_team_size, c.max_team_size) : it->second;
 }
 
 std::string resolve_web_root(const ServerConfig& c) {

@@ -8,7 +8,9 @@
 
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <string>
+#include <utility>
 
 #include "corpus/counties.h"
 #include "corpus/status.h"
@@ -59,6 +61,11 @@ struct ServerConfig {
   // method, route template, status, duration in ms; never a token): "-" =
   // stderr, "" = off, else a file appended to.
   std::string access_log = "-";  // "access_log"
+  // A workstation team's size (members), for every county unless
+  // "county_team_size" says otherwise for it: "柯城区=5-10,江山市=6-9".
+  int min_team_size = 6;                                        // "min_team_size"
+  int max_team_size = 8;                                        // "max_team_size"
+  std::map<std::string, std::pair<int, int>> county_team_size;  // county -> (min, max)
   // Sign-in with accounts (api/accounts.h) and the pages under web/.
   int session_idle_minutes = 720;  // "session_idle_minutes": a session unused this long ends
   int login_max_failures = 5;      // "login_max_failures": per user name, in the window
@@ -74,6 +81,9 @@ struct ServerConfig {
 
 // The folder the pages are served from (web_root, or its default above).
 std::string resolve_web_root(const ServerConfig& config);
+
+// The team sizes a plan of `county` may ask for: (min, max), inclusive.
+std::pair<int, int> team_size_range(const ServerConfig& config, const std::string& county);
 
 // The embedding settings as RemoteEmbedderOptions (url empty when off); the
 // other options keep their defaults.

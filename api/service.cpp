@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <random>
 
+#include "api/service_internal.h"
 #include "corpus/exchange_format.h"
 #include "corpus/json_reader.h"
 #include "corpus/names.h"
@@ -15,23 +16,8 @@
 #include "matcher/plan_report.h"
 
 namespace expertmatch::api {
+using namespace internal;
 namespace {
-
-Status forbidden(i18n::Message what) {
-  return Status(ErrorCode::kPermissionDenied, std::move(what));
-}
-
-Status no_problem(const std::string& id) {
-  return Status(ErrorCode::kNotFound, {"problem.not_found", {{"id", id}}});
-}
-
-Status no_expert(const std::string& id) {
-  return Status(ErrorCode::kNotFound, {"expert.not_found", {{"id", id}}});
-}
-
-Status field_error(const std::string& field, const std::string& reason) {
-  return Status::invalid({FieldError{"body", 0, field, reason}});
-}
 
 std::string random_problem_id() {
   std::random_device rd;
@@ -107,18 +93,6 @@ std::vector<std::string> expert_search_fields(const Expert& e) {
   return out;
 }
 
-template <typename T>
-Page<T> paginate(std::vector<T> all, size_t offset, size_t limit) {
-  Page<T> page;
-  page.total = all.size();
-  if (offset < all.size()) {
-    size_t end = std::min(all.size(), offset + limit);
-    page.items.assign(std::make_move_iterator(all.begin() + offset),
-                      std::make_move_iterator(all.begin() + end));
-  }
-  return page;
-}
-
 // Each record a fresh index left out, one line each, for the operator.
 void log_skipped(const CorpusIndex& index) {
   for (const auto& r : index.skipped())
@@ -189,6 +163,11 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   if (!enterprises) return enterprises.status();
   for (const auto& e : *enterprises) service->enterprises_[e.name] = e.county;
   service->review_count_ = reviews->size();
+  auto decisions = service->store_->decision_sequence();
+  if (!decisions) return decisions.status();
+  service->decision_sequence_ = *decisions;
+  Status approved = service->reload_approved_topics();
+  if (!approved) return approved;
   if (!experts->empty() || !problems->empty()) {
     std::string reason;
     Status saved = Status::ok();
@@ -306,8 +285,10 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
   if (must_exist) {
     if (it == problems_.end() || !can_see_problem(who, it->second)) return no_problem(p.id);
     if (!can_write_problem(who, it->second)) return forbidden("access.problem_write");
-    if (it->second.status == ProblemStatus::kWithdrawn)
-      return Status(ErrorCode::kConflict, {"problem.withdrawn", {{"id", p.id}}});
+    if (!is_open(it->second.status))
+      return Status(ErrorCode::kConflict, "problem \"" + p.id + "\" is " +
+                                              problem_status_name(it->second.status) +
+                                              ": its record no longer changes");
     if (edit) {
       auto edited = (*edit)(it->second);
       if (!edited) return edited.status();
@@ -350,7 +331,7 @@ Result<Problem> Service::create_problem(const Principal& who, Problem p, bool id
     do p.id = random_problem_id();
     while (problems_.count(p.id));
   }
-  p.status = ProblemStatus::kOpen;
+  p.status = ProblemStatus::kSubmitted;
   if (p.submitted.empty()) p.submitted = today_utc();
   return write_problem(who, std::move(p), false);
 }
@@ -370,6 +351,7 @@ Result<Page<Problem>> Service::list_problems(const Principal& who, const Problem
       if (q.county && !same_name(p.county, *q.county)) continue;
       if (q.enterprise && !same_name(p.enterprise, *q.enterprise)) continue;
       if (q.status && p.status != *q.status) continue;
+      if (q.open_only && !is_open(p.status)) continue;
       if (q.urgency && p.urgency != *q.urgency) continue;
       if (q.min_urgency && p.urgency < *q.min_urgency) continue;
       if (q.industry && p.industry != *q.industry) continue;
@@ -403,30 +385,6 @@ Result<Problem> Service::update_problem(const Principal& who, const std::string&
   Problem p;
   p.id = id;
   return write_problem(who, std::move(p), true, &edit);
-}
-
-Result<Problem> Service::withdraw_problem(const Principal& who, const std::string& id) {
-  Problem p;
-  {
-    std::shared_lock lock(mu_);
-    auto existing = visible_problem_locked(who, id);
-    if (!existing) return existing.status();
-    p = *existing;
-  }
-  if (!can_write_problem(who, p)) return forbidden("access.problem_withdraw");
-  if (p.status == ProblemStatus::kWithdrawn)
-    return Status(ErrorCode::kConflict, {"problem.withdrawn", {{"id", id}}});
-  std::lock_guard writer(write_mu_);
-  auto it = problems_.find(id);
-  if (it == problems_.end()) return no_problem(id);
-  p = it->second;
-  p.status = ProblemStatus::kWithdrawn;
-  Status s = store_->update_problem(p);
-  if (!s) return s;
-  std::unique_lock lock(mu_);
-  problems_[id] = p;
-  index_problem_locked(p);
-  return p;
 }
 
 // ---- experts -------------------------------------------------------------
@@ -518,63 +476,6 @@ Result<Page<Expert>> Service::list_experts(const Principal&, const ExpertQuery& 
 
 // ---- matching ------------------------------------------------------------
 
-std::vector<std::pair<std::string, std::string>> Service::accepted_pairs_locked(
-    const std::string& except_problem) const {
-  auto all = accepted_matches(latest_, [this](const std::string& id) -> const Problem* {
-    auto p = problems_.find(id);
-    return p == problems_.end() ? nullptr : &p->second;
-  });
-  std::vector<std::pair<std::string, std::string>> out;
-  for (auto& pair : all)
-    if (pair.first != except_problem) out.push_back(std::move(pair));
-  return out;
-}
-
-std::map<std::string, int> Service::used_capacity_locked(const std::string& except_problem) const {
-  std::map<std::string, int> used;
-  for (const auto& [problem, expert] : accepted_pairs_locked(except_problem)) ++used[expert];
-  return used;
-}
-
-PairState Service::pair_state_locked(const std::string& problem_id,
-                                     const std::string& expert_id) const {
-  auto it = latest_.find({problem_id, expert_id});
-  if (it == latest_.end()) return PairState::kNone;
-  return it->second.decision == "accept" ? PairState::kAccepted : PairState::kRejected;
-}
-
-Result<ProblemMatches> Service::problem_matches(const Principal& who, const std::string& problem_id,
-                                                int k) {
-  std::shared_lock lock(mu_);
-  auto p = visible_problem_locked(who, problem_id);
-  if (!p) return p.status();
-  if (p->status != ProblemStatus::kOpen)
-    return Status(ErrorCode::kConflict, "problem \"" + problem_id + "\" is " +
-                                            problem_status_name(p->status) + ": no matches");
-  if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
-  ProblemMatches out;
-  out.problem = *p;
-  MatchFilters filters;
-  filters.used_capacity = used_capacity_locked(problem_id);
-  filters.require_capacity = true;
-  for (const auto& [pair, review] : latest_)
-    if (pair.first == problem_id && review.decision == "reject")
-      filters.exclude_experts.insert(pair.second);
-  for (const auto& id : filters.exclude_experts)
-    if (experts_.count(id)) ++out.rejected_excluded;
-  Matcher matcher(*index_, options_.match);
-  auto ranked = matcher.rank_experts(*p, filters, k);
-  if (!ranked) return ranked.status();
-  out.matches = std::move(*ranked);
-  for (const auto& m : out.matches) {
-    out.states[m.expert_id] = pair_state_locked(problem_id, m.expert_id);
-    auto e = experts_.find(m.expert_id);
-    int used = filters.used_capacity.count(m.expert_id) ? filters.used_capacity[m.expert_id] : 0;
-    out.remaining[m.expert_id] = e == experts_.end() ? 0 : std::max(0, e->second.capacity - used);
-  }
-  return out;
-}
-
 Result<ExpertProblemMatches> Service::expert_matches(const Principal& who,
                                                      const std::string& expert_id, int k) {
   if (who.role == Role::kEnterprise) return forbidden("access.enterprise_own_matches");
@@ -584,8 +485,7 @@ Result<ExpertProblemMatches> Service::expert_matches(const Principal& who,
   if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
   ExpertProblemMatches out;
   out.expert = e->second;
-  auto used = used_capacity_locked("");
-  out.remaining_capacity = std::max(0, e->second.capacity - used[expert_id]);
+  out.remaining_capacity = remaining_capacity_locked(e->second);
   MatchFilters filters;
   if (who.role != Role::kAdmin) filters.county = who.county();
   int rejected = 0;
@@ -620,128 +520,6 @@ Result<std::vector<ExpertMatch>> Service::match_text(const Principal& who, const
   Matcher matcher(*index_, options_.match);
   return matcher.rank_experts(p, filters, q.k);
 }
-
-// ---- reviews -------------------------------------------------------------
-
-Result<Review> Service::add_review(const Principal& who, const std::string& problem_id,
-                                   const std::string& expert_id, const std::string& decision,
-                                   const std::string& note) {
-  if (who.role != Role::kAdmin && who.role != Role::kCoordinator)
-    return forbidden("access.coordinator_reviews");
-  std::lock_guard writer(write_mu_);
-  Review r;
-  {
-    std::shared_lock lock(mu_);
-    auto p = visible_problem_locked(who, problem_id);
-    if (!p) return p.status();
-    if (decision != "accept" && decision != "reject")
-      return field_error("decision", "must be \"accept\" or \"reject\", got \"" + decision + "\"");
-    auto e = experts_.find(expert_id);
-    if (e == experts_.end()) return field_error("expert_id", "no expert \"" + expert_id + "\"");
-    if (p->status != ProblemStatus::kOpen)
-      return Status(ErrorCode::kConflict,
-                    "problem \"" + problem_id + "\" is " + problem_status_name(p->status));
-    if (decision == "accept" && pair_state_locked(problem_id, expert_id) != PairState::kAccepted) {
-      MatchFilters filters;
-      filters.require_capacity = true;
-      filters.used_capacity = used_capacity_locked(problem_id);
-      std::string why;
-      if (index_) {
-        why = Matcher(*index_, options_.match).exclusion_reason(e->second, *p, filters);
-      } else if (!e->second.available) {
-        why = "unavailable";
-      } else if (filters.used_capacity[expert_id] >= e->second.capacity) {
-        why = "no remaining capacity";
-      }
-      if (!why.empty())
-        return Status(ErrorCode::kConflict,
-                      "expert \"" + expert_id + "\" cannot be accepted: " + why);
-    }
-    r.problem_id = problem_id;
-    r.expert_id = expert_id;
-    r.decision = decision;
-    r.note = note;
-    r.reviewer = who.describe();
-  }
-  auto stored = store_->add_review(r);
-  if (!stored) return stored.status();
-  std::unique_lock lock(mu_);
-  latest_[{problem_id, expert_id}] = *stored;
-  ++review_count_;
-  return *stored;
-}
-
-Result<std::vector<Review>> Service::reviews(const Principal& who, const std::string& problem_id) {
-  if (who.role == Role::kEnterprise) return forbidden("access.review_notes");
-  {
-    std::shared_lock lock(mu_);
-    auto p = visible_problem_locked(who, problem_id);
-    if (!p) return p.status();
-  }
-  return store_->list_reviews(problem_id);
-}
-
-// ---- workstation plans ---------------------------------------------------
-
-namespace {
-
-Status no_plan(long long id) {
-  return Status(ErrorCode::kNotFound, {"plan.not_found", {{"id", std::to_string(id)}}});
-}
-
-}  // namespace
-
-Result<PlanRecord> Service::create_plan(const Principal& who, const std::string& county,
-                                        PlanRunOptions options) {
-  if (!can_write_plans(who, county)) {
-    if (who.role == Role::kCoordinator) return forbidden("access.coordinator_plans");
-    if (who.role == Role::kEnterprise) return forbidden("access.enterprise_plans");
-    return forbidden({"access.county_own_plans", {{"scope", who.scope}}});
-  }
-  Status known = options_.counties.check(county, "county", "path");
-  if (!known) return known;
-  options.save = false;
-  auto made = [&]() -> Result<MadePlan> {
-    // Planning reads the index and the records: shared with other readers,
-    // and no writer may change them meanwhile.
-    std::shared_lock lock(mu_);
-    if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
-    options.accepted_matches = accepted_pairs_locked("");
-    Matcher matcher(*index_, options_.match);
-    return make_county_plan(*plans_, matcher, *index_, county, options);
-  }();
-  if (!made) return made.status();
-  std::vector<std::string> members;
-  std::vector<std::pair<std::string, std::string>> topics;
-  for (const auto& m : made->plan.team) members.push_back(m.expert_id);
-  for (const auto& t : made->plan.key_topics) topics.emplace_back(t.problem_id, t.expert_id);
-  return plans_->add_draft(county, members, topics, plan_to_json(made->plan));
-}
-
-Result<PlanRecord> Service::get_plan(const Principal& who, long long id) {
-  auto plan = plans_->get(id);
-  if (!plan) return plan.status().code() == ErrorCode::kNotFound ? no_plan(id) : plan.status();
-  if (!can_read_plans(who, plan->county)) return no_plan(id);
-  return plan;
-}
-
-Result<PlanRecord> Service::approve_plan(const Principal& who, long long id) {
-  auto plan = get_plan(who, id);
-  if (!plan) return plan.status();
-  if (!can_write_plans(who, plan->county)) return forbidden("access.approve_plans");
-  return plans_->approve(id, who.describe());
-}
-
-Result<std::vector<PlanRecord>> Service::list_plans(const Principal& who,
-                                                    const std::string& county) {
-  if (!can_read_plans(who, county)) {
-    if (who.role == Role::kEnterprise) return forbidden("access.enterprise_plans");
-    return forbidden({"access.read_own_plans", {{"county", who.county()}}});
-  }
-  return plans_->list(county);
-}
-
-// ---- counties, enterprises, ledger -------------------------------------------
 
 Result<std::vector<EnterpriseRecord>> Service::enterprises(
     const Principal& who, const std::optional<std::string>& county) {
@@ -882,7 +660,7 @@ ServiceStats Service::stats() {
   ServiceStats s;
   s.experts = experts_.size();
   s.problems = problems_.size();
-  for (const auto& [id, p] : problems_) s.open_problems += p.status == ProblemStatus::kOpen;
+  for (const auto& [id, p] : problems_) s.open_problems += is_open(p.status);
   s.reviews = review_count_;
   s.index_ready = index_ != nullptr;
   if (index_) {

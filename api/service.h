@@ -66,6 +66,7 @@ struct ProblemQuery {
   std::optional<std::string> county;
   std::optional<std::string> enterprise;
   std::optional<ProblemStatus> status;
+  bool open_only = false;          // status=open: submitted, matched or in_progress
   std::optional<int> urgency;      // exactly this urgency
   std::optional<int> min_urgency;  // at least this urgency
   std::string sort = "id";         // id, urgency, submitted; "-" prefix = descending
@@ -96,10 +97,44 @@ enum class PairState { kNone, kAccepted, kRejected };
 
 struct ProblemMatches {
   Problem problem;
-  std::vector<ExpertMatch> matches;         // best first
+  // Experts accepted for the problem first (in score order), then the rest,
+  // best first.
+  std::vector<ExpertMatch> matches;
   std::map<std::string, PairState> states;  // expert id -> decision in force
-  std::map<std::string, int> remaining;     // expert id -> capacity left (other problems)
-  int rejected_excluded = 0;                // experts left out as rejected for this problem
+  // Expert id -> capacity minus every engagement (accepted matches and
+  // approved key topics on open problems, this one included): the same
+  // number in every view.
+  std::map<std::string, int> remaining;
+  int rejected_excluded = 0;  // experts left out as rejected for this problem
+};
+
+// Where a problem stands, in words its enterprise reads (Chinese).
+struct ProblemStanding {
+  Problem problem;
+  std::string message;
+  // No expert is a good match for a submitted problem: the county follows up.
+  bool county_follows_up = false;
+  std::vector<std::string> accepted_experts;  // names of the experts accepted for it
+};
+
+// One entry of a coordinator's review queue: a good match nobody reviewed yet.
+struct QueueEntry {
+  Problem problem;
+  ExpertMatch match;
+  int remaining_capacity = 0;
+};
+
+struct ReviewQueueQuery {
+  std::optional<std::string> county;  // default: the caller's county (admin: every county)
+  size_t offset = 0;
+  size_t limit = 50;
+};
+
+// A requested status change (POST /problems/{id}/status).
+struct StatusRequest {
+  ProblemStatus to = ProblemStatus::kSubmitted;
+  std::string note;     // the reason (required for closed and withdrawn)
+  std::string outcome;  // required for solved: what was done, by whom, when
 };
 
 struct ExpertProblemMatches {
@@ -162,13 +197,12 @@ class Service {
   Result<Problem> get_problem(const Principal& who, const std::string& id);
   Result<Page<Problem>> list_problems(const Principal& who, const ProblemQuery& query);
   // Changes a problem by `edit` (id fixed). The server's fields are never
-  // lost: `status` stays (it changes through withdraw and the workflow), and
+  // lost: `status` stays (it changes through POST .../status and the workflow), and
   // `submitted` stays unless the edit sets another date. kConflict if it is
-  // withdrawn; kInvalidArgument for an unknown county, or an enterprise
+  // no longer open; kInvalidArgument for an unknown county, or an enterprise
   // registered in another county.
   Result<Problem> update_problem(const Principal& who, const std::string& id,
                                  const ProblemEdit& edit);
-  Result<Problem> withdraw_problem(const Principal& who, const std::string& id);
 
   Result<Expert> create_expert(const Principal& who, Expert expert);
   Result<Expert> get_expert(const Principal& who, const std::string& id);
@@ -200,7 +234,8 @@ class Service {
                         const LedgerOptions& options);
 
   // Ranked experts for a stored open problem: rejected pairs left out, experts
-  // without remaining capacity (accepted matches on other open problems) too.
+  // without remaining capacity (engaged on other open problems) too; experts
+  // accepted for it first, even from beyond the top k.
   Result<ProblemMatches> problem_matches(const Principal& who, const std::string& problem_id,
                                          int k);
   // Ranked open problems the caller may see, for one expert.
@@ -210,18 +245,44 @@ class Service {
   Result<std::vector<ExpertMatch>> match_text(const Principal& who, const TextQuery& query);
 
   // Records a coordinator's decision ("accept" or "reject") on a pair.
+  // kInvalidArgument (field "note") for a rejection without a note, or an
+  // acceptance of a pair the matcher does not rate a good match without one.
+  // An acceptance beyond the expert's capacity (one ledger across counties:
+  // accepted matches and approved key topics on open problems) is kConflict,
+  // naming the commitments, unless `capacity_override`, which is stored with
+  // the review and logged to stderr. The first acceptance makes a submitted
+  // problem matched; rejecting its last accepted expert makes it submitted
+  // again (both recorded as transitions, in the review's transaction).
   Result<Review> add_review(const Principal& who, const std::string& problem_id,
                             const std::string& expert_id, const std::string& decision,
-                            const std::string& note);
+                            const std::string& note, bool capacity_override = false);
   Result<std::vector<Review>> reviews(const Principal& who, const std::string& problem_id);
+  // Good matches of open problems in the county that no one has reviewed,
+  // most urgent problem first, then by score. Coordinators, county and admin.
+  Result<Page<QueueEntry>> review_queue(const Principal& who, const ReviewQueueQuery& query);
+
+  // A problem's life (model.h). Allowed: submitted -> withdrawn | closed;
+  // matched -> in_progress | solved | withdrawn | closed; in_progress ->
+  // solved | withdrawn | closed. Enterprises may only withdraw their own
+  // problems; coordinators, the county and admin make the other changes.
+  // kInvalidArgument (field note / outcome) when the reason or the outcome is
+  // missing; kConflict for a change the problem's status does not allow.
+  Result<ProblemTransition> change_status(const Principal& who, const std::string& problem_id,
+                                          const StatusRequest& request);
+  // Every transition of the problem, oldest first (whoever may see it).
+  Result<std::vector<ProblemTransition>> history(const Principal& who,
+                                                 const std::string& problem_id);
+  // Where the problem stands (whoever may see it).
+  Result<ProblemStanding> standing(const Principal& who, const std::string& problem_id);
 
   // Workstation plans (docs/planning.md), stored in DATA/store.sqlite by a
   // PlanStore. Access (access.h): a plan of a county the caller may not read
   // is kNotFound, exactly as an unknown id; creating, approving or listing
   // outside the caller's rights is kPermissionDenied.
   //
-  // Plans a county and stores the result as a draft. Accepted matches on open
-  // problems count against capacity (options.accepted_matches is filled here).
+  // Plans a county and stores the result as a draft. The coordinators'
+  // decisions are filled in here: accepted matches (fixed topics in the
+  // county, capacity elsewhere) and rejected pairs (never proposed).
   // Planning runs under the shared lock (writes wait, reads go on); the draft
   // is stored after the lock is released. kNotFound if no problem or expert
   // names the county, kUnavailable without an index, kInvalidArgument for bad
@@ -229,9 +290,13 @@ class Service {
   Result<PlanRecord> create_plan(const Principal& who, const std::string& county,
                                  PlanRunOptions options);
   Result<PlanRecord> get_plan(const Principal& who, long long id);
-  // Draft -> approved (the county's previous approved plan is superseded);
-  // kConflict if the plan is not a draft.
+  // Draft -> approved (the county's previous approved plan is superseded;
+  // the key topics' submitted or matched problems become in_progress, by the
+  // approver). kConflict if the plan is not a draft or is stale: older than
+  // the county's approved plan, or made before a later decision.
   Result<PlanRecord> approve_plan(const Principal& who, long long id);
+  // Draft -> discarded; kConflict if it is not a draft.
+  Result<PlanRecord> discard_plan(const Principal& who, long long id);
   // The county's plans, newest first.
   Result<std::vector<PlanRecord>> list_plans(const Principal& who, const std::string& county);
 
@@ -267,7 +332,19 @@ class Service {
   // Accepted (problem, expert) pairs on open problems other than `except_problem`.
   std::vector<std::pair<std::string, std::string>> accepted_pairs_locked(
       const std::string& except_problem) const;
+  std::vector<std::pair<std::string, std::string>> rejected_pairs_locked() const;
+  // The capacity ledger: expert id -> problem id -> what holds the expert
+  // ("accepted match" or "key topic of plan N (county)"), over accepted
+  // matches and approved key topics on open problems, each pair once.
+  std::map<std::string, std::map<std::string, std::string>> engagements_locked() const;
+  // Engagements per expert, leaving out those on `except_problem`.
   std::map<std::string, int> used_capacity_locked(const std::string& except_problem) const;
+  int remaining_capacity_locked(const Expert& e) const;
+  // Experts ranked for an open problem as every view shows them (see
+  // problem_matches); `k` < 0 for all.
+  Result<std::vector<ExpertMatch>> ranked_for_problem_locked(const Problem& p, int k,
+                                                             int* rejected_excluded) const;
+  Status reload_approved_topics();
   PairState pair_state_locked(const std::string& problem_id, const std::string& expert_id) const;
   Result<Problem> visible_problem_locked(const Principal& who, const std::string& id) const;
   Result<Problem> write_problem(const Principal& who, Problem problem, bool must_exist,
@@ -294,6 +371,9 @@ class Service {
   std::map<std::pair<std::string, std::string>, Review> latest_;
   size_t review_count_ = 0;
   std::map<std::string, std::string> enterprises_;  // registered name -> county
+  // Key topics of approved plans: (problem, expert) -> "plan N (county)".
+  std::map<std::pair<std::string, std::string>, std::string> approved_topics_;
+  long long decision_sequence_ = 0;  // as Store::decision_sequence()
 
   std::atomic<bool> last_ready_{true};  // ready_without_waiting()'s last answer
 };

@@ -197,7 +197,7 @@ int cmd_demo(const Argv& argv) {
   if (!index) return 1;
   std::vector<const Problem*> open;
   for (const auto& p : problems)
-    if (p.status == ProblemStatus::kOpen) open.push_back(&p);
+    if (is_open(p.status)) open.push_back(&p);
   std::stable_sort(open.begin(), open.end(),
                    [](const Problem* a, const Problem* b) { return a->urgency > b->urgency; });
   Matcher matcher(*index);

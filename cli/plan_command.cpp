@@ -106,19 +106,13 @@ int cmd_plan(const Argv& argv) {
   if (!read_records(*stores.store, &experts, &problems, "plan")) return 1;
   auto index = open_index(*args.get("--data"), experts, problems, read_only);
   if (!index) return 1;
-  // Accepted matches hold capacity here exactly as in the API's plans.
-  auto history = stores.store->list_reviews("");
-  if (!history) {
-    report(history.status());
+  // The coordinators' decisions bind the CLI's plans as they bind the API's.
+  auto reviews = stores.store->list_reviews("");
+  if (!reviews) {
+    report(reviews.status());
     return 1;
   }
-  std::map<std::string, const Problem*> by_id;
-  for (const auto& p : problems) by_id[p.id] = &p;
-  options.accepted_matches =
-      accepted_matches(latest_reviews(*history), [&](const std::string& id) -> const Problem* {
-        auto it = by_id.find(id);
-        return it == by_id.end() ? nullptr : it->second;
-      });
+  add_decisions(*reviews, problems, &options);
   Matcher matcher(*index);
   const bool json = args.has("--json");
   if (args.has("--all")) {
@@ -187,7 +181,9 @@ int cmd_approve_plan(const Argv& argv) {
   Args args(argv, {"--data", "--id", "--by"}, {"--help"});
   const char* text =
       "usage: expertmatch approve-plan --data DIR --id N [--by NAME]\n"
-      "Approves a draft plan; the county's previously approved plan is superseded.\n"
+      "Approves a draft plan; the county's previously approved plan is superseded and the\n"
+      "key topics' problems are in progress. A stale draft (older than the approved plan,\n"
+      "or made before a later decision) is refused: make a new plan.\n"
       "Re-planning the county then keeps this plan's team and key topics.\n";
   int id = 0;
   if (args.has("--help") || !args.error().empty() || !args.get("--data") || !args.get("--id") ||
@@ -195,7 +191,16 @@ int cmd_approve_plan(const Argv& argv) {
     return usage("approve-plan", text, args);
   Stores stores;
   if (!open_stores(*args.get("--data"), &stores, /*read_only=*/false)) return 1;
-  auto r = stores.plans->approve(id, args.get("--by").value_or("cli"));
+  auto plan = stores.plans->get(id);
+  if (!plan) {
+    report(plan.status());
+    return 1;
+  }
+  std::vector<Expert> experts;
+  std::vector<Problem> problems;
+  if (!read_records(*stores.store, &experts, &problems, "approve-plan")) return 1;
+  const std::string by = args.get("--by").value_or("cli");
+  auto r = stores.plans->approve(id, by, approval_changes(*plan, problems, experts, by));
   if (!r) {
     report(r.status());
     return 1;

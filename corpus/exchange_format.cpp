@@ -366,7 +366,10 @@ bool problem_from_json(const rapidjson::Value& object, const std::string& source
   if (!status.empty()) {
     auto s = parse_problem_status(status);
     if (!s)
-      r.fail("status", "must be one of open, withdrawn, solved, got \"" + status + "\"");
+      r.fail("status",
+             "must be one of submitted (or open), matched, in_progress, solved, withdrawn, "
+             "closed, got \"" +
+                 status + "\"");
     else
       out->status = *s;
   }
@@ -544,7 +547,7 @@ void to_json_value(const Problem& p, rapidjson::Value* out,
   if (!p.keywords.empty()) set_strings(out, "keywords", p.keywords, alloc);
   out->AddMember("urgency", p.urgency, alloc);
   if (!p.submitted.empty()) set_string(out, "submitted", p.submitted, alloc);
-  if (p.status != ProblemStatus::kOpen)
+  if (p.status != ProblemStatus::kSubmitted)
     set_string(out, "status", problem_status_name(p.status), alloc);
   add_extra(p.extra_json, out, alloc);
 }

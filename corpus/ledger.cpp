@@ -110,8 +110,11 @@ Result<Ledger> make_ledger(const std::string& county, const CountyList& counties
   // Columns: every status the model names, in report order, then any other seen.
   std::set<std::string> seen;
   for (const Problem* p : counted) seen.insert(problem_status_name(p->status));
-  for (const auto& s : ledger_status_order())
-    if (parse_problem_status(s) || seen.count(s)) out.statuses.push_back(s);
+  // A status the model names under that name ("open" only reads older data).
+  for (const auto& s : ledger_status_order()) {
+    auto status = parse_problem_status(s);
+    if ((status && problem_status_name(*status) == s) || seen.count(s)) out.statuses.push_back(s);
+  }
   for (const auto& s : seen)
     if (std::find(out.statuses.begin(), out.statuses.end(), s) == out.statuses.end())
       out.statuses.push_back(s);

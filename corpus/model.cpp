@@ -29,21 +29,36 @@ std::optional<WorkKind> parse_work_kind(const std::string& name) {
 
 const char* problem_status_name(ProblemStatus status) {
   switch (status) {
-    case ProblemStatus::kOpen:
-      return "open";
-    case ProblemStatus::kWithdrawn:
-      return "withdrawn";
+    case ProblemStatus::kSubmitted:
+      return "submitted";
+    case ProblemStatus::kMatched:
+      return "matched";
+    case ProblemStatus::kInProgress:
+      return "in_progress";
     case ProblemStatus::kSolved:
       return "solved";
+    case ProblemStatus::kWithdrawn:
+      return "withdrawn";
+    case ProblemStatus::kClosed:
+      return "closed";
   }
-  return "open";
+  return "submitted";
 }
 
 std::optional<ProblemStatus> parse_problem_status(const std::string& name) {
-  if (name == "open") return ProblemStatus::kOpen;
-  if (name == "withdrawn") return ProblemStatus::kWithdrawn;
+  // "open" is what stores and files before the problem's full life said.
+  if (name == "submitted" || name == "open") return ProblemStatus::kSubmitted;
+  if (name == "matched") return ProblemStatus::kMatched;
+  if (name == "in_progress") return ProblemStatus::kInProgress;
   if (name == "solved") return ProblemStatus::kSolved;
+  if (name == "withdrawn") return ProblemStatus::kWithdrawn;
+  if (name == "closed") return ProblemStatus::kClosed;
   return std::nullopt;
+}
+
+bool is_open(ProblemStatus status) {
+  return status == ProblemStatus::kSubmitted || status == ProblemStatus::kMatched ||
+         status == ProblemStatus::kInProgress;
 }
 
 bool is_valid_id(const std::string& id) {

@@ -41,11 +41,22 @@ struct Expert {
   std::string extra_json;
 };
 
-// Lifecycle of a problem in a county's bank. Not part of the exchange format's
-// required fields; exported as "status" only when not kOpen.
-enum class ProblemStatus { kOpen, kWithdrawn, kSolved };
+// Lifecycle of a problem in a county's bank (docs/api.md, "A problem's life"):
+//   submitted -> matched (a coordinator accepted an expert)
+//             -> in_progress (a key topic of an approved plan, or an accepted
+//                match being worked on)
+//             -> solved (with an outcome) | closed (unsolved, with a reason);
+//   withdrawn (by the enterprise, with a reason) from any open state.
+// submitted, matched and in_progress are "open": still waiting for help.
+// Not part of the exchange format's required fields; exported as "status"
+// only when not kSubmitted.
+enum class ProblemStatus { kSubmitted, kMatched, kInProgress, kSolved, kWithdrawn, kClosed };
+// "submitted", "matched", "in_progress", "solved", "withdrawn", "closed".
 const char* problem_status_name(ProblemStatus status);
+// The names above; "open" (older data) reads as kSubmitted. nullopt otherwise.
 std::optional<ProblemStatus> parse_problem_status(const std::string& name);
+// submitted, matched or in_progress.
+bool is_open(ProblemStatus status);
 
 struct Problem {
   std::string id;
@@ -57,7 +68,7 @@ struct Problem {
   std::vector<std::string> keywords;
   int urgency = 3;        // 1-5, 5 = most urgent
   std::string submitted;  // YYYY-MM-DD or ""
-  ProblemStatus status = ProblemStatus::kOpen;
+  ProblemStatus status = ProblemStatus::kSubmitted;
   std::string extra_json;
 };
 

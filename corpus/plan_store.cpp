@@ -10,27 +10,6 @@
 namespace expertmatch {
 namespace {
 
-// IF NOT EXISTS: the same statements can later become a Store migration
-// without failing on databases that already have the tables.
-const char* const kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS plans (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  county TEXT NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('draft', 'approved', 'superseded')),
-  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
-  approved_at TEXT NOT NULL DEFAULT '',
-  approved_by TEXT NOT NULL DEFAULT '',
-  body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS plans_by_county ON plans (county, status);
-CREATE TABLE IF NOT EXISTS plan_assignments (
-  plan_id INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
-  expert_id TEXT NOT NULL,
-  problem_id TEXT NOT NULL DEFAULT '',
-  PRIMARY KEY (plan_id, expert_id, problem_id)
-);
-)sql";
-
 Status sql_error(sqlite3* db, const std::string& what) {
   return Status(ErrorCode::kIOError, what + ": " + sqlite3_errmsg(db));
 }
@@ -85,6 +64,7 @@ class Transaction {
 PlanStatus status_of(const std::string& s) {
   if (s == "approved") return PlanStatus::kApproved;
   if (s == "superseded") return PlanStatus::kSuperseded;
+  if (s == "discarded") return PlanStatus::kDiscarded;
   return PlanStatus::kDraft;
 }
 
@@ -98,6 +78,8 @@ const char* plan_status_name(PlanStatus status) {
       return "approved";
     case PlanStatus::kSuperseded:
       return "superseded";
+    case PlanStatus::kDiscarded:
+      return "discarded";
   }
   return "draft";
 }
@@ -117,31 +99,6 @@ Result<std::unique_ptr<PlanStore>> PlanStore::open(const Store& store,
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   for (const char* sql : {"PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"})
     if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return sql_error(db, sql);
-  if (options.read_only) {
-    // A store never planned has no plan tables, and a read-only connection
-    // may not make them: empty temporary ones stand in (gone on close).
-    Statement exists(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'plans'");
-    if (exists.step() == SQLITE_ROW) return ps;
-    std::string temp = kSchema;
-    for (auto [from, to] : {std::pair<std::string, std::string>{"CREATE TABLE IF NOT EXISTS ",
-                                                                "CREATE TEMP TABLE IF NOT EXISTS "},
-                            {"CREATE INDEX IF NOT EXISTS ", "CREATE INDEX IF NOT EXISTS temp."}})
-      for (size_t at = temp.find(from); at != std::string::npos; at = temp.find(from, at))
-        temp.replace(at, from.size(), to), at += to.size();
-    if (sqlite3_exec(db, temp.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
-      return sql_error(db, "create temporary plan tables");
-    return ps;
-  }
-  Transaction tx(db);
-  if (!tx.began()) return sql_error(db, "begin");
-  char* err = nullptr;
-  if (sqlite3_exec(db, kSchema, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : sqlite3_errmsg(db);
-    sqlite3_free(err);
-    return Status(ErrorCode::kIOError, "create plan tables: " + msg);
-  }
-  Status s = tx.commit();
-  if (!s) return s;
   return ps;
 }
 
@@ -149,14 +106,18 @@ PlanStore::~PlanStore() { sqlite3_close(db_); }
 
 Result<PlanRecord> PlanStore::add_draft(
     const std::string& county, const std::vector<std::string>& members,
-    const std::vector<std::pair<std::string, std::string>>& topics, const std::string& body_json) {
+    const std::vector<std::pair<std::string, std::string>>& topics, const std::string& body_json,
+    long long decisions_seen) {
   std::lock_guard lock(mu_);
   Transaction tx(db_);
   if (!tx.began()) return sql_error(db_, "begin");
-  Statement ins(db_, "INSERT INTO plans (county, status, body) VALUES (?1, 'draft', ?2)");
+  Statement ins(db_,
+                "INSERT INTO plans (county, status, body, decisions_seen) "
+                "VALUES (?1, 'draft', ?2, ?3)");
   if (!ins.ok()) return sql_error(db_, "prepare plan insert");
   ins.bind(1, county);
   ins.bind(2, body_json);
+  ins.bind(3, decisions_seen);
   if (ins.step() != SQLITE_DONE) return sql_error(db_, "insert plan");
   long long id = sqlite3_last_insert_rowid(db_);
   Statement a(db_,
@@ -182,8 +143,9 @@ Result<PlanRecord> PlanStore::add_draft(
 Result<std::vector<PlanRecord>> PlanStore::query_locked(const std::string& where,
                                                         const std::string& county) {
   std::string sql =
-      "SELECT id, county, status, created_at, approved_at, approved_by, body FROM plans " + where +
-      " ORDER BY id DESC";
+      "SELECT id, county, status, created_at, approved_at, approved_by, body, decisions_seen, "
+      "discarded_at, discarded_by FROM plans " +
+      where + " ORDER BY id DESC";
   Statement st(db_, sql.c_str());
   if (!st.ok()) return sql_error(db_, "prepare plan query");
   std::vector<PlanRecord> out;
@@ -200,6 +162,9 @@ Result<std::vector<PlanRecord>> PlanStore::query_locked(const std::string& where
     r.approved_at = st.text(4);
     r.approved_by = st.text(5);
     r.body_json = st.text(6);
+    r.decisions_seen = st.int64(7);
+    r.discarded_at = st.text(8);
+    r.discarded_by = st.text(9);
     out.push_back(std::move(r));
   }
   if (rc != SQLITE_DONE) return sql_error(db_, "query plans");
@@ -247,15 +212,33 @@ Result<std::optional<PlanRecord>> PlanStore::approved(const std::string& county)
   return std::optional<PlanRecord>(std::move(r->front()));
 }
 
-Result<PlanRecord> PlanStore::approve(long long id, const std::string& approver) {
+Result<PlanRecord> PlanStore::approve(long long id, const std::string& approver,
+                                      const std::vector<StatusChange>& changes) {
   std::lock_guard lock(mu_);
   Transaction tx(db_);
   if (!tx.began()) return sql_error(db_, "begin");
   auto plan = get_locked(id);
   if (!plan) return plan.status();
+  const std::string name = "plan " + std::to_string(id);
   if (plan->status != PlanStatus::kDraft)
-    return Status(ErrorCode::kConflict, "plan " + std::to_string(id) + " is " +
-                                            plan_status_name(plan->status) + ", not a draft");
+    return Status(ErrorCode::kConflict,
+                  name + " is " + plan_status_name(plan->status) + ", not a draft");
+  // Read inside the transaction: no approval or decision can slip in between.
+  // Counties compare normalised, as in query_locked.
+  auto newer = query_locked(
+      "WHERE status IN ('approved', 'superseded') AND id > " + std::to_string(id), plan->county);
+  if (!newer) return newer.status();
+  if (!newer->empty())
+    return Status(ErrorCode::kConflict,
+                  name + " is stale: plan " + std::to_string(newer->front().id) + " of " +
+                      plan->county + " was approved after it was made; make a new plan");
+  Statement seq(db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'decision_sequence'");
+  if (!seq.ok() || seq.step() != SQLITE_ROW) return sql_error(db_, "read decision sequence");
+  if (long long now = seq.int64(0); now != plan->decisions_seen)
+    return Status(ErrorCode::kConflict,
+                  name + " is stale: " + std::to_string(now - plan->decisions_seen) +
+                      " decision(s) (reviews, status changes, approvals) were made after it; "
+                      "make a new plan");
   auto approved = query_locked("WHERE status = 'approved'", plan->county);
   if (!approved) return approved.status();
   Statement old(db_, "UPDATE plans SET status = 'superseded' WHERE id = ?1");
@@ -272,6 +255,43 @@ Result<PlanRecord> PlanStore::approve(long long id, const std::string& approver)
   up.bind(1, id);
   up.bind(2, approver);
   if (up.step() != SQLITE_DONE) return sql_error(db_, "approve plan");
+  Status s = apply_status_changes(db_, changes, nullptr);
+  if (!s) return s;
+  // The approval itself is a decision: other drafts made before it are stale.
+  if (changes.empty() && sqlite3_exec(db_,
+                                      "UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+                                      "WHERE key = 'decision_sequence'",
+                                      nullptr, nullptr, nullptr) != SQLITE_OK)
+    return sql_error(db_, "advance decision sequence");
+  s = tx.commit();
+  if (!s) return s;
+  return get_locked(id);
+}
+
+Result<long long> PlanStore::decision_sequence() {
+  std::lock_guard lock(mu_);
+  Statement seq(db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'decision_sequence'");
+  if (!seq.ok() || seq.step() != SQLITE_ROW) return sql_error(db_, "read decision sequence");
+  return seq.int64(0);
+}
+
+Result<PlanRecord> PlanStore::discard(long long id, const std::string& who) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return sql_error(db_, "begin");
+  auto plan = get_locked(id);
+  if (!plan) return plan.status();
+  if (plan->status != PlanStatus::kDraft)
+    return Status(ErrorCode::kConflict, "plan " + std::to_string(id) + " is " +
+                                            plan_status_name(plan->status) +
+                                            "; only a draft can be discarded");
+  Statement up(db_,
+               "UPDATE plans SET status = 'discarded', discarded_by = ?2, "
+               "discarded_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?1");
+  if (!up.ok()) return sql_error(db_, "prepare discard");
+  up.bind(1, id);
+  up.bind(2, who);
+  if (up.step() != SQLITE_DONE) return sql_error(db_, "discard plan");
   Status s = tx.commit();
   if (!s) return s;
   return get_locked(id);

@@ -5,12 +5,15 @@
 // assignments it makes: team members and (problem, expert) key topics, kept in
 // their own table so that re-planning can keep approved ones without parsing
 // the body. Lifecycle: draft -> approved -> superseded (when a later plan of
-// the same county is approved). At most one approved plan per county.
+// the same county is approved), or draft -> discarded. At most one approved
+// plan per county. A draft is stale, and cannot be approved, when it is older
+// than the county's approved plan or was made before a later decision
+// (Store::decision_sequence(): a review, a status change, an approval).
 //
-// The tables (plans, plan_assignments) are created if absent when the store
-// opens, on a connection of its own; they do not change the Store's schema
-// version. SQLite (WAL, busy timeout) serialises this connection with the
-// Store's. Writes are durable when they return ok, like the Store's.
+// The tables (plans, plan_assignments) are part of the Store's schema
+// (migration v4); this class uses a connection of its own to the same file.
+// SQLite (WAL, busy timeout) serialises this connection with the Store's.
+// Writes are durable when they return ok, like the Store's.
 //
 // Thread safety: all methods may be called from any thread.
 #pragma once
@@ -29,8 +32,9 @@ struct sqlite3;
 
 namespace expertmatch {
 
-enum class PlanStatus { kDraft, kApproved, kSuperseded };
-const char* plan_status_name(PlanStatus status);  // "draft", "approved", "superseded"
+enum class PlanStatus { kDraft, kApproved, kSuperseded, kDiscarded };
+// "draft", "approved", "superseded", "discarded"
+const char* plan_status_name(PlanStatus status);
 
 struct PlanRecord {
   long long id = 0;
@@ -39,6 +43,9 @@ struct PlanRecord {
   std::string created_at;   // UTC, 2026-07-14T08:00:00Z
   std::string approved_at;  // "" unless approved or superseded
   std::string approved_by;
+  std::string discarded_at;  // "" unless discarded
+  std::string discarded_by;
+  long long decisions_seen = 0;  // Store::decision_sequence() when the plan was made
   std::string body_json;
   std::vector<std::string> members;                         // expert ids
   std::vector<std::pair<std::string, std::string>> topics;  // (problem id, expert id)
@@ -53,10 +60,11 @@ class PlanStore {
   PlanStore(const PlanStore&) = delete;
   PlanStore& operator=(const PlanStore&) = delete;
 
-  // Stores a new draft; returns it with its id and creation time.
+  // Stores a new draft, made with the decisions up to `decisions_seen`;
+  // returns it with its id and creation time.
   Result<PlanRecord> add_draft(const std::string& county, const std::vector<std::string>& members,
                                const std::vector<std::pair<std::string, std::string>>& topics,
-                               const std::string& body_json);
+                               const std::string& body_json, long long decisions_seen = 0);
   // kNotFound if absent.
   Result<PlanRecord> get(long long id);
   // Plans of `county` ("" = every county), newest first.
@@ -64,9 +72,16 @@ class PlanStore {
   // The county's approved plan, or nullopt.
   Result<std::optional<PlanRecord>> approved(const std::string& county);
   // Draft -> approved, by `approver`; the county's previously approved plan
-  // becomes superseded, in the same transaction. kNotFound, or kConflict if
-  // the plan is not a draft.
-  Result<PlanRecord> approve(long long id, const std::string& approver);
+  // becomes superseded and `changes` (e.g. its key topics' problems ->
+  // in_progress) are applied, all in one transaction, which also advances
+  // the decision sequence. kNotFound; kConflict if the plan is not a draft,
+  // or is stale (see above), or a change's `from` is no longer the status.
+  Result<PlanRecord> approve(long long id, const std::string& approver,
+                             const std::vector<StatusChange>& changes = {});
+  // Store::decision_sequence(), read on this connection.
+  Result<long long> decision_sequence();
+  // Draft -> discarded, by `who`. kNotFound; kConflict if not a draft.
+  Result<PlanRecord> discard(long long id, const std::string& who);
 
  private:
   explicit PlanStore(sqlite3* db) : db_(db) {}

@@ -18,11 +18,18 @@
 namespace expertmatch {
 namespace {
 
-// Forward migrations: entry i brings the schema from version i to i+1.
-// Later components append here; never edit an entry once released.
-const char* const kMigrations[] = {
+// Forward migrations, in rising order: a store at a lower version runs every
+// step above it. A step touches only tables of earlier steps it needs (v6, the
+// workflow, reads nothing of v5, token expiry), so steps from branches merged
+// in either order are renumbered, not rewritten. Once released, no step is
+// edited and no number is reused.
+struct Migration {
+  int version;      // the schema version after this step
+  const char* sql;  // run in the migration's transaction, foreign keys off
+};
+constexpr Migration kMigrations[] = {
     // v0 -> v1: experts, works, problems.
-    R"sql(
+    {1, R"sql(
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT INTO meta (key, value) VALUES ('change_sequence', '0');
 CREATE TABLE experts (
@@ -68,9 +75,9 @@ CREATE TABLE problems (
 );
 CREATE INDEX problems_by_county ON problems (county);
 CREATE INDEX problems_by_enterprise ON problems (enterprise);
-)sql",
+)sql"},
     // v1 -> v2: the HTTP service's access tokens (hashed) and match reviews.
-    R"sql(
+    {2, R"sql(
 CREATE TABLE tokens (
   hash TEXT PRIMARY KEY,
   role TEXT NOT NULL,
@@ -89,11 +96,11 @@ CREATE TABLE reviews (
   created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
 );
 CREATE INDEX reviews_by_problem ON reviews (problem_id, id);
-)sql",
+)sql"},
     // v2 -> v3: registered enterprises and their county; existing problems
     // register theirs (an enterprise filed under two counties keeps the first
     // by name order: the service refuses such a mix from now on).
-    R"sql(
+    {3, R"sql(
 CREATE TABLE enterprises (
   name TEXT PRIMARY KEY,
   county TEXT NOT NULL,
@@ -101,10 +108,10 @@ CREATE TABLE enterprises (
 );
 INSERT OR IGNORE INTO enterprises (name, county)
   SELECT enterprise, MIN(county) FROM problems GROUP BY enterprise;
-)sql",
+)sql"},
     // v3 -> v4: accounts that sign in with a password (Argon2id hash), and
     // their sessions (only a hash of the session id is kept).
-    R"sql(
+    {4, R"sql(
 CREATE TABLE accounts (
   username TEXT PRIMARY KEY,
   password_hash TEXT NOT NULL,
@@ -121,14 +128,76 @@ CREATE TABLE sessions (
   last_seen INTEGER NOT NULL
 );
 CREATE INDEX sessions_by_user ON sessions (username);
-)sql",
+)sql"},
     // v4 -> v5: tokens may expire ("" = never).
-    R"sql(
+    {5, R"sql(
 ALTER TABLE tokens ADD COLUMN expires_at TEXT NOT NULL DEFAULT '';
-)sql",
+)sql"},
+    // v5 -> v6: a problem's whole life (issue 12). Every status change is a
+    // row of problem_transitions; an acceptance beyond capacity carries its
+    // override; plans may be discarded and remember the decisions they saw.
+    // The plan tables were created by PlanStore before v6 (they may be absent):
+    // created here in their old shape if need be, then rebuilt (SQLite cannot
+    // change a CHECK in place; Store::open runs migrations with foreign keys
+    // off, so dropping the old table leaves plan_assignments alone).
+    {6, R"sql(
+CREATE TABLE problem_transitions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  problem_id TEXT NOT NULL,
+  from_status TEXT NOT NULL,
+  to_status TEXT NOT NULL,
+  changed_by TEXT NOT NULL,
+  changed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  note TEXT NOT NULL DEFAULT '',
+  outcome TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX problem_transitions_by_problem ON problem_transitions (problem_id, id);
+INSERT INTO meta (key, value) VALUES ('decision_sequence', '0');
+ALTER TABLE reviews ADD COLUMN override INTEGER NOT NULL DEFAULT 0;
+UPDATE problems SET status = 'submitted' WHERE status = 'open';
+CREATE TABLE IF NOT EXISTS plans (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  county TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('draft', 'approved', 'superseded')),
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+  approved_at TEXT NOT NULL DEFAULT '',
+  approved_by TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS plan_assignments (
+  plan_id INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+  expert_id TEXT NOT NULL,
+  problem_id TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (plan_id, expert_id, problem_id)
+);
+CREATE TABLE plans_v6 (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  county TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('draft', 'approved', 'superseded', 'discarded')),
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+  approved_at TEXT NOT NULL DEFAULT '',
+  approved_by TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL,
+  decisions_seen INTEGER NOT NULL DEFAULT 0,
+  discarded_at TEXT NOT NULL DEFAULT '',
+  discarded_by TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO plans_v6 (id, county, status, created_at, approved_at, approved_by, body)
+  SELECT id, county, status, created_at, approved_at, approved_by, body FROM plans;
+DROP TABLE plans;
+ALTER TABLE plans_v6 RENAME TO plans;
+CREATE INDEX IF NOT EXISTS plans_by_county ON plans (county, status);
+)sql"},
 };
-constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
-static_assert(kMigrationCount == Store::kSchemaVersion);
+constexpr bool migrations_ordered() {
+  int last = 0;
+  for (const Migration& m : kMigrations) {
+    if (m.version <= last) return false;
+    last = m.version;
+  }
+  return last == Store::kSchemaVersion;
+}
+static_assert(migrations_ordered(), "migrations must rise and end at kSchemaVersion");
 
 std::string encode_strings(const std::vector<std::string>& values) {
   rapidjson::StringBuffer buf;
@@ -293,12 +362,17 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir,
     return store;
   }
   // WAL with synchronous=FULL: a commit is fsynced before it is acknowledged.
+  // Foreign keys are off while migrating: a migration may rebuild a table
+  // (https://www.sqlite.org/lang_altertable.html#otheralter), and dropping the
+  // old one must not cascade into the rows that reference it.
   for (const char* pragma :
-       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=OFF"}) {
     Status s = store->exec(pragma);
     if (!s) return s;
   }
   Status s = store->migrate(options.create_if_missing);
+  if (!s) return s;
+  s = store->exec("PRAGMA foreign_keys=ON");
   if (!s) return s;
   if (sqlite3_open_v2(path.c_str(), &store->token_db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK)
@@ -401,11 +475,12 @@ Status Store::migrate(bool create_if_missing) {
     return Status(ErrorCode::kCorruption, "store schema version " + std::to_string(version) +
                                               " is newer than this program's " +
                                               std::to_string(kSchemaVersion));
-  for (int v = version; v < kSchemaVersion; ++v) {
-    Status s = exec(kMigrations[v]);
+  for (const Migration& m : kMigrations) {
+    if (m.version <= version) continue;
+    Status s = exec(m.sql);
     if (!s)
       return Status(ErrorCode::kIOError,
-                    "migration to v" + std::to_string(v + 1) + ": " + s.message());
+                    "migration to v" + std::to_string(m.version) + ": " + s.message());
   }
   if (version != kSchemaVersion) {
     std::string sql = "PRAGMA user_version=" + std::to_string(kSchemaVersion);
@@ -664,7 +739,7 @@ Result<std::vector<Problem>> Store::query_problems_locked(const std::string* whe
     p.keywords = decode_strings(reinterpret_cast<const char*>(sqlite3_column_text(s, 6)));
     p.urgency = sqlite3_column_int(s, 7);
     p.submitted = text_col(s, 8);
-    p.status = parse_problem_status(text_col(s, 9)).value_or(ProblemStatus::kOpen);
+    p.status = parse_problem_status(text_col(s, 9)).value_or(ProblemStatus::kSubmitted);
     p.extra_json = text_col(s, 10);
     out.push_back(std::move(p));
   }
@@ -902,17 +977,63 @@ Status Store::backup_to(const std::string& path) {
   return s;
 }
 
-Result<Review> Store::add_review(const Review& r) {
+Status apply_status_changes(sqlite3* db, const std::vector<StatusChange>& changes,
+                            std::vector<ProblemTransition>* recorded) {
+  for (const auto& c : changes) {
+    Statement up(db, "UPDATE problems SET status = ?1 WHERE id = ?2 AND status = ?3");
+    if (!up.prepared()) return up.error("prepare status update");
+    up.bind(1, std::string(problem_status_name(c.to)));
+    up.bind(2, c.problem_id);
+    up.bind(3, std::string(problem_status_name(c.from)));
+    if (up.step() != SQLITE_DONE) return up.error("update problem status");
+    if (sqlite3_changes(db) != 1) {
+      Statement q(db, "SELECT status FROM problems WHERE id = ?1");
+      q.bind(1, c.problem_id);
+      if (q.step() != SQLITE_ROW)
+        return Status(ErrorCode::kNotFound, "no problem with id \"" + c.problem_id + "\"");
+      return Status(ErrorCode::kConflict, "problem \"" + c.problem_id + "\" is " +
+                                              text_col(q.get(), 0) + ", not " +
+                                              problem_status_name(c.from));
+    }
+    Statement ins(
+        db,
+        "INSERT INTO problem_transitions (problem_id, from_status, to_status, changed_by, "
+        "note, outcome) VALUES (?1,?2,?3,?4,?5,?6) RETURNING id, changed_at");
+    if (!ins.prepared()) return ins.error("prepare transition insert");
+    ins.bind(1, c.problem_id);
+    ins.bind(2, std::string(problem_status_name(c.from)));
+    ins.bind(3, std::string(problem_status_name(c.to)));
+    ins.bind(4, c.by);
+    ins.bind(5, c.note);
+    ins.bind(6, c.outcome);
+    if (ins.step() != SQLITE_ROW) return ins.error("insert transition");
+    ProblemTransition t{sqlite3_column_int64(ins.get(), 0), c, text_col(ins.get(), 1)};
+    if (ins.step() != SQLITE_DONE) return ins.error("insert transition");
+    if (recorded) recorded->push_back(std::move(t));
+  }
+  if (changes.empty()) return Status::ok();
+  for (const char* key : {"change_sequence", "decision_sequence"}) {
+    Statement bump(db, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = ?1");
+    bump.bind(1, std::string(key));
+    if (bump.step() != SQLITE_DONE) return bump.error("bump sequence");
+  }
+  return Status::ok();
+}
+
+Result<Review> Store::add_review(const Review& r, const StatusChange* change) {
   std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return Status(ErrorCode::kIOError, sqlite3_errmsg(db_));
   Statement st(db_,
-               "INSERT INTO reviews (problem_id, expert_id, decision, note, reviewer) "
-               "VALUES (?1,?2,?3,?4,?5) RETURNING id, created_at");
+               "INSERT INTO reviews (problem_id, expert_id, decision, note, reviewer, override) "
+               "VALUES (?1,?2,?3,?4,?5,?6) RETURNING id, created_at");
   if (!st.prepared()) return st.error("prepare review insert");
   st.bind(1, r.problem_id);
   st.bind(2, r.expert_id);
   st.bind(3, r.decision);
   st.bind(4, r.note);
   st.bind(5, r.reviewer);
+  st.bind(6, r.capacity_override ? 1 : 0);
   int rc = st.step();
   if (rc == SQLITE_CONSTRAINT)
     return Status(ErrorCode::kInvalidArgument, "decision must be \"accept\" or \"reject\"");
@@ -920,16 +1041,73 @@ Result<Review> Store::add_review(const Review& r) {
   Review out = r;
   out.id = sqlite3_column_int64(st.get(), 0);
   out.created_at = text_col(st.get(), 1);
-  // RETURNING yields the row before the statement completes; finish it so the
-  // autocommit transaction is durable before we return.
   if (st.step() != SQLITE_DONE) return st.error("insert review");
+  if (change) {
+    Status s = apply_status_changes(db_, {*change}, nullptr);
+    if (!s) return s;
+  } else {
+    Status s =
+        exec("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'decision_sequence'");
+    if (!s) return s;
+  }
+  Status s = tx.commit();
+  if (!s) return s;
   return out;
+}
+
+Result<ProblemTransition> Store::change_status(const StatusChange& change) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return Status(ErrorCode::kIOError, sqlite3_errmsg(db_));
+  std::vector<ProblemTransition> recorded;
+  Status s = apply_status_changes(db_, {change}, &recorded);
+  if (!s) return s;
+  s = tx.commit();
+  if (!s) return s;
+  return std::move(recorded.front());
+}
+
+Result<std::vector<ProblemTransition>> Store::list_transitions(const std::string& problem_id) {
+  std::lock_guard lock(mu_);
+  std::string sql =
+      "SELECT id, problem_id, from_status, to_status, changed_by, changed_at, note, outcome "
+      "FROM problem_transitions";
+  if (!problem_id.empty()) sql += " WHERE problem_id = ?1";
+  sql += " ORDER BY id";
+  Statement st(db_, sql.c_str());
+  if (!st.prepared()) return st.error("prepare transition query");
+  if (!problem_id.empty()) st.bind(1, problem_id);
+  std::vector<ProblemTransition> out;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    sqlite3_stmt* s = st.get();
+    ProblemTransition t;
+    t.id = sqlite3_column_int64(s, 0);
+    t.change.problem_id = text_col(s, 1);
+    t.change.from = parse_problem_status(text_col(s, 2)).value_or(ProblemStatus::kSubmitted);
+    t.change.to = parse_problem_status(text_col(s, 3)).value_or(ProblemStatus::kSubmitted);
+    t.change.by = text_col(s, 4);
+    t.at = text_col(s, 5);
+    t.change.note = text_col(s, 6);
+    t.change.outcome = text_col(s, 7);
+    out.push_back(std::move(t));
+  }
+  if (rc != SQLITE_DONE) return st.error("query transitions");
+  return out;
+}
+
+Result<long long> Store::decision_sequence() {
+  std::lock_guard lock(mu_);
+  Statement st(db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'decision_sequence'");
+  if (st.step() != SQLITE_ROW) return st.error("read decision sequence");
+  return static_cast<long long>(sqlite3_column_int64(st.get(), 0));
 }
 
 Result<std::vector<Review>> Store::list_reviews(const std::string& problem_id) {
   std::lock_guard lock(mu_);
   std::string sql =
-      "SELECT id, problem_id, expert_id, decision, note, reviewer, created_at FROM reviews";
+      "SELECT id, problem_id, expert_id, decision, note, reviewer, created_at, override "
+      "FROM reviews";
   if (!problem_id.empty()) sql += " WHERE problem_id = ?1";
   sql += " ORDER BY id";
   Statement st(db_, sql.c_str());
@@ -947,6 +1125,7 @@ Result<std::vector<Review>> Store::list_reviews(const std::string& problem_id) {
     r.note = text_col(s, 4);
     r.reviewer = text_col(s, 5);
     r.created_at = text_col(s, 6);
+    r.capacity_override = sqlite3_column_int(s, 7) != 0;
     out.push_back(std::move(r));
   }
   if (rc != SQLITE_DONE) return st.error("query reviews");

@@ -77,6 +77,26 @@ struct Review {
   std::string note;
   std::string reviewer;    // who decided (e.g. "coordinator:柯城区")
   std::string created_at;  // UTC, "YYYY-MM-DDTHH:MM:SS.SSSZ" (set by the store)
+  // An acceptance the expert's capacity did not allow, made anyway on the
+  // reviewer's explicit request (schema v6); kept so that it stays on record.
+  bool capacity_override = false;
+};
+
+// A change of a problem's status, requested (StatusChange) and as recorded
+// (ProblemTransition). The history is append-only (schema v6).
+struct StatusChange {
+  std::string problem_id;
+  ProblemStatus from = ProblemStatus::kSubmitted;  // must be the current status
+  ProblemStatus to = ProblemStatus::kSubmitted;
+  std::string by;       // who (Principal::describe(), e.g. "county:江山市")
+  std::string note;     // why; the reason of closed and withdrawn
+  std::string outcome;  // solved: what was done, by whom, when
+};
+
+struct ProblemTransition {
+  long long id = 0;  // assigned by the store, increasing
+  StatusChange change;
+  std::string at;  // UTC, "YYYY-MM-DDTHH:MM:SS.SSSZ" (set by the store)
 };
 
 // An enterprise of a county's problem bank (schema v3). Registered by the
@@ -116,6 +136,14 @@ struct StoreCounts {
   int problems = 0;
 };
 
+// Applies `changes` on `db` inside the caller's open transaction: each
+// problem's status (checked against `from`), its transition row, and one step
+// of the change and decision sequences. For PlanStore, whose approval changes
+// problems' statuses in its own transaction. kConflict / kNotFound as
+// Store::change_status; `recorded` (if not null) receives the rows.
+Status apply_status_changes(sqlite3* db, const std::vector<StatusChange>& changes,
+                            std::vector<ProblemTransition>* recorded);
+
 class Store {
  public:
   // Opens (and migrates) DATA_DIR/store.sqlite.
@@ -128,7 +156,7 @@ class Store {
   const std::string& data_dir() const { return data_dir_; }
   // The schema version after migrations (kSchemaVersion).
   int schema_version();
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // Inserts or replaces every record in one transaction: all or nothing.
   // A known id is updated (an expert's works are replaced as a whole). The
@@ -192,8 +220,11 @@ class Store {
   Status checkpoint();
 
   // Reviews (schema v2). Appends one decision durably; returns it with id and
-  // created_at filled in. Reviews do not change change_sequence().
-  Result<Review> add_review(const Review& review);
+  // created_at filled in. With `change`, the problem's status changes in the
+  // same transaction (e.g. submitted -> matched on an acceptance). Reviews do
+  // not change change_sequence() (unless `change` does); they advance
+  // decision_sequence(). kConflict if `change->from` is not the status.
+  Result<Review> add_review(const Review& review, const StatusChange* change = nullptr);
   // The history of one problem ("" = every problem), oldest first.
   Result<std::vector<Review>> list_reviews(const std::string& problem_id);
 
@@ -213,6 +244,16 @@ class Store {
   Status touch_session(const std::string& id_hash, long long last_seen);
   Status delete_session(const std::string& id_hash);
   Status delete_sessions_seen_before(long long last_seen);
+  // Problem statuses (schema v6): sets the status and records the transition
+  // in one transaction. kNotFound for an unknown problem, kConflict if its
+  // status is not `change.from` (someone changed it meanwhile).
+  Result<ProblemTransition> change_status(const StatusChange& change);
+  // The transitions of one problem ("" = every problem), oldest first.
+  Result<std::vector<ProblemTransition>> list_transitions(const std::string& problem_id);
+  // A number that grows with every decision: reviews, status changes and plan
+  // approvals. A plan remembers the value it was made with; one made before
+  // a later decision is stale.
+  Result<long long> decision_sequence();
 
  private:
   Store(sqlite3* db, std::string data_dir) : db_(db), data_dir_(std::move(data_dir)) {}

@@ -117,21 +117,22 @@ try:
         capture_output=True, text=True).stdout)["items"]
     problem_id = [p["id"] for p in problem_id if p["id"].startswith("p-")][0]
     show("GET /api/v1/problems/{id}", "One problem, if the caller may see it (404 otherwise, "
-         "exactly as for an unknown id).",
+         "exactly as for an unknown id), with its `standing`: its status and a plain message for "
+         "the enterprise (`county_follows_up` when no expert is a good match yet).",
          f'-H "Authorization: Bearer $ENT" $BASE/api/v1/problems/{problem_id}')
     show("GET /api/v1/problems", "A page of the problems the caller may see. `q`: words that "
          "must all occur in the title, description, keywords or industry (compared after NFKC "
          "casefolding and Traditional -> Simplified, as plain substrings: 軸承 finds 轴承). "
-         "Filters: `industry` (exactly), `county`, `enterprise`, `status` (open, withdrawn, "
-         "solved), `urgency`, `min_urgency`; `sort` = id, urgency or submitted, `-` for "
+         "Filters: `industry` (exactly), `county`, `enterprise`, `status` (submitted, "
+         "matched, in_progress, solved, withdrawn, closed; open = the first three), `urgency`, `min_urgency`; `sort` = id, urgency or submitted, `-` for "
          "descending; `offset`, `limit` (default 50, at most 500). Any other parameter is a 400.",
          "-H \"Authorization: Bearer $COUNTY\" \"$BASE/api/v1/problems?q=%E7%A9%BA%E5%8E%8B%E6%9C%BA+%E6%B8%A9%E5%BA%A6&min_urgency=4&sort=-urgency&limit=1\"")
     show("PUT /api/v1/problems/{id} (a partial body)", "PUT replaces the whole record, so it "
          "names every field the client owns: `enterprise`, `county`, `industry`, `title`, "
          "`description`, `keywords`, `urgency` (null or [] clears one). A body without some is "
          "refused, listing them, and nothing changes. `submitted` and `status` are the "
-         "server's: absent, they are kept (a status change is a 422: withdraw instead). GET "
-         "shows every field, so GET then PUT round-trips. 409 once withdrawn.",
+         "server's: absent, they are kept (a status change is a 422: use `/status`). GET "
+         "shows every field, so GET then PUT round-trips. 409 once it is no longer open.",
          '-X PUT -H "Authorization: Bearer $ENT" ' + J + " -d '{\"county\": \"柯城区\", "
          "\"enterprise\": \"衢州市恒拓压缩机有限公司\", \"title\": \"螺杆空压机夏季高温停机\", "
          "\"description\": \"37kW螺杆机夏季排气温度超过105℃跳停，冷却器已清洗\", \"urgency\": 5}' "
@@ -146,8 +147,10 @@ try:
          "100, default 10; `terms[].positions` are byte offsets, `terms[].utf16_positions` the "
          "same spans in UTF-16 code units, see [Highlight positions](#highlight-positions)). "
          "Unavailable experts, conflicts of interest, experts a coordinator "
-         "rejected for this problem and experts whose capacity is used by accepted matches on "
-         "other open problems are left out. `review` is \"accepted\" for an accepted pair.",
+         "rejected for this problem and experts whose capacity is used elsewhere (accepted "
+         "matches, approved key topics) are left out. Experts accepted for it come first "
+         "(`review`: \"accepted\"); `remaining_capacity` counts every commitment, this one "
+         "included, as in every view.",
          f'-H "Authorization: Bearer $ENT" "$BASE/api/v1/problems/{problem_id}/matches?k=2"')
     matches = json.loads(subprocess.run(
         ["bash", "-c", f"curl -s -H 'Authorization: Bearer {TOKENS['ADMIN']}' "
@@ -157,10 +160,13 @@ try:
 
     print("## Reviews\n")
     show("POST /api/v1/problems/{id}/reviews", "A coordinator (or admin) accepts or rejects a "
-         "proposed match, with a note. An accepted match uses one unit of the expert's capacity "
-         "while the problem is open; a rejected expert is not proposed again for this problem. "
-         "409 if the expert cannot be accepted (unavailable, conflict of interest, no capacity "
-         "left) or the problem is not open.",
+         "proposed match. A rejection needs a `note`, and so does accepting a pair the service "
+         "does not rate a good match (422, field `note`). An accepted match uses one unit of the "
+         "expert's capacity while the problem is open and makes a submitted problem `matched`; a "
+         "rejected expert is not proposed again for this problem, in matches or plans. 409 if the "
+         "expert cannot be accepted (unavailable, conflict of interest) or the problem is not "
+         "open; beyond the expert's capacity 409 names the commitments, unless the body says "
+         "`\"override\": true` (stored with the review and logged).",
          '-H "Authorization: Bearer $COORD" ' + J + f" -d '{{\"expert_id\": \"{first_expert}\", "
          "\"decision\": \"accept\", \"note\": \"电话沟通后确认对口\"}' "
          f"$BASE/api/v1/problems/{problem_id}/reviews")
@@ -171,6 +177,19 @@ try:
     show("GET /api/v1/problems/{id}/reviews", "The history, oldest first, and the decision in force "
          "per expert. Admin, county and coordinator tokens (403 for enterprises: the notes are "
          "internal).", f'-H "Authorization: Bearer $COUNTY" $BASE/api/v1/problems/{problem_id}/reviews')
+    show("GET /api/v1/review-queue", "Good matches of the county's open problems that nobody has "
+         "reviewed yet, most urgent problem first, then by score: what a coordinator decides "
+         "next. `county` defaults to the caller's (another county is 403; admin: every county "
+         "without it); `offset`, `limit`.",
+         "-H \"Authorization: Bearer $COORD\" \"$BASE/api/v1/review-queue?limit=1\"", body_lines=40)
+    show("POST /api/v1/problems/{id}/status", "A step of the problem's life: `in_progress` (once an "
+         "expert is accepted), `solved` (with `outcome`: what was done, by whom, when), `closed` "
+         "(unsolved, with a reason in `note`) or `withdrawn` (with a reason). Coordinators, the "
+         "county and admin; an enterprise may only withdraw. 409 for a change the status does not "
+         "allow (e.g. solved before any expert was accepted, or anything after solved).",
+         '-H "Authorization: Bearer $COORD" ' + J + " -d '{\"status\": \"in_progress\", "
+         "\"note\": \"专家已到企业现场\"}' " + f"$BASE/api/v1/problems/{problem_id}/status",
+         body_lines=14)
 
     print("## Experts\n")
     show("POST /api/v1/experts", "Admin, or a county token for experts stationed in its county. "
@@ -233,9 +252,14 @@ try:
          "\"urgency\": 9}\\n' $BASE/api/v1/import/problems")
     show("GET /api/v1/export/problems", "Every problem as JSON Lines (also `/export/experts`).",
          '-H "Authorization: Bearer $ADMIN" $BASE/api/v1/export/problems', body_lines=2)
-    show("POST /api/v1/problems/{id}/withdraw", "Withdraws a problem: no longer matched; its "
-         "accepted matches stop using capacity.",
-         f'-X POST -H "Authorization: Bearer $ENT" $BASE/api/v1/problems/{problem_id}/withdraw')
+    show("POST /api/v1/problems/{id}/withdraw", "Withdraws a problem, with a reason in `note` "
+         "(the same as `/status` with `withdrawn`): no longer matched; its accepted matches stop "
+         "using capacity.",
+         '-H "Authorization: Bearer $ENT" ' + J + " -d '{\"note\": \"厂家上门检修后已解决\"}' "
+         f"$BASE/api/v1/problems/{problem_id}/withdraw", body_lines=14)
+    show("GET /api/v1/problems/{id}/history", "Every change of the problem's status, oldest "
+         "first: from, to, by whom, when, the note and (solved) the outcome. Whoever may see the "
+         "problem.", f'-H "Authorization: Bearer $ENT" $BASE/api/v1/problems/{problem_id}/history')
 
     print("## Workstation plans\n")
     kc = "%E6%9F%AF%E5%9F%8E%E5%8C%BA"  # 柯城区
@@ -243,10 +267,13 @@ try:
          "(docs/planning.md) and stores it as a draft: the team, every enterprise's key topics, "
          "reasons and diagnoses. Admin or the county's token (403 otherwise, coordinators "
          "included). The body is optional: `team_size` (exactly N) or `min_team`/`max_team` "
-         "(default 6-8), `topics` (1 or 2 per enterprise, default 2), `policy` (`prefer` "
+         "(within the settings `min_team_size`-`max_team_size`, 6-8, or the county's "
+         "`county_team_size`; outside them 422), `topics` (1 or 2 per enterprise, default 2), `policy` (`prefer` "
          "stationed experts, default; `only`; `any`), `replan_approved` (default false: the "
-         "county's approved team and topics are kept). Accepted matches on open problems and "
-         "other counties' approved key topics count against capacity. 422 for a county outside "
+         "county's approved team and topics are kept). The county's accepted matches are fixed key "
+         "topics (`accepted`) with their experts on the team; rejected pairs are never proposed "
+         "or suggested; other counties' approved key topics and accepted matches count against "
+         "capacity. 422 for a county outside "
          "the configured list; 404 if no problem or expert names a known one. Planning runs on a worker thread and takes about a second "
          "on the demo corpus; other reads go on meanwhile, writes wait for it.",
          '-H "Authorization: Bearer $COUNTY" ' + J + " -d '{\"team_size\": 6}' "
@@ -257,10 +284,22 @@ try:
     show("GET /api/v1/plans/{id}", "One stored plan, for admin and the county's county and "
          "coordinator tokens; 404 for anyone else, exactly as for an unknown id.",
          f'-H "Authorization: Bearer $COORD" $BASE/api/v1/plans/{plan_id}', body_lines=12)
+    later = json.loads(subprocess.run(
+        ["bash", "-c", f"curl -s -H 'Authorization: Bearer {TOKENS['ADMIN']}' "
+         f"-H 'Content-Type: application/json' -d '{{\"team_size\": 7}}' "
+         f"'{BASE}/api/v1/counties/{kc}/plans'"], capture_output=True, text=True).stdout)["id"]
     show("POST /api/v1/plans/{id}/approve", "Draft -> approved, by admin or the county's token "
          "(403 for its coordinators); the county's previously approved plan becomes "
-         "`superseded`. 409 if the plan is not a draft.",
+         "`superseded`; the key topics' submitted or matched problems become `in_progress`. 409 "
+         "if the plan is not a draft or is stale.",
          f'-X POST -H "Authorization: Bearer $COUNTY" $BASE/api/v1/plans/{plan_id}/approve',
+         body_lines=10)
+    show("POST /api/v1/plans/{id}/approve (stale)", "A draft made before a later decision (here: "
+         "the approval above), or older than the county's approved plan, is stale: make a new "
+         "plan.", f'-X POST -H "Authorization: Bearer $COUNTY" $BASE/api/v1/plans/{later}/approve')
+    show("POST /api/v1/plans/{id}/discard", "Draft -> discarded (admin or the county's token); "
+         "409 for any other plan.",
+         f'-X POST -H "Authorization: Bearer $COUNTY" $BASE/api/v1/plans/{later}/discard',
          body_lines=10)
     show("GET /api/v1/counties/{county}/plans", "The county's plans, newest first, with their "
          "summaries (not the whole plan); `offset`, `limit`. Admin, the county's county and "
@@ -313,8 +352,8 @@ try:
          '-H "Authorization: Bearer $OTHER" $BASE/api/v1/problems/kc-001')
     show("405 method_not_allowed", "With an `Allow` header.",
          '-X DELETE -H "Authorization: Bearer $ADMIN" $BASE/api/v1/problems/kc-001')
-    show("409 already_exists / conflict", "A duplicate id; a withdrawn problem; an expert "
-         "without capacity left.",
+    show("409 already_exists / conflict", "A duplicate id; a problem no longer open; an expert "
+         "without capacity left; a stale plan.",
          '-H "Authorization: Bearer $ADMIN" ' + J + " -d '{\"id\": \"kc-001\", \"enterprise\": "
          "\"某企业\", \"county\": \"柯城区\", \"title\": \"t\", \"description\": \"\"}' "
          "$BASE/api/v1/problems")

@@ -693,7 +693,7 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
   std::vector<ScoredProblem> scored;
   const MatchFilters expert_filters;  // the expert-side filters do not apply per problem
   for (const auto& [id, p] : index_.problems()) {
-    if (p.problem.status != ProblemStatus::kOpen) continue;
+    if (!is_open(p.problem.status)) continue;
     if (filters.county && p.problem.county != *filters.county) continue;
     if (!exclusion_reason(e->expert, p.problem, expert_filters).empty()) continue;
     auto q = make_query(p.problem);

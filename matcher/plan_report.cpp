@@ -94,6 +94,7 @@ void write_plan(Writer& w, const WorkstationPlan& p) {
     num(w, "score", t.score);
     str(w, "evidence", t.evidence);
     boolean(w, "kept", t.kept);
+    boolean(w, "accepted", t.accepted);
     str(w, "reason", t.reason);
     w.EndObject();
   }
@@ -206,7 +207,8 @@ std::string plan_to_text(const WorkstationPlan& p, i18n::Language language) {
                                           {"expert", t.expert_name},
                                           {"expert_id", t.expert_id},
                                           {"score", format("%.2f", t.score)}});
-    out += (t.kept ? tr("report.topic_kept") : std::string()) + "\n";
+    out += (t.kept ? tr("report.topic_kept") : std::string()) +
+           (t.accepted ? tr("report.topic_accepted") : std::string()) + "\n";
     out += "      " + tr("report.why", {{"reason", t.reason}}) + "\n";
   }
   bool header = false;

@@ -11,12 +11,12 @@ namespace {
 
 KeptAssignments kept_from(const PlanRecord& r) { return {r.members, r.topics}; }
 
-Result<PlanRecord> save(PlanStore& plans, const WorkstationPlan& plan) {
+Result<PlanRecord> save(PlanStore& plans, const WorkstationPlan& plan, long long decisions) {
   std::vector<std::string> members;
   std::vector<std::pair<std::string, std::string>> topics;
   for (const auto& m : plan.team) members.push_back(m.expert_id);
   for (const auto& t : plan.key_topics) topics.emplace_back(t.problem_id, t.expert_id);
-  return plans.add_draft(plan.county, members, topics, plan_to_json(plan));
+  return plans.add_draft(plan.county, members, topics, plan_to_json(plan), decisions);
 }
 
 }  // namespace
@@ -36,8 +36,44 @@ std::vector<std::pair<std::string, std::string>> accepted_matches(
     if (review.decision != "accept") continue;
     const Problem* p = problem(pair.first);
     // Capacity is "at once": only open problems hold an expert.
-    if (!p || p->status != ProblemStatus::kOpen) continue;
+    if (!p || !is_open(p->status)) continue;
     out.push_back(pair);
+  }
+  return out;
+}
+
+void add_decisions(const std::vector<Review>& reviews, const std::vector<Problem>& problems,
+                   PlanRunOptions* options) {
+  std::map<std::pair<std::string, std::string>, std::string> latest;
+  for (const auto& r : reviews) latest[{r.problem_id, r.expert_id}] = r.decision;  // oldest first
+  std::set<std::string> open;
+  for (const auto& p : problems)
+    if (is_open(p.status)) open.insert(p.id);
+  for (const auto& [pair, decision] : latest) {
+    if (decision == "reject") options->rejected_matches.push_back(pair);
+    if (decision == "accept" && open.count(pair.first)) options->accepted_matches.push_back(pair);
+  }
+}
+
+std::vector<StatusChange> approval_changes(const PlanRecord& plan,
+                                           const std::vector<Problem>& problems,
+                                           const std::vector<Expert>& experts,
+                                           const std::string& by) {
+  std::map<std::string, const Problem*> problem;
+  for (const auto& p : problems) problem[p.id] = &p;
+  std::map<std::string, std::string> name;
+  for (const auto& e : experts) name[e.id] = e.name + " (" + e.id + ")";
+  std::vector<StatusChange> out;
+  for (const auto& [pid, eid] : plan.topics) {
+    auto p = problem.find(pid);
+    if (p == problem.end() || (p->second->status != ProblemStatus::kSubmitted &&
+                               p->second->status != ProblemStatus::kMatched))
+      continue;
+    auto n = name.find(eid);
+    out.push_back({pid, p->second->status, ProblemStatus::kInProgress, by,
+                   "key topic of plan " + std::to_string(plan.id) + ", led by " +
+                       (n == name.end() ? eid : n->second),
+                   ""});
   }
   return out;
 }
@@ -47,8 +83,17 @@ Result<MadePlan> make_county_plan(PlanStore& plans, const Matcher& matcher,
                                   const PlanRunOptions& options) {
   Status valid = validate(options.planning);
   if (!valid) return valid;
+  long long decisions = 0;
+  if (options.save) {
+    auto seq = plans.decision_sequence();
+    if (!seq) return seq.status();
+    decisions = *seq;
+  }
   auto input = collect_planning_input(matcher, index, {county});
   if (!input) return input.status();
+  std::set<std::string> county_problems;
+  for (const auto& p : input->problems) county_problems.insert(p.id);
+  input->rejected = options.rejected_matches;
   auto planner = WorkstationPlanner::create(std::move(*input), options.planning);
   if (!planner) return planner.status();
   auto all = plans.list("");
@@ -66,14 +111,19 @@ Result<MadePlan> make_county_plan(PlanStore& plans, const Matcher& matcher,
     }
     counted.insert(r.topics.begin(), r.topics.end());
   }
-  // An accepted match that is also a counted key topic is one engagement, not two.
-  for (const auto& pair : options.accepted_matches)
-    if (!counted.count(pair)) ++request.used_capacity[pair.second];
+  // An accepted match that is also a counted key topic is one engagement, not
+  // two; one on this county's problems is a fixed topic, counted there.
+  for (const auto& pair : options.accepted_matches) {
+    if (county_problems.count(pair.first))
+      request.accepted.push_back(pair);
+    else if (!counted.count(pair))
+      ++request.used_capacity[pair.second];
+  }
   auto plan = planner->plan_county(request);
   if (!plan) return plan.status();
   MadePlan out{std::move(*plan), std::nullopt};
   if (options.save) {
-    auto rec = save(plans, out.plan);
+    auto rec = save(plans, out.plan, decisions);
     if (!rec) return rec.status();
     out.record = std::move(*rec);
   }
@@ -84,13 +134,24 @@ Result<MadeCityPlan> make_city_plan(PlanStore& plans, const Matcher& matcher,
                                     const CorpusIndex& index, const PlanRunOptions& options) {
   Status valid = validate(options.planning);
   if (!valid) return valid;
+  long long decisions = 0;
+  if (options.save) {
+    auto seq = plans.decision_sequence();
+    if (!seq) return seq.status();
+    decisions = *seq;
+  }
   auto input = collect_planning_input(matcher, index, {});
   if (!input) return input.status();
-  // One county per normalised name, in its first spelling (corpus/names.h).
-  std::map<std::string, std::string> by_name;
-  for (const auto& p : input->problems) by_name.emplace(normalize_name(p.county), p.county);
+  // One county per normalised name, in its first spelling (corpus/names.h);
+  // a problem's county is known by that normalised name too.
+  std::map<std::string, std::string> by_name, county_of;
+  for (const auto& p : input->problems) {
+    by_name.emplace(normalize_name(p.county), p.county);
+    county_of[p.id] = normalize_name(p.county);
+  }
   std::vector<std::string> counties;
   for (const auto& [key, name] : by_name) counties.push_back(name);
+  input->rejected = options.rejected_matches;
   auto planner = WorkstationPlanner::create(std::move(*input), options.planning);
   if (!planner) return planner.status();
   std::vector<CountyRequest> requests;
@@ -102,6 +163,10 @@ Result<MadeCityPlan> make_city_plan(PlanStore& plans, const Matcher& matcher,
       if (!approved) return approved.status();
       if (*approved) r.keep = kept_from(**approved);
     }
+    for (const auto& pair : options.accepted_matches)
+      if (auto it = county_of.find(pair.first);
+          it != county_of.end() && it->second == normalize_name(c))
+        r.accepted.push_back(pair);
     requests.push_back(std::move(r));
   }
   auto city = planner->plan_city(requests);
@@ -109,7 +174,7 @@ Result<MadeCityPlan> make_city_plan(PlanStore& plans, const Matcher& matcher,
   MadeCityPlan out{std::move(*city), {}};
   if (options.save)
     for (const auto& p : out.plan.counties) {
-      auto rec = save(plans, p);
+      auto rec = save(plans, p, decisions);
       if (!rec) return rec.status();
       out.records.push_back(std::move(*rec));
     }

@@ -4,9 +4,11 @@
 // make_county_plan keeps the county's approved assignments (team members and
 // key topics) unless `keep_approved` is false, and counts the key topics of
 // other counties' approved plans, and `accepted_matches`, as capacity already
-// used. make_city_plan plans every county together, keeping each county's
-// approved assignments.
-// With `save`, each plan is stored as a draft (PlanStore); approve with
+// used; the county's own accepted matches are fixed key topics, and rejected
+// pairs are no candidates at all. make_city_plan plans every county together,
+// keeping each county's approved assignments and honouring the same decisions.
+// With `save`, each plan is stored as a draft (PlanStore) made with the
+// store's decision sequence as read before planning; approve with
 // PlanStore::approve.
 //
 // Thread safety: as the arguments (the CorpusIndex must not change meanwhile).
@@ -31,11 +33,27 @@ struct PlanRunOptions {
   PlanningOptions planning;
   bool keep_approved = true;  // re-planning keeps approved assignments
   bool save = true;           // store the result as a draft
-  // (problem id, expert id) pairs that already hold an expert, e.g. matches a
-  // coordinator accepted on open problems: one unit of capacity each. A pair
-  // that is also a key topic of an approved plan counts once. County plans only.
+  // (problem id, expert id) matches a coordinator accepted on open problems.
+  // Those of the planned county are fixed key topics with their experts on
+  // the team (CountyRequest::accepted); the others hold one unit of capacity
+  // each (a pair that is also a key topic of an approved plan counts once).
   std::vector<std::pair<std::string, std::string>> accepted_matches;
+  // (problem id, expert id) pairs a coordinator rejected: never proposed,
+  // kept, or suggested, also when `keep_approved` is false.
+  std::vector<std::pair<std::string, std::string>> rejected_matches;
 };
+
+// The coordinators' decisions in force (the latest review of each pair):
+// accepted pairs on open problems and every rejected pair, into `options`.
+void add_decisions(const std::vector<Review>& reviews, const std::vector<Problem>& problems,
+                   PlanRunOptions* options);
+
+// What approving `plan` changes, by `by`: its key topics' submitted or matched
+// problems become in_progress (for PlanStore::approve).
+std::vector<StatusChange> approval_changes(const PlanRecord& plan,
+                                           const std::vector<Problem>& problems,
+                                           const std::vector<Expert>& experts,
+                                           const std::string& by);
 
 struct MadePlan {
   WorkstationPlan plan;

@@ -214,7 +214,7 @@ Result<PlanningInput> collect_planning_input(const Matcher& matcher, const Corpu
   in.good_match_confidence = matcher.config().good_match_confidence;
   for (const auto& [id, e] : index.experts()) in.experts.push_back(e.expert);
   for (const auto& [id, p] : index.problems()) {
-    if (p.problem.status != ProblemStatus::kOpen) continue;
+    if (!is_open(p.problem.status)) continue;
     if (!counties.empty() && !contains(counties, p.problem.county)) continue;
     in.problems.push_back(p.problem);
   }
@@ -260,8 +260,11 @@ Result<WorkstationPlanner> WorkstationPlanner::create(PlanningInput input,
   p.good_by_expert_.resize(p.input_.experts.size());
   p.good_by_problem_.resize(p.input_.problems.size());
   std::set<std::pair<int, int>> seen;
+  const std::set<std::pair<std::string, std::string>> rejected(p.input_.rejected.begin(),
+                                                               p.input_.rejected.end());
   for (size_t m = 0; m < p.input_.good_matches.size(); ++m) {
     const PairScore& s = p.input_.good_matches[m];
+    if (rejected.count({s.problem_id, s.expert_id})) continue;  // a decision, not a score
     auto e = p.expert_index_.find(s.expert_id);
     auto q = problem_index.find(s.problem_id);
     if (e == p.expert_index_.end() || q == problem_index.end() ||
@@ -297,8 +300,11 @@ struct WorkstationPlanner::Impl {
     std::vector<std::string> enterprises;
     std::vector<int> enterprise_of;      // per local problem
     std::vector<double> pref;            // per expert; 0 = not admitted to the team
-    std::vector<char> kept_member;       // per expert
+    std::vector<char> kept_member;       // per expert: fixed on the team (approved or accepted)
+    std::vector<char> approved_member;   // per expert: kept from the approved plan
+    std::vector<char> accepted_member;   // per expert: leads an accepted match
     std::vector<int> kept_topic_expert;  // per local problem: expert leading it, or -1
+    std::vector<char> accepted_topic;    // per local problem: the kept topic is an accepted match
     std::vector<int> kept_slots;         // per enterprise
     std::vector<Diagnosis> diagnoses;
     std::vector<int> team;  // expert indices, in the order chosen
@@ -342,7 +348,7 @@ struct WorkstationPlanner::Impl {
     for (size_t p = 0; p < in.problems.size(); ++p) {
       if (!same_name(problem(p).county, r.county)) continue;
       known = true;
-      if (problem(p).status == ProblemStatus::kOpen) c.problems.push_back(static_cast<int>(p));
+      if (is_open(problem(p).status)) c.problems.push_back(static_cast<int>(p));
     }
     for (const auto& x : in.experts) known = known || contains(x.counties, r.county);
     if (!known)
@@ -367,7 +373,10 @@ struct WorkstationPlanner::Impl {
     for (size_t e = 0; e < in.experts.size(); ++e)
       if (expert(e).available) c.pref[e] = preference(expert(e), r.county);
     c.kept_member.assign(in.experts.size(), 0);
+    c.approved_member.assign(in.experts.size(), 0);
+    c.accepted_member.assign(in.experts.size(), 0);
     c.kept_topic_expert.assign(c.problems.size(), -1);
+    c.accepted_topic.assign(c.problems.size(), 0);
     c.kept_slots.assign(c.enterprises.size(), 0);
     if (c.problems.empty())
       c.diagnoses.push_back({DiagnosisKind::kNoOpenProblems, r.county,
@@ -376,8 +385,10 @@ struct WorkstationPlanner::Impl {
     auto drop = [&](const std::string& subject, const std::string& why) {
       c.diagnoses.push_back({DiagnosisKind::kKeptAssignmentDropped, subject, why});
     };
+    // `decided`: a coordinator accepted this expert, so the county policy
+    // does not keep them out.
     auto keep_member = [&](const std::string& id, const std::string& what,
-                           const std::string& subject) -> int {
+                           const std::string& subject, bool decided = false) -> int {
       auto it = pl.expert_index_.find(id);
       if (it == pl.expert_index_.end()) {
         drop(subject, what + ": expert " + id + " no longer exists");
@@ -388,7 +399,7 @@ struct WorkstationPlanner::Impl {
         drop(subject, what + ": " + x.name + " (" + id + ") is no longer available");
         return -1;
       }
-      if (c.pref[it->second] <= 0) {
+      if (!decided && c.pref[it->second] <= 0) {
         drop(subject, what + ": " + x.name + " (" + id + ") is not admitted by the county policy");
         return -1;
       }
@@ -396,26 +407,54 @@ struct WorkstationPlanner::Impl {
     };
     for (const auto& id : r.keep.members) {
       int e = keep_member(id, "approved team member", id);
-      if (e >= 0) c.kept_member[e] = 1;
+      if (e >= 0) c.kept_member[e] = c.approved_member[e] = 1;
+    }
+    auto local_problem = [&](const std::string& pid) {
+      auto pit = std::find_if(c.problems.begin(), c.problems.end(),
+                              [&](int p) { return problem(p).id == pid; });
+      return pit == c.problems.end() ? -1 : *pit;
+    };
+    // Accepted matches first: they are fixed whatever the capacity says (an
+    // acceptance beyond it was an explicit, logged override).
+    for (const auto& [pid, eid] : r.accepted) {
+      std::string what = "accepted match " + pid + "/" + eid;
+      int p = local_problem(pid);
+      if (p < 0) {
+        drop(pid, what + ": the problem is not open in " + r.county);
+        continue;
+      }
+      int e = keep_member(eid, what, pid, true);
+      if (e < 0) continue;
+      int lp = c.local[p];
+      if (c.kept_topic_expert[lp] >= 0) continue;  // one expert leads it; the first accepted
+      if ((*residual)[e] > 0) --(*residual)[e];
+      c.kept_topic_expert[lp] = e;
+      c.accepted_topic[lp] = 1;
+      c.kept_member[e] = c.accepted_member[e] = 1;
+      ++c.kept_slots[c.enterprise_of[lp]];
     }
     // Kept topics, most urgent first so that a capacity cut drops the least urgent.
     std::vector<std::pair<int, int>> topics;  // (local problem, expert)
     for (const auto& [pid, eid] : r.keep.topics) {
       std::string what = "approved key topic " + pid;
-      auto pit = std::find_if(c.problems.begin(), c.problems.end(),
-                              [&](int p) { return problem(p).id == pid; });
-      if (pit == c.problems.end()) {
+      int p = local_problem(pid);
+      if (p < 0) {
         drop(pid, what + ": the problem is no longer open in " + r.county);
+        continue;
+      }
+      if (std::find(in.rejected.begin(), in.rejected.end(), std::pair(pid, eid)) !=
+          in.rejected.end()) {
+        drop(pid, what + ": a coordinator rejected " + eid + " for it since");
         continue;
       }
       int e = keep_member(eid, what, pid);
       if (e < 0) continue;
-      if (conflicted(e, *pit)) {
+      if (conflicted(e, p)) {
         drop(pid, what + ": " + expert(e).name + " now has a conflict of interest with " +
-                      problem(*pit).enterprise);
+                      problem(p).enterprise);
         continue;
       }
-      topics.emplace_back(c.local[*pit], e);
+      topics.emplace_back(c.local[p], e);
     }
     std::sort(topics.begin(), topics.end());
     for (const auto& [lp, e] : topics) {
@@ -427,28 +466,31 @@ struct WorkstationPlanner::Impl {
       }
       --(*residual)[e];
       c.kept_topic_expert[lp] = e;
-      c.kept_member[e] = 1;
+      c.kept_member[e] = c.approved_member[e] = 1;
       ++c.kept_slots[c.enterprise_of[lp]];
     }
     // Never more kept members than the team may have: members leading kept
     // topics first, in expert order; the rest are dropped with their topics.
-    std::vector<int> leads(in.experts.size(), 0);
-    for (int e : c.kept_topic_expert)
-      if (e >= 0) ++leads[e];
-    for (int pass = 0; pass < 2; ++pass)
+    // Leaders of accepted matches come before those of kept topics.
+    std::vector<int> rank(in.experts.size(), 2);  // 0: accepted, 1: kept topic, 2: member
+    for (size_t lp = 0; lp < c.problems.size(); ++lp)
+      if (int e = c.kept_topic_expert[lp]; e >= 0)
+        rank[e] = std::min(rank[e], c.accepted_topic[lp] ? 0 : 1);
+    for (int pass = 0; pass < 3; ++pass)
       for (size_t e = 0; e < in.experts.size(); ++e) {
-        if (!c.kept_member[e] || (pass == 0) != (leads[e] > 0)) continue;
+        if (!c.kept_member[e] || rank[e] != pass) continue;
         if (static_cast<int>(c.team.size()) < opt.max_team_size) {
           c.team.push_back(static_cast<int>(e));
           continue;
         }
-        c.kept_member[e] = 0;
+        c.kept_member[e] = c.approved_member[e] = c.accepted_member[e] = 0;
         drop(expert(e).id, "approved team member " + who(static_cast<int>(e)) +
                                ": the team may have at most " + std::to_string(opt.max_team_size) +
                                " members");
         for (size_t lp = 0; lp < c.problems.size(); ++lp) {
           if (c.kept_topic_expert[lp] != static_cast<int>(e)) continue;
           c.kept_topic_expert[lp] = -1;
+          c.accepted_topic[lp] = 0;
           --c.kept_slots[c.enterprise_of[lp]];
           ++(*residual)[e];
         }
@@ -789,7 +831,8 @@ struct WorkstationPlanner::Impl {
         t.expert_name = expert(e).name;
         t.score = s ? s->score : 0;
         t.evidence = s ? s->evidence : "";
-        t.kept = kept_topic[lp];
+        t.accepted = c.accepted_topic[lp];
+        t.kept = kept_topic[lp] && !t.accepted;
         ++rank;
         // Which more urgent problems of the enterprise were passed over, and why.
         std::vector<std::string> passed;
@@ -805,11 +848,15 @@ struct WorkstationPlanner::Impl {
                                       ") have no capacity left";
           passed.push_back(q.id + " (urgency " + std::to_string(q.urgency) + "): " + why);
         }
-        t.reason = std::string(rank == 1 ? "the most urgent" : "the next most urgent") +
-                   " open problem of " + t.enterprise + " that the team can solve (urgency " +
-                   std::to_string(t.urgency) + "); led by " + who(e) + ", score " +
-                   fmt_score(t.score) +
-                   (t.evidence.empty() ? "" : " (evidence: " + t.evidence + ")");
+        if (t.accepted)
+          t.reason =
+              "a coordinator accepted " + who(e) + " for it (score " + fmt_score(t.score) + ")";
+        else
+          t.reason = std::string(rank == 1 ? "the most urgent" : "the next most urgent") +
+                     " open problem of " + t.enterprise + " that the team can solve (urgency " +
+                     std::to_string(t.urgency) + "); led by " + who(e) + ", score " +
+                     fmt_score(t.score) +
+                     (t.evidence.empty() ? "" : " (evidence: " + t.evidence + ")");
         if (solvers[lp].size() > 1)
           t.reason += "; " + std::to_string(solvers[lp].size() - 1) +
                       " other team member(s) could also solve it";
@@ -832,7 +879,7 @@ struct WorkstationPlanner::Impl {
       m.title = x.title;
       m.college = x.college;
       m.stationed = contains(x.counties, c.name);
-      m.kept = c.kept_member[e];
+      m.kept = c.approved_member[e];
       m.capacity = x.capacity;
       m.key_topics = led[e];
       m.capacity_used_elsewhere = topics_total[e] - led[e] + (x.capacity - declared_left[e]);
@@ -868,7 +915,8 @@ struct WorkstationPlanner::Impl {
         r += "; " + std::to_string(m.capacity_used_elsewhere) + " of capacity " +
              std::to_string(m.capacity) + " used elsewhere";
       if (m.kept) r += "; kept from the approved plan";
-      if (m.gain <= kEps && !m.kept)
+      if (c.accepted_member[e]) r += "; leads a match a coordinator accepted";
+      if (m.gain <= kEps && !c.kept_member[e])
         r += "; adds nothing the others do not (fills the minimum team size)";
       m.reason = std::move(r);
       plan.team.push_back(std::move(m));
@@ -1029,7 +1077,7 @@ Result<CityPlan> WorkstationPlanner::plan_city(const std::vector<CountyRequest>&
   std::set<std::string> counties;
   for (const auto& p : input_.problems) counties.insert(p.county);
   std::vector<CountyRequest> all;
-  for (const auto& c : counties) all.push_back({c, {}, {}});
+  for (const auto& c : counties) all.push_back({c, {}, {}, {}});
   return Impl(*this).plan(all);
 }
 

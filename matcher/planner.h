@@ -97,6 +97,9 @@ struct PlanningInput {
   // Good matches only (pairs below the threshold are left out; a pair not
   // listed cannot be assigned). Unavailable or conflicted pairs are ignored.
   std::vector<PairScore> good_matches;
+  // (problem id, expert id) pairs a coordinator rejected: as if they were no
+  // good match, and never kept from an approved plan (a diagnosis says so).
+  std::vector<std::pair<std::string, std::string>> rejected;
   float good_match_confidence = 0.25f;  // recorded for explanations
 };
 
@@ -117,8 +120,15 @@ struct CountyRequest {
   std::string county;
   KeptAssignments keep;
   // Capacity already used elsewhere, by expert id (other counties' approved
-  // plans, accepted matches). Not counted again for `keep`.
+  // plans, accepted matches elsewhere). Not counted again for `keep` or
+  // `accepted`.
   std::map<std::string, int> used_capacity;
+  // (problem id, expert id) matches a coordinator accepted on the county's
+  // open problems. Each is a fixed key topic led by that expert, who is on
+  // the team whatever the county policy: a decision, not a proposal. They
+  // come before `keep` (a newer decision) and use capacity like kept topics;
+  // one accepted beyond capacity (an explicit override) stays fixed.
+  std::vector<std::pair<std::string, std::string>> accepted;
 };
 
 struct SolvableProblem {
@@ -155,6 +165,7 @@ struct KeyTopic {
   float score = 0;
   std::string evidence;
   bool kept = false;
+  bool accepted = false;  // a match a coordinator accepted
   std::string reason;
 };
 

@@ -271,7 +271,8 @@ inline std::vector<Problem> sample_problems() {
   std::vector<Problem> out;
   auto add = [&](std::string id, std::string enterprise, std::string county, std::string industry,
                  std::string title, std::string description, std::vector<std::string> keywords,
-                 int urgency, std::string submitted, ProblemStatus status = ProblemStatus::kOpen) {
+                 int urgency, std::string submitted,
+                 ProblemStatus status = ProblemStatus::kSubmitted) {
     Problem p;
     p.id = std::move(id);
     p.enterprise = std::move(enterprise);

@@ -4,12 +4,13 @@
 //   system.cpp    /healthz, /readyz, /metrics, /api/v1/whoami
 //   counties.cpp  /api/v1/counties
 //   enterprises.cpp /api/v1/enterprises
-//   problems.cpp  /api/v1/problems[/{id}[/withdraw]] (PUT replaces, PATCH merges)
+//   problems.cpp  /api/v1/problems[/{id}[/withdraw|/status|/history]] (PUT replaces, PATCH merges)
 //   experts.cpp   /api/v1/experts[/{id}[/deactivate|/reactivate]]
 //   matches.cpp   /api/v1/problems/{id}/matches, /api/v1/experts/{id}/matches, /api/v1/match
-//   reviews.cpp   /api/v1/problems/{id}/reviews
+//   reviews.cpp   /api/v1/problems/{id}/reviews, /api/v1/review-queue
 //   bulk.cpp      /api/v1/import/*, /api/v1/export/*
-//   plans.cpp     /api/v1/counties/{id}/plans, /api/v1/plans/{id}[/approve] (?format=xlsx|csv)
+//   plans.cpp     /api/v1/counties/{id}/plans, /api/v1/plans/{id}[/approve|/discard]
+//                 (?format=xlsx|csv)
 //   ledger.cpp    /api/v1/counties/{id}/ledger, /api/v1/ledger (JSON, XLSX, CSV)
 //   skipped.cpp   /api/v1/skipped-records
 //   sessions.cpp  /api/v1/sessions[/current], /api/v1/accounts[/{id}/disable]
@@ -46,6 +47,8 @@ ApiResponse list_problems(const Call& c);
 ApiResponse update_problem(const Call& c);
 ApiResponse patch_problem(const Call& c);
 ApiResponse withdraw_problem(const Call& c);
+ApiResponse change_problem_status(const Call& c);
+ApiResponse problem_history(const Call& c);
 
 ApiResponse create_expert(const Call& c);
 ApiResponse get_expert(const Call& c);
@@ -61,6 +64,7 @@ ApiResponse match_text(const Call& c);
 
 ApiResponse create_review(const Call& c);
 ApiResponse list_reviews(const Call& c);
+ApiResponse review_queue(const Call& c);
 
 // GET /api/v1/skipped-records (admin): records left out of the service or the index.
 ApiResponse list_skipped_records(const Call& c);
@@ -72,6 +76,7 @@ ApiResponse export_problems(const Call& c);
 ApiResponse create_plan(const Call& c);
 ApiResponse get_plan(const Call& c);
 ApiResponse approve_plan(const Call& c);
+ApiResponse discard_plan(const Call& c);
 ApiResponse list_plans(const Call& c);
 
 ApiResponse create_session(const Call& c);

@@ -1,4 +1,4 @@
-// Workstation plans: run, read, approve, list (docs/planning.md).
+// Workstation plans: run, read, approve, discard, list (docs/planning.md).
 #include "api/handlers/handlers.h"
 
 #include <algorithm>
@@ -26,6 +26,8 @@ Value plan_record_value(const PlanRecord& r, bool with_plan, Alloc& a) {
   };
   v.AddMember("approved_at", optional(r.approved_at), a);
   v.AddMember("approved_by", optional(r.approved_by), a);
+  v.AddMember("discarded_at", optional(r.discarded_at), a);
+  v.AddMember("discarded_by", optional(r.discarded_by), a);
   if (!with_plan) {
     // A list shows who and what at a glance; the plan itself has the reasons.
     v.AddMember("members", strings(r.members, a), a);
@@ -71,8 +73,14 @@ ApiResponse no_such_plan(const std::string& id) {
   return error_response(404, "not_found", {"plan.not_found", {{"id", id}}});
 }
 
-// The optional body of POST /counties/{county}/plans; false (with `error`) if invalid.
-bool plan_options_from_body(const ApiRequest& req, PlanRunOptions* options, ApiResponse* error) {
+// The optional body of POST /counties/{county}/plans; false (with `error`) if
+// invalid. Team sizes must lie within `sizes` (the county's settings), which
+// are also the default.
+bool plan_options_from_body(const ApiRequest& req, std::pair<int, int> sizes,
+                            PlanRunOptions* options, ApiResponse* error) {
+  PlanningOptions& p = options->planning;
+  p.min_team_size = sizes.first;
+  p.max_team_size = sizes.second;
   if (req.body.empty()) return true;  // all defaults
   rapidjson::Document doc;
   if (!parse_json_body(req, &doc, error)) return false;
@@ -90,14 +98,18 @@ bool plan_options_from_body(const ApiRequest& req, PlanRunOptions* options, ApiR
       return false;
     }
   }
-  constexpr int kMaxTeam = 100;
   std::optional<int> team, min_team, max_team, topics;
-  if (!member_int(doc, "team_size", 1, kMaxTeam, &team, error) ||
-      !member_int(doc, "min_team", 0, kMaxTeam, &min_team, error) ||
-      !member_int(doc, "max_team", 1, kMaxTeam, &max_team, error) ||
-      !member_int(doc, "topics", 1, 2, &topics, error))
+  const auto [lo, hi] = sizes;
+  for (auto [name, out] : {std::pair{"team_size", &team}, std::pair{"min_team", &min_team},
+                           std::pair{"max_team", &max_team}}) {
+    if (member_int(doc, name, lo, hi, out, error)) continue;
+    *error = error_response(422, "invalid_argument",
+                            "must be a whole number from " + std::to_string(lo) + " to " +
+                                std::to_string(hi) + " (the county's team size setting)",
+                            name);
     return false;
-  PlanningOptions& p = options->planning;
+  }
+  if (!member_int(doc, "topics", 1, 2, &topics, error)) return false;
   if (team && (min_team || max_team)) {
     *error = error_response(422, "invalid_argument", "plan.team_size_or_range", "team_size");
     return false;
@@ -151,7 +163,8 @@ ApiResponse create_plan(const Call& c) {
   const std::string& county = c.params[0];
   PlanRunOptions options;
   ApiResponse error;
-  if (!plan_options_from_body(c.request, &options, &error)) {
+  if (!plan_options_from_body(c.request, team_size_range(c.context.config, county), &options,
+                              &error)) {
     // Whoever may not plan here learns that first, whatever the body says.
     if (!can_write_plans(c.who, county))
       return from_status(c.context.service.create_plan(c.who, county, {}).status());
@@ -186,6 +199,14 @@ ApiResponse approve_plan(const Call& c) {
   auto id = plan_id(c.params[0]);
   if (!id) return no_such_plan(c.params[0]);
   auto plan = c.context.service.approve_plan(c.who, *id);
+  if (!plan) return from_status(plan.status());
+  return one_plan(200, *plan);
+}
+
+ApiResponse discard_plan(const Call& c) {
+  auto id = plan_id(c.params[0]);
+  if (!id) return no_such_plan(c.params[0]);
+  auto plan = c.context.service.discard_plan(c.who, *id);
   if (!plan) return from_status(plan.status());
   return one_plan(200, *plan);
 }

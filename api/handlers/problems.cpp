@@ -1,6 +1,9 @@
 // The problem bank (企业难题库): create, read, list and search, replace (PUT),
-// merge-patch (PATCH, RFC 7396), withdraw.
+// merge-patch (PATCH, RFC 7396); a problem's life (status changes, withdraw,
+// history).
 #include "api/handlers/handlers.h"
+
+#include <algorithm>
 
 #include "api/handlers/common.h"
 #include "api/handlers/values.h"
@@ -33,7 +36,7 @@ Result<Problem> problem_from_body(const rapidjson::Value& doc, const Problem& cu
   if (doc.HasMember("status") && p.status != current.status)
     return Status::invalid({FieldError{
         "body", 0, "status",
-        std::string("is changed by POST /api/v1/problems/{id}/withdraw, not by an update (it is ") +
+        std::string("is changed by POST /api/v1/problems/{id}/status, not by an update (it is ") +
             problem_status_name(current.status) + ")"}});
   return p;
 }
@@ -66,9 +69,19 @@ ApiResponse create_problem(const Call& c) {
 }
 
 ApiResponse get_problem(const Call& c) {
-  auto p = c.context.service.get_problem(c.who, c.params[0]);
-  if (!p) return from_status(p.status());
-  return one_problem(200, *p);
+  auto s = c.context.service.standing(c.who, c.params[0]);
+  if (!s) return from_status(s.status());
+  rapidjson::Document d;
+  auto& a = d.GetAllocator();
+  Value v = problem_value(s->problem, a);
+  // Where it stands, in words the enterprise reads.
+  Value standing(rapidjson::kObjectType);
+  standing.AddMember("status", str(problem_status_name(s->problem.status), a), a);
+  standing.AddMember("message", str(s->message, a), a);
+  standing.AddMember("county_follows_up", s->county_follows_up, a);
+  standing.AddMember("accepted_experts", strings(s->accepted_experts, a), a);
+  v.AddMember("standing", standing, a);
+  return json(200, v);
 }
 
 ApiResponse list_problems(const Call& c) {
@@ -82,10 +95,17 @@ ApiResponse list_problems(const Call& c) {
   q.county = query_str(c, "county");
   q.enterprise = query_str(c, "enterprise");
   if (auto s = query_str(c, "status")) {
-    q.status = parse_problem_status(*s);
-    if (!q.status)
-      return bad_query(
-          "status", {"query.one_of", {{"name", "status"}, {"values", "open, withdrawn, solved"}}});
+    if (*s == "open") {
+      q.open_only = true;  // submitted, matched or in_progress
+    } else {
+      q.status = parse_problem_status(*s);
+      if (!q.status)
+        return bad_query(
+            "status",
+            {"query.one_of",
+             {{"name", "status"},
+              {"values", "open, submitted, matched, in_progress, solved, withdrawn, closed"}}});
+    }
   }
   if (auto s = query_str(c, "sort")) q.sort = *s;
   auto page = c.context.service.list_problems(c.who, q);
@@ -132,10 +152,95 @@ ApiResponse patch_problem(const Call& c) {
   return one_problem(200, *updated);
 }
 
-ApiResponse withdraw_problem(const Call& c) {
-  auto p = c.context.service.withdraw_problem(c.who, c.params[0]);
+namespace {
+
+// The body of a status change: {"status"?, "note", "outcome"}; false (with
+// `error`) if invalid. `status` is preset for POST .../withdraw.
+bool status_request(const Call& c, bool status_given, StatusRequest* out, ApiResponse* error) {
+  rapidjson::Document doc;
+  if (c.request.body.empty() && status_given) {
+    doc.SetObject();
+  } else if (!parse_json_body(c.request, &doc, error)) {
+    return false;
+  }
+  static const char* const kKnown[] = {"status", "note", "outcome"};
+  for (const auto& m : doc.GetObject()) {
+    std::string name(m.name.GetString(), m.name.GetStringLength());
+    if (std::none_of(std::begin(kKnown), std::end(kKnown),
+                     [&](const char* k) { return name == k; })) {
+      *error = error_response(422, "invalid_argument",
+                              {"field.unknown", {{"known", "status, note, outcome"}}}, name);
+      return false;
+    }
+  }
+  std::string status;
+  if (!member_string(doc, "status", &status, error) ||
+      !member_string(doc, "note", &out->note, error, 4000) ||
+      !member_string(doc, "outcome", &out->outcome, error, 4000))
+    return false;
+  if (status_given) {
+    if (!status.empty() && status != problem_status_name(out->to)) {
+      *error = error_response(422, "invalid_argument", {"field.one_of", {{"values", "withdrawn"}}},
+                              "status");
+      return false;
+    }
+    return true;
+  }
+  auto parsed = parse_problem_status(status);
+  if (status.empty() || status == "open" || !parsed) {
+    *error = error_response(
+        422, "invalid_argument",
+        {"field.one_of", {{"values", "in_progress, solved, closed, withdrawn"}}}, "status");
+    return false;
+  }
+  out->to = *parsed;
+  return true;
+}
+
+ApiResponse status_changed(const Call& c, const StatusRequest& request) {
+  auto t = c.context.service.change_status(c.who, c.params[0], request);
+  if (!t) return from_status(t.status());
+  auto p = c.context.service.get_problem(c.who, c.params[0]);
   if (!p) return from_status(p.status());
   return one_problem(200, *p);
+}
+
+}  // namespace
+
+ApiResponse change_problem_status(const Call& c) {
+  StatusRequest request;
+  ApiResponse error;
+  if (!status_request(c, false, &request, &error)) {
+    // Whoever may not see the problem learns nothing from its body.
+    auto visible = c.context.service.get_problem(c.who, c.params[0]);
+    if (!visible) return from_status(visible.status());
+    return error;
+  }
+  return status_changed(c, request);
+}
+
+ApiResponse withdraw_problem(const Call& c) {
+  StatusRequest request;
+  request.to = ProblemStatus::kWithdrawn;
+  ApiResponse error;
+  if (!status_request(c, true, &request, &error)) {
+    auto visible = c.context.service.get_problem(c.who, c.params[0]);
+    if (!visible) return from_status(visible.status());
+    return error;
+  }
+  return status_changed(c, request);
+}
+
+ApiResponse problem_history(const Call& c) {
+  auto h = c.context.service.history(c.who, c.params[0]);
+  if (!h) return from_status(h.status());
+  rapidjson::Document d(rapidjson::kObjectType);
+  auto& a = d.GetAllocator();
+  d.AddMember("problem_id", str(c.params[0], a), a);
+  Value items(rapidjson::kArrayType);
+  for (const auto& t : *h) items.PushBack(transition_value(t, a), a);
+  d.AddMember("items", items, a);
+  return json(200, d);
 }
 
 }  // namespace expertmatch::api::handlers

@@ -1,4 +1,5 @@
-// Coordinators' decisions on proposed matches.
+// Coordinators' decisions on proposed matches, and the queue of matches
+// waiting for one.
 #include "api/handlers/handlers.h"
 
 #include <map>
@@ -15,10 +16,16 @@ ApiResponse create_review(const Call& c) {
   ApiResponse error;
   if (!parse_json_body(c.request, &doc, &error)) return error;
   std::string expert_id, decision, note;
+  bool capacity_override = false;
   if (!member_string(doc, "expert_id", &expert_id, &error) ||
       !member_string(doc, "decision", &decision, &error) ||
       !member_string(doc, "note", &note, &error, 4000))
     return error;
+  if (auto it = doc.FindMember("override"); it != doc.MemberEnd() && !it->value.IsNull()) {
+    if (!it->value.IsBool())
+      return error_response(422, "invalid_argument", "field.not_bool", "override");
+    capacity_override = it->value.GetBool();
+  }
   // Whether the problem is visible decides before the body's content does.
   auto visible = c.context.service.get_problem(c.who, c.params[0]);
   if (!visible) return from_status(visible.status());
@@ -26,7 +33,8 @@ ApiResponse create_review(const Call& c) {
     return error_response(422, "invalid_argument", "field.required", "expert_id");
   if (decision.empty())
     return error_response(422, "invalid_argument", "field.required", "decision");
-  auto r = c.context.service.add_review(c.who, c.params[0], expert_id, decision, note);
+  auto r = c.context.service.add_review(c.who, c.params[0], expert_id, decision, note,
+                                        capacity_override);
   if (!r) return from_status(r.status());
   rapidjson::Document d;
   return json(201, review_value(*r, d.GetAllocator()));
@@ -50,6 +58,24 @@ ApiResponse list_reviews(const Call& c) {
     force.AddMember(str(expert, a), str(decision, a), a);
   d.AddMember("in_force", force, a);
   return json(200, d);
+}
+
+ApiResponse review_queue(const Call& c) {
+  ReviewQueueQuery q;
+  ApiResponse error;
+  if (!page_params(c, &q.offset, &q.limit, &error)) return error;
+  q.county = query_str(c, "county");
+  auto page = c.context.service.review_queue(c.who, q);
+  if (!page) return from_status(page.status());
+  return page_response<QueueEntry>(*page, q.offset, q.limit, [](const QueueEntry& e, Alloc& a) {
+    Value v(rapidjson::kObjectType);
+    v.AddMember("problem", problem_value(e.problem, a), a);
+    Value m = expert_match_value(e.match, a);
+    m.AddMember("review", Value(rapidjson::kNullType), a);
+    m.AddMember("remaining_capacity", e.remaining_capacity, a);
+    v.AddMember("match", m, a);
+    return v;
+  });
 }
 
 }  // namespace expertmatch::api::handlers

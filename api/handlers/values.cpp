@@ -122,6 +122,18 @@ Value review_value(const Review& r, Alloc& a) {
   v.AddMember("note", str(r.note, a), a);
   v.AddMember("reviewer", str(r.reviewer, a), a);
   v.AddMember("created_at", str(r.created_at, a), a);
+  v.AddMember("override", r.capacity_override, a);
+  return v;
+}
+
+Value transition_value(const ProblemTransition& t, Alloc& a) {
+  Value v(rapidjson::kObjectType);
+  v.AddMember("from", str(problem_status_name(t.change.from), a), a);
+  v.AddMember("to", str(problem_status_name(t.change.to), a), a);
+  v.AddMember("by", str(t.change.by, a), a);
+  v.AddMember("at", str(t.at, a), a);
+  v.AddMember("note", str(t.change.note, a), a);
+  v.AddMember("outcome", str(t.change.outcome, a), a);
   return v;
 }
 

@@ -19,5 +19,7 @@ rapidjson::Value expert_match_value(const ExpertMatch& m, Alloc& a);
 // A problem ranked for an expert, with its explanation.
 rapidjson::Value problem_match_value(const ProblemMatch& m, Alloc& a);
 rapidjson::Value review_value(const Review& r, Alloc& a);
+// {"from", "to", "by", "at", "note", "outcome"}
+rapidjson::Value transition_value(const ProblemTransition& t, Alloc& a);
 
 }  // namespace expertmatch::api::handlers

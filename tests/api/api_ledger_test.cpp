@@ -86,7 +86,8 @@ HttpResult patch(unsigned short port, const std::string& target, const std::stri
 }
 
 // A county's year of work on the test corpus: 江山市 has p-a1 (2026-03-05,
-// open), p-a2 (2026-03-03, withdrawn) and p-j3 (2025-11-20, open); an
+// in progress once the plan is approved), p-a2 (2026-03-03, withdrawn) and
+// p-j3 (2025-11-20, open); an
 // approved plan and one accepted match.
 class ApiLedgerTest : public ::testing::Test {
  protected:
@@ -103,7 +104,10 @@ class ApiLedgerTest : public ::testing::Test {
                        "urgency": 2, "submitted": "2025-11-20"})")
                   .status,
               201);
-    ASSERT_EQ(post(port(), "/api/v1/problems/p-a2/withdraw", tk.enterprise_a, "").status, 200);
+    ASSERT_EQ(
+        post(port(), "/api/v1/problems/p-a2/withdraw", tk.enterprise_a, R"({"note": "已自行解决"})")
+            .status,
+        200);
     plan_ = post(port(), "/api/v1/counties/" + kJiangshan + "/plans", tk.county_jiangshan,
                  R"({"team_size": 2})");
     ASSERT_EQ(plan_.status, 201) << plan_.body;
@@ -137,7 +141,12 @@ TEST_F(ApiLedgerTest, CountyLedgerAsJson) {
   EXPECT_STREQ(d["county"].GetString(), "江山市");
   EXPECT_TRUE(d["year"].IsNull());
   EXPECT_EQ(d["totals"]["submitted"].GetInt(), 3);
-  EXPECT_EQ(count_of(d["totals"], "open"), 2);
+  // Still open: p-a1 (a key topic: in progress) and p-j3 (accepted: matched, or in progress).
+  EXPECT_EQ(count_of(d["totals"], "submitted") + count_of(d["totals"], "matched") +
+                count_of(d["totals"], "in_progress"),
+            2);
+  EXPECT_EQ(count_of(d["totals"], "in_progress") >= 1, true);
+  EXPECT_EQ(count_of(d["totals"], "open"), 0);  // an older name, no column of its own
   EXPECT_EQ(count_of(d["totals"], "withdrawn"), 1);
   EXPECT_EQ(count_of(d["totals"], "solved"), 0);
   EXPECT_FALSE(d.HasMember("by_county"));
@@ -176,7 +185,7 @@ TEST_F(ApiLedgerTest, CountyLedgerAsJson) {
     if (id == "e-vision") {
       ASSERT_EQ(e["accepted_matches"].Size(), plan_topics["e-vision"].count("p-j3") ? 0u : 1u);
     }
-    if (id == "e-bearing") EXPECT_EQ(e["outcomes"]["open"].GetInt(), 1);
+    if (id == "e-bearing") EXPECT_EQ(e["outcomes"]["in_progress"].GetInt(), 1);
   }
   EXPECT_EQ(experts, (std::set<std::string>{"e-bearing", "e-vision"}));
 
@@ -249,10 +258,11 @@ TEST_F(ApiLedgerTest, LedgerAsXlsxAndCsv) {
   EXPECT_EQ(summary["B1"], "提交难题数");
   EXPECT_EQ(summary["A2"], "江山市（2026年）");
   EXPECT_EQ(summary["B2"], "2");
-  std::string withdrawn = column_of(summary, "已撤回"), open = column_of(summary, "待解决");
+  std::string withdrawn = column_of(summary, "已撤回"), working = column_of(summary, "攻关中");
   ASSERT_FALSE(withdrawn.empty());
   EXPECT_EQ(summary[withdrawn + "2"], "1");
-  EXPECT_EQ(summary[open + "2"], "1");
+  ASSERT_FALSE(working.empty());
+  EXPECT_EQ(summary[working + "2"], "1");  // p-a1, a key topic of the approved plan
   auto& industry = book["按行业"];
   EXPECT_EQ(industry["A1"], "行业");
   EXPECT_EQ(industry["A2"], "滚动轴承制造");
@@ -263,7 +273,7 @@ TEST_F(ApiLedgerTest, LedgerAsXlsxAndCsv) {
   EXPECT_EQ(experts["I1"], "重点攻关课题");
   EXPECT_EQ(experts["A2"], "e-bearing");
   EXPECT_EQ(experts["B2"], "张伟");
-  EXPECT_NE(experts["I2"].find("p-a1 轴承外圈磨削后表面发黑（江山恒锐轴承有限公司，待解决）"),
+  EXPECT_NE(experts["I2"].find("p-a1 轴承外圈磨削后表面发黑（江山恒锐轴承有限公司，攻关中）"),
             std::string::npos)
       << experts["I2"];
   auto& waiting = book["久候难题"];

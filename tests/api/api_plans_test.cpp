@@ -205,8 +205,8 @@ TEST_F(ApiPlansTest, UnknownCountyIsRefusedKnownEmptyCountyIsNotFound) {
 }
 
 TEST_F(ApiPlansTest, AcceptedMatchesUseCapacity) {
-  // e-bearing has capacity 1: once a coordinator accepts them for p-a2, they
-  // have nothing left to lead p-a1 with.
+  // e-bearing has capacity 1: once a coordinator accepts them for p-a2, that
+  // acceptance is their key topic and they have nothing left to lead p-a1 with.
   auto before = post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 2})");
   ASSERT_EQ(before.status, 201) << before.body;
   ASSERT_EQ(topic_experts(before).count("e-bearing"), 1u) << before.body;
@@ -215,7 +215,8 @@ TEST_F(ApiPlansTest, AcceptedMatchesUseCapacity) {
   ASSERT_EQ(accept.status, 201) << accept.body;
   auto after = post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 2})");
   ASSERT_EQ(after.status, 201) << after.body;
-  EXPECT_EQ(topic_experts(after).count("e-bearing"), 0u) << after.body;
+  EXPECT_EQ(topic_problems(after).count("p-a1"), 0u) << after.body;
+  EXPECT_EQ(topic_problems(after).count("p-a2"), 1u) << after.body;
 }
 
 }  // namespace

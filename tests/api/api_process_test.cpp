@@ -217,6 +217,48 @@ TEST(ApiProcessTest, BadSettingsAreRefusedAtStart) {
   EXPECT_EQ(run(bin + " serve --data " + dir.path() + " --listen nowhere 2>/dev/null", &out), 2);
 }
 
+TEST(CliDecisionsTest, PlanHonoursReviewsAndApproveChecksStalenessAndMovesTopics) {
+  TempDir dir;
+  seed_data(dir.path());
+  {
+    auto store = Store::open(dir.path());
+    ASSERT_TRUE(store.is_ok());
+    Review r;
+    r.problem_id = "p-a1";
+    r.expert_id = "e-bearing";
+    r.decision = "reject";
+    r.note = "企业说已试过他的方案";
+    ASSERT_TRUE((*store)->add_review(r).is_ok());
+  }
+  const std::string plan = std::string(EXPERTMATCH_BINARY) + " plan --data " + dir.path() +
+                           " --county 江山市 --team-size 2 --json 2>/dev/null";
+  std::string out;
+  ASSERT_EQ(run(plan, &out), 0) << out;
+  // The rejected pair, the most urgent problem's best match, is no key topic.
+  EXPECT_EQ(out.find(R"("problem_id":"p-a1","title":"轴承外圈磨削后表面发黑","urgency":5,)"
+                     R"("expert_id":"e-bearing")"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(R"("expert_id":"e-bearing")"), std::string::npos) << out;
+  // Draft 1 (above) and 2: approving 2 moves its topics' problems in progress;
+  // 1 is then stale.
+  ASSERT_EQ(run(plan, &out), 0);
+  const std::string approve = std::string(EXPERTMATCH_BINARY) + " approve-plan --data " +
+                              dir.path() + " --by county:江山市 --id ";
+  ASSERT_EQ(run(approve + "2 2>&1", &out), 0) << out;
+  EXPECT_NE(run(approve + "1 2>&1", &out), 0);
+  EXPECT_NE(out.find("stale"), std::string::npos) << out;
+  auto store = Store::open(dir.path());
+  ASSERT_TRUE(store.is_ok());
+  auto p = (*store)->get_problem("p-a2");
+  ASSERT_TRUE(p.is_ok());
+  EXPECT_EQ(p->status, ProblemStatus::kInProgress);
+  auto history = (*store)->list_transitions("p-a2");
+  ASSERT_TRUE(history.is_ok());
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].change.by, "county:江山市");
+}
+
 // ---- the data directory (issue 10) --------------------------------------------
 
 std::string slurp(const std::string& path) {

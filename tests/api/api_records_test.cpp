@@ -253,7 +253,7 @@ TEST_F(ApiRecordsTest, PutOfAProblemNeverLosesSubmittedOrStatusAndRefusesMissing
   ASSERT_EQ(whole.status, 200) << whole.body;
   auto d = whole.json();
   EXPECT_STREQ(d["submitted"].GetString(), "2026-03-05");
-  EXPECT_STREQ(d["status"].GetString(), "open");
+  EXPECT_STREQ(d["status"].GetString(), "submitted");
   EXPECT_STREQ(d["industry"].GetString(), "滚动轴承制造");
   EXPECT_EQ(d["urgency"].GetInt(), 4);
 
@@ -261,12 +261,13 @@ TEST_F(ApiRecordsTest, PutOfAProblemNeverLosesSubmittedOrStatusAndRefusesMissing
   auto got = get(port(), "/api/v1/problems/p-a2", t().admin);
   EXPECT_EQ(put(port(), "/api/v1/problems/p-a2", t().admin, got.body).status, 200);
   std::string solved = got.body;
-  solved.replace(solved.find("\"status\":\"open\""), 15, "\"status\":\"solved\"");
+  const std::string was = "\"status\":\"submitted\"";
+  solved.replace(solved.find(was), was.size(), "\"status\":\"solved\"");
   auto status_change = put(port(), "/api/v1/problems/p-a2", t().admin, solved);
   EXPECT_EQ(status_change.status, 422) << status_change.body;
   EXPECT_EQ(field(status_change), "status");
   EXPECT_STREQ(get(port(), "/api/v1/problems/p-a2", t().admin).json()["status"].GetString(),
-               "open");
+               "submitted");
 }
 
 TEST_F(ApiRecordsTest, PatchOfAProblemChangesOnlyWhatItNames) {

@@ -213,6 +213,9 @@ TEST(ApiStoreTest, EveryAnswerAboutAnInvisibleProblemIsTheAnswerForAMissingOne) 
       {"GET", "/api/v1/problems/ID/reviews", ""},
       {"POST", "/api/v1/problems/ID/reviews", R"({"expert_id": "e-paper", "decision": "accept"})"},
       {"POST", "/api/v1/problems/ID/reviews", R"({"expert_id": "e-none", "decision": "maybe"})"},
+      {"POST", "/api/v1/problems/ID/status", R"({"status": "closed", "note": "不再需要"})"},
+      {"POST", "/api/v1/problems/ID/status", R"({"status": "nope"})"},
+      {"GET", "/api/v1/problems/ID/history", ""},
   };
   for (const std::string& token :
        {t.county_jiangshan, t.coordinator, t.enterprise_a, t.county_longyou}) {
@@ -233,9 +236,13 @@ TEST(ApiStoreTest, EveryAnswerAboutAnInvisibleProblemIsTheAnswerForAMissingOne) 
           << c.method << " " << seen.target;
     }
   }
-  // Nothing changed: p-b1 is still open and unreviewed.
+  // Nothing changed: p-b1 is still submitted (a new problem's status), unreviewed, with no
+  // status change on record.
   auto b1 = get(server.port(), "/api/v1/problems/p-b1", t.admin);
-  EXPECT_STREQ(b1.json()["status"].GetString(), "open");
+  EXPECT_STREQ(b1.json()["status"].GetString(), "submitted");
+  auto b1_history = get(server.port(), "/api/v1/problems/p-b1/history", t.admin);
+  ASSERT_EQ(b1_history.status, 200) << b1_history.body;
+  EXPECT_EQ(b1_history.json()["items"].Size(), 0u) << b1_history.body;
   EXPECT_EQ(get(server.port(), "/api/v1/problems/p-b1/reviews", t.admin).json()["reviews"].Size(),
             0u);
 }

@@ -97,7 +97,7 @@ TEST_F(ApiTest, ProblemCreateGetUpdateWithdraw) {
                 new_problem_body("p-new", kEnterpriseA, "江山市", "轴承磨削表面烧伤"));
   ASSERT_EQ(c.status, 201) << c.body;
   EXPECT_EQ(c.headers["location"], "/api/v1/problems/p-new");
-  EXPECT_STREQ(c.json()["status"].GetString(), "open");
+  EXPECT_STREQ(c.json()["status"].GetString(), "submitted");
 
   auto g = get(port(), "/api/v1/problems/p-new", t().admin);
   ASSERT_EQ(g.status, 200);
@@ -117,10 +117,17 @@ TEST_F(ApiTest, ProblemCreateGetUpdateWithdraw) {
   ASSERT_EQ(u.status, 200) << u.body;
   EXPECT_EQ(get(port(), "/api/v1/problems/p-new", t().admin).json()["urgency"].GetInt(), 4);
 
-  auto w = post(port(), "/api/v1/problems/p-new/withdraw", t().enterprise_a, "");
+  // A withdrawal says why.
+  auto bare = post(port(), "/api/v1/problems/p-new/withdraw", t().enterprise_a, "");
+  EXPECT_EQ(bare.status, 422) << bare.body;
+  EXPECT_STREQ(bare.json()["error"]["field"].GetString(), "note");
+  auto w = post(port(), "/api/v1/problems/p-new/withdraw", t().enterprise_a,
+                R"({"note": "已自行解决"})");
   ASSERT_EQ(w.status, 200) << w.body;
   EXPECT_STREQ(w.json()["status"].GetString(), "withdrawn");
-  EXPECT_EQ(post(port(), "/api/v1/problems/p-new/withdraw", t().admin, "").status, 409);
+  EXPECT_EQ(
+      post(port(), "/api/v1/problems/p-new/withdraw", t().admin, R"({"note": "again"})").status,
+      409);
   EXPECT_EQ(get(port(), "/api/v1/problems/p-new/matches", t().admin).status, 409);
   EXPECT_EQ(put(port(), "/api/v1/problems/p-new", t().admin, problem_json(p)).status, 409);
   // Withdrawn problems are not proposed to experts.
@@ -151,7 +158,7 @@ TEST_F(ApiTest, ProblemListFiltersSortAndPages) {
   EXPECT_EQ(sorted["total"].GetInt(), 5);
   auto page2 = get(port(), "/api/v1/problems?sort=-urgency&limit=2&offset=2", t().admin).json();
   EXPECT_STREQ(page2["items"][0]["id"].GetString(), "p-a2");
-  post(port(), "/api/v1/problems/p-d1/withdraw", t().admin, "");
+  post(port(), "/api/v1/problems/p-d1/withdraw", t().admin, R"({"note": "企业撤回"})");
   EXPECT_EQ(ids_of(get(port(), "/api/v1/problems?status=withdrawn", t().admin)),
             (std::set<std::string>{"p-d1"}));
   EXPECT_EQ(get(port(), "/api/v1/problems?sort=title", t().admin).status, 400);
@@ -305,7 +312,9 @@ TEST_F(ApiTest, ReviewsAcceptRejectHistoryAndCapacity) {
   EXPECT_EQ(ids_of(em, "matches", "problem_id").count("p-a2"), 0u);
 
   // Withdrawing p-a1 frees e-bearing's capacity.
-  ASSERT_EQ(post(port(), "/api/v1/problems/p-a1/withdraw", t().admin, "").status, 200);
+  ASSERT_EQ(
+      post(port(), "/api/v1/problems/p-a1/withdraw", t().admin, R"({"note": "企业撤回"})").status,
+      200);
   auto freed = ranked_experts(get(port(), "/api/v1/problems/p-a2/matches?k=10", t().admin));
   EXPECT_NE(std::find(freed.begin(), freed.end(), "e-bearing"), freed.end());
 
@@ -442,8 +451,8 @@ TEST_F(ApiTest, CountyAndCoordinatorScopes) {
                  new_problem_body("p-c", "某企业", "江山市", "协调员不提交"))
                 .status,
             403);
-  EXPECT_EQ(post(port(), "/api/v1/problems/p-a1/withdraw", coord, "").status, 403);
-  EXPECT_EQ(post(port(), "/api/v1/problems/p-b1/withdraw", coord, "").status, 404);
+  EXPECT_EQ(post(port(), "/api/v1/problems/p-a1/withdraw", coord, R"({"note": "x"})").status, 403);
+  EXPECT_EQ(post(port(), "/api/v1/problems/p-b1/withdraw", coord, R"({"note": "x"})").status, 404);
   EXPECT_EQ(get(port(), "/api/v1/problems/p-a1/matches", coord).status, 200);
 }
 

@@ -54,7 +54,8 @@ struct Tokens {
 // Imports the test corpus into DIR (unless `empty`) and creates the tokens.
 Tokens seed_data(const std::string& dir, bool empty = false);
 
-// A config for tests: loopback, port 0, small limits where tests probe them.
+// A config for tests: loopback, port 0, small limits where tests probe them,
+// teams of 1-8 (the six experts of the test corpus cannot make 6-8 everywhere).
 api::ServerConfig test_config(const std::string& dir);
 
 struct HttpResult {

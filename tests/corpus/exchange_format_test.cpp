@@ -119,8 +119,9 @@ TEST(ExchangeFormatTest, BadProblemRecordsGiveExactMessages) {
        "problems.jsonl:2: submitted: must be a date YYYY-MM-DD, got \"2025-02-30\""},
       {"date format", problem_line("submitted", "\"2025/03/01\""),
        "problems.jsonl:2: submitted: must be a date YYYY-MM-DD, got \"2025/03/01\""},
-      {"unknown status", problem_line("status", "\"closed\""),
-       "problems.jsonl:2: status: must be one of open, withdrawn, solved, got \"closed\""},
+      {"unknown status", problem_line("status", "\"finished\""),
+       "problems.jsonl:2: status: must be one of submitted (or open), matched, in_progress, "
+       "solved, withdrawn, closed, got \"finished\""},
       {"not an object", "[1,2]", "problems.jsonl:2: must be a JSON object, got [1,2]"},
   };
   for (const auto& c : cases) {
@@ -302,7 +303,7 @@ TEST(ExchangeFormatTest, DefaultsApplyWhenOptionalFieldsAreAbsent) {
   ASSERT_TRUE(p.is_ok()) << p.status().to_string();
   EXPECT_EQ(p->urgency, 3);
   EXPECT_EQ(p->description, "");
-  EXPECT_EQ(p->status, ProblemStatus::kOpen);
+  EXPECT_EQ(p->status, ProblemStatus::kSubmitted);
 
   auto w = parse_expert_json("{\"id\":\"e1\",\"name\":\"n\",\"works\":[{\"title\":\"t\"}]}");
   ASSERT_TRUE(w.is_ok());

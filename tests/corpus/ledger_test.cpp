@@ -22,11 +22,11 @@ Problem problem(const char* id, const char* county, const char* industry, const 
 
 TEST(LedgerTest, CountsWaitingAndSheets) {
   std::vector<Problem> problems = {
-      problem("a", "江山市", "轴承", "2025-12-30", ProblemStatus::kOpen),
+      problem("a", "江山市", "轴承", "2025-12-30", ProblemStatus::kSubmitted),
       problem("b", "江山市", "轴承", "2026-01-02", ProblemStatus::kSolved),
-      problem("c", "江山市", "造纸", "", ProblemStatus::kOpen),
-      problem("d", "龙游县", "造纸", "2025-01-01", ProblemStatus::kOpen),
-      problem("e", "江山", "造纸", "2025-01-01", ProblemStatus::kOpen),  // unknown county
+      problem("c", "江山市", "造纸", "", ProblemStatus::kSubmitted),
+      problem("d", "龙游县", "造纸", "2025-01-01", ProblemStatus::kSubmitted),
+      problem("e", "江山", "造纸", "2025-01-01", ProblemStatus::kSubmitted),  // unknown county
   };
   Expert e;
   e.id = "x";
@@ -44,7 +44,7 @@ TEST(LedgerTest, CountsWaitingAndSheets) {
   auto l = make_ledger("江山市", CountyList(), {problems, experts, accepted, plans}, options);
   ASSERT_TRUE(l) << l.status().to_string();
   EXPECT_EQ(l->totals.submitted, 3);
-  EXPECT_EQ(l->totals.status.at("open"), 2);
+  EXPECT_EQ(l->totals.status.at("submitted"), 2);
   EXPECT_EQ(l->totals.status.at("solved"), 1);
   ASSERT_EQ(l->by_industry.size(), 2u);
   EXPECT_EQ(l->by_industry[0].key, "轴承");

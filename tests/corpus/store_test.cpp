@@ -47,6 +47,19 @@ void run_sql(const std::string& dir, const std::string& sql) {
   ASSERT_EQ(rc, SQLITE_OK) << msg;
 }
 
+// The one integer a query returns, through a second connection (-1 on error).
+long long count(const std::string& dir, const char* sql) {
+  sqlite3* db = nullptr;
+  long long n = -1;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_open((dir + "/store.sqlite").c_str(), &db) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
 std::vector<std::string> expert_ids(Store& store) {
   std::vector<std::string> ids;
   auto all = store.list_experts();
@@ -102,6 +115,72 @@ TEST(StoreTest, RefusesMissingDirectoryWithoutCreateAndNewerSchemas) {
   auto newer = Store::open(dir.path());
   ASSERT_FALSE(newer.is_ok());
   EXPECT_EQ(newer.status().code(), ErrorCode::kCorruption);
+}
+
+// Undoes migration v6 (the workflow) on a current store: back to the v5 shape,
+// plans as PlanStore created them before "discarded".
+const char* const kUndoV6 = R"sql(
+DROP TABLE problem_transitions;
+ALTER TABLE reviews DROP COLUMN override;
+DELETE FROM meta WHERE key = 'decision_sequence';
+DROP TABLE plan_assignments;
+DROP TABLE plans;
+CREATE TABLE plans (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, county TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('draft', 'approved', 'superseded')),
+  created_at TEXT NOT NULL DEFAULT '', approved_at TEXT NOT NULL DEFAULT '',
+  approved_by TEXT NOT NULL DEFAULT '', body TEXT NOT NULL);
+CREATE TABLE plan_assignments (
+  plan_id INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+  expert_id TEXT NOT NULL, problem_id TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (plan_id, expert_id, problem_id));
+)sql";
+
+// The workflow step (v6) reads nothing of v5 (token expiry): it runs the same
+// from a v5 store and, after v5, from a v4 one.
+TEST(StoreTest, MigrationToV6KeepsPlansAndTheirAssignments) {
+  for (int from : {4, 5}) {
+    SCOPED_TRACE("from v" + std::to_string(from));
+    TempDir dir;
+    { ASSERT_NE(open_store(dir.path()), nullptr); }
+    // Back to the v4 shape: no transitions, no review override, plans as
+    // PlanStore created them (before "discarded"), a problem still "open".
+    run_sql(dir.path(), std::string(kUndoV6) + R"sql(
+INSERT INTO plans (id, county, status, body) VALUES (7, 'K', 'approved', '{}');
+INSERT INTO plan_assignments VALUES (7, 'e1', ''), (7, 'e1', 'p1');
+INSERT INTO problems (id, enterprise, county, title, status) VALUES ('p1', 'E', 'K', 't', 'open');
+PRAGMA user_version = )sql" +
+                            std::to_string(from));
+    // From v4, v5 (token expiry) runs first: its column goes too.
+    if (from == 4) run_sql(dir.path(), "ALTER TABLE tokens DROP COLUMN expires_at");
+    auto store = open_store(dir.path());
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->schema_version(), 6);
+    auto p = store->get_problem("p1");
+    ASSERT_TRUE(p.is_ok());
+    EXPECT_EQ(p->status, ProblemStatus::kSubmitted);
+    EXPECT_EQ(*store->decision_sequence(), 0);
+    // Foreign keys were off while the plans table was rebuilt: nothing cascaded.
+    EXPECT_EQ(count(dir.path(), "SELECT COUNT(*) FROM plan_assignments WHERE plan_id = 7"), 2);
+    EXPECT_EQ(count(dir.path(), "SELECT COUNT(*) FROM plans WHERE id = 7 AND status = 'approved'"),
+              1);
+    run_sql(dir.path(), "UPDATE plans SET status = 'discarded' WHERE id = 7");  // allowed now
+    // A status change and its transition, in one transaction.
+    auto t = store->change_status({"p1", ProblemStatus::kSubmitted, ProblemStatus::kClosed,
+                                   "county:K", "the enterprise moved away", ""});
+    ASSERT_TRUE(t.is_ok()) << t.status().to_string();
+    EXPECT_EQ(store->get_problem("p1")->status, ProblemStatus::kClosed);
+    auto again = store->change_status(
+        {"p1", ProblemStatus::kSubmitted, ProblemStatus::kClosed, "county:K", "twice", ""});
+    EXPECT_EQ(again.status().code(), ErrorCode::kConflict);
+    auto history = store->list_transitions("p1");
+    ASSERT_TRUE(history.is_ok());
+    ASSERT_EQ(history->size(), 1u);
+    EXPECT_EQ((*history)[0].change.note, "the enterprise moved away");
+    EXPECT_EQ((*history)[0].change.by, "county:K");
+    EXPECT_FALSE((*history)[0].at.empty());
+    EXPECT_EQ(*store->decision_sequence(), 1);
+  }
 }
 
 TEST(StoreTest, ImportStoresEveryRecordLosslessly) {
@@ -561,10 +640,11 @@ TEST(StoreTest, MigrationToV5KeepsTokensAndTheyNeverExpire) {
     ASSERT_TRUE(store->put_token(token(std::string(64, 'c'), "admin", "")).is_ok());
   }
   // Back to the v4 shape, as a store written by the previous release.
-  run_sql(dir.path(), "ALTER TABLE tokens DROP COLUMN expires_at; PRAGMA user_version = 4");
+  run_sql(dir.path(), std::string(kUndoV6) +
+                          "ALTER TABLE tokens DROP COLUMN expires_at; PRAGMA user_version = 4");
   auto store = open_store(dir.path());
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), 5);
+  EXPECT_EQ(store->schema_version(), 6);  // v5, then v6 (the workflow)
   auto t = store->find_token(std::string(64, 'c'));
   ASSERT_TRUE(t.is_ok());
   EXPECT_EQ(t->expires_at, "");

@@ -405,7 +405,7 @@ TEST_F(MatcherTest, RankProblemsReturnsOnlyOpenProblems) {
     for (const ProblemMatch& m : *r) {
       const ProblemEntry* entry = index_->problem(m.problem_id);
       ASSERT_NE(entry, nullptr);
-      EXPECT_EQ(entry->problem.status, ProblemStatus::kOpen) << m.problem_id;
+      EXPECT_EQ(entry->problem.status, ProblemStatus::kSubmitted) << m.problem_id;
       EXPECT_EQ(m.title, entry->problem.title);
       EXPECT_GE(m.score, 0.0f);
       EXPECT_LE(m.score, 1.0f);
@@ -413,7 +413,7 @@ TEST_F(MatcherTest, RankProblemsReturnsOnlyOpenProblems) {
   }
   std::set<std::string> open;
   for (const auto& p : sample_problems())
-    if (p.status == ProblemStatus::kOpen) open.insert(p.id);
+    if (is_open(p.status)) open.insert(p.id);
   std::set<std::string> got;
   for (const auto& m : *wood) got.insert(m.problem_id);
   EXPECT_EQ(got, open);

@@ -425,7 +425,8 @@ TEST(PlanStoreTest, DraftsAreApprovedAndSupersededPerCounty) {
   EXPECT_EQ((*plans)->approve(a->id, "x").status().code(), ErrorCode::kConflict);
   EXPECT_EQ((*plans)->get(999).status().code(), ErrorCode::kNotFound);
 
-  auto b = (*plans)->add_draft("K", {"e3"}, {}, "{}");
+  // The approval was a decision: a new draft is made with it.
+  auto b = (*plans)->add_draft("K", {"e3"}, {}, "{}", *(*store)->decision_sequence());
   ASSERT_TRUE(b.is_ok());
   ASSERT_TRUE((*plans)->approve(b->id, "county office").is_ok());
   EXPECT_EQ((*(*plans)->get(a->id)).status, PlanStatus::kSuperseded);
@@ -442,6 +443,47 @@ TEST(PlanStoreTest, DraftsAreApprovedAndSupersededPerCounty) {
   ASSERT_EQ(list->size(), 2u);
   EXPECT_EQ((*list)[0].id, b->id);  // newest first
   EXPECT_EQ((*list)[1].body_json, "{\"n\":1}");
+}
+
+TEST(PlanStoreTest, StaleDraftsAreNotApprovedAndDraftsCanBeDiscarded) {
+  TempDir dir;
+  auto store = Store::open(dir.path());
+  ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+  auto plans = PlanStore::open(**store);
+  ASSERT_TRUE(plans.is_ok()) << plans.status().to_string();
+  auto older = (*plans)->add_draft("K", {"e1"}, {}, "{}", 0);
+  auto newer = (*plans)->add_draft("K", {"e2"}, {}, "{}", 0);
+  auto elsewhere = (*plans)->add_draft("L", {"e3"}, {}, "{}", 0);
+  ASSERT_TRUE(older.is_ok() && newer.is_ok() && elsewhere.is_ok());
+  ASSERT_TRUE((*plans)->approve(newer->id, "county").is_ok());
+  // An older draft over a newer approved plan: stale.
+  auto over = (*plans)->approve(older->id, "county");
+  EXPECT_EQ(over.status().code(), ErrorCode::kConflict);
+  EXPECT_NE(over.status().message().find("stale"), std::string::npos) << over.status().message();
+  EXPECT_EQ((*(*plans)->approved("K"))->id, newer->id);
+  // L's draft was made before K's approval (a decision that used capacity): stale too.
+  EXPECT_EQ((*plans)->approve(elsewhere->id, "county").status().code(), ErrorCode::kConflict);
+  // A review is a decision as well.
+  long long seen = *(*store)->decision_sequence();
+  auto fresh = (*plans)->add_draft("L", {"e3"}, {}, "{}", seen);
+  Review r;
+  r.problem_id = "p1";
+  r.expert_id = "e3";
+  r.decision = "reject";
+  r.note = "does not fit";
+  ASSERT_TRUE((*store)->add_review(r).is_ok());
+  EXPECT_EQ(*(*store)->decision_sequence(), seen + 1);
+  EXPECT_EQ((*plans)->approve(fresh->id, "county").status().code(), ErrorCode::kConflict);
+
+  auto gone = (*plans)->discard(older->id, "county");
+  ASSERT_TRUE(gone.is_ok()) << gone.status().to_string();
+  EXPECT_EQ(gone->status, PlanStatus::kDiscarded);
+  EXPECT_EQ(gone->discarded_by, "county");
+  EXPECT_FALSE(gone->discarded_at.empty());
+  EXPECT_EQ((*plans)->discard(older->id, "county").status().code(), ErrorCode::kConflict);
+  EXPECT_EQ((*plans)->discard(newer->id, "county").status().code(), ErrorCode::kConflict);
+  EXPECT_EQ((*plans)->approve(older->id, "county").status().code(), ErrorCode::kConflict);
+  EXPECT_EQ((*(*plans)->get(newer->id)).status, PlanStatus::kApproved);
 }
 
 }  // namespace

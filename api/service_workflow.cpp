@@ -1,0 +1,554 @@
+// The workstation's workflow behind the API (issue 12): the capacity ledger,
+// coordinators' reviews and their queue, a problem's life, and workstation
+// plans. Decisions made here are facts every later view and plan respects.
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <set>
+
+#include "api/service.h"
+#include "api/service_internal.h"
+#include "corpus/names.h"
+#include "matcher/plan_report.h"
+
+namespace expertmatch::api {
+using namespace internal;
+
+namespace {
+
+Status no_plan(long long id) {
+  return Status(ErrorCode::kNotFound, {"plan.not_found", {{"id", std::to_string(id)}}});
+}
+
+// A note of spaces says nothing: it counts as missing.
+bool blank(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); });
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
+  return out;
+}
+
+std::string score_text(float s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", s);
+  return buf;
+}
+
+// (problem, expert) -> "key topic of plan N (county)", for every approved plan.
+Result<std::map<std::pair<std::string, std::string>, std::string>> approved_topics(
+    PlanStore& plans) {
+  auto all = plans.list("");
+  if (!all) return all.status();
+  std::map<std::pair<std::string, std::string>, std::string> out;
+  for (const auto& r : *all) {
+    if (r.status != PlanStatus::kApproved) continue;
+    for (const auto& t : r.topics)
+      out[t] = "key topic of plan " + std::to_string(r.id) + " (" + r.county + ")";
+  }
+  return out;
+}
+
+}  // namespace
+
+Status Service::reload_approved_topics() {
+  auto topics = approved_topics(*plans_);
+  if (!topics) return topics.status();
+  std::unique_lock lock(mu_);
+  approved_topics_ = std::move(*topics);
+  return Status::ok();
+}
+
+// ---- the capacity ledger ---------------------------------------------------
+
+std::vector<std::pair<std::string, std::string>> Service::accepted_pairs_locked(
+    const std::string& except_problem) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [pair, review] : latest_) {
+    if (review.decision != "accept" || pair.first == except_problem) continue;
+    auto p = problems_.find(pair.first);
+    // Capacity is "at once": only open problems hold an expert.
+    if (p == problems_.end() || !is_open(p->second.status)) continue;
+    out.push_back(pair);
+  }
+  return out;
+}
+
+PairState Service::pair_state_locked(const std::string& problem_id,
+                                     const std::string& expert_id) const {
+  auto it = latest_.find({problem_id, expert_id});
+  if (it == latest_.end()) return PairState::kNone;
+  return it->second.decision == "accept" ? PairState::kAccepted : PairState::kRejected;
+}
+
+std::vector<std::pair<std::string, std::string>> Service::rejected_pairs_locked() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [pair, review] : latest_)
+    if (review.decision == "reject") out.push_back(pair);
+  return out;
+}
+
+std::map<std::string, std::map<std::string, std::string>> Service::engagements_locked() const {
+  std::map<std::string, std::map<std::string, std::string>> out;
+  for (const auto& [problem, expert] : accepted_pairs_locked(""))
+    out[expert][problem] = "accepted match";
+  for (const auto& [pair, what] : approved_topics_) {
+    auto p = problems_.find(pair.first);
+    if (p == problems_.end() || !is_open(p->second.status)) continue;
+    // A pair rejected since the plan's approval no longer holds the expert.
+    if (pair_state_locked(pair.first, pair.second) == PairState::kRejected) continue;
+    out[pair.second].emplace(pair.first, what);  // an accepted topic counts once
+  }
+  return out;
+}
+
+std::map<std::string, int> Service::used_capacity_locked(const std::string& except_problem) const {
+  std::map<std::string, int> used;
+  for (const auto& [expert, problems] : engagements_locked())
+    for (const auto& [problem, what] : problems)
+      if (problem != except_problem) ++used[expert];
+  return used;
+}
+
+int Service::remaining_capacity_locked(const Expert& e) const {
+  auto all = engagements_locked();
+  auto it = all.find(e.id);
+  int used = it == all.end() ? 0 : static_cast<int>(it->second.size());
+  return std::max(0, e.capacity - used);
+}
+
+Result<std::vector<ExpertMatch>> Service::ranked_for_problem_locked(const Problem& p, int k,
+                                                                    int* rejected_excluded) const {
+  MatchFilters filters;
+  filters.require_capacity = true;
+  filters.used_capacity = used_capacity_locked(p.id);
+  std::set<std::string> accepted;
+  for (const auto& [pair, review] : latest_) {
+    if (pair.first != p.id) continue;
+    if (review.decision == "reject") filters.exclude_experts.insert(pair.second);
+    if (review.decision == "accept") {
+      accepted.insert(pair.second);
+      // Already holding this problem: capacity cannot keep them out of its view.
+      filters.used_capacity.erase(pair.second);
+    }
+  }
+  if (rejected_excluded) {
+    *rejected_excluded = 0;
+    for (const auto& id : filters.exclude_experts) *rejected_excluded += experts_.count(id) > 0;
+  }
+  Matcher matcher(*index_, options_.match);
+  int want = k < 0 ? -1 : k + static_cast<int>(accepted.size());
+  auto ranked = matcher.rank_experts(p, filters, want);
+  if (!ranked) return ranked.status();
+  auto shown = [&](const std::vector<ExpertMatch>& v) {
+    size_t n = 0;
+    for (const auto& m : v) n += accepted.count(m.expert_id);
+    return n;
+  };
+  // An accepted expert ranked below the top (e.g. accepted although not a
+  // good match) is still first in every view: rank only the accepted ones
+  // (the same scores: filters apply after scoring) and add those missing.
+  if (want >= 0 && shown(*ranked) < accepted.size()) {
+    MatchFilters only = filters;
+    for (const auto& [id, e] : experts_)
+      if (!accepted.count(id)) only.exclude_experts.insert(id);
+    auto mine = matcher.rank_experts(p, only, -1);
+    if (!mine) return mine.status();
+    for (auto& m : *mine)
+      if (std::none_of(ranked->begin(), ranked->end(),
+                       [&](const ExpertMatch& r) { return r.expert_id == m.expert_id; }))
+        ranked->push_back(std::move(m));
+  }
+  std::stable_partition(ranked->begin(), ranked->end(),
+                        [&](const ExpertMatch& m) { return accepted.count(m.expert_id) > 0; });
+  if (k >= 0 && static_cast<int>(ranked->size()) > k) {
+    size_t keep = std::max<size_t>(k, shown(*ranked));
+    ranked->resize(std::min(keep, ranked->size()));
+  }
+  return ranked;
+}
+
+Result<ProblemMatches> Service::problem_matches(const Principal& who, const std::string& problem_id,
+                                                int k) {
+  std::shared_lock lock(mu_);
+  auto p = visible_problem_locked(who, problem_id);
+  if (!p) return p.status();
+  if (!is_open(p->status))
+    return Status(ErrorCode::kConflict, "problem \"" + problem_id + "\" is " +
+                                            problem_status_name(p->status) + ": no matches");
+  if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
+  ProblemMatches out;
+  out.problem = *p;
+  auto ranked = ranked_for_problem_locked(*p, k, &out.rejected_excluded);
+  if (!ranked) return ranked.status();
+  out.matches = std::move(*ranked);
+  for (const auto& m : out.matches) {
+    out.states[m.expert_id] = pair_state_locked(problem_id, m.expert_id);
+    auto e = experts_.find(m.expert_id);
+    out.remaining[m.expert_id] = e == experts_.end() ? 0 : remaining_capacity_locked(e->second);
+  }
+  return out;
+}
+
+// ---- reviews ---------------------------------------------------------------
+
+Result<Review> Service::add_review(const Principal& who, const std::string& problem_id,
+                                   const std::string& expert_id, const std::string& decision,
+                                   const std::string& note, bool capacity_override) {
+  if (who.role != Role::kAdmin && who.role != Role::kCoordinator)
+    return forbidden("access.coordinator_reviews");
+  std::lock_guard writer(write_mu_);
+  Review r;
+  std::optional<StatusChange> change;
+  std::string override_log;
+  {
+    std::shared_lock lock(mu_);
+    auto p = visible_problem_locked(who, problem_id);
+    if (!p) return p.status();
+    if (decision != "accept" && decision != "reject")
+      return field_error("decision", "must be \"accept\" or \"reject\", got \"" + decision + "\"");
+    auto e = experts_.find(expert_id);
+    if (e == experts_.end()) return field_error("expert_id", "no expert \"" + expert_id + "\"");
+    const Expert& x = e->second;
+    const std::string who_x = x.name + " (" + x.id + ")";
+    if (!is_open(p->status))
+      return Status(ErrorCode::kConflict,
+                    "problem \"" + problem_id + "\" is " + problem_status_name(p->status));
+    if (decision == "reject" && blank(note))
+      return field_error("note", "a rejection needs a note: say why " + who_x + " does not fit");
+    PairState current = pair_state_locked(problem_id, expert_id);
+    if (decision == "accept" && current != PairState::kAccepted) {
+      // Hard constraints first: no override lifts them.
+      MatchFilters hard;
+      std::string why;
+      if (index_)
+        why = Matcher(*index_, options_.match).exclusion_reason(x, *p, hard);
+      else if (!x.available)
+        why = "unavailable";
+      if (!why.empty())
+        return Status(ErrorCode::kConflict,
+                      "expert \"" + expert_id + "\" cannot be accepted: " + why);
+      if (index_ && blank(note)) {
+        auto all = Matcher(*index_, options_.match).rank_experts(*p, hard, -1);
+        if (!all) return all.status();
+        auto m = std::find_if(all->begin(), all->end(),
+                              [&](const ExpertMatch& m) { return m.expert_id == expert_id; });
+        if (m != all->end() && !m->good_match)
+          return field_error("note", "the service rates " + who_x + " not a good match for " +
+                                         problem_id + " (score " + score_text(m->score) +
+                                         "); accepting needs a note saying why");
+      }
+      auto held = engagements_locked()[expert_id];
+      held.erase(problem_id);
+      if (static_cast<int>(held.size()) >= x.capacity) {
+        std::vector<std::string> what;
+        for (const auto& [problem, how] : held) what.push_back(problem + " (" + how + ")");
+        std::string reason = who_x + " has capacity " + std::to_string(x.capacity) +
+                             " and is committed to " + std::to_string(held.size()) + ": " +
+                             join(what, ", ");
+        if (!capacity_override)
+          return Status(ErrorCode::kConflict,
+                        "expert \"" + expert_id + "\" cannot be accepted: " + reason +
+                            "; accepting beyond capacity needs \"override\": true (it is logged)");
+        r.capacity_override = true;
+        override_log = who.describe() + " accepted " + expert_id + " for " + problem_id +
+                       " beyond capacity: " + reason;
+      }
+      if (p->status == ProblemStatus::kSubmitted)
+        change = StatusChange{problem_id,     p->status,           ProblemStatus::kMatched,
+                              who.describe(), "accepted " + who_x, ""};
+    }
+    if (decision == "reject" && current == PairState::kAccepted &&
+        p->status == ProblemStatus::kMatched) {
+      bool others = false;
+      for (const auto& [pair, review] : latest_)
+        others = others || (pair.first == problem_id && pair.second != expert_id &&
+                            review.decision == "accept");
+      if (!others)
+        change = StatusChange{problem_id,
+                              p->status,
+                              ProblemStatus::kSubmitted,
+                              who.describe(),
+                              "the accepted expert " + who_x + " was rejected",
+                              ""};
+    }
+    r.problem_id = problem_id;
+    r.expert_id = expert_id;
+    r.decision = decision;
+    r.note = note;
+    r.reviewer = who.describe();
+  }
+  auto stored = store_->add_review(r, change ? &*change : nullptr);
+  if (!stored) return stored.status();
+  if (!override_log.empty())
+    std::fprintf(stderr, "expertmatch serve: capacity override (review %lld): %s\n", stored->id,
+                 override_log.c_str());
+  std::unique_lock lock(mu_);
+  latest_[{problem_id, expert_id}] = *stored;
+  ++review_count_;
+  ++decision_sequence_;
+  if (change) {
+    Problem& p = problems_[problem_id];
+    p.status = change->to;
+    index_problem_locked(p);
+  }
+  return *stored;
+}
+
+Result<std::vector<Review>> Service::reviews(const Principal& who, const std::string& problem_id) {
+  if (who.role == Role::kEnterprise) return forbidden("access.review_notes");
+  {
+    std::shared_lock lock(mu_);
+    auto p = visible_problem_locked(who, problem_id);
+    if (!p) return p.status();
+  }
+  return store_->list_reviews(problem_id);
+}
+
+Result<Page<QueueEntry>> Service::review_queue(const Principal& who, const ReviewQueueQuery& q) {
+  if (who.role == Role::kEnterprise) return forbidden("access.review_queue");
+  std::optional<std::string> county = q.county;
+  if (who.role != Role::kAdmin) {
+    if (county && !same_name(*county, who.county()))
+      return forbidden({"access.read_own_queue", {{"county", who.county()}}});
+    county = who.county();
+  }
+  // Good matches among each problem's best; the relative bar keeps them few.
+  constexpr int kConsidered = 20;
+  std::vector<QueueEntry> out;
+  std::shared_lock lock(mu_);
+  if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
+  std::vector<const Problem*> open;
+  for (const auto& [id, p] : problems_)
+    if (is_open(p.status) && (!county || same_name(p.county, *county)) && can_see_problem(who, p))
+      open.push_back(&p);
+  std::stable_sort(open.begin(), open.end(), [](const Problem* a, const Problem* b) {
+    if (a->urgency != b->urgency) return a->urgency > b->urgency;
+    if (a->submitted != b->submitted) return a->submitted < b->submitted;
+    return a->id < b->id;
+  });
+  for (const Problem* p : open) {
+    auto ranked = ranked_for_problem_locked(*p, kConsidered, nullptr);
+    if (!ranked) return ranked.status();
+    for (auto& m : *ranked) {
+      if (!m.good_match || latest_.count({p->id, m.expert_id})) continue;
+      auto e = experts_.find(m.expert_id);
+      int remaining = e == experts_.end() ? 0 : remaining_capacity_locked(e->second);
+      out.push_back({*p, std::move(m), remaining});
+    }
+  }
+  return paginate(std::move(out), q.offset, q.limit);
+}
+
+// ---- a problem's life ------------------------------------------------------
+
+Result<ProblemTransition> Service::change_status(const Principal& who,
+                                                 const std::string& problem_id,
+                                                 const StatusRequest& req) {
+  std::lock_guard writer(write_mu_);
+  Problem p;
+  {
+    std::shared_lock lock(mu_);
+    auto visible = visible_problem_locked(who, problem_id);
+    if (!visible) return visible.status();
+    p = *visible;
+  }
+  const ProblemStatus to = req.to;
+  if (who.role == Role::kEnterprise && to != ProblemStatus::kWithdrawn)
+    return forbidden("access.enterprise_withdraw_only");
+  if (who.role == Role::kCoordinator && to == ProblemStatus::kWithdrawn)
+    return forbidden("access.coordinator_no_withdraw");
+  if (who.role == Role::kCounty && !can_write_problem(who, p))
+    return forbidden({"access.county_own_problems", {{"scope", who.scope}}});
+  if (to == ProblemStatus::kSubmitted || to == ProblemStatus::kMatched)
+    return field_error("status", std::string("a problem becomes ") + problem_status_name(to) +
+                                     " through reviews (accepting an expert), not directly; use "
+                                     "in_progress, solved, closed or withdrawn");
+  if (!is_open(p.status))
+    return Status(ErrorCode::kConflict, "problem \"" + problem_id + "\" is already " +
+                                            problem_status_name(p.status) + "; it stays so");
+  if ((to == ProblemStatus::kClosed || to == ProblemStatus::kWithdrawn) && blank(req.note))
+    return field_error("note", std::string("a problem ") + problem_status_name(to) +
+                                   " needs a reason in \"note\"");
+  if (to == ProblemStatus::kSolved && blank(req.outcome))
+    return field_error("outcome",
+                       "a solved problem needs its outcome: what was done, by whom, when");
+  if ((to == ProblemStatus::kSolved || to == ProblemStatus::kInProgress) &&
+      p.status == ProblemStatus::kSubmitted)
+    return Status(ErrorCode::kConflict,
+                  "problem \"" + problem_id + "\" has no accepted expert yet: accept one first" +
+                      (to == ProblemStatus::kSolved ? ", or close it with a reason" : ""));
+  if (to == p.status)
+    return Status(ErrorCode::kConflict,
+                  "problem \"" + problem_id + "\" is already " + problem_status_name(to));
+  StatusChange change{problem_id, p.status, to, who.describe(), req.note, req.outcome};
+  auto t = store_->change_status(change);
+  if (!t) return t.status();
+  std::unique_lock lock(mu_);
+  Problem& stored = problems_[problem_id];
+  stored.status = to;
+  index_problem_locked(stored);
+  ++decision_sequence_;
+  return t;
+}
+
+Result<std::vector<ProblemTransition>> Service::history(const Principal& who,
+                                                        const std::string& problem_id) {
+  {
+    std::shared_lock lock(mu_);
+    auto p = visible_problem_locked(who, problem_id);
+    if (!p) return p.status();
+  }
+  return store_->list_transitions(problem_id);
+}
+
+Result<ProblemStanding> Service::standing(const Principal& who, const std::string& problem_id) {
+  ProblemStanding s;
+  {
+    std::shared_lock lock(mu_);
+    auto p = visible_problem_locked(who, problem_id);
+    if (!p) return p.status();
+    s.problem = *p;
+    for (const auto& [pair, review] : latest_) {
+      if (pair.first != problem_id || review.decision != "accept") continue;
+      auto e = experts_.find(pair.second);
+      if (e != experts_.end()) s.accepted_experts.push_back(e->second.name);
+    }
+    if (s.problem.status == ProblemStatus::kSubmitted && index_) {
+      auto best = ranked_for_problem_locked(s.problem, 1, nullptr);
+      if (!best) return best.status();
+      s.county_follows_up = best->empty() || !best->front().good_match;
+    }
+  }
+  const std::string names = join(s.accepted_experts, "、");
+  std::string note, outcome;
+  if (!is_open(s.problem.status)) {
+    auto history = store_->list_transitions(problem_id);
+    if (!history) return history.status();
+    for (const auto& t : *history) {
+      if (t.change.to != s.problem.status) continue;
+      note = t.change.note;
+      outcome = t.change.outcome;
+    }
+  }
+  switch (s.problem.status) {
+    case ProblemStatus::kSubmitted:
+      s.message = s.county_follows_up
+                      ? "暂时没有合适的专家。" + s.problem.county + "会跟进，与您联系。"
+                      : "已提交，正在为您匹配专家。";
+      break;
+    case ProblemStatus::kMatched:
+      s.message = "已为您确定专家：" + names + "。";
+      break;
+    case ProblemStatus::kInProgress:
+      s.message =
+          names.empty() ? "已列为重点攻关课题，专家正在攻关。" : "专家正在攻关：" + names + "。";
+      break;
+    case ProblemStatus::kSolved:
+      s.message = "已解决。" + outcome;
+      break;
+    case ProblemStatus::kWithdrawn:
+      s.message = "已撤回。" + note;
+      break;
+    case ProblemStatus::kClosed:
+      s.message = "已关闭，未能解决：" + note;
+      break;
+  }
+  return s;
+}
+
+// ---- workstation plans -----------------------------------------------------
+
+Result<PlanRecord> Service::create_plan(const Principal& who, const std::string& county,
+                                        PlanRunOptions options) {
+  if (!can_write_plans(who, county)) {
+    if (who.role == Role::kCoordinator) return forbidden("access.coordinator_plans");
+    if (who.role == Role::kEnterprise) return forbidden("access.enterprise_plans");
+    return forbidden({"access.county_own_plans", {{"scope", who.scope}}});
+  }
+  Status known = options_.counties.check(county, "county", "path");
+  if (!known) return known;
+  options.save = false;
+  long long decisions = 0;
+  auto made = [&]() -> Result<MadePlan> {
+    // Planning reads the index and the records: shared with other readers,
+    // and no writer may change them meanwhile.
+    std::shared_lock lock(mu_);
+    if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
+    options.accepted_matches = accepted_pairs_locked("");
+    options.rejected_matches = rejected_pairs_locked();
+    decisions = decision_sequence_;
+    Matcher matcher(*index_, options_.match);
+    return make_county_plan(*plans_, matcher, *index_, county, options);
+  }();
+  if (!made) return made.status();
+  std::vector<std::string> members;
+  std::vector<std::pair<std::string, std::string>> topics;
+  for (const auto& m : made->plan.team) members.push_back(m.expert_id);
+  for (const auto& t : made->plan.key_topics) topics.emplace_back(t.problem_id, t.expert_id);
+  return plans_->add_draft(county, members, topics, plan_to_json(made->plan), decisions);
+}
+
+Result<PlanRecord> Service::get_plan(const Principal& who, long long id) {
+  auto plan = plans_->get(id);
+  if (!plan) return plan.status().code() == ErrorCode::kNotFound ? no_plan(id) : plan.status();
+  if (!can_read_plans(who, plan->county)) return no_plan(id);
+  return plan;
+}
+
+Result<PlanRecord> Service::approve_plan(const Principal& who, long long id) {
+  auto plan = get_plan(who, id);
+  if (!plan) return plan.status();
+  if (!can_write_plans(who, plan->county)) return forbidden("access.approve_plans");
+  std::lock_guard writer(write_mu_);
+  std::vector<StatusChange> changes;
+  {
+    std::shared_lock lock(mu_);
+    std::vector<Problem> topic_problems;
+    std::vector<Expert> leaders;
+    for (const auto& [problem, expert] : plan->topics) {
+      if (auto p = problems_.find(problem); p != problems_.end())
+        topic_problems.push_back(p->second);
+      if (auto e = experts_.find(expert); e != experts_.end()) leaders.push_back(e->second);
+    }
+    changes = approval_changes(*plan, topic_problems, leaders, who.describe());
+  }
+  auto approved = plans_->approve(id, who.describe(), changes);
+  if (!approved) return approved.status();
+  auto topics = approved_topics(*plans_);
+  std::unique_lock lock(mu_);
+  for (const auto& c : changes) {
+    Problem& p = problems_[c.problem_id];
+    p.status = c.to;
+    index_problem_locked(p);
+  }
+  ++decision_sequence_;
+  if (topics) {
+    approved_topics_ = std::move(*topics);
+  } else {
+    // The approval is durable; the ledger catches up at the next start.
+    std::fprintf(stderr, "expertmatch serve: reading approved plans failed: %s\n",
+                 topics.status().to_string().c_str());
+  }
+  return approved;
+}
+
+Result<PlanRecord> Service::discard_plan(const Principal& who, long long id) {
+  auto plan = get_plan(who, id);
+  if (!plan) return plan.status();
+  if (!can_write_plans(who, plan->county)) return forbidden("access.discard_plans");
+  return plans_->discard(id, who.describe());
+}
+
+Result<std::vector<PlanRecord>> Service::list_plans(const Principal& who,
+                                                    const std::string& county) {
+  if (!can_read_plans(who, county)) {
+    if (who.role == Role::kEnterprise) return forbidden("access.enterprise_plans");
+    return forbidden({"access.read_own_plans", {{"county", who.county()}}});
+  }
+  return plans_->list(county);
+}
+
+}  // namespace expertmatch::api

@@ -1,0 +1,434 @@
+// The workstation's workflow over HTTP (issue 12): decisions that stick
+// (rejections, acceptances, one capacity ledger across counties, plans'
+// life) and a problem's whole life. Each test is one of the issue's examples,
+// through the real server on a free loopback port.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/api/test_server.h"
+
+namespace expertmatch::apitest {
+namespace {
+
+const char* kJiangshan = "/api/v1/counties/%E6%B1%9F%E5%B1%B1%E5%B8%82/plans";  // 江山市
+const char* kKecheng = "/api/v1/counties/%E6%9F%AF%E5%9F%8E%E5%8C%BA/plans";    // 柯城区
+
+std::string plan_path(long long id) { return "/api/v1/plans/" + std::to_string(id); }
+
+std::vector<std::string> ranked(const HttpResult& r) {
+  std::vector<std::string> out;
+  auto d = r.json();
+  if (!d.IsObject() || !d.HasMember("matches")) return out;
+  for (const auto& v : d["matches"].GetArray()) out.push_back(v["expert_id"].GetString());
+  return out;
+}
+
+std::set<std::pair<std::string, std::string>> topics(const HttpResult& r) {
+  std::set<std::pair<std::string, std::string>> out;
+  auto d = r.json();
+  for (const auto& t : d["plan"]["key_topics"].GetArray())
+    out.emplace(t["problem_id"].GetString(), t["expert_id"].GetString());
+  return out;
+}
+
+std::set<std::string> team(const HttpResult& r) {
+  std::set<std::string> out;
+  auto d = r.json();
+  for (const auto& m : d["plan"]["team"].GetArray()) out.insert(m["expert_id"].GetString());
+  return out;
+}
+
+std::string review(const std::string& expert, const std::string& decision,
+                   const std::string& extra = "") {
+  return R"({"expert_id": ")" + expert + R"(", "decision": ")" + decision + "\"" + extra + "}";
+}
+
+class ApiWorkflowTest : public ::testing::Test {
+ protected:
+  TestServer server_;
+  unsigned short port() const { return server_.port(); }
+  const Tokens& t() const { return server_.tokens(); }
+  long long make_plan(const char* county_path, const std::string& token, const std::string& body) {
+    auto r = post(port(), county_path, token, body);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.status == 201 ? r.json()["id"].GetInt64() : -1;
+  }
+  std::string status_of(const std::string& problem) {
+    auto d = get(port(), "/api/v1/problems/" + problem, t().admin).json();
+    return d.IsObject() && d.HasMember("status") ? d["status"].GetString() : "";
+  }
+};
+
+// ---- decisions that stick ----------------------------------------------------------
+
+TEST_F(ApiWorkflowTest, RejectedPairIsNeverReproposedEvenWithReplanApproved) {
+  auto first = post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 2})");
+  ASSERT_EQ(first.status, 201) << first.body;
+  ASSERT_EQ(topics(first).count({"p-a1", "e-bearing"}), 1u) << first.body;
+  long long id = first.json()["id"].GetInt64();
+  ASSERT_EQ(post(port(), plan_path(id) + "/approve", t().county_jiangshan, "").status, 200);
+
+  // A rejection needs a note.
+  auto bare =
+      post(port(), "/api/v1/problems/p-a1/reviews", t().coordinator, review("e-bearing", "reject"));
+  EXPECT_EQ(bare.status, 422) << bare.body;
+  EXPECT_STREQ(bare.json()["error"]["field"].GetString(), "note");
+  auto rj = post(port(), "/api/v1/problems/p-a1/reviews", t().coordinator,
+                 review("e-bearing", "reject", R"(, "note": "企业说已试过他的方案")"));
+  ASSERT_EQ(rj.status, 201) << rj.body;
+
+  for (const char* body : {R"({"team_size": 2, "replan_approved": true})", R"({"team_size": 2})"}) {
+    auto re = post(port(), kJiangshan, t().county_jiangshan, body);
+    ASSERT_EQ(re.status, 201) << body << " -> " << re.body;
+    EXPECT_EQ(topics(re).count({"p-a1", "e-bearing"}), 0u) << body << " -> " << re.body;
+    auto d = re.json();
+    // Nor suggested for it in the notes.
+    for (const auto& u : d["plan"]["uncovered"].GetArray())
+      if (std::string(u["problem_id"].GetString()) == "p-a1")
+        EXPECT_EQ(std::string(u["reason"].GetString()).find("e-bearing"), std::string::npos)
+            << body << " -> " << u["reason"].GetString();
+    for (const auto& m : d["plan"]["team"].GetArray())
+      for (const auto& s : m["can_solve"].GetArray())
+        if (std::string(m["expert_id"].GetString()) == "e-bearing")
+          EXPECT_STRNE(s["problem_id"].GetString(), "p-a1") << body;
+  }
+  // Keeping the approved plan drops the rejected topic, and says why.
+  auto kept = post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 2})").json();
+  bool said = false;
+  for (const auto& g : kept["plan"]["diagnoses"].GetArray())
+    said = said || std::string(g["message"].GetString()).find("rejected") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
+TEST_F(ApiWorkflowTest, AcceptedMatchCoversItsProblemAndPutsItsExpertOnTheTeam) {
+  // e-bearing (capacity 1) accepted for p-a2: the plan keeps that pair as a
+  // key topic, p-a2 is not uncovered, and e-bearing is on the team.
+  auto accept =
+      post(port(), "/api/v1/problems/p-a2/reviews", t().coordinator, review("e-bearing", "accept"));
+  ASSERT_EQ(accept.status, 201) << accept.body;
+  auto plan = post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 2})");
+  ASSERT_EQ(plan.status, 201) << plan.body;
+  EXPECT_EQ(topics(plan).count({"p-a2", "e-bearing"}), 1u) << plan.body;
+  EXPECT_EQ(team(plan).count("e-bearing"), 1u) << plan.body;
+  auto d = plan.json();
+  for (const auto& u : d["plan"]["uncovered"].GetArray())
+    EXPECT_STRNE(u["problem_id"].GetString(), "p-a2");
+  for (const auto& k : d["plan"]["key_topics"].GetArray())
+    if (std::string(k["problem_id"].GetString()) == "p-a2") EXPECT_TRUE(k["accepted"].GetBool());
+  // Its one unit of capacity is the accepted match: it leads nothing else.
+  EXPECT_EQ(topics(plan).count({"p-a1", "e-bearing"}), 0u);
+}
+
+TEST_F(ApiWorkflowTest, OneCapacityLedgerAcrossCounties) {
+  // e-vision has capacity 2 and is stationed in 柯城区 and 江山市.
+  auto kecheng = post(port(), kKecheng, t().admin, R"({"team_size": 1})");
+  ASSERT_EQ(kecheng.status, 201) << kecheng.body;
+  ASSERT_EQ(topics(kecheng).count({"p-c1", "e-vision"}), 1u) << kecheng.body;
+  ASSERT_EQ(
+      post(port(), plan_path(kecheng.json()["id"].GetInt64()) + "/approve", t().admin, "").status,
+      200);
+  EXPECT_EQ(status_of("p-c1"), "in_progress");
+
+  // Second commitment: an accepted match in 江山市. e-vision is no good match
+  // for a grinding burn, so the acceptance needs a note.
+  auto no_note =
+      post(port(), "/api/v1/problems/p-a1/reviews", t().coordinator, review("e-vision", "accept"));
+  EXPECT_EQ(no_note.status, 422) << no_note.body;
+  EXPECT_STREQ(no_note.json()["error"]["field"].GetString(), "note");
+  auto second = post(port(), "/api/v1/problems/p-a1/reviews", t().coordinator,
+                     review("e-vision", "accept", R"(, "note": "表面发黑可用视觉检测先筛出来")"));
+  ASSERT_EQ(second.status, 201) << second.body;
+
+  // A third and a fourth are refused, with the reason.
+  for (const char* problem : {"p-a2", "p-b1"}) {
+    auto over = post(port(), std::string("/api/v1/problems/") + problem + "/reviews", t().admin,
+                     review("e-vision", "accept", R"(, "note": "试试")"));
+    EXPECT_EQ(over.status, 409) << problem << " -> " << over.body;
+    std::string message = over.json()["error"]["message"].GetString();
+    EXPECT_NE(message.find("capacity 2"), std::string::npos) << message;
+    EXPECT_NE(message.find("p-c1 (key topic of plan"), std::string::npos) << message;
+    EXPECT_NE(message.find("p-a1 (accepted match)"), std::string::npos) << message;
+  }
+  auto ex = get(port(), "/api/v1/experts/e-vision/matches", t().admin);
+  ASSERT_EQ(ex.status, 200) << ex.body;
+  EXPECT_EQ(ex.json()["remaining_capacity"].GetInt(), 0);
+
+  // An explicit override is accepted and stays on record.
+  auto forced = post(port(), "/api/v1/problems/p-a2/reviews", t().coordinator,
+                     review("e-vision", "accept", R"(, "note": "县里特批", "override": true)"));
+  ASSERT_EQ(forced.status, 201) << forced.body;
+  EXPECT_TRUE(forced.json()["override"].GetBool());
+  auto history = get(port(), "/api/v1/problems/p-a2/reviews", t().admin).json();
+  EXPECT_TRUE(history["reviews"][0]["override"].GetBool());
+  EXPECT_EQ(post(port(), "/api/v1/problems/p-a2/reviews", t().admin,
+                 review("e-vision", "accept", R"(, "note": "x", "override": "yes")"))
+                .status,
+            422);
+}
+
+TEST_F(ApiWorkflowTest, AcceptedExpertIsFirstInTheEnterprisesTopFive) {
+  auto all = ranked(get(port(), "/api/v1/problems/p-a1/matches?k=10", t().admin));
+  ASSERT_EQ(all.size(), 6u);
+  const std::string last = all.back();  // rank 6: outside a top-5
+  auto accept = post(port(), "/api/v1/problems/p-a1/reviews", t().coordinator,
+                     review(last, "accept", R"(, "note": "企业点名要这位专家")"));
+  ASSERT_EQ(accept.status, 201) << accept.body;
+  auto top5 = get(port(), "/api/v1/problems/p-a1/matches?k=5", t().enterprise_a);
+  ASSERT_EQ(top5.status, 200) << top5.body;
+  auto ids = ranked(top5);
+  ASSERT_EQ(ids.size(), 5u);
+  EXPECT_EQ(ids[0], last);
+  auto d = top5.json();
+  EXPECT_STREQ(d["matches"][0]["review"].GetString(), "accepted");
+  // remaining_capacity is the same in every view of the expert.
+  int in_problem_view = d["matches"][0]["remaining_capacity"].GetInt();
+  auto expert_view = get(port(), "/api/v1/experts/" + last + "/matches", t().admin);
+  ASSERT_EQ(expert_view.status, 200);
+  EXPECT_EQ(expert_view.json()["remaining_capacity"].GetInt(), in_problem_view);
+  EXPECT_EQ(in_problem_view, 1);  // capacity 2, one accepted match
+}
+
+// ---- plans' life ---------------------------------------------------------------------
+
+TEST_F(ApiWorkflowTest, OlderDraftCannotBeApprovedOverANewerApprovedPlan) {
+  long long older = make_plan(kJiangshan, t().county_jiangshan, R"({"team_size": 2})");
+  long long newer = make_plan(kJiangshan, t().county_jiangshan, R"({"team_size": 1})");
+  ASSERT_EQ(post(port(), plan_path(newer) + "/approve", t().county_jiangshan, "").status, 200);
+  auto stale = post(port(), plan_path(older) + "/approve", t().county_jiangshan, "");
+  EXPECT_EQ(stale.status, 409) << stale.body;
+  EXPECT_EQ(stale.error_code(), "conflict");
+  EXPECT_NE(std::string(stale.json()["error"]["message"].GetString()).find("stale"),
+            std::string::npos);
+  EXPECT_STREQ(get(port(), plan_path(newer), t().admin).json()["status"].GetString(), "approved");
+
+  // Drafts can be discarded, by those who make plans.
+  EXPECT_EQ(post(port(), plan_path(older) + "/discard", t().coordinator, "").status, 403);
+  EXPECT_EQ(post(port(), plan_path(older) + "/discard", t().county_longyou, "").status, 404);
+  auto gone = post(port(), plan_path(older) + "/discard", t().county_jiangshan, "");
+  ASSERT_EQ(gone.status, 200) << gone.body;
+  EXPECT_STREQ(gone.json()["status"].GetString(), "discarded");
+  EXPECT_STREQ(gone.json()["discarded_by"].GetString(), "county:江山市");
+  EXPECT_EQ(post(port(), plan_path(older) + "/discard", t().county_jiangshan, "").status, 409);
+  EXPECT_EQ(post(port(), plan_path(newer) + "/discard", t().county_jiangshan, "").status, 409);
+}
+
+TEST_F(ApiWorkflowTest, DraftMadeBeforeADecisionIsStale) {
+  long long draft = make_plan(kJiangshan, t().county_jiangshan, R"({"team_size": 2})");
+  ASSERT_EQ(
+      post(port(), "/api/v1/problems/p-a2/reviews", t().coordinator, review("e-bearing", "accept"))
+          .status,
+      201);
+  auto stale = post(port(), plan_path(draft) + "/approve", t().county_jiangshan, "");
+  EXPECT_EQ(stale.status, 409) << stale.body;
+  EXPECT_NE(std::string(stale.json()["error"]["message"].GetString()).find("decision"),
+            std::string::npos);
+  long long fresh = make_plan(kJiangshan, t().county_jiangshan, R"({"team_size": 2})");
+  EXPECT_EQ(post(port(), plan_path(fresh) + "/approve", t().county_jiangshan, "").status, 200);
+}
+
+TEST(ApiTeamSizeTest, TeamSizeFollowsTheCountysSettings) {
+  TestServer server(false, [](api::ServerConfig* c) {
+    c->min_team_size = 6;  // the defaults
+    c->max_team_size = 8;
+    c->county_team_size = {{"江山市", {2, 3}}};
+  });
+  const auto& t = server.tokens();
+  auto longyou = "/api/v1/counties/%E9%BE%99%E6%B8%B8%E5%8E%BF/plans";  // 龙游县: 6-8
+  for (const char* body : {R"({"team_size": 20})", R"({"team_size": 5})", R"({"max_team": 9})"}) {
+    auto r = post(server.port(), longyou, t.admin, body);
+    EXPECT_EQ(r.status, 422) << body << " -> " << r.body;
+    EXPECT_NE(std::string(r.json()["error"]["message"].GetString()).find("from 6 to 8"),
+              std::string::npos)
+        << r.body;
+  }
+  EXPECT_EQ(post(server.port(), longyou, t.admin, R"({"team_size": 6})").status, 201);
+  EXPECT_EQ(post(server.port(), kJiangshan, t.admin, R"({"team_size": 20})").status, 422);
+  EXPECT_EQ(post(server.port(), kJiangshan, t.admin, R"({"team_size": 4})").status, 422);
+  auto small = post(server.port(), kJiangshan, t.admin, R"({"team_size": 2})");
+  ASSERT_EQ(small.status, 201) << small.body;
+  EXPECT_EQ(small.json()["plan"]["team"].Size(), 2u);
+  // Without a body, the county's range is the plan's.
+  auto defaults = post(server.port(), kJiangshan, t.admin, "");
+  ASSERT_EQ(defaults.status, 201) << defaults.body;
+  EXPECT_EQ(defaults.json()["plan"]["options"]["max_team_size"].GetInt(), 3);
+}
+
+// ---- a problem's whole life ----------------------------------------------------------
+
+TEST_F(ApiWorkflowTest, AProblemGoesFromSubmittedToSolvedAndEveryStepIsRecorded) {
+  auto fresh = get(port(), "/api/v1/problems/p-a1", t().enterprise_a);
+  ASSERT_EQ(fresh.status, 200) << fresh.body;
+  EXPECT_STREQ(fresh.json()["status"].GetString(), "submitted");
+  EXPECT_FALSE(fresh.json()["standing"]["county_follows_up"].GetBool()) << fresh.body;
+
+  // Solved or in progress need an accepted expert first.
+  auto early = post(port(), "/api/v1/problems/p-a1/status", t().coordinator,
+                    R"({"status": "solved", "outcome": "x"})");
+  EXPECT_EQ(early.status, 409) << early.body;
+  ASSERT_EQ(post(port(), "/api/v1/problems/p-a1/reviews", t().coordinator,
+                 review("e-bearing", "accept", R"(, "note": "对口")"))
+                .status,
+            201);
+  EXPECT_EQ(status_of("p-a1"), "matched");
+  auto seen = get(port(), "/api/v1/problems/p-a1", t().enterprise_a).json();
+  EXPECT_NE(std::string(seen["standing"]["message"].GetString()).find("张伟"), std::string::npos)
+      << seen["standing"]["message"].GetString();
+
+  // Enterprises only withdraw; coordinators record the work.
+  EXPECT_EQ(
+      post(port(), "/api/v1/problems/p-a1/status", t().enterprise_a, R"({"status": "in_progress"})")
+          .status,
+      403);
+  auto going = post(port(), "/api/v1/problems/p-a1/status", t().coordinator,
+                    R"({"status": "in_progress", "note": "专家已进厂"})");
+  ASSERT_EQ(going.status, 200) << going.body;
+  EXPECT_STREQ(going.json()["status"].GetString(), "in_progress");
+  auto no_outcome =
+      post(port(), "/api/v1/problems/p-a1/status", t().coordinator, R"({"status": "solved"})");
+  EXPECT_EQ(no_outcome.status, 422);
+  EXPECT_STREQ(no_outcome.json()["error"]["field"].GetString(), "outcome");
+  EXPECT_EQ(
+      post(port(), "/api/v1/problems/p-a1/status", t().coordinator, R"({"status": "matched"})")
+          .status,
+      422);
+  EXPECT_EQ(
+      post(port(), "/api/v1/problems/p-a1/status", t().coordinator, R"({"status": "finished"})")
+          .status,
+      422);
+  auto solved =
+      post(port(), "/api/v1/problems/p-a1/status", t().coordinator,
+           R"({"status": "solved", "outcome": "张伟调整砂轮修整参数，2026年4月起不再发黑"})");
+  ASSERT_EQ(solved.status, 200) << solved.body;
+  EXPECT_STREQ(solved.json()["status"].GetString(), "solved");
+  EXPECT_EQ(post(port(), "/api/v1/problems/p-a1/status", t().county_jiangshan,
+                 R"({"status": "closed", "note": "x"})")
+                .status,
+            409);
+
+  server_.restart();  // the life is durable
+  auto h = get(port(), "/api/v1/problems/p-a1/history", t().enterprise_a);
+  ASSERT_EQ(h.status, 200) << h.body;
+  auto doc = h.json();  // the array lives in it
+  auto items = doc["items"].GetArray();
+  ASSERT_EQ(items.Size(), 3u) << h.body;
+  const char* path[][2] = {
+      {"submitted", "matched"}, {"matched", "in_progress"}, {"in_progress", "solved"}};
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_STREQ(items[i]["from"].GetString(), path[i][0]);
+    EXPECT_STREQ(items[i]["to"].GetString(), path[i][1]);
+    EXPECT_STREQ(items[i]["by"].GetString(), "coordinator:江山市/ws-1") << h.body;
+    EXPECT_FALSE(std::string(items[i]["at"].GetString()).empty());
+  }
+  EXPECT_STREQ(items[2]["outcome"].GetString(), "张伟调整砂轮修整参数，2026年4月起不再发黑");
+  auto after = get(port(), "/api/v1/problems/p-a1", t().enterprise_a).json();
+  const auto& standing = after["standing"];
+  EXPECT_NE(std::string(standing["message"].GetString()).find("砂轮"), std::string::npos);
+  // Others' problems' histories are as invisible as the problems.
+  EXPECT_EQ(get(port(), "/api/v1/problems/p-a1/history", t().enterprise_b).status, 404);
+  EXPECT_EQ(get(port(), "/api/v1/problems/p-b1/history", t().coordinator).status, 404);
+}
+
+TEST_F(ApiWorkflowTest, ClosingUnsolvedNeedsAReasonAndPlansPutTopicsInProgress) {
+  auto bare =
+      post(port(), "/api/v1/problems/p-a2/status", t().county_jiangshan, R"({"status": "closed"})");
+  EXPECT_EQ(bare.status, 422);
+  EXPECT_STREQ(bare.json()["error"]["field"].GetString(), "note");
+  EXPECT_EQ(post(port(), "/api/v1/problems/p-a2/status", t().county_jiangshan,
+                 R"({"status": "closed", "note": "x", "colour": "red"})")
+                .status,
+            422);
+  auto closed = post(port(), "/api/v1/problems/p-a2/status", t().county_jiangshan,
+                     R"({"status": "closed", "note": "企业停产，问题不再存在"})");
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  EXPECT_STREQ(closed.json()["status"].GetString(), "closed");
+  EXPECT_EQ(get(port(), "/api/v1/problems/p-a2/matches", t().admin).status, 409);
+  auto seen = get(port(), "/api/v1/problems/p-a2", t().enterprise_a).json();
+  const auto& standing = seen["standing"];
+  EXPECT_NE(std::string(standing["message"].GetString()).find("企业停产"), std::string::npos);
+  // "open" still filters the problems waiting for help.
+  auto open =
+      get(port(), "/api/v1/problems?status=open&county=%E6%B1%9F%E5%B1%B1%E5%B8%82", t().admin);
+  ASSERT_EQ(open.status, 200) << open.body;
+  EXPECT_EQ(open.json()["total"].GetInt(), 1);  // p-a1
+
+  long long id = make_plan(kJiangshan, t().county_jiangshan, R"({"team_size": 2})");
+  ASSERT_EQ(post(port(), plan_path(id) + "/approve", t().county_jiangshan, "").status, 200);
+  EXPECT_EQ(status_of("p-a1"), "in_progress");
+  auto h = get(port(), "/api/v1/problems/p-a1/history", t().admin).json();
+  ASSERT_EQ(h["items"].Size(), 1u);
+  EXPECT_STREQ(h["items"][0]["by"].GetString(), "county:江山市");
+  EXPECT_NE(std::string(h["items"][0]["note"].GetString()).find("plan " + std::to_string(id)),
+            std::string::npos);
+}
+
+TEST_F(ApiWorkflowTest, WhenNoExpertFitsTheEnterpriseHearsTheCountyWillFollowUp) {
+  auto c = post(port(), "/api/v1/problems", t().enterprise_a,
+                R"({"county": "江山市", "title": "Metaverse NFT tokenomics",
+                    "description": "blockchain wallet airdrop"})");
+  ASSERT_EQ(c.status, 201) << c.body;
+  std::string id = c.json()["id"].GetString();
+  auto m = get(port(), "/api/v1/problems/" + id + "/matches", t().enterprise_a);
+  ASSERT_EQ(m.status, 200) << m.body;
+  ASSERT_FALSE(m.json()["good_match_found"].GetBool()) << m.body;
+  auto s = get(port(), "/api/v1/problems/" + id, t().enterprise_a);
+  ASSERT_EQ(s.status, 200) << s.body;
+  auto doc = s.json();
+  const auto& standing = doc["standing"];
+  EXPECT_TRUE(standing["county_follows_up"].GetBool()) << s.body;
+  EXPECT_NE(std::string(standing["message"].GetString()).find("江山市会跟进"), std::string::npos)
+      << s.body;
+}
+
+// ---- the review queue ----------------------------------------------------------------
+
+TEST_F(ApiWorkflowTest, ReviewQueueHoldsUnreviewedGoodMatchesOfTheCoordinatorsCounty) {
+  auto q = get(port(), "/api/v1/review-queue", t().coordinator);
+  ASSERT_EQ(q.status, 200) << q.body;
+  auto d = q.json();
+  ASSERT_GT(d["total"].GetInt(), 0) << q.body;
+  std::set<std::pair<std::string, std::string>> pairs;
+  for (const auto& item : d["items"].GetArray()) {
+    EXPECT_STREQ(item["problem"]["county"].GetString(), "江山市");
+    EXPECT_TRUE(item["match"]["good_match"].GetBool());
+    EXPECT_TRUE(item["match"]["review"].IsNull());
+    pairs.emplace(item["problem"]["id"].GetString(), item["match"]["expert_id"].GetString());
+  }
+  // Most urgent first: p-a1 (urgency 5) leads.
+  EXPECT_STREQ(d["items"][0]["problem"]["id"].GetString(), "p-a1");
+  ASSERT_EQ(pairs.count({"p-a1", "e-bearing"}), 1u) << q.body;
+  ASSERT_EQ(
+      post(port(), "/api/v1/problems/p-a1/reviews", t().coordinator, review("e-bearing", "accept"))
+          .status,
+      201);
+  auto after = get(port(), "/api/v1/review-queue?limit=50", t().coordinator).json();
+  for (const auto& item : after["items"].GetArray())
+    EXPECT_FALSE(std::string(item["problem"]["id"].GetString()) == "p-a1" &&
+                 std::string(item["match"]["expert_id"].GetString()) == "e-bearing");
+  EXPECT_EQ(after["limit"].GetInt(), 50);
+
+  EXPECT_EQ(get(port(), "/api/v1/review-queue?county=%E9%BE%99%E6%B8%B8%E5%8E%BF", t().coordinator)
+                .status,
+            403);  // 龙游县
+  EXPECT_EQ(get(port(), "/api/v1/review-queue", t().enterprise_a).status, 403);
+  auto longyou =
+      get(port(), "/api/v1/review-queue?county=%E9%BE%99%E6%B8%B8%E5%8E%BF", t().admin).json();
+  for (const auto& item : longyou["items"].GetArray())
+    EXPECT_STREQ(item["problem"]["county"].GetString(), "龙游县");
+
+  // The route reads county, offset and limit; any other parameter is a 400 naming it.
+  auto second = get(port(), "/api/v1/review-queue?offset=1&limit=1", t().coordinator);
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(second.json()["offset"].GetInt(), 1);
+  EXPECT_EQ(second.json()["total"].GetInt(), after["total"].GetInt());
+  auto unknown = get(port(), "/api/v1/review-queue?page=2", t().coordinator);
+  EXPECT_EQ(unknown.status, 400) << unknown.body;
+  EXPECT_STREQ(unknown.json()["error"]["field"].GetString(), "page");
+  EXPECT_EQ(get(port(), "/api/v1/problems/p-a1/history?limit=5", t().admin).status, 400);
+}
+
+}  // namespace
+}  // namespace expertmatch::apitest
