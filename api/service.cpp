@@ -161,7 +161,7 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   for (const auto& r : *reviews) service->latest_[{r.problem_id, r.expert_id}] = r;
   auto enterprises = service->store_->list_enterprises();
   if (!enterprises) return enterprises.status();
-  for (const auto& e : *enterprises) service->enterprises_[e.name] = e.county;
+  for (const auto& e : *enterprises) service->enterprises_[normalize_name(e.name)] = e.county;
   service->review_count_ = reviews->size();
   auto decisions = service->store_->decision_sequence();
   if (!decisions) return decisions.status();
@@ -262,7 +262,7 @@ Result<Problem> Service::visible_problem_locked(const Principal& who, const std:
 Status Service::check_problem_locked(const Principal& who, const Problem& p) const {
   Status county = options_.counties.check(p.county, "county");
   if (!county) return county;
-  auto registered = enterprises_.find(p.enterprise);
+  auto registered = enterprises_.find(normalize_name(p.enterprise));
   if (registered != enterprises_.end() && registered->second != p.county)
     return field_error("county", "enterprise \"" + p.enterprise + "\" is registered in \"" +
                                      registered->second + "\", not \"" + p.county + "\"");
@@ -313,7 +313,7 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
   if (!s) return s;
   std::unique_lock lock(mu_);
   problems_[p.id] = p;
-  enterprises_.emplace(p.enterprise, p.county);
+  enterprises_.emplace(normalize_name(p.enterprise), p.county);
   index_problem_locked(p);
   return p;
 }
@@ -545,16 +545,21 @@ Result<EnterpriseRecord> Service::register_enterprise(const Principal& who, cons
   Status known = options_.counties.check(county, "county");
   if (!known) return known;
   std::lock_guard writer(write_mu_);
+  // One enterprise, one registration, however its name is spelled (華衢 and
+  // 华衢, a trailing space or zero-width space): a lookalike would otherwise
+  // be a second enterprise whose token scope matches the first one's.
+  if (enterprises_.count(normalize_name(name)))
+    return Status(ErrorCode::kAlreadyExists, "enterprise \"" + name + "\" is already registered");
   auto r = store_->add_enterprise(name, county);
   if (!r) return r.status();
   std::unique_lock lock(mu_);
-  enterprises_[name] = county;
+  enterprises_[normalize_name(name)] = county;
   return r;
 }
 
 std::optional<std::string> Service::enterprise_county(const std::string& name) {
   std::shared_lock lock(mu_);
-  auto it = enterprises_.find(name);
+  auto it = enterprises_.find(normalize_name(name));
   if (it == enterprises_.end()) return std::nullopt;
   return it->second;
 }

@@ -370,7 +370,7 @@ class Service {
   // The latest review of each (problem, expert) pair, and the number of reviews.
   std::map<std::pair<std::string, std::string>, Review> latest_;
   size_t review_count_ = 0;
-  std::map<std::string, std::string> enterprises_;  // registered name -> county
+  std::map<std::string, std::string> enterprises_;  // normalize_name(registered name) -> county
   // Key topics of approved plans: (problem, expert) -> "plan N (county)".
   std::map<std::pair<std::string, std::string>, std::string> approved_topics_;
   long long decision_sequence_ = 0;  // as Store::decision_sequence()

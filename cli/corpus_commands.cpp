@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "corpus/counties.h"
+#include "corpus/names.h"
 #include "corpus/repeated_works.h"
 #include "corpus/store.h"
 
@@ -75,7 +76,7 @@ int cmd_import(const Argv& argv) {
     return 1;
   }
   std::map<std::string, std::string> registered;
-  for (const auto& e : *enterprises) registered[e.name] = e.county;
+  for (const auto& e : *enterprises) registered[normalize_name(e.name)] = e.county;
   Status s = check_record_counties(*counties, experts, problems, &registered);
   if (s) s = (*store)->import(experts, problems);
   if (!s) {

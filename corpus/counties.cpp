@@ -1,5 +1,7 @@
 #include "corpus/counties.h"
 
+#include "corpus/names.h"
+
 #include <algorithm>
 
 namespace expertmatch {
@@ -158,7 +160,7 @@ Status check_record_counties(const CountyList& counties, const std::vector<Exper
       add("problems", p.id, known);
       continue;
     }
-    auto [it, fresh] = after.emplace(p.enterprise, p.county);
+    auto [it, fresh] = after.emplace(normalize_name(p.enterprise), p.county);
     if (!fresh && it->second != p.county)
       add("problems", p.id,
           Status::invalid({FieldError{"", 0, "county",

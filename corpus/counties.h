@@ -52,10 +52,10 @@ class CountyList {
 // Checks a batch of records (an import) as single writes are checked: every
 // expert station and problem county must be in `counties`, and an enterprise
 // is filed under one county only, its registered one (`registered`: name ->
-// county) or, if new, the first one the batch gives. On success `registered`
-// holds the registrations after the batch; on failure it is unchanged and the
-// kInvalidArgument status lists every error (source "experts" or
-// "problems", the record's id in the reason).
+// county, keyed by normalize_name: 華衢 and 华衢 are one enterprise) or, if new, the first one the
+// batch gives. On success `registered` holds the registrations after the batch; on failure it is
+// unchanged and the kInvalidArgument status lists every error (source "experts" or "problems", the
+// record's id in the reason).
 Status check_record_counties(const CountyList& counties, const std::vector<Expert>& experts,
                              const std::vector<Problem>& problems,
                              std::map<std::string, std::string>* registered);

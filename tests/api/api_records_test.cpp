@@ -215,6 +215,30 @@ TEST_F(ApiRecordsTest, EnterprisesAreRegisteredWithTheirCounty) {
             403);
 }
 
+// Found by an attack trial: registrations compared names exactly while token
+// scopes compare them normalised, so a county could register 龍游金昌特種紙業
+// (a Traditional lookalike of 龙游县's 龙游金昌特种纸业) under itself, and
+// 龙游金昌特种纸业's token then read and moved those problems. One enterprise
+// has one registration however it is spelled.
+TEST_F(ApiRecordsTest, ALookalikeNameIsTheSameEnterprise) {
+  for (const std::string& lookalike :
+       {std::string("龍游金昌特種紙業"), std::string(kEnterpriseB) + " ",
+        std::string(kEnterpriseB) + "\u200b"}) {
+    SCOPED_TRACE(lookalike);
+    auto filed = post(port(), "/api/v1/problems", t().county_jiangshan,
+                      new_problem_body("", lookalike, "江山市", "测试吸胶"));
+    EXPECT_EQ(filed.status, 422) << filed.body;
+    EXPECT_EQ(field(filed), "county");
+    auto reg = post(port(), "/api/v1/enterprises", t().admin,
+                    R"({"name": ")" + lookalike + R"(", "county": "江山市"})");
+    EXPECT_EQ(reg.status, 409) << reg.body;
+  }
+  // Nothing new reached the enterprise's own list.
+  auto own = get(port(), "/api/v1/problems", t().enterprise_b);
+  ASSERT_EQ(own.status, 200);
+  EXPECT_EQ(own.json()["total"].GetInt(), 1) << own.body;
+}
+
 TEST(ApiRecordsEnterpriseTest, AnUnregisteredEnterpriseTokenCannotSubmit) {
   TestServer server;
   auto store = Store::open(server.dir());
