@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 
 #include <xlsxwriter.h>
 
@@ -18,6 +19,15 @@ std::string csv_field(const std::string& s) {
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
+}
+
+// A text cell that a spreadsheet would read as a formula (= + - @, or a tab
+// or CR first) is written with a leading apostrophe, as OWASP's "CSV
+// injection" advice says: ledger and plan cells hold enterprises' own text.
+std::string csv_text(const std::string& s) {
+  if (!s.empty() && std::string_view("=+-@\t\r").find(s[0]) != std::string_view::npos)
+    return "'" + s;
+  return s;
 }
 
 void csv_row(const std::vector<std::string>& fields, std::string* out) {
@@ -61,7 +71,7 @@ std::string to_csv(const std::vector<Sheet>& sheets) {
     csv_row(s.header, &out);
     for (const auto& row : s.rows) {
       std::vector<std::string> fields;
-      for (const auto& c : row) fields.push_back(c.text);
+      for (const auto& c : row) fields.push_back(c.number ? c.text : csv_text(c.text));
       csv_row(fields, &out);
     }
   }

@@ -33,7 +33,8 @@ struct Sheet {
 // RFC 4180 CSV, UTF-8 with a byte-order mark (so that Excel opens Chinese
 // text as UTF-8), CRLF line ends. One sheet: its header and rows. Several:
 // each starts with a line holding its name, then its header and rows, and a
-// blank line separates them.
+// blank line separates them. A text cell starting with = + - @, a tab or a CR
+// gets a leading ' so that a spreadsheet shows it instead of evaluating it.
 std::string to_csv(const std::vector<Sheet>& sheets);
 
 // An .xlsx workbook (the file's bytes), one worksheet a sheet, bold header

@@ -86,6 +86,15 @@ TEST(SpreadsheetTest, CsvQuotesAndMarksUtf8) {
   std::vector<Sheet> one = {
       {"表", {"名称", "说明"}, {{Cell("a,b"), Cell("say \"hi\"")}, {Cell(3), Cell(0.5)}}}};
   EXPECT_EQ(to_csv(one), "\xEF\xBB\xBF名称,说明\r\n\"a,b\",\"say \"\"hi\"\"\"\r\n3,0.5\r\n");
+  // Found by an attack trial: an enterprise's industry "=2+3*cmd|' /C calc'!A0"
+  // reached the ledger CSV as a formula. Text cells are neutralised; numbers stay.
+  std::vector<Sheet> injected = {{"表",
+                                  {"行业", "数"},
+                                  {{Cell("=2+3*cmd|' /C calc'!A0"), Cell(-2)},
+                                   {Cell("@SUM(A1)"), Cell("+1")},
+                                   {Cell("-x"), Cell("a=b")}}}};
+  EXPECT_EQ(to_csv(injected),
+            "\xEF\xBB\xBF行业,数\r\n'=2+3*cmd|' /C calc'!A0,-2\r\n'@SUM(A1),'+1\r\n'-x,a=b\r\n");
   EXPECT_EQ(to_xlsx({{"bad/name", {}, {}}}).status().code(), ErrorCode::kInvalidArgument);
   auto book = to_xlsx(one);
   ASSERT_TRUE(book);
