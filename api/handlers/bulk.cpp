@@ -3,6 +3,7 @@
 
 #include "api/handlers/common.h"
 #include "api/handlers/values.h"
+#include "api/request_reader.h"
 #include "corpus/exchange_format.h"
 
 namespace expertmatch::api::handlers {
@@ -39,65 +40,41 @@ ApiResponse unsupported_jsonl(const std::string& content_type) {
                         {"request.not_jsonl", {{"content_type", content_type}}});
 }
 
-// Invalid UTF-8 anywhere makes the whole body a bad request, before any record is read.
-bool valid_utf8(const std::string& s) {
-  size_t i = 0, n = s.size();
-  while (i < n) {
-    unsigned char c = s[i];
-    int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (len == 0 || i + len > n) return false;
-    uint32_t cp = len == 1 ? c : c & (0x7f >> len);
-    for (int k = 1; k < len; ++k) {
-      unsigned char cc = s[i + k];
-      if ((cc >> 6) != 2) return false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-      return false;
-    i += len;
-  }
-  return true;
+// One bulk import: admin only, a JSON Lines body, valid UTF-8 throughout
+// (else the whole body is a bad request before any record is read), then
+// `parse` and `store` the records.
+template <typename Parse, typename Store>
+ApiResponse import_jsonl(const Call& c, Parse parse, Store store) {
+  if (c.who.role != Role::kAdmin)
+    return error_response(403, "forbidden", "access.import_admin_only");
+  if (!is_jsonl(c.request.content_type)) return unsupported_jsonl(c.request.content_type);
+  // The body is moved out and freed once parsed: the import's own copies
+  // (store, index) come on top of the records, not of the body as well.
+  std::string body = std::move(c.request.body);
+  if (!is_valid_utf8(body)) return error_response(400, "bad_request", "request.body_invalid_utf8");
+  std::vector<NameSpelling> names;
+  ReadOptions options;
+  options.names = &names;
+  auto records = parse(body, "body", options);
+  std::string().swap(body);
+  if (!records) return from_status(records.status());
+  // The client went away while the body was parsed: nothing has been written yet.
+  if (c.request.client_gone()) return error_response(499, "client_closed", "the client has gone");
+  return import_response(store(*records), names);
 }
 
 }  // namespace
 
 ApiResponse import_experts(const Call& c) {
-  if (c.who.role != Role::kAdmin)
-    return error_response(403, "forbidden", "access.import_admin_only");
-  if (!is_jsonl(c.request.content_type)) return unsupported_jsonl(c.request.content_type);
-  // The body is moved out and freed once parsed: the import's own copies
-  // (store, index) come on top of the records, not of the body as well.
-  std::string body = std::move(c.request.body);
-  if (!valid_utf8(body)) return error_response(400, "bad_request", "request.body_invalid_utf8");
-  std::vector<NameSpelling> names;
-  ReadOptions options;
-  options.names = &names;
-  auto experts = parse_experts_jsonl(body, "body", options);
-  std::string().swap(body);
-  if (!experts) return from_status(experts.status());
-  // The client went away while the body was parsed: nothing has been written yet.
-  if (c.request.client_gone()) return error_response(499, "client_closed", "the client has gone");
-  return import_response(c.context.service.import(c.who, *experts, {}), names);
+  return import_jsonl(c, parse_experts_jsonl, [&](const std::vector<Expert>& experts) {
+    return c.context.service.import(c.who, experts, {});
+  });
 }
 
 ApiResponse import_problems(const Call& c) {
-  if (c.who.role != Role::kAdmin)
-    return error_response(403, "forbidden", "access.import_admin_only");
-  if (!is_jsonl(c.request.content_type)) return unsupported_jsonl(c.request.content_type);
-  // The body is moved out and freed once parsed: the import's own copies
-  // (store, index) come on top of the records, not of the body as well.
-  std::string body = std::move(c.request.body);
-  if (!valid_utf8(body)) return error_response(400, "bad_request", "request.body_invalid_utf8");
-  std::vector<NameSpelling> names;
-  ReadOptions options;
-  options.names = &names;
-  auto problems = parse_problems_jsonl(body, "body", options);
-  std::string().swap(body);
-  if (!problems) return from_status(problems.status());
-  // The client went away while the body was parsed: nothing has been written yet.
-  if (c.request.client_gone()) return error_response(499, "client_closed", "the client has gone");
-  return import_response(c.context.service.import(c.who, {}, *problems), names);
+  return import_jsonl(c, parse_problems_jsonl, [&](const std::vector<Problem>& problems) {
+    return c.context.service.import(c.who, {}, problems);
+  });
 }
 
 ApiResponse export_experts(const Call& c) {
