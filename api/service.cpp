@@ -591,8 +591,44 @@ Result<Ledger> Service::ledger(const Principal& who, const std::string& county,
 
 // ---- bulk ----------------------------------------------------------------
 
-Result<ImportCounts> Service::import(const Principal& who, const std::vector<Expert>& experts,
-                                     const std::vector<Problem>& problems) {
+namespace {
+
+// The current records (a map by id) with `imported` in their places, in id
+// order, as one vector: the corpus after the import, with one copy of the
+// records kept and the imported ones moved in. Of two imported records with
+// one id the later wins, as in the store's upsert.
+template <typename Record>
+std::vector<Record> merged_by_id(const std::map<std::string, Record>& current,
+                                 std::vector<Record>&& imported) {
+  std::stable_sort(imported.begin(), imported.end(),
+                   [](const Record& a, const Record& b) { return a.id < b.id; });
+  std::vector<Record> out;
+  out.reserve(current.size() + imported.size());
+  auto it = current.begin();
+  for (size_t i = 0; i < imported.size(); ++i) {
+    if (i + 1 < imported.size() && imported[i + 1].id == imported[i].id) continue;
+    for (; it != current.end() && it->first < imported[i].id; ++it) out.push_back(it->second);
+    if (it != current.end() && it->first == imported[i].id) ++it;
+    out.push_back(std::move(imported[i]));
+  }
+  for (; it != current.end(); ++it) out.push_back(it->second);
+  return out;
+}
+
+template <typename Record>
+std::map<std::string, Record> moved_into_map(std::vector<Record>&& records) {
+  std::map<std::string, Record> out;
+  for (auto& r : records) {
+    std::string id = r.id;
+    out.emplace_hint(out.end(), std::move(id), std::move(r));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<ImportCounts> Service::import(const Principal& who, std::vector<Expert>&& experts,
+                                     std::vector<Problem>&& problems) {
   if (who.role != Role::kAdmin) return forbidden("access.import_admin_only");
   std::lock_guard writer(write_mu_);
   // Counties and enterprises are checked as one-by-one writes check them;
@@ -602,16 +638,14 @@ Result<ImportCounts> Service::import(const Principal& who, const std::vector<Exp
   if (!checked) return checked;
   Status s = store_->import(experts, problems);
   if (!s) return s;
-  std::map<std::string, Expert> new_experts = experts_;
-  std::map<std::string, Problem> new_problems = problems_;
-  for (const auto& e : experts) new_experts[e.id] = e;
-  for (const auto& p : problems) new_problems[p.id] = p;
-  // Build the new index outside the exclusive lock: reads go on meanwhile.
-  std::vector<Expert> all_experts;
-  std::vector<Problem> all_problems;
-  for (const auto& [id, e] : new_experts) all_experts.push_back(e);
-  for (const auto& [id, p] : new_problems) all_problems.push_back(p);
+  ImportCounts counts{experts.size(), problems.size()};
+  // Build the new index outside the exclusive lock: reads go on meanwhile
+  // (experts_ and problems_ change only under write_mu_, held here).
+  std::vector<Expert> all_experts = merged_by_id(experts_, std::move(experts));
+  std::vector<Problem> all_problems = merged_by_id(problems_, std::move(problems));
   auto index = CorpusIndex::build(all_experts, all_problems, options_.index);
+  std::map<std::string, Expert> new_experts = moved_into_map(std::move(all_experts));
+  std::map<std::string, Problem> new_problems = moved_into_map(std::move(all_problems));
   std::unique_lock lock(mu_);
   experts_ = std::move(new_experts);
   problems_ = std::move(new_problems);
@@ -625,7 +659,7 @@ Result<ImportCounts> Service::import(const Principal& who, const std::vector<Exp
                  index.status().to_string().c_str());
   }
   index_dirty_ = true;
-  return ImportCounts{experts.size(), problems.size()};
+  return counts;
 }
 
 Result<std::vector<Expert>> Service::export_experts(const Principal& who) {

@@ -301,9 +301,12 @@ class Service {
   Result<std::vector<PlanRecord>> list_plans(const Principal& who, const std::string& county);
 
   // All-or-nothing: every record is stored in one transaction and the index
-  // rebuilt from the whole corpus, or nothing changes. Admin only.
-  Result<ImportCounts> import(const Principal& who, const std::vector<Expert>& experts,
-                              const std::vector<Problem>& problems);
+  // rebuilt from the whole corpus, or nothing changes. Admin only. The
+  // records are taken over (moved from): an import of N records costs one
+  // copy of the corpus beside the service's own and the index's while the
+  // index is rebuilt. A record listed twice: the later one is kept.
+  Result<ImportCounts> import(const Principal& who, std::vector<Expert>&& experts,
+                              std::vector<Problem>&& problems);
   Result<std::vector<Expert>> export_experts(const Principal& who);
   Result<std::vector<Problem>> export_problems(const Principal& who);
 

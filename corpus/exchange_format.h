@@ -13,6 +13,7 @@
 
 #include <rapidjson/document.h>
 
+#include "corpus/atomic_file.h"  // write_file_atomically, for the callers that write exchange files
 #include "corpus/json_reader.h"
 #include "corpus/model.h"
 #include "corpus/names.h"
@@ -87,8 +88,5 @@ std::string to_qrels(const std::vector<Judgment>& judgments);
 
 // Reads a whole file into a string (kIOError if it cannot).
 Result<std::string> read_text_file(const std::string& path);
-// Writes via a temporary file in the same folder, fsync, then rename: a reader
-// sees either the old or the new content, never a torn file.
-Status write_file_atomically(const std::string& path, std::string_view content);
 
 }  // namespace expertmatch

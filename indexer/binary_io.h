@@ -9,10 +9,29 @@
 #include <string_view>
 #include <vector>
 
+#include "corpus/atomic_file.h"
+#include "corpus/status.h"
+
 namespace expertmatch {
 
+// Writes the payload and then its checksum (8 bytes, fnv1a64 of the payload).
+// Three kinds of writer, same bytes:
+// - BinaryWriter(): keeps the bytes; finish() returns them;
+// - BinaryWriter(kHashOnly): keeps nothing, only file_hash() (a model id);
+// - BinaryWriter(AtomicFile*): streams them to the file through a 1 MiB
+//   buffer, so a large index file is never held whole in memory; commit()
+//   writes the checksum and commits the file (kIOError on any write error).
+//   With with_checksum false the file is the payload alone (a Faiss file,
+//   whose hash is kept elsewhere).
+// Thread safety: one thread per writer.
 class BinaryWriter {
  public:
+  enum class Mode { kBuffer, kHashOnly };
+  BinaryWriter() = default;
+  explicit BinaryWriter(Mode mode) : mode_(mode) {}
+  explicit BinaryWriter(AtomicFile* sink, bool with_checksum = true)  // sink not owned
+      : sink_(sink), with_checksum_(with_checksum) {}
+
   void u32(uint32_t v) { raw(&v, sizeof v); }
   void u64(uint64_t v) { raw(&v, sizeof v); }
   void f32(float v) { raw(&v, sizeof v); }
@@ -25,12 +44,26 @@ class BinaryWriter {
     u64(v.size());
     raw(v.data(), v.size() * sizeof(T));
   }
-  void raw(const void* p, size_t n) { buf_.append(static_cast<const char*>(p), n); }
-  // The payload followed by its checksum.
+  void raw(const void* p, size_t n);
+  // kBuffer only: the payload followed by its checksum.
   std::string finish() const;
+  // fnv1a64 of the whole file (payload and checksum), in every mode.
+  uint64_t file_hash() const;
+  // Streaming only: the checksum, then AtomicFile::commit().
+  Status commit();
 
  private:
+  Status flush();
+
+  Mode mode_ = Mode::kBuffer;
+  AtomicFile* sink_ = nullptr;
+  bool with_checksum_ = true;
   std::string buf_;
+  uint64_t payload_hash_ = kFnvOffset;
+  Status error_ = Status::ok();
+
+ public:
+  static constexpr uint64_t kFnvOffset = 1469598103934665603ULL;
 };
 
 class BinaryReader {
@@ -90,6 +123,6 @@ class BinaryReader {
   bool ok_ = true;
 };
 
-uint64_t fnv1a64(std::string_view data, uint64_t seed = 1469598103934665603ULL);
+uint64_t fnv1a64(std::string_view data, uint64_t seed = BinaryWriter::kFnvOffset);
 
 }  // namespace expertmatch

@@ -204,10 +204,10 @@ Status CorpusIndex::fit_model(const ProgressFn& progress) {
   for (size_t t = 0; t < idf.size(); ++t) idf[t] = terms_->idf(static_cast<uint32_t>(t));
   auto lsa = LsaModel::fit(docs, idf, idf.size(), config_.lsa);
   if (!lsa) return lsa.status();
-  BinaryWriter w;
+  BinaryWriter w(BinaryWriter::Mode::kHashOnly);
   terms_->save(&w);
   lsa->save(&w);
-  std::string id = "lsa1-" + hex64(fnv1a64(w.finish()));
+  std::string id = "lsa1-" + hex64(w.file_hash());
   auto embedder = std::make_unique<LsaEmbedder>(terms_, std::move(*lsa), id);
   lsa_ = embedder.get();
   embedder_ = std::move(embedder);
@@ -439,13 +439,20 @@ const Unit* CorpusIndex::unit(int64_t id) const {
 Status CorpusIndex::save(const std::string& dir) const {
   Status s = ensure_dir(dir);
   if (!s) return s;
-  BinaryWriter model;
+  // Each file is streamed to disk as it is written (never held whole in
+  // memory: units.bin of 100,000 problems is over 100 MB).
+  auto model_file = AtomicFile::open(dir + "/model.bin");
+  if (!model_file) return model_file.status();
+  BinaryWriter model(model_file->get());
   model.u32(kFormatVersion);
   terms_->save(&model);
   if (lsa_) lsa_->lsa().save(&model);  // a remote embedder has no model to save
-  std::string model_bytes = model.finish();
+  s = model.commit();
+  if (!s) return s;
 
-  BinaryWriter units;
+  auto units_file = AtomicFile::open(dir + "/units.bin");
+  if (!units_file) return units_file.status();
+  BinaryWriter units(units_file->get());
   units.u32(kFormatVersion);
   units.u64(static_cast<uint64_t>(next_unit_));
   units.u64(experts_.size());
@@ -462,12 +469,9 @@ Status CorpusIndex::save(const std::string& dir) const {
   expert_lexical_.save(&units);
   problem_lexical_.save(&units);
   units.vec(unit_mean_);
-  std::string unit_bytes = units.finish();
+  s = units.commit();
+  if (!s) return s;
 
-  s = write_file_atomically(dir + "/model.bin", model_bytes);
-  if (!s) return s;
-  s = write_file_atomically(dir + "/units.bin", unit_bytes);
-  if (!s) return s;
   s = expert_vectors_->save(dir + "/experts");
   if (!s) return s;
   s = problem_vectors_->save(dir + "/problems");
@@ -496,9 +500,9 @@ Status CorpusIndex::save(const std::string& dir) const {
   w.Key("vocabulary");
   w.Uint64(terms_->vocabulary().size());
   w.Key("model_hash");
-  w.String(hex64(fnv1a64(model_bytes)).c_str());
+  w.String(hex64(model.file_hash()).c_str());
   w.Key("units_hash");
-  w.String(hex64(fnv1a64(unit_bytes)).c_str());
+  w.String(hex64(units.file_hash()).c_str());
   w.Key("saved_at");
   w.Int64(static_cast<int64_t>(std::time(nullptr)));
   w.EndObject();

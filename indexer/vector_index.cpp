@@ -20,6 +20,17 @@ namespace {
 // "CEV2": the vector table, version 2 (with the hash of the Faiss file).
 constexpr uint32_t kVectorTableMagic = 0x32564543;
 
+// Faiss's writer interface over a BinaryWriter: the Faiss file is streamed to
+// disk and hashed as it is written (its checksum goes into the vector table).
+struct StreamingFaissWriter : faiss::IOWriter {
+  explicit StreamingFaissWriter(BinaryWriter* out) : out_(out) { name = "expertmatch stream"; }
+  size_t operator()(const void* ptr, size_t size, size_t nitems) override {
+    out_->raw(ptr, size * nitems);
+    return nitems;
+  }
+  BinaryWriter* out_;
+};
+
 Result<std::unique_ptr<faiss::Index>> make_index(int d, const std::string& factory) {
   try {
     if (factory == "Flat" || factory.empty()) {
@@ -126,27 +137,30 @@ const float* VectorIndex::vector(int64_t id) const {
 Status VectorIndex::save(const std::string& path) const {
   // The Faiss file carries no checksum of its own: its hash goes into the
   // (checksummed) vector table, so that load() notices a damaged byte in it.
-  faiss::VectorIOWriter faiss_bytes;
+  auto faiss_file = AtomicFile::open(path + ".faiss");
+  if (!faiss_file) return faiss_file.status();
+  BinaryWriter faiss_out(faiss_file->get(), /*with_checksum=*/false);
   try {
-    faiss::write_index(index_.get(), &faiss_bytes);
+    StreamingFaissWriter writer(&faiss_out);
+    faiss::write_index(index_.get(), &writer);
   } catch (const std::exception& e) {
     return Status(ErrorCode::kIOError, std::string("faiss write: ") + e.what());
   }
-  std::string_view faiss_view(reinterpret_cast<const char*>(faiss_bytes.data.data()),
-                              faiss_bytes.data.size());
-  Status s = write_file_atomically(path + ".faiss", faiss_view);
+  Status s = faiss_out.commit();
   if (!s) return s;
-  BinaryWriter w;
+  auto table_file = AtomicFile::open(path + ".vectors");
+  if (!table_file) return table_file.status();
+  BinaryWriter w(table_file->get());
   w.u32(kVectorTableMagic);
   w.u32(static_cast<uint32_t>(dimension_));
   w.str(factory_);
-  w.u64(fnv1a64(faiss_view));
+  w.u64(faiss_out.file_hash());
   std::vector<int64_t> ids;
   for (auto& [id, v] : vectors_) ids.push_back(id);
   std::sort(ids.begin(), ids.end());
   w.vec(ids);
   for (int64_t id : ids) w.raw(vectors_.at(id).data(), dimension_ * sizeof(float));
-  return write_file_atomically(path + ".vectors", w.finish());
+  return w.commit();
 }
 
 Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const std::string& path) {

@@ -60,20 +60,20 @@ ApiResponse import_jsonl(const Call& c, Parse parse, Store store) {
   if (!records) return from_status(records.status());
   // The client went away while the body was parsed: nothing has been written yet.
   if (c.request.client_gone()) return error_response(499, "client_closed", "the client has gone");
-  return import_response(store(*records), names);
+  return import_response(store(std::move(*records)), names);
 }
 
 }  // namespace
 
 ApiResponse import_experts(const Call& c) {
-  return import_jsonl(c, parse_experts_jsonl, [&](const std::vector<Expert>& experts) {
-    return c.context.service.import(c.who, experts, {});
+  return import_jsonl(c, parse_experts_jsonl, [&](std::vector<Expert>&& experts) {
+    return c.context.service.import(c.who, std::move(experts), {});
   });
 }
 
 ApiResponse import_problems(const Call& c) {
-  return import_jsonl(c, parse_problems_jsonl, [&](const std::vector<Problem>& problems) {
-    return c.context.service.import(c.who, {}, problems);
+  return import_jsonl(c, parse_problems_jsonl, [&](std::vector<Problem>&& problems) {
+    return c.context.service.import(c.who, {}, std::move(problems));
   });
 }
 

@@ -598,6 +598,25 @@ TEST_F(ApiTest, BulkImportAndExport) {
   EXPECT_EQ(problem_count(), 7);
   EXPECT_EQ(get(port(), "/api/v1/problems/p-bulk2/matches", t().admin).status, 200);
 
+  // An import that replaces one record and adds one between existing ids:
+  // the replaced record has its new text, every other record is unchanged.
+  Problem untouched = test_problems()[0];
+  Problem again = p1, p0 = test_problems()[3];
+  again.title = "螺杆机高温停机（修订）";
+  p0.id = "p-bulk0";
+  imp.body = problem_json(again) + "\n" + problem_json(p0) + "\n";
+  auto re = http(port(), imp);
+  ASSERT_EQ(re.status, 200) << re.body;
+  EXPECT_EQ(problem_count(), 8);
+  auto replaced = get(port(), "/api/v1/problems/p-bulk1", t().admin);
+  ASSERT_EQ(replaced.status, 200);
+  EXPECT_EQ(std::string(replaced.json()["title"].GetString()), "螺杆机高温停机（修订）");
+  auto kept = get(port(), "/api/v1/problems/" + untouched.id, t().admin);
+  ASSERT_EQ(kept.status, 200);
+  EXPECT_EQ(std::string(kept.json()["title"].GetString()), untouched.title);
+  EXPECT_EQ(get(port(), "/api/v1/problems/p-bulk0/matches", t().admin).status, 200);
+  EXPECT_EQ(get(port(), "/api/v1/problems/p-bulk2/matches", t().admin).status, 200);
+
   // One bad line: nothing is imported, and the line is named.
   Problem p3 = test_problems()[2];
   p3.id = "p-bulk3";
@@ -611,7 +630,7 @@ TEST_F(ApiTest, BulkImportAndExport) {
   EXPECT_EQ(http(port(), imp).status, 422);
   imp.body = problem_json(p3) + "\n\xc3\x28\n";
   EXPECT_EQ(http(port(), imp).status, 400);
-  EXPECT_EQ(problem_count(), 7);
+  EXPECT_EQ(problem_count(), 8);
   EXPECT_EQ(get(port(), "/api/v1/problems/p-bulk3", t().admin).status, 404);
 
   imp.content_type = "application/json";

@@ -1,0 +1,109 @@
+// BinaryWriter's three modes write the same bytes, and a streamed index file
+// replaces the old one only when it is whole.
+#include "indexer/binary_io.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "corpus/atomic_file.h"
+#include "corpus/exchange_format.h"
+
+namespace expertmatch {
+namespace {
+
+std::string temp_dir() {
+  char tmpl[] = "/tmp/binary_io_testXXXXXX";
+  return std::string(mkdtemp(tmpl));
+}
+
+// Some of each kind of write, with a block large enough to bypass the buffer.
+template <typename W>
+void fill(W& w) {
+  w.u32(7);
+  w.u64(1ULL << 40);
+  w.f32(0.5f);
+  w.str("螺杆空压机");
+  std::vector<float> big(600 * 1024, 0.25f);  // 2.4 MB, over the 1 MiB buffer
+  big[12345] = 3.0f;
+  w.vec(big);
+  for (int i = 0; i < 100000; ++i) w.u32(static_cast<uint32_t>(i));  // through the buffer
+}
+
+TEST(BinaryWriterTest, StreamedFileHasTheBufferedBytesAndHash) {
+  BinaryWriter buffered;
+  fill(buffered);
+  std::string bytes = buffered.finish();
+  EXPECT_EQ(buffered.file_hash(), fnv1a64(bytes));
+
+  BinaryWriter hash_only(BinaryWriter::Mode::kHashOnly);
+  fill(hash_only);
+  EXPECT_EQ(hash_only.file_hash(), fnv1a64(bytes));
+
+  std::string dir = temp_dir();
+  auto file = AtomicFile::open(dir + "/units.bin");
+  ASSERT_TRUE(file) << file.status().to_string();
+  BinaryWriter streamed(file->get());
+  fill(streamed);
+  ASSERT_TRUE(streamed.commit());
+  auto on_disk = read_text_file(dir + "/units.bin");
+  ASSERT_TRUE(on_disk);
+  EXPECT_EQ(on_disk->size(), bytes.size());
+  EXPECT_TRUE(*on_disk == bytes);
+  EXPECT_EQ(streamed.file_hash(), fnv1a64(*on_disk));
+  BinaryReader r(*on_disk);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.u32(), 7u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(BinaryWriterTest, WithoutChecksumTheFileIsThePayload) {
+  std::string dir = temp_dir();
+  auto file = AtomicFile::open(dir + "/x.faiss");
+  ASSERT_TRUE(file);
+  BinaryWriter w(file->get(), /*with_checksum=*/false);
+  w.str("abc");
+  ASSERT_TRUE(w.commit());
+  auto on_disk = read_text_file(dir + "/x.faiss");
+  ASSERT_TRUE(on_disk);
+  EXPECT_EQ(on_disk->size(), 8u + 3u);
+  EXPECT_EQ(w.file_hash(), fnv1a64(*on_disk));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(AtomicFileTest, AnUncommittedFileLeavesTheOldOneAndNoTemporary) {
+  std::string dir = temp_dir();
+  ASSERT_TRUE(write_file_atomically(dir + "/model.bin", "old"));
+  {
+    auto file = AtomicFile::open(dir + "/model.bin");
+    ASSERT_TRUE(file);
+    BinaryWriter w(file->get());
+    w.str("new content that is never committed");
+  }  // destroyed without commit, as when a save fails half way
+  auto on_disk = read_text_file(dir + "/model.bin");
+  ASSERT_TRUE(on_disk);
+  EXPECT_EQ(*on_disk, "old");
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    (void)entry;
+    ++files;
+  }
+  EXPECT_EQ(files, 1u) << "the temporary file is removed";
+  std::filesystem::remove_all(dir);
+}
+
+TEST(AtomicFileTest, AFolderThatCannotBeWrittenIsAnIOError) {
+  auto file = AtomicFile::open("/nonexistent-folder-of-expertmatch/units.bin");
+  ASSERT_FALSE(file);
+  EXPECT_EQ(file.status().code(), ErrorCode::kIOError);
+  EXPECT_NE(file.status().message().find("/nonexistent-folder-of-expertmatch/units.bin"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace expertmatch
