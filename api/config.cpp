@@ -12,6 +12,7 @@
 
 #include "corpus/counties.h"
 #include "corpus/exchange_format.h"
+#include "corpus/names.h"
 #include "i18n/messages.h"
 
 #ifndef EXPERTMATCH_SOURCE_WEB_DIR
@@ -295,8 +296,10 @@ CountyList county_list(const ServerConfig& c) {
 }
 
 std::pair<int, int> team_size_range(const ServerConfig& c, const std::string& county) {
-  auto it = c.county_team_size.find(county);
-  return it == c.county_team_size.end() ? std::pair(c.min_team_size, c.max_team_size) : it->second;
+  // The setting is typed by hand: compared normalised, like every name (corpus/names.h).
+  for (const auto& [name, range] : c.county_team_size)
+    if (same_name(name, county)) return range;
+  return {c.min_team_size, c.max_team_size};
 }
 
 std::string resolve_web_root(const ServerConfig& c) {

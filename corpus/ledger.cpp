@@ -5,6 +5,8 @@
 #include <ctime>
 #include <set>
 
+#include "corpus/names.h"
+
 namespace expertmatch {
 namespace {
 
@@ -94,8 +96,9 @@ Result<Ledger> make_ledger(const std::string& county, const CountyList& counties
   if (!as_of_day)
     return Status::invalid(
         {FieldError{"query", 0, "as_of", "must be a date YYYY-MM-DD, got \"" + out.as_of + "\""}});
+  // Names compare normalised (corpus/names.h), as everywhere else.
   auto in_scope = [&](const std::string& c) {
-    return county.empty() ? counties.contains(c) : c == county;
+    return county.empty() ? counties.contains(c) : same_name(c, county);
   };
 
   std::map<std::string, const Problem*> by_id;
@@ -150,9 +153,9 @@ Result<Ledger> make_ledger(const std::string& county, const CountyList& counties
     if (p == by_id.end() || !in_scope(p->second->county) || topic_pairs.count(pair)) continue;
     accepted_of[pair.second].push_back(assignment(*p->second));
   }
+  // A county's table is its stationed experts; the city's is every expert.
   for (const auto& e : input.experts) {
-    bool stationed = std::any_of(e.counties.begin(), e.counties.end(), in_scope);
-    if (!stationed && !topics_of.count(e.id) && !accepted_of.count(e.id)) continue;
+    if (!county.empty() && !contains_name(e.counties, county)) continue;
     LedgerExpert x{e.id,        e.name,     e.college,       e.title,           e.counties,
                    e.available, e.capacity, topics_of[e.id], accepted_of[e.id], {}};
     for (const auto* list : {&x.key_topics, &x.accepted})

@@ -124,6 +124,25 @@ export function barChart(caption, rows) {
         h("td", { class: "num" }, r.value))))));
 }
 
+// Chart rows that never drop a category silently: the `top` largest rows
+// ({label, value}, largest first) and, if more remain, one row "其他（n 类）"
+// with their sum. Returns {rows, note}: `note` says what was merged ("" if nothing).
+export function topRows(rows, top) {
+  const sorted = [...rows].sort((a, b) => b.value - a.value);
+  if (sorted.length <= top) return { rows: sorted, note: "" };
+  const rest = sorted.slice(top);
+  const other = { label: t("other_categories", { n: rest.length }), value: rest.reduce((s, r) => s + r.value, 0) };
+  return { rows: [...sorted.slice(0, top), other], note: t("other_categories_note", { top, n: rest.length }) };
+}
+
+// A bar chart of every category: the top `top` and an explicit "其他" row, with a note.
+export function topChart(caption, rows, top = 12) {
+  const { rows: shown, note } = topRows(rows, rows.length <= top ? top : top - 1);
+  const fig = barChart(caption, shown);
+  if (note) fig.append(h("p", { class: "meta chart-note" }, note));
+  return fig;
+}
+
 export function table(columns, rows, { caption } = {}) {
   return h("div", { class: "table-wrap" },
     h("table", {},

@@ -257,6 +257,21 @@ TEST(ApiTeamSizeTest, TeamSizeFollowsTheCountysSettings) {
   EXPECT_EQ(defaults.json()["plan"]["options"]["max_team_size"].GetInt(), 3);
 }
 
+// The setting is typed by hand: "龍游縣" (Traditional) and padding name 龙游县, as
+// names do everywhere (corpus/names.h); an exact-match lookup missed it.
+TEST(ApiTeamSizeTest, TheCountysSettingMatchesItsNameNormalised) {
+  TestServer server(false, [](api::ServerConfig* c) {
+    c->min_team_size = 6;
+    c->max_team_size = 8;
+    c->county_team_size = {{" 龍游縣 ", {2, 3}}};
+  });
+  auto longyou = "/api/v1/counties/%E9%BE%99%E6%B8%B8%E5%8E%BF/plans";  // 龙游县
+  auto small = post(server.port(), longyou, server.tokens().admin, R"({"team_size": 2})");
+  ASSERT_EQ(small.status, 201) << small.body;
+  EXPECT_EQ(small.json()["plan"]["team"].Size(), 2u);
+  EXPECT_EQ(post(server.port(), longyou, server.tokens().admin, R"({"team_size": 6})").status, 422);
+}
+
 // ---- a problem's whole life ----------------------------------------------------------
 
 TEST_F(ApiWorkflowTest, AProblemGoesFromSubmittedToSolvedAndEveryStepIsRecorded) {

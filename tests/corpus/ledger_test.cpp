@@ -32,13 +32,19 @@ TEST(LedgerTest, CountsWaitingAndSheets) {
   e.id = "x";
   e.name = "张伟";
   e.counties = {"江山市"};
-  std::vector<Expert> experts = {e};
+  // y is stationed in 龙游县 but accepted for 江山市's c; z lists no county.
+  Expert elsewhere = e, nowhere = e;
+  elsewhere.id = "y";
+  elsewhere.counties = {"龙游县"};
+  nowhere.id = "z";
+  nowhere.counties = {};
+  std::vector<Expert> experts = {e, elsewhere, nowhere};
   PlanRecord plan;
   plan.county = "江山市";
   plan.status = PlanStatus::kApproved;
   plan.topics = {{"b", "x"}};
   std::vector<PlanRecord> plans = {plan};
-  std::vector<std::pair<std::string, std::string>> accepted = {{"a", "x"}, {"d", "x"}};
+  std::vector<std::pair<std::string, std::string>> accepted = {{"a", "x"}, {"d", "x"}, {"c", "y"}};
   LedgerOptions options;
   options.as_of = "2026-01-31";
   auto l = make_ledger("江山市", CountyList(), {problems, experts, accepted, plans}, options);
@@ -50,7 +56,8 @@ TEST(LedgerTest, CountsWaitingAndSheets) {
   EXPECT_EQ(l->by_industry[0].key, "轴承");
   ASSERT_EQ(l->by_month.size(), 3u);  // "" (no date), 2025-12, 2026-01
   EXPECT_EQ(l->by_month[0].key, "");
-  ASSERT_EQ(l->experts.size(), 1u);
+  ASSERT_EQ(l->experts.size(), 1u);  // only the county's stationed expert, not y or z
+  EXPECT_EQ(l->experts[0].id, "x");
   ASSERT_EQ(l->experts[0].key_topics.size(), 1u);
   EXPECT_EQ(l->experts[0].key_topics[0].problem_id, "b");
   ASSERT_EQ(l->experts[0].accepted.size(), 1u);  // d is 龙游县's
@@ -67,6 +74,11 @@ TEST(LedgerTest, CountsWaitingAndSheets) {
   ASSERT_TRUE(y);
   EXPECT_EQ(y->totals.submitted, 2);  // a and d; e's county is not configured
   EXPECT_EQ(y->by_county.size(), 7u);
+  ASSERT_EQ(y->experts.size(), 3u);  // the city lists every expert
+  EXPECT_EQ(y->experts[1].id, "y");
+  ASSERT_EQ(y->experts[1].accepted.size(), 1u);
+  EXPECT_EQ(y->experts[1].accepted[0].problem_id, "c");
+  EXPECT_EQ(y->experts[2].id, "z");
 
   auto sheets = ledger_sheets(*l);
   ASSERT_EQ(sheets.size(), 5u);

@@ -295,6 +295,11 @@ const scenarios = [
     await go(page, "#/ledger");
     check(await page.locator(".chart").count() >= 2, "the ledger has charts");
     check(await page.locator(".chart svg rect").count() >= 2, "drawn as inline SVG bars");
+    // Every industry is counted: shown, or summed in an explicit "其他（n 类）" row.
+    const ledgerTotal = Number(/难题总数：(\d+)/.exec(await text(page, "p.big"))[1]);
+    const industry = page.locator("figure.chart", { has: page.locator("figcaption", { hasText: "按行业" }) });
+    const perIndustry = (await industry.locator("td.num").allInnerTexts()).map(Number);
+    eq(perIndustry.reduce((s, n) => s + n, 0), ledgerTotal, "the industry chart counts every problem");
     state.ledgerNotice = await page.locator(".msg-notice").allInnerTexts();
   }],
 

@@ -33,4 +33,6 @@ export default {
   approve: "Approve",
   print: "Print",
   download_xlsx: "Download spreadsheet (Excel)",
+  other_categories: "Other ({n} categories)",
+  other_categories_note: "The {top} categories with most problems; the other {n} are summed as \"Other\"; the downloaded ledger lists them all.",
 };

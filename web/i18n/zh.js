@@ -142,6 +142,8 @@ export default {
   by_status: "按状态",
   by_industry: "按行业",
   by_month: "按月份",
+  other_categories: "其他（{n} 类）",
+  other_categories_note: "列出提交最多的 {top} 类，其余 {n} 类合为“其他”；下载的台账列出全部。",
   by_urgency: "按紧急程度",
   ledger_experts: "派驻专家",
   waiting_longest: "等待最久的难题",

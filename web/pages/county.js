@@ -5,7 +5,7 @@ import { get, post, call, enc, qs } from "../api.js";
 import { h, clear, announce, fmtDate } from "../dom.js";
 import { t } from "../i18n/index.js";
 import {
-  errorText, message, unavailable, statusBadge, table, pager, barChart, busy, field,
+  errorText, message, unavailable, statusBadge, table, pager, barChart, topChart, busy, field,
 } from "../ui.js";
 import { countyOf } from "./common.js";
 
@@ -236,7 +236,7 @@ export async function ledgerPage(root, who) {
   root.append(h("div", { class: "charts" },
     barChart(t("by_status"), count((p) => p.status).map(([s, v]) => ({ label: t("statuses." + s), value: v }))),
     barChart(t("by_urgency"), count((p) => p.urgency || 0).sort((a, b) => b[0] - a[0]).map(([u, v]) => ({ label: t("urgency." + u), value: v }))),
-    barChart(t("by_industry"), count((p) => p.industry || "—").sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => ({ label: k, value: v }))),
+    topChart(t("by_industry"), count((p) => p.industry || "—").map(([k, v]) => ({ label: k, value: v }))),
     barChart(t("by_month"), count((p) => String(p.submitted || "").slice(0, 7) || "—").sort().map(([k, v]) => ({ label: k, value: v })))));
 }
 
@@ -254,7 +254,7 @@ function renderLedger(root, L, county) {
   if (L.totals) root.append(h("p", { class: "big" }, t("total_problems", { n: L.totals.submitted })));
   const charts = h("div", { class: "charts" });
   if (L.totals) charts.append(barChart(t("by_status"), statusRows(L.totals.by_status, statuses)));
-  if (L.by_industry) charts.append(barChart(t("by_industry"), L.by_industry.slice(0, 12).map((x) => ({ label: x.industry || "—", value: x.submitted }))));
+  if (L.by_industry) charts.append(topChart(t("by_industry"), L.by_industry.map((x) => ({ label: x.industry || "—", value: x.submitted }))));
   if (L.by_month) charts.append(barChart(t("by_month"), L.by_month.map((x) => ({ label: x.month, value: x.submitted }))));
   root.append(charts);
   if (Array.isArray(L.experts))
