@@ -121,10 +121,10 @@ int cmd_plan(const Argv& argv) {
       report(made.status());
       return 1;
     }
-    std::fputs(
-        (json ? city_plan_to_json(made->plan) + "\n" : city_plan_to_text(made->plan, language))
-            .c_str(),
-        stdout);
+    std::fputs((json ? city_plan_to_json(made->plan, language) + "\n"
+                     : city_plan_to_text(made->plan, language))
+                   .c_str(),
+               stdout);
     if (!json)
       for (const auto& r : made->records)
         std::printf(
@@ -138,7 +138,8 @@ int cmd_plan(const Argv& argv) {
     report(made.status());
     return 1;
   }
-  std::fputs((json ? plan_to_json(made->plan) + "\n" : plan_to_text(made->plan, language)).c_str(),
+  std::fputs((json ? plan_to_json(made->plan, language) + "\n" : plan_to_text(made->plan, language))
+                 .c_str(),
              stdout);
   if (!json && made->record)
     std::printf(

@@ -14,19 +14,35 @@ std::string fmt_score(double s) {
   return buf;
 }
 
+// Lists of ids and counties are data, the same in every language.
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
   return out;
 }
 
+PlanPhrase phrase(std::string key, std::vector<std::pair<std::string, std::string>> args = {}) {
+  return PlanPhrase{std::move(key), std::move(args), {}};
+}
+
+PlanPhrase with_list(PlanPhrase p, std::string name, std::vector<PlanPhrase> items) {
+  p.lists.emplace_back(std::move(name), std::move(items));
+  return p;
+}
+
 }  // namespace
 
-std::string WorkstationPlanner::Impl::station(const County& c, int e) const {
+PlanPhrase WorkstationPlanner::Impl::station(const County& c, int e) const {
   const Expert& x = expert(e);
-  if (planning::contains(x.counties, c.name)) return "stationed in " + c.name;
-  if (x.counties.empty()) return "lists no county";
-  return "stationed in " + join(x.counties, "/") + ", not " + c.name;
+  if (planning::contains(x.counties, c.name))
+    return phrase("planner.station.here", {{"county", c.name}});
+  if (x.counties.empty()) return phrase("planner.station.none");
+  return phrase("planner.station.elsewhere",
+                {{"counties", join(x.counties, "/")}, {"county", c.name}});
+}
+
+PlanPhrase WorkstationPlanner::Impl::who_phrase(int e) const {
+  return phrase("planner.who", {{"name", expert(e).name}, {"id", expert(e).id}});
 }
 
 WorkstationPlan WorkstationPlanner::Impl::explain(const County& c, const std::vector<int>& assigned,
@@ -97,37 +113,52 @@ WorkstationPlan WorkstationPlanner::Impl::explain(const County& c, const std::ve
       t.expert_name = expert(e).name;
       t.score = s ? s->score : 0;
       t.evidence = s ? s->evidence : "";
+      t.evidence_is_field = s && s->evidence_is_field;
       t.accepted = c.accepted_topic[lp];
       t.kept = kept_topic[lp] && !t.accepted;
       ++rank;
       // Which more urgent problems of the enterprise were passed over, and why.
-      std::vector<std::string> passed;
+      std::vector<PlanPhrase> passed;
       for (size_t lq = 0; lq < np; ++lq) {
         if (c.enterprise_of[lq] != static_cast<int>(ent) || leader[lq] >= 0 ||
             problem(c.problems[lq]).urgency <= t.urgency)
           continue;
         const Problem& q = problem(c.problems[lq]);
-        std::string why = solvers[lq].empty()
-                              ? "no team member solves it well"
-                              : "the team members who solve it (" + who(solvers[lq][0]) +
-                                    (solvers[lq].size() > 1 ? ", ..." : "") +
-                                    ") have no capacity left";
-        passed.push_back(q.id + " (urgency " + std::to_string(q.urgency) + "): " + why);
+        std::vector<std::pair<std::string, std::string>> args = {
+            {"id", q.id}, {"urgency", std::to_string(q.urgency)}};
+        if (solvers[lq].empty()) {
+          passed.push_back(phrase("planner.topic.passed_no_solver", std::move(args)));
+        } else {
+          std::vector<PlanPhrase> busy;
+          for (int s : solvers[lq])
+            if (busy.size() < 3) busy.push_back(who_phrase(s));
+          passed.push_back(
+              with_list(phrase("planner.topic.passed_busy", std::move(args)), "who", busy));
+        }
       }
-      if (t.accepted)
-        t.reason =
-            "a coordinator accepted " + who(e) + " for it (score " + fmt_score(t.score) + ")";
-      else
-        t.reason = std::string(rank == 1 ? "the most urgent" : "the next most urgent") +
-                   " open problem of " + t.enterprise + " that the team can solve (urgency " +
-                   std::to_string(t.urgency) + "); led by " + who(e) + ", score " +
-                   fmt_score(t.score) +
-                   (t.evidence.empty() ? "" : " (evidence: " + t.evidence + ")");
+      std::vector<std::pair<std::string, std::string>> lead = {
+          {"name", expert(e).name}, {"id", expert(e).id}, {"score", fmt_score(t.score)}};
+      if (t.accepted) {
+        t.reason.push_back(phrase("planner.topic.accepted", lead));
+      } else {
+        t.reason.push_back(
+            phrase(rank == 1 ? "planner.topic.first" : "planner.topic.next",
+                   {{"enterprise", t.enterprise}, {"urgency", std::to_string(t.urgency)}}));
+        if (t.evidence.empty()) {
+          t.reason.push_back(phrase("planner.topic.led_by", lead));
+        } else {
+          lead.emplace_back("evidence", t.evidence);
+          t.reason.push_back(phrase(
+              t.evidence_is_field ? "planner.topic.led_by_field" : "planner.topic.led_by_work",
+              lead));
+        }
+      }
       if (solvers[lp].size() > 1)
-        t.reason += "; " + std::to_string(solvers[lp].size() - 1) +
-                    " other team member(s) could also solve it";
-      if (!passed.empty()) t.reason += "; passed over: " + join(passed, "; ");
-      if (t.kept) t.reason += "; kept from the approved plan";
+        t.reason.push_back(
+            phrase("planner.topic.others_could", {{"n", std::to_string(solvers[lp].size() - 1)}}));
+      if (!passed.empty())
+        t.reason.push_back(with_list(phrase("planner.topic.passed_over"), "items", passed));
+      if (t.kept) t.reason.push_back(phrase("planner.topic.kept"));
       plan.key_topics.push_back(std::move(t));
     }
   }
@@ -163,42 +194,53 @@ WorkstationPlan WorkstationPlanner::Impl::explain(const County& c, const std::ve
     int only = 0;
     for (size_t lp = 0; lp < np; ++lp)
       if (solvers[lp].size() == 1 && solvers[lp][0] == e) ++only;
-    std::string r = station(c, e) + "; solves " + std::to_string(m.can_solve.size()) + " of " +
-                    std::to_string(np) + " open problems well";
-    if (!m.can_solve.empty())
-      r += " (best: " + m.can_solve[0].problem_id + " " + m.can_solve[0].title + ", score " +
-           fmt_score(m.can_solve[0].score) + ")";
-    if (only > 0) r += ", " + std::to_string(only) + " of them no other member solves";
+    PlanText r = {station(c, e)};
+    std::vector<std::pair<std::string, std::string>> solves = {
+        {"n", std::to_string(m.can_solve.size())}, {"total", std::to_string(np)}};
+    if (m.can_solve.empty()) {
+      r.push_back(phrase("planner.member.solves", solves));
+    } else {
+      solves.insert(solves.end(), {{"id", m.can_solve[0].problem_id},
+                                   {"title", m.can_solve[0].title},
+                                   {"score", fmt_score(m.can_solve[0].score)}});
+      r.push_back(phrase("planner.member.solves_best", solves));
+    }
+    if (only > 0) r.push_back(phrase("planner.member.only", {{"n", std::to_string(only)}}));
     if (m.key_topics > 0) {
       std::vector<std::string> ids;
       for (const auto& s : m.can_solve)
         if (s.key_topic) ids.push_back(s.problem_id);
-      r += "; leads " + std::to_string(m.key_topics) + " key topic(s): " + join(ids, ", ");
+      r.push_back(phrase("planner.member.leads",
+                         {{"n", std::to_string(m.key_topics)}, {"ids", join(ids, ", ")}}));
     } else {
-      r += "; leads no key topic here";
+      r.push_back(phrase("planner.member.leads_none"));
     }
     if (m.capacity_used_elsewhere > 0)
-      r += "; " + std::to_string(m.capacity_used_elsewhere) + " of capacity " +
-           std::to_string(m.capacity) + " used elsewhere";
-    if (m.kept) r += "; kept from the approved plan";
-    if (c.accepted_member[e]) r += "; leads a match a coordinator accepted";
+      r.push_back(phrase("planner.member.used_elsewhere",
+                         {{"used", std::to_string(m.capacity_used_elsewhere)},
+                          {"capacity", std::to_string(m.capacity)}}));
+    if (m.kept) r.push_back(phrase("planner.member.kept"));
+    if (c.accepted_member[e]) r.push_back(phrase("planner.member.accepted"));
     if (m.gain <= planning::kTeamEpsilon && !c.kept_member[e])
-      r += "; adds nothing the others do not (fills the minimum team size)";
+      r.push_back(phrase("planner.member.fills"));
     m.reason = std::move(r);
     plan.team.push_back(std::move(m));
   }
 
   // Who, outside the team, could solve a problem (for uncovered problems and enterprises).
   auto outsiders = [&](int p) {
-    std::vector<std::string> names;
+    std::vector<PlanPhrase> names;
     for (const auto& [e, m] : pl.good_by_problem_[p]) {
       if (in_team(c.team, e) || !expert(e).available || conflicted(e, p)) continue;
-      std::string s = who(e) + " " + fmt_score(match(m).score);
+      std::vector<std::pair<std::string, std::string>> args = {
+          {"name", expert(e).name}, {"id", expert(e).id}, {"score", fmt_score(match(m).score)}};
       if (c.pref[e] <= 0)
-        s += " (not admitted: " + station(c, e) + ")";
+        names.push_back(with_list(phrase("planner.outsider.not_admitted", std::move(args)),
+                                  "station", {station(c, e)}));
       else if (capacity[e] <= 0)
-        s += " (no capacity left)";
-      names.push_back(s);
+        names.push_back(phrase("planner.outsider.busy", std::move(args)));
+      else
+        names.push_back(phrase("planner.outsider", std::move(args)));
       if (names.size() == 3) break;
     }
     return names;
@@ -221,21 +263,25 @@ WorkstationPlan WorkstationPlanner::Impl::explain(const County& c, const std::ve
       for (size_t lp = 0; lp < np; ++lp)
         if (c.enterprise_of[lp] == static_cast<int>(ent) && leader[lp] >= 0)
           ids.push_back(problem(c.problems[lp]).id);
-      o.reason = std::to_string(o.key_topics) + " key topic(s): " + join(ids, ", ");
+      o.reason.push_back(phrase("planner.enterprise.topics",
+                                {{"n", std::to_string(o.key_topics)}, {"ids", join(ids, ", ")}}));
       if (o.key_topics < opt.max_topics_per_enterprise && o.solvable_by_team > o.key_topics)
-        o.reason += "; its other solvable problems wait for free capacity";
+        o.reason.push_back(phrase("planner.enterprise.waits"));
     } else if (o.solvable_by_team > 0) {
-      std::set<std::string> busy;
+      std::set<std::pair<std::string, int>> busy;  // by name and id, as listed before
       for (size_t lp = 0; lp < np; ++lp)
         if (c.enterprise_of[lp] == static_cast<int>(ent))
-          for (int e : solvers[lp]) busy.insert(who(e));
-      o.reason = "team members who could help (" +
-                 join(std::vector<std::string>(busy.begin(), busy.end()), ", ") +
-                 ") have no capacity left: it is taken by other enterprises' topics";
+          for (int e : solvers[lp]) busy.insert({expert(e).name + " " + expert(e).id, e});
+      std::vector<PlanPhrase> who;
+      for (const auto& b : busy) who.push_back(who_phrase(b.second));
+      o.reason.push_back(with_list(phrase("planner.enterprise.busy"), "who", who));
       plan.diagnoses.push_back(
-          {DiagnosisKind::kCapacityExhausted, o.enterprise, o.enterprise + ": " + o.reason});
+          {DiagnosisKind::kCapacityExhausted,
+           o.enterprise,
+           {with_list(phrase("planner.diagnosis.about", {{"subject", o.enterprise}}), "reason",
+                      o.reason)}});
     } else {
-      std::vector<std::string> help;
+      std::vector<PlanPhrase> help;
       int blocked_pairs = 0;
       for (size_t lp = 0; lp < np; ++lp) {
         if (c.enterprise_of[lp] != static_cast<int>(ent)) continue;
@@ -244,19 +290,26 @@ WorkstationPlan WorkstationPlanner::Impl::explain(const County& c, const std::ve
       }
       if (!help.empty()) {
         if (help.size() > 3) help.resize(3);
-        o.reason = "no team member solves any of its " + std::to_string(o.open_problems) +
-                   " open problem(s) well; outside the team: " + join(help, ", ");
+        o.reason = {
+            phrase("planner.enterprise.no_member", {{"n", std::to_string(o.open_problems)}}),
+            with_list(phrase("planner.outside_team"), "items", help)};
         plan.diagnoses.push_back(
-            {DiagnosisKind::kEnterpriseBeyondTeam, o.enterprise, o.enterprise + ": " + o.reason});
+            {DiagnosisKind::kEnterpriseBeyondTeam,
+             o.enterprise,
+             {with_list(phrase("planner.diagnosis.about", {{"subject", o.enterprise}}), "reason",
+                        o.reason)}});
       } else {
-        o.reason = "no available expert is a good match (confidence >= " +
-                   fmt_score(in.good_match_confidence) + ") for any of its " +
-                   std::to_string(o.open_problems) + " open problem(s)";
+        o.reason.push_back(phrase("planner.enterprise.no_expert",
+                                  {{"confidence", fmt_score(in.good_match_confidence)},
+                                   {"n", std::to_string(o.open_problems)}}));
         if (blocked_pairs > 0)
-          o.reason += " (" + std::to_string(blocked_pairs) +
-                      " good match(es) are with unavailable or conflicted experts)";
-        plan.diagnoses.push_back({DiagnosisKind::kEnterpriseUnhelpable, o.enterprise,
-                                  o.enterprise + ": no one can help: " + o.reason});
+          o.reason.push_back(
+              phrase("planner.enterprise.blocked", {{"n", std::to_string(blocked_pairs)}}));
+        plan.diagnoses.push_back(
+            {DiagnosisKind::kEnterpriseUnhelpable,
+             o.enterprise,
+             {with_list(phrase("planner.diagnosis.no_one_can_help", {{"subject", o.enterprise}}),
+                        "reason", o.reason)}});
       }
     }
     plan.enterprises.push_back(std::move(o));
@@ -266,12 +319,14 @@ WorkstationPlan WorkstationPlanner::Impl::explain(const County& c, const std::ve
   for (size_t lp = 0; lp < np; ++lp) {
     if (!solvers[lp].empty() || leader[lp] >= 0) continue;
     int p = c.problems[lp];
-    UncoveredProblem u{problem(p).id, problem(p).title, problem(p).enterprise, problem(p).urgency,
-                       ""};
+    UncoveredProblem u{
+        problem(p).id, problem(p).title, problem(p).enterprise, problem(p).urgency, {}};
     auto help = outsiders(p);
-    u.reason = help.empty()
-                   ? "no available expert solves it well"
-                   : "no team member solves it well; outside the team: " + join(help, ", ");
+    if (help.empty())
+      u.reason = {phrase("planner.uncovered.no_expert")};
+    else
+      u.reason = {phrase("planner.uncovered.no_member"),
+                  with_list(phrase("planner.outside_team"), "items", help)};
     plan.uncovered.push_back(std::move(u));
   }
 
@@ -286,25 +341,32 @@ WorkstationPlan WorkstationPlanner::Impl::explain(const County& c, const std::ve
   if (total < opt.min_team_size)
     plan.diagnoses.insert(
         plan.diagnoses.begin(),
-        {DiagnosisKind::kTooFewExperts, c.name,
-         "only " + std::to_string(total) + " available expert(s) with capacity left may join " +
-             c.name + "'s team (" + std::to_string(stationed) + " stationed there, " +
-             std::to_string(unattached) + " listing no county; county policy \"" +
-             county_policy_name(opt.county_policy) + "\"); a team of " +
-             std::to_string(opt.min_team_size) + "-" + std::to_string(opt.max_team_size) +
-             " was requested"});
+        {DiagnosisKind::kTooFewExperts,
+         c.name,
+         {with_list(
+             phrase("planner.diagnosis.too_few", {{"total", std::to_string(total)},
+                                                  {"county", c.name},
+                                                  {"stationed", std::to_string(stationed)},
+                                                  {"unattached", std::to_string(unattached)},
+                                                  {"min", std::to_string(opt.min_team_size)},
+                                                  {"max", std::to_string(opt.max_team_size)}}),
+             "policy",
+             {phrase(std::string("planner.policy.") + county_policy_name(opt.county_policy))})}});
   plan.diagnoses.insert(plan.diagnoses.begin(), c.diagnoses.begin(), c.diagnoses.end());
 
   int team_stationed = 0;
   for (const auto& m : plan.team) team_stationed += m.stationed;
-  plan.summary = c.name + ": team of " + std::to_string(plan.team.size()) + " (" +
-                 std::to_string(team_stationed) + " stationed there); " +
-                 std::to_string(sc.enterprises_with_topics) + " of " +
-                 std::to_string(sc.enterprises) + " enterprises get key topics (" +
-                 std::to_string(sc.key_topics) + " topics); the team solves " +
-                 std::to_string(sc.solvable_by_team) + " of " + std::to_string(np) +
-                 " open problems well, " + std::to_string(plan.uncovered.size()) +
-                 " stay uncovered; " + std::to_string(plan.diagnoses.size()) + " diagnosis(es).";
+  plan.summary = {
+      phrase("planner.summary", {{"county", c.name},
+                                 {"team", std::to_string(plan.team.size())},
+                                 {"stationed", std::to_string(team_stationed)},
+                                 {"with_topics", std::to_string(sc.enterprises_with_topics)},
+                                 {"enterprises", std::to_string(sc.enterprises)},
+                                 {"topics", std::to_string(sc.key_topics)},
+                                 {"solvable", std::to_string(sc.solvable_by_team)},
+                                 {"open", std::to_string(np)},
+                                 {"uncovered", std::to_string(plan.uncovered.size())},
+                                 {"diagnoses", std::to_string(plan.diagnoses.size())}})};
   return plan;
 }
 

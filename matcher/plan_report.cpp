@@ -28,10 +28,36 @@ void boolean(Writer& w, const char* key, bool value) {
   w.Bool(value);
 }
 
-void write_plan(Writer& w, const WorkstationPlan& p) {
+void write_phrase(Writer& w, const PlanPhrase& p) {
+  w.StartObject();
+  str(w, "key", p.key);
+  w.Key("args");
+  w.StartObject();
+  for (const auto& [name, value] : p.args) str(w, name.c_str(), value);
+  for (const auto& [name, items] : p.lists) {
+    w.Key(name.c_str(), static_cast<rapidjson::SizeType>(name.size()));
+    w.StartArray();
+    for (const auto& item : items) write_phrase(w, item);
+    w.EndArray();
+  }
+  w.EndObject();
+  w.EndObject();
+}
+
+// `key` as text in `language`, and `key`_codes as the phrases it was made of.
+void text(Writer& w, const std::string& key, const PlanText& value, i18n::Language language) {
+  str(w, key.c_str(), render(value, language));
+  const std::string codes = key + "_codes";
+  w.Key(codes.c_str(), static_cast<rapidjson::SizeType>(codes.size()));
+  w.StartArray();
+  for (const auto& p : value) write_phrase(w, p);
+  w.EndArray();
+}
+
+void write_plan(Writer& w, const WorkstationPlan& p, i18n::Language language) {
   w.StartObject();
   str(w, "county", p.county);
-  str(w, "summary", p.summary);
+  text(w, "summary", p.summary, language);
   w.Key("options");
   w.StartObject();
   integer(w, "min_team_size", p.options.min_team_size);
@@ -64,7 +90,7 @@ void write_plan(Writer& w, const WorkstationPlan& p) {
     integer(w, "capacity_used_elsewhere", m.capacity_used_elsewhere);
     integer(w, "key_topics", m.key_topics);
     num(w, "gain", m.gain);
-    str(w, "reason", m.reason);
+    text(w, "reason", m.reason, language);
     w.Key("can_solve");
     w.StartArray();
     for (const auto& s : m.can_solve) {
@@ -93,9 +119,10 @@ void write_plan(Writer& w, const WorkstationPlan& p) {
     str(w, "expert_name", t.expert_name);
     num(w, "score", t.score);
     str(w, "evidence", t.evidence);
+    str(w, "evidence_kind", t.evidence.empty() ? "" : t.evidence_is_field ? "field" : "work");
     boolean(w, "kept", t.kept);
     boolean(w, "accepted", t.accepted);
-    str(w, "reason", t.reason);
+    text(w, "reason", t.reason, language);
     w.EndObject();
   }
   w.EndArray();
@@ -107,7 +134,7 @@ void write_plan(Writer& w, const WorkstationPlan& p) {
     integer(w, "open_problems", e.open_problems);
     integer(w, "solvable_by_team", e.solvable_by_team);
     integer(w, "key_topics", e.key_topics);
-    str(w, "reason", e.reason);
+    text(w, "reason", e.reason, language);
     w.EndObject();
   }
   w.EndArray();
@@ -119,7 +146,7 @@ void write_plan(Writer& w, const WorkstationPlan& p) {
     str(w, "title", u.title);
     str(w, "enterprise", u.enterprise);
     integer(w, "urgency", u.urgency);
-    str(w, "reason", u.reason);
+    text(w, "reason", u.reason, language);
     w.EndObject();
   }
   w.EndArray();
@@ -129,7 +156,7 @@ void write_plan(Writer& w, const WorkstationPlan& p) {
     w.StartObject();
     str(w, "kind", diagnosis_kind_name(d.kind));
     str(w, "subject", d.subject);
-    str(w, "message", d.message);
+    text(w, "message", d.message, language);
     w.EndObject();
   }
   w.EndArray();
@@ -142,22 +169,113 @@ std::string format(const char* f, double v) {
   return buf;
 }
 
+// A phrase read back from its JSON form; false if `v` is not one.
+bool read_phrase(const rapidjson::Value& v, PlanPhrase* out) {
+  if (!v.IsObject()) return false;
+  auto key = v.FindMember("key");
+  auto args = v.FindMember("args");
+  if (key == v.MemberEnd() || !key->value.IsString() || args == v.MemberEnd() ||
+      !args->value.IsObject())
+    return false;
+  out->key = key->value.GetString();
+  for (const auto& a : args->value.GetObject()) {
+    std::string name(a.name.GetString(), a.name.GetStringLength());
+    if (a.value.IsString()) {
+      out->args.emplace_back(name, std::string(a.value.GetString(), a.value.GetStringLength()));
+    } else if (a.value.IsArray()) {
+      std::vector<PlanPhrase> items;
+      for (const auto& item : a.value.GetArray()) {
+        PlanPhrase p;
+        if (!read_phrase(item, &p)) return false;
+        items.push_back(std::move(p));
+      }
+      out->lists.emplace_back(std::move(name), std::move(items));
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Every "X_codes" member of `v` and its descendants re-rendered into "X".
+void localize(rapidjson::Value& v, rapidjson::Document::AllocatorType& a, i18n::Language language) {
+  if (v.IsArray()) {
+    for (auto& item : v.GetArray()) localize(item, a, language);
+    return;
+  }
+  if (!v.IsObject()) return;
+  for (auto& m : v.GetObject()) localize(m.value, a, language);
+  for (auto& m : v.GetObject()) {
+    std::string name(m.name.GetString(), m.name.GetStringLength());
+    if (name.size() <= 6 || name.compare(name.size() - 6, 6, "_codes") != 0 || !m.value.IsArray())
+      continue;
+    PlanText text;
+    bool ok = true;
+    for (const auto& p : m.value.GetArray()) {
+      PlanPhrase phrase;
+      ok = ok && read_phrase(p, &phrase);
+      text.push_back(std::move(phrase));
+    }
+    auto target = v.FindMember(name.substr(0, name.size() - 6).c_str());
+    if (!ok || target == v.MemberEnd()) continue;
+    std::string rendered = render(text, language);
+    target->value.SetString(rendered.c_str(), static_cast<rapidjson::SizeType>(rendered.size()), a);
+  }
+}
+
 }  // namespace
 
-std::string plan_to_json(const WorkstationPlan& plan) {
+std::string render(const PlanPhrase& phrase, i18n::Language language) {
+  i18n::Message m{phrase.key, phrase.args};
+  const std::string sep = i18n::tr(language, {"planner.list_separator"});
+  for (const auto& [name, items] : phrase.lists) {
+    std::string joined;
+    for (size_t i = 0; i < items.size(); ++i)
+      joined += (i ? sep : std::string()) + render(items[i], language);
+    m.args.emplace_back(name, std::move(joined));
+  }
+  return i18n::tr(language, m);
+}
+
+std::string render(const PlanText& text, i18n::Language language) {
+  const std::string sep = i18n::tr(language, {"planner.clause_separator"});
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i)
+    out += (i ? sep : std::string()) + render(text[i], language);
+  return out;
+}
+
+std::string plan_status_text(const std::string& status, i18n::Language language) {
+  std::string key = "planner.status." + status;
+  return i18n::Catalogue::builtin().has(language, key) ? i18n::tr(language, {key}) : status;
+}
+
+std::string localize_plan_json(const std::string& plan_json, i18n::Language language) {
+  rapidjson::Document d;
+  // Full precision: numbers are written back exactly as plan_to_json wrote them.
+  d.Parse<rapidjson::kParseFullPrecisionFlag>(plan_json.c_str(), plan_json.size());
+  if (d.HasParseError()) return plan_json;
+  localize(d, d.GetAllocator(), language);
   rapidjson::StringBuffer buf;
   Writer w(buf);
-  write_plan(w, plan);
+  d.Accept(w);
   return buf.GetString();
 }
 
-std::string city_plan_to_json(const CityPlan& plan) {
+std::string plan_to_json(const WorkstationPlan& plan, i18n::Language language) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  write_plan(w, plan, language);
+  return buf.GetString();
+}
+
+std::string city_plan_to_json(const CityPlan& plan, i18n::Language language) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
   w.Key("counties");
   w.StartArray();
-  for (const auto& p : plan.counties) write_plan(w, p);
+  for (const auto& p : plan.counties) write_plan(w, p, language);
   w.EndArray();
   w.Key("topics_per_expert");
   w.StartObject();
@@ -175,7 +293,8 @@ std::string plan_to_text(const WorkstationPlan& p, i18n::Language language) {
                        std::vector<std::pair<std::string, std::string>> args = {}) {
     return i18n::tr(language, {key, std::move(args)});
   };
-  std::string out = tr("report.plan_title", {{"county", p.county}}) + "\n" + p.summary + "\n";
+  std::string out =
+      tr("report.plan_title", {{"county", p.county}}) + "\n" + render(p.summary, language) + "\n";
   // A heading after a blank line (appended piecewise: GCC 12's -Wrestrict misfires
   // on "\n" + std::string temporaries).
   auto heading = [&out](const std::string& text) {
@@ -194,7 +313,7 @@ std::string plan_to_text(const WorkstationPlan& p, i18n::Language language) {
                                        {"capacity", std::to_string(m.capacity)},
                                        {"topics", std::to_string(m.key_topics)}});
     out += (m.kept ? tr("report.member_kept") : std::string()) + "\n";
-    out += "     " + tr("report.why", {{"reason", m.reason}}) + "\n";
+    out += "     " + tr("report.why", {{"reason", render(m.reason, language)}}) + "\n";
   }
   heading(tr("report.key_topics", {{"n", std::to_string(p.key_topics.size())}}));
   std::string last;
@@ -209,14 +328,17 @@ std::string plan_to_text(const WorkstationPlan& p, i18n::Language language) {
                                           {"score", format("%.2f", t.score)}});
     out += (t.kept ? tr("report.topic_kept") : std::string()) +
            (t.accepted ? tr("report.topic_accepted") : std::string()) + "\n";
-    out += "      " + tr("report.why", {{"reason", t.reason}}) + "\n";
+    out += "      " + tr("report.why", {{"reason", render(t.reason, language)}}) + "\n";
   }
   bool header = false;
   for (const auto& e : p.enterprises) {
     if (e.key_topics > 0) continue;
     if (!header) heading(tr("report.no_topic"));
     header = true;
-    out += "  " + e.enterprise + ": " + e.reason + "\n";
+    out += "  " +
+           tr("planner.diagnosis.about",
+              {{"subject", e.enterprise}, {"reason", render(e.reason, language)}}) +
+           "\n";
   }
   if (!p.uncovered.empty()) {
     heading(tr("report.uncovered", {{"n", std::to_string(p.uncovered.size())}}));
@@ -226,13 +348,14 @@ std::string plan_to_text(const WorkstationPlan& p, i18n::Language language) {
                                           {"title", u.title},
                                           {"enterprise", u.enterprise},
                                           {"urgency", std::to_string(u.urgency)},
-                                          {"reason", u.reason}}) +
+                                          {"reason", render(u.reason, language)}}) +
              "\n";
   }
   if (!p.diagnoses.empty()) {
     heading(tr("report.diagnoses"));
     for (const auto& d : p.diagnoses)
-      out += "  [" + std::string(diagnosis_kind_name(d.kind)) + "] " + d.message + "\n";
+      out += "  [" + tr(("planner.kind." + std::string(diagnosis_kind_name(d.kind))).c_str()) +
+             "] " + render(d.message, language) + "\n";
   }
   heading(tr("report.objective", {{"value", format("%.1f", p.score.value)},
                                   {"topics", format("%.1f", p.score.key_topic_value)},
@@ -265,9 +388,9 @@ Cell number_of(const rapidjson::Value& obj, const char* key) {
   return Cell(it->value.GetDouble());
 }
 
-const char* yes_no(const rapidjson::Value& obj, const char* key) {
+bool flag(const rapidjson::Value& obj, const char* key) {
   auto it = obj.FindMember(key);
-  return it != obj.MemberEnd() && it->value.IsBool() && it->value.GetBool() ? "是" : "否";
+  return it != obj.MemberEnd() && it->value.IsBool() && it->value.GetBool();
 }
 
 const rapidjson::Value* array_of(const rapidjson::Value& obj, const char* key) {
@@ -277,30 +400,41 @@ const rapidjson::Value* array_of(const rapidjson::Value& obj, const char* key) {
 
 }  // namespace
 
-Result<std::vector<Sheet>> plan_sheets(const std::string& plan_json, const std::string& status) {
+Result<std::vector<Sheet>> plan_sheets(const std::string& plan_json, const std::string& status,
+                                       i18n::Language language) {
   rapidjson::Document d;
-  d.Parse(plan_json.c_str(), plan_json.size());
+  const std::string localized = localize_plan_json(plan_json, language);
+  d.Parse(localized.c_str(), localized.size());
   if (d.HasParseError() || !d.IsObject() || !array_of(d, "team") || !array_of(d, "key_topics"))
     return Status(ErrorCode::kCorruption, "the stored plan is not a plan's JSON");
+  auto tr = [language](const char* key) { return i18n::tr(language, {key}); };
+  auto yes_no = [&](const rapidjson::Value& obj, const char* key) {
+    return Cell(tr(flag(obj, key) ? "planner.yes" : "planner.no"));
+  };
   std::vector<Sheet> out;
-  out.push_back(Sheet{"概况",
-                      {"县（市、区）", "状态", "摘要"},
-                      {{Cell(text_of(d, "county")), Cell(status), Cell(text_of(d, "summary"))}}});
-  Sheet team{"团队",
-             {"序号", "专家编号", "姓名", "学院", "职称", "驻站", "保留自已批准方案", "承接能力",
-              "重点攻关课题数", "入选理由"},
+  out.push_back(
+      Sheet{tr("planner.sheet.summary"),
+            {tr("planner.col.county"), tr("planner.col.status"), tr("planner.col.summary")},
+            {{Cell(text_of(d, "county")), Cell(plan_status_text(status, language)),
+              Cell(text_of(d, "summary"))}}});
+  Sheet team{tr("planner.sheet.team"),
+             {tr("planner.col.rank"), tr("planner.col.expert_id"), tr("planner.col.name"),
+              tr("planner.col.college"), tr("planner.col.title"), tr("planner.col.stationed"),
+              tr("planner.col.kept"), tr("planner.col.capacity"), tr("planner.col.topic_count"),
+              tr("planner.col.member_reason")},
              {}};
   int i = 0;
   for (const auto& m : array_of(d, "team")->GetArray())
     team.rows.push_back({Cell(++i), Cell(text_of(m, "expert_id")), Cell(text_of(m, "name")),
                          Cell(text_of(m, "college")), Cell(text_of(m, "title")),
-                         Cell(yes_no(m, "stationed")), Cell(yes_no(m, "kept")),
-                         number_of(m, "capacity"), number_of(m, "key_topics"),
-                         Cell(text_of(m, "reason"))});
+                         yes_no(m, "stationed"), yes_no(m, "kept"), number_of(m, "capacity"),
+                         number_of(m, "key_topics"), Cell(text_of(m, "reason"))});
   out.push_back(std::move(team));
   Sheet topics{
-      "重点攻关课题",
-      {"企业", "难题编号", "难题", "紧急程度", "负责专家", "专家编号", "匹配分", "依据", "理由"},
+      tr("planner.sheet.topics"),
+      {tr("planner.col.enterprise"), tr("planner.col.problem_id"), tr("planner.col.problem"),
+       tr("planner.col.urgency"), tr("planner.col.expert"), tr("planner.col.expert_id"),
+       tr("planner.col.score"), tr("planner.col.evidence"), tr("planner.col.reason")},
       {}};
   for (const auto& t : array_of(d, "key_topics")->GetArray())
     topics.rows.push_back(
@@ -308,7 +442,11 @@ Result<std::vector<Sheet>> plan_sheets(const std::string& plan_json, const std::
          number_of(t, "urgency"), Cell(text_of(t, "expert_name")), Cell(text_of(t, "expert_id")),
          number_of(t, "score"), Cell(text_of(t, "evidence")), Cell(text_of(t, "reason"))});
   out.push_back(std::move(topics));
-  Sheet uncovered{"未覆盖难题", {"难题编号", "企业", "难题", "紧急程度", "原因"}, {}};
+  Sheet uncovered{
+      tr("planner.sheet.uncovered"),
+      {tr("planner.col.problem_id"), tr("planner.col.enterprise"), tr("planner.col.problem"),
+       tr("planner.col.urgency"), tr("planner.col.uncovered_reason")},
+      {}};
   if (const auto* list = array_of(d, "uncovered"))
     for (const auto& u : list->GetArray())
       uncovered.rows.push_back({Cell(text_of(u, "problem_id")), Cell(text_of(u, "enterprise")),

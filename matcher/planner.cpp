@@ -89,8 +89,10 @@ Result<PlanningInput> collect_planning_input(const Matcher& matcher, const Corpu
       s.score = m.score;
       if (!m.works.empty())
         s.evidence = m.works.front().title;
-      else if (!m.matched_fields.empty())
-        s.evidence = "research field " + m.matched_fields.front();
+      else if (!m.matched_fields.empty()) {
+        s.evidence = m.matched_fields.front();
+        s.evidence_is_field = true;
+      }
       in.good_matches.push_back(std::move(s));
     }
   }
@@ -202,34 +204,36 @@ Result<WorkstationPlanner::Impl::County> WorkstationPlanner::Impl::make_county(
   c.accepted_topic.assign(c.problems.size(), 0);
   c.kept_slots.assign(c.enterprises.size(), 0);
   if (c.problems.empty())
-    c.diagnoses.push_back({DiagnosisKind::kNoOpenProblems, r.county,
-                           r.county + " has no open problems; there is nothing to plan"});
+    c.diagnoses.push_back({DiagnosisKind::kNoOpenProblems,
+                           r.county,
+                           {{"planner.diagnosis.no_open_problems", {{"county", r.county}}, {}}}});
 
-  auto drop = [&](const std::string& subject, const std::string& why) {
-    c.diagnoses.push_back({DiagnosisKind::kKeptAssignmentDropped, subject, why});
+  // What was kept (`what`), and why it is dropped now.
+  auto drop = [&](const std::string& subject, const PlanPhrase& what, PlanPhrase why) {
+    c.diagnoses.push_back({DiagnosisKind::kKeptAssignmentDropped, subject, {what, std::move(why)}});
   };
   // `decided`: a coordinator accepted this expert, so the county policy
   // does not keep them out.
-  auto keep_member = [&](const std::string& id, const std::string& what, const std::string& subject,
+  auto keep_member = [&](const std::string& id, const PlanPhrase& what, const std::string& subject,
                          bool decided = false) -> int {
     auto it = pl.expert_index_.find(id);
     if (it == pl.expert_index_.end()) {
-      drop(subject, what + ": expert " + id + " no longer exists");
+      drop(subject, what, {"planner.dropped.no_expert", {{"id", id}}, {}});
       return -1;
     }
     const Expert& x = expert(it->second);
     if (!x.available) {
-      drop(subject, what + ": " + x.name + " (" + id + ") is no longer available");
+      drop(subject, what, {"planner.dropped.unavailable", {{"name", x.name}, {"id", id}}, {}});
       return -1;
     }
     if (!decided && c.pref[it->second] <= 0) {
-      drop(subject, what + ": " + x.name + " (" + id + ") is not admitted by the county policy");
+      drop(subject, what, {"planner.dropped.not_admitted", {{"name", x.name}, {"id", id}}, {}});
       return -1;
     }
     return it->second;
   };
   for (const auto& id : r.keep.members) {
-    int e = keep_member(id, "approved team member", id);
+    int e = keep_member(id, {"planner.kept.member", {{"id", id}}, {}}, id);
     if (e >= 0) c.kept_member[e] = c.approved_member[e] = 1;
   }
   auto local_problem = [&](const std::string& pid) {
@@ -240,10 +244,10 @@ Result<WorkstationPlanner::Impl::County> WorkstationPlanner::Impl::make_county(
   // Accepted matches first: they are fixed whatever the capacity says (an
   // acceptance beyond it was an explicit, logged override).
   for (const auto& [pid, eid] : r.accepted) {
-    std::string what = "accepted match " + pid + "/" + eid;
+    PlanPhrase what{"planner.kept.accepted", {{"problem", pid}, {"expert", eid}}, {}};
     int p = local_problem(pid);
     if (p < 0) {
-      drop(pid, what + ": the problem is not open in " + r.county);
+      drop(pid, what, {"planner.dropped.not_open", {{"county", r.county}}, {}});
       continue;
     }
     int e = keep_member(eid, what, pid, true);
@@ -259,22 +263,24 @@ Result<WorkstationPlanner::Impl::County> WorkstationPlanner::Impl::make_county(
   // Kept topics, most urgent first so that a capacity cut drops the least urgent.
   std::vector<std::pair<int, int>> topics;  // (local problem, expert)
   for (const auto& [pid, eid] : r.keep.topics) {
-    std::string what = "approved key topic " + pid;
+    PlanPhrase what{"planner.kept.topic", {{"problem", pid}}, {}};
     int p = local_problem(pid);
     if (p < 0) {
-      drop(pid, what + ": the problem is no longer open in " + r.county);
+      drop(pid, what, {"planner.dropped.not_open", {{"county", r.county}}, {}});
       continue;
     }
     if (std::find(in.rejected.begin(), in.rejected.end(), std::pair(pid, eid)) !=
         in.rejected.end()) {
-      drop(pid, what + ": a coordinator rejected " + eid + " for it since");
+      drop(pid, what, {"planner.dropped.rejected", {{"expert", eid}}, {}});
       continue;
     }
     int e = keep_member(eid, what, pid);
     if (e < 0) continue;
     if (conflicted(e, p)) {
-      drop(pid, what + ": " + expert(e).name + " now has a conflict of interest with " +
-                    problem(p).enterprise);
+      drop(pid, what,
+           {"planner.dropped.conflict",
+            {{"name", expert(e).name}, {"enterprise", problem(p).enterprise}},
+            {}});
       continue;
     }
     topics.emplace_back(c.local[p], e);
@@ -283,8 +289,9 @@ Result<WorkstationPlanner::Impl::County> WorkstationPlanner::Impl::make_county(
   for (const auto& [lp, e] : topics) {
     if (c.kept_topic_expert[lp] >= 0) continue;
     if ((*residual)[e] <= 0) {
-      drop(problem(c.problems[lp]).id, "approved key topic " + problem(c.problems[lp]).id + ": " +
-                                           expert(e).name + " has no capacity left for it");
+      const std::string& pid = problem(c.problems[lp]).id;
+      drop(pid, {"planner.kept.topic", {{"problem", pid}}, {}},
+           {"planner.dropped.no_capacity", {{"name", expert(e).name}}, {}});
       continue;
     }
     --(*residual)[e];
@@ -307,9 +314,9 @@ Result<WorkstationPlanner::Impl::County> WorkstationPlanner::Impl::make_county(
         continue;
       }
       c.kept_member[e] = c.approved_member[e] = c.accepted_member[e] = 0;
-      drop(expert(e).id, "approved team member " + who(static_cast<int>(e)) +
-                             ": the team may have at most " + std::to_string(opt.max_team_size) +
-                             " members");
+      drop(expert(e).id,
+           {"planner.kept.member_named", {{"name", expert(e).name}, {"id", expert(e).id}}, {}},
+           {"planner.dropped.team_full", {{"max", std::to_string(opt.max_team_size)}}, {}});
       for (size_t lp = 0; lp < c.problems.size(); ++lp) {
         if (c.kept_topic_expert[lp] != static_cast<int>(e)) continue;
         c.kept_topic_expert[lp] = -1;

@@ -36,7 +36,10 @@
 // county policy; team size <= max_team_size.
 //
 // Every plan explains itself (reasons on members, topics, enterprises and
-// uncovered problems) and lists diagnoses of what could not be done.
+// uncovered problems) and lists diagnoses of what could not be done. These
+// are PlanText, in no language yet: keys of the message catalogue
+// (i18n/messages, the "planner." block) with their arguments, rendered in
+// the reader's language by plan_report.h.
 //
 // Thread safety: a WorkstationPlanner is immutable after create(); its const
 // methods may run concurrently.
@@ -53,6 +56,18 @@
 #include "matcher/matcher.h"
 
 namespace expertmatch {
+
+// One phrase of a plan's explanation: a message catalogue key ("planner.*")
+// and its named arguments. `args` are text as it is (ids, names, numbers
+// already formatted); `lists` are arguments made of phrases, rendered each
+// and joined with the language's list separator ("planner.list_separator").
+struct PlanPhrase {
+  std::string key;
+  std::vector<std::pair<std::string, std::string>> args;
+  std::vector<std::pair<std::string, std::vector<PlanPhrase>>> lists;
+};
+// A reason: phrases (clauses) joined with "planner.clause_separator" ("；").
+using PlanText = std::vector<PlanPhrase>;
 
 // Which experts may join a county's team.
 enum class CountyPolicy {
@@ -88,7 +103,8 @@ struct PairScore {
   std::string problem_id;
   std::string expert_id;
   float score = 0;
-  std::string evidence;  // e.g. the expert's best matching work; "" if none
+  std::string evidence;  // the expert's best matching work, or a research field; "" if none
+  bool evidence_is_field = false;
 };
 
 struct PlanningInput {
@@ -152,7 +168,7 @@ struct TeamMember {
   int key_topics = 0;  // topics led in this county
   double gain = 0;     // what removing this member would cost the plan (V points)
   std::vector<SolvableProblem> can_solve;  // good matches in the county, best first
-  std::string reason;
+  PlanText reason;
 };
 
 struct KeyTopic {
@@ -163,10 +179,11 @@ struct KeyTopic {
   std::string expert_id;
   std::string expert_name;
   float score = 0;
-  std::string evidence;
+  std::string evidence;  // as PairScore
+  bool evidence_is_field = false;
   bool kept = false;
   bool accepted = false;  // a match a coordinator accepted
-  std::string reason;
+  PlanText reason;
 };
 
 struct EnterpriseOutcome {
@@ -174,7 +191,7 @@ struct EnterpriseOutcome {
   int open_problems = 0;
   int solvable_by_team = 0;
   int key_topics = 0;
-  std::string reason;
+  PlanText reason;
 };
 
 struct UncoveredProblem {
@@ -182,7 +199,7 @@ struct UncoveredProblem {
   std::string title;
   std::string enterprise;
   int urgency = 3;
-  std::string reason;  // why no team member solves it, and who could
+  PlanText reason;  // why no team member solves it, and who could
 };
 
 enum class DiagnosisKind {
@@ -198,7 +215,7 @@ const char* diagnosis_kind_name(DiagnosisKind kind);
 struct Diagnosis {
   DiagnosisKind kind;
   std::string subject;  // enterprise, expert or county it concerns
-  std::string message;
+  PlanText message;
 };
 
 struct PlanScore {
@@ -221,7 +238,7 @@ struct WorkstationPlan {
   std::vector<UncoveredProblem> uncovered;  // by urgency, then id
   std::vector<Diagnosis> diagnoses;
   PlanScore score;
-  std::string summary;  // one paragraph
+  PlanText summary;  // one paragraph
 };
 
 struct CityPlan {

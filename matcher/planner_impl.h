@@ -80,7 +80,6 @@ struct WorkstationPlanner::Impl {
   bool in_team(const std::vector<int>& team, int e) const {
     return std::find(team.begin(), team.end(), e) != team.end();
   }
-  std::string who(int e) const { return expert(e).name + " (" + expert(e).id + ")"; }
 
   // planner.cpp
   double preference(const Expert& x, const std::string& county) const;
@@ -123,7 +122,8 @@ struct WorkstationPlanner::Impl {
   Result<CityPlan> plan(const std::vector<CountyRequest>& requests) const;
 
   // plan_explanation.cpp
-  std::string station(const County& c, int e) const;
+  PlanPhrase station(const County& c, int e) const;  // where the expert is stationed
+  PlanPhrase who_phrase(int e) const;                // "name (id)"
   WorkstationPlan explain(const County& c, const std::vector<int>& assigned,
                           const std::vector<int>& capacity, const std::vector<int>& declared_left,
                           const std::vector<int>& topics_total) const;

@@ -1,6 +1,8 @@
 // The one way the pages talk to the service. The session cookie is HttpOnly,
 // so the page never sees it: it learns role, scope and the CSRF token from
 // GET /api/v1/whoami and sends X-CSRF-Token with every unsafe request.
+import { language } from "./i18n/index.js";
+
 let csrfToken = "";
 
 export function setCsrf(token) { csrfToken = token || ""; }
@@ -11,7 +13,7 @@ export function setCsrf(token) { csrfToken = token || ""; }
 export async function call(method, path, body, { headers = {} } = {}) {
   const init = {
     method, credentials: "same-origin",
-    headers: { "Accept": "application/json", "Accept-Language": "zh", ...headers },
+    headers: { "Accept": "application/json", "Accept-Language": language, ...headers },
   };
   if (method !== "GET" && method !== "HEAD") init.headers["X-CSRF-Token"] = csrfToken;
   if (body !== undefined) {

@@ -15,10 +15,21 @@ using rapidjson::Value;
 
 namespace {
 
-Value plan_record_value(const PlanRecord& r, bool with_plan, Alloc& a) {
+// The language people read the plan in: Accept-Language, else the
+// `language` setting, else Chinese (as for error messages).
+i18n::Language reader_language(const Call& c) {
+  return i18n::negotiate(
+      c.request.accept_language,
+      i18n::parse_language(c.context.config.language).value_or(i18n::Language::kZh));
+}
+
+// A plan record: "status" the code, "status_text" as people read it; the
+// plan's texts in `language` beside their "_codes".
+Value plan_record_value(const PlanRecord& r, bool with_plan, i18n::Language language, Alloc& a) {
   Value v(rapidjson::kObjectType);
   v.AddMember("id", static_cast<int64_t>(r.id), a);
   v.AddMember("status", str(plan_status_name(r.status), a), a);
+  v.AddMember("status_text", str(plan_status_text(plan_status_name(r.status), language), a), a);
   v.AddMember("county", str(r.county, a), a);
   v.AddMember("created_at", str(r.created_at, a), a);
   auto optional = [&](const std::string& s) {
@@ -41,7 +52,8 @@ Value plan_record_value(const PlanRecord& r, bool with_plan, Alloc& a) {
     v.AddMember("key_topics", topics, a);
   }
   rapidjson::Document body(&a);
-  body.Parse(r.body_json.c_str(), r.body_json.size());
+  const std::string localized = localize_plan_json(r.body_json, language);
+  body.Parse(localized.c_str(), localized.size());
   if (body.HasParseError() || !body.IsObject()) {
     // plan_to_json wrote the body; should it be unreadable, "plan" is null, not a 500.
     v.AddMember("plan", Value(rapidjson::kNullType), a);
@@ -51,13 +63,17 @@ Value plan_record_value(const PlanRecord& r, bool with_plan, Alloc& a) {
     v.AddMember("plan", Value(body, a), a);
   } else if (body.HasMember("summary") && body["summary"].IsString()) {
     v.AddMember("summary", Value(body["summary"], a), a);
+    if (body.HasMember("summary_codes"))
+      v.AddMember("summary_codes", Value(body["summary_codes"], a), a);
   }
   return v;
 }
 
-ApiResponse one_plan(int status, const PlanRecord& r) {
+ApiResponse one_plan(const Call& c, int status, const PlanRecord& r) {
   rapidjson::Document d;
-  ApiResponse out = json(status, plan_record_value(r, true, d.GetAllocator()));
+  const i18n::Language language = reader_language(c);
+  ApiResponse out = json(status, plan_record_value(r, true, language, d.GetAllocator()));
+  out.headers.emplace_back("Content-Language", i18n::language_tag(language));
   if (status == 201) out.headers.emplace_back("Location", "/api/v1/plans/" + std::to_string(r.id));
   return out;
 }
@@ -172,7 +188,7 @@ ApiResponse create_plan(const Call& c) {
   }
   auto made = c.context.service.create_plan(c.who, county, std::move(options));
   if (!made) return plan_error(made.status());
-  return one_plan(201, *made);
+  return one_plan(c, 201, *made);
 }
 
 ApiResponse get_plan(const Call& c) {
@@ -183,8 +199,8 @@ ApiResponse get_plan(const Call& c) {
   if (!id) return no_such_plan(c.params[0]);
   auto plan = c.context.service.get_plan(c.who, *id);
   if (!plan) return from_status(plan.status());
-  if (format == "json") return one_plan(200, *plan);
-  auto sheets = plan_sheets(plan->body_json, plan_status_name(plan->status));
+  if (format == "json") return one_plan(c, 200, *plan);
+  auto sheets = plan_sheets(plan->body_json, plan_status_name(plan->status), reader_language(c));
   if (!sheets) return from_status(sheets.status());
   // 方案-江山市-12.xlsx
   std::string filename = "方案-" + plan->county + "-" + std::to_string(plan->id) + "." + format;
@@ -200,7 +216,7 @@ ApiResponse approve_plan(const Call& c) {
   if (!id) return no_such_plan(c.params[0]);
   auto plan = c.context.service.approve_plan(c.who, *id);
   if (!plan) return from_status(plan.status());
-  return one_plan(200, *plan);
+  return one_plan(c, 200, *plan);
 }
 
 ApiResponse discard_plan(const Call& c) {
@@ -208,7 +224,7 @@ ApiResponse discard_plan(const Call& c) {
   if (!id) return no_such_plan(c.params[0]);
   auto plan = c.context.service.discard_plan(c.who, *id);
   if (!plan) return from_status(plan.status());
-  return one_plan(200, *plan);
+  return one_plan(c, 200, *plan);
 }
 
 ApiResponse list_plans(const Call& c) {
@@ -222,7 +238,7 @@ ApiResponse list_plans(const Call& c) {
   d.AddMember("county", str(c.params[0], a), a);
   Value items(rapidjson::kArrayType);
   for (size_t i = offset; i < plans->size() && i < offset + limit; ++i)
-    items.PushBack(plan_record_value((*plans)[i], false, a), a);
+    items.PushBack(plan_record_value((*plans)[i], false, reader_language(c), a), a);
   d.AddMember("items", items, a);
   d.AddMember("total", static_cast<uint64_t>(plans->size()), a);
   d.AddMember("offset", static_cast<uint64_t>(offset), a);

@@ -5,6 +5,7 @@
 // read which ledger.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -300,7 +301,7 @@ TEST_F(ApiLedgerTest, PlanAsXlsxAndCsv) {
   Workbook book = read_xlsx(x.body, &order);
   EXPECT_EQ(order, (std::vector<std::string>{"概况", "团队", "重点攻关课题", "未覆盖难题"}));
   EXPECT_EQ(book["概况"]["A2"], "江山市");
-  EXPECT_EQ(book["概况"]["B2"], "approved");
+  EXPECT_EQ(book["概况"]["B2"], "已批准");  // the status as people read it
   auto plan_doc = plan_.json();
   const auto& plan = plan_doc["plan"];
   auto& team = book["团队"];
@@ -319,9 +320,39 @@ TEST_F(ApiLedgerTest, PlanAsXlsxAndCsv) {
   EXPECT_EQ(topics["I2"], plan["key_topics"][0]["reason"].GetString());
   EXPECT_FALSE(topics["I2"].empty());
 
+  // Chinese texts in Chinese: a reason read back, without its row's data
+  // (enterprise, ids, title, expert, evidence), holds no English word.
+  for (int row = 2; topics.count("I" + std::to_string(row)); ++row) {
+    std::string r = std::to_string(row), reason = topics["I" + r];
+    for (const char* col : {"H", "C", "A", "E", "B", "F"})
+      for (size_t at;
+           !topics[col + r].empty() && (at = reason.find(topics[col + r])) != std::string::npos;)
+        reason.replace(at, topics[col + r].size(), " ");
+    for (size_t i = 0; i + 1 < reason.size(); ++i)
+      EXPECT_FALSE(std::isalpha(static_cast<unsigned char>(reason[i])) &&
+                   std::isalpha(static_cast<unsigned char>(reason[i + 1])))
+          << topics["I" + r];
+  }
+
+  // English on request: headings, status and reasons, no Chinese beyond the data.
+  Request en;
+  en.target = path + "?format=xlsx";
+  en.token = t().coordinator;
+  en.headers["Accept-Language"] = "en";
+  auto xe = http(port(), en);
+  ASSERT_EQ(xe.status, 200);
+  std::vector<std::string> en_order;
+  Workbook en_book = read_xlsx(xe.body, &en_order);
+  EXPECT_EQ(en_order, (std::vector<std::string>{"Summary", "Team", "Key topics", "Uncovered"}));
+  EXPECT_EQ(en_book["Summary"]["B2"], "approved");
+  EXPECT_EQ(en_book["Team"]["J1"], "Why chosen");
+  std::string reason = en_book["Key topics"]["I2"];
+  EXPECT_EQ(reason.compare(0, 4, "the "), 0) << reason;  // "the most urgent open problem of ..."
+
   auto csv = get(port(), path + "?format=csv", t().admin);
   ASSERT_EQ(csv.status, 200);
   EXPECT_NE(csv.body.find("\r\n团队\r\n序号,专家编号,姓名,"), std::string::npos) << csv.body;
+  EXPECT_NE(csv.body.find(",已批准,"), std::string::npos) << csv.body.substr(0, 300);
   // Who may not read the plan may not download it either.
   EXPECT_EQ(get(port(), path + "?format=xlsx", t().enterprise_a).status, 404);
   EXPECT_EQ(get(port(), path + "?format=doc", t().admin).status, 400);

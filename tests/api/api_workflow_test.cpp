@@ -100,7 +100,8 @@ TEST_F(ApiWorkflowTest, RejectedPairIsNeverReproposedEvenWithReplanApproved) {
   auto kept = post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 2})").json();
   bool said = false;
   for (const auto& g : kept["plan"]["diagnoses"].GetArray())
-    said = said || std::string(g["message"].GetString()).find("rejected") != std::string::npos;
+    for (const auto& code : g["message_codes"].GetArray())
+      said = said || std::string(code["key"].GetString()) == "planner.dropped.rejected";
   EXPECT_TRUE(said);
 }
 

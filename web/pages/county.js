@@ -123,7 +123,7 @@ export async function planPage(root, who) {
     if (!items.length) { listSection.append(message(t("no_plans"))); return items; }
     listSection.append(table([
       { label: "#", cell: (p) => p.id },
-      { label: t("col.status"), cell: (p) => statusBadge(p.status, "plan_statuses"), class: "nowrap" },
+      { label: t("col.status"), cell: (p) => planStatusBadge(p), class: "nowrap" },
       { label: t("col.submitted"), cell: (p) => fmtDate(p.created_at), class: "nowrap" },
       { label: t("plan_summary"), cell: (p) => p.summary || (p.plan && p.plan.summary) || "" },
       { label: "", cell: (p) => h("button", { type: "button", onclick: () => showPlan(p.id) }, t("open_plan")), class: "nowrap" },
@@ -151,9 +151,17 @@ export async function planPage(root, who) {
   if (current) await showPlan(current.id);
 }
 
+// A plan's status as the service names it in the reader's language
+// (status_text, from the message catalogue); the code picks the badge's colour.
+function planStatusBadge(record) {
+  const badge = statusBadge(record.status, "plan_statuses");
+  if (record.status_text) badge.textContent = record.status_text;
+  return badge;
+}
+
 async function renderPlan(view, record, who, refreshList) {
   const plan = record.plan || {};
-  const statusEl = h("span", { id: "plan-status" }, statusBadge(record.status, "plan_statuses"));
+  const statusEl = h("span", { id: "plan-status" }, planStatusBadge(record));
   const actions = h("div", { class: "actions no-print" });
   const note = h("p", { class: "msg-slot", role: "alert", "aria-live": "assertive" });
   view.append(
@@ -172,7 +180,7 @@ async function renderPlan(view, record, who, refreshList) {
       approve.remove();
       const progress = document.getElementById("plan-progress");
       if (progress) clear(progress);
-      clear(statusEl).append(statusBadge(r.data.status, "plan_statuses"));
+      clear(statusEl).append(planStatusBadge(r.data));
       announce(t("approved_ok"));
       note.textContent = "";
       view.querySelector(".msg-slot").before(message(t("approved_ok"), "ok"));
