@@ -88,13 +88,14 @@ Result<CityPlan> WorkstationPlanner::Impl::plan(const std::vector<CountyRequest>
       double current = value(counties[k], counties[k].team, cap);
       growing[k] = greedy_step(counties[k], cap, &current);
       any = any || growing[k];
-      shared.set_tentative(k, tentative_topics(counties[k], cap));
+      // A county's tentative topics only limit the others: none when alone.
+      if (n > 1) shared.set_tentative(k, tentative_topics(counties[k], cap));
     }
   }
   for (size_t k = 0; k < n; ++k) {
     std::vector<int> cap = shared.for_county(k);
     local_search(counties[k], cap);
-    shared.set_tentative(k, tentative_topics(counties[k], cap));
+    if (n > 1) shared.set_tentative(k, tentative_topics(counties[k], cap));
   }
   // Key topics of the whole city in one flow.
   planning::CityKeyTopics city_topics(in.experts.size());

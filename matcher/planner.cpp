@@ -79,17 +79,29 @@ Result<PlanningInput> collect_planning_input(const Matcher& matcher, const Corpu
     in.problems.push_back(p.problem);
   }
   for (const Problem& p : in.problems) {
-    auto ranked = matcher.rank_experts(p, MatchFilters{}, -1);
-    if (!ranked) return ranked.status();
-    for (const ExpertMatch& m : *ranked) {
-      if (!m.good_match) break;  // best first
+    // The good matches are a prefix of the ranking (best first, up to the
+    // first that is not good), and a ranking's first k are the same for any
+    // k: ask for a few, and for more only while all of them are good, so
+    // that only the good matches (and one more) are explained.
+    std::vector<ExpertMatch> good;
+    for (int k = 16;; k *= 4) {
+      auto ranked = matcher.rank_experts(p, MatchFilters{}, k);
+      if (!ranked) return ranked.status();
+      good.clear();
+      for (ExpertMatch& m : *ranked) {
+        if (!m.good_match) break;
+        good.push_back(std::move(m));
+      }
+      if (good.size() < ranked->size() || static_cast<int>(ranked->size()) < k) break;
+    }
+    for (const ExpertMatch& m : good) {
       PairScore s;
       s.problem_id = p.id;
       s.expert_id = m.expert_id;
       s.score = m.score;
-      if (!m.works.empty())
+      if (!m.works.empty()) {
         s.evidence = m.works.front().title;
-      else if (!m.matched_fields.empty()) {
+      } else if (!m.matched_fields.empty()) {
         s.evidence = m.matched_fields.front();
         s.evidence_is_field = true;
       }

@@ -83,10 +83,12 @@ double WorkstationPlanner::Impl::breadth(const County& c, const std::vector<int>
 // V(team) = K(team) + B(team), K including kept topics.
 double WorkstationPlanner::Impl::value(const County& c, const std::vector<int>& team,
                                        const std::vector<int>& capacity) const {
+  // Only the value matters here (the search calls this for every candidate
+  // team): the fast exact solver; the plan's assignment comes from
+  // assign_key_topics, once the teams are chosen.
   std::vector<int> experts, problems;
-  planning::KeyTopicAssignment s =
-      planning::assign_key_topics(county_flow(c, team, capacity, &experts, &problems));
-  return s.value + kept_value(c) + breadth(c, team);
+  return planning::best_key_topic_value(county_flow(c, team, capacity, &experts, &problems)) +
+         kept_value(c) + breadth(c, team);
 }
 
 // Experts who may join: admitted, available, capacity left (or kept).

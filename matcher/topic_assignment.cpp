@@ -2,6 +2,9 @@
 
 #include "matcher/planner_impl.h"
 
+#include <cmath>
+#include <deque>
+#include <limits>
 #include <utility>
 
 #include <boost/graph/adjacency_list.hpp>
@@ -97,6 +100,104 @@ KeyTopicAssignment assign_key_topics(const KeyTopicInstance& in) {
   for (int i = 0; i < n_ent; ++i)
     if (covered[i] && in.enterprises[i].first_bonus) out.value += kFirstTopicPoints;
   return out;
+}
+
+// Gains are integral points: exact as integers, and the flow stops at the
+// first augmenting path that no longer gains (costs are convex in the flow).
+double best_key_topic_value(const KeyTopicInstance& in) {
+  const int n_ent = static_cast<int>(in.enterprises.size());
+  const int n_prob = static_cast<int>(in.problem_enterprise.size());
+  // Dense ids for what an arc touches: enterprises, problems, experts.
+  std::vector<int> ent_id(n_ent, -1), prob_id(n_prob, -1), exp_id(in.expert_capacity.size(), -1);
+  std::vector<int> ents, probs, exps;
+  for (const auto& a : in.arcs) {
+    if (in.expert_capacity[a.expert] <= 0) continue;
+    int e = in.problem_enterprise[a.problem];
+    if (in.enterprises[e].slots <= 0) continue;
+    if (ent_id[e] < 0) {
+      ent_id[e] = static_cast<int>(ents.size());
+      ents.push_back(e);
+    }
+    if (prob_id[a.problem] < 0) {
+      prob_id[a.problem] = static_cast<int>(probs.size());
+      probs.push_back(a.problem);
+    }
+    if (exp_id[a.expert] < 0) {
+      exp_id[a.expert] = static_cast<int>(exps.size());
+      exps.push_back(a.expert);
+    }
+  }
+  if (ents.empty()) return 0;
+  const int source = 0, sink = 1, ent0 = 2, prob0 = ent0 + static_cast<int>(ents.size()),
+            exp0 = prob0 + static_cast<int>(probs.size()), n = exp0 + static_cast<int>(exps.size());
+  struct Edge {
+    int to;
+    int cap;
+    long long cost;
+  };
+  std::vector<Edge> edges;
+  std::vector<std::vector<int>> out(n);
+  auto add = [&](int u, int v, int cap, long long cost) {
+    out[u].push_back(static_cast<int>(edges.size()));
+    edges.push_back({v, cap, cost});
+    out[v].push_back(static_cast<int>(edges.size()));
+    edges.push_back({u, 0, -cost});
+  };
+  const auto bonus = static_cast<long long>(kFirstTopicPoints);
+  for (size_t i = 0; i < ents.size(); ++i) {
+    const auto& e = in.enterprises[ents[i]];
+    const int v = ent0 + static_cast<int>(i);
+    if (e.first_bonus) {
+      add(source, v, 1, -bonus);
+      if (e.slots > 1) add(source, v, e.slots - 1, 0);
+    } else {
+      add(source, v, e.slots, 0);
+    }
+  }
+  for (size_t i = 0; i < probs.size(); ++i)
+    add(ent0 + ent_id[in.problem_enterprise[probs[i]]], prob0 + static_cast<int>(i), 1, 0);
+  for (const auto& a : in.arcs)
+    if (in.expert_capacity[a.expert] > 0 && prob_id[a.problem] >= 0 &&
+        in.enterprises[in.problem_enterprise[a.problem]].slots > 0)
+      add(prob0 + prob_id[a.problem], exp0 + exp_id[a.expert], 1, -std::llround(a.gain));
+  for (size_t i = 0; i < exps.size(); ++i)
+    add(exp0 + static_cast<int>(i), sink, in.expert_capacity[exps[i]], 0);
+
+  constexpr long long kInf = std::numeric_limits<long long>::max() / 4;
+  long long cost = 0;
+  std::vector<long long> dist(n);
+  std::vector<int> via(n);
+  std::vector<char> queued(n);
+  while (true) {
+    std::fill(dist.begin(), dist.end(), kInf);
+    std::fill(via.begin(), via.end(), -1);
+    std::deque<int> queue = {source};
+    dist[source] = 0;
+    queued.assign(n, 0);
+    queued[source] = 1;
+    while (!queue.empty()) {
+      int u = queue.front();
+      queue.pop_front();
+      queued[u] = 0;
+      for (int id : out[u]) {
+        const Edge& e = edges[id];
+        if (e.cap <= 0 || dist[u] + e.cost >= dist[e.to]) continue;
+        dist[e.to] = dist[u] + e.cost;
+        via[e.to] = id;
+        if (!queued[e.to]) {
+          queued[e.to] = 1;
+          queue.push_back(e.to);
+        }
+      }
+    }
+    if (dist[sink] >= 0) break;  // no path that gains: the optimum
+    for (int v = sink; v != source; v = edges[via[v] ^ 1].to) {
+      --edges[via[v]].cap;
+      ++edges[via[v] ^ 1].cap;
+    }
+    cost += dist[sink];
+  }
+  return static_cast<double>(-cost);
 }
 
 }  // namespace expertmatch::planning

@@ -58,4 +58,13 @@ struct KeyTopicAssignment {
 // An assignment of the largest value (see above).
 KeyTopicAssignment assign_key_topics(const KeyTopicInstance& instance);
 
+// The largest value alone: equal to assign_key_topics(instance).value, but
+// computed on the part of the instance that matters (enterprises, problems
+// and experts with an arc) as a min-cost flow with negative costs, one
+// augmenting path (Bellman-Ford queue, SPFA) per topic and no bypass arcs,
+// so it costs O(topics x arcs) rather than one shortest path per slot of
+// every enterprise. The team search calls it for every candidate team;
+// assign_key_topics still chooses which optimum is the plan.
+double best_key_topic_value(const KeyTopicInstance& instance);
+
 }  // namespace expertmatch::planning

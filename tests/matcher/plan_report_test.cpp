@@ -131,16 +131,56 @@ class PlanTextsTest : public ::testing::Test {
     auto county = strict->plan_county(r);
     ASSERT_TRUE(county.is_ok()) << county.status().to_string();
     plans_->push_back(*county);
+    auto changshan = planner->plan_county({"常山县", {}, {}, {}});
+    ASSERT_TRUE(changshan.is_ok());
+    changshan_ = new WorkstationPlan(*changshan);
   }
   static void TearDownTestSuite() {
     delete plans_;
     delete data_;
+    delete changshan_;
   }
   static std::vector<WorkstationPlan>* plans_;
   static std::vector<std::string>* data_;
+  static WorkstationPlan* changshan_;  // 常山县 alone, default options
 };
 std::vector<WorkstationPlan>* PlanTextsTest::plans_ = nullptr;
 std::vector<std::string>* PlanTextsTest::data_ = nullptr;
+WorkstationPlan* PlanTextsTest::changshan_ = nullptr;
+
+// The demo's plan for 常山县 as the planner made it before the split by job,
+// the texts from the catalogue and the faster team search (bench/plan_bench):
+// written down, so that none of them may change a plan.
+TEST_F(PlanTextsTest, TheDemoPlanIsTheOneMadeBeforeTheseChanges) {
+  ASSERT_NE(changshan_, nullptr);
+  std::vector<std::string> team;
+  for (const auto& m : changshan_->team) team.push_back(m.expert_id);
+  EXPECT_EQ(team, (std::vector<std::string>{"zjut-075", "zjut-081", "zjut-020", "zjut-024",
+                                            "zjut-057", "zjut-102", "zjut-068", "zjut-048"}));
+  std::vector<std::pair<std::string, std::string>> topics;
+  for (const auto& t : changshan_->key_topics) topics.emplace_back(t.problem_id, t.expert_id);
+  EXPECT_EQ(topics, (std::vector<std::pair<std::string, std::string>>{{"cs-054", "zjut-057"},
+                                                                      {"cs-018", "zjut-102"},
+                                                                      {"cs-008", "zjut-048"},
+                                                                      {"cs-035", "zjut-068"},
+                                                                      {"cs-001", "zjut-024"},
+                                                                      {"cs-015", "zjut-020"},
+                                                                      {"cs-029", "zjut-075"},
+                                                                      {"cs-020", "zjut-075"},
+                                                                      {"cs-036", "zjut-057"},
+                                                                      {"cs-045", "zjut-048"},
+                                                                      {"cs-040", "zjut-081"},
+                                                                      {"cs-043", "zjut-081"},
+                                                                      {"cs-053", "zjut-102"},
+                                                                      {"cs-031", "zjut-068"},
+                                                                      {"cs-041", "zjut-081"},
+                                                                      {"cs-011", "zjut-020"},
+                                                                      {"cs-005", "zjut-024"},
+                                                                      {"cs-026", "zjut-075"}}));
+  EXPECT_EQ(changshan_->score.solvable_by_team, 34);
+  EXPECT_EQ(changshan_->score.open_problems, 55);
+  EXPECT_EQ(changshan_->uncovered.size(), 21u);
+}
 
 TEST_F(PlanTextsTest, TheDemoPlansUseEveryKindOfText) {
   ASSERT_NE(plans_, nullptr);

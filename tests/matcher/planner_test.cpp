@@ -18,6 +18,7 @@
 #include "corpus/plan_store.h"
 #include "corpus/store.h"
 #include "matcher/plan_report.h"
+#include "matcher/topic_assignment.h"
 
 namespace expertmatch {
 namespace {
@@ -337,6 +338,29 @@ PlanningInput random_instance(unsigned seed, int experts, int enterprises, int p
     for (const auto& e : in.experts)
       if (rng() % 100 < 22) in.good_matches.push_back({p.id, e.id, score(rng), ""});
   return in;
+}
+
+// The team search's value of an assignment (best_key_topic_value) is the
+// full flow's (assign_key_topics) on instances from a fixed seed: with
+// enterprises of one and two slots, with and without a kept topic, experts
+// without capacity, and enterprises no arc reaches.
+TEST(TopicAssignmentTest, TheSearchsValueIsTheFullFlowsValue) {
+  std::mt19937 rng(20261130);
+  for (int round = 0; round < 200; ++round) {
+    planning::KeyTopicInstance f;
+    int ents = 1 + static_cast<int>(rng() % 12), experts = 1 + static_cast<int>(rng() % 6);
+    for (int i = 0; i < ents; ++i)
+      f.enterprises.push_back({1 + static_cast<int>(rng() % 2), rng() % 3 != 0});
+    for (int p = 0; p < ents * 3; ++p)
+      f.problem_enterprise.push_back(static_cast<int>(rng() % ents));
+    for (int x = 0; x < experts; ++x) f.expert_capacity.push_back(static_cast<int>(rng() % 4));
+    for (int a = 0; a < ents * 4; ++a)
+      f.arcs.push_back({static_cast<int>(rng() % f.problem_enterprise.size()),
+                        static_cast<int>(rng() % experts),
+                        1000.0 * (1 + rng() % 5) + static_cast<double>(rng() % 100)});
+    EXPECT_EQ(planning::best_key_topic_value(f), planning::assign_key_topics(f).value)
+        << "round " << round;
+  }
 }
 
 TEST(PlannerTest, TeamChoiceIsCloseToTheExactOptimum) {
