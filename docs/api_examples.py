@@ -275,15 +275,23 @@ try:
          "or suggested; other counties' approved key topics and accepted matches count against "
          "capacity. 422 for a county outside "
          "the configured list; 404 if no problem or expert names a known one. Planning runs on a worker thread and takes about a second "
-         "on the demo corpus; other reads go on meanwhile, writes wait for it.",
+         "on the demo corpus; other reads go on meanwhile, writes wait for it. Every text people "
+         "read (`summary`, each `reason`, each diagnosis's `message`) is in the request's language "
+         "(`Accept-Language`, else the `language` setting, else Chinese), with the phrases it was "
+         "made of beside it as codes (`summary_codes`, `reason_codes`, `message_codes`: "
+         "`[{\"key\": \"planner....\", \"args\": {...}}]`, an array argument being a list of "
+         "phrases; keys in i18n/messages), and `status_text` beside `status`; a stored plan is "
+         "rendered again in the language of whoever reads it.",
          '-H "Authorization: Bearer $COUNTY" ' + J + " -d '{\"team_size\": 6}' "
          f"$BASE/api/v1/counties/{kc}/plans", body_lines=70)
     plan_id = json.loads(subprocess.run(
         ["bash", "-c", f"curl -s -H 'Authorization: Bearer {TOKENS['ADMIN']}' "
          f"'{BASE}/api/v1/counties/{kc}/plans'"], capture_output=True, text=True).stdout)["items"][0]["id"]
     show("GET /api/v1/plans/{id}", "One stored plan, for admin and the county's county and "
-         "coordinator tokens; 404 for anyone else, exactly as for an unknown id.",
-         f'-H "Authorization: Bearer $COORD" $BASE/api/v1/plans/{plan_id}', body_lines=12)
+         "coordinator tokens; 404 for anyone else, exactly as for an unknown id. Here in English "
+         "(`Accept-Language: en`).",
+         f'-H "Authorization: Bearer $COORD" -H "Accept-Language: en" $BASE/api/v1/plans/{plan_id}',
+         body_lines=24)
     later = json.loads(subprocess.run(
         ["bash", "-c", f"curl -s -H 'Authorization: Bearer {TOKENS['ADMIN']}' "
          f"-H 'Content-Type: application/json' -d '{{\"team_size\": 7}}' "
@@ -309,7 +317,8 @@ try:
     show("GET /api/v1/plans/{id}?format=xlsx", "The plan as a workbook for the people who "
          "receive it: sheets 概况 (county, status, summary), 团队 (the team, with why each was "
          "chosen), 重点攻关课题 (each key topic: enterprise, problem, urgency, expert, score, "
-         "evidence, reason), 未覆盖难题. Same readers as the JSON.",
+         "evidence, reason), 未覆盖难题; headings, status and reasons in the request's language (as "
+         "the JSON). Same readers as the JSON.",
          f'-H "Authorization: Bearer $COORD" "$BASE/api/v1/plans/{plan_id}?format=xlsx"',
          binary=True)
     show("GET /api/v1/plans/{id}?format=csv", "The same sheets as CSV (UTF-8 with a BOM, "
@@ -321,7 +330,8 @@ try:
     show("GET /api/v1/counties/{county}/ledger", "The county's ledger (台账), from the records: "
          "problems submitted and how they stand, by status (read from each problem's status), "
          "in total, by industry (most first) and by month of submission (`year=YYYY` counts "
-         "only that year's submissions); the experts stationed there with their key topics "
+         "only that year's submissions); the experts stationed there (the city's ledger: every "
+         "expert) with their key topics "
          "(approved plans), accepted matches and outcomes (their problems by status); and the "
          "10 open problems waiting longest (whatever the year), with days waited. Admin, and "
          "the county's county and coordinator tokens (403 for others). `format=xlsx` or "
