@@ -78,43 +78,42 @@ bool can_write_plans(const Principal& who, const std::string& county) {
 
 namespace {
 
-Status bad_scope(const std::string& why) { return Status::invalid("scope", why); }
+Status bad_scope(i18n::Message why) { return Status::invalid("scope", std::move(why)); }
 
 Status check_county(const std::string& county, const CountyList& counties) {
   if (counties.contains(county)) return Status::ok();
   std::string known;
   for (const auto& c : counties.names()) known += (known.empty() ? "" : ", ") + c;
   auto nearest = counties.nearest(county);
-  return bad_scope("unknown county \"" + county + "\"" +
-                   (nearest ? "; did you mean \"" + *nearest + "\"?" : std::string()) +
-                   " (known counties: " + known + ")");
+  if (nearest)
+    return bad_scope({"access.scope_county_nearest",
+                      {{"county", county}, {"nearest", *nearest}, {"known", known}}});
+  return bad_scope({"access.scope_county_unknown", {{"county", county}, {"known", known}}});
 }
 
 }  // namespace
 
 Status check_role_scope(Role role, const std::string& scope, const CountyList& counties) {
-  if (role == Role::kAdmin && !scope.empty()) return bad_scope("an admin token takes no scope");
+  if (role == Role::kAdmin && !scope.empty()) return bad_scope("access.admin_no_scope");
   if (role != Role::kAdmin && scope.empty())
-    return bad_scope(std::string("a ") + role_name(role) + " token needs --scope (" +
-                     (role == Role::kEnterprise ? "the enterprise's name"
-                      : role == Role::kCounty   ? "a county"
-                                                : "COUNTY or COUNTY/WORKSTATION") +
-                     ")");
+    return bad_scope(role == Role::kEnterprise ? "access.scope_enterprise"
+                     : role == Role::kCounty   ? "access.scope_county"
+                                               : "access.scope_coordinator");
   if (role == Role::kAdmin) return Status::ok();
   // A padded name would never equal the records' names: the token would see nothing.
   if (std::isspace(static_cast<unsigned char>(scope.front())) ||
       std::isspace(static_cast<unsigned char>(scope.back())) ||
       scope.rfind("\xe3\x80\x80", 0) == 0 ||
       (scope.size() >= 3 && scope.compare(scope.size() - 3, 3, "\xe3\x80\x80") == 0))
-    return bad_scope("the scope \"" + scope + "\" starts or ends with white space");
+    return bad_scope({"access.scope_padded", {{"scope", scope}}});
   for (unsigned char c : scope)
-    if (c < 0x20 || c == 0x7f) return bad_scope("the scope holds a control character");
+    if (c < 0x20 || c == 0x7f) return bad_scope("access.scope_control");
   if (role == Role::kCounty) return check_county(scope, counties);
   if (role == Role::kCoordinator) {
     size_t slash = scope.find('/');
-    if (slash == 0) return bad_scope("a coordinator's scope starts with its county");
+    if (slash == 0) return bad_scope("access.scope_coordinator_county");
     if (slash != std::string::npos && slash + 1 == scope.size())
-      return bad_scope("a coordinator's scope names a workstation after \"/\"");
+      return bad_scope("access.scope_workstation");
     return check_county(scope.substr(0, slash), counties);
   }
   return Status::ok();
@@ -179,7 +178,8 @@ Result<Principal> authenticate(Store& store, const std::string& authorization) {
     return Status(ErrorCode::kPermissionDenied, i18n::Message("auth.token_revoked"));
   // Both are "YYYY-MM-DDTHH:MM:SSZ" in UTC, so text order is time order.
   if (!record->expires_at.empty() && record->expires_at <= utc_now())
-    return Status(ErrorCode::kPermissionDenied, "the token expired at " + record->expires_at);
+    return Status(ErrorCode::kPermissionDenied,
+                  {"auth.token_expired", {{"expires_at", record->expires_at}}});
   auto role = parse_role(record->role);
   if (!role) return Status(ErrorCode::kCorruption, "stored token has an unknown role");
   return Principal{*role, record->scope};

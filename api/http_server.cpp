@@ -130,6 +130,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (self->reject_) {
         auto p = std::make_shared<Pending>();
         p->ready = error_response(503, "unavailable", self->reject_message_);
+        self->in_language(&*p->ready);
         p->keep_alive = false;
         self->read_closed_ = true;
         self->pending_.push_back(std::move(p));
@@ -156,6 +157,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (in_flight() >= static_cast<size_t>(server_.config.max_pipelined)) return;  // paused
     reading_ = true;
     head_started_ = false;
+    accept_language_.clear();
+    head_read_ = false;
     scanned_ = 0;
     read_head();
   }
@@ -178,14 +181,14 @@ class Session : public std::enable_shared_from_this<Session> {
     if (size_t n = head_length(bytes.substr(from))) return on_head(from + n);
     for (size_t i = scanned_; i < bytes.size(); ++i)
       if (bytes[i] == '\n' && (i == 0 || bytes[i - 1] != '\r'))
-        return reject_read(400, "bad_request", "a line of the head does not end in CRLF");
+        return reject_read(400, "bad_request", "http.no_crlf");
     // A request starts with a method: anything else (a TLS handshake on the
     // plain port, binary noise) is refused at once, not at the head deadline.
     if (!bytes.empty() && !is_method_char(static_cast<unsigned char>(bytes[0])))
-      return reject_read(400, "bad_request", "the request does not start with a method");
+      return reject_read(400, "bad_request", "http.no_method_start");
     scanned_ = bytes.size();
     if (bytes.size() > server_.config.header_limit_bytes)
-      return reject_read(431, "header_too_large", "the request header block is too large");
+      return reject_read(431, "header_too_large", "http.header_too_large");
     if (bytes.empty()) {
       // Waiting for a next request: the idle timer runs only when nothing is in flight.
       waiting_ = true;
@@ -229,13 +232,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_head(size_t n) {
     waiting_ = false;
     if (n > server_.config.header_limit_bytes)
-      return reject_read(431, "header_too_large", "the request header block is too large");
+      return reject_read(431, "header_too_large", "http.header_too_large");
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(n + 1));
     // The route's own limit is applied once the head names the target; a
     // Content-Length over the largest one is refused while parsing the head.
     parser_->body_limit(
         std::max(server_.config.body_limit_bytes, server_.config.import_limit_bytes));
+    accept_language_ = raw_field_value(buffered().substr(0, n), "accept-language");
+    head_read_ = true;
     auto error = read_request_head(buffered().substr(0, n), *parser_);
     buffer_.consume(n);
     if (error) return reject_read(error->status, error->code.c_str(), error->message);
@@ -244,7 +249,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto length = parser_->content_length();
     if (length && *length > limit)
       return reject_read(413, "payload_too_large",
-                         "the body exceeds the limit of " + std::to_string(limit) + " bytes");
+                         {"http.body_over_limit", {{"limit", std::to_string(limit)}}});
     parser_->body_limit(limit);
     if (parser_->is_done()) return on_read({}, 0);
     stream_.expires_after(std::chrono::milliseconds(server_.config.read_timeout_ms));
@@ -299,7 +304,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // An error answer to a request that could not be read completely; the
   // connection closes after it (the rest of the stream cannot be trusted).
-  void reject_read(int status, const char* code, const std::string& message) {
+  void reject_read(int status, const char* code, const i18n::Message& message) {
     reading_ = false;
     waiting_ = false;
     read_closed_ = true;
@@ -309,10 +314,24 @@ class Session : public std::enable_shared_from_this<Session> {
                             ? std::string(parser_->get().method_string())
                             : std::string("-");
     p->ready = error_response(status, code, message);
+    // A head refused before it was whole: the language it asks for, if the
+    // line saying so has arrived.
+    if (!head_read_) accept_language_ = raw_field_value(buffered(), "accept-language");
+    in_language(&*p->ready);
     p->keep_alive = false;
     parser_.reset();
     pending_.push_back(std::move(p));
     maybe_dispatch();
+  }
+
+  // Renders an error answered by the server itself (not a handler) in the
+  // language of accept_language_, else the server's `language` setting.
+  void in_language(ApiResponse* r) const {
+    i18n::Language language = i18n::negotiate(
+        accept_language_,
+        i18n::parse_language(server_.config.language).value_or(i18n::Language::kZh));
+    if (language != i18n::Language::kZh) localize(r, language);  // error_response wrote Chinese
+    r->headers.emplace_back("Content-Language", i18n::language_tag(language));
   }
 
   void on_read_error(beast::error_code ec) {
@@ -320,10 +339,10 @@ class Session : public std::enable_shared_from_this<Session> {
     waiting_ = false;
     if (closing_) return close_now();
     if (ec == http::error::body_limit)
-      return reject_read(413, "payload_too_large", "the body exceeds the limit");
+      return reject_read(413, "payload_too_large", "http.body_too_large");
     if (ec.category() == beast::error_code(http::error::bad_chunk).category() &&
         ec != http::error::end_of_stream && ec != http::error::partial_message)
-      return reject_read(400, "bad_request", "malformed HTTP request: " + ec.message());
+      return reject_read(400, "bad_request", {"http.malformed", {{"why", ec.message()}}});
     // The client closed, reset or was cut by a read deadline: no answer can
     // reach it, so nothing queued for it runs and the one in hand may stop.
     read_closed_ = true;
@@ -453,6 +472,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string address_;
   bool reject_;
   std::string reject_message_;
+  std::string accept_language_;  // of the head being read, for refusals
+  bool head_read_ = false;       // the head is whole and out of buffer_
   std::optional<RequestParser> parser_;
   std::deque<std::shared_ptr<Pending>> pending_;
   std::shared_ptr<Pending> current_;  // with a handler or being written
@@ -482,13 +503,13 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
     std::string address = socket.remote_endpoint(addr_ec).address().to_string();
     std::string why;
     if (metrics.open_connections() >= config.max_connections) {
-      why = "too many connections; retry later";
+      why = "http.too_many_connections";
     } else {
       std::lock_guard lock(clients_mu);
       int& open = per_client[address];
       if (config.max_connections_per_client > 0 && open >= config.max_connections_per_client) {
         if (open == 0) per_client.erase(address);
-        why = "too many connections from this address; retry later";
+        why = "http.too_many_from_address";
       } else {
         ++open;
       }
@@ -519,7 +540,7 @@ Status HttpServer::bind() {
   if (s.bound) return Status::ok();
   beast::error_code ec;
   auto address = net::ip::make_address(s.config.listen_host, ec);
-  if (ec)
+  if (ec)  // operator-facing: the `listen` setting
     return Status(ErrorCode::kInvalidArgument,
                   "listen: \"" + s.config.listen_host + "\" is not an IP address");
   tcp::endpoint endpoint(address, static_cast<unsigned short>(s.config.listen_port));

@@ -12,7 +12,7 @@ namespace http = boost::beast::http;
 
 namespace {
 
-HeadError bad(std::string message) { return HeadError{400, "bad_request", std::move(message)}; }
+HeadError bad(i18n::Message message) { return HeadError{400, "bad_request", std::move(message)}; }
 
 // RFC 9110 5.6.2 tchar: the characters of a method or a field name.
 bool is_tchar(unsigned char c) {
@@ -44,37 +44,35 @@ std::optional<HeadError> check_request_line(std::string_view line) {
   size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
   if (sp1 == std::string_view::npos || sp2 == std::string_view::npos ||
       line.find(' ', sp2 + 1) != std::string_view::npos)
-    return bad("the request line must be METHOD SP TARGET SP VERSION");
+    return bad("http.request_line");
   std::string_view method = line.substr(0, sp1), target = line.substr(sp1 + 1, sp2 - sp1 - 1),
                    version = line.substr(sp2 + 1);
-  if (method.empty()) return bad("the request line has no method");
+  if (method.empty()) return bad("http.no_method");
   for (unsigned char c : method)
-    if (!is_tchar(c)) return bad("the method has a character a method may not have");
-  if (target.empty()) return bad("the request line has no target");
+    if (!is_tchar(c)) return bad("http.method_char");
+  if (target.empty()) return bad("http.no_target");
   for (unsigned char c : target)
-    if (c <= 0x20 || c >= 0x7f) return bad("the request target has a byte a target may not have");
+    if (c <= 0x20 || c >= 0x7f) return bad("http.target_byte");
   if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || version[6] != '.' ||
       version[5] < '0' || version[5] > '9' || version[7] < '0' || version[7] > '9')
-    return bad("the request line must end in HTTP/DIGIT.DIGIT");
-  if (version[5] != '1')
-    return HeadError{505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served"};
+    return bad("http.version_format");
+  if (version[5] != '1') return HeadError{505, "http_version_not_supported", "http.version"};
   return std::nullopt;
 }
 
 std::optional<HeadError> check_field_line(std::string_view line) {
-  if (line.front() == ' ' || line.front() == '\t')
-    return bad("a field line starts with whitespace (obs-fold is not accepted)");
+  if (line.front() == ' ' || line.front() == '\t') return bad("http.obs_fold");
   size_t colon = line.find(':');
-  if (colon == std::string_view::npos) return bad("a field line has no colon");
-  if (colon == 0) return bad("a field line has an empty name");
+  if (colon == std::string_view::npos) return bad("http.no_colon");
+  if (colon == 0) return bad("http.empty_name");
   for (size_t i = 0; i < colon; ++i) {
     unsigned char c = line[i];
-    if (c == ' ' || c == '\t') return bad("whitespace between a field name and its colon");
-    if (!is_tchar(c)) return bad("a field name has a character a name may not have");
+    if (c == ' ' || c == '\t') return bad("http.space_before_colon");
+    if (!is_tchar(c)) return bad("http.name_char");
   }
   for (size_t i = colon + 1; i < line.size(); ++i) {
     unsigned char c = line[i];
-    if ((c < 0x20 && c != '\t') || c == 0x7f) return bad("a field value has a control character");
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return bad("http.value_control");
   }
   return std::nullopt;
 }
@@ -85,13 +83,13 @@ std::optional<HeadError> check_raw_head(std::string_view head) {
   bool first = true;
   while (start < head.size()) {
     size_t crlf = head.find("\r\n", start);
-    if (crlf == std::string_view::npos) return bad("a line does not end in CRLF");
+    if (crlf == std::string_view::npos) return bad("http.no_crlf");
     std::string_view line = head.substr(start, crlf - start);
     start = crlf + 2;
     if (line.find('\r') != std::string_view::npos || line.find('\n') != std::string_view::npos)
-      return bad("a bare CR or LF inside a line");
+      return bad("http.bare_cr_lf");
     if (line.empty()) {
-      if (start != head.size() || first) return bad("an empty line inside the head");
+      if (start != head.size() || first) return bad("http.empty_line");
       break;
     }
     auto error = first ? check_request_line(line) : check_field_line(line);
@@ -123,15 +121,13 @@ bool starts_with_nocase(std::string_view s, std::string_view prefix) {
 std::string_view view(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
 std::optional<HeadError> check_parsed_head(const http::request_header<>& h) {
-  if (h.version() / 10 != 1)
-    return HeadError{505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served"};
+  if (h.version() / 10 != 1) return HeadError{505, "http_version_not_supported", "http.version"};
   size_t hosts = h.count(http::field::host);
-  if (hosts > 1) return bad("more than one Host field");
-  if (h.version() == 11 && hosts == 0) return bad("an HTTP/1.1 request must have a Host field");
+  if (hosts > 1) return bad("http.many_hosts");
+  if (h.version() == 11 && hosts == 0) return bad("http.no_host");
   if (h.count(http::field::transfer_encoding) > 0) {
-    if (h.version() < 11) return bad("Transfer-Encoding in an HTTP/1.0 request");
-    if (h.count(http::field::content_length) > 0)
-      return bad("both Content-Length and Transfer-Encoding");
+    if (h.version() < 11) return bad("http.te_http10");
+    if (h.count(http::field::content_length) > 0) return bad("http.cl_and_te");
     std::vector<std::string_view> codings;
     for (auto it = h.find(http::field::transfer_encoding);
          it != h.end() && it->name() == http::field::transfer_encoding; ++it) {
@@ -141,22 +137,21 @@ std::optional<HeadError> check_parsed_head(const http::request_header<>& h) {
         size_t comma = v.find(',', start);
         if (comma == std::string_view::npos) comma = v.size();
         std::string_view coding = trim(v.substr(start, comma - start));
-        if (coding.empty()) return bad("an empty transfer coding");
+        if (coding.empty()) return bad("http.empty_coding");
         codings.push_back(coding);
         start = comma + 1;
       }
     }
     for (size_t i = 0; i < codings.size(); ++i) {
       bool chunked = iequals(codings[i], "chunked");
-      if (!chunked)
-        return HeadError{501, "not_implemented", "only the chunked transfer coding is served"};
-      if (i + 1 != codings.size()) return bad("chunked is not the last transfer coding");
+      if (!chunked) return HeadError{501, "not_implemented", "http.only_chunked"};
+      if (i + 1 != codings.size()) return bad("http.chunked_last");
     }
   }
   std::string_view target = view(h.target());
   if (target.front() != '/' && !starts_with_nocase(target, "http://") &&
       !starts_with_nocase(target, "https://"))
-    return bad("the request target must be a path (origin-form) or an absolute URI");
+    return bad("http.target_form");
   return std::nullopt;
 }
 
@@ -216,16 +211,15 @@ std::optional<HeadError> read_request_head(std::string_view head, RequestParser&
   boost::beast::error_code ec;
   size_t used = parser.put(boost::asio::buffer(head.data(), head.size()), ec);
   if (ec == http::error::header_limit)
-    return HeadError{431, "header_too_large", "the request header block is too large"};
+    return HeadError{431, "header_too_large", "http.header_too_large"};
   if (ec == http::error::body_limit)
-    return HeadError{413, "payload_too_large", "the body exceeds the limit"};
-  if (ec) return bad("malformed HTTP request: " + ec.message());
-  if (used != head.size() || !parser.is_header_done())
-    return bad("malformed HTTP request: the head does not end where expected");
+    return HeadError{413, "payload_too_large", "http.body_too_large"};
+  if (ec) return bad({"http.malformed", {{"why", ec.message()}}});
+  if (used != head.size() || !parser.is_header_done()) return bad("http.head_end");
   return check_parsed_head(parser.get());
 }
 
-bool decode_target(std::string_view target, RequestTarget* out, std::string* why) {
+bool decode_target(std::string_view target, RequestTarget* out, i18n::Message* why) {
   out->path.clear();
   out->query.clear();
   if (starts_with_nocase(target, "http://") || starts_with_nocase(target, "https://")) {
@@ -233,36 +227,36 @@ bool decode_target(std::string_view target, RequestTarget* out, std::string* why
     size_t path = target.find_first_of("/?", authority);
     target = path == std::string_view::npos ? std::string_view("/") : target.substr(path);
     if (target.front() == '?') {
-      *why = "an absolute URI without a path";
+      *why = "http.uri_no_path";
       return false;
     }
   }
   if (target.empty() || target.front() != '/') {
-    *why = "the request target is not a path";
+    *why = "request.bad_target";
     return false;
   }
   if (target.find('#') != std::string_view::npos) {
-    *why = "the request target has a fragment";
+    *why = "http.fragment";
     return false;
   }
   size_t q = target.find('?');
   std::string_view raw_path = target.substr(0, q);
   for (size_t i = 0; i + 2 < raw_path.size(); ++i)
     if (raw_path[i] == '%' && raw_path[i + 1] == '2' && (raw_path[i + 2] | 0x20) == 'f') {
-      *why = "the path has an encoded \"/\" (%2F)";
+      *why = "http.encoded_slash";
       return false;
     }
   if (!percent_decode(raw_path, false, &out->path)) {
-    *why = "the path has a malformed percent-escape";
+    *why = "http.path_escape";
     return false;
   }
   for (unsigned char c : out->path)
     if (c < 0x20 || c == 0x7f) {
-      *why = "the path decodes to a control character";
+      *why = "http.path_control";
       return false;
     }
   if (!is_valid_utf8(out->path)) {
-    *why = "the path does not decode to valid UTF-8";
+    *why = "http.path_utf8";
     return false;
   }
   if (q == std::string_view::npos) return true;
@@ -278,12 +272,12 @@ bool decode_target(std::string_view target, RequestTarget* out, std::string* why
     std::string key, value;
     if (!percent_decode(pair.substr(0, eq), true, &key) ||
         (eq != std::string_view::npos && !percent_decode(pair.substr(eq + 1), true, &value))) {
-      *why = "the query has a malformed percent-escape";
+      *why = "http.query_escape";
       return false;
     }
     if (!is_valid_utf8(key) || !is_valid_utf8(value) || key.find('\0') != std::string::npos ||
         value.find('\0') != std::string::npos) {
-      *why = "the query does not decode to valid UTF-8 text";
+      *why = "http.query_utf8";
       return false;
     }
     out->query[key] = std::move(value);
@@ -314,6 +308,27 @@ std::string utf8_or_replaced(std::string_view s) {
     }
   }
   return out;
+}
+
+std::string raw_field_value(std::string_view head, std::string_view name) {
+  size_t start = head.find('\n');  // the request-line is not a field
+  while (start != std::string_view::npos && start + 1 < head.size()) {
+    size_t end = head.find('\n', start + 1);
+    if (end == std::string_view::npos) break;  // an incomplete last line
+    std::string_view line = head.substr(start + 1, end - start - 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    size_t colon = line.find(':');
+    if (colon == name.size() && starts_with_nocase(line, name)) {
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+        value.remove_prefix(1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.remove_suffix(1);
+      return std::string(value);
+    }
+    start = end;
+  }
+  return "";
 }
 
 }  // namespace expertmatch::api

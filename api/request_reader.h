@@ -24,16 +24,19 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "i18n/messages.h"
+
 namespace expertmatch::api {
 
 using RequestParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
 
 // Why a request head was refused: the HTTP status (400, 431, 501, 505), the
-// error code of the JSON envelope and a message (ASCII, echoes nothing the client sent).
+// error code of the JSON envelope and a catalogue message (http.*; echoes
+// nothing the client sent).
 struct HeadError {
   int status = 400;
   std::string code = "bad_request";
-  std::string message;
+  i18n::Message message;
 };
 
 // Length of the head at the start of `bytes` (request-line, fields and the
@@ -64,7 +67,13 @@ struct RequestTarget {
   std::string path;
   std::map<std::string, std::string> query;
 };
-bool decode_target(std::string_view target, RequestTarget* out, std::string* why);
+bool decode_target(std::string_view target, RequestTarget* out, i18n::Message* why);
+
+// The value of the first field `name` (case-insensitive) among the complete
+// lines of `head` (raw bytes, possibly a head not yet whole or refused), ""
+// if none: how an answer to a request that could not be read still finds
+// its Accept-Language.
+std::string raw_field_value(std::string_view head, std::string_view name);
 
 // True if `c` may appear in a method (RFC 9110 5.6.2 tchar).
 bool is_method_char(unsigned char c);

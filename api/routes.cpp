@@ -98,6 +98,8 @@ const Route kRoutes[] = {
     {"POST", "/api/v1/accounts", create_account, kToken},
     {"POST", "/api/v1/accounts/{id}/disable", disable_account, kToken},
     {"GET", "/", static_file, kPublic},
+    {"GET", "/favicon.ico", favicon, kPublic},
+    {"GET", "/web/messages/{id}", page_messages, kPublic},
     {"GET", "/web/{*}", static_file, kPublic},
 };
 
@@ -210,9 +212,9 @@ bool authenticate(const RequestContext& context, const ApiRequest& req, Call* ca
   return true;
 }
 
-ApiResponse dispatch(const RequestContext& context, ApiRequest& req) {
+ApiResponse dispatch(const RequestContext& context, ApiRequest& req, i18n::Language language) {
   RequestTarget target;
-  std::string why;
+  i18n::Message why;
   if (!decode_target(req.target, &target, &why)) return error_response(400, "bad_request", why);
   std::string& path = target.path;
   auto& query = target.query;
@@ -254,13 +256,14 @@ ApiResponse dispatch(const RequestContext& context, ApiRequest& req) {
     while (!known.empty() && known.back() == ' ') known.pop_back();
     ApiResponse r = error_response(
         400, "bad_request",
-        "unknown query parameter \"" + bad + "\"; " +
-            (known.empty() ? std::string("this route takes none") : "this route takes: " + known),
+        known.empty() ? i18n::Message("query.unknown_none", {{"name", bad}})
+                      : i18n::Message("query.unknown", {{"name", bad}, {"known", known}}),
         bad);
     r.route = found->pattern;
     return r;
   }
-  Call call{req, context, Principal{}, path, std::move(query), std::move(params), std::nullopt};
+  Call call{req,          context, Principal{}, path, std::move(query), std::move(params),
+            std::nullopt, language};
   bool authenticated =
       found->access == kToken || (found->access == kOperator && !context.operator_listener);
   if (authenticated) {
@@ -270,7 +273,7 @@ ApiResponse dispatch(const RequestContext& context, ApiRequest& req) {
       return refused;
     }
     if (found->access == kOperator && call.who.role != Role::kAdmin) {
-      ApiResponse r = error_response(403, "forbidden", "this route is for admin tokens");
+      ApiResponse r = error_response(403, "forbidden", "access.admin_route");
       r.route = found->pattern;
       return r;
     }
@@ -292,6 +295,29 @@ ApiResponse error_response(int status, const std::string& code, const i18n::Mess
   return r;
 }
 
+namespace {
+
+bool in_catalogue(const i18n::Message& m, i18n::Language language) {
+  if (!i18n::Catalogue::builtin().has(language, m.key)) return false;
+  for (const auto& [name, inner] : m.parts)
+    if (!in_catalogue(inner, language)) return false;
+  return true;
+}
+
+// The words of `m` in `language`. Text that is not a catalogue message (a
+// Status made from plain text below the API, e.g. by the store) is not shown
+// to a person in whatever language it happens to be: it is logged, and the
+// answer says what its HTTP status means.
+std::string words(const i18n::Message& m, int status, i18n::Language language) {
+  if (in_catalogue(m, language)) return i18n::tr(language, m);
+  if (language == i18n::Language::kZh)  // every error is rendered in Chinese first: log once
+    std::fprintf(stderr, "expertmatch serve: a %d answer's message is not in the catalogue: %s\n",
+                 status, utf8_or_replaced(m.key).c_str());
+  return i18n::tr(language, {"error.generic", {{"status", std::to_string(status)}}});
+}
+
+}  // namespace
+
 void localize(ApiResponse* r, i18n::Language language) {
   if (!r->error) return;
   const ApiError& err = *r->error;
@@ -301,14 +327,14 @@ void localize(ApiResponse* r, i18n::Language language) {
   // Messages may echo what a client sent (a path, a media type): the body
   // must stay valid UTF-8 JSON whatever those bytes were.
   e.AddMember("code", str(utf8_or_replaced(err.code), a), a);
-  e.AddMember("message", str(utf8_or_replaced(i18n::tr(language, err.message)), a), a);
+  e.AddMember("message", str(utf8_or_replaced(words(err.message, r->status, language)), a), a);
   e.AddMember("field", str(utf8_or_replaced(err.field), a), a);
   if (!err.details.empty()) {
     rapidjson::Value details(rapidjson::kArrayType);
     for (const auto& fe : err.details) {
       rapidjson::Value v(rapidjson::kObjectType);
       v.AddMember("field", str(utf8_or_replaced(fe.field), a), a);
-      v.AddMember("reason", str(utf8_or_replaced(i18n::tr(language, fe.reason)), a), a);
+      v.AddMember("reason", str(utf8_or_replaced(words(fe.reason, r->status, language)), a), a);
       if (fe.line > 0) v.AddMember("line", fe.line, a);
       details.PushBack(v, a);
     }
@@ -325,7 +351,7 @@ ApiResponse handle_request(const RequestContext& context, ApiRequest& request) {
                       i18n::parse_language(context.config.language).value_or(i18n::Language::kZh));
   ApiResponse r;
   try {
-    r = dispatch(context, request);
+    r = dispatch(context, request, language);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "expertmatch serve: handler failed: %s\n", e.what());
     r = error_response(500, "internal", "error.internal");
@@ -345,7 +371,7 @@ std::optional<ApiResponse> handle_without_queueing(const RequestContext& context
                                                    const ApiRequest& request) {
   if (request.method != "GET") return std::nullopt;
   RequestTarget target;
-  std::string why;
+  i18n::Message why;
   // Anything the router would refuse (a bad target, unknown query
   // parameters) is left to it, so both lanes read a request the same way.
   if (!decode_target(request.target, &target, &why) || !target.query.empty()) return std::nullopt;

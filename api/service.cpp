@@ -117,6 +117,7 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   // Look before locking: a mistyped --data must not leave a lock file behind.
   struct stat st;
   std::string store_path = data_dir + "/store.sqlite";
+  // operator-facing: `serve` refusing to start.
   if (!options.create_store && (::stat(store_path.c_str(), &st) != 0 || st.st_size == 0))
     return Status(ErrorCode::kNotFound, "no store at " + store_path);
   if (options.create_store) {
@@ -264,15 +265,15 @@ Status Service::check_problem_locked(const Principal& who, const Problem& p) con
   if (!county) return county;
   auto registered = enterprises_.find(normalize_name(p.enterprise));
   if (registered != enterprises_.end() && registered->second != p.county)
-    return field_error("county", "enterprise \"" + p.enterprise + "\" is registered in \"" +
-                                     registered->second + "\", not \"" + p.county + "\"");
+    return field_error(
+        "county",
+        {"enterprise.registered_elsewhere",
+         {{"enterprise", p.enterprise}, {"registered", registered->second}, {"county", p.county}}});
   // Admin and county departments register an enterprise with its first
   // problem (Store::import does it in the same transaction); an enterprise
   // cannot register itself, so its token must name a registered one.
   if (registered == enterprises_.end() && who.role == Role::kEnterprise)
-    return field_error("enterprise", "enterprise \"" + p.enterprise +
-                                         "\" is not registered; the county department "
-                                         "registers it (POST /api/v1/enterprises)");
+    return field_error("enterprise", {"enterprise.not_registered", {{"enterprise", p.enterprise}}});
   return Status::ok();
 }
 
@@ -286,9 +287,9 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
     if (it == problems_.end() || !can_see_problem(who, it->second)) return no_problem(p.id);
     if (!can_write_problem(who, it->second)) return forbidden("access.problem_write");
     if (!is_open(it->second.status))
-      return Status(ErrorCode::kConflict, "problem \"" + p.id + "\" is " +
-                                              problem_status_name(it->second.status) +
-                                              ": its record no longer changes");
+      return Status(ErrorCode::kConflict,
+                    {"problem.closed_record",
+                     {{"id", p.id}, {"status", problem_status_name(it->second.status)}}});
     if (edit) {
       auto edited = (*edit)(it->second);
       if (!edited) return edited.status();
@@ -325,8 +326,7 @@ Result<Problem> Service::create_problem(const Principal& who, Problem p, bool id
     // id would answer differently from a free one and so reveal a problem the
     // caller may not see.
     if (id_given)
-      return field_error("id", std::string("is assigned by the service for ") +
-                                   role_name(who.role) + " submissions; omit it");
+      return field_error("id", {"problem.id_assigned", {{"role", role_name(who.role)}}});
     std::shared_lock lock(mu_);
     do p.id = random_problem_id();
     while (problems_.count(p.id));
@@ -539,9 +539,9 @@ Result<EnterpriseRecord> Service::register_enterprise(const Principal& who, cons
                                                       const std::string& county) {
   if (who.role != Role::kAdmin && !(who.role == Role::kCounty && who.scope == county))
     return forbidden(who.role == Role::kCounty
-                         ? "a county token registers enterprises of \"" + who.scope + "\" only"
-                         : "the county department or admin registers enterprises");
-  if (name.empty()) return field_error("name", "is required");
+                         ? i18n::Message("access.county_own_enterprises", {{"scope", who.scope}})
+                         : i18n::Message("access.register_enterprises"));
+  if (name.empty()) return field_error("name", "field.required");
   Status known = options_.counties.check(county, "county");
   if (!known) return known;
   std::lock_guard writer(write_mu_);
@@ -549,7 +549,7 @@ Result<EnterpriseRecord> Service::register_enterprise(const Principal& who, cons
   // 华衢, a trailing space or zero-width space): a lookalike would otherwise
   // be a second enterprise whose token scope matches the first one's.
   if (enterprises_.count(normalize_name(name)))
-    return Status(ErrorCode::kAlreadyExists, "enterprise \"" + name + "\" is already registered");
+    return Status(ErrorCode::kAlreadyExists, {"enterprise.exists", {{"name", name}}});
   auto r = store_->add_enterprise(name, county);
   if (!r) return r.status();
   std::unique_lock lock(mu_);
@@ -567,11 +567,10 @@ std::optional<std::string> Service::enterprise_county(const std::string& name) {
 Result<Ledger> Service::ledger(const Principal& who, const std::string& county,
                                const LedgerOptions& options) {
   if (who.role != Role::kAdmin) {
-    if (who.role == Role::kEnterprise) return forbidden("enterprise tokens read no ledgers");
-    if (county.empty()) return forbidden("the city's ledger is for admin tokens");
+    if (who.role == Role::kEnterprise) return forbidden("access.enterprise_ledgers");
+    if (county.empty()) return forbidden("access.city_ledger");
     if (who.county() != county)
-      return forbidden("a " + std::string(role_name(who.role)) + " token reads the ledger of \"" +
-                       who.county() + "\" only");
+      return forbidden({"access.read_own_ledger", {{"county", who.county()}}});
   }
   auto plans = plans_->list("");
   if (!plans) return plans.status();
@@ -679,7 +678,7 @@ Result<std::vector<Problem>> Service::export_problems(const Principal& who) {
 }
 
 Result<std::vector<SkippedRecord>> Service::skipped_records(const Principal& who) {
-  if (who.role != Role::kAdmin) return forbidden("the list of skipped records is for admin tokens");
+  if (who.role != Role::kAdmin) return forbidden("access.skipped_admin_only");
   std::shared_lock lock(mu_);
   std::vector<SkippedRecord> out = set_aside_;
   if (index_) out.insert(out.end(), index_->skipped().begin(), index_->skipped().end());

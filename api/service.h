@@ -108,10 +108,11 @@ struct ProblemMatches {
   int rejected_excluded = 0;  // experts left out as rejected for this problem
 };
 
-// Where a problem stands, in words its enterprise reads (Chinese).
+// Where a problem stands, in words its enterprise reads (a catalogue
+// message: standing.*).
 struct ProblemStanding {
   Problem problem;
-  std::string message;
+  i18n::Message message;
   // No expert is a good match for a submitted problem: the county follows up.
   bool county_follows_up = false;
   std::vector<std::string> accepted_experts;  // names of the experts accepted for it
@@ -339,7 +340,7 @@ class Service {
   // The capacity ledger: expert id -> problem id -> what holds the expert
   // ("accepted match" or "key topic of plan N (county)"), over accepted
   // matches and approved key topics on open problems, each pair once.
-  std::map<std::string, std::map<std::string, std::string>> engagements_locked() const;
+  std::map<std::string, std::map<std::string, i18n::Message>> engagements_locked() const;
   // Engagements per expert, leaving out those on `except_problem`.
   std::map<std::string, int> used_capacity_locked(const std::string& except_problem) const;
   int remaining_capacity_locked(const Expert& e) const;
@@ -375,7 +376,7 @@ class Service {
   size_t review_count_ = 0;
   std::map<std::string, std::string> enterprises_;  // normalize_name(registered name) -> county
   // Key topics of approved plans: (problem, expert) -> "plan N (county)".
-  std::map<std::pair<std::string, std::string>, std::string> approved_topics_;
+  std::map<std::pair<std::string, std::string>, i18n::Message> approved_topics_;
   long long decision_sequence_ = 0;  // as Store::decision_sequence()
 
   std::atomic<bool> last_ready_{true};  // ready_without_waiting()'s last answer

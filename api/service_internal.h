@@ -25,9 +25,9 @@ inline Status no_expert(const std::string& id) {
   return Status(ErrorCode::kNotFound, {"expert.not_found", {{"id", id}}});
 }
 
-// A 422 about one field of the request body.
-inline Status field_error(const std::string& field, const std::string& reason) {
-  return Status::invalid({FieldError{"body", 0, field, reason}});
+// A 422 about one field of the request body; `reason` is a catalogue message.
+inline Status field_error(const std::string& field, i18n::Message reason) {
+  return Status::invalid({FieldError{"body", 0, field, std::move(reason)}});
 }
 
 template <typename T>

@@ -38,15 +38,15 @@ std::string score_text(float s) {
 }
 
 // (problem, expert) -> "key topic of plan N (county)", for every approved plan.
-Result<std::map<std::pair<std::string, std::string>, std::string>> approved_topics(
+Result<std::map<std::pair<std::string, std::string>, i18n::Message>> approved_topics(
     PlanStore& plans) {
   auto all = plans.list("");
   if (!all) return all.status();
-  std::map<std::pair<std::string, std::string>, std::string> out;
+  std::map<std::pair<std::string, std::string>, i18n::Message> out;
   for (const auto& r : *all) {
     if (r.status != PlanStatus::kApproved) continue;
     for (const auto& t : r.topics)
-      out[t] = "key topic of plan " + std::to_string(r.id) + " (" + r.county + ")";
+      out[t] = {"capacity.plan_topic", {{"plan", std::to_string(r.id)}, {"county", r.county}}};
   }
   return out;
 }
@@ -90,10 +90,10 @@ std::vector<std::pair<std::string, std::string>> Service::rejected_pairs_locked(
   return out;
 }
 
-std::map<std::string, std::map<std::string, std::string>> Service::engagements_locked() const {
-  std::map<std::string, std::map<std::string, std::string>> out;
+std::map<std::string, std::map<std::string, i18n::Message>> Service::engagements_locked() const {
+  std::map<std::string, std::map<std::string, i18n::Message>> out;
   for (const auto& [problem, expert] : accepted_pairs_locked(""))
-    out[expert][problem] = "accepted match";
+    out[expert][problem] = "capacity.accepted_match";
   for (const auto& [pair, what] : approved_topics_) {
     auto p = problems_.find(pair.first);
     if (p == problems_.end() || !is_open(p->second.status)) continue;
@@ -176,8 +176,9 @@ Result<ProblemMatches> Service::problem_matches(const Principal& who, const std:
   auto p = visible_problem_locked(who, problem_id);
   if (!p) return p.status();
   if (!is_open(p->status))
-    return Status(ErrorCode::kConflict, "problem \"" + problem_id + "\" is " +
-                                            problem_status_name(p->status) + ": no matches");
+    return Status(ErrorCode::kConflict,
+                  {"problem.closed_no_matches",
+                   {{"id", problem_id}, {"status", problem_status_name(p->status)}}});
   if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
   ProblemMatches out;
   out.problem = *p;
@@ -208,57 +209,73 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
     auto p = visible_problem_locked(who, problem_id);
     if (!p) return p.status();
     if (decision != "accept" && decision != "reject")
-      return field_error("decision", "must be \"accept\" or \"reject\", got \"" + decision + "\"");
+      return field_error("decision", {"review.decision_got", {{"value", decision}}});
     auto e = experts_.find(expert_id);
-    if (e == experts_.end()) return field_error("expert_id", "no expert \"" + expert_id + "\"");
+    if (e == experts_.end())
+      return field_error("expert_id", {"expert.not_found", {{"id", expert_id}}});
     const Expert& x = e->second;
     const std::string who_x = x.name + " (" + x.id + ")";
+    const std::vector<std::pair<std::string, std::string>> expert_args = {{"name", x.name},
+                                                                          {"expert_id", x.id}};
     if (!is_open(p->status))
       return Status(ErrorCode::kConflict,
-                    "problem \"" + problem_id + "\" is " + problem_status_name(p->status));
+                    {"problem.closed_no_reviews",
+                     {{"id", problem_id}, {"status", problem_status_name(p->status)}}});
     if (decision == "reject" && blank(note))
-      return field_error("note", "a rejection needs a note: say why " + who_x + " does not fit");
+      return field_error("note", {"review.reject_needs_note", expert_args});
     PairState current = pair_state_locked(problem_id, expert_id);
     if (decision == "accept" && current != PairState::kAccepted) {
       // Hard constraints first: no override lifts them.
       MatchFilters hard;
-      std::string why;
+      i18n::Message why;
       if (index_)
-        why = Matcher(*index_, options_.match).exclusion_reason(x, *p, hard);
+        why = Matcher(*index_, options_.match).exclusion_message(x, *p, hard);
       else if (!x.available)
-        why = "unavailable";
+        why = "exclusion.unavailable";
       if (!why.empty())
         return Status(ErrorCode::kConflict,
-                      "expert \"" + expert_id + "\" cannot be accepted: " + why);
+                      i18n::Message("review.cannot_accept", {{"expert_id", expert_id}})
+                          .with("reason", std::move(why)));
       if (index_ && blank(note)) {
         auto all = Matcher(*index_, options_.match).rank_experts(*p, hard, -1);
         if (!all) return all.status();
         auto m = std::find_if(all->begin(), all->end(),
                               [&](const ExpertMatch& m) { return m.expert_id == expert_id; });
         if (m != all->end() && !m->good_match)
-          return field_error("note", "the service rates " + who_x + " not a good match for " +
-                                         problem_id + " (score " + score_text(m->score) +
-                                         "); accepting needs a note saying why");
+          return field_error("note", {"review.accept_needs_note",
+                                      {{"name", x.name},
+                                       {"expert_id", x.id},
+                                       {"problem_id", problem_id},
+                                       {"score", score_text(m->score)}}});
       }
       auto held = engagements_locked()[expert_id];
       held.erase(problem_id);
       if (static_cast<int>(held.size()) >= x.capacity) {
-        std::vector<std::string> what;
-        for (const auto& [problem, how] : held) what.push_back(problem + " (" + how + ")");
-        std::string reason = who_x + " has capacity " + std::to_string(x.capacity) +
-                             " and is committed to " + std::to_string(held.size()) + ": " +
-                             join(what, ", ");
+        std::vector<i18n::Message> what;
+        for (const auto& [problem, how] : held)
+          what.push_back(
+              i18n::Message("capacity.held_item", {{"problem", problem}}).with("how", how));
+        i18n::Message reason =
+            i18n::Message("capacity.full", {{"name", x.name},
+                                            {"expert_id", x.id},
+                                            {"capacity", std::to_string(x.capacity)},
+                                            {"held", std::to_string(held.size())}})
+                .with("items", i18n::join(std::move(what)));
         if (!capacity_override)
           return Status(ErrorCode::kConflict,
-                        "expert \"" + expert_id + "\" cannot be accepted: " + reason +
-                            "; accepting beyond capacity needs \"override\": true (it is logged)");
+                        i18n::Message("review.over_capacity", {{"expert_id", expert_id}})
+                            .with("reason", reason));
         r.capacity_override = true;
         override_log = who.describe() + " accepted " + expert_id + " for " + problem_id +
-                       " beyond capacity: " + reason;
+                       " beyond capacity: " + i18n::tr(i18n::Language::kEn, reason);
       }
       if (p->status == ProblemStatus::kSubmitted)
-        change = StatusChange{problem_id,     p->status,           ProblemStatus::kMatched,
-                              who.describe(), "accepted " + who_x, ""};
+        change = StatusChange{problem_id,
+                              p->status,
+                              ProblemStatus::kMatched,
+                              who.describe(),
+                              i18n::to_stored({"transition.note_accepted", expert_args}),
+                              ""};
     }
     if (decision == "reject" && current == PairState::kAccepted &&
         p->status == ProblemStatus::kMatched) {
@@ -271,7 +288,7 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
                               p->status,
                               ProblemStatus::kSubmitted,
                               who.describe(),
-                              "the accepted expert " + who_x + " was rejected",
+                              i18n::to_stored({"transition.note_rejected", expert_args}),
                               ""};
     }
     r.problem_id = problem_id;
@@ -363,26 +380,24 @@ Result<ProblemTransition> Service::change_status(const Principal& who,
   if (who.role == Role::kCounty && !can_write_problem(who, p))
     return forbidden({"access.county_own_problems", {{"scope", who.scope}}});
   if (to == ProblemStatus::kSubmitted || to == ProblemStatus::kMatched)
-    return field_error("status", std::string("a problem becomes ") + problem_status_name(to) +
-                                     " through reviews (accepting an expert), not directly; use "
-                                     "in_progress, solved, closed or withdrawn");
+    return field_error("status", {"transition.by_review", {{"status", problem_status_name(to)}}});
   if (!is_open(p.status))
-    return Status(ErrorCode::kConflict, "problem \"" + problem_id + "\" is already " +
-                                            problem_status_name(p.status) + "; it stays so");
+    return Status(
+        ErrorCode::kConflict,
+        {"transition.final", {{"id", problem_id}, {"status", problem_status_name(p.status)}}});
   if ((to == ProblemStatus::kClosed || to == ProblemStatus::kWithdrawn) && blank(req.note))
-    return field_error("note", std::string("a problem ") + problem_status_name(to) +
-                                   " needs a reason in \"note\"");
+    return field_error("note", {"transition.needs_note", {{"status", problem_status_name(to)}}});
   if (to == ProblemStatus::kSolved && blank(req.outcome))
-    return field_error("outcome",
-                       "a solved problem needs its outcome: what was done, by whom, when");
+    return field_error("outcome", "transition.needs_outcome");
   if ((to == ProblemStatus::kSolved || to == ProblemStatus::kInProgress) &&
       p.status == ProblemStatus::kSubmitted)
-    return Status(ErrorCode::kConflict,
-                  "problem \"" + problem_id + "\" has no accepted expert yet: accept one first" +
-                      (to == ProblemStatus::kSolved ? ", or close it with a reason" : ""));
+    return Status(
+        ErrorCode::kConflict,
+        {to == ProblemStatus::kSolved ? "transition.no_expert_solved" : "transition.no_expert",
+         {{"id", problem_id}}});
   if (to == p.status)
     return Status(ErrorCode::kConflict,
-                  "problem \"" + problem_id + "\" is already " + problem_status_name(to));
+                  {"transition.same", {{"id", problem_id}, {"status", problem_status_name(to)}}});
   StatusChange change{problem_id, p.status, to, who.describe(), req.note, req.outcome};
   auto t = store_->change_status(change);
   if (!t) return t.status();
@@ -422,7 +437,7 @@ Result<ProblemStanding> Service::standing(const Principal& who, const std::strin
       s.county_follows_up = best->empty() || !best->front().good_match;
     }
   }
-  const std::string names = join(s.accepted_experts, "、");
+  const std::string names = join(s.accepted_experts, "、");  // names are Chinese in either language
   std::string note, outcome;
   if (!is_open(s.problem.status)) {
     auto history = store_->list_transitions(problem_id);
@@ -436,24 +451,24 @@ Result<ProblemStanding> Service::standing(const Principal& who, const std::strin
   switch (s.problem.status) {
     case ProblemStatus::kSubmitted:
       s.message = s.county_follows_up
-                      ? "暂时没有合适的专家。" + s.problem.county + "会跟进，与您联系。"
-                      : "已提交，正在为您匹配专家。";
+                      ? i18n::Message("standing.follow_up", {{"county", s.problem.county}})
+                      : i18n::Message("standing.submitted");
       break;
     case ProblemStatus::kMatched:
-      s.message = "已为您确定专家：" + names + "。";
+      s.message = {"standing.matched", {{"names", names}}};
       break;
     case ProblemStatus::kInProgress:
-      s.message =
-          names.empty() ? "已列为重点攻关课题，专家正在攻关。" : "专家正在攻关：" + names + "。";
+      s.message = names.empty() ? i18n::Message("standing.key_topic")
+                                : i18n::Message("standing.in_progress", {{"names", names}});
       break;
     case ProblemStatus::kSolved:
-      s.message = "已解决。" + outcome;
+      s.message = {"standing.solved", {{"outcome", outcome}}};
       break;
     case ProblemStatus::kWithdrawn:
-      s.message = "已撤回。" + note;
+      s.message = {"standing.withdrawn", {{"note", note}}};
       break;
     case ProblemStatus::kClosed:
-      s.message = "已关闭，未能解决：" + note;
+      s.message = {"standing.closed", {{"note", note}}};
       break;
   }
   return s;

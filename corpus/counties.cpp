@@ -88,11 +88,13 @@ Result<CountyList> CountyList::parse(const std::string& text, const std::string&
     size_t comma = text.find(',', start);
     if (comma == std::string::npos) comma = text.size();
     std::string name = trim(text.substr(start, comma - start));
+    // operator-facing: the `counties` setting and --counties.
     if (name.empty())
       return Status::invalid({FieldError{"config", 0, setting,
                                          "must be county names separated by commas, with no "
                                          "empty name, got \"" +
                                              text + "\""}});
+    // operator-facing, as above.
     if (std::find(names.begin(), names.end(), name) != names.end())
       return Status::invalid(
           {FieldError{"config", 0, setting, "names \"" + name + "\" more than once"}});
@@ -129,14 +131,15 @@ std::optional<std::string> CountyList::nearest(const std::string& raw) const {
 Status CountyList::check(const std::string& name, const std::string& field,
                          const std::string& source) const {
   if (contains(name)) return Status::ok();
-  std::string reason = "unknown county \"" + name + "\"";
+  i18n::Message reason;
   if (auto near = nearest(name)) {
-    reason += "; did you mean \"" + *near + "\"?";
+    reason = {"county.unknown_nearest", {{"name", name}, {"nearest", *near}}};
   } else {
-    reason += "; known counties: ";
-    for (size_t i = 0; i < names_.size(); ++i) reason += (i ? ", " : "") + names_[i];
+    std::string known;
+    for (size_t i = 0; i < names_.size(); ++i) known += (i ? ", " : "") + names_[i];
+    reason = {"county.unknown_known", {{"name", name}, {"known", known}}};
   }
-  return Status::invalid({FieldError{source, 0, field, reason}});
+  return Status::invalid({FieldError{source, 0, field, std::move(reason)}});
 }
 
 Status check_record_counties(const CountyList& counties, const std::vector<Expert>& experts,
@@ -144,11 +147,9 @@ Status check_record_counties(const CountyList& counties, const std::vector<Exper
                              std::map<std::string, std::string>* registered) {
   std::vector<FieldError> errors;
   auto add = [&](const char* source, const std::string& id, const Status& st) {
-    for (auto e : st.field_errors()) {
-      e.source = source;
-      e.reason = "\"" + id + "\": " + e.reason;
-      errors.push_back(std::move(e));
-    }
+    for (const auto& e : st.field_errors())
+      errors.push_back({source, e.line, e.field,
+                        i18n::Message("record.about", {{"id", id}}).with("reason", e.message)});
   };
   for (const auto& e : experts)
     for (size_t i = 0; i < e.counties.size(); ++i)
@@ -163,9 +164,13 @@ Status check_record_counties(const CountyList& counties, const std::vector<Exper
     auto [it, fresh] = after.emplace(normalize_name(p.enterprise), p.county);
     if (!fresh && it->second != p.county)
       add("problems", p.id,
-          Status::invalid({FieldError{"", 0, "county",
-                                      "enterprise \"" + p.enterprise + "\" is registered in \"" +
-                                          it->second + "\", not \"" + p.county + "\""}}));
+          Status::invalid({FieldError{"",
+                                      0,
+                                      "county",
+                                      {"enterprise.registered_elsewhere",
+                                       {{"enterprise", p.enterprise},
+                                        {"registered", it->second},
+                                        {"county", p.county}}}}}));
   }
   if (!errors.empty()) return Status::invalid(std::move(errors));
   *registered = std::move(after);

@@ -20,7 +20,7 @@
 namespace expertmatch {
 namespace {
 
-// Short rendering of an offending value for messages: got "high", got 3.5, got [..].
+// Short rendering of an offending value for messages: "high", 3.5, [..].
 std::string describe(const rapidjson::Value& v) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
@@ -31,7 +31,7 @@ std::string describe(const rapidjson::Value& v) {
     while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
     s = s.substr(0, cut) + "...";
   }
-  return "got " + s;
+  return s;
 }
 
 // Bounds on unknown fields (kept as extra_json and returned to every client).
@@ -73,12 +73,12 @@ class ObjectReader {
     std::set<std::string> seen;
     for (auto it = obj_.MemberBegin(); it != obj_.MemberEnd(); ++it) {
       std::string key(it->name.GetString(), it->name.GetStringLength());
-      if (!seen.insert(key).second) fail(key, "appears more than once in the object");
+      if (!seen.insert(key).second) fail(key, "field.duplicate_key");
     }
   }
 
-  void fail(const std::string& field, const std::string& reason) {
-    errors_->push_back({source_, line_, prefix_ + field, reason});
+  void fail(const std::string& field, i18n::Message reason) {
+    errors_->push_back({source_, line_, prefix_ + field, std::move(reason)});
     ok_ = false;
   }
   bool ok() const { return ok_; }
@@ -93,43 +93,46 @@ class ObjectReader {
   void string(const char* key, std::string* out, bool required, bool non_empty) {
     const rapidjson::Value* v = find(key);
     if (!v) {
-      if (required) fail(key, "is required");
+      if (required) fail(key, "field.required");
       return;
     }
-    if (!v->IsString()) return fail(key, std::string("must be a string, ") + describe(*v));
+    if (!v->IsString()) return fail(key, {"field.not_string_got", {{"value", describe(*v)}}});
     out->assign(v->GetString(), v->GetStringLength());
-    if (non_empty && is_blank(*out)) fail(key, "must not be empty");
+    if (non_empty && is_blank(*out)) fail(key, "field.blank");
   }
 
   void id(const char* key, std::string* out) {
     string(key, out, true, false);
-    if (ok_ && !is_valid_id(*out))
-      fail(key, "must be 1-64 characters of A-Z a-z 0-9 . _ ~ -, got \"" + *out + "\"");
+    if (ok_ && !is_valid_id(*out)) fail(key, {"field.id_format_got", {{"value", *out}}});
   }
 
-  void integer(const char* key, std::optional<int>* out, int lo, int hi, const char* what) {
+  // `year`: the number is a year (the message says so).
+  void integer(const char* key, std::optional<int>* out, int lo, int hi, bool year = false) {
     const rapidjson::Value* v = find(key);
     if (!v) return;
     if (!v->IsInt() || v->GetInt() < lo || v->GetInt() > hi)
-      return fail(key, std::string("must be ") + what + ", " + describe(*v));
+      return fail(
+          key, {year ? "field.year_range_got" : "field.int_range_got",
+                {{"lo", std::to_string(lo)}, {"hi", std::to_string(hi)}, {"value", describe(*v)}}});
     *out = v->GetInt();
   }
 
   void boolean(const char* key, bool* out) {
     const rapidjson::Value* v = find(key);
     if (!v) return;
-    if (!v->IsBool()) return fail(key, "must be true or false, " + describe(*v));
+    if (!v->IsBool()) return fail(key, {"field.not_bool_got", {{"value", describe(*v)}}});
     *out = v->GetBool();
   }
 
   void strings(const char* key, std::vector<std::string>* out) {
     const rapidjson::Value* v = find(key);
     if (!v) return;
-    if (!v->IsArray()) return fail(key, "must be an array of strings, " + describe(*v));
+    if (!v->IsArray()) return fail(key, {"field.not_string_array_got", {{"value", describe(*v)}}});
     for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
       const auto& e = (*v)[i];
       if (!e.IsString()) {
-        fail(std::string(key) + "[" + std::to_string(i) + "]", "must be a string, " + describe(e));
+        fail(std::string(key) + "[" + std::to_string(i) + "]",
+             {"field.not_string_got", {{"value", describe(e)}}});
         continue;
       }
       out->emplace_back(e.GetString(), e.GetStringLength());
@@ -145,8 +148,7 @@ class ObjectReader {
       std::string key(it->name.GetString(), it->name.GetStringLength());
       if (known_.count(key)) continue;
       if (json_depth(it->value) > kMaxExtraDepth) {
-        fail(key, "is an unknown field nested deeper than " + std::to_string(kMaxExtraDepth) +
-                      " levels; unknown fields are kept only up to that depth");
+        fail(key, {"field.extra_too_deep", {{"depth", std::to_string(kMaxExtraDepth)}}});
         continue;
       }
       rapidjson::Value k(key.c_str(), static_cast<rapidjson::SizeType>(key.size()),
@@ -157,9 +159,9 @@ class ObjectReader {
     if (d.MemberCount() == 0) return std::string();
     std::string out = compact(d);
     if (out.size() > kMaxExtraBytes) {
-      fail(d.MemberBegin()->name.GetString(), "unknown fields take " + std::to_string(out.size()) +
-                                                  " bytes together; at most " +
-                                                  std::to_string(kMaxExtraBytes) + " are kept");
+      fail(d.MemberBegin()->name.GetString(),
+           {"field.extra_too_large",
+            {{"bytes", std::to_string(out.size())}, {"max", std::to_string(kMaxExtraBytes)}}});
       return std::string();
     }
     return out;
@@ -247,9 +249,10 @@ Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& sou
     rapidjson::Document doc;
     JsonError error;
     if (!read_json(line, &doc, &error, options.json)) {
-      errors.push_back({source, line_no, error.field, error.reason});
+      errors.push_back({source, line_no, error.field, error.message});
     } else if (!doc.IsObject()) {
-      errors.push_back({source, line_no, "", "must be a JSON object, " + describe(doc)});
+      errors.push_back(
+          {source, line_no, "", {"record.not_object_got", {{"value", describe(doc)}}}});
     } else {
       T record;
       if (parse_line(doc, source, line_no, &record, &errors)) {
@@ -257,8 +260,10 @@ Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& sou
         auto [it, inserted] = first_line.emplace(id, line_no);
         if (!inserted && options.reject_duplicate_ids) {
           errors.push_back(
-              {source, line_no, "id",
-               "duplicate id \"" + id + "\", first at line " + std::to_string(it->second)});
+              {source,
+               line_no,
+               "id",
+               {"record.duplicate_id", {{"id", id}, {"first_line", std::to_string(it->second)}}}});
         } else {
           if (options.names) collect_names(record, source, line_no, options.names);
           out.push_back(std::move(record));
@@ -268,7 +273,7 @@ Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& sou
     if (errors.size() > options.max_errors) {
       errors.resize(options.max_errors);
       errors.push_back(
-          {source, 0, "", "too many errors; stopped reading at line " + std::to_string(line_no)});
+          {source, 0, "", {"record.too_many_errors", {{"line", std::to_string(line_no)}}}});
       break;
     }
     if (end == text.size()) break;
@@ -291,11 +296,11 @@ bool expert_from_json(const rapidjson::Value& object, const std::string& source,
   r.string("organization", &out->organization, false, false);
   r.string("college", &out->college, false, false);
   r.string("title", &out->title, false, false);
-  r.integer("birth_year", &out->birth_year, 1900, 2100, "an integer year from 1900 to 2100");
+  r.integer("birth_year", &out->birth_year, 1900, 2100, true);
   r.strings("fields", &out->fields);
   r.string("bio", &out->bio, false, false);
   std::optional<int> capacity;
-  r.integer("capacity", &capacity, 0, 1000, "an integer from 0 to 1000");
+  r.integer("capacity", &capacity, 0, 1000);
   if (capacity) out->capacity = *capacity;
   r.boolean("available", &out->available);
   r.strings("counties", &out->counties);
@@ -303,15 +308,17 @@ bool expert_from_json(const rapidjson::Value& object, const std::string& source,
   bool ok = r.ok();
   if (const rapidjson::Value* works = r.find("works")) {
     if (!works->IsArray()) {
-      r.fail("works", "must be an array of work objects, " + describe(*works));
+      r.fail("works", {"field.works_not_array_got", {{"value", describe(*works)}}});
       ok = false;
     } else {
       for (rapidjson::SizeType i = 0; i < works->Size(); ++i) {
         const auto& wv = (*works)[i];
         std::string prefix = "works[" + std::to_string(i) + "].";
         if (!wv.IsObject()) {
-          errors->push_back({source, line, "works[" + std::to_string(i) + "]",
-                             "must be a work object, " + describe(wv)});
+          errors->push_back({source,
+                             line,
+                             "works[" + std::to_string(i) + "]",
+                             {"field.work_not_object_got", {{"value", describe(wv)}}}});
           ok = false;
           continue;
         }
@@ -322,15 +329,14 @@ bool expert_from_json(const rapidjson::Value& object, const std::string& source,
         if (!kind.empty()) {
           auto k = parse_work_kind(kind);
           if (!k)
-            wr.fail("kind",
-                    "must be one of paper, patent, project, award, other, got \"" + kind + "\"");
+            wr.fail("kind", {"field.work_kind_got", {{"value", kind}}});
           else
             w.kind = *k;
         }
         wr.string("title", &w.title, true, true);
         wr.string("abstract", &w.abstract, false, false);
         wr.strings("keywords", &w.keywords);
-        wr.integer("year", &w.year, 1000, 2100, "an integer year");
+        wr.integer("year", &w.year, 1000, 2100, true);
         w.extra_json = wr.extra();
         ok = ok && wr.ok();
         out->works.push_back(std::move(w));
@@ -356,20 +362,17 @@ bool problem_from_json(const rapidjson::Value& object, const std::string& source
   r.string("description", &out->description, true, false);
   r.strings("keywords", &out->keywords);
   std::optional<int> urgency;
-  r.integer("urgency", &urgency, 1, 5, "an integer from 1 to 5");
+  r.integer("urgency", &urgency, 1, 5);
   if (urgency) out->urgency = *urgency;
   r.string("submitted", &out->submitted, false, false);
   if (!out->submitted.empty() && !is_valid_date(out->submitted))
-    r.fail("submitted", "must be a date YYYY-MM-DD, got \"" + out->submitted + "\"");
+    r.fail("submitted", {"field.date_got", {{"value", out->submitted}}});
   std::string status;
   r.string("status", &status, false, false);
   if (!status.empty()) {
     auto s = parse_problem_status(status);
     if (!s)
-      r.fail("status",
-             "must be one of submitted (or open), matched, in_progress, solved, withdrawn, "
-             "closed, got \"" +
-                 status + "\"");
+      r.fail("status", {"field.problem_status_got", {{"value", status}}});
     else
       out->status = *s;
   }
@@ -385,7 +388,7 @@ static Result<T> parse_single(std::string_view json, const std::string& source,
   std::vector<FieldError> errors;
   JsonError error;
   if (!read_json(json, &doc, &error)) {
-    errors.push_back({source, 0, error.field, error.reason});
+    errors.push_back({source, 0, error.field, error.message});
     return Status::invalid(std::move(errors));
   }
   T out;
@@ -405,25 +408,25 @@ namespace {
 class RecordChecker {
  public:
   void text(const std::string& field, const std::string& value) {
-    std::string why = unicode_problem(value);
-    if (!why.empty()) errors_.push_back({"", 0, field, why});
+    i18n::Message why = unicode_problem_message(value);
+    if (!why.empty()) errors_.push_back({"", 0, field, std::move(why)});
   }
   void texts(const std::string& field, const std::vector<std::string>& values) {
     for (size_t i = 0; i < values.size(); ++i)
       text(field + "[" + std::to_string(i) + "]", values[i]);
   }
   void id(const std::string& value) {
-    if (!is_valid_id(value))
-      errors_.push_back({"", 0, "id", "must be 1-64 characters of A-Z a-z 0-9 . _ ~ -"});
+    if (!is_valid_id(value)) errors_.push_back({"", 0, "id", "field.id_format"});
   }
   void extra(const std::string& prefix, const std::string& extra_json) {
     if (extra_json.empty()) return;
     rapidjson::Document d;
     JsonError error;
     if (!read_json(extra_json, &d, &error, kExtraLimits))
-      errors_.push_back({"", 0, prefix + error.field, "unknown fields: " + error.reason});
+      errors_.push_back({"", 0, prefix + error.field,
+                         i18n::Message("field.extra_bad").with("reason", error.message)});
     else if (!d.IsObject())
-      errors_.push_back({"", 0, prefix, "unknown fields are not a JSON object"});
+      errors_.push_back({"", 0, prefix, "field.extra_not_object"});
   }
   std::vector<FieldError> take() { return std::move(errors_); }
 
@@ -588,16 +591,19 @@ Result<std::vector<Judgment>> parse_qrels(std::string_view text, const std::stri
     std::istringstream ls(line);
     std::string pid, iter, eid, grade_s, rest;
     if (!(ls >> pid >> iter >> eid >> grade_s) || (ls >> rest)) {
-      errors.push_back({source, line_no, "", "must be PROBLEM_ID 0 EXPERT_ID GRADE"});
+      errors.push_back({source, line_no, "", "qrels.line_format"});
       continue;
     }
-    if (!is_valid_id(pid)) errors.push_back({source, line_no, "problem_id", "invalid id"});
-    if (!is_valid_id(eid)) errors.push_back({source, line_no, "expert_id", "invalid id"});
+    if (!is_valid_id(pid)) errors.push_back({source, line_no, "problem_id", "field.id_invalid"});
+    if (!is_valid_id(eid)) errors.push_back({source, line_no, "expert_id", "field.id_invalid"});
     int grade = -1;
     if (grade_s.size() == 1 && grade_s[0] >= '0' && grade_s[0] <= '9') grade = grade_s[0] - '0';
     if (grade < 0 || grade > 3) {
       errors.push_back(
-          {source, line_no, "grade", "must be an integer from 0 to 3, got \"" + grade_s + "\""});
+          {source,
+           line_no,
+           "grade",
+           {"field.int_range_got", {{"lo", "0"}, {"hi", "3"}, {"value", "\"" + grade_s + "\""}}}});
       continue;
     }
     out.push_back({pid, eid, grade});

@@ -66,8 +66,8 @@ class CheckingHandler {
   }
   bool String(const char* s, rapidjson::SizeType n, bool copy) {
     if (!value()) return false;
-    std::string why = unicode_problem(std::string_view(s, n));
-    if (!why.empty()) return fail(JsonErrorKind::kBadString, path(), why);
+    i18n::Message why = unicode_problem_message(std::string_view(s, n));
+    if (!why.empty()) return fail(JsonErrorKind::kBadString, path(), std::move(why));
     return doc_.String(s, n, copy);
   }
   bool StartObject() { return open(false) && doc_.StartObject(); }
@@ -76,10 +76,12 @@ class CheckingHandler {
     f.key.assign(s, n);
     f.has_key = true;
     f.awaiting_value = true;
-    std::string why = unicode_problem(f.key);
-    if (!why.empty()) return fail(JsonErrorKind::kBadString, path(), "(the key) " + why);
+    i18n::Message why = unicode_problem_message(f.key);
+    if (!why.empty())
+      return fail(JsonErrorKind::kBadString, path(),
+                  i18n::Message("json.in_key").with("reason", std::move(why)));
     if (!f.keys.insert(f.key).second)
-      return fail(JsonErrorKind::kDuplicateKey, path(), "appears more than once in the object");
+      return fail(JsonErrorKind::kDuplicateKey, path(), "field.duplicate_key");
     return doc_.Key(s, n, copy);
   }
   bool EndObject(rapidjson::SizeType n) {
@@ -129,16 +131,16 @@ class CheckingHandler {
     value();
     if (frames_.size() + 1 > limits_.max_depth)
       return fail(JsonErrorKind::kTooDeep, path(),
-                  "is nested deeper than " + std::to_string(limits_.max_depth) + " levels");
+                  {"json.too_deep", {{"depth", std::to_string(limits_.max_depth)}}});
     frames_.push_back(Frame{array, 0, false, false, {}, {}});
     return true;
   }
 
-  bool fail(JsonErrorKind kind, std::string field, std::string reason) {
+  bool fail(JsonErrorKind kind, std::string field, i18n::Message reason) {
     failed_ = true;
     error_->kind = kind;
     error_->field = std::move(field);
-    error_->reason = std::move(reason);
+    error_->set(std::move(reason));
     return false;
   }
 
@@ -185,36 +187,43 @@ class CheckingHandler {
 
 }  // namespace
 
-std::string unicode_problem(std::string_view text) {
+i18n::Message unicode_problem_message(std::string_view text) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
   size_t i = 0;
   while (i < n) {
     unsigned char c = s[i];
     if (c < 0x80) {
-      if (c == 0) return "contains U+0000 (at byte " + std::to_string(i) + ")";
+      if (c == 0) return {"json.nul", {{"byte", std::to_string(i)}}};
       ++i;
       continue;
     }
     size_t len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > n)
-      return "is not valid UTF-8 (bad byte at offset " + std::to_string(i) + ")";
+    if (len == 0 || i + len > n) return {"json.bad_utf8", {{"byte", std::to_string(i)}}};
     uint32_t cp = c & (0x7F >> len);
     for (size_t k = 1; k < len; ++k) {
-      if ((s[i + k] & 0xC0) != 0x80)
-        return "is not valid UTF-8 (bad byte at offset " + std::to_string(i) + ")";
+      if ((s[i + k] & 0xC0) != 0x80) return {"json.bad_utf8", {{"byte", std::to_string(i)}}};
       cp = (cp << 6) | (s[i + k] & 0x3F);
     }
     if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
         cp > 0x10FFFF)
-      return "is not valid UTF-8 (bad byte at offset " + std::to_string(i) + ")";
+      return {"json.bad_utf8", {{"byte", std::to_string(i)}}};
     // What a \u escape of a lone surrogate decodes to (CESU-8 style bytes).
     if (cp >= 0xD800 && cp <= 0xDFFF)
-      return "contains an unpaired UTF-16 surrogate (" + hex_code_point(cp) + " at byte " +
-             std::to_string(i) + ")";
+      return {"json.surrogate", {{"code_point", hex_code_point(cp)}, {"byte", std::to_string(i)}}};
     i += len;
   }
-  return "";
+  return {};
+}
+
+std::string unicode_problem(std::string_view text) {
+  i18n::Message why = unicode_problem_message(text);
+  return why.empty() ? std::string() : i18n::tr(i18n::Language::kEn, why);
+}
+
+void JsonError::set(i18n::Message why) {
+  reason = i18n::tr(i18n::Language::kEn, why);
+  message = std::move(why);
 }
 
 bool read_json(std::string_view text, rapidjson::Document* doc, JsonError* error,
@@ -222,8 +231,9 @@ bool read_json(std::string_view text, rapidjson::Document* doc, JsonError* error
   *error = JsonError{};
   if (text.size() > limits.max_bytes) {
     error->kind = JsonErrorKind::kTooLarge;
-    error->reason = "is " + std::to_string(text.size()) + " bytes; at most " +
-                    std::to_string(limits.max_bytes) + " are accepted";
+    error->set(
+        {"json.too_large",
+         {{"bytes", std::to_string(text.size())}, {"max", std::to_string(limits.max_bytes)}}});
     doc->SetNull();
     return false;
   }
@@ -244,15 +254,15 @@ bool read_json(std::string_view text, rapidjson::Document* doc, JsonError* error
     // refused, and the string is named.
     error->kind = JsonErrorKind::kBadString;
     error->field = handler.string_being_read();
-    error->reason =
-        "contains an unpaired UTF-16 surrogate (a high surrogate escape without a low one)";
+    error->set("json.high_surrogate");
   } else if (!handler.failed()) {
     error->kind = JsonErrorKind::kSyntax;
     error->field.clear();
     std::string why = reader.GetParseErrorCode() == rapidjson::kParseErrorStringInvalidEncoding
                           ? "invalid UTF-8"
                           : rapidjson::GetParseError_En(reader.GetParseErrorCode());
-    error->reason = "not valid JSON: " + why + " (at byte " + std::to_string(error->offset) + ")";
+    // RapidJSON says why in English only: the Chinese text names the byte.
+    error->set({"json.syntax", {{"why", why}, {"byte", std::to_string(error->offset)}}});
   }
   doc->SetNull();
   return false;

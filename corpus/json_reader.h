@@ -24,6 +24,8 @@
 
 #include <rapidjson/document.h>
 
+#include "i18n/messages.h"
+
 namespace expertmatch {
 
 struct JsonLimits {
@@ -48,8 +50,14 @@ struct JsonError {
   // kSyntax, "is nested deeper than 64 levels", "contains an unpaired UTF-16
   // surrogate (U+DC00 at byte 0)", "appears more than once in the object".
   std::string reason;
+  // The same reason as a catalogue message (json.*, field.duplicate_key), for
+  // people: the API renders it in the caller's language.
+  i18n::Message message;
   // Byte offset in the text where reading stopped.
   size_t offset = 0;
+
+  // Sets `message` and its English text `reason`.
+  void set(i18n::Message why);
 };
 
 // Parses `text` into `doc` under the rules above. On failure returns false,
@@ -62,6 +70,9 @@ bool read_json(std::string_view text, rapidjson::Document* doc, JsonError* error
 // no U+0000 (the rule read_json applies to every string). Returns "" when it
 // is, else the reason, e.g. "is not valid UTF-8 (bad byte at offset 3)".
 std::string unicode_problem(std::string_view text);
+// The same check, as a catalogue message (json.nul, json.bad_utf8,
+// json.surrogate); empty when the text is fine.
+i18n::Message unicode_problem_message(std::string_view text);
 
 // `text` itself when unicode_problem(text) is "", else with every byte outside
 // printable ASCII shown as \xNN: safe for a log line or a JSON string.

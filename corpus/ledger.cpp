@@ -72,13 +72,14 @@ const std::vector<std::string>& ledger_status_order() {
   return kOrder;
 }
 
-std::string ledger_status_label(const std::string& status) {
-  static const std::map<std::string, std::string> kLabels = {
-      {"submitted", "待匹配"},   {"open", "待解决"},   {"matched", "已匹配"},
-      {"in_progress", "攻关中"}, {"solved", "已解决"}, {"closed", "未解决(已关闭)"},
-      {"withdrawn", "已撤回"}};
+std::string ledger_status_label(const std::string& status, i18n::Language language) {
+  static const std::map<std::string, const char*> kLabels = {
+      {"submitted", "ledger.status.submitted"}, {"open", "ledger.status.open"},
+      {"matched", "ledger.status.matched"},     {"in_progress", "ledger.status.in_progress"},
+      {"solved", "ledger.status.solved"},       {"closed", "ledger.status.closed"},
+      {"withdrawn", "ledger.status.withdrawn"}};
   auto it = kLabels.find(status);
-  return it == kLabels.end() ? status : it->second;
+  return it == kLabels.end() ? status : i18n::tr(language, it->second);
 }
 
 Result<Ledger> make_ledger(const std::string& county, const CountyList& counties,
@@ -95,7 +96,7 @@ Result<Ledger> make_ledger(const std::string& county, const CountyList& counties
   auto as_of_day = day_number(out.as_of);
   if (!as_of_day)
     return Status::invalid(
-        {FieldError{"query", 0, "as_of", "must be a date YYYY-MM-DD, got \"" + out.as_of + "\""}});
+        {FieldError{"query", 0, "as_of", {"field.date_got", {{"value", out.as_of}}}}});
   // Names compare normalised (corpus/names.h), as everywhere else.
   auto in_scope = [&](const std::string& c) {
     return county.empty() ? counties.contains(c) : same_name(c, county);
@@ -189,9 +190,10 @@ Result<Ledger> make_ledger(const std::string& county, const CountyList& counties
 
 namespace {
 
-std::vector<std::string> count_header(const std::string& first, const Ledger& l) {
-  std::vector<std::string> h = {first, "提交难题数"};
-  for (const auto& s : l.statuses) h.push_back(ledger_status_label(s));
+std::vector<std::string> count_header(const std::string& first, const Ledger& l,
+                                      i18n::Language lang) {
+  std::vector<std::string> h = {first, i18n::tr(lang, "ledger.col.submitted")};
+  for (const auto& s : l.statuses) h.push_back(ledger_status_label(s, lang));
   return h;
 }
 
@@ -204,64 +206,83 @@ std::vector<Cell> count_row(const std::string& key, const StatusCounts& c, const
   return row;
 }
 
-std::string join(const std::vector<std::string>& parts, const char* sep) {
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
   return out;
 }
 
-std::string assignments_text(const std::vector<LedgerAssignment>& list) {
+std::string assignments_text(const std::vector<LedgerAssignment>& list, i18n::Language lang) {
   std::vector<std::string> parts;
   for (const auto& a : list)
-    parts.push_back(a.problem_id + " " + a.title + "（" + a.enterprise + "，" +
-                    ledger_status_label(a.status) + "）");
-  return join(parts, "；");
+    parts.push_back(i18n::tr(lang, {"ledger.assignment",
+                                    {{"id", a.problem_id},
+                                     {"title", a.title},
+                                     {"enterprise", a.enterprise},
+                                     {"status", ledger_status_label(a.status, lang)}}}));
+  return join(parts, i18n::tr(lang, "ledger.separator"));
+}
+
+std::vector<std::string> headings(i18n::Language lang, std::initializer_list<const char*> keys) {
+  std::vector<std::string> out;
+  for (const char* k : keys) out.push_back(i18n::tr(lang, k));
+  return out;
 }
 
 }  // namespace
 
-std::vector<Sheet> ledger_sheets(const Ledger& l) {
+std::vector<Sheet> ledger_sheets(const Ledger& l, i18n::Language lang) {
+  auto t = [lang](const i18n::Message& m) { return i18n::tr(lang, m); };
   std::vector<Sheet> out;
-  std::string period = l.year ? std::to_string(*l.year) + "年" : "全部";
-  Sheet summary{"概况", count_header("范围", l), {}};
-  summary.rows.push_back(count_row(l.name + "（" + period + "）", l.totals, l));
+  std::string period =
+      l.year ? t({"ledger.year", {{"year", std::to_string(*l.year)}}}) : t("ledger.all_years");
+  Sheet summary{t("ledger.sheet.summary"), count_header(t("ledger.col.scope"), l, lang), {}};
+  summary.rows.push_back(
+      count_row(t({"ledger.scope", {{"name", l.name}, {"period", period}}}), l.totals, l));
   for (const auto& r : l.by_county) summary.rows.push_back(count_row(r.key, r.counts, l));
   out.push_back(std::move(summary));
 
-  Sheet industry{"按行业", count_header("行业", l), {}};
+  Sheet industry{t("ledger.sheet.industry"), count_header(t("ledger.col.industry"), l, lang), {}};
   for (const auto& r : l.by_industry)
-    industry.rows.push_back(count_row(r.key.empty() ? "（未填）" : r.key, r.counts, l));
+    industry.rows.push_back(
+        count_row(r.key.empty() ? t("ledger.no_industry") : r.key, r.counts, l));
   out.push_back(std::move(industry));
 
-  Sheet month{"按月份", count_header("提交月份", l), {}};
+  Sheet month{t("ledger.sheet.month"), count_header(t("ledger.col.month"), l, lang), {}};
   for (const auto& r : l.by_month)
-    month.rows.push_back(count_row(r.key.empty() ? "（无日期）" : r.key, r.counts, l));
+    month.rows.push_back(count_row(r.key.empty() ? t("ledger.no_date") : r.key, r.counts, l));
   out.push_back(std::move(month));
 
-  Sheet experts{"驻站专家",
-                {"专家编号", "姓名", "学院", "职称", "驻站县（市、区）", "可用", "承接能力",
-                 "重点攻关课题数", "重点攻关课题", "已确认对接数", "已确认对接难题", "已解决"},
-                {}};
+  Sheet experts{
+      t("ledger.sheet.experts"),
+      headings(lang, {"ledger.col.expert_id", "ledger.col.name", "ledger.col.college",
+                      "ledger.col.title", "ledger.col.stationed", "ledger.col.available",
+                      "ledger.col.capacity", "ledger.col.key_topic_count", "ledger.col.key_topics",
+                      "ledger.col.accepted_count", "ledger.col.accepted", "ledger.col.solved"}),
+      {}};
   for (const auto& e : l.experts) {
     auto solved = e.outcomes.find("solved");
     experts.rows.push_back(
-        {Cell(e.id), Cell(e.name), Cell(e.college), Cell(e.title), Cell(join(e.counties, "、")),
-         Cell(e.available ? "是" : "否"), Cell(e.capacity),
-         Cell(static_cast<int>(e.key_topics.size())), Cell(assignments_text(e.key_topics)),
-         Cell(static_cast<int>(e.accepted.size())), Cell(assignments_text(e.accepted)),
+        {Cell(e.id), Cell(e.name), Cell(e.college), Cell(e.title),
+         Cell(join(e.counties, t("ledger.separator"))),
+         Cell(t(e.available ? "ledger.yes" : "ledger.no")), Cell(e.capacity),
+         Cell(static_cast<int>(e.key_topics.size())), Cell(assignments_text(e.key_topics, lang)),
+         Cell(static_cast<int>(e.accepted.size())), Cell(assignments_text(e.accepted, lang)),
          Cell(solved == e.outcomes.end() ? 0 : solved->second)});
   }
   out.push_back(std::move(experts));
 
-  Sheet waiting{"久候难题",
-                {"难题编号", "企业", "县（市、区）", "行业", "难题", "紧急程度", "提交日期",
-                 "已等待天数", "状态"},
-                {}};
+  Sheet waiting{
+      t("ledger.sheet.waiting"),
+      headings(lang, {"ledger.col.problem_id", "ledger.col.enterprise", "ledger.col.county",
+                      "ledger.col.industry", "ledger.col.problem", "ledger.col.urgency",
+                      "ledger.col.submitted_on", "ledger.col.days_waiting", "ledger.col.status"}),
+      {}};
   for (const auto& w : l.waiting_longest)
     waiting.rows.push_back({Cell(w.id), Cell(w.enterprise), Cell(w.county), Cell(w.industry),
                             Cell(w.title), Cell(w.urgency), Cell(w.submitted),
                             w.days_waiting ? Cell(*w.days_waiting) : Cell(""),
-                            Cell(ledger_status_label(w.status))});
+                            Cell(ledger_status_label(w.status, lang))});
   out.push_back(std::move(waiting));
   return out;
 }

@@ -98,8 +98,10 @@ struct LedgerInput {
 
 // Status names in column order; a name not listed is shown after them.
 const std::vector<std::string>& ledger_status_order();
-// The Chinese column heading of a status (the name itself if unknown).
-std::string ledger_status_label(const std::string& status);
+// The column heading of a status in `language` (the catalogue's ledger.status.* messages); an
+// unknown status as it is.
+std::string ledger_status_label(const std::string& status,
+                                i18n::Language language = i18n::Language::kZh);
 
 // The ledger of `county` ("" = the city: every county of `counties`).
 // kInvalidArgument (field "county") for a county not in `counties`, or a
@@ -107,8 +109,9 @@ std::string ledger_status_label(const std::string& status);
 Result<Ledger> make_ledger(const std::string& county, const CountyList& counties,
                            const LedgerInput& input, const LedgerOptions& options);
 
-// The ledger as worksheets with Chinese headings: 概况 (totals, and by county
-// for the city), 按行业, 按月份, 驻站专家, 久候难题.
-std::vector<Sheet> ledger_sheets(const Ledger& ledger);
+// The ledger as worksheets with headings in `language` (catalogue ledger.*):
+// 概况 (totals, and by county for the city), 按行业, 按月份, 驻站专家, 久候难题.
+std::vector<Sheet> ledger_sheets(const Ledger& ledger,
+                                 i18n::Language language = i18n::Language::kZh);
 
 }  // namespace expertmatch

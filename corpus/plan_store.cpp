@@ -190,7 +190,8 @@ Result<std::vector<PlanRecord>> PlanStore::query_locked(const std::string& where
 Result<PlanRecord> PlanStore::get_locked(long long id) {
   auto r = query_locked("WHERE id = " + std::to_string(id), "");
   if (!r) return r.status();
-  if (r->empty()) return Status(ErrorCode::kNotFound, "no plan with id " + std::to_string(id));
+  if (r->empty())
+    return Status(ErrorCode::kNotFound, {"plan.not_found", {{"id", std::to_string(id)}}});
   return std::move(r->front());
 }
 
@@ -219,26 +220,27 @@ Result<PlanRecord> PlanStore::approve(long long id, const std::string& approver,
   if (!tx.began()) return sql_error(db_, "begin");
   auto plan = get_locked(id);
   if (!plan) return plan.status();
-  const std::string name = "plan " + std::to_string(id);
+  const std::string plan_id = std::to_string(id);
   if (plan->status != PlanStatus::kDraft)
-    return Status(ErrorCode::kConflict,
-                  name + " is " + plan_status_name(plan->status) + ", not a draft");
+    return Status(
+        ErrorCode::kConflict,
+        {"plan.not_draft", {{"id", plan_id}, {"status", plan_status_name(plan->status)}}});
   // Read inside the transaction: no approval or decision can slip in between.
   // Counties compare normalised, as in query_locked.
   auto newer = query_locked(
       "WHERE status IN ('approved', 'superseded') AND id > " + std::to_string(id), plan->county);
   if (!newer) return newer.status();
   if (!newer->empty())
-    return Status(ErrorCode::kConflict,
-                  name + " is stale: plan " + std::to_string(newer->front().id) + " of " +
-                      plan->county + " was approved after it was made; make a new plan");
+    return Status(ErrorCode::kConflict, {"plan.stale_approved",
+                                         {{"id", plan_id},
+                                          {"newer", std::to_string(newer->front().id)},
+                                          {"county", plan->county}}});
   Statement seq(db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'decision_sequence'");
   if (!seq.ok() || seq.step() != SQLITE_ROW) return sql_error(db_, "read decision sequence");
   if (long long now = seq.int64(0); now != plan->decisions_seen)
     return Status(ErrorCode::kConflict,
-                  name + " is stale: " + std::to_string(now - plan->decisions_seen) +
-                      " decision(s) (reviews, status changes, approvals) were made after it; "
-                      "make a new plan");
+                  {"plan.stale_decisions",
+                   {{"id", plan_id}, {"count", std::to_string(now - plan->decisions_seen)}}});
   auto approved = query_locked("WHERE status = 'approved'", plan->county);
   if (!approved) return approved.status();
   Statement old(db_, "UPDATE plans SET status = 'superseded' WHERE id = ?1");
@@ -282,9 +284,9 @@ Result<PlanRecord> PlanStore::discard(long long id, const std::string& who) {
   auto plan = get_locked(id);
   if (!plan) return plan.status();
   if (plan->status != PlanStatus::kDraft)
-    return Status(ErrorCode::kConflict, "plan " + std::to_string(id) + " is " +
-                                            plan_status_name(plan->status) +
-                                            "; only a draft can be discarded");
+    return Status(ErrorCode::kConflict,
+                  {"plan.discard_not_draft",
+                   {{"id", std::to_string(id)}, {"status", plan_status_name(plan->status)}}});
   Statement up(db_,
                "UPDATE plans SET status = 'discarded', discarded_by = ?2, "
                "discarded_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?1");

@@ -7,12 +7,16 @@ Status::Status(ErrorCode code, i18n::Message message)
       message_(i18n::tr(i18n::Language::kEn, message)),
       user_message_(std::move(message)) {}
 
+FieldError::FieldError(std::string source_name, int line_number, std::string field_name,
+                       i18n::Message reason_message)
+    : source(std::move(source_name)),
+      line(line_number),
+      field(std::move(field_name)),
+      reason(i18n::tr(i18n::Language::kEn, reason_message)),
+      message(std::move(reason_message)) {}
+
 Status Status::invalid(std::string field, i18n::Message reason) {
-  FieldError e;
-  e.field = std::move(field);
-  e.reason = i18n::tr(i18n::Language::kEn, reason);
-  e.message = std::move(reason);
-  return invalid({std::move(e)});
+  return invalid({FieldError("", 0, std::move(field), std::move(reason))});
 }
 
 const char* error_code_name(ErrorCode code) {

@@ -35,19 +35,18 @@ const char* error_code_name(ErrorCode code);
 // field (dotted path, e.g. "works[2].title"), and why.
 struct FieldError {
   FieldError() = default;
+  // `reason` is a catalogue message (i18n/messages.h): a key and its arguments.
+  // Plain text is accepted too, for operator-facing checks (the server's
+  // settings); it is shown as it is in every language.
   FieldError(std::string source_name, int line_number, std::string field_name,
-             std::string reason_text, i18n::Message reason_message = {})
-      : source(std::move(source_name)),
-        line(line_number),
-        field(std::move(field_name)),
-        reason(std::move(reason_text)),
-        message(std::move(reason_message)) {}
+             i18n::Message reason_message);
 
   std::string source;
   int line = 0;
   std::string field;
+  // The reason in English (for logs and the CLI's developer tools).
   std::string reason;
-  // The reason as a catalogue message, when it is one (reason is then its English text).
+  // The reason as a catalogue message; rendered in the caller's language by the API.
   i18n::Message message;
 
   // "problems.jsonl:17: urgency: must be an integer from 1 to 5, got \"high\""

@@ -617,7 +617,7 @@ Result<EnterpriseRecord> Store::add_enterprise(const std::string& name, const st
   st.bind(2, county);
   int rc = st.step();
   if (rc == SQLITE_DONE)
-    return Status(ErrorCode::kAlreadyExists, "enterprise \"" + name + "\" is already registered");
+    return Status(ErrorCode::kAlreadyExists, {"enterprise.exists", {{"name", name}}});
   if (rc != SQLITE_ROW) return st.error("insert enterprise");
   EnterpriseRecord r{name, county, text_col(st.get(), 0)};
   if (st.step() != SQLITE_DONE) return st.error("insert enterprise");
@@ -636,7 +636,6 @@ Status Store::write_one(const Expert* expert, const Problem* problem, int mode) 
   Transaction tx(db_);
   if (!tx.began()) return Status(ErrorCode::kIOError, sqlite3_errmsg(db_));
   const std::string& id = expert ? expert->id : problem->id;
-  const char* what = expert ? "expert" : "problem";
   Statement q(
       db_, expert ? "SELECT 1 FROM experts WHERE id = ?1" : "SELECT 1 FROM problems WHERE id = ?1");
   if (!q.prepared()) return q.error("prepare existence check");
@@ -646,9 +645,10 @@ Status Store::write_one(const Expert* expert, const Problem* problem, int mode) 
   bool exists = rc == SQLITE_ROW;
   if (mode == kInsert && exists)
     return Status(ErrorCode::kAlreadyExists,
-                  std::string("a ") + what + " with id \"" + id + "\" already exists");
+                  {expert ? "expert.exists" : "problem.exists", {{"id", id}}});
   if (mode == kUpdate && !exists)
-    return Status(ErrorCode::kNotFound, std::string("no ") + what + " with id \"" + id + "\"");
+    return Status(ErrorCode::kNotFound,
+                  {expert ? "expert.not_found" : "problem.not_found", {{"id", id}}});
   Status s = expert ? put_expert_locked(*expert) : put_problem_locked(*problem);
   if (!s) return s;
   s = bump_sequence_locked();
@@ -751,7 +751,7 @@ Result<Expert> Store::get_expert(const std::string& id) {
   std::lock_guard lock(mu_);
   auto r = query_experts_locked(&id);
   if (!r) return r.status();
-  if (r->empty()) return Status(ErrorCode::kNotFound, "no expert with id \"" + id + "\"");
+  if (r->empty()) return Status(ErrorCode::kNotFound, {"expert.not_found", {{"id", id}}});
   return std::move(r->front());
 }
 
@@ -759,7 +759,7 @@ Result<Problem> Store::get_problem(const std::string& id) {
   std::lock_guard lock(mu_);
   auto r = query_problems_locked(&id);
   if (!r) return r.status();
-  if (r->empty()) return Status(ErrorCode::kNotFound, "no problem with id \"" + id + "\"");
+  if (r->empty()) return Status(ErrorCode::kNotFound, {"problem.not_found", {{"id", id}}});
   return std::move(r->front());
 }
 
@@ -778,7 +778,8 @@ static Status delete_row(sqlite3* db, const char* sql, const std::string& id, co
   st.bind(1, id);
   if (st.step() != SQLITE_DONE) return st.error(what);
   if (sqlite3_changes(db) == 0)
-    return Status(ErrorCode::kNotFound, std::string("no ") + what + " with id \"" + id + "\"");
+    return Status(ErrorCode::kNotFound,
+                  {std::string(what) + ".not_found", {{"id", id}}});  // expert / problem.not_found
   return Status::ok();
 }
 
@@ -990,10 +991,11 @@ Status apply_status_changes(sqlite3* db, const std::vector<StatusChange>& change
       Statement q(db, "SELECT status FROM problems WHERE id = ?1");
       q.bind(1, c.problem_id);
       if (q.step() != SQLITE_ROW)
-        return Status(ErrorCode::kNotFound, "no problem with id \"" + c.problem_id + "\"");
-      return Status(ErrorCode::kConflict, "problem \"" + c.problem_id + "\" is " +
-                                              text_col(q.get(), 0) + ", not " +
-                                              problem_status_name(c.from));
+        return Status(ErrorCode::kNotFound, {"problem.not_found", {{"id", c.problem_id}}});
+      return Status(ErrorCode::kConflict, {"problem.status_changed",
+                                           {{"id", c.problem_id},
+                                            {"status", text_col(q.get(), 0)},
+                                            {"expected", problem_status_name(c.from)}}});
     }
     Statement ins(
         db,
@@ -1036,7 +1038,7 @@ Result<Review> Store::add_review(const Review& r, const StatusChange* change) {
   st.bind(6, r.capacity_override ? 1 : 0);
   int rc = st.step();
   if (rc == SQLITE_CONSTRAINT)
-    return Status(ErrorCode::kInvalidArgument, "decision must be \"accept\" or \"reject\"");
+    return Status::invalid("decision", {"review.decision_got", {{"value", r.decision}}});
   if (rc != SQLITE_ROW) return st.error("insert review");
   Review out = r;
   out.id = sqlite3_column_int64(st.get(), 0);
@@ -1165,7 +1167,7 @@ Status Store::put_account(const AccountRecord& account) {
   st.bind(5, account.disabled ? 1 : 0);
   int rc = st.step();
   if (rc == SQLITE_CONSTRAINT)
-    return Status(ErrorCode::kAlreadyExists, "an account named " + account.username + " exists");
+    return Status(ErrorCode::kAlreadyExists, {"account.exists", {{"username", account.username}}});
   if (rc != SQLITE_DONE) return st.error("insert account");
   return Status::ok();
 }
@@ -1177,7 +1179,8 @@ Result<AccountRecord> Store::find_account(const std::string& username) {
   if (!st.prepared()) return st.error("prepare account query");
   st.bind(1, username);
   int rc = st.step();
-  if (rc == SQLITE_DONE) return Status(ErrorCode::kNotFound, "no account named " + username);
+  if (rc == SQLITE_DONE)
+    return Status(ErrorCode::kNotFound, {"account.not_found", {{"username", username}}});
   if (rc != SQLITE_ROW) return st.error("query account");
   return account_row(st.get());
 }
@@ -1204,7 +1207,7 @@ Status Store::disable_account(const std::string& username) {
     st.bind(1, username);
     if (st.step() != SQLITE_DONE) return st.error("disable account");
     if (sqlite3_changes(db_) == 0)
-      return Status(ErrorCode::kNotFound, "no account named " + username);
+      return Status(ErrorCode::kNotFound, {"account.not_found", {{"username", username}}});
   }
   // A disabled account's sessions end with it.
   Statement st(db_, "DELETE FROM sessions WHERE username = ?1");

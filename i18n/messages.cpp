@@ -143,6 +143,10 @@ std::string Catalogue::format(Language language, const Message& message) const {
     names.push_back(icu::UnicodeString::fromUTF8(name));
     values.emplace_back(icu::UnicodeString::fromUTF8(value));
   }
+  for (const auto& [name, inner] : message.parts) {
+    names.push_back(icu::UnicodeString::fromUTF8(name));
+    values.emplace_back(icu::UnicodeString::fromUTF8(this->format(language, inner)));
+  }
   icu::UnicodeString out;
   format.format(names.data(), values.data(), static_cast<int32_t>(names.size()), out, status);
   if (U_FAILURE(status)) return it->second;
@@ -155,10 +159,103 @@ bool Catalogue::has(Language language, const std::string& key) const {
   return (language == Language::kEn ? en_ : zh_).count(key) > 0;
 }
 
+std::string Catalogue::pattern(Language language, const std::string& key) const {
+  const auto& table = language == Language::kEn ? en_ : zh_;
+  auto it = table.find(key);
+  return it == table.end() ? std::string() : it->second;
+}
+
 std::vector<std::string> Catalogue::keys(Language language) const {
   std::vector<std::string> out;
   for (const auto& [k, v] : language == Language::kEn ? en_ : zh_) out.push_back(k);
   return out;
+}
+
+Message join(std::vector<Message> items) {
+  if (items.empty()) return Message("list.none");
+  Message out = std::move(items.back());
+  for (size_t i = items.size() - 1; i-- > 0;)
+    out = Message("list.pair").with("first", std::move(items[i])).with("rest", std::move(out));
+  return out;
+}
+
+namespace {
+
+constexpr std::string_view kStoredPrefix = "@i18n:";
+
+std::string percent_encode(std::string_view s) {
+  static const char* const kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (c == '%' || c == '&' || c == '=' || c == '?' || c < 0x20) {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> percent_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size()) return std::nullopt;
+    auto hex = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string to_stored(const Message& message) {
+  std::string out(kStoredPrefix);
+  out += message.key;
+  for (size_t i = 0; i < message.args.size(); ++i) {
+    out += i == 0 ? '?' : '&';
+    out += percent_encode(message.args[i].first) + "=" + percent_encode(message.args[i].second);
+  }
+  return out;
+}
+
+std::optional<Message> from_stored(std::string_view text) {
+  if (text.substr(0, kStoredPrefix.size()) != kStoredPrefix) return std::nullopt;
+  text.remove_prefix(kStoredPrefix.size());
+  size_t q = text.find('?');
+  Message m(std::string(text.substr(0, q)));
+  if (m.key.empty()) return std::nullopt;
+  if (q == std::string_view::npos) return m;
+  std::string_view rest = text.substr(q + 1);
+  while (!rest.empty()) {
+    size_t amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    size_t eq = pair.find('=');
+    if (eq == std::string_view::npos) return std::nullopt;
+    auto name = percent_decode(pair.substr(0, eq));
+    auto value = percent_decode(pair.substr(eq + 1));
+    if (!name || !value) return std::nullopt;
+    m.args.emplace_back(std::move(*name), std::move(*value));
+  }
+  return m;
+}
+
+std::string render_stored(Language language, std::string_view text) {
+  auto m = from_stored(text);
+  return m ? tr(language, *m) : std::string(text);
 }
 
 std::string tr(Language language, const Message& message) {

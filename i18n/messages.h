@@ -36,10 +36,13 @@ Language negotiate(std::string_view accept_language, Language fallback = Languag
 // (the first set one); "en*" -> English, anything else Chinese.
 Language language_from_environment();
 
-// A user-facing message: a catalogue key and its named arguments.
+// A user-facing message: a catalogue key and its named arguments. An argument
+// may itself be a message (`parts`), rendered in the same language first
+// ("unknown fields: {reason}").
 struct Message {
   std::string key;
   std::vector<std::pair<std::string, std::string>> args;
+  std::vector<std::pair<std::string, Message>> parts;
 
   Message() = default;
   Message(std::string k) : key(std::move(k)) {}  // NOLINT: implicit by design
@@ -47,6 +50,11 @@ struct Message {
   Message(std::string k, std::vector<std::pair<std::string, std::string>> a)
       : key(std::move(k)), args(std::move(a)) {}
   bool empty() const { return key.empty(); }
+  // This message with `inner` as its argument `name`.
+  Message with(std::string name, Message inner) && {
+    parts.emplace_back(std::move(name), std::move(inner));
+    return std::move(*this);
+  }
 };
 
 class Catalogue {
@@ -62,12 +70,28 @@ class Catalogue {
   std::string format(Language language, const Message& message) const;
   // Whether `key` is in `language`'s table.
   bool has(Language language, const std::string& key) const;
+  // The pattern of `key` in `language` as written in the bundle, "" if none.
+  std::string pattern(Language language, const std::string& key) const;
   // Every key of `language`'s table, sorted.
   std::vector<std::string> keys(Language language) const;
 
  private:
   std::map<std::string, std::string> zh_, en_;  // key -> MessageFormat pattern (UTF-8)
 };
+
+// The items as one message, in order: "a, b, c" in English, "a；b；c" in
+// Chinese (list.pair), "list.none" when there are none.
+Message join(std::vector<Message> items);
+
+// A message kept in stored text (a note the service writes into the record,
+// rendered when read, in the reader's language): "@i18n:KEY?name=value&..."
+// with percent-encoded values; `parts` are not kept.
+std::string to_stored(const Message& message);
+// The message of stored text written by to_stored, else nullopt (text a
+// person wrote).
+std::optional<Message> from_stored(std::string_view text);
+// Stored text for a reader: its message in `language`, or the text as it is.
+std::string render_stored(Language language, std::string_view text);
 
 // Catalogue::builtin().format(language, message).
 std::string tr(Language language, const Message& message);

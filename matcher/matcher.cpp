@@ -312,27 +312,35 @@ int Matcher::coarse_dimensions() const {
   return config_.coarse_dimensions < d ? config_.coarse_dimensions : 0;
 }
 
-std::string Matcher::exclusion_reason(const Expert& e, const Problem& p,
-                                      const MatchFilters& f) const {
-  if (!e.available) return "unavailable";
+i18n::Message Matcher::exclusion_message(const Expert& e, const Problem& p,
+                                         const MatchFilters& f) const {
+  if (!e.available) return "exclusion.unavailable";
   // Names compare in one normalised form (corpus/names.h): a conflict written
   // with other parentheses, spaces or Traditional characters still excludes.
   for (const auto& c : e.conflicts)
     if (!c.empty() && same_name(c, p.enterprise))
-      return "conflict of interest with " + p.enterprise;
-  if (f.exclude_experts.count(e.id)) return "excluded (rejected for this problem)";
-  if (f.county && !contains_name(e.counties, *f.county)) return "not stationed in " + *f.county;
-  if (f.college && !same_name(e.college, *f.college)) return "not of college " + *f.college;
-  if (f.title && e.title != *f.title) return "title is not " + *f.title;
+      return {"exclusion.conflict", {{"enterprise", p.enterprise}}};
+  if (f.exclude_experts.count(e.id)) return "exclusion.rejected";
+  if (f.county && !contains_name(e.counties, *f.county))
+    return {"exclusion.not_stationed", {{"county", *f.county}}};
+  if (f.college && !same_name(e.college, *f.college))
+    return {"exclusion.college", {{"college", *f.college}}};
+  if (f.title && e.title != *f.title) return {"exclusion.title", {{"title", *f.title}}};
   if (f.young_within_years &&
       (!e.birth_year || *e.birth_year < f.reference_year - *f.young_within_years))
-    return "not young or mid-career";
+    return "exclusion.not_young";
   if (f.require_capacity) {
     auto it = f.used_capacity.find(e.id);
     int used = it == f.used_capacity.end() ? 0 : it->second;
-    if (used >= e.capacity) return "no remaining capacity";
+    if (used >= e.capacity) return "exclusion.no_capacity";
   }
-  return "";
+  return {};
+}
+
+std::string Matcher::exclusion_reason(const Expert& e, const Problem& p,
+                                      const MatchFilters& f) const {
+  i18n::Message why = exclusion_message(e, p, f);
+  return why.empty() ? std::string() : i18n::tr(i18n::Language::kEn, why);
 }
 
 namespace {
@@ -653,7 +661,7 @@ Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
   for (const Scored& s : *everyone) best = std::max(best, s.score);
   std::vector<Scored> scored;
   for (const Scored& s : *everyone)
-    if (exclusion_reason(s.entry->expert, problem, filters).empty()) scored.push_back(s);
+    if (exclusion_message(s.entry->expert, problem, filters).empty()) scored.push_back(s);
   std::sort(scored.begin(), scored.end(), ranks_before);
   if (k >= 0 && static_cast<int>(scored.size()) > k) scored.resize(k);
   std::vector<ExpertMatch> out;
@@ -680,7 +688,7 @@ Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
 Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expert_id,
                                                          const MatchFilters& filters, int k) const {
   const ExpertEntry* e = index_.expert(expert_id);
-  if (!e) return Status(ErrorCode::kNotFound, "no expert with id \"" + expert_id + "\"");
+  if (!e) return Status(ErrorCode::kNotFound, {"expert.not_found", {{"id", expert_id}}});
   // Each problem's query and per-work scores are kept for the explanations of
   // the top k, so that nothing is analysed or embedded twice.
   struct ScoredProblem {
@@ -695,7 +703,7 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
   for (const auto& [id, p] : index_.problems()) {
     if (!is_open(p.problem.status)) continue;
     if (filters.county && p.problem.county != *filters.county) continue;
-    if (!exclusion_reason(e->expert, p.problem, expert_filters).empty()) continue;
+    if (!exclusion_message(e->expert, p.problem, expert_filters).empty()) continue;
     auto q = make_query(p.problem);
     if (!q) return q.status();
     std::vector<std::pair<int, float>> per_work;
@@ -745,7 +753,7 @@ Result<std::map<std::string, float>> Matcher::score_all(const Problem& problem) 
 
 Result<float> Matcher::score(const Problem& problem, const std::string& expert_id) const {
   if (!index_.expert(expert_id))
-    return Status(ErrorCode::kNotFound, "no expert with id \"" + expert_id + "\"");
+    return Status(ErrorCode::kNotFound, {"expert.not_found", {{"id", expert_id}}});
   auto all = score_all(problem);
   if (!all) return all.status();
   return all->at(expert_id);

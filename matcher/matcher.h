@@ -193,6 +193,9 @@ class Matcher {
   // filters ("unavailable", "conflict of interest", ...), or "" if eligible.
   std::string exclusion_reason(const Expert& expert, const Problem& problem,
                                const MatchFilters& filters) const;
+  // The same reason as a catalogue message (exclusion.*), empty if eligible.
+  i18n::Message exclusion_message(const Expert& expert, const Problem& problem,
+                                  const MatchFilters& filters) const;
 
   const MatchConfig& config() const { return config_; }
   // The calibrated probability that a pair with this score is accepted, when

@@ -62,7 +62,7 @@ std::vector<StatusChange> approval_changes(const PlanRecord& plan,
   std::map<std::string, const Problem*> problem;
   for (const auto& p : problems) problem[p.id] = &p;
   std::map<std::string, std::string> name;
-  for (const auto& e : experts) name[e.id] = e.name + " (" + e.id + ")";
+  for (const auto& e : experts) name[e.id] = e.name;
   std::vector<StatusChange> out;
   for (const auto& [pid, eid] : plan.topics) {
     auto p = problem.find(pid);
@@ -71,8 +71,10 @@ std::vector<StatusChange> approval_changes(const PlanRecord& plan,
       continue;
     auto n = name.find(eid);
     out.push_back({pid, p->second->status, ProblemStatus::kInProgress, by,
-                   "key topic of plan " + std::to_string(plan.id) + ", led by " +
-                       (n == name.end() ? eid : n->second),
+                   i18n::to_stored({"transition.note_key_topic",
+                                    {{"plan", std::to_string(plan.id)},
+                                     {"name", n == name.end() ? eid : n->second},
+                                     {"expert_id", eid}}}),
                    ""});
   }
   return out;

@@ -59,7 +59,7 @@ ApiResponse import_jsonl(const Call& c, Parse parse, Store store) {
   std::string().swap(body);
   if (!records) return from_status(records.status());
   // The client went away while the body was parsed: nothing has been written yet.
-  if (c.request.client_gone()) return error_response(499, "client_closed", "the client has gone");
+  if (c.request.client_gone()) return error_response(499, "client_closed", "request.client_gone");
   return import_response(store(std::move(*records)), names);
 }
 

@@ -83,8 +83,9 @@ const char* http_code_name(int status, ErrorCode code) {
   }
 }
 
-// A status's words: its catalogue message, or (from code that has none yet)
-// its text as it is.
+// A status's words: its catalogue message, or (a status made from plain
+// text, by code below the API such as the store) its text, which localize()
+// replaces by the words for its HTTP status and logs.
 i18n::Message user_message(const Status& s) {
   return s.user_message().empty() ? i18n::Message(s.message()) : s.user_message();
 }
@@ -147,9 +148,8 @@ bool parse_json_body(const ApiRequest& req, rapidjson::Document* doc, ApiRespons
   std::string type = media_type(req.content_type);
   if (type != "application/json" && !(merge_patch && type == "application/merge-patch+json")) {
     *error = error_response(415, "unsupported_media_type",
-                            std::string("the body must be ") +
-                                (merge_patch ? "application/merge-patch+json or " : "") +
-                                "application/json, got \"" + req.content_type + "\"");
+                            {merge_patch ? "request.not_json_or_patch" : "request.not_json",
+                             {{"content_type", req.content_type}}});
     return false;
   }
   JsonError e;
@@ -158,14 +158,16 @@ bool parse_json_body(const ApiRequest& req, rapidjson::Document* doc, ApiRespons
       case JsonErrorKind::kBadString:
       case JsonErrorKind::kDuplicateKey:
         // Well-formed JSON whose data is refused: like any other invalid field.
-        *error = error_response(422, "invalid_argument", e.reason, e.field);
+        *error = error_response(422, "invalid_argument", e.message, e.field);
         break;
       case JsonErrorKind::kSyntax:
       case JsonErrorKind::kTooLarge:
       case JsonErrorKind::kTooDeep:
         *error = error_response(
             400, "bad_request",
-            (e.kind == JsonErrorKind::kSyntax ? "the body is " : "the body ") + e.reason, e.field);
+            i18n::Message(e.kind == JsonErrorKind::kSyntax ? "request.body_is" : "request.body_has")
+                .with("reason", e.message),
+            e.field);
         break;
     }
     return false;
@@ -283,17 +285,14 @@ void apply_merge_patch(Value& target, const Value& patch, Alloc& a) {
 Status require_members(const Value& doc, const std::vector<const char*>& names) {
   std::vector<FieldError> errors;
   for (const char* n : names)
-    if (!doc.HasMember(n))
-      errors.push_back(FieldError{"body", 0, n,
-                                  "is required: PUT replaces the whole record (send null or [] "
-                                  "to clear it; PATCH changes only the fields it names)"});
+    if (!doc.HasMember(n)) errors.push_back(FieldError{"body", 0, n, "field.required_put"});
   return errors.empty() ? Status::ok() : Status::invalid(std::move(errors));
 }
 
 bool report_format(const Call& c, std::string* format, ApiResponse* error) {
   *format = query_str(c, "format").value_or("json");
   if (*format == "json" || *format == "xlsx" || *format == "csv") return true;
-  *error = bad_query("format", "format must be json, xlsx or csv, got \"" + *format + "\"");
+  *error = bad_query("format", {"query.format", {{"value", *format}}});
   return false;
 }
 

@@ -31,6 +31,9 @@ struct Call {
   std::map<std::string, std::string> query;  // decoded query parameters
   std::vector<std::string> params;           // the {id} segments, in order
   std::optional<SessionCaller> session;      // set when signed in by cookie, not by token
+  // The caller's language (Accept-Language, else the `language` setting):
+  // for messages a handler puts in a successful answer.
+  i18n::Language language = i18n::Language::kZh;
 };
 
 // ---- sessions ----

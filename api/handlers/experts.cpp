@@ -97,7 +97,7 @@ ApiResponse patch_expert(const Call& c) {
     apply_merge_patch(doc, patch, doc.GetAllocator());
     auto id = doc.FindMember("id");
     if (id == doc.MemberEnd() || !id->value.IsString() || c.params[0] != id->value.GetString())
-      return Status::invalid({FieldError{"body", 0, "id", "must match the id in the path"}});
+      return Status::invalid({FieldError{"body", 0, "id", "field.id_mismatch"}});
     return expert_from_body(doc);
   };
   return expert_result(c.context.service.update_expert(c.who, c.params[0], edit));

@@ -14,7 +14,8 @@
 //   ledger.cpp    /api/v1/counties/{id}/ledger, /api/v1/ledger (JSON, XLSX, CSV)
 //   skipped.cpp   /api/v1/skipped-records
 //   sessions.cpp  /api/v1/sessions[/current], /api/v1/accounts[/{id}/disable]
-//   static_files.cpp  / and /web/... (the pages, from the web root)
+//   static_files.cpp  /, /favicon.ico and /web/... (the pages, from the web root)
+//   page_messages.cpp /web/messages/{zh|en} (the pages' words, from the catalogue)
 //
 // Thread safety: handlers are called concurrently from the worker threads;
 // they keep no state of their own.
@@ -86,5 +87,7 @@ ApiResponse create_account(const Call& c);
 ApiResponse disable_account(const Call& c);
 
 ApiResponse static_file(const Call& c);
+ApiResponse favicon(const Call& c);
+ApiResponse page_messages(const Call& c);
 
 }  // namespace expertmatch::api::handlers

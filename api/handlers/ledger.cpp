@@ -47,7 +47,7 @@ Value assignments_value(const std::vector<LedgerAssignment>& list, Alloc& a) {
   return out;
 }
 
-Value ledger_value(const Ledger& l, Alloc& a) {
+Value ledger_value(const Ledger& l, i18n::Language language, Alloc& a) {
   Value v(rapidjson::kObjectType);
   v.AddMember("county", l.county.empty() ? Value(rapidjson::kNullType) : str(l.county, a), a);
   v.AddMember("name", str(l.name, a), a);
@@ -57,7 +57,7 @@ Value ledger_value(const Ledger& l, Alloc& a) {
   for (const auto& s : l.statuses) {
     Value sv(rapidjson::kObjectType);
     sv.AddMember("status", str(s, a), a);
-    sv.AddMember("label", str(ledger_status_label(s), a), a);
+    sv.AddMember("label", str(ledger_status_label(s, language), a), a);
     statuses.PushBack(sv, a);
   }
   v.AddMember("statuses", statuses, a);
@@ -112,18 +112,19 @@ ApiResponse ledger_response(const Call& c, const std::string& county) {
   auto ledger = c.context.service.ledger(c.who, county, options);
   if (!ledger) return from_status(ledger.status());
   // 台账-江山市-2026.xlsx
-  std::string filename = "台账-" + ledger->name +
+  std::string filename = i18n::tr(c.language, "ledger.file") + "-" + ledger->name +
                          (ledger->year ? "-" + std::to_string(*ledger->year) : "") + "." + format;
   if (format == "csv")
-    return file_response("text/csv; charset=utf-8", filename, to_csv(ledger_sheets(*ledger)));
+    return file_response("text/csv; charset=utf-8", filename,
+                         to_csv(ledger_sheets(*ledger, c.language)));
   if (format == "xlsx") {
-    auto bytes = to_xlsx(ledger_sheets(*ledger));
+    auto bytes = to_xlsx(ledger_sheets(*ledger, c.language));
     if (!bytes) return from_status(bytes.status());
     return file_response("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          filename, std::move(*bytes));
   }
   rapidjson::Document d;
-  return json(200, ledger_value(*ledger, d.GetAllocator()));
+  return json(200, ledger_value(*ledger, c.language, d.GetAllocator()));
 }
 
 }  // namespace

@@ -119,10 +119,9 @@ bool plan_options_from_body(const ApiRequest& req, std::pair<int, int> sizes,
   for (auto [name, out] : {std::pair{"team_size", &team}, std::pair{"min_team", &min_team},
                            std::pair{"max_team", &max_team}}) {
     if (member_int(doc, name, lo, hi, out, error)) continue;
-    *error = error_response(422, "invalid_argument",
-                            "must be a whole number from " + std::to_string(lo) + " to " +
-                                std::to_string(hi) + " (the county's team size setting)",
-                            name);
+    *error = error_response(
+        422, "invalid_argument",
+        {"plan.team_size_range", {{"lo", std::to_string(lo)}, {"hi", std::to_string(hi)}}}, name);
     return false;
   }
   if (!member_int(doc, "topics", 1, 2, &topics, error)) return false;

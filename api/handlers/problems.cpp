@@ -35,9 +35,10 @@ Result<Problem> problem_from_body(const rapidjson::Value& doc, const Problem& cu
   if (!problem_from_json(doc, "body", 0, &p, &errors)) return Status::invalid(errors);
   if (doc.HasMember("status") && p.status != current.status)
     return Status::invalid({FieldError{
-        "body", 0, "status",
-        std::string("is changed by POST /api/v1/problems/{id}/status, not by an update (it is ") +
-            problem_status_name(current.status) + ")"}});
+        "body",
+        0,
+        "status",
+        {"problem.status_by_transition", {{"status", problem_status_name(current.status)}}}}});
   return p;
 }
 
@@ -77,7 +78,7 @@ ApiResponse get_problem(const Call& c) {
   // Where it stands, in words the enterprise reads.
   Value standing(rapidjson::kObjectType);
   standing.AddMember("status", str(problem_status_name(s->problem.status), a), a);
-  standing.AddMember("message", str(s->message, a), a);
+  standing.AddMember("message", str(i18n::tr(c.language, s->message), a), a);
   standing.AddMember("county_follows_up", s->county_follows_up, a);
   standing.AddMember("accepted_experts", strings(s->accepted_experts, a), a);
   v.AddMember("standing", standing, a);
@@ -144,7 +145,7 @@ ApiResponse patch_problem(const Call& c) {
     apply_merge_patch(doc, patch, doc.GetAllocator());
     auto id = doc.FindMember("id");
     if (id == doc.MemberEnd() || !id->value.IsString() || c.params[0] != id->value.GetString())
-      return Status::invalid({FieldError{"body", 0, "id", "must match the id in the path"}});
+      return Status::invalid({FieldError{"body", 0, "id", "field.id_mismatch"}});
     return problem_from_body(doc, current);
   };
   auto updated = c.context.service.update_problem(c.who, c.params[0], edit);
@@ -238,7 +239,7 @@ ApiResponse problem_history(const Call& c) {
   auto& a = d.GetAllocator();
   d.AddMember("problem_id", str(c.params[0], a), a);
   Value items(rapidjson::kArrayType);
-  for (const auto& t : *h) items.PushBack(transition_value(t, a), a);
+  for (const auto& t : *h) items.PushBack(transition_value(t, c.language, a), a);
   d.AddMember("items", items, a);
   return json(200, d);
 }

@@ -73,10 +73,8 @@ ApiResponse not_found(const std::string& path) {
   return error_response(404, "not_found", {"request.no_route", {{"path", path}}});
 }
 
-}  // namespace
-
-ApiResponse static_file(const Call& c) {
-  std::string rel = c.params.empty() ? "index.html" : c.params[0];
+// The file `rel` of the web root, or a 404.
+ApiResponse serve_file(const Call& c, const std::string& rel) {
   if (!safe_relative_path(rel)) return not_found(c.path);
   std::string root = real_path(c.context.config.web_root);
   std::string file = real_path(c.context.config.web_root + "/" + rel);
@@ -101,5 +99,15 @@ ApiResponse static_file(const Call& c) {
   r.headers.emplace_back("Referrer-Policy", "same-origin");
   return r;
 }
+
+}  // namespace
+
+ApiResponse static_file(const Call& c) {
+  return serve_file(c, c.params.empty() ? "index.html" : c.params[0]);
+}
+
+// Browsers ask for /favicon.ico whatever the page links: our icon
+// (scripts/make-favicon.py), not a 404 in every log.
+ApiResponse favicon(const Call& c) { return serve_file(c, "favicon.ico"); }
 
 }  // namespace expertmatch::api::handlers

@@ -126,13 +126,14 @@ Value review_value(const Review& r, Alloc& a) {
   return v;
 }
 
-Value transition_value(const ProblemTransition& t, Alloc& a) {
+Value transition_value(const ProblemTransition& t, i18n::Language language, Alloc& a) {
   Value v(rapidjson::kObjectType);
   v.AddMember("from", str(problem_status_name(t.change.from), a), a);
   v.AddMember("to", str(problem_status_name(t.change.to), a), a);
   v.AddMember("by", str(t.change.by, a), a);
   v.AddMember("at", str(t.at, a), a);
-  v.AddMember("note", str(t.change.note, a), a);
+  // A note the service wrote is a catalogue message: in the reader's language.
+  v.AddMember("note", str(i18n::render_stored(language, t.change.note), a), a);
   v.AddMember("outcome", str(t.change.outcome, a), a);
   return v;
 }

@@ -20,6 +20,6 @@ rapidjson::Value expert_match_value(const ExpertMatch& m, Alloc& a);
 rapidjson::Value problem_match_value(const ProblemMatch& m, Alloc& a);
 rapidjson::Value review_value(const Review& r, Alloc& a);
 // {"from", "to", "by", "at", "note", "outcome"}
-rapidjson::Value transition_value(const ProblemTransition& t, Alloc& a);
+rapidjson::Value transition_value(const ProblemTransition& t, i18n::Language language, Alloc& a);
 
 }  // namespace expertmatch::api::handlers
