@@ -4,12 +4,18 @@
 // /api/v1/whoami and keeps only the CSRF token, for unsafe requests.
 import { call, get, setCsrf } from "./api.js";
 import { h, clear, announce } from "./dom.js";
-import { t } from "./i18n/index.js";
+import { t, language } from "./i18n/index.js";
 import { errorText, setFieldError, clearFieldErrors } from "./ui.js";
 import * as enterprise from "./pages/enterprise.js";
 import * as coordinator from "./pages/coordinator.js";
 import * as county from "./pages/county.js";
 import * as admin from "./pages/admin.js";
+
+// The shell (index.html) is written in Chinese; its words come from the
+// catalogue too, in the chosen language.
+document.documentElement.lang = language === "en" ? "en" : "zh-CN";
+for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+for (const el of document.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
 
 const app = document.getElementById("app");
 let who = null;
