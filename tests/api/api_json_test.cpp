@@ -69,7 +69,7 @@ TEST_F(ApiJsonTest, LoneSurrogateEscapeIsRefusedNamingTheField) {
   EXPECT_EQ(r.status, 422) << r.body;
   EXPECT_EQ(r.error_code(), "invalid_argument");
   EXPECT_EQ(field_of(r), "title");
-  EXPECT_EQ(message_of(r), "contains an unpaired UTF-16 surrogate (U+DC00 at byte 6)");
+  EXPECT_EQ(message_of(r), "含有不成对的 UTF-16 代理项（U+DC00，第 6 字节）");
   EXPECT_EQ(get(port(), "/api/v1/problems/p-sur", t().admin).status, 404);
 
   // The same rule for every string of every body: a keyword, an expert's work, an enterprise's own
@@ -112,7 +112,7 @@ TEST_F(ApiJsonTest, DeepNestingIsRefusedAndTheServerStaysUp) {
   auto p = post(port(), "/api/v1/problems", t().admin, nested_arrays(80000));
   EXPECT_EQ(p.status, 400) << p.body.substr(0, 300);
   EXPECT_EQ(p.error_code(), "bad_request");
-  EXPECT_EQ(message_of(p), "the body is nested deeper than 64 levels");
+  EXPECT_EQ(message_of(p), "请求内容嵌套超过 64 层");
   EXPECT_EQ(field_of(p), "[0][0][0][0][0][0]...[0][0][0][0][0][0]");
 
   auto m = post(port(), "/api/v1/match", t().county_jiangshan, nested_arrays(200000));
@@ -141,7 +141,7 @@ TEST_F(ApiJsonTest, DeepNestingIsRefusedAndTheServerStaysUp) {
   auto d = i.json();
   ASSERT_TRUE(d.IsObject() && d["error"].HasMember("details")) << i.body.substr(0, 300);
   EXPECT_EQ(d["error"]["details"][0]["line"].GetInt(), 2);
-  EXPECT_STREQ(d["error"]["details"][0]["reason"].GetString(), "is nested deeper than 64 levels");
+  EXPECT_STREQ(d["error"]["details"][0]["reason"].GetString(), "嵌套超过 64 层");
 
   // Other endpoints that read JSON bodies follow the same rules.
   auto rv = post(port(), "/api/v1/problems/p-a1/reviews", t().coordinator, nested_arrays(100000));
@@ -192,7 +192,7 @@ TEST_F(ApiJsonTest, UnknownFieldsAreBoundedAndDuplicateKeysRefused) {
       R"({"id": "p-u5", "enterprise": "e", "county": "江山市", "title": "t", "description": "d", "note": {"a": 1, "a": 2}})");
   EXPECT_EQ(dup.status, 422);
   EXPECT_EQ(field_of(dup), "note.a");
-  EXPECT_EQ(message_of(dup), "appears more than once in the object");
+  EXPECT_EQ(message_of(dup), "在同一个对象中出现了不止一次");
   auto dup_match =
       post(port(), "/api/v1/match", t().county_jiangshan, R"({"title": "a", "title": "b"})");
   EXPECT_EQ(dup_match.status, 422);

@@ -232,7 +232,7 @@ TEST_F(ApiLedgerTest, WhoMayReadWhichLedger) {
   auto fake = get(port(), "/api/v1/counties/%E6%B1%9F%E5%B1%B1/ledger", t().admin);  // 江山
   EXPECT_EQ(fake.status, 422);
   EXPECT_EQ(std::string(fake.json()["error"]["message"].GetString()),
-            "unknown county \"江山\"; did you mean \"江山市\"?");
+            "没有“江山”这个县（市、区），您是不是要找“江山市”？");
   EXPECT_EQ(get(port(), kLedger + "?format=pdf", t().admin).status, 400);
   EXPECT_EQ(get(port(), kLedger + "?year=last", t().admin).status, 400);
   EXPECT_EQ(get(port(), kLedger + "?county=x", t().admin).status, 400);

@@ -191,7 +191,7 @@ TEST_F(ApiPlansTest, UnknownCountyIsRefusedKnownEmptyCountyIsNotFound) {
   EXPECT_EQ(r.status, 422) << r.body;
   EXPECT_EQ(r.error_code(), "invalid_argument");
   EXPECT_EQ(std::string(r.json()["error"]["message"].GetString()),
-            "unknown county \"某县\"; known counties: 柯城区, 衢江区, 龙游县, 江山市, 常山县, "
+            "没有“某县”这个县（市、区）；可选的有：柯城区, 衢江区, 龙游县, 江山市, 常山县, "
             "开化县, 衢州智造新城");
   // A known county no record names yet is not found rather than planned empty.
   auto empty =

@@ -107,21 +107,21 @@ TEST_F(ApiRecordsTest, UnknownCountyIs422WithTheNearestKnownName) {
                 new_problem_body("p-x1", "江山新企业", "江山", "轴承异响"));
   EXPECT_EQ(r.status, 422) << r.body;
   EXPECT_EQ(field(r), "county");
-  EXPECT_EQ(message(r), "unknown county \"江山\"; did you mean \"江山市\"?");
+  EXPECT_EQ(message(r), "没有“江山”这个县（市、区），您是不是要找“江山市”？");
   // Padding is not the county either; 常山 means 常山县.
   r = post(port(), "/api/v1/problems", t().admin,
            new_problem_body("p-x2", "常山新企业", " 常山县 ", "轴承异响"));
   EXPECT_EQ(r.status, 422);
-  EXPECT_EQ(message(r), "unknown county \" 常山县 \"; did you mean \"常山县\"?");
+  EXPECT_EQ(message(r), "没有“ 常山县 ”这个县（市、区），您是不是要找“常山县”？");
   r = post(port(), "/api/v1/problems", t().admin,
            new_problem_body("p-x3", "常山新企业", "常山", "轴承异响"));
-  EXPECT_EQ(message(r), "unknown county \"常山\"; did you mean \"常山县\"?");
+  EXPECT_EQ(message(r), "没有“常山”这个县（市、区），您是不是要找“常山县”？");
   // Nothing near: the known names are listed.
   r = post(port(), "/api/v1/problems", t().admin,
            new_problem_body("p-x4", "杭州企业", "杭州市", "轴承异响"));
   EXPECT_EQ(r.status, 422);
   EXPECT_EQ(message(r),
-            "unknown county \"杭州市\"; known counties: 柯城区, 衢江区, 龙游县, 江山市, 常山县, "
+            "没有“杭州市”这个县（市、区）；可选的有：柯城区, 衢江区, 龙游县, 江山市, 常山县, "
             "开化县, 衢州智造新城");
   EXPECT_EQ(problem_total(), before);  // nothing stored
   // Experts' stations are checked the same way.
@@ -135,7 +135,7 @@ TEST_F(ApiRecordsTest, UnknownCountyIs422WithTheNearestKnownName) {
   // Admin cannot plan a fake county.
   r = post(port(), "/api/v1/counties/%E6%B1%9F%E5%B1%B1/plans", t().admin, "");  // 江山
   EXPECT_EQ(r.status, 422) << r.body;
-  EXPECT_EQ(message(r), "unknown county \"江山\"; did you mean \"江山市\"?");
+  EXPECT_EQ(message(r), "没有“江山”这个县（市、区），您是不是要找“江山市”？");
 }
 
 TEST(ApiRecordsConfigTest, ASettingReplacesTheCountyList) {
@@ -146,7 +146,7 @@ TEST(ApiRecordsConfigTest, ASettingReplacesTheCountyList) {
   auto refused = post(server.port(), "/api/v1/problems", server.tokens().admin,
                       new_problem_body("p-k1", "柯城新企业", "柯城区", "划痕检测"));
   EXPECT_EQ(refused.status, 422) << refused.body;
-  EXPECT_EQ(message(refused), "unknown county \"柯城区\"; known counties: 江山市, 龙游县");
+  EXPECT_EQ(message(refused), "没有“柯城区”这个县（市、区）；可选的有：江山市, 龙游县");
   EXPECT_EQ(post(server.port(), "/api/v1/problems", server.tokens().admin,
                  new_problem_body("p-j1", "江山新企业", "江山市", "轴承异响"))
                 .status,
@@ -162,8 +162,7 @@ TEST_F(ApiRecordsTest, EnterprisesAreRegisteredWithTheirCounty) {
                     new_problem_body("p-w1", kEnterpriseA, "龙游县", "轴承异响"));
   EXPECT_EQ(wrong.status, 422) << wrong.body;
   EXPECT_EQ(field(wrong), "county");
-  EXPECT_EQ(message(wrong),
-            "enterprise \"江山恒锐轴承有限公司\" is registered in \"江山市\", not \"龙游县\"");
+  EXPECT_EQ(message(wrong), "企业“江山恒锐轴承有限公司”登记在“江山市”，不是“龙游县”");
 
   // A county department registers a new enterprise with its first problem.
   auto first = post(port(), "/api/v1/problems", t().county_jiangshan,
@@ -208,7 +207,7 @@ TEST_F(ApiRecordsTest, EnterprisesAreRegisteredWithTheirCounty) {
   auto fake =
       post(port(), "/api/v1/enterprises", t().admin, R"({"name": "某企业", "county": "龙游"})");
   EXPECT_EQ(fake.status, 422);
-  EXPECT_EQ(message(fake), "unknown county \"龙游\"; did you mean \"龙游县\"?");
+  EXPECT_EQ(message(fake), "没有“龙游”这个县（市、区），您是不是要找“龙游县”？");
   EXPECT_EQ(post(port(), "/api/v1/enterprises", t().enterprise_a,
                  R"({"name": "某企业", "county": "江山市"})")
                 .status,
@@ -389,13 +388,13 @@ TEST_F(ApiRecordsTest, UnknownQueryParametersAre400) {
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(field(r), "page_size");
   EXPECT_EQ(message(r),
-            "unknown query parameter \"page_size\"; this route takes: offset limit q industry "
+            "不认识查询参数“page_size”；这个地址接受：offset limit q industry "
             "status enterprise county urgency min_urgency sort");
   EXPECT_EQ(get(port(), "/api/v1/experts?name=x", t().admin).status, 400);
   EXPECT_EQ(get(port(), "/api/v1/problems/p-a1/matches?limit=3", t().admin).status, 400);
   auto none = get(port(), "/api/v1/whoami?x=1", t().admin);
   EXPECT_EQ(none.status, 400);
-  EXPECT_EQ(message(none), "unknown query parameter \"x\"; this route takes none");
+  EXPECT_EQ(message(none), "不认识查询参数“x”；这个地址不接受任何参数");
   // One paging convention: offset and limit.
   auto page = get(port(), "/api/v1/problems?offset=1&limit=2&sort=id", t().admin);
   ASSERT_EQ(page.status, 200);

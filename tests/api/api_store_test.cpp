@@ -99,7 +99,7 @@ TEST(ApiStoreTest, AnExpiredTokenIsRefused) {
   ASSERT_TRUE(past.is_ok() && future.is_ok());
   auto old = get(server.port(), "/api/v1/whoami", *past);
   EXPECT_EQ(old.status, 401);
-  EXPECT_TRUE(contains(old.body, "expired")) << old.body;
+  EXPECT_TRUE(contains(old.body, "过期")) << old.body;
   EXPECT_EQ(get(server.port(), "/api/v1/whoami", *future).status, 200);
 }
 

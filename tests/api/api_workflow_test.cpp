@@ -150,9 +150,10 @@ TEST_F(ApiWorkflowTest, OneCapacityLedgerAcrossCounties) {
                      review("e-vision", "accept", R"(, "note": "试试")"));
     EXPECT_EQ(over.status, 409) << problem << " -> " << over.body;
     std::string message = over.json()["error"]["message"].GetString();
-    EXPECT_NE(message.find("capacity 2"), std::string::npos) << message;
-    EXPECT_NE(message.find("p-c1 (key topic of plan"), std::string::npos) << message;
-    EXPECT_NE(message.find("p-a1 (accepted match)"), std::string::npos) << message;
+    EXPECT_NE(message.find("可承担 2 项"), std::string::npos) << message;
+    EXPECT_NE(message.find("p-c1（第 "), std::string::npos) << message;
+    EXPECT_NE(message.find("号方案（柯城区）的重点攻关课题"), std::string::npos) << message;
+    EXPECT_NE(message.find("p-a1（已采纳的匹配）"), std::string::npos) << message;
   }
   auto ex = get(port(), "/api/v1/experts/e-vision/matches", t().admin);
   ASSERT_EQ(ex.status, 200) << ex.body;
@@ -202,7 +203,7 @@ TEST_F(ApiWorkflowTest, OlderDraftCannotBeApprovedOverANewerApprovedPlan) {
   auto stale = post(port(), plan_path(older) + "/approve", t().county_jiangshan, "");
   EXPECT_EQ(stale.status, 409) << stale.body;
   EXPECT_EQ(stale.error_code(), "conflict");
-  EXPECT_NE(std::string(stale.json()["error"]["message"].GetString()).find("stale"),
+  EXPECT_NE(std::string(stale.json()["error"]["message"].GetString()).find("已过时"),
             std::string::npos);
   EXPECT_STREQ(get(port(), plan_path(newer), t().admin).json()["status"].GetString(), "approved");
 
@@ -225,7 +226,7 @@ TEST_F(ApiWorkflowTest, DraftMadeBeforeADecisionIsStale) {
       201);
   auto stale = post(port(), plan_path(draft) + "/approve", t().county_jiangshan, "");
   EXPECT_EQ(stale.status, 409) << stale.body;
-  EXPECT_NE(std::string(stale.json()["error"]["message"].GetString()).find("decision"),
+  EXPECT_NE(std::string(stale.json()["error"]["message"].GetString()).find("项决定"),
             std::string::npos);
   long long fresh = make_plan(kJiangshan, t().county_jiangshan, R"({"team_size": 2})");
   EXPECT_EQ(post(port(), plan_path(fresh) + "/approve", t().county_jiangshan, "").status, 200);
@@ -242,7 +243,7 @@ TEST(ApiTeamSizeTest, TeamSizeFollowsTheCountysSettings) {
   for (const char* body : {R"({"team_size": 20})", R"({"team_size": 5})", R"({"max_team": 9})"}) {
     auto r = post(server.port(), longyou, t.admin, body);
     EXPECT_EQ(r.status, 422) << body << " -> " << r.body;
-    EXPECT_NE(std::string(r.json()["error"]["message"].GetString()).find("from 6 to 8"),
+    EXPECT_NE(std::string(r.json()["error"]["message"].GetString()).find("6 到 8 之间"),
               std::string::npos)
         << r.body;
   }
@@ -377,8 +378,9 @@ TEST_F(ApiWorkflowTest, ClosingUnsolvedNeedsAReasonAndPlansPutTopicsInProgress) 
   auto h = get(port(), "/api/v1/problems/p-a1/history", t().admin).json();
   ASSERT_EQ(h["items"].Size(), 1u);
   EXPECT_STREQ(h["items"][0]["by"].GetString(), "county:江山市");
-  EXPECT_NE(std::string(h["items"][0]["note"].GetString()).find("plan " + std::to_string(id)),
-            std::string::npos);
+  EXPECT_NE(
+      std::string(h["items"][0]["note"].GetString()).find("第 " + std::to_string(id) + " 号方案"),
+      std::string::npos);
 }
 
 TEST_F(ApiWorkflowTest, WhenNoExpertFitsTheEnterpriseHearsTheCountyWillFollowUp) {

@@ -165,7 +165,7 @@ TEST(ExchangeFormatTest, BadExpertRecordsGiveExactMessages) {
        "experts.jsonl:2: works[1].kind: must be one of paper, patent, project, award, other, got "
        "\"book\""},
       {"work year", expert_line("works", "[{\"title\":\"a\",\"year\":\"2020\"}]"),
-       "experts.jsonl:2: works[0].year: must be an integer year, got \"2020\""},
+       "experts.jsonl:2: works[0].year: must be an integer year from 1000 to 2100, got \"2020\""},
       {"work keywords", expert_line("works", "[{\"title\":\"a\",\"keywords\":[1]}]"),
        "experts.jsonl:2: works[0].keywords[0]: must be a string, got 1"},
   };

@@ -172,6 +172,7 @@ const scenarios = [
     eq(posts, 1, "the form was sent once");
     const serverError = await text(page, "#f-urgency-error");
     check(/1.*5/.test(serverError), "the server's reason for urgency is shown next to it: " + serverError);
+    eq(serverError, "必须是 1 到 5 之间的整数，收到的是 9", "the server's reason is in Chinese");
     eq(await page.getAttribute("#f-urgency", "aria-invalid"), "true", "the urgency field is marked invalid");
     eq(await page.evaluate(() => document.activeElement.id), "f-urgency", "focus moves to the field the server named");
     eq(await page.inputValue("#f-title"), "轴承异响", "what was typed is kept");
@@ -422,6 +423,45 @@ const scenarios = [
     check(!(await direct.text()).includes(PROBLEM.title), "and nothing of the problem");
     await page.goto(base + "/#/problem/" + encodeURIComponent(state.problemId));
     await page.waitForSelector("#app .page:not([aria-busy])");
+  }],
+
+  ["english-on-request", async (page, base) => {
+    // ?lang=en: the pages' words and the service's messages in English, from the same catalogue.
+    await page.goto(base + "/?lang=en");
+    await page.waitForFunction(() => document.querySelector("#sign-in-heading").textContent === "Sign in");
+    eq(await page.getAttribute("html", "lang"), "en", "the document says it is English");
+    eq(await text(page, "label[for=username]"), "User name", "the shell's own words are English");
+    await page.fill("#username", "ent1");
+    await page.fill("#password", "wrong password");
+    await page.click("#sign-in button[type=submit]");
+    await page.waitForFunction(() => document.querySelector("#message").textContent !== "");
+    eq(await text(page, "#message"), "wrong user name or password", "the service's refusal is English");
+    await page.fill("#password", PASSWORD);
+    await page.click("#sign-in button[type=submit]");
+    await page.waitForSelector("#account:not([hidden])");
+    await page.waitForSelector("#app .page:not([aria-busy])");
+    eq(await page.locator("#nav a[aria-current=page]").innerText(), "My problems", "the menu is English");
+    await go(page, "#/submit");
+    await page.fill("#f-title", "轴承异响");
+    await page.selectOption("#f-county", "柯城区");
+    await page.fill("#f-description", "深沟球轴承装机后运转有周期性异响，更换润滑脂后仍然存在。");
+    await page.evaluate(() => { const s = document.querySelector("#f-urgency"); s.append(new Option("9", "9")); s.value = "9"; });
+    await page.click("#problem-form button[type=submit]");
+    await page.waitForFunction(() => document.querySelector("#f-urgency-error").textContent !== "");
+    eq(await text(page, "#f-urgency-error"), "must be an integer from 1 to 5, got 9", "the server's reason is English");
+    // No words of the page are Chinese: only what was typed and the county names are.
+    const visible = (await page.locator("#app").innerText())
+      .replace(/轴承异响|深沟球轴承[^\n]*/g, "")
+      .replace(/柯城区|衢江区|龙游县|江山市|常山县|开化县|衢州智造新城/g, "");
+    check(!/[\u4e00-\u9fff]/.test(visible), "no Chinese words on the English page: " + visible.slice(0, 400));
+    // The icon is ours and served.
+    const icon = await page.evaluate(async () => {
+      const r = await fetch("/favicon.ico");
+      return { status: r.status, type: r.headers.get("Content-Type") };
+    });
+    eq(icon.status, 200, "/favicon.ico is served");
+    eq(icon.type, "image/x-icon", "as an icon");
+    eq(await page.locator("link[rel=icon]").count(), 2, "the page links its icon");
   }],
 ];
 
