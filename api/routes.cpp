@@ -97,7 +97,7 @@ const Route kRoutes[] = {
     {"GET", "/api/v1/accounts", list_accounts, kToken, PAGED},
     {"POST", "/api/v1/accounts", create_account, kToken},
     {"POST", "/api/v1/accounts/{id}/disable", disable_account, kToken},
-    {"GET", "/", static_file, kPublic},
+    {"GET", "/", static_file, kPublic, "lang"},  // ?lang=en: the pages in English (web/i18n)
     {"GET", "/favicon.ico", favicon, kPublic},
     {"GET", "/web/messages/{id}", page_messages, kPublic},
     {"GET", "/web/{*}", static_file, kPublic},

@@ -59,7 +59,7 @@ function showSignedIn(w) {
   }
   const role = t("roles." + w.role);
   document.getElementById("who").textContent =
-    t("signed_in_as", { who: (w.username || "") + "（" + role + (w.scope ? "：" + w.scope : "") + "）" });
+    t("signed_in_as", { who: t(w.scope ? "who_scoped" : "who", { name: w.username || "", role, scope: w.scope }) });
   const list = h("ul", {});
   for (const [route, label] of ROUTES[w.role] || []) {
     list.append(h("li", {}, h("a", { href: "#/" + route, "data-route": route }, t(label))));

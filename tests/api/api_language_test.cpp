@@ -399,6 +399,8 @@ TEST_F(LanguageTest, ThePagesWordsAndIconAreServed) {
   auto e = http(server_->port(), r).json();
   EXPECT_STREQ(e["messages"]["nav.bank"].GetString(), "Problem bank");
   EXPECT_EQ(z["messages"].MemberCount(), e["messages"].MemberCount());
+  r.target = "/?lang=en";  // the pages' own parameter
+  EXPECT_EQ(http(server_->port(), r).status, 200);
   r.target = "/web/messages/fr";
   EXPECT_EQ(http(server_->port(), r).status, 404);
   r.target = "/favicon.ico";
