@@ -4,8 +4,10 @@
 #include <cctype>
 #include <ctime>
 #include <random>
+#include <set>
 
 #include "api/sha256.h"
+#include "corpus/exchange_format.h"
 #include "corpus/names.h"
 
 namespace expertmatch::api {
@@ -63,6 +65,58 @@ bool can_write_problem(const Principal& who, const Problem& p) {
 bool can_write_expert(const Principal& who, const Expert& e) {
   if (who.role == Role::kAdmin) return true;
   return who.role == Role::kCounty && contains_name(e.counties, who.scope);
+}
+
+namespace {
+
+Status expert_refused(const std::string& field, const i18n::Message& why) {
+  return Status::about_field(ErrorCode::kPermissionDenied, field, why);
+}
+
+// Counties of `e` other than `own`, normalised.
+std::set<std::string> other_counties(const Expert& e, const std::string& own) {
+  std::set<std::string> out;
+  for (const auto& c : e.counties)
+    if (!same_name(c, own)) out.insert(normalize_name(c));
+  return out;
+}
+
+}  // namespace
+
+Status check_expert_write(const Principal& who, const Expert* current, const Expert& next) {
+  if (who.role == Role::kAdmin) return Status::ok();
+  if (who.role != Role::kCounty)
+    return Status(ErrorCode::kPermissionDenied,
+                  i18n::Message("access.expert_write", {{"role", role_name(who.role)}}));
+  const std::string& own = who.scope;
+  const i18n::Message not_own("access.county_own_experts", {{"scope", own}});
+  if (!current) {
+    if (next.counties.empty() || !other_counties(next, own).empty())
+      return expert_refused("counties",
+                            i18n::Message("access.county_expert_create", {{"scope", own}}));
+    return Status::ok();
+  }
+  if (!can_write_expert(who, *current)) return Status(ErrorCode::kPermissionDenied, not_own);
+  if (other_counties(*current, own) != other_counties(next, own))
+    return expert_refused("counties",
+                          i18n::Message("access.county_expert_counties", {{"scope", own}}));
+  if (other_counties(*current, own).empty()) return Status::ok();  // its own expert
+  // Shared: nothing but its own entry in `counties` may differ.
+  rapidjson::Document a, b;
+  to_json_value(*current, &a, a.GetAllocator());
+  to_json_value(next, &b, b.GetAllocator());
+  std::set<std::string> names;
+  for (const auto* d : {&a, &b})
+    for (const auto& m : d->GetObject()) names.insert(m.name.GetString());
+  for (const auto& name : names) {
+    if (name == "counties" || name == "id") continue;
+    auto x = a.FindMember(name.c_str()), y = b.FindMember(name.c_str());
+    bool in_a = x != a.MemberEnd(), in_b = y != b.MemberEnd();
+    if (in_a != in_b || (in_a && x->value != y->value))
+      return expert_refused(
+          name, i18n::Message("access.county_expert_shared", {{"field", name}, {"scope", own}}));
+  }
+  return Status::ok();
 }
 
 bool can_read_plans(const Principal& who, const std::string& county) {

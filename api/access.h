@@ -40,9 +40,26 @@ struct Principal {
 bool can_see_problem(const Principal& who, const Problem& problem);
 // Whether `who` may create or change a problem with these fields.
 bool can_write_problem(const Principal& who, const Problem& problem);
-// Whether `who` may create, change or deactivate this expert (admin, or a
-// county principal for experts stationed in its county).
+// Whether `who` may write this expert at all (admin, or a county principal
+// for experts stationed in its county); check_expert_write says what it may
+// change.
 bool can_write_expert(const Principal& who, const Expert& expert);
+
+// Whether `who` may turn expert `current` (null for a create) into `next`,
+// every write path (POST, PUT, PATCH, deactivate, reactivate) alike. Admin
+// may do anything. A county principal changes only what is its own:
+//  - an expert stationed in its county, never another;
+//  - in `counties`, only its own entry: it may take its county out; it adds
+//    or removes no other county, and cannot station an expert it does not
+//    have (stationing is the city's, i.e. admin's);
+//  - an expert stationed only in its county is its own: it may change every
+//    other field (profile, works, capacity, conflicts, available);
+//  - an expert also stationed elsewhere is shared: every other field is the
+//    city's, since a change would act in the other counties too;
+//  - it creates experts stationed in its county only (counties = [it]).
+// Enterprises and coordinators write no experts. kPermissionDenied, naming
+// the field (a FieldError), otherwise.
+Status check_expert_write(const Principal& who, const Expert* current, const Expert& next);
 
 // Workstation plans (docs/planning.md) of `county`: admin and that county's
 // county and coordinator principals read them; only admin and the county

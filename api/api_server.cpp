@@ -49,14 +49,17 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
   auto sessions = Sessions::open(config.data, session_settings);
   if (!sessions) return sessions.status();
   server->sessions_ = std::move(*sessions);
+  server->expensive_ =
+      std::make_unique<ExpensiveSlots>(config.expensive_per_caller, expensive_total(config));
   server->context_.reset(new RequestContext{*server->service_, server->metrics_, server->config_,
-                                            server->draining_, *server->sessions_});
+                                            server->draining_, *server->sessions_,
+                                            *server->expensive_});
   Status s = server->http_->start();
   if (!s) return s;
   if (!config.metrics_listen.empty()) {
-    server->operator_context_.reset(new RequestContext{*server->service_, server->metrics_,
-                                                       server->config_, server->draining_,
-                                                       *server->sessions_, true});
+    server->operator_context_.reset(
+        new RequestContext{*server->service_, server->metrics_, server->config_, server->draining_,
+                           *server->sessions_, *server->expensive_, true});
     const RequestContext* op = server->operator_context_.get();
     // Its own listen address; one I/O thread and one worker are plenty.
     ServerConfig op_config = server->config_;

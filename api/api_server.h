@@ -30,6 +30,8 @@ class ApiServer {
   // The operator listener's port (config.metrics_listen), 0 if it is off.
   unsigned short operator_port() const { return operator_http_ ? operator_http_->port() : 0; }
   Service& service() { return *service_; }
+  // The admission of expensive requests (tests hold slots through it).
+  ExpensiveSlots& expensive() { return *expensive_; }
   // Graceful stop: readiness goes false, in-flight requests finish, the
   // index is saved and the store closed. Returns the index save's status.
   Status stop();
@@ -43,6 +45,7 @@ class ApiServer {
   std::atomic<bool> draining_{false};
   std::unique_ptr<Service> service_;
   std::unique_ptr<Sessions> sessions_;
+  std::unique_ptr<ExpensiveSlots> expensive_;
   std::unique_ptr<RequestContext> context_;
   std::unique_ptr<RequestContext> operator_context_;
   std::unique_ptr<HttpServer> http_;

@@ -1,5 +1,7 @@
 #include "api/config.h"
 
+#include <algorithm>
+
 #include <cctype>
 #include <cerrno>
 #include <climits>
@@ -59,6 +61,9 @@ const Setting kNumeric[] = {
     {"default_page_size", &ServerConfig::default_page_size, nullptr},
     {"max_page_size", &ServerConfig::max_page_size, nullptr},
     {"shutdown_grace_ms", &ServerConfig::shutdown_grace_ms, nullptr},
+    {"expensive_per_caller", &ServerConfig::expensive_per_caller, nullptr},
+    {"expensive_total", &ServerConfig::expensive_total, nullptr},
+    {"expensive_retry_after_s", &ServerConfig::expensive_retry_after_s, nullptr},
     {"embedding_timeout_ms", &ServerConfig::embedding_timeout_ms, nullptr},
     {"embedding_batch_size", &ServerConfig::embedding_batch_size, nullptr},
     {"min_team_size", &ServerConfig::min_team_size, nullptr},
@@ -224,6 +229,11 @@ Status apply_environment(const std::function<const char*(const char*)>& getenv,
   return Status::ok();
 }
 
+int expensive_total(const ServerConfig& config) {
+  if (config.expensive_total > 0) return config.expensive_total;
+  return std::max(1, config.worker_threads - 1);
+}
+
 Status validate(const ServerConfig& c) {
   std::vector<FieldError> errors;
   auto check = [&](bool ok, const char* name, const char* why) {
@@ -250,6 +260,12 @@ Status validate(const ServerConfig& c) {
   check(c.default_page_size >= 1 && c.default_page_size <= c.max_page_size, "default_page_size",
         "must be from 1 to max_page_size");
   check(c.shutdown_grace_ms >= 0, "shutdown_grace_ms", "must not be negative");
+  check(c.expensive_per_caller >= 1, "expensive_per_caller", "must be at least 1");
+  check(c.expensive_total >= 0 && (c.worker_threads == 1 || c.expensive_total < c.worker_threads),
+        "expensive_total",
+        "must be from 0 (worker_threads - 1) to worker_threads - 1: ordinary requests need a "
+        "worker of their own");
+  check(c.expensive_retry_after_s >= 1, "expensive_retry_after_s", "must be at least 1");
   check(c.embedding_timeout_ms >= 100, "embedding_timeout_ms", "must be at least 100");
   check(c.embedding_batch_size >= 1 && c.embedding_batch_size <= 4096, "embedding_batch_size",
         "must be from 1 to 4096");

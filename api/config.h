@@ -43,6 +43,14 @@ struct ServerConfig {
   int default_page_size = 50;     // "default_page_size": list pages without ?limit=
   int max_page_size = 500;        // "max_page_size": largest ?limit= accepted
   int shutdown_grace_ms = 10000;  // "shutdown_grace_ms": in-flight requests' time to finish
+  // Expensive requests (plan runs, the review queue, bulk import, ledgers;
+  // api/expensive_slots.h) at once: per caller (role and scope), and in all.
+  // More are answered 429 with Retry-After. "expensive_total" 0 = one less
+  // than worker_threads (at least 1), so ordinary requests always find a
+  // worker; it must stay below worker_threads when that is above 1.
+  int expensive_per_caller = 1;     // "expensive_per_caller"
+  int expensive_total = 0;          // "expensive_total"
+  int expensive_retry_after_s = 5;  // "expensive_retry_after_s": the Retry-After of such a 429
   // "metrics_listen": "HOST:PORT" of an operator listener that serves
   // /metrics and the full /readyz without a token (bind it to an address only
   // operators reach). Empty: off; /metrics then needs an admin token.
@@ -78,6 +86,9 @@ struct ServerConfig {
   // "language": of messages when the request's Accept-Language names neither zh nor en.
   std::string language = "zh";
 };
+
+// expensive_total as it applies: the setting, or worker_threads - 1 (at least 1).
+int expensive_total(const ServerConfig& config);
 
 // The folder the pages are served from (web_root, or its default above).
 std::string resolve_web_root(const ServerConfig& config);

@@ -104,6 +104,12 @@ class Session : public std::enable_shared_from_this<Session> {
         address_(std::move(address)),
         reject_(reject),
         reject_message_(std::move(reject_message)) {
+    // What the buffer holds is a head being read, or while a body is read the
+    // part the parser cannot take yet: a chunk line or the chunked trailer,
+    // which Beast collects without a limit of its own. Past this size a read
+    // fails with buffer_overflow (431): a trailer is held to the header limit
+    // (plus one read's worth, which a head being read may also need).
+    buffer_.max_size(server_.config.header_limit_bytes + kReadChunk);
     ++server_.sessions;
     if (!reject_) server_.metrics.connection_opened();
   }
@@ -284,6 +290,7 @@ class Session : public std::enable_shared_from_this<Session> {
     p->request.method = std::string(req.method_string());
     p->request.target = std::string(req.target());
     p->request.authorization = std::string(req[http::field::authorization]);
+    p->request.has_authorization = req.count(http::field::authorization) > 0;
     p->request.content_type = std::string(req[http::field::content_type]);
     p->request.cookie = std::string(req[http::field::cookie]);
     p->request.origin = std::string(req[http::field::origin]);
@@ -340,6 +347,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (closing_) return close_now();
     if (ec == http::error::body_limit)
       return reject_read(413, "payload_too_large", "http.body_too_large");
+    if (ec == http::error::buffer_overflow)
+      return reject_read(431, "header_too_large", "request.trailer_too_large");
     if (ec.category() == beast::error_code(http::error::bad_chunk).category() &&
         ec != http::error::end_of_stream && ec != http::error::partial_message)
       return reject_read(400, "bad_request", {"http.malformed", {{"why", ec.message()}}});
@@ -405,8 +414,13 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& [name, value] : r.headers) res->set(name, value);
     bool keep = p->keep_alive && !server_.stopping && !(read_closed_ && pending_.empty());
     res->keep_alive(keep);
-    res->body() = std::move(r.body);
-    res->prepare_payload();
+    if (p->request.method == "HEAD") {
+      // The GET answer's head, its Content-Length included, and no body (RFC 9110 9.3.2).
+      res->content_length(r.body.size());
+    } else {
+      res->body() = std::move(r.body);
+      res->prepare_payload();
+    }
     // Only the write's timer: a read outstanding meanwhile keeps its own.
     stream_.expires_after(std::chrono::milliseconds(server_.config.read_timeout_ms));
     http::async_write(stream_, *res,

@@ -14,16 +14,17 @@
 namespace expertmatch::api {
 
 struct ApiRequest {
-  std::string method;           // "GET", "POST", ...
-  std::string target;           // as sent: path and query
-  std::string authorization;    // the Authorization header, "" if absent
-  std::string content_type;     // the Content-Type header, "" if absent
-  std::string cookie;           // the Cookie header, "" if absent
-  std::string origin;           // the Origin header, "" if absent
-  std::string host;             // the Host header, "" if absent
-  std::string accept_language;  // the Accept-Language header, "" if absent
-  std::string csrf_token;       // the X-CSRF-Token header, "" if absent
-  std::string client_address;   // the peer's IP address ("127.0.0.1"), "" if unknown
+  std::string method;              // "GET", "POST", ...
+  std::string target;              // as sent: path and query
+  std::string authorization;       // the Authorization header, "" if absent
+  bool has_authorization = false;  // the header is present (its value may be "")
+  std::string content_type;        // the Content-Type header, "" if absent
+  std::string cookie;              // the Cookie header, "" if absent
+  std::string origin;              // the Origin header, "" if absent
+  std::string host;                // the Host header, "" if absent
+  std::string accept_language;     // the Accept-Language header, "" if absent
+  std::string csrf_token;          // the X-CSRF-Token header, "" if absent
+  std::string client_address;      // the peer's IP address ("127.0.0.1"), "" if unknown
   std::string body;
   // Set by the server when the client has gone away (closed or reset its
   // connection) before the answer was written; null for requests made in

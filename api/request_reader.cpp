@@ -125,6 +125,9 @@ std::optional<HeadError> check_parsed_head(const http::request_header<>& h) {
   size_t hosts = h.count(http::field::host);
   if (hosts > 1) return bad("http.many_hosts");
   if (h.version() == 11 && hosts == 0) return bad("http.no_host");
+  // RFC 9110 11.6.2 allows one credential; two could be read differently by
+  // a proxy and by us.
+  if (h.count(http::field::authorization) > 1) return bad("request.authorization_repeated");
   if (h.count(http::field::transfer_encoding) > 0) {
     if (h.version() < 11) return bad("http.te_http10");
     if (h.count(http::field::content_length) > 0) return bad("http.cl_and_te");
@@ -219,7 +222,8 @@ std::optional<HeadError> read_request_head(std::string_view head, RequestParser&
   return check_parsed_head(parser.get());
 }
 
-bool decode_target(std::string_view target, RequestTarget* out, i18n::Message* why) {
+bool decode_target(std::string_view target, RequestTarget* out, i18n::Message* why,
+                   std::string* repeated) {
   out->path.clear();
   out->query.clear();
   if (starts_with_nocase(target, "http://") || starts_with_nocase(target, "https://")) {
@@ -278,6 +282,11 @@ bool decode_target(std::string_view target, RequestTarget* out, i18n::Message* w
     if (!is_valid_utf8(key) || !is_valid_utf8(value) || key.find('\0') != std::string::npos ||
         value.find('\0') != std::string::npos) {
       *why = "http.query_utf8";
+      return false;
+    }
+    if (out->query.count(key)) {
+      *why = i18n::Message("request.query_repeated", {{"name", key}});
+      if (repeated) *repeated = key;
       return false;
     }
     out->query[key] = std::move(value);

@@ -48,6 +48,7 @@ size_t head_length(std::string_view bytes);
 // control characters in the request-line or field values), lets `parser`
 // (fresh, its limits set by the caller) parse it, then checks framing and Host:
 //   400  malformed line or field, Content-Length with Transfer-Encoding,
+//        more than one Authorization field (which credential counts?),
 //        Transfer-Encoding on HTTP/1.0 or not ending in chunked, HTTP/1.1 without
 //        exactly one Host, a request-target that is not origin- or absolute-form
 //   413  a Content-Length over the parser's body limit
@@ -62,12 +63,15 @@ std::optional<HeadError> read_request_head(std::string_view head, RequestParser&
 // it; the authority is ignored). Percent-escapes are decoded once; the path
 // may not contain an encoded "/" (%2F), NUL or other control characters, and
 // both path and query must decode to valid UTF-8. "+" in the query is a space.
-// Repeated query keys: the last one wins. False (with `why`) if refused.
+// A query key given twice (?limit=1&limit=500) is refused, since readers
+// would disagree on which one counts; `repeated` (if given) then names it.
+// False (with `why`) if refused.
 struct RequestTarget {
   std::string path;
   std::map<std::string, std::string> query;
 };
-bool decode_target(std::string_view target, RequestTarget* out, i18n::Message* why);
+bool decode_target(std::string_view target, RequestTarget* out, i18n::Message* why,
+                   std::string* repeated = nullptr);
 
 // The value of the first field `name` (case-insensitive) among the complete
 // lines of `head` (raw bytes, possibly a head not yet whole or refused), ""

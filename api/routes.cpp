@@ -170,7 +170,9 @@ ApiResponse unauthenticated(const i18n::Message& message) {
 bool authenticate(const RequestContext& context, const ApiRequest& req, Call* call,
                   ApiResponse* refused) {
   std::string session_id = cookie_value(req.cookie, kSessionCookie);
-  if (!req.authorization.empty() || session_id.empty()) {
+  // An Authorization header, even an empty one, is the credential: a request
+  // that sends one is never also read as its cookie's session.
+  if (req.has_authorization || !req.authorization.empty() || session_id.empty()) {
     auto who = context.service.authenticate(req.authorization);
     if (!who) {
       if (who.status().code() != ErrorCode::kPermissionDenied)
@@ -215,7 +217,13 @@ bool authenticate(const RequestContext& context, const ApiRequest& req, Call* ca
 ApiResponse dispatch(const RequestContext& context, ApiRequest& req, i18n::Language language) {
   RequestTarget target;
   i18n::Message why;
-  if (!decode_target(req.target, &target, &why)) return error_response(400, "bad_request", why);
+  std::string repeated;
+  if (!decode_target(req.target, &target, &why, &repeated)) {
+    if (!repeated.empty())
+      return error_response(400, "bad_request", {"request.query_repeated", {{"name", repeated}}},
+                            repeated);
+    return error_response(400, "bad_request", why);
+  }
   std::string& path = target.path;
   auto& query = target.query;
   auto segments = split_path(path);
@@ -227,12 +235,15 @@ ApiResponse dispatch(const RequestContext& context, ApiRequest& req, i18n::Langu
     if (context.operator_listener && r.access == kToken) continue;
     std::vector<std::string> p;
     if (!match_pattern(split_path(r.pattern), segments, &p)) continue;
-    if (req.method == r.method) {
+    // HEAD is GET without the body (RFC 9110 9.3.2): the same route, the
+    // same checks; the server leaves the body out when it writes the answer.
+    if (req.method == r.method || (req.method == "HEAD" && std::string(r.method) == "GET")) {
       found = &r;
       params = std::move(p);
       break;
     }
     allow += allow.empty() ? r.method : std::string(", ") + r.method;
+    if (std::string(r.method) == "GET") allow += ", HEAD";
   }
   if (!found) {
     if (allow.empty())
@@ -369,14 +380,15 @@ ApiResponse handle_request(const RequestContext& context, ApiRequest& request) {
 
 std::optional<ApiResponse> handle_without_queueing(const RequestContext& context,
                                                    const ApiRequest& request) {
-  if (request.method != "GET") return std::nullopt;
+  if (request.method != "GET" && request.method != "HEAD") return std::nullopt;
   RequestTarget target;
   i18n::Message why;
   // Anything the router would refuse (a bad target, unknown query
   // parameters) is left to it, so both lanes read a request the same way.
   if (!decode_target(request.target, &target, &why) || !target.query.empty()) return std::nullopt;
   // The operator listener answers /readyz with counts: that needs the lock.
-  bool status_only = request.authorization.empty() && !context.operator_listener;
+  bool status_only =
+      !request.has_authorization && request.authorization.empty() && !context.operator_listener;
   ApiResponse r;
   if (target.path == "/healthz") {
     r = healthz_response();

@@ -14,6 +14,8 @@
 //   413 payload_too_large  (sent by the server before a handler runs)
 //   415 unsupported_media_type
 //   429 rate_limited       too many failed sign-ins (see Retry-After)
+//   429 too_many_requests  an expensive request over the caller's or the server's
+//                          limit (api/expensive_slots.h; see Retry-After)
 //   422 invalid_argument   the body is JSON but fails validation (see "field")
 //   500 internal / io_error, 503 unavailable (e.g. no index yet)
 #pragma once
@@ -23,6 +25,7 @@
 
 #include "api/accounts.h"
 #include "api/config.h"
+#include "api/expensive_slots.h"
 #include "api/http_types.h"
 #include "api/metrics.h"
 #include "api/service.h"
@@ -35,6 +38,7 @@ struct RequestContext {
   const ServerConfig& config;
   const std::atomic<bool>& draining;  // true once shutdown began: /readyz says so
   Sessions& sessions;                 // accounts' sign-in sessions (cookie authentication)
+  ExpensiveSlots& expensive;          // admission of plan runs, queues, imports, ledgers
   // The operator listener (config.metrics_listen): serves only /healthz,
   // /readyz and /metrics, with counts and without a token.
   bool operator_listener = false;

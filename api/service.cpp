@@ -264,11 +264,16 @@ Status Service::check_problem_locked(const Principal& who, const Problem& p) con
   Status county = options_.counties.check(p.county, "county");
   if (!county) return county;
   auto registered = enterprises_.find(normalize_name(p.enterprise));
-  if (registered != enterprises_.end() && registered->second != p.county)
+  if (registered != enterprises_.end() && registered->second != p.county) {
+    // Which county holds the name is for those who may see that county.
+    if ((who.role == Role::kCounty || who.role == Role::kCoordinator) &&
+        !same_name(registered->second, who.county()))
+      return Status::invalid("enterprise", i18n::Message("enterprise.taken_in_city"));
     return field_error(
         "county",
         {"enterprise.registered_elsewhere",
          {{"enterprise", p.enterprise}, {"registered", registered->second}, {"county", p.county}}});
+  }
   // Admin and county departments register an enterprise with its first
   // problem (Store::import does it in the same transaction); an enterprise
   // cannot register itself, so its token must name a registered one.
@@ -394,29 +399,60 @@ Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_e
   if (who.role == Role::kEnterprise || who.role == Role::kCoordinator)
     return forbidden({"access.expert_write", {{"role", role_name(who.role)}}});
   std::lock_guard writer(write_mu_);
+  // Only writers change the maps and we are the only writer: reading them
+  // without mu_ is safe here.
   auto it = experts_.find(e.id);
   if (must_exist && it == experts_.end()) return no_expert(e.id);
   if (!must_exist && it != experts_.end())
     return Status(ErrorCode::kAlreadyExists, {"expert.exists", {{"id", e.id}}});
-  if (it != experts_.end() && !can_write_expert(who, it->second))
+  const Expert* current = it == experts_.end() ? nullptr : &it->second;
+  if (current && !can_write_expert(who, *current))
     return forbidden({"access.county_own_experts", {{"scope", who.scope}}});
-  if (it != experts_.end() && edit) {
-    auto edited = (*edit)(it->second);
+  if (current && edit) {
+    auto edited = (*edit)(*current);
     if (!edited) return edited.status();
     e = std::move(*edited);
-    e.id = it->second.id;
+    e.id = current->id;
+  }
+  if (current) {
+    // Conflicts the caller was not shown (shown_expert_locked) were not in
+    // what it sent back: they stay.
+    for (const auto& c : current->conflicts)
+      if (!may_see_enterprise_locked(who, c) && !contains_name(e.conflicts, c))
+        e.conflicts.push_back(c);
   }
   for (size_t i = 0; i < e.counties.size(); ++i) {
     Status known = options_.counties.check(e.counties[i], "counties[" + std::to_string(i) + "]");
     if (!known) return known;
   }
-  if (!can_write_expert(who, e))
-    return forbidden({"access.county_own_experts", {{"scope", who.scope}}});
+  Status allowed = check_expert_write(who, current, e);
+  if (!allowed) return allowed;
   Status s = must_exist ? store_->update_expert(e) : store_->insert_expert(e);
   if (!s) return s;
   std::unique_lock lock(mu_);
   experts_[e.id] = e;
   index_expert_locked(e);
+  return shown_expert_locked(who, e);
+}
+
+bool Service::may_see_enterprise_locked(const Principal& who, const std::string& name) const {
+  switch (who.role) {
+    case Role::kAdmin:
+      return true;
+    case Role::kEnterprise:
+      return same_name(name, who.scope);
+    case Role::kCounty:
+    case Role::kCoordinator: {
+      auto it = enterprises_.find(normalize_name(name));
+      return it != enterprises_.end() && same_name(it->second, who.county());
+    }
+  }
+  return false;
+}
+
+Expert Service::shown_expert_locked(const Principal& who, Expert e) const {
+  std::erase_if(e.conflicts,
+                [&](const std::string& c) { return !may_see_enterprise_locked(who, c); });
   return e;
 }
 
@@ -449,15 +485,15 @@ Result<Expert> Service::reactivate_expert(const Principal& who, const std::strin
   return update_expert(who, id, edit);
 }
 
-Result<Expert> Service::get_expert(const Principal&, const std::string& id) {
+Result<Expert> Service::get_expert(const Principal& who, const std::string& id) {
   // Expert profiles are public information of the university: every role reads them.
   std::shared_lock lock(mu_);
   auto it = experts_.find(id);
   if (it == experts_.end()) return no_expert(id);
-  return it->second;
+  return shown_expert_locked(who, it->second);
 }
 
-Result<Page<Expert>> Service::list_experts(const Principal&, const ExpertQuery& q) {
+Result<Page<Expert>> Service::list_experts(const Principal& who, const ExpertQuery& q) {
   std::vector<Expert> out;
   const auto words = search_words(q.text.value_or(""));
   {
@@ -468,7 +504,7 @@ Result<Page<Expert>> Service::list_experts(const Principal&, const ExpertQuery& 
       if (q.county && !contains_name(e.counties, *q.county)) continue;
       if (q.available && e.available != *q.available) continue;
       if (!matches_words(words, expert_search_fields(e))) continue;
-      out.push_back(e);
+      out.push_back(shown_expert_locked(who, e));
     }
   }
   return paginate(std::move(out), q.offset, q.limit);
@@ -484,7 +520,7 @@ Result<ExpertProblemMatches> Service::expert_matches(const Principal& who,
   if (e == experts_.end()) return no_expert(expert_id);
   if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
   ExpertProblemMatches out;
-  out.expert = e->second;
+  out.expert = shown_expert_locked(who, e->second);
   out.remaining_capacity = remaining_capacity_locked(e->second);
   MatchFilters filters;
   if (who.role != Role::kAdmin) filters.county = who.county();
@@ -548,8 +584,13 @@ Result<EnterpriseRecord> Service::register_enterprise(const Principal& who, cons
   // One enterprise, one registration, however its name is spelled (華衢 and
   // 华衢, a trailing space or zero-width space): a lookalike would otherwise
   // be a second enterprise whose token scope matches the first one's.
+  // A county is told that the name is taken in the city, the same words
+  // whether its own county or another holds it, never which one (names are
+  // unique city-wide because token scopes name enterprises; docs/api.md).
   if (enterprises_.count(normalize_name(name)))
-    return Status(ErrorCode::kAlreadyExists, {"enterprise.exists", {{"name", name}}});
+    return who.role == Role::kAdmin
+               ? Status(ErrorCode::kAlreadyExists, {"enterprise.exists", {{"name", name}}})
+               : Status(ErrorCode::kAlreadyExists, i18n::Message("enterprise.taken_in_city"));
   auto r = store_->add_enterprise(name, county);
   if (!r) return r.status();
   std::unique_lock lock(mu_);

@@ -206,6 +206,9 @@ class Service {
                                  const ProblemEdit& edit);
 
   Result<Expert> create_expert(const Principal& who, Expert expert);
+  // Expert profiles are the university's public information: every role
+  // reads them, except the conflicts of interest naming enterprises the
+  // caller may not know of (left out; a write keeps them).
   Result<Expert> get_expert(const Principal& who, const std::string& id);
   Result<Page<Expert>> list_experts(const Principal& who, const ExpertQuery& query);
   Result<Expert> update_expert(const Principal& who, const std::string& id, const ExpertEdit& edit);
@@ -357,6 +360,12 @@ class Service {
   Status check_problem_locked(const Principal& who, const Problem& p) const;
   Result<Expert> write_expert(const Principal& who, Expert expert, bool must_exist,
                               const ExpertEdit* edit = nullptr);
+  // Whether `who` may know of enterprise `name`: admin all, an enterprise
+  // itself, a county or coordinator those registered in its county.
+  bool may_see_enterprise_locked(const Principal& who, const std::string& name) const;
+  // `e` as `who` is shown it: conflicts of interest naming enterprises it may
+  // not know of are left out (they still apply to matching).
+  Expert shown_expert_locked(const Principal& who, Expert e) const;
 
   std::string data_dir_;
   ServiceOptions options_;

@@ -37,7 +37,9 @@ std::string describe(const rapidjson::Value& v) {
 // Bounds on unknown fields (kept as extra_json and returned to every client).
 constexpr size_t kMaxExtraDepth = 16;
 constexpr size_t kMaxExtraBytes = 64 * 1024;
-const JsonLimits kExtraLimits{kMaxExtraDepth + 1, kMaxExtraBytes};
+// Unknown fields are re-read from the store, where rows written under older
+// rules may hold characters the boundary refuses today: they stay readable.
+const JsonLimits kExtraLimits{kMaxExtraDepth + 1, kMaxExtraBytes, /*xml_text=*/false};
 
 std::string compact(const rapidjson::Value& v) {
   rapidjson::StringBuffer buf;

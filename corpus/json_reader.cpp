@@ -68,6 +68,11 @@ class CheckingHandler {
     if (!value()) return false;
     i18n::Message why = unicode_problem_message(std::string_view(s, n));
     if (!why.empty()) return fail(JsonErrorKind::kBadString, path(), std::move(why));
+    if (limits_.xml_text) {
+      i18n::Message message;
+      if (!text_problem(std::string_view(s, n), &message).empty())
+        return fail(JsonErrorKind::kBadString, path(), std::move(message));
+    }
     return doc_.String(s, n, copy);
   }
   bool StartObject() { return open(false) && doc_.StartObject(); }
@@ -80,6 +85,12 @@ class CheckingHandler {
     if (!why.empty())
       return fail(JsonErrorKind::kBadString, path(),
                   i18n::Message("json.in_key").with("reason", std::move(why)));
+    if (limits_.xml_text) {
+      i18n::Message message;
+      if (!text_problem(f.key, &message).empty())
+        return fail(JsonErrorKind::kBadString, path(),
+                    i18n::Message("json.in_key").with("reason", std::move(message)));
+    }
     if (!f.keys.insert(f.key).second)
       return fail(JsonErrorKind::kDuplicateKey, path(), "field.duplicate_key");
     return doc_.Key(s, n, copy);
@@ -226,6 +237,34 @@ void JsonError::set(i18n::Message why) {
   message = std::move(why);
 }
 
+bool is_forbidden_in_text(uint32_t cp) {
+  if (cp < 0x20) return cp != 0x09 && cp != 0x0A && cp != 0x0D;
+  if (cp >= 0x7F && cp <= 0x9F) return true;
+  if (cp >= 0xFDD0 && cp <= 0xFDEF) return true;
+  return (cp & 0xFFFE) == 0xFFFE;
+}
+
+std::string text_problem(std::string_view text, i18n::Message* message) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = s[i];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
+    if (i + len > text.size()) return "";  // not UTF-8: unicode_problem's to report
+    uint32_t cp = len == 1 ? c : c & (0x7F >> len);
+    for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
+    if (is_forbidden_in_text(cp)) {
+      std::string what = hex_code_point(cp), at = std::to_string(i);
+      if (message)
+        *message = i18n::Message("field.forbidden_character", {{"char", what}, {"at", at}});
+      return "contains " + what + " (at byte " + at +
+             "): text may hold no control character other than TAB, LF and CR, and no "
+             "noncharacter";
+    }
+    i += len;
+  }
+  return "";
+}
+
 bool read_json(std::string_view text, rapidjson::Document* doc, JsonError* error,
                const JsonLimits& limits) {
   *error = JsonError{};
@@ -246,6 +285,19 @@ bool read_json(std::string_view text, rapidjson::Document* doc, JsonError* error
     return parsed;
   };
   doc->Populate(generate);
+  // The reader stops at a NUL as at the end of the text: whatever follows
+  // one ("{}\0junk") is not JSON whitespace and refuses the whole text.
+  if (parsed && ms.Tell() != text.size()) {
+    parsed = false;
+    error->kind = JsonErrorKind::kSyntax;
+    error->offset = ms.Tell();
+    error->reason =
+        "not valid JSON: the document root must not be followed by other values "
+        "(at byte " +
+        std::to_string(ms.Tell()) + ")";
+    doc->SetNull();
+    return false;
+  }
   if (parsed) return true;
   error->offset = reader.GetErrorOffset();
   if (!handler.failed() &&

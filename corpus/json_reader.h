@@ -9,6 +9,12 @@
 //   - every decoded string and key is valid Unicode: a \u escape of an
 //     unpaired UTF-16 surrogate (e.g. "\udc00") is refused, and so is U+0000,
 //     which C strings and SQLite text would silently cut;
+//   - every string and key is XML 1.0 text (W3C XML 1.0, 2.2 Char, and the
+//     characters it discourages): no C0 control other than TAB, LF and CR,
+//     no DEL or C1 control (U+007F-U+009F), no noncharacter (U+FDD0-U+FDEF,
+//     and U+xFFFE / U+xFFFF of every plane). Such a character is invisible,
+//     has no use in a record, and makes the county's XLSX ledger unopenable
+//     (JsonLimits::xml_text, on by default);
 //   - no object has the same key twice (RFC 8259 section 4 leaves it open);
 //   - nesting is at most JsonLimits::max_depth containers deep, and the text
 //     at most JsonLimits::max_bytes long.
@@ -33,6 +39,9 @@ struct JsonLimits {
   size_t max_depth = 64;
   // Bytes of JSON text; longer text is refused before parsing.
   size_t max_bytes = size_t{16} << 20;
+  // Refuse strings that are not XML 1.0 text (see text_problem). Off only
+  // where the service re-reads JSON it stored itself under older rules.
+  bool xml_text = true;
 };
 
 // Why a text was refused. kSyntax and kTooDeep/kTooLarge describe the text as
@@ -73,6 +82,18 @@ std::string unicode_problem(std::string_view text);
 // The same check, as a catalogue message (json.nul, json.bad_utf8,
 // json.surrogate); empty when the text is fine.
 i18n::Message unicode_problem_message(std::string_view text);
+
+// The characters a text may not hold although they are valid Unicode: a C0
+// control other than TAB, LF and CR, DEL and the C1 controls (U+007F-U+009F),
+// and the noncharacters (U+FDD0-U+FDEF, U+xFFFE and U+xFFFF). XML 1.0's Char
+// production excludes the C0 controls and U+FFFE/U+FFFF, and its section 2.2
+// discourages the rest. `text` must already be valid UTF-8 (unicode_problem).
+// Returns "" when none occurs, else the reason naming the first one and its
+// byte offset, and fills `message` (if given) with the catalogue message
+// field.forbidden_character.
+std::string text_problem(std::string_view text, i18n::Message* message = nullptr);
+// True if code point `cp` is one text_problem refuses.
+bool is_forbidden_in_text(uint32_t cp);
 
 // `text` itself when unicode_problem(text) is "", else with every byte outside
 // printable ASCII shown as \xNN: safe for a log line or a JSON string.

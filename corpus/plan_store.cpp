@@ -112,14 +112,15 @@ Result<PlanRecord> PlanStore::add_draft(
   Transaction tx(db_);
   if (!tx.began()) return sql_error(db_, "begin");
   Statement ins(db_,
-                "INSERT INTO plans (county, status, body, decisions_seen) "
-                "VALUES (?1, 'draft', ?2, ?3)");
+                "INSERT INTO plans (id, seq, county, status, body, decisions_seen) "
+                "VALUES (?4, (SELECT COALESCE(MAX(seq), 0) + 1 FROM plans), ?1, 'draft', ?2, ?3)");
   if (!ins.ok()) return sql_error(db_, "prepare plan insert");
   ins.bind(1, county);
   ins.bind(2, body_json);
   ins.bind(3, decisions_seen);
+  const long long id = new_record_id();  // unguessable: counts nothing (store.h)
+  ins.bind(4, id);
   if (ins.step() != SQLITE_DONE) return sql_error(db_, "insert plan");
-  long long id = sqlite3_last_insert_rowid(db_);
   Statement a(db_,
               "INSERT OR IGNORE INTO plan_assignments (plan_id, expert_id, problem_id) "
               "VALUES (?1, ?2, ?3)");
@@ -145,7 +146,7 @@ Result<std::vector<PlanRecord>> PlanStore::query_locked(const std::string& where
   std::string sql =
       "SELECT id, county, status, created_at, approved_at, approved_by, body, decisions_seen, "
       "discarded_at, discarded_by FROM plans " +
-      where + " ORDER BY id DESC";
+      where + " ORDER BY seq DESC";
   Statement st(db_, sql.c_str());
   if (!st.ok()) return sql_error(db_, "prepare plan query");
   std::vector<PlanRecord> out;
@@ -228,7 +229,9 @@ Result<PlanRecord> PlanStore::approve(long long id, const std::string& approver,
   // Read inside the transaction: no approval or decision can slip in between.
   // Counties compare normalised, as in query_locked.
   auto newer = query_locked(
-      "WHERE status IN ('approved', 'superseded') AND id > " + std::to_string(id), plan->county);
+      "WHERE status IN ('approved', 'superseded') AND seq > (SELECT seq FROM plans WHERE id = " +
+          std::to_string(id) + ")",
+      plan->county);
   if (!newer) return newer.status();
   if (!newer->empty())
     return Status(ErrorCode::kConflict, {"plan.stale_approved",

@@ -10,6 +10,7 @@
 #include <xlsxwriter.h>
 
 #include "corpus/exchange_format.h"
+#include "corpus/json_reader.h"
 
 namespace expertmatch {
 namespace {
@@ -33,6 +34,38 @@ std::string csv_text(const std::string& s) {
 void csv_row(const std::vector<std::string>& fields, std::string* out) {
   for (size_t i = 0; i < fields.size(); ++i) *out += (i ? "," : "") + csv_field(fields[i]);
   *out += "\r\n";
+}
+
+// `s` as text a workbook can hold: every character XML 1.0 refuses or
+// discourages (json_reader.h's text_problem: C0 controls but TAB, LF and CR,
+// DEL, C1 controls, noncharacters) and every byte that is not UTF-8 becomes
+// U+FFFD. The boundary refuses such text today; records stored before it did
+// must not make the ledger unopenable (Excel rejects the whole file).
+std::string sheet_text(const std::string& s) {
+  if (unicode_problem(s).empty() && text_problem(s).empty()) return s;
+  static const char kReplacement[] = "\xEF\xBF\xBD";
+  std::string out;
+  const std::string_view v(s);
+  for (size_t i = 0; i < v.size();) {
+    unsigned char c = v[i];
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 1;
+    std::string_view seq = v.substr(i, len);
+    if (!unicode_problem(seq).empty()) {
+      out += kReplacement;  // a byte that starts no valid sequence, or U+0000
+      i += 1;
+    } else {
+      if (text_problem(seq).empty())
+        out.append(seq);
+      else
+        out += kReplacement;
+      i += len;
+    }
+  }
+  return out;
 }
 
 // A column's width in Excel's units: Han characters take about two.
@@ -67,11 +100,13 @@ std::string to_csv(const std::vector<Sheet>& sheets) {
   for (size_t i = 0; i < sheets.size(); ++i) {
     const Sheet& s = sheets[i];
     if (i) out += "\r\n";
-    if (sheets.size() > 1) csv_row({s.name}, &out);
-    csv_row(s.header, &out);
+    if (sheets.size() > 1) csv_row({sheet_text(s.name)}, &out);
+    std::vector<std::string> header;
+    for (const auto& h : s.header) header.push_back(sheet_text(h));
+    csv_row(header, &out);
     for (const auto& row : s.rows) {
       std::vector<std::string> fields;
-      for (const auto& c : row) fields.push_back(c.number ? c.text : csv_text(c.text));
+      for (const auto& c : row) fields.push_back(c.number ? c.text : csv_text(sheet_text(c.text)));
       csv_row(fields, &out);
     }
   }
@@ -108,7 +143,8 @@ Result<std::string> to_xlsx(const std::vector<Sheet>& sheets) {
       widths[col] = std::min(60.0, std::max(widths[col], display_width(text) + 2));
     };
     for (size_t c = 0; c < s.header.size(); ++c) {
-      worksheet_write_string(ws, 0, static_cast<lxw_col_t>(c), s.header[c].c_str(), bold);
+      worksheet_write_string(ws, 0, static_cast<lxw_col_t>(c), sheet_text(s.header[c]).c_str(),
+                             bold);
       widen(c, s.header[c]);
     }
     for (size_t r = 0; r < s.rows.size(); ++r)
@@ -119,7 +155,7 @@ Result<std::string> to_xlsx(const std::vector<Sheet>& sheets) {
         if (cell.number)
           worksheet_write_number(ws, row, col, *cell.number, nullptr);
         else if (!cell.text.empty())
-          worksheet_write_string(ws, row, col, cell.text.c_str(), nullptr);
+          worksheet_write_string(ws, row, col, sheet_text(cell.text).c_str(), nullptr);
         widen(c, cell.text);
       }
     for (size_t c = 0; c < widths.size(); ++c)

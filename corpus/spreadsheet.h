@@ -2,7 +2,11 @@
 // workstation plan as XLSX workbooks (through libxlsxwriter) and CSV.
 //
 // A Sheet is a title, a header row and rows of cells; a cell is text or a
-// number. Both writers keep the order given and write every sheet.
+// number. Both writers keep the order given and write every sheet. Text that
+// XML 1.0 cannot hold (a C0 control other than TAB, LF and CR, DEL, a C1
+// control, a noncharacter; json_reader.h's text_problem) or that is not UTF-8
+// is written with U+FFFD in its place, so that a workbook always opens
+// whatever records were stored before the boundary refused such text.
 // Thread safety: the functions are reentrant (no shared state).
 #pragma once
 

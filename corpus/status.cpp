@@ -19,6 +19,13 @@ Status Status::invalid(std::string field, i18n::Message reason) {
   return invalid({FieldError("", 0, std::move(field), std::move(reason))});
 }
 
+Status Status::about_field(ErrorCode code, std::string field, i18n::Message reason) {
+  Status s = invalid(std::move(field), reason);
+  s.code_ = code;
+  s.user_message_ = std::move(reason);
+  return s;
+}
+
 const char* error_code_name(ErrorCode code) {
   switch (code) {
     case ErrorCode::kOk:

@@ -66,6 +66,9 @@ class [[nodiscard]] Status {
   static Status invalid(std::vector<FieldError> errors);
   // A kInvalidArgument status of one field error whose reason is a catalogue message.
   static Status invalid(std::string field, i18n::Message reason);
+  // A status of `code` about one field (e.g. kPermissionDenied for a field
+  // the caller may not change), its reason a catalogue message.
+  static Status about_field(ErrorCode code, std::string field, i18n::Message reason);
 
   bool is_ok() const { return code_ == ErrorCode::kOk; }
   explicit operator bool() const { return is_ok(); }

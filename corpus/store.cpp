@@ -1,5 +1,7 @@
 #include "corpus/store.h"
 
+#include <sodium.h>
+
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -187,6 +189,15 @@ INSERT INTO plans_v6 (id, county, status, created_at, approved_at, approved_by, 
 DROP TABLE plans;
 ALTER TABLE plans_v6 RENAME TO plans;
 CREATE INDEX IF NOT EXISTS plans_by_county ON plans (county, status);
+)sql"},
+    // v6 -> v7: reviews and plans get unguessable ids (new_record_id); their
+    // order, which ids gave until now, is kept by a sequence of its own.
+    {7, R"sql(
+ALTER TABLE reviews ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+UPDATE reviews SET seq = id;
+CREATE INDEX reviews_by_seq ON reviews (problem_id, seq);
+ALTER TABLE plans ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+UPDATE plans SET seq = id;
 )sql"},
 };
 constexpr bool migrations_ordered() {
@@ -1022,13 +1033,21 @@ Status apply_status_changes(sqlite3* db, const std::vector<StatusChange>& change
   return Status::ok();
 }
 
+long long new_record_id() {
+  constexpr uint64_t kLow = uint64_t{1} << 40, kHigh = uint64_t{1} << 53;
+  uint64_t v;
+  randombytes_buf(&v, sizeof v);
+  return static_cast<long long>(kLow + v % (kHigh - kLow));  // bias < 2^-10: irrelevant here
+}
+
 Result<Review> Store::add_review(const Review& r, const StatusChange* change) {
   std::lock_guard lock(mu_);
   Transaction tx(db_);
   if (!tx.began()) return Status(ErrorCode::kIOError, sqlite3_errmsg(db_));
   Statement st(db_,
-               "INSERT INTO reviews (problem_id, expert_id, decision, note, reviewer, override) "
-               "VALUES (?1,?2,?3,?4,?5,?6) RETURNING id, created_at");
+               "INSERT INTO reviews (problem_id, expert_id, decision, note, reviewer, override, "
+               "id, seq) VALUES (?1,?2,?3,?4,?5,?6,?7,"
+               "(SELECT COALESCE(MAX(seq), 0) + 1 FROM reviews)) RETURNING id, created_at");
   if (!st.prepared()) return st.error("prepare review insert");
   st.bind(1, r.problem_id);
   st.bind(2, r.expert_id);
@@ -1036,6 +1055,9 @@ Result<Review> Store::add_review(const Review& r, const StatusChange* change) {
   st.bind(4, r.note);
   st.bind(5, r.reviewer);
   st.bind(6, r.capacity_override ? 1 : 0);
+  // A collision among 2^53 - 2^40 ids is not expected; the primary key would
+  // refuse one, and the transaction with it.
+  sqlite3_bind_int64(st.get(), 7, new_record_id());
   int rc = st.step();
   if (rc == SQLITE_CONSTRAINT)
     return Status::invalid("decision", {"review.decision_got", {{"value", r.decision}}});
@@ -1111,7 +1133,7 @@ Result<std::vector<Review>> Store::list_reviews(const std::string& problem_id) {
       "SELECT id, problem_id, expert_id, decision, note, reviewer, created_at, override "
       "FROM reviews";
   if (!problem_id.empty()) sql += " WHERE problem_id = ?1";
-  sql += " ORDER BY id";
+  sql += " ORDER BY seq";
   Statement st(db_, sql.c_str());
   if (!st.prepared()) return st.error("prepare review query");
   if (!problem_id.empty()) st.bind(1, problem_id);

@@ -69,8 +69,17 @@ struct TokenRecord {
 
 // One coordinator decision on a proposed (problem, expert) match. The history
 // is append-only; the latest decision for a pair is the one in force.
+// A new id for a review or a plan: uniformly random in [2^40, 2^53) from
+// libsodium's CSPRNG (randombytes), so it reveals no count and stays exact
+// in JSON numbers (IEEE doubles hold integers up to 2^53). Ids below 2^40
+// are the sequential ones of records made before schema v7.
+long long new_record_id();
+
 struct Review {
-  long long id = 0;  // assigned by the store, increasing
+  // Assigned by the store: unguessable (new_record_id()), so that ids tell
+  // nobody how many reviews other counties made; reviews made before schema
+  // v7 keep their small sequential ids. Order is kept by a hidden sequence.
+  long long id = 0;
   std::string problem_id;
   std::string expert_id;
   std::string decision;  // "accept" or "reject"
@@ -94,7 +103,10 @@ struct StatusChange {
 };
 
 struct ProblemTransition {
-  long long id = 0;  // assigned by the store, increasing
+  // Assigned by the store: unguessable (new_record_id()), so that ids tell
+  // nobody how many reviews other counties made; reviews made before schema
+  // v7 keep their small sequential ids. Order is kept by a hidden sequence.
+  long long id = 0;
   StatusChange change;
   std::string at;  // UTC, "YYYY-MM-DDTHH:MM:SS.SSSZ" (set by the store)
 };
@@ -156,7 +168,7 @@ class Store {
   const std::string& data_dir() const { return data_dir_; }
   // The schema version after migrations (kSchemaVersion).
   int schema_version();
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
 
   // Inserts or replaces every record in one transaction: all or nothing.
   // A known id is updated (an expert's works are replaced as a whole). The

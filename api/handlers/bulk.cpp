@@ -48,6 +48,9 @@ ApiResponse import_jsonl(const Call& c, Parse parse, Store store) {
   if (c.who.role != Role::kAdmin)
     return error_response(403, "forbidden", "access.import_admin_only");
   if (!is_jsonl(c.request.content_type)) return unsupported_jsonl(c.request.content_type);
+  std::optional<ExpensiveSlots::Slot> slot;  // parsing, storing and re-indexing a whole corpus
+  ApiResponse busy;
+  if (!admit_expensive(c, &slot, &busy)) return busy;
   // The body is moved out and freed once parsed: the import's own copies
   // (store, index) come on top of the records, not of the body as well.
   std::string body = std::move(c.request.body);

@@ -1,5 +1,6 @@
 #include "api/handlers/common.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -242,6 +243,43 @@ bool member_string(const Value& obj, const char* name, std::string* out, ApiResp
     *error = error_response(422, "invalid_argument",
                             {"field.too_long", {{"max", std::to_string(max_bytes)}}}, name);
     return false;
+  }
+  return true;
+}
+
+bool admit_expensive(const Call& c, std::optional<ExpensiveSlots::Slot>* slot, ApiResponse* error) {
+  ExpensiveSlots::Refusal why;
+  *slot = c.context.expensive.try_acquire(c.who.describe(), &why);
+  if (*slot) return true;
+  std::string seconds = std::to_string(c.context.config.expensive_retry_after_s);
+  *error = error_response(
+      429, "too_many_requests",
+      {why == ExpensiveSlots::Refusal::kCaller ? "request.busy_caller" : "request.busy_server",
+       {{"seconds", seconds}}});
+  error->headers.emplace_back("Retry-After", seconds);
+  return false;
+}
+
+ApiResponse server_owned_field(const std::string& field) {
+  return error_response(422, "invalid_argument", "field.server_owned", field);
+}
+
+bool check_members(const Value& obj, const std::vector<const char*>& known,
+                   const std::vector<const char*>& server_owned, ApiResponse* error) {
+  std::string known_list;
+  for (const char* k : known) known_list += (known_list.empty() ? "" : ", ") + std::string(k);
+  for (const auto& m : obj.GetObject()) {
+    std::string name(m.name.GetString(), m.name.GetStringLength());
+    auto is = [&](const char* k) { return name == k; };
+    if (std::any_of(server_owned.begin(), server_owned.end(), is)) {
+      *error = server_owned_field(name);
+      return false;
+    }
+    if (std::none_of(known.begin(), known.end(), is)) {
+      *error =
+          error_response(422, "invalid_argument", {"field.unknown", {{"known", known_list}}}, name);
+      return false;
+    }
   }
   return true;
 }

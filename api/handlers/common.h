@@ -59,6 +59,13 @@ ApiResponse from_status(const Status& s);
 // 400 for a bad query parameter `field`.
 ApiResponse bad_query(const std::string& field, const i18n::Message& message);
 
+// ---- expensive requests (api/expensive_slots.h) ----
+// A slot for an expensive request of this caller, or false with `error` set
+// to a 429 (Retry-After, and whose limit it was). Hold the slot until the
+// work is done.
+bool admit_expensive(const Call& c, std::optional<ExpensiveSlots::Slot>* slot,
+                     ApiResponse* error);
+
 // ---- request parsing ----
 // The media type of a Content-Type value, lowercased, without parameters.
 std::string media_type(const std::string& content_type);
@@ -90,6 +97,13 @@ bool bind_path_id(rapidjson::Document* doc, const std::string& id, ApiResponse* 
 // An optional string member (absent or null leaves `out` alone), at most `max_bytes`.
 bool member_string(const rapidjson::Value& obj, const char* name, std::string* out,
                    ApiResponse* error, size_t max_bytes = 1 << 16);
+// The members of a body with a fixed shape: one the server sets itself
+// (`server_owned`: ids, who and when) is a 422 field.server_owned naming it,
+// any other not in `known` a 422 field.unknown. False (with `error`) if one is.
+bool check_members(const rapidjson::Value& obj, const std::vector<const char*>& known,
+                   const std::vector<const char*>& server_owned, ApiResponse* error);
+// A 422 for a member the server sets and the caller may not: `field`.
+ApiResponse server_owned_field(const std::string& field);
 // An optional whole-number member within [lo, hi].
 bool member_int(const rapidjson::Value& obj, const char* name, int lo, int hi,
                 std::optional<int>* out, ApiResponse* error);

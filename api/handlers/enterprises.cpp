@@ -36,6 +36,7 @@ ApiResponse create_enterprise(const Call& c) {
   rapidjson::Document doc;
   ApiResponse error;
   if (!parse_json_body(c.request, &doc, &error)) return error;
+  if (!check_members(doc, {"name", "county"}, {"registered_at"}, &error)) return error;
   std::string name, county = c.who.role == Role::kCounty ? c.who.scope : "";
   if (!member_string(doc, "name", &name, &error, 256) ||
       !member_string(doc, "county", &county, &error, 256))

@@ -109,6 +109,8 @@ ApiResponse ledger_response(const Call& c, const std::string& county) {
   std::string format;
   if (!query_int(c, "year", 2000, 2100, &options.year, &error)) return error;
   if (!report_format(c, &format, &error)) return error;
+  std::optional<ExpensiveSlots::Slot> slot;  // held until the file is written
+  if (!admit_expensive(c, &slot, &error)) return error;
   auto ledger = c.context.service.ledger(c.who, county, options);
   if (!ledger) return from_status(ledger.status());
   // 台账-江山市-2026.xlsx

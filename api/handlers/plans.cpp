@@ -185,6 +185,8 @@ ApiResponse create_plan(const Call& c) {
       return from_status(c.context.service.create_plan(c.who, county, {}).status());
     return error;
   }
+  std::optional<ExpensiveSlots::Slot> slot;
+  if (can_write_plans(c.who, county) && !admit_expensive(c, &slot, &error)) return error;
   auto made = c.context.service.create_plan(c.who, county, std::move(options));
   if (!made) return plan_error(made.status());
   return one_plan(c, 201, *made);

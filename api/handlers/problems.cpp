@@ -28,8 +28,21 @@ ApiResponse one_problem(int status, const Problem& p) {
 const std::vector<const char*> kProblemFields = {"enterprise",  "county",   "industry", "title",
                                                  "description", "keywords", "urgency"};
 
+// What the API renders on a problem besides its fields (GET's "standing";
+// the history has its own route): never stored as an unknown field, where it
+// would stand beside, or pass for, the server's own.
+const std::vector<const char*> kRenderedMembers = {"standing", "history"};
+
+Status server_owned(const std::string& field) {
+  return Status::invalid(
+      {FieldError{"body", 0, field, "is set by the service", "field.server_owned"}});
+}
+
 // A record from `doc`, refusing a status change: that is the workflow's job.
-Result<Problem> problem_from_body(const rapidjson::Value& doc, const Problem& current) {
+// `submitted` is the service's too: only an admin (who also imports history)
+// may set another date than the stored one.
+Result<Problem> problem_from_body(const Principal& who, const rapidjson::Value& doc,
+                                  const Problem& current) {
   Problem p;
   std::vector<FieldError> errors;
   if (!problem_from_json(doc, "body", 0, &p, &errors)) return Status::invalid(errors);
@@ -39,7 +52,16 @@ Result<Problem> problem_from_body(const rapidjson::Value& doc, const Problem& cu
         0,
         "status",
         {"problem.status_by_transition", {{"status", problem_status_name(current.status)}}}}});
+  if (who.role != Role::kAdmin && !p.submitted.empty() && p.submitted != current.submitted)
+    return server_owned("submitted");
   return p;
+}
+
+// The first member of `doc` the API renders itself, or "".
+std::string rendered_member(const rapidjson::Value& doc) {
+  for (const char* name : kRenderedMembers)
+    if (doc.HasMember(name)) return name;
+  return "";
 }
 
 }  // namespace
@@ -50,6 +72,13 @@ ApiResponse create_problem(const Call& c) {
   if (!parse_json_body(c.request, &doc, &error)) return error;
   auto& a = doc.GetAllocator();
   bool id_given = doc.HasMember("id");
+  // A new problem is submitted today: its date and status are the service's
+  // (an admin may file one with its historical date; its status still starts
+  // at submitted and moves by the workflow, which records every step).
+  if (c.who.role != Role::kAdmin && doc.HasMember("submitted"))
+    return server_owned_field("submitted");
+  if (doc.HasMember("status")) return server_owned_field("status");
+  if (std::string name = rendered_member(doc); !name.empty()) return server_owned_field(name);
   if (c.who.role != Role::kAdmin && !id_given)
     doc.AddMember("id", "pending", a);  // replaced by the service
   if (c.who.role == Role::kEnterprise) {
@@ -123,12 +152,15 @@ ApiResponse update_problem(const Call& c) {
   ApiResponse error;
   if (!parse_json_body(c.request, &doc, &error)) return error;
   if (!bind_path_id(&doc, c.params[0], &error)) return error;
+  // GET's rendering goes back unchanged (GET then PUT round-trips): what the
+  // API adds is dropped here, never stored.
+  for (const char* name : kRenderedMembers) doc.RemoveMember(name);
   // Validated only once the caller is known to see the problem: one that may
   // not learns nothing, not even that its body was wrong.
-  ProblemEdit edit = [&doc](const Problem& current) -> Result<Problem> {
+  ProblemEdit edit = [&doc, &c](const Problem& current) -> Result<Problem> {
     Status complete = require_members(doc, kProblemFields);
     if (!complete) return complete;
-    return problem_from_body(doc, current);
+    return problem_from_body(c.who, doc, current);
   };
   auto updated = c.context.service.update_problem(c.who, c.params[0], edit);
   if (!updated) return from_status(updated.status());
@@ -146,7 +178,9 @@ ApiResponse patch_problem(const Call& c) {
     auto id = doc.FindMember("id");
     if (id == doc.MemberEnd() || !id->value.IsString() || c.params[0] != id->value.GetString())
       return Status::invalid({FieldError{"body", 0, "id", "field.id_mismatch"}});
-    return problem_from_body(doc, current);
+    if (patch.IsObject())
+      if (std::string name = rendered_member(patch); !name.empty()) return server_owned(name);
+    return problem_from_body(c.who, doc, current);
   };
   auto updated = c.context.service.update_problem(c.who, c.params[0], edit);
   if (!updated) return from_status(updated.status());

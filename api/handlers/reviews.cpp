@@ -15,6 +15,14 @@ ApiResponse create_review(const Call& c) {
   rapidjson::Document doc;
   ApiResponse error;
   if (!parse_json_body(c.request, &doc, &error)) return error;
+  // Who reviewed and when are the server's: a review cannot be backdated or
+  // put in another coordinator's name.
+  if (!check_members(doc, {"expert_id", "decision", "note", "override"},
+                     {"id", "problem_id", "reviewer", "created_at"}, &error)) {
+    auto visible = c.context.service.get_problem(c.who, c.params[0]);
+    if (!visible) return from_status(visible.status());
+    return error;
+  }
   std::string expert_id, decision, note;
   bool capacity_override = false;
   if (!member_string(doc, "expert_id", &expert_id, &error) ||
@@ -65,6 +73,8 @@ ApiResponse review_queue(const Call& c) {
   ApiResponse error;
   if (!page_params(c, &q.offset, &q.limit, &error)) return error;
   q.county = query_str(c, "county");
+  std::optional<ExpensiveSlots::Slot> slot;  // it ranks every open problem of the county
+  if (!admit_expensive(c, &slot, &error)) return error;
   auto page = c.context.service.review_queue(c.who, q);
   if (!page) return from_status(page.status());
   return page_response<QueueEntry>(*page, q.offset, q.limit, [](const QueueEntry& e, Alloc& a) {

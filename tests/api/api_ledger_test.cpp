@@ -12,6 +12,8 @@
 #include <set>
 #include <string>
 
+#include <sqlite3.h>
+
 #include "tests/api/test_server.h"
 
 namespace expertmatch::apitest {
@@ -356,6 +358,40 @@ TEST_F(ApiLedgerTest, PlanAsXlsxAndCsv) {
   // Who may not read the plan may not download it either.
   EXPECT_EQ(get(port(), path + "?format=xlsx", t().enterprise_a).status, 404);
   EXPECT_EQ(get(port(), path + "?format=doc", t().admin).status, 400);
+}
+
+// Found by an attack trial: an enterprise's industry holding U+0007 (also
+// U+FFFE, U+FFFF) made the XLSX ledger unopenable. The boundary refuses such
+// text now; a record stored before it did is written with U+FFFD in their
+// place, and the workbook reads back.
+TEST(ApiLedgerStoredTextTest, ControlCharactersOfStoredRecordsDoNotBreakTheWorkbook) {
+  TestServer server;
+  server.stop();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((server.dir() + "/store.sqlite").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "UPDATE problems SET industry = '电子' || char(7) || '元件' || "
+                         "char(65535) || char(65534) WHERE id = 'p-b1';"
+                         "UPDATE problems SET industry = 'a' || char(27) || char(133) WHERE id = "
+                         "'p-a1';",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  server.restart();
+  auto x = get(server.port(), "/api/v1/ledger?format=xlsx", server.tokens().admin);
+  ASSERT_EQ(x.status, 200) << x.body;
+  std::vector<std::string> order;
+  Workbook book = read_xlsx(x.body, &order);
+  ASSERT_EQ(order.size(), 5u) << "the workbook does not read back";
+  std::set<std::string> industries;
+  for (const auto& [ref, value] : book["按行业"])
+    if (ref[0] == 'A' && ref != "A1") industries.insert(value);
+  EXPECT_TRUE(industries.count("电子\uFFFD元件\uFFFD\uFFFD")) << *industries.begin();
+  EXPECT_TRUE(industries.count("a\uFFFD\uFFFD"));
+  auto csv = get(server.port(), "/api/v1/ledger?format=csv", server.tokens().admin);
+  EXPECT_NE(csv.body.find("电子\uFFFD元件"), std::string::npos);
+  EXPECT_EQ(csv.body.find('\x07'), std::string::npos);
 }
 
 }  // namespace

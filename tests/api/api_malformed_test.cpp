@@ -265,6 +265,23 @@ std::vector<Row> rows() {
        "k"},
       {"urgency_out_of_range", authed_get("/api/v1/problems?urgency=9"), 400, "bad_request", false,
        "urgency"},
+      // Found by an attack trial: the last of two values won, so a proxy or
+      // filter reading the first saw another request than the handler.
+      {"query_repeated", authed_get("/api/v1/problems?limit=1&limit=500"), 400, "bad_request",
+       false, "limit"},
+      {"query_repeated_empty_value", authed_get("/api/v1/problems?q=&q=x"), 400, "bad_request",
+       false, "q"},
+      // ... and two Authorization headers, each read by someone.
+      {"two_authorizations",
+       head("GET /api/v1/problems HTTP/1.1",
+            "Host: x\r\nAuthorization: Bearer {ENTERPRISE}\r\nAuthorization: Bearer {ADMIN}\r\n"),
+       400, "bad_request", true},
+      // A NUL ended the JSON text as if it were its end: what followed was ignored.
+      {"json_nul_then_garbage", create(kValid + std::string("\0junk", 5)), 400, "bad_request",
+       false},
+      {"json_nul_after_body", create(kValid + std::string(1, '\0')), 400, "bad_request", false},
+      {"match_nul_after_body", match(std::string(R"({"text":"轴承"})") + std::string("\0}", 2)),
+       400, "bad_request", false},
   };
 }
 

@@ -1,0 +1,518 @@
+// Faults an attacker found on the real server (issues 10 and 12, second
+// round), each kept as a test through the real server: a county editing what
+// is not its own, server-owned fields set by clients, text the ledger cannot
+// hold, expensive requests that stall every tenant, other tenants' activity
+// leaking through answers and ids, and loose reading of requests.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <set>
+#include <string>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include "api/config.h"
+#include "tests/api/test_server.h"
+
+namespace expertmatch::apitest {
+namespace {
+
+const std::string kJiangshan = "%E6%B1%9F%E5%B1%B1%E5%B8%82";  // 江山市
+const std::string kLongyou = "%E9%BE%99%E6%B8%B8%E5%8E%BF";    // 龙游县
+
+HttpResult send(unsigned short port, const std::string& method, const std::string& target,
+                const std::string& token, const std::string& body,
+                const std::string& type = "application/json") {
+  Request r;
+  r.method = method;
+  r.target = target;
+  r.token = token;
+  r.body = body;
+  r.content_type = type;
+  return http(port, r);
+}
+
+HttpResult patch(unsigned short port, const std::string& target, const std::string& token,
+                 const std::string& body) {
+  return send(port, "PATCH", target, token, body, "application/merge-patch+json");
+}
+
+std::string field_of(const HttpResult& r) {
+  auto d = r.json();
+  if (!d.IsObject() || !d.HasMember("error")) return "";
+  return d["error"]["field"].GetString();
+}
+
+std::vector<std::string> strings_of(const rapidjson::Value& v) {
+  std::vector<std::string> out;
+  for (const auto& s : v.GetArray()) out.push_back(s.GetString());
+  return out;
+}
+
+class TenancyTest : public ::testing::Test {
+ protected:
+  unsigned short port() const { return server_.port(); }
+  const Tokens& t() const { return server_.tokens(); }
+  std::vector<std::string> counties_of(const std::string& expert) {
+    return strings_of(get(port(), "/api/v1/experts/" + expert, t().admin).json()["counties"]);
+  }
+  TestServer server_;
+};
+
+// ---- 1. a county changes only what is its own -----------------------------------
+
+// The attack: a 柯城区 token's PATCH {"counties":["柯城区"]} took 常山县 away
+// from an expert stationed in both. Here e-bearing is stationed in 江山市 and
+// 柯城区, and 江山市's token tries the same.
+TEST_F(TenancyTest, ACountyCannotChangeAnotherCountysPartOfAnExpert) {
+  const std::string bearing = "/api/v1/experts/e-bearing";
+  const std::vector<std::string> both = {"江山市", "柯城区"};
+  auto removed = patch(port(), bearing, t().county_jiangshan, R"({"counties": ["江山市"]})");
+  EXPECT_EQ(removed.status, 403) << removed.body;
+  EXPECT_EQ(field_of(removed), "counties");
+  auto added = patch(port(), bearing, t().county_jiangshan,
+                     R"({"counties": ["江山市", "柯城区", "龙游县"]})");
+  EXPECT_EQ(added.status, 403) << added.body;
+  EXPECT_EQ(field_of(added), "counties");
+  // A shared expert's other fields act in 柯城区 too: the city's.
+  auto bio = patch(port(), bearing, t().county_jiangshan, R"({"bio": "只在江山"})");
+  EXPECT_EQ(bio.status, 403) << bio.body;
+  EXPECT_EQ(field_of(bio), "bio");
+  auto capacity = patch(port(), bearing, t().county_jiangshan, R"({"capacity": 9})");
+  EXPECT_EQ(field_of(capacity), "capacity");
+  auto off = post(port(), bearing + "/deactivate", t().county_jiangshan, "");
+  EXPECT_EQ(off.status, 403) << off.body;
+  EXPECT_EQ(field_of(off), "available");
+  // PUT is held to the same rule (the GET body with the other county dropped).
+  auto doc = get(port(), bearing, t().county_jiangshan).json();
+  doc["counties"].Erase(doc["counties"].Begin() + 1);
+  std::string body = [&] {
+    rapidjson::StringBuffer b;
+    rapidjson::Writer<rapidjson::StringBuffer> w(b);
+    doc.Accept(w);
+    return std::string(b.GetString());
+  }();
+  EXPECT_EQ(send(port(), "PUT", bearing, t().county_jiangshan, body).status, 403);
+  // Nothing changed.
+  EXPECT_EQ(counties_of("e-bearing"), both);
+  auto e = get(port(), bearing, t().admin).json();
+  EXPECT_TRUE(e["available"].GetBool());
+  EXPECT_EQ(e["capacity"].GetInt(), 1);
+  EXPECT_STRNE(e["bio"].GetString(), "只在江山");
+
+  // Deactivated by the city, it is not 江山市's to reactivate either.
+  ASSERT_EQ(post(port(), bearing + "/deactivate", t().admin, "").status, 200);
+  EXPECT_EQ(post(port(), bearing + "/reactivate", t().county_jiangshan, "").status, 403);
+  EXPECT_FALSE(get(port(), bearing, t().admin).json()["available"].GetBool());
+  ASSERT_EQ(post(port(), bearing + "/reactivate", t().admin, "").status, 200);
+
+  // Its own entry is its own: 江山市 takes itself out, and then the expert is
+  // no longer its to change.
+  auto out = patch(port(), bearing, t().county_jiangshan, R"({"counties": ["柯城区"]})");
+  ASSERT_EQ(out.status, 200) << out.body;
+  EXPECT_EQ(counties_of("e-bearing"), std::vector<std::string>{"柯城区"});
+  EXPECT_EQ(
+      patch(port(), bearing, t().county_jiangshan, R"({"counties": ["柯城区", "江山市"]})").status,
+      403);
+  EXPECT_EQ(counties_of("e-bearing"), std::vector<std::string>{"柯城区"});
+}
+
+TEST_F(TenancyTest, AnExpertStationedOnlyInTheCountyIsItsOwn) {
+  // e-paper is stationed in 龙游县 alone.
+  auto bio = patch(port(), "/api/v1/experts/e-paper", t().county_longyou, R"({"bio": "造纸"})");
+  ASSERT_EQ(bio.status, 200) << bio.body;
+  EXPECT_STREQ(bio.json()["bio"].GetString(), "造纸");
+  EXPECT_EQ(post(port(), "/api/v1/experts/e-paper/deactivate", t().county_longyou, "").status, 200);
+  EXPECT_EQ(post(port(), "/api/v1/experts/e-paper/reactivate", t().county_longyou, "").status, 200);
+  // ... but stationing it elsewhere is the city's.
+  auto more = patch(port(), "/api/v1/experts/e-paper", t().county_longyou,
+                    R"({"counties": ["龙游县", "江山市"]})");
+  EXPECT_EQ(more.status, 403);
+  EXPECT_EQ(field_of(more), "counties");
+  // A county creates experts stationed in it only.
+  Expert x = test_experts()[1];
+  x.id = "e-longyou-new";
+  x.counties = {"龙游县", "江山市"};
+  auto two = post(port(), "/api/v1/experts", t().county_longyou, expert_json(x));
+  EXPECT_EQ(two.status, 403) << two.body;
+  EXPECT_EQ(field_of(two), "counties");
+  x.counties = {"龙游县"};
+  EXPECT_EQ(post(port(), "/api/v1/experts", t().county_longyou, expert_json(x)).status, 201);
+  // Admin keeps every right.
+  EXPECT_EQ(
+      patch(port(), "/api/v1/experts/e-bearing", t().admin, R"({"counties": ["江山市"]})").status,
+      200);
+  EXPECT_EQ(counties_of("e-bearing"), std::vector<std::string>{"江山市"});
+}
+
+// ---- 2. server-owned fields ------------------------------------------------------
+
+TEST_F(TenancyTest, ServerOwnedFieldsAreNotSettableByNonAdminWriters) {
+  const std::string a1 = "/api/v1/problems/p-a1";
+  const std::string submitted = get(port(), a1, t().admin).json()["submitted"].GetString();
+  // The attack: an enterprise backdates its problem in the county's ledger.
+  auto backdated = patch(port(), a1, t().enterprise_a, R"({"submitted": "2020-01-01"})");
+  EXPECT_EQ(backdated.status, 422) << backdated.body;
+  EXPECT_EQ(field_of(backdated), "submitted");
+  EXPECT_EQ(field_of(patch(port(), a1, t().county_jiangshan, R"({"submitted": "2027-01-01"})")),
+            "submitted");
+  EXPECT_EQ(field_of(patch(port(), a1, t().enterprise_a, R"({"status": "solved"})")), "status");
+  auto standing = patch(port(), a1, t().enterprise_a, R"({"standing": {"status": "solved"}})");
+  EXPECT_EQ(standing.status, 422);
+  EXPECT_EQ(field_of(standing), "standing");
+  auto history = patch(port(), a1, t().enterprise_a, R"({"history": []})");
+  EXPECT_EQ(field_of(history), "history");
+  // PUT: GET's body (its standing included) goes back unchanged; another date does not.
+  auto got = get(port(), a1, t().enterprise_a);
+  ASSERT_EQ(got.status, 200);
+  auto same = send(port(), "PUT", a1, t().enterprise_a, got.body);
+  EXPECT_EQ(same.status, 200) << same.body;
+  std::string moved = got.body;
+  moved.replace(moved.find(submitted), submitted.size(), "2020-01-01");
+  auto put = send(port(), "PUT", a1, t().enterprise_a, moved);
+  EXPECT_EQ(put.status, 422) << put.body;
+  EXPECT_EQ(field_of(put), "submitted");
+  auto after = get(port(), a1, t().admin);
+  EXPECT_EQ(after.json()["submitted"].GetString(), submitted);
+  EXPECT_STREQ(after.json()["status"].GetString(), "submitted");
+  // The standing was not stored as an unknown field: it appears once, the server's.
+  EXPECT_EQ(after.body.find("\"standing\""), after.body.rfind("\"standing\"")) << after.body;
+
+  // A new problem: date and status are the service's.
+  const std::string base = R"({"title": "轴承保持架断裂", "description": "d")";
+  for (const auto& [extra, field] : std::vector<std::pair<std::string, std::string>>{
+           {R"(, "submitted": "2019-05-01")", "submitted"},
+           {R"(, "status": "solved")", "status"},
+           {R"(, "standing": {"message": "已解决"})", "standing"}}) {
+    auto r = post(port(), "/api/v1/problems", t().enterprise_a, base + extra + "}");
+    EXPECT_EQ(r.status, 422) << extra << " " << r.body;
+    EXPECT_EQ(field_of(r), field) << r.body;
+  }
+  // A review's reviewer and time, an enterprise's registration time.
+  auto review = post(port(), a1 + "/reviews", t().coordinator,
+                     R"({"expert_id": "e-bearing", "decision": "accept", "reviewer": "admin"})");
+  EXPECT_EQ(review.status, 422) << review.body;
+  EXPECT_EQ(field_of(review), "reviewer");
+  auto when = post(port(), a1 + "/reviews", t().coordinator,
+                   R"({"expert_id": "e-bearing", "decision": "accept",
+                       "created_at": "2020-01-01T00:00:00.000Z"})");
+  EXPECT_EQ(field_of(when), "created_at");
+  EXPECT_EQ(get(port(), a1 + "/reviews", t().admin).json()["reviews"].Size(), 0u);
+  auto reg = post(port(), "/api/v1/enterprises", t().county_jiangshan,
+                  R"({"name": "江山新办企业", "registered_at": "2001-01-01T00:00:00Z"})");
+  EXPECT_EQ(reg.status, 422) << reg.body;
+  EXPECT_EQ(field_of(reg), "registered_at");
+  // Admin keeps full rights over the date.
+  auto admin = patch(port(), a1, t().admin, R"({"submitted": "2026-01-15"})");
+  EXPECT_EQ(admin.status, 200) << admin.body;
+  EXPECT_STREQ(admin.json()["submitted"].GetString(), "2026-01-15");
+}
+
+// ---- 3. text a workbook can hold -------------------------------------------------
+
+TEST_F(TenancyTest, ControlCharactersAndNoncharactersAreRefusedAtTheBoundary) {
+  const std::string head = R"({"title": "电子元件", "description": "d", "industry": ")";
+  for (const std::string& bad :
+       {std::string("\\u0007"), std::string("\\u001b"), std::string("\\u007f"),
+        std::string("\\u0085"), std::string("\\ufffe"), std::string("\\uffff"),
+        std::string("\\ufdd0"), std::string("\xEF\xBF\xBE"), std::string("\\ud83f\\udffe")}) {
+    auto r = post(port(), "/api/v1/problems", t().enterprise_a, head + "电子" + bad + "元件\"}");
+    EXPECT_EQ(r.status, 422) << bad << " " << r.body;
+    EXPECT_EQ(field_of(r), "industry") << bad << " " << r.body;
+  }
+  // TAB, LF and CR are text.
+  auto ok = post(port(), "/api/v1/problems", t().enterprise_a,
+                 R"({"title": "电子元件", "description": "第一行\n第二行\r\n\t缩进"})");
+  EXPECT_EQ(ok.status, 201) << ok.body;
+  // A key too, and every import line, with its line and field.
+  EXPECT_EQ(post(port(), "/api/v1/problems", t().enterprise_a,
+                 R"({"title": "x", "description": "d", "a\u0007": 1})")
+                .status,
+            422);
+  Request imp;
+  imp.method = "POST";
+  imp.target = "/api/v1/import/problems";
+  imp.token = t().admin;
+  imp.content_type = "application/x-ndjson";
+  Problem p = test_problems()[0];
+  p.id = "p-imp1";
+  imp.body = problem_json(p) + "\n";
+  p.id = "p-imp2";
+  p.industry = "电子\x07元件";
+  imp.body += problem_json(p) + "\n";
+  auto r = http(port(), imp);
+  ASSERT_EQ(r.status, 422) << r.body;
+  const auto& detail = r.json()["error"]["details"][0];
+  EXPECT_EQ(detail["line"].GetInt(), 2);
+  EXPECT_STREQ(detail["field"].GetString(), "industry");
+  EXPECT_EQ(get(port(), "/api/v1/problems/p-imp1", t().admin).status, 404);
+}
+
+// ---- 4. expensive requests cannot stall every tenant -----------------------------
+
+TEST(TenancyLimitsTest, PlanRunsAreLimitedPerCallerAndBelowTheWorkerCount) {
+  TestServer server(false, [](api::ServerConfig* c) { c->worker_threads = 3; });
+  const Tokens& t = server.tokens();
+  auto& slots = server.server().expensive();
+  const std::string plans = "/api/v1/counties/" + kJiangshan + "/plans";
+  // 江山市 has a plan run going (held here, as a slow run would hold it).
+  api::ExpensiveSlots::Refusal why;
+  auto running = slots.try_acquire("county:江山市", &why);
+  ASSERT_TRUE(running);
+  auto second = post(server.port(), plans, t.county_jiangshan, R"({"team_size": 2})");
+  EXPECT_EQ(second.status, 429) << second.body;
+  EXPECT_EQ(second.error_code(), "too_many_requests");
+  EXPECT_EQ(second.headers["retry-after"], "5");
+  // Its review queue and ledger are expensive too; another tenant is not held up.
+  EXPECT_EQ(
+      get(server.port(), "/api/v1/counties/" + kJiangshan + "/ledger", t.county_jiangshan).status,
+      429);
+  auto other = post(server.port(), "/api/v1/counties/" + kLongyou + "/plans", t.county_longyou,
+                    R"({"team_size": 1})");
+  EXPECT_EQ(other.status, 201) << other.body;
+  EXPECT_EQ(get(server.port(), "/api/v1/review-queue", t.coordinator).status, 200);
+  // Two running in all (one less than the three workers): everyone waits,
+  // but ordinary requests still find a worker.
+  auto also = slots.try_acquire("county:龙游县", &why);
+  ASSERT_TRUE(also);
+  auto full = post(server.port(), plans, t.admin, R"({"team_size": 2})");
+  EXPECT_EQ(full.status, 429) << full.body;
+  EXPECT_NE(full.body.find("5"), std::string::npos);
+  Request imp;
+  imp.method = "POST";
+  imp.target = "/api/v1/import/problems";
+  imp.token = t.admin;
+  imp.content_type = "application/x-ndjson";
+  imp.body = problem_json(test_problems()[0]) + "\n";
+  EXPECT_EQ(http(server.port(), imp).status, 429);
+  EXPECT_EQ(get(server.port(), "/api/v1/problems/p-a1", t.enterprise_a).status, 200);
+  EXPECT_EQ(get(server.port(), "/healthz", "").status, 200);
+  // Done: both may run again.
+  running.reset();
+  also.reset();
+  EXPECT_EQ(slots.in_use(), 0);
+  EXPECT_EQ(post(server.port(), plans, t.county_jiangshan, R"({"team_size": 2})").status, 201);
+  EXPECT_EQ(slots.in_use(), 0);
+
+  // The cap must leave ordinary requests a worker.
+  api::ServerConfig c = test_config(server.dir());
+  c.worker_threads = 2;
+  c.expensive_total = 2;
+  EXPECT_FALSE(api::validate(c));
+  c.expensive_total = 0;
+  EXPECT_TRUE(api::validate(c));
+  EXPECT_EQ(api::expensive_total(c), 1);
+}
+
+// ---- 5. other tenants' activity ---------------------------------------------------
+
+TEST_F(TenancyTest, ACountyDoesNotLearnWhereAnEnterpriseIsRegistered) {
+  // 龙游金昌特种纸业 is registered in 龙游县, 江山恒锐轴承有限公司 in 江山市.
+  auto elsewhere = post(port(), "/api/v1/enterprises", t().county_jiangshan,
+                        std::string(R"({"name": ")") + kEnterpriseB + "\"}");
+  auto own = post(port(), "/api/v1/enterprises", t().county_jiangshan,
+                  std::string(R"({"name": ")") + kEnterpriseA + "\"}");
+  EXPECT_EQ(elsewhere.status, 409);
+  // The same answer as for its own: it cannot tell the two apart.
+  EXPECT_EQ(elsewhere.status, own.status);
+  EXPECT_EQ(elsewhere.body, own.body);
+  EXPECT_EQ(elsewhere.body.find("龙游"), std::string::npos) << elsewhere.body;
+  // Nor when filing a problem in its county under that name.
+  auto filed = post(port(), "/api/v1/problems", t().county_jiangshan,
+                    new_problem_body("", kEnterpriseB, "江山市", "冒名"));
+  EXPECT_EQ(filed.status, 422);
+  EXPECT_EQ(filed.body.find("龙游"), std::string::npos) << filed.body;
+}
+
+TEST_F(TenancyTest, ReviewAndPlanIdsCountNothing) {
+  const int64_t kLow = int64_t{1} << 40, kHigh = int64_t{1} << 53;
+  std::vector<int64_t> ids;
+  for (const char* problem : {"p-a1", "p-a2"}) {
+    auto r = post(port(), std::string("/api/v1/problems/") + problem + "/reviews", t().coordinator,
+                  R"({"expert_id": "e-vision", "decision": "reject", "note": "不对口"})");
+    ASSERT_EQ(r.status, 201) << r.body;
+    ids.push_back(r.json()["id"].GetInt64());
+  }
+  const std::string plans = "/api/v1/counties/" + kJiangshan + "/plans";
+  for (int i = 0; i < 2; ++i) {
+    auto r = post(port(), plans, t().county_jiangshan, R"({"team_size": 2})");
+    ASSERT_EQ(r.status, 201) << r.body;
+    ids.push_back(r.json()["id"].GetInt64());
+    EXPECT_EQ(
+        get(port(), "/api/v1/plans/" + std::to_string(ids.back()), t().county_jiangshan).status,
+        200);
+  }
+  for (int64_t id : ids) {
+    EXPECT_GE(id, kLow);
+    EXPECT_LT(id, kHigh);
+  }
+  EXPECT_NE(ids[1], ids[0] + 1);
+  EXPECT_NE(ids[3], ids[2] + 1);
+  // Newest first still, and the newer draft is the one in force.
+  auto list = get(port(), plans, t().county_jiangshan).json();
+  ASSERT_EQ(list["items"].Size(), 2u);
+  EXPECT_EQ(list["items"][0]["id"].GetInt64(), ids[3]);
+  EXPECT_EQ(
+      post(port(), "/api/v1/plans/" + std::to_string(ids[3]) + "/approve", t().county_jiangshan, "")
+          .status,
+      200);
+  EXPECT_EQ(
+      post(port(), "/api/v1/plans/" + std::to_string(ids[2]) + "/approve", t().county_jiangshan, "")
+          .status,
+      409);
+}
+
+TEST(TenancyIdsTest, OldSequentialIdsStayReadable) {
+  TestServer server;
+  server.stop();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((server.dir() + "/store.sqlite").c_str(), &db), SQLITE_OK);
+  // A plan and a review as schema v6 made them: small sequential ids.
+  ASSERT_EQ(sqlite3_exec(db,
+                         "INSERT INTO plans (id, seq, county, status, body) VALUES "
+                         "(3, 3, '江山市', 'draft', '{\"summary\": \"旧方案\"}');"
+                         "INSERT INTO reviews (id, seq, problem_id, expert_id, decision, note, "
+                         "reviewer) VALUES (7, 7, 'p-a1', 'e-vision', 'reject', '旧', 'admin');",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  server.restart();
+  EXPECT_EQ(get(server.port(), "/api/v1/plans/3", server.tokens().admin).status, 200);
+  auto reviews = get(server.port(), "/api/v1/problems/p-a1/reviews", server.tokens().admin).json();
+  ASSERT_EQ(reviews["reviews"].Size(), 1u);
+  EXPECT_EQ(reviews["reviews"][0]["id"].GetInt64(), 7);
+  // A new review comes after it.
+  auto r = post(server.port(), "/api/v1/problems/p-a1/reviews", server.tokens().coordinator,
+                R"({"expert_id": "e-vision", "decision": "reject", "note": "仍不对口"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  reviews = get(server.port(), "/api/v1/problems/p-a1/reviews", server.tokens().admin).json();
+  ASSERT_EQ(reviews["reviews"].Size(), 2u);
+  EXPECT_EQ(reviews["reviews"][0]["id"].GetInt64(), 7);
+  EXPECT_STREQ(reviews["reviews"][1]["note"].GetString(), "仍不对口");
+}
+
+TEST_F(TenancyTest, ConflictsOfInterestAreShownOnlyToThoseWhoSeeTheEnterprise) {
+  // e-fluoro conflicts with 巨化集团, an enterprise of 衢江区.
+  auto admin = get(port(), "/api/v1/experts/e-fluoro", t().admin).json();
+  EXPECT_EQ(strings_of(admin["conflicts"]), std::vector<std::string>{kEnterpriseD});
+  for (const auto* token : {&t().county_jiangshan, &t().coordinator, &t().enterprise_a}) {
+    auto e = get(port(), "/api/v1/experts/e-fluoro", *token);
+    ASSERT_EQ(e.status, 200);
+    EXPECT_EQ(e.json()["conflicts"].Size(), 0u) << e.body;
+    EXPECT_EQ(get(port(), "/api/v1/experts?limit=100", *token).body.find(kEnterpriseD),
+              std::string::npos);
+  }
+  // A county's own expert with a hidden conflict: its PUT of what it sees
+  // keeps the conflict, and the answer does not show it.
+  ASSERT_EQ(patch(port(), "/api/v1/experts/e-paper", t().admin,
+                  std::string(R"({"conflicts": [")") + kEnterpriseD + "\"]}")
+                .status,
+            200);
+  auto seen = get(port(), "/api/v1/experts/e-paper", t().county_longyou);
+  EXPECT_EQ(seen.json()["conflicts"].Size(), 0u);
+  std::string body = seen.body;
+  body.replace(body.find("\"bio\":\""), 7, "\"bio\":\"新简介");
+  auto put = send(port(), "PUT", "/api/v1/experts/e-paper", t().county_longyou, body);
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(put.body.find(kEnterpriseD), std::string::npos);
+  auto after = get(port(), "/api/v1/experts/e-paper", t().admin).json();
+  EXPECT_EQ(strings_of(after["conflicts"]), std::vector<std::string>{kEnterpriseD});
+  EXPECT_EQ(std::string(after["bio"].GetString()).rfind("新简介", 0), 0u);
+}
+
+// ---- 6. one strict reading -----------------------------------------------------------
+
+// The raw answer to `request` on a connection the server closes after it.
+std::string raw_exchange(unsigned short port, const std::string& request) {
+  namespace net = boost::asio;
+  net::io_context ioc;
+  net::ip::tcp::socket socket(ioc);
+  socket.connect({net::ip::make_address("127.0.0.1"), port});
+  net::write(socket, net::buffer(request));
+  std::string out;
+  boost::system::error_code ec;
+  net::read(socket, net::dynamic_buffer(out), ec);  // until the server closes
+  return out;
+}
+
+TEST_F(TenancyTest, HeadIsAnsweredLikeGetWithoutTheBody) {
+  for (const std::string& target :
+       {std::string("/"), std::string("/healthz"), std::string("/api/v1/problems/p-a1")}) {
+    SCOPED_TRACE(target);
+    auto full = get(port(), target, t().admin);
+    ASSERT_EQ(full.status, 200);
+    std::string raw =
+        raw_exchange(port(), "HEAD " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                                 t().admin + "\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(raw.rfind("HTTP/1.1 200", 0), 0u) << raw;
+    size_t end = raw.find("\r\n\r\n");
+    ASSERT_NE(end, std::string::npos);
+    EXPECT_EQ(raw.size(), end + 4) << "HEAD must have no body";
+    EXPECT_NE(raw.find("Content-Length: " + std::to_string(full.body.size()) + "\r\n"),
+              std::string::npos)
+        << raw;
+  }
+  // Still checked like GET: no token, no record.
+  std::string refused = raw_exchange(
+      port(), "HEAD /api/v1/problems/p-a1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(refused.rfind("HTTP/1.1 401", 0), 0u) << refused;
+  EXPECT_EQ(refused.size(), refused.find("\r\n\r\n") + 4);
+  // The Allow of a 405 names HEAD with GET.
+  auto del = send(port(), "DELETE", "/api/v1/problems/p-a1", t().admin, "");
+  EXPECT_EQ(del.status, 405);
+  EXPECT_NE(del.headers["allow"].find("HEAD"), std::string::npos) << del.headers["allow"];
+}
+
+TEST_F(TenancyTest, AnEmptyAuthorizationHeaderDoesNotFallBackToTheSessionCookie) {
+  ASSERT_EQ(post(port(), "/api/v1/accounts", t().admin,
+                 R"({"username": "wang", "password": "correct horse 9", "role": "admin"})")
+                .status,
+            201);
+  Request in;
+  in.method = "POST";
+  in.target = "/api/v1/sessions";
+  in.body = R"({"username": "wang", "password": "correct horse 9"})";
+  auto signed_in = http(port(), in);
+  ASSERT_EQ(signed_in.status, 201) << signed_in.body;
+  std::string cookie = signed_in.headers["set-cookie"];
+  cookie = cookie.substr(0, cookie.find(';'));
+  Request r;
+  r.target = "/api/v1/problems";
+  r.headers["Cookie"] = cookie;
+  EXPECT_EQ(http(port(), r).status, 200);  // the cookie alone works
+  r.headers["Authorization"] = "";
+  auto empty = http(port(), r);
+  EXPECT_EQ(empty.status, 401) << empty.body;
+  EXPECT_EQ(empty.error_code(), "unauthenticated");
+}
+
+TEST_F(TenancyTest, ATrailerLargerThanTheHeaderLimitIs431) {
+  // Many small fields: none reaches Beast's own 64 KiB field limit, so
+  // before, the whole trailer was buffered however large.
+  std::string trailer;
+  for (int i = 0; trailer.size() < 200 * 1024; ++i)
+    trailer += "X-T" + std::to_string(i) + ": " + std::string(100, 'a') + "\r\n";
+  RawConnection conn(port());
+  ASSERT_TRUE(conn.connected());
+  conn.send("GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" +
+            trailer + "\r\n");
+  auto r = conn.read_response();
+  EXPECT_EQ(r.status, 431) << r.body;
+  EXPECT_EQ(r.error_code(), "header_too_large");
+  EXPECT_TRUE(conn.closed_by_server());
+  // A small trailer is fine.
+  RawConnection small(port());
+  small.send(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: 1\r\n\r\n");
+  EXPECT_EQ(small.read_response().status, 200);
+  EXPECT_EQ(get(port(), "/healthz", "").status, 200);
+}
+
+}  // namespace
+}  // namespace expertmatch::apitest
