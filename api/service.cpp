@@ -416,10 +416,15 @@ Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_e
   }
   if (current) {
     // Conflicts the caller was not shown (shown_expert_locked) were not in
-    // what it sent back: they stay.
+    // what it sent back: they stay, in their place, so that sending back
+    // what it was shown changes nothing.
+    std::vector<std::string> conflicts;
     for (const auto& c : current->conflicts)
-      if (!may_see_enterprise_locked(who, c) && !contains_name(e.conflicts, c))
-        e.conflicts.push_back(c);
+      if (!may_see_enterprise_locked(who, c) || contains_name(e.conflicts, c))
+        conflicts.push_back(c);
+    for (const auto& c : e.conflicts)
+      if (!contains_name(current->conflicts, c)) conflicts.push_back(c);
+    e.conflicts = std::move(conflicts);
   }
   for (size_t i = 0; i < e.counties.size(); ++i) {
     Status known = options_.counties.check(e.counties[i], "counties[" + std::to_string(i) + "]");

@@ -58,4 +58,12 @@ inline bool parse_int(const std::string& s, int* out) {
   }
 }
 
+// Parses a record id (a plan's: up to 2^53, corpus/store.h new_record_id), or returns false.
+inline bool parse_id(const std::string& s, long long* out) {
+  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  *out = std::stoll(s);
+  return true;
+}
+
 }  // namespace expertmatch::cli

@@ -154,9 +154,9 @@ int cmd_plans(const Argv& argv) {
   const char* text =
       "usage: expertmatch plans --data DIR [--county NAME] [--id N]\n"
       "Lists stored workstation plans, newest first; --id prints one plan's JSON body.\n";
-  int id = 0;
+  long long id = 0;
   if (args.has("--help") || !args.error().empty() || !args.get("--data") ||
-      (args.get("--id") && !parse_int(*args.get("--id"), &id)))
+      (args.get("--id") && !parse_id(*args.get("--id"), &id)))
     return usage("plans", text, args);
   Stores stores;
   if (!open_stores(*args.get("--data"), &stores, /*read_only=*/true)) return 1;
@@ -186,9 +186,9 @@ int cmd_approve_plan(const Argv& argv) {
       "key topics' problems are in progress. A stale draft (older than the approved plan,\n"
       "or made before a later decision) is refused: make a new plan.\n"
       "Re-planning the county then keeps this plan's team and key topics.\n";
-  int id = 0;
+  long long id = 0;
   if (args.has("--help") || !args.error().empty() || !args.get("--data") || !args.get("--id") ||
-      !parse_int(*args.get("--id"), &id))
+      !parse_id(*args.get("--id"), &id))
     return usage("approve-plan", text, args);
   Stores stores;
   if (!open_stores(*args.get("--data"), &stores, /*read_only=*/false)) return 1;

@@ -15,6 +15,7 @@
 
 #include "api/access.h"
 #include "corpus/exchange_format.h"
+#include "corpus/plan_store.h"
 #include "corpus/store.h"
 #include "tests/api/test_server.h"
 
@@ -240,13 +241,25 @@ TEST(CliDecisionsTest, PlanHonoursReviewsAndApproveChecksStalenessAndMovesTopics
             std::string::npos)
       << out;
   EXPECT_NE(out.find(R"("expert_id":"e-bearing")"), std::string::npos) << out;
-  // Draft 1 (above) and 2: approving 2 moves its topics' problems in progress;
-  // 1 is then stale.
+  // The first draft (above) and a second: approving the second moves its
+  // topics' problems in progress; the first is then stale. (Plan ids are
+  // random: read from the store, newest first.)
   ASSERT_EQ(run(plan, &out), 0);
+  std::vector<long long> ids;
+  {
+    auto store = Store::open(dir.path());
+    ASSERT_TRUE(store.is_ok());
+    auto plans = PlanStore::open(**store);
+    ASSERT_TRUE(plans.is_ok());
+    auto list = (*plans)->list("江山市");
+    ASSERT_TRUE(list.is_ok());
+    for (const auto& r : *list) ids.push_back(r.id);
+  }
+  ASSERT_EQ(ids.size(), 2u);
   const std::string approve = std::string(EXPERTMATCH_BINARY) + " approve-plan --data " +
                               dir.path() + " --by county:江山市 --id ";
-  ASSERT_EQ(run(approve + "2 2>&1", &out), 0) << out;
-  EXPECT_NE(run(approve + "1 2>&1", &out), 0);
+  ASSERT_EQ(run(approve + std::to_string(ids[0]) + " 2>&1", &out), 0) << out;
+  EXPECT_NE(run(approve + std::to_string(ids[1]) + " 2>&1", &out), 0);
   EXPECT_NE(out.find("stale"), std::string::npos) << out;
   auto store = Store::open(dir.path());
   ASSERT_TRUE(store.is_ok());

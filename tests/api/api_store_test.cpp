@@ -152,7 +152,9 @@ TEST(ApiStoreTest, WritesStayInsideTheWritersScope) {
   auto other = post(server.port(), "/api/v1/problems", t.county_jiangshan,
                     new_problem_body("", kEnterpriseB, "江山市", "冒名提交"));
   EXPECT_EQ(other.status, 422) << other.body;
-  EXPECT_EQ(other.json()["error"]["field"], "county");
+  // On "enterprise", without naming the county that holds it (docs/api.md).
+  EXPECT_EQ(other.json()["error"]["field"], "enterprise");
+  EXPECT_EQ(other.body.find("龙游县"), std::string::npos) << other.body;
   // Nor move its own problem into another county's enterprise.
   Problem p = test_problems()[0];  // p-a1 of 江山恒锐轴承 (江山市)
   p.enterprise = kEnterpriseB;

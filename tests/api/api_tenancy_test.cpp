@@ -424,6 +424,20 @@ TEST_F(TenancyTest, ConflictsOfInterestAreShownOnlyToThoseWhoSeeTheEnterprise) {
   auto after = get(port(), "/api/v1/experts/e-paper", t().admin).json();
   EXPECT_EQ(strings_of(after["conflicts"]), std::vector<std::string>{kEnterpriseD});
   EXPECT_EQ(std::string(after["bio"].GetString()).rfind("新简介", 0), 0u);
+  // A shared expert: sending back what 江山市 was shown (one conflict hidden
+  // before a visible one) changes nothing, so it is no change of another's.
+  const std::vector<std::string> both = {kEnterpriseD, kEnterpriseA};
+  ASSERT_EQ(
+      patch(port(), "/api/v1/experts/e-bearing", t().admin,
+            std::string(R"({"conflicts": [")") + kEnterpriseD + "\", \"" + kEnterpriseA + "\"]}")
+          .status,
+      200);
+  auto shown = get(port(), "/api/v1/experts/e-bearing", t().county_jiangshan);
+  EXPECT_EQ(strings_of(shown.json()["conflicts"]), std::vector<std::string>{kEnterpriseA});
+  auto same = send(port(), "PUT", "/api/v1/experts/e-bearing", t().county_jiangshan, shown.body);
+  EXPECT_EQ(same.status, 200) << same.body;
+  EXPECT_EQ(strings_of(get(port(), "/api/v1/experts/e-bearing", t().admin).json()["conflicts"]),
+            both);
 }
 
 // ---- 6. one strict reading -----------------------------------------------------------

@@ -68,8 +68,8 @@ struct GatedServer {
     config.worker_threads = workers;
     config.idle_timeout_ms = idle_timeout_ms;
     sessions = std::move(*api::Sessions::open(test.dir(), api::SessionSettings{}));
-    context = std::make_unique<api::RequestContext>(
-        api::RequestContext{test.server().service(), metrics, config, draining, *sessions});
+    context = std::make_unique<api::RequestContext>(api::RequestContext{
+        test.server().service(), metrics, config, draining, *sessions, expensive});
     http = std::make_unique<api::HttpServer>(
         config, metrics,
         [this](api::ApiRequest& r) {
@@ -100,6 +100,7 @@ struct GatedServer {
   api::ServerConfig config;
   api::Metrics metrics;
   std::atomic<bool> draining{false};
+  api::ExpensiveSlots expensive{1, 1};
   std::unique_ptr<api::Sessions> sessions;
   std::unique_ptr<api::RequestContext> context;
   std::unique_ptr<api::HttpServer> http;

@@ -75,6 +75,59 @@ TEST(JsonReaderTest, RulesTable) {
   }
 }
 
+// XML 1.0 text (W3C XML 1.0, 2.2): the Char production without the C0
+// controls but TAB, LF, CR, and without what 2.2 discourages (DEL, C1,
+// noncharacters). Code points at both edges of every excluded range.
+TEST(JsonReaderTest, TextProblemFollowsXml10) {
+  const std::pair<std::string, bool> cases[] = {
+      {"\t\n\r", true},
+      {"a\x01", false},
+      {"\x08", false},
+      {"\x0B", false},
+      {"\x0C", false},
+      {"\x0E", false},
+      {"\x1F", false},
+      {" ~", true},
+      {"\x7F", false},
+      {"\xC2\x80", false},  // U+0080
+      {"\xC2\x85", false},
+      {"\xC2\x9F", false},  // U+0085, U+009F
+      {"\xC2\xA0", true},
+      {"\xEF\xB7\x8F", true},  // U+00A0, U+FDCF
+      {"\xEF\xB7\x90", false},
+      {"\xEF\xB7\xAF", false},  // U+FDD0, U+FDEF
+      {"\xEF\xB7\xB0", true},
+      {"\xEF\xBF\xBD", true},  // U+FDF0, U+FFFD
+      {"\xEF\xBF\xBE", false},
+      {"\xEF\xBF\xBF", false},  // U+FFFE, U+FFFF
+      {"\xF0\x9F\xBF\xBE", false},
+      {"\xF4\x8F\xBF\xBF", false},  // U+1FFFE, U+10FFFF
+      {"\xF0\x9F\x98\x80", true},   // U+1F600
+  };
+  for (const auto& [text, ok] : cases) EXPECT_EQ(text_problem(text).empty(), ok) << text;
+  i18n::Message m;
+  EXPECT_EQ(text_problem("电子\x07", &m),
+            "contains U+0007 (at byte 6): text may hold no control character other than TAB, LF "
+            "and CR, and no noncharacter");
+  EXPECT_EQ(m.key, "field.forbidden_character");
+  // read_json applies it to strings and keys, as \u escapes or raw bytes.
+  rapidjson::Document doc;
+  JsonError e;
+  EXPECT_FALSE(read_json(R"({"works": [{"title": "a\u0007"}]})", &doc, &e));
+  EXPECT_EQ(static_cast<int>(e.kind), static_cast<int>(JsonErrorKind::kBadString));
+  EXPECT_EQ(e.field, "works[0].title");
+  EXPECT_FALSE(read_json("{\"k\xEF\xBF\xBF\": 1}", &doc, &e));
+  EXPECT_FALSE(read_json(R"({"t": "\uFFFE"})", &doc, &e));
+  EXPECT_TRUE(read_json(R"({"t": "a\tb\nc"})", &doc, &e));
+  // ... unless the caller re-reads its own stored JSON (JsonLimits::xml_text).
+  EXPECT_TRUE(read_json(R"({"t": "a\u0007"})", &doc, &e, JsonLimits{64, 1024, false}));
+  // A NUL ends RapidJSON's reading as the end of the text would: what follows is refused.
+  EXPECT_FALSE(read_json(std::string("{}\0", 3), &doc, &e));
+  EXPECT_EQ(static_cast<int>(e.kind), static_cast<int>(JsonErrorKind::kSyntax));
+  EXPECT_FALSE(read_json(std::string("{} \0x", 5), &doc, &e));
+  EXPECT_TRUE(read_json("{} \r\n", &doc, &e));
+}
+
 TEST(JsonReaderTest, LimitsAreSettable) {
   rapidjson::Document doc;
   JsonError e;

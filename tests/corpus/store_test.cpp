@@ -117,9 +117,11 @@ TEST(StoreTest, RefusesMissingDirectoryWithoutCreateAndNewerSchemas) {
   EXPECT_EQ(newer.status().code(), ErrorCode::kCorruption);
 }
 
-// Undoes migration v6 (the workflow) on a current store: back to the v5 shape,
-// plans as PlanStore created them before "discarded".
+// Undoes migrations v7 (random ids) and v6 (the workflow) on a current store:
+// back to the v5 shape, plans as PlanStore created them before "discarded".
 const char* const kUndoV6 = R"sql(
+DROP INDEX reviews_by_seq;
+ALTER TABLE reviews DROP COLUMN seq;
 DROP TABLE problem_transitions;
 ALTER TABLE reviews DROP COLUMN override;
 DELETE FROM meta WHERE key = 'decision_sequence';
@@ -155,13 +157,15 @@ PRAGMA user_version = )sql" +
     if (from == 4) run_sql(dir.path(), "ALTER TABLE tokens DROP COLUMN expires_at");
     auto store = open_store(dir.path());
     ASSERT_NE(store, nullptr);
-    EXPECT_EQ(store->schema_version(), 6);
+    EXPECT_EQ(store->schema_version(), 7);  // v6, then v7 (ids)
     auto p = store->get_problem("p1");
     ASSERT_TRUE(p.is_ok());
     EXPECT_EQ(p->status, ProblemStatus::kSubmitted);
     EXPECT_EQ(*store->decision_sequence(), 0);
     // Foreign keys were off while the plans table was rebuilt: nothing cascaded.
     EXPECT_EQ(count(dir.path(), "SELECT COUNT(*) FROM plan_assignments WHERE plan_id = 7"), 2);
+    // v7: the old sequential id stays, and is the plan's place in the order.
+    EXPECT_EQ(count(dir.path(), "SELECT seq FROM plans WHERE id = 7"), 7);
     EXPECT_EQ(count(dir.path(), "SELECT COUNT(*) FROM plans WHERE id = 7 AND status = 'approved'"),
               1);
     run_sql(dir.path(), "UPDATE plans SET status = 'discarded' WHERE id = 7");  // allowed now
@@ -644,7 +648,7 @@ TEST(StoreTest, MigrationToV5KeepsTokensAndTheyNeverExpire) {
                           "ALTER TABLE tokens DROP COLUMN expires_at; PRAGMA user_version = 4");
   auto store = open_store(dir.path());
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), 6);  // v5, then v6 (the workflow)
+  EXPECT_EQ(store->schema_version(), 7);  // v5, v6 (the workflow), v7 (ids)
   auto t = store->find_token(std::string(64, 'c'));
   ASSERT_TRUE(t.is_ok());
   EXPECT_EQ(t->expires_at, "");
