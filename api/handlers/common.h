@@ -63,8 +63,7 @@ ApiResponse bad_query(const std::string& field, const i18n::Message& message);
 // A slot for an expensive request of this caller, or false with `error` set
 // to a 429 (Retry-After, and whose limit it was). Hold the slot until the
 // work is done.
-bool admit_expensive(const Call& c, std::optional<ExpensiveSlots::Slot>* slot,
-                     ApiResponse* error);
+bool admit_expensive(const Call& c, std::optional<ExpensiveSlots::Slot>* slot, ApiResponse* error);
 
 // ---- request parsing ----
 // The media type of a Content-Type value, lowercased, without parameters.
