@@ -35,7 +35,7 @@ const std::vector<const char*> kRenderedMembers = {"standing", "history"};
 
 Status server_owned(const std::string& field) {
   return Status::invalid(
-      {FieldError{"body", 0, field, "is set by the service", "field.server_owned"}});
+      {FieldError{"body", 0, field, "field.server_owned"}});
 }
 
 // A record from `doc`, refusing a status change: that is the workflow's job.
