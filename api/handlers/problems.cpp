@@ -34,8 +34,7 @@ const std::vector<const char*> kProblemFields = {"enterprise",  "county",   "ind
 const std::vector<const char*> kRenderedMembers = {"standing", "history"};
 
 Status server_owned(const std::string& field) {
-  return Status::invalid(
-      {FieldError{"body", 0, field, "field.server_owned"}});
+  return Status::invalid({FieldError{"body", 0, field, "field.server_owned"}});
 }
 
 // A record from `doc`, refusing a status change: that is the workflow's job.
