@@ -2,11 +2,13 @@
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIDMap.h>
+#include <faiss/IndexIVF.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -16,6 +18,22 @@
 
 namespace expertmatch {
 namespace {
+
+// Sets the calling thread's OpenMP team size for one call and restores it:
+// the setting is per thread, so concurrent searches on other threads (the
+// server's workers) are not affected.
+class OmpThreads {
+ public:
+  explicit OmpThreads(int n) : saved_(omp_get_max_threads()) {
+    if (n > 0) omp_set_num_threads(n);
+  }
+  ~OmpThreads() { omp_set_num_threads(saved_); }
+  OmpThreads(const OmpThreads&) = delete;
+  OmpThreads& operator=(const OmpThreads&) = delete;
+
+ private:
+  int saved_;
+};
 
 // "CEV2": the vector table, version 2 (with the hash of the Faiss file).
 constexpr uint32_t kVectorTableMagic = 0x32564543;
@@ -30,6 +48,12 @@ struct StreamingFaissWriter : faiss::IOWriter {
   }
   BinaryWriter* out_;
 };
+
+// The inverted-lists index inside an IDMap2, or null.
+faiss::IndexIVF* ivf_of(faiss::Index* index) {
+  auto* map = dynamic_cast<faiss::IndexIDMap2*>(index);
+  return dynamic_cast<faiss::IndexIVF*>(map ? map->index : index);
+}
 
 Result<std::unique_ptr<faiss::Index>> make_index(int d, const std::string& factory) {
   try {
@@ -48,14 +72,17 @@ Result<std::unique_ptr<faiss::Index>> make_index(int d, const std::string& facto
 
 }  // namespace
 
-Result<std::unique_ptr<VectorIndex>> VectorIndex::create(int dimension,
-                                                         const std::string& factory) {
+Result<std::unique_ptr<VectorIndex>> VectorIndex::create(int dimension, const std::string& factory,
+                                                         int probes) {
   if (dimension <= 0) return Status(ErrorCode::kInvalidArgument, "dimension must be positive");
   auto index = make_index(dimension, factory);
   if (!index) return index.status();
+  if (faiss::IndexIVF* ivf = ivf_of(index->get()); ivf && probes > 0)
+    ivf->nprobe = static_cast<size_t>(probes);
   std::unique_ptr<VectorIndex> v(new VectorIndex());
   v->dimension_ = dimension;
   v->factory_ = factory.empty() ? "Flat" : factory;
+  v->probes_ = probes;
   v->index_ = std::move(*index);
   return v;
 }
@@ -65,6 +92,8 @@ VectorIndex::~VectorIndex() = default;
 Status VectorIndex::rebuild() {
   auto fresh = make_index(dimension_, factory_);
   if (!fresh) return fresh.status();
+  faiss::IndexIVF* ivf = ivf_of(fresh->get());
+  if (ivf && probes_ > 0) ivf->nprobe = static_cast<size_t>(probes_);
   std::vector<int64_t> ids;
   ids.reserve(vectors_.size());
   for (auto& [id, v] : vectors_) ids.push_back(id);
@@ -73,7 +102,16 @@ Status VectorIndex::rebuild() {
   for (size_t i = 0; i < ids.size(); ++i)
     std::copy(vectors_[ids[i]].begin(), vectors_[ids[i]].end(), &flat[i * dimension_]);
   try {
-    if (!(*fresh)->is_trained && !ids.empty()) (*fresh)->train(ids.size(), flat.data());
+    if (!(*fresh)->is_trained && !ids.empty()) {
+      // k-means on every vector would cost far more than the search saves:
+      // an evenly spaced sample (deterministic: ids are sorted) is enough.
+      size_t want = ivf ? ivf->nlist * kTrainingPointsPerList : ids.size();
+      size_t step = std::max<size_t>(1, ids.size() / std::max<size_t>(1, want));
+      std::vector<float> sample;
+      for (size_t i = 0; i < ids.size(); i += step)
+        sample.insert(sample.end(), &flat[i * dimension_], &flat[(i + 1) * dimension_]);
+      (*fresh)->train(static_cast<faiss::Index::idx_t>(sample.size() / dimension_), sample.data());
+    }
     if (!ids.empty()) (*fresh)->add_with_ids(ids.size(), flat.data(), ids.data());
   } catch (const std::exception& e) {
     return Status(ErrorCode::kInternal, std::string("faiss rebuild: ") + e.what());
@@ -114,19 +152,29 @@ Status VectorIndex::remove(const std::vector<int64_t>& ids) {
 }
 
 Result<std::vector<SearchHit>> VectorIndex::search(const float* query, int k) const {
-  std::vector<SearchHit> hits;
-  if (k <= 0 || index_->ntotal == 0) return hits;
+  auto rows = search_batch(1, query, k, 1);
+  if (!rows) return rows.status();
+  return rows->empty() ? std::vector<SearchHit>{} : std::move(rows->front());
+}
+
+Result<std::vector<std::vector<SearchHit>>> VectorIndex::search_batch(size_t n,
+                                                                      const float* queries, int k,
+                                                                      int threads) const {
+  std::vector<std::vector<SearchHit>> rows(n);
+  if (k <= 0 || n == 0 || index_->ntotal == 0) return rows;
   k = static_cast<int>(std::min<int64_t>(k, index_->ntotal));
-  std::vector<float> d(k);
-  std::vector<faiss::Index::idx_t> l(k);
+  std::vector<float> d(n * k);
+  std::vector<faiss::Index::idx_t> l(n * k);
   try {
-    index_->search(1, query, k, d.data(), l.data());
+    OmpThreads team(threads);
+    index_->search(static_cast<faiss::Index::idx_t>(n), queries, k, d.data(), l.data());
   } catch (const std::exception& e) {
     return Status(ErrorCode::kInternal, std::string("faiss search: ") + e.what());
   }
-  for (int i = 0; i < k; ++i)
-    if (l[i] >= 0) hits.push_back({l[i], d[i]});
-  return hits;
+  for (size_t q = 0; q < n; ++q)
+    for (int i = 0; i < k; ++i)
+      if (l[q * k + i] >= 0) rows[q].push_back({l[q * k + i], d[q * k + i]});
+  return rows;
 }
 
 const float* VectorIndex::vector(int64_t id) const {
@@ -193,6 +241,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const std::string& path) 
   } catch (const std::exception& e) {
     return Status(ErrorCode::kCorruption, path + ".faiss: " + e.what());
   }
+  if (faiss::IndexIVF* ivf = ivf_of(v->index_.get())) v->probes_ = static_cast<int>(ivf->nprobe);
   if (v->index_->d != v->dimension_ || static_cast<size_t>(v->index_->ntotal) != v->vectors_.size())
     return Status(ErrorCode::kCorruption, path + ".faiss does not match its vector table");
   return v;

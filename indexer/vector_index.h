@@ -30,9 +30,16 @@ struct SearchHit {
 
 class VectorIndex {
  public:
-  // factory: "Flat" (exact) or a faiss::index_factory description.
+  // factory: "Flat" (exact) or a faiss::index_factory description, e.g.
+  // "IVF512,Flat" (inverted lists: only the `probes` lists nearest the query
+  // are searched; 0 keeps Faiss's default of 1). A structure that must be
+  // trained is trained on its first add (from a sample of at most
+  // kTrainingPointsPerList points per list, in id order) and keeps that
+  // training for later adds.
   static Result<std::unique_ptr<VectorIndex>> create(int dimension,
-                                                     const std::string& factory = "Flat");
+                                                     const std::string& factory = "Flat",
+                                                     int probes = 0);
+  static constexpr size_t kTrainingPointsPerList = 40;
   ~VectorIndex();
 
   int dimension() const { return dimension_; }
@@ -42,8 +49,17 @@ class VectorIndex {
   // n ids and n * d floats; a known id is replaced.
   Status add(const std::vector<int64_t>& ids, const float* vectors);
   Status remove(const std::vector<int64_t>& ids);
-  // Up to k hits, best first.
+  // Up to k hits, best first. Runs on the calling thread only (one OpenMP
+  // thread for the call): a single query is far too small to repay waking
+  // a thread team, which on a busy machine waits for cores others use
+  // (docs/performance.md: 3-28 times slower with the default team).
   Result<std::vector<SearchHit>> search(const float* query, int k) const;
+  // n queries (n * d floats) at once: row i of the result holds query i's
+  // hits, best first. One Faiss call for all of them (flat indexes then use
+  // a BLAS matrix product); `threads` OpenMP threads (0 = OpenMP's default),
+  // worth it only for batches of many queries.
+  Result<std::vector<std::vector<SearchHit>>> search_batch(size_t n, const float* queries, int k,
+                                                           int threads = 1) const;
   // The stored vector of `id`, or nullptr.
   const float* vector(int64_t id) const;
 
@@ -59,6 +75,7 @@ class VectorIndex {
 
   int dimension_ = 0;
   std::string factory_;
+  int probes_ = 0;
   std::unique_ptr<faiss::Index> index_;
   bool trained_ = false;
   std::unordered_map<int64_t, std::vector<float>> vectors_;

@@ -1,0 +1,72 @@
+// VectorIndex: the batched search gives each query exactly what a single
+// search gives it, with one thread or a team, and a single search leaves the
+// calling thread's OpenMP setting as it found it.
+#include "indexer/vector_index.h"
+
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace expertmatch {
+namespace {
+
+// n unit vectors of dimension d from a fixed seed.
+std::vector<float> random_unit_vectors(size_t n, int d, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> g;
+  std::vector<float> v(n * d);
+  for (size_t i = 0; i < n; ++i) {
+    float norm = 0;
+    for (int j = 0; j < d; ++j) norm += (v[i * d + j] = g(rng)) * v[i * d + j];
+    for (int j = 0; j < d; ++j) v[i * d + j] /= std::sqrt(norm);
+  }
+  return v;
+}
+
+TEST(VectorIndex, BatchedSearchEqualsOneSearchPerQuery) {
+  const int d = 16;
+  auto index = VectorIndex::create(d);
+  ASSERT_TRUE(index.is_ok());
+  const size_t n = 500;
+  auto data = random_unit_vectors(n, d, 7);
+  std::vector<int64_t> ids(n);
+  for (size_t i = 0; i < n; ++i) ids[i] = static_cast<int64_t>(1000 + 3 * i);
+  ASSERT_TRUE((*index)->add(ids, data.data()).is_ok());
+  const size_t queries = 40;  // above Faiss's threshold for its BLAS path
+  auto q = random_unit_vectors(queries, d, 8);
+  for (int threads : {1, 2, 0}) {
+    auto rows = (*index)->search_batch(queries, q.data(), 10, threads);
+    ASSERT_TRUE(rows.is_ok());
+    ASSERT_EQ(rows->size(), queries);
+    for (size_t i = 0; i < queries; ++i) {
+      auto one = (*index)->search(q.data() + i * d, 10);
+      ASSERT_TRUE(one.is_ok());
+      ASSERT_EQ(one->size(), 10u);
+      ASSERT_EQ((*rows)[i].size(), 10u) << "threads " << threads;
+      for (size_t j = 0; j < 10; ++j) {
+        EXPECT_EQ((*rows)[i][j].id, (*one)[j].id) << "query " << i << " rank " << j;
+        EXPECT_NEAR((*rows)[i][j].score, (*one)[j].score, 1e-5f);
+      }
+    }
+  }
+}
+
+TEST(VectorIndex, SearchRestoresTheThreadsOpenMpSetting) {
+  auto index = VectorIndex::create(4);
+  ASSERT_TRUE(index.is_ok());
+  std::vector<float> v = {1, 0, 0, 0, 0, 1, 0, 0};
+  ASSERT_TRUE((*index)->add({1, 2}, v.data()).is_ok());
+  omp_set_num_threads(3);
+  auto hits = (*index)->search(v.data(), 2);
+  ASSERT_TRUE(hits.is_ok());
+  ASSERT_EQ(hits->size(), 2u);
+  EXPECT_EQ((*hits)[0].id, 1);
+  EXPECT_EQ(omp_get_max_threads(), 3);
+}
+
+}  // namespace
+}  // namespace expertmatch
