@@ -121,7 +121,16 @@ inline GeneratedCorpus generate_corpus(const std::vector<Expert>& demo_experts,
     e.conflicts = base.conflicts;
     const auto& works = college_works[base.college];
     for (int w = 0; w < options.works_per_expert && !works.empty(); ++w) {
-      const Work& from = *works[pick(works.size())];
+      // A work drawn twice for one expert would count once (a repeat):
+      // draw again a few times.
+      const Work* drawn = works[pick(works.size())];
+      for (int retry = 0; retry < 4; ++retry) {
+        bool seen = false;
+        for (const Work& have : e.works) seen |= have.title == drawn->title;
+        if (!seen) break;
+        drawn = works[pick(works.size())];
+      }
+      const Work& from = *drawn;
       const Work& other = *works[pick(works.size())];
       Work work = from;
       auto extra = detail::sentences(other.abstract);

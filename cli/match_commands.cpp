@@ -1,6 +1,7 @@
 // rank, score, eval, demo: ranking experts for problems straight from
 // exchange-format files (no store needed), and the demo on a store.
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -40,11 +41,12 @@ int usage(const char* command, const char* text, const Args& args) {
 }  // namespace
 
 int cmd_rank(const Argv& argv) {
-  Args args(argv, {"--experts", "--problems", "--top"}, {"--help"});
+  Args args(argv, {"--experts", "--problems", "--top"}, {"--help", "--exhaustive"});
   const char* text =
-      "usage: expertmatch rank --experts FILE --problems FILE [--top N]\n"
+      "usage: expertmatch rank --experts FILE --problems FILE [--top N] [--exhaustive]\n"
       "Prints a TREC run (PROBLEM Q0 EXPERT RANK SCORE TAG) of the top N (default 100)\n"
-      "experts for every problem.\n";
+      "experts for every problem. Above 1000 experts only candidates from the vector and\n"
+      "BM25 indexes are scored; --exhaustive scores every expert.\n";
   int top = 100;
   if (args.has("--help") || !args.error().empty() || !args.get("--experts") ||
       !args.get("--problems") ||
@@ -54,15 +56,22 @@ int cmd_rank(const Argv& argv) {
   std::vector<Problem> problems;
   auto index = index_files(*args.get("--experts"), *args.get("--problems"), &experts, &problems);
   if (!index) return 1;
-  Matcher matcher(*index);
+  MatchConfig config;
+  if (args.has("--exhaustive")) config.exhaustive_max_experts = SIZE_MAX;
+  Matcher matcher(*index, config);
   std::string out;
   char line[512];
-  for (const auto& p : problems) {
-    auto ranked = matcher.rank_experts(p, MatchFilters{}, top);
-    if (!ranked) {
-      report(ranked.status());
-      return 1;
-    }
+  std::vector<const Problem*> all;
+  for (const auto& p : problems) all.push_back(&p);
+  // Every problem's vector candidates in one batched Faiss search.
+  auto rankings = matcher.rank_experts_batch(all, MatchFilters{}, top);
+  if (!rankings) {
+    report(rankings.status());
+    return 1;
+  }
+  for (size_t i = 0; i < problems.size(); ++i) {
+    const Problem& p = problems[i];
+    const auto* ranked = &(*rankings)[i];
     int rank = 0;
     for (const auto& m : *ranked) {
       std::snprintf(line, sizeof line, "%s Q0 %s %d %.6f expertmatch\n", p.id.c_str(),
@@ -140,10 +149,11 @@ int cmd_score(const Argv& argv) {
 }
 
 int cmd_eval(const Argv& argv) {
-  Args args(argv, {"--experts", "--problems", "--qrels"}, {"--help"});
+  Args args(argv, {"--experts", "--problems", "--qrels"}, {"--help", "--exhaustive"});
   const char* text =
-      "usage: expertmatch eval --experts FILE --problems FILE --qrels FILE\n"
-      "Ranks experts for every judged problem and prints nDCG@10, MRR@10, Recall@10.\n";
+      "usage: expertmatch eval --experts FILE --problems FILE --qrels FILE [--exhaustive]\n"
+      "Ranks experts for every judged problem and prints nDCG@10, MRR@10, Recall@10\n"
+      "(two-stage above 1000 experts, as rank; --exhaustive scores every expert).\n";
   if (args.has("--help") || !args.error().empty() || !args.get("--experts") ||
       !args.get("--problems") || !args.get("--qrels"))
     return usage("eval", text, args);
@@ -156,16 +166,19 @@ int cmd_eval(const Argv& argv) {
   std::vector<Problem> problems;
   auto index = index_files(*args.get("--experts"), *args.get("--problems"), &experts, &problems);
   if (!index) return 1;
-  Matcher matcher(*index);
+  MatchConfig config;
+  if (args.has("--exhaustive")) config.exhaustive_max_experts = SIZE_MAX;
+  Matcher matcher(*index, config);
   std::map<std::string, std::vector<std::string>> run;
-  for (const auto& p : problems) {
-    auto ranked = matcher.rank_experts(p, MatchFilters{}, 10);
-    if (!ranked) {
-      report(ranked.status());
-      return 1;
-    }
-    for (const auto& m : *ranked) run[p.id].push_back(m.expert_id);
+  std::vector<const Problem*> all;
+  for (const auto& p : problems) all.push_back(&p);
+  auto rankings = matcher.rank_experts_batch(all, MatchFilters{}, 10);
+  if (!rankings) {
+    report(rankings.status());
+    return 1;
   }
+  for (size_t i = 0; i < problems.size(); ++i)
+    for (const auto& m : (*rankings)[i]) run[problems[i].id].push_back(m.expert_id);
   RankingMetrics m = evaluate_ranking(*qrels, run, 10);
   std::printf("nDCG@10 %.3f  MRR@10 %.3f  Recall@10 %.3f  (problems=%d)\n", m.ndcg, m.mrr, m.recall,
               m.problems);

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 
@@ -11,6 +12,7 @@
 
 #include "corpus/exchange_format.h"
 #include "corpus/repeated_works.h"
+#include "indexer/parallel.h"
 
 namespace expertmatch {
 namespace {
@@ -51,6 +53,10 @@ std::string index_config_id(const IndexConfig& c) {
                 c.analyzer.cjk_unigrams, c.analyzer.stem, c.analyzer.remove_stop_words, c.bm25.k1,
                 c.bm25.b, c.weight_title, c.weight_keywords, c.weight_text, c.weight_fields);
   std::string id = buf;
+  if (c.exact_search_max_units != IndexConfig{}.exact_search_max_units ||
+      c.ivf_probes != IndexConfig{}.ivf_probes)
+    id += " approx(" + std::to_string(c.exact_search_max_units) + "," +
+          std::to_string(c.ivf_probes) + ")";
   // Only when set, so that the id of an LSA index stays what it was.
   if (c.remote.enabled())
     id += " remote(" + c.remote.url + "," + c.remote.model +
@@ -181,7 +187,7 @@ Status CorpusIndex::fit_model(const ProgressFn& progress) {
     texts.push_back(problem_text(entry.problem));
     for (const auto& k : entry.problem.keywords) extra_terms.push_back(k);
   }
-  auto terms = TermModel::fit(texts, extra_terms, config_.analyzer);
+  auto terms = TermModel::fit(texts, extra_terms, config_.analyzer, config_.build_threads);
   if (!terms) return terms.status();
   terms_ = *terms;
   if (config_.remote.enabled()) {
@@ -192,14 +198,19 @@ Status CorpusIndex::fit_model(const ProgressFn& progress) {
     lsa_ = nullptr;
     return Status::ok();
   }
-  std::vector<TermCounts> docs;
-  docs.reserve(texts.size());
-  for (size_t i = 0; i < texts.size(); ++i) {
-    auto c = terms_->counts(texts[i]);
-    if (!c) return c.status();
-    docs.push_back(std::move(*c));
-    if (progress && (i % 256 == 0)) progress(i / 2, texts.size());
-  }
+  std::vector<TermCounts> docs(texts.size());
+  std::vector<Status> failed(texts.size());
+  const TermModel& tm = *terms_;
+  parallel_for(texts.size(), config_.build_threads, [&](size_t i) {
+    auto c = tm.counts(texts[i]);
+    if (c)
+      docs[i] = std::move(*c);
+    else
+      failed[i] = c.status();
+  });
+  for (const Status& f : failed)
+    if (!f) return f;
+  if (progress) progress(texts.size() / 4, texts.size());
   std::vector<float> idf(terms_->vocabulary().size());
   for (size_t t = 0; t < idf.size(); ++t) idf[t] = terms_->idf(static_cast<uint32_t>(t));
   auto lsa = LsaModel::fit(docs, idf, idf.size(), config_.lsa);
@@ -214,13 +225,15 @@ Status CorpusIndex::fit_model(const ProgressFn& progress) {
   return Status::ok();
 }
 
-Status CorpusIndex::index_expert(const Expert& e, ExpertEntry* entry) {
-  entry->expert = e;
+Status CorpusIndex::register_expert(const Expert& e, ExpertEntry* entry, std::vector<int64_t>* ids,
+                                    std::vector<std::string>* texts,
+                                    std::vector<Result<WeightedTerms>>* terms) {
+  if (&entry->expert != &e) entry->expert = e;
   entry->profile_unit = next_unit_++;
   units_[entry->profile_unit] = {UnitKind::kProfile, e.id, -1};
-  std::vector<std::string> texts = {profile_text(e)};
-  std::vector<int64_t> ids = {entry->profile_unit};
-  auto pt = profile_terms(e);
+  texts->push_back(profile_text(e));
+  ids->push_back(entry->profile_unit);
+  auto pt = terms ? std::move((*terms)[0]) : profile_terms(e);
   if (!pt) return pt.status();
   expert_lexical_.add(entry->profile_unit, *pt);
   entry->work_units.clear();
@@ -229,30 +242,71 @@ Status CorpusIndex::index_expert(const Expert& e, ExpertEntry* entry) {
     int64_t u = next_unit_++;
     units_[u] = {UnitKind::kWork, e.id, static_cast<int>(i)};
     entry->work_units.push_back(u);
-    texts.push_back(work_text(e.works[i]));
-    ids.push_back(u);
+    texts->push_back(work_text(e.works[i]));
+    ids->push_back(u);
     // A repeated work is never scored, and must not weigh in the term
     // statistics (BM25's document frequencies and lengths) either.
     if (entry->repeat_of[i] >= 0) continue;
-    auto wt = work_terms(e.works[i]);
+    auto wt = terms ? std::move((*terms)[1 + i]) : work_terms(e.works[i]);
     if (!wt) return wt.status();
     expert_lexical_.add(u, *wt);
   }
-  auto vecs = embedder_->embed(texts);
-  if (!vecs) return vecs.status();
-  return expert_vectors_->add(ids, vecs->data());
+  return Status::ok();
+}
+
+Status CorpusIndex::register_problem(const Problem& p, ProblemEntry* entry,
+                                     std::vector<int64_t>* ids, std::vector<std::string>* texts,
+                                     Result<WeightedTerms>* terms) {
+  if (&entry->problem != &p) entry->problem = p;
+  entry->unit = next_unit_++;
+  units_[entry->unit] = {UnitKind::kProblem, p.id, -1};
+  auto t = terms ? std::move(*terms) : problem_terms(p);
+  if (!t) return t.status();
+  problem_lexical_.add(entry->unit, *t);
+  texts->push_back(problem_text(p));
+  ids->push_back(entry->unit);
+  return Status::ok();
+}
+
+Status CorpusIndex::embed_into(const std::vector<int64_t>& ids,
+                               const std::vector<std::string>& texts, VectorIndex* into) const {
+  if (ids.empty()) return Status::ok();
+  if (!lsa_ || config_.build_threads <= 1 || texts.size() < 256) {
+    auto vecs = embedder_->embed(texts);
+    if (!vecs) return vecs.status();
+    return into->add(ids, vecs->data());
+  }
+  // The built-in embedder analyses each text (the cost): in parallel, each
+  // text's vector into its own row. A remote embedder batches by itself.
+  const int d = embedder_->dimension();
+  std::vector<float> vecs(texts.size() * d);
+  std::vector<Status> failed(texts.size());
+  parallel_for(texts.size(), config_.build_threads, [&](size_t i) {
+    auto v = embedder_->embed({texts[i]});
+    if (v)
+      std::copy(v->begin(), v->end(), vecs.begin() + static_cast<std::ptrdiff_t>(i * d));
+    else
+      failed[i] = v.status();
+  });
+  for (const Status& f : failed)
+    if (!f) return f;
+  return into->add(ids, vecs.data());
+}
+
+Status CorpusIndex::index_expert(const Expert& e, ExpertEntry* entry) {
+  std::vector<int64_t> ids;
+  std::vector<std::string> texts;
+  Status s = register_expert(e, entry, &ids, &texts);
+  if (!s) return s;
+  return embed_into(ids, texts, expert_vectors_.get());
 }
 
 Status CorpusIndex::index_problem(const Problem& p, ProblemEntry* entry) {
-  entry->problem = p;
-  entry->unit = next_unit_++;
-  units_[entry->unit] = {UnitKind::kProblem, p.id, -1};
-  auto t = problem_terms(p);
-  if (!t) return t.status();
-  problem_lexical_.add(entry->unit, *t);
-  auto v = embed_one(problem_text(p));
-  if (!v) return v.status();
-  return problem_vectors_->add({entry->unit}, v->data());
+  std::vector<int64_t> ids;
+  std::vector<std::string> texts;
+  Status s = register_problem(p, entry, &ids, &texts);
+  if (!s) return s;
+  return embed_into(ids, texts, problem_vectors_.get());
 }
 
 Status CorpusIndex::reindex_all(const ProgressFn& progress) {
@@ -266,7 +320,16 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
   }
   if (embedder_->dimension() <= 0)
     return Status(ErrorCode::kCorruption, "the embedder returned vectors of dimension 0");
-  auto ev = VectorIndex::create(embedder_->dimension(), config_.faiss_factory);
+  size_t expert_units = 0;
+  for (const auto& [id, entry] : experts_) expert_units += 1 + entry.expert.works.size();
+  std::string expert_factory = config_.faiss_factory;
+  if ((expert_factory == "Flat" || expert_factory.empty()) &&
+      expert_units > config_.exact_search_max_units) {
+    size_t lists = 16;
+    while (lists * 2 <= 2 * std::sqrt(static_cast<double>(expert_units))) lists *= 2;
+    expert_factory = "IVF" + std::to_string(lists) + ",Flat";
+  }
+  auto ev = VectorIndex::create(embedder_->dimension(), expert_factory, config_.ivf_probes);
   if (!ev) return ev.status();
   auto pv = VectorIndex::create(embedder_->dimension(), config_.faiss_factory);
   if (!pv) return pv.status();
@@ -277,18 +340,74 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
   units_.clear();
   next_unit_ = 0;
   size_t total = experts_.size() + problems_.size(), done = 0;
+  // All vectors of a kind go to Faiss in one add: a structure that is trained
+  // (inverted lists) is trained once, on a sample of all of them.
+  std::vector<int64_t> ids;
+  std::vector<std::string> texts;
+  // The records' term vectors (text analysis, the cost) are computed in
+  // parallel a block of records at a time; units are then numbered and
+  // added in record order, as one at a time would.
+  constexpr size_t kBlock = 2048;
+  std::vector<ExpertEntry*> expert_block;
+  std::vector<std::vector<Result<WeightedTerms>>> expert_terms;
+  auto flush_experts = [&]() -> Status {
+    expert_terms.assign(expert_block.size(), {});
+    parallel_for(expert_block.size(), config_.build_threads, [&](size_t i) {
+      const Expert& e = expert_block[i]->expert;
+      expert_terms[i].push_back(profile_terms(e));
+      for (const Work& w : e.works) expert_terms[i].push_back(work_terms(w));
+    });
+    for (size_t i = 0; i < expert_block.size(); ++i) {
+      Status s =
+          register_expert(expert_block[i]->expert, expert_block[i], &ids, &texts, &expert_terms[i]);
+      if (!s) return s;
+    }
+    done += expert_block.size();
+    if (progress) progress(total / 2 + done / 4, total);
+    expert_block.clear();
+    return Status::ok();
+  };
   for (auto& [id, entry] : experts_) {
-    Expert e = entry.expert;
-    Status s = index_expert(e, &entry);
-    if (!s) return s;
-    if (progress && (++done % 64 == 0 || done == total)) progress(total / 2 + done / 2, total);
+    expert_block.push_back(&entry);
+    if (expert_block.size() == kBlock) {
+      Status s = flush_experts();
+      if (!s) return s;
+    }
   }
+  Status s = flush_experts();
+  if (!s) return s;
+  s = embed_into(ids, texts, expert_vectors_.get());
+  if (!s) return s;
+  ids.clear();
+  texts.clear();
+  std::vector<ProblemEntry*> problem_block;
+  std::vector<Result<WeightedTerms>> problem_terms_block;
+  auto flush_problems = [&]() -> Status {
+    problem_terms_block.assign(problem_block.size(), WeightedTerms{});
+    parallel_for(problem_block.size(), config_.build_threads, [&](size_t i) {
+      problem_terms_block[i] = problem_terms(problem_block[i]->problem);
+    });
+    for (size_t i = 0; i < problem_block.size(); ++i) {
+      Status s = register_problem(problem_block[i]->problem, problem_block[i], &ids, &texts,
+                                  &problem_terms_block[i]);
+      if (!s) return s;
+    }
+    done += problem_block.size();
+    if (progress) progress(total / 2 + done / 4, total);
+    problem_block.clear();
+    return Status::ok();
+  };
   for (auto& [id, entry] : problems_) {
-    Problem p = entry.problem;
-    Status s = index_problem(p, &entry);
-    if (!s) return s;
-    if (progress && (++done % 64 == 0 || done == total)) progress(total / 2 + done / 2, total);
+    problem_block.push_back(&entry);
+    if (problem_block.size() == kBlock) {
+      s = flush_problems();
+      if (!s) return s;
+    }
   }
+  s = flush_problems();
+  if (!s) return s;
+  s = embed_into(ids, texts, problem_vectors_.get());
+  if (!s) return s;
   // The mean of the work and problem vectors, part of the fitted model: later
   // upserts do not move it, refit() does.
   const int d = embedder_->dimension();

@@ -49,6 +49,20 @@ namespace expertmatch {
 struct IndexConfig {
   LsaOptions lsa;                      // the built-in embedding
   std::string faiss_factory = "Flat";  // or e.g. "HNSW32,Flat" for large corpora
+  // With faiss_factory "Flat", the expert units' index is exact (IndexFlatIP)
+  // up to this many units and inverted lists above (IndexIVFFlat, about
+  // 2 * sqrt(units) lists rounded down to a power of two, `ivf_probes` of
+  // them searched): a flat search costs units * dimension multiply-adds a
+  // query, 56 million at 20,000 experts x 11 units (tens of ms), the lists
+  // about a twentieth of that. Below the threshold nothing changes; the
+  // matcher's exhaustive ranking does not search Faiss at all
+  // (MatchConfig::exhaustive_max_experts). Problems stay exact: nothing on a
+  // request's path searches them. docs/performance.md has the measurements.
+  size_t exact_search_max_units = 50000;
+  int ivf_probes = 24;
+  // Threads of the build's text analysis and embedding (the same index
+  // whatever the number).
+  int build_threads = 2;
   AnalyzerOptions analyzer;
   Bm25Params bm25;
   // Field weights of the lexical index (BM25F-style term frequency multipliers).
@@ -187,6 +201,18 @@ class CorpusIndex {
   CorpusIndex() = default;
   Status fit_model(const ProgressFn& progress);
   Status index_expert(const Expert& e, ExpertEntry* entry);
+  // The record's units, lexical entries and entry, without vectors: the
+  // texts to embed and their unit ids are appended to `ids` and `texts`.
+  // `terms` (if given): the term vectors already computed (profile, then each
+  // work; or the problem's), moved from.
+  Status register_expert(const Expert& e, ExpertEntry* entry, std::vector<int64_t>* ids,
+                         std::vector<std::string>* texts,
+                         std::vector<Result<WeightedTerms>>* terms = nullptr);
+  Status register_problem(const Problem& p, ProblemEntry* entry, std::vector<int64_t>* ids,
+                          std::vector<std::string>* texts, Result<WeightedTerms>* terms = nullptr);
+  // Embeds the texts and adds them to `into` under `ids` in one add.
+  Status embed_into(const std::vector<int64_t>& ids, const std::vector<std::string>& texts,
+                    VectorIndex* into) const;
   Status index_problem(const Problem& p, ProblemEntry* entry);
   // Lists the record in skipped_ (replacing an older entry) if it breaks the
   // rules; returns the reason, or "" if it can be indexed.

@@ -35,7 +35,16 @@ void LexicalIndex::add(int64_t id, const WeightedTerms& terms) {
   docs_[id] = terms;
   const float len = length_of(terms);
   total_length_ += len;
-  for (auto& [term, w] : terms) postings_[term].push_back({id, w, len});
+  for (auto& [term, w] : terms) {
+    Postings& p = postings_[term];
+    // Ids usually arrive in increasing order (an append); keep the order anyway.
+    auto at = std::lower_bound(p.list.begin(), p.list.end(), id,
+                               [](const Posting& x, int64_t v) { return x.id < v; });
+    if (p.list.empty()) p.min_len = len;
+    p.list.insert(at, {id, w, len});
+    p.max_tf = std::max(p.max_tf, w);
+    p.min_len = std::min(p.min_len, len);
+  }
 }
 
 void LexicalIndex::remove(int64_t id) {
@@ -43,9 +52,10 @@ void LexicalIndex::remove(int64_t id) {
   if (it == docs_.end()) return;
   total_length_ -= length_of(it->second);
   for (auto& [term, w] : it->second) {
-    auto& p = postings_[term];
-    p.erase(std::remove_if(p.begin(), p.end(), [id](const Posting& x) { return x.id == id; }),
-            p.end());
+    auto& p = postings_[term].list;
+    auto at = std::lower_bound(p.begin(), p.end(), id,
+                               [](const Posting& x, int64_t v) { return x.id < v; });
+    if (at != p.end() && at->id == id) p.erase(at);
     if (p.empty()) postings_.erase(term);
   }
   docs_.erase(it);
@@ -53,7 +63,7 @@ void LexicalIndex::remove(int64_t id) {
 
 float LexicalIndex::idf(uint32_t term) const {
   auto it = postings_.find(term);
-  double df = it == postings_.end() ? 0 : it->second.size();
+  double df = it == postings_.end() ? 0 : it->second.list.size();
   double n = docs_.size();
   return static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5)));
 }
@@ -75,9 +85,94 @@ std::unordered_map<int64_t, float> LexicalIndex::score(const WeightedTerms& quer
     auto it = postings_.find(term);
     if (it == postings_.end()) continue;
     float idf_t = idf(term);
-    for (const Posting& p : it->second) out[p.id] += qw * term_score(p.tf, p.doc_len, idf_t, avg);
+    for (const Posting& p : it->second.list)
+      out[p.id] += qw * term_score(p.tf, p.doc_len, idf_t, avg);
   }
   return out;
+}
+
+std::vector<std::pair<int64_t, float>> LexicalIndex::top_k(const WeightedTerms& query,
+                                                           size_t k) const {
+  struct Cursor {
+    const Posting* at;
+    const Posting* end;
+    size_t term;  // index in the query: scores are summed in query order, as score() does
+    float weight, idf;
+    double bound;
+  };
+  const double avg = average_length();
+  std::vector<Cursor> cursors;
+  for (size_t i = 0; i < query.size(); ++i) {
+    auto it = postings_.find(query[i].first);
+    if (it == postings_.end() || it->second.list.empty()) continue;
+    const Postings& p = it->second;
+    const float idf_t = idf(query[i].first);
+    const float qw = query[i].second;
+    cursors.push_back({p.list.data(), p.list.data() + p.list.size(), i, qw, idf_t,
+                       static_cast<double>(qw * term_score(p.max_tf, p.min_len, idf_t, avg))});
+  }
+  // The k best so far as a heap whose front is the worst (lowest score, then
+  // largest id).
+  auto better = [](const std::pair<int64_t, float>& a, const std::pair<int64_t, float>& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  };
+  std::vector<std::pair<int64_t, float>> heap;
+  if (k == 0) return heap;
+  // Documents come in increasing id order, so one scoring exactly the current
+  // k-th loses the tie (larger id): only a score above the threshold enters.
+  // Float sums in another order may differ in the last bits, hence the slack.
+  auto can_enter = [&](double bound) {
+    return heap.size() < k || bound * (1 + 1e-5) + 1e-7 > heap.front().second;
+  };
+  auto by_doc = [](const Cursor& a, const Cursor& b) { return a.at->id < b.at->id; };
+  std::vector<const Cursor*> here;
+  while (!cursors.empty()) {
+    std::sort(cursors.begin(), cursors.end(), by_doc);
+    // The pivot: the first cursor at which the bounds so far could enter.
+    double sum = 0;
+    size_t pivot = cursors.size();
+    for (size_t i = 0; i < cursors.size(); ++i) {
+      sum += cursors[i].bound;
+      if (can_enter(sum)) {
+        pivot = i;
+        break;
+      }
+    }
+    if (pivot == cursors.size()) break;
+    const int64_t doc = cursors[pivot].at->id;
+    if (cursors[0].at->id == doc) {
+      // Every cursor on `doc` is at the front: score it exactly as score() does.
+      here.clear();
+      for (const Cursor& c : cursors)
+        if (c.at->id == doc) here.push_back(&c);
+      std::sort(here.begin(), here.end(),
+                [](const Cursor* a, const Cursor* b) { return a->term < b->term; });
+      float s = 0;
+      for (const Cursor* c : here)
+        s += c->weight * term_score(c->at->tf, c->at->doc_len, c->idf, avg);
+      if (heap.size() < k) {
+        heap.emplace_back(doc, s);
+        std::push_heap(heap.begin(), heap.end(), better);
+      } else if (s > heap.front().second) {
+        std::pop_heap(heap.begin(), heap.end(), better);
+        heap.back() = {doc, s};
+        std::push_heap(heap.begin(), heap.end(), better);
+      }
+      for (Cursor& c : cursors)
+        if (c.at->id == doc) ++c.at;
+    } else {
+      // No document before `doc` can enter: the cursors before the pivot skip
+      // to it (binary search in their postings).
+      for (size_t i = 0; i < pivot; ++i)
+        cursors[i].at = std::lower_bound(cursors[i].at, cursors[i].end, doc,
+                                         [](const Posting& x, int64_t v) { return x.id < v; });
+    }
+    std::erase_if(cursors, [](const Cursor& c) { return c.at == c.end; });
+  }
+  std::sort(heap.begin(), heap.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  return heap;
 }
 
 float LexicalIndex::score_one(const WeightedTerms& query, int64_t id) const {

@@ -2,11 +2,13 @@
 
 #include <cmath>
 
+#include "indexer/parallel.h"
+
 namespace expertmatch {
 
 Result<std::shared_ptr<TermModel>> TermModel::fit(const std::vector<std::string>& texts,
                                                   const std::vector<std::string>& extra_terms,
-                                                  const AnalyzerOptions& options) {
+                                                  const AnalyzerOptions& options, int threads) {
   auto model = std::make_shared<TermModel>();
   model->options_ = options;
   TextAnalyzer normalizer(nullptr, options);
@@ -20,13 +22,22 @@ Result<std::shared_ptr<TermModel>> TermModel::fit(const std::vector<std::string>
     for (unsigned char c : *n) has_han |= c >= 0xE3;
     if (has_han && model->lexicon_.add(*n)) model->lexicon_terms_.push_back(*n);
   }
-  for (const auto& text : texts) {
-    auto terms = model->terms(text);
-    if (!terms) return terms.status();
-    TermCounts c = model->vocabulary_.count(*terms, /*grow=*/true);
-    model->df_.resize(model->vocabulary_.size(), 0);
-    for (auto [id, n] : c) ++model->df_[id];
-    ++model->documents_;
+  // Analysis (the cost) in parallel, a block at a time to bound memory; the
+  // vocabulary grows in text order, so ids do not depend on the threads.
+  constexpr size_t kBlock = 16384;
+  std::vector<Result<std::vector<std::string>>> block;
+  for (size_t from = 0; from < texts.size(); from += kBlock) {
+    const size_t n = std::min(kBlock, texts.size() - from);
+    block.assign(n, Result<std::vector<std::string>>(std::vector<std::string>{}));
+    const TermModel& m = *model;
+    parallel_for(n, threads, [&](size_t i) { block[i] = m.terms(texts[from + i]); });
+    for (auto& terms : block) {
+      if (!terms) return terms.status();
+      TermCounts c = model->vocabulary_.count(*terms, /*grow=*/true);
+      model->df_.resize(model->vocabulary_.size(), 0);
+      for (auto [id, n] : c) ++model->df_[id];
+      ++model->documents_;
+    }
   }
   return model;
 }

@@ -22,10 +22,13 @@ namespace expertmatch {
 class TermModel {
  public:
   // Builds the lexicon from the built-in terms plus `extra_terms` (normalised
-  // here), analyses `texts` and counts document frequencies over them.
+  // here), analyses `texts` and counts document frequencies over them. The
+  // analysis runs on `threads` threads; term ids are given in text order
+  // whatever the number, so the model is the same.
   static Result<std::shared_ptr<TermModel>> fit(const std::vector<std::string>& texts,
                                                 const std::vector<std::string>& extra_terms,
-                                                const AnalyzerOptions& options = {});
+                                                const AnalyzerOptions& options = {},
+                                                int threads = 1);
 
   // Index terms of `text` (see TextAnalyzer); kInvalidArgument on bad UTF-8.
   Result<std::vector<Token>> tokens(const std::string& text) const;

@@ -112,11 +112,20 @@ std::vector<float> Matcher::centroid_of(const ExpertEntry& e) const {
 }
 
 Result<std::vector<Matcher::Scored>> Matcher::score_everyone(const Query& q) const {
+  std::vector<const ExpertEntry*> pool;
+  pool.reserve(index_.experts().size());
+  for (const auto& [id, entry] : index_.experts()) pool.push_back(&entry);
+  return score_pool(q, pool);
+}
+
+Result<std::vector<Matcher::Scored>> Matcher::score_pool(
+    const Query& q, const std::vector<const ExpertEntry*>& pool) const {
   std::vector<Scored> all;
-  for (const auto& [id, entry] : index_.experts()) {
-    ComponentScores c = score_expert(q, entry, nullptr);
+  all.reserve(pool.size());
+  for (const ExpertEntry* entry : pool) {
+    ComponentScores c = score_expert(q, *entry, nullptr);
     float f = fuse(c);
-    all.push_back({&entry, c, f, f});
+    all.push_back({entry, c, f, f});
   }
   if (config_.neighbor_share <= 0 || all.size() < 2) {
     enforce_dominance(&all);
@@ -648,19 +657,48 @@ int Matcher::explain(const Query& q, const ExpertEntry& e,
   return static_cast<int>(informative.size());
 }
 
-Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
-                                                       const MatchFilters& filters, int k) const {
-  auto q = make_query(problem, /*score_all_units=*/true);
-  if (!q) return q.status();
-  auto everyone = score_everyone(*q);
-  if (!everyone) return everyone.status();
+bool Matcher::two_stage(int k) const {
+  return k >= 0 && index_.experts().size() > config_.exhaustive_max_experts;
+}
+
+Result<std::vector<const ExpertEntry*>> Matcher::candidates(
+    const Query& q, const std::vector<SearchHit>* dense) const {
+  std::vector<SearchHit> searched;
+  if (!dense) {
+    auto hits = index_.expert_vectors().search(q.centered.data(), config_.candidate_dense_units);
+    if (!hits) return hits.status();
+    searched = std::move(*hits);
+    dense = &searched;
+  }
+  std::vector<int64_t> units;
+  units.reserve(dense->size() + config_.candidate_lexical_units);
+  for (const SearchHit& h : *dense) units.push_back(h.id);
+  for (auto& [unit, score] : index_.expert_lexical().top_k(
+           q.terms, static_cast<size_t>(std::max(0, config_.candidate_lexical_units))))
+    units.push_back(unit);
+  std::vector<const ExpertEntry*> pool;
+  pool.reserve(units.size());
+  for (int64_t u : units)
+    if (const Unit* unit = index_.unit(u))
+      if (const ExpertEntry* e = index_.expert(unit->owner)) pool.push_back(e);
+  // In id order, as score_everyone sees them: the same ties, the same order.
+  std::sort(pool.begin(), pool.end(),
+            [](const ExpertEntry* a, const ExpertEntry* b) { return a->expert.id < b->expert.id; });
+  pool.erase(std::unique(pool.begin(), pool.end()), pool.end());
+  return pool;
+}
+
+std::vector<ExpertMatch> Matcher::finish_ranking(const Query& q,
+                                                 const std::vector<Scored>& everyone,
+                                                 const MatchFilters& filters, int k) const {
+  const Problem& problem = *q.problem;
   // The confidence is relative to the best expert for this problem before any
   // filter: one far below that expert is no real solver, even when the
   // filters (a conflict, a county) have removed the better ones.
   float best = 0;
-  for (const Scored& s : *everyone) best = std::max(best, s.score);
+  for (const Scored& s : everyone) best = std::max(best, s.score);
   std::vector<Scored> scored;
-  for (const Scored& s : *everyone)
+  for (const Scored& s : everyone)
     if (exclusion_message(s.entry->expert, problem, filters).empty()) scored.push_back(s);
   std::sort(scored.begin(), scored.end(), ranks_before);
   if (k >= 0 && static_cast<int>(scored.size()) > k) scored.resize(k);
@@ -674,13 +712,73 @@ Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
     m.confidence = confidence_of(s.score, best);
     m.good_match = is_good_match(m.confidence);
     std::vector<std::pair<int, float>> per_work;
-    score_expert(*q, *s.entry, &per_work);
-    m.informative_terms = explain(*q, *s.entry, per_work, &m.works, &m.matched_fields, &m.terms);
+    score_expert(q, *s.entry, &per_work);
+    m.informative_terms = explain(q, *s.entry, per_work, &m.works, &m.matched_fields, &m.terms);
     // Shared filler is no evidence: without an informative shared word only
     // strong dense similarity makes a good match.
     if (m.informative_terms == 0 && s.components.dense < config_.good_match_min_dense_without_terms)
       m.good_match = false;
     out.push_back(std::move(m));
+  }
+  return out;
+}
+
+Result<std::vector<ExpertMatch>> Matcher::rank_one(const Problem& problem,
+                                                   const MatchFilters& filters, int k,
+                                                   const std::vector<SearchHit>* dense) const {
+  if (two_stage(k)) {
+    auto q = make_query(problem);
+    if (!q) return q.status();
+    auto pool = candidates(*q, dense);
+    if (!pool) return pool.status();
+    size_t eligible = 0;
+    for (const ExpertEntry* e : *pool)
+      eligible += exclusion_reason(e->expert, problem, filters).empty();
+    // Filters that leave fewer than k candidates (a small county, a rare
+    // title) need the experts the retrievers did not bring: rank them all.
+    if (eligible >= static_cast<size_t>(k)) {
+      auto scored = score_pool(*q, *pool);
+      if (!scored) return scored.status();
+      return finish_ranking(*q, *scored, filters, k);
+    }
+  }
+  auto q = make_query(problem, /*score_all_units=*/true);
+  if (!q) return q.status();
+  auto everyone = score_everyone(*q);
+  if (!everyone) return everyone.status();
+  return finish_ranking(*q, *everyone, filters, k);
+}
+
+Result<std::vector<ExpertMatch>> Matcher::rank_experts(const Problem& problem,
+                                                       const MatchFilters& filters, int k) const {
+  return rank_one(problem, filters, k, nullptr);
+}
+
+Result<std::vector<std::vector<ExpertMatch>>> Matcher::rank_experts_batch(
+    const std::vector<const Problem*>& problems, const MatchFilters& filters, int k,
+    int faiss_threads) const {
+  std::vector<std::vector<ExpertMatch>> out;
+  out.reserve(problems.size());
+  std::vector<std::vector<SearchHit>> dense;
+  if (two_stage(k) && !problems.empty()) {
+    // The query vectors as candidates() would search them, all in one call.
+    const int d = index_.expert_vectors().dimension();
+    std::vector<float> queries;
+    queries.reserve(problems.size() * d);
+    for (const Problem* p : problems) {
+      auto q = make_query(*p);
+      if (!q) return q.status();
+      queries.insert(queries.end(), q->centered.begin(), q->centered.end());
+    }
+    auto rows = index_.expert_vectors().search_batch(problems.size(), queries.data(),
+                                                     config_.candidate_dense_units, faiss_threads);
+    if (!rows) return rows.status();
+    dense = std::move(*rows);
+  }
+  for (size_t i = 0; i < problems.size(); ++i) {
+    auto ranked = rank_one(*problems[i], filters, k, dense.empty() ? nullptr : &dense[i]);
+    if (!ranked) return ranked.status();
+    out.push_back(std::move(*ranked));
   }
   return out;
 }

@@ -30,6 +30,18 @@
 // stands in for the works in `dense` and `lexical` as well.
 // The weights live in MatchConfig (tuned on the development sets: docs/quality.md).
 //
+// Two-stage ranking (above MatchConfig::exhaustive_max_experts experts):
+// candidates first, the experts owning the query's nearest units in the
+// expert Faiss index (searched with the centred query vector) and those
+// owning its top units by BM25 (LexicalIndex::top_k, WAND), then everything
+// above (scores, smoothing, dominance, confidence, explanations) on the
+// candidates only. The invariants hold within the candidates: no expert
+// ranks below one it dominates, equal experts tie, and the best candidate
+// sets the confidence. A request for every expert (k < 0), or one whose
+// filters leave fewer than k candidates, is ranked exhaustively. At or below
+// the threshold every expert is scored (the development sets are all far
+// below it, so their figures are those of the exhaustive ranking).
+//
 // Constraints are applied before ranking: unavailable experts are never
 // ranked, nor an expert whose `conflicts` names the problem's enterprise;
 // MatchFilters add county, college, title, age and capacity filters.
@@ -84,6 +96,13 @@ struct MatchConfig {
   // or nothing) is good only if its dense component reaches this: a shared
   // topic without shared words is still evidence, shared filler is not.
   float good_match_min_dense_without_terms = 0.15f;
+  // Two-stage ranking above this many experts (SIZE_MAX: always exhaustive).
+  size_t exhaustive_max_experts = 1000;
+  // Candidate units from each retriever (units, not experts: an expert has a
+  // profile and one unit a work). docs/performance.md: recall against the
+  // exhaustive ranking for several sizes.
+  int candidate_dense_units = 200;
+  int candidate_lexical_units = 200;
 };
 
 // Bounds on one explanation, whatever the query: at most this many byte
@@ -176,6 +195,14 @@ class Matcher {
   // Top k experts for a problem (stored or not), best first; ties by id.
   Result<std::vector<ExpertMatch>> rank_experts(const Problem& problem, const MatchFilters& filters,
                                                 int k) const;
+  // rank_experts for each problem, the same answers, with the dense
+  // candidates of all problems found in one batched Faiss search
+  // (`faiss_threads` OpenMP threads, 0 = OpenMP's default).
+  Result<std::vector<std::vector<ExpertMatch>>> rank_experts_batch(
+      const std::vector<const Problem*>& problems, const MatchFilters& filters, int k,
+      int faiss_threads = 0) const;
+  // True if rank_experts(…, k) with these filters scores candidates only.
+  bool two_stage(int k) const;
   // Top k open problems for an expert. `county` (if set) limits the problems.
   // Scored by the fused score without neighbour smoothing (which would need a
   // full expert ranking per problem); the confidence and good_match of each of
@@ -243,6 +270,18 @@ class Matcher {
   std::vector<float> centroid_of(const ExpertEntry& e) const;
   // Fused and smoothed scores of all experts, in the index's (id) order.
   Result<std::vector<Scored>> score_everyone(const Query& q) const;
+  // The same for the given experts only (in the given order).
+  Result<std::vector<Scored>> score_pool(const Query& q,
+                                         const std::vector<const ExpertEntry*>& pool) const;
+  // The two-stage candidates, in id order: owners of the dense hits (given,
+  // or searched here) and of the query's top BM25 units.
+  Result<std::vector<const ExpertEntry*>> candidates(const Query& q,
+                                                     const std::vector<SearchHit>* dense) const;
+  // The ranking of one query from its scored experts.
+  std::vector<ExpertMatch> finish_ranking(const Query& q, const std::vector<Scored>& everyone,
+                                          const MatchFilters& filters, int k) const;
+  Result<std::vector<ExpertMatch>> rank_one(const Problem& problem, const MatchFilters& filters,
+                                            int k, const std::vector<SearchHit>* dense) const;
   float fuse(const ComponentScores& c) const;
   // The number of leading dimensions of the coarse similarity, 0 when off.
   int coarse_dimensions() const;

@@ -1,0 +1,158 @@
+// scale_bench: on a saved index (expertmatch index --data DIR, or the one
+// `serve` saves), the time of one two-stage ranking (Matcher::rank_experts,
+// k = 10, explanations included) beside a bare Faiss search over the same
+// expert vectors (the index's own structure, and exact flat search), in one
+// run, with the two-stage ranking's recall@10 against the exhaustive one.
+//
+// usage: scale_bench --index DIR [--queries N] [--recall-queries M]
+// Prints one table; figures are wall-clock times on the calling thread.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "matcher/matcher.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace expertmatch;
+
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+struct Summary {
+  double mean, p50, p99;
+};
+
+Summary summarize(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  double sum = 0;
+  for (double x : v) sum += x;
+  auto at = [&](double q) { return v[std::min(v.size() - 1, static_cast<size_t>(q * v.size()))]; };
+  return {sum / v.size(), at(0.5), at(0.99)};
+}
+
+long peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dir;
+  size_t queries = 300, recall_queries = 40;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--index")
+      dir = argv[i + 1];
+    else if (a == "--queries")
+      queries = std::strtoul(argv[i + 1], nullptr, 10);
+    else if (a == "--recall-queries")
+      recall_queries = std::strtoul(argv[i + 1], nullptr, 10);
+  }
+  if (dir.empty() || queries == 0) {
+    std::fputs("usage: scale_bench --index DIR [--queries N] [--recall-queries M]\n", stderr);
+    return 2;
+  }
+  auto t0 = Clock::now();
+  auto loaded = CorpusIndex::load(dir, IndexConfig{}, 0);
+  if (!loaded) {
+    std::fprintf(stderr, "scale_bench: %s\n", loaded.status().to_string().c_str());
+    return 1;
+  }
+  const CorpusIndex& index = **loaded;
+  std::printf(
+      "index: %zu experts, %zu expert units (%s), %zu problems; loaded in %.1f s, "
+      "peak RSS %ld MB\n",
+      index.experts().size(), index.expert_vectors().size(),
+      index.expert_vectors().factory().c_str(), index.problems().size(), ms_since(t0) / 1000,
+      peak_rss_mb());
+  std::vector<const Problem*> sample;
+  const size_t step = std::max<size_t>(1, index.problems().size() / queries);
+  size_t i = 0;
+  for (const auto& [id, p] : index.problems())
+    if (i++ % step == 0 && sample.size() < queries) sample.push_back(&p.problem);
+  // The query vectors, centred as the two-stage search uses them, outside the timing.
+  const int d = index.expert_vectors().dimension();
+  std::vector<std::vector<float>> vecs;
+  for (const Problem* p : sample) {
+    auto v = index.embedder().embed({CorpusIndex::problem_text(*p)});
+    if (!v) return 1;
+    for (int j = 0; j < d; ++j) (*v)[j] -= index.unit_mean()[j];
+    l2_normalize(v->data(), d);
+    vecs.push_back(std::move(*v));
+  }
+  // An exact flat index over the same vectors.
+  auto flat = VectorIndex::create(d, "Flat");
+  std::vector<int64_t> ids;
+  std::vector<float> all;
+  for (const auto& [id, e] : index.experts()) {
+    std::vector<int64_t> units = {e.profile_unit};
+    units.insert(units.end(), e.work_units.begin(), e.work_units.end());
+    for (int64_t u : units)
+      if (const float* v = index.expert_vectors().vector(u)) {
+        ids.push_back(u);
+        all.insert(all.end(), v, v + d);
+      }
+  }
+  if (!flat || !(*flat)->add(ids, all.data())) return 1;
+  std::vector<double> t_index, t_flat, t_two, t_exh;
+  Matcher two(index);
+  MatchConfig exhaustive_config;
+  exhaustive_config.exhaustive_max_experts = SIZE_MAX;
+  Matcher exhaustive(index, exhaustive_config);
+  for (size_t q = 0; q < sample.size(); ++q) {
+    auto t = Clock::now();
+    auto a = index.expert_vectors().search(vecs[q].data(), 10);
+    t_index.push_back(ms_since(t));
+    t = Clock::now();
+    auto b = (*flat)->search(vecs[q].data(), 10);
+    t_flat.push_back(ms_since(t));
+    t = Clock::now();
+    auto r = two.rank_experts(*sample[q], MatchFilters{}, 10);
+    t_two.push_back(ms_since(t));
+    if (!a || !b || !r) return 1;
+  }
+  double recall = 0;
+  size_t n = std::min(recall_queries, sample.size());
+  for (size_t q = 0; q < n; ++q) {
+    auto fast = two.rank_experts(*sample[q], MatchFilters{}, 10);
+    auto t = Clock::now();
+    auto full = exhaustive.rank_experts(*sample[q], MatchFilters{}, 10);
+    t_exh.push_back(ms_since(t));
+    if (!fast || !full) return 1;
+    std::set<std::string> want;
+    for (const auto& m : *full) want.insert(m.expert_id);
+    int hit = 0;
+    for (const auto& m : *fast) hit += want.count(m.expert_id);
+    recall += full->empty() ? 1.0 : static_cast<double>(hit) / full->size();
+  }
+  recall = n ? recall / n : 0;
+  auto row = [&](const char* what, const std::vector<double>& v) {
+    if (v.empty()) return;
+    Summary s = summarize(v);
+    std::printf("%-44s %8.3f %8.3f %8.3f  %zu\n", what, s.mean, s.p50, s.p99, v.size());
+  };
+  std::printf("%-44s %8s %8s %8s  %s\n", "ms a query (one thread)", "mean", "p50", "p99", "n");
+  row(("bare Faiss search, k=10, " + index.expert_vectors().factory()).c_str(), t_index);
+  row("bare Faiss search, k=10, exact Flat", t_flat);
+  row("two-stage rank_experts, k=10, explained", t_two);
+  row("exhaustive rank_experts, k=10, explained", t_exh);
+  std::printf("two-stage / bare Faiss (%s): %.1fx; / exact Flat: %.1fx\n",
+              index.expert_vectors().factory().c_str(),
+              summarize(t_two).mean / summarize(t_index).mean,
+              summarize(t_two).mean / summarize(t_flat).mean);
+  std::printf("recall@10 of two-stage against exhaustive: %.3f over %zu problems\n", recall, n);
+  std::printf("peak RSS %ld MB\n", peak_rss_mb());
+  return 0;
+}

@@ -1,0 +1,254 @@
+// Two-stage ranking (issue 14) on a corpus generated from the demo's text
+// (bench/corpus_generator.h) above the two-stage threshold: recall@10 of the
+// two-stage ranking against the exhaustive one, the invariants on the
+// candidates, and WAND's top k against scoring every posting.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "bench/corpus_generator.h"
+#include "corpus/exchange_format.h"
+#include "matcher/matcher.h"
+
+namespace expertmatch {
+namespace {
+
+std::string demo_dir() {
+  const char* src = std::getenv("EXPERTMATCH_SOURCE_DIR");
+  return std::string(src ? src : ".") + "/corpus/quzhou/";
+}
+
+bool dominates_strictly(const ComponentScores& a, const ComponentScores& b) {
+  return a.dense >= b.dense && a.lexical >= b.lexical && a.profile >= b.profile &&
+         (a.dense > b.dense || a.lexical > b.lexical || a.profile > b.profile);
+}
+
+struct Generated {
+  bench::GeneratedCorpus corpus;
+  std::unique_ptr<CorpusIndex> index;
+};
+
+// 1,200 experts with 5 works: 7,200 expert units, above both thresholds
+// (two-stage at 1,000 experts by default; inverted lists above 4,000 units here).
+const Generated& generated() {
+  static const Generated* g = [] {
+    auto* out = new Generated;
+    auto experts = read_experts_file(demo_dir() + "experts.jsonl");
+    auto problems = read_problems_file(demo_dir() + "problems.jsonl");
+    EXPECT_TRUE(experts.is_ok() && problems.is_ok());
+    if (!experts.is_ok() || !problems.is_ok()) return out;
+    bench::GeneratorOptions o;
+    o.experts = 1200;
+    o.works_per_expert = 5;
+    o.problems = 300;
+    o.seed = 14;
+    out->corpus = bench::generate_corpus(*experts, *problems, o);
+    IndexConfig config;
+    config.exact_search_max_units = 4000;
+    auto index = CorpusIndex::build(out->corpus.experts, out->corpus.problems, config);
+    EXPECT_TRUE(index.is_ok()) << index.status().to_string();
+    if (index.is_ok()) out->index = std::move(*index);
+    return out;
+  }();
+  return *g;
+}
+
+TEST(CorpusGenerator, IsDeterministicAndValid) {
+  auto experts = read_experts_file(demo_dir() + "experts.jsonl");
+  auto problems = read_problems_file(demo_dir() + "problems.jsonl");
+  ASSERT_TRUE(experts.is_ok() && problems.is_ok());
+  bench::GeneratorOptions o;
+  o.experts = 300;
+  o.works_per_expert = 10;
+  o.problems = 900;
+  auto a = bench::generate_corpus(*experts, *problems, o);
+  auto b = bench::generate_corpus(*experts, *problems, o);
+  o.seed = 2;
+  auto c = bench::generate_corpus(*experts, *problems, o);
+  ASSERT_EQ(a.experts.size(), 300u);
+  ASSERT_EQ(a.problems.size(), 900u);
+  EXPECT_EQ(a.experts.front().id, "gx-0000001");
+  EXPECT_EQ(a.problems.back().id, "gp-0000900");
+  EXPECT_EQ(to_jsonl(a.experts), to_jsonl(b.experts));
+  EXPECT_EQ(to_jsonl(a.problems), to_jsonl(b.problems));
+  EXPECT_NE(to_jsonl(a.experts), to_jsonl(c.experts));
+  EXPECT_NE(to_jsonl(a.problems), to_jsonl(c.problems));
+  // What `expertmatch validate` reads: every record parses back with no error.
+  auto e = parse_experts_jsonl(to_jsonl(a.experts), "experts.jsonl");
+  ASSERT_TRUE(e.is_ok()) << e.status().to_string();
+  auto p = parse_problems_jsonl(to_jsonl(a.problems), "problems.jsonl");
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  std::set<std::string> ids;
+  for (const Expert& x : *e) {
+    EXPECT_EQ(x.works.size(), 10u) << x.id;
+    ids.insert(x.id);
+  }
+  EXPECT_EQ(ids.size(), 300u);
+}
+
+void check_structures() {
+  const Generated& g = generated();
+  ASSERT_TRUE(g.index);
+  EXPECT_EQ(g.index->expert_vectors().factory().rfind("IVF", 0), 0u)
+      << g.index->expert_vectors().factory();
+  EXPECT_EQ(g.index->problem_vectors().factory(), "Flat");
+  EXPECT_TRUE(Matcher(*g.index).two_stage(10));
+  EXPECT_FALSE(Matcher(*g.index).two_stage(-1));
+  MatchConfig exhaustive;
+  exhaustive.exhaustive_max_experts = SIZE_MAX;
+  EXPECT_FALSE(Matcher(*g.index, exhaustive).two_stage(10));
+}
+
+void check_recall_and_invariants() {
+  const Generated& g = generated();
+  ASSERT_TRUE(g.index);
+  Matcher two(*g.index);
+  MatchConfig config;
+  config.exhaustive_max_experts = SIZE_MAX;
+  Matcher all(*g.index, config);
+  double recall = 0;
+  int n = 0;
+  std::vector<const Problem*> batch;
+  for (size_t i = 0; i < g.corpus.problems.size(); i += 5) batch.push_back(&g.corpus.problems[i]);
+  auto batched = two.rank_experts_batch(batch, MatchFilters{}, 10);
+  ASSERT_TRUE(batched.is_ok()) << batched.status().to_string();
+  for (size_t b = 0; b < batch.size(); ++b) {
+    const Problem& p = *batch[b];
+    auto fast = two.rank_experts(p, MatchFilters{}, 10);
+    auto full = all.rank_experts(p, MatchFilters{}, 10);
+    ASSERT_TRUE(fast.is_ok() && full.is_ok());
+    ASSERT_EQ(full->size(), 10u);
+    ASSERT_EQ(fast->size(), 10u);
+    // The batched search gives the same answers as one search a problem.
+    ASSERT_EQ((*batched)[b].size(), fast->size());
+    for (size_t i = 0; i < fast->size(); ++i)
+      EXPECT_EQ((*batched)[b][i].expert_id, (*fast)[i].expert_id) << p.id;
+    std::set<std::string> want;
+    for (const auto& m : *full) want.insert(m.expert_id);
+    int hit = 0;
+    for (const auto& m : *fast) hit += want.count(m.expert_id);
+    recall += hit / 10.0;
+    ++n;
+    for (size_t i = 0; i < fast->size(); ++i) {
+      const ExpertMatch& a = (*fast)[i];
+      EXPECT_FALSE(a.works.empty() && a.terms.empty()) << p.id << " " << a.expert_id;
+      for (size_t j = i + 1; j < fast->size(); ++j)
+        EXPECT_FALSE(dominates_strictly((*fast)[j].components, a.components))
+            << p.id << ": " << (*fast)[j].expert_id << " ranks below one it dominates";
+    }
+    // An expert in both rankings has the same components: the same scoring.
+    for (const auto& m : *fast)
+      for (const auto& f : *full)
+        if (m.expert_id == f.expert_id) {
+          EXPECT_EQ(m.components.dense, f.components.dense);
+          EXPECT_EQ(m.components.lexical, f.components.lexical);
+          EXPECT_EQ(m.components.profile, f.components.profile);
+        }
+  }
+  ASSERT_GT(n, 50);
+  recall /= n;
+  std::printf("two-stage recall@10 against exhaustive: %.3f over %d problems\n", recall, n);
+  EXPECT_GE(recall, 0.95);
+}
+
+void check_filters() {
+  const Generated& g = generated();
+  ASSERT_TRUE(g.index);
+  Matcher two(*g.index);
+  const Problem& p = g.corpus.problems[7];
+  auto top = two.rank_experts(p, MatchFilters{}, 10);
+  ASSERT_TRUE(top.is_ok());
+  ASSERT_FALSE(top->empty());
+  MatchFilters f;
+  f.exclude_experts.insert(top->front().expert_id);
+  auto without = two.rank_experts(p, f, 10);
+  ASSERT_TRUE(without.is_ok());
+  for (const auto& m : *without) EXPECT_NE(m.expert_id, top->front().expert_id);
+  // An expert whose conflicts name the problem's enterprise is never ranked.
+  for (const auto& m : *top) {
+    const Expert& e = g.index->expert(m.expert_id)->expert;
+    for (const auto& c : e.conflicts) EXPECT_NE(c, p.enterprise) << m.expert_id;
+  }
+}
+
+void check_wand_exact() {
+  const Generated& g = generated();
+  ASSERT_TRUE(g.index);
+  const LexicalIndex& lex = g.index->expert_lexical();
+  for (size_t i = 0; i < g.corpus.problems.size(); i += 10) {
+    auto terms = g.index->problem_terms(g.corpus.problems[i]);
+    ASSERT_TRUE(terms.is_ok());
+    auto all = lex.score(*terms);
+    std::vector<std::pair<int64_t, float>> want(all.begin(), all.end());
+    std::sort(want.begin(), want.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    for (size_t k : {1u, 10u, 200u}) {
+      auto got = lex.top_k(*terms, k);
+      ASSERT_EQ(got.size(), std::min(k, want.size()));
+      for (size_t j = 0; j < got.size(); ++j) {
+        EXPECT_EQ(got[j].first, want[j].first) << "problem " << i << " k " << k << " rank " << j;
+        EXPECT_EQ(got[j].second, want[j].second);
+      }
+    }
+  }
+}
+
+// One test (one process, one index build of the generated corpus) for all
+// the checks on it.
+TEST(TwoStage, GeneratedCorpusAboveTheThresholds) {
+  {
+    SCOPED_TRACE("structures");
+    check_structures();
+  }
+  {
+    SCOPED_TRACE("recall and invariants");
+    check_recall_and_invariants();
+  }
+  {
+    SCOPED_TRACE("filters");
+    check_filters();
+  }
+  {
+    SCOPED_TRACE("WAND top k = exhaustive BM25 top k");
+    check_wand_exact();
+  }
+}
+
+// A table: five documents over three terms, with ties, an out-of-order add
+// and a removal; the right answers are written out.
+TEST(Wand, SmallTableWithTiesAndRemovals) {
+  LexicalIndex lex;
+  lex.add(5, {{1, 1.0f}, {2, 1.0f}});
+  lex.add(1, {{1, 1.0f}, {2, 1.0f}});  // identical to 5: ties, smaller id first
+  lex.add(3, {{2, 3.0f}});
+  lex.add(9, {{3, 1.0f}});
+  lex.add(7, {{1, 2.0f}, {3, 2.0f}});
+  lex.remove(9);
+  const WeightedTerms q = {{1, 1.0f}, {2, 1.0f}};
+  auto all = lex.score(q);
+  ASSERT_EQ(all.size(), 4u);  // 1, 3, 5, 7 (9 removed, and it had neither term)
+  auto top = lex.top_k(q, 3);
+  ASSERT_EQ(top.size(), 3u);
+  // BM25 (k1 1.2, b 0.75, average length 2.75, idf of terms 1 and 2
+  // ln(1 + 1.5 / 3.5) = 0.35667): documents 1 and 5 score 0.80293 and tie
+  // (the smaller id first), 3 scores 0.54978, 7 (term 1 only) 0.43484.
+  ASSERT_EQ(top[0].first, 1);
+  ASSERT_EQ(top[1].first, 5);
+  ASSERT_EQ(top[2].first, 3);
+  EXPECT_NEAR(top[0].second, 0.80293f, 1e-4f);
+  EXPECT_EQ(top[0].second, top[1].second);
+  EXPECT_NEAR(top[2].second, 0.54978f, 1e-4f);
+  EXPECT_NEAR(all.at(7), 0.43484f, 1e-4f);
+  EXPECT_TRUE(lex.top_k(q, 0).empty());
+  EXPECT_EQ(lex.top_k(q, 100).size(), 4u);
+  EXPECT_TRUE(lex.top_k({{42, 1.0f}}, 5).empty());
+}
+
+}  // namespace
+}  // namespace expertmatch
