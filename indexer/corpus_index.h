@@ -53,12 +53,13 @@ struct IndexConfig {
   // up to this many units and inverted lists above (IndexIVFFlat, about
   // 2 * sqrt(units) lists rounded down to a power of two, `ivf_probes` of
   // them searched): a flat search costs units * dimension multiply-adds a
-  // query, 56 million at 20,000 experts x 11 units (tens of ms), the lists
-  // about a twentieth of that. Below the threshold nothing changes; the
+  // query (4.1 ms of CPU at 22,000 units with Debian's Faiss, 56 million
+  // multiply-adds at 20,000 experts x 11 units), the lists about a tenth to
+  // a twentieth of that. Below the threshold nothing changes; the
   // matcher's exhaustive ranking does not search Faiss at all
   // (MatchConfig::exhaustive_max_experts). Problems stay exact: nothing on a
   // request's path searches them. docs/performance.md has the measurements.
-  size_t exact_search_max_units = 50000;
+  size_t exact_search_max_units = 10000;
   int ivf_probes = 24;
   // Threads of the build's text analysis and embedding (the same index
   // whatever the number).

@@ -1,6 +1,7 @@
 #include "indexer/lexical_index.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 namespace expertmatch {
@@ -40,10 +41,13 @@ void LexicalIndex::add(int64_t id, const WeightedTerms& terms) {
     // Ids usually arrive in increasing order (an append); keep the order anyway.
     auto at = std::lower_bound(p.list.begin(), p.list.end(), id,
                                [](const Posting& x, int64_t v) { return x.id < v; });
-    if (p.list.empty()) p.min_len = len;
     p.list.insert(at, {id, w, len});
-    p.max_tf = std::max(p.max_tf, w);
-    p.min_len = std::min(p.min_len, len);
+    bool beaten = false;
+    for (auto [tf, dl] : p.frontier) beaten |= tf >= w && dl <= len;
+    if (!beaten) {
+      std::erase_if(p.frontier, [&](const auto& f) { return f.first <= w && f.second >= len; });
+      p.frontier.emplace_back(w, len);
+    }
   }
 }
 
@@ -91,6 +95,12 @@ std::unordered_map<int64_t, float> LexicalIndex::score(const WeightedTerms& quer
   return out;
 }
 
+float LexicalIndex::bound(const Postings& p, float idf, double avg_len) const {
+  float best = 0;
+  for (auto [tf, dl] : p.frontier) best = std::max(best, term_score(tf, dl, idf, avg_len));
+  return best;
+}
+
 std::vector<std::pair<int64_t, float>> LexicalIndex::top_k(const WeightedTerms& query,
                                                            size_t k) const {
   struct Cursor {
@@ -98,8 +108,10 @@ std::vector<std::pair<int64_t, float>> LexicalIndex::top_k(const WeightedTerms& 
     const Posting* end;
     size_t term;  // index in the query: scores are summed in query order, as score() does
     float weight, idf;
-    double bound;
+    double bound;  // no posting of the term contributes more
   };
+  std::vector<std::pair<int64_t, float>> heap;
+  if (k == 0) return heap;
   const double avg = average_length();
   std::vector<Cursor> cursors;
   for (size_t i = 0; i < query.size(); ++i) {
@@ -109,69 +121,88 @@ std::vector<std::pair<int64_t, float>> LexicalIndex::top_k(const WeightedTerms& 
     const float idf_t = idf(query[i].first);
     const float qw = query[i].second;
     cursors.push_back({p.list.data(), p.list.data() + p.list.size(), i, qw, idf_t,
-                       static_cast<double>(qw * term_score(p.max_tf, p.min_len, idf_t, avg))});
+                       static_cast<double>(qw * bound(p, idf_t, avg))});
   }
+  // Lowest bound first; below[i] = the sum of the bounds of cursors [0, i).
+  std::sort(cursors.begin(), cursors.end(),
+            [](const Cursor& a, const Cursor& b) { return a.bound < b.bound; });
+  std::vector<double> below(cursors.size() + 1, 0.0);
+  for (size_t i = 0; i < cursors.size(); ++i) below[i + 1] = below[i] + cursors[i].bound;
   // The k best so far as a heap whose front is the worst (lowest score, then
   // largest id).
   auto better = [](const std::pair<int64_t, float>& a, const std::pair<int64_t, float>& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   };
-  std::vector<std::pair<int64_t, float>> heap;
-  if (k == 0) return heap;
   // Documents come in increasing id order, so one scoring exactly the current
   // k-th loses the tie (larger id): only a score above the threshold enters.
   // Float sums in another order may differ in the last bits, hence the slack.
   auto can_enter = [&](double bound) {
     return heap.size() < k || bound * (1 + 1e-5) + 1e-7 > heap.front().second;
   };
-  auto by_doc = [](const Cursor& a, const Cursor& b) { return a.at->id < b.at->id; };
-  std::vector<const Cursor*> here;
-  while (!cursors.empty()) {
-    std::sort(cursors.begin(), cursors.end(), by_doc);
-    // The pivot: the first cursor at which the bounds so far could enter.
-    double sum = 0;
-    size_t pivot = cursors.size();
-    for (size_t i = 0; i < cursors.size(); ++i) {
-      sum += cursors[i].bound;
-      if (can_enter(sum)) {
-        pivot = i;
+  auto seek = [](Cursor& c, int64_t doc) {
+    // Galloping, then binary search: cheap for a short skip, logarithmic for a long one.
+    size_t step = 1;
+    const Posting* lo = c.at;
+    while (lo + step < c.end && (lo + step)->id < doc) {
+      lo += step;
+      step *= 2;
+    }
+    c.at = std::lower_bound(lo, std::min(lo + step + 1, c.end), doc,
+                            [](const Posting& x, int64_t v) { return x.id < v; });
+  };
+  // Cursors [0, essential) are non-essential: together they cannot lift a
+  // document into the top k, so only documents of the others are visited and
+  // the non-essential postings are sought for them (MaxScore).
+  size_t essential = 0;
+  std::vector<std::pair<size_t, float>> parts;  // (query index, contribution)
+  while (true) {
+    int64_t doc = INT64_MAX;
+    for (size_t i = essential; i < cursors.size(); ++i)
+      if (cursors[i].at != cursors[i].end) doc = std::min(doc, cursors[i].at->id);
+    if (doc == INT64_MAX) break;
+    parts.clear();
+    double partial = 0;
+    for (size_t i = essential; i < cursors.size(); ++i) {
+      Cursor& c = cursors[i];
+      if (c.at != c.end && c.at->id == doc) {
+        float x = c.weight * term_score(c.at->tf, c.at->doc_len, c.idf, avg);
+        parts.emplace_back(c.term, x);
+        partial += x;
+        ++c.at;
+      }
+    }
+    bool pruned = false;
+    for (size_t i = essential; i-- > 0;) {
+      if (!can_enter(partial + below[i + 1])) {
+        pruned = true;
         break;
       }
-    }
-    if (pivot == cursors.size()) break;
-    const int64_t doc = cursors[pivot].at->id;
-    if (cursors[0].at->id == doc) {
-      // Every cursor on `doc` is at the front: score it exactly as score() does.
-      here.clear();
-      for (const Cursor& c : cursors)
-        if (c.at->id == doc) here.push_back(&c);
-      std::sort(here.begin(), here.end(),
-                [](const Cursor* a, const Cursor* b) { return a->term < b->term; });
-      float s = 0;
-      for (const Cursor* c : here)
-        s += c->weight * term_score(c->at->tf, c->at->doc_len, c->idf, avg);
-      if (heap.size() < k) {
-        heap.emplace_back(doc, s);
-        std::push_heap(heap.begin(), heap.end(), better);
-      } else if (s > heap.front().second) {
-        std::pop_heap(heap.begin(), heap.end(), better);
-        heap.back() = {doc, s};
-        std::push_heap(heap.begin(), heap.end(), better);
+      Cursor& c = cursors[i];
+      seek(c, doc);
+      if (c.at != c.end && c.at->id == doc) {
+        float x = c.weight * term_score(c.at->tf, c.at->doc_len, c.idf, avg);
+        parts.emplace_back(c.term, x);
+        partial += x;
       }
-      for (Cursor& c : cursors)
-        if (c.at->id == doc) ++c.at;
-    } else {
-      // No document before `doc` can enter: the cursors before the pivot skip
-      // to it (binary search in their postings).
-      for (size_t i = 0; i < pivot; ++i)
-        cursors[i].at = std::lower_bound(cursors[i].at, cursors[i].end, doc,
-                                         [](const Posting& x, int64_t v) { return x.id < v; });
     }
-    std::erase_if(cursors, [](const Cursor& c) { return c.at == c.end; });
+    if (pruned) continue;
+    // Exactly the float sum score() makes: the terms in query order.
+    std::sort(parts.begin(), parts.end());
+    float s = 0;
+    for (auto& [term, x] : parts) s += x;
+    if (heap.size() < k) {
+      heap.emplace_back(doc, s);
+      std::push_heap(heap.begin(), heap.end(), better);
+    } else if (s > heap.front().second) {
+      std::pop_heap(heap.begin(), heap.end(), better);
+      heap.back() = {doc, s};
+      std::push_heap(heap.begin(), heap.end(), better);
+    } else {
+      continue;
+    }
+    while (essential < cursors.size() && !can_enter(below[essential + 1])) ++essential;
   }
-  std::sort(heap.begin(), heap.end(), [](const auto& a, const auto& b) {
-    return a.second != b.second ? a.second > b.second : a.first < b.first;
-  });
+  std::sort(heap.begin(), heap.end(), better);
   return heap;
 }
 

@@ -36,13 +36,16 @@ class LexicalIndex {
   // own term weights multiply each term's contribution.
   std::unordered_map<int64_t, float> score(const WeightedTerms& query) const;
   // The k documents of highest score() (ties by smaller id), best first, with
-  // exactly the scores score() gives them, found by WAND (Broder, Carmel,
-  // Herscovici, Soffer, Zien: "Efficient query evaluation using a two-level
-  // retrieval process", CIKM 2003): the postings are walked in document order
-  // and a document is scored only when the upper bounds of the terms it may
-  // contain could lift it into the current top k; the postings of common
-  // terms (a frequent character) are skipped by binary search past documents
-  // that cannot make it. Safe: the result is that of scoring everything.
+  // exactly the scores score() gives them, by MaxScore dynamic pruning
+  // (Turtle, Flood: "Query evaluation: strategies and optimizations", 1995;
+  // the document-at-a-time form of Broder et al.'s WAND family, CIKM 2003):
+  // terms are ordered by the bound on their contribution; once the k-th best
+  // score exceeds the sum of the smallest bounds, those terms' postings (a
+  // common character's) are no longer walked, only sought (galloping search)
+  // for the documents the other terms bring, and a document is dropped as
+  // soon as its bound cannot reach the top k. Safe: the result is that of
+  // scoring every posting. (Plain WAND was measured slower than scoring
+  // everything on these many-term queries: docs/performance.md.)
   std::vector<std::pair<int64_t, float>> top_k(const WeightedTerms& query, size_t k) const;
   // BM25 score of one document (0 if unknown).
   float score_one(const WeightedTerms& query, int64_t id) const;
@@ -65,15 +68,17 @@ class LexicalIndex {
     float doc_len;
   };
 
-  // A term's postings in id order, with the largest tf and the smallest
-  // document length among them (kept, not lowered, on removal: still a bound):
-  // BM25 rises with tf and falls with length, so these bound every posting's
-  // score whatever the collection's average length.
+  // A term's postings in id order, with the (tf, document length) pairs no
+  // other posting beats on both (higher tf, shorter document): BM25 rises
+  // with tf and falls with length, so the best of these bounds every
+  // posting's score exactly, whatever the collection's average length. Kept,
+  // not shrunk, on removal: then still a bound.
   struct Postings {
     std::vector<Posting> list;
-    float max_tf = 0;
-    float min_len = 0;
+    std::vector<std::pair<float, float>> frontier;  // (tf, doc_len)
   };
+  // The largest contribution any posting of `p` can make, for query weight 1.
+  float bound(const Postings& p, float idf, double avg_len) const;
 
   Bm25Params params_;
   std::unordered_map<int64_t, WeightedTerms> docs_;
