@@ -13,9 +13,10 @@
 # Defaults: DIR /tmp/expertmatch-load, 20000 experts x 10 works, 200000 problems,
 # seed 1, 30 s, 32 connections, port 18080, build directory ./build (built
 # here if a binary is missing). Reuses DIR's corpus, store and index when they
-# are there (delete DIR to start over). Bounded: at full size the first run
-# (generation, import, index) takes about 10 minutes on 2 quiet cores, a rerun
-# about 3 minutes.
+# are there (delete DIR to start over). Time: wrk runs 2 x DURATION, plus the
+# server's start and scale_bench; a first run also generates, imports and
+# indexes (at full size not yet measured on a quiet machine: on the shared one
+# the build did not finish in 21 minutes, docs/performance.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=/tmp/expertmatch-load EXPERTS=20000 WORKS=10 PROBLEMS=200000 SEED=1
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
     --dir) DIR=$2 ;; --experts) EXPERTS=$2 ;; --works) WORKS=$2 ;; --problems) PROBLEMS=$2 ;;
     --seed) SEED=$2 ;; --duration) DURATION=$2 ;; --connections) CONNECTIONS=$2 ;;
     --port) PORT=$2 ;; --build) BUILD=$2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n "2,20p" "$0"; exit 0 ;;
     *) echo "load.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift 2
@@ -64,7 +65,7 @@ fi
 # corpus (a changed store would make the next run rebuild the index).
 RUN=$DIR/run
 rm -rf "$RUN" && cp -r "$DATA" "$RUN" && rm -f "$RUN/lock"
-TOKEN=$("$EM" token create --data "$RUN" --role admin --label load-test --expires 1 | grep -o '[A-Za-z0-9_-]\{32,\}' | head -1)
+TOKEN=$("$EM" token create --data "$RUN" --role admin --label load-test --expires 1 | tail -1 | tr -d '[:space:]')
 "$EM" serve --data "$RUN" --listen "127.0.0.1:$PORT" >"$DIR/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT

@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
   std::printf("%-44s %8s %8s %8s  %s\n", "CPU ms a query (one thread)", "mean", "p50", "p99", "n");
   row(("bare Faiss search, k=10, " + index.expert_vectors().factory()).c_str(), t_index);
   row("bare Faiss search, k=10, exact Flat", t_flat);
-  row("BM25 top units by WAND", t_wand);
+  row("BM25 top units by MaxScore", t_wand);
   row("BM25 top units scoring every posting", t_bm25);
   row("two-stage rank_experts, k=10, explained", t_two);
   row("exhaustive rank_experts, k=10, explained", t_exh);

@@ -1,7 +1,7 @@
--- wrk script: POST /api/v1/problems, a new problem each request (the service
--- assigns the id), filed by an enterprise of the generated corpus in its own
--- county. Environment: EXPERTMATCH_TOKEN (admin or enterprise token),
--- EXPERTMATCH_ENTERPRISE, EXPERTMATCH_COUNTY.
+-- wrk script: POST /api/v1/problems, a new problem each request (an admin
+-- token chooses the id: load-tT-N, unique per wrk thread and request), filed
+-- by an enterprise of the generated corpus in its own county. Environment:
+-- EXPERTMATCH_TOKEN (an admin token), EXPERTMATCH_ENTERPRISE, EXPERTMATCH_COUNTY.
 local token = os.getenv("EXPERTMATCH_TOKEN")
 local enterprise = os.getenv("EXPERTMATCH_ENTERPRISE")
 local county = os.getenv("EXPERTMATCH_COUNTY")
@@ -19,9 +19,9 @@ function request()
   sent = sent + 1
   local title = titles[(sent % #titles) + 1]
   local body = string.format(
-    '{"enterprise": "%s", "county": "%s", "title": "%s 第%d-%d批", ' ..
+    '{"id": "load-t%d-%d", "enterprise": "%s", "county": "%s", "title": "%s 第%d-%d批", ' ..
     '"description": "%s，请专家帮助分析原因并提出改进方案。", "urgency": 3}',
-    enterprise, county, title, tid or 0, sent, title)
+    tid or 0, sent, enterprise, county, title, tid or 0, sent, title)
   return wrk.format("POST", "/api/v1/problems",
     {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}, body)
 end
