@@ -175,7 +175,8 @@ TEST_F(ApiLedgerTest, CountyLedgerAsJson) {
 
   // Stationed experts, their key topics (from the approved plan) and accepted matches.
   std::map<std::string, std::set<std::string>> plan_topics;
-  for (const auto& k : plan_.json()["plan"]["key_topics"].GetArray())
+  const rapidjson::Document plan_doc = plan_.json();
+  for (const auto& k : plan_doc["plan"]["key_topics"].GetArray())
     plan_topics[k["expert_id"].GetString()].insert(k["problem_id"].GetString());
   ASSERT_EQ(plan_topics["e-bearing"].count("p-a1"), 1u) << plan_.body;
   std::set<std::string> experts;

@@ -95,7 +95,8 @@ TEST_F(ApiRecordsTest, CountiesComeFromTheConfiguredList) {
   auto r = get(port(), "/api/v1/counties", t().enterprise_a);
   ASSERT_EQ(r.status, 200) << r.body;
   std::vector<std::string> names;
-  for (const auto& c : r.json()["items"].GetArray()) names.push_back(c["name"].GetString());
+  const rapidjson::Document r_doc = r.json();
+  for (const auto& c : r_doc["items"].GetArray()) names.push_back(c["name"].GetString());
   EXPECT_EQ(names, (std::vector<std::string>{"柯城区", "衢江区", "龙游县", "江山市", "常山县",
                                              "开化县", "衢州智造新城"}));
 }
@@ -172,7 +173,8 @@ TEST_F(ApiRecordsTest, EnterprisesAreRegisteredWithTheirCounty) {
       get(port(), "/api/v1/enterprises?county=" + std::string(kJiangshanQ), t().county_jiangshan);
   ASSERT_EQ(list.status, 200) << list.body;
   std::map<std::string, std::string> registered;
-  for (const auto& e : list.json()["items"].GetArray())
+  const rapidjson::Document list_doc = list.json();
+  for (const auto& e : list_doc["items"].GetArray())
     registered[e["name"].GetString()] = e["county"].GetString();
   EXPECT_EQ(registered, (std::map<std::string, std::string>{{kEnterpriseA, "江山市"},
                                                             {"江山新材料有限公司", "江山市"}}));
@@ -261,7 +263,8 @@ TEST_F(ApiRecordsTest, PutOfAProblemNeverLosesSubmittedOrStatusAndRefusesMissing
                          "urgency": 5})");
   EXPECT_EQ(partial.status, 422) << partial.body;
   std::set<std::string> missing;
-  for (const auto& d : partial.json()["error"]["details"].GetArray())
+  const rapidjson::Document partial_doc = partial.json();
+  for (const auto& d : partial_doc["error"]["details"].GetArray())
     missing.insert(d["field"].GetString());
   EXPECT_EQ(missing, (std::set<std::string>{"industry", "keywords"}));
   auto unchanged = get(port(), "/api/v1/problems/p-a1", t().admin).json();
@@ -335,8 +338,8 @@ TEST_F(ApiRecordsTest, PutOfAnExpertShapedLikeTheOldDocsExampleIsRefused) {
                    "counties": ["江山市"], "capacity": 2})");
   EXPECT_EQ(r.status, 422) << r.body;
   std::set<std::string> missing;
-  for (const auto& d : r.json()["error"]["details"].GetArray())
-    missing.insert(d["field"].GetString());
+  const rapidjson::Document r_doc = r.json();
+  for (const auto& d : r_doc["error"]["details"].GetArray()) missing.insert(d["field"].GetString());
   EXPECT_EQ(missing, (std::set<std::string>{"organization", "title", "birth_year", "bio", "works",
                                             "available", "conflicts"}));
   auto e = get(port(), "/api/v1/experts/e-bearing", t().admin).json();
@@ -374,7 +377,8 @@ TEST_F(ApiRecordsTest, ADeactivatedExpertCanBeReactivated) {
   ASSERT_EQ(d.status, 200);
   EXPECT_FALSE(d.json()["available"].GetBool());
   auto none = get(port(), "/api/v1/problems/p-a1/matches?k=10", t().admin);
-  for (const auto& m : none.json()["matches"].GetArray())
+  const rapidjson::Document none_doc = none.json();
+  for (const auto& m : none_doc["matches"].GetArray())
     EXPECT_STRNE(m["expert_id"].GetString(), "e-bearing");
   EXPECT_EQ(post(port(), "/api/v1/experts/e-bearing/reactivate", t().enterprise_a, "").status, 403);
   EXPECT_EQ(post(port(), "/api/v1/experts/e-bearing/reactivate", t().county_longyou, "").status,

@@ -247,7 +247,8 @@ TEST_F(TenancyTest, ControlCharactersAndNoncharactersAreRefusedAtTheBoundary) {
   imp.body += problem_json(p) + "\n";
   auto r = http(port(), imp);
   ASSERT_EQ(r.status, 422) << r.body;
-  const auto& detail = r.json()["error"]["details"][0];
+  const rapidjson::Document doc = r.json();  // outlives `detail`
+  const auto& detail = doc["error"]["details"][0];
   EXPECT_EQ(detail["line"].GetInt(), 2);
   EXPECT_STREQ(detail["field"].GetString(), "industry");
   EXPECT_EQ(get(port(), "/api/v1/problems/p-imp1", t().admin).status, 404);
