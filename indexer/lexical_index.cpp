@@ -42,11 +42,14 @@ void LexicalIndex::add(int64_t id, const WeightedTerms& terms) {
     auto at = std::lower_bound(p.list.begin(), p.list.end(), id,
                                [](const Posting& x, int64_t v) { return x.id < v; });
     p.list.insert(at, {id, w, len});
+    // A copy: clang before 16 cannot capture a structured binding in a lambda.
+    const float weight = w;
     bool beaten = false;
-    for (auto [tf, dl] : p.frontier) beaten |= tf >= w && dl <= len;
+    for (auto [tf, dl] : p.frontier) beaten |= tf >= weight && dl <= len;
     if (!beaten) {
-      std::erase_if(p.frontier, [&](const auto& f) { return f.first <= w && f.second >= len; });
-      p.frontier.emplace_back(w, len);
+      std::erase_if(p.frontier,
+                    [&](const auto& f) { return f.first <= weight && f.second >= len; });
+      p.frontier.emplace_back(weight, len);
     }
   }
 }
