@@ -291,10 +291,7 @@ bool read_json(std::string_view text, rapidjson::Document* doc, JsonError* error
     parsed = false;
     error->kind = JsonErrorKind::kSyntax;
     error->offset = ms.Tell();
-    error->reason =
-        "not valid JSON: the document root must not be followed by other values "
-        "(at byte " +
-        std::to_string(ms.Tell()) + ")";
+    error->set({"json.trailing", {{"byte", std::to_string(ms.Tell())}}});
     doc->SetNull();
     return false;
   }

@@ -124,6 +124,9 @@ TEST(JsonReaderTest, TextProblemFollowsXml10) {
   // A NUL ends RapidJSON's reading as the end of the text would: what follows is refused.
   EXPECT_FALSE(read_json(std::string("{}\0", 3), &doc, &e));
   EXPECT_EQ(static_cast<int>(e.kind), static_cast<int>(JsonErrorKind::kSyntax));
+  // ... with a catalogue message (an API error in the caller's language, not a blank one).
+  EXPECT_EQ(e.message.key, "json.trailing");
+  EXPECT_NE(e.reason.find("at byte 2"), std::string::npos) << e.reason;
   EXPECT_FALSE(read_json(std::string("{} \0x", 5), &doc, &e));
   EXPECT_TRUE(read_json("{} \r\n", &doc, &e));
 }
