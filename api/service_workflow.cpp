@@ -251,10 +251,22 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
       auto held = engagements_locked()[expert_id];
       held.erase(problem_id);
       if (static_cast<int>(held.size()) >= x.capacity) {
+        // Each engagement is named only to a caller who may see its problem;
+        // the others are counted (the expert's load is city-wide, the
+        // problems behind it are not the caller's to learn).
         std::vector<i18n::Message> what;
-        for (const auto& [problem, how] : held)
+        size_t hidden = 0;
+        for (const auto& [problem, how] : held) {
+          auto seen = problems_.find(problem);
+          if (seen == problems_.end() || !can_see_problem(who, seen->second)) {
+            ++hidden;
+            continue;
+          }
           what.push_back(
               i18n::Message("capacity.held_item", {{"problem", problem}}).with("how", how));
+        }
+        if (hidden > 0)
+          what.push_back(i18n::Message("capacity.held_hidden", {{"n", std::to_string(hidden)}}));
         i18n::Message reason =
             i18n::Message("capacity.full", {{"name", x.name},
                                             {"expert_id", x.id},

@@ -155,6 +155,16 @@ TEST_F(ApiWorkflowTest, OneCapacityLedgerAcrossCounties) {
     EXPECT_NE(message.find("号方案（柯城区）的重点攻关课题"), std::string::npos) << message;
     EXPECT_NE(message.find("p-a1（已采纳的匹配）"), std::string::npos) << message;
   }
+  // 江山市's coordinator is told of its own engagement and only counts the
+  // other county's: p-c1 is 柯城区's, not its to learn (found by an attack trial).
+  auto theirs = post(port(), "/api/v1/problems/p-a2/reviews", t().coordinator,
+                     review("e-vision", "accept", R"(, "note": "试试")"));
+  EXPECT_EQ(theirs.status, 409) << theirs.body;
+  std::string told = theirs.json()["error"]["message"].GetString();
+  EXPECT_EQ(told.find("p-c1"), std::string::npos) << told;
+  EXPECT_EQ(told.find("柯城区"), std::string::npos) << told;
+  EXPECT_NE(told.find("p-a1（已采纳的匹配）"), std::string::npos) << told;
+  EXPECT_NE(told.find("另有 1 项（调用者无权查看）"), std::string::npos) << told;
   auto ex = get(port(), "/api/v1/experts/e-vision/matches", t().admin);
   ASSERT_EQ(ex.status, 200) << ex.body;
   EXPECT_EQ(ex.json()["remaining_capacity"].GetInt(), 0);
