@@ -414,6 +414,20 @@ Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_e
     e = std::move(*edited);
     e.id = current->id;
   }
+  if (current && who.role == Role::kCounty) {
+    // On an expert shared with other counties a county changes nothing but
+    // its own entry in `counties` (check_expert_write). A conflict it may not
+    // see is refused whether or not the expert already has it: answering 200
+    // for a hidden conflict and 403 for any other name would tell it which
+    // enterprises it cannot see are an expert's conflicts.
+    bool shared = std::any_of(current->counties.begin(), current->counties.end(),
+                              [&](const std::string& c) { return !same_name(c, who.scope); });
+    for (const auto& c : e.conflicts)
+      if (shared && !may_see_enterprise_locked(who, c))
+        return Status::about_field(ErrorCode::kPermissionDenied, "conflicts",
+                                   i18n::Message("access.county_expert_shared",
+                                                 {{"field", "conflicts"}, {"scope", who.scope}}));
+  }
   if (current) {
     // Conflicts the caller was not shown (shown_expert_locked) were not in
     // what it sent back: they stay, in their place, so that sending back

@@ -439,6 +439,18 @@ TEST_F(TenancyTest, ConflictsOfInterestAreShownOnlyToThoseWhoSeeTheEnterprise) {
   EXPECT_EQ(same.status, 200) << same.body;
   EXPECT_EQ(strings_of(get(port(), "/api/v1/experts/e-bearing", t().admin).json()["conflicts"]),
             both);
+  // Naming an enterprise 江山市 may not see is refused alike whether it is a
+  // hidden conflict of the shared expert or not: no 200/403 oracle (found by
+  // an attack trial).
+  for (const char* guess : {kEnterpriseD, "衢州某某机械有限公司"}) {
+    std::string body =
+        std::string(R"({"conflicts": [")") + guess + R"(", ")" + kEnterpriseA + R"("]})";
+    auto probe = patch(port(), "/api/v1/experts/e-bearing", t().county_jiangshan, body);
+    EXPECT_EQ(probe.status, 403) << guess << ": " << probe.body;
+    EXPECT_STREQ(probe.json()["error"]["field"].GetString(), "conflicts");
+  }
+  EXPECT_EQ(strings_of(get(port(), "/api/v1/experts/e-bearing", t().admin).json()["conflicts"]),
+            both);
 }
 
 // ---- 6. one strict reading -----------------------------------------------------------
