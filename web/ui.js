@@ -98,6 +98,18 @@ export function scoreBars(match) {
     scoreBar(t("components.profile"), c.profile));
 }
 
+// Who did something, as the API records it ("coordinator:柯城区", "admin"),
+// in words: 工作站联络员 · 柯城区. An unknown role is shown as it is.
+export function actorLabel(by) {
+  const text = String(by || "");
+  const at = text.indexOf(":");
+  const role = at < 0 ? text : text.slice(0, at);
+  const scope = at < 0 ? "" : text.slice(at + 1);
+  const label = t("roles." + role);
+  const name = label === "roles." + role ? role : label;
+  return scope ? name + " · " + scope : name;
+}
+
 // The label of a work's kind ("paper" -> 论文), or a plain one for a kind the catalogue lacks.
 export function kindLabel(kind) {
   const label = t("work_kinds." + kind);

@@ -101,6 +101,9 @@ async function screenshots(page, name) {
     await page.setViewportSize({ width, height: width === 1280 ? 800 : 740 });
     await page.waitForTimeout(100);
     await page.screenshot({ path: join(out, `${name}-${width}.png`), fullPage: true });
+    // Nothing may widen the page beyond the phone's width (long words wrap).
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(width !== 375 || wide <= 375, `the page is ${wide} px wide at 375 px`);
   }
 }
 
@@ -119,7 +122,7 @@ const state = {};
 const PROBLEM = {
   title: "螺杆空压机夏季排气温度高跳停",
   keywords: "螺杆空压机，排气温度，散热",
-  description: "37kW螺杆空压机夏季排气温度超过105℃跳停，冷却器已经清洗过，油也换了，还是每天下午停机两三次。",
+  description: "37kW螺杆空压机夏季排气温度超过105℃跳停，冷却器已经清洗过，油也换了，还是每天下午停机两三次。机型编号ZLS75QXWV0093ABCDEFGHIJKLMNOPQRST。",
 };
 
 const scenarios = [
@@ -225,6 +228,7 @@ const scenarios = [
     const history = await page.locator("#decision-list").innerText();
     check(history.includes("确认") && history.includes("电话沟通后确认对口"), "the decision history shows the accept with its note");
     check(history.includes("退回") && history.includes("研究方向不对口"), "and the reject with its note");
+    check(history.includes("工作站联络员") && !history.includes("coordinator:"), "who decided is said in words, not as a role code");
     // The service has both decisions.
     const r1 = JSON.parse((await apiFromPage(page, "GET", `/api/v1/problems/${encodeURIComponent(p1)}/reviews`)).body);
     eq(r1.in_force[e1], "accept", "the service recorded the accept");
@@ -486,13 +490,14 @@ async function main() {
       try {
         await fn(page, server.base);
         check(pageErrors.length === 0, "the page reported errors: " + pageErrors.join(" | "));
+        await screenshots(page, name);  // fails the scenario if the page is wider than a phone
         passed++;
         console.log(`ok - ${name}`);
       } catch (e) {
         failed++;
         console.log(`not ok - ${name}: ${e instanceof Failure ? e.message : e.stack}`);
+        try { await screenshots(page, name); } catch (e2) { console.log(`  (screenshot of ${name}: ${e2.message})`); }
       }
-      try { await screenshots(page, name); } catch (e) { console.log(`  (screenshot of ${name} failed: ${e.message})`); }
       await context.close();
     }
   } finally {

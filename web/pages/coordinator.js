@@ -9,7 +9,7 @@ import { h, clear, announce, fmtDate } from "../dom.js";
 import { t } from "../i18n/index.js";
 import {
   errorText, message, problemWithTerms, uniqueTerms, highlighted, findTerms, scoreBars, kindLabel,
-  field, setFieldError, clearFieldErrors, busy, pager,
+  field, setFieldError, clearFieldErrors, busy, pager, actorLabel,
 } from "../ui.js";
 import { countyOf } from "./common.js";
 
@@ -130,7 +130,7 @@ function decisionLine(x, problemTitle, expertName) {
     h("strong", {}, t("decision_names." + x.decision)), " ",
     (expertName || x.expert_id) + " → " + (problemTitle ? problemTitle + "（" + x.problem_id + "）" : x.problem_id),
     x.note ? h("span", { class: "note" }, "：" + x.note) : null,
-    x.reviewer ? h("span", { class: "meta" }, "（" + x.reviewer + "）") : null);
+    x.reviewer ? h("span", { class: "meta" }, "（" + actorLabel(x.reviewer) + "）") : null);
 }
 
 function addDecision(section, review, problem, expertName) {

@@ -6,6 +6,7 @@ import { h, clear, announce, fmtDate } from "../dom.js";
 import { t } from "../i18n/index.js";
 import {
   errorText, message, unavailable, statusBadge, table, pager, barChart, topChart, busy, field,
+  actorLabel,
 } from "../ui.js";
 import { countyOf } from "./common.js";
 
@@ -167,7 +168,7 @@ async function renderPlan(view, record, who, refreshList) {
   view.append(
     h("h2", {}, t("plan_title", { county: record.county }), " #" + record.id, " ", statusEl),
     h("p", { class: "meta" }, t("plan_created", { at: fmtDate(record.created_at) }),
-      record.approved_at ? " · " + t("plan_statuses.approved") + " " + fmtDate(record.approved_at) + (record.approved_by ? "（" + record.approved_by + "）" : "") : ""),
+      record.approved_at ? " · " + t("plan_statuses.approved") + " " + fmtDate(record.approved_at) + (record.approved_by ? "（" + actorLabel(record.approved_by) + "）" : "") : ""),
     actions, note,
     h("section", { class: "card" }, h("h3", {}, t("plan_summary")), h("p", { id: "plan-summary" }, plan.summary || "")));
 

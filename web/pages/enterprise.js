@@ -7,7 +7,7 @@ import { h, clear, announce, fmtDate } from "../dom.js";
 import { t } from "../i18n/index.js";
 import {
   errorText, message, unavailable, statusBadge, problemWithTerms, uniqueTerms, highlighted, findTerms,
-  confidenceLabel, kindLabel, field, setFieldError, clearFieldErrors, busy, table,
+  confidenceLabel, kindLabel, field, setFieldError, clearFieldErrors, busy, table, actorLabel,
 } from "../ui.js";
 import { counties, byNewest } from "./common.js";
 
@@ -140,7 +140,7 @@ function renderHistory(section, hist) {
   section.append(h("ol", { class: "timeline" }, items.map((x) => h("li", {},
     h("time", {}, fmtDate(x.at)), " ",
     x.from ? [statusBadge(x.from), " → "] : null, statusBadge(x.to),
-    x.by ? h("span", { class: "meta" }, "（" + x.by + "）") : null,
+    x.by ? h("span", { class: "meta" }, "（" + actorLabel(x.by) + "）") : null,
     x.note ? h("p", { class: "note" }, x.note) : null,
     x.outcome ? h("p", { class: "note" }, t("outcome") + "：" + x.outcome) : null))));
 }
