@@ -151,7 +151,10 @@ Result<Ledger> make_ledger(const std::string& county, const CountyList& counties
   std::map<std::string, std::vector<LedgerAssignment>> accepted_of;
   for (const auto& pair : input.accepted) {
     auto p = by_id.find(pair.first);
-    if (p == by_id.end() || !in_scope(p->second->county) || topic_pairs.count(pair)) continue;
+    // Listed even when the match is also a key topic (an accepted match
+    // becomes one): the column says the match was confirmed; its outcome
+    // is counted once below.
+    if (p == by_id.end() || !in_scope(p->second->county)) continue;
     accepted_of[pair.second].push_back(assignment(*p->second));
   }
   // A county's table is its stationed experts; the city's is every expert.
@@ -159,8 +162,9 @@ Result<Ledger> make_ledger(const std::string& county, const CountyList& counties
     if (!county.empty() && !contains_name(e.counties, county)) continue;
     LedgerExpert x{e.id,        e.name,     e.college,       e.title,           e.counties,
                    e.available, e.capacity, topics_of[e.id], accepted_of[e.id], {}};
-    for (const auto* list : {&x.key_topics, &x.accepted})
-      for (const auto& a : *list) ++x.outcomes[a.status];
+    for (const auto& a : x.key_topics) ++x.outcomes[a.status];
+    for (const auto& a : x.accepted)
+      if (!topic_pairs.count({a.problem_id, e.id})) ++x.outcomes[a.status];
     out.experts.push_back(std::move(x));
   }
   std::sort(out.experts.begin(), out.experts.end(), [](auto& a, auto& b) { return a.id < b.id; });

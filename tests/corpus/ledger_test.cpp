@@ -44,7 +44,9 @@ TEST(LedgerTest, CountsWaitingAndSheets) {
   plan.status = PlanStatus::kApproved;
   plan.topics = {{"b", "x"}};
   std::vector<PlanRecord> plans = {plan};
-  std::vector<std::pair<std::string, std::string>> accepted = {{"a", "x"}, {"d", "x"}, {"c", "y"}};
+  // b is both an accepted match and the approved plan's key topic.
+  std::vector<std::pair<std::string, std::string>> accepted = {
+      {"a", "x"}, {"d", "x"}, {"c", "y"}, {"b", "x"}};
   LedgerOptions options;
   options.as_of = "2026-01-31";
   auto l = make_ledger("江山市", CountyList(), {problems, experts, accepted, plans}, options);
@@ -60,10 +62,11 @@ TEST(LedgerTest, CountsWaitingAndSheets) {
   EXPECT_EQ(l->experts[0].id, "x");
   ASSERT_EQ(l->experts[0].key_topics.size(), 1u);
   EXPECT_EQ(l->experts[0].key_topics[0].problem_id, "b");
-  ASSERT_EQ(l->experts[0].accepted.size(), 1u);  // d is 龙游县's
+  ASSERT_EQ(l->experts[0].accepted.size(), 2u);  // d is 龙游县's; b is listed as accepted too
   EXPECT_EQ(l->experts[0].accepted[0].problem_id, "a");
-  EXPECT_EQ(l->experts[0].outcomes.at("solved"), 1);
-  ASSERT_EQ(l->waiting_longest.size(), 2u);  // a, then undated c; b is solved
+  EXPECT_EQ(l->experts[0].accepted[1].problem_id, "b");
+  EXPECT_EQ(l->experts[0].outcomes.at("solved"), 1);  // b counted once
+  ASSERT_EQ(l->waiting_longest.size(), 2u);           // a, then undated c; b is solved
   EXPECT_EQ(l->waiting_longest[0].id, "a");
   EXPECT_EQ(l->waiting_longest[0].days_waiting, 32);  // 2025-12-30 .. 2026-01-31
   EXPECT_EQ(l->waiting_longest[1].id, "c");
