@@ -91,6 +91,17 @@ ApiResponse match_text(const Call& c) {
     if (!it->value.IsObject())
       return error_response(422, "invalid_argument", "field.not_object", "filters");
     const Value& f = it->value;
+    // A misspelt filter would silently filter nothing: refused, like any unknown field.
+    for (const auto& m : f.GetObject()) {
+      std::string name = m.name.GetString();
+      if (name != "county" && name != "college" && name != "title" &&
+          name != "young_within_years" && name != "require_capacity")
+        return error_response(
+            422, "invalid_argument",
+            {"field.unknown",
+             {{"known", "county, college, title, young_within_years, require_capacity"}}},
+            "filters." + name);
+    }
     std::string s;
     for (const char* name : {"county", "college", "title"}) {
       s.clear();
@@ -100,7 +111,13 @@ ApiResponse match_text(const Call& c) {
         return error;
       }
       if (s.empty()) continue;
-      if (!std::strcmp(name, "county")) q.filters.county = s;
+      if (!std::strcmp(name, "county")) {
+        // An unknown county (江山 for 江山市) is a 422 with the nearest name,
+        // not an empty answer.
+        Status known = c.context.service.counties().check(s, "filters.county");
+        if (!known) return from_status(known);
+        q.filters.county = s;
+      }
       if (!std::strcmp(name, "college")) q.filters.college = s;
       if (!std::strcmp(name, "title")) q.filters.title = s;
     }

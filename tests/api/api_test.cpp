@@ -277,6 +277,17 @@ TEST_F(ApiTest, ExpertMatchesAndAdHocMatch) {
   EXPECT_EQ(post(port(), "/api/v1/match", t().admin, R"({"text": 5})").json()["error"]["field"],
             "text");
   EXPECT_EQ(post(port(), "/api/v1/match", t().admin, R"({"text": "x", "k": 1000})").status, 422);
+  // A filter on a county that does not exist, or a misspelt filter, is a 422
+  // naming it, not an empty or unfiltered answer (found by an attack trial).
+  auto unknown_county = post(port(), "/api/v1/match", t().admin,
+                             R"({"text": "轴承磨削", "filters": {"county": "江山"}})");
+  EXPECT_EQ(unknown_county.status, 422) << unknown_county.body;
+  EXPECT_EQ(unknown_county.json()["error"]["field"], "filters.county");
+  EXPECT_NE(unknown_county.body.find("江山市"), std::string::npos) << unknown_county.body;
+  auto misspelt = post(port(), "/api/v1/match", t().admin,
+                       R"({"text": "轴承磨削", "filters": {"countie": "柯城区"}})");
+  EXPECT_EQ(misspelt.status, 422) << misspelt.body;
+  EXPECT_EQ(misspelt.json()["error"]["field"], "filters.countie");
 }
 
 // ---- reviews -------------------------------------------------------------------
