@@ -307,6 +307,19 @@ bool expert_from_json(const rapidjson::Value& object, const std::string& source,
   r.boolean("available", &out->available);
   r.strings("counties", &out->counties);
   r.strings("conflicts", &out->conflicts);
+  // A name listed twice (in any spelling, corpus/names.h) is a mistake, not
+  // two stations or two conflicts.
+  for (const char* list : {"counties", "conflicts"}) {
+    const auto& names = std::string(list) == "counties" ? out->counties : out->conflicts;
+    for (size_t i = 0; i < names.size(); ++i)
+      for (size_t j = 0; j < i; ++j)
+        if (same_name(names[i], names[j])) {
+          std::string first = std::string(list) + "[" + std::to_string(j) + "]";
+          r.fail(std::string(list) + "[" + std::to_string(i) + "]",
+                 {"field.repeated_name", {{"first", first}}});
+          break;
+        }
+  }
   bool ok = r.ok();
   if (const rapidjson::Value* works = r.find("works")) {
     if (!works->IsArray()) {

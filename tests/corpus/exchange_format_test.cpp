@@ -153,6 +153,11 @@ TEST(ExchangeFormatTest, BadExpertRecordsGiveExactMessages) {
        "experts.jsonl:2: fields: must be an array of strings, got {\"a\":1}"},
       {"counties element", expert_line("counties", "[\"江山市\",null]"),
        "experts.jsonl:2: counties[1]: must be a string, got null"},
+      // One name twice, in another spelling too (found by an attack trial).
+      {"counties repeated", expert_line("counties", "[\"柯城区\",\"柯城區 \"]"),
+       "experts.jsonl:2: counties[1]: is the same name as counties[0]; give each name once"},
+      {"conflicts repeated", expert_line("conflicts", "[\"甲公司\",\"乙公司\",\"甲公司\"]"),
+       "experts.jsonl:2: conflicts[2]: is the same name as conflicts[0]; give each name once"},
       {"conflicts string", expert_line("conflicts", "\"巨化集团\""),
        "experts.jsonl:2: conflicts: must be an array of strings, got \"巨化集团\""},
       {"works string", expert_line("works", "\"轴承\""),
