@@ -95,6 +95,10 @@ ApiResponse create_account(const Call& c) {
   rapidjson::Document body;
   ApiResponse error;
   if (!parse_json_body(c.request, &body, &error)) return error;
+  // `disabled` and `created_at` are the server's (disable has its own route).
+  if (!check_members(body, {"username", "password", "role", "scope"}, {"disabled", "created_at"},
+                     &error))
+    return error;
   std::string username, password, role, scope;
   if (!required_string(body, "username", &username, &error, 256)) return error;
   if (!required_string(body, "password", &password, &error, 4096)) return error;

@@ -210,6 +210,15 @@ TEST_F(SessionsTest, AccountsCarryRolesAndScopesExactlyLikeTokens) {
   EXPECT_EQ(bad_name.status, 422);
   EXPECT_STREQ(bad_name.json()["error"]["field"].GetString(), "username");
   EXPECT_EQ(create_account("ent.a", "admin", "").status, 409);
+  // What the server sets, or a member it does not know, is refused, not
+  // silently dropped (found by an attack trial).
+  for (const char* extra :
+       {R"("disabled": true)", R"("created_at": "2020-01-01")", R"("expires": "2030-01-01")"}) {
+    auto r = post(port(), "/api/v1/accounts", t().admin,
+                  std::string(R"({"username": "ent.x", "password": ")") + kPassword +
+                      R"(", "role": "county", "scope": "江山市", )" + extra + "}");
+    EXPECT_EQ(r.status, 422) << extra << ": " << r.body;
+  }
   auto list = get(port(), "/api/v1/accounts", t().admin);
   ASSERT_EQ(list.status, 200);
   EXPECT_EQ(list.json()["total"].GetInt(), 2);
