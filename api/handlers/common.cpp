@@ -265,19 +265,20 @@ ApiResponse server_owned_field(const std::string& field) {
 }
 
 bool check_members(const Value& obj, const std::vector<const char*>& known,
-                   const std::vector<const char*>& server_owned, ApiResponse* error) {
+                   const std::vector<const char*>& server_owned, ApiResponse* error,
+                   const std::string& path) {
   std::string known_list;
   for (const char* k : known) known_list += (known_list.empty() ? "" : ", ") + std::string(k);
   for (const auto& m : obj.GetObject()) {
     std::string name(m.name.GetString(), m.name.GetStringLength());
     auto is = [&](const char* k) { return name == k; };
     if (std::any_of(server_owned.begin(), server_owned.end(), is)) {
-      *error = server_owned_field(name);
+      *error = server_owned_field(path + name);
       return false;
     }
     if (std::none_of(known.begin(), known.end(), is)) {
-      *error =
-          error_response(422, "invalid_argument", {"field.unknown", {{"known", known_list}}}, name);
+      *error = error_response(422, "invalid_argument", {"field.unknown", {{"known", known_list}}},
+                              path + name);
       return false;
     }
   }

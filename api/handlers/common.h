@@ -99,8 +99,10 @@ bool member_string(const rapidjson::Value& obj, const char* name, std::string* o
 // The members of a body with a fixed shape: one the server sets itself
 // (`server_owned`: ids, who and when) is a 422 field.server_owned naming it,
 // any other not in `known` a 422 field.unknown. False (with `error`) if one is.
+// `path` prefixes the field named in the error ("filters." for a nested object).
 bool check_members(const rapidjson::Value& obj, const std::vector<const char*>& known,
-                   const std::vector<const char*>& server_owned, ApiResponse* error);
+                   const std::vector<const char*>& server_owned, ApiResponse* error,
+                   const std::string& path = "");
 // A 422 for a member the server sets and the caller may not: `field`.
 ApiResponse server_owned_field(const std::string& field);
 // An optional whole-number member within [lo, hi].

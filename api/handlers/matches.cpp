@@ -92,16 +92,9 @@ ApiResponse match_text(const Call& c) {
       return error_response(422, "invalid_argument", "field.not_object", "filters");
     const Value& f = it->value;
     // A misspelt filter would silently filter nothing: refused, like any unknown field.
-    for (const auto& m : f.GetObject()) {
-      std::string name = m.name.GetString();
-      if (name != "county" && name != "college" && name != "title" &&
-          name != "young_within_years" && name != "require_capacity")
-        return error_response(
-            422, "invalid_argument",
-            {"field.unknown",
-             {{"known", "county, college, title, young_within_years, require_capacity"}}},
-            "filters." + name);
-    }
+    if (!check_members(f, {"county", "college", "title", "young_within_years", "require_capacity"},
+                       {}, &error, "filters."))
+      return error;
     std::string s;
     for (const char* name : {"county", "college", "title"}) {
       s.clear();
