@@ -321,6 +321,14 @@ void apply_merge_patch(Value& target, const Value& patch, Alloc& a) {
   }
 }
 
+Status merge_into_record(const Value& patch, const std::string& path_id, rapidjson::Document* doc) {
+  apply_merge_patch(*doc, patch, doc->GetAllocator());
+  auto id = doc->FindMember("id");
+  if (id == doc->MemberEnd() || !id->value.IsString() || path_id != id->value.GetString())
+    return Status::invalid({FieldError{"body", 0, "id", "field.id_mismatch"}});
+  return Status::ok();
+}
+
 Status require_members(const Value& doc, const std::vector<const char*>& names) {
   std::vector<FieldError> errors;
   for (const char* n : names)

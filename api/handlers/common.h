@@ -16,6 +16,7 @@
 
 #include "api/access.h"
 #include "api/routes.h"
+#include "corpus/exchange_format.h"
 #include "corpus/status.h"
 
 namespace expertmatch::api::handlers {
@@ -76,6 +77,21 @@ bool parse_json_body(const ApiRequest& req, rapidjson::Document* doc, ApiRespons
 // place. An object patch merges member by member, null removes a member, any
 // other value replaces the target.
 void apply_merge_patch(rapidjson::Value& target, const rapidjson::Value& patch, Alloc& a);
+// merge_patched's step after rendering: `doc` holds the current record.
+Status merge_into_record(const rapidjson::Value& patch, const std::string& path_id,
+                         rapidjson::Document* doc);
+// The body a PATCH of a stored record gives: `current` as the exchange format
+// renders it (to_json_value, corpus/exchange_format.h) with `patch` merged in
+// (apply_merge_patch), written to `doc`. kInvalidArgument (field "id",
+// field.id_mismatch) when the patched body's "id" is missing or is not
+// `path_id`: a patch may not move a record to another id. `Record` is Expert
+// or Problem.
+template <typename Record>
+Status merge_patched(const Record& current, const rapidjson::Value& patch,
+                     const std::string& path_id, rapidjson::Document* doc) {
+  to_json_value(current, doc, doc->GetAllocator());
+  return merge_into_record(patch, path_id, doc);
+}
 // kInvalidArgument with a FieldError for each member a PUT body lacks (null
 // counts as given): PUT replaces the whole record; PATCH changes some fields.
 Status require_members(const rapidjson::Value& doc, const std::vector<const char*>& names);

@@ -93,11 +93,7 @@ ApiResponse patch_expert(const Call& c) {
   if (!parse_json_body(c.request, &patch, &error, /*merge_patch=*/true)) return error;
   ExpertEdit edit = [&patch, &c](const Expert& current) -> Result<Expert> {
     rapidjson::Document doc;
-    to_json_value(current, &doc, doc.GetAllocator());
-    apply_merge_patch(doc, patch, doc.GetAllocator());
-    auto id = doc.FindMember("id");
-    if (id == doc.MemberEnd() || !id->value.IsString() || c.params[0] != id->value.GetString())
-      return Status::invalid({FieldError{"body", 0, "id", "field.id_mismatch"}});
+    if (Status patched = merge_patched(current, patch, c.params[0], &doc); !patched) return patched;
     return expert_from_body(doc);
   };
   return expert_result(c.context.service.update_expert(c.who, c.params[0], edit));

@@ -172,11 +172,7 @@ ApiResponse patch_problem(const Call& c) {
   if (!parse_json_body(c.request, &patch, &error, /*merge_patch=*/true)) return error;
   ProblemEdit edit = [&patch, &c](const Problem& current) -> Result<Problem> {
     rapidjson::Document doc;
-    to_json_value(current, &doc, doc.GetAllocator());
-    apply_merge_patch(doc, patch, doc.GetAllocator());
-    auto id = doc.FindMember("id");
-    if (id == doc.MemberEnd() || !id->value.IsString() || c.params[0] != id->value.GetString())
-      return Status::invalid({FieldError{"body", 0, "id", "field.id_mismatch"}});
+    if (Status patched = merge_patched(current, patch, c.params[0], &doc); !patched) return patched;
     if (patch.IsObject())
       if (std::string name = rendered_member(patch); !name.empty()) return server_owned(name);
     return problem_from_body(c.who, doc, current);
