@@ -183,23 +183,6 @@ bool percent_decode(std::string_view in, bool plus_is_space, std::string* out) {
   return true;
 }
 
-// Length of the UTF-8 sequence at s[i], 0 if it is not a valid one.
-size_t utf8_sequence(std::string_view s, size_t i) {
-  unsigned char c = s[i];
-  size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return 0;
-  uint32_t cp = len == 1 ? c : c & (0x7f >> len);
-  for (size_t k = 1; k < len; ++k) {
-    unsigned char cc = s[i + k];
-    if ((cc >> 6) != 2) return 0;
-    cp = (cp << 6) | (cc & 0x3f);
-  }
-  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-      cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
-  return len;
-}
-
 }  // namespace
 
 bool is_method_char(unsigned char c) { return is_tchar(c); }
@@ -292,31 +275,6 @@ bool decode_target(std::string_view target, RequestTarget* out, i18n::Message* w
     out->query[key] = std::move(value);
   }
   return true;
-}
-
-bool is_valid_utf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    size_t len = utf8_sequence(s, i);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
-}
-
-std::string utf8_or_replaced(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    size_t len = utf8_sequence(s, i);
-    if (len == 0) {
-      out += "\xEF\xBF\xBD";  // U+FFFD
-      ++i;
-    } else {
-      out.append(s.substr(i, len));
-      i += len;
-    }
-  }
-  return out;
 }
 
 std::string raw_field_value(std::string_view head, std::string_view name) {

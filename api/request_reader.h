@@ -24,6 +24,10 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+// is_valid_utf8 (the paths and queries decode_target accepts) and
+// utf8_or_replaced (any text into a JSON error body).
+#include "corpus/utf8.h"
+
 #include "i18n/messages.h"
 
 namespace expertmatch::api {
@@ -81,11 +85,5 @@ std::string raw_field_value(std::string_view head, std::string_view name);
 
 // True if `c` may appear in a method (RFC 9110 5.6.2 tchar).
 bool is_method_char(unsigned char c);
-
-// True if `s` is valid UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
-bool is_valid_utf8(std::string_view s);
-// `s` with every invalid UTF-8 sequence replaced by U+FFFD, so that any text
-// can go into a JSON error body (which must itself be valid UTF-8).
-std::string utf8_or_replaced(std::string_view s);
 
 }  // namespace expertmatch::api

@@ -11,6 +11,8 @@
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
+#include "corpus/utf8.h"
+
 namespace expertmatch {
 namespace {
 
@@ -199,30 +201,15 @@ class CheckingHandler {
 }  // namespace
 
 i18n::Message unicode_problem_message(std::string_view text) {
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t n = text.size();
-  size_t i = 0;
-  while (i < n) {
-    unsigned char c = s[i];
-    if (c < 0x80) {
-      if (c == 0) return {"json.nul", {{"byte", std::to_string(i)}}};
-      ++i;
-      continue;
-    }
-    size_t len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > n) return {"json.bad_utf8", {{"byte", std::to_string(i)}}};
-    uint32_t cp = c & (0x7F >> len);
-    for (size_t k = 1; k < len; ++k) {
-      if ((s[i + k] & 0xC0) != 0x80) return {"json.bad_utf8", {{"byte", std::to_string(i)}}};
-      cp = (cp << 6) | (s[i + k] & 0x3F);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF)
-      return {"json.bad_utf8", {{"byte", std::to_string(i)}}};
+  for (size_t i = 0; i < text.size();) {
+    Utf8Char c = decode_utf8(text, i);
+    if (c.fault == Utf8Fault::kMalformed) return {"json.bad_utf8", {{"byte", std::to_string(i)}}};
     // What a \u escape of a lone surrogate decodes to (CESU-8 style bytes).
-    if (cp >= 0xD800 && cp <= 0xDFFF)
-      return {"json.surrogate", {{"code_point", hex_code_point(cp)}, {"byte", std::to_string(i)}}};
-    i += len;
+    if (c.fault == Utf8Fault::kSurrogate)
+      return {"json.surrogate",
+              {{"code_point", hex_code_point(c.code_point)}, {"byte", std::to_string(i)}}};
+    if (c.code_point == 0) return {"json.nul", {{"byte", std::to_string(i)}}};
+    i += c.length;
   }
   return {};
 }
@@ -245,13 +232,10 @@ bool is_forbidden_in_text(uint32_t cp) {
 }
 
 std::string text_problem(std::string_view text, i18n::Message* message) {
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   for (size_t i = 0; i < text.size();) {
-    unsigned char c = s[i];
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
-    if (i + len > text.size()) return "";  // not UTF-8: unicode_problem's to report
-    uint32_t cp = len == 1 ? c : c & (0x7F >> len);
-    for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
+    Utf8Char c = decode_utf8(text, i);
+    if (c.fault == Utf8Fault::kMalformed) return "";  // unicode_problem's to report
+    const uint32_t cp = c.code_point;
     if (is_forbidden_in_text(cp)) {
       std::string what = hex_code_point(cp), at = std::to_string(i);
       if (message)
@@ -260,7 +244,7 @@ std::string text_problem(std::string_view text, i18n::Message* message) {
              "): text may hold no control character other than TAB, LF and CR, and no "
              "noncharacter";
     }
-    i += len;
+    i += c.length;
   }
   return "";
 }

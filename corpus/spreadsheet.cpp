@@ -11,6 +11,7 @@
 
 #include "corpus/exchange_format.h"
 #include "corpus/json_reader.h"
+#include "corpus/utf8.h"
 
 namespace expertmatch {
 namespace {
@@ -47,22 +48,16 @@ std::string sheet_text(const std::string& s) {
   std::string out;
   const std::string_view v(s);
   for (size_t i = 0; i < v.size();) {
-    unsigned char c = v[i];
-    size_t len = c < 0x80           ? 1
-                 : (c >> 5) == 0x6  ? 2
-                 : (c >> 4) == 0xE  ? 3
-                 : (c >> 3) == 0x1E ? 4
-                                    : 1;
-    std::string_view seq = v.substr(i, len);
-    if (!unicode_problem(seq).empty()) {
+    Utf8Char c = decode_utf8(v, i);
+    if (c.fault != Utf8Fault::kNone || c.code_point == 0) {
       out += kReplacement;  // a byte that starts no valid sequence, or U+0000
       i += 1;
     } else {
-      if (text_problem(seq).empty())
-        out.append(seq);
-      else
+      if (is_forbidden_in_text(c.code_point))
         out += kReplacement;
-      i += len;
+      else
+        out.append(v.substr(i, c.length));
+      i += c.length;
     }
   }
   return out;

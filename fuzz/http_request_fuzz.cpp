@@ -14,8 +14,11 @@
 #include <boost/asio/buffer.hpp>
 
 #include "api/request_reader.h"
+#include "corpus/utf8.h"
 
 using namespace expertmatch::api;
+using expertmatch::is_valid_utf8;
+using expertmatch::utf8_or_replaced;
 
 namespace {
 

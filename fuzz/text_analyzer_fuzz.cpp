@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "corpus/utf8.h"
 #include "indexer/lexicon.h"
 #include "indexer/text_analyzer.h"
 

@@ -14,6 +14,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "corpus/utf8.h"
+
 namespace expertmatch {
 namespace {
 
@@ -63,22 +65,6 @@ std::string to_utf8(const icu::UnicodeString& u) {
 }
 
 }  // namespace
-
-bool is_valid_utf8(std::string_view text, size_t* bad_offset) {
-  int32_t i = 0;
-  const int32_t n = static_cast<int32_t>(text.size());
-  const uint8_t* s = reinterpret_cast<const uint8_t*>(text.data());
-  while (i < n) {
-    int32_t start = i;
-    UChar32 c;
-    U8_NEXT(s, i, n, c);
-    if (c < 0) {
-      if (bad_offset) *bad_offset = static_cast<size_t>(start);
-      return false;
-    }
-  }
-  return true;
-}
 
 struct TextAnalyzer::Impl {
   const Lexicon* lexicon = nullptr;

@@ -80,7 +80,4 @@ TextAnalyzer& thread_analyzer(const Lexicon* lexicon, const AnalyzerOptions& opt
 // How many the calling thread keeps now (for tests).
 size_t thread_analyzer_count();
 
-// True if `text` is well-formed UTF-8; otherwise `bad_offset` gets the first bad byte.
-bool is_valid_utf8(std::string_view text, size_t* bad_offset = nullptr);
-
 }  // namespace expertmatch

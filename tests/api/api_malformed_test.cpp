@@ -305,7 +305,7 @@ TEST(ApiMalformedRequestTest, EachIsRefusedNothingIsStoredAndTheServerStaysUp) {
     conn.send(fill(row.bytes, server.tokens()));
     auto r = conn.read_response();
     EXPECT_EQ(r.status, row.status) << r.error << " " << r.body;
-    EXPECT_TRUE(api::is_valid_utf8(r.body)) << r.body;
+    EXPECT_TRUE(is_valid_utf8(r.body)) << r.body;
     if (r.status >= 400) {
       EXPECT_TRUE(r.json().IsObject()) << r.body;
       EXPECT_EQ(r.error_code(), row.code) << r.body;

@@ -2,6 +2,8 @@
 // kind and byte range in the original text), then properties over mixed text.
 #include "indexer/text_analyzer.h"
 
+#include "corpus/utf8.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
