@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "api/sha256.h"
+#include "corpus/utf8.h"
 
 namespace expertmatch::api {
 namespace {
@@ -21,19 +22,11 @@ Status field_error(const std::string& field, i18n::Message message) {
   return Status::invalid(field, std::move(message));
 }
 
+// Limits are in characters, as the messages say and people count them.
 bool valid_username(const std::string& name) {
-  if (name.empty() || name.size() > kMaxUsername) return false;
+  if (name.empty() || !is_valid_utf8(name) || utf8_length(name) > kMaxUsername) return false;
   for (unsigned char c : name)
     if (c <= 0x20 || c == 0x7f || c == '/') return false;
-  // Valid UTF-8 (libsodium has no such check; a small decoder is enough).
-  for (size_t i = 0; i < name.size();) {
-    unsigned char c = name[i];
-    int n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
-    if (n < 0 || i + n >= name.size() + (n == 0 ? 1 : 0)) return false;
-    for (int k = 1; k <= n; ++k)
-      if (i + k >= name.size() || (static_cast<unsigned char>(name[i + k]) >> 6) != 2) return false;
-    i += n + 1;
-  }
   return true;
 }
 
@@ -67,7 +60,8 @@ Result<AccountRecord> create_account(Store& store, const std::string& username,
                                      const std::string& scope) {
   if (sodium_init() < 0) return Status(ErrorCode::kInternal, "libsodium failed to initialise");
   if (!valid_username(username)) return field_error("username", {"account.username_invalid"});
-  if (password.size() < kMinPassword || password.size() > kMaxPassword)
+  const size_t password_length = utf8_length(password);
+  if (password_length < kMinPassword || password_length > kMaxPassword)
     return field_error("password", {"account.password_length",
                                     {{"min", std::to_string(kMinPassword)},
                                      {"max", std::to_string(kMaxPassword)}}});

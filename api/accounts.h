@@ -43,9 +43,10 @@
 namespace expertmatch::api {
 
 // Checks the fields and stores a new account with the password's Argon2id
-// hash. kInvalidArgument (with the field) for a bad user name (1-64 bytes of
-// UTF-8, no spaces or control characters, no '/'), a password outside 8-1024
-// bytes or a bad role/scope pair; kAlreadyExists if the name is taken.
+// hash. kInvalidArgument (with the field) for a bad user name (1-64
+// characters of UTF-8, no spaces or control characters, no '/'), a password
+// outside 8-1024 characters (code points, corpus/utf8.h utf8_length) or a bad
+// role/scope pair; kAlreadyExists if the name is taken.
 Result<AccountRecord> create_account(Store& store, const std::string& username,
                                      const std::string& password, const std::string& role,
                                      const std::string& scope);

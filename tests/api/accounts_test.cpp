@@ -40,6 +40,27 @@ TEST_F(AccountsTest, StoresAnArgon2idHashNeverThePassword) {
   EXPECT_EQ(a->scope, "江山市");
 }
 
+// The rules are given in characters (account.password_length), so they are
+// checked in characters: 7 Chinese characters (21 bytes) are too short.
+TEST_F(AccountsTest, LengthsAreCountedInCharacters) {
+  Store& store = sessions_->store();
+  auto too_short = create_account(store, "zhou", "密码密码密码密", "county", "江山市");
+  ASSERT_FALSE(too_short);
+  ASSERT_EQ(too_short.status().field_errors().size(), 1u);
+  EXPECT_EQ(too_short.status().field_errors()[0].field, "password");
+  EXPECT_EQ(too_short.status().field_errors()[0].reason, "a password is 8 to 1024 characters long");
+  EXPECT_TRUE(create_account(store, "zhou", "密码密码密码密码", "county", "江山市"));
+  // 64 characters (192 bytes) make a user name, 65 do not.
+  std::string name;
+  for (int i = 0; i < 64; ++i) name += "周";
+  EXPECT_TRUE(create_account(store, name, "a long password", "county", "江山市"));
+  auto too_long = create_account(store, name + "周", "a long password", "county", "江山市");
+  ASSERT_FALSE(too_long);
+  EXPECT_EQ(too_long.status().field_errors()[0].field, "username");
+  // Not UTF-8 (an overlong '/'): refused, whatever its length.
+  EXPECT_FALSE(create_account(store, "wu\xc0\xaf", "a long password", "county", "江山市"));
+}
+
 TEST_F(AccountsTest, SessionEndsAfterTheIdleTimeButNotWhileUsed) {
   auto in = sessions_->sign_in("chen", "a long password", "10.0.0.1");
   ASSERT_TRUE(in.status) << in.status.to_string();

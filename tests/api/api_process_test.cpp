@@ -187,12 +187,13 @@ TEST(ApiProcessTest, AccountCreatedWhileServingSignsIn) {
   // Bad input: a short password is refused with the field named, in Chinese by default.
   EXPECT_EQ(
       run("printf 'short\\n' | env -u LC_ALL -u LC_MESSAGES LANG=C " + account + " 2>&1", &out), 2);
-  EXPECT_NE(out.find("password: 密码长度须为 8 到 1024 字节"), std::string::npos) << out;
+  EXPECT_NE(out.find("password: 密码须为 8 到 1024 个字符"), std::string::npos) << out;
   EXPECT_EQ(
       run("printf 'short\\n' | env -u LC_ALL -u LC_MESSAGES LANG=en_US.UTF-8 " + account + " 2>&1",
           &out),
       2);
-  EXPECT_NE(out.find("password: a password is 8 to 1024 bytes long"), std::string::npos) << out;
+  EXPECT_NE(out.find("password: a password is 8 to 1024 characters long"), std::string::npos)
+      << out;
 
   Request r;
   r.method = "POST";

@@ -128,7 +128,7 @@ TEST(ApiStoreTest, TokenScopesNameAKnownCounty) {
       {Role::kEnterprise, "某\n企业", false, "control character"},
       {Role::kAdmin, "", true, ""},
       {Role::kAdmin, "江山市", false, "no scope"},
-      {Role::kCounty, "", false, "needs --scope"},
+      {Role::kCounty, "", false, "needs a scope: the county's name"},
   };
   for (const auto& c : cases) {
     Status s = api::check_role_scope(c.role, c.scope);
