@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <string>
+
 namespace expertmatch::i18n {
 namespace {
 
@@ -20,6 +23,41 @@ TEST(CatalogueTest, ChineseAndEnglishHaveTheSameKeys) {
     Message m{key, {{"status", "418"}}};
     EXPECT_NE(c.format(Language::kZh, m), key) << key;
     EXPECT_NE(c.format(Language::kZh, m), c.format(Language::kEn, m)) << key;
+  }
+}
+
+// One word for one state: a problem's status reads the same in the pages'
+// filter (web.statuses), the ledger (ledger.status) and every message that
+// names a status (an ICU select, here transition.same), in each language.
+TEST(CatalogueTest, EachStatusHasOneWordEverywhere) {
+  const Catalogue& c = Catalogue::builtin();
+  for (Language language : {Language::kZh, Language::kEn}) {
+    for (const char* status :
+         {"submitted", "matched", "in_progress", "solved", "withdrawn", "closed"}) {
+      std::string page = c.format(language, {std::string("web.statuses.") + status});
+      std::string ledger = c.format(language, {std::string("ledger.status.") + status});
+      // English capitalises a filter's option, not the ledger's column.
+      if (language == Language::kEn && !page.empty())
+        page[0] = static_cast<char>(std::tolower(page[0]));
+      EXPECT_EQ(page, ledger) << status;
+      if (language == Language::kZh) {
+        std::string said =
+            c.format(language, {"transition.same", {{"id", "p"}, {"status", status}}});
+        EXPECT_NE(said.find("“" + ledger + "”"), std::string::npos) << said;
+      }
+    }
+  }
+  EXPECT_EQ(c.format(Language::kZh, {"ledger.status.submitted"}), "待匹配");
+  EXPECT_EQ(c.format(Language::kZh, {"ledger.status.closed"}), "未解决（已关闭）");
+}
+
+// Chinese text takes full-width brackets: no message of the Chinese bundle
+// holds an ASCII one.
+TEST(CatalogueTest, ChineseUsesFullWidthBrackets) {
+  const Catalogue& c = Catalogue::builtin();
+  for (const auto& key : c.keys(Language::kZh)) {
+    std::string text = c.format(Language::kZh, {key, {{"status", "418"}}});
+    EXPECT_EQ(text.find_first_of("()"), std::string::npos) << key << ": " << text;
   }
 }
 

@@ -154,7 +154,7 @@ const scenarios = [
     await go(page, "#/problems");
     const listed = page.locator("#my-problems li", { hasText: PROBLEM.title });
     eq(await listed.count(), 1, "the new problem is listed once among the enterprise's problems");
-    check(["已提交", "待解决", "已匹配"].includes(await listed.locator(".badge").innerText()), "with its status");
+    check(["待匹配", "已匹配"].includes(await listed.locator(".badge").innerText()), "with its status");
     await go(page, "#/problem/" + encodeURIComponent(state.problemId));
     await page.waitForSelector("#matches .expert-card");
   }],
