@@ -44,11 +44,20 @@ bool open_stores(const std::string& dir, Stores* out, bool read_only) {
   return true;
 }
 
-void print_record(const PlanRecord& r) {
-  std::printf("plan %lld  %s  %s  created %s%s%s  team %zu, key topics %zu\n", r.id,
-              r.county.c_str(), plan_status_name(r.status), r.created_at.c_str(),
-              r.approved_at.empty() ? "" : ", approved ", r.approved_at.c_str(), r.members.size(),
-              r.topics.size());
+// One line a stored plan, in the reader's language (the plan's status too).
+void print_record(const PlanRecord& r, i18n::Language language) {
+  const std::string status = plan_status_text(plan_status_name(r.status), language);
+  i18n::Message approved;
+  if (!r.approved_at.empty()) approved = {"report.plan_approved_at", {{"at", r.approved_at}}};
+  i18n::Message line{"report.plan_record",
+                     {{"id", std::to_string(r.id)},
+                      {"county", r.county},
+                      {"status", status},
+                      {"created", r.created_at},
+                      {"approved", approved.empty() ? "" : i18n::tr(language, approved)},
+                      {"team", std::to_string(r.members.size())},
+                      {"topics", std::to_string(r.topics.size())}}};
+  std::printf("%s\n", i18n::tr(language, line).c_str());
 }
 
 }  // namespace
@@ -142,21 +151,23 @@ int cmd_plan(const Argv& argv) {
                  .c_str(),
              stdout);
   if (!json && made->record)
-    std::printf(
-        "\nStored as draft plan %lld; approve with: expertmatch approve-plan --data DIR "
-        "--id %lld\n",
-        made->record->id, made->record->id);
+    std::printf("\n%s\n", i18n::tr(language, {"report.stored_draft",
+                                              {{"id", std::to_string(made->record->id)}}})
+                              .c_str());
   return 0;
 }
 
 int cmd_plans(const Argv& argv) {
-  Args args(argv, {"--data", "--county", "--id"}, {"--help"});
+  Args args(argv, {"--data", "--county", "--id", "--lang"}, {"--help"});
   const char* text =
-      "usage: expertmatch plans --data DIR [--county NAME] [--id N]\n"
-      "Lists stored workstation plans, newest first; --id prints one plan's JSON body.\n";
+      "usage: expertmatch plans --data DIR [--county NAME] [--id N] [--lang zh|en]\n"
+      "Lists stored workstation plans, newest first; --id prints one plan's JSON body.\n"
+      "The list is in Chinese unless --lang en (or LANG=en*).\n";
   long long id = 0;
+  i18n::Language language;
   if (args.has("--help") || !args.error().empty() || !args.get("--data") ||
-      (args.get("--id") && !parse_id(*args.get("--id"), &id)))
+      (args.get("--id") && !parse_id(*args.get("--id"), &id)) ||
+      !report_language(args.get("--lang"), &language))
     return usage("plans", text, args);
   Stores stores;
   if (!open_stores(*args.get("--data"), &stores, /*read_only=*/true)) return 1;
@@ -174,21 +185,23 @@ int cmd_plans(const Argv& argv) {
     report(list.status());
     return 1;
   }
-  for (const auto& r : *list) print_record(r);
+  for (const auto& r : *list) print_record(r, language);
   return 0;
 }
 
 int cmd_approve_plan(const Argv& argv) {
-  Args args(argv, {"--data", "--id", "--by"}, {"--help"});
+  Args args(argv, {"--data", "--id", "--by", "--lang"}, {"--help"});
   const char* text =
-      "usage: expertmatch approve-plan --data DIR --id N [--by NAME]\n"
+      "usage: expertmatch approve-plan --data DIR --id N [--by NAME] [--lang zh|en]\n"
       "Approves a draft plan; the county's previously approved plan is superseded and the\n"
       "key topics' problems are in progress. A stale draft (older than the approved plan,\n"
       "or made before a later decision) is refused: make a new plan.\n"
-      "Re-planning the county then keeps this plan's team and key topics.\n";
+      "Re-planning the county then keeps this plan's team and key topics.\n"
+      "The approved plan's line is in Chinese unless --lang en (or LANG=en*).\n";
   long long id = 0;
+  i18n::Language language;
   if (args.has("--help") || !args.error().empty() || !args.get("--data") || !args.get("--id") ||
-      !parse_id(*args.get("--id"), &id))
+      !parse_id(*args.get("--id"), &id) || !report_language(args.get("--lang"), &language))
     return usage("approve-plan", text, args);
   Stores stores;
   if (!open_stores(*args.get("--data"), &stores, /*read_only=*/false)) return 1;
@@ -206,7 +219,7 @@ int cmd_approve_plan(const Argv& argv) {
     report(r.status());
     return 1;
   }
-  print_record(*r);
+  print_record(*r, language);
   return 0;
 }
 

@@ -569,11 +569,18 @@ TEST(ApiCliTest, ReadOnlyCommandsWriteNothingAndPlanAsTheApiDoes) {
   rapidjson::Document cli;
   cli.Parse(out.c_str());
   ASSERT_TRUE(cli.IsObject()) << out;
-  std::string plans_out, demo_out;
-  EXPECT_EQ(run(bin + " plans" + data, &plans_out), 0) << plans_out;
+  std::string plans_out, plans_en, demo_out;
+  const std::string no_locale = "env -u LC_ALL -u LC_MESSAGES LANG=C ";
+  EXPECT_EQ(run(no_locale + bin + " plans" + data, &plans_out), 0) << plans_out;
+  EXPECT_EQ(run(no_locale + bin + " plans" + data + " --lang en", &plans_en), 0) << plans_en;
   EXPECT_EQ(run(bin + " demo" + data + " 2>&1", &demo_out), 0) << demo_out;
   EXPECT_EQ(snapshot(server.dir()), before) << "a read-only command changed the data directory";
-  EXPECT_NE(plans_out.find("江山市  draft"), std::string::npos) << plans_out;
+  // The status in the reader's words from the catalogue, Chinese by default.
+  EXPECT_NE(plans_out.find("号方案  江山市  草稿  生成于 "), std::string::npos) << plans_out;
+  EXPECT_NE(plans_out.find("团队 2 人，重点课题 "), std::string::npos) << plans_out;
+  EXPECT_EQ(plans_out.find("draft"), std::string::npos) << plans_out;
+  EXPECT_NE(plans_en.find("江山市  draft  created "), std::string::npos) << plans_en;
+  EXPECT_NE(plans_en.find("team 2, key topics "), std::string::npos) << plans_en;
 
   // Same store, same settings, same plan: the accepted match holds e-bearing's capacity.
   auto api = api_plan.json();
