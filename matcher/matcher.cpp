@@ -1,6 +1,7 @@
 #include "matcher/matcher.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -400,6 +401,57 @@ uint32_t utf8_length(unsigned char lead) {
 
 constexpr size_t kHanBytes = 3;  // one Han character of the BMP in UTF-8
 
+// A number alone ("6" of 6台返修, "0.2", "1,000"): a shared quantity says
+// nothing about what the texts are about, so it is not shown as evidence.
+// `term` is the normalised term (NFKC: full-width digits are ASCII here).
+bool is_number_term(const std::string& term) {
+  bool digit = false;
+  for (char c : term) {
+    if (c >= '0' && c <= '9')
+      digit = true;
+    else if (c != '.' && c != ',')
+      return false;
+  }
+  return digit;
+}
+
+// The byte ranges of the web addresses in `text`: from a scheme ("https://")
+// or "www." to the next white space or non-ASCII character. The words inside
+// one (https, com, a path's parts) are pieces of an address, not shared
+// subject matter.
+std::vector<std::pair<uint32_t, uint32_t>> url_spans(const std::string& text) {
+  auto is_url_char = [](unsigned char c) {
+    return c > 0x20 && c < 0x7F && c != '"' && c != '<' && c != '>';
+  };
+  auto is_scheme_char = [](unsigned char c) {
+    return std::isalnum(c) || c == '+' || c == '-' || c == '.';
+  };
+  std::vector<std::pair<uint32_t, uint32_t>> out;
+  for (size_t i = 0; i < text.size();) {
+    size_t begin = std::string::npos;
+    if (text.compare(i, 3, "://") == 0) {
+      size_t b = i;
+      while (b > 0 && is_scheme_char(static_cast<unsigned char>(text[b - 1]))) --b;
+      if (b < i && std::isalpha(static_cast<unsigned char>(text[b]))) begin = b;
+    } else if ((text.compare(i, 4, "www.") == 0 || text.compare(i, 4, "WWW.") == 0) &&
+               (i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1])))) {
+      begin = i;
+    }
+    if (begin == std::string::npos) {
+      ++i;
+      continue;
+    }
+    size_t end = i;
+    while (end < text.size() && is_url_char(static_cast<unsigned char>(text[end]))) ++end;
+    if (!out.empty() && out.back().second >= begin)
+      out.back().second = static_cast<uint32_t>(end);
+    else
+      out.emplace_back(static_cast<uint32_t>(begin), static_cast<uint32_t>(end));
+    i = end;
+  }
+  return out;
+}
+
 }  // namespace
 
 // The whole words of `text`, in text order, with their vocabulary ids:
@@ -580,30 +632,43 @@ int Matcher::explain(const Query& q, const ExpertEntry& e,
   std::vector<TermEvidence> found;
   std::unordered_map<uint64_t, size_t> by_term;  // (field, term id) -> index in found
   std::unordered_set<uint32_t> informative;
+  // A number alone and the words of a web address are never shown, but they
+  // still count in informative_terms: what is shown changes, good_match and
+  // the scores do not.
   for (size_t f = 0; f < q.field_tokens->size(); ++f) {
     const Query::FieldTokens& ft = (*q.field_tokens)[f];
+    const auto urls = url_spans(ft.text);
+    auto in_url = [&urls](const Word& t) {
+      for (auto [b, e] : urls)
+        if (t.begin >= b && t.end <= e) return true;
+      return false;
+    };
     for (const Word& t : ft.words) {
       const uint32_t id = t.id;
       const uint64_t key = static_cast<uint64_t>(f) << 32 | id;
       auto it = by_term.find(key);
-      if (it != by_term.end()) {
-        if (it->second != SIZE_MAX && found[it->second].positions.size() < kMaxSpansPerTerm)
-          found[it->second].positions.emplace_back(t.begin, t.end);
-        continue;
+      if (it == by_term.end()) {  // decided once per term
+        size_t slot = SIZE_MAX;
+        if (expert_has(id) && !is_filler(tm.vocabulary().term(id), id)) {
+          informative.insert(id);
+          if (!is_number_term(tm.vocabulary().term(id))) {
+            slot = found.size();
+            found.push_back({"", ft.field, {}, {}, lex.idf(id)});
+          }
+        }
+        it = by_term.emplace(key, slot).first;
       }
-      if (!expert_has(id) || is_filler(tm.vocabulary().term(id), id)) {
-        by_term.emplace(key, SIZE_MAX);  // decided once per term
-        continue;
-      }
-      informative.insert(id);
-      by_term.emplace(key, found.size());
-      found.push_back({ft.text.substr(t.begin, t.end - t.begin),
-                       ft.field,
-                       {{t.begin, t.end}},
-                       {},
-                       lex.idf(id)});
+      if (it->second == SIZE_MAX || in_url(t)) continue;
+      TermEvidence& evidence = found[it->second];
+      if (evidence.positions.empty()) evidence.term = ft.text.substr(t.begin, t.end - t.begin);
+      if (evidence.positions.size() < kMaxSpansPerTerm)
+        evidence.positions.emplace_back(t.begin, t.end);
     }
   }
+  // A term seen only inside web addresses has nothing to show.
+  found.erase(std::remove_if(found.begin(), found.end(),
+                             [](const TermEvidence& t) { return t.positions.empty(); }),
+              found.end());
   // A compound's parts are named only where the compound itself is not: 耐火材料
   // shared whole says all that 耐火 and 材料 would.
   // Every named span by field, sorted; words are short, so a containing span

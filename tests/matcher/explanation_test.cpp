@@ -167,6 +167,38 @@ TEST(ExplanationTest, LatinWordsAreShownAsWrittenNotStemmed) {
   EXPECT_EQ(named((*r)[0]), (std::set<std::string>{"Noise", "Bearings"}));
 }
 
+// A shared quantity ("6" of 6台返修, "0.2") or a piece of a web address
+// (https, www, example, com) says nothing about what the texts are about:
+// never shown. They still count in informative_terms (scores and good_match
+// do not move); a word shared outside the address (spindle) is shown.
+TEST(ExplanationTest, NumbersAloneAndWebAddressesAreNotShown) {
+  auto index = build(
+      {expert("spindle", {paper("数控机床主轴返修 spindle 精度分析", {"主轴", "返修"},
+                                "6台机床主轴精度0.2 mm，资料见 https://www.example.com/spindle")}),
+       expert("other", {paper("造纸湿强剂低氯化改性")})},
+      {problem("p-num", "主轴6台返修",
+               "spindle 精度0.2超差，说明书在 https://www.example.com/spindle/x")});
+  ASSERT_TRUE(index);
+  Matcher matcher(*index);
+  auto r = matcher.rank_experts(index->problem("p-num")->problem, {}, 1);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  ASSERT_EQ(r->size(), 1u);
+  const ExpertMatch& m = (*r)[0];
+  EXPECT_EQ(m.expert_id, "spindle");
+  const std::set<std::string> terms = named(m);
+  EXPECT_EQ(terms, (std::set<std::string>{"主轴", "返修", "精度", "spindle"}))
+      << ::testing::PrintToString(terms);
+  // "spindle" is shown where it stands outside the address only.
+  const std::string description = "spindle 精度0.2超差，说明书在 https://www.example.com/spindle/x";
+  for (const auto& t : m.terms)
+    if (t.term == "spindle") {
+      EXPECT_EQ(t.field, "description");
+      EXPECT_EQ(t.positions, (std::vector<std::pair<uint32_t, uint32_t>>{{0, 7}}));
+    }
+  // 6, 0.2 and the address's words count, unseen: more informative words than shown.
+  EXPECT_GT(m.informative_terms, static_cast<int>(terms.size()));
+}
+
 // Generic words (明显, 原因, 建立, 客户, 十年, 产品) are filler: never named,
 // and a match that shares only filler is no good match.
 TEST(ExplanationTest, FillerIsNotEvidenceAndAFillerOnlyMatchIsNotGood) {
