@@ -281,11 +281,16 @@ WorkstationPlan WorkstationPlanner::Impl::explain(const County& c, const std::ve
            {with_list(phrase("planner.diagnosis.about", {{"subject", o.enterprise}}), "reason",
                       o.reason)}});
     } else {
+      // An enterprise has several problems, and one outsider may fit more
+      // than one: each name says for which problem.
       std::vector<PlanPhrase> help;
       int blocked_pairs = 0;
       for (size_t lp = 0; lp < np; ++lp) {
         if (c.enterprise_of[lp] != static_cast<int>(ent)) continue;
-        for (const auto& s : outsiders(c.problems[lp])) help.push_back(s);
+        for (const auto& s : outsiders(c.problems[lp]))
+          help.push_back(
+              with_list(phrase("planner.outsider_for", {{"problem", problem(c.problems[lp]).id}}),
+                        "who", {s}));
         blocked_pairs += blocked(c.problems[lp]);
       }
       if (!help.empty()) {

@@ -215,6 +215,21 @@ TEST(PlannerTest, InfeasibleRequestsAreDiagnosed) {
   EXPECT_EQ(plan->team.size(), 2u);
   for (const auto& d : plan->diagnoses) EXPECT_FALSE(d.message.empty());
 
+  // One outsider fits two of the enterprise's problems: each mention names its problem.
+  in.problems.push_back(problem("p4", "Outside", "K", 2));
+  in.good_matches.push_back({"p4", "far", 0.4f, ""});
+  auto twice = make(in, o).plan_county({"K", {}, {}});
+  ASSERT_TRUE(twice.is_ok());
+  std::string outside;
+  for (const auto& d : twice->diagnoses)
+    if (d.kind == DiagnosisKind::kEnterpriseBeyondTeam)
+      outside = render(d.message, i18n::Language::kEn);
+  EXPECT_NE(outside.find("outside the team: p3: expert far (far) 0.60 (not admitted: stationed in "
+                         "Other, not K), p4: expert far (far) 0.40 (not admitted: stationed in "
+                         "Other, not K)"),
+            std::string::npos)
+      << outside;
+
   auto unknown = make(in, o).plan_county({"Nowhere", {}, {}});
   EXPECT_EQ(unknown.status().code(), ErrorCode::kNotFound);
   auto bad = WorkstationPlanner::create(in, team_of(9, 8));
