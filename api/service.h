@@ -303,6 +303,9 @@ class Service {
   Result<PlanRecord> discard_plan(const Principal& who, long long id);
   // The county's plans, newest first.
   Result<std::vector<PlanRecord>> list_plans(const Principal& who, const std::string& county);
+  // True if `plan` is a draft that approve_plan would refuse as stale: a
+  // decision (review, status change, approval) came after it was made.
+  Result<bool> plan_is_stale(const PlanRecord& plan);
 
   // All-or-nothing: every record is stored in one transaction and the index
   // rebuilt from the whole corpus, or nothing changes. Admin only. The

@@ -578,4 +578,13 @@ Result<std::vector<PlanRecord>> Service::list_plans(const Principal& who,
   return plans_->list(county);
 }
 
+Result<bool> Service::plan_is_stale(const PlanRecord& plan) {
+  if (plan.status != PlanStatus::kDraft) return false;
+  // Read from the store, as approve() checks it: an approval is a decision,
+  // so a draft older than the county's approved plan is stale here too.
+  auto now = plans_->decision_sequence();
+  if (!now) return now.status();
+  return *now != plan.decisions_seen;
+}
+
 }  // namespace expertmatch::api

@@ -23,12 +23,15 @@ i18n::Language reader_language(const Call& c) {
       i18n::parse_language(c.context.config.language).value_or(i18n::Language::kZh));
 }
 
-// A plan record: "status" the code, "status_text" as people read it; the
+// A plan record: "status" the code, "status_text" as people read it, "stale"
+// for a draft approve would refuse (a later decision); the
 // plan's texts in `language` beside their "_codes".
-Value plan_record_value(const PlanRecord& r, bool with_plan, i18n::Language language, Alloc& a) {
+Value plan_record_value(const PlanRecord& r, bool with_plan, bool stale, i18n::Language language,
+                        Alloc& a) {
   Value v(rapidjson::kObjectType);
   v.AddMember("id", static_cast<int64_t>(r.id), a);
   v.AddMember("status", str(plan_status_name(r.status), a), a);
+  v.AddMember("stale", stale, a);
   v.AddMember("status_text", str(plan_status_text(plan_status_name(r.status), language), a), a);
   v.AddMember("county", str(r.county, a), a);
   v.AddMember("created_at", str(r.created_at, a), a);
@@ -70,9 +73,11 @@ Value plan_record_value(const PlanRecord& r, bool with_plan, i18n::Language lang
 }
 
 ApiResponse one_plan(const Call& c, int status, const PlanRecord& r) {
+  auto stale = c.context.service.plan_is_stale(r);
+  if (!stale) return from_status(stale.status());
   rapidjson::Document d;
   const i18n::Language language = reader_language(c);
-  ApiResponse out = json(status, plan_record_value(r, true, language, d.GetAllocator()));
+  ApiResponse out = json(status, plan_record_value(r, true, *stale, language, d.GetAllocator()));
   out.headers.emplace_back("Content-Language", i18n::language_tag(language));
   if (status == 201) out.headers.emplace_back("Location", "/api/v1/plans/" + std::to_string(r.id));
   return out;
@@ -238,8 +243,11 @@ ApiResponse list_plans(const Call& c) {
   auto& a = d.GetAllocator();
   d.AddMember("county", str(c.params[0], a), a);
   Value items(rapidjson::kArrayType);
-  for (size_t i = offset; i < plans->size() && i < offset + limit; ++i)
-    items.PushBack(plan_record_value((*plans)[i], false, reader_language(c), a), a);
+  for (size_t i = offset; i < plans->size() && i < offset + limit; ++i) {
+    auto stale = c.context.service.plan_is_stale((*plans)[i]);
+    if (!stale) return from_status(stale.status());
+    items.PushBack(plan_record_value((*plans)[i], false, *stale, reader_language(c), a), a);
+  }
   d.AddMember("items", items, a);
   d.AddMember("total", static_cast<uint64_t>(plans->size()), a);
   d.AddMember("offset", static_cast<uint64_t>(offset), a);

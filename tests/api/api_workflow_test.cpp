@@ -209,7 +209,16 @@ TEST_F(ApiWorkflowTest, AcceptedExpertIsFirstInTheEnterprisesTopFive) {
 TEST_F(ApiWorkflowTest, OlderDraftCannotBeApprovedOverANewerApprovedPlan) {
   long long older = make_plan(kJiangshan, t().county_jiangshan, R"({"team_size": 2})");
   long long newer = make_plan(kJiangshan, t().county_jiangshan, R"({"team_size": 1})");
+  // A new draft is no decision: both drafts can still be approved, and say so.
+  EXPECT_FALSE(get(port(), plan_path(older), t().admin).json()["stale"].GetBool());
   ASSERT_EQ(post(port(), plan_path(newer) + "/approve", t().county_jiangshan, "").status, 200);
+  // The page learns before any click that the older draft can no longer be approved.
+  EXPECT_TRUE(get(port(), plan_path(older), t().admin).json()["stale"].GetBool());
+  EXPECT_FALSE(get(port(), plan_path(newer), t().admin).json()["stale"].GetBool());
+  auto listed = get(port(), kJiangshan, t().admin);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  for (const auto& p : listed.json()["items"].GetArray())
+    EXPECT_EQ(p["stale"].GetBool(), p["id"].GetInt64() == older) << listed.body;
   auto stale = post(port(), plan_path(older) + "/approve", t().county_jiangshan, "");
   EXPECT_EQ(stale.status, 409) << stale.body;
   EXPECT_EQ(stale.error_code(), "conflict");
@@ -230,10 +239,12 @@ TEST_F(ApiWorkflowTest, OlderDraftCannotBeApprovedOverANewerApprovedPlan) {
 
 TEST_F(ApiWorkflowTest, DraftMadeBeforeADecisionIsStale) {
   long long draft = make_plan(kJiangshan, t().county_jiangshan, R"({"team_size": 2})");
+  EXPECT_FALSE(get(port(), plan_path(draft), t().admin).json()["stale"].GetBool());
   ASSERT_EQ(
       post(port(), "/api/v1/problems/p-a2/reviews", t().coordinator, review("e-bearing", "accept"))
           .status,
       201);
+  EXPECT_TRUE(get(port(), plan_path(draft), t().admin).json()["stale"].GetBool());
   auto stale = post(port(), plan_path(draft) + "/approve", t().county_jiangshan, "");
   EXPECT_EQ(stale.status, 409) << stale.body;
   EXPECT_NE(std::string(stale.json()["error"]["message"].GetString()).find("项决定"),
