@@ -68,7 +68,10 @@ function showSignedIn(w) {
   route();
 }
 
-async function route() {
+// `moveFocus`: after navigating (a menu link, a form that leads to its
+// result), focus goes to the new page's heading, so keyboard and screen
+// reader users start at what they came for, not on the menu or <body>.
+async function route(moveFocus = false) {
   if (!who) return;
   const routes = ROUTES[who.role] || [];
   // "#/bank?status=open" -> "bank" (the page reads its own query), "#/problem/ID" -> "problem", ["ID"].
@@ -99,6 +102,10 @@ async function route() {
   }
   const heading = container.querySelector("h1");
   document.title = (heading ? heading.textContent + " · " : "") + t("app_title");
+  if (moveFocus && heading) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus();
+  }
 }
 
 async function whoami() {
@@ -146,5 +153,5 @@ document.getElementById("sign-out").addEventListener("click", async () => {
   document.getElementById("username").focus();
 });
 
-window.addEventListener("hashchange", route);
+window.addEventListener("hashchange", () => route(true));
 whoami();

@@ -171,7 +171,7 @@ export function pager(page, onGo) {
   const to = Math.min(total, offset + limit);
   return h("nav", { class: "pager", "aria-label": t("pagination") },
     h("button", { type: "button", disabled: offset === 0, onclick: () => onGo(Math.max(0, offset - limit)) }, t("prev_page")),
-    h("span", { class: "page-info", "aria-live": "polite" }, t("page_info", { from, to, total })),
+    h("span", { class: "page-info", "aria-live": "polite" }, total === 0 ? t("empty") : t("page_info", { from, to, total })),
     h("button", { type: "button", disabled: to >= total, onclick: () => onGo(offset + limit) }, t("next_page")));
 }
 

@@ -129,9 +129,13 @@ const scenarios = [
   ["enterprise-submits-problem", async (page, base) => {
     await signIn(page, base, "ent1");
     eq(await page.locator("#nav a[aria-current=page]").innerText(), "我的难题", "the enterprise lands on its problems");
-    await go(page, "#/submit");
+    await page.click("#nav a[data-route=submit]");
+    await page.waitForFunction(() => location.hash === "#/submit");
+    await page.waitForSelector("#app .page:not([aria-busy])");
+    eq(await page.evaluate(() => document.activeElement.tagName + " " + document.activeElement.textContent), "H1 提交技术难题",
+      "after the menu, focus is on the new page's heading");
+    eq(await page.inputValue("#f-county"), "柯城区", "the county is preset to the enterprise's registered one");
     await page.fill("#f-title", PROBLEM.title);
-    await page.selectOption("#f-county", "柯城区");
     await page.fill("#f-keywords", PROBLEM.keywords);
     await page.selectOption("#f-urgency", "4");
     await page.fill("#f-description", PROBLEM.description);
@@ -142,6 +146,8 @@ const scenarios = [
     state.problemId = decodeURIComponent((await page.evaluate(() => location.hash)).split("/")[2]);
     check(/^p-/.test(state.problemId), "the service assigned an id: " + state.problemId);
     eq(await text(page, "#app h1"), PROBLEM.title, "the detail page shows the problem");
+    eq(await page.evaluate(() => document.activeElement.tagName + " " + document.activeElement.textContent), "H1 " + PROBLEM.title,
+      "after submitting, focus is on the result's heading, not <body>");
     const cards = page.locator("#matches .expert-card");
     check(await cards.count() >= 1, "at least one expert is proposed for a screw-compressor problem");
     // The shared terms are marked in the problem's own text, at UTF-16 positions.
@@ -150,6 +156,9 @@ const scenarios = [
     const fullText = PROBLEM.title + PROBLEM.keywords.replace(/，/g, "，") + PROBLEM.description;
     for (const m of marks) check(fullText.includes(m), `a highlight "${m}" is a piece of the problem's text`);
     check(await cards.first().locator(".works li").count() >= 1, "the expert's best works are listed");
+    // A shared "105" or "37" is no evidence: numbers alone are never shown as shared terms.
+    const chips = await page.locator("#matches .terms mark").allInnerTexts();
+    check(chips.length >= 1 && !chips.some((c) => /^[\d.,]+$/.test(c)), "no number alone among the shared terms: " + chips.join(" "));
     check((await text(page, "#matches")).includes("为什么推荐"), "each expert says why it fits");
     await go(page, "#/problems");
     const listed = page.locator("#my-problems li", { hasText: PROBLEM.title });
@@ -200,6 +209,7 @@ const scenarios = [
   ["coordinator-accepts-and-rejects", async (page, base) => {
     await signIn(page, base, "coord");
     eq(await page.locator("#nav a[aria-current=page]").innerText(), "审核队列", "the coordinator lands on the queue");
+    eq(await text(page, "#app .page > p"), "柯城区的企业难题与推荐专家，逐条确认或退回。", "no stray space between the county and 的");
     const items = page.locator(".queue-item");
     check(await items.count() >= 2, "the queue has at least two pending matches");
     const first = items.nth(0), second = items.nth(1);
@@ -262,8 +272,37 @@ const scenarios = [
     check(await page.locator("#plan-topics tbody tr").count() >= 1, "key topics are listed");
     check((await text(page, "#plan-team tbody tr td.reason")).length > 0, "each member has a reason");
     eq(await text(page, "#plan-status .badge"), "草稿", "a new plan is a draft");
+    eq(await text(page, "#plan-progress"), "方案已生成（草稿）。", "the run says it is done");
+    const headers = await page.locator("#plans thead th").allInnerTexts();
+    eq(headers.slice(0, 3).join(" "), "方案编号 状态 生成时间", "the plan list's columns say what they hold");
+    // A second draft; approving it makes the first one stale.
+    await page.click("#run-plan");
+    await page.waitForFunction(() => document.querySelectorAll("#plans tbody tr").length === 2);
+    await page.waitForSelector("#run-plan:not([aria-busy])");
+    const [newest, older] = await page.locator("#plans tbody tr td:first-child").allInnerTexts();
+    check((await text(page, "#plan-view h2")).includes(newest), "the new draft is on view");
+    // Approving asks first; declining sends nothing.
+    let approvals = 0;
+    page.on("request", (r) => { if (r.method() === "POST" && /\/approve$/.test(r.url())) approvals++; });
+    let asked = "";
+    page.once("dialog", (d) => { asked = d.message(); d.dismiss(); });
+    await page.click("#approve-plan");
+    check(asked.includes("批准") && asked.includes(newest), "approving asks for confirmation, naming the plan: " + asked);
+    eq(approvals, 0, "a declined confirmation approves nothing");
+    eq(await text(page, "#plan-status .badge"), "草稿", "the plan stays a draft");
+    eq(await page.locator("#plan-progress .msg-ok").count(), 0, "the earlier success message is cleared by the new action");
+    page.once("dialog", (d) => d.accept());
     await page.click("#approve-plan");
     await page.waitForFunction(() => document.querySelector("#plan-status .badge").textContent === "已批准");
+    eq(approvals, 1, "an accepted confirmation approves once");
+    // The older draft can no longer be approved: the list and its page say so, with no button.
+    const olderRow = page.locator("#plans tbody tr", { has: page.locator("td:first-child", { hasText: older }) });
+    await olderRow.locator(".badge-stale").waitFor();
+    await olderRow.locator("button").click();
+    await page.waitForSelector("#plan-stale");
+    eq(await page.locator("#approve-plan").count(), 0, "a stale draft offers no approval");
+    await page.locator("#plans tbody tr", { has: page.locator("td:first-child", { hasText: newest }) }).locator("button").click();
+    await page.waitForFunction(() => document.querySelector("#plan-status .badge")?.textContent === "已批准");
     if (await page.locator("#download-plan").count() === 0)
       throw new Failure("the plan cannot be downloaded: " + (await text(page, "#download-unavailable")));
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download-plan")]);
@@ -283,6 +322,15 @@ const scenarios = [
   ["county-bank-and-ledger", async (page, base) => {
     await signIn(page, base, "county");
     eq(await page.locator("#nav a[aria-current=page]").innerText(), "难题库", "the county lands on its problem bank");
+    eq(await text(page, "#app h1"), "柯城区难题库", "the heading has no stray space");
+    // One word for one state: the bank's filter and the ledger name each status alike,
+    // in Chinese punctuation (full-width brackets).
+    const ledgerJson = JSON.parse((await apiFromPage(page, "GET", "/api/v1/counties/" + encodeURIComponent("柯城区") + "/ledger")).body);
+    const ledgerWords = Object.fromEntries(ledgerJson.statuses.map((s) => [s.status, s.label]));
+    for (const status of ["submitted", "matched", "in_progress", "solved", "closed", "withdrawn"])
+      eq(await page.locator(`#b-status option[value=${status}]`).innerText(), ledgerWords[status], `the word for ${status}`);
+    for (const label of [...Object.values(ledgerWords), ...(await page.locator("#b-status option").allInnerTexts())])
+      check(!/[()]/.test(label), "no ASCII brackets in a status: " + label);
     const info = await text(page, ".page-info");
     const total = Number(/共 (\d+) 条/.exec(info)[1]);
     check(total > 20, "the county has more than a page of problems: " + info);
@@ -297,6 +345,9 @@ const scenarios = [
     check(urgencies.length >= 1 && urgencies.every((u) => u === "5"), "the urgency filter keeps urgency 5 only: " + urgencies);
     for (const e of await page.locator("#bank-results tbody td:nth-child(3)").allInnerTexts())
       check(e.length > 0, "each row names its enterprise");
+    // An empty result says so instead of "第 0–0 条，共 0 条".
+    await go(page, "#/bank?enterprise=" + encodeURIComponent("没有这家企业"));
+    eq(await text(page, ".page-info"), "暂无记录", "an empty page says there is nothing");
     await go(page, "#/ledger");
     check(await page.locator(".chart").count() >= 2, "the ledger has charts");
     check(await page.locator(".chart svg rect").count() >= 2, "drawn as inline SVG bars");
@@ -382,13 +433,17 @@ const scenarios = [
     await signIn(page, base, "admin");
     eq(await page.locator("#nav a[aria-current=page]").innerText(), "账号管理", "the admin lands on accounts");
     await page.fill("#a-username", "ent3");
-    await page.fill("#a-password", "short");
+    await page.fill("#a-password", "another-pass-77");
     await page.selectOption("#a-role", "enterprise");
+    await page.click("#account-form button[type=submit]");
+    await page.waitForFunction(() => document.querySelector("#a-scope-error").textContent !== "");
+    eq(await text(page, "#a-scope-error"), "企业账号或令牌须填写范围：企业全称", "a missing scope is explained in words, not as a CLI flag");
+    await page.fill("#a-password", "短密码七个字");
     await page.fill("#a-scope", "衢州巨鑫活塞机械有限公司");
     await page.click("#account-form button[type=submit]");
     await page.waitForFunction(() => document.querySelector("#a-password-error").textContent !== "");
     const why = await text(page, "#a-password-error");
-    check(/[\u4e00-\u9fff]/.test(why), "the service's reason for the password is shown next to it, in Chinese: " + why);
+    eq(why, "密码须为 8 到 1024 个字符", "the password rule is in characters (six characters are 18 bytes, still too short)");
     eq(await page.inputValue("#a-username"), "ent3", "what was typed is kept");
     await page.fill("#a-password", "another-pass-77");
     await page.click("#account-form button[type=submit]");

@@ -110,11 +110,25 @@ export async function planPage(root, who) {
   const planView = h("section", { id: "plan-view", "aria-live": "polite" });
   root.append(h("div", { class: "actions no-print" }, runButton), progress, planView, listSection);
 
+  // The plan on view and the state it was drawn in: when the list shows that
+  // plan in another state (approved elsewhere, or a draft gone stale), it is
+  // drawn again, so no button offers what the service would refuse.
+  let shown = null;
+  const stateOf = (p) => p.status + (p.stale ? "/stale" : "");
   async function showPlan(id) {
     const r = await get("/api/v1/plans/" + enc(id));
     clear(planView);
-    if (!r.ok) { planView.append(message(errorText(r), "error")); return; }
-    await renderPlan(planView, r.data, who, refreshList);
+    if (!r.ok) { shown = null; planView.append(message(errorText(r), "error")); return; }
+    shown = r.data;
+    await renderPlan(planView, r.data, who, { refreshList, clearStatus });
+  }
+  // Each action starts with no message of an earlier one on the page.
+  function clearStatus() {
+    clear(progress);
+    for (const el of planView.querySelectorAll(".msg-ok, .msg-slot")) {
+      if (el.classList.contains("msg-slot")) el.textContent = "";
+      else el.remove();
+    }
   }
   async function refreshList() {
     const r = await get("/api/v1/counties/" + enc(county) + "/plans" + qs({ limit: 20 }));
@@ -123,16 +137,19 @@ export async function planPage(root, who) {
     const items = r.data.items || r.data.plans || [];
     if (!items.length) { listSection.append(message(t("no_plans"))); return items; }
     listSection.append(table([
-      { label: "#", cell: (p) => p.id },
+      { label: t("col.plan_no"), cell: (p) => p.id, class: "nowrap" },
       { label: t("col.status"), cell: (p) => planStatusBadge(p), class: "nowrap" },
-      { label: t("col.submitted"), cell: (p) => fmtDate(p.created_at), class: "nowrap" },
+      { label: t("col.created"), cell: (p) => fmtDate(p.created_at), class: "nowrap" },
       { label: t("plan_summary"), cell: (p) => p.summary || (p.plan && p.plan.summary) || "" },
-      { label: "", cell: (p) => h("button", { type: "button", onclick: () => showPlan(p.id) }, t("open_plan")), class: "nowrap" },
+      { label: "", cell: (p) => h("button", { type: "button", onclick: () => { clearStatus(); showPlan(p.id); } }, t("open_plan")), class: "nowrap" },
     ], items));
+    const listed = shown && items.find((p) => p.id === shown.id);
+    if (listed && stateOf(listed) !== stateOf(shown)) await showPlan(shown.id);
     return items;
   }
 
   runButton.addEventListener("click", async () => {
+    clearStatus();
     busy(runButton, true, t("planning"));
     clear(progress).append(h("p", { class: "progress" }, h("span", { class: "spinner", "aria-hidden": "true" }), t("planning")));
     planView.setAttribute("aria-busy", "true");
@@ -143,7 +160,8 @@ export async function planPage(root, who) {
     if (!r.ok) { progress.append(message(errorText(r), "error")); return; }
     progress.append(message(t("plan_done"), "ok"));
     clear(planView);
-    await renderPlan(planView, r.data, who, refreshList);
+    shown = r.data;
+    await renderPlan(planView, r.data, who, { refreshList, clearStatus });
     await refreshList();
   });
 
@@ -157,30 +175,42 @@ export async function planPage(root, who) {
 function planStatusBadge(record) {
   const badge = statusBadge(record.status, "plan_statuses");
   if (record.status_text) badge.textContent = record.status_text;
+  if (record.status === "draft" && record.stale) return [badge, " ", h("span", { class: "badge badge-stale" }, t("plan_stale_badge"))];
   return badge;
 }
 
-async function renderPlan(view, record, who, refreshList) {
+async function renderPlan(view, record, who, { refreshList, clearStatus }) {
   const plan = record.plan || {};
   const statusEl = h("span", { id: "plan-status" }, planStatusBadge(record));
   const actions = h("div", { class: "actions no-print" });
   const note = h("p", { class: "msg-slot", role: "alert", "aria-live": "assertive" });
   view.append(
-    h("h2", {}, t("plan_title", { county: record.county }), " #" + record.id, " ", statusEl),
+    h("h2", {}, t("plan_title", { county: record.county }), " ", t("plan_no", { id: record.id }), " ", statusEl),
     h("p", { class: "meta" }, t("plan_created", { at: fmtDate(record.created_at) }),
       record.approved_at ? " · " + t("plan_statuses.approved") + " " + fmtDate(record.approved_at) + (record.approved_by ? "（" + actorLabel(record.approved_by) + "）" : "") : ""),
     actions, note,
     h("section", { class: "card" }, h("h3", {}, t("plan_summary")), h("p", { id: "plan-summary" }, plan.summary || "")));
 
-  if (record.status === "draft" && (who.role === "county" || who.role === "admin")) {
+  if (record.status === "draft" && record.stale) {
+    // The service would refuse it (409): say so now, and offer no approval.
+    view.querySelector(".msg-slot").before(h("p", { class: "msg msg-notice", id: "plan-stale" }, t("plan_stale")));
+  } else if (record.status === "draft" && (who.role === "county" || who.role === "admin")) {
     const approve = h("button", { type: "button", class: "primary", id: "approve-plan" }, t("approve"));
     approve.addEventListener("click", async () => {
+      clearStatus();
+      // Approval changes problems' status and supersedes the approved plan: asked first.
+      if (!window.confirm(t("approve_confirm", { county: record.county, id: record.id }))) return;
       busy(approve, true, t("approving"));
       const r = await post("/api/v1/plans/" + enc(record.id) + "/approve", {});
-      if (!r.ok) { busy(approve, false); note.textContent = errorText(r); return; }
+      if (!r.ok) {
+        busy(approve, false);
+        note.textContent = errorText(r);
+        // A 409 may mean the draft went stale meanwhile: the list shows the state now.
+        if (r.status === 409) await refreshList();
+        return;
+      }
       approve.remove();
-      const progress = document.getElementById("plan-progress");
-      if (progress) clear(progress);
+      Object.assign(record, r.data);  // the page's record of what is on view
       clear(statusEl).append(planStatusBadge(r.data));
       announce(t("approved_ok"));
       note.textContent = "";

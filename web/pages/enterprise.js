@@ -27,11 +27,23 @@ export async function problemsPage(root, who) {
 
 const TITLE_MAX = 60;
 
+// The county the signed-in enterprise is registered in (GET /api/v1/enterprises
+// lists only itself to an enterprise), or "" when it is not registered yet.
+async function registeredCounty(who) {
+  if (who.role !== "enterprise") return "";
+  const r = await get("/api/v1/enterprises");
+  const mine = r.ok && (r.data.items || []).find((e) => e.name === who.scope);
+  return mine ? mine.county : "";
+}
+
 export async function submitPage(root, who) {
   root.append(h("h1", {}, t("submit_title")), h("p", {}, t("submit_intro")));
-  const countyList = await counties();
+  const [countyList, registered] = await Promise.all([counties(), registeredCounty(who)]);
+  // An enterprise files its problems under its registered county (the
+  // service refuses another): that county is chosen from the start.
   const countySelect = h("select", { name: "county", required: true },
-    h("option", { value: "" }, t("choose")), countyList.map((c) => h("option", { value: c }, c)));
+    h("option", { value: "" }, t("choose")),
+    countyList.map((c) => h("option", { value: c, selected: c === registered }, c)));
   const urgencySelect = h("select", { name: "urgency", required: true },
     h("option", { value: "" }, t("choose")), [1, 2, 3, 4, 5].map((u) => h("option", { value: u }, t("urgency." + u))));
   const form = h("form", { id: "problem-form", novalidate: true, class: "card form" },
