@@ -153,7 +153,9 @@ int cmd_eval(const Argv& argv) {
   const char* text =
       "usage: expertmatch eval --experts FILE --problems FILE --qrels FILE [--exhaustive]\n"
       "Ranks experts for every judged problem and prints nDCG@10, MRR@10, Recall@10\n"
-      "(two-stage above 1000 experts, as rank; --exhaustive scores every expert).\n";
+      "(two-stage above 1000 experts, as rank; --exhaustive scores every expert), then\n"
+      "the problems with no good expert (answerable, judged unanswerable, unjudged) and\n"
+      "why: no_research (no expert at all fits) or only_excluded (conflict, unavailable).\n";
   if (args.has("--help") || !args.error().empty() || !args.get("--experts") ||
       !args.get("--problems") || !args.get("--qrels"))
     return usage("eval", text, args);
@@ -185,6 +187,42 @@ int cmd_eval(const Argv& argv) {
   if (m.problems_with_grade3 > 0)
     std::printf("grade-3 expert in top 10: %.1f%% of %d problems\n", 100.0 * m.grade3_in_top,
                 m.problems_with_grade3);
+  // "No good expert", by kind of problem: answerable (some judgment >= 2),
+  // judged but unanswerable, and unjudged; each flagged one with its reason.
+  std::map<std::string, int> best_grade;
+  for (const Judgment& j : *qrels) {
+    auto [it, fresh] = best_grade.emplace(j.problem_id, j.grade);
+    if (!fresh) it->second = std::max(it->second, j.grade);
+  }
+  struct Tally {
+    int problems = 0;
+    int no_research = 0;
+    int only_excluded = 0;
+    std::string ids;
+  };
+  std::map<std::string, Tally> tally;
+  for (size_t i = 0; i < problems.size(); ++i) {
+    const Problem& p = problems[i];
+    auto g = best_grade.find(p.id);
+    Tally& t = tally[g == best_grade.end() ? "unjudged"
+                     : g->second >= 2      ? "answerable"
+                                           : "unanswerable"];
+    ++t.problems;
+    const auto& top = (*rankings)[i];
+    if (!top.empty() && top.front().good_match) continue;  // good matches come first
+    auto c = matcher.coverage(p);
+    if (!c) {
+      report(c.status());
+      return 1;
+    }
+    t.no_research += *c == ProblemCoverage::kNoResearch;
+    t.only_excluded += *c == ProblemCoverage::kOnlyExcluded;
+    t.ids += " " + p.id + ":" + coverage_name(*c);
+  }
+  for (const auto& [kind, t] : tally)
+    std::printf("%s problems %d: no good expert %d (no_research %d, only_excluded %d)%s\n",
+                kind.c_str(), t.problems, t.no_research + t.only_excluded, t.no_research,
+                t.only_excluded, t.ids.c_str());
   return 0;
 }
 

@@ -85,6 +85,25 @@ bool Matcher::is_good_match(float confidence) const {
   return confidence >= config_.good_match_confidence;
 }
 
+bool Matcher::is_good_pair(float confidence, int informative_terms, float dense) const {
+  // Shared filler is no evidence: without an informative shared word only
+  // strong dense similarity makes a good match.
+  return is_good_match(confidence) &&
+         (informative_terms > 0 || dense >= config_.good_match_min_dense_without_terms);
+}
+
+const char* coverage_name(ProblemCoverage c) {
+  switch (c) {
+    case ProblemCoverage::kCovered:
+      return "covered";
+    case ProblemCoverage::kNoResearch:
+      return "no_research";
+    case ProblemCoverage::kOnlyExcluded:
+      return "only_excluded";
+  }
+  return "covered";
+}
+
 std::vector<int64_t> Matcher::evidence_units(const ExpertEntry& e, std::vector<int>* work_of) {
   std::vector<int64_t> units;
   for (size_t w = 0; w < e.work_units.size(); ++w) {
@@ -775,14 +794,10 @@ std::vector<ExpertMatch> Matcher::finish_ranking(const Query& q,
     m.score = s.score;
     m.components = s.components;
     m.confidence = confidence_of(s.score, best);
-    m.good_match = is_good_match(m.confidence);
     std::vector<std::pair<int, float>> per_work;
     score_expert(q, *s.entry, &per_work);
     m.informative_terms = explain(q, *s.entry, per_work, &m.works, &m.matched_fields, &m.terms);
-    // Shared filler is no evidence: without an informative shared word only
-    // strong dense similarity makes a good match.
-    if (m.informative_terms == 0 && s.components.dense < config_.good_match_min_dense_without_terms)
-      m.good_match = false;
+    m.good_match = is_good_pair(m.confidence, m.informative_terms, s.components.dense);
     out.push_back(std::move(m));
   }
   return out;
@@ -894,14 +909,41 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
       if (x.entry == e) own = x.score;
     }
     m.confidence = confidence_of(own, best);
-    m.good_match = is_good_match(m.confidence);
     std::vector<std::string> fields;
     m.informative_terms = explain(s.query, *e, s.per_work, &m.works, &fields, &m.terms);
-    if (m.informative_terms == 0 && s.c.dense < config_.good_match_min_dense_without_terms)
-      m.good_match = false;
+    m.good_match = is_good_pair(m.confidence, m.informative_terms, s.c.dense);
     out.push_back(std::move(m));
   }
   return out;
+}
+
+Result<ProblemCoverage> Matcher::coverage(const Problem& problem) const {
+  auto q = make_query(problem, /*score_all_units=*/true);
+  if (!q) return q.status();
+  auto everyone = score_everyone(*q);
+  if (!everyone) return everyone.status();
+  std::vector<Scored> v = std::move(*everyone);
+  std::sort(v.begin(), v.end(), ranks_before);
+  const float best = v.empty() ? 0.0f : v.front().score;
+  const MatchFilters none;
+  bool any_good = false;
+  for (const Scored& s : v) {
+    const float confidence = confidence_of(s.score, best);
+    if (!is_good_match(confidence)) break;  // the confidence falls with the score
+    int informative = 1;                    // only counted where the dense component cannot decide
+    if (s.components.dense < config_.good_match_min_dense_without_terms) {
+      std::vector<std::pair<int, float>> per_work;
+      score_expert(*q, *s.entry, &per_work);
+      std::vector<WorkEvidence> works;
+      std::vector<std::string> fields;
+      std::vector<TermEvidence> terms;
+      informative = explain(*q, *s.entry, per_work, &works, &fields, &terms);
+    }
+    if (!is_good_pair(confidence, informative, s.components.dense)) continue;
+    if (exclusion_message(s.entry->expert, problem, none).empty()) return ProblemCoverage::kCovered;
+    any_good = true;
+  }
+  return any_good ? ProblemCoverage::kOnlyExcluded : ProblemCoverage::kNoResearch;
 }
 
 Result<std::map<std::string, float>> Matcher::score_all(const Problem& problem) const {

@@ -176,6 +176,19 @@ struct ExpertMatch {
   int informative_terms = 0;
 };
 
+// Whether the experts' research covers a problem (Matcher::coverage).
+enum class ProblemCoverage {
+  kCovered,       // some eligible expert is a good match
+  kNoResearch,    // no expert at all is a good match, whatever the constraints:
+                  // no expert's research covers it (a bank loan, or a technical
+                  // problem nobody works on; the two are not told apart, see
+                  // docs/quality.md)
+  kOnlyExcluded,  // good matches exist, but every one of those experts is
+                  // excluded for this problem (unavailable, conflict of interest)
+};
+// "covered", "no_research", "only_excluded".
+const char* coverage_name(ProblemCoverage c);
+
 struct ProblemMatch {
   std::string problem_id;
   std::string title;
@@ -210,6 +223,13 @@ class Matcher {
   // ranking per returned problem: keep k small).
   Result<std::vector<ProblemMatch>> rank_problems(const std::string& expert_id,
                                                   const MatchFilters& filters, int k) const;
+  // Whether any expert is a good match for the problem when every expert is
+  // ranked (as rank_experts with k < 0), and if so whether one of them is
+  // eligible under the hard constraints (available, no conflict of interest
+  // with the problem's enterprise). Costs one exhaustive scoring and the
+  // explanations of the experts above the confidence line whose dense
+  // component alone does not make them good.
+  Result<ProblemCoverage> coverage(const Problem& problem) const;
   // The score of one pair (no filters), as rank_experts would give it.
   Result<float> score(const Problem& problem, const std::string& expert_id) const;
   // Scores of every expert (no filters), by expert id: for scoring many pairs
@@ -230,6 +250,9 @@ class Matcher {
   float confidence_of(float score, float best) const;
   // good_match of a pair with this confidence (>= good_match_confidence).
   bool is_good_match(float confidence) const;
+  // good_match of a pair from its confidence, the number of informative words
+  // it shares (ExpertMatch::informative_terms) and its dense component.
+  bool is_good_pair(float confidence, int informative_terms, float dense) const;
 
   // Explanations leave out filler: a word is filler when it is on a short
   // general-Chinese stop list (non-topical words any text uses: 原因, 明显 ...)

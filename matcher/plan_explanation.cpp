@@ -327,7 +327,12 @@ WorkstationPlan WorkstationPlanner::Impl::explain(const County& c, const std::ve
     UncoveredProblem u{
         problem(p).id, problem(p).title, problem(p).enterprise, problem(p).urgency, {}};
     auto help = outsiders(p);
-    if (help.empty())
+    auto why = in.coverage.find(u.problem_id);
+    if (help.empty() && why != in.coverage.end() && why->second == ProblemCoverage::kNoResearch)
+      u.reason = {phrase("planner.uncovered.no_research")};
+    else if (help.empty() && why != in.coverage.end())
+      u.reason = {phrase("planner.uncovered.only_excluded")};
+    else if (help.empty())
       u.reason = {phrase("planner.uncovered.no_expert")};
     else
       u.reason = {phrase("planner.uncovered.no_member"),

@@ -94,6 +94,13 @@ Result<PlanningInput> collect_planning_input(const Matcher& matcher, const Corpu
       }
       if (good.size() < ranked->size() || static_cast<int>(ranked->size()) < k) break;
     }
+    // Why no eligible expert is good: asked only for those problems (one more
+    // scoring each), so that the plan can tell the county.
+    if (good.empty()) {
+      auto coverage = matcher.coverage(p);
+      if (!coverage) return coverage.status();
+      if (*coverage != ProblemCoverage::kCovered) in.coverage[p.id] = *coverage;
+    }
     for (const ExpertMatch& m : good) {
       PairScore s;
       s.problem_id = p.id;

@@ -117,6 +117,10 @@ struct PlanningInput {
   // good match, and never kept from an approved plan (a diagnosis says so).
   std::vector<std::pair<std::string, std::string>> rejected;
   float good_match_confidence = 0.25f;  // recorded for explanations
+  // Problems with no good match among eligible experts, by id, and why
+  // (Matcher::coverage: no expert's research covers it, or every good expert
+  // is excluded); the explanation of an uncovered problem says so.
+  std::map<std::string, ProblemCoverage> coverage;
 };
 
 // Scores every open problem of `counties` (all counties if empty) against all

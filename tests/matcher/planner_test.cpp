@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -134,6 +135,40 @@ TEST(PlannerTest, KeyTopicsAreTheMostUrgentSolvableOnesUpToTwoPerEnterprise) {
                 std::string::npos);
     }
   }
+}
+
+// An uncovered problem's reason says why nobody fits it (issue 11, item 5):
+// no expert's research covers it (a non-technical problem, or a technical
+// one nobody works on), or every good expert is excluded, or (when
+// the coverage is not known) no available expert solves it well.
+TEST(PlannerTest, AnUncoveredProblemSaysWhyNoExpertFits) {
+  struct Case {
+    std::optional<ProblemCoverage> coverage;
+    const char* reason_key;
+  };
+  for (const Case& c : {Case{ProblemCoverage::kNoResearch, "planner.uncovered.no_research"},
+                        Case{ProblemCoverage::kOnlyExcluded, "planner.uncovered.only_excluded"},
+                        Case{std::nullopt, "planner.uncovered.no_expert"}}) {
+    PlanningInput in;
+    in.experts = {expert("a", 5, {"K"})};
+    in.problems = {problem("p1", "E1", "K", 3), problem("p2", "E2", "K", 5)};
+    in.good_matches = {{"p1", "a", 0.5f, ""}};
+    if (c.coverage) in.coverage["p2"] = *c.coverage;
+    PlanningOptions o = team_of(1, 1);
+    auto plan = make(in, o).plan_county({"K", {}, {}});
+    ASSERT_TRUE(plan.is_ok()) << plan.status().to_string();
+    expect_valid(in, *plan, o);
+    ASSERT_EQ(plan->key_topics.size(), 1u);
+    EXPECT_EQ(plan->key_topics[0].problem_id, "p1");
+    ASSERT_EQ(plan->uncovered.size(), 1u);
+    EXPECT_EQ(plan->uncovered[0].problem_id, "p2");
+    ASSERT_EQ(plan->uncovered[0].reason.size(), 1u);
+    EXPECT_EQ(plan->uncovered[0].reason[0].key, c.reason_key);
+  }
+  // The catalogue has the words in both languages.
+  PlanText no_research = {{"planner.uncovered.no_research", {}, {}}};
+  EXPECT_EQ(render(no_research, i18n::Language::kZh), "没有专家的研究覆盖这个问题");
+  EXPECT_EQ(render(no_research, i18n::Language::kEn), "no expert's research covers this problem");
 }
 
 TEST(PlannerTest, CapacityConflictsAndAvailabilityAreNeverViolated) {
