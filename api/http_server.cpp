@@ -100,6 +100,7 @@ class Session : public std::enable_shared_from_this<Session> {
           std::string reject_message)
       : stream_(std::move(socket)),
         idle_timer_(stream_.get_executor()),
+        body_timer_(stream_.get_executor()),
         server_(server),
         address_(std::move(address)),
         reject_(reject),
@@ -251,6 +252,21 @@ class Session : public std::enable_shared_from_this<Session> {
     buffer_.consume(n);
     if (error) return reject_read(error->status, error->code.c_str(), error->message);
     auto& req = parser_->get();
+    // The request's fields are the head's, taken now: Beast adds a chunked
+    // body's trailer fields to the same container, and RFC 9110 6.5.1 says a
+    // trailer must not be merged into the header section (nor carry
+    // credentials). The trailer is read for framing and then ignored.
+    head_fields_ = std::make_shared<Pending>();
+    ApiRequest& h = head_fields_->request;
+    h.authorization = std::string(req[http::field::authorization]);
+    h.has_authorization = req.count(http::field::authorization) > 0;
+    h.content_type = std::string(req[http::field::content_type]);
+    h.cookie = std::string(req[http::field::cookie]);
+    h.origin = std::string(req[http::field::origin]);
+    h.host = std::string(req[http::field::host]);
+    h.accept_language = std::string(req[http::field::accept_language]);
+    h.csrf_token = std::string(req["X-CSRF-Token"]);
+    head_fields_->keep_alive = req.keep_alive();
     size_t limit = server_.body_limit(std::string(req.method_string()), std::string(req.target()));
     auto length = parser_->content_length();
     if (length && *length > limit)
@@ -258,7 +274,17 @@ class Session : public std::enable_shared_from_this<Session> {
                          {"http.body_over_limit", {{"limit", std::to_string(limit)}}});
     parser_->body_limit(limit);
     if (parser_->is_done()) return on_read({}, 0);
-    stream_.expires_after(std::chrono::milliseconds(server_.config.read_timeout_ms));
+    // The body's deadline is our own timer, not the stream's: a stream that
+    // expires closes its socket, and the client should get a 408 first.
+    stream_.expires_never();
+    body_timed_out_ = false;
+    body_timer_.expires_after(std::chrono::milliseconds(server_.config.read_timeout_ms));
+    body_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || !self->reading_ || !self->parser_) return;
+      self->body_timed_out_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);  // the read completes with operation_aborted
+    });
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       // curl waits for this before sending a larger body.
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
@@ -279,24 +305,16 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read(beast::error_code ec, std::size_t) {
+    body_timer_.cancel();
     if (ec || closing_) return on_read_error(ec ? ec : net::error::operation_aborted);
     reading_ = false;
     read_any_ = true;
     auto req = parser_->release();
     parser_.reset();
-    auto p = std::make_shared<Pending>();
+    auto p = std::move(head_fields_);
     p->version = req.version();
-    p->keep_alive = req.keep_alive();
     p->request.method = std::string(req.method_string());
     p->request.target = std::string(req.target());
-    p->request.authorization = std::string(req[http::field::authorization]);
-    p->request.has_authorization = req.count(http::field::authorization) > 0;
-    p->request.content_type = std::string(req[http::field::content_type]);
-    p->request.cookie = std::string(req[http::field::cookie]);
-    p->request.origin = std::string(req[http::field::origin]);
-    p->request.host = std::string(req[http::field::host]);
-    p->request.accept_language = std::string(req[http::field::accept_language]);
-    p->request.csrf_token = std::string(req["X-CSRF-Token"]);
     beast::error_code peer_ec;
     auto peer = stream_.socket().remote_endpoint(peer_ec);
     if (!peer_ec) p->request.client_address = peer.address().to_string();
@@ -342,6 +360,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read_error(beast::error_code ec) {
+    body_timer_.cancel();
     reading_ = false;
     waiting_ = false;
     if (closing_) return close_now();
@@ -349,6 +368,13 @@ class Session : public std::enable_shared_from_this<Session> {
       return reject_read(413, "payload_too_large", "http.body_too_large");
     if (ec == http::error::buffer_overflow)
       return reject_read(431, "header_too_large", "request.trailer_too_large");
+    // A body that did not arrive whole within read_timeout_ms (a slow client,
+    // or chunk lines ended by a bare LF, which never end a line) gets a 408
+    // (RFC 9110 15.5.9) rather than a silent close.
+    if (body_timed_out_ && parser_ && parser_->is_header_done()) {
+      body_timed_out_ = false;
+      return reject_read(408, "request_timeout", "http.body_timeout");
+    }
     if (ec.category() == beast::error_code(http::error::bad_chunk).category() &&
         ec != http::error::end_of_stream && ec != http::error::partial_message)
       return reject_read(400, "bad_request", {"http.malformed", {{"why", ec.message()}}});
@@ -450,6 +476,7 @@ class Session : public std::enable_shared_from_this<Session> {
     closing_ = true;
     ++idle_generation_;
     idle_timer_.cancel();
+    body_timer_.cancel();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     if (reading_) {
@@ -481,13 +508,16 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   net::steady_timer idle_timer_;
+  net::steady_timer body_timer_;  // read_timeout_ms for a body being read
+  bool body_timed_out_ = false;   // body_timer_ cut the read: answer 408
   beast::flat_buffer buffer_;
   HttpServer::Impl& server_;
   std::string address_;
   bool reject_;
   std::string reject_message_;
-  std::string accept_language_;  // of the head being read, for refusals
-  bool head_read_ = false;       // the head is whole and out of buffer_
+  std::shared_ptr<Pending> head_fields_;  // the head's fields, kept while its body is read
+  std::string accept_language_;           // of the head being read, for refusals
+  bool head_read_ = false;                // the head is whole and out of buffer_
   std::optional<RequestParser> parser_;
   std::deque<std::shared_ptr<Pending>> pending_;
   std::shared_ptr<Pending> current_;  // with a handler or being written

@@ -519,6 +519,33 @@ TEST_F(TenancyTest, AnEmptyAuthorizationHeaderDoesNotFallBackToTheSessionCookie)
   EXPECT_EQ(empty.error_code(), "unauthenticated");
 }
 
+// Found by an attack trial: Beast puts a chunked body's trailer fields in
+// the request's field container, and an admin token sent in a trailer was
+// honoured (a proxy that checks or strips Authorization in the head is
+// bypassed). RFC 9110 6.5.1: a trailer is not merged into the head.
+TEST_F(TenancyTest, CredentialsInATrailerAreNotRead) {
+  auto whoami = [&](const std::string& head_fields, const std::string& trailer) {
+    RawConnection conn(port());
+    conn.send("GET /api/v1/whoami HTTP/1.1\r\nHost: x\r\n" + head_fields +
+              "Transfer-Encoding: chunked\r\n\r\n0\r\n" + trailer + "\r\n");
+    return conn.read_response();
+  };
+  auto only_trailer = whoami("", "Authorization: Bearer " + t().admin + "\r\n");
+  EXPECT_EQ(only_trailer.status, 401) << only_trailer.body;
+  // A cookie in a trailer is not read either: the answer is the one for no
+  // credential at all, not the one for an expired session.
+  auto none = whoami("", "");
+  auto cookie_trailer = whoami("", "Cookie: em_session=" + std::string(64, 'a') + "\r\n");
+  EXPECT_EQ(cookie_trailer.status, 401) << cookie_trailer.body;
+  EXPECT_EQ(cookie_trailer.body, none.body);
+  EXPECT_EQ(only_trailer.body, none.body);
+  // With the enterprise's token in the head, the head's credential is the one.
+  auto both = whoami("Authorization: Bearer " + t().enterprise_a + "\r\n",
+                     "Authorization: Bearer " + t().admin + "\r\n");
+  ASSERT_EQ(both.status, 200) << both.body;
+  EXPECT_EQ(std::string(both.json()["role"].GetString()), "enterprise");
+}
+
 TEST_F(TenancyTest, ATrailerLargerThanTheHeaderLimitIs431) {
   // Many small fields: none reaches Beast's own 64 KiB field limit, so
   // before, the whole trailer was buffered however large.
