@@ -128,6 +128,11 @@ std::optional<HeadError> check_parsed_head(const http::request_header<>& h) {
   // RFC 9110 11.6.2 allows one credential; two could be read differently by
   // a proxy and by us.
   if (h.count(http::field::authorization) > 1) return bad("request.authorization_repeated");
+  // Fields that carry one value (RFC 9110 5.3): a second one could be read
+  // differently by a proxy (first wins) and by us, so neither is chosen.
+  for (std::string_view name : {"Content-Type", "Cookie", "Origin", "X-CSRF-Token"})
+    if (h.count(boost::beast::string_view(name.data(), name.size())) > 1)
+      return bad(i18n::Message("request.header_repeated", {{"name", std::string(name)}}));
   if (h.count(http::field::transfer_encoding) > 0) {
     if (h.version() < 11) return bad("http.te_http10");
     if (h.count(http::field::content_length) > 0) return bad("http.cl_and_te");

@@ -276,6 +276,19 @@ std::vector<Row> rows() {
        head("GET /api/v1/problems HTTP/1.1",
             "Host: x\r\nAuthorization: Bearer {ENTERPRISE}\r\nAuthorization: Bearer {ADMIN}\r\n"),
        400, "bad_request", true},
+      // Found by an attack trial: of two Content-Types the first was judged
+      // (415), so a proxy taking the last saw another request. Each field
+      // that carries one value is refused twice.
+      {"two_content_types",
+       with_body("POST /api/v1/match HTTP/1.1", "text/plain", "{}",
+                 "Content-Type: application/json\r\n"),
+       400, "bad_request", true},
+      {"two_cookies",
+       head("GET /api/v1/problems HTTP/1.1", "Host: x\r\nCookie: a=1\r\nCookie: b=2\r\n"), 400,
+       "bad_request", true},
+      {"two_origins",
+       head("GET /api/v1/problems HTTP/1.1", "Host: x\r\nOrigin: http://a\r\nOrigin: http://b\r\n"),
+       400, "bad_request", true},
       // A NUL ended the JSON text as if it were its end: what followed was ignored.
       {"json_nul_then_garbage", create(kValid + std::string("\0junk", 5)), 400, "bad_request",
        false},

@@ -257,6 +257,23 @@ TEST(ApiTransportTest, ConnectionsPerClientAddressAreLimited) {
   }));
 }
 
+// Found by an attack trial: chunk lines ended by a bare LF never end a line
+// for Beast, so the body never completed and the connection was dropped at
+// the read deadline without an answer. It gets a 408 and is closed.
+TEST(ApiTransportTest, ABodyNotWholeByTheReadDeadlineIs408) {
+  TestServer server(false, [](api::ServerConfig* c) { c->read_timeout_ms = 300; });
+  RawConnection conn(server.port());
+  ASSERT_TRUE(conn.send("POST /api/v1/match HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                        server.tokens().admin +
+                        "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                        "\r\nc\n{\"text\":\"x\"}\n0\n\n"));
+  auto r = conn.read_response();
+  EXPECT_EQ(r.status, 408) << r.body;
+  EXPECT_EQ(r.error_code(), "request_timeout");
+  EXPECT_TRUE(conn.closed_by_server());
+  EXPECT_EQ(get(server.port(), "/healthz", "").status, 200);
+}
+
 TEST(ApiTransportTest, AHeaderBlockMustArriveWithinItsDeadline) {
   // The idle timer is long; only the header deadline can close this one.
   TestServer server(false, [](api::ServerConfig* c) {
