@@ -98,6 +98,26 @@ std::unordered_map<int64_t, float> LexicalIndex::score(const WeightedTerms& quer
   return out;
 }
 
+void LexicalIndex::accumulate(const WeightedTerms& query, const std::vector<float>& idf,
+                              std::vector<float>* scores, std::vector<int64_t>* touched) const {
+  if (idf.size() != query.size()) return;
+  const double avg = average_length();
+  for (size_t i = 0; i < query.size(); ++i) {
+    auto it = postings_.find(query[i].first);
+    if (it == postings_.end()) continue;
+    const float qw = query[i].second;
+    for (const Posting& p : it->second.list) {
+      if (p.id < 0) continue;
+      const auto at = static_cast<size_t>(p.id);
+      if (at >= scores->size()) scores->resize(at + 1, 0.0f);
+      float& s = (*scores)[at];
+      const bool first = s == 0;
+      s += qw * term_score(p.tf, p.doc_len, idf[i], avg);
+      if (first && s != 0) touched->push_back(p.id);
+    }
+  }
+}
+
 float LexicalIndex::bound(const Postings& p, float idf, double avg_len) const {
   float best = 0;
   for (auto [tf, dl] : p.frontier) best = std::max(best, term_score(tf, dl, idf, avg_len));
@@ -223,6 +243,28 @@ float LexicalIndex::score_one(const WeightedTerms& query, int64_t id) const {
       ++j;
     else {
       s += query[i].second * term_score(d[j].second, len, idf(d[j].first), avg);
+      ++i;
+      ++j;
+    }
+  }
+  return s;
+}
+
+float LexicalIndex::score_one(const WeightedTerms& query, const std::vector<float>& idf,
+                              int64_t id) const {
+  auto it = docs_.find(id);
+  if (it == docs_.end() || idf.size() != query.size()) return 0;
+  const WeightedTerms& d = it->second;
+  float len = length_of(d), s = 0;
+  const double avg = average_length();
+  size_t i = 0, j = 0;
+  while (i < query.size() && j < d.size()) {
+    if (query[i].first < d[j].first)
+      ++i;
+    else if (d[j].first < query[i].first)
+      ++j;
+    else {
+      s += query[i].second * term_score(d[j].second, len, idf[i], avg);
       ++i;
       ++j;
     }

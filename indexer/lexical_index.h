@@ -47,8 +47,20 @@ class LexicalIndex {
   // scoring every posting. (Plain WAND was measured slower than scoring
   // everything on these many-term queries: docs/performance.md.)
   std::vector<std::pair<int64_t, float>> top_k(const WeightedTerms& query, size_t k) const;
+  // score() into a dense array by document id, for callers that score many
+  // documents of one query: each posting's contribution is added to
+  // (*scores)[id] (grown as needed; negative ids are left out), in the same
+  // order and so to the same float as score() gives when the entries start at
+  // 0, and each id whose entry turns from 0 to nonzero is appended to
+  // `touched` (contributions are positive: once each), so that the caller
+  // can zero exactly those again. `idf` as for score_one.
+  void accumulate(const WeightedTerms& query, const std::vector<float>& idf,
+                  std::vector<float>* scores, std::vector<int64_t>* touched) const;
   // BM25 score of one document (0 if unknown).
   float score_one(const WeightedTerms& query, int64_t id) const;
+  // The same, given idf() of each query term (`idf`, parallel to `query`):
+  // for scoring many documents against one query, each term looked up once.
+  float score_one(const WeightedTerms& query, const std::vector<float>& idf, int64_t id) const;
   // BM25 idf of a term: ln(1 + (N - df + 0.5) / (df + 0.5)).
   float idf(uint32_t term) const;
   const WeightedTerms* terms_of(int64_t id) const;
