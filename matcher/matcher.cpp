@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <shared_mutex>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -16,6 +17,60 @@
 #include "corpus/names.h"
 
 namespace expertmatch {
+
+namespace {
+
+// BM25 of one query against every expert unit, dense by unit id
+// (LexicalIndex::accumulate), in arrays the thread reuses for its next query:
+// no array the size of the pool is allocated per request. The entries this
+// query set are zeroed when it is done. A second one alive on the same thread
+// at once gets arrays of its own.
+class UnitScores {
+ public:
+  UnitScores() {
+    Shared& s = shared();
+    if (!s.in_use) {
+      s.in_use = owner_ = true;
+      scores_ = &s.scores;
+      touched_ = &s.touched;
+    } else {
+      scores_ = &own_scores_;
+      touched_ = &own_touched_;
+    }
+  }
+  ~UnitScores() {
+    for (int64_t id : *touched_) (*scores_)[static_cast<size_t>(id)] = 0;
+    touched_->clear();
+    if (owner_) shared().in_use = false;
+  }
+  UnitScores(const UnitScores&) = delete;
+  UnitScores& operator=(const UnitScores&) = delete;
+
+  std::vector<float>* scores() { return scores_; }
+  std::vector<int64_t>* touched() { return touched_; }
+  const std::vector<int64_t>& touched_units() const { return *touched_; }
+  float at(int64_t id) const {
+    return id >= 0 && static_cast<size_t>(id) < scores_->size() ? (*scores_)[id] : 0.0f;
+  }
+
+ private:
+  struct Shared {
+    bool in_use = false;
+    std::vector<float> scores;
+    std::vector<int64_t> touched;
+  };
+  static Shared& shared() {
+    thread_local Shared s;
+    return s;
+  }
+  bool owner_ = false;
+  std::vector<float>* scores_;
+  std::vector<int64_t>* touched_;
+  std::vector<float> own_scores_;
+  std::vector<int64_t> own_touched_;
+};
+
+}  // namespace
 
 struct Matcher::Query {
   const Problem* problem = nullptr;
@@ -29,10 +84,11 @@ struct Matcher::Query {
   float mean_dot = 0;
   float mean_norm2 = 0;
   WeightedTerms terms;
+  std::vector<float> term_idf;  // the expert index's idf of each of `terms`
   float bm25_ceiling = 1;
-  // BM25 of the query against every expert unit, when make_query scored them all.
-  std::unordered_map<int64_t, float> unit_bm25;
-  bool all_units_scored = false;
+  // BM25 of the query against every expert unit, when make_query scored them
+  // all; else each unit is scored when needed (LexicalIndex::score_one).
+  std::unique_ptr<UnitScores> unit_bm25;
   // The problem's fields as tokens with their vocabulary ids, for the
   // explanations: analysed on first use, then shared by every match.
   struct FieldTokens {
@@ -61,11 +117,12 @@ float dot(const float* a, const float* b, int d) {
   return s;
 }
 
-// share * best + (1 - share) * mean(top m), of the values sorted descending.
-float aggregate_top(std::vector<float> values, int m, float share) {
+// share * best + (1 - share) * mean(top m), of the values sorted descending
+// (reorders `values`).
+float aggregate_top(std::vector<float>& values, int m, float share) {
   if (values.empty()) return 0;
-  std::sort(values.begin(), values.end(), std::greater<float>());
   int n = std::min<int>(m, static_cast<int>(values.size()));
+  std::partial_sort(values.begin(), values.begin() + n, values.end(), std::greater<float>());
   float mean = 0;
   for (int i = 0; i < n; ++i) mean += values[i];
   mean /= n;
@@ -120,15 +177,64 @@ std::vector<int64_t> Matcher::evidence_units(const ExpertEntry& e, std::vector<i
   return units;
 }
 
-std::vector<float> Matcher::centroid_of(const ExpertEntry& e) const {
+struct Matcher::ExpertPrep {
+  std::vector<int64_t> units;  // evidence_units
+  std::vector<int> work_of;    // index in expert.works of each unit, -1 for the profile
+  // Per unit: 1 / |v - mean| (the cosine around the corpus mean), and 1 / |v|
+  // in the first coarse_dimensions(); 0 without a vector.
+  std::vector<float> inv, coarse_inv;
+  std::vector<float> centroid;         // sum of the centred, normalised units, normalised (d)
+  std::vector<float> coarse_centroid;  // sum of the coarse-normalised units, normalised (k)
+  std::vector<float> plain_centroid;   // the normalised mean of the unit vectors (d)
+};
+
+struct Matcher::PrepCache {
+  std::shared_mutex mutex;
+  std::unordered_map<int64_t, std::shared_ptr<const ExpertPrep>> by_profile_unit;
+};
+
+std::shared_ptr<const Matcher::ExpertPrep> Matcher::prepared(const ExpertEntry& e) const {
+  {
+    std::shared_lock lock(prep_cache_->mutex);
+    auto it = prep_cache_->by_profile_unit.find(e.profile_unit);
+    if (it != prep_cache_->by_profile_unit.end()) return it->second;
+  }
+  // The same float operations, in the same order, as scoring did them per
+  // query before they were kept: rankings stay bit-identical.
+  auto p = std::make_shared<ExpertPrep>();
   const VectorIndex& vecs = index_.expert_vectors();
   const int d = vecs.dimension();
-  std::vector<float> c(d, 0.0f);
-  for (int64_t u : evidence_units(e))
-    if (const float* v = vecs.vector(u))
-      for (int i = 0; i < d; ++i) c[i] += v[i];
-  l2_normalize(c.data(), d);
-  return c;
+  const int k = coarse_dimensions();
+  const float* m = index_.unit_mean().data();
+  const float mean_norm2 = index_.unit_mean().size() == static_cast<size_t>(d) ? dot(m, m, d) : 0;
+  p->units = evidence_units(e, &p->work_of);
+  p->centroid.assign(d, 0.0f);
+  p->coarse_centroid.assign(k, 0.0f);
+  p->plain_centroid.assign(d, 0.0f);
+  for (int64_t u : p->units) {
+    const float* v = vecs.vector(u);
+    float inv = 0, coarse_inv = 0;
+    if (v) {
+      float n2 = dot(v, v, d) - 2 * dot(v, m, d) + mean_norm2;
+      inv = n2 > 1e-12f ? 1.0f / std::sqrt(n2) : 0.0f;
+      for (int i = 0; i < d; ++i) p->centroid[i] += (v[i] - m[i]) * inv;
+      for (int i = 0; i < d; ++i) p->plain_centroid[i] += v[i];
+      if (k > 0) {
+        float c2 = dot(v, v, k);
+        coarse_inv = c2 > 0 ? 1.0f / std::sqrt(c2) : 0.0f;
+        for (int i = 0; i < k; ++i) p->coarse_centroid[i] += v[i] * coarse_inv;
+      }
+    }
+    p->inv.push_back(inv);
+    p->coarse_inv.push_back(coarse_inv);
+  }
+  if (!p->units.empty()) {
+    l2_normalize(p->centroid.data(), d);
+    if (k > 0) l2_normalize(p->coarse_centroid.data(), k);
+  }
+  l2_normalize(p->plain_centroid.data(), d);
+  std::unique_lock lock(prep_cache_->mutex);
+  return prep_cache_->by_profile_unit.emplace(e.profile_unit, std::move(p)).first->second;
 }
 
 Result<std::vector<Matcher::Scored>> Matcher::score_everyone(const Query& q) const {
@@ -143,18 +249,15 @@ Result<std::vector<Matcher::Scored>> Matcher::score_pool(
   std::vector<Scored> all;
   all.reserve(pool.size());
   for (const ExpertEntry* entry : pool) {
-    ComponentScores c = score_expert(q, *entry, nullptr);
+    auto prep = prepared(*entry);
+    ComponentScores c = score_expert(q, *entry, *prep, nullptr);
     float f = fuse(c);
-    all.push_back({entry, c, f, f});
+    all.push_back({entry, std::move(prep), c, f, f});
   }
   if (config_.neighbor_share <= 0 || all.size() < 2) {
     enforce_dominance(&all);
     return all;
   }
-  // Each expert's work centroid, once for all pairs below.
-  std::vector<std::vector<float>> centroids;
-  centroids.reserve(all.size());
-  for (const Scored& s : all) centroids.push_back(centroid_of(*s.entry));
   // Support from the query's best experts, weighted by centroid similarity.
   std::vector<size_t> order(all.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -164,12 +267,12 @@ Result<std::vector<Matcher::Scored>> Matcher::score_pool(
   const int d = index_.expert_vectors().dimension();
   std::vector<float> smoothed(all.size());
   for (size_t i = 0; i < all.size(); ++i) {
-    const std::vector<float>& ci = centroids[i];
+    const std::vector<float>& ci = all[i].prep->plain_centroid;
     float support = 0;
     int n = 0;
     for (size_t j = 0; j < sources; ++j) {
       if (order[j] == i) continue;
-      float w = std::max(0.0f, dot(ci.data(), centroids[order[j]].data(), d));
+      float w = std::max(0.0f, dot(ci.data(), all[order[j]].prep->plain_centroid.data(), d));
       support += w * all[order[j]].score;
       ++n;
     }
@@ -236,9 +339,24 @@ float Matcher::fuse(const ComponentScores& c) const {
 Result<Matcher::Query> Matcher::make_query(const Problem& problem, bool score_all_units) const {
   Query q;
   q.problem = &problem;
-  auto v = index_.embedder().embed({CorpusIndex::problem_text(problem)});
-  if (!v) return v.status();
-  q.vector = std::move(*v);
+  // A problem asked as the index stores it (every ranking the service makes
+  // of a stored problem) is not analysed again: its vector and term vector
+  // were made from the same text by the same model (the built-in one is
+  // deterministic, text by text), so they are the ones computed here.
+  const ProblemEntry* stored = index_.lsa() ? index_.problem(problem.id) : nullptr;
+  const bool as_stored = stored && stored->problem.title == problem.title &&
+                         stored->problem.keywords == problem.keywords &&
+                         stored->problem.description == problem.description;
+  const float* stored_vector = as_stored ? index_.problem_vectors().vector(stored->unit) : nullptr;
+  const WeightedTerms* stored_terms =
+      as_stored ? index_.problem_lexical().terms_of(stored->unit) : nullptr;
+  if (stored_vector && stored_terms) {
+    q.vector.assign(stored_vector, stored_vector + index_.problem_vectors().dimension());
+  } else {
+    auto v = index_.embedder().embed({CorpusIndex::problem_text(problem)});
+    if (!v) return v.status();
+    q.vector = std::move(*v);
+  }
   const int d = static_cast<int>(q.vector.size());
   if (index_.unit_mean().size() != q.vector.size())
     return Status(ErrorCode::kInternal, "the index's unit mean does not match the query vector");
@@ -252,73 +370,70 @@ Result<Matcher::Query> Matcher::make_query(const Problem& problem, bool score_al
     q.coarse.assign(q.vector.begin(), q.vector.begin() + k);
     l2_normalize(q.coarse.data(), k);
   }
-  auto t = index_.problem_terms(problem);
-  if (!t) return t.status();
-  q.terms = std::move(*t);
+  if (stored_vector && stored_terms) {
+    q.terms = *stored_terms;
+  } else {
+    auto t = index_.problem_terms(problem);
+    if (!t) return t.status();
+    q.terms = std::move(*t);
+  }
   const LexicalIndex& lex = index_.expert_lexical();
   const float k1 = index_.config().bm25.k1;
   double ceiling = 0;
-  for (auto& [term, w] : q.terms) ceiling += w * lex.idf(term) * (k1 + 1);
+  q.term_idf.reserve(q.terms.size());
+  for (auto& [term, w] : q.terms) {
+    q.term_idf.push_back(lex.idf(term));
+    ceiling += w * q.term_idf.back() * (k1 + 1);
+  }
   q.bm25_ceiling = ceiling > 0 ? static_cast<float>(ceiling) : 1.0f;
   if (score_all_units) {
-    q.unit_bm25 = lex.score(q.terms);
-    q.all_units_scored = true;
+    q.unit_bm25 = std::make_unique<UnitScores>();
+    lex.accumulate(q.terms, q.term_idf, q.unit_bm25->scores(), q.unit_bm25->touched());
   }
   return q;
 }
 
-ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e,
+ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e, const ExpertPrep& prep,
                                       std::vector<std::pair<int, float>>* per_work) const {
   const VectorIndex& vecs = index_.expert_vectors();
   const LexicalIndex& lex = index_.expert_lexical();
   const int d = vecs.dimension();
   auto bm25 = [&](int64_t unit) -> float {
-    if (q.all_units_scored) {
-      auto it = q.unit_bm25.find(unit);
-      return it == q.unit_bm25.end() ? 0.0f : it->second;
-    }
-    return lex.score_one(q.terms, unit);
+    return q.unit_bm25 ? q.unit_bm25->at(unit) : lex.score_one(q.terms, q.term_idf, unit);
   };
   const int k = coarse_dimensions();
-  const float* m = q.mean;
-  std::vector<float> dense, coarse, lexical;
-  std::vector<float> centroid(d, 0.0f), coarse_centroid(k, 0.0f);
-  std::vector<int> work_of;
-  const std::vector<int64_t> units = evidence_units(e, &work_of);
+  // Scratch for the per-unit similarities, reused by every expert a thread scores.
+  thread_local std::vector<float> dense, coarse, lexical;
+  dense.clear();
+  coarse.clear();
+  lexical.clear();
+  const std::vector<int64_t>& units = prep.units;
   for (size_t w = 0; w < units.size(); ++w) {
     const float* v = vecs.vector(units[w]);
     float ds = 0;
-    if (v) {
-      // The cosine around the corpus mean: what every text shares is left out.
-      float n2 = dot(v, v, d) - 2 * dot(v, m, d) + q.mean_norm2;
-      float inv = n2 > 1e-12f ? 1.0f / std::sqrt(n2) : 0.0f;
-      ds = std::max(0.0f, (dot(q.centered.data(), v, d) - q.mean_dot) * inv);
-      for (int i = 0; i < d; ++i) centroid[i] += (v[i] - m[i]) * inv;
-    }
+    // The cosine around the corpus mean: what every text shares is left out.
+    if (v) ds = std::max(0.0f, (dot(q.centered.data(), v, d) - q.mean_dot) * prep.inv[w]);
     float ls = std::min(1.0f, bm25(units[w]) / q.bm25_ceiling);
     dense.push_back(ds);
     lexical.push_back(ls);
     if (k > 0) {
       // The cosine in the first k (strongest) LSA dimensions, not centred: broad topic.
-      float c2 = v ? dot(v, v, k) : 0.0f;
-      float inv = c2 > 0 ? 1.0f / std::sqrt(c2) : 0.0f;
+      const float inv = prep.coarse_inv[w];
       coarse.push_back(inv > 0 ? std::max(0.0f, dot(q.coarse.data(), v, k) * inv) : 0.0f);
-      for (int i = 0; i < k && v; ++i) coarse_centroid[i] += v[i] * inv;
     }
-    if (per_work && work_of[w] >= 0) per_work->emplace_back(work_of[w], 0.5f * ds + 0.5f * ls);
+    if (per_work && prep.work_of[w] >= 0)
+      per_work->emplace_back(prep.work_of[w], 0.5f * ds + 0.5f * ls);
   }
   ComponentScores c;
   c.dense = aggregate_top(dense, config_.top_works, config_.best_work_share);
   if (config_.centroid_share > 0 && !units.empty()) {
-    l2_normalize(centroid.data(), d);
-    float cs = std::max(0.0f, dot(q.centered.data(), centroid.data(), d));
+    float cs = std::max(0.0f, dot(q.centered.data(), prep.centroid.data(), d));
     c.dense = (1 - config_.centroid_share) * c.dense + config_.centroid_share * cs;
   }
   if (k > 0 && !units.empty()) {
     float broad = aggregate_top(coarse, config_.top_works, config_.best_work_share);
     if (config_.centroid_share > 0) {
-      l2_normalize(coarse_centroid.data(), k);
-      float cs = std::max(0.0f, dot(q.coarse.data(), coarse_centroid.data(), k));
+      float cs = std::max(0.0f, dot(q.coarse.data(), prep.coarse_centroid.data(), k));
       broad = (1 - config_.centroid_share) * broad + config_.centroid_share * cs;
     }
     c.dense = (1 - config_.coarse_share) * c.dense + config_.coarse_share * broad;
@@ -396,13 +511,18 @@ const std::unordered_set<std::string>& general_filler_words() {
 
 }  // namespace
 
-Matcher::Matcher(const CorpusIndex& index, MatchConfig config)
-    : index_(index), config_(config), word_cache_(std::make_shared<WordCache>()) {}
-
 struct Matcher::WordCache {
   std::mutex mutex;
   std::unordered_map<int64_t, std::vector<uint32_t>> words;  // node-based: references stay valid
+  // By profile unit: the words of each research field.
+  std::unordered_map<int64_t, std::vector<std::vector<uint32_t>>> field_words;
 };
+
+Matcher::Matcher(const CorpusIndex& index, MatchConfig config)
+    : index_(index),
+      config_(config),
+      word_cache_(std::make_shared<WordCache>()),
+      prep_cache_(std::make_shared<PrepCache>()) {}
 
 bool Matcher::is_filler(const std::string& term, uint32_t id) const {
   if (general_filler_words().count(term)) return true;
@@ -608,6 +728,21 @@ const std::vector<uint32_t>& Matcher::unit_words(int64_t unit, const std::string
   return word_cache_->words.emplace(unit, std::move(ids)).first->second;
 }
 
+const std::vector<std::vector<uint32_t>>& Matcher::field_words(const ExpertEntry& e) const {
+  {
+    std::lock_guard<std::mutex> lock(word_cache_->mutex);
+    auto it = word_cache_->field_words.find(e.profile_unit);
+    if (it != word_cache_->field_words.end()) return it->second;
+  }
+  std::vector<std::vector<uint32_t>> fields;
+  for (const auto& field : e.expert.fields) {
+    fields.emplace_back();
+    for (const Word& w : words_of(field)) fields.back().push_back(w.id);
+  }
+  std::lock_guard<std::mutex> lock(word_cache_->mutex);
+  return word_cache_->field_words.emplace(e.profile_unit, std::move(fields)).first->second;
+}
+
 int Matcher::explain(const Query& q, const ExpertEntry& e,
                      const std::vector<std::pair<int, float>>& per_work,
                      std::vector<WorkEvidence>* works, std::vector<std::string>* fields,
@@ -732,10 +867,11 @@ int Matcher::explain(const Query& q, const ExpertEntry& e,
   std::unordered_set<uint32_t> query_words;
   for (const Query::FieldTokens& ft : *q.field_tokens)
     for (const Word& w : ft.words) query_words.insert(w.id);
-  for (const auto& field : e.expert.fields)
-    for (const Word& w : words_of(field))
-      if (query_words.count(w.id) && !is_filler(tm.vocabulary().term(w.id), w.id)) {
-        fields->push_back(field);
+  const std::vector<std::vector<uint32_t>>& words = field_words(e);
+  for (size_t f = 0; f < e.expert.fields.size() && f < words.size(); ++f)
+    for (uint32_t id : words[f])
+      if (query_words.count(id) && !is_filler(tm.vocabulary().term(id), id)) {
+        fields->push_back(e.expert.fields[f]);
         break;
       }
   return static_cast<int>(informative.size());
@@ -757,9 +893,29 @@ Result<std::vector<const ExpertEntry*>> Matcher::candidates(
   std::vector<int64_t> units;
   units.reserve(dense->size() + config_.candidate_lexical_units);
   for (const SearchHit& h : *dense) units.push_back(h.id);
-  for (auto& [unit, score] : index_.expert_lexical().top_k(
-           q.terms, static_cast<size_t>(std::max(0, config_.candidate_lexical_units))))
-    units.push_back(unit);
+  const auto lexical_units = static_cast<size_t>(std::max(0, config_.candidate_lexical_units));
+  if (q.unit_bm25) {
+    // The query's BM25 of every unit is at hand (walking every posting costs
+    // about half of MaxScore's top_k on these long queries:
+    // docs/performance.md): the best units, ties by smaller id, as top_k.
+    thread_local std::vector<int64_t> best;
+    const std::vector<int64_t>& touched = q.unit_bm25->touched_units();
+    best.assign(touched.begin(), touched.end());
+    const UnitScores& s = *q.unit_bm25;
+    auto before = [&](int64_t a, int64_t b) {
+      float x = s.at(a), y = s.at(b);
+      return x != y ? x > y : a < b;
+    };
+    if (best.size() > lexical_units) {
+      std::nth_element(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(lexical_units),
+                       best.end(), before);
+      best.resize(lexical_units);
+    }
+    units.insert(units.end(), best.begin(), best.end());
+  } else {
+    for (auto& [unit, score] : index_.expert_lexical().top_k(q.terms, lexical_units))
+      units.push_back(unit);
+  }
   std::vector<const ExpertEntry*> pool;
   pool.reserve(units.size());
   for (int64_t u : units)
@@ -795,7 +951,7 @@ std::vector<ExpertMatch> Matcher::finish_ranking(const Query& q,
     m.components = s.components;
     m.confidence = confidence_of(s.score, best);
     std::vector<std::pair<int, float>> per_work;
-    score_expert(q, *s.entry, &per_work);
+    score_expert(q, *s.entry, *s.prep, &per_work);
     m.informative_terms = explain(q, *s.entry, per_work, &m.works, &m.matched_fields, &m.terms);
     m.good_match = is_good_pair(m.confidence, m.informative_terms, s.components.dense);
     out.push_back(std::move(m));
@@ -807,13 +963,13 @@ Result<std::vector<ExpertMatch>> Matcher::rank_one(const Problem& problem,
                                                    const MatchFilters& filters, int k,
                                                    const std::vector<SearchHit>* dense) const {
   if (two_stage(k)) {
-    auto q = make_query(problem);
+    auto q = make_query(problem, /*score_all_units=*/true);
     if (!q) return q.status();
     auto pool = candidates(*q, dense);
     if (!pool) return pool.status();
     size_t eligible = 0;
     for (const ExpertEntry* e : *pool)
-      eligible += exclusion_reason(e->expert, problem, filters).empty();
+      eligible += exclusion_message(e->expert, problem, filters).empty();
     // Filters that leave fewer than k candidates (a small county, a rare
     // title) need the experts the retrievers did not bring: rank them all.
     if (eligible >= static_cast<size_t>(k)) {
@@ -885,7 +1041,7 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
     auto q = make_query(p.problem);
     if (!q) return q.status();
     std::vector<std::pair<int, float>> per_work;
-    ComponentScores c = score_expert(*q, *e, &per_work);
+    ComponentScores c = score_expert(*q, *e, *prepared(*e), &per_work);
     scored.push_back({&p, std::move(*q), std::move(per_work), c, fuse(c)});
   }
   std::stable_sort(

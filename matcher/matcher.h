@@ -33,7 +33,10 @@
 // Two-stage ranking (above MatchConfig::exhaustive_max_experts experts):
 // candidates first, the experts owning the query's nearest units in the
 // expert Faiss index (searched with the centred query vector) and those
-// owning its top units by BM25 (LexicalIndex::top_k, WAND), then everything
+// owning its top units by BM25 (every posting of the query's terms summed
+// into a per-thread array, LexicalIndex::accumulate: about half the cost of
+// MaxScore's top_k on these long queries, and it also gives every
+// candidate unit's BM25 for the scoring), then everything
 // above (scores, smoothing, dominance, confidence, explanations) on the
 // candidates only. The invariants hold within the candidates: no expert
 // ranks below one it dominates, equal experts tie, and the best candidate
@@ -47,7 +50,14 @@
 // MatchFilters add county, college, title, age and capacity filters.
 //
 // Thread safety: const; safe to call concurrently as long as the CorpusIndex
-// is not being modified.
+// is not being modified. A Matcher keeps what it derives from the index's
+// experts alone (per-expert vector aggregates, the whole words of each unit
+// and research field), computed on first use under its own locks and reused
+// by every later call: build one Matcher per index and share it between
+// threads. Those caches are keyed by unit id, which an upsert never reuses,
+// so changing problems or upserting and removing experts keeps them right;
+// after CorpusIndex::refit() (which renumbers the units) or on another
+// CorpusIndex, make a new Matcher. Copies share the caches.
 #pragma once
 
 #include <map>
@@ -268,10 +278,18 @@ class Matcher {
   // `score_all_units`: also BM25 of the query against every expert unit at
   // once (for scoring all experts), instead of one unit at a time.
   Result<Query> make_query(const Problem& problem, bool score_all_units = false) const;
-  ComponentScores score_expert(const Query& q, const ExpertEntry& e,
+  // What scoring needs of one expert that no query changes: the evidence
+  // units with their norms around the unit mean and in the coarse
+  // dimensions, and the work centroids (centred, coarse, plain). Computed
+  // once per Matcher and expert (keyed by the profile unit).
+  struct ExpertPrep;
+  struct PrepCache;
+  std::shared_ptr<const ExpertPrep> prepared(const ExpertEntry& e) const;
+  ComponentScores score_expert(const Query& q, const ExpertEntry& e, const ExpertPrep& prep,
                                std::vector<std::pair<int, float>>* per_work) const;
   struct Scored {
     const ExpertEntry* entry;
+    std::shared_ptr<const ExpertPrep> prep;
     ComponentScores components;
     float fused;  // before smoothing
     float score;  // after smoothing and enforce_dominance
@@ -289,8 +307,6 @@ class Matcher {
   // Ranking order: score, then the unsmoothed fused score (which separates a
   // strict dominance lifted to a tie), then id.
   static bool ranks_before(const Scored& a, const Scored& b);
-  // The L2-normalised mean of an expert's work vectors.
-  std::vector<float> centroid_of(const ExpertEntry& e) const;
   // Fused and smoothed scores of all experts, in the index's (id) order.
   Result<std::vector<Scored>> score_everyone(const Query& q) const;
   // The same for the given experts only (in the given order).
@@ -321,11 +337,14 @@ class Matcher {
   // Vocabulary ids of the whole words of one unit's text, sorted; analysed
   // once per Matcher (guarded by the cache's mutex).
   const std::vector<uint32_t>& unit_words(int64_t unit, const std::string& text) const;
+  // The same for each of an expert's research fields (keyed by its profile unit).
+  const std::vector<std::vector<uint32_t>>& field_words(const ExpertEntry& e) const;
   struct WordCache;
 
   const CorpusIndex& index_;
   MatchConfig config_;
   std::shared_ptr<WordCache> word_cache_;
+  std::shared_ptr<PrepCache> prep_cache_;
 };
 
 }  // namespace expertmatch

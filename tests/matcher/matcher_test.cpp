@@ -9,6 +9,7 @@
 #include <cstring>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/test_corpus.h"
@@ -298,6 +299,81 @@ TEST_F(MatcherTest, ResultsAreDeterministicAcrossRunsAndBuilds) {
     expect_same(first, second);
     expect_same(first, third);
   }
+}
+
+// One Matcher kept for many calls (as the service keeps one per index) and
+// shared by threads answers exactly as a fresh Matcher per call: its caches
+// (per-expert aggregates, explanation words) change nothing.
+TEST_F(MatcherTest, OneSharedMatcherAnswersAsFreshOnesFromManyThreads) {
+  const Matcher shared(*index_);
+  const auto problems = sample_problems();
+  std::vector<std::vector<ExpertMatch>> got(problems.size());
+  // Two threads over the same problems, each problem twice: cold and warm caches.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t)
+    threads.emplace_back([&, t] {
+      for (int pass = 0; pass < 2; ++pass)
+        for (size_t i = 0; i < problems.size(); ++i) {
+          auto r = shared.rank_experts(problems[i], {}, -1);
+          if (r.is_ok() && (i % 2 == static_cast<size_t>(t))) got[i] = std::move(*r);
+        }
+    });
+  for (auto& t : threads) t.join();
+  for (size_t i = 0; i < problems.size(); ++i) {
+    SCOPED_TRACE(problems[i].id);
+    ASSERT_FALSE(got[i].empty());
+    expect_same(got[i], rank_all(Matcher(*index_), problems[i]));
+  }
+}
+
+// A stored problem is not analysed again (its vector and terms come from the
+// index): it ranks bit for bit as the same text under an id the index does
+// not hold, which is analysed.
+TEST_F(MatcherTest, AStoredProblemRanksAsTheSameTextAnalysedAfresh) {
+  const Matcher m(*index_);
+  for (const auto& p : sample_problems()) {
+    SCOPED_TRACE(p.id);
+    ASSERT_NE(index_->problem(p.id), nullptr);
+    Problem adhoc = p;
+    adhoc.id = p.id + "-adhoc";
+    ASSERT_EQ(index_->problem(adhoc.id), nullptr);
+    auto stored = rank_all(m, p);
+    ASSERT_FALSE(stored.empty());
+    expect_same(stored, rank_all(m, adhoc));
+    // The same id with another text is analysed, not taken from the index.
+    Problem edited = p;
+    edited.title = "锂电池正极材料循环寿命差";
+    edited.keywords = {"锂电池"};
+    edited.description = "锂电池容量衰减";
+    Problem edited_adhoc = edited;
+    edited_adhoc.id = adhoc.id;
+    expect_same(rank_all(m, edited), rank_all(m, edited_adhoc));
+  }
+}
+
+// The caches are keyed by unit id, which an upsert never reuses: a Matcher
+// kept across an expert's change ranks with the new record, as a new one does.
+TEST_F(MatcherTest, AMatcherKeptAcrossAnExpertUpsertSeesTheNewRecord) {
+  auto built = CorpusIndex::build(sample_experts(), sample_problems(), IndexConfig{});
+  ASSERT_TRUE(built.is_ok());
+  CorpusIndex& index = **built;
+  const Matcher kept(index);
+  const Problem p = sample_problems().front();
+  auto before = rank_all(kept, p);
+  ASSERT_GE(before.size(), 2u);
+  // The best expert loses every work and gets another field: the profile stands in for the works.
+  Expert changed = index.expert(before[0].expert_id)->expert;
+  changed.works.clear();
+  changed.fields = {"古典文学"};
+  ASSERT_TRUE(index.upsert_expert(changed).is_ok());
+  auto after = rank_all(kept, p);
+  expect_same(after, rank_all(Matcher(index), p));
+  auto it = std::find_if(after.begin(), after.end(),
+                         [&](const ExpertMatch& m) { return m.expert_id == changed.id; });
+  ASSERT_NE(it, after.end());
+  // Scored on the profile alone now (stale aggregates would keep the old works).
+  EXPECT_TRUE(it->works.empty());
+  EXPECT_NE(std::memcmp(&it->components, &before[0].components, sizeof(ComponentScores)), 0);
 }
 
 // The byte ranges of a term evidence point into the named field of the

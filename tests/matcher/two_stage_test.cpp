@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench/corpus_generator.h"
@@ -199,6 +200,43 @@ void check_wand_exact() {
   }
 }
 
+// One Matcher shared by two threads (as the service shares one) ranks every
+// problem exactly as a fresh Matcher per problem, two-stage and exhaustive.
+void check_shared_matcher() {
+  const Generated& g = generated();
+  ASSERT_TRUE(g.index);
+  MatchConfig exhaustive;
+  exhaustive.exhaustive_max_experts = SIZE_MAX;
+  for (const MatchConfig& config : {MatchConfig{}, exhaustive}) {
+    const Matcher shared(*g.index, config);
+    std::vector<const Problem*> sample;
+    for (size_t i = 0; i < g.corpus.problems.size(); i += 15)
+      sample.push_back(&g.corpus.problems[i]);
+    std::vector<std::vector<ExpertMatch>> got(sample.size());
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 2; ++t)
+      threads.emplace_back([&, t] {
+        for (size_t i = static_cast<size_t>(t); i < sample.size(); i += 2) {
+          auto r = shared.rank_experts(*sample[i], MatchFilters{}, 10);
+          if (r.is_ok()) got[i] = std::move(*r);
+        }
+      });
+    for (auto& t : threads) t.join();
+    for (size_t i = 0; i < sample.size(); ++i) {
+      auto fresh = Matcher(*g.index, config).rank_experts(*sample[i], MatchFilters{}, 10);
+      ASSERT_TRUE(fresh.is_ok());
+      ASSERT_EQ(got[i].size(), 10u) << sample[i]->id;
+      ASSERT_EQ(fresh->size(), 10u);
+      for (size_t j = 0; j < 10; ++j) {
+        EXPECT_EQ(got[i][j].expert_id, (*fresh)[j].expert_id) << sample[i]->id << " rank " << j;
+        EXPECT_EQ(got[i][j].score, (*fresh)[j].score);
+        EXPECT_EQ(got[i][j].informative_terms, (*fresh)[j].informative_terms);
+        EXPECT_EQ(got[i][j].matched_fields, (*fresh)[j].matched_fields);
+      }
+    }
+  }
+}
+
 // One test (one process, one index build of the generated corpus) for all
 // the checks on it.
 TEST(TwoStage, GeneratedCorpusAboveTheThresholds) {
@@ -217,6 +255,10 @@ TEST(TwoStage, GeneratedCorpusAboveTheThresholds) {
   {
     SCOPED_TRACE("WAND top k = exhaustive BM25 top k");
     check_wand_exact();
+  }
+  {
+    SCOPED_TRACE("one shared matcher = a fresh one per problem");
+    check_shared_matcher();
   }
 }
 
@@ -248,6 +290,24 @@ TEST(Wand, SmallTableWithTiesAndRemovals) {
   EXPECT_TRUE(lex.top_k(q, 0).empty());
   EXPECT_EQ(lex.top_k(q, 100).size(), 4u);
   EXPECT_TRUE(lex.top_k({{42, 1.0f}}, 5).empty());
+
+  // The same scores into a dense array, with the idf given, and one at a time.
+  const std::vector<float> idf = {lex.idf(1), lex.idf(2)};
+  EXPECT_NEAR(idf[0], 0.35667f, 1e-4f);
+  std::vector<float> dense(3, 0.0f);  // shorter than the largest id: grown
+  std::vector<int64_t> touched;
+  lex.accumulate(q, idf, &dense, &touched);
+  std::sort(touched.begin(), touched.end());
+  EXPECT_EQ(touched, (std::vector<int64_t>{1, 3, 5, 7}));  // each once
+  ASSERT_GE(dense.size(), 8u);
+  for (int64_t id : {1, 3, 5, 7}) {
+    EXPECT_EQ(dense[id], all.at(id)) << id;  // the same float, not only close
+    EXPECT_EQ(lex.score_one(q, idf, id), lex.score_one(q, id)) << id;
+  }
+  EXPECT_NEAR(dense[7], 0.43484f, 1e-4f);
+  EXPECT_EQ(dense[0] + dense[2] + dense[4] + dense[6], 0.0f);
+  EXPECT_EQ(lex.score_one(q, idf, 9), 0.0f);       // removed
+  EXPECT_EQ(lex.score_one(q, {idf[0]}, 1), 0.0f);  // idf not parallel to the query
 }
 
 }  // namespace
