@@ -176,6 +176,7 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
                                    {}, &saved);
     if (index) {
       service->index_ = std::move(*index);
+      service->index_replaced_locked();
       note(reason.empty() ? "index loaded from " + data_dir + "/index"
                           : "index rebuilt (" + reason + ")");
       for (const auto& r : service->index_->skipped())
@@ -206,6 +207,17 @@ Result<Principal> Service::authenticate(const std::string& authorization) {
 
 // ---- index maintenance ---------------------------------------------------
 
+std::unique_lock<std::shared_mutex> Service::lock_for_write() {
+  std::unique_lock lock(mu_);
+  std::lock_guard cache(rankings_mu_);
+  rankings_.clear();
+  return lock;
+}
+
+void Service::index_replaced_locked() {
+  matcher_ = index_ ? std::make_unique<Matcher>(*index_, options_.match) : nullptr;
+}
+
 void Service::rebuild_index_locked(const char* why) {
   std::vector<Expert> experts;
   std::vector<Problem> problems;
@@ -220,6 +232,7 @@ void Service::rebuild_index_locked(const char* why) {
     std::fprintf(stderr, "expertmatch serve: index rebuild (%s) failed: %s\n", why,
                  index.status().to_string().c_str());
   }
+  index_replaced_locked();
   index_dirty_ = true;
 }
 
@@ -230,7 +243,10 @@ void Service::index_expert_locked(const Expert& e) {
   if (s.code() == ErrorCode::kInvalidArgument)  // this record only; the index is intact
     std::fprintf(stderr, "expertmatch serve: %s\n", s.message().c_str());
   else if (!s)
-    rebuild_index_locked(s.to_string().c_str());
+    return rebuild_index_locked(s.to_string().c_str());
+  // The old matcher's caches stay right (new units, new ids) but would keep
+  // the replaced expert's entries: start them afresh.
+  index_replaced_locked();
 }
 
 void Service::index_problem_locked(const Problem& p) {
@@ -317,7 +333,7 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
   if (!checked) return checked;
   Status s = must_exist ? store_->update_problem(p) : store_->insert_problem(p);
   if (!s) return s;
-  std::unique_lock lock(mu_);
+  auto lock = lock_for_write();
   problems_[p.id] = p;
   enterprises_.emplace(normalize_name(p.enterprise), p.county);
   index_problem_locked(p);
@@ -448,7 +464,7 @@ Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_e
   if (!allowed) return allowed;
   Status s = must_exist ? store_->update_expert(e) : store_->insert_expert(e);
   if (!s) return s;
-  std::unique_lock lock(mu_);
+  auto lock = lock_for_write();
   experts_[e.id] = e;
   index_expert_locked(e);
   return shown_expert_locked(who, e);
@@ -546,8 +562,7 @@ Result<ExpertProblemMatches> Service::expert_matches(const Principal& who,
   int rejected = 0;
   for (const auto& [pair, review] : latest_)
     if (pair.second == expert_id && review.decision == "reject") ++rejected;
-  Matcher matcher(*index_, options_.match);
-  auto ranked = matcher.rank_problems(expert_id, filters, k + rejected);
+  auto ranked = matcher_->rank_problems(expert_id, filters, k + rejected);
   if (!ranked) return ranked.status();
   for (auto& m : *ranked) {
     if (static_cast<int>(out.matches.size()) >= k) break;
@@ -572,8 +587,7 @@ Result<std::vector<ExpertMatch>> Service::match_text(const Principal& who, const
   if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
   MatchFilters filters = q.filters;
   if (filters.require_capacity) filters.used_capacity = used_capacity_locked("");
-  Matcher matcher(*index_, options_.match);
-  return matcher.rank_experts(p, filters, q.k);
+  return matcher_->rank_experts(p, filters, q.k);
 }
 
 Result<std::vector<EnterpriseRecord>> Service::enterprises(
@@ -612,7 +626,7 @@ Result<EnterpriseRecord> Service::register_enterprise(const Principal& who, cons
                : Status(ErrorCode::kAlreadyExists, i18n::Message("enterprise.taken_in_city"));
   auto r = store_->add_enterprise(name, county);
   if (!r) return r.status();
-  std::unique_lock lock(mu_);
+  auto lock = lock_for_write();
   enterprises_[normalize_name(name)] = county;
   return r;
 }
@@ -705,7 +719,7 @@ Result<ImportCounts> Service::import(const Principal& who, std::vector<Expert>&&
   auto index = CorpusIndex::build(all_experts, all_problems, options_.index);
   std::map<std::string, Expert> new_experts = moved_into_map(std::move(all_experts));
   std::map<std::string, Problem> new_problems = moved_into_map(std::move(all_problems));
-  std::unique_lock lock(mu_);
+  auto lock = lock_for_write();
   experts_ = std::move(new_experts);
   problems_ = std::move(new_problems);
   enterprises_ = std::move(registered);
@@ -717,6 +731,7 @@ Result<ImportCounts> Service::import(const Principal& who, std::vector<Expert>&&
     std::fprintf(stderr, "expertmatch serve: index build after import failed: %s\n",
                  index.status().to_string().c_str());
   }
+  index_replaced_locked();
   index_dirty_ = true;
   return counts;
 }

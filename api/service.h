@@ -335,6 +335,11 @@ class Service {
  private:
   Service() = default;
   // Applies one record to the index (rebuilding it if there is none yet).
+  // mu_ locked exclusively, for a write: every cached ranking is dropped.
+  std::unique_lock<std::shared_mutex> lock_for_write();
+  // After index_ changed (built, replaced, reset, an expert upserted): a new
+  // matcher_ for it, or none. Caller holds mu_ exclusively.
+  void index_replaced_locked();
   // Caller holds write_mu_ and mu_ exclusively.
   void index_expert_locked(const Expert& e);
   void index_problem_locked(const Problem& p);
@@ -380,7 +385,11 @@ class Service {
   mutable std::shared_mutex mu_;  // guards everything below
   std::map<std::string, Expert> experts_;
   std::map<std::string, Problem> problems_;
-  std::unique_ptr<CorpusIndex> index_;    // null while the corpus cannot be indexed
+  std::unique_ptr<CorpusIndex> index_;  // null while the corpus cannot be indexed
+  // The one Matcher of index_ (null with it), shared by all readers: its
+  // caches (per-expert aggregates, explanation words) outlive a request. Made
+  // anew when the index is replaced or an expert changes.
+  std::unique_ptr<Matcher> matcher_;
   bool index_dirty_ = false;              // changed since loaded or saved
   std::vector<SkippedRecord> set_aside_;  // store rows refused at open (see skipped_records)
   // The latest review of each (problem, expert) pair, and the number of reviews.
@@ -390,6 +399,18 @@ class Service {
   // Key topics of approved plans: (problem, expert) -> "plan N (county)".
   std::map<std::pair<std::string, std::string>, i18n::Message> approved_topics_;
   long long decision_sequence_ = 0;  // as Store::decision_sequence()
+
+  // problem_matches' rankings of stored problems, by (problem id, k), valid
+  // until the next write of any kind (lock_for_write clears them): a ranking
+  // depends on the index, the reviews, capacities and plans, all guarded by
+  // mu_. At most kCachedRankings; when full, the cache starts over.
+  struct CachedRanking {
+    std::vector<ExpertMatch> matches;
+    int rejected_excluded = 0;
+  };
+  static constexpr size_t kCachedRankings = 4096;
+  mutable std::mutex rankings_mu_;  // readers fill the cache under a shared mu_
+  mutable std::map<std::pair<std::string, int>, CachedRanking> rankings_;
 
   std::atomic<bool> last_ready_{true};  // ready_without_waiting()'s last answer
 };

@@ -56,7 +56,7 @@ Result<std::map<std::pair<std::string, std::string>, i18n::Message>> approved_to
 Status Service::reload_approved_topics() {
   auto topics = approved_topics(*plans_);
   if (!topics) return topics.status();
-  std::unique_lock lock(mu_);
+  auto lock = lock_for_write();
   approved_topics_ = std::move(*topics);
   return Status::ok();
 }
@@ -138,7 +138,7 @@ Result<std::vector<ExpertMatch>> Service::ranked_for_problem_locked(const Proble
     *rejected_excluded = 0;
     for (const auto& id : filters.exclude_experts) *rejected_excluded += experts_.count(id) > 0;
   }
-  Matcher matcher(*index_, options_.match);
+  const Matcher& matcher = *matcher_;
   int want = k < 0 ? -1 : k + static_cast<int>(accepted.size());
   auto ranked = matcher.rank_experts(p, filters, want);
   if (!ranked) return ranked.status();
@@ -182,9 +182,25 @@ Result<ProblemMatches> Service::problem_matches(const Principal& who, const std:
   if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
   ProblemMatches out;
   out.problem = *p;
-  auto ranked = ranked_for_problem_locked(*p, k, &out.rejected_excluded);
-  if (!ranked) return ranked.status();
-  out.matches = std::move(*ranked);
+  // The same stored problem asked again before any write: the same answer.
+  const std::pair<std::string, int> key{problem_id, k};
+  bool cached = false;
+  {
+    std::lock_guard cache(rankings_mu_);
+    if (auto it = rankings_.find(key); it != rankings_.end()) {
+      out.matches = it->second.matches;
+      out.rejected_excluded = it->second.rejected_excluded;
+      cached = true;
+    }
+  }
+  if (!cached) {
+    auto ranked = ranked_for_problem_locked(*p, k, &out.rejected_excluded);
+    if (!ranked) return ranked.status();
+    out.matches = std::move(*ranked);
+    std::lock_guard cache(rankings_mu_);
+    if (rankings_.size() >= kCachedRankings) rankings_.clear();
+    rankings_[key] = {out.matches, out.rejected_excluded};
+  }
   for (const auto& m : out.matches) {
     out.states[m.expert_id] = pair_state_locked(problem_id, m.expert_id);
     auto e = experts_.find(m.expert_id);
@@ -229,7 +245,7 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
       MatchFilters hard;
       i18n::Message why;
       if (index_)
-        why = Matcher(*index_, options_.match).exclusion_message(x, *p, hard);
+        why = matcher_->exclusion_message(x, *p, hard);
       else if (!x.available)
         why = "exclusion.unavailable";
       if (!why.empty())
@@ -237,7 +253,7 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
                       i18n::Message("review.cannot_accept", {{"expert_id", expert_id}})
                           .with("reason", std::move(why)));
       if (index_ && blank(note)) {
-        auto all = Matcher(*index_, options_.match).rank_experts(*p, hard, -1);
+        auto all = matcher_->rank_experts(*p, hard, -1);
         if (!all) return all.status();
         auto m = std::find_if(all->begin(), all->end(),
                               [&](const ExpertMatch& m) { return m.expert_id == expert_id; });
@@ -314,7 +330,7 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
   if (!override_log.empty())
     std::fprintf(stderr, "expertmatch serve: capacity override (review %lld): %s\n", stored->id,
                  override_log.c_str());
-  std::unique_lock lock(mu_);
+  auto lock = lock_for_write();
   latest_[{problem_id, expert_id}] = *stored;
   ++review_count_;
   ++decision_sequence_;
@@ -413,7 +429,7 @@ Result<ProblemTransition> Service::change_status(const Principal& who,
   StatusChange change{problem_id, p.status, to, who.describe(), req.note, req.outcome};
   auto t = store_->change_status(change);
   if (!t) return t.status();
-  std::unique_lock lock(mu_);
+  auto lock = lock_for_write();
   Problem& stored = problems_[problem_id];
   stored.status = to;
   index_problem_locked(stored);
@@ -507,8 +523,7 @@ Result<PlanRecord> Service::create_plan(const Principal& who, const std::string&
     options.accepted_matches = accepted_pairs_locked("");
     options.rejected_matches = rejected_pairs_locked();
     decisions = decision_sequence_;
-    Matcher matcher(*index_, options_.match);
-    return make_county_plan(*plans_, matcher, *index_, county, options);
+    return make_county_plan(*plans_, *matcher_, *index_, county, options);
   }();
   if (!made) return made.status();
   std::vector<std::string> members;
@@ -545,7 +560,7 @@ Result<PlanRecord> Service::approve_plan(const Principal& who, long long id) {
   auto approved = plans_->approve(id, who.describe(), changes);
   if (!approved) return approved.status();
   auto topics = approved_topics(*plans_);
-  std::unique_lock lock(mu_);
+  auto lock = lock_for_write();
   for (const auto& c : changes) {
     Problem& p = problems_[c.problem_id];
     p.status = c.to;

@@ -254,6 +254,24 @@ TEST_F(ApiTest, ProblemMatchesRankAndExplain) {
   for (const auto& id : ranked_experts(f)) EXPECT_NE(id, "e-fluoro");
 }
 
+// A problem's matches asked again are served from a cache until the next
+// write of any kind: a change of the problem's own text is seen at once.
+TEST_F(ApiTest, ProblemMatchesFollowTheProblemsNewText) {
+  auto first = get(port(), "/api/v1/problems/p-a1/matches?k=3", t().admin);
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_EQ(ranked_experts(first)[0], "e-bearing");
+  EXPECT_EQ(get(port(), "/api/v1/problems/p-a1/matches?k=3", t().admin).body, first.body);
+  Problem p = test_problems()[0];
+  ASSERT_EQ(p.id, "p-a1");
+  p.title = "锂电池正极材料循环寿命差";
+  p.description = "锂电池正极材料循环寿命差，容量衰减快";
+  p.keywords = {"锂电池", "正极材料"};
+  ASSERT_EQ(put(port(), "/api/v1/problems/p-a1", t().admin, problem_json(p)).status, 200);
+  auto again = get(port(), "/api/v1/problems/p-a1/matches?k=3", t().admin);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(ranked_experts(again)[0], "e-battery");
+}
+
 TEST_F(ApiTest, ExpertMatchesAndAdHocMatch) {
   auto r = get(port(), "/api/v1/experts/e-paper/matches?k=2", t().admin);
   ASSERT_EQ(r.status, 200) << r.body;
