@@ -81,10 +81,18 @@ export EXPERTMATCH_TOKEN=$TOKEN EXPERTMATCH_PROBLEMS=$PROBLEMS
 first=$(head -1 "$CORPUS/problems.jsonl")
 export EXPERTMATCH_ENTERPRISE=$(printf '%s' "$first" | sed 's/.*"enterprise": *"\([^"]*\)".*/\1/')
 export EXPERTMATCH_COUNTY=$(printf '%s' "$first" | sed 's/.*"county": *"\([^"]*\)".*/\1/')
+# The server's CPU time (user + system, in clock ticks) so far.
+ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
 run_wrk() {  # NAME SCRIPT
   say "$1: wrk -t2 -c$CONNECTIONS -d${DURATION}s"
-  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency --timeout 10s -s "bench/lua/$2" \
-    "http://127.0.0.1:$PORT" | grep -E 'Requests/sec|Non-2xx|Socket errors|^ +(50|99)%|requests in'
+  local before out
+  before=$(ticks)
+  out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency --timeout 10s -s "bench/lua/$2" \
+    "http://127.0.0.1:$PORT")
+  printf '%s\n' "$out" | grep -E 'Requests/sec|Non-2xx|Socket errors|^ +(50|99)%|requests in'
+  # CPU a request: what the other load on a shared machine does not inflate.
+  printf '%s\n' "$out" | awk -v t="$(( $(ticks) - before ))" -v hz="$(getconf CLK_TCK)" \
+    '/requests in/ {printf "server CPU: %.1f s for %d requests, %.2f ms a request\n", t / hz, $1, 1000 * t / hz / $1}'
   say "$1 done: server $(rss)"
 }
 run_wrk "matches (GET /api/v1/problems/{id}/matches?k=10)" matches.lua
