@@ -326,7 +326,9 @@ TEST(ApiMalformedRequestTest, EachIsRefusedNothingIsStoredAndTheServerStaysUp) {
         EXPECT_EQ(std::string(r.json()["error"]["field"].GetString()), row.field) << r.body;
       }
     }
-    if (row.closes) EXPECT_TRUE(conn.closed_by_server());
+    if (row.closes) {
+      EXPECT_TRUE(conn.closed_by_server());
+    }
   }
   // Nothing stored, still up.
   EXPECT_EQ(get(server.port(), "/healthz", "").status, 200);
