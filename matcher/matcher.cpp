@@ -1089,7 +1089,7 @@ Result<ProblemCoverage> Matcher::coverage(const Problem& problem) const {
     int informative = 1;                    // only counted where the dense component cannot decide
     if (s.components.dense < config_.good_match_min_dense_without_terms) {
       std::vector<std::pair<int, float>> per_work;
-      score_expert(*q, *s.entry, &per_work);
+      score_expert(*q, *s.entry, *s.prep, &per_work);
       std::vector<WorkEvidence> works;
       std::vector<std::string> fields;
       std::vector<TermEvidence> terms;
