@@ -162,6 +162,9 @@ Status check_role_scope(Role role, const std::string& scope, const CountyList& c
     return bad_scope({"access.scope_padded", {{"scope", scope}}});
   for (unsigned char c : scope)
     if (c < 0x20 || c == 0x7f) return bad_scope("access.scope_control");
+  if (auto f = find_format_char(scope))
+    return bad_scope({"field.name_invisible",
+                      {{"code", code_point_name(f->code)}, {"offset", std::to_string(f->offset)}}});
   if (role == Role::kCounty) return check_county(scope, counties);
   if (role == Role::kCoordinator) {
     size_t slash = scope.find('/');
@@ -171,6 +174,17 @@ Status check_role_scope(Role role, const std::string& scope, const CountyList& c
     return check_county(scope.substr(0, slash), counties);
   }
   return Status::ok();
+}
+
+Status check_scope_registered(Store& store, Role role, const std::string& scope) {
+  if (role != Role::kEnterprise) return Status::ok();
+  auto registered = store.list_enterprises();
+  if (!registered) return registered.status();
+  for (const auto& e : *registered)
+    if (same_name(e.name, scope)) return Status::ok();
+  // A token for a name nobody registered sees nothing and can submit nothing;
+  // worse, it would own whatever problem later names that enterprise.
+  return bad_scope({"access.scope_enterprise_unregistered", {{"scope", scope}}});
 }
 
 std::string new_token() {
@@ -199,6 +213,8 @@ std::string token_hash(const std::string& token) { return sha256_hex(token); }
 Result<std::string> create_token(Store& store, Role role, const std::string& scope,
                                  const std::string& label, const std::string& expires_at) {
   Status s = check_role_scope(role, scope);
+  if (!s) return s;
+  s = check_scope_registered(store, role, scope);
   if (!s) return s;
   std::string token = new_token();
   TokenRecord record;

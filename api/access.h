@@ -72,9 +72,16 @@ bool can_write_plans(const Principal& who, const std::string& county);
 // a county token has no scope). A county (and a coordinator's county part)
 // must be one of `counties` exactly; the error names the nearest one
 // (CountyList::nearest). No
-// scope may start or end with white space or hold control characters.
+// scope may start or end with white space or hold control or format
+// characters (names.h: find_format_char).
 Status check_role_scope(Role role, const std::string& scope,
                         const CountyList& counties = CountyList());
+
+// An enterprise scope must name an enterprise registered in `store`
+// (Store::list_enterprises, compared by normalize_name); kInvalidArgument
+// (field "scope", access.scope_enterprise_unregistered) otherwise. Other roles
+// pass. create_token and create_account (accounts.h) apply it.
+Status check_scope_registered(Store& store, Role role, const std::string& scope);
 
 // A new random bearer token: "emt_" and 64 hex digits from the OS's CSPRNG.
 std::string new_token();

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "api/sha256.h"
@@ -69,6 +70,8 @@ Result<AccountRecord> create_account(Store& store, const std::string& username,
   if (!role) return field_error("role", {"access.role_unknown", {{"role", role_text}}});
   Status s = check_role_scope(*role, scope);
   if (!s) return s;
+  s = check_scope_registered(store, *role, scope);
+  if (!s) return s;
   auto hash = hash_password(password);
   if (!hash) return hash.status();
   AccountRecord record;
@@ -97,41 +100,79 @@ Result<std::unique_ptr<Sessions>> Sessions::open(const std::string& data_dir,
   auto dummy = hash_password(random_hex(16));
   if (!dummy) return dummy.status();
   s->dummy_hash_ = *dummy;
+  s->hash_slots_ = std::make_unique<HashSlots>(settings.hash_concurrency);
   return s;
 }
 
-std::deque<long long>& Sessions::failures_locked(const std::string& key, long long now) {
-  auto& times = failures_[key];
+bool HashSlots::acquire(int wait_ms) {
+  std::unique_lock lock(mu_);
+  if (!cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [&] { return free_ > 0; }))
+    return false;
+  --free_;
+  return true;
+}
+
+void HashSlots::release() {
+  {
+    std::lock_guard lock(mu_);
+    ++free_;
+  }
+  cv_.notify_one();
+}
+
+std::deque<long long>& Sessions::failures_locked(const std::string& username, long long now) {
+  auto& times = failures_[username];
   while (!times.empty() && times.front() <= now - settings_.window_seconds) times.pop_front();
   return times;
 }
 
+std::deque<std::pair<long long, std::string>>& Sessions::address_failures_locked(
+    const std::string& address, long long now) {
+  auto& failures = address_failures_[address];
+  while (!failures.empty() && failures.front().first <= now - settings_.window_seconds)
+    failures.pop_front();
+  return failures;
+}
+
 void Sessions::prune_locked(long long now) {
-  if (failures_.size() <= kPruneAbove) return;
-  for (auto it = failures_.begin(); it != failures_.end();) {
-    if (it->second.empty() || it->second.back() <= now - settings_.window_seconds)
-      it = failures_.erase(it);
-    else
-      ++it;
-  }
+  if (failures_.size() + address_failures_.size() <= kPruneAbove) return;
+  const long long cutoff = now - settings_.window_seconds;
+  std::erase_if(failures_,
+                [&](const auto& f) { return f.second.empty() || f.second.back() <= cutoff; });
+  std::erase_if(address_failures_,
+                [&](const auto& f) { return f.second.empty() || f.second.back().first <= cutoff; });
 }
 
 SignInResult Sessions::sign_in(const std::string& username, const std::string& password,
                                const std::string& client) {
   SignInResult out;
   long long now = clock_();
-  const std::string user_key = "u:" + username, address_key = "a:" + client;
   {
     std::lock_guard lock(mu_);
     prune_locked(now);
     long long until = 0;
-    auto& by_user = failures_locked(user_key, now);
-    if (static_cast<int>(by_user.size()) >= settings_.max_failures_per_user)
-      until = std::max(until, by_user.front() + settings_.window_seconds);
-    auto& by_address = failures_locked(address_key, now);
-    if (static_cast<int>(by_address.size()) >= settings_.max_failures_per_address)
-      until = std::max(until, by_address.front() + settings_.window_seconds);
-    if (until > 0) {
+    // The account: locked after max_failures_per_user, for lock_base_seconds
+    // doubling with each further failure, at most the window.
+    const auto& by_user = failures_locked(username, now);
+    const int over = static_cast<int>(by_user.size()) - settings_.max_failures_per_user;
+    if (over >= 0) {
+      long long lock_for = settings_.lock_base_seconds << std::min(over, 20);
+      until = by_user.back() + std::min(lock_for, settings_.window_seconds);
+    }
+    // The address: only when its failures name many different accounts
+    // (guessing across them); one account's failures lock that account alone.
+    const auto& by_address = address_failures_locked(client, now);
+    std::map<std::string, long long> names;  // name -> its latest failure
+    for (const auto& [at, name] : by_address) names[name] = at;
+    if (static_cast<int>(names.size()) >= settings_.max_failures_per_address) {
+      // Locked until enough names leave the window to fall below the limit.
+      std::vector<long long> latest;
+      for (const auto& [name, at] : names) latest.push_back(at);
+      std::sort(latest.begin(), latest.end());
+      const size_t leave = names.size() - settings_.max_failures_per_address;
+      until = std::max(until, latest[leave] + settings_.window_seconds);
+    }
+    if (until > now) {
       out.retry_after_seconds = static_cast<int>(std::max(1LL, until - now));
       out.status =
           Status(ErrorCode::kUnavailable,
@@ -146,12 +187,20 @@ SignInResult Sessions::sign_in(const std::string& username, const std::string& p
   }
   // Unknown and disabled accounts verify the dummy hash: same work, same answer.
   const std::string& hash = account && !account->disabled ? account->password_hash : dummy_hash_;
+  if (!hash_slots_->acquire(settings_.hash_wait_ms)) {
+    out.busy = true;
+    out.retry_after_seconds = 1;
+    out.status = Status(ErrorCode::kUnavailable,
+                        {"session.busy", {{"seconds", std::to_string(out.retry_after_seconds)}}});
+    return out;
+  }
   bool verified = crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0 &&
                   account && !account->disabled;
+  hash_slots_->release();
   if (!verified) {
     std::lock_guard lock(mu_);
-    failures_locked(user_key, now).push_back(now);
-    failures_locked(address_key, now).push_back(now);
+    failures_locked(username, now).push_back(now);
+    address_failures_locked(client, now).emplace_back(now, username);
     out.status = Status(ErrorCode::kPermissionDenied, i18n::Message("session.bad_credentials"));
     return out;
   }
@@ -162,7 +211,7 @@ SignInResult Sessions::sign_in(const std::string& username, const std::string& p
   }
   {
     std::lock_guard lock(mu_);
-    failures_.erase(user_key);
+    failures_.erase(username);
   }
   // Expired sessions are removed here rather than by a timer: sign-ins are rare.
   Status purged = store_->delete_sessions_seen_before(now - settings_.idle_seconds);
@@ -178,6 +227,8 @@ SignInResult Sessions::sign_in(const std::string& username, const std::string& p
   record.created_at = now;
   record.last_seen = now;
   out.status = store_->put_session(record);
+  if (!out.status) return out;
+  out.status = store_->keep_newest_sessions(account->username, settings_.max_sessions_per_account);
   if (!out.status) return out;
   out.caller = SessionCaller{Principal{*role, account->scope}, account->username, record.csrf_token,
                              record.id_hash};

@@ -16,18 +16,35 @@
 // `idle_seconds` ends. last_seen is written at most once a minute, so reading
 // with a cookie does not cost an fsync per request.
 //
-// Failed sign-ins are counted per user name and per client address within a
-// sliding window; at the limit every attempt (even with the right password)
-// is refused until the oldest failure leaves the window. An unknown user name
-// is verified against a dummy hash, so it costs the same time and gets the
-// same answer as a wrong password. The counters are kept in memory: they only
-// need to slow an attack in progress, and a restart (which an attacker cannot
-// cause) clearing them costs nothing; the maps are pruned so a flood of names
-// cannot grow them without bound.
+// Sessions per account are capped (`max_sessions_per_account`): a sign-in
+// beyond the cap ends the account's oldest sessions, so a flood of correct
+// sign-ins cannot grow the sessions table without bound.
+//
+// Failed sign-ins (docs/api.md, Sign-in limits): an account name is locked
+// after `max_failures_per_user` failures within the window, for
+// `lock_base_seconds`, doubling with every further failure (at most the
+// window); while locked every attempt for it, the right password included,
+// is refused without a hash. A client address is locked only when its
+// failures name `max_failures_per_address` different user names within the
+// window (unknown names count too): guessing across accounts. Many wrong
+// passwords for one account from a shared address (a NAT) lock that
+// account, not everybody behind the address. An unknown user name is
+// verified against a dummy hash, so it costs the same time and gets the same
+// answer as a wrong password. The counters are kept in memory: they only
+// need to slow an attack in progress, and a restart (which an attacker
+// cannot cause) clearing them costs nothing; the maps are pruned so a flood
+// of names cannot grow them without bound.
+//
+// Password hashing (Argon2id, 64 MiB and tens of ms of CPU each) runs at
+// most `hash_concurrency` at once; a sign-in waits up to `hash_wait_ms` for
+// its turn, else it is refused as busy (kUnavailable with a Retry-After of
+// one second) without hashing, so pipelined sign-ins cannot take every
+// core and gigabytes of memory.
 //
 // Thread safety: every method may be called from any thread.
 #pragma once
 
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
@@ -54,8 +71,27 @@ Result<AccountRecord> create_account(Store& store, const std::string& username,
 struct SessionSettings {
   long long idle_seconds = 12 * 3600;
   int max_failures_per_user = 5;
-  int max_failures_per_address = 20;
+  int max_failures_per_address = 20;  // different user names failing from one address
   long long window_seconds = 900;
+  long long lock_base_seconds = 30;  // an account's first lock; doubles per further failure
+  int max_sessions_per_account = 10;
+  int hash_concurrency = 2;  // password hashes at once
+  int hash_wait_ms = 2000;   // a sign-in's wait for a hash slot
+};
+
+// At most `limit` holders at once; others wait up to a deadline (a counting
+// semaphore). Thread-safe.
+class HashSlots {
+ public:
+  explicit HashSlots(int limit) : free_(limit > 0 ? limit : 1) {}
+  // True once a slot is held (give it back with release()), false after `wait_ms`.
+  bool acquire(int wait_ms);
+  void release();
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int free_;
 };
 
 // A signed-in caller: who it is and the session's CSRF token.
@@ -67,8 +103,11 @@ struct SessionCaller {
 };
 
 struct SignInResult {
-  Status status;                // ok, kPermissionDenied (bad credentials) or kUnavailable (limited)
-  int retry_after_seconds = 0;  // > 0 when limited
+  // ok, kPermissionDenied (bad credentials) or kUnavailable (locked by too
+  // many failures, or `busy`)
+  Status status;
+  bool busy = false;            // every hash slot stayed in use (not a lock)
+  int retry_after_seconds = 0;  // > 0 when locked or busy
   std::string session_id;       // the cookie's value (ok only); never stored
   SessionCaller caller;         // ok only
 };
@@ -93,11 +132,16 @@ class Sessions {
   Status sign_out(const SessionCaller& caller);
 
   Store& store() { return *store_; }
+  // The password hash slots (tests hold them to see a busy answer).
+  HashSlots& hash_slots() { return *hash_slots_; }
 
  private:
   Sessions() = default;
-  // Failures of `key` still in the window (drops older ones); caller holds mu_.
-  std::deque<long long>& failures_locked(const std::string& key, long long now);
+  // Failures of a user name / from an address still in the window (drops
+  // older ones); caller holds mu_.
+  std::deque<long long>& failures_locked(const std::string& username, long long now);
+  std::deque<std::pair<long long, std::string>>& address_failures_locked(const std::string& address,
+                                                                         long long now);
   void prune_locked(long long now);
 
   std::unique_ptr<Store> store_;
@@ -105,7 +149,10 @@ class Sessions {
   Clock clock_;
   std::string dummy_hash_;  // verified for unknown users, so they cost the same
   std::mutex mu_;
-  std::map<std::string, std::deque<long long>> failures_;  // "u:NAME" / "a:ADDRESS" -> times
+  std::unique_ptr<HashSlots> hash_slots_;
+  std::map<std::string, std::deque<long long>> failures_;  // user name -> failure times
+  // client address -> (time, user name) of each failure
+  std::map<std::string, std::deque<std::pair<long long, std::string>>> address_failures_;
 };
 
 }  // namespace expertmatch::api

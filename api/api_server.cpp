@@ -1,5 +1,7 @@
 #include "api/api_server.h"
 
+#include <climits>
+
 #include <pthread.h>
 #include <signal.h>
 
@@ -46,20 +48,27 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
   session_settings.max_failures_per_user = config.login_max_failures;
   session_settings.max_failures_per_address = config.login_max_failures_per_address;
   session_settings.window_seconds = config.login_window_seconds;
+  session_settings.lock_base_seconds = config.login_lock_seconds;
+  session_settings.max_sessions_per_account = config.max_sessions_per_account;
+  session_settings.hash_concurrency = config.password_hash_concurrency;
+  session_settings.hash_wait_ms = config.password_hash_wait_ms;
   auto sessions = Sessions::open(config.data, session_settings);
   if (!sessions) return sessions.status();
   server->sessions_ = std::move(*sessions);
   server->expensive_ =
-      std::make_unique<ExpensiveSlots>(config.expensive_per_caller, expensive_total(config));
+      std::make_unique<ExpensiveSlots>(config.expensive_per_caller, expensive_total(config),
+                                       config.expensive_queue, config.expensive_wait_ms);
+  // Ranking has a per-caller bound only: no total to wait for.
+  server->ranking_ = std::make_unique<ExpensiveSlots>(ranking_per_caller(config), INT_MAX);
   server->context_.reset(new RequestContext{*server->service_, server->metrics_, server->config_,
                                             server->draining_, *server->sessions_,
-                                            *server->expensive_});
+                                            *server->expensive_, *server->ranking_});
   Status s = server->http_->start();
   if (!s) return s;
   if (!config.metrics_listen.empty()) {
     server->operator_context_.reset(
         new RequestContext{*server->service_, server->metrics_, server->config_, server->draining_,
-                           *server->sessions_, *server->expensive_, true});
+                           *server->sessions_, *server->expensive_, *server->ranking_, true});
     const RequestContext* op = server->operator_context_.get();
     // Its own listen address; one I/O thread and one worker are plenty.
     ServerConfig op_config = server->config_;

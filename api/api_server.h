@@ -32,6 +32,9 @@ class ApiServer {
   Service& service() { return *service_; }
   // The admission of expensive requests (tests hold slots through it).
   ExpensiveSlots& expensive() { return *expensive_; }
+  // The per-caller bound of ranking requests, and the sign-in sessions (tests).
+  ExpensiveSlots& ranking() { return *ranking_; }
+  Sessions& sessions() { return *sessions_; }
   // Graceful stop: readiness goes false, in-flight requests finish, the
   // index is saved and the store closed. Returns the index save's status.
   Status stop();
@@ -46,6 +49,7 @@ class ApiServer {
   std::unique_ptr<Service> service_;
   std::unique_ptr<Sessions> sessions_;
   std::unique_ptr<ExpensiveSlots> expensive_;
+  std::unique_ptr<ExpensiveSlots> ranking_;
   std::unique_ptr<RequestContext> context_;
   std::unique_ptr<RequestContext> operator_context_;
   std::unique_ptr<HttpServer> http_;

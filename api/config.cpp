@@ -64,6 +64,9 @@ const Setting kNumeric[] = {
     {"expensive_per_caller", &ServerConfig::expensive_per_caller, nullptr},
     {"expensive_total", &ServerConfig::expensive_total, nullptr},
     {"expensive_retry_after_s", &ServerConfig::expensive_retry_after_s, nullptr},
+    {"expensive_queue", &ServerConfig::expensive_queue, nullptr},
+    {"expensive_wait_ms", &ServerConfig::expensive_wait_ms, nullptr},
+    {"ranking_per_caller", &ServerConfig::ranking_per_caller, nullptr},
     {"embedding_timeout_ms", &ServerConfig::embedding_timeout_ms, nullptr},
     {"embedding_batch_size", &ServerConfig::embedding_batch_size, nullptr},
     {"min_team_size", &ServerConfig::min_team_size, nullptr},
@@ -72,6 +75,10 @@ const Setting kNumeric[] = {
     {"login_max_failures", &ServerConfig::login_max_failures, nullptr},
     {"login_max_failures_per_address", &ServerConfig::login_max_failures_per_address, nullptr},
     {"login_window_seconds", &ServerConfig::login_window_seconds, nullptr},
+    {"login_lock_seconds", &ServerConfig::login_lock_seconds, nullptr},
+    {"max_sessions_per_account", &ServerConfig::max_sessions_per_account, nullptr},
+    {"password_hash_concurrency", &ServerConfig::password_hash_concurrency, nullptr},
+    {"password_hash_wait_ms", &ServerConfig::password_hash_wait_ms, nullptr},
     {"cookie_secure", &ServerConfig::cookie_secure, nullptr},
 };
 
@@ -234,6 +241,15 @@ int expensive_total(const ServerConfig& config) {
   return std::max(1, config.worker_threads - 1);
 }
 
+int ranking_per_caller(const ServerConfig& config) {
+  if (config.ranking_per_caller > 0) return config.ranking_per_caller;
+  return std::max(1, config.worker_threads - 1);
+}
+
+int worker_pool_size(const ServerConfig& config) {
+  return config.worker_threads + config.expensive_queue;
+}
+
 Status validate(const ServerConfig& c) {
   std::vector<FieldError> errors;
   auto check = [&](bool ok, const char* name, const char* why) {
@@ -266,6 +282,15 @@ Status validate(const ServerConfig& c) {
         "must be from 0 (worker_threads - 1) to worker_threads - 1: ordinary requests need a "
         "worker of their own");
   check(c.expensive_retry_after_s >= 1, "expensive_retry_after_s", "must be at least 1");
+  check(c.expensive_queue >= 0 && c.expensive_queue <= 256, "expensive_queue",
+        "must be from 0 to 256");
+  check(c.expensive_wait_ms >= 0, "expensive_wait_ms", "must not be negative");
+  check(c.ranking_per_caller >= 0, "ranking_per_caller", "must not be negative");
+  check(c.login_lock_seconds >= 1, "login_lock_seconds", "must be at least 1");
+  check(c.max_sessions_per_account >= 1, "max_sessions_per_account", "must be at least 1");
+  check(c.password_hash_concurrency >= 1 && c.password_hash_concurrency <= 64,
+        "password_hash_concurrency", "must be from 1 to 64");
+  check(c.password_hash_wait_ms >= 0, "password_hash_wait_ms", "must not be negative");
   check(c.embedding_timeout_ms >= 100, "embedding_timeout_ms", "must be at least 100");
   check(c.embedding_batch_size >= 1 && c.embedding_batch_size <= 4096, "embedding_batch_size",
         "must be from 1 to 4096");

@@ -45,12 +45,23 @@ struct ServerConfig {
   int shutdown_grace_ms = 10000;  // "shutdown_grace_ms": in-flight requests' time to finish
   // Expensive requests (plan runs, the review queue, bulk import, ledgers;
   // api/expensive_slots.h) at once: per caller (role and scope), and in all.
-  // More are answered 429 with Retry-After. "expensive_total" 0 = one less
-  // than worker_threads (at least 1), so ordinary requests always find a
-  // worker; it must stay below worker_threads when that is above 1.
+  // One over the caller's limit is answered 429 with Retry-After. One over
+  // the total waits (first come, first served) for a running one to end, up
+  // to "expensive_wait_ms", with at most "expensive_queue" waiting; past
+  // either it is answered 503 (the server is overloaded). "expensive_total"
+  // 0 = one less than worker_threads (at least 1), so ordinary requests
+  // always find a worker; it must stay below worker_threads when that is
+  // above 1. Waiting requests hold a thread of their own: the worker pool
+  // has worker_threads + expensive_queue threads (worker_pool_size).
   int expensive_per_caller = 1;     // "expensive_per_caller"
   int expensive_total = 0;          // "expensive_total"
   int expensive_retry_after_s = 5;  // "expensive_retry_after_s": the Retry-After of such a 429
+  int expensive_queue = 8;          // "expensive_queue": requests waiting for a total slot
+  int expensive_wait_ms = 30000;    // "expensive_wait_ms": a waiting request's limit
+  // Ranking requests (POST /match, GET .../matches) running at once for one
+  // caller; more are answered 429 with Retry-After at once. 0 = one less
+  // than worker_threads (at least 1), so one caller never holds every worker.
+  int ranking_per_caller = 0;  // "ranking_per_caller"
   // "metrics_listen": "HOST:PORT" of an operator listener that serves
   // /metrics and the full /readyz without a token (bind it to an address only
   // operators reach). Empty: off; /metrics then needs an admin token.
@@ -77,8 +88,17 @@ struct ServerConfig {
   // Sign-in with accounts (api/accounts.h) and the pages under web/.
   int session_idle_minutes = 720;  // "session_idle_minutes": a session unused this long ends
   int login_max_failures = 5;      // "login_max_failures": per user name, in the window
-  int login_max_failures_per_address = 20;  // "login_max_failures_per_address": per client address
-  int login_window_seconds = 900;           // "login_window_seconds": how long a failure counts
+  // "login_max_failures_per_address": different user names failing from one
+  // client address in the window before the address is locked
+  int login_max_failures_per_address = 20;
+  int login_window_seconds = 900;  // "login_window_seconds": how long a failure counts
+  // "login_lock_seconds": an account's first lock after login_max_failures;
+  // it doubles with each further failure, up to login_window_seconds.
+  int login_lock_seconds = 30;
+  int max_sessions_per_account = 10;  // "max_sessions_per_account": the oldest end beyond it
+  int password_hash_concurrency = 2;  // "password_hash_concurrency": Argon2id hashes at once
+  int password_hash_wait_ms =
+      2000;               // "password_hash_wait_ms": a sign-in's wait for one (503 after)
   int cookie_secure = 0;  // "cookie_secure": 1 adds Secure (behind an HTTPS proxy)
   // "web_root": the folder GET / and /web/... serve; "" = ./web if it has an
   // index.html, else the source tree's web/ (compiled in).
@@ -89,6 +109,12 @@ struct ServerConfig {
 
 // expensive_total as it applies: the setting, or worker_threads - 1 (at least 1).
 int expensive_total(const ServerConfig& config);
+// ranking_per_caller as it applies: the setting, or worker_threads - 1 (at least 1).
+int ranking_per_caller(const ServerConfig& config);
+// Threads of the handlers' pool: worker_threads, plus expensive_queue for
+// the expensive requests that wait for a slot (they must not take the
+// workers ordinary requests need).
+int worker_pool_size(const ServerConfig& config);
 
 // The folder the pages are served from (web_root, or its default above).
 std::string resolve_web_root(const ServerConfig& config);

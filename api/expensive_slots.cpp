@@ -1,11 +1,15 @@
 #include "api/expensive_slots.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace expertmatch::api {
 
-ExpensiveSlots::ExpensiveSlots(int per_caller, int global)
-    : per_caller_(std::max(1, per_caller)), global_(std::max(1, global)) {}
+ExpensiveSlots::ExpensiveSlots(int per_caller, int global, int queue, int wait_ms)
+    : per_caller_(std::max(1, per_caller)),
+      global_(std::max(1, global)),
+      queue_(std::max(0, queue)),
+      wait_ms_(std::max(0, wait_ms)) {}
 
 ExpensiveSlots::Slot::Slot(ExpensiveSlots* owner, std::string caller)
     : owner_(owner), caller_(std::move(caller)) {}
@@ -29,21 +33,49 @@ ExpensiveSlots::Slot::~Slot() {
   if (owner_) owner_->release(caller_);
 }
 
+std::optional<ExpensiveSlots::Slot> ExpensiveSlots::acquire(const std::string& caller,
+                                                            Refusal* why) {
+  return acquire(caller, why, true);
+}
+
 std::optional<ExpensiveSlots::Slot> ExpensiveSlots::try_acquire(const std::string& caller,
                                                                 Refusal* why) {
-  std::lock_guard lock(mu_);
-  // The caller's own limit first: a tenant over it is told so even when the
-  // server is also full, since waiting for the others would not help it.
+  return acquire(caller, why, false);
+}
+
+std::optional<ExpensiveSlots::Slot> ExpensiveSlots::acquire(const std::string& caller, Refusal* why,
+                                                            bool may_wait) {
+  std::unique_lock lock(mu_);
+  // The caller's own limit first, counting its waiting requests: the answer
+  // depends on nothing but the caller's own activity.
   auto it = by_caller_.find(caller);
   if (it != by_caller_.end() && it->second >= per_caller_) {
     *why = Refusal::kCaller;
     return std::nullopt;
   }
-  if (in_use_ >= global_) {
+  if (in_use_ < global_ && queued_.empty()) {
+    ++by_caller_[caller];
+    ++in_use_;
+    return Slot(this, caller);
+  }
+  if (!may_wait || static_cast<int>(queued_.size()) >= queue_ || wait_ms_ == 0) {
     *why = Refusal::kServer;
     return std::nullopt;
   }
   ++by_caller_[caller];
+  const unsigned long long ticket = next_ticket_++;
+  queued_.push_back(ticket);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms_);
+  bool admitted = freed_.wait_until(lock, deadline,
+                                    [&] { return in_use_ < global_ && queued_.front() == ticket; });
+  queued_.erase(std::find(queued_.begin(), queued_.end(), ticket));
+  // The next in line may go now, whether this one runs or gave up.
+  freed_.notify_all();
+  if (!admitted) {
+    if (--by_caller_[caller] <= 0) by_caller_.erase(caller);
+    *why = Refusal::kServer;
+    return std::nullopt;
+  }
   ++in_use_;
   return Slot(this, caller);
 }
@@ -53,11 +85,19 @@ int ExpensiveSlots::in_use() const {
   return in_use_;
 }
 
-void ExpensiveSlots::release(const std::string& caller) {
+int ExpensiveSlots::waiting() const {
   std::lock_guard lock(mu_);
-  auto it = by_caller_.find(caller);
-  if (it != by_caller_.end() && --it->second <= 0) by_caller_.erase(it);
-  --in_use_;
+  return static_cast<int>(queued_.size());
+}
+
+void ExpensiveSlots::release(const std::string& caller) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_caller_.find(caller);
+    if (it != by_caller_.end() && --it->second <= 0) by_caller_.erase(it);
+    --in_use_;
+  }
+  freed_.notify_all();
 }
 
 }  // namespace expertmatch::api

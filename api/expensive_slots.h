@@ -2,17 +2,28 @@
 // every open problem of a county), a bulk import, a ledger. Each holds a
 // worker thread for a long while, so a few of them at once would leave none
 // for anyone else (two large plan runs stalled every tenant on a server with
-// two workers).
+// two workers). The same class bounds ranking requests (matches) per caller,
+// with no total.
 //
-// At most `per_caller` run at once for one caller (Principal::describe(): a
-// county, an enterprise, admin) and at most `global` in all. The server sets
-// `global` below its worker count, so an ordinary request always finds a
-// worker. A request over either limit is refused at once (the API answers
-// 429 with Retry-After), never queued behind the others.
+// At most `per_caller` are admitted at once for one caller
+// (Principal::describe(): a county, an enterprise, admin), running or
+// waiting; one more is refused at once (the API answers 429 with
+// Retry-After): that answer depends only on the caller's own requests.
+// At most `global` run at once in all; the server sets it below its worker
+// count, so an ordinary request always finds a worker. A request admitted
+// for its caller while all `global` run waits, first come first served, for
+// one to end: another tenant's activity costs it time, never a different
+// answer. Only when `queue` requests already wait, or its wait passes
+// `wait_ms`, is it refused as the server's overload (kServer; the API answers
+// 503 like any overload), so a refusal says nothing about a tenant.
 //
-// Thread safety: every method may be called from any thread.
+// Thread safety: every method may be called from any thread. A waiting
+// caller blocks its thread (the server sizes its worker pool for `queue`
+// waiters beyond worker_threads: config.h, worker_pool_size).
 #pragma once
 
+#include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -22,8 +33,9 @@ namespace expertmatch::api {
 
 class ExpensiveSlots {
  public:
-  // Both limits at least 1.
-  ExpensiveSlots(int per_caller, int global);
+  // per_caller and global at least 1; queue and wait_ms at least 0 (0: no
+  // waiting, a full server refuses at once).
+  ExpensiveSlots(int per_caller, int global, int queue = 0, int wait_ms = 0);
   ExpensiveSlots(const ExpensiveSlots&) = delete;
   ExpensiveSlots& operator=(const ExpensiveSlots&) = delete;
 
@@ -44,20 +56,30 @@ class ExpensiveSlots {
   // Which limit refused a slot.
   enum class Refusal { kCaller, kServer };
 
-  // A slot for `caller`, or nullopt with `why` set when the caller already
-  // holds per_caller slots or all `global` are in use.
+  // A slot for `caller`, waiting (as above) while the server is full; or
+  // nullopt with `why` set.
+  std::optional<Slot> acquire(const std::string& caller, Refusal* why);
+  // As acquire, never waiting (tests hold slots with it).
   std::optional<Slot> try_acquire(const std::string& caller, Refusal* why);
-  // Slots in use now.
+  // Slots in use now (not counting waiters).
   int in_use() const;
+  // Requests waiting for a slot now.
+  int waiting() const;
 
  private:
+  std::optional<Slot> acquire(const std::string& caller, Refusal* why, bool may_wait);
   void release(const std::string& caller);
 
   const int per_caller_;
   const int global_;
+  const int queue_;
+  const int wait_ms_;
   mutable std::mutex mu_;
-  std::map<std::string, int> by_caller_;
+  std::condition_variable freed_;
+  std::map<std::string, int> by_caller_;  // admitted: running and waiting
   int in_use_ = 0;
+  std::deque<unsigned long long> queued_;  // waiting tickets, oldest first
+  unsigned long long next_ticket_ = 0;
 };
 
 }  // namespace expertmatch::api

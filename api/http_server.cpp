@@ -39,7 +39,7 @@ struct HttpServer::Impl {
         body_limit(std::move(b)),
         quick(std::move(q)),
         ioc(c.io_threads),
-        workers(c.worker_threads),
+        workers(worker_pool_size(c)),
         acceptor(net::make_strand(ioc)) {}
 
   void do_accept();

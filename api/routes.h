@@ -14,10 +14,12 @@
 //   413 payload_too_large  (sent by the server before a handler runs)
 //   415 unsupported_media_type
 //   429 rate_limited       too many failed sign-ins (see Retry-After)
-//   429 too_many_requests  an expensive request over the caller's or the server's
+//   429 too_many_requests  an expensive or ranking request over the caller's own
 //                          limit (api/expensive_slots.h; see Retry-After)
 //   422 invalid_argument   the body is JSON but fails validation (see "field")
-//   500 internal / io_error, 503 unavailable (e.g. no index yet)
+//   500 internal / io_error, 503 unavailable (e.g. no index yet; the server
+//                          overloaded: an expensive request's wait for a slot,
+//                          or a sign-in's for a password hash slot, ran out)
 #pragma once
 
 #include <atomic>
@@ -39,6 +41,7 @@ struct RequestContext {
   const std::atomic<bool>& draining;  // true once shutdown began: /readyz says so
   Sessions& sessions;                 // accounts' sign-in sessions (cookie authentication)
   ExpensiveSlots& expensive;          // admission of plan runs, queues, imports, ledgers
+  ExpensiveSlots& ranking;            // per-caller bound of matching requests
   // The operator listener (config.metrics_listen): serves only /healthz,
   // /readyz and /metrics, with counts and without a token.
   bool operator_listener = false;

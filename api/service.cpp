@@ -236,10 +236,20 @@ void Service::rebuild_index_locked(const char* why) {
   index_dirty_ = true;
 }
 
-void Service::index_expert_locked(const Expert& e) {
+CorpusIndex::Prepared Service::prepare_expert(const Expert& e) const {
+  // Only writers replace or change the index and the caller is the writer:
+  // reading it without mu_ is safe, and readers go on meanwhile.
+  return index_ ? index_->prepare_expert(e) : CorpusIndex::Prepared{};
+}
+
+CorpusIndex::Prepared Service::prepare_problem(const Problem& p) const {
+  return index_ ? index_->prepare_problem(p) : CorpusIndex::Prepared{};
+}
+
+void Service::index_expert_locked(const Expert& e, CorpusIndex::Prepared&& prepared) {
   index_dirty_ = true;
   if (!index_) return rebuild_index_locked("first records");
-  Status s = index_->upsert_expert(e);
+  Status s = index_->upsert_expert(e, std::move(prepared));
   if (s.code() == ErrorCode::kInvalidArgument)  // this record only; the index is intact
     std::fprintf(stderr, "expertmatch serve: %s\n", s.message().c_str());
   else if (!s)
@@ -249,10 +259,10 @@ void Service::index_expert_locked(const Expert& e) {
   index_replaced_locked();
 }
 
-void Service::index_problem_locked(const Problem& p) {
+void Service::index_problem_locked(const Problem& p, CorpusIndex::Prepared&& prepared) {
   index_dirty_ = true;
   if (!index_) return rebuild_index_locked("first records");
-  Status s = index_->upsert_problem(p);
+  Status s = index_->upsert_problem(p, std::move(prepared));
   if (s.code() == ErrorCode::kInvalidArgument)  // this record only; the index is intact
     std::fprintf(stderr, "expertmatch serve: %s\n", s.message().c_str());
   else if (!s)
@@ -333,10 +343,13 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
   if (!checked) return checked;
   Status s = must_exist ? store_->update_problem(p) : store_->insert_problem(p);
   if (!s) return s;
+  // Analysed and embedded before the exclusive lock: a large record must not
+  // stall every reader for the seconds its analysis takes.
+  CorpusIndex::Prepared prepared = prepare_problem(p);
   auto lock = lock_for_write();
   problems_[p.id] = p;
   enterprises_.emplace(normalize_name(p.enterprise), p.county);
-  index_problem_locked(p);
+  index_problem_locked(p, std::move(prepared));
   return p;
 }
 
@@ -464,9 +477,10 @@ Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_e
   if (!allowed) return allowed;
   Status s = must_exist ? store_->update_expert(e) : store_->insert_expert(e);
   if (!s) return s;
+  CorpusIndex::Prepared prepared = prepare_expert(e);  // outside the exclusive lock, as above
   auto lock = lock_for_write();
   experts_[e.id] = e;
-  index_expert_locked(e);
+  index_expert_locked(e, std::move(prepared));
   return shown_expert_locked(who, e);
 }
 

@@ -14,7 +14,8 @@
 //
 // Thread safety: every method may be called from any thread. Reads share a
 // reader/writer lock; writes are serialised among themselves and hold the
-// lock exclusively only while the in-memory state changes (not during fsync).
+// lock exclusively only while the in-memory state changes (not during fsync,
+// nor while a written record's text is analysed and embedded).
 #pragma once
 
 #include <atomic>
@@ -334,15 +335,21 @@ class Service {
 
  private:
   Service() = default;
-  // Applies one record to the index (rebuilding it if there is none yet).
   // mu_ locked exclusively, for a write: every cached ranking is dropped.
   std::unique_lock<std::shared_mutex> lock_for_write();
   // After index_ changed (built, replaced, reset, an expert upserted): a new
   // matcher_ for it, or none. Caller holds mu_ exclusively.
   void index_replaced_locked();
-  // Caller holds write_mu_ and mu_ exclusively.
-  void index_expert_locked(const Expert& e);
-  void index_problem_locked(const Problem& p);
+  // Applies one record to the index (rebuilding it if there is none yet).
+  // Caller holds write_mu_ and mu_ exclusively. `prepared`: the record as
+  // prepare_*() analysed it before the exclusive lock (empty: analysed here).
+  void index_expert_locked(const Expert& e, CorpusIndex::Prepared&& prepared = {});
+  void index_problem_locked(const Problem& p, CorpusIndex::Prepared&& prepared = {});
+  // The analysis and embedding of a record about to be written, by the
+  // current index (empty if there is none). Caller holds write_mu_ only, so
+  // readers go on while it runs.
+  CorpusIndex::Prepared prepare_expert(const Expert& e) const;
+  CorpusIndex::Prepared prepare_problem(const Problem& p) const;
   void rebuild_index_locked(const char* why);
   // Accepted (problem, expert) pairs on open problems other than `except_problem`.
   std::vector<std::pair<std::string, std::string>> accepted_pairs_locked(

@@ -92,19 +92,32 @@ class ObjectReader {
     return &it->value;
   }
 
-  void string(const char* key, std::string* out, bool required, bool non_empty) {
+  // `max_bytes`: RecordLimits' bound for the field.
+  void string(const char* key, std::string* out, bool required, bool non_empty, size_t max_bytes) {
     const rapidjson::Value* v = find(key);
     if (!v) {
       if (required) fail(key, "field.required");
       return;
     }
     if (!v->IsString()) return fail(key, {"field.not_string_got", {{"value", describe(*v)}}});
+    if (v->GetStringLength() > max_bytes)
+      return fail(key, too_long(v->GetStringLength(), max_bytes));
     out->assign(v->GetString(), v->GetStringLength());
+    text_bytes_ += out->size();
     if (non_empty && is_blank(*out)) fail(key, "field.blank");
   }
 
+  static i18n::Message too_long(size_t bytes, size_t max) {
+    return {"field.too_long_got", {{"max", std::to_string(max)}, {"value", std::to_string(bytes)}}};
+  }
+  static i18n::Message too_many(size_t count, size_t max) {
+    return {"field.too_many", {{"max", std::to_string(max)}, {"value", std::to_string(count)}}};
+  }
+  // Bytes of text read so far (for RecordLimits::kRecordBytes).
+  size_t text_bytes() const { return text_bytes_; }
+
   void id(const char* key, std::string* out) {
-    string(key, out, true, false);
+    string(key, out, true, false, RecordLimits::kNameBytes);
     if (ok_ && !is_valid_id(*out)) fail(key, {"field.id_format_got", {{"value", *out}}});
   }
 
@@ -126,18 +139,43 @@ class ObjectReader {
     *out = v->GetBool();
   }
 
+  // A name (names.h): no format character.
+  void name(const char* key, std::string* out, bool required) {
+    string(key, out, required, required, RecordLimits::kNameBytes);
+    check_name(key, *out);
+  }
+  void check_name(const std::string& field, const std::string& value) {
+    if (auto f = find_format_char(value))
+      fail(field, {"field.name_invisible",
+                   {{"code", code_point_name(f->code)}, {"offset", std::to_string(f->offset)}}});
+  }
+  // A list of names: each as name().
+  void names(const char* key, std::vector<std::string>* out) {
+    strings(key, out);
+    for (size_t i = 0; i < out->size(); ++i)
+      check_name(std::string(key) + "[" + std::to_string(i) + "]", (*out)[i]);
+  }
+
+  // At most RecordLimits::kListItems items of at most kNameBytes each.
   void strings(const char* key, std::vector<std::string>* out) {
     const rapidjson::Value* v = find(key);
     if (!v) return;
     if (!v->IsArray()) return fail(key, {"field.not_string_array_got", {{"value", describe(*v)}}});
+    if (v->Size() > RecordLimits::kListItems)
+      return fail(key, too_many(v->Size(), RecordLimits::kListItems));
     for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
       const auto& e = (*v)[i];
+      const std::string item = std::string(key) + "[" + std::to_string(i) + "]";
       if (!e.IsString()) {
-        fail(std::string(key) + "[" + std::to_string(i) + "]",
-             {"field.not_string_got", {{"value", describe(e)}}});
+        fail(item, {"field.not_string_got", {{"value", describe(e)}}});
+        continue;
+      }
+      if (e.GetStringLength() > RecordLimits::kNameBytes) {
+        fail(item, too_long(e.GetStringLength(), RecordLimits::kNameBytes));
         continue;
       }
       out->emplace_back(e.GetString(), e.GetStringLength());
+      text_bytes_ += e.GetStringLength();
     }
   }
 
@@ -177,7 +215,21 @@ class ObjectReader {
   std::string prefix_;
   std::set<std::string> known_;
   bool ok_ = true;
+  size_t text_bytes_ = 0;
 };
+
+// The record as a whole (RecordLimits::kRecordBytes): its texts and its
+// unknown fields together.
+void check_record_size(size_t bytes, const std::string& source, int line,
+                       std::vector<FieldError>* errors) {
+  if (bytes <= RecordLimits::kRecordBytes) return;
+  errors->push_back(
+      {source,
+       line,
+       "",
+       {"record.too_large",
+        {{"max", std::to_string(RecordLimits::kRecordBytes)}, {"value", std::to_string(bytes)}}}});
+}
 
 void add_extra(const std::string& extra_json, rapidjson::Value* out,
                rapidjson::Document::AllocatorType& alloc) {
@@ -294,19 +346,19 @@ bool expert_from_json(const rapidjson::Value& object, const std::string& source,
   }
   ObjectReader r(object, source, line, errors);
   r.id("id", &out->id);
-  r.string("name", &out->name, true, true);
-  r.string("organization", &out->organization, false, false);
-  r.string("college", &out->college, false, false);
-  r.string("title", &out->title, false, false);
+  r.string("name", &out->name, true, true, RecordLimits::kNameBytes);
+  r.name("organization", &out->organization, false);
+  r.name("college", &out->college, false);
+  r.string("title", &out->title, false, false, RecordLimits::kNameBytes);
   r.integer("birth_year", &out->birth_year, 1900, 2100, true);
   r.strings("fields", &out->fields);
-  r.string("bio", &out->bio, false, false);
+  r.string("bio", &out->bio, false, false, RecordLimits::kTextBytes);
   std::optional<int> capacity;
   r.integer("capacity", &capacity, 0, 1000);
   if (capacity) out->capacity = *capacity;
   r.boolean("available", &out->available);
-  r.strings("counties", &out->counties);
-  r.strings("conflicts", &out->conflicts);
+  r.names("counties", &out->counties);
+  r.names("conflicts", &out->conflicts);
   // A name listed twice (in any spelling, corpus/names.h) is a mistake, not
   // two stations or two conflicts.
   for (const char* list : {"counties", "conflicts"}) {
@@ -321,9 +373,13 @@ bool expert_from_json(const rapidjson::Value& object, const std::string& source,
         }
   }
   bool ok = r.ok();
+  size_t work_bytes = 0;
   if (const rapidjson::Value* works = r.find("works")) {
     if (!works->IsArray()) {
       r.fail("works", {"field.works_not_array_got", {{"value", describe(*works)}}});
+      ok = false;
+    } else if (works->Size() > RecordLimits::kWorks) {
+      r.fail("works", ObjectReader::too_many(works->Size(), RecordLimits::kWorks));
       ok = false;
     } else {
       for (rapidjson::SizeType i = 0; i < works->Size(); ++i) {
@@ -340,7 +396,7 @@ bool expert_from_json(const rapidjson::Value& object, const std::string& source,
         ObjectReader wr(wv, source, line, errors, prefix);
         Work w;
         std::string kind;
-        wr.string("kind", &kind, false, false);
+        wr.string("kind", &kind, false, false, RecordLimits::kNameBytes);
         if (!kind.empty()) {
           auto k = parse_work_kind(kind);
           if (!k)
@@ -348,18 +404,21 @@ bool expert_from_json(const rapidjson::Value& object, const std::string& source,
           else
             w.kind = *k;
         }
-        wr.string("title", &w.title, true, true);
-        wr.string("abstract", &w.abstract, false, false);
+        wr.string("title", &w.title, true, true, RecordLimits::kTitleBytes);
+        wr.string("abstract", &w.abstract, false, false, RecordLimits::kTextBytes);
         wr.strings("keywords", &w.keywords);
         wr.integer("year", &w.year, 1000, 2100, true);
         w.extra_json = wr.extra();
+        work_bytes += wr.text_bytes() + w.extra_json.size();
         ok = ok && wr.ok();
         out->works.push_back(std::move(w));
       }
     }
   }
   out->extra_json = r.extra();
-  return ok && r.ok();
+  const size_t before = errors->size();
+  check_record_size(r.text_bytes() + work_bytes + out->extra_json.size(), source, line, errors);
+  return ok && r.ok() && errors->size() == before;
 }
 
 bool problem_from_json(const rapidjson::Value& object, const std::string& source, int line,
@@ -370,20 +429,20 @@ bool problem_from_json(const rapidjson::Value& object, const std::string& source
   }
   ObjectReader r(object, source, line, errors);
   r.id("id", &out->id);
-  r.string("enterprise", &out->enterprise, true, true);
-  r.string("county", &out->county, true, true);
-  r.string("industry", &out->industry, false, false);
-  r.string("title", &out->title, true, true);
-  r.string("description", &out->description, true, false);
+  r.name("enterprise", &out->enterprise, true);
+  r.name("county", &out->county, true);
+  r.string("industry", &out->industry, false, false, RecordLimits::kNameBytes);
+  r.string("title", &out->title, true, true, RecordLimits::kTitleBytes);
+  r.string("description", &out->description, true, false, RecordLimits::kTextBytes);
   r.strings("keywords", &out->keywords);
   std::optional<int> urgency;
   r.integer("urgency", &urgency, 1, 5);
   if (urgency) out->urgency = *urgency;
-  r.string("submitted", &out->submitted, false, false);
+  r.string("submitted", &out->submitted, false, false, RecordLimits::kNameBytes);
   if (!out->submitted.empty() && !is_valid_date(out->submitted))
     r.fail("submitted", {"field.date_got", {{"value", out->submitted}}});
   std::string status;
-  r.string("status", &status, false, false);
+  r.string("status", &status, false, false, RecordLimits::kNameBytes);
   if (!status.empty()) {
     auto s = parse_problem_status(status);
     if (!s)
@@ -392,7 +451,9 @@ bool problem_from_json(const rapidjson::Value& object, const std::string& source
       out->status = *s;
   }
   out->extra_json = r.extra();
-  return r.ok();
+  const size_t before = errors->size();
+  check_record_size(r.text_bytes() + out->extra_json.size(), source, line, errors);
+  return r.ok() && errors->size() == before;
 }
 
 template <typename T>

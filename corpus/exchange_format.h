@@ -21,6 +21,27 @@
 
 namespace expertmatch {
 
+// Bounds on one record, so that no single write or import line can hold the
+// service's locks for seconds (an expert's 2,500 works took 4 s to index) or
+// put megabytes into every answer that lists it. Every reader applies them:
+// each API write (POST, PUT, PATCH after the patch is applied), each line of
+// an import or of `validate`. A record over one is refused with the field,
+// the limit and its value (field.too_many, field.too_long_got,
+// record.too_large). Rows already in the store are not held to them
+// (check_record), so an old record stays readable; changing it needs it
+// within bounds. docs/api.md (Record limits) lists them.
+struct RecordLimits {
+  static constexpr size_t kWorks = 500;              // works of one expert
+  static constexpr size_t kListItems = 100;          // research fields, counties, conflicts; the
+                                                     // keywords of a problem or of a work
+  static constexpr size_t kNameBytes = 256;          // name, organization, college, title (an
+                                                     // expert's), enterprise, county, industry,
+                                                     // each list item
+  static constexpr size_t kTitleBytes = 1024;        // a problem's or a work's title
+  static constexpr size_t kTextBytes = 64 << 10;     // description, bio, abstract
+  static constexpr size_t kRecordBytes = 512 << 10;  // all text of one record together
+};
+
 struct ReadOptions {
   // Stop collecting after this many errors (the status says more were cut).
   size_t max_errors = 50;

@@ -5,6 +5,9 @@
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
 #include <unicode/uscript.h>
+#include <unicode/utf8.h>
+
+#include <cstdio>
 
 #include <map>
 #include <memory>
@@ -53,7 +56,8 @@ struct NameNormalizer {
       UChar32 c = u.char32At(i);
       if (c == 0x3014 || c == 0x3010 || c == u'[') c = u'(';
       if (c == 0x3015 || c == 0x3011 || c == u']') c = u')';
-      if (u_isUWhiteSpace(c) || c == 0xFEFF) {
+      if (u_charType(c) == U_FORMAT_CHAR) continue;  // invisible: never part of a name
+      if (u_isUWhiteSpace(c)) {
         pending_space = true;
         continue;
       }
@@ -78,6 +82,25 @@ NameNormalizer& normalizer() {
 }  // namespace
 
 std::string normalize_name(std::string_view name) { return normalizer().normalize(name); }
+
+std::optional<FormatChar> find_format_char(std::string_view name) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(name.data());
+  const int32_t length = static_cast<int32_t>(name.size());
+  for (int32_t i = 0; i < length;) {
+    const int32_t at = i;
+    UChar32 c;
+    U8_NEXT(bytes, i, length, c);
+    if (c >= 0 && u_charType(c) == U_FORMAT_CHAR)
+      return FormatChar{static_cast<char32_t>(c), static_cast<size_t>(at)};
+  }
+  return std::nullopt;
+}
+
+std::string code_point_name(char32_t code) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(code));
+  return buf;
+}
 
 bool same_name(std::string_view a, std::string_view b) {
   return a == b || normalize_name(a) == normalize_name(b);

@@ -14,6 +14,7 @@
 // Thread safety: safe from any thread (ICU objects are per thread).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,21 @@
 namespace expertmatch {
 
 std::string normalize_name(std::string_view name);
+
+// A format character (Unicode general category Cf: U+200B-U+200D, U+2060,
+// U+FEFF, the bidi controls U+202A-U+202E and U+2066-U+2069, ...) in a name,
+// found by ICU's u_charType. Invisible, it would make a lookalike of another
+// name ("巨化集团" + U+200B), so names (enterprise, county, organisation,
+// college, conflicts, token and account scopes) may not hold one; the
+// readers refuse them (field.name_invisible).
+struct FormatChar {
+  char32_t code = 0;  // the code point
+  size_t offset = 0;  // its byte offset in the name
+};
+// The first format character of `name` (UTF-8), if any.
+std::optional<FormatChar> find_format_char(std::string_view name);
+// "U+200B"
+std::string code_point_name(char32_t code);
 // normalize_name(a) == normalize_name(b).
 bool same_name(std::string_view a, std::string_view b);
 // True if some element of `names` is the same name as `name`.

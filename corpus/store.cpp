@@ -17,6 +17,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "corpus/names.h"
+
 namespace expertmatch {
 namespace {
 
@@ -555,7 +557,17 @@ Status Store::put_expert_locked(const Expert& e) {
   return Status::ok();
 }
 
-Status Store::put_problem_locked(const Problem& p) {
+Result<std::set<std::string>> Store::registered_enterprises_locked() {
+  Statement st(db_, "SELECT name FROM enterprises");
+  if (!st.prepared()) return st.error("prepare enterprise query");
+  std::set<std::string> out;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) out.insert(normalize_name(text_col(st.get(), 0)));
+  if (rc != SQLITE_DONE) return st.error("read enterprises");
+  return out;
+}
+
+Status Store::put_problem_locked(const Problem& p, std::set<std::string>* registered) {
   Statement st(db_,
                "INSERT INTO problems (id, enterprise, county, industry, title, description, "
                "keywords, urgency, submitted, status, extra, updated_at) "
@@ -579,6 +591,9 @@ Status Store::put_problem_locked(const Problem& p) {
   st.bind(10, std::string(problem_status_name(p.status)));
   st.bind(11, p.extra_json);
   if (st.step() != SQLITE_DONE) return st.error("insert problem");
+  // One enterprise, one registration: another spelling of a registered name
+  // (names.h) is that enterprise, not a second, lookalike one.
+  if (!registered->insert(normalize_name(p.enterprise)).second) return Status::ok();
   Statement reg(db_, "INSERT OR IGNORE INTO enterprises (name, county) VALUES (?1, ?2)");
   if (!reg.prepared()) return reg.error("prepare enterprise insert");
   reg.bind(1, p.enterprise);
@@ -595,8 +610,10 @@ Status Store::import(const std::vector<Expert>& experts, const std::vector<Probl
     Status s = put_expert_locked(e);
     if (!s) return s;
   }
+  auto registered = registered_enterprises_locked();
+  if (!registered) return registered.status();
   for (const auto& p : problems) {
-    Status s = put_problem_locked(p);
+    Status s = put_problem_locked(p, &*registered);
     if (!s) return s;
   }
   Status s = bump_sequence_locked();
@@ -660,7 +677,13 @@ Status Store::write_one(const Expert* expert, const Problem* problem, int mode) 
   if (mode == kUpdate && !exists)
     return Status(ErrorCode::kNotFound,
                   {expert ? "expert.not_found" : "problem.not_found", {{"id", id}}});
-  Status s = expert ? put_expert_locked(*expert) : put_problem_locked(*problem);
+  Status s;
+  if (expert) {
+    s = put_expert_locked(*expert);
+  } else {
+    auto registered = registered_enterprises_locked();
+    s = registered ? put_problem_locked(*problem, &*registered) : registered.status();
+  }
   if (!s) return s;
   s = bump_sequence_locked();
   if (!s) return s;
@@ -1302,6 +1325,18 @@ Status Store::delete_sessions_seen_before(long long last_seen) {
   if (!st.prepared()) return st.error("prepare session purge");
   sqlite3_bind_int64(st.get(), 1, last_seen);
   if (st.step() != SQLITE_DONE) return st.error("purge sessions");
+  return Status::ok();
+}
+
+Status Store::keep_newest_sessions(const std::string& username, int keep) {
+  std::lock_guard lock(mu_);
+  Statement st(db_,
+               "DELETE FROM sessions WHERE username = ?1 AND id_hash NOT IN (SELECT id_hash FROM "
+               "sessions WHERE username = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2)");
+  if (!st.prepared()) return st.error("prepare session cap");
+  st.bind(1, username);
+  st.bind(2, keep);
+  if (st.step() != SQLITE_DONE) return st.error("cap sessions");
   return Status::ok();
 }
 

@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -173,8 +174,9 @@ class Store {
   // Inserts or replaces every record in one transaction: all or nothing.
   // A known id is updated (an expert's works are replaced as a whole). The
   // enterprise of each problem is registered under the problem's county if it
-  // is not registered yet (an existing registration is left as it is: the
-  // caller checks consistency, see api::Service).
+  // is not registered yet in any spelling (normalize_name; an existing
+  // registration is left as it is: the caller checks consistency, see
+  // api::Service).
   Status import(const std::vector<Expert>& experts, const std::vector<Problem>& problems);
   // Upsert of one record (as import).
   Status put_expert(const Expert& expert);
@@ -256,6 +258,8 @@ class Store {
   Status touch_session(const std::string& id_hash, long long last_seen);
   Status delete_session(const std::string& id_hash);
   Status delete_sessions_seen_before(long long last_seen);
+  // Deletes the sessions of `username` but its `keep` newest (by created_at).
+  Status keep_newest_sessions(const std::string& username, int keep);
   // Problem statuses (schema v6): sets the status and records the transition
   // in one transaction. kNotFound for an unknown problem, kConflict if its
   // status is not `change.from` (someone changed it meanwhile).
@@ -274,7 +278,11 @@ class Store {
   Status write_one(const Expert* expert, const Problem* problem, int mode);
   Status exec(const char* sql);
   Status put_expert_locked(const Expert& expert);
-  Status put_problem_locked(const Problem& problem);
+  // `registered`: normalize_name of every registered enterprise (from
+  // registered_enterprises_locked); the problem's enterprise is registered
+  // only if its normalised name is not in it yet, and then added.
+  Status put_problem_locked(const Problem& problem, std::set<std::string>* registered);
+  Result<std::set<std::string>> registered_enterprises_locked();
   Status bump_sequence_locked();
   // One record by id, or every record when `id` is null.
   Result<std::vector<Expert>> query_experts_locked(const std::string* id);

@@ -268,14 +268,9 @@ Status CorpusIndex::register_problem(const Problem& p, ProblemEntry* entry,
   return Status::ok();
 }
 
-Status CorpusIndex::embed_into(const std::vector<int64_t>& ids,
-                               const std::vector<std::string>& texts, VectorIndex* into) const {
-  if (ids.empty()) return Status::ok();
-  if (!lsa_ || config_.build_threads <= 1 || texts.size() < 256) {
-    auto vecs = embedder_->embed(texts);
-    if (!vecs) return vecs.status();
-    return into->add(ids, vecs->data());
-  }
+Result<std::vector<float>> CorpusIndex::embed_all(const std::vector<std::string>& texts) const {
+  if (texts.empty()) return std::vector<float>();
+  if (!lsa_ || config_.build_threads <= 1 || texts.size() < 256) return embedder_->embed(texts);
   // The built-in embedder analyses each text (the cost): in parallel, each
   // text's vector into its own row. A remote embedder batches by itself.
   const int d = embedder_->dimension();
@@ -290,23 +285,44 @@ Status CorpusIndex::embed_into(const std::vector<int64_t>& ids,
   });
   for (const Status& f : failed)
     if (!f) return f;
-  return into->add(ids, vecs.data());
+  return vecs;
 }
 
-Status CorpusIndex::index_expert(const Expert& e, ExpertEntry* entry) {
-  std::vector<int64_t> ids;
-  std::vector<std::string> texts;
-  Status s = register_expert(e, entry, &ids, &texts);
-  if (!s) return s;
-  return embed_into(ids, texts, expert_vectors_.get());
+Status CorpusIndex::embed_into(const std::vector<int64_t>& ids,
+                               const std::vector<std::string>& texts, VectorIndex* into) const {
+  if (ids.empty()) return Status::ok();
+  auto vecs = embed_all(texts);
+  if (!vecs) return vecs.status();
+  return into->add(ids, vecs->data());
 }
 
-Status CorpusIndex::index_problem(const Problem& p, ProblemEntry* entry) {
-  std::vector<int64_t> ids;
-  std::vector<std::string> texts;
-  Status s = register_problem(p, entry, &ids, &texts);
-  if (!s) return s;
-  return embed_into(ids, texts, problem_vectors_.get());
+CorpusIndex::Prepared CorpusIndex::prepare_expert(const Expert& e) const {
+  Prepared out;
+  out.model = embedder_.get();
+  std::vector<std::string> texts = {profile_text(e)};
+  out.terms.push_back(profile_terms(e));
+  for (const Work& w : e.works) {
+    out.terms.push_back(work_terms(w));
+    texts.push_back(work_text(w));
+  }
+  auto vecs = embed_all(texts);
+  if (vecs)
+    out.vectors = std::move(*vecs);
+  else
+    out.status = vecs.status();
+  return out;
+}
+
+CorpusIndex::Prepared CorpusIndex::prepare_problem(const Problem& p) const {
+  Prepared out;
+  out.model = embedder_.get();
+  out.terms.push_back(problem_terms(p));
+  auto vecs = embed_all({problem_text(p)});
+  if (vecs)
+    out.vectors = std::move(*vecs);
+  else
+    out.status = vecs.status();
+  return out;
 }
 
 Status CorpusIndex::reindex_all(const ProgressFn& progress) {
@@ -475,7 +491,9 @@ Status CorpusIndex::refit(const ProgressFn& progress) {
   return reindex_all(progress);
 }
 
-Status CorpusIndex::upsert_expert(const Expert& e) {
+Status CorpusIndex::upsert_expert(const Expert& e) { return upsert_expert(e, prepare_expert(e)); }
+
+Status CorpusIndex::upsert_expert(const Expert& e, Prepared&& prepared) {
   auto it = experts_.find(e.id);
   if (it != experts_.end()) {
     Status s = remove_expert(e.id);
@@ -485,8 +503,14 @@ Status CorpusIndex::upsert_expert(const Expert& e) {
   if (!why.empty())
     return Status(ErrorCode::kInvalidArgument,
                   "expert \"" + printable_text(e.id) + "\" left out of the index: " + why);
+  if (prepared.model != embedder_.get()) prepared = prepare_expert(e);  // refitted meanwhile
+  if (!prepared.status) return prepared.status;
   ExpertEntry entry;
-  Status s = index_expert(e, &entry);
+  std::vector<int64_t> ids;
+  std::vector<std::string> texts;
+  Status s = register_expert(e, &entry, &ids, &texts, &prepared.terms);
+  if (!s) return s;
+  s = expert_vectors_->add(ids, prepared.vectors.data());
   if (!s) return s;
   experts_[e.id] = std::move(entry);
   checksum_ ^= record_hash(e);
@@ -511,6 +535,10 @@ Status CorpusIndex::remove_expert(const std::string& id) {
 }
 
 Status CorpusIndex::upsert_problem(const Problem& p) {
+  return upsert_problem(p, prepare_problem(p));
+}
+
+Status CorpusIndex::upsert_problem(const Problem& p, Prepared&& prepared) {
   if (problems_.count(p.id)) {
     Status s = remove_problem(p.id);
     if (!s) return s;
@@ -519,8 +547,14 @@ Status CorpusIndex::upsert_problem(const Problem& p) {
   if (!why.empty())
     return Status(ErrorCode::kInvalidArgument,
                   "problem \"" + printable_text(p.id) + "\" left out of the index: " + why);
+  if (prepared.model != embedder_.get()) prepared = prepare_problem(p);  // refitted meanwhile
+  if (!prepared.status) return prepared.status;
   ProblemEntry entry;
-  Status s = index_problem(p, &entry);
+  std::vector<int64_t> ids;
+  std::vector<std::string> texts;
+  Status s = register_problem(p, &entry, &ids, &texts, &prepared.terms[0]);
+  if (!s) return s;
+  s = problem_vectors_->add(ids, prepared.vectors.data());
   if (!s) return s;
   problems_[p.id] = std::move(entry);
   checksum_ ^= record_hash(p);

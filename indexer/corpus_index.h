@@ -145,6 +145,23 @@ class CorpusIndex {
   Status remove_expert(const std::string& id);
   Status upsert_problem(const Problem& problem);
   Status remove_problem(const std::string& id);
+
+  // An upsert in two steps, so that the text analysis and embedding (the
+  // cost: seconds for an expert with thousands of works) need no exclusive
+  // access. prepare_*() is const and may run beside readers; the upsert that
+  // takes its result only files units, postings and vectors. The result
+  // belongs to this index and its current model: a refit() between the two
+  // steps is noticed and the record analysed again inside the upsert.
+  struct Prepared {
+    const Embedder* model = nullptr;           // the embedder it was made with
+    std::vector<Result<WeightedTerms>> terms;  // expert: profile, then each work; problem: one
+    std::vector<float> vectors;                // one row of dimension() floats per unit, same order
+    Status status;                             // why the analysis or embedding failed, if it did
+  };
+  Prepared prepare_expert(const Expert& expert) const;
+  Prepared prepare_problem(const Problem& problem) const;
+  Status upsert_expert(const Expert& expert, Prepared&& prepared);
+  Status upsert_problem(const Problem& problem, Prepared&& prepared);
   // The records left out (since build or load), in the order they were met.
   // A loaded index lists none: an index is only saved for the records it holds,
   // and records it skipped make the store's checksum differ, so it is rebuilt.
@@ -201,7 +218,6 @@ class CorpusIndex {
  private:
   CorpusIndex() = default;
   Status fit_model(const ProgressFn& progress);
-  Status index_expert(const Expert& e, ExpertEntry* entry);
   // The record's units, lexical entries and entry, without vectors: the
   // texts to embed and their unit ids are appended to `ids` and `texts`.
   // `terms` (if given): the term vectors already computed (profile, then each
@@ -211,10 +227,11 @@ class CorpusIndex {
                          std::vector<Result<WeightedTerms>>* terms = nullptr);
   Status register_problem(const Problem& p, ProblemEntry* entry, std::vector<int64_t>* ids,
                           std::vector<std::string>* texts, Result<WeightedTerms>* terms = nullptr);
+  // Embeds the texts: texts.size() rows of dimension() floats.
+  Result<std::vector<float>> embed_all(const std::vector<std::string>& texts) const;
   // Embeds the texts and adds them to `into` under `ids` in one add.
   Status embed_into(const std::vector<int64_t>& ids, const std::vector<std::string>& texts,
                     VectorIndex* into) const;
-  Status index_problem(const Problem& p, ProblemEntry* entry);
   // Lists the record in skipped_ (replacing an older entry) if it breaks the
   // rules; returns the reason, or "" if it can be indexed.
   template <typename Record>

@@ -247,17 +247,33 @@ bool member_string(const Value& obj, const char* name, std::string* out, ApiResp
   return true;
 }
 
-bool admit_expensive(const Call& c, std::optional<ExpensiveSlots::Slot>* slot, ApiResponse* error) {
+namespace {
+
+// A refusal: the caller's own excess is 429 with Retry-After; the server's
+// overload (the wait for a total slot ran out) is 503, which says nothing
+// about any one tenant.
+bool admit(const Call& c, ExpensiveSlots& slots, const char* caller_message,
+           std::optional<ExpensiveSlots::Slot>* slot, ApiResponse* error) {
   ExpensiveSlots::Refusal why;
-  *slot = c.context.expensive.try_acquire(c.who.describe(), &why);
+  *slot = slots.acquire(c.who.describe(), &why);
   if (*slot) return true;
   std::string seconds = std::to_string(c.context.config.expensive_retry_after_s);
-  *error = error_response(
-      429, "too_many_requests",
-      {why == ExpensiveSlots::Refusal::kCaller ? "request.busy_caller" : "request.busy_server",
-       {{"seconds", seconds}}});
+  if (why == ExpensiveSlots::Refusal::kCaller)
+    *error = error_response(429, "too_many_requests", {caller_message, {{"seconds", seconds}}});
+  else
+    *error = error_response(503, "unavailable", {"request.busy_server", {{"seconds", seconds}}});
   error->headers.emplace_back("Retry-After", seconds);
   return false;
+}
+
+}  // namespace
+
+bool admit_expensive(const Call& c, std::optional<ExpensiveSlots::Slot>* slot, ApiResponse* error) {
+  return admit(c, c.context.expensive, "request.busy_caller", slot, error);
+}
+
+bool admit_ranking(const Call& c, std::optional<ExpensiveSlots::Slot>* slot, ApiResponse* error) {
+  return admit(c, c.context.ranking, "request.busy_ranking", slot, error);
 }
 
 ApiResponse server_owned_field(const std::string& field) {

@@ -61,10 +61,14 @@ ApiResponse from_status(const Status& s);
 ApiResponse bad_query(const std::string& field, const i18n::Message& message);
 
 // ---- expensive requests (api/expensive_slots.h) ----
-// A slot for an expensive request of this caller, or false with `error` set
-// to a 429 (Retry-After, and whose limit it was). Hold the slot until the
-// work is done.
+// A slot for an expensive request of this caller (waiting while the server
+// runs as many as it may), or false with `error` set: 429 with Retry-After
+// for the caller's own excess, 503 with Retry-After when the wait ran out.
+// Hold the slot until the work is done.
 bool admit_expensive(const Call& c, std::optional<ExpensiveSlots::Slot>* slot, ApiResponse* error);
+// The same for a ranking request (POST /match, GET .../matches): a per-caller
+// bound only (429 over it), so one caller cannot hold every worker.
+bool admit_ranking(const Call& c, std::optional<ExpensiveSlots::Slot>* slot, ApiResponse* error);
 
 // ---- request parsing ----
 // The media type of a Content-Type value, lowercased, without parameters.

@@ -14,6 +14,8 @@ ApiResponse problem_matches(const Call& c) {
   std::optional<int> k;
   ApiResponse error;
   if (!query_int(c, "k", 1, c.context.config.max_k, &k, &error)) return error;
+  std::optional<ExpensiveSlots::Slot> slot;  // ranking: a per-caller bound
+  if (!admit_ranking(c, &slot, &error)) return error;
   auto m =
       c.context.service.problem_matches(c.who, c.params[0], k.value_or(c.context.config.default_k));
   if (!m) return from_status(m.status());
@@ -43,6 +45,8 @@ ApiResponse expert_matches(const Call& c) {
   std::optional<int> k;
   ApiResponse error;
   if (!query_int(c, "k", 1, c.context.config.max_k, &k, &error)) return error;
+  std::optional<ExpensiveSlots::Slot> slot;  // ranking: a per-caller bound
+  if (!admit_ranking(c, &slot, &error)) return error;
   auto m =
       c.context.service.expert_matches(c.who, c.params[0], k.value_or(c.context.config.default_k));
   if (!m) return from_status(m.status());
@@ -61,6 +65,8 @@ ApiResponse match_text(const Call& c) {
   rapidjson::Document doc;
   ApiResponse error;
   if (!parse_json_body(c.request, &doc, &error)) return error;
+  std::optional<ExpensiveSlots::Slot> slot;  // ranking: a per-caller bound
+  if (!admit_ranking(c, &slot, &error)) return error;
   TextQuery q;
   std::string text;
   if (!member_string(doc, "text", &text, &error) ||

@@ -46,6 +46,11 @@ ApiResponse create_session(const Call& c) {
   if (!required_string(body, "username", &username, &error, 256)) return error;
   if (!required_string(body, "password", &password, &error, 4096)) return error;
   SignInResult result = c.context.sessions.sign_in(username, password, c.request.client_address);
+  if (result.busy) {
+    ApiResponse r = error_response(503, "unavailable", result.status.user_message());
+    r.headers.emplace_back("Retry-After", std::to_string(result.retry_after_seconds));
+    return r;
+  }
   if (result.status.code() == ErrorCode::kUnavailable && result.retry_after_seconds > 0) {
     ApiResponse r = error_response(429, "rate_limited", result.status.user_message());
     r.headers.emplace_back("Retry-After", std::to_string(result.retry_after_seconds));

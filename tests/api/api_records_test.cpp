@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -245,8 +246,17 @@ TEST(ApiRecordsEnterpriseTest, AnUnregisteredEnterpriseTokenCannotSubmit) {
   TestServer server;
   auto store = Store::open(server.dir());
   ASSERT_TRUE(store);
-  auto token = api::create_token(**store, api::Role::kEnterprise, "未登记企业");
-  ASSERT_TRUE(token);
+  // No such token is made today (issue 10: create_token refuses the scope)...
+  auto refused = api::create_token(**store, api::Role::kEnterprise, "未登记企业");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.status().field_errors().front().field, "scope");
+  // ...but one stored by an older version still submits nothing.
+  TokenRecord record;
+  auto token = std::optional<std::string>(api::new_token());
+  record.hash = api::token_hash(*token);
+  record.role = "enterprise";
+  record.scope = "未登记企业";
+  ASSERT_TRUE((*store)->put_token(record));
   auto r = post(server.port(), "/api/v1/problems", *token,
                 R"({"county": "江山市", "title": "异响", "description": "轴承异响"})");
   EXPECT_EQ(r.status, 422) << r.body;

@@ -1,0 +1,371 @@
+// Issue 10, third round: what one token holder (or one address) could do to
+// everyone else on the real server, each kept as a test through it: records
+// too large to index quickly, ranking and sign-ins that take every worker,
+// lockouts that hit a whole NAT, tokens for enterprises nobody registered,
+// lookalike names, and a total cap whose answer told of other tenants.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+
+#include "api/accounts.h"
+#include "api/config.h"
+#include "corpus/store.h"
+#include "tests/api/test_server.h"
+
+namespace expertmatch::apitest {
+namespace {
+
+const std::string kJiangshan = "%E6%B1%9F%E5%B1%B1%E5%B8%82";  // 江山市
+const std::string kLongyou = "%E9%BE%99%E6%B8%B8%E5%8E%BF";    // 龙游县
+constexpr const char* kPassword = "correct horse 9";
+
+HttpResult send(unsigned short port, const std::string& method, const std::string& target,
+                const std::string& token, const std::string& body,
+                const std::string& type = "application/json") {
+  Request r;
+  r.method = method;
+  r.target = target;
+  r.token = token;
+  r.body = body;
+  r.content_type = type;
+  return http(port, r);
+}
+
+std::string field_of(const HttpResult& r) {
+  auto d = r.json();
+  if (!d.IsObject() || !d.HasMember("error") || !d["error"].HasMember("field")) return "";
+  return d["error"]["field"].GetString();
+}
+
+std::string message_of(const HttpResult& r) {
+  auto d = r.json();
+  if (!d.IsObject() || !d.HasMember("error")) return "";
+  return d["error"]["message"].GetString();
+}
+
+HttpResult sign_in(unsigned short port, const std::string& username, const std::string& password) {
+  Request r;
+  r.method = "POST";
+  r.target = "/api/v1/sessions";
+  r.body = R"({"username": ")" + username + R"(", "password": ")" + password + R"("})";
+  r.headers["Accept-Language"] = "en";
+  return http(port, r);
+}
+
+HttpResult create_account(unsigned short port, const std::string& admin, const std::string& name,
+                          const std::string& role, const std::string& scope) {
+  return post(port, "/api/v1/accounts", admin,
+              R"({"username": ")" + name + R"(", "password": ")" + kPassword + R"(", "role": ")" +
+                  role + R"(", "scope": ")" + scope + R"("})");
+}
+
+// ---- 1. per-record limits ----------------------------------------------------------
+
+std::string expert_with_works(const std::string& id, int works) {
+  std::string body = R"({"id": ")" + id + R"(", "name": "许多成果", "works": [)";
+  for (int i = 0; i < works; ++i)
+    body += std::string(i ? "," : "") + R"({"title": "轴承磨削烧伤 )" + std::to_string(i) + "\"}";
+  return body + "]}";
+}
+
+TEST(AbuseRecordLimitsTest, AnExpertWithTooManyWorksIsRefusedNamingTheLimit) {
+  TestServer server(false, [](api::ServerConfig* c) {
+    c->body_limit_bytes = 1 << 20;
+    c->import_limit_bytes = 4 << 20;
+  });
+  const Tokens& t = server.tokens();
+  // 501 works: one over RecordLimits::kWorks (500).
+  Request r;
+  r.method = "POST";
+  r.target = "/api/v1/experts";
+  r.token = t.admin;
+  r.body = expert_with_works("e-many", 501);
+  r.headers["Accept-Language"] = "en";
+  auto many = http(server.port(), r);
+  EXPECT_EQ(many.status, 422) << many.body;
+  EXPECT_EQ(field_of(many), "works");
+  EXPECT_EQ(message_of(many), "has 501 entries; at most 500 are allowed");
+  EXPECT_EQ(get(server.port(), "/api/v1/experts/e-many", t.admin).status, 404);
+  // 500 are taken.
+  r.body = expert_with_works("e-many", 500);
+  EXPECT_EQ(http(server.port(), r).status, 201);
+  // An import line is held to the same limit, and the import changes nothing.
+  Request imp;
+  imp.method = "POST";
+  imp.target = "/api/v1/import/experts";
+  imp.token = t.admin;
+  imp.content_type = "application/x-ndjson";
+  imp.body = expert_with_works("e-imp1", 1) + "\n" + expert_with_works("e-imp2", 2500) + "\n";
+  auto imported = http(server.port(), imp);
+  EXPECT_EQ(imported.status, 422) << imported.body.substr(0, 300);
+  EXPECT_NE(imported.body.find("\"works\""), std::string::npos);
+  EXPECT_NE(imported.body.find("2500"), std::string::npos);
+  EXPECT_EQ(get(server.port(), "/api/v1/experts/e-imp1", t.admin).status, 404);
+}
+
+TEST(AbuseRecordLimitsTest, KeywordsTextsAndTheWholeRecordAreBounded) {
+  TestServer server(false, [](api::ServerConfig* c) { c->body_limit_bytes = 1 << 20; });
+  const Tokens& t = server.tokens();
+  auto problem = [](const std::string& extra) {
+    return R"({"enterprise": "江山恒锐轴承有限公司", "county": "江山市", "title": "异响",
+               "description": "轴承异响")" +
+           extra + "}";
+  };
+  auto attempt = [&](const std::string& body) {
+    Request r;
+    r.method = "POST";
+    r.target = "/api/v1/problems";
+    r.token = t.county_jiangshan;
+    r.body = body;
+    r.headers["Accept-Language"] = "en";
+    return http(server.port(), r);
+  };
+  const int before = get(server.port(), "/api/v1/problems", t.admin).json()["total"].GetInt();
+  // The attack sent 45,000 keywords; 101 is one over the limit.
+  std::string keywords = R"(, "keywords": [)";
+  for (int i = 0; i < 101; ++i)
+    keywords += std::string(i ? "," : "") + "\"k" + std::to_string(i) + "\"";
+  auto kw = attempt(problem(keywords + "]"));
+  EXPECT_EQ(kw.status, 422) << kw.body;
+  EXPECT_EQ(field_of(kw), "keywords");
+  EXPECT_EQ(message_of(kw), "has 101 entries; at most 100 are allowed");
+  // One keyword of 257 bytes.
+  auto long_kw = attempt(problem(R"(, "keywords": [")" + std::string(257, 'k') + "\"]"));
+  EXPECT_EQ(long_kw.status, 422);
+  EXPECT_EQ(field_of(long_kw), "keywords[0]");
+  EXPECT_EQ(message_of(long_kw), "is 257 bytes long; at most 256 are allowed");
+  // A description of 64 KiB + 1.
+  std::string big = problem("");
+  big.replace(big.find("轴承异响"), std::string("轴承异响").size(), std::string(65537, 'x'));
+  auto desc = attempt(big);
+  EXPECT_EQ(desc.status, 422);
+  EXPECT_EQ(field_of(desc), "description");
+  EXPECT_EQ(message_of(desc), "is 65537 bytes long; at most 65536 are allowed");
+  EXPECT_EQ(get(server.port(), "/api/v1/problems", t.admin).json()["total"].GetInt(), before);
+  // A whole expert over 512 KiB, each field within bounds: 20 works of 30 KiB.
+  std::string expert = R"({"id": "e-big", "name": "大", "works": [)";
+  for (int i = 0; i < 20; ++i)
+    expert += std::string(i ? "," : "") + R"({"title": "t", "abstract": ")" +
+              std::string(30000, 'a') + "\"}";
+  expert += "]}";
+  Request r;
+  r.method = "POST";
+  r.target = "/api/v1/experts";
+  r.token = t.admin;
+  r.body = expert;
+  r.headers["Accept-Language"] = "en";
+  auto whole = http(server.port(), r);
+  EXPECT_EQ(whole.status, 422) << whole.body;
+  // id 5 + name 3 + titles 20 + abstracts 600,000 bytes.
+  EXPECT_EQ(message_of(whole), "the record's text takes 600028 bytes; at most 524288 are allowed");
+}
+
+// ---- 2. ranking per caller, password hashing, sessions per account ---------------
+
+TEST(AbuseRankingTest, OneCallersMatchingIsBoundedAndOthersGoOn) {
+  TestServer server(false, [](api::ServerConfig* c) { c->worker_threads = 3; });
+  const Tokens& t = server.tokens();
+  // ranking_per_caller defaults to worker_threads - 1: two for 江山市.
+  api::ExpensiveSlots::Refusal why;
+  auto one = server.server().ranking().try_acquire("county:江山市", &why);
+  auto two = server.server().ranking().try_acquire("county:江山市", &why);
+  ASSERT_TRUE(one && two);
+  const std::string match = R"({"text": "轴承磨削烧伤", "k": 3})";
+  auto third = post(server.port(), "/api/v1/match", t.county_jiangshan, match);
+  EXPECT_EQ(third.status, 429) << third.body;
+  EXPECT_EQ(third.error_code(), "too_many_requests");
+  EXPECT_EQ(third.headers["retry-after"], "5");
+  EXPECT_EQ(get(server.port(), "/api/v1/problems/p-a1/matches", t.county_jiangshan).status, 429);
+  // Another tenant is not bounded by 江山市's requests.
+  EXPECT_EQ(post(server.port(), "/api/v1/match", t.county_longyou, match).status, 200);
+  one.reset();
+  EXPECT_EQ(post(server.port(), "/api/v1/match", t.county_jiangshan, match).status, 200);
+}
+
+TEST(AbusePasswordTest, HashesAreBoundedAndSessionsPerAccountCapped) {
+  TestServer server(false, [](api::ServerConfig* c) {
+    c->password_hash_concurrency = 1;
+    c->password_hash_wait_ms = 0;
+    c->max_sessions_per_account = 2;
+  });
+  const Tokens& t = server.tokens();
+  ASSERT_EQ(create_account(server.port(), t.admin, "chen", "county", "江山市").status, 201);
+  // Every hash slot busy (as under a flood of sign-ins): refused at once,
+  // without hashing, as busy, not as a wrong password.
+  auto& slots = server.server().sessions().hash_slots();
+  ASSERT_TRUE(slots.acquire(0));
+  auto busy = sign_in(server.port(), "chen", kPassword);
+  EXPECT_EQ(busy.status, 503) << busy.body;
+  EXPECT_EQ(busy.headers["retry-after"], "1");
+  EXPECT_EQ(message_of(busy), "the server is checking other sign-ins; try again in 1 seconds");
+  slots.release();
+  // Three sign-ins with a cap of two: the oldest session ends.
+  std::vector<std::string> cookies;
+  for (int i = 0; i < 3; ++i) {
+    auto r = sign_in(server.port(), "chen", kPassword);
+    ASSERT_EQ(r.status, 201) << r.body;
+    const std::string c = r.headers["set-cookie"];
+    cookies.push_back(c.substr(0, c.find(';')));
+  }
+  auto whoami = [&](const std::string& cookie) {
+    Request r;
+    r.target = "/api/v1/whoami";
+    r.headers["Cookie"] = cookie;
+    return http(server.port(), r).status;
+  };
+  EXPECT_EQ(whoami(cookies[0]), 401);
+  EXPECT_EQ(whoami(cookies[1]), 200);
+  EXPECT_EQ(whoami(cookies[2]), 200);
+}
+
+// ---- 3. a lockout per account, not per shared address ---------------------------
+
+TEST(AbuseLockoutTest, WrongPasswordsLockTheAccountNotEveryoneBehindTheAddress) {
+  TestServer server;
+  const Tokens& t = server.tokens();
+  ASSERT_EQ(create_account(server.port(), t.admin, "victim", "county", "江山市").status, 201);
+  ASSERT_EQ(create_account(server.port(), t.admin, "colleague", "county", "龙游县").status, 201);
+  // The attack: 16 wrong passwords from one address (all tests are 127.0.0.1).
+  int refused = 0;
+  for (int i = 0; i < 16; ++i) {
+    int s = sign_in(server.port(), "victim", "wrong " + std::to_string(i)).status;
+    EXPECT_TRUE(s == 401 || s == 429) << s;
+    refused += s == 429;
+  }
+  // login_max_failures (5) failures lock the account: the other 11 were refused unhashed.
+  EXPECT_EQ(refused, 11);
+  auto locked = sign_in(server.port(), "victim", kPassword);
+  EXPECT_EQ(locked.status, 429);
+  EXPECT_EQ(locked.error_code(), "rate_limited");
+  // Its first lock is login_lock_seconds (30).
+  EXPECT_EQ(locked.headers["retry-after"], "30");
+  // Someone else behind the same address signs in.
+  EXPECT_EQ(sign_in(server.port(), "colleague", kPassword).status, 201);
+}
+
+// ---- 4. scopes name registered enterprises -------------------------------------
+
+TEST(AbuseScopeTest, TokensAndAccountsForUnregisteredEnterprisesAreRefused) {
+  TestServer server;
+  const Tokens& t = server.tokens();
+  auto account = create_account(server.port(), t.admin, "ghost", "enterprise", "不存在的企业");
+  EXPECT_EQ(account.status, 422) << account.body;
+  EXPECT_EQ(field_of(account), "scope");
+  EXPECT_NE(account.body.find("不存在的企业"), std::string::npos);
+  EXPECT_EQ(get(server.port(), "/api/v1/accounts", t.admin).json()["total"].GetInt(), 0);
+  // Registered, in another spelling (full-width brackets), it is taken.
+  ASSERT_EQ(post(server.port(), "/api/v1/enterprises", t.admin,
+                 R"({"name": "衢州(巨化)新材料", "county": "衢江区"})")
+                .status,
+            201);
+  EXPECT_EQ(
+      create_account(server.port(), t.admin, "juhua", "enterprise", "衢州（巨化）新材料").status,
+      201);
+  auto store = Store::open(server.dir());
+  ASSERT_TRUE(store);
+  auto token = api::create_token(**store, api::Role::kEnterprise, "不存在的企业");
+  ASSERT_FALSE(token);
+  EXPECT_EQ(token.status().field_errors().front().field, "scope");
+  EXPECT_TRUE(api::create_token(**store, api::Role::kEnterprise, kEnterpriseA));
+}
+
+// ---- 5. lookalike names -----------------------------------------------------------
+
+TEST(AbuseNamesTest, InvisibleCharactersInNamesAreRefusedAndSpellingsRegisterOnce) {
+  TestServer server;
+  const Tokens& t = server.tokens();
+  auto enterprises = [&] {
+    return get(server.port(), "/api/v1/enterprises", t.admin).json()["items"].Size();
+  };
+  const size_t registered = enterprises();
+  // The attack: 江山市's PATCH of its problem's enterprise to the name + U+200B.
+  const std::string lookalike = std::string(kEnterpriseA) + "\u200B";
+  Request r;
+  r.method = "PATCH";
+  r.target = "/api/v1/problems/p-a1";
+  r.token = t.county_jiangshan;
+  r.content_type = "application/merge-patch+json";
+  r.headers["Accept-Language"] = "en";
+  r.body = R"({"enterprise": ")" + lookalike + "\"}";
+  auto patched = http(server.port(), r);
+  EXPECT_EQ(patched.status, 422) << patched.body;
+  EXPECT_EQ(field_of(patched), "enterprise");
+  EXPECT_NE(message_of(patched).find("U+200B at byte 30"), std::string::npos) << patched.body;
+  // Other format characters, in other names, by other methods.
+  for (const char* cf : {"\u200D", "\u2060", "\uFEFF", "\u202E", "\u2066"}) {
+    auto created = post(server.port(), "/api/v1/problems", t.county_jiangshan,
+                        R"({"enterprise": "新企业)" + std::string(cf) +
+                            R"(", "county": "江山市", "title": "t", "description": "d"})");
+    EXPECT_EQ(created.status, 422) << cf;
+    EXPECT_EQ(field_of(created), "enterprise");
+  }
+  auto county = post(server.port(), "/api/v1/problems", t.admin,
+                     R"({"id": "p-cf", "enterprise": "新企业", "county": "江山市\u200C",
+                         "title": "t", "description": "d"})");
+  EXPECT_EQ(field_of(county), "county");
+  auto org = post(server.port(), "/api/v1/experts", t.admin,
+                  R"({"id": "e-cf", "name": "某", "organization": "浙江工业大学\u2060"})");
+  EXPECT_EQ(field_of(org), "organization") << org.body;
+  EXPECT_EQ(get(server.port(), "/api/v1/problems/p-a1", t.admin).json()["enterprise"].GetString(),
+            std::string(kEnterpriseA));
+  // A visible other spelling (full-width brackets, traditional characters) of
+  // a registered name is that enterprise: no second registration.
+  ASSERT_EQ(post(server.port(), "/api/v1/enterprises", t.admin,
+                 R"({"name": "常山(胡柚)果业", "county": "常山县"})")
+                .status,
+            201);
+  auto other_spelling = post(server.port(), "/api/v1/problems", t.admin,
+                             R"({"id": "p-sp", "enterprise": "常山（胡柚）果業", "county": "常山县",
+                                 "title": "胡柚皮渣", "description": "d"})");
+  EXPECT_EQ(other_spelling.status, 201) << other_spelling.body;
+  EXPECT_EQ(enterprises(), registered + 1);
+}
+
+// ---- 6. the total cap of expensive requests says nothing of other tenants -------
+
+TEST(AbuseExpensiveTest, AFullServerMakesARequestWaitNotFail) {
+  TestServer server(false, [](api::ServerConfig* c) { c->worker_threads = 3; });
+  const Tokens& t = server.tokens();
+  auto& slots = server.server().expensive();
+  // Two (worker_threads - 1) run for other tenants.
+  api::ExpensiveSlots::Refusal why;
+  auto a = slots.try_acquire("county:柯城区", &why);
+  auto b = slots.try_acquire("county:衢江区", &why);
+  ASSERT_TRUE(a && b);
+  HttpResult plan;
+  std::thread request([&] {
+    plan = post(server.port(), "/api/v1/counties/" + kLongyou + "/plans", t.county_longyou,
+                R"({"team_size": 1})");
+  });
+  // It waits for a slot (bounded: a safety net, not a measurement)...
+  for (int i = 0; i < 2000 && slots.waiting() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(slots.waiting(), 1);
+  // ...ordinary requests still find a worker meanwhile...
+  EXPECT_EQ(get(server.port(), "/api/v1/problems/p-b1", t.county_longyou).status, 200);
+  // ...and once one ends it runs: the same answer as on an idle server.
+  a.reset();
+  request.join();
+  EXPECT_EQ(plan.status, 201) << plan.body;
+  b.reset();
+  EXPECT_EQ(slots.in_use(), 0);
+}
+
+TEST(AbuseExpensiveTest, OnlyTheServersOverloadIsRefusedAnd503NotTheTenants429) {
+  TestServer server(false, [](api::ServerConfig* c) {
+    c->worker_threads = 3;
+    c->expensive_queue = 0;  // nobody may wait: a full server refuses at once
+  });
+  const Tokens& t = server.tokens();
+  api::ExpensiveSlots::Refusal why;
+  auto a = server.server().expensive().try_acquire("county:柯城区", &why);
+  auto b = server.server().expensive().try_acquire("county:衢江区", &why);
+  ASSERT_TRUE(a && b);
+  auto full = get(server.port(), "/api/v1/counties/" + kJiangshan + "/ledger", t.county_jiangshan);
+  EXPECT_EQ(full.status, 503) << full.body;
+  EXPECT_EQ(full.headers["retry-after"], "5");
+}
+
+}  // namespace
+}  // namespace expertmatch::apitest
