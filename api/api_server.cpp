@@ -76,6 +76,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
     if (!s) return s;
     op_config.io_threads = 1;
     op_config.worker_threads = 1;
+    op_config.expensive_queue = 0;  // it runs nothing expensive
     server->operator_http_ = std::make_unique<HttpServer>(
         op_config, server->operator_metrics_,
         [op](ApiRequest& request) { return handle_request(*op, request); }, body_limit,

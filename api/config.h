@@ -22,8 +22,11 @@ struct ServerConfig {
   std::string data;                       // "data": data directory (store.sqlite, index/)
   std::string listen_host = "127.0.0.1";  // "listen": "HOST:PORT"; port 0 = any free port
   int listen_port = 8080;
-  int io_threads = 2;                    // "io_threads": threads reading and writing sockets
-  int worker_threads = 2;                // "worker_threads": threads running handlers (ranking)
+  int io_threads = 2;  // "io_threads": threads reading and writing sockets
+  // "worker_threads": threads running handlers (ranking). The pool has
+  // expensive_queue more, for expensive requests waiting for a slot; while
+  // none waits they run ordinary requests too.
+  int worker_threads = 2;
   size_t body_limit_bytes = 1 << 20;     // "body_limit_bytes": largest request body (413 above)
   size_t import_limit_bytes = 64 << 20;  // "import_limit_bytes": body limit of bulk import
   size_t header_limit_bytes = 16 << 10;  // "header_limit_bytes": largest header block (431)

@@ -625,6 +625,11 @@ Result<EnterpriseRecord> Service::register_enterprise(const Principal& who, cons
                          ? i18n::Message("access.county_own_enterprises", {{"scope", who.scope}})
                          : i18n::Message("access.register_enterprises"));
   if (name.empty()) return field_error("name", "field.required");
+  // Invisible characters make lookalikes (names.h); refused as in records.
+  if (auto f = find_format_char(name))
+    return field_error(
+        "name", {"field.name_invisible",
+                 {{"code", code_point_name(f->code)}, {"offset", std::to_string(f->offset)}}});
   Status known = options_.counties.check(county, "county");
   if (!known) return known;
   std::lock_guard writer(write_mu_);

@@ -133,6 +133,11 @@ int token_create(const Argv& argv) {
                        *e + "\"");
   auto store = open_token_store(*args.get("--data"));
   if (!store) return 1;
+  s = api::check_scope_registered(*store, *role, scope);
+  if (!s) {
+    std::fprintf(stderr, "expertmatch token: --scope: %s\n", s.message().c_str());
+    return s.code() == ErrorCode::kInvalidArgument ? 2 : 1;
+  }
   auto token = api::create_token(*store, *role, scope, args.get("--label").value_or(""), expires);
   if (!token) {
     report(token.status());

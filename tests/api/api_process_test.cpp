@@ -109,7 +109,17 @@ TEST(ApiProcessTest, TokenCreatePrintsAWorkingTokenOnce) {
   EXPECT_EQ(run(bin + " token create --data " + dir.path() + " --role admin 2>/dev/null", &out), 1)
       << "no store yet: token create does not make one";
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/store.sqlite"));
-  ASSERT_TRUE(Store::open(dir.path()).is_ok());
+  {
+    auto store = Store::open(dir.path());
+    ASSERT_TRUE(store.is_ok());
+    // An enterprise nobody registered gets no token (issue 10, third round)...
+    EXPECT_EQ(run(bin + " token create --data " + dir.path() +
+                      " --role enterprise --scope 某企业 2>/dev/null",
+                  &out),
+              2);
+    ASSERT_TRUE((*store)->add_enterprise("某企业", "江山市").is_ok());
+  }
+  // ...a registered one does.
   ASSERT_EQ(run(bin + " token create --data " + dir.path() +
                     " --role enterprise --scope 某企业 2>/dev/null",
                 &out),

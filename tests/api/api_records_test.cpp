@@ -234,7 +234,9 @@ TEST_F(ApiRecordsTest, ALookalikeNameIsTheSameEnterprise) {
     EXPECT_EQ(field(filed), "enterprise");
     auto reg = post(port(), "/api/v1/enterprises", t().admin,
                     R"({"name": ")" + lookalike + R"(", "county": "江山市"})");
-    EXPECT_EQ(reg.status, 409) << reg.body;
+    // A name holding an invisible character is refused as such (issue 10,
+    // third round); the others are taken.
+    EXPECT_EQ(reg.status, lookalike.find("\u200b") != std::string::npos ? 422 : 409) << reg.body;
   }
   // Nothing new reached the enterprise's own list.
   auto own = get(port(), "/api/v1/problems", t().enterprise_b);

@@ -66,10 +66,13 @@ struct GatedServer {
   GatedServer(TestServer& test, int workers, int idle_timeout_ms = 60000) {
     config = test_config(test.dir());
     config.worker_threads = workers;
+    // No threads for expensive requests waiting for a slot: the pool is
+    // exactly `workers` (config.h, worker_pool_size).
+    config.expensive_queue = 0;
     config.idle_timeout_ms = idle_timeout_ms;
     sessions = std::move(*api::Sessions::open(test.dir(), api::SessionSettings{}));
     context = std::make_unique<api::RequestContext>(api::RequestContext{
-        test.server().service(), metrics, config, draining, *sessions, expensive});
+        test.server().service(), metrics, config, draining, *sessions, expensive, ranking});
     http = std::make_unique<api::HttpServer>(
         config, metrics,
         [this](api::ApiRequest& r) {
@@ -101,6 +104,7 @@ struct GatedServer {
   api::Metrics metrics;
   std::atomic<bool> draining{false};
   api::ExpensiveSlots expensive{1, 1};
+  api::ExpensiveSlots ranking{64, 64};
   std::unique_ptr<api::Sessions> sessions;
   std::unique_ptr<api::RequestContext> context;
   std::unique_ptr<api::HttpServer> http;

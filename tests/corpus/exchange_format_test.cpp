@@ -138,6 +138,13 @@ TEST(ExchangeFormatTest, BadProblemRecordsGiveExactMessages) {
   }
 }
 
+// "\"k0\",\"k1\",..." with n items.
+std::string list_of(int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += std::string(i ? "," : "") + "\"k" + std::to_string(i) + "\"";
+  return out;
+}
+
 TEST(ExchangeFormatTest, BadExpertRecordsGiveExactMessages) {
   const std::vector<BadRecord> cases = {
       {"missing name", expert_line("name", ""), "experts.jsonl:2: name: is required"},
@@ -173,6 +180,21 @@ TEST(ExchangeFormatTest, BadExpertRecordsGiveExactMessages) {
        "experts.jsonl:2: works[0].year: must be an integer year from 1000 to 2100, got \"2020\""},
       {"work keywords", expert_line("works", "[{\"title\":\"a\",\"keywords\":[1]}]"),
        "experts.jsonl:2: works[0].keywords[0]: must be a string, got 1"},
+      // Issue 10, third round: lookalike names and records too large to index.
+      {"conflict with a BOM", expert_line("conflicts", "[\"巨化集团\ufeff\"]"),
+       "experts.jsonl:2: conflicts[0]: holds the invisible character U+FEFF at byte 12; a name may "
+       "not hold format characters (zero-width, bidi controls, BOM)"},
+      {"organization with a bidi override", expert_line("organization", "\"\u202e浙江工业大学\""),
+       "experts.jsonl:2: organization: holds the invisible character U+202E at byte 0; a name may "
+       "not hold format characters (zero-width, bidi controls, BOM)"},
+      {"101 research fields", expert_line("fields", "[" + list_of(101) + "]"),
+       "experts.jsonl:2: fields: has 101 entries; at most 100 are allowed"},
+      {"101 keywords of a work",
+       expert_line("works", "[{\"title\":\"a\",\"keywords\":[" + list_of(101) + "]}]"),
+       "experts.jsonl:2: works[0].keywords: has 101 entries; at most 100 are allowed"},
+      {"a work title of 1025 bytes",
+       expert_line("works", "[{\"title\":\"" + std::string(1025, 't') + "\"}]"),
+       "experts.jsonl:2: works[0].title: is 1025 bytes long; at most 1024 are allowed"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);

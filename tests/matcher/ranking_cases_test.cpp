@@ -183,12 +183,12 @@ TEST(RankingCases, ARepeatedWorkIsNamedOnce) {
   EXPECT_EQ(m->works.at(0).work_index, 0);  // the first of the copies is the one named
 }
 
-TEST(RankingCases, AThousandNearCopiesCountAsOneWork) {
-  // "copies" lists the bearing paper 1,000 times, each a numbered draft with
-  // one more sentence; "single" lists it once; "broad" has it and a second,
-  // related work.
+TEST(RankingCases, FiveHundredNearCopiesCountAsOneWork) {
+  // "copies" lists the bearing paper 500 times (RecordLimits::kWorks, the
+  // most one expert may have), each a numbered draft with one more sentence;
+  // "single" lists it once; "broad" has it and a second, related work.
   std::string copies = R"({"id": "copies", "name": "丁", "works": [)";
-  for (int i = 1; i <= 1000; ++i) {
+  for (int i = 1; i <= static_cast<int>(RecordLimits::kWorks); ++i) {
     if (i > 1) copies += ", ";
     copies +=
         R"({"kind": "paper", "title": "深沟球轴承润滑脂高速渗漏机理与密封结构改进（第)" +
