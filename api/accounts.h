@@ -37,9 +37,9 @@
 //
 // Password hashing (Argon2id, 64 MiB and tens of ms of CPU each) runs at
 // most `hash_concurrency` at once; a sign-in waits up to `hash_wait_ms` for
-// its turn, else it is refused as busy (kUnavailable with a Retry-After of
-// one second) without hashing, so pipelined sign-ins cannot take every
-// core and gigabytes of memory.
+// its turn (0: not at all), else it is refused as busy (kUnavailable with a
+// Retry-After of one second) without hashing, so pipelined sign-ins cannot
+// take every core, every worker and gigabytes of memory.
 //
 // Thread safety: every method may be called from any thread.
 #pragma once
@@ -75,8 +75,8 @@ struct SessionSettings {
   long long window_seconds = 900;
   long long lock_base_seconds = 30;  // an account's first lock; doubles per further failure
   int max_sessions_per_account = 10;
-  int hash_concurrency = 2;  // password hashes at once
-  int hash_wait_ms = 2000;   // a sign-in's wait for a hash slot
+  int hash_concurrency = 1;  // password hashes at once
+  int hash_wait_ms = 0;      // a sign-in's wait for a hash slot (it holds a worker meanwhile)
 };
 
 // At most `limit` holders at once; others wait up to a deadline (a counting

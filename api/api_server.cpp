@@ -50,7 +50,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
   session_settings.window_seconds = config.login_window_seconds;
   session_settings.lock_base_seconds = config.login_lock_seconds;
   session_settings.max_sessions_per_account = config.max_sessions_per_account;
-  session_settings.hash_concurrency = config.password_hash_concurrency;
+  session_settings.hash_concurrency = password_hash_concurrency(config);
   session_settings.hash_wait_ms = config.password_hash_wait_ms;
   auto sessions = Sessions::open(config.data, session_settings);
   if (!sessions) return sessions.status();

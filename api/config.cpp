@@ -246,6 +246,11 @@ int ranking_per_caller(const ServerConfig& config) {
   return std::max(1, config.worker_threads - 1);
 }
 
+int password_hash_concurrency(const ServerConfig& config) {
+  if (config.password_hash_concurrency > 0) return config.password_hash_concurrency;
+  return std::max(1, config.worker_threads - 1);
+}
+
 int worker_pool_size(const ServerConfig& config) {
   return config.worker_threads + config.expensive_queue;
 }
@@ -288,8 +293,8 @@ Status validate(const ServerConfig& c) {
   check(c.ranking_per_caller >= 0, "ranking_per_caller", "must not be negative");
   check(c.login_lock_seconds >= 1, "login_lock_seconds", "must be at least 1");
   check(c.max_sessions_per_account >= 1, "max_sessions_per_account", "must be at least 1");
-  check(c.password_hash_concurrency >= 1 && c.password_hash_concurrency <= 64,
-        "password_hash_concurrency", "must be from 1 to 64");
+  check(c.password_hash_concurrency >= 0 && c.password_hash_concurrency <= 64,
+        "password_hash_concurrency", "must be from 0 (worker_threads - 1) to 64");
   check(c.password_hash_wait_ms >= 0, "password_hash_wait_ms", "must not be negative");
   check(c.embedding_timeout_ms >= 100, "embedding_timeout_ms", "must be at least 100");
   check(c.embedding_batch_size >= 1 && c.embedding_batch_size <= 4096, "embedding_batch_size",

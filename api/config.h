@@ -99,9 +99,12 @@ struct ServerConfig {
   // it doubles with each further failure, up to login_window_seconds.
   int login_lock_seconds = 30;
   int max_sessions_per_account = 10;  // "max_sessions_per_account": the oldest end beyond it
-  int password_hash_concurrency = 2;  // "password_hash_concurrency": Argon2id hashes at once
-  int password_hash_wait_ms =
-      2000;               // "password_hash_wait_ms": a sign-in's wait for one (503 after)
+  // "password_hash_concurrency": Argon2id checks at once; 0 = one less than
+  // worker_threads (at least 1), so sign-ins never hold every worker.
+  int password_hash_concurrency = 0;
+  // "password_hash_wait_ms": a sign-in's wait for a hash slot (503 after).
+  // A waiting sign-in holds a worker, so the default does not wait.
+  int password_hash_wait_ms = 0;
   int cookie_secure = 0;  // "cookie_secure": 1 adds Secure (behind an HTTPS proxy)
   // "web_root": the folder GET / and /web/... serve; "" = ./web if it has an
   // index.html, else the source tree's web/ (compiled in).
@@ -114,6 +117,8 @@ struct ServerConfig {
 int expensive_total(const ServerConfig& config);
 // ranking_per_caller as it applies: the setting, or worker_threads - 1 (at least 1).
 int ranking_per_caller(const ServerConfig& config);
+// password_hash_concurrency as it applies: the setting, or worker_threads - 1 (at least 1).
+int password_hash_concurrency(const ServerConfig& config);
 // Threads of the handlers' pool: worker_threads, plus expensive_queue for
 // the expensive requests that wait for a slot (they must not take the
 // workers ordinary requests need).
