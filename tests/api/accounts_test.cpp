@@ -78,20 +78,36 @@ TEST_F(AccountsTest, SessionEndsAfterTheIdleTimeButNotWhileUsed) {
   EXPECT_FALSE(sessions_->store().find_session(in.session_id));
 }
 
-TEST_F(AccountsTest, FailuresCountWithinTheWindowOnly) {
+TEST_F(AccountsTest, AnAccountIsLockedWithABackoffThatDoubles) {
   EXPECT_EQ(sessions_->sign_in("chen", "wrong one", "a").status.code(),
             ErrorCode::kPermissionDenied);
   now_ += 100;
   EXPECT_EQ(sessions_->sign_in("chen", "wrong two", "a").status.code(),
             ErrorCode::kPermissionDenied);
+  // Two failures (max_failures_per_user): locked for lock_base_seconds (30)
+  // from the last one, the right password included.
   auto limited = sessions_->sign_in("chen", "a long password", "a");
   EXPECT_EQ(limited.status.code(), ErrorCode::kUnavailable);
-  EXPECT_EQ(limited.retry_after_seconds, 500);  // the first failure leaves the window in 500 s
-  now_ += 500;  // the first failure has left the window: one remains
+  EXPECT_EQ(limited.retry_after_seconds, 30);
+  now_ += 30;
+  // One more failure once the lock is over: twice as long.
+  EXPECT_EQ(sessions_->sign_in("chen", "wrong three", "a").status.code(),
+            ErrorCode::kPermissionDenied);
+  EXPECT_EQ(sessions_->sign_in("chen", "a long password", "a").retry_after_seconds, 60);
+  now_ += 60;
   auto again = sessions_->sign_in("chen", "a long password", "a");
   EXPECT_TRUE(again.status) << again.status.to_string();
   // A success clears the user's failures.
-  EXPECT_EQ(sessions_->sign_in("chen", "wrong three", "a").status.code(),
+  EXPECT_EQ(sessions_->sign_in("chen", "wrong four", "a").status.code(),
+            ErrorCode::kPermissionDenied);
+  EXPECT_TRUE(sessions_->sign_in("chen", "a long password", "a").status);
+}
+
+TEST_F(AccountsTest, FailuresCountWithinTheWindowOnly) {
+  EXPECT_EQ(sessions_->sign_in("chen", "wrong one", "a").status.code(),
+            ErrorCode::kPermissionDenied);
+  now_ += 600;  // the window: the first failure no longer counts
+  EXPECT_EQ(sessions_->sign_in("chen", "wrong two", "a").status.code(),
             ErrorCode::kPermissionDenied);
   EXPECT_TRUE(sessions_->sign_in("chen", "a long password", "a").status);
 }
