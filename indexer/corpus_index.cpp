@@ -57,6 +57,8 @@ std::string index_config_id(const IndexConfig& c) {
       c.ivf_probes != IndexConfig{}.ivf_probes)
     id += " approx(" + std::to_string(c.exact_search_max_units) + "," +
           std::to_string(c.ivf_probes) + ")";
+  if (c.lsa.max_fit_documents != LsaOptions{}.max_fit_documents)
+    id += " fit(" + std::to_string(c.lsa.max_fit_documents) + ")";
   // Only when set, so that the id of an LSA index stays what it was.
   if (c.remote.enabled())
     id += " remote(" + c.remote.url + "," + c.remote.model +
@@ -170,9 +172,11 @@ Result<std::vector<float>> CorpusIndex::embed_one(const std::string& text) const
 
 Status CorpusIndex::fit_model(const ProgressFn& progress) {
   std::vector<std::string> texts;
+  std::vector<std::string> keys;  // a stable name of each text, for the fit's sample
   std::vector<std::string> extra_terms;
   for (const auto& [id, entry] : experts_) {
     texts.push_back(profile_text(entry.expert));
+    keys.push_back(id + "/E");
     for (const auto& f : entry.expert.fields) extra_terms.push_back(f);
     const std::vector<int> repeat_of = find_repeated_works(entry.expert);
     for (size_t i = 0; i < entry.expert.works.size(); ++i) {
@@ -180,11 +184,13 @@ Status CorpusIndex::fit_model(const ProgressFn& progress) {
       if (repeat_of[i] >= 0) continue;
       const Work& w = entry.expert.works[i];
       texts.push_back(work_text(w));
+      keys.push_back(id + "/W" + std::to_string(i));
       for (const auto& k : w.keywords) extra_terms.push_back(k);
     }
   }
   for (const auto& [id, entry] : problems_) {
     texts.push_back(problem_text(entry.problem));
+    keys.push_back(id + "/P");
     for (const auto& k : entry.problem.keywords) extra_terms.push_back(k);
   }
   auto terms = TermModel::fit(texts, extra_terms, config_.analyzer, config_.build_threads);
@@ -198,11 +204,18 @@ Status CorpusIndex::fit_model(const ProgressFn& progress) {
     lsa_ = nullptr;
     return Status::ok();
   }
-  std::vector<TermCounts> docs(texts.size());
-  std::vector<Status> failed(texts.size());
+  // The term model counts every text; the embedding is fitted on at most
+  // max_fit_documents of them (the rest are folded in like any new text):
+  // its dense matrices grow with the documents it reads.
+  extra_terms = {};
+  const std::vector<size_t> sample =
+      lsa_fit_sample(keys, config_.lsa.max_fit_documents, config_.lsa.seed);
+  keys = {};
+  std::vector<TermCounts> docs(sample.size());
+  std::vector<Status> failed(sample.size());
   const TermModel& tm = *terms_;
-  parallel_for(texts.size(), config_.build_threads, [&](size_t i) {
-    auto c = tm.counts(texts[i]);
+  parallel_for(sample.size(), config_.build_threads, [&](size_t i) {
+    auto c = tm.counts(texts[sample[i]]);
     if (c)
       docs[i] = std::move(*c);
     else
@@ -210,7 +223,9 @@ Status CorpusIndex::fit_model(const ProgressFn& progress) {
   });
   for (const Status& f : failed)
     if (!f) return f;
-  if (progress) progress(texts.size() / 4, texts.size());
+  const size_t text_count = texts.size();
+  texts = {};
+  if (progress) progress(text_count / 4, text_count);
   std::vector<float> idf(terms_->vocabulary().size());
   for (size_t t = 0; t < idf.size(); ++t) idf[t] = terms_->idf(static_cast<uint32_t>(t));
   auto lsa = LsaModel::fit(docs, idf, idf.size(), config_.lsa);

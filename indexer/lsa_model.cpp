@@ -49,14 +49,8 @@ struct Dense {
   double* column(size_t j) { return &a[j * rows]; }
 };
 
-// Row-major copy of a column-major matrix, for cache-friendly sparse products.
-std::vector<double> row_major(const Dense& m) {
-  std::vector<double> r(m.rows * m.cols);
-  for (size_t j = 0; j < m.cols; ++j)
-    for (size_t i = 0; i < m.rows; ++i) r[i * m.cols + j] = m.a[j * m.rows + i];
-  return r;
-}
-
+// Column-major copy of a row-major rows x cols matrix (for LAPACK and BLAS);
+// the values are copied exactly, so only the layout differs.
 Dense from_row_major(const std::vector<double>& r, size_t rows, size_t cols) {
   Dense m(rows, cols);
   for (size_t i = 0; i < rows; ++i)
@@ -64,35 +58,47 @@ Dense from_row_major(const std::vector<double>& r, size_t rows, size_t cols) {
   return m;
 }
 
-// Y = X * W   (X: n x V sparse, W: V x l dense) -> n x l
-Dense multiply(const SparseRows& x, const Dense& w) {
-  const size_t l = w.cols;
-  std::vector<double> wr = row_major(w), yr(x.rows() * l, 0.0);
+std::vector<double> row_major(const Dense& m) {
+  std::vector<double> r(m.rows * m.cols);
+  for (size_t j = 0; j < m.cols; ++j)
+    for (size_t i = 0; i < m.rows; ++i) r[i * m.cols + j] = m.a[j * m.rows + i];
+  return r;
+}
+
+// Y = X * W   (X: n x V sparse, W: V x l dense, row-major) -> n x l, row-major.
+// Both dense sides stay row-major: each nonzero then reads and writes one
+// contiguous row, and no copy of a V x l matrix is made to change layouts.
+std::vector<double> multiply(const SparseRows& x, const std::vector<double>& w, size_t l) {
+  std::vector<double> y(x.rows() * l, 0.0);
   for (size_t i = 0; i < x.rows(); ++i) {
-    double* yi = &yr[i * l];
+    double* yi = &y[i * l];
     for (size_t k = x.start[i]; k < x.start[i + 1]; ++k) {
       const double v = x.val[k];
-      const double* wc = &wr[static_cast<size_t>(x.col[k]) * l];
+      const double* wc = &w[static_cast<size_t>(x.col[k]) * l];
       for (size_t j = 0; j < l; ++j) yi[j] += v * wc[j];
     }
   }
-  return from_row_major(yr, x.rows(), l);
+  return y;
 }
 
-// Z = X^T * Y   (Y: n x l) -> V x l
-Dense multiply_transposed(const SparseRows& x, const Dense& y, size_t vocab) {
-  const size_t l = y.cols;
-  std::vector<double> yr = row_major(y), zr(vocab * l, 0.0);
+// Z = X^T * Y   (Y: n x l, row-major) -> V x l, row-major.
+std::vector<double> multiply_transposed(const SparseRows& x, const std::vector<double>& y, size_t l,
+                                        size_t vocab) {
+  std::vector<double> z(vocab * l, 0.0);
   for (size_t i = 0; i < x.rows(); ++i) {
-    const double* yi = &yr[i * l];
+    const double* yi = &y[i * l];
     for (size_t k = x.start[i]; k < x.start[i + 1]; ++k) {
       const double v = x.val[k];
-      double* zc = &zr[static_cast<size_t>(x.col[k]) * l];
+      double* zc = &z[static_cast<size_t>(x.col[k]) * l];
       for (size_t j = 0; j < l; ++j) zc[j] += v * yi[j];
     }
   }
-  return from_row_major(zr, vocab, l);
+  return z;
 }
+
+// Orthonormalises the columns of a row-major n x l matrix in place (by way
+// of a column-major copy for LAPACK: n is bounded by the fit's sample).
+void orthonormalize(std::vector<double>* rows, size_t n, size_t l);
 
 // Orthonormalises the columns in place (Householder QR, LAPACK).
 void orthonormalize(Dense* m) {
@@ -111,7 +117,37 @@ void orthonormalize(Dense* m) {
   dorgqr_(&rows, &k, &k, m->a.data(), &rows, tau.data(), work.data(), &lwork, &info);
 }
 
+void orthonormalize(std::vector<double>* rows, size_t n, size_t l) {
+  Dense m = from_row_major(*rows, n, l);
+  orthonormalize(&m);
+  *rows = row_major(m);
+}
+
 }  // namespace
+
+std::vector<size_t> lsa_fit_sample(const std::vector<std::string>& keys, size_t max,
+                                   uint64_t seed) {
+  std::vector<size_t> all(keys.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  if (keys.size() <= max) return all;
+  // FNV-1a alone leaves keys that differ in their last bytes (P600...P699)
+  // close together, so the lowest hashes would be one run of ids: its
+  // result goes through MurmurHash3's finaliser, which spreads every bit.
+  auto mix = [](uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
+  };
+  std::vector<std::pair<uint64_t, size_t>> h(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) h[i] = {mix(fnv1a64(keys[i]) ^ mix(seed)), i};
+  std::nth_element(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(max), h.end());
+  std::vector<size_t> chosen(max);
+  for (size_t i = 0; i < max; ++i) chosen[i] = h[i].second;
+  std::sort(chosen.begin(), chosen.end());
+  return chosen;
+}
 
 Result<LsaModel> LsaModel::fit(const std::vector<TermCounts>& docs, const std::vector<float>& idf,
                                size_t vocab, const LsaOptions& options) {
@@ -148,29 +184,38 @@ Result<LsaModel> LsaModel::fit(const std::vector<TermCounts>& docs, const std::v
   size_t l = std::min<size_t>(d + options.oversample, rank_bound);
 
   // Random Gaussian test matrix, fixed seed. Box-Muller on our own generator so
-  // the result does not depend on the standard library's distributions.
+  // the result does not depend on the standard library's distributions. Drawn
+  // column by column (the order the seed has always given) into row-major
+  // storage, the layout of the sparse products.
   std::mt19937_64 rng(options.seed);
   auto uniform = [&]() { return (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53; };
-  Dense omega(vocab, l);
-  for (double& v : omega.a) {
-    double u1 = uniform(), u2 = uniform();
-    v = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  std::vector<double> q;
+  {
+    std::vector<double> omega(vocab * l, 0.0);
+    for (size_t j = 0; j < l; ++j)
+      for (size_t t = 0; t < vocab; ++t) {
+        double u1 = uniform(), u2 = uniform();
+        if (df[t] >= options.min_df)
+          omega[t * l + j] = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+      }
+    // Subspace iteration; only the small documents-side basis needs
+    // re-orthonormalising.
+    q = multiply(x, omega, l);
   }
-  for (size_t t = 0; t < vocab; ++t)
-    if (df[t] < options.min_df)
-      for (size_t j = 0; j < l; ++j) omega.at(t, j) = 0;
-
-  // Subspace iteration; only the small documents-side basis needs re-orthonormalising.
-  if (l > n) l = n;
-  Dense q = multiply(x, omega);
-  orthonormalize(&q);
+  orthonormalize(&q, n, l);
   for (int it = 0; it < options.power_iterations; ++it) {
-    Dense z = multiply_transposed(x, q, vocab);
-    q = multiply(x, z);
-    orthonormalize(&q);
+    std::vector<double> z = multiply_transposed(x, q, l, vocab);
+    q = multiply(x, z, l);
+    orthonormalize(&q, n, l);
   }
   // B^T = X^T Q  (V x l); B B^T = (B^T)^T (B^T)  (l x l), by BLAS.
-  Dense bt = multiply_transposed(x, q, vocab);
+  Dense bt(0, 0);
+  {
+    std::vector<double> z = multiply_transposed(x, q, l, vocab);
+    q = {};
+    x = {};
+    bt = from_row_major(z, vocab, l);
+  }
   std::vector<double> gram(l * l, 0.0);
   {
     int ln = static_cast<int>(l), vn = static_cast<int>(vocab);
@@ -200,6 +245,7 @@ Result<LsaModel> LsaModel::fit(const std::vector<TermCounts>& docs, const std::v
     dgemm_("N", "N", &vn, &d, &ln, &one, bt.a.data(), &vn, top.a.data(), &ln, &zero, v.a.data(),
            &vn);
   }
+  bt = Dense(0, 0);
   LsaModel model;
   model.dimension_ = d;
   model.idf_ = idf;

@@ -6,11 +6,19 @@
 // deterministic for a given corpus and seed. A text is embedded by folding its
 // weighted term vector into that space and L2-normalising.
 //
+// A corpus of more than LsaOptions::max_fit_documents documents is fitted on
+// a sample of that many (lsa_fit_sample: a hash rule on stable keys, so the
+// same corpus always gives the same sample) and every document, sampled or
+// not, is folded in the same way. The fit's memory is a few dense n x l and
+// V x l matrices of doubles (n documents fitted on, V terms, l = dimension +
+// oversample); the sample bounds n.
+//
 // LsaEmbedder wraps a TermModel and an LsaModel as an Embedder.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "corpus/status.h"
@@ -29,7 +37,17 @@ struct LsaOptions {
   // Weight of each dimension is sigma^(-scale_exponent): 0 keeps the plain
   // projection, 1 is the classic Sigma^-1 fold-in.
   float scale_exponent = 0.0f;
+  // Documents the fit reads at most (see above); a corpus up to this size is
+  // fitted on every document, exactly as without a limit.
+  size_t max_fit_documents = 50000;
 };
+
+// Which of `keys.size()` documents a fit on at most `max` reads: all of them
+// if there are no more than `max`, else the `max` whose keys (stable names,
+// e.g. the record id and the unit) hash lowest under `seed` (64-bit FNV-1a
+// and MurmurHash3's finaliser; equal hashes by position). Ascending positions. Adding or removing
+// one document changes at most two places of the sample.
+std::vector<size_t> lsa_fit_sample(const std::vector<std::string>& keys, size_t max, uint64_t seed);
 
 class LsaModel {
  public:

@@ -168,6 +168,72 @@ TEST(CorpusIndexTest, BuildsOneUnitPerProfileWorkAndProblem) {
   EXPECT_EQ(empty.status().code(), ErrorCode::kInvalidArgument);
 }
 
+TEST(CorpusIndexTest, ACorpusAboveTheFitLimitIsFittedOnASampleAndFoldedIn) {
+  size_t texts = sample_problems().size();
+  for (const auto& e : sample_experts()) texts += 1 + e.works.size();
+  ASSERT_GT(texts, 20u);
+  // At or above the corpus's size the limit changes nothing: the same model.
+  IndexConfig at_size;
+  at_size.lsa.max_fit_documents = texts;
+  auto whole = build_sample();
+  auto exact = build_sample(at_size);
+  ASSERT_NE(whole, nullptr);
+  ASSERT_NE(exact, nullptr);
+  EXPECT_EQ(exact->embedder().model_id(), whole->embedder().model_id());
+  // Below it, another model, the same on every build, with every unit
+  // (sampled or not) folded in: a unit vector each.
+  IndexConfig sampled;
+  sampled.lsa.max_fit_documents = 20;
+  auto a = build_sample(sampled);
+  auto b = build_sample(sampled);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_NE(a->embedder().model_id(), whole->embedder().model_id());
+  EXPECT_EQ(a->embedder().model_id(), b->embedder().model_id());
+  EXPECT_NE(index_config_id(sampled), index_config_id(IndexConfig{}));
+  const int d = a->embedder().dimension();
+  EXPECT_LE(d, 20);
+  size_t unit_vectors = 0;
+  for (const auto& [id, p] : a->problems()) {
+    const float* v = a->problem_vectors().vector(p.unit);
+    ASSERT_NE(v, nullptr);
+    ASSERT_TRUE(same_floats(v, b->problem_vectors().vector(b->problem(id)->unit), d));
+    double norm = 0;
+    for (int i = 0; i < d; ++i) norm += double(v[i]) * v[i];
+    unit_vectors += std::abs(norm - 1.0) < 1e-4;
+  }
+  EXPECT_EQ(unit_vectors, a->problems().size());
+}
+
+TEST(LsaFitSampleTest, KeepsAllUpToTheLimitElseTheLowestHashesInOrder) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < 1000; ++i) keys.push_back("P" + std::to_string(i));
+  std::vector<size_t> all = lsa_fit_sample(keys, 1000, 7);
+  ASSERT_EQ(all.size(), 1000u);
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], i);
+  std::vector<size_t> s = lsa_fit_sample(keys, 100, 7);
+  ASSERT_EQ(s.size(), 100u);
+  EXPECT_TRUE(std::is_sorted(s.begin(), s.end()));
+  EXPECT_EQ(std::set<size_t>(s.begin(), s.end()).size(), 100u);
+  EXPECT_EQ(lsa_fit_sample(keys, 100, 7), s);
+  EXPECT_NE(lsa_fit_sample(keys, 100, 8), s);
+  // Not a prefix or a stride: spread over the whole corpus.
+  EXPECT_LT(s.front(), 100u);
+  EXPECT_GT(s.back(), 900u);
+  // The sample depends on the keys, not their order or on other documents:
+  // without one unsampled document, the same keys are chosen.
+  std::set<std::string> chosen;
+  for (size_t i : s) chosen.insert(keys[i]);
+  size_t unsampled = 0;
+  while (chosen.count(keys[unsampled])) ++unsampled;
+  std::vector<std::string> fewer = keys;
+  fewer.erase(fewer.begin() + static_cast<std::ptrdiff_t>(unsampled));
+  std::reverse(fewer.begin(), fewer.end());
+  std::set<std::string> chosen_again;
+  for (size_t i : lsa_fit_sample(fewer, 100, 7)) chosen_again.insert(fewer[i]);
+  EXPECT_EQ(chosen_again, chosen);
+}
+
 TEST(CorpusIndexTest, UnitMeanIsTheMeanOfWorkAndProblemVectorsUntilRefit) {
   auto index = build_sample();
   ASSERT_NE(index, nullptr);
