@@ -207,7 +207,7 @@ TEST(CorpusIndexTest, ACorpusAboveTheFitLimitIsFittedOnASampleAndFoldedIn) {
 
 TEST(LsaFitSampleTest, KeepsAllUpToTheLimitElseTheLowestHashesInOrder) {
   std::vector<std::string> keys;
-  for (int i = 0; i < 1000; ++i) keys.push_back("P" + std::to_string(i));
+  for (int i = 0; i < 1000; ++i) keys.push_back(std::to_string(i) + "/P");
   std::vector<size_t> all = lsa_fit_sample(keys, 1000, 7);
   ASSERT_EQ(all.size(), 1000u);
   for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], i);
