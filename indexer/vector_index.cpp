@@ -1,6 +1,7 @@
 #include "indexer/vector_index.h"
 
 #include <faiss/IndexFlat.h>
+#include <faiss/IndexHNSW.h>
 #include <faiss/IndexIDMap.h>
 #include <faiss/IndexIVF.h>
 #include <faiss/impl/FaissException.h>
@@ -12,6 +13,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
+#include <unordered_set>
 
 #include "corpus/exchange_format.h"
 #include "indexer/binary_io.h"
@@ -49,6 +52,33 @@ struct StreamingFaissWriter : faiss::IOWriter {
   BinaryWriter* out_;
 };
 
+// Faiss's reader interface over bytes already in memory (no second copy of
+// the file, as faiss::VectorIOReader would make).
+struct MemoryFaissReader : faiss::IOReader {
+  explicit MemoryFaissReader(const std::string& data) : data_(data) { name = "expertmatch memory"; }
+  size_t operator()(void* ptr, size_t size, size_t nitems) override {
+    if (size == 0) return 0;
+    size_t n = std::min(nitems, (data_.size() - pos_) / size);
+    std::memcpy(ptr, data_.data() + pos_, n * size);
+    pos_ += n * size;
+    return n;
+  }
+  const std::string& data_;
+  size_t pos_ = 0;
+};
+
+// The flat storage that holds the vectors as they were added, in the order
+// of the IDMap2's internal numbering (a flat index, or HNSW's storage), or
+// null for any other structure.
+const faiss::IndexFlat* flat_storage_of(const faiss::Index* index) {
+  auto* map = dynamic_cast<const faiss::IndexIDMap2*>(index);
+  if (!map) return nullptr;
+  if (auto* flat = dynamic_cast<const faiss::IndexFlat*>(map->index)) return flat;
+  if (auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(map->index))
+    return dynamic_cast<const faiss::IndexFlat*>(hnsw->storage);
+  return nullptr;
+}
+
 // The inverted-lists index inside an IDMap2, or null.
 faiss::IndexIVF* ivf_of(faiss::Index* index) {
   auto* map = dynamic_cast<faiss::IndexIDMap2*>(index);
@@ -62,8 +92,16 @@ Result<std::unique_ptr<faiss::Index>> make_index(int d, const std::string& facto
       idmap->own_fields = true;
       return std::unique_ptr<faiss::Index>(idmap);
     }
-    return std::unique_ptr<faiss::Index>(
-        faiss::index_factory(d, ("IDMap2," + factory).c_str(), faiss::METRIC_INNER_PRODUCT));
+    std::unique_ptr<faiss::Index> index(
+        faiss::index_factory(d, factory.c_str(), faiss::METRIC_INNER_PRODUCT));
+    // Inverted lists keep the ids they are given. Under an IDMap2 they would
+    // number vectors themselves, and a removal leaves that numbering and
+    // the map's out of step (the next add reuses numbers still in the lists,
+    // and a later removal aborts the process in a Faiss assertion).
+    if (dynamic_cast<faiss::IndexIVF*>(index.get())) return index;
+    auto* idmap = new faiss::IndexIDMap2(index.release());
+    idmap->own_fields = true;
+    return std::unique_ptr<faiss::Index>(idmap);
   } catch (const std::exception& e) {
     return Status(ErrorCode::kInvalidArgument,
                   "faiss index \"" + factory + "\": " + std::string(e.what()));
@@ -84,71 +122,106 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::create(int dimension, const st
   v->factory_ = factory.empty() ? "Flat" : factory;
   v->probes_ = probes;
   v->index_ = std::move(*index);
+  v->flat_ = flat_storage_of(v->index_.get());
   return v;
 }
 
 VectorIndex::~VectorIndex() = default;
 
-Status VectorIndex::rebuild() {
+size_t VectorIndex::size() const { return static_cast<size_t>(index_->ntotal); }
+
+std::vector<int64_t> VectorIndex::sorted_ids() const {
+  std::vector<int64_t> ids;
+  if (flat_) {
+    const auto& rev = static_cast<const faiss::IndexIDMap2*>(index_.get())->rev_map;
+    ids.reserve(rev.size());
+    for (const auto& [id, at] : rev) ids.push_back(id);
+  } else {
+    ids.reserve(copies_.size());
+    for (const auto& [id, v] : copies_) ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+Status VectorIndex::rebuild(const std::vector<int64_t>& drop, const std::vector<int64_t>& ids,
+                            const float* vecs) {
   auto fresh = make_index(dimension_, factory_);
   if (!fresh) return fresh.status();
   faiss::IndexIVF* ivf = ivf_of(fresh->get());
   if (ivf && probes_ > 0) ivf->nprobe = static_cast<size_t>(probes_);
-  std::vector<int64_t> ids;
-  ids.reserve(vectors_.size());
-  for (auto& [id, v] : vectors_) ids.push_back(id);
-  std::sort(ids.begin(), ids.end());
-  std::vector<float> flat(ids.size() * dimension_);
-  for (size_t i = 0; i < ids.size(); ++i)
-    std::copy(vectors_[ids[i]].begin(), vectors_[ids[i]].end(), &flat[i * dimension_]);
+  // Every vector in id order: the kept ones (read before the old structure
+  // goes) and the new ones (never stored: add() removed known ids first).
+  const std::unordered_set<int64_t> dropped(drop.begin(), drop.end());
+  std::vector<std::pair<int64_t, const float*>> rows;
+  for (int64_t id : sorted_ids())
+    if (!dropped.count(id)) rows.emplace_back(id, vector(id));
+  for (size_t i = 0; i < ids.size(); ++i) rows.emplace_back(ids[i], vecs + i * dimension_);
+  std::sort(rows.begin(), rows.end());
+  std::vector<int64_t> all_ids(rows.size());
+  std::vector<float> flat(rows.size() * dimension_);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    all_ids[i] = rows[i].first;
+    std::copy(rows[i].second, rows[i].second + dimension_, &flat[i * dimension_]);
+  }
+  rows = {};
   try {
-    if (!(*fresh)->is_trained && !ids.empty()) {
+    if (!(*fresh)->is_trained && !all_ids.empty()) {
       // k-means on every vector would cost far more than the search saves:
       // an evenly spaced sample (deterministic: ids are sorted) is enough.
-      size_t want = ivf ? ivf->nlist * kTrainingPointsPerList : ids.size();
-      size_t step = std::max<size_t>(1, ids.size() / std::max<size_t>(1, want));
+      size_t want = ivf ? ivf->nlist * kTrainingPointsPerList : all_ids.size();
+      size_t step = std::max<size_t>(1, all_ids.size() / std::max<size_t>(1, want));
       std::vector<float> sample;
-      for (size_t i = 0; i < ids.size(); i += step)
+      for (size_t i = 0; i < all_ids.size(); i += step)
         sample.insert(sample.end(), &flat[i * dimension_], &flat[(i + 1) * dimension_]);
       (*fresh)->train(static_cast<faiss::Index::idx_t>(sample.size() / dimension_), sample.data());
     }
-    if (!ids.empty()) (*fresh)->add_with_ids(ids.size(), flat.data(), ids.data());
+    if (!all_ids.empty()) (*fresh)->add_with_ids(all_ids.size(), flat.data(), all_ids.data());
   } catch (const std::exception& e) {
     return Status(ErrorCode::kInternal, std::string("faiss rebuild: ") + e.what());
   }
   index_ = std::move(*fresh);
+  flat_ = flat_storage_of(index_.get());
+  if (flat_) {
+    copies_.clear();
+  } else {
+    for (int64_t id : drop) copies_.erase(id);
+    for (size_t i = 0; i < ids.size(); ++i)
+      copies_[ids[i]].assign(vecs + i * dimension_, vecs + (i + 1) * dimension_);
+  }
   return Status::ok();
 }
 
 Status VectorIndex::add(const std::vector<int64_t>& ids, const float* vecs) {
   std::vector<int64_t> known;
   for (int64_t id : ids)
-    if (vectors_.count(id)) known.push_back(id);
+    if (vector(id)) known.push_back(id);
   if (!known.empty()) {
     Status s = remove(known);
     if (!s) return s;
   }
-  for (size_t i = 0; i < ids.size(); ++i)
-    vectors_[ids[i]].assign(vecs + i * dimension_, vecs + (i + 1) * dimension_);
-  if (!index_->is_trained) return rebuild();
+  if (!index_->is_trained) return rebuild({}, ids, vecs);
   try {
     index_->add_with_ids(ids.size(), vecs, ids.data());
   } catch (const std::exception& e) {
     return Status(ErrorCode::kInternal, std::string("faiss add: ") + e.what());
   }
+  if (!flat_)
+    for (size_t i = 0; i < ids.size(); ++i)
+      copies_[ids[i]].assign(vecs + i * dimension_, vecs + (i + 1) * dimension_);
   return Status::ok();
 }
 
 Status VectorIndex::remove(const std::vector<int64_t>& ids) {
-  for (int64_t id : ids) vectors_.erase(id);
   try {
     faiss::IDSelectorBatch sel(ids.size(), ids.data());
     index_->remove_ids(sel);
-    return Status::ok();
   } catch (const std::exception&) {
-    // Some structures (HNSW) cannot delete: rebuild from the kept vectors.
-    return rebuild();
+    // Some structures (HNSW) cannot delete: rebuild without them.
+    return rebuild(ids);
   }
+  for (int64_t id : ids) copies_.erase(id);
+  return Status::ok();
 }
 
 Result<std::vector<SearchHit>> VectorIndex::search(const float* query, int k) const {
@@ -178,8 +251,13 @@ Result<std::vector<std::vector<SearchHit>>> VectorIndex::search_batch(size_t n,
 }
 
 const float* VectorIndex::vector(int64_t id) const {
-  auto it = vectors_.find(id);
-  return it == vectors_.end() ? nullptr : it->second.data();
+  if (flat_) {
+    const auto& rev = static_cast<const faiss::IndexIDMap2*>(index_.get())->rev_map;
+    auto it = rev.find(id);
+    return it == rev.end() ? nullptr : flat_->get_xb() + it->second * dimension_;
+  }
+  auto it = copies_.find(id);
+  return it == copies_.end() ? nullptr : it->second.data();
 }
 
 Status VectorIndex::save(const std::string& path) const {
@@ -203,11 +281,9 @@ Status VectorIndex::save(const std::string& path) const {
   w.u32(static_cast<uint32_t>(dimension_));
   w.str(factory_);
   w.u64(faiss_out.file_hash());
-  std::vector<int64_t> ids;
-  for (auto& [id, v] : vectors_) ids.push_back(id);
-  std::sort(ids.begin(), ids.end());
+  std::vector<int64_t> ids = sorted_ids();
   w.vec(ids);
-  for (int64_t id : ids) w.raw(vectors_.at(id).data(), dimension_ * sizeof(float));
+  for (int64_t id : ids) w.raw(vector(id), dimension_ * sizeof(float));
   return w.commit();
 }
 
@@ -225,25 +301,39 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const std::string& path) 
   v->factory_ = r.str();
   uint64_t faiss_hash = r.u64();
   auto ids = r.vec<int64_t>();
-  for (int64_t id : ids) {
-    std::vector<float> vec(v->dimension_);
-    r.raw(vec.data(), vec.size() * sizeof(float));
-    v->vectors_.emplace(id, std::move(vec));
-  }
-  if (!r.ok() || !r.at_end() || v->dimension_ <= 0)
+  if (!r.ok() || v->dimension_ <= 0)
     return Status(ErrorCode::kCorruption, path + ".vectors: truncated");
   if (fnv1a64(*faiss_data) != faiss_hash)
     return Status(ErrorCode::kCorruption, path + ".faiss does not match its checksum");
   try {
-    faiss::VectorIOReader reader;
-    reader.data.assign(faiss_data->begin(), faiss_data->end());
+    MemoryFaissReader reader(*faiss_data);
     v->index_.reset(faiss::read_index(&reader));
   } catch (const std::exception& e) {
     return Status(ErrorCode::kCorruption, path + ".faiss: " + e.what());
   }
+  *faiss_data = std::string();
+  auto* map = dynamic_cast<faiss::IndexIDMap2*>(v->index_.get());
+  if (map && dynamic_cast<faiss::IndexIVF*>(map->index))
+    return Status(ErrorCode::kCorruption,
+                  path + ".faiss: inverted lists under an id map (an older build; rebuilt)");
+  v->flat_ = flat_storage_of(v->index_.get());
   if (faiss::IndexIVF* ivf = ivf_of(v->index_.get())) v->probes_ = static_cast<int>(ivf->nprobe);
-  if (v->index_->d != v->dimension_ || static_cast<size_t>(v->index_->ntotal) != v->vectors_.size())
+  if (v->index_->d != v->dimension_ || static_cast<size_t>(v->index_->ntotal) != ids.size())
     return Status(ErrorCode::kCorruption, path + ".faiss does not match its vector table");
+  // A structure read in place must hold exactly the table's vectors; any
+  // other keeps the table as its copies.
+  std::vector<float> vec(v->dimension_);
+  for (int64_t id : ids) {
+    r.raw(vec.data(), vec.size() * sizeof(float));
+    if (v->flat_) {
+      const float* stored = v->vector(id);
+      if (!stored || std::memcmp(stored, vec.data(), vec.size() * sizeof(float)) != 0)
+        return Status(ErrorCode::kCorruption, path + ".faiss does not match its vector table");
+    } else {
+      v->copies_.emplace(id, vec);
+    }
+  }
+  if (!r.ok() || !r.at_end()) return Status(ErrorCode::kCorruption, path + ".vectors: truncated");
   return v;
 }
 

@@ -2,10 +2,13 @@
 // searched by inner product (= cosine similarity for unit vectors).
 //
 // The default structure is IndexIDMap2 around IndexFlatIP (exact); any Faiss
-// index_factory string can be given instead (e.g. "HNSW32,Flat"). Vectors are
-// also kept by id, so that one pair can be scored exactly and so that index
-// types that cannot delete are rebuilt on removal. Faiss exceptions are turned
-// into Status here. Thread safety: search() may run concurrently with other
+// index_factory string can be given instead (e.g. "HNSW32,Flat"). Each
+// vector can be read by id (vector()), so that one pair can be scored exactly
+// and so that index types that cannot delete are rebuilt on removal: a
+// structure that stores the vectors as they are (flat storage, also under
+// HNSW) is read in place, so every vector is held once; any other (inverted
+// lists, compressed codes) keeps its own copy beside Faiss. Faiss exceptions
+// are turned into Status here. Thread safety: search() may run concurrently with other
 // search() calls; add/remove need exclusive access.
 #pragma once
 
@@ -19,7 +22,8 @@
 
 namespace faiss {
 struct Index;
-}
+struct IndexFlat;
+}  // namespace faiss
 
 namespace expertmatch {
 
@@ -43,7 +47,7 @@ class VectorIndex {
   ~VectorIndex();
 
   int dimension() const { return dimension_; }
-  size_t size() const { return vectors_.size(); }
+  size_t size() const;
   const std::string& factory() const { return factory_; }
 
   // n ids and n * d floats; a known id is replaced.
@@ -60,7 +64,8 @@ class VectorIndex {
   // worth it only for batches of many queries.
   Result<std::vector<std::vector<SearchHit>>> search_batch(size_t n, const float* queries, int k,
                                                            int threads = 1) const;
-  // The stored vector of `id`, or nullptr.
+  // The stored vector of `id` (d floats), or nullptr. Valid until the next
+  // add or remove.
   const float* vector(int64_t id) const;
 
   // Writes PATH.faiss and PATH.vectors, the id -> vector table (atomically, via
@@ -71,14 +76,21 @@ class VectorIndex {
 
  private:
   VectorIndex() = default;
-  Status rebuild();
+  // A fresh structure with every stored vector but `drop`, plus `ids` (and
+  // their `vecs`), trained first if it needs to be.
+  Status rebuild(const std::vector<int64_t>& drop, const std::vector<int64_t>& ids = {},
+                 const float* vecs = nullptr);
+  std::vector<int64_t> sorted_ids() const;
 
   int dimension_ = 0;
   std::string factory_;
   int probes_ = 0;
   std::unique_ptr<faiss::Index> index_;
   bool trained_ = false;
-  std::unordered_map<int64_t, std::vector<float>> vectors_;
+  // index_'s flat storage when vector() reads it in place (else null).
+  const faiss::IndexFlat* flat_ = nullptr;
+  // Only for structures whose storage cannot be read in place.
+  std::unordered_map<int64_t, std::vector<float>> copies_;
 };
 
 }  // namespace expertmatch

@@ -5,10 +5,13 @@
 
 #include <gtest/gtest.h>
 #include <omp.h>
+#include <stdlib.h>
 
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace expertmatch {
@@ -66,6 +69,66 @@ TEST(VectorIndex, SearchRestoresTheThreadsOpenMpSetting) {
   ASSERT_EQ(hits->size(), 2u);
   EXPECT_EQ((*hits)[0].id, 1);
   EXPECT_EQ(omp_get_max_threads(), 3);
+}
+
+}  // namespace
+}  // namespace expertmatch
+
+namespace expertmatch {
+namespace {
+
+// Every structure: vector() gives back exactly what was added (in place for
+// flat storage, a copy otherwise), replaced and removed vectors are gone,
+// a search for a stored vector finds its own id first, and save then load
+// keeps all of it. Ids are added out of order and removed from the middle,
+// so that Faiss's internal numbering shifts.
+TEST(VectorIndex, StoredVectorsSurviveReplaceRemoveAndReloadInEveryStructure) {
+  const int d = 16;
+  const size_t n = 1200;
+  auto data = random_unit_vectors(n, d, 11);
+  auto other = random_unit_vectors(n, d, 12);
+  std::vector<int64_t> ids(n);
+  for (size_t i = 0; i < n; ++i) ids[i] = static_cast<int64_t>((i * 7919) % n) * 10;
+  for (const char* factory : {"Flat", "HNSW16,Flat", "IVF16,Flat"}) {
+    SCOPED_TRACE(factory);
+    auto index = VectorIndex::create(d, factory, 16);
+    ASSERT_TRUE(index.is_ok()) << index.status().to_string();
+    VectorIndex& v = **index;
+    ASSERT_TRUE(v.add(ids, data.data()).is_ok());
+    // Replace the first 100 ids' vectors, remove ids 500..599 of the list.
+    std::vector<int64_t> replaced(ids.begin(), ids.begin() + 100);
+    ASSERT_TRUE(v.add(replaced, other.data()).is_ok());
+    std::vector<int64_t> removed(ids.begin() + 500, ids.begin() + 600);
+    ASSERT_TRUE(v.remove(removed).is_ok());
+    auto expect_contents = [&](const VectorIndex& x) {
+      EXPECT_EQ(x.size(), n - 100);
+      for (size_t i = 0; i < n; ++i) {
+        const float* got = x.vector(ids[i]);
+        if (i >= 500 && i < 600) {
+          EXPECT_EQ(got, nullptr) << ids[i];
+          continue;
+        }
+        ASSERT_NE(got, nullptr) << ids[i];
+        const float* want = i < 100 ? &other[i * d] : &data[i * d];
+        ASSERT_EQ(std::vector<float>(got, got + d), std::vector<float>(want, want + d)) << ids[i];
+      }
+      for (size_t i : {0ul, 99ul, 100ul, 499ul, 600ul, 1199ul}) {
+        const float* q = i < 100 ? &other[i * d] : &data[i * d];
+        auto hits = x.search(q, 1);
+        ASSERT_TRUE(hits.is_ok());
+        ASSERT_EQ(hits->size(), 1u);
+        EXPECT_EQ(hits->front().id, ids[i]);
+      }
+    };
+    expect_contents(v);
+    char dir[] = "/tmp/vector_index_test_XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    ASSERT_TRUE(v.save(std::string(dir) + "/v").is_ok());
+    auto loaded = VectorIndex::load(std::string(dir) + "/v");
+    ASSERT_TRUE(loaded.is_ok()) << loaded.status().to_string();
+    expect_contents(**loaded);
+    std::filesystem::remove_all(dir);
+  }
 }
 
 }  // namespace
