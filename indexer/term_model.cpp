@@ -1,5 +1,6 @@
 #include "indexer/term_model.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "indexer/parallel.h"
@@ -22,20 +23,36 @@ Result<std::shared_ptr<TermModel>> TermModel::fit(const std::vector<std::string>
     for (unsigned char c : *n) has_han |= c >= 0xE3;
     if (has_han && model->lexicon_.add(*n)) model->lexicon_terms_.push_back(*n);
   }
-  // Analysis (the cost) in parallel, a block at a time to bound memory; the
-  // vocabulary grows in text order, so ids do not depend on the threads.
+  // Analysis (the cost) in parallel, a block at a time to bound memory, and
+  // the ids of terms already known (a hash of each, read-only) with it; only
+  // new terms are added one text after another, in text order, so ids do
+  // not depend on the threads.
   constexpr size_t kBlock = 16384;
   std::vector<Result<std::vector<std::string>>> block;
+  std::vector<std::vector<uint32_t>> ids;
   for (size_t from = 0; from < texts.size(); from += kBlock) {
     const size_t n = std::min(kBlock, texts.size() - from);
     block.assign(n, Result<std::vector<std::string>>(std::vector<std::string>{}));
+    ids.assign(n, {});
     const TermModel& m = *model;
-    parallel_for(n, threads, [&](size_t i) { block[i] = m.terms(texts[from + i]); });
-    for (auto& terms : block) {
-      if (!terms) return terms.status();
-      TermCounts c = model->vocabulary_.count(*terms, /*grow=*/true);
-      model->df_.resize(model->vocabulary_.size(), 0);
-      for (auto [id, n] : c) ++model->df_[id];
+    parallel_for(n, threads, [&](size_t i) {
+      block[i] = m.terms(texts[from + i]);
+      if (!block[i]) return;
+      ids[i].reserve(block[i]->size());
+      for (const auto& t : *block[i]) ids[i].push_back(m.vocabulary_.find(t));
+    });
+    for (size_t i = 0; i < n; ++i) {
+      if (!block[i]) return block[i].status();
+      for (size_t k = 0; k < ids[i].size(); ++k)
+        if (ids[i][k] == Vocabulary::kUnknown) ids[i][k] = model->vocabulary_.add((*block[i])[k]);
+    }
+    parallel_for(n, threads, [&](size_t i) {
+      std::sort(ids[i].begin(), ids[i].end());
+      ids[i].erase(std::unique(ids[i].begin(), ids[i].end()), ids[i].end());
+    });
+    model->df_.resize(model->vocabulary_.size(), 0);
+    for (const auto& doc : ids) {
+      for (uint32_t id : doc) ++model->df_[id];
       ++model->documents_;
     }
   }

@@ -53,6 +53,18 @@ const std::unordered_set<std::u16string>& chinese_stop_words() {
   return kWords;
 }
 
+// The stop words of one UTF-16 unit, looked up per character and per half
+// of every bigram (a set of strings cost a string and its hash each time).
+const std::unordered_set<char16_t>& chinese_stop_chars() {
+  static const std::unordered_set<char16_t> kChars = [] {
+    std::unordered_set<char16_t> out;
+    for (const auto& w : chinese_stop_words())
+      if (w.size() == 1) out.insert(w[0]);
+    return out;
+  }();
+  return kChars;
+}
+
 bool is_han(UChar32 c) {
   UErrorCode ec = U_ZERO_ERROR;
   return uscript_getScript(c, &ec) == USCRIPT_HAN;
@@ -182,6 +194,7 @@ Result<std::vector<Token>> TextAnalyzer::analyze(std::string_view text) {
   icu::BreakIterator& bi = *impl_->words;
   bi.setText(norm);
   const auto& zh_stop = chinese_stop_words();
+  const auto& zh_stop_chars = chinese_stop_chars();
   const auto& en_stop = english_stop_words();
   std::vector<std::pair<int32_t, int32_t>> han_run;  // ICU segments of the current run
 
@@ -240,8 +253,8 @@ Result<std::vector<Token>> TextAnalyzer::analyze(std::string_view text) {
         std::u16string key(reinterpret_cast<const char16_t*>(bg.getBuffer()), 2);
         // A bigram that is itself a stop word (问题, 研究, 方法 ...) carries no more
         // topic than the word, which was dropped above.
-        if (options_.remove_stop_words && (zh_stop.count(key) || zh_stop.count(key.substr(0, 1)) ||
-                                           zh_stop.count(key.substr(1, 1))))
+        if (options_.remove_stop_words &&
+            (zh_stop_chars.count(key[0]) || zh_stop_chars.count(key[1]) || zh_stop.count(key)))
           continue;
         emit(bg, TokenKind::kBigram, p, p + 2);
       }
@@ -249,9 +262,9 @@ Result<std::vector<Token>> TextAnalyzer::analyze(std::string_view text) {
     if (options_.cjk_unigrams) {
       for (int32_t p = run_b; p < run_e; ++p) {
         if (U16_IS_SURROGATE(norm[p])) continue;
+        if (options_.remove_stop_words && zh_stop_chars.count(static_cast<char16_t>(norm[p])))
+          continue;
         icu::UnicodeString ch(norm, p, 1);
-        std::u16string key(reinterpret_cast<const char16_t*>(ch.getBuffer()), 1);
-        if (options_.remove_stop_words && zh_stop.count(key)) continue;
         emit(ch, TokenKind::kChar, p, p + 1);
       }
     }
