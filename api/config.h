@@ -40,11 +40,14 @@ struct ServerConfig {
   // (more are answered 503 and closed); 0 = no per-address limit. Behind a
   // reverse proxy every client has the proxy's address: raise it or set 0.
   int max_connections_per_client = 32;
-  int max_pipelined = 8;          // "max_pipelined": requests read ahead per connection
-  int default_k = 10;             // "default_k": matches returned without ?k=
-  int max_k = 100;                // "max_k": largest ?k= accepted
-  int default_page_size = 50;     // "default_page_size": list pages without ?limit=
-  int max_page_size = 500;        // "max_page_size": largest ?limit= accepted
+  int max_pipelined = 8;       // "max_pipelined": requests read ahead per connection
+  int default_k = 10;          // "default_k": matches returned without ?k=
+  int max_k = 100;             // "max_k": largest ?k= accepted
+  int default_page_size = 50;  // "default_page_size": list pages without ?limit=
+  int max_page_size = 500;     // "max_page_size": largest ?limit= accepted
+  // "max_page_bytes": a list page stops adding items past this many bytes of
+  // JSON (at least one item is sent; "limit" then says how many were).
+  size_t max_page_bytes = 4 << 20;
   int shutdown_grace_ms = 10000;  // "shutdown_grace_ms": in-flight requests' time to finish
   // Expensive requests (plan runs, the review queue, bulk import, ledgers;
   // api/expensive_slots.h) at once: per caller (role and scope), and in all.

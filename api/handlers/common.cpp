@@ -206,6 +206,23 @@ std::optional<std::string> query_str(const Call& c, const char* name) {
   return it->second;
 }
 
+namespace {
+// A rapidjson output stream that only counts.
+struct CountingStream {
+  using Ch = char;
+  size_t n = 0;
+  void Put(Ch) { ++n; }
+  void Flush() {}
+};
+}  // namespace
+
+size_t json_size(const rapidjson::Value& v) {
+  CountingStream out;
+  rapidjson::Writer<CountingStream> writer(out);
+  v.Accept(writer);
+  return out.n;
+}
+
 bool page_params(const Call& c, size_t* offset, size_t* limit, ApiResponse* error) {
   std::optional<int> o, l;
   if (!query_int(c, "offset", 0, 1 << 30, &o, error)) return false;

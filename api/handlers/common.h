@@ -129,14 +129,32 @@ ApiResponse server_owned_field(const std::string& field);
 bool member_int(const rapidjson::Value& obj, const char* name, int lo, int hi,
                 std::optional<int>* out, ApiResponse* error);
 
-// {"items": [...], "total": N, "offset": O, "limit": L}
+// Bytes `v` takes when written as compact JSON (what json() sends).
+size_t json_size(const rapidjson::Value& v);
+
+// {"items": [...], "total": N, "offset": O, "limit": L}. A page holds at
+// most `limit` items and, past its first item, at most `max_bytes` of them:
+// records of tens of kilobytes would otherwise make a 500-item page (and a
+// review queue that repeats each problem beside each expert) tens of
+// megabytes, held per connection while a slow client reads it. When fewer
+// items fit, "limit" says how many were sent, so offset + limit is the next
+// page either way.
 template <typename T>
-ApiResponse page_response(const Page<T>& page, size_t offset, size_t limit,
+ApiResponse page_response(const Page<T>& page, size_t offset, size_t limit, size_t max_bytes,
                           rapidjson::Value (*render)(const T&, Alloc&)) {
   rapidjson::Document d(rapidjson::kObjectType);
   auto& a = d.GetAllocator();
   rapidjson::Value items(rapidjson::kArrayType);
-  for (const auto& item : page.items) items.PushBack(render(item, a), a);
+  size_t bytes = 0;
+  size_t sent = 0;
+  for (const auto& item : page.items) {
+    rapidjson::Value v = render(item, a);
+    bytes += json_size(v) + 1;
+    if (sent > 0 && bytes > max_bytes) break;
+    items.PushBack(v, a);
+    ++sent;
+  }
+  if (sent < page.items.size()) limit = sent;
   d.AddMember("items", items, a);
   d.AddMember("total", static_cast<uint64_t>(page.total), a);
   d.AddMember("offset", static_cast<uint64_t>(offset), a);

@@ -29,7 +29,8 @@ ApiResponse list_enterprises(const Call& c) {
   page.total = all->size();
   for (size_t i = offset; i < all->size() && i < offset + limit; ++i)
     page.items.push_back((*all)[i]);
-  return page_response<EnterpriseRecord>(page, offset, limit, enterprise_value);
+  return page_response<EnterpriseRecord>(page, offset, limit, c.context.config.max_page_bytes,
+                                         enterprise_value);
 }
 
 ApiResponse create_enterprise(const Call& c) {

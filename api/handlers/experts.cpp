@@ -71,7 +71,8 @@ ApiResponse list_experts(const Call& c) {
   }
   auto page = c.context.service.list_experts(c.who, q);
   if (!page) return from_status(page.status());
-  return page_response<Expert>(*page, q.offset, q.limit, expert_value);
+  return page_response<Expert>(*page, q.offset, q.limit, c.context.config.max_page_bytes,
+                               expert_value);
 }
 
 ApiResponse update_expert(const Call& c) {

@@ -143,7 +143,8 @@ ApiResponse list_problems(const Call& c) {
       return bad_query("sort", reason_message(page.status().field_errors().front()));
     return from_status(page.status());
   }
-  return page_response<Problem>(*page, q.offset, q.limit, problem_value);
+  return page_response<Problem>(*page, q.offset, q.limit, c.context.config.max_page_bytes,
+                                problem_value);
 }
 
 ApiResponse update_problem(const Call& c) {

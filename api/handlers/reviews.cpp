@@ -77,15 +77,16 @@ ApiResponse review_queue(const Call& c) {
   if (!admit_expensive(c, &slot, &error)) return error;
   auto page = c.context.service.review_queue(c.who, q);
   if (!page) return from_status(page.status());
-  return page_response<QueueEntry>(*page, q.offset, q.limit, [](const QueueEntry& e, Alloc& a) {
-    Value v(rapidjson::kObjectType);
-    v.AddMember("problem", problem_value(e.problem, a), a);
-    Value m = expert_match_value(e.match, a);
-    m.AddMember("review", Value(rapidjson::kNullType), a);
-    m.AddMember("remaining_capacity", e.remaining_capacity, a);
-    v.AddMember("match", m, a);
-    return v;
-  });
+  return page_response<QueueEntry>(*page, q.offset, q.limit, c.context.config.max_page_bytes,
+                                   [](const QueueEntry& e, Alloc& a) {
+                                     Value v(rapidjson::kObjectType);
+                                     v.AddMember("problem", problem_value(e.problem, a), a);
+                                     Value m = expert_match_value(e.match, a);
+                                     m.AddMember("review", Value(rapidjson::kNullType), a);
+                                     m.AddMember("remaining_capacity", e.remaining_capacity, a);
+                                     v.AddMember("match", m, a);
+                                     return v;
+                                   });
 }
 
 }  // namespace expertmatch::api::handlers

@@ -92,7 +92,7 @@ ApiResponse list_accounts(const Call& c) {
   page.total = accounts->size();
   for (size_t i = offset; i < accounts->size() && i < offset + limit; ++i)
     page.items.push_back((*accounts)[i]);
-  return page_response(page, offset, limit, account_value);
+  return page_response(page, offset, limit, c.context.config.max_page_bytes, account_value);
 }
 
 ApiResponse create_account(const Call& c) {

@@ -5,6 +5,7 @@
 // lookalike names, and a total cap whose answer told of other tenants.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <thread>
 
@@ -371,6 +372,48 @@ TEST(AbuseExpensiveTest, OnlyTheServersOverloadIsRefusedAnd503NotTheTenants429) 
   auto full = get(server.port(), "/api/v1/counties/" + kJiangshan + "/ledger", t.county_jiangshan);
   EXPECT_EQ(full.status, 503) << full.body;
   EXPECT_EQ(full.headers["retry-after"], "5");
+}
+
+// Found by an attack trial: 36 problems of 900 KB made a 500-item review
+// queue 208 MB and a problem list 32 MB, each held per connection while a
+// slow client read it. A page now stops at max_page_bytes (one item at
+// least) and its "limit" says how many items it holds; paging on by
+// offset + limit still reaches every record once.
+TEST(AbusePageTest, APageStopsAtItsByteBudgetAndPagingStillReachesEveryRecord) {
+  TestServer server(false, [](api::ServerConfig* c) { c->max_page_bytes = 20000; });
+  const Tokens& t = server.tokens();
+  for (int i = 0; i < 12; ++i) {
+    std::string body =
+        R"({"id":"big-)" + std::to_string(i) +
+        R"(","enterprise":"江山恒锐轴承有限公司","county":"江山市","title":"轴承磨削烧伤)" +
+        std::to_string(i) + R"(","description":")" + std::string(6000, 'x') + R"("})";
+    ASSERT_EQ(post(server.port(), "/api/v1/problems", t.admin, body).status, 201);
+  }
+  auto first = get(server.port(), "/api/v1/problems?limit=500", t.admin);
+  ASSERT_EQ(first.status, 200) << first.body;
+  auto d = first.json();
+  const int total = d["total"].GetInt();
+  EXPECT_EQ(total, 17);  // the fixture's 5 and these 12
+  const int limit = d["limit"].GetInt();
+  EXPECT_EQ(static_cast<int>(d["items"].Size()), limit);
+  EXPECT_GE(limit, 1);
+  EXPECT_LT(limit, total);
+  EXPECT_LE(first.body.size(), 20000u + 6200u);  // the budget, overshot by less than one item
+  std::set<std::string> seen;
+  for (int offset = 0; offset < total;) {
+    auto page =
+        get(server.port(), "/api/v1/problems?limit=500&offset=" + std::to_string(offset), t.admin);
+    ASSERT_EQ(page.status, 200);
+    auto p = page.json();
+    ASSERT_GE(p["limit"].GetInt(), 1);
+    for (const auto& item : p["items"].GetArray()) seen.insert(item["id"].GetString());
+    offset += p["limit"].GetInt();
+  }
+  EXPECT_EQ(static_cast<int>(seen.size()), total);
+  // Small records still come 500 to a page.
+  auto experts = get(server.port(), "/api/v1/experts?limit=500", t.admin).json();
+  EXPECT_EQ(experts["limit"].GetInt(), 500);
+  EXPECT_EQ(experts["items"].Size(), experts["total"].GetUint());
 }
 
 }  // namespace
