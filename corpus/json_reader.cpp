@@ -227,6 +227,10 @@ void JsonError::set(i18n::Message why) {
 bool is_forbidden_in_text(uint32_t cp) {
   if (cp < 0x20) return cp != 0x09 && cp != 0x0A && cp != 0x0D;
   if (cp >= 0x7F && cp <= 0x9F) return true;
+  // The bidirectional embeddings, overrides and isolates (Unicode UAX #9):
+  // they make text shown in pages, plans and ledgers read otherwise than it
+  // is stored ("Trojan Source", CVE-2021-42574). The marks U+200E/U+200F stay.
+  if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) return true;
   if (cp >= 0xFDD0 && cp <= 0xFDEF) return true;
   return (cp & 0xFFFE) == 0xFFFE;
 }
@@ -241,8 +245,8 @@ std::string text_problem(std::string_view text, i18n::Message* message) {
       if (message)
         *message = i18n::Message("field.forbidden_character", {{"char", what}, {"at", at}});
       return "contains " + what + " (at byte " + at +
-             "): text may hold no control character other than TAB, LF and CR, and no "
-             "noncharacter";
+             "): text may hold no control character other than TAB, LF and CR, no "
+             "bidirectional override and no noncharacter";
     }
     i += c.length;
   }

@@ -85,6 +85,8 @@ i18n::Message unicode_problem_message(std::string_view text);
 
 // The characters a text may not hold although they are valid Unicode: a C0
 // control other than TAB, LF and CR, DEL and the C1 controls (U+007F-U+009F),
+// the bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+// U+2066-U+2069; UAX #9, "Trojan Source"),
 // and the noncharacters (U+FDD0-U+FDEF, U+xFFFE and U+xFFFF). XML 1.0's Char
 // production excludes the C0 controls and U+FFFE/U+FFFF, and its section 2.2
 // discourages the rest. `text` must already be valid UTF-8 (unicode_problem).

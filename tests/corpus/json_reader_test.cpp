@@ -103,12 +103,20 @@ TEST(JsonReaderTest, TextProblemFollowsXml10) {
       {"\xF0\x9F\xBF\xBE", false},
       {"\xF4\x8F\xBF\xBF", false},  // U+1FFFE, U+10FFFF
       {"\xF0\x9F\x98\x80", true},   // U+1F600
+      {"\xE2\x80\xA9", true},       // U+2029
+      {"\xE2\x80\xAA", false},      // U+202A
+      {"\xE2\x80\xAE", false},      // U+202E
+      {"\xE2\x80\xAF", true},       // U+202F
+      {"\xE2\x81\xA5", true},       // U+2065
+      {"\xE2\x81\xA6", false},      // U+2066
+      {"\xE2\x81\xA9", false},      // U+2069
+      {"\xE2\x80\x8F", true},       // U+200F
   };
   for (const auto& [text, ok] : cases) EXPECT_EQ(text_problem(text).empty(), ok) << text;
   i18n::Message m;
   EXPECT_EQ(text_problem("电子\x07", &m),
             "contains U+0007 (at byte 6): text may hold no control character other than TAB, LF "
-            "and CR, and no noncharacter");
+            "and CR, no bidirectional override and no noncharacter");
   EXPECT_EQ(m.key, "field.forbidden_character");
   // read_json applies it to strings and keys, as \u escapes or raw bytes.
   rapidjson::Document doc;
