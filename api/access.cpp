@@ -176,12 +176,17 @@ Status check_role_scope(Role role, const std::string& scope, const CountyList& c
   return Status::ok();
 }
 
-Status check_scope_registered(Store& store, Role role, const std::string& scope) {
+Status check_scope_registered(Store& store, Role role, const std::string& scope,
+                              std::string* registered_name) {
+  if (registered_name) *registered_name = scope;
   if (role != Role::kEnterprise) return Status::ok();
   auto registered = store.list_enterprises();
   if (!registered) return registered.status();
   for (const auto& e : *registered)
-    if (same_name(e.name, scope)) return Status::ok();
+    if (same_name(e.name, scope)) {
+      if (registered_name) *registered_name = e.name;
+      return Status::ok();
+    }
   // A token for a name nobody registered sees nothing and can submit nothing;
   // worse, it would own whatever problem later names that enterprise.
   return bad_scope({"access.scope_enterprise_unregistered", {{"scope", scope}}});
@@ -214,13 +219,14 @@ Result<std::string> create_token(Store& store, Role role, const std::string& sco
                                  const std::string& label, const std::string& expires_at) {
   Status s = check_role_scope(role, scope);
   if (!s) return s;
-  s = check_scope_registered(store, role, scope);
+  std::string registered;
+  s = check_scope_registered(store, role, scope, &registered);
   if (!s) return s;
   std::string token = new_token();
   TokenRecord record;
   record.hash = token_hash(token);
   record.role = role_name(role);
-  record.scope = scope;
+  record.scope = registered;
   record.label = label;
   record.expires_at = expires_at;
   s = store.put_token(record);

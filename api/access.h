@@ -80,8 +80,12 @@ Status check_role_scope(Role role, const std::string& scope,
 // An enterprise scope must name an enterprise registered in `store`
 // (Store::list_enterprises, compared by normalize_name); kInvalidArgument
 // (field "scope", access.scope_enterprise_unregistered) otherwise. Other roles
-// pass. create_token and create_account (accounts.h) apply it.
-Status check_scope_registered(Store& store, Role role, const std::string& scope);
+// pass. create_token and create_account (accounts.h) apply it. `registered`
+// (if given) receives the registered spelling of the enterprise (else
+// `scope` itself): a scope is stored in that spelling, so one enterprise is
+// one caller whichever spelling its token was asked for in.
+Status check_scope_registered(Store& store, Role role, const std::string& scope,
+                              std::string* registered = nullptr);
 
 // A new random bearer token: "emt_" and 64 hex digits from the OS's CSPRNG.
 std::string new_token();

@@ -70,7 +70,8 @@ Result<AccountRecord> create_account(Store& store, const std::string& username,
   if (!role) return field_error("role", {"access.role_unknown", {{"role", role_text}}});
   Status s = check_role_scope(*role, scope);
   if (!s) return s;
-  s = check_scope_registered(store, *role, scope);
+  std::string registered;
+  s = check_scope_registered(store, *role, scope, &registered);
   if (!s) return s;
   auto hash = hash_password(password);
   if (!hash) return hash.status();
@@ -78,7 +79,7 @@ Result<AccountRecord> create_account(Store& store, const std::string& username,
   record.username = username;
   record.password_hash = *hash;
   record.role = role_name(*role);
-  record.scope = scope;
+  record.scope = registered;
   s = store.put_account(record);
   if (s.code() == ErrorCode::kAlreadyExists)
     return Status(ErrorCode::kAlreadyExists, {"account.exists", {{"username", username}}});

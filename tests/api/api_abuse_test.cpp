@@ -267,6 +267,17 @@ TEST(AbuseScopeTest, TokensAndAccountsForUnregisteredEnterprisesAreRefused) {
       201);
   auto store = Store::open(server.dir());
   ASSERT_TRUE(store);
+  // Found by a second attack trial: a scope kept in the spelling it was asked
+  // for made one enterprise two callers (each with its own per-caller bounds)
+  // and hid it from its own /enterprises. It is stored as registered.
+  auto juhua = (*store)->find_account("juhua");
+  ASSERT_TRUE(juhua);
+  EXPECT_EQ(juhua->scope, "衢州(巨化)新材料");
+  auto traditional = api::create_token(**store, api::Role::kEnterprise, "衢州（巨化）新材料");
+  ASSERT_TRUE(traditional);
+  auto record = (*store)->find_token(api::token_hash(*traditional));
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->scope, "衢州(巨化)新材料");
   auto token = api::create_token(**store, api::Role::kEnterprise, "不存在的企业");
   ASSERT_FALSE(token);
   EXPECT_EQ(token.status().field_errors().front().field, "scope");
