@@ -184,9 +184,14 @@ TEST(ExchangeFormatTest, BadExpertRecordsGiveExactMessages) {
       {"conflict with a BOM", expert_line("conflicts", "[\"巨化集团\ufeff\"]"),
        "experts.jsonl:2: conflicts[0]: holds the invisible character U+FEFF at byte 12; a name may "
        "not hold format characters (zero-width, bidi controls, BOM)"},
-      {"organization with a bidi override", expert_line("organization", "\"\u202e浙江工业大学\""),
-       "experts.jsonl:2: organization: holds the invisible character U+202E at byte 0; a name may "
+      {"organization with a bidi mark", expert_line("organization", "\"\u200f浙江工业大学\""),
+       "experts.jsonl:2: organization: holds the invisible character U+200F at byte 0; a name may "
        "not hold format characters (zero-width, bidi controls, BOM)"},
+      // An override is refused in any text, a name included.
+      {"organization with a bidi override", expert_line("organization", "\"\u202e浙江工业大学\""),
+       "experts.jsonl:2: organization: contains U+202E (at byte 0): text may hold no control "
+       "character other than TAB, LF and CR, no bidirectional override (U+202A\u2013U+202E, "
+       "U+2066\u2013U+2069) and no noncharacter"},
       {"101 research fields", expert_line("fields", "[" + list_of(101) + "]"),
        "experts.jsonl:2: fields: has 101 entries; at most 100 are allowed"},
       {"101 keywords of a work",
