@@ -39,6 +39,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
   ServiceOptions service_options = options;
   service_options.index.remote = embedding_options(config);
   service_options.counties = county_list(config);
+  service_options.max_open_problems_per_enterprise = config.max_open_problems_per_enterprise;
   auto service = Service::open(config.data, service_options, log);
   if (!service) return service.status();
   server->service_ = std::move(*service);

@@ -61,6 +61,7 @@ const Setting kNumeric[] = {
     {"default_page_size", &ServerConfig::default_page_size, nullptr},
     {"max_page_size", &ServerConfig::max_page_size, nullptr},
     {"max_page_bytes", nullptr, &ServerConfig::max_page_bytes},
+    {"max_open_problems_per_enterprise", &ServerConfig::max_open_problems_per_enterprise, nullptr},
     {"shutdown_grace_ms", &ServerConfig::shutdown_grace_ms, nullptr},
     {"expensive_per_caller", &ServerConfig::expensive_per_caller, nullptr},
     {"expensive_total", &ServerConfig::expensive_total, nullptr},
@@ -281,6 +282,8 @@ Status validate(const ServerConfig& c) {
   check(c.max_page_size >= 1, "max_page_size", "must be at least 1");
   check(c.default_page_size >= 1 && c.default_page_size <= c.max_page_size, "default_page_size",
         "must be from 1 to max_page_size");
+  check(c.max_open_problems_per_enterprise >= 0, "max_open_problems_per_enterprise",
+        "must not be negative");
   check(c.max_page_bytes >= 1024, "max_page_bytes", "must be at least 1024");
   check(c.shutdown_grace_ms >= 0, "shutdown_grace_ms", "must not be negative");
   check(c.expensive_per_caller >= 1, "expensive_per_caller", "must be at least 1");

@@ -48,6 +48,8 @@ struct ServerConfig {
   // "max_page_bytes": a list page stops adding items past this many bytes of
   // JSON (at least one item is sent; "limit" then says how many were).
   size_t max_page_bytes = 4 << 20;
+  // "max_open_problems_per_enterprise": ServiceOptions' quota (0 = none).
+  int max_open_problems_per_enterprise = 100;
   int shutdown_grace_ms = 10000;  // "shutdown_grace_ms": in-flight requests' time to finish
   // Expensive requests (plan runs, the review queue, bulk import, ledgers;
   // api/expensive_slots.h) at once: per caller (role and scope), and in all.

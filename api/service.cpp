@@ -341,6 +341,17 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
   }
   Status checked = check_problem_locked(who, p);
   if (!checked) return checked;
+  const int quota = options_.max_open_problems_per_enterprise;
+  if (quota > 0 && who.role != Role::kAdmin && is_open(p.status) &&
+      (it == problems_.end() || !same_name(it->second.enterprise, p.enterprise))) {
+    int open = 0;
+    for (const auto& [id, other] : problems_)
+      open += id != p.id && is_open(other.status) && same_name(other.enterprise, p.enterprise);
+    if (open >= quota)
+      return Status(
+          ErrorCode::kConflict,
+          {"problem.open_quota", {{"enterprise", p.enterprise}, {"max", std::to_string(quota)}}});
+  }
   Status s = must_exist ? store_->update_problem(p) : store_->insert_problem(p);
   if (!s) return s;
   // Analysed and embedded before the exclusive lock: a large record must not

@@ -56,6 +56,11 @@ struct ServiceOptions {
   // How often the store's WAL is checkpointed into store.sqlite while it is
   // not empty (StoreOptions::checkpoint_interval_ms; docs/operations.md).
   int checkpoint_interval_ms = 1000;
+  // Open problems one enterprise may have when a caller other than admin
+  // files or moves one there (409 problem.open_quota beyond): 1-2 become key
+  // topics, and one token's flood of problems would otherwise slow every
+  // plan run and review queue of its county. 0 = no limit.
+  int max_open_problems_per_enterprise = 100;
 };
 
 // Problem list filters; unset = any.

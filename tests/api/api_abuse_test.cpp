@@ -427,5 +427,42 @@ TEST(AbusePageTest, APageStopsAtItsByteBudgetAndPagingStillReachesEveryRecord) {
   EXPECT_EQ(experts["items"].Size(), experts["total"].GetUint());
 }
 
+// Found by a second attack trial: one enterprise token filed 600 problems in
+// 17 s; its county's plan run went from 0.19 s to 16 s and every review
+// queue and ledger waited behind it. An enterprise has a quota of open
+// problems for everyone but admin; moving a problem there counts too, and
+// closing one makes room.
+TEST(AbuseQuotaTest, AnEnterprisesOpenProblemsAreBounded) {
+  TestServer server(false, [](api::ServerConfig* c) { c->max_open_problems_per_enterprise = 3; });
+  const Tokens& t = server.tokens();
+  const std::string body = R"({"title": "轴承磨削烧伤", "description": "磨削后表面发蓝"})";
+  int open = static_cast<int>(
+      get(server.port(), "/api/v1/problems?status=open", t.enterprise_a).json()["total"].GetInt());
+  std::string last;
+  for (; open < 3; ++open) {
+    auto r = post(server.port(), "/api/v1/problems", t.enterprise_a, body);
+    ASSERT_EQ(r.status, 201) << r.body;
+    last = r.json()["id"].GetString();
+  }
+  auto over = post(server.port(), "/api/v1/problems", t.enterprise_a, body);
+  EXPECT_EQ(over.status, 409) << over.body;
+  EXPECT_NE(message_of(over).find("3"), std::string::npos) << over.body;
+  EXPECT_EQ(
+      get(server.port(), "/api/v1/problems?status=open", t.enterprise_a).json()["total"].GetInt(),
+      3);
+  // Withdrawing one makes room again.
+  ASSERT_FALSE(last.empty());
+  auto withdrawn = post(server.port(), "/api/v1/problems/" + last + "/withdraw", t.enterprise_a,
+                        R"({"note": "已自行解决"})");
+  ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
+  EXPECT_EQ(post(server.port(), "/api/v1/problems", t.enterprise_a, body).status, 201);
+  EXPECT_EQ(post(server.port(), "/api/v1/problems", t.enterprise_a, body).status, 409);
+  // Admin is not held to it (bulk imports, corrections).
+  auto admin = post(server.port(), "/api/v1/problems", t.admin,
+                    R"({"id": "q-admin", "enterprise": ")" + std::string(kEnterpriseA) +
+                        R"(", "county": "江山市", "title": "轴承", "description": "d"})");
+  EXPECT_EQ(admin.status, 201) << admin.body;
+}
+
 }  // namespace
 }  // namespace expertmatch::apitest
