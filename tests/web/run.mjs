@@ -303,6 +303,8 @@ const scenarios = [
     eq(await page.locator("#approve-plan").count(), 0, "a stale draft offers no approval");
     await page.locator("#plans tbody tr", { has: page.locator("td:first-child", { hasText: newest }) }).locator("button").click();
     await page.waitForFunction(() => document.querySelector("#plan-status .badge")?.textContent === "已批准");
+    // The badge can be drawn before the plan's actions: wait for one of them.
+    await page.locator("#download-plan, #download-unavailable").first().waitFor();
     if (await page.locator("#download-plan").count() === 0)
       throw new Failure("the plan cannot be downloaded: " + (await text(page, "#download-unavailable")));
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download-plan")]);
