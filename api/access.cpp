@@ -162,7 +162,7 @@ Status check_role_scope(Role role, const std::string& scope, const CountyList& c
     return bad_scope({"access.scope_padded", {{"scope", scope}}});
   for (unsigned char c : scope)
     if (c < 0x20 || c == 0x7f) return bad_scope("access.scope_control");
-  if (auto f = find_format_char(scope))
+  if (auto f = find_refused_char(scope))
     return bad_scope({"field.name_invisible",
                       {{"code", code_point_name(f->code)}, {"offset", std::to_string(f->offset)}}});
   if (role == Role::kCounty) return check_county(scope, counties);

@@ -73,7 +73,7 @@ bool can_write_plans(const Principal& who, const std::string& county);
 // must be one of `counties` exactly; the error names the nearest one
 // (CountyList::nearest). No
 // scope may start or end with white space or hold control or format
-// characters (names.h: find_format_char).
+// characters (names.h: find_refused_char).
 Status check_role_scope(Role role, const std::string& scope,
                         const CountyList& counties = CountyList());
 

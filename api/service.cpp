@@ -637,7 +637,7 @@ Result<EnterpriseRecord> Service::register_enterprise(const Principal& who, cons
                          : i18n::Message("access.register_enterprises"));
   if (name.empty()) return field_error("name", "field.required");
   // Invisible characters make lookalikes (names.h); refused as in records.
-  if (auto f = find_format_char(name))
+  if (auto f = find_refused_char(name))
     return field_error(
         "name", {"field.name_invisible",
                  {{"code", code_point_name(f->code)}, {"offset", std::to_string(f->offset)}}});

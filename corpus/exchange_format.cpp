@@ -145,7 +145,7 @@ class ObjectReader {
     check_name(key, *out);
   }
   void check_name(const std::string& field, const std::string& value) {
-    if (auto f = find_format_char(value))
+    if (auto f = find_refused_char(value))
       fail(field, {"field.name_invisible",
                    {{"code", code_point_name(f->code)}, {"offset", std::to_string(f->offset)}}});
   }

@@ -5,6 +5,8 @@
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
 #include <unicode/uscript.h>
+#include <unicode/uset.h>
+#include <unicode/uspoof.h>
 #include <unicode/utf8.h>
 
 #include <cstdio>
@@ -20,6 +22,7 @@ namespace {
 struct NameNormalizer {
   const icu::Normalizer2* nfkc_cf = nullptr;
   std::unique_ptr<icu::Transliterator> t2s;
+  USpoofChecker* spoof = nullptr;  // for uspoof_getSkeleton only
   std::unordered_map<std::string, std::string> cache;
 
   NameNormalizer() {
@@ -29,7 +32,15 @@ struct NameNormalizer {
     ec = U_ZERO_ERROR;
     t2s.reset(icu::Transliterator::createInstance("Traditional-Simplified", UTRANS_FORWARD, ec));
     if (U_FAILURE(ec)) t2s.reset();
+    ec = U_ZERO_ERROR;
+    spoof = uspoof_open(&ec);
+    if (U_FAILURE(ec)) spoof = nullptr;
   }
+  ~NameNormalizer() {
+    if (spoof) uspoof_close(spoof);
+  }
+  NameNormalizer(const NameNormalizer&) = delete;
+  NameNormalizer& operator=(const NameNormalizer&) = delete;
 
   static bool tight(UChar32 c) {
     if (c == u'(' || c == u')') return true;
@@ -66,6 +77,18 @@ struct NameNormalizer {
       pending_space = false;
       out.append(c);
     }
+    // Last, the UTS #39 confusable skeleton: names that look alike (Latin
+    // "a" and Cyrillic "а", "l" and "1") compare equal. After the folding
+    // above, so that both spellings reach the same skeleton. Case folding
+    // comes first so "IBM" and "ibm" stay one name (the skeleton of "I" is
+    // "l"); the price: an upper-case lookalike with no lower-case one
+    // (Cyrillic "Н" folds to "н", unlike "h") is not caught.
+    if (spoof) {
+      UErrorCode ec = U_ZERO_ERROR;
+      icu::UnicodeString skeleton;
+      uspoof_getSkeletonUnicodeString(spoof, 0, out, skeleton, &ec);
+      if (U_SUCCESS(ec)) out = skeleton;
+    }
     std::string s;
     out.toUTF8String(s);
     if (cache.size() > 4096) cache.clear();  // names repeat; bound it anyway
@@ -83,15 +106,46 @@ NameNormalizer& normalizer() {
 
 std::string normalize_name(std::string_view name) { return normalizer().normalize(name); }
 
-std::optional<FormatChar> find_format_char(std::string_view name) {
+namespace {
+
+// Visible text for a name: no format (Cf), private-use (Co), unassigned (Cn)
+// or surrogate (Cs) code point, none that is default-ignorable (fillers,
+// variation selectors), no symbol of general category So (U+2800 braille
+// blank, U+FFFC, U+1D159 draw as nothing or as a placeholder) and no
+// combining mark outside UTS #39's recommended identifier set (U+0332 under
+// a name, U+16FE4): these add nothing one can see, so they make a second
+// name that looks like a registered one.
+bool refused(UChar32 c, const USet* recommended) {
+  switch (u_charType(c)) {
+    case U_FORMAT_CHAR:
+    case U_PRIVATE_USE_CHAR:
+    case U_UNASSIGNED:
+    case U_SURROGATE:
+    case U_OTHER_SYMBOL:
+      return true;
+    case U_NON_SPACING_MARK:
+    case U_ENCLOSING_MARK:
+    case U_COMBINING_SPACING_MARK:
+      return !recommended || !uset_contains(recommended, c);
+    default:
+      return u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT);
+  }
+}
+
+}  // namespace
+
+std::optional<RefusedChar> find_refused_char(std::string_view name) {
+  UErrorCode ec = U_ZERO_ERROR;
+  const USet* recommended = uspoof_getRecommendedSet(&ec);  // ICU-owned, immutable
+  if (U_FAILURE(ec)) recommended = nullptr;
   const auto* bytes = reinterpret_cast<const uint8_t*>(name.data());
   const int32_t length = static_cast<int32_t>(name.size());
   for (int32_t i = 0; i < length;) {
     const int32_t at = i;
     UChar32 c;
     U8_NEXT(bytes, i, length, c);
-    if (c >= 0 && u_charType(c) == U_FORMAT_CHAR)
-      return FormatChar{static_cast<char32_t>(c), static_cast<size_t>(at)};
+    if (c >= 0 && refused(c, recommended))
+      return RefusedChar{static_cast<char32_t>(c), static_cast<size_t>(at)};
   }
   return std::nullopt;
 }

@@ -8,8 +8,12 @@
 // Simplified Chinese (ICU's "Traditional-Simplified" transform: 恆拓壓縮機 ->
 // 恒拓压缩机), 〔〕【】[] read as parentheses, white space trimmed, runs of it
 // collapsed to one space, and none kept next to a Han character or a
-// parenthesis. Invalid UTF-8 bytes become U+FFFD. The normalised form is for
-// comparing only; records keep and show the spelling they were given.
+// parenthesis; last, the UTS #39 confusable skeleton (ICU
+// uspoof_getSkeleton), so names that merely look alike (Latin "o" and
+// Cyrillic "о") are one name. Invalid UTF-8 bytes become U+FFFD. The
+// normalised form is for comparing only (it is not meant to be read: the
+// skeleton is in NFD and may swap letters for lookalikes); records keep and
+// show the spelling they were given.
 //
 // Thread safety: safe from any thread (ICU objects are per thread).
 #pragma once
@@ -23,18 +27,23 @@ namespace expertmatch {
 
 std::string normalize_name(std::string_view name);
 
-// A format character (Unicode general category Cf: U+200B-U+200D, U+2060,
-// U+FEFF, the bidi controls U+202A-U+202E and U+2066-U+2069, ...) in a name,
-// found by ICU's u_charType. Invisible, it would make a lookalike of another
-// name ("巨化集团" + U+200B), so names (enterprise, county, organisation,
-// college, conflicts, token and account scopes) may not hold one; the
-// readers refuse them (field.name_invisible).
-struct FormatChar {
+// A character that is not visible text, found with ICU (u_charType,
+// UCHAR_DEFAULT_IGNORABLE_CODE_POINT, uspoof_getRecommendedSet): a format
+// character (general category Cf: U+200B-U+200D, U+2060, U+FEFF, the bidi
+// controls), a private-use (Co: U+E000) or unassigned (Cn) code point, a
+// default-ignorable one (fillers, variation selectors), an "other symbol"
+// (So: U+2800 braille blank, U+FFFC, U+1D159) or a combining mark outside
+// UTS #39's recommended identifier set (U+0332, U+16FE4). Invisible or
+// meaningless, it would make a lookalike of another name ("巨化集团" +
+// U+200B), so names (enterprise, county, organisation, college, conflicts,
+// token and account scopes) may not hold one; the readers refuse them
+// (field.name_invisible).
+struct RefusedChar {
   char32_t code = 0;  // the code point
   size_t offset = 0;  // its byte offset in the name
 };
-// The first format character of `name` (UTF-8), if any.
-std::optional<FormatChar> find_format_char(std::string_view name);
+// The first refused character of `name` (UTF-8), if any.
+std::optional<RefusedChar> find_refused_char(std::string_view name);
 // "U+200B"
 std::string code_point_name(char32_t code);
 // normalize_name(a) == normalize_name(b).

@@ -340,6 +340,52 @@ TEST(AbuseNamesTest, InvisibleCharactersInNamesAreRefusedAndSpellingsRegisterOnc
   EXPECT_EQ(enterprises(), registered + 1);
 }
 
+// Attack trial: a registered name plus a character that is not visible text
+// registered as a new enterprise; so did a Cyrillic lookalike. Now the first
+// are refused (422, field "name", the code point and byte named) and the
+// second is the registered enterprise (409); nothing new is registered.
+TEST(AbuseNamesTest, InvisibleAndConfusableLookalikesDoNotRegister) {
+  TestServer server;
+  const Tokens& t = server.tokens();
+  auto enterprises = [&] {
+    return get(server.port(), "/api/v1/enterprises", t.admin).json()["items"].Size();
+  };
+  ASSERT_EQ(post(server.port(), "/api/v1/enterprises", t.admin,
+                 R"({"name": "Quzhou Hengtuo Co., Ltd.", "county": "江山市"})")
+                .status,
+            201);
+  const size_t registered = enterprises();
+  // kEnterpriseA is 10 Han characters: the suffix starts at byte 30.
+  struct Case {
+    const char* suffix;
+    const char* named;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"\u2800", "U+2800 at byte 30"},
+           {"\uE000", "U+E000 at byte 30"},
+           {"\U0001D159", "U+1D159 at byte 30"},
+           {"\U00016FE4", "U+16FE4 at byte 30"},
+           {"\uFFFC", "U+FFFC at byte 30"},
+           {"\u0332", "U+0332 at byte 30"},
+       }) {
+    SCOPED_TRACE(c.named);
+    Request r;
+    r.method = "POST";
+    r.target = "/api/v1/enterprises";
+    r.token = t.admin;
+    r.headers["Accept-Language"] = "en";
+    r.body = R"({"name": ")" + std::string(kEnterpriseA) + c.suffix + R"(", "county": "江山市"})";
+    auto created = http(server.port(), r);
+    EXPECT_EQ(created.status, 422) << created.body;
+    EXPECT_EQ(field_of(created), "name");
+    EXPECT_NE(message_of(created).find(c.named), std::string::npos) << created.body;
+  }
+  auto cyrillic = post(server.port(), "/api/v1/enterprises", t.admin,
+                       R"({"name": "Quzhou H\u0435ngtu\u043E Co., Ltd.", "county": "江山市"})");
+  EXPECT_EQ(cyrillic.status, 409) << cyrillic.body;
+  EXPECT_EQ(enterprises(), registered);
+}
+
 // ---- 6. the total cap of expensive requests says nothing of other tenants -------
 
 TEST(AbuseExpensiveTest, AFullServerMakesARequestWaitNotFail) {

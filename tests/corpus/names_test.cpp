@@ -48,6 +48,72 @@ TEST(NamesTest, DifferentNamesStayDifferent) {
   EXPECT_FALSE(contains_name({}, ""));
 }
 
+// A registered name plus one character that is not visible text is refused,
+// not read as a second, lookalike enterprise (attack trial: each was accepted).
+TEST(NamesTest, CharactersThatAreNotVisibleTextAreRefused) {
+  const std::string registered = "衢州市恒拓压缩机有限公司";  // 12 Han characters, 36 bytes
+  struct Case {
+    const char* suffix;
+    char32_t code;
+    const char* why;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"\u2800", 0x2800, "braille pattern blank (So)"},
+           {"\uE000", 0xE000, "private use (Co)"},
+           {"\U0001D159", 0x1D159, "musical symbol null notehead (So)"},
+           {"\U00016FE4", 0x16FE4, "Khitan small script filler (Mn, not recommended)"},
+           {"\uFFFC", 0xFFFC, "object replacement character (So)"},
+           {"\u0332", 0x0332, "combining low line (Mn, not recommended)"},
+           {"\u200B", 0x200B, "zero-width space (Cf)"},
+           {"\u3164", 0x3164, "Hangul filler (default-ignorable)"},
+           {"\uFE0F", 0xFE0F, "variation selector (default-ignorable)"},
+           {"\u0378", 0x0378, "unassigned (Cn)"},
+       }) {
+    SCOPED_TRACE(c.why);
+    auto found = find_refused_char(registered + c.suffix);
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->code, c.code);
+    EXPECT_EQ(found->offset, 36u);
+  }
+  // The first one is named, wherever it is.
+  auto inner = find_refused_char("衢州\uE000市");
+  ASSERT_TRUE(inner.has_value());
+  EXPECT_EQ(inner->code, 0xE000u);
+  EXPECT_EQ(inner->offset, 6u);
+  EXPECT_EQ(code_point_name(0x1D159), "U+1D159");
+  // Visible names pass: Han, Latin with punctuation, brackets, a decomposed
+  // accent (a recommended combining mark), the ideographic space, a mid dot.
+  for (const char* ok :
+       {"衢州市恒拓压缩机有限公司", "恒拓压缩机（衢州）有限公司", "Quzhou Hengtuo Co., Ltd.",
+        "Cafe\u0301 & Sons-2", "江山　恒锐", "浙江·衢州【巨化】", "〇〇七厂"}) {
+    SCOPED_TRACE(ok);
+    EXPECT_FALSE(find_refused_char(ok).has_value());
+  }
+}
+
+// Names that only look alike compare by their UTS #39 confusable skeleton.
+TEST(NamesTest, ConfusableLookalikesAreOneName) {
+  struct Case {
+    const char* a;
+    const char* b;
+    bool same;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"Hengtuo Co., Ltd.", "H\u0435ngtu\u043E Co., Ltd.", true},        // Cyrillic е о
+           {"Juhua Group", "Juhua Gr\u043Eup", true},                         // Cyrillic о
+           {"l0gistics", "10gistics", true},                                  // l and 1
+           {"modern", "rnodern", true},                                       // m and rn
+           {"恒拓压缩机（衢州）有限公司", "恆拓壓縮機(衢州)有限公司", true},  // still folded first
+           {"Hengtuo", "Hengtao", false},
+           {"柯城区", "衢江区", false},
+           {"衢州市恒拓压缩机有限公司", "衢州市恒拓压缩机有限公", false},
+       }) {
+    SCOPED_TRACE(std::string(c.a) + " | " + c.b);
+    EXPECT_EQ(same_name(c.a, c.b), c.same);
+    EXPECT_EQ(normalize_name(c.a) == normalize_name(c.b), c.same);
+  }
+}
+
 TEST(NamesTest, SpellingWarningsNameBothSpellingsAndLines) {
   std::vector<NameSpelling> names = {
       {"恒拓压缩机（衢州）有限公司", "enterprise", "problems.jsonl", 1},
