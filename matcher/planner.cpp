@@ -205,9 +205,15 @@ Result<WorkstationPlanner::Impl::County> WorkstationPlanner::Impl::make_county(
   std::map<std::string, std::pair<std::string, int>> ent;
   for (int p : c.problems)
     ent.emplace(normalize_name(problem(p).enterprise), std::make_pair(problem(p).enterprise, 0));
-  for (auto& [key, named] : ent) {
-    named.second = static_cast<int>(c.enterprises.size());
-    c.enterprises.push_back(named.first);
+  // Numbered in the order of their shown spellings: the key is a confusable
+  // skeleton (names.h), whose order means nothing to a reader ("E1" is "el").
+  std::vector<std::pair<std::string, int>*> by_spelling;
+  for (auto& [key, named] : ent) by_spelling.push_back(&named);
+  std::sort(by_spelling.begin(), by_spelling.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  for (auto* named : by_spelling) {
+    named->second = static_cast<int>(c.enterprises.size());
+    c.enterprises.push_back(named->first);
   }
   for (size_t i = 0; i < c.problems.size(); ++i) {
     c.local[c.problems[i]] = static_cast<int>(i);
