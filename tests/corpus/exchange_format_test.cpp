@@ -183,10 +183,12 @@ TEST(ExchangeFormatTest, BadExpertRecordsGiveExactMessages) {
       // Issue 10, third round: lookalike names and records too large to index.
       {"conflict with a BOM", expert_line("conflicts", "[\"巨化集团\ufeff\"]"),
        "experts.jsonl:2: conflicts[0]: holds the invisible character U+FEFF at byte 12; a name may "
-       "not hold format characters (zero-width, bidi controls, BOM)"},
+       "hold only visible text (no format characters such as zero-width or bidi controls, no "
+       "private-use, unassigned, blank or placeholder symbols, no stray combining marks)"},
       {"organization with a bidi mark", expert_line("organization", "\"\u200f浙江工业大学\""),
        "experts.jsonl:2: organization: holds the invisible character U+200F at byte 0; a name may "
-       "not hold format characters (zero-width, bidi controls, BOM)"},
+       "hold only visible text (no format characters such as zero-width or bidi controls, no "
+       "private-use, unassigned, blank or placeholder symbols, no stray combining marks)"},
       // An override is refused in any text, a name included.
       {"organization with a bidi override", expert_line("organization", "\"\u202e浙江工业大学\""),
        "experts.jsonl:2: organization: contains U+202E (at byte 0): text may hold no control "
