@@ -229,12 +229,13 @@ std::vector<std::pair<int64_t, float>> LexicalIndex::top_k(const WeightedTerms& 
   return heap;
 }
 
-float LexicalIndex::score_one(const WeightedTerms& query, int64_t id) const {
-  auto it = docs_.find(id);
-  if (it == docs_.end()) return 0;
-  const WeightedTerms& d = it->second;
-  float len = length_of(d), s = 0;
-  const double avg = average_length();
+namespace {
+// BM25 of one document: the sorted query and document terms merged, each
+// shared term scored with `idf_at(query position, term)`.
+template <typename Idf, typename TermScore>
+float merge_score(const WeightedTerms& query, const WeightedTerms& d, Idf idf_at,
+                  TermScore term_score) {
+  float s = 0;
   size_t i = 0, j = 0;
   while (i < query.size() && j < d.size()) {
     if (query[i].first < d[j].first)
@@ -242,12 +243,24 @@ float LexicalIndex::score_one(const WeightedTerms& query, int64_t id) const {
     else if (d[j].first < query[i].first)
       ++j;
     else {
-      s += query[i].second * term_score(d[j].second, len, idf(d[j].first), avg);
+      s += query[i].second * term_score(d[j].second, idf_at(i, d[j].first));
       ++i;
       ++j;
     }
   }
   return s;
+}
+}  // namespace
+
+float LexicalIndex::score_one(const WeightedTerms& query, int64_t id) const {
+  auto it = docs_.find(id);
+  if (it == docs_.end()) return 0;
+  const WeightedTerms& d = it->second;
+  const float len = length_of(d);
+  const double avg = average_length();
+  return merge_score(
+      query, d, [&](size_t, auto term) { return idf(term); },
+      [&](float tf, float term_idf) { return term_score(tf, len, term_idf, avg); });
 }
 
 float LexicalIndex::score_one(const WeightedTerms& query, const std::vector<float>& idf,
@@ -255,21 +268,11 @@ float LexicalIndex::score_one(const WeightedTerms& query, const std::vector<floa
   auto it = docs_.find(id);
   if (it == docs_.end() || idf.size() != query.size()) return 0;
   const WeightedTerms& d = it->second;
-  float len = length_of(d), s = 0;
+  const float len = length_of(d);
   const double avg = average_length();
-  size_t i = 0, j = 0;
-  while (i < query.size() && j < d.size()) {
-    if (query[i].first < d[j].first)
-      ++i;
-    else if (d[j].first < query[i].first)
-      ++j;
-    else {
-      s += query[i].second * term_score(d[j].second, len, idf[i], avg);
-      ++i;
-      ++j;
-    }
-  }
-  return s;
+  return merge_score(
+      query, d, [&](size_t i, auto) { return idf[i]; },
+      [&](float tf, float term_idf) { return term_score(tf, len, term_idf, avg); });
 }
 
 const WeightedTerms* LexicalIndex::terms_of(int64_t id) const {
