@@ -31,7 +31,8 @@ int total_of(const HttpResult& r) {
   return d.IsObject() && d.HasMember("total") ? d["total"].GetInt() : -1;
 }
 
-std::string field_of(const HttpResult& r) {
+// An error's field, or "<none>" when it names none (never equal to a field a row expects).
+std::string field_or_none(const HttpResult& r) {
   auto d = r.json();
   if (!d.IsObject() || !d.HasMember("error") || !d["error"].HasMember("field")) return "<none>";
   return d["error"]["field"].GetString();
@@ -68,7 +69,7 @@ TEST_F(ApiJsonTest, LoneSurrogateEscapeIsRefusedNamingTheField) {
   auto r = post(port(), "/api/v1/problems", t().admin, body);
   EXPECT_EQ(r.status, 422) << r.body;
   EXPECT_EQ(r.error_code(), "invalid_argument");
-  EXPECT_EQ(field_of(r), "title");
+  EXPECT_EQ(field_or_none(r), "title");
   EXPECT_EQ(message_of(r), "含有不成对的 UTF-16 代理项（U+DC00，第 6 字节）");
   EXPECT_EQ(get(port(), "/api/v1/problems/p-sur", t().admin).status, 404);
 
@@ -96,7 +97,7 @@ TEST_F(ApiJsonTest, LoneSurrogateEscapeIsRefusedNamingTheField) {
   for (const auto& c : cases) {
     auto res = post(port(), c.target, c.token, c.body);
     EXPECT_EQ(res.status, 422) << c.body << " -> " << res.body;
-    EXPECT_EQ(field_of(res), c.field) << c.body;
+    EXPECT_EQ(field_or_none(res), c.field) << c.body;
   }
   // A proper surrogate pair is a character like any other.
   auto ok = post(
@@ -113,7 +114,7 @@ TEST_F(ApiJsonTest, DeepNestingIsRefusedAndTheServerStaysUp) {
   EXPECT_EQ(p.status, 400) << p.body.substr(0, 300);
   EXPECT_EQ(p.error_code(), "bad_request");
   EXPECT_EQ(message_of(p), "请求内容嵌套超过 64 层");
-  EXPECT_EQ(field_of(p), "[0][0][0][0][0][0]...[0][0][0][0][0][0]");
+  EXPECT_EQ(field_or_none(p), "[0][0][0][0][0][0]...[0][0][0][0][0][0]");
 
   auto m = post(port(), "/api/v1/match", t().county_jiangshan, nested_arrays(200000));
   EXPECT_EQ(m.status, 400) << m.body.substr(0, 300);
@@ -124,7 +125,7 @@ TEST_F(ApiJsonTest, DeepNestingIsRefusedAndTheServerStaysUp) {
       nested_objects(70000) + "}";
   auto f = post(port(), "/api/v1/problems", t().admin, in_field);
   EXPECT_EQ(f.status, 400);
-  EXPECT_EQ(field_of(f), "x.a.a.a.a.a...a.a.a.a.a.a");
+  EXPECT_EQ(field_or_none(f), "x.a.a.a.a.a...a.a.a.a.a.a");
 
   // A PUT aimed at another tenant's problem was enough to crash the server.
   auto u = put(port(), "/api/v1/problems/p-b1", t().enterprise_a, nested_objects(80000));
@@ -171,13 +172,13 @@ TEST_F(ApiJsonTest, UnknownFieldsAreBoundedAndDuplicateKeysRefused) {
       nested_objects(17) + "}";
   auto r17 = post(port(), "/api/v1/problems", t().admin, seventeen);
   EXPECT_EQ(r17.status, 422);
-  EXPECT_EQ(field_of(r17), "note");
+  EXPECT_EQ(field_or_none(r17), "note");
   std::string big =
       R"({"id": "p-u3", "enterprise": "e", "county": "江山市", "title": "t", "description": "d", "note": ")" +
       std::string(70000, 'x') + "\"}";
   auto rb = post(port(), "/api/v1/problems", t().admin, big);
   EXPECT_EQ(rb.status, 422);
-  EXPECT_EQ(field_of(rb), "note");
+  EXPECT_EQ(field_or_none(rb), "note");
   // Kept when within bounds, and given back as sent.
   std::string sixteen =
       R"({"id": "p-u4", "enterprise": "e", "county": "江山市", "title": "t", "description": "d", "note": )" +
@@ -191,12 +192,12 @@ TEST_F(ApiJsonTest, UnknownFieldsAreBoundedAndDuplicateKeysRefused) {
       port(), "/api/v1/problems", t().admin,
       R"({"id": "p-u5", "enterprise": "e", "county": "江山市", "title": "t", "description": "d", "note": {"a": 1, "a": 2}})");
   EXPECT_EQ(dup.status, 422);
-  EXPECT_EQ(field_of(dup), "note.a");
+  EXPECT_EQ(field_or_none(dup), "note.a");
   EXPECT_EQ(message_of(dup), "在同一个对象中出现了不止一次");
   auto dup_match =
       post(port(), "/api/v1/match", t().county_jiangshan, R"({"title": "a", "title": "b"})");
   EXPECT_EQ(dup_match.status, 422);
-  EXPECT_EQ(field_of(dup_match), "title");
+  EXPECT_EQ(field_or_none(dup_match), "title");
   EXPECT_EQ(problem_count(), 6);
 }
 

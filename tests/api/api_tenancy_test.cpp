@@ -25,27 +25,9 @@ namespace {
 const std::string kJiangshan = "%E6%B1%9F%E5%B1%B1%E5%B8%82";  // 江山市
 const std::string kLongyou = "%E9%BE%99%E6%B8%B8%E5%8E%BF";    // 龙游县
 
-HttpResult send(unsigned short port, const std::string& method, const std::string& target,
-                const std::string& token, const std::string& body,
-                const std::string& type = "application/json") {
-  Request r;
-  r.method = method;
-  r.target = target;
-  r.token = token;
-  r.body = body;
-  r.content_type = type;
-  return http(port, r);
-}
-
 HttpResult patch(unsigned short port, const std::string& target, const std::string& token,
                  const std::string& body) {
   return send(port, "PATCH", target, token, body, "application/merge-patch+json");
-}
-
-std::string field_of(const HttpResult& r) {
-  auto d = r.json();
-  if (!d.IsObject() || !d.HasMember("error")) return "";
-  return d["error"]["field"].GetString();
 }
 
 std::vector<std::string> strings_of(const rapidjson::Value& v) {

@@ -283,26 +283,31 @@ HttpResult get(unsigned short port, const std::string& target, const std::string
   return http(port, r);
 }
 
-HttpResult post(unsigned short port, const std::string& target, const std::string& token,
-                const std::string& json_body) {
+HttpResult send(unsigned short port, const std::string& method, const std::string& target,
+                const std::string& token, const std::string& body, const std::string& type) {
   Request r;
-  r.method = "POST";
+  r.method = method;
   r.target = target;
   r.token = token;
-  r.body = json_body;
-  r.content_type = "application/json";
+  r.body = body;
+  r.content_type = type;
   return http(port, r);
+}
+
+HttpResult post(unsigned short port, const std::string& target, const std::string& token,
+                const std::string& json_body) {
+  return send(port, "POST", target, token, json_body);
 }
 
 HttpResult put(unsigned short port, const std::string& target, const std::string& token,
                const std::string& json_body) {
-  Request r;
-  r.method = "PUT";
-  r.target = target;
-  r.token = token;
-  r.body = json_body;
-  r.content_type = "application/json";
-  return http(port, r);
+  return send(port, "PUT", target, token, json_body);
+}
+
+std::string field_of(const HttpResult& r) {
+  auto d = r.json();
+  if (!d.IsObject() || !d.HasMember("error") || !d["error"].HasMember("field")) return "";
+  return d["error"]["field"].GetString();
 }
 
 struct RawConnection::Impl {

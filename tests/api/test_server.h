@@ -82,11 +82,17 @@ struct Request {
 // One request on a new connection to 127.0.0.1:port.
 HttpResult http(unsigned short port, const Request& request);
 // Shorthands.
+HttpResult send(unsigned short port, const std::string& method, const std::string& target,
+                const std::string& token, const std::string& body,
+                const std::string& type = "application/json");
 HttpResult get(unsigned short port, const std::string& target, const std::string& token);
 HttpResult post(unsigned short port, const std::string& target, const std::string& token,
                 const std::string& json_body);
 HttpResult put(unsigned short port, const std::string& target, const std::string& token,
                const std::string& json_body);
+
+// An error answer's error.field, "" when it names none (or is no error).
+std::string field_of(const HttpResult& r);
 
 // A raw TCP connection for pipelining, malformed requests and limits.
 class RawConnection {
