@@ -159,6 +159,7 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   set_aside(&*problems, "problem");
   for (const auto& e : *experts) service->experts_[e.id] = e;
   for (const auto& p : *problems) service->problems_[p.id] = p;
+  service->count_open_locked();
   for (const auto& r : *reviews) service->latest_[{r.problem_id, r.expert_id}] = r;
   auto enterprises = service->store_->list_enterprises();
   if (!enterprises) return enterprises.status();
@@ -209,9 +210,61 @@ Result<Principal> Service::authenticate(const std::string& authorization) {
 
 std::unique_lock<std::shared_mutex> Service::lock_for_write() {
   std::unique_lock lock(mu_);
+  ++version_;
   std::lock_guard cache(rankings_mu_);
   rankings_.clear();
   return lock;
+}
+
+unsigned long long Service::county_version_locked(const std::optional<std::string>& county) const {
+  if (!county) return version_;
+  auto it = county_changed_.find(normalize_name(*county));
+  return std::max(all_changed_, it == county_changed_.end() ? 0ULL : it->second);
+}
+
+void Service::county_changed_locked(const std::string& county) {
+  county_changed_[normalize_name(county)] = version_;
+}
+
+void Service::all_changed_locked() { all_changed_ = version_; }
+
+Problem& Service::put_problem_locked(const Problem& p) {
+  auto it = problems_.find(p.id);
+  if (it != problems_.end()) {
+    county_changed_locked(it->second.county);
+    if (is_open(it->second.status)) {
+      auto n = open_by_enterprise_.find(normalize_name(it->second.enterprise));
+      if (n != open_by_enterprise_.end() && --n->second <= 0) open_by_enterprise_.erase(n);
+    }
+  }
+  county_changed_locked(p.county);
+  if (is_open(p.status)) ++open_by_enterprise_[normalize_name(p.enterprise)];
+  Problem& stored = problems_[p.id];
+  stored = p;
+  return stored;
+}
+
+void Service::count_open_locked() {
+  open_by_enterprise_.clear();
+  for (const auto& [id, p] : problems_)
+    if (is_open(p.status)) ++open_by_enterprise_[normalize_name(p.enterprise)];
+}
+
+Status Service::in_chunks(size_t n, const std::function<Status(size_t)>& step) const {
+  const size_t chunk = std::max<size_t>(1, options_.rank_chunk);
+  for (size_t begin = 0; begin < n; begin += chunk) {
+    if (begin > 0 && options_.between_chunks) options_.between_chunks();
+    // One shared lock per chunk: released here, a waiting writer goes first
+    // (glibc's rwlock lets no new reader in once the last one has left with
+    // a writer waiting), so no write waits for more than one chunk.
+    std::shared_lock lock(mu_);
+    if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
+    for (size_t i = begin; i < std::min(n, begin + chunk); ++i) {
+      Status s = step(i);
+      if (!s) return s;
+    }
+  }
+  return Status::ok();
 }
 
 void Service::index_replaced_locked() {
@@ -219,6 +272,7 @@ void Service::index_replaced_locked() {
 }
 
 void Service::rebuild_index_locked(const char* why) {
+  all_changed_locked();
   std::vector<Expert> experts;
   std::vector<Problem> problems;
   for (const auto& [id, e] : experts_) experts.push_back(e);
@@ -248,6 +302,7 @@ CorpusIndex::Prepared Service::prepare_problem(const Problem& p) const {
 
 void Service::index_expert_locked(const Expert& e, CorpusIndex::Prepared&& prepared) {
   index_dirty_ = true;
+  all_changed_locked();  // every county's rankings read every expert
   if (!index_) return rebuild_index_locked("first records");
   Status s = index_->upsert_expert(e, std::move(prepared));
   if (s.code() == ErrorCode::kInvalidArgument)  // this record only; the index is intact
@@ -344,9 +399,10 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
   const int quota = options_.max_open_problems_per_enterprise;
   if (quota > 0 && who.role != Role::kAdmin && is_open(p.status) &&
       (it == problems_.end() || !same_name(it->second.enterprise, p.enterprise))) {
-    int open = 0;
-    for (const auto& [id, other] : problems_)
-      open += id != p.id && is_open(other.status) && same_name(other.enterprise, p.enterprise);
+    // A new problem, or one moving in from another enterprise: not counted
+    // in p's enterprise yet.
+    auto counted = open_by_enterprise_.find(normalize_name(p.enterprise));
+    int open = counted == open_by_enterprise_.end() ? 0 : counted->second;
     if (open >= quota)
       return Status(
           ErrorCode::kConflict,
@@ -358,7 +414,7 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
   // stall every reader for the seconds its analysis takes.
   CorpusIndex::Prepared prepared = prepare_problem(p);
   auto lock = lock_for_write();
-  problems_[p.id] = p;
+  put_problem_locked(p);
   enterprises_.emplace(normalize_name(p.enterprise), p.county);
   index_problem_locked(p, std::move(prepared));
   return p;
@@ -753,6 +809,8 @@ Result<ImportCounts> Service::import(const Principal& who, std::vector<Expert>&&
   experts_ = std::move(new_experts);
   problems_ = std::move(new_problems);
   enterprises_ = std::move(registered);
+  count_open_locked();
+  all_changed_locked();
   if (index) {
     index_ = std::move(*index);
     log_skipped(*index_);
@@ -803,7 +861,7 @@ ServiceStats Service::stats() {
   ServiceStats s;
   s.experts = experts_.size();
   s.problems = problems_.size();
-  for (const auto& [id, p] : problems_) s.open_problems += is_open(p.status);
+  for (const auto& [enterprise, n] : open_by_enterprise_) s.open_problems += n;
   s.reviews = review_count_;
   s.index_ready = index_ != nullptr;
   if (index_) {

@@ -16,6 +16,21 @@
 // reader/writer lock; writes are serialised among themselves and hold the
 // lock exclusively only while the in-memory state changes (not during fsync,
 // nor while a written record's text is analysed and embedded).
+//
+// Long reads never hold the lock for their whole run. A plan run and the
+// review queue rank a county's open problems `rank_chunk` at a time, each
+// chunk under one shared lock, released between chunks; a waiting writer
+// takes the lock there (glibc's rwlock switches to the writer when the last
+// reader leaves), so another tenant's write or read waits at most about one
+// chunk's ranking, however many problems the county has. Each chunk sees a
+// whole state (a write is before or after it, never half of it); chunks may
+// see different states. A data version tells whether they did: every write
+// advances it and records which county's problems it changed, or that it
+// changed what every county's ranking reads (an expert, an import, a rebuilt
+// index). A plan whose county changed that way while it ran is stored stale
+// (PlanStore::kInputChanged: shown "stale": true, never approved); the review
+// queue ranks again (at most kQueueAttempts times in all) and then
+// re-checks every entry against the current state at its end.
 #pragma once
 
 #include <atomic>
@@ -61,6 +76,14 @@ struct ServiceOptions {
   // topics, and one token's flood of problems would otherwise slow every
   // plan run and review queue of its county. 0 = no limit.
   int max_open_problems_per_enterprise = 100;
+  // Open problems a plan run or the review queue ranks under one shared lock
+  // (see the thread safety note above); at least 1. Smaller lets writers in
+  // sooner at no cost in results: ranking one problem takes milliseconds to
+  // tens of milliseconds (docs/performance.md).
+  size_t rank_chunk = 4;
+  // Tests only: called between two chunks of a long ranking, with no lock
+  // held, on the thread that runs it (a test pauses a plan run here).
+  std::function<void()> between_chunks;
 };
 
 // Problem list filters; unset = any.
@@ -269,6 +292,12 @@ class Service {
   Result<std::vector<Review>> reviews(const Principal& who, const std::string& problem_id);
   // Good matches of open problems in the county that no one has reviewed,
   // most urgent problem first, then by score. Coordinators, county and admin.
+  // Ranked in chunks (see the thread safety note); if the county's problems,
+  // an expert or a decision changed meanwhile it ranks again, and after
+  // kQueueAttempts it answers from the last run: each entry's scores as of
+  // its chunk, and, as of the end, only entries whose problem is still open
+  // and visible, whose pair is still unreviewed and whose expert is still
+  // available, with the current remaining capacity.
   Result<Page<QueueEntry>> review_queue(const Principal& who, const ReviewQueueQuery& query);
 
   // A problem's life (model.h). Allowed: submitted -> withdrawn | closed;
@@ -293,8 +322,11 @@ class Service {
   // Plans a county and stores the result as a draft. The coordinators'
   // decisions are filled in here: accepted matches (fixed topics in the
   // county, capacity elsewhere) and rejected pairs (never proposed).
-  // Planning runs under the shared lock (writes wait, reads go on); the draft
-  // is stored after the lock is released. kNotFound if no problem or expert
+  // The county's problems are ranked in chunks (see the thread safety note:
+  // writes get in between); the team and topics are then chosen without the
+  // lock. A draft whose county's problems, or any expert, changed during the
+  // ranking is stored stale (PlanStore::kInputChanged); one made before a
+  // later decision is stale as always. kNotFound if no problem or expert
   // names the county, kUnavailable without an index, kInvalidArgument for bad
   // options.
   Result<PlanRecord> create_plan(const Principal& who, const std::string& county,
@@ -356,6 +388,24 @@ class Service {
   CorpusIndex::Prepared prepare_expert(const Expert& e) const;
   CorpusIndex::Prepared prepare_problem(const Problem& p) const;
   void rebuild_index_locked(const char* why);
+  // Calls step(i) for i in [0, n): options_.rank_chunk at a time, each chunk
+  // under one shared lock of mu_, released between chunks (and
+  // options_.between_chunks called there). kUnavailable when a chunk finds no
+  // index; the first error of a step ends the run.
+  Status in_chunks(size_t n, const std::function<Status(size_t)>& step) const;
+  // The data version of what a ranking of `county`'s problems reads (its
+  // problems, the experts, the index); of everything without a county.
+  // Caller holds mu_.
+  unsigned long long county_version_locked(const std::optional<std::string>& county) const;
+  // Records a change of `county`'s problems / of what every ranking reads, at
+  // the version lock_for_write set. Caller holds mu_ exclusively.
+  void county_changed_locked(const std::string& county);
+  void all_changed_locked();
+  // problems_[p.id] = p, keeping open_by_enterprise_ and the data versions
+  // right; the stored record. Caller holds mu_ exclusively.
+  Problem& put_problem_locked(const Problem& p);
+  // Counts open_by_enterprise_ afresh from problems_ (at open, after an import).
+  void count_open_locked();
   // Accepted (problem, expert) pairs on open problems other than `except_problem`.
   std::vector<std::pair<std::string, std::string>> accepted_pairs_locked(
       const std::string& except_problem) const;
@@ -411,6 +461,15 @@ class Service {
   // Key topics of approved plans: (problem, expert) -> "plan N (county)".
   std::map<std::pair<std::string, std::string>, i18n::Message> approved_topics_;
   long long decision_sequence_ = 0;  // as Store::decision_sequence()
+  // Open problems by enterprise (normalize_name): the quota's count, kept by
+  // put_problem_locked instead of walking every problem on every write.
+  std::map<std::string, int> open_by_enterprise_;
+  // The data version (see the thread safety note): advanced by every
+  // lock_for_write; the version at which each county's problems
+  // (normalize_name) last changed, and everything did.
+  unsigned long long version_ = 0;
+  std::map<std::string, unsigned long long> county_changed_;
+  unsigned long long all_changed_ = 0;
 
   // problem_matches' rankings of stored problems, by (problem id, k), valid
   // until the next write of any kind (lock_for_write clears them): a ranking
@@ -421,6 +480,8 @@ class Service {
     int rejected_excluded = 0;
   };
   static constexpr size_t kCachedRankings = 4096;
+  // Rankings of the review queue before it answers from a run that saw a change.
+  static constexpr int kQueueAttempts = 3;
   mutable std::mutex rankings_mu_;  // readers fill the cache under a shared mu_
   mutable std::map<std::pair<std::string, int>, CachedRanking> rankings_;
 

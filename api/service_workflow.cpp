@@ -335,9 +335,9 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
   ++review_count_;
   ++decision_sequence_;
   if (change) {
-    Problem& p = problems_[problem_id];
+    Problem p = problems_[problem_id];
     p.status = change->to;
-    index_problem_locked(p);
+    index_problem_locked(put_problem_locked(p));
   }
   return *stored;
 }
@@ -362,28 +362,63 @@ Result<Page<QueueEntry>> Service::review_queue(const Principal& who, const Revie
   }
   // Good matches among each problem's best; the relative bar keeps them few.
   constexpr int kConsidered = 20;
+  auto before = [](const Problem& a, const Problem& b) {
+    if (a.urgency != b.urgency) return a.urgency > b.urgency;
+    if (a.submitted != b.submitted) return a.submitted < b.submitted;
+    return a.id < b.id;
+  };
   std::vector<QueueEntry> out;
-  std::shared_lock lock(mu_);
-  if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
-  std::vector<const Problem*> open;
-  for (const auto& [id, p] : problems_)
-    if (is_open(p.status) && (!county || same_name(p.county, *county)) && can_see_problem(who, p))
-      open.push_back(&p);
-  std::stable_sort(open.begin(), open.end(), [](const Problem* a, const Problem* b) {
-    if (a->urgency != b->urgency) return a->urgency > b->urgency;
-    if (a->submitted != b->submitted) return a->submitted < b->submitted;
-    return a->id < b->id;
-  });
-  for (const Problem* p : open) {
-    auto ranked = ranked_for_problem_locked(*p, kConsidered, nullptr);
-    if (!ranked) return ranked.status();
-    for (auto& m : *ranked) {
-      if (!m.good_match || latest_.count({p->id, m.expert_id})) continue;
-      auto e = experts_.find(m.expert_id);
-      int remaining = e == experts_.end() ? 0 : remaining_capacity_locked(e->second);
-      out.push_back({*p, std::move(m), remaining});
+  for (int attempt = 1;; ++attempt) {
+    std::vector<Problem> open;
+    unsigned long long seen = 0;
+    long long decisions = 0;
+    {
+      std::shared_lock lock(mu_);
+      if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
+      for (const auto& [id, p] : problems_)
+        if (is_open(p.status) && (!county || same_name(p.county, *county)) &&
+            can_see_problem(who, p))
+          open.push_back(p);
+      seen = county_version_locked(county);
+      decisions = decision_sequence_;
     }
+    std::stable_sort(open.begin(), open.end(), before);
+    out.clear();
+    bool changed = false;
+    // Ranked in chunks: writers get in between (service.h).
+    Status ranked = in_chunks(open.size(), [&](size_t i) -> Status {
+      changed = changed || county_version_locked(county) != seen || decision_sequence_ != decisions;
+      auto ranked = ranked_for_problem_locked(open[i], kConsidered, nullptr);
+      if (!ranked) return ranked.status();
+      for (auto& m : *ranked)
+        if (m.good_match && !latest_.count({open[i].id, m.expert_id}))
+          out.push_back({open[i], std::move(m), 0});
+      return Status::ok();
+    });
+    if (!ranked) return ranked;
+    if (!changed || attempt >= kQueueAttempts) break;
   }
+  {
+    // As of now: what a write during the ranking closed, moved, reviewed or
+    // made unavailable is left out; capacities are the current ones.
+    std::shared_lock lock(mu_);
+    std::erase_if(out, [&](QueueEntry& q) {
+      auto p = problems_.find(q.problem.id);
+      if (p == problems_.end() || !is_open(p->second.status) ||
+          (county && !same_name(p->second.county, *county)) || !can_see_problem(who, p->second) ||
+          latest_.count({q.problem.id, q.match.expert_id}))
+        return true;
+      auto e = experts_.find(q.match.expert_id);
+      if (e == experts_.end() || !e->second.available) return true;
+      q.problem = p->second;
+      q.remaining_capacity = remaining_capacity_locked(e->second);
+      return false;
+    });
+  }
+  // Each problem's entries stay in score order; problems by urgency as of now.
+  std::stable_sort(out.begin(), out.end(), [&](const QueueEntry& a, const QueueEntry& b) {
+    return before(a.problem, b.problem);
+  });
   return paginate(std::move(out), q.offset, q.limit);
 }
 
@@ -430,9 +465,9 @@ Result<ProblemTransition> Service::change_status(const Principal& who,
   auto t = store_->change_status(change);
   if (!t) return t.status();
   auto lock = lock_for_write();
-  Problem& stored = problems_[problem_id];
+  Problem stored = problems_[problem_id];
   stored.status = to;
-  index_problem_locked(stored);
+  index_problem_locked(put_problem_locked(stored));
   ++decision_sequence_;
   return t;
 }
@@ -515,16 +550,28 @@ Result<PlanRecord> Service::create_plan(const Principal& who, const std::string&
   if (!known) return known;
   options.save = false;
   long long decisions = 0;
-  auto made = [&]() -> Result<MadePlan> {
-    // Planning reads the index and the records: shared with other readers,
-    // and no writer may change them meanwhile.
+  unsigned long long seen = 0;
+  PlanningInput input;
+  {
+    // What the ranking needs, read at once: the records to plan and the
+    // decisions in force (a later decision makes the draft stale).
     std::shared_lock lock(mu_);
     if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
     options.accepted_matches = accepted_pairs_locked("");
     options.rejected_matches = rejected_pairs_locked();
     decisions = decision_sequence_;
-    return make_county_plan(*plans_, *matcher_, *index_, county, options);
-  }();
+    seen = county_version_locked(county);
+    input = planning_records(*index_, {county});
+  }
+  // The expensive part, in chunks: writers get in between (service.h).
+  bool changed = false;
+  Status ranked = in_chunks(input.problems.size(), [&](size_t i) {
+    changed = changed || county_version_locked(county) != seen;
+    return add_good_matches(*matcher_, input.problems[i], &input);
+  });
+  if (!ranked) return ranked;
+  if (changed) decisions = PlanStore::kInputChanged;
+  auto made = make_county_plan(*plans_, std::move(input), county, options);
   if (!made) return made.status();
   std::vector<std::string> members;
   std::vector<std::pair<std::string, std::string>> topics;
@@ -562,9 +609,9 @@ Result<PlanRecord> Service::approve_plan(const Principal& who, long long id) {
   auto topics = approved_topics(*plans_);
   auto lock = lock_for_write();
   for (const auto& c : changes) {
-    Problem& p = problems_[c.problem_id];
+    Problem p = problems_[c.problem_id];
     p.status = c.to;
-    index_problem_locked(p);
+    index_problem_locked(put_problem_locked(p));
   }
   ++decision_sequence_;
   if (topics) {

@@ -238,6 +238,9 @@ Result<PlanRecord> PlanStore::approve(long long id, const std::string& approver,
                                          {{"id", plan_id},
                                           {"newer", std::to_string(newer->front().id)},
                                           {"county", plan->county}}});
+  if (plan->decisions_seen == kInputChanged)
+    return Status(ErrorCode::kConflict,
+                  {"plan.stale_input", {{"id", plan_id}, {"county", plan->county}}});
   Statement seq(db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'decision_sequence'");
   if (!seq.ok() || seq.step() != SQLITE_ROW) return sql_error(db_, "read decision sequence");
   if (long long now = seq.int64(0); now != plan->decisions_seen)

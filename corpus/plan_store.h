@@ -8,7 +8,8 @@
 // the same county is approved), or draft -> discarded. At most one approved
 // plan per county. A draft is stale, and cannot be approved, when it is older
 // than the county's approved plan or was made before a later decision
-// (Store::decision_sequence(): a review, a status change, an approval).
+// (Store::decision_sequence(): a review, a status change, an approval), or
+// when its records changed while it was being made (kInputChanged).
 //
 // The tables (plans, plan_assignments) are part of the Store's schema
 // (migration v4); this class uses a connection of its own to the same file.
@@ -45,7 +46,8 @@ struct PlanRecord {
   std::string approved_by;
   std::string discarded_at;  // "" unless discarded
   std::string discarded_by;
-  long long decisions_seen = 0;  // Store::decision_sequence() when the plan was made
+  // Store::decision_sequence() when the plan was made, or kInputChanged.
+  long long decisions_seen = 0;
   std::string body_json;
   std::vector<std::string> members;                         // expert ids
   std::vector<std::pair<std::string, std::string>> topics;  // (problem id, expert id)
@@ -53,6 +55,11 @@ struct PlanRecord {
 
 class PlanStore {
  public:
+  // decisions_seen of a draft whose records changed while it was being made
+  // (the API ranks a county in chunks and lets writes in between): stale from
+  // the start, never approvable (kConflict, plan.stale_input).
+  static constexpr long long kInputChanged = -1;
+
   // Opens the database of `store` (same file) and creates the plan tables if absent.
   static Result<std::unique_ptr<PlanStore>> open(const Store& store,
                                                  const StoreOptions& options = {});

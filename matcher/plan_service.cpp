@@ -80,19 +80,46 @@ std::vector<StatusChange> approval_changes(const PlanRecord& plan,
   return out;
 }
 
+namespace {
+
+// Reads the decision sequence first (when saving): a decision made while the
+// plan is made leaves the draft stale.
+Result<long long> decisions_before(PlanStore& plans, const PlanRunOptions& options) {
+  if (!options.save) return 0LL;
+  return plans.decision_sequence();
+}
+
+Result<MadePlan> county_plan_from(PlanStore& plans, PlanningInput in, const std::string& county,
+                                  const PlanRunOptions& options, long long decisions);
+
+}  // namespace
+
 Result<MadePlan> make_county_plan(PlanStore& plans, const Matcher& matcher,
                                   const CorpusIndex& index, const std::string& county,
                                   const PlanRunOptions& options) {
   Status valid = validate(options.planning);
   if (!valid) return valid;
-  long long decisions = 0;
-  if (options.save) {
-    auto seq = plans.decision_sequence();
-    if (!seq) return seq.status();
-    decisions = *seq;
-  }
+  auto decisions = decisions_before(plans, options);
+  if (!decisions) return decisions.status();
   auto input = collect_planning_input(matcher, index, {county});
   if (!input) return input.status();
+  return county_plan_from(plans, std::move(*input), county, options, *decisions);
+}
+
+Result<MadePlan> make_county_plan(PlanStore& plans, PlanningInput input, const std::string& county,
+                                  const PlanRunOptions& options) {
+  Status valid = validate(options.planning);
+  if (!valid) return valid;
+  auto decisions = decisions_before(plans, options);
+  if (!decisions) return decisions.status();
+  return county_plan_from(plans, std::move(input), county, options, *decisions);
+}
+
+namespace {
+
+Result<MadePlan> county_plan_from(PlanStore& plans, PlanningInput in, const std::string& county,
+                                  const PlanRunOptions& options, long long decisions) {
+  PlanningInput* input = &in;
   std::set<std::string> county_problems;
   for (const auto& p : input->problems) county_problems.insert(p.id);
   input->rejected = options.rejected_matches;
@@ -131,6 +158,8 @@ Result<MadePlan> make_county_plan(PlanStore& plans, const Matcher& matcher,
   }
   return out;
 }
+
+}  // namespace
 
 Result<MadeCityPlan> make_city_plan(PlanStore& plans, const Matcher& matcher,
                                     const CorpusIndex& index, const PlanRunOptions& options) {

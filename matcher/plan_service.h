@@ -77,6 +77,11 @@ std::vector<std::pair<std::string, std::string>> accepted_matches(
 Result<MadePlan> make_county_plan(PlanStore& plans, const Matcher& matcher,
                                   const CorpusIndex& index, const std::string& county,
                                   const PlanRunOptions& options);
+// The same from a PlanningInput already scored (planning_records of the
+// county, then add_good_matches for each problem): what the API calls after
+// ranking in chunks. Needs no index: it may run while the index changes.
+Result<MadePlan> make_county_plan(PlanStore& plans, PlanningInput input, const std::string& county,
+                                  const PlanRunOptions& options);
 
 struct MadeCityPlan {
   CityPlan plan;

@@ -68,52 +68,64 @@ Status validate(const PlanningOptions& o) {
   return Status::invalid(std::move(errors));
 }
 
-Result<PlanningInput> collect_planning_input(const Matcher& matcher, const CorpusIndex& index,
-                                             const std::vector<std::string>& counties) {
+PlanningInput planning_records(const CorpusIndex& index, const std::vector<std::string>& counties) {
   PlanningInput in;
-  in.good_match_confidence = matcher.config().good_match_confidence;
   for (const auto& [id, e] : index.experts()) in.experts.push_back(e.expert);
   for (const auto& [id, p] : index.problems()) {
     if (!is_open(p.problem.status)) continue;
     if (!counties.empty() && !contains(counties, p.problem.county)) continue;
     in.problems.push_back(p.problem);
   }
+  return in;
+}
+
+Status add_good_matches(const Matcher& matcher, const Problem& p, PlanningInput* in) {
+  in->good_match_confidence = matcher.config().good_match_confidence;
+  // The good matches are a prefix of the ranking (best first, up to the
+  // first that is not good), and a ranking's first k are the same for any
+  // k: ask for a few, and for more only while all of them are good, so
+  // that only the good matches (and one more) are explained.
+  std::vector<ExpertMatch> good;
+  for (int k = 16;; k *= 4) {
+    auto ranked = matcher.rank_experts(p, MatchFilters{}, k);
+    if (!ranked) return ranked.status();
+    good.clear();
+    for (ExpertMatch& m : *ranked) {
+      if (!m.good_match) break;
+      good.push_back(std::move(m));
+    }
+    if (good.size() < ranked->size() || static_cast<int>(ranked->size()) < k) break;
+  }
+  // Why no eligible expert is good: asked only for those problems (one more
+  // scoring each), so that the plan can tell the county.
+  if (good.empty()) {
+    auto coverage = matcher.coverage(p);
+    if (!coverage) return coverage.status();
+    if (*coverage != ProblemCoverage::kCovered) in->coverage[p.id] = *coverage;
+  }
+  for (const ExpertMatch& m : good) {
+    PairScore s;
+    s.problem_id = p.id;
+    s.expert_id = m.expert_id;
+    s.score = m.score;
+    if (!m.works.empty()) {
+      s.evidence = m.works.front().title;
+    } else if (!m.matched_fields.empty()) {
+      s.evidence = m.matched_fields.front();
+      s.evidence_is_field = true;
+    }
+    in->good_matches.push_back(std::move(s));
+  }
+  return Status::ok();
+}
+
+Result<PlanningInput> collect_planning_input(const Matcher& matcher, const CorpusIndex& index,
+                                             const std::vector<std::string>& counties) {
+  PlanningInput in = planning_records(index, counties);
+  in.good_match_confidence = matcher.config().good_match_confidence;
   for (const Problem& p : in.problems) {
-    // The good matches are a prefix of the ranking (best first, up to the
-    // first that is not good), and a ranking's first k are the same for any
-    // k: ask for a few, and for more only while all of them are good, so
-    // that only the good matches (and one more) are explained.
-    std::vector<ExpertMatch> good;
-    for (int k = 16;; k *= 4) {
-      auto ranked = matcher.rank_experts(p, MatchFilters{}, k);
-      if (!ranked) return ranked.status();
-      good.clear();
-      for (ExpertMatch& m : *ranked) {
-        if (!m.good_match) break;
-        good.push_back(std::move(m));
-      }
-      if (good.size() < ranked->size() || static_cast<int>(ranked->size()) < k) break;
-    }
-    // Why no eligible expert is good: asked only for those problems (one more
-    // scoring each), so that the plan can tell the county.
-    if (good.empty()) {
-      auto coverage = matcher.coverage(p);
-      if (!coverage) return coverage.status();
-      if (*coverage != ProblemCoverage::kCovered) in.coverage[p.id] = *coverage;
-    }
-    for (const ExpertMatch& m : good) {
-      PairScore s;
-      s.problem_id = p.id;
-      s.expert_id = m.expert_id;
-      s.score = m.score;
-      if (!m.works.empty()) {
-        s.evidence = m.works.front().title;
-      } else if (!m.matched_fields.empty()) {
-        s.evidence = m.matched_fields.front();
-        s.evidence_is_field = true;
-      }
-      in.good_matches.push_back(std::move(s));
-    }
+    Status s = add_good_matches(matcher, p, &in);
+    if (!s) return s;
   }
   return in;
 }

@@ -125,9 +125,22 @@ struct PlanningInput {
 
 // Scores every open problem of `counties` (all counties if empty) against all
 // experts with matcher.rank_experts and keeps the good matches. Experts and
-// problems come from the matcher's index.
+// problems come from the matcher's index. The same as planning_records, then
+// add_good_matches for each of its problems.
 Result<PlanningInput> collect_planning_input(const Matcher& matcher, const CorpusIndex& index,
                                              const std::vector<std::string>& counties);
+
+// The records of a PlanningInput without any scores: every expert of
+// `index`, and its open problems of `counties` (all counties if empty), in
+// id order. Cheap (copies only); the scoring is add_good_matches.
+PlanningInput planning_records(const CorpusIndex& index, const std::vector<std::string>& counties);
+
+// Ranks `problem` against every expert of the matcher's index and appends its
+// good matches to in->good_matches (and, when it has none, why to
+// in->coverage). Problems may be scored one at a time, by different Matchers
+// of the same records (the API ranks in chunks between which it releases its
+// lock; a caller that lets the records change meanwhile must say so itself).
+Status add_good_matches(const Matcher& matcher, const Problem& problem, PlanningInput* in);
 
 // Assignments an approved plan fixes; re-planning keeps them.
 struct KeptAssignments {
