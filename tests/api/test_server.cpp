@@ -194,11 +194,16 @@ api::ServerConfig test_config(const std::string& dir) {
 
 TestServer::TestServer(bool empty) : TestServer(empty, {}) {}
 
-TestServer::TestServer(bool empty, const std::function<void(api::ServerConfig*)>& adjust) {
+TestServer::TestServer(bool empty, const std::function<void(api::ServerConfig*)>& adjust)
+    : TestServer(empty, adjust, {}) {}
+
+TestServer::TestServer(bool empty, const std::function<void(api::ServerConfig*)>& adjust,
+                       api::ServiceOptions options)
+    : options_(std::move(options)) {
   tokens_ = seed_data(dir_.path(), empty);
   config_ = test_config(dir_.path());
   if (adjust) adjust(&config_);
-  auto s = api::ApiServer::start(config_);
+  auto s = api::ApiServer::start(config_, options_);
   if (!s) throw std::runtime_error(s.status().to_string());
   server_ = std::move(*s);
 }
@@ -207,7 +212,7 @@ TestServer::~TestServer() { server_.reset(); }
 
 void TestServer::restart() {
   server_.reset();
-  auto s = api::ApiServer::start(config_);
+  auto s = api::ApiServer::start(config_, options_);
   if (!s) throw std::runtime_error(s.status().to_string());
   server_ = std::move(*s);
 }

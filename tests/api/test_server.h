@@ -119,6 +119,10 @@ class TestServer {
  public:
   explicit TestServer(bool empty = false);
   TestServer(bool empty, const std::function<void(api::ServerConfig*)>& adjust);
+  // With ServiceOptions too (e.g. a test hook); the config's settings still
+  // fill what ApiServer::start takes from it.
+  TestServer(bool empty, const std::function<void(api::ServerConfig*)>& adjust,
+             api::ServiceOptions options);
   ~TestServer();
   unsigned short port() const { return server_->port(); }
   const Tokens& tokens() const { return tokens_; }
@@ -133,6 +137,7 @@ class TestServer {
   TempDir dir_;
   Tokens tokens_;
   api::ServerConfig config_;
+  api::ServiceOptions options_;
   std::unique_ptr<api::ApiServer> server_;
 };
 
