@@ -35,7 +35,12 @@ struct ServerConfig {
   // "header_timeout_ms": the whole request header block, from its first byte
   // to its empty line (a total, not per byte: trickling clients are cut).
   int header_timeout_ms = 10000;
-  int max_connections = 256;  // "max_connections": more are answered 503 and closed
+  // "max_connections": open connections in all. At the cap a new client
+  // still gets in if a connection waits for a request head with nothing in
+  // flight (half a head, or idle between requests): the one waiting longest
+  // is closed to make room. Only when none waits is the new one answered 503
+  // and closed.
+  int max_connections = 256;
   // "max_connections_per_client": open connections from one client address
   // (more are answered 503 and closed); 0 = no per-address limit. Behind a
   // reverse proxy every client has the proxy's address: raise it or set 0.

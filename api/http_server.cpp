@@ -44,6 +44,9 @@ struct HttpServer::Impl {
 
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
+  // At the connection cap: closes the connection that has waited longest for
+  // a request head with nothing in flight. False if there is none.
+  bool evict_longest_waiting();
 
   // Declared before the io_context: sessions still queued in it when it is
   // destroyed unregister themselves from these.
@@ -64,6 +67,10 @@ struct HttpServer::Impl {
   std::map<Session*, std::weak_ptr<Session>> registry;
   std::mutex clients_mu;
   std::map<std::string, int> per_client;  // open connections by client address
+  // Connections waiting for a request head with nothing in flight (neither a
+  // request being handled nor an answer being written), since when.
+  std::mutex waiting_mu;
+  std::map<Session*, std::pair<Clock::time_point, std::weak_ptr<Session>>> waiting_heads;
 
   net::io_context ioc;
   // Keeps the I/O threads running until shutdown() has let every session
@@ -125,7 +132,25 @@ class Session : public std::enable_shared_from_this<Session> {
       std::lock_guard lock(server_.registry_mu);
       server_.registry.erase(this);
     }
+    if (listed_) {
+      std::lock_guard lock(server_.waiting_mu);
+      server_.waiting_heads.erase(this);
+    }
     --server_.sessions;
+  }
+
+  // Closes the connection if it still waits for a request head with nothing
+  // in flight (a full server makes room for a new client with it).
+  void evict() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->listed_ = false;  // the server took it off its list
+      if (self->in_flight() > 0 || self->head_read_ || self->closing_ || !self->reading_) {
+        self->note_waiting();
+        return;
+      }
+      self->read_closed_ = true;
+      self->do_close(false);
+    });
   }
 
   void run() {
@@ -159,6 +184,20 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   size_t in_flight() const { return pending_.size() + (busy_ ? 1 : 0); }
 
+  // Keeps server_.waiting_heads right: this connection is on it while it
+  // reads a request head with nothing in flight. Called after every change
+  // of those states, on the connection's strand.
+  void note_waiting() {
+    bool waiting = reading_ && !head_read_ && in_flight() == 0 && !closing_;
+    if (waiting == listed_) return;
+    listed_ = waiting;
+    std::lock_guard lock(server_.waiting_mu);
+    if (waiting)
+      server_.waiting_heads[this] = {Clock::now(), weak_from_this()};
+    else
+      server_.waiting_heads.erase(this);
+  }
+
   void do_read() {
     if (reading_ || read_closed_ || closing_) return;
     if (in_flight() >= static_cast<size_t>(server_.config.max_pipelined)) return;  // paused
@@ -168,6 +207,7 @@ class Session : public std::enable_shared_from_this<Session> {
     head_read_ = false;
     scanned_ = 0;
     read_head();
+    note_waiting();
   }
 
   std::string_view buffered() const {
@@ -248,6 +288,7 @@ class Session : public std::enable_shared_from_this<Session> {
         std::max(server_.config.body_limit_bytes, server_.config.import_limit_bytes));
     accept_language_ = raw_field_value(buffered().substr(0, n), "accept-language");
     head_read_ = true;
+    note_waiting();  // a whole head: being served from here
     auto error = read_request_head(buffered().substr(0, n), *parser_);
     buffer_.consume(n);
     if (error) return reject_read(error->status, error->code.c_str(), error->message);
@@ -325,6 +366,7 @@ class Session : public std::enable_shared_from_this<Session> {
     pending_.push_back(std::move(p));
     maybe_dispatch();
     do_read();
+    note_waiting();
   }
 
   // An error answer to a request that could not be read completely; the
@@ -347,6 +389,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.reset();
     pending_.push_back(std::move(p));
     maybe_dispatch();
+    note_waiting();
   }
 
   // Renders an error answered by the server itself (not a handler) in the
@@ -398,6 +441,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void maybe_dispatch() {
     if (busy_ || pending_.empty() || closing_) return;
     busy_ = true;
+    note_waiting();
     current_ = std::move(pending_.front());
     pending_.pop_front();
     started_ = Clock::now();
@@ -467,6 +511,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!busy_ && pending_.empty() && read_closed_ && !reading_) return do_close(true);
     arm_idle_timer();  // if a read now waits with nothing in flight
     do_read();
+    note_waiting();  // a read outstanding since before the answer now waits alone
   }
 
   // Closes the connection. `linger`: shut down our side, then read and discard
@@ -474,6 +519,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_close(bool linger) {
     if (closing_) return;
     closing_ = true;
+    note_waiting();
     ++idle_generation_;
     idle_timer_.cancel();
     body_timer_.cancel();
@@ -529,6 +575,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool read_any_ = false;             // a whole request has been read on this connection
   bool read_closed_ = false;          // read no more requests
   bool closing_ = false;
+  bool listed_ = false;                // on server_.waiting_heads (see note_waiting)
   unsigned long idle_generation_ = 0;  // invalidates idle timer waits
   Clock::time_point started_;
   std::vector<char> drain_buffer_;
@@ -546,7 +593,10 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
     beast::error_code addr_ec;
     std::string address = socket.remote_endpoint(addr_ec).address().to_string();
     std::string why;
-    if (metrics.open_connections() >= config.max_connections) {
+    // At the cap a new client still gets in if a connection can make room:
+    // many addresses each holding a few sockets that never finish a head
+    // would otherwise keep everyone out (the per-address limit cannot).
+    if (metrics.open_connections() >= config.max_connections && !evict_longest_waiting()) {
       why = "http.too_many_connections";
     } else {
       std::lock_guard lock(clients_mu);
@@ -566,6 +616,23 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
     return;
   }
   do_accept();
+}
+
+bool HttpServer::Impl::evict_longest_waiting() {
+  std::shared_ptr<Session> oldest;
+  {
+    std::lock_guard lock(waiting_mu);
+    while (!waiting_heads.empty() && !oldest) {
+      auto it = std::min_element(
+          waiting_heads.begin(), waiting_heads.end(),
+          [](const auto& a, const auto& b) { return a.second.first < b.second.first; });
+      oldest = it->second.second.lock();
+      waiting_heads.erase(it);  // taken: the next new client looks at the next one
+    }
+  }
+  if (!oldest) return false;
+  oldest->evict();
+  return true;
 }
 
 HttpServer::HttpServer(const ServerConfig& config, Metrics& metrics, Handler handler,

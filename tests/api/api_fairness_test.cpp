@@ -119,20 +119,20 @@ TEST_F(FairnessTest, AnotherTenantWritesAndReadsWhileAPlanRuns) {
                       new_problem_body("", kEnterpriseB, kLongyou, "纸机烘缸结垢")));
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string id = created.json()["id"].GetString();
-  auto read = answered_while_paused(port(), request("GET", "/api/v1/problems/" + id,
-                                                    t().county_longyou));
+  auto read =
+      answered_while_paused(port(), request("GET", "/api/v1/problems/" + id, t().county_longyou));
   EXPECT_EQ(read.status, 200) << read.body;
-  auto other = answered_while_paused(port(),
-                                     request("GET", "/api/v1/problems/p-b1", t().county_longyou));
+  auto other =
+      answered_while_paused(port(), request("GET", "/api/v1/problems/p-b1", t().county_longyou));
   EXPECT_EQ(other.status, 200) << other.body;
   pause_->resume();
   auto r = plan.get();
   ASSERT_EQ(r.status, 201) << r.body;
   // Another county's problem is no input of 江山市's plan: not stale.
   EXPECT_FALSE(r.json()["stale"].GetBool()) << r.body;
-  auto approved = post(port(), "/api/v1/plans/" + std::to_string(r.json()["id"].GetInt64()) +
-                                   "/approve",
-                       t().county_jiangshan, "");
+  auto approved =
+      post(port(), "/api/v1/plans/" + std::to_string(r.json()["id"].GetInt64()) + "/approve",
+           t().county_jiangshan, "");
   EXPECT_EQ(approved.status, 200) << approved.body;
 }
 
@@ -157,11 +157,11 @@ TEST_F(FairnessTest, APlanWhoseCountyChangedWhileItRanIsStale) {
   auto again = post(port(), kJiangshanPlans, t().county_jiangshan, R"({"team_size": 2})");
   ASSERT_EQ(again.status, 201) << again.body;
   EXPECT_FALSE(again.json()["stale"].GetBool()) << again.body;
-  EXPECT_EQ(post(port(),
-                 "/api/v1/plans/" + std::to_string(again.json()["id"].GetInt64()) + "/approve",
-                 t().county_jiangshan, "")
-                .status,
-            200);
+  EXPECT_EQ(
+      post(port(), "/api/v1/plans/" + std::to_string(again.json()["id"].GetInt64()) + "/approve",
+           t().county_jiangshan, "")
+          .status,
+      200);
 }
 
 TEST_F(FairnessTest, AnExpertChangedWhileAPlanRanMakesItStale) {
@@ -264,7 +264,7 @@ TEST_F(QuotaTest, CountStaysRightAcrossCreateCloseMoveImportAndRestart) {
   const std::string x1 = submitted_id(kEnterpriseA, t().enterprise_a, "套圈磨削烧伤");  // A: 3
   EXPECT_EQ(submit_a("保持架断裂"), 409);
   // A status change to closed frees a place.
-  ASSERT_EQ(close("p-a1"), 200);  // A: 2
+  ASSERT_EQ(close("p-a1"), 200);                                                      // A: 2
   const std::string x2 = submitted_id(kEnterpriseA, t().enterprise_a, "保持架断裂");  // A: 3
   EXPECT_EQ(submit_a("密封圈漏脂"), 409);
 
@@ -309,6 +309,55 @@ TEST_F(QuotaTest, CountStaysRightAcrossCreateCloseMoveImportAndRestart) {
   ASSERT_EQ(close("p-a2"), 200);  // A: 2
   EXPECT_EQ(submit_a("游隙超差"), 201);
   EXPECT_EQ(submit_a("振动超标"), 409);
+}
+
+// ---- a full server makes room ------------------------------------------------
+
+TEST(ConnectionRoomTest, AFullServerClosesTheConnectionWaitingLongestForAHead) {
+  // Four connections at most, from one address (no per-address limit here:
+  // the attack spreads its sockets over many addresses).
+  auto pause = std::make_shared<Pause>();
+  TestServer server(
+      false,
+      [](api::ServerConfig* c) {
+        c->max_connections = 4;
+        c->max_connections_per_client = 0;
+      },
+      paused_by(pause));
+  const unsigned short port = server.port();
+  // a: a plan run being served (held between two chunks).
+  auto a = in_background(port, plan_request(server.tokens().county_jiangshan));
+  ASSERT_TRUE(pause->wait_paused());
+  // b: half a head, never finished: the longest waiting.
+  RawConnection b(port);
+  ASSERT_TRUE(b.send("GET /api/v1/problems HTTP/1.1\r\nHost: x\r\n"));
+  // c: answered once, then idle (waits for its next head since that answer).
+  RawConnection c(port);
+  ASSERT_TRUE(c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_EQ(c.read_response().status, 200);
+  // d: a whole head read (the 100 Continue says so), its body still owed.
+  const std::string body = new_problem_body("", kEnterpriseB, kLongyou, "纸机断纸频繁");
+  RawConnection d(port);
+  ASSERT_TRUE(d.send("POST /api/v1/problems HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                     server.tokens().county_longyou +
+                     "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+                     "Content-Length: " +
+                     std::to_string(body.size()) + "\r\n\r\n"));
+  ASSERT_EQ(d.read_response().status, 100);
+
+  // The server is full; a new client gets in, and b makes the room.
+  auto e = get(port, "/api/v1/problems/p-b1", server.tokens().county_longyou);
+  EXPECT_EQ(e.status, 200) << e.body << e.error;
+  EXPECT_TRUE(b.closed_by_server());
+  // Those being served, and the younger idle one, are still there.
+  ASSERT_TRUE(c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(c.read_response().status, 200);
+  ASSERT_TRUE(d.send(body));
+  auto created = d.read_response();
+  EXPECT_EQ(created.status, 201) << created.body << created.error;
+  pause->resume();
+  auto plan = a.get();
+  EXPECT_EQ(plan.status, 201) << plan.body << plan.error;
 }
 
 }  // namespace
