@@ -3,10 +3,11 @@
 # Builds the demo corpus plus EXTRA open problems in 常山县 (copies of the demo
 # problems' text under 常山县's enterprises), starts `expertmatch serve`, and
 # while 常山县's plan run (then its review queue) is in flight, has a second
-# tenant (the 柯城区 county token) alternate a read (GET /problems/kc-001) and
-# a write (POST /problems in 柯城区) every 0.2 s. Prints the long request's
-# duration and the other tenant's read and write latencies meanwhile (count,
-# median, max). Figures only: nothing here is a pass/fail test.
+# tenant (the 柯城区 county token) reads (GET /problems/kc-001) and writes
+# (POST /problems in 柯城区), each in its own loop every 0.2 s. Each long
+# request runs alone first, then with the other tenant. Prints the long
+# request's duration and the other tenant's read and write latencies meanwhile
+# (count, median, max). Figures only: nothing here is a pass/fail test.
 #
 # usage: bench/tenant_stall.sh [--extra N] [--dir DIR] [--port P] [--bin PATH]
 # Defaults: 500 extra problems, DIR /tmp/expertmatch-stall, port 18797,
@@ -57,27 +58,45 @@ done
 URL=http://127.0.0.1:$PORT/api/v1
 echo "machine: $(nproc) CPUs; 常山县 has $((EXTRA + 55)) open problems; $(basename "$EM")"
 
-# measure NAME METHOD PATH: runs the long request, and the other tenant's
-# requests until it has answered.
-measure() {
-  local name=$1 method=$2 path=$3 n=0 body
-  : >"$DIR/reads" ; : >"$DIR/writes"
-  curl -sS -o "$DIR/long.json" -w '%{http_code} %{time_total}\n' -X "$method" \
-    -H "Authorization: Bearer $PLANNER" "$URL$path" >"$DIR/long" &
-  local long=$!
-  sleep 0.2
-  while kill -0 $long 2>/dev/null; do
-    curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $OTHER" \
-      "$URL/problems/kc-001" >>"$DIR/reads"
+# The other tenant's loop: KIND (reads or writes) every 0.2 s while PID runs,
+# one line "HTTP_CODE SECONDS" a request into DIR/KIND.
+other_tenant() {
+  local kind=$1 pid=$2 n=0 body
+  while kill -0 "$pid" 2>/dev/null; do
     n=$((n + 1))
-    body="{\"enterprise\":\"衢州市恒拓压缩机有限公司\",\"county\":\"柯城区\",\"title\":\"压缩机测试 $name $n\",\"description\":\"排气温度高，夏天停机。\",\"urgency\":3}"
-    curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' -X POST -H "Authorization: Bearer $OTHER" \
-      -H 'Content-Type: application/json' --data "$body" "$URL/problems" >>"$DIR/writes"
+    if [ "$kind" = reads ]; then
+      curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $OTHER" \
+        "$URL/problems/kc-001" >>"$DIR/reads"
+    else
+      body="{\"enterprise\":\"衢州市恒拓压缩机有限公司\",\"county\":\"柯城区\",\"title\":\"压缩机测试 $pid $n\",\"description\":\"排气温度高，夏天停机。\",\"urgency\":3}"
+      curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' -X POST -H "Authorization: Bearer $OTHER" \
+        -H 'Content-Type: application/json' --data "$body" "$URL/problems" >>"$DIR/writes"
+    fi
     sleep 0.2
   done
+}
+
+# measure NAME METHOD PATH [alone]: runs the long request and, unless
+# "alone", the other tenant's reads and writes (two loops) until it has answered.
+measure() {
+  local name=$1 method=$2 path=$3 alone=${4:-}
+  : >"$DIR/reads"
+  : >"$DIR/writes"
+  curl -sS -o "$DIR/long.json" -w '%{http_code} %{time_total}\n' -X "$method" \
+    -H "Authorization: Bearer $PLANNER" "$URL$path" >"$DIR/long" &
+  local long=$! others=()
+  if [ -z "$alone" ]; then
+    sleep 0.2
+    other_tenant reads $long &
+    others+=($!)
+    other_tenant writes $long &
+    others+=($!)
+  fi
   wait $long || true
+  for p in "${others[@]}"; do wait "$p"; done
   read -r code secs <"$DIR/long"
-  printf '%s: HTTP %s in %.1f s  [load %s]\n' "$name" "$code" "$secs" "$(load)"
+  printf '%s%s: HTTP %s in %.1f s  [load %s]\n' "$name" "${alone:+ (alone)}" "$code" "$secs" "$(load)"
+  [ -n "$alone" ] && return 0
   for kind in reads writes; do
     sort -k2 -g "$DIR/$kind" | awk -v k="$kind" '
       { s[NR] = $2; c[$1]++ }
@@ -87,6 +106,9 @@ measure() {
                    k, NR, codes, s[int((NR + 1) / 2)], s[NR] }'
   done
 }
-measure "plan run (POST /counties/常山县/plans)" POST "/counties/%E5%B8%B8%E5%B1%B1%E5%8E%BF/plans"
+PLAN_PATH="/counties/%E5%B8%B8%E5%B1%B1%E5%8E%BF/plans"
+measure "plan run (POST /counties/常山县/plans)" POST "$PLAN_PATH" alone
+measure "plan run (POST /counties/常山县/plans)" POST "$PLAN_PATH"
 grep -o '"stale":[a-z]*' "$DIR/long.json" | head -1 || true
+measure "review queue (GET /review-queue)" GET "/review-queue?limit=5" alone
 measure "review queue (GET /review-queue)" GET "/review-queue?limit=5"
