@@ -9,15 +9,16 @@
 # request's duration and the other tenant's read and write latencies meanwhile
 # (count, median, max). Figures only: nothing here is a pass/fail test.
 #
-# usage: bench/tenant_stall.sh [--extra N] [--dir DIR] [--port P] [--bin PATH]
-# Defaults: 500 extra problems, DIR /tmp/expertmatch-stall, port 18797,
-# ./build/expertmatch.
+# usage: bench/tenant_stall.sh [--extra N] [--writers W] [--dir DIR] [--port P] [--bin PATH]
+# Defaults: 500 extra problems, 1 write loop, DIR /tmp/expertmatch-stall, port
+# 18797, ./build/expertmatch. With W write loops a waiting writer each holds a
+# worker thread (the pool has worker_threads + expensive_queue = 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EXTRA=500 DIR=/tmp/expertmatch-stall PORT=18797 EM=build/expertmatch
+EXTRA=500 WRITERS=1 DIR=/tmp/expertmatch-stall PORT=18797 EM=build/expertmatch
 while [ $# -gt 0 ]; do
   case "$1" in
-    --extra) EXTRA=$2 ;; --dir) DIR=$2 ;; --port) PORT=$2 ;; --bin) EM=$2 ;;
+    --extra) EXTRA=$2 ;; --writers) WRITERS=$2 ;; --dir) DIR=$2 ;; --port) PORT=$2 ;; --bin) EM=$2 ;;
     -h|--help) sed -n "2,14p" "$0"; exit 0 ;;
     *) echo "tenant_stall.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -47,7 +48,9 @@ DATA=$DIR/data
 token() { "$EM" token create --data "$DATA" "$@" --expires 1 | tail -1 | tr -d '[:space:]'; }
 PLANNER=$(token --role county --scope 常山县)
 OTHER=$(token --role county --scope 柯城区)
-"$EM" serve --data "$DATA" --listen "127.0.0.1:$PORT" >"$DIR/serve.log" 2>&1 &
+# No open-problem quota: the other tenant's writes must all be stored (a
+# 409 would be cheaper than a write).
+EXPERTMATCH_MAX_OPEN_PROBLEMS_PER_ENTERPRISE=0 "$EM" serve --data "$DATA" --listen "127.0.0.1:$PORT" >"$DIR/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do
@@ -56,7 +59,7 @@ for _ in $(seq 1 300); do
   sleep 0.5
 done
 URL=http://127.0.0.1:$PORT/api/v1
-echo "machine: $(nproc) CPUs; 常山县 has $((EXTRA + 55)) open problems; $(basename "$EM")"
+echo "machine: $(nproc) CPUs; 常山县 has $((EXTRA + 55)) open problems; $WRITERS write loop(s); $(basename "$EM")"
 
 # The other tenant's loop: KIND (reads or writes) every 0.2 s while PID runs,
 # one line "HTTP_CODE SECONDS" a request into DIR/KIND.
@@ -89,8 +92,10 @@ measure() {
     sleep 0.2
     other_tenant reads $long &
     others+=($!)
-    other_tenant writes $long &
-    others+=($!)
+    for _ in $(seq 1 "$WRITERS"); do
+      other_tenant writes $long &
+      others+=($!)
+    done
   fi
   wait $long || true
   for p in "${others[@]}"; do wait "$p"; done
