@@ -26,6 +26,9 @@ Status field_error(const std::string& field, i18n::Message message) {
 // Limits are in characters, as the messages say and people count them.
 bool valid_username(const std::string& name) {
   if (name.empty() || !is_valid_utf8(name) || utf8_length(name) > kMaxUsername) return false;
+  // A user name is a path segment of /accounts/{name}: dot segments are
+  // removed from URLs before they arrive (RFC 3986 5.2.4), as with ids.
+  if (name == "." || name == "..") return false;
   for (unsigned char c : name)
     if (c <= 0x20 || c == 0x7f || c == '/') return false;
   return true;

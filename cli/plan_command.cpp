@@ -74,7 +74,8 @@ int cmd_plan(const Argv& argv) {
       "                        [--replan-approved] [--lang zh|en]\n"
       "Chooses a county workstation's team (default 6-8 experts; --team-size N for exactly N)\n"
       "and every enterprise's 1-2 key topics, with reasons and diagnoses; --all plans every\n"
-      "county together (shared capacity). The plan is stored as a draft unless --dry-run;\n"
+      "county together (shared capacity). The plan is stored as a draft unless --dry-run\n"
+      "(refused while `expertmatch serve` runs on DIR; plan through the API then);\n"
       "approved assignments are kept unless --replan-approved. --policy: experts stationed\n"
       "in the county preferred (default), only them, or anyone. See docs/planning.md.\n"
       "The report is in Chinese unless --lang en (or LANG=en*).\n";
@@ -110,6 +111,10 @@ int cmd_plan(const Argv& argv) {
   const bool read_only = args.has("--dry-run");
   Stores stores;
   if (!open_stores(*args.get("--data"), &stores, read_only)) return 1;
+  // A stored draft and a rebuilt DATA/index are writes: a running server holds
+  // the index and the plans' decision sequence in memory. One writer.
+  std::unique_ptr<DataDirLock> lock;
+  if (!read_only && !(lock = lock_data_dir(*args.get("--data"), "plan"))) return 1;
   std::vector<Expert> experts;
   std::vector<Problem> problems;
   if (!read_records(*stores.store, &experts, &problems, "plan")) return 1;
@@ -195,7 +200,8 @@ int cmd_approve_plan(const Argv& argv) {
       "usage: expertmatch approve-plan --data DIR --id N [--by NAME] [--lang zh|en]\n"
       "Approves a draft plan; the county's previously approved plan is superseded and the\n"
       "key topics' problems are in progress. A stale draft (older than the approved plan,\n"
-      "or made before a later decision) is refused: make a new plan.\n"
+      "or made before a later decision) is refused: make a new plan. Refused while\n"
+      "`expertmatch serve` runs on DIR (approve through the API then).\n"
       "Re-planning the county then keeps this plan's team and key topics.\n"
       "The approved plan's line is in Chinese unless --lang en (or LANG=en*).\n";
   long long id = 0;
@@ -205,6 +211,10 @@ int cmd_approve_plan(const Argv& argv) {
     return usage("approve-plan", text, args);
   Stores stores;
   if (!open_stores(*args.get("--data"), &stores, /*read_only=*/false)) return 1;
+  // Approval moves problems in progress and advances the decision sequence; a
+  // running server would go on from its own copies of both and undo them.
+  auto lock = lock_data_dir(*args.get("--data"), "approve-plan");
+  if (!lock) return 1;
   auto plan = stores.plans->get(id);
   if (!plan) {
     report(plan.status());

@@ -118,7 +118,10 @@ class ObjectReader {
 
   void id(const char* key, std::string* out) {
     string(key, out, true, false, RecordLimits::kNameBytes);
-    if (ok_ && !is_valid_id(*out)) fail(key, {"field.id_format_got", {{"value", *out}}});
+    if (ok_ && (*out == "." || *out == ".."))
+      fail(key, {"field.id_dot_segment"});
+    else if (ok_ && !is_valid_id(*out))
+      fail(key, {"field.id_format_got", {{"value", *out}}});
   }
 
   // `year`: the number is a year (the message says so).
@@ -492,7 +495,10 @@ class RecordChecker {
       text(field + "[" + std::to_string(i) + "]", values[i]);
   }
   void id(const std::string& value) {
-    if (!is_valid_id(value)) errors_.push_back({"", 0, "id", "field.id_format"});
+    if (value == "." || value == "..")
+      errors_.push_back({"", 0, "id", "field.id_dot_segment"});
+    else if (!is_valid_id(value))
+      errors_.push_back({"", 0, "id", "field.id_format"});
   }
   void extra(const std::string& prefix, const std::string& extra_json) {
     if (extra_json.empty()) return;

@@ -79,7 +79,11 @@ struct Judgment {
   int grade = 0;  // 0-3
 };
 
-// True if `id` is 1-64 characters of [A-Za-z0-9._~-].
+// True if `id` is 1-64 characters of [A-Za-z0-9._~-] and not "." or "..":
+// ids are path segments of the API's URLs, and RFC 3986 section 5.2.4 (and
+// every browser, fetch and proxy) removes those two as dot segments, so a
+// record with either id could never be opened. Stricter than the exchange
+// format's pattern in this one respect (docs/api.md says so).
 bool is_valid_id(const std::string& id);
 
 }  // namespace expertmatch

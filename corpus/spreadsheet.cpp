@@ -63,6 +63,39 @@ std::string sheet_text(const std::string& s) {
   return out;
 }
 
+// Excel holds at most 32,767 characters a cell and libxlsxwriter refuses a
+// longer string (LXW_ERROR_MAX_STRING_LENGTH_EXCEEDED), leaving the cell
+// empty. Counted in UTF-16 code units, as Excel counts, so the bound holds
+// whichever way a reader counts. A longer text keeps its beginning and ends
+// with `mark`, which says where the whole text is.
+constexpr size_t kMaxCellUnits = 32767;
+
+size_t utf16_units(std::string_view s) {
+  size_t n = 0;
+  for (size_t i = 0; i < s.size();) {
+    Utf8Char c = decode_utf8(s, i);
+    n += c.fault == Utf8Fault::kNone && c.code_point > 0xFFFF ? 2 : 1;
+    i += c.fault == Utf8Fault::kNone ? c.length : 1;
+  }
+  return n;
+}
+
+std::string fit_cell(std::string text, const std::string& mark) {
+  if (utf16_units(text) <= kMaxCellUnits) return text;
+  const size_t budget = kMaxCellUnits - utf16_units(mark);
+  const std::string_view v(text);
+  size_t units = 0, end = 0;
+  while (end < v.size()) {
+    Utf8Char c = decode_utf8(v, end);  // sheet_text made it valid UTF-8
+    size_t u = c.code_point > 0xFFFF ? 2 : 1;
+    if (units + u > budget) break;
+    units += u;
+    end += c.length;
+  }
+  text.resize(end);
+  return text + mark;
+}
+
 // A column's width in Excel's units: Han characters take about two.
 double display_width(const std::string& s) {
   double w = 0;
@@ -108,7 +141,9 @@ std::string to_csv(const std::vector<Sheet>& sheets) {
   return out;
 }
 
-Result<std::string> to_xlsx(const std::vector<Sheet>& sheets) {
+Result<std::string> to_xlsx(const std::vector<Sheet>& sheets, i18n::Language language) {
+  const std::string mark =
+      i18n::tr(language, {"sheet.cell_truncated", {{"max", std::to_string(kMaxCellUnits)}}});
   for (const auto& s : sheets)
     if (s.name.empty() || s.name.find_first_of("[]:*?/\\") != std::string::npos ||
         display_width(s.name) > 62)
@@ -137,9 +172,16 @@ Result<std::string> to_xlsx(const std::vector<Sheet>& sheets) {
       if (col >= widths.size()) widths.resize(col + 1, 8);
       widths[col] = std::min(60.0, std::max(widths[col], display_width(text) + 2));
     };
+    // Every write is checked: a cell libxlsxwriter refuses would otherwise be
+    // left out of the workbook without a word (an attack trial's ledger cell
+    // of 36,999 characters was).
+    lxw_error written = LXW_NO_ERROR;
+    auto check = [&](lxw_error e) {
+      if (written == LXW_NO_ERROR) written = e;
+    };
     for (size_t c = 0; c < s.header.size(); ++c) {
-      worksheet_write_string(ws, 0, static_cast<lxw_col_t>(c), sheet_text(s.header[c]).c_str(),
-                             bold);
+      check(worksheet_write_string(ws, 0, static_cast<lxw_col_t>(c),
+                                   fit_cell(sheet_text(s.header[c]), mark).c_str(), bold));
       widen(c, s.header[c]);
     }
     for (size_t r = 0; r < s.rows.size(); ++r)
@@ -148,11 +190,17 @@ Result<std::string> to_xlsx(const std::vector<Sheet>& sheets) {
         auto row = static_cast<lxw_row_t>(r + 1);
         auto col = static_cast<lxw_col_t>(c);
         if (cell.number)
-          worksheet_write_number(ws, row, col, *cell.number, nullptr);
+          check(worksheet_write_number(ws, row, col, *cell.number, nullptr));
         else if (!cell.text.empty())
-          worksheet_write_string(ws, row, col, sheet_text(cell.text).c_str(), nullptr);
+          check(worksheet_write_string(ws, row, col, fit_cell(sheet_text(cell.text), mark).c_str(),
+                                       nullptr));
         widen(c, cell.text);
       }
+    if (written != LXW_NO_ERROR) {
+      workbook_close(wb);
+      return Status(ErrorCode::kInternal,
+                    std::string("libxlsxwriter refused a cell: ") + lxw_strerror(written));
+    }
     for (size_t c = 0; c < widths.size(); ++c)
       worksheet_set_column(ws, static_cast<lxw_col_t>(c), static_cast<lxw_col_t>(c), widths[c],
                            nullptr);

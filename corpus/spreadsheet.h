@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "corpus/status.h"
+#include "i18n/messages.h"
 
 namespace expertmatch {
 
@@ -42,8 +43,13 @@ struct Sheet {
 std::string to_csv(const std::vector<Sheet>& sheets);
 
 // An .xlsx workbook (the file's bytes), one worksheet a sheet, bold header
-// row, columns sized to their text. kInvalidArgument for a bad sheet name,
-// kIOError if the temporary file libxlsxwriter writes cannot be made or read.
-Result<std::string> to_xlsx(const std::vector<Sheet>& sheets);
+// row, columns sized to their text. A text longer than Excel's cell limit
+// (32,767 characters, counted in UTF-16 code units) keeps its beginning and
+// ends with the catalogue's "sheet.cell_truncated" note in `language`, saying
+// the CSV holds the whole text; nothing is left out silently.
+// kInvalidArgument for a bad sheet name, kIOError if the temporary file
+// libxlsxwriter writes cannot be made or read, kInternal if libxlsxwriter
+// refuses a cell all the same.
+Result<std::string> to_xlsx(const std::vector<Sheet>& sheets, i18n::Language language);
 
 }  // namespace expertmatch

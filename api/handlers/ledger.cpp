@@ -120,7 +120,7 @@ ApiResponse ledger_response(const Call& c, const std::string& county) {
     return file_response("text/csv; charset=utf-8", filename,
                          to_csv(ledger_sheets(*ledger, c.language)));
   if (format == "xlsx") {
-    auto bytes = to_xlsx(ledger_sheets(*ledger, c.language));
+    auto bytes = to_xlsx(ledger_sheets(*ledger, c.language), c.language);
     if (!bytes) return from_status(bytes.status());
     return file_response("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          filename, std::move(*bytes));

@@ -211,7 +211,7 @@ ApiResponse get_plan(const Call& c) {
   // 方案-江山市-12.xlsx
   std::string filename = "方案-" + plan->county + "-" + std::to_string(plan->id) + "." + format;
   if (format == "csv") return file_response("text/csv; charset=utf-8", filename, to_csv(*sheets));
-  auto bytes = to_xlsx(*sheets);
+  auto bytes = to_xlsx(*sheets, reader_language(c));
   if (!bytes) return from_status(bytes.status());
   return file_response("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        filename, std::move(*bytes));

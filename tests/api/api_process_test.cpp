@@ -313,6 +313,20 @@ TEST(ApiProcessTest, ASecondServerAndCliWritersAreRefusedWhileOneRuns) {
   EXPECT_NE(out.find(pid), std::string::npos) << out;
   EXPECT_EQ(run(bin + " index --data " + dir.path() + " 2>&1", &out), 1);
   EXPECT_NE(out.find(pid), std::string::npos) << out;
+  // A stored plan and an approval are writes too: the server holds the index,
+  // the problems' status and the decision sequence in memory (an attack trial
+  // approved from the CLI beside a server; a later PATCH undid the approval's
+  // status change and every new plan was stale until a restart).
+  EXPECT_EQ(run(bin + " plan --data " + dir.path() + " --county 江山市 2>&1", &out), 1);
+  EXPECT_NE(out.find("refused"), std::string::npos) << out;
+  EXPECT_NE(out.find(pid), std::string::npos) << out;
+  EXPECT_EQ(run(bin + " approve-plan --data " + dir.path() + " --id 12345678 2>&1", &out), 1);
+  EXPECT_NE(out.find("refused"), std::string::npos) << out;
+  EXPECT_NE(out.find(pid), std::string::npos) << out;
+  // Reading is not writing: a dry run and the plan list still work.
+  EXPECT_EQ(run(bin + " plan --data " + dir.path() + " --county 江山市 --dry-run 2>&1", &out), 0)
+      << out;
+  EXPECT_EQ(run(bin + " plans --data " + dir.path() + " 2>&1", &out), 0) << out;
 
   auto p = get(serve.port(), "/api/v1/problems/p-a1", t.admin);
   EXPECT_STRNE(p.json()["title"].GetString(), "导入覆盖的标题");

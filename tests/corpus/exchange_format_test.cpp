@@ -111,6 +111,16 @@ TEST(ExchangeFormatTest, BadProblemRecordsGiveExactMessages) {
        "problems.jsonl:2: id: must be 1-64 characters of A-Z a-z 0-9 . _ ~ -, got \"" + id65 +
            "\""},
       {"id number", problem_line("id", "7"), "problems.jsonl:2: id: must be a string, got 7"},
+      // Dot segments: a URL cannot address them (an attack trial made expert
+      // ".." through the API; it ranked for others but no page could open it).
+      {"id dot", problem_line("id", "\".\""),
+       "problems.jsonl:2: id: must not be \".\" or \"..\": an id is a URL path segment, and "
+       "browsers and proxies remove these two as dot segments, so the record could never be "
+       "opened"},
+      {"id dot dot", problem_line("id", "\"..\""),
+       "problems.jsonl:2: id: must not be \".\" or \"..\": an id is a URL path segment, and "
+       "browsers and proxies remove these two as dot segments, so the record could never be "
+       "opened"},
       {"keywords string", problem_line("keywords", "\"轴承\""),
        "problems.jsonl:2: keywords: must be an array of strings, got \"轴承\""},
       {"keywords element", problem_line("keywords", "[\"轴承\",5]"),
@@ -136,6 +146,14 @@ TEST(ExchangeFormatTest, BadProblemRecordsGiveExactMessages) {
     // The status message carries the same text.
     EXPECT_EQ(r.status().message(), c.expected);
   }
+}
+
+TEST(ExchangeFormatTest, OnlyTheTwoDotSegmentsAreRefusedAmongDottedIds) {
+  EXPECT_FALSE(is_valid_id("."));
+  EXPECT_FALSE(is_valid_id(".."));
+  EXPECT_TRUE(is_valid_id("..."));
+  EXPECT_TRUE(is_valid_id(".a"));
+  EXPECT_TRUE(is_valid_id("v1.2"));
 }
 
 // "\"k0\",\"k1\",..." with n items.

@@ -4,6 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "corpus/spreadsheet.h"
+#include "tests/test_corpus.h"
+
 namespace expertmatch {
 namespace {
 
@@ -110,10 +117,58 @@ TEST(SpreadsheetTest, CsvQuotesAndMarksUtf8) {
                                    {Cell("-x"), Cell("a=b")}}}};
   EXPECT_EQ(to_csv(injected),
             "\xEF\xBB\xBF行业,数\r\n'=2+3*cmd|' /C calc'!A0,-2\r\n'@SUM(A1),'+1\r\n'-x,a=b\r\n");
-  EXPECT_EQ(to_xlsx({{"bad/name", {}, {}}}).status().code(), ErrorCode::kInvalidArgument);
-  auto book = to_xlsx(one);
+  EXPECT_EQ(to_xlsx({{"bad/name", {}, {}}}, i18n::Language::kZh).status().code(),
+            ErrorCode::kInvalidArgument);
+  auto book = to_xlsx(one, i18n::Language::kZh);
   ASSERT_TRUE(book);
   EXPECT_EQ(book->compare(0, 2, "PK"), 0);  // a zip
+}
+
+// Found by an attack trial: a city ledger's accepted-matches cell of 36,999
+// characters was missing from the XLSX (libxlsxwriter refuses a string over
+// Excel's 32,767 and the return value was not read). A cell over the limit
+// keeps its beginning and ends with a note naming the CSV; one at the limit
+// is written whole. Read back with python3's zipfile: the cell's length in
+// UTF-16 code units, its first character and its last 19.
+TEST(SpreadsheetTest, AnXlsxCellOverExcelsLimitIsCutWithANoteNotDropped) {
+  std::string at_limit, over, emoji_over;
+  for (int i = 0; i < 32767; ++i) at_limit += "轴";
+  for (int i = 0; i < 40000; ++i) over += "承";
+  for (int i = 0; i < 20000; ++i) emoji_over += "\xF0\x9F\x94\xA7";  // U+1F527: 2 units each
+  std::vector<Sheet> sheets = {
+      {"表", {"a", "b", "c"}, {{Cell(at_limit), Cell(over), Cell(emoji_over)}}}};
+  auto book = to_xlsx(sheets, i18n::Language::kZh);
+  ASSERT_TRUE(book) << book.status().to_string();
+  fixture::TempDir dir;
+  const std::string path = dir.file("book.xlsx"), script = dir.file("read.py");
+  std::ofstream(path, std::ios::binary) << *book;
+  std::ofstream(script) << R"py(
+import sys, zipfile, xml.etree.ElementTree as ET
+M = '{http://schemas.openxmlformats.org/spreadsheetml/2006/main}'
+z = zipfile.ZipFile(sys.argv[1])
+strings = [''.join(t.text or '' for t in si.iter(M + 't'))
+           for si in ET.fromstring(z.read('xl/sharedStrings.xml')).iter(M + 'si')]
+for c in ET.fromstring(z.read('xl/worksheets/sheet1.xml')).iter(M + 'c'):
+    if c.get('r')[1] != '2': continue
+    s = strings[int(c.find(M + 'v').text)]
+    print(c.get('r'), len(s.encode('utf-16-le')) // 2, s[0], s[-19:])
+)py";
+  FILE* pipe = ::popen(("python3 " + script + " " + path).c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string out;
+  char line[512];
+  while (std::fgets(line, sizeof line, pipe)) out += line;
+  ::pclose(pipe);
+  EXPECT_EQ(out, "A2 32767 轴 " + std::string([] {
+                   std::string s;
+                   for (int i = 0; i < 19; ++i) s += "轴";
+                   return s;
+                 }()) +
+                     "\n"
+                     "B2 32767 承 以下已截去；完整内容见 CSV 导出）\n"
+                     "C2 32767 \xF0\x9F\x94\xA7 以下已截去；完整内容见 CSV 导出）\n");
+  // The CSV holds every character.
+  EXPECT_NE(to_csv(sheets).find(over), std::string::npos);
 }
 
 }  // namespace
