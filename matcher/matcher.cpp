@@ -1131,7 +1131,27 @@ Result<RequestAssessment> Matcher::request_type(const Problem& problem) const {
     }
     return fewest == UINT32_MAX ? 0 : fewest;
   };
-  return RequestClassifier(config_.request).classify(*title, *description, research_use);
+  // The problem's technical content that research covers: its distinct
+  // lexicon words (domain terms, the corpus's keywords and fields) that some
+  // expert unit holds, ask cues left out.
+  std::set<uint32_t> research_words;
+  for (const std::string* text : {&problem.title, &problem.description}) {
+    auto toks = tm.tokens(*text);
+    if (!toks) return toks.status();
+    for (const Token& t : *toks) {
+      if (t.kind != TokenKind::kWord) continue;
+      icu::UnicodeString u = icu::UnicodeString::fromUTF8(t.term);
+      if (u.length() < 2 ||
+          !tm.lexicon().contains(std::u16string(u.getBuffer(), u.getBuffer() + u.length())))
+        continue;
+      uint32_t id = tm.vocabulary().find(t.term);
+      if (id == Vocabulary::kUnknown || index_.expert_lexical().df(id) == 0) continue;
+      if (RequestClassifier::overlaps_ask_cue(t.term)) continue;
+      research_words.insert(id);
+    }
+  }
+  return RequestClassifier(config_.request)
+      .classify(*title, *description, research_use, static_cast<int>(research_words.size()));
 }
 
 Result<std::map<std::string, float>> Matcher::score_all(const Problem& problem) const {

@@ -51,8 +51,20 @@ int RequestClassifier::measurements(std::string_view text) {
   return n;
 }
 
+bool RequestClassifier::overlaps_ask_cue(std::string_view term) {
+  if (term.empty()) return false;
+  for (const Cue& cue : kCues) {
+    if (std::string_view(cue.type) == "technical") continue;
+    std::string_view c(cue.text);
+    if (term.find(c) != std::string_view::npos || c.find(term) != std::string_view::npos)
+      return true;
+  }
+  return false;
+}
+
 RequestAssessment RequestClassifier::classify(std::string_view title, std::string_view description,
-                                              const ResearchUse& research_use) const {
+                                              const ResearchUse& research_use,
+                                              int research_words) const {
   RequestAssessment out;
   std::map<std::string, float> by_type;
   for (const Cue& cue : kCues) {

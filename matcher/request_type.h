@@ -21,7 +21,12 @@
 //               research, and its remaining weight goes to `technical`;
 //  - technical: sum over the technical cues present of weight * factor, plus
 //               2 for each measured value (a number followed by a unit: 90°c,
-//               0.5mm, 50mg/m3, 4级), plus the research share of the ask cues.
+//               0.5mm, 50mg/m3, 4级), plus the research share of the ask cues,
+//               plus 1 for each distinct term of the index's lexicon (domain
+//               terms, the corpus's keywords and research fields) in the
+//               problem that the experts' research uses and that is not an
+//               ask cue (`research_words`, counted by Matcher::request_type):
+//               the problem's technical content our research covers.
 // kNonTechnical iff ask >= min_ask_evidence and ask > technical: a technical
 // problem that names a customer, a supermarket or a subsidy in passing keeps
 // its technical evidence and stays technical.
@@ -60,6 +65,7 @@ struct RequestConfig {
   float min_ask_evidence = 4;  // one strong cue in the title, or two in the description
   float title_factor = 2;      // weight of a cue found in the title
   float measurement_weight = 2;
+  float research_word_weight = 1;
 };
 
 class RequestClassifier {
@@ -72,8 +78,14 @@ class RequestClassifier {
   // `title` and `description` normalised as the text analyser does
   // (TextAnalyzer::normalize: NFKC case-folded, Traditional -> Simplified).
   // A null `research_use` counts every cue as used by no research.
+  // `research_words`: distinct lexicon terms of the problem that research
+  // uses (see above).
   RequestAssessment classify(std::string_view title, std::string_view description,
-                             const ResearchUse& research_use) const;
+                             const ResearchUse& research_use, int research_words = 0) const;
+
+  // Whether `term` (normalised) is or contains an ask cue, or is part of one:
+  // such a term is evidence of the ask, not of technical content.
+  static bool overlaps_ask_cue(std::string_view term);
 
   // The number of measured values (a number followed by a unit) in normalised text.
   static int measurements(std::string_view text);
