@@ -195,9 +195,9 @@ struct ExpertMatch {
 enum class ProblemCoverage {
   kCovered,       // some eligible expert is a good match
   kNoResearch,    // no expert at all is a good match, whatever the constraints:
-                  // no expert's research covers it (a bank loan, or a technical
-                  // problem nobody works on; the two are not told apart, see
-                  // docs/quality.md)
+                  // no expert's research covers it (a technical problem nobody
+                  // works on, or a non-technical one RequestClassifier does not
+                  // recognise: docs/quality.md)
   kOnlyExcluded,  // good matches exist, but every one of those experts is
                   // excluded for this problem (unavailable, conflict of interest)
   kNotTechnical,  // the problem asks for something no research provides (a
