@@ -155,7 +155,8 @@ int cmd_eval(const Argv& argv) {
       "Ranks experts for every judged problem and prints nDCG@10, MRR@10, Recall@10\n"
       "(two-stage above 1000 experts, as rank; --exhaustive scores every expert), then\n"
       "the problems with no good expert (answerable, judged unanswerable, unjudged) and\n"
-      "why: no_research (no expert at all fits) or only_excluded (conflict, unavailable).\n";
+      "why: not_technical (it asks for a person, a channel, money, a permit ...),\n"
+      "no_research (no expert at all fits) or only_excluded (conflict, unavailable).\n";
   if (args.has("--help") || !args.error().empty() || !args.get("--experts") ||
       !args.get("--problems") || !args.get("--qrels"))
     return usage("eval", text, args);
@@ -196,6 +197,7 @@ int cmd_eval(const Argv& argv) {
   }
   struct Tally {
     int problems = 0;
+    int not_technical = 0;
     int no_research = 0;
     int only_excluded = 0;
     std::string ids;
@@ -215,14 +217,17 @@ int cmd_eval(const Argv& argv) {
       report(c.status());
       return 1;
     }
+    t.not_technical += *c == ProblemCoverage::kNotTechnical;
     t.no_research += *c == ProblemCoverage::kNoResearch;
     t.only_excluded += *c == ProblemCoverage::kOnlyExcluded;
     t.ids += " " + p.id + ":" + coverage_name(*c);
   }
   for (const auto& [kind, t] : tally)
-    std::printf("%s problems %d: no good expert %d (no_research %d, only_excluded %d)%s\n",
-                kind.c_str(), t.problems, t.no_research + t.only_excluded, t.no_research,
-                t.only_excluded, t.ids.c_str());
+    std::printf(
+        "%s problems %d: no good expert %d (not_technical %d, no_research %d, only_excluded "
+        "%d)%s\n",
+        kind.c_str(), t.problems, t.not_technical + t.no_research + t.only_excluded,
+        t.not_technical, t.no_research, t.only_excluded, t.ids.c_str());
   return 0;
 }
 

@@ -75,6 +75,11 @@ float LexicalIndex::idf(uint32_t term) const {
   return static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5)));
 }
 
+uint32_t LexicalIndex::df(uint32_t term) const {
+  auto it = postings_.find(term);
+  return it == postings_.end() ? 0 : static_cast<uint32_t>(it->second.list.size());
+}
+
 double LexicalIndex::average_length() const {
   double avg = docs_.empty() ? 1.0 : total_length_ / docs_.size();
   return avg > 0 ? avg : 1.0;

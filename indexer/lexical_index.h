@@ -63,6 +63,8 @@ class LexicalIndex {
   float score_one(const WeightedTerms& query, const std::vector<float>& idf, int64_t id) const;
   // BM25 idf of a term: ln(1 + (N - df + 0.5) / (df + 0.5)).
   float idf(uint32_t term) const;
+  // The number of documents holding the term.
+  uint32_t df(uint32_t term) const;
   const WeightedTerms* terms_of(int64_t id) const;
 
   void save(BinaryWriter* w) const;

@@ -97,6 +97,7 @@ struct Matcher::Query {
     std::vector<Word> words;  // its whole words (Matcher::words_of)
   };
   mutable std::optional<std::vector<FieldTokens>> field_tokens;
+  RequestAssessment request;  // Matcher::request_type of the problem
 };
 
 uint32_t utf16_offset(std::string_view text, uint32_t byte) {
@@ -157,6 +158,8 @@ const char* coverage_name(ProblemCoverage c) {
       return "no_research";
     case ProblemCoverage::kOnlyExcluded:
       return "only_excluded";
+    case ProblemCoverage::kNotTechnical:
+      return "not_technical";
   }
   return "covered";
 }
@@ -377,6 +380,9 @@ Result<Matcher::Query> Matcher::make_query(const Problem& problem, bool score_al
     if (!t) return t.status();
     q.terms = std::move(*t);
   }
+  auto request = request_type(problem);
+  if (!request) return request.status();
+  q.request = std::move(*request);
   const LexicalIndex& lex = index_.expert_lexical();
   const float k1 = index_.config().bm25.k1;
   double ceiling = 0;
@@ -953,7 +959,8 @@ std::vector<ExpertMatch> Matcher::finish_ranking(const Query& q,
     std::vector<std::pair<int, float>> per_work;
     score_expert(q, *s.entry, *s.prep, &per_work);
     m.informative_terms = explain(q, *s.entry, per_work, &m.works, &m.matched_fields, &m.terms);
-    m.good_match = is_good_pair(m.confidence, m.informative_terms, s.components.dense);
+    m.good_match = q.request.kind == RequestKind::kTechnical &&
+                   is_good_pair(m.confidence, m.informative_terms, s.components.dense);
     out.push_back(std::move(m));
   }
   return out;
@@ -1076,6 +1083,7 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
 Result<ProblemCoverage> Matcher::coverage(const Problem& problem) const {
   auto q = make_query(problem, /*score_all_units=*/true);
   if (!q) return q.status();
+  if (q->request.kind == RequestKind::kNonTechnical) return ProblemCoverage::kNotTechnical;
   auto everyone = score_everyone(*q);
   if (!everyone) return everyone.status();
   std::vector<Scored> v = std::move(*everyone);
@@ -1100,6 +1108,50 @@ Result<ProblemCoverage> Matcher::coverage(const Problem& problem) const {
     any_good = true;
   }
   return any_good ? ProblemCoverage::kOnlyExcluded : ProblemCoverage::kNoResearch;
+}
+
+Result<RequestAssessment> Matcher::request_type(const Problem& problem) const {
+  const TermModel& tm = index_.terms();
+  TextAnalyzer& analyzer = thread_analyzer(&tm.lexicon(), tm.analyzer_options());
+  auto title = analyzer.normalize(problem.title);
+  if (!title) return title.status();
+  auto description = analyzer.normalize(problem.description);
+  if (!description) return description.status();
+  // A cue's use by research: the fewest expert units holding any of its
+  // character bigrams (an upper bound of the units holding the whole cue;
+  // exact for the two-character cues most of the lexicon is).
+  auto research_use = [&](std::string_view cue) -> unsigned {
+    auto toks = tm.tokens(std::string(cue));
+    if (!toks) return 0;
+    unsigned fewest = UINT32_MAX;
+    for (const Token& t : *toks) {
+      if (t.kind != TokenKind::kBigram) continue;
+      uint32_t id = tm.vocabulary().find(t.term);
+      fewest = std::min(fewest, id == Vocabulary::kUnknown ? 0u : index_.expert_lexical().df(id));
+    }
+    return fewest == UINT32_MAX ? 0 : fewest;
+  };
+  // The problem's technical content that research covers: its distinct
+  // lexicon words (domain terms, the corpus's keywords and fields) that some
+  // expert unit holds, ask cues left out.
+  std::set<uint32_t> research_words;
+  for (const std::string* text : {&problem.title, &problem.description}) {
+    auto toks = tm.tokens(*text);
+    if (!toks) return toks.status();
+    for (const Token& t : *toks) {
+      if (t.kind != TokenKind::kWord) continue;
+      icu::UnicodeString u = icu::UnicodeString::fromUTF8(t.term);
+      if (u.length() < 2 ||
+          !tm.lexicon().contains(std::u16string(u.getBuffer(), u.getBuffer() + u.length())))
+        continue;
+      uint32_t id = tm.vocabulary().find(t.term);
+      if (id == Vocabulary::kUnknown || index_.expert_lexical().df(id) == 0) continue;
+      if (RequestClassifier::overlaps_ask_cue(t.term)) continue;
+      research_words.insert(id);
+    }
+  }
+  return RequestClassifier(config_.request)
+      .classify(*title, *description, research_use, static_cast<int>(research_words.size()));
 }
 
 Result<std::map<std::string, float>> Matcher::score_all(const Problem& problem) const {

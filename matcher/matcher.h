@@ -71,6 +71,7 @@
 #include "corpus/model.h"
 #include "corpus/status.h"
 #include "indexer/corpus_index.h"
+#include "matcher/request_type.h"
 
 namespace expertmatch {
 
@@ -113,6 +114,10 @@ struct MatchConfig {
   // exhaustive ranking for several sizes.
   int candidate_dense_units = 200;
   int candidate_lexical_units = 200;
+  // What a problem asks for (matcher/request_type.h): a problem asking for
+  // something no research provides (a loan, a trademark, hiring) has no good
+  // match, whatever its scores.
+  RequestConfig request;
 };
 
 // Bounds on one explanation, whatever the query: at most this many byte
@@ -190,13 +195,16 @@ struct ExpertMatch {
 enum class ProblemCoverage {
   kCovered,       // some eligible expert is a good match
   kNoResearch,    // no expert at all is a good match, whatever the constraints:
-                  // no expert's research covers it (a bank loan, or a technical
-                  // problem nobody works on; the two are not told apart, see
-                  // docs/quality.md)
+                  // no expert's research covers it (a technical problem nobody
+                  // works on, or a non-technical one RequestClassifier does not
+                  // recognise: docs/quality.md)
   kOnlyExcluded,  // good matches exist, but every one of those experts is
                   // excluded for this problem (unavailable, conflict of interest)
+  kNotTechnical,  // the problem asks for something no research provides (a
+                  // person, a sales channel, money, a permit or a legal remedy,
+                  // a translation ...: RequestClassifier), whatever its scores
 };
-// "covered", "no_research", "only_excluded".
+// "covered", "no_research", "only_excluded", "not_technical".
 const char* coverage_name(ProblemCoverage c);
 
 struct ProblemMatch {
@@ -239,7 +247,14 @@ class Matcher {
   // with the problem's enterprise). Costs one exhaustive scoring and the
   // explanations of the experts above the confidence line whose dense
   // component alone does not make them good.
+  // kNotTechnical first: a problem whose request is not technical
+  // (request_type) is not covered whatever the scores, and rank_experts
+  // marks none of its experts a good match.
   Result<ProblemCoverage> coverage(const Problem& problem) const;
+  // What the problem asks for (RequestClassifier on its normalised title and
+  // description; an ask cue counts less the more of the experts' research
+  // texts use it). kInvalidArgument on text that is not UTF-8.
+  Result<RequestAssessment> request_type(const Problem& problem) const;
   // The score of one pair (no filters), as rank_experts would give it.
   Result<float> score(const Problem& problem, const std::string& expert_id) const;
   // Scores of every expert (no filters), by expert id: for scoring many pairs

@@ -49,6 +49,8 @@ const char* kSmallProblems =
     R"({"id": "bearing", "enterprise": "常山某轴承有限公司", "county": "常山县", "title": "轴承套圈淬火后硬度不均有软点", "description": "GCr15轴承套圈淬火回火后硬度不均，局部有软点，套圈表面发黑。", "urgency": 4})"
     "\n"
     R"({"id": "loan", "enterprise": "常山某轴承有限公司", "county": "常山县", "title": "银行贷款批不下来", "description": "向银行申请三百万贷款，一直说抵押物不够，不知道还有什么融资办法。", "urgency": 3})"
+    "\n"
+    R"({"id": "moulding", "enterprise": "常山某轴承有限公司", "county": "常山县", "title": "注塑保持架有缩痕和飞边", "description": "尼龙注塑保持架表面缩痕明显，分型面飞边多，想调整注塑工艺和模具排气。", "urgency": 3})"
     "\n";
 
 struct SmallCase {
@@ -101,10 +103,13 @@ INSTANTIATE_TEST_SUITE_P(
                                 ProblemCoverage::kOnlyExcluded},
                       SmallCase{"both bearing experts unavailable", false, "", false, "", "bearing",
                                 ProblemCoverage::kOnlyExcluded},
-                      SmallCase{"a bank loan: nobody's research", true, "", true, "", "loan",
-                                ProblemCoverage::kNoResearch},
+                      // Issue 11, item 5: not a technical request (RequestClassifier).
+                      SmallCase{"a bank loan: not a technical problem", true, "", true, "", "loan",
+                                ProblemCoverage::kNotTechnical},
                       SmallCase{"a bank loan, whatever the constraints", false, "", false, "",
-                                "loan", ProblemCoverage::kNoResearch}),
+                                "loan", ProblemCoverage::kNotTechnical},
+                      SmallCase{"technical, but nobody's research", true, "", true, "", "moulding",
+                                ProblemCoverage::kNoResearch}),
     [](const auto& info) { return std::to_string(info.index); });
 
 // ---- The demo corpus ----------------------------------------------------------
@@ -164,11 +169,18 @@ INSTANTIATE_TEST_SUITE_P(
     Issue11, DemoCoverage,
     ::testing::Values(
         // Unanswerable in the judgments (no expert of grade >= 2).
-        DemoCase{"kc-037", ProblemCoverage::kNoResearch, "bank loan renewal"},
-        DemoCase{"js-050", ProblemCoverage::kNoResearch, "online shop closed, funds frozen"},
-        DemoCase{"kh-004", ProblemCoverage::kNoResearch, "no tea pickers to hire"},
-        // shared/cases/out_of_scope, in the demo's bank.
-        DemoCase{"oos-06", ProblemCoverage::kNoResearch, "a bank loan"},
+        DemoCase{"kc-037", ProblemCoverage::kNotTechnical, "bank loan renewal"},
+        DemoCase{"js-050", ProblemCoverage::kNotTechnical, "online shop closed, funds frozen"},
+        DemoCase{"kh-004", ProblemCoverage::kNotTechnical, "no tea pickers to hire"},
+        // shared/cases/out_of_scope, in the demo's bank: all six.
+        DemoCase{"oos-01", ProblemCoverage::kNotTechnical, "trademark squatted"},
+        DemoCase{"oos-02", ProblemCoverage::kNotTechnical, "which way the gate faces"},
+        DemoCase{"oos-03", ProblemCoverage::kNotTechnical, "into supermarkets"},
+        DemoCase{"oos-04", ProblemCoverage::kNotTechnical, "hiring young workers"},
+        DemoCase{"oos-05", ProblemCoverage::kNotTechnical, "translating a contract"},
+        DemoCase{"oos-06", ProblemCoverage::kNotTechnical, "a bank loan"},
+        // Answerable, no good expert at all by the scores (a technical problem).
+        DemoCase{"ly-055", ProblemCoverage::kNoResearch, "technical; no expert reaches the line"},
         // Every grade >= 2 expert has a conflict with the enterprise.
         DemoCase{"cs-033", ProblemCoverage::kOnlyExcluded, "good experts all conflicted"},
         DemoCase{"qj-001", ProblemCoverage::kOnlyExcluded, "good experts all conflicted"},
@@ -189,7 +201,7 @@ TEST(CoverageTest, PlanningInputRecordsWhyAProblemHasNoGoodExpert) {
   auto in = collect_planning_input(matcher, *demo(), {"柯城区"});
   ASSERT_TRUE(in.is_ok()) << in.status().to_string();
   ASSERT_TRUE(in->coverage.count("kc-037"));
-  EXPECT_EQ(in->coverage.at("kc-037"), ProblemCoverage::kNoResearch);
+  EXPECT_EQ(in->coverage.at("kc-037"), ProblemCoverage::kNotTechnical);
   EXPECT_FALSE(in->coverage.count("kc-001"));
   for (const auto& m : in->good_matches) EXPECT_FALSE(in->coverage.count(m.problem_id));
 }

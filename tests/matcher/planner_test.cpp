@@ -138,15 +138,17 @@ TEST(PlannerTest, KeyTopicsAreTheMostUrgentSolvableOnesUpToTwoPerEnterprise) {
 }
 
 // An uncovered problem's reason says why nobody fits it (issue 11, item 5):
-// no expert's research covers it (a non-technical problem, or a technical
-// one nobody works on), or every good expert is excluded, or (when
+// it is not a technical problem (a loan, a trademark, hiring), or no
+// expert's research covers it (a technical one nobody works on), or every
+// good expert is excluded, or (when
 // the coverage is not known) no available expert solves it well.
 TEST(PlannerTest, AnUncoveredProblemSaysWhyNoExpertFits) {
   struct Case {
     std::optional<ProblemCoverage> coverage;
     const char* reason_key;
   };
-  for (const Case& c : {Case{ProblemCoverage::kNoResearch, "planner.uncovered.no_research"},
+  for (const Case& c : {Case{ProblemCoverage::kNotTechnical, "planner.uncovered.not_technical"},
+                        Case{ProblemCoverage::kNoResearch, "planner.uncovered.no_research"},
                         Case{ProblemCoverage::kOnlyExcluded, "planner.uncovered.only_excluded"},
                         Case{std::nullopt, "planner.uncovered.no_expert"}}) {
     PlanningInput in;
@@ -169,6 +171,10 @@ TEST(PlannerTest, AnUncoveredProblemSaysWhyNoExpertFits) {
   PlanText no_research = {{"planner.uncovered.no_research", {}, {}}};
   EXPECT_EQ(render(no_research, i18n::Language::kZh), "没有专家的研究覆盖这个问题");
   EXPECT_EQ(render(no_research, i18n::Language::kEn), "no expert's research covers this problem");
+  PlanText not_technical = {{"planner.uncovered.not_technical", {}, {}}};
+  EXPECT_EQ(render(not_technical, i18n::Language::kZh), "不是我们专家研究覆盖的技术问题");
+  EXPECT_EQ(render(not_technical, i18n::Language::kEn),
+            "not a technical problem our experts' research covers");
 }
 
 TEST(PlannerTest, CapacityConflictsAndAvailabilityAreNeverViolated) {
