@@ -1,6 +1,9 @@
 #include "api/service.h"
 
 #include <sys/stat.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <cstdio>
@@ -858,6 +861,13 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
   }
   index_replaced_locked();
   index_dirty_ = true;
+  lock.unlock();
+#ifdef __GLIBC__
+  // The build's transient memory (texts, the model fit's matrices) was freed
+  // into malloc's free lists; hand what it can back to the system, or the
+  // server's RSS stays at the import's high-water mark for good.
+  malloc_trim(0);
+#endif
   return counts;
 }
 
