@@ -183,8 +183,8 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   if (!experts->empty() || !shared.empty()) {
     std::string reason;
     Status saved = Status::ok();
-    auto index = CorpusIndex::open(data_dir + "/index", *experts, shared, options.index, &reason,
-                                   {}, &saved);
+    auto index = CorpusIndex::open_shared(data_dir + "/index", *experts, shared, options.index,
+                                          &reason, {}, &saved);
     if (index) {
       service->index_ = std::move(*index);
       service->index_replaced_locked();
@@ -288,7 +288,7 @@ void Service::rebuild_index_locked(const char* why) {
   std::vector<SharedProblem> problems;
   for (const auto& [id, e] : experts_) experts.push_back(e);
   for (const auto& [id, p] : problems_) problems.push_back(p);
-  auto index = CorpusIndex::build(experts, problems, options_.index);
+  auto index = CorpusIndex::build_shared(experts, problems, options_.index);
   if (index) {
     index_ = std::move(*index);
     log_skipped(*index_);
@@ -841,7 +841,7 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
   std::vector<SharedProblem> all_problems;
   all_problems.reserve(new_problems.size());
   for (const auto& [id, p] : new_problems) all_problems.push_back(p);
-  auto index = CorpusIndex::build(all_experts, all_problems, options_.index);
+  auto index = CorpusIndex::build_shared(all_experts, all_problems, options_.index);
   all_experts = {};
   all_problems = {};
   auto lock = lock_for_write();

@@ -507,10 +507,9 @@ std::string CorpusIndex::screen(const char* kind, const Record& record) {
   return reason;
 }
 
-Result<std::unique_ptr<CorpusIndex>> CorpusIndex::build(const std::vector<Expert>& experts,
-                                                        const std::vector<SharedProblem>& problems,
-                                                        const IndexConfig& config,
-                                                        const ProgressFn& progress) {
+Result<std::unique_ptr<CorpusIndex>> CorpusIndex::build_shared(
+    const std::vector<Expert>& experts, const std::vector<SharedProblem>& problems,
+    const IndexConfig& config, const ProgressFn& progress) {
   std::unique_ptr<CorpusIndex> index(new CorpusIndex());
   index->config_ = config;
   for (const auto& e : experts) {
@@ -535,7 +534,7 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::build(const std::vector<Expert
   std::vector<SharedProblem> shared;
   shared.reserve(problems.size());
   for (const auto& p : problems) shared.push_back(std::make_shared<const Problem>(p));
-  return build(experts, shared, config, progress);
+  return build_shared(experts, shared, config, progress);
 }
 
 Status CorpusIndex::refit(const ProgressFn& progress) {
@@ -863,10 +862,10 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::open(
   std::vector<SharedProblem> shared;
   shared.reserve(problems.size());
   for (const auto& p : problems) shared.push_back(std::make_shared<const Problem>(p));
-  return open(dir, experts, shared, config, rebuilt_reason, progress, save_status);
+  return open_shared(dir, experts, shared, config, rebuilt_reason, progress, save_status);
 }
 
-Result<std::unique_ptr<CorpusIndex>> CorpusIndex::open(
+Result<std::unique_ptr<CorpusIndex>> CorpusIndex::open_shared(
     const std::string& dir, const std::vector<Expert>& experts,
     const std::vector<SharedProblem>& problems, const IndexConfig& config,
     std::string* rebuilt_reason, const ProgressFn& progress, Status* save_status) {
@@ -878,7 +877,7 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::open(
     return loaded;
   }
   if (rebuilt_reason) *rebuilt_reason = loaded.status().message();
-  auto built = build(experts, problems, config, progress);
+  auto built = build_shared(experts, problems, config, progress);
   if (!built) return built.status();
   // The index in memory is whole whether or not it reaches the disk; a save
   // failure only costs a rebuild at the next open.

@@ -127,10 +127,9 @@ class CorpusIndex {
                                                     const IndexConfig& config,
                                                     const ProgressFn& progress = {});
   // The same, sharing the problem records instead of copying them.
-  static Result<std::unique_ptr<CorpusIndex>> build(const std::vector<Expert>& experts,
-                                                    const std::vector<SharedProblem>& problems,
-                                                    const IndexConfig& config,
-                                                    const ProgressFn& progress = {});
+  static Result<std::unique_ptr<CorpusIndex>> build_shared(
+      const std::vector<Expert>& experts, const std::vector<SharedProblem>& problems,
+      const IndexConfig& config, const ProgressFn& progress = {});
   // Loads DIR; kNotFound if there is no index, kCorruption if damaged,
   // kConflict if it was built from other records than `expected_checksum`
   // (pass 0 to skip that check) or with another configuration. `share` (if
@@ -151,13 +150,11 @@ class CorpusIndex {
                                                    const ProgressFn& progress = {},
                                                    Status* save_status = nullptr);
   // The same, sharing the problem records (loaded or built) with the caller.
-  static Result<std::unique_ptr<CorpusIndex>> open(const std::string& dir,
-                                                   const std::vector<Expert>& experts,
-                                                   const std::vector<SharedProblem>& problems,
-                                                   const IndexConfig& config,
-                                                   std::string* rebuilt_reason = nullptr,
-                                                   const ProgressFn& progress = {},
-                                                   Status* save_status = nullptr);
+  static Result<std::unique_ptr<CorpusIndex>> open_shared(
+      const std::string& dir, const std::vector<Expert>& experts,
+      const std::vector<SharedProblem>& problems, const IndexConfig& config,
+      std::string* rebuilt_reason = nullptr, const ProgressFn& progress = {},
+      Status* save_status = nullptr);
   Status save(const std::string& dir) const;
 
   // An upsert of a record the index cannot take removes any older version,

@@ -481,7 +481,7 @@ TEST(CorpusIndexTest, UpsertAndRemoveExpertChangeSearchAtOnce) {
   std::vector<Expert> now;
   for (const auto& [id, e] : index->experts()) now.push_back(e.expert);
   std::vector<Problem> problems;
-  for (const auto& [id, p] : index->problems()) problems.push_back(p.problem);
+  for (const auto& [id, p] : index->problems()) problems.push_back(p.problem());
   EXPECT_EQ(index->corpus_checksum(), CorpusIndex::checksum_of(now, problems));
 }
 
@@ -528,7 +528,7 @@ TEST(CorpusIndexTest, UpsertAndRemoveProblemChangeSearchAtOnce) {
 TEST(CorpusIndexTest, ProblemRecordsAreSharedNotCopied) {
   std::vector<SharedProblem> shared;
   for (const auto& p : sample_problems()) shared.push_back(std::make_shared<const Problem>(p));
-  auto built = CorpusIndex::build(sample_experts(), shared, IndexConfig{});
+  auto built = CorpusIndex::build_shared(sample_experts(), shared, IndexConfig{});
   ASSERT_TRUE(built.is_ok()) << built.status().to_string();
   for (const auto& p : shared) {
     const ProblemEntry* entry = (*built)->problem(p->id);

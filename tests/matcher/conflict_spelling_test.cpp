@@ -76,7 +76,7 @@ TEST(ConflictSpellingTest, ConflictsExcludeWhateverTheSpelling) {
   // Filters compare names the same way.
   MatchFilters county;
   county.county = "柯城區 ";
-  auto in_county = matcher.rank_experts((*index)->problem("coi-p2")->problem, county, -1);
+  auto in_county = matcher.rank_experts((*index)->problem("coi-p2")->problem(), county, -1);
   ASSERT_TRUE(in_county.is_ok());
   EXPECT_EQ(in_county->size(), 1u);
 }

@@ -481,8 +481,8 @@ TEST_F(MatcherTest, RankProblemsReturnsOnlyOpenProblems) {
     for (const ProblemMatch& m : *r) {
       const ProblemEntry* entry = index_->problem(m.problem_id);
       ASSERT_NE(entry, nullptr);
-      EXPECT_EQ(entry->problem.status, ProblemStatus::kSubmitted) << m.problem_id;
-      EXPECT_EQ(m.title, entry->problem.title);
+      EXPECT_EQ(entry->problem().status, ProblemStatus::kSubmitted) << m.problem_id;
+      EXPECT_EQ(m.title, entry->problem().title);
       EXPECT_GE(m.score, 0.0f);
       EXPECT_LE(m.score, 1.0f);
     }
