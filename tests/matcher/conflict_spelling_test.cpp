@@ -59,7 +59,7 @@ TEST(ConflictSpellingTest, ConflictsExcludeWhateverTheSpelling) {
   };
   for (const auto& [pid, want] : eligible) {
     SCOPED_TRACE(pid);
-    const Problem& p = (*index)->problem(pid)->problem;
+    const Problem& p = (*index)->problem(pid)->problem();
     auto r = matcher.rank_experts(p, {}, -1);
     ASSERT_TRUE(r.is_ok());
     std::set<std::string> got;
