@@ -1,6 +1,9 @@
 #include "api/service.h"
 
 #include <sys/stat.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <cstdio>
@@ -158,7 +161,14 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   set_aside(&*experts, "expert");
   set_aside(&*problems, "problem");
   for (const auto& e : *experts) service->experts_[e.id] = e;
-  for (const auto& p : *problems) service->problems_[p.id] = p;
+  // Each record once, shared by the service and the index.
+  std::vector<SharedProblem> shared;
+  shared.reserve(problems->size());
+  for (auto& p : *problems) {
+    shared.push_back(std::make_shared<const Problem>(std::move(p)));
+    service->problems_[shared.back()->id] = shared.back();
+  }
+  problems = std::vector<Problem>();
   service->count_open_locked();
   for (const auto& r : *reviews) service->latest_[{r.problem_id, r.expert_id}] = r;
   auto enterprises = service->store_->list_enterprises();
@@ -170,11 +180,11 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   service->decision_sequence_ = *decisions;
   Status approved = service->reload_approved_topics();
   if (!approved) return approved;
-  if (!experts->empty() || !problems->empty()) {
+  if (!experts->empty() || !shared.empty()) {
     std::string reason;
     Status saved = Status::ok();
-    auto index = CorpusIndex::open(data_dir + "/index", *experts, *problems, options.index, &reason,
-                                   {}, &saved);
+    auto index = CorpusIndex::open_shared(data_dir + "/index", *experts, shared, options.index,
+                                          &reason, {}, &saved);
     if (index) {
       service->index_ = std::move(*index);
       service->index_replaced_locked();
@@ -193,9 +203,8 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   } else {
     note("the store holds no records: matching starts when the first records arrive");
   }
-  note("loaded " + std::to_string(experts->size()) + " experts, " +
-       std::to_string(problems->size()) + " problems, " + std::to_string(reviews->size()) +
-       " reviews");
+  note("loaded " + std::to_string(experts->size()) + " experts, " + std::to_string(shared.size()) +
+       " problems, " + std::to_string(reviews->size()) + " reviews");
   return service;
 }
 
@@ -228,26 +237,28 @@ void Service::county_changed_locked(const std::string& county) {
 
 void Service::all_changed_locked() { all_changed_ = version_; }
 
-Problem& Service::put_problem_locked(const Problem& p) {
+SharedProblem Service::put_problem_locked(const Problem& p) {
   auto it = problems_.find(p.id);
   if (it != problems_.end()) {
-    county_changed_locked(it->second.county);
-    if (is_open(it->second.status)) {
-      auto n = open_by_enterprise_.find(normalize_name(it->second.enterprise));
+    county_changed_locked(it->second->county);
+    if (is_open(it->second->status)) {
+      auto n = open_by_enterprise_.find(normalize_name(it->second->enterprise));
       if (n != open_by_enterprise_.end() && --n->second <= 0) open_by_enterprise_.erase(n);
     }
   }
   county_changed_locked(p.county);
   if (is_open(p.status)) ++open_by_enterprise_[normalize_name(p.enterprise)];
-  Problem& stored = problems_[p.id];
-  stored = p;
+  // A new record: the old one may still be read through the index until
+  // the caller files this one there.
+  SharedProblem stored = std::make_shared<const Problem>(p);
+  problems_[p.id] = stored;
   return stored;
 }
 
 void Service::count_open_locked() {
   open_by_enterprise_.clear();
   for (const auto& [id, p] : problems_)
-    if (is_open(p.status)) ++open_by_enterprise_[normalize_name(p.enterprise)];
+    if (is_open(p->status)) ++open_by_enterprise_[normalize_name(p->enterprise)];
 }
 
 Status Service::in_chunks(size_t n, const std::function<Status(size_t)>& step) const {
@@ -274,10 +285,10 @@ void Service::index_replaced_locked() {
 void Service::rebuild_index_locked(const char* why) {
   all_changed_locked();
   std::vector<Expert> experts;
-  std::vector<Problem> problems;
+  std::vector<SharedProblem> problems;
   for (const auto& [id, e] : experts_) experts.push_back(e);
   for (const auto& [id, p] : problems_) problems.push_back(p);
-  auto index = CorpusIndex::build(experts, problems, options_.index);
+  auto index = CorpusIndex::build_shared(experts, problems, options_.index);
   if (index) {
     index_ = std::move(*index);
     log_skipped(*index_);
@@ -314,10 +325,10 @@ void Service::index_expert_locked(const Expert& e, CorpusIndex::Prepared&& prepa
   index_replaced_locked();
 }
 
-void Service::index_problem_locked(const Problem& p, CorpusIndex::Prepared&& prepared) {
+void Service::index_problem_locked(SharedProblem p, CorpusIndex::Prepared&& prepared) {
   index_dirty_ = true;
   if (!index_) return rebuild_index_locked("first records");
-  Status s = index_->upsert_problem(p, std::move(prepared));
+  Status s = index_->upsert_problem(std::move(p), std::move(prepared));
   if (s.code() == ErrorCode::kInvalidArgument)  // this record only; the index is intact
     std::fprintf(stderr, "expertmatch serve: %s\n", s.message().c_str());
   else if (!s)
@@ -337,8 +348,8 @@ Status Service::save_index() {
 
 Result<Problem> Service::visible_problem_locked(const Principal& who, const std::string& id) const {
   auto it = problems_.find(id);
-  if (it == problems_.end() || !can_see_problem(who, it->second)) return no_problem(id);
-  return it->second;
+  if (it == problems_.end() || !can_see_problem(who, *it->second)) return no_problem(id);
+  return *it->second;
 }
 
 Status Service::check_problem_locked(const Principal& who, const Problem& p) const {
@@ -370,21 +381,22 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
   // without mu_ is safe here.
   auto it = problems_.find(p.id);
   if (must_exist) {
-    if (it == problems_.end() || !can_see_problem(who, it->second)) return no_problem(p.id);
-    if (!can_write_problem(who, it->second)) return forbidden("access.problem_write");
-    if (!is_open(it->second.status))
+    if (it == problems_.end() || !can_see_problem(who, *it->second)) return no_problem(p.id);
+    const Problem& current = *it->second;
+    if (!can_write_problem(who, current)) return forbidden("access.problem_write");
+    if (!is_open(current.status))
       return Status(ErrorCode::kConflict,
                     {"problem.closed_record",
-                     {{"id", p.id}, {"status", problem_status_name(it->second.status)}}});
+                     {{"id", p.id}, {"status", problem_status_name(current.status)}}});
     if (edit) {
-      auto edited = (*edit)(it->second);
+      auto edited = (*edit)(current);
       if (!edited) return edited.status();
       p = std::move(*edited);
     }
     // What the server assigned is never lost to an update.
-    p.id = it->second.id;
-    p.status = it->second.status;
-    if (p.submitted.empty()) p.submitted = it->second.submitted;
+    p.id = current.id;
+    p.status = current.status;
+    if (p.submitted.empty()) p.submitted = current.submitted;
   } else if (it != problems_.end()) {
     return Status(ErrorCode::kAlreadyExists, {"problem.exists", {{"id", p.id}}});
   }
@@ -398,7 +410,7 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
   if (!checked) return checked;
   const int quota = options_.max_open_problems_per_enterprise;
   if (quota > 0 && who.role != Role::kAdmin && is_open(p.status) &&
-      (it == problems_.end() || !same_name(it->second.enterprise, p.enterprise))) {
+      (it == problems_.end() || !same_name(it->second->enterprise, p.enterprise))) {
     // A new problem, or one moving in from another enterprise: not counted
     // in p's enterprise yet.
     auto counted = open_by_enterprise_.find(normalize_name(p.enterprise));
@@ -414,9 +426,9 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
   // stall every reader for the seconds its analysis takes.
   CorpusIndex::Prepared prepared = prepare_problem(p);
   auto lock = lock_for_write();
-  put_problem_locked(p);
+  SharedProblem record = put_problem_locked(p);
   enterprises_.emplace(normalize_name(p.enterprise), p.county);
-  index_problem_locked(p, std::move(prepared));
+  index_problem_locked(std::move(record), std::move(prepared));
   return p;
 }
 
@@ -447,7 +459,8 @@ Result<Page<Problem>> Service::list_problems(const Principal& who, const Problem
   const auto words = search_words(q.text.value_or(""));
   {
     std::shared_lock lock(mu_);
-    for (const auto& [id, p] : problems_) {
+    for (const auto& [id, record] : problems_) {
+      const Problem& p = *record;
       if (!can_see_problem(who, p)) continue;
       if (q.county && !same_name(p.county, *q.county)) continue;
       if (q.enterprise && !same_name(p.enterprise, *q.enterprise)) continue;
@@ -648,7 +661,7 @@ Result<ExpertProblemMatches> Service::expert_matches(const Principal& who,
   for (auto& m : *ranked) {
     if (static_cast<int>(out.matches.size()) >= k) break;
     auto p = problems_.find(m.problem_id);
-    if (p == problems_.end() || !can_see_problem(who, p->second)) continue;
+    if (p == problems_.end() || !can_see_problem(who, *p->second)) continue;
     if (pair_state_locked(m.problem_id, expert_id) == PairState::kRejected) continue;
     out.matches.push_back(std::move(m));
   }
@@ -741,7 +754,7 @@ Result<Ledger> Service::ledger(const Principal& who, const std::string& county,
   std::vector<Expert> experts;
   std::vector<std::pair<std::string, std::string>> accepted;
   std::shared_lock lock(mu_);
-  for (const auto& [id, p] : problems_) problems.push_back(p);
+  for (const auto& [id, p] : problems_) problems.push_back(*p);
   for (const auto& [id, e] : experts_) experts.push_back(e);
   for (const auto& [pair, review] : latest_)
     if (review.decision == "accept") accepted.push_back(pair);
@@ -750,77 +763,111 @@ Result<Ledger> Service::ledger(const Principal& who, const std::string& county,
 
 // ---- bulk ----------------------------------------------------------------
 
-namespace {
-
-// The current records (a map by id) with `imported` in their places, in id
-// order, as one vector: the corpus after the import, with one copy of the
-// records kept and the imported ones moved in. Of two imported records with
-// one id the later wins, as in the store's upsert.
-template <typename Record>
-std::vector<Record> merged_by_id(const std::map<std::string, Record>& current,
-                                 std::vector<Record>&& imported) {
-  std::stable_sort(imported.begin(), imported.end(),
-                   [](const Record& a, const Record& b) { return a.id < b.id; });
-  std::vector<Record> out;
-  out.reserve(current.size() + imported.size());
-  auto it = current.begin();
-  for (size_t i = 0; i < imported.size(); ++i) {
-    if (i + 1 < imported.size() && imported[i + 1].id == imported[i].id) continue;
-    for (; it != current.end() && it->first < imported[i].id; ++it) out.push_back(it->second);
-    if (it != current.end() && it->first == imported[i].id) ++it;
-    out.push_back(std::move(imported[i]));
-  }
-  for (; it != current.end(); ++it) out.push_back(it->second);
-  return out;
-}
-
-template <typename Record>
-std::map<std::string, Record> moved_into_map(std::vector<Record>&& records) {
-  std::map<std::string, Record> out;
-  for (auto& r : records) {
-    std::string id = r.id;
-    out.emplace_hint(out.end(), std::move(id), std::move(r));
-  }
-  return out;
-}
-
-}  // namespace
-
-Result<ImportCounts> Service::import(const Principal& who, std::vector<Expert>&& experts,
-                                     std::vector<Problem>&& problems) {
+Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind, std::string text,
+                                           std::vector<NameSpelling>* names,
+                                           const std::function<bool()>& cancelled) {
   if (who.role != Role::kAdmin) return forbidden("access.import_admin_only");
   std::lock_guard writer(write_mu_);
-  // Counties and enterprises are checked as one-by-one writes check them;
-  // every error is reported and nothing is stored.
+  auto gone = [&] { return cancelled && cancelled(); };
+  const Status client_gone(ErrorCode::kUnavailable, "the client went away; nothing was imported");
+  // Counties and enterprises are checked as one-by-one writes check them,
+  // against a copy kept only if everything is stored.
   std::map<std::string, std::string> registered = enterprises_;
-  Status checked = check_record_counties(options_.counties, experts, problems, &registered);
-  if (!checked) return checked;
-  Status s = store_->import(experts, problems);
-  if (!s) return s;
-  ImportCounts counts{experts.size(), problems.size()};
-  // Build the new index outside the exclusive lock: reads go on meanwhile
-  // (experts_ and problems_ change only under write_mu_, held here).
-  std::vector<Expert> all_experts = merged_by_id(experts_, std::move(experts));
-  std::vector<Problem> all_problems = merged_by_id(problems_, std::move(problems));
-  auto index = CorpusIndex::build(all_experts, all_problems, options_.index);
-  std::map<std::string, Expert> new_experts = moved_into_map(std::move(all_experts));
-  std::map<std::string, Problem> new_problems = moved_into_map(std::move(all_problems));
+  auto writer_tx = store_->begin_import();
+  if (!writer_tx) return writer_tx.status();
+  Store::ImportWriter& tx = **writer_tx;
+  // Each record is stored as soon as it is read and then dropped: only ids
+  // are kept until the transaction commits.
+  std::vector<std::string> ids;
+  ReadOptions options;
+  options.names = names;
+  auto stored = [&](const std::string& id) -> Status {
+    ids.push_back(id);
+    // Now and then: stop early for a client that went away.
+    if (ids.size() % 1024 == 0 && gone()) return client_gone;
+    return Status::ok();
+  };
+  Status read = kind == ImportKind::kExperts
+                    ? read_experts_jsonl(text, "body", options,
+                                         [&](Expert&& e, int) -> Status {
+                                           Status s = check_record_counties(options_.counties, e);
+                                           if (s) s = tx.put(e);
+                                           return s ? stored(e.id) : s;
+                                         })
+                    : read_problems_jsonl(text, "body", options, [&](Problem&& p, int) -> Status {
+                        Status s = check_record_counties(options_.counties, p, &registered);
+                        if (s) s = tx.put(p);
+                        return s ? stored(p.id) : s;
+                      });
+  if (!read) return read;  // the transaction rolls back: nothing is stored
+  if (gone()) return client_gone;
+  Status committed = tx.commit();
+  if (!committed) return committed;
+  writer_tx->reset();  // the store is free again for readers
+  // Durable from here. The body goes before the records come back, read from
+  // the store as a restart would read them (so the index saved on shutdown
+  // matches the store): the body and the records are never held together.
+  std::string().swap(text);
+  ImportCounts counts;
+  std::map<std::string, Expert> new_experts;
+  std::map<std::string, SharedProblem> new_problems;
+  // Readers go on meanwhile: experts_ and problems_ change only under
+  // write_mu_, held here.
+  if (kind == ImportKind::kExperts) {
+    new_experts = experts_;
+    for (const auto& id : ids) {
+      auto e = store_->get_expert(id);
+      if (!e) return e.status();
+      new_experts[id] = std::move(*e);
+    }
+    counts.experts = ids.size();
+    new_problems = problems_;
+  } else {
+    new_problems = problems_;  // shares every record
+    for (const auto& id : ids) {
+      auto p = store_->get_problem(id);
+      if (!p) return p.status();
+      new_problems[id] = std::make_shared<const Problem>(std::move(*p));
+    }
+    counts.problems = ids.size();
+  }
+  ids = {};
+  // The new index, built outside the exclusive lock from the records it will
+  // share with the service.
+  std::vector<Expert> all_experts;
+  all_experts.reserve(kind == ImportKind::kExperts ? new_experts.size() : experts_.size());
+  for (const auto& [id, e] : kind == ImportKind::kExperts ? new_experts : experts_)
+    all_experts.push_back(e);
+  std::vector<SharedProblem> all_problems;
+  all_problems.reserve(new_problems.size());
+  for (const auto& [id, p] : new_problems) all_problems.push_back(p);
+  auto index = CorpusIndex::build_shared(all_experts, all_problems, options_.index);
+  all_experts = {};
+  all_problems = {};
   auto lock = lock_for_write();
-  experts_ = std::move(new_experts);
+  if (kind == ImportKind::kExperts) experts_ = std::move(new_experts);
   problems_ = std::move(new_problems);
   enterprises_ = std::move(registered);
   count_open_locked();
   all_changed_locked();
+  // The old index goes (its memory with it) before the new one is in place.
+  index_.reset();
   if (index) {
     index_ = std::move(*index);
     log_skipped(*index_);
   } else {
-    index_.reset();
     std::fprintf(stderr, "expertmatch serve: index build after import failed: %s\n",
                  index.status().to_string().c_str());
   }
   index_replaced_locked();
   index_dirty_ = true;
+  lock.unlock();
+#ifdef __GLIBC__
+  // The build's transient memory (texts, the model fit's matrices) was freed
+  // into malloc's free lists; hand what it can back to the system, or the
+  // server's RSS stays at the import's high-water mark for good.
+  malloc_trim(0);
+#endif
   return counts;
 }
 
@@ -836,7 +883,7 @@ Result<std::vector<Problem>> Service::export_problems(const Principal& who) {
   if (who.role != Role::kAdmin) return forbidden("access.export_admin_only");
   std::shared_lock lock(mu_);
   std::vector<Problem> out;
-  for (const auto& [id, p] : problems_) out.push_back(p);
+  for (const auto& [id, p] : problems_) out.push_back(*p);
   return out;
 }
 

@@ -51,6 +51,7 @@
 #include "corpus/data_dir_lock.h"
 #include "corpus/ledger.h"
 #include "corpus/model.h"
+#include "corpus/names.h"
 #include "corpus/plan_store.h"
 #include "corpus/status.h"
 #include "corpus/store.h"
@@ -345,13 +346,24 @@ class Service {
   // decision (review, status change, approval) came after it was made.
   Result<bool> plan_is_stale(const PlanRecord& plan);
 
-  // All-or-nothing: every record is stored in one transaction and the index
-  // rebuilt from the whole corpus, or nothing changes. Admin only. The
-  // records are taken over (moved from): an import of N records costs one
-  // copy of the corpus beside the service's own and the index's while the
-  // index is rebuilt. A record listed twice: the later one is kept.
-  Result<ImportCounts> import(const Principal& who, std::vector<Expert>&& experts,
-                              std::vector<Problem>&& problems);
+  // A bulk import of the exchange format's JSON Lines (admin only), streamed:
+  // each line is read, validated (the exchange format's rules, then counties
+  // and enterprise registrations as single writes check them) and written to
+  // the store as it comes, all in one transaction, so the body and all its
+  // parsed records are never held together. All or nothing: any error and
+  // nothing is stored; kInvalidArgument lists every bad line (source "body",
+  // its line, the field, why; a known id in the body twice is one). A known
+  // id is updated. `text` is taken over and freed once committed (durable);
+  // the imported records are then read back from the store, held once
+  // (shared with the index), and the index is rebuilt from the whole corpus
+  // while readers go on. `names` (if given) receives every name's spellings
+  // for spelling_warnings (corpus/names.h). `cancelled` (if given) is asked
+  // every 1,024 records and before the commit: true stops the import with
+  // nothing stored (kUnavailable).
+  enum class ImportKind { kExperts, kProblems };
+  Result<ImportCounts> import_jsonl(const Principal& who, ImportKind kind, std::string text,
+                                    std::vector<NameSpelling>* names = nullptr,
+                                    const std::function<bool()>& cancelled = {});
   Result<std::vector<Expert>> export_experts(const Principal& who);
   Result<std::vector<Problem>> export_problems(const Principal& who);
 
@@ -381,7 +393,7 @@ class Service {
   // Caller holds write_mu_ and mu_ exclusively. `prepared`: the record as
   // prepare_*() analysed it before the exclusive lock (empty: analysed here).
   void index_expert_locked(const Expert& e, CorpusIndex::Prepared&& prepared = {});
-  void index_problem_locked(const Problem& p, CorpusIndex::Prepared&& prepared = {});
+  void index_problem_locked(SharedProblem p, CorpusIndex::Prepared&& prepared = {});
   // The analysis and embedding of a record about to be written, by the
   // current index (empty if there is none). Caller holds write_mu_ only, so
   // readers go on while it runs.
@@ -401,9 +413,10 @@ class Service {
   // the version lock_for_write set. Caller holds mu_ exclusively.
   void county_changed_locked(const std::string& county);
   void all_changed_locked();
-  // problems_[p.id] = p, keeping open_by_enterprise_ and the data versions
-  // right; the stored record. Caller holds mu_ exclusively.
-  Problem& put_problem_locked(const Problem& p);
+  // problems_[p.id] = p (a new shared record), keeping open_by_enterprise_
+  // and the data versions right; the stored record. Caller holds mu_
+  // exclusively.
+  SharedProblem put_problem_locked(const Problem& p);
   // Counts open_by_enterprise_ afresh from problems_ (at open, after an import).
   void count_open_locked();
   // Accepted (problem, expert) pairs on open problems other than `except_problem`.
@@ -446,7 +459,8 @@ class Service {
   std::mutex write_mu_;           // serialises writers (store, then memory)
   mutable std::shared_mutex mu_;  // guards everything below
   std::map<std::string, Expert> experts_;
-  std::map<std::string, Problem> problems_;
+  // Shared with the index (CorpusIndex::ProblemEntry): each record held once.
+  std::map<std::string, SharedProblem> problems_;
   std::unique_ptr<CorpusIndex> index_;  // null while the corpus cannot be indexed
   // The one Matcher of index_ (null with it), shared by all readers: its
   // caches (per-expert aggregates, explanation words) outlive a request. Made

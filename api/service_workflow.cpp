@@ -70,7 +70,7 @@ std::vector<std::pair<std::string, std::string>> Service::accepted_pairs_locked(
     if (review.decision != "accept" || pair.first == except_problem) continue;
     auto p = problems_.find(pair.first);
     // Capacity is "at once": only open problems hold an expert.
-    if (p == problems_.end() || !is_open(p->second.status)) continue;
+    if (p == problems_.end() || !is_open(p->second->status)) continue;
     out.push_back(pair);
   }
   return out;
@@ -96,7 +96,7 @@ std::map<std::string, std::map<std::string, i18n::Message>> Service::engagements
     out[expert][problem] = "capacity.accepted_match";
   for (const auto& [pair, what] : approved_topics_) {
     auto p = problems_.find(pair.first);
-    if (p == problems_.end() || !is_open(p->second.status)) continue;
+    if (p == problems_.end() || !is_open(p->second->status)) continue;
     // A pair rejected since the plan's approval no longer holds the expert.
     if (pair_state_locked(pair.first, pair.second) == PairState::kRejected) continue;
     out[pair.second].emplace(pair.first, what);  // an accepted topic counts once
@@ -274,7 +274,7 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
         size_t hidden = 0;
         for (const auto& [problem, how] : held) {
           auto seen = problems_.find(problem);
-          if (seen == problems_.end() || !can_see_problem(who, seen->second)) {
+          if (seen == problems_.end() || !can_see_problem(who, *seen->second)) {
             ++hidden;
             continue;
           }
@@ -335,7 +335,7 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
   ++review_count_;
   ++decision_sequence_;
   if (change) {
-    Problem p = problems_[problem_id];
+    Problem p = *problems_[problem_id];
     p.status = change->to;
     index_problem_locked(put_problem_locked(p));
   }
@@ -376,9 +376,9 @@ Result<Page<QueueEntry>> Service::review_queue(const Principal& who, const Revie
       std::shared_lock lock(mu_);
       if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
       for (const auto& [id, p] : problems_)
-        if (is_open(p.status) && (!county || same_name(p.county, *county)) &&
-            can_see_problem(who, p))
-          open.push_back(p);
+        if (is_open(p->status) && (!county || same_name(p->county, *county)) &&
+            can_see_problem(who, *p))
+          open.push_back(*p);
       seen = county_version_locked(county);
       decisions = decision_sequence_;
     }
@@ -404,13 +404,13 @@ Result<Page<QueueEntry>> Service::review_queue(const Principal& who, const Revie
     std::shared_lock lock(mu_);
     std::erase_if(out, [&](QueueEntry& q) {
       auto p = problems_.find(q.problem.id);
-      if (p == problems_.end() || !is_open(p->second.status) ||
-          (county && !same_name(p->second.county, *county)) || !can_see_problem(who, p->second) ||
+      if (p == problems_.end() || !is_open(p->second->status) ||
+          (county && !same_name(p->second->county, *county)) || !can_see_problem(who, *p->second) ||
           latest_.count({q.problem.id, q.match.expert_id}))
         return true;
       auto e = experts_.find(q.match.expert_id);
       if (e == experts_.end() || !e->second.available) return true;
-      q.problem = p->second;
+      q.problem = *p->second;
       q.remaining_capacity = remaining_capacity_locked(e->second);
       return false;
     });
@@ -465,7 +465,7 @@ Result<ProblemTransition> Service::change_status(const Principal& who,
   auto t = store_->change_status(change);
   if (!t) return t.status();
   auto lock = lock_for_write();
-  Problem stored = problems_[problem_id];
+  Problem stored = *problems_[problem_id];
   stored.status = to;
   index_problem_locked(put_problem_locked(stored));
   ++decision_sequence_;
@@ -599,7 +599,7 @@ Result<PlanRecord> Service::approve_plan(const Principal& who, long long id) {
     std::vector<Expert> leaders;
     for (const auto& [problem, expert] : plan->topics) {
       if (auto p = problems_.find(problem); p != problems_.end())
-        topic_problems.push_back(p->second);
+        topic_problems.push_back(*p->second);
       if (auto e = experts_.find(expert); e != experts_.end()) leaders.push_back(e->second);
     }
     changes = approval_changes(*plan, topic_problems, leaders, who.describe());
@@ -609,7 +609,7 @@ Result<PlanRecord> Service::approve_plan(const Principal& who, long long id) {
   auto topics = approved_topics(*plans_);
   auto lock = lock_for_write();
   for (const auto& c : changes) {
-    Problem p = problems_[c.problem_id];
+    Problem p = *problems_[c.problem_id];
     p.status = c.to;
     index_problem_locked(put_problem_locked(p));
   }

@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
   const size_t step = std::max<size_t>(1, index.problems().size() / queries);
   size_t i = 0;
   for (const auto& [id, p] : index.problems())
-    if (i++ % step == 0 && sample.size() < queries) sample.push_back(&p.problem);
+    if (i++ % step == 0 && sample.size() < queries) sample.push_back(&p.problem());
   // The query vectors, centred as the two-stage search uses them, outside the timing.
   const int d = index.expert_vectors().dimension();
   std::vector<std::vector<float>> vecs;

@@ -142,36 +142,61 @@ Status CountyList::check(const std::string& name, const std::string& field,
   return Status::invalid({FieldError{source, 0, field, std::move(reason)}});
 }
 
+namespace {
+
+// `st`'s errors as errors of the record `id` (its id named in the reason).
+Status about_record(const std::string& id, const Status& st) {
+  std::vector<FieldError> errors;
+  for (const auto& e : st.field_errors())
+    errors.push_back(
+        {"", 0, e.field, i18n::Message("record.about", {{"id", id}}).with("reason", e.message)});
+  return Status::invalid(std::move(errors));
+}
+
+}  // namespace
+
+Status check_record_counties(const CountyList& counties, const Expert& expert) {
+  std::vector<FieldError> errors;
+  for (size_t i = 0; i < expert.counties.size(); ++i) {
+    Status s = counties.check(expert.counties[i], "counties[" + std::to_string(i) + "]");
+    if (s) continue;
+    Status about = about_record(expert.id, s);
+    errors.insert(errors.end(), about.field_errors().begin(), about.field_errors().end());
+  }
+  if (!errors.empty()) return Status::invalid(std::move(errors));
+  return Status::ok();
+}
+
+Status check_record_counties(const CountyList& counties, const Problem& p,
+                             std::map<std::string, std::string>* registered) {
+  Status known = counties.check(p.county, "county");
+  if (!known) return about_record(p.id, known);
+  auto [it, fresh] = registered->emplace(normalize_name(p.enterprise), p.county);
+  if (!fresh && it->second != p.county)
+    return about_record(
+        p.id,
+        Status::invalid({FieldError{
+            "",
+            0,
+            "county",
+            {"enterprise.registered_elsewhere",
+             {{"enterprise", p.enterprise}, {"registered", it->second}, {"county", p.county}}}}}));
+  return Status::ok();
+}
+
 Status check_record_counties(const CountyList& counties, const std::vector<Expert>& experts,
                              const std::vector<Problem>& problems,
                              std::map<std::string, std::string>* registered) {
   std::vector<FieldError> errors;
-  auto add = [&](const char* source, const std::string& id, const Status& st) {
-    for (const auto& e : st.field_errors())
-      errors.push_back({source, e.line, e.field,
-                        i18n::Message("record.about", {{"id", id}}).with("reason", e.message)});
-  };
-  for (const auto& e : experts)
-    for (size_t i = 0; i < e.counties.size(); ++i)
-      add("experts", e.id, counties.check(e.counties[i], "counties[" + std::to_string(i) + "]"));
-  std::map<std::string, std::string> after = *registered;
-  for (const auto& p : problems) {
-    Status known = counties.check(p.county, "county");
-    if (!known) {
-      add("problems", p.id, known);
-      continue;
+  auto add = [&](const char* source, const Status& st) {
+    for (auto e : st.field_errors()) {
+      e.source = source;
+      errors.push_back(std::move(e));
     }
-    auto [it, fresh] = after.emplace(normalize_name(p.enterprise), p.county);
-    if (!fresh && it->second != p.county)
-      add("problems", p.id,
-          Status::invalid({FieldError{"",
-                                      0,
-                                      "county",
-                                      {"enterprise.registered_elsewhere",
-                                       {{"enterprise", p.enterprise},
-                                        {"registered", it->second},
-                                        {"county", p.county}}}}}));
-  }
+  };
+  for (const auto& e : experts) add("experts", check_record_counties(counties, e));
+  std::map<std::string, std::string> after = *registered;
+  for (const auto& p : problems) add("problems", check_record_counties(counties, p, &after));
   if (!errors.empty()) return Status::invalid(std::move(errors));
   *registered = std::move(after);
   return Status::ok();

@@ -59,5 +59,13 @@ class CountyList {
 Status check_record_counties(const CountyList& counties, const std::vector<Expert>& experts,
                              const std::vector<Problem>& problems,
                              std::map<std::string, std::string>* registered);
+// The same checks for one record at a time (an import read and stored as it
+// is read). A problem's new enterprise is added to `registered` at once (the
+// caller checks against a copy and keeps it only if the whole batch is
+// stored). Errors name the field, with the record's id in the reason; their
+// source and line are left empty for the reader to fill in.
+Status check_record_counties(const CountyList& counties, const Expert& expert);
+Status check_record_counties(const CountyList& counties, const Problem& problem,
+                             std::map<std::string, std::string>* registered);
 
 }  // namespace expertmatch

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
@@ -267,28 +268,37 @@ void set_strings(rapidjson::Value* obj, const char* key, const std::vector<std::
 
 std::string render(const rapidjson::Value& v) { return compact(v); }
 
-void collect_names(const Expert& e, const std::string& source, int line,
-                   std::vector<NameSpelling>* out) {
-  out->push_back({e.organization, "organization", source, line});
-  out->push_back({e.college, "college", source, line});
-  for (const auto& c : e.counties) out->push_back({c, "counties", source, line});
-  for (const auto& c : e.conflicts) out->push_back({c, "conflicts", source, line});
+template <typename Note>
+void collect_names(const Expert& e, int line, const Note& note) {
+  note(e.organization, "organization", line);
+  note(e.college, "college", line);
+  for (const auto& c : e.counties) note(c, "counties", line);
+  for (const auto& c : e.conflicts) note(c, "conflicts", line);
 }
 
-void collect_names(const Problem& p, const std::string& source, int line,
-                   std::vector<NameSpelling>* out) {
-  out->push_back({p.enterprise, "enterprise", source, line});
-  out->push_back({p.county, "county", source, line});
+template <typename Note>
+void collect_names(const Problem& p, int line, const Note& note) {
+  note(p.enterprise, "enterprise", line);
+  note(p.county, "county", line);
 }
 
-// Splits JSON Lines text and parses each non-blank line with `parse_line`.
+// Reads JSON Lines text one line at a time: each valid record goes to `sink`
+// as soon as it is read, and is never kept here (streaming: the caller stores
+// it and drops it). Once any error was found, later lines are still checked,
+// so that every error is reported, but no longer handed on.
 template <typename T, typename ParseFn>
-Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& source,
-                                   const ReadOptions& options, ParseFn parse_line,
-                                   std::function<const std::string&(const T&)> id_of) {
-  std::vector<T> out;
+Status read_jsonl(std::string_view text, const std::string& source, const ReadOptions& options,
+                  ParseFn parse_line, const RecordSink<T>& sink) {
   std::vector<FieldError> errors;
+  // Ids met so far (duplicates within the text), with their first line.
   std::unordered_map<std::string, int> first_line;
+  // Every spelling of a name once, at its first place: all spelling_warnings
+  // reads, without a copy of each record's names.
+  std::unordered_set<std::string> spelled;
+  auto note_name = [&](const std::string& name, const char* field, int line) {
+    if (options.names && spelled.insert(name).second)
+      options.names->push_back({name, field, source, line});
+  };
   int line_no = 0;
   size_t pos = 0;
   while (pos <= text.size()) {
@@ -313,7 +323,8 @@ Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& sou
     } else {
       T record;
       if (parse_line(doc, source, line_no, &record, &errors)) {
-        const std::string& id = id_of(record);
+        doc = rapidjson::Document();  // the parsed text is not needed beside the record
+        const std::string& id = record.id;
         auto [it, inserted] = first_line.emplace(id, line_no);
         if (!inserted && options.reject_duplicate_ids) {
           errors.push_back(
@@ -322,8 +333,16 @@ Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& sou
                "id",
                {"record.duplicate_id", {{"id", id}, {"first_line", std::to_string(it->second)}}}});
         } else {
-          if (options.names) collect_names(record, source, line_no, options.names);
-          out.push_back(std::move(record));
+          collect_names(record, line_no, note_name);
+          if (errors.empty()) {
+            Status s = sink(std::move(record), line_no);
+            if (!s && s.code() != ErrorCode::kInvalidArgument) return s;
+            for (FieldError e : s.field_errors()) {
+              if (e.source.empty()) e.source = source;
+              if (e.line == 0) e.line = line_no;
+              errors.push_back(std::move(e));
+            }
+          }
         }
       }
     }
@@ -336,6 +355,18 @@ Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& sou
     if (end == text.size()) break;
   }
   if (!errors.empty()) return Status::invalid(std::move(errors));
+  return Status::ok();
+}
+
+template <typename T, typename ParseFn>
+Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& source,
+                                   const ReadOptions& options, ParseFn parse_line) {
+  std::vector<T> out;
+  Status s = read_jsonl<T>(text, source, options, parse_line, [&](T&& record, int) {
+    out.push_back(std::move(record));
+    return Status::ok();
+  });
+  if (!s) return s;
   return out;
 }
 
@@ -556,14 +587,22 @@ std::vector<FieldError> check_record(const Problem& p) {
 
 Result<std::vector<Expert>> parse_experts_jsonl(std::string_view text, const std::string& source,
                                                 const ReadOptions& options) {
-  return parse_jsonl<Expert>(text, source, options, &expert_from_json,
-                             [](const Expert& e) -> const std::string& { return e.id; });
+  return parse_jsonl<Expert>(text, source, options, &expert_from_json);
+}
+
+Status read_experts_jsonl(std::string_view text, const std::string& source,
+                          const ReadOptions& options, const RecordSink<Expert>& sink) {
+  return read_jsonl<Expert>(text, source, options, &expert_from_json, sink);
 }
 
 Result<std::vector<Problem>> parse_problems_jsonl(std::string_view text, const std::string& source,
                                                   const ReadOptions& options) {
-  return parse_jsonl<Problem>(text, source, options, &problem_from_json,
-                              [](const Problem& p) -> const std::string& { return p.id; });
+  return parse_jsonl<Problem>(text, source, options, &problem_from_json);
+}
+
+Status read_problems_jsonl(std::string_view text, const std::string& source,
+                           const ReadOptions& options, const RecordSink<Problem>& sink) {
+  return read_jsonl<Problem>(text, source, options, &problem_from_json, sink);
 }
 
 Result<std::string> read_text_file(const std::string& path) {

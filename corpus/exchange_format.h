@@ -7,6 +7,7 @@
 // in `extra_json` and written back on export, so import then export is lossless.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,9 +50,10 @@ struct ReadOptions {
   bool reject_duplicate_ids = true;
   // The rules each line is read under (depth, size; see json_reader.h).
   JsonLimits json;
-  // If set, every name of every record read (expert organization, college,
-  // counties, conflicts; problem enterprise, county) is appended with its
-  // file and line, for spelling_warnings (corpus/names.h). Not owned.
+  // If set, every spelling of a name in the records read (expert
+  // organization, college, counties, conflicts; problem enterprise, county)
+  // is appended once, at its first file and line, for spelling_warnings
+  // (corpus/names.h), which reads only those. Not owned.
   std::vector<NameSpelling>* names = nullptr;
 };
 
@@ -60,6 +62,22 @@ Result<std::vector<Expert>> parse_experts_jsonl(std::string_view text, const std
                                                 const ReadOptions& options = {});
 Result<std::vector<Problem>> parse_problems_jsonl(std::string_view text, const std::string& source,
                                                   const ReadOptions& options = {});
+// Streaming: reads JSON Lines text a line at a time and hands each valid
+// record to `sink` (with its 1-based line) as soon as it is read; nothing is
+// kept here, so reading N records holds one at a time (plus each id, for
+// duplicates). Errors are those of parse_*_jsonl and are returned together at
+// the end; once one is found, later lines are still checked (every error is
+// reported) but no longer handed to `sink`, so a caller writing records as
+// they come must discard what it wrote when the result is an error. `sink`
+// may refuse a record with Status::invalid (its FieldErrors are reported as
+// that line's, the source and line filled in when left empty); any other
+// error from `sink` (an I/O failure) stops the reading and is returned as is.
+template <typename T>
+using RecordSink = std::function<Status(T&& record, int line)>;
+Status read_experts_jsonl(std::string_view text, const std::string& source,
+                          const ReadOptions& options, const RecordSink<Expert>& sink);
+Status read_problems_jsonl(std::string_view text, const std::string& source,
+                           const ReadOptions& options, const RecordSink<Problem>& sink);
 // Reading follows json_reader.h for every line and body: a line nested too
 // deep, holding an unpaired surrogate escape, a duplicate key, or invalid
 // UTF-8 is an error for that line (FILE:LINE: FIELD: REASON). Unknown fields

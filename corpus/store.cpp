@@ -602,23 +602,60 @@ Status Store::put_problem_locked(const Problem& p, std::set<std::string>* regist
   return Status::ok();
 }
 
-Status Store::import(const std::vector<Expert>& experts, const std::vector<Problem>& problems) {
-  std::lock_guard lock(mu_);
-  Transaction tx(db_);
-  if (!tx.began()) return Status(ErrorCode::kIOError, sqlite3_errmsg(db_));
-  for (const auto& e : experts) {
-    Status s = put_expert_locked(e);
-    if (!s) return s;
-  }
+struct Store::ImportWriter::State {
+  State(Store* s, sqlite3* db) : store(s), lock(s->mu_), tx(db) {}
+  Store* store;
+  std::unique_lock<std::mutex> lock;  // the Store's connection, for the writer's life
+  Transaction tx;
+  std::set<std::string> registered;  // as registered_enterprises_locked, kept up to date
+  bool failed = false;               // a put failed: the transaction may hold part of a row
+};
+
+Store::ImportWriter::ImportWriter(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Store::ImportWriter::~ImportWriter() = default;  // Transaction rolls back unless committed
+
+Status Store::ImportWriter::put(const Expert& expert) {
+  if (state_->failed) return Status(ErrorCode::kIOError, "import: an earlier write failed");
+  Status s = state_->store->put_expert_locked(expert);
+  state_->failed = !s;
+  return s;
+}
+
+Status Store::ImportWriter::put(const Problem& problem) {
+  if (state_->failed) return Status(ErrorCode::kIOError, "import: an earlier write failed");
+  Status s = state_->store->put_problem_locked(problem, &state_->registered);
+  state_->failed = !s;
+  return s;
+}
+
+Status Store::ImportWriter::commit() {
+  if (state_->failed) return Status(ErrorCode::kIOError, "import: an earlier write failed");
+  Status s = state_->store->bump_sequence_locked();
+  if (!s) return s;
+  return state_->tx.commit();
+}
+
+Result<std::unique_ptr<Store::ImportWriter>> Store::begin_import() {
+  auto state = std::make_unique<ImportWriter::State>(this, db_);
+  if (!state->tx.began()) return Status(ErrorCode::kIOError, sqlite3_errmsg(db_));
   auto registered = registered_enterprises_locked();
   if (!registered) return registered.status();
-  for (const auto& p : problems) {
-    Status s = put_problem_locked(p, &*registered);
+  state->registered = std::move(*registered);
+  return std::unique_ptr<ImportWriter>(new ImportWriter(std::move(state)));
+}
+
+Status Store::import(const std::vector<Expert>& experts, const std::vector<Problem>& problems) {
+  auto writer = begin_import();
+  if (!writer) return writer.status();
+  for (const auto& e : experts) {
+    Status s = (*writer)->put(e);
     if (!s) return s;
   }
-  Status s = bump_sequence_locked();
-  if (!s) return s;
-  return tx.commit();
+  for (const auto& p : problems) {
+    Status s = (*writer)->put(p);
+    if (!s) return s;
+  }
+  return (*writer)->commit();
 }
 
 Status Store::put_expert(const Expert& expert) { return import({expert}, {}); }

@@ -178,6 +178,32 @@ class Store {
   // registration is left as it is: the caller checks consistency, see
   // api::Service).
   Status import(const std::vector<Expert>& experts, const std::vector<Problem>& problems);
+  // An import written as it is read, for imports too large to hold whole:
+  // one write transaction (BEGIN IMMEDIATE) begun by begin_import(), rows
+  // written one at a time by put() exactly as import() writes them, and kept
+  // only by commit() (durable when it returns ok). Destroyed without a
+  // successful commit, it rolls everything back: all or nothing. It holds
+  // the Store's connection while it lives: every other call on this Store
+  // waits for it, so the caller commits or drops it promptly. Not itself
+  // thread-safe; it must not outlive the Store.
+  class ImportWriter {
+   public:
+    ~ImportWriter();
+    ImportWriter(const ImportWriter&) = delete;
+    ImportWriter& operator=(const ImportWriter&) = delete;
+    Status put(const Expert& expert);
+    Status put(const Problem& problem);
+    Status commit();
+
+   private:
+    friend class Store;
+    struct State;
+    explicit ImportWriter(std::unique_ptr<State> state);
+    std::unique_ptr<State> state_;
+  };
+  // kIOError if the transaction cannot begin (another process holds the
+  // database's write lock beyond the busy timeout, or a full disk).
+  Result<std::unique_ptr<ImportWriter>> begin_import();
   // Upsert of one record (as import).
   Status put_expert(const Expert& expert);
   Status put_problem(const Problem& problem);

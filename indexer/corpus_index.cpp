@@ -121,6 +121,14 @@ uint64_t CorpusIndex::checksum_of(const std::vector<Expert>& experts,
   return sum;
 }
 
+uint64_t CorpusIndex::checksum_of(const std::vector<Expert>& experts,
+                                  const std::vector<SharedProblem>& problems) {
+  uint64_t sum = 0;
+  for (const auto& e : experts) sum ^= record_hash(e);
+  for (const auto& p : problems) sum ^= record_hash(*p);
+  return sum;
+}
+
 Result<WeightedTerms> CorpusIndex::text_terms(const std::string& text) const {
   auto c = terms_->counts(text);
   if (!c) return c.status();
@@ -189,9 +197,9 @@ Status CorpusIndex::fit_model(const ProgressFn& progress) {
     }
   }
   for (const auto& [id, entry] : problems_) {
-    texts.push_back(problem_text(entry.problem));
+    texts.push_back(problem_text(entry.problem()));
     keys.push_back(id + "/P");
-    for (const auto& k : entry.problem.keywords) extra_terms.push_back(k);
+    for (const auto& k : entry.problem().keywords) extra_terms.push_back(k);
   }
   auto terms = TermModel::fit(texts, extra_terms, config_.analyzer, config_.build_threads);
   if (!terms) return terms.status();
@@ -269,16 +277,14 @@ Status CorpusIndex::register_expert(const Expert& e, ExpertEntry* entry, std::ve
   return Status::ok();
 }
 
-Status CorpusIndex::register_problem(const Problem& p, ProblemEntry* entry,
-                                     std::vector<int64_t>* ids, std::vector<std::string>* texts,
-                                     Result<WeightedTerms>* terms) {
-  if (&entry->problem != &p) entry->problem = p;
+Status CorpusIndex::register_problem(SharedProblem p, ProblemEntry* entry,
+                                     std::vector<int64_t>* ids, Result<WeightedTerms>* terms) {
   entry->unit = next_unit_++;
-  units_[entry->unit] = {UnitKind::kProblem, p.id, -1};
-  auto t = terms ? std::move(*terms) : problem_terms(p);
+  units_[entry->unit] = {UnitKind::kProblem, p->id, -1};
+  entry->record = std::move(p);
+  auto t = std::move(*terms);
   if (!t) return t.status();
   problem_lexical_.add(entry->unit, *t);
-  texts->push_back(problem_text(p));
   ids->push_back(entry->unit);
   return Status::ok();
 }
@@ -345,7 +351,7 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
     // A remote embedder learns its dimension from its first answer, and the
     // vector indexes need it before the first vector is added.
     std::string first = !experts_.empty() ? profile_text(experts_.begin()->second.expert)
-                                          : problem_text(problems_.begin()->second.problem);
+                                          : problem_text(problems_.begin()->second.problem());
     auto probe = embedder_->embed({first});
     if (!probe) return probe.status();
   }
@@ -367,7 +373,7 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
   expert_vectors_ = std::move(*ev);
   problem_vectors_ = std::move(*pv);
   expert_lexical_ = LexicalIndex(config_.bm25);
-  problem_lexical_ = LexicalIndex(config_.bm25);
+  problem_lexical_ = TermVectorStore(config_.bm25);
   units_.clear();
   next_unit_ = 0;
   size_t total = experts_.size() + problems_.size(), done = 0;
@@ -411,17 +417,37 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
   if (!s) return s;
   ids.clear();
   texts.clear();
+  // Problems are analysed and embedded a block at a time, and a structure
+  // that needs no training (flat, the default) takes each block's vectors at
+  // once: neither every problem's text nor a second copy of every vector is
+  // held beside the index (100 MB each at 100,000 problems). A structure that
+  // is trained takes them all in one add, as the expert units do.
+  const bool add_per_block = config_.faiss_factory == "Flat" || config_.faiss_factory.empty();
+  std::vector<float> all_vectors;  // when !add_per_block
   std::vector<ProblemEntry*> problem_block;
   std::vector<Result<WeightedTerms>> problem_terms_block;
+  std::vector<std::string> block_texts;
   auto flush_problems = [&]() -> Status {
     problem_terms_block.assign(problem_block.size(), WeightedTerms{});
+    block_texts.assign(problem_block.size(), std::string());
     parallel_for(problem_block.size(), config_.build_threads, [&](size_t i) {
-      problem_terms_block[i] = problem_terms(problem_block[i]->problem);
+      problem_terms_block[i] = problem_terms(problem_block[i]->problem());
+      block_texts[i] = problem_text(problem_block[i]->problem());
     });
+    std::vector<int64_t> block_ids;
     for (size_t i = 0; i < problem_block.size(); ++i) {
-      Status s = register_problem(problem_block[i]->problem, problem_block[i], &ids, &texts,
+      Status s = register_problem(problem_block[i]->record, problem_block[i], &block_ids,
                                   &problem_terms_block[i]);
       if (!s) return s;
+    }
+    auto vecs = embed_all(block_texts);
+    if (!vecs) return vecs.status();
+    if (add_per_block) {
+      Status s = problem_vectors_->add(block_ids, vecs->data());
+      if (!s) return s;
+    } else {
+      ids.insert(ids.end(), block_ids.begin(), block_ids.end());
+      all_vectors.insert(all_vectors.end(), vecs->begin(), vecs->end());
     }
     done += problem_block.size();
     if (progress) progress(total / 2 + done / 4, total);
@@ -437,8 +463,12 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
   }
   s = flush_problems();
   if (!s) return s;
-  s = embed_into(ids, texts, problem_vectors_.get());
-  if (!s) return s;
+  block_texts = {};
+  if (!add_per_block && !ids.empty()) {
+    s = problem_vectors_->add(ids, all_vectors.data());
+    if (!s) return s;
+  }
+  all_vectors = {};
   // The mean of the work and problem vectors, part of the fitted model: later
   // upserts do not move it, refit() does.
   const int d = embedder_->dimension();
@@ -477,10 +507,9 @@ std::string CorpusIndex::screen(const char* kind, const Record& record) {
   return reason;
 }
 
-Result<std::unique_ptr<CorpusIndex>> CorpusIndex::build(const std::vector<Expert>& experts,
-                                                        const std::vector<Problem>& problems,
-                                                        const IndexConfig& config,
-                                                        const ProgressFn& progress) {
+Result<std::unique_ptr<CorpusIndex>> CorpusIndex::build_shared(
+    const std::vector<Expert>& experts, const std::vector<SharedProblem>& problems,
+    const IndexConfig& config, const ProgressFn& progress) {
   std::unique_ptr<CorpusIndex> index(new CorpusIndex());
   index->config_ = config;
   for (const auto& e : experts) {
@@ -489,13 +518,23 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::build(const std::vector<Expert
     index->checksum_ ^= record_hash(e);
   }
   for (const auto& p : problems) {
-    if (!index->screen("problem", p).empty()) continue;
-    index->problems_[p.id].problem = p;
-    index->checksum_ ^= record_hash(p);
+    if (!index->screen("problem", *p).empty()) continue;
+    index->problems_[p->id].record = p;
+    index->checksum_ ^= record_hash(*p);
   }
   Status s = index->refit(progress);
   if (!s) return s;
   return index;
+}
+
+Result<std::unique_ptr<CorpusIndex>> CorpusIndex::build(const std::vector<Expert>& experts,
+                                                        const std::vector<Problem>& problems,
+                                                        const IndexConfig& config,
+                                                        const ProgressFn& progress) {
+  std::vector<SharedProblem> shared;
+  shared.reserve(problems.size());
+  for (const auto& p : problems) shared.push_back(std::make_shared<const Problem>(p));
+  return build_shared(experts, shared, config, progress);
 }
 
 Status CorpusIndex::refit(const ProgressFn& progress) {
@@ -554,6 +593,11 @@ Status CorpusIndex::upsert_problem(const Problem& p) {
 }
 
 Status CorpusIndex::upsert_problem(const Problem& p, Prepared&& prepared) {
+  return upsert_problem(std::make_shared<const Problem>(p), std::move(prepared));
+}
+
+Status CorpusIndex::upsert_problem(SharedProblem record, Prepared&& prepared) {
+  const Problem& p = *record;
   if (problems_.count(p.id)) {
     Status s = remove_problem(p.id);
     if (!s) return s;
@@ -566,13 +610,14 @@ Status CorpusIndex::upsert_problem(const Problem& p, Prepared&& prepared) {
   if (!prepared.status) return prepared.status;
   ProblemEntry entry;
   std::vector<int64_t> ids;
-  std::vector<std::string> texts;
-  Status s = register_problem(p, &entry, &ids, &texts, &prepared.terms[0]);
+  const uint64_t hash = record_hash(p);
+  const std::string id = p.id;
+  Status s = register_problem(std::move(record), &entry, &ids, &prepared.terms[0]);
   if (!s) return s;
   s = problem_vectors_->add(ids, prepared.vectors.data());
   if (!s) return s;
-  problems_[p.id] = std::move(entry);
-  checksum_ ^= record_hash(p);
+  problems_[id] = std::move(entry);
+  checksum_ ^= hash;
   return Status::ok();
 }
 
@@ -584,7 +629,7 @@ Status CorpusIndex::remove_problem(const std::string& id) {
   if (!s) return s;
   problem_lexical_.remove(it->second.unit);
   units_.erase(it->second.unit);
-  checksum_ ^= record_hash(it->second.problem);
+  checksum_ ^= record_hash(it->second.problem());
   problems_.erase(it);
   return Status::ok();
 }
@@ -631,7 +676,7 @@ Status CorpusIndex::save(const std::string& dir) const {
   }
   units.u64(problems_.size());
   for (const auto& [id, p] : problems_) {
-    units.str(to_json(p.problem));
+    units.str(to_json(p.problem()));
     units.u64(static_cast<uint64_t>(p.unit));
   }
   expert_lexical_.save(&units);
@@ -679,7 +724,8 @@ Status CorpusIndex::save(const std::string& dir) const {
 
 Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
                                                        const IndexConfig& config,
-                                                       uint64_t expected_checksum) {
+                                                       uint64_t expected_checksum,
+                                                       const std::vector<SharedProblem>* share) {
   auto manifest_text = read_text_file(dir + "/manifest.json");
   if (!manifest_text) return Status(ErrorCode::kNotFound, "no index manifest in " + dir);
   rapidjson::Document m;
@@ -764,20 +810,28 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
     std::string id = entry.expert.id;
     index->experts_[id] = std::move(entry);
   }
+  std::unordered_map<std::string_view, const SharedProblem*> known;
+  if (share)
+    for (const auto& p : *share) known.emplace(p->id, &p);
   uint64_t np = ur.u64();
   for (uint64_t i = 0; i < np && ur.ok(); ++i) {
-    auto p = parse_problem_json(ur.str(), "units.bin");
-    if (!p) return Status(ErrorCode::kCorruption, "units.bin: bad problem record");
+    const std::string json = ur.str();
     ProblemEntry entry;
-    entry.problem = std::move(*p);
+    // The caller's record when it is this one byte for byte: held once.
+    auto p = parse_problem_json(json, "units.bin");
+    if (!p) return Status(ErrorCode::kCorruption, "units.bin: bad problem record");
+    if (auto k = known.find(p->id); k != known.end() && to_json(**k->second) == json)
+      entry.record = *k->second;
+    else
+      entry.record = std::make_shared<const Problem>(std::move(*p));
     entry.unit = static_cast<int64_t>(ur.u64());
-    index->units_[entry.unit] = {UnitKind::kProblem, entry.problem.id, -1};
-    index->checksum_ ^= record_hash(entry.problem);
-    std::string id = entry.problem.id;
+    index->units_[entry.unit] = {UnitKind::kProblem, entry.problem().id, -1};
+    index->checksum_ ^= record_hash(entry.problem());
+    std::string id = entry.problem().id;
     index->problems_[id] = std::move(entry);
   }
   index->expert_lexical_ = LexicalIndex::load(&ur);
-  index->problem_lexical_ = LexicalIndex::load(&ur);
+  index->problem_lexical_ = TermVectorStore::load(&ur);
   index->unit_mean_ = ur.vec<float>();
   if (!ur.ok() || !ur.at_end()) return Status(ErrorCode::kCorruption, "units.bin: truncated");
   if (hex64(index->checksum_) != str("corpus_checksum"))
@@ -805,15 +859,25 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::open(
     const std::string& dir, const std::vector<Expert>& experts,
     const std::vector<Problem>& problems, const IndexConfig& config, std::string* rebuilt_reason,
     const ProgressFn& progress, Status* save_status) {
+  std::vector<SharedProblem> shared;
+  shared.reserve(problems.size());
+  for (const auto& p : problems) shared.push_back(std::make_shared<const Problem>(p));
+  return open_shared(dir, experts, shared, config, rebuilt_reason, progress, save_status);
+}
+
+Result<std::unique_ptr<CorpusIndex>> CorpusIndex::open_shared(
+    const std::string& dir, const std::vector<Expert>& experts,
+    const std::vector<SharedProblem>& problems, const IndexConfig& config,
+    std::string* rebuilt_reason, const ProgressFn& progress, Status* save_status) {
   if (save_status) *save_status = Status::ok();
   uint64_t checksum = checksum_of(experts, problems);
-  auto loaded = load(dir, config, checksum == 0 ? 1 : checksum);
+  auto loaded = load(dir, config, checksum == 0 ? 1 : checksum, &problems);
   if (loaded) {
     if (rebuilt_reason) rebuilt_reason->clear();
     return loaded;
   }
   if (rebuilt_reason) *rebuilt_reason = loaded.status().message();
-  auto built = build(experts, problems, config, progress);
+  auto built = build_shared(experts, problems, config, progress);
   if (!built) return built.status();
   // The index in memory is whole whether or not it reaches the disk; a save
   // failure only costs a rebuild at the next open.

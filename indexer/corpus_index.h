@@ -42,6 +42,7 @@
 #include "indexer/lsa_model.h"
 #include "indexer/remote_embedder.h"
 #include "indexer/term_model.h"
+#include "indexer/term_vector_store.h"
 #include "indexer/vector_index.h"
 
 namespace expertmatch {
@@ -93,9 +94,15 @@ struct ExpertEntry {
   std::vector<int> repeat_of;
 };
 
+// A problem record held once however many hold it (the service's records
+// and the index share them); never changed in place: a changed record is a
+// new one.
+using SharedProblem = std::shared_ptr<const Problem>;
+
 struct ProblemEntry {
-  Problem problem;
+  SharedProblem record;  // never null in an index
   int64_t unit = -1;
+  const Problem& problem() const { return *record; }
 };
 
 // A record the index could not take and left out (so it is never matched);
@@ -119,12 +126,18 @@ class CorpusIndex {
                                                     const std::vector<Problem>& problems,
                                                     const IndexConfig& config,
                                                     const ProgressFn& progress = {});
+  // The same, sharing the problem records instead of copying them.
+  static Result<std::unique_ptr<CorpusIndex>> build_shared(
+      const std::vector<Expert>& experts, const std::vector<SharedProblem>& problems,
+      const IndexConfig& config, const ProgressFn& progress = {});
   // Loads DIR; kNotFound if there is no index, kCorruption if damaged,
   // kConflict if it was built from other records than `expected_checksum`
-  // (pass 0 to skip that check) or with another configuration.
-  static Result<std::unique_ptr<CorpusIndex>> load(const std::string& dir,
-                                                   const IndexConfig& config,
-                                                   uint64_t expected_checksum);
+  // (pass 0 to skip that check) or with another configuration. `share` (if
+  // given): records the caller holds; a stored problem byte-identical to one
+  // of them (same id and exchange JSON) shares it instead of a copy.
+  static Result<std::unique_ptr<CorpusIndex>> load(
+      const std::string& dir, const IndexConfig& config, uint64_t expected_checksum,
+      const std::vector<SharedProblem>* share = nullptr);
   // load(), and on any failure build() and save(). `rebuilt_reason` (if given)
   // receives why it was rebuilt, or "" if loaded. A failed save (read-only or
   // full disk) does not fail open(): the built index is returned and
@@ -136,6 +149,12 @@ class CorpusIndex {
                                                    std::string* rebuilt_reason = nullptr,
                                                    const ProgressFn& progress = {},
                                                    Status* save_status = nullptr);
+  // The same, sharing the problem records (loaded or built) with the caller.
+  static Result<std::unique_ptr<CorpusIndex>> open_shared(
+      const std::string& dir, const std::vector<Expert>& experts,
+      const std::vector<SharedProblem>& problems, const IndexConfig& config,
+      std::string* rebuilt_reason = nullptr, const ProgressFn& progress = {},
+      Status* save_status = nullptr);
   Status save(const std::string& dir) const;
 
   // An upsert of a record the index cannot take removes any older version,
@@ -162,6 +181,8 @@ class CorpusIndex {
   Prepared prepare_problem(const Problem& problem) const;
   Status upsert_expert(const Expert& expert, Prepared&& prepared);
   Status upsert_problem(const Problem& problem, Prepared&& prepared);
+  // The same, sharing the record (not null) instead of copying it.
+  Status upsert_problem(SharedProblem problem, Prepared&& prepared);
   // The records left out (since build or load), in the order they were met.
   // A loaded index lists none: an index is only saved for the records it holds,
   // and records it skipped make the store's checksum differ, so it is rebuilt.
@@ -174,6 +195,7 @@ class CorpusIndex {
   static uint64_t record_hash(const Expert& e);
   static uint64_t record_hash(const Problem& p);
   static uint64_t checksum_of(const std::vector<Expert>& e, const std::vector<Problem>& p);
+  static uint64_t checksum_of(const std::vector<Expert>& e, const std::vector<SharedProblem>& p);
 
   const std::map<std::string, ExpertEntry>& experts() const { return experts_; }
   const std::map<std::string, ProblemEntry>& problems() const { return problems_; }
@@ -189,7 +211,9 @@ class CorpusIndex {
   const VectorIndex& expert_vectors() const { return *expert_vectors_; }
   const VectorIndex& problem_vectors() const { return *problem_vectors_; }
   const LexicalIndex& expert_lexical() const { return expert_lexical_; }
-  const LexicalIndex& problem_lexical() const { return problem_lexical_; }
+  // The stored problems' term vectors, by unit (nothing searches problems by
+  // term: no postings).
+  const TermVectorStore& problem_lexical() const { return problem_lexical_; }
   const IndexConfig& config() const { return config_; }
   // The mean of all work and problem vectors when the model was last fitted
   // (build, refit); the matcher measures specific similarity around it.
@@ -225,8 +249,10 @@ class CorpusIndex {
   Status register_expert(const Expert& e, ExpertEntry* entry, std::vector<int64_t>* ids,
                          std::vector<std::string>* texts,
                          std::vector<Result<WeightedTerms>>* terms = nullptr);
-  Status register_problem(const Problem& p, ProblemEntry* entry, std::vector<int64_t>* ids,
-                          std::vector<std::string>* texts, Result<WeightedTerms>* terms = nullptr);
+  // The problem's unit and lexical entry (`terms`: its term vector, moved
+  // from), without its vector; its unit id is appended to `ids`.
+  Status register_problem(SharedProblem p, ProblemEntry* entry, std::vector<int64_t>* ids,
+                          Result<WeightedTerms>* terms);
   // Embeds the texts: texts.size() rows of dimension() floats.
   Result<std::vector<float>> embed_all(const std::vector<std::string>& texts) const;
   // Embeds the texts and adds them to `into` under `ids` in one add.
@@ -247,7 +273,7 @@ class CorpusIndex {
   std::unique_ptr<VectorIndex> expert_vectors_;
   std::unique_ptr<VectorIndex> problem_vectors_;
   LexicalIndex expert_lexical_;
-  LexicalIndex problem_lexical_;
+  TermVectorStore problem_lexical_;
   std::map<std::string, ExpertEntry> experts_;
   std::map<std::string, ProblemEntry> problems_;
   std::unordered_map<int64_t, Unit> units_;

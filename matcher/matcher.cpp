@@ -347,12 +347,12 @@ Result<Matcher::Query> Matcher::make_query(const Problem& problem, bool score_al
   // were made from the same text by the same model (the built-in one is
   // deterministic, text by text), so they are the ones computed here.
   const ProblemEntry* stored = index_.lsa() ? index_.problem(problem.id) : nullptr;
-  const bool as_stored = stored && stored->problem.title == problem.title &&
-                         stored->problem.keywords == problem.keywords &&
-                         stored->problem.description == problem.description;
+  const bool as_stored = stored && stored->problem().title == problem.title &&
+                         stored->problem().keywords == problem.keywords &&
+                         stored->problem().description == problem.description;
   const float* stored_vector = as_stored ? index_.problem_vectors().vector(stored->unit) : nullptr;
-  const WeightedTerms* stored_terms =
-      as_stored ? index_.problem_lexical().terms_of(stored->unit) : nullptr;
+  const std::optional<WeightedTerms> stored_terms =
+      as_stored ? index_.problem_lexical().terms_of(stored->unit) : std::nullopt;
   if (stored_vector && stored_terms) {
     q.vector.assign(stored_vector, stored_vector + index_.problem_vectors().dimension());
   } else {
@@ -1042,10 +1042,10 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
   std::vector<ScoredProblem> scored;
   const MatchFilters expert_filters;  // the expert-side filters do not apply per problem
   for (const auto& [id, p] : index_.problems()) {
-    if (!is_open(p.problem.status)) continue;
-    if (filters.county && p.problem.county != *filters.county) continue;
-    if (!exclusion_message(e->expert, p.problem, expert_filters).empty()) continue;
-    auto q = make_query(p.problem);
+    if (!is_open(p.problem().status)) continue;
+    if (filters.county && p.problem().county != *filters.county) continue;
+    if (!exclusion_message(e->expert, p.problem(), expert_filters).empty()) continue;
+    auto q = make_query(p.problem());
     if (!q) return q.status();
     std::vector<std::pair<int, float>> per_work;
     ComponentScores c = score_expert(*q, *e, *prepared(*e), &per_work);
@@ -1058,8 +1058,8 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
   std::vector<ProblemMatch> out;
   for (const auto& s : scored) {
     ProblemMatch m;
-    m.problem_id = s.entry->problem.id;
-    m.title = s.entry->problem.title;
+    m.problem_id = s.entry->problem().id;
+    m.title = s.entry->problem().title;
     m.score = s.score;
     m.components = s.c;
     // The confidence is that of the pair in the problem's own expert ranking

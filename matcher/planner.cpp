@@ -72,9 +72,9 @@ PlanningInput planning_records(const CorpusIndex& index, const std::vector<std::
   PlanningInput in;
   for (const auto& [id, e] : index.experts()) in.experts.push_back(e.expert);
   for (const auto& [id, p] : index.problems()) {
-    if (!is_open(p.problem.status)) continue;
-    if (!counties.empty() && !contains(counties, p.problem.county)) continue;
-    in.problems.push_back(p.problem);
+    if (!is_open(p.problem().status)) continue;
+    if (!counties.empty() && !contains(counties, p.problem().county)) continue;
+    in.problems.push_back(p.problem());
   }
   return in;
 }

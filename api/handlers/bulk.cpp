@@ -42,42 +42,33 @@ ApiResponse unsupported_jsonl(const std::string& content_type) {
 
 // One bulk import: admin only, a JSON Lines body, valid UTF-8 throughout
 // (else the whole body is a bad request before any record is read), then
-// `parse` and `store` the records.
-template <typename Parse, typename Store>
-ApiResponse import_jsonl(const Call& c, Parse parse, Store store) {
+// read and stored a line at a time by the service (Service::import_jsonl).
+ApiResponse import_jsonl(const Call& c, Service::ImportKind kind) {
   if (c.who.role != Role::kAdmin)
     return error_response(403, "forbidden", "access.import_admin_only");
   if (!is_jsonl(c.request.content_type)) return unsupported_jsonl(c.request.content_type);
   std::optional<ExpensiveSlots::Slot> slot;  // parsing, storing and re-indexing a whole corpus
   ApiResponse busy;
   if (!admit_expensive(c, &slot, &busy)) return busy;
-  // The body is moved out and freed once parsed: the import's own copies
-  // (store, index) come on top of the records, not of the body as well.
+  // The body is handed over: the service frees it once it is stored, before
+  // the records are read back and indexed.
   std::string body = std::move(c.request.body);
   if (!is_valid_utf8(body)) return error_response(400, "bad_request", "request.body_invalid_utf8");
   std::vector<NameSpelling> names;
-  ReadOptions options;
-  options.names = &names;
-  auto records = parse(body, "body", options);
-  std::string().swap(body);
-  if (!records) return from_status(records.status());
-  // The client went away while the body was parsed: nothing has been written yet.
-  if (c.request.client_gone()) return error_response(499, "client_closed", "request.client_gone");
-  return import_response(store(std::move(*records)), names);
+  auto counts = c.context.service.import_jsonl(c.who, kind, std::move(body), &names,
+                                               [&] { return c.request.client_gone(); });
+  // The client went away: nothing was written (or the answer has no reader).
+  if (!counts && c.request.client_gone())
+    return error_response(499, "client_closed", "request.client_gone");
+  return import_response(counts, names);
 }
 
 }  // namespace
 
-ApiResponse import_experts(const Call& c) {
-  return import_jsonl(c, parse_experts_jsonl, [&](std::vector<Expert>&& experts) {
-    return c.context.service.import(c.who, std::move(experts), {});
-  });
-}
+ApiResponse import_experts(const Call& c) { return import_jsonl(c, Service::ImportKind::kExperts); }
 
 ApiResponse import_problems(const Call& c) {
-  return import_jsonl(c, parse_problems_jsonl, [&](std::vector<Problem>&& problems) {
-    return c.context.service.import(c.who, {}, std::move(problems));
-  });
+  return import_jsonl(c, Service::ImportKind::kProblems);
 }
 
 ApiResponse export_experts(const Call& c) {

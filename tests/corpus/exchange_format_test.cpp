@@ -300,6 +300,82 @@ TEST(ExchangeFormatTest, InvalidUtf8IsReportedWithItsLine) {
   }
 }
 
+TEST(ExchangeFormatTest, StreamingHandsOnEachRecordWithItsLineUntilTheFirstError) {
+  // Lines 1, 2 and 4 good, 3 blank, 5 bad urgency, 6 good, 7 a duplicate of line 1.
+  std::string text = problem_line("", "", "a") + "\n" + problem_line("", "", "b") + "\n\n" +
+                     problem_line("", "", "c") + "\n" + problem_line("urgency", "9", "d") + "\n" +
+                     problem_line("", "", "e") + "\n" + problem_line("", "", "a") + "\n";
+  std::vector<std::pair<std::string, int>> seen;
+  Status s = read_problems_jsonl(text, "body", {}, [&](Problem&& p, int line) {
+    seen.emplace_back(p.id, line);
+    return Status::ok();
+  });
+  // Nothing after the first error reaches the sink, and every error is reported.
+  const std::vector<std::pair<std::string, int>> want = {{"a", 1}, {"b", 2}, {"c", 4}};
+  EXPECT_EQ(seen, want);
+  ASSERT_FALSE(s.is_ok());
+  ASSERT_EQ(s.field_errors().size(), 2u) << s.to_string();
+  EXPECT_EQ(s.field_errors()[0].to_string(),
+            "body:5: urgency: must be an integer from 1 to 5, got 9");
+  EXPECT_EQ(s.field_errors()[1].to_string(), "body:7: id: duplicate id \"a\", first at line 1");
+
+  // A sink's refusal is that line's error, with the source and line filled in;
+  // the lines after it are still read for errors.
+  seen.clear();
+  std::string three = problem_line("", "", "a") + "\n" + problem_line("", "", "b") + "\n" +
+                      problem_line("urgency", "0", "c") + "\n";
+  s = read_problems_jsonl(three, "body", {}, [&](Problem&& p, int line) {
+    seen.emplace_back(p.id, line);
+    return p.id == "b" ? Status::invalid("county", i18n::Message("county.unknown_known",
+                                                                 {{"name", "x"}, {"known", "y"}}))
+                       : Status::ok();
+  });
+  ASSERT_FALSE(s.is_ok());
+  ASSERT_EQ(s.field_errors().size(), 2u) << s.to_string();
+  EXPECT_EQ(s.field_errors()[0].source, "body");
+  EXPECT_EQ(s.field_errors()[0].line, 2);
+  EXPECT_EQ(s.field_errors()[0].field, "county");
+  EXPECT_EQ(s.field_errors()[1].line, 3);
+  EXPECT_EQ(seen.size(), 2u);
+
+  // Any other failure of the sink (a write) stops the reading at once.
+  seen.clear();
+  s = read_problems_jsonl(three, "body", {}, [&](Problem&& p, int line) {
+    seen.emplace_back(p.id, line);
+    return Status(ErrorCode::kIOError, "disk full");
+  });
+  EXPECT_EQ(s.code(), ErrorCode::kIOError);
+  EXPECT_EQ(s.message(), "disk full");
+  EXPECT_EQ(seen.size(), 1u);
+}
+
+TEST(ExchangeFormatTest, NamesAreCollectedOncePerSpellingWithTheSameWarnings) {
+  // 华衢 twice, then its traditional spelling: the warning names the first
+  // place of each spelling, as it did when every occurrence was kept.
+  std::string text;
+  const char* enterprises[] = {"华衢机械", "华衢机械", "華衢機械", "华衢机械"};
+  for (int i = 0; i < 4; ++i)
+    text += problem_line("enterprise", std::string("\"") + enterprises[i] + "\"",
+                         "p" + std::to_string(i)) +
+            "\n";
+  std::vector<NameSpelling> names;
+  ReadOptions options;
+  options.names = &names;
+  auto r = parse_problems_jsonl(text, "problems.jsonl", options);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  // Two spellings of the enterprise, one of the county.
+  ASSERT_EQ(names.size(), 3u);
+  EXPECT_EQ(names[0].name, "华衢机械");
+  EXPECT_EQ(names[0].line, 1);
+  EXPECT_EQ(names[1].name, "衢江区");
+  EXPECT_EQ(names[2].name, "華衢機械");
+  EXPECT_EQ(names[2].line, 3);
+  const std::vector<std::string> want = {
+      "problems.jsonl:3: enterprise: name \"華衢機械\" is another spelling of \"华衢机械\" "
+      "(problems.jsonl:1, enterprise); both are read as one name"};
+  EXPECT_EQ(spelling_warnings(names), want);
+}
+
 TEST(ExchangeFormatTest, DuplicateIdsAreRejected) {
   std::string text = problem_line("", "", "p1") + "\n" + problem_line("", "", "p2") + "\n" +
                      problem_line("", "", "p1") + "\n";

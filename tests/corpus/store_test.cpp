@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -247,6 +248,40 @@ TEST(StoreTest, ImportStoresEveryRecordLosslessly) {
   auto solved = store->get_problem("p-wood");
   ASSERT_TRUE(solved.is_ok());
   EXPECT_EQ(solved->status, ProblemStatus::kSolved);
+}
+
+TEST(StoreTest, AnImportWrittenAsItIsReadIsKeptOnlyByItsCommit) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  ASSERT_NE(store, nullptr);
+  const auto problems = sample_problems();
+  const long long before = *store->change_sequence();
+  {
+    // Dropped without a commit: nothing of it stays, the sequence unchanged.
+    auto writer = store->begin_import();
+    ASSERT_TRUE(writer.is_ok()) << writer.status().to_string();
+    for (const auto& p : problems) ASSERT_TRUE((*writer)->put(p).is_ok());
+    ASSERT_TRUE((*writer)->put(sample_experts()[0]).is_ok());
+  }
+  EXPECT_EQ(store->counts()->problems, 0);
+  EXPECT_EQ(store->counts()->experts, 0);
+  EXPECT_TRUE(store->list_enterprises()->empty());
+  EXPECT_EQ(*store->change_sequence(), before);
+  {
+    auto writer = store->begin_import();
+    ASSERT_TRUE(writer.is_ok());
+    for (const auto& p : problems) ASSERT_TRUE((*writer)->put(p).is_ok());
+    ASSERT_TRUE((*writer)->commit().is_ok());
+  }
+  EXPECT_EQ(store->counts()->problems, static_cast<long long>(problems.size()));
+  EXPECT_EQ(*store->change_sequence(), before + 1);
+  auto back = store->get_problem(problems[0].id);
+  ASSERT_TRUE(back.is_ok());
+  EXPECT_EQ(to_json(*back), to_json(problems[0]));
+  // The enterprises came with their problems, each once.
+  std::set<std::string> enterprises;
+  for (const auto& p : problems) enterprises.insert(p.enterprise);
+  EXPECT_EQ(store->list_enterprises()->size(), enterprises.size());
 }
 
 TEST(StoreTest, ReimportOfAKnownIdUpdatesItAndReplacesItsWorks) {

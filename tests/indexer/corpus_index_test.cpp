@@ -481,7 +481,7 @@ TEST(CorpusIndexTest, UpsertAndRemoveExpertChangeSearchAtOnce) {
   std::vector<Expert> now;
   for (const auto& [id, e] : index->experts()) now.push_back(e.expert);
   std::vector<Problem> problems;
-  for (const auto& [id, p] : index->problems()) problems.push_back(p.problem);
+  for (const auto& [id, p] : index->problems()) problems.push_back(p.problem());
   EXPECT_EQ(index->corpus_checksum(), CorpusIndex::checksum_of(now, problems));
 }
 
@@ -508,7 +508,10 @@ TEST(CorpusIndexTest, UpsertAndRemoveProblemChangeSearchAtOnce) {
   EXPECT_NEAR((*hits)[0].score, 1.0f, 1e-4);
   auto terms = index->problem_terms(added);
   ASSERT_TRUE(terms.is_ok());
-  EXPECT_GT(index->problem_lexical().score(*terms).count(unit), 0u);
+  // Its term vector is kept exactly as analysed.
+  auto kept = index->problem_lexical().terms_of(unit);
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(*kept, *terms);
 
   ASSERT_TRUE(index->remove_problem("p-new").is_ok());
   EXPECT_EQ(index->problem("p-new"), nullptr);
@@ -516,10 +519,44 @@ TEST(CorpusIndexTest, UpsertAndRemoveProblemChangeSearchAtOnce) {
   auto after = index->problem_vectors().search(v->data(), 100);
   ASSERT_TRUE(after.is_ok());
   for (const auto& h : *after) EXPECT_NE(h.id, unit);
-  EXPECT_EQ(index->problem_lexical().score(*terms).count(unit), 0u);
+  EXPECT_FALSE(index->problem_lexical().terms_of(unit).has_value());
   EXPECT_EQ(index->remove_problem("p-new").code(), ErrorCode::kNotFound);
   EXPECT_EQ(index->corpus_checksum(),
             CorpusIndex::checksum_of(sample_experts(), sample_problems()));
+}
+
+TEST(CorpusIndexTest, ProblemRecordsAreSharedNotCopied) {
+  std::vector<SharedProblem> shared;
+  for (const auto& p : sample_problems()) shared.push_back(std::make_shared<const Problem>(p));
+  auto built = CorpusIndex::build_shared(sample_experts(), shared, IndexConfig{});
+  ASSERT_TRUE(built.is_ok()) << built.status().to_string();
+  for (const auto& p : shared) {
+    const ProblemEntry* entry = (*built)->problem(p->id);
+    ASSERT_NE(entry, nullptr) << p->id;
+    EXPECT_EQ(entry->record.get(), p.get()) << p->id;
+  }
+  // The same index as from copies: same checksum, same term vectors.
+  auto copied = build_sample();
+  ASSERT_NE(copied, nullptr);
+  EXPECT_EQ((*built)->corpus_checksum(), copied->corpus_checksum());
+  EXPECT_EQ((*built)->problem_lexical().terms_of((*built)->problem(shared[0]->id)->unit),
+            copied->problem_lexical().terms_of(copied->problem(shared[0]->id)->unit));
+
+  // Loaded: a record byte-identical to one the caller holds is that one; one
+  // that differs is read from the file.
+  TempDir dir;
+  ASSERT_TRUE((*built)->save(dir.path()).is_ok());
+  std::vector<SharedProblem> held = shared;
+  Problem changed = *held[1];
+  changed.title += "（改）";
+  held[1] = std::make_shared<const Problem>(changed);
+  auto loaded = CorpusIndex::load(dir.path(), IndexConfig{}, 0, &held);
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().to_string();
+  EXPECT_EQ((*loaded)->problem(held[0]->id)->record.get(), held[0].get());
+  const ProblemEntry* other = (*loaded)->problem(held[1]->id);
+  EXPECT_NE(other->record.get(), held[1].get());
+  EXPECT_EQ(other->problem().title, shared[1]->title);
+  EXPECT_EQ((*loaded)->corpus_checksum(), copied->corpus_checksum());
 }
 
 TEST(CorpusIndexTest, NewWordsCountOnlyAfterRefit) {

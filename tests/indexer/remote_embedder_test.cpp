@@ -613,7 +613,7 @@ TEST(RemoteCorpusIndexTest, UnitAndQueryVectorsComeFromTheServer) {
                  CorpusIndex::work_text(e.expert.works[w]), id.c_str());
   }
   for (const auto& [id, p] : index.problems())
-    expect_row(index.problem_vectors().vector(p.unit), CorpusIndex::problem_text(p.problem),
+    expect_row(index.problem_vectors().vector(p.unit), CorpusIndex::problem_text(p.problem()),
                id.c_str());
 
   // A query goes through the same Embedder, to the server.

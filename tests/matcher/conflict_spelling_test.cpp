@@ -59,7 +59,7 @@ TEST(ConflictSpellingTest, ConflictsExcludeWhateverTheSpelling) {
   };
   for (const auto& [pid, want] : eligible) {
     SCOPED_TRACE(pid);
-    const Problem& p = (*index)->problem(pid)->problem;
+    const Problem& p = (*index)->problem(pid)->problem();
     auto r = matcher.rank_experts(p, {}, -1);
     ASSERT_TRUE(r.is_ok());
     std::set<std::string> got;
@@ -76,7 +76,7 @@ TEST(ConflictSpellingTest, ConflictsExcludeWhateverTheSpelling) {
   // Filters compare names the same way.
   MatchFilters county;
   county.county = "柯城區 ";
-  auto in_county = matcher.rank_experts((*index)->problem("coi-p2")->problem, county, -1);
+  auto in_county = matcher.rank_experts((*index)->problem("coi-p2")->problem(), county, -1);
   ASSERT_TRUE(in_county.is_ok());
   EXPECT_EQ(in_county->size(), 1u);
 }

@@ -75,7 +75,7 @@ TEST_P(SmallCoverage, SaysWhetherAndWhyNoExpertFits) {
   auto index = CorpusIndex::build(*e, *p, IndexConfig{});
   ASSERT_TRUE(index.is_ok()) << index.status().to_string();
   Matcher matcher(**index);
-  const Problem& problem = (*index)->problem(c.problem_id)->problem;
+  const Problem& problem = (*index)->problem(c.problem_id)->problem();
   auto coverage = matcher.coverage(problem);
   ASSERT_TRUE(coverage.is_ok()) << coverage.status().to_string();
   EXPECT_STREQ(coverage_name(*coverage), coverage_name(c.expected)) << c.what;
@@ -159,7 +159,7 @@ TEST_P(DemoCoverage, SaysWhetherAndWhyNoExpertFits) {
   const ProblemEntry* p = demo()->problem(c.problem_id);
   ASSERT_NE(p, nullptr) << c.problem_id;
   Matcher matcher(*demo());
-  auto coverage = matcher.coverage(p->problem);
+  auto coverage = matcher.coverage(p->problem());
   ASSERT_TRUE(coverage.is_ok()) << coverage.status().to_string();
   EXPECT_STREQ(coverage_name(*coverage), coverage_name(c.expected))
       << c.problem_id << " (" << c.what << ")";

@@ -74,7 +74,7 @@ TEST(ExplanationTest, NamesWholeWordsNeverBigramsAcrossWordBoundaries) {
                      {problem("frag-p1", "空压机夏天排气温度过高停机")});
   ASSERT_TRUE(index);
   Matcher matcher(*index);
-  auto r = matcher.rank_experts(index->problem("frag-p1")->problem, {}, -1);
+  auto r = matcher.rank_experts(index->problem("frag-p1")->problem(), {}, -1);
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   ASSERT_FALSE(r->empty());
   EXPECT_EQ((*r)[0].expert_id, "frag-a");
@@ -103,7 +103,7 @@ TEST(ExplanationTest, TheCorpusShowsWhichCutIsRight) {
             {problem("frag-p1", "空压机夏天排气温度过高停机")});
   ASSERT_TRUE(index);
   Matcher matcher(*index);
-  auto r = matcher.rank_experts(index->problem("frag-p1")->problem, {}, 1);
+  auto r = matcher.rank_experts(index->problem("frag-p1")->problem(), {}, 1);
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   ASSERT_EQ(r->size(), 1u);
   EXPECT_EQ((*r)[0].expert_id, "frag-a");
@@ -120,7 +120,7 @@ TEST(ExplanationTest, AWordInsideALongerWordIsNotShared) {
             {problem("land", "与隔壁工厂的土地纠纷诉讼", "隔壁工厂占用我们的土地，已经起诉")});
   ASSERT_TRUE(index);
   Matcher matcher(*index);
-  auto r = matcher.rank_experts(index->problem("land")->problem, {}, -1);
+  auto r = matcher.rank_experts(index->problem("land")->problem(), {}, -1);
   ASSERT_TRUE(r.is_ok());
   const ExpertMatch* column = find(*r, "column");
   ASSERT_NE(column, nullptr);
@@ -144,7 +144,7 @@ TEST(ExplanationTest, ACompoundSharesTheWordsItIsMadeOf) {
                               {"螺杆空压机", "排气温度"})});
   ASSERT_TRUE(index);
   Matcher matcher(*index);
-  auto r = matcher.rank_experts(index->problem("p-screw")->problem, {}, -1);
+  auto r = matcher.rank_experts(index->problem("p-screw")->problem(), {}, -1);
   ASSERT_TRUE(r.is_ok());
   const ExpertMatch* c = find(*r, "compressor");
   ASSERT_NE(c, nullptr);
@@ -160,7 +160,7 @@ TEST(ExplanationTest, LatinWordsAreShownAsWrittenNotStemmed) {
                      {problem("p-en", "Noise from the Bearings of a gearbox")});
   ASSERT_TRUE(index);
   Matcher matcher(*index);
-  auto r = matcher.rank_experts(index->problem("p-en")->problem, {}, 1);
+  auto r = matcher.rank_experts(index->problem("p-en")->problem(), {}, 1);
   ASSERT_TRUE(r.is_ok());
   ASSERT_EQ(r->size(), 1u);
   EXPECT_EQ((*r)[0].expert_id, "en");
@@ -180,7 +180,7 @@ TEST(ExplanationTest, NumbersAloneAndWebAddressesAreNotShown) {
                "spindle 精度0.2超差，说明书在 https://www.example.com/spindle/x")});
   ASSERT_TRUE(index);
   Matcher matcher(*index);
-  auto r = matcher.rank_experts(index->problem("p-num")->problem, {}, 1);
+  auto r = matcher.rank_experts(index->problem("p-num")->problem(), {}, 1);
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   ASSERT_EQ(r->size(), 1u);
   const ExpertMatch& m = (*r)[0];
@@ -211,7 +211,7 @@ TEST(ExplanationTest, FillerIsNotEvidenceAndAFillerOnlyMatchIsNotGood) {
        problem("p-pump", "离心泵叶轮汽蚀严重")});
   ASSERT_TRUE(index);
   Matcher matcher(*index);
-  auto r = matcher.rank_experts(index->problem("p-tea")->problem, {}, -1);
+  auto r = matcher.rank_experts(index->problem("p-tea")->problem(), {}, -1);
   ASSERT_TRUE(r.is_ok());
   const ExpertMatch* tea = find(*r, "tea");
   ASSERT_NE(tea, nullptr);
@@ -228,7 +228,7 @@ TEST(ExplanationTest, FillerIsNotEvidenceAndAFillerOnlyMatchIsNotGood) {
   MatchConfig strict;
   strict.good_match_min_dense_without_terms = crm->components.dense + 0.01f;
   Matcher strict_matcher(*index, strict);
-  auto s = strict_matcher.rank_experts(index->problem("p-tea")->problem, {}, -1);
+  auto s = strict_matcher.rank_experts(index->problem("p-tea")->problem(), {}, -1);
   ASSERT_TRUE(s.is_ok());
   ASSERT_EQ(s->size(), r->size());
   for (size_t i = 0; i < s->size(); ++i) {
@@ -238,7 +238,7 @@ TEST(ExplanationTest, FillerIsNotEvidenceAndAFillerOnlyMatchIsNotGood) {
     EXPECT_EQ((*s)[i].good_match, (*s)[i].expert_id == "crm" ? false : (*r)[i].good_match);
   }
   // An informative match keeps its words and stays good.
-  auto pump = matcher.rank_experts(index->problem("p-pump")->problem, {}, 1);
+  auto pump = matcher.rank_experts(index->problem("p-pump")->problem(), {}, 1);
   ASSERT_TRUE(pump.is_ok());
   ASSERT_EQ(pump->size(), 1u);
   EXPECT_EQ((*pump)[0].expert_id, "pump");
@@ -266,7 +266,7 @@ TEST(ExplanationTest, WordsInMostDocumentsAreFillerLearnedFromTheCorpus) {
   ASSERT_NE(id, Vocabulary::kUnknown);
   EXPECT_TRUE(matcher.is_filler("工艺", id));
   EXPECT_FALSE(matcher.is_filler("回转窑", index->terms().vocabulary().find("回转窑")));
-  auto r = matcher.rank_experts(index->problem("p-kiln")->problem, {}, 1);
+  auto r = matcher.rank_experts(index->problem("p-kiln")->problem(), {}, 1);
   ASSERT_TRUE(r.is_ok());
   ASSERT_EQ(r->size(), 1u);
   EXPECT_EQ((*r)[0].expert_id, "kiln");

@@ -481,8 +481,8 @@ TEST_F(MatcherTest, RankProblemsReturnsOnlyOpenProblems) {
     for (const ProblemMatch& m : *r) {
       const ProblemEntry* entry = index_->problem(m.problem_id);
       ASSERT_NE(entry, nullptr);
-      EXPECT_EQ(entry->problem.status, ProblemStatus::kSubmitted) << m.problem_id;
-      EXPECT_EQ(m.title, entry->problem.title);
+      EXPECT_EQ(entry->problem().status, ProblemStatus::kSubmitted) << m.problem_id;
+      EXPECT_EQ(m.title, entry->problem().title);
       EXPECT_GE(m.score, 0.0f);
       EXPECT_LE(m.score, 1.0f);
     }
@@ -502,7 +502,7 @@ TEST_F(MatcherTest, RankProblemsReturnsOnlyOpenProblems) {
   EXPECT_GE((*two)[0].score, (*two)[1].score);
   // Their confidence and good_match are those of the pair in rank_experts.
   for (const auto& m : *two) {
-    auto experts = rank_all(matcher, index_->problem(m.problem_id)->problem);
+    auto experts = rank_all(matcher, index_->problem(m.problem_id)->problem());
     auto it = std::find_if(experts.begin(), experts.end(),
                            [](const ExpertMatch& x) { return x.expert_id == "paper-li"; });
     ASSERT_NE(it, experts.end()) << m.problem_id;
