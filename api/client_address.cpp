@@ -100,8 +100,9 @@ std::vector<std::string_view> hops(std::string_view forwarded, std::string_view 
 
 Result<TrustedProxies> TrustedProxies::parse(const std::string& text, const std::string& setting) {
   TrustedProxies out;
+  if (trim(text).empty()) return out;
   size_t start = 0;
-  while (start < text.size()) {
+  while (start <= text.size()) {
     size_t comma = text.find(',', start);
     if (comma == std::string::npos) comma = text.size();
     std::string_view entry = trim(std::string_view(text).substr(start, comma - start));
