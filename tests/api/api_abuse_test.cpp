@@ -5,6 +5,7 @@
 // lookalike names, and a total cap whose answer told of other tenants.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <set>
@@ -453,6 +454,101 @@ TEST(AbuseScopeTest, TokensAndAccountsForUnregisteredEnterprisesAreRefused) {
   ASSERT_FALSE(token);
   EXPECT_EQ(token.status().field_errors().front().field, "scope");
   EXPECT_TRUE(api::create_token(**store, api::Role::kEnterprise, kEnterpriseA));
+}
+
+// Tokens and accounts made before scopes were kept in the registered spelling
+// (issue 10, a later trial): one enterprise was two callers, each with its
+// own per-caller bounds. At the server's store open they are rewritten, in
+// one transaction, each change logged; one naming nothing registered stops
+// the start, the token named.
+TEST(AbuseScopeTest, ScopesStoredTheOldWayAreRewrittenAtOpen) {
+  TempDir dir;
+  Tokens tokens = seed_data(dir.path());
+  const std::string old_token = "emt_" + std::string(64, 'a');
+  {
+    auto store = Store::open(dir.path());
+    ASSERT_TRUE(store);
+    // As the old `token create` stored them: the spelling asked for.
+    TokenRecord t;
+    t.hash = api::token_hash(old_token);
+    t.role = "enterprise";
+    t.scope = "龍游金昌特種紙業";  // Traditional spelling of kEnterpriseB
+    t.label = "paper mill, 2025";
+    ASSERT_TRUE((*store)->put_token(t));
+    auto made = api::create_account(**store, "template", kPassword, "county", "江山市");
+    ASSERT_TRUE(made);
+    AccountRecord a;
+    a.username = "old.wang";
+    a.password_hash = made->password_hash;
+    a.role = "coordinator";
+    a.scope = "龍游縣/ws-1";
+    ASSERT_TRUE((*store)->put_account(a));
+  }
+  std::vector<std::string> log;
+  auto started = api::ApiServer::start(test_config(dir.path()), {}, &log);
+  ASSERT_TRUE(started) << started.status().to_string();
+  const std::string id = api::token_hash(old_token).substr(0, TokenRecord::kIdLength);
+  auto logged = [&](const std::string& line) { return std::count(log.begin(), log.end(), line); };
+  EXPECT_EQ(logged("token " + id +
+                   " (\"paper mill, 2025\"): scope \"龍游金昌特種紙業\" rewritten to its "
+                   "registered spelling \"龙游金昌特种纸业\""),
+            1)
+      << ::testing::PrintToString(log);
+  EXPECT_EQ(logged("account \"old.wang\": scope \"龍游縣/ws-1\" rewritten to its registered "
+                   "spelling \"龙游县/ws-1\""),
+            1);
+  const unsigned short port = (*started)->port();
+  auto who = get(port, "/api/v1/whoami", old_token).json();
+  EXPECT_STREQ(who["scope"].GetString(), kEnterpriseB);
+  // The same caller as a token made today: its own problem, nobody else's.
+  EXPECT_EQ(get(port, "/api/v1/problems/p-b1", old_token).status, 200);
+  EXPECT_EQ(get(port, "/api/v1/problems/p-a1", old_token).status, 404);
+  auto signed_in = sign_in(port, "old.wang", kPassword);
+  ASSERT_EQ(signed_in.status, 201) << signed_in.body;
+  EXPECT_STREQ(signed_in.json()["scope"].GetString(), "龙游县/ws-1");
+  // Rewritten in the store: a second start has nothing to do.
+  started->reset();
+  log.clear();
+  auto again = api::ApiServer::start(test_config(dir.path()), {}, &log);
+  ASSERT_TRUE(again) << again.status().to_string();
+  for (const auto& line : log) EXPECT_EQ(line.find("rewritten"), std::string::npos) << line;
+  again->reset();
+
+  // A live token whose scope names nothing registered: the start is refused,
+  // naming the token, and nothing is rewritten.
+  {
+    auto store = Store::open(dir.path());
+    ASSERT_TRUE(store);
+    TokenRecord ghost;
+    ghost.hash = api::token_hash("emt_" + std::string(64, 'b'));
+    ghost.role = "enterprise";
+    ghost.scope = "不存在的企业";
+    ghost.label = "ghost";
+    ASSERT_TRUE((*store)->put_token(ghost));
+    AccountRecord a;
+    a.username = "old.li";
+    a.password_hash = "x";
+    a.role = "county";
+    a.scope = "江山市 ";  // would be rewritten, but the start stops first
+    ASSERT_TRUE((*store)->put_account(a));
+  }
+  auto refused = api::ApiServer::start(test_config(dir.path()));
+  ASSERT_FALSE(refused);
+  const std::string ghost_id =
+      api::token_hash("emt_" + std::string(64, 'b')).substr(0, TokenRecord::kIdLength);
+  EXPECT_NE(refused.status().message().find("token " + ghost_id +
+                                            " (\"ghost\") has scope "
+                                            "\"不存在的企业\""),
+            std::string::npos)
+      << refused.status().to_string();
+  auto store = Store::open(dir.path());
+  ASSERT_TRUE(store);
+  EXPECT_EQ((*store)->find_account("old.li")->scope, "江山市 ");
+  // Revoked, it authenticates nobody: the server starts.
+  ASSERT_TRUE((*store)->revoke_token(ghost_id));
+  store->reset();
+  auto revoked = api::ApiServer::start(test_config(dir.path()));
+  ASSERT_TRUE(revoked) << revoked.status().to_string();
 }
 
 // ---- 5. lookalike names -----------------------------------------------------------
