@@ -182,8 +182,7 @@ long long Sessions::locked_until_locked(const std::string& username, const std::
 bool Sessions::take_locked(std::map<std::string, Bucket>& buckets, const std::string& key,
                            int per_minute, long long now, int* retry_after) {
   const double capacity = per_minute;
-  auto [it, fresh] = buckets.try_emplace(key, Bucket{capacity, now});
-  Bucket& b = it->second;
+  Bucket& b = buckets.try_emplace(key, Bucket{capacity, now}).first->second;
   b.tokens = std::min(capacity, b.tokens + (now - b.at) * capacity / 60.0);
   b.at = now;
   if (b.tokens >= 1) {

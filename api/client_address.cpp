@@ -107,6 +107,7 @@ Result<TrustedProxies> TrustedProxies::parse(const std::string& text, const std:
     if (comma == std::string::npos) comma = text.size();
     std::string_view entry = trim(std::string_view(text).substr(start, comma - start));
     start = comma + 1;
+    // operator-facing: a setting refused at start, like config.cpp's.
     auto bad = [&] {
       return Status::invalid({FieldError{
           "config", 0, setting,
