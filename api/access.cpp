@@ -192,6 +192,87 @@ Status check_scope_registered(Store& store, Role role, const std::string& scope,
   return bad_scope({"access.scope_enterprise_unregistered", {{"scope", scope}}});
 }
 
+std::optional<std::string> registered_scope(Role role, const std::string& scope,
+                                            const CountyList& counties,
+                                            const std::vector<EnterpriseRecord>& enterprises) {
+  auto county = [&](const std::string& name) -> std::optional<std::string> {
+    for (const auto& c : counties.names())
+      if (same_name(c, name)) return c;
+    return std::nullopt;
+  };
+  switch (role) {
+    case Role::kAdmin:
+      return scope;
+    case Role::kCounty:
+      return county(scope);
+    case Role::kCoordinator: {
+      const size_t slash = scope.find('/');
+      auto c = county(scope.substr(0, slash));
+      if (!c) return std::nullopt;
+      return slash == std::string::npos ? *c : *c + scope.substr(slash);
+    }
+    case Role::kEnterprise:
+      for (const auto& e : enterprises)
+        if (same_name(e.name, scope)) return e.name;
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+Status normalize_stored_scopes(Store& store, const CountyList& counties,
+                               std::vector<std::string>* log) {
+  auto enterprises = store.list_enterprises();
+  if (!enterprises) return enterprises.status();
+  auto tokens = store.list_tokens();
+  if (!tokens) return tokens.status();
+  auto accounts = store.list_accounts();
+  if (!accounts) return accounts.status();
+  std::vector<ScopeRewrite> rewrites;
+  std::vector<std::string> notes;
+  const std::string now = utc_now();
+  // What to call the holder in a message, and whether it still authenticates.
+  auto check = [&](ScopeRewrite::Kind kind, const std::string& key, const std::string& who,
+                   const std::string& role_text, const std::string& scope) -> Status {
+    auto role = parse_role(role_text);
+    if (!role)
+      return Status(ErrorCode::kCorruption,
+                    who + " has an unknown role \"" + role_text + "\" in the store");
+    auto registered = registered_scope(*role, scope, counties, *enterprises);
+    if (!registered)
+      return Status(
+          ErrorCode::kCorruption,
+          who + " has scope \"" + scope + "\" (" + role_text + "), which names no registered " +
+              (*role == Role::kEnterprise ? "enterprise" : "county") +
+              "; register it, or revoke or disable the " +
+              (kind == ScopeRewrite::Kind::kToken ? "token (expertmatch token revoke --id)"
+                                                  : "account") +
+              ", then start again");
+    if (*registered != scope) {
+      rewrites.push_back({kind, key, *registered});
+      notes.push_back(who + ": scope \"" + scope + "\" rewritten to its registered spelling \"" +
+                      *registered + "\"");
+    }
+    return Status::ok();
+  };
+  for (const auto& t : *tokens) {
+    if (t.revoked || (!t.expires_at.empty() && t.expires_at <= now)) continue;
+    std::string who = "token " + t.id() + (t.label.empty() ? "" : " (\"" + t.label + "\")");
+    Status s = check(ScopeRewrite::Kind::kToken, t.hash, who, t.role, t.scope);
+    if (!s) return s;
+  }
+  for (const auto& a : *accounts) {
+    if (a.disabled) continue;
+    Status s = check(ScopeRewrite::Kind::kAccount, a.username, "account \"" + a.username + "\"",
+                     a.role, a.scope);
+    if (!s) return s;
+  }
+  if (rewrites.empty()) return Status::ok();
+  Status s = store.rewrite_scopes(rewrites);
+  if (!s) return s;
+  if (log) log->insert(log->end(), notes.begin(), notes.end());
+  return Status::ok();
+}
+
 std::string new_token() {
   // std::random_device reads the kernel's CSPRNG (getrandom / /dev/urandom) on Linux.
   std::random_device rd;

@@ -87,6 +87,26 @@ Status check_role_scope(Role role, const std::string& scope,
 Status check_scope_registered(Store& store, Role role, const std::string& scope,
                               std::string* registered = nullptr);
 
+// The registered spelling of a role's scope, or nullopt if it names nothing
+// registered: an enterprise scope as `enterprises` spell it, a county scope
+// (and a coordinator's county part; its workstation part is kept) as
+// `counties` do, compared by same_name (corpus/names.h); admin's "" as is.
+std::optional<std::string> registered_scope(Role role, const std::string& scope,
+                                            const CountyList& counties,
+                                            const std::vector<EnterpriseRecord>& enterprises);
+
+// At the service's store open: tokens and accounts stored before scopes were
+// kept in their registered spelling (check_scope_registered) get it now. Every
+// live token's and account's scope that differs from registered_scope is
+// rewritten, all in one transaction, each change a line in `log` (token id and
+// label, or user name; old and new scope). A live one whose scope names
+// nothing registered stops the start: kCorruption naming the token
+// (id, label) or account and its scope, and what to do; nothing is changed
+// then. Revoked or expired tokens and disabled accounts authenticate nobody:
+// they are left as they are.
+Status normalize_stored_scopes(Store& store, const CountyList& counties,
+                               std::vector<std::string>* log);
+
 // A new random bearer token: "emt_" and 64 hex digits from the OS's CSPRNG.
 std::string new_token();
 // The current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (token expiry compares to it).

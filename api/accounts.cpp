@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
+#include "api/client_address.h"
 #include "api/sha256.h"
 #include "corpus/utf8.h"
 
@@ -104,107 +106,164 @@ Result<std::unique_ptr<Sessions>> Sessions::open(const std::string& data_dir,
   auto dummy = hash_password(random_hex(16));
   if (!dummy) return dummy.status();
   s->dummy_hash_ = *dummy;
-  s->hash_slots_ = std::make_unique<HashSlots>(settings.hash_concurrency);
+  s->hash_slots_ = std::make_unique<ExpensiveSlots>(kHashesPerClient, settings.hash_concurrency,
+                                                    settings.hash_queue, settings.hash_wait_ms);
   return s;
 }
 
-bool HashSlots::acquire(int wait_ms) {
-  std::unique_lock lock(mu_);
-  if (!cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [&] { return free_ > 0; }))
-    return false;
-  --free_;
-  return true;
-}
-
-void HashSlots::release() {
-  {
-    std::lock_guard lock(mu_);
-    ++free_;
-  }
-  cv_.notify_one();
-}
-
-std::deque<long long>& Sessions::failures_locked(const std::string& username, long long now) {
-  auto& times = failures_[username];
+std::deque<long long>& Sessions::failures_locked(const std::string& username,
+                                                 const std::string& client, long long now) {
+  auto& times = failures_[{username, client}];
   while (!times.empty() && times.front() <= now - settings_.window_seconds) times.pop_front();
   return times;
 }
 
-std::deque<std::pair<long long, std::string>>& Sessions::address_failures_locked(
-    const std::string& address, long long now) {
-  auto& failures = address_failures_[address];
+Sessions::Failures& Sessions::window_locked(std::map<std::string, Failures>& all,
+                                            const std::string& key, long long now) {
+  auto& failures = all[key];
   while (!failures.empty() && failures.front().first <= now - settings_.window_seconds)
     failures.pop_front();
   return failures;
 }
 
 void Sessions::prune_locked(long long now) {
-  if (failures_.size() + address_failures_.size() <= kPruneAbove) return;
+  if (failures_.size() + address_failures_.size() + account_failures_.size() +
+          account_rate_.size() + address_rate_.size() <=
+      kPruneAbove)
+    return;
   const long long cutoff = now - settings_.window_seconds;
   std::erase_if(failures_,
                 [&](const auto& f) { return f.second.empty() || f.second.back() <= cutoff; });
-  std::erase_if(address_failures_,
-                [&](const auto& f) { return f.second.empty() || f.second.back().first <= cutoff; });
+  for (auto* all : {&address_failures_, &account_failures_})
+    std::erase_if(
+        *all, [&](const auto& f) { return f.second.empty() || f.second.back().first <= cutoff; });
+  // A bucket untouched for a minute is full again: the same as none.
+  for (auto* buckets : {&account_rate_, &address_rate_})
+    std::erase_if(*buckets, [&](const auto& b) { return b.second.at <= now - 60; });
+}
+
+namespace {
+
+// Until when the keys of `failures` lock: once `limit` different keys failed
+// in the window, until enough of them leave it to fall below the limit.
+long long until_fewer_than(const std::deque<std::pair<long long, std::string>>& failures, int limit,
+                           long long window) {
+  std::map<std::string, long long> keys;  // key -> its latest failure
+  for (const auto& [at, key] : failures) keys[key] = at;
+  if (static_cast<int>(keys.size()) < limit) return 0;
+  std::vector<long long> latest;
+  for (const auto& [key, at] : keys) latest.push_back(at);
+  std::sort(latest.begin(), latest.end());
+  return latest[keys.size() - limit] + window;
+}
+
+}  // namespace
+
+long long Sessions::locked_until_locked(const std::string& username, const std::string& client,
+                                        long long now) {
+  long long until = 0;
+  // This name from this address: after max_failures_per_user, for
+  // lock_base_seconds doubling with each further failure, at most the window.
+  // Per address, so that whoever knows a name cannot lock its owner out.
+  const auto& mine = failures_locked(username, client, now);
+  const int over = static_cast<int>(mine.size()) - settings_.max_failures_per_user;
+  if (over >= 0) {
+    long long lock_for = settings_.lock_base_seconds << std::min(over, 20);
+    until = mine.back() + std::min(lock_for, settings_.window_seconds);
+  }
+  // The address, when its failures name many accounts (guessing across them).
+  until = std::max(until,
+                   until_fewer_than(window_locked(address_failures_, client, now),
+                                    settings_.max_failures_per_address, settings_.window_seconds));
+  // The name, for everyone, when its failures come from many addresses.
+  until = std::max(until,
+                   until_fewer_than(window_locked(account_failures_, username, now),
+                                    settings_.max_addresses_per_account, settings_.window_seconds));
+  return until;
+}
+
+bool Sessions::take_locked(std::map<std::string, Bucket>& buckets, const std::string& key,
+                           int per_minute, long long now, int* retry_after) {
+  const double capacity = per_minute;
+  Bucket& b = buckets.try_emplace(key, Bucket{capacity, now}).first->second;
+  b.tokens = std::min(capacity, b.tokens + (now - b.at) * capacity / 60.0);
+  b.at = now;
+  if (b.tokens >= 1) {
+    b.tokens -= 1;
+    return true;
+  }
+  *retry_after = std::max(1, static_cast<int>(std::ceil((1 - b.tokens) * 60.0 / capacity)));
+  return false;
+}
+
+void Sessions::give_back_locked(std::map<std::string, Bucket>& buckets, const std::string& key,
+                                int per_minute, long long now) {
+  auto it = buckets.find(key);
+  if (it == buckets.end()) return;
+  it->second.tokens += 1;
+  // Full again: forget it, so attempts with made-up names leave nothing behind.
+  if (it->second.tokens + (now - it->second.at) * per_minute / 60.0 >= per_minute)
+    buckets.erase(it);
 }
 
 SignInResult Sessions::sign_in(const std::string& username, const std::string& password,
-                               const std::string& client) {
+                               const std::string& client_address) {
   SignInResult out;
-  long long now = clock_();
+  const long long now = clock_();
+  const std::string client = client_limit_key(client_address);
+  auto refuse = [&](int seconds, const char* key) {
+    out.retry_after_seconds = seconds;
+    out.status = Status(ErrorCode::kUnavailable, {key, {{"seconds", std::to_string(seconds)}}});
+    return out;
+  };
   {
     std::lock_guard lock(mu_);
     prune_locked(now);
-    long long until = 0;
-    // The account: locked after max_failures_per_user, for lock_base_seconds
-    // doubling with each further failure, at most the window.
-    const auto& by_user = failures_locked(username, now);
-    const int over = static_cast<int>(by_user.size()) - settings_.max_failures_per_user;
-    if (over >= 0) {
-      long long lock_for = settings_.lock_base_seconds << std::min(over, 20);
-      until = by_user.back() + std::min(lock_for, settings_.window_seconds);
-    }
-    // The address: only when its failures name many different accounts
-    // (guessing across them); one account's failures lock that account alone.
-    const auto& by_address = address_failures_locked(client, now);
-    std::map<std::string, long long> names;  // name -> its latest failure
-    for (const auto& [at, name] : by_address) names[name] = at;
-    if (static_cast<int>(names.size()) >= settings_.max_failures_per_address) {
-      // Locked until enough names leave the window to fall below the limit.
-      std::vector<long long> latest;
-      for (const auto& [name, at] : names) latest.push_back(at);
-      std::sort(latest.begin(), latest.end());
-      const size_t leave = names.size() - settings_.max_failures_per_address;
-      until = std::max(until, latest[leave] + settings_.window_seconds);
-    }
-    if (until > now) {
-      out.retry_after_seconds = static_cast<int>(std::max(1LL, until - now));
-      out.status =
-          Status(ErrorCode::kUnavailable,
-                 {"session.rate_limited", {{"seconds", std::to_string(out.retry_after_seconds)}}});
-      return out;
+    const long long until = locked_until_locked(username, client, now);
+    if (until > now)
+      return refuse(static_cast<int>(std::max(1LL, until - now)), "session.rate_limited");
+    // The rates, before any hash: the account's successes (reserved now,
+    // given back if the password is wrong), then the address's attempts.
+    int wait = 0;
+    if (!take_locked(account_rate_, username, settings_.rate_per_account, now, &wait))
+      return refuse(wait, "session.too_many_sign_ins");
+    if (!take_locked(address_rate_, client, settings_.rate_per_address, now, &wait)) {
+      give_back_locked(account_rate_, username, settings_.rate_per_account, now);
+      return refuse(wait, "session.too_many_sign_ins");
     }
   }
+  auto give_back = [&](bool address_too) {
+    std::lock_guard lock(mu_);
+    give_back_locked(account_rate_, username, settings_.rate_per_account, now);
+    if (address_too) give_back_locked(address_rate_, client, settings_.rate_per_address, now);
+  };
   auto account = store_->find_account(username);
   if (!account && account.status().code() != ErrorCode::kNotFound) {
+    give_back(true);
     out.status = account.status();
     return out;
   }
   // Unknown and disabled accounts verify the dummy hash: same work, same answer.
   const std::string& hash = account && !account->disabled ? account->password_hash : dummy_hash_;
-  if (!hash_slots_->acquire(settings_.hash_wait_ms)) {
-    out.busy = true;
-    out.retry_after_seconds = 1;
-    out.status = Status(ErrorCode::kUnavailable,
-                        {"session.busy", {{"seconds", std::to_string(out.retry_after_seconds)}}});
-    return out;
+  bool verified = false;
+  {
+    ExpensiveSlots::Refusal why;
+    auto slot = hash_slots_->acquire(client, &why);
+    if (!slot) {
+      give_back(true);
+      if (why == ExpensiveSlots::Refusal::kCaller) return refuse(1, "session.too_many_sign_ins");
+      out.busy = true;
+      return refuse(1, "session.busy");
+    }
+    verified = crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0 &&
+               account && !account->disabled;
   }
-  bool verified = crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0 &&
-                  account && !account->disabled;
-  hash_slots_->release();
   if (!verified) {
+    give_back(false);
     std::lock_guard lock(mu_);
-    failures_locked(username, now).push_back(now);
-    address_failures_locked(client, now).emplace_back(now, username);
+    failures_locked(username, client, now).push_back(now);
+    window_locked(address_failures_, client, now).emplace_back(now, username);
+    window_locked(account_failures_, username, now).emplace_back(now, client);
     out.status = Status(ErrorCode::kPermissionDenied, i18n::Message("session.bad_credentials"));
     return out;
   }
@@ -215,7 +274,7 @@ SignInResult Sessions::sign_in(const std::string& username, const std::string& p
   }
   {
     std::lock_guard lock(mu_);
-    failures_.erase(username);
+    failures_.erase({username, client});
   }
   // Expired sessions are removed here rather than by a timer: sign-ins are rare.
   Status purged = store_->delete_sessions_seen_before(now - settings_.idle_seconds);

@@ -20,31 +20,50 @@
 // beyond the cap ends the account's oldest sessions, so a flood of correct
 // sign-ins cannot grow the sessions table without bound.
 //
-// Failed sign-ins (docs/api.md, Sign-in limits): an account name is locked
-// after `max_failures_per_user` failures within the window, for
-// `lock_base_seconds`, doubling with every further failure (at most the
-// window); while locked every attempt for it, the right password included,
-// is refused without a hash. A client address is locked only when its
-// failures name `max_failures_per_address` different user names within the
-// window (unknown names count too): guessing across accounts. Many wrong
-// passwords for one account from a shared address (a NAT) lock that
-// account, not everybody behind the address. An unknown user name is
-// verified against a dummy hash, so it costs the same time and gets the same
-// answer as a wrong password. The counters are kept in memory: they only
-// need to slow an attack in progress, and a restart (which an attacker
-// cannot cause) clearing them costs nothing; the maps are pruned so a flood
-// of names cannot grow them without bound.
+// Limits (docs/api.md, Sign-in limits), all checked before any password is
+// hashed, so a refused attempt costs no hash. The client address is the
+// peer's, or the one a trusted proxy names (api/client_address.h); an IPv6
+// client counts as its /64 (client_limit_key).
+//  - Failures of one user name from one client address: after
+//    `max_failures_per_user` within the window that name is locked for that
+//    address, for `lock_base_seconds`, doubling with every further failure
+//    (at most the window); while locked every attempt for it from there, the
+//    right password included, is refused unhashed. Others, the account's
+//    owner at her own address included, still sign in: whoever knows a name
+//    cannot lock its owner out from elsewhere.
+//  - Guessing across accounts: a client address is locked when its failures
+//    name `max_failures_per_address` different user names in the window
+//    (unknown names count too).
+//  - Guessing spread over many addresses: a user name is locked for every
+//    address when failures for it come from `max_addresses_per_account`
+//    different client addresses in the window, until enough of them leave
+//    it. One address (or a few) can never cause this.
+//  - Rates (token buckets refilled evenly over a minute): successful
+//    sign-ins of one user name, `rate_per_account` a minute (a token is taken
+//    before the hash and given back if the password is wrong, so only who
+//    knows the password spends them); and hashed attempts from one client
+//    address, `rate_per_address` a minute. Beyond either: refused with a
+//    Retry-After, unhashed. A loop of correct sign-ins thus costs at most a
+//    few hashes a minute, and cannot keep the hash slots from others.
+// An unknown user name is verified against a dummy hash, so it costs the same
+// time and gets the same answer as a wrong password. The counters are kept in
+// memory: they only need to slow an attack in progress, and a restart (which
+// an attacker cannot cause) clearing them costs nothing; the maps are pruned
+// so a flood of names cannot grow them without bound.
 //
 // Password hashing (Argon2id, 64 MiB and tens of ms of CPU each) runs at
-// most `hash_concurrency` at once; a sign-in waits up to `hash_wait_ms` for
-// its turn (0: not at all), else it is refused as busy (kUnavailable with a
-// Retry-After of one second) without hashing, so pipelined sign-ins cannot
-// take every core, every worker and gigabytes of memory.
+// most `hash_concurrency` at once. A sign-in that finds every slot in use
+// waits its turn, first come first served (ExpensiveSlots), up to
+// `hash_wait_ms`, with at most `hash_queue` waiting and at most
+// kHashesPerClient running or waiting for one client address; past the
+// queue or the wait it is refused as busy (kUnavailable, Retry-After 1 s),
+// past the per-client bound as too many at once (429), both unhashed. So
+// pipelined sign-ins cannot take every core, every worker and gigabytes of
+// memory, and a sign-in arriving while others hash is delayed, not refused.
 //
 // Thread safety: every method may be called from any thread.
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
@@ -54,6 +73,7 @@
 #include <vector>
 
 #include "api/access.h"
+#include "api/expensive_slots.h"
 #include "corpus/status.h"
 #include "corpus/store.h"
 
@@ -70,29 +90,21 @@ Result<AccountRecord> create_account(Store& store, const std::string& username,
 
 struct SessionSettings {
   long long idle_seconds = 12 * 3600;
-  int max_failures_per_user = 5;
-  int max_failures_per_address = 20;  // different user names failing from one address
+  int max_failures_per_user = 5;       // of one user name from one client address
+  int max_failures_per_address = 20;   // different user names failing from one address
+  int max_addresses_per_account = 20;  // different addresses failing for one user name
   long long window_seconds = 900;
-  long long lock_base_seconds = 30;  // an account's first lock; doubles per further failure
+  long long lock_base_seconds = 30;  // a lock's first length; doubles per further failure
   int max_sessions_per_account = 10;
-  int hash_concurrency = 1;  // password hashes at once
-  int hash_wait_ms = 0;      // a sign-in's wait for a hash slot (it holds a worker meanwhile)
+  int rate_per_account = 5;   // successful sign-ins of one user name per minute
+  int rate_per_address = 30;  // hashed attempts from one client address per minute
+  int hash_concurrency = 1;   // password hashes at once
+  int hash_queue = 4;         // sign-ins waiting for a hash slot (each holds a worker)
+  int hash_wait_ms = 2000;    // a sign-in's longest wait for a hash slot
 };
 
-// At most `limit` holders at once; others wait up to a deadline (a counting
-// semaphore). Thread-safe.
-class HashSlots {
- public:
-  explicit HashSlots(int limit) : free_(limit > 0 ? limit : 1) {}
-  // True once a slot is held (give it back with release()), false after `wait_ms`.
-  bool acquire(int wait_ms);
-  void release();
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int free_;
-};
+// Sign-ins of one client address hashing or waiting for a hash at once.
+inline constexpr int kHashesPerClient = 2;
 
 // A signed-in caller: who it is and the session's CSRF token.
 struct SessionCaller {
@@ -104,10 +116,10 @@ struct SessionCaller {
 
 struct SignInResult {
   // ok, kPermissionDenied (bad credentials) or kUnavailable (locked by too
-  // many failures, or `busy`)
+  // many failures, over a rate, or `busy`)
   Status status;
-  bool busy = false;            // every hash slot stayed in use (not a lock)
-  int retry_after_seconds = 0;  // > 0 when locked or busy
+  bool busy = false;            // the server's hash slots stayed full (not the caller's doing)
+  int retry_after_seconds = 0;  // > 0 when locked, over a rate or busy
   std::string session_id;       // the cookie's value (ok only); never stored
   SessionCaller caller;         // ok only
 };
@@ -132,16 +144,32 @@ class Sessions {
   Status sign_out(const SessionCaller& caller);
 
   Store& store() { return *store_; }
-  // The password hash slots (tests hold them to see a busy answer).
-  HashSlots& hash_slots() { return *hash_slots_; }
+  // The password hash slots, callers keyed by client_limit_key (tests hold
+  // them to see a sign-in wait or be refused as busy).
+  ExpensiveSlots& hash_slots() { return *hash_slots_; }
 
  private:
   Sessions() = default;
-  // Failures of a user name / from an address still in the window (drops
-  // older ones); caller holds mu_.
-  std::deque<long long>& failures_locked(const std::string& username, long long now);
-  std::deque<std::pair<long long, std::string>>& address_failures_locked(const std::string& address,
-                                                                         long long now);
+  // A token bucket of sign-ins: `tokens` (of `per_minute`) at time `at`.
+  struct Bucket {
+    double tokens = 0;
+    long long at = 0;
+  };
+  using Failures = std::deque<std::pair<long long, std::string>>;  // (time, other key)
+  // Failures still in the window (drops older ones); caller holds mu_.
+  std::deque<long long>& failures_locked(const std::string& username, const std::string& client,
+                                         long long now);
+  Failures& window_locked(std::map<std::string, Failures>& all, const std::string& key,
+                          long long now);
+  // The time until which the attempt is locked out (0: it is not); caller holds mu_.
+  long long locked_until_locked(const std::string& username, const std::string& client,
+                                long long now);
+  // Takes a token from `key`'s bucket; false (and the seconds until one is
+  // there) if it is empty. Caller holds mu_.
+  bool take_locked(std::map<std::string, Bucket>& buckets, const std::string& key, int per_minute,
+                   long long now, int* retry_after);
+  void give_back_locked(std::map<std::string, Bucket>& buckets, const std::string& key,
+                        int per_minute, long long now);
   void prune_locked(long long now);
 
   std::unique_ptr<Store> store_;
@@ -149,10 +177,13 @@ class Sessions {
   Clock clock_;
   std::string dummy_hash_;  // verified for unknown users, so they cost the same
   std::mutex mu_;
-  std::unique_ptr<HashSlots> hash_slots_;
-  std::map<std::string, std::deque<long long>> failures_;  // user name -> failure times
-  // client address -> (time, user name) of each failure
-  std::map<std::string, std::deque<std::pair<long long, std::string>>> address_failures_;
+  std::unique_ptr<ExpensiveSlots> hash_slots_;
+  // (user name, client key) -> failure times
+  std::map<std::pair<std::string, std::string>, std::deque<long long>> failures_;
+  std::map<std::string, Failures> address_failures_;  // client key -> (time, user name)
+  std::map<std::string, Failures> account_failures_;  // user name -> (time, client key)
+  std::map<std::string, Bucket> account_rate_;        // user name -> successes
+  std::map<std::string, Bucket> address_rate_;        // client key -> hashed attempts
 };
 
 }  // namespace expertmatch::api

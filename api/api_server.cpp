@@ -48,11 +48,15 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
   session_settings.idle_seconds = 60LL * config.session_idle_minutes;
   session_settings.max_failures_per_user = config.login_max_failures;
   session_settings.max_failures_per_address = config.login_max_failures_per_address;
+  session_settings.max_addresses_per_account = config.login_max_addresses_per_account;
+  session_settings.rate_per_account = config.login_rate_per_account;
+  session_settings.rate_per_address = config.login_rate_per_address;
   session_settings.window_seconds = config.login_window_seconds;
   session_settings.lock_base_seconds = config.login_lock_seconds;
   session_settings.max_sessions_per_account = config.max_sessions_per_account;
   session_settings.hash_concurrency = password_hash_concurrency(config);
   session_settings.hash_wait_ms = config.password_hash_wait_ms;
+  session_settings.hash_queue = config.password_hash_queue;
   auto sessions = Sessions::open(config.data, session_settings);
   if (!sessions) return sessions.status();
   server->sessions_ = std::move(*sessions);

@@ -12,6 +12,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include "api/client_address.h"
 #include "corpus/counties.h"
 #include "corpus/exchange_format.h"
 #include "corpus/names.h"
@@ -76,11 +77,15 @@ const Setting kNumeric[] = {
     {"session_idle_minutes", &ServerConfig::session_idle_minutes, nullptr},
     {"login_max_failures", &ServerConfig::login_max_failures, nullptr},
     {"login_max_failures_per_address", &ServerConfig::login_max_failures_per_address, nullptr},
+    {"login_max_addresses_per_account", &ServerConfig::login_max_addresses_per_account, nullptr},
+    {"login_rate_per_account", &ServerConfig::login_rate_per_account, nullptr},
+    {"login_rate_per_address", &ServerConfig::login_rate_per_address, nullptr},
     {"login_window_seconds", &ServerConfig::login_window_seconds, nullptr},
     {"login_lock_seconds", &ServerConfig::login_lock_seconds, nullptr},
     {"max_sessions_per_account", &ServerConfig::max_sessions_per_account, nullptr},
     {"password_hash_concurrency", &ServerConfig::password_hash_concurrency, nullptr},
     {"password_hash_wait_ms", &ServerConfig::password_hash_wait_ms, nullptr},
+    {"password_hash_queue", &ServerConfig::password_hash_queue, nullptr},
     {"cookie_secure", &ServerConfig::cookie_secure, nullptr},
 };
 
@@ -119,6 +124,7 @@ const TextSetting kText[] = {
     {"web_root", &ServerConfig::web_root},
     {"language", &ServerConfig::language},
     {"metrics_listen", &ServerConfig::metrics_listen},
+    {"trusted_proxies", &ServerConfig::trusted_proxies},
 };
 
 }  // namespace
@@ -254,7 +260,7 @@ int password_hash_concurrency(const ServerConfig& config) {
 }
 
 int worker_pool_size(const ServerConfig& config) {
-  return config.worker_threads + config.expensive_queue;
+  return config.worker_threads + config.expensive_queue + config.password_hash_queue;
 }
 
 Status validate(const ServerConfig& c) {
@@ -301,6 +307,16 @@ Status validate(const ServerConfig& c) {
   check(c.password_hash_concurrency >= 0 && c.password_hash_concurrency <= 64,
         "password_hash_concurrency", "must be from 0 (worker_threads - 1) to 64");
   check(c.password_hash_wait_ms >= 0, "password_hash_wait_ms", "must not be negative");
+  check(c.password_hash_queue >= 0 && c.password_hash_queue <= 64, "password_hash_queue",
+        "must be from 0 to 64");
+  check(c.login_max_addresses_per_account >= 1, "login_max_addresses_per_account",
+        "must be at least 1");
+  check(c.login_rate_per_account >= 1, "login_rate_per_account", "must be at least 1");
+  check(c.login_rate_per_address >= 1, "login_rate_per_address", "must be at least 1");
+  {
+    auto proxies = TrustedProxies::parse(c.trusted_proxies, "trusted_proxies");
+    if (!proxies) errors.push_back(proxies.status().field_errors().front());
+  }
   check(c.embedding_timeout_ms >= 100, "embedding_timeout_ms", "must be at least 100");
   check(c.embedding_batch_size >= 1 && c.embedding_batch_size <= 4096, "embedding_batch_size",
         "must be from 1 to 4096");

@@ -65,7 +65,8 @@ struct ServerConfig {
   // 0 = one less than worker_threads (at least 1), so ordinary requests
   // always find a worker; it must stay below worker_threads when that is
   // above 1. Waiting requests hold a thread of their own: the worker pool
-  // has worker_threads + expensive_queue threads (worker_pool_size).
+  // has worker_threads + expensive_queue (+ password_hash_queue) threads
+  // (worker_pool_size).
   int expensive_per_caller = 1;     // "expensive_per_caller"
   int expensive_total = 0;          // "expensive_total"
   int expensive_retry_after_s = 5;  // "expensive_retry_after_s": the Retry-After of such a 429
@@ -100,10 +101,23 @@ struct ServerConfig {
   std::map<std::string, std::pair<int, int>> county_team_size;  // county -> (min, max)
   // Sign-in with accounts (api/accounts.h) and the pages under web/.
   int session_idle_minutes = 720;  // "session_idle_minutes": a session unused this long ends
-  int login_max_failures = 5;      // "login_max_failures": per user name, in the window
+  // "login_max_failures": failures of one user name from one client address
+  // in the window; then that name is locked for that address only.
+  int login_max_failures = 5;
   // "login_max_failures_per_address": different user names failing from one
   // client address in the window before the address is locked
   int login_max_failures_per_address = 20;
+  // "login_max_addresses_per_account": different client addresses whose
+  // failures for one user name, in the window, lock that name for everyone
+  // (guessing spread over many addresses).
+  int login_max_addresses_per_account = 20;
+  // "login_rate_per_account", "login_rate_per_address": sign-ins per minute
+  // (a token bucket of that size, refilled evenly) for one user name and from
+  // one client address; beyond, 429 with Retry-After before any password is
+  // hashed. A failed attempt gives its token back (failures have their own
+  // limits above).
+  int login_rate_per_account = 5;
+  int login_rate_per_address = 30;
   int login_window_seconds = 900;  // "login_window_seconds": how long a failure counts
   // "login_lock_seconds": an account's first lock after login_max_failures;
   // it doubles with each further failure, up to login_window_seconds.
@@ -112,10 +126,17 @@ struct ServerConfig {
   // "password_hash_concurrency": Argon2id checks at once; 0 = one less than
   // worker_threads (at least 1), so sign-ins never hold every worker.
   int password_hash_concurrency = 0;
-  // "password_hash_wait_ms": a sign-in's wait for a hash slot (503 after).
-  // A waiting sign-in holds a worker, so the default does not wait.
-  int password_hash_wait_ms = 0;
+  // "password_hash_wait_ms", "password_hash_queue": a sign-in waits, first
+  // come first served, up to this long for a hash slot, with at most this
+  // many waiting (503 beyond either). Each waiter holds a thread of the
+  // worker pool, which has password_hash_queue more for them.
+  int password_hash_wait_ms = 2000;
+  int password_hash_queue = 4;
   int cookie_secure = 0;  // "cookie_secure": 1 adds Secure (behind an HTTPS proxy)
+  // "trusted_proxies": addresses or networks ("127.0.0.1,10.0.0.0/8") of
+  // reverse proxies whose Forwarded / X-Forwarded-For header names the
+  // client (api/client_address.h); "" = none, the header is never read.
+  std::string trusted_proxies;
   // "web_root": the folder GET / and /web/... serve; "" = ./web if it has an
   // index.html, else the source tree's web/ (compiled in).
   std::string web_root;
@@ -129,9 +150,9 @@ int expensive_total(const ServerConfig& config);
 int ranking_per_caller(const ServerConfig& config);
 // password_hash_concurrency as it applies: the setting, or worker_threads - 1 (at least 1).
 int password_hash_concurrency(const ServerConfig& config);
-// Threads of the handlers' pool: worker_threads, plus expensive_queue for
-// the expensive requests that wait for a slot (they must not take the
-// workers ordinary requests need).
+// Threads of the handlers' pool: worker_threads, plus expensive_queue and
+// password_hash_queue for the expensive requests and sign-ins that wait for
+// a slot (they must not take the workers ordinary requests need).
 int worker_pool_size(const ServerConfig& config);
 
 // The folder the pages are served from (web_root, or its default above).

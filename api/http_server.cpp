@@ -19,6 +19,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "api/client_address.h"
 #include "api/request_reader.h"
 
 namespace expertmatch::api {
@@ -34,6 +35,7 @@ class Session;
 struct HttpServer::Impl {
   Impl(const ServerConfig& c, Metrics& m, Handler h, BodyLimit b, QuickHandler q)
       : config(c),
+        trusted_proxies(parsed_proxies(c)),
         metrics(m),
         handler(std::move(h)),
         body_limit(std::move(b)),
@@ -47,10 +49,16 @@ struct HttpServer::Impl {
   // At the connection cap: closes the connection that has waited longest for
   // a request head with nothing in flight. False if there is none.
   bool evict_longest_waiting();
+  // validate() has checked the setting; a bad one trusts nobody.
+  static TrustedProxies parsed_proxies(const ServerConfig& c) {
+    auto p = TrustedProxies::parse(c.trusted_proxies, "trusted_proxies");
+    return p ? *p : TrustedProxies();
+  }
 
   // Declared before the io_context: sessions still queued in it when it is
   // destroyed unregister themselves from these.
   const ServerConfig config;
+  const TrustedProxies trusted_proxies;  // config.trusted_proxies, parsed once
   Metrics& metrics;
   Handler handler;
   BodyLimit body_limit;
@@ -307,6 +315,21 @@ class Session : public std::enable_shared_from_this<Session> {
     h.host = std::string(req[http::field::host]);
     h.accept_language = std::string(req[http::field::accept_language]);
     h.csrf_token = std::string(req["X-CSRF-Token"]);
+    beast::error_code peer_ec;
+    auto peer = stream_.socket().remote_endpoint(peer_ec);
+    if (!peer_ec) {
+      // Read only when the peer is a trusted proxy (client_address.h).
+      auto joined = [&](std::string_view name) {
+        std::string out;
+        for (auto [it, end] =
+                 req.base().equal_range(boost::beast::string_view(name.data(), name.size()));
+             it != end; ++it)
+          out += (out.empty() ? "" : ",") + std::string(it->value());
+        return out;
+      };
+      h.client_address = resolve_client_address(server_.trusted_proxies, peer.address().to_string(),
+                                                joined("Forwarded"), joined("X-Forwarded-For"));
+    }
     head_fields_->keep_alive = req.keep_alive();
     size_t limit = server_.body_limit(std::string(req.method_string()), std::string(req.target()));
     auto length = parser_->content_length();
@@ -356,9 +379,6 @@ class Session : public std::enable_shared_from_this<Session> {
     p->version = req.version();
     p->request.method = std::string(req.method_string());
     p->request.target = std::string(req.target());
-    beast::error_code peer_ec;
-    auto peer = stream_.socket().remote_endpoint(peer_ec);
-    if (!peer_ec) p->request.client_address = peer.address().to_string();
     // Moved, never copied: an import body is tens of megabytes.
     p->request.body = std::move(req.body());
     p->request.gone = p->gone;

@@ -174,6 +174,10 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   auto enterprises = service->store_->list_enterprises();
   if (!enterprises) return enterprises.status();
   for (const auto& e : *enterprises) service->enterprises_[normalize_name(e.name)] = e.county;
+  // Scopes stored before they were kept in the registered spelling: one
+  // enterprise must be one caller (per-caller bounds, its own listings).
+  Status scopes = normalize_stored_scopes(*service->store_, options.counties, log);
+  if (!scopes) return scopes;
   service->review_count_ = reviews->size();
   auto decisions = service->store_->decision_sequence();
   if (!decisions) return decisions.status();

@@ -18,6 +18,30 @@
 namespace expertmatch {
 namespace {
 
+// Lookalikes UTS #39's confusables data (confusables.txt, read by ICU's
+// uspoof_getSkeleton) does not list, each mapped to the character it passes
+// for, before the skeleton is taken. Found by attack trials against the
+// enterprise register; add a pair only when the two are drawn alike in
+// common CJK fonts and the first has no use in a name of its own.
+//  - U+5DFF 巿 (fú, an archaic word for a kneecover, 4 strokes) is drawn as
+//    U+5E02 市 (shì, city, 5 strokes) but for the top stroke running
+//    through: 衢州巿 registered beside 衢州市 (attack trial, issue 10).
+//    Neither NFKC, ICU's Traditional-Simplified transform nor the ICU
+//    skeleton joins them (checked against the ICU this builds with).
+struct ExtraConfusable {
+  UChar32 from;
+  UChar32 to;
+};
+constexpr ExtraConfusable kExtraConfusables[] = {
+    {0x5DFF, 0x5E02},  // 巿 -> 市
+};
+
+UChar32 extra_confusable(UChar32 c) {
+  for (const auto& e : kExtraConfusables)
+    if (e.from == c) return e.to;
+  return c;
+}
+
 // ICU's transliterator is not thread-safe and costly to create: one per thread.
 struct NameNormalizer {
   const icu::Normalizer2* nfkc_cf = nullptr;
@@ -64,7 +88,7 @@ struct NameNormalizer {
     icu::UnicodeString out;
     bool pending_space = false;
     for (int32_t i = 0; i < u.length(); i = u.moveIndex32(i, 1)) {
-      UChar32 c = u.char32At(i);
+      UChar32 c = extra_confusable(u.char32At(i));
       if (c == 0x3014 || c == 0x3010 || c == u'[') c = u'(';
       if (c == 0x3015 || c == 0x3011 || c == u']') c = u')';
       if (u_charType(c) == U_FORMAT_CHAR) continue;  // invisible: never part of a name

@@ -10,10 +10,10 @@
 // collapsed to one space, and none kept next to a Han character or a
 // parenthesis; last, the UTS #39 confusable skeleton (ICU
 // uspoof_getSkeleton), so names that merely look alike (Latin "o" and
-// Cyrillic "о") are one name. Invalid UTF-8 bytes become U+FFFD. The
-// normalised form is for comparing only (it is not meant to be read: the
-// skeleton is in NFD and may swap letters for lookalikes); records keep and
-// show the spelling they were given.
+// Cyrillic "о") are one name, with a small project table of lookalikes the
+// Unicode data lacks (names.cpp, kExtraConfusables: 巿 U+5DFF for 市). Invalid UTF-8 bytes become
+// U+FFFD. The normalised form is for comparing only (it is not meant to be read: the skeleton is in
+// NFD and may swap letters for lookalikes); records keep and show the spelling they were given.
 //
 // Thread safety: safe from any thread (ICU objects are per thread).
 #pragma once

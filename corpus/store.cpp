@@ -1279,6 +1279,26 @@ Result<std::vector<AccountRecord>> Store::list_accounts() {
   return out;
 }
 
+Status Store::rewrite_scopes(const std::vector<ScopeRewrite>& rewrites) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return Status(ErrorCode::kIOError, sqlite3_errmsg(db_));
+  for (const auto& r : rewrites) {
+    const bool token = r.kind == ScopeRewrite::Kind::kToken;
+    Statement st(db_, token ? "UPDATE tokens SET scope = ?2 WHERE hash = ?1"
+                            : "UPDATE accounts SET scope = ?2 WHERE username = ?1");
+    if (!st.prepared()) return st.error("prepare scope update");
+    st.bind(1, r.key);
+    st.bind(2, r.scope);
+    if (st.step() != SQLITE_DONE) return st.error("update scope");
+    if (sqlite3_changes(db_) == 0)
+      return Status(
+          ErrorCode::kNotFound,
+          token ? "no token " + r.key.substr(0, TokenRecord::kIdLength) : "no account " + r.key);
+  }
+  return tx.commit();
+}
+
 Status Store::disable_account(const std::string& username) {
   std::lock_guard lock(mu_);
   Transaction tx(db_);

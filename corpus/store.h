@@ -68,6 +68,14 @@ struct TokenRecord {
   std::string id() const { return hash.substr(0, kIdLength); }
 };
 
+// A new scope for one stored token or account (Store::rewrite_scopes).
+struct ScopeRewrite {
+  enum class Kind { kToken, kAccount };
+  Kind kind = Kind::kToken;
+  std::string key;    // the token's hash, or the account's user name
+  std::string scope;  // its new scope
+};
+
 // One coordinator decision on a proposed (problem, expert) match. The history
 // is append-only; the latest decision for a pair is the one in force.
 // A new id for a review or a plan: uniformly random in [2^40, 2^53) from
@@ -267,6 +275,11 @@ class Store {
   Result<Review> add_review(const Review& review, const StatusChange* change = nullptr);
   // The history of one problem ("" = every problem), oldest first.
   Result<std::vector<Review>> list_reviews(const std::string& problem_id);
+
+  // Sets the scope of each token (by hash) and account (by user name) named
+  // in `rewrites`, all in one transaction: all or nothing. kNotFound (and
+  // nothing changed) if one of them is not in the store.
+  Status rewrite_scopes(const std::vector<ScopeRewrite>& rewrites);
 
   // Accounts (schema v4). kAlreadyExists if the user name is taken.
   Status put_account(const AccountRecord& account);

@@ -119,6 +119,15 @@ async function whoami() {
   showSignedIn(r.data);
 }
 
+// Retry-After in whole seconds (RFC 9110 10.2.3: seconds, or an HTTP date);
+// 1 when absent or unreadable, so the message always names a wait.
+function retryAfterSeconds(response) {
+  const value = (response && response.headers.get("Retry-After")) || "";
+  if (/^\d+$/.test(value.trim())) return Math.max(1, Number(value.trim()));
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? 1 : Math.max(1, Math.ceil((at - Date.now()) / 1000));
+}
+
 const form = document.getElementById("sign-in");
 form.addEventListener("submit", async (e) => {
   e.preventDefault();
@@ -142,6 +151,14 @@ form.addEventListener("submit", async (e) => {
     return;
   }
   if (r.error && r.error.field && setFieldError(form, r.error.field, r.error.message)) return;
+  // Refused for now (429: too many attempts; 503: the server is busy): say
+  // when to retry, from Retry-After, in the page's own words, whatever the
+  // body (a proxy's 503 has none of ours).
+  if (r.status === 429 || r.status === 503) {
+    const seconds = retryAfterSeconds(r.response);
+    messageEl.textContent = t(r.status === 429 ? "sign_in_too_many" : "sign_in_busy", { seconds });
+    return;
+  }
   messageEl.textContent = r.status === 401 ? (r.error.message || t("sign_in_failed")) : errorText(r);
 });
 

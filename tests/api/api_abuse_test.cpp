@@ -5,6 +5,9 @@
 // lookalike names, and a total cap whose answer told of other tenants.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -27,12 +30,16 @@ std::string message_of(const HttpResult& r) {
   return d["error"]["message"].GetString();
 }
 
-HttpResult sign_in(unsigned short port, const std::string& username, const std::string& password) {
+// `via`: an X-Forwarded-For value, as a reverse proxy would send it (read
+// only when the server trusts the test's address, 127.0.0.1, as a proxy).
+HttpResult sign_in(unsigned short port, const std::string& username, const std::string& password,
+                   const std::string& via = "") {
   Request r;
   r.method = "POST";
   r.target = "/api/v1/sessions";
   r.body = R"({"username": ")" + username + R"(", "password": ")" + password + R"("})";
   r.headers["Accept-Language"] = "en";
+  if (!via.empty()) r.headers["X-Forwarded-For"] = via;
   return http(port, r);
 }
 
@@ -176,13 +183,14 @@ TEST(AbusePasswordTest, HashesAreBoundedAndSessionsPerAccountCapped) {
   ASSERT_EQ(create_account(server.port(), t.admin, "chen", "county", "江山市").status, 201);
   // Every hash slot busy (as under a flood of sign-ins): refused at once,
   // without hashing, as busy, not as a wrong password.
-  auto& slots = server.server().sessions().hash_slots();
-  ASSERT_TRUE(slots.acquire(0));
+  api::ExpensiveSlots::Refusal why;
+  auto held = server.server().sessions().hash_slots().try_acquire("another client", &why);
+  ASSERT_TRUE(held);
   auto busy = sign_in(server.port(), "chen", kPassword);
   EXPECT_EQ(busy.status, 503) << busy.body;
   EXPECT_EQ(busy.headers["retry-after"], "1");
   EXPECT_EQ(message_of(busy), "the server is checking other sign-ins; try again in 1 seconds");
-  slots.release();
+  held.reset();
   // Three sign-ins with a cap of two: the oldest session ends.
   std::vector<std::string> cookies;
   for (int i = 0; i < 3; ++i) {
@@ -229,6 +237,188 @@ TEST(AbuseLockoutTest, WrongPasswordsLockTheAccountNotEveryoneBehindTheAddress) 
   EXPECT_EQ(sign_in(server.port(), "colleague", kPassword).status, 201);
 }
 
+// Found by an attack trial: 16 wrong passwords locked the account for everyone,
+// so whoever knew a name could keep its owner out. Failures now count per
+// user name and client address: the owner at her own address still signs in.
+TEST(AbuseLockoutTest, AnotherAddressesFailuresDoNotLockTheOwnerOut) {
+  TestServer server(false, [](api::ServerConfig* c) { c->trusted_proxies = "127.0.0.1"; });
+  const Tokens& t = server.tokens();
+  ASSERT_EQ(create_account(server.port(), t.admin, "victim", "county", "江山市").status, 201);
+  const std::string attacker = "203.0.113.66", home = "198.51.100.20";
+  int refused = 0;
+  for (int i = 0; i < 16; ++i) {
+    int s = sign_in(server.port(), "victim", "wrong " + std::to_string(i), attacker).status;
+    EXPECT_TRUE(s == 401 || s == 429) << s;
+    refused += s == 429;
+  }
+  // login_max_failures (5) from the attacker's address lock it there.
+  EXPECT_EQ(refused, 11);
+  auto locked = sign_in(server.port(), "victim", kPassword, attacker);
+  EXPECT_EQ(locked.status, 429) << locked.body;
+  EXPECT_EQ(locked.error_code(), "rate_limited");
+  // The owner, from her own address, with her password.
+  auto owner = sign_in(server.port(), "victim", kPassword, home);
+  EXPECT_EQ(owner.status, 201) << owner.body;
+  // A proxy chain: the client is the rightmost address that is not a trusted
+  // proxy; what the client wrote to its left proves nothing.
+  EXPECT_EQ(sign_in(server.port(), "victim", kPassword, home + ", 127.0.0.1").status, 201);
+  EXPECT_EQ(sign_in(server.port(), "victim", kPassword, home + ", " + attacker).status, 429);
+}
+
+// With no trusted proxies (the default) the headers are never read: a client
+// cannot name a fresh address per attempt to escape its lock.
+TEST(AbuseLockoutTest, ForwardedHeadersOfAnUntrustedPeerAreIgnored) {
+  TestServer server;
+  const Tokens& t = server.tokens();
+  ASSERT_EQ(create_account(server.port(), t.admin, "victim", "county", "江山市").status, 201);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(sign_in(server.port(), "victim", "wrong", "203.0.113." + std::to_string(i)).status,
+              401);
+  for (int i = 5; i < 8; ++i)
+    EXPECT_EQ(sign_in(server.port(), "victim", "wrong", "203.0.113." + std::to_string(i)).status,
+              429);
+  Request r;
+  r.method = "POST";
+  r.target = "/api/v1/sessions";
+  r.body = R"({"username": "victim", "password": "wrong"})";
+  r.headers["Forwarded"] = "for=198.51.100.1";
+  EXPECT_EQ(http(server.port(), r).status, 429);
+}
+
+// Guessing spread over many addresses still ends: failures for one name from
+// login_max_addresses_per_account different addresses lock it everywhere.
+// An IPv6 client counts as its /64, and Forwarded (RFC 7239) is read too.
+TEST(AbuseLockoutTest, FailuresFromManyAddressesLockTheNameEverywhere) {
+  TestServer server(false, [](api::ServerConfig* c) {
+    c->trusted_proxies = "127.0.0.0/8";
+    c->login_max_addresses_per_account = 3;
+  });
+  const Tokens& t = server.tokens();
+  ASSERT_EQ(create_account(server.port(), t.admin, "victim", "county", "江山市").status, 201);
+  auto forwarded = [&](const std::string& value, const std::string& password) {
+    Request r;
+    r.method = "POST";
+    r.target = "/api/v1/sessions";
+    r.body = R"({"username": "victim", "password": ")" + password + R"("})";
+    r.headers["Forwarded"] = value;
+    return http(server.port(), r);
+  };
+  // Two addresses of one /64 are one client; with 203.0.113.1, two clients.
+  EXPECT_EQ(forwarded(R"(for="[2001:db8:1:2::1]:4711")", "wrong").status, 401);
+  EXPECT_EQ(forwarded(R"(for="[2001:db8:1:2::99]")", "wrong").status, 401);
+  EXPECT_EQ(sign_in(server.port(), "victim", "wrong", "203.0.113.1").status, 401);
+  EXPECT_EQ(sign_in(server.port(), "victim", kPassword, "198.51.100.20").status, 201);
+  // A third client: the name is locked for every address.
+  EXPECT_EQ(forwarded("for=192.0.2.7;proto=https", "wrong").status, 401);
+  auto everywhere = sign_in(server.port(), "victim", kPassword, "198.51.100.20");
+  EXPECT_EQ(everywhere.status, 429) << everywhere.body;
+  EXPECT_GT(std::stoi(everywhere.headers["retry-after"]), 0);
+}
+
+// Found by an attack trial: a loop of correct sign-ins for one account kept
+// the one hash slot busy, and a victim's sign-in got 503 on 19 of 20 tries.
+// Successful sign-ins are now rated per account and per address before any
+// hash, and a sign-in that finds the slot busy waits its turn.
+TEST(AbuseSignInTest, ALoopOfCorrectSignInsDoesNotKeepOthersOut) {
+  TestServer server(false, [](api::ServerConfig* c) {
+    c->trusted_proxies = "127.0.0.1";
+    c->worker_threads = 4;
+    c->password_hash_concurrency = 1;
+  });
+  const Tokens& t = server.tokens();
+  ASSERT_EQ(create_account(server.port(), t.admin, "attacker", "county", "龙游县").status, 201);
+  ASSERT_EQ(create_account(server.port(), t.admin, "victim", "county", "江山市").status, 201);
+  std::atomic<bool> stop{false};
+  std::atomic<int> limited{0};
+  std::mutex mu;
+  std::set<int> attacker_statuses;
+  std::vector<std::thread> attack;
+  for (int i = 0; i < 3; ++i)
+    attack.emplace_back([&] {
+      for (int n = 0; n < 2000 && !stop; ++n) {
+        auto r = sign_in(server.port(), "attacker", kPassword, "203.0.113.9");
+        if (r.status == 429) {
+          ++limited;
+          EXPECT_EQ(r.error_code(), "rate_limited");
+          EXPECT_GT(std::stoi(r.headers["retry-after"]), 0);
+        }
+        std::lock_guard lock(mu);
+        attacker_statuses.insert(r.status);
+      }
+    });
+  // Once the attacker is being refused (a safety net bounds the wait)...
+  for (int i = 0; i < 2000 && limited == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // ...the victim gets in within a few tries.
+  std::vector<int> victim;
+  for (int i = 0; i < 3 && (victim.empty() || victim.back() != 201); ++i)
+    victim.push_back(sign_in(server.port(), "victim", kPassword, "198.51.100.7").status);
+  stop = true;
+  for (auto& th : attack) th.join();
+  EXPECT_GT(limited.load(), 0);
+  ASSERT_FALSE(victim.empty());
+  EXPECT_EQ(victim.back(), 201) << ::testing::PrintToString(victim);
+  for (int s : attacker_statuses) EXPECT_TRUE(s == 201 || s == 429) << s;
+}
+
+// A sign-in that finds every hash slot in use waits its turn (first come,
+// first served) instead of failing; only a full queue is refused, as busy.
+TEST(AbuseSignInTest, ASignInWaitsForABusyHashSlot) {
+  TestServer server(false, [](api::ServerConfig* c) {
+    c->password_hash_concurrency = 1;
+    c->password_hash_queue = 1;
+    c->password_hash_wait_ms = 600000;  // a safety net only: the test releases the slot
+  });
+  const Tokens& t = server.tokens();
+  ASSERT_EQ(create_account(server.port(), t.admin, "chen", "county", "江山市").status, 201);
+  auto& slots = server.server().sessions().hash_slots();
+  api::ExpensiveSlots::Refusal why;
+  auto held = slots.try_acquire("another client", &why);
+  ASSERT_TRUE(held);
+  HttpResult waited;
+  std::thread first([&] { waited = sign_in(server.port(), "chen", kPassword); });
+  for (int i = 0; i < 2000 && slots.waiting() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(slots.waiting(), 1);
+  // The queue (password_hash_queue = 1) is full: the next is refused at once.
+  auto full = sign_in(server.port(), "chen", kPassword);
+  EXPECT_EQ(full.status, 503) << full.body;
+  EXPECT_EQ(full.headers["retry-after"], "1");
+  held.reset();
+  first.join();
+  EXPECT_EQ(waited.status, 201) << waited.body;
+}
+
+// Successful sign-ins of one account are rated (login_rate_per_account a
+// minute), refused before any hash with a Retry-After; wrong passwords do
+// not spend the account's tokens, so they cannot lock its owner out either.
+TEST(AbuseSignInTest, SuccessfulSignInsOfAnAccountAreRated) {
+  TestServer server(false, [](api::ServerConfig* c) {
+    c->trusted_proxies = "127.0.0.1";
+    c->login_rate_per_account = 2;
+  });
+  const Tokens& t = server.tokens();
+  ASSERT_EQ(create_account(server.port(), t.admin, "chen", "county", "江山市").status, 201);
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(sign_in(server.port(), "chen", "wrong", "203.0.113." + std::to_string(i)).status,
+              401);
+  EXPECT_EQ(sign_in(server.port(), "chen", kPassword, "198.51.100.1").status, 201);
+  EXPECT_EQ(sign_in(server.port(), "chen", kPassword, "198.51.100.2").status, 201);
+  auto third = sign_in(server.port(), "chen", kPassword, "198.51.100.3");
+  EXPECT_EQ(third.status, 429) << third.body;
+  EXPECT_EQ(third.error_code(), "rate_limited");
+  const int retry = std::stoi(third.headers["retry-after"]);
+  EXPECT_GT(retry, 0);
+  EXPECT_LE(retry, 30);  // a token every 60 / 2 seconds
+  EXPECT_EQ(message_of(third),
+            "too many sign-ins for this account or from this address; try "
+            "again in " +
+                std::to_string(retry) + " seconds");
+  // Another account is not affected.
+  ASSERT_EQ(create_account(server.port(), t.admin, "wu", "county", "龙游县").status, 201);
+  EXPECT_EQ(sign_in(server.port(), "wu", kPassword, "198.51.100.3").status, 201);
+}
+
 // ---- 4. scopes name registered enterprises -------------------------------------
 
 TEST(AbuseScopeTest, TokensAndAccountsForUnregisteredEnterprisesAreRefused) {
@@ -264,6 +454,101 @@ TEST(AbuseScopeTest, TokensAndAccountsForUnregisteredEnterprisesAreRefused) {
   ASSERT_FALSE(token);
   EXPECT_EQ(token.status().field_errors().front().field, "scope");
   EXPECT_TRUE(api::create_token(**store, api::Role::kEnterprise, kEnterpriseA));
+}
+
+// Tokens and accounts made before scopes were kept in the registered spelling
+// (issue 10, a later trial): one enterprise was two callers, each with its
+// own per-caller bounds. At the server's store open they are rewritten, in
+// one transaction, each change logged; one naming nothing registered stops
+// the start, the token named.
+TEST(AbuseScopeTest, ScopesStoredTheOldWayAreRewrittenAtOpen) {
+  TempDir dir;
+  Tokens tokens = seed_data(dir.path());
+  const std::string old_token = "emt_" + std::string(64, 'a');
+  {
+    auto store = Store::open(dir.path());
+    ASSERT_TRUE(store);
+    // As the old `token create` stored them: the spelling asked for.
+    TokenRecord t;
+    t.hash = api::token_hash(old_token);
+    t.role = "enterprise";
+    t.scope = "龍游金昌特種紙業";  // Traditional spelling of kEnterpriseB
+    t.label = "paper mill, 2025";
+    ASSERT_TRUE((*store)->put_token(t));
+    auto made = api::create_account(**store, "template", kPassword, "county", "江山市");
+    ASSERT_TRUE(made);
+    AccountRecord a;
+    a.username = "old.wang";
+    a.password_hash = made->password_hash;
+    a.role = "coordinator";
+    a.scope = "龍游縣/ws-1";
+    ASSERT_TRUE((*store)->put_account(a));
+  }
+  std::vector<std::string> log;
+  auto started = api::ApiServer::start(test_config(dir.path()), {}, &log);
+  ASSERT_TRUE(started) << started.status().to_string();
+  const std::string id = api::token_hash(old_token).substr(0, TokenRecord::kIdLength);
+  auto logged = [&](const std::string& line) { return std::count(log.begin(), log.end(), line); };
+  EXPECT_EQ(logged("token " + id +
+                   " (\"paper mill, 2025\"): scope \"龍游金昌特種紙業\" rewritten to its "
+                   "registered spelling \"龙游金昌特种纸业\""),
+            1)
+      << ::testing::PrintToString(log);
+  EXPECT_EQ(logged("account \"old.wang\": scope \"龍游縣/ws-1\" rewritten to its registered "
+                   "spelling \"龙游县/ws-1\""),
+            1);
+  const unsigned short port = (*started)->port();
+  auto who = get(port, "/api/v1/whoami", old_token).json();
+  EXPECT_STREQ(who["scope"].GetString(), kEnterpriseB);
+  // The same caller as a token made today: its own problem, nobody else's.
+  EXPECT_EQ(get(port, "/api/v1/problems/p-b1", old_token).status, 200);
+  EXPECT_EQ(get(port, "/api/v1/problems/p-a1", old_token).status, 404);
+  auto signed_in = sign_in(port, "old.wang", kPassword);
+  ASSERT_EQ(signed_in.status, 201) << signed_in.body;
+  EXPECT_STREQ(signed_in.json()["scope"].GetString(), "龙游县/ws-1");
+  // Rewritten in the store: a second start has nothing to do.
+  started->reset();
+  log.clear();
+  auto again = api::ApiServer::start(test_config(dir.path()), {}, &log);
+  ASSERT_TRUE(again) << again.status().to_string();
+  for (const auto& line : log) EXPECT_EQ(line.find("rewritten"), std::string::npos) << line;
+  again->reset();
+
+  // A live token whose scope names nothing registered: the start is refused,
+  // naming the token, and nothing is rewritten.
+  {
+    auto store = Store::open(dir.path());
+    ASSERT_TRUE(store);
+    TokenRecord ghost;
+    ghost.hash = api::token_hash("emt_" + std::string(64, 'b'));
+    ghost.role = "enterprise";
+    ghost.scope = "不存在的企业";
+    ghost.label = "ghost";
+    ASSERT_TRUE((*store)->put_token(ghost));
+    AccountRecord a;
+    a.username = "old.li";
+    a.password_hash = "x";
+    a.role = "county";
+    a.scope = "江山市 ";  // would be rewritten, but the start stops first
+    ASSERT_TRUE((*store)->put_account(a));
+  }
+  auto refused = api::ApiServer::start(test_config(dir.path()));
+  ASSERT_FALSE(refused);
+  const std::string ghost_id =
+      api::token_hash("emt_" + std::string(64, 'b')).substr(0, TokenRecord::kIdLength);
+  EXPECT_NE(refused.status().message().find("token " + ghost_id +
+                                            " (\"ghost\") has scope "
+                                            "\"不存在的企业\""),
+            std::string::npos)
+      << refused.status().to_string();
+  auto store = Store::open(dir.path());
+  ASSERT_TRUE(store);
+  EXPECT_EQ((*store)->find_account("old.li")->scope, "江山市 ");
+  // Revoked, it authenticates nobody: the server starts.
+  ASSERT_TRUE((*store)->revoke_token(ghost_id));
+  store->reset();
+  auto revoked = api::ApiServer::start(test_config(dir.path()));
+  ASSERT_TRUE(revoked) << revoked.status().to_string();
 }
 
 // ---- 5. lookalike names -----------------------------------------------------------
@@ -366,6 +651,17 @@ TEST(AbuseNamesTest, InvisibleAndConfusableLookalikesDoNotRegister) {
                        R"({"name": "Quzhou H\u0435ngtu\u043E Co., Ltd.", "county": "江山市"})");
   EXPECT_EQ(cyrillic.status, 409) << cyrillic.body;
   EXPECT_EQ(enterprises(), registered);
+  // Attack trial: 巿 (U+5DFF) is not in UTS #39's data, and 衢州巿 registered
+  // beside 衢州市. The project's table of extra lookalikes makes it 衢州市.
+  ASSERT_EQ(post(server.port(), "/api/v1/enterprises", t.admin,
+                 R"({"name": "衢州市", "county": "柯城区"})")
+                .status,
+            201);
+  auto fu = post(server.port(), "/api/v1/enterprises", t.admin,
+                 "{\"name\": \"衢州\u5DFF\", \"county\": \"柯城区\"}");
+  EXPECT_EQ(fu.status, cyrillic.status) << fu.body;
+  EXPECT_EQ(fu.error_code(), cyrillic.error_code());
+  EXPECT_EQ(enterprises(), registered + 1);
 }
 
 // ---- 6. the total cap of expensive requests says nothing of other tenants -------

@@ -66,9 +66,10 @@ struct GatedServer {
   GatedServer(TestServer& test, int workers, int idle_timeout_ms = 60000) {
     config = test_config(test.dir());
     config.worker_threads = workers;
-    // No threads for expensive requests waiting for a slot: the pool is
-    // exactly `workers` (config.h, worker_pool_size).
+    // No threads for expensive requests or sign-ins waiting for a slot: the
+    // pool is exactly `workers` (config.h, worker_pool_size).
     config.expensive_queue = 0;
+    config.password_hash_queue = 0;
     config.idle_timeout_ms = idle_timeout_ms;
     sessions = std::move(*api::Sessions::open(test.dir(), api::SessionSettings{}));
     context = std::make_unique<api::RequestContext>(api::RequestContext{

@@ -51,7 +51,8 @@ struct Tokens {
   std::string enterprise_b;
 };
 
-// Imports the test corpus into DIR (unless `empty`) and creates the tokens.
+// Imports the test corpus into DIR (unless `empty`: then only the two
+// enterprises the enterprise tokens name are registered) and creates the tokens.
 Tokens seed_data(const std::string& dir, bool empty = false);
 
 // A config for tests: loopback, port 0, small limits where tests probe them,

@@ -104,6 +104,8 @@ TEST(NamesTest, ConfusableLookalikesAreOneName) {
            {"l0gistics", "10gistics", true},                                  // l and 1
            {"modern", "rnodern", true},                                       // m and rn
            {"恒拓压缩机（衢州）有限公司", "恆拓壓縮機(衢州)有限公司", true},  // still folded first
+           {"衢州\u5DFF", "衢州市", true},  // U+5DFF: the project's table (UTS #39 lacks it)
+           {"衢州\u5DFF恒拓", "衢州市恒拓", true},
            {"Hengtuo", "Hengtao", false},
            {"柯城区", "衢江区", false},
            {"衢州市恒拓压缩机有限公司", "衢州市恒拓压缩机有限公", false},

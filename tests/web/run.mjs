@@ -460,6 +460,42 @@ const scenarios = [
     await page.waitForSelector("#app .page:not([aria-busy])");
   }],
 
+  ["sign-in-refused-says-when", async (page, base) => {
+    // A refused sign-in (429 after login_max_failures wrong passwords for one
+    // name from this address; 503 when the server is busy) says in words how
+    // long to wait, from Retry-After: a blank failure left people retrying.
+    await page.goto(base + "/");
+    await page.waitForSelector("#sign-in-section:not([hidden])");
+    for (let i = 0; i < 5; i++) {
+      const status = await page.evaluate(async (body) => (await fetch("/api/v1/sessions", {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+      })).status, { username: "no.such.user", password: "wrong-" + i });
+      eq(status, 401, "wrong password " + (i + 1));
+    }
+    await page.fill("#username", "no.such.user");
+    await page.fill("#password", "wrong-again");
+    const [limited] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith("/api/v1/sessions")),
+      page.click("#sign-in button[type=submit]"),
+    ]);
+    eq(limited.status(), 429, "the sixth attempt is refused");
+    const seconds = limited.headers()["retry-after"];
+    check(/^\d+$/.test(seconds || "") && Number(seconds) > 0, "with a Retry-After: " + seconds);
+    await page.waitForFunction(() => document.querySelector("#message").textContent !== "");
+    eq(await text(page, "#message"), `登录尝试过多，请 ${seconds} 秒后再试`, "the page says when to retry");
+    // A busy server's 503, here as a proxy would send it (no JSON of ours).
+    page.expectedStatuses.push(503);
+    await page.route("**/api/v1/sessions", (route) => route.fulfill({
+      status: 503, headers: { "Retry-After": "7", "Content-Type": "text/html" }, body: "<html>busy</html>",
+    }));
+    await page.fill("#username", "ent2");
+    await page.fill("#password", PASSWORD);
+    await page.click("#sign-in button[type=submit]");
+    await page.waitForFunction(() => document.querySelector("#message").textContent.includes("7"));
+    eq(await text(page, "#message"), "服务器正忙于处理其他登录，请 7 秒后再试", "a busy server's answer says when, too");
+    check(await page.isVisible("#sign-in-section"), "and the form stays for the next try");
+  }],
+
   ["other-enterprise-sees-nothing", async (page, base) => {
     check(state.problemId, "the first scenario made a problem");
     await signIn(page, base, "ent2");
@@ -543,7 +579,14 @@ async function main() {
       page.setDefaultTimeout(30000);
       const pageErrors = [];
       page.on("pageerror", (e) => pageErrors.push(e.message));
-      page.on("console", (m) => { if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) pageErrors.push(m.text()); });
+      // 4xx answers are the pages' business; a 5xx is a server fault unless
+      // the scenario made it on purpose (page.expectedStatuses).
+      page.expectedStatuses = [];
+      page.on("console", (m) => {
+        const status = /status of (\d+)/.exec(m.text());
+        const expected = status && (status[1].startsWith("4") || page.expectedStatuses.includes(Number(status[1])));
+        if (m.type() === "error" && !expected) pageErrors.push(m.text());
+      });
       try {
         await fn(page, server.base);
         check(pageErrors.length === 0, "the page reported errors: " + pageErrors.join(" | "));
