@@ -90,16 +90,24 @@ Status check_expert_write(const Principal& who, const Expert* current, const Exp
                   i18n::Message("access.expert_write", {{"role", role_name(who.role)}}));
   const std::string& own = who.scope;
   const i18n::Message not_own("access.county_own_experts", {{"scope", own}});
+  const i18n::Message city_confirms("access.county_expert_verified", {{"scope", own}});
   if (!current) {
     if (next.counties.empty() || !other_counties(next, own).empty())
       return expert_refused("counties",
                             i18n::Message("access.county_expert_create", {{"scope", own}}));
+    if (next.verified) return expert_refused("verified", city_confirms);
     return Status::ok();
   }
   if (!can_write_expert(who, *current)) return Status(ErrorCode::kPermissionDenied, not_own);
+  if (next.verified != current->verified) return expert_refused("verified", city_confirms);
   if (other_counties(*current, own) != other_counties(next, own))
     return expert_refused("counties",
                           i18n::Message("access.county_expert_counties", {{"scope", own}}));
+  // Taking itself out of an expert stationed nowhere else would leave a
+  // record no county may write and every ranking may still show.
+  if (!contains_name(next.counties, own) && other_counties(next, own).empty())
+    return expert_refused("counties",
+                          i18n::Message("access.county_expert_last_county", {{"scope", own}}));
   if (other_counties(*current, own).empty()) return Status::ok();  // its own expert
   // Shared: nothing but its own entry in `counties` may differ.
   rapidjson::Document a, b;
@@ -117,6 +125,19 @@ Status check_expert_write(const Principal& who, const Expert* current, const Exp
           name, i18n::Message("access.county_expert_shared", {{"field", name}, {"scope", own}}));
   }
   return Status::ok();
+}
+
+bool keeps_confirmation(const Expert& current, const Expert& next) {
+  // Availability and conflicts only narrow where an expert is ranked, and a
+  // county leaving a shared expert leaves it where the city stationed it.
+  Expert a = current, b = next;
+  for (Expert* e : {&a, &b}) {
+    e->available = true;
+    e->conflicts.clear();
+    e->counties.clear();
+    e->verified = true;
+  }
+  return to_json(a) == to_json(b);
 }
 
 bool can_read_plans(const Principal& who, const std::string& county) {

@@ -56,10 +56,22 @@ bool can_write_expert(const Principal& who, const Expert& expert);
 //    other field (profile, works, capacity, conflicts, available);
 //  - an expert also stationed elsewhere is shared: every other field is the
 //    city's, since a change would act in the other counties too;
-//  - it creates experts stationed in its county only (counties = [it]).
+//  - it creates experts stationed in its county only (counties = [it]);
+//  - it may not take its county out of an expert stationed nowhere else
+//    (deactivate instead): `counties` never ends up empty by its hand;
+//  - `verified` (the city's confirmation) is admin's: a county's create is
+//    unconfirmed, and on an update it must be sent back unchanged (or left
+//    out); the service then withdraws it (keeps_confirmation).
 // Enterprises and coordinators write no experts. kPermissionDenied, naming
 // the field (a FieldError), otherwise.
 Status check_expert_write(const Principal& who, const Expert* current, const Expert& next);
+
+// Whether a county's change of `current` into `next` (one check_expert_write
+// allowed) keeps the city's confirmation. The city confirmed the record as it
+// was: any change but `available`, `conflicts` (both only narrow where the
+// expert is ranked) and the county's own entry in `counties` withdraws it, so
+// no county can have a record confirmed and then rewrite it.
+bool keeps_confirmation(const Expert& current, const Expert& next);
 
 // Workstation plans (docs/planning.md) of `county`: admin and that county's
 // county and coordinator principals read them; only admin and the county

@@ -559,6 +559,7 @@ Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_e
   }
   Status allowed = check_expert_write(who, current, e);
   if (!allowed) return allowed;
+  if (current && who.role == Role::kCounty && !keeps_confirmation(*current, e)) e.verified = false;
   Status s = must_exist ? store_->update_expert(e) : store_->insert_expert(e);
   if (!s) return s;
   CorpusIndex::Prepared prepared = prepare_expert(e);  // outside the exclusive lock, as above
@@ -589,7 +590,9 @@ Expert Service::shown_expert_locked(const Principal& who, Expert e) const {
   return e;
 }
 
-Result<Expert> Service::create_expert(const Principal& who, Expert e) {
+Result<Expert> Service::create_expert(const Principal& who, Expert e,
+                                      std::optional<bool> verified) {
+  e.verified = verified.value_or(who.role == Role::kAdmin);
   return write_expert(who, std::move(e), false);
 }
 
@@ -636,6 +639,7 @@ Result<Page<Expert>> Service::list_experts(const Principal& who, const ExpertQue
       if (q.field && !contains(e.fields, *q.field)) continue;
       if (q.county && !contains_name(e.counties, *q.county)) continue;
       if (q.available && e.available != *q.available) continue;
+      if (q.verified && e.verified != *q.verified) continue;
       if (!matches_words(words, expert_search_fields(e))) continue;
       out.push_back(shown_expert_locked(who, e));
     }

@@ -112,6 +112,7 @@ struct ExpertQuery {
   std::optional<std::string> field;   // one of the expert's research fields, exactly
   std::optional<std::string> county;  // stationed in / prefers this county
   std::optional<bool> available;
+  std::optional<bool> verified;  // Expert::verified: false lists what awaits the city
   size_t offset = 0;
   size_t limit = 50;
 };
@@ -235,7 +236,10 @@ class Service {
   Result<Problem> update_problem(const Principal& who, const std::string& id,
                                  const ProblemEdit& edit);
 
-  Result<Expert> create_expert(const Principal& who, Expert expert);
+  // `verified` as the body gave it; unset: confirmed when admin creates it,
+  // unconfirmed when a county does (access.h, check_expert_write).
+  Result<Expert> create_expert(const Principal& who, Expert expert,
+                               std::optional<bool> verified = std::nullopt);
   // Expert profiles are the university's public information: every role
   // reads them, except the conflicts of interest naming enterprises the
   // caller may not know of (left out; a write keeps them).

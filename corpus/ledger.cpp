@@ -157,9 +157,14 @@ Result<Ledger> make_ledger(const std::string& county, const CountyList& counties
     if (p == by_id.end() || !in_scope(p->second->county)) continue;
     accepted_of[pair.second].push_back(assignment(*p->second));
   }
-  // A county's table is its stationed experts; the city's is every expert.
+  // A county's table is its stationed experts and every expert who leads one
+  // of its key topics or was accepted for one of its problems, wherever
+  // stationed (the lists above hold its own problems only); the city's is
+  // every expert.
   for (const auto& e : input.experts) {
-    if (!county.empty() && !contains_name(e.counties, county)) continue;
+    if (!county.empty() && !contains_name(e.counties, county) && topics_of[e.id].empty() &&
+        accepted_of[e.id].empty())
+      continue;
     LedgerExpert x{e.id,        e.name,     e.college,       e.title,           e.counties,
                    e.available, e.capacity, topics_of[e.id], accepted_of[e.id], {}};
     for (const auto& a : x.key_topics) ++x.outcomes[a.status];

@@ -3,9 +3,11 @@
 // or for the city (every configured county):
 //  - problems submitted, counted by status, in total, by county (city
 //    ledger), by industry and by month of submission;
-//  - the experts stationed there (a county's: those whose `counties` name
-//    it; the city's: every expert), their key topics (approved plans) and
-//    accepted matches in scope, with how those problems stand (outcomes);
+//  - the experts who work there (a county's: those whose `counties` name
+//    it, and those stationed elsewhere who lead a key topic of its approved
+//    plans or were accepted for one of its problems; the city's: every
+//    expert), their key topics (approved plans) and accepted matches in
+//    scope, with how those problems stand (outcomes);
 //  - the open problems waiting longest.
 //
 // Statuses are read from each problem's status field by name
@@ -82,7 +84,7 @@ struct Ledger {
   std::vector<LedgerRow> by_county;             // city ledger only, in the configured order
   std::vector<LedgerRow> by_industry;           // most problems first, then name
   std::vector<LedgerRow> by_month;              // oldest first
-  std::vector<LedgerExpert> experts;            // stationed in the county (city: all), by id
+  std::vector<LedgerExpert> experts;            // working in the county (above; city: all), by id
   std::vector<WaitingProblem> waiting_longest;  // earliest submission first
 };
 

@@ -39,6 +39,13 @@ struct Expert {
   std::vector<std::string> counties;
   std::vector<std::string> conflicts;  // enterprise names never to be matched
   std::string extra_json;
+  // Whether the city (admin) has confirmed this record. Not part of the
+  // exchange format (the store keeps it; import and export leave it out):
+  // a record an admin imports or writes is confirmed; one a county writes is
+  // not, until an admin confirms it (docs/api.md, "Who writes experts"). An
+  // unconfirmed expert is ranked only for problems of the counties it is
+  // stationed in (Matcher::exclusion_message).
+  bool verified = true;
 };
 
 // Lifecycle of a problem in a county's bank (docs/api.md, "A problem's life"):

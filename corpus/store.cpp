@@ -201,6 +201,12 @@ CREATE INDEX reviews_by_seq ON reviews (problem_id, seq);
 ALTER TABLE plans ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
 UPDATE plans SET seq = id;
 )sql"},
+    // v7 -> v8: whether the city confirmed an expert (Expert::verified). Every
+    // expert stored so far was imported or written under the old rules and
+    // counts as confirmed.
+    {8, R"sql(
+ALTER TABLE experts ADD COLUMN verified INTEGER NOT NULL DEFAULT 1;
+)sql"},
 };
 constexpr bool migrations_ordered() {
   int last = 0;
@@ -510,15 +516,15 @@ Status Store::bump_sequence_locked() {
 Status Store::put_expert_locked(const Expert& e) {
   Statement st(db_,
                "INSERT INTO experts (id, name, organization, college, title, birth_year, fields, "
-               "bio, capacity, available, counties, conflicts, extra, updated_at) "
-               "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,"
+               "bio, capacity, available, counties, conflicts, extra, verified, updated_at) "
+               "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
                "strftime('%Y-%m-%dT%H:%M:%SZ','now')) "
                "ON CONFLICT(id) DO UPDATE SET name=excluded.name, "
                "organization=excluded.organization, college=excluded.college, "
                "title=excluded.title, birth_year=excluded.birth_year, fields=excluded.fields, "
                "bio=excluded.bio, capacity=excluded.capacity, available=excluded.available, "
                "counties=excluded.counties, conflicts=excluded.conflicts, extra=excluded.extra, "
-               "updated_at=excluded.updated_at");
+               "verified=excluded.verified, updated_at=excluded.updated_at");
   if (!st.prepared()) return st.error("prepare expert insert");
   st.bind(1, e.id);
   st.bind(2, e.name);
@@ -533,6 +539,7 @@ Status Store::put_expert_locked(const Expert& e) {
   st.bind(11, encode_strings(e.counties));
   st.bind(12, encode_strings(e.conflicts));
   st.bind(13, e.extra_json);
+  st.bind(14, e.verified ? 1 : 0);
   if (st.step() != SQLITE_DONE) return st.error("insert expert");
   Statement del(db_, "DELETE FROM works WHERE expert_id = ?1");
   del.bind(1, e.id);
@@ -735,7 +742,7 @@ Status Store::update_problem(const Problem& p) { return write_one(nullptr, &p, k
 Result<std::vector<Expert>> Store::query_experts_locked(const std::string* where_id) {
   std::string sql =
       "SELECT id, name, organization, college, title, birth_year, fields, bio, capacity, "
-      "available, counties, conflicts, extra FROM experts";
+      "available, counties, conflicts, extra, verified FROM experts";
   if (where_id) sql += " WHERE id = ?1";
   sql += " ORDER BY id";
   Statement st(db_, sql.c_str());
@@ -760,6 +767,7 @@ Result<std::vector<Expert>> Store::query_experts_locked(const std::string* where
     e.counties = decode_strings(reinterpret_cast<const char*>(sqlite3_column_text(s, 10)));
     e.conflicts = decode_strings(reinterpret_cast<const char*>(sqlite3_column_text(s, 11)));
     e.extra_json = text_col(s, 12);
+    e.verified = sqlite3_column_int(s, 13) != 0;
     index[e.id] = out.size();
     out.push_back(std::move(e));
   }

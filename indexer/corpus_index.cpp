@@ -17,7 +17,9 @@
 namespace expertmatch {
 namespace {
 
-constexpr int kFormatVersion = 2;  // 2: units.bin ends with the unit mean
+// 2: units.bin ends with the unit mean; 3: each expert's record is followed
+// by whether the city confirmed it (Expert::verified, not in the exchange format).
+constexpr int kFormatVersion = 3;
 
 std::string hex64(uint64_t v) {
   char buf[17];
@@ -110,7 +112,13 @@ std::string CorpusIndex::work_text(const Work& w) {
   return w.title + "\n" + join(w.keywords, "，") + "\n" + w.abstract;
 }
 
-uint64_t CorpusIndex::record_hash(const Expert& e) { return fnv1a64(to_json(e), fnv1a64("E")); }
+uint64_t CorpusIndex::record_hash(const Expert& e) {
+  // The confirmation is hashed too (only when withheld, so that the checksum
+  // of confirmed records is what it always was): a saved index whose experts
+  // are confirmed otherwise than in the store is stale.
+  uint64_t h = fnv1a64(to_json(e), fnv1a64("E"));
+  return e.verified ? h : fnv1a64("unconfirmed", h);
+}
 uint64_t CorpusIndex::record_hash(const Problem& p) { return fnv1a64(to_json(p), fnv1a64("P")); }
 
 uint64_t CorpusIndex::checksum_of(const std::vector<Expert>& experts,
@@ -671,6 +679,7 @@ Status CorpusIndex::save(const std::string& dir) const {
   units.u64(experts_.size());
   for (const auto& [id, e] : experts_) {
     units.str(to_json(e.expert));
+    units.u32(e.expert.verified ? 1 : 0);
     units.u64(static_cast<uint64_t>(e.profile_unit));
     units.vec(e.work_units);
   }
@@ -798,6 +807,7 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
     if (!e) return Status(ErrorCode::kCorruption, "units.bin: bad expert record");
     ExpertEntry entry;
     entry.expert = std::move(*e);
+    entry.expert.verified = ur.u32() != 0;
     entry.profile_unit = static_cast<int64_t>(ur.u64());
     entry.work_units = ur.vec<int64_t>();
     entry.repeat_of = find_repeated_works(entry.expert);

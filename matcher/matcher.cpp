@@ -470,6 +470,11 @@ i18n::Message Matcher::exclusion_message(const Expert& e, const Problem& p,
   for (const auto& c : e.conflicts)
     if (!c.empty() && same_name(c, p.enterprise))
       return {"exclusion.conflict", {{"enterprise", p.enterprise}}};
+  // A county alone may not put an expert into another county's rankings: a
+  // record a county wrote counts elsewhere (and for a query of no county)
+  // only once the city has confirmed it.
+  if (!e.verified && (p.county.empty() || !contains_name(e.counties, p.county)))
+    return "exclusion.unconfirmed";
   if (f.exclude_experts.count(e.id)) return "exclusion.rejected";
   if (f.county && !contains_name(e.counties, *f.county))
     return {"exclusion.not_stationed", {{"county", *f.county}}};

@@ -46,7 +46,9 @@
 // below it, so their figures are those of the exhaustive ranking).
 //
 // Constraints are applied before ranking: unavailable experts are never
-// ranked, nor an expert whose `conflicts` names the problem's enterprise;
+// ranked, nor an expert whose `conflicts` names the problem's enterprise, nor
+// an unconfirmed one (Expert::verified false) for a problem outside the
+// counties it is stationed in (or of no county, as an ad hoc query may be);
 // MatchFilters add county, college, title, age and capacity filters.
 //
 // Thread safety: const; safe to call concurrently as long as the CorpusIndex

@@ -33,6 +33,20 @@ Result<Expert> expert_from_body(const rapidjson::Value& doc) {
   return e;
 }
 
+// `verified` is the store's (Expert::verified), not an exchange-format field:
+// taken out of a body before the record is read, so that it never lands
+// among the unknown fields the record keeps. Absent or null leaves `out` unset.
+Status take_verified(rapidjson::Value& body, std::optional<bool>* out) {
+  auto it = body.FindMember("verified");
+  if (it == body.MemberEnd()) return Status::ok();
+  if (!it->value.IsNull()) {
+    if (!it->value.IsBool()) return Status::invalid("verified", "field.not_bool");
+    *out = it->value.GetBool();
+  }
+  body.RemoveMember(it);
+  return Status::ok();
+}
+
 ApiResponse expert_result(const Result<Expert>& e) {
   if (!e) return from_status(e.status());
   return one_expert(200, *e);
@@ -44,10 +58,12 @@ ApiResponse create_expert(const Call& c) {
   rapidjson::Document doc;
   ApiResponse error;
   if (!parse_json_body(c.request, &doc, &error)) return error;
+  std::optional<bool> verified;
+  if (Status taken = take_verified(doc, &verified); !taken) return from_status(taken);
   Expert e;
   std::vector<FieldError> errors;
   if (!expert_from_json(doc, "body", 0, &e, &errors)) return from_status(Status::invalid(errors));
-  auto created = c.context.service.create_expert(c.who, std::move(e));
+  auto created = c.context.service.create_expert(c.who, std::move(e), verified);
   if (!created) return from_status(created.status());
   return one_expert(201, *created);
 }
@@ -64,10 +80,11 @@ ApiResponse list_experts(const Call& c) {
   q.college = query_str(c, "college");
   q.field = query_str(c, "field");
   q.county = query_str(c, "county");
-  if (auto s = query_str(c, "available")) {
-    if (*s != "true" && *s != "false")
-      return bad_query("available", {"query.bool", {{"name", "available"}}});
-    q.available = *s == "true";
+  for (auto [name, out] : {std::pair{"available", &q.available}, {"verified", &q.verified}}) {
+    if (auto s = query_str(c, name)) {
+      if (*s != "true" && *s != "false") return bad_query(name, {"query.bool", {{"name", name}}});
+      *out = *s == "true";
+    }
   }
   auto page = c.context.service.list_experts(c.who, q);
   if (!page) return from_status(page.status());
@@ -80,10 +97,14 @@ ApiResponse update_expert(const Call& c) {
   ApiResponse error;
   if (!parse_json_body(c.request, &doc, &error)) return error;
   if (!bind_path_id(&doc, c.params[0], &error)) return error;
-  ExpertEdit edit = [&doc](const Expert&) -> Result<Expert> {
+  std::optional<bool> verified;
+  if (Status taken = take_verified(doc, &verified); !taken) return from_status(taken);
+  ExpertEdit edit = [&doc, verified](const Expert& current) -> Result<Expert> {
     Status complete = require_members(doc, kExpertFields);
     if (!complete) return complete;
-    return expert_from_body(doc);
+    auto e = expert_from_body(doc);
+    if (e) e->verified = verified.value_or(current.verified);
+    return e;
   };
   return expert_result(c.context.service.update_expert(c.who, c.params[0], edit));
 }
@@ -92,10 +113,14 @@ ApiResponse patch_expert(const Call& c) {
   rapidjson::Document patch;
   ApiResponse error;
   if (!parse_json_body(c.request, &patch, &error, /*merge_patch=*/true)) return error;
-  ExpertEdit edit = [&patch, &c](const Expert& current) -> Result<Expert> {
+  std::optional<bool> verified;
+  if (Status taken = take_verified(patch, &verified); !taken) return from_status(taken);
+  ExpertEdit edit = [&patch, &c, verified](const Expert& current) -> Result<Expert> {
     rapidjson::Document doc;
     if (Status patched = merge_patched(current, patch, c.params[0], &doc); !patched) return patched;
-    return expert_from_body(doc);
+    auto e = expert_from_body(doc);
+    if (e) e->verified = verified.value_or(current.verified);
+    return e;
   };
   return expert_result(c.context.service.update_expert(c.who, c.params[0], edit));
 }

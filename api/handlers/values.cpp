@@ -34,6 +34,10 @@ Value expert_value(const Expert& e, Alloc& a) {
   add_if_absent(v, "birth_year", Value(rapidjson::kNullType), a);
   for (const char* list : {"fields", "works", "counties", "conflicts"})
     add_if_absent(v, list, Value(rapidjson::kArrayType), a);
+  // The store's confirmation, in place of an unknown field of that name an
+  // imported record may carry.
+  v.RemoveMember("verified");
+  v.AddMember("verified", e.verified, a);
   return v;
 }
 

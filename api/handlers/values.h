@@ -13,6 +13,8 @@ namespace expertmatch::api::handlers {
 
 // A problem as the exchange format writes it, with its status.
 rapidjson::Value problem_value(const Problem& p, Alloc& a);
+// An expert as the exchange format writes it, every field present, with
+// "verified" (Expert::verified: the city's confirmation, kept by the store).
 rapidjson::Value expert_value(const Expert& e, Alloc& a);
 // An expert ranked for a problem, with its explanation.
 rapidjson::Value expert_match_value(const ExpertMatch& m, Alloc& a);

@@ -132,6 +132,12 @@ class ApiLedgerTest : public ::testing::Test {
   long long plan_id_ = 0;
 };
 
+std::vector<std::string> strings_of(const rapidjson::Value& v) {
+  std::vector<std::string> out;
+  for (const auto& s : v.GetArray()) out.push_back(s.GetString());
+  return out;
+}
+
 int count_of(const rapidjson::Value& counts, const char* status) {
   auto it = counts["by_status"].FindMember(status);
   return it == counts["by_status"].MemberEnd() ? 0 : it->value.GetInt();
@@ -202,6 +208,75 @@ TEST_F(ApiLedgerTest, CountyLedgerAsJson) {
   EXPECT_STREQ(w[1]["id"].GetString(), "p-a1");
   EXPECT_GT(w[0]["days_waiting"].GetInt(), w[1]["days_waiting"].GetInt());
   EXPECT_EQ(w[0]["days_waiting"].GetInt() - w[1]["days_waiting"].GetInt(), 105);  // 11-20 .. 03-05
+}
+
+// Issue 10, F7: 柯城区's ledger showed 6 of the 17 key topics of its approved
+// plan and none of its 100 accepted matches, their experts being stationed in
+// other counties. Here the city stations both experts of 江山市's work (the
+// plan's e-bearing on p-a1, the accepted e-vision on p-j3) in 柯城区 alone.
+TEST_F(ApiLedgerTest, ExpertsStationedElsewhereStayInTheCountysLedger) {
+  for (const char* id : {"e-bearing", "e-vision"})
+    ASSERT_EQ(patch(port(), std::string("/api/v1/experts/") + id, t().admin,
+                    R"({"counties": ["柯城区"]})")
+                  .status,
+              200);
+  std::map<std::string, std::set<std::string>> plan_topics;
+  const rapidjson::Document plan_doc = plan_.json();
+  size_t topics = 0;
+  for (const auto& k : plan_doc["plan"]["key_topics"].GetArray()) {
+    plan_topics[k["expert_id"].GetString()].insert(k["problem_id"].GetString());
+    ++topics;
+  }
+  ASSERT_EQ(plan_topics["e-bearing"], std::set<std::string>{"p-a1"}) << plan_.body;
+
+  auto r = get(port(), kLedger, t().county_jiangshan);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto d = r.json();
+  std::map<std::string, std::set<std::string>> shown_topics, shown_accepted;
+  size_t shown = 0;
+  for (const auto& e : d["experts"].GetArray()) {
+    std::string id = e["id"].GetString();
+    for (const auto& k : e["key_topics"].GetArray()) {
+      shown_topics[id].insert(k["problem_id"].GetString());
+      EXPECT_STREQ(k["county"].GetString(), "江山市");
+      ++shown;
+    }
+    for (const auto& k : e["accepted_matches"].GetArray()) {
+      shown_accepted[id].insert(k["problem_id"].GetString());
+      EXPECT_STREQ(k["county"].GetString(), "江山市");
+    }
+  }
+  // Every key topic of the approved plan and every accepted match, whatever
+  // the expert's station.
+  EXPECT_EQ(shown, topics);
+  EXPECT_EQ(shown_topics, plan_topics);
+  EXPECT_EQ(shown_accepted, (std::map<std::string, std::set<std::string>>{{"e-vision", {"p-j3"}}}));
+  for (const auto& e : d["experts"].GetArray())
+    if (std::string(e["id"].GetString()) == "e-bearing") {
+      EXPECT_EQ(strings_of(e["counties"]), std::vector<std::string>{"柯城区"});
+      EXPECT_EQ(e["outcomes"]["in_progress"].GetInt(), 1);
+    }
+  // The spreadsheet lists them too.
+  auto csv = get(port(), kLedger + "?format=csv", t().county_jiangshan);
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_NE(csv.body.find("e-bearing"), std::string::npos);
+  EXPECT_NE(csv.body.find("e-vision"), std::string::npos);
+
+  // 柯城区, where they are stationed, lists them without 江山市's records.
+  auto kecheng = get(port(), "/api/v1/counties/%E6%9F%AF%E5%9F%8E%E5%8C%BA/ledger", t().admin);
+  ASSERT_EQ(kecheng.status, 200) << kecheng.body;
+  std::set<std::string> there;
+  for (const auto& e : kecheng.json()["experts"].GetArray()) {
+    there.insert(e["id"].GetString());
+    EXPECT_EQ(e["key_topics"].Size(), 0u) << kecheng.body;
+    EXPECT_EQ(e["accepted_matches"].Size(), 0u) << kecheng.body;
+  }
+  EXPECT_EQ(there, (std::set<std::string>{"e-bearing", "e-vision"}));
+  // A county where they neither are stationed nor work does not list them.
+  auto longyou = get(port(), "/api/v1/counties/%E9%BE%99%E6%B8%B8%E5%8E%BF/ledger", t().admin);
+  ASSERT_EQ(longyou.status, 200);
+  for (const auto& e : longyou.json()["experts"].GetArray())
+    EXPECT_STREQ(e["id"].GetString(), "e-paper");
 }
 
 TEST_F(ApiLedgerTest, YearFilterAndTheCity) {

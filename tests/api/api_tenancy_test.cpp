@@ -132,6 +132,182 @@ TEST_F(TenancyTest, AnExpertStationedOnlyInTheCountyIsItsOwn) {
   EXPECT_EQ(counties_of("e-bearing"), std::vector<std::string>{"江山市"});
 }
 
+// The attack (issue 10, F5): 柯城区's token created `zjut-fake`, stationed in
+// 柯城区 and stuffed with another county's keywords; it ranked tied first for
+// 常山县's cs-001 and filled 常山县's review queue. Here 龙游县 writes an expert
+// stuffed with 江山市's words (p-a1, p-a2) and its own (p-b1).
+Expert stuffed_expert() {
+  Expert x;
+  x.id = "zjut-fake";
+  x.name = "假专家";
+  x.organization = "浙江工业大学";
+  x.counties = {"龙游县"};
+  x.fields = {"轴承", "磨削烧伤", "振动", "异响", "特种纸", "湿强剂"};
+  x.bio = "轴承外圈磨削后表面发黑 磨削烧伤 砂轮 冷却液 深沟球轴承 异响 振动 特种纸 湿强剂";
+  Work w;
+  w.kind = WorkKind::kPaper;
+  w.title = "轴承外圈沟道磨削后表面发黑发蓝 磨削烧伤 砂轮 冷却液";
+  w.abstract = "深沟球轴承装到电机上运行后出现异响和振动；装饰原纸湿强度不够断纸，湿强剂";
+  w.keywords = {"轴承", "磨削烧伤", "振动", "异响", "特种纸", "湿强剂"};
+  x.works = {w, w};
+  x.works[1].title = "轴承装机后异响 振动 特种纸湿强度不够";
+  return x;
+}
+
+std::set<std::string> ranked_for(unsigned short port, const std::string& problem,
+                                 const std::string& token) {
+  auto r = get(port, "/api/v1/problems/" + problem + "/matches?k=50", token);
+  EXPECT_EQ(r.status, 200) << r.body;
+  std::set<std::string> out;
+  auto d = r.json();
+  if (d.IsObject() && d.HasMember("matches"))
+    for (const auto& m : d["matches"].GetArray()) out.insert(m["expert_id"].GetString());
+  return out;
+}
+
+std::set<std::string> matched_text(unsigned short port, const std::string& token) {
+  auto r =
+      post(port, "/api/v1/match", token,
+           R"({"title": "轴承外圈磨削后表面发黑", "keywords": ["轴承", "磨削烧伤"], "k": 50})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  std::set<std::string> out;
+  auto d = r.json();
+  if (d.IsObject() && d.HasMember("matches"))
+    for (const auto& m : d["matches"].GetArray()) out.insert(m["expert_id"].GetString());
+  return out;
+}
+
+std::set<std::string> queued_experts(unsigned short port, const std::string& token) {
+  auto r = get(port, "/api/v1/review-queue?limit=100", token);
+  EXPECT_EQ(r.status, 200) << r.body;
+  std::set<std::string> out;
+  for (const auto& item : r.json()["items"].GetArray())
+    out.insert(item["match"]["expert_id"].GetString());
+  return out;
+}
+
+TEST_F(TenancyTest, ACountysExpertIsRankedElsewhereOnlyOnceTheCityConfirmsIt) {
+  const std::string fake = "/api/v1/experts/zjut-fake";
+  // A county cannot confirm its own record.
+  Expert x = stuffed_expert();
+  std::string body = expert_json(x);
+  body.insert(body.size() - 1, R"(,"verified":true)");
+  auto self_confirmed = post(port(), "/api/v1/experts", t().county_longyou, body);
+  EXPECT_EQ(self_confirmed.status, 403) << self_confirmed.body;
+  EXPECT_EQ(field_of(self_confirmed), "verified");
+  EXPECT_EQ(get(port(), fake, t().admin).status, 404);
+
+  auto created = post(port(), "/api/v1/experts", t().county_longyou, expert_json(x));
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_FALSE(created.json()["verified"].GetBool());
+  EXPECT_FALSE(get(port(), fake, t().enterprise_a).json()["verified"].GetBool());
+  // The demo's experts, imported by admin, are confirmed.
+  EXPECT_TRUE(get(port(), "/api/v1/experts/e-bearing", t().admin).json()["verified"].GetBool());
+
+  // Its own county uses it at once: its problem's ranking, its ad hoc queries.
+  EXPECT_EQ(ranked_for(port(), "p-b1", t().county_longyou).count("zjut-fake"), 1u);
+  EXPECT_EQ(matched_text(port(), t().county_longyou).count("zjut-fake"), 1u);
+  // No other county's ranking, review queue or plan, nor a query of no county, shows it.
+  for (const char* p : {"p-a1", "p-a2"}) {
+    EXPECT_EQ(ranked_for(port(), p, t().admin).count("zjut-fake"), 0u) << p;
+    EXPECT_EQ(ranked_for(port(), p, t().county_jiangshan).count("zjut-fake"), 0u) << p;
+  }
+  EXPECT_EQ(queued_experts(port(), t().coordinator).count("zjut-fake"), 0u);
+  EXPECT_EQ(matched_text(port(), t().admin).count("zjut-fake"), 0u);
+  EXPECT_EQ(matched_text(port(), t().enterprise_a).count("zjut-fake"), 0u);
+  EXPECT_EQ(matched_text(port(), t().county_jiangshan).count("zjut-fake"), 0u);
+  auto own = get(port(), fake + "/matches?k=20", t().admin);
+  ASSERT_EQ(own.status, 200) << own.body;
+  for (const auto& m : own.json()["matches"].GetArray())
+    EXPECT_STREQ(
+        get(port(), std::string("/api/v1/problems/") + m["problem_id"].GetString(), t().admin)
+            .json()["county"]
+            .GetString(),
+        "龙游县");
+  auto plan = post(port(), "/api/v1/counties/" + kJiangshan + "/plans", t().county_jiangshan,
+                   R"({"team_size": 3})");
+  ASSERT_EQ(plan.status, 201) << plan.body;
+  for (const auto& m : plan.json()["plan"]["team"].GetArray())
+    EXPECT_STRNE(m["expert_id"].GetString(), "zjut-fake");
+  // Admin lists what awaits confirmation.
+  auto waiting = get(port(), "/api/v1/experts?verified=false", t().admin).json();
+  ASSERT_EQ(waiting["items"].Size(), 1u);
+  EXPECT_STREQ(waiting["items"][0]["id"].GetString(), "zjut-fake");
+  EXPECT_EQ(get(port(), "/api/v1/experts?verified=maybe", t().admin).status, 400);
+
+  // A restart keeps the record unconfirmed (the store and the saved index).
+  server_.restart();
+  EXPECT_FALSE(get(port(), fake, t().admin).json()["verified"].GetBool());
+  EXPECT_EQ(ranked_for(port(), "p-a1", t().admin).count("zjut-fake"), 0u);
+  EXPECT_EQ(ranked_for(port(), "p-b1", t().admin).count("zjut-fake"), 1u);
+
+  // Confirmed by the city, it is ranked city-wide.
+  auto wrong = patch(port(), fake, t().admin, R"({"verified": "yes"})");
+  EXPECT_EQ(wrong.status, 422) << wrong.body;
+  EXPECT_EQ(field_of(wrong), "verified");
+  auto confirmed = patch(port(), fake, t().admin, R"({"verified": true})");
+  ASSERT_EQ(confirmed.status, 200) << confirmed.body;
+  EXPECT_TRUE(confirmed.json()["verified"].GetBool());
+  EXPECT_EQ(ranked_for(port(), "p-a1", t().admin).count("zjut-fake"), 1u);
+  EXPECT_EQ(queued_experts(port(), t().coordinator).count("zjut-fake"), 1u);
+  // "verified" is the store's: the exchange format's record does not carry it.
+  auto exported = get(port(), "/api/v1/export/experts", t().admin);
+  ASSERT_EQ(exported.status, 200);
+  EXPECT_EQ(exported.body.find("verified"), std::string::npos);
+
+  // Sending back what it was shown changes nothing; a county's change of the
+  // record withdraws the confirmation; availability does not.
+  auto shown = get(port(), fake, t().county_longyou).body;
+  auto same = send(port(), "PUT", fake, t().county_longyou, shown);
+  ASSERT_EQ(same.status, 200) << same.body;
+  EXPECT_TRUE(same.json()["verified"].GetBool());
+  ASSERT_EQ(post(port(), fake + "/deactivate", t().county_longyou, "").status, 200);
+  ASSERT_EQ(post(port(), fake + "/reactivate", t().county_longyou, "").status, 200);
+  EXPECT_TRUE(get(port(), fake, t().admin).json()["verified"].GetBool());
+  auto unconfirm = patch(port(), fake, t().county_longyou, R"({"verified": false})");
+  EXPECT_EQ(unconfirm.status, 403);
+  EXPECT_EQ(field_of(unconfirm), "verified");
+  auto rewritten = patch(port(), fake, t().county_longyou, R"({"bio": "轴承 磨削烧伤 砂轮"})");
+  ASSERT_EQ(rewritten.status, 200) << rewritten.body;
+  EXPECT_FALSE(rewritten.json()["verified"].GetBool());
+  EXPECT_EQ(ranked_for(port(), "p-a1", t().admin).count("zjut-fake"), 0u);
+  EXPECT_EQ(queued_experts(port(), t().coordinator).count("zjut-fake"), 0u);
+  // Nor can the county then confirm its change itself.
+  auto reconfirm = patch(port(), fake, t().county_longyou, R"({"verified": true})");
+  EXPECT_EQ(reconfirm.status, 403);
+  EXPECT_FALSE(get(port(), fake, t().admin).json()["verified"].GetBool());
+}
+
+// The attack's second step: PATCH {"counties": []} left zjut-fake stationed
+// nowhere, no longer the county's to edit or deactivate, still ranked.
+TEST_F(TenancyTest, ACountyCannotLeaveAnExpertStationedNowhere) {
+  const std::string fake = "/api/v1/experts/zjut-fake";
+  ASSERT_EQ(
+      post(port(), "/api/v1/experts", t().county_longyou, expert_json(stuffed_expert())).status,
+      201);
+  for (const std::string& target : {fake, std::string("/api/v1/experts/e-paper")}) {
+    auto emptied = patch(port(), target, t().county_longyou, R"({"counties": []})");
+    EXPECT_EQ(emptied.status, 403) << target << emptied.body;
+    EXPECT_EQ(field_of(emptied), "counties");
+    auto doc = get(port(), target, t().county_longyou).json();
+    doc["counties"].SetArray();
+    rapidjson::StringBuffer b;
+    rapidjson::Writer<rapidjson::StringBuffer> w(b);
+    doc.Accept(w);
+    auto put_empty = send(port(), "PUT", target, t().county_longyou, b.GetString());
+    EXPECT_EQ(put_empty.status, 403) << target << put_empty.body;
+    EXPECT_EQ(field_of(put_empty), "counties");
+    EXPECT_EQ(strings_of(get(port(), target, t().admin).json()["counties"]),
+              std::vector<std::string>{"龙游县"});
+  }
+  // Deactivating is the county's way to stop one: it leaves every ranking.
+  ASSERT_EQ(post(port(), fake + "/deactivate", t().county_longyou, "").status, 200);
+  EXPECT_EQ(ranked_for(port(), "p-b1", t().county_longyou).count("zjut-fake"), 0u);
+  EXPECT_EQ(patch(port(), fake, t().county_longyou, R"({"bio": "停用"})").status, 200);
+  // The city may still station an expert nowhere (a record it keeps on file).
+  EXPECT_EQ(patch(port(), fake, t().admin, R"({"counties": []})").status, 200);
+}
+
 // ---- 2. server-owned fields ------------------------------------------------------
 
 TEST_F(TenancyTest, ServerOwnedFieldsAreNotSettableByNonAdminWriters) {

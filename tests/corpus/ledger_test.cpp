@@ -65,8 +65,14 @@ TEST(LedgerTest, CountsWaitingAndSheets) {
   EXPECT_EQ(l->by_industry[0].key, "轴承");
   ASSERT_EQ(l->by_month.size(), 3u);  // "" (no date), 2025-12, 2026-01
   EXPECT_EQ(l->by_month[0].key, "");
-  ASSERT_EQ(l->experts.size(), 1u);  // only the county's stationed expert, not y or z
+  // The county's stationed x, and y, stationed elsewhere but accepted for its
+  // c (issue 10, F7: a county's ledger holds all its work); not z.
+  ASSERT_EQ(l->experts.size(), 2u);
   EXPECT_EQ(l->experts[0].id, "x");
+  EXPECT_EQ(l->experts[1].id, "y");
+  ASSERT_EQ(l->experts[1].accepted.size(), 1u);
+  EXPECT_EQ(l->experts[1].accepted[0].problem_id, "c");
+  EXPECT_EQ(l->experts[1].outcomes.at("submitted"), 1);
   ASSERT_EQ(l->experts[0].key_topics.size(), 1u);
   EXPECT_EQ(l->experts[0].key_topics[0].problem_id, "b");
   ASSERT_EQ(l->experts[0].accepted.size(), 2u);  // d is 龙游县's; b is listed as accepted too

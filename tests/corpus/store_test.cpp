@@ -118,9 +118,14 @@ TEST(StoreTest, RefusesMissingDirectoryWithoutCreateAndNewerSchemas) {
   EXPECT_EQ(newer.status().code(), ErrorCode::kCorruption);
 }
 
-// Undoes migrations v7 (random ids) and v6 (the workflow) on a current store:
-// back to the v5 shape, plans as PlanStore created them before "discarded".
+// Undoes migrations v8 (the city's confirmation of experts), v7 (random ids)
+// and v6 (the workflow) on a current store: back to the v5 shape, plans as
+// PlanStore created them before "discarded".
+const char* const kUndoV8 = R"sql(
+ALTER TABLE experts DROP COLUMN verified;
+)sql";
 const char* const kUndoV6 = R"sql(
+ALTER TABLE experts DROP COLUMN verified;
 DROP INDEX reviews_by_seq;
 ALTER TABLE reviews DROP COLUMN seq;
 DROP TABLE problem_transitions;
@@ -158,7 +163,7 @@ PRAGMA user_version = )sql" +
     if (from == 4) run_sql(dir.path(), "ALTER TABLE tokens DROP COLUMN expires_at");
     auto store = open_store(dir.path());
     ASSERT_NE(store, nullptr);
-    EXPECT_EQ(store->schema_version(), 7);  // v6, then v7 (ids)
+    EXPECT_EQ(store->schema_version(), 8);  // v6, then v7 (ids), v8 (confirmation)
     auto p = store->get_problem("p1");
     ASSERT_TRUE(p.is_ok());
     EXPECT_EQ(p->status, ProblemStatus::kSubmitted);
@@ -186,6 +191,29 @@ PRAGMA user_version = )sql" +
     EXPECT_FALSE((*history)[0].at.empty());
     EXPECT_EQ(*store->decision_sequence(), 1);
   }
+}
+
+// Experts stored before v8 were imported or written under the old rules:
+// they count as confirmed. From v8 on the store keeps what it is given.
+TEST(StoreTest, MigrationToV8ConfirmsEveryStoredExpertAndKeepsTheFlag) {
+  TempDir dir;
+  {
+    auto store = open_store(dir.path());
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->put_expert(sample_experts()[0]).is_ok());
+  }
+  run_sql(dir.path(), std::string(kUndoV8) + "PRAGMA user_version = 7");
+  auto store = open_store(dir.path());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->schema_version(), 8);
+  EXPECT_TRUE(store->get_expert("bearing-zhang")->verified);
+  Expert e = sample_experts()[1];
+  e.verified = false;
+  ASSERT_TRUE(store->insert_expert(e).is_ok());
+  EXPECT_FALSE(store->get_expert(e.id)->verified);
+  e.verified = true;
+  ASSERT_TRUE(store->update_expert(e).is_ok());
+  EXPECT_TRUE(store->get_expert(e.id)->verified);
 }
 
 TEST(StoreTest, ImportStoresEveryRecordLosslessly) {
@@ -683,7 +711,7 @@ TEST(StoreTest, MigrationToV5KeepsTokensAndTheyNeverExpire) {
                           "ALTER TABLE tokens DROP COLUMN expires_at; PRAGMA user_version = 4");
   auto store = open_store(dir.path());
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), 7);  // v5, v6 (the workflow), v7 (ids)
+  EXPECT_EQ(store->schema_version(), 8);  // v5, v6 (the workflow), v7 (ids), v8
   auto t = store->find_token(std::string(64, 'c'));
   ASSERT_TRUE(t.is_ok());
   EXPECT_EQ(t->expires_at, "");
