@@ -1,6 +1,7 @@
 #include "matcher/matcher.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -74,6 +75,8 @@ class UnitScores {
 
 struct Matcher::Query {
   const Problem* problem = nullptr;
+  // The experts as this query sees them (kept alive for its Scored::prep).
+  std::shared_ptr<const ExpertTable> experts;
   std::vector<float> vector;
   std::vector<float> coarse;  // the first coarse_dimensions() of `vector`, normalised
   // `vector` minus the index's unit mean (CorpusIndex::unit_mean, of the same
@@ -111,9 +114,21 @@ uint32_t utf16_offset(std::string_view text, uint32_t byte) {
 
 namespace {
 
+// Sixteen partial sums, added pairwise at the end: the compiler turns the
+// inner loop into vector instructions without -ffast-math because the order
+// of the additions is written out (a single running sum is one dependency
+// chain that it may not reorder). The order is fixed, so the result is the
+// same on every machine and build.
 float dot(const float* a, const float* b, int d) {
-  float s = 0;
-  for (int i = 0; i < d; ++i) s += a[i] * b[i];
+  constexpr int kLanes = 16;
+  float acc[kLanes] = {};
+  int i = 0;
+  for (; i + kLanes <= d; i += kLanes)
+    for (int j = 0; j < kLanes; ++j) acc[j] += a[i + j] * b[i + j];
+  for (int j = 0; j < 8; ++j) acc[j] += acc[j + 8];
+  for (int j = 0; j < 4; ++j) acc[j] += acc[j + 4];
+  float s = (acc[0] + acc[2]) + (acc[1] + acc[3]);
+  for (; i < d; ++i) s += a[i] * b[i];
   return s;
 }
 
@@ -180,34 +195,76 @@ std::vector<int64_t> Matcher::evidence_units(const ExpertEntry& e, std::vector<i
 struct Matcher::ExpertPrep {
   std::vector<int64_t> units;  // evidence_units
   std::vector<int> work_of;    // index in expert.works of each unit, -1 for the profile
-  // Per unit: 1 / |v - mean| (the cosine around the corpus mean), and 1 / |v|
-  // in the first coarse_dimensions(); 0 without a vector.
+  // Per unit: its vector (null without one), 1 / |v - mean| (the cosine
+  // around the corpus mean), and 1 / |v| in the first coarse_dimensions();
+  // 0 without a vector.
+  std::vector<const float*> vectors;
   std::vector<float> inv, coarse_inv;
+  const float* profile_vector = nullptr;
   std::vector<float> centroid;         // sum of the centred, normalised units, normalised (d)
   std::vector<float> coarse_centroid;  // sum of the coarse-normalised units, normalised (k)
   std::vector<float> plain_centroid;   // the normalised mean of the unit vectors (d)
 };
 
-struct Matcher::PrepCache {
-  std::shared_mutex mutex;
-  std::unordered_map<int64_t, std::shared_ptr<const ExpertPrep>> by_profile_unit;
+struct Matcher::ExpertTable {
+  uint64_t generation = 0;                  // of the expert vectors it was made from
+  std::vector<const ExpertEntry*> entries;  // CorpusIndex::experts(), in id order
+  std::vector<int32_t> owner;               // by unit id: position in entries, or -1
+  // By position in entries, made on first use (prepared()).
+  std::unique_ptr<std::atomic<const ExpertPrep*>[]> preps;
+  mutable std::mutex mutex;  // for `made`
+  mutable std::vector<std::unique_ptr<ExpertPrep>> made;
+  int32_t owner_of(int64_t unit) const {
+    return unit >= 0 && static_cast<size_t>(unit) < owner.size() ? owner[unit] : -1;
+  }
 };
 
-std::shared_ptr<const Matcher::ExpertPrep> Matcher::prepared(const ExpertEntry& e) const {
-  {
-    std::shared_lock lock(prep_cache_->mutex);
-    auto it = prep_cache_->by_profile_unit.find(e.profile_unit);
-    if (it != prep_cache_->by_profile_unit.end()) return it->second;
+struct Matcher::TableCache {
+  std::mutex mutex;
+  std::shared_ptr<ExpertTable> table;
+};
+
+std::shared_ptr<const Matcher::ExpertTable> Matcher::expert_table() const {
+  const uint64_t generation = index_.expert_vectors().generation();
+  std::lock_guard lock(table_cache_->mutex);
+  if (table_cache_->table && table_cache_->table->generation == generation)
+    return table_cache_->table;
+  // The experts changed (or this is the first query): the unit owners and
+  // the vector pointers are taken again. Readers of an older table keep it
+  // alive until they are done (it is only replaced between writes).
+  auto t = std::make_shared<ExpertTable>();
+  t->generation = generation;
+  t->entries.reserve(index_.experts().size());
+  int64_t max_unit = -1;
+  for (const auto& [id, e] : index_.experts()) {
+    t->entries.push_back(&e);
+    max_unit = std::max(max_unit, e.profile_unit);
+    for (int64_t u : e.work_units) max_unit = std::max(max_unit, u);
   }
-  // The same float operations, in the same order, as scoring did them per
-  // query before they were kept: rankings stay bit-identical.
-  auto p = std::make_shared<ExpertPrep>();
+  t->owner.assign(static_cast<size_t>(max_unit + 1), -1);
+  for (size_t i = 0; i < t->entries.size(); ++i) {
+    const ExpertEntry& e = *t->entries[i];
+    if (e.profile_unit >= 0) t->owner[e.profile_unit] = static_cast<int32_t>(i);
+    for (int64_t u : e.work_units)
+      if (u >= 0) t->owner[u] = static_cast<int32_t>(i);
+  }
+  t->preps = std::make_unique<std::atomic<const ExpertPrep*>[]>(t->entries.size());
+  for (size_t i = 0; i < t->entries.size(); ++i) t->preps[i].store(nullptr);
+  table_cache_->table = t;
+  return t;
+}
+
+const Matcher::ExpertPrep& Matcher::prepared(const ExpertTable& table, uint32_t expert) const {
+  if (const ExpertPrep* p = table.preps[expert].load(std::memory_order_acquire)) return *p;
+  const ExpertEntry& e = *table.entries[expert];
+  auto p = std::make_unique<ExpertPrep>();
   const VectorIndex& vecs = index_.expert_vectors();
   const int d = vecs.dimension();
   const int k = coarse_dimensions();
   const float* m = index_.unit_mean().data();
   const float mean_norm2 = index_.unit_mean().size() == static_cast<size_t>(d) ? dot(m, m, d) : 0;
   p->units = evidence_units(e, &p->work_of);
+  p->profile_vector = vecs.vector(e.profile_unit);
   p->centroid.assign(d, 0.0f);
   p->coarse_centroid.assign(k, 0.0f);
   p->plain_centroid.assign(d, 0.0f);
@@ -225,6 +282,7 @@ std::shared_ptr<const Matcher::ExpertPrep> Matcher::prepared(const ExpertEntry& 
         for (int i = 0; i < k; ++i) p->coarse_centroid[i] += v[i] * coarse_inv;
       }
     }
+    p->vectors.push_back(v);
     p->inv.push_back(inv);
     p->coarse_inv.push_back(coarse_inv);
   }
@@ -233,26 +291,32 @@ std::shared_ptr<const Matcher::ExpertPrep> Matcher::prepared(const ExpertEntry& 
     if (k > 0) l2_normalize(p->coarse_centroid.data(), k);
   }
   l2_normalize(p->plain_centroid.data(), d);
-  std::unique_lock lock(prep_cache_->mutex);
-  return prep_cache_->by_profile_unit.emplace(e.profile_unit, std::move(p)).first->second;
+  // Two threads may both compute it; the first one's is kept (the same values).
+  auto& slot = table.preps[expert];
+  std::lock_guard lock(table.mutex);
+  if (const ExpertPrep* q = slot.load(std::memory_order_acquire)) return *q;
+  const ExpertPrep* kept = p.get();
+  table.made.push_back(std::move(p));
+  slot.store(kept, std::memory_order_release);
+  return *kept;
 }
 
 Result<std::vector<Matcher::Scored>> Matcher::score_everyone(const Query& q) const {
-  std::vector<const ExpertEntry*> pool;
-  pool.reserve(index_.experts().size());
-  for (const auto& [id, entry] : index_.experts()) pool.push_back(&entry);
+  std::vector<uint32_t> pool(q.experts->entries.size());
+  for (size_t i = 0; i < pool.size(); ++i) pool[i] = static_cast<uint32_t>(i);
   return score_pool(q, pool);
 }
 
-Result<std::vector<Matcher::Scored>> Matcher::score_pool(
-    const Query& q, const std::vector<const ExpertEntry*>& pool) const {
+Result<std::vector<Matcher::Scored>> Matcher::score_pool(const Query& q,
+                                                         const std::vector<uint32_t>& pool) const {
   std::vector<Scored> all;
   all.reserve(pool.size());
-  for (const ExpertEntry* entry : pool) {
-    auto prep = prepared(*entry);
-    ComponentScores c = score_expert(q, *entry, *prep, nullptr);
+  for (uint32_t i : pool) {
+    const ExpertEntry* entry = q.experts->entries[i];
+    const ExpertPrep& prep = prepared(*q.experts, i);
+    ComponentScores c = score_expert(q, *entry, prep, nullptr);
     float f = fuse(c);
-    all.push_back({entry, std::move(prep), c, f, f});
+    all.push_back({entry, &prep, c, f, f});
   }
   if (config_.neighbor_share <= 0 || all.size() < 2) {
     enforce_dominance(&all);
@@ -339,6 +403,7 @@ float Matcher::fuse(const ComponentScores& c) const {
 Result<Matcher::Query> Matcher::make_query(const Problem& problem, bool score_all_units) const {
   Query q;
   q.problem = &problem;
+  q.experts = expert_table();
   // A problem asked as the index stores it (every ranking the service makes
   // of a stored problem) is not analysed again: its vector and term vector
   // were made from the same text by the same model (the built-in one is
@@ -409,7 +474,7 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e, cons
   lexical.clear();
   const std::vector<int64_t>& units = prep.units;
   for (size_t w = 0; w < units.size(); ++w) {
-    const float* v = vecs.vector(units[w]);
+    const float* v = prep.vectors[w];
     float ds = 0;
     // The cosine around the corpus mean: what every text shares is left out.
     if (v) ds = std::max(0.0f, (dot(q.centered.data(), v, d) - q.mean_dot) * prep.inv[w]);
@@ -439,7 +504,7 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e, cons
     c.dense = (1 - config_.coarse_share) * c.dense + config_.coarse_share * broad;
   }
   c.lexical = aggregate_top(lexical, config_.top_works, config_.best_work_share);
-  const float* pv = vecs.vector(e.profile_unit);
+  const float* pv = prep.profile_vector;
   float pd = pv ? std::max(0.0f, dot(q.vector.data(), pv, d)) : 0.0f;
   float pl = std::min(1.0f, bm25(e.profile_unit) / q.bm25_ceiling);
   c.profile = 0.5f * pd + 0.5f * pl;
@@ -522,7 +587,7 @@ Matcher::Matcher(const CorpusIndex& index, MatchConfig config)
     : index_(index),
       config_(config),
       word_cache_(std::make_shared<WordCache>()),
-      prep_cache_(std::make_shared<PrepCache>()) {}
+      table_cache_(std::make_shared<TableCache>()) {}
 
 bool Matcher::is_filler(const std::string& term, uint32_t id) const {
   if (general_filler_words().count(term)) return true;
@@ -881,8 +946,8 @@ bool Matcher::two_stage(int k) const {
   return k >= 0 && index_.experts().size() > config_.exhaustive_max_experts;
 }
 
-Result<std::vector<const ExpertEntry*>> Matcher::candidates(
-    const Query& q, const std::vector<SearchHit>* dense) const {
+Result<std::vector<uint32_t>> Matcher::candidates(const Query& q,
+                                                  const std::vector<SearchHit>* dense) const {
   std::vector<SearchHit> searched;
   if (!dense) {
     auto hits = index_.expert_vectors().search(q.centered.data(), config_.candidate_dense_units);
@@ -916,14 +981,13 @@ Result<std::vector<const ExpertEntry*>> Matcher::candidates(
     for (auto& [unit, score] : index_.expert_lexical().top_k(q.terms, lexical_units))
       units.push_back(unit);
   }
-  std::vector<const ExpertEntry*> pool;
+  std::vector<uint32_t> pool;
   pool.reserve(units.size());
   for (int64_t u : units)
-    if (const Unit* unit = index_.unit(u))
-      if (const ExpertEntry* e = index_.expert(unit->owner)) pool.push_back(e);
-  // In id order, as score_everyone sees them: the same ties, the same order.
-  std::sort(pool.begin(), pool.end(),
-            [](const ExpertEntry* a, const ExpertEntry* b) { return a->expert.id < b->expert.id; });
+    if (int32_t owner = q.experts->owner_of(u); owner >= 0)
+      pool.push_back(static_cast<uint32_t>(owner));
+  // In id order (the table's), as score_everyone sees them: the same ties, the same order.
+  std::sort(pool.begin(), pool.end());
   pool.erase(std::unique(pool.begin(), pool.end()), pool.end());
   return pool;
 }
@@ -968,8 +1032,8 @@ Result<std::vector<ExpertMatch>> Matcher::rank_one(const Problem& problem,
     auto pool = candidates(*q, dense);
     if (!pool) return pool.status();
     size_t eligible = 0;
-    for (const ExpertEntry* e : *pool)
-      eligible += exclusion_message(e->expert, problem, filters).empty();
+    for (uint32_t i : *pool)
+      eligible += exclusion_message(q->experts->entries[i]->expert, problem, filters).empty();
     // Filters that leave fewer than k candidates (a small county, a rare
     // title) need the experts the retrievers did not bring: rank them all.
     if (eligible >= static_cast<size_t>(k)) {
@@ -1041,7 +1105,9 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
     auto q = make_query(p.problem);
     if (!q) return q.status();
     std::vector<std::pair<int, float>> per_work;
-    ComponentScores c = score_expert(*q, *e, *prepared(*e), &per_work);
+    const int32_t at = q->experts->owner_of(e->profile_unit);
+    if (at < 0) return Status(ErrorCode::kInternal, "the expert has no profile unit");
+    ComponentScores c = score_expert(*q, *e, prepared(*q->experts, at), &per_work);
     scored.push_back({&p, std::move(*q), std::move(per_work), c, fuse(c)});
   }
   std::stable_sort(

@@ -51,13 +51,15 @@
 //
 // Thread safety: const; safe to call concurrently as long as the CorpusIndex
 // is not being modified. A Matcher keeps what it derives from the index's
-// experts alone (per-expert vector aggregates, the whole words of each unit
-// and research field), computed on first use under its own locks and reused
-// by every later call: build one Matcher per index and share it between
-// threads. Those caches are keyed by unit id, which an upsert never reuses,
-// so changing problems or upserting and removing experts keeps them right;
-// after CorpusIndex::refit() (which renumbers the units) or on another
-// CorpusIndex, make a new Matcher. Copies share the caches.
+// experts alone (per-expert vector aggregates and vector pointers, the owner
+// of each unit, the whole words of each unit and research field), computed
+// on first use under its own locks and reused by every later call: build
+// one Matcher per index and share it between threads. The aggregates are
+// made again after any change to the expert vectors (VectorIndex::
+// generation); the words are keyed by unit id, which an upsert never
+// reuses, so changing problems or upserting and removing experts keeps them
+// right; after CorpusIndex::refit() (which renumbers the units) or on
+// another CorpusIndex, make a new Matcher. Copies share the caches.
 #pragma once
 
 #include <map>
@@ -279,17 +281,22 @@ class Matcher {
   // once (for scoring all experts), instead of one unit at a time.
   Result<Query> make_query(const Problem& problem, bool score_all_units = false) const;
   // What scoring needs of one expert that no query changes: the evidence
-  // units with their norms around the unit mean and in the coarse
-  // dimensions, and the work centroids (centred, coarse, plain). Computed
-  // once per Matcher and expert (keyed by the profile unit).
+  // units with their vectors, their norms around the unit mean and in the
+  // coarse dimensions, the work centroids (centred, coarse, plain) and the
+  // profile's vector. Computed once per expert on first use.
   struct ExpertPrep;
-  struct PrepCache;
-  std::shared_ptr<const ExpertPrep> prepared(const ExpertEntry& e) const;
+  // Every expert in id order with the owner of each expert unit and the
+  // experts' ExpertPrep, for one state of the expert vectors
+  // (VectorIndex::generation): made again after any change to the experts.
+  struct ExpertTable;
+  struct TableCache;
+  std::shared_ptr<const ExpertTable> expert_table() const;
+  const ExpertPrep& prepared(const ExpertTable& table, uint32_t expert) const;
   ComponentScores score_expert(const Query& q, const ExpertEntry& e, const ExpertPrep& prep,
                                std::vector<std::pair<int, float>>* per_work) const;
   struct Scored {
     const ExpertEntry* entry;
-    std::shared_ptr<const ExpertPrep> prep;
+    const ExpertPrep* prep;  // owned by the query's ExpertTable
     ComponentScores components;
     float fused;  // before smoothing
     float score;  // after smoothing and enforce_dominance
@@ -309,13 +316,13 @@ class Matcher {
   static bool ranks_before(const Scored& a, const Scored& b);
   // Fused and smoothed scores of all experts, in the index's (id) order.
   Result<std::vector<Scored>> score_everyone(const Query& q) const;
-  // The same for the given experts only (in the given order).
-  Result<std::vector<Scored>> score_pool(const Query& q,
-                                         const std::vector<const ExpertEntry*>& pool) const;
+  // The same for the given experts only (positions in the query's
+  // ExpertTable, in the given order).
+  Result<std::vector<Scored>> score_pool(const Query& q, const std::vector<uint32_t>& pool) const;
   // The two-stage candidates, in id order: owners of the dense hits (given,
   // or searched here) and of the query's top BM25 units.
-  Result<std::vector<const ExpertEntry*>> candidates(const Query& q,
-                                                     const std::vector<SearchHit>* dense) const;
+  Result<std::vector<uint32_t>> candidates(const Query& q,
+                                           const std::vector<SearchHit>* dense) const;
   // The ranking of one query from its scored experts.
   std::vector<ExpertMatch> finish_ranking(const Query& q, const std::vector<Scored>& everyone,
                                           const MatchFilters& filters, int k) const;
@@ -344,7 +351,7 @@ class Matcher {
   const CorpusIndex& index_;
   MatchConfig config_;
   std::shared_ptr<WordCache> word_cache_;
-  std::shared_ptr<PrepCache> prep_cache_;
+  std::shared_ptr<TableCache> table_cache_;
 };
 
 }  // namespace expertmatch
