@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -1083,10 +1084,121 @@ Result<std::vector<std::vector<ExpertMatch>>> Matcher::rank_experts_batch(
   return out;
 }
 
+Result<std::vector<int64_t>> Matcher::problem_candidates(const ExpertEntry& e,
+                                                         const ExpertPrep& prep) const {
+  std::vector<int64_t> units;
+  // Dense: the problems nearest the centroid of the expert's centred works
+  // (a problem's vector p ranks by p . c as by (p - mean) . c, the centred
+  // similarity the scoring uses, up to each problem's norm around the mean)
+  // and nearest the profile (the profile component is not centred).
+  const VectorIndex& problems = index_.problem_vectors();
+  const int d = problems.dimension();
+  std::vector<float> queries;
+  if (!prep.units.empty() && prep.centroid.size() == static_cast<size_t>(d))
+    queries.insert(queries.end(), prep.centroid.begin(), prep.centroid.end());
+  if (prep.profile_vector)
+    queries.insert(queries.end(), prep.profile_vector, prep.profile_vector + d);
+  if (!queries.empty()) {
+    auto rows = problems.search_batch(queries.size() / d, queries.data(),
+                                      config_.candidate_dense_problems, 1);
+    if (!rows) return rows.status();
+    for (const auto& row : *rows)
+      for (const SearchHit& h : row) units.push_back(h.id);
+  }
+  // Lexical: the expert's terms (profile and evidence works, as indexed),
+  // the most informative few by weight x idf in the problem index: BM25 of
+  // those walks their (short) postings only.
+  const LexicalIndex& lex = index_.problem_lexical();
+  WeightedTerms merged;
+  auto add = [&](int64_t unit) {
+    if (const WeightedTerms* t = index_.expert_lexical().terms_of(unit)) {
+      WeightedTerms sum;
+      sum.reserve(merged.size() + t->size());
+      std::merge(merged.begin(), merged.end(), t->begin(), t->end(), std::back_inserter(sum));
+      merged.clear();
+      for (const auto& [term, w] : sum)
+        if (!merged.empty() && merged.back().first == term)
+          merged.back().second += w;
+        else
+          merged.emplace_back(term, w);
+    }
+  };
+  add(e.profile_unit);
+  for (int64_t u : prep.units)
+    if (u != e.profile_unit) add(u);
+  std::vector<std::pair<float, size_t>> informative;
+  for (size_t i = 0; i < merged.size(); ++i)
+    informative.emplace_back(merged[i].second * lex.idf(merged[i].first), i);
+  const auto keep = static_cast<size_t>(std::max(0, config_.candidate_problem_terms));
+  if (informative.size() > keep) {
+    std::nth_element(informative.begin(), informative.begin() + static_cast<std::ptrdiff_t>(keep),
+                     informative.end(), [](const auto& a, const auto& b) {
+                       return a.first != b.first ? a.first > b.first : a.second < b.second;
+                     });
+    informative.resize(keep);
+  }
+  WeightedTerms query;
+  for (const auto& [score, i] : informative) query.push_back(merged[i]);
+  std::sort(query.begin(), query.end());
+  std::vector<float> idf;
+  for (const auto& [term, w] : query) idf.push_back(lex.idf(term));
+  UnitScores bm25;
+  lex.accumulate(query, idf, bm25.scores(), bm25.touched());
+  std::vector<int64_t> best(bm25.touched_units().begin(), bm25.touched_units().end());
+  const auto lexical = static_cast<size_t>(std::max(0, config_.candidate_lexical_problems));
+  auto before = [&](int64_t a, int64_t b) {
+    float x = bm25.at(a), y = bm25.at(b);
+    return x != y ? x > y : a < b;
+  };
+  if (best.size() > lexical) {
+    std::nth_element(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(lexical), best.end(),
+                     before);
+    best.resize(lexical);
+  }
+  units.insert(units.end(), best.begin(), best.end());
+  std::sort(units.begin(), units.end());
+  units.erase(std::unique(units.begin(), units.end()), units.end());
+  return units;
+}
+
+Result<float> Matcher::pair_confidence(const Problem& problem, const ExpertEntry& e) const {
+  // The problem's expert ranking as rank_experts makes it for k >= 0: its
+  // candidates when two-stage (this expert added if the retrievers missed
+  // it), else every expert.
+  auto q = make_query(problem, /*score_all_units=*/true);
+  if (!q) return q.status();
+  std::vector<uint32_t> pool;
+  if (two_stage(1)) {
+    auto found = candidates(*q, nullptr);
+    if (!found) return found.status();
+    pool = std::move(*found);
+    if (const int32_t at = q->experts->owner_of(e.profile_unit); at >= 0) {
+      const auto self = static_cast<uint32_t>(at);
+      auto it = std::lower_bound(pool.begin(), pool.end(), self);
+      if (it == pool.end() || *it != self) pool.insert(it, self);
+    }
+  } else {
+    pool.resize(q->experts->entries.size());
+    for (size_t i = 0; i < pool.size(); ++i) pool[i] = static_cast<uint32_t>(i);
+  }
+  auto scored = score_pool(*q, pool);
+  if (!scored) return scored.status();
+  float best = 0, own = 0;
+  for (const Scored& x : *scored) {
+    best = std::max(best, x.score);
+    if (x.entry == &e) own = x.score;
+  }
+  return confidence_of(own, best);
+}
+
 Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expert_id,
                                                          const MatchFilters& filters, int k) const {
   const ExpertEntry* e = index_.expert(expert_id);
   if (!e) return Status(ErrorCode::kNotFound, {"expert.not_found", {{"id", expert_id}}});
+  auto table = expert_table();
+  const int32_t at = table->owner_of(e->profile_unit);
+  if (at < 0) return Status(ErrorCode::kInternal, "the expert has no profile unit");
+  const ExpertPrep& prep = prepared(*table, static_cast<uint32_t>(at));
   // Each problem's query and per-work scores are kept for the explanations of
   // the top k, so that nothing is analysed or embedded twice.
   struct ScoredProblem {
@@ -1098,17 +1210,34 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
   };
   std::vector<ScoredProblem> scored;
   const MatchFilters expert_filters;  // the expert-side filters do not apply per problem
-  for (const auto& [id, p] : index_.problems()) {
-    if (!is_open(p.problem.status)) continue;
-    if (filters.county && p.problem.county != *filters.county) continue;
-    if (!exclusion_message(e->expert, p.problem, expert_filters).empty()) continue;
+  auto consider = [&](const ProblemEntry& p) -> Status {
+    if (!is_open(p.problem.status)) return Status::ok();
+    if (filters.county && p.problem.county != *filters.county) return Status::ok();
+    if (!exclusion_message(e->expert, p.problem, expert_filters).empty()) return Status::ok();
     auto q = make_query(p.problem);
     if (!q) return q.status();
     std::vector<std::pair<int, float>> per_work;
-    const int32_t at = q->experts->owner_of(e->profile_unit);
-    if (at < 0) return Status(ErrorCode::kInternal, "the expert has no profile unit");
-    ComponentScores c = score_expert(*q, *e, prepared(*q->experts, at), &per_work);
+    ComponentScores c = score_expert(*q, *e, prep, &per_work);
     scored.push_back({&p, std::move(*q), std::move(per_work), c, fuse(c)});
+    return Status::ok();
+  };
+  if (k >= 0 && index_.problems().size() > config_.exhaustive_max_problems) {
+    auto units = problem_candidates(*e, prep);
+    if (!units) return units.status();
+    std::vector<const ProblemEntry*> pool;
+    for (int64_t u : *units)
+      if (const Unit* unit = index_.unit(u); unit && unit->kind == UnitKind::kProblem)
+        if (const ProblemEntry* p = index_.problem(unit->owner); p && p->unit == u)
+          pool.push_back(p);
+    // In id order, as the full scan meets them: the same order for equal scores.
+    std::sort(pool.begin(), pool.end(), [](const ProblemEntry* a, const ProblemEntry* b) {
+      return a->problem.id < b->problem.id;
+    });
+    for (const ProblemEntry* p : pool)
+      if (Status s = consider(*p); !s) return s;
+  } else {
+    for (const auto& [id, p] : index_.problems())
+      if (Status s = consider(p); !s) return s;
   }
   std::stable_sort(
       scored.begin(), scored.end(),
@@ -1123,14 +1252,9 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
     m.components = s.c;
     // The confidence is that of the pair in the problem's own expert ranking
     // (smoothed, relative to its best expert), as rank_experts gives it.
-    auto everyone = score_everyone(s.query);
-    if (!everyone) return everyone.status();
-    float best = 0, own = 0;
-    for (const Scored& x : *everyone) {
-      best = std::max(best, x.score);
-      if (x.entry == e) own = x.score;
-    }
-    m.confidence = confidence_of(own, best);
+    auto confidence = pair_confidence(s.entry->problem, *e);
+    if (!confidence) return confidence.status();
+    m.confidence = *confidence;
     std::vector<std::string> fields;
     m.informative_terms = explain(s.query, *e, s.per_work, &m.works, &fields, &m.terms);
     m.good_match = is_good_pair(m.confidence, m.informative_terms, s.c.dense);

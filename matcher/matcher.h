@@ -115,6 +115,15 @@ struct MatchConfig {
   // exhaustive ranking for several sizes.
   int candidate_dense_units = 200;
   int candidate_lexical_units = 200;
+  // rank_problems (an expert's problems) scores candidates only above this
+  // many problems: those nearest the expert's work centroid and profile in
+  // the problem Faiss index, and those best by BM25 (in the problem index) for
+  // the expert's candidate_problem_terms most informative terms. SIZE_MAX:
+  // always every open problem. docs/performance.md: recall against scoring all.
+  size_t exhaustive_max_problems = 2000;
+  int candidate_dense_problems = 200;
+  int candidate_lexical_problems = 200;
+  int candidate_problem_terms = 64;
 };
 
 // Bounds on one explanation, whatever the query: at most this many byte
@@ -231,8 +240,10 @@ class Matcher {
   // Top k open problems for an expert. `county` (if set) limits the problems.
   // Scored by the fused score without neighbour smoothing (which would need a
   // full expert ranking per problem); the confidence and good_match of each of
-  // the k returned are those rank_experts gives the pair (one full expert
-  // ranking per returned problem: keep k small).
+  // the k returned are those rank_experts gives the pair (one expert ranking
+  // per returned problem, two-stage where rank_experts is: keep k small).
+  // Above MatchConfig::exhaustive_max_problems problems (and for k >= 0) only
+  // candidate problems are scored (see there); k < 0 scores every one.
   Result<std::vector<ProblemMatch>> rank_problems(const std::string& expert_id,
                                                   const MatchFilters& filters, int k) const;
   // Whether any expert is a good match for the problem when every expert is
@@ -328,6 +339,12 @@ class Matcher {
                                           const MatchFilters& filters, int k) const;
   Result<std::vector<ExpertMatch>> rank_one(const Problem& problem, const MatchFilters& filters,
                                             int k, const std::vector<SearchHit>* dense) const;
+  // rank_problems' candidates: the problem units near the expert, in the
+  // problem Faiss and BM25 indexes (MatchConfig::candidate_*_problems).
+  Result<std::vector<int64_t>> problem_candidates(const ExpertEntry& e,
+                                                  const ExpertPrep& prep) const;
+  // The confidence rank_experts(problem, {}, k >= 0) gives the pair.
+  Result<float> pair_confidence(const Problem& problem, const ExpertEntry& e) const;
   float fuse(const ComponentScores& c) const;
   // The number of leading dimensions of the coarse similarity, 0 when off.
   int coarse_dimensions() const;
