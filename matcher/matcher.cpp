@@ -74,6 +74,12 @@ class UnitScores {
 
 }  // namespace
 
+struct Matcher::FieldTokens {
+  const char* field;
+  std::string text;         // the analysed part of the field
+  std::vector<Word> words;  // its whole words (Matcher::words_of)
+};
+
 struct Matcher::Query {
   const Problem* problem = nullptr;
   // The experts as this query sees them (kept alive for its Scored::prep).
@@ -95,12 +101,10 @@ struct Matcher::Query {
   std::unique_ptr<UnitScores> unit_bm25;
   // The problem's fields as tokens with their vocabulary ids, for the
   // explanations: analysed on first use, then shared by every match.
-  struct FieldTokens {
-    const char* field;
-    std::string text;         // the analysed part of the field
-    std::vector<Word> words;  // its whole words (Matcher::words_of)
-  };
-  mutable std::optional<std::vector<FieldTokens>> field_tokens;
+  mutable std::shared_ptr<const std::vector<FieldTokens>> field_tokens;
+  // The problem's unit when it is asked as the index stores it (its fields'
+  // words are then kept by the Matcher, WordCache::problem_fields), else -1.
+  int64_t stored_unit = -1;
 };
 
 uint32_t utf16_offset(std::string_view text, uint32_t byte) {
@@ -413,6 +417,10 @@ Result<Matcher::Query> Matcher::make_query(const Problem& problem, bool score_al
   const bool as_stored = stored && stored->problem.title == problem.title &&
                          stored->problem.keywords == problem.keywords &&
                          stored->problem.description == problem.description;
+  if (const ProblemEntry* same = index_.problem(problem.id);
+      same && same->problem.title == problem.title && same->problem.keywords == problem.keywords &&
+      same->problem.description == problem.description)
+    q.stored_unit = same->unit;
   const float* stored_vector = as_stored ? index_.problem_vectors().vector(stored->unit) : nullptr;
   const WeightedTerms* stored_terms =
       as_stored ? index_.problem_lexical().terms_of(stored->unit) : nullptr;
@@ -582,7 +590,40 @@ struct Matcher::WordCache {
   std::unordered_map<int64_t, std::vector<uint32_t>> words;  // node-based: references stay valid
   // By profile unit: the words of each research field.
   std::unordered_map<int64_t, std::vector<std::vector<uint32_t>>> field_words;
+  // By problem unit: a stored problem's fields with their words (every
+  // ranking of it explains up to k matches from them; rank_problems explains
+  // the same problems for many experts). At most kMaxProblems, then started
+  // afresh: problems are many, and one is cheap to analyse again.
+  static constexpr size_t kMaxProblems = 20000;
+  std::unordered_map<int64_t, std::shared_ptr<const std::vector<FieldTokens>>> problem_fields;
 };
+
+std::shared_ptr<const std::vector<Matcher::FieldTokens>> Matcher::problem_fields(
+    const Query& q) const {
+  if (q.stored_unit >= 0) {
+    std::lock_guard<std::mutex> lock(word_cache_->mutex);
+    auto it = word_cache_->problem_fields.find(q.stored_unit);
+    if (it != word_cache_->problem_fields.end()) return it->second;
+  }
+  // The analysed part only (CorpusIndex::analysed_part): a prefix of each
+  // field, so offsets are offsets into the stored fields. Only whole words
+  // are kept, with their vocabulary ids.
+  const Problem p = CorpusIndex::analysed_part(*q.problem);
+  std::string keywords;
+  for (const auto& k : p.keywords) keywords += (keywords.empty() ? "" : "，") + k;
+  auto fields = std::make_shared<std::vector<FieldTokens>>();
+  for (auto [field, text] : {std::pair<const char*, const std::string*>{"title", &p.title},
+                             {"keywords", &keywords},
+                             {"description", &p.description}})
+    fields->push_back({field, *text, words_of(*text)});
+  if (q.stored_unit >= 0) {
+    std::lock_guard<std::mutex> lock(word_cache_->mutex);
+    if (word_cache_->problem_fields.size() >= WordCache::kMaxProblems)
+      word_cache_->problem_fields.clear();
+    word_cache_->problem_fields.emplace(q.stored_unit, fields);
+  }
+  return fields;
+}
 
 Matcher::Matcher(const CorpusIndex& index, MatchConfig config)
     : index_(index),
@@ -832,21 +873,7 @@ int Matcher::explain(const Query& q, const ExpertEntry& e,
   };
   const TermModel& tm = index_.terms();
   const LexicalIndex& lex = index_.expert_lexical();
-  if (!q.field_tokens) {
-    // The analysed part only (CorpusIndex::analysed_part): a prefix of each
-    // field, so offsets are offsets into the stored fields. Only whole words
-    // are kept, with their vocabulary ids.
-    const Problem p = CorpusIndex::analysed_part(*q.problem);
-    std::string keywords;
-    for (const auto& k : p.keywords) keywords += (keywords.empty() ? "" : "，") + k;
-    q.field_tokens.emplace();
-    for (auto [field, text] : {std::pair<const char*, const std::string*>{"title", &p.title},
-                               {"keywords", &keywords},
-                               {"description", &p.description}}) {
-      Query::FieldTokens ft{field, *text, words_of(*text)};
-      q.field_tokens->push_back(std::move(ft));
-    }
-  }
+  if (!q.field_tokens) q.field_tokens = problem_fields(q);
   // One pass over the query's words, a hash lookup each: linear in the query
   // whatever it repeats, with at most kMaxSpansPerTerm spans kept a term.
   std::vector<TermEvidence> found;
@@ -856,7 +883,7 @@ int Matcher::explain(const Query& q, const ExpertEntry& e,
   // still count in informative_terms: what is shown changes, good_match and
   // the scores do not.
   for (size_t f = 0; f < q.field_tokens->size(); ++f) {
-    const Query::FieldTokens& ft = (*q.field_tokens)[f];
+    const FieldTokens& ft = (*q.field_tokens)[f];
     const auto urls = url_spans(ft.text);
     auto in_url = [&urls](const Word& t) {
       for (auto [b, e] : urls)
@@ -923,7 +950,7 @@ int Matcher::explain(const Query& q, const ExpertEntry& e,
   for (const auto& f : found) total += f.weight;
   for (auto& f : found) {
     f.weight = total > 0 ? f.weight / total : 0;
-    for (const Query::FieldTokens& ft : *q.field_tokens)
+    for (const FieldTokens& ft : *q.field_tokens)
       if (f.field == ft.field)
         for (auto [b, e] : f.positions)
           f.utf16_positions.emplace_back(utf16_offset(ft.text, b), utf16_offset(ft.text, e));
@@ -931,7 +958,7 @@ int Matcher::explain(const Query& q, const ExpertEntry& e,
   }
   // Research fields that share an informative whole word with the query.
   std::unordered_set<uint32_t> query_words;
-  for (const Query::FieldTokens& ft : *q.field_tokens)
+  for (const FieldTokens& ft : *q.field_tokens)
     for (const Word& w : ft.words) query_words.insert(w.id);
   const std::vector<std::vector<uint32_t>>& words = field_words(e);
   for (size_t f = 0; f < e.expert.fields.size() && f < words.size(); ++f)

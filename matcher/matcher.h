@@ -364,6 +364,10 @@ class Matcher {
   // The same for each of an expert's research fields (keyed by its profile unit).
   const std::vector<std::vector<uint32_t>>& field_words(const ExpertEntry& e) const;
   struct WordCache;
+  // One field of the query problem with its whole words, for the
+  // explanations; a stored problem's are analysed once and kept (WordCache).
+  struct FieldTokens;
+  std::shared_ptr<const std::vector<FieldTokens>> problem_fields(const Query& q) const;
 
   const CorpusIndex& index_;
   MatchConfig config_;
