@@ -202,7 +202,8 @@ int main(int argc, char** argv) {
     MatchConfig all_problems = two_config;
     all_problems.exhaustive_max_problems = SIZE_MAX;
     Matcher every(index, all_problems);
-    const size_t estep = std::max<size_t>(1, index.experts().size() / expert_queries);
+    const size_t estep =
+        std::max<size_t>(1, index.experts().size() / std::max<size_t>(1, expert_queries));
     size_t j = 0;
     for (const auto& [id, e] : index.experts()) {
       if (j++ % estep != 0 || pn >= expert_queries) continue;
