@@ -5,7 +5,10 @@
 // run, with the two-stage ranking's recall@10 against the exhaustive one.
 //
 // usage: scale_bench --index DIR [--queries N] [--recall-queries M]
-//                    [--dense-units N] [--lexical-units N] [--rankings FILE]
+//                    [--expert-queries E] [--dense-units N] [--lexical-units N]
+//                    [--rankings FILE]
+// --expert-queries: experts whose problems (rank_problems, k = 10) are ranked
+// from candidates and from every open problem (default 20), for recall@10.
 // Prints one table; figures are CPU times of the calling thread (the index
 // load's is wall-clock). The two-stage ranking is timed twice over the same
 // problems with one Matcher: first with its caches cold, then warm. --rankings writes each sampled
@@ -64,7 +67,7 @@ long peak_rss_mb() {
 
 int main(int argc, char** argv) {
   std::string dir, rankings;
-  size_t queries = 300, recall_queries = 40;
+  size_t queries = 300, recall_queries = 40, expert_queries = 20;
   MatchConfig two_config;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -78,13 +81,15 @@ int main(int argc, char** argv) {
       two_config.candidate_dense_units = std::atoi(argv[i + 1]);
     else if (a == "--lexical-units")
       two_config.candidate_lexical_units = std::atoi(argv[i + 1]);
+    else if (a == "--expert-queries")
+      expert_queries = std::strtoul(argv[i + 1], nullptr, 10);
     else if (a == "--rankings")
       rankings = argv[i + 1];
   }
   if (dir.empty() || queries == 0) {
     std::fputs(
         "usage: scale_bench --index DIR [--queries N] [--recall-queries M]\n                   "
-        "[--dense-units N] [--lexical-units N] [--rankings FILE]\n",
+        "[--expert-queries E] [--dense-units N] [--lexical-units N] [--rankings FILE]\n",
         stderr);
     return 2;
   }
@@ -188,6 +193,36 @@ int main(int argc, char** argv) {
     recall += full->empty() ? 1.0 : static_cast<double>(hit) / full->size();
   }
   recall = n ? recall / n : 0;
+  // An expert's problems (GET /experts/{id}/matches?k=10): candidates against
+  // every open problem, for every (experts / expert_queries)-th expert.
+  std::vector<double> t_problems, t_problems_all;
+  double problem_recall = 0;
+  size_t pn = 0;
+  {
+    MatchConfig all_problems = two_config;
+    all_problems.exhaustive_max_problems = SIZE_MAX;
+    Matcher every(index, all_problems);
+    const size_t estep =
+        std::max<size_t>(1, index.experts().size() / std::max<size_t>(1, expert_queries));
+    size_t j = 0;
+    for (const auto& [id, e] : index.experts()) {
+      if (j++ % estep != 0 || pn >= expert_queries) continue;
+      auto t = Clock::now();
+      auto fast = two.rank_problems(id, MatchFilters{}, 10);
+      t_problems.push_back(ms_since(t));
+      t = Clock::now();
+      auto full = every.rank_problems(id, MatchFilters{}, 10);
+      t_problems_all.push_back(ms_since(t));
+      if (!fast || !full) return 1;
+      std::set<std::string> want;
+      for (const auto& m : *full) want.insert(m.problem_id);
+      int hit = 0;
+      for (const auto& m : *fast) hit += want.count(m.problem_id);
+      problem_recall += full->empty() ? 1.0 : static_cast<double>(hit) / full->size();
+      ++pn;
+    }
+    problem_recall = pn ? problem_recall / pn : 0;
+  }
   if (out) std::fclose(out);
   auto row = [&](const char* what, const std::vector<double>& v) {
     if (v.empty()) return;
@@ -202,6 +237,8 @@ int main(int argc, char** argv) {
   row("two-stage rank_experts, k=10, explained", t_two);
   row("the same again, one Matcher's caches warm", t_warm);
   row("exhaustive rank_experts, k=10, explained", t_exh);
+  row("rank_problems (an expert's), k=10, two-stage", t_problems);
+  row("rank_problems, every open problem scored", t_problems_all);
   std::printf("two-stage / bare Faiss (%s): %.1fx first, %.1fx warm; / exact Flat: %.1fx, %.1fx\n",
               index.expert_vectors().factory().c_str(),
               summarize(t_two).mean / summarize(t_index).mean,
@@ -209,6 +246,9 @@ int main(int argc, char** argv) {
               summarize(t_two).mean / summarize(t_flat).mean,
               summarize(t_warm).mean / summarize(t_flat).mean);
   std::printf("recall@10 of two-stage against exhaustive: %.3f over %zu problems\n", recall, n);
+  std::printf(
+      "recall@10 of rank_problems' candidates against every problem: %.3f over %zu experts\n",
+      problem_recall, pn);
   std::printf("peak RSS %ld MB\n", peak_rss_mb());
   return 0;
 }

@@ -12,6 +12,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <unordered_set>
@@ -123,10 +124,18 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::create(int dimension, const st
   v->probes_ = probes;
   v->index_ = std::move(*index);
   v->flat_ = flat_storage_of(v->index_.get());
+  v->changed();
   return v;
 }
 
 VectorIndex::~VectorIndex() = default;
+
+void VectorIndex::changed() {
+  // Process-wide, so that a new VectorIndex (a refit's) never repeats the
+  // generation of the one it replaces.
+  static std::atomic<uint64_t> counter{0};
+  generation_ = ++counter;
+}
 
 size_t VectorIndex::size() const { return static_cast<size_t>(index_->ntotal); }
 
@@ -182,6 +191,7 @@ Status VectorIndex::rebuild(const std::vector<int64_t>& drop, const std::vector<
   }
   index_ = std::move(*fresh);
   flat_ = flat_storage_of(index_.get());
+  changed();
   if (flat_) {
     copies_.clear();
   } else {
@@ -206,6 +216,7 @@ Status VectorIndex::add(const std::vector<int64_t>& ids, const float* vecs) {
   } catch (const std::exception& e) {
     return Status(ErrorCode::kInternal, std::string("faiss add: ") + e.what());
   }
+  changed();
   if (!flat_)
     for (size_t i = 0; i < ids.size(); ++i)
       copies_[ids[i]].assign(vecs + i * dimension_, vecs + (i + 1) * dimension_);
@@ -220,6 +231,7 @@ Status VectorIndex::remove(const std::vector<int64_t>& ids) {
     // Some structures (HNSW) cannot delete: rebuild without them.
     return rebuild(ids);
   }
+  changed();
   for (int64_t id : ids) copies_.erase(id);
   return Status::ok();
 }
@@ -317,6 +329,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const std::string& path) 
     return Status(ErrorCode::kCorruption,
                   path + ".faiss: inverted lists under an id map (an older build; rebuilt)");
   v->flat_ = flat_storage_of(v->index_.get());
+  v->changed();
   if (faiss::IndexIVF* ivf = ivf_of(v->index_.get())) v->probes_ = static_cast<int>(ivf->nprobe);
   if (v->index_->d != v->dimension_ || static_cast<size_t>(v->index_->ntotal) != ids.size())
     return Status(ErrorCode::kCorruption, path + ".faiss does not match its vector table");

@@ -67,6 +67,11 @@ class VectorIndex {
   // The stored vector of `id` (d floats), or nullptr. Valid until the next
   // add or remove.
   const float* vector(int64_t id) const;
+  // Changes with every add and remove (and differs between any two
+  // VectorIndex objects' states): a caller that kept vector() pointers or
+  // anything derived from the stored ids may keep using them while this is
+  // unchanged.
+  uint64_t generation() const { return generation_; }
 
   // Writes PATH.faiss and PATH.vectors, the id -> vector table (atomically, via
   // rename); the table holds a checksum of both.
@@ -82,6 +87,9 @@ class VectorIndex {
                  const float* vecs = nullptr);
   std::vector<int64_t> sorted_ids() const;
 
+  // A fresh value from a process-wide counter on every change.
+  void changed();
+  uint64_t generation_ = 0;
   int dimension_ = 0;
   std::string factory_;
   int probes_ = 0;

@@ -1,9 +1,11 @@
 #include "matcher/matcher.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -72,8 +74,16 @@ class UnitScores {
 
 }  // namespace
 
+struct Matcher::FieldTokens {
+  const char* field;
+  std::string text;         // the analysed part of the field
+  std::vector<Word> words;  // its whole words (Matcher::words_of)
+};
+
 struct Matcher::Query {
   const Problem* problem = nullptr;
+  // The experts as this query sees them (kept alive for its Scored::prep).
+  std::shared_ptr<const ExpertTable> experts;
   std::vector<float> vector;
   std::vector<float> coarse;  // the first coarse_dimensions() of `vector`, normalised
   // `vector` minus the index's unit mean (CorpusIndex::unit_mean, of the same
@@ -91,12 +101,10 @@ struct Matcher::Query {
   std::unique_ptr<UnitScores> unit_bm25;
   // The problem's fields as tokens with their vocabulary ids, for the
   // explanations: analysed on first use, then shared by every match.
-  struct FieldTokens {
-    const char* field;
-    std::string text;         // the analysed part of the field
-    std::vector<Word> words;  // its whole words (Matcher::words_of)
-  };
-  mutable std::optional<std::vector<FieldTokens>> field_tokens;
+  mutable std::shared_ptr<const std::vector<FieldTokens>> field_tokens;
+  // The problem's unit when it is asked as the index stores it (its fields'
+  // words are then kept by the Matcher, WordCache::problem_fields), else -1.
+  int64_t stored_unit = -1;
   RequestAssessment request;  // Matcher::request_type of the problem
 };
 
@@ -112,9 +120,21 @@ uint32_t utf16_offset(std::string_view text, uint32_t byte) {
 
 namespace {
 
+// Sixteen partial sums, added pairwise at the end: the compiler turns the
+// inner loop into vector instructions without -ffast-math because the order
+// of the additions is written out (a single running sum is one dependency
+// chain that it may not reorder). The order is fixed, so the result is the
+// same on every machine and build.
 float dot(const float* a, const float* b, int d) {
-  float s = 0;
-  for (int i = 0; i < d; ++i) s += a[i] * b[i];
+  constexpr int kLanes = 16;
+  float acc[kLanes] = {};
+  int i = 0;
+  for (; i + kLanes <= d; i += kLanes)
+    for (int j = 0; j < kLanes; ++j) acc[j] += a[i + j] * b[i + j];
+  for (int j = 0; j < 8; ++j) acc[j] += acc[j + 8];
+  for (int j = 0; j < 4; ++j) acc[j] += acc[j + 4];
+  float s = (acc[0] + acc[2]) + (acc[1] + acc[3]);
+  for (; i < d; ++i) s += a[i] * b[i];
   return s;
 }
 
@@ -183,34 +203,76 @@ std::vector<int64_t> Matcher::evidence_units(const ExpertEntry& e, std::vector<i
 struct Matcher::ExpertPrep {
   std::vector<int64_t> units;  // evidence_units
   std::vector<int> work_of;    // index in expert.works of each unit, -1 for the profile
-  // Per unit: 1 / |v - mean| (the cosine around the corpus mean), and 1 / |v|
-  // in the first coarse_dimensions(); 0 without a vector.
+  // Per unit: its vector (null without one), 1 / |v - mean| (the cosine
+  // around the corpus mean), and 1 / |v| in the first coarse_dimensions();
+  // 0 without a vector.
+  std::vector<const float*> vectors;
   std::vector<float> inv, coarse_inv;
+  const float* profile_vector = nullptr;
   std::vector<float> centroid;         // sum of the centred, normalised units, normalised (d)
   std::vector<float> coarse_centroid;  // sum of the coarse-normalised units, normalised (k)
   std::vector<float> plain_centroid;   // the normalised mean of the unit vectors (d)
 };
 
-struct Matcher::PrepCache {
-  std::shared_mutex mutex;
-  std::unordered_map<int64_t, std::shared_ptr<const ExpertPrep>> by_profile_unit;
+struct Matcher::ExpertTable {
+  uint64_t generation = 0;                  // of the expert vectors it was made from
+  std::vector<const ExpertEntry*> entries;  // CorpusIndex::experts(), in id order
+  std::vector<int32_t> owner;               // by unit id: position in entries, or -1
+  // By position in entries, made on first use (prepared()).
+  std::unique_ptr<std::atomic<const ExpertPrep*>[]> preps;
+  mutable std::mutex mutex;  // for `made`
+  mutable std::vector<std::unique_ptr<ExpertPrep>> made;
+  int32_t owner_of(int64_t unit) const {
+    return unit >= 0 && static_cast<size_t>(unit) < owner.size() ? owner[unit] : -1;
+  }
 };
 
-std::shared_ptr<const Matcher::ExpertPrep> Matcher::prepared(const ExpertEntry& e) const {
-  {
-    std::shared_lock lock(prep_cache_->mutex);
-    auto it = prep_cache_->by_profile_unit.find(e.profile_unit);
-    if (it != prep_cache_->by_profile_unit.end()) return it->second;
+struct Matcher::TableCache {
+  std::mutex mutex;
+  std::shared_ptr<ExpertTable> table;
+};
+
+std::shared_ptr<const Matcher::ExpertTable> Matcher::expert_table() const {
+  const uint64_t generation = index_.expert_vectors().generation();
+  std::lock_guard lock(table_cache_->mutex);
+  if (table_cache_->table && table_cache_->table->generation == generation)
+    return table_cache_->table;
+  // The experts changed (or this is the first query): the unit owners and
+  // the vector pointers are taken again. Readers of an older table keep it
+  // alive until they are done (it is only replaced between writes).
+  auto t = std::make_shared<ExpertTable>();
+  t->generation = generation;
+  t->entries.reserve(index_.experts().size());
+  int64_t max_unit = -1;
+  for (const auto& [id, e] : index_.experts()) {
+    t->entries.push_back(&e);
+    max_unit = std::max(max_unit, e.profile_unit);
+    for (int64_t u : e.work_units) max_unit = std::max(max_unit, u);
   }
-  // The same float operations, in the same order, as scoring did them per
-  // query before they were kept: rankings stay bit-identical.
-  auto p = std::make_shared<ExpertPrep>();
+  t->owner.assign(static_cast<size_t>(max_unit + 1), -1);
+  for (size_t i = 0; i < t->entries.size(); ++i) {
+    const ExpertEntry& e = *t->entries[i];
+    if (e.profile_unit >= 0) t->owner[e.profile_unit] = static_cast<int32_t>(i);
+    for (int64_t u : e.work_units)
+      if (u >= 0) t->owner[u] = static_cast<int32_t>(i);
+  }
+  t->preps = std::make_unique<std::atomic<const ExpertPrep*>[]>(t->entries.size());
+  for (size_t i = 0; i < t->entries.size(); ++i) t->preps[i].store(nullptr);
+  table_cache_->table = t;
+  return t;
+}
+
+const Matcher::ExpertPrep& Matcher::prepared(const ExpertTable& table, uint32_t expert) const {
+  if (const ExpertPrep* p = table.preps[expert].load(std::memory_order_acquire)) return *p;
+  const ExpertEntry& e = *table.entries[expert];
+  auto p = std::make_unique<ExpertPrep>();
   const VectorIndex& vecs = index_.expert_vectors();
   const int d = vecs.dimension();
   const int k = coarse_dimensions();
   const float* m = index_.unit_mean().data();
   const float mean_norm2 = index_.unit_mean().size() == static_cast<size_t>(d) ? dot(m, m, d) : 0;
   p->units = evidence_units(e, &p->work_of);
+  p->profile_vector = vecs.vector(e.profile_unit);
   p->centroid.assign(d, 0.0f);
   p->coarse_centroid.assign(k, 0.0f);
   p->plain_centroid.assign(d, 0.0f);
@@ -228,6 +290,7 @@ std::shared_ptr<const Matcher::ExpertPrep> Matcher::prepared(const ExpertEntry& 
         for (int i = 0; i < k; ++i) p->coarse_centroid[i] += v[i] * coarse_inv;
       }
     }
+    p->vectors.push_back(v);
     p->inv.push_back(inv);
     p->coarse_inv.push_back(coarse_inv);
   }
@@ -236,26 +299,32 @@ std::shared_ptr<const Matcher::ExpertPrep> Matcher::prepared(const ExpertEntry& 
     if (k > 0) l2_normalize(p->coarse_centroid.data(), k);
   }
   l2_normalize(p->plain_centroid.data(), d);
-  std::unique_lock lock(prep_cache_->mutex);
-  return prep_cache_->by_profile_unit.emplace(e.profile_unit, std::move(p)).first->second;
+  // Two threads may both compute it; the first one's is kept (the same values).
+  auto& slot = table.preps[expert];
+  std::lock_guard lock(table.mutex);
+  if (const ExpertPrep* q = slot.load(std::memory_order_acquire)) return *q;
+  const ExpertPrep* kept = p.get();
+  table.made.push_back(std::move(p));
+  slot.store(kept, std::memory_order_release);
+  return *kept;
 }
 
 Result<std::vector<Matcher::Scored>> Matcher::score_everyone(const Query& q) const {
-  std::vector<const ExpertEntry*> pool;
-  pool.reserve(index_.experts().size());
-  for (const auto& [id, entry] : index_.experts()) pool.push_back(&entry);
+  std::vector<uint32_t> pool(q.experts->entries.size());
+  for (size_t i = 0; i < pool.size(); ++i) pool[i] = static_cast<uint32_t>(i);
   return score_pool(q, pool);
 }
 
-Result<std::vector<Matcher::Scored>> Matcher::score_pool(
-    const Query& q, const std::vector<const ExpertEntry*>& pool) const {
+Result<std::vector<Matcher::Scored>> Matcher::score_pool(const Query& q,
+                                                         const std::vector<uint32_t>& pool) const {
   std::vector<Scored> all;
   all.reserve(pool.size());
-  for (const ExpertEntry* entry : pool) {
-    auto prep = prepared(*entry);
-    ComponentScores c = score_expert(q, *entry, *prep, nullptr);
+  for (uint32_t i : pool) {
+    const ExpertEntry* entry = q.experts->entries[i];
+    const ExpertPrep& prep = prepared(*q.experts, i);
+    ComponentScores c = score_expert(q, *entry, prep, nullptr);
     float f = fuse(c);
-    all.push_back({entry, std::move(prep), c, f, f});
+    all.push_back({entry, &prep, c, f, f});
   }
   if (config_.neighbor_share <= 0 || all.size() < 2) {
     enforce_dominance(&all);
@@ -342,6 +411,7 @@ float Matcher::fuse(const ComponentScores& c) const {
 Result<Matcher::Query> Matcher::make_query(const Problem& problem, bool score_all_units) const {
   Query q;
   q.problem = &problem;
+  q.experts = expert_table();
   // A problem asked as the index stores it (every ranking the service makes
   // of a stored problem) is not analysed again: its vector and term vector
   // were made from the same text by the same model (the built-in one is
@@ -350,6 +420,11 @@ Result<Matcher::Query> Matcher::make_query(const Problem& problem, bool score_al
   const bool as_stored = stored && stored->problem().title == problem.title &&
                          stored->problem().keywords == problem.keywords &&
                          stored->problem().description == problem.description;
+  if (const ProblemEntry* same = index_.problem(problem.id);
+      same && same->problem().title == problem.title &&
+      same->problem().keywords == problem.keywords &&
+      same->problem().description == problem.description)
+    q.stored_unit = same->unit;
   const float* stored_vector = as_stored ? index_.problem_vectors().vector(stored->unit) : nullptr;
   const std::optional<WeightedTerms> stored_terms =
       as_stored ? index_.problem_lexical().terms_of(stored->unit) : std::nullopt;
@@ -415,7 +490,7 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e, cons
   lexical.clear();
   const std::vector<int64_t>& units = prep.units;
   for (size_t w = 0; w < units.size(); ++w) {
-    const float* v = vecs.vector(units[w]);
+    const float* v = prep.vectors[w];
     float ds = 0;
     // The cosine around the corpus mean: what every text shares is left out.
     if (v) ds = std::max(0.0f, (dot(q.centered.data(), v, d) - q.mean_dot) * prep.inv[w]);
@@ -445,7 +520,7 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e, cons
     c.dense = (1 - config_.coarse_share) * c.dense + config_.coarse_share * broad;
   }
   c.lexical = aggregate_top(lexical, config_.top_works, config_.best_work_share);
-  const float* pv = vecs.vector(e.profile_unit);
+  const float* pv = prep.profile_vector;
   float pd = pv ? std::max(0.0f, dot(q.vector.data(), pv, d)) : 0.0f;
   float pl = std::min(1.0f, bm25(e.profile_unit) / q.bm25_ceiling);
   c.profile = 0.5f * pd + 0.5f * pl;
@@ -527,13 +602,46 @@ struct Matcher::WordCache {
   std::unordered_map<int64_t, std::vector<uint32_t>> words;  // node-based: references stay valid
   // By profile unit: the words of each research field.
   std::unordered_map<int64_t, std::vector<std::vector<uint32_t>>> field_words;
+  // By problem unit: a stored problem's fields with their words (every
+  // ranking of it explains up to k matches from them; rank_problems explains
+  // the same problems for many experts). At most kMaxProblems, then started
+  // afresh: problems are many, and one is cheap to analyse again.
+  static constexpr size_t kMaxProblems = 20000;
+  std::unordered_map<int64_t, std::shared_ptr<const std::vector<FieldTokens>>> problem_fields;
 };
+
+std::shared_ptr<const std::vector<Matcher::FieldTokens>> Matcher::problem_fields(
+    const Query& q) const {
+  if (q.stored_unit >= 0) {
+    std::lock_guard<std::mutex> lock(word_cache_->mutex);
+    auto it = word_cache_->problem_fields.find(q.stored_unit);
+    if (it != word_cache_->problem_fields.end()) return it->second;
+  }
+  // The analysed part only (CorpusIndex::analysed_part): a prefix of each
+  // field, so offsets are offsets into the stored fields. Only whole words
+  // are kept, with their vocabulary ids.
+  const Problem p = CorpusIndex::analysed_part(*q.problem);
+  std::string keywords;
+  for (const auto& k : p.keywords) keywords += (keywords.empty() ? "" : "，") + k;
+  auto fields = std::make_shared<std::vector<FieldTokens>>();
+  for (auto [field, text] : {std::pair<const char*, const std::string*>{"title", &p.title},
+                             {"keywords", &keywords},
+                             {"description", &p.description}})
+    fields->push_back({field, *text, words_of(*text)});
+  if (q.stored_unit >= 0) {
+    std::lock_guard<std::mutex> lock(word_cache_->mutex);
+    if (word_cache_->problem_fields.size() >= WordCache::kMaxProblems)
+      word_cache_->problem_fields.clear();
+    word_cache_->problem_fields.emplace(q.stored_unit, fields);
+  }
+  return fields;
+}
 
 Matcher::Matcher(const CorpusIndex& index, MatchConfig config)
     : index_(index),
       config_(config),
       word_cache_(std::make_shared<WordCache>()),
-      prep_cache_(std::make_shared<PrepCache>()) {}
+      table_cache_(std::make_shared<TableCache>()) {}
 
 bool Matcher::is_filler(const std::string& term, uint32_t id) const {
   if (general_filler_words().count(term)) return true;
@@ -777,21 +885,7 @@ int Matcher::explain(const Query& q, const ExpertEntry& e,
   };
   const TermModel& tm = index_.terms();
   const LexicalIndex& lex = index_.expert_lexical();
-  if (!q.field_tokens) {
-    // The analysed part only (CorpusIndex::analysed_part): a prefix of each
-    // field, so offsets are offsets into the stored fields. Only whole words
-    // are kept, with their vocabulary ids.
-    const Problem p = CorpusIndex::analysed_part(*q.problem);
-    std::string keywords;
-    for (const auto& k : p.keywords) keywords += (keywords.empty() ? "" : "，") + k;
-    q.field_tokens.emplace();
-    for (auto [field, text] : {std::pair<const char*, const std::string*>{"title", &p.title},
-                               {"keywords", &keywords},
-                               {"description", &p.description}}) {
-      Query::FieldTokens ft{field, *text, words_of(*text)};
-      q.field_tokens->push_back(std::move(ft));
-    }
-  }
+  if (!q.field_tokens) q.field_tokens = problem_fields(q);
   // One pass over the query's words, a hash lookup each: linear in the query
   // whatever it repeats, with at most kMaxSpansPerTerm spans kept a term.
   std::vector<TermEvidence> found;
@@ -801,7 +895,7 @@ int Matcher::explain(const Query& q, const ExpertEntry& e,
   // still count in informative_terms: what is shown changes, good_match and
   // the scores do not.
   for (size_t f = 0; f < q.field_tokens->size(); ++f) {
-    const Query::FieldTokens& ft = (*q.field_tokens)[f];
+    const FieldTokens& ft = (*q.field_tokens)[f];
     const auto urls = url_spans(ft.text);
     auto in_url = [&urls](const Word& t) {
       for (auto [b, e] : urls)
@@ -868,7 +962,7 @@ int Matcher::explain(const Query& q, const ExpertEntry& e,
   for (const auto& f : found) total += f.weight;
   for (auto& f : found) {
     f.weight = total > 0 ? f.weight / total : 0;
-    for (const Query::FieldTokens& ft : *q.field_tokens)
+    for (const FieldTokens& ft : *q.field_tokens)
       if (f.field == ft.field)
         for (auto [b, e] : f.positions)
           f.utf16_positions.emplace_back(utf16_offset(ft.text, b), utf16_offset(ft.text, e));
@@ -876,7 +970,7 @@ int Matcher::explain(const Query& q, const ExpertEntry& e,
   }
   // Research fields that share an informative whole word with the query.
   std::unordered_set<uint32_t> query_words;
-  for (const Query::FieldTokens& ft : *q.field_tokens)
+  for (const FieldTokens& ft : *q.field_tokens)
     for (const Word& w : ft.words) query_words.insert(w.id);
   const std::vector<std::vector<uint32_t>>& words = field_words(e);
   for (size_t f = 0; f < e.expert.fields.size() && f < words.size(); ++f)
@@ -892,8 +986,8 @@ bool Matcher::two_stage(int k) const {
   return k >= 0 && index_.experts().size() > config_.exhaustive_max_experts;
 }
 
-Result<std::vector<const ExpertEntry*>> Matcher::candidates(
-    const Query& q, const std::vector<SearchHit>* dense) const {
+Result<std::vector<uint32_t>> Matcher::candidates(const Query& q,
+                                                  const std::vector<SearchHit>* dense) const {
   std::vector<SearchHit> searched;
   if (!dense) {
     auto hits = index_.expert_vectors().search(q.centered.data(), config_.candidate_dense_units);
@@ -927,14 +1021,13 @@ Result<std::vector<const ExpertEntry*>> Matcher::candidates(
     for (auto& [unit, score] : index_.expert_lexical().top_k(q.terms, lexical_units))
       units.push_back(unit);
   }
-  std::vector<const ExpertEntry*> pool;
+  std::vector<uint32_t> pool;
   pool.reserve(units.size());
   for (int64_t u : units)
-    if (const Unit* unit = index_.unit(u))
-      if (const ExpertEntry* e = index_.expert(unit->owner)) pool.push_back(e);
-  // In id order, as score_everyone sees them: the same ties, the same order.
-  std::sort(pool.begin(), pool.end(),
-            [](const ExpertEntry* a, const ExpertEntry* b) { return a->expert.id < b->expert.id; });
+    if (int32_t owner = q.experts->owner_of(u); owner >= 0)
+      pool.push_back(static_cast<uint32_t>(owner));
+  // In id order (the table's), as score_everyone sees them: the same ties, the same order.
+  std::sort(pool.begin(), pool.end());
   pool.erase(std::unique(pool.begin(), pool.end()), pool.end());
   return pool;
 }
@@ -980,8 +1073,8 @@ Result<std::vector<ExpertMatch>> Matcher::rank_one(const Problem& problem,
     auto pool = candidates(*q, dense);
     if (!pool) return pool.status();
     size_t eligible = 0;
-    for (const ExpertEntry* e : *pool)
-      eligible += exclusion_message(e->expert, problem, filters).empty();
+    for (uint32_t i : *pool)
+      eligible += exclusion_message(q->experts->entries[i]->expert, problem, filters).empty();
     // Filters that leave fewer than k candidates (a small county, a rare
     // title) need the experts the retrievers did not bring: rank them all.
     if (eligible >= static_cast<size_t>(k)) {
@@ -1031,10 +1124,121 @@ Result<std::vector<std::vector<ExpertMatch>>> Matcher::rank_experts_batch(
   return out;
 }
 
+Result<std::vector<int64_t>> Matcher::problem_candidates(const ExpertEntry& e,
+                                                         const ExpertPrep& prep) const {
+  std::vector<int64_t> units;
+  // Dense: the problems nearest the centroid of the expert's centred works
+  // (a problem's vector p ranks by p . c as by (p - mean) . c, the centred
+  // similarity the scoring uses, up to each problem's norm around the mean)
+  // and nearest the profile (the profile component is not centred).
+  const VectorIndex& problems = index_.problem_vectors();
+  const int d = problems.dimension();
+  std::vector<float> queries;
+  if (!prep.units.empty() && prep.centroid.size() == static_cast<size_t>(d))
+    queries.insert(queries.end(), prep.centroid.begin(), prep.centroid.end());
+  if (prep.profile_vector)
+    queries.insert(queries.end(), prep.profile_vector, prep.profile_vector + d);
+  if (!queries.empty()) {
+    auto rows = problems.search_batch(queries.size() / d, queries.data(),
+                                      config_.candidate_dense_problems, 1);
+    if (!rows) return rows.status();
+    for (const auto& row : *rows)
+      for (const SearchHit& h : row) units.push_back(h.id);
+  }
+  // Lexical: the expert's terms (profile and evidence works, as indexed),
+  // the most informative few by weight x idf in the problem index: BM25 of
+  // those walks their (short) postings only.
+  const LexicalIndex& lex = index_.problem_lexical();
+  WeightedTerms merged;
+  auto add = [&](int64_t unit) {
+    if (const WeightedTerms* t = index_.expert_lexical().terms_of(unit)) {
+      WeightedTerms sum;
+      sum.reserve(merged.size() + t->size());
+      std::merge(merged.begin(), merged.end(), t->begin(), t->end(), std::back_inserter(sum));
+      merged.clear();
+      for (const auto& [term, w] : sum)
+        if (!merged.empty() && merged.back().first == term)
+          merged.back().second += w;
+        else
+          merged.emplace_back(term, w);
+    }
+  };
+  add(e.profile_unit);
+  for (int64_t u : prep.units)
+    if (u != e.profile_unit) add(u);
+  std::vector<std::pair<float, size_t>> informative;
+  for (size_t i = 0; i < merged.size(); ++i)
+    informative.emplace_back(merged[i].second * lex.idf(merged[i].first), i);
+  const auto keep = static_cast<size_t>(std::max(0, config_.candidate_problem_terms));
+  if (informative.size() > keep) {
+    std::nth_element(informative.begin(), informative.begin() + static_cast<std::ptrdiff_t>(keep),
+                     informative.end(), [](const auto& a, const auto& b) {
+                       return a.first != b.first ? a.first > b.first : a.second < b.second;
+                     });
+    informative.resize(keep);
+  }
+  WeightedTerms query;
+  for (const auto& [score, i] : informative) query.push_back(merged[i]);
+  std::sort(query.begin(), query.end());
+  std::vector<float> idf;
+  for (const auto& [term, w] : query) idf.push_back(lex.idf(term));
+  UnitScores bm25;
+  lex.accumulate(query, idf, bm25.scores(), bm25.touched());
+  std::vector<int64_t> best(bm25.touched_units().begin(), bm25.touched_units().end());
+  const auto lexical = static_cast<size_t>(std::max(0, config_.candidate_lexical_problems));
+  auto before = [&](int64_t a, int64_t b) {
+    float x = bm25.at(a), y = bm25.at(b);
+    return x != y ? x > y : a < b;
+  };
+  if (best.size() > lexical) {
+    std::nth_element(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(lexical), best.end(),
+                     before);
+    best.resize(lexical);
+  }
+  units.insert(units.end(), best.begin(), best.end());
+  std::sort(units.begin(), units.end());
+  units.erase(std::unique(units.begin(), units.end()), units.end());
+  return units;
+}
+
+Result<float> Matcher::pair_confidence(const Problem& problem, const ExpertEntry& e) const {
+  // The problem's expert ranking as rank_experts makes it for k >= 0: its
+  // candidates when two-stage (this expert added if the retrievers missed
+  // it), else every expert.
+  auto q = make_query(problem, /*score_all_units=*/true);
+  if (!q) return q.status();
+  std::vector<uint32_t> pool;
+  if (two_stage(1)) {
+    auto found = candidates(*q, nullptr);
+    if (!found) return found.status();
+    pool = std::move(*found);
+    if (const int32_t at = q->experts->owner_of(e.profile_unit); at >= 0) {
+      const auto self = static_cast<uint32_t>(at);
+      auto it = std::lower_bound(pool.begin(), pool.end(), self);
+      if (it == pool.end() || *it != self) pool.insert(it, self);
+    }
+  } else {
+    pool.resize(q->experts->entries.size());
+    for (size_t i = 0; i < pool.size(); ++i) pool[i] = static_cast<uint32_t>(i);
+  }
+  auto scored = score_pool(*q, pool);
+  if (!scored) return scored.status();
+  float best = 0, own = 0;
+  for (const Scored& x : *scored) {
+    best = std::max(best, x.score);
+    if (x.entry == &e) own = x.score;
+  }
+  return confidence_of(own, best);
+}
+
 Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expert_id,
                                                          const MatchFilters& filters, int k) const {
   const ExpertEntry* e = index_.expert(expert_id);
   if (!e) return Status(ErrorCode::kNotFound, {"expert.not_found", {{"id", expert_id}}});
+  auto table = expert_table();
+  const int32_t at = table->owner_of(e->profile_unit);
+  if (at < 0) return Status(ErrorCode::kInternal, "the expert has no profile unit");
+  const ExpertPrep& prep = prepared(*table, static_cast<uint32_t>(at));
   // Each problem's query and per-work scores are kept for the explanations of
   // the top k, so that nothing is analysed or embedded twice.
   struct ScoredProblem {
@@ -1046,15 +1250,34 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
   };
   std::vector<ScoredProblem> scored;
   const MatchFilters expert_filters;  // the expert-side filters do not apply per problem
-  for (const auto& [id, p] : index_.problems()) {
-    if (!is_open(p.problem().status)) continue;
-    if (filters.county && p.problem().county != *filters.county) continue;
-    if (!exclusion_message(e->expert, p.problem(), expert_filters).empty()) continue;
+  auto consider = [&](const ProblemEntry& p) -> Status {
+    if (!is_open(p.problem().status)) return Status::ok();
+    if (filters.county && p.problem().county != *filters.county) return Status::ok();
+    if (!exclusion_message(e->expert, p.problem, expert_filters).empty()) return Status::ok();
     auto q = make_query(p.problem());
     if (!q) return q.status();
     std::vector<std::pair<int, float>> per_work;
-    ComponentScores c = score_expert(*q, *e, *prepared(*e), &per_work);
+    ComponentScores c = score_expert(*q, *e, prep, &per_work);
     scored.push_back({&p, std::move(*q), std::move(per_work), c, fuse(c)});
+    return Status::ok();
+  };
+  if (k >= 0 && index_.problems().size() > config_.exhaustive_max_problems) {
+    auto units = problem_candidates(*e, prep);
+    if (!units) return units.status();
+    std::vector<const ProblemEntry*> pool;
+    for (int64_t u : *units)
+      if (const Unit* unit = index_.unit(u); unit && unit->kind == UnitKind::kProblem)
+        if (const ProblemEntry* p = index_.problem(unit->owner); p && p->unit == u)
+          pool.push_back(p);
+    // In id order, as the full scan meets them: the same order for equal scores.
+    std::sort(pool.begin(), pool.end(), [](const ProblemEntry* a, const ProblemEntry* b) {
+      return a->problem().id < b->problem().id;
+    });
+    for (const ProblemEntry* p : pool)
+      if (Status s = consider(*p); !s) return s;
+  } else {
+    for (const auto& [id, p] : index_.problems())
+      if (Status s = consider(p); !s) return s;
   }
   std::stable_sort(
       scored.begin(), scored.end(),
@@ -1069,14 +1292,9 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
     m.components = s.c;
     // The confidence is that of the pair in the problem's own expert ranking
     // (smoothed, relative to its best expert), as rank_experts gives it.
-    auto everyone = score_everyone(s.query);
-    if (!everyone) return everyone.status();
-    float best = 0, own = 0;
-    for (const Scored& x : *everyone) {
-      best = std::max(best, x.score);
-      if (x.entry == e) own = x.score;
-    }
-    m.confidence = confidence_of(own, best);
+    auto confidence = pair_confidence(s.entry->problem, *e);
+    if (!confidence) return confidence.status();
+    m.confidence = *confidence;
     std::vector<std::string> fields;
     m.informative_terms = explain(s.query, *e, s.per_work, &m.works, &fields, &m.terms);
     m.good_match = is_good_pair(m.confidence, m.informative_terms, s.c.dense);

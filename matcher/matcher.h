@@ -53,13 +53,15 @@
 //
 // Thread safety: const; safe to call concurrently as long as the CorpusIndex
 // is not being modified. A Matcher keeps what it derives from the index's
-// experts alone (per-expert vector aggregates, the whole words of each unit
-// and research field), computed on first use under its own locks and reused
-// by every later call: build one Matcher per index and share it between
-// threads. Those caches are keyed by unit id, which an upsert never reuses,
-// so changing problems or upserting and removing experts keeps them right;
-// after CorpusIndex::refit() (which renumbers the units) or on another
-// CorpusIndex, make a new Matcher. Copies share the caches.
+// experts alone (per-expert vector aggregates and vector pointers, the owner
+// of each unit, the whole words of each unit and research field), computed
+// on first use under its own locks and reused by every later call: build
+// one Matcher per index and share it between threads. The aggregates are
+// made again after any change to the expert vectors (VectorIndex::
+// generation); the words are keyed by unit id, which an upsert never
+// reuses, so changing problems or upserting and removing experts keeps them
+// right; after CorpusIndex::refit() (which renumbers the units) or on
+// another CorpusIndex, make a new Matcher. Copies share the caches.
 #pragma once
 
 #include <map>
@@ -120,6 +122,15 @@ struct MatchConfig {
   // something no research provides (a loan, a trademark, hiring) has no good
   // match, whatever its scores.
   RequestConfig request;
+  // rank_problems (an expert's problems) scores candidates only above this
+  // many problems: those nearest the expert's work centroid and profile in
+  // the problem Faiss index, and those best by BM25 (in the problem index) for
+  // the expert's candidate_problem_terms most informative terms. SIZE_MAX:
+  // always every open problem. docs/performance.md: recall against scoring all.
+  size_t exhaustive_max_problems = 2000;
+  int candidate_dense_problems = 200;
+  int candidate_lexical_problems = 200;
+  int candidate_problem_terms = 64;
 };
 
 // Bounds on one explanation, whatever the query: at most this many byte
@@ -239,8 +250,10 @@ class Matcher {
   // Top k open problems for an expert. `county` (if set) limits the problems.
   // Scored by the fused score without neighbour smoothing (which would need a
   // full expert ranking per problem); the confidence and good_match of each of
-  // the k returned are those rank_experts gives the pair (one full expert
-  // ranking per returned problem: keep k small).
+  // the k returned are those rank_experts gives the pair (one expert ranking
+  // per returned problem, two-stage where rank_experts is: keep k small).
+  // Above MatchConfig::exhaustive_max_problems problems (and for k >= 0) only
+  // candidate problems are scored (see there); k < 0 scores every one.
   Result<std::vector<ProblemMatch>> rank_problems(const std::string& expert_id,
                                                   const MatchFilters& filters, int k) const;
   // Whether any expert is a good match for the problem when every expert is
@@ -296,17 +309,22 @@ class Matcher {
   // once (for scoring all experts), instead of one unit at a time.
   Result<Query> make_query(const Problem& problem, bool score_all_units = false) const;
   // What scoring needs of one expert that no query changes: the evidence
-  // units with their norms around the unit mean and in the coarse
-  // dimensions, and the work centroids (centred, coarse, plain). Computed
-  // once per Matcher and expert (keyed by the profile unit).
+  // units with their vectors, their norms around the unit mean and in the
+  // coarse dimensions, the work centroids (centred, coarse, plain) and the
+  // profile's vector. Computed once per expert on first use.
   struct ExpertPrep;
-  struct PrepCache;
-  std::shared_ptr<const ExpertPrep> prepared(const ExpertEntry& e) const;
+  // Every expert in id order with the owner of each expert unit and the
+  // experts' ExpertPrep, for one state of the expert vectors
+  // (VectorIndex::generation): made again after any change to the experts.
+  struct ExpertTable;
+  struct TableCache;
+  std::shared_ptr<const ExpertTable> expert_table() const;
+  const ExpertPrep& prepared(const ExpertTable& table, uint32_t expert) const;
   ComponentScores score_expert(const Query& q, const ExpertEntry& e, const ExpertPrep& prep,
                                std::vector<std::pair<int, float>>* per_work) const;
   struct Scored {
     const ExpertEntry* entry;
-    std::shared_ptr<const ExpertPrep> prep;
+    const ExpertPrep* prep;  // owned by the query's ExpertTable
     ComponentScores components;
     float fused;  // before smoothing
     float score;  // after smoothing and enforce_dominance
@@ -326,18 +344,24 @@ class Matcher {
   static bool ranks_before(const Scored& a, const Scored& b);
   // Fused and smoothed scores of all experts, in the index's (id) order.
   Result<std::vector<Scored>> score_everyone(const Query& q) const;
-  // The same for the given experts only (in the given order).
-  Result<std::vector<Scored>> score_pool(const Query& q,
-                                         const std::vector<const ExpertEntry*>& pool) const;
+  // The same for the given experts only (positions in the query's
+  // ExpertTable, in the given order).
+  Result<std::vector<Scored>> score_pool(const Query& q, const std::vector<uint32_t>& pool) const;
   // The two-stage candidates, in id order: owners of the dense hits (given,
   // or searched here) and of the query's top BM25 units.
-  Result<std::vector<const ExpertEntry*>> candidates(const Query& q,
-                                                     const std::vector<SearchHit>* dense) const;
+  Result<std::vector<uint32_t>> candidates(const Query& q,
+                                           const std::vector<SearchHit>* dense) const;
   // The ranking of one query from its scored experts.
   std::vector<ExpertMatch> finish_ranking(const Query& q, const std::vector<Scored>& everyone,
                                           const MatchFilters& filters, int k) const;
   Result<std::vector<ExpertMatch>> rank_one(const Problem& problem, const MatchFilters& filters,
                                             int k, const std::vector<SearchHit>* dense) const;
+  // rank_problems' candidates: the problem units near the expert, in the
+  // problem Faiss and BM25 indexes (MatchConfig::candidate_*_problems).
+  Result<std::vector<int64_t>> problem_candidates(const ExpertEntry& e,
+                                                  const ExpertPrep& prep) const;
+  // The confidence rank_experts(problem, {}, k >= 0) gives the pair.
+  Result<float> pair_confidence(const Problem& problem, const ExpertEntry& e) const;
   float fuse(const ComponentScores& c) const;
   // The number of leading dimensions of the coarse similarity, 0 when off.
   int coarse_dimensions() const;
@@ -357,11 +381,15 @@ class Matcher {
   // The same for each of an expert's research fields (keyed by its profile unit).
   const std::vector<std::vector<uint32_t>>& field_words(const ExpertEntry& e) const;
   struct WordCache;
+  // One field of the query problem with its whole words, for the
+  // explanations; a stored problem's are analysed once and kept (WordCache).
+  struct FieldTokens;
+  std::shared_ptr<const std::vector<FieldTokens>> problem_fields(const Query& q) const;
 
   const CorpusIndex& index_;
   MatchConfig config_;
   std::shared_ptr<WordCache> word_cache_;
-  std::shared_ptr<PrepCache> prep_cache_;
+  std::shared_ptr<TableCache> table_cache_;
 };
 
 }  // namespace expertmatch

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -94,12 +95,22 @@ TEST(VectorIndex, StoredVectorsSurviveReplaceRemoveAndReloadInEveryStructure) {
     auto index = VectorIndex::create(d, factory, 16);
     ASSERT_TRUE(index.is_ok()) << index.status().to_string();
     VectorIndex& v = **index;
+    // Every add and remove gives a generation not seen before (vector()
+    // pointers kept by a caller are good while it stays); searches keep it.
+    std::set<uint64_t> generations = {v.generation()};
+    auto expect_new_generation = [&] { EXPECT_TRUE(generations.insert(v.generation()).second); };
     ASSERT_TRUE(v.add(ids, data.data()).is_ok());
+    expect_new_generation();
     // Replace the first 100 ids' vectors, remove ids 500..599 of the list.
     std::vector<int64_t> replaced(ids.begin(), ids.begin() + 100);
     ASSERT_TRUE(v.add(replaced, other.data()).is_ok());
+    expect_new_generation();
     std::vector<int64_t> removed(ids.begin() + 500, ids.begin() + 600);
     ASSERT_TRUE(v.remove(removed).is_ok());
+    expect_new_generation();
+    const uint64_t settled = v.generation();
+    ASSERT_TRUE(v.search(data.data(), 5).is_ok());
+    EXPECT_EQ(v.generation(), settled);
     auto expect_contents = [&](const VectorIndex& x) {
       EXPECT_EQ(x.size(), n - 100);
       for (size_t i = 0; i < n; ++i) {
@@ -126,6 +137,7 @@ TEST(VectorIndex, StoredVectorsSurviveReplaceRemoveAndReloadInEveryStructure) {
     ASSERT_TRUE(v.save(std::string(dir) + "/v").is_ok());
     auto loaded = VectorIndex::load(std::string(dir) + "/v");
     ASSERT_TRUE(loaded.is_ok()) << loaded.status().to_string();
+    EXPECT_TRUE(generations.insert((*loaded)->generation()).second);  // another object
     expect_contents(**loaded);
     std::filesystem::remove_all(dir);
   }

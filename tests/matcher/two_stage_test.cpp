@@ -237,6 +237,62 @@ void check_shared_matcher() {
   }
 }
 
+// An expert's problems (GET /experts/{id}/matches) from candidates, above a
+// threshold lowered here to 50 problems (the generated corpus has 300), with
+// few candidates: the
+// top 10 mostly those of scoring every open problem, each scored the same,
+// with the confidence rank_experts gives the pair.
+void check_rank_problems() {
+  const Generated& g = generated();
+  ASSERT_TRUE(g.index);
+  MatchConfig two_config;
+  two_config.exhaustive_max_problems = 50;
+  // At most 90 candidates of 300 (30 nearest the centroid, 30 the profile,
+  // 30 by BM25), not nearly all of them.
+  two_config.candidate_dense_problems = 30;
+  two_config.candidate_lexical_problems = 30;
+  MatchConfig all_config;
+  all_config.exhaustive_max_problems = SIZE_MAX;
+  const Matcher two(*g.index, two_config), all(*g.index, all_config);
+  double recall = 0;
+  int n = 0, confidences = 0;
+  for (size_t i = 0; i < g.corpus.experts.size(); i += 40) {
+    const std::string& id = g.corpus.experts[i].id;
+    auto fast = two.rank_problems(id, MatchFilters{}, 10);
+    auto full = all.rank_problems(id, MatchFilters{}, 10);
+    ASSERT_TRUE(fast.is_ok() && full.is_ok()) << id;
+    ASSERT_EQ(full->size(), 10u) << id;
+    ASSERT_EQ(fast->size(), 10u) << id;
+    std::set<std::string> want;
+    for (const auto& m : *full) want.insert(m.problem_id);
+    int hit = 0;
+    for (const auto& m : *fast) hit += want.count(m.problem_id);
+    recall += hit / 10.0;
+    ++n;
+    for (size_t j = 0; j + 1 < fast->size(); ++j) EXPECT_GE((*fast)[j].score, (*fast)[j + 1].score);
+    for (const auto& m : *fast) {
+      for (const auto& f : *full)
+        if (m.problem_id == f.problem_id) {
+          EXPECT_EQ(m.score, f.score) << id << " " << m.problem_id;
+          EXPECT_EQ(m.confidence, f.confidence) << id << " " << m.problem_id;
+        }
+      auto experts = two.rank_experts(g.index->problem(m.problem_id)->problem, MatchFilters{}, 10);
+      ASSERT_TRUE(experts.is_ok());
+      for (const auto& x : *experts)
+        if (x.expert_id == id) {
+          EXPECT_EQ(x.confidence, m.confidence) << id << " " << m.problem_id;
+          ++confidences;
+        }
+    }
+  }
+  ASSERT_GE(n, 20);
+  EXPECT_GT(confidences, 0);  // the pair's confidence was compared at least once
+  recall /= n;
+  std::printf("rank_problems two-stage recall@10 against all problems: %.3f over %d experts\n",
+              recall, n);
+  EXPECT_GE(recall, 0.95);
+}
+
 // One test (one process, one index build of the generated corpus) for all
 // the checks on it.
 TEST(TwoStage, GeneratedCorpusAboveTheThresholds) {
@@ -259,6 +315,10 @@ TEST(TwoStage, GeneratedCorpusAboveTheThresholds) {
   {
     SCOPED_TRACE("one shared matcher = a fresh one per problem");
     check_shared_matcher();
+  }
+  {
+    SCOPED_TRACE("an expert's problems from candidates");
+    check_rank_problems();
   }
 }
 
