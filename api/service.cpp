@@ -135,16 +135,6 @@ std::string problem_search_text(const Problem& p) { return search_text(problem_s
 
 std::string expert_search_text(const Expert& e) { return search_text(expert_search_fields(e)); }
 
-// The problems the index holds: the open ones. A withdrawn, solved or closed
-// problem is never ranked (matcher.h), so it costs the index nothing: a
-// create-then-withdraw loop must not grow what every ranking scans.
-std::vector<Problem> indexed_problems(const std::vector<Problem>& problems) {
-  std::vector<Problem> out;
-  std::copy_if(problems.begin(), problems.end(), std::back_inserter(out),
-               [](const Problem& p) { return is_open(p.status); });
-  return out;
-}
-
 // Each record a fresh index left out, one line each, for the operator.
 void log_skipped(const CorpusIndex& index) {
   for (const auto& r : index.skipped())
@@ -336,7 +326,7 @@ void Service::rebuild_index_locked(const char* why) {
   std::vector<Problem> problems;
   for (const auto& [id, e] : experts_) experts.push_back(e);
   for (const auto& [id, p] : problems_)
-    if (is_open(p.status)) problems.push_back(p);  // as indexed_problems()
+    if (is_open(p.status)) problems.push_back(p);  // as indexed_problems() (model.h)
   auto index = CorpusIndex::build(experts, problems, options_.index);
   if (index) {
     index_ = std::move(*index);
