@@ -40,6 +40,9 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
   service_options.index.remote = embedding_options(config);
   service_options.counties = county_list(config);
   service_options.max_open_problems_per_enterprise = config.max_open_problems_per_enterprise;
+  service_options.max_problems_per_enterprise_per_day = config.max_problems_per_enterprise_per_day;
+  service_options.max_enterprises_per_county = config.max_enterprises_per_county;
+  service_options.max_plan_drafts_per_county = config.max_plan_drafts_per_county;
   auto service = Service::open(config.data, service_options, log);
   if (!service) return service.status();
   server->service_ = std::move(*service);

@@ -63,6 +63,10 @@ const Setting kNumeric[] = {
     {"max_page_size", &ServerConfig::max_page_size, nullptr},
     {"max_page_bytes", nullptr, &ServerConfig::max_page_bytes},
     {"max_open_problems_per_enterprise", &ServerConfig::max_open_problems_per_enterprise, nullptr},
+    {"max_problems_per_enterprise_per_day", &ServerConfig::max_problems_per_enterprise_per_day,
+     nullptr},
+    {"max_enterprises_per_county", &ServerConfig::max_enterprises_per_county, nullptr},
+    {"max_plan_drafts_per_county", &ServerConfig::max_plan_drafts_per_county, nullptr},
     {"shutdown_grace_ms", &ServerConfig::shutdown_grace_ms, nullptr},
     {"expensive_per_caller", &ServerConfig::expensive_per_caller, nullptr},
     {"expensive_total", &ServerConfig::expensive_total, nullptr},
@@ -290,6 +294,10 @@ Status validate(const ServerConfig& c) {
         "must be from 1 to max_page_size");
   check(c.max_open_problems_per_enterprise >= 0, "max_open_problems_per_enterprise",
         "must not be negative");
+  check(c.max_problems_per_enterprise_per_day >= 0, "max_problems_per_enterprise_per_day",
+        "must not be negative");
+  check(c.max_enterprises_per_county >= 0, "max_enterprises_per_county", "must not be negative");
+  check(c.max_plan_drafts_per_county >= 0, "max_plan_drafts_per_county", "must not be negative");
   check(c.max_page_bytes >= 1024, "max_page_bytes", "must be at least 1024");
   check(c.shutdown_grace_ms >= 0, "shutdown_grace_ms", "must not be negative");
   check(c.expensive_per_caller >= 1, "expensive_per_caller", "must be at least 1");

@@ -55,6 +55,15 @@ struct ServerConfig {
   size_t max_page_bytes = 4 << 20;
   // "max_open_problems_per_enterprise": ServiceOptions' quota (0 = none).
   int max_open_problems_per_enterprise = 100;
+  // "max_problems_per_enterprise_per_day": ServiceOptions' quota of problems
+  // filed for one enterprise in 24 hours, withdrawn ones included (0 = none).
+  int max_problems_per_enterprise_per_day = 100;
+  // "max_enterprises_per_county": enterprises a county registers, itself or
+  // by filing a problem for a new name (ServiceOptions; 0 = none).
+  int max_enterprises_per_county = 2000;
+  // "max_plan_drafts_per_county": drafts a county's plans may hold at once
+  // (ServiceOptions; 0 = none).
+  int max_plan_drafts_per_county = 20;
   int shutdown_grace_ms = 10000;  // "shutdown_grace_ms": in-flight requests' time to finish
   // Expensive requests (plan runs, the review queue, bulk import, ledgers;
   // api/expensive_slots.h) at once: per caller (role and scope), and in all.

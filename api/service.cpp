@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <random>
 
 #include "api/service_internal.h"
@@ -41,6 +42,8 @@ std::string today_utc() {
   return buf;
 }
 
+constexpr long long kDaySeconds = 24 * 60 * 60;
+
 bool contains(const std::vector<std::string>& values, const std::string& value) {
   return std::find(values.begin(), values.end(), value) != values.end();
 }
@@ -54,29 +57,64 @@ std::string normalized(const std::string& text) {
   return n ? *n : text;
 }
 
-// The whitespace-separated words of a search, normalised; empty words dropped.
-std::vector<std::string> search_words(const std::string& q) {
+// The distinct whitespace-separated words of a search, normalised; empty
+// words dropped. A repeated word adds no condition, so it adds no work: the
+// attack sent "zq" 5,000 times. Beyond the caps it is kInvalidArgument about
+// "q", so that one request's work is bounded by kMaxSearchWords passes of
+// words at most kMaxSearchWordBytes long over each record's text.
+Result<std::vector<std::string>> search_words(const std::string& q) {
   std::vector<std::string> words;
   std::string norm = normalized(q);
   size_t start = 0;
   while (start < norm.size()) {
-    size_t end = norm.find_first_of(" \t", start);
+    size_t end = norm.find_first_of(" \t\n", start);
     if (end == std::string::npos) end = norm.size();
-    if (end > start) words.push_back(norm.substr(start, end - start));
+    if (end > start) {
+      std::string word = norm.substr(start, end - start);
+      if (word.size() > kMaxSearchWordBytes)
+        return Status::invalid("q", {"query.search_word_long",
+                                     {{"bytes", std::to_string(word.size())},
+                                      {"max", std::to_string(kMaxSearchWordBytes)}}});
+      if (!contains(words, word)) {
+        if (words.size() == kMaxSearchWords)
+          return Status::invalid(
+              "q", {"query.search_words", {{"max", std::to_string(kMaxSearchWords)}}});
+        words.push_back(std::move(word));
+      }
+    }
     start = end + 1;
   }
   return words;
 }
 
-// Every word occurs in one of `fields` (a word need not be in a single field
-// of several: "轴承 漏油" finds a problem titled 轴承 whose description says 漏油).
-bool matches_words(const std::vector<std::string>& words, const std::vector<std::string>& fields) {
-  if (words.empty()) return true;
-  std::string haystack;
-  for (const auto& f : fields) haystack += normalized(f) + "\n";
+// The words' searchers, built once per request and used on every record.
+// Boyer-Moore (with its good-suffix rule) finds a first occurrence in time
+// linear in the text, where a plain find() takes text x word on a text such
+// as "zzzz...z" and a word "zzq".
+using WordSearcher = std::boyer_moore_searcher<std::string::const_iterator>;
+
+std::vector<WordSearcher> searchers_of(const std::vector<std::string>& words) {
+  std::vector<WordSearcher> out;
+  out.reserve(words.size());
+  for (const auto& w : words) out.emplace_back(w.begin(), w.end());
+  return out;
+}
+
+// Every word occurs in `text` (a record's search text: its fields joined, so
+// a word need not be in a single field of several: "轴承 漏油" finds a problem
+// titled 轴承 whose description says 漏油).
+bool matches_words(const std::vector<WordSearcher>& words, const std::string& text) {
   for (const auto& w : words)
-    if (haystack.find(w) == std::string::npos) return false;
+    if (std::search(text.begin(), text.end(), w) == text.end()) return false;
   return true;
+}
+
+// A record's fields as the search reads them: normalised once, when the
+// record is written (search_text), never per request.
+std::string search_text(const std::vector<std::string>& fields) {
+  std::string text;
+  for (const auto& f : fields) text += normalized(f) + "\n";
+  return text;
 }
 
 std::vector<std::string> problem_search_fields(const Problem& p) {
@@ -95,6 +133,10 @@ std::vector<std::string> expert_search_fields(const Expert& e) {
   }
   return out;
 }
+
+std::string problem_search_text(const Problem& p) { return search_text(problem_search_fields(p)); }
+
+std::string expert_search_text(const Expert& e) { return search_text(expert_search_fields(e)); }
 
 // Each record a fresh index left out, one line each, for the operator.
 void log_skipped(const CorpusIndex& index) {
@@ -160,13 +202,17 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   };
   set_aside(&*experts, "expert");
   set_aside(&*problems, "problem");
-  for (const auto& e : *experts) service->experts_[e.id] = e;
+  for (const auto& e : *experts) {
+    service->experts_[e.id] = e;
+    service->expert_text_[e.id] = expert_search_text(e);
+  }
   // Each record once, shared by the service and the index.
   std::vector<SharedProblem> shared;
   shared.reserve(problems->size());
   for (auto& p : *problems) {
     shared.push_back(std::make_shared<const Problem>(std::move(p)));
     service->problems_[shared.back()->id] = shared.back();
+    service->problem_text_[shared.back()->id] = problem_search_text(*shared.back());
   }
   problems = std::vector<Problem>();
   service->count_open_locked();
@@ -184,10 +230,13 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   service->decision_sequence_ = *decisions;
   Status approved = service->reload_approved_topics();
   if (!approved) return approved;
-  if (!experts->empty() || !shared.empty()) {
+  std::vector<SharedProblem> indexed;  // the open ones, as indexed_problems() (model.h)
+  for (const auto& p : shared)
+    if (is_open(p->status)) indexed.push_back(p);
+  if (!experts->empty() || !indexed.empty()) {
     std::string reason;
     Status saved = Status::ok();
-    auto index = CorpusIndex::open_shared(data_dir + "/index", *experts, shared, options.index,
+    auto index = CorpusIndex::open_shared(data_dir + "/index", *experts, indexed, options.index,
                                           &reason, {}, &saved);
     if (index) {
       service->index_ = std::move(*index);
@@ -291,7 +340,8 @@ void Service::rebuild_index_locked(const char* why) {
   std::vector<Expert> experts;
   std::vector<SharedProblem> problems;
   for (const auto& [id, e] : experts_) experts.push_back(e);
-  for (const auto& [id, p] : problems_) problems.push_back(p);
+  for (const auto& [id, p] : problems_)
+    if (is_open(p->status)) problems.push_back(p);  // as indexed_problems() (model.h)
   auto index = CorpusIndex::build_shared(experts, problems, options_.index);
   if (index) {
     index_ = std::move(*index);
@@ -331,6 +381,14 @@ void Service::index_expert_locked(const Expert& e, CorpusIndex::Prepared&& prepa
 
 void Service::index_problem_locked(SharedProblem p, CorpusIndex::Prepared&& prepared) {
   index_dirty_ = true;
+  if (!is_open(p.status)) {
+    // No longer ranked: out of the index (indexed_problems()).
+    if (!index_) return;
+    Status removed = index_->remove_problem(p.id);  // also unlists it from skipped()
+    if (!removed && removed.code() != ErrorCode::kNotFound)
+      rebuild_index_locked(removed.to_string().c_str());
+    return;
+  }
   if (!index_) return rebuild_index_locked("first records");
   Status s = index_->upsert_problem(std::move(p), std::move(prepared));
   if (s.code() == ErrorCode::kInvalidArgument)  // this record only; the index is intact
@@ -424,16 +482,48 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
           ErrorCode::kConflict,
           {"problem.open_quota", {{"enterprise", p.enterprise}, {"max", std::to_string(quota)}}});
   }
+  const int enterprises = options_.max_enterprises_per_county;
+  if (enterprises > 0 && who.role != Role::kAdmin &&
+      !enterprises_.count(normalize_name(p.enterprise))) {
+    Status room = county_has_room_locked(p.county);
+    if (!room) return room;
+  }
+  // After the checks above: the name is registered or about to be, so
+  // filed_ holds one entry per registered enterprise at most.
+  const int daily = options_.max_problems_per_enterprise_per_day;
+  const long long now = static_cast<long long>(std::time(nullptr));
+  std::deque<long long>* filed = nullptr;
+  if (!must_exist && daily > 0 && who.role != Role::kAdmin) {
+    filed = &filed_[normalize_name(p.enterprise)];
+    while (!filed->empty() && filed->front() <= now - kDaySeconds) filed->pop_front();
+    if (static_cast<int>(filed->size()) >= daily)
+      return Status(
+          ErrorCode::kConflict,
+          {"problem.daily_quota", {{"enterprise", p.enterprise}, {"max", std::to_string(daily)}}});
+  }
   Status s = must_exist ? store_->update_problem(p) : store_->insert_problem(p);
   if (!s) return s;
+  if (filed) filed->push_back(now);
   // Analysed and embedded before the exclusive lock: a large record must not
   // stall every reader for the seconds its analysis takes.
   CorpusIndex::Prepared prepared = prepare_problem(p);
+  std::string text = problem_search_text(p);
   auto lock = lock_for_write();
   SharedProblem record = put_problem_locked(p);
+  problem_text_[p.id] = std::move(text);
   enterprises_.emplace(normalize_name(p.enterprise), p.county);
   index_problem_locked(std::move(record), std::move(prepared));
   return p;
+}
+
+Status Service::county_has_room_locked(const std::string& county) const {
+  const int max = options_.max_enterprises_per_county;
+  if (max <= 0) return Status::ok();
+  int registered = 0;
+  for (const auto& [name, c] : enterprises_) registered += same_name(c, county);
+  if (registered < max) return Status::ok();
+  return Status(ErrorCode::kConflict,
+                {"enterprise.county_quota", {{"county", county}, {"max", std::to_string(max)}}});
 }
 
 Result<Problem> Service::create_problem(const Principal& who, Problem p, bool id_given) {
@@ -459,37 +549,45 @@ Result<Problem> Service::get_problem(const Principal& who, const std::string& id
 }
 
 Result<Page<Problem>> Service::list_problems(const Principal& who, const ProblemQuery& q) {
-  std::vector<Problem> out;
-  const auto words = search_words(q.text.value_or(""));
-  {
-    std::shared_lock lock(mu_);
-    for (const auto& [id, record] : problems_) {
-      const Problem& p = *record;
-      if (!can_see_problem(who, p)) continue;
-      if (q.county && !same_name(p.county, *q.county)) continue;
-      if (q.enterprise && !same_name(p.enterprise, *q.enterprise)) continue;
-      if (q.status && p.status != *q.status) continue;
-      if (q.open_only && !is_open(p.status)) continue;
-      if (q.urgency && p.urgency != *q.urgency) continue;
-      if (q.min_urgency && p.urgency < *q.min_urgency) continue;
-      if (q.industry && p.industry != *q.industry) continue;
-      if (!matches_words(words, problem_search_fields(p))) continue;
-      out.push_back(p);
-    }
-  }
   bool desc = !q.sort.empty() && q.sort[0] == '-';
   std::string key = desc ? q.sort.substr(1) : q.sort;
-  auto less = [&](const Problem& a, const Problem& b) {
-    if (key == "urgency" && a.urgency != b.urgency) return a.urgency < b.urgency;
-    if (key == "submitted" && a.submitted != b.submitted) return a.submitted < b.submitted;
-    return a.id < b.id;
-  };
   if (key != "id" && key != "urgency" && key != "submitted")
     return Status::invalid("sort", {"query.sort", {{"value", q.sort}}});
-  std::stable_sort(out.begin(), out.end(), [&](const Problem& a, const Problem& b) {
+  auto words = search_words(q.text.value_or(""));
+  if (!words) return words.status();
+  const std::vector<WordSearcher> searchers = searchers_of(*words);
+  auto less = [&](const Problem* a, const Problem* b) {
+    if (key == "urgency" && a->urgency != b->urgency) return a->urgency < b->urgency;
+    if (key == "submitted" && a->submitted != b->submitted) return a->submitted < b->submitted;
+    return a->id < b->id;
+  };
+  std::shared_lock lock(mu_);
+  // Pointers while the lock is held; only the page is copied.
+  std::vector<const Problem*> found;
+  for (const auto& [id, record] : problems_) {
+    const Problem& p = *record;
+    if (!can_see_problem(who, p)) continue;
+    if (q.county && !same_name(p.county, *q.county)) continue;
+    if (q.enterprise && !same_name(p.enterprise, *q.enterprise)) continue;
+    if (q.status && p.status != *q.status) continue;
+    if (q.open_only && !is_open(p.status)) continue;
+    if (q.urgency && p.urgency != *q.urgency) continue;
+    if (q.min_urgency && p.urgency < *q.min_urgency) continue;
+    if (q.industry && p.industry != *q.industry) continue;
+    if (!searchers.empty()) {
+      auto text = problem_text_.find(id);
+      if (text == problem_text_.end() || !matches_words(searchers, text->second)) continue;
+    }
+    found.push_back(&p);
+  }
+  std::stable_sort(found.begin(), found.end(), [&](const Problem* a, const Problem* b) {
     return desc ? less(b, a) : less(a, b);
   });
-  return paginate(std::move(out), q.offset, q.limit);
+  Page<Problem> page;
+  page.total = found.size();
+  for (size_t i = q.offset; i < found.size() && i < q.offset + q.limit; ++i)
+    page.items.push_back(*found[i]);
+  return page;
 }
 
 Result<Problem> Service::update_problem(const Principal& who, const std::string& id,
@@ -563,8 +661,10 @@ Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_e
   Status s = must_exist ? store_->update_expert(e) : store_->insert_expert(e);
   if (!s) return s;
   CorpusIndex::Prepared prepared = prepare_expert(e);  // outside the exclusive lock, as above
+  std::string text = expert_search_text(e);
   auto lock = lock_for_write();
   experts_[e.id] = e;
+  expert_text_[e.id] = std::move(text);
   index_expert_locked(e, std::move(prepared));
   return shown_expert_locked(who, e);
 }
@@ -630,21 +730,27 @@ Result<Expert> Service::get_expert(const Principal& who, const std::string& id) 
 }
 
 Result<Page<Expert>> Service::list_experts(const Principal& who, const ExpertQuery& q) {
-  std::vector<Expert> out;
-  const auto words = search_words(q.text.value_or(""));
-  {
-    std::shared_lock lock(mu_);
-    for (const auto& [id, e] : experts_) {
-      if (q.college && !same_name(e.college, *q.college)) continue;
-      if (q.field && !contains(e.fields, *q.field)) continue;
-      if (q.county && !contains_name(e.counties, *q.county)) continue;
-      if (q.available && e.available != *q.available) continue;
-      if (q.verified && e.verified != *q.verified) continue;
-      if (!matches_words(words, expert_search_fields(e))) continue;
-      out.push_back(shown_expert_locked(who, e));
+  auto words = search_words(q.text.value_or(""));
+  if (!words) return words.status();
+  const std::vector<WordSearcher> searchers = searchers_of(*words);
+  std::shared_lock lock(mu_);
+  Page<Expert> page;
+  for (const auto& [id, e] : experts_) {
+    if (q.college && !same_name(e.college, *q.college)) continue;
+    if (q.field && !contains(e.fields, *q.field)) continue;
+    if (q.county && !contains_name(e.counties, *q.county)) continue;
+    if (q.available && e.available != *q.available) continue;
+    if (q.verified && e.verified != *q.verified) continue;
+    if (!searchers.empty()) {
+      auto text = expert_text_.find(id);
+      if (text == expert_text_.end() || !matches_words(searchers, text->second)) continue;
     }
+    // In id order: only the page is copied.
+    if (page.total >= q.offset && page.total < q.offset + q.limit)
+      page.items.push_back(shown_expert_locked(who, e));
+    ++page.total;
   }
-  return paginate(std::move(out), q.offset, q.limit);
+  return page;
 }
 
 // ---- matching ------------------------------------------------------------
@@ -731,6 +837,10 @@ Result<EnterpriseRecord> Service::register_enterprise(const Principal& who, cons
     return who.role == Role::kAdmin
                ? Status(ErrorCode::kAlreadyExists, {"enterprise.exists", {{"name", name}}})
                : Status(ErrorCode::kAlreadyExists, i18n::Message("enterprise.taken_in_city"));
+  if (who.role != Role::kAdmin) {
+    Status room = county_has_room_locked(county);
+    if (!room) return room;
+  }
   auto r = store_->add_enterprise(name, county);
   if (!r) return r.status();
   auto lock = lock_for_write();
@@ -753,11 +863,9 @@ Result<Ledger> Service::ledger(const Principal& who, const std::string& county,
     if (who.county() != county)
       return forbidden({"access.read_own_ledger", {{"county", who.county()}}});
   }
-  auto plans = plans_->list("");
-  if (!plans) return plans.status();
-  std::vector<PlanRecord> approved;
-  for (auto& p : *plans)
-    if (p.status == PlanStatus::kApproved) approved.push_back(std::move(p));
+  // The approved plans of the ledger's scope, without bodies: it counts topics.
+  auto approved = plans_->list(county, PlanFilter{PlanStatus::kApproved, false});
+  if (!approved) return approved.status();
   std::vector<Problem> problems;
   std::vector<Expert> experts;
   std::vector<std::pair<std::string, std::string>> accepted;
@@ -766,7 +874,7 @@ Result<Ledger> Service::ledger(const Principal& who, const std::string& county,
   for (const auto& [id, e] : experts_) experts.push_back(e);
   for (const auto& [pair, review] : latest_)
     if (review.decision == "accept") accepted.push_back(pair);
-  return make_ledger(county, options_.counties, {problems, experts, accepted, approved}, options);
+  return make_ledger(county, options_.counties, {problems, experts, accepted, *approved}, options);
 }
 
 // ---- bulk ----------------------------------------------------------------
@@ -839,6 +947,15 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
     }
     counts.problems = ids.size();
   }
+  // The list search's texts of the new records, made before the lock.
+  std::map<std::string, std::string> new_expert_text = expert_text_;
+  std::map<std::string, std::string> new_problem_text = problem_text_;
+  for (const auto& id : ids) {
+    if (kind == ImportKind::kExperts)
+      new_expert_text[id] = expert_search_text(new_experts.at(id));
+    else
+      new_problem_text[id] = problem_search_text(*new_problems.at(id));
+  }
   ids = {};
   // The new index, built outside the exclusive lock from the records it will
   // share with the service.
@@ -846,15 +963,18 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
   all_experts.reserve(kind == ImportKind::kExperts ? new_experts.size() : experts_.size());
   for (const auto& [id, e] : kind == ImportKind::kExperts ? new_experts : experts_)
     all_experts.push_back(e);
-  std::vector<SharedProblem> all_problems;
+  std::vector<SharedProblem> all_problems;  // the open ones, as indexed_problems() (model.h)
   all_problems.reserve(new_problems.size());
-  for (const auto& [id, p] : new_problems) all_problems.push_back(p);
+  for (const auto& [id, p] : new_problems)
+    if (is_open(p->status)) all_problems.push_back(p);
   auto index = CorpusIndex::build_shared(all_experts, all_problems, options_.index);
   all_experts = {};
   all_problems = {};
   auto lock = lock_for_write();
   if (kind == ImportKind::kExperts) experts_ = std::move(new_experts);
   problems_ = std::move(new_problems);
+  expert_text_ = std::move(new_expert_text);
+  problem_text_ = std::move(new_problem_text);
   enterprises_ = std::move(registered);
   count_open_locked();
   all_changed_locked();
@@ -906,7 +1026,11 @@ Result<std::vector<SkippedRecord>> Service::skipped_records(const Principal& who
 bool Service::ready_without_waiting() {
   std::shared_lock lock(mu_, std::try_to_lock);
   if (!lock.owns_lock()) return last_ready_.load();
-  bool ready = index_ != nullptr || (experts_.empty() && problems_.empty());
+  // Without an open problem or an expert there is nothing to index yet.
+  bool ready =
+      index_ != nullptr ||
+      (experts_.empty() && std::none_of(problems_.begin(), problems_.end(),
+                                        [](const auto& p) { return is_open(p.second.status); }));
   last_ready_ = ready;
   return ready;
 }

@@ -34,6 +34,7 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -85,12 +86,34 @@ struct ServiceOptions {
   // Tests only: called between two chunks of a long ranking, with no lock
   // held, on the thread that runs it (a test pauses a plan run here).
   std::function<void()> between_chunks;
+  // Problems filed for one enterprise in the last 24 hours, withdrawn ones
+  // included, by a caller other than admin (409 problem.daily_quota beyond):
+  // the open quota alone let a create-then-withdraw loop add records without
+  // end, and every record stays in memory, the ledger and every scan. The
+  // window is kept in memory: a restart forgets it. 0 = no limit.
+  int max_problems_per_enterprise_per_day = 100;
+  // Enterprises registered in one county by a caller other than admin,
+  // through POST /enterprises or a problem naming a new enterprise (409
+  // enterprise.county_quota beyond). 0 = no limit.
+  int max_enterprises_per_county = 2000;
+  // Drafts one county's plans may hold at once (409 plan.draft_quota beyond:
+  // approve or discard one first). Each is a whole plan (tens of KB) that
+  // every plan list reads. 0 = no limit.
+  int max_plan_drafts_per_county = 20;
 };
+
+// A search text (ProblemQuery::text, ExpertQuery::text) has at most this many
+// distinct words, each at most this many bytes once normalised; a repeated
+// word counts once. Beyond either the list is kInvalidArgument about "q": one
+// search costs at most kMaxSearchWords linear passes over each record's text.
+inline constexpr size_t kMaxSearchWords = 16;
+inline constexpr size_t kMaxSearchWordBytes = 64;
 
 // Problem list filters; unset = any.
 struct ProblemQuery {
   // Words that must all occur (after NFKC casefolding and Traditional ->
-  // Simplified) in the title, description, keywords or industry.
+  // Simplified) in the title, description, keywords or industry; at most
+  // kMaxSearchWords distinct words of kMaxSearchWordBytes.
   std::optional<std::string> text;
   std::optional<std::string> industry;  // exactly
   std::optional<std::string> county;
@@ -106,7 +129,8 @@ struct ProblemQuery {
 
 struct ExpertQuery {
   // Words that must all occur (normalised as for problems) in the name,
-  // research fields, bio or a work's title, abstract or keywords.
+  // research fields, bio or a work's title, abstract or keywords (bounded
+  // as ProblemQuery::text).
   std::optional<std::string> text;
   std::optional<std::string> college;
   std::optional<std::string> field;   // one of the expert's research fields, exactly
@@ -324,7 +348,9 @@ class Service {
   // is kNotFound, exactly as an unknown id; creating, approving or listing
   // outside the caller's rights is kPermissionDenied.
   //
-  // Plans a county and stores the result as a draft. The coordinators'
+  // Plans a county and stores the result as a draft (kConflict,
+  // plan.draft_quota, when the county holds max_plan_drafts_per_county
+  // drafts: checked before the run). The coordinators'
   // decisions are filled in here: accepted matches (fixed topics in the
   // county, capacity elsewhere) and rejected pairs (never proposed).
   // The county's problems are ranked in chunks (see the thread safety note:
@@ -344,8 +370,10 @@ class Service {
   Result<PlanRecord> approve_plan(const Principal& who, long long id);
   // Draft -> discarded; kConflict if it is not a draft.
   Result<PlanRecord> discard_plan(const Principal& who, long long id);
-  // The county's plans, newest first.
-  Result<std::vector<PlanRecord>> list_plans(const Principal& who, const std::string& county);
+  // The county's plans, newest first: `limit` of them from `offset`, with
+  // their bodies (total: all of them).
+  Result<Page<PlanRecord>> list_plans(const Principal& who, const std::string& county,
+                                      size_t offset, size_t limit);
   // True if `plan` is a draft that approve_plan would refuse as stale: a
   // decision (review, status change, approval) came after it was made.
   Result<bool> plan_is_stale(const PlanRecord& plan);
@@ -445,6 +473,9 @@ class Service {
                                 const ProblemEdit* edit = nullptr);
   // The county and enterprise checks of a problem about to be written.
   Status check_problem_locked(const Principal& who, const Problem& p) const;
+  // ok, or kConflict (enterprise.county_quota) when `county` holds
+  // max_enterprises_per_county registered enterprises. Caller holds write_mu_.
+  Status county_has_room_locked(const std::string& county) const;
   Result<Expert> write_expert(const Principal& who, Expert expert, bool must_exist,
                               const ExpertEdit* edit = nullptr);
   // Whether `who` may know of enterprise `name`: admin all, an enterprise
@@ -465,6 +496,11 @@ class Service {
   std::map<std::string, Expert> experts_;
   // Shared with the index (CorpusIndex::ProblemEntry): each record held once.
   std::map<std::string, SharedProblem> problems_;
+  // Each record's text as the list search reads it (fields normalised and
+  // joined), by id: made when the record is written, so a search costs no
+  // normalisation. Changed with experts_ / problems_.
+  std::map<std::string, std::string> expert_text_;
+  std::map<std::string, std::string> problem_text_;
   std::unique_ptr<CorpusIndex> index_;  // null while the corpus cannot be indexed
   // The one Matcher of index_ (null with it), shared by all readers: its
   // caches (per-expert aggregates, explanation words) outlive a request. Made
@@ -488,6 +524,10 @@ class Service {
   unsigned long long version_ = 0;
   std::map<std::string, unsigned long long> county_changed_;
   unsigned long long all_changed_ = 0;
+  // normalize_name(enterprise) -> when its problems were filed (time(),
+  // oldest first) within the last 24 hours, for the daily quota. Guarded by
+  // write_mu_ (only writers read or change it).
+  std::map<std::string, std::deque<long long>> filed_;
 
   // problem_matches' rankings of stored problems, by (problem id, k), valid
   // until the next write of any kind (lock_for_write clears them): a ranking

@@ -40,11 +40,10 @@ std::string score_text(float s) {
 // (problem, expert) -> "key topic of plan N (county)", for every approved plan.
 Result<std::map<std::pair<std::string, std::string>, i18n::Message>> approved_topics(
     PlanStore& plans) {
-  auto all = plans.list("");
+  auto all = plans.list("", PlanFilter{PlanStatus::kApproved, false});
   if (!all) return all.status();
   std::map<std::pair<std::string, std::string>, i18n::Message> out;
   for (const auto& r : *all) {
-    if (r.status != PlanStatus::kApproved) continue;
     for (const auto& t : r.topics)
       out[t] = {"capacity.plan_topic", {{"plan", std::to_string(r.id)}, {"county", r.county}}};
   }
@@ -548,6 +547,16 @@ Result<PlanRecord> Service::create_plan(const Principal& who, const std::string&
   }
   Status known = options_.counties.check(county, "county", "path");
   if (!known) return known;
+  const int max_drafts = options_.max_plan_drafts_per_county;
+  if (max_drafts > 0) {
+    // Before the run, which is the cost; add_draft checks again atomically.
+    auto drafts = plans_->count_drafts(county);
+    if (!drafts) return drafts.status();
+    if (*drafts >= max_drafts)
+      return Status(
+          ErrorCode::kConflict,
+          {"plan.draft_quota", {{"county", county}, {"max", std::to_string(max_drafts)}}});
+  }
   options.save = false;
   long long decisions = 0;
   unsigned long long seen = 0;
@@ -577,7 +586,8 @@ Result<PlanRecord> Service::create_plan(const Principal& who, const std::string&
   std::vector<std::pair<std::string, std::string>> topics;
   for (const auto& m : made->plan.team) members.push_back(m.expert_id);
   for (const auto& t : made->plan.key_topics) topics.emplace_back(t.problem_id, t.expert_id);
-  return plans_->add_draft(county, members, topics, plan_to_json(made->plan), decisions);
+  return plans_->add_draft(county, members, topics, plan_to_json(made->plan), decisions,
+                           max_drafts);
 }
 
 Result<PlanRecord> Service::get_plan(const Principal& who, long long id) {
@@ -631,13 +641,23 @@ Result<PlanRecord> Service::discard_plan(const Principal& who, long long id) {
   return plans_->discard(id, who.describe());
 }
 
-Result<std::vector<PlanRecord>> Service::list_plans(const Principal& who,
-                                                    const std::string& county) {
+Result<Page<PlanRecord>> Service::list_plans(const Principal& who, const std::string& county,
+                                             size_t offset, size_t limit) {
   if (!can_read_plans(who, county)) {
     if (who.role == Role::kEnterprise) return forbidden("access.enterprise_plans");
     return forbidden({"access.read_own_plans", {{"county", who.county()}}});
   }
-  return plans_->list(county);
+  // Summaries of all, the bodies of the page only.
+  auto all = plans_->list(county, PlanFilter{std::nullopt, false});
+  if (!all) return all.status();
+  Page<PlanRecord> page;
+  page.total = all->size();
+  for (size_t i = offset; i < all->size() && i < offset + limit; ++i) {
+    auto plan = plans_->get((*all)[i].id);
+    if (!plan) return plan.status();
+    page.items.push_back(std::move(*plan));
+  }
+  return page;
 }
 
 Result<bool> Service::plan_is_stale(const PlanRecord& plan) {

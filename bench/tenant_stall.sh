@@ -48,9 +48,9 @@ DATA=$DIR/data
 token() { "$EM" token create --data "$DATA" "$@" --expires 1 | tail -1 | tr -d '[:space:]'; }
 PLANNER=$(token --role county --scope 常山县)
 OTHER=$(token --role county --scope 柯城区)
-# No open-problem quota: the other tenant's writes must all be stored (a
-# 409 would be cheaper than a write).
-EXPERTMATCH_MAX_OPEN_PROBLEMS_PER_ENTERPRISE=0 "$EM" serve --data "$DATA" --listen "127.0.0.1:$PORT" >"$DIR/serve.log" 2>&1 &
+# No open-problem or daily quota: the other tenant's writes must all be
+# stored (a 409 would be cheaper than a write).
+EXPERTMATCH_MAX_OPEN_PROBLEMS_PER_ENTERPRISE=0 EXPERTMATCH_MAX_PROBLEMS_PER_ENTERPRISE_PER_DAY=0 "$EM" serve --data "$DATA" --listen "127.0.0.1:$PORT" >"$DIR/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do

@@ -94,7 +94,9 @@ bool read_records(Store& store, std::vector<Expert>* experts, std::vector<Proble
 
 std::unique_ptr<CorpusIndex> open_index(const std::string& data_dir,
                                         const std::vector<Expert>& experts,
-                                        const std::vector<Problem>& problems, bool read_only) {
+                                        const std::vector<Problem>& all_problems, bool read_only) {
+  // What `serve` indexes (corpus/model.h), so that both find the saved index current.
+  const std::vector<Problem> problems = indexed_problems(all_problems);
   std::string why;
   if (read_only) {
     auto loaded = CorpusIndex::load(data_dir + "/index", IndexConfig{},

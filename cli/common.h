@@ -45,6 +45,8 @@ bool read_records(Store& store, std::vector<Expert>* experts, std::vector<Proble
                   const char* command = nullptr);
 
 // CorpusIndex::open on DATA_DIR/index, saying on stderr when it had to rebuild.
+// It holds the experts and indexed_problems(problems) (corpus/model.h), as
+// `serve` does.
 // With `read_only`, a missing or stale index is built in memory and not saved
 // (read-only commands never write DATA/index; `expertmatch index` does).
 std::unique_ptr<CorpusIndex> open_index(const std::string& data_dir,

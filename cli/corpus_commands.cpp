@@ -202,6 +202,7 @@ int cmd_index(const Argv& argv) {
     lock = lock_data_dir(*args.get("--data"), "index");
     if (!lock) return 1;
     if (!read_records(*store, &experts, &problems)) return 1;
+    problems = indexed_problems(problems);  // as `serve` indexes DATA (corpus/model.h)
     out = *args.get("--data") + "/index";
   } else {
     if (!load_files(*args.get("--experts"), *args.get("--problems"), &experts, &problems)) return 1;

@@ -61,6 +61,13 @@ bool is_open(ProblemStatus status) {
          status == ProblemStatus::kInProgress;
 }
 
+std::vector<Problem> indexed_problems(const std::vector<Problem>& problems) {
+  std::vector<Problem> out;
+  for (const auto& p : problems)
+    if (is_open(p.status)) out.push_back(p);
+  return out;
+}
+
 bool is_valid_id(const std::string& id) {
   if (id.empty() || id.size() > 64 || id == "." || id == "..") return false;
   for (char c : id) {

@@ -79,6 +79,13 @@ struct Problem {
   std::string extra_json;
 };
 
+// The problems a data directory's index holds: the open ones, in order. A
+// problem no longer open is never ranked, so the index (and every ranking's
+// scan of it) does not grow with withdrawn or closed ones. `serve` and the
+// commands that build or open DATA/index all use it, so they agree on
+// what the saved index must hold.
+std::vector<Problem> indexed_problems(const std::vector<Problem>& problems);
+
 // One TREC qrels line: PROBLEM_ID 0 EXPERT_ID GRADE.
 struct Judgment {
   std::string problem_id;

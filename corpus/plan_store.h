@@ -53,6 +53,15 @@ struct PlanRecord {
   std::vector<std::pair<std::string, std::string>> topics;  // (problem id, expert id)
 };
 
+// Which plans list() returns.
+struct PlanFilter {
+  std::optional<PlanStatus> status;  // unset: every status
+  // Without: body_json is "" (members and topics are read all the same).
+  // Lists that show summaries or count topics need no bodies, which are
+  // tens of KB each.
+  bool with_bodies = true;
+};
+
 class PlanStore {
  public:
   // decisions_seen of a draft whose records changed while it was being made
@@ -68,14 +77,21 @@ class PlanStore {
   PlanStore& operator=(const PlanStore&) = delete;
 
   // Stores a new draft, made with the decisions up to `decisions_seen`;
-  // returns it with its id and creation time.
+  // returns it with its id and creation time. kConflict (plan.draft_quota)
+  // if `max_drafts` > 0 and the county already has that many drafts.
   Result<PlanRecord> add_draft(const std::string& county, const std::vector<std::string>& members,
                                const std::vector<std::pair<std::string, std::string>>& topics,
-                               const std::string& body_json, long long decisions_seen = 0);
+                               const std::string& body_json, long long decisions_seen = 0,
+                               int max_drafts = 0);
   // kNotFound if absent.
   Result<PlanRecord> get(long long id);
-  // Plans of `county` ("" = every county), newest first.
+  // Plans of `county` ("" = every county), newest first, with their bodies.
   Result<std::vector<PlanRecord>> list(const std::string& county);
+  // The same, only those `filter` selects; the county is compared as a name
+  // (corpus/names.h) in SQL, so other counties' plans are never read.
+  Result<std::vector<PlanRecord>> list(const std::string& county, const PlanFilter& filter);
+  // Drafts of `county` (compared as a name).
+  Result<int> count_drafts(const std::string& county);
   // The county's approved plan, or nullopt.
   Result<std::optional<PlanRecord>> approved(const std::string& county);
   // Draft -> approved, by `approver`; the county's previously approved plan
@@ -93,9 +109,12 @@ class PlanStore {
  private:
   explicit PlanStore(sqlite3* db) : db_(db) {}
   Result<PlanRecord> get_locked(long long id);
-  // Plans matching `where` (SQL, no parameters) and, unless empty, of `county`
-  // compared as a name (corpus/names.h).
-  Result<std::vector<PlanRecord>> query_locked(const std::string& where, const std::string& county);
+  // Plans matching `where` (an SQL condition without parameters; "" = all)
+  // and, unless empty, of `county` compared as a name (corpus/names.h);
+  // body_json only `with_bodies`.
+  Result<std::vector<PlanRecord>> query_locked(const std::string& where, const std::string& county,
+                                               bool with_bodies);
+  Result<int> count_drafts_locked(const std::string& county);
 
   sqlite3* db_;
   std::mutex mu_;

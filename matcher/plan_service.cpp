@@ -125,7 +125,8 @@ Result<MadePlan> county_plan_from(PlanStore& plans, PlanningInput in, const std:
   input->rejected = options.rejected_matches;
   auto planner = WorkstationPlanner::create(std::move(*input), options.planning);
   if (!planner) return planner.status();
-  auto all = plans.list("");
+  // Approved plans only, without their bodies: their assignments are what counts.
+  auto all = plans.list("", PlanFilter{PlanStatus::kApproved, false});
   if (!all) return all.status();
   CountyRequest request;
   request.county = county;

@@ -293,6 +293,10 @@ bool admit_ranking(const Call& c, std::optional<ExpensiveSlots::Slot>* slot, Api
   return admit(c, c.context.ranking, "request.busy_ranking", slot, error);
 }
 
+bool admit_list(const Call& c, std::optional<ExpensiveSlots::Slot>* slot, ApiResponse* error) {
+  return admit(c, c.context.ranking, "request.busy_list", slot, error);
+}
+
 ApiResponse server_owned_field(const std::string& field) {
   return error_response(422, "invalid_argument", "field.server_owned", field);
 }

@@ -69,6 +69,11 @@ bool admit_expensive(const Call& c, std::optional<ExpensiveSlots::Slot>* slot, A
 // The same for a ranking request (POST /match, GET .../matches): a per-caller
 // bound only (429 over it), so one caller cannot hold every worker.
 bool admit_ranking(const Call& c, std::optional<ExpensiveSlots::Slot>* slot, ApiResponse* error);
+// The same for a list with filters and search (GET /problems, GET /experts),
+// which scans every record: it shares the ranking requests' per-caller bound
+// (ranking_per_caller), so one caller's rankings and lists together never
+// hold every worker; over it is 429 with Retry-After.
+bool admit_list(const Call& c, std::optional<ExpensiveSlots::Slot>* slot, ApiResponse* error);
 
 // ---- request parsing ----
 // The media type of a Content-Type value, lowercased, without parameters.

@@ -86,8 +86,16 @@ ApiResponse list_experts(const Call& c) {
       *out = *s == "true";
     }
   }
+  std::optional<ExpensiveSlots::Slot> slot;  // a scan of every record: a per-caller bound
+  if (!admit_list(c, &slot, &error)) return error;
   auto page = c.context.service.list_experts(c.who, q);
-  if (!page) return from_status(page.status());
+  if (!page) {
+    if (page.status().code() == ErrorCode::kInvalidArgument) {
+      const FieldError& e = page.status().field_errors().front();
+      return bad_query(e.field, reason_message(e));  // q
+    }
+    return from_status(page.status());
+  }
   return page_response<Expert>(*page, q.offset, q.limit, c.context.config.max_page_bytes,
                                expert_value);
 }

@@ -237,19 +237,19 @@ ApiResponse list_plans(const Call& c) {
   size_t offset, limit;
   ApiResponse error;
   if (!page_params(c, &offset, &limit, &error)) return error;
-  auto plans = c.context.service.list_plans(c.who, c.params[0]);
+  auto plans = c.context.service.list_plans(c.who, c.params[0], offset, limit);
   if (!plans) return from_status(plans.status());
   rapidjson::Document d(rapidjson::kObjectType);
   auto& a = d.GetAllocator();
   d.AddMember("county", str(c.params[0], a), a);
   Value items(rapidjson::kArrayType);
-  for (size_t i = offset; i < plans->size() && i < offset + limit; ++i) {
-    auto stale = c.context.service.plan_is_stale((*plans)[i]);
+  for (const auto& plan : plans->items) {
+    auto stale = c.context.service.plan_is_stale(plan);
     if (!stale) return from_status(stale.status());
-    items.PushBack(plan_record_value((*plans)[i], false, *stale, reader_language(c), a), a);
+    items.PushBack(plan_record_value(plan, false, *stale, reader_language(c), a), a);
   }
   d.AddMember("items", items, a);
-  d.AddMember("total", static_cast<uint64_t>(plans->size()), a);
+  d.AddMember("total", static_cast<uint64_t>(plans->total), a);
   d.AddMember("offset", static_cast<uint64_t>(offset), a);
   d.AddMember("limit", static_cast<uint64_t>(limit), a);
   return json(200, d);

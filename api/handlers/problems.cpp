@@ -137,10 +137,14 @@ ApiResponse list_problems(const Call& c) {
     }
   }
   if (auto s = query_str(c, "sort")) q.sort = *s;
+  std::optional<ExpensiveSlots::Slot> slot;  // a scan of every record: a per-caller bound
+  if (!admit_list(c, &slot, &error)) return error;
   auto page = c.context.service.list_problems(c.who, q);
   if (!page) {
-    if (page.status().code() == ErrorCode::kInvalidArgument)
-      return bad_query("sort", reason_message(page.status().field_errors().front()));
+    if (page.status().code() == ErrorCode::kInvalidArgument) {
+      const FieldError& e = page.status().field_errors().front();
+      return bad_query(e.field, reason_message(e));  // sort or q
+    }
     return from_status(page.status());
   }
   return page_response<Problem>(*page, q.offset, q.limit, c.context.config.max_page_bytes,

@@ -526,6 +526,45 @@ TEST(PlanStoreTest, DraftsAreApprovedAndSupersededPerCounty) {
   EXPECT_EQ((*list)[1].body_json, "{\"n\":1}");
 }
 
+// A county's list reads its own plans only (compared as names, in SQL),
+// without bodies when asked, and a county's drafts are capped in the
+// insert's transaction (issue 10: 3,032 drafts made every ledger read 159 MB).
+TEST(PlanStoreTest, ListsFilterByCountyAsANameAndDraftsAreCapped) {
+  TempDir dir;
+  auto store = Store::open(dir.path());
+  ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+  auto plans = PlanStore::open(**store);
+  ASSERT_TRUE(plans.is_ok()) << plans.status().to_string();
+  ASSERT_TRUE((*plans)->add_draft("江山市", {"e1"}, {{"p1", "e1"}}, "{\"n\":1}", 0, 2).is_ok());
+  ASSERT_TRUE((*plans)->add_draft("龙游县", {"e2"}, {}, "{\"n\":2}", 0, 2).is_ok());
+  // The same county spelled with a trailing space: one county, two drafts.
+  auto second = (*plans)->add_draft("江山市 ", {"e3"}, {}, "{\"n\":3}", 0, 2);
+  ASSERT_TRUE(second.is_ok()) << second.status().to_string();
+  auto third = (*plans)->add_draft("江山市", {"e4"}, {}, "{\"n\":4}", 0, 2);
+  EXPECT_EQ(third.status().code(), ErrorCode::kConflict);
+  EXPECT_EQ(*(*plans)->count_drafts("江山市"), 2);
+  EXPECT_EQ(*(*plans)->count_drafts("龙游县"), 1);
+
+  auto mine = (*plans)->list("江山市", PlanFilter{std::nullopt, false});
+  ASSERT_TRUE(mine.is_ok()) << mine.status().to_string();
+  ASSERT_EQ(mine->size(), 2u);
+  EXPECT_EQ((*mine)[0].id, second->id);  // newest first
+  EXPECT_EQ((*mine)[0].body_json, "");   // no bodies
+  EXPECT_EQ((*mine)[1].topics, (std::vector<std::pair<std::string, std::string>>{{"p1", "e1"}}));
+  auto with_bodies = (*plans)->list("江山市");
+  ASSERT_TRUE(with_bodies.is_ok());
+  EXPECT_EQ((*with_bodies)[1].body_json, "{\"n\":1}");
+  EXPECT_EQ((*plans)->list("", PlanFilter{})->size(), 3u);
+  // By status.
+  ASSERT_TRUE((*plans)->approve(second->id, "county office").is_ok());
+  auto approved = (*plans)->list("", PlanFilter{PlanStatus::kApproved, false});
+  ASSERT_TRUE(approved.is_ok());
+  ASSERT_EQ(approved->size(), 1u);
+  EXPECT_EQ((*approved)[0].id, second->id);
+  // Approval made room: a draft again.
+  EXPECT_TRUE((*plans)->add_draft("江山市", {"e4"}, {}, "{}", 0, 2).is_ok());
+}
+
 TEST(PlanStoreTest, StaleDraftsAreNotApprovedAndDraftsCanBeDiscarded) {
   TempDir dir;
   auto store = Store::open(dir.path());

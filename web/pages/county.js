@@ -34,7 +34,9 @@ export async function bankPage(root, who) {
   const county = countyOf(who);
   root.append(h("h1", {}, county ? t("bank_title", { county }) : t("nav.bank")));
   const params = readHash();
-  const [hasQ, hasIndustry] = await Promise.all([supportsFilter("q"), supportsFilter("industry")]);
+  // One after the other: a caller's list requests at once are bounded (ranking_per_caller).
+  const hasQ = await supportsFilter("q");
+  const hasIndustry = await supportsFilter("industry");
   const form = h("form", { class: "card filters", role: "search", id: "bank-filters" },
     field("b-q", t("fields.q"), h("input", { name: "q", type: "search", value: params.get("q") || "", disabled: !hasQ })),
     field("b-status", t("fields.status"), h("select", { name: "status" }, h("option", { value: "" }, t("all")),
