@@ -1145,57 +1145,10 @@ Result<std::vector<int64_t>> Matcher::problem_candidates(const ExpertEntry& e,
     for (const auto& row : *rows)
       for (const SearchHit& h : row) units.push_back(h.id);
   }
-  // Lexical: the expert's terms (profile and evidence works, as indexed),
-  // the most informative few by weight x idf in the problem index: BM25 of
-  // those walks their (short) postings only.
-  const LexicalIndex& lex = index_.problem_lexical();
-  WeightedTerms merged;
-  auto add = [&](int64_t unit) {
-    if (const WeightedTerms* t = index_.expert_lexical().terms_of(unit)) {
-      WeightedTerms sum;
-      sum.reserve(merged.size() + t->size());
-      std::merge(merged.begin(), merged.end(), t->begin(), t->end(), std::back_inserter(sum));
-      merged.clear();
-      for (const auto& [term, w] : sum)
-        if (!merged.empty() && merged.back().first == term)
-          merged.back().second += w;
-        else
-          merged.emplace_back(term, w);
-    }
-  };
-  add(e.profile_unit);
-  for (int64_t u : prep.units)
-    if (u != e.profile_unit) add(u);
-  std::vector<std::pair<float, size_t>> informative;
-  for (size_t i = 0; i < merged.size(); ++i)
-    informative.emplace_back(merged[i].second * lex.idf(merged[i].first), i);
-  const auto keep = static_cast<size_t>(std::max(0, config_.candidate_problem_terms));
-  if (informative.size() > keep) {
-    std::nth_element(informative.begin(), informative.begin() + static_cast<std::ptrdiff_t>(keep),
-                     informative.end(), [](const auto& a, const auto& b) {
-                       return a.first != b.first ? a.first > b.first : a.second < b.second;
-                     });
-    informative.resize(keep);
-  }
-  WeightedTerms query;
-  for (const auto& [score, i] : informative) query.push_back(merged[i]);
-  std::sort(query.begin(), query.end());
-  std::vector<float> idf;
-  for (const auto& [term, w] : query) idf.push_back(lex.idf(term));
-  UnitScores bm25;
-  lex.accumulate(query, idf, bm25.scores(), bm25.touched());
-  std::vector<int64_t> best(bm25.touched_units().begin(), bm25.touched_units().end());
-  const auto lexical = static_cast<size_t>(std::max(0, config_.candidate_lexical_problems));
-  auto before = [&](int64_t a, int64_t b) {
-    float x = bm25.at(a), y = bm25.at(b);
-    return x != y ? x > y : a < b;
-  };
-  if (best.size() > lexical) {
-    std::nth_element(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(lexical), best.end(),
-                     before);
-    best.resize(lexical);
-  }
-  units.insert(units.end(), best.begin(), best.end());
+  // No lexical stage: the index keeps the problems' term vectors without
+  // postings (TermVectorStore: an inverted index of the problems would cost
+  // three times the memory), so BM25 cannot find problems by term without a
+  // walk over all of them.
   std::sort(units.begin(), units.end());
   units.erase(std::unique(units.begin(), units.end()), units.end());
   return units;
@@ -1253,7 +1206,7 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
   auto consider = [&](const ProblemEntry& p) -> Status {
     if (!is_open(p.problem().status)) return Status::ok();
     if (filters.county && p.problem().county != *filters.county) return Status::ok();
-    if (!exclusion_message(e->expert, p.problem, expert_filters).empty()) return Status::ok();
+    if (!exclusion_message(e->expert, p.problem(), expert_filters).empty()) return Status::ok();
     auto q = make_query(p.problem());
     if (!q) return q.status();
     std::vector<std::pair<int, float>> per_work;
@@ -1292,7 +1245,7 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
     m.components = s.c;
     // The confidence is that of the pair in the problem's own expert ranking
     // (smoothed, relative to its best expert), as rank_experts gives it.
-    auto confidence = pair_confidence(s.entry->problem, *e);
+    auto confidence = pair_confidence(s.entry->problem(), *e);
     if (!confidence) return confidence.status();
     m.confidence = *confidence;
     std::vector<std::string> fields;

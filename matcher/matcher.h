@@ -123,14 +123,12 @@ struct MatchConfig {
   // match, whatever its scores.
   RequestConfig request;
   // rank_problems (an expert's problems) scores candidates only above this
-  // many problems: those nearest the expert's work centroid and profile in
-  // the problem Faiss index, and those best by BM25 (in the problem index) for
-  // the expert's candidate_problem_terms most informative terms. SIZE_MAX:
-  // always every open problem. docs/performance.md: recall against scoring all.
+  // many problems: those nearest the expert's work centroid and those nearest
+  // its profile in the problem Faiss index (no lexical stage: the index keeps
+  // no postings of the problems). SIZE_MAX: always every open problem.
+  // docs/performance.md: recall against scoring all.
   size_t exhaustive_max_problems = 2000;
   int candidate_dense_problems = 200;
-  int candidate_lexical_problems = 200;
-  int candidate_problem_terms = 64;
 };
 
 // Bounds on one explanation, whatever the query: at most this many byte
@@ -356,8 +354,8 @@ class Matcher {
                                           const MatchFilters& filters, int k) const;
   Result<std::vector<ExpertMatch>> rank_one(const Problem& problem, const MatchFilters& filters,
                                             int k, const std::vector<SearchHit>* dense) const;
-  // rank_problems' candidates: the problem units near the expert, in the
-  // problem Faiss and BM25 indexes (MatchConfig::candidate_*_problems).
+  // rank_problems' candidates: the problem units near the expert in the
+  // problem Faiss index (MatchConfig::candidate_dense_problems).
   Result<std::vector<int64_t>> problem_candidates(const ExpertEntry& e,
                                                   const ExpertPrep& prep) const;
   // The confidence rank_experts(problem, {}, k >= 0) gives the pair.

@@ -176,11 +176,11 @@ TEST_P(DemoRequestType, NonTechnicalProblemsHaveNoGoodExpert) {
   Matcher matcher(*d->index);
   const ProblemEntry* entry = d->index->problem(c.problem_id);
   ASSERT_NE(entry, nullptr) << c.problem_id;
-  auto coverage = matcher.coverage(entry->problem);
+  auto coverage = matcher.coverage(entry->problem());
   ASSERT_TRUE(coverage.is_ok());
   EXPECT_STREQ(coverage_name(*coverage), coverage_name(c.expected))
       << c.problem_id << " " << c.what;
-  auto ranked = matcher.rank_experts(entry->problem, MatchFilters{}, 10);
+  auto ranked = matcher.rank_experts(entry->problem(), MatchFilters{}, 10);
   ASSERT_TRUE(ranked.is_ok());
   if (c.expected == ProblemCoverage::kNotTechnical)
     for (const auto& m : *ranked) EXPECT_FALSE(m.good_match) << c.problem_id << " " << m.expert_id;

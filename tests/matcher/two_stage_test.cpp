@@ -247,10 +247,9 @@ void check_rank_problems() {
   ASSERT_TRUE(g.index);
   MatchConfig two_config;
   two_config.exhaustive_max_problems = 50;
-  // At most 90 candidates of 300 (30 nearest the centroid, 30 the profile,
-  // 30 by BM25), not nearly all of them.
-  two_config.candidate_dense_problems = 30;
-  two_config.candidate_lexical_problems = 30;
+  // At most 90 candidates of 300 (45 nearest the centroid, 45 the profile),
+  // not nearly all of them.
+  two_config.candidate_dense_problems = 45;
   MatchConfig all_config;
   all_config.exhaustive_max_problems = SIZE_MAX;
   const Matcher two(*g.index, two_config), all(*g.index, all_config);
@@ -276,7 +275,8 @@ void check_rank_problems() {
           EXPECT_EQ(m.score, f.score) << id << " " << m.problem_id;
           EXPECT_EQ(m.confidence, f.confidence) << id << " " << m.problem_id;
         }
-      auto experts = two.rank_experts(g.index->problem(m.problem_id)->problem, MatchFilters{}, 10);
+      auto experts =
+          two.rank_experts(g.index->problem(m.problem_id)->problem(), MatchFilters{}, 10);
       ASSERT_TRUE(experts.is_ok());
       for (const auto& x : *experts)
         if (x.expert_id == id) {
