@@ -60,6 +60,9 @@ struct MemoryFaissReader : faiss::IOReader {
   size_t operator()(void* ptr, size_t size, size_t nitems) override {
     if (size == 0) return 0;
     size_t n = std::min(nitems, (data_.size() - pos_) / size);
+    // Faiss asks for 0 items into a null buffer (an empty direct map): memcpy
+    // with a null pointer is undefined even for 0 bytes (UBSan found it).
+    if (n == 0) return 0;
     std::memcpy(ptr, data_.data() + pos_, n * size);
     pos_ += n * size;
     return n;

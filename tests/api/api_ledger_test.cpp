@@ -266,7 +266,8 @@ TEST_F(ApiLedgerTest, ExpertsStationedElsewhereStayInTheCountysLedger) {
   auto kecheng = get(port(), "/api/v1/counties/%E6%9F%AF%E5%9F%8E%E5%8C%BA/ledger", t().admin);
   ASSERT_EQ(kecheng.status, 200) << kecheng.body;
   std::set<std::string> there;
-  for (const auto& e : kecheng.json()["experts"].GetArray()) {
+  const auto kecheng_json = kecheng.json();  // outlives the loop (ASan)
+  for (const auto& e : kecheng_json["experts"].GetArray()) {
     there.insert(e["id"].GetString());
     EXPECT_EQ(e["key_topics"].Size(), 0u) << kecheng.body;
     EXPECT_EQ(e["accepted_matches"].Size(), 0u) << kecheng.body;
@@ -275,7 +276,8 @@ TEST_F(ApiLedgerTest, ExpertsStationedElsewhereStayInTheCountysLedger) {
   // A county where they neither are stationed nor work does not list them.
   auto longyou = get(port(), "/api/v1/counties/%E9%BE%99%E6%B8%B8%E5%8E%BF/ledger", t().admin);
   ASSERT_EQ(longyou.status, 200);
-  for (const auto& e : longyou.json()["experts"].GetArray())
+  const auto longyou_json = longyou.json();  // outlives the loop (ASan)
+  for (const auto& e : longyou_json["experts"].GetArray())
     EXPECT_STREQ(e["id"].GetString(), "e-paper");
 }
 

@@ -217,7 +217,10 @@ TEST_F(ApiWorkflowTest, OlderDraftCannotBeApprovedOverANewerApprovedPlan) {
   EXPECT_FALSE(get(port(), plan_path(newer), t().admin).json()["stale"].GetBool());
   auto listed = get(port(), kJiangshan, t().admin);
   ASSERT_EQ(listed.status, 200) << listed.body;
-  for (const auto& p : listed.json()["items"].GetArray())
+  // The document outlives the loop (a temporary's array was read after it
+  // was freed: ASan found it).
+  const auto listed_json = listed.json();
+  for (const auto& p : listed_json["items"].GetArray())
     EXPECT_EQ(p["stale"].GetBool(), p["id"].GetInt64() == older) << listed.body;
   auto stale = post(port(), plan_path(older) + "/approve", t().county_jiangshan, "");
   EXPECT_EQ(stale.status, 409) << stale.body;
