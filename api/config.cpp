@@ -129,6 +129,7 @@ const TextSetting kText[] = {
     {"language", &ServerConfig::language},
     {"metrics_listen", &ServerConfig::metrics_listen},
     {"trusted_proxies", &ServerConfig::trusted_proxies},
+    {"trusted_proxy_header", &ServerConfig::trusted_proxy_header},
 };
 
 }  // namespace
@@ -321,6 +322,8 @@ Status validate(const ServerConfig& c) {
         "must be at least 1");
   check(c.login_rate_per_account >= 1, "login_rate_per_account", "must be at least 1");
   check(c.login_rate_per_address >= 1, "login_rate_per_address", "must be at least 1");
+  check(c.trusted_proxy_header == "X-Forwarded-For" || c.trusted_proxy_header == "Forwarded",
+        "trusted_proxy_header", "must be X-Forwarded-For or Forwarded");
   {
     auto proxies = TrustedProxies::parse(c.trusted_proxies, "trusted_proxies");
     if (!proxies) errors.push_back(proxies.status().field_errors().front());

@@ -146,6 +146,12 @@ struct ServerConfig {
   // reverse proxies whose Forwarded / X-Forwarded-For header names the
   // client (api/client_address.h); "" = none, the header is never read.
   std::string trusted_proxies;
+  // "trusted_proxy_header": which ONE header names the client behind a
+  // trusted proxy: "X-Forwarded-For" (default) or "Forwarded" (RFC 7239).
+  // Only one is read: a proxy that sets one passes the other through from
+  // the client, who could otherwise choose its own address (an attack trial
+  // locked an account for every address with made-up Forwarded values).
+  std::string trusted_proxy_header = "X-Forwarded-For";
   // "web_root": the folder GET / and /web/... serve; "" = ./web if it has an
   // index.html, else the source tree's web/ (compiled in).
   std::string web_root;

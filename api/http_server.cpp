@@ -327,8 +327,12 @@ class Session : public std::enable_shared_from_this<Session> {
           out += (out.empty() ? "" : ",") + std::string(it->value());
         return out;
       };
-      h.client_address = resolve_client_address(server_.trusted_proxies, peer.address().to_string(),
-                                                joined("Forwarded"), joined("X-Forwarded-For"));
+      // Only the header the operator named: the other one is the client's.
+      const bool rfc7239 = server_.config.trusted_proxy_header == "Forwarded";
+      h.client_address =
+          resolve_client_address(server_.trusted_proxies, peer.address().to_string(),
+                                 rfc7239 ? joined("Forwarded") : std::string(),
+                                 rfc7239 ? std::string() : joined("X-Forwarded-For"));
     }
     head_fields_->keep_alive = req.keep_alive();
     size_t limit = server_.body_limit(std::string(req.method_string()), std::string(req.target()));

@@ -287,10 +287,12 @@ TEST(AbuseLockoutTest, ForwardedHeadersOfAnUntrustedPeerAreIgnored) {
 
 // Guessing spread over many addresses still ends: failures for one name from
 // login_max_addresses_per_account different addresses lock it everywhere.
-// An IPv6 client counts as its /64, and Forwarded (RFC 7239) is read too.
+// An IPv6 client counts as its /64, and Forwarded (RFC 7239) is read when it
+// is the header named.
 TEST(AbuseLockoutTest, FailuresFromManyAddressesLockTheNameEverywhere) {
   TestServer server(false, [](api::ServerConfig* c) {
     c->trusted_proxies = "127.0.0.0/8";
+    c->trusted_proxy_header = "Forwarded";
     c->login_max_addresses_per_account = 3;
   });
   const Tokens& t = server.tokens();
@@ -306,13 +308,36 @@ TEST(AbuseLockoutTest, FailuresFromManyAddressesLockTheNameEverywhere) {
   // Two addresses of one /64 are one client; with 203.0.113.1, two clients.
   EXPECT_EQ(forwarded(R"(for="[2001:db8:1:2::1]:4711")", "wrong").status, 401);
   EXPECT_EQ(forwarded(R"(for="[2001:db8:1:2::99]")", "wrong").status, 401);
-  EXPECT_EQ(sign_in(server.port(), "victim", "wrong", "203.0.113.1").status, 401);
-  EXPECT_EQ(sign_in(server.port(), "victim", kPassword, "198.51.100.20").status, 201);
+  EXPECT_EQ(forwarded("for=203.0.113.1", "wrong").status, 401);
+  EXPECT_EQ(forwarded("for=198.51.100.20", kPassword).status, 201);
   // A third client: the name is locked for every address.
   EXPECT_EQ(forwarded("for=192.0.2.7;proto=https", "wrong").status, 401);
-  auto everywhere = sign_in(server.port(), "victim", kPassword, "198.51.100.20");
+  auto everywhere = forwarded("for=198.51.100.20", kPassword);
   EXPECT_EQ(everywhere.status, 429) << everywhere.body;
   EXPECT_GT(std::stoi(everywhere.headers["retry-after"]), 0);
+}
+
+// Found by an attack trial: behind a proxy that sets X-Forwarded-For, the
+// client's own Forwarded header reached the server unchanged and was read
+// first, so each attempt could claim a fresh address: 8 wrong passwords, no
+// lock (and 20 made-up addresses locked the owner out everywhere). Only the
+// header named by trusted_proxy_header (X-Forwarded-For by default) is read.
+TEST(AbuseLockoutTest, AClientsOwnForwardedHeaderDoesNotChooseItsAddress) {
+  TestServer server(false, [](api::ServerConfig* c) { c->trusted_proxies = "127.0.0.1"; });
+  const Tokens& t = server.tokens();
+  ASSERT_EQ(create_account(server.port(), t.admin, "c2", "county", "江山市").status, 201);
+  std::vector<int> statuses;
+  for (int i = 0; i < 8; ++i) {
+    Request r;
+    r.method = "POST";
+    r.target = "/api/v1/sessions";
+    r.body = R"({"username": "c2", "password": "wrong-password"})";
+    r.headers["X-Forwarded-For"] = "5.5.5.5";
+    r.headers["Forwarded"] = "for=9.9.9." + std::to_string(i);
+    statuses.push_back(http(server.port(), r).status);
+  }
+  // login_max_failures (5) failures from 5.5.5.5, then that address is locked.
+  EXPECT_EQ(statuses, (std::vector<int>{401, 401, 401, 401, 401, 429, 429, 429}));
 }
 
 // Found by an attack trial: a loop of correct sign-ins for one account kept
