@@ -381,10 +381,10 @@ void Service::index_expert_locked(const Expert& e, CorpusIndex::Prepared&& prepa
 
 void Service::index_problem_locked(SharedProblem p, CorpusIndex::Prepared&& prepared) {
   index_dirty_ = true;
-  if (!is_open(p.status)) {
+  if (!is_open(p->status)) {
     // No longer ranked: out of the index (indexed_problems()).
     if (!index_) return;
-    Status removed = index_->remove_problem(p.id);  // also unlists it from skipped()
+    Status removed = index_->remove_problem(p->id);  // also unlists it from skipped()
     if (!removed && removed.code() != ErrorCode::kNotFound)
       rebuild_index_locked(removed.to_string().c_str());
     return;
@@ -885,7 +885,7 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
   if (who.role != Role::kAdmin) return forbidden("access.import_admin_only");
   std::lock_guard writer(write_mu_);
   auto gone = [&] { return cancelled && cancelled(); };
-  const Status client_gone(ErrorCode::kUnavailable, "the client went away; nothing was imported");
+  const Status client_gone(ErrorCode::kUnavailable, i18n::Message{"import.client_gone"});
   // Counties and enterprises are checked as one-by-one writes check them,
   // against a copy kept only if everything is stored.
   std::map<std::string, std::string> registered = enterprises_;
@@ -1030,7 +1030,7 @@ bool Service::ready_without_waiting() {
   bool ready =
       index_ != nullptr ||
       (experts_.empty() && std::none_of(problems_.begin(), problems_.end(),
-                                        [](const auto& p) { return is_open(p.second.status); }));
+                                        [](const auto& p) { return is_open(p.second->status); }));
   last_ready_ = ready;
   return ready;
 }

@@ -610,7 +610,19 @@ Result<PlanRecord> Service::approve_plan(const Principal& who, long long id) {
     for (const auto& [problem, expert] : plan->topics) {
       if (auto p = problems_.find(problem); p != problems_.end())
         topic_problems.push_back(*p->second);
-      if (auto e = experts_.find(expert); e != experts_.end()) leaders.push_back(e->second);
+      auto e = experts_.find(expert);
+      // A leader must still be one the plan could choose now: available, and
+      // confirmed by the city unless stationed in the county. An attack trial
+      // had another county rewrite a leader after the draft was made (the
+      // record lost its confirmation) and the draft was approved all the same.
+      if (e == experts_.end() || !e->second.available ||
+          (!e->second.verified && !contains_name(e->second.counties, plan->county)))
+        return Status(ErrorCode::kConflict,
+                      {"plan.stale_leader",
+                       {{"id", std::to_string(plan->id)},
+                        {"name", e == experts_.end() ? expert : e->second.name},
+                        {"expert_id", expert}}});
+      leaders.push_back(e->second);
     }
     changes = approval_changes(*plan, topic_problems, leaders, who.describe());
   }

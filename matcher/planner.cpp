@@ -263,6 +263,14 @@ Result<WorkstationPlanner::Impl::County> WorkstationPlanner::Impl::make_county(
       drop(subject, what, {"planner.dropped.unavailable", {{"name", x.name}, {"id", id}}, {}});
       return -1;
     }
+    // The same rule as Matcher::exclusion_message, also for a coordinator's
+    // acceptance: an expert another county rewrote after the pair was
+    // accepted is unconfirmed and leads nothing outside its own counties
+    // (found by an attack trial: it led a key topic of the approved plan).
+    if (!x.verified && !contains_name(x.counties, r.county)) {
+      drop(subject, what, {"planner.dropped.unconfirmed", {{"name", x.name}, {"id", id}}, {}});
+      return -1;
+    }
     if (!decided && c.pref[it->second] <= 0) {
       drop(subject, what, {"planner.dropped.not_admitted", {{"name", x.name}, {"id", id}}, {}});
       return -1;

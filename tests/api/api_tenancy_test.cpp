@@ -181,9 +181,41 @@ std::set<std::string> queued_experts(unsigned short port, const std::string& tok
   auto r = get(port, "/api/v1/review-queue?limit=100", token);
   EXPECT_EQ(r.status, 200) << r.body;
   std::set<std::string> out;
-  for (const auto& item : r.json()["items"].GetArray())
+  const auto r_json = r.json();  // outlives the loop (ASan)
+  for (const auto& item : r_json["items"].GetArray())
     out.insert(item["match"]["expert_id"].GetString());
   return out;
+}
+
+// Found by an attack trial: a draft's topic leader, stationed in another
+// county, was rewritten by that county after the draft was made (the record
+// lost the city's confirmation), and the draft was approved all the same.
+// Approval checks every leader as a new plan would choose it.
+TEST_F(TenancyTest, ADraftWhoseLeaderLostTheCitysConfirmationIsNotApproved) {
+  auto plan = post(port(), "/api/v1/counties/" + kJiangshan + "/plans", t().county_jiangshan,
+                   R"({"team_size": 3})");
+  ASSERT_EQ(plan.status, 201) << plan.body;
+  const auto made = plan.json();
+  ASSERT_GT(made["plan"]["key_topics"].Size(), 0u) << plan.body;
+  const std::string leader = made["plan"]["key_topics"][0]["expert_id"].GetString();
+  const std::string approve = "/api/v1/plans/" + std::to_string(made["id"].GetInt64()) + "/approve";
+  // The city stations the leader in 龙游县 only: still confirmed, still fine.
+  auto moved = patch(port(), "/api/v1/experts/" + leader, t().admin, R"({"counties": ["龙游县"]})");
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_TRUE(moved.json()["verified"].GetBool());
+  // 龙游县 rewrites the record: no longer confirmed, so no leader in 江山市.
+  auto rewritten =
+      patch(port(), "/api/v1/experts/" + leader, t().county_longyou, R"({"bio": "改写的简介"})");
+  ASSERT_EQ(rewritten.status, 200) << rewritten.body;
+  EXPECT_FALSE(rewritten.json()["verified"].GetBool());
+  auto refused = post(port(), approve, t().county_jiangshan, "");
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find(leader), std::string::npos) << refused.body;
+  // Confirmed again by the city, the same draft is approved.
+  ASSERT_EQ(patch(port(), "/api/v1/experts/" + leader, t().admin, R"({"verified": true})").status,
+            200);
+  auto approved = post(port(), approve, t().county_jiangshan, "");
+  EXPECT_EQ(approved.status, 200) << approved.body;
 }
 
 TEST_F(TenancyTest, ACountysExpertIsRankedElsewhereOnlyOnceTheCityConfirmsIt) {
@@ -218,7 +250,8 @@ TEST_F(TenancyTest, ACountysExpertIsRankedElsewhereOnlyOnceTheCityConfirmsIt) {
   EXPECT_EQ(matched_text(port(), t().county_jiangshan).count("zjut-fake"), 0u);
   auto own = get(port(), fake + "/matches?k=20", t().admin);
   ASSERT_EQ(own.status, 200) << own.body;
-  for (const auto& m : own.json()["matches"].GetArray())
+  const auto own_json = own.json();  // outlives the loop (ASan)
+  for (const auto& m : own_json["matches"].GetArray())
     EXPECT_STREQ(
         get(port(), std::string("/api/v1/problems/") + m["problem_id"].GetString(), t().admin)
             .json()["county"]

@@ -338,6 +338,34 @@ TEST(PlannerTest, ReplanningKeepsApprovedAssignments) {
   EXPECT_TRUE(has_diagnosis(*plan, DiagnosisKind::kKeptAssignmentDropped, "best"));
 }
 
+// Found by an attack trial: a coordinator accepted an expert stationed in
+// another county; that county then rewrote the record (unconfirmed since),
+// and the accepted pair still made it leader of a key topic. An unconfirmed
+// expert leads nothing outside its own counties, accepted or not; a
+// confirmed one and an unconfirmed local one still do.
+TEST(PlannerTest, AnAcceptedPairOfAnUnconfirmedOutsiderIsDropped) {
+  PlanningInput in;
+  Expert outsider = expert("outsider", 2, {"L"});
+  outsider.verified = false;
+  Expert local = expert("local", 2, {"K"});
+  local.verified = false;
+  in.experts = {outsider, local, expert("confirmed", 2, {"L"})};
+  in.problems = {problem("p1", "E1", "K", 5), problem("p2", "E2", "K", 4),
+                 problem("p3", "E3", "K", 3)};
+  in.good_matches = {{"p1", "local", 0.5f, ""}};
+  CountyRequest r{"K", {}, {}};
+  r.accepted = {{"p1", "outsider"}, {"p2", "local"}, {"p3", "confirmed"}};
+  auto plan = make(in, team_of(1, 3)).plan_county(r);
+  ASSERT_TRUE(plan.is_ok());
+  std::map<std::string, std::string> leader;
+  for (const auto& t : plan->key_topics) leader[t.problem_id] = t.expert_id;
+  EXPECT_NE(leader["p1"], "outsider");
+  EXPECT_EQ(leader["p2"], "local");
+  EXPECT_EQ(leader["p3"], "confirmed");
+  for (const auto& m : plan->team) EXPECT_NE(m.expert_id, "outsider");
+  EXPECT_TRUE(has_diagnosis(*plan, DiagnosisKind::kKeptAssignmentDropped, "p1"));
+}
+
 TEST(PlannerTest, PlansAreDeterministic) {
   std::mt19937 rng(7);
   PlanningInput in;
