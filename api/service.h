@@ -107,7 +107,10 @@ struct ServiceOptions {
 // word counts once. Beyond either the list is kInvalidArgument about "q": one
 // search costs at most kMaxSearchWords linear passes over each record's text.
 inline constexpr size_t kMaxSearchWords = 16;
-inline constexpr size_t kMaxSearchWordBytes = 64;
+// 256 bytes: 85 Han characters, so a pasted problem title is one word that
+// fits (64 bytes refused a Chinese phrase of 22 characters); the search stays
+// linear in the text (Boyer-Moore), so the bound is on total work, not taste.
+inline constexpr size_t kMaxSearchWordBytes = 256;
 
 // Problem list filters; unset = any.
 struct ProblemQuery {
