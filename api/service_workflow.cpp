@@ -615,8 +615,7 @@ Result<PlanRecord> Service::approve_plan(const Principal& who, long long id) {
       // confirmed by the city unless stationed in the county. An attack trial
       // had another county rewrite a leader after the draft was made (the
       // record lost its confirmation) and the draft was approved all the same.
-      if (e == experts_.end() || !e->second.available ||
-          (!e->second.verified && !contains_name(e->second.counties, plan->county)))
+      if (e == experts_.end() || !e->second.available || !may_serve_county(e->second, plan->county))
         return Status(ErrorCode::kConflict,
                       {"plan.stale_leader",
                        {{"id", std::to_string(plan->id)},

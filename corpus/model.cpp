@@ -1,5 +1,7 @@
 #include "corpus/model.h"
 
+#include "corpus/names.h"
+
 namespace expertmatch {
 
 const char* work_kind_name(WorkKind kind) {
@@ -76,6 +78,10 @@ bool is_valid_id(const std::string& id) {
     if (!ok) return false;
   }
   return true;
+}
+
+bool may_serve_county(const Expert& e, std::string_view county) {
+  return e.verified || (!county.empty() && contains_name(e.counties, county));
 }
 
 }  // namespace expertmatch

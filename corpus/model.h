@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace expertmatch {
@@ -44,9 +45,16 @@ struct Expert {
   // a record an admin imports or writes is confirmed; one a county writes is
   // not, until an admin confirms it (docs/api.md, "Who writes experts"). An
   // unconfirmed expert is ranked only for problems of the counties it is
-  // stationed in (Matcher::exclusion_message).
+  // stationed in (may_serve_county).
   bool verified = true;
 };
+
+// The city's confirmation rule, the one test ranking (Matcher::
+// exclusion_message), planning (kept and accepted pairs) and plan approval
+// apply: an expert may serve a problem of `county` if the city confirmed the
+// record, or if it is stationed there (names compared as names, names.h).
+// An empty county (an ad hoc query) needs the confirmation.
+bool may_serve_county(const Expert& e, std::string_view county);
 
 // Lifecycle of a problem in a county's bank (docs/api.md, "A problem's life"):
 //   submitted -> matched (a coordinator accepted an expert)

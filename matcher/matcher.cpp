@@ -548,8 +548,7 @@ i18n::Message Matcher::exclusion_message(const Expert& e, const Problem& p,
   // A county alone may not put an expert into another county's rankings: a
   // record a county wrote counts elsewhere (and for a query of no county)
   // only once the city has confirmed it.
-  if (!e.verified && (p.county.empty() || !contains_name(e.counties, p.county)))
-    return "exclusion.unconfirmed";
+  if (!may_serve_county(e, p.county)) return "exclusion.unconfirmed";
   if (f.exclude_experts.count(e.id)) return "exclusion.rejected";
   if (f.county && !contains_name(e.counties, *f.county))
     return {"exclusion.not_stationed", {{"county", *f.county}}};

@@ -267,7 +267,7 @@ Result<WorkstationPlanner::Impl::County> WorkstationPlanner::Impl::make_county(
     // acceptance: an expert another county rewrote after the pair was
     // accepted is unconfirmed and leads nothing outside its own counties
     // (found by an attack trial: it led a key topic of the approved plan).
-    if (!x.verified && !contains_name(x.counties, r.county)) {
+    if (!may_serve_county(x, r.county)) {
       drop(subject, what, {"planner.dropped.unconfirmed", {{"name", x.name}, {"id", id}}, {}});
       return -1;
     }
