@@ -947,15 +947,12 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
     }
     counts.problems = ids.size();
   }
-  // The list search's texts of the new records, made before the lock.
-  std::map<std::string, std::string> new_expert_text = expert_text_;
-  std::map<std::string, std::string> new_problem_text = problem_text_;
-  for (const auto& id : ids) {
-    if (kind == ImportKind::kExperts)
-      new_expert_text[id] = expert_search_text(new_experts.at(id));
-    else
-      new_problem_text[id] = problem_search_text(*new_problems.at(id));
-  }
+  // The list search's texts of the imported records only, made before the
+  // lock and filed under it (no copy of every record's text).
+  std::map<std::string, std::string> imported_text;
+  for (const auto& id : ids)
+    imported_text[id] = kind == ImportKind::kExperts ? expert_search_text(new_experts.at(id))
+                                                     : problem_search_text(*new_problems.at(id));
   ids = {};
   // The new index, built outside the exclusive lock from the records it will
   // share with the service.
@@ -973,8 +970,8 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
   auto lock = lock_for_write();
   if (kind == ImportKind::kExperts) experts_ = std::move(new_experts);
   problems_ = std::move(new_problems);
-  expert_text_ = std::move(new_expert_text);
-  problem_text_ = std::move(new_problem_text);
+  auto& texts = kind == ImportKind::kExperts ? expert_text_ : problem_text_;
+  for (auto& [id, text] : imported_text) texts[id] = std::move(text);
   enterprises_ = std::move(registered);
   count_open_locked();
   all_changed_locked();
