@@ -93,6 +93,15 @@ TEST(ApiStoreTest, AStreamedImportWithABadLineLateStoresNothingAndNamesTheLine) 
     size_t at = json.find(from);
     return at == std::string::npos ? std::string() : json.replace(at, from.size(), to);
   };
+  auto import_problems = [&](const std::string& body) {
+    Request imp;
+    imp.method = "POST";
+    imp.target = "/api/v1/import/problems";
+    imp.token = admin;
+    imp.content_type = "application/x-ndjson";
+    imp.body = body;
+    return http(server.port(), imp);
+  };
   struct Case {
     int line;
     std::string text;  // the bad line
@@ -111,13 +120,7 @@ TEST(ApiStoreTest, AStreamedImportWithABadLineLateStoresNothingAndNamesTheLine) 
     ASSERT_FALSE(c.text.empty()) << c.line;
     std::string body;
     for (int i = 1; i <= kLines; ++i) body += (i == c.line ? c.text : line(i)) + "\n";
-    Request imp;
-    imp.method = "POST";
-    imp.target = "/api/v1/import/problems";
-    imp.token = admin;
-    imp.content_type = "application/x-ndjson";
-    imp.body = body;
-    auto bad = http(server.port(), imp);
+    auto bad = import_problems(body);
     ASSERT_EQ(bad.status, 422) << c.line << ": " << bad.body.substr(0, 300);
     auto d = bad.json();
     ASSERT_TRUE(d["error"]["details"].IsArray() && d["error"]["details"].Size() == 1)
@@ -133,13 +136,7 @@ TEST(ApiStoreTest, AStreamedImportWithABadLineLateStoresNothingAndNamesTheLine) 
   // The same body without the bad line: every record, durable and matched.
   std::string body;
   for (int i = 1; i <= kLines; ++i) body += line(i) + "\n";
-  Request imp;
-  imp.method = "POST";
-  imp.target = "/api/v1/import/problems";
-  imp.token = admin;
-  imp.content_type = "application/x-ndjson";
-  imp.body = body;
-  auto ok = http(server.port(), imp);
+  auto ok = import_problems(body);
   ASSERT_EQ(ok.status, 200) << ok.body.substr(0, 300);
   EXPECT_EQ(ok.json()["imported"]["problems"].GetInt(), kLines);
   EXPECT_EQ(total_of(get(server.port(), "/api/v1/problems?limit=1", admin)), before + kLines);

@@ -154,9 +154,8 @@ Expert stuffed_expert() {
   return x;
 }
 
-std::set<std::string> ranked_for(unsigned short port, const std::string& problem,
-                                 const std::string& token) {
-  auto r = get(port, "/api/v1/problems/" + problem + "/matches?k=50", token);
+// The expert ids of a 200 answer's "matches".
+std::set<std::string> matched_experts(const HttpResult& r) {
   EXPECT_EQ(r.status, 200) << r.body;
   std::set<std::string> out;
   auto d = r.json();
@@ -165,16 +164,15 @@ std::set<std::string> ranked_for(unsigned short port, const std::string& problem
   return out;
 }
 
+std::set<std::string> ranked_for(unsigned short port, const std::string& problem,
+                                 const std::string& token) {
+  return matched_experts(get(port, "/api/v1/problems/" + problem + "/matches?k=50", token));
+}
+
 std::set<std::string> matched_text(unsigned short port, const std::string& token) {
-  auto r =
+  return matched_experts(
       post(port, "/api/v1/match", token,
-           R"({"title": "轴承外圈磨削后表面发黑", "keywords": ["轴承", "磨削烧伤"], "k": 50})");
-  EXPECT_EQ(r.status, 200) << r.body;
-  std::set<std::string> out;
-  auto d = r.json();
-  if (d.IsObject() && d.HasMember("matches"))
-    for (const auto& m : d["matches"].GetArray()) out.insert(m["expert_id"].GetString());
-  return out;
+           R"({"title": "轴承外圈磨削后表面发黑", "keywords": ["轴承", "磨削烧伤"], "k": 50})"));
 }
 
 std::set<std::string> queued_experts(unsigned short port, const std::string& token) {
