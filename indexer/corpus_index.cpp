@@ -244,7 +244,7 @@ Status CorpusIndex::fit_model(const ProgressFn& progress) {
   if (progress) progress(text_count / 4, text_count);
   std::vector<float> idf(terms_->vocabulary().size());
   for (size_t t = 0; t < idf.size(); ++t) idf[t] = terms_->idf(static_cast<uint32_t>(t));
-  auto lsa = LsaModel::fit(docs, idf, idf.size(), config_.lsa);
+  auto lsa = LsaModel::fit(std::move(docs), idf, idf.size(), config_.lsa);
   if (!lsa) return lsa.status();
   BinaryWriter w(BinaryWriter::Mode::kHashOnly);
   terms_->save(&w);
@@ -771,17 +771,19 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
                   "index was built with another embedder (" + str("model_id") + ", not LSA)");
   }
 
-  auto model_bytes = read_text_file(dir + "/model.bin");
-  if (!model_bytes) return Status(ErrorCode::kCorruption, "model.bin missing");
-  auto unit_bytes = read_text_file(dir + "/units.bin");
-  if (!unit_bytes) return Status(ErrorCode::kCorruption, "units.bin missing");
-  if (hex64(fnv1a64(*model_bytes)) != str("model_hash") ||
-      hex64(fnv1a64(*unit_bytes)) != str("units_hash"))
+  // Read as they are parsed (BinaryReader::open_file), never whole:
+  // units.bin holds every indexed record (170 MB at 100,000 problems).
+  auto model_file = BinaryReader::open_file(dir + "/model.bin");
+  if (!model_file) return Status(ErrorCode::kCorruption, "model.bin missing");
+  auto unit_file = BinaryReader::open_file(dir + "/units.bin");
+  if (!unit_file) return Status(ErrorCode::kCorruption, "units.bin missing");
+  if (hex64(model_file->file_hash()) != str("model_hash") ||
+      hex64(unit_file->file_hash()) != str("units_hash"))
     return Status(ErrorCode::kCorruption, "index files do not match the manifest");
 
   std::unique_ptr<CorpusIndex> index(new CorpusIndex());
   index->config_ = config;
-  BinaryReader mr(*model_bytes);
+  BinaryReader& mr = *model_file;
   if (!mr.ok() || mr.u32() != kFormatVersion)
     return Status(ErrorCode::kCorruption, "model.bin: bad checksum or version");
   auto terms = TermModel::load(&mr);
@@ -797,7 +799,7 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
     index->embedder_ = std::move(embedder);
   }
 
-  BinaryReader ur(*unit_bytes);
+  BinaryReader& ur = *unit_file;
   if (!ur.ok() || ur.u32() != kFormatVersion)
     return Status(ErrorCode::kCorruption, "units.bin: bad checksum or version");
   index->next_unit_ = static_cast<int64_t>(ur.u64());

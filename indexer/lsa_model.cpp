@@ -8,9 +8,9 @@
 extern "C" {
 void dsyev_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda, double* w,
             double* work, const int* lwork, int* info);
-void dgeqrf_(const int* m, const int* n, double* a, const int* lda, double* tau, double* work,
+void dgelqf_(const int* m, const int* n, double* a, const int* lda, double* tau, double* work,
              const int* lwork, int* info);
-void dorgqr_(const int* m, const int* n, const int* k, double* a, const int* lda, const double* tau,
+void dorglq_(const int* m, const int* n, const int* k, double* a, const int* lda, const double* tau,
              double* work, const int* lwork, int* info);
 void dsyrk_(const char* uplo, const char* trans, const int* n, const int* k, const double* alpha,
             const double* a, const int* lda, const double* beta, double* c, const int* ldc);
@@ -49,36 +49,22 @@ struct Dense {
   double* column(size_t j) { return &a[j * rows]; }
 };
 
-// Column-major copy of a row-major rows x cols matrix (for LAPACK and BLAS);
-// the values are copied exactly, so only the layout differs.
-Dense from_row_major(const std::vector<double>& r, size_t rows, size_t cols) {
-  Dense m(rows, cols);
-  for (size_t i = 0; i < rows; ++i)
-    for (size_t j = 0; j < cols; ++j) m.a[j * rows + i] = r[i * cols + j];
-  return m;
-}
-
-std::vector<double> row_major(const Dense& m) {
-  std::vector<double> r(m.rows * m.cols);
-  for (size_t j = 0; j < m.cols; ++j)
-    for (size_t i = 0; i < m.rows; ++i) r[i * m.cols + j] = m.a[j * m.rows + i];
-  return r;
-}
-
-// Y = X * W   (X: n x V sparse, W: V x l dense, row-major) -> n x l, row-major.
-// Both dense sides stay row-major: each nonzero then reads and writes one
-// contiguous row, and no copy of a V x l matrix is made to change layouts.
-std::vector<double> multiply(const SparseRows& x, const std::vector<double>& w, size_t l) {
-  std::vector<double> y(x.rows() * l, 0.0);
+// Y = X * W   (X: n x V sparse, W: V x l dense, row-major) -> n x l, row-major,
+// written over *y (resized; its old values are not read, so the caller may
+// pass the buffer of a matrix it no longer needs and the fit holds one n x l
+// matrix, not two). Both dense sides stay row-major: each nonzero then reads
+// and writes one contiguous row, and no copy of a V x l matrix is made to
+// change layouts.
+void multiply(const SparseRows& x, const std::vector<double>& w, size_t l, std::vector<double>* y) {
+  y->assign(x.rows() * l, 0.0);
   for (size_t i = 0; i < x.rows(); ++i) {
-    double* yi = &y[i * l];
+    double* yi = &(*y)[i * l];
     for (size_t k = x.start[i]; k < x.start[i + 1]; ++k) {
       const double v = x.val[k];
       const double* wc = &w[static_cast<size_t>(x.col[k]) * l];
       for (size_t j = 0; j < l; ++j) yi[j] += v * wc[j];
     }
   }
-  return y;
 }
 
 // Z = X^T * Y   (Y: n x l, row-major) -> V x l, row-major.
@@ -96,31 +82,27 @@ std::vector<double> multiply_transposed(const SparseRows& x, const std::vector<d
   return z;
 }
 
-// Orthonormalises the columns of a row-major n x l matrix in place (by way
-// of a column-major copy for LAPACK: n is bounded by the fit's sample).
-void orthonormalize(std::vector<double>* rows, size_t n, size_t l);
-
-// Orthonormalises the columns in place (Householder QR, LAPACK).
-void orthonormalize(Dense* m) {
-  int rows = static_cast<int>(m->rows), cols = static_cast<int>(m->cols), info = 0;
-  int k = std::min(rows, cols), lwork = -1;
+// Orthonormalises the columns of a row-major n x l matrix (n >= l) in place.
+// Row-major n x l is column-major l x n, the transpose: orthonormal columns of
+// the matrix are orthonormal rows of its transpose, which LAPACK's Householder
+// LQ factorisation (dgelqf, dorglq) gives in place. A QR of the matrix itself
+// needs a column-major copy, and copying back, of a matrix that is the fit's
+// largest (n x l doubles: 109 MB at 50,000 documents); the reflectors are the
+// same in exact arithmetic, so the basis is the same up to rounding.
+void orthonormalize(std::vector<double>* rows, size_t n, size_t l) {
+  int m = static_cast<int>(l), cols = static_cast<int>(n), info = 0;
+  int k = std::min(m, cols), lwork = -1;
   std::vector<double> tau(k);
   double wq = 0;
-  dgeqrf_(&rows, &cols, m->a.data(), &rows, tau.data(), &wq, &lwork, &info);
+  dgelqf_(&m, &cols, rows->data(), &m, tau.data(), &wq, &lwork, &info);
   lwork = std::max(1, static_cast<int>(wq));
   std::vector<double> work(lwork);
-  dgeqrf_(&rows, &cols, m->a.data(), &rows, tau.data(), work.data(), &lwork, &info);
+  dgelqf_(&m, &cols, rows->data(), &m, tau.data(), work.data(), &lwork, &info);
   lwork = -1;
-  dorgqr_(&rows, &k, &k, m->a.data(), &rows, tau.data(), &wq, &lwork, &info);
+  dorglq_(&k, &cols, &k, rows->data(), &m, tau.data(), &wq, &lwork, &info);
   lwork = std::max(1, static_cast<int>(wq));
   work.assign(lwork, 0.0);
-  dorgqr_(&rows, &k, &k, m->a.data(), &rows, tau.data(), work.data(), &lwork, &info);
-}
-
-void orthonormalize(std::vector<double>* rows, size_t n, size_t l) {
-  Dense m = from_row_major(*rows, n, l);
-  orthonormalize(&m);
-  *rows = row_major(m);
+  dorglq_(&k, &cols, &k, rows->data(), &m, tau.data(), work.data(), &lwork, &info);
 }
 
 }  // namespace
@@ -149,7 +131,7 @@ std::vector<size_t> lsa_fit_sample(const std::vector<std::string>& keys, size_t 
   return chosen;
 }
 
-Result<LsaModel> LsaModel::fit(const std::vector<TermCounts>& docs, const std::vector<float>& idf,
+Result<LsaModel> LsaModel::fit(std::vector<TermCounts> docs, const std::vector<float>& idf,
                                size_t vocab, const LsaOptions& options) {
   if (options.dimension < 1) return Status(ErrorCode::kInvalidArgument, "dimension must be >= 1");
   // Which terms take part: df >= min_df.
@@ -157,9 +139,19 @@ Result<LsaModel> LsaModel::fit(const std::vector<TermCounts>& docs, const std::v
   for (const auto& d : docs)
     for (auto [id, n] : d)
       if (id < vocab) ++df[id];
+  // The sparse matrix is allocated at its exact size (a growing vector holds
+  // up to twice its values), reserved once; each document's counts are freed as its row is
+  // filled: the counts are freed as the matrix fills (its untouched pages
+  // take no memory), so the two are never both held whole.
+  size_t nnz = 0;
+  for (const auto& d : docs)
+    for (auto [id, n] : d) nnz += id < vocab && df[id] >= options.min_df;
   SparseRows x;
+  x.start.reserve(docs.size() + 1);
+  x.col.reserve(nnz);
+  x.val.reserve(nnz);
   x.start.push_back(0);
-  for (const auto& d : docs) {
+  for (auto& d : docs) {
     size_t row_begin = x.val.size();
     double norm = 0;
     for (auto [id, n] : d) {
@@ -174,7 +166,9 @@ Result<LsaModel> LsaModel::fit(const std::vector<TermCounts>& docs, const std::v
       for (size_t k = row_begin; k < x.val.size(); ++k) x.val[k] /= norm;
     }
     x.start.push_back(x.val.size());
+    TermCounts().swap(d);
   }
+  docs = {};
   size_t n = x.rows();
   size_t kept_terms = 0;
   for (uint32_t f : df) kept_terms += f >= options.min_df;
@@ -200,27 +194,24 @@ Result<LsaModel> LsaModel::fit(const std::vector<TermCounts>& docs, const std::v
       }
     // Subspace iteration; only the small documents-side basis needs
     // re-orthonormalising.
-    q = multiply(x, omega, l);
+    multiply(x, omega, l, &q);
   }
   orthonormalize(&q, n, l);
   for (int it = 0; it < options.power_iterations; ++it) {
     std::vector<double> z = multiply_transposed(x, q, l, vocab);
-    q = multiply(x, z, l);
+    multiply(x, z, l, &q);  // q's buffer is reused: z holds all it was needed for
     orthonormalize(&q, n, l);
   }
-  // B^T = X^T Q  (V x l); B B^T = (B^T)^T (B^T)  (l x l), by BLAS.
-  Dense bt(0, 0);
-  {
-    std::vector<double> z = multiply_transposed(x, q, l, vocab);
-    q = {};
-    x = {};
-    bt = from_row_major(z, vocab, l);
-  }
+  // B^T = X^T Q  (V x l, row-major), which is B (l x V) column-major: BLAS
+  // reads it as it is, with no copy. B B^T  (l x l) by dsyrk.
+  std::vector<double> b = multiply_transposed(x, q, l, vocab);
+  q = {};
+  x = {};
   std::vector<double> gram(l * l, 0.0);
   {
     int ln = static_cast<int>(l), vn = static_cast<int>(vocab);
     const double one = 1.0, zero = 0.0;
-    dsyrk_("U", "T", &ln, &vn, &one, bt.a.data(), &vn, &zero, gram.data(), &ln);
+    dsyrk_("U", "N", &ln, &vn, &one, b.data(), &ln, &zero, gram.data(), &ln);
   }
   int nn = static_cast<int>(l), lwork = -1, info = 0;
   std::vector<double> evals(l);
@@ -242,10 +233,9 @@ Result<LsaModel> LsaModel::fit(const std::vector<TermCounts>& docs, const std::v
   {
     int vn = static_cast<int>(vocab), ln = static_cast<int>(l);
     const double one = 1.0, zero = 0.0;
-    dgemm_("N", "N", &vn, &d, &ln, &one, bt.a.data(), &vn, top.a.data(), &ln, &zero, v.a.data(),
-           &vn);
+    dgemm_("T", "N", &vn, &d, &ln, &one, b.data(), &ln, top.a.data(), &ln, &zero, v.a.data(), &vn);
   }
-  bt = Dense(0, 0);
+  b = {};
   LsaModel model;
   model.dimension_ = d;
   model.idf_ = idf;

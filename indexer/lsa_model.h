@@ -9,9 +9,11 @@
 // A corpus of more than LsaOptions::max_fit_documents documents is fitted on
 // a sample of that many (lsa_fit_sample: a hash rule on stable keys, so the
 // same corpus always gives the same sample) and every document, sampled or
-// not, is folded in the same way. The fit's memory is a few dense n x l and
-// V x l matrices of doubles (n documents fitted on, V terms, l = dimension +
-// oversample); the sample bounds n.
+// not, is folded in the same way. The fit's memory is the sparse sample, one
+// dense n x l and at most two V x l matrices of doubles (n documents fitted
+// on, V terms, l = dimension + oversample): the n x l basis is
+// re-orthonormalised in place (LAPACK's LQ of its transpose, dgelqf/dorglq)
+// and reused by each power iteration. The sample bounds n.
 //
 // LsaEmbedder wraps a TermModel and an LsaModel as an Embedder.
 #pragma once
@@ -51,8 +53,10 @@ std::vector<size_t> lsa_fit_sample(const std::vector<std::string>& keys, size_t 
 
 class LsaModel {
  public:
-  // docs: term counts over `vocabulary_size` terms; idf: one weight a term.
-  static Result<LsaModel> fit(const std::vector<TermCounts>& docs, const std::vector<float>& idf,
+  // docs: term counts over `vocabulary_size` terms, taken by value and freed
+  // as the fit's matrix is made from them (move them in where memory counts);
+  // idf: one weight a term.
+  static Result<LsaModel> fit(std::vector<TermCounts> docs, const std::vector<float>& idf,
                               size_t vocabulary_size, const LsaOptions& options);
   int dimension() const { return dimension_; }
   // Writes d floats to `out`: the L2-normalised embedding of one bag of terms
