@@ -1,6 +1,7 @@
 #include "corpus/exchange_format.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -606,12 +607,40 @@ Status read_problems_jsonl(std::string_view text, const std::string& source,
 }
 
 Result<std::string> read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(ErrorCode::kIOError, path + ": cannot open: " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return Status(ErrorCode::kIOError, path + ": read failed");
-  return ss.str();
+  // One allocation of the file's size and read() into it: a stream copy
+  // grows its buffer by doubling and copies it out again, so reading a
+  // 170 MB index file held up to three times that at once.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status(ErrorCode::kIOError, path + ": cannot open: " + std::strerror(errno));
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0)
+    return Status(ErrorCode::kIOError, path + ": cannot stat: " + std::strerror(errno));
+  std::string text;
+  // A regular file's size is known: read it into place. Whatever lies beyond
+  // (a file still growing, or a pipe with no size) is appended in pieces.
+  if (S_ISREG(st.st_mode)) text.resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < text.size()) {
+    ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status(ErrorCode::kIOError, path + ": read failed: " + std::strerror(errno));
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  text.resize(got);
+  char piece[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, piece, sizeof(piece));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status(ErrorCode::kIOError, path + ": read failed: " + std::strerror(errno));
+    if (n == 0) break;
+    text.append(piece, static_cast<size_t>(n));
+  }
+  return text;
 }
 
 Result<std::vector<Expert>> read_experts_file(const std::string& path, const ReadOptions& options) {

@@ -4,9 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/test_corpus.h"
@@ -603,6 +607,42 @@ TEST(ExchangeFormatTest, FilesRoundTripThroughDisk) {
   auto missing = read_problems_file(dir.file("nope.jsonl"));
   ASSERT_FALSE(missing.is_ok());
   EXPECT_EQ(missing.status().code(), ErrorCode::kIOError);
+}
+
+TEST(ExchangeFormatTest, ReadTextFileReadsEveryByteOfFilesAndPipes) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  // Larger than one read piece, with NULs and bytes that are not UTF-8.
+  std::string bytes;
+  for (int i = 0; i < 200000; ++i) bytes.push_back(static_cast<char>((i * 7919) % 256));
+  ASSERT_TRUE(write_file_atomically(dir.file("f.bin"), bytes).is_ok());
+  auto back = read_text_file(dir.file("f.bin"));
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(back->size(), 200000u);
+  EXPECT_TRUE(*back == bytes);
+
+  ASSERT_TRUE(write_file_atomically(dir.file("empty"), "").is_ok());
+  auto empty = read_text_file(dir.file("empty"));
+  ASSERT_TRUE(empty.is_ok());
+  EXPECT_EQ(*empty, "");
+
+  // A pipe has no size: it is read to its end all the same.
+  const std::string fifo = dir.file("pipe");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] {
+    std::ofstream out(fifo, std::ios::binary);
+    out << bytes;
+  });
+  auto piped = read_text_file(fifo);
+  writer.join();
+  ASSERT_TRUE(piped.is_ok()) << piped.status().to_string();
+  EXPECT_TRUE(*piped == bytes);
+
+  auto directory = read_text_file(dir.path());
+  ASSERT_FALSE(directory.is_ok());
+  EXPECT_EQ(directory.status().code(), ErrorCode::kIOError);
+  EXPECT_NE(directory.status().message().find(dir.path() + ": read failed"), std::string::npos)
+      << directory.status().message();
 }
 
 TEST(ExchangeFormatTest, ErrorsNameTheFileTheyCameFrom) {
