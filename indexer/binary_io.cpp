@@ -1,5 +1,8 @@
 #include "indexer/binary_io.h"
 
+#include <algorithm>
+#include <cerrno>
+
 namespace expertmatch {
 
 uint64_t fnv1a64(std::string_view data, uint64_t h) {
@@ -66,7 +69,75 @@ BinaryReader::BinaryReader(std::string_view data) {
   uint64_t sum;
   std::memcpy(&sum, data.data() + data.size() - sizeof sum, sizeof sum);
   data_ = data.substr(0, data.size() - sizeof sum);
-  ok_ = fnv1a64(data_) == sum;
+  size_ = data_.size();
+  const uint64_t payload_hash = fnv1a64(data_);
+  file_hash_ = fnv1a64(bytes_of(sum), payload_hash);
+  ok_ = payload_hash == sum;
+}
+
+Result<BinaryReader> BinaryReader::open_file(const std::string& path) {
+  BinaryReader r;
+  r.file_.reset(std::fopen(path.c_str(), "rb"));
+  if (!r.file_) return Status(ErrorCode::kIOError, path + ": cannot open: " + std::strerror(errno));
+  std::FILE* f = r.file_.get();
+  r.file_buffer_.reset(new char[kFlushBytes]);
+  std::setvbuf(f, r.file_buffer_.get(), _IOFBF, kFlushBytes);
+  // First pass: the checksum of all but the last 8 bytes against those 8.
+  // The last 8 bytes read so far are kept back until the next piece shows
+  // they are not the end.
+  uint64_t h = BinaryWriter::kFnvOffset;
+  size_t total = 0;
+  char tail[sizeof(uint64_t)];
+  size_t tail_len = 0;
+  std::unique_ptr<char[]> piece(new char[kFlushBytes]);
+  for (;;) {
+    size_t n = std::fread(piece.get(), 1, kFlushBytes, f);
+    if (n == 0) break;
+    total += n;
+    // Hash what can no longer be part of the trailing checksum.
+    std::string_view all[2] = {{tail, tail_len}, {piece.get(), n}};
+    size_t keep = sizeof(uint64_t);
+    size_t hashable = tail_len + n > keep ? tail_len + n - keep : 0;
+    char next_tail[sizeof(uint64_t)];
+    size_t next_len = 0;
+    for (const auto& part : all) {
+      size_t take = std::min(hashable, part.size());
+      h = fnv1a64(part.substr(0, take), h);
+      hashable -= take;
+      for (size_t i = take; i < part.size(); ++i) next_tail[next_len++] = part[i];
+    }
+    std::memcpy(tail, next_tail, next_len);
+    tail_len = next_len;
+  }
+  if (std::ferror(f)) return Status(ErrorCode::kIOError, path + ": read failed");
+  if (total < sizeof(uint64_t)) {
+    r.ok_ = false;
+    return r;
+  }
+  uint64_t sum;
+  std::memcpy(&sum, tail, sizeof sum);
+  r.size_ = total - sizeof sum;
+  r.file_hash_ = fnv1a64(bytes_of(sum), h);
+  r.ok_ = h == sum;
+  std::rewind(f);
+  return r;
+}
+
+void BinaryReader::raw(void* p, size_t n) {
+  if (!ok_ || n > size_ - pos_) {
+    ok_ = false;
+    return;
+  }
+  if (n == 0) return;
+  if (file_) {
+    if (std::fread(p, 1, n, file_.get()) != n) {
+      ok_ = false;
+      return;
+    }
+  } else {
+    std::memcpy(p, data_.data() + pos_, n);
+  }
+  pos_ += n;
 }
 
 }  // namespace expertmatch

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,10 +68,27 @@ class BinaryWriter {
   static constexpr uint64_t kFnvOffset = 1469598103934665603ULL;
 };
 
+// Reads what BinaryWriter wrote, from bytes in memory or from a file. Every
+// read past the payload's end (or after a failed one) sets ok() false and
+// yields zeros or empty values, so a loader checks ok() once at its end.
+// - BinaryReader(data): `data` (not owned) must outlive the reader.
+// - BinaryReader::open_file(path): reads the file once to verify its
+//   checksum, then again as the values are read, through a 1 MiB stdio
+//   buffer: a large index file (units.bin, a vector table: 100-200 MB at
+//   100,000 problems) is never held whole in memory. Both passes read the
+//   one open file, so a file renamed over the path meanwhile is not mixed in;
+//   the index's files are only ever replaced by rename (AtomicFile).
+// Thread safety: one thread per reader.
 class BinaryReader {
  public:
   // Verifies the trailing checksum; ok() is false if it does not match.
   explicit BinaryReader(std::string_view data);
+  // kIOError (naming the path) if the file cannot be opened or read; else a
+  // reader whose ok() says whether the checksum matches.
+  static Result<BinaryReader> open_file(const std::string& path);
+  BinaryReader(BinaryReader&&) = default;
+  BinaryReader& operator=(BinaryReader&&) = default;
+
   bool ok() const { return ok_; }
   uint32_t u32() {
     uint32_t v = 0;
@@ -88,18 +107,18 @@ class BinaryReader {
   }
   std::string str() {
     uint64_t n = u64();
-    if (!ok_ || n > data_.size() - pos_) {
+    if (!ok_ || n > size_ - pos_) {
       ok_ = false;
       return {};
     }
-    std::string s(data_.substr(pos_, n));
-    pos_ += n;
+    std::string s(n, '\0');
+    raw(s.data(), n);
     return s;
   }
   template <typename T>
   std::vector<T> vec() {
     uint64_t n = u64();
-    if (!ok_ || n > (data_.size() - pos_) / sizeof(T)) {
+    if (!ok_ || n > (size_ - pos_) / sizeof(T)) {
       ok_ = false;
       return {};
     }
@@ -107,19 +126,24 @@ class BinaryReader {
     raw(v.data(), n * sizeof(T));
     return v;
   }
-  void raw(void* p, size_t n) {
-    if (!ok_ || n > data_.size() - pos_) {
-      ok_ = false;
-      return;
-    }
-    std::memcpy(p, data_.data() + pos_, n);
-    pos_ += n;
-  }
-  bool at_end() const { return pos_ == data_.size(); }
+  void raw(void* p, size_t n);
+  bool at_end() const { return pos_ == size_; }
+  // fnv1a64 of the whole file or bytes (payload and checksum), as
+  // BinaryWriter::file_hash() gives it.
+  uint64_t file_hash() const { return file_hash_; }
 
  private:
-  std::string_view data_;
+  struct FileCloser {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  BinaryReader() = default;
+
+  std::string_view data_;                        // in memory: the payload
+  std::unique_ptr<std::FILE, FileCloser> file_;  // from a file: the open file
+  std::unique_ptr<char[]> file_buffer_;          // the file's stdio buffer
+  size_t size_ = 0;                              // the payload's bytes
   size_t pos_ = 0;
+  uint64_t file_hash_ = 0;
   bool ok_ = true;
 };
 

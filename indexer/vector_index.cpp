@@ -55,21 +55,31 @@ struct StreamingFaissWriter : faiss::IOWriter {
 
 // Faiss's reader interface over bytes already in memory (no second copy of
 // the file, as faiss::VectorIOReader would make).
-struct MemoryFaissReader : faiss::IOReader {
-  explicit MemoryFaissReader(const std::string& data) : data_(data) { name = "expertmatch memory"; }
+// Reads a Faiss file from an open stream, from where the stream stands. The
+// file's checksum is verified (file_hash) before Faiss reads a byte of it, so
+// that damaged bytes never reach Faiss's reader; reading from the stream, not
+// from a copy of the file in memory, keeps the index's bytes once in memory
+// while it loads (100 MB at 100,000 problems).
+struct FileFaissReader : faiss::IOReader {
+  explicit FileFaissReader(std::FILE* f) : f_(f) { name = "expertmatch file"; }
   size_t operator()(void* ptr, size_t size, size_t nitems) override {
-    if (size == 0) return 0;
-    size_t n = std::min(nitems, (data_.size() - pos_) / size);
-    // Faiss asks for 0 items into a null buffer (an empty direct map): memcpy
-    // with a null pointer is undefined even for 0 bytes (UBSan found it).
-    if (n == 0) return 0;
-    std::memcpy(ptr, data_.data() + pos_, n * size);
-    pos_ += n * size;
-    return n;
+    // Faiss asks for 0 items into a null buffer (an empty direct map).
+    if (size == 0 || nitems == 0) return 0;
+    return std::fread(ptr, size, nitems, f_);
   }
-  const std::string& data_;
-  size_t pos_ = 0;
+  std::FILE* f_;
 };
+
+// fnv1a64 of the rest of an open stream, read in pieces; false on a read error.
+bool file_hash(std::FILE* f, uint64_t* hash) {
+  uint64_t h = BinaryWriter::kFnvOffset;
+  char piece[1 << 16];
+  size_t n;
+  while ((n = std::fread(piece, 1, sizeof(piece), f)) > 0) h = fnv1a64({piece, n}, h);
+  if (std::ferror(f)) return false;
+  *hash = h;
+  return true;
+}
 
 // The flat storage that holds the vectors as they were added, in the order
 // of the IDMap2's internal numbering (a flat index, or HNSW's storage), or
@@ -304,29 +314,39 @@ Status VectorIndex::save(const std::string& path) const {
 
 Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const std::string& path) {
   // A missing part is damage to the index as a whole, like a bad checksum.
-  auto data = read_text_file(path + ".vectors");
-  if (!data) return Status(ErrorCode::kCorruption, data.status().message());
-  auto faiss_data = read_text_file(path + ".faiss");
-  if (!faiss_data) return Status(ErrorCode::kCorruption, faiss_data.status().message());
-  BinaryReader r(*data);
+  // Both files are read as they are parsed, not copied whole into memory
+  // first: at 100,000 problems each is 100 MB.
+  auto table = BinaryReader::open_file(path + ".vectors");
+  if (!table) return Status(ErrorCode::kCorruption, table.status().message());
+  BinaryReader& r = *table;
   if (!r.ok() || r.u32() != kVectorTableMagic)
     return Status(ErrorCode::kCorruption, path + ".vectors: bad checksum or magic");
   std::unique_ptr<VectorIndex> v(new VectorIndex());
   v->dimension_ = static_cast<int>(r.u32());
   v->factory_ = r.str();
-  uint64_t faiss_hash = r.u64();
+  const uint64_t table_faiss_hash = r.u64();
   auto ids = r.vec<int64_t>();
   if (!r.ok() || v->dimension_ <= 0)
     return Status(ErrorCode::kCorruption, path + ".vectors: truncated");
-  if (fnv1a64(*faiss_data) != faiss_hash)
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> faiss_file(
+      std::fopen((path + ".faiss").c_str(), "rb"), &std::fclose);
+  if (!faiss_file)
+    return Status(ErrorCode::kCorruption, path + ".faiss: cannot open: " + std::strerror(errno));
+  uint64_t faiss_hash = 0;
+  if (!file_hash(faiss_file.get(), &faiss_hash))
+    return Status(ErrorCode::kCorruption, path + ".faiss: read failed");
+  if (faiss_hash != table_faiss_hash)
     return Status(ErrorCode::kCorruption, path + ".faiss does not match its checksum");
   try {
-    MemoryFaissReader reader(*faiss_data);
+    // The same open file, from its start: a file renamed over it meanwhile
+    // is another file, and the bytes read are the bytes hashed.
+    std::rewind(faiss_file.get());
+    FileFaissReader reader(faiss_file.get());
     v->index_.reset(faiss::read_index(&reader));
   } catch (const std::exception& e) {
     return Status(ErrorCode::kCorruption, path + ".faiss: " + e.what());
   }
-  *faiss_data = std::string();
+  faiss_file.reset();
   auto* map = dynamic_cast<faiss::IndexIDMap2*>(v->index_.get());
   if (map && dynamic_cast<faiss::IndexIVF*>(map->index))
     return Status(ErrorCode::kCorruption,

@@ -62,6 +62,62 @@ TEST(BinaryWriterTest, StreamedFileHasTheBufferedBytesAndHash) {
   std::filesystem::remove_all(dir);
 }
 
+// The values fill() wrote, read back and checked; false at the first that differs.
+bool read_back(BinaryReader& r) {
+  if (r.u32() != 7u || r.u64() != (1ULL << 40) || r.f32() != 0.5f || r.str() != "螺杆空压机")
+    return false;
+  std::vector<float> big = r.vec<float>();
+  if (big.size() != 600u * 1024u || big[12345] != 3.0f || big[0] != 0.25f) return false;
+  for (int i = 0; i < 100000; ++i)
+    if (r.u32() != static_cast<uint32_t>(i)) return false;
+  return r.ok() && r.at_end();
+}
+
+TEST(BinaryReaderTest, AFileIsReadAsItIsParsedWithTheSameValuesAndHashAsItsBytes) {
+  BinaryWriter buffered;
+  fill(buffered);
+  const std::string bytes = buffered.finish();
+  std::string dir = temp_dir();
+  ASSERT_TRUE(write_file_atomically(dir + "/units.bin", bytes));
+
+  BinaryReader in_memory(bytes);
+  ASSERT_TRUE(in_memory.ok());
+  EXPECT_EQ(in_memory.file_hash(), fnv1a64(bytes));
+  EXPECT_TRUE(read_back(in_memory));
+
+  auto from_file = BinaryReader::open_file(dir + "/units.bin");
+  ASSERT_TRUE(from_file) << from_file.status().to_string();
+  ASSERT_TRUE(from_file->ok());
+  EXPECT_EQ(from_file->file_hash(), fnv1a64(bytes));
+  EXPECT_TRUE(read_back(*from_file));
+  // Past the end: not ok, and a zero.
+  EXPECT_EQ(from_file->u32(), 0u);
+  EXPECT_FALSE(from_file->ok());
+
+  // One changed byte anywhere, the checksum's own included, is noticed.
+  for (size_t at : {size_t{0}, bytes.size() / 2, bytes.size() - 1}) {
+    std::string damaged = bytes;
+    damaged[at] = static_cast<char>(damaged[at] ^ 0x20);
+    ASSERT_TRUE(write_file_atomically(dir + "/units.bin", damaged));
+    auto r = BinaryReader::open_file(dir + "/units.bin");
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(r->ok()) << "byte " << at;
+    EXPECT_EQ(r->file_hash(), fnv1a64(damaged));
+  }
+  // Cut short, down to less than a checksum.
+  for (size_t size : {bytes.size() - 1, size_t{7}, size_t{0}}) {
+    ASSERT_TRUE(write_file_atomically(dir + "/units.bin", bytes.substr(0, size)));
+    auto r = BinaryReader::open_file(dir + "/units.bin");
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(r->ok()) << size << " bytes";
+  }
+  auto missing = BinaryReader::open_file(dir + "/nothing.bin");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.status().code(), ErrorCode::kIOError);
+  EXPECT_NE(missing.status().message().find(dir + "/nothing.bin: cannot open"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(BinaryWriterTest, WithoutChecksumTheFileIsThePayload) {
   std::string dir = temp_dir();
   auto file = AtomicFile::open(dir + "/x.faiss");
