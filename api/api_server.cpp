@@ -43,6 +43,17 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
   service_options.max_problems_per_enterprise_per_day = config.max_problems_per_enterprise_per_day;
   service_options.max_enterprises_per_county = config.max_enterprises_per_county;
   service_options.max_plan_drafts_per_county = config.max_plan_drafts_per_county;
+  server->expensive_ =
+      std::make_unique<ExpensiveSlots>(config.expensive_per_caller, expensive_total(config),
+                                       config.expensive_queue, config.expensive_wait_ms);
+  // Long rankings (plan runs, review queues) take turns on the expensive
+  // slots between their chunks: one county's long run never holds the slot
+  // while another's request waits (expensive_slots.h, yield).
+  ExpensiveSlots* slots = server->expensive_.get();
+  service_options.between_chunks = [slots, hook = options.between_chunks] {
+    if (hook) hook();
+    slots->yield();
+  };
   auto service = Service::open(config.data, service_options, log);
   if (!service) return service.status();
   server->service_ = std::move(*service);
@@ -63,9 +74,6 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
   auto sessions = Sessions::open(config.data, session_settings);
   if (!sessions) return sessions.status();
   server->sessions_ = std::move(*sessions);
-  server->expensive_ =
-      std::make_unique<ExpensiveSlots>(config.expensive_per_caller, expensive_total(config),
-                                       config.expensive_queue, config.expensive_wait_ms);
   // Ranking has a per-caller bound only: no total to wait for.
   server->ranking_ = std::make_unique<ExpensiveSlots>(ranking_per_caller(config), INT_MAX);
   server->context_.reset(new RequestContext{*server->service_, server->metrics_, server->config_,

@@ -22,12 +22,14 @@
 // waiters beyond worker_threads: config.h, worker_pool_size).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 namespace expertmatch::api {
 
@@ -51,6 +53,7 @@ class ExpensiveSlots {
     Slot(ExpensiveSlots* owner, std::string caller);
     ExpensiveSlots* owner_;
     std::string caller_;
+    std::thread::id holder_;  // the thread that acquired it
   };
 
   // Which limit refused a slot.
@@ -61,6 +64,15 @@ class ExpensiveSlots {
   std::optional<Slot> acquire(const std::string& caller, Refusal* why);
   // As acquire, never waiting (tests hold slots with it).
   std::optional<Slot> try_acquire(const std::string& caller, Refusal* why);
+  // Called between the steps of a long request (a plan run's or a review
+  // queue's chunks: ServiceOptions::between_chunks) by the thread holding a
+  // slot. When requests wait for a slot, this one hands its slot to the
+  // oldest of them and takes its turn at the back of the line, waiting as
+  // long as that takes (it was admitted already: no deadline, no refusal).
+  // So long requests share the slots in turns of one step, and a county's
+  // ledger waits for one step of another county's plan, not for all of it.
+  // Returns at once when nobody waits or the calling thread holds no slot.
+  void yield();
   // Slots in use now (not counting waiters).
   int in_use() const;
   // Requests waiting for a slot now.
@@ -68,7 +80,10 @@ class ExpensiveSlots {
 
  private:
   std::optional<Slot> acquire(const std::string& caller, Refusal* why, bool may_wait);
-  void release(const std::string& caller);
+  void release(const std::string& caller, std::thread::id holder);
+  // Under mu_: waits for `ticket` to be first in line with a slot free.
+  bool wait_turn(std::unique_lock<std::mutex>& lock, unsigned long long ticket,
+                 const std::chrono::steady_clock::time_point* deadline);
 
   const int per_caller_;
   const int global_;
@@ -78,7 +93,8 @@ class ExpensiveSlots {
   std::condition_variable freed_;
   std::map<std::string, int> by_caller_;  // admitted: running and waiting
   int in_use_ = 0;
-  std::deque<unsigned long long> queued_;  // waiting tickets, oldest first
+  std::deque<unsigned long long> queued_;   // waiting tickets, oldest first
+  std::map<std::thread::id, int> holders_;  // threads holding slots, and how many
   unsigned long long next_ticket_ = 0;
 };
 

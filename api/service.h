@@ -83,8 +83,10 @@ struct ServiceOptions {
   // sooner at no cost in results: ranking one problem takes milliseconds to
   // tens of milliseconds (docs/performance.md).
   size_t rank_chunk = 4;
-  // Tests only: called between two chunks of a long ranking, with no lock
-  // held, on the thread that runs it (a test pauses a plan run here).
+  // Called between two chunks of a long ranking, with no lock held, on the
+  // thread that runs it. The server hands its expensive slot to a waiting
+  // request there (ExpensiveSlots::yield); a test may pause a plan run here
+  // (the server calls the test's hook first).
   std::function<void()> between_chunks;
   // Problems filed for one enterprise in the last 24 hours, withdrawn ones
   // included, by a caller other than admin (409 problem.daily_quota beyond):

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "tests/api/test_server.h"
 
@@ -312,6 +313,87 @@ TEST_F(QuotaTest, CountStaysRightAcrossCreateCloseMoveImportAndRestart) {
 }
 
 // ---- a full server makes room ------------------------------------------------
+
+// A between_chunks hook that stops a long ranking at its first and second
+// chunk boundaries, each until released.
+class TwoStops {
+ public:
+  void operator()() {
+    std::unique_lock lock(mu_);
+    if (reached_ >= 2) return;
+    const int at = ++reached_;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return released_ >= at; });
+  }
+  bool wait_stopped(int at) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, 60s, [&] { return reached_ >= at; });
+  }
+  void release(int at) {
+    std::lock_guard lock(mu_);
+    released_ = at;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int reached_ = 0, released_ = 0;
+};
+
+// Found by the third attack trial: 柯城区's plan over 402 large problems held
+// the one expensive slot for 40 s, and 常山县's ledger, asked 2 s later, got
+// 503 after waiting 30 s. Long rankings take turns on the slots between their
+// chunks: the ledger runs at the plan's next chunk boundary. Without turns the
+// plan keeps the slot through its second stop and the ledger is not answered
+// (its wait, 70 s, is past the safety net of a minute).
+TEST(ExpensiveTurnsTest, AnotherCountysLedgerRunsBetweenTwoChunksOfAPlan) {
+  auto stops = std::make_shared<TwoStops>();
+  api::ServiceOptions o;
+  o.rank_chunk = 1;
+  o.between_chunks = [stops] { (*stops)(); };
+  TestServer server(
+      false,
+      [](api::ServerConfig* c) {
+        c->expensive_total = 1;
+        c->expensive_wait_ms = 90000;
+      },
+      o);
+  const Tokens& t = server.tokens();
+  // Four open problems: three chunk boundaries.
+  for (const char* title : {"轴承保持架断裂", "磨床主轴振动"}) {
+    auto created =
+        http(server.port(), request("POST", "/api/v1/problems", t.county_jiangshan,
+                                    new_problem_body("", kEnterpriseA, kJiangshan, title)));
+    ASSERT_EQ(created.status, 201) << created.body;
+  }
+  auto plan = in_background(server.port(), plan_request(t.county_jiangshan));
+  // Whatever fails below, the plan is let go before its answer is awaited.
+  struct LetGo {
+    std::shared_ptr<TwoStops> stops;
+    ~LetGo() { stops->release(2); }
+  } let_go{stops};
+  ASSERT_TRUE(stops->wait_stopped(1));
+  EXPECT_EQ(server.server().expensive().in_use(), 1);
+  // 龙游县's ledger waits in line for the one slot.
+  auto ledger = in_background(
+      server.port(),
+      request("GET", "/api/v1/counties/%E9%BE%99%E6%B8%B8%E5%8E%BF/ledger", t.county_longyou));
+  for (int i = 0; i < 600 && server.server().expensive().waiting() < 1; ++i)
+    std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(server.server().expensive().waiting(), 1);
+  stops->release(1);
+  // The plan's next chunk runs only after the ledger has had the slot.
+  ASSERT_TRUE(stops->wait_stopped(2));
+  ASSERT_EQ(ledger.wait_for(60s), std::future_status::ready) << "the ledger waited for the plan";
+  HttpResult answered = ledger.get();
+  EXPECT_EQ(answered.status, 200) << answered.body;
+  EXPECT_NE(plan.wait_for(0s), std::future_status::ready);
+  stops->release(2);
+  HttpResult planned = plan.get();
+  EXPECT_EQ(planned.status, 201) << planned.body;
+  EXPECT_EQ(server.server().expensive().in_use(), 0);
+}
 
 TEST(ConnectionRoomTest, AFullServerClosesTheConnectionWaitingLongestForAHead) {
   // Four connections at most, from one address (no per-address limit here:
