@@ -1310,11 +1310,15 @@ Result<RequestAssessment> Matcher::request_type(const Problem& problem) const {
   // lexicon words (domain terms, the corpus's keywords and fields) that some
   // expert unit holds, ask cues left out.
   std::set<uint32_t> research_words;
+  // Each distinct word is looked up once: a long description repeats its
+  // words, and the lexicon lookup (UTF-16 conversion, hash) was a seventh of
+  // a plan run over large problems.
+  std::unordered_set<std::string> seen;
   for (const std::string* text : {&problem.title, &problem.description}) {
     auto toks = tm.tokens(*text);
     if (!toks) return toks.status();
     for (const Token& t : *toks) {
-      if (t.kind != TokenKind::kWord) continue;
+      if (t.kind != TokenKind::kWord || !seen.insert(t.term).second) continue;
       icu::UnicodeString u = icu::UnicodeString::fromUTF8(t.term);
       if (u.length() < 2 ||
           !tm.lexicon().contains(std::u16string(u.getBuffer(), u.getBuffer() + u.length())))
