@@ -244,5 +244,40 @@ TEST(RequestHeadTest, AFullServerMakesRoomFromTheIdlestBody) {
   EXPECT_EQ(slow[1]->read_response().status, 408);
 }
 
+// Host values that are host[:port] are served; the malformed ones are rows
+// of api_malformed_test.
+TEST(RequestHeadTest, ValidHostValuesAreServed) {
+  TestServer server;
+  for (const char* host : {"example.com", "example.com:8080", "127.0.0.1:1", "[::1]:8080", "[::1]",
+                           "xn--fiq228c.example", "a%41b", "a:"}) {
+    SCOPED_TRACE(host);
+    RawConnection conn(server.port());
+    ASSERT_TRUE(conn.send(std::string("GET /healthz HTTP/1.1\r\nHost: ") + host + "\r\n\r\n"));
+    EXPECT_EQ(conn.read_response().status, 200);
+  }
+}
+
+TEST(RequestHeadTest, AJsonBodyMustBeUtf8) {
+  TestServer server;
+  Request r;
+  r.method = "POST";
+  r.target = "/api/v1/match";
+  r.token = server.tokens().admin;
+  r.body = R"({"title":"轴承磨削表面烧伤","description":"磨削工艺"})";
+  r.headers["Accept-Language"] = "en";
+  r.content_type = "application/json; charset=latin1";
+  auto latin1 = http(server.port(), r);
+  EXPECT_EQ(latin1.status, 415) << latin1.body;
+  EXPECT_EQ(latin1.error_code(), "unsupported_media_type");
+  EXPECT_EQ(message_of(latin1),
+            "a JSON body must be UTF-8, but its Content-Type names charset \"latin1\"");
+  for (const char* fine : {"application/json; charset=utf-8", "application/json;charset=UTF-8",
+                           "application/json; charset=\"utf-8\"", "Application/JSON"}) {
+    SCOPED_TRACE(fine);
+    r.content_type = fine;
+    EXPECT_EQ(http(server.port(), r).status, 200);
+  }
+}
+
 }  // namespace
 }  // namespace expertmatch::apitest
