@@ -21,13 +21,10 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
   if (!logged) return logged;
   // The handler is called only after start() below, once context_ is set.
   ApiServer* self = server.get();
-  const ServerConfig* cfg = &server->config_;
-  auto body_limit = [cfg](const std::string& method, const std::string& target) {
-    return body_limit_for(*cfg, method, target);
-  };
   server->http_ = std::make_unique<HttpServer>(
       server->config_, server->metrics_,
-      [self](ApiRequest& request) { return handle_request(*self->context_, request); }, body_limit,
+      [self](ApiRequest& request) { return handle_request(*self->context_, request); },
+      [self](const ApiRequest& head) { return check_head(*self->context_, head); },
       [self](const ApiRequest& request) {
         return handle_without_queueing(*self->context_, request);
       });
@@ -95,7 +92,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
     op_config.expensive_queue = 0;  // it runs nothing expensive
     server->operator_http_ = std::make_unique<HttpServer>(
         op_config, server->operator_metrics_,
-        [op](ApiRequest& request) { return handle_request(*op, request); }, body_limit,
+        [op](ApiRequest& request) { return handle_request(*op, request); },
+        [op](const ApiRequest& head) { return check_head(*op, head); },
         [op](const ApiRequest& request) { return handle_without_queueing(*op, request); });
     s = server->operator_http_->start();
     if (!s) return s;

@@ -31,15 +31,20 @@ struct ServerConfig {
   size_t import_limit_bytes = 64 << 20;  // "import_limit_bytes": body limit of bulk import
   size_t header_limit_bytes = 16 << 10;  // "header_limit_bytes": largest header block (431)
   int read_timeout_ms = 30000;           // "read_timeout_ms": to read a body or write a response
-  int idle_timeout_ms = 60000;           // "idle_timeout_ms": a kept-alive connection's wait
+  // "body_min_rate": bytes a second a request body must average: it gets
+  // header_timeout_ms, plus a second per body_min_rate bytes received (408
+  // past that; read_timeout_ms still bounds the whole body). 0 = no rate.
+  int body_min_rate = 1024;
+  int idle_timeout_ms = 60000;  // "idle_timeout_ms": a kept-alive connection's wait
   // "header_timeout_ms": the whole request header block, from its first byte
   // to its empty line (a total, not per byte: trickling clients are cut).
   int header_timeout_ms = 10000;
   // "max_connections": open connections in all. At the cap a new client
-  // still gets in if a connection waits for a request head with nothing in
-  // flight (half a head, or idle between requests): the one waiting longest
-  // is closed to make room. Only when none waits is the new one answered 503
-  // and closed.
+  // still gets in if a connection is reading a request with nothing in
+  // flight (idle between requests, half a head, or a body still arriving):
+  // the one longest without a byte is closed to make room (408 if it was
+  // sending a body). Only when every connection is being served is the new
+  // one answered 503 and closed.
   int max_connections = 256;
   // "max_connections_per_client": open connections from one client address
   // (more are answered 503 and closed); 0 = no per-address limit. Behind a

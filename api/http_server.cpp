@@ -33,12 +33,12 @@ using Clock = std::chrono::steady_clock;
 class Session;
 
 struct HttpServer::Impl {
-  Impl(const ServerConfig& c, Metrics& m, Handler h, BodyLimit b, QuickHandler q)
+  Impl(const ServerConfig& c, Metrics& m, Handler h, HeadCheck b, QuickHandler q)
       : config(c),
         trusted_proxies(parsed_proxies(c)),
         metrics(m),
         handler(std::move(h)),
-        body_limit(std::move(b)),
+        head_check(std::move(b)),
         quick(std::move(q)),
         ioc(c.io_threads),
         workers(worker_pool_size(c)),
@@ -46,9 +46,10 @@ struct HttpServer::Impl {
 
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
-  // At the connection cap: closes the connection that has waited longest for
-  // a request head with nothing in flight. False if there is none.
-  bool evict_longest_waiting();
+  // At the connection cap: makes room with the connection that has gone
+  // longest without a byte while reading a request (its head or its body)
+  // with nothing in flight. False if there is none.
+  bool evict_idlest();
   // validate() has checked the setting; a bad one trusts nobody.
   static TrustedProxies parsed_proxies(const ServerConfig& c) {
     auto p = TrustedProxies::parse(c.trusted_proxies, "trusted_proxies");
@@ -61,7 +62,7 @@ struct HttpServer::Impl {
   const TrustedProxies trusted_proxies;  // config.trusted_proxies, parsed once
   Metrics& metrics;
   Handler handler;
-  BodyLimit body_limit;
+  HeadCheck head_check;
   QuickHandler quick;
   std::atomic<bool> stopping{false};
   // Set when the shutdown grace period is over: queued requests are not run.
@@ -75,10 +76,6 @@ struct HttpServer::Impl {
   std::map<Session*, std::weak_ptr<Session>> registry;
   std::mutex clients_mu;
   std::map<std::string, int> per_client;  // open connections by client address
-  // Connections waiting for a request head with nothing in flight (neither a
-  // request being handled nor an answer being written), since when.
-  std::mutex waiting_mu;
-  std::map<Session*, std::pair<Clock::time_point, std::weak_ptr<Session>>> waiting_heads;
 
   net::io_context ioc;
   // Keeps the I/O threads running until shutdown() has let every session
@@ -140,20 +137,26 @@ class Session : public std::enable_shared_from_this<Session> {
       std::lock_guard lock(server_.registry_mu);
       server_.registry.erase(this);
     }
-    if (listed_) {
-      std::lock_guard lock(server_.waiting_mu);
-      server_.waiting_heads.erase(this);
-    }
     --server_.sessions;
   }
 
-  // Closes the connection if it still waits for a request head with nothing
-  // in flight (a full server makes room for a new client with it).
+  // Whether a full server may close this connection to make room, and since
+  // when it has received nothing (any thread).
+  bool evictable() const { return evictable_; }
+  Clock::time_point idle_since() const { return Clock::time_point(Clock::duration(idle_since_)); }
+
+  // Closes the connection if it still reads a request with nothing in
+  // flight (a full server makes room for a new client with it): silently
+  // while no head is whole, with a 408 once its body is being read.
   void evict() {
+    evictable_ = false;  // taken: the next new client looks at another one
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      self->listed_ = false;  // the server took it off its list
-      if (self->in_flight() > 0 || self->head_read_ || self->closing_ || !self->reading_) {
-        self->note_waiting();
+      if (!self->can_evict()) return self->note_evictable();
+      if (self->parser_ && self->head_read_) {
+        // The body's read completes with operation_aborted: answered 408.
+        self->evicted_ = true;
+        beast::error_code ignored;
+        self->stream_.socket().cancel(ignored);
         return;
       }
       self->read_closed_ = true;
@@ -192,19 +195,18 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   size_t in_flight() const { return pending_.size() + (busy_ ? 1 : 0); }
 
-  // Keeps server_.waiting_heads right: this connection is on it while it
-  // reads a request head with nothing in flight. Called after every change
-  // of those states, on the connection's strand.
-  void note_waiting() {
-    bool waiting = reading_ && !head_read_ && in_flight() == 0 && !closing_;
-    if (waiting == listed_) return;
-    listed_ = waiting;
-    std::lock_guard lock(server_.waiting_mu);
-    if (waiting)
-      server_.waiting_heads[this] = {Clock::now(), weak_from_this()};
-    else
-      server_.waiting_heads.erase(this);
+  // A connection reading a request (head or body) for which nothing is
+  // being done (no request in flight, no head being judged) only holds a slot.
+  bool can_evict() const { return reading_ && !checking_ && in_flight() == 0 && !closing_; }
+
+  // Keeps evictable_ right; called after every change of those states, on
+  // the connection's strand. Its idle time starts when it becomes evictable.
+  void note_evictable() {
+    bool e = can_evict();
+    if (e && !evictable_) note_progress();
+    evictable_ = e;
   }
+  void note_progress() { idle_since_ = Clock::now().time_since_epoch().count(); }
 
   void do_read() {
     if (reading_ || read_closed_ || closing_) return;
@@ -215,7 +217,7 @@ class Session : public std::enable_shared_from_this<Session> {
     head_read_ = false;
     scanned_ = 0;
     read_head();
-    note_waiting();
+    note_evictable();
   }
 
   std::string_view buffered() const {
@@ -263,6 +265,7 @@ class Session : public std::enable_shared_from_this<Session> {
     ++idle_generation_;
     idle_timer_.cancel();
     if (ec || closing_) return on_read_error(ec ? ec : net::error::operation_aborted);
+    if (n > 0) note_progress();
     buffer_.commit(n);
     read_head();
   }
@@ -296,7 +299,7 @@ class Session : public std::enable_shared_from_this<Session> {
         std::max(server_.config.body_limit_bytes, server_.config.import_limit_bytes));
     accept_language_ = raw_field_value(buffered().substr(0, n), "accept-language");
     head_read_ = true;
-    note_waiting();  // a whole head: being served from here
+    note_evictable();  // a whole head: being served from here
     auto error = read_request_head(buffered().substr(0, n), *parser_);
     buffer_.consume(n);
     if (error) return reject_read(error->status, error->code.c_str(), error->message);
@@ -335,24 +338,62 @@ class Session : public std::enable_shared_from_this<Session> {
                                  rfc7239 ? std::string() : joined("X-Forwarded-For"));
     }
     head_fields_->keep_alive = req.keep_alive();
-    size_t limit = server_.body_limit(std::string(req.method_string()), std::string(req.target()));
+    if (parser_->is_done()) return on_read({}, 0);  // no body: nothing to hold
+    // A body is owed. Whether it will be read, and up to what size, depends
+    // on the route and the caller, which may need the store: the head is
+    // judged on a worker, and no byte of the body is read before.
+    h.method = std::string(req.method_string());
+    h.target = std::string(req.target());
+    stream_.expires_never();
+    checking_ = true;
+    note_evictable();
+    net::post(server_.workers, [self = shared_from_this(), head = h] {
+      HeadVerdict verdict;
+      verdict.body_limit = self->server_.config.body_limit_bytes;
+      if (self->server_.head_check && !self->server_.abandon)
+        verdict = self->server_.head_check(head);
+      net::post(self->stream_.get_executor(), [self, verdict = std::move(verdict)]() mutable {
+        self->on_head_checked(std::move(verdict));
+      });
+    });
+  }
+
+  void on_head_checked(HeadVerdict verdict) {
+    checking_ = false;
+    if (closing_) return close_now();  // closed meanwhile; no read was outstanding
+    auto& req = parser_->get();
+    if (verdict.refusal) {
+      // Refused whatever the body: answered now, the body never read; the
+      // connection closes after the answer (drained briefly, then cut).
+      reading_ = false;
+      read_closed_ = true;
+      auto p = std::move(head_fields_);
+      p->version = req.version();
+      p->request.method = std::string(req.method_string());
+      p->ready = std::move(*verdict.refusal);
+      p->keep_alive = false;
+      parser_.reset();
+      pending_.push_back(std::move(p));
+      maybe_dispatch();
+      note_evictable();
+      return;
+    }
+    size_t limit = verdict.body_limit;
     auto length = parser_->content_length();
     if (length && *length > limit)
       return reject_read(413, "payload_too_large",
                          {"http.body_over_limit", {{"limit", std::to_string(limit)}}});
     parser_->body_limit(limit);
-    if (parser_->is_done()) return on_read({}, 0);
+    note_evictable();
     // The body's deadline is our own timer, not the stream's: a stream that
     // expires closes its socket, and the client should get a 408 first.
-    stream_.expires_never();
+    // header_timeout_ms of grace, then body_min_rate bytes a second on
+    // average, and read_timeout_ms in all (config.h).
+    body_start_ = Clock::now();
+    body_bytes_ = 0;
     body_timed_out_ = false;
-    body_timer_.expires_after(std::chrono::milliseconds(server_.config.read_timeout_ms));
-    body_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (ec || !self->reading_ || !self->parser_) return;
-      self->body_timed_out_ = true;
-      beast::error_code ignored;
-      self->stream_.socket().cancel(ignored);  // the read completes with operation_aborted
-    });
+    extend_body_deadline();
+    arm_body_timer(++body_generation_);
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       // curl waits for this before sending a larger body.
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
@@ -367,12 +408,52 @@ class Session : public std::enable_shared_from_this<Session> {
     read_body();
   }
 
+  void extend_body_deadline() {
+    using std::chrono::milliseconds;
+    auto cap = body_start_ + milliseconds(server_.config.read_timeout_ms);
+    int rate = server_.config.body_min_rate;
+    if (rate <= 0) {
+      body_deadline_ = cap;
+      return;
+    }
+    auto earned = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(static_cast<double>(body_bytes_) / rate));
+    body_deadline_ =
+        std::min(cap, body_start_ + milliseconds(server_.config.header_timeout_ms) + earned);
+  }
+
+  void arm_body_timer(unsigned long generation) {
+    body_timer_.expires_at(body_deadline_);
+    body_timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+      if (ec || generation != self->body_generation_ || !self->reading_ || !self->parser_) return;
+      // Bytes that arrived meanwhile moved the deadline.
+      if (Clock::now() < self->body_deadline_) return self->arm_body_timer(generation);
+      self->body_timed_out_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);  // the read completes with operation_aborted
+    });
+  }
+
+  // The body is read a piece at a time, so that each piece moves its
+  // deadline and the connection's idle time.
   void read_body() {
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
+    http::async_read_some(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&Session::on_body_bytes, shared_from_this()));
+  }
+
+  void on_body_bytes(beast::error_code ec, std::size_t n) {
+    if (ec || closing_) return on_read(ec ? ec : net::error::operation_aborted, 0);
+    if (n > 0) {
+      note_progress();
+      body_bytes_ += n;
+      extend_body_deadline();
+    }
+    if (parser_->is_done()) return on_read({}, 0);
+    read_body();
   }
 
   void on_read(beast::error_code ec, std::size_t) {
+    ++body_generation_;
     body_timer_.cancel();
     if (ec || closing_) return on_read_error(ec ? ec : net::error::operation_aborted);
     reading_ = false;
@@ -390,7 +471,7 @@ class Session : public std::enable_shared_from_this<Session> {
     pending_.push_back(std::move(p));
     maybe_dispatch();
     do_read();
-    note_waiting();
+    note_evictable();
   }
 
   // An error answer to a request that could not be read completely; the
@@ -413,7 +494,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.reset();
     pending_.push_back(std::move(p));
     maybe_dispatch();
-    note_waiting();
+    note_evictable();
   }
 
   // Renders an error answered by the server itself (not a handler) in the
@@ -427,6 +508,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read_error(beast::error_code ec) {
+    ++body_generation_;
     body_timer_.cancel();
     reading_ = false;
     waiting_ = false;
@@ -441,6 +523,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (body_timed_out_ && parser_ && parser_->is_header_done()) {
       body_timed_out_ = false;
       return reject_read(408, "request_timeout", "http.body_timeout");
+    }
+    // Cut to make room for a new client on a full server: the idlest body.
+    if (evicted_ && parser_ && parser_->is_header_done()) {
+      evicted_ = false;
+      return reject_read(408, "request_timeout", "http.body_evicted");
     }
     if (ec.category() == beast::error_code(http::error::bad_chunk).category() &&
         ec != http::error::end_of_stream && ec != http::error::partial_message)
@@ -465,7 +552,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void maybe_dispatch() {
     if (busy_ || pending_.empty() || closing_) return;
     busy_ = true;
-    note_waiting();
+    note_evictable();
     current_ = std::move(pending_.front());
     pending_.pop_front();
     started_ = Clock::now();
@@ -535,7 +622,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!busy_ && pending_.empty() && read_closed_ && !reading_) return do_close(true);
     arm_idle_timer();  // if a read now waits with nothing in flight
     do_read();
-    note_waiting();  // a read outstanding since before the answer now waits alone
+    note_evictable();  // a read outstanding since before the answer now waits alone
   }
 
   // Closes the connection. `linger`: shut down our side, then read and discard
@@ -543,7 +630,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_close(bool linger) {
     if (closing_) return;
     closing_ = true;
-    note_waiting();
+    note_evictable();
     ++idle_generation_;
     idle_timer_.cancel();
     body_timer_.cancel();
@@ -578,8 +665,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   net::steady_timer idle_timer_;
-  net::steady_timer body_timer_;  // read_timeout_ms for a body being read
-  bool body_timed_out_ = false;   // body_timer_ cut the read: answer 408
+  net::steady_timer body_timer_;       // the deadline of a body being read
+  bool body_timed_out_ = false;        // body_timer_ cut the read: answer 408
+  bool evicted_ = false;               // evict() cut the body's read: answer 408
+  unsigned long body_generation_ = 0;  // invalidates body timer waits of earlier bodies
+  Clock::time_point body_start_;
+  Clock::time_point body_deadline_;  // moves later as bytes arrive (extend_body_deadline)
+  size_t body_bytes_ = 0;            // of the body being read, as parsed
   beast::flat_buffer buffer_;
   HttpServer::Impl& server_;
   std::string address_;
@@ -599,7 +691,10 @@ class Session : public std::enable_shared_from_this<Session> {
   bool read_any_ = false;             // a whole request has been read on this connection
   bool read_closed_ = false;          // read no more requests
   bool closing_ = false;
-  bool listed_ = false;                // on server_.waiting_heads (see note_waiting)
+  bool checking_ = false;  // the head is with server_.head_check on a worker
+  // Read from other threads (evict_idlest): see note_evictable.
+  std::atomic<bool> evictable_{false};
+  std::atomic<Clock::rep> idle_since_{Clock::now().time_since_epoch().count()};
   unsigned long idle_generation_ = 0;  // invalidates idle timer waits
   Clock::time_point started_;
   std::vector<char> drain_buffer_;
@@ -620,7 +715,7 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
     // At the cap a new client still gets in if a connection can make room:
     // many addresses each holding a few sockets that never finish a head
     // would otherwise keep everyone out (the per-address limit cannot).
-    if (metrics.open_connections() >= config.max_connections && !evict_longest_waiting()) {
+    if (metrics.open_connections() >= config.max_connections && !evict_idlest()) {
       why = "http.too_many_connections";
     } else {
       std::lock_guard lock(clients_mu);
@@ -642,26 +737,27 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   do_accept();
 }
 
-bool HttpServer::Impl::evict_longest_waiting() {
-  std::shared_ptr<Session> oldest;
+bool HttpServer::Impl::evict_idlest() {
+  // Only at the cap, once per new client: a scan of every connection.
+  std::vector<std::shared_ptr<Session>> live;
   {
-    std::lock_guard lock(waiting_mu);
-    while (!waiting_heads.empty() && !oldest) {
-      auto it = std::min_element(
-          waiting_heads.begin(), waiting_heads.end(),
-          [](const auto& a, const auto& b) { return a.second.first < b.second.first; });
-      oldest = it->second.second.lock();
-      waiting_heads.erase(it);  // taken: the next new client looks at the next one
-    }
+    std::lock_guard lock(registry_mu);
+    live.reserve(registry.size());
+    for (auto& [ptr, weak] : registry)
+      if (auto session = weak.lock()) live.push_back(std::move(session));
   }
-  if (!oldest) return false;
-  oldest->evict();
-  return true;
+  std::shared_ptr<Session> idlest;
+  for (auto& session : live)
+    if (session->evictable() && (!idlest || session->idle_since() < idlest->idle_since()))
+      idlest = session;
+  if (!idlest) return false;
+  idlest->evict();
+  return true;  // `live` is let go outside the lock: a last reference may destroy a session
 }
 
 HttpServer::HttpServer(const ServerConfig& config, Metrics& metrics, Handler handler,
-                       BodyLimit body_limit, QuickHandler quick)
-    : impl_(std::make_unique<Impl>(config, metrics, std::move(handler), std::move(body_limit),
+                       HeadCheck head_check, QuickHandler quick)
+    : impl_(std::make_unique<Impl>(config, metrics, std::move(handler), std::move(head_check),
                                    std::move(quick))) {}
 
 HttpServer::~HttpServer() { shutdown(); }

@@ -6,18 +6,29 @@
 // RFC 9112 says to reject is answered 400 (431, 501, 505) and the connection
 // closed.
 //
-// Limits (all from ServerConfig): header block size (431), body size (413,
-// larger for bulk import), concurrent connections and connections from one
+// A head announcing a body is judged before any byte of the body is read:
+// the HeadCheck (on a worker thread) resolves the route and the caller from
+// the head and either refuses the request, answered at once and the
+// connection closed after a brief drain, or gives the body's limit.
+//
+// Limits (all from ServerConfig): header block size (431), body size (413;
+// the HeadCheck's limit), concurrent connections and connections from one
 // client address (503 beyond either), requests read ahead per connection
 // (pipelining; reading pauses at the cap). A connection closed after an error
 // response is drained briefly so the client reads the response instead of a reset.
+// At the connection cap a new client is let in if some connection is reading
+// a request (head or body) with nothing in flight: the one that has gone
+// longest without receiving a byte is closed (a 408 if its body was being
+// read). Only when every connection is being served is the new one 503.
 //
 // Timers: idle_timeout_ms runs only while a connection waits for a request
 // with nothing in flight (a new connection waits header_timeout_ms for its
 // first byte); header_timeout_ms bounds a request's whole header block from
-// its first byte; read_timeout_ms its body, and the writing of
-// each response. No timer runs while a request is with a handler: however
-// long it takes, its answer is written.
+// its first byte; a body must arrive within header_timeout_ms plus one second
+// per body_min_rate bytes received, and read_timeout_ms in all (408 past
+// either, after Apache's mod_reqtimeout MinRate); read_timeout_ms bounds the
+// writing of each response. No timer runs while a request is with a handler
+// or its head is being judged: however long it takes, its answer is written.
 //
 // A client that closes or resets its connection before its answers are
 // written is gone: its requests still queued are dropped without running
@@ -51,11 +62,14 @@ class HttpServer {
   // Answers a request on the I/O thread when it can without blocking (health
   // checks), nullopt to hand it to the worker pool. May be empty.
   using QuickHandler = std::function<std::optional<ApiResponse>(const ApiRequest&)>;
-  // The body limit of a request, from its method and target, before the body is read.
-  using BodyLimit = std::function<size_t(const std::string& method, const std::string& target)>;
+  // Judges a request from its head (`head` has every field and no body),
+  // on a worker thread, before its body is read: refuse it now, or read a
+  // body of at most the verdict's limit. Called only for requests with a
+  // body. Empty: every body is held to config.body_limit_bytes.
+  using HeadCheck = std::function<HeadVerdict(const ApiRequest& head)>;
 
   // `metrics` must outlive the server.
-  HttpServer(const ServerConfig& config, Metrics& metrics, Handler handler, BodyLimit body_limit,
+  HttpServer(const ServerConfig& config, Metrics& metrics, Handler handler, HeadCheck head_check,
              QuickHandler quick = {});
   ~HttpServer();  // shutdown() if still running
   HttpServer(const HttpServer&) = delete;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +63,14 @@ struct ApiResponse {
   std::string who = "-";
   // Set by error_response: the error, so it can be rendered in another language.
   std::optional<ApiError> error;
+};
+
+// What the server does with a request whose head it has read, before its
+// body: answer `refusal` at once (reading no body; the connection is then
+// closed), or read a body of at most `body_limit` bytes (413 above).
+struct HeadVerdict {
+  std::optional<ApiResponse> refusal;
+  size_t body_limit = 0;
 };
 
 // {"error": {"code": CODE, "message": MESSAGE, "field": FIELD}} with `status`;

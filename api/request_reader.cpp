@@ -120,11 +120,65 @@ bool starts_with_nocase(std::string_view s, std::string_view prefix) {
 
 std::string_view view(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
+bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool is_alnum(unsigned char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// Host = uri-host [ ":" port ] (RFC 9110 7.2, RFC 3986 3.2.2): an
+// IP-literal in brackets, or a reg-name (which also covers IPv4 addresses),
+// possibly empty. A comma, although a sub-delim of reg-name, is refused: it
+// is how intermediaries join repeated fields ("a, b"), so a Host holding one
+// may be two Hosts. Percent-encoding is checked for form only.
+std::optional<HeadError> check_host(std::string_view host) {
+  host = trim(host);
+  std::string_view name = host;
+  if (!host.empty() && host.front() == '[') {
+    size_t close = host.find(']');
+    if (close == std::string_view::npos) return bad("http.bad_host");
+    for (unsigned char c : host.substr(1, close - 1))
+      if (!is_alnum(c) && c != ':' && c != '.' && c != '-' && c != '_' && c != '~' && c != '!' &&
+          c != '$' && c != '&' && c != '\'' && c != '(' && c != ')' && c != '*' && c != '+' &&
+          c != ';' && c != '=')
+        return bad("http.bad_host");
+    if (close == 1) return bad("http.bad_host");
+    name = {};
+    host.remove_prefix(close + 1);
+    if (!host.empty() && host.front() != ':') return bad("http.bad_host");
+  } else {
+    size_t colon = host.find(':');
+    name = host.substr(0, colon);
+    host = colon == std::string_view::npos ? std::string_view() : host.substr(colon);
+  }
+  for (size_t i = 0; i < name.size(); ++i) {
+    unsigned char c = name[i];
+    if (c == ',') return bad("http.many_hosts");
+    if (c == '%') {
+      if (i + 2 >= name.size() || !std::isxdigit(static_cast<unsigned char>(name[i + 1])) ||
+          !std::isxdigit(static_cast<unsigned char>(name[i + 2])))
+        return bad("http.bad_host");
+      i += 2;
+      continue;
+    }
+    bool ok = is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '!' || c == '$' ||
+              c == '&' || c == '\'' || c == '(' || c == ')' || c == '*' || c == '+' || c == ';' ||
+              c == '=';
+    if (!ok) return bad("http.bad_host");
+  }
+  if (!host.empty()) {  // ":" port, the port all digits (possibly none)
+    for (unsigned char c : host.substr(1))
+      if (!is_digit(c)) return bad("http.bad_host");
+  }
+  return std::nullopt;
+}
+
 std::optional<HeadError> check_parsed_head(const http::request_header<>& h) {
   if (h.version() / 10 != 1) return HeadError{505, "http_version_not_supported", "http.version"};
   size_t hosts = h.count(http::field::host);
   if (hosts > 1) return bad("http.many_hosts");
   if (h.version() == 11 && hosts == 0) return bad("http.no_host");
+  if (hosts == 1)
+    if (auto error = check_host(view(h[http::field::host]))) return error;
   // RFC 9110 11.6.2 allows one credential; two could be read differently by
   // a proxy and by us.
   if (h.count(http::field::authorization) > 1) return bad("request.authorization_repeated");
@@ -280,6 +334,75 @@ bool decode_target(std::string_view target, RequestTarget* out, i18n::Message* w
     out->query[key] = std::move(value);
   }
   return true;
+}
+
+bool parse_media_type(std::string_view value, MediaType* out) {
+  out->type.clear();
+  out->parameters.clear();
+  auto lower = [](std::string_view in) {
+    std::string s(in);
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  auto token_end = [&](size_t from) {
+    while (from < value.size() && is_tchar(static_cast<unsigned char>(value[from]))) ++from;
+    return from;
+  };
+  value = trim(value);
+  size_t slash = token_end(0);
+  if (slash == 0 || slash >= value.size() || value[slash] != '/') return false;
+  size_t end = token_end(slash + 1);
+  if (end == slash + 1) return false;
+  out->type = lower(value.substr(0, end));
+  size_t i = end;
+  for (;;) {
+    while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
+    if (i == value.size()) return true;
+    if (value[i] != ';') return false;
+    ++i;
+    while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
+    if (i == value.size()) return true;  // a trailing ";" (RFC 9110 allows empty parameters)
+    if (value[i] == ';') continue;
+    size_t name_end = token_end(i);
+    if (name_end == i || name_end >= value.size() || value[name_end] != '=') return false;
+    std::string name = lower(value.substr(i, name_end - i));
+    i = name_end + 1;
+    std::string v;
+    if (i < value.size() && value[i] == '"') {  // quoted-string (RFC 9110 5.6.4)
+      ++i;
+      bool closed = false;
+      while (i < value.size()) {
+        unsigned char c = value[i++];
+        if (c == '"') {
+          closed = true;
+          break;
+        }
+        if (c == '\\') {
+          if (i == value.size()) return false;
+          c = value[i++];
+        }
+        if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+        v += static_cast<char>(c);
+      }
+      if (!closed) return false;
+    } else {
+      size_t v_end = token_end(i);
+      if (v_end == i) return false;
+      v = std::string(value.substr(i, v_end - i));
+      i = v_end;
+    }
+    // A parameter named twice (charset=utf-8;charset=latin1): which one counts?
+    if (!out->parameters.emplace(std::move(name), std::move(v)).second) return false;
+  }
+}
+
+std::optional<i18n::Message> check_json_charset(const MediaType& type) {
+  auto it = type.parameters.find("charset");
+  if (it == type.parameters.end()) return std::nullopt;
+  std::string charset = it->second;
+  for (auto& c : charset) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (charset == "utf-8" || charset == "utf8") return std::nullopt;
+  return i18n::Message("request.charset_not_utf8", {{"charset", utf8_or_replaced(it->second)}});
 }
 
 std::string raw_field_value(std::string_view head, std::string_view name) {

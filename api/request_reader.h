@@ -54,7 +54,9 @@ size_t head_length(std::string_view bytes);
 //   400  malformed line or field, Content-Length with Transfer-Encoding,
 //        more than one Authorization field (which credential counts?),
 //        Transfer-Encoding on HTTP/1.0 or not ending in chunked, HTTP/1.1 without
-//        exactly one Host, a request-target that is not origin- or absolute-form
+//        exactly one Host, more than one Host, a Host value that is not
+//        host[:port] (RFC 9112 3.2; a comma-separated list counts as more than
+//        one), a request-target that is not origin- or absolute-form
 //   413  a Content-Length over the parser's body limit
 //   431  the parser's header limit
 //   501  a transfer coding other than chunked (RFC 9112 6.1)
@@ -76,6 +78,22 @@ struct RequestTarget {
 };
 bool decode_target(std::string_view target, RequestTarget* out, i18n::Message* why,
                    std::string* repeated = nullptr);
+
+// A Content-Type value (RFC 9110 8.3.1): type "/" subtype, then
+// parameters `; name=value` (token or quoted-string). `type` is
+// "type/subtype" lower-cased; parameter names are lower-cased, values
+// unquoted and as sent. False if the value does not have that form, or
+// names a parameter twice.
+struct MediaType {
+  std::string type;
+  std::map<std::string, std::string> parameters;
+};
+bool parse_media_type(std::string_view value, MediaType* out);
+
+// For a JSON or JSON Lines body: JSON exchanged between systems is UTF-8
+// (RFC 8259 8.1), so a charset parameter other than utf-8 (any case) is
+// refused with this message (415); none is fine.
+std::optional<i18n::Message> check_json_charset(const MediaType& type);
 
 // The value of the first field `name` (case-insensitive) among the complete
 // lines of `head` (raw bytes, possibly a head not yet whole or refused), ""

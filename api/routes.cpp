@@ -45,7 +45,11 @@ struct Route {
   // The query parameters the route reads, space separated; any other is a
   // 400 (a misspelt filter must not silently return everything).
   const char* query = "";
+  // Bulk import: admin only, and its body may be up to import_limit_bytes
+  // (every other request's is held to body_limit_bytes).
+  bool bulk = false;
 };
+constexpr bool kBulk = true;
 
 // Paging (offset, limit) is the same on every list.
 #define PAGED "offset limit "
@@ -83,8 +87,8 @@ const Route kRoutes[] = {
     {"POST", "/api/v1/experts/{id}/reactivate", reactivate_expert, kToken},
     {"GET", "/api/v1/experts/{id}/matches", expert_matches, kToken, "k"},
     {"POST", "/api/v1/match", match_text, kToken},
-    {"POST", "/api/v1/import/experts", import_experts, kToken},
-    {"POST", "/api/v1/import/problems", import_problems, kToken},
+    {"POST", "/api/v1/import/experts", import_experts, kToken, "", kBulk},
+    {"POST", "/api/v1/import/problems", import_problems, kToken, "", kBulk},
     {"GET", "/api/v1/export/experts", export_experts, kToken},
     {"GET", "/api/v1/export/problems", export_problems, kToken},
     {"GET", "/api/v1/skipped-records", list_skipped_records, kToken},
@@ -168,8 +172,8 @@ ApiResponse unauthenticated(const i18n::Message& message) {
 // A bearer token if the request has an Authorization header, else the session
 // cookie; a cookie-authenticated unsafe method must also carry the session's
 // CSRF token and, if it sends an Origin, come from this host.
-bool authenticate(const RequestContext& context, const ApiRequest& req, Call* call,
-                  ApiResponse* refused) {
+bool authenticate(const RequestContext& context, const ApiRequest& req, Principal* who_out,
+                  std::optional<SessionCaller>* session_out, ApiResponse* refused) {
   std::string session_id = cookie_value(req.cookie, kSessionCookie);
   // An Authorization header, even an empty one, is the credential: a request
   // that sends one is never also read as its cookie's session.
@@ -184,7 +188,7 @@ bool authenticate(const RequestContext& context, const ApiRequest& req, Call* ca
                                        : who.status().user_message());
       return false;
     }
-    call->who = *who;
+    *who_out = *who;
     return true;
   }
   auto caller = context.sessions.authenticate(session_id);
@@ -210,12 +214,29 @@ bool authenticate(const RequestContext& context, const ApiRequest& req, Call* ca
       return false;
     }
   }
-  call->who = caller->who;
-  call->session = *caller;
+  *who_out = caller->who;
+  *session_out = *caller;
   return true;
 }
 
-ApiResponse dispatch(const RequestContext& context, ApiRequest& req, i18n::Language language) {
+// What the route table decides from a request's head alone: the route, its
+// parameters and the authenticated caller.
+struct Resolved {
+  const Route* route = nullptr;
+  std::string path;
+  std::map<std::string, std::string> query;
+  std::vector<std::string> params;
+  Principal who;
+  std::optional<SessionCaller> session;
+  bool authenticated = false;
+};
+
+// Resolves the route and the caller of `req` from its method, target and
+// fields (never its body): the refusal (400, 401, 403, 404, 405) if there is
+// one. The server calls it on a head before reading the body (check_head),
+// and every handler's dispatch calls it again, so both read a request alike.
+std::optional<ApiResponse> resolve(const RequestContext& context, const ApiRequest& req,
+                                   Resolved* out) {
   RequestTarget target;
   i18n::Message why;
   std::string repeated;
@@ -274,26 +295,64 @@ ApiResponse dispatch(const RequestContext& context, ApiRequest& req, i18n::Langu
     r.route = found->pattern;
     return r;
   }
-  Call call{req,          context, Principal{}, path, std::move(query), std::move(params),
-            std::nullopt, language};
-  bool authenticated =
+  out->route = found;
+  out->path = std::move(path);
+  out->query = std::move(query);
+  out->params = std::move(params);
+  out->authenticated =
       found->access == kToken || (found->access == kOperator && !context.operator_listener);
-  if (authenticated) {
+  if (out->authenticated) {
     ApiResponse refused;
-    if (!authenticate(context, req, &call, &refused)) {
+    if (!authenticate(context, req, &out->who, &out->session, &refused)) {
       refused.route = found->pattern;
       return refused;
     }
-    if (found->access == kOperator && call.who.role != Role::kAdmin) {
+    if (found->access == kOperator && out->who.role != Role::kAdmin) {
       ApiResponse r = error_response(403, "forbidden", "access.admin_route");
       r.route = found->pattern;
       return r;
     }
+    if (found->bulk && out->who.role != Role::kAdmin) {
+      ApiResponse r = error_response(403, "forbidden", "access.import_admin_only");
+      r.route = found->pattern;
+      r.who = out->who.describe();
+      return r;
+    }
   }
-  ApiResponse r = found->handler(call);
-  r.route = found->pattern;
-  if (authenticated) r.who = call.who.describe();
+  return std::nullopt;
+}
+
+ApiResponse dispatch(const RequestContext& context, ApiRequest& req, i18n::Language language) {
+  Resolved resolved;
+  if (auto refused = resolve(context, req, &resolved)) return std::move(*refused);
+  Call call{req,
+            context,
+            resolved.who,
+            std::move(resolved.path),
+            std::move(resolved.query),
+            std::move(resolved.params),
+            std::move(resolved.session),
+            language};
+  ApiResponse r = resolved.route->handler(call);
+  r.route = resolved.route->pattern;
+  if (resolved.authenticated) r.who = call.who.describe();
   return r;
+}
+
+// Puts an answer's error in the caller's language and adds the headers every
+// answer carries.
+void finish(ApiResponse* r, i18n::Language language) {
+  if (r->error) {
+    if (language != i18n::Language::kZh) localize(r, language);  // error_response wrote Chinese
+    r->headers.emplace_back("Content-Language", i18n::language_tag(language));
+  }
+  r->headers.emplace_back("X-Content-Type-Options", "nosniff");
+}
+
+i18n::Language language_of(const RequestContext& context, const ApiRequest& request) {
+  return i18n::negotiate(
+      request.accept_language,
+      i18n::parse_language(context.config.language).value_or(i18n::Language::kZh));
 }
 
 }  // namespace
@@ -358,9 +417,7 @@ void localize(ApiResponse* r, i18n::Language language) {
 }
 
 ApiResponse handle_request(const RequestContext& context, ApiRequest& request) {
-  i18n::Language language =
-      i18n::negotiate(request.accept_language,
-                      i18n::parse_language(context.config.language).value_or(i18n::Language::kZh));
+  i18n::Language language = language_of(context, request);
   ApiResponse r;
   try {
     r = dispatch(context, request, language);
@@ -371,11 +428,7 @@ ApiResponse handle_request(const RequestContext& context, ApiRequest& request) {
     std::fprintf(stderr, "expertmatch serve: handler failed\n");
     r = error_response(500, "internal", "error.internal");
   }
-  if (r.error) {
-    if (language != i18n::Language::kZh) localize(&r, language);  // error_response wrote Chinese
-    r.headers.emplace_back("Content-Language", i18n::language_tag(language));
-  }
-  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  finish(&r, language);
   return r;
 }
 
@@ -403,10 +456,33 @@ std::optional<ApiResponse> handle_without_queueing(const RequestContext& context
   return r;
 }
 
-size_t body_limit_for(const ServerConfig& config, const std::string& method,
-                      const std::string& target) {
-  if (method == "POST" && target.rfind("/api/v1/import/", 0) == 0) return config.import_limit_bytes;
-  return config.body_limit_bytes;
+HeadVerdict check_head(const RequestContext& context, const ApiRequest& head) {
+  HeadVerdict verdict;
+  verdict.body_limit = context.config.body_limit_bytes;
+  i18n::Language language = language_of(context, head);
+  Resolved resolved;
+  try {
+    if (auto refused = resolve(context, head, &resolved)) {
+      finish(&*refused, language);
+      verdict.refusal = std::move(*refused);
+      return verdict;
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "expertmatch serve: reading a request head failed: %s\n", e.what());
+    ApiResponse r = error_response(500, "internal", "error.internal");
+    finish(&r, language);
+    verdict.refusal = std::move(r);
+    return verdict;
+  } catch (...) {
+    std::fprintf(stderr, "expertmatch serve: reading a request head failed\n");
+    ApiResponse r = error_response(500, "internal", "error.internal");
+    finish(&r, language);
+    verdict.refusal = std::move(r);
+    return verdict;
+  }
+  // resolve() let a bulk route through for an admin only.
+  if (resolved.route->bulk) verdict.body_limit = context.config.import_limit_bytes;
+  return verdict;
 }
 
 }  // namespace expertmatch::api

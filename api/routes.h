@@ -59,9 +59,15 @@ ApiResponse handle_request(const RequestContext& context, ApiRequest& request);
 std::optional<ApiResponse> handle_without_queueing(const RequestContext& context,
                                                    const ApiRequest& request);
 
-// The body limit for a request to `target` (larger for bulk import), so the
-// server can enforce it while reading.
-size_t body_limit_for(const ServerConfig& config, const std::string& method,
-                      const std::string& target);
+// Judges a request from its head alone (method, target and fields; `head`
+// has no body), before the server reads its body: the refusal if the route
+// table would refuse it whatever the body (400 bad target or query
+// parameter, 401, 403 for a role or CSRF, 404, 405), rendered like
+// handle_request's; else the body limit: import_limit_bytes for an admin's
+// request to a bulk import route, body_limit_bytes for every other one.
+// handle_request() later checks the whole request again the same way (a
+// token revoked in between is refused then). May read the store (token and
+// session look-ups): call it on a worker thread. Never throws.
+HeadVerdict check_head(const RequestContext& context, const ApiRequest& head);
 
 }  // namespace expertmatch::api

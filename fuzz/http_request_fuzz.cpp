@@ -2,7 +2,8 @@
 // server reads them (api/http_server.cpp): empty lines skipped, the head
 // found and read strictly by read_request_head() (raw checks, Beast's parser,
 // framing and Host rules), the body fed to the same parser, the target
-// decoded by decode_target() as the router does. Besides the sanitizers'
+// decoded by decode_target() as the router does, the Content-Type parsed by
+// parse_media_type() as the JSON handlers do. Besides the sanitizers'
 // findings it checks the readers' promises: refusals carry a status the
 // server sends, a decoded path is valid UTF-8 starting with "/", and
 // utf8_or_replaced() always returns valid UTF-8.
@@ -61,6 +62,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       require(is_valid_utf8(key) && is_valid_utf8(value));
   } else {
     require(!why.empty());
+  }
+  // The Content-Type as the JSON handlers read it.
+  auto content_type = parser.get()[boost::beast::http::field::content_type];
+  MediaType media;
+  if (parse_media_type(std::string_view(content_type.data(), content_type.size()), &media)) {
+    require(media.type.find('/') != std::string::npos);
+    if (auto refused = check_json_charset(media)) require(!refused->empty());
   }
   return 0;
 }

@@ -136,10 +136,16 @@ bool origin_allowed(const ApiRequest& req) {
 }
 
 std::string media_type(const std::string& content_type) {
-  std::string t = content_type.substr(0, content_type.find(';'));
-  while (!t.empty() && t.back() == ' ') t.pop_back();
-  for (auto& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return t;
+  MediaType t;
+  return parse_media_type(content_type, &t) ? t.type : std::string();
+}
+
+bool utf8_charset(const std::string& content_type, ApiResponse* error) {
+  MediaType t;
+  if (!parse_media_type(content_type, &t)) return true;  // media_type() refused it already
+  auto why = check_json_charset(t);
+  if (why) *error = error_response(415, "unsupported_media_type", *why);
+  return !why;
 }
 
 // Every JSON body is read by corpus/json_reader.h, the reader the JSON Lines
@@ -153,6 +159,7 @@ bool parse_json_body(const ApiRequest& req, rapidjson::Document* doc, ApiRespons
                              {{"content_type", req.content_type}}});
     return false;
   }
+  if (!utf8_charset(req.content_type, error)) return false;
   JsonError e;
   if (!read_json(req.body, doc, &e)) {
     switch (e.kind) {

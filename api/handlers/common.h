@@ -76,8 +76,12 @@ bool admit_ranking(const Call& c, std::optional<ExpensiveSlots::Slot>* slot, Api
 bool admit_list(const Call& c, std::optional<ExpensiveSlots::Slot>* slot, ApiResponse* error);
 
 // ---- request parsing ----
-// The media type of a Content-Type value, lowercased, without parameters.
+// The media type of a Content-Type value, lowercased, without parameters
+// (api/request_reader.h parse_media_type); "" if the value is malformed.
 std::string media_type(const std::string& content_type);
+// False (with a 415 in `error`) if a JSON or JSON Lines body's Content-Type
+// names a charset other than UTF-8 (RFC 8259 8.1).
+bool utf8_charset(const std::string& content_type, ApiResponse* error);
 // Parses an application/json object body (also application/merge-patch+json
 // when `merge_patch`: PATCH bodies).
 bool parse_json_body(const ApiRequest& req, rapidjson::Document* doc, ApiResponse* error,

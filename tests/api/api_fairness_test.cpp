@@ -431,12 +431,38 @@ TEST(ConnectionRoomTest, AFullServerClosesTheConnectionWaitingLongestForAHead) {
   auto e = get(port, "/api/v1/problems/p-b1", server.tokens().county_longyou);
   EXPECT_EQ(e.status, 200) << e.body << e.error;
   EXPECT_TRUE(b.closed_by_server());
-  // Those being served, and the younger idle one, are still there.
+  // Those being served, and the younger idle one and body, are still there.
   ASSERT_TRUE(c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
   EXPECT_EQ(c.read_response().status, 200);
   ASSERT_TRUE(d.send(body));
   auto created = d.read_response();
   EXPECT_EQ(created.status, 201) << created.body << created.error;
+  pause->resume();
+  auto plan = a.get();
+  EXPECT_EQ(plan.status, 201) << plan.body << plan.error;
+}
+
+// Only when every connection is being served (none reads a request with
+// nothing in flight) is a new client answered 503: no connection is cut to
+// make room while its request is being worked on.
+TEST(ConnectionRoomTest, ANewClientIs503OnlyWhenEveryConnectionIsBeingServed) {
+  auto pause = std::make_shared<Pause>();
+  TestServer server(
+      false,
+      [](api::ServerConfig* c) {
+        c->max_connections = 1;
+        c->max_connections_per_client = 0;
+      },
+      paused_by(pause));
+  const unsigned short port = server.port();
+  auto a = in_background(port, plan_request(server.tokens().county_jiangshan));
+  ASSERT_TRUE(pause->wait_paused());
+  RawConnection c(port);
+  ASSERT_TRUE(c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto r = c.read_response();
+  EXPECT_EQ(r.status, 503) << r.error;
+  EXPECT_EQ(r.error_code(), "unavailable");
+  EXPECT_NE(r.body.find("连接太多"), std::string::npos) << r.body;
   pause->resume();
   auto plan = a.get();
   EXPECT_EQ(plan.status, 201) << plan.body << plan.error;

@@ -88,26 +88,6 @@ TEST(ApiConnectionTest, MalformedHttpAndOversizedHeaders) {
             5);
 }
 
-TEST(ApiConnectionTest, ConnectionCapAnswers503) {
-  TestServer server(false, [](api::ServerConfig* c) { c->max_connections = 2; });
-  // Both held open and being served: each has sent a whole head (the 100
-  // Continue says the server read it) and owes its body. Neither waits for a
-  // head, so neither makes room (a connection that does: api_fairness_test).
-  const std::string head =
-      "POST /api/v1/match HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + server.tokens().admin +
-      "\r\nContent-Type: application/json\r\nContent-Length: 20\r\nExpect: 100-continue\r\n\r\n";
-  RawConnection a(server.port()), b(server.port());
-  ASSERT_TRUE(a.send(head));
-  ASSERT_EQ(a.read_response().status, 100);
-  ASSERT_TRUE(b.send(head));
-  ASSERT_EQ(b.read_response().status, 100);
-  RawConnection c(server.port());
-  c.send(get_request("/healthz", ""));
-  auto r = c.read_response();
-  EXPECT_EQ(r.status, 503) << r.error;
-  EXPECT_EQ(r.error_code(), "unavailable");
-}
-
 TEST(ApiConnectionTest, IdleConnectionsAreClosed) {
   TestServer server(false, [](api::ServerConfig* c) { c->idle_timeout_ms = 200; });
   RawConnection conn(server.port());

@@ -89,9 +89,7 @@ struct GatedServer {
           ++handled;
           return api::handle_request(*context, r);
         },
-        [this](const std::string& m, const std::string& t) {
-          return api::body_limit_for(config, m, t);
-        },
+        [this](const api::ApiRequest& head) { return api::check_head(*context, head); },
         [this](const api::ApiRequest& r) { return api::handle_without_queueing(*context, r); });
     EXPECT_TRUE(http->start());
   }
