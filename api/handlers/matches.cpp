@@ -65,6 +65,10 @@ ApiResponse match_text(const Call& c) {
   rapidjson::Document doc;
   ApiResponse error;
   if (!parse_json_body(c.request, &doc, &error)) return error;
+  // A misspelt member ("tittle", "keyword") was ignored, and the match made
+  // on less text than the caller wrote: refused, as in every fixed-shape body.
+  if (!check_members(doc, {"text", "title", "description", "keywords", "k", "filters"}, {}, &error))
+    return error;
   std::optional<ExpensiveSlots::Slot> slot;  // ranking: a per-caller bound
   if (!admit_ranking(c, &slot, &error)) return error;
   TextQuery q;

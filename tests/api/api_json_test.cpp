@@ -108,6 +108,21 @@ TEST_F(ApiJsonTest, LoneSurrogateEscapeIsRefusedNamingTheField) {
   expect_up_and_matching();
 }
 
+// Found by the third attack trial: /match ignored members it does not know,
+// so a misspelt one ("tittle") silently matched on less text.
+TEST_F(ApiJsonTest, AMatchBodyWithAnUnknownMemberIsRefusedNamingIt) {
+  auto r = post(port(), "/api/v1/match", t().county_jiangshan,
+                R"({"text": "轴承磨削烧伤", "tittle": "轴承"})");
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(r.error_code(), "invalid_argument");
+  EXPECT_EQ(field_or_none(r), "tittle");
+  EXPECT_NE(message_of(r).find("text, title, description, keywords, k, filters"), std::string::npos)
+      << r.body;
+  auto ok = post(port(), "/api/v1/match", t().county_jiangshan,
+                 R"({"title": "轴承", "description": "磨削烧伤", "keywords": ["磨削"], "k": 3})");
+  EXPECT_EQ(ok.status, 200) << ok.body;
+}
+
 TEST_F(ApiJsonTest, DeepNestingIsRefusedAndTheServerStaysUp) {
   // The issue's examples: 80,000 levels (160 KB) on POST /problems, 200,000 on /match.
   auto p = post(port(), "/api/v1/problems", t().admin, nested_arrays(80000));
