@@ -403,6 +403,41 @@ std::optional<ApiResponse> handle_without_queueing(const RequestContext& context
   return r;
 }
 
+ApiResponse handle_while_starting(const ServerConfig& config, const ApiRequest& request) {
+  i18n::Language language = i18n::negotiate(
+      request.accept_language, i18n::parse_language(config.language).value_or(i18n::Language::kZh));
+  RequestTarget target;
+  i18n::Message why;
+  std::string repeated;
+  bool get = request.method == "GET" || request.method == "HEAD";
+  ApiResponse r;
+  if (!decode_target(request.target, &target, &why, &repeated)) {
+    r = repeated.empty()
+            ? error_response(400, "bad_request", why)
+            : error_response(400, "bad_request", {"request.query_repeated", {{"name", repeated}}},
+                             repeated);
+    r.route = "unmatched";
+  } else if (get && target.query.empty() && target.path == "/healthz") {
+    r = healthz_response();
+    r.route = "/healthz";
+  } else if (get && target.query.empty() && target.path == "/readyz") {
+    r = starting_readiness_response();
+    r.route = "/readyz";
+  } else {
+    r = error_response(503, "unavailable",
+                       {"service.starting", {{"seconds", std::to_string(kStartingRetrySeconds)}}});
+    r.headers.emplace_back("Retry-After", std::to_string(kStartingRetrySeconds));
+    // One label for all of them: the route table is not consulted yet.
+    r.route = "starting";
+  }
+  if (r.error) {
+    if (language != i18n::Language::kZh) localize(&r, language);
+    r.headers.emplace_back("Content-Language", i18n::language_tag(language));
+  }
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
 size_t body_limit_for(const ServerConfig& config, const std::string& method,
                       const std::string& target) {
   if (method == "POST" && target.rfind("/api/v1/import/", 0) == 0) return config.import_limit_bytes;
