@@ -215,16 +215,20 @@ bool authenticate(const RequestContext& context, const ApiRequest& req, Call* ca
   return true;
 }
 
+// A target decode_target refused: `why`, or the parameter given twice.
+ApiResponse bad_target_response(const i18n::Message& why, const std::string& repeated) {
+  if (!repeated.empty())
+    return error_response(400, "bad_request", {"request.query_repeated", {{"name", repeated}}},
+                          repeated);
+  return error_response(400, "bad_request", why);
+}
+
 ApiResponse dispatch(const RequestContext& context, ApiRequest& req, i18n::Language language) {
   RequestTarget target;
   i18n::Message why;
   std::string repeated;
-  if (!decode_target(req.target, &target, &why, &repeated)) {
-    if (!repeated.empty())
-      return error_response(400, "bad_request", {"request.query_repeated", {{"name", repeated}}},
-                            repeated);
-    return error_response(400, "bad_request", why);
-  }
+  if (!decode_target(req.target, &target, &why, &repeated))
+    return bad_target_response(why, repeated);
   std::string& path = target.path;
   auto& query = target.query;
   auto segments = split_path(path);
@@ -412,10 +416,7 @@ ApiResponse handle_while_starting(const ServerConfig& config, const ApiRequest& 
   bool get = request.method == "GET" || request.method == "HEAD";
   ApiResponse r;
   if (!decode_target(request.target, &target, &why, &repeated)) {
-    r = repeated.empty()
-            ? error_response(400, "bad_request", why)
-            : error_response(400, "bad_request", {"request.query_repeated", {{"name", repeated}}},
-                             repeated);
+    r = bad_target_response(why, repeated);
     r.route = "unmatched";
   } else if (get && target.query.empty() && target.path == "/healthz") {
     r = healthz_response();
