@@ -13,48 +13,106 @@ namespace expertmatch::api {
 Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
                                                     const ServiceOptions& options,
                                                     std::vector<std::string>* log) {
+  auto server = listen(config, options);
+  if (!server) return server.status();
+  Status opened = (*server)->open(log);
+  if (!opened) return opened;
+  return server;
+}
+
+Result<std::unique_ptr<ApiServer>> ApiServer::listen(const ServerConfig& config,
+                                                     const ServiceOptions& options) {
   Status valid = validate(config);
   if (!valid) return valid;
   std::unique_ptr<ApiServer> server(new ApiServer());
   server->config_ = config;
-  Status logged = server->access_log_.open(config.access_log);
-  if (!logged) return logged;
-  // The handler is called only after start() below, once context_ is set.
-  ApiServer* self = server.get();
-  server->http_ = std::make_unique<HttpServer>(
-      server->config_, server->metrics_,
-      [self](ApiRequest& request) { return handle_request(*self->context_, request); },
-      [self](const ApiRequest& head) { return check_head(*self->context_, head); },
-      [self](const ApiRequest& request) {
-        return handle_without_queueing(*self->context_, request);
-      });
-  server->http_->set_access_log(&server->access_log_);
-  // Bind first: a busy port fails in milliseconds, not after the index is loaded.
-  Status bound = server->http_->bind();
-  if (!bound) return bound;
+  server->config_.web_root = resolve_web_root(config);
   // The embedding server is a serve setting: it decides how the index is built.
-  ServiceOptions service_options = options;
+  ServiceOptions& service_options = server->options_;
+  service_options = options;
   service_options.index.remote = embedding_options(config);
   service_options.counties = county_list(config);
   service_options.max_open_problems_per_enterprise = config.max_open_problems_per_enterprise;
   service_options.max_problems_per_enterprise_per_day = config.max_problems_per_enterprise_per_day;
   service_options.max_enterprises_per_county = config.max_enterprises_per_county;
   service_options.max_plan_drafts_per_county = config.max_plan_drafts_per_county;
-  server->expensive_ =
+  Status logged = server->access_log_.open(config.access_log);
+  if (!logged) return logged;
+  ApiServer* self = server.get();
+  // Until open() has made the service whole, every request is answered on
+  // the I/O thread without it: a health check must not wait for the index.
+  server->http_ = std::make_unique<HttpServer>(
+      server->config_, server->metrics_,
+      [self](ApiRequest& request) {
+        if (!self->serving()) return handle_while_starting(self->config_, request);
+        return handle_request(*self->context_, request);
+      },
+      // A head announcing a body is judged before the body is read; while
+      // starting, its refusal is the starting answer.
+      [self](const ApiRequest& head) -> HeadVerdict {
+        if (!self->serving()) return {handle_while_starting(self->config_, head), 0};
+        return check_head(*self->context_, head);
+      },
+      [self](const ApiRequest& request) -> std::optional<ApiResponse> {
+        if (!self->serving()) return handle_while_starting(self->config_, request);
+        return handle_without_queueing(*self->context_, request);
+      });
+  server->http_->set_access_log(&server->access_log_);
+  // Bind first: a busy port fails in milliseconds, not after the index is loaded.
+  Status bound = server->http_->bind();
+  if (!bound) return bound;
+  // Then the lock, before anything answers: a second server is refused
+  // without ever saying it is alive.
+  auto lock = Service::lock_data_dir(config.data, service_options);
+  if (!lock) return lock.status();
+  server->lock_ = std::move(*lock);
+  Status s = server->http_->start();
+  if (!s) return s;
+  if (!config.metrics_listen.empty()) {
+    // Its own listen address; one I/O thread and one worker are plenty.
+    ServerConfig op_config = server->config_;
+    s = set_config_value(&op_config, "listen", config.metrics_listen);
+    if (!s) return s;
+    op_config.io_threads = 1;
+    op_config.worker_threads = 1;
+    op_config.expensive_queue = 0;  // it runs nothing expensive
+    server->operator_http_ = std::make_unique<HttpServer>(
+        op_config, server->operator_metrics_,
+        [self](ApiRequest& request) {
+          if (!self->serving()) return handle_while_starting(self->config_, request);
+          return handle_request(*self->operator_context_, request);
+        },
+        [self](const ApiRequest& head) -> HeadVerdict {
+          if (!self->serving()) return {handle_while_starting(self->config_, head), 0};
+          return check_head(*self->operator_context_, head);
+        },
+        [self](const ApiRequest& request) -> std::optional<ApiResponse> {
+          if (!self->serving()) return handle_while_starting(self->config_, request);
+          return handle_without_queueing(*self->operator_context_, request);
+        });
+    s = server->operator_http_->start();
+    if (!s) return s;
+  }
+  return server;
+}
+
+Status ApiServer::open(std::vector<std::string>* log) {
+  if (serving() || !lock_) return Status(ErrorCode::kInternal, "ApiServer::open called twice");
+  const ServerConfig& config = config_;
+  expensive_ =
       std::make_unique<ExpensiveSlots>(config.expensive_per_caller, expensive_total(config),
                                        config.expensive_queue, config.expensive_wait_ms);
   // Long rankings (plan runs, review queues) take turns on the expensive
   // slots between their chunks: one county's long run never holds the slot
   // while another's request waits (expensive_slots.h, yield).
-  ExpensiveSlots* slots = server->expensive_.get();
-  service_options.between_chunks = [slots, hook = options.between_chunks] {
+  ExpensiveSlots* slots = expensive_.get();
+  options_.between_chunks = [slots, hook = options_.between_chunks] {
     if (hook) hook();
     slots->yield();
   };
-  auto service = Service::open(config.data, service_options, log);
+  auto service = Service::open(config.data, options_, log, std::move(lock_));
   if (!service) return service.status();
-  server->service_ = std::move(*service);
-  server->config_.web_root = resolve_web_root(config);
+  service_ = std::move(*service);
   SessionSettings session_settings;
   session_settings.idle_seconds = 60LL * config.session_idle_minutes;
   session_settings.max_failures_per_user = config.login_max_failures;
@@ -70,35 +128,15 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ServerConfig& config,
   session_settings.hash_queue = config.password_hash_queue;
   auto sessions = Sessions::open(config.data, session_settings);
   if (!sessions) return sessions.status();
-  server->sessions_ = std::move(*sessions);
+  sessions_ = std::move(*sessions);
   // Ranking has a per-caller bound only: no total to wait for.
-  server->ranking_ = std::make_unique<ExpensiveSlots>(ranking_per_caller(config), INT_MAX);
-  server->context_.reset(new RequestContext{*server->service_, server->metrics_, server->config_,
-                                            server->draining_, *server->sessions_,
-                                            *server->expensive_, *server->ranking_});
-  Status s = server->http_->start();
-  if (!s) return s;
-  if (!config.metrics_listen.empty()) {
-    server->operator_context_.reset(
-        new RequestContext{*server->service_, server->metrics_, server->config_, server->draining_,
-                           *server->sessions_, *server->expensive_, *server->ranking_, true});
-    const RequestContext* op = server->operator_context_.get();
-    // Its own listen address; one I/O thread and one worker are plenty.
-    ServerConfig op_config = server->config_;
-    s = set_config_value(&op_config, "listen", config.metrics_listen);
-    if (!s) return s;
-    op_config.io_threads = 1;
-    op_config.worker_threads = 1;
-    op_config.expensive_queue = 0;  // it runs nothing expensive
-    server->operator_http_ = std::make_unique<HttpServer>(
-        op_config, server->operator_metrics_,
-        [op](ApiRequest& request) { return handle_request(*op, request); },
-        [op](const ApiRequest& head) { return check_head(*op, head); },
-        [op](const ApiRequest& request) { return handle_without_queueing(*op, request); });
-    s = server->operator_http_->start();
-    if (!s) return s;
-  }
-  return server;
+  ranking_ = std::make_unique<ExpensiveSlots>(ranking_per_caller(config), INT_MAX);
+  context_.reset(new RequestContext{*service_, metrics_, config_, draining_, *sessions_,
+                                    *expensive_, *ranking_});
+  operator_context_.reset(new RequestContext{*service_, metrics_, config_, draining_, *sessions_,
+                                             *expensive_, *ranking_, true});
+  serving_.store(true, std::memory_order_release);
+  return Status::ok();
 }
 
 ApiServer::~ApiServer() {
@@ -152,26 +190,33 @@ int run_server(const ServerConfig& config, const ServiceOptions& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  std::vector<std::string> log;
   std::fprintf(stderr, "expertmatch serve: opening %s\n", config.data.c_str());
-  auto server = ApiServer::start(config, options, &log);
-  for (const auto& line : log) std::fprintf(stderr, "expertmatch serve: %s\n", line.c_str());
-  if (!server) {
-    std::fprintf(stderr, "expertmatch serve: %s\n", server.status().to_string().c_str());
-    if (server.status().code() == ErrorCode::kNotFound)
+  auto refused = [](const Status& s) {
+    std::fprintf(stderr, "expertmatch serve: %s\n", s.to_string().c_str());
+    if (s.code() == ErrorCode::kNotFound)
       std::fprintf(stderr,
                    "expertmatch serve: check --data, or give --create to start with an empty "
                    "store (or run 'expertmatch import' first)\n");
     return 1;
-  }
+  };
+  auto server = ApiServer::listen(config, options);
+  if (!server) return refused(server.status());
   std::string host = config.listen_host.find(':') != std::string::npos
                          ? "[" + config.listen_host + "]"
                          : config.listen_host;
-  std::printf("expertmatch serve: listening on http://%s:%u (data %s)\n", host.c_str(),
+  // Said as soon as it is true: health checks are answered from here on,
+  // while the records and the index load (readiness follows below).
+  std::printf("expertmatch serve: listening on http://%s:%u (data %s); starting\n", host.c_str(),
               (*server)->port(), config.data.c_str());
   if ((*server)->operator_port() != 0)
     std::printf("expertmatch serve: operator listener (/metrics, /readyz) on %s (port %u)\n",
                 config.metrics_listen.c_str(), (*server)->operator_port());
+  std::fflush(stdout);
+  std::vector<std::string> log;
+  Status opened = (*server)->open(&log);
+  for (const auto& line : log) std::fprintf(stderr, "expertmatch serve: %s\n", line.c_str());
+  if (!opened) return refused(opened);
+  std::printf("expertmatch serve: ready\n");
   std::fflush(stdout);
   int sig = 0;
   sigwait(&signals, &sig);

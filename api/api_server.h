@@ -18,18 +18,32 @@ namespace expertmatch::api {
 
 class ApiServer {
  public:
-  // Opens the data directory, loads or rebuilds the index, binds and starts
-  // serving. `config` must be valid (validate()). `log` gets startup notes.
-  // options.index.remote is replaced by the config's embedding_* settings.
+  // listen(), then open(): returns once every route is served.
   static Result<std::unique_ptr<ApiServer>> start(const ServerConfig& config,
                                                   const ServiceOptions& options = {},
                                                   std::vector<std::string>* log = nullptr);
+  // The quick first half of start(): binds (a busy port fails here), takes
+  // the data directory's lock (Service::lock_data_dir: a second server is
+  // refused here, naming the holder) and starts answering on both listeners
+  // while the service is not open yet: /healthz 200, /readyz 503 "starting",
+  // anything else 503 with Retry-After (handle_while_starting, routes.h).
+  // `config` must be valid (validate()); options.index.remote is replaced by
+  // the config's embedding_* settings.
+  static Result<std::unique_ptr<ApiServer>> listen(const ServerConfig& config,
+                                                   const ServiceOptions& options = {});
+  // The slow second half: loads the records and loads or rebuilds the index
+  // (seconds to minutes on a large corpus), then serves every route. `log`
+  // gets startup notes. Call once, from the thread that called listen(); on
+  // failure the server answers as before until it is destroyed.
+  Status open(std::vector<std::string>* log = nullptr);
+  // True once open() succeeded.
+  bool serving() const { return serving_.load(std::memory_order_acquire); }
   ~ApiServer();  // stop() if still running
 
   unsigned short port() const { return http_->port(); }
   // The operator listener's port (config.metrics_listen), 0 if it is off.
   unsigned short operator_port() const { return operator_http_ ? operator_http_->port() : 0; }
-  Service& service() { return *service_; }
+  Service& service() { return *service_; }  // after open()
   // The admission of expensive requests (tests hold slots through it).
   ExpensiveSlots& expensive() { return *expensive_; }
   // The per-caller bound of ranking requests, and the sign-in sessions (tests).
@@ -42,6 +56,11 @@ class ApiServer {
  private:
   ApiServer() = default;
   ServerConfig config_;
+  ServiceOptions options_;
+  std::unique_ptr<DataDirLock> lock_;  // from listen() until open() hands it to the Service
+  // Set (release) once context_ and operator_context_ are whole; the
+  // listeners' handlers read it (acquire) before touching either.
+  std::atomic<bool> serving_{false};
   Metrics metrics_;
   AccessLog access_log_;      // before http_: outlives the server's threads
   Metrics operator_metrics_;  // the operator listener's own requests, not shown

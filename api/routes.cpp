@@ -219,6 +219,14 @@ bool authenticate(const RequestContext& context, const ApiRequest& req, Principa
   return true;
 }
 
+// A target decode_target refused: `why`, or the parameter given twice.
+ApiResponse bad_target_response(const i18n::Message& why, const std::string& repeated) {
+  if (!repeated.empty())
+    return error_response(400, "bad_request", {"request.query_repeated", {{"name", repeated}}},
+                          repeated);
+  return error_response(400, "bad_request", why);
+}
+
 // What the route table decides from a request's head alone: the route, its
 // parameters and the authenticated caller.
 struct Resolved {
@@ -240,12 +248,8 @@ std::optional<ApiResponse> resolve(const RequestContext& context, const ApiReque
   RequestTarget target;
   i18n::Message why;
   std::string repeated;
-  if (!decode_target(req.target, &target, &why, &repeated)) {
-    if (!repeated.empty())
-      return error_response(400, "bad_request", {"request.query_repeated", {{"name", repeated}}},
-                            repeated);
-    return error_response(400, "bad_request", why);
-  }
+  if (!decode_target(req.target, &target, &why, &repeated))
+    return bad_target_response(why, repeated);
   std::string& path = target.path;
   auto& query = target.query;
   auto segments = split_path(path);
@@ -483,6 +487,38 @@ HeadVerdict check_head(const RequestContext& context, const ApiRequest& head) {
   // resolve() let a bulk route through for an admin only.
   if (resolved.route->bulk) verdict.body_limit = context.config.import_limit_bytes;
   return verdict;
+}
+
+ApiResponse handle_while_starting(const ServerConfig& config, const ApiRequest& request) {
+  i18n::Language language = i18n::negotiate(
+      request.accept_language, i18n::parse_language(config.language).value_or(i18n::Language::kZh));
+  RequestTarget target;
+  i18n::Message why;
+  std::string repeated;
+  bool get = request.method == "GET" || request.method == "HEAD";
+  ApiResponse r;
+  if (!decode_target(request.target, &target, &why, &repeated)) {
+    r = bad_target_response(why, repeated);
+    r.route = "unmatched";
+  } else if (get && target.query.empty() && target.path == "/healthz") {
+    r = healthz_response();
+    r.route = "/healthz";
+  } else if (get && target.query.empty() && target.path == "/readyz") {
+    r = starting_readiness_response();
+    r.route = "/readyz";
+  } else {
+    r = error_response(503, "unavailable",
+                       {"service.starting", {{"seconds", std::to_string(kStartingRetrySeconds)}}});
+    r.headers.emplace_back("Retry-After", std::to_string(kStartingRetrySeconds));
+    // One label for all of them: the route table is not consulted yet.
+    r.route = "starting";
+  }
+  if (r.error) {
+    if (language != i18n::Language::kZh) localize(&r, language);
+    r.headers.emplace_back("Content-Language", i18n::language_tag(language));
+  }
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return r;
 }
 
 }  // namespace expertmatch::api

@@ -70,4 +70,15 @@ std::optional<ApiResponse> handle_without_queueing(const RequestContext& context
 // session look-ups): call it on a worker thread. Never throws.
 HeadVerdict check_head(const RequestContext& context, const ApiRequest& head);
 
+// Answers a request while the service is still opening (ApiServer::listen
+// done, open() not yet: the records and the index are loading), on the I/O
+// thread, without the service: GET/HEAD /healthz 200 (alive), /readyz 503
+// {"status": "not_ready", "reason": "starting: ..."}, a target the router
+// would refuse 400 as it would, anything else 503 unavailable with
+// Retry-After (nothing is read or written before the service is whole).
+// Never blocks, never throws.
+ApiResponse handle_while_starting(const ServerConfig& config, const ApiRequest& request);
+// The Retry-After of those 503s, in seconds.
+inline constexpr int kStartingRetrySeconds = 5;
+
 }  // namespace expertmatch::api

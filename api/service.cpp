@@ -147,18 +147,8 @@ void log_skipped(const CorpusIndex& index) {
 
 }  // namespace
 
-Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
-                                               const ServiceOptions& options,
-                                               std::vector<std::string>* log) {
-  auto note = [&](const std::string& line) {
-    if (log) log->push_back(line);
-  };
-  std::unique_ptr<Service> service(new Service());
-  service->data_dir_ = data_dir;
-  service->options_ = options;
-  StoreOptions store_options;
-  store_options.create_if_missing = options.create_store;
-  store_options.checkpoint_interval_ms = options.checkpoint_interval_ms;
+Result<std::unique_ptr<DataDirLock>> Service::lock_data_dir(const std::string& data_dir,
+                                                            const ServiceOptions& options) {
   // Look before locking: a mistyped --data must not leave a lock file behind.
   struct stat st;
   std::string store_path = data_dir + "/store.sqlite";
@@ -170,9 +160,28 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
     std::filesystem::create_directories(data_dir, ec);
     if (ec) return Status(ErrorCode::kIOError, data_dir + ": " + ec.message());
   }
-  auto lock = DataDirLock::acquire(data_dir, "expertmatch serve");
-  if (!lock) return lock.status();
-  service->lock_ = std::move(*lock);
+  return DataDirLock::acquire(data_dir, "expertmatch serve");
+}
+
+Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
+                                               const ServiceOptions& options,
+                                               std::vector<std::string>* log,
+                                               std::unique_ptr<DataDirLock> lock) {
+  auto note = [&](const std::string& line) {
+    if (log) log->push_back(line);
+  };
+  std::unique_ptr<Service> service(new Service());
+  service->data_dir_ = data_dir;
+  service->options_ = options;
+  StoreOptions store_options;
+  store_options.create_if_missing = options.create_store;
+  store_options.checkpoint_interval_ms = options.checkpoint_interval_ms;
+  if (!lock) {
+    auto taken = lock_data_dir(data_dir, options);
+    if (!taken) return taken.status();
+    lock = std::move(*taken);
+  }
+  service->lock_ = std::move(lock);
   auto store = Store::open(data_dir, store_options);
   if (!store) return store.status();
   service->store_ = std::move(*store);

@@ -238,10 +238,20 @@ class Service {
   // no store and options.create_store is false. An empty corpus has no index
   // yet: matching is kUnavailable until the first records arrive. `log`
   // receives one line per notable event (e.g. why the index was rebuilt).
-  // The lock is held until the Service is destroyed.
+  // The lock is held until the Service is destroyed. With `lock` (from
+  // lock_data_dir on the same DATA), that lock is used instead of taking it.
   static Result<std::unique_ptr<Service>> open(const std::string& data_dir,
                                                const ServiceOptions& options,
-                                               std::vector<std::string>* log = nullptr);
+                                               std::vector<std::string>* log = nullptr,
+                                               std::unique_ptr<DataDirLock> lock = nullptr);
+  // The first, quick step of open(): kNotFound if DATA has no store and
+  // options.create_store is false (checked before locking, so a mistyped
+  // --data leaves nothing behind); creates DATA if asked to; takes its
+  // DataDirLock for "expertmatch serve" (kUnavailable naming the holder,
+  // kConflict for a linked store: corpus/data_dir_lock.h). For a server that
+  // answers health checks while the rest of open() runs.
+  static Result<std::unique_ptr<DataDirLock>> lock_data_dir(const std::string& data_dir,
+                                                            const ServiceOptions& options);
   ~Service();
 
   // Resolves an Authorization header against the store on every call (a

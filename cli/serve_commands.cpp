@@ -213,8 +213,11 @@ int cmd_backup(const Argv& argv) {
       "usage: expertmatch backup --data DIR --out FILE\n"
       "Writes a consistent copy of DIR/store.sqlite (every expert, problem, review, plan and\n"
       "token committed when it starts) to FILE with SQLite's online backup API; safe while\n"
-      "`expertmatch serve` runs. Restore: stop the server, copy FILE to DIR/store.sqlite,\n"
-      "remove DIR/store.sqlite-wal and DIR/store.sqlite-shm, start it (docs/operations.md).\n";
+      "`expertmatch serve` runs. FILE must be outside every data directory (no folder above\n"
+      "it may hold a store.sqlite or a lock file), and an existing FILE is replaced only if\n"
+      "it is an earlier backup (exit code 2 otherwise, nothing written). Restore: stop the\n"
+      "server, copy FILE to DIR/store.sqlite, remove DIR/store.sqlite-wal and\n"
+      "DIR/store.sqlite-shm, start it (docs/operations.md).\n";
   if (args.has("--help") || !args.error().empty() || !args.get("--data") || !args.get("--out")) {
     if (!args.error().empty())
       std::fprintf(stderr, "expertmatch backup: %s\n", args.error().c_str());
@@ -226,7 +229,7 @@ int cmd_backup(const Argv& argv) {
   Status s = store->backup_to(*args.get("--out"));
   if (!s) {
     report(s);
-    return 1;
+    return s.code() == ErrorCode::kInvalidArgument ? 2 : 1;
   }
   auto counts = store->counts();
   std::printf("backed up %s to %s", args.get("--data")->c_str(), args.get("--out")->c_str());

@@ -9,7 +9,10 @@
 
 #include <cerrno>
 #include <chrono>
+#include <climits>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 
@@ -17,6 +20,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "corpus/data_dir_lock.h"
 #include "corpus/names.h"
 
 namespace expertmatch {
@@ -293,9 +297,11 @@ Status make_dirs(const std::string& dir) {
   return Status::ok();
 }
 
-// fsyncs `tmp`, renames it over `path` and fsyncs the directory, so `path`
-// is either the old file or the complete new one, also after a crash.
-Status sync_and_rename(const std::string& tmp, const std::string& path) {
+// fsyncs `tmp`, renames it to `path` and fsyncs the directory, so `path` is
+// either the old file (or absent) or the complete new one, also after a
+// crash. Without `may_replace` an existing `path` is never replaced, even
+// one that appeared after the caller looked (kAlreadyExists).
+Status sync_and_rename(const std::string& tmp, const std::string& path, bool may_replace) {
   int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 || ::fsync(fd) != 0) {
     Status s(ErrorCode::kIOError, tmp + ": fsync: " + std::strerror(errno));
@@ -303,8 +309,19 @@ Status sync_and_rename(const std::string& tmp, const std::string& path) {
     return s;
   }
   ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0)
+  int rc = may_replace
+               ? ::rename(tmp.c_str(), path.c_str())
+               : ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE);
+  if (rc != 0 && !may_replace && (errno == EINVAL || errno == ENOSYS)) {
+    // A file system without RENAME_NOREPLACE: link(2) fails on an existing name too.
+    rc = ::link(tmp.c_str(), path.c_str());
+    if (rc == 0) ::unlink(tmp.c_str());
+  }
+  if (rc != 0) {
+    if (errno == EEXIST)
+      return Status(ErrorCode::kAlreadyExists, path + " exists (it appeared during the backup)");
     return Status(ErrorCode::kIOError, path + ": rename: " + std::strerror(errno));
+  }
   std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
   if (dir.empty()) dir = "/";
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -312,6 +329,63 @@ Status sync_and_rename(const std::string& tmp, const std::string& path) {
     ::fsync(dfd);
     ::close(dfd);
   }
+  return Status::ok();
+}
+
+// Stamped on every backup (PRAGMA application_id, "emba"): with the
+// rollback-journal mode a backup has and a live store never has (WAL), it
+// tells a file `backup` made, which a later backup may replace, from
+// anything else, which it never does.
+constexpr uint32_t kBackupApplicationId = 0x656d6261;
+
+bool is_backup_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return false;
+  unsigned char h[100];
+  ssize_t n = ::pread(fd, h, sizeof h, 0);
+  ::close(fd);
+  // The header: https://www.sqlite.org/fileformat.html#the_database_header
+  if (n != static_cast<ssize_t>(sizeof h) || std::memcmp(h, "SQLite format 3", 16) != 0)
+    return false;
+  bool rollback_journal = h[18] == 1 && h[19] == 1;
+  uint32_t app = (uint32_t{h[68]} << 24) | (uint32_t{h[69]} << 16) | (uint32_t{h[70]} << 8) | h[71];
+  return rollback_journal && app == kBackupApplicationId;
+}
+
+// Where a backup may be written (see Store::backup_to); `replaces` says that
+// `path` holds an earlier backup.
+Status check_backup_target(const std::string& path, bool* replaces) {
+  auto refuse = [&](const std::string& why) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "refused to write the backup to " + path + ": " + why);
+  };
+  std::string folder = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
+  if (folder.empty()) folder = "/";
+  char real[PATH_MAX];
+  if (!::realpath(folder.c_str(), real))
+    return Status(ErrorCode::kIOError, folder + ": " + std::strerror(errno));
+  // Every folder up to the root: DATA/index/x is inside DATA as much as DATA/x.
+  for (std::string d = real;;) {
+    std::string marker;
+    if (looks_like_data_directory(d, &marker))
+      return refuse(d + " is a data directory (it holds " + marker +
+                    "); a file written there could replace the store or its lock; write backups "
+                    "outside every data directory");
+    if (d == "/") break;
+    size_t slash = d.rfind('/');
+    d = slash == 0 ? "/" : d.substr(0, slash);
+  }
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT) return Status(ErrorCode::kIOError, path + ": " + std::strerror(errno));
+    *replaces = false;
+    return Status::ok();
+  }
+  if (!S_ISREG(st.st_mode) || st.st_nlink != 1 || !is_backup_file(path))
+    return refuse(
+        "it exists and is not a backup made by expertmatch backup (a backup replaces only an "
+        "earlier backup); choose a new name");
+  *replaces = true;
   return Status::ok();
 }
 
@@ -357,8 +431,12 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir,
   std::string path = data_dir + "/store.sqlite";
   if (!options.create_if_missing && (::stat(path.c_str(), &st) != 0 || st.st_size == 0))
     return Status(ErrorCode::kNotFound, "no store at " + path);
-  int flags =
-      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_FULLMUTEX;
+  // One store, one name: reached through a link it would have two data
+  // directories, two locks and, for a hard link, two WALs (data_dir_lock.h).
+  Status files = check_store_files(data_dir);
+  if (!files) return files;
+  int flags = (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+              SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW;
   if (options.create_if_missing && !options.read_only) flags |= SQLITE_OPEN_CREATE;
   if (options.read_only && ::stat(path.c_str(), &st) != 0)
     return Status(ErrorCode::kNotFound, data_dir + ": no store (store.sqlite) there");
@@ -394,7 +472,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir,
   s = store->exec("PRAGMA foreign_keys=ON");
   if (!s) return s;
   if (sqlite3_open_v2(path.c_str(), &store->token_db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK)
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW,
+                      nullptr) != SQLITE_OK)
     return Status(ErrorCode::kIOError, path + ": " + sqlite3_errmsg(store->token_db_));
   sqlite3_busy_timeout(store->token_db_, options.busy_timeout_ms);
   if (sqlite3_prepare_v2(store->token_db_,
@@ -1010,13 +1089,20 @@ Result<TokenRecord> Store::revoke_token(const std::string& id) {
 }
 
 Status Store::backup_to(const std::string& path) {
-  std::string tmp = path + ".tmp";
-  ::unlink(tmp.c_str());
+  bool replaces = false;
+  Status target = check_backup_target(path, &replaces);
+  if (!target) return target;
+  // A name of our own (O_EXCL), never someone else's file: PATH.tmp-XXXXXX.
+  std::string tmp = path + ".tmp-XXXXXX";
+  int fd = ::mkstemp(tmp.data());
+  if (fd < 0) return Status(ErrorCode::kIOError, tmp + ": " + std::strerror(errno));
+  ::close(fd);
   sqlite3* dest = nullptr;
-  if (sqlite3_open_v2(tmp.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+  if (sqlite3_open_v2(tmp.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, nullptr) !=
       SQLITE_OK) {
     std::string msg = dest ? sqlite3_errmsg(dest) : "out of memory";
     sqlite3_close(dest);
+    ::unlink(tmp.c_str());
     return Status(ErrorCode::kIOError, tmp + ": " + msg);
   }
   auto fail = [&](const std::string& what) {
@@ -1039,12 +1125,16 @@ Status Store::backup_to(const std::string& path) {
     sqlite3_backup_finish(b);
     if (rc != SQLITE_DONE) return fail(std::string("backup: ") + sqlite3_errstr(rc));
   }
-  // The copy is a self-contained database: no WAL beside it.
-  char* err = nullptr;
-  if (sqlite3_exec(dest, "PRAGMA journal_mode=DELETE", nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : sqlite3_errmsg(dest);
-    sqlite3_free(err);
-    return fail("backup: " + msg);
+  // The copy is a self-contained database: no WAL beside it. The stamp marks
+  // it as a backup (check_backup_target).
+  std::string stamp = "PRAGMA application_id=" + std::to_string(kBackupApplicationId);
+  for (const char* sql : {"PRAGMA journal_mode=DELETE", stamp.c_str()}) {
+    char* err = nullptr;
+    if (sqlite3_exec(dest, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : sqlite3_errmsg(dest);
+      sqlite3_free(err);
+      return fail("backup: " + msg);
+    }
   }
   {
     Statement check(dest, "PRAGMA quick_check");
@@ -1052,7 +1142,7 @@ Status Store::backup_to(const std::string& path) {
       return fail("backup: the copy failed its integrity check");
   }
   sqlite3_close(dest);
-  Status s = sync_and_rename(tmp, path);
+  Status s = sync_and_rename(tmp, path, replaces);
   if (!s) ::unlink(tmp.c_str());
   return s;
 }

@@ -259,8 +259,16 @@ class Store {
   // Copies the whole database to `path` with SQLite's online backup API
   // (sqlite3_backup_*): a consistent snapshot of the committed state, taken
   // while other connections (a running server) go on writing. The copy is
-  // written to PATH.tmp, fsynced, checked (PRAGMA quick_check) and renamed
-  // over `path`. kIOError on any failure (PATH is then left unchanged).
+  // written to a new PATH.tmp-XXXXXX (mkstemp), stamped as a backup (PRAGMA
+  // application_id, rollback-journal mode), fsynced, checked (PRAGMA
+  // quick_check) and renamed to `path`.
+  // kInvalidArgument, writing nothing, if `path` is inside a data directory
+  // (its folder or any folder above holds a store file or a lock:
+  // looks_like_data_directory, corpus/data_dir_lock.h), this store's or any
+  // other's, or if `path` exists and is not an earlier backup (a backup
+  // replaces only a backup, never a file it did not make).
+  // kAlreadyExists if `path` appeared while the copy was made; kIOError on
+  // any other failure. On failure `path` is left as it was.
   Status backup_to(const std::string& path);
   // PRAGMA wal_checkpoint(TRUNCATE): copies the WAL into store.sqlite and
   // empties it, without waiting for other connections. kUnavailable if a

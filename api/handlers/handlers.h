@@ -30,6 +30,8 @@ namespace expertmatch::api::handlers {
 // `with_counts` (the corpus counts, for admins and the operator listener).
 ApiResponse healthz_response();
 ApiResponse readiness_response(const RequestContext& context, bool with_counts);
+// /readyz while the service opens: 503 {"status": "not_ready", "reason": "starting: ..."}.
+ApiResponse starting_readiness_response();
 
 ApiResponse healthz(const Call& c);
 ApiResponse readyz(const Call& c);

@@ -33,6 +33,13 @@ ApiResponse readiness_response(const RequestContext& context, bool with_counts) 
   return json(ready ? 200 : 503, d);
 }
 
+ApiResponse starting_readiness_response() {
+  rapidjson::Document d(rapidjson::kObjectType);
+  d.AddMember("status", "not_ready", d.GetAllocator());
+  d.AddMember("reason", "starting: loading the records and the index", d.GetAllocator());
+  return json(503, d);
+}
+
 ApiResponse readyz(const Call& c) {
   bool with_counts = c.context.operator_listener;
   if (!with_counts && !c.request.authorization.empty()) {

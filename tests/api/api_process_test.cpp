@@ -2,16 +2,27 @@
 // printing where it listens, durability across SIGKILL, and a clean SIGTERM.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <rapidjson/document.h>
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
 
 #include "api/access.h"
 #include "corpus/exchange_format.h"
@@ -25,6 +36,11 @@
 
 namespace expertmatch::apitest {
 namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
 
 // Runs a command, returns its exit code and stdout.
 int run(const std::string& command, std::string* out) {
@@ -41,7 +57,10 @@ int run(const std::string& command, std::string* out) {
 // `expertmatch serve` as a child process, on a port it picks.
 class ServeProcess {
  public:
-  explicit ServeProcess(const std::string& data, const std::vector<std::string>& extra = {}) {
+  // With `wait_ready`, returns once the server says it is ready (or has
+  // exited); without, as soon as it says where it listens (starting).
+  explicit ServeProcess(const std::string& data, const std::vector<std::string>& extra = {},
+                        bool wait_ready = true) {
     int fds[2];
     if (::pipe(fds) != 0) return;
     std::vector<std::string> args = {EXPERTMATCH_BINARY, "serve",      "--data", data,
@@ -69,6 +88,16 @@ class ServeProcess {
         port_ = static_cast<unsigned short>(
             std::atoi(first_line_.c_str() + at + std::strlen("http://127.0.0.1:")));
     }
+    // "expertmatch serve: ready" once the records and the index are loaded.
+    while (wait_ready && port_ != 0 && std::fgets(line, sizeof line, out_))
+      if (std::string(line) == "expertmatch serve: ready\n") break;
+  }
+  // Reads stdout until the ready line; false if the server exited first.
+  bool wait_until_ready() {
+    char line[512];
+    while (out_ && std::fgets(line, sizeof line, out_))
+      if (std::string(line) == "expertmatch serve: ready\n") return true;
+    return false;
   }
   ~ServeProcess() {
     if (pid_ > 0 && !reaped_) {
@@ -336,6 +365,254 @@ TEST(ApiProcessTest, ASecondServerAndCliWritersAreRefusedWhileOneRuns) {
             0)
       << out;
   std::filesystem::remove(problems);
+}
+
+ino_t inode_of(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+HttpResult patch_title(unsigned short port, const std::string& token, const std::string& id,
+                       const std::string& title) {
+  return send(port, "PATCH", "/api/v1/problems/" + id, token, "{\"title\": \"" + title + "\"}",
+              "application/merge-patch+json");
+}
+
+// An attack trial on a live server: `backup --out DATA/lock` let a second
+// server start on DATA (its PATCH then replaced the first one's acknowledged
+// change); `--out DATA/store.sqlite`, `--out DATA/store.sqlite-wal` and
+// `--out DATA/lock` left the server writing to deleted files (5 of 5
+// acknowledged creations gone after kill -9 and a restart).
+TEST(ApiProcessTest, ABackupCannotReplaceALiveServersFilesNorLetASecondServerIn) {
+  TempDir dir;
+  Tokens t = seed_data(dir.path());
+  std::string bin = EXPERTMATCH_BINARY;
+  const std::string& data = dir.path();
+  ServeProcess serve(data);
+  ASSERT_NE(serve.port(), 0) << serve.first_line();
+  const std::string holder = slurp(data + "/lock");
+  ASSERT_EQ(holder.rfind("pid ", 0), 0u) << holder;
+  const ino_t store_inode = inode_of(data + "/store.sqlite");
+  std::string out;
+  for (const char* name : {"store.sqlite", "store.sqlite-wal", "lock", "index/backup.sqlite"}) {
+    EXPECT_EQ(run(bin + " backup --data " + data + " --out " + data + "/" + name + " 2>&1", &out),
+              2)
+        << name << ": " << out;
+    EXPECT_NE(out.find("refused to write the backup to " + data + "/" + name + ": " + data +
+                       " is a data directory"),
+              std::string::npos)
+        << out;
+    EXPECT_EQ(inode_of(data + "/store.sqlite"), store_inode) << name;
+    EXPECT_EQ(slurp(data + "/lock"), holder) << name;
+  }
+  // Even with its description replaced by hand (as the old backup did), the
+  // lock holds: it is on the directory, not on that file.
+  const std::string copy = data + "-copy.sqlite";
+  ASSERT_EQ(run(bin + " backup --data " + data + " --out " + copy + " 2>&1", &out), 0) << out;
+  std::filesystem::rename(copy, data + "/lock");
+  EXPECT_EQ(run(bin + " serve --data " + data + " --listen 127.0.0.1:0 2>&1", &out), 1);
+  EXPECT_NE(out.find(data + " is in use by another process"), std::string::npos) << out;
+
+  for (int i = 0; i < 5; ++i) {
+    std::string id = "p-after-backup-" + std::to_string(i);
+    auto c = post(serve.port(), "/api/v1/problems", t.admin,
+                  new_problem_body(id, kEnterpriseA, "江山市", "备份之后的写入"));
+    EXPECT_EQ(c.status, 201) << c.body;
+  }
+  EXPECT_EQ(patch_title(serve.port(), t.admin, "p-a1", "服务器甲的修改").status, 200);
+  EXPECT_EQ(serve.stop(SIGKILL), -1);
+  ServeProcess again(data);
+  ASSERT_NE(again.port(), 0) << again.first_line();
+  for (int i = 0; i < 5; ++i) {
+    auto g = get(again.port(), "/api/v1/problems/p-after-backup-" + std::to_string(i), t.admin);
+    EXPECT_EQ(g.status, 200) << i << ": " << g.body;
+  }
+  auto p = get(again.port(), "/api/v1/problems/p-a1", t.admin);
+  ASSERT_EQ(p.status, 200) << p.body;
+  EXPECT_STREQ(p.json()["title"].GetString(), "服务器甲的修改");
+}
+
+// An attack trial linked DATA/store.sqlite into a second directory and served
+// it from there beside the first server: a PATCH through the second replaced
+// a change the first had acknowledged.
+TEST(ApiProcessTest, AStoreReachedThroughAnotherPathIsNotServedTwice) {
+  TempDir dir;
+  Tokens t = seed_data(dir.path());
+  std::string bin = EXPERTMATCH_BINARY;
+  const std::string& data = dir.path();
+  ServeProcess serve(data);
+  ASSERT_NE(serve.port(), 0) << serve.first_line();
+  std::string pid = slurp(data + "/lock");
+  pid = pid.substr(0, pid.find(','));  // "pid 1234"
+  EXPECT_EQ(patch_title(serve.port(), t.admin, "p-a1", "服务器甲的修改").status, 200);
+  TempDir others;
+  std::string out;
+
+  const std::string by_symlink = others.path() + "/dataB";
+  std::filesystem::create_directories(by_symlink);
+  std::filesystem::create_symlink(data + "/store.sqlite", by_symlink + "/store.sqlite");
+  EXPECT_EQ(run(bin + " serve --data " + by_symlink + " --listen 127.0.0.1:0 2>&1", &out), 1);
+  EXPECT_NE(out.find(by_symlink + "/store.sqlite is a symbolic link to " + data + "/store.sqlite"),
+            std::string::npos)
+      << out;
+
+  const std::string by_hard_link = others.path() + "/dataC";
+  std::filesystem::create_directories(by_hard_link);
+  std::filesystem::create_hard_link(data + "/store.sqlite", by_hard_link + "/store.sqlite");
+  EXPECT_EQ(run(bin + " serve --data " + by_hard_link + " --listen 127.0.0.1:0 2>&1", &out), 1);
+  EXPECT_NE(out.find(by_hard_link + "/store.sqlite has 2 names (hard links)"), std::string::npos)
+      << out;
+  std::filesystem::remove(by_hard_link + "/store.sqlite");
+
+  // The data directory itself through a link is the same directory: the same lock.
+  const std::string alias = others.path() + "/alias";
+  std::filesystem::create_directory_symlink(data, alias);
+  EXPECT_EQ(run(bin + " serve --data " + alias + " --listen 127.0.0.1:0 2>&1", &out), 1);
+  EXPECT_NE(out.find(pid + ", expertmatch serve, started "), std::string::npos) << out;
+
+  auto p = get(serve.port(), "/api/v1/problems/p-a1", t.admin);
+  ASSERT_EQ(p.status, 200) << p.body;
+  EXPECT_STREQ(p.json()["title"].GetString(), "服务器甲的修改");
+  EXPECT_EQ(serve.stop(SIGTERM), 0);
+}
+
+// An OpenAI-compatible embedding server (indexer/remote_embedder.h) that
+// holds every answer until release(): a server started with it stays in its
+// index build for as long as the test wants, without a test hook.
+class HeldEmbeddingServer {
+ public:
+  HeldEmbeddingServer() : acceptor_(ioc_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
+    port_ = acceptor_.local_endpoint().port();
+    thread_ = std::thread([this] { run(); });
+  }
+  ~HeldEmbeddingServer() {
+    release();
+    stopping_ = true;
+    net::io_context ioc;  // wakes the blocking accept()
+    tcp::socket poke(ioc);
+    boost::system::error_code ec;
+    poke.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_), ec);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // Waits until a request arrived (false after `limit_ms`: a safety net only).
+  bool wait_for_request(int limit_ms = 60000) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::milliseconds(limit_ms),
+                        [this] { return requests_ > 0; });
+  }
+  void release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  void run() {
+    while (!stopping_) {
+      tcp::socket socket(ioc_);
+      boost::system::error_code ec;
+      acceptor_.accept(socket, ec);
+      if (stopping_ || ec) continue;
+      beast::flat_buffer buffer;
+      bhttp::request<bhttp::string_body> req;
+      bhttp::read(socket, buffer, req, ec);
+      if (ec) continue;
+      {
+        std::unique_lock lock(mu_);
+        ++requests_;
+        cv_.notify_all();
+        cv_.wait(lock, [this] { return released_; });
+      }
+      rapidjson::Document doc;
+      doc.Parse(req.body().c_str(), req.body().size());
+      std::string data;
+      if (doc.IsObject() && doc.HasMember("input") && doc["input"].IsArray()) {
+        int i = 0;
+        for (const auto& text : doc["input"].GetArray()) {
+          std::string vector = "[";
+          size_t h = std::hash<std::string>()(text.IsString() ? text.GetString() : "");
+          for (int j = 0; j < 8; ++j)
+            vector += (j ? "," : "") + std::to_string(1 + static_cast<int>((h >> (3 * j)) % 7));
+          data += (i ? "," : "") + std::string("{\"index\":") + std::to_string(i) +
+                  ",\"embedding\":" + vector + "]}";
+          ++i;
+        }
+      }
+      bhttp::response<bhttp::string_body> res{bhttp::status::ok, 11};
+      res.set(bhttp::field::content_type, "application/json");
+      res.keep_alive(false);
+      res.body() = "{\"object\":\"list\",\"data\":[" + data + "]}";
+      res.prepare_payload();
+      bhttp::write(socket, res, ec);
+      socket.shutdown(tcp::socket::shutdown_send, ec);
+    }
+  }
+
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;
+  unsigned short port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int requests_ = 0;
+  bool released_ = false;
+};
+
+// An attack trial killed the server with SIGKILL and restarted it: the port
+// was bound, but no request (not even /healthz) got an answer for 22 s, until
+// the index rebuild finished.
+TEST(ApiProcessTest, HealthChecksAnswerWhileTheIndexIsBuiltAtStart) {
+  TempDir dir;
+  Tokens t = seed_data(dir.path());
+  HeldEmbeddingServer embedder;
+  // A model the saved index was not built with: the start rebuilds it, asking
+  // the held server, so it stays "starting" until the test releases it.
+  const std::string config = dir.path() + "-serve.json";
+  ASSERT_TRUE(write_file_atomically(config, "{\"embedding_url\": \"" + embedder.url() +
+                                                "\", \"embedding_model\": \"held\", "
+                                                "\"embedding_timeout_ms\": 120000}")
+                  .is_ok());
+  ServeProcess serve(dir.path(), {"--config", config}, /*wait_ready=*/false);
+  ASSERT_NE(serve.port(), 0) << serve.first_line();
+  EXPECT_NE(serve.first_line().find("; starting"), std::string::npos) << serve.first_line();
+  ASSERT_TRUE(embedder.wait_for_request()) << "the start never asked for embeddings";
+
+  // Alive, not ready, and nothing else is read or written yet.
+  auto health = get(serve.port(), "/healthz", "");
+  EXPECT_EQ(health.status, 200) << health.body;
+  auto ready = get(serve.port(), "/readyz", "");
+  EXPECT_EQ(ready.status, 503) << ready.body;
+  ASSERT_TRUE(ready.json().IsObject()) << ready.body;
+  EXPECT_STREQ(ready.json()["status"].GetString(), "not_ready");
+  EXPECT_STREQ(ready.json()["reason"].GetString(), "starting: loading the records and the index");
+  auto read = get(serve.port(), "/api/v1/problems/p-a1", t.admin);
+  EXPECT_EQ(read.status, 503) << read.body;
+  EXPECT_EQ(read.error_code(), "unavailable");
+  EXPECT_EQ(read.headers["retry-after"], "5");
+  auto write = patch_title(serve.port(), t.admin, "p-a1", "启动期间的修改");
+  EXPECT_EQ(write.status, 503) << write.body;
+  EXPECT_EQ(write.headers["retry-after"], "5");
+  Request in_english;
+  in_english.target = "/api/v1/problems";
+  in_english.token = t.admin;
+  in_english.headers["Accept-Language"] = "en";
+  auto en = http(serve.port(), in_english);
+  EXPECT_EQ(en.status, 503);
+  EXPECT_NE(en.body.find("the service is starting"), std::string::npos) << en.body;
+  EXPECT_EQ(get(serve.port(), "/healthz?x=1", "").status, 503) << "only the exact health checks";
+
+  embedder.release();
+  ASSERT_TRUE(serve.wait_until_ready());
+  EXPECT_EQ(get(serve.port(), "/readyz", "").status, 200);
+  auto p = get(serve.port(), "/api/v1/problems/p-a1", t.admin);
+  ASSERT_EQ(p.status, 200) << p.body;
+  EXPECT_STREQ(p.json()["title"].GetString(), test_problems()[0].title.c_str())
+      << "the PATCH refused during the start changed nothing";
+  EXPECT_EQ(patch_title(serve.port(), t.admin, "p-a1", "就绪之后的修改").status, 200);
+  EXPECT_EQ(serve.stop(SIGTERM), 0);
+  std::filesystem::remove(config);
 }
 
 TEST(ApiProcessTest, ATokenRevokedFromTheCliFailsOnTheNextRequest) {

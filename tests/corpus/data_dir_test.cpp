@@ -7,7 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "tests/test_corpus.h"
 
@@ -63,6 +67,116 @@ TEST(DataDirLockTest, TheKernelReleasesTheLockOfAKilledHolder) {
   // The lock file is still there with the dead holder's text; the lock is not.
   auto after = DataDirLock::acquire(dir.path(), "expertmatch serve");
   EXPECT_TRUE(after.is_ok()) << after.status().to_string();
+}
+
+// An attack trial copied a backup over DATA/lock beside a running server: the
+// old lock was then held on a deleted file and a second server started.
+TEST(DataDirLockTest, ReplacingOrRemovingTheLockFileDoesNotFreeTheLock) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto held = DataDirLock::acquire(dir.path(), "expertmatch serve");
+  ASSERT_TRUE(held.is_ok()) << held.status().to_string();
+  std::string copy = dir.file("copy");
+  std::ofstream(copy) << std::string("SQLite format 3\0\x10\x00\x01\x01", 20) << "\x07 junk";
+  ASSERT_EQ(::rename(copy.c_str(), dir.file(DataDirLock::kFileName).c_str()), 0);
+  auto second = DataDirLock::acquire(dir.path(), "expertmatch serve");
+  ASSERT_FALSE(second.is_ok());
+  EXPECT_EQ(second.status().code(), ErrorCode::kUnavailable);
+  // The description is gone: the refusal says so and carries none of the file's bytes.
+  EXPECT_NE(second.status().message().find(
+                " is in use by another process (holder not recorded in " + dir.file("lock") + ")"),
+            std::string::npos)
+      << second.status().message();
+  EXPECT_EQ(second.status().message().find("SQLite"), std::string::npos);
+  ASSERT_EQ(::unlink(dir.file(DataDirLock::kFileName).c_str()), 0);
+  EXPECT_EQ(DataDirLock::acquire(dir.path(), "expertmatch import").status().code(),
+            ErrorCode::kUnavailable);
+}
+
+TEST(DataDirLockTest, ADataDirectoryReachedThroughASymbolicLinkIsTheSameLock) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  std::filesystem::create_directories(dir.file("data"));
+  std::filesystem::create_directory_symlink(dir.file("data"), dir.file("alias"));
+  auto held = DataDirLock::acquire(dir.file("data"), "expertmatch serve");
+  ASSERT_TRUE(held.is_ok()) << held.status().to_string();
+  auto second = DataDirLock::acquire(dir.file("alias"), "expertmatch serve");
+  ASSERT_FALSE(second.is_ok());
+  EXPECT_EQ(second.status().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(second.status().message().find("pid " + std::to_string(::getpid()) +
+                                           ", expertmatch serve, started "),
+            std::string::npos)
+      << second.status().message();
+}
+
+// An attack trial linked DATA/store.sqlite into a second directory and served
+// both: two locks on one store.
+TEST(DataDirLockTest, AStoreLinkedIntoAnotherDirectoryIsRefusedThere) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  std::filesystem::create_directories(dir.file("data"));
+  std::ofstream(dir.file("data/store.sqlite")) << "a store";
+  auto held = DataDirLock::acquire(dir.file("data"), "expertmatch serve");
+  ASSERT_TRUE(held.is_ok()) << held.status().to_string();
+
+  struct Case {
+    const char* name;
+    std::function<void(const std::string& target, const std::string& link)> make;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {"symlink-store",
+       [](const std::string& t, const std::string& l) {
+         std::filesystem::create_symlink(t + "/store.sqlite", l + "/store.sqlite");
+       },
+       "store.sqlite is a symbolic link to " + dir.file("data/store.sqlite")},
+      {"hardlink-store",
+       [](const std::string& t, const std::string& l) {
+         std::filesystem::create_hard_link(t + "/store.sqlite", l + "/store.sqlite");
+       },
+       "store.sqlite has 2 names (hard links)"},
+      {"symlink-wal",
+       [](const std::string& t, const std::string& l) {
+         std::ofstream(l + "/store.sqlite") << "another store";
+         std::filesystem::create_symlink(t + "/store.sqlite-wal", l + "/store.sqlite-wal");
+       },
+       "store.sqlite-wal is a symbolic link"},
+      {"directory-store",
+       [](const std::string&, const std::string& l) {
+         std::filesystem::create_directories(l + "/store.sqlite");
+       },
+       "store.sqlite is not a regular file"},
+  };
+  for (const auto& c : cases) {
+    std::string other = dir.file(c.name);
+    std::filesystem::create_directories(other);
+    c.make(dir.file("data"), other);
+    auto lock = DataDirLock::acquire(other, "expertmatch serve");
+    ASSERT_FALSE(lock.is_ok()) << c.name;
+    EXPECT_EQ(lock.status().code(), ErrorCode::kConflict) << c.name;
+    EXPECT_NE(lock.status().message().find(c.says), std::string::npos)
+        << c.name << ": " << lock.status().message();
+    // Refused, the lock is not kept: with the link gone it is taken.
+    std::filesystem::remove_all(other);
+    std::filesystem::create_directories(other);
+    EXPECT_TRUE(DataDirLock::acquire(other, "expertmatch serve").is_ok()) << c.name;
+  }
+}
+
+TEST(DataDirLockTest, ADataDirectoryIsRecognisedByItsStoreFilesOrItsLockFile) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  std::string marker;
+  EXPECT_FALSE(looks_like_data_directory(dir.path(), &marker));
+  std::filesystem::create_directory_symlink("/", dir.file("lock"));
+  EXPECT_FALSE(looks_like_data_directory(dir.path())) << "a link named lock (/var/lock) is not one";
+  std::filesystem::remove(dir.file("lock"));
+  for (const char* name : {"store.sqlite", "store.sqlite-wal", "store.sqlite-shm", "lock"}) {
+    std::ofstream(dir.file(name)).close();
+    EXPECT_TRUE(looks_like_data_directory(dir.path(), &marker)) << name;
+    EXPECT_EQ(marker, name);
+    std::filesystem::remove(dir.file(name));
+  }
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -755,6 +756,150 @@ TEST(StoreTest, ABackupIsOneSelfContainedFileWithEveryCommittedRecord) {
   // A failed backup leaves no file behind.
   EXPECT_EQ(store->backup_to(dir.file("no/such/dir/backup.sqlite")).code(), ErrorCode::kIOError);
   EXPECT_FALSE(std::filesystem::exists(dir.file("no")));
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The names in a folder, for "nothing was written there".
+std::set<std::string> names_in(const std::string& dir) {
+  std::set<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    out.insert(e.path().filename().string());
+  return out;
+}
+
+ino_t inode_of(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+// An attack trial wrote `backup --out DATA/lock`, then DATA/store.sqlite and
+// DATA/store.sqlite-wal, beside a running server: a second server got in, and
+// the first one's later writes went to deleted files.
+TEST(StoreTest, ABackupIsNeverWrittenIntoADataDirectoryNorOverAFileItDidNotMake) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto store = open_store(dir.file("data"));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->import(sample_experts(), sample_problems()).is_ok());
+  std::ofstream(dir.file("data/lock"))
+      << "pid 1, expertmatch serve, started 2026-11-30T00:00:00Z\n";
+  std::filesystem::create_directories(dir.file("data/index"));
+  auto other = open_store(dir.file("other"));
+  ASSERT_NE(other, nullptr);
+  std::filesystem::create_directories(dir.file("locked-only"));
+  std::ofstream(dir.file("locked-only/lock")).close();
+
+  struct Case {
+    std::string out;
+    std::string folder;  // nothing may appear or change there
+  };
+  const std::vector<Case> cases = {
+      {dir.file("data/lock"), dir.file("data")},
+      {dir.file("data/store.sqlite"), dir.file("data")},
+      {dir.file("data/store.sqlite-wal"), dir.file("data")},
+      {dir.file("data/backup.sqlite"), dir.file("data")},
+      {dir.file("data/index/backup.sqlite"), dir.file("data/index")},
+      {dir.file("data/../data/store.sqlite"), dir.file("data")},
+      {dir.file("other/store.sqlite"), dir.file("other")},
+      {dir.file("other/backup.sqlite"), dir.file("other")},
+      {dir.file("locked-only/backup.sqlite"), dir.file("locked-only")},
+  };
+  for (const auto& c : cases) {
+    std::set<std::string> before = names_in(c.folder);
+    ino_t store_inode = inode_of(dir.file("data/store.sqlite"));
+    std::string lock_text = read_file(dir.file("data/lock"));
+    Status s = store->backup_to(c.out);
+    EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument) << c.out << ": " << s.to_string();
+    EXPECT_NE(s.message().find("is a data directory"), std::string::npos) << s.message();
+    EXPECT_EQ(names_in(c.folder), before) << c.out;
+    EXPECT_EQ(inode_of(dir.file("data/store.sqlite")), store_inode) << c.out;
+    EXPECT_EQ(read_file(dir.file("data/lock")), lock_text) << c.out;
+  }
+
+  // Outside every data directory: a new name is written; an existing file is
+  // replaced only if it is an earlier backup.
+  const std::string notes = dir.file("notes.txt");
+  std::ofstream(notes) << "keep me";
+  Status s = store->backup_to(notes);
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument) << s.to_string();
+  EXPECT_NE(s.message().find("is not a backup made by expertmatch backup"), std::string::npos)
+      << s.message();
+  EXPECT_EQ(read_file(notes), "keep me");
+  // An SQLite database that is not a backup (here: another store's copy) is not one either.
+  const std::string foreign = dir.file("foreign.sqlite");
+  std::filesystem::copy_file(dir.file("other/store.sqlite"), foreign);
+  const std::string foreign_bytes = read_file(foreign);
+  EXPECT_EQ(store->backup_to(foreign).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(read_file(foreign), foreign_bytes);
+  // A symbolic link to a file is not replaced, nor its target.
+  std::filesystem::create_symlink(notes, dir.file("link.sqlite"));
+  EXPECT_EQ(store->backup_to(dir.file("link.sqlite")).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(read_file(notes), "keep me");
+
+  const std::string out = dir.file("nightly.sqlite");
+  ASSERT_TRUE(store->backup_to(out).is_ok());
+  ino_t first = inode_of(out);
+  ASSERT_TRUE(store
+                  ->insert_problem([] {
+                    Problem p = sample_problems()[0];
+                    p.id = "after-the-first-backup";
+                    return p;
+                  }())
+                  .is_ok());
+  Status again = store->backup_to(out);
+  ASSERT_TRUE(again.is_ok()) << again.to_string();
+  EXPECT_NE(inode_of(out), first) << "the earlier backup was replaced";
+  std::set<std::string> left = names_in(dir.path());
+  EXPECT_EQ(left, (std::set<std::string>{"data", "other", "locked-only", "notes.txt",
+                                         "foreign.sqlite", "link.sqlite", "nightly.sqlite"}))
+      << "no temporary file is left behind";
+  std::filesystem::create_directories(dir.file("restored"));
+  std::filesystem::copy_file(out, dir.file("restored/store.sqlite"));
+  StoreOptions no_create;
+  no_create.create_if_missing = false;
+  auto restored = Store::open(dir.file("restored"), no_create);
+  ASSERT_TRUE(restored.is_ok()) << restored.status().to_string();
+  EXPECT_TRUE((*restored)->get_problem("after-the-first-backup").is_ok());
+}
+
+// The same store through a second name would be a second data directory with
+// a lock of its own (an attack trial's PATCH through it overwrote a write
+// acknowledged by the server on the first), or, hard linked, a second WAL.
+TEST(StoreTest, AStoreReachedThroughALinkIsRefused) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  ASSERT_NE(open_store(dir.file("data")), nullptr);
+  StoreOptions existing;
+  existing.create_if_missing = false;
+  std::filesystem::create_directories(dir.file("by-symlink"));
+  std::filesystem::create_symlink(dir.file("data/store.sqlite"),
+                                  dir.file("by-symlink/store.sqlite"));
+  auto s = Store::open(dir.file("by-symlink"), existing);
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.status().code(), ErrorCode::kConflict);
+  EXPECT_NE(s.status().message().find("is a symbolic link to " + dir.file("data/store.sqlite")),
+            std::string::npos)
+      << s.status().message();
+  StoreOptions read_only = existing;
+  read_only.read_only = true;
+  EXPECT_EQ(Store::open(dir.file("by-symlink"), read_only).status().code(), ErrorCode::kConflict);
+
+  std::filesystem::create_directories(dir.file("by-hard-link"));
+  std::filesystem::create_hard_link(dir.file("data/store.sqlite"),
+                                    dir.file("by-hard-link/store.sqlite"));
+  for (const char* d : {"by-hard-link", "data"}) {
+    auto h = Store::open(dir.file(d), existing);
+    ASSERT_FALSE(h.is_ok()) << d;
+    EXPECT_EQ(h.status().code(), ErrorCode::kConflict);
+    EXPECT_NE(h.status().message().find("has 2 names (hard links)"), std::string::npos)
+        << h.status().message();
+  }
+  std::filesystem::remove(dir.file("by-hard-link/store.sqlite"));
+  EXPECT_TRUE(Store::open(dir.file("data"), existing).is_ok()) << "one name again";
 }
 
 // The writer process ends without closing the store (a crash); the WAL and
