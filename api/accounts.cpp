@@ -250,7 +250,11 @@ SignInResult Sessions::sign_in(const std::string& username, const std::string& p
     ExpensiveSlots::Refusal why;
     auto slot = hash_slots_->acquire(client, &why);
     if (!slot) {
-      give_back(true);
+      // Only the account's token goes back: the address spent its attempt.
+      // Were a refusal free, addresses flooding a full queue would never
+      // reach their own limits, and the flood would go on for ever (issue
+      // 10: 20 addresses kept every real sign-in out with 270 hashes).
+      give_back(false);
       if (why == ExpensiveSlots::Refusal::kCaller) return refuse(1, "session.too_many_sign_ins");
       out.busy = true;
       return refuse(1, "session.busy");

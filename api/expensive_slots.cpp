@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <vector>
 
 namespace expertmatch::api {
 
@@ -43,9 +45,52 @@ std::optional<ExpensiveSlots::Slot> ExpensiveSlots::try_acquire(const std::strin
   return acquire(caller, why, false);
 }
 
+double ExpensiveSlots::use_locked(const std::string& caller, Clock::time_point now) const {
+  auto it = use_.find(caller);
+  if (it == use_.end()) return 0;
+  const double seconds = std::chrono::duration<double>(now - it->second.at).count();
+  return it->second.amount * std::exp(-std::max(0.0, seconds) / kUseDecaySeconds);
+}
+
+void ExpensiveSlots::count_use_locked(const std::string& caller, Clock::time_point now) {
+  const double amount = use_locked(caller, now) + 1;
+  use_[caller] = Use{amount, now};
+  if (use_.size() <= kMaxTracked) return;
+  // Forget the least used half (never a caller with a request in): to them
+  // it makes no difference between "little" and "none", and a flood of new
+  // callers cannot grow the map without bound.
+  std::vector<double> amounts;
+  amounts.reserve(use_.size());
+  for (const auto& [c, u] : use_) amounts.push_back(use_locked(c, now));
+  std::nth_element(amounts.begin(), amounts.begin() + amounts.size() / 2, amounts.end());
+  const double median = amounts[amounts.size() / 2];
+  std::erase_if(use_, [&](const auto& u) {
+    return !by_caller_.count(u.first) && use_locked(u.first, now) <= median;
+  });
+}
+
+std::list<ExpensiveSlots::Waiter>::iterator ExpensiveSlots::next_locked(Clock::time_point now) {
+  auto best = queued_.end();
+  double best_use = 0;
+  for (auto it = queued_.begin(); it != queued_.end(); ++it) {
+    if (it->displaced) continue;
+    const double u = use_locked(it->caller, now);
+    // Strictly less: ties keep the earlier (the list is in arrival order).
+    if (best == queued_.end() || u < best_use) {
+      best = it;
+      best_use = u;
+    }
+  }
+  return best;
+}
+
 std::optional<ExpensiveSlots::Slot> ExpensiveSlots::acquire(const std::string& caller, Refusal* why,
                                                             bool may_wait) {
   std::unique_lock lock(mu_);
+  const auto now = Clock::now();
+  // Every request counts, refused ones too: a caller that is refused again
+  // and again is the one flooding.
+  count_use_locked(caller, now);
   // The caller's own limit first, counting its waiting requests: the answer
   // depends on nothing but the caller's own activity.
   auto it = by_caller_.find(caller);
@@ -58,17 +103,40 @@ std::optional<ExpensiveSlots::Slot> ExpensiveSlots::acquire(const std::string& c
     ++in_use_;
     return Slot(this, caller);
   }
-  if (!may_wait || static_cast<int>(queued_.size()) >= queue_ || wait_ms_ == 0) {
+  if (!may_wait || wait_ms_ == 0) {
     *why = Refusal::kServer;
     return std::nullopt;
   }
+  const auto waiting =
+      std::count_if(queued_.begin(), queued_.end(), [](const Waiter& w) { return !w.displaced; });
+  if (waiting >= queue_) {
+    // Full: take the place of the most-used caller's latest waiter, if this
+    // caller has used the slots clearly less (by a whole request).
+    std::list<Waiter>::iterator worst = queued_.end();
+    double worst_use = 0;
+    for (auto w = queued_.begin(); w != queued_.end(); ++w) {
+      if (w->displaced) continue;
+      const double u = use_locked(w->caller, now);
+      if (worst == queued_.end() || u >= worst_use) {
+        worst = w;
+        worst_use = u;
+      }
+    }
+    if (queue_ == 0 || worst == queued_.end() || use_locked(caller, now) > worst_use - 1) {
+      *why = Refusal::kServer;
+      return std::nullopt;
+    }
+    worst->displaced = true;
+    freed_.notify_all();
+  }
   ++by_caller_[caller];
-  const unsigned long long ticket = next_ticket_++;
-  queued_.push_back(ticket);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms_);
-  bool admitted = freed_.wait_until(lock, deadline,
-                                    [&] { return in_use_ < global_ && queued_.front() == ticket; });
-  queued_.erase(std::find(queued_.begin(), queued_.end(), ticket));
+  auto me = queued_.insert(queued_.end(), Waiter{next_ticket_++, caller});
+  const auto deadline = now + std::chrono::milliseconds(wait_ms_);
+  bool admitted = freed_.wait_until(lock, deadline, [&] {
+    return me->displaced || (in_use_ < global_ && next_locked(Clock::now()) == me);
+  });
+  admitted = admitted && !me->displaced;
+  queued_.erase(me);
   // The next in line may go now, whether this one runs or gave up.
   freed_.notify_all();
   if (!admitted) {
@@ -87,7 +155,8 @@ int ExpensiveSlots::in_use() const {
 
 int ExpensiveSlots::waiting() const {
   std::lock_guard lock(mu_);
-  return static_cast<int>(queued_.size());
+  return static_cast<int>(
+      std::count_if(queued_.begin(), queued_.end(), [](const Waiter& w) { return !w.displaced; }));
 }
 
 void ExpensiveSlots::release(const std::string& caller) {

@@ -11,23 +11,39 @@
 // Retry-After): that answer depends only on the caller's own requests.
 // At most `global` run at once in all; the server sets it below its worker
 // count, so an ordinary request always finds a worker. A request admitted
-// for its caller while all `global` run waits, first come first served, for
-// one to end: another tenant's activity costs it time, never a different
-// answer. Only when `queue` requests already wait, or its wait passes
-// `wait_ms`, is it refused as the server's overload (kServer; the API answers
-// 503 like any overload), so a refusal says nothing about a tenant.
+// for its caller while all `global` run waits for one to end: another
+// tenant's activity costs it time, never a different answer. Only when its
+// wait passes `wait_ms`, or `queue` requests already wait and it cannot take
+// the place of one (below), is it refused as the server's overload (kServer;
+// the API answers 503 like any overload), so a refusal says nothing about a
+// tenant.
+//
+// The queue is shared fairly between callers (fair share, not first come
+// first served): every call of acquire, refused or not, adds one to its
+// caller's recent use, which decays exponentially (time constant
+// kUseDecaySeconds). A freed slot goes to the waiter whose caller has the
+// least recent use (ties: the earliest); when the queue is full, a newcomer
+// whose caller's recent use is at least one below that of the most-used
+// waiting caller takes that waiter's place, and the displaced one is refused
+// (kServer). So callers that flood the queue (many client addresses each
+// looping sign-ins) cannot keep out one that asks now and then: it waits at
+// most for the slots in use to end. Among callers that ask equally often it
+// is first come first served. Recent use is kept for at most kMaxTracked
+// callers (the least used are forgotten first).
 //
 // Thread safety: every method may be called from any thread. A waiting
 // caller blocks its thread (the server sizes its worker pool for `queue`
 // waiters beyond worker_threads: config.h, worker_pool_size).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
-#include <deque>
+#include <list>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 namespace expertmatch::api {
 
@@ -66,9 +82,28 @@ class ExpensiveSlots {
   // Requests waiting for a slot now.
   int waiting() const;
 
+  // Recent use (see above): e-folding time, and the most callers remembered.
+  static constexpr double kUseDecaySeconds = 60;
+  static constexpr size_t kMaxTracked = 10000;
+
  private:
+  using Clock = std::chrono::steady_clock;
+  struct Waiter {
+    unsigned long long ticket;
+    std::string caller;
+    bool displaced = false;  // its place was taken: refuse it
+  };
+  struct Use {
+    double amount = 0;  // as of `at`
+    Clock::time_point at;
+  };
   std::optional<Slot> acquire(const std::string& caller, Refusal* why, bool may_wait);
   void release(const std::string& caller);
+  // `caller`'s recent use at `now`; caller holds mu_.
+  double use_locked(const std::string& caller, Clock::time_point now) const;
+  void count_use_locked(const std::string& caller, Clock::time_point now);
+  // The waiter to admit next (least recent use, then earliest), end() if none.
+  std::list<Waiter>::iterator next_locked(Clock::time_point now);
 
   const int per_caller_;
   const int global_;
@@ -78,8 +113,9 @@ class ExpensiveSlots {
   std::condition_variable freed_;
   std::map<std::string, int> by_caller_;  // admitted: running and waiting
   int in_use_ = 0;
-  std::deque<unsigned long long> queued_;  // waiting tickets, oldest first
+  std::list<Waiter> queued_;  // oldest first
   unsigned long long next_ticket_ = 0;
+  std::unordered_map<std::string, Use> use_;  // caller -> recent use
 };
 
 }  // namespace expertmatch::api

@@ -1,0 +1,204 @@
+// Issue 10, fifth attack trial, through the real server: sign-ins from 20
+// addresses kept every real sign-in out, because a refusal for a full hash
+// queue cost the flooding address nothing.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/accounts.h"
+#include "api/client_address.h"
+#include "api/config.h"
+#include "tests/api/test_server.h"
+
+namespace expertmatch::apitest {
+namespace {
+
+constexpr const char* kPassword = "correct horse 9";
+
+std::string message_of(const HttpResult& r) {
+  auto d = r.json();
+  if (!d.IsObject() || !d.HasMember("error")) return "";
+  return d["error"]["message"].GetString();
+}
+
+// A sign-in from `address`, as a trusted reverse proxy (the test's own
+// 127.0.0.1) names it in X-Forwarded-For.
+HttpResult sign_in(unsigned short port, const std::string& username, const std::string& password,
+                   const std::string& address) {
+  Request r;
+  r.method = "POST";
+  r.target = "/api/v1/sessions";
+  r.body = R"({"username": ")" + username + R"(", "password": ")" + password + R"("})";
+  r.headers["Accept-Language"] = "en";
+  r.headers["X-Forwarded-For"] = address;
+  return http(port, r);
+}
+
+HttpResult create_account(unsigned short port, const std::string& admin,
+                          const std::string& username) {
+  Request r;
+  r.method = "POST";
+  r.target = "/api/v1/accounts";
+  r.token = admin;
+  r.body = R"({"username": ")" + username + R"(", "password": ")" + kPassword +
+           R"(", "role": "county", "scope": "江山市"})";
+  r.headers["Accept-Language"] = "en";
+  return http(port, r);
+}
+
+void adjust_for_proxy(api::ServerConfig* c) {
+  c->trusted_proxies = "127.0.0.1";
+  c->worker_threads = 4;
+  c->password_hash_concurrency = 1;
+  c->max_connections_per_client = 128;  // every request arrives from the proxy, 127.0.0.1
+}
+
+// ---- the hash queue -------------------------------------------------------------
+
+// The attack (hashflood.py): addresses 127.0.0.60-79, two connections each,
+// loop sign-ins with made-up user names and 1 KB passwords; meanwhile the
+// admin signs in 13 times from her own address. On main all 13 got 503: the
+// flood's own 503s were free, so no address reached a limit, and the queue
+// was always full. Now each refusal spends the address's attempt and the
+// queue gives way to an address that asks less: all 13 get in.
+TEST(SignInFloodTest, TwentyFloodingAddressesDoNotKeepAPersonOut) {
+  TestServer server(false, [](api::ServerConfig* c) {
+    adjust_for_proxy(c);
+    c->login_rate_per_account = 60;  // 13 sign-ins of one account: not the limit under test
+  });
+  ASSERT_EQ(create_account(server.port(), server.tokens().admin, "adm").status, 201);
+  const std::string password_1kb(1024, 'x');
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::set<int> flood_statuses;
+  std::set<std::string> limited;  // flood addresses that have been refused with 429
+  std::vector<std::thread> flood;
+  for (int a = 60; a < 80; ++a)
+    for (int j = 0; j < 2; ++j)
+      flood.emplace_back([&, a, j] {
+        const std::string address = "127.0.0." + std::to_string(a);
+        for (int n = 0; n < 100000 && !stop; ++n) {
+          auto r =
+              sign_in(server.port(), "u" + std::to_string(a * 10 + j) + "_" + std::to_string(n),
+                      password_1kb, address);
+          std::lock_guard lock(mu);
+          flood_statuses.insert(r.status);
+          if (r.status == 429) limited.insert(address);
+        }
+      });
+  // Once every flooding address has reached a limit (a safety net bounds the wait)...
+  auto all_limited = [&] {
+    std::lock_guard lock(mu);
+    return limited.size() == 20;
+  };
+  for (int i = 0; i < 12000 && !all_limited(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_TRUE(all_limited());
+  // ...the admin signs in 13 times from her own address while the flood goes on.
+  std::vector<int> admin;
+  for (int i = 0; i < 13; ++i)
+    admin.push_back(sign_in(server.port(), "adm", kPassword, "198.51.100.7").status);
+  stop = true;
+  for (auto& t : flood) t.join();
+  EXPECT_EQ(admin, std::vector<int>(13, 201));
+  // The flood only ever got wrong-password, limited or busy answers.
+  for (int s : flood_statuses) EXPECT_TRUE(s == 401 || s == 429 || s == 503) << s;
+}
+
+// With the one hash slot in use and the queue full of sign-ins from addresses
+// that have asked again and again, a sign-in from an address that asks now
+// and then takes the place of one of them (refused as busy, 503) and gets the
+// next slot. First come first served refused it at once, however long the
+// flood went on.
+TEST(SignInFloodTest, AFullQueueGivesWayToAnAddressThatAsksLess) {
+  TestServer server(false, [](api::ServerConfig* c) {
+    adjust_for_proxy(c);
+    c->password_hash_queue = 4;
+    c->password_hash_wait_ms = 600000;  // a safety net only: the test releases the slot
+  });
+  ASSERT_EQ(create_account(server.port(), server.tokens().admin, "chen").status, 201);
+  auto& slots = server.server().sessions().hash_slots();
+  api::ExpensiveSlots::Refusal why;
+  auto held = slots.try_acquire("another client", &why);
+  ASSERT_TRUE(held);
+  const std::vector<std::string> flooding = {"203.0.113.1", "203.0.113.2", "203.0.113.3",
+                                             "203.0.113.4"};
+  // Each flooding address has already been refused three times.
+  for (const auto& address : flooding)
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_FALSE(slots.try_acquire(api::client_limit_key(address), &why));
+      EXPECT_EQ(why, api::ExpensiveSlots::Refusal::kServer);
+    }
+  std::vector<HttpResult> waited(flooding.size());
+  std::vector<std::thread> waiting;
+  for (size_t i = 0; i < flooding.size(); ++i)
+    waiting.emplace_back([&, i] {
+      waited[i] = sign_in(server.port(), "nobody" + std::to_string(i), "guess 1234", flooding[i]);
+    });
+  for (int i = 0; i < 4000 && slots.waiting() < 4; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(slots.waiting(), 4);
+  HttpResult person;
+  std::thread in([&] { person = sign_in(server.port(), "chen", kPassword, "198.51.100.7"); });
+  // One flooding sign-in gives its place up: answered busy while the slot is still held.
+  auto answered = [&] {
+    int n = 0;
+    for (size_t i = 0; i < waited.size(); ++i) n += waited[i].status != 0;
+    return n;
+  };
+  for (int i = 0; i < 4000 && slots.waiting() == 4 && answered() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  held.reset();
+  in.join();
+  for (auto& t : waiting) t.join();
+  EXPECT_EQ(person.status, 201) << person.body;
+  std::map<int, int> statuses;
+  for (const auto& r : waited) ++statuses[r.status];
+  EXPECT_EQ(statuses, (std::map<int, int>{{401, 3}, {503, 1}}));
+  for (const auto& r : waited)
+    if (r.status == 503) {
+      EXPECT_EQ(r.error_code(), "unavailable");
+      EXPECT_EQ(r.headers.at("retry-after"), "1");
+    }
+}
+
+// A refusal for a full queue (busy, 503) spends the address's attempt: with
+// login_rate_per_address 2, two busy answers use it up, and the third
+// sign-in, with the right password, is limited (429) without hashing. An
+// IPv6 address counts as its /64, as the other limits do. Another address
+// still signs in.
+TEST(SignInFloodTest, ABusyRefusalCountsAgainstTheAddress) {
+  TestServer server(false, [](api::ServerConfig* c) {
+    adjust_for_proxy(c);
+    c->password_hash_wait_ms = 0;  // a full server refuses at once
+    c->login_rate_per_address = 2;
+  });
+  ASSERT_EQ(create_account(server.port(), server.tokens().admin, "chen").status, 201);
+  auto& slots = server.server().sessions().hash_slots();
+  api::ExpensiveSlots::Refusal why;
+  auto held = slots.try_acquire("another client", &why);
+  ASSERT_TRUE(held);
+  for (const auto& [first, second] :
+       {std::pair<std::string, std::string>{"203.0.113.9", "203.0.113.9"},
+        std::pair<std::string, std::string>{"2001:db8:1:2::1", "2001:db8:1:2::ffff"}}) {
+    EXPECT_EQ(sign_in(server.port(), "chen", kPassword, first).status, 503);
+    EXPECT_EQ(sign_in(server.port(), "chen", kPassword, second).status, 503);
+  }
+  held.reset();
+  for (const std::string address : {"203.0.113.9", "2001:db8:1:2::abcd"}) {
+    auto third = sign_in(server.port(), "chen", kPassword, address);
+    EXPECT_EQ(third.status, 429) << address << " " << third.body;
+    EXPECT_EQ(third.error_code(), "rate_limited");
+    EXPECT_GT(std::stoi(third.headers["retry-after"]), 0);
+  }
+  EXPECT_EQ(sign_in(server.port(), "chen", kPassword, "198.51.100.7").status, 201);
+}
+
+}  // namespace
+}  // namespace expertmatch::apitest
