@@ -88,9 +88,14 @@ namespace expertmatch::api {
 
 // Checks the fields and stores a new account with the password's Argon2id
 // hash. kInvalidArgument (with the field) for a bad user name (1-64
-// characters of UTF-8, no spaces or control characters, no '/'), a password
-// outside 8-1024 characters (code points, corpus/utf8.h utf8_length) or a bad
-// role/scope pair; kAlreadyExists if the name is taken.
+// characters of UTF-8, no white space of any kind (Unicode White_Space:
+// U+3000, U+00A0 ... account.username_space names it), no control character
+// or '/', no invisible character (corpus/names.h find_refused_char:
+// field.name_invisible)), a password outside 8-1024 characters (code points,
+// corpus/utf8.h utf8_length) or a bad role/scope pair; kAlreadyExists if the
+// name is taken, or is the same name as an existing account's under
+// normalize_name (a lookalike: Cyrillic "аdm" beside "adm"; the message names
+// the existing account).
 Result<AccountRecord> create_account(Store& store, const std::string& username,
                                      const std::string& password, const std::string& role,
                                      const std::string& scope);

@@ -1,6 +1,7 @@
 // Issue 10, fifth attack trial, through the real server: sign-ins from 20
 // addresses kept every real sign-in out, because a refusal for a full hash
-// queue cost the flooding address nothing.
+// queue cost the flooding address nothing; user names took spaces of other
+// widths, invisible characters and lookalikes of existing accounts.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -198,6 +199,60 @@ TEST(SignInFloodTest, ABusyRefusalCountsAgainstTheAddress) {
     EXPECT_GT(std::stoi(third.headers["retry-after"]), 0);
   }
   EXPECT_EQ(sign_in(server.port(), "chen", kPassword, "198.51.100.7").status, 201);
+}
+
+// ---- user names -------------------------------------------------------------------
+
+// The trial's names: an ideographic space, a no-break space, a zero-width
+// space and a Cyrillic "а" beside an existing "adm". Each is refused with the
+// field and the reason; nothing is stored.
+TEST(SignInNamesTest, UserNamesFollowTheNameRules) {
+  TestServer server;
+  const std::string& admin = server.tokens().admin;
+  ASSERT_EQ(create_account(server.port(), admin, "adm").status, 201);
+  struct Case {
+    std::string username;
+    int status;
+    std::string field;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"x\u3000y", 422, "username",
+       "holds the white space U+3000 at byte 1; a user name has no white space of any kind "
+       "(ordinary, full-width or no-break spaces, tabs, line breaks)"},
+      {"a\u00a0b", 422, "username",
+       "holds the white space U+00A0 at byte 1; a user name has no white space of any kind "
+       "(ordinary, full-width or no-break spaces, tabs, line breaks)"},
+      {"a\\tb", 422, "username",
+       "holds the white space U+0009 at byte 1; a user name has no white space of any kind "
+       "(ordinary, full-width or no-break spaces, tabs, line breaks)"},
+      {"adm\u200b", 422, "username",
+       "holds the invisible character U+200B at byte 3; a name may hold only visible text (no "
+       "format characters such as zero-width or bidi controls, no private-use, unassigned, "
+       "blank or placeholder symbols, no stray combining marks)"},
+      {"\u0430dm", 409, "",
+       "\"\u0430dm\" is too like the existing account \"adm\" (the same letters up to case, "
+       "width or lookalike characters); choose another user name"},
+      {"ADM", 409, "",
+       "\"ADM\" is too like the existing account \"adm\" (the same letters up to case, width or "
+       "lookalike characters); choose another user name"},
+      {"\uff41\uff44\uff4d", 409, "",  // ａｄｍ, full width
+       "\"\uff41\uff44\uff4d\" is too like the existing account \"adm\" (the same letters up to "
+       "case, width or lookalike characters); choose another user name"},
+      {"adm", 409, "", "an account named \"adm\" already exists"},
+  };
+  for (const Case& c : cases) {
+    auto r = create_account(server.port(), admin, c.username);
+    EXPECT_EQ(r.status, c.status) << c.username << " " << r.body;
+    EXPECT_EQ(field_of(r), c.field) << c.username;
+    EXPECT_EQ(message_of(r), c.message) << c.username;
+  }
+  auto list = get(server.port(), "/api/v1/accounts", admin);
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.json()["total"].GetInt(), 1);
+  // Names that differ in letters are names of their own.
+  EXPECT_EQ(create_account(server.port(), admin, "adm2").status, 201);
+  EXPECT_EQ(create_account(server.port(), admin, "王小明").status, 201);
 }
 
 }  // namespace
