@@ -1,7 +1,8 @@
 // Issue 10, fifth attack trial, through the real server: sign-ins from 20
 // addresses kept every real sign-in out, because a refusal for a full hash
 // queue cost the flooding address nothing; user names took spaces of other
-// widths, invisible characters and lookalikes of existing accounts.
+// widths, invisible characters and lookalikes of existing accounts; and a
+// problem of punctuation and emoji was stored and given "good" experts.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -253,6 +254,55 @@ TEST(SignInNamesTest, UserNamesFollowTheNameRules) {
   // Names that differ in letters are names of their own.
   EXPECT_EQ(create_account(server.port(), admin, "adm2").status, 201);
   EXPECT_EQ(create_account(server.port(), admin, "王小明").status, 201);
+}
+
+// ---- a problem without words --------------------------------------------------------
+
+// The trial's problem (issue 11): title "！！！", a description of emoji only.
+// Refused at the boundary (nothing to match on); the same text asked through
+// /match (not stored) gets no good match, not even from experts with no
+// works or emoji-only works, whose vectors are as empty as the problem's.
+TEST(WordlessProblemTest, IsRefusedAndNeverGoodlyMatched) {
+  TestServer server;
+  const std::string& admin = server.tokens().admin;
+  Request r;
+  r.method = "POST";
+  r.target = "/api/v1/problems";
+  r.token = admin;
+  r.headers["Accept-Language"] = "en";
+  r.body = R"({"id": "p-emoji", "enterprise": "江山恒锐轴承有限公司", "county": "江山市",
+               "title": "！！！", "description": "😀😭🔥🔥👍"})";
+  auto created = http(server.port(), r);
+  EXPECT_EQ(created.status, 422) << created.body;
+  EXPECT_EQ(field_of(created), "title");
+  EXPECT_EQ(message_of(created),
+            "holds no word: the title, description and keywords have no letter, digit or "
+            "Chinese character (only punctuation, symbols or emoji); describe the problem in "
+            "words");
+  EXPECT_EQ(get(server.port(), "/api/v1/problems/p-emoji", admin).status, 404);
+  // A word anywhere (here a number in the description) is enough.
+  r.body = R"({"id": "p-emoji", "enterprise": "江山恒锐轴承有限公司", "county": "江山市",
+               "title": "！！！", "description": "😀 3号机 🔥"})";
+  EXPECT_EQ(http(server.port(), r).status, 201);
+
+  // Experts as a county might make them: no works, and emoji-only works.
+  ASSERT_EQ(post(server.port(), "/api/v1/experts", admin,
+                 R"({"id": "e-empty", "name": "空白", "works": []})")
+                .status,
+            201);
+  ASSERT_EQ(post(server.port(), "/api/v1/experts", admin,
+                 R"({"id": "e-emoji", "name": "表情",
+                     "works": [{"title": "🔥🔥", "abstract": "😀😀"}]})")
+                .status,
+            201);
+  auto matched = post(server.port(), "/api/v1/match", admin,
+                      R"({"title": "！！！", "description": "😀😭🔥🔥👍", "k": 10})");
+  ASSERT_EQ(matched.status, 200) << matched.body;
+  auto d = matched.json();
+  EXPECT_FALSE(d["good_match_found"].GetBool());
+  ASSERT_TRUE(d["matches"].IsArray());
+  EXPECT_GT(d["matches"].Size(), 0u);
+  for (const auto& m : d["matches"].GetArray()) EXPECT_FALSE(m["good_match"].GetBool());
 }
 
 }  // namespace
