@@ -1,6 +1,7 @@
 #include "api/accounts.h"
 
 #include <sodium.h>
+#include <unicode/uchar.h>
 
 #include <algorithm>
 #include <chrono>
@@ -8,6 +9,7 @@
 
 #include "api/client_address.h"
 #include "api/sha256.h"
+#include "corpus/names.h"
 #include "corpus/utf8.h"
 
 namespace expertmatch::api {
@@ -26,14 +28,31 @@ Status field_error(const std::string& field, i18n::Message message) {
 }
 
 // Limits are in characters, as the messages say and people count them.
-bool valid_username(const std::string& name) {
-  if (name.empty() || !is_valid_utf8(name) || utf8_length(name) > kMaxUsername) return false;
+// A user name is a name people read and type: the project's name rules apply
+// (names.h), so no invisible character, and no white space of any kind
+// (U+3000 and U+00A0 look like, or are, nothing a person would type in a
+// name; "without spaces" means every space).
+Status check_username(const std::string& name) {
+  const Status invalid = field_error("username", {"account.username_invalid"});
+  if (name.empty() || !is_valid_utf8(name) || utf8_length(name) > kMaxUsername) return invalid;
   // A user name is a path segment of /accounts/{name}: dot segments are
   // removed from URLs before they arrive (RFC 3986 5.2.4), as with ids.
-  if (name == "." || name == "..") return false;
-  for (unsigned char c : name)
-    if (c <= 0x20 || c == 0x7f || c == '/') return false;
-  return true;
+  if (name == "." || name == "..") return invalid;
+  for (size_t at = 0; at < name.size();) {
+    const Utf8Char c = decode_utf8(name, at);
+    const auto code = static_cast<UChar32>(c.code_point);
+    if (u_isUWhiteSpace(code))
+      return field_error(
+          "username", {"account.username_space",
+                       {{"code", code_point_name(c.code_point)}, {"offset", std::to_string(at)}}});
+    if (u_charType(code) == U_CONTROL_CHAR || code == '/') return invalid;
+    at += c.length;
+  }
+  if (auto f = find_refused_char(name))
+    return field_error(
+        "username", {"field.name_invisible",
+                     {{"code", code_point_name(f->code)}, {"offset", std::to_string(f->offset)}}});
+  return Status::ok();
 }
 
 std::string random_hex(size_t bytes) {
@@ -65,7 +84,7 @@ Result<AccountRecord> create_account(Store& store, const std::string& username,
                                      const std::string& password, const std::string& role_text,
                                      const std::string& scope) {
   if (sodium_init() < 0) return Status(ErrorCode::kInternal, "libsodium failed to initialise");
-  if (!valid_username(username)) return field_error("username", {"account.username_invalid"});
+  if (Status s = check_username(username); !s) return s;
   const size_t password_length = utf8_length(password);
   if (password_length < kMinPassword || password_length > kMaxPassword)
     return field_error("password", {"account.password_length",
@@ -85,9 +104,7 @@ Result<AccountRecord> create_account(Store& store, const std::string& username,
   record.password_hash = *hash;
   record.role = role_name(*role);
   record.scope = registered;
-  s = store.put_account(record);
-  if (s.code() == ErrorCode::kAlreadyExists)
-    return Status(ErrorCode::kAlreadyExists, {"account.exists", {{"username", username}}});
+  s = store.put_account(record);  // kAlreadyExists names the taken or lookalike account
   if (!s) return s;
   auto stored = store.find_account(username);  // created_at comes from the store
   if (!stored) return stored.status();
@@ -250,7 +267,11 @@ SignInResult Sessions::sign_in(const std::string& username, const std::string& p
     ExpensiveSlots::Refusal why;
     auto slot = hash_slots_->acquire(client, &why);
     if (!slot) {
-      give_back(true);
+      // Only the account's token goes back: the address spent its attempt.
+      // Were a refusal free, addresses flooding a full queue would never
+      // reach their own limits, and the flood would go on for ever (issue
+      // 10: 20 addresses kept every real sign-in out with 270 hashes).
+      give_back(false);
       if (why == ExpensiveSlots::Refusal::kCaller) return refuse(1, "session.too_many_sign_ins");
       out.busy = true;
       return refuse(1, "session.busy");

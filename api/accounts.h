@@ -53,13 +53,20 @@
 //
 // Password hashing (Argon2id, 64 MiB and tens of ms of CPU each) runs at
 // most `hash_concurrency` at once. A sign-in that finds every slot in use
-// waits its turn, first come first served (ExpensiveSlots), up to
+// waits its turn (ExpensiveSlots, keyed by client_limit_key) up to
 // `hash_wait_ms`, with at most `hash_queue` waiting and at most
 // kHashesPerClient running or waiting for one client address; past the
 // queue or the wait it is refused as busy (kUnavailable, Retry-After 1 s),
 // past the per-client bound as too many at once (429), both unhashed. So
 // pipelined sign-ins cannot take every core, every worker and gigabytes of
 // memory, and a sign-in arriving while others hash is delayed, not refused.
+// Both refusals spend the address's attempt (`rate_per_address`): addresses
+// that flood a full queue reach their limit like any others. The queue is
+// shared fairly between addresses: the next slot goes to the waiting address
+// that has asked least in the last minutes, and a full queue gives way to an
+// address that asks clearly less often than a waiting one (ExpensiveSlots).
+// So while many addresses flood, a person signing in from her own address
+// waits at most for the hashes in progress.
 //
 // Thread safety: every method may be called from any thread.
 #pragma once
@@ -81,9 +88,14 @@ namespace expertmatch::api {
 
 // Checks the fields and stores a new account with the password's Argon2id
 // hash. kInvalidArgument (with the field) for a bad user name (1-64
-// characters of UTF-8, no spaces or control characters, no '/'), a password
-// outside 8-1024 characters (code points, corpus/utf8.h utf8_length) or a bad
-// role/scope pair; kAlreadyExists if the name is taken.
+// characters of UTF-8, no white space of any kind (Unicode White_Space:
+// U+3000, U+00A0 ... account.username_space names it), no control character
+// or '/', no invisible character (corpus/names.h find_refused_char:
+// field.name_invisible)), a password outside 8-1024 characters (code points,
+// corpus/utf8.h utf8_length) or a bad role/scope pair; kAlreadyExists if the
+// name is taken, or is the same name as an existing account's under
+// normalize_name (a lookalike: Cyrillic "аdm" beside "adm"; the message names
+// the existing account).
 Result<AccountRecord> create_account(Store& store, const std::string& username,
                                      const std::string& password, const std::string& role,
                                      const std::string& scope);

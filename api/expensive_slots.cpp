@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <vector>
 
 namespace expertmatch::api {
 
@@ -12,7 +14,11 @@ ExpensiveSlots::ExpensiveSlots(int per_caller, int global, int queue, int wait_m
       wait_ms_(std::max(0, wait_ms)) {}
 
 ExpensiveSlots::Slot::Slot(ExpensiveSlots* owner, std::string caller)
-    : owner_(owner), caller_(std::move(caller)), holder_(std::this_thread::get_id()) {}
+    : owner_(owner), caller_(std::move(caller)), holder_(std::this_thread::get_id()) {
+  auto& held = owner_->holders_[holder_];  // the constructor runs under mu_
+  ++held.first;
+  held.second = caller_;
+}
 
 ExpensiveSlots::Slot::Slot(Slot&& other) noexcept
     : owner_(other.owner_), caller_(std::move(other.caller_)), holder_(other.holder_) {
@@ -44,9 +50,52 @@ std::optional<ExpensiveSlots::Slot> ExpensiveSlots::try_acquire(const std::strin
   return acquire(caller, why, false);
 }
 
+double ExpensiveSlots::use_locked(const std::string& caller, Clock::time_point now) const {
+  auto it = use_.find(caller);
+  if (it == use_.end()) return 0;
+  const double seconds = std::chrono::duration<double>(now - it->second.at).count();
+  return it->second.amount * std::exp(-std::max(0.0, seconds) / kUseDecaySeconds);
+}
+
+void ExpensiveSlots::count_use_locked(const std::string& caller, Clock::time_point now) {
+  const double amount = use_locked(caller, now) + 1;
+  use_[caller] = Use{amount, now};
+  if (use_.size() <= kMaxTracked) return;
+  // Forget the least used half (never a caller with a request in): to them
+  // it makes no difference between "little" and "none", and a flood of new
+  // callers cannot grow the map without bound.
+  std::vector<double> amounts;
+  amounts.reserve(use_.size());
+  for (const auto& [c, u] : use_) amounts.push_back(use_locked(c, now));
+  std::nth_element(amounts.begin(), amounts.begin() + amounts.size() / 2, amounts.end());
+  const double median = amounts[amounts.size() / 2];
+  std::erase_if(use_, [&](const auto& u) {
+    return !by_caller_.count(u.first) && use_locked(u.first, now) <= median;
+  });
+}
+
+std::list<ExpensiveSlots::Waiter>::iterator ExpensiveSlots::next_locked(Clock::time_point now) {
+  auto best = queued_.end();
+  double best_use = 0;
+  for (auto it = queued_.begin(); it != queued_.end(); ++it) {
+    if (it->displaced) continue;
+    const double u = use_locked(it->caller, now);
+    // Strictly less: ties keep the earlier (the list is in arrival order).
+    if (best == queued_.end() || u < best_use) {
+      best = it;
+      best_use = u;
+    }
+  }
+  return best;
+}
+
 std::optional<ExpensiveSlots::Slot> ExpensiveSlots::acquire(const std::string& caller, Refusal* why,
                                                             bool may_wait) {
   std::unique_lock lock(mu_);
+  const auto now = Clock::now();
+  // Every request counts, refused ones too: a caller that is refused again
+  // and again is the one flooding.
+  count_use_locked(caller, now);
   // The caller's own limit first, counting its waiting requests: the answer
   // depends on nothing but the caller's own activity.
   auto it = by_caller_.find(caller);
@@ -57,50 +106,68 @@ std::optional<ExpensiveSlots::Slot> ExpensiveSlots::acquire(const std::string& c
   if (in_use_ < global_ && queued_.empty()) {
     ++by_caller_[caller];
     ++in_use_;
-    ++holders_[std::this_thread::get_id()];
     return Slot(this, caller);
   }
-  if (!may_wait || static_cast<int>(queued_.size()) >= queue_ || wait_ms_ == 0) {
+  if (!may_wait || wait_ms_ == 0) {
     *why = Refusal::kServer;
     return std::nullopt;
   }
+  const auto waiting =
+      std::count_if(queued_.begin(), queued_.end(), [](const Waiter& w) { return !w.displaced; });
+  if (waiting >= queue_) {
+    // Full: take the place of the most-used caller's latest waiter, if this
+    // caller has used the slots clearly less (by a whole request).
+    std::list<Waiter>::iterator worst = queued_.end();
+    double worst_use = 0;
+    for (auto w = queued_.begin(); w != queued_.end(); ++w) {
+      if (w->displaced || w->yielded) continue;
+      const double u = use_locked(w->caller, now);
+      if (worst == queued_.end() || u >= worst_use) {
+        worst = w;
+        worst_use = u;
+      }
+    }
+    if (queue_ == 0 || worst == queued_.end() || use_locked(caller, now) > worst_use - 1) {
+      *why = Refusal::kServer;
+      return std::nullopt;
+    }
+    worst->displaced = true;
+    freed_.notify_all();
+  }
   ++by_caller_[caller];
-  const unsigned long long ticket = next_ticket_++;
-  queued_.push_back(ticket);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms_);
-  if (!wait_turn(lock, ticket, &deadline)) {
+  auto me = queued_.insert(queued_.end(), Waiter{next_ticket_++, caller});
+  const auto deadline = now + std::chrono::milliseconds(wait_ms_);
+  bool admitted = freed_.wait_until(lock, deadline, [&] {
+    return me->displaced || (in_use_ < global_ && next_locked(Clock::now()) == me);
+  });
+  admitted = admitted && !me->displaced;
+  queued_.erase(me);
+  // The next in line may go now, whether this one runs or gave up.
+  freed_.notify_all();
+  if (!admitted) {
     if (--by_caller_[caller] <= 0) by_caller_.erase(caller);
     *why = Refusal::kServer;
     return std::nullopt;
   }
   ++in_use_;
-  ++holders_[std::this_thread::get_id()];
   return Slot(this, caller);
-}
-
-bool ExpensiveSlots::wait_turn(std::unique_lock<std::mutex>& lock, unsigned long long ticket,
-                               const std::chrono::steady_clock::time_point* deadline) {
-  auto turn = [&] { return in_use_ < global_ && queued_.front() == ticket; };
-  bool admitted = true;
-  if (deadline)
-    admitted = freed_.wait_until(lock, *deadline, turn);
-  else
-    freed_.wait(lock, turn);
-  queued_.erase(std::find(queued_.begin(), queued_.end(), ticket));
-  // The next in line may go now, whether this one runs or gave up.
-  freed_.notify_all();
-  return admitted;
 }
 
 void ExpensiveSlots::yield() {
   std::unique_lock lock(mu_);
-  if (queued_.empty() || !holders_.count(std::this_thread::get_id())) return;
-  // The slot goes to the first in line; this thread queues behind the rest.
+  auto held = holders_.find(std::this_thread::get_id());
+  if (held == holders_.end() ||
+      std::none_of(queued_.begin(), queued_.end(), [](const Waiter& w) { return !w.displaced; }))
+    return;
+  // The slot goes back; this request waits as its caller's waiter, chosen
+  // like any other (least recent use, then arrival).
   --in_use_;
-  const unsigned long long ticket = next_ticket_++;
-  queued_.push_back(ticket);
+  auto me = queued_.insert(queued_.end(), Waiter{next_ticket_++, held->second.second});
+  me->yielded = true;
   freed_.notify_all();
-  wait_turn(lock, ticket, nullptr);
+  freed_.wait(lock, [&] { return in_use_ < global_ && next_locked(Clock::now()) == me; });
+  queued_.erase(me);
+  freed_.notify_all();
   ++in_use_;
 }
 
@@ -111,7 +178,8 @@ int ExpensiveSlots::in_use() const {
 
 int ExpensiveSlots::waiting() const {
   std::lock_guard lock(mu_);
-  return static_cast<int>(queued_.size());
+  return static_cast<int>(
+      std::count_if(queued_.begin(), queued_.end(), [](const Waiter& w) { return !w.displaced; }));
 }
 
 void ExpensiveSlots::release(const std::string& caller, std::thread::id holder) {
@@ -120,7 +188,7 @@ void ExpensiveSlots::release(const std::string& caller, std::thread::id holder) 
     auto it = by_caller_.find(caller);
     if (it != by_caller_.end() && --it->second <= 0) by_caller_.erase(it);
     auto h = holders_.find(holder);
-    if (h != holders_.end() && --h->second <= 0) holders_.erase(h);
+    if (h != holders_.end() && --h->second.first <= 0) holders_.erase(h);
     --in_use_;
   }
   freed_.notify_all();

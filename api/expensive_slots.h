@@ -11,11 +11,25 @@
 // Retry-After): that answer depends only on the caller's own requests.
 // At most `global` run at once in all; the server sets it below its worker
 // count, so an ordinary request always finds a worker. A request admitted
-// for its caller while all `global` run waits, first come first served, for
-// one to end: another tenant's activity costs it time, never a different
-// answer. Only when `queue` requests already wait, or its wait passes
-// `wait_ms`, is it refused as the server's overload (kServer; the API answers
-// 503 like any overload), so a refusal says nothing about a tenant.
+// for its caller while all `global` run waits for one to end: another
+// tenant's activity costs it time, never a different answer. Only when its
+// wait passes `wait_ms`, or `queue` requests already wait and it cannot take
+// the place of one (below), is it refused as the server's overload (kServer;
+// the API answers 503 like any overload), so a refusal says nothing about a
+// tenant.
+//
+// The queue is shared fairly between callers (fair share, not first come
+// first served): every call of acquire, refused or not, adds one to its
+// caller's recent use, which decays exponentially (time constant
+// kUseDecaySeconds). A freed slot goes to the waiter whose caller has the
+// least recent use (ties: the earliest); when the queue is full, a newcomer
+// whose caller's recent use is at least one below that of the most-used
+// waiting caller takes that waiter's place, and the displaced one is refused
+// (kServer). So callers that flood the queue (many client addresses each
+// looping sign-ins) cannot keep out one that asks now and then: it waits at
+// most for the slots in use to end. Among callers that ask equally often it
+// is first come first served. Recent use is kept for at most kMaxTracked
+// callers (the least used are forgotten first).
 //
 // Thread safety: every method may be called from any thread. A waiting
 // caller blocks its thread (the server sizes its worker pool for `queue`
@@ -24,12 +38,13 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <deque>
+#include <list>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 
 namespace expertmatch::api {
 
@@ -66,24 +81,42 @@ class ExpensiveSlots {
   std::optional<Slot> try_acquire(const std::string& caller, Refusal* why);
   // Called between the steps of a long request (a plan run's or a review
   // queue's chunks: ServiceOptions::between_chunks) by the thread holding a
-  // slot. When requests wait for a slot, this one hands its slot to the
-  // oldest of them and takes its turn at the back of the line, waiting as
-  // long as that takes (it was admitted already: no deadline, no refusal).
-  // So long requests share the slots in turns of one step, and a county's
-  // ledger waits for one step of another county's plan, not for all of it.
-  // Returns at once when nobody waits or the calling thread holds no slot.
+  // slot. When requests wait for a slot, this one gives its slot up and
+  // waits as a waiter of its caller like any other (the fair share above
+  // chooses who goes next; never displaced, no deadline, no refusal: it was
+  // admitted already). So long requests share the slots in turns of one
+  // step, and a county's ledger waits for one step of another county's
+  // plan, not for all of it. Returns at once when nobody waits or the
+  // calling thread holds no slot.
   void yield();
   // Slots in use now (not counting waiters).
   int in_use() const;
   // Requests waiting for a slot now.
   int waiting() const;
 
+  // Recent use (see above): e-folding time, and the most callers remembered.
+  static constexpr double kUseDecaySeconds = 60;
+  static constexpr size_t kMaxTracked = 10000;
+
  private:
+  using Clock = std::chrono::steady_clock;
+  struct Waiter {
+    unsigned long long ticket;
+    std::string caller;
+    bool displaced = false;  // its place was taken: refuse it
+    bool yielded = false;    // a running request taking its turn: never displaced
+  };
+  struct Use {
+    double amount = 0;  // as of `at`
+    Clock::time_point at;
+  };
   std::optional<Slot> acquire(const std::string& caller, Refusal* why, bool may_wait);
   void release(const std::string& caller, std::thread::id holder);
-  // Under mu_: waits for `ticket` to be first in line with a slot free.
-  bool wait_turn(std::unique_lock<std::mutex>& lock, unsigned long long ticket,
-                 const std::chrono::steady_clock::time_point* deadline);
+  // `caller`'s recent use at `now`; caller holds mu_.
+  double use_locked(const std::string& caller, Clock::time_point now) const;
+  void count_use_locked(const std::string& caller, Clock::time_point now);
+  // The waiter to admit next (least recent use, then earliest), end() if none.
+  std::list<Waiter>::iterator next_locked(Clock::time_point now);
 
   const int per_caller_;
   const int global_;
@@ -93,9 +126,11 @@ class ExpensiveSlots {
   std::condition_variable freed_;
   std::map<std::string, int> by_caller_;  // admitted: running and waiting
   int in_use_ = 0;
-  std::deque<unsigned long long> queued_;   // waiting tickets, oldest first
-  std::map<std::thread::id, int> holders_;  // threads holding slots, and how many
+  std::list<Waiter> queued_;  // oldest first
   unsigned long long next_ticket_ = 0;
+  std::unordered_map<std::string, Use> use_;  // caller -> recent use
+  // Threads holding slots: how many, and the caller of the latest.
+  std::map<std::thread::id, std::pair<int, std::string>> holders_;
 };
 
 }  // namespace expertmatch::api

@@ -200,6 +200,7 @@ int cmd_eval(const Argv& argv) {
     int not_technical = 0;
     int no_research = 0;
     int only_excluded = 0;
+    int no_words = 0;
     std::string ids;
   };
   std::map<std::string, Tally> tally;
@@ -220,14 +221,15 @@ int cmd_eval(const Argv& argv) {
     t.not_technical += *c == ProblemCoverage::kNotTechnical;
     t.no_research += *c == ProblemCoverage::kNoResearch;
     t.only_excluded += *c == ProblemCoverage::kOnlyExcluded;
+    t.no_words += *c == ProblemCoverage::kNoWords;
     t.ids += " " + p.id + ":" + coverage_name(*c);
   }
   for (const auto& [kind, t] : tally)
     std::printf(
         "%s problems %d: no good expert %d (not_technical %d, no_research %d, only_excluded "
-        "%d)%s\n",
-        kind.c_str(), t.problems, t.not_technical + t.no_research + t.only_excluded,
-        t.not_technical, t.no_research, t.only_excluded, t.ids.c_str());
+        "%d, no_words %d)%s\n",
+        kind.c_str(), t.problems, t.not_technical + t.no_research + t.only_excluded + t.no_words,
+        t.not_technical, t.no_research, t.only_excluded, t.no_words, t.ids.c_str());
   return 0;
 }
 

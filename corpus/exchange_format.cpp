@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -13,11 +14,14 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <unicode/uchar.h>
+
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include "corpus/json_reader.h"
+#include "corpus/utf8.h"
 
 namespace expertmatch {
 namespace {
@@ -456,6 +460,23 @@ bool expert_from_json(const rapidjson::Value& object, const std::string& source,
   return ok && r.ok() && errors->size() == before;
 }
 
+namespace {
+
+// A letter or number of any script (general category L or N: Latin, Han,
+// digits ...), the least a text needs to hold a word.
+bool has_letter_or_digit(std::string_view text) {
+  for (size_t at = 0; at < text.size();) {
+    const Utf8Char c = decode_utf8(text, at);
+    if (c.fault == Utf8Fault::kNone &&
+        (U_GET_GC_MASK(static_cast<UChar32>(c.code_point)) & (U_GC_L_MASK | U_GC_N_MASK)))
+      return true;
+    at += c.length > 0 ? c.length : 1;
+  }
+  return false;
+}
+
+}  // namespace
+
 bool problem_from_json(const rapidjson::Value& object, const std::string& source, int line,
                        Problem* out, std::vector<FieldError>* errors) {
   if (!object.IsObject()) {
@@ -470,6 +491,15 @@ bool problem_from_json(const rapidjson::Value& object, const std::string& source
   r.string("title", &out->title, true, true, RecordLimits::kTitleBytes);
   r.string("description", &out->description, true, false, RecordLimits::kTextBytes);
   r.strings("keywords", &out->keywords);
+  // A problem of punctuation and emoji only ("！！！") has nothing any
+  // expert's research could be matched with (issue 11): refused here, where
+  // the enterprise can still say what it means, rather than stored and never
+  // matched. A title is required, so the title is the field named.
+  if (!out->title.empty() && !has_letter_or_digit(out->title) &&
+      !has_letter_or_digit(out->description) &&
+      std::none_of(out->keywords.begin(), out->keywords.end(),
+                   [](const std::string& k) { return has_letter_or_digit(k); }))
+    r.fail("title", "field.no_words");
   std::optional<int> urgency;
   r.integer("urgency", &urgency, 1, 5);
   if (urgency) out->urgency = *urgency;

@@ -1336,6 +1336,29 @@ constexpr const char* kAccountColumns =
 
 Status Store::put_account(const AccountRecord& account) {
   std::lock_guard lock(mu_);
+  // The lookalike check and the insert in one write transaction, so that two
+  // writers (the server and `expertmatch account create`) cannot both pass it.
+  Transaction tx(db_);
+  if (!tx.began()) return Status(ErrorCode::kIOError, sqlite3_errmsg(db_));
+  {
+    // Accounts are few (people, not records): a scan is cheap beside the
+    // password hash that precedes every insert.
+    Statement names(db_, "SELECT username FROM accounts ORDER BY username");
+    if (!names.prepared()) return names.error("prepare account names");
+    const std::string wanted = normalize_name(account.username);
+    int rc;
+    while ((rc = names.step()) == SQLITE_ROW) {
+      std::string existing = text_col(names.get(), 0);
+      if (existing == account.username)
+        return Status(ErrorCode::kAlreadyExists,
+                      {"account.exists", {{"username", account.username}}});
+      if (normalize_name(existing) == wanted)
+        return Status(
+            ErrorCode::kAlreadyExists,
+            {"account.lookalike", {{"username", account.username}, {"existing", existing}}});
+    }
+    if (rc != SQLITE_DONE) return names.error("list account names");
+  }
   Statement st(db_,
                "INSERT INTO accounts (username, password_hash, role, scope, disabled) "
                "VALUES (?1,?2,?3,?4,?5)");
@@ -1349,7 +1372,7 @@ Status Store::put_account(const AccountRecord& account) {
   if (rc == SQLITE_CONSTRAINT)
     return Status(ErrorCode::kAlreadyExists, {"account.exists", {{"username", account.username}}});
   if (rc != SQLITE_DONE) return st.error("insert account");
-  return Status::ok();
+  return tx.commit();
 }
 
 Result<AccountRecord> Store::find_account(const std::string& username) {

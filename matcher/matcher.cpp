@@ -163,11 +163,16 @@ bool Matcher::is_good_match(float confidence) const {
   return confidence >= config_.good_match_confidence;
 }
 
-bool Matcher::is_good_pair(float confidence, int informative_terms, float dense) const {
+bool Matcher::is_good_pair(float confidence, int informative_terms, float dense,
+                           bool both_have_words) const {
   // Shared filler is no evidence: without an informative shared word only
-  // strong dense similarity makes a good match.
+  // strong dense similarity makes a good match, and only between texts that
+  // have words: the vectors of two empty texts (a problem of emoji, an
+  // expert without works) are alike because both are empty (issue 11: dense
+  // 0.70 and a good match for a title of "！！！").
   return is_good_match(confidence) &&
-         (informative_terms > 0 || dense >= config_.good_match_min_dense_without_terms);
+         (informative_terms > 0 ||
+          (both_have_words && dense >= config_.good_match_min_dense_without_terms));
 }
 
 const char* coverage_name(ProblemCoverage c) {
@@ -180,6 +185,8 @@ const char* coverage_name(ProblemCoverage c) {
       return "only_excluded";
     case ProblemCoverage::kNotTechnical:
       return "not_technical";
+    case ProblemCoverage::kNoWords:
+      return "no_words";
   }
   return "covered";
 }
@@ -212,6 +219,10 @@ struct Matcher::ExpertPrep {
   std::vector<float> centroid;         // sum of the centred, normalised units, normalised (d)
   std::vector<float> coarse_centroid;  // sum of the coarse-normalised units, normalised (k)
   std::vector<float> plain_centroid;   // the normalised mean of the unit vectors (d)
+  // Some evidence unit or the profile has a word after analysis: without one
+  // the expert's vectors are those of empty text, and their dense similarity
+  // to anything is no evidence (Matcher::is_good_pair).
+  bool has_words = false;
 };
 
 struct Matcher::ExpertTable {
@@ -299,6 +310,13 @@ const Matcher::ExpertPrep& Matcher::prepared(const ExpertTable& table, uint32_t 
     if (k > 0) l2_normalize(p->coarse_centroid.data(), k);
   }
   l2_normalize(p->plain_centroid.data(), d);
+  const LexicalIndex& lex = index_.expert_lexical();
+  auto has_terms = [&](int64_t unit) {
+    const WeightedTerms* t = unit >= 0 ? lex.terms_of(unit) : nullptr;
+    return t && !t->empty();
+  };
+  p->has_words =
+      has_terms(e.profile_unit) || std::any_of(p->units.begin(), p->units.end(), has_terms);
   // Two threads may both compute it; the first one's is kept (the same values).
   auto& slot = table.preps[expert];
   std::lock_guard lock(table.mutex);
@@ -1057,7 +1075,8 @@ std::vector<ExpertMatch> Matcher::finish_ranking(const Query& q,
     score_expert(q, *s.entry, *s.prep, &per_work);
     m.informative_terms = explain(q, *s.entry, per_work, &m.works, &m.matched_fields, &m.terms);
     m.good_match = q.request.kind == RequestKind::kTechnical &&
-                   is_good_pair(m.confidence, m.informative_terms, s.components.dense);
+                   is_good_pair(m.confidence, m.informative_terms, s.components.dense,
+                                !q.terms.empty() && s.prep->has_words);
     out.push_back(std::move(m));
   }
   return out;
@@ -1249,7 +1268,8 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
     m.confidence = *confidence;
     std::vector<std::string> fields;
     m.informative_terms = explain(s.query, *e, s.per_work, &m.works, &fields, &m.terms);
-    m.good_match = is_good_pair(m.confidence, m.informative_terms, s.c.dense);
+    m.good_match = is_good_pair(m.confidence, m.informative_terms, s.c.dense,
+                                !s.query.terms.empty() && prep.has_words);
     out.push_back(std::move(m));
   }
   return out;
@@ -1258,6 +1278,8 @@ Result<std::vector<ProblemMatch>> Matcher::rank_problems(const std::string& expe
 Result<ProblemCoverage> Matcher::coverage(const Problem& problem) const {
   auto q = make_query(problem, /*score_all_units=*/true);
   if (!q) return q.status();
+  // Nothing to match on: no expert can be shown to fit (is_good_pair).
+  if (q->terms.empty()) return ProblemCoverage::kNoWords;
   if (q->request.kind == RequestKind::kNonTechnical) return ProblemCoverage::kNotTechnical;
   auto everyone = score_everyone(*q);
   if (!everyone) return everyone.status();
@@ -1269,8 +1291,10 @@ Result<ProblemCoverage> Matcher::coverage(const Problem& problem) const {
   for (const Scored& s : v) {
     const float confidence = confidence_of(s.score, best);
     if (!is_good_match(confidence)) break;  // the confidence falls with the score
-    int informative = 1;                    // only counted where the dense component cannot decide
-    if (s.components.dense < config_.good_match_min_dense_without_terms) {
+    // Only counted where the dense component cannot decide; an expert with
+    // no word shares none.
+    int informative = s.prep->has_words ? 1 : 0;
+    if (s.prep->has_words && s.components.dense < config_.good_match_min_dense_without_terms) {
       std::vector<std::pair<int, float>> per_work;
       score_expert(*q, *s.entry, *s.prep, &per_work);
       std::vector<WorkEvidence> works;
@@ -1278,7 +1302,7 @@ Result<ProblemCoverage> Matcher::coverage(const Problem& problem) const {
       std::vector<TermEvidence> terms;
       informative = explain(*q, *s.entry, per_work, &works, &fields, &terms);
     }
-    if (!is_good_pair(confidence, informative, s.components.dense)) continue;
+    if (!is_good_pair(confidence, informative, s.components.dense, s.prep->has_words)) continue;
     if (exclusion_message(s.entry->expert, problem, none).empty()) return ProblemCoverage::kCovered;
     any_good = true;
   }

@@ -198,7 +198,8 @@ struct ExpertMatch {
   std::vector<TermEvidence> terms;
   // Distinct informative words shared (may exceed terms.size()). 0 means the
   // texts share only filler or nothing: such a match is good only with strong
-  // dense evidence (MatchConfig::good_match_min_dense_without_terms).
+  // dense evidence (MatchConfig::good_match_min_dense_without_terms) between
+  // texts that both have words (Matcher::is_good_pair).
   int informative_terms = 0;
 };
 
@@ -214,8 +215,11 @@ enum class ProblemCoverage {
   kNotTechnical,  // the problem asks for something no research provides (a
                   // person, a sales channel, money, a permit or a legal remedy,
                   // a translation ...: RequestClassifier), whatever its scores
+  kNoWords,       // the problem's text has no word after analysis (only
+                  // punctuation, symbols or emoji): nothing to match on, so no
+                  // expert is a good match (Matcher::is_good_pair)
 };
-// "covered", "no_research", "only_excluded", "not_technical".
+// "covered", "no_research", "only_excluded", "not_technical", "no_words".
 const char* coverage_name(ProblemCoverage c);
 
 struct ProblemMatch {
@@ -260,7 +264,8 @@ class Matcher {
   // with the problem's enterprise). Costs one exhaustive scoring and the
   // explanations of the experts above the confidence line whose dense
   // component alone does not make them good.
-  // kNotTechnical first: a problem whose request is not technical
+  // kNoWords first (the problem has no word after analysis), then
+  // kNotTechnical: a problem whose request is not technical
   // (request_type) is not covered whatever the scores, and rank_experts
   // marks none of its experts a good match.
   Result<ProblemCoverage> coverage(const Problem& problem) const;
@@ -289,8 +294,13 @@ class Matcher {
   // good_match of a pair with this confidence (>= good_match_confidence).
   bool is_good_match(float confidence) const;
   // good_match of a pair from its confidence, the number of informative words
-  // it shares (ExpertMatch::informative_terms) and its dense component.
-  bool is_good_pair(float confidence, int informative_terms, float dense) const;
+  // it shares (ExpertMatch::informative_terms) and its dense component. The
+  // dense component stands in for shared words only if `both_have_words`:
+  // the problem and the expert's evidence (works or profile) each have a
+  // word after analysis; two empty texts (emoji, punctuation, no works) have
+  // alike vectors because both are empty, which is no evidence.
+  bool is_good_pair(float confidence, int informative_terms, float dense,
+                    bool both_have_words) const;
 
   // Explanations leave out filler: a word is filler when it is on a short
   // general-Chinese stop list (non-topical words any text uses: 原因, 明显 ...)

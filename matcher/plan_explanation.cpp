@@ -328,7 +328,9 @@ WorkstationPlan WorkstationPlanner::Impl::explain(const County& c, const std::ve
         problem(p).id, problem(p).title, problem(p).enterprise, problem(p).urgency, {}};
     auto help = outsiders(p);
     auto why = in.coverage.find(u.problem_id);
-    if (why != in.coverage.end() && why->second == ProblemCoverage::kNotTechnical)
+    if (why != in.coverage.end() && why->second == ProblemCoverage::kNoWords)
+      u.reason = {phrase("planner.uncovered.no_words")};
+    else if (why != in.coverage.end() && why->second == ProblemCoverage::kNotTechnical)
       u.reason = {phrase("planner.uncovered.not_technical")};
     else if (help.empty() && why != in.coverage.end() &&
              why->second == ProblemCoverage::kNoResearch)

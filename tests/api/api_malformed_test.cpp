@@ -254,6 +254,17 @@ std::vector<Row> rows() {
        create(R"({"id":"p-k","enterprise":"江山恒锐轴承有限公司","county":"江山市",)"
               R"("title":"a","description":"d","keywords":"x"})"),
        422, "invalid_argument", false, "keywords"},
+      // Issue 11: punctuation and emoji only, nothing to match (field.no_words).
+      {"problem_no_words",
+       create(R"({"id":"p-w","enterprise":"江山恒锐轴承有限公司","county":"江山市",)"
+              R"("title":"！！！","description":"😀😭🔥🔥👍"})"),
+       422, "invalid_argument", false, "title"},
+      {"import_no_words",
+       with_body("POST /api/v1/import/problems HTTP/1.1", "application/x-ndjson",
+                 R"({"id":"p-w2","enterprise":"江山恒锐轴承有限公司","county":"江山市",)"
+                 R"("title":"？？","description":"……"})"
+                 "\n"),
+       422, "invalid_argument", false},
       {"huge_number", match(R"({"text":"轴承","k":)" + std::string(5000, '7') + "}"), 400,
        "bad_request", false},
       {"huge_query_value", authed_get("/api/v1/problems?limit=" + std::string(5000, '9')), 400,

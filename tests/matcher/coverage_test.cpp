@@ -1,5 +1,5 @@
 // Issue 11, item 5: a problem with no good expert says why (Matcher::coverage):
-// no expert's research covers it, or every good expert is excluded for it
+// it has no words, no expert's research covers it, or every good expert is excluded for it
 // (conflict of interest, unavailable). Tables of literal records with their
 // right answers, and the demo corpus's own cases with the out-of-scope
 // problems (copied from shared/cases/out_of_scope) in its bank.
@@ -192,6 +192,82 @@ INSTANTIATE_TEST_SUITE_P(
       std::replace(s.begin(), s.end(), '-', '_');
       return s;
     });
+
+// Issue 11 (attack trial): a problem titled "！！！" with a description of
+// emoji only ranked an expert with no works, or with emoji-only works, first
+// with dense 0.70 and good_match true: the vectors of empty texts are alike
+// because they are empty. Such a problem (no term after analysis) has no
+// good match and its coverage says why (no_words); and an expert whose
+// texts have no word is never good on dense similarity alone, for any
+// problem. The problem is built in code: the exchange format refuses it.
+TEST(CoverageTest, AProblemOrAnExpertWithoutWordsIsNeverAGoodMatch) {
+  const char* dir = std::getenv("EXPERTMATCH_SOURCE_DIR");
+  ASSERT_NE(dir, nullptr);
+  auto e = read_experts_file(std::string(dir) + "/corpus/quzhou/experts.jsonl");
+  auto p = read_problems_file(std::string(dir) + "/corpus/quzhou/problems.jsonl");
+  ASSERT_TRUE(e.is_ok() && p.is_ok());
+  std::vector<Expert> experts = *e;
+  Expert empty;
+  empty.id = "e-empty";
+  empty.name = "空白";
+  Expert emoji;
+  emoji.id = "e-emoji";
+  emoji.name = "表情";
+  Work w;
+  w.title = "🔥🔥";
+  w.abstract = "😀😀";
+  emoji.works = {w};
+  experts.push_back(empty);
+  experts.push_back(emoji);
+  std::vector<Problem> problems = *p;
+  Problem wordless;
+  wordless.id = "p-emoji";
+  wordless.enterprise = "衢州某胡柚食品有限公司";
+  wordless.county = "常山县";
+  wordless.title = "！！！";
+  wordless.description = "😀😭🔥🔥👍";
+  problems.push_back(wordless);
+  auto index = CorpusIndex::build(experts, problems, IndexConfig{});
+  ASSERT_TRUE(index.is_ok()) << index.status().to_string();
+  Matcher matcher(**index);
+
+  // Stored, and asked as a new text (not the stored one): the same answers.
+  Problem asked = wordless;
+  asked.id = "p-emoji-new";
+  const Problem* stored = &(*index)->problem("p-emoji")->problem();
+  for (const Problem* q : {stored, static_cast<const Problem*>(&asked)}) {
+    auto coverage = matcher.coverage(*q);
+    ASSERT_TRUE(coverage.is_ok()) << coverage.status().to_string();
+    EXPECT_STREQ(coverage_name(*coverage), "no_words") << q->id;
+    auto ranked = matcher.rank_experts(*q, MatchFilters{}, -1);
+    ASSERT_TRUE(ranked.is_ok());
+    // Every eligible expert is ranked, the two without words among them.
+    int wordless = 0;
+    for (const auto& m : *ranked) wordless += m.expert_id == "e-empty" || m.expert_id == "e-emoji";
+    EXPECT_EQ(wordless, 2);
+    for (const auto& m : *ranked) {
+      EXPECT_FALSE(m.good_match) << q->id << " " << m.expert_id << " dense " << m.components.dense;
+      EXPECT_EQ(m.informative_terms, 0) << m.expert_id;
+    }
+  }
+  // For every demo problem, the experts without words are not good matches.
+  auto all = matcher.rank_experts_batch(
+      [&] {
+        std::vector<const Problem*> v;
+        for (const Problem& q : *p) v.push_back(&q);
+        return v;
+      }(),
+      MatchFilters{}, -1);
+  ASSERT_TRUE(all.is_ok());
+  int good_pairs = 0;
+  for (const auto& ranking : *all)
+    for (const auto& m : ranking) {
+      if (m.expert_id == "e-empty" || m.expert_id == "e-emoji")
+        EXPECT_FALSE(m.good_match) << m.expert_id << " dense " << m.components.dense;
+      good_pairs += m.good_match;
+    }
+  EXPECT_GT(good_pairs, 0);  // the rule is not "nothing is good"
+}
 
 // The planner asks only about problems without an eligible good match and
 // records why; covered problems are not listed.

@@ -138,8 +138,8 @@ TEST(PlannerTest, KeyTopicsAreTheMostUrgentSolvableOnesUpToTwoPerEnterprise) {
 }
 
 // An uncovered problem's reason says why nobody fits it (issue 11, item 5):
-// it is not a technical problem (a loan, a trademark, hiring), or no
-// expert's research covers it (a technical one nobody works on), or every
+// it has no words to match on (only emoji or punctuation), it is not a technical problem (a loan, a
+// trademark, hiring), or no expert's research covers it (a technical one nobody works on), or every
 // good expert is excluded, or (when
 // the coverage is not known) no available expert solves it well.
 TEST(PlannerTest, AnUncoveredProblemSaysWhyNoExpertFits) {
@@ -147,7 +147,8 @@ TEST(PlannerTest, AnUncoveredProblemSaysWhyNoExpertFits) {
     std::optional<ProblemCoverage> coverage;
     const char* reason_key;
   };
-  for (const Case& c : {Case{ProblemCoverage::kNotTechnical, "planner.uncovered.not_technical"},
+  for (const Case& c : {Case{ProblemCoverage::kNoWords, "planner.uncovered.no_words"},
+                        Case{ProblemCoverage::kNotTechnical, "planner.uncovered.not_technical"},
                         Case{ProblemCoverage::kNoResearch, "planner.uncovered.no_research"},
                         Case{ProblemCoverage::kOnlyExcluded, "planner.uncovered.only_excluded"},
                         Case{std::nullopt, "planner.uncovered.no_expert"}}) {
