@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <functional>
+#include <limits>
 
 namespace expertmatch {
 
@@ -42,6 +44,7 @@ void LexicalIndex::add(int64_t id, const WeightedTerms& terms) {
     auto at = std::lower_bound(p.list.begin(), p.list.end(), id,
                                [](const Posting& x, int64_t v) { return x.id < v; });
     p.list.insert(at, {id, w, len});
+    p.occurrences += w;
     // A copy: clang before 16 cannot capture a structured binding in a lambda.
     const float weight = w;
     bool beaten = false;
@@ -62,7 +65,10 @@ void LexicalIndex::remove(int64_t id) {
     auto& p = postings_[term].list;
     auto at = std::lower_bound(p.begin(), p.end(), id,
                                [](const Posting& x, int64_t v) { return x.id < v; });
-    if (at != p.end() && at->id == id) p.erase(at);
+    if (at != p.end() && at->id == id) {
+      postings_[term].occurrences -= at->tf;
+      p.erase(at);
+    }
     if (p.empty()) postings_.erase(term);
   }
   docs_.erase(it);
@@ -278,6 +284,70 @@ float LexicalIndex::score_one(const WeightedTerms& query, const std::vector<floa
   return merge_score(
       query, d, [&](size_t i, auto) { return idf[i]; },
       [&](float tf, float term_idf) { return term_score(tf, len, term_idf, avg); });
+}
+
+LanguageModelQuery LexicalIndex::language_model_query(const WeightedTerms& query,
+                                                      const LanguageModelParams& params) const {
+  LanguageModelQuery q;
+  q.params = params;
+  if (total_length_ <= 0) return q;
+  for (auto& [term, w] : query) {
+    auto it = postings_.find(term);
+    if (w <= 0 || it == postings_.end() || it->second.occurrences <= 0) continue;
+    q.terms.emplace_back(term, w);
+    q.collection_prob.push_back(it->second.occurrences / total_length_);
+    q.weight += w;
+  }
+  return q;
+}
+
+double LexicalIndex::log_likelihood_ratio(const LanguageModelQuery& q, int64_t id) const {
+  // Written as the matched terms' gain plus one term for all of the query
+  // (the document's length for Dirichlet, the collection's weight for
+  // Jelinek-Mercer):
+  //   ln((tf + mu p) / ((|d| + mu) p)) = ln(1 + tf / (mu p)) + ln(mu / (|d| + mu)),
+  //   ln(((1 - l) tf / |d| + l p) / p)  = ln(1 + (1 - l) tf / (l |d| p)) + ln(l),
+  // so that a term the document lacks costs nothing to look up.
+  auto it = docs_.find(id);
+  static const WeightedTerms kEmpty;
+  const WeightedTerms& d = it == docs_.end() ? kEmpty : it->second;
+  const double len = length_of(d);
+  const LanguageModelParams& lm = q.params;
+  const bool dirichlet = lm.smoothing == Smoothing::kDirichlet;
+  double s = q.weight * (dirichlet ? std::log(lm.mu / (len + lm.mu))
+                                   : std::log(static_cast<double>(lm.lambda)));
+  size_t i = 0, j = 0;
+  while (i < q.terms.size() && j < d.size()) {
+    if (q.terms[i].first < d[j].first) {
+      ++i;
+    } else if (d[j].first < q.terms[i].first) {
+      ++j;
+    } else {
+      const double p = q.collection_prob[i], tf = d[j].second;
+      const double gain =
+          dirichlet ? tf / (lm.mu * p) : (1 - lm.lambda) * tf / (lm.lambda * len * p);
+      s += q.terms[i].second * std::log1p(gain);
+      ++i;
+      ++j;
+    }
+  }
+  return s;
+}
+
+double LexicalIndex::document_centric_log_ratio(const LanguageModelQuery& q,
+                                                const std::vector<int64_t>& docs) const {
+  if (docs.empty()) return -std::numeric_limits<double>::infinity();
+  std::vector<double> r;
+  r.reserve(docs.size());
+  for (int64_t d : docs) r.push_back(log_likelihood_ratio(q, d));
+  // ln sum exp, around the largest term: the ratios of long queries are far
+  // outside exp's range. Summed in sorted order, so that the same documents
+  // listed in another order give the same double.
+  std::sort(r.begin(), r.end(), std::greater<double>());
+  const double top = r.front();
+  double sum = 0;
+  for (double x : r) sum += std::exp(x - top);
+  return top + std::log(sum) - std::log(static_cast<double>(docs.size()));
 }
 
 const WeightedTerms* LexicalIndex::terms_of(int64_t id) const {

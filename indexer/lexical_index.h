@@ -24,6 +24,34 @@ struct Bm25Params {
   float b = 0.75f;
 };
 
+// Smoothing of a document's language model against the collection's
+// (Zhai, Lafferty: "A study of smoothing methods for language models applied
+// to ad hoc information retrieval", SIGIR 2001).
+enum class Smoothing : uint8_t {
+  // p(t|d) = (tf + mu p(t|C)) / (|d| + mu)
+  kDirichlet,
+  // p(t|d) = (1 - lambda) tf / |d| + lambda p(t|C)
+  kJelinekMercer,
+};
+
+struct LanguageModelParams {
+  Smoothing smoothing = Smoothing::kDirichlet;
+  float mu = 1000.0f;   // Dirichlet prior, in (weighted) term occurrences; > 0
+  float lambda = 0.5f;  // Jelinek-Mercer weight of the collection, in (0, 1]
+};
+
+// A query prepared for language-model scoring against one LexicalIndex: its
+// terms that occur in the collection, with p(t|C) of each (the collection
+// frequency over the collection's length, both in weighted occurrences).
+// Terms the collection never holds are left out: their probability is the
+// same for every document, so they change no comparison.
+struct LanguageModelQuery {
+  LanguageModelParams params;
+  WeightedTerms terms;                  // sorted by term id, weights > 0
+  std::vector<double> collection_prob;  // p(t|C), parallel to `terms`
+  double weight = 0;                    // the sum of the weights of `terms`
+};
+
 class LexicalIndex {
  public:
   explicit LexicalIndex(Bm25Params params = {}) : params_(params) {}
@@ -61,6 +89,25 @@ class LexicalIndex {
   // The same, given idf() of each query term (`idf`, parallel to `query`):
   // for scoring many documents against one query, each term looked up once.
   float score_one(const WeightedTerms& query, const std::vector<float>& idf, int64_t id) const;
+  // The query's terms with their collection probabilities, for the two
+  // scores below (the collection as it is now: prepare again after a change).
+  LanguageModelQuery language_model_query(const WeightedTerms& query,
+                                          const LanguageModelParams& params) const;
+  // Query likelihood of one document against the collection's
+  // (Ponte, Croft, SIGIR 1998), the query's weights as term counts:
+  //   log p(q|theta_d) - log p(q|C) = sum_t w_t ln(p(t|theta_d) / p(t|C)),
+  // natural log, with p(t|theta_d) smoothed as `q.params` says. Positive when
+  // the document explains the query better than the collection does. An
+  // unknown id scores as an empty document.
+  double log_likelihood_ratio(const LanguageModelQuery& q, int64_t id) const;
+  // Balog, Azzopardi, de Rijke, "Formal models for expert finding in
+  // enterprise corpora" (SIGIR 2006), Model 2 (document-centric), with every
+  // document of the candidate equally associated (p(d|e) = 1 / |docs|):
+  //   ln p(q|e) - ln p(q|C) = ln( (1/|docs|) sum_d p(q|theta_d) / p(q|C) ),
+  // summed stably in log space. `docs` lists the candidate's documents
+  // (each once); empty gives -infinity.
+  double document_centric_log_ratio(const LanguageModelQuery& q,
+                                    const std::vector<int64_t>& docs) const;
   // BM25 idf of a term: ln(1 + (N - df + 0.5) / (df + 0.5)).
   float idf(uint32_t term) const;
   // The number of documents holding the term.
@@ -89,6 +136,7 @@ class LexicalIndex {
   // not shrunk, on removal: then still a bound.
   struct Postings {
     std::vector<Posting> list;
+    double occurrences = 0;  // the sum of the postings' tf (collection frequency)
     std::vector<std::pair<float, float>> frontier;  // (tf, doc_len)
   };
   // The largest contribution any posting of `p` can make, for query weight 1.

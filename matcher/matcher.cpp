@@ -96,6 +96,9 @@ struct Matcher::Query {
   WeightedTerms terms;
   std::vector<float> term_idf;  // the expert index's idf of each of `terms`
   float bm25_ceiling = 1;
+  // For MatchConfig::language_model_share > 0: the query against the expert
+  // index's language models.
+  LanguageModelQuery language_model;
   // BM25 of the query against every expert unit, when make_query scored them
   // all; else each unit is scored when needed (LexicalIndex::score_one).
   std::unique_ptr<UnitScores> unit_bm25;
@@ -477,6 +480,9 @@ Result<Matcher::Query> Matcher::make_query(const Problem& problem, bool score_al
   if (!request) return request.status();
   q.request = std::move(*request);
   const LexicalIndex& lex = index_.expert_lexical();
+  if (config_.feedback_units > 0) q.terms = expand_query(q.terms);
+  if (config_.language_model_share > 0)
+    q.language_model = lex.language_model_query(q.terms, config_.language_model);
   const float k1 = index_.config().bm25.k1;
   double ceiling = 0;
   q.term_idf.reserve(q.terms.size());
@@ -538,6 +544,16 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e, cons
     c.dense = (1 - config_.coarse_share) * c.dense + config_.coarse_share * broad;
   }
   c.lexical = aggregate_top(lexical, config_.top_works, config_.best_work_share);
+  if (config_.language_model_share > 0 && !units.empty() && q.language_model.weight > 0) {
+    const double r = lex.document_centric_log_ratio(q.language_model, units);
+    // The logistic of the mean log ratio per query term: monotone in Model
+    // 2's likelihood (so alone it ranks as Model 2 does), 0.5 where the
+    // expert explains the query as well as the collection does.
+    const double per_term = r / q.language_model.weight;
+    const float model = static_cast<float>(1.0 / (1.0 + std::exp(-per_term)));
+    c.lexical =
+        (1 - config_.language_model_share) * c.lexical + config_.language_model_share * model;
+  }
   const float* pv = prep.profile_vector;
   float pd = pv ? std::max(0.0f, dot(q.vector.data(), pv, d)) : 0.0f;
   float pl = std::min(1.0f, bm25(e.profile_unit) / q.bm25_ceiling);
@@ -546,6 +562,45 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e, cons
   // order (float sums in another order) have exactly equal components.
   for (float* x : {&c.dense, &c.lexical, &c.profile}) *x = std::round(*x * 1e6f) / 1e6f;
   return c;
+}
+
+WeightedTerms Matcher::expand_query(const WeightedTerms& terms) const {
+  const LexicalIndex& lex = index_.expert_lexical();
+  double total = 0;
+  for (auto& [t, w] : terms) total += w;
+  const auto top = lex.top_k(terms, static_cast<size_t>(config_.feedback_units));
+  double mass = 0;
+  for (auto& [id, s] : top) mass += s;
+  if (top.empty() || mass <= 0 || total <= 0) return terms;
+  // The relevance model p(t|R): each feedback unit's term distribution,
+  // weighted by its share of the units' BM25.
+  std::unordered_map<uint32_t, double> relevance;
+  for (auto& [id, s] : top) {
+    const WeightedTerms* d = lex.terms_of(id);
+    if (!d) continue;
+    double len = 0;
+    for (auto& [t, w] : *d) len += w;
+    if (len <= 0) continue;
+    for (auto& [t, w] : *d) relevance[t] += (s / mass) * (w / len);
+  }
+  std::vector<std::pair<uint32_t, double>> best(relevance.begin(), relevance.end());
+  const size_t m = std::min<size_t>(std::max(0, config_.feedback_terms), best.size());
+  // Ties by term id: the same expansion whatever the hash map's order.
+  auto more = [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  };
+  std::partial_sort(best.begin(), best.begin() + m, best.end(), more);
+  best.resize(m);
+  double kept = 0;
+  for (auto& [t, p] : best) kept += p;
+  if (kept <= 0) return terms;
+  std::map<uint32_t, double> mixed;
+  const double share = config_.feedback_share;
+  for (auto& [t, w] : terms) mixed[t] += (1 - share) * w;
+  for (auto& [t, p] : best) mixed[t] += share * total * p / kept;
+  WeightedTerms out;
+  for (auto& [t, w] : mixed) out.emplace_back(t, static_cast<float>(w));
+  return out;
 }
 
 int Matcher::coarse_dimensions() const {

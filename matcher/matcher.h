@@ -12,7 +12,9 @@
 //             blended in (coarse_share);
 //  - lexical: field-weighted BM25 of the query against each work, averaged
 //             over the best works the same way, divided by the query's BM25
-//             ceiling so that scores of different queries are comparable;
+//             ceiling so that scores of different queries are comparable
+//             (options, off by default: Balog's Model 2 blended in, RM3
+//             query expansion; MatchConfig);
 //  - profile: dense and lexical similarity to the expert's stated research
 //             fields and bio.
 // fused = w_dense * dense + w_lexical * lexical + w_profile * profile.
@@ -91,6 +93,26 @@ struct MatchConfig {
   // specific ones. Not used with a remote embedder.
   int coarse_dimensions = 32;
   float coarse_share = 0.3f;
+  // The lexical component may blend in a document-centric expert language
+  // model (Balog et al. 2006, Model 2: LexicalIndex::
+  // document_centric_log_ratio over the expert's evidence units, smoothed as
+  // `language_model` says), mapped to (0, 1) by the logistic of its mean log
+  // ratio per query term (0.5: the expert explains the query no better than
+  // the collection): lexical = (1 - share) * BM25 part + share * model.
+  // 0 = off (BM25 only). Measured on all sets and not adopted as a default:
+  // docs/quality.md.
+  float language_model_share = 0.0f;
+  LanguageModelParams language_model;
+  // Pseudo-relevance feedback for the lexical component (RM3: Lavrenko, Croft,
+  // SIGIR 2001; Abdul-Jaleel et al., TREC 2004): the query's terms are mixed
+  // with the `feedback_terms` most probable terms of a relevance model made
+  // from the `feedback_units` expert units of highest BM25,
+  //   p(t|R) = sum_d p(t|d) * bm25(d) / sum bm25,  p(t|d) = tf / |d|,
+  //   q' = (1 - feedback_share) * q / |q| + feedback_share * p(.|R) (times |q|).
+  // 0 units = off. Measured and not adopted: docs/quality.md.
+  int feedback_units = 0;
+  int feedback_terms = 20;
+  float feedback_share = 0.3f;
   float neighbor_share = 0.6f;  // weight of the neighbours' support (0 = off)
   int neighbor_sources = 2;     // the query's top experts that lend support
   // Confidence that a coordinator accepts the pair (grade >= 2): logistic
@@ -371,6 +393,8 @@ class Matcher {
   // The confidence rank_experts(problem, {}, k >= 0) gives the pair.
   Result<float> pair_confidence(const Problem& problem, const ExpertEntry& e) const;
   float fuse(const ComponentScores& c) const;
+  // The query mixed with its relevance model (MatchConfig::feedback_units).
+  WeightedTerms expand_query(const WeightedTerms& terms) const;
   // The number of leading dimensions of the coarse similarity, 0 when off.
   int coarse_dimensions() const;
   // Fills the evidence; returns the number of distinct informative shared words.

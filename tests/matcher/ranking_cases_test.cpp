@@ -236,6 +236,20 @@ TEST(RankingProperty, NoInversionOnTheDemoCorpus) {
 
 // Small corpora from a fixed vocabulary: random works, some experts that are
 // exact copies of others under another id, some with their works shuffled.
+// The same properties with each optional lexical model on (MatchConfig:
+// Balog's Model 2 with either smoothing, RM3 feedback), whose scores are not
+// the default's.
+MatchConfig with_options(int variant) {
+  MatchConfig c;
+  if (variant == 1) c.language_model_share = 0.5f;
+  if (variant == 2) {
+    c.language_model_share = 1.0f;
+    c.language_model.smoothing = Smoothing::kJelinekMercer;
+  }
+  if (variant == 3) c.feedback_units = 5;
+  return c;
+}
+
 TEST(RankingProperty, NoInversionAndExactTiesOnRandomCorpora) {
   const std::vector<std::string> words = {
       "轴承",   "润滑脂", "密封圈", "渗漏",     "焊缝",     "晶间腐蚀", "不锈钢", "热处理",
@@ -286,17 +300,20 @@ TEST(RankingProperty, NoInversionAndExactTiesOnRandomCorpora) {
     }
     auto idx = CorpusIndex::build(experts, problems, IndexConfig{});
     ASSERT_TRUE(idx.is_ok()) << idx.status().to_string();
-    Matcher matcher(**idx);
-    for (const auto& p : problems) {
-      std::string what = "seed " + std::to_string(seed) + " " + p.id;
-      auto ranked = rank_all(matcher, p);
-      expect_no_inversion(ranked, what);
-      for (const auto& [copy, original] : copy_of) {
-        const ExpertMatch* a = find(ranked, copy);
-        const ExpertMatch* b = find(ranked, original);
-        ASSERT_TRUE(a && b);
-        EXPECT_EQ(a->score, b->score) << what << " " << copy;
-        EXPECT_EQ(a->confidence, b->confidence) << what << " " << copy;
+    for (int variant = 0; variant < 4; ++variant) {
+      Matcher matcher(**idx, with_options(variant));
+      for (const auto& p : problems) {
+        std::string what =
+            "seed " + std::to_string(seed) + " variant " + std::to_string(variant) + " " + p.id;
+        auto ranked = rank_all(matcher, p);
+        expect_no_inversion(ranked, what);
+        for (const auto& [copy, original] : copy_of) {
+          const ExpertMatch* a = find(ranked, copy);
+          const ExpertMatch* b = find(ranked, original);
+          ASSERT_TRUE(a && b);
+          EXPECT_EQ(a->score, b->score) << what << " " << copy;
+          EXPECT_EQ(a->confidence, b->confidence) << what << " " << copy;
+        }
       }
     }
   }
