@@ -107,11 +107,15 @@ class BinaryReader {
     raw(v.data(), n * sizeof(T));
     return v;
   }
+  // p may be null when n is 0 (an empty vector's data()).
   void raw(void* p, size_t n) {
     if (!ok_ || n > data_.size() - pos_) {
       ok_ = false;
       return;
     }
+    // memcpy with a null pointer is undefined even for 0 bytes: an expert
+    // without works has an empty vector of work units (UBSan found it).
+    if (n == 0) return;
     std::memcpy(p, data_.data() + pos_, n);
     pos_ += n;
   }
