@@ -126,6 +126,7 @@ class BinaryReader {
     raw(v.data(), n * sizeof(T));
     return v;
   }
+  // p may be null when n is 0 (an empty vector's data()).
   void raw(void* p, size_t n);
   bool at_end() const { return pos_ == size_; }
   // fnv1a64 of the whole file or bytes (payload and checksum), as

@@ -258,7 +258,8 @@ TEST_F(TenancyTest, ACountysExpertIsRankedElsewhereOnlyOnceTheCityConfirmsIt) {
   auto plan = post(port(), "/api/v1/counties/" + kJiangshan + "/plans", t().county_jiangshan,
                    R"({"team_size": 3})");
   ASSERT_EQ(plan.status, 201) << plan.body;
-  for (const auto& m : plan.json()["plan"]["team"].GetArray())
+  const auto plan_json = plan.json();  // outlives the loop (ASan)
+  for (const auto& m : plan_json["plan"]["team"].GetArray())
     EXPECT_STRNE(m["expert_id"].GetString(), "zjut-fake");
   // Admin lists what awaits confirmation.
   auto waiting = get(port(), "/api/v1/experts?verified=false", t().admin).json();

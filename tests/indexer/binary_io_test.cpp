@@ -118,6 +118,23 @@ TEST(BinaryReaderTest, AFileIsReadAsItIsParsedWithTheSameValuesAndHashAsItsBytes
   std::filesystem::remove_all(dir);
 }
 
+// An empty vector reads back empty and the reader goes on after it (its
+// data() is null: copying 0 bytes to it was undefined, UBSan found it).
+TEST(BinaryReaderTest, AnEmptyVectorReadsBackEmpty) {
+  BinaryWriter w;
+  w.vec(std::vector<int64_t>{});
+  w.u32(42);
+  w.vec(std::vector<int64_t>{7, -1});
+  std::string bytes = w.finish();
+  BinaryReader r(bytes);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r.vec<int64_t>().empty());
+  EXPECT_EQ(r.u32(), 42u);
+  EXPECT_EQ(r.vec<int64_t>(), (std::vector<int64_t>{7, -1}));
+  EXPECT_TRUE(r.ok());
+  EXPECT_TRUE(r.at_end());
+}
+
 TEST(BinaryWriterTest, WithoutChecksumTheFileIsThePayload) {
   std::string dir = temp_dir();
   auto file = AtomicFile::open(dir + "/x.faiss");

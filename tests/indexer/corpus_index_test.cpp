@@ -321,6 +321,31 @@ TEST(CorpusIndexTest, SaveThenLoadGivesTheSameVectorsAndRanking) {
   for (const auto& p : sample_problems()) EXPECT_TRUE(answer(a, p) == answer(b, p)) << p.id;
 }
 
+// An expert without works (a profile alone) is saved with an empty list of
+// work units and loaded back as it was (the load copied 0 bytes to a null
+// pointer, undefined: UBSan found it when a server restarted).
+TEST(CorpusIndexTest, AnExpertWithoutWorksSurvivesSaveAndLoad) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto experts = sample_experts();
+  ASSERT_FALSE(experts.empty());
+  ASSERT_FALSE(experts[0].works.empty());
+  experts[0].works.clear();
+  const std::string id = experts[0].id;
+  auto built = CorpusIndex::build(experts, sample_problems(), IndexConfig{});
+  ASSERT_TRUE(built.is_ok()) << built.status().to_string();
+  ASSERT_TRUE((*built)->save(dir.path()).is_ok());
+  auto loaded = CorpusIndex::load(dir.path(), IndexConfig{}, (*built)->corpus_checksum());
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().to_string();
+  const ExpertEntry* e = (*loaded)->expert(id);
+  ASSERT_NE(e, nullptr);
+  EXPECT_TRUE(e->expert.works.empty());
+  EXPECT_TRUE(e->work_units.empty());
+  EXPECT_EQ(e->profile_unit, (*built)->expert(id)->profile_unit);
+  EXPECT_EQ((*loaded)->experts().size(), experts.size());
+  EXPECT_EQ((*loaded)->unit_count(), (*built)->unit_count());
+}
+
 TEST(CorpusIndexTest, LoadRefusesMissingOrStaleIndexes) {
   TempDir dir;
   ASSERT_FALSE(dir.path().empty());
