@@ -185,7 +185,9 @@ long long Sessions::locked_until_locked(const std::string& username, const std::
   const auto& mine = failures_locked(username, client, now);
   const int over = static_cast<int>(mine.size()) - settings_.max_failures_per_user;
   if (over >= 0) {
-    long long lock_for = settings_.lock_base_seconds << std::min(over, 20);
+    // Shifted as 64 bits: an int setting shifted as an int wrapped negative
+    // for a large login_lock_seconds and turned the lock off.
+    long long lock_for = static_cast<long long>(settings_.lock_base_seconds) << std::min(over, 20);
     until = mine.back() + std::min(lock_for, settings_.window_seconds);
   }
   // The address, when its failures name many accounts (guessing across them).
@@ -238,7 +240,10 @@ SignInResult Sessions::sign_in(const std::string& username, const std::string& p
     prune_locked(now);
     const long long until = locked_until_locked(username, client, now);
     if (until > now)
-      return refuse(static_cast<int>(std::max(1LL, until - now)), "session.rate_limited");
+      // Clamped to an int: a lock of 2^31 s (a large login_lock_seconds,
+      // doubled) was a negative Retry-After.
+      return refuse(static_cast<int>(std::clamp(until - now, 1LL, 2147483647LL)),
+                    "session.rate_limited");
     // The rates, before any hash: the account's successes (reserved now,
     // given back if the password is wrong), then the address's attempts.
     int wait = 0;

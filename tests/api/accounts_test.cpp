@@ -103,6 +103,30 @@ TEST_F(AccountsTest, AnAccountIsLockedWithABackoffThatDoubles) {
   EXPECT_TRUE(sessions_->sign_in("chen", "a long password", "a").status);
 }
 
+// Found by the ASan helper reading the code: the lock's length was shifted
+// as an int, so a large login_lock_seconds wrapped negative and no lock held.
+TEST(AccountsLockTest, ALargeLockSettingDoublesWithoutWrapping) {
+  apitest::TempDir dir;
+  long long now = 1'800'000'000;
+  SessionSettings settings;
+  settings.max_failures_per_user = 1;
+  settings.max_failures_per_address = 100;
+  settings.window_seconds = 1LL << 40;  // long enough for the lock to double
+  settings.lock_base_seconds = 1 << 30;
+  auto s = Sessions::open(dir.path(), settings, [&now] { return now; });
+  ASSERT_TRUE(s) << s.status().to_string();
+  ASSERT_TRUE(create_account((*s)->store(), "chen", "a long password", "county", "江山市"));
+  EXPECT_EQ((*s)->sign_in("chen", "wrong one", "a").status.code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ((*s)->sign_in("chen", "a long password", "a").retry_after_seconds, 1LL << 30);
+  now += 1LL << 30;  // the first lock is over
+  EXPECT_EQ((*s)->sign_in("chen", "wrong two", "a").status.code(), ErrorCode::kPermissionDenied);
+  // Twice as long: 2^31 s, which an int shift wrapped to a negative length
+  // (no lock at all); its Retry-After is held to the largest int.
+  auto limited = (*s)->sign_in("chen", "a long password", "a");
+  EXPECT_EQ(limited.status.code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(limited.retry_after_seconds, 2147483647);
+}
+
 TEST_F(AccountsTest, FailuresCountWithinTheWindowOnly) {
   EXPECT_EQ(sessions_->sign_in("chen", "wrong one", "a").status.code(),
             ErrorCode::kPermissionDenied);
