@@ -160,7 +160,10 @@ void ExpensiveSlots::yield() {
       std::none_of(queued_.begin(), queued_.end(), [](const Waiter& w) { return !w.displaced; }))
     return;
   // The slot goes back; this request waits as its caller's waiter, chosen
-  // like any other (least recent use, then arrival).
+  // like any other (least recent use, then arrival). The turn it had counts
+  // as a use: without it, a caller whose one request began earlier (its use
+  // decayed longer) would always be chosen again before a newcomer.
+  count_use_locked(held->second.second, Clock::now());
   --in_use_;
   auto me = queued_.insert(queued_.end(), Waiter{next_ticket_++, held->second.second});
   me->yielded = true;

@@ -83,11 +83,10 @@ class ExpensiveSlots {
   // queue's chunks: ServiceOptions::between_chunks) by the thread holding a
   // slot. When requests wait for a slot, this one gives its slot up and
   // waits as a waiter of its caller like any other (the fair share above
-  // chooses who goes next; never displaced, no deadline, no refusal: it was
-  // admitted already). So long requests share the slots in turns of one
-  // step, and a county's ledger waits for one step of another county's
-  // plan, not for all of it. Returns at once when nobody waits or the
-  // calling thread holds no slot.
+  // chooses who goes next, the turn it had counting as one use; never
+  // displaced, no deadline, no refusal: it was admitted already). So long requests share the slots
+  // in turns of one step, and a county's ledger waits for one step of another county's plan, not
+  // for all of it. Returns at once when nobody waits or the calling thread holds no slot.
   void yield();
   // Slots in use now (not counting waiters).
   int in_use() const;
