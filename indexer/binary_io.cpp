@@ -1,5 +1,9 @@
 #include "indexer/binary_io.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 
@@ -75,10 +79,29 @@ BinaryReader::BinaryReader(std::string_view data) {
   ok_ = payload_hash == sum;
 }
 
+Result<FilePtr> open_regular_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return Status(ErrorCode::kIOError, path + ": cannot open: " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status(ErrorCode::kIOError, path + ": cannot open: not a regular file");
+  }
+  // Reads of a regular file never block anyway; back to ordinary reads.
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  FilePtr f(::fdopen(fd, "rb"));
+  if (!f) {
+    ::close(fd);
+    return Status(ErrorCode::kIOError, path + ": cannot open: " + std::strerror(errno));
+  }
+  return f;
+}
+
 Result<BinaryReader> BinaryReader::open_file(const std::string& path) {
   BinaryReader r;
-  r.file_.reset(std::fopen(path.c_str(), "rb"));
-  if (!r.file_) return Status(ErrorCode::kIOError, path + ": cannot open: " + std::strerror(errno));
+  auto opened = open_regular_file(path);
+  if (!opened) return opened.status();
+  r.file_ = std::move(*opened);
   std::FILE* f = r.file_.get();
   r.file_buffer_.reset(new char[kFlushBytes]);
   std::setvbuf(f, r.file_buffer_.get(), _IOFBF, kFlushBytes);

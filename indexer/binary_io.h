@@ -68,16 +68,28 @@ class BinaryWriter {
   static constexpr uint64_t kFnvOffset = 1469598103934665603ULL;
 };
 
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+// Opens `path` for reading only if it is a regular file: not through a
+// symbolic link (O_NOFOLLOW on the last component), and without blocking on
+// a FIFO or a device (O_NONBLOCK, then fstat). An index file replaced by a
+// link to /dev/zero or by a pipe must fail its load, not hang it (attack
+// trial 4). kIOError naming the path and why otherwise.
+Result<FilePtr> open_regular_file(const std::string& path);
+
 // Reads what BinaryWriter wrote, from bytes in memory or from a file. Every
 // read past the payload's end (or after a failed one) sets ok() false and
 // yields zeros or empty values, so a loader checks ok() once at its end.
 // - BinaryReader(data): `data` (not owned) must outlive the reader.
 // - BinaryReader::open_file(path): reads the file once to verify its
 //   checksum, then again as the values are read, through a 1 MiB stdio
-//   buffer: a large index file (units.bin, a vector table: 100-200 MB at
-//   100,000 problems) is never held whole in memory. Both passes read the
-//   one open file, so a file renamed over the path meanwhile is not mixed in;
-//   the index's files are only ever replaced by rename (AtomicFile).
+//   buffer (the file must be a regular file: open_regular_file): a large index file (units.bin, a
+//   vector table: 100-200 MB at 100,000 problems) is never held whole in memory. Both passes read
+//   the one open file, so a file renamed over the path meanwhile is not mixed in; the index's files
+//   are only ever replaced by rename (AtomicFile).
 // Thread safety: one thread per reader.
 class BinaryReader {
  public:
@@ -134,15 +146,12 @@ class BinaryReader {
   uint64_t file_hash() const { return file_hash_; }
 
  private:
-  struct FileCloser {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-  };
   BinaryReader() = default;
 
-  std::string_view data_;                        // in memory: the payload
-  std::unique_ptr<std::FILE, FileCloser> file_;  // from a file: the open file
-  std::unique_ptr<char[]> file_buffer_;          // the file's stdio buffer
-  size_t size_ = 0;                              // the payload's bytes
+  std::string_view data_;                // in memory: the payload
+  FilePtr file_;                         // from a file: the open file
+  std::unique_ptr<char[]> file_buffer_;  // the file's stdio buffer
+  size_t size_ = 0;                      // the payload's bytes
   size_t pos_ = 0;
   uint64_t file_hash_ = 0;
   bool ok_ = true;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
@@ -735,6 +736,14 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
                                                        const IndexConfig& config,
                                                        uint64_t expected_checksum,
                                                        const std::vector<SharedProblem>* share) {
+  // The manifest is small, but a pipe or a device in its place must fail
+  // the load, not hang it: it is read only if it is a regular file.
+  std::error_code ec;
+  const auto manifest_type = std::filesystem::symlink_status(dir + "/manifest.json", ec).type();
+  if (manifest_type == std::filesystem::file_type::not_found)
+    return Status(ErrorCode::kNotFound, "no index manifest in " + dir);
+  if (manifest_type != std::filesystem::file_type::regular)
+    return Status(ErrorCode::kCorruption, "index manifest is not a regular file");
   auto manifest_text = read_text_file(dir + "/manifest.json");
   if (!manifest_text) return Status(ErrorCode::kNotFound, "no index manifest in " + dir);
   rapidjson::Document m;

@@ -328,10 +328,9 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const std::string& path) 
   auto ids = r.vec<int64_t>();
   if (!r.ok() || v->dimension_ <= 0)
     return Status(ErrorCode::kCorruption, path + ".vectors: truncated");
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> faiss_file(
-      std::fopen((path + ".faiss").c_str(), "rb"), &std::fclose);
-  if (!faiss_file)
-    return Status(ErrorCode::kCorruption, path + ".faiss: cannot open: " + std::strerror(errno));
+  auto opened = open_regular_file(path + ".faiss");
+  if (!opened) return Status(ErrorCode::kCorruption, opened.status().message());
+  FilePtr faiss_file = std::move(*opened);
   uint64_t faiss_hash = 0;
   if (!file_hash(faiss_file.get(), &faiss_hash))
     return Status(ErrorCode::kCorruption, path + ".faiss: read failed");

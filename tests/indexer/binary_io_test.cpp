@@ -135,6 +135,34 @@ TEST(BinaryReaderTest, AnEmptyVectorReadsBackEmpty) {
   EXPECT_TRUE(r.at_end());
 }
 
+// Attack trial 4: units.bin replaced by a link to /dev/zero read for ever, and
+// a pipe in its place blocked the open. Only a regular file is read.
+TEST(BinaryReaderTest, OnlyARegularFileIsOpened) {
+  std::string dir = temp_dir();
+  ASSERT_EQ(::mkfifo((dir + "/pipe.bin").c_str(), 0600), 0);
+  std::filesystem::create_symlink("/dev/zero", dir + "/zero.bin");
+  BinaryWriter w;
+  w.u32(7);
+  ASSERT_TRUE(write_file_atomically(dir + "/real.bin", w.finish()));
+  std::filesystem::create_symlink(dir + "/real.bin", dir + "/link.bin");
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"pipe.bin", "not a regular file"},
+      {"zero.bin", "Too many levels of symbolic links"},
+      {"link.bin", "Too many levels of symbolic links"},
+  };
+  for (const auto& [name, why] : refused) {
+    auto r = BinaryReader::open_file(dir + "/" + name);
+    ASSERT_FALSE(r) << name;
+    EXPECT_EQ(r.status().code(), ErrorCode::kIOError);
+    EXPECT_EQ(r.status().message(), dir + "/" + name + ": cannot open: " + why);
+  }
+  auto real = BinaryReader::open_file(dir + "/real.bin");
+  ASSERT_TRUE(real);
+  EXPECT_TRUE(real->ok());
+  EXPECT_EQ(real->u32(), 7u);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(BinaryWriterTest, WithoutChecksumTheFileIsThePayload) {
   std::string dir = temp_dir();
   auto file = AtomicFile::open(dir + "/x.faiss");

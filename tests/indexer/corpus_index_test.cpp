@@ -3,6 +3,7 @@
 #include "indexer/corpus_index.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cmath>
@@ -395,6 +396,28 @@ TEST(CorpusIndexTest, DamagedFilesAreDetectedAndOpenRebuilds) {
       {"garbage manifest",
        [](const std::string& d) { write_all(d + "/manifest.json", "{not json"); }},
       {"delete model.bin", [](const std::string& d) { std::filesystem::remove(d + "/model.bin"); }},
+      // Attack trial 4: special files hung the load (an endless checksum
+      // pass over /dev/zero, an open blocked on a pipe).
+      {"units.bin a link to /dev/zero",
+       [](const std::string& d) {
+         std::filesystem::remove(d + "/units.bin");
+         std::filesystem::create_symlink("/dev/zero", d + "/units.bin");
+       }},
+      {"problems.faiss a link to /dev/zero",
+       [](const std::string& d) {
+         std::filesystem::remove(d + "/problems.faiss");
+         std::filesystem::create_symlink("/dev/zero", d + "/problems.faiss");
+       }},
+      {"model.bin a pipe",
+       [](const std::string& d) {
+         std::filesystem::remove(d + "/model.bin");
+         ASSERT_EQ(::mkfifo((d + "/model.bin").c_str(), 0600), 0);
+       }},
+      {"manifest.json a pipe",
+       [](const std::string& d) {
+         std::filesystem::remove(d + "/manifest.json");
+         ASSERT_EQ(::mkfifo((d + "/manifest.json").c_str(), 0600), 0);
+       }},
   };
   auto reference = build_sample();
   ASSERT_NE(reference, nullptr);
