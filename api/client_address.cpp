@@ -6,16 +6,12 @@
 #include <cctype>
 #include <optional>
 
+#include "api/request_reader.h"
+
 namespace expertmatch::api {
 namespace {
 
 namespace ip = boost::asio::ip;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // An IPv4-mapped IPv6 address is its IPv4 address: one client, one key.
 std::optional<ip::address> parse_address(std::string_view text) {
@@ -49,7 +45,7 @@ bool prefix_matches(const std::vector<unsigned char>& a, const std::vector<unsig
 // One hop of a forwarding header as an address: quotes, brackets and a port
 // removed ("[2001:db8::1]:4711", "192.0.2.1:80"). nullopt if it is none.
 std::optional<ip::address> hop_address(std::string_view hop) {
-  hop = trim(hop);
+  hop = trim_ows(hop);
   if (hop.size() >= 2 && hop.front() == '"' && hop.back() == '"')
     hop = hop.substr(1, hop.size() - 2);
   if (!hop.empty() && hop.front() == '[') {
@@ -66,26 +62,12 @@ std::optional<ip::address> hop_address(std::string_view hop) {
 // Forwarded a list of elements whose "for" parameter names the hop (an
 // element without one is a hop we cannot read).
 std::vector<std::string_view> hops(std::string_view forwarded, std::string_view x_forwarded_for) {
+  if (trim_ows(forwarded).empty()) return split_list(x_forwarded_for, ',');
   std::vector<std::string_view> out;
-  const bool rfc7239 = !trim(forwarded).empty();
-  std::string_view list = rfc7239 ? forwarded : x_forwarded_for;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string_view::npos) comma = list.size();
-    std::string_view element = list.substr(start, comma - start);
-    start = comma + 1;
-    if (!rfc7239) {
-      out.push_back(element);
-      continue;
-    }
+  for (std::string_view element : split_list(forwarded, ',')) {
     std::string_view value;  // stays empty without a "for"
-    size_t p = 0;
-    while (p <= element.size()) {
-      size_t semi = element.find(';', p);
-      if (semi == std::string_view::npos) semi = element.size();
-      std::string_view pair = trim(element.substr(p, semi - p));
-      p = semi + 1;
+    for (std::string_view parameter : split_list(element, ';')) {
+      std::string_view pair = trim_ows(parameter);
       if (pair.size() > 4 && std::tolower(static_cast<unsigned char>(pair[0])) == 'f' &&
           std::tolower(static_cast<unsigned char>(pair[1])) == 'o' &&
           std::tolower(static_cast<unsigned char>(pair[2])) == 'r' && pair[3] == '=')
@@ -100,13 +82,9 @@ std::vector<std::string_view> hops(std::string_view forwarded, std::string_view 
 
 Result<TrustedProxies> TrustedProxies::parse(const std::string& text, const std::string& setting) {
   TrustedProxies out;
-  if (trim(text).empty()) return out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    std::string_view entry = trim(std::string_view(text).substr(start, comma - start));
-    start = comma + 1;
+  if (trim_ows(text).empty()) return out;
+  for (std::string_view element : split_list(text, ',')) {
+    std::string_view entry = trim_ows(element);
     // operator-facing: a setting refused at start, like config.cpp's.
     auto bad = [&] {
       return Status::invalid({FieldError{

@@ -99,12 +99,6 @@ std::optional<HeadError> check_raw_head(std::string_view head) {
   return std::nullopt;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
@@ -131,7 +125,7 @@ bool is_alnum(unsigned char c) {
 // is how intermediaries join repeated fields ("a, b"), so a Host holding one
 // may be two Hosts. Percent-encoding is checked for form only.
 std::optional<HeadError> check_host(std::string_view host) {
-  host = trim(host);
+  host = trim_ows(host);
   std::string_view name = host;
   if (!host.empty() && host.front() == '[') {
     size_t close = host.find(']');
@@ -193,15 +187,10 @@ std::optional<HeadError> check_parsed_head(const http::request_header<>& h) {
     std::vector<std::string_view> codings;
     for (auto it = h.find(http::field::transfer_encoding);
          it != h.end() && it->name() == http::field::transfer_encoding; ++it) {
-      std::string_view v = view(it->value());
-      size_t start = 0;
-      while (start <= v.size()) {
-        size_t comma = v.find(',', start);
-        if (comma == std::string_view::npos) comma = v.size();
-        std::string_view coding = trim(v.substr(start, comma - start));
+      for (std::string_view element : split_list(view(it->value()), ',')) {
+        std::string_view coding = trim_ows(element);
         if (coding.empty()) return bad("http.empty_coding");
         codings.push_back(coding);
-        start = comma + 1;
       }
     }
     for (size_t i = 0; i < codings.size(); ++i) {
@@ -243,6 +232,26 @@ bool percent_decode(std::string_view in, bool plus_is_space, std::string* out) {
 }
 
 }  // namespace
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string_view> split_list(std::string_view list, char separator) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  for (;;) {
+    size_t end = list.find(separator, start);
+    if (end == std::string_view::npos) {
+      out.push_back(list.substr(start));
+      return out;
+    }
+    out.push_back(list.substr(start, end - start));
+    start = end + 1;
+  }
+}
 
 bool is_method_char(unsigned char c) { return is_tchar(c); }
 
@@ -306,13 +315,7 @@ bool decode_target(std::string_view target, RequestTarget* out, i18n::Message* w
     return false;
   }
   if (q == std::string_view::npos) return true;
-  std::string_view rest = target.substr(q + 1);
-  size_t start = 0;
-  while (start <= rest.size()) {
-    size_t amp = rest.find('&', start);
-    if (amp == std::string_view::npos) amp = rest.size();
-    std::string_view pair = rest.substr(start, amp - start);
-    start = amp + 1;
+  for (std::string_view pair : split_list(target.substr(q + 1), '&')) {
     if (pair.empty()) continue;
     size_t eq = pair.find('=');
     std::string key, value;
@@ -348,7 +351,7 @@ bool parse_media_type(std::string_view value, MediaType* out) {
     while (from < value.size() && is_tchar(static_cast<unsigned char>(value[from]))) ++from;
     return from;
   };
-  value = trim(value);
+  value = trim_ows(value);
   size_t slash = token_end(0);
   if (slash == 0 || slash >= value.size() || value[slash] != '/') return false;
   size_t end = token_end(slash + 1);

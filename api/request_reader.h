@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -103,5 +104,15 @@ std::string raw_field_value(std::string_view head, std::string_view name);
 
 // True if `c` may appear in a method (RFC 9110 5.6.2 tchar).
 bool is_method_char(unsigned char c);
+
+// `s` without the optional white space (spaces and tabs, RFC 9110 5.6.3)
+// around it. A view into `s`.
+std::string_view trim_ows(std::string_view s);
+
+// The elements of `list` between each `separator`, left to right, empty ones
+// included ("a,,b" is three, "" is one empty element), not trimmed: the
+// lists of header fields (RFC 9110 5.6.1), parameters and query strings.
+// Views into `list`.
+std::vector<std::string_view> split_list(std::string_view list, char separator);
 
 }  // namespace expertmatch::api

@@ -5,10 +5,26 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "api/request_reader.h"
 
 namespace expertmatch::api {
 namespace {
+
+// The list reading that the proxy headers, the trusted_proxies setting,
+// Transfer-Encoding and the query string share.
+TEST(HeaderListTest, SplitListKeepsEveryElementAndTrimOwsOnlySpacesAndTabs) {
+  using V = std::vector<std::string_view>;
+  EXPECT_EQ(split_list("a, b,,c", ','), (V{"a", " b", "", "c"}));
+  EXPECT_EQ(split_list("", ','), (V{""}));
+  EXPECT_EQ(split_list(",", ','), (V{"", ""}));
+  EXPECT_EQ(split_list("k=v&x", '&'), (V{"k=v", "x"}));
+  EXPECT_EQ(trim_ows(" \t a b\t "), "a b");
+  EXPECT_EQ(trim_ows("\r\na\r\n"), "\r\na\r\n");
+  EXPECT_EQ(trim_ows("  "), "");
+}
 
 TEST(TrustedProxiesTest, ParsesAddressesAndNetworksAndNamesABadEntry) {
   auto p = TrustedProxies::parse("127.0.0.1, 10.0.0.0/8,::1,fd00::/8", "trusted_proxies");
