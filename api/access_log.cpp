@@ -14,7 +14,7 @@ AccessLog::~AccessLog() {
   if (owned_ && out_) std::fclose(out_);
 }
 
-Status AccessLog::open(const std::string& where) {
+Status AccessLog::open(const std::string& where, size_t max_bytes) {
   if (where.empty()) return Status::ok();
   if (where == "-") {
     out_ = stderr;
@@ -24,6 +24,10 @@ Status AccessLog::open(const std::string& where) {
   if (!out_)
     return Status(ErrorCode::kIOError, "access_log: " + where + ": " + std::strerror(errno));
   owned_ = true;
+  path_ = where;
+  max_bytes_ = max_bytes;
+  long at = std::ftell(out_);
+  size_ = at > 0 ? static_cast<size_t>(at) : 0;
   return Status::ok();
 }
 
@@ -57,8 +61,28 @@ void AccessLog::write(const std::string& who, const std::string& method, const s
   w.Double(static_cast<long long>(seconds * 1e6) / 1e3);
   w.EndObject();
   std::lock_guard lock(mu_);
+  if (!out_) return;  // a rotation failed to reopen: logging stopped (reported then)
   std::fprintf(out_, "%s\n", buf.GetString());
   std::fflush(out_);
+  size_ += buf.GetSize() + 1;
+  if (owned_ && max_bytes_ > 0 && size_ > max_bytes_) rotate();
+}
+
+void AccessLog::rotate() {
+  std::fclose(out_);
+  std::string previous = path_ + ".1";
+  if (std::rename(path_.c_str(), previous.c_str()) != 0)
+    std::fprintf(stderr, "expertmatch serve: access_log: cannot rename %s to %s: %s\n",
+                 path_.c_str(), previous.c_str(), std::strerror(errno));
+  out_ = std::fopen(path_.c_str(), "a");
+  if (!out_) {
+    std::fprintf(stderr, "expertmatch serve: access_log: %s: %s; access logging stopped\n",
+                 path_.c_str(), std::strerror(errno));
+    owned_ = false;
+    return;
+  }
+  long at = std::ftell(out_);
+  size_ = at > 0 ? static_cast<size_t>(at) : 0;
 }
 
 }  // namespace expertmatch::api

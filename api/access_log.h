@@ -8,6 +8,11 @@
 // the request's dispatch to its response. Tokens, cookies and bodies are
 // never written.
 //
+// A file is kept to a size: once a line takes it past `max_bytes`, it is
+// renamed to the same path with ".1" (replacing an earlier one) and a new
+// file is started, so a flood of cheap requests cannot fill the disk (at
+// most about twice max_bytes). stderr is the caller's to bound.
+//
 // Thread safety: write() may be called from any thread; lines never interleave.
 #pragma once
 
@@ -27,17 +32,23 @@ class AccessLog {
   AccessLog& operator=(const AccessLog&) = delete;
 
   // "-" = stderr, "" = off, anything else a file opened for appending
-  // (kIOError if it cannot be). Call once, before any write().
-  Status open(const std::string& where);
+  // (kIOError if it cannot be), kept to `max_bytes` (0 = unbounded). Call
+  // once, before any write().
+  Status open(const std::string& where, size_t max_bytes = 0);
   bool enabled() const { return out_ != nullptr; }
   // Writes and flushes one line (nothing if off).
   void write(const std::string& who, const std::string& method, const std::string& route,
              int status, double seconds);
 
  private:
+  void rotate();  // with mu_ held
+
   std::mutex mu_;
   std::FILE* out_ = nullptr;
   bool owned_ = false;  // out_ is our file (closed on destruction), not stderr
+  std::string path_;    // of out_, when owned_
+  size_t max_bytes_ = 0;
+  size_t size_ = 0;  // of the file at path_, as far as we wrote it
 };
 
 }  // namespace expertmatch::api

@@ -53,6 +53,7 @@ const Setting kNumeric[] = {
     {"header_limit_bytes", nullptr, &ServerConfig::header_limit_bytes},
     {"read_timeout_ms", &ServerConfig::read_timeout_ms, nullptr},
     {"body_min_rate", &ServerConfig::body_min_rate, nullptr},
+    {"send_min_rate", &ServerConfig::send_min_rate, nullptr},
     {"idle_timeout_ms", &ServerConfig::idle_timeout_ms, nullptr},
     {"header_timeout_ms", &ServerConfig::header_timeout_ms, nullptr},
     {"max_connections", &ServerConfig::max_connections, nullptr},
@@ -63,6 +64,7 @@ const Setting kNumeric[] = {
     {"default_page_size", &ServerConfig::default_page_size, nullptr},
     {"max_page_size", &ServerConfig::max_page_size, nullptr},
     {"max_page_bytes", nullptr, &ServerConfig::max_page_bytes},
+    {"access_log_max_bytes", nullptr, &ServerConfig::access_log_max_bytes},
     {"max_open_problems_per_enterprise", &ServerConfig::max_open_problems_per_enterprise, nullptr},
     {"max_problems_per_enterprise_per_day", &ServerConfig::max_problems_per_enterprise_per_day,
      nullptr},
@@ -287,6 +289,7 @@ Status validate(const ServerConfig& c) {
   check(c.idle_timeout_ms >= 100, "idle_timeout_ms", "must be at least 100");
   check(c.header_timeout_ms >= 100, "header_timeout_ms", "must be at least 100");
   check(c.body_min_rate >= 0, "body_min_rate", "must not be negative");
+  check(c.send_min_rate >= 0, "send_min_rate", "must not be negative");
   check(c.max_connections >= 1, "max_connections", "must be at least 1");
   check(c.max_connections_per_client >= 0, "max_connections_per_client", "must not be negative");
   check(c.max_pipelined >= 1 && c.max_pipelined <= 1024, "max_pipelined", "must be from 1 to 1024");

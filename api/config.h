@@ -30,21 +30,28 @@ struct ServerConfig {
   size_t body_limit_bytes = 1 << 20;     // "body_limit_bytes": largest request body (413 above)
   size_t import_limit_bytes = 64 << 20;  // "import_limit_bytes": body limit of bulk import
   size_t header_limit_bytes = 16 << 10;  // "header_limit_bytes": largest header block (431)
-  int read_timeout_ms = 30000;           // "read_timeout_ms": to read a body or write a response
+  int read_timeout_ms = 30000;           // "read_timeout_ms": to read a body; see send_min_rate
   // "body_min_rate": bytes a second a request body must average: it gets
   // header_timeout_ms, plus a second per body_min_rate bytes received (408
   // past that; read_timeout_ms still bounds the whole body). 0 = no rate.
   int body_min_rate = 1024;
+  // "send_min_rate": bytes a second a client must read of its answers. A
+  // connection may leave answers unread for read_timeout_ms in all, and each
+  // byte it reads buys back a second per send_min_rate bytes (never more
+  // than read_timeout_ms banked); with none left it is cut. 0 = no rate
+  // (each piece of an answer gets read_timeout_ms).
+  int send_min_rate = 1024;
   int idle_timeout_ms = 60000;  // "idle_timeout_ms": a kept-alive connection's wait
   // "header_timeout_ms": the whole request header block, from its first byte
   // to its empty line (a total, not per byte: trickling clients are cut).
   int header_timeout_ms = 10000;
   // "max_connections": open connections in all. At the cap a new client
-  // still gets in if a connection is reading a request with nothing in
-  // flight (idle between requests, half a head, or a body still arriving):
-  // the one longest without a byte is closed to make room (408 if it was
-  // sending a body). Only when every connection is being served is the new
-  // one answered 503 and closed.
+  // still gets in if a connection only holds a slot: reading a request with
+  // nothing in flight (idle between requests, half a head, or a body still
+  // arriving) or waiting for its client to read an answer. The one nearest
+  // its own deadline (slack shared among its address's connections) is
+  // closed to make room (408 if it was sending a body). Only when every
+  // connection is being served is the new one answered 503 and closed.
   int max_connections = 256;
   // "max_connections_per_client": open connections from one client address
   // (more are answered 503 and closed); 0 = no per-address limit. Behind a
@@ -108,6 +115,9 @@ struct ServerConfig {
   // method, route template, status, duration in ms; never a token): "-" =
   // stderr, "" = off, else a file appended to.
   std::string access_log = "-";  // "access_log"
+  // "access_log_max_bytes": a file access log past this size moves to
+  // "<path>.1" (replacing it) and starts again; 0 = unbounded.
+  size_t access_log_max_bytes = 64 << 20;
   // A workstation team's size (members), for every county unless
   // "county_team_size" says otherwise for it: "柯城区=5-10,江山市=6-9".
   int min_team_size = 6;                                        // "min_team_size"

@@ -1,5 +1,6 @@
 #include "api/http_server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -46,10 +47,12 @@ struct HttpServer::Impl {
 
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
-  // At the connection cap: makes room with the connection that has gone
-  // longest without a byte while reading a request (its head or its body)
-  // with nothing in flight. False if there is none.
-  bool evict_idlest();
+  // At the connection cap: makes room with the connection nearest to being
+  // cut for want of progress (see Session::slack), among those reading a
+  // request with nothing in flight or waiting for their client to read an
+  // answer; the slack is shared among the connections of one client address,
+  // so an address holding many goes first. False if there is none.
+  bool evict_slowest();
   // validate() has checked the setting; a bad one trusts nobody.
   static TrustedProxies parsed_proxies(const ServerConfig& c) {
     auto p = TrustedProxies::parse(c.trusted_proxies, "trusted_proxies");
@@ -113,6 +116,8 @@ class Session : public std::enable_shared_from_this<Session> {
       : stream_(std::move(socket)),
         idle_timer_(stream_.get_executor()),
         body_timer_(stream_.get_executor()),
+        write_timer_(stream_.get_executor()),
+        send_credit_(std::chrono::milliseconds(server.config.read_timeout_ms)),
         server_(server),
         address_(std::move(address)),
         reject_(reject),
@@ -140,18 +145,26 @@ class Session : public std::enable_shared_from_this<Session> {
     --server_.sessions;
   }
 
-  // Whether a full server may close this connection to make room, and since
-  // when it has received nothing (any thread).
+  // Whether a full server may close this connection to make room, and when
+  // it would be cut anyway if it made no more progress: the deadline of the
+  // phase it is in (any thread).
   bool evictable() const { return evictable_; }
-  Clock::time_point idle_since() const { return Clock::time_point(Clock::duration(idle_since_)); }
+  Clock::time_point cut_at() const { return Clock::time_point(Clock::duration(cut_at_)); }
+  const std::string& address() const { return address_; }
 
-  // Closes the connection if it still reads a request with nothing in
-  // flight (a full server makes room for a new client with it): silently
-  // while no head is whole, with a 408 once its body is being read.
+  // Closes the connection if it is still evictable (a full server makes
+  // room for a new client with it): silently while no head is whole or while
+  // its client leaves an answer unread, with a 408 once its body is being read.
   void evict() {
     evictable_ = false;  // taken: the next new client looks at another one
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       if (!self->can_evict()) return self->note_evictable();
+      if (self->writing_) {
+        // The write completes with operation_aborted: the client is gone.
+        beast::error_code ignored;
+        self->stream_.socket().cancel(ignored);
+        return;
+      }
       if (self->parser_ && self->head_read_) {
         // The body's read completes with operation_aborted: answered 408.
         self->evicted_ = true;
@@ -196,17 +209,30 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t in_flight() const { return pending_.size() + (busy_ ? 1 : 0); }
 
   // A connection reading a request (head or body) for which nothing is
-  // being done (no request in flight, no head being judged) only holds a slot.
-  bool can_evict() const { return reading_ && !checking_ && in_flight() == 0 && !closing_; }
-
-  // Keeps evictable_ right; called after every change of those states, on
-  // the connection's strand. Its idle time starts when it becomes evictable.
-  void note_evictable() {
-    bool e = can_evict();
-    if (e && !evictable_) note_progress();
-    evictable_ = e;
+  // being done (no request in flight, no head being judged), or one whose
+  // answer waits for its client to read it, only holds a slot. (While a
+  // write is outstanding no handler runs for the connection: answers are
+  // written one at a time, after their handler has returned.)
+  bool can_evict() const {
+    if (closing_ || checking_) return false;
+    return writing_ || (reading_ && in_flight() == 0);
   }
-  void note_progress() { idle_since_ = Clock::now().time_since_epoch().count(); }
+
+  // Keeps evictable_ and cut_at_ right; called after every change of those
+  // states and deadlines, on the connection's strand.
+  void note_evictable() {
+    evictable_ = can_evict();
+    Clock::time_point at = Clock::time_point::max();
+    if (writing_)
+      at = write_deadline_;
+    else if (parser_ && head_read_ && reading_)
+      at = body_deadline_;
+    else if (head_started_ && reading_)
+      at = head_deadline_;
+    else if (waiting_)
+      at = idle_deadline_;
+    cut_at_ = at.time_since_epoch().count();
+  }
 
   void do_read() {
     if (reading_ || read_closed_ || closing_) return;
@@ -255,7 +281,9 @@ class Session : public std::enable_shared_from_this<Session> {
       // One deadline for the whole head, however slowly it trickles in.
       head_started_ = true;
       waiting_ = false;
-      stream_.expires_after(std::chrono::milliseconds(server_.config.header_timeout_ms));
+      head_deadline_ = Clock::now() + std::chrono::milliseconds(server_.config.header_timeout_ms);
+      stream_.expires_at(head_deadline_);
+      note_evictable();
     }
     stream_.async_read_some(buffer_.prepare(kReadChunk),
                             beast::bind_front_handler(&Session::on_head_bytes, shared_from_this()));
@@ -265,7 +293,6 @@ class Session : public std::enable_shared_from_this<Session> {
     ++idle_generation_;
     idle_timer_.cancel();
     if (ec || closing_) return on_read_error(ec ? ec : net::error::operation_aborted);
-    if (n > 0) note_progress();
     buffer_.commit(n);
     read_head();
   }
@@ -275,7 +302,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // A new connection gets the header deadline for its first byte: an idle
     // socket that never sends anything holds a slot for seconds, not a minute.
     int ms = read_any_ ? server_.config.idle_timeout_ms : server_.config.header_timeout_ms;
-    idle_timer_.expires_after(std::chrono::milliseconds(ms));
+    idle_deadline_ = Clock::now() + std::chrono::milliseconds(ms);
+    idle_timer_.expires_at(idle_deadline_);
+    note_evictable();
     idle_timer_.async_wait(
         [self = shared_from_this(), generation = ++idle_generation_](beast::error_code ec) {
           if (ec || generation != self->idle_generation_ || !self->waiting_ ||
@@ -298,6 +327,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(
         std::max(server_.config.body_limit_bytes, server_.config.import_limit_bytes));
     accept_language_ = raw_field_value(buffered().substr(0, n), "accept-language");
+    // Until the head is judged and the body's own deadline set, it has the head's.
+    body_deadline_ = Clock::now() + std::chrono::milliseconds(server_.config.header_timeout_ms);
     head_read_ = true;
     note_evictable();  // a whole head: being served from here
     auto error = read_request_head(buffered().substr(0, n), *parser_);
@@ -414,12 +445,13 @@ class Session : public std::enable_shared_from_this<Session> {
     int rate = server_.config.body_min_rate;
     if (rate <= 0) {
       body_deadline_ = cap;
-      return;
+    } else {
+      auto earned = std::chrono::duration_cast<Clock::duration>(
+          std::chrono::duration<double>(static_cast<double>(body_bytes_) / rate));
+      body_deadline_ =
+          std::min(cap, body_start_ + milliseconds(server_.config.header_timeout_ms) + earned);
     }
-    auto earned = std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double>(static_cast<double>(body_bytes_) / rate));
-    body_deadline_ =
-        std::min(cap, body_start_ + milliseconds(server_.config.header_timeout_ms) + earned);
+    note_evictable();
   }
 
   void arm_body_timer(unsigned long generation) {
@@ -444,7 +476,6 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_body_bytes(beast::error_code ec, std::size_t n) {
     if (ec || closing_) return on_read(ec ? ec : net::error::operation_aborted, 0);
     if (n > 0) {
-      note_progress();
       body_bytes_ += n;
       extend_body_deadline();
     }
@@ -524,7 +555,7 @@ class Session : public std::enable_shared_from_this<Session> {
       body_timed_out_ = false;
       return reject_read(408, "request_timeout", "http.body_timeout");
     }
-    // Cut to make room for a new client on a full server: the idlest body.
+    // Cut to make room for a new client on a full server: the slowest body.
     if (evicted_ && parser_ && parser_->is_header_done()) {
       evicted_ = false;
       return reject_read(408, "request_timeout", "http.body_evicted");
@@ -602,12 +633,69 @@ class Session : public std::enable_shared_from_this<Session> {
       res->body() = std::move(r.body);
       res->prepare_payload();
     }
-    // Only the write's timer: a read outstanding meanwhile keeps its own.
+    auto out = std::make_shared<Outgoing>(std::move(res));
+    write_some(out, keep);
+  }
+
+  // An answer being written: the message and its serializer, which refers to it.
+  struct Outgoing {
+    explicit Outgoing(std::shared_ptr<http::response<http::string_body>> r)
+        : res(std::move(r)), serializer(*res) {}
+    std::shared_ptr<http::response<http::string_body>> res;
+    http::response_serializer<http::string_body> serializer;
+  };
+
+  // Writes an answer a piece at a time, so that the time the client leaves
+  // it unread is measured against what it does read. The connection holds a
+  // credit of waiting time: each wait for the socket spends it, each byte
+  // taken earns 1 / send_min_rate seconds, and it never exceeds
+  // read_timeout_ms. At zero the connection is cut: a client reading a few
+  // bytes now and then (or pipelining requests it never reads) cannot hold
+  // a slot for long by letting each answer through just before its timer.
+  void write_some(const std::shared_ptr<Outgoing>& out, bool keep) {
+    writing_ = true;
+    write_started_ = Clock::now();
+    write_deadline_ = write_started_ + send_credit_;
+    note_evictable();
+    arm_write_timer(++write_generation_);
+    // The stream's own timer as a backstop (a read outstanding meanwhile keeps its own).
     stream_.expires_after(std::chrono::milliseconds(server_.config.read_timeout_ms));
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
-                        self->on_write(ec, !keep);
-                      });
+    http::async_write_some(
+        stream_, out->serializer,
+        [self = shared_from_this(), out, keep](beast::error_code ec, std::size_t n) {
+          self->on_write_some(ec, n, out, keep);
+        });
+  }
+
+  void arm_write_timer(unsigned long generation) {
+    write_timer_.expires_at(write_deadline_);
+    write_timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+      if (ec || generation != self->write_generation_ || !self->writing_) return;
+      // The write completes with operation_aborted: the client is gone.
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+    });
+  }
+
+  void on_write_some(beast::error_code ec, std::size_t n, const std::shared_ptr<Outgoing>& out,
+                     bool keep) {
+    writing_ = false;
+    ++write_generation_;
+    write_timer_.cancel();
+    const auto cap = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::milliseconds(server_.config.read_timeout_ms));
+    int rate = server_.config.send_min_rate;
+    if (rate <= 0) {
+      send_credit_ = cap;  // no rate: each piece gets read_timeout_ms
+    } else {
+      send_credit_ -= Clock::now() - write_started_;
+      send_credit_ += std::chrono::duration_cast<Clock::duration>(
+          std::chrono::duration<double>(static_cast<double>(n) / rate));
+      send_credit_ = std::clamp(send_credit_, Clock::duration::zero(), cap);
+    }
+    note_evictable();
+    if (ec || out->serializer.is_done()) return on_write(ec, !keep);
+    write_some(out, keep);
   }
 
   void on_write(beast::error_code ec, bool close) {
@@ -634,6 +722,8 @@ class Session : public std::enable_shared_from_this<Session> {
     ++idle_generation_;
     idle_timer_.cancel();
     body_timer_.cancel();
+    ++write_generation_;
+    write_timer_.cancel();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     if (reading_) {
@@ -665,10 +755,18 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   net::steady_timer idle_timer_;
-  net::steady_timer body_timer_;       // the deadline of a body being read
-  bool body_timed_out_ = false;        // body_timer_ cut the read: answer 408
-  bool evicted_ = false;               // evict() cut the body's read: answer 408
-  unsigned long body_generation_ = 0;  // invalidates body timer waits of earlier bodies
+  net::steady_timer body_timer_;        // the deadline of a body being read
+  net::steady_timer write_timer_;       // the deadline of a piece of an answer being written
+  unsigned long write_generation_ = 0;  // invalidates write timer waits of earlier pieces
+  Clock::duration send_credit_;         // waiting time left for the client to read (write_some)
+  Clock::time_point write_started_;     // of the piece being written
+  Clock::time_point write_deadline_;    // write_started_ + send_credit_
+  Clock::time_point head_deadline_;     // of the head being read, from its first byte
+  Clock::time_point idle_deadline_;     // of the wait for a next request
+  bool writing_ = false;                // a piece of an answer is being written
+  bool body_timed_out_ = false;         // body_timer_ cut the read: answer 408
+  bool evicted_ = false;                // evict() cut the body's read: answer 408
+  unsigned long body_generation_ = 0;   // invalidates body timer waits of earlier bodies
   Clock::time_point body_start_;
   Clock::time_point body_deadline_;  // moves later as bytes arrive (extend_body_deadline)
   size_t body_bytes_ = 0;            // of the body being read, as parsed
@@ -692,9 +790,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool read_closed_ = false;          // read no more requests
   bool closing_ = false;
   bool checking_ = false;  // the head is with server_.head_check on a worker
-  // Read from other threads (evict_idlest): see note_evictable.
+  // Read from other threads (evict_slowest): see note_evictable.
   std::atomic<bool> evictable_{false};
-  std::atomic<Clock::rep> idle_since_{Clock::now().time_since_epoch().count()};
+  std::atomic<Clock::rep> cut_at_{Clock::time_point::max().time_since_epoch().count()};
   unsigned long idle_generation_ = 0;  // invalidates idle timer waits
   Clock::time_point started_;
   std::vector<char> drain_buffer_;
@@ -715,7 +813,7 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
     // At the cap a new client still gets in if a connection can make room:
     // many addresses each holding a few sockets that never finish a head
     // would otherwise keep everyone out (the per-address limit cannot).
-    if (metrics.open_connections() >= config.max_connections && !evict_idlest()) {
+    if (metrics.open_connections() >= config.max_connections && !evict_slowest()) {
       why = "http.too_many_connections";
     } else {
       std::lock_guard lock(clients_mu);
@@ -737,7 +835,7 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   do_accept();
 }
 
-bool HttpServer::Impl::evict_idlest() {
+bool HttpServer::Impl::evict_slowest() {
   // Only at the cap, once per new client: a scan of every connection.
   std::vector<std::shared_ptr<Session>> live;
   {
@@ -746,12 +844,33 @@ bool HttpServer::Impl::evict_idlest() {
     for (auto& [ptr, weak] : registry)
       if (auto session = weak.lock()) live.push_back(std::move(session));
   }
-  std::shared_ptr<Session> idlest;
-  for (auto& session : live)
-    if (session->evictable() && (!idlest || session->idle_since() < idlest->idle_since()))
-      idlest = session;
-  if (!idlest) return false;
-  idlest->evict();
+  std::map<std::string, int> open;
+  {
+    std::lock_guard lock(clients_mu);
+    open = per_client;
+  }
+  // Slack: how long a connection could go on without progress before its
+  // own deadline cuts it (a body's grows with every byte, at body_min_rate;
+  // an unread answer's shrinks while it waits), divided among the
+  // connections its address holds. Progress, not the time since the last
+  // byte: a byte every 40 ms buys an attacker's socket 40 ms, while a real
+  // upload that has sent 12 KB and pauses keeps its earned 12 s.
+  const auto now = Clock::now();
+  std::shared_ptr<Session> slowest;
+  double least = 0;
+  for (auto& session : live) {
+    if (!session->evictable()) continue;
+    auto at = session->cut_at();
+    double slack = at <= now ? 0.0 : std::chrono::duration<double>(at - now).count();
+    auto it = open.find(session->address());
+    if (it != open.end() && it->second > 1) slack /= it->second;
+    if (!slowest || slack < least) {
+      slowest = session;
+      least = slack;
+    }
+  }
+  if (!slowest) return false;
+  slowest->evict();
   return true;  // `live` is let go outside the lock: a last reference may destroy a session
 }
 

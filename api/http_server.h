@@ -16,19 +16,25 @@
 // client address (503 beyond either), requests read ahead per connection
 // (pipelining; reading pauses at the cap). A connection closed after an error
 // response is drained briefly so the client reads the response instead of a reset.
-// At the connection cap a new client is let in if some connection is reading
-// a request (head or body) with nothing in flight: the one that has gone
-// longest without receiving a byte is closed (a 408 if its body was being
-// read). Only when every connection is being served is the new one 503.
+// At the connection cap a new client is let in if some connection only
+// holds a slot: reading a request (head or body) with nothing in flight, or
+// waiting for its client to read an answer. The one with the least slack is
+// closed (a 408 if its body was being read): slack is the time left before
+// its own deadline would cut it, which for a body grows with each byte at
+// body_min_rate, divided by the connections its client address holds. Only
+// when every connection is being served is the new one 503.
 //
 // Timers: idle_timeout_ms runs only while a connection waits for a request
 // with nothing in flight (a new connection waits header_timeout_ms for its
 // first byte); header_timeout_ms bounds a request's whole header block from
 // its first byte; a body must arrive within header_timeout_ms plus one second
 // per body_min_rate bytes received, and read_timeout_ms in all (408 past
-// either, after Apache's mod_reqtimeout MinRate); read_timeout_ms bounds the
-// writing of each response. No timer runs while a request is with a handler
-// or its head is being judged: however long it takes, its answer is written.
+// either, after Apache's mod_reqtimeout MinRate). Answers are written a piece
+// at a time against a credit of waiting time (at most read_timeout_ms): each
+// wait for the client to read spends it, each byte read earns a second per
+// send_min_rate bytes; at zero the connection is cut. No timer runs while a
+// request is with a handler or its head is being judged: however long it
+// takes, its answer is written.
 //
 // A client that closes or resets its connection before its answers are
 // written is gone: its requests still queued are dropped without running

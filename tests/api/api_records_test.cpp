@@ -496,6 +496,32 @@ TEST(ApiAccessLogTest, OneLineARequestWithRouteTemplateAndNoToken) {
   EXPECT_EQ(text.find("p-b1"), std::string::npos);
 }
 
+// Found by an attack trial: a flood of pipelined health checks wrote 625 MB
+// of access log. A file log moves to "<path>.1" past access_log_max_bytes:
+// 300 requests of about 120 bytes a line against a 4 KiB cap leave at most
+// the cap plus one line in each file, and the newest lines in the live one.
+TEST(ApiAccessLogTest, AFileLogIsKeptToItsSize) {
+  TempDir logs;
+  std::string path = logs.path() + "/access.log";
+  const size_t cap = 4096;
+  TestServer server(false, [&](api::ServerConfig* c) {
+    c->access_log = path;
+    c->access_log_max_bytes = cap;
+  });
+  for (int i = 0; i < 300; ++i) ASSERT_EQ(get(server.port(), "/healthz", "").status, 200);
+  EXPECT_EQ(get(server.port(), "/api/v1/problems", "emt_wrong").status, 401);
+  server.stop();
+  std::string live = file_bytes(path);
+  std::string previous = file_bytes(path + ".1");
+  EXPECT_GT(previous.size(), cap / 2);
+  EXPECT_LE(previous.size(), cap + 200);
+  EXPECT_LE(live.size(), cap + 200);
+  // The last request is in the live file, whole lines only in each.
+  EXPECT_NE(live.find("\"status\":401"), std::string::npos) << live;
+  EXPECT_EQ(previous.back(), '\n');
+  EXPECT_EQ(std::filesystem::exists(path + ".2"), false);
+}
+
 TEST(ApiServeTest, ABusyPortFailsBeforeTheIndexIsBuilt) {
   TempDir dir;
   seed_data(dir.path());  // a store with records and no index yet

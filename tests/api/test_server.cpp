@@ -1,7 +1,9 @@
 #include "tests/api/test_server.h"
 
+#include <poll.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <stdexcept>
@@ -319,10 +321,36 @@ struct RawConnection::Impl {
   bool connected = false;
 };
 
-RawConnection::RawConnection(unsigned short port) : impl_(std::make_unique<Impl>()) {
+RawConnection::RawConnection(unsigned short port) : RawConnection(port, RawOptions()) {}
+
+RawConnection::RawConnection(unsigned short port, const RawOptions& options)
+    : impl_(std::make_unique<Impl>()) {
   beast::error_code ec;
-  impl_->stream.socket().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
+  auto& socket = impl_->stream.socket();
+  socket.open(tcp::v4(), ec);
+  if (!ec && options.receive_buffer > 0)
+    socket.set_option(net::socket_base::receive_buffer_size(options.receive_buffer), ec);
+  if (!ec) socket.bind(tcp::endpoint(net::ip::make_address(options.from), 0), ec);
+  if (!ec) socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
   impl_->connected = !ec;
+}
+
+long RawConnection::read_bytes(size_t max, int limit_ms) {
+  if (impl_->buffer.size() > 0) {
+    size_t n = std::min(max, impl_->buffer.size());
+    impl_->buffer.consume(n);
+    return static_cast<long>(n);
+  }
+  // poll(), not the stream's timer: an expired timer closes the socket.
+  pollfd p{impl_->stream.socket().native_handle(), POLLIN, 0};
+  int ready = ::poll(&p, 1, limit_ms);
+  if (ready == 0) return 0;
+  if (ready < 0) return -1;
+  std::vector<char> bytes(max);
+  beast::error_code ec;
+  size_t n = impl_->stream.socket().read_some(net::buffer(bytes), ec);
+  if (ec) return -1;
+  return static_cast<long>(n);
 }
 
 RawConnection::~RawConnection() {

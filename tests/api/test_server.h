@@ -96,14 +96,28 @@ HttpResult put(unsigned short port, const std::string& target, const std::string
 std::string field_of(const HttpResult& r);
 
 // A raw TCP connection for pipelining, malformed requests and limits.
+// How a RawConnection connects: from which local address (any of
+// 127.0.0.0/8 on Linux, to stand for another client) and with which receive
+// buffer (bytes; 0 = the system's), set before connecting so that a client
+// that does not read fills the server's answers' way quickly.
+struct RawOptions {
+  std::string from = "127.0.0.1";
+  int receive_buffer = 0;
+};
+
 class RawConnection {
  public:
   explicit RawConnection(unsigned short port);
+  RawConnection(unsigned short port, const RawOptions& options);
   ~RawConnection();
   bool connected() const;
   bool send(const std::string& bytes);
   // Reads one HTTP response (status 0 if the server closed the connection first).
   HttpResult read_response();
+  // Reads at most `max` bytes, waiting at most `limit_ms` for the first:
+  // the count, 0 if none came in time, -1 if the server closed the
+  // connection (end of stream or reset).
+  long read_bytes(size_t max, int limit_ms);
   // Closes the connection with a reset (SO_LINGER 0): the client has gone away.
   void reset();
   // True if the server closed the connection (reads end of stream), waiting at most

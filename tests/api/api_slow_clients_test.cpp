@@ -1,0 +1,232 @@
+// Clients that hold a connection without making progress, against the real
+// server. An attack trial found two ways to lock every new client out at the
+// connection cap: 260 sockets pipelining `GET /healthz` and reading 300
+// bytes every 20 s were "busy writing", never evicted, and each answer
+// restarted the write timer; and eviction of the connection "longest
+// without a byte" let sockets sending a byte every 40 ms cut a real upload
+// that paused for 200 ms. Answers are now written against a credit of
+// waiting time that only reading earns back, a connection waiting for its
+// client to read may be evicted, and eviction goes by slack (time left
+// before a connection's own deadline, which a body earns at body_min_rate),
+// shared among the connections of one client address.
+//
+// Event ordering, never wall-clock asserts: the sleeps only let a deadline
+// pass or writes fill the socket buffers; the assertions are on answers and
+// on which connection the server closed.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/api/test_server.h"
+
+namespace expertmatch::apitest {
+namespace {
+
+constexpr size_t kFileBytes = 64 * 1024;
+
+// A web root holding one 64 KiB file, so that a few pipelined requests for
+// it fill the socket buffers of a client that does not read.
+struct BigFileRoot {
+  BigFileRoot() { std::ofstream(dir.path() + "/big.css") << std::string(kFileBytes, 'x'); }
+  TempDir dir;
+};
+
+std::string pipelined_gets(int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += "GET /web/big.css HTTP/1.1\r\nHost: x\r\n\r\n";
+  return out;
+}
+
+// Reads what the server sends until it closes the connection (true) or
+// sends nothing for `quiet_ms` (false); the bytes read are added to `total`.
+bool read_until_closed_or_quiet(RawConnection* c, int quiet_ms, size_t* total) {
+  for (;;) {
+    long n = c->read_bytes(1 << 20, quiet_ms);
+    if (n < 0) return true;
+    if (n == 0) return false;
+    *total += static_cast<size_t>(n);
+  }
+}
+
+std::string slow_body_head(const std::string& host_note = "") {
+  return "POST /api/v1/sessions HTTP/1.1\r\nHost: x" + host_note +
+         "\r\nContent-Type: application/json\r\n"
+         "Accept-Language: en\r\nExpect: 100-continue\r\nContent-Length: 100\r\n\r\n{";
+}
+
+// Found by an attack trial (F1): a client that reads its answers a little at
+// a time kept each write inside its timer, so the connection was never cut.
+// Here the client pipelines 400 requests for 64 KiB (26 MB of answers),
+// lets the socket buffers fill, then reads 2 KiB every 100 ms: against a
+// send_min_rate of 1 MB/s it earns back 2 ms of every 100 ms it makes the
+// server wait, the credit (read_timeout_ms, 1.5 s) runs out, and the server
+// closes the connection. What the kernel still holds is then read at once,
+// and the answers end well short of the 26 MB.
+TEST(SlowClientsTest, AClientReadingBelowTheSendRateIsCut) {
+  BigFileRoot root;
+  TestServer server(true, [&](api::ServerConfig* c) {
+    c->web_root = root.dir.path();
+    c->read_timeout_ms = 1500;
+    c->send_min_rate = 1000 * 1000;
+    c->idle_timeout_ms = 600000;
+  });
+  RawConnection slow(server.port(), RawOptions{"127.0.0.1", 4096});
+  ASSERT_TRUE(slow.connected());
+  ASSERT_TRUE(slow.send(pipelined_gets(400)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  size_t total = 0;
+  bool closed = false;
+  for (int i = 0; i < 40 && !closed; ++i) {
+    long n = slow.read_bytes(2048, 1000);
+    if (n < 0) closed = true;
+    if (n > 0) total += static_cast<size_t>(n);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!closed) closed = read_until_closed_or_quiet(&slow, 2000, &total);
+  EXPECT_TRUE(closed) << total << " bytes read and the connection still open";
+  EXPECT_LT(total, 400 * kFileBytes);
+}
+
+// The same client reading at a good pace gets every answer: the credit is
+// earned back faster than it is spent.
+TEST(SlowClientsTest, AClientReadingAboveTheSendRateGetsEveryAnswer) {
+  BigFileRoot root;
+  TestServer server(true, [&](api::ServerConfig* c) {
+    c->web_root = root.dir.path();
+    c->read_timeout_ms = 1500;
+    c->send_min_rate = 64 * 1024;
+  });
+  RawConnection reader(server.port(), RawOptions{"127.0.0.1", 4096});
+  ASSERT_TRUE(reader.send(pipelined_gets(20)));
+  for (int i = 0; i < 20; ++i) {
+    auto r = reader.read_response();
+    ASSERT_EQ(r.status, 200) << i << " " << r.error;
+    EXPECT_EQ(r.body.size(), kFileBytes);
+  }
+}
+
+// Found by the same trial (F1): connections whose answers wait for their
+// clients to read were not evictable, so a full server answered every new
+// client 503. Such a connection only holds a slot: a new client gets in.
+TEST(SlowClientsTest, AFullServerMakesRoomFromAClientThatDoesNotRead) {
+  BigFileRoot root;
+  TestServer server(true, [&](api::ServerConfig* c) {
+    c->web_root = root.dir.path();
+    c->max_connections = 4;
+    c->max_connections_per_client = 0;
+    c->read_timeout_ms = 600000;
+    c->idle_timeout_ms = 600000;
+  });
+  std::vector<std::unique_ptr<RawConnection>> stuck;
+  for (int i = 0; i < 4; ++i) {
+    stuck.push_back(std::make_unique<RawConnection>(server.port(), RawOptions{"127.0.0.1", 4096}));
+    ASSERT_TRUE(stuck.back()->send(pipelined_gets(64)));
+  }
+  // Lets the answers fill the socket buffers: every write then waits.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto health = get(server.port(), "/healthz", "");
+  EXPECT_EQ(health.status, 200) << health.body << health.error;
+  // Exactly one of them was closed to make room; the others' answers are whole.
+  int closed = 0;
+  for (auto& c : stuck) {
+    size_t total = 0;
+    if (read_until_closed_or_quiet(c.get(), 1000, &total))
+      ++closed;
+    else
+      EXPECT_GE(total, 64 * kFileBytes);
+  }
+  EXPECT_EQ(closed, 1);
+}
+
+// Found by the same trial (F2): a real upload that had sent 12 KB and paused
+// was cut at the cap because sockets sending a byte every 40 ms had each
+// sent a byte more recently. The upload has earned 12 s beyond the grace at
+// body_min_rate; each trickling socket a few milliseconds: one of them goes.
+TEST(SlowClientsTest, EvictionGoesByProgressNotByTheLastByte) {
+  TestServer server(false, [](api::ServerConfig* c) {
+    c->max_connections = 4;
+    c->max_connections_per_client = 0;
+    c->header_timeout_ms = 5000;
+    c->body_min_rate = 1024;
+    c->read_timeout_ms = 600000;
+  });
+  std::string body = R"({"title":"轴承磨削表面烧伤","description":"磨削工艺")" +
+                     std::string(20000, ' ') + R"(,"keywords":["磨削"]})";
+  const size_t sent_first = 12000;
+  RawConnection upload(server.port());
+  ASSERT_TRUE(upload.send("POST /api/v1/match HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                          server.tokens().admin +
+                          "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+                          "Content-Length: " +
+                          std::to_string(body.size()) + "\r\n\r\n"));
+  ASSERT_EQ(upload.read_response().status, 100);
+  ASSERT_TRUE(upload.send(body.substr(0, sent_first)));
+  std::vector<std::unique_ptr<RawConnection>> trickle;
+  for (int i = 0; i < 3; ++i) {
+    trickle.push_back(std::make_unique<RawConnection>(server.port()));
+    ASSERT_TRUE(trickle.back()->send(slow_body_head()));
+    ASSERT_EQ(trickle.back()->read_response().status, 100);
+  }
+  // The trickling sockets each send a byte every 40 ms; the upload pauses.
+  for (int round = 0; round < 5; ++round) {
+    for (auto& t : trickle) ASSERT_TRUE(t->send(" "));
+    std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  }
+  auto health = get(server.port(), "/healthz", "");
+  EXPECT_EQ(health.status, 200) << health.body << health.error;
+  // The upload finishes and is answered.
+  ASSERT_TRUE(upload.send(body.substr(sent_first)));
+  auto answer = upload.read_response();
+  EXPECT_EQ(answer.status, 200) << answer.error << answer.body.substr(0, 300);
+  // One trickling socket was cut with a 408.
+  int cut = 0;
+  for (auto& t : trickle) {
+    t->send(std::string(94, ' '));
+    auto r = t->read_response();
+    if (r.status == 408) ++cut;
+  }
+  EXPECT_EQ(cut, 1);
+}
+
+// An address holding many connections gives way first: its slack is shared
+// among them. Three slow bodies from 127.0.0.2 started after one from
+// 127.0.0.1; the new client's room comes from 127.0.0.2.
+TEST(SlowClientsTest, AnAddressHoldingManyConnectionsGivesWayFirst) {
+  TestServer server(false, [](api::ServerConfig* c) {
+    c->max_connections = 4;
+    c->max_connections_per_client = 0;
+    c->header_timeout_ms = 600000;
+    c->read_timeout_ms = 600000;
+  });
+  RawConnection lone(server.port());
+  ASSERT_TRUE(lone.send(slow_body_head()));
+  ASSERT_EQ(lone.read_response().status, 100);
+  std::vector<std::unique_ptr<RawConnection>> many;
+  for (int i = 0; i < 3; ++i) {
+    many.push_back(std::make_unique<RawConnection>(server.port(), RawOptions{"127.0.0.2", 0}));
+    ASSERT_TRUE(many.back()->connected());
+    ASSERT_TRUE(many.back()->send(slow_body_head()));
+    ASSERT_EQ(many.back()->read_response().status, 100);
+  }
+  auto health = get(server.port(), "/healthz", "");
+  EXPECT_EQ(health.status, 200) << health.body << health.error;
+  // The lone connection is still reading its body: finishing it gets an
+  // answer from the handler (400: the body is not valid JSON), not a 408.
+  ASSERT_TRUE(lone.send(std::string(99, ' ')));
+  auto r = lone.read_response();
+  EXPECT_EQ(r.status, 400) << r.error << r.body;
+  int cut = 0;
+  for (auto& m : many) {
+    m->send(std::string(99, ' '));
+    if (m->read_response().status == 408) ++cut;
+  }
+  EXPECT_EQ(cut, 1);
+}
+
+}  // namespace
+}  // namespace expertmatch::apitest
