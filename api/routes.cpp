@@ -1,5 +1,6 @@
 #include "api/routes.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <map>
@@ -50,6 +51,10 @@ struct Route {
   bool bulk = false;
 };
 constexpr bool kBulk = true;
+// The body limit of a public route: a sign-in is a user name and a password
+// of at most 1,024 code points (accounts.cpp), up to 12 bytes each as JSON
+// escapes of surrogate pairs, with room to spare.
+constexpr size_t kPublicBodyLimit = 16 * 1024;
 
 // Paging (offset, limit) is the same on every list.
 #define PAGED "offset limit "
@@ -486,6 +491,10 @@ HeadVerdict check_head(const RequestContext& context, const ApiRequest& head) {
   }
   // resolve() let a bulk route through for an admin only.
   if (resolved.route->bulk) verdict.body_limit = context.config.import_limit_bytes;
+  // A route open to anyone (signing in) takes what it needs, not
+  // body_limit_bytes: 256 anonymous connections must not each hold a megabyte.
+  if (resolved.route->access == Access::kPublic)
+    verdict.body_limit = std::min(verdict.body_limit, kPublicBodyLimit);
   return verdict;
 }
 

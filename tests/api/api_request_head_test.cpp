@@ -167,6 +167,26 @@ TEST(RequestHeadTest, OnlyAnAdminsImportGetsTheImportLimit) {
   }
 }
 
+// Found by an attack trial: the public sign-in route took a body of up to
+// body_limit_bytes (1 MiB) from anyone. A public route's limit is 16 KiB:
+// a larger Content-Length is 413 from the head, the body never read.
+TEST(RequestHeadTest, APublicRouteTakesOnlyASmallBody) {
+  TestServer server(false, [](api::ServerConfig* c) { c->body_limit_bytes = 1 << 20; });
+  RawConnection conn(server.port());
+  ASSERT_TRUE(
+      conn.send(head_only("POST", "/api/v1/sessions", "", 16 * 1024 + 1, "application/json")));
+  auto r = conn.read_response();
+  EXPECT_EQ(r.status, 413) << r.error << r.body;
+  EXPECT_EQ(r.error_code(), "payload_too_large");
+  EXPECT_EQ(message_of(r), "the body exceeds the limit of 16384 bytes");
+  // A token's route keeps body_limit_bytes.
+  RawConnection other(server.port());
+  ASSERT_TRUE(other.send(
+      head_only("POST", "/api/v1/match", server.tokens().admin, 16 * 1024 + 1, "application/json") +
+      std::string(16 * 1024 + 1, ' ')));
+  EXPECT_EQ(other.read_response().status, 400);
+}
+
 // Found by an attack trial: a head, then one body byte every 8 s, held a
 // connection for 40 s. A body must keep up body_min_rate after a grace of
 // header_timeout_ms; one that does is not cut.
