@@ -5,8 +5,12 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <thread>
 
 namespace expertmatch::api {
 
@@ -212,13 +216,44 @@ int run_server(const ServerConfig& config, const ServiceOptions& options) {
     std::printf("expertmatch serve: operator listener (/metrics, /readyz) on %s (port %u)\n",
                 config.metrics_listen.c_str(), (*server)->operator_port());
   std::fflush(stdout);
+  // The records and the index load on a thread of their own, so that a stop
+  // signal meanwhile is obeyed at once instead of after the load (a rebuild
+  // at provincial scale takes minutes). Nothing the load does needs
+  // finishing: no request has been accepted, the store is SQLite's
+  // (transactions), and index files are replaced by rename; a temporary file
+  // left behind is removed by the next start.
   std::vector<std::string> log;
-  Status opened = (*server)->open(&log);
+  Status opened = Status::ok();
+  std::atomic<bool> loaded{false};
+  std::thread loader([&] {
+    opened = (*server)->open(&log);
+    loaded = true;
+  });
+  int sig = 0;
+  const timespec tick{0, 50 * 1000 * 1000};
+  while (!loaded) {
+    int got = sigtimedwait(&signals, nullptr, &tick);
+    if (got == SIGINT || got == SIGTERM) {
+      sig = got;
+      break;
+    }
+  }
+  if (sig != 0) {
+    std::fprintf(stderr,
+                 "expertmatch serve: %s while starting: stopped before the load finished; "
+                 "nothing was accepted, so nothing is lost\n",
+                 sig == SIGINT ? "SIGINT" : "SIGTERM");
+    std::fflush(stderr);
+    std::fflush(stdout);
+    // The loader cannot be interrupted where it is (an embedding request, a
+    // rebuild): the process ends without unwinding it.
+    std::_Exit(0);
+  }
+  loader.join();
   for (const auto& line : log) std::fprintf(stderr, "expertmatch serve: %s\n", line.c_str());
   if (!opened) return refused(opened);
   std::printf("expertmatch serve: ready\n");
   std::fflush(stdout);
-  int sig = 0;
   sigwait(&signals, &sig);
   std::fprintf(stderr, "expertmatch serve: %s: finishing in-flight requests\n",
                sig == SIGINT ? "SIGINT" : "SIGTERM");

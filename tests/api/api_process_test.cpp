@@ -615,6 +615,42 @@ TEST(ApiProcessTest, HealthChecksAnswerWhileTheIndexIsBuiltAtStart) {
   std::filesystem::remove(config);
 }
 
+// Found by an attack trial: SIGTERM while the index was being built at
+// start waited for the build (minutes at scale). The load runs beside the
+// signal wait: the server stops at once, and the next start finds the data
+// as it was, without the temporary files of an unfinished save.
+TEST(ApiProcessTest, SigtermWhileStartingStopsAtOnce) {
+  TempDir dir;
+  Tokens t = seed_data(dir.path());
+  HeldEmbeddingServer embedder;
+  const std::string config = dir.path() + "-serve.json";
+  ASSERT_TRUE(write_file_atomically(config, "{\"embedding_url\": \"" + embedder.url() +
+                                                "\", \"embedding_model\": \"held\", "
+                                                "\"embedding_timeout_ms\": 600000}")
+                  .is_ok());
+  // As an index save cut short would leave it.
+  std::filesystem::create_directories(dir.path() + "/index");
+  ASSERT_TRUE(write_file_atomically(dir.path() + "/index/units.bin.tmp.4242", "partial").is_ok());
+  {
+    ServeProcess serve(dir.path(), {"--config", config}, /*wait_ready=*/false);
+    ASSERT_NE(serve.port(), 0) << serve.first_line();
+    ASSERT_TRUE(embedder.wait_for_request()) << "the start never asked for embeddings";
+    // The embedder holds the load for good (600 s); the stop does not wait for it.
+    EXPECT_EQ(serve.stop(SIGTERM), 0) << "ended by signal " << serve.signal();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/index/units.bin.tmp.4242"))
+      << "removed by the start, before the load";
+  embedder.release();
+  std::filesystem::remove(config);
+  // The data directory is free and whole.
+  ServeProcess again(dir.path());
+  ASSERT_NE(again.port(), 0) << again.first_line();
+  auto p = get(again.port(), "/api/v1/problems/p-a1", t.admin);
+  ASSERT_EQ(p.status, 200) << p.body;
+  EXPECT_STREQ(p.json()["title"].GetString(), test_problems()[0].title.c_str());
+  EXPECT_EQ(again.stop(SIGTERM), 0);
+}
+
 TEST(ApiProcessTest, ATokenRevokedFromTheCliFailsOnTheNextRequest) {
   TempDir dir;
   seed_data(dir.path());
