@@ -3,15 +3,21 @@
 # bundled Quzhou demo corpus into ./data, builds the index, shows the top
 # experts for the most urgent problems, and starts the HTTP service on
 # 127.0.0.1:8080 with a fresh admin token (Ctrl-C stops it cleanly).
+# Only the program is built here, not the tests, benchmarks and fuzzers.
+# EXPERTMATCH_LISTEN=HOST:PORT serves elsewhere; EXPERTMATCH_DATA=DIR keeps
+# the data elsewhere; the access log goes to DIR/../expertmatch-access.log
+# unless EXPERTMATCH_ACCESS_LOG says otherwise ("-" for the terminal).
 # Idempotent: a second run reuses the build, re-imports (updating by id) and
 # reuses the index when the records have not changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${EXPERTMATCH_DATA:-data}
 LISTEN=${EXPERTMATCH_LISTEN:-127.0.0.1:8080}
+# One line a request would bury the password and token printed below.
+export EXPERTMATCH_ACCESS_LOG=${EXPERTMATCH_ACCESS_LOG:-$(dirname "$DATA")/expertmatch-access.log}
 
 bash scripts/install-deps.sh
-bash scripts/build.sh release
+bash scripts/build.sh release expertmatch
 ./build/expertmatch import --data "$DATA" \
   --experts corpus/quzhou/experts.jsonl --problems corpus/quzhou/problems.jsonl
 ./build/expertmatch index --data "$DATA"
@@ -28,7 +34,7 @@ else
 fi
 cat <<MSG
 
-expertmatch: starting the service on http://$LISTEN (data in $DATA/)
+expertmatch: starting the service on http://$LISTEN (data in $DATA/, access log $EXPERTMATCH_ACCESS_LOG)
 pages: http://$LISTEN/  sign in as $account
 admin token (shown once): $token
 try:
