@@ -4,8 +4,15 @@
 import { language } from "./i18n/index.js";
 
 let csrfToken = "";
+let sessionLost = null;
 
 export function setCsrf(token) { csrfToken = token || ""; }
+
+// `handler()` runs when a call made while signed in is answered 401: the
+// session expired, was signed out elsewhere, or its account was disabled.
+// Sign-in itself and whoami (which asks whether there is a session) are not
+// such calls.
+export function onSessionLost(handler) { sessionLost = handler; }
 
 // Answer: {ok, status, data, error: {code, message, field}, missing}.
 // `missing` is true when the route itself is not there (404 with no record
@@ -30,6 +37,10 @@ export async function call(method, path, body, { headers = {} } = {}) {
   let data = null;
   if (type.includes("json")) data = await r.json().catch(() => null);
   const out = { ok: r.ok, status: r.status, data, type, response: r };
+  if (r.status === 401 && csrfToken && sessionLost && path !== "/api/v1/sessions" &&
+      path !== "/api/v1/whoami") {
+    sessionLost();
+  }
   if (!r.ok) {
     out.error = (data && data.error) || { code: "http_" + r.status, message: "", field: "" };
     out.missing = r.status === 405 || (r.status === 404 && isNoRoute(out.error));

@@ -2,7 +2,7 @@
 // Sign-in is POST /api/v1/sessions; the session cookie is HttpOnly, so the
 // page learns who is signed in (role, scope, CSRF token) from GET
 // /api/v1/whoami and keeps only the CSRF token, for unsafe requests.
-import { call, get, setCsrf } from "./api.js";
+import { call, get, setCsrf, onSessionLost } from "./api.js";
 import { h, clear, announce } from "./dom.js";
 import { t, language } from "./i18n/index.js";
 import { errorText, setFieldError, clearFieldErrors } from "./ui.js";
@@ -108,6 +108,20 @@ async function route(moveFocus = false) {
   }
 }
 
+// A session that ends under an open page (it expired, or was signed out in
+// another tab) brings back the sign-in form with a word of why, instead of
+// every panel saying "please sign in" beside a header that says signed in.
+// What the user typed on the page is lost with the page; the hash is kept,
+// so signing in again returns to the same page.
+onSessionLost(() => {
+  if (!who) return;
+  setCsrf("");
+  showSignedIn(null);
+  document.getElementById("message").textContent = t("session_expired");
+  announce(t("session_expired"));
+  document.getElementById("username").focus();
+});
+
 async function whoami() {
   const r = await get("/api/v1/whoami");
   if (!r.ok || !r.data || !r.data.csrf_token) {
@@ -146,7 +160,10 @@ form.addEventListener("submit", async (e) => {
   button.disabled = false;
   if (r.status === 201) {
     form.password.value = "";
+    messageEl.textContent = "";
     await whoami();
+    // The status region said "signing in": say what happened instead.
+    if (who) announce(document.getElementById("who").textContent);
     document.getElementById("main").focus();
     return;
   }

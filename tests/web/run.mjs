@@ -359,6 +359,36 @@ const scenarios = [
     const perIndustry = (await industry.locator("td.num").allInnerTexts()).map(Number);
     eq(perIndustry.reduce((s, n) => s + n, 0), ledgerTotal, "the industry chart counts every problem");
     state.ledgerNotice = await page.locator(".msg-notice").allInnerTexts();
+    // A yearly report: choosing a year counts only that year's submissions,
+    // and the spreadsheet link follows the choice (a new user found no way
+    // to pick a year on the page).
+    const thisYear = new Date().getFullYear();
+    await page.selectOption("#l-year", String(thisYear));
+    await page.waitForFunction((y) => location.hash === "#/ledger?year=" + y, thisYear);
+    await page.waitForSelector("#app .page:not([aria-busy])");
+    eq(await text(page, "#app h1"), `柯城区${thisYear}年台账`, "the heading names the year");
+    const yearJson = JSON.parse((await apiFromPage(page, "GET", "/api/v1/counties/" + encodeURIComponent("柯城区") + "/ledger?year=" + thisYear)).body);
+    eq(Number(/难题总数：(\d+)/.exec(await text(page, "p.big"))[1]), yearJson.totals.submitted, "the page shows the year's count");
+    check(yearJson.totals.submitted < ledgerTotal, `the year's ${yearJson.totals.submitted} are fewer than all ${ledgerTotal}`);
+    check((await page.locator("a.button[download]").first().getAttribute("href")).includes("year=" + thisYear), "the spreadsheet is the year's");
+  }],
+
+  ["session-expired-brings-back-sign-in", async (page, base) => {
+    await signIn(page, base, "county");
+    // The session ends under the open page (as when it expires).
+    await page.context().clearCookies();
+    await page.evaluate(() => { location.hash = "#/plan"; });
+    await page.waitForSelector("#sign-in-section:not([hidden])");
+    check(await page.locator("#account").isHidden(), "the header no longer says signed in");
+    eq(await text(page, "#message"), "登录已过期或已在别处退出，请重新登录。", "the page says why");
+    // Signing in again returns to the page that was open.
+    await page.fill("#username", "county");
+    await page.fill("#password", PASSWORD);
+    await page.click("#sign-in button[type=submit]");
+    await page.waitForSelector("#account:not([hidden])");
+    await page.waitForSelector("#app .page:not([aria-busy])");
+    eq(await page.locator("#nav a[aria-current=page]").innerText(), "工作站方案", "back on the plan page");
+    eq(await text(page, "#message"), "", "the message is gone once signed in");
   }],
 
   ["keyboard-labels-contrast-sign-out", async (page, base) => {

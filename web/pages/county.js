@@ -258,11 +258,33 @@ async function renderPlan(view, record, who, { refreshList, clearStatus }) {
 
 // ---- ledger ----
 
+// The year of the ledger asked for (#/ledger?year=2025), or "" for all years.
+function ledgerYear() {
+  const y = new URLSearchParams(location.hash.split("?")[1] || "").get("year") || "";
+  return /^\d{4}$/.test(y) ? y : "";
+}
+
+// A county reports each year: the ledger page chooses the year (this one
+// and the four before it, or every year), and its spreadsheet follows.
+function yearChooser(year) {
+  const now = new Date().getFullYear();
+  const select = h("select", { id: "l-year" },
+    h("option", { value: "" }, t("all_years")),
+    ...[0, 1, 2, 3, 4].map((i) => h("option", { value: String(now - i) }, t("year_n", { year: now - i }))));
+  select.value = year;
+  select.addEventListener("change", () => {
+    location.hash = "#/ledger" + (select.value ? "?year=" + select.value : "");
+  });
+  return h("p", { class: "filters no-print" }, h("label", { for: "l-year" }, t("ledger_year")), " ", select);
+}
+
 export async function ledgerPage(root, who) {
   const county = countyOf(who);
-  root.append(h("h1", {}, t("ledger_title", { county })));
-  const r = await get("/api/v1/counties/" + enc(county) + "/ledger");
-  if (r.ok && r.data) { renderLedger(root, r.data, county); return; }
+  const year = ledgerYear();
+  root.append(h("h1", {}, year ? t("ledger_title_year", { county, year }) : t("ledger_title", { county })));
+  root.append(yearChooser(year));
+  const r = await get("/api/v1/counties/" + enc(county) + "/ledger" + qs({ year }));
+  if (r.ok && r.data) { renderLedger(root, r.data, county, year); return; }
   if (!r.missing) { root.append(message(errorText(r), "error")); return; }
   root.append(message(t("ledger_fallback"), "notice"));
   const all = await get("/api/v1/problems" + qs({ county, limit: 500 }));
@@ -285,10 +307,10 @@ function statusRows(byStatus, statuses) {
   return Object.entries(byStatus || {}).map(([s, v]) => ({ label: (statuses.find((x) => x.status === s) || {}).label || t("statuses." + s), value: v }));
 }
 
-function renderLedger(root, L, county) {
+function renderLedger(root, L, county, year) {
   const statuses = L.statuses || [];
   const actions = h("div", { class: "actions no-print" },
-    h("a", { class: "button", href: "/api/v1/counties/" + enc(county) + "/ledger?format=xlsx", download: "" }, t("download_ledger")),
+    h("a", { class: "button", href: "/api/v1/counties/" + enc(county) + "/ledger" + qs({ year, format: "xlsx" }), download: "" }, t("download_ledger")),
     h("button", { type: "button", onclick: () => window.print() }, t("print")));
   root.append(actions);
   if (L.as_of) root.append(h("p", { class: "meta" }, t("as_of", { date: L.as_of })));
