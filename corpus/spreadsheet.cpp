@@ -117,10 +117,13 @@ struct TempFile {
 
 }  // namespace
 
-Cell::Cell(double n) : number(n) {
+// The cell holds the number as it is shown (4 significant digits): a
+// spreadsheet otherwise shows an official 0.07146429270505905 for a score.
+Cell::Cell(double n) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.4g", n);
   text = buf;
+  number = std::strtod(buf, nullptr);
 }
 
 std::string to_csv(const std::vector<Sheet>& sheets) {

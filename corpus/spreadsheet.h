@@ -26,7 +26,7 @@ struct Cell {
   Cell(std::string t) : text(std::move(t)) {}          // NOLINT: implicit by design
   Cell(const char* t) : text(t) {}                     // NOLINT
   Cell(int n) : text(std::to_string(n)), number(n) {}  // NOLINT
-  Cell(double n);                                      // NOLINT: text rounded to 4 digits
+  Cell(double n);  // NOLINT: text and number rounded to 4 significant digits
 };
 
 struct Sheet {

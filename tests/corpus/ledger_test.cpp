@@ -110,6 +110,19 @@ TEST(LedgerTest, CountsWaitingAndSheets) {
             "unknown county \"江山\"; did you mean \"江山市\"?");
 }
 
+// Found by a new user: a plan's spreadsheet showed a score as
+// 0.07146429270505905. A number cell holds what it shows: 4 significant digits.
+TEST(SpreadsheetTest, ANumberCellHoldsWhatItShows) {
+  Cell score(0.07146429270505905);
+  EXPECT_EQ(score.text, "0.07146");
+  ASSERT_TRUE(score.number.has_value());
+  EXPECT_EQ(*score.number, 0.07146);
+  Cell big(1234567.0);
+  EXPECT_EQ(big.text, "1.235e+06");
+  EXPECT_EQ(*big.number, 1.235e+06);
+  EXPECT_EQ(to_csv({Sheet{"s", {"score"}, {{score}}}}), "\xEF\xBB\xBFscore\r\n0.07146\r\n");
+}
+
 TEST(SpreadsheetTest, CsvQuotesAndMarksUtf8) {
   std::vector<Sheet> one = {
       {"表", {"名称", "说明"}, {{Cell("a,b"), Cell("say \"hi\"")}, {Cell(3), Cell(0.5)}}}};
