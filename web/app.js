@@ -5,7 +5,7 @@
 import { call, get, setCsrf, onSessionLost } from "./api.js";
 import { h, clear, announce } from "./dom.js";
 import { t, language } from "./i18n/index.js";
-import { errorText, setFieldError, clearFieldErrors } from "./ui.js";
+import { errorText, setFieldError, clearFieldErrors, message } from "./ui.js";
 import * as enterprise from "./pages/enterprise.js";
 import * as coordinator from "./pages/coordinator.js";
 import * as county from "./pages/county.js";
@@ -80,7 +80,11 @@ async function route(moveFocus = false) {
   let args = rest.map(decodeURIComponent);
   let render = page && page[2];
   if (!page && DETAIL[name]) render = DETAIL[name];
+  // An address this role has no page for (mistyped, or another role's) is
+  // said so above the landing page, not silently replaced by it.
+  let unknown = false;
   if (!render) {
+    unknown = !!name;
     page = routes[0];
     render = page[2];
     args = [];
@@ -95,6 +99,7 @@ async function route(moveFocus = false) {
   app.append(container);
   try {
     await render(container, who, ...args);
+    if (unknown) container.prepend(message(t("no_such_page", { page: t(page[1]) }), "notice"));
   } finally {
     container.removeAttribute("aria-busy");
     const loading = container.querySelector(":scope > .loading");

@@ -389,6 +389,11 @@ const scenarios = [
     await page.waitForSelector("#app .page:not([aria-busy])");
     eq(await page.locator("#nav a[aria-current=page]").innerText(), "工作站方案", "back on the plan page");
     eq(await text(page, "#message"), "", "the message is gone once signed in");
+    // An address with no page (a new user typed #/plans) says so.
+    await page.evaluate(() => { location.hash = "#/plans"; });
+    await page.waitForFunction(() => location.hash === "#/bank");
+    await page.waitForSelector("#app .page:not([aria-busy])");
+    eq(await text(page, "#app .page .msg-notice"), "没有这个页面，已转到“难题库”。", "the unknown page is named");
   }],
 
   ["keyboard-labels-contrast-sign-out", async (page, base) => {
