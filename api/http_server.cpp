@@ -47,11 +47,12 @@ struct HttpServer::Impl {
 
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
-  // At the connection cap: makes room with the connection nearest to being
-  // cut for want of progress (see Session::slack), among those reading a
-  // request with nothing in flight or waiting for their client to read an
-  // answer; the slack is shared among the connections of one client address,
-  // so an address holding many goes first. False if there is none.
+  // At the connection cap: makes room with a connection that only holds a
+  // slot: one between requests if there is any, else the one nearest to
+  // being cut for want of progress among those reading a request with
+  // nothing in flight or waiting for their client to read an answer; the
+  // slack is shared among the connections of one client address, so an
+  // address holding many goes first. False if there is none.
   bool evict_slowest();
   // validate() has checked the setting; a bad one trusts nobody.
   static TrustedProxies parsed_proxies(const ServerConfig& c) {
@@ -118,6 +119,7 @@ class Session : public std::enable_shared_from_this<Session> {
         body_timer_(stream_.get_executor()),
         write_timer_(stream_.get_executor()),
         send_credit_(std::chrono::milliseconds(server.config.read_timeout_ms)),
+        earned_credit_(send_credit_),
         server_(server),
         address_(std::move(address)),
         reject_(reject),
@@ -150,6 +152,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // phase it is in (any thread).
   bool evictable() const { return evictable_; }
   Clock::time_point cut_at() const { return Clock::time_point(Clock::duration(cut_at_)); }
+  // Waiting for a next request with nothing in flight: closing it loses nothing.
+  bool between_requests() const { return between_requests_; }
   const std::string& address() const { return address_; }
 
   // Closes the connection if it is still evictable (a full server makes
@@ -218,13 +222,17 @@ class Session : public std::enable_shared_from_this<Session> {
     return writing_ || (reading_ && in_flight() == 0);
   }
 
-  // Keeps evictable_ and cut_at_ right; called after every change of those
-  // states and deadlines, on the connection's strand.
+  // Keeps evictable_, between_requests_ and cut_at_ right; called after
+  // every change of those states and deadlines, on the connection's strand.
+  // A writer's cut_at_ ranks it by what its reading has earned, uncapped: a
+  // client reading well is far from being cut (its timer still runs on the
+  // capped credit).
   void note_evictable() {
     evictable_ = can_evict();
+    between_requests_ = !writing_ && waiting_ && in_flight() == 0;
     Clock::time_point at = Clock::time_point::max();
     if (writing_)
-      at = write_deadline_;
+      at = write_started_ + earned_credit_;
     else if (parser_ && head_read_ && reading_)
       at = body_deadline_;
     else if (head_started_ && reading_)
@@ -692,6 +700,12 @@ class Session : public std::enable_shared_from_this<Session> {
       send_credit_ += std::chrono::duration_cast<Clock::duration>(
           std::chrono::duration<double>(static_cast<double>(n) / rate));
       send_credit_ = std::clamp(send_credit_, Clock::duration::zero(), cap);
+      earned_credit_ += std::chrono::duration_cast<Clock::duration>(
+                            std::chrono::duration<double>(static_cast<double>(n) / rate)) -
+                        (Clock::now() - write_started_);
+      earned_credit_ =
+          std::clamp(earned_credit_, Clock::duration::zero(),
+                     std::chrono::duration_cast<Clock::duration>(std::chrono::hours(24)));
     }
     note_evictable();
     if (ec || out->serializer.is_done()) return on_write(ec, !keep);
@@ -761,6 +775,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::duration send_credit_;         // waiting time left for the client to read (write_some)
   Clock::time_point write_started_;     // of the piece being written
   Clock::time_point write_deadline_;    // write_started_ + send_credit_
+  Clock::duration earned_credit_;       // send_credit_ without its cap (ranking only)
   Clock::time_point head_deadline_;     // of the head being read, from its first byte
   Clock::time_point idle_deadline_;     // of the wait for a next request
   bool writing_ = false;                // a piece of an answer is being written
@@ -793,6 +808,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Read from other threads (evict_slowest): see note_evictable.
   std::atomic<bool> evictable_{false};
   std::atomic<Clock::rep> cut_at_{Clock::time_point::max().time_since_epoch().count()};
+  std::atomic<bool> between_requests_{false};
   unsigned long idle_generation_ = 0;  // invalidates idle timer waits
   Clock::time_point started_;
   std::vector<char> drain_buffer_;
@@ -849,14 +865,16 @@ bool HttpServer::Impl::evict_slowest() {
     std::lock_guard lock(clients_mu);
     open = per_client;
   }
-  // Slack: how long a connection could go on without progress before its
-  // own deadline cuts it (a body's grows with every byte, at body_min_rate;
-  // an unread answer's shrinks while it waits), divided among the
-  // connections its address holds. Progress, not the time since the last
-  // byte: a byte every 40 ms buys an attacker's socket 40 ms, while a real
-  // upload that has sent 12 KB and pauses keeps its earned 12 s.
+  // Connections between requests go first (closing one loses nothing; a
+  // browser opens another). Then slack: how long a connection could go on
+  // without progress before its own deadline cuts it (a body's grows with
+  // every byte, at body_min_rate; an answer's with what its client reads),
+  // divided among the connections its address holds. Progress, not the time
+  // since the last byte: a byte every 40 ms buys an attacker's socket 40 ms,
+  // while a real upload that has sent 12 KB and pauses keeps its earned 12 s.
   const auto now = Clock::now();
   std::shared_ptr<Session> slowest;
+  bool least_idle = false;
   double least = 0;
   for (auto& session : live) {
     if (!session->evictable()) continue;
@@ -864,9 +882,11 @@ bool HttpServer::Impl::evict_slowest() {
     double slack = at <= now ? 0.0 : std::chrono::duration<double>(at - now).count();
     auto it = open.find(session->address());
     if (it != open.end() && it->second > 1) slack /= it->second;
-    if (!slowest || slack < least) {
+    const bool idle = session->between_requests();
+    if (!slowest || (idle && !least_idle) || (idle == least_idle && slack < least)) {
       slowest = session;
       least = slack;
+      least_idle = idle;
     }
   }
   if (!slowest) return false;

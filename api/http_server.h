@@ -18,11 +18,13 @@
 // response is drained briefly so the client reads the response instead of a reset.
 // At the connection cap a new client is let in if some connection only
 // holds a slot: reading a request (head or body) with nothing in flight, or
-// waiting for its client to read an answer. The one with the least slack is
+// waiting for its client to read an answer. One between requests goes
+// first (closing it loses nothing); else the one with the least slack is
 // closed (a 408 if its body was being read): slack is the time left before
 // its own deadline would cut it, which for a body grows with each byte at
-// body_min_rate, divided by the connections its client address holds. Only
-// when every connection is being served is the new one 503.
+// body_min_rate and for an answer with each byte its client reads, divided
+// by the connections its client address holds. Only when every connection
+// is being served is the new one 503.
 //
 // Timers: idle_timeout_ms runs only while a connection waits for a request
 // with nothing in flight (a new connection waits header_timeout_ms for its

@@ -228,5 +228,30 @@ TEST(SlowClientsTest, AnAddressHoldingManyConnectionsGivesWayFirst) {
   EXPECT_EQ(cut, 1);
 }
 
+// A connection between requests loses nothing when closed (a browser opens
+// another), so it gives way before an upload in progress, however much
+// more time its idle timer has left than the upload's body deadline.
+TEST(SlowClientsTest, AConnectionBetweenRequestsGivesWayBeforeAnUpload) {
+  TestServer server(false, [](api::ServerConfig* c) {
+    c->max_connections = 2;
+    c->max_connections_per_client = 0;
+    c->header_timeout_ms = 5000;
+    c->idle_timeout_ms = 600000;
+    c->read_timeout_ms = 600000;
+  });
+  RawConnection idle(server.port());
+  ASSERT_TRUE(idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_EQ(idle.read_response().status, 200);
+  RawConnection upload(server.port());
+  ASSERT_TRUE(upload.send(slow_body_head()));
+  ASSERT_EQ(upload.read_response().status, 100);
+  auto health = get(server.port(), "/healthz", "");
+  EXPECT_EQ(health.status, 200) << health.body << health.error;
+  EXPECT_TRUE(idle.closed_by_server());
+  ASSERT_TRUE(upload.send(std::string(99, ' ')));
+  auto r = upload.read_response();
+  EXPECT_EQ(r.status, 400) << r.error << r.body;  // its handler's answer, not a 408
+}
+
 }  // namespace
 }  // namespace expertmatch::apitest
