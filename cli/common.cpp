@@ -8,11 +8,21 @@
 namespace expertmatch::cli {
 
 void report(const Status& status) {
+  // The reasons a person must act on, in their language (LANG; Chinese
+  // unless it says English), as `demo` and `plan` speak. Plain-text reasons
+  // (operator checks written in English) are shown as they are.
+  const i18n::Language language = i18n::language_from_environment();
   if (status.field_errors().empty()) {
-    std::fprintf(stderr, "expertmatch: %s\n", status.message().c_str());
+    const bool catalogued = !status.user_message().key.empty();
+    std::fprintf(
+        stderr, "expertmatch: %s\n",
+        catalogued ? i18n::tr(language, status.user_message()).c_str() : status.message().c_str());
     return;
   }
-  for (const auto& e : status.field_errors()) std::fprintf(stderr, "%s\n", e.to_string().c_str());
+  for (FieldError e : status.field_errors()) {
+    if (!e.message.key.empty()) e.reason = i18n::tr(language, e.message);
+    std::fprintf(stderr, "%s\n", e.to_string().c_str());
+  }
 }
 
 bool load_files(const std::string& experts_path, const std::string& problems_path,

@@ -20,7 +20,9 @@
 
 namespace expertmatch::cli {
 
-// Prints a failed status to stderr as "expertmatch: MESSAGE" (one line per field error).
+// Prints a failed status to stderr as "expertmatch: MESSAGE", or one line per
+// field error ("FILE:LINE: FIELD: REASON"), in the language of LANG (Chinese
+// unless it names English; i18n::language_from_environment).
 void report(const Status& status);
 
 // Reads and validates the files that are given (empty path = none). On error,

@@ -299,7 +299,15 @@ TEST(CliDecisionsTest, PlanHonoursReviewsAndApproveChecksStalenessAndMovesTopics
   const std::string approve = std::string(EXPERTMATCH_BINARY) + " approve-plan --data " +
                               dir.path() + " --by county:江山市 --id ";
   ASSERT_EQ(run(approve + std::to_string(ids[0]) + " 2>&1", &out), 0) << out;
-  EXPECT_NE(run(approve + std::to_string(ids[1]) + " 2>&1", &out), 0);
+  EXPECT_NE(
+      run("env -u LC_ALL -u LC_MESSAGES LANG=C.UTF-8 " + approve + std::to_string(ids[1]) + " 2>&1",
+          &out),
+      0);
+  EXPECT_NE(out.find("已过时"), std::string::npos) << out;
+  EXPECT_NE(run("env -u LC_ALL -u LC_MESSAGES LANG=en_US.UTF-8 " + approve +
+                    std::to_string(ids[1]) + " 2>&1",
+                &out),
+            0);
   EXPECT_NE(out.find("stale"), std::string::npos) << out;
   auto store = Store::open(dir.path());
   ASSERT_TRUE(store.is_ok());
