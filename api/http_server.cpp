@@ -152,8 +152,11 @@ class Session : public std::enable_shared_from_this<Session> {
   // phase it is in (any thread).
   bool evictable() const { return evictable_; }
   Clock::time_point cut_at() const { return Clock::time_point(Clock::duration(cut_at_)); }
-  // Waiting for a next request with nothing in flight: closing it loses nothing.
-  bool between_requests() const { return between_requests_; }
+  // Which connections a full server closes first (evict_slowest): 0 one
+  // whose close is lingering (its last answer is written), 1 one with no
+  // request invested (waiting between requests, or half a head), 2 one with
+  // a body arriving or an answer unread.
+  int eviction_class() const { return eviction_class_; }
   const std::string& address() const { return address_; }
 
   // Closes the connection if it is still evictable (a full server makes
@@ -162,7 +165,14 @@ class Session : public std::enable_shared_from_this<Session> {
   void evict() {
     evictable_ = false;  // taken: the next new client looks at another one
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      if (!self->can_evict()) return self->note_evictable();
+      if (self->draining_) return self->close_now();
+      if (!self->can_evict()) {
+        // Taken up since it was chosen (a request arrived): the new client
+        // is already in, so this one reads no more requests and closes
+        // after its answers; the cap is overshot only that long.
+        if (!self->closing_) self->read_closed_ = true;
+        return self->note_evictable();
+      }
       if (self->writing_) {
         // The write completes with operation_aborted: the client is gone.
         beast::error_code ignored;
@@ -218,23 +228,25 @@ class Session : public std::enable_shared_from_this<Session> {
   // write is outstanding no handler runs for the connection: answers are
   // written one at a time, after their handler has returned.)
   bool can_evict() const {
+    if (draining_) return true;
     if (closing_ || checking_) return false;
-    return writing_ || (reading_ && in_flight() == 0);
+    if (writing_) return true;  // even its last answer: a slow reader only holds a slot
+    return !read_closed_ && reading_ && in_flight() == 0;
   }
 
-  // Keeps evictable_, between_requests_ and cut_at_ right; called after
+  // Keeps evictable_, eviction_class_ and cut_at_ right; called after
   // every change of those states and deadlines, on the connection's strand.
   // A writer's cut_at_ ranks it by what its reading has earned, uncapped: a
   // client reading well is far from being cut (its timer still runs on the
   // capped credit).
   void note_evictable() {
     evictable_ = can_evict();
-    between_requests_ = !writing_ && waiting_ && in_flight() == 0;
+    eviction_class_ = draining_ ? 0 : (!writing_ && !head_read_) ? 1 : 2;
     Clock::time_point at = Clock::time_point::max();
     if (writing_)
       at = write_started_ + earned_credit_;
     else if (parser_ && head_read_ && reading_)
-      at = body_deadline_;
+      at = body_earned_;
     else if (head_started_ && reading_)
       at = head_deadline_;
     else if (waiting_)
@@ -337,6 +349,7 @@ class Session : public std::enable_shared_from_this<Session> {
     accept_language_ = raw_field_value(buffered().substr(0, n), "accept-language");
     // Until the head is judged and the body's own deadline set, it has the head's.
     body_deadline_ = Clock::now() + std::chrono::milliseconds(server_.config.header_timeout_ms);
+    body_earned_ = body_deadline_;
     head_read_ = true;
     note_evictable();  // a whole head: being served from here
     auto error = read_request_head(buffered().substr(0, n), *parser_);
@@ -453,11 +466,13 @@ class Session : public std::enable_shared_from_this<Session> {
     int rate = server_.config.body_min_rate;
     if (rate <= 0) {
       body_deadline_ = cap;
+      body_earned_ = cap;
     } else {
       auto earned = std::chrono::duration_cast<Clock::duration>(
           std::chrono::duration<double>(static_cast<double>(body_bytes_) / rate));
-      body_deadline_ =
-          std::min(cap, body_start_ + milliseconds(server_.config.header_timeout_ms) + earned);
+      // Ranked by what its bytes have earned (evict_slowest); cut at the cap too.
+      body_earned_ = body_start_ + milliseconds(server_.config.header_timeout_ms) + earned;
+      body_deadline_ = std::min(cap, body_earned_);
     }
     note_evictable();
   }
@@ -625,8 +640,9 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.metrics.observe(r.route, p->request.method.empty() ? "-" : p->request.method, r.status,
                             seconds);
     if (server_.access_log)
-      server_.access_log->write(r.who, p->request.method.empty() ? "-" : p->request.method, r.route,
-                                r.status, seconds);
+      server_.access_log->write(r.who,
+                                p->request.method.empty() ? "-" : method_label(p->request.method),
+                                r.route, r.status, seconds);
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(r.status), p->version);
     res->set(http::field::server, "expertmatch");
@@ -749,6 +765,9 @@ class Session : public std::enable_shared_from_this<Session> {
     drained_ = 0;
     stream_.expires_after(
         std::chrono::milliseconds(std::min(server_.config.read_timeout_ms, 2000)));
+    // A courtesy to the client: a full server may cut it (evict()).
+    draining_ = true;
+    note_evictable();
     drain();
   }
 
@@ -784,6 +803,7 @@ class Session : public std::enable_shared_from_this<Session> {
   unsigned long body_generation_ = 0;   // invalidates body timer waits of earlier bodies
   Clock::time_point body_start_;
   Clock::time_point body_deadline_;  // moves later as bytes arrive (extend_body_deadline)
+  Clock::time_point body_earned_;    // body_deadline_ without the read_timeout_ms cap
   size_t body_bytes_ = 0;            // of the body being read, as parsed
   beast::flat_buffer buffer_;
   HttpServer::Impl& server_;
@@ -808,7 +828,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Read from other threads (evict_slowest): see note_evictable.
   std::atomic<bool> evictable_{false};
   std::atomic<Clock::rep> cut_at_{Clock::time_point::max().time_since_epoch().count()};
-  std::atomic<bool> between_requests_{false};
+  std::atomic<int> eviction_class_{1};
+  bool draining_ = false;              // closing: reading what the client still sends, briefly
   unsigned long idle_generation_ = 0;  // invalidates idle timer waits
   Clock::time_point started_;
   std::vector<char> drain_buffer_;
@@ -824,7 +845,9 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   if (stopping) return;
   if (!ec) {
     beast::error_code addr_ec;
-    std::string address = socket.remote_endpoint(addr_ec).address().to_string();
+    // IPv6 counts by its /64, as the sign-in limits do: one host commonly
+    // holds a whole /64 and could take a fresh address per connection.
+    std::string address = client_limit_key(socket.remote_endpoint(addr_ec).address().to_string());
     std::string why;
     // At the cap a new client still gets in if a connection can make room:
     // many addresses each holding a few sockets that never finish a head
@@ -865,28 +888,32 @@ bool HttpServer::Impl::evict_slowest() {
     std::lock_guard lock(clients_mu);
     open = per_client;
   }
-  // Connections between requests go first (closing one loses nothing; a
-  // browser opens another). Then slack: how long a connection could go on
-  // without progress before its own deadline cuts it (a body's grows with
-  // every byte, at body_min_rate; an answer's with what its client reads),
-  // divided among the connections its address holds. Progress, not the time
-  // since the last byte: a byte every 40 ms buys an attacker's socket 40 ms,
-  // while a real upload that has sent 12 KB and pauses keeps its earned 12 s.
+  // Lingering closes go first, then connections with no request invested
+  // (between requests or in half a head: closing one loses nothing, a
+  // browser opens another), by slack alone; then those with a body arriving
+  // or an answer unread, by slack divided among the connections their
+  // address holds. Slack is how long a connection could go on without
+  // progress before its own deadline cuts it: a body's grows with every byte
+  // at body_min_rate, an answer's with what its client reads. Progress, not
+  // the time since the last byte: a byte every 40 ms buys an attacker's
+  // socket 40 ms, while a real upload that has sent 12 KB keeps its 12 s.
   const auto now = Clock::now();
   std::shared_ptr<Session> slowest;
-  bool least_idle = false;
+  int least_class = 0;
   double least = 0;
   for (auto& session : live) {
     if (!session->evictable()) continue;
+    const int cls = session->eviction_class();
     auto at = session->cut_at();
     double slack = at <= now ? 0.0 : std::chrono::duration<double>(at - now).count();
-    auto it = open.find(session->address());
-    if (it != open.end() && it->second > 1) slack /= it->second;
-    const bool idle = session->between_requests();
-    if (!slowest || (idle && !least_idle) || (idle == least_idle && slack < least)) {
+    if (cls == 2) {
+      auto it = open.find(session->address());
+      if (it != open.end() && it->second > 1) slack /= it->second;
+    }
+    if (!slowest || cls < least_class || (cls == least_class && slack < least)) {
       slowest = session;
       least = slack;
-      least_idle = idle;
+      least_class = cls;
     }
   }
   if (!slowest) return false;

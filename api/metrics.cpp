@@ -25,17 +25,15 @@ std::string number(double v) {
   return buf;
 }
 
-// The method label comes from a closed set: a client sending made-up
-// methods must not grow the series (memory and /metrics) without bound.
-const char* method_label(const std::string& method) {
+}  // namespace
+
+const char* method_label(std::string_view method) {
   static const char* const kKnown[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
                                        "CONNECT", "OPTIONS", "TRACE", "PATCH"};
   for (const char* known : kKnown)
     if (method == known) return known;
   return "other";
 }
-
-}  // namespace
 
 void Metrics::observe(const std::string& route, const std::string& method, int status,
                       double seconds) {

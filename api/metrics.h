@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace expertmatch::api {
@@ -23,6 +24,12 @@ struct Gauges {
   size_t reviews = 0;
   bool index_ready = false;
 };
+
+// The label of a request method from a closed set: the RFC 9110 methods
+// as they are, anything else "other". Used wherever a method is recorded
+// (the metrics' series, the access log), so a client sending made-up or
+// 15,000-byte methods grows neither memory nor log lines.
+const char* method_label(std::string_view method);
 
 class Metrics {
  public:

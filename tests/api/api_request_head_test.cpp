@@ -259,8 +259,10 @@ TEST(RequestHeadTest, AFullServerMakesRoomFromTheIdlestBody) {
             "the server was full and this request's body was the slowest to arrive; send the "
             "request again");
   EXPECT_TRUE(slow[0]->closed_by_server());
-  // Another new client makes room with one of the others; the two left
-  // finish their bodies (a bad one: 400).
+  // Another new client gets in too: the first one's close, still lingering
+  // (its client has not closed its side), goes first if the server still
+  // holds it, else one of the others; those left finish their bodies (a bad
+  // one: 400).
   EXPECT_EQ(get(server.port(), "/healthz", "").status, 200);
   int cut_again = 0;
   for (int i = 1; i < 4; ++i) {
@@ -271,7 +273,7 @@ TEST(RequestHeadTest, AFullServerMakesRoomFromTheIdlestBody) {
     else
       EXPECT_EQ(r.status, 400) << r.error << r.body;
   }
-  EXPECT_EQ(cut_again, 1);
+  EXPECT_LE(cut_again, 1);
 }
 
 // Host values that are host[:port] are served; the malformed ones are rows
