@@ -18,13 +18,15 @@
 // response is drained briefly so the client reads the response instead of a reset.
 // At the connection cap a new client is let in if some connection only
 // holds a slot: reading a request (head or body) with nothing in flight, or
-// waiting for its client to read an answer. One between requests goes
-// first (closing it loses nothing); else the one with the least slack is
-// closed (a 408 if its body was being read): slack is the time left before
-// its own deadline would cut it, which for a body grows with each byte at
-// body_min_rate and for an answer with each byte its client reads, divided
-// by the connections its client address holds. Only when every connection
-// is being served is the new one 503.
+// waiting for its client to read an answer, or lingering after its last
+// answer. Lingering closes go first; then connections with no request
+// invested (between requests, half a head) with the least slack; then
+// bodies and unread answers with the least slack (a 408 if its body was
+// being read). Slack is the time left before the connection's own deadline
+// would cut it, which for a body grows with each byte at body_min_rate and
+// for an answer with each byte its client reads; for bodies and answers it
+// is divided by the connections its client address (IPv6: /64) holds. Only
+// when every connection is being served is the new one 503.
 //
 // Timers: idle_timeout_ms runs only while a connection waits for a request
 // with nothing in flight (a new connection waits header_timeout_ms for its
