@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -1345,14 +1346,19 @@ Status Store::put_account(const AccountRecord& account) {
     // password hash that precedes every insert.
     Statement names(db_, "SELECT username FROM accounts ORDER BY username");
     if (!names.prepared()) return names.error("prepare account names");
-    const std::string wanted = normalize_name(account.username);
+    const std::vector<std::string> wanted = lookalike_keys(account.username);
     int rc;
     while ((rc = names.step()) == SQLITE_ROW) {
       std::string existing = text_col(names.get(), 0);
       if (existing == account.username)
         return Status(ErrorCode::kAlreadyExists,
                       {"account.exists", {{"username", account.username}}});
-      if (normalize_name(existing) == wanted)
+      // Keys are computed, not stored: a store made before a change to them
+      // is checked by the same rule as a new one, disabled accounts included.
+      const std::vector<std::string> keys = lookalike_keys(existing);
+      if (std::any_of(keys.begin(), keys.end(), [&](const std::string& k) {
+            return std::find(wanted.begin(), wanted.end(), k) != wanted.end();
+          }))
         return Status(
             ErrorCode::kAlreadyExists,
             {"account.lookalike", {{"username", account.username}, {"existing", existing}}});
