@@ -341,6 +341,12 @@ TEST(WordlessProblemTest, IsRefusedAndNeverGoodlyMatched) {
   r.body = R"({"id": "p-emoji", "enterprise": "江山恒锐轴承有限公司", "county": "江山市",
                "title": "！！！", "description": "😀 3号机 🔥"})";
   EXPECT_EQ(http(server.port(), r).status, 201);
+  // Circled letters are letters to the analyser (NFKC: ⓐ is "a"), so words
+  // (attack trial, issue 10: refused as wordless).
+  r.body = R"({"id": "p-circled", "enterprise": "江山恒锐轴承有限公司", "county": "江山市",
+               "title": "ⓐⓑ", "description": ""})";
+  auto circled = http(server.port(), r);
+  EXPECT_EQ(circled.status, 201) << circled.body;
 
   // Experts as a county might make them: no works, and emoji-only works.
   ASSERT_EQ(post(server.port(), "/api/v1/experts", admin,
