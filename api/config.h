@@ -32,8 +32,9 @@ struct ServerConfig {
   size_t header_limit_bytes = 16 << 10;  // "header_limit_bytes": largest header block (431)
   int read_timeout_ms = 30000;           // "read_timeout_ms": to read a body; see send_min_rate
   // "body_min_rate": bytes a second a request body must average: it gets
-  // header_timeout_ms, plus a second per body_min_rate bytes received (408
-  // past that; read_timeout_ms still bounds the whole body). 0 = no rate.
+  // header_timeout_ms, plus a second per body_min_rate bytes of body data
+  // received (chunk framing and extensions earn nothing; 408 past that;
+  // read_timeout_ms still bounds the whole body). 0 = no rate.
   int body_min_rate = 1024;
   // "send_min_rate": bytes a second a client must read of its answers. A
   // connection may leave answers unread for read_timeout_ms in all, and each

@@ -498,8 +498,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_body_bytes(beast::error_code ec, std::size_t n) {
     if (ec || closing_) return on_read(ec ? ec : net::error::operation_aborted, 0);
-    if (n > 0) {
-      body_bytes_ += n;
+    // Only the body's own bytes are progress: chunk sizes, extensions and
+    // trailers are framing (an attack trial kept a body alive on chunk
+    // extensions alone). The string body holds exactly the data bytes
+    // parsed so far.
+    const size_t data = parser_->get().body().size();
+    if (n > 0 && data > body_bytes_) {
+      body_bytes_ = data;
       extend_body_deadline();
     }
     if (parser_->is_done()) return on_read({}, 0);
@@ -804,7 +809,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::time_point body_start_;
   Clock::time_point body_deadline_;  // moves later as bytes arrive (extend_body_deadline)
   Clock::time_point body_earned_;    // body_deadline_ without the read_timeout_ms cap
-  size_t body_bytes_ = 0;            // of the body being read, as parsed
+  size_t body_bytes_ = 0;            // data bytes of the body being read (not chunk framing)
   beast::flat_buffer buffer_;
   HttpServer::Impl& server_;
   std::string address_;

@@ -7,11 +7,13 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "api/accounts.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "corpus/names.h"
 #include "corpus/store.h"
 
 namespace expertmatch::cli {
@@ -99,6 +101,15 @@ int cmd_account(const Argv& argv) {
     for (const auto& a : *accounts)
       std::printf("%s\t%s\t%s\t%s\t%s\n", a.username.c_str(), a.role.c_str(), a.scope.c_str(),
                   a.disabled ? "yes" : "no", a.created_at.c_str());
+    // Lookalikes stored before the check that now refuses them (an older
+    // version made them): told on stderr, so stdout stays one table.
+    std::vector<std::string> names;
+    for (const auto& a : *accounts) names.push_back(a.username);
+    for (auto [i, j] : lookalike_pairs(names))
+      std::fprintf(stderr,
+                   "expertmatch account: warning: \"%s\" looks like \"%s\" (same letters up to "
+                   "case, width, accents or lookalike characters); disable one of them\n",
+                   names[j].c_str(), names[i].c_str());
     return 0;
   }
   if (sub == "disable") {

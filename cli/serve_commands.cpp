@@ -97,12 +97,18 @@ bool parse_expiry(const std::string& text, std::string* out) {
 std::unique_ptr<Store> open_token_store(const std::string& dir) {
   // Never create a store here: a mistyped --data would otherwise leave an
   // empty one that a server then starts on.
-  auto store = open_existing_store(dir);
-  if (!store)
+  StoreOptions options;
+  options.create_if_missing = false;
+  auto store = Store::open(dir, options);
+  if (store) return std::move(*store);
+  report(store.status());
+  // The hint only where it helps: a store refused for what it is (a link,
+  // a newer schema, a damaged file) is not cured by creating one.
+  if (store.status().code() == ErrorCode::kNotFound)
     std::fprintf(stderr,
                  "expertmatch token: create the store first ('expertmatch import' or "
                  "'expertmatch serve --create')\n");
-  return store;
+  return nullptr;
 }
 
 int token_create(const Argv& argv) {
@@ -224,6 +230,13 @@ int cmd_backup(const Argv& argv) {
     std::fputs(text, stderr);
     return args.has("--help") ? 0 : 2;
   }
+  for (const char* flag : {"--data", "--out"})
+    if (args.get(flag)->empty()) {
+      std::fprintf(stderr, "expertmatch backup: %s is empty; %s\n", flag,
+                   std::string(flag) == "--out" ? "give the file to write the backup to"
+                                                : "give the data directory to back up");
+      return 2;
+    }
   auto store = open_existing_store(*args.get("--data"));
   if (!store) return 1;
   Status s = store->backup_to(*args.get("--out"));

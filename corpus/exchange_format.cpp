@@ -14,7 +14,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
+#include <unicode/unistr.h>
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
@@ -463,14 +465,27 @@ bool expert_from_json(const rapidjson::Value& object, const std::string& source,
 namespace {
 
 // A letter or number of any script (general category L or N: Latin, Han,
-// digits ...), the least a text needs to hold a word.
+// digits ...), the least a text needs to hold a word, judged on the form the
+// text analyser indexes (indexer/text_analyzer.cpp: NFKC with case folding,
+// code point by code point): circled "ⓐ" (So) is indexed as "a", "™" as
+// "tm", so a title of them has words; an emoji stays a symbol.
 bool has_letter_or_digit(std::string_view text) {
+  constexpr uint32_t kWordMask = U_GC_L_MASK | U_GC_N_MASK;
+  UErrorCode ec = U_ZERO_ERROR;
+  const icu::Normalizer2* nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(ec);
+  if (U_FAILURE(ec)) nfkc_cf = nullptr;
   for (size_t at = 0; at < text.size();) {
     const Utf8Char c = decode_utf8(text, at);
-    if (c.fault == Utf8Fault::kNone &&
-        (U_GET_GC_MASK(static_cast<UChar32>(c.code_point)) & (U_GC_L_MASK | U_GC_N_MASK)))
-      return true;
     at += c.length > 0 ? c.length : 1;
+    if (c.fault != Utf8Fault::kNone) continue;
+    const auto code = static_cast<UChar32>(c.code_point);
+    if (U_GET_GC_MASK(code) & kWordMask) return true;
+    if (!nfkc_cf || nfkc_cf->isInert(code)) continue;
+    ec = U_ZERO_ERROR;
+    const icu::UnicodeString folded = nfkc_cf->normalize(icu::UnicodeString(code), ec);
+    if (U_FAILURE(ec)) continue;
+    for (int32_t i = 0; i < folded.length(); i = folded.moveIndex32(i, 1))
+      if (U_GET_GC_MASK(folded.char32At(i)) & kWordMask) return true;
   }
   return false;
 }

@@ -9,6 +9,7 @@
 #include <unicode/uspoof.h>
 #include <unicode/utf8.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include <map>
@@ -44,7 +45,9 @@ UChar32 extra_confusable(UChar32 c) {
 
 // ICU's transliterator is not thread-safe and costly to create: one per thread.
 struct NameNormalizer {
-  const icu::Normalizer2* nfkc_cf = nullptr;
+  const icu::Normalizer2* nfkc_cf = nullptr;  // owned by ICU
+  const icu::Normalizer2* nfkc = nullptr;
+  const icu::Normalizer2* nfd = nullptr;
   std::unique_ptr<icu::Transliterator> t2s;
   USpoofChecker* spoof = nullptr;  // for uspoof_getSkeleton only
   std::unordered_map<std::string, std::string> cache;
@@ -53,6 +56,12 @@ struct NameNormalizer {
     UErrorCode ec = U_ZERO_ERROR;
     nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(ec);
     if (U_FAILURE(ec)) nfkc_cf = nullptr;
+    ec = U_ZERO_ERROR;
+    nfkc = icu::Normalizer2::getNFKCInstance(ec);
+    if (U_FAILURE(ec)) nfkc = nullptr;
+    ec = U_ZERO_ERROR;
+    nfd = icu::Normalizer2::getNFDInstance(ec);
+    if (U_FAILURE(ec)) nfd = nullptr;
     ec = U_ZERO_ERROR;
     t2s.reset(icu::Transliterator::createInstance("Traditional-Simplified", UTRANS_FORWARD, ec));
     if (U_FAILURE(ec)) t2s.reset();
@@ -66,22 +75,17 @@ struct NameNormalizer {
   NameNormalizer(const NameNormalizer&) = delete;
   NameNormalizer& operator=(const NameNormalizer&) = delete;
 
-  static bool tight(UChar32 c) {
-    if (c == u'(' || c == u')') return true;
-    UErrorCode ec = U_ZERO_ERROR;
-    return uscript_getScript(c, &ec) == USCRIPT_HAN;
-  }
-
-  std::string normalize(std::string_view name) {
-    std::string key(name);
-    if (auto it = cache.find(key); it != cache.end()) return it->second;
+  // The whole of a name's folding but the skeleton: Traditional ->
+  // Simplified, then `form` (NFKC with or without case folding), the
+  // project's lookalikes, brackets and white space (names.h).
+  icu::UnicodeString fold(std::string_view name, const icu::Normalizer2* form) {
     icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(name.data(), name.size()));
     // Traditional -> Simplified first: NFKC would not change Han characters,
     // and the transform expects unfolded text.
     if (t2s) t2s->transliterate(u);
-    if (nfkc_cf) {
+    if (form) {
       UErrorCode ec = U_ZERO_ERROR;
-      icu::UnicodeString n = nfkc_cf->normalize(u, ec);
+      icu::UnicodeString n = form->normalize(u, ec);
       if (U_SUCCESS(ec)) u = n;
     }
     // Brackets, then white space.
@@ -101,18 +105,81 @@ struct NameNormalizer {
       pending_space = false;
       out.append(c);
     }
+    return out;
+  }
+
+  icu::UnicodeString skeleton(const icu::UnicodeString& u) {
+    if (!spoof) return u;
+    UErrorCode ec = U_ZERO_ERROR;
+    icu::UnicodeString out;
+    uspoof_getSkeletonUnicodeString(spoof, 0, u, out, &ec);
+    return U_SUCCESS(ec) ? out : u;
+  }
+
+  // NFD without its combining marks (general category M): "ė" and "i" +
+  // U+0307 are drawn so like "e" and "i" that a reader takes one for the other.
+  icu::UnicodeString without_marks(const icu::UnicodeString& u) {
+    icu::UnicodeString d = u;
+    if (nfd) {
+      UErrorCode ec = U_ZERO_ERROR;
+      icu::UnicodeString n = nfd->normalize(u, ec);
+      if (U_SUCCESS(ec)) d = n;
+    }
+    icu::UnicodeString out;
+    for (int32_t i = 0; i < d.length(); i = d.moveIndex32(i, 1)) {
+      UChar32 c = d.char32At(i);
+      if ((U_GET_GC_MASK(c) & U_GC_M_MASK) == 0) out.append(c);
+    }
+    return out;
+  }
+
+  icu::UnicodeString case_folded(const icu::UnicodeString& u) {
+    if (!nfkc_cf) return u;
+    UErrorCode ec = U_ZERO_ERROR;
+    icu::UnicodeString n = nfkc_cf->normalize(u, ec);
+    return U_SUCCESS(ec) ? n : u;
+  }
+
+  std::vector<std::string> lookalike_keys(std::string_view name) {
+    auto utf8 = [](const icu::UnicodeString& u) {
+      std::string s;
+      u.toUTF8String(s);
+      return s;
+    };
+    // The skeleton is taken twice, around a case fold, because case and
+    // lookalikes do not commute: "I" looks like "l" but folds to "i", and
+    // Lisu "ꓮ" has no case but looks like "A", which folds to "a". Folded
+    // first ("ALICE" is "alice"), or as written first ("aIice" looks like
+    // "alice"; "ꓮlice" like "Alice", so "alice"): two names are alike if
+    // either key of one is a key of the other.
+    auto twice = [&](const icu::UnicodeString& u) {
+      return skeleton(without_marks(case_folded(skeleton(without_marks(u)))));
+    };
+    std::vector<std::string> keys = {normalize(name)};
+    for (const icu::Normalizer2* form : {nfkc_cf, nfkc}) {
+      std::string k = utf8(twice(fold(name, form)));
+      if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(std::move(k));
+    }
+    return keys;
+  }
+
+  static bool tight(UChar32 c) {
+    if (c == u'(' || c == u')') return true;
+    UErrorCode ec = U_ZERO_ERROR;
+    return uscript_getScript(c, &ec) == USCRIPT_HAN;
+  }
+
+  std::string normalize(std::string_view name) {
+    std::string key(name);
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
     // Last, the UTS #39 confusable skeleton: names that look alike (Latin
     // "a" and Cyrillic "а", "l" and "1") compare equal. After the folding
     // above, so that both spellings reach the same skeleton. Case folding
     // comes first so "IBM" and "ibm" stay one name (the skeleton of "I" is
     // "l"); the price: an upper-case lookalike with no lower-case one
-    // (Cyrillic "Н" folds to "н", unlike "h") is not caught.
-    if (spoof) {
-      UErrorCode ec = U_ZERO_ERROR;
-      icu::UnicodeString skeleton;
-      uspoof_getSkeletonUnicodeString(spoof, 0, out, skeleton, &ec);
-      if (U_SUCCESS(ec)) out = skeleton;
-    }
+    // (Cyrillic "Н" folds to "н", unlike "h") is not caught here
+    // (lookalike_keys catches it, for user names).
+    icu::UnicodeString out = skeleton(fold(name, nfkc_cf));
     std::string s;
     out.toUTF8String(s);
     if (cache.size() > 4096) cache.clear();  // names repeat; bound it anyway
@@ -129,6 +196,32 @@ NameNormalizer& normalizer() {
 }  // namespace
 
 std::string normalize_name(std::string_view name) { return normalizer().normalize(name); }
+
+std::vector<std::string> lookalike_keys(std::string_view name) {
+  return normalizer().lookalike_keys(name);
+}
+
+bool look_alike(std::string_view a, std::string_view b) {
+  if (a == b) return true;
+  const auto ka = lookalike_keys(a);
+  for (const auto& k : lookalike_keys(b))
+    if (std::find(ka.begin(), ka.end(), k) != ka.end()) return true;
+  return false;
+}
+
+std::vector<std::pair<size_t, size_t>> lookalike_pairs(const std::vector<std::string>& names) {
+  std::map<std::string, size_t> first;  // key -> the first name holding it
+  std::vector<std::pair<size_t, size_t>> out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    std::optional<size_t> earlier;
+    for (auto& k : lookalike_keys(names[i])) {
+      auto [it, fresh] = first.emplace(std::move(k), i);
+      if (!fresh && (!earlier || it->second < *earlier)) earlier = it->second;
+    }
+    if (earlier) out.emplace_back(*earlier, i);
+  }
+  return out;
+}
 
 namespace {
 

@@ -21,11 +21,31 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace expertmatch {
 
 std::string normalize_name(std::string_view name);
+
+// Keys for telling whether two user names look alike (UTS #39 section 4,
+// confusable detection, with ICU's uspoof_getSkeleton): each name is read
+// as NFKC with Traditional -> Simplified, white space and brackets as in
+// normalize_name, then taken to NFD with its combining marks (general
+// category M) removed ("ė", "i" + U+0307 read as "e", "i"), and its
+// skeleton taken twice around a case fold, once from the case-folded name
+// and once from the name as written, since case and lookalikes do not
+// commute ("aIice": capital I looks like "l" but folds to "i"; Lisu "ꓮlice"
+// looks like "Alice", which folds to "alice"). The keys also hold
+// normalize_name(name). Two names look alike if they share a key. For
+// comparing only; a few per name, each a few times the name's length.
+std::vector<std::string> lookalike_keys(std::string_view name);
+// a == b, or lookalike_keys(a) and lookalike_keys(b) share a key.
+bool look_alike(std::string_view a, std::string_view b);
+// Pairs (i, j), i < j, of `names` that look alike, one per later name j
+// (i the first earlier name it looks like), in order of j: how an admin
+// finds lookalikes stored before a check caught them.
+std::vector<std::pair<size_t, size_t>> lookalike_pairs(const std::vector<std::string>& names);
 
 // A character that is not visible text, found with ICU (u_charType,
 // UCHAR_DEFAULT_IGNORABLE_CODE_POINT, uspoof_getRecommendedSet): a format

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -355,6 +356,10 @@ bool is_backup_file(const std::string& path) {
 // Where a backup may be written (see Store::backup_to); `replaces` says that
 // `path` holds an earlier backup.
 Status check_backup_target(const std::string& path, bool* replaces) {
+  // Else "" reads as a file in the working folder and fails at the rename.
+  if (path.empty())
+    return Status(ErrorCode::kInvalidArgument,
+                  "refused to write the backup: its path is empty; name the file to write");
   auto refuse = [&](const std::string& why) {
     return Status(ErrorCode::kInvalidArgument,
                   "refused to write the backup to " + path + ": " + why);
@@ -429,12 +434,14 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir,
     return Status(ErrorCode::kIOError, data_dir + ": not a directory");
   }
   std::string path = data_dir + "/store.sqlite";
-  if (!options.create_if_missing && (::stat(path.c_str(), &st) != 0 || st.st_size == 0))
-    return Status(ErrorCode::kNotFound, "no store at " + path);
   // One store, one name: reached through a link it would have two data
   // directories, two locks and, for a hard link, two WALs (data_dir_lock.h).
+  // Checked first, so that a link, dangling or not, is named as what it is
+  // rather than as a missing store.
   Status files = check_store_files(data_dir);
   if (!files) return files;
+  if (!options.create_if_missing && (::stat(path.c_str(), &st) != 0 || st.st_size == 0))
+    return Status(ErrorCode::kNotFound, "no store at " + path);
   int flags = (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
               SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW;
   if (options.create_if_missing && !options.read_only) flags |= SQLITE_OPEN_CREATE;
@@ -1345,14 +1352,19 @@ Status Store::put_account(const AccountRecord& account) {
     // password hash that precedes every insert.
     Statement names(db_, "SELECT username FROM accounts ORDER BY username");
     if (!names.prepared()) return names.error("prepare account names");
-    const std::string wanted = normalize_name(account.username);
+    const std::vector<std::string> wanted = lookalike_keys(account.username);
     int rc;
     while ((rc = names.step()) == SQLITE_ROW) {
       std::string existing = text_col(names.get(), 0);
       if (existing == account.username)
         return Status(ErrorCode::kAlreadyExists,
                       {"account.exists", {{"username", account.username}}});
-      if (normalize_name(existing) == wanted)
+      // Keys are computed, not stored: a store made before a change to them
+      // is checked by the same rule as a new one, disabled accounts included.
+      const std::vector<std::string> keys = lookalike_keys(existing);
+      if (std::any_of(keys.begin(), keys.end(), [&](const std::string& k) {
+            return std::find(wanted.begin(), wanted.end(), k) != wanted.end();
+          }))
         return Status(
             ErrorCode::kAlreadyExists,
             {"account.lookalike", {{"username", account.username}, {"existing", existing}}});

@@ -290,9 +290,10 @@ class Store {
   Status rewrite_scopes(const std::vector<ScopeRewrite>& rewrites);
 
   // Accounts (schema v4). kAlreadyExists if the user name is taken, or if it
-  // is the same name as an existing account's under normalize_name (names.h:
-  // case, width, lookalike letters such as Cyrillic "а" for Latin "a"); the
-  // message (account.lookalike) names the existing account.
+  // looks like an existing account's, disabled ones included (names.h
+  // lookalike_keys: case, width, accents and other combining marks, lookalike
+  // letters such as Cyrillic "а" for Latin "a" or "I" for "l"); the message
+  // (account.lookalike) names the existing account.
   Status put_account(const AccountRecord& account);
   // kNotFound if there is no such account (disabled ones are returned, marked).
   Result<AccountRecord> find_account(const std::string& username);

@@ -3,6 +3,7 @@
 #include "api/handlers/handlers.h"
 
 #include "api/handlers/common.h"
+#include "corpus/names.h"
 
 namespace expertmatch::api::handlers {
 
@@ -17,6 +18,23 @@ Value account_value(const AccountRecord& r, Alloc& a) {
   v.AddMember("scope", str(r.scope, a), a);
   v.AddMember("disabled", r.disabled, a);
   v.AddMember("created_at", str(r.created_at, a), a);
+  return v;
+}
+
+// An account as listed: with the others whose names look like its own
+// (corpus/names.h look_alike), stored before the check that refuses them.
+struct ListedAccount {
+  AccountRecord record;
+  std::vector<std::string> looks_like;
+};
+
+Value listed_account_value(const ListedAccount& l, Alloc& a) {
+  Value v = account_value(l.record, a);
+  if (!l.looks_like.empty()) {
+    Value names(rapidjson::kArrayType);
+    for (const auto& n : l.looks_like) names.PushBack(str(n, a), a);
+    v.AddMember("looks_like", names, a);
+  }
   return v;
 }
 
@@ -88,11 +106,20 @@ ApiResponse list_accounts(const Call& c) {
   if (!page_params(c, &offset, &limit, &error)) return error;
   auto accounts = c.context.sessions.store().list_accounts();
   if (!accounts) return from_status(accounts.status());
-  Page<AccountRecord> page;
+  // Every account's name against every other's, not only the page's: a
+  // lookalike may sit on another page.
+  std::vector<std::string> names;
+  for (const auto& a : *accounts) names.push_back(a.username);
+  std::vector<std::vector<std::string>> alike(names.size());
+  for (auto [i, j] : lookalike_pairs(names)) {
+    alike[i].push_back(names[j]);
+    alike[j].push_back(names[i]);
+  }
+  Page<ListedAccount> page;
   page.total = accounts->size();
   for (size_t i = offset; i < accounts->size() && i < offset + limit; ++i)
-    page.items.push_back((*accounts)[i]);
-  return page_response(page, offset, limit, c.context.config.max_page_bytes, account_value);
+    page.items.push_back({(*accounts)[i], std::move(alike[i])});
+  return page_response(page, offset, limit, c.context.config.max_page_bytes, listed_account_value);
 }
 
 ApiResponse create_account(const Call& c) {

@@ -463,6 +463,23 @@ TEST(ApiProcessTest, AStoreReachedThroughAnotherPathIsNotServedTwice) {
   EXPECT_NE(out.find(by_symlink + "/store.sqlite is a symbolic link to " + data + "/store.sqlite"),
             std::string::npos)
       << out;
+  // Token administration says why and only why (an attack trial got a
+  // hint to create the store, which would not help).
+  EXPECT_EQ(run(bin + " token list --data " + by_symlink + " 2>&1", &out), 1);
+  EXPECT_EQ(out, "expertmatch: " + by_symlink + "/store.sqlite is a symbolic link to " + data +
+                     "/store.sqlite; a store must be a regular file with one name in its data "
+                     "directory, so that one lock covers it (copy a store with expertmatch "
+                     "backup, never link it)\n");
+  // A missing store keeps its hint.
+  std::filesystem::create_directories(others.path() + "/empty");
+  EXPECT_EQ(run(bin + " token list --data " + others.path() + "/empty 2>&1", &out), 1);
+  EXPECT_EQ(out, "expertmatch: no store at " + others.path() +
+                     "/empty/store.sqlite\nexpertmatch token: create the store first "
+                     "('expertmatch import' or 'expertmatch serve --create')\n");
+  // An empty --out is named as such (an attack trial got ": rename: No such
+  // file or directory"); nothing is written.
+  EXPECT_EQ(run(bin + " backup --data " + data + " --out '' 2>&1", &out), 2);
+  EXPECT_EQ(out, "expertmatch backup: --out is empty; give the file to write the backup to\n");
 
   const std::string by_hard_link = others.path() + "/dataC";
   std::filesystem::create_directories(by_hard_link);

@@ -226,6 +226,45 @@ TEST(RequestHeadTest, ABodyKeepingUpTheMinimumRateIsRead) {
   EXPECT_EQ(r.status, 200) << r.error << r.body;
 }
 
+// Found by an attack trial: chunk extensions counted toward body_min_rate,
+// so a body of one data byte per chunk, each chunk line padded with a 3,000
+// byte extension, was never cut. Only data bytes earn time: after the grace
+// the body is 408 and the connection closed, before the last chunk is sent
+// (with the extensions counted, the request was read whole and answered as
+// a body that is not JSON).
+TEST(RequestHeadTest, ChunkExtensionsEarnNoTimeForABody) {
+  TestServer server(false, [](api::ServerConfig* c) {
+    c->header_timeout_ms = 300;
+    c->body_min_rate = 1000;
+    c->read_timeout_ms = 600000;
+    c->idle_timeout_ms = 600000;
+  });
+  RawConnection conn(server.port());
+  ASSERT_TRUE(
+      conn.send(head_only("POST", "/api/v1/match", server.tokens().admin, -1, "application/json")));
+  const std::string chunk = "1;pad=" + std::string(3000, 'x') + "\r\n{\r\n";
+  // 15 chunks 100 ms apart: 45,000 bytes of extensions (45 s at the rate),
+  // 15 data bytes (15 ms); the grace (300 ms) ends well before the last one.
+  for (int i = 0; i < 15 && conn.send(chunk); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  conn.send("0\r\n\r\n");  // the server may have closed already
+  auto r = conn.read_response();
+  EXPECT_EQ(r.status, 408) << r.error << r.body;
+  EXPECT_EQ(r.error_code(), "request_timeout");
+  EXPECT_TRUE(conn.closed_by_server());
+  // Extensions are still allowed (RFC 9112 7.1.1): a chunked body with one
+  // on every chunk, keeping up the rate, is read.
+  RawConnection ok(server.port());
+  const std::string body = R"({"title":"轴承磨削表面烧伤","description":"磨削工艺"})";
+  std::string chunked;
+  for (char ch : body) chunked += std::string("1;e=x\r\n") + ch + "\r\n";
+  ASSERT_TRUE(
+      ok.send(head_only("POST", "/api/v1/match", server.tokens().admin, -1, "application/json") +
+              chunked + "0\r\n\r\n"));
+  auto fine = ok.read_response();
+  EXPECT_EQ(fine.status, 200) << fine.error << fine.body;
+}
+
 // Found by an attack trial: 300 connections from 10 addresses, each a head
 // then a body byte every 8 s, filled the server and every new client, health
 // checks included, got 503. At the cap the connection longest without a byte

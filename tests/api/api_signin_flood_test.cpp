@@ -4,6 +4,7 @@
 // widths, invisible characters and lookalikes of existing accounts; and a
 // problem of punctuation and emoji was stored and given "good" experts.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <map>
@@ -233,13 +234,13 @@ TEST(SignInNamesTest, UserNamesFollowTheNameRules) {
        "blank or placeholder symbols, no stray combining marks)"},
       {"\u0430dm", 409, "",
        "\"\u0430dm\" is too like the existing account \"adm\" (the same letters up to case, "
-       "width or lookalike characters); choose another user name"},
+       "width, accents or lookalike characters); choose another user name"},
       {"ADM", 409, "",
-       "\"ADM\" is too like the existing account \"adm\" (the same letters up to case, width or "
-       "lookalike characters); choose another user name"},
+       "\"ADM\" is too like the existing account \"adm\" (the same letters up to case, width, "
+       "accents or lookalike characters); choose another user name"},
       {"\uff41\uff44\uff4d", 409, "",  // ａｄｍ, full width
        "\"\uff41\uff44\uff4d\" is too like the existing account \"adm\" (the same letters up to "
-       "case, width or lookalike characters); choose another user name"},
+       "case, width, accents or lookalike characters); choose another user name"},
       {"adm", 409, "", "an account named \"adm\" already exists"},
   };
   for (const Case& c : cases) {
@@ -254,6 +255,62 @@ TEST(SignInNamesTest, UserNamesFollowTheNameRules) {
   // Names that differ in letters are names of their own.
   EXPECT_EQ(create_account(server.port(), admin, "adm2").status, 201);
   EXPECT_EQ(create_account(server.port(), admin, "王小明").status, 201);
+}
+
+// The attack trial's names (issue 10): beside "alice", each was accepted as
+// a second account. Each is refused with 409 naming "alice", a disabled
+// "alice" too; nothing is stored; the listing shows lookalikes made before.
+TEST(SignInNamesTest, UserNamesThatLookLikeAnAccountAreRefused) {
+  TestServer server;
+  const std::string& admin = server.tokens().admin;
+  ASSERT_EQ(create_account(server.port(), admin, "alice").status, 201);
+  for (const std::string name : {"aIice", "ali\u0307ce", "alic\u0117", "\uA4EElice"}) {
+    auto r = create_account(server.port(), admin, name);
+    EXPECT_EQ(r.status, 409) << name << " " << r.body;
+    EXPECT_EQ(r.error_code(), "already_exists") << name;
+    EXPECT_EQ(message_of(r), "\"" + name +
+                                 "\" is too like the existing account \"alice\" (the same "
+                                 "letters up to case, width, accents or lookalike characters); "
+                                 "choose another user name")
+        << name;
+  }
+  ASSERT_EQ(post(server.port(), "/api/v1/accounts/alice/disable", admin, "").status, 200);
+  auto disabled = create_account(server.port(), admin, "aIice");
+  EXPECT_EQ(disabled.status, 409) << disabled.body;
+  auto list = get(server.port(), "/api/v1/accounts", admin);
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.json()["total"].GetInt(), 1);
+  EXPECT_FALSE(list.json()["items"][0].HasMember("looks_like")) << list.body;
+  EXPECT_EQ(create_account(server.port(), admin, "alicia").status, 201);
+  EXPECT_EQ(create_account(server.port(), admin, "aiice").status, 201);  // small i: not alike
+
+  // A lookalike an older version stored (written here past the check) is
+  // shown on both accounts of each pair, and only on them: "aIice" looks
+  // like "alice" and is "aiice" up to case; "aiice" and "alice" differ.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((server.dir() + "/store.sqlite").c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "INSERT INTO accounts (username, password_hash, role, scope, disabled) "
+                         "VALUES ('aIice', 'x', 'admin', '', 0)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  list = get(server.port(), "/api/v1/accounts", admin);
+  ASSERT_EQ(list.status, 200);
+  auto doc = list.json();
+  ASSERT_EQ(doc["total"].GetInt(), 4) << list.body;
+  std::map<std::string, std::string> looks_like;
+  for (const auto& item : doc["items"].GetArray()) {
+    std::string alike;
+    if (item.HasMember("looks_like"))
+      for (const auto& n : item["looks_like"].GetArray()) alike += std::string(n.GetString()) + ";";
+    looks_like[item["username"].GetString()] = alike;
+  }
+  const std::map<std::string, std::string> want = {
+      {"aIice", "aiice;alice;"}, {"aiice", "aIice;"}, {"alice", "aIice;"}, {"alicia", ""}};
+  EXPECT_EQ(looks_like, want);
 }
 
 // ---- a problem without words --------------------------------------------------------
@@ -284,6 +341,12 @@ TEST(WordlessProblemTest, IsRefusedAndNeverGoodlyMatched) {
   r.body = R"({"id": "p-emoji", "enterprise": "江山恒锐轴承有限公司", "county": "江山市",
                "title": "！！！", "description": "😀 3号机 🔥"})";
   EXPECT_EQ(http(server.port(), r).status, 201);
+  // Circled letters are letters to the analyser (NFKC: ⓐ is "a"), so words
+  // (attack trial, issue 10: refused as wordless).
+  r.body = R"({"id": "p-circled", "enterprise": "江山恒锐轴承有限公司", "county": "江山市",
+               "title": "ⓐⓑ", "description": ""})";
+  auto circled = http(server.port(), r);
+  EXPECT_EQ(circled.status, 201) << circled.body;
 
   // Experts as a county might make them: no works, and emoji-only works.
   ASSERT_EQ(post(server.port(), "/api/v1/experts", admin,

@@ -152,6 +152,39 @@ TEST(ExchangeFormatTest, BadProblemRecordsGiveExactMessages) {
   }
 }
 
+// Whether a problem holds a word is judged on what the analyser indexes
+// (NFKC with case folding): circled letters are letters there (attack trial,
+// issue 10: "ⓐⓑ" was refused as wordless); emoji and punctuation are not.
+TEST(ExchangeFormatTest, WordsAreJudgedOnTheTextTheAnalyserIndexes) {
+  struct Case {
+    const char* title;
+    bool has_words;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"\u24D0\u24D1", true},           // ⓐⓑ circled a, b (So) -> "ab"
+           {"\u24B6", true},                 // Ⓐ circled capital A (So) -> "a"
+           {"\u2122", true},                 // ™ (So) -> "tm"
+           {"\u3392", true},                 // ㎒ (So) -> "mhz"
+           {"\U0001F600\U0001F525", false},  // 😀🔥 emoji
+           {"\uFF01\uFF01\uFF01", false},    // ！！！ full-width exclamation marks
+           {"\u2605\u2192", false},          // ★→ symbols without letters
+       }) {
+    SCOPED_TRACE(c.title);
+    const std::string line =
+        "{\"id\":\"p1\",\"enterprise\":\"衢州某化工有限公司\",\"county\":"
+        "\"衢江区\",\"title\":\"" +
+        std::string(c.title) + "\",\"description\":\"\"}\n";
+    auto r = parse_problems_jsonl(line, "problems.jsonl");
+    EXPECT_EQ(r.is_ok(), c.has_words) << (r.is_ok() ? "" : messages(r.status()));
+    if (!c.has_words && !r.is_ok()) {
+      ASSERT_EQ(r.status().field_errors().size(), 1u) << messages(r.status());
+      EXPECT_EQ(r.status().field_errors()[0].field, "title");
+      EXPECT_EQ(r.status().field_errors()[0].reason.rfind("holds no word", 0), 0u)
+          << r.status().field_errors()[0].reason;
+    }
+  }
+}
+
 TEST(ExchangeFormatTest, OnlyTheTwoDotSegmentsAreRefusedAmongDottedIds) {
   EXPECT_FALSE(is_valid_id("."));
   EXPECT_FALSE(is_valid_id(".."));

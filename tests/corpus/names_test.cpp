@@ -116,6 +116,55 @@ TEST(NamesTest, ConfusableLookalikesAreOneName) {
   }
 }
 
+// User names that look like "alice" (attack trial, issue 10: each was
+// accepted as a second account beside "alice").
+TEST(NamesTest, UserNamesThatLookAlikeShareALookalikeKey) {
+  struct Case {
+    const char* name;
+    bool alike;
+    const char* why;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"aIice", true, "capital I (U+0049) for l"},
+           {"ali\u0307ce", true, "i + U+0307 combining dot above"},
+           {"alic\u0117", true, "U+0117 e with dot above (NFKC composes e + U+0307)"},
+           {"alice\u0307", true, "a combining dot above at the end"},
+           {"\uA4EElice", true, "U+A4EE Lisu letter A"},
+           {"ALICE", true, "case"},
+           {"AIice", true, "capital A and capital I"},
+           {"\uFF41lice", true, "full-width a"},
+           {"\u0430lice", true, "Cyrillic a"},
+           {"al\u0131ce", true, "dotless i"},
+           {"a1ice", true, "digit 1 for l"},
+           {"alicia", false, "another name"},
+           {"aiice", false, "small i is not drawn like l"},
+           {"bob", false, "another name"},
+       }) {
+    SCOPED_TRACE(c.why);
+    EXPECT_EQ(look_alike("alice", c.name), c.alike) << c.name;
+    EXPECT_EQ(look_alike(c.name, "alice"), c.alike) << c.name;
+  }
+  // The other way round from capitals: "ALICE" stored, "aIice" wanted.
+  EXPECT_TRUE(look_alike("ALICE", "aIice"));
+  // Cyrillic capital En has no lower-case Latin twin: caught as written.
+  EXPECT_TRUE(look_alike("Hello", "\u041Dello"));
+  EXPECT_TRUE(look_alike("admin", "\u0430dmin"));
+  EXPECT_TRUE(look_alike("Jos\u00E9", "jose"));
+  EXPECT_TRUE(look_alike("\u5F20\u4E09", "\u5F35\u4E09"));   // 张三, 張三
+  EXPECT_FALSE(look_alike("\u5F20\u4E09", "\u674E\u56DB"));  // 张三, 李四
+  // Every key of a name is its own.
+  EXPECT_EQ(lookalike_keys("alice").size(), 1u)
+      << ::testing::PrintToString(lookalike_keys("alice"));
+}
+
+// How an admin finds lookalikes stored before the check caught them.
+TEST(NamesTest, LookalikePairsNameTheEarlierName) {
+  const std::vector<std::string> names = {"alice", "bob", "aIice", "b0b", "carol", "\uA4EElice"};
+  const std::vector<std::pair<size_t, size_t>> want = {{0, 2}, {1, 3}, {0, 5}};
+  EXPECT_EQ(lookalike_pairs(names), want);
+  EXPECT_TRUE(lookalike_pairs({"alice", "bob", "carol"}).empty());
+}
+
 TEST(NamesTest, SpellingWarningsNameBothSpellingsAndLines) {
   std::vector<NameSpelling> names = {
       {"恒拓压缩机（衢州）有限公司", "enterprise", "problems.jsonl", 1},

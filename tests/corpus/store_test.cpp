@@ -763,6 +763,12 @@ TEST(StoreTest, ABackupIsOneSelfContainedFileWithEveryCommittedRecord) {
   // A failed backup leaves no file behind.
   EXPECT_EQ(store->backup_to(dir.file("no/such/dir/backup.sqlite")).code(), ErrorCode::kIOError);
   EXPECT_FALSE(std::filesystem::exists(dir.file("no")));
+  // An empty path is refused as empty (an attack trial got ": rename: No
+  // such file or directory").
+  Status empty = store->backup_to("");
+  EXPECT_EQ(empty.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(empty.message(),
+            "refused to write the backup: its path is empty; name the file to write");
 }
 
 std::string read_file(const std::string& path) {
@@ -894,6 +900,18 @@ TEST(StoreTest, AStoreReachedThroughALinkIsRefused) {
   StoreOptions read_only = existing;
   read_only.read_only = true;
   EXPECT_EQ(Store::open(dir.file("by-symlink"), read_only).status().code(), ErrorCode::kConflict);
+  // A dangling link is a link, not a missing store (which would invite
+  // creating one).
+  std::filesystem::create_directories(dir.file("by-dangling-link"));
+  std::filesystem::create_symlink(dir.file("nowhere/store.sqlite"),
+                                  dir.file("by-dangling-link/store.sqlite"));
+  auto dangling = Store::open(dir.file("by-dangling-link"), existing);
+  EXPECT_EQ(dangling.status().code(), ErrorCode::kConflict) << dangling.status().message();
+  EXPECT_EQ(dangling.status().message(),
+            dir.file("by-dangling-link/store.sqlite") + " is a symbolic link to " +
+                dir.file("nowhere/store.sqlite") +
+                "; a store must be a regular file with one name in its data directory, so that "
+                "one lock covers it (copy a store with expertmatch backup, never link it)");
 
   std::filesystem::create_directories(dir.file("by-hard-link"));
   std::filesystem::create_hard_link(dir.file("data/store.sqlite"),

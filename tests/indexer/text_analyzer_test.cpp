@@ -282,6 +282,8 @@ TEST(TextAnalyzerTest, NormalizeFoldsWidthCaseAndScript) {
       {"ＰＬＣ２０２５", "plc2025"},
       {"Bearing", "bearing"},
       {"濕強劑與施膠劑", "湿强剂与施胶剂"},
+      {"\u24D0\u24D1", "ab"},        // ⓐⓑ circled letters (So): letters once folded
+      {"\U0001F600", "\U0001F600"},  // an emoji stays one
       {"", ""},
   };
   for (const auto& [in, want] : cases) {
@@ -289,6 +291,20 @@ TEST(TextAnalyzerTest, NormalizeFoldsWidthCaseAndScript) {
     ASSERT_TRUE(r.is_ok()) << in;
     EXPECT_EQ(*r, want) << in;
   }
+}
+
+// What corpus/exchange_format.cpp counts as a word is indexed as one.
+TEST(TextAnalyzerTest, CircledLettersAreIndexedAsAWord) {
+  TextAnalyzer analyzer(nullptr);
+  auto r = analyzer.analyze("\u24D0\u24D1");
+  ASSERT_TRUE(r.is_ok());
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].term, "ab");
+  EXPECT_EQ((*r)[0].begin, 0u);
+  EXPECT_EQ((*r)[0].end, 6u);
+  auto emoji = analyzer.analyze("\U0001F600\U0001F525");
+  ASSERT_TRUE(emoji.is_ok());
+  EXPECT_TRUE(emoji->empty());
 }
 
 TEST(TextAnalyzerTest, InvalidUtf8IsAnErrorNotACrash) {
