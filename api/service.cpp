@@ -114,6 +114,8 @@ bool matches_words(const std::vector<WordSearcher>& words, const std::string& te
 std::string search_text(const std::vector<std::string>& fields) {
   std::string text;
   for (const auto& f : fields) text += normalized(f) + "\n";
+  // Held for the record's life: without the appends' spare capacity.
+  text.shrink_to_fit();
   return text;
 }
 
@@ -976,13 +978,6 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
     }
     counts.problems = ids.size();
   }
-  // The list search's texts of the imported records only, made before the
-  // lock and filed under it (no copy of every record's text).
-  std::map<std::string, std::string> imported_text;
-  for (const auto& id : ids)
-    imported_text[id] = kind == ImportKind::kExperts ? expert_search_text(new_experts.at(id))
-                                                     : problem_search_text(*new_problems.at(id));
-  ids = {};
   // The new index, built outside the exclusive lock from the records it will
   // share with the service.
   std::vector<Expert> all_experts;
@@ -996,6 +991,15 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
   auto index = CorpusIndex::build_shared(all_experts, all_problems, options_.index);
   all_experts = {};
   all_problems = {};
+  // The list search's texts of the imported records only, made before the
+  // lock and filed under it (no copy of every record's text); made after the
+  // build, so they are not held beside the model fit's matrices (the import's
+  // peak).
+  std::map<std::string, std::string> imported_text;
+  for (const auto& id : ids)
+    imported_text[id] = kind == ImportKind::kExperts ? expert_search_text(new_experts.at(id))
+                                                     : problem_search_text(*new_problems.at(id));
+  ids = {};
   auto lock = lock_for_write();
   if (kind == ImportKind::kExperts) experts_ = std::move(new_experts);
   problems_ = std::move(new_problems);
