@@ -114,6 +114,8 @@ bool matches_words(const std::vector<WordSearcher>& words, const std::string& te
 std::string search_text(const std::vector<std::string>& fields) {
   std::string text;
   for (const auto& f : fields) text += normalized(f) + "\n";
+  // Held for the record's life: without the appends' spare capacity.
+  text.shrink_to_fit();
   return text;
 }
 
@@ -239,8 +241,7 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   shared.reserve(problems->size());
   for (auto& p : *problems) {
     shared.push_back(std::make_shared<const Problem>(std::move(p)));
-    service->problems_[shared.back()->id] = shared.back();
-    service->problem_text_[shared.back()->id] = problem_search_text(*shared.back());
+    service->problems_[shared.back()->id] = {shared.back(), problem_search_text(*shared.back())};
   }
   problems = std::vector<Problem>();
   service->count_open_locked();
@@ -319,7 +320,7 @@ void Service::county_changed_locked(const std::string& county) {
 
 void Service::all_changed_locked() { all_changed_ = version_; }
 
-SharedProblem Service::put_problem_locked(const Problem& p) {
+SharedProblem Service::put_problem_locked(const Problem& p, std::string* search_text) {
   auto it = problems_.find(p.id);
   if (it != problems_.end()) {
     county_changed_locked(it->second->county);
@@ -333,7 +334,13 @@ SharedProblem Service::put_problem_locked(const Problem& p) {
   // A new record: the old one may still be read through the index until
   // the caller files this one there.
   SharedProblem stored = std::make_shared<const Problem>(p);
-  problems_[p.id] = stored;
+  HeldProblem& held = problems_[p.id];
+  if (search_text) {
+    held.search_text = std::move(*search_text);
+  } else if (!held.record || problem_search_fields(*held.record) != problem_search_fields(p)) {
+    held.search_text = problem_search_text(p);
+  }
+  held.record = stored;
   return stored;
 }
 
@@ -370,7 +377,7 @@ void Service::rebuild_index_locked(const char* why) {
   std::vector<SharedProblem> problems;
   for (const auto& [id, e] : experts_) experts.push_back(e);
   for (const auto& [id, p] : problems_)
-    if (is_open(p->status)) problems.push_back(p);  // as indexed_problems() (model.h)
+    if (is_open(p->status)) problems.push_back(p.record);  // as indexed_problems() (model.h)
   auto index = CorpusIndex::build_shared(experts, problems, options_.index);
   if (index) {
     index_ = std::move(*index);
@@ -538,8 +545,7 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
   CorpusIndex::Prepared prepared = prepare_problem(p);
   std::string text = problem_search_text(p);
   auto lock = lock_for_write();
-  SharedProblem record = put_problem_locked(p);
-  problem_text_[p.id] = std::move(text);
+  SharedProblem record = put_problem_locked(p, &text);
   enterprises_.emplace(normalize_name(p.enterprise), p.county);
   index_problem_locked(std::move(record), std::move(prepared));
   return p;
@@ -603,10 +609,7 @@ Result<Page<Problem>> Service::list_problems(const Principal& who, const Problem
     if (q.urgency && p.urgency != *q.urgency) continue;
     if (q.min_urgency && p.urgency < *q.min_urgency) continue;
     if (q.industry && p.industry != *q.industry) continue;
-    if (!searchers.empty()) {
-      auto text = problem_text_.find(id);
-      if (text == problem_text_.end() || !matches_words(searchers, text->second)) continue;
-    }
+    if (!searchers.empty() && !matches_words(searchers, record.search_text)) continue;
     found.push_back(&p);
   }
   std::stable_sort(found.begin(), found.end(), [&](const Problem* a, const Problem* b) {
@@ -955,6 +958,7 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
   std::string().swap(text);
   ImportCounts counts;
   std::map<std::string, Expert> new_experts;
+  // The imported problems only: problems_ keeps the others as they are.
   std::map<std::string, SharedProblem> new_problems;
   // Readers go on meanwhile: experts_ and problems_ change only under
   // write_mu_, held here.
@@ -966,9 +970,7 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
       new_experts[id] = std::move(*e);
     }
     counts.experts = ids.size();
-    new_problems = problems_;
   } else {
-    new_problems = problems_;  // shares every record
     for (const auto& id : ids) {
       auto p = store_->get_problem(id);
       if (!p) return p.status();
@@ -976,31 +978,48 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
     }
     counts.problems = ids.size();
   }
-  // The list search's texts of the imported records only, made before the
-  // lock and filed under it (no copy of every record's text).
-  std::map<std::string, std::string> imported_text;
-  for (const auto& id : ids)
-    imported_text[id] = kind == ImportKind::kExperts ? expert_search_text(new_experts.at(id))
-                                                     : problem_search_text(*new_problems.at(id));
-  ids = {};
   // The new index, built outside the exclusive lock from the records it will
   // share with the service.
   std::vector<Expert> all_experts;
   all_experts.reserve(kind == ImportKind::kExperts ? new_experts.size() : experts_.size());
   for (const auto& [id, e] : kind == ImportKind::kExperts ? new_experts : experts_)
     all_experts.push_back(e);
-  std::vector<SharedProblem> all_problems;  // the open ones, as indexed_problems() (model.h)
-  all_problems.reserve(new_problems.size());
-  for (const auto& [id, p] : new_problems)
-    if (is_open(p->status)) all_problems.push_back(p);
+  // The open ones, as indexed_problems() (model.h), in id order: problems_
+  // and the imported ones merged, an imported id replacing a held one.
+  std::vector<SharedProblem> all_problems;
+  all_problems.reserve(problems_.size() + new_problems.size());
+  auto held = problems_.cbegin();
+  auto imported = new_problems.cbegin();
+  while (held != problems_.cend() || imported != new_problems.cend()) {
+    const SharedProblem* p = nullptr;
+    if (imported == new_problems.cend() ||
+        (held != problems_.cend() && held->first < imported->first)) {
+      p = &(held++)->second.record;
+    } else {
+      if (held != problems_.cend() && held->first == imported->first) ++held;
+      p = &(imported++)->second;
+    }
+    if (is_open((*p)->status)) all_problems.push_back(*p);
+  }
   auto index = CorpusIndex::build_shared(all_experts, all_problems, options_.index);
   all_experts = {};
   all_problems = {};
+  // The list search's texts of the imported records only, made before the
+  // lock and filed under it (no copy of every record's text); made after the
+  // build, so they are not held beside the model fit's matrices (the import's
+  // peak).
+  std::map<std::string, std::string> imported_text;
+  for (const auto& id : ids)
+    imported_text[id] = kind == ImportKind::kExperts ? expert_search_text(new_experts.at(id))
+                                                     : problem_search_text(*new_problems.at(id));
+  ids = {};
   auto lock = lock_for_write();
-  if (kind == ImportKind::kExperts) experts_ = std::move(new_experts);
-  problems_ = std::move(new_problems);
-  auto& texts = kind == ImportKind::kExperts ? expert_text_ : problem_text_;
-  for (auto& [id, text] : imported_text) texts[id] = std::move(text);
+  if (kind == ImportKind::kExperts) {
+    experts_ = std::move(new_experts);
+    for (auto& [id, text] : imported_text) expert_text_[id] = std::move(text);
+  }
+  for (auto& [id, record] : new_problems)
+    problems_[id] = {std::move(record), std::move(imported_text[id])};
   enterprises_ = std::move(registered);
   count_open_locked();
   all_changed_locked();

@@ -461,9 +461,11 @@ class Service {
   void county_changed_locked(const std::string& county);
   void all_changed_locked();
   // problems_[p.id] = p (a new shared record), keeping open_by_enterprise_
-  // and the data versions right; the stored record. Caller holds mu_
-  // exclusively.
-  SharedProblem put_problem_locked(const Problem& p);
+  // and the data versions right; the stored record. `search_text`: the list
+  // search's text of p (problem_search_text), moved from; if null, the
+  // held text is kept when the searched fields are unchanged (a status
+  // change) and made otherwise. Caller holds mu_ exclusively.
+  SharedProblem put_problem_locked(const Problem& p, std::string* search_text = nullptr);
   // Counts open_by_enterprise_ afresh from problems_ (at open, after an import).
   void count_open_locked();
   // Accepted (problem, expert) pairs on open problems other than `except_problem`.
@@ -509,13 +511,20 @@ class Service {
   std::mutex write_mu_;           // serialises writers (store, then memory)
   mutable std::shared_mutex mu_;  // guards everything below
   std::map<std::string, Expert> experts_;
-  // Shared with the index (CorpusIndex::ProblemEntry): each record held once.
-  std::map<std::string, SharedProblem> problems_;
-  // Each record's text as the list search reads it (fields normalised and
-  // joined), by id: made when the record is written, so a search costs no
-  // normalisation. Changed with experts_ / problems_.
+  // A problem as the service holds it: the record, shared with the index
+  // (CorpusIndex::ProblemEntry: each record held once), and its text as the
+  // list search reads it (fields normalised and joined when the record is
+  // written, so a search costs no normalisation), in one map entry. `->` and
+  // `*` reach the record.
+  struct HeldProblem {
+    SharedProblem record;
+    std::string search_text;
+    const Problem* operator->() const { return record.get(); }
+    const Problem& operator*() const { return *record; }
+  };
+  std::map<std::string, HeldProblem> problems_;
+  // Each expert's text as the list search reads it, by id. Changed with experts_.
   std::map<std::string, std::string> expert_text_;
-  std::map<std::string, std::string> problem_text_;
   std::unique_ptr<CorpusIndex> index_;  // null while the corpus cannot be indexed
   // The one Matcher of index_ (null with it), shared by all readers: its
   // caches (per-expert aggregates, explanation words) outlive a request. Made

@@ -2,6 +2,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#ifdef __GLIBC__  // defined by the C library's headers above
+#include <malloc.h>
+#endif
 
 #include "api/access.h"
 #include "api/api_server.h"
@@ -45,6 +48,15 @@ int cmd_serve(const Argv& argv) {
   }
   api::ServiceOptions options;
   options.create_store = args.has("--create");
+#ifdef __GLIBC__
+  // glibc raises its mmap threshold (up to 32 MB) whenever a large block is
+  // freed; blocks below it then come from the heap, where freed ones stay
+  // the process's: the server's RSS kept the high-water mark of every index
+  // build, and the model fit's arrays were not handed back between its
+  // steps. Fixed at glibc's default (128 KiB), large blocks (import bodies,
+  // the fit's matrices, vector arrays) are mapped and go back when freed.
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
   return api::run_server(config, options);
 }
 

@@ -1,6 +1,9 @@
 #include "indexer/corpus_index.h"
 
 #include <sys/stat.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <cmath>
 #include <cstdio>
@@ -242,6 +245,13 @@ Status CorpusIndex::fit_model(const ProgressFn& progress) {
     if (!f) return f;
   const size_t text_count = texts.size();
   texts = {};
+#ifdef __GLIBC__
+  // Every text was a small allocation; freed, they are holes in malloc's
+  // heap that glibc keeps (60 MB at 100,000 problems) while the fit below
+  // takes its matrices from fresh pages. Handed back, they do not add to the
+  // build's peak.
+  malloc_trim(0);
+#endif
   if (progress) progress(text_count / 4, text_count);
   std::vector<float> idf(terms_->vocabulary().size());
   for (size_t t = 0; t < idf.size(); ++t) idf[t] = terms_->idf(static_cast<uint32_t>(t));

@@ -32,11 +32,21 @@ void l2_normalize(float* v, int d) {
 namespace {
 
 // Sparse documents x terms matrix with weighted, row-normalised entries.
+// An entry's value, (1 + ln count) * idf / row norm, is computed where it is
+// read, by the same double operations that once computed it into a stored
+// double: 8 bytes an entry instead of 12 (7 million entries, 28 MB, at
+// 50,000 documents), and the same bits.
 struct SparseRows {
   std::vector<size_t> start;  // rows + 1
   std::vector<uint32_t> col;
-  std::vector<double> val;
+  std::vector<uint32_t> count;  // the term's count in the document
+  std::vector<double> norm;     // per row: the L2 norm of its weights, or 1 if 0
+  const std::vector<float>* idf = nullptr;
   size_t rows() const { return start.size() - 1; }
+  double weight(size_t k) const {
+    return (1.0 + std::log(static_cast<double>(count[k]))) * (*idf)[col[k]];
+  }
+  double value(size_t row, size_t k) const { return weight(k) / norm[row]; }
 };
 
 // Dense column-major matrix.
@@ -60,7 +70,7 @@ void multiply(const SparseRows& x, const std::vector<double>& w, size_t l, std::
   for (size_t i = 0; i < x.rows(); ++i) {
     double* yi = &(*y)[i * l];
     for (size_t k = x.start[i]; k < x.start[i + 1]; ++k) {
-      const double v = x.val[k];
+      const double v = x.value(i, k);
       const double* wc = &w[static_cast<size_t>(x.col[k]) * l];
       for (size_t j = 0; j < l; ++j) yi[j] += v * wc[j];
     }
@@ -74,7 +84,7 @@ std::vector<double> multiply_transposed(const SparseRows& x, const std::vector<d
   for (size_t i = 0; i < x.rows(); ++i) {
     const double* yi = &y[i * l];
     for (size_t k = x.start[i]; k < x.start[i + 1]; ++k) {
-      const double v = x.val[k];
+      const double v = x.value(i, k);
       double* zc = &z[static_cast<size_t>(x.col[k]) * l];
       for (size_t j = 0; j < l; ++j) zc[j] += v * yi[j];
     }
@@ -147,25 +157,24 @@ Result<LsaModel> LsaModel::fit(std::vector<TermCounts> docs, const std::vector<f
   for (const auto& d : docs)
     for (auto [id, n] : d) nnz += id < vocab && df[id] >= options.min_df;
   SparseRows x;
+  x.idf = &idf;
   x.start.reserve(docs.size() + 1);
+  x.norm.reserve(docs.size());
   x.col.reserve(nnz);
-  x.val.reserve(nnz);
+  x.count.reserve(nnz);
   x.start.push_back(0);
   for (auto& d : docs) {
-    size_t row_begin = x.val.size();
-    double norm = 0;
+    size_t row_begin = x.col.size();
     for (auto [id, n] : d) {
       if (id >= vocab || df[id] < options.min_df) continue;
-      double w = (1.0 + std::log(static_cast<double>(n))) * idf[id];
       x.col.push_back(id);
-      x.val.push_back(w);
-      norm += w * w;
+      x.count.push_back(n);
     }
-    if (norm > 0) {
-      norm = std::sqrt(norm);
-      for (size_t k = row_begin; k < x.val.size(); ++k) x.val[k] /= norm;
-    }
-    x.start.push_back(x.val.size());
+    double norm = 0;
+    for (size_t k = row_begin; k < x.col.size(); ++k) norm += x.weight(k) * x.weight(k);
+    // Dividing by 1 leaves a weight as it is: a row of zero weights stays one.
+    x.norm.push_back(norm > 0 ? std::sqrt(norm) : 1.0);
+    x.start.push_back(x.col.size());
     TermCounts().swap(d);
   }
   docs = {};

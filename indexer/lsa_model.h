@@ -9,7 +9,8 @@
 // A corpus of more than LsaOptions::max_fit_documents documents is fitted on
 // a sample of that many (lsa_fit_sample: a hash rule on stable keys, so the
 // same corpus always gives the same sample) and every document, sampled or
-// not, is folded in the same way. The fit's memory is the sparse sample, one
+// not, is folded in the same way. The fit's memory is the sparse sample (8
+// bytes an entry: term id and count; the weight is computed where read), one
 // dense n x l and at most two V x l matrices of doubles (n documents fitted
 // on, V terms, l = dimension + oversample): the n x l basis is
 // re-orthonormalised in place (LAPACK's LQ of its transpose, dgelqf/dorglq)

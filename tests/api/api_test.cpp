@@ -686,6 +686,55 @@ TEST_F(ApiTest, BulkImportAndExport) {
 
 // ---- an empty corpus -------------------------------------------------------------
 
+// The list search's text of a problem is held in the same entry as its
+// record: an import (adding and replacing), an edit and a status change each
+// leave it the text of the record as it now is.
+TEST_F(ApiTest, ListSearchFollowsImportsEditsAndStatusChanges) {
+  auto found = [&](const std::string& q) {
+    return ids_of(get(port(), "/api/v1/problems?q=" + q, t().admin));
+  };
+  const std::string titanium = "%E9%92%9B%E7%99%BD%E7%B2%89";  // 钛白粉
+  const std::string dipping = "%E6%B5%B8%E8%83%B6";            // 浸胶
+  const std::string abc = "abc123";  // the title's ＡＢＣ１２３, normalised
+  Problem s1 = test_problems()[0], s2 = test_problems()[1];
+  s1.id = "p-s1";
+  s1.description = "钛白粉留着率只有六成";
+  s2.id = "p-s2";
+  s2.title = "ＡＢＣ１２３型号";
+  Request imp;
+  imp.method = "POST";
+  imp.target = "/api/v1/import/problems";
+  imp.token = t().admin;
+  imp.content_type = "application/x-ndjson";
+  imp.body = problem_json(s1) + "\n" + problem_json(s2) + "\n";
+  ASSERT_EQ(http(port(), imp).status, 200);
+  EXPECT_EQ(found(titanium), (std::set<std::string>{"p-s1"}));
+  EXPECT_EQ(found(abc), (std::set<std::string>{"p-s2"}));
+  EXPECT_EQ(found(dipping), (std::set<std::string>{}));
+
+  // Imported again with another description: found by the new words only;
+  // the problem not in this import keeps its text.
+  s1.description = "浸胶线车速提不上去";
+  imp.body = problem_json(s1) + "\n";
+  ASSERT_EQ(http(port(), imp).status, 200);
+  EXPECT_EQ(found(titanium), (std::set<std::string>{}));
+  EXPECT_EQ(found(dipping), (std::set<std::string>{"p-s1"}));
+  EXPECT_EQ(found(abc), (std::set<std::string>{"p-s2"}));
+
+  // Edited: the new title is searched, the old one no longer.
+  s2.title = "白水浓度偏高";
+  s2.submitted = "";
+  ASSERT_EQ(put(port(), "/api/v1/problems/p-s2", t().admin, problem_json(s2)).status, 200);
+  EXPECT_EQ(found(abc), (std::set<std::string>{}));
+  EXPECT_EQ(found("%E7%99%BD%E6%B0%B4"), (std::set<std::string>{"p-s2"}));  // 白水
+
+  // A status change keeps the text.
+  ASSERT_EQ(
+      post(port(), "/api/v1/problems/p-s1/withdraw", t().admin, R"({"note": "已自行解决"})").status,
+      200);
+  EXPECT_EQ(found(dipping), (std::set<std::string>{"p-s1"}));
+}
+
 TEST(ApiEmptyCorpusTest, StartsEmptyAndIndexesTheFirstRecords) {
   TestServer server(/*empty=*/true);
   auto ready = get(server.port(), "/readyz", server.tokens().admin);
