@@ -35,6 +35,9 @@ static float length_of(const WeightedTerms& t) {
 
 void LexicalIndex::add(int64_t id, const WeightedTerms& terms) {
   remove(id);
+  if (docs_.empty() && postings_.empty()) min_id_ = max_id_ = id;
+  min_id_ = std::min(min_id_, id);
+  max_id_ = std::max(max_id_, id);
   docs_[id] = terms;
   const float len = length_of(terms);
   total_length_ += len;
@@ -44,6 +47,7 @@ void LexicalIndex::add(int64_t id, const WeightedTerms& terms) {
     auto at = std::lower_bound(p.list.begin(), p.list.end(), id,
                                [](const Posting& x, int64_t v) { return x.id < v; });
     p.list.insert(at, {id, w, len});
+    nonpositive_postings_ += !(w > 0);
     p.occurrences += w;
     // A copy: clang before 16 cannot capture a structured binding in a lambda.
     const float weight = w;
@@ -67,6 +71,7 @@ void LexicalIndex::remove(int64_t id) {
                                [](const Posting& x, int64_t v) { return x.id < v; });
     if (at != p.end() && at->id == id) {
       postings_[term].occurrences -= at->tf;
+      nonpositive_postings_ -= !(at->tf > 0);
       p.erase(at);
     }
     if (p.empty()) postings_.erase(term);
@@ -129,115 +134,239 @@ void LexicalIndex::accumulate(const WeightedTerms& query, const std::vector<floa
   }
 }
 
+void LexicalIndex::score_units(const WeightedTerms& query, const std::vector<float>& idf,
+                               const std::vector<int64_t>& ids, std::vector<float>* scores) const {
+  scores->assign(ids.size(), 0.0f);
+  if (idf.size() != query.size() || ids.empty()) return;
+  if (!dense_ids()) {
+    for (size_t i = 0; i < ids.size(); ++i) (*scores)[i] = score_one(query, idf, ids[i]);
+    return;
+  }
+  // Each asked id's position + 1 by id (0: not asked), for this call.
+  thread_local std::vector<uint32_t> slot;
+  if (slot.size() <= static_cast<size_t>(max_id_)) slot.resize(max_id_ + 1, 0u);
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (ids[i] >= 0 && ids[i] <= max_id_) slot[static_cast<size_t>(ids[i])] = i + 1;
+  const double avg = average_length();
+  for (size_t i = 0; i < query.size(); ++i) {
+    auto it = postings_.find(query[i].first);
+    if (it == postings_.end()) continue;
+    const float qw = query[i].second;
+    for (const Posting& p : it->second.list) {
+      if (p.id < 0) continue;
+      const uint32_t at = slot[static_cast<size_t>(p.id)];
+      if (at != 0) (*scores)[at - 1] += qw * term_score(p.tf, p.doc_len, idf[i], avg);
+    }
+  }
+  for (int64_t id : ids)
+    if (id >= 0 && id <= max_id_) slot[static_cast<size_t>(id)] = 0;
+}
+
 float LexicalIndex::bound(const Postings& p, float idf, double avg_len) const {
   float best = 0;
   for (auto [tf, dl] : p.frontier) best = std::max(best, term_score(tf, dl, idf, avg_len));
   return best;
 }
 
-std::vector<std::pair<int64_t, float>> LexicalIndex::top_k(const WeightedTerms& query,
-                                                           size_t k) const {
-  struct Cursor {
-    const Posting* at;
-    const Posting* end;
-    size_t term;  // index in the query: scores are summed in query order, as score() does
-    float weight, idf;
-    double bound;  // no posting of the term contributes more
-  };
-  std::vector<std::pair<int64_t, float>> heap;
-  if (k == 0) return heap;
+namespace {
+
+// Per-thread scratch of top_k, indexed by document id: partial scores, 0 for
+// a document no processed term holds (contributions are positive).
+struct TopKScratch {
+  std::vector<double> partial;
+  std::vector<uint8_t> seen;  // 0: untouched, 1: touched, 2: a contender
+  std::vector<double> upper;
+  std::vector<int64_t> touched;
+  std::vector<double> values;  // for selecting the k-th largest
+};
+
+TopKScratch& top_k_scratch() {
+  thread_local TopKScratch s;
+  return s;
+}
+
+// The k-th largest of `ids`' partial scores (ids.size() >= k >= 1).
+double kth_largest(const std::vector<int64_t>& ids, const std::vector<double>& partial, size_t k,
+                   std::vector<double>* values) {
+  values->clear();
+  for (int64_t id : ids) values->push_back(partial[static_cast<size_t>(id)]);
+  auto at = values->begin() + static_cast<std::ptrdiff_t>(k - 1);
+  std::nth_element(values->begin(), at, values->end(), std::greater<double>());
+  return *at;
+}
+
+bool ranks_before(const std::pair<int64_t, float>& a, const std::pair<int64_t, float>& b) {
+  return a.second != b.second ? a.second > b.second : a.first < b.first;
+}
+
+}  // namespace
+
+bool LexicalIndex::dense_ids() const {
+  return docs_.empty() ||
+         (min_id_ >= 0 && static_cast<uint64_t>(max_id_) < 8 * docs_.size() + 4096);
+}
+
+std::vector<std::pair<int64_t, float>> LexicalIndex::top_k(const WeightedTerms& query, size_t k,
+                                                           TopKCounts* counts) const {
+  std::vector<std::pair<int64_t, float>> out;
+  TopKCounts local;
+  TopKCounts& count = counts ? *counts : local;
+  count = {};
+  if (k == 0) return out;
   const double avg = average_length();
-  std::vector<Cursor> cursors;
+  struct Term {
+    const Posting* begin;
+    const Posting* end;
+    float weight, idf;
+    double bound;  // no posting of the term contributes more (query weight included)
+  };
+  std::vector<Term> terms;
+  std::vector<float> idf_at(query.size(), 0.0f);  // parallel to `query`, for score_one
+  bool positive = true;
   for (size_t i = 0; i < query.size(); ++i) {
     auto it = postings_.find(query[i].first);
     if (it == postings_.end() || it->second.list.empty()) continue;
     const Postings& p = it->second;
-    const float idf_t = idf(query[i].first);
+    idf_at[i] = idf(query[i].first);
     const float qw = query[i].second;
-    cursors.push_back({p.list.data(), p.list.data() + p.list.size(), i, qw, idf_t,
-                       static_cast<double>(qw * bound(p, idf_t, avg))});
+    positive &= qw > 0;
+    terms.push_back({p.list.data(), p.list.data() + p.list.size(), qw, idf_at[i],
+                     static_cast<double>(qw * bound(p, idf_at[i], avg))});
+    count.postings += p.list.size();
   }
-  // Lowest bound first; below[i] = the sum of the bounds of cursors [0, i).
-  std::sort(cursors.begin(), cursors.end(),
-            [](const Cursor& a, const Cursor& b) { return a.bound < b.bound; });
-  std::vector<double> below(cursors.size() + 1, 0.0);
-  for (size_t i = 0; i < cursors.size(); ++i) below[i + 1] = below[i] + cursors[i].bound;
-  // The k best so far as a heap whose front is the worst (lowest score, then
-  // largest id).
-  auto better = [](const std::pair<int64_t, float>& a, const std::pair<int64_t, float>& b) {
-    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  if (!positive || nonpositive_postings_ > 0 || !dense_ids()) {
+    // The bounds assume positive contributions and the scratch dense ids:
+    // otherwise score every posting.
+    auto all = score(query);
+    count.scored = count.postings;
+    out.assign(all.begin(), all.end());
+    const size_t n = std::min(k, out.size());
+    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n), out.end(),
+                      ranks_before);
+    out.resize(n);
+    return out;
+  }
+  // Highest bound first; rest[j] = the sum of the bounds of terms [j, n).
+  std::stable_sort(terms.begin(), terms.end(),
+                   [](const Term& a, const Term& b) { return a.bound > b.bound; });
+  const size_t n = terms.size();
+  std::vector<double> rest(n + 1, 0.0);
+  for (size_t j = n; j-- > 0;) rest[j] = rest[j + 1] + terms[j].bound;
+  // Partial scores are summed in double in this order; a document's score is
+  // the float sum of the same float contributions in query order, which
+  // differs from the exact sum by at most (terms - 1) * 2^-24 of it. Every
+  // comparison below allows twice that, and a margin for the bounds' own
+  // rounding (BM25 is monotone in tf and length, its float evaluation only
+  // to within an ulp or so).
+  const double slack = (static_cast<double>(query.size()) + 8) * 0x1p-23;
+  TopKScratch& s = top_k_scratch();
+  if (s.partial.size() <= static_cast<size_t>(max_id_)) {
+    s.partial.resize(max_id_ + 1, 0.0);
+    s.seen.resize(max_id_ + 1, 0);
+  }
+  std::vector<double>& partial = s.partial;
+  std::vector<uint8_t>& seen = s.seen;
+  std::vector<int64_t>& touched = s.touched;
+  auto contribution = [&](const Term& t, const Posting& p) {
+    ++count.scored;
+    return static_cast<double>(t.weight * term_score(p.tf, p.doc_len, t.idf, avg));
   };
-  // Documents come in increasing id order, so one scoring exactly the current
-  // k-th loses the tie (larger id): only a score above the threshold enters.
-  // Float sums in another order may differ in the last bits, hence the slack.
-  auto can_enter = [&](double bound) {
-    return heap.size() < k || bound * (1 + 1e-5) + 1e-7 > heap.front().second;
-  };
-  auto seek = [](Cursor& c, int64_t doc) {
-    // Galloping, then binary search: cheap for a short skip, logarithmic for a long one.
-    size_t step = 1;
-    const Posting* lo = c.at;
-    while (lo + step < c.end && (lo + step)->id < doc) {
-      lo += step;
-      step *= 2;
-    }
-    c.at = std::lower_bound(lo, std::min(lo + step + 1, c.end), doc,
-                            [](const Posting& x, int64_t v) { return x.id < v; });
-  };
-  // Cursors [0, essential) are non-essential: together they cannot lift a
-  // document into the top k, so only documents of the others are visited and
-  // the non-essential postings are sought for them (MaxScore).
-  size_t essential = 0;
-  std::vector<std::pair<size_t, float>> parts;  // (query index, contribution)
-  while (true) {
-    int64_t doc = INT64_MAX;
-    for (size_t i = essential; i < cursors.size(); ++i)
-      if (cursors[i].at != cursors[i].end) doc = std::min(doc, cursors[i].at->id);
-    if (doc == INT64_MAX) break;
-    parts.clear();
-    double partial = 0;
-    for (size_t i = essential; i < cursors.size(); ++i) {
-      Cursor& c = cursors[i];
-      if (c.at != c.end && c.at->id == doc) {
-        float x = c.weight * term_score(c.at->tf, c.at->doc_len, c.idf, avg);
-        parts.emplace_back(c.term, x);
-        partial += x;
-        ++c.at;
+  // Term at a time, every posting, until the k-th best partial score (a lower
+  // bound of the k-th best score: contributions only add) exceeds what the
+  // remaining terms together can give a document none of the processed terms
+  // holds. From then on no new document can enter the top k (MaxScore's
+  // switch from OR to AND processing).
+  double threshold = 0;  // a lower bound of the k-th best score, 0 while unknown
+  double best = 0;       // the largest partial score
+  double next_check = std::numeric_limits<double>::infinity();
+  size_t j = 0;
+  while (j < n) {
+    const Term& t = terms[j];
+    for (const Posting* p = t.begin; p != t.end; ++p) {
+      const auto at = static_cast<size_t>(p->id);
+      if (!seen[at]) {
+        seen[at] = 1;
+        touched.push_back(p->id);
       }
+      partial[at] += contribution(t, *p);
+      best = std::max(best, partial[at]);
     }
-    bool pruned = false;
-    for (size_t i = essential; i-- > 0;) {
-      if (!can_enter(partial + below[i + 1])) {
-        pruned = true;
+    ++j;
+    // Selecting the k-th partial score costs a pass over the touched
+    // documents: done only once the remaining bound is below the best partial
+    // score, and again only after it has fallen by a tenth.
+    if (touched.size() >= k && rest[j] * (1 + slack) < best * (1 - slack) &&
+        rest[j] <= next_check) {
+      // Only the partial scores above the remaining bound can make the k-th
+      // exceed it: the k-th of those, if there are k.
+      const double bar = rest[j] * (1 + slack) / (1 - slack);
+      s.values.clear();
+      for (int64_t id : touched)
+        if (partial[static_cast<size_t>(id)] > bar) s.values.push_back(partial[id]);
+      if (s.values.size() >= k) {
+        auto at = s.values.begin() + static_cast<std::ptrdiff_t>(k - 1);
+        std::nth_element(s.values.begin(), at, s.values.end(), std::greater<double>());
+        threshold = *at * (1 - slack);
         break;
       }
-      Cursor& c = cursors[i];
-      seek(c, doc);
-      if (c.at != c.end && c.at->id == doc) {
-        float x = c.weight * term_score(c.at->tf, c.at->doc_len, c.idf, avg);
-        parts.emplace_back(c.term, x);
-        partial += x;
-      }
+      next_check = rest[j] * 0.9;
     }
-    if (pruned) continue;
-    // Exactly the float sum score() makes: the terms in query order.
-    std::sort(parts.begin(), parts.end());
-    float s = 0;
-    for (auto& [term, x] : parts) s += x;
-    if (heap.size() < k) {
-      heap.emplace_back(doc, s);
-      std::push_heap(heap.begin(), heap.end(), better);
-    } else if (s > heap.front().second) {
-      std::pop_heap(heap.begin(), heap.end(), better);
-      heap.back() = {doc, s};
-      std::push_heap(heap.begin(), heap.end(), better);
-    } else {
-      continue;
-    }
-    while (essential < cursors.size() && !can_enter(below[essential + 1])) ++essential;
   }
-  std::sort(heap.begin(), heap.end(), better);
-  return heap;
+  // Every document's bound: its partial score plus the bounds of the
+  // remaining terms it holds (their postings walked for membership only, no
+  // BM25 computed). Contenders are the documents whose bound reaches the
+  // threshold; no other can be in the top k, not even tied.
+  if (touched.size() >= k && threshold == 0)
+    threshold = kth_largest(touched, partial, k, &s.values) * (1 - slack);
+  if (s.upper.size() < partial.size()) s.upper.resize(partial.size(), 0.0);
+  std::vector<double>& upper = s.upper;  // the remaining terms' bounds a document holds
+  for (size_t r = j; r < n; ++r)
+    for (const Posting* p = terms[r].begin; p != terms[r].end; ++p)
+      if (seen[static_cast<size_t>(p->id)]) upper[static_cast<size_t>(p->id)] += terms[r].bound;
+  std::vector<int64_t> contenders;
+  auto prune = [&](const std::vector<int64_t>& from) {
+    contenders.clear();
+    for (int64_t id : from) {
+      const auto at = static_cast<size_t>(id);
+      const bool alive = (partial[at] + upper[at]) * (1 + slack) >= threshold;
+      seen[at] = alive ? 2 : 1;
+      if (alive) contenders.push_back(id);
+    }
+  };
+  prune(touched);
+  // The remaining terms, highest bound first, scored for the contenders only
+  // (their postings walked, 2 marking a contender), each replacing its bound,
+  // the threshold rising with the partial scores, until at most k contenders
+  // remain or the terms run out.
+  std::vector<int64_t> kept;
+  for (; j < n && contenders.size() > k; ++j) {
+    const Term& t = terms[j];
+    for (const Posting* p = t.begin; p != t.end; ++p) {
+      const auto at = static_cast<size_t>(p->id);
+      if (seen[at] != 2) continue;
+      partial[at] += contribution(t, *p);
+      upper[at] -= t.bound;
+    }
+    threshold = std::max(threshold, kth_largest(contenders, partial, k, &s.values) * (1 - slack));
+    kept.swap(contenders);
+    prune(kept);
+  }
+  for (int64_t id : touched) {
+    const auto at = static_cast<size_t>(id);
+    partial[at] = 0;
+    upper[at] = 0;
+    seen[at] = 0;
+  }
+  touched.clear();
+  // The contenders' scores exactly as score() gives them: query order.
+  out.reserve(contenders.size());
+  for (int64_t id : contenders) out.emplace_back(id, score_one(query, idf_at, id));
+  count.exact = contenders.size();
+  const size_t m = std::min(k, out.size());
+  std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(m), out.end(),
+                    ranks_before);
+  out.resize(m);
+  return out;
 }
 
 namespace {

@@ -3,9 +3,10 @@
 // each field's terms with the field's weight).
 //
 // Documents are identified by int64 ids chosen by the caller; add() of a known
-// id replaces it. Each term's postings are kept in id order with bounds on
-// their scores, so that top_k() can skip what cannot reach the top (WAND). Collection statistics
-// (df, average length) follow every change. Thread safety: none; callers synchronise.
+// id replaces it. Each term's postings are kept in id order with a bound on
+// their scores, so that top_k() can skip what cannot reach the top (MaxScore).
+// Collection statistics (df, average length) follow every change. Thread
+// safety: const methods may run concurrently; add/remove need exclusive access.
 #pragma once
 
 #include <cstdint>
@@ -63,18 +64,39 @@ class LexicalIndex {
   // BM25 score of every document sharing a term with the query; the query's
   // own term weights multiply each term's contribution.
   std::unordered_map<int64_t, float> score(const WeightedTerms& query) const;
+  // What one top_k call did, for tests and benchmarks.
+  struct TopKCounts {
+    size_t postings = 0;  // postings of the query's terms
+    size_t scored = 0;    // of them, those whose BM25 contribution was computed
+    size_t exact = 0;     // documents scored in full at the end (score_one)
+  };
   // The k documents of highest score() (ties by smaller id), best first, with
-  // exactly the scores score() gives them, by MaxScore dynamic pruning
-  // (Turtle, Flood: "Query evaluation: strategies and optimizations", 1995;
-  // the document-at-a-time form of Broder et al.'s WAND family, CIKM 2003):
-  // terms are ordered by the bound on their contribution; once the k-th best
-  // score exceeds the sum of the smallest bounds, those terms' postings (a
-  // common character's) are no longer walked, only sought (galloping search)
-  // for the documents the other terms bring, and a document is dropped as
-  // soon as its bound cannot reach the top k. Safe: the result is that of
-  // scoring every posting. (Plain WAND was measured slower than scoring
-  // everything on these many-term queries: docs/performance.md.)
-  std::vector<std::pair<int64_t, float>> top_k(const WeightedTerms& query, size_t k) const;
+  // exactly the floats score() gives them, by term-at-a-time MaxScore
+  // (Turtle, Flood: "Query evaluation: strategies and optimizations",
+  // Information Processing & Management 31(6), 1995), safe:
+  //  1. terms in decreasing order of their bound (the largest contribution
+  //     any of their postings makes: exact, from each term's (tf, length)
+  //     frontier kept at add(), so at build and load), every posting scored
+  //     into per-document partial sums, until k partial scores exceed the sum
+  //     of the remaining terms' bounds: no document outside the touched ones
+  //     can then reach the top k (MaxScore's switch from OR to AND);
+  //  2. the remaining terms' postings walked for membership only, giving
+  //     each touched document the bound partial + the bounds of the remaining
+  //     terms it holds; those below the k-th partial score are dropped;
+  //  3. the remaining terms scored for the survivors only, highest bound
+  //     first, dropping those whose bound falls below the rising k-th
+  //     partial score, until k survive or the terms run out;
+  //  4. the survivors scored exactly by score_one (query order: the same
+  //     float sums as score() and accumulate), the best k taken.
+  // Comparisons allow for the partial sums' other summation order (relative
+  // slack of 2 (|query| + 8) 2^-24), so the result is exactly that of
+  // scoring every posting. Queries with a weight <= 0, an index holding a
+  // posting with tf <= 0 or ids too sparse for per-thread arrays (negative,
+  // or above 8 x size() + 4,096) score every posting instead. `counts`, if
+  // given, receives what was done. Safe for concurrent const calls (per-thread
+  // scratch).
+  std::vector<std::pair<int64_t, float>> top_k(const WeightedTerms& query, size_t k,
+                                               TopKCounts* counts = nullptr) const;
   // score() into a dense array by document id, for callers that score many
   // documents of one query: each posting's contribution is added to
   // (*scores)[id] (grown as needed; negative ids are left out), in the same
@@ -84,6 +106,12 @@ class LexicalIndex {
   // can zero exactly those again. `idf` as for score_one.
   void accumulate(const WeightedTerms& query, const std::vector<float>& idf,
                   std::vector<float>* scores, std::vector<int64_t>* touched) const;
+  // score_one of each of `ids` (each once), into (*scores)[i] for ids[i]:
+  // the query's postings walked in query order, BM25 computed only for the
+  // asked ids, so the same floats as accumulate and score(). `idf` as for
+  // score_one.
+  void score_units(const WeightedTerms& query, const std::vector<float>& idf,
+                   const std::vector<int64_t>& ids, std::vector<float>* scores) const;
   // BM25 score of one document (0 if unknown).
   float score_one(const WeightedTerms& query, int64_t id) const;
   // The same, given idf() of each query term (`idf`, parallel to `query`):
@@ -119,7 +147,11 @@ class LexicalIndex {
 
  private:
   float term_score(float tf, float doc_len, float idf, double avg_len) const;
+
   double average_length() const;
+  // Whether ids are small enough to index top_k's per-thread scratch arrays:
+  // none negative, the largest below 8 x the documents + 4,096.
+  bool dense_ids() const;
 
   // One document in a term's postings, with what BM25 needs of it, so that
   // scoring a query never looks the document up.
@@ -146,6 +178,10 @@ class LexicalIndex {
   std::unordered_map<int64_t, WeightedTerms> docs_;
   std::unordered_map<uint32_t, Postings> postings_;
   double total_length_ = 0;
+  // The smallest and largest id ever added (kept on removal: still bounds).
+  int64_t min_id_ = 0;
+  int64_t max_id_ = 0;
+  size_t nonpositive_postings_ = 0;  // postings whose tf is not > 0 (top_k's bounds need > 0)
 };
 
 // Adds `counts` scaled by `weight` into `into` (both sorted by term id).

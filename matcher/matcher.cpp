@@ -35,14 +35,23 @@ class UnitScores {
       s.in_use = owner_ = true;
       scores_ = &s.scores;
       touched_ = &s.touched;
+      known_ = &s.known;
+      known_flag_ = &s.known_flag;
     } else {
       scores_ = &own_scores_;
       touched_ = &own_touched_;
+      known_ = &own_known_;
+      known_flag_ = &own_known_flag_;
     }
   }
   ~UnitScores() {
     for (int64_t id : *touched_) (*scores_)[static_cast<size_t>(id)] = 0;
     touched_->clear();
+    for (int64_t id : *known_) {
+      (*scores_)[static_cast<size_t>(id)] = 0;
+      (*known_flag_)[static_cast<size_t>(id)] = 0;
+    }
+    known_->clear();
     if (owner_) shared().in_use = false;
   }
   UnitScores(const UnitScores&) = delete;
@@ -54,12 +63,27 @@ class UnitScores {
   float at(int64_t id) const {
     return id >= 0 && static_cast<size_t>(id) < scores_->size() ? (*scores_)[id] : 0.0f;
   }
+  // For a query whose units are scored on demand (not by accumulate): which
+  // units hold their score, and setting one.
+  bool known(int64_t id) const {
+    return id >= 0 && static_cast<size_t>(id) < known_flag_->size() && (*known_flag_)[id];
+  }
+  void set(int64_t id, float score) {
+    const auto at = static_cast<size_t>(id);
+    if (at >= scores_->size()) scores_->resize(at + 1, 0.0f);
+    if (at >= known_flag_->size()) known_flag_->resize(at + 1, 0);
+    (*scores_)[at] = score;
+    if (!(*known_flag_)[at]) known_->push_back(id);
+    (*known_flag_)[at] = 1;
+  }
 
  private:
   struct Shared {
     bool in_use = false;
     std::vector<float> scores;
     std::vector<int64_t> touched;
+    std::vector<int64_t> known;
+    std::vector<uint8_t> known_flag;
   };
   static Shared& shared() {
     thread_local Shared s;
@@ -68,8 +92,12 @@ class UnitScores {
   bool owner_ = false;
   std::vector<float>* scores_;
   std::vector<int64_t>* touched_;
+  std::vector<int64_t>* known_;
+  std::vector<uint8_t>* known_flag_;
   std::vector<float> own_scores_;
   std::vector<int64_t> own_touched_;
+  std::vector<int64_t> own_known_;
+  std::vector<uint8_t> own_known_flag_;
 };
 
 }  // namespace
@@ -100,8 +128,11 @@ struct Matcher::Query {
   // index's language models.
   LanguageModelQuery language_model;
   // BM25 of the query against every expert unit, when make_query scored them
-  // all; else each unit is scored when needed (LexicalIndex::score_one).
-  std::unique_ptr<UnitScores> unit_bm25;
+  // all (`all_units_scored`); else the units of the experts scored so far
+  // (score_pool scores a pool's units in one pass: UnitScores::known), and
+  // any other unit when needed (LexicalIndex::score_one).
+  mutable std::unique_ptr<UnitScores> unit_bm25;
+  bool all_units_scored = false;
   // The problem's fields as tokens with their vocabulary ids, for the
   // explanations: analysed on first use, then shared by every match.
   mutable std::shared_ptr<const std::vector<FieldTokens>> field_tokens;
@@ -338,6 +369,22 @@ Result<std::vector<Matcher::Scored>> Matcher::score_everyone(const Query& q) con
 
 Result<std::vector<Matcher::Scored>> Matcher::score_pool(const Query& q,
                                                          const std::vector<uint32_t>& pool) const {
+  if (!q.all_units_scored) {
+    // The pool's units not yet scored, in one pass over the query's postings.
+    std::vector<int64_t> units;
+    auto want = [&](int64_t u) {
+      if (u >= 0 && !q.unit_bm25->known(u)) units.push_back(u);
+    };
+    for (uint32_t i : pool) {
+      want(q.experts->entries[i]->profile_unit);
+      for (int64_t u : prepared(*q.experts, i).units) want(u);
+    }
+    std::sort(units.begin(), units.end());
+    units.erase(std::unique(units.begin(), units.end()), units.end());
+    std::vector<float> bm25;
+    index_.expert_lexical().score_units(q.terms, q.term_idf, units, &bm25);
+    for (size_t j = 0; j < units.size(); ++j) q.unit_bm25->set(units[j], bm25[j]);
+  }
   std::vector<Scored> all;
   all.reserve(pool.size());
   for (uint32_t i : pool) {
@@ -491,9 +538,10 @@ Result<Matcher::Query> Matcher::make_query(const Problem& problem, bool score_al
     ceiling += w * q.term_idf.back() * (k1 + 1);
   }
   q.bm25_ceiling = ceiling > 0 ? static_cast<float>(ceiling) : 1.0f;
+  q.unit_bm25 = std::make_unique<UnitScores>();
   if (score_all_units) {
-    q.unit_bm25 = std::make_unique<UnitScores>();
     lex.accumulate(q.terms, q.term_idf, q.unit_bm25->scores(), q.unit_bm25->touched());
+    q.all_units_scored = true;
   }
   return q;
 }
@@ -504,7 +552,9 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e, cons
   const LexicalIndex& lex = index_.expert_lexical();
   const int d = vecs.dimension();
   auto bm25 = [&](int64_t unit) -> float {
-    return q.unit_bm25 ? q.unit_bm25->at(unit) : lex.score_one(q.terms, q.term_idf, unit);
+    return q.all_units_scored || q.unit_bm25->known(unit)
+               ? q.unit_bm25->at(unit)
+               : lex.score_one(q.terms, q.term_idf, unit);
   };
   const int k = coarse_dimensions();
   // Scratch for the per-unit similarities, reused by every expert a thread scores.
@@ -1058,6 +1108,10 @@ bool Matcher::two_stage(int k) const {
   return k >= 0 && index_.experts().size() > config_.exhaustive_max_experts;
 }
 
+bool Matcher::prune_lexical() const {
+  return index_.expert_lexical().size() > config_.pruned_lexical_min_units;
+}
+
 Result<std::vector<uint32_t>> Matcher::candidates(const Query& q,
                                                   const std::vector<SearchHit>* dense) const {
   std::vector<SearchHit> searched;
@@ -1071,7 +1125,7 @@ Result<std::vector<uint32_t>> Matcher::candidates(const Query& q,
   units.reserve(dense->size() + config_.candidate_lexical_units);
   for (const SearchHit& h : *dense) units.push_back(h.id);
   const auto lexical_units = static_cast<size_t>(std::max(0, config_.candidate_lexical_units));
-  if (q.unit_bm25) {
+  if (q.all_units_scored) {
     // The query's BM25 of every unit is at hand (walking every posting costs
     // about half of MaxScore's top_k on these long queries:
     // docs/performance.md): the best units, ties by smaller id, as top_k.
@@ -1090,8 +1144,9 @@ Result<std::vector<uint32_t>> Matcher::candidates(const Query& q,
     }
     units.insert(units.end(), best.begin(), best.end());
   } else {
+    // The same units as the branch above (which never lists a unit scoring 0).
     for (auto& [unit, score] : index_.expert_lexical().top_k(q.terms, lexical_units))
-      units.push_back(unit);
+      if (score != 0) units.push_back(unit);
   }
   std::vector<uint32_t> pool;
   pool.reserve(units.size());
@@ -1141,7 +1196,7 @@ Result<std::vector<ExpertMatch>> Matcher::rank_one(const Problem& problem,
                                                    const MatchFilters& filters, int k,
                                                    const std::vector<SearchHit>* dense) const {
   if (two_stage(k)) {
-    auto q = make_query(problem, /*score_all_units=*/true);
+    auto q = make_query(problem, /*score_all_units=*/!prune_lexical());
     if (!q) return q.status();
     auto pool = candidates(*q, dense);
     if (!pool) return pool.status();
@@ -1231,7 +1286,7 @@ Result<float> Matcher::pair_confidence(const Problem& problem, const ExpertEntry
   // The problem's expert ranking as rank_experts makes it for k >= 0: its
   // candidates when two-stage (this expert added if the retrievers missed
   // it), else every expert.
-  auto q = make_query(problem, /*score_all_units=*/true);
+  auto q = make_query(problem, /*score_all_units=*/!(two_stage(1) && prune_lexical()));
   if (!q) return q.status();
   std::vector<uint32_t> pool;
   if (two_stage(1)) {

@@ -140,6 +140,14 @@ struct MatchConfig {
   // exhaustive ranking for several sizes.
   int candidate_dense_units = 200;
   int candidate_lexical_units = 200;
+  // Above this many expert units, a two-stage ranking takes its BM25
+  // candidates from LexicalIndex::top_k (safe dynamic pruning) and computes
+  // BM25 only for the units of the experts it scores, instead of one pass
+  // over every posting of the query's terms. The same candidates and the
+  // same floats either way; only the cost differs. Off (SIZE_MAX): measured
+  // slower than the one pass at 16,500 and 55,000 units (docs/performance.md,
+  // "BM25 with safe early termination").
+  size_t pruned_lexical_min_units = SIZE_MAX;
   // What a problem asks for (matcher/request_type.h): a problem asking for
   // something no research provides (a loan, a trademark, hiring) has no good
   // match, whatever its scores.
@@ -271,6 +279,10 @@ class Matcher {
       int faiss_threads = 0) const;
   // True if rank_experts(…, k) with these filters scores candidates only.
   bool two_stage(int k) const;
+  // Whether a two-stage ranking finds its BM25 candidates by
+  // LexicalIndex::top_k and scores only the pool's units
+  // (MatchConfig::pruned_lexical_min_units).
+  bool prune_lexical() const;
   // Top k open problems for an expert. `county` (if set) limits the problems.
   // Scored by the fused score without neighbour smoothing (which would need a
   // full expert ranking per problem); the confidence and good_match of each of

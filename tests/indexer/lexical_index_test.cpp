@@ -2,9 +2,13 @@
 // on a corpus small enough to compute every value by hand.
 #include "indexer/lexical_index.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <random>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -139,6 +143,172 @@ TEST(LanguageModel, SavedAndLoadedIndexScoresTheSame) {
   LexicalIndex loaded = LexicalIndex::load(&r);
   LanguageModelQuery q = loaded.language_model_query({{1, 1.0f}, {2, 1.0f}}, dirichlet(4));
   EXPECT_NEAR(loaded.log_likelihood_ratio(q, 1), std::log(96.0 / 49.0), kTolerance);
+}
+
+// ---- top_k: term-at-a-time MaxScore against scoring every posting ----
+
+std::vector<std::pair<int64_t, float>> every_posting_top(const LexicalIndex& index,
+                                                         const WeightedTerms& q, size_t k) {
+  auto all = index.score(q);
+  std::vector<std::pair<int64_t, float>> v(all.begin(), all.end());
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  if (v.size() > k) v.resize(k);
+  return v;
+}
+
+// Ten documents of length 2 (average 2, so BM25's length normalisation is
+// k1 = 1.2 and a tf of 1 scores 2.2 / 2.2 = exactly its idf): document 1
+// holds the rare term 1 and the common term 2, documents 2-10 hold 2 and 3.
+//   idf(1) = ln(1 + 9.5 / 1.5) = ln(22 / 3) = 1.992430
+//   idf(2) = ln(1 + 0.5 / 10.5) = ln(22 / 21) = 0.046520
+// so for the query {1, 2}: document 1 scores 2.038950, the others 0.046520.
+TEST(TopK, HandComputedCaseSkipsTheCommonTerm) {
+  LexicalIndex index;
+  index.add(1, {{1, 1.0f}, {2, 1.0f}});
+  for (int64_t id = 2; id <= 10; ++id) index.add(id, {{2, 1.0f}, {3, 1.0f}});
+  const WeightedTerms q = {{1, 1.0f}, {2, 1.0f}};
+  LexicalIndex::TopKCounts counts;
+  auto top = index.top_k(q, 1, &counts);
+  ASSERT_EQ(top.size(), 1u);
+  EXPECT_EQ(top[0].first, 1);
+  EXPECT_NEAR(top[0].second, 2.038950f, 1e-5f);
+  EXPECT_EQ(top[0].second, index.score(q).at(1));  // the same float
+  // The bound of term 2 (0.046520) is below document 1's partial score after
+  // term 1 (1.992430): term 2's ten postings are walked for membership only.
+  EXPECT_EQ(counts.postings, 11u);
+  EXPECT_EQ(counts.scored, 1u);
+  EXPECT_EQ(counts.exact, 1u);
+
+  // k = 3: the second and third tie at 0.046520, the smaller ids first; no
+  // threshold can be set before every posting is scored.
+  top = index.top_k(q, 3, &counts);
+  ASSERT_EQ(top.size(), 3u);
+  EXPECT_EQ(top[1].first, 2);
+  EXPECT_EQ(top[2].first, 3);
+  EXPECT_NEAR(top[1].second, 0.046520f, 1e-6f);
+  EXPECT_EQ(top[1].second, top[2].second);
+  EXPECT_EQ(counts.scored, 11u);
+
+  // The same scores for chosen units, in any order of the ids.
+  std::vector<float> some;
+  index.score_units(q, {index.idf(1), index.idf(2)}, {7, 1, 42}, &some);
+  ASSERT_EQ(some.size(), 3u);
+  EXPECT_EQ(some[0], index.score(q).at(7));
+  EXPECT_EQ(some[1], top[0].second);
+  EXPECT_EQ(some[2], 0.0f);  // unknown id
+}
+
+// A random corpus: skewed term frequencies (a few terms in most documents, as
+// single characters are), weights from a small set and copied documents (exact
+// ties), ids spread over twice the count, some documents removed.
+LexicalIndex random_corpus(std::mt19937* rng, int* vocabulary) {
+  std::uniform_int_distribution<int> docs_n(1, 300), vocab_n(5, 80), len_n(1, 25), pick(0, 99);
+  const int n = docs_n(*rng);
+  *vocabulary = vocab_n(*rng);
+  const float weights[] = {0.5f, 1.0f, 1.0f, 1.5f, 2.0f, 3.0f};
+  std::vector<int64_t> ids(2 * n);
+  for (int i = 0; i < 2 * n; ++i) ids[i] = i;
+  std::shuffle(ids.begin(), ids.end(), *rng);
+  ids.resize(n);
+  LexicalIndex index;
+  std::vector<WeightedTerms> added;
+  for (int64_t id : ids) {
+    WeightedTerms t;
+    if (!added.empty() && pick(*rng) < 10) {
+      t = added[std::uniform_int_distribution<size_t>(0, added.size() - 1)(*rng)];
+    } else {
+      const int len = len_n(*rng);
+      std::vector<uint32_t> terms;
+      for (int j = 0; j < len; ++j) {
+        // Squaring a uniform draw favours small term ids: they are common.
+        const double u = std::uniform_real_distribution<double>(0, 1)(*rng);
+        terms.push_back(static_cast<uint32_t>(u * u * *vocabulary));
+      }
+      std::sort(terms.begin(), terms.end());
+      terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+      for (uint32_t term : terms) t.emplace_back(term, weights[pick(*rng) % 6]);
+    }
+    index.add(id, t);
+    added.push_back(t);
+  }
+  for (int64_t id : ids)
+    if (pick(*rng) < 5) index.remove(id);
+  return index;
+}
+
+TEST(TopK, RandomCorporaGiveTheTopOfEveryPostingBitForBit) {
+  size_t postings = 0, scored = 0, compared = 0;
+  for (uint32_t seed = 1; seed <= 40; ++seed) {
+    std::mt19937 rng(seed);
+    int vocabulary = 0;
+    const LexicalIndex index = random_corpus(&rng, &vocabulary);
+    std::uniform_int_distribution<int> q_len(1, 40), term(0, vocabulary - 1), w(0, 3);
+    const float qweights[] = {0.5f, 1.0f, 2.0f, 3.5f};
+    for (int query = 0; query < 10; ++query) {
+      std::vector<uint32_t> terms;
+      for (int j = q_len(rng); j > 0; --j) terms.push_back(static_cast<uint32_t>(term(rng)));
+      terms.push_back(static_cast<uint32_t>(vocabulary + 5));  // a term no document holds
+      std::sort(terms.begin(), terms.end());
+      terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+      WeightedTerms q;
+      for (uint32_t t : terms) q.emplace_back(t, qweights[w(rng)]);
+      for (size_t k : {1u, 2u, 5u, 10u, 50u, 400u}) {
+        LexicalIndex::TopKCounts counts;
+        const auto got = index.top_k(q, k, &counts);
+        const auto want = every_posting_top(index, q, k);
+        ASSERT_EQ(got.size(), want.size()) << "seed " << seed << " query " << query << " k " << k;
+        for (size_t r = 0; r < got.size(); ++r) {
+          ASSERT_EQ(got[r].first, want[r].first) << "seed " << seed << " k " << k << " rank " << r;
+          ASSERT_EQ(got[r].second, want[r].second) << "seed " << seed << " k " << k;
+        }
+        postings += counts.postings;
+        scored += counts.scored;
+        ++compared;
+      }
+      // score_units: the floats of score() for any ids, known or not.
+      std::vector<int64_t> ids;
+      for (int64_t id = 0; id < 700; id += 3) ids.push_back(id);
+      std::vector<float> idf, got;
+      for (auto& [t, x] : q) idf.push_back(index.idf(t));
+      index.score_units(q, idf, ids, &got);
+      const auto all = index.score(q);
+      for (size_t i = 0; i < ids.size(); ++i) {
+        auto it = all.find(ids[i]);
+        ASSERT_EQ(got[i], it == all.end() ? 0.0f : it->second) << "seed " << seed;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 40u * 10u * 6u);
+  // Pruning did skip work on these corpora (it need not on each query).
+  EXPECT_LT(scored, postings * 9 / 10);
+}
+
+// Where the bounds do not hold or the ids are not dense, every posting is
+// scored: the same answers.
+TEST(TopK, FallsBackToEveryPostingWhereBoundsDoNotApply) {
+  LexicalIndex sparse;
+  sparse.add(5, {{1, 1.0f}, {2, 2.0f}});
+  sparse.add(int64_t{1} << 40, {{1, 2.0f}});
+  sparse.add(-3, {{2, 1.0f}});
+  const WeightedTerms q = {{1, 1.0f}, {2, 1.0f}};
+  LexicalIndex::TopKCounts counts;
+  auto top = sparse.top_k(q, 2, &counts);
+  EXPECT_EQ(top, every_posting_top(sparse, q, 2));
+  EXPECT_EQ(counts.scored, counts.postings);
+
+  LexicalIndex zero;
+  zero.add(1, {{1, 0.0f}, {2, 1.0f}});
+  zero.add(2, {{1, 1.0f}});
+  EXPECT_EQ(zero.top_k(q, 5), every_posting_top(zero, q, 5));
+  EXPECT_EQ(zero.top_k(q, 5).size(), 2u);
+  LexicalIndex dense;
+  dense.add(1, {{1, 1.0f}, {2, 1.0f}});
+  dense.add(2, {{1, 3.0f}});
+  const WeightedTerms negative = {{1, -1.0f}, {2, 1.0f}};
+  EXPECT_EQ(dense.top_k(negative, 1), every_posting_top(dense, negative, 1));
+  EXPECT_EQ(dense.top_k(negative, 1).front().first, 1);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // Two-stage ranking (issue 14) on a corpus generated from the demo's text
 // (bench/corpus_generator.h) above the two-stage threshold: recall@10 of the
 // two-stage ranking against the exhaustive one, the invariants on the
-// candidates, and WAND's top k against scoring every posting.
+// candidates, and the pruned BM25 top k (MaxScore) against scoring every
+// posting, there and on the demo corpus.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -237,6 +238,83 @@ void check_shared_matcher() {
   }
 }
 
+// The two-stage ranking with its BM25 candidates from the pruned top_k and
+// BM25 computed only for the pool's units ranks exactly as with one pass over
+// every posting: the same experts, the same floats (scores, components,
+// confidences), for an expert's problems too (their confidences come from
+// each problem's two-stage ranking).
+void check_pruned_lexical_same() {
+  const Generated& g = generated();
+  ASSERT_TRUE(g.index);
+  MatchConfig pruned, walked;
+  pruned.pruned_lexical_min_units = 0;
+  walked.pruned_lexical_min_units = SIZE_MAX;
+  const Matcher a(*g.index, pruned), b(*g.index, walked);
+  for (size_t i = 0; i < g.corpus.problems.size(); i += 6) {
+    const Problem& p = g.corpus.problems[i];
+    auto x = a.rank_experts(p, MatchFilters{}, 10);
+    auto y = b.rank_experts(p, MatchFilters{}, 10);
+    ASSERT_TRUE(x.is_ok() && y.is_ok());
+    ASSERT_EQ(x->size(), y->size()) << p.id;
+    ASSERT_EQ(x->size(), 10u) << p.id;
+    for (size_t j = 0; j < x->size(); ++j) {
+      EXPECT_EQ((*x)[j].expert_id, (*y)[j].expert_id) << p.id << " rank " << j;
+      EXPECT_EQ((*x)[j].score, (*y)[j].score);
+      EXPECT_EQ((*x)[j].confidence, (*y)[j].confidence);
+      EXPECT_EQ((*x)[j].components.lexical, (*y)[j].components.lexical);
+      EXPECT_EQ((*x)[j].components.profile, (*y)[j].components.profile);
+      EXPECT_EQ((*x)[j].informative_terms, (*y)[j].informative_terms);
+    }
+  }
+  MatchConfig pruned_problems = pruned, walked_problems = walked;
+  pruned_problems.exhaustive_max_problems = walked_problems.exhaustive_max_problems = 50;
+  const Matcher c(*g.index, pruned_problems), d(*g.index, walked_problems);
+  for (size_t i = 0; i < g.corpus.experts.size(); i += 200) {
+    const std::string& id = g.corpus.experts[i].id;
+    auto x = c.rank_problems(id, MatchFilters{}, 10);
+    auto y = d.rank_problems(id, MatchFilters{}, 10);
+    ASSERT_TRUE(x.is_ok() && y.is_ok());
+    ASSERT_EQ(x->size(), y->size()) << id;
+    for (size_t j = 0; j < x->size(); ++j) {
+      EXPECT_EQ((*x)[j].problem_id, (*y)[j].problem_id) << id;
+      EXPECT_EQ((*x)[j].confidence, (*y)[j].confidence) << id;
+    }
+  }
+}
+
+// The pruned top k on the demo corpus's own index, every problem's query,
+// against scoring every posting: the same units, the same floats.
+void check_demo_top_k() {
+  auto experts = read_experts_file(demo_dir() + "experts.jsonl");
+  auto problems = read_problems_file(demo_dir() + "problems.jsonl");
+  ASSERT_TRUE(experts.is_ok() && problems.is_ok());
+  auto index = CorpusIndex::build(*experts, *problems, IndexConfig{});
+  ASSERT_TRUE(index.is_ok()) << index.status().to_string();
+  const LexicalIndex& lex = (*index)->expert_lexical();
+  size_t postings = 0, scored = 0;
+  for (const Problem& p : *problems) {
+    auto terms = (*index)->problem_terms(p);
+    ASSERT_TRUE(terms.is_ok());
+    auto all = lex.score(*terms);
+    std::vector<std::pair<int64_t, float>> want(all.begin(), all.end());
+    std::sort(want.begin(), want.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    for (size_t k : {1u, 10u, 50u}) {
+      LexicalIndex::TopKCounts counts;
+      auto got = lex.top_k(*terms, k, &counts);
+      ASSERT_EQ(got.size(), std::min(k, want.size())) << p.id;
+      for (size_t j = 0; j < got.size(); ++j) {
+        EXPECT_EQ(got[j].first, want[j].first) << p.id << " k " << k << " rank " << j;
+        EXPECT_EQ(got[j].second, want[j].second) << p.id;
+      }
+      postings += counts.postings;
+      scored += counts.scored;
+    }
+  }
+  EXPECT_LT(scored, postings);  // some postings were skipped
+}
+
 // An expert's problems (GET /experts/{id}/matches) from candidates, above a
 // threshold lowered here to 50 problems (the generated corpus has 300), with
 // few candidates: the
@@ -319,6 +397,14 @@ TEST(TwoStage, GeneratedCorpusAboveTheThresholds) {
   {
     SCOPED_TRACE("an expert's problems from candidates");
     check_rank_problems();
+  }
+  {
+    SCOPED_TRACE("pruned BM25 candidates rank as one pass over every posting");
+    check_pruned_lexical_same();
+  }
+  {
+    SCOPED_TRACE("pruned top k on the demo corpus");
+    check_demo_top_k();
   }
 }
 
