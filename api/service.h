@@ -200,7 +200,11 @@ struct TopicAttention {
   std::string expert_id;
   std::string expert_name;  // the id when the expert is no longer known
   Review rejection;         // who rejected, when (UTC), why
-  i18n::Message message;    // plan.attention.rejected, for people
+  // Names of who works on the problem now (workers_locked), by id.
+  std::vector<std::string> working;
+  // plan.attention.rejected (nobody on it now) or plan.attention.replaced
+  // (naming `working`), for people.
+  i18n::Message message;
 };
 
 // One entry of a coordinator's review queue: a good match nobody reviewed yet.

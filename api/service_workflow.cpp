@@ -730,16 +730,21 @@ std::vector<TopicAttention> Service::plan_attention(const PlanRecord& plan) {
     auto review = latest_.find({problem, expert});
     if (review == latest_.end() || review->second.decision != "reject") continue;
     auto e = experts_.find(expert);
-    TopicAttention a{
-        problem, expert, e == experts_.end() ? expert : e->second.name, review->second, {}};
+    TopicAttention a{problem,        expert, e == experts_.end() ? expert : e->second.name,
+                     review->second, {},     {}};
+    for (const auto& id : workers_locked(problem)) {
+      auto w = experts_.find(id);
+      a.working.push_back(w == experts_.end() ? id : w->second.name);
+    }
     const Review& r = a.rejection;
-    a.message = {"plan.attention.rejected",
+    a.message = {a.working.empty() ? "plan.attention.rejected" : "plan.attention.replaced",
                  {{"problem_id", problem},
                   {"name", a.expert_name},
                   {"expert_id", expert},
                   {"reviewer", r.reviewer},
                   {"date", r.created_at.substr(0, 10)},
-                  {"note", r.note}}};
+                  {"note", r.note},
+                  {"names", join(a.working, "、")}}};
     out.push_back(std::move(a));
   }
   return out;

@@ -295,7 +295,8 @@ try:
          "coordinator tokens; 404 for anyone else, exactly as for an unknown id. An approved plan "
          "one of whose key topics' leaders a coordinator has rejected since has `needs_attention`: "
          "true, `status_text` 已批准，待县里处理 and one `attention` entry per such topic "
-         "(`problem_id`, `expert_id`, `expert_name`, `rejected_by`, `rejected_at`, `note`, and "
+         "(`problem_id`, `expert_id`, `expert_name`, `rejected_by`, `rejected_at`, `note`, "
+         "`working_experts` (who works on it now), and "
          "`message` naming them in the request's language); each key topic says `rejected`. It "
          "ends when the pair is accepted again or a new plan of the county is approved. Here in "
          "English (`Accept-Language: en`).",

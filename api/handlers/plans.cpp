@@ -47,6 +47,7 @@ Value attention_value(const std::vector<TopicAttention>& attention, i18n::Langua
     v.AddMember("rejected_by", str(t.rejection.reviewer, a), a);
     v.AddMember("rejected_at", str(t.rejection.created_at, a), a);
     v.AddMember("note", str(t.rejection.note, a), a);
+    v.AddMember("working_experts", strings(t.working, a), a);
     v.AddMember("message", str(i18n::tr(language, t.message), a), a);
     out.PushBack(v, a);
   }

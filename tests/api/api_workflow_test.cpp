@@ -503,6 +503,14 @@ TEST_F(ApiWorkflowTest, RejectingAKeyTopicsLeaderMarksThePlanAndEveryViewAgrees)
   EXPECT_EQ(standing(), "专家正在攻关：李娜、刘洋。");
   EXPECT_EQ(waiting().count("p-a1"), 0u);
   EXPECT_TRUE(ledger_topics("e-bearing").empty());
+  // The plan still asks the county, and names the same two.
+  auto marked = get(port(), plan_path(id), t().county_jiangshan).json();
+  ASSERT_EQ(marked["attention"].Size(), 1u);
+  ASSERT_EQ(marked["attention"][0]["working_experts"].Size(), 2u);
+  EXPECT_STREQ(marked["attention"][0]["working_experts"][0].GetString(), "李娜");
+  EXPECT_EQ(std::string(marked["attention"][0]["message"].GetString()),
+            "重点攻关课题 p-a1 的牵头专家张伟（e-bearing）已被" + reviewer + "于 " + day +
+                " 否决：企业反映其方案已试过无效。现由李娜、刘洋对接，请县里调整方案。");
 
   // The history holds the approval and every decision, in order; an
   // enterprise reads the status changes only (review notes are internal).
