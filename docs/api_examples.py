@@ -263,7 +263,8 @@ try:
          "change of its status (`kind` `status`: from, to, by whom, when, the note and (solved) "
          "the outcome) and, except for an enterprise (the notes are internal), every review of "
          "its pairs (`kind` `review`: by, at, `decision`, `expert_id`, `expert_name`, `note`, "
-         "`override`, and `text` in the request's language). Whoever may see the problem.", f'-H "Authorization: Bearer $ENT" $BASE/api/v1/problems/{problem_id}/history')
+         "`override`, and `text` in the request's language); a reader of status changes only "
+         "skips items whose `kind` is not `status`. Whoever may see the problem.", f'-H "Authorization: Bearer $ENT" $BASE/api/v1/problems/{problem_id}/history')
 
     print("## Workstation plans\n")
     kc = "%E6%9F%AF%E5%9F%8E%E5%8C%BA"  # 柯城区
