@@ -906,7 +906,9 @@ Result<Ledger> Service::ledger(const Principal& who, const std::string& county,
   for (const auto& [id, e] : experts_) experts.push_back(e);
   for (const auto& [pair, review] : latest_)
     if (review.decision == "accept") accepted.push_back(pair);
-  return make_ledger(county, options_.counties, {problems, experts, accepted, *approved}, options);
+  const auto rejected = rejected_pairs_locked();
+  return make_ledger(county, options_.counties, {problems, experts, accepted, *approved, rejected},
+                     options);
 }
 
 // ---- bulk ----------------------------------------------------------------

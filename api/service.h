@@ -176,6 +176,35 @@ struct ProblemStanding {
   // No expert is a good match for a submitted problem: the county follows up.
   bool county_follows_up = false;
   std::vector<std::string> accepted_experts;  // names of the experts accepted for it
+  // Names of the experts who work on it (Service::workers_locked: accepted
+  // matches, then approved key topics' leaders not rejected since), by id:
+  // the same people the ledger and the plan's attention list name.
+  std::vector<std::string> experts;
+};
+
+// A problem's record: its status changes and the coordinators' decisions on
+// its pairs, each oldest first (the store's order). Reviews are left out for
+// an enterprise: their notes are internal (as GET /problems/{id}/reviews).
+struct ProblemHistory {
+  std::vector<ProblemTransition> transitions;
+  std::vector<Review> reviews;
+  std::map<std::string, std::string> expert_names;  // expert id -> name, for the reviews
+};
+
+// A key topic of an approved plan whose leader a coordinator rejected after
+// the approval: the county must reassign it (docs/planning.md). Derived from
+// the review in force, never stored, so it ends when the pair is accepted
+// again or a later plan of the county is approved.
+struct TopicAttention {
+  std::string problem_id;
+  std::string expert_id;
+  std::string expert_name;  // the id when the expert is no longer known
+  Review rejection;         // who rejected, when (UTC), why
+  // Names of who works on the problem now (workers_locked), by id.
+  std::vector<std::string> working;
+  // plan.attention.rejected (nobody on it now) or plan.attention.replaced
+  // (naming `working`), for people.
+  i18n::Message message;
 };
 
 // One entry of a coordinator's review queue: a good match nobody reviewed yet.
@@ -352,9 +381,9 @@ class Service {
   // missing; kConflict for a change the problem's status does not allow.
   Result<ProblemTransition> change_status(const Principal& who, const std::string& problem_id,
                                           const StatusRequest& request);
-  // Every transition of the problem, oldest first (whoever may see it).
-  Result<std::vector<ProblemTransition>> history(const Principal& who,
-                                                 const std::string& problem_id);
+  // Every transition of the problem and, except for an enterprise, every
+  // review of its pairs (whoever may see it).
+  Result<ProblemHistory> history(const Principal& who, const std::string& problem_id);
   // Where the problem stands (whoever may see it).
   Result<ProblemStanding> standing(const Principal& who, const std::string& problem_id);
 
@@ -392,6 +421,10 @@ class Service {
   // True if `plan` is a draft that approve_plan would refuse as stale: a
   // decision (review, status change, approval) came after it was made.
   Result<bool> plan_is_stale(const PlanRecord& plan);
+  // The key topics of an approved `plan` whose leader's pair a coordinator
+  // has rejected since (the review in force), in the plan's topic order;
+  // empty for any other plan. The caller has read the plan (get_plan).
+  std::vector<TopicAttention> plan_attention(const PlanRecord& plan);
 
   // A bulk import of the exchange format's JSON Lines (admin only), streamed:
   // each line is read, validated (the exchange format's rules, then counties
@@ -479,6 +512,11 @@ class Service {
   // Engagements per expert, leaving out those on `except_problem`.
   std::map<std::string, int> used_capacity_locked(const std::string& except_problem) const;
   int remaining_capacity_locked(const Expert& e) const;
+  // Who works on `problem_id`, by expert id: the experts whose latest review
+  // of the pair is an acceptance, and the leaders of its key topics in
+  // approved plans whose pair is not rejected since. The one answer the
+  // standing, the plan's attention list and the ledger share.
+  std::vector<std::string> workers_locked(const std::string& problem_id) const;
   // Experts ranked for an open problem as every view shows them (see
   // problem_matches); `k` < 0 for all.
   Result<std::vector<ExpertMatch>> ranked_for_problem_locked(const Problem& p, int k,

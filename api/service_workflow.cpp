@@ -118,6 +118,20 @@ int Service::remaining_capacity_locked(const Expert& e) const {
   return std::max(0, e.capacity - used);
 }
 
+std::vector<std::string> Service::workers_locked(const std::string& problem_id) const {
+  std::vector<std::string> out;
+  for (auto it = latest_.lower_bound({problem_id, ""});
+       it != latest_.end() && it->first.first == problem_id; ++it)
+    if (it->second.decision == "accept") out.push_back(it->first.second);
+  // A key topic's leader works on it until a coordinator rejects the pair
+  // (then the plan asks the county to reassign it: plan_attention).
+  for (auto it = approved_topics_.lower_bound({problem_id, ""});
+       it != approved_topics_.end() && it->first.first == problem_id; ++it)
+    if (pair_state_locked(problem_id, it->first.second) == PairState::kNone)
+      out.push_back(it->first.second);
+  return out;
+}
+
 Result<std::vector<ExpertMatch>> Service::ranked_for_problem_locked(const Problem& p, int k,
                                                                     int* rejected_excluded) const {
   MatchFilters filters;
@@ -471,18 +485,31 @@ Result<ProblemTransition> Service::change_status(const Principal& who,
   return t;
 }
 
-Result<std::vector<ProblemTransition>> Service::history(const Principal& who,
-                                                        const std::string& problem_id) {
+Result<ProblemHistory> Service::history(const Principal& who, const std::string& problem_id) {
   {
     std::shared_lock lock(mu_);
     auto p = visible_problem_locked(who, problem_id);
     if (!p) return p.status();
   }
-  return store_->list_transitions(problem_id);
+  ProblemHistory h;
+  auto transitions = store_->list_transitions(problem_id);
+  if (!transitions) return transitions.status();
+  h.transitions = std::move(*transitions);
+  if (who.role == Role::kEnterprise) return h;
+  auto reviews = store_->list_reviews(problem_id);
+  if (!reviews) return reviews.status();
+  h.reviews = std::move(*reviews);
+  std::shared_lock lock(mu_);
+  for (const auto& r : h.reviews) {
+    auto e = experts_.find(r.expert_id);
+    h.expert_names[r.expert_id] = e == experts_.end() ? r.expert_id : e->second.name;
+  }
+  return h;
 }
 
 Result<ProblemStanding> Service::standing(const Principal& who, const std::string& problem_id) {
   ProblemStanding s;
+  bool lost_leader = false;  // a key topic's leader was rejected
   {
     std::shared_lock lock(mu_);
     auto p = visible_problem_locked(who, problem_id);
@@ -493,13 +520,21 @@ Result<ProblemStanding> Service::standing(const Principal& who, const std::strin
       auto e = experts_.find(pair.second);
       if (e != experts_.end()) s.accepted_experts.push_back(e->second.name);
     }
+    for (const auto& id : workers_locked(problem_id)) {
+      auto e = experts_.find(id);
+      if (e != experts_.end()) s.experts.push_back(e->second.name);
+    }
+    for (auto it = approved_topics_.lower_bound({problem_id, ""});
+         it != approved_topics_.end() && it->first.first == problem_id; ++it)
+      lost_leader =
+          lost_leader || pair_state_locked(problem_id, it->first.second) == PairState::kRejected;
     if (s.problem.status == ProblemStatus::kSubmitted && index_) {
       auto best = ranked_for_problem_locked(s.problem, 1, nullptr);
       if (!best) return best.status();
       s.county_follows_up = best->empty() || !best->front().good_match;
     }
   }
-  const std::string names = join(s.accepted_experts, "、");  // names are Chinese in either language
+  const std::string names = join(s.experts, "、");  // names are Chinese in either language
   std::string note, outcome;
   if (!is_open(s.problem.status)) {
     auto history = store_->list_transitions(problem_id);
@@ -520,8 +555,15 @@ Result<ProblemStanding> Service::standing(const Principal& who, const std::strin
       s.message = {"standing.matched", {{"names", names}}};
       break;
     case ProblemStatus::kInProgress:
-      s.message = names.empty() ? i18n::Message("standing.key_topic")
-                                : i18n::Message("standing.in_progress", {{"names", names}});
+      // Nobody left on it after its key topic's leader was rejected: the
+      // county is to reassign it (plan_attention). Nobody on record at all
+      // (an imported status): its status is the fact.
+      if (!names.empty())
+        s.message = {"standing.in_progress", {{"names", names}}};
+      else if (lost_leader)
+        s.message = {"standing.reassigning", {{"county", s.problem.county}}};
+      else
+        s.message = "standing.in_progress_unnamed";
       break;
     case ProblemStatus::kSolved:
       s.message = {"standing.solved", {{"outcome", outcome}}};
@@ -678,6 +720,34 @@ Result<bool> Service::plan_is_stale(const PlanRecord& plan) {
   auto now = plans_->decision_sequence();
   if (!now) return now.status();
   return *now != plan.decisions_seen;
+}
+
+std::vector<TopicAttention> Service::plan_attention(const PlanRecord& plan) {
+  std::vector<TopicAttention> out;
+  if (plan.status != PlanStatus::kApproved) return out;
+  std::shared_lock lock(mu_);
+  for (const auto& [problem, expert] : plan.topics) {
+    auto review = latest_.find({problem, expert});
+    if (review == latest_.end() || review->second.decision != "reject") continue;
+    auto e = experts_.find(expert);
+    TopicAttention a{problem,        expert, e == experts_.end() ? expert : e->second.name,
+                     review->second, {},     {}};
+    for (const auto& id : workers_locked(problem)) {
+      auto w = experts_.find(id);
+      a.working.push_back(w == experts_.end() ? id : w->second.name);
+    }
+    const Review& r = a.rejection;
+    a.message = {a.working.empty() ? "plan.attention.rejected" : "plan.attention.replaced",
+                 {{"problem_id", problem},
+                  {"name", a.expert_name},
+                  {"expert_id", expert},
+                  {"reviewer", r.reviewer},
+                  {"date", r.created_at.substr(0, 10)},
+                  {"note", r.note},
+                  {"names", join(a.working, "、")}}};
+    out.push_back(std::move(a));
+  }
+  return out;
 }
 
 }  // namespace expertmatch::api

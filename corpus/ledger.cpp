@@ -137,13 +137,21 @@ Result<Ledger> make_ledger(const std::string& county, const CountyList& counties
   out.by_month = rows_by(counted, [](const Problem& p) { return p.submitted.substr(0, 7); });
 
   // Experts stationed in scope, their key topics and accepted matches.
+  const std::set<std::pair<std::string, std::string>> rejected(input.rejected.begin(),
+                                                               input.rejected.end());
+  std::set<std::string> worked_on;    // problems someone works on (ledger.h)
+  std::set<std::string> lost_leader;  // key topics whose leader was rejected
   std::set<std::pair<std::string, std::string>> topic_pairs;
   std::map<std::string, std::vector<LedgerAssignment>> topics_of;
   for (const auto& plan : input.approved_plans) {
     if (!in_scope(plan.county)) continue;
     for (const auto& [problem, expert] : plan.topics) {
       auto p = by_id.find(problem);
-      if (p == by_id.end()) continue;
+      // A rejected leader no longer works on the topic: listing them would
+      // contradict the problem's standing and the plan's attention list.
+      if (p != by_id.end() && rejected.count({problem, expert})) lost_leader.insert(problem);
+      if (p == by_id.end() || rejected.count({problem, expert})) continue;
+      worked_on.insert(problem);
       topic_pairs.insert({problem, expert});
       topics_of[expert].push_back(assignment(*p->second));
     }
@@ -155,6 +163,7 @@ Result<Ledger> make_ledger(const std::string& county, const CountyList& counties
     // becomes one): the column says the match was confirmed; its outcome
     // is counted once below.
     if (p == by_id.end() || !in_scope(p->second->county)) continue;
+    worked_on.insert(pair.first);
     accepted_of[pair.second].push_back(assignment(*p->second));
   }
   // A county's table is its stationed experts and every expert who leads one
@@ -174,12 +183,16 @@ Result<Ledger> make_ledger(const std::string& county, const CountyList& counties
   }
   std::sort(out.experts.begin(), out.experts.end(), [](auto& a, auto& b) { return a.id < b.id; });
 
-  // Waiting longest: every problem in scope still in the bank's hands,
-  // whatever the year filter (a report wants the backlog as it stands).
+  // Waiting longest: every problem in scope still waiting for help (open,
+  // nobody on it), whatever the year filter (a report wants the backlog as
+  // it stands). One in progress with nobody listed waits only if it lost
+  // its key topic's leader: otherwise its workers predate the records (an
+  // import) and its status is the fact.
   std::vector<WaitingProblem> waiting;
   for (const auto& p : input.problems) {
     std::string status = problem_status_name(p.status);
-    if (!in_scope(p.county) || terminal(status)) continue;
+    if (!in_scope(p.county) || terminal(status) || worked_on.count(p.id)) continue;
+    if (p.status == ProblemStatus::kInProgress && !lost_leader.count(p.id)) continue;
     WaitingProblem w{p.id,   p.enterprise, p.county,  p.industry,  p.title,
                      status, p.submitted,  p.urgency, std::nullopt};
     if (auto day = day_number(p.submitted)) w.days_waiting = static_cast<int>(*as_of_day - *day);

@@ -8,13 +8,22 @@
 //    plans or were accepted for one of its problems; the city's: every
 //    expert), their key topics (approved plans) and accepted matches in
 //    scope, with how those problems stand (outcomes);
-//  - the open problems waiting longest.
+//  - the problems waiting longest for help.
+//
+// Who works on a problem is read as the service reads it (Service::
+// workers_locked): the experts accepted for it, and the leaders of its key
+// topics in approved plans unless a coordinator rejected that pair since. A
+// key topic whose leader was rejected is in no expert's list (the plan asks
+// the county to reassign it).
 //
 // Statuses are read from each problem's status field by name
 // (problem_status_name), so a status the model gains later is one more
 // count: known names come in the order of ledger_status_order(), any other
-// after them, alphabetically. A problem is "waiting" unless its status is
-// terminal (solved, withdrawn, closed).
+// after them, alphabetically. A problem "waits for help" while its status is
+// not terminal (solved, withdrawn, closed) and nobody works on it: a problem
+// with an accepted expert or a key topic is not waiting, nor is one in
+// progress, unless it is in progress only because of a key topic whose
+// leader was rejected since.
 //
 // Pure functions of their arguments; thread-safe.
 #pragma once
@@ -35,7 +44,7 @@ namespace expertmatch {
 struct LedgerOptions {
   std::optional<int> year;    // count only problems submitted in this year
   std::string as_of;          // "YYYY-MM-DD" days waiting are counted to; "" = today (UTC)
-  size_t waiting_limit = 10;  // rows of waiting_longest
+  size_t waiting_limit = 10;  // rows of waiting_longest (problems waiting for help)
 };
 
 // Problems submitted and how they stand.
@@ -96,6 +105,8 @@ struct LedgerInput {
   const std::vector<std::pair<std::string, std::string>>& accepted;
   // Approved plans (only their county and topics are read).
   const std::vector<PlanRecord>& approved_plans;
+  // (problem id, expert id) pairs whose latest review is "reject".
+  const std::vector<std::pair<std::string, std::string>>& rejected;
 };
 
 // Status names in column order; a name not listed is shown after them.

@@ -118,7 +118,9 @@ try:
     problem_id = [p["id"] for p in problem_id if p["id"].startswith("p-")][0]
     show("GET /api/v1/problems/{id}", "One problem, if the caller may see it (404 otherwise, "
          "exactly as for an unknown id), with its `standing`: its status and a plain message for "
-         "the enterprise (`county_follows_up` when no expert is a good match yet).",
+         "the enterprise (`county_follows_up` when no expert is a good match yet; `experts`: "
+         "who works on it, the accepted experts and its key topic's leader unless rejected since, "
+         "as the ledger and the plan say it).",
          f'-H "Authorization: Bearer $ENT" $BASE/api/v1/problems/{problem_id}')
     show("GET /api/v1/problems", "A page of the problems the caller may see. `q`: words that "
          "must all occur in the title, description, keywords or industry (compared after NFKC "
@@ -257,9 +259,12 @@ try:
          "using capacity.",
          '-H "Authorization: Bearer $ENT" ' + J + " -d '{\"note\": \"厂家上门检修后已解决\"}' "
          f"$BASE/api/v1/problems/{problem_id}/withdraw", body_lines=14)
-    show("GET /api/v1/problems/{id}/history", "Every change of the problem's status, oldest "
-         "first: from, to, by whom, when, the note and (solved) the outcome. Whoever may see the "
-         "problem.", f'-H "Authorization: Bearer $ENT" $BASE/api/v1/problems/{problem_id}/history')
+    show("GET /api/v1/problems/{id}/history", "The problem's record, oldest first: every "
+         "change of its status (`kind` `status`: from, to, by whom, when, the note and (solved) "
+         "the outcome) and, except for an enterprise (the notes are internal), every review of "
+         "its pairs (`kind` `review`: by, at, `decision`, `expert_id`, `expert_name`, `note`, "
+         "`override`, and `text` in the request's language); a reader of status changes only "
+         "skips items whose `kind` is not `status`. Whoever may see the problem.", f'-H "Authorization: Bearer $ENT" $BASE/api/v1/problems/{problem_id}/history')
 
     print("## Workstation plans\n")
     kc = "%E6%9F%AF%E5%9F%8E%E5%8C%BA"  # 柯城区
@@ -288,8 +293,14 @@ try:
         ["bash", "-c", f"curl -s -H 'Authorization: Bearer {TOKENS['ADMIN']}' "
          f"'{BASE}/api/v1/counties/{kc}/plans'"], capture_output=True, text=True).stdout)["items"][0]["id"]
     show("GET /api/v1/plans/{id}", "One stored plan, for admin and the county's county and "
-         "coordinator tokens; 404 for anyone else, exactly as for an unknown id. Here in English "
-         "(`Accept-Language: en`).",
+         "coordinator tokens; 404 for anyone else, exactly as for an unknown id. An approved plan "
+         "one of whose key topics' leaders a coordinator has rejected since has `needs_attention`: "
+         "true, `status_text` 已批准，待县里处理 and one `attention` entry per such topic "
+         "(`problem_id`, `expert_id`, `expert_name`, `rejected_by`, `rejected_at`, `note`, "
+         "`working_experts` (who works on it now), and "
+         "`message` naming them in the request's language); each key topic says `rejected`. It "
+         "ends when the pair is accepted again or a new plan of the county is approved. Here in "
+         "English (`Accept-Language: en`).",
          f'-H "Authorization: Bearer $COORD" -H "Accept-Language: en" $BASE/api/v1/plans/{plan_id}',
          body_lines=24)
     later = json.loads(subprocess.run(
@@ -318,7 +329,9 @@ try:
          "receive it: sheets 概况 (county, status, summary), 团队 (the team, with why each was "
          "chosen), 重点攻关课题 (each key topic: enterprise, problem, urgency, expert, score, "
          "evidence, reason), 未覆盖难题; headings, status and reasons in the request's language (as "
-         "the JSON). Same readers as the JSON.",
+         "the JSON). A plan that needs the county's attention says so in 概况's status and one row "
+         "per rejected leader, and its key topics get a column 待县里处理 with that text. Same "
+         "readers as the JSON.",
          f'-H "Authorization: Bearer $COORD" "$BASE/api/v1/plans/{plan_id}?format=xlsx"',
          binary=True)
     show("GET /api/v1/plans/{id}?format=csv", "The same sheets as CSV (UTF-8 with a BOM, "
@@ -332,8 +345,11 @@ try:
          "in total, by industry (most first) and by month of submission (`year=YYYY` counts "
          "only that year's submissions); the experts stationed there (the city's ledger: every "
          "expert) with their key topics "
-         "(approved plans), accepted matches and outcomes (their problems by status); and the "
-         "10 open problems waiting longest (whatever the year), with days waited. Admin, and "
+         "(approved plans; a key topic whose leader a coordinator rejected since is in no one's "
+         "list), accepted matches and outcomes (their problems by status); and the 10 problems "
+         "waiting longest for help (whatever the year), with days waited: open problems nobody "
+         "works on (no accepted expert, no key topic), so not those in progress, unless a key "
+         "topic's rejected leader left one with nobody. Admin, and "
          "the county's county and coordinator tokens (403 for others). `format=xlsx` or "
          "`format=csv` for files.",
          f'-H "Authorization: Bearer $COUNTY" "$BASE/api/v1/counties/{kc}/ledger?year=2025"',

@@ -400,8 +400,9 @@ const rapidjson::Value* array_of(const rapidjson::Value& obj, const char* key) {
 
 }  // namespace
 
-Result<std::vector<Sheet>> plan_sheets(const std::string& plan_json, const std::string& status,
-                                       i18n::Language language) {
+Result<std::vector<Sheet>> plan_sheets(
+    const std::string& plan_json, const std::string& status, i18n::Language language,
+    const std::map<std::pair<std::string, std::string>, std::string>& attention) {
   rapidjson::Document d;
   const std::string localized = localize_plan_json(plan_json, language);
   d.Parse(localized.c_str(), localized.size());
@@ -417,6 +418,8 @@ Result<std::vector<Sheet>> plan_sheets(const std::string& plan_json, const std::
             {tr("planner.col.county"), tr("planner.col.status"), tr("planner.col.summary")},
             {{Cell(text_of(d, "county")), Cell(plan_status_text(status, language)),
               Cell(text_of(d, "summary"))}}});
+  for (const auto& [topic, text] : attention)
+    out.back().rows.push_back({Cell(""), Cell(tr("planner.col.attention")), Cell(text)});
   Sheet team{tr("planner.sheet.team"),
              {tr("planner.col.rank"), tr("planner.col.expert_id"), tr("planner.col.name"),
               tr("planner.col.college"), tr("planner.col.title"), tr("planner.col.stationed"),
@@ -436,11 +439,16 @@ Result<std::vector<Sheet>> plan_sheets(const std::string& plan_json, const std::
        tr("planner.col.urgency"), tr("planner.col.expert"), tr("planner.col.expert_id"),
        tr("planner.col.score"), tr("planner.col.evidence"), tr("planner.col.reason")},
       {}};
-  for (const auto& t : array_of(d, "key_topics")->GetArray())
+  if (!attention.empty()) topics.header.push_back(tr("planner.col.attention"));
+  for (const auto& t : array_of(d, "key_topics")->GetArray()) {
     topics.rows.push_back(
         {Cell(text_of(t, "enterprise")), Cell(text_of(t, "problem_id")), Cell(text_of(t, "title")),
          number_of(t, "urgency"), Cell(text_of(t, "expert_name")), Cell(text_of(t, "expert_id")),
          number_of(t, "score"), Cell(text_of(t, "evidence")), Cell(text_of(t, "reason"))});
+    if (attention.empty()) continue;
+    auto mark = attention.find({text_of(t, "problem_id"), text_of(t, "expert_id")});
+    topics.rows.back().push_back(Cell(mark == attention.end() ? "" : mark->second));
+  }
   out.push_back(std::move(topics));
   Sheet uncovered{
       tr("planner.sheet.uncovered"),

@@ -6,6 +6,7 @@
 
 #include "i18n/messages.h"
 
+#include <map>
 #include <string>
 
 #include "corpus/spreadsheet.h"
@@ -53,9 +54,15 @@ std::string localize_plan_json(const std::string& plan_json, i18n::Language lang
 // A stored plan (plan_to_json's output, as PlanStore keeps it) as worksheets,
 // headings and texts in `language`: 概况 (county, status, summary), 团队 (the
 // team with reasons), 重点攻关课题 (key topics with expert, evidence and
-// reasons), 未覆盖难题. `status` is the plan's status name. kCorruption if the
-// JSON is not a plan.
-Result<std::vector<Sheet>> plan_sheets(const std::string& plan_json, const std::string& status,
-                                       i18n::Language language = i18n::Language::kZh);
+// reasons), 未覆盖难题. `status` is the plan's status name (or
+// "approved_attention": approved, waiting for the county). `attention` maps a
+// key topic's (problem id, expert id) to a text saying why the county must
+// reassign it; when it is not empty the key topics get a column 待县里处理
+// with that text (empty for the other topics), and the summary a row per text.
+// kCorruption if the JSON is not a plan.
+Result<std::vector<Sheet>> plan_sheets(
+    const std::string& plan_json, const std::string& status,
+    i18n::Language language = i18n::Language::kZh,
+    const std::map<std::pair<std::string, std::string>, std::string>& attention = {});
 
 }  // namespace expertmatch

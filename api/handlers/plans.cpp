@@ -23,16 +23,52 @@ i18n::Language reader_language(const Call& c) {
       i18n::parse_language(c.context.config.language).value_or(i18n::Language::kZh));
 }
 
+// The status as people read it: an approved plan with a rejected leader
+// says it waits for the county.
+std::string status_text(const PlanRecord& r, bool attention, i18n::Language language) {
+  return plan_status_text(attention ? "approved_attention" : plan_status_name(r.status), language);
+}
+
+bool is_rejected(const std::vector<TopicAttention>& attention, const std::string& problem,
+                 const std::string& expert) {
+  return std::any_of(attention.begin(), attention.end(), [&](const TopicAttention& t) {
+    return t.problem_id == problem && t.expert_id == expert;
+  });
+}
+
+Value attention_value(const std::vector<TopicAttention>& attention, i18n::Language language,
+                      Alloc& a) {
+  Value out(rapidjson::kArrayType);
+  for (const auto& t : attention) {
+    Value v(rapidjson::kObjectType);
+    v.AddMember("problem_id", str(t.problem_id, a), a);
+    v.AddMember("expert_id", str(t.expert_id, a), a);
+    v.AddMember("expert_name", str(t.expert_name, a), a);
+    v.AddMember("rejected_by", str(t.rejection.reviewer, a), a);
+    v.AddMember("rejected_at", str(t.rejection.created_at, a), a);
+    v.AddMember("note", str(t.rejection.note, a), a);
+    v.AddMember("working_experts", strings(t.working, a), a);
+    v.AddMember("message", str(i18n::tr(language, t.message), a), a);
+    out.PushBack(v, a);
+  }
+  return out;
+}
+
 // A plan record: "status" the code, "status_text" as people read it, "stale"
-// for a draft approve would refuse (a later decision); the
-// plan's texts in `language` beside their "_codes".
-Value plan_record_value(const PlanRecord& r, bool with_plan, bool stale, i18n::Language language,
+// for a draft approve would refuse (a later decision), "needs_attention" and
+// "attention" for an approved plan whose key topic lost its leader to a
+// coordinator's rejection (each key topic says "rejected"); the plan's texts
+// in `language` beside their "_codes".
+Value plan_record_value(const PlanRecord& r, bool with_plan, bool stale,
+                        const std::vector<TopicAttention>& attention, i18n::Language language,
                         Alloc& a) {
   Value v(rapidjson::kObjectType);
   v.AddMember("id", static_cast<int64_t>(r.id), a);
   v.AddMember("status", str(plan_status_name(r.status), a), a);
   v.AddMember("stale", stale, a);
-  v.AddMember("status_text", str(plan_status_text(plan_status_name(r.status), language), a), a);
+  v.AddMember("status_text", str(status_text(r, !attention.empty(), language), a), a);
+  v.AddMember("needs_attention", !attention.empty(), a);
+  v.AddMember("attention", attention_value(attention, language, a), a);
   v.AddMember("county", str(r.county, a), a);
   v.AddMember("created_at", str(r.created_at, a), a);
   auto optional = [&](const std::string& s) {
@@ -50,6 +86,7 @@ Value plan_record_value(const PlanRecord& r, bool with_plan, bool stale, i18n::L
       Value t(rapidjson::kObjectType);
       t.AddMember("problem_id", str(problem, a), a);
       t.AddMember("expert_id", str(expert, a), a);
+      t.AddMember("rejected", is_rejected(attention, problem, expert), a);
       topics.PushBack(t, a);
     }
     v.AddMember("key_topics", topics, a);
@@ -63,6 +100,16 @@ Value plan_record_value(const PlanRecord& r, bool with_plan, bool stale, i18n::L
     return v;
   }
   if (with_plan) {
+    if (auto topics = body.FindMember("key_topics");
+        topics != body.MemberEnd() && topics->value.IsArray())
+      for (auto& t : topics->value.GetArray()) {
+        if (!t.IsObject() || !t.HasMember("problem_id") || !t.HasMember("expert_id") ||
+            !t["problem_id"].IsString() || !t["expert_id"].IsString())
+          continue;
+        t.AddMember("rejected",
+                    is_rejected(attention, t["problem_id"].GetString(), t["expert_id"].GetString()),
+                    a);
+      }
     v.AddMember("plan", Value(body, a), a);
   } else if (body.HasMember("summary") && body["summary"].IsString()) {
     v.AddMember("summary", Value(body["summary"], a), a);
@@ -77,7 +124,9 @@ ApiResponse one_plan(const Call& c, int status, const PlanRecord& r) {
   if (!stale) return from_status(stale.status());
   rapidjson::Document d;
   const i18n::Language language = reader_language(c);
-  ApiResponse out = json(status, plan_record_value(r, true, *stale, language, d.GetAllocator()));
+  ApiResponse out =
+      json(status, plan_record_value(r, true, *stale, c.context.service.plan_attention(r), language,
+                                     d.GetAllocator()));
   out.headers.emplace_back("Content-Language", i18n::language_tag(language));
   if (status == 201) out.headers.emplace_back("Location", "/api/v1/plans/" + std::to_string(r.id));
   return out;
@@ -206,7 +255,13 @@ ApiResponse get_plan(const Call& c) {
   auto plan = c.context.service.get_plan(c.who, *id);
   if (!plan) return from_status(plan.status());
   if (format == "json") return one_plan(c, 200, *plan);
-  auto sheets = plan_sheets(plan->body_json, plan_status_name(plan->status), reader_language(c));
+  // Rejected leaders' topics are marked where the county reads them.
+  std::map<std::pair<std::string, std::string>, std::string> marks;
+  for (const auto& t : c.context.service.plan_attention(*plan))
+    marks[{t.problem_id, t.expert_id}] = i18n::tr(reader_language(c), t.message);
+  auto sheets = plan_sheets(plan->body_json,
+                            marks.empty() ? plan_status_name(plan->status) : "approved_attention",
+                            reader_language(c), marks);
   if (!sheets) return from_status(sheets.status());
   // 方案-江山市-12.xlsx
   std::string filename = "方案-" + plan->county + "-" + std::to_string(plan->id) + "." + format;
@@ -246,7 +301,9 @@ ApiResponse list_plans(const Call& c) {
   for (const auto& plan : plans->items) {
     auto stale = c.context.service.plan_is_stale(plan);
     if (!stale) return from_status(stale.status());
-    items.PushBack(plan_record_value(plan, false, *stale, reader_language(c), a), a);
+    items.PushBack(plan_record_value(plan, false, *stale, c.context.service.plan_attention(plan),
+                                     reader_language(c), a),
+                   a);
   }
   d.AddMember("items", items, a);
   d.AddMember("total", static_cast<uint64_t>(plans->total), a);

@@ -109,6 +109,7 @@ ApiResponse get_problem(const Call& c) {
   standing.AddMember("message", str(i18n::tr(c.language, s->message), a), a);
   standing.AddMember("county_follows_up", s->county_follows_up, a);
   standing.AddMember("accepted_experts", strings(s->accepted_experts, a), a);
+  standing.AddMember("experts", strings(s->experts, a), a);
   v.AddMember("standing", standing, a);
   return json(200, v);
 }
@@ -272,8 +273,36 @@ ApiResponse problem_history(const Call& c) {
   rapidjson::Document d(rapidjson::kObjectType);
   auto& a = d.GetAllocator();
   d.AddMember("problem_id", str(c.params[0], a), a);
+  // One record, oldest first: status changes and reviews by time (UTC
+  // stamps of one format compare as strings); a review and the change it
+  // caused share a transaction, and the decision comes first.
   Value items(rapidjson::kArrayType);
-  for (const auto& t : *h) items.PushBack(transition_value(t, c.language, a), a);
+  size_t t = 0, r = 0;
+  while (t < h->transitions.size() || r < h->reviews.size()) {
+    if (r < h->reviews.size() &&
+        (t == h->transitions.size() || h->reviews[r].created_at <= h->transitions[t].at)) {
+      const Review& x = h->reviews[r++];
+      Value v(rapidjson::kObjectType);
+      v.AddMember("kind", "review", a);
+      v.AddMember("by", str(x.reviewer, a), a);
+      v.AddMember("at", str(x.created_at, a), a);
+      v.AddMember("decision", str(x.decision, a), a);
+      v.AddMember("expert_id", str(x.expert_id, a), a);
+      const std::string& name = h->expert_names[x.expert_id];
+      v.AddMember("expert_name", str(name, a), a);
+      v.AddMember("note", str(x.note, a), a);
+      v.AddMember("override", x.capacity_override, a);
+      i18n::Message text(
+          x.decision == "accept" ? "history.review.accept" : "history.review.reject",
+          {{"reviewer", x.reviewer}, {"name", name}, {"expert_id", x.expert_id}, {"note", x.note}});
+      v.AddMember("text", str(i18n::tr(c.language, text), a), a);
+      items.PushBack(v, a);
+    } else {
+      Value v = transition_value(h->transitions[t++], c.language, a);
+      v.AddMember("kind", "status", a);
+      items.PushBack(v, a);
+    }
+  }
   d.AddMember("items", items, a);
   return json(200, d);
 }

@@ -373,8 +373,10 @@ TEST_F(LanguageTest, StandingAndHistoryNotesFollowTheLanguage) {
   ASSERT_TRUE(hz.IsObject() && hz.HasMember("items") && hz["items"].Size() >= 1) << "history";
   // The transition to "matched" the acceptance made.
   auto note_of = [](const rapidjson::Document& d) {
-    for (const auto& t : d["items"].GetArray())
-      if (std::string(t["to"].GetString()) == "matched") return std::string(t["note"].GetString());
+    for (const auto& t : d["items"].GetArray())  // status changes beside the reviews
+      if (std::string(t["kind"].GetString()) == "status" &&
+          std::string(t["to"].GetString()) == "matched")
+        return std::string(t["note"].GetString());
     return std::string("<no transition to matched>");
   };
   std::string note_zh = note_of(hz);

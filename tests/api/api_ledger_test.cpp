@@ -90,8 +90,8 @@ HttpResult patch(unsigned short port, const std::string& target, const std::stri
 
 // A county's year of work on the test corpus: 江山市 has p-a1 (2026-03-05,
 // in progress once the plan is approved), p-a2 (2026-03-03, withdrawn) and
-// p-j3 (2025-11-20, open); an
-// approved plan and one accepted match.
+// p-j3 (2025-11-20, matched: e-vision accepted); an approved plan and one
+// accepted match.
 class ApiLedgerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -201,8 +201,21 @@ TEST_F(ApiLedgerTest, CountyLedgerAsJson) {
   }
   EXPECT_EQ(experts, (std::set<std::string>{"e-bearing", "e-vision"}));
 
-  // Waiting longest: open problems, earliest submission first; withdrawn ones are not waiting.
-  auto w = d["waiting_longest"].GetArray();
+  // Waiting longest for help: open problems nobody works on. p-j3 has an
+  // accepted expert and p-a1 is a key topic in progress (a trial's 久候难题
+  // listed such problems, 攻关中, as waiting 683 and 643 days); p-a2 is
+  // withdrawn.
+  EXPECT_EQ(d["waiting_longest"].Size(), 0u);
+  // Rejected, the accepted expert and the key topic's leader leave both
+  // waiting again: earliest submission first.
+  for (auto [problem, expert] : {std::pair{"p-j3", "e-vision"}, std::pair{"p-a1", "e-bearing"}})
+    ASSERT_EQ(post(port(), std::string("/api/v1/problems/") + problem + "/reviews", t().coordinator,
+                   std::string(R"({"expert_id": ")") + expert +
+                       R"(", "decision": "reject", "note": "企业不再接受"})")
+                  .status,
+              201);
+  auto again = get(port(), kLedger, t().county_jiangshan).json();
+  auto w = again["waiting_longest"].GetArray();
   ASSERT_EQ(w.Size(), 2u);
   EXPECT_STREQ(w[0]["id"].GetString(), "p-j3");
   EXPECT_STREQ(w[1]["id"].GetString(), "p-a1");
@@ -321,7 +334,14 @@ TEST_F(ApiLedgerTest, WhoMayReadWhichLedger) {
 }
 
 TEST_F(ApiLedgerTest, LedgerAsXlsxAndCsv) {
+  // p-j3 waits for help once its accepted expert is rejected; p-a1, a key
+  // topic in progress, does not.
+  ASSERT_EQ(post(port(), "/api/v1/problems/p-j3/reviews", t().coordinator,
+                 R"({"expert_id": "e-vision", "decision": "reject", "note": "企业不再接受"})")
+                .status,
+            201);
   auto json = get(port(), kLedger, t().admin).json();
+  ASSERT_EQ(json["waiting_longest"].Size(), 1u);
   auto x = get(port(), kLedger + "?format=xlsx&year=2026", t().county_jiangshan);
   ASSERT_EQ(x.status, 200) << x.body;
   EXPECT_EQ(x.headers["content-type"],
@@ -363,6 +383,7 @@ TEST_F(ApiLedgerTest, LedgerAsXlsxAndCsv) {
   EXPECT_EQ(waiting["A2"], "p-j3");  // the backlog as it stands, whatever the year
   EXPECT_EQ(waiting["G2"], "2025-11-20");
   EXPECT_EQ(waiting["H2"], std::to_string(json["waiting_longest"][0]["days_waiting"].GetInt()));
+  EXPECT_EQ(waiting.count("A3"), 0u);  // p-a1 is in progress
 
   auto csv = get(port(), kLedger + "?format=csv", t().admin);
   ASSERT_EQ(csv.status, 200);

@@ -407,6 +407,144 @@ TEST_F(ApiWorkflowTest, ClosingUnsolvedNeedsAReasonAndPlansPutTopicsInProgress) 
       std::string::npos);
 }
 
+// A new-user trial (常山县, cs-026): the county approved a plan making 潘俊杰
+// the leader of a key topic; the coordinator rejected him and accepted two
+// others, yet the plan stayed 已批准 naming him, the ledger listed him, the
+// history showed no review and the standing named the others. Here with the
+// test corpus: 张伟 (e-bearing) leads p-a1. Who works on a problem has one
+// answer everywhere: the reviews in force over the approved key topics.
+TEST_F(ApiWorkflowTest, RejectingAKeyTopicsLeaderMarksThePlanAndEveryViewAgrees) {
+  const std::string ledger = "/api/v1/counties/%E6%B1%9F%E5%B1%B1%E5%B8%82/ledger";
+  auto made = post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 2})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  ASSERT_EQ(topics(made).count({"p-a1", "e-bearing"}), 1u) << made.body;
+  long long id = made.json()["id"].GetInt64();
+  ASSERT_EQ(post(port(), plan_path(id) + "/approve", t().county_jiangshan, "").status, 200);
+  auto standing = [&] {
+    auto d = get(port(), "/api/v1/problems/p-a1", t().enterprise_a).json();
+    return std::string(d["standing"]["message"].GetString());
+  };
+  auto waiting = [&] {
+    std::set<std::string> out;
+    auto d = get(port(), ledger, t().county_jiangshan).json();
+    for (const auto& w : d["waiting_longest"].GetArray()) out.insert(w["id"].GetString());
+    return out;
+  };
+  auto ledger_topics = [&](const char* expert) {
+    std::set<std::string> out;
+    auto d = get(port(), ledger, t().county_jiangshan).json();
+    for (const auto& e : d["experts"].GetArray())
+      if (std::string(e["id"].GetString()) == expert)
+        for (const auto& k : e["key_topics"].GetArray()) out.insert(k["problem_id"].GetString());
+    return out;
+  };
+  // The key topic's leader works on it: named, and the problem is not waiting.
+  EXPECT_EQ(standing(), "专家正在攻关：张伟。");
+  EXPECT_EQ(waiting().count("p-a1"), 0u);
+  EXPECT_EQ(ledger_topics("e-bearing"), std::set<std::string>{"p-a1"});
+  EXPECT_FALSE(get(port(), plan_path(id), t().coordinator).json()["needs_attention"].GetBool());
+
+  // Another county's coordinator cannot reach the pair; nothing changes.
+  EXPECT_EQ(post(port(), "/api/v1/problems/p-a1/reviews", t().coordinator_longyou,
+                 review("e-bearing", "reject", R"(, "note": "x")"))
+                .status,
+            404);
+  EXPECT_FALSE(get(port(), plan_path(id), t().coordinator).json()["needs_attention"].GetBool());
+
+  auto rj = post(port(), "/api/v1/problems/p-a1/reviews", t().coordinator,
+                 review("e-bearing", "reject", R"(, "note": "企业反映其方案已试过无效")"));
+  ASSERT_EQ(rj.status, 201) << rj.body;
+  const std::string reviewer = rj.json()["reviewer"].GetString();
+  const std::string day = std::string(rj.json()["created_at"].GetString()).substr(0, 10);
+  EXPECT_EQ(reviewer, "coordinator:江山市/ws-1");
+
+  // Nobody on it now: the enterprise hears the county is reassigning it, it
+  // waits again, and 张伟 leads nothing in the ledger.
+  EXPECT_EQ(standing(), "原定专家不再承担，江山市正在重新安排专家。");
+  EXPECT_EQ(status_of("p-a1"), "in_progress");
+  EXPECT_EQ(waiting().count("p-a1"), 1u);
+  EXPECT_TRUE(ledger_topics("e-bearing").empty());
+
+  // The plan says so: still approved, waiting for the county, naming the
+  // expert, the coordinator, the day and the reason.
+  auto plan = get(port(), plan_path(id), t().coordinator).json();
+  EXPECT_STREQ(plan["status"].GetString(), "approved");
+  EXPECT_TRUE(plan["needs_attention"].GetBool());
+  EXPECT_STREQ(plan["status_text"].GetString(), "已批准，待县里处理");
+  ASSERT_EQ(plan["attention"].Size(), 1u);
+  const auto& a = plan["attention"][0];
+  EXPECT_STREQ(a["problem_id"].GetString(), "p-a1");
+  EXPECT_STREQ(a["expert_name"].GetString(), "张伟");
+  EXPECT_EQ(std::string(a["rejected_by"].GetString()), reviewer);
+  EXPECT_STREQ(a["note"].GetString(), "企业反映其方案已试过无效");
+  const std::string message = "重点攻关课题 p-a1 的牵头专家张伟（e-bearing）已被" + reviewer +
+                              "于 " + day + " 否决：企业反映其方案已试过无效。请县里重新安排。";
+  EXPECT_EQ(std::string(a["message"].GetString()), message);
+  for (const auto& k : plan["plan"]["key_topics"].GetArray())
+    EXPECT_EQ(k["rejected"].GetBool(), std::string(k["problem_id"].GetString()) == "p-a1");
+  auto listed = get(port(), kJiangshan, t().county_jiangshan).json();
+  ASSERT_EQ(listed["items"][0]["id"].GetInt64(), id);
+  EXPECT_TRUE(listed["items"][0]["needs_attention"].GetBool());
+  for (const auto& k : listed["items"][0]["key_topics"].GetArray())
+    EXPECT_EQ(k["rejected"].GetBool(), std::string(k["problem_id"].GetString()) == "p-a1");
+  auto csv = get(port(), plan_path(id) + "?format=csv", t().county_jiangshan);
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_NE(csv.body.find(",已批准，待县里处理,"), std::string::npos) << csv.body.substr(0, 400);
+  EXPECT_NE(csv.body.find(",待县里处理\r\n"), std::string::npos);  // the key topics' new column
+  EXPECT_NE(csv.body.find(message), std::string::npos);
+
+  // Two others accepted: they are who works on it, in the standing and the
+  // ledger; it no longer waits.
+  for (const char* expert : {"e-vision", "e-paper"}) {
+    auto ok = post(port(), "/api/v1/problems/p-a1/reviews", t().coordinator,
+                   review(expert, "accept", R"(, "note": "现场交流后企业认可")"));
+    ASSERT_EQ(ok.status, 201) << expert << ": " << ok.body;
+  }
+  EXPECT_EQ(standing(), "专家正在攻关：李娜、刘洋。");
+  EXPECT_EQ(waiting().count("p-a1"), 0u);
+  EXPECT_TRUE(ledger_topics("e-bearing").empty());
+  // The plan still asks the county, and names the same two.
+  auto marked = get(port(), plan_path(id), t().county_jiangshan).json();
+  ASSERT_EQ(marked["attention"].Size(), 1u);
+  ASSERT_EQ(marked["attention"][0]["working_experts"].Size(), 2u);
+  EXPECT_STREQ(marked["attention"][0]["working_experts"][0].GetString(), "李娜");
+  EXPECT_EQ(std::string(marked["attention"][0]["message"].GetString()),
+            "重点攻关课题 p-a1 的牵头专家张伟（e-bearing）已被" + reviewer + "于 " + day +
+                " 否决：企业反映其方案已试过无效。现由李娜、刘洋对接，请县里调整方案。");
+
+  // The history holds the approval and every decision, in order; an
+  // enterprise reads the status changes only (review notes are internal).
+  auto h = get(port(), "/api/v1/problems/p-a1/history", t().county_jiangshan).json();
+  ASSERT_EQ(h["items"].Size(), 4u) << h["items"].Size();
+  EXPECT_STREQ(h["items"][0]["kind"].GetString(), "status");
+  EXPECT_STREQ(h["items"][0]["to"].GetString(), "in_progress");
+  EXPECT_STREQ(h["items"][1]["kind"].GetString(), "review");
+  EXPECT_STREQ(h["items"][1]["decision"].GetString(), "reject");
+  EXPECT_EQ(std::string(h["items"][1]["by"].GetString()), reviewer);
+  EXPECT_STREQ(h["items"][1]["expert_name"].GetString(), "张伟");
+  EXPECT_STREQ(h["items"][1]["note"].GetString(), "企业反映其方案已试过无效");
+  EXPECT_EQ(std::string(h["items"][1]["text"].GetString()),
+            reviewer + "否决张伟（e-bearing）：企业反映其方案已试过无效");
+  EXPECT_STREQ(h["items"][2]["expert_id"].GetString(), "e-vision");
+  EXPECT_STREQ(h["items"][2]["decision"].GetString(), "accept");
+  EXPECT_STREQ(h["items"][3]["expert_id"].GetString(), "e-paper");
+  auto mine = get(port(), "/api/v1/problems/p-a1/history", t().enterprise_a).json();
+  ASSERT_EQ(mine["items"].Size(), 1u);
+  EXPECT_STREQ(mine["items"][0]["kind"].GetString(), "status");
+
+  // The county re-plans: the accepted pair is the topic, the old plan is
+  // superseded and asks nothing any more.
+  long long next = make_plan(kJiangshan, t().county_jiangshan, R"({"team_size": 2})");
+  ASSERT_EQ(post(port(), plan_path(next) + "/approve", t().county_jiangshan, "").status, 200);
+  auto old = get(port(), plan_path(id), t().coordinator).json();
+  EXPECT_STREQ(old["status"].GetString(), "superseded");
+  EXPECT_FALSE(old["needs_attention"].GetBool());
+  auto now = get(port(), plan_path(next), t().coordinator);
+  EXPECT_FALSE(now.json()["needs_attention"].GetBool());
+  EXPECT_EQ(topics(now).count({"p-a1", "e-bearing"}), 0u);
+  EXPECT_EQ(standing(), "专家正在攻关：李娜、刘洋。");
+}
+
 TEST_F(ApiWorkflowTest, WhenNoExpertFitsTheEnterpriseHearsTheCountyWillFollowUp) {
   auto c = post(port(), "/api/v1/problems", t().enterprise_a,
                 R"({"county": "江山市", "title": "Metaverse NFT tokenomics",

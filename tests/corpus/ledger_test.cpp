@@ -54,9 +54,11 @@ TEST(LedgerTest, CountsWaitingAndSheets) {
   // b is both an accepted match and the approved plan's key topic.
   std::vector<std::pair<std::string, std::string>> accepted = {
       {"a", "x"}, {"d", "x"}, {"c", "y"}, {"b", "x"}};
+  const std::vector<std::pair<std::string, std::string>> rejected;
   LedgerOptions options;
   options.as_of = "2026-01-31";
-  auto l = make_ledger("江山市", CountyList(), {problems, experts, accepted, plans}, options);
+  auto l =
+      make_ledger("江山市", CountyList(), {problems, experts, accepted, plans, rejected}, options);
   ASSERT_TRUE(l) << l.status().to_string();
   EXPECT_EQ(l->totals.submitted, 3);
   EXPECT_EQ(l->totals.status.at("submitted"), 2);
@@ -79,14 +81,12 @@ TEST(LedgerTest, CountsWaitingAndSheets) {
   EXPECT_EQ(l->experts[0].accepted[0].problem_id, "a");
   EXPECT_EQ(l->experts[0].accepted[1].problem_id, "b");
   EXPECT_EQ(l->experts[0].outcomes.at("solved"), 1);  // b counted once
-  ASSERT_EQ(l->waiting_longest.size(), 2u);           // a, then undated c; b is solved
-  EXPECT_EQ(l->waiting_longest[0].id, "a");
-  EXPECT_EQ(l->waiting_longest[0].days_waiting, 32);  // 2025-12-30 .. 2026-01-31
-  EXPECT_EQ(l->waiting_longest[1].id, "c");
-  EXPECT_FALSE(l->waiting_longest[1].days_waiting.has_value());
+  // a and c have accepted experts, b is solved: none waits for help
+  // (LedgerTest.OnlyProblemsNobodyWorksOnWait).
+  EXPECT_TRUE(l->waiting_longest.empty());
 
   options.year = 2025;
-  auto y = make_ledger("", CountyList(), {problems, experts, accepted, plans}, options);
+  auto y = make_ledger("", CountyList(), {problems, experts, accepted, plans, rejected}, options);
   ASSERT_TRUE(y);
   EXPECT_EQ(y->totals.submitted, 2);  // a and d; e's county is not configured
   EXPECT_EQ(y->by_county.size(), 7u);
@@ -103,7 +103,7 @@ TEST(LedgerTest, CountsWaitingAndSheets) {
   EXPECT_EQ(sheets[0].rows[0][0].text, "江山市（全部）");
   EXPECT_EQ(sheets[0].rows[0][1].number, 3);
 
-  EXPECT_EQ(make_ledger("江山", CountyList(), {problems, experts, accepted, plans}, {})
+  EXPECT_EQ(make_ledger("江山", CountyList(), {problems, experts, accepted, plans, rejected}, {})
                 .status()
                 .field_errors()[0]
                 .reason,
@@ -188,6 +188,61 @@ for c in ET.fromstring(z.read('xl/worksheets/sheet1.xml')).iter(M + 'c'):
                      "C2 32767 \xF0\x9F\x94\xA7 以下已截去；完整内容见 CSV 导出）\n");
   // The CSV holds every character.
   EXPECT_NE(to_csv(sheets).find(over), std::string::npos);
+}
+
+// The trial's 久候难题 sheet listed problems already 攻关中 (issue: flow2):
+// only problems nobody works on wait, and a key topic whose leader a
+// coordinator rejected is in no expert's list and waits again.
+TEST(LedgerTest, OnlyProblemsNobodyWorksOnWait) {
+  std::vector<Problem> problems = {
+      problem("new", "常山县", "", "2025-01-10", ProblemStatus::kSubmitted),
+      problem("undated", "常山县", "", "", ProblemStatus::kSubmitted),
+      problem("matched", "常山县", "", "2024-12-01", ProblemStatus::kMatched),
+      problem("topic", "常山县", "", "2024-12-02", ProblemStatus::kInProgress),
+      problem("lost", "常山县", "", "2024-12-03", ProblemStatus::kInProgress),
+      problem("imported", "常山县", "", "2024-12-04", ProblemStatus::kInProgress),
+      problem("relieved", "常山县", "", "2024-12-05", ProblemStatus::kInProgress),
+  };
+  Expert pan, luo;
+  pan.id = "pan";
+  pan.name = "潘俊杰";
+  pan.counties = {"常山县"};
+  luo.id = "luo";
+  luo.name = "骆文瑾";
+  luo.counties = {"开化县"};
+  std::vector<Expert> experts = {pan, luo};
+  PlanRecord plan;
+  plan.county = "常山县";
+  plan.status = PlanStatus::kApproved;
+  plan.topics = {{"topic", "pan"}, {"lost", "pan"}, {"relieved", "pan"}};
+  std::vector<PlanRecord> plans = {plan};
+  // pan was rejected for "lost" and "relieved"; luo was accepted for
+  // "relieved" (and for "matched").
+  std::vector<std::pair<std::string, std::string>> accepted = {{"matched", "luo"},
+                                                               {"relieved", "luo"}};
+  std::vector<std::pair<std::string, std::string>> rejected = {{"lost", "pan"},
+                                                               {"relieved", "pan"}};
+  LedgerOptions options;
+  options.as_of = "2025-02-09";
+  auto l =
+      make_ledger("常山县", CountyList(), {problems, experts, accepted, plans, rejected}, options);
+  ASSERT_TRUE(l) << l.status().to_string();
+  ASSERT_EQ(l->waiting_longest.size(), 3u);
+  EXPECT_EQ(l->waiting_longest[0].id, "lost");
+  EXPECT_EQ(l->waiting_longest[0].days_waiting, 68);  // 2024-12-03 .. 2025-02-09
+  EXPECT_EQ(l->waiting_longest[1].id, "new");
+  EXPECT_EQ(l->waiting_longest[1].days_waiting, 30);
+  EXPECT_EQ(l->waiting_longest[2].id, "undated");
+  EXPECT_FALSE(l->waiting_longest[2].days_waiting.has_value());
+  // pan leads only "topic"; luo (stationed elsewhere) is listed for his two.
+  ASSERT_EQ(l->experts.size(), 2u);
+  EXPECT_EQ(l->experts[0].id, "luo");
+  ASSERT_EQ(l->experts[0].accepted.size(), 2u);
+  EXPECT_EQ(l->experts[0].accepted[1].problem_id, "relieved");
+  EXPECT_EQ(l->experts[1].id, "pan");
+  ASSERT_EQ(l->experts[1].key_topics.size(), 1u);
+  EXPECT_EQ(l->experts[1].key_topics[0].problem_id, "topic");
+  EXPECT_EQ(l->experts[1].outcomes.at("in_progress"), 1);
 }
 
 }  // namespace

@@ -321,6 +321,34 @@ const scenarios = [
     await page.emulateMedia({ media: "screen" });
   }],
 
+  ["rejected-leader-marks-the-approved-plan", async (page, base) => {
+    // A coordinator rejects the leader of a key topic of 柯城区's approved plan
+    // (made by the scenario above); the county's plan page then says so.
+    await signIn(page, base, "coord");
+    const rejected = await page.evaluate(async () => {
+      const who = await (await fetch("/api/v1/whoami", { credentials: "same-origin" })).json();
+      const list = await (await fetch("/api/v1/counties/" + encodeURIComponent("柯城区") + "/plans", { credentials: "same-origin" })).json();
+      const plan = list.items.find((p) => p.status === "approved");
+      const topic = plan.key_topics[0];
+      const r = await fetch("/api/v1/problems/" + encodeURIComponent(topic.problem_id) + "/reviews", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": who.csrf_token },
+        body: JSON.stringify({ expert_id: topic.expert_id, decision: "reject", note: "企业反映方向不对口" }),
+      });
+      return { status: r.status, plan: plan.id, problem: topic.problem_id };
+    });
+    eq(rejected.status, 201, "the coordinator's rejection is recorded");
+    await page.context().clearCookies();
+    await signIn(page, base, "county");
+    await go(page, "#/plan");
+    await page.waitForSelector("#plan-attention");
+    const notice = await text(page, "#plan-attention");
+    check(notice.includes("需要县里处理") && notice.includes(rejected.problem) && notice.includes("企业反映方向不对口"),
+      "the approved plan says which topic lost its leader and why: " + notice);
+    eq(await text(page, "#plan-status .badge"), "已批准，待县里处理", "its status says the county must act");
+    eq(await page.locator("#plan-topics .badge-stale").count(), 1, "the rejected leader's topic is marked");
+  }],
+
   ["county-bank-and-ledger", async (page, base) => {
     await signIn(page, base, "county");
     eq(await page.locator("#nav a[aria-current=page]").innerText(), "难题库", "the county lands on its problem bank");

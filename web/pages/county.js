@@ -193,6 +193,11 @@ async function renderPlan(view, record, who, { refreshList, clearStatus }) {
     actions, note,
     h("section", { class: "card" }, h("h3", {}, t("plan_summary")), h("p", { id: "plan-summary" }, plan.summary || "")));
 
+  if ((record.attention || []).length) {
+    // A coordinator rejected a key topic's leader after approval: the county reassigns it.
+    view.querySelector(".msg-slot").before(h("div", { class: "msg msg-notice", id: "plan-attention" },
+      h("strong", {}, t("plan_attention")), h("ul", {}, record.attention.map((a) => h("li", {}, a.message)))));
+  }
   if (record.status === "draft" && record.stale) {
     // The service would refuse it (409): say so now, and offer no approval.
     view.querySelector(".msg-slot").before(h("p", { class: "msg msg-notice", id: "plan-stale" }, t("plan_stale")));
@@ -248,7 +253,7 @@ async function renderPlan(view, record, who, { refreshList, clearStatus }) {
       { label: t("col.enterprise"), cell: (k) => k.enterprise, class: "wide" },
       { label: t("col.title"), cell: (k) => [h("span", { class: "meta" }, k.problem_id), " ", k.title], class: "wide" },
       { label: t("col.urgency"), cell: (k) => k.urgency ?? "", class: "num" },
-      { label: t("col.expert"), cell: (k) => k.expert_name || k.expert_id, class: "nowrap" },
+      { label: t("col.expert"), cell: (k) => (k.rejected ? [k.expert_name || k.expert_id, " ", h("span", { class: "badge badge-stale" }, t("plan_rejected_badge"))] : k.expert_name || k.expert_id), class: "nowrap" },
       { label: t("col.reason"), cell: (k) => k.reason || "", class: "reason" },
     ], plan.key_topics || [])));
   if ((plan.diagnoses || []).length)

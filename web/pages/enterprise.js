@@ -149,7 +149,8 @@ function renderHistory(section, hist) {
   }
   const items = hist.data.items || [];
   if (!items.length) { section.append(message(t("empty"))); return; }
-  section.append(h("ol", { class: "timeline" }, items.map((x) => h("li", {},
+  section.append(h("ol", { class: "timeline" }, items.map((x) => x.kind === "review" ? h("li", {},
+    h("time", {}, fmtDate(x.at)), " ", x.text || x.decision) : h("li", {},
     h("time", {}, fmtDate(x.at)), " ",
     x.from ? [statusBadge(x.from), " → "] : null, statusBadge(x.to),
     x.by ? h("span", { class: "meta" }, "（" + actorLabel(x.by) + "）") : null,
