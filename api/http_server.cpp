@@ -53,7 +53,9 @@ struct HttpServer::Impl {
   // nothing in flight or waiting for their client to read an answer; the
   // slack is shared among the connections of one client address, so an
   // address holding many goes first. False if there is none.
-  bool evict_slowest();
+  // `retries`: how many more connections to try if the chosen one has been
+  // taken up by a request by the time its close runs.
+  bool evict_slowest(int retries = 4);
   // validate() has checked the setting; a bad one trusts nobody.
   static TrustedProxies parsed_proxies(const ServerConfig& c) {
     auto p = TrustedProxies::parse(c.trusted_proxies, "trusted_proxies");
@@ -119,7 +121,6 @@ class Session : public std::enable_shared_from_this<Session> {
         body_timer_(stream_.get_executor()),
         write_timer_(stream_.get_executor()),
         send_credit_(std::chrono::milliseconds(server.config.read_timeout_ms)),
-        earned_credit_(send_credit_),
         server_(server),
         address_(std::move(address)),
         reject_(reject),
@@ -162,25 +163,55 @@ class Session : public std::enable_shared_from_this<Session> {
   // Closes the connection if it is still evictable (a full server makes
   // room for a new client with it): silently while no head is whole or while
   // its client leaves an answer unread, with a 408 once its body is being read.
-  void evict() {
-    evictable_ = false;  // taken: the next new client looks at another one
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+  // Chosen by a full server and not yet closed: the next new client looks at
+  // another one (evictable_ alone would not do: the connection's own strand
+  // may set it again before the close runs, and a flood then admitted a new
+  // client per eviction of the same connection).
+  bool chosen() const { return chosen_; }
+
+  void evict(int retries) {
+    chosen_ = true;
+    net::dispatch(stream_.get_executor(), [self = shared_from_this(), retries] {
       if (self->draining_) return self->close_now();
-      if (!self->can_evict()) {
-        // Taken up since it was chosen (a request arrived): the new client
-        // is already in, so this one reads no more requests and closes
-        // after its answers; the cap is overshot only that long.
-        if (!self->closing_) self->read_closed_ = true;
-        return self->note_evictable();
+      if (self->closing_) return;  // closing anyway
+      // Chosen while it only held a slot; what it is doing now decides. A
+      // request with a handler (or queued for one) is never cut: another
+      // connection makes the room (a few tries; past them the cap is
+      // overshot until one closes). Anything less (its head arrived and is
+      // being judged, its body is arriving) is cut: the new client is
+      // already in, and sparing such a connection let a flood of heads with
+      // stalled bodies keep 4,000 sockets open at a cap of 8 (attack trial 6).
+      if (!self->writing_ && self->in_flight() > 0) {
+        self->chosen_ = false;  // may be chosen again once it only holds a slot
+        self->note_evictable();
+        if (retries > 0)
+          net::post(self->server_.acceptor.get_executor(), [&server = self->server_, retries] {
+            // Still over the cap (nothing closed meanwhile)?
+            if (!server.stopping &&
+                server.metrics.open_connections() > server.config.max_connections)
+              server.evict_slowest(retries - 1);
+          });
+        return;
+      }
+      if (self->checking_) {
+        // The head's verdict comes back to a closed connection (on_head_checked).
+        self->read_closed_ = true;
+        self->do_close(false);
+        return;
       }
       if (self->writing_) {
         // The write completes with operation_aborted: the client is gone.
+        // (If it has completed and its handler waits to run, write_some()
+        // sees cut_ before writing the next piece.)
+        self->cut_ = true;
         beast::error_code ignored;
         self->stream_.socket().cancel(ignored);
         return;
       }
       if (self->parser_ && self->head_read_) {
         // The body's read completes with operation_aborted: answered 408.
+        // (If no read is outstanding yet, its 100 Continue being written or
+        // just written, read_body() sees evicted_.)
         self->evicted_ = true;
         beast::error_code ignored;
         self->stream_.socket().cancel(ignored);
@@ -228,6 +259,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // write is outstanding no handler runs for the connection: answers are
   // written one at a time, after their handler has returned.)
   bool can_evict() const {
+    // A refused connection (503) is not counted against the cap: closing it
+    // would make no room.
+    if (reject_) return false;
     if (draining_) return true;
     if (closing_ || checking_) return false;
     if (writing_) return true;  // even its last answer: a slow reader only holds a slot
@@ -236,17 +270,18 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Keeps evictable_, eviction_class_ and cut_at_ right; called after
   // every change of those states and deadlines, on the connection's strand.
-  // A writer's cut_at_ ranks it by what its reading has earned, uncapped: a
-  // client reading well is far from being cut (its timer still runs on the
-  // capped credit).
+  // cut_at_ is the deadline that would really cut the connection, caps
+  // included: ranked by what a body or a reading earned without the cap,
+  // an attacker sending a 1 MiB body at once and then stalling outranked
+  // every smaller honest upload (attack trial 6).
   void note_evictable() {
     evictable_ = can_evict();
     eviction_class_ = draining_ ? 0 : (!writing_ && !head_read_) ? 1 : 2;
     Clock::time_point at = Clock::time_point::max();
     if (writing_)
-      at = write_started_ + earned_credit_;
+      at = write_deadline_;
     else if (parser_ && head_read_ && reading_)
-      at = body_earned_;
+      at = body_deadline_;
     else if (head_started_ && reading_)
       at = head_deadline_;
     else if (waiting_)
@@ -349,7 +384,6 @@ class Session : public std::enable_shared_from_this<Session> {
     accept_language_ = raw_field_value(buffered().substr(0, n), "accept-language");
     // Until the head is judged and the body's own deadline set, it has the head's.
     body_deadline_ = Clock::now() + std::chrono::milliseconds(server_.config.header_timeout_ms);
-    body_earned_ = body_deadline_;
     head_read_ = true;
     note_evictable();  // a whole head: being served from here
     auto error = read_request_head(buffered().substr(0, n), *parser_);
@@ -466,13 +500,11 @@ class Session : public std::enable_shared_from_this<Session> {
     int rate = server_.config.body_min_rate;
     if (rate <= 0) {
       body_deadline_ = cap;
-      body_earned_ = cap;
     } else {
       auto earned = std::chrono::duration_cast<Clock::duration>(
           std::chrono::duration<double>(static_cast<double>(body_bytes_) / rate));
-      // Ranked by what its bytes have earned (evict_slowest); cut at the cap too.
-      body_earned_ = body_start_ + milliseconds(server_.config.header_timeout_ms) + earned;
-      body_deadline_ = std::min(cap, body_earned_);
+      body_deadline_ =
+          std::min(cap, body_start_ + milliseconds(server_.config.header_timeout_ms) + earned);
     }
     note_evictable();
   }
@@ -492,6 +524,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // The body is read a piece at a time, so that each piece moves its
   // deadline and the connection's idle time.
   void read_body() {
+    if (evicted_) return on_read(net::error::operation_aborted, 0);  // cut meanwhile (evict)
     http::async_read_some(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&Session::on_body_bytes, shared_from_this()));
   }
@@ -682,6 +715,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // bytes now and then (or pipelining requests it never reads) cannot hold
   // a slot for long by letting each answer through just before its timer.
   void write_some(const std::shared_ptr<Outgoing>& out, bool keep) {
+    if (cut_) return on_write(net::error::operation_aborted, !keep);  // evicted meanwhile
     writing_ = true;
     write_started_ = Clock::now();
     write_deadline_ = write_started_ + send_credit_;
@@ -721,12 +755,6 @@ class Session : public std::enable_shared_from_this<Session> {
       send_credit_ += std::chrono::duration_cast<Clock::duration>(
           std::chrono::duration<double>(static_cast<double>(n) / rate));
       send_credit_ = std::clamp(send_credit_, Clock::duration::zero(), cap);
-      earned_credit_ += std::chrono::duration_cast<Clock::duration>(
-                            std::chrono::duration<double>(static_cast<double>(n) / rate)) -
-                        (Clock::now() - write_started_);
-      earned_credit_ =
-          std::clamp(earned_credit_, Clock::duration::zero(),
-                     std::chrono::duration_cast<Clock::duration>(std::chrono::hours(24)));
     }
     note_evictable();
     if (ec || out->serializer.is_done()) return on_write(ec, !keep);
@@ -799,16 +827,15 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::duration send_credit_;         // waiting time left for the client to read (write_some)
   Clock::time_point write_started_;     // of the piece being written
   Clock::time_point write_deadline_;    // write_started_ + send_credit_
-  Clock::duration earned_credit_;       // send_credit_ without its cap (ranking only)
   Clock::time_point head_deadline_;     // of the head being read, from its first byte
   Clock::time_point idle_deadline_;     // of the wait for a next request
   bool writing_ = false;                // a piece of an answer is being written
+  bool cut_ = false;                    // evicted while writing: write no more
   bool body_timed_out_ = false;         // body_timer_ cut the read: answer 408
   bool evicted_ = false;                // evict() cut the body's read: answer 408
   unsigned long body_generation_ = 0;   // invalidates body timer waits of earlier bodies
   Clock::time_point body_start_;
   Clock::time_point body_deadline_;  // moves later as bytes arrive (extend_body_deadline)
-  Clock::time_point body_earned_;    // body_deadline_ without the read_timeout_ms cap
   size_t body_bytes_ = 0;            // data bytes of the body being read (not chunk framing)
   beast::flat_buffer buffer_;
   HttpServer::Impl& server_;
@@ -834,6 +861,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::atomic<bool> evictable_{false};
   std::atomic<Clock::rep> cut_at_{Clock::time_point::max().time_since_epoch().count()};
   std::atomic<int> eviction_class_{1};
+  std::atomic<bool> chosen_{false};    // see chosen()
   bool draining_ = false;              // closing: reading what the client still sends, briefly
   unsigned long idle_generation_ = 0;  // invalidates idle timer waits
   Clock::time_point started_;
@@ -879,7 +907,7 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   do_accept();
 }
 
-bool HttpServer::Impl::evict_slowest() {
+bool HttpServer::Impl::evict_slowest(int retries) {
   // Only at the cap, once per new client: a scan of every connection.
   std::vector<std::shared_ptr<Session>> live;
   {
@@ -907,7 +935,7 @@ bool HttpServer::Impl::evict_slowest() {
   int least_class = 0;
   double least = 0;
   for (auto& session : live) {
-    if (!session->evictable()) continue;
+    if (!session->evictable() || session->chosen()) continue;
     const int cls = session->eviction_class();
     auto at = session->cut_at();
     double slack = at <= now ? 0.0 : std::chrono::duration<double>(at - now).count();
@@ -922,7 +950,7 @@ bool HttpServer::Impl::evict_slowest() {
     }
   }
   if (!slowest) return false;
-  slowest->evict();
+  slowest->evict(retries);
   return true;  // `live` is let go outside the lock: a last reference may destroy a session
 }
 

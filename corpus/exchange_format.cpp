@@ -479,13 +479,18 @@ bool has_letter_or_digit(std::string_view text) {
     at += c.length > 0 ? c.length : 1;
     if (c.fault != Utf8Fault::kNone) continue;
     const auto code = static_cast<UChar32>(c.code_point);
+    // Shown as nothing (the Hangul fillers are letters by category, but
+    // default-ignorable; attack trial 6 stored a title of two U+3164).
+    if (u_hasBinaryProperty(code, UCHAR_DEFAULT_IGNORABLE_CODE_POINT)) continue;
     if (U_GET_GC_MASK(code) & kWordMask) return true;
     if (!nfkc_cf || nfkc_cf->isInert(code)) continue;
     ec = U_ZERO_ERROR;
     const icu::UnicodeString folded = nfkc_cf->normalize(icu::UnicodeString(code), ec);
     if (U_FAILURE(ec)) continue;
     for (int32_t i = 0; i < folded.length(); i = folded.moveIndex32(i, 1))
-      if (U_GET_GC_MASK(folded.char32At(i)) & kWordMask) return true;
+      if ((U_GET_GC_MASK(folded.char32At(i)) & kWordMask) &&
+          !u_hasBinaryProperty(folded.char32At(i), UCHAR_DEFAULT_IGNORABLE_CODE_POINT))
+        return true;
   }
   return false;
 }

@@ -168,6 +168,9 @@ TEST(ExchangeFormatTest, WordsAreJudgedOnTheTextTheAnalyserIndexes) {
            {"\U0001F600\U0001F525", false},  // 😀🔥 emoji
            {"\uFF01\uFF01\uFF01", false},    // ！！！ full-width exclamation marks
            {"\u2605\u2192", false},          // ★→ symbols without letters
+           {"\u3164\u3164", false},          // two Hangul fillers: letters, but shown as nothing
+           {"\u115F", false},                // Hangul choseong filler, the same
+           {"\u3164\u5F00", true},           // a filler beside 开 still has a word
        }) {
     SCOPED_TRACE(c.title);
     const std::string line =
