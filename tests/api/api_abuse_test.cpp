@@ -24,12 +24,6 @@ const std::string kJiangshan = "%E6%B1%9F%E5%B1%B1%E5%B8%82";  // 江山市
 const std::string kLongyou = "%E9%BE%99%E6%B8%B8%E5%8E%BF";    // 龙游县
 constexpr const char* kPassword = "correct horse 9";
 
-std::string message_of(const HttpResult& r) {
-  auto d = r.json();
-  if (!d.IsObject() || !d.HasMember("error")) return "";
-  return d["error"]["message"].GetString();
-}
-
 // `via`: an X-Forwarded-For value, as a reverse proxy would send it (read
 // only when the server trusts the test's address, 127.0.0.1, as a proxy).
 HttpResult sign_in(unsigned short port, const std::string& username, const std::string& password,

@@ -20,12 +20,6 @@ namespace {
 const std::string kJiangshanPlans = "/api/v1/counties/%E6%B1%9F%E5%B1%B1%E5%B8%82/plans";  // 江山市
 const std::string kLongyouPlans = "/api/v1/counties/%E9%BE%99%E6%B8%B8%E5%8E%BF/plans";  // 龙游县
 
-std::string message_of(const HttpResult& r) {
-  auto d = r.json();
-  if (!d.IsObject() || !d.HasMember("error")) return "";
-  return d["error"]["message"].GetString();
-}
-
 // A GET in English, so that messages can be compared.
 HttpResult get_en(unsigned short port, const std::string& target, const std::string& token) {
   Request r;

@@ -38,12 +38,6 @@ std::string field_or_none(const HttpResult& r) {
   return d["error"]["field"].GetString();
 }
 
-std::string message_of(const HttpResult& r) {
-  auto d = r.json();
-  if (!d.IsObject() || !d.HasMember("error")) return "";
-  return d["error"]["message"].GetString();
-}
-
 // Production's body limit (1 MiB), so the deep bodies reach the JSON reader.
 void production_limits(api::ServerConfig* c) { c->body_limit_bytes = 1 << 20; }
 

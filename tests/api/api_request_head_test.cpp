@@ -20,12 +20,6 @@
 namespace expertmatch::apitest {
 namespace {
 
-std::string message_of(const HttpResult& r) {
-  auto d = r.json();
-  if (!d.IsObject() || !d.HasMember("error")) return "";
-  return d["error"]["message"].GetString();
-}
-
 // A head announcing `length` bytes of body (or a chunked one when
 // `length` < 0), sent without its body.
 std::string head_only(const std::string& method, const std::string& target,

@@ -24,12 +24,6 @@ namespace {
 
 constexpr const char* kPassword = "correct horse 9";
 
-std::string message_of(const HttpResult& r) {
-  auto d = r.json();
-  if (!d.IsObject() || !d.HasMember("error")) return "";
-  return d["error"]["message"].GetString();
-}
-
 // A sign-in from `address`, as a trusted reverse proxy (the test's own
 // 127.0.0.1) names it in X-Forwarded-For.
 HttpResult sign_in(unsigned short port, const std::string& username, const std::string& password,

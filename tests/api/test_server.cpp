@@ -314,6 +314,12 @@ std::string field_of(const HttpResult& r) {
   return d["error"]["field"].GetString();
 }
 
+std::string message_of(const HttpResult& r) {
+  auto d = r.json();
+  if (!d.IsObject() || !d.HasMember("error")) return "";
+  return d["error"]["message"].GetString();
+}
+
 struct RawConnection::Impl {
   net::io_context ioc;
   beast::tcp_stream stream{ioc};

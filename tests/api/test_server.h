@@ -94,6 +94,8 @@ HttpResult put(unsigned short port, const std::string& target, const std::string
 
 // An error answer's error.field, "" when it names none (or is no error).
 std::string field_of(const HttpResult& r);
+// An error answer's error.message, "" when it is no error.
+std::string message_of(const HttpResult& r);
 
 // A raw TCP connection for pipelining, malformed requests and limits.
 // How a RawConnection connects: from which local address (any of
