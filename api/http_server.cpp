@@ -48,11 +48,8 @@ struct HttpServer::Impl {
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
   // At the connection cap: makes room with a connection that only holds a
-  // slot: one between requests if there is any, else the one nearest to
-  // being cut for want of progress among those reading a request with
-  // nothing in flight or waiting for their client to read an answer; the
-  // slack is shared among the connections of one client address, so an
-  // address holding many goes first. False if there is none.
+  // slot (Session::eviction_class, then the least slack; see the
+  // definition). False if there is none.
   // `retries`: how many more connections to try if the chosen one has been
   // taken up by a request by the time its close runs.
   bool evict_slowest(int retries = 4);
@@ -106,6 +103,12 @@ struct Pending {
 };
 
 constexpr size_t kReadChunk = 16 * 1024;
+
+// The time `bytes` earn at `rate` bytes a second (body_min_rate, send_min_rate; rate > 0).
+Clock::duration earned_by(size_t bytes, int rate) {
+  return std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(static_cast<double>(bytes) / rate));
+}
 constexpr int kClientClosedRequest = 499;  // nginx's status for a client that went away
 
 }  // namespace
@@ -160,15 +163,15 @@ class Session : public std::enable_shared_from_this<Session> {
   int eviction_class() const { return eviction_class_; }
   const std::string& address() const { return address_; }
 
-  // Closes the connection if it is still evictable (a full server makes
-  // room for a new client with it): silently while no head is whole or while
-  // its client leaves an answer unread, with a 408 once its body is being read.
   // Chosen by a full server and not yet closed: the next new client looks at
   // another one (evictable_ alone would not do: the connection's own strand
   // may set it again before the close runs, and a flood then admitted a new
   // client per eviction of the same connection).
   bool chosen() const { return chosen_; }
 
+  // Closes the connection to make room for a new client: silently while no
+  // head is whole or while its client leaves an answer unread, with a 408
+  // once its body is being read. `retries`: see evict_slowest.
   void evict(int retries) {
     chosen_ = true;
     net::dispatch(stream_.get_executor(), [self = shared_from_this(), retries] {
@@ -501,10 +504,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (rate <= 0) {
       body_deadline_ = cap;
     } else {
-      auto earned = std::chrono::duration_cast<Clock::duration>(
-          std::chrono::duration<double>(static_cast<double>(body_bytes_) / rate));
-      body_deadline_ =
-          std::min(cap, body_start_ + milliseconds(server_.config.header_timeout_ms) + earned);
+      body_deadline_ = std::min(cap, body_start_ + milliseconds(server_.config.header_timeout_ms) +
+                                         earned_by(body_bytes_, rate));
     }
     note_evictable();
   }
@@ -521,8 +522,7 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  // The body is read a piece at a time, so that each piece moves its
-  // deadline and the connection's idle time.
+  // The body is read a piece at a time, so that each piece moves its deadline.
   void read_body() {
     if (evicted_) return on_read(net::error::operation_aborted, 0);  // cut meanwhile (evict)
     http::async_read_some(stream_, buffer_, *parser_,
@@ -752,8 +752,7 @@ class Session : public std::enable_shared_from_this<Session> {
       send_credit_ = cap;  // no rate: each piece gets read_timeout_ms
     } else {
       send_credit_ -= Clock::now() - write_started_;
-      send_credit_ += std::chrono::duration_cast<Clock::duration>(
-          std::chrono::duration<double>(static_cast<double>(n) / rate));
+      send_credit_ += earned_by(n, rate);
       send_credit_ = std::clamp(send_credit_, Clock::duration::zero(), cap);
     }
     note_evictable();

@@ -13,6 +13,7 @@
 #include <random>
 
 #include "api/service_internal.h"
+#include "corpus/atomic_file.h"
 #include "corpus/exchange_format.h"
 #include "corpus/json_reader.h"
 #include "corpus/names.h"
@@ -147,25 +148,6 @@ void log_skipped(const CorpusIndex& index) {
                  r.id.c_str(), r.reason.c_str());
 }
 
-// Removes the temporary files of an index save that did not finish
-// (atomic_file.h names them "<file>.tmp.<pid>"): a server stopped while it
-// started, or killed while saving. Only the holder of the data directory's
-// lock writes there, so none of them is in use.
-void remove_leftover_temporaries(const std::string& index_dir,
-                                 const std::function<void(const std::string&)>& note) {
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(index_dir, ec)) {
-    std::string name = entry.path().filename().string();
-    size_t at = name.rfind(".tmp.");
-    if (at == std::string::npos || at + 5 == name.size() ||
-        name.find_first_not_of("0123456789", at + 5) != std::string::npos)
-      continue;
-    std::error_code removed;
-    if (entry.is_regular_file(removed) && std::filesystem::remove(entry.path(), removed))
-      note("index: removed " + name + ", left by an index save that did not finish");
-  }
-}
-
 }  // namespace
 
 Result<std::unique_ptr<DataDirLock>> Service::lock_data_dir(const std::string& data_dir,
@@ -262,7 +244,9 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   std::vector<SharedProblem> indexed;  // the open ones, as indexed_problems() (model.h)
   for (const auto& p : shared)
     if (is_open(p->status)) indexed.push_back(p);
-  remove_leftover_temporaries(data_dir + "/index", note);
+  // A save cut short (a stop while starting, a kill while saving) left these.
+  for (const auto& name : remove_abandoned_temporaries(data_dir + "/index"))
+    note("index: removed " + name + ", left by an index save that did not finish");
   if (!experts->empty() || !indexed.empty()) {
     std::string reason;
     Status saved = Status::ok();

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace expertmatch {
 
@@ -77,6 +78,22 @@ Status write_file_atomically(const std::string& path, std::string_view content) 
   Status s = (*file)->write(content);
   if (!s) return s;
   return (*file)->commit();
+}
+
+std::vector<std::string> remove_abandoned_temporaries(const std::string& dir) {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    size_t at = name.rfind(".tmp.");  // the name open() gives
+    if (at == std::string::npos || at + 5 == name.size() ||
+        name.find_first_not_of("0123456789", at + 5) != std::string::npos)
+      continue;
+    std::error_code failed;
+    if (entry.is_regular_file(failed) && std::filesystem::remove(entry.path(), failed))
+      removed.push_back(std::move(name));
+  }
+  return removed;
 }
 
 }  // namespace expertmatch

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "corpus/status.h"
 
@@ -48,5 +49,11 @@ class AtomicFile {
 
 // The whole content at once, through an AtomicFile.
 Status write_file_atomically(const std::string& path, std::string_view content);
+
+// Removes the temporary files ("NAME.tmp.PID") that AtomicFiles of `dir`
+// left when their process died before commit or abandon; returns their
+// names. Only for a folder no other process writes (the caller holds the
+// data directory's lock). A missing folder has none.
+std::vector<std::string> remove_abandoned_temporaries(const std::string& dir);
 
 }  // namespace expertmatch
