@@ -23,7 +23,7 @@ namespace {
 
 // 2: units.bin ends with the unit mean; 3: each expert's record is followed
 // by whether the city confirmed it (Expert::verified, not in the exchange format).
-constexpr int kFormatVersion = 3;
+constexpr int kFormatVersion = 4;
 
 std::string hex64(uint64_t v) {
   char buf[17];
@@ -308,8 +308,12 @@ Status CorpusIndex::register_problem(SharedProblem p, ProblemEntry* entry,
   return Status::ok();
 }
 
-Result<std::vector<float>> CorpusIndex::embed_all(const std::vector<std::string>& texts) const {
+Result<std::vector<float>> CorpusIndex::embed_all(const std::vector<std::string>& texts,
+                                                  std::vector<float>* seen_shares) const {
+  if (seen_shares) seen_shares->assign(texts.size(), 1.0f);
   if (texts.empty()) return std::vector<float>();
+  if (lsa_ && seen_shares && (config_.build_threads <= 1 || texts.size() < 256))
+    return lsa_->embed(texts, seen_shares);
   if (!lsa_ || config_.build_threads <= 1 || texts.size() < 256) return embedder_->embed(texts);
   // The built-in embedder analyses each text (the cost): in parallel, each
   // text's vector into its own row. A remote embedder batches by itself.
@@ -317,7 +321,9 @@ Result<std::vector<float>> CorpusIndex::embed_all(const std::vector<std::string>
   std::vector<float> vecs(texts.size() * d);
   std::vector<Status> failed(texts.size());
   parallel_for(texts.size(), config_.build_threads, [&](size_t i) {
-    auto v = embedder_->embed({texts[i]});
+    std::vector<float> share;
+    auto v = lsa_->embed({texts[i]}, seen_shares ? &share : nullptr);
+    if (v && seen_shares) (*seen_shares)[i] = share[0];
     if (v)
       std::copy(v->begin(), v->end(), vecs.begin() + static_cast<std::ptrdiff_t>(i * d));
     else
@@ -345,7 +351,7 @@ CorpusIndex::Prepared CorpusIndex::prepare_expert(const Expert& e) const {
     out.terms.push_back(work_terms(w));
     texts.push_back(work_text(w));
   }
-  auto vecs = embed_all(texts);
+  auto vecs = embed_all(texts, &out.seen_shares);
   if (vecs)
     out.vectors = std::move(*vecs);
   else
@@ -357,7 +363,7 @@ CorpusIndex::Prepared CorpusIndex::prepare_problem(const Problem& p) const {
   Prepared out;
   out.model = embedder_.get();
   out.terms.push_back(problem_terms(p));
-  auto vecs = embed_all({problem_text(p)});
+  auto vecs = embed_all({problem_text(p)}, &out.seen_shares);
   if (vecs)
     out.vectors = std::move(*vecs);
   else
@@ -583,6 +589,7 @@ Status CorpusIndex::upsert_expert(const Expert& e, Prepared&& prepared) {
   std::vector<std::string> texts;
   Status s = register_expert(e, &entry, &ids, &texts, &prepared.terms);
   if (!s) return s;
+  set_seen_shares(ids, prepared.seen_shares);
   s = expert_vectors_->add(ids, prepared.vectors.data());
   if (!s) return s;
   experts_[e.id] = std::move(entry);
@@ -633,6 +640,7 @@ Status CorpusIndex::upsert_problem(SharedProblem record, Prepared&& prepared) {
   const std::string id = p.id;
   Status s = register_problem(std::move(record), &entry, &ids, &prepared.terms[0]);
   if (!s) return s;
+  set_seen_shares(ids, prepared.seen_shares);
   s = problem_vectors_->add(ids, prepared.vectors.data());
   if (!s) return s;
   problems_[id] = std::move(entry);
@@ -651,6 +659,12 @@ Status CorpusIndex::remove_problem(const std::string& id) {
   checksum_ ^= record_hash(it->second.problem());
   problems_.erase(it);
   return Status::ok();
+}
+
+void CorpusIndex::set_seen_shares(const std::vector<int64_t>& ids,
+                                  const std::vector<float>& shares) {
+  if (shares.size() != ids.size()) return;  // a remote embedder's: every text is represented
+  for (size_t i = 0; i < ids.size(); ++i) units_[ids[i]].seen_share = shares[i];
 }
 
 const ExpertEntry* CorpusIndex::expert(const std::string& id) const {
@@ -702,6 +716,17 @@ Status CorpusIndex::save(const std::string& dir) const {
   expert_lexical_.save(&units);
   problem_lexical_.save(&units);
   units.vec(unit_mean_);
+  // The units not wholly known to the model (added after the fit), in id
+  // order so that the same index saves the same bytes.
+  std::vector<std::pair<int64_t, float>> partly_seen;
+  for (const auto& [id, u] : units_)
+    if (u.seen_share < 1.0f) partly_seen.emplace_back(id, u.seen_share);
+  std::sort(partly_seen.begin(), partly_seen.end());
+  units.u64(partly_seen.size());
+  for (auto [id, share] : partly_seen) {
+    units.u64(static_cast<uint64_t>(id));
+    units.f32(share);
+  }
   s = units.commit();
   if (!s) return s;
 
@@ -864,6 +889,15 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
   index->expert_lexical_ = LexicalIndex::load(&ur);
   index->problem_lexical_ = TermVectorStore::load(&ur);
   index->unit_mean_ = ur.vec<float>();
+  const uint64_t partly_seen = ur.u64();
+  for (uint64_t i = 0; i < partly_seen && ur.ok(); ++i) {
+    const auto id = static_cast<int64_t>(ur.u64());
+    const float share = ur.f32();
+    auto u = index->units_.find(id);
+    if (u == index->units_.end() || !(share >= 0.0f && share <= 1.0f))
+      return Status(ErrorCode::kCorruption, "units.bin: bad seen share");
+    u->second.seen_share = share;
+  }
   if (!ur.ok() || !ur.at_end()) return Status(ErrorCode::kCorruption, "units.bin: truncated");
   if (hex64(index->checksum_) != str("corpus_checksum"))
     return Status(ErrorCode::kCorruption, "units.bin records do not match the manifest");

@@ -83,6 +83,12 @@ struct Unit {
   UnitKind kind;
   std::string owner;    // expert or problem id
   int work_index = -1;  // for kWork: index into Expert::works
+  // The share of the unit's embedded text that the model knows
+  // (TermModel::counts' seen share), in [0, 1]: 1 for every unit made when
+  // the model was fitted (its terms are the vocabulary), less for a record
+  // added later in words the model never saw. Always 1 with a remote
+  // embedder, which represents any text.
+  float seen_share = 1.0f;
 };
 
 struct ExpertEntry {
@@ -175,6 +181,7 @@ class CorpusIndex {
     const Embedder* model = nullptr;           // the embedder it was made with
     std::vector<Result<WeightedTerms>> terms;  // expert: profile, then each work; problem: one
     std::vector<float> vectors;                // one row of dimension() floats per unit, same order
+    std::vector<float> seen_shares;            // Unit::seen_share per unit, same order
     Status status;                             // why the analysis or embedding failed, if it did
   };
   Prepared prepare_expert(const Expert& expert) const;
@@ -253,8 +260,10 @@ class CorpusIndex {
   // from), without its vector; its unit id is appended to `ids`.
   Status register_problem(SharedProblem p, ProblemEntry* entry, std::vector<int64_t>* ids,
                           Result<WeightedTerms>* terms);
-  // Embeds the texts: texts.size() rows of dimension() floats.
-  Result<std::vector<float>> embed_all(const std::vector<std::string>& texts) const;
+  // Embeds the texts: texts.size() rows of dimension() floats; and each
+  // text's Unit::seen_share into `seen_shares` if given.
+  Result<std::vector<float>> embed_all(const std::vector<std::string>& texts,
+                                       std::vector<float>* seen_shares = nullptr) const;
   // Embeds the texts and adds them to `into` under `ids` in one add.
   Status embed_into(const std::vector<int64_t>& ids, const std::vector<std::string>& texts,
                     VectorIndex* into) const;
@@ -264,6 +273,8 @@ class CorpusIndex {
   std::string screen(const char* kind, const Record& record);
   void unskip(const char* kind, const std::string& id);
   Status reindex_all(const ProgressFn& progress);
+  // Unit::seen_share of units `ids` (a record's units, in Prepared's order).
+  void set_seen_shares(const std::vector<int64_t>& ids, const std::vector<float>& shares);
   Result<std::vector<float>> embed_one(const std::string& text) const;
 
   IndexConfig config_;

@@ -301,10 +301,16 @@ Result<LsaModel> LsaModel::load(BinaryReader* r) {
 }
 
 Result<std::vector<float>> LsaEmbedder::embed(const std::vector<std::string>& texts) const {
+  return embed(texts, nullptr);
+}
+
+Result<std::vector<float>> LsaEmbedder::embed(const std::vector<std::string>& texts,
+                                              std::vector<float>* seen_shares) const {
   const int d = dimension();
   std::vector<float> out(texts.size() * d);
+  if (seen_shares) seen_shares->assign(texts.size(), 1.0f);
   for (size_t i = 0; i < texts.size(); ++i) {
-    auto c = terms_->counts(texts[i]);
+    auto c = terms_->counts(texts[i], seen_shares ? &(*seen_shares)[i] : nullptr);
     if (!c) return c.status();
     lsa_.embed(*c, &out[i * d]);
   }

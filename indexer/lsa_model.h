@@ -83,6 +83,10 @@ class LsaEmbedder : public Embedder {
   int dimension() const override { return lsa_.dimension(); }
   std::string model_id() const override { return id_; }
   Result<std::vector<float>> embed(const std::vector<std::string>& texts) const override;
+  // The same, and each text's TermModel::counts seen share in `seen_shares`
+  // (resized to texts.size()), from the one analysis.
+  Result<std::vector<float>> embed(const std::vector<std::string>& texts,
+                                   std::vector<float>* seen_shares) const;
   const LsaModel& lsa() const { return lsa_; }
   const TermModel& terms() const { return *terms_; }
 

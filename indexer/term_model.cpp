@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
 
 #include "indexer/parallel.h"
 
@@ -75,9 +76,32 @@ Result<std::vector<std::string>> TermModel::terms(const std::string& text) const
 }
 
 Result<TermCounts> TermModel::counts(const std::string& text) const {
+  return counts(text, nullptr);
+}
+
+Result<TermCounts> TermModel::counts(const std::string& text, float* seen_share) const {
   auto t = terms(text);
   if (!t) return t.status();
-  return vocabulary_.count(*t);
+  TermCounts known = vocabulary_.count(*t);
+  if (!seen_share) return known;
+  std::vector<std::string_view> unseen;
+  for (const auto& term : *t)
+    if (vocabulary_.find(term) == Vocabulary::kUnknown) unseen.push_back(term);
+  std::sort(unseen.begin(), unseen.end());
+  auto weight = [](uint32_t tf, double idf) {
+    return (1.0 + std::log(static_cast<double>(tf))) * idf;
+  };
+  double seen = 0, missing = 0;
+  for (auto [id, n] : known) seen += weight(n, idf(id));
+  const double unseen_idf = std::log(1.0 + static_cast<double>(documents_));
+  for (size_t i = 0; i < unseen.size();) {
+    size_t j = i;
+    while (j < unseen.size() && unseen[j] == unseen[i]) ++j;
+    missing += weight(static_cast<uint32_t>(j - i), unseen_idf);
+    i = j;
+  }
+  *seen_share = seen + missing > 0 ? static_cast<float>(seen / (seen + missing)) : 1.0f;
+  return known;
 }
 
 float TermModel::idf(uint32_t id) const {

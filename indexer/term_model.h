@@ -35,6 +35,15 @@ class TermModel {
   Result<std::vector<std::string>> terms(const std::string& text) const;
   // Term counts over the known vocabulary.
   Result<TermCounts> counts(const std::string& text) const;
+  // The same, and (if `seen_share` is given) the share of the text's term
+  // weight that falls on terms of the vocabulary, i.e. that the model saw
+  // when it was fitted: each distinct term weighs (1 + ln tf) * idf, a term
+  // never seen weighing as one of document frequency 1 (the largest idf).
+  // 1 for every text the model was fitted on and for a text with no terms;
+  // towards 0 as a text is made of words the model never saw, whose vector
+  // then stands on the few known words left (Matcher: a dense similarity
+  // counts only this far).
+  Result<TermCounts> counts(const std::string& text, float* seen_share) const;
 
   const Vocabulary& vocabulary() const { return vocabulary_; }
   const Lexicon& lexicon() const { return lexicon_; }

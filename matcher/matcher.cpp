@@ -121,6 +121,7 @@ struct Matcher::Query {
   std::vector<float> centered;
   float mean_dot = 0;
   float mean_norm2 = 0;
+  float seen_share = 1;  // of the query's text (Unit::seen_share)
   WeightedTerms terms;
   std::vector<float> term_idf;  // the expert index's idf of each of `terms`
   float bm25_ceiling = 1;
@@ -249,7 +250,10 @@ struct Matcher::ExpertPrep {
   // 0 without a vector.
   std::vector<const float*> vectors;
   std::vector<float> inv, coarse_inv;
+  std::vector<float> seen;  // Unit::seen_share of each unit
+  float mean_seen = 1;      // their mean (for the centroids)
   const float* profile_vector = nullptr;
+  float profile_seen = 1;
   std::vector<float> centroid;         // sum of the centred, normalised units, normalised (d)
   std::vector<float> coarse_centroid;  // sum of the coarse-normalised units, normalised (k)
   std::vector<float> plain_centroid;   // the normalised mean of the unit vectors (d)
@@ -318,6 +322,12 @@ const Matcher::ExpertPrep& Matcher::prepared(const ExpertTable& table, uint32_t 
   const float mean_norm2 = index_.unit_mean().size() == static_cast<size_t>(d) ? dot(m, m, d) : 0;
   p->units = evidence_units(e, &p->work_of);
   p->profile_vector = vecs.vector(e.profile_unit);
+  auto seen_share = [&](int64_t u) {
+    const Unit* unit = index_.unit(u);
+    return unit ? unit->seen_share : 1.0f;
+  };
+  p->profile_seen = seen_share(e.profile_unit);
+  double seen_sum = 0;
   p->centroid.assign(d, 0.0f);
   p->coarse_centroid.assign(k, 0.0f);
   p->plain_centroid.assign(d, 0.0f);
@@ -338,7 +348,10 @@ const Matcher::ExpertPrep& Matcher::prepared(const ExpertTable& table, uint32_t 
     p->vectors.push_back(v);
     p->inv.push_back(inv);
     p->coarse_inv.push_back(coarse_inv);
+    p->seen.push_back(seen_share(u));
+    seen_sum += p->seen.back();
   }
+  if (!p->units.empty()) p->mean_seen = static_cast<float>(seen_sum / p->units.size());
   if (!p->units.empty()) {
     l2_normalize(p->centroid.data(), d);
     if (k > 0) l2_normalize(p->coarse_centroid.data(), k);
@@ -498,6 +511,13 @@ Result<Matcher::Query> Matcher::make_query(const Problem& problem, bool score_al
       as_stored ? index_.problem_lexical().terms_of(stored->unit) : std::nullopt;
   if (stored_vector && stored_terms) {
     q.vector.assign(stored_vector, stored_vector + index_.problem_vectors().dimension());
+    if (const Unit* u = index_.unit(stored->unit)) q.seen_share = u->seen_share;
+  } else if (const LsaEmbedder* lsa = index_.lsa()) {
+    std::vector<float> share;
+    auto v = lsa->embed({CorpusIndex::problem_text(problem)}, &share);
+    if (!v) return v.status();
+    q.vector = std::move(*v);
+    q.seen_share = share[0];
   } else {
     auto v = index_.embedder().embed({CorpusIndex::problem_text(problem)});
     if (!v) return v.status();
@@ -568,13 +588,18 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e, cons
     float ds = 0;
     // The cosine around the corpus mean: what every text shares is left out.
     if (v) ds = std::max(0.0f, (dot(q.centered.data(), v, d) - q.mean_dot) * prep.inv[w]);
+    // A text the model knows only in part has a vector made of the words
+    // left, near the centre and close to anything: it counts as far as both
+    // texts are known (1 for every text of the fit).
+    const float seen = q.seen_share * prep.seen[w];
+    ds *= seen;
     float ls = std::min(1.0f, bm25(units[w]) / q.bm25_ceiling);
     dense.push_back(ds);
     lexical.push_back(ls);
     if (k > 0) {
       // The cosine in the first k (strongest) LSA dimensions, not centred: broad topic.
       const float inv = prep.coarse_inv[w];
-      coarse.push_back(inv > 0 ? std::max(0.0f, dot(q.coarse.data(), v, k) * inv) : 0.0f);
+      coarse.push_back(inv > 0 ? std::max(0.0f, dot(q.coarse.data(), v, k) * inv) * seen : 0.0f);
     }
     if (per_work && prep.work_of[w] >= 0)
       per_work->emplace_back(prep.work_of[w], 0.5f * ds + 0.5f * ls);
@@ -582,13 +607,15 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e, cons
   ComponentScores c;
   c.dense = aggregate_top(dense, config_.top_works, config_.best_work_share);
   if (config_.centroid_share > 0 && !units.empty()) {
-    float cs = std::max(0.0f, dot(q.centered.data(), prep.centroid.data(), d));
+    float cs = std::max(0.0f, dot(q.centered.data(), prep.centroid.data(), d)) * q.seen_share *
+               prep.mean_seen;
     c.dense = (1 - config_.centroid_share) * c.dense + config_.centroid_share * cs;
   }
   if (k > 0 && !units.empty()) {
     float broad = aggregate_top(coarse, config_.top_works, config_.best_work_share);
     if (config_.centroid_share > 0) {
-      float cs = std::max(0.0f, dot(q.coarse.data(), prep.coarse_centroid.data(), k));
+      float cs = std::max(0.0f, dot(q.coarse.data(), prep.coarse_centroid.data(), k)) *
+                 q.seen_share * prep.mean_seen;
       broad = (1 - config_.centroid_share) * broad + config_.centroid_share * cs;
     }
     c.dense = (1 - config_.coarse_share) * c.dense + config_.coarse_share * broad;
@@ -605,7 +632,8 @@ ComponentScores Matcher::score_expert(const Query& q, const ExpertEntry& e, cons
         (1 - config_.language_model_share) * c.lexical + config_.language_model_share * model;
   }
   const float* pv = prep.profile_vector;
-  float pd = pv ? std::max(0.0f, dot(q.vector.data(), pv, d)) : 0.0f;
+  float pd =
+      pv ? std::max(0.0f, dot(q.vector.data(), pv, d)) * q.seen_share * prep.profile_seen : 0.0f;
   float pl = std::min(1.0f, bm25(e.profile_unit) / q.bm25_ceiling);
   c.profile = 0.5f * pd + 0.5f * pl;
   // Rounded to 1e-6 so that experts with the same evidence listed in another

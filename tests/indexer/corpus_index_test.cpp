@@ -638,6 +638,52 @@ TEST(CorpusIndexTest, NewWordsCountOnlyAfterRefit) {
   EXPECT_EQ(a.dense[0].first.substr(0, 9), "chain-he/");
 }
 
+// How much of a unit's text the model knows (Unit::seen_share): all of it
+// for every unit made at the fit; less for a record added later in words
+// the model never saw; kept by save and load; all of it again after a refit.
+TEST(CorpusIndexTest, UnitsAddedInUnseenWordsKnowOnlyTheirSeenShare) {
+  auto index = build_sample();
+  ASSERT_NE(index, nullptr);
+  for (const auto& [id, e] : index->experts()) {
+    EXPECT_EQ(index->unit(e.profile_unit)->seen_share, 1.0f) << id;
+    for (int64_t u : e.work_units) EXPECT_EQ(index->unit(u)->seen_share, 1.0f) << id;
+  }
+  for (const auto& [id, p] : index->problems()) EXPECT_EQ(index->unit(p.unit)->seen_share, 1.0f);
+
+  Expert added;
+  added.id = "music-shen";
+  added.name = "沈";
+  added.fields = {"江南丝竹"};
+  added.works = {fixture::make_work(WorkKind::kPaper, "江南丝竹八大曲的版本流变",
+                                    "比对工尺谱与简谱抄本，考察乐社的加花变奏。", {"工尺谱"})};
+  ASSERT_TRUE(index->upsert_expert(added).is_ok());
+  // A sample record again, under another id: every word known.
+  Expert again = sample_experts()[0];
+  again.id = "again";
+  ASSERT_TRUE(index->upsert_expert(again).is_ok());
+  const ExpertEntry* music = index->expert("music-shen");
+  const ExpertEntry* same = index->expert("again");
+  ASSERT_TRUE(music && same);
+  const float work_share = index->unit(music->work_units[0])->seen_share;
+  EXPECT_GT(work_share, 0.0f);
+  EXPECT_LT(work_share, 0.7f);
+  EXPECT_LT(index->unit(music->profile_unit)->seen_share, 0.7f);
+  EXPECT_EQ(index->unit(same->profile_unit)->seen_share, 1.0f);
+  for (int64_t u : same->work_units) EXPECT_EQ(index->unit(u)->seen_share, 1.0f);
+
+  TempDir dir;
+  ASSERT_TRUE(index->save(dir.path()).is_ok());
+  auto loaded = CorpusIndex::load(dir.path(), IndexConfig{}, index->corpus_checksum());
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().to_string();
+  const ExpertEntry* music_loaded = (*loaded)->expert("music-shen");
+  ASSERT_NE(music_loaded, nullptr);
+  EXPECT_EQ((*loaded)->unit(music_loaded->work_units[0])->seen_share, work_share);
+
+  ASSERT_TRUE(index->refit().is_ok());
+  music = index->expert("music-shen");
+  EXPECT_EQ(index->unit(music->work_units[0])->seen_share, 1.0f);
+}
+
 }  // namespace
 }  // namespace expertmatch
 
