@@ -1,5 +1,7 @@
 #include "indexer/corpus_index.h"
 
+#include <algorithm>
+
 #include <sys/stat.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -191,10 +193,18 @@ Result<std::vector<float>> CorpusIndex::embed_one(const std::string& text) const
 }
 
 Status CorpusIndex::fit_model(const ProgressFn& progress) {
+  const bool learn_from_confirmed_only =
+      !problems_.empty() || std::any_of(experts_.begin(), experts_.end(),
+                                        [](const auto& e) { return e.second.expert.verified; });
   std::vector<std::string> texts;
   std::vector<std::string> keys;  // a stable name of each text, for the fit's sample
   std::vector<std::string> extra_terms;
   for (const auto& [id, entry] : experts_) {
+    // What a county wrote and the city has not confirmed is not learned
+    // from: it is folded in like a record added later (Unit::seen_share), so
+    // no county's records shape the model every county is matched with
+    // (unless nothing else is there to learn from).
+    if (!entry.expert.verified && learn_from_confirmed_only) continue;
     texts.push_back(profile_text(entry.expert));
     keys.push_back(id + "/E");
     for (const auto& f : entry.expert.fields) extra_terms.push_back(f);
@@ -277,7 +287,10 @@ Status CorpusIndex::register_expert(const Expert& e, ExpertEntry* entry, std::ve
   ids->push_back(entry->profile_unit);
   auto pt = terms ? std::move((*terms)[0]) : profile_terms(e);
   if (!pt) return pt.status();
-  expert_lexical_.add(entry->profile_unit, *pt);
+  // An unconfirmed record is found and scored but weighs in nobody's BM25
+  // statistics (N, df, lengths): a county's records move no other county's
+  // scores.
+  expert_lexical_.add(entry->profile_unit, *pt, e.verified);
   entry->work_units.clear();
   entry->repeat_of = find_repeated_works(e);
   for (size_t i = 0; i < e.works.size(); ++i) {
@@ -291,7 +304,7 @@ Status CorpusIndex::register_expert(const Expert& e, ExpertEntry* entry, std::ve
     if (entry->repeat_of[i] >= 0) continue;
     auto wt = terms ? std::move((*terms)[1 + i]) : work_terms(e.works[i]);
     if (!wt) return wt.status();
-    expert_lexical_.add(u, *wt);
+    expert_lexical_.add(u, *wt, e.verified);
   }
   return Status::ok();
 }
@@ -335,9 +348,10 @@ Result<std::vector<float>> CorpusIndex::embed_all(const std::vector<std::string>
 }
 
 Status CorpusIndex::embed_into(const std::vector<int64_t>& ids,
-                               const std::vector<std::string>& texts, VectorIndex* into) const {
+                               const std::vector<std::string>& texts, VectorIndex* into,
+                               std::vector<float>* seen_shares) const {
   if (ids.empty()) return Status::ok();
-  auto vecs = embed_all(texts);
+  auto vecs = embed_all(texts, seen_shares);
   if (!vecs) return vecs.status();
   return into->add(ids, vecs->data());
 }
@@ -438,8 +452,14 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
   }
   Status s = flush_experts();
   if (!s) return s;
-  s = embed_into(ids, texts, expert_vectors_.get());
+  // Units of the fit know every word of their text (seen share 1); an
+  // unconfirmed record's were left out of the fit.
+  const bool any_unconfirmed = std::any_of(experts_.begin(), experts_.end(),
+                                           [](const auto& e) { return !e.second.expert.verified; });
+  std::vector<float> shares;
+  s = embed_into(ids, texts, expert_vectors_.get(), any_unconfirmed ? &shares : nullptr);
   if (!s) return s;
+  set_seen_shares(ids, shares);
   ids.clear();
   texts.clear();
   // Problems are analysed and embedded a block at a time, and a structure
@@ -507,7 +527,7 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
   };
   for (const auto& [id, e] : experts_)
     for (size_t w = 0; w < e.work_units.size(); ++w)
-      if (e.repeat_of[w] < 0) add(e.work_units[w], *expert_vectors_);
+      if (e.repeat_of[w] < 0 && e.expert.verified) add(e.work_units[w], *expert_vectors_);
   for (const auto& [id, p] : problems_) add(p.unit, *problem_vectors_);
   unit_mean_.assign(d, 0.0f);
   for (int i = 0; i < d && n > 0; ++i) unit_mean_[i] = static_cast<float>(sum[i] / n);

@@ -84,10 +84,11 @@ struct Unit {
   std::string owner;    // expert or problem id
   int work_index = -1;  // for kWork: index into Expert::works
   // The share of the unit's embedded text that the model knows
-  // (TermModel::counts' seen share), in [0, 1]: 1 for every unit made when
-  // the model was fitted (its terms are the vocabulary), less for a record
-  // added later in words the model never saw. Always 1 with a remote
-  // embedder, which represents any text.
+  // (TermModel::counts' seen share), in [0, 1]: 1 for every unit the model
+  // was fitted on (its terms are the vocabulary), less for a record added
+  // later in words the model never saw, or for an unconfirmed expert
+  // (Expert::verified false), which the fit leaves out. Always 1 with a
+  // remote embedder, which represents any text.
   float seen_share = 1.0f;
 };
 
@@ -264,9 +265,10 @@ class CorpusIndex {
   // text's Unit::seen_share into `seen_shares` if given.
   Result<std::vector<float>> embed_all(const std::vector<std::string>& texts,
                                        std::vector<float>* seen_shares = nullptr) const;
-  // Embeds the texts and adds them to `into` under `ids` in one add.
+  // Embeds the texts and adds them to `into` under `ids` in one add (and
+  // each text's Unit::seen_share into `seen_shares` if given).
   Status embed_into(const std::vector<int64_t>& ids, const std::vector<std::string>& texts,
-                    VectorIndex* into) const;
+                    VectorIndex* into, std::vector<float>* seen_shares = nullptr) const;
   // Lists the record in skipped_ (replacing an older entry) if it breaks the
   // rules; returns the reason, or "" if it can be indexed.
   template <typename Record>

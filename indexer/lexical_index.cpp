@@ -33,14 +33,19 @@ static float length_of(const WeightedTerms& t) {
   return s;
 }
 
-void LexicalIndex::add(int64_t id, const WeightedTerms& terms) {
+void LexicalIndex::add(int64_t id, const WeightedTerms& terms, bool in_statistics) {
   remove(id);
   if (docs_.empty() && postings_.empty()) min_id_ = max_id_ = id;
   min_id_ = std::min(min_id_, id);
   max_id_ = std::max(max_id_, id);
   docs_[id] = terms;
   const float len = length_of(terms);
-  total_length_ += len;
+  if (in_statistics) {
+    total_length_ += len;
+    ++counted_docs_;
+  } else {
+    outside_.insert(id);
+  }
   for (auto& [term, w] : terms) {
     Postings& p = postings_[term];
     // Ids usually arrive in increasing order (an append); keep the order anyway.
@@ -48,7 +53,10 @@ void LexicalIndex::add(int64_t id, const WeightedTerms& terms) {
                                [](const Posting& x, int64_t v) { return x.id < v; });
     p.list.insert(at, {id, w, len});
     nonpositive_postings_ += !(w > 0);
-    p.occurrences += w;
+    if (in_statistics) {
+      p.occurrences += w;
+      ++p.df;
+    }
     // A copy: clang before 16 cannot capture a structured binding in a lambda.
     const float weight = w;
     bool beaten = false;
@@ -64,13 +72,20 @@ void LexicalIndex::add(int64_t id, const WeightedTerms& terms) {
 void LexicalIndex::remove(int64_t id) {
   auto it = docs_.find(id);
   if (it == docs_.end()) return;
-  total_length_ -= length_of(it->second);
+  const bool counted = outside_.erase(id) == 0;
+  if (counted) {
+    total_length_ -= length_of(it->second);
+    --counted_docs_;
+  }
   for (auto& [term, w] : it->second) {
     auto& p = postings_[term].list;
     auto at = std::lower_bound(p.begin(), p.end(), id,
                                [](const Posting& x, int64_t v) { return x.id < v; });
     if (at != p.end() && at->id == id) {
-      postings_[term].occurrences -= at->tf;
+      if (counted) {
+        postings_[term].occurrences -= at->tf;
+        --postings_[term].df;
+      }
       nonpositive_postings_ -= !(at->tf > 0);
       p.erase(at);
     }
@@ -81,18 +96,18 @@ void LexicalIndex::remove(int64_t id) {
 
 float LexicalIndex::idf(uint32_t term) const {
   auto it = postings_.find(term);
-  double df = it == postings_.end() ? 0 : it->second.list.size();
-  double n = docs_.size();
+  double df = it == postings_.end() ? 0 : it->second.df;
+  double n = static_cast<double>(counted_docs_);
   return static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5)));
 }
 
 uint32_t LexicalIndex::df(uint32_t term) const {
   auto it = postings_.find(term);
-  return it == postings_.end() ? 0 : static_cast<uint32_t>(it->second.list.size());
+  return it == postings_.end() ? 0 : it->second.df;
 }
 
 double LexicalIndex::average_length() const {
-  double avg = docs_.empty() ? 1.0 : total_length_ / docs_.size();
+  double avg = counted_docs_ == 0 ? 1.0 : total_length_ / static_cast<double>(counted_docs_);
   return avg > 0 ? avg : 1.0;
 }
 
@@ -494,6 +509,7 @@ void LexicalIndex::save(BinaryWriter* w) const {
   for (int64_t id : ids) {
     w->u64(static_cast<uint64_t>(id));
     w->vec(docs_.at(id));
+    w->u32(outside_.count(id) ? 0 : 1);  // in the statistics
   }
 }
 
@@ -505,7 +521,8 @@ LexicalIndex LexicalIndex::load(BinaryReader* r) {
   uint64_t n = r->u64();
   for (uint64_t i = 0; i < n && r->ok(); ++i) {
     int64_t id = static_cast<int64_t>(r->u64());
-    index.add(id, r->vec<std::pair<uint32_t, float>>());
+    auto terms = r->vec<std::pair<uint32_t, float>>();
+    index.add(id, terms, r->u32() != 0);
   }
   return index;
 }

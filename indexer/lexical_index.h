@@ -5,12 +5,17 @@
 // Documents are identified by int64 ids chosen by the caller; add() of a known
 // id replaces it. Each term's postings are kept in id order with a bound on
 // their scores, so that top_k() can skip what cannot reach the top (MaxScore).
-// Collection statistics (df, average length) follow every change. Thread
+// Collection statistics (N, df, average length, collection frequencies)
+// follow every change, over the documents added `in_statistics` only: a
+// document outside them is found and scored like any other, against the
+// statistics of the rest, and moves no other document's score (the experts
+// a county has written but the city not confirmed: CorpusIndex). Thread
 // safety: const methods may run concurrently; add/remove need exclusive access.
 #pragma once
 
 #include <cstdint>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "indexer/binary_io.h"
@@ -57,7 +62,7 @@ class LexicalIndex {
  public:
   explicit LexicalIndex(Bm25Params params = {}) : params_(params) {}
 
-  void add(int64_t id, const WeightedTerms& terms);
+  void add(int64_t id, const WeightedTerms& terms, bool in_statistics = true);
   void remove(int64_t id);
   size_t size() const { return docs_.size(); }
 
@@ -138,7 +143,7 @@ class LexicalIndex {
                                     const std::vector<int64_t>& docs) const;
   // BM25 idf of a term: ln(1 + (N - df + 0.5) / (df + 0.5)).
   float idf(uint32_t term) const;
-  // The number of documents holding the term.
+  // The number of documents holding the term (those in the statistics).
   uint32_t df(uint32_t term) const;
   const WeightedTerms* terms_of(int64_t id) const;
 
@@ -168,7 +173,8 @@ class LexicalIndex {
   // not shrunk, on removal: then still a bound.
   struct Postings {
     std::vector<Posting> list;
-    double occurrences = 0;  // the sum of the postings' tf (collection frequency)
+    double occurrences = 0;  // the sum of the counted postings' tf (collection frequency)
+    uint32_t df = 0;         // the postings of documents in the statistics
     std::vector<std::pair<float, float>> frontier;  // (tf, doc_len)
   };
   // The largest contribution any posting of `p` can make, for query weight 1.
@@ -177,7 +183,9 @@ class LexicalIndex {
   Bm25Params params_;
   std::unordered_map<int64_t, WeightedTerms> docs_;
   std::unordered_map<uint32_t, Postings> postings_;
-  double total_length_ = 0;
+  double total_length_ = 0;              // of the documents in the statistics
+  size_t counted_docs_ = 0;              // documents in the statistics
+  std::unordered_set<int64_t> outside_;  // documents added outside them
   // The smallest and largest id ever added (kept on removal: still bounds).
   int64_t min_id_ = 0;
   int64_t max_id_ = 0;

@@ -381,7 +381,20 @@ Result<std::vector<Matcher::Scored>> Matcher::score_everyone(const Query& q) con
 }
 
 Result<std::vector<Matcher::Scored>> Matcher::score_pool(const Query& q,
-                                                         const std::vector<uint32_t>& pool) const {
+                                                         const std::vector<uint32_t>& given) const {
+  // An expert that may not serve the problem's county (a county's record the
+  // city has not confirmed, stationed elsewhere: may_serve_county) does not
+  // exist for this problem: it is never ranked, and it must not weigh in
+  // what the others get either (the best score the confidence is relative
+  // to, the neighbour smoothing's sources, dominance). Otherwise a county
+  // creating experts full of other counties' problem text moved every other
+  // county's scores and verdicts (an attack trial: 235 of 330 verdicts).
+  const std::string& county = q.problem->county;
+  thread_local std::vector<uint32_t> serving;
+  serving.clear();
+  for (uint32_t i : given)
+    if (may_serve_county(q.experts->entries[i]->expert, county)) serving.push_back(i);
+  const std::vector<uint32_t>& pool = serving;
   if (!q.all_units_scored) {
     // The pool's units not yet scored, in one pass over the query's postings.
     std::vector<int64_t> units;
@@ -1510,7 +1523,9 @@ Result<float> Matcher::score(const Problem& problem, const std::string& expert_i
     return Status(ErrorCode::kNotFound, {"expert.not_found", {{"id", expert_id}}});
   auto all = score_all(problem);
   if (!all) return all.status();
-  return all->at(expert_id);
+  // An expert that may not serve the problem's county has no score for it.
+  auto it = all->find(expert_id);
+  return it == all->end() ? 0.0f : it->second;
 }
 
 }  // namespace expertmatch

@@ -52,6 +52,10 @@
 // an unconfirmed one (Expert::verified false) for a problem outside the
 // counties it is stationed in (or of no county, as an ad hoc query may be);
 // MatchFilters add county, college, title, age and capacity filters.
+// An unconfirmed expert outside its counties is not merely filtered: it is
+// left out before scoring, so that it moves nobody else's score either (the
+// best score of the confidence, the smoothing's sources, dominance): what a
+// county writes changes no other county's rankings.
 //
 // Thread safety: const; safe to call concurrently as long as the CorpusIndex
 // is not being modified. A Matcher keeps what it derives from the index's
@@ -307,9 +311,11 @@ class Matcher {
   // description; an ask cue counts less the more of the experts' research
   // texts use it). kInvalidArgument on text that is not UTF-8.
   Result<RequestAssessment> request_type(const Problem& problem) const;
-  // The score of one pair (no filters), as rank_experts would give it.
+  // The score of one pair (no filters), as rank_experts would give it; 0 for
+  // an expert that may not serve the problem's county (may_serve_county).
   Result<float> score(const Problem& problem, const std::string& expert_id) const;
-  // Scores of every expert (no filters), by expert id: for scoring many pairs
+  // Scores of every expert that may serve the problem's county (no filters),
+  // by expert id: for scoring many pairs
   // of one problem at the cost of one ranking.
   Result<std::map<std::string, float>> score_all(const Problem& problem) const;
 

@@ -638,6 +638,42 @@ TEST(CorpusIndexTest, NewWordsCountOnlyAfterRefit) {
   EXPECT_EQ(a.dense[0].first.substr(0, 9), "chain-he/");
 }
 
+// An expert a county wrote and the city has not confirmed is not learned
+// from: the fit leaves its texts out (its words stay unknown, its units know
+// only their seen share) until it is confirmed and the model refitted.
+TEST(CorpusIndexTest, AnUnconfirmedExpertIsFoldedInNotLearnedFrom) {
+  Expert chain;
+  chain.id = "chain-he";
+  chain.name = "何";
+  chain.verified = false;
+  chain.counties = {"常山县"};
+  chain.fields = {"区块链溯源"};
+  chain.works = {
+      fixture::make_work(WorkKind::kPaper, "区块链溯源平台", "区块链溯源", {"区块链溯源"})};
+  std::vector<Expert> experts = sample_experts();
+  experts.push_back(chain);
+  auto index = CorpusIndex::build(experts, sample_problems(), IndexConfig{});
+  ASSERT_TRUE(index.is_ok()) << index.status().to_string();
+  auto known = [&](const char* term) {
+    return (*index)->terms().vocabulary().find(term) != Vocabulary::kUnknown;
+  };
+  EXPECT_FALSE(known("区块链溯源"));
+  const ExpertEntry* e = (*index)->expert("chain-he");
+  ASSERT_NE(e, nullptr);
+  EXPECT_LT((*index)->unit(e->work_units[0])->seen_share, 1.0f);
+  // The same corpus without it fits the same model (the same model id).
+  auto without = CorpusIndex::build(sample_experts(), sample_problems(), IndexConfig{});
+  ASSERT_TRUE(without.is_ok());
+  EXPECT_EQ((*index)->embedder().model_id(), (*without)->embedder().model_id());
+
+  chain.verified = true;
+  ASSERT_TRUE((*index)->upsert_expert(chain).is_ok());
+  ASSERT_TRUE((*index)->refit().is_ok());
+  EXPECT_TRUE(known("区块链溯源"));
+  e = (*index)->expert("chain-he");
+  EXPECT_EQ((*index)->unit(e->work_units[0])->seen_share, 1.0f);
+}
+
 // How much of a unit's text the model knows (Unit::seen_share): all of it
 // for every unit made at the fit; less for a record added later in words
 // the model never saw; kept by save and load; all of it again after a refit.

@@ -313,3 +313,54 @@ TEST(TopK, FallsBackToEveryPostingWhereBoundsDoNotApply) {
 
 }  // namespace
 }  // namespace expertmatch
+
+namespace expertmatch {
+namespace {
+
+// A document added outside the statistics (an unconfirmed expert's unit:
+// CorpusIndex) is found and scored against the others' statistics, and
+// moves no other document's score, nor any term's df or idf; it keeps that
+// through save and load, and its removal leaves the statistics as they were.
+TEST(LexicalIndexStatistics, ADocumentOutsideTheStatisticsMovesNoOtherScore) {
+  LexicalIndex index = tiny_corpus();
+  const WeightedTerms query = {{2, 1.0f}, {3, 1.0f}};
+  const auto before = index.score(query);
+  const float idf2 = index.idf(2), idf3 = index.idf(3);
+  ASSERT_EQ(index.df(3), 2u);
+
+  // Many copies of term 3 outside the statistics.
+  for (int64_t id = 10; id < 60; ++id) index.add(id, {{3, 5.0f}}, /*in_statistics=*/false);
+  EXPECT_EQ(index.df(3), 2u);
+  EXPECT_EQ(index.idf(2), idf2);
+  EXPECT_EQ(index.idf(3), idf3);
+  const auto after = index.score(query);
+  for (int64_t id : {1, 2, 3}) EXPECT_EQ(after.at(id), before.at(id)) << id;
+  // Found and scored like a counted document of the same terms would be,
+  // against the statistics of the counted ones.
+  ASSERT_TRUE(after.count(10));
+  EXPECT_GT(after.at(10), 0.0f);
+  auto top = index.top_k(query, 3);
+  ASSERT_EQ(top.size(), 3u);
+
+  BinaryWriter w;
+  index.save(&w);
+  const std::string bytes = w.finish();
+  BinaryReader r(bytes);
+  LexicalIndex loaded = LexicalIndex::load(&r);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(loaded.df(3), 2u);
+  EXPECT_EQ(loaded.idf(3), idf3);
+  const auto reloaded = loaded.score(query);
+  for (int64_t id : {1, 2, 3, 10}) EXPECT_EQ(reloaded.at(id), after.at(id)) << id;
+
+  for (int64_t id = 10; id < 60; ++id) index.remove(id);
+  EXPECT_EQ(index.df(3), 2u);
+  EXPECT_EQ(index.idf(3), idf3);
+  // A counted document does move them.
+  index.add(99, {{3, 1.0f}});
+  EXPECT_EQ(index.df(3), 3u);
+  EXPECT_NE(index.idf(3), idf3);
+}
+
+}  // namespace
+}  // namespace expertmatch

@@ -154,5 +154,69 @@ TEST(StabilityTest, AddingUnrelatedExpertsMovesExistingPairsLittle) {
   EXPECT_EQ(verdicts, 0);
 }
 
+// A county's records the city has not confirmed count only in that county
+// (may_serve_county): experts a county creates, however many and whatever
+// they say, move no other county's pairs. An attack trial created 200-2,700
+// such experts in 常山县 holding text copied from other counties' problems:
+// 16-261 of the other counties' 330 good-match verdicts flipped, through the
+// best score the confidence is relative to, the neighbour smoothing's
+// sources and the experts' BM25 statistics.
+TEST(StabilityTest, ACountysUnconfirmedExpertsMoveNoOtherCountysPair) {
+  const char* dir = std::getenv("EXPERTMATCH_SOURCE_DIR");
+  ASSERT_NE(dir, nullptr);
+  auto e = read_experts_file(std::string(dir) + "/corpus/quzhou/experts.jsonl");
+  auto p = read_problems_file(std::string(dir) + "/corpus/quzhou/problems.jsonl");
+  ASSERT_TRUE(e.is_ok() && p.is_ok());
+  auto index = CorpusIndex::build(*e, *p, IndexConfig{});
+  ASSERT_TRUE(index.is_ok()) << index.status().to_string();
+  std::vector<Problem> elsewhere;
+  for (const Problem& q : *p)
+    if (q.county != "常山县") elsewhere.push_back(q);
+  const auto before = all_pairs(**index, elsewhere);
+  ASSERT_GT(before.size(), 8000u);
+
+  for (int i = 0; i < 200; ++i) {
+    Expert junk;
+    junk.id = "junk-" + std::to_string(i);
+    junk.name = "某" + std::to_string(i);
+    junk.verified = false;
+    junk.counties = {"常山县"};
+    for (int w = 0; w < 3; ++w) {
+      const Problem& copied = elsewhere[(3 * i + w) % elsewhere.size()];
+      Work work;
+      work.kind = WorkKind::kPaper;
+      work.title = copied.title;
+      work.abstract = copied.description;
+      work.keywords = copied.keywords;
+      junk.works.push_back(work);
+    }
+    junk.fields = {elsewhere[i % elsewhere.size()].title};
+    ASSERT_TRUE((*index)->upsert_expert(junk).is_ok()) << junk.id;
+  }
+  const auto after = all_pairs(**index, elsewhere);
+  float max_score = 0, max_confidence = 0;
+  int verdicts = 0;
+  std::string worst;
+  for (const auto& [key, was] : before) {
+    auto it = after.find(key);
+    ASSERT_NE(it, after.end()) << key.first << " " << key.second;
+    const float ds = std::abs(it->second.score - was.score);
+    if (ds > max_score) {
+      max_score = ds;
+      worst = key.first + " / " + key.second;
+    }
+    max_confidence = std::max(max_confidence, std::abs(it->second.confidence - was.confidence));
+    if (it->second.good != was.good) ++verdicts;
+  }
+  std::printf(
+      "200 unconfirmed experts elsewhere: max score change %.5f (%s), confidence %.5f, %d "
+      "verdicts\n",
+      max_score, worst.c_str(), max_confidence, verdicts);
+  EXPECT_EQ(after.size(), before.size());
+  EXPECT_EQ(max_score, 0.0f) << worst;
+  EXPECT_EQ(max_confidence, 0.0f);
+  EXPECT_EQ(verdicts, 0);
+}
+
 }  // namespace
 }  // namespace expertmatch
