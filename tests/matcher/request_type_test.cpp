@@ -122,12 +122,13 @@ TEST(RequestType, AnAskTheExpertsResearchUsesIsResearchContent) {
   RequestAssessment outside = classifier.classify(*title, *description, nullptr);
   EXPECT_EQ(outside.kind, RequestKind::kNonTechnical);
   EXPECT_EQ(outside.ask, "money");
-  EXPECT_FLOAT_EQ(outside.ask_evidence, 2 * 2 + 2 + 2 + 1);  // 融资 (title), 贷款, 抵押, 渠道
+  EXPECT_FLOAT_EQ(outside.ask_evidence,
+                  2 * 2 + 2 + 2 + 1 + 2);  // 融资 (title), 贷款, 抵押, 渠道, 银行
   RequestAssessment researched =
       classifier.classify(*title, *description, [](std::string_view) { return 3u; });
   EXPECT_EQ(researched.kind, RequestKind::kTechnical);
-  EXPECT_FLOAT_EQ(researched.ask_evidence, 9.0f / 4);
-  EXPECT_FLOAT_EQ(researched.technical_evidence, 9.0f * 3 / 4);
+  EXPECT_FLOAT_EQ(researched.ask_evidence, 11.0f / 4);
+  EXPECT_FLOAT_EQ(researched.technical_evidence, 11.0f * 3 / 4);
 }
 
 // ---- The demo corpus --------------------------------------------------------------
@@ -227,10 +228,41 @@ TEST(DemoRequestType, HeldOutSetWrittenBeforeTheLexicon) {
       missed += " " + p.id;
     }
   }
-  // 22 of the 24 non-technical asks: nt-15 (locking a raw-material price by
-  // contract) and nt-17 (truck drivers) use words the lexicon does not have.
-  EXPECT_EQ(non_technical_flagged, 22) << "missed:" << missed;
-  EXPECT_EQ(missed, " nt-15 nt-17");
+  // 23 of the 24 non-technical asks: nt-15 (locking a raw-material price by
+  // contract) uses words the lexicon does not have. (nt-17, truck drivers,
+  // was missed until the third revision named drivers and freight.)
+  EXPECT_EQ(non_technical_flagged, 23) << "missed:" << missed;
+  EXPECT_EQ(missed, " nt-15");
+}
+
+// The fourth held-out set, written by an engineer who had not seen the
+// lexicon, after its third revision was frozen (20 non-technical asks, 20
+// technical problems in the same enterprises' words): what the method
+// catches on asks it was not written for. The second revision caught 9 of
+// the 20; the misses below use words no revision lists (an approval stuck
+// in offices, premises, a haulier's rates, an injured worker's family, a
+// certified safety officer, a general manager).
+TEST(DemoRequestType, FourthHeldOutSetWrittenAfterTheThirdRevision) {
+  const Demo* d = demo();
+  ASSERT_NE(d, nullptr) << "EXPERTMATCH_SOURCE_DIR must point at the source tree";
+  const std::vector<Problem> set = read_jsonl(std::string(std::getenv("EXPERTMATCH_SOURCE_DIR")) +
+                                              "/tests/matcher/data/request_type_heldout4.jsonl");
+  ASSERT_EQ(set.size(), 40u);
+  Matcher matcher(*d->index);
+  int flagged = 0;
+  std::string missed, mistaken;
+  for (const Problem& p : set) {
+    auto r = matcher.request_type(p);
+    ASSERT_TRUE(r.is_ok());
+    const bool asks_non_technical = p.id.rfind("nw-", 0) == 0;
+    const bool non_technical = r->kind == RequestKind::kNonTechnical;
+    if (asks_non_technical && non_technical) ++flagged;
+    if (asks_non_technical && !non_technical) missed += " " + p.id;
+    if (!asks_non_technical && non_technical) mistaken += " " + p.id;
+  }
+  EXPECT_EQ(flagged, 14) << "missed:" << missed;
+  EXPECT_EQ(missed, " nw-05 nw-08 nw-11 nw-12 nw-17 nw-19");
+  EXPECT_EQ(mistaken, "") << "technical problems taken for other asks";
 }
 
 }  // namespace
