@@ -40,6 +40,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::listen(const ServerConfig& config,
   service_options.max_problems_per_enterprise_per_day = config.max_problems_per_enterprise_per_day;
   service_options.max_enterprises_per_county = config.max_enterprises_per_county;
   service_options.max_plan_drafts_per_county = config.max_plan_drafts_per_county;
+  service_options.max_unconfirmed_experts_per_county = config.max_unconfirmed_experts_per_county;
   Status logged = server->access_log_.open(config.access_log, config.access_log_max_bytes);
   if (!logged) return logged;
   ApiServer* self = server.get();

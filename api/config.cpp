@@ -70,6 +70,8 @@ const Setting kNumeric[] = {
      nullptr},
     {"max_enterprises_per_county", &ServerConfig::max_enterprises_per_county, nullptr},
     {"max_plan_drafts_per_county", &ServerConfig::max_plan_drafts_per_county, nullptr},
+    {"max_unconfirmed_experts_per_county", &ServerConfig::max_unconfirmed_experts_per_county,
+     nullptr},
     {"shutdown_grace_ms", &ServerConfig::shutdown_grace_ms, nullptr},
     {"expensive_per_caller", &ServerConfig::expensive_per_caller, nullptr},
     {"expensive_total", &ServerConfig::expensive_total, nullptr},
@@ -304,6 +306,8 @@ Status validate(const ServerConfig& c) {
         "must not be negative");
   check(c.max_enterprises_per_county >= 0, "max_enterprises_per_county", "must not be negative");
   check(c.max_plan_drafts_per_county >= 0, "max_plan_drafts_per_county", "must not be negative");
+  check(c.max_unconfirmed_experts_per_county >= 0, "max_unconfirmed_experts_per_county",
+        "must not be negative");
   check(c.max_page_bytes >= 1024, "max_page_bytes", "must be at least 1024");
   check(c.shutdown_grace_ms >= 0, "shutdown_grace_ms", "must not be negative");
   check(c.expensive_per_caller >= 1, "expensive_per_caller", "must be at least 1");

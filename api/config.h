@@ -77,6 +77,9 @@ struct ServerConfig {
   // "max_plan_drafts_per_county": drafts a county's plans may hold at once
   // (ServiceOptions; 0 = none).
   int max_plan_drafts_per_county = 20;
+  // "max_unconfirmed_experts_per_county": experts stationed in a county
+  // that the city has not confirmed (ServiceOptions; 0 = none).
+  int max_unconfirmed_experts_per_county = 200;
   int shutdown_grace_ms = 10000;  // "shutdown_grace_ms": in-flight requests' time to finish
   // Expensive requests (plan runs, the review queue, bulk import, ledgers;
   // api/expensive_slots.h) at once: per caller (role and scope), and in all.

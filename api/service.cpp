@@ -674,6 +674,16 @@ Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_e
   Status allowed = check_expert_write(who, current, e);
   if (!allowed) return allowed;
   if (current && who.role == Role::kCounty && !keeps_confirmation(*current, e)) e.verified = false;
+  if (const int max = options_.max_unconfirmed_experts_per_county;
+      max > 0 && who.role == Role::kCounty && !e.verified && (!current || current->verified)) {
+    // Counted under write_mu_ (the one writer), so two creations cannot both pass.
+    int unconfirmed = 0;
+    for (const auto& [id, x] : experts_)
+      unconfirmed += !x.verified && contains_name(x.counties, who.scope);
+    if (unconfirmed >= max)
+      return Status(ErrorCode::kConflict, {"expert.unconfirmed_quota",
+                                           {{"county", who.scope}, {"max", std::to_string(max)}}});
+  }
   Status s = must_exist ? store_->update_expert(e) : store_->insert_expert(e);
   if (!s) return s;
   CorpusIndex::Prepared prepared = prepare_expert(e);  // outside the exclusive lock, as above

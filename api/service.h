@@ -102,6 +102,12 @@ struct ServiceOptions {
   // approve or discard one first). Each is a whole plan (tens of KB) that
   // every plan list reads. 0 = no limit.
   int max_plan_drafts_per_county = 20;
+  // Experts stationed in one county that the city has not confirmed (what a
+  // county token creates, or turns unconfirmed by its edit): 409
+  // expert.unconfirmed_quota beyond, until admin confirms some. Each is up
+  // to a request body of text that the store, the index and every restart
+  // hold, though it counts only in its county. 0 = no limit.
+  int max_unconfirmed_experts_per_county = 200;
 };
 
 // A search text (ProblemQuery::text, ExpertQuery::text) has at most this many

@@ -414,6 +414,50 @@ TEST(AvailabilityQuotaTest, ProblemsNoLongerOpenLeaveTheIndex) {
   EXPECT_EQ(vectors(), before - 1);
 }
 
+// A county created experts without limit (an attack trial: 2,700 of 120 KB,
+// the store at 257 MB, a restart of 165 s). Those the city has not confirmed
+// count only in their county, but every start reads them:
+// max_unconfirmed_experts_per_county bounds them, per county; admin's
+// confirmation makes room.
+TEST(AvailabilityQuotaTest, ACountysUnconfirmedExpertsAreCapped) {
+  TestServer server(false, [](api::ServerConfig* c) { c->max_unconfirmed_experts_per_county = 2; });
+  const Tokens& t = server.tokens();
+  auto expert = [](const std::string& id, const char* county) {
+    return R"({"id": ")" + id + R"(", "name": "新专家", "counties": [")" + county +
+           R"("], "fields": ["轴承润滑"], "works": [{"title": "轴承润滑研究"}]})";
+  };
+  for (const char* id : {"u-1", "u-2"})
+    ASSERT_EQ(
+        post(server.port(), "/api/v1/experts", t.county_jiangshan, expert(id, "江山市")).status,
+        201)
+        << id;
+  auto over =
+      post_en(server.port(), "/api/v1/experts", t.county_jiangshan, expert("u-3", "江山市"));
+  EXPECT_EQ(over.status, 409) << over.body;
+  EXPECT_EQ(message_of(over),
+            "江山市 already has 2 experts awaiting the city's confirmation, the most allowed "
+            "(max_unconfirmed_experts_per_county); ask the administrator to confirm some first");
+  EXPECT_EQ(get(server.port(), "/api/v1/experts/u-3", t.admin).status, 404);
+  // In Chinese by default.
+  auto over_zh =
+      post(server.port(), "/api/v1/experts", t.county_jiangshan, expert("u-3", "江山市"));
+  EXPECT_EQ(over_zh.status, 409);
+  EXPECT_NE(message_of(over_zh).find("待市里确认"), std::string::npos) << over_zh.body;
+  // Another county is not held to 江山市's count; admin creates beyond it.
+  EXPECT_EQ(
+      post(server.port(), "/api/v1/experts", t.county_longyou, expert("u-4", "龙游县")).status,
+      201);
+  EXPECT_EQ(post(server.port(), "/api/v1/experts", t.admin, expert("u-5", "江山市")).status, 201);
+  // Confirming one makes room.
+  EXPECT_EQ(send(server.port(), "PATCH", "/api/v1/experts/u-1", t.admin, R"({"verified": true})",
+                 "application/merge-patch+json")
+                .status,
+            200);
+  EXPECT_EQ(
+      post(server.port(), "/api/v1/experts", t.county_jiangshan, expert("u-3", "江山市")).status,
+      201);
+}
+
 // A county registered enterprises without limit, through POST /enterprises
 // or by filing a problem for a new name. max_enterprises_per_county bounds both.
 TEST(AvailabilityQuotaTest, ACountysRegisteredEnterprisesAreCapped) {
