@@ -21,8 +21,9 @@
 // waiting for its client to read an answer, or lingering after its last
 // answer. Lingering closes go first; then connections with no request
 // invested (between requests, half a head) with the least slack; then
-// bodies and unread answers with the least slack (a 408 if its body was
-// being read). Slack is the time left before the connection's own deadline
+// bodies and unread answers that have stalled (no byte received or read
+// for a second), then those still moving, each with the least slack (a 408
+// if its body was being read). Slack is the time left before the connection's own deadline
 // would cut it, which for a body grows with each byte at body_min_rate and
 // for an answer with each byte its client reads; for bodies and answers it
 // is divided by the connections its client address (IPv6: /64) holds. Only
