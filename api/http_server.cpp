@@ -116,6 +116,11 @@ constexpr int kClientClosedRequest = 499;  // nginx's status for a client that w
 // byte, for this long is stalled: a full server closes stalled connections
 // before those still moving (evict_slowest).
 constexpr auto kStalledAfter = std::chrono::seconds(1);
+// At the cap, the slack a body or answer has earned counts only as far as
+// its connection has lived: at most header_timeout_ms plus this many
+// seconds per second of its age (an upload at 5 KB/s earns 4 s a second at
+// the default body_min_rate of 1 KB/s).
+constexpr double kVestedPerSecond = 4.0;
 
 }  // namespace
 
@@ -168,6 +173,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // a body arriving or an answer unread.
   int eviction_class() const { return eviction_class_; }
   const std::string& address() const { return address_; }
+  // When the connection was accepted (any thread).
+  Clock::time_point opened_at() const { return opened_; }
   // When the body last received a byte or the client last read a byte of an
   // answer (or the body or answer began), any thread.
   Clock::time_point progressed_at() const {
@@ -879,8 +886,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::atomic<int> eviction_class_{1};
   std::atomic<bool> chosen_{false};         // see chosen()
   std::atomic<Clock::rep> progress_at_{0};  // see progressed_at()
-  bool draining_ = false;                   // closing: reading what the client still sends, briefly
-  unsigned long idle_generation_ = 0;       // invalidates idle timer waits
+  const Clock::time_point opened_ = Clock::now();
+  bool draining_ = false;              // closing: reading what the client still sends, briefly
+  unsigned long idle_generation_ = 0;  // invalidates idle timer waits
   Clock::time_point started_;
   std::vector<char> drain_buffer_;
   size_t drained_ = 0;
@@ -947,10 +955,12 @@ bool HttpServer::Impl::evict_slowest(int retries) {
   // progress before its own deadline cuts it: a body's grows with every byte
   // at body_min_rate, an answer's with what its client reads. Slack, not the
   // time since the last byte, within each: a byte every 40 ms buys an
-  // attacker's socket 40 ms. Stalled first: a body sent 20 KB at once and
-  // then stalled has earned more slack than a real upload a few seconds into
-  // sending at 6 KB/s, and 400 addresses each holding one such body cut two
-  // of three honest uploads (attack trial 7); the upload is never stalled.
+  // attacker's socket 40 ms. Stalled first, and slack vested with age
+  // (kVestedPerSecond): a body sent 20 KB at once has earned more slack than
+  // a real upload a few seconds into sending at 6 KB/s, and 400 addresses
+  // each holding one such body, reconnecting as soon as cut, cut two of
+  // three honest uploads (attack trial 7): stalled, they go first; young,
+  // their 20 s count as a fraction of a second.
   const auto now = Clock::now();
   std::shared_ptr<Session> slowest;
   int least_class = 0;
@@ -963,6 +973,8 @@ bool HttpServer::Impl::evict_slowest(int retries) {
     auto at = session->cut_at();
     double slack = at <= now ? 0.0 : std::chrono::duration<double>(at - now).count();
     if (cls >= 2) {
+      const double age = std::chrono::duration<double>(now - session->opened_at()).count();
+      slack = std::min(slack, config.header_timeout_ms / 1000.0 + kVestedPerSecond * age);
       auto it = open.find(session->address());
       if (it != open.end() && it->second > 1) slack /= it->second;
     }

@@ -197,8 +197,8 @@ TEST(SlowClientsTest, EvictionGoesByProgressNotByTheLastByte) {
 // Found by attack trial 6: ranked by what their bytes had earned without
 // the read_timeout_ms cap, bodies sent almost whole at once and then left
 // stalled (1 MiB: 1,034 s earned) outranked every smaller honest upload,
-// which was cut within 2 s. Ranked by their real deadlines (caps included),
-// the stalled bodies that started first go first.
+// which was cut within 2 s. Stalled bodies now go before moving ones, and
+// among them by their real deadlines (caps included): the first one goes.
 TEST(SlowClientsTest, AStalledLargeBodyDoesNotOutrankAnHonestUpload) {
   TestServer server(false, [](api::ServerConfig* c) {
     c->max_connections = 3;
@@ -223,7 +223,8 @@ TEST(SlowClientsTest, AStalledLargeBodyDoesNotOutrankAnHonestUpload) {
     ASSERT_EQ(stalled.back()->read_response().status, 100);
     ASSERT_TRUE(stalled.back()->send(big.substr(0, big.size() - 10)));  // then nothing
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Stalled (the trial's bodies stayed so for seconds).
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
   const std::string body = R"({"title":"轴承磨削表面烧伤","description":"磨削工艺")" +
                            std::string(20000, ' ') + R"(,"keywords":["磨削"]})";
   RawConnection upload(server.port());
