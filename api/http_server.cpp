@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <deque>
 #include <map>
@@ -111,6 +112,16 @@ Clock::duration earned_by(size_t bytes, int rate) {
 }
 constexpr int kClientClosedRequest = 499;  // nginx's status for a client that went away
 
+// A body that has received no byte, or an answer whose client has read no
+// byte, for this long is stalled: a full server closes stalled connections
+// before those still moving (evict_slowest).
+constexpr auto kStalledAfter = std::chrono::seconds(1);
+// At the cap, the slack a body or answer has earned counts only as far as
+// its connection has lived: at most header_timeout_ms plus this many
+// seconds per second of its age (an upload at 5 KB/s earns 4 s a second at
+// the default body_min_rate of 1 KB/s).
+constexpr double kVestedPerSecond = 4.0;
+
 }  // namespace
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -162,6 +173,13 @@ class Session : public std::enable_shared_from_this<Session> {
   // a body arriving or an answer unread.
   int eviction_class() const { return eviction_class_; }
   const std::string& address() const { return address_; }
+  // When the connection was accepted (any thread).
+  Clock::time_point opened_at() const { return opened_; }
+  // When the body last received a byte or the client last read a byte of an
+  // answer (or the body or answer began), any thread.
+  Clock::time_point progressed_at() const {
+    return Clock::time_point(Clock::duration(progress_at_));
+  }
 
   // Chosen by a full server and not yet closed: the next new client looks at
   // another one (evictable_ alone would not do: the connection's own strand
@@ -479,6 +497,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // header_timeout_ms of grace, then body_min_rate bytes a second on
     // average, and read_timeout_ms in all (config.h).
     body_start_ = Clock::now();
+    progress_at_ = body_start_.time_since_epoch().count();
     body_bytes_ = 0;
     body_timed_out_ = false;
     extend_body_deadline();
@@ -537,6 +556,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // parsed so far.
     const size_t data = parser_->get().body().size();
     if (n > 0 && data > body_bytes_) {
+      progress_at_ = Clock::now().time_since_epoch().count();
       body_bytes_ = data;
       extend_body_deadline();
     }
@@ -718,6 +738,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (cut_) return on_write(net::error::operation_aborted, !keep);  // evicted meanwhile
     writing_ = true;
     write_started_ = Clock::now();
+    // Each piece is written once the client has read the last (or is an
+    // answer's first): progress.
+    progress_at_ = write_started_.time_since_epoch().count();
     write_deadline_ = write_started_ + send_credit_;
     note_evictable();
     arm_write_timer(++write_generation_);
@@ -745,6 +768,7 @@ class Session : public std::enable_shared_from_this<Session> {
     writing_ = false;
     ++write_generation_;
     write_timer_.cancel();
+    if (n > 0) progress_at_ = Clock::now().time_since_epoch().count();
     const auto cap = std::chrono::duration_cast<Clock::duration>(
         std::chrono::milliseconds(server_.config.read_timeout_ms));
     int rate = server_.config.send_min_rate;
@@ -860,7 +884,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::atomic<bool> evictable_{false};
   std::atomic<Clock::rep> cut_at_{Clock::time_point::max().time_since_epoch().count()};
   std::atomic<int> eviction_class_{1};
-  std::atomic<bool> chosen_{false};    // see chosen()
+  std::atomic<bool> chosen_{false};         // see chosen()
+  std::atomic<Clock::rep> progress_at_{0};  // see progressed_at()
+  const Clock::time_point opened_ = Clock::now();
   bool draining_ = false;              // closing: reading what the client still sends, briefly
   unsigned long idle_generation_ = 0;  // invalidates idle timer waits
   Clock::time_point started_;
@@ -923,22 +949,32 @@ bool HttpServer::Impl::evict_slowest(int retries) {
   // Lingering closes go first, then connections with no request invested
   // (between requests or in half a head: closing one loses nothing, a
   // browser opens another), by slack alone; then those with a body arriving
-  // or an answer unread, by slack divided among the connections their
-  // address holds. Slack is how long a connection could go on without
+  // or an answer unread: first those stalled (no byte for kStalledAfter),
+  // then those still moving, each by slack divided among the connections
+  // their address holds. Slack is how long a connection could go on without
   // progress before its own deadline cuts it: a body's grows with every byte
-  // at body_min_rate, an answer's with what its client reads. Progress, not
-  // the time since the last byte: a byte every 40 ms buys an attacker's
-  // socket 40 ms, while a real upload that has sent 12 KB keeps its 12 s.
+  // at body_min_rate, an answer's with what its client reads. Slack, not the
+  // time since the last byte, within each: a byte every 40 ms buys an
+  // attacker's socket 40 ms. Stalled first, and slack vested with age
+  // (kVestedPerSecond): a body sent 20 KB at once has earned more slack than
+  // a real upload a few seconds into sending at 6 KB/s, and 400 addresses
+  // each holding one such body, reconnecting as soon as cut, cut two of
+  // three honest uploads (attack trial 7): stalled, they go first; young,
+  // their 20 s count as a fraction of a second.
   const auto now = Clock::now();
   std::shared_ptr<Session> slowest;
   int least_class = 0;
   double least = 0;
   for (auto& session : live) {
     if (!session->evictable() || session->chosen()) continue;
-    const int cls = session->eviction_class();
+    int cls = session->eviction_class();
+    // Classes 2 (stalled) and 3 (moving) of bodies and unread answers.
+    if (cls == 2 && now - session->progressed_at() < kStalledAfter) cls = 3;
     auto at = session->cut_at();
     double slack = at <= now ? 0.0 : std::chrono::duration<double>(at - now).count();
-    if (cls == 2) {
+    if (cls >= 2) {
+      const double age = std::chrono::duration<double>(now - session->opened_at()).count();
+      slack = std::min(slack, config.header_timeout_ms / 1000.0 + kVestedPerSecond * age);
       auto it = open.find(session->address());
       if (it != open.end() && it->second > 1) slack /= it->second;
     }

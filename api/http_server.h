@@ -21,12 +21,13 @@
 // waiting for its client to read an answer, or lingering after its last
 // answer. Lingering closes go first; then connections with no request
 // invested (between requests, half a head) with the least slack; then
-// bodies and unread answers with the least slack (a 408 if its body was
-// being read). Slack is the time left before the connection's own deadline
-// would cut it, which for a body grows with each byte at body_min_rate and
-// for an answer with each byte its client reads; for bodies and answers it
-// is divided by the connections its client address (IPv6: /64) holds. Only
-// when every connection is being served is the new one 503.
+// bodies and unread answers that have stalled (no byte received or read
+// for a second), then those still moving, each with the least slack (a 408
+// if its body was being read), slack counted at most as header_timeout_ms
+// plus 4 s per second of the connection's age. Slack is the time left before the connection's own
+// deadline would cut it, which for a body grows with each byte at body_min_rate and for an answer
+// with each byte its client reads; for bodies and answers it is divided by the connections its
+// client address (IPv6: /64) holds. Only when every connection is being served is the new one 503.
 //
 // Timers: idle_timeout_ms runs only while a connection waits for a request
 // with nothing in flight (a new connection waits header_timeout_ms for its

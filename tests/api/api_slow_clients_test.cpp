@@ -14,6 +14,7 @@
 // pass or writes fill the socket buffers; the assertions are on answers and
 // on which connection the server closed.
 #include <gtest/gtest.h>
+#include <atomic>
 
 #include <chrono>
 #include <fstream>
@@ -196,8 +197,8 @@ TEST(SlowClientsTest, EvictionGoesByProgressNotByTheLastByte) {
 // Found by attack trial 6: ranked by what their bytes had earned without
 // the read_timeout_ms cap, bodies sent almost whole at once and then left
 // stalled (1 MiB: 1,034 s earned) outranked every smaller honest upload,
-// which was cut within 2 s. Ranked by their real deadlines (caps included),
-// the stalled bodies that started first go first.
+// which was cut within 2 s. Stalled bodies now go before moving ones, and
+// among them by their real deadlines (caps included): the first one goes.
 TEST(SlowClientsTest, AStalledLargeBodyDoesNotOutrankAnHonestUpload) {
   TestServer server(false, [](api::ServerConfig* c) {
     c->max_connections = 3;
@@ -222,7 +223,8 @@ TEST(SlowClientsTest, AStalledLargeBodyDoesNotOutrankAnHonestUpload) {
     ASSERT_EQ(stalled.back()->read_response().status, 100);
     ASSERT_TRUE(stalled.back()->send(big.substr(0, big.size() - 10)));  // then nothing
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Stalled (the trial's bodies stayed so for seconds).
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
   const std::string body = R"({"title":"轴承磨削表面烧伤","description":"磨削工艺")" +
                            std::string(20000, ' ') + R"(,"keywords":["磨削"]})";
   RawConnection upload(server.port());
@@ -237,6 +239,59 @@ TEST(SlowClientsTest, AStalledLargeBodyDoesNotOutrankAnHonestUpload) {
   EXPECT_EQ(answer.status, 200) << answer.error << answer.body.substr(0, 200);
   // The first stalled body made the room.
   EXPECT_EQ(stalled[0]->read_response().status, 408);
+}
+
+// Found by attack trial 7 (F4): 400 addresses each holding one connection
+// that sent 20 KB of a body at once and then nothing (reconnecting when
+// cut) made two of three honest uploads at 6 KB/s fail with 408 within
+// 3 s: 20 KB had earned each stalled body 20 s of slack, more than an
+// upload a second or two into sending. Stalled bodies (no byte for a
+// second) now make room before bodies still arriving, whatever their slack.
+TEST(SlowClientsTest, StalledBodiesGiveWayBeforeAnUploadStillSending) {
+  TestServer server(false, [](api::ServerConfig* c) {
+    c->max_connections = 4;
+    c->max_connections_per_client = 0;
+    c->header_timeout_ms = 2000;
+    c->body_min_rate = 1024;
+    c->read_timeout_ms = 60000;
+    c->idle_timeout_ms = 600000;
+  });
+  auto head = [&](size_t length) {
+    return "POST /api/v1/match HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+           server.tokens().admin +
+           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(length) +
+           "\r\n\r\n";
+  };
+  std::vector<std::unique_ptr<RawConnection>> stalled;
+  for (int i = 0; i < 3; ++i) {
+    stalled.push_back(std::make_unique<RawConnection>(server.port()));
+    ASSERT_TRUE(stalled.back()->send(head(60000) + "{\"title\":\"" + std::string(20000, 'x')));
+  }
+  const std::string body = R"({"title":"轴承磨削表面烧伤","description":"磨削工艺")" +
+                           std::string(30000, ' ') + R"(,"keywords":["磨削"]})";
+  // An upload at about 10 KB/s, which the stalled bodies had outearned.
+  std::atomic<int> status{0};
+  std::thread upload([&] {
+    RawConnection c(server.port());
+    c.send(head(body.size()));
+    for (size_t at = 0; at < body.size(); at += 2000) {
+      c.send(body.substr(at, 2000));
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    status = c.read_response().status;
+  });
+  // Once the bodies have stalled for more than a second, three new clients
+  // each need a slot.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  for (int i = 0; i < 3; ++i) {
+    auto health = get(server.port(), "/healthz", "");
+    EXPECT_EQ(health.status, 200) << health.body << health.error;
+  }
+  upload.join();
+  EXPECT_EQ(status.load(), 200);
+  int cut = 0;
+  for (auto& c : stalled) cut += c->read_response().status == 408;
+  EXPECT_GE(cut, 1);  // one per new client that found no free slot
 }
 
 // Found by attack trial 6: connections sending a head and part of a body at
