@@ -186,7 +186,7 @@ Status VectorIndex::rebuild(const std::vector<int64_t>& drop, const std::vector<
     all_ids[i] = rows[i].first;
     std::copy(rows[i].second, rows[i].second + dimension_, &flat[i * dimension_]);
   }
-  rows = {};
+  std::vector<std::pair<int64_t, const float*>>().swap(rows);
   try {
     if (!(*fresh)->is_trained && !all_ids.empty()) {
       // k-means on every vector would cost far more than the search saves:
