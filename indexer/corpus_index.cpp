@@ -442,6 +442,7 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
   // held beside the index (100 MB each at 100,000 problems). A structure that
   // is trained takes them all in one add, as the expert units do.
   const bool add_per_block = config_.faiss_factory == "Flat" || config_.faiss_factory.empty();
+  if (add_per_block) problem_vectors_->reserve(problems_.size());
   std::vector<float> all_vectors;  // when !add_per_block
   std::vector<ProblemEntry*> problem_block;
   std::vector<Result<WeightedTerms>> problem_terms_block;

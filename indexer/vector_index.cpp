@@ -236,6 +236,15 @@ Status VectorIndex::add(const std::vector<int64_t>& ids, const float* vecs) {
   return Status::ok();
 }
 
+void VectorIndex::reserve(size_t n) {
+  auto* map = dynamic_cast<faiss::IndexIDMap2*>(index_.get());
+  if (!map) return;
+  auto* flat = dynamic_cast<faiss::IndexFlat*>(map->index);
+  if (!flat) return;
+  flat->codes.reserve(n * flat->code_size);
+  map->id_map.reserve(n);
+}
+
 Status VectorIndex::remove(const std::vector<int64_t>& ids) {
   try {
     faiss::IDSelectorBatch sel(ids.size(), ids.data());
