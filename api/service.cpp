@@ -998,8 +998,8 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
     if (is_open((*p)->status)) all_problems.push_back(*p);
   }
   auto index = CorpusIndex::build_shared(all_experts, all_problems, options_.index);
-  all_experts = {};
-  all_problems = {};
+  std::vector<Expert>().swap(all_experts);
+  std::vector<SharedProblem>().swap(all_problems);
   // The list search's texts of the imported records only, made before the
   // lock and filed under it (no copy of every record's text); made after the
   // build, so they are not held beside the model fit's matrices (the import's
@@ -1008,7 +1008,7 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
   for (const auto& id : ids)
     imported_text[id] = kind == ImportKind::kExperts ? expert_search_text(new_experts.at(id))
                                                      : problem_search_text(*new_problems.at(id));
-  ids = {};
+  std::vector<std::string>().swap(ids);
   auto lock = lock_for_write();
   if (kind == ImportKind::kExperts) {
     experts_ = std::move(new_experts);

@@ -237,10 +237,10 @@ Status CorpusIndex::fit_model(const ProgressFn& progress) {
   // The term model counts every text; the embedding is fitted on at most
   // max_fit_documents of them (the rest are folded in like any new text):
   // its dense matrices grow with the documents it reads.
-  extra_terms = {};
+  std::vector<std::string>().swap(extra_terms);
   const std::vector<size_t> sample =
       lsa_fit_sample(keys, config_.lsa.max_fit_documents, config_.lsa.seed);
-  keys = {};
+  std::vector<std::string>().swap(keys);
   std::vector<TermCounts> docs(sample.size());
   std::vector<Status> failed(sample.size());
   const TermModel& tm = *terms_;
@@ -254,7 +254,7 @@ Status CorpusIndex::fit_model(const ProgressFn& progress) {
   for (const Status& f : failed)
     if (!f) return f;
   const size_t text_count = texts.size();
-  texts = {};
+  std::vector<std::string>().swap(texts);
 #ifdef __GLIBC__
   // Every text was a small allocation; freed, they are holes in malloc's
   // heap that glibc keeps (60 MB at 100,000 problems) while the fit below
@@ -468,6 +468,7 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
   // held beside the index (100 MB each at 100,000 problems). A structure that
   // is trained takes them all in one add, as the expert units do.
   const bool add_per_block = config_.faiss_factory == "Flat" || config_.faiss_factory.empty();
+  if (add_per_block) problem_vectors_->reserve(problems_.size());
   std::vector<float> all_vectors;  // when !add_per_block
   std::vector<ProblemEntry*> problem_block;
   std::vector<Result<WeightedTerms>> problem_terms_block;
@@ -508,12 +509,12 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
   }
   s = flush_problems();
   if (!s) return s;
-  block_texts = {};
+  std::vector<std::string>().swap(block_texts);
   if (!add_per_block && !ids.empty()) {
     s = problem_vectors_->add(ids, all_vectors.data());
     if (!s) return s;
   }
-  all_vectors = {};
+  std::vector<float>().swap(all_vectors);
   // The mean of the work and problem vectors, part of the fitted model: later
   // upserts do not move it, refit() does.
   const int d = embedder_->dimension();

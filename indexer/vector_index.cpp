@@ -186,7 +186,7 @@ Status VectorIndex::rebuild(const std::vector<int64_t>& drop, const std::vector<
     all_ids[i] = rows[i].first;
     std::copy(rows[i].second, rows[i].second + dimension_, &flat[i * dimension_]);
   }
-  rows = {};
+  std::vector<std::pair<int64_t, const float*>>().swap(rows);
   try {
     if (!(*fresh)->is_trained && !all_ids.empty()) {
       // k-means on every vector would cost far more than the search saves:
@@ -234,6 +234,15 @@ Status VectorIndex::add(const std::vector<int64_t>& ids, const float* vecs) {
     for (size_t i = 0; i < ids.size(); ++i)
       copies_[ids[i]].assign(vecs + i * dimension_, vecs + (i + 1) * dimension_);
   return Status::ok();
+}
+
+void VectorIndex::reserve(size_t n) {
+  auto* map = dynamic_cast<faiss::IndexIDMap2*>(index_.get());
+  if (!map) return;
+  auto* flat = dynamic_cast<faiss::IndexFlat*>(map->index);
+  if (!flat) return;
+  flat->codes.reserve(n * flat->code_size);
+  map->id_map.reserve(n);
 }
 
 Status VectorIndex::remove(const std::vector<int64_t>& ids) {

@@ -52,6 +52,12 @@ class VectorIndex {
 
   // n ids and n * d floats; a known id is replaced.
   Status add(const std::vector<int64_t>& ids, const float* vectors);
+  // Room for `n` vectors in all, for a caller that adds them a block at a
+  // time: flat storage otherwise grows by doubling, and each doubling holds
+  // the old and the new buffer at once (64 MB beside 128 MB at 100,000
+  // vectors of d = 256). Reserved pages take no memory until written. Only a
+  // hint: other structures ignore it.
+  void reserve(size_t n);
   Status remove(const std::vector<int64_t>& ids);
   // Up to k hits, best first. Runs on the calling thread only (one OpenMP
   // thread for the call): a single query is far too small to repay waking

@@ -199,6 +199,11 @@ TEST(CorpusIndexTest, ACorpusAboveTheFitLimitIsFittedOnASampleAndFoldedIn) {
     const float* v = a->problem_vectors().vector(p.unit);
     ASSERT_NE(v, nullptr);
     ASSERT_TRUE(same_floats(v, b->problem_vectors().vector(b->problem(id)->unit), d));
+    // In the sample or not, a document's vector is its text folded in with
+    // the fitted model, as a new text would be.
+    auto folded = a->embedder().embed({CorpusIndex::problem_text(p.problem())});
+    ASSERT_TRUE(folded.is_ok());
+    EXPECT_TRUE(same_floats(v, folded->data(), d)) << id;
     double norm = 0;
     for (int i = 0; i < d; ++i) norm += double(v[i]) * v[i];
     unit_vectors += std::abs(norm - 1.0) < 1e-4;
@@ -218,6 +223,11 @@ TEST(LsaFitSampleTest, KeepsAllUpToTheLimitElseTheLowestHashesInOrder) {
   EXPECT_EQ(std::set<size_t>(s.begin(), s.end()).size(), 100u);
   EXPECT_EQ(lsa_fit_sample(keys, 100, 7), s);
   EXPECT_NE(lsa_fit_sample(keys, 100, 8), s);
+  // A smaller limit reads a part of a larger one's sample: lowering the
+  // limit drops documents from the fit, it does not choose others.
+  std::vector<size_t> smaller = lsa_fit_sample(keys, 40, 7);
+  ASSERT_EQ(smaller.size(), 40u);
+  EXPECT_TRUE(std::includes(s.begin(), s.end(), smaller.begin(), smaller.end()));
   // Not a prefix or a stride: spread over the whole corpus.
   EXPECT_LT(s.front(), 100u);
   EXPECT_GT(s.back(), 900u);
