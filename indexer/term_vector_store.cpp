@@ -108,6 +108,7 @@ void TermVectorStore::save(BinaryWriter* w) const {
   for (int64_t id : ids) {
     w->u64(static_cast<uint64_t>(id));
     w->vec(decode(docs_.at(id)));
+    w->u32(1);  // in the statistics, as LexicalIndex::save writes it
   }
 }
 
@@ -119,7 +120,9 @@ TermVectorStore TermVectorStore::load(BinaryReader* r) {
   const uint64_t n = r->u64();
   for (uint64_t i = 0; i < n && r->ok(); ++i) {
     const auto id = static_cast<int64_t>(r->u64());
-    store.add(id, r->vec<std::pair<uint32_t, float>>());
+    auto terms = r->vec<std::pair<uint32_t, float>>();
+    r->u32();  // LexicalIndex's statistics flag: no statistics are kept here
+    store.add(id, terms);
   }
   return store;
 }
