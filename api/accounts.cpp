@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <string_view>
 
 #include "api/client_address.h"
 #include "api/sha256.h"
@@ -22,6 +24,15 @@ constexpr size_t kMaxUsername = 64;
 constexpr long long kTouchEverySeconds = 60;
 // Past this many tracked keys, expired ones are dropped.
 constexpr size_t kPruneAbove = 10000;
+// A device token: nonce, issue time (seconds, big-endian), then the MAC of
+// both and the user name (accounts.h).
+constexpr size_t kDeviceNonceBytes = 16;
+constexpr size_t kDevicePayloadBytes = kDeviceNonceBytes + 8;
+constexpr size_t kDeviceTokenBytes = kDevicePayloadBytes + crypto_auth_BYTES;
+// Separates these MACs from any other use of the key; fixed length, as is the
+// payload, so the user name after them needs no delimiter.
+constexpr std::string_view kDeviceContext = "expertmatch-device-token-1";
+constexpr const char* kDeviceKeyMeta = "device_token_key";
 
 Status field_error(const std::string& field, i18n::Message message) {
   return Status::invalid(field, std::move(message));
@@ -123,6 +134,19 @@ Result<std::unique_ptr<Sessions>> Sessions::open(const std::string& data_dir,
   auto dummy = hash_password(random_hex(16));
   if (!dummy) return dummy.status();
   s->dummy_hash_ = *dummy;
+  if (settings.device_seconds > 0) {
+    // In the store, so tokens survive restarts and a backup keeps them valid.
+    auto hex = s->store_->meta_value_or_insert(kDeviceKeyMeta, random_hex(crypto_auth_KEYBYTES));
+    if (!hex) return hex.status();
+    s->device_key_.resize(crypto_auth_KEYBYTES);
+    size_t length = 0;
+    if (sodium_hex2bin(s->device_key_.data(), s->device_key_.size(), hex->data(), hex->size(),
+                       nullptr, &length, nullptr) != 0 ||
+        length != crypto_auth_KEYBYTES)
+      return Status(ErrorCode::kCorruption,
+                    std::string("store meta '") + kDeviceKeyMeta + "' is not " +
+                        std::to_string(crypto_auth_KEYBYTES * 2) + " hex digits");
+  }
   s->hash_slots_ = std::make_unique<ExpensiveSlots>(kHashesPerClient, settings.hash_concurrency,
                                                     settings.hash_queue, settings.hash_wait_ms);
   return s;
@@ -143,13 +167,21 @@ Sessions::Failures& Sessions::window_locked(std::map<std::string, Failures>& all
   return failures;
 }
 
+std::deque<long long>& Sessions::device_failures_locked(const std::string& nonce, long long now) {
+  auto& times = device_failures_[nonce];
+  while (!times.empty() && times.front() <= now - settings_.window_seconds) times.pop_front();
+  return times;
+}
+
 void Sessions::prune_locked(long long now) {
   if (failures_.size() + address_failures_.size() + account_failures_.size() +
-          account_rate_.size() + address_rate_.size() <=
+          account_rate_.size() + address_rate_.size() + device_failures_.size() <=
       kPruneAbove)
     return;
   const long long cutoff = now - settings_.window_seconds;
   std::erase_if(failures_,
+                [&](const auto& f) { return f.second.empty() || f.second.back() <= cutoff; });
+  std::erase_if(device_failures_,
                 [&](const auto& f) { return f.second.empty() || f.second.back() <= cutoff; });
   for (auto* all : {&address_failures_, &account_failures_})
     std::erase_if(
@@ -201,6 +233,78 @@ long long Sessions::locked_until_locked(const std::string& username, const std::
   return until;
 }
 
+std::vector<Sessions::DeviceToken> Sessions::device_tokens(const std::string& cookie) const {
+  std::vector<DeviceToken> out;
+  if (device_key_.empty()) return out;
+  // Read a bounded number: a client's cookie is the client's, but must not
+  // cost unbounded MACs.
+  size_t start = 0;
+  for (int read = 0; start < cookie.size() && read < 2 * kDeviceTokensPerCookie; ++read) {
+    size_t end = cookie.find('.', start);
+    if (end == std::string::npos) end = cookie.size();
+    const std::string text = cookie.substr(start, end - start);
+    start = end + 1;
+    unsigned char raw[kDeviceTokenBytes];
+    size_t length = 0;
+    if (sodium_base642bin(raw, sizeof raw, text.data(), text.size(), nullptr, &length, nullptr,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        length != kDeviceTokenBytes)
+      continue;
+    DeviceToken t;
+    t.text = text;
+    char nonce[kDeviceNonceBytes * 2 + 1];
+    sodium_bin2hex(nonce, sizeof nonce, raw, kDeviceNonceBytes);
+    t.nonce = nonce;
+    for (size_t i = kDeviceNonceBytes; i < kDevicePayloadBytes; ++i)
+      t.issued_at = (t.issued_at << 8) | raw[i];
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+namespace {
+
+std::string device_mac_input(const unsigned char* payload, const std::string& username) {
+  std::string m(kDeviceContext);
+  m.append(reinterpret_cast<const char*>(payload), kDevicePayloadBytes);
+  m += username;
+  return m;
+}
+
+}  // namespace
+
+bool Sessions::device_valid(const DeviceToken& token, const std::string& username,
+                            long long now) const {
+  if (device_key_.empty() || token.issued_at > now ||
+      now - token.issued_at >= settings_.device_seconds)
+    return false;
+  unsigned char raw[kDeviceTokenBytes];
+  size_t length = 0;
+  if (sodium_base642bin(raw, sizeof raw, token.text.data(), token.text.size(), nullptr, &length,
+                        nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+      length != kDeviceTokenBytes)
+    return false;
+  const std::string m = device_mac_input(raw, username);
+  // crypto_auth_verify compares in constant time.
+  return crypto_auth_verify(raw + kDevicePayloadBytes,
+                            reinterpret_cast<const unsigned char*>(m.data()), m.size(),
+                            device_key_.data()) == 0;
+}
+
+std::string Sessions::issue_device_token(const std::string& username, long long now) const {
+  unsigned char raw[kDeviceTokenBytes];
+  randombytes_buf(raw, kDeviceNonceBytes);
+  for (size_t i = 0; i < 8; ++i)
+    raw[kDevicePayloadBytes - 1 - i] =
+        static_cast<unsigned char>(static_cast<uint64_t>(now) >> (8 * i));
+  const std::string m = device_mac_input(raw, username);
+  crypto_auth(raw + kDevicePayloadBytes, reinterpret_cast<const unsigned char*>(m.data()), m.size(),
+              device_key_.data());
+  char text[sodium_base64_ENCODED_LEN(kDeviceTokenBytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+  sodium_bin2base64(text, sizeof text, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  return text;
+}
+
 bool Sessions::take_locked(std::map<std::string, Bucket>& buckets, const std::string& key,
                            int per_minute, long long now, int* retry_after) {
   const double capacity = per_minute;
@@ -226,10 +330,18 @@ void Sessions::give_back_locked(std::map<std::string, Bucket>& buckets, const st
 }
 
 SignInResult Sessions::sign_in(const std::string& username, const std::string& password,
-                               const std::string& client_address) {
+                               const std::string& client_address,
+                               const std::string& device_cookie) {
   SignInResult out;
   const long long now = clock_();
   const std::string client = client_limit_key(client_address);
+  // The caller's device tokens for this name (normally one), before the lock:
+  // MACs are cheap, and need no lock.
+  const std::vector<DeviceToken> presented = device_tokens(device_cookie);
+  std::vector<const DeviceToken*> mine;
+  for (const auto& t : presented)
+    if (device_valid(t, username, now)) mine.push_back(&t);
+  std::string device;  // the nonce of the token that exempts this attempt, "" if none
   auto refuse = [&](int seconds, const char* key) {
     out.retry_after_seconds = seconds;
     out.status = Status(ErrorCode::kUnavailable, {key, {{"seconds", std::to_string(seconds)}}});
@@ -238,7 +350,17 @@ SignInResult Sessions::sign_in(const std::string& username, const std::string& p
   {
     std::lock_guard lock(mu_);
     prune_locked(now);
-    const long long until = locked_until_locked(username, client, now);
+    // A browser the owner signed in with is exempt from the failure locks
+    // (others' failures must not lock her out of it) while its own failures
+    // stay below the limit.
+    for (const DeviceToken* t : mine)
+      if (static_cast<int>(device_failures_locked(t->nonce, now).size()) <
+          settings_.max_failures_per_user) {
+        device = t->nonce;
+        break;
+      }
+    out.device_exempt = !device.empty();
+    const long long until = device.empty() ? locked_until_locked(username, client, now) : 0;
     if (until > now)
       // Clamped to an int: a lock of 2^31 s (a large login_lock_seconds,
       // doubled) was a negative Retry-After.
@@ -290,6 +412,9 @@ SignInResult Sessions::sign_in(const std::string& username, const std::string& p
     failures_locked(username, client, now).push_back(now);
     window_locked(address_failures_, client, now).emplace_back(now, username);
     window_locked(account_failures_, username, now).emplace_back(now, client);
+    // Every valid token it presented for this name, so switching among
+    // several does not multiply the guesses.
+    for (const DeviceToken* t : mine) device_failures_locked(t->nonce, now).push_back(now);
     out.status = Status(ErrorCode::kPermissionDenied, i18n::Message("session.bad_credentials"));
     return out;
   }
@@ -301,6 +426,24 @@ SignInResult Sessions::sign_in(const std::string& username, const std::string& p
   {
     std::lock_guard lock(mu_);
     failures_.erase({username, client});
+    if (!device.empty()) device_failures_.erase(device);
+  }
+  if (!device_key_.empty()) {
+    // A fresh token for this account first, then the cookie's others (other
+    // accounts signed in from this browser), newest first; this account's
+    // older ones go.
+    std::vector<const DeviceToken*> others;
+    for (const auto& t : presented)
+      if (now - t.issued_at < settings_.device_seconds && t.issued_at <= now &&
+          std::find(mine.begin(), mine.end(), &t) == mine.end())
+        others.push_back(&t);
+    std::stable_sort(others.begin(), others.end(), [](const DeviceToken* a, const DeviceToken* b) {
+      return a->issued_at > b->issued_at;
+    });
+    out.device_cookie = issue_device_token(account->username, now);
+    for (size_t i = 0; i < others.size() && i + 1 < static_cast<size_t>(kDeviceTokensPerCookie);
+         ++i)
+      out.device_cookie += "." + others[i]->text;
   }
   // Expired sessions are removed here rather than by a timer: sign-ins are rare.
   Status purged = store_->delete_sessions_seen_before(now - settings_.idle_seconds);

@@ -38,6 +38,18 @@
 //    address when failures for it come from `max_addresses_per_account`
 //    different client addresses in the window, until enough of them leave
 //    it. One address (or a few) can never cause this.
+//  - A device token (OWASP Authentication Cheat Sheet, "device cookies"):
+//    after a successful sign-in the browser gets a token bound to that user
+//    name (a random 128-bit nonce and the issue time, with their HMAC under a
+//    server key: libsodium crypto_auth, HMAC-SHA-512-256, key kept in the
+//    store's meta table). While it is valid (`device_seconds` from issue)
+//    and not itself locked, an attempt for that name presenting it is exempt
+//    from the three locks above, so a distributed lock of a name (or a lock
+//    from a shared address) never keeps the owner out of a browser she has
+//    signed in with. Its own failures count as before and also against the
+//    token: after `max_failures_per_user` of them in the window it exempts
+//    nothing until they leave the window. Only a correct password yields
+//    a token, so the exemption gives a guesser nothing.
 //  - Rates (token buckets refilled evenly over a minute): successful
 //    sign-ins of one user name, `rate_per_account` a minute (a token is taken
 //    before the hash and given back if the password is wrong, so only who
@@ -113,7 +125,14 @@ struct SessionSettings {
   int hash_concurrency = 1;   // password hashes at once
   int hash_queue = 4;         // sign-ins waiting for a hash slot (each holds a worker)
   int hash_wait_ms = 2000;    // a sign-in's longest wait for a hash slot
+  // How long a device token exempts its browser from the failure locks
+  // (seconds from issue); 0 = no device tokens.
+  long long device_seconds = 90LL * 86400;
 };
+
+// Device tokens one device cookie keeps (each ~75 bytes): one per account
+// signed in from that browser, the newest first.
+inline constexpr int kDeviceTokensPerCookie = 4;
 
 // Sign-ins of one client address hashing or waiting for a hash at once.
 inline constexpr int kHashesPerClient = 2;
@@ -134,6 +153,11 @@ struct SignInResult {
   int retry_after_seconds = 0;  // > 0 when locked, over a rate or busy
   std::string session_id;       // the cookie's value (ok only); never stored
   SessionCaller caller;         // ok only
+  // ok only, and only with device tokens on: the device cookie's new value,
+  // a fresh token for this account before the cookie's tokens of others
+  // (kDeviceTokensPerCookie at most, '.'-separated, base64url).
+  std::string device_cookie;
+  bool device_exempt = false;  // a valid, unlocked device token lifted the failure locks
 };
 
 class Sessions {
@@ -147,9 +171,11 @@ class Sessions {
 
   // Verifies the password (or a dummy hash for an unknown or disabled
   // account) and on success stores a new session. `client` is the caller's
-  // address, for the per-address limit.
+  // address, for the per-address limit. `device_cookie` is the value of the
+  // caller's device cookie ("" if none); malformed, expired or other names'
+  // tokens in it are ignored, and at most 2 * kDeviceTokensPerCookie are read.
   SignInResult sign_in(const std::string& username, const std::string& password,
-                       const std::string& client);
+                       const std::string& client, const std::string& device_cookie = "");
   // The caller of a session cookie value. kPermissionDenied if the session is
   // unknown, expired or its account disabled.
   Result<SessionCaller> authenticate(const std::string& session_id);
@@ -183,6 +209,17 @@ class Sessions {
   void give_back_locked(std::map<std::string, Bucket>& buckets, const std::string& key,
                         int per_minute, long long now);
   void prune_locked(long long now);
+  // A device token in `cookie` is valid for `username` at `now`.
+  struct DeviceToken {
+    std::string text;   // as in the cookie
+    std::string nonce;  // hex: the key its failures are counted under
+    long long issued_at = 0;
+  };
+  std::vector<DeviceToken> device_tokens(const std::string& cookie) const;
+  bool device_valid(const DeviceToken& token, const std::string& username, long long now) const;
+  std::string issue_device_token(const std::string& username, long long now) const;
+  // The device's failures still in the window (drops older ones); caller holds mu_.
+  std::deque<long long>& device_failures_locked(const std::string& nonce, long long now);
 
   std::unique_ptr<Store> store_;
   SessionSettings settings_;
@@ -192,10 +229,12 @@ class Sessions {
   std::unique_ptr<ExpensiveSlots> hash_slots_;
   // (user name, client key) -> failure times
   std::map<std::pair<std::string, std::string>, std::deque<long long>> failures_;
-  std::map<std::string, Failures> address_failures_;  // client key -> (time, user name)
-  std::map<std::string, Failures> account_failures_;  // user name -> (time, client key)
-  std::map<std::string, Bucket> account_rate_;        // user name -> successes
-  std::map<std::string, Bucket> address_rate_;        // client key -> hashed attempts
+  std::map<std::string, Failures> address_failures_;              // client key -> (time, user name)
+  std::map<std::string, Failures> account_failures_;              // user name -> (time, client key)
+  std::map<std::string, Bucket> account_rate_;                    // user name -> successes
+  std::map<std::string, Bucket> address_rate_;                    // client key -> hashed attempts
+  std::map<std::string, std::deque<long long>> device_failures_;  // token nonce -> failure times
+  std::vector<unsigned char> device_key_;  // crypto_auth_KEYBYTES; empty: device tokens off
 };
 
 }  // namespace expertmatch::api

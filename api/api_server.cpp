@@ -128,6 +128,7 @@ Status ApiServer::open(std::vector<std::string>* log) {
   session_settings.window_seconds = config.login_window_seconds;
   session_settings.lock_base_seconds = config.login_lock_seconds;
   session_settings.max_sessions_per_account = config.max_sessions_per_account;
+  session_settings.device_seconds = 86400LL * config.login_device_days;
   session_settings.hash_concurrency = password_hash_concurrency(config);
   session_settings.hash_wait_ms = config.password_hash_wait_ms;
   session_settings.hash_queue = config.password_hash_queue;

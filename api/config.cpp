@@ -92,6 +92,7 @@ const Setting kNumeric[] = {
     {"login_window_seconds", &ServerConfig::login_window_seconds, nullptr},
     {"login_lock_seconds", &ServerConfig::login_lock_seconds, nullptr},
     {"max_sessions_per_account", &ServerConfig::max_sessions_per_account, nullptr},
+    {"login_device_days", &ServerConfig::login_device_days, nullptr},
     {"password_hash_concurrency", &ServerConfig::password_hash_concurrency, nullptr},
     {"password_hash_wait_ms", &ServerConfig::password_hash_wait_ms, nullptr},
     {"password_hash_queue", &ServerConfig::password_hash_queue, nullptr},
@@ -321,6 +322,8 @@ Status validate(const ServerConfig& c) {
   check(c.expensive_wait_ms >= 0, "expensive_wait_ms", "must not be negative");
   check(c.ranking_per_caller >= 0, "ranking_per_caller", "must not be negative");
   check(c.login_lock_seconds >= 1, "login_lock_seconds", "must be at least 1");
+  check(c.login_device_days >= 0 && c.login_device_days <= 3650, "login_device_days",
+        "must be from 0 (off) to 3650");
   check(c.max_sessions_per_account >= 1, "max_sessions_per_account", "must be at least 1");
   check(c.password_hash_concurrency >= 0 && c.password_hash_concurrency <= 64,
         "password_hash_concurrency", "must be from 0 (worker_threads - 1) to 64");

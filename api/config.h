@@ -151,6 +151,10 @@ struct ServerConfig {
   // it doubles with each further failure, up to login_window_seconds.
   int login_lock_seconds = 30;
   int max_sessions_per_account = 10;  // "max_sessions_per_account": the oldest end beyond it
+  // "login_device_days": how long the device cookie given at a successful
+  // sign-in exempts that browser, for that account, from the failure locks
+  // above (api/accounts.h); 0 = no device cookies.
+  int login_device_days = 90;
   // "password_hash_concurrency": Argon2id checks at once; 0 = one less than
   // worker_threads (at least 1), so sign-ins never hold every worker.
   int password_hash_concurrency = 0;

@@ -705,7 +705,14 @@ class Session : public std::enable_shared_from_this<Session> {
         static_cast<http::status>(r.status), p->version);
     res->set(http::field::server, "expertmatch");
     res->set(http::field::content_type, r.content_type);
-    for (const auto& [name, value] : r.headers) res->set(name, value);
+    // Set-Cookie is the one field sent once per value (RFC 6265 3: a sign-in
+    // sets the session and the device cookie); the others replace.
+    for (const auto& [name, value] : r.headers) {
+      if (beast::iequals(name, "Set-Cookie"))
+        res->insert(name, value);
+      else
+        res->set(name, value);
+    }
     bool keep = p->keep_alive && !server_.stopping && !(read_closed_ && pending_.empty());
     res->keep_alive(keep);
     if (p->request.method == "HEAD") {

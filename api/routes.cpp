@@ -147,23 +147,6 @@ bool match_pattern(const std::vector<std::string>& pattern, const std::vector<st
   return true;
 }
 
-// The value of cookie `name` in a Cookie header (RFC 6265 5.4), "" if absent.
-std::string cookie_value(const std::string& header, const std::string& name) {
-  size_t start = 0;
-  while (start < header.size()) {
-    size_t end = header.find(';', start);
-    if (end == std::string::npos) end = header.size();
-    size_t b = header.find_first_not_of(' ', start);
-    if (b < end) {
-      size_t eq = header.find('=', b);
-      if (eq < end && header.compare(b, eq - b, name) == 0)
-        return header.substr(eq + 1, end - eq - 1);
-    }
-    start = end + 1;
-  }
-  return "";
-}
-
 bool safe_method(const std::string& method) {
   return method == "GET" || method == "HEAD" || method == "OPTIONS";
 }

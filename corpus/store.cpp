@@ -988,6 +988,22 @@ Result<long long> Store::change_sequence() {
   return static_cast<long long>(sqlite3_column_int64(st.get(), 0));
 }
 
+Result<std::string> Store::meta_value_or_insert(const std::string& key,
+                                                const std::string& initial) {
+  std::lock_guard lock(mu_);
+  // INSERT OR IGNORE: a second server start (or a racing one) keeps the first value.
+  Statement insert(db_, "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)");
+  if (!insert.prepared()) return insert.error("prepare meta insert");
+  insert.bind(1, key);
+  insert.bind(2, initial);
+  if (insert.step() != SQLITE_DONE) return insert.error("insert meta value");
+  Statement st(db_, "SELECT value FROM meta WHERE key = ?1");
+  if (!st.prepared()) return st.error("prepare meta query");
+  st.bind(1, key);
+  if (st.step() != SQLITE_ROW) return st.error("read meta value");
+  return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0)));
+}
+
 Status Store::put_token(const TokenRecord& t) {
   std::lock_guard lock(mu_);
   Statement st(db_,

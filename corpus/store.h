@@ -236,6 +236,10 @@ class Store {
   // A number that grows with every committed change to experts or problems;
   // lets derived data (the index) tell whether it is stale.
   Result<long long> change_sequence();
+  // The meta value under `key`, storing `initial` first if there is none, so
+  // every caller, concurrent ones and later starts included, gets the first
+  // value ever stored (a server's secret, e.g. the device-token key).
+  Result<std::string> meta_value_or_insert(const std::string& key, const std::string& initial);
 
   // Enterprises (schema v3), ordered by county then name.
   Result<std::vector<EnterpriseRecord>> list_enterprises();

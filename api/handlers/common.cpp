@@ -125,6 +125,32 @@ std::string session_cookie(const ServerConfig& config, const std::string& id) {
   return out;
 }
 
+std::string cookie_value(const std::string& header, const std::string& name) {
+  size_t start = 0;
+  while (start < header.size()) {
+    size_t end = header.find(';', start);
+    if (end == std::string::npos) end = header.size();
+    size_t b = header.find_first_not_of(' ', start);
+    if (b < end) {
+      size_t eq = header.find('=', b);
+      if (eq < end && header.compare(b, eq - b, name) == 0)
+        return header.substr(eq + 1, end - eq - 1);
+    }
+    start = end + 1;
+  }
+  return "";
+}
+
+std::string device_cookie(const ServerConfig& config, const std::string& value) {
+  // Only the sign-in route needs it, so only it is sent the cookie; it
+  // outlives sign-out (that is its purpose) and the session's idle time.
+  std::string out = std::string(kDeviceCookie) + "=" + value +
+                    "; HttpOnly; SameSite=Strict; Path=/api/v1/sessions; Max-Age=" +
+                    std::to_string(86400LL * config.login_device_days);
+  if (config.cookie_secure) out += "; Secure";
+  return out;
+}
+
 bool origin_allowed(const ApiRequest& req) {
   if (req.origin.empty()) return true;
   std::string origin = req.origin;

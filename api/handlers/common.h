@@ -42,6 +42,13 @@ inline constexpr const char* kSessionCookie = "em_session";
 // The Set-Cookie value for session `id` (HttpOnly, SameSite=Strict, Path=/,
 // Secure if configured); an empty `id` clears the cookie.
 std::string session_cookie(const ServerConfig& config, const std::string& id);
+// The device cookie (api/accounts.h, device tokens): sent back on sign-in
+// only, HttpOnly, SameSite=Strict, Path=/api/v1/sessions, kept
+// login_device_days, Secure if configured.
+inline constexpr const char* kDeviceCookie = "em_device";
+std::string device_cookie(const ServerConfig& config, const std::string& value);
+// The value of cookie `name` in a Cookie header (RFC 6265 5.4), "" if absent.
+std::string cookie_value(const std::string& header, const std::string& name);
 // True if the request has no Origin header or one naming this server's Host.
 bool origin_allowed(const ApiRequest& req);
 

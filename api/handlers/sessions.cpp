@@ -63,7 +63,8 @@ ApiResponse create_session(const Call& c) {
   std::string username, password;
   if (!required_string(body, "username", &username, &error, 256)) return error;
   if (!required_string(body, "password", &password, &error, 4096)) return error;
-  SignInResult result = c.context.sessions.sign_in(username, password, c.request.client_address);
+  SignInResult result = c.context.sessions.sign_in(username, password, c.request.client_address,
+                                                   cookie_value(c.request.cookie, kDeviceCookie));
   if (result.busy) {
     ApiResponse r = error_response(503, "unavailable", result.status.user_message());
     r.headers.emplace_back("Retry-After", std::to_string(result.retry_after_seconds));
@@ -85,6 +86,8 @@ ApiResponse create_session(const Call& c) {
   d.AddMember("csrf_token", str(result.caller.csrf_token, a), a);
   ApiResponse r = json(201, d);
   r.headers.emplace_back("Set-Cookie", session_cookie(c.context.config, result.session_id));
+  if (!result.device_cookie.empty())
+    r.headers.emplace_back("Set-Cookie", device_cookie(c.context.config, result.device_cookie));
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
 }

@@ -136,6 +136,47 @@ TEST_F(AccountsTest, FailuresCountWithinTheWindowOnly) {
   EXPECT_TRUE(sessions_->sign_in("chen", "a long password", "a").status);
 }
 
+// A device token exempts from the failure locks for device_seconds from its
+// issue, and not a second longer.
+TEST(AccountsDeviceTest, ADeviceTokenExemptsUntilItsLifetimeEnds) {
+  apitest::TempDir dir;
+  long long now = 1'800'000'000;
+  SessionSettings settings;
+  settings.max_addresses_per_account = 2;
+  settings.window_seconds = 1000;
+  settings.device_seconds = 5000;
+  auto s = Sessions::open(dir.path(), settings, [&now] { return now; });
+  ASSERT_TRUE(s) << s.status().to_string();
+  ASSERT_TRUE(create_account((*s)->store(), "chen", "a long password", "county", "江山市"));
+  auto first = (*s)->sign_in("chen", "a long password", "a");
+  ASSERT_TRUE(first.status) << first.status.to_string();
+  EXPECT_FALSE(first.device_exempt);
+  const std::string token = first.device_cookie;
+  EXPECT_EQ(token.size(), 75u);
+  auto lock_name = [&] {
+    EXPECT_EQ((*s)->sign_in("chen", "wrong", "x").status.code(), ErrorCode::kPermissionDenied);
+    EXPECT_EQ((*s)->sign_in("chen", "wrong", "y").status.code(), ErrorCode::kPermissionDenied);
+    EXPECT_EQ((*s)->sign_in("chen", "a long password", "a").status.code(), ErrorCode::kUnavailable);
+  };
+  lock_name();
+  now += 4999;  // a second before its end, after the window: lock again
+  lock_name();
+  auto last = (*s)->sign_in("chen", "a long password", "a", token);
+  EXPECT_TRUE(last.status) << last.status.to_string();
+  EXPECT_TRUE(last.device_exempt);
+  now += 1;
+  auto expired = (*s)->sign_in("chen", "a long password", "a", token);
+  EXPECT_EQ(expired.status.code(), ErrorCode::kUnavailable);
+  EXPECT_FALSE(expired.device_exempt);
+  // Another account's token in the same cookie is kept, newest first,
+  // after the fresh one; this account's older token is dropped.
+  ASSERT_TRUE(create_account((*s)->store(), "wu", "a long password", "county", "龙游县"));
+  auto wu = (*s)->sign_in("wu", "a long password", "b", last.device_cookie);
+  ASSERT_TRUE(wu.status) << wu.status.to_string();
+  EXPECT_EQ(wu.device_cookie.size(), 75u + 1 + 75u);
+  EXPECT_EQ(wu.device_cookie.substr(76), last.device_cookie);
+}
+
 TEST_F(AccountsTest, UnknownAndDisabledAccountsAreBadCredentials) {
   EXPECT_EQ(sessions_->sign_in("nobody", "a long password", "b").status.code(),
             ErrorCode::kPermissionDenied);

@@ -311,6 +311,128 @@ TEST(AbuseLockoutTest, FailuresFromManyAddressesLockTheNameEverywhere) {
   EXPECT_GT(std::stoi(everywhere.headers["retry-after"]), 0);
 }
 
+// A sign-in as sign_in() above, sending `cookie` ("em_device=...") if not empty.
+HttpResult sign_in_with(unsigned short port, const std::string& username,
+                        const std::string& password, const std::string& via,
+                        const std::string& cookie) {
+  Request r;
+  r.method = "POST";
+  r.target = "/api/v1/sessions";
+  r.body = R"({"username": ")" + username + R"(", "password": ")" + password + R"("})";
+  r.headers["X-Forwarded-For"] = via;
+  if (!cookie.empty()) r.headers["Cookie"] = cookie;
+  return http(port, r);
+}
+
+// Found by an attack trial (issue 10, F3): one wrong password for alice from
+// each of 20 addresses (login_max_addresses_per_account, default 20) locked
+// her name everywhere for up to 15 minutes, so she got 429 (Retry-After 898)
+// from her own address with the right password just after signing in there.
+// The browser she signed in with carries a device cookie bound to her name:
+// it is exempt from that lock; an address or browser without one is not.
+TEST(AbuseLockoutTest, FailuresFromManyAddressesDoNotLockTheOwnerOutOfHerBrowser) {
+  TestServer server(false, [](api::ServerConfig* c) { c->trusted_proxies = "127.0.0.1"; });
+  const Tokens& t = server.tokens();
+  ASSERT_EQ(create_account(server.port(), t.admin, "alice", "county", "江山市").status, 201);
+  ASSERT_EQ(create_account(server.port(), t.admin, "bob", "county", "龙游县").status, 201);
+  auto before = sign_in_with(server.port(), "alice", kPassword, "127.0.0.1", "");
+  ASSERT_EQ(before.status, 201) << before.body;
+  const std::string device = cookie_of(before, "em_device");
+  ASSERT_FALSE(device.empty()) << before.headers["set-cookie"];
+  auto bob = sign_in_with(server.port(), "bob", kPassword, "127.0.0.1", "");
+  ASSERT_EQ(bob.status, 201) << bob.body;
+  std::vector<int> attack;
+  for (int a = 1; a <= 20; ++a)
+    attack.push_back(
+        sign_in_with(server.port(), "alice", "wrong-guess", "127.0.3." + std::to_string(a), "")
+            .status);
+  EXPECT_EQ(attack, std::vector<int>(20, 401));
+  // Alice, from her own address, in the browser she signed in with: 200-class.
+  auto own = sign_in_with(server.port(), "alice", kPassword, "127.0.0.1", device);
+  EXPECT_EQ(own.status, 201) << own.body;
+  // The lock still holds for every client without her device cookie: her
+  // own address alone, an address that never signed in, a browser with
+  // bob's device cookie, and one with a token altered by one character.
+  auto address_alone = sign_in_with(server.port(), "alice", kPassword, "127.0.0.1", "");
+  EXPECT_EQ(address_alone.status, 429) << address_alone.body;
+  EXPECT_GT(std::stoi(address_alone.headers["retry-after"]), 0);
+  EXPECT_EQ(sign_in_with(server.port(), "alice", kPassword, "127.0.4.1", "").status, 429);
+  EXPECT_EQ(
+      sign_in_with(server.port(), "alice", kPassword, "127.0.4.1", cookie_of(bob, "em_device"))
+          .status,
+      429);
+  std::string altered = device;
+  altered[20] = altered[20] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(sign_in_with(server.port(), "alice", kPassword, "127.0.4.1", altered).status, 429);
+  // Her browser keeps working from another address too, with the cookie it
+  // was just given, and across a restart (the key is in the store).
+  const std::string renewed = cookie_of(own, "em_device");
+  ASSERT_FALSE(renewed.empty());
+  auto moved = sign_in_with(server.port(), "alice", kPassword, "127.0.4.2", renewed);
+  EXPECT_EQ(moved.status, 201) << moved.body;
+  server.restart();
+  for (int a = 1; a <= 20; ++a)
+    ASSERT_EQ(
+        sign_in_with(server.port(), "alice", "wrong-guess", "127.0.3." + std::to_string(a), "")
+            .status,
+        401);
+  EXPECT_EQ(sign_in_with(server.port(), "alice", kPassword, "127.0.4.3", "").status, 429);
+  auto restarted =
+      sign_in_with(server.port(), "alice", kPassword, "127.0.4.3", cookie_of(moved, "em_device"));
+  EXPECT_EQ(restarted.status, 201) << restarted.body;
+}
+
+// The exemption is no way around the limits: wrong passwords sent with a
+// device cookie count against it, and after login_max_failures (5) of them
+// in the window, from any addresses, it exempts nothing. A success resets
+// its count. Wrong passwords for her from her own address without the
+// cookie (someone behind her office's NAT) do not lock her browser out.
+TEST(AbuseLockoutTest, ADeviceCookieIsLockedByItsOwnFailuresOnly) {
+  TestServer server(false, [](api::ServerConfig* c) {
+    c->trusted_proxies = "127.0.0.1";
+    c->login_max_addresses_per_account = 3;
+  });
+  const Tokens& t = server.tokens();
+  ASSERT_EQ(create_account(server.port(), t.admin, "alice", "county", "江山市").status, 201);
+  auto first = sign_in_with(server.port(), "alice", kPassword, "198.51.100.1", "");
+  ASSERT_EQ(first.status, 201) << first.body;
+  std::string device = cookie_of(first, "em_device");
+  // A neighbour behind her address locks her name there (5 failures) ...
+  for (int i = 0; i < 5; ++i)
+    ASSERT_EQ(sign_in_with(server.port(), "alice", "wrong", "198.51.100.1", "").status, 401);
+  EXPECT_EQ(sign_in_with(server.port(), "alice", kPassword, "198.51.100.1", "").status, 429);
+  // ... and with two more addresses (three) it is locked everywhere; her
+  // browser still signs in.
+  for (int a = 1; a <= 2; ++a)
+    ASSERT_EQ(
+        sign_in_with(server.port(), "alice", "wrong", "203.0.113." + std::to_string(a), "").status,
+        401);
+  EXPECT_EQ(sign_in_with(server.port(), "alice", kPassword, "192.0.2.1", "").status, 429);
+  auto exempt = sign_in_with(server.port(), "alice", kPassword, "198.51.100.1", device);
+  ASSERT_EQ(exempt.status, 201) << exempt.body;
+  device = cookie_of(exempt, "em_device");
+  // Four wrong passwords with the cookie, from four addresses: still exempt.
+  for (int a = 1; a <= 4; ++a)
+    ASSERT_EQ(
+        sign_in_with(server.port(), "alice", "wrong", "192.0.2." + std::to_string(10 + a), device)
+            .status,
+        401);
+  auto fifth_ok = sign_in_with(server.port(), "alice", kPassword, "192.0.2.20", device);
+  ASSERT_EQ(fifth_ok.status, 201) << fifth_ok.body;
+  // The success reset its count; five wrong passwords with the new cookie
+  // lock it: the right password with it is then refused everywhere.
+  device = cookie_of(fifth_ok, "em_device");
+  for (int a = 1; a <= 5; ++a)
+    ASSERT_EQ(
+        sign_in_with(server.port(), "alice", "wrong", "192.0.2." + std::to_string(30 + a), device)
+            .status,
+        401);
+  auto locked = sign_in_with(server.port(), "alice", kPassword, "192.0.2.40", device);
+  EXPECT_EQ(locked.status, 429) << locked.body;
+  EXPECT_GT(std::stoi(locked.headers["retry-after"]), 0);
+  EXPECT_EQ(sign_in_with(server.port(), "alice", kPassword, "198.51.100.1", device).status, 429);
+}
+
 // Found by an attack trial: behind a proxy that sets X-Forwarded-For, the
 // client's own Forwarded header reached the server unchanged and was read
 // first, so each attempt could claim a fresh address: 8 wrong passwords, no

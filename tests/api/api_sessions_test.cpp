@@ -84,7 +84,7 @@ TEST_F(SessionsTest, SignInSetsAStrictHttpOnlyCookieThatWhoamiAccepts) {
 
   auto r = sign_in_raw("zhang.san", kPassword);
   ASSERT_EQ(r.status, 201) << r.body;
-  const std::string& cookie = r.headers["set-cookie"];
+  const std::string cookie = set_cookie_of(r, "em_session");
   EXPECT_EQ(session_of(r).size(), 64u) << cookie;
   EXPECT_NE(cookie.find("; HttpOnly"), std::string::npos) << cookie;
   EXPECT_NE(cookie.find("; SameSite=Strict"), std::string::npos) << cookie;
@@ -154,6 +154,58 @@ TEST_F(SessionsTest, SignOutEndsTheSessionAndClearsTheCookie) {
   EXPECT_NE(out.headers["set-cookie"].find("em_session=;"), std::string::npos);
   EXPECT_NE(out.headers["set-cookie"].find("Max-Age=0"), std::string::npos);
   EXPECT_EQ(with_cookie("GET", "/api/v1/whoami", s).status, 401);
+}
+
+// The device cookie (docs/api.md, Sign-in limits): given at sign-in, sent
+// back only to the sign-in route, unreadable by scripts, kept across sign-out.
+TEST_F(SessionsTest, SignInGivesAStrictHttpOnlyDeviceCookieThatOutlivesSignOut) {
+  ASSERT_EQ(create_account("qian.ba", "county", "江山市").status, 201);
+  auto r = sign_in_raw("qian.ba", kPassword);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string device = set_cookie_of(r, "em_device");
+  // One token: 16-byte nonce, 8-byte time, 32-byte MAC, base64url (75 characters).
+  EXPECT_EQ(cookie_of(r, "em_device").size(), std::string("em_device=").size() + 75) << device;
+  EXPECT_NE(device.find("; HttpOnly"), std::string::npos) << device;
+  EXPECT_NE(device.find("; SameSite=Strict"), std::string::npos) << device;
+  EXPECT_NE(device.find("; Path=/api/v1/sessions;"), std::string::npos) << device;
+  EXPECT_NE(device.find("; Max-Age=7776000"), std::string::npos) << device;  // 90 days
+  EXPECT_EQ(device.find("Secure"), std::string::npos) << device;
+  // Signing in again with it replaces its token for this account.
+  auto again = sign_in_raw("qian.ba", kPassword, {{"Cookie", cookie_of(r, "em_device")}});
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(cookie_of(again, "em_device").size(), cookie_of(r, "em_device").size());
+  EXPECT_NE(cookie_of(again, "em_device"), cookie_of(r, "em_device"));
+  // Signing out ends the session, not the device cookie.
+  SignedIn s{cookie_of(again, "em_session"), again.json()["csrf_token"].GetString()};
+  auto out = with_cookie("DELETE", "/api/v1/sessions/current", s, "", {{"X-CSRF-Token", s.csrf}});
+  EXPECT_EQ(out.status, 204) << out.body;
+  EXPECT_EQ(set_cookie_of(out, "em_device"), "");
+}
+
+class SecureSessionsTest : public SessionsTest {
+ protected:
+  SecureSessionsTest() : SessionsTest([](api::ServerConfig* c) { c->cookie_secure = 1; }) {}
+};
+
+TEST_F(SecureSessionsTest, BehindTlsBothCookiesAreSecure) {
+  ASSERT_EQ(create_account("qian.ba", "county", "江山市").status, 201);
+  auto r = sign_in_raw("qian.ba", kPassword);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_NE(set_cookie_of(r, "em_session").find("; Secure"), std::string::npos);
+  EXPECT_NE(set_cookie_of(r, "em_device").find("; Secure"), std::string::npos);
+}
+
+class NoDeviceSessionsTest : public SessionsTest {
+ protected:
+  NoDeviceSessionsTest() : SessionsTest([](api::ServerConfig* c) { c->login_device_days = 0; }) {}
+};
+
+TEST_F(NoDeviceSessionsTest, DeviceDaysZeroGivesNoDeviceCookie) {
+  ASSERT_EQ(create_account("qian.ba", "county", "江山市").status, 201);
+  auto r = sign_in_raw("qian.ba", kPassword);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(session_of(r).size(), 64u);
+  EXPECT_EQ(set_cookie_of(r, "em_device"), "");
 }
 
 TEST_F(SessionsTest, SessionsSurviveARestart) {

@@ -240,12 +240,33 @@ HttpResult from_beast(const bhttp::response<bhttp::string_body>& res) {
   for (const auto& f : res) {
     std::string name(f.name_string());
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    r.headers[name] = std::string(f.value());
+    // A repeated field (two Set-Cookie) keeps every value, one a line.
+    auto [it, fresh] = r.headers.try_emplace(name, std::string(f.value()));
+    if (!fresh) it->second += "\n" + std::string(f.value());
   }
   return r;
 }
 
 }  // namespace
+
+std::string set_cookie_of(const HttpResult& r, const std::string& name) {
+  auto it = r.headers.find("set-cookie");
+  if (it == r.headers.end()) return "";
+  size_t start = 0;
+  while (start <= it->second.size()) {
+    size_t end = it->second.find('\n', start);
+    if (end == std::string::npos) end = it->second.size();
+    std::string line = it->second.substr(start, end - start);
+    if (line.rfind(name + "=", 0) == 0) return line;
+    start = end + 1;
+  }
+  return "";
+}
+
+std::string cookie_of(const HttpResult& r, const std::string& name) {
+  std::string line = set_cookie_of(r, name);
+  return line.substr(0, line.find(';'));
+}
 
 HttpResult http(unsigned short port, const Request& request) {
   HttpResult out;

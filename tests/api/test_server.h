@@ -62,8 +62,9 @@ api::ServerConfig test_config(const std::string& dir);
 struct HttpResult {
   int status = 0;  // 0: no response (connection failed or closed)
   std::string body;
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string error;                           // transport error, if any
+  // Lower-case names; a repeated field's values one a line (two Set-Cookie).
+  std::map<std::string, std::string> headers;
+  std::string error;  // transport error, if any
 
   // The body parsed as JSON (a null document if it is not JSON).
   rapidjson::Document json() const;
@@ -91,6 +92,12 @@ HttpResult post(unsigned short port, const std::string& target, const std::strin
                 const std::string& json_body);
 HttpResult put(unsigned short port, const std::string& target, const std::string& token,
                const std::string& json_body);
+
+// The Set-Cookie line that sets cookie `name` ("name=value; attributes"),
+// "" if the answer sets none.
+std::string set_cookie_of(const HttpResult& r, const std::string& name);
+// Its "name=value", as a Cookie header sends it back; "" if none.
+std::string cookie_of(const HttpResult& r, const std::string& name);
 
 // An error answer's error.field, "" when it names none (or is no error).
 std::string field_of(const HttpResult& r);

@@ -34,6 +34,8 @@ const ACCOUNTS = {
   // (login_rate_per_account), and several scenarios sign in as the county.
   county2: { role: "county", scope: "柯城区" },
   admin: { role: "admin", scope: "" },
+  // Signs in while her name is locked at this address (device cookie).
+  owner: { role: "county", scope: "柯城区" },
 };
 
 class Failure extends Error {}
@@ -560,6 +562,33 @@ const scenarios = [
     await page.waitForFunction(() => document.querySelector("#message").textContent.includes("7"));
     eq(await text(page, "#message"), "服务器正忙于处理其他登录，请 7 秒后再试", "a busy server's answer says when, too");
     check(await page.isVisible("#sign-in-section"), "and the form stays for the next try");
+  }],
+
+  ["device-cookie-lets-the-owner-back-in", async (page, base) => {
+    // A successful sign-in leaves an HttpOnly, SameSite=Strict device cookie
+    // for the sign-in route only; it outlives sign-out, and while others'
+    // wrong passwords lock the name, this browser still signs in (issue 10, F3).
+    await signIn(page, base, "owner");
+    const device = async () => (await page.context().cookies()).find((c) => c.name === "em_device");
+    const d = await device();
+    check(d, "the browser holds an em_device cookie");
+    check(d.httpOnly, "HttpOnly");
+    eq(d.sameSite, "Strict", "SameSite");
+    eq(d.path, "/api/v1/sessions", "sent to the sign-in route only");
+    check(!(await page.evaluate(() => document.cookie)).includes("em_device"), "scripts cannot read it");
+    await page.click("#sign-out");
+    await page.waitForSelector("#sign-in-section:not([hidden])");
+    eq((await device())?.value, d.value, "signing out keeps it");
+    // Someone else at this address (no cookies) guesses her password 5 times.
+    const attempt = (password) => page.evaluate(async (body) => (await fetch("/api/v1/sessions", {
+      method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    })).status, { username: "owner", password });
+    for (let i = 0; i < 5; i++) eq(await attempt("wrong-" + i), 401, "guess " + (i + 1));
+    eq(await attempt(PASSWORD), 429, "the name is locked here for a browser without her cookie");
+    // Her browser, through the page's own form, signs in.
+    await signIn(page, base, "owner");
+    check(await page.isVisible("#account"), "the account bar is shown");
   }],
 
   ["other-enterprise-sees-nothing", async (page, base) => {
