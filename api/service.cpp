@@ -1080,6 +1080,11 @@ ServiceStats Service::stats() {
     s.index_units = index_->unit_count();
     s.index_vectors = index_->expert_vectors().size() + index_->problem_vectors().size();
   }
+  if (matcher_) {
+    const Matcher::CacheCounts c = matcher_->cache_counts();
+    s.matcher_aggregates = c.preps_made;
+    s.matcher_units_analysed = c.units_analysed;
+  }
   return s;
 }
 
