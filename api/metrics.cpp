@@ -101,6 +101,17 @@ std::string Metrics::render(const Gauges& g) const {
         static_cast<double>(g.index_units));
   gauge("expertmatch_index_vectors", "Vectors in the index's vector stores.",
         static_cast<double>(g.index_vectors));
+  auto counter = [&](const char* name, const char* help, uint64_t v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
+           " " + std::to_string(v) + "\n";
+  };
+  counter("expertmatch_matcher_expert_aggregates_total",
+          "Per-expert vector aggregates the matcher computed since the index was built or loaded.",
+          g.matcher_aggregates);
+  counter("expertmatch_matcher_units_analysed_total",
+          "Expert texts (profiles, works) the matcher analysed for explanations since the index "
+          "was built or loaded.",
+          g.matcher_units_analysed);
   return out;
 }
 

@@ -23,6 +23,11 @@ struct Gauges {
   size_t index_vectors = 0;
   size_t reviews = 0;
   bool index_ready = false;
+  // What the one Matcher derived since the index was built or loaded
+  // (Matcher::CacheCounts): per-expert aggregates and expert texts analysed
+  // for explanations. A write adds those of the changed expert only.
+  uint64_t matcher_aggregates = 0;
+  uint64_t matcher_units_analysed = 0;
 };
 
 // The label of a request method from a closed set: the RFC 9110 methods

@@ -394,9 +394,11 @@ void Service::index_expert_locked(const Expert& e, CorpusIndex::Prepared&& prepa
     std::fprintf(stderr, "expertmatch serve: %s\n", s.message().c_str());
   else if (!s)
     return rebuild_index_locked(s.to_string().c_str());
-  // The old matcher's caches stay right (new units, new ids) but would keep
-  // the replaced expert's entries: start them afresh.
-  index_replaced_locked();
+  // matcher_ is kept: its caches stay right (new units, new ids) and drop the
+  // replaced expert's entries themselves, so the next ranking analyses this
+  // expert's texts only. A new Matcher here cost the next plan the words of
+  // every expert (45 s instead of 4 s with 3,000 long records:
+  // docs/performance.md, "A plan after a write").
 }
 
 void Service::index_problem_locked(SharedProblem p, CorpusIndex::Prepared&& prepared) {
@@ -1087,6 +1089,11 @@ ServiceStats Service::stats() {
   if (index_) {
     s.index_units = index_->unit_count();
     s.index_vectors = index_->expert_vectors().size() + index_->problem_vectors().size();
+  }
+  if (matcher_) {
+    const Matcher::CacheCounts c = matcher_->cache_counts();
+    s.matcher_aggregates = c.preps_made;
+    s.matcher_units_analysed = c.units_analysed;
   }
   return s;
 }

@@ -472,8 +472,8 @@ class Service {
   Service() = default;
   // mu_ locked exclusively, for a write: every cached ranking is dropped.
   std::unique_lock<std::shared_mutex> lock_for_write();
-  // After index_ changed (built, replaced, reset, an expert upserted): a new
-  // matcher_ for it, or none. Caller holds mu_ exclusively.
+  // After index_ was replaced (built, rebuilt, reset): a new matcher_ for it,
+  // or none. Caller holds mu_ exclusively.
   void index_replaced_locked();
   // Applies one record to the index (rebuilding it if there is none yet).
   // Caller holds write_mu_ and mu_ exclusively. `prepared`: the record as
@@ -571,8 +571,9 @@ class Service {
   std::map<std::string, std::string> expert_text_;
   std::unique_ptr<CorpusIndex> index_;  // null while the corpus cannot be indexed
   // The one Matcher of index_ (null with it), shared by all readers: its
-  // caches (per-expert aggregates, explanation words) outlive a request. Made
-  // anew when the index is replaced or an expert changes.
+  // caches (per-expert aggregates, explanation words) outlive a request and
+  // an expert's change (Matcher keeps them right itself). Made anew only when
+  // the index is replaced.
   std::unique_ptr<Matcher> matcher_;
   bool index_dirty_ = false;              // changed since loaded or saved
   std::vector<SkippedRecord> set_aside_;  // store rows refused at open (see skipped_records)

@@ -14,7 +14,10 @@
 // shared): the index build, the matching that collects the good matches
 // (every problem ranked against every expert), and the planning itself
 // (WorkstationPlanner::plan_county: team choice, key topics, explanations),
-// each best of --repeat runs; the plan's size for a sanity check.
+// each best of --repeat runs; the plan's size for a sanity check. Also the
+// matching again after one expert's write, with the Matcher kept and with a
+// new one (what a write cost the next plan before: docs/performance.md, "A
+// plan after a write").
 //
 // usage: plan_bench [--problems N] [--experts N] [--repeat N]
 #include <chrono>
@@ -96,6 +99,33 @@ int run(size_t n_problems, size_t n_experts, int repeat) {
   }
   figure("matching (collect_planning_input)", seconds_since(t0));
   std::printf("good matches: %zu\n", input->good_matches.size());
+  // The matching again with the caches warm, then after one expert's write
+  // (its bio changed, as a PATCH does): with the Matcher kept, which
+  // re-derives that expert only, and with a new Matcher, which is what the
+  // service did after each write before (attack trial F2).
+  auto matching = [&](const Matcher& m, const char* what) {
+    const Matcher::CacheCounts before = m.cache_counts();
+    auto t = std::chrono::steady_clock::now();
+    auto again = collect_planning_input(m, **index, {kCounty});
+    if (!again) {
+      std::fprintf(stderr, "plan_bench: %s\n", again.status().to_string().c_str());
+      std::exit(1);
+    }
+    figure(what, seconds_since(t));
+    const Matcher::CacheCounts after = m.cache_counts();
+    std::printf("  aggregates made %llu, texts analysed %llu\n",
+                static_cast<unsigned long long>(after.preps_made - before.preps_made),
+                static_cast<unsigned long long>(after.units_analysed - before.units_analysed));
+  };
+  matching(matcher, "matching again, caches warm");
+  Expert edited = (*index)->experts().begin()->second.expert;
+  edited.bio += "（已更新）";
+  if (Status s = (*index)->upsert_expert(edited); !s) {
+    std::fprintf(stderr, "plan_bench: %s\n", s.to_string().c_str());
+    return 1;
+  }
+  matching(matcher, "matching after one expert write, kept Matcher");
+  matching(Matcher(**index), "matching after one expert write, new Matcher");
 
   auto planner = WorkstationPlanner::create(std::move(*input), PlanningOptions{});
   if (!planner) {

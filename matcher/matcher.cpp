@@ -242,18 +242,20 @@ std::vector<int64_t> Matcher::evidence_units(const ExpertEntry& e, std::vector<i
   return units;
 }
 
-struct Matcher::ExpertPrep {
+// What one version of an expert's units gives, whatever where their vectors
+// are stored: kept from one ExpertTable to the next while the expert's units
+// stay the same (unit ids are never reused: the same profile unit is the same
+// version of the expert), so that a write re-derives the changed experts only.
+struct Matcher::ExpertAggregates {
   std::vector<int64_t> units;  // evidence_units
   std::vector<int> work_of;    // index in expert.works of each unit, -1 for the profile
-  // Per unit: its vector (null without one), 1 / |v - mean| (the cosine
-  // around the corpus mean), and 1 / |v| in the first coarse_dimensions();
-  // 0 without a vector.
-  std::vector<const float*> vectors;
+  // Per unit: 1 / |v - mean| (the cosine around the corpus mean, which only
+  // CorpusIndex::refit changes) and 1 / |v| in the first
+  // coarse_dimensions(); 0 without a vector.
   std::vector<float> inv, coarse_inv;
-  std::vector<float> seen;  // Unit::seen_share of each unit
-  float mean_seen = 1;      // their mean (for the centroids)
-  const float* profile_vector = nullptr;
-  float profile_seen = 1;
+  std::vector<float> seen;             // Unit::seen_share of each unit
+  float mean_seen = 1;                 // their mean (for the centroids)
+  float profile_seen = 1;              // the profile unit's seen share
   std::vector<float> centroid;         // sum of the centred, normalised units, normalised (d)
   std::vector<float> coarse_centroid;  // sum of the coarse-normalised units, normalised (k)
   std::vector<float> plain_centroid;   // the normalised mean of the unit vectors (d)
@@ -263,22 +265,64 @@ struct Matcher::ExpertPrep {
   bool has_words = false;
 };
 
+// The aggregates with the vectors' current addresses (VectorIndex::vector:
+// valid until the next change to the expert vectors, so taken again for each
+// table). The references name the shared aggregates' members.
+struct Matcher::ExpertPrep {
+  explicit ExpertPrep(std::shared_ptr<const ExpertAggregates> a)
+      : shared(std::move(a)),
+        units(shared->units),
+        work_of(shared->work_of),
+        inv(shared->inv),
+        coarse_inv(shared->coarse_inv),
+        seen(shared->seen),
+        mean_seen(shared->mean_seen),
+        profile_seen(shared->profile_seen),
+        centroid(shared->centroid),
+        coarse_centroid(shared->coarse_centroid),
+        plain_centroid(shared->plain_centroid),
+        has_words(shared->has_words) {}
+  std::shared_ptr<const ExpertAggregates> shared;
+  const std::vector<int64_t>& units;
+  const std::vector<int>& work_of;
+  const std::vector<float>& inv;
+  const std::vector<float>& coarse_inv;
+  const std::vector<float>& seen;
+  const float& mean_seen;
+  const float& profile_seen;
+  const std::vector<float>& centroid;
+  const std::vector<float>& coarse_centroid;
+  const std::vector<float>& plain_centroid;
+  const bool& has_words;
+  std::vector<const float*> vectors;  // per unit, null without one
+  const float* profile_vector = nullptr;
+};
+
 struct Matcher::ExpertTable {
   uint64_t generation = 0;                  // of the expert vectors it was made from
   std::vector<const ExpertEntry*> entries;  // CorpusIndex::experts(), in id order
   std::vector<int32_t> owner;               // by unit id: position in entries, or -1
   // By position in entries, made on first use (prepared()).
   std::unique_ptr<std::atomic<const ExpertPrep*>[]> preps;
+  // By position: the aggregates of the same version of the expert that an
+  // earlier table made (null if none did), for prepared() to reuse.
+  std::vector<std::shared_ptr<const ExpertAggregates>> carried;
   mutable std::mutex mutex;  // for `made`
   mutable std::vector<std::unique_ptr<ExpertPrep>> made;
   int32_t owner_of(int64_t unit) const {
     return unit >= 0 && static_cast<size_t>(unit) < owner.size() ? owner[unit] : -1;
+  }
+  // The aggregates of position i, if made or carried.
+  std::shared_ptr<const ExpertAggregates> aggregates(size_t i) const {
+    if (const ExpertPrep* p = preps[i].load(std::memory_order_acquire)) return p->shared;
+    return carried[i];
   }
 };
 
 struct Matcher::TableCache {
   std::mutex mutex;
   std::shared_ptr<ExpertTable> table;
+  std::atomic<uint64_t> tables_made{0}, preps_made{0};
 };
 
 std::shared_ptr<const Matcher::ExpertTable> Matcher::expert_table() const {
@@ -307,21 +351,52 @@ std::shared_ptr<const Matcher::ExpertTable> Matcher::expert_table() const {
   }
   t->preps = std::make_unique<std::atomic<const ExpertPrep*>[]>(t->entries.size());
   for (size_t i = 0; i < t->entries.size(); ++i) t->preps[i].store(nullptr);
+  t->carried.resize(t->entries.size());
+  if (const ExpertTable* old = table_cache_->table.get()) {
+    // An expert whose profile unit the old table held is the same version
+    // (an upsert gives every unit of the record a new id): its aggregates
+    // are kept. The old table's entries may point at removed records, so
+    // only its unit owners are read.
+    for (size_t i = 0; i < t->entries.size(); ++i)
+      if (const int32_t j = old->owner_of(t->entries[i]->profile_unit); j >= 0)
+        t->carried[i] = old->aggregates(static_cast<size_t>(j));
+    forget_removed_units(old->owner, *t);
+  }
   table_cache_->table = t;
+  table_cache_->tables_made.fetch_add(1, std::memory_order_relaxed);
   return t;
 }
 
 const Matcher::ExpertPrep& Matcher::prepared(const ExpertTable& table, uint32_t expert) const {
   if (const ExpertPrep* p = table.preps[expert].load(std::memory_order_acquire)) return *p;
   const ExpertEntry& e = *table.entries[expert];
-  auto p = std::make_unique<ExpertPrep>();
+  const VectorIndex& vecs = index_.expert_vectors();
+  std::shared_ptr<const ExpertAggregates> aggregates = table.carried[expert];
+  const bool made_here = !aggregates;
+  if (made_here) aggregates = aggregate(e);
+  auto p = std::make_unique<ExpertPrep>(std::move(aggregates));
+  p->profile_vector = vecs.vector(e.profile_unit);
+  p->vectors.reserve(p->units.size());
+  for (int64_t u : p->units) p->vectors.push_back(vecs.vector(u));
+  // Two threads may both compute it; the first one's is kept (the same values).
+  auto& slot = table.preps[expert];
+  std::lock_guard lock(table.mutex);
+  if (const ExpertPrep* q = slot.load(std::memory_order_acquire)) return *q;
+  const ExpertPrep* kept = p.get();
+  table.made.push_back(std::move(p));
+  if (made_here) table_cache_->preps_made.fetch_add(1, std::memory_order_relaxed);
+  slot.store(kept, std::memory_order_release);
+  return *kept;
+}
+
+std::shared_ptr<const Matcher::ExpertAggregates> Matcher::aggregate(const ExpertEntry& e) const {
+  auto p = std::make_shared<ExpertAggregates>();
   const VectorIndex& vecs = index_.expert_vectors();
   const int d = vecs.dimension();
   const int k = coarse_dimensions();
   const float* m = index_.unit_mean().data();
   const float mean_norm2 = index_.unit_mean().size() == static_cast<size_t>(d) ? dot(m, m, d) : 0;
   p->units = evidence_units(e, &p->work_of);
-  p->profile_vector = vecs.vector(e.profile_unit);
   auto seen_share = [&](int64_t u) {
     const Unit* unit = index_.unit(u);
     return unit ? unit->seen_share : 1.0f;
@@ -345,7 +420,6 @@ const Matcher::ExpertPrep& Matcher::prepared(const ExpertTable& table, uint32_t 
         for (int i = 0; i < k; ++i) p->coarse_centroid[i] += v[i] * coarse_inv;
       }
     }
-    p->vectors.push_back(v);
     p->inv.push_back(inv);
     p->coarse_inv.push_back(coarse_inv);
     p->seen.push_back(seen_share(u));
@@ -364,14 +438,7 @@ const Matcher::ExpertPrep& Matcher::prepared(const ExpertTable& table, uint32_t 
   };
   p->has_words =
       has_terms(e.profile_unit) || std::any_of(p->units.begin(), p->units.end(), has_terms);
-  // Two threads may both compute it; the first one's is kept (the same values).
-  auto& slot = table.preps[expert];
-  std::lock_guard lock(table.mutex);
-  if (const ExpertPrep* q = slot.load(std::memory_order_acquire)) return *q;
-  const ExpertPrep* kept = p.get();
-  table.made.push_back(std::move(p));
-  slot.store(kept, std::memory_order_release);
-  return *kept;
+  return p;
 }
 
 Result<std::vector<Matcher::Scored>> Matcher::score_everyone(const Query& q) const {
@@ -771,7 +838,31 @@ struct Matcher::WordCache {
   // afresh: problems are many, and one is cheap to analyse again.
   static constexpr size_t kMaxProblems = 20000;
   std::unordered_map<int64_t, std::shared_ptr<const std::vector<FieldTokens>>> problem_fields;
+  std::atomic<uint64_t> units_analysed{0};  // unit_words computed, not found
 };
+
+void Matcher::forget_removed_units(const std::vector<int32_t>& old_owner,
+                                   const ExpertTable& now) const {
+  // Unit ids are never reused, so the words of every unit still in the index
+  // stay right; only those of units gone with a replaced or removed expert
+  // are dropped (else each write would leave its old texts' words behind).
+  std::lock_guard<std::mutex> lock(word_cache_->mutex);
+  for (size_t u = 0; u < old_owner.size(); ++u) {
+    if (old_owner[u] < 0 || now.owner_of(static_cast<int64_t>(u)) >= 0) continue;
+    word_cache_->words.erase(static_cast<int64_t>(u));
+    word_cache_->field_words.erase(static_cast<int64_t>(u));
+  }
+}
+
+Matcher::CacheCounts Matcher::cache_counts() const {
+  CacheCounts c;
+  c.tables_made = table_cache_->tables_made.load(std::memory_order_relaxed);
+  c.preps_made = table_cache_->preps_made.load(std::memory_order_relaxed);
+  c.units_analysed = word_cache_->units_analysed.load(std::memory_order_relaxed);
+  std::lock_guard<std::mutex> lock(word_cache_->mutex);
+  c.units_with_words = word_cache_->words.size();
+  return c;
+}
 
 std::shared_ptr<const std::vector<Matcher::FieldTokens>> Matcher::problem_fields(
     const Query& q) const {
@@ -1002,6 +1093,7 @@ const std::vector<uint32_t>& Matcher::unit_words(int64_t unit, const std::string
     auto it = word_cache_->words.find(unit);
     if (it != word_cache_->words.end()) return it->second;
   }
+  word_cache_->units_analysed.fetch_add(1, std::memory_order_relaxed);
   std::vector<uint32_t> ids;
   for (const Word& w : words_of(text)) ids.push_back(w.id);
   std::sort(ids.begin(), ids.end());

@@ -62,11 +62,16 @@
 // experts alone (per-expert vector aggregates and vector pointers, the owner
 // of each unit, the whole words of each unit and research field), computed
 // on first use under its own locks and reused by every later call: build
-// one Matcher per index and share it between threads. The aggregates are
-// made again after any change to the expert vectors (VectorIndex::
-// generation); the words are keyed by unit id, which an upsert never
-// reuses, so changing problems or upserting and removing experts keeps them
-// right; after CorpusIndex::refit() (which renumbers the units) or on
+// one Matcher per index, share it between threads and keep it while the
+// index changes. After any change to the expert vectors (VectorIndex::
+// generation) the vector pointers are taken again, and the aggregates made
+// again for the experts whose units changed only. The aggregates and the
+// words are keyed by unit id, which an upsert never reuses, so changing
+// problems or upserting and removing experts keeps them right; the words of
+// units an upsert or removal took out of the index are dropped at the first
+// call after it. One expert's change thus costs the analysis of that
+// expert's texts, not of every expert's (docs/performance.md, "A plan after
+// a write"). After CorpusIndex::refit() (which renumbers the units) or on
 // another CorpusIndex, make a new Matcher. Copies share the caches.
 #pragma once
 
@@ -351,6 +356,16 @@ class Matcher {
   static constexpr float kFillerDocumentShare = 0.1f;
   bool is_filler(const std::string& term, uint32_t id) const;
 
+  // What the caches have done since this Matcher (or the one it was copied
+  // from) was made: for tests and benchmarks of what a change costs.
+  struct CacheCounts {
+    uint64_t tables_made = 0;     // expert tables (one per state of the expert vectors used)
+    uint64_t preps_made = 0;      // per-expert aggregates computed
+    uint64_t units_analysed = 0;  // expert units whose words were analysed
+    size_t units_with_words = 0;  // expert units whose words are held now
+  };
+  CacheCounts cache_counts() const;
+
  private:
   struct Query;
   // `score_all_units`: also BM25 of the query against every expert unit at
@@ -360,13 +375,22 @@ class Matcher {
   // units with their vectors, their norms around the unit mean and in the
   // coarse dimensions, the work centroids (centred, coarse, plain) and the
   // profile's vector. Computed once per expert on first use.
+  // Computed once per version of an expert (ExpertAggregates, shared by the
+  // tables while the expert's units stay the same) on first use; the vector
+  // pointers once per table.
   struct ExpertPrep;
+  struct ExpertAggregates;
   // Every expert in id order with the owner of each expert unit and the
   // experts' ExpertPrep, for one state of the expert vectors
-  // (VectorIndex::generation): made again after any change to the experts.
+  // (VectorIndex::generation): made again after any change to the experts,
+  // carrying over the aggregates of the experts that did not change.
   struct ExpertTable;
   struct TableCache;
   std::shared_ptr<const ExpertTable> expert_table() const;
+  std::shared_ptr<const ExpertAggregates> aggregate(const ExpertEntry& e) const;
+  // Drops the words of the units `old_owner` (a previous table's owner of
+  // each unit) held that `now` no longer has.
+  void forget_removed_units(const std::vector<int32_t>& old_owner, const ExpertTable& now) const;
   const ExpertPrep& prepared(const ExpertTable& table, uint32_t expert) const;
   ComponentScores score_expert(const Query& q, const ExpertEntry& e, const ExpertPrep& prep,
                                std::vector<std::pair<int, float>>* per_work) const;
