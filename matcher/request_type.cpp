@@ -146,6 +146,7 @@ RequestAssessment RequestClassifier::classify(std::string_view title, std::strin
   }
   out.technical_evidence += config_.measurement_weight *
                             static_cast<float>(measurements(title) + measurements(description));
+  out.technical_evidence += config_.research_word_weight * static_cast<float>(research_words);
   float best = 0;
   for (const auto& [type, evidence] : by_type) {
     if (evidence > best) {

@@ -131,6 +131,25 @@ TEST(RequestType, AnAskTheExpertsResearchUsesIsResearchContent) {
   EXPECT_FLOAT_EQ(researched.technical_evidence, 11.0f * 3 / 4);
 }
 
+// research_word_weight counts the problem's lexicon words that the experts'
+// research uses as technical evidence; 0 (the default, as measured) leaves
+// them out. Until it was tested the weight was ignored whatever its value.
+TEST(RequestType, ResearchWordsCountOnlyAtTheirWeight) {
+  TextAnalyzer analyzer(nullptr);
+  auto title = analyzer.normalize("想申请银行贷款");
+  auto description = analyzer.normalize("扩建车间缺资金，银行要抵押。");
+  ASSERT_TRUE(title.is_ok() && description.is_ok());
+  RequestAssessment off = RequestClassifier().classify(*title, *description, nullptr, 5);
+  RequestAssessment none = RequestClassifier().classify(*title, *description, nullptr, 0);
+  EXPECT_EQ(off.technical_evidence, none.technical_evidence);
+  EXPECT_EQ(off.kind, RequestKind::kNonTechnical);
+  RequestConfig weighted;
+  weighted.research_word_weight = 1.5f;
+  RequestAssessment on = RequestClassifier(weighted).classify(*title, *description, nullptr, 5);
+  EXPECT_FLOAT_EQ(on.technical_evidence, none.technical_evidence + 7.5f);
+  EXPECT_EQ(on.ask_evidence, none.ask_evidence);
+}
+
 // ---- The demo corpus --------------------------------------------------------------
 
 std::vector<Problem> read_jsonl(const std::string& path) {
