@@ -278,6 +278,8 @@ const scenarios = [
     check((await text(page, "#plan-team tbody tr td.reason")).length > 0, "each member has a reason");
     eq(await text(page, "#plan-status .badge"), "草稿", "a new plan is a draft");
     eq(await text(page, "#plan-progress"), "方案已生成（草稿）。", "the run says it is done");
+    // The list of plans is drawn after the plan itself (its own request): wait for it.
+    await page.locator("#plans thead th").first().waitFor();
     const headers = await page.locator("#plans thead th").allInnerTexts();
     eq(headers.slice(0, 3).join(" "), "方案编号 状态 生成时间", "the plan list's columns say what they hold");
     // A second draft; approving it makes the first one stale.
