@@ -82,11 +82,9 @@ Result<TermCounts> TermModel::counts(const std::string& text) const {
 Result<TermCounts> TermModel::counts(const std::string& text, float* seen_share) const {
   auto t = terms(text);
   if (!t) return t.status();
-  TermCounts known = vocabulary_.count(*t);
-  if (!seen_share) return known;
   std::vector<std::string_view> unseen;
-  for (const auto& term : *t)
-    if (vocabulary_.find(term) == Vocabulary::kUnknown) unseen.push_back(term);
+  TermCounts known = vocabulary_.count(*t, seen_share ? &unseen : nullptr);
+  if (!seen_share) return known;
   std::sort(unseen.begin(), unseen.end());
   auto weight = [](uint32_t tf, double idf) {
     return (1.0 + std::log(static_cast<double>(tf))) * idf;

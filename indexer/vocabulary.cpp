@@ -37,12 +37,16 @@ TermCounts Vocabulary::count(const std::vector<std::string>& terms, bool grow) {
   return collapse(ids);
 }
 
-TermCounts Vocabulary::count(const std::vector<std::string>& terms) const {
+TermCounts Vocabulary::count(const std::vector<std::string>& terms,
+                             std::vector<std::string_view>* unknown) const {
   std::vector<uint32_t> ids;
   ids.reserve(terms.size());
   for (const auto& t : terms) {
     uint32_t id = find(t);
-    if (id != kUnknown) ids.push_back(id);
+    if (id != kUnknown)
+      ids.push_back(id);
+    else if (unknown)
+      unknown->push_back(t);
   }
   return collapse(ids);
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -23,7 +24,10 @@ class Vocabulary {
 
   // Counts the terms of one text (unknown terms are skipped unless `grow`).
   TermCounts count(const std::vector<std::string>& terms, bool grow = false);
-  TermCounts count(const std::vector<std::string>& terms) const;
+  // The same without growing; the terms not in the vocabulary are appended
+  // to `unknown` (if given), once per occurrence, pointing into `terms`.
+  TermCounts count(const std::vector<std::string>& terms,
+                   std::vector<std::string_view>* unknown = nullptr) const;
 
   static constexpr uint32_t kUnknown = UINT32_MAX;
 

@@ -69,6 +69,35 @@ std::map<std::pair<std::string, std::string>, Pair> all_pairs(const CorpusIndex&
   return out;
 }
 
+// How far the pairs of `before` moved in `after` (every one must still be there).
+struct Movement {
+  float max_score = 0;
+  float max_confidence = 0;
+  int verdicts = 0;   // good-match verdicts changed
+  std::string worst;  // the pair whose score moved most
+  int missing = 0;    // pairs of `before` not in `after`
+};
+
+Movement movement(const std::map<std::pair<std::string, std::string>, Pair>& before,
+                  const std::map<std::pair<std::string, std::string>, Pair>& after) {
+  Movement m;
+  for (const auto& [key, was] : before) {
+    auto it = after.find(key);
+    if (it == after.end()) {
+      ++m.missing;
+      continue;
+    }
+    const float ds = std::abs(it->second.score - was.score);
+    if (ds > m.max_score) {
+      m.max_score = ds;
+      m.worst = key.first + " / " + key.second;
+    }
+    m.max_confidence = std::max(m.max_confidence, std::abs(it->second.confidence - was.confidence));
+    if (it->second.good != was.good) ++m.verdicts;
+  }
+  return m;
+}
+
 TEST(StabilityTest, AddingUnrelatedProblemsMovesNoExistingPair) {
   const char* dir = std::getenv("EXPERTMATCH_SOURCE_DIR");
   ASSERT_NE(dir, nullptr);
@@ -125,23 +154,11 @@ TEST(StabilityTest, AddingUnrelatedExpertsMovesExistingPairsLittle) {
   for (const Expert& x : *added) ASSERT_TRUE((*index)->upsert_expert(x).is_ok()) << x.id;
   const auto after = all_pairs(**index, *p);
 
-  float max_score = 0, max_confidence = 0;
-  int verdicts = 0;
-  std::string worst;
-  for (const auto& [key, was] : before) {
-    auto it = after.find(key);
-    ASSERT_NE(it, after.end()) << key.first << " " << key.second;
-    const float ds = std::abs(it->second.score - was.score);
-    if (ds > max_score) {
-      max_score = ds;
-      worst = key.first + " / " + key.second;
-    }
-    max_confidence = std::max(max_confidence, std::abs(it->second.confidence - was.confidence));
-    if (it->second.good != was.good) ++verdicts;
-  }
+  const Movement m = movement(before, after);
+  ASSERT_EQ(m.missing, 0);
   std::printf(
       "added experts: max score change %.4f (%s), max confidence change %.4f, %d verdicts\n",
-      max_score, worst.c_str(), max_confidence, verdicts);
+      m.max_score, m.worst.c_str(), m.max_confidence, m.verdicts);
   // Their vectors stand on the few words the model knows (竹 of 江南丝竹):
   // they are a good match for nothing.
   for (const auto& [key, pair] : after) {
@@ -149,9 +166,9 @@ TEST(StabilityTest, AddingUnrelatedExpertsMovesExistingPairsLittle) {
       EXPECT_FALSE(pair.good) << key.first << " " << key.second;
     }
   }
-  EXPECT_LE(max_score, 0.01f) << worst;
-  EXPECT_LE(max_confidence, 0.1f);
-  EXPECT_EQ(verdicts, 0);
+  EXPECT_LE(m.max_score, 0.01f) << m.worst;
+  EXPECT_LE(m.max_confidence, 0.1f);
+  EXPECT_EQ(m.verdicts, 0);
 }
 
 // A county's records the city has not confirmed count only in that county
@@ -194,28 +211,16 @@ TEST(StabilityTest, ACountysUnconfirmedExpertsMoveNoOtherCountysPair) {
     ASSERT_TRUE((*index)->upsert_expert(junk).is_ok()) << junk.id;
   }
   const auto after = all_pairs(**index, elsewhere);
-  float max_score = 0, max_confidence = 0;
-  int verdicts = 0;
-  std::string worst;
-  for (const auto& [key, was] : before) {
-    auto it = after.find(key);
-    ASSERT_NE(it, after.end()) << key.first << " " << key.second;
-    const float ds = std::abs(it->second.score - was.score);
-    if (ds > max_score) {
-      max_score = ds;
-      worst = key.first + " / " + key.second;
-    }
-    max_confidence = std::max(max_confidence, std::abs(it->second.confidence - was.confidence));
-    if (it->second.good != was.good) ++verdicts;
-  }
+  const Movement m = movement(before, after);
+  ASSERT_EQ(m.missing, 0);
   std::printf(
       "200 unconfirmed experts elsewhere: max score change %.5f (%s), confidence %.5f, %d "
       "verdicts\n",
-      max_score, worst.c_str(), max_confidence, verdicts);
+      m.max_score, m.worst.c_str(), m.max_confidence, m.verdicts);
   EXPECT_EQ(after.size(), before.size());
-  EXPECT_EQ(max_score, 0.0f) << worst;
-  EXPECT_EQ(max_confidence, 0.0f);
-  EXPECT_EQ(verdicts, 0);
+  EXPECT_EQ(m.max_score, 0.0f) << m.worst;
+  EXPECT_EQ(m.max_confidence, 0.0f);
+  EXPECT_EQ(m.verdicts, 0);
 }
 
 }  // namespace
