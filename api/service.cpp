@@ -256,13 +256,13 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
       service->index_ = std::move(*index);
       service->index_replaced_locked();
       note(reason.empty() ? "index loaded from " + data_dir + "/index"
-                          : "index rebuilt (" + reason + ")");
+                          : "index " + reason);
       for (const auto& r : service->index_->skipped())
         note("index: " + r.kind + " \"" + r.id + "\" left out: " + r.reason);
       if (!saved) {
         // Matching works from memory; the next save (shutdown) tries again.
         service->index_dirty_ = true;
-        note("saving the rebuilt index failed (" + saved.to_string() + "); serving it from memory");
+        note("saving the index failed (" + saved.to_string() + "); serving it from memory");
       }
     } else {
       note("no index: " + index.status().to_string() + "; matching is unavailable");

@@ -128,9 +128,9 @@ std::unique_ptr<CorpusIndex> open_index(const std::string& data_dir,
     report(index.status());
     return nullptr;
   }
-  if (!why.empty()) std::fprintf(stderr, "(index rebuilt: %s)\n", why.c_str());
+  if (!why.empty()) std::fprintf(stderr, "(index %s)\n", why.c_str());
   if (!saved)
-    std::fprintf(stderr, "(the rebuilt index was not saved: %s)\n", saved.to_string().c_str());
+    std::fprintf(stderr, "(the index was not saved: %s)\n", saved.to_string().c_str());
   return std::move(*index);
 }
 

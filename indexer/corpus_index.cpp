@@ -192,6 +192,17 @@ Result<std::vector<float>> CorpusIndex::embed_one(const std::string& text) const
   return embedder_->embed({text});
 }
 
+std::unordered_set<std::string> CorpusIndex::problems_outside_fit() const {
+  std::unordered_set<std::string> out;
+  std::unordered_set<uint64_t> texts;
+  for (const auto& [id, entry] : problems_) {
+    std::string text = problem_text(analysed_part(entry.problem()));
+    std::erase_if(text, [](char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; });
+    if (!texts.insert(fnv1a64(text)).second) out.insert(id);
+  }
+  return out;
+}
+
 Status CorpusIndex::fit_model(const ProgressFn& progress) {
   const bool learn_from_confirmed_only =
       !problems_.empty() || std::any_of(experts_.begin(), experts_.end(),
@@ -218,7 +229,9 @@ Status CorpusIndex::fit_model(const ProgressFn& progress) {
       for (const auto& k : w.keywords) extra_terms.push_back(k);
     }
   }
+  const std::unordered_set<std::string> outside = problems_outside_fit();
   for (const auto& [id, entry] : problems_) {
+    if (outside.count(id)) continue;
     texts.push_back(problem_text(entry.problem()));
     keys.push_back(id + "/P");
     for (const auto& k : entry.problem().keywords) extra_terms.push_back(k);
@@ -467,6 +480,10 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
   // once: neither every problem's text nor a second copy of every vector is
   // held beside the index (100 MB each at 100,000 problems). A structure that
   // is trained takes them all in one add, as the expert units do.
+  // Problems left out of the fit (problems_outside_fit) know only their
+  // seen share; then every problem's share is measured, as for experts.
+  const std::unordered_set<std::string> outside = problems_outside_fit();
+  shares.clear();
   const bool add_per_block = config_.faiss_factory == "Flat" || config_.faiss_factory.empty();
   if (add_per_block) problem_vectors_->reserve(problems_.size());
   std::vector<float> all_vectors;  // when !add_per_block
@@ -486,8 +503,9 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
                                   &problem_terms_block[i]);
       if (!s) return s;
     }
-    auto vecs = embed_all(block_texts);
+    auto vecs = embed_all(block_texts, outside.empty() ? nullptr : &shares);
     if (!vecs) return vecs.status();
+    set_seen_shares(block_ids, shares);
     if (add_per_block) {
       Status s = problem_vectors_->add(block_ids, vecs->data());
       if (!s) return s;
@@ -515,8 +533,9 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
     if (!s) return s;
   }
   std::vector<float>().swap(all_vectors);
-  // The mean of the work and problem vectors, part of the fitted model: later
-  // upserts do not move it, refit() does.
+  // The mean of the vectors of the units the model was fitted on (confirmed
+  // experts' distinct works, distinct problems), part of the fitted model:
+  // later upserts do not move it, refit() does.
   const int d = embedder_->dimension();
   std::vector<double> sum(d, 0.0);
   size_t n = 0;
@@ -529,7 +548,8 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
   for (const auto& [id, e] : experts_)
     for (size_t w = 0; w < e.work_units.size(); ++w)
       if (e.repeat_of[w] < 0 && e.expert.verified) add(e.work_units[w], *expert_vectors_);
-  for (const auto& [id, p] : problems_) add(p.unit, *problem_vectors_);
+  for (const auto& [id, p] : problems_)
+    if (!outside.count(id)) add(p.unit, *problem_vectors_);
   unit_mean_.assign(d, 0.0f);
   for (int i = 0; i < d && n > 0; ++i) unit_mean_[i] = static_cast<float>(sum[i] / n);
   return Status::ok();
@@ -589,6 +609,64 @@ Status CorpusIndex::refit(const ProgressFn& progress) {
   Status s = fit_model(progress);
   if (!s) return s;
   return reindex_all(progress);
+}
+
+Result<size_t> CorpusIndex::catch_up(const std::vector<Expert>& experts,
+                                     const std::vector<SharedProblem>& problems,
+                                     double max_changed_share) {
+  std::vector<const Expert*> expert_upserts;
+  std::vector<std::string> expert_removals;
+  std::unordered_map<std::string_view, const Expert*> given_experts;
+  for (const auto& e : experts) {
+    given_experts.emplace(e.id, &e);
+    auto it = experts_.find(e.id);
+    if (it == experts_.end() || record_hash(it->second.expert) != record_hash(e))
+      expert_upserts.push_back(&e);
+  }
+  for (const auto& [id, entry] : experts_)
+    if (!given_experts.count(id)) expert_removals.push_back(id);
+  std::vector<const SharedProblem*> problem_upserts;
+  std::vector<std::string> problem_removals;
+  std::unordered_map<std::string_view, const SharedProblem*> given_problems;
+  for (const auto& p : problems) {
+    given_problems.emplace(p->id, &p);
+    auto it = problems_.find(p->id);
+    if (it == problems_.end() || record_hash(it->second.problem()) != record_hash(*p))
+      problem_upserts.push_back(&p);
+  }
+  for (const auto& [id, entry] : problems_)
+    if (!given_problems.count(id)) problem_removals.push_back(id);
+  const size_t changed = expert_upserts.size() + expert_removals.size() + problem_upserts.size() +
+                         problem_removals.size();
+  const size_t records = std::max(experts_.size() + problems_.size(), experts.size() + problems.size());
+  if (static_cast<double>(changed) > max_changed_share * static_cast<double>(records))
+    return Status(ErrorCode::kConflict,
+                  std::to_string(changed) + " of " + std::to_string(records) +
+                      " records changed since the index was saved, more than the share a saved "
+                      "model takes without a refit");
+  // Removals first, then upserts in id order: the same operations a running
+  // index would have seen, whatever order they came in.
+  for (const auto& id : expert_removals) {
+    Status s = remove_expert(id);
+    if (!s) return s;
+  }
+  for (const auto& id : problem_removals) {
+    Status s = remove_problem(id);
+    if (!s) return s;
+  }
+  std::sort(expert_upserts.begin(), expert_upserts.end(),
+            [](const Expert* a, const Expert* b) { return a->id < b->id; });
+  for (const Expert* e : expert_upserts) {
+    Status s = upsert_expert(*e);
+    if (!s && s.code() != ErrorCode::kInvalidArgument) return s;  // kInvalidArgument: skipped
+  }
+  std::sort(problem_upserts.begin(), problem_upserts.end(),
+            [](const SharedProblem* a, const SharedProblem* b) { return (*a)->id < (*b)->id; });
+  for (const SharedProblem* p : problem_upserts) {
+    Status s = upsert_problem(*p, prepare_problem(**p));
+    if (!s && s.code() != ErrorCode::kInvalidArgument) return s;
+  }
+  return changed;
 }
 
 Status CorpusIndex::upsert_expert(const Expert& e) { return upsert_expert(e, prepare_expert(e)); }
@@ -957,12 +1035,30 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::open_shared(
     std::string* rebuilt_reason, const ProgressFn& progress, Status* save_status) {
   if (save_status) *save_status = Status::ok();
   uint64_t checksum = checksum_of(experts, problems);
-  auto loaded = load(dir, config, checksum == 0 ? 1 : checksum, &problems);
-  if (loaded) {
+  auto loaded = load(dir, config, 0, &problems);
+  if (loaded && (*loaded)->checksum_ == checksum) {
     if (rebuilt_reason) rebuilt_reason->clear();
     return loaded;
   }
-  if (rebuilt_reason) *rebuilt_reason = loaded.status().message();
+  if (loaded) {
+    // Records changed since the save (a crash after acknowledged writes, or
+    // records changed while no server ran): the saved model takes them as
+    // the running server's upserts did, so a restart moves no ranking; a
+    // new model is learned only on an explicit refit, or when the corpus
+    // changed so much that the saved model no longer describes it.
+    auto changed = (*loaded)->catch_up(experts, problems, config.refit_changed_share);
+    if (changed) {
+      if (rebuilt_reason)
+        *rebuilt_reason = "caught up with its saved model: " + std::to_string(*changed) +
+                          " records changed since it was saved";
+      Status s = (*loaded)->save(dir);
+      if (save_status) *save_status = s;
+      return loaded;
+    }
+    if (rebuilt_reason) *rebuilt_reason = "rebuilt: " + changed.status().message();
+  } else if (rebuilt_reason) {
+    *rebuilt_reason = "rebuilt: " + loaded.status().message();
+  }
   auto built = build_shared(experts, problems, config, progress);
   if (!built) return built.status();
   // The index in memory is whole whether or not it reaches the disk; a save

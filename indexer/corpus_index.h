@@ -34,6 +34,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "corpus/model.h"
@@ -75,6 +76,14 @@ struct IndexConfig {
   // An external embedding server for every dense vector, units and queries;
   // url empty (the default) = off, the LSA model above is used.
   RemoteEmbedderOptions remote;
+  // open() on a saved index whose records have since changed (a crash after
+  // writes, records changed while no server ran) brings it up to date with
+  // its saved model, as the running server's upserts would have, unless more
+  // than this share of the records changed (added, edited or removed, over
+  // the larger of the saved and the current count): then the model no
+  // longer describes the corpus and is learned anew (refit). Not part of the
+  // index's identity (index_config_id).
+  double refit_changed_share = 0.25;
 };
 
 enum class UnitKind : uint8_t { kProfile, kWork, kProblem };
@@ -145,9 +154,14 @@ class CorpusIndex {
   static Result<std::unique_ptr<CorpusIndex>> load(
       const std::string& dir, const IndexConfig& config, uint64_t expected_checksum,
       const std::vector<SharedProblem>* share = nullptr);
-  // load(), and on any failure build() and save(). `rebuilt_reason` (if given)
-  // receives why it was rebuilt, or "" if loaded. A failed save (read-only or
-  // full disk) does not fail open(): the built index is returned and
+  // load(), and on any failure build() and save(). A saved index built from
+  // other records is not refitted but caught up (catch_up) unless more than
+  // IndexConfig::refit_changed_share of the records changed: so a restart,
+  // after a crash or not, ranks as the running server did, and only an
+  // explicit refit (build(), refit(), `expertmatch index`, a bulk import)
+  // learns a new model. `rebuilt_reason` (if given) receives why it was
+  // rebuilt or caught up, or "" if loaded as saved. A failed save (read-only
+  // or full disk) does not fail open(): the index is returned and
   // `save_status` (if given) receives the save's error, else ok.
   static Result<std::unique_ptr<CorpusIndex>> open(const std::string& dir,
                                                    const std::vector<Expert>& experts,
@@ -197,6 +211,15 @@ class CorpusIndex {
   const std::vector<SkippedRecord>& skipped() const { return skipped_; }
   // Relearns the term model and the embedding from the current records.
   Status refit(const ProgressFn& progress = {});
+  // Makes the index hold exactly these records (the open problems) with its
+  // current model: removes what is gone, upserts what is new or changed (in
+  // id order), exactly as the same upserts and removals on a running index.
+  // Returns the number of records changed; kConflict, changing nothing, if
+  // that is more than `max_changed_share` of the larger of the held and the
+  // given record counts. A record the index cannot take is skipped (listed
+  // in skipped()), not an error.
+  Result<size_t> catch_up(const std::vector<Expert>& experts,
+                          const std::vector<SharedProblem>& problems, double max_changed_share);
 
   // Order-independent checksum of the records (XOR of per-record hashes).
   uint64_t corpus_checksum() const { return checksum_; }
@@ -223,8 +246,9 @@ class CorpusIndex {
   // term: no postings).
   const TermVectorStore& problem_lexical() const { return problem_lexical_; }
   const IndexConfig& config() const { return config_; }
-  // The mean of all work and problem vectors when the model was last fitted
-  // (build, refit); the matcher measures specific similarity around it.
+  // The mean of the work and problem vectors the model was last fitted on
+  // (build, refit: confirmed experts' works and problems, each repeat once);
+  // the matcher measures specific similarity around it.
   const std::vector<float>& unit_mean() const { return unit_mean_; }
 
   // Field-weighted term vectors, as indexed (also used for queries).
@@ -250,6 +274,12 @@ class CorpusIndex {
  private:
   CorpusIndex() = default;
   Status fit_model(const ProgressFn& progress);
+  // Ids of the problems the fit leaves out: each problem whose text (white
+  // space aside) repeats an earlier problem's, in id order. The same problem
+  // posted again is no new evidence: it weighs in the model once however
+  // often it is posted, as a repeated work does (a pure function of the
+  // records).
+  std::unordered_set<std::string> problems_outside_fit() const;
   // The record's units, lexical entries and entry, without vectors: the
   // texts to embed and their unit ids are appended to `ids` and `texts`.
   // `terms` (if given): the term vectors already computed (profile, then each

@@ -21,6 +21,8 @@
 #include <vector>
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 
@@ -212,6 +214,51 @@ TEST(ApiProcessTest, SubmittedProblemSurvivesSigkill) {
   ASSERT_NE(third.port(), 0);
   EXPECT_EQ(get(third.port(), "/api/v1/problems/" + id, t.admin).status, 200);
   EXPECT_EQ(third.stop(SIGINT), 0);
+}
+
+// Attack trial 8: an enterprise's problems changed other counties' rankings
+// once the server restarted after a crash (the start refitted the model on
+// them). A start now catches the saved index up with its model, as the
+// running server's upserts did: every ranking is what it was before the kill.
+TEST(ApiProcessTest, ARestartAfterSigkillMovesNoRankingOfOtherRecords) {
+  TempDir dir;
+  Tokens t = seed_data(dir.path());
+  {
+    ServeProcess first(dir.path());  // builds the index and saves it on SIGTERM
+    ASSERT_NE(first.port(), 0) << first.first_line();
+    EXPECT_EQ(first.stop(SIGTERM), 0);
+  }
+  const std::vector<std::string> others = {"p-a1", "p-b1", "p-c1", "p-d1"};
+  auto rankings = [&](unsigned short port) {
+    std::vector<std::string> out;
+    for (const auto& id : others) {
+      auto m = get(port, "/api/v1/problems/" + id + "/matches?k=10", t.admin);
+      EXPECT_EQ(m.status, 200) << m.body;
+      if (m.status != 200) continue;
+      rapidjson::StringBuffer buf;
+      rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+      m.json()["matches"].Accept(w);
+      out.push_back(buf.GetString());
+    }
+    return out;
+  };
+  std::vector<std::string> before;
+  {
+    ServeProcess serve(dir.path());
+    ASSERT_NE(serve.port(), 0) << serve.first_line();
+    before = rankings(serve.port());
+    ASSERT_EQ(before.size(), others.size());
+    for (const char* title : {"轴承磨削烧伤 表面发黑 冷却液", "轴承沟道磨削发蓝 砂轮修整"}) {
+      auto c = post(serve.port(), "/api/v1/problems", t.enterprise_a,
+                    new_problem_body("", kEnterpriseA, "江山市", title));
+      ASSERT_EQ(c.status, 201) << c.body;
+    }
+    EXPECT_EQ(rankings(serve.port()), before);  // the running index: bit-equal
+    EXPECT_EQ(serve.stop(SIGKILL), -1);
+  }
+  ServeProcess again(dir.path());
+  ASSERT_NE(again.port(), 0) << again.first_line();
+  EXPECT_EQ(rankings(again.port()), before);
 }
 
 TEST(ApiProcessTest, AccountCreatedWhileServingSignsIn) {

@@ -364,7 +364,7 @@ TEST(ApiStoreTest, AnIndexThatCannotBeSavedIsServedFromMemory) {
   auto server = api::ApiServer::start(test_config(dir.path()), {}, &log);
   ASSERT_TRUE(server.is_ok()) << server.status().to_string();
   bool logged = false;
-  for (const auto& line : log) logged |= contains(line, "saving the rebuilt index failed");
+  for (const auto& line : log) logged |= contains(line, "saving the index failed");
   EXPECT_TRUE(logged);
   auto ready = get((*server)->port(), "/readyz", "");
   EXPECT_EQ(ready.status, 200) << ready.body;

@@ -454,32 +454,117 @@ TEST(CorpusIndexTest, DamagedFilesAreDetectedAndOpenRebuilds) {
   }
 }
 
-TEST(CorpusIndexTest, OpenLoadsAnIntactIndexAndRebuildsAStaleOne) {
+TEST(CorpusIndexTest, OpenLoadsAnIntactIndexAndCatchesUpAChangedOne) {
   TempDir dir;
   ASSERT_FALSE(dir.path().empty());
   std::string reason = "unset";
   auto first =
       CorpusIndex::open(dir.path(), sample_experts(), sample_problems(), IndexConfig{}, &reason);
   ASSERT_TRUE(first.is_ok()) << first.status().to_string();
-  EXPECT_FALSE(reason.empty());  // nothing to load the first time
+  EXPECT_EQ(reason.rfind("rebuilt: ", 0), 0u) << reason;  // nothing to load the first time
 
   auto second =
       CorpusIndex::open(dir.path(), sample_experts(), sample_problems(), IndexConfig{}, &reason);
   ASSERT_TRUE(second.is_ok());
   EXPECT_EQ(reason, "");  // loaded
 
-  // The records changed behind the index's back: the checksum differs, so it is rebuilt.
+  // The records changed behind the index's back (a crash after writes, or a
+  // change while no server ran): one work retitled, one problem added. The
+  // saved model takes them as a running index's upserts would: the same
+  // model, the same answers as those upserts on the loaded index.
   auto experts = sample_experts();
   experts[3].works[0].title = "湿强剂对格拉辛纸湿强度的影响";
-  auto third = CorpusIndex::open(dir.path(), experts, sample_problems(), IndexConfig{}, &reason);
+  auto problems = sample_problems();
+  Problem added = problems[1];
+  added.id = "p-added";
+  added.title = "格拉辛纸湿强度不够";
+  problems.push_back(added);
+  auto live = CorpusIndex::open(dir.path(), sample_experts(), sample_problems(), IndexConfig{});
+  ASSERT_TRUE(live.is_ok());
+  ASSERT_TRUE((*live)->upsert_expert(experts[3]).is_ok());
+  ASSERT_TRUE((*live)->upsert_problem(added).is_ok());
+
+  auto third = CorpusIndex::open(dir.path(), experts, problems, IndexConfig{}, &reason);
   ASSERT_TRUE(third.is_ok());
-  EXPECT_NE(reason.find("checksum"), std::string::npos) << reason;
+  EXPECT_EQ(reason, "caught up with its saved model: 2 records changed since it was saved");
+  EXPECT_EQ((*third)->embedder().model_id(), (*second)->embedder().model_id());
   EXPECT_EQ((*third)->expert("paper-li")->expert.works[0].title, "湿强剂对格拉辛纸湿强度的影响");
-  EXPECT_EQ((*third)->corpus_checksum(), CorpusIndex::checksum_of(experts, sample_problems()));
+  ASSERT_NE((*third)->problem("p-added"), nullptr);
+  EXPECT_EQ((*third)->corpus_checksum(), CorpusIndex::checksum_of(experts, problems));
+  for (const auto& p : problems) EXPECT_TRUE(answer(**third, p) == answer(**live, p)) << p.id;
   // And the saved index now matches the new records.
-  auto fourth = CorpusIndex::open(dir.path(), experts, sample_problems(), IndexConfig{}, &reason);
+  auto fourth = CorpusIndex::open(dir.path(), experts, problems, IndexConfig{}, &reason);
   ASSERT_TRUE(fourth.is_ok());
   EXPECT_EQ(reason, "");
+
+  // A removed record is removed.
+  problems.pop_back();
+  auto fifth = CorpusIndex::open(dir.path(), experts, problems, IndexConfig{}, &reason);
+  ASSERT_TRUE(fifth.is_ok());
+  EXPECT_EQ(reason, "caught up with its saved model: 1 records changed since it was saved");
+  EXPECT_EQ((*fifth)->problem("p-added"), nullptr);
+  EXPECT_EQ((*fifth)->corpus_checksum(), CorpusIndex::checksum_of(experts, problems));
+}
+
+// When more than refit_changed_share of the records changed, the saved model
+// no longer describes the corpus: open() learns a new one (a refit).
+TEST(CorpusIndexTest, OpenRefitsWhenMoreThanTheShareOfRecordsChanged) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto first = CorpusIndex::open(dir.path(), sample_experts(), sample_problems(), IndexConfig{});
+  ASSERT_TRUE(first.is_ok());
+  auto experts = sample_experts();
+  experts[3].works[0].title = "湿强剂对格拉辛纸湿强度的影响";
+  IndexConfig strict;
+  strict.refit_changed_share = 0.0;  // any change refits
+  std::string reason;
+  auto refitted = CorpusIndex::open(dir.path(), experts, sample_problems(), strict, &reason);
+  ASSERT_TRUE(refitted.is_ok());
+  EXPECT_EQ(reason.rfind("rebuilt: 1 of ", 0), 0u) << reason;
+  EXPECT_NE((*refitted)->embedder().model_id(), (*first)->embedder().model_id());
+  auto built = CorpusIndex::build(experts, sample_problems(), strict);
+  ASSERT_TRUE(built.is_ok());
+  EXPECT_EQ((*refitted)->embedder().model_id(), (*built)->embedder().model_id());
+
+  // With the default share, a third of the records gone is too many as well.
+  const auto all = sample_experts();
+  std::vector<Expert> fewer(all.begin(), all.begin() + all.size() * 2 / 3);
+  ASSERT_TRUE(CorpusIndex::open(dir.path(), experts, sample_problems(), IndexConfig{}).is_ok());
+  auto again = CorpusIndex::open(dir.path(), fewer, {}, IndexConfig{}, &reason);
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_EQ(reason.rfind("rebuilt: ", 0), 0u) << reason;
+}
+
+// Attack trial 8: an enterprise posting one problem five times weighed five
+// times in the next refit. A repeated problem text counts once in the model
+// (the term model, the LSA fit and the unit mean), as a repeated work does;
+// the copies are folded in with their seen share.
+TEST(CorpusIndexTest, AProblemPostedAgainWeighsInTheFitOnce) {
+  auto problems = sample_problems();
+  Problem posted = problems[1];
+  posted.id = "p-posted-0";
+  posted.title = "湿强剂 湿强度 断纸 装饰原纸";
+  problems.push_back(posted);
+  auto once = CorpusIndex::build(sample_experts(), problems, IndexConfig{});
+  ASSERT_TRUE(once.is_ok());
+  for (int i = 1; i < 5; ++i) {
+    Problem copy = posted;
+    copy.id = "p-posted-" + std::to_string(i);
+    if (i == 3) copy.title = " 湿强剂  湿强度 断纸\n装饰原纸 ";  // spacing aside, the same text
+    problems.push_back(copy);
+  }
+  auto five = CorpusIndex::build(sample_experts(), problems, IndexConfig{});
+  ASSERT_TRUE(five.is_ok());
+  EXPECT_EQ((*five)->embedder().model_id(), (*once)->embedder().model_id());
+  EXPECT_EQ((*five)->unit_mean(), (*once)->unit_mean());
+  for (const auto& p : sample_problems())
+    EXPECT_TRUE(answer(**five, p) == answer(**once, p)) << p.id;
+
+  // A changed word is a new problem: it is learned from.
+  problems.back().title = "湿强剂 湿强度 掉粉 装饰原纸";
+  auto changed = CorpusIndex::build(sample_experts(), problems, IndexConfig{});
+  ASSERT_TRUE(changed.is_ok());
+  EXPECT_NE((*changed)->embedder().model_id(), (*once)->embedder().model_id());
 }
 
 TEST(CorpusIndexTest, UpsertAndRemoveExpertChangeSearchAtOnce) {
