@@ -255,8 +255,7 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
     if (index) {
       service->index_ = std::move(*index);
       service->index_replaced_locked();
-      note(reason.empty() ? "index loaded from " + data_dir + "/index"
-                          : "index " + reason);
+      note(reason.empty() ? "index loaded from " + data_dir + "/index" : "index " + reason);
       for (const auto& r : service->index_->skipped())
         note("index: " + r.kind + " \"" + r.id + "\" left out: " + r.reason);
       if (!saved) {

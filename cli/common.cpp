@@ -129,8 +129,7 @@ std::unique_ptr<CorpusIndex> open_index(const std::string& data_dir,
     return nullptr;
   }
   if (!why.empty()) std::fprintf(stderr, "(index %s)\n", why.c_str());
-  if (!saved)
-    std::fprintf(stderr, "(the index was not saved: %s)\n", saved.to_string().c_str());
+  if (!saved) std::fprintf(stderr, "(the index was not saved: %s)\n", saved.to_string().c_str());
   return std::move(*index);
 }
 

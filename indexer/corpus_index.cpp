@@ -638,7 +638,8 @@ Result<size_t> CorpusIndex::catch_up(const std::vector<Expert>& experts,
     if (!given_problems.count(id)) problem_removals.push_back(id);
   const size_t changed = expert_upserts.size() + expert_removals.size() + problem_upserts.size() +
                          problem_removals.size();
-  const size_t records = std::max(experts_.size() + problems_.size(), experts.size() + problems.size());
+  const size_t records =
+      std::max(experts_.size() + problems_.size(), experts.size() + problems.size());
   if (static_cast<double>(changed) > max_changed_share * static_cast<double>(records))
     return Status(ErrorCode::kConflict,
                   std::to_string(changed) + " of " + std::to_string(records) +
