@@ -70,7 +70,7 @@ const Route kRoutes[] = {
     {"GET", "/api/v1/enterprises", list_enterprises, kToken, PAGED "county"},
     {"POST", "/api/v1/enterprises", create_enterprise, kToken},
     {"GET", "/api/v1/problems", list_problems, kToken,
-     PAGED "q industry status enterprise county urgency min_urgency sort"},
+     PAGED "q industry status enterprise county urgency min_urgency verified sort"},
     {"POST", "/api/v1/problems", create_problem, kToken},
     {"GET", "/api/v1/problems/{id}", get_problem, kToken},
     {"PUT", "/api/v1/problems/{id}", update_problem, kToken},

@@ -479,6 +479,12 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
     // What the server assigned is never lost to an update.
     p.id = current.id;
     p.status = current.status;
+    // A confirmed problem whose text (what the model's fit reads) someone
+    // other than the city changes is no longer confirmed (Problem::verified).
+    if (who.role != Role::kAdmin &&
+        (p.title != current.title || p.description != current.description ||
+         p.keywords != current.keywords))
+      p.verified = false;
     if (p.submitted.empty()) p.submitted = current.submitted;
   } else if (it != problems_.end()) {
     return Status(ErrorCode::kAlreadyExists, {"problem.exists", {{"id", p.id}}});
@@ -560,6 +566,9 @@ Result<Problem> Service::create_problem(const Principal& who, Problem p, bool id
   }
   p.status = ProblemStatus::kSubmitted;
   if (p.submitted.empty()) p.submitted = today_utc();
+  // What an enterprise or a county files is not learned from until the city
+  // confirms it (Problem::verified).
+  if (who.role != Role::kAdmin) p.verified = false;
   return write_problem(who, std::move(p), false);
 }
 
@@ -594,6 +603,7 @@ Result<Page<Problem>> Service::list_problems(const Principal& who, const Problem
     if (q.urgency && p.urgency != *q.urgency) continue;
     if (q.min_urgency && p.urgency < *q.min_urgency) continue;
     if (q.industry && p.industry != *q.industry) continue;
+    if (q.verified && p.verified != *q.verified) continue;
     if (!searchers.empty() && !matches_words(searchers, record.search_text)) continue;
     found.push_back(&p);
   }

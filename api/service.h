@@ -133,6 +133,7 @@ struct ProblemQuery {
   bool open_only = false;          // status=open: submitted, matched or in_progress
   std::optional<int> urgency;      // exactly this urgency
   std::optional<int> min_urgency;  // at least this urgency
+  std::optional<bool> verified;    // Problem::verified (false: awaiting the city)
   std::string sort = "id";         // id, urgency, submitted; "-" prefix = descending
   size_t offset = 0;
   size_t limit = 50;

@@ -85,6 +85,13 @@ struct Problem {
   std::string submitted;  // YYYY-MM-DD or ""
   ProblemStatus status = ProblemStatus::kSubmitted;
   std::string extra_json;
+  // Whether the city (admin) has confirmed this record, as Expert::verified:
+  // not part of the exchange format (the store keeps it). A problem an admin
+  // imports or writes is confirmed; one an enterprise or a county files is
+  // not, until an admin confirms it. Matching is the same either way; only
+  // the model's fit (CorpusIndex) learns from confirmed problems alone, so
+  // no tenant's filings shape the model every county is matched with.
+  bool verified = true;
 };
 
 // The problems a data directory's index holds: the open ones, in order. A

@@ -212,6 +212,11 @@ UPDATE plans SET seq = id;
     {8, R"sql(
 ALTER TABLE experts ADD COLUMN verified INTEGER NOT NULL DEFAULT 1;
 )sql"},
+    // v8 -> v9: whether the city confirmed a problem (Problem::verified).
+    // Every problem stored so far counts as confirmed, as experts did at v8.
+    {9, R"sql(
+ALTER TABLE problems ADD COLUMN verified INTEGER NOT NULL DEFAULT 1;
+)sql"},
 };
 constexpr bool migrations_ordered() {
   int last = 0;
@@ -663,14 +668,14 @@ Result<std::set<std::string>> Store::registered_enterprises_locked() {
 Status Store::put_problem_locked(const Problem& p, std::set<std::string>* registered) {
   Statement st(db_,
                "INSERT INTO problems (id, enterprise, county, industry, title, description, "
-               "keywords, urgency, submitted, status, extra, updated_at) "
-               "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
+               "keywords, urgency, submitted, status, extra, verified, updated_at) "
+               "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
                "strftime('%Y-%m-%dT%H:%M:%SZ','now')) "
                "ON CONFLICT(id) DO UPDATE SET enterprise=excluded.enterprise, "
                "county=excluded.county, industry=excluded.industry, title=excluded.title, "
                "description=excluded.description, keywords=excluded.keywords, "
                "urgency=excluded.urgency, submitted=excluded.submitted, status=excluded.status, "
-               "extra=excluded.extra, updated_at=excluded.updated_at");
+               "extra=excluded.extra, verified=excluded.verified, updated_at=excluded.updated_at");
   if (!st.prepared()) return st.error("prepare problem insert");
   st.bind(1, p.id);
   st.bind(2, p.enterprise);
@@ -683,6 +688,7 @@ Status Store::put_problem_locked(const Problem& p, std::set<std::string>* regist
   st.bind(9, p.submitted);
   st.bind(10, std::string(problem_status_name(p.status)));
   st.bind(11, p.extra_json);
+  st.bind(12, p.verified ? 1 : 0);
   if (st.step() != SQLITE_DONE) return st.error("insert problem");
   // One enterprise, one registration: another spelling of a registered name
   // (names.h) is that enterprise, not a second, lookalike one.
@@ -884,7 +890,7 @@ Result<std::vector<Expert>> Store::query_experts_locked(const std::string* where
 Result<std::vector<Problem>> Store::query_problems_locked(const std::string* where_id) {
   std::string sql =
       "SELECT id, enterprise, county, industry, title, description, keywords, urgency, "
-      "submitted, status, extra FROM problems";
+      "submitted, status, extra, verified FROM problems";
   if (where_id) sql += " WHERE id = ?1";
   sql += " ORDER BY id";
   Statement st(db_, sql.c_str());
@@ -906,6 +912,7 @@ Result<std::vector<Problem>> Store::query_problems_locked(const std::string* whe
     p.submitted = text_col(s, 8);
     p.status = parse_problem_status(text_col(s, 9)).value_or(ProblemStatus::kSubmitted);
     p.extra_json = text_col(s, 10);
+    p.verified = sqlite3_column_int(s, 11) != 0;
     out.push_back(std::move(p));
   }
   if (rc != SQLITE_DONE) return st.error("query problems");

@@ -24,8 +24,10 @@ namespace expertmatch {
 namespace {
 
 // 2: units.bin ends with the unit mean; 3: each expert's record is followed
-// by whether the city confirmed it (Expert::verified, not in the exchange format).
-constexpr int kFormatVersion = 4;
+// by whether the city confirmed it (Expert::verified, not in the exchange
+// format); 4: per-document BM25 statistics flag; 5: each problem's record is
+// followed by Problem::verified.
+constexpr int kFormatVersion = 5;
 
 std::string hex64(uint64_t v) {
   char buf[17];
@@ -125,7 +127,10 @@ uint64_t CorpusIndex::record_hash(const Expert& e) {
   uint64_t h = fnv1a64(to_json(e), fnv1a64("E"));
   return e.verified ? h : fnv1a64("unconfirmed", h);
 }
-uint64_t CorpusIndex::record_hash(const Problem& p) { return fnv1a64(to_json(p), fnv1a64("P")); }
+uint64_t CorpusIndex::record_hash(const Problem& p) {
+  uint64_t h = fnv1a64(to_json(p), fnv1a64("P"));
+  return p.verified ? h : fnv1a64("unconfirmed", h);
+}
 
 uint64_t CorpusIndex::checksum_of(const std::vector<Expert>& experts,
                                   const std::vector<Problem>& problems) {
@@ -193,9 +198,22 @@ Result<std::vector<float>> CorpusIndex::embed_one(const std::string& text) const
 }
 
 std::unordered_set<std::string> CorpusIndex::problems_outside_fit() const {
+  // What an enterprise or a county filed and the city has not confirmed is
+  // not learned from (unless nothing confirmed is there to learn from), as
+  // for experts: no tenant's filings shape the model every county is matched
+  // with, however many it files.
+  const bool confirmed_only =
+      std::any_of(problems_.begin(), problems_.end(),
+                  [](const auto& p) { return p.second.problem().verified; }) ||
+      std::any_of(experts_.begin(), experts_.end(),
+                  [](const auto& e) { return e.second.expert.verified; });
   std::unordered_set<std::string> out;
   std::unordered_set<uint64_t> texts;
   for (const auto& [id, entry] : problems_) {
+    if (confirmed_only && !entry.problem().verified) {
+      out.insert(id);
+      continue;
+    }
     std::string text = problem_text(analysed_part(entry.problem()));
     std::erase_if(text, [](char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; });
     if (!texts.insert(fnv1a64(text)).second) out.insert(id);
@@ -811,6 +829,7 @@ Status CorpusIndex::save(const std::string& dir) const {
   units.u64(problems_.size());
   for (const auto& [id, p] : problems_) {
     units.str(to_json(p.problem()));
+    units.u32(p.problem().verified ? 1 : 0);
     units.u64(static_cast<uint64_t>(p.unit));
   }
   expert_lexical_.save(&units);
@@ -976,7 +995,9 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
     // The caller's record when it is this one byte for byte: held once.
     auto p = parse_problem_json(json, "units.bin");
     if (!p) return Status(ErrorCode::kCorruption, "units.bin: bad problem record");
-    if (auto k = known.find(p->id); k != known.end() && to_json(**k->second) == json)
+    p->verified = ur.u32() != 0;
+    if (auto k = known.find(p->id);
+        k != known.end() && (*k->second)->verified == p->verified && to_json(**k->second) == json)
       entry.record = *k->second;
     else
       entry.record = std::make_shared<const Problem>(std::move(*p));

@@ -95,8 +95,9 @@ struct Unit {
   // The share of the unit's embedded text that the model knows
   // (TermModel::counts' seen share), in [0, 1]: 1 for every unit the model
   // was fitted on (its terms are the vocabulary), less for a record added
-  // later in words the model never saw, or for an unconfirmed expert
-  // (Expert::verified false), which the fit leaves out. Always 1 with a
+  // later in words the model never saw, or for a record the fit leaves out:
+  // an unconfirmed expert or problem (verified false), a problem repeating
+  // another's text. Always 1 with a
   // remote embedder, which represents any text.
   float seen_share = 1.0f;
 };
@@ -274,11 +275,12 @@ class CorpusIndex {
  private:
   CorpusIndex() = default;
   Status fit_model(const ProgressFn& progress);
-  // Ids of the problems the fit leaves out: each problem whose text (white
-  // space aside) repeats an earlier problem's, in id order. The same problem
-  // posted again is no new evidence: it weighs in the model once however
-  // often it is posted, as a repeated work does (a pure function of the
-  // records).
+  // Ids of the problems the fit leaves out: those the city has not confirmed
+  // (Problem::verified false; unless no record at all is confirmed), and
+  // each problem whose text (white space aside) repeats an earlier problem's,
+  // in id order: the same problem posted again is no new evidence, it weighs
+  // in the model once however often it is posted, as a repeated work does.
+  // A pure function of the records.
   std::unordered_set<std::string> problems_outside_fit() const;
   // The record's units, lexical entries and entry, without vectors: the
   // texts to embed and their unit ids are appended to `ids` and `texts`.

@@ -214,6 +214,17 @@ bool parse_json_body(const ApiRequest& req, rapidjson::Document* doc, ApiRespons
 }
 
 // An optional integer query parameter within [lo, hi].
+bool query_bool(const Call& c, const char* name, std::optional<bool>* out, ApiResponse* error) {
+  auto s = query_str(c, name);
+  if (!s) return true;
+  if (*s != "true" && *s != "false") {
+    *error = bad_query(name, {"query.bool", {{"name", name}}});
+    return false;
+  }
+  *out = *s == "true";
+  return true;
+}
+
 bool query_int(const Call& c, const char* name, int lo, int hi, std::optional<int>* out,
                ApiResponse* error) {
   auto it = c.query.find(name);
@@ -328,6 +339,18 @@ bool admit_ranking(const Call& c, std::optional<ExpensiveSlots::Slot>* slot, Api
 
 bool admit_list(const Call& c, std::optional<ExpensiveSlots::Slot>* slot, ApiResponse* error) {
   return admit(c, c.context.ranking, "request.busy_list", slot, error);
+}
+
+Status take_verified(rapidjson::Value& body, std::optional<bool>* out) {
+  if (!body.IsObject()) return Status::ok();
+  auto it = body.FindMember("verified");
+  if (it == body.MemberEnd()) return Status::ok();
+  if (!it->value.IsNull()) {
+    if (!it->value.IsBool()) return Status::invalid("verified", "field.not_bool");
+    *out = it->value.GetBool();
+  }
+  body.RemoveMember(it);
+  return Status::ok();
 }
 
 ApiResponse server_owned_field(const std::string& field) {

@@ -125,6 +125,9 @@ ApiResponse file_response(const std::string& content_type, const std::string& fi
 bool query_int(const Call& c, const char* name, int lo, int hi, std::optional<int>* out,
                ApiResponse* error);
 std::optional<std::string> query_str(const Call& c, const char* name);
+// A "true"/"false" query parameter: false (with a 400 naming it in `error`)
+// for anything else; `out` unset when absent.
+bool query_bool(const Call& c, const char* name, std::optional<bool>* out, ApiResponse* error);
 // offset (>= 0) and limit (1..max_page_size) query parameters.
 bool page_params(const Call& c, size_t* offset, size_t* limit, ApiResponse* error);
 // Puts `id` into the body if absent; false (with `error`) if it names another id.
@@ -141,6 +144,11 @@ bool check_members(const rapidjson::Value& obj, const std::vector<const char*>& 
                    const std::string& path = "");
 // A 422 for a member the server sets and the caller may not: `field`.
 ApiResponse server_owned_field(const std::string& field);
+// `verified` (Expert::verified, Problem::verified) is the store's, not an
+// exchange-format field: taken out of a body before the record is read, so
+// that it never lands among the unknown fields the record keeps. Absent or
+// null leaves `out` unset; anything but a boolean is kInvalidArgument.
+Status take_verified(rapidjson::Value& body, std::optional<bool>* out);
 // An optional whole-number member within [lo, hi].
 bool member_int(const rapidjson::Value& obj, const char* name, int lo, int hi,
                 std::optional<int>* out, ApiResponse* error);

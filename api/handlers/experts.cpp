@@ -33,20 +33,6 @@ Result<Expert> expert_from_body(const rapidjson::Value& doc) {
   return e;
 }
 
-// `verified` is the store's (Expert::verified), not an exchange-format field:
-// taken out of a body before the record is read, so that it never lands
-// among the unknown fields the record keeps. Absent or null leaves `out` unset.
-Status take_verified(rapidjson::Value& body, std::optional<bool>* out) {
-  auto it = body.FindMember("verified");
-  if (it == body.MemberEnd()) return Status::ok();
-  if (!it->value.IsNull()) {
-    if (!it->value.IsBool()) return Status::invalid("verified", "field.not_bool");
-    *out = it->value.GetBool();
-  }
-  body.RemoveMember(it);
-  return Status::ok();
-}
-
 ApiResponse expert_result(const Result<Expert>& e) {
   if (!e) return from_status(e.status());
   return one_expert(200, *e);
@@ -80,12 +66,9 @@ ApiResponse list_experts(const Call& c) {
   q.college = query_str(c, "college");
   q.field = query_str(c, "field");
   q.county = query_str(c, "county");
-  for (auto [name, out] : {std::pair{"available", &q.available}, {"verified", &q.verified}}) {
-    if (auto s = query_str(c, name)) {
-      if (*s != "true" && *s != "false") return bad_query(name, {"query.bool", {{"name", name}}});
-      *out = *s == "true";
-    }
-  }
+  if (!query_bool(c, "available", &q.available, &error) ||
+      !query_bool(c, "verified", &q.verified, &error))
+    return error;
   std::optional<ExpensiveSlots::Slot> slot;  // a scan of every record: a per-caller bound
   if (!admit_list(c, &slot, &error)) return error;
   auto page = c.context.service.list_experts(c.who, q);

@@ -56,6 +56,18 @@ Result<Problem> problem_from_body(const Principal& who, const rapidjson::Value& 
   return p;
 }
 
+// The edited record's confirmation: what an admin gave, else the current
+// one (the service unconfirms a non-admin's change of the text). Anyone else
+// may send back the current value (GET then PUT) but not change it.
+Result<Problem> with_verified(const Principal& who, Result<Problem> p, std::optional<bool> verified,
+                              const Problem& current) {
+  if (!p) return p;
+  if (verified && *verified != current.verified && who.role != Role::kAdmin)
+    return server_owned("verified");
+  p->verified = who.role == Role::kAdmin ? verified.value_or(current.verified) : current.verified;
+  return p;
+}
+
 // The first member of `doc` the API renders itself, or "".
 std::string rendered_member(const rapidjson::Value& doc) {
   for (const char* name : kRenderedMembers)
@@ -78,6 +90,11 @@ ApiResponse create_problem(const Call& c) {
     return server_owned_field("submitted");
   if (doc.HasMember("status")) return server_owned_field("status");
   if (std::string name = rendered_member(doc); !name.empty()) return server_owned_field(name);
+  // Only the city (admin) confirms a problem (Problem::verified): what
+  // anyone else files is not learned from until it does.
+  std::optional<bool> verified;
+  if (Status taken = take_verified(doc, &verified); !taken) return from_status(taken);
+  if (verified && *verified && c.who.role != Role::kAdmin) return server_owned_field("verified");
   if (c.who.role != Role::kAdmin && !id_given)
     doc.AddMember("id", "pending", a);  // replaced by the service
   if (c.who.role == Role::kEnterprise) {
@@ -92,6 +109,7 @@ ApiResponse create_problem(const Call& c) {
   Problem p;
   std::vector<FieldError> errors;
   if (!problem_from_json(doc, "body", 0, &p, &errors)) return from_status(Status::invalid(errors));
+  p.verified = verified.value_or(c.who.role == Role::kAdmin);
   auto created = c.context.service.create_problem(c.who, std::move(p), id_given);
   if (!created) return from_status(created.status());
   return one_problem(201, *created);
@@ -138,6 +156,7 @@ ApiResponse list_problems(const Call& c) {
     }
   }
   if (auto s = query_str(c, "sort")) q.sort = *s;
+  if (!query_bool(c, "verified", &q.verified, &error)) return error;
   std::optional<ExpensiveSlots::Slot> slot;  // a scan of every record: a per-caller bound
   if (!admit_list(c, &slot, &error)) return error;
   auto page = c.context.service.list_problems(c.who, q);
@@ -160,12 +179,14 @@ ApiResponse update_problem(const Call& c) {
   // GET's rendering goes back unchanged (GET then PUT round-trips): what the
   // API adds is dropped here, never stored.
   for (const char* name : kRenderedMembers) doc.RemoveMember(name);
+  std::optional<bool> verified;
+  if (Status taken = take_verified(doc, &verified); !taken) return from_status(taken);
   // Validated only once the caller is known to see the problem: one that may
   // not learns nothing, not even that its body was wrong.
-  ProblemEdit edit = [&doc, &c](const Problem& current) -> Result<Problem> {
+  ProblemEdit edit = [&doc, &c, verified](const Problem& current) -> Result<Problem> {
     Status complete = require_members(doc, kProblemFields);
     if (!complete) return complete;
-    return problem_from_body(c.who, doc, current);
+    return with_verified(c.who, problem_from_body(c.who, doc, current), verified, current);
   };
   auto updated = c.context.service.update_problem(c.who, c.params[0], edit);
   if (!updated) return from_status(updated.status());
@@ -176,12 +197,14 @@ ApiResponse patch_problem(const Call& c) {
   rapidjson::Document patch;
   ApiResponse error;
   if (!parse_json_body(c.request, &patch, &error, /*merge_patch=*/true)) return error;
-  ProblemEdit edit = [&patch, &c](const Problem& current) -> Result<Problem> {
+  std::optional<bool> verified;
+  if (Status taken = take_verified(patch, &verified); !taken) return from_status(taken);
+  ProblemEdit edit = [&patch, &c, verified](const Problem& current) -> Result<Problem> {
     rapidjson::Document doc;
     if (Status patched = merge_patched(current, patch, c.params[0], &doc); !patched) return patched;
     if (patch.IsObject())
       if (std::string name = rendered_member(patch); !name.empty()) return server_owned(name);
-    return problem_from_body(c.who, doc, current);
+    return with_verified(c.who, problem_from_body(c.who, doc, current), verified, current);
   };
   auto updated = c.context.service.update_problem(c.who, c.params[0], edit);
   if (!updated) return from_status(updated.status());

@@ -23,6 +23,10 @@ Value problem_value(const Problem& p, Alloc& a) {
   add_if_absent(v, "industry", Value(""), a);
   add_if_absent(v, "keywords", Value(rapidjson::kArrayType), a);
   add_if_absent(v, "submitted", Value(rapidjson::kNullType), a);
+  // The store's confirmation, in place of an unknown field of that name an
+  // imported record may carry.
+  v.RemoveMember("verified");
+  v.AddMember("verified", p.verified, a);
   return v;
 }
 

@@ -157,6 +157,56 @@ TEST(ApiRecordsConfigTest, ASettingReplacesTheCountyList) {
 
 // ---- enterprises ---------------------------------------------------------------
 
+// Attack trial 9: a county's filings were learned from by the next refit
+// (Problem::verified). What an enterprise or a county files is unconfirmed
+// until the city confirms it; a non-admin's change of a confirmed problem's
+// text unconfirms it; only an admin sets the flag.
+TEST_F(ApiRecordsTest, OnlyTheCityConfirmsAProblem) {
+  auto filed = post(port(), "/api/v1/problems", t().enterprise_a,
+                    new_problem_body("", kEnterpriseA, "江山市", "轴承磨削后表面发黑"));
+  ASSERT_EQ(filed.status, 201) << filed.body;
+  const std::string id = filed.json()["id"].GetString();
+  EXPECT_FALSE(filed.json()["verified"].GetBool());
+  // Nobody but the city confirms it.
+  auto self = send(port(), "PATCH", "/api/v1/problems/" + id, t().enterprise_a,
+                   R"({"verified": true})", "application/merge-patch+json");
+  EXPECT_EQ(self.status, 422) << self.body;
+  EXPECT_EQ(field(self), "verified");
+  auto county = post(
+      port(), "/api/v1/problems", t().county_jiangshan,
+      R"({"enterprise": ")" + std::string(kEnterpriseA) +
+          R"(", "title": "轴承异响", "description": "装机以后有异响和振动", "verified": true})");
+  EXPECT_EQ(county.status, 422) << county.body;
+  EXPECT_FALSE(get(port(), "/api/v1/problems/" + id, t().admin).json()["verified"].GetBool());
+
+  auto confirmed = send(port(), "PATCH", "/api/v1/problems/" + id, t().admin,
+                        R"({"verified": true})", "application/merge-patch+json");
+  ASSERT_EQ(confirmed.status, 200) << confirmed.body;
+  EXPECT_TRUE(confirmed.json()["verified"].GetBool());
+  // Sent back as it was read (GET then PUT), the flag is no change.
+  auto urgency = send(port(), "PATCH", "/api/v1/problems/" + id, t().enterprise_a,
+                      R"({"urgency": 2, "verified": true})", "application/merge-patch+json");
+  ASSERT_EQ(urgency.status, 200) << urgency.body;
+  EXPECT_TRUE(urgency.json()["verified"].GetBool());  // the text did not change
+  auto reworded = send(port(), "PATCH", "/api/v1/problems/" + id, t().enterprise_a,
+                       R"({"description": "外圈沟道磨削以后发黑发蓝，砂轮换过"})",
+                       "application/merge-patch+json");
+  ASSERT_EQ(reworded.status, 200) << reworded.body;
+  EXPECT_FALSE(reworded.json()["verified"].GetBool());
+  // The city finds what awaits its confirmation.
+  auto waiting = get(port(), "/api/v1/problems?verified=false", t().admin);
+  ASSERT_EQ(waiting.status, 200) << waiting.body;
+  ASSERT_EQ(waiting.json()["total"].GetUint64(), 1u);
+  EXPECT_EQ(std::string(waiting.json()["items"][0]["id"].GetString()), id);
+  EXPECT_EQ(get(port(), "/api/v1/problems?verified=maybe", t().admin).status, 400);
+  // An admin's filing and the imported records are confirmed.
+  auto admin = post(port(), "/api/v1/problems", t().admin,
+                    new_problem_body("p-admin-1", kEnterpriseA, "江山市", "轴承保持架断裂"));
+  ASSERT_EQ(admin.status, 201) << admin.body;
+  EXPECT_TRUE(admin.json()["verified"].GetBool());
+  EXPECT_TRUE(get(port(), "/api/v1/problems/p-a1", t().admin).json()["verified"].GetBool());
+}
+
 TEST_F(ApiRecordsTest, EnterprisesAreRegisteredWithTheirCounty) {
   // 江山恒锐轴承有限公司 is registered in 江山市 (by its imported problems): a
   // problem filing it under 龙游县 would reach the wrong department.
@@ -416,7 +466,7 @@ TEST_F(ApiRecordsTest, UnknownQueryParametersAre400) {
   EXPECT_EQ(field(r), "page_size");
   EXPECT_EQ(message(r),
             "不认识查询参数“page_size”；这个地址接受：offset limit q industry "
-            "status enterprise county urgency min_urgency sort");
+            "status enterprise county urgency min_urgency verified sort");
   EXPECT_EQ(get(port(), "/api/v1/experts?name=x", t().admin).status, 400);
   EXPECT_EQ(get(port(), "/api/v1/problems/p-a1/matches?limit=3", t().admin).status, 400);
   auto none = get(port(), "/api/v1/whoami?x=1", t().admin);

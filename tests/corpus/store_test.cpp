@@ -119,13 +119,18 @@ TEST(StoreTest, RefusesMissingDirectoryWithoutCreateAndNewerSchemas) {
   EXPECT_EQ(newer.status().code(), ErrorCode::kCorruption);
 }
 
-// Undoes migrations v8 (the city's confirmation of experts), v7 (random ids)
-// and v6 (the workflow) on a current store: back to the v5 shape, plans as
-// PlanStore created them before "discarded".
+// Undoes migrations v9 and v8 (the city's confirmation of problems and
+// experts), v7 (random ids) and v6 (the workflow) on a current store: back to
+// the v5 shape, plans as PlanStore created them before "discarded".
+const char* const kUndoV9 = R"sql(
+ALTER TABLE problems DROP COLUMN verified;
+)sql";
 const char* const kUndoV8 = R"sql(
+ALTER TABLE problems DROP COLUMN verified;
 ALTER TABLE experts DROP COLUMN verified;
 )sql";
 const char* const kUndoV6 = R"sql(
+ALTER TABLE problems DROP COLUMN verified;
 ALTER TABLE experts DROP COLUMN verified;
 DROP INDEX reviews_by_seq;
 ALTER TABLE reviews DROP COLUMN seq;
@@ -164,10 +169,11 @@ PRAGMA user_version = )sql" +
     if (from == 4) run_sql(dir.path(), "ALTER TABLE tokens DROP COLUMN expires_at");
     auto store = open_store(dir.path());
     ASSERT_NE(store, nullptr);
-    EXPECT_EQ(store->schema_version(), 8);  // v6, then v7 (ids), v8 (confirmation)
+    EXPECT_EQ(store->schema_version(), 9);  // v6, v7 (ids), v8 and v9 (confirmation)
     auto p = store->get_problem("p1");
     ASSERT_TRUE(p.is_ok());
     EXPECT_EQ(p->status, ProblemStatus::kSubmitted);
+    EXPECT_TRUE(p->verified);  // stored before v9: counts as confirmed
     EXPECT_EQ(*store->decision_sequence(), 0);
     // Foreign keys were off while the plans table was rebuilt: nothing cascaded.
     EXPECT_EQ(count(dir.path(), "SELECT COUNT(*) FROM plan_assignments WHERE plan_id = 7"), 2);
@@ -196,6 +202,29 @@ PRAGMA user_version = )sql" +
 
 // Experts stored before v8 were imported or written under the old rules:
 // they count as confirmed. From v8 on the store keeps what it is given.
+// Problems stored before v9 count as confirmed (Problem::verified); from v9
+// on the store keeps what it is given.
+TEST(StoreTest, MigrationToV9ConfirmsEveryStoredProblemAndKeepsTheFlag) {
+  TempDir dir;
+  {
+    auto store = open_store(dir.path());
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->insert_problem(sample_problems()[0]).is_ok());
+  }
+  run_sql(dir.path(), std::string(kUndoV9) + "PRAGMA user_version = 8");
+  auto store = open_store(dir.path());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->schema_version(), 9);
+  EXPECT_TRUE(store->get_problem(sample_problems()[0].id)->verified);
+  Problem p = sample_problems()[1];
+  p.verified = false;
+  ASSERT_TRUE(store->insert_problem(p).is_ok());
+  EXPECT_FALSE(store->get_problem(p.id)->verified);
+  p.verified = true;
+  ASSERT_TRUE(store->update_problem(p).is_ok());
+  EXPECT_TRUE(store->get_problem(p.id)->verified);
+}
+
 TEST(StoreTest, MigrationToV8ConfirmsEveryStoredExpertAndKeepsTheFlag) {
   TempDir dir;
   {
@@ -206,7 +235,7 @@ TEST(StoreTest, MigrationToV8ConfirmsEveryStoredExpertAndKeepsTheFlag) {
   run_sql(dir.path(), std::string(kUndoV8) + "PRAGMA user_version = 7");
   auto store = open_store(dir.path());
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), 8);
+  EXPECT_EQ(store->schema_version(), 9);
   EXPECT_TRUE(store->get_expert("bearing-zhang")->verified);
   Expert e = sample_experts()[1];
   e.verified = false;
@@ -719,7 +748,7 @@ TEST(StoreTest, MigrationToV5KeepsTokensAndTheyNeverExpire) {
                           "ALTER TABLE tokens DROP COLUMN expires_at; PRAGMA user_version = 4");
   auto store = open_store(dir.path());
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), 8);  // v5, v6 (the workflow), v7 (ids), v8
+  EXPECT_EQ(store->schema_version(), 9);  // v5, v6 (the workflow), v7 (ids), v8, v9
   auto t = store->find_token(std::string(64, 'c'));
   ASSERT_TRUE(t.is_ok());
   EXPECT_EQ(t->expires_at, "");

@@ -567,6 +567,42 @@ TEST(CorpusIndexTest, AProblemPostedAgainWeighsInTheFitOnce) {
   EXPECT_NE((*changed)->embedder().model_id(), (*once)->embedder().model_id());
 }
 
+// Attack trial 9: a county filed 180 problems, more than the share a saved
+// model takes without a refit, and the refit after a crash learned from
+// them. What the city has not confirmed (Problem::verified false: what an
+// enterprise or a county files) is folded in, never learned from: the model,
+// the unit mean and every other answer are those of the corpus without them.
+TEST(CorpusIndexTest, UnconfirmedProblemsAreFoldedInNotLearnedFrom) {
+  auto once = CorpusIndex::build(sample_experts(), sample_problems(), IndexConfig{});
+  ASSERT_TRUE(once.is_ok());
+  auto problems = sample_problems();
+  for (int i = 0; i < 20; ++i) {
+    Problem filed = problems[0];
+    filed.id = "p-filed-" + std::to_string(i);
+    filed.title = "螺杆空压机高温停机 排气温度 " + std::to_string(i);
+    filed.description = "夏天螺杆机排气温度过高，冷却器和风扇都换过，第" + std::to_string(i) + "台";
+    filed.verified = false;
+    problems.push_back(filed);
+  }
+  auto filed = CorpusIndex::build(sample_experts(), problems, IndexConfig{});
+  ASSERT_TRUE(filed.is_ok());
+  EXPECT_EQ((*filed)->embedder().model_id(), (*once)->embedder().model_id());
+  EXPECT_EQ((*filed)->unit_mean(), (*once)->unit_mean());
+  for (const auto& p : sample_problems())
+    EXPECT_TRUE(answer(**filed, p) == answer(**once, p)) << p.id;
+  // They are indexed and ranked all the same, knowing only what the model knows.
+  const ProblemEntry* entry = (*filed)->problem("p-filed-3");
+  ASSERT_NE(entry, nullptr);
+  EXPECT_FALSE(entry->problem().verified);
+  EXPECT_LT((*filed)->unit(entry->unit)->seen_share, 1.0f);
+
+  // Confirmed by the city, they are learned from at the next fit.
+  for (auto& p : problems) p.verified = true;
+  auto confirmed = CorpusIndex::build(sample_experts(), problems, IndexConfig{});
+  ASSERT_TRUE(confirmed.is_ok());
+  EXPECT_NE((*confirmed)->embedder().model_id(), (*once)->embedder().model_id());
+}
+
 TEST(CorpusIndexTest, UpsertAndRemoveExpertChangeSearchAtOnce) {
   auto index = build_sample();
   ASSERT_NE(index, nullptr);
