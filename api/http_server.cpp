@@ -137,7 +137,9 @@ constexpr double kVestedPerSecond = 4.0;
 constexpr auto kRateWindow = std::chrono::seconds(4);
 constexpr auto kRateMinSpan = std::chrono::milliseconds(100);
 // How long a connection cut with a 408 lingers, reading what its client
-// still sends, so that the client reads the 408 instead of a reset.
+// still sends, so that the client reads the 408 instead of a reset; an
+// evicted body's, as long as its bytes keep coming with gaps no longer
+// than this (Session::drain).
 constexpr int kCutLingerMs = 2000;
 
 }  // namespace
@@ -748,6 +750,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (evicted_ && parser_ && parser_->is_header_done()) {
       evicted_ = false;
       release_slot();
+      // Its client, cut through no fault of pace, may still be sending: the
+      // linger reads the rest of the body it announced (drain()).
+      if (released_)
+        if (auto left = parser_->content_length_remaining()) cut_remaining_ = *left;
       return reject_read(408, "request_timeout", "http.body_evicted");
     }
     if (ec.category() == beast::error_code(http::error::bad_chunk).category() &&
@@ -962,6 +968,11 @@ class Session : public std::enable_shared_from_this<Session> {
     drained_ = 0;
     stream_.expires_after(
         std::chrono::milliseconds(std::min(server_.config.read_timeout_ms, kCutLingerMs)));
+    // An evicted body's whole remainder, as long as it keeps coming, within
+    // the time its body had anyway: a client that sends its body before
+    // reading (an attack trial's uploads, cut by eviction) went on sending
+    // past the 2 s and saw a reset instead of its 408.
+    linger_until_ = body_start_ + std::chrono::milliseconds(server_.config.read_timeout_ms);
     // A courtesy to the client: a full server may cut it (evict()).
     draining_ = true;
     note_evictable();
@@ -975,12 +986,18 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void drain() {
     drain_buffer_.resize(64 * 1024);
-    stream_.async_read_some(net::buffer(drain_buffer_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                              self->drained_ += n;
-                              if (ec || self->drained_ > 16 * (1u << 20)) return self->close_now();
-                              self->drain();
-                            });
+    if (cut_remaining_ > 0)
+      stream_.expires_at(
+          std::min(linger_until_, Clock::now() + std::chrono::milliseconds(kCutLingerMs)));
+    stream_.async_read_some(net::buffer(drain_buffer_), [self = shared_from_this()](
+                                                            beast::error_code ec, std::size_t n) {
+      self->drained_ += n;
+      if (ec || self->drained_ > 16 * (1u << 20)) return self->close_now();
+      // All of it: closing now leaves nothing unread, so no reset.
+      if (self->cut_remaining_ > 0 && self->drained_ >= self->cut_remaining_)
+        return self->close_now();
+      self->drain();
+    });
   }
 
   beast::tcp_stream stream_;
@@ -1036,6 +1053,10 @@ class Session : public std::enable_shared_from_this<Session> {
   bool answering_ = false;         // an answer is being written (send to on_write)
   bool first_piece_ = false;       // its first piece is next
   bool released_ = false;          // see release_slot()
+  // Of an evicted body: bytes its client announced and had not sent, which
+  // the linger reads while they keep coming, until linger_until_ (drain()).
+  size_t cut_remaining_ = 0;
+  Clock::time_point linger_until_;
   const Clock::time_point opened_ = Clock::now();
   bool draining_ = false;              // closing: reading what the client still sends, briefly
   unsigned long idle_generation_ = 0;  // invalidates idle timer waits

@@ -34,7 +34,9 @@
 //
 // A body cut (to make room, or past its deadline) is answered 408, then
 // the connection shuts down its sending side and reads what the client
-// still sends for up to 2 s, so that a client still sending reads the 408
+// still sends (an evicted body: the rest it announced, while it keeps
+// coming with gaps under 2 s, within read_timeout_ms of the body's start;
+// otherwise up to 2 s), so that a client still sending reads the 408
 // rather than a reset. Meanwhile it no longer counts against
 // max_connections nor its address's limit, and is never evicted (at most
 // max_connections such closes at once; beyond, a cut body keeps its slot).

@@ -501,13 +501,14 @@ TEST(SlowClientsTest, AFasterUploadIsNotCutForBeingYoung) {
 }
 
 // Found by attack trial 10 (F2): an upload cut to make room saw a reset,
-// not its 408: the cut connection lingered to let its client read the
-// answer, but as a lingering close it was the first to go when the next
-// client came, and closing it with the client's bytes unread reset the
-// connection. A cut body now gives up its slot at once and lingers outside
-// the cap: newer clients get in, and the cut client, still sending, reads
-// its 408. `cut` has just been answered 408; two new clients arrive.
-void expect_cut_client_reads_its_408(TestServer& server, RawConnection& cut) {
+// not its 408: the cut connection lingered 2 s to let its client read the
+// answer, still holding its slot (newer clients were refused meanwhile),
+// and its client, still sending its body, was reset when the linger ended.
+// A cut body now gives up its slot at once and lingers outside the cap; an
+// evicted one reads the rest of its body while it keeps coming. `cut` has
+// just been answered 408; two new clients arrive; then the client sends
+// `pieces` more pieces of 1000 bytes, one every 100 ms, and reads.
+void expect_cut_client_reads_its_408(TestServer& server, RawConnection& cut, int pieces) {
   Connections newer;
   for (int i = 0; i < 2; ++i) {
     newer.push_back(std::make_unique<RawConnection>(server.port()));
@@ -515,9 +516,10 @@ void expect_cut_client_reads_its_408(TestServer& server, RawConnection& cut) {
     EXPECT_EQ(newer.back()->read_response().status, 200);
   }
   // The client, unaware, goes on sending its body: no reset meanwhile.
-  EXPECT_TRUE(cut.send(std::string(1000, ' ')));
-  std::this_thread::sleep_for(milliseconds(100));
-  EXPECT_TRUE(cut.send(std::string(1000, ' ')));
+  for (int i = 0; i < pieces; ++i) {
+    ASSERT_TRUE(cut.send(std::string(1000, ' '))) << "reset after " << i << " pieces";
+    std::this_thread::sleep_for(milliseconds(100));
+  }
   auto r = cut.read_response();
   EXPECT_EQ(r.status, 408) << r.error;
   EXPECT_EQ(r.error_code(), "request_timeout") << r.body;
@@ -531,11 +533,12 @@ TEST(SlowClientsTest, AnUploadCutToMakeRoomReadsIts408) {
                       c->idle_timeout_ms = 600000;
                     }));
   RawConnection upload(server.port());
-  ASSERT_TRUE(upload.send(match_head(server.tokens().admin, 60000) + std::string(1000, ' ')));
+  ASSERT_TRUE(upload.send(match_head(server.tokens().admin, 40000) + std::string(1000, ' ')));
   std::this_thread::sleep_for(milliseconds(200));    // its body is being read
   auto health = get(server.port(), "/healthz", "");  // the one slot: the upload is cut
   EXPECT_EQ(health.status, 200) << health.body << health.error;
-  expect_cut_client_reads_its_408(server, upload);
+  // The rest of its body, 39 pieces over about 4 s, past the old 2 s linger.
+  expect_cut_client_reads_its_408(server, upload, 39);
 }
 
 TEST(SlowClientsTest, AnUploadCutByItsDeadlineReadsIts408) {
@@ -549,7 +552,8 @@ TEST(SlowClientsTest, AnUploadCutByItsDeadlineReadsIts408) {
   ASSERT_TRUE(upload.send(match_head(server.tokens().admin, 60000) + std::string(10, ' ')));
   // Nothing more: past its deadline (300 ms and 10 bytes' worth) it is cut.
   std::this_thread::sleep_for(milliseconds(700));
-  expect_cut_client_reads_its_408(server, upload);
+  // A body cut for its pace lingers 2 s: two pieces arrive within it.
+  expect_cut_client_reads_its_408(server, upload, 2);
 }
 
 // Found by attack trial 10 (F3): clients asking for large answers and
