@@ -64,6 +64,7 @@ const Setting kNumeric[] = {
     {"default_page_size", &ServerConfig::default_page_size, nullptr},
     {"max_page_size", &ServerConfig::max_page_size, nullptr},
     {"max_page_bytes", nullptr, &ServerConfig::max_page_bytes},
+    {"unsent_budget_bytes", nullptr, &ServerConfig::unsent_budget_bytes},
     {"access_log_max_bytes", nullptr, &ServerConfig::access_log_max_bytes},
     {"max_open_problems_per_enterprise", &ServerConfig::max_open_problems_per_enterprise, nullptr},
     {"max_problems_per_enterprise_per_day", &ServerConfig::max_problems_per_enterprise_per_day,
@@ -310,6 +311,7 @@ Status validate(const ServerConfig& c) {
   check(c.max_unconfirmed_experts_per_county >= 0, "max_unconfirmed_experts_per_county",
         "must not be negative");
   check(c.max_page_bytes >= 1024, "max_page_bytes", "must be at least 1024");
+  check(c.unsent_budget_bytes >= (1u << 20), "unsent_budget_bytes", "must be at least 1048576");
   check(c.shutdown_grace_ms >= 0, "shutdown_grace_ms", "must not be negative");
   check(c.expensive_per_caller >= 1, "expensive_per_caller", "must be at least 1");
   check(c.expensive_total >= 0 && (c.worker_threads == 1 || c.expensive_total < c.worker_threads),

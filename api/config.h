@@ -49,10 +49,12 @@ struct ServerConfig {
   // "max_connections": open connections in all. At the cap a new client
   // still gets in if a connection only holds a slot: reading a request with
   // nothing in flight (idle between requests, half a head, or a body still
-  // arriving) or waiting for its client to read an answer. The one nearest
-  // its own deadline (slack shared among its address's connections) is
-  // closed to make room (408 if it was sending a body). Only when every
-  // connection is being served is the new one answered 503 and closed.
+  // arriving) or waiting for its client to read an answer. A stalled one
+  // nearest its own deadline, else the slowest moving one (slack or rate
+  // shared among its address's connections), is closed to make room (408 if
+  // it was sending a body; it then lingers outside the cap so its client
+  // reads the 408). Only when every connection is being served is the new
+  // one answered 503 and closed.
   int max_connections = 256;
   // "max_connections_per_client": open connections from one client address
   // (more are answered 503 and closed); 0 = no per-address limit. Behind a
@@ -66,6 +68,14 @@ struct ServerConfig {
   // "max_page_bytes": a list page stops adding items past this many bytes of
   // JSON (at least one item is sent; "limit" then says how many were).
   size_t max_page_bytes = 4 << 20;
+  // "unsent_budget_bytes": the most bytes of answers the server holds in
+  // memory while their clients' sockets have not yet taken them whole, all
+  // connections together (an answer counts whole until its last byte is
+  // taken). An answer that would go past it first cuts the connections
+  // slowest to drain what they hold (stalled readers first, then the most
+  // bytes held per byte a second read); an answer larger than the whole
+  // budget is answered 503. At least 1 MiB.
+  size_t unsent_budget_bytes = 256 << 20;
   // "max_open_problems_per_enterprise": ServiceOptions' quota (0 = none).
   int max_open_problems_per_enterprise = 100;
   // "max_problems_per_enterprise_per_day": ServiceOptions' quota of problems

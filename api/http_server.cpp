@@ -54,6 +54,11 @@ struct HttpServer::Impl {
   // `retries`: how many more connections to try if the chosen one has been
   // taken up by a request by the time its close runs.
   bool evict_slowest(int retries = 4);
+  // Reserves `n` bytes of unsent answer for `self` within
+  // config.unsent_budget_bytes, cutting the connections slowest to drain the
+  // answers they hold until it fits. False if it cannot fit (larger than the
+  // budget, or nothing left to cut): nothing reserved.
+  bool reserve_unsent(Session* self, size_t n);
   // validate() has checked the setting; a bad one trusts nobody.
   static TrustedProxies parsed_proxies(const ServerConfig& c) {
     auto p = TrustedProxies::parse(c.trusted_proxies, "trusted_proxies");
@@ -80,6 +85,10 @@ struct HttpServer::Impl {
   std::map<Session*, std::weak_ptr<Session>> registry;
   std::mutex clients_mu;
   std::map<std::string, int> per_client;  // open connections by client address
+  // Connections cut with a 408 that no longer count against the cap while
+  // they write it and linger (Session::release_slot); at most max_connections.
+  std::atomic<int> released{0};
+  std::mutex budget_mu;  // one reserve_unsent choosing connections to cut at a time
 
   net::io_context ioc;
   // Keeps the I/O threads running until shutdown() has let every session
@@ -121,6 +130,17 @@ constexpr auto kStalledAfter = std::chrono::seconds(1);
 // seconds per second of its age (an upload at 5 KB/s earns 4 s a second at
 // the default body_min_rate of 1 KB/s).
 constexpr double kVestedPerSecond = 4.0;
+// Bodies and answers still moving are ranked by their recent rate: bytes
+// over the last kRateWindow / 2 to kRateWindow (or since they began), over
+// at least kRateMinSpan (a body's first bytes, come with its head, do not
+// count as an instant's infinite rate).
+constexpr auto kRateWindow = std::chrono::seconds(4);
+constexpr auto kRateMinSpan = std::chrono::milliseconds(100);
+// How long a connection cut with a 408 lingers, reading what its client
+// still sends, so that the client reads the 408 instead of a reset; an
+// evicted body's, as long as its bytes keep coming with gaps no longer
+// than this (Session::drain).
+constexpr int kCutLingerMs = 2000;
 
 }  // namespace
 
@@ -149,17 +169,51 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!reject_) server_.metrics.connection_opened();
   }
   ~Session() {
-    if (!reject_) {
-      server_.metrics.connection_closed();
-      std::lock_guard lock(server_.clients_mu);
-      auto it = server_.per_client.find(address_);
-      if (it != server_.per_client.end() && --it->second <= 0) server_.per_client.erase(it);
-    }
+    drop_unsent();
+    if (released_) --server_.released;
+    if (!reject_ && !released_) unregister();
     {
       std::lock_guard lock(server_.registry_mu);
       server_.registry.erase(this);
     }
     --server_.sessions;
+  }
+
+  // Bytes a body has received or an answer's client has taken a second,
+  // lately (kRateWindow); an answer's count starts once its first piece,
+  // what the socket buffers took at once, is written. Any thread.
+  double recent_rate(Clock::time_point now) const {
+    auto since = Clock::time_point(Clock::duration(mark_at_[0].load()));
+    double span =
+        std::chrono::duration<double>(std::max<Clock::duration>(now - since, kRateMinSpan)).count();
+    long long bytes =
+        static_cast<long long>(moved_.load()) - static_cast<long long>(mark_bytes_[0].load());
+    return bytes <= 0 ? 0.0 : static_cast<double>(bytes) / span;
+  }
+  // Bytes of the answer being written, held whole until its last byte is
+  // taken by the socket (or the connection cut), as counted in
+  // Metrics::unsent_bytes (any thread).
+  size_t unsent() const { return unsent_; }
+
+  // Cuts the connection to free its unsent answer for another's
+  // (HttpServer::Impl::reserve_unsent); its bytes leave the count at once.
+  // False if it held none by now.
+  bool cut_answer() {
+    size_t held = unsent_.exchange(0);
+    if (held == 0) return false;
+    server_.metrics.remove_unsent(held);
+    server_.metrics.answer_cut();
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->answering_ || self->closing_) return;
+      // As evict() does with a slow reader: the write completes with
+      // operation_aborted, or write_some() sees cut_ before the next piece.
+      self->cut_ = true;
+      if (self->writing_) {
+        beast::error_code ignored;
+        self->stream_.socket().cancel(ignored);
+      }
+    });
+    return true;
   }
 
   // Whether a full server may close this connection to make room, and when
@@ -193,6 +247,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void evict(int retries) {
     chosen_ = true;
     net::dispatch(stream_.get_executor(), [self = shared_from_this(), retries] {
+      if (self->released_) return;  // cut already, its slot given up
       if (self->draining_) return self->close_now();
       if (self->closing_) return;  // closing anyway
       // Chosen while it only held a slot; what it is doing now decides. A
@@ -274,6 +329,58 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   size_t in_flight() const { return pending_.size() + (busy_ ? 1 : 0); }
 
+  void unregister() {
+    server_.metrics.connection_closed();
+    std::lock_guard lock(server_.clients_mu);
+    auto it = server_.per_client.find(address_);
+    if (it != server_.per_client.end() && --it->second <= 0) server_.per_client.erase(it);
+  }
+
+  // A body cut (evicted, or past its deadline) is answered 408 and the
+  // connection lingers so that its client, still sending, reads the answer
+  // rather than a reset. It stops counting against the cap and its
+  // address's limit now: the new client it made room for, or any other, is
+  // not kept out by its farewell, and no further eviction cuts that short.
+  // Bounded: at most max_connections connections linger so; past that a cut
+  // body keeps its slot until closed (and may be evicted, as before).
+  void release_slot() {
+    if (reject_ || released_) return;
+    if (++server_.released > server_.config.max_connections) {
+      --server_.released;
+      return;
+    }
+    released_ = true;
+    unregister();
+    // The 408 is small; a client that does not take it is not waited for long.
+    send_credit_ = std::min<Clock::duration>(send_credit_, std::chrono::milliseconds(kCutLingerMs));
+    note_evictable();
+  }
+
+  // A body or an answer begins: its rate is counted from here.
+  void start_moving() {
+    const auto now = Clock::now().time_since_epoch().count();
+    moved_ = 0;
+    for (int i = 0; i < 2; ++i) {
+      mark_at_[i] = now;
+      mark_bytes_[i] = 0;
+    }
+  }
+  // `n` bytes received or taken: the marks move on every kRateWindow / 2.
+  void moved(size_t n) {
+    moved_ += n;
+    const auto now = Clock::now();
+    if (now - Clock::time_point(Clock::duration(mark_at_[1].load())) >= kRateWindow / 2) {
+      mark_at_[0] = mark_at_[1].load();
+      mark_bytes_[0] = mark_bytes_[1].load();
+      mark_at_[1] = now.time_since_epoch().count();
+      mark_bytes_[1] = moved_.load();
+    }
+  }
+
+  void drop_unsent() {
+    if (size_t held = unsent_.exchange(0)) server_.metrics.remove_unsent(held);
+  }
+
   // A connection reading a request (head or body) for which nothing is
   // being done (no request in flight, no head being judged), or one whose
   // answer waits for its client to read it, only holds a slot. (While a
@@ -282,7 +389,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool can_evict() const {
     // A refused connection (503) is not counted against the cap: closing it
     // would make no room.
-    if (reject_) return false;
+    if (reject_ || released_) return false;
     if (draining_) return true;
     if (closing_ || checking_) return false;
     if (writing_) return true;  // even its last answer: a slow reader only holds a slot
@@ -498,6 +605,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // average, and read_timeout_ms in all (config.h).
     body_start_ = Clock::now();
     progress_at_ = body_start_.time_since_epoch().count();
+    start_moving();
     body_bytes_ = 0;
     body_timed_out_ = false;
     extend_body_deadline();
@@ -557,6 +665,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const size_t data = parser_->get().body().size();
     if (n > 0 && data > body_bytes_) {
       progress_at_ = Clock::now().time_since_epoch().count();
+      moved(data - body_bytes_);
       body_bytes_ = data;
       extend_body_deadline();
     }
@@ -634,11 +743,17 @@ class Session : public std::enable_shared_from_this<Session> {
     // (RFC 9110 15.5.9) rather than a silent close.
     if (body_timed_out_ && parser_ && parser_->is_header_done()) {
       body_timed_out_ = false;
+      release_slot();
       return reject_read(408, "request_timeout", "http.body_timeout");
     }
     // Cut to make room for a new client on a full server: the slowest body.
     if (evicted_ && parser_ && parser_->is_header_done()) {
       evicted_ = false;
+      release_slot();
+      // Its client, cut through no fault of pace, may still be sending: the
+      // linger reads the rest of the body it announced (drain()).
+      if (released_)
+        if (auto left = parser_->content_length_remaining()) cut_remaining_ = *left;
       return reject_read(408, "request_timeout", "http.body_evicted");
     }
     if (ec.category() == beast::error_code(http::error::bad_chunk).category() &&
@@ -694,6 +809,20 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void send(const std::shared_ptr<Pending>& p, ApiResponse r) {
+    // The answer is held until its client's socket takes it: within the
+    // budget for unsent answers, made by cutting the slowest readers.
+    const size_t held = p->request.method == "HEAD" ? 0 : r.body.size();
+    if (held > 0 && !server_.reserve_unsent(this, held)) {
+      // Larger than the whole budget, or nothing left to cut.
+      ApiResponse busy = error_response(503, "unavailable", "http.unsent_budget");
+      busy.route = r.route;
+      busy.who = r.who;
+      busy.headers.emplace_back("Retry-After", "1");
+      in_language(&busy);
+      r = std::move(busy);
+    } else {
+      unsent_ = held;
+    }
     double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
     server_.metrics.observe(r.route, p->request.method.empty() ? "-" : p->request.method, r.status,
                             seconds);
@@ -722,6 +851,8 @@ class Session : public std::enable_shared_from_this<Session> {
       res->body() = std::move(r.body);
       res->prepare_payload();
     }
+    answering_ = true;
+    first_piece_ = true;
     auto out = std::make_shared<Outgoing>(std::move(res));
     write_some(out, keep);
   }
@@ -776,6 +907,13 @@ class Session : public std::enable_shared_from_this<Session> {
     ++write_generation_;
     write_timer_.cancel();
     if (n > 0) progress_at_ = Clock::now().time_since_epoch().count();
+    // The first piece is what the socket buffers took at once: the rate
+    // counts what the client reads after it.
+    if (first_piece_)
+      start_moving();
+    else
+      moved(n);
+    first_piece_ = false;
     const auto cap = std::chrono::duration_cast<Clock::duration>(
         std::chrono::milliseconds(server_.config.read_timeout_ms));
     int rate = server_.config.send_min_rate;
@@ -793,6 +931,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_write(beast::error_code ec, bool close) {
     busy_ = false;
+    answering_ = false;
+    drop_unsent();
     current_.reset();
     if (ec) {
       client_gone();
@@ -827,7 +967,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!linger) return close_now();
     drained_ = 0;
     stream_.expires_after(
-        std::chrono::milliseconds(std::min(server_.config.read_timeout_ms, 2000)));
+        std::chrono::milliseconds(std::min(server_.config.read_timeout_ms, kCutLingerMs)));
+    // An evicted body's whole remainder, as long as it keeps coming, within
+    // the time its body had anyway: a client that sends its body before
+    // reading (an attack trial's uploads, cut by eviction) went on sending
+    // past the 2 s and saw a reset instead of its 408.
+    linger_until_ = body_start_ + std::chrono::milliseconds(server_.config.read_timeout_ms);
     // A courtesy to the client: a full server may cut it (evict()).
     draining_ = true;
     note_evictable();
@@ -841,12 +986,18 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void drain() {
     drain_buffer_.resize(64 * 1024);
-    stream_.async_read_some(net::buffer(drain_buffer_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                              self->drained_ += n;
-                              if (ec || self->drained_ > 16 * (1u << 20)) return self->close_now();
-                              self->drain();
-                            });
+    if (cut_remaining_ > 0)
+      stream_.expires_at(
+          std::min(linger_until_, Clock::now() + std::chrono::milliseconds(kCutLingerMs)));
+    stream_.async_read_some(net::buffer(drain_buffer_), [self = shared_from_this()](
+                                                            beast::error_code ec, std::size_t n) {
+      self->drained_ += n;
+      if (ec || self->drained_ > 16 * (1u << 20)) return self->close_now();
+      // All of it: closing now leaves nothing unread, so no reset.
+      if (self->cut_remaining_ > 0 && self->drained_ >= self->cut_remaining_)
+        return self->close_now();
+      self->drain();
+    });
   }
 
   beast::tcp_stream stream_;
@@ -893,6 +1044,19 @@ class Session : public std::enable_shared_from_this<Session> {
   std::atomic<int> eviction_class_{1};
   std::atomic<bool> chosen_{false};         // see chosen()
   std::atomic<Clock::rep> progress_at_{0};  // see progressed_at()
+  // See recent_rate(): bytes of the body or answer, and two marks of
+  // (time, bytes) at least kRateWindow / 2 apart.
+  std::atomic<size_t> moved_{0};
+  std::atomic<Clock::rep> mark_at_[2] = {0, 0};
+  std::atomic<size_t> mark_bytes_[2] = {0, 0};
+  std::atomic<size_t> unsent_{0};  // see unsent()
+  bool answering_ = false;         // an answer is being written (send to on_write)
+  bool first_piece_ = false;       // its first piece is next
+  bool released_ = false;          // see release_slot()
+  // Of an evicted body: bytes its client announced and had not sent, which
+  // the linger reads while they keep coming, until linger_until_ (drain()).
+  size_t cut_remaining_ = 0;
+  Clock::time_point linger_until_;
   const Clock::time_point opened_ = Clock::now();
   bool draining_ = false;              // closing: reading what the client still sends, briefly
   unsigned long idle_generation_ = 0;  // invalidates idle timer waits
@@ -957,17 +1121,19 @@ bool HttpServer::Impl::evict_slowest(int retries) {
   // (between requests or in half a head: closing one loses nothing, a
   // browser opens another), by slack alone; then those with a body arriving
   // or an answer unread: first those stalled (no byte for kStalledAfter),
-  // then those still moving, each by slack divided among the connections
-  // their address holds. Slack is how long a connection could go on without
-  // progress before its own deadline cuts it: a body's grows with every byte
-  // at body_min_rate, an answer's with what its client reads. Slack, not the
-  // time since the last byte, within each: a byte every 40 ms buys an
-  // attacker's socket 40 ms. Stalled first, and slack vested with age
-  // (kVestedPerSecond): a body sent 20 KB at once has earned more slack than
-  // a real upload a few seconds into sending at 6 KB/s, and 400 addresses
-  // each holding one such body, reconnecting as soon as cut, cut two of
-  // three honest uploads (attack trial 7): stalled, they go first; young,
-  // their 20 s count as a fraction of a second.
+  // by slack, then those still moving, by their recent rate. Each is
+  // divided among the connections their address holds. Slack is how long a
+  // connection could go on without progress before its own deadline cuts
+  // it (a body's grows with every byte at body_min_rate, an answer's with
+  // what its client reads), not the time since the last byte: a byte every
+  // 40 ms buys an attacker's socket 40 ms. A stalled body's slack counts at
+  // most as far as it has vested with age (kVestedPerSecond): 400 addresses
+  // each sending 20 KB at once and then nothing had outranked honest
+  // uploads (attack trial 7). Moving ones go by rate, not slack: slack
+  // vested with age made a new upload at 6 KB/s the one cut beside 15 older
+  // bodies trickling at 4 KB/s (1 success in 7, attack trial 10); by rate
+  // the slowest movers go first, and holding a slot costs an attacker as
+  // much bandwidth as the uploads it would push out.
   const auto now = Clock::now();
   std::shared_ptr<Session> slowest;
   int least_class = 0;
@@ -977,23 +1143,69 @@ bool HttpServer::Impl::evict_slowest(int retries) {
     int cls = session->eviction_class();
     // Classes 2 (stalled) and 3 (moving) of bodies and unread answers.
     if (cls == 2 && now - session->progressed_at() < kStalledAfter) cls = 3;
-    auto at = session->cut_at();
-    double slack = at <= now ? 0.0 : std::chrono::duration<double>(at - now).count();
-    if (cls >= 2) {
-      const double age = std::chrono::duration<double>(now - session->opened_at()).count();
-      slack = std::min(slack, config.header_timeout_ms / 1000.0 + kVestedPerSecond * age);
-      auto it = open.find(session->address());
-      if (it != open.end() && it->second > 1) slack /= it->second;
+    double key = 0;
+    if (cls == 3) {
+      key = session->recent_rate(now);
+    } else {
+      auto at = session->cut_at();
+      key = at <= now ? 0.0 : std::chrono::duration<double>(at - now).count();
+      if (cls == 2) {
+        const double age = std::chrono::duration<double>(now - session->opened_at()).count();
+        key = std::min(key, config.header_timeout_ms / 1000.0 + kVestedPerSecond * age);
+      }
     }
-    if (!slowest || cls < least_class || (cls == least_class && slack < least)) {
+    if (cls >= 2) {
+      auto it = open.find(session->address());
+      if (it != open.end() && it->second > 1) key /= it->second;
+    }
+    if (!slowest || cls < least_class || (cls == least_class && key < least)) {
       slowest = session;
-      least = slack;
+      least = key;
       least_class = cls;
     }
   }
   if (!slowest) return false;
   slowest->evict(retries);
   return true;  // `live` is let go outside the lock: a last reference may destroy a session
+}
+
+bool HttpServer::Impl::reserve_unsent(Session* self, size_t n) {
+  const size_t budget = config.unsent_budget_bytes;
+  if (n > budget) return false;
+  if (metrics.try_add_unsent(n, budget)) return true;
+  std::lock_guard choosing(budget_mu);
+  if (metrics.try_add_unsent(n, budget)) return true;
+  std::vector<std::shared_ptr<Session>> holders;
+  {
+    std::lock_guard lock(registry_mu);
+    for (auto& [ptr, weak] : registry)
+      if (ptr != self)
+        if (auto session = weak.lock(); session && session->unsent() > 0)
+          holders.push_back(std::move(session));
+  }
+  // Who goes first: the slowest to drain what it holds. Stalled readers
+  // (nothing taken for kStalledAfter) by the bytes they hold, then the
+  // others by the seconds their recent rate needs for the rest. Cutting
+  // the new answer instead (503) would let slow readers holding the budget
+  // keep every other client from large answers; cutting the slowest keeps
+  // those who read served.
+  const auto now = Clock::now();
+  auto drain_seconds = [&](const Session& s) {
+    const double held = static_cast<double>(s.unsent());
+    if (now - s.progressed_at() >= kStalledAfter) return 1e18 + held;
+    return held / std::max(s.recent_rate(now), 1.0);
+  };
+  std::vector<std::pair<double, Session*>> order;
+  order.reserve(holders.size());
+  for (auto& h : holders) order.emplace_back(drain_seconds(*h), h.get());
+  std::sort(order.begin(), order.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  bool fits = false;
+  for (auto& [seconds, session] : order) {
+    session->cut_answer();
+    if ((fits = metrics.try_add_unsent(n, budget))) break;
+  }
+  holders.clear();  // a last reference may destroy a session: outside registry_mu
+  return fits;
 }
 
 HttpServer::HttpServer(const ServerConfig& config, Metrics& metrics, Handler handler,

@@ -22,12 +22,31 @@
 // answer. Lingering closes go first; then connections with no request
 // invested (between requests, half a head) with the least slack; then
 // bodies and unread answers that have stalled (no byte received or read
-// for a second), then those still moving, each with the least slack (a 408
-// if its body was being read), slack counted at most as header_timeout_ms
-// plus 4 s per second of the connection's age. Slack is the time left before the connection's own
-// deadline would cut it, which for a body grows with each byte at body_min_rate and for an answer
-// with each byte its client reads; for bodies and answers it is divided by the connections its
-// client address (IPv6: /64) holds. Only when every connection is being served is the new one 503.
+// for a second), with the least slack, counted at most as
+// header_timeout_ms plus 4 s per second of the connection's age; then
+// those still moving, with the lowest recent rate (bytes a second over the
+// last 2 to 4 s). A body cut so is answered 408. Slack is the time left
+// before the connection's own deadline would cut it, which for a body
+// grows with each byte at body_min_rate and for an answer with each byte
+// its client reads; for bodies and answers slack and rate are divided by
+// the connections its client address (IPv6: /64) holds. Only when every
+// connection is being served is the new one 503.
+//
+// A body cut (to make room, or past its deadline) is answered 408, then
+// the connection shuts down its sending side and reads what the client
+// still sends (an evicted body: the rest it announced, while it keeps
+// coming with gaps under 2 s, within read_timeout_ms of the body's start;
+// otherwise up to 2 s), so that a client still sending reads the 408
+// rather than a reset. Meanwhile it no longer counts against
+// max_connections nor its address's limit, and is never evicted (at most
+// max_connections such closes at once; beyond, a cut body keeps its slot).
+//
+// Answers are held in memory until their sockets have taken them whole:
+// all together at most unsent_budget_bytes (Metrics::unsent_bytes). An
+// answer that would go past it first cuts the connections slowest to drain
+// what they hold (stalled readers first, then the most bytes held per byte
+// a second read lately); one larger than the whole budget is answered 503
+// with Retry-After: 1.
 //
 // Timers: idle_timeout_ms runs only while a connection waits for a request
 // with nothing in flight (a new connection waits header_timeout_ms for its

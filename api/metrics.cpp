@@ -35,6 +35,18 @@ const char* method_label(std::string_view method) {
   return "other";
 }
 
+bool Metrics::try_add_unsent(size_t n, size_t budget) {
+  const auto add = static_cast<long long>(n);
+  long long now = unsent_bytes_.load();
+  do {
+    if (now + add > static_cast<long long>(budget)) return false;
+  } while (!unsent_bytes_.compare_exchange_weak(now, now + add));
+  long long peak = unsent_peak_.load();
+  while (now + add > peak && !unsent_peak_.compare_exchange_weak(peak, now + add)) {
+  }
+  return true;
+}
+
 void Metrics::observe(const std::string& route, const std::string& method, int status,
                       double seconds) {
   std::lock_guard lock(mu_);
@@ -91,6 +103,18 @@ std::string Metrics::render(const Gauges& g) const {
       std::to_string(accepted_connections_.load()) +
       "\nexpertmatch_http_connections_total{result=\"rejected\"} " +
       std::to_string(rejected_connections_.load()) + "\n";
+  gauge("expertmatch_http_unsent_answer_bytes",
+        "Bytes of answers held until their clients' sockets have taken them whole.",
+        static_cast<double>(unsent_bytes_.load()));
+  gauge("expertmatch_http_unsent_answer_bytes_peak",
+        "The most bytes of unsent answers held at once since start.",
+        static_cast<double>(unsent_peak_.load()));
+  out +=
+      "# HELP expertmatch_http_answers_cut_total Connections cut to keep unsent answers within "
+      "unsent_budget_bytes.\n"
+      "# TYPE expertmatch_http_answers_cut_total counter\n"
+      "expertmatch_http_answers_cut_total " +
+      std::to_string(answers_cut_.load()) + "\n";
   gauge("expertmatch_experts", "Experts in the corpus.", static_cast<double>(g.experts));
   gauge("expertmatch_problems", "Problems in the corpus (any status).",
         static_cast<double>(g.problems));

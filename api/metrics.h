@@ -49,6 +49,17 @@ class Metrics {
   void connection_closed() { --open_connections_; }
   void connection_rejected() { ++rejected_connections_; }
   long open_connections() const { return open_connections_; }
+  // Bytes of answers held in memory because their sockets have not yet
+  // taken all of them (each answer counts whole until its last byte is
+  // taken: HttpServer's unsent_budget_bytes). try_add_unsent adds `n` only
+  // if the total stays within `budget` (false: nothing added).
+  bool try_add_unsent(size_t n, size_t budget);
+  void remove_unsent(size_t n) { unsent_bytes_ -= static_cast<long long>(n); }
+  long long unsent_bytes() const { return unsent_bytes_; }
+  // The most unsent_bytes() has been since start.
+  long long unsent_bytes_peak() const { return unsent_peak_; }
+  // A connection cut because its unsent answer was needed for another's.
+  void answer_cut() { ++answers_cut_; }
 
   std::string render(const Gauges& gauges) const;
 
@@ -64,6 +75,9 @@ class Metrics {
   std::atomic<long> open_connections_{0};
   std::atomic<long long> accepted_connections_{0};
   std::atomic<long long> rejected_connections_{0};
+  std::atomic<long long> unsent_bytes_{0};
+  std::atomic<long long> unsent_peak_{0};
+  std::atomic<long long> answers_cut_{0};
 };
 
 }  // namespace expertmatch::api

@@ -14,11 +14,13 @@
 // pass or writes fill the socket buffers; the assertions are on answers and
 // on which connection the server closed.
 #include <gtest/gtest.h>
-#include <atomic>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,14 +30,126 @@
 namespace expertmatch::apitest {
 namespace {
 
+using std::chrono::milliseconds;
+using Connections = std::vector<std::unique_ptr<RawConnection>>;
+
 constexpr size_t kFileBytes = 64 * 1024;
 
-// A web root holding one 64 KiB file, so that a few pipelined requests for
-// it fill the socket buffers of a client that does not read.
+// A web root holding one file, /web/big.css, of `bytes` (64 KiB: a few
+// pipelined requests for it fill the socket buffers of a client that does
+// not read).
 struct BigFileRoot {
-  BigFileRoot() { std::ofstream(dir.path() + "/big.css") << std::string(kFileBytes, 'x'); }
+  explicit BigFileRoot(size_t bytes = kFileBytes) {
+    std::ofstream(dir.path() + "/big.css") << std::string(bytes, 'x');
+  }
   TempDir dir;
 };
+
+// A server whose connection cap is `cap`, with no per-address limit (the
+// tests' clients share 127.0.0.1), adjusted further by `more`.
+std::function<void(api::ServerConfig*)> capped(int cap,
+                                               std::function<void(api::ServerConfig*)> more) {
+  return [cap, more](api::ServerConfig* c) {
+    c->max_connections = cap;
+    c->max_connections_per_client = 0;
+    more(c);
+  };
+}
+
+// The head of a POST /api/v1/match whose body is `length` bytes, asking for
+// 100 Continue if `expect_continue`.
+std::string match_head(const std::string& token, size_t length, bool expect_continue = false) {
+  return "POST /api/v1/match HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
+         "\r\nContent-Type: application/json\r\n" +
+         (expect_continue ? "Expect: 100-continue\r\n" : "") +
+         "Content-Length: " + std::to_string(length) + "\r\n\r\n";
+}
+
+// A match request's body, padded with `padding` spaces (valid JSON: 200).
+std::string match_body(size_t padding) {
+  return R"({"title":"轴承磨削表面烧伤","description":"磨削工艺")" + std::string(padding, ' ') +
+         R"(,"keywords":["磨削"]})";
+}
+
+// An upload from a thread of its own: a match request from `from`, its body
+// sent `piece` bytes every `every`; status() is the answer's, once joined.
+class Upload {
+ public:
+  Upload(unsigned short port, const std::string& token, std::string body, size_t piece,
+         milliseconds every, const std::string& from = "127.0.0.1")
+      : thread_([=, this] {
+          RawConnection c(port, RawOptions{from, 0});
+          c.send(match_head(token, body.size()));
+          for (size_t at = 0; at < body.size(); at += piece) {
+            c.send(body.substr(at, piece));
+            std::this_thread::sleep_for(every);
+          }
+          status_ = c.read_response().status;
+        }) {}
+  ~Upload() { join(); }
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
+  int status() {
+    join();
+    return status_;
+  }
+
+ private:
+  std::atomic<int> status_{0};
+  std::thread thread_;
+};
+
+// Sends `piece` spaces on each connection every `every`, from a thread of its
+// own, until stopped; sent(i) is what connection i has been sent so far.
+class Trickler {
+ public:
+  Trickler(Connections& connections, size_t piece, milliseconds every)
+      : sent_(connections.size(), 0), thread_([this, &connections, piece, every] {
+          while (!stop_) {
+            for (size_t i = 0; i < connections.size(); ++i) {
+              connections[i]->send(std::string(piece, ' '));
+              std::lock_guard lock(mu_);
+              sent_[i] += piece;
+            }
+            std::this_thread::sleep_for(every);
+          }
+        }) {}
+  ~Trickler() { stop(); }
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  size_t sent(size_t i) {
+    std::lock_guard lock(mu_);
+    return sent_[i];
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<size_t> sent_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// How many of `connections` were cut with a 408: each first sends what is
+// left of its body (rest(i) bytes), then reads its answer.
+int cut_with_408(Connections& connections, const std::function<size_t(size_t)>& rest) {
+  int cut = 0;
+  for (size_t i = 0; i < connections.size(); ++i) {
+    connections[i]->send(std::string(rest(i), ' '));
+    if (connections[i]->read_response().status == 408) ++cut;
+  }
+  return cut;
+}
+
+// A figure from /metrics (the admin's view); -1 if it is missing.
+double metric(TestServer& server, const std::string& name) {
+  auto r = get(server.port(), "/metrics", server.tokens().admin);
+  size_t at = r.body.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(r.body.substr(at + name.size() + 2));
+}
 
 std::string pipelined_gets(int n) {
   std::string out;
@@ -79,14 +193,14 @@ TEST(SlowClientsTest, AClientReadingBelowTheSendRateIsCut) {
   RawConnection slow(server.port(), RawOptions{"127.0.0.1", 4096});
   ASSERT_TRUE(slow.connected());
   ASSERT_TRUE(slow.send(pipelined_gets(400)));
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::this_thread::sleep_for(milliseconds(500));
   size_t total = 0;
   bool closed = false;
   for (int i = 0; i < 40 && !closed; ++i) {
     long n = slow.read_bytes(2048, 1000);
     if (n < 0) closed = true;
     if (n > 0) total += static_cast<size_t>(n);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(milliseconds(100));
   }
   if (!closed) closed = read_until_closed_or_quiet(&slow, 2000, &total);
   EXPECT_TRUE(closed) << total << " bytes read and the connection still open";
@@ -116,20 +230,18 @@ TEST(SlowClientsTest, AClientReadingAboveTheSendRateGetsEveryAnswer) {
 // client 503. Such a connection only holds a slot: a new client gets in.
 TEST(SlowClientsTest, AFullServerMakesRoomFromAClientThatDoesNotRead) {
   BigFileRoot root;
-  TestServer server(true, [&](api::ServerConfig* c) {
-    c->web_root = root.dir.path();
-    c->max_connections = 4;
-    c->max_connections_per_client = 0;
-    c->read_timeout_ms = 600000;
-    c->idle_timeout_ms = 600000;
-  });
-  std::vector<std::unique_ptr<RawConnection>> stuck;
+  TestServer server(true, capped(4, [&](api::ServerConfig* c) {
+                      c->web_root = root.dir.path();
+                      c->read_timeout_ms = 600000;
+                      c->idle_timeout_ms = 600000;
+                    }));
+  Connections stuck;
   for (int i = 0; i < 4; ++i) {
     stuck.push_back(std::make_unique<RawConnection>(server.port(), RawOptions{"127.0.0.1", 4096}));
     ASSERT_TRUE(stuck.back()->send(pipelined_gets(64)));
   }
   // Lets the answers fill the socket buffers: every write then waits.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::this_thread::sleep_for(milliseconds(300));
   auto health = get(server.port(), "/healthz", "");
   EXPECT_EQ(health.status, 200) << health.body << health.error;
   // Exactly one of them was closed to make room; the others' answers are whole.
@@ -149,25 +261,18 @@ TEST(SlowClientsTest, AFullServerMakesRoomFromAClientThatDoesNotRead) {
 // sent a byte more recently. The upload has earned 12 s beyond the grace at
 // body_min_rate; each trickling socket a few milliseconds: one of them goes.
 TEST(SlowClientsTest, EvictionGoesByProgressNotByTheLastByte) {
-  TestServer server(false, [](api::ServerConfig* c) {
-    c->max_connections = 4;
-    c->max_connections_per_client = 0;
-    c->header_timeout_ms = 5000;
-    c->body_min_rate = 1024;
-    c->read_timeout_ms = 600000;
-  });
-  std::string body = R"({"title":"轴承磨削表面烧伤","description":"磨削工艺")" +
-                     std::string(20000, ' ') + R"(,"keywords":["磨削"]})";
+  TestServer server(false, capped(4, [](api::ServerConfig* c) {
+                      c->header_timeout_ms = 5000;
+                      c->body_min_rate = 1024;
+                      c->read_timeout_ms = 600000;
+                    }));
+  const std::string body = match_body(20000);
   const size_t sent_first = 12000;
   RawConnection upload(server.port());
-  ASSERT_TRUE(upload.send("POST /api/v1/match HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                          server.tokens().admin +
-                          "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
-                          "Content-Length: " +
-                          std::to_string(body.size()) + "\r\n\r\n"));
+  ASSERT_TRUE(upload.send(match_head(server.tokens().admin, body.size(), true)));
   ASSERT_EQ(upload.read_response().status, 100);
   ASSERT_TRUE(upload.send(body.substr(0, sent_first)));
-  std::vector<std::unique_ptr<RawConnection>> trickle;
+  Connections trickle;
   for (int i = 0; i < 3; ++i) {
     trickle.push_back(std::make_unique<RawConnection>(server.port()));
     ASSERT_TRUE(trickle.back()->send(slow_body_head()));
@@ -176,7 +281,7 @@ TEST(SlowClientsTest, EvictionGoesByProgressNotByTheLastByte) {
   // The trickling sockets each send a byte every 40 ms; the upload pauses.
   for (int round = 0; round < 5; ++round) {
     for (auto& t : trickle) ASSERT_TRUE(t->send(" "));
-    std::this_thread::sleep_for(std::chrono::milliseconds(40));
+    std::this_thread::sleep_for(milliseconds(40));
   }
   auto health = get(server.port(), "/healthz", "");
   EXPECT_EQ(health.status, 200) << health.body << health.error;
@@ -185,13 +290,7 @@ TEST(SlowClientsTest, EvictionGoesByProgressNotByTheLastByte) {
   auto answer = upload.read_response();
   EXPECT_EQ(answer.status, 200) << answer.error << answer.body.substr(0, 300);
   // One trickling socket was cut with a 408.
-  int cut = 0;
-  for (auto& t : trickle) {
-    t->send(std::string(94, ' '));
-    auto r = t->read_response();
-    if (r.status == 408) ++cut;
-  }
-  EXPECT_EQ(cut, 1);
+  EXPECT_EQ(cut_with_408(trickle, [](size_t) { return 94; }), 1);
 }
 
 // Found by attack trial 6: ranked by what their bytes had earned without
@@ -200,23 +299,14 @@ TEST(SlowClientsTest, EvictionGoesByProgressNotByTheLastByte) {
 // which was cut within 2 s. Stalled bodies now go before moving ones, and
 // among them by their real deadlines (caps included): the first one goes.
 TEST(SlowClientsTest, AStalledLargeBodyDoesNotOutrankAnHonestUpload) {
-  TestServer server(false, [](api::ServerConfig* c) {
-    c->max_connections = 3;
-    c->max_connections_per_client = 0;
-    c->header_timeout_ms = 5000;
-    c->read_timeout_ms = 15000;
-    c->idle_timeout_ms = 600000;
-  });
-  const std::string big = R"({"title":"轴承磨削表面烧伤","description":"磨削工艺")" +
-                          std::string(60000, ' ') + R"(,"keywords":["磨削"]})";
-  auto head = [&](size_t length) {
-    return "POST /api/v1/match HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-           server.tokens().admin +
-           "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
-           "Content-Length: " +
-           std::to_string(length) + "\r\n\r\n";
-  };
-  std::vector<std::unique_ptr<RawConnection>> stalled;
+  TestServer server(false, capped(3, [](api::ServerConfig* c) {
+                      c->header_timeout_ms = 5000;
+                      c->read_timeout_ms = 15000;
+                      c->idle_timeout_ms = 600000;
+                    }));
+  const std::string big = match_body(60000);
+  auto head = [&](size_t length) { return match_head(server.tokens().admin, length, true); };
+  Connections stalled;
   for (int i = 0; i < 2; ++i) {
     stalled.push_back(std::make_unique<RawConnection>(server.port()));
     ASSERT_TRUE(stalled.back()->send(head(big.size())));
@@ -224,14 +314,13 @@ TEST(SlowClientsTest, AStalledLargeBodyDoesNotOutrankAnHonestUpload) {
     ASSERT_TRUE(stalled.back()->send(big.substr(0, big.size() - 10)));  // then nothing
   }
   // Stalled (the trial's bodies stayed so for seconds).
-  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
-  const std::string body = R"({"title":"轴承磨削表面烧伤","description":"磨削工艺")" +
-                           std::string(20000, ' ') + R"(,"keywords":["磨削"]})";
+  std::this_thread::sleep_for(milliseconds(1200));
+  const std::string body = match_body(20000);
   RawConnection upload(server.port());
   ASSERT_TRUE(upload.send(head(body.size())));
   ASSERT_EQ(upload.read_response().status, 100);
   ASSERT_TRUE(upload.send(body.substr(0, body.size() - 10)));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::this_thread::sleep_for(milliseconds(100));
   auto health = get(server.port(), "/healthz", "");
   EXPECT_EQ(health.status, 200) << health.body << health.error;
   ASSERT_TRUE(upload.send(body.substr(body.size() - 10)));
@@ -248,50 +337,30 @@ TEST(SlowClientsTest, AStalledLargeBodyDoesNotOutrankAnHonestUpload) {
 // upload a second or two into sending. Stalled bodies (no byte for a
 // second) now make room before bodies still arriving, whatever their slack.
 TEST(SlowClientsTest, StalledBodiesGiveWayBeforeAnUploadStillSending) {
-  TestServer server(false, [](api::ServerConfig* c) {
-    c->max_connections = 4;
-    c->max_connections_per_client = 0;
-    c->header_timeout_ms = 2000;
-    c->body_min_rate = 1024;
-    c->read_timeout_ms = 60000;
-    c->idle_timeout_ms = 600000;
-  });
-  auto head = [&](size_t length) {
-    return "POST /api/v1/match HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-           server.tokens().admin +
-           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(length) +
-           "\r\n\r\n";
-  };
-  std::vector<std::unique_ptr<RawConnection>> stalled;
+  TestServer server(false, capped(4, [](api::ServerConfig* c) {
+                      c->header_timeout_ms = 2000;
+                      c->body_min_rate = 1024;
+                      c->read_timeout_ms = 60000;
+                      c->idle_timeout_ms = 600000;
+                    }));
+  Connections stalled;
   for (int i = 0; i < 3; ++i) {
     stalled.push_back(std::make_unique<RawConnection>(server.port()));
-    ASSERT_TRUE(stalled.back()->send(head(60000) + "{\"title\":\"" + std::string(20000, 'x')));
+    ASSERT_TRUE(stalled.back()->send(match_head(server.tokens().admin, 60000) + "{\"title\":\"" +
+                                     std::string(20000, 'x')));
   }
-  const std::string body = R"({"title":"轴承磨削表面烧伤","description":"磨削工艺")" +
-                           std::string(30000, ' ') + R"(,"keywords":["磨削"]})";
   // An upload at about 10 KB/s, which the stalled bodies had outearned.
-  std::atomic<int> status{0};
-  std::thread upload([&] {
-    RawConnection c(server.port());
-    c.send(head(body.size()));
-    for (size_t at = 0; at < body.size(); at += 2000) {
-      c.send(body.substr(at, 2000));
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    status = c.read_response().status;
-  });
+  Upload upload(server.port(), server.tokens().admin, match_body(30000), 2000, milliseconds(200));
   // Once the bodies have stalled for more than a second, three new clients
   // each need a slot.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  std::this_thread::sleep_for(milliseconds(1500));
   for (int i = 0; i < 3; ++i) {
     auto health = get(server.port(), "/healthz", "");
     EXPECT_EQ(health.status, 200) << health.body << health.error;
   }
-  upload.join();
-  EXPECT_EQ(status.load(), 200);
-  int cut = 0;
-  for (auto& c : stalled) cut += c->read_response().status == 408;
-  EXPECT_GE(cut, 1);  // one per new client that found no free slot
+  EXPECT_EQ(upload.status(), 200);
+  // One per new client that found no free slot.
+  EXPECT_GE(cut_with_408(stalled, [](size_t) { return 0; }), 1);
 }
 
 // Found by attack trial 6: connections sending a head and part of a body at
@@ -300,21 +369,19 @@ TEST(SlowClientsTest, StalledBodiesGiveWayBeforeAnUploadStillSending) {
 // and a stalled body is never answered, while the new client was let in.
 // Another connection makes the room instead: the cap holds.
 TEST(SlowClientsTest, HeadsWithStalledBodiesDoNotOvershootTheCap) {
-  TestServer server(false, [](api::ServerConfig* c) {
-    c->max_connections = 8;
-    c->max_connections_per_client = 0;
-    c->header_timeout_ms = 600000;
-    c->read_timeout_ms = 600000;
-    c->idle_timeout_ms = 600000;
-  });
-  std::vector<std::unique_ptr<RawConnection>> flood;
+  TestServer server(false, capped(8, [](api::ServerConfig* c) {
+                      c->header_timeout_ms = 600000;
+                      c->read_timeout_ms = 600000;
+                      c->idle_timeout_ms = 600000;
+                    }));
+  Connections flood;
   for (int i = 0; i < 40; ++i) {
     flood.push_back(std::make_unique<RawConnection>(server.port()));
     flood.back()->send(
         "POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         "Content-Length: 1000\r\n\r\n{\"username\":");
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::this_thread::sleep_for(milliseconds(500));
   int open = 0;
   for (auto& c : flood) {
     size_t ignored = 0;
@@ -330,16 +397,14 @@ TEST(SlowClientsTest, HeadsWithStalledBodiesDoNotOvershootTheCap) {
 // among them. Three slow bodies from 127.0.0.2 started after one from
 // 127.0.0.1; the new client's room comes from 127.0.0.2.
 TEST(SlowClientsTest, AnAddressHoldingManyConnectionsGivesWayFirst) {
-  TestServer server(false, [](api::ServerConfig* c) {
-    c->max_connections = 4;
-    c->max_connections_per_client = 0;
-    c->header_timeout_ms = 600000;
-    c->read_timeout_ms = 600000;
-  });
+  TestServer server(false, capped(4, [](api::ServerConfig* c) {
+                      c->header_timeout_ms = 600000;
+                      c->read_timeout_ms = 600000;
+                    }));
   RawConnection lone(server.port());
   ASSERT_TRUE(lone.send(slow_body_head()));
   ASSERT_EQ(lone.read_response().status, 100);
-  std::vector<std::unique_ptr<RawConnection>> many;
+  Connections many;
   for (int i = 0; i < 3; ++i) {
     many.push_back(std::make_unique<RawConnection>(server.port(), RawOptions{"127.0.0.2", 0}));
     ASSERT_TRUE(many.back()->connected());
@@ -353,25 +418,18 @@ TEST(SlowClientsTest, AnAddressHoldingManyConnectionsGivesWayFirst) {
   ASSERT_TRUE(lone.send(std::string(99, ' ')));
   auto r = lone.read_response();
   EXPECT_EQ(r.status, 400) << r.error << r.body;
-  int cut = 0;
-  for (auto& m : many) {
-    m->send(std::string(99, ' '));
-    if (m->read_response().status == 408) ++cut;
-  }
-  EXPECT_EQ(cut, 1);
+  EXPECT_EQ(cut_with_408(many, [](size_t) { return 99; }), 1);
 }
 
 // A connection between requests loses nothing when closed (a browser opens
 // another), so it gives way before an upload in progress, however much
 // more time its idle timer has left than the upload's body deadline.
 TEST(SlowClientsTest, AConnectionBetweenRequestsGivesWayBeforeAnUpload) {
-  TestServer server(false, [](api::ServerConfig* c) {
-    c->max_connections = 2;
-    c->max_connections_per_client = 0;
-    c->header_timeout_ms = 5000;
-    c->idle_timeout_ms = 600000;
-    c->read_timeout_ms = 600000;
-  });
+  TestServer server(false, capped(2, [](api::ServerConfig* c) {
+                      c->header_timeout_ms = 5000;
+                      c->idle_timeout_ms = 600000;
+                      c->read_timeout_ms = 600000;
+                    }));
   RawConnection idle(server.port());
   ASSERT_TRUE(idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
   ASSERT_EQ(idle.read_response().status, 200);
@@ -392,12 +450,8 @@ TEST(SlowClientsTest, AConnectionBetweenRequestsGivesWayBeforeAnUpload) {
 // asking "close" without ever closing kept new clients at 503. A lingering
 // close goes first.
 TEST(SlowClientsTest, ALingeringCloseGivesWayFirst) {
-  TestServer server(false, [](api::ServerConfig* c) {
-    c->max_connections = 2;
-    c->max_connections_per_client = 0;
-    c->read_timeout_ms = 600000;
-  });
-  std::vector<std::unique_ptr<RawConnection>> lingering;
+  TestServer server(false, capped(2, [](api::ServerConfig* c) { c->read_timeout_ms = 600000; }));
+  Connections lingering;
   for (int i = 0; i < 2; ++i) {
     lingering.push_back(std::make_unique<RawConnection>(server.port()));
     ASSERT_TRUE(
@@ -407,6 +461,151 @@ TEST(SlowClientsTest, ALingeringCloseGivesWayFirst) {
   // Both are answered and lingering (the client has not closed its side).
   auto health = get(server.port(), "/healthz", "");
   EXPECT_EQ(health.status, 200) << health.body << health.error;
+}
+
+// Found by attack trial 10 (F1): with slack vested by age, a new honest
+// upload at 6 KB/s was the body with the least slack beside 15 older ones
+// trickling at 4 KB/s, so each new client cut it (1 success in 7; none in
+// 10 with other clients coming and going). Moving bodies now go by their
+// recent rate: three older bodies from three addresses moving at 2 KB/s,
+// then an upload at about 10 KB/s; new clients arriving a moment into the
+// upload make room from the older, slower bodies.
+TEST(SlowClientsTest, AFasterUploadIsNotCutForBeingYoung) {
+  TestServer server(false, capped(4, [](api::ServerConfig* c) {
+                      c->header_timeout_ms = 2000;
+                      c->body_min_rate = 1024;
+                      c->read_timeout_ms = 60000;
+                      c->idle_timeout_ms = 600000;
+                    }));
+  const size_t length = 30000;
+  Connections older;
+  for (int i = 0; i < 3; ++i) {
+    older.push_back(std::make_unique<RawConnection>(
+        server.port(), RawOptions{"127.0.0." + std::to_string(i + 2), 0}));
+    ASSERT_TRUE(older.back()->connected());
+    ASSERT_TRUE(older.back()->send(match_head(server.tokens().admin, length)));
+  }
+  Trickler trickle(older, 200, milliseconds(100));
+  // They grow old: by age, their slack has vested past a new upload's.
+  std::this_thread::sleep_for(milliseconds(4000));
+  Upload upload(server.port(), server.tokens().admin, match_body(30000), 2000, milliseconds(200));
+  std::this_thread::sleep_for(milliseconds(500));
+  for (int i = 0; i < 3; ++i) {
+    auto health = get(server.port(), "/healthz", "");
+    EXPECT_EQ(health.status, 200) << health.body << health.error;
+  }
+  EXPECT_EQ(upload.status(), 200);
+  trickle.stop();
+  // The room came from the older bodies (the rest of each is spaces: 400).
+  EXPECT_GE(cut_with_408(older, [&](size_t i) { return length - trickle.sent(i); }), 1);
+}
+
+// Found by attack trial 10 (F2): an upload cut to make room saw a reset,
+// not its 408: the cut connection lingered 2 s to let its client read the
+// answer, still holding its slot (newer clients were refused meanwhile),
+// and its client, still sending its body, was reset when the linger ended.
+// A cut body now gives up its slot at once and lingers outside the cap; an
+// evicted one reads the rest of its body while it keeps coming. `cut` has
+// just been answered 408; two new clients arrive; then the client sends
+// `pieces` more pieces of 1000 bytes, one every 100 ms, and reads.
+void expect_cut_client_reads_its_408(TestServer& server, RawConnection& cut, int pieces) {
+  Connections newer;
+  for (int i = 0; i < 2; ++i) {
+    newer.push_back(std::make_unique<RawConnection>(server.port()));
+    ASSERT_TRUE(newer.back()->send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+    EXPECT_EQ(newer.back()->read_response().status, 200);
+  }
+  // The client, unaware, goes on sending its body: no reset meanwhile.
+  for (int i = 0; i < pieces; ++i) {
+    ASSERT_TRUE(cut.send(std::string(1000, ' '))) << "reset after " << i << " pieces";
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  auto r = cut.read_response();
+  EXPECT_EQ(r.status, 408) << r.error;
+  EXPECT_EQ(r.error_code(), "request_timeout") << r.body;
+  EXPECT_TRUE(cut.closed_by_server());
+}
+
+TEST(SlowClientsTest, AnUploadCutToMakeRoomReadsIts408) {
+  TestServer server(false, capped(1, [](api::ServerConfig* c) {
+                      c->header_timeout_ms = 5000;
+                      c->read_timeout_ms = 600000;
+                      c->idle_timeout_ms = 600000;
+                    }));
+  RawConnection upload(server.port());
+  ASSERT_TRUE(upload.send(match_head(server.tokens().admin, 40000) + std::string(1000, ' ')));
+  std::this_thread::sleep_for(milliseconds(200));    // its body is being read
+  auto health = get(server.port(), "/healthz", "");  // the one slot: the upload is cut
+  EXPECT_EQ(health.status, 200) << health.body << health.error;
+  // The rest of its body, 39 pieces over about 4 s, past the old 2 s linger.
+  expect_cut_client_reads_its_408(server, upload, 39);
+}
+
+TEST(SlowClientsTest, AnUploadCutByItsDeadlineReadsIts408) {
+  TestServer server(false, capped(1, [](api::ServerConfig* c) {
+                      c->header_timeout_ms = 300;
+                      c->body_min_rate = 1024;
+                      c->read_timeout_ms = 600000;
+                      c->idle_timeout_ms = 600000;
+                    }));
+  RawConnection upload(server.port());
+  ASSERT_TRUE(upload.send(match_head(server.tokens().admin, 60000) + std::string(10, ' ')));
+  // Nothing more: past its deadline (300 ms and 10 bytes' worth) it is cut.
+  std::this_thread::sleep_for(milliseconds(700));
+  // A body cut for its pace lingers 2 s: two pieces arrive within it.
+  expect_cut_client_reads_its_408(server, upload, 2);
+}
+
+// Found by attack trial 10 (F3): clients asking for large answers and
+// reading them slowly made the server hold 1.3 GB of answers. Answers held
+// until their sockets take them are within unsent_budget_bytes: six
+// clients each asking for 6 MiB (more than the socket buffers take) and not
+// reading, against a budget of 12 MiB; the slowest are cut, and a client
+// that reads gets its answer whole.
+TEST(SlowClientsTest, SlowReadersHoldNoMoreThanTheBudgetForUnsentAnswers) {
+  const size_t file = 6 << 20;
+  BigFileRoot root(file);
+  TestServer server(true, capped(64, [&](api::ServerConfig* c) {
+                      c->web_root = root.dir.path();
+                      c->unsent_budget_bytes = 12 << 20;
+                      c->send_min_rate = 0;
+                      c->read_timeout_ms = 600000;
+                      c->idle_timeout_ms = 600000;
+                    }));
+  Connections slow;
+  for (int i = 0; i < 6; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(server.port(), RawOptions{"127.0.0.1", 4096}));
+    ASSERT_TRUE(slow.back()->send("GET /web/big.css HTTP/1.1\r\nHost: x\r\n\r\n"));
+    std::this_thread::sleep_for(milliseconds(50));  // each answer starts being written
+  }
+  auto reader = get(server.port(), "/web/big.css", "");
+  EXPECT_EQ(reader.status, 200) << reader.error;
+  EXPECT_EQ(reader.body.size(), file);
+  // Two answers held at once, never three.
+  EXPECT_EQ(metric(server, "expertmatch_http_unsent_answer_bytes_peak"), 12 << 20);
+  // Seven answers of 6 MiB against 12 MiB: at least five were cut, four of
+  // them slow readers' (the reader's own answer may be one).
+  EXPECT_GE(metric(server, "expertmatch_http_answers_cut_total"), 5);
+  int cut = 0;
+  for (auto& c : slow) {
+    size_t total = 0;
+    if (read_until_closed_or_quiet(c.get(), 1000, &total) && total < file) ++cut;
+  }
+  EXPECT_GE(cut, 4);
+}
+
+// An answer larger than the whole budget cannot be held: 503, try again.
+TEST(SlowClientsTest, AnAnswerLargerThanTheBudgetIs503) {
+  BigFileRoot root(2 << 20);
+  TestServer server(true, [&](api::ServerConfig* c) {
+    c->web_root = root.dir.path();
+    c->unsent_budget_bytes = 1 << 20;
+  });
+  auto r = get(server.port(), "/web/big.css", "");
+  EXPECT_EQ(r.status, 503) << r.error;
+  EXPECT_EQ(r.error_code(), "unavailable") << r.body;
+  EXPECT_EQ(r.headers["retry-after"], "1");
+  EXPECT_EQ(get(server.port(), "/healthz", "").status, 200);
 }
 
 }  // namespace
