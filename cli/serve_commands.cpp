@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "corpus/store.h"
+#include "corpus/utc_time.h"
 
 namespace expertmatch::cli {
 
@@ -87,12 +88,7 @@ bool parse_expiry(const std::string& text, std::string* out) {
   int days = 0;
   if (parse_int(text, &days)) {
     if (days <= 0 || days > 36500) return false;
-    std::time_t t = std::time(nullptr) + static_cast<std::time_t>(days) * 86400;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    *out = buf;
+    *out = utc_timestamp(std::time(nullptr) + static_cast<std::time_t>(days) * 86400);
     return true;
   }
   std::tm tm{};
@@ -183,7 +179,7 @@ int token_list(const Argv& argv) {
     report(tokens.status());
     return 1;
   }
-  std::string now = api::utc_now();
+  std::string now = utc_now();
   std::printf("id\trole\tscope\tlabel\tcreated\texpires\tstate\n");
   for (const auto& t : *tokens) {
     const char* state = t.revoked                                      ? "revoked"
