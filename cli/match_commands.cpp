@@ -31,13 +31,6 @@ std::unique_ptr<CorpusIndex> index_files(const std::string& experts_path,
   return std::move(*index);
 }
 
-int usage(const char* command, const char* text, const Args& args) {
-  if (!args.error().empty())
-    std::fprintf(stderr, "expertmatch %s: %s\n", command, args.error().c_str());
-  std::fputs(text, stderr);
-  return args.has("--help") ? 0 : 2;
-}
-
 }  // namespace
 
 int cmd_rank(const Argv& argv) {
@@ -51,7 +44,7 @@ int cmd_rank(const Argv& argv) {
   if (args.has("--help") || !args.error().empty() || !args.get("--experts") ||
       !args.get("--problems") ||
       (args.get("--top") && (!parse_int(*args.get("--top"), &top) || top < 1)))
-    return usage("rank", text, args);
+    return show_usage("rank", text, args);
   std::vector<Expert> experts;
   std::vector<Problem> problems;
   auto index = index_files(*args.get("--experts"), *args.get("--problems"), &experts, &problems);
@@ -90,7 +83,7 @@ int cmd_score(const Argv& argv) {
       "For each PROBLEM<TAB>EXPERT line of the pairs file prints PROBLEM<TAB>EXPERT<TAB>SCORE.\n";
   if (args.has("--help") || !args.error().empty() || !args.get("--experts") ||
       !args.get("--problems") || !args.get("--pairs"))
-    return usage("score", text, args);
+    return show_usage("score", text, args);
   std::vector<Expert> experts;
   std::vector<Problem> problems;
   auto index = index_files(*args.get("--experts"), *args.get("--problems"), &experts, &problems);
@@ -159,7 +152,7 @@ int cmd_eval(const Argv& argv) {
       "no_research (no expert at all fits) or only_excluded (conflict, unavailable).\n";
   if (args.has("--help") || !args.error().empty() || !args.get("--experts") ||
       !args.get("--problems") || !args.get("--qrels"))
-    return usage("eval", text, args);
+    return show_usage("eval", text, args);
   auto qrels = read_qrels_file(*args.get("--qrels"));
   if (!qrels) {
     report(qrels.status());
@@ -245,7 +238,7 @@ int cmd_demo(const Argv& argv) {
       !report_language(args.get("--lang"), &language) ||
       (args.get("--problems") && !parse_int(*args.get("--problems"), &n)) ||
       (args.get("--top") && !parse_int(*args.get("--top"), &top)))
-    return usage("demo", text, args);
+    return show_usage("demo", text, args);
   // demo only reads: it never writes the store or the index.
   auto store = open_existing_store(*args.get("--data"), /*read_only=*/true);
   std::vector<Expert> experts;
