@@ -31,6 +31,38 @@ std::unique_ptr<CorpusIndex> index_files(const std::string& experts_path,
   return std::move(*index);
 }
 
+// Every problem of --experts and --problems ranked, the top `top` experts
+// each, by the matcher that ranked them (eval asks it more). Above 1000
+// experts only candidates from the vector and BM25 indexes are scored,
+// unless --exhaustive.
+struct FileRankings {
+  std::vector<Expert> experts;
+  std::vector<Problem> problems;
+  std::unique_ptr<CorpusIndex> index;
+  std::unique_ptr<Matcher> matcher;
+  std::vector<std::vector<ExpertMatch>> rankings;  // rankings[i]: problems[i]'s, best first
+};
+
+// Fills `out`; prints errors and returns false on failure.
+bool rank_files(const Args& args, int top, FileRankings* out) {
+  out->index =
+      index_files(*args.get("--experts"), *args.get("--problems"), &out->experts, &out->problems);
+  if (!out->index) return false;
+  MatchConfig config;
+  if (args.has("--exhaustive")) config.exhaustive_max_experts = SIZE_MAX;
+  out->matcher = std::make_unique<Matcher>(*out->index, config);
+  std::vector<const Problem*> all;
+  for (const auto& p : out->problems) all.push_back(&p);
+  // Every problem's vector candidates in one batched Faiss search.
+  auto rankings = out->matcher->rank_experts_batch(all, MatchFilters{}, top);
+  if (!rankings) {
+    report(rankings.status());
+    return false;
+  }
+  out->rankings = std::move(*rankings);
+  return true;
+}
+
 }  // namespace
 
 int cmd_rank(const Argv& argv) {
@@ -45,28 +77,14 @@ int cmd_rank(const Argv& argv) {
       !args.get("--problems") ||
       (args.get("--top") && (!parse_int(*args.get("--top"), &top) || top < 1)))
     return show_usage("rank", text, args);
-  std::vector<Expert> experts;
-  std::vector<Problem> problems;
-  auto index = index_files(*args.get("--experts"), *args.get("--problems"), &experts, &problems);
-  if (!index) return 1;
-  MatchConfig config;
-  if (args.has("--exhaustive")) config.exhaustive_max_experts = SIZE_MAX;
-  Matcher matcher(*index, config);
+  FileRankings ranked;
+  if (!rank_files(args, top, &ranked)) return 1;
   std::string out;
   char line[512];
-  std::vector<const Problem*> all;
-  for (const auto& p : problems) all.push_back(&p);
-  // Every problem's vector candidates in one batched Faiss search.
-  auto rankings = matcher.rank_experts_batch(all, MatchFilters{}, top);
-  if (!rankings) {
-    report(rankings.status());
-    return 1;
-  }
-  for (size_t i = 0; i < problems.size(); ++i) {
-    const Problem& p = problems[i];
-    const auto* ranked = &(*rankings)[i];
+  for (size_t i = 0; i < ranked.problems.size(); ++i) {
+    const Problem& p = ranked.problems[i];
     int rank = 0;
-    for (const auto& m : *ranked) {
+    for (const auto& m : ranked.rankings[i]) {
       std::snprintf(line, sizeof line, "%s Q0 %s %d %.6f expertmatch\n", p.id.c_str(),
                     m.expert_id.c_str(), ++rank, m.score);
       out += line;
@@ -158,23 +176,12 @@ int cmd_eval(const Argv& argv) {
     report(qrels.status());
     return 1;
   }
-  std::vector<Expert> experts;
-  std::vector<Problem> problems;
-  auto index = index_files(*args.get("--experts"), *args.get("--problems"), &experts, &problems);
-  if (!index) return 1;
-  MatchConfig config;
-  if (args.has("--exhaustive")) config.exhaustive_max_experts = SIZE_MAX;
-  Matcher matcher(*index, config);
+  FileRankings ranked;
+  if (!rank_files(args, 10, &ranked)) return 1;
+  const std::vector<Problem>& problems = ranked.problems;
   std::map<std::string, std::vector<std::string>> run;
-  std::vector<const Problem*> all;
-  for (const auto& p : problems) all.push_back(&p);
-  auto rankings = matcher.rank_experts_batch(all, MatchFilters{}, 10);
-  if (!rankings) {
-    report(rankings.status());
-    return 1;
-  }
   for (size_t i = 0; i < problems.size(); ++i)
-    for (const auto& m : (*rankings)[i]) run[problems[i].id].push_back(m.expert_id);
+    for (const auto& m : ranked.rankings[i]) run[problems[i].id].push_back(m.expert_id);
   RankingMetrics m = evaluate_ranking(*qrels, run, 10);
   std::printf("nDCG@10 %.3f  MRR@10 %.3f  Recall@10 %.3f  (problems=%d)\n", m.ndcg, m.mrr, m.recall,
               m.problems);
@@ -204,9 +211,9 @@ int cmd_eval(const Argv& argv) {
                      : g->second >= 2      ? "answerable"
                                            : "unanswerable"];
     ++t.problems;
-    const auto& top = (*rankings)[i];
+    const auto& top = ranked.rankings[i];
     if (!top.empty() && top.front().good_match) continue;  // good matches come first
-    auto c = matcher.coverage(p);
+    auto c = ranked.matcher->coverage(p);
     if (!c) {
       report(c.status());
       return 1;
