@@ -306,15 +306,6 @@ std::string new_token() {
   return out;
 }
 
-std::string utc_now() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string token_hash(const std::string& token) { return sha256_hex(token); }
 
 Result<std::string> create_token(Store& store, Role role, const std::string& scope,

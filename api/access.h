@@ -19,6 +19,7 @@
 #include "corpus/model.h"
 #include "corpus/status.h"
 #include "corpus/store.h"
+#include "corpus/utc_time.h"  // utc_now: token expiry compares to it
 
 namespace expertmatch::api {
 
@@ -121,8 +122,6 @@ Status normalize_stored_scopes(Store& store, const CountyList& counties,
 
 // A new random bearer token: "emt_" and 64 hex digits from the OS's CSPRNG.
 std::string new_token();
-// The current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (token expiry compares to it).
-std::string utc_now();
 // How a token is stored: lowercase hex SHA-256.
 std::string token_hash(const std::string& token);
 // Creates a token with this role and scope, stores its hash and returns the

@@ -17,6 +17,7 @@
 #include "corpus/exchange_format.h"
 #include "corpus/json_reader.h"
 #include "corpus/names.h"
+#include "corpus/utc_time.h"
 #include "indexer/text_analyzer.h"
 #include "matcher/plan_report.h"
 
@@ -31,16 +32,6 @@ std::string random_problem_id() {
   uint64_t v = (uint64_t(rd()) << 32) | rd();
   for (int i = 0; i < 12; ++i) id += kHex[(v >> (4 * i)) & 15];
   return id;
-}
-
-// "YYYY-MM-DD" of the current UTC date: a submission's default date.
-std::string today_utc() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
 }
 
 constexpr long long kDaySeconds = 24 * 60 * 60;

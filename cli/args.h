@@ -2,6 +2,7 @@
 // "--flag" forms; unknown flags are errors, reported with the command's usage.
 #pragma once
 
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <set>
@@ -44,6 +45,16 @@ class Args {
   std::set<std::string> switches_;
   std::string error_;
 };
+
+// A command's usage on stderr, after the flag error if there was one
+// ("expertmatch COMMAND: ERROR"); returns the exit code: 0 for --help, else
+// 2 (a usage error).
+inline int show_usage(const char* command, const char* text, const Args& args) {
+  if (!args.error().empty())
+    std::fprintf(stderr, "expertmatch %s: %s\n", command, args.error().c_str());
+  std::fputs(text, stderr);
+  return args.has("--help") ? 0 : 2;
+}
 
 // Parses a positive int flag value, or returns false.
 inline bool parse_int(const std::string& s, int* out) {

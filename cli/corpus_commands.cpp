@@ -30,20 +30,17 @@ void warn_repeated_works(const std::vector<Expert>& experts, const std::string& 
 int cmd_import(const Argv& argv) {
   Args args(argv, {"--data", "--experts", "--problems", "--counties"}, {"--help"});
   if (args.has("--help") || !args.error().empty() || !args.get("--data") ||
-      (!args.get("--experts") && !args.get("--problems"))) {
-    if (!args.error().empty())
-      std::fprintf(stderr, "expertmatch import: %s\n", args.error().c_str());
-    std::fprintf(
-        stderr,
+      (!args.get("--experts") && !args.get("--problems")))
+    return show_usage(
+        "import",
         "usage: expertmatch import --data DIR [--experts FILE] [--problems FILE]\n"
         "                          [--counties A,B,...]\n"
         "Validates both files completely, then stores every record in one transaction:\n"
         "all or nothing. A known id is updated. Counties must be known (Quzhou's six and\n"
         "衢州智造新城, or --counties as the server's `counties` setting) and an enterprise\n"
         "stays in the county it is registered in. Creates DIR and its store if absent.\n"
-        "Refused while `expertmatch serve` runs on DIR (use POST /api/v1/import then).\n");
-    return args.has("--help") ? 0 : 2;
-  }
+        "Refused while `expertmatch serve` runs on DIR (use POST /api/v1/import then).\n",
+        args);
   std::vector<Expert> experts;
   std::vector<Problem> problems;
   if (!load_files(args.get("--experts").value_or(""), args.get("--problems").value_or(""), &experts,
@@ -97,14 +94,11 @@ int cmd_import(const Argv& argv) {
 
 int cmd_export(const Argv& argv) {
   Args args(argv, {"--data", "--out"}, {"--help"});
-  if (args.has("--help") || !args.error().empty() || !args.get("--data") || !args.get("--out")) {
-    if (!args.error().empty())
-      std::fprintf(stderr, "expertmatch export: %s\n", args.error().c_str());
-    std::fprintf(stderr,
-                 "usage: expertmatch export --data DIR --out FOLDER\n"
-                 "Writes FOLDER/experts.jsonl and FOLDER/problems.jsonl.\n");
-    return args.has("--help") ? 0 : 2;
-  }
+  if (args.has("--help") || !args.error().empty() || !args.get("--data") || !args.get("--out"))
+    return show_usage("export",
+                      "usage: expertmatch export --data DIR --out FOLDER\n"
+                      "Writes FOLDER/experts.jsonl and FOLDER/problems.jsonl.\n",
+                      args);
   auto store = open_existing_store(*args.get("--data"));
   std::vector<Expert> experts;
   std::vector<Problem> problems;
@@ -128,13 +122,10 @@ int cmd_export(const Argv& argv) {
 int cmd_validate(const Argv& argv) {
   Args args(argv, {"--experts", "--problems", "--qrels"}, {"--help"});
   if (args.has("--help") || !args.error().empty() ||
-      (!args.get("--experts") && !args.get("--problems") && !args.get("--qrels"))) {
-    if (!args.error().empty())
-      std::fprintf(stderr, "expertmatch validate: %s\n", args.error().c_str());
-    std::fprintf(stderr,
-                 "usage: expertmatch validate [--experts FILE] [--problems FILE] [--qrels FILE]\n");
-    return args.has("--help") ? 0 : 2;
-  }
+      (!args.get("--experts") && !args.get("--problems") && !args.get("--qrels")))
+    return show_usage(
+        "validate",
+        "usage: expertmatch validate [--experts FILE] [--problems FILE] [--qrels FILE]\n", args);
   std::vector<Expert> experts;
   std::vector<Problem> problems;
   bool ok = load_files(args.get("--experts").value_or(""), args.get("--problems").value_or(""),
@@ -177,20 +168,18 @@ int cmd_index(const Argv& argv) {
   Args args(argv, {"--data", "--experts", "--problems", "--out"}, {"--help"});
   bool from_store = args.get("--data").has_value();
   bool from_files = args.get("--experts") && args.get("--problems") && args.get("--out");
-  if (args.has("--help") || !args.error().empty() || from_store == from_files) {
-    if (!args.error().empty())
-      std::fprintf(stderr, "expertmatch index: %s\n", args.error().c_str());
-    std::fprintf(stderr,
-                 "usage: expertmatch index --data DIR\n"
-                 "       expertmatch index --experts FILE --problems FILE --out DIR\n"
-                 "Learns the embedding from the corpus and writes the index (to DIR/index with\n"
-                 "--data). With --data this is the explicit refit: the term model and the LSA\n"
-                 "embedding are relearned from every record in the store and all vectors are\n"
-                 "rebuilt (the server's upserts only add to the model it has). It is refused\n"
-                 "while `expertmatch serve` runs on DIR; a server started with embedding_url set\n"
-                 "rebuilds the index with that server at start, as its settings differ.\n");
-    return args.has("--help") ? 0 : 2;
-  }
+  if (args.has("--help") || !args.error().empty() || from_store == from_files)
+    return show_usage(
+        "index",
+        "usage: expertmatch index --data DIR\n"
+        "       expertmatch index --experts FILE --problems FILE --out DIR\n"
+        "Learns the embedding from the corpus and writes the index (to DIR/index with\n"
+        "--data). With --data this is the explicit refit: the term model and the LSA\n"
+        "embedding are relearned from every record in the store and all vectors are\n"
+        "rebuilt (the server's upserts only add to the model it has). It is refused\n"
+        "while `expertmatch serve` runs on DIR; a server started with embedding_url set\n"
+        "rebuilds the index with that server at start, as its settings differ.\n",
+        args);
   std::vector<Expert> experts;
   std::vector<Problem> problems;
   std::string out;

@@ -31,11 +31,36 @@ std::unique_ptr<CorpusIndex> index_files(const std::string& experts_path,
   return std::move(*index);
 }
 
-int usage(const char* command, const char* text, const Args& args) {
-  if (!args.error().empty())
-    std::fprintf(stderr, "expertmatch %s: %s\n", command, args.error().c_str());
-  std::fputs(text, stderr);
-  return args.has("--help") ? 0 : 2;
+// Every problem of --experts and --problems ranked, the top `top` experts
+// each, by the matcher that ranked them (eval asks it more). Above 1000
+// experts only candidates from the vector and BM25 indexes are scored,
+// unless --exhaustive.
+struct FileRankings {
+  std::vector<Expert> experts;
+  std::vector<Problem> problems;
+  std::unique_ptr<CorpusIndex> index;
+  std::unique_ptr<Matcher> matcher;
+  std::vector<std::vector<ExpertMatch>> rankings;  // rankings[i]: problems[i]'s, best first
+};
+
+// Fills `out`; prints errors and returns false on failure.
+bool rank_files(const Args& args, int top, FileRankings* out) {
+  out->index =
+      index_files(*args.get("--experts"), *args.get("--problems"), &out->experts, &out->problems);
+  if (!out->index) return false;
+  MatchConfig config;
+  if (args.has("--exhaustive")) config.exhaustive_max_experts = SIZE_MAX;
+  out->matcher = std::make_unique<Matcher>(*out->index, config);
+  std::vector<const Problem*> all;
+  for (const auto& p : out->problems) all.push_back(&p);
+  // Every problem's vector candidates in one batched Faiss search.
+  auto rankings = out->matcher->rank_experts_batch(all, MatchFilters{}, top);
+  if (!rankings) {
+    report(rankings.status());
+    return false;
+  }
+  out->rankings = std::move(*rankings);
+  return true;
 }
 
 }  // namespace
@@ -51,29 +76,15 @@ int cmd_rank(const Argv& argv) {
   if (args.has("--help") || !args.error().empty() || !args.get("--experts") ||
       !args.get("--problems") ||
       (args.get("--top") && (!parse_int(*args.get("--top"), &top) || top < 1)))
-    return usage("rank", text, args);
-  std::vector<Expert> experts;
-  std::vector<Problem> problems;
-  auto index = index_files(*args.get("--experts"), *args.get("--problems"), &experts, &problems);
-  if (!index) return 1;
-  MatchConfig config;
-  if (args.has("--exhaustive")) config.exhaustive_max_experts = SIZE_MAX;
-  Matcher matcher(*index, config);
+    return show_usage("rank", text, args);
+  FileRankings ranked;
+  if (!rank_files(args, top, &ranked)) return 1;
   std::string out;
   char line[512];
-  std::vector<const Problem*> all;
-  for (const auto& p : problems) all.push_back(&p);
-  // Every problem's vector candidates in one batched Faiss search.
-  auto rankings = matcher.rank_experts_batch(all, MatchFilters{}, top);
-  if (!rankings) {
-    report(rankings.status());
-    return 1;
-  }
-  for (size_t i = 0; i < problems.size(); ++i) {
-    const Problem& p = problems[i];
-    const auto* ranked = &(*rankings)[i];
+  for (size_t i = 0; i < ranked.problems.size(); ++i) {
+    const Problem& p = ranked.problems[i];
     int rank = 0;
-    for (const auto& m : *ranked) {
+    for (const auto& m : ranked.rankings[i]) {
       std::snprintf(line, sizeof line, "%s Q0 %s %d %.6f expertmatch\n", p.id.c_str(),
                     m.expert_id.c_str(), ++rank, m.score);
       out += line;
@@ -90,7 +101,7 @@ int cmd_score(const Argv& argv) {
       "For each PROBLEM<TAB>EXPERT line of the pairs file prints PROBLEM<TAB>EXPERT<TAB>SCORE.\n";
   if (args.has("--help") || !args.error().empty() || !args.get("--experts") ||
       !args.get("--problems") || !args.get("--pairs"))
-    return usage("score", text, args);
+    return show_usage("score", text, args);
   std::vector<Expert> experts;
   std::vector<Problem> problems;
   auto index = index_files(*args.get("--experts"), *args.get("--problems"), &experts, &problems);
@@ -159,29 +170,18 @@ int cmd_eval(const Argv& argv) {
       "no_research (no expert at all fits) or only_excluded (conflict, unavailable).\n";
   if (args.has("--help") || !args.error().empty() || !args.get("--experts") ||
       !args.get("--problems") || !args.get("--qrels"))
-    return usage("eval", text, args);
+    return show_usage("eval", text, args);
   auto qrels = read_qrels_file(*args.get("--qrels"));
   if (!qrels) {
     report(qrels.status());
     return 1;
   }
-  std::vector<Expert> experts;
-  std::vector<Problem> problems;
-  auto index = index_files(*args.get("--experts"), *args.get("--problems"), &experts, &problems);
-  if (!index) return 1;
-  MatchConfig config;
-  if (args.has("--exhaustive")) config.exhaustive_max_experts = SIZE_MAX;
-  Matcher matcher(*index, config);
+  FileRankings ranked;
+  if (!rank_files(args, 10, &ranked)) return 1;
+  const std::vector<Problem>& problems = ranked.problems;
   std::map<std::string, std::vector<std::string>> run;
-  std::vector<const Problem*> all;
-  for (const auto& p : problems) all.push_back(&p);
-  auto rankings = matcher.rank_experts_batch(all, MatchFilters{}, 10);
-  if (!rankings) {
-    report(rankings.status());
-    return 1;
-  }
   for (size_t i = 0; i < problems.size(); ++i)
-    for (const auto& m : (*rankings)[i]) run[problems[i].id].push_back(m.expert_id);
+    for (const auto& m : ranked.rankings[i]) run[problems[i].id].push_back(m.expert_id);
   RankingMetrics m = evaluate_ranking(*qrels, run, 10);
   std::printf("nDCG@10 %.3f  MRR@10 %.3f  Recall@10 %.3f  (problems=%d)\n", m.ndcg, m.mrr, m.recall,
               m.problems);
@@ -211,9 +211,9 @@ int cmd_eval(const Argv& argv) {
                      : g->second >= 2      ? "answerable"
                                            : "unanswerable"];
     ++t.problems;
-    const auto& top = (*rankings)[i];
+    const auto& top = ranked.rankings[i];
     if (!top.empty() && top.front().good_match) continue;  // good matches come first
-    auto c = matcher.coverage(p);
+    auto c = ranked.matcher->coverage(p);
     if (!c) {
       report(c.status());
       return 1;
@@ -245,7 +245,7 @@ int cmd_demo(const Argv& argv) {
       !report_language(args.get("--lang"), &language) ||
       (args.get("--problems") && !parse_int(*args.get("--problems"), &n)) ||
       (args.get("--top") && !parse_int(*args.get("--top"), &top)))
-    return usage("demo", text, args);
+    return show_usage("demo", text, args);
   // demo only reads: it never writes the store or the index.
   auto store = open_existing_store(*args.get("--data"), /*read_only=*/true);
   std::vector<Expert> experts;

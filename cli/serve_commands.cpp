@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "corpus/store.h"
+#include "corpus/utc_time.h"
 
 namespace expertmatch::cli {
 
@@ -27,12 +28,7 @@ int cmd_serve(const Argv& argv) {
       "variables, then these flags. SIGINT or SIGTERM stop it cleanly. Setting embedding_url\n"
       "(and embedding_model) embeds with an OpenAI-compatible server instead of the built-in\n"
       "model; see docs/api.md for every setting.\n";
-  if (args.has("--help") || !args.error().empty()) {
-    if (!args.error().empty())
-      std::fprintf(stderr, "expertmatch serve: %s\n", args.error().c_str());
-    std::fputs(text, stderr);
-    return args.has("--help") ? 0 : 2;
-  }
+  if (args.has("--help") || !args.error().empty()) return show_usage("serve", text, args);
   api::ServerConfig config;
   Status s = Status::ok();
   if (auto file = args.get("--config")) s = api::load_config_file(*file, &config);
@@ -87,12 +83,7 @@ bool parse_expiry(const std::string& text, std::string* out) {
   int days = 0;
   if (parse_int(text, &days)) {
     if (days <= 0 || days > 36500) return false;
-    std::time_t t = std::time(nullptr) + static_cast<std::time_t>(days) * 86400;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    *out = buf;
+    *out = utc_timestamp(std::time(nullptr) + static_cast<std::time_t>(days) * 86400);
     return true;
   }
   std::tm tm{};
@@ -183,7 +174,7 @@ int token_list(const Argv& argv) {
     report(tokens.status());
     return 1;
   }
-  std::string now = api::utc_now();
+  std::string now = utc_now();
   std::printf("id\trole\tscope\tlabel\tcreated\texpires\tstate\n");
   for (const auto& t : *tokens) {
     const char* state = t.revoked                                      ? "revoked"
@@ -236,12 +227,8 @@ int cmd_backup(const Argv& argv) {
       "it is an earlier backup (exit code 2 otherwise, nothing written). Restore: stop the\n"
       "server, copy FILE to DIR/store.sqlite, remove DIR/store.sqlite-wal and\n"
       "DIR/store.sqlite-shm, start it (docs/operations.md).\n";
-  if (args.has("--help") || !args.error().empty() || !args.get("--data") || !args.get("--out")) {
-    if (!args.error().empty())
-      std::fprintf(stderr, "expertmatch backup: %s\n", args.error().c_str());
-    std::fputs(text, stderr);
-    return args.has("--help") ? 0 : 2;
-  }
+  if (args.has("--help") || !args.error().empty() || !args.get("--data") || !args.get("--out"))
+    return show_usage("backup", text, args);
   for (const char* flag : {"--data", "--out"})
     if (args.get(flag)->empty()) {
       std::fprintf(stderr, "expertmatch backup: %s is empty; %s\n", flag,

@@ -11,6 +11,7 @@
 #include <ctime>
 
 #include "corpus/atomic_file.h"
+#include "corpus/utc_time.h"
 
 namespace expertmatch {
 namespace {
@@ -36,15 +37,6 @@ std::string read_description(const std::string& path) {
   for (unsigned char c : out)
     if (c < 0x20 || c == 0x7f) return "";
   return out;
-}
-
-std::string utc_now() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 Status io_error(const std::string& path, const char* what) {

@@ -365,6 +365,26 @@ Status read_jsonl(std::string_view text, const std::string& source, const ReadOp
   return Status::ok();
 }
 
+// A record's JSON must be an object: false, with the error, if it is not.
+bool is_record_object(const rapidjson::Value& object, const std::string& source, int line,
+                      std::vector<FieldError>* errors) {
+  if (object.IsObject()) return true;
+  errors->push_back({source, line, "", "must be a JSON object, " + describe(object)});
+  return false;
+}
+
+// A record's last step, for experts and problems alike: the members it does
+// not know kept as `extra_json`, then its whole size checked (its fields'
+// text, `other_bytes` read by other readers, such as an expert's works, and
+// the kept members). True if `r` and the size check found nothing wrong.
+bool finish_record(ObjectReader& r, size_t other_bytes, std::string* extra_json,
+                   const std::string& source, int line, std::vector<FieldError>* errors) {
+  *extra_json = r.extra();
+  const size_t before = errors->size();
+  check_record_size(r.text_bytes() + other_bytes + extra_json->size(), source, line, errors);
+  return r.ok() && errors->size() == before;
+}
+
 template <typename T, typename ParseFn>
 Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& source,
                                    const ReadOptions& options, ParseFn parse_line) {
@@ -381,10 +401,7 @@ Result<std::vector<T>> parse_jsonl(std::string_view text, const std::string& sou
 
 bool expert_from_json(const rapidjson::Value& object, const std::string& source, int line,
                       Expert* out, std::vector<FieldError>* errors) {
-  if (!object.IsObject()) {
-    errors->push_back({source, line, "", "must be a JSON object, " + describe(object)});
-    return false;
-  }
+  if (!is_record_object(object, source, line, errors)) return false;
   ObjectReader r(object, source, line, errors);
   r.id("id", &out->id);
   r.string("name", &out->name, true, true, RecordLimits::kNameBytes);
@@ -456,10 +473,7 @@ bool expert_from_json(const rapidjson::Value& object, const std::string& source,
       }
     }
   }
-  out->extra_json = r.extra();
-  const size_t before = errors->size();
-  check_record_size(r.text_bytes() + work_bytes + out->extra_json.size(), source, line, errors);
-  return ok && r.ok() && errors->size() == before;
+  return finish_record(r, work_bytes, &out->extra_json, source, line, errors) && ok;
 }
 
 namespace {
@@ -499,10 +513,7 @@ bool has_letter_or_digit(std::string_view text) {
 
 bool problem_from_json(const rapidjson::Value& object, const std::string& source, int line,
                        Problem* out, std::vector<FieldError>* errors) {
-  if (!object.IsObject()) {
-    errors->push_back({source, line, "", "must be a JSON object, " + describe(object)});
-    return false;
-  }
+  if (!is_record_object(object, source, line, errors)) return false;
   ObjectReader r(object, source, line, errors);
   r.id("id", &out->id);
   r.name("enterprise", &out->enterprise, true);
@@ -535,10 +546,7 @@ bool problem_from_json(const rapidjson::Value& object, const std::string& source
     else
       out->status = *s;
   }
-  out->extra_json = r.extra();
-  const size_t before = errors->size();
-  check_record_size(r.text_bytes() + out->extra_json.size(), source, line, errors);
-  return r.ok() && errors->size() == before;
+  return finish_record(r, 0, &out->extra_json, source, line, errors);
 }
 
 template <typename T>

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "corpus/names.h"
+#include "corpus/utc_time.h"
 
 namespace expertmatch {
 namespace {
@@ -28,15 +29,6 @@ std::optional<long> day_number(const std::string& date) {
       m < 1 || m > 12 || d < 1 || d > 31)
     return std::nullopt;
   return days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
-}
-
-std::string today_utc() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
 }
 
 bool terminal(const std::string& status) {

@@ -71,6 +71,31 @@ void name_key(sqlite3_context* context, int argc, sqlite3_value** argv) {
   sqlite3_result_text(context, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
 }
 
+// The count of decisions (status changes and approvals) so far, kept in
+// meta: a draft records it, and an approval compares it to tell whether the
+// draft has gone stale.
+Result<long long> read_decision_sequence(sqlite3* db) {
+  Statement seq(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'decision_sequence'");
+  if (!seq.ok() || seq.step() != SQLITE_ROW) return sql_error(db, "read decision sequence");
+  return seq.int64(0);
+}
+
+// Ends draft `id` as `to` (kApproved or kDiscarded), with who and when in
+// that status's own columns (approved_by/_at, discarded_by/_at). `verb`
+// names the step in an error ("prepare approve", "approve plan").
+Status end_draft(sqlite3* db, long long id, const std::string& who, PlanStatus to,
+                 const std::string& verb) {
+  const std::string status = plan_status_name(to);
+  const std::string sql = "UPDATE plans SET status = '" + status + "', " + status + "_by = ?2, " +
+                          status + "_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?1";
+  Statement up(db, sql.c_str());
+  if (!up.ok()) return sql_error(db, "prepare " + verb);
+  up.bind(1, id);
+  up.bind(2, who);
+  if (up.step() != SQLITE_DONE) return sql_error(db, verb + " plan");
+  return Status::ok();
+}
+
 PlanStatus status_of(const std::string& s) {
   if (s == "approved") return PlanStatus::kApproved;
   if (s == "superseded") return PlanStatus::kSuperseded;
@@ -294,12 +319,12 @@ Result<PlanRecord> PlanStore::approve(long long id, const std::string& approver,
   if (plan->decisions_seen == kInputChanged)
     return Status(ErrorCode::kConflict,
                   {"plan.stale_input", {{"id", plan_id}, {"county", plan->county}}});
-  Statement seq(db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'decision_sequence'");
-  if (!seq.ok() || seq.step() != SQLITE_ROW) return sql_error(db_, "read decision sequence");
-  if (long long now = seq.int64(0); now != plan->decisions_seen)
+  auto now = read_decision_sequence(db_);
+  if (!now) return now.status();
+  if (*now != plan->decisions_seen)
     return Status(ErrorCode::kConflict,
                   {"plan.stale_decisions",
-                   {{"id", plan_id}, {"count", std::to_string(now - plan->decisions_seen)}}});
+                   {{"id", plan_id}, {"count", std::to_string(*now - plan->decisions_seen)}}});
   auto approved = query_locked("status = 'approved'", plan->county, false);
   if (!approved) return approved.status();
   Statement old(db_, "UPDATE plans SET status = 'superseded' WHERE id = ?1");
@@ -309,14 +334,9 @@ Result<PlanRecord> PlanStore::approve(long long id, const std::string& approver,
     old.bind(1, a.id);
     if (old.step() != SQLITE_DONE) return sql_error(db_, "supersede approved plan");
   }
-  Statement up(db_,
-               "UPDATE plans SET status = 'approved', approved_by = ?2, "
-               "approved_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?1");
-  if (!up.ok()) return sql_error(db_, "prepare approve");
-  up.bind(1, id);
-  up.bind(2, approver);
-  if (up.step() != SQLITE_DONE) return sql_error(db_, "approve plan");
-  Status s = apply_status_changes(db_, changes, nullptr);
+  Status s = end_draft(db_, id, approver, PlanStatus::kApproved, "approve");
+  if (!s) return s;
+  s = apply_status_changes(db_, changes, nullptr);
   if (!s) return s;
   // The approval itself is a decision: other drafts made before it are stale.
   if (changes.empty() && sqlite3_exec(db_,
@@ -331,9 +351,7 @@ Result<PlanRecord> PlanStore::approve(long long id, const std::string& approver,
 
 Result<long long> PlanStore::decision_sequence() {
   std::lock_guard lock(mu_);
-  Statement seq(db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'decision_sequence'");
-  if (!seq.ok() || seq.step() != SQLITE_ROW) return sql_error(db_, "read decision sequence");
-  return seq.int64(0);
+  return read_decision_sequence(db_);
 }
 
 Result<PlanRecord> PlanStore::discard(long long id, const std::string& who) {
@@ -346,14 +364,9 @@ Result<PlanRecord> PlanStore::discard(long long id, const std::string& who) {
     return Status(ErrorCode::kConflict,
                   {"plan.discard_not_draft",
                    {{"id", std::to_string(id)}, {"status", plan_status_name(plan->status)}}});
-  Statement up(db_,
-               "UPDATE plans SET status = 'discarded', discarded_by = ?2, "
-               "discarded_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?1");
-  if (!up.ok()) return sql_error(db_, "prepare discard");
-  up.bind(1, id);
-  up.bind(2, who);
-  if (up.step() != SQLITE_DONE) return sql_error(db_, "discard plan");
-  Status s = tx.commit();
+  Status s = end_draft(db_, id, who, PlanStatus::kDiscarded, "discard");
+  if (!s) return s;
+  s = tx.commit();
   if (!s) return s;
   return get_locked(id);
 }

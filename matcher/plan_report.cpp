@@ -28,6 +28,20 @@ void boolean(Writer& w, const char* key, bool value) {
   w.Bool(value);
 }
 
+// `key`: an array of one object per item of `items`, its members written
+// by `members(item)`.
+template <typename Items, typename Members>
+void object_array(Writer& w, const char* key, const Items& items, Members members) {
+  w.Key(key);
+  w.StartArray();
+  for (const auto& item : items) {
+    w.StartObject();
+    members(item);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 void write_phrase(Writer& w, const PlanPhrase& p) {
   w.StartObject();
   str(w, "key", p.key);
@@ -76,10 +90,7 @@ void write_plan(Writer& w, const WorkstationPlan& p, i18n::Language language) {
   integer(w, "solvable_by_team", p.score.solvable_by_team);
   integer(w, "key_topics", p.score.key_topics);
   w.EndObject();
-  w.Key("team");
-  w.StartArray();
-  for (const auto& m : p.team) {
-    w.StartObject();
+  object_array(w, "team", p.team, [&](const auto& m) {
     str(w, "expert_id", m.expert_id);
     str(w, "name", m.name);
     str(w, "title", m.title);
@@ -91,26 +102,16 @@ void write_plan(Writer& w, const WorkstationPlan& p, i18n::Language language) {
     integer(w, "key_topics", m.key_topics);
     num(w, "gain", m.gain);
     text(w, "reason", m.reason, language);
-    w.Key("can_solve");
-    w.StartArray();
-    for (const auto& s : m.can_solve) {
-      w.StartObject();
+    object_array(w, "can_solve", m.can_solve, [&](const auto& s) {
       str(w, "problem_id", s.problem_id);
       str(w, "title", s.title);
       str(w, "enterprise", s.enterprise);
       integer(w, "urgency", s.urgency);
       num(w, "score", s.score);
       boolean(w, "key_topic", s.key_topic);
-      w.EndObject();
-    }
-    w.EndArray();
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("key_topics");
-  w.StartArray();
-  for (const auto& t : p.key_topics) {
-    w.StartObject();
+    });
+  });
+  object_array(w, "key_topics", p.key_topics, [&](const auto& t) {
     str(w, "enterprise", t.enterprise);
     str(w, "problem_id", t.problem_id);
     str(w, "title", t.title);
@@ -123,43 +124,26 @@ void write_plan(Writer& w, const WorkstationPlan& p, i18n::Language language) {
     boolean(w, "kept", t.kept);
     boolean(w, "accepted", t.accepted);
     text(w, "reason", t.reason, language);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("enterprises");
-  w.StartArray();
-  for (const auto& e : p.enterprises) {
-    w.StartObject();
+  });
+  object_array(w, "enterprises", p.enterprises, [&](const auto& e) {
     str(w, "enterprise", e.enterprise);
     integer(w, "open_problems", e.open_problems);
     integer(w, "solvable_by_team", e.solvable_by_team);
     integer(w, "key_topics", e.key_topics);
     text(w, "reason", e.reason, language);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("uncovered");
-  w.StartArray();
-  for (const auto& u : p.uncovered) {
-    w.StartObject();
+  });
+  object_array(w, "uncovered", p.uncovered, [&](const auto& u) {
     str(w, "problem_id", u.problem_id);
     str(w, "title", u.title);
     str(w, "enterprise", u.enterprise);
     integer(w, "urgency", u.urgency);
     text(w, "reason", u.reason, language);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("diagnoses");
-  w.StartArray();
-  for (const auto& d : p.diagnoses) {
-    w.StartObject();
+  });
+  object_array(w, "diagnoses", p.diagnoses, [&](const auto& d) {
     str(w, "kind", diagnosis_kind_name(d.kind));
     str(w, "subject", d.subject);
     text(w, "message", d.message, language);
-    w.EndObject();
-  }
-  w.EndArray();
+  });
   w.EndObject();
 }
 

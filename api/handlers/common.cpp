@@ -34,6 +34,12 @@ ApiResponse json(int status, const Value& v) {
   return r;
 }
 
+ApiResponse record_response(int status, const Value& v, const std::string& location) {
+  ApiResponse r = json(status, v);
+  if (status == 201) r.headers.emplace_back("Location", location);
+  return r;
+}
+
 Value strings(const std::vector<std::string>& values, Alloc& a) {
   Value arr(rapidjson::kArrayType);
   for (const auto& s : values) arr.PushBack(str(s, a), a);

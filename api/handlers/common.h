@@ -56,6 +56,9 @@ bool origin_allowed(const ApiRequest& req);
 std::string dump(const rapidjson::Value& v);
 rapidjson::Value str(const std::string& s, Alloc& a);
 ApiResponse json(int status, const rapidjson::Value& v);
+// One record's answer: json(status, v), and for a 201 (created) the
+// Location of the new record (`location`, e.g. "/api/v1/experts/e-1").
+ApiResponse record_response(int status, const rapidjson::Value& v, const std::string& location);
 rapidjson::Value strings(const std::vector<std::string>& values, Alloc& a);
 
 // ---- errors: the only place a domain ErrorCode becomes an HTTP status ----

@@ -14,10 +14,7 @@ namespace {
 
 ApiResponse one_expert(int status, const Expert& e) {
   rapidjson::Document d;
-  Value v = expert_value(e, d.GetAllocator());
-  ApiResponse r = json(status, v);
-  if (status == 201) r.headers.emplace_back("Location", "/api/v1/experts/" + e.id);
-  return r;
+  return record_response(status, expert_value(e, d.GetAllocator()), "/api/v1/experts/" + e.id);
 }
 
 // Every field of an expert: a PUT names them all (null or [] clears one), so

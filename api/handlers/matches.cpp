@@ -10,14 +10,29 @@ namespace expertmatch::api::handlers {
 
 using rapidjson::Value;
 
+namespace {
+
+// A ranking of a stored record (GET .../matches): its k (?k=, 1..max_k,
+// default_k when absent) and a slot under the per-caller bound on rankings
+// (admit_ranking), held until the ranking is done. False, with `error`
+// set, when either is refused.
+bool ranking_request(const Call& c, int* k, std::optional<ExpensiveSlots::Slot>* slot,
+                     ApiResponse* error) {
+  std::optional<int> given;
+  if (!query_int(c, "k", 1, c.context.config.max_k, &given, error)) return false;
+  if (!admit_ranking(c, slot, error)) return false;
+  *k = given.value_or(c.context.config.default_k);
+  return true;
+}
+
+}  // namespace
+
 ApiResponse problem_matches(const Call& c) {
-  std::optional<int> k;
+  int k;
+  std::optional<ExpensiveSlots::Slot> slot;
   ApiResponse error;
-  if (!query_int(c, "k", 1, c.context.config.max_k, &k, &error)) return error;
-  std::optional<ExpensiveSlots::Slot> slot;  // ranking: a per-caller bound
-  if (!admit_ranking(c, &slot, &error)) return error;
-  auto m =
-      c.context.service.problem_matches(c.who, c.params[0], k.value_or(c.context.config.default_k));
+  if (!ranking_request(c, &k, &slot, &error)) return error;
+  auto m = c.context.service.problem_matches(c.who, c.params[0], k);
   if (!m) return from_status(m.status());
   rapidjson::Document d(rapidjson::kObjectType);
   auto& a = d.GetAllocator();
@@ -42,13 +57,11 @@ ApiResponse problem_matches(const Call& c) {
 }
 
 ApiResponse expert_matches(const Call& c) {
-  std::optional<int> k;
+  int k;
+  std::optional<ExpensiveSlots::Slot> slot;
   ApiResponse error;
-  if (!query_int(c, "k", 1, c.context.config.max_k, &k, &error)) return error;
-  std::optional<ExpensiveSlots::Slot> slot;  // ranking: a per-caller bound
-  if (!admit_ranking(c, &slot, &error)) return error;
-  auto m =
-      c.context.service.expert_matches(c.who, c.params[0], k.value_or(c.context.config.default_k));
+  if (!ranking_request(c, &k, &slot, &error)) return error;
+  auto m = c.context.service.expert_matches(c.who, c.params[0], k);
   if (!m) return from_status(m.status());
   rapidjson::Document d(rapidjson::kObjectType);
   auto& a = d.GetAllocator();

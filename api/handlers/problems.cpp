@@ -17,10 +17,7 @@ namespace {
 
 ApiResponse one_problem(int status, const Problem& p) {
   rapidjson::Document d;
-  Value v = problem_value(p, d.GetAllocator());
-  ApiResponse r = json(status, v);
-  if (status == 201) r.headers.emplace_back("Location", "/api/v1/problems/" + p.id);
-  return r;
+  return record_response(status, problem_value(p, d.GetAllocator()), "/api/v1/problems/" + p.id);
 }
 
 // The fields a PUT must give: every field the client owns. `submitted` and

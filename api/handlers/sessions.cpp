@@ -142,10 +142,8 @@ ApiResponse create_account(const Call& c) {
   auto account = api::create_account(c.context.sessions.store(), username, password, role, scope);
   if (!account) return from_status(account.status());
   rapidjson::Document d(rapidjson::kObjectType);
-  Value v = account_value(*account, d.GetAllocator());
-  ApiResponse r = json(201, v);
-  r.headers.emplace_back("Location", "/api/v1/accounts/" + account->username);
-  return r;
+  return record_response(201, account_value(*account, d.GetAllocator()),
+                         "/api/v1/accounts/" + account->username);
 }
 
 ApiResponse disable_account(const Call& c) {

@@ -66,59 +66,66 @@ Value works_value(const std::vector<WorkEvidence>& works, Alloc& a) {
   return arr;
 }
 
+namespace {
+
+// [[begin, end], ...]: a term's spans in the text (bytes or UTF-16 units).
+Value spans_value(const std::vector<std::pair<uint32_t, uint32_t>>& spans, Alloc& a) {
+  Value arr(rapidjson::kArrayType);
+  for (auto [b, e] : spans) {
+    Value pair(rapidjson::kArrayType);
+    pair.PushBack(b, a).PushBack(e, a);
+    arr.PushBack(pair, a);
+  }
+  return arr;
+}
+
+}  // namespace
+
 Value terms_value(const std::vector<TermEvidence>& terms, Alloc& a) {
   Value arr(rapidjson::kArrayType);
   for (const auto& t : terms) {
     Value v(rapidjson::kObjectType);
     v.AddMember("term", str(t.term, a), a);
     v.AddMember("field", str(t.field, a), a);
-    Value pos(rapidjson::kArrayType);
-    for (auto [b, e] : t.positions) {
-      Value pair(rapidjson::kArrayType);
-      pair.PushBack(b, a).PushBack(e, a);
-      pos.PushBack(pair, a);
-    }
-    v.AddMember("positions", pos, a);
-    Value pos16(rapidjson::kArrayType);
-    for (auto [b, e] : t.utf16_positions) {
-      Value pair(rapidjson::kArrayType);
-      pair.PushBack(b, a).PushBack(e, a);
-      pos16.PushBack(pair, a);
-    }
-    v.AddMember("utf16_positions", pos16, a);
+    v.AddMember("positions", spans_value(t.positions, a), a);
+    v.AddMember("utf16_positions", spans_value(t.utf16_positions, a), a);
     v.AddMember("weight", t.weight, a);
     arr.PushBack(v, a);
   }
   return arr;
 }
 
-Value expert_match_value(const ExpertMatch& m, Alloc& a) {
+namespace {
+
+// A match in either direction (ExpertMatch, ProblemMatch): the matched
+// record's id and name, then the evidence both kinds carry, in one order;
+// matched_fields only where the match has them (an expert's).
+template <typename Match>
+Value match_value(const char* id_key, const std::string& id, const char* name_key,
+                  const std::string& name, const Match& m, Alloc& a) {
   Value v(rapidjson::kObjectType);
-  v.AddMember("expert_id", str(m.expert_id, a), a);
-  v.AddMember("name", str(m.expert_name, a), a);
+  v.AddMember(rapidjson::StringRef(id_key), str(id, a), a);
+  v.AddMember(rapidjson::StringRef(name_key), str(name, a), a);
   v.AddMember("score", m.score, a);
   v.AddMember("confidence", m.confidence, a);
   v.AddMember("good_match", m.good_match, a);
   v.AddMember("components", components_value(m.components, a), a);
   v.AddMember("works", works_value(m.works, a), a);
-  v.AddMember("matched_fields", strings(m.matched_fields, a), a);
+  if constexpr (requires { m.matched_fields; })
+    v.AddMember("matched_fields", strings(m.matched_fields, a), a);
   v.AddMember("terms", terms_value(m.terms, a), a);
   v.AddMember("informative_terms", m.informative_terms, a);
   return v;
 }
 
+}  // namespace
+
+Value expert_match_value(const ExpertMatch& m, Alloc& a) {
+  return match_value("expert_id", m.expert_id, "name", m.expert_name, m, a);
+}
+
 Value problem_match_value(const ProblemMatch& m, Alloc& a) {
-  Value v(rapidjson::kObjectType);
-  v.AddMember("problem_id", str(m.problem_id, a), a);
-  v.AddMember("title", str(m.title, a), a);
-  v.AddMember("score", m.score, a);
-  v.AddMember("confidence", m.confidence, a);
-  v.AddMember("good_match", m.good_match, a);
-  v.AddMember("components", components_value(m.components, a), a);
-  v.AddMember("works", works_value(m.works, a), a);
-  v.AddMember("terms", terms_value(m.terms, a), a);
-  v.AddMember("informative_terms", m.informative_terms, a);
-  return v;
+  return match_value("problem_id", m.problem_id, "title", m.title, m, a);
 }
 
 Value review_value(const Review& r, Alloc& a) {

@@ -172,4 +172,8 @@ std::string expert_json(const Expert& e);
 std::string new_problem_body(const std::string& id, const std::string& enterprise,
                              const std::string& county, const std::string& title);
 
+// Runs `command` through /bin/sh (popen): its exit code (-1 if it did not
+// exit normally or could not start) and, in `out`, all it wrote to stdout.
+int run(const std::string& command, std::string* out);
+
 }  // namespace expertmatch::apitest
