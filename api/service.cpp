@@ -809,7 +809,8 @@ Result<ExpertProblemMatches> Service::expert_matches(const Principal& who,
   return out;
 }
 
-Result<std::vector<ExpertMatch>> Service::match_text(const Principal& who, const TextQuery& q) {
+Result<std::vector<ExpertMatch>> Service::match_text(const Principal& who, const TextQuery& q,
+                                                     std::optional<NoGoodMatch>* why) {
   Problem p;
   p.id = "adhoc";
   // Conflicts of interest apply to an enterprise's own query too.
@@ -822,7 +823,12 @@ Result<std::vector<ExpertMatch>> Service::match_text(const Principal& who, const
   if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
   MatchFilters filters = q.filters;
   if (filters.require_capacity) filters.used_capacity = used_capacity_locked("");
-  return matcher_->rank_experts(p, filters, q.k);
+  auto ranked = matcher_->rank_experts(p, filters, q.k);
+  if (!ranked || !why) return ranked;
+  auto reason = why_no_good_match_locked(p, *ranked);
+  if (!reason) return reason.status();
+  *why = std::move(*reason);
+  return ranked;
 }
 
 Result<std::vector<EnterpriseRecord>> Service::enterprises(
