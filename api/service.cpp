@@ -827,6 +827,21 @@ Result<std::vector<ExpertMatch>> Service::match_text(const Principal& who, const
   if (!ranked || !why) return ranked;
   auto reason = why_no_good_match_locked(p, *ranked);
   if (!reason) return reason.status();
+  // "busy" says good experts may take it but are spoken for; here the
+  // caller's own filters (county, college, title, age) may be what left them
+  // out: then it is "filtered". One more ranking, without those filters,
+  // only when a filter was given and no match is good.
+  const bool narrowed =
+      filters.county || filters.college || filters.title || filters.young_within_years;
+  if (*reason && (*reason)->reason == "busy" && narrowed) {
+    MatchFilters capacity_only;
+    capacity_only.require_capacity = filters.require_capacity;
+    capacity_only.used_capacity = filters.used_capacity;
+    auto unfiltered = matcher_->rank_experts(p, capacity_only, 1);
+    if (!unfiltered) return unfiltered.status();
+    if (!unfiltered->empty() && unfiltered->front().good_match)
+      *reason = NoGoodMatch{"filtered", i18n::Message("matches.none_filtered")};
+  }
   *why = std::move(*reason);
   return ranked;
 }

@@ -165,8 +165,10 @@ enum class PairState { kNone, kAccepted, kRejected };
 // enterprise reads: `reason` is Matcher::coverage's name (coverage_name:
 // "not_technical", "no_research", "only_excluded", "no_words"), or "busy"
 // when good matches exist but none is shown: every such expert has no
-// capacity left or was rejected for this problem. `message` is the
-// catalogue's sentence for it (planner.uncovered.*, matches.none_busy).
+// capacity left or was rejected for this problem, or (match_text only)
+// "filtered" when the query's own filters (county, college, title, age) left
+// every good expert out. `message` is the catalogue's sentence for it
+// (planner.uncovered.*, matches.none_busy, matches.none_filtered).
 struct NoGoodMatch {
   std::string reason;
   i18n::Message message;

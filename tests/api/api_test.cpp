@@ -441,6 +441,45 @@ TEST_F(NoGoodMatchTest, TheGoodExpertHasNoCapacityLeft) {
   EXPECT_EQ(reason_of(matches("p-a1", t().enterprise_a)), "<null>");
 }
 
+// An ad-hoc query's own filters can leave the good expert out: "filtered",
+// not "busy" (the expert is not spoken for); require_capacity with the
+// expert's capacity used is "busy".
+TEST_F(NoGoodMatchTest, AnAdHocQuerysFiltersLeftTheGoodExpertOut) {
+  const std::string text = R"("title": "轴承外圈磨削烧伤", "text": "轴承沟道磨削后表面发黑")";
+  auto plain = post(port(), "/api/v1/match", t().admin, "{" + text + "}");
+  ASSERT_EQ(plain.status, 200) << plain.body;
+  ASSERT_EQ(reason_of(plain), "<null>") << plain.body;
+  auto other_college = post(port(), "/api/v1/match", t().admin,
+                            "{" + text + R"(, "filters": {"college": "信息工程学院"}})");
+  ASSERT_EQ(other_college.status, 200) << other_college.body;
+  EXPECT_EQ(reason_of(other_college), "filtered") << other_college.body;
+  EXPECT_EQ(why_message_of(other_college),
+            "能很好解决的专家不符合所选的筛选条件（县、学院、职称或年龄）");
+  Request en;
+  en.method = "POST";
+  en.target = "/api/v1/match";
+  en.token = t().admin;
+  en.body = "{" + text + R"(, "filters": {"college": "信息工程学院"}})";
+  en.headers["Accept-Language"] = "en";
+  EXPECT_EQ(why_message_of(http(port(), en)),
+            "the experts who would solve it well are left out by the filters chosen (county, "
+            "college, title or age)");
+  ASSERT_EQ(post(port(), "/api/v1/problems/p-a1/reviews", t().coordinator,
+                 R"({"expert_id": "e-bearing", "decision": "accept"})")
+                .status,
+            201);
+  auto capacity = post(port(), "/api/v1/match", t().admin,
+                       "{" + text + R"(, "filters": {"require_capacity": true}})");
+  ASSERT_EQ(capacity.status, 200) << capacity.body;
+  EXPECT_EQ(reason_of(capacity), "busy") << capacity.body;
+  // A filter e-bearing passes (its own college) with its capacity used: busy.
+  auto both =
+      post(port(), "/api/v1/match", t().admin,
+           "{" + text + R"(, "filters": {"require_capacity": true, "college": "机械工程学院"}})");
+  ASSERT_EQ(both.status, 200) << both.body;
+  EXPECT_EQ(reason_of(both), "busy") << both.body;
+}
+
 TEST_F(NoGoodMatchTest, TheGoodExpertWasRejectedForTheProblem) {
   ASSERT_EQ(reason_of(matches("p-b1", t().enterprise_b)), "<null>");
   ASSERT_EQ(post(port(), "/api/v1/problems/p-b1/reviews", t().coordinator_longyou,
