@@ -810,7 +810,8 @@ Result<ExpertProblemMatches> Service::expert_matches(const Principal& who,
   return out;
 }
 
-Result<std::vector<ExpertMatch>> Service::match_text(const Principal& who, const TextQuery& q) {
+Result<std::vector<ExpertMatch>> Service::match_text(const Principal& who, const TextQuery& q,
+                                                     std::optional<NoGoodMatch>* why) {
   Problem p;
   p.id = "adhoc";
   // Conflicts of interest apply to an enterprise's own query too.
@@ -823,7 +824,27 @@ Result<std::vector<ExpertMatch>> Service::match_text(const Principal& who, const
   if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
   MatchFilters filters = q.filters;
   if (filters.require_capacity) filters.used_capacity = used_capacity_locked("");
-  return matcher_->rank_experts(p, filters, q.k);
+  auto ranked = matcher_->rank_experts(p, filters, q.k);
+  if (!ranked || !why) return ranked;
+  auto reason = why_no_good_match_locked(p, *ranked);
+  if (!reason) return reason.status();
+  // "busy" says good experts may take it but are spoken for; here the
+  // caller's own filters (county, college, title, age) may be what left them
+  // out: then it is "filtered". One more ranking, without those filters,
+  // only when a filter was given and no match is good.
+  const bool narrowed =
+      filters.county || filters.college || filters.title || filters.young_within_years;
+  if (*reason && (*reason)->reason == "busy" && narrowed) {
+    MatchFilters capacity_only;
+    capacity_only.require_capacity = filters.require_capacity;
+    capacity_only.used_capacity = filters.used_capacity;
+    auto unfiltered = matcher_->rank_experts(p, capacity_only, 1);
+    if (!unfiltered) return unfiltered.status();
+    if (!unfiltered->empty() && unfiltered->front().good_match)
+      *reason = NoGoodMatch{"filtered", i18n::Message("matches.none_filtered")};
+  }
+  *why = std::move(*reason);
+  return ranked;
 }
 
 Result<std::vector<EnterpriseRecord>> Service::enterprises(

@@ -162,6 +162,19 @@ struct Page {
 // The decision in force for a (problem, expert) pair, if any.
 enum class PairState { kNone, kAccepted, kRejected };
 
+// Why a ranking holds no good match, in words a county official or the
+// enterprise reads: `reason` is Matcher::coverage's name (coverage_name:
+// "not_technical", "no_research", "only_excluded", "no_words"), or "busy"
+// when good matches exist but none is shown: every such expert has no
+// capacity left or was rejected for this problem, or (match_text only)
+// "filtered" when the query's own filters (county, college, title, age) left
+// every good expert out. `message` is the catalogue's sentence for it
+// (planner.uncovered.*, matches.none_busy, matches.none_filtered).
+struct NoGoodMatch {
+  std::string reason;
+  i18n::Message message;
+};
+
 struct ProblemMatches {
   Problem problem;
   // Experts accepted for the problem first (in score order), then the rest,
@@ -172,7 +185,8 @@ struct ProblemMatches {
   // approved key topics on open problems, this one included): the same
   // number in every view.
   std::map<std::string, int> remaining;
-  int rejected_excluded = 0;  // experts left out as rejected for this problem
+  int rejected_excluded = 0;                 // experts left out as rejected for this problem
+  std::optional<NoGoodMatch> no_good_match;  // set iff no match shown is good
 };
 
 // Where a problem stands, in words its enterprise reads (a catalogue
@@ -355,7 +369,9 @@ class Service {
   Result<ExpertProblemMatches> expert_matches(const Principal& who, const std::string& expert_id,
                                               int k);
   // Ranked experts for a text; stores nothing.
-  Result<std::vector<ExpertMatch>> match_text(const Principal& who, const TextQuery& query);
+  // `why` (if given) receives why no match is good, or nullopt if one is.
+  Result<std::vector<ExpertMatch>> match_text(const Principal& who, const TextQuery& query,
+                                              std::optional<NoGoodMatch>* why = nullptr);
 
   // Records a coordinator's decision ("accept" or "reject") on a pair.
   // kInvalidArgument (field "note") for a rejection without a note, or an
@@ -606,7 +622,12 @@ class Service {
   struct CachedRanking {
     std::vector<ExpertMatch> matches;
     int rejected_excluded = 0;
+    std::optional<NoGoodMatch> no_good_match;
   };
+  // Why `shown` (a ranking of `p`) holds no good match, or nullopt if it
+  // holds one. One exhaustive scoring (Matcher::coverage) when it holds none.
+  Result<std::optional<NoGoodMatch>> why_no_good_match_locked(
+      const Problem& p, const std::vector<ExpertMatch>& shown) const;
   static constexpr size_t kCachedRankings = 4096;
   // Rankings of the review queue before it answers from a run that saw a change.
   static constexpr int kQueueAttempts = 3;

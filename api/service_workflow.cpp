@@ -183,6 +183,21 @@ Result<std::vector<ExpertMatch>> Service::ranked_for_problem_locked(const Proble
   return ranked;
 }
 
+Result<std::optional<NoGoodMatch>> Service::why_no_good_match_locked(
+    const Problem& p, const std::vector<ExpertMatch>& shown) const {
+  if (std::any_of(shown.begin(), shown.end(), [](const ExpertMatch& m) { return m.good_match; }))
+    return std::optional<NoGoodMatch>();
+  auto coverage = matcher_->coverage(p);
+  if (!coverage) return coverage.status();
+  // Covered: good matches exist among the experts who may take it, yet none
+  // is shown: each has no capacity left or was rejected for this problem.
+  if (*coverage == ProblemCoverage::kCovered)
+    return std::optional<NoGoodMatch>(NoGoodMatch{"busy", i18n::Message("matches.none_busy")});
+  const std::string reason = coverage_name(*coverage);
+  return std::optional<NoGoodMatch>(
+      NoGoodMatch{reason, i18n::Message("planner.uncovered." + reason)});
+}
+
 Result<ProblemMatches> Service::problem_matches(const Principal& who, const std::string& problem_id,
                                                 int k) {
   std::shared_lock lock(mu_);
@@ -203,6 +218,7 @@ Result<ProblemMatches> Service::problem_matches(const Principal& who, const std:
     if (auto it = rankings_.find(key); it != rankings_.end()) {
       out.matches = it->second.matches;
       out.rejected_excluded = it->second.rejected_excluded;
+      out.no_good_match = it->second.no_good_match;
       cached = true;
     }
   }
@@ -210,9 +226,12 @@ Result<ProblemMatches> Service::problem_matches(const Principal& who, const std:
     auto ranked = ranked_for_problem_locked(*p, k, &out.rejected_excluded);
     if (!ranked) return ranked.status();
     out.matches = std::move(*ranked);
+    auto why = why_no_good_match_locked(*p, out.matches);
+    if (!why) return why.status();
+    out.no_good_match = std::move(*why);
     std::lock_guard cache(rankings_mu_);
     if (rankings_.size() >= kCachedRankings) rankings_.clear();
-    rankings_[key] = {out.matches, out.rejected_excluded};
+    rankings_[key] = {out.matches, out.rejected_excluded, out.no_good_match};
   }
   for (const auto& m : out.matches) {
     out.states[m.expert_id] = pair_state_locked(problem_id, m.expert_id);
@@ -509,7 +528,8 @@ Result<ProblemHistory> Service::history(const Principal& who, const std::string&
 
 Result<ProblemStanding> Service::standing(const Principal& who, const std::string& problem_id) {
   ProblemStanding s;
-  bool lost_leader = false;  // a key topic's leader was rejected
+  bool lost_leader = false;        // a key topic's leader was rejected
+  i18n::Message follow_up_reason;  // why no expert fits a submitted problem, if none does
   {
     std::shared_lock lock(mu_);
     auto p = visible_problem_locked(who, problem_id);
@@ -532,6 +552,11 @@ Result<ProblemStanding> Service::standing(const Principal& who, const std::strin
       auto best = ranked_for_problem_locked(s.problem, 1, nullptr);
       if (!best) return best.status();
       s.county_follows_up = best->empty() || !best->front().good_match;
+      if (s.county_follows_up) {
+        auto why = why_no_good_match_locked(s.problem, *best);
+        if (!why) return why.status();
+        if (*why) follow_up_reason = (*why)->message;
+      }
     }
   }
   const std::string names = join(s.experts, "、");  // names are Chinese in either language
@@ -547,9 +572,11 @@ Result<ProblemStanding> Service::standing(const Principal& who, const std::strin
   }
   switch (s.problem.status) {
     case ProblemStatus::kSubmitted:
-      s.message = s.county_follows_up
+      s.message = !s.county_follows_up ? i18n::Message("standing.submitted")
+                  : follow_up_reason.empty()
                       ? i18n::Message("standing.follow_up", {{"county", s.problem.county}})
-                      : i18n::Message("standing.submitted");
+                      : i18n::Message("standing.follow_up_because", {{"county", s.problem.county}})
+                            .with("reason", follow_up_reason);
       break;
     case ProblemStatus::kMatched:
       s.message = {"standing.matched", {{"names", names}}};

@@ -1522,8 +1522,25 @@ Result<ProblemCoverage> Matcher::coverage(const Problem& problem) const {
   auto q = make_query(problem, /*score_all_units=*/true);
   if (!q) return q.status();
   // Nothing to match on: no expert can be shown to fit (is_good_pair).
-  if (q->terms.empty()) return ProblemCoverage::kNoWords;
+  // The query keeps only the words the index knows, so an empty query is
+  // either a text without words (kNoWords: ask for words) or one whose every
+  // word is unknown to the corpus ("Metaverse NFT tokenomics"): it has words,
+  // and no expert's research uses any of them (kNoResearch), unless it asks
+  // for something research does not provide.
+  bool unknown_words_only = false;
+  if (q->terms.empty()) {
+    const TermModel& tm = index_.terms();
+    std::vector<const std::string*> texts = {&problem.title, &problem.description};
+    for (const std::string& k : problem.keywords) texts.push_back(&k);
+    for (const std::string* text : texts) {
+      auto words = tm.terms(*text);
+      if (!words) return words.status();
+      if (!words->empty()) unknown_words_only = true;
+    }
+    if (!unknown_words_only) return ProblemCoverage::kNoWords;
+  }
   if (q->request.kind == RequestKind::kNonTechnical) return ProblemCoverage::kNotTechnical;
+  if (unknown_words_only) return ProblemCoverage::kNoResearch;
   auto everyone = score_everyone(*q);
   if (!everyone) return everyone.status();
   std::vector<Scored> v = std::move(*everyone);

@@ -248,7 +248,8 @@ enum class ProblemCoverage {
   kNoResearch,    // no expert at all is a good match, whatever the constraints:
                   // no expert's research covers it (a technical problem nobody
                   // works on, or a non-technical one RequestClassifier does not
-                  // recognise: docs/quality.md)
+                  // recognise: docs/quality.md), or none of its words is one
+                  // the index knows ("Metaverse NFT tokenomics")
   kOnlyExcluded,  // good matches exist, but every one of those experts is
                   // excluded for this problem (unavailable, conflict of interest)
   kNotTechnical,  // the problem asks for something no research provides (a
@@ -256,7 +257,8 @@ enum class ProblemCoverage {
                   // a translation ...: RequestClassifier), whatever its scores
   kNoWords,       // the problem's text has no word after analysis (only
                   // punctuation, symbols or emoji): nothing to match on, so no
-                  // expert is a good match (Matcher::is_good_pair)
+                  // expert is a good match (Matcher::is_good_pair). Words the
+                  // index does not know are words: kNoResearch
 };
 // "covered", "no_research", "only_excluded", "not_technical", "no_words".
 const char* coverage_name(ProblemCoverage c);

@@ -25,6 +25,16 @@ bool ranking_request(const Call& c, int* k, std::optional<ExpensiveSlots::Slot>*
   return true;
 }
 
+// "no_good_match": why none of the matches is good, or null when one is.
+Value no_good_match_value(const std::optional<NoGoodMatch>& why, i18n::Language language,
+                          rapidjson::Document::AllocatorType& a) {
+  if (!why) return Value(rapidjson::kNullType);
+  Value v(rapidjson::kObjectType);
+  v.AddMember("reason", str(why->reason, a), a);
+  v.AddMember("message", str(i18n::tr(language, why->message), a), a);
+  return v;
+}
+
 }  // namespace
 
 ApiResponse problem_matches(const Call& c) {
@@ -52,6 +62,7 @@ ApiResponse problem_matches(const Call& c) {
   }
   d.AddMember("matches", arr, a);
   d.AddMember("good_match_found", any_good, a);
+  d.AddMember("no_good_match", no_good_match_value(m->no_good_match, c.language, a), a);
   d.AddMember("rejected_excluded", m->rejected_excluded, a);
   return json(200, d);
 }
@@ -150,7 +161,8 @@ ApiResponse match_text(const Call& c) {
       q.filters.require_capacity = r->value.GetBool();
     }
   }
-  auto ranked = c.context.service.match_text(c.who, q);
+  std::optional<NoGoodMatch> why;
+  auto ranked = c.context.service.match_text(c.who, q, &why);
   if (!ranked) return from_status(ranked.status());
   rapidjson::Document d(rapidjson::kObjectType);
   auto& a = d.GetAllocator();
@@ -162,6 +174,7 @@ ApiResponse match_text(const Call& c) {
   }
   d.AddMember("matches", arr, a);
   d.AddMember("good_match_found", any_good, a);
+  d.AddMember("no_good_match", no_good_match_value(why, c.language, a), a);
   return json(200, d);
 }
 

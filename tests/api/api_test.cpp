@@ -6,6 +6,9 @@
 #include <set>
 #include <string>
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include "tests/api/test_server.h"
 
 namespace expertmatch::apitest {
@@ -308,6 +311,187 @@ TEST_F(ApiTest, ExpertMatchesAndAdHocMatch) {
   EXPECT_EQ(misspelt.json()["error"]["field"], "filters.countie");
 }
 
+// ---- why no match is good ------------------------------------------------------
+
+// The reason an answer with no good match gives, "<null>" when it has none
+// ("<missing>" when the answer lacks the member).
+std::string reason_of(const HttpResult& r) {
+  auto d = r.json();
+  if (!d.IsObject() || !d.HasMember("no_good_match")) return "<missing>";
+  if (d["no_good_match"].IsNull()) return "<null>";
+  return d["no_good_match"]["reason"].GetString();
+}
+std::string why_message_of(const HttpResult& r) {
+  auto d = r.json();
+  if (!d.IsObject() || !d.HasMember("no_good_match") || !d["no_good_match"].IsObject())
+    return "<none>";
+  return d["no_good_match"]["message"].GetString();
+}
+
+class NoGoodMatchTest : public ApiTest {
+ protected:
+  // Submits a problem as enterprise A (江山市); its id.
+  std::string submit(const std::string& title, const std::string& description) {
+    rapidjson::Document d(rapidjson::kObjectType);
+    auto& a = d.GetAllocator();
+    d.AddMember("county", "江山市", a);
+    d.AddMember("title", rapidjson::Value(title.c_str(), a), a);
+    d.AddMember("description", rapidjson::Value(description.c_str(), a), a);
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    d.Accept(w);
+    auto c = post(port(), "/api/v1/problems", t().enterprise_a, buf.GetString());
+    EXPECT_EQ(c.status, 201) << c.body;
+    return c.status == 201 ? c.json()["id"].GetString() : "";
+  }
+  HttpResult matches(const std::string& id, const std::string& token,
+                     const std::string& language = "") {
+    Request r;
+    r.target = "/api/v1/problems/" + id + "/matches";
+    r.token = token;
+    if (!language.empty()) r.headers["Accept-Language"] = language;
+    return http(port(), r);
+  }
+};
+
+TEST_F(NoGoodMatchTest, AProblemWithAGoodMatchHasNoReason) {
+  auto r = matches("p-a1", t().enterprise_a);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.json()["good_match_found"].GetBool()) << r.body;
+  EXPECT_EQ(reason_of(r), "<null>") << r.body;
+  auto m =
+      post(port(), "/api/v1/match", t().enterprise_b, R"({"text": "锂电池正极材料循环寿命差"})");
+  ASSERT_EQ(m.status, 200) << m.body;
+  EXPECT_EQ(reason_of(m), "<null>") << m.body;
+}
+
+TEST_F(NoGoodMatchTest, NotATechnicalProblem) {
+  std::string id = submit("申请银行贷款", "企业扩大生产需要银行贷款，想了解怎样申请贴息贷款");
+  auto r = matches(id, t().enterprise_a);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(r.json()["good_match_found"].GetBool()) << r.body;
+  EXPECT_EQ(reason_of(r), "not_technical") << r.body;
+  EXPECT_EQ(why_message_of(r), "不是我们专家研究覆盖的技术问题");
+  auto en = matches(id, t().enterprise_a, "en");
+  EXPECT_EQ(reason_of(en), "not_technical") << en.body;
+  EXPECT_EQ(why_message_of(en), "not a technical problem our experts' research covers");
+  auto hiring = post(port(), "/api/v1/match", t().enterprise_a,
+                     R"({"title": "招聘熟练工人", "text": "车间招不到熟练的磨床工人"})");
+  ASSERT_EQ(hiring.status, 200) << hiring.body;
+  EXPECT_EQ(reason_of(hiring), "not_technical") << hiring.body;
+  EXPECT_EQ(why_message_of(hiring), "不是我们专家研究覆盖的技术问题");
+}
+
+TEST_F(NoGoodMatchTest, NobodysResearch) {
+  std::string id = submit("船舶螺旋桨空泡腐蚀", "船用螺旋桨叶片运行半年就出现空泡腐蚀和剥落");
+  auto r = matches(id, t().enterprise_a);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(reason_of(r), "no_research") << r.body;
+  EXPECT_EQ(why_message_of(r), "没有专家的研究覆盖这个问题");
+  auto en = matches(id, t().enterprise_a, "en");
+  EXPECT_EQ(why_message_of(en), "no expert's research covers this problem");
+}
+
+// A stored problem always has words (field.no_words refuses one without);
+// an ad-hoc text need not.
+TEST_F(NoGoodMatchTest, NoWords) {
+  auto r = post(port(), "/api/v1/match", t().enterprise_a, R"({"title": "！！！😀😭🔥"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(r.json()["good_match_found"].GetBool()) << r.body;
+  EXPECT_EQ(reason_of(r), "no_words") << r.body;
+  EXPECT_EQ(why_message_of(r),
+            "标题和描述中没有可供匹配的文字（只有标点、符号或表情），无法判断哪位专家合适；"
+            "请企业用文字描述难题");
+}
+
+// e-fluoro, the one expert of 含氟聚合, has a conflict of interest with 巨化集团.
+TEST_F(NoGoodMatchTest, OnlyExcludedExperts) {
+  auto r = matches("p-d1", t().admin);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(reason_of(r), "only_excluded") << r.body;
+  EXPECT_EQ(why_message_of(r), "有与之匹配良好的专家，但都与该企业有利益冲突或暂不可用");
+  auto en = matches("p-d1", t().admin, "en");
+  EXPECT_EQ(why_message_of(en),
+            "good experts exist, but each has a conflict of interest with the enterprise or is "
+            "unavailable");
+  // The same problem from another enterprise is covered by e-fluoro.
+  auto other = post(
+      port(), "/api/v1/match", t().enterprise_a,
+      R"({"title": "含氟聚合反应釜放大困难", "text": "含氟单体聚合从小试放大到反应釜时转化率下降"})");
+  ASSERT_EQ(other.status, 200) << other.body;
+  EXPECT_EQ(reason_of(other), "<null>") << other.body;
+}
+
+// e-bearing (capacity 1) accepted for p-a1 has no capacity left for p-a2.
+TEST_F(NoGoodMatchTest, TheGoodExpertHasNoCapacityLeft) {
+  auto before = matches("p-a2", t().enterprise_a);
+  ASSERT_EQ(reason_of(before), "<null>") << before.body;
+  ASSERT_EQ(post(port(), "/api/v1/problems/p-a1/reviews", t().coordinator,
+                 R"({"expert_id": "e-bearing", "decision": "accept"})")
+                .status,
+            201);
+  auto r = matches("p-a2", t().enterprise_a);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(reason_of(r), "busy") << r.body;
+  EXPECT_EQ(why_message_of(r), "能很好解决的专家都已没有余力承接，或已被退回");
+  auto en = matches("p-a2", t().enterprise_a, "en");
+  EXPECT_EQ(why_message_of(en),
+            "the experts who would solve it well have no capacity left or were rejected for it");
+  // p-a1 itself has its accepted expert: a good match.
+  EXPECT_EQ(reason_of(matches("p-a1", t().enterprise_a)), "<null>");
+}
+
+// An ad-hoc query's own filters can leave the good expert out: "filtered",
+// not "busy" (the expert is not spoken for); require_capacity with the
+// expert's capacity used is "busy".
+TEST_F(NoGoodMatchTest, AnAdHocQuerysFiltersLeftTheGoodExpertOut) {
+  const std::string text = R"("title": "轴承外圈磨削烧伤", "text": "轴承沟道磨削后表面发黑")";
+  auto plain = post(port(), "/api/v1/match", t().admin, "{" + text + "}");
+  ASSERT_EQ(plain.status, 200) << plain.body;
+  ASSERT_EQ(reason_of(plain), "<null>") << plain.body;
+  auto other_college = post(port(), "/api/v1/match", t().admin,
+                            "{" + text + R"(, "filters": {"college": "信息工程学院"}})");
+  ASSERT_EQ(other_college.status, 200) << other_college.body;
+  EXPECT_EQ(reason_of(other_college), "filtered") << other_college.body;
+  EXPECT_EQ(why_message_of(other_college),
+            "能很好解决的专家不符合所选的筛选条件（县、学院、职称或年龄）");
+  Request en;
+  en.method = "POST";
+  en.target = "/api/v1/match";
+  en.token = t().admin;
+  en.body = "{" + text + R"(, "filters": {"college": "信息工程学院"}})";
+  en.headers["Accept-Language"] = "en";
+  EXPECT_EQ(why_message_of(http(port(), en)),
+            "the experts who would solve it well are left out by the filters chosen (county, "
+            "college, title or age)");
+  ASSERT_EQ(post(port(), "/api/v1/problems/p-a1/reviews", t().coordinator,
+                 R"({"expert_id": "e-bearing", "decision": "accept"})")
+                .status,
+            201);
+  auto capacity = post(port(), "/api/v1/match", t().admin,
+                       "{" + text + R"(, "filters": {"require_capacity": true}})");
+  ASSERT_EQ(capacity.status, 200) << capacity.body;
+  EXPECT_EQ(reason_of(capacity), "busy") << capacity.body;
+  // A filter e-bearing passes (its own college) with its capacity used: busy.
+  auto both =
+      post(port(), "/api/v1/match", t().admin,
+           "{" + text + R"(, "filters": {"require_capacity": true, "college": "机械工程学院"}})");
+  ASSERT_EQ(both.status, 200) << both.body;
+  EXPECT_EQ(reason_of(both), "busy") << both.body;
+}
+
+TEST_F(NoGoodMatchTest, TheGoodExpertWasRejectedForTheProblem) {
+  ASSERT_EQ(reason_of(matches("p-b1", t().enterprise_b)), "<null>");
+  ASSERT_EQ(post(port(), "/api/v1/problems/p-b1/reviews", t().coordinator_longyou,
+                 R"({"expert_id": "e-paper", "decision": "reject", "note": "已在别处承接"})")
+                .status,
+            201);
+  auto r = matches("p-b1", t().enterprise_b);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["rejected_excluded"].GetInt(), 1) << r.body;
+  EXPECT_EQ(reason_of(r), "busy") << r.body;
+  EXPECT_EQ(why_message_of(r), "能很好解决的专家都已没有余力承接，或已被退回");
+}
 // ---- reviews -------------------------------------------------------------------
 
 TEST_F(ApiTest, ReviewsAcceptRejectHistoryAndCapacity) {

@@ -112,6 +112,41 @@ INSTANTIATE_TEST_SUITE_P(
                                 ProblemCoverage::kNoResearch}),
     [](const auto& info) { return std::to_string(info.index); });
 
+// A text whose every word is unknown to the index has words: nobody's research
+// (not no_words, whose message asks the enterprise to write in words). Only a
+// text with no word at all is no_words. Neither has a good match.
+TEST(CoverageTest, WordsTheIndexDoesNotKnowAreNobodysResearchNotNoWords) {
+  auto e = parse_experts_jsonl(small_experts(true, "", true, ""), "experts");
+  auto p = parse_problems_jsonl(kSmallProblems, "problems");
+  ASSERT_TRUE(e.is_ok() && p.is_ok());
+  auto index = CorpusIndex::build(*e, *p, IndexConfig{});
+  ASSERT_TRUE(index.is_ok()) << index.status().to_string();
+  Matcher matcher(**index);
+  Problem unknown;
+  unknown.id = "p-unknown";
+  unknown.enterprise = "常山某轴承有限公司";
+  unknown.county = "常山县";
+  unknown.title = "Metaverse NFT tokenomics";
+  unknown.description = "blockchain wallet airdrop";
+  Problem wordless = unknown;
+  wordless.id = "p-wordless";
+  wordless.title = "！！！";
+  wordless.description = "😀😭🔥";
+  Problem keyword_only = wordless;  // the words are in a keyword
+  keyword_only.id = "p-keyword";
+  keyword_only.keywords = {"tokenomics"};
+  for (const auto& [problem, expected] : {std::pair{&unknown, "no_research"},
+                                          {&wordless, "no_words"},
+                                          {&keyword_only, "no_research"}}) {
+    auto coverage = matcher.coverage(*problem);
+    ASSERT_TRUE(coverage.is_ok()) << coverage.status().to_string();
+    EXPECT_STREQ(coverage_name(*coverage), expected) << problem->id;
+    auto ranked = matcher.rank_experts(*problem, MatchFilters{}, -1);
+    ASSERT_TRUE(ranked.is_ok());
+    for (const auto& m : *ranked) EXPECT_FALSE(m.good_match) << problem->id << " " << m.expert_id;
+  }
+}
+
 // ---- The demo corpus ----------------------------------------------------------
 
 const char* kOutOfScopeProblems =

@@ -657,6 +657,31 @@ const scenarios = [
     eq(icon.type, "image/x-icon", "as an icon");
     eq(await page.locator("link[rel=icon]").count(), 2, "the page links its icon");
   }],
+
+  ["enterprise-reads-why-no-expert-fits", async (page, base) => {
+    // A bank loan is not a problem any expert's research solves: the
+    // enterprise reads why none is proposed, not only that none is (last,
+    // so that its problem changes no other scenario's county).
+    await signIn(page, base, "ent2");
+    await go(page, "#/submit");
+    await page.fill("#f-title", "申请银行贷款");
+    await page.selectOption("#f-urgency", "3");
+    await page.fill("#f-description", "企业扩大生产需要银行贷款，想了解怎样申请贴息贷款。");
+    await page.click("#problem-form button[type=submit]");
+    await page.waitForFunction(() => location.hash.startsWith("#/problem/"));
+    await page.waitForSelector("#app .page:not([aria-busy])");
+    await page.waitForSelector("#matches .expert-card, #matches .msg");
+    eq(await page.locator("#matches .expert-card").count(), 0, "no expert is proposed for a bank loan");
+    eq(await text(page, "#matches .msg-notice"), "暂无合适专家：不是我们专家研究覆盖的技术问题。县里会跟进",
+      "the page says why no expert fits");
+    const id = (await page.evaluate(() => location.hash)).split("/")[2];
+    await page.goto(base + "/?lang=en#/problem/" + id);
+    await page.waitForSelector("#account:not([hidden])");
+    await page.waitForSelector("#matches .msg-notice");
+    eq(await text(page, "#matches .msg-notice"),
+      "No suitable expert yet: not a technical problem our experts' research covers. The county will follow up",
+      "and in English on request");
+  }],
 ];
 
 // ---- runner ----

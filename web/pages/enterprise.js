@@ -165,7 +165,11 @@ async function renderMatches(section, problem, r) {
   }
   const good = (r.data.matches || []).filter((m) => m.good_match);
   if (r.data.good_match_found === false || !good.length) {
-    section.append(message(t("no_good_match"), "notice"));
+    // Why none fits (not a technical problem, nobody's research, only
+    // experts with a conflict ...), as the service says it.
+    const why = r.data.no_good_match;
+    section.append(message(why && why.message ? t("no_good_match_because", { reason: why.message })
+      : t("no_good_match"), "notice"));
     return;
   }
   section.append(h("p", { class: "hint" }, t("highlight_legend")));
@@ -187,7 +191,8 @@ export function expertCard(problem, m, expert) {
     h("p", { class: "meta" }, t("confidence") + "：", h("strong", {}, confidenceLabel(m.confidence)),
       m.review === "accepted" || m.review === "accept" ? [" · ", h("span", { class: "badge badge-solved" }, t("decision_names.accept"))] : null),
     h("h4", {}, t("why_fits")),
-    terms.length ? h("p", { class: "terms" }, t("shared_terms") + "：", terms.map((x) => h("mark", { class: "chip" }, x))) : null,
+    terms.length ? h("p", { class: "terms" }, t("shared_terms") + "：", terms.map((x) => h("mark", { class: "chip" }, x)))
+      : (m.matched_fields || []).length ? null : h("p", { class: "hint" }, t("no_shared_terms")),
     problemWithTerms(problem, m.terms),
     (m.matched_fields || []).length ? h("p", {}, t("matched_fields") + "：" + m.matched_fields.join("、")) : null,
     bestWorks.length ? [h("h4", {}, t("best_works")), h("ul", { class: "works" }, bestWorks.map((w) => h("li", {},
