@@ -171,7 +171,7 @@ class Session : public std::enable_shared_from_this<Session> {
   ~Session() {
     drop_unsent();
     if (released_) --server_.released;
-    if (!reject_ && !released_) unregister();
+    unregister();
     {
       std::lock_guard lock(server_.registry_mu);
       server_.registry.erase(this);
@@ -246,6 +246,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // once its body is being read. `retries`: see evict_slowest.
   void evict(int retries) {
     chosen_ = true;
+    // Chosen, it stops counting at once: the client it makes room for is
+    // let in on its slot, and once that client has come and gone the next
+    // one is not refused for a connection whose close is still on its way
+    // (CI, at a cap of 1: the chosen connection, its answer's last piece
+    // already read, had not yet seen its eviction). Spared, it counts again.
+    unregister();
     net::dispatch(stream_.get_executor(), [self = shared_from_this(), retries] {
       if (self->released_) return;  // cut already, its slot given up
       if (self->draining_) return self->close_now();
@@ -259,6 +265,7 @@ class Session : public std::enable_shared_from_this<Session> {
       // stalled bodies keep 4,000 sockets open at a cap of 8 (attack trial 6).
       if (!self->writing_ && self->in_flight() > 0) {
         self->chosen_ = false;  // may be chosen again once it only holds a slot
+        self->recount();
         self->note_evictable();
         if (retries > 0)
           net::post(self->server_.acceptor.get_executor(), [&server = self->server_, retries] {
@@ -329,11 +336,22 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   size_t in_flight() const { return pending_.size() + (busy_ ? 1 : 0); }
 
+  // Gives up the connection's place under the cap and its address's limit;
+  // once only (a closed socket, a released slot or the destructor).
   void unregister() {
+    if (!counted_.exchange(false)) return;
     server_.metrics.connection_closed();
     std::lock_guard lock(server_.clients_mu);
     auto it = server_.per_client.find(address_);
     if (it != server_.per_client.end() && --it->second <= 0) server_.per_client.erase(it);
+  }
+
+  // Counts the connection again: chosen to make room, it was spared (evict()).
+  void recount() {
+    if (counted_.exchange(true)) return;
+    server_.metrics.connection_recounted();
+    std::lock_guard lock(server_.clients_mu);
+    ++server_.per_client[address_];
   }
 
   // A body cut (evicted, or past its deadline) is answered 408 and the
@@ -924,8 +942,11 @@ class Session : public std::enable_shared_from_this<Session> {
       send_credit_ += earned_by(n, rate);
       send_credit_ = std::clamp(send_credit_, Clock::duration::zero(), cap);
     }
-    note_evictable();
+    // The last piece: on_write publishes what the connection does next (a
+    // state published in between, with the handler's answer still counted
+    // in flight, made it unevictable for a moment).
     if (ec || out->serializer.is_done()) return on_write(ec, !keep);
+    note_evictable();
     write_some(out, keep);
   }
 
@@ -938,6 +959,10 @@ class Session : public std::enable_shared_from_this<Session> {
       client_gone();
       return do_close(false);
     }
+    // Evicted while its last piece was already written (the cancel came too
+    // late to abort it): closed now, not left lingering, chosen and so
+    // unevictable, while a full server refused newcomers (CI, cap of 1).
+    if (cut_) return do_close(false);
     if (close) return do_close(true);
     maybe_dispatch();
     if (!busy_ && pending_.empty() && read_closed_ && !reading_) return do_close(true);
@@ -951,6 +976,17 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_close(bool linger) {
     if (closing_) return;
     closing_ = true;
+    // The connection's new state is published whole: a connection that
+    // stops counting does so at once, and one that will linger is
+    // evictable from the start. (In between, a full server found nothing
+    // to evict and refused a client arriving just then: CI, at a cap of 1.)
+    // A connection closing without a linger has nothing more to say (with
+    // a read outstanding it closes once the read is cancelled): it stops
+    // counting now, not when its last handler lets it go.
+    if (!linger || reading_)
+      unregister();
+    else
+      draining_ = true;
     note_evictable();
     ++idle_generation_;
     idle_timer_.cancel();
@@ -980,6 +1016,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void close_now() {
+    unregister();
     beast::error_code ec;
     stream_.socket().close(ec);
   }
@@ -1049,10 +1086,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::atomic<size_t> moved_{0};
   std::atomic<Clock::rep> mark_at_[2] = {0, 0};
   std::atomic<size_t> mark_bytes_[2] = {0, 0};
-  std::atomic<size_t> unsent_{0};  // see unsent()
-  bool answering_ = false;         // an answer is being written (send to on_write)
-  bool first_piece_ = false;       // its first piece is next
-  bool released_ = false;          // see release_slot()
+  std::atomic<size_t> unsent_{0};        // see unsent()
+  bool answering_ = false;               // an answer is being written (send to on_write)
+  bool first_piece_ = false;             // its first piece is next
+  bool released_ = false;                // see release_slot()
+  std::atomic<bool> counted_{!reject_};  // under the cap: see unregister()
   // Of an evicted body: bytes its client announced and had not sent, which
   // the linger reads while they keep coming, until linger_until_ (drain()).
   size_t cut_remaining_ = 0;

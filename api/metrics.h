@@ -47,6 +47,8 @@ class Metrics {
     ++accepted_connections_;
   }
   void connection_closed() { --open_connections_; }
+  // A connection that stopped counting (chosen to make room) counts again.
+  void connection_recounted() { ++open_connections_; }
   void connection_rejected() { ++rejected_connections_; }
   long open_connections() const { return open_connections_; }
   // Bytes of answers held in memory because their sockets have not yet
