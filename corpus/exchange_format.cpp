@@ -775,6 +775,21 @@ std::string to_json(const Problem& problem) {
   return render(d);
 }
 
+namespace {
+template <typename Record>
+void keep_confirmed(const Record& current, Record* next) {
+  if (next->verified)
+    next->confirmed_json.clear();
+  else
+    next->confirmed_json = current.verified ? to_json(current) : current.confirmed_json;
+}
+}  // namespace
+
+void keep_confirmed_version(const Expert& current, Expert* next) { keep_confirmed(current, next); }
+void keep_confirmed_version(const Problem& current, Problem* next) {
+  keep_confirmed(current, next);
+}
+
 std::string to_jsonl(const std::vector<Expert>& experts) {
   std::string out;
   for (const auto& e : experts) out += to_json(e) + "\n";

@@ -47,6 +47,13 @@ struct Expert {
   // unconfirmed expert is ranked only for problems of the counties it is
   // stationed in (may_serve_county).
   bool verified = true;
+  // The record as the city last confirmed it (exchange JSON, to_json), kept
+  // while it is unconfirmed after someone other than the city changed it;
+  // empty when confirmed or never confirmed. The model's fit learns from
+  // this version in its place (indexer/fit_corpus.h), so a county's edit
+  // never changes what the model every county is matched with learns. Kept
+  // by the store; not part of the exchange format.
+  std::string confirmed_json;
 };
 
 // The city's confirmation rule, the one test ranking (Matcher::
@@ -92,6 +99,11 @@ struct Problem {
   // the model's fit (CorpusIndex) learns from confirmed problems alone, so
   // no tenant's filings shape the model every county is matched with.
   bool verified = true;
+  // As Expert::confirmed_json: the problem as the city last confirmed it,
+  // while an enterprise's or a county's edit leaves it unconfirmed. A
+  // withdrawn or closed problem stays in the fit as it was confirmed: an
+  // enterprise withdrawing its problems changes no one else's model.
+  std::string confirmed_json;
 };
 
 // The problems a data directory's index holds: the open ones, in order. A

@@ -217,6 +217,14 @@ ALTER TABLE experts ADD COLUMN verified INTEGER NOT NULL DEFAULT 1;
     {9, R"sql(
 ALTER TABLE problems ADD COLUMN verified INTEGER NOT NULL DEFAULT 1;
 )sql"},
+    // v9 -> v10: the version of a record the city last confirmed, kept while
+    // someone else's edit leaves it unconfirmed (Expert::confirmed_json,
+    // Problem::confirmed_json). Records edited so at v9 lost that version:
+    // they count as never confirmed.
+    {10, R"sql(
+ALTER TABLE experts ADD COLUMN confirmed TEXT NOT NULL DEFAULT '';
+ALTER TABLE problems ADD COLUMN confirmed TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 constexpr bool migrations_ordered() {
   int last = 0;
@@ -607,15 +615,17 @@ Status Store::bump_sequence_locked() {
 Status Store::put_expert_locked(const Expert& e) {
   Statement st(db_,
                "INSERT INTO experts (id, name, organization, college, title, birth_year, fields, "
-               "bio, capacity, available, counties, conflicts, extra, verified, updated_at) "
-               "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
+               "bio, capacity, available, counties, conflicts, extra, verified, confirmed, "
+               "updated_at) "
+               "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
                "strftime('%Y-%m-%dT%H:%M:%SZ','now')) "
                "ON CONFLICT(id) DO UPDATE SET name=excluded.name, "
                "organization=excluded.organization, college=excluded.college, "
                "title=excluded.title, birth_year=excluded.birth_year, fields=excluded.fields, "
                "bio=excluded.bio, capacity=excluded.capacity, available=excluded.available, "
                "counties=excluded.counties, conflicts=excluded.conflicts, extra=excluded.extra, "
-               "verified=excluded.verified, updated_at=excluded.updated_at");
+               "verified=excluded.verified, confirmed=excluded.confirmed, "
+               "updated_at=excluded.updated_at");
   if (!st.prepared()) return st.error("prepare expert insert");
   st.bind(1, e.id);
   st.bind(2, e.name);
@@ -631,6 +641,7 @@ Status Store::put_expert_locked(const Expert& e) {
   st.bind(12, encode_strings(e.conflicts));
   st.bind(13, e.extra_json);
   st.bind(14, e.verified ? 1 : 0);
+  st.bind(15, e.verified ? std::string() : e.confirmed_json);
   if (st.step() != SQLITE_DONE) return st.error("insert expert");
   Statement del(db_, "DELETE FROM works WHERE expert_id = ?1");
   del.bind(1, e.id);
@@ -668,14 +679,15 @@ Result<std::set<std::string>> Store::registered_enterprises_locked() {
 Status Store::put_problem_locked(const Problem& p, std::set<std::string>* registered) {
   Statement st(db_,
                "INSERT INTO problems (id, enterprise, county, industry, title, description, "
-               "keywords, urgency, submitted, status, extra, verified, updated_at) "
-               "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
+               "keywords, urgency, submitted, status, extra, verified, confirmed, updated_at) "
+               "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,"
                "strftime('%Y-%m-%dT%H:%M:%SZ','now')) "
                "ON CONFLICT(id) DO UPDATE SET enterprise=excluded.enterprise, "
                "county=excluded.county, industry=excluded.industry, title=excluded.title, "
                "description=excluded.description, keywords=excluded.keywords, "
                "urgency=excluded.urgency, submitted=excluded.submitted, status=excluded.status, "
-               "extra=excluded.extra, verified=excluded.verified, updated_at=excluded.updated_at");
+               "extra=excluded.extra, verified=excluded.verified, confirmed=excluded.confirmed, "
+               "updated_at=excluded.updated_at");
   if (!st.prepared()) return st.error("prepare problem insert");
   st.bind(1, p.id);
   st.bind(2, p.enterprise);
@@ -689,6 +701,7 @@ Status Store::put_problem_locked(const Problem& p, std::set<std::string>* regist
   st.bind(10, std::string(problem_status_name(p.status)));
   st.bind(11, p.extra_json);
   st.bind(12, p.verified ? 1 : 0);
+  st.bind(13, p.verified ? std::string() : p.confirmed_json);
   if (st.step() != SQLITE_DONE) return st.error("insert problem");
   // One enterprise, one registration: another spelling of a registered name
   // (names.h) is that enterprise, not a second, lookalike one.
@@ -834,7 +847,7 @@ Status Store::update_problem(const Problem& p) { return write_one(nullptr, &p, k
 Result<std::vector<Expert>> Store::query_experts_locked(const std::string* where_id) {
   std::string sql =
       "SELECT id, name, organization, college, title, birth_year, fields, bio, capacity, "
-      "available, counties, conflicts, extra, verified FROM experts";
+      "available, counties, conflicts, extra, verified, confirmed FROM experts";
   if (where_id) sql += " WHERE id = ?1";
   sql += " ORDER BY id";
   Statement st(db_, sql.c_str());
@@ -860,6 +873,7 @@ Result<std::vector<Expert>> Store::query_experts_locked(const std::string* where
     e.conflicts = decode_strings(reinterpret_cast<const char*>(sqlite3_column_text(s, 11)));
     e.extra_json = text_col(s, 12);
     e.verified = sqlite3_column_int(s, 13) != 0;
+    e.confirmed_json = text_col(s, 14);
     index[e.id] = out.size();
     out.push_back(std::move(e));
   }
@@ -890,7 +904,7 @@ Result<std::vector<Expert>> Store::query_experts_locked(const std::string* where
 Result<std::vector<Problem>> Store::query_problems_locked(const std::string* where_id) {
   std::string sql =
       "SELECT id, enterprise, county, industry, title, description, keywords, urgency, "
-      "submitted, status, extra, verified FROM problems";
+      "submitted, status, extra, verified, confirmed FROM problems";
   if (where_id) sql += " WHERE id = ?1";
   sql += " ORDER BY id";
   Statement st(db_, sql.c_str());
@@ -913,6 +927,7 @@ Result<std::vector<Problem>> Store::query_problems_locked(const std::string* whe
     p.status = parse_problem_status(text_col(s, 9)).value_or(ProblemStatus::kSubmitted);
     p.extra_json = text_col(s, 10);
     p.verified = sqlite3_column_int(s, 11) != 0;
+    p.confirmed_json = text_col(s, 12);
     out.push_back(std::move(p));
   }
   if (rc != SQLITE_DONE) return st.error("query problems");

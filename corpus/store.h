@@ -177,7 +177,7 @@ class Store {
   const std::string& data_dir() const { return data_dir_; }
   // The schema version after migrations (kSchemaVersion).
   int schema_version();
-  static constexpr int kSchemaVersion = 9;
+  static constexpr int kSchemaVersion = 10;
 
   // Inserts or replaces every record in one transaction: all or nothing.
   // A known id is updated (an expert's works are replaced as a whole). The

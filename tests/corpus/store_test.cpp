@@ -1,6 +1,7 @@
 // Store: schema migrations, all-or-nothing import, updates, reads, deletes and
 // the change sequence; plus the CLI's `import`, which validates before writing.
 #include "corpus/store.h"
+#include "corpus/exchange_format.h"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -122,14 +123,24 @@ TEST(StoreTest, RefusesMissingDirectoryWithoutCreateAndNewerSchemas) {
 // Undoes migrations v9 and v8 (the city's confirmation of problems and
 // experts), v7 (random ids) and v6 (the workflow) on a current store: back to
 // the v5 shape, plans as PlanStore created them before "discarded".
+const char* const kUndoV10 = R"sql(
+ALTER TABLE problems DROP COLUMN confirmed;
+ALTER TABLE experts DROP COLUMN confirmed;
+)sql";
 const char* const kUndoV9 = R"sql(
+ALTER TABLE problems DROP COLUMN confirmed;
+ALTER TABLE experts DROP COLUMN confirmed;
 ALTER TABLE problems DROP COLUMN verified;
 )sql";
 const char* const kUndoV8 = R"sql(
+ALTER TABLE problems DROP COLUMN confirmed;
+ALTER TABLE experts DROP COLUMN confirmed;
 ALTER TABLE problems DROP COLUMN verified;
 ALTER TABLE experts DROP COLUMN verified;
 )sql";
 const char* const kUndoV6 = R"sql(
+ALTER TABLE problems DROP COLUMN confirmed;
+ALTER TABLE experts DROP COLUMN confirmed;
 ALTER TABLE problems DROP COLUMN verified;
 ALTER TABLE experts DROP COLUMN verified;
 DROP INDEX reviews_by_seq;
@@ -169,7 +180,7 @@ PRAGMA user_version = )sql" +
     if (from == 4) run_sql(dir.path(), "ALTER TABLE tokens DROP COLUMN expires_at");
     auto store = open_store(dir.path());
     ASSERT_NE(store, nullptr);
-    EXPECT_EQ(store->schema_version(), 9);  // v6, v7 (ids), v8 and v9 (confirmation)
+    EXPECT_EQ(store->schema_version(), 10);  // v6, v7 (ids), v8, v9 (confirmation), v10
     auto p = store->get_problem("p1");
     ASSERT_TRUE(p.is_ok());
     EXPECT_EQ(p->status, ProblemStatus::kSubmitted);
@@ -214,7 +225,7 @@ TEST(StoreTest, MigrationToV9ConfirmsEveryStoredProblemAndKeepsTheFlag) {
   run_sql(dir.path(), std::string(kUndoV9) + "PRAGMA user_version = 8");
   auto store = open_store(dir.path());
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), 9);
+  EXPECT_EQ(store->schema_version(), 10);
   EXPECT_TRUE(store->get_problem(sample_problems()[0].id)->verified);
   Problem p = sample_problems()[1];
   p.verified = false;
@@ -223,6 +234,41 @@ TEST(StoreTest, MigrationToV9ConfirmsEveryStoredProblemAndKeepsTheFlag) {
   p.verified = true;
   ASSERT_TRUE(store->update_problem(p).is_ok());
   EXPECT_TRUE(store->get_problem(p.id)->verified);
+}
+
+// v10 keeps the version of a record the city last confirmed
+// (confirmed_json) while the record is unconfirmed; a stored record gets an
+// empty one, and a confirmed record never keeps one.
+TEST(StoreTest, MigrationToV10KeepsTheLastConfirmedVersion) {
+  TempDir dir;
+  {
+    auto store = open_store(dir.path());
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->insert_problem(sample_problems()[0]).is_ok());
+  }
+  run_sql(dir.path(), std::string(kUndoV10) + "PRAGMA user_version = 9");
+  auto store = open_store(dir.path());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->schema_version(), 10);
+  EXPECT_EQ(store->get_problem(sample_problems()[0].id)->confirmed_json, "");
+  Problem p = sample_problems()[0];
+  p.title = "edited by its enterprise";
+  p.verified = false;
+  p.confirmed_json = to_json(sample_problems()[0]);
+  ASSERT_TRUE(store->update_problem(p).is_ok());
+  EXPECT_EQ(store->get_problem(p.id)->confirmed_json, to_json(sample_problems()[0]));
+  p.verified = true;  // confirmed again: the old version is not kept
+  ASSERT_TRUE(store->update_problem(p).is_ok());
+  EXPECT_EQ(store->get_problem(p.id)->confirmed_json, "");
+  Expert e = sample_experts()[0];
+  ASSERT_TRUE(store->put_expert(e).is_ok());
+  Expert edited = e;
+  edited.bio = "edited by a county";
+  edited.verified = false;
+  edited.confirmed_json = to_json(e);
+  ASSERT_TRUE(store->update_expert(edited).is_ok());
+  EXPECT_EQ(store->get_expert(e.id)->confirmed_json, to_json(e));
+  EXPECT_EQ(store->get_expert(e.id)->bio, "edited by a county");
 }
 
 TEST(StoreTest, MigrationToV8ConfirmsEveryStoredExpertAndKeepsTheFlag) {
@@ -235,7 +281,7 @@ TEST(StoreTest, MigrationToV8ConfirmsEveryStoredExpertAndKeepsTheFlag) {
   run_sql(dir.path(), std::string(kUndoV8) + "PRAGMA user_version = 7");
   auto store = open_store(dir.path());
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), 9);
+  EXPECT_EQ(store->schema_version(), 10);
   EXPECT_TRUE(store->get_expert("bearing-zhang")->verified);
   Expert e = sample_experts()[1];
   e.verified = false;
@@ -748,7 +794,7 @@ TEST(StoreTest, MigrationToV5KeepsTokensAndTheyNeverExpire) {
                           "ALTER TABLE tokens DROP COLUMN expires_at; PRAGMA user_version = 4");
   auto store = open_store(dir.path());
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), 9);  // v5, v6 (the workflow), v7 (ids), v8, v9
+  EXPECT_EQ(store->schema_version(), 10);  // v5, v6 (the workflow), v7 (ids), v8-v10
   auto t = store->find_token(std::string(64, 'c'));
   ASSERT_TRUE(t.is_ok());
   EXPECT_EQ(t->expires_at, "");
