@@ -241,8 +241,9 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& data_dir,
   if (!experts->empty() || !indexed.empty()) {
     std::string reason;
     Status saved = Status::ok();
+    const FitCorpus fit = service->fit_corpus_locked();
     auto index = CorpusIndex::open_shared(data_dir + "/index", *experts, indexed, options.index,
-                                          &reason, {}, &saved);
+                                          &reason, {}, &saved, &fit);
     if (index) {
       service->index_ = std::move(*index);
       service->index_replaced_locked();
@@ -345,6 +346,14 @@ void Service::index_replaced_locked() {
   matcher_ = index_ ? std::make_unique<Matcher>(*index_, options_.match) : nullptr;
 }
 
+FitCorpus Service::fit_corpus_locked() const {
+  std::vector<const Expert*> experts;
+  std::vector<const Problem*> problems;
+  for (const auto& [id, e] : experts_) experts.push_back(&e);
+  for (const auto& [id, p] : problems_) problems.push_back(p.record.get());
+  return FitCorpus::of(experts, problems);
+}
+
 void Service::rebuild_index_locked(const char* why) {
   all_changed_locked();
   std::vector<Expert> experts;
@@ -352,7 +361,8 @@ void Service::rebuild_index_locked(const char* why) {
   for (const auto& [id, e] : experts_) experts.push_back(e);
   for (const auto& [id, p] : problems_)
     if (is_open(p->status)) problems.push_back(p.record);  // as indexed_problems() (model.h)
-  auto index = CorpusIndex::build_shared(experts, problems, options_.index);
+  const FitCorpus fit = fit_corpus_locked();
+  auto index = CorpusIndex::build_shared(experts, problems, options_.index, {}, &fit);
   if (index) {
     index_ = std::move(*index);
     log_skipped(*index_);
@@ -476,9 +486,17 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
         (p.title != current.title || p.description != current.description ||
          p.keywords != current.keywords))
       p.verified = false;
+    // The model goes on learning from the version the city confirmed
+    // (Problem::confirmed_json); the city's own write replaces it.
+    if (who.role == Role::kAdmin)
+      p.confirmed_json.clear();
+    else
+      keep_confirmed_version(current, &p);
     if (p.submitted.empty()) p.submitted = current.submitted;
   } else if (it != problems_.end()) {
     return Status(ErrorCode::kAlreadyExists, {"problem.exists", {{"id", p.id}}});
+  } else {
+    p.confirmed_json.clear();  // a new record has no confirmed past
   }
   if (!can_write_problem(who, p)) {
     if (who.role == Role::kEnterprise)
@@ -676,6 +694,12 @@ Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_e
   Status allowed = check_expert_write(who, current, e);
   if (!allowed) return allowed;
   if (current && who.role == Role::kCounty && !keeps_confirmation(*current, e)) e.verified = false;
+  // The model goes on learning from the version the city confirmed
+  // (Expert::confirmed_json); the city's own write replaces it.
+  if (!current || who.role == Role::kAdmin)
+    e.confirmed_json.clear();
+  else
+    keep_confirmed_version(*current, &e);
   if (const int max = options_.max_unconfirmed_experts_per_county;
       max > 0 && who.role == Role::kCounty && !e.verified && (!current || current->verified)) {
     // Counted under write_mu_ (the one writer), so two creations cannot both pass.
@@ -1007,6 +1031,10 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
   // and the imported ones merged, an imported id replacing a held one.
   std::vector<SharedProblem> all_problems;
   all_problems.reserve(problems_.size() + new_problems.size());
+  // What the model learns from: every record, whatever its status, as the
+  // city last confirmed it (fit_corpus_locked, with the imported ones).
+  std::vector<const Problem*> fit_problems;
+  fit_problems.reserve(problems_.size() + new_problems.size());
   auto held = problems_.cbegin();
   auto imported = new_problems.cbegin();
   while (held != problems_.cend() || imported != new_problems.cend()) {
@@ -1018,9 +1046,18 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
       if (held != problems_.cend() && held->first == imported->first) ++held;
       p = &(imported++)->second;
     }
+    fit_problems.push_back(p->get());
     if (is_open((*p)->status)) all_problems.push_back(*p);
   }
-  auto index = CorpusIndex::build_shared(all_experts, all_problems, options_.index);
+  std::vector<const Expert*> fit_experts;
+  fit_experts.reserve(all_experts.size());
+  for (const auto& e : all_experts) fit_experts.push_back(&e);
+  auto index = [&] {
+    const FitCorpus fit = FitCorpus::of(fit_experts, fit_problems);
+    return CorpusIndex::build_shared(all_experts, all_problems, options_.index, {}, &fit);
+  }();
+  std::vector<const Expert*>().swap(fit_experts);
+  std::vector<const Problem*>().swap(fit_problems);
   std::vector<Expert>().swap(all_experts);
   std::vector<SharedProblem>().swap(all_problems);
   // The list search's texts of the imported records only, made before the

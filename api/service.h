@@ -503,6 +503,10 @@ class Service {
   CorpusIndex::Prepared prepare_expert(const Expert& e) const;
   CorpusIndex::Prepared prepare_problem(const Problem& p) const;
   void rebuild_index_locked(const char* why);
+  // What the model learns from (indexer/fit_corpus.h): every expert and
+  // every problem held, whatever its status, as the city last confirmed it.
+  // Points into experts_ and problems_: use it before they change.
+  FitCorpus fit_corpus_locked() const;
   // Calls step(i) for i in [0, n): options_.rank_chunk at a time, each chunk
   // under one shared lock of mu_, released between chunks (and
   // options_.between_chunks called there). kUnavailable when a chunk finds no

@@ -107,6 +107,8 @@ std::unique_ptr<CorpusIndex> open_index(const std::string& data_dir,
                                         const std::vector<Problem>& all_problems, bool read_only) {
   // What `serve` indexes (corpus/model.h), so that both find the saved index current.
   const std::vector<Problem> problems = indexed_problems(all_problems);
+  // What `serve` learns from: every record as the city last confirmed it.
+  const FitCorpus fit = FitCorpus::of(experts, all_problems);
   std::string why;
   if (read_only) {
     auto loaded = CorpusIndex::load(data_dir + "/index", IndexConfig{},
@@ -114,7 +116,8 @@ std::unique_ptr<CorpusIndex> open_index(const std::string& data_dir,
     if (loaded) return std::move(*loaded);
     std::fprintf(stderr, "(index built in memory, not saved: %s; 'expertmatch index' saves one)\n",
                  loaded.status().message().c_str());
-    auto built = CorpusIndex::build(experts, problems, IndexConfig{}, progress_printer("index"));
+    auto built =
+        CorpusIndex::build(experts, problems, IndexConfig{}, progress_printer("index"), &fit);
     if (!built) {
       report(built.status());
       return nullptr;
@@ -123,7 +126,7 @@ std::unique_ptr<CorpusIndex> open_index(const std::string& data_dir,
   }
   Status saved = Status::ok();
   auto index = CorpusIndex::open(data_dir + "/index", experts, problems, IndexConfig{}, &why,
-                                 progress_printer("index"), &saved);
+                                 progress_printer("index"), &saved, &fit);
   if (!index) {
     report(index.status());
     return nullptr;

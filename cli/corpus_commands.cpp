@@ -175,13 +175,16 @@ int cmd_index(const Argv& argv) {
         "       expertmatch index --experts FILE --problems FILE --out DIR\n"
         "Learns the embedding from the corpus and writes the index (to DIR/index with\n"
         "--data). With --data this is the explicit refit: the term model and the LSA\n"
-        "embedding are relearned from every record in the store and all vectors are\n"
-        "rebuilt (the server's upserts only add to the model it has). It is refused\n"
+        "embedding are relearned from every record in the store as the city last\n"
+        "confirmed it (withdrawn and closed problems included; unconfirmed filings left\n"
+        "out) and all vectors are rebuilt (the server's upserts only add to the model\n"
+        "it has). It is refused\n"
         "while `expertmatch serve` runs on DIR; a server started with embedding_url set\n"
         "rebuilds the index with that server at start, as its settings differ.\n",
         args);
   std::vector<Expert> experts;
   std::vector<Problem> problems;
+  std::vector<Problem> all_problems;  // with --data: every status, for the fit
   std::string out;
   std::unique_ptr<DataDirLock> lock;
   if (from_store) {
@@ -190,8 +193,8 @@ int cmd_index(const Argv& argv) {
     if (!store) return 1;
     lock = lock_data_dir(*args.get("--data"), "index");
     if (!lock) return 1;
-    if (!read_records(*store, &experts, &problems)) return 1;
-    problems = indexed_problems(problems);  // as `serve` indexes DATA (corpus/model.h)
+    if (!read_records(*store, &experts, &all_problems)) return 1;
+    problems = indexed_problems(all_problems);  // as `serve` indexes DATA (corpus/model.h)
     out = *args.get("--data") + "/index";
   } else {
     if (!load_files(*args.get("--experts"), *args.get("--problems"), &experts, &problems)) return 1;
@@ -199,7 +202,10 @@ int cmd_index(const Argv& argv) {
   }
   double start = now_seconds();
   IndexConfig config;
-  auto index = CorpusIndex::build(experts, problems, config, progress_printer("index"));
+  // With --data, what `serve` learns from (indexer/fit_corpus.h); else the files' records.
+  const FitCorpus fit = from_store ? FitCorpus::of(experts, all_problems) : FitCorpus();
+  auto index = CorpusIndex::build(experts, problems, config, progress_printer("index"),
+                                  from_store ? &fit : nullptr);
   if (!index) {
     report(index.status());
     return 1;

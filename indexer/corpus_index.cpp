@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <limits>
 
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
@@ -27,7 +28,7 @@ namespace {
 // by whether the city confirmed it (Expert::verified, not in the exchange
 // format); 4: per-document BM25 statistics flag; 5: each problem's record is
 // followed by Problem::verified.
-constexpr int kFormatVersion = 5;
+constexpr int kFormatVersion = 6;
 
 std::string hex64(uint64_t v) {
   char buf[17];
@@ -132,6 +133,21 @@ uint64_t CorpusIndex::record_hash(const Problem& p) {
   return p.verified ? h : fnv1a64("unconfirmed", h);
 }
 
+uint64_t CorpusIndex::fit_hash(const Expert& e) {
+  uint64_t h = fnv1a64(profile_text(e), fnv1a64(e.id, fnv1a64("E")));
+  for (const auto& f : e.fields) h = fnv1a64(f, fnv1a64("\x1f", h));
+  for (const Work& w : e.works) {
+    h = fnv1a64(work_text(w), fnv1a64("\x1e", h));
+    for (const auto& k : w.keywords) h = fnv1a64(k, fnv1a64("\x1f", h));
+  }
+  return h;
+}
+uint64_t CorpusIndex::fit_hash(const Problem& p) {
+  uint64_t h = fnv1a64(problem_text(p), fnv1a64(p.id, fnv1a64("P")));
+  for (const auto& k : p.keywords) h = fnv1a64(k, fnv1a64("\x1f", h));
+  return h;
+}
+
 uint64_t CorpusIndex::checksum_of(const std::vector<Expert>& experts,
                                   const std::vector<Problem>& problems) {
   uint64_t sum = 0;
@@ -221,38 +237,70 @@ std::unordered_set<std::string> CorpusIndex::problems_outside_fit() const {
   return out;
 }
 
-Status CorpusIndex::fit_model(const ProgressFn& progress) {
-  const bool learn_from_confirmed_only =
-      !problems_.empty() || std::any_of(experts_.begin(), experts_.end(),
-                                        [](const auto& e) { return e.second.expert.verified; });
+FitCorpus CorpusIndex::own_fit(bool all) const {
+  std::vector<const Expert*> experts;
+  std::vector<const Problem*> problems;
+  for (const auto& [id, entry] : experts_) experts.push_back(&entry.expert);
+  for (const auto& [id, entry] : problems_) problems.push_back(entry.record.get());
+  if (!all) {
+    FitCorpus confirmed = FitCorpus::of(experts, problems);
+    if (!confirmed.empty()) return confirmed;
+  }
+  return FitCorpus::all_of(experts, problems);
+}
+
+std::vector<const Expert*> CorpusIndex::fit_experts(const FitCorpus& fit) {
+  std::vector<const Expert*> experts = fit.experts();
+  std::sort(experts.begin(), experts.end(),
+            [](const Expert* a, const Expert* b) { return a->id < b->id; });
+  return experts;
+}
+
+std::vector<const Problem*> CorpusIndex::fit_problems(const FitCorpus& fit) {
+  std::vector<const Problem*> problems = fit.problems();
+  std::sort(problems.begin(), problems.end(),
+            [](const Problem* a, const Problem* b) { return a->id < b->id; });
+  // The same problem posted again (white space aside) is no new evidence: it
+  // weighs in the model once however often it is posted, in id order, as a
+  // repeated work does.
+  std::unordered_set<uint64_t> seen_texts;
+  std::erase_if(problems, [&](const Problem* p) {
+    std::string text = problem_text(analysed_part(*p));
+    std::erase_if(text, [](char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; });
+    return !seen_texts.insert(fnv1a64(text)).second;
+  });
+  return problems;
+}
+
+Status CorpusIndex::fit_model(const ProgressFn& progress, const FitCorpus& fit) {
+  // What a county or an enterprise wrote and the city has not confirmed is
+  // not learned from: it is folded in like a record added later
+  // (Unit::seen_share), so no tenant's records shape the model every county
+  // is matched with (unless nothing else is there to learn from). The
+  // caller's FitCorpus also holds what the index does not (withdrawn and
+  // closed problems, the confirmed versions of records edited since).
+  learned_from_ = fit.hashes();
   std::vector<std::string> texts;
   std::vector<std::string> keys;  // a stable name of each text, for the fit's sample
   std::vector<std::string> extra_terms;
-  for (const auto& [id, entry] : experts_) {
-    // What a county wrote and the city has not confirmed is not learned
-    // from: it is folded in like a record added later (Unit::seen_share), so
-    // no county's records shape the model every county is matched with
-    // (unless nothing else is there to learn from).
-    if (!entry.expert.verified && learn_from_confirmed_only) continue;
-    texts.push_back(profile_text(entry.expert));
-    keys.push_back(id + "/E");
-    for (const auto& f : entry.expert.fields) extra_terms.push_back(f);
-    const std::vector<int> repeat_of = find_repeated_works(entry.expert);
-    for (size_t i = 0; i < entry.expert.works.size(); ++i) {
+  for (const Expert* e : fit_experts(fit)) {
+    texts.push_back(profile_text(*e));
+    keys.push_back(e->id + "/E");
+    for (const auto& f : e->fields) extra_terms.push_back(f);
+    const std::vector<int> repeat_of = find_repeated_works(*e);
+    for (size_t i = 0; i < e->works.size(); ++i) {
       // Repeated works count once in the model as in the scores.
       if (repeat_of[i] >= 0) continue;
-      const Work& w = entry.expert.works[i];
+      const Work& w = e->works[i];
       texts.push_back(work_text(w));
-      keys.push_back(id + "/W" + std::to_string(i));
+      keys.push_back(e->id + "/W" + std::to_string(i));
       for (const auto& k : w.keywords) extra_terms.push_back(k);
     }
   }
-  const std::unordered_set<std::string> outside = problems_outside_fit();
-  for (const auto& [id, entry] : problems_) {
-    if (outside.count(id)) continue;
-    texts.push_back(problem_text(entry.problem()));
-    keys.push_back(id + "/P");
-    for (const auto& k : entry.problem().keywords) extra_terms.push_back(k);
+  for (const Problem* p : fit_problems(fit)) {
+    texts.push_back(problem_text(*p));
+    keys.push_back(p->id + "/P");
+    for (const auto& k : p->keywords) extra_terms.push_back(k);
   }
   auto terms = TermModel::fit(texts, extra_terms, config_.analyzer, config_.build_threads);
   if (!terms) return terms.status();
@@ -416,7 +464,7 @@ CorpusIndex::Prepared CorpusIndex::prepare_problem(const Problem& p) const {
   return out;
 }
 
-Status CorpusIndex::reindex_all(const ProgressFn& progress) {
+Status CorpusIndex::reindex_all(const ProgressFn& progress, const FitCorpus& fit) {
   if (embedder_->dimension() == 0) {
     // A remote embedder learns its dimension from its first answer, and the
     // vector indexes need it before the first vector is added.
@@ -551,23 +599,55 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress) {
     if (!s) return s;
   }
   std::vector<float>().swap(all_vectors);
-  // The mean of the vectors of the units the model was fitted on (confirmed
-  // experts' distinct works, distinct problems), part of the fitted model:
-  // later upserts do not move it, refit() does.
+  // The mean of the vectors of the units the model was fitted on (the fit's
+  // experts' distinct works, its distinct problems), part of the fitted
+  // model: later upserts do not move it, refit() does. A fit record the
+  // index holds as it is has its vectors here; the others (withdrawn
+  // problems, confirmed versions of records edited since) are embedded.
   const int d = embedder_->dimension();
-  std::vector<double> sum(d, 0.0);
-  size_t n = 0;
-  auto add = [&](int64_t unit, const VectorIndex& vecs) {
-    if (const float* v = vecs.vector(unit)) {
-      for (int i = 0; i < d; ++i) sum[i] += v[i];
-      ++n;
-    }
+  std::vector<const float*> rows;    // in order: experts' works by id, then problems by id
+  std::vector<size_t> embedded_row;  // for a null in rows: its row in `embedded`
+  std::vector<std::string> to_embed;
+  auto stored = [&](int64_t unit, const VectorIndex& vecs) {
+    if (const float* v = vecs.vector(unit)) rows.push_back(v);
   };
-  for (const auto& [id, e] : experts_)
-    for (size_t w = 0; w < e.work_units.size(); ++w)
-      if (e.repeat_of[w] < 0 && e.expert.verified) add(e.work_units[w], *expert_vectors_);
-  for (const auto& [id, p] : problems_)
-    if (!outside.count(id)) add(p.unit, *problem_vectors_);
+  auto later = [&](std::string text) {
+    rows.push_back(nullptr);
+    embedded_row.push_back(to_embed.size());
+    to_embed.push_back(std::move(text));
+  };
+  for (const Expert* e : fit_experts(fit)) {
+    auto it = experts_.find(e->id);
+    if (it != experts_.end() && fit_hash(it->second.expert) == fit_hash(*e)) {
+      const ExpertEntry& entry = it->second;
+      for (size_t w = 0; w < entry.work_units.size(); ++w)
+        if (entry.repeat_of[w] < 0) stored(entry.work_units[w], *expert_vectors_);
+    } else {
+      const std::vector<int> repeat_of = find_repeated_works(*e);
+      for (size_t w = 0; w < e->works.size(); ++w)
+        if (repeat_of[w] < 0) later(work_text(e->works[w]));
+    }
+  }
+  for (const Problem* p : fit_problems(fit)) {
+    auto it = problems_.find(p->id);
+    if (it != problems_.end() && fit_hash(it->second.problem()) == fit_hash(*p))
+      stored(it->second.unit, *problem_vectors_);
+    else
+      later(problem_text(*p));
+  }
+  std::vector<float> embedded;
+  if (!to_embed.empty()) {
+    auto vecs = embed_all(to_embed);
+    if (!vecs) return vecs.status();
+    embedded = std::move(*vecs);
+  }
+  std::vector<double> sum(d, 0.0);
+  size_t next_embedded = 0;
+  for (const float* v : rows) {
+    if (!v) v = embedded.data() + embedded_row[next_embedded++] * static_cast<size_t>(d);
+    for (int i = 0; i < d; ++i) sum[i] += v[i];
+  }
+  const size_t n = rows.size();
   unit_mean_.assign(d, 0.0f);
   for (int i = 0; i < d && n > 0; ++i) unit_mean_[i] = static_cast<float>(sum[i] / n);
   return Status::ok();
@@ -593,7 +673,7 @@ std::string CorpusIndex::screen(const char* kind, const Record& record) {
 
 Result<std::unique_ptr<CorpusIndex>> CorpusIndex::build_shared(
     const std::vector<Expert>& experts, const std::vector<SharedProblem>& problems,
-    const IndexConfig& config, const ProgressFn& progress) {
+    const IndexConfig& config, const ProgressFn& progress, const FitCorpus* fit) {
   std::unique_ptr<CorpusIndex> index(new CorpusIndex());
   index->config_ = config;
   for (const auto& e : experts) {
@@ -606,7 +686,7 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::build_shared(
     index->problems_[p->id].record = p;
     index->checksum_ ^= record_hash(*p);
   }
-  Status s = index->refit(progress);
+  Status s = index->refit(progress, fit);
   if (!s) return s;
   return index;
 }
@@ -614,19 +694,24 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::build_shared(
 Result<std::unique_ptr<CorpusIndex>> CorpusIndex::build(const std::vector<Expert>& experts,
                                                         const std::vector<Problem>& problems,
                                                         const IndexConfig& config,
-                                                        const ProgressFn& progress) {
+                                                        const ProgressFn& progress,
+                                                        const FitCorpus* fit) {
   std::vector<SharedProblem> shared;
   shared.reserve(problems.size());
   for (const auto& p : problems) shared.push_back(std::make_shared<const Problem>(p));
-  return build_shared(experts, shared, config, progress);
+  return build_shared(experts, shared, config, progress, fit);
 }
 
-Status CorpusIndex::refit(const ProgressFn& progress) {
+Status CorpusIndex::refit(const ProgressFn& progress, const FitCorpus* given) {
   if (experts_.empty() && problems_.empty())
     return Status(ErrorCode::kInvalidArgument, "cannot index an empty corpus");
-  Status s = fit_model(progress);
+  // Nothing confirmed anywhere: learned from every record as it is.
+  FitCorpus own;
+  if (!given || given->empty()) own = own_fit(given != nullptr);
+  const FitCorpus& fit = (!given || given->empty()) ? own : *given;
+  Status s = fit_model(progress, fit);
   if (!s) return s;
-  return reindex_all(progress);
+  return reindex_all(progress, fit);
 }
 
 Result<size_t> CorpusIndex::catch_up(const std::vector<Expert>& experts,
@@ -811,6 +896,7 @@ Status CorpusIndex::save(const std::string& dir) const {
   model.u32(kFormatVersion);
   terms_->save(&model);
   if (lsa_) lsa_->lsa().save(&model);  // a remote embedder has no model to save
+  model.vec(learned_from_);
   s = model.commit();
   if (!s) return s;
 
@@ -961,6 +1047,8 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
     index->lsa_ = embedder.get();
     index->embedder_ = std::move(embedder);
   }
+  index->learned_from_ = mr.vec<uint64_t>();
+  if (!mr.ok()) return Status(ErrorCode::kCorruption, "model.bin: truncated");
 
   BinaryReader& ur = *unit_file;
   if (!ur.ok() || ur.u32() != kFormatVersion)
@@ -1044,19 +1132,32 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::load(const std::string& dir,
 Result<std::unique_ptr<CorpusIndex>> CorpusIndex::open(
     const std::string& dir, const std::vector<Expert>& experts,
     const std::vector<Problem>& problems, const IndexConfig& config, std::string* rebuilt_reason,
-    const ProgressFn& progress, Status* save_status) {
+    const ProgressFn& progress, Status* save_status, const FitCorpus* fit) {
   std::vector<SharedProblem> shared;
   shared.reserve(problems.size());
   for (const auto& p : problems) shared.push_back(std::make_shared<const Problem>(p));
-  return open_shared(dir, experts, shared, config, rebuilt_reason, progress, save_status);
+  return open_shared(dir, experts, shared, config, rebuilt_reason, progress, save_status, fit);
 }
 
 Result<std::unique_ptr<CorpusIndex>> CorpusIndex::open_shared(
     const std::string& dir, const std::vector<Expert>& experts,
     const std::vector<SharedProblem>& problems, const IndexConfig& config,
-    std::string* rebuilt_reason, const ProgressFn& progress, Status* save_status) {
+    std::string* rebuilt_reason, const ProgressFn& progress, Status* save_status,
+    const FitCorpus* fit) {
   if (save_status) *save_status = Status::ok();
   uint64_t checksum = checksum_of(experts, problems);
+  // What a model learned now would learn from (as fit_model decides).
+  std::vector<const Expert*> expert_ptrs;
+  std::vector<const Problem*> problem_ptrs;
+  for (const auto& e : experts) expert_ptrs.push_back(&e);
+  for (const auto& p : problems) problem_ptrs.push_back(p.get());
+  FitCorpus derived;
+  if (!fit) {
+    derived = FitCorpus::of(expert_ptrs, problem_ptrs);
+    fit = &derived;
+  }
+  std::vector<uint64_t> learn_from =
+      fit->empty() ? FitCorpus::all_of(expert_ptrs, problem_ptrs).hashes() : fit->hashes();
   auto loaded = load(dir, config, 0, &problems);
   if (loaded && (*loaded)->checksum_ == checksum) {
     if (rebuilt_reason) rebuilt_reason->clear();
@@ -1066,22 +1167,33 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::open_shared(
     // Records changed since the save (a crash after acknowledged writes, or
     // records changed while no server ran): the saved model takes them as
     // the running server's upserts did, so a restart moves no ranking; a
-    // new model is learned only on an explicit refit, or when the corpus
-    // changed so much that the saved model no longer describes it.
-    auto changed = (*loaded)->catch_up(experts, problems, config.refit_changed_share);
-    if (changed) {
-      if (rebuilt_reason)
-        *rebuilt_reason = "caught up with its saved model: " + std::to_string(*changed) +
-                          " records changed since it was saved";
-      Status s = (*loaded)->save(dir);
-      if (save_status) *save_status = s;
-      return loaded;
+    // new model is learned only on an explicit refit, or when what the model
+    // learns from changed so much that the saved model no longer describes
+    // it. Records outside the fit (filings the city has not confirmed), in
+    // any number, never force a refit.
+    const size_t changed = changed_count((*loaded)->learned_from_, learn_from);
+    const size_t learned = std::max((*loaded)->learned_from_.size(), learn_from.size());
+    if (static_cast<double>(changed) <= config.refit_changed_share * static_cast<double>(learned)) {
+      auto changed =
+          (*loaded)->catch_up(experts, problems, std::numeric_limits<double>::infinity());
+      if (changed) {
+        if (rebuilt_reason)
+          *rebuilt_reason = "caught up with its saved model: " + std::to_string(*changed) +
+                            " records changed since it was saved";
+        Status s = (*loaded)->save(dir);
+        if (save_status) *save_status = s;
+        return loaded;
+      }
+      if (rebuilt_reason) *rebuilt_reason = "rebuilt: " + changed.status().message();
+    } else if (rebuilt_reason) {
+      *rebuilt_reason = "rebuilt: " + std::to_string(changed) + " of " + std::to_string(learned) +
+                        " records the model learns from changed since it was saved, more than "
+                        "the share a saved model takes without a refit";
     }
-    if (rebuilt_reason) *rebuilt_reason = "rebuilt: " + changed.status().message();
   } else if (rebuilt_reason) {
     *rebuilt_reason = "rebuilt: " + loaded.status().message();
   }
-  auto built = build_shared(experts, problems, config, progress);
+  auto built = build_shared(experts, problems, config, progress, fit);
   if (!built) return built.status();
   // The index in memory is whole whether or not it reaches the disk; a save
   // failure only costs a rebuild at the next open.

@@ -21,8 +21,10 @@
 //
 // upsert/remove update all structures at once with the current model (new
 // words the model has not seen are ignored until refit()). refit() relearns
-// the model from the current records (and re-embeds every unit): the
-// explicit, separate step.
+// the model (and re-embeds every unit): the explicit, separate step. The
+// model learns from a FitCorpus (fit_corpus.h): what the caller passes (the
+// service: every record of the store as the city last confirmed it), or else
+// the confirmed versions of the records indexed.
 //
 // Thread safety: const methods may run concurrently; mutations need exclusive
 // access (the service holds a reader/writer lock around this object).
@@ -39,6 +41,7 @@
 
 #include "corpus/model.h"
 #include "corpus/status.h"
+#include "indexer/fit_corpus.h"
 #include "indexer/lexical_index.h"
 #include "indexer/lsa_model.h"
 #include "indexer/remote_embedder.h"
@@ -79,10 +82,12 @@ struct IndexConfig {
   // open() on a saved index whose records have since changed (a crash after
   // writes, records changed while no server ran) brings it up to date with
   // its saved model, as the running server's upserts would have, unless more
-  // than this share of the records changed (added, edited or removed, over
-  // the larger of the saved and the current count): then the model no
-  // longer describes the corpus and is learned anew (refit). Not part of the
-  // index's identity (index_config_id).
+  // than this share of the records the model learns from (its FitCorpus)
+  // changed (added, edited or removed, over the larger of the saved and the
+  // current count): then the model no longer describes the corpus and is
+  // learned anew (refit). Records outside the fit (unconfirmed filings, in
+  // any number) never force a refit. Not part of the index's identity
+  // (index_config_id).
   double refit_changed_share = 0.25;
 };
 
@@ -138,15 +143,19 @@ class CorpusIndex {
   // Builds from the records. A record that breaks the exchange format's rules
   // (check_record in corpus/exchange_format.h, e.g. text that is not valid
   // UTF-8) is skipped and listed in skipped(): one bad record never stops the
-  // index. kInvalidArgument only if no record at all can be indexed.
+  // index. kInvalidArgument only if no record at all can be indexed. The
+  // model learns from `fit` if given, else from FitCorpus::of the records;
+  // from every record as it is if that holds nothing (nothing confirmed).
+  // `fit` is read during the call only.
   static Result<std::unique_ptr<CorpusIndex>> build(const std::vector<Expert>& experts,
                                                     const std::vector<Problem>& problems,
                                                     const IndexConfig& config,
-                                                    const ProgressFn& progress = {});
+                                                    const ProgressFn& progress = {},
+                                                    const FitCorpus* fit = nullptr);
   // The same, sharing the problem records instead of copying them.
   static Result<std::unique_ptr<CorpusIndex>> build_shared(
       const std::vector<Expert>& experts, const std::vector<SharedProblem>& problems,
-      const IndexConfig& config, const ProgressFn& progress = {});
+      const IndexConfig& config, const ProgressFn& progress = {}, const FitCorpus* fit = nullptr);
   // Loads DIR; kNotFound if there is no index, kCorruption if damaged,
   // kConflict if it was built from other records than `expected_checksum`
   // (pass 0 to skip that check) or with another configuration. `share` (if
@@ -157,26 +166,26 @@ class CorpusIndex {
       const std::vector<SharedProblem>* share = nullptr);
   // load(), and on any failure build() and save(). A saved index built from
   // other records is not refitted but caught up (catch_up) unless more than
-  // IndexConfig::refit_changed_share of the records changed: so a restart,
+  // IndexConfig::refit_changed_share of the records its model learned from
+  // changed (learned_from() against `fit`, as in build()): so a restart,
   // after a crash or not, ranks as the running server did, and only an
   // explicit refit (build(), refit(), `expertmatch index`, a bulk import)
-  // learns a new model. `rebuilt_reason` (if given) receives why it was
-  // rebuilt or caught up, or "" if loaded as saved. A failed save (read-only
-  // or full disk) does not fail open(): the index is returned and
-  // `save_status` (if given) receives the save's error, else ok.
-  static Result<std::unique_ptr<CorpusIndex>> open(const std::string& dir,
-                                                   const std::vector<Expert>& experts,
-                                                   const std::vector<Problem>& problems,
-                                                   const IndexConfig& config,
-                                                   std::string* rebuilt_reason = nullptr,
-                                                   const ProgressFn& progress = {},
-                                                   Status* save_status = nullptr);
+  // learns a new model; and a model learned anew from the same FitCorpus is
+  // the same model. `rebuilt_reason` (if given) receives why it was rebuilt
+  // or caught up, or "" if loaded as saved. A failed save (read-only or full
+  // disk) does not fail open(): the index is returned and `save_status` (if
+  // given) receives the save's error, else ok.
+  static Result<std::unique_ptr<CorpusIndex>> open(
+      const std::string& dir, const std::vector<Expert>& experts,
+      const std::vector<Problem>& problems, const IndexConfig& config,
+      std::string* rebuilt_reason = nullptr, const ProgressFn& progress = {},
+      Status* save_status = nullptr, const FitCorpus* fit = nullptr);
   // The same, sharing the problem records (loaded or built) with the caller.
   static Result<std::unique_ptr<CorpusIndex>> open_shared(
       const std::string& dir, const std::vector<Expert>& experts,
       const std::vector<SharedProblem>& problems, const IndexConfig& config,
       std::string* rebuilt_reason = nullptr, const ProgressFn& progress = {},
-      Status* save_status = nullptr);
+      Status* save_status = nullptr, const FitCorpus* fit = nullptr);
   Status save(const std::string& dir) const;
 
   // An upsert of a record the index cannot take removes any older version,
@@ -210,8 +219,10 @@ class CorpusIndex {
   // A loaded index lists none: an index is only saved for the records it holds,
   // and records it skipped make the store's checksum differ, so it is rebuilt.
   const std::vector<SkippedRecord>& skipped() const { return skipped_; }
-  // Relearns the term model and the embedding from the current records.
-  Status refit(const ProgressFn& progress = {});
+  // Relearns the term model and the embedding, from `fit` as in build().
+  Status refit(const ProgressFn& progress = {}, const FitCorpus* fit = nullptr);
+  // The sorted FitCorpus::hashes() of what the model learned from (saved with it).
+  const std::vector<uint64_t>& learned_from() const { return learned_from_; }
   // Makes the index hold exactly these records (the open problems) with its
   // current model: removes what is gone, upserts what is new or changed (in
   // id order), exactly as the same upserts and removals on a running index.
@@ -226,6 +237,11 @@ class CorpusIndex {
   uint64_t corpus_checksum() const { return checksum_; }
   static uint64_t record_hash(const Expert& e);
   static uint64_t record_hash(const Problem& p);
+  // A hash of what the model's fit reads of a record (its id, and the texts
+  // and terms fit_model takes from it), and of nothing else: a withdrawn
+  // problem, or one whose urgency changed, is the same to the fit.
+  static uint64_t fit_hash(const Expert& e);
+  static uint64_t fit_hash(const Problem& p);
   static uint64_t checksum_of(const std::vector<Expert>& e, const std::vector<Problem>& p);
   static uint64_t checksum_of(const std::vector<Expert>& e, const std::vector<SharedProblem>& p);
 
@@ -274,7 +290,16 @@ class CorpusIndex {
 
  private:
   CorpusIndex() = default;
-  Status fit_model(const ProgressFn& progress);
+  // The model learned from `fit` (which the caller resolved: see refit()).
+  Status fit_model(const ProgressFn& progress, const FitCorpus& fit);
+  // What the index's own records give to learn from: their confirmed
+  // versions (FitCorpus::of), or every one as it is if that is empty or
+  // `all`. Points into experts_ and problems_.
+  FitCorpus own_fit(bool all) const;
+  // The fit's experts in id order; its problems in id order, each text
+  // (white space aside) once: the first by id.
+  static std::vector<const Expert*> fit_experts(const FitCorpus& fit);
+  static std::vector<const Problem*> fit_problems(const FitCorpus& fit);
   // Ids of the problems the fit leaves out: those the city has not confirmed
   // (Problem::verified false; unless no record at all is confirmed), and
   // each problem whose text (white space aside) repeats an earlier problem's,
@@ -306,7 +331,7 @@ class CorpusIndex {
   template <typename Record>
   std::string screen(const char* kind, const Record& record);
   void unskip(const char* kind, const std::string& id);
-  Status reindex_all(const ProgressFn& progress);
+  Status reindex_all(const ProgressFn& progress, const FitCorpus& fit);
   // Unit::seen_share of units `ids` (a record's units, in Prepared's order).
   void set_seen_shares(const std::vector<int64_t>& ids, const std::vector<float>& shares);
   Result<std::vector<float>> embed_one(const std::string& text) const;
@@ -324,6 +349,7 @@ class CorpusIndex {
   std::unordered_map<int64_t, Unit> units_;
   int64_t next_unit_ = 0;
   uint64_t checksum_ = 0;
+  std::vector<uint64_t> learned_from_;  // see learned_from()
   std::vector<float> unit_mean_;
   std::vector<SkippedRecord> skipped_;
 };

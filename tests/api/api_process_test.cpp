@@ -260,6 +260,74 @@ TEST(ApiProcessTest, ARestartAfterSigkillMovesNoRankingOfOtherRecords) {
   EXPECT_EQ(rankings(rebuilt.port()), before);
 }
 
+// Attack trial 10: an enterprise withdrawing its confirmed problems, or
+// editing one (which leaves it unconfirmed), took them out of what the model
+// learned from, so the next relearn (a lost index, `expertmatch index`)
+// moved every county's rankings. The model learns from each record as the
+// city last confirmed it, whatever its status (indexer/fit_corpus.h).
+TEST(ApiProcessTest, AnEnterpriseWithdrawingOrEditingItsProblemsMovesNoOtherRanking) {
+  TempDir dir;
+  Tokens t = seed_data(dir.path());
+  const std::vector<std::string> others = {"p-b1", "p-c1", "p-d1"};
+  auto rankings = [&](unsigned short port) {
+    std::vector<std::string> out;
+    for (const auto& id : others) {
+      auto m = get(port, "/api/v1/problems/" + id + "/matches?k=10", t.admin);
+      EXPECT_EQ(m.status, 200) << m.body;
+      if (m.status != 200) continue;
+      rapidjson::StringBuffer buf;
+      rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+      m.json()["matches"].Accept(w);
+      out.push_back(buf.GetString());
+    }
+    return out;
+  };
+  std::vector<std::string> before;
+  {
+    ServeProcess serve(dir.path());
+    ASSERT_NE(serve.port(), 0) << serve.first_line();
+    before = rankings(serve.port());
+    ASSERT_EQ(before.size(), others.size());
+    auto w = post(serve.port(), "/api/v1/problems/p-a1/withdraw", t.enterprise_a,
+                  R"({"note": "不再需要"})");
+    ASSERT_EQ(w.status, 200) << w.body;
+    auto e = send(serve.port(), "PATCH", "/api/v1/problems/p-a2", t.enterprise_a,
+                  R"({"title": "企业年度融资贷款申请", "description": "银行贷款利率谈判"})",
+                  "application/merge-patch+json");
+    ASSERT_EQ(e.status, 200) << e.body;
+    EXPECT_FALSE(e.json()["verified"].GetBool()) << e.body;
+    EXPECT_EQ(serve.stop(SIGTERM), 0);
+  }
+  // A lost index: relearned from the store.
+  std::filesystem::remove_all(dir.path() + "/index");
+  {
+    ServeProcess again(dir.path());
+    ASSERT_NE(again.port(), 0) << again.first_line();
+    EXPECT_EQ(rankings(again.port()), before);
+    EXPECT_EQ(again.stop(SIGTERM), 0);
+  }
+  // The explicit refit learns from the same records.
+  std::string out;
+  ASSERT_EQ(run(std::string(EXPERTMATCH_BINARY) + " index --data " + dir.path() + " 2>&1", &out), 0)
+      << out;
+  {
+    ServeProcess refitted(dir.path());
+    ASSERT_NE(refitted.port(), 0) << refitted.first_line();
+    EXPECT_EQ(rankings(refitted.port()), before);
+    // The city confirms the edit: from the next refit on, the model learns
+    // the new text (what the city confirms is the city's to change).
+    auto c = send(refitted.port(), "PATCH", "/api/v1/problems/p-a2", t.admin,
+                  R"({"verified": true})", "application/merge-patch+json");
+    ASSERT_EQ(c.status, 200) << c.body;
+    EXPECT_EQ(refitted.stop(SIGTERM), 0);
+  }
+  ASSERT_EQ(run(std::string(EXPERTMATCH_BINARY) + " index --data " + dir.path() + " 2>&1", &out), 0)
+      << out;
+  ServeProcess confirmed(dir.path());
+  ASSERT_NE(confirmed.port(), 0) << confirmed.first_line();
+  EXPECT_NE(rankings(confirmed.port()), before);
+}
+
 TEST(ApiProcessTest, AccountCreatedWhileServingSignsIn) {
   TempDir dir;
   seed_data(dir.path());

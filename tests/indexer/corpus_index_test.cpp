@@ -1,6 +1,7 @@
 // CorpusIndex: save/load fidelity, detection of damaged or stale files (and
 // open()'s rebuild), and incremental upsert/remove visible at once.
 #include "indexer/corpus_index.h"
+#include "corpus/exchange_format.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -601,6 +602,85 @@ TEST(CorpusIndexTest, UnconfirmedProblemsAreFoldedInNotLearnedFrom) {
   auto confirmed = CorpusIndex::build(sample_experts(), problems, IndexConfig{});
   ASSERT_TRUE(confirmed.is_ok());
   EXPECT_NE((*confirmed)->embedder().model_id(), (*once)->embedder().model_id());
+}
+
+// Attack trial 10: what the model learns from is each record as the city
+// last confirmed it (FitCorpus), whatever the index ranks: a problem
+// withdrawn (no longer indexed) and one edited by its enterprise (now
+// unconfirmed, its confirmed version kept) leave the model as it was; the
+// other problems rank exactly as before.
+TEST(CorpusIndexTest, TheFitIsWhatTheCityConfirmedNotWhatIsOpenNow) {
+  const auto experts = sample_experts();
+  const auto problems = sample_problems();
+  ASSERT_GE(problems.size(), 3u);
+  auto before = CorpusIndex::build(experts, problems, IndexConfig{});
+  ASSERT_TRUE(before.is_ok());
+
+  // problems[0] withdrawn: out of the index, in the store. problems[1]
+  // edited by its enterprise: unconfirmed, its confirmed version kept.
+  std::vector<Problem> store = problems;
+  store[0].status = ProblemStatus::kWithdrawn;
+  Problem edited = problems[1];
+  edited.title = "企业年度融资贷款申请";
+  edited.description = "银行贷款利率谈判";
+  edited.verified = false;
+  keep_confirmed_version(problems[1], &edited);
+  EXPECT_EQ(edited.confirmed_json, to_json(problems[1]));
+  store[1] = edited;
+  const std::vector<Problem> open = indexed_problems(store);
+  ASSERT_TRUE(is_open(problems[0].status));
+  ASSERT_EQ(open.size(), indexed_problems(problems).size() - 1);
+
+  const FitCorpus fit = FitCorpus::of(experts, store);
+  EXPECT_EQ(fit.hashes(), FitCorpus::of(experts, problems).hashes());
+  auto after = CorpusIndex::build(experts, open, IndexConfig{}, {}, &fit);
+  ASSERT_TRUE(after.is_ok());
+  EXPECT_EQ((*after)->embedder().model_id(), (*before)->embedder().model_id());
+  EXPECT_EQ((*after)->learned_from(), (*before)->learned_from());
+  for (size_t i = 2; i < problems.size(); ++i)
+    EXPECT_TRUE(answer(**after, problems[i]) == answer(**before, problems[i])) << problems[i].id;
+
+  // What the fit learned from the open records alone (the old rule) differs:
+  // the test can tell.
+  auto open_only = CorpusIndex::build(experts, open, IndexConfig{});
+  ASSERT_TRUE(open_only.is_ok());
+  EXPECT_NE((*open_only)->embedder().model_id(), (*before)->embedder().model_id());
+
+  // The edit confirmed by the city is learned from (its old version is not).
+  store[1].verified = true;
+  store[1].confirmed_json.clear();
+  const FitCorpus confirmed = FitCorpus::of(experts, store);
+  auto relearned =
+      CorpusIndex::build(experts, indexed_problems(store), IndexConfig{}, {}, &confirmed);
+  ASSERT_TRUE(relearned.is_ok());
+  EXPECT_NE((*relearned)->embedder().model_id(), (*before)->embedder().model_id());
+}
+
+// Filings the city has not confirmed, in any number, never make open()
+// relearn the model: only a change to what it learns from can.
+TEST(CorpusIndexTest, UnconfirmedFilingsNeverForceARefit) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto first = CorpusIndex::open(dir.path(), sample_experts(), sample_problems(), IndexConfig{});
+  ASSERT_TRUE(first.is_ok());
+  auto problems = sample_problems();
+  const size_t records = sample_experts().size() + problems.size();
+  for (size_t i = 0; i < 2 * records; ++i) {  // twice the corpus: far past refit_changed_share
+    Problem filed = problems[0];
+    filed.id = "p-filed-" + std::to_string(i);
+    filed.title = "螺杆空压机高温停机 " + std::to_string(i);
+    filed.verified = false;
+    problems.push_back(filed);
+  }
+  std::string reason;
+  auto caught_up =
+      CorpusIndex::open(dir.path(), sample_experts(), problems, IndexConfig{}, &reason);
+  ASSERT_TRUE(caught_up.is_ok());
+  EXPECT_EQ(reason, "caught up with its saved model: " + std::to_string(2 * records) +
+                        " records changed since it was saved");
+  EXPECT_EQ((*caught_up)->embedder().model_id(), (*first)->embedder().model_id());
+  for (const auto& p : sample_problems())
+    EXPECT_TRUE(answer(**caught_up, p) == answer(**first, p)) << p.id;
 }
 
 TEST(CorpusIndexTest, UpsertAndRemoveExpertChangeSearchAtOnce) {
