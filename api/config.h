@@ -56,8 +56,9 @@ struct ServerConfig {
   // reads the 408). Only when every connection is being served is the new
   // one answered 503 and closed.
   int max_connections = 256;
-  // "max_connections_per_client": open connections from one client address
-  // (more are answered 503 and closed); 0 = no per-address limit. Behind a
+  // "max_connections_per_client": open connections from one client address;
+  // one more takes the place of one of that address's idle connections, else
+  // it is answered 503 and closed; 0 = no per-address limit. Behind a
   // reverse proxy every client has the proxy's address: raise it or set 0.
   int max_connections_per_client = 32;
   int max_pipelined = 8;       // "max_pipelined": requests read ahead per connection

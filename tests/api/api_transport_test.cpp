@@ -235,14 +235,19 @@ TEST(ApiTransportTest, OperatorListenerServesCountsWithoutAToken) {
   EXPECT_EQ(get(server.port(), "/metrics", "").status, 401);
 }
 
+// An address at its limit whose connections are all invested in requests
+// (here: bodies arriving) is refused; once one closes it may connect again.
 TEST(ApiTransportTest, ConnectionsPerClientAddressAreLimited) {
   TestServer server(false, [](api::ServerConfig* c) { c->max_connections_per_client = 2; });
+  const std::string head = "POST /api/v1/match HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                           server.tokens().admin +
+                           "\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n"
+                           "{\"text\": ";
   auto a = std::make_unique<RawConnection>(server.port());
   RawConnection b(server.port());
-  ASSERT_TRUE(a->send(get_request("/healthz")));
-  ASSERT_EQ(a->read_response().status, 200);
-  ASSERT_TRUE(b.send(get_request("/healthz")));
-  ASSERT_EQ(b.read_response().status, 200);
+  ASSERT_TRUE(a->send(head));
+  ASSERT_TRUE(b.send(head));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // both heads read, bodies awaited
   {
     RawConnection c(server.port());
     c.send(get_request("/healthz"));
@@ -258,6 +263,27 @@ TEST(ApiTransportTest, ConnectionsPerClientAddressAreLimited) {
     d.send(get_request("/healthz"));
     return d.read_response().status == 200;
   }));
+}
+
+// Attack trial 10: one client (or many behind one NAT address) holding its
+// address's limit in idle keep-alive connections locked itself out: a new
+// connection was refused though none of its own was doing anything. A new
+// connection now takes the place of one of its address's idle ones.
+TEST(ApiTransportTest, AnAddressAtItsLimitReplacesItsOwnIdleConnection) {
+  TestServer server(false, [](api::ServerConfig* c) { c->max_connections_per_client = 2; });
+  RawConnection a(server.port());
+  RawConnection b(server.port());
+  ASSERT_TRUE(a.send(get_request("/healthz")));
+  ASSERT_EQ(a.read_response().status, 200);
+  ASSERT_TRUE(b.send(get_request("/healthz")));
+  ASSERT_EQ(b.read_response().status, 200);
+  for (int i = 0; i < 5; ++i) {
+    RawConnection c(server.port());
+    ASSERT_TRUE(c.send(get_request("/healthz")));
+    EXPECT_EQ(c.read_response().status, 200) << "new connection " << i;
+  }
+  // The idle ones gave way (at least one of them was closed by the server).
+  EXPECT_TRUE(a.closed_by_server(3000) || b.closed_by_server(3000));
 }
 
 // Found by an attack trial: chunk lines ended by a bare LF never end a line
