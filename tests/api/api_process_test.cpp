@@ -328,6 +328,48 @@ TEST(ApiProcessTest, AnEnterpriseWithdrawingOrEditingItsProblemsMovesNoOtherRank
   EXPECT_NE(rankings(confirmed.port()), before);
 }
 
+// The same for a county's edit of its own confirmed expert (e-paper is
+// stationed in 龙游县 only): the edit leaves it unconfirmed, ranked in
+// 龙游县 alone, and a relearn still learns from the version the city
+// confirmed. Compared: the running server just after the edit, and a start
+// that relearned the model.
+TEST(ApiProcessTest, ACountyEditingItsOwnExpertMovesNoRankingAtARelearn) {
+  TempDir dir;
+  Tokens t = seed_data(dir.path());
+  const std::vector<std::string> others = {"p-a1", "p-a2", "p-c1", "p-d1"};
+  auto rankings = [&](unsigned short port) {
+    std::vector<std::string> out;
+    for (const auto& id : others) {
+      auto m = get(port, "/api/v1/problems/" + id + "/matches?k=10", t.admin);
+      EXPECT_EQ(m.status, 200) << m.body;
+      if (m.status != 200) continue;
+      rapidjson::StringBuffer buf;
+      rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+      m.json()["matches"].Accept(w);
+      out.push_back(buf.GetString());
+    }
+    return out;
+  };
+  std::vector<std::string> edited;
+  {
+    ServeProcess serve(dir.path());
+    ASSERT_NE(serve.port(), 0) << serve.first_line();
+    auto e = send(
+        serve.port(), "PATCH", "/api/v1/experts/e-paper", t.county_longyou,
+        R"({"bio": "轴承磨削烧伤 机器视觉 含氟聚合 锂电池正极 茶叶杀青", "fields": ["轴承", "机器视觉"]})",
+        "application/merge-patch+json");
+    ASSERT_EQ(e.status, 200) << e.body;
+    EXPECT_FALSE(e.json()["verified"].GetBool()) << e.body;
+    edited = rankings(serve.port());
+    ASSERT_EQ(edited.size(), others.size());
+    EXPECT_EQ(serve.stop(SIGTERM), 0);
+  }
+  std::filesystem::remove_all(dir.path() + "/index");
+  ServeProcess again(dir.path());
+  ASSERT_NE(again.port(), 0) << again.first_line();
+  EXPECT_EQ(rankings(again.port()), edited);
+}
+
 TEST(ApiProcessTest, AccountCreatedWhileServingSignsIn) {
   TempDir dir;
   seed_data(dir.path());
