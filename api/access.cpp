@@ -128,11 +128,14 @@ Status check_expert_write(const Principal& who, const Expert* current, const Exp
 }
 
 bool keeps_confirmation(const Expert& current, const Expert& next) {
-  // Availability and conflicts only narrow where an expert is ranked, and a
-  // county leaving a shared expert leaves it where the city stationed it.
+  // Availability and conflicts only narrow where an expert is ranked, a
+  // county leaving a shared expert leaves it where the city stationed it,
+  // and capacity is the county's planning (how many topics the expert takes
+  // on), not what the expert is: none of them is text anyone is ranked by.
   Expert a = current, b = next;
   for (Expert* e : {&a, &b}) {
     e->available = true;
+    e->capacity = 0;
     e->conflicts.clear();
     e->counties.clear();
     e->verified = true;

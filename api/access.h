@@ -70,8 +70,11 @@ Status check_expert_write(const Principal& who, const Expert* current, const Exp
 // Whether a county's change of `current` into `next` (one check_expert_write
 // allowed) keeps the city's confirmation. The city confirmed the record as it
 // was: any change but `available`, `conflicts` (both only narrow where the
-// expert is ranked) and the county's own entry in `counties` withdraws it, so
-// no county can have a record confirmed and then rewrite it.
+// expert is ranked), `capacity` (the county's planning) and the county's own
+// entry in `counties` withdraws it, so no county can have a record confirmed
+// and then rewrite it. The service also applies it against the version the
+// city last confirmed (Expert::confirmed_json): a record put back as it was
+// confirmed is confirmed again.
 bool keeps_confirmation(const Expert& current, const Expert& next);
 
 // Workstation plans (docs/planning.md) of `county`: admin and that county's

@@ -486,6 +486,14 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
         (p.title != current.title || p.description != current.description ||
          p.keywords != current.keywords))
       p.verified = false;
+    // Its text put back as the city confirmed it: confirmed again (attack
+    // trial 11: an edit undone still left it unconfirmed until admin came).
+    if (who.role != Role::kAdmin && !p.verified && !current.confirmed_json.empty()) {
+      auto confirmed = parse_problem_json(current.confirmed_json, "confirmed version");
+      if (confirmed && p.title == confirmed->title && p.description == confirmed->description &&
+          p.keywords == confirmed->keywords)
+        p.verified = true;
+    }
     // The model goes on learning from the version the city confirmed
     // (Problem::confirmed_json); the city's own write replaces it.
     if (who.role == Role::kAdmin)
@@ -694,6 +702,11 @@ Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_e
   Status allowed = check_expert_write(who, current, e);
   if (!allowed) return allowed;
   if (current && who.role == Role::kCounty && !keeps_confirmation(*current, e)) e.verified = false;
+  if (current && who.role == Role::kCounty && !e.verified && !current->confirmed_json.empty()) {
+    // Put back as the city confirmed it: confirmed again (attack trial 11).
+    auto confirmed = parse_expert_json(current->confirmed_json, "confirmed version");
+    if (confirmed && keeps_confirmation(*confirmed, e)) e.verified = true;
+  }
   // The model goes on learning from the version the city confirmed
   // (Expert::confirmed_json); the city's own write replaces it.
   if (!current || who.role == Role::kAdmin)

@@ -296,6 +296,12 @@ TEST_F(TenancyTest, ACountysExpertIsRankedElsewhereOnlyOnceTheCityConfirmsIt) {
   ASSERT_EQ(post(port(), fake + "/deactivate", t().county_longyou, "").status, 200);
   ASSERT_EQ(post(port(), fake + "/reactivate", t().county_longyou, "").status, 200);
   EXPECT_TRUE(get(port(), fake, t().admin).json()["verified"].GetBool());
+  // Attack trial 11: capacity, the county's planning, withdrew the
+  // confirmation too (and with it the expert's weight in other counties'
+  // scores). It does not.
+  auto capacity = patch(port(), fake, t().county_longyou, R"({"capacity": 4})");
+  ASSERT_EQ(capacity.status, 200) << capacity.body;
+  EXPECT_TRUE(capacity.json()["verified"].GetBool());
   auto unconfirm = patch(port(), fake, t().county_longyou, R"({"verified": false})");
   EXPECT_EQ(unconfirm.status, 403);
   EXPECT_EQ(field_of(unconfirm), "verified");
@@ -308,6 +314,22 @@ TEST_F(TenancyTest, ACountysExpertIsRankedElsewhereOnlyOnceTheCityConfirmsIt) {
   auto reconfirm = patch(port(), fake, t().county_longyou, R"({"verified": true})");
   EXPECT_EQ(reconfirm.status, 403);
   EXPECT_FALSE(get(port(), fake, t().admin).json()["verified"].GetBool());
+  // Put back as the city confirmed it (attack trial 11: it stayed
+  // unconfirmed), it is confirmed again.
+  rapidjson::Document back;
+  back.Parse(get(port(), fake, t().county_longyou).body.c_str());
+  rapidjson::Document original;
+  original.Parse(shown.c_str());
+  ASSERT_TRUE(back.IsObject() && original.IsObject());
+  back["bio"].CopyFrom(original["bio"], back.GetAllocator());
+  back.RemoveMember("verified");
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  back.Accept(w);
+  auto restored = send(port(), "PUT", fake, t().county_longyou, buf.GetString());
+  ASSERT_EQ(restored.status, 200) << restored.body;
+  EXPECT_TRUE(restored.json()["verified"].GetBool()) << restored.body;
+  EXPECT_EQ(ranked_for(port(), "p-a1", t().admin).count("zjut-fake"), 1u);
 }
 
 // The attack's second step: PATCH {"counties": []} left zjut-fake stationed
