@@ -1156,14 +1156,14 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::open_shared(
     derived = FitCorpus::of(expert_ptrs, problem_ptrs);
     fit = &derived;
   }
-  std::vector<uint64_t> learn_from =
-      fit->empty() ? FitCorpus::all_of(expert_ptrs, problem_ptrs).hashes() : fit->hashes();
   auto loaded = load(dir, config, 0, &problems);
   if (loaded && (*loaded)->checksum_ == checksum) {
     if (rebuilt_reason) rebuilt_reason->clear();
     return loaded;
   }
   if (loaded) {
+    const std::vector<uint64_t> learn_from =
+        fit->empty() ? FitCorpus::all_of(expert_ptrs, problem_ptrs).hashes() : fit->hashes();
     // Records changed since the save (a crash after acknowledged writes, or
     // records changed while no server ran): the saved model takes them as
     // the running server's upserts did, so a restart moves no ranking; a
