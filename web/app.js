@@ -38,6 +38,7 @@ const ROUTES = {
   ],
   admin: [
     ["accounts", "nav.accounts", admin.accountsPage],
+    ["confirm", "nav.confirm", admin.confirmPage],
     ["bank", "nav.bank", county.bankPage],
     ["experts", "nav.experts", county.expertsPage],
   ],

@@ -530,6 +530,31 @@ const scenarios = [
     await page.waitForSelector("#app .page:not([aria-busy])");
   }],
 
+  ["admin-confirms-a-filing", async (page, base) => {
+    // What the enterprise filed in the first scenario awaits the city's
+    // confirmation; the admin finds it on the 待确认 page and confirms it.
+    check(!!state.problemId, "the enterprise's problem was filed first");
+    await signIn(page, base, "admin");
+    await page.click("#nav a[data-route=confirm]");
+    await page.waitForFunction(() => location.hash === "#/confirm");
+    await page.waitForSelector("#app .page:not([aria-busy])");
+    await page.waitForSelector("#confirm-problems table, #confirm-problems .msg");
+    eq(await text(page, "#app h1"), "待市里确认的记录", "the page says what it lists");
+    const row = page.locator("#confirm-problems tr", { hasText: PROBLEM.title });
+    eq(await row.count(), 1, "the enterprise's new problem awaits the city's confirmation");
+    await row.locator("button.confirm").click();
+    await page.waitForFunction((title) =>
+      ![...document.querySelectorAll("#confirm-problems tr")].some((tr) => tr.textContent.includes(title)), PROBLEM.title);
+    const r = await apiFromPage(page, "GET", "/api/v1/problems/" + encodeURIComponent(state.problemId));
+    eq(r.status, 200, "the problem reads back");
+    eq(JSON.parse(r.body).verified, true, "the problem is confirmed by the city");
+    // The expert list says which experts the city has confirmed.
+    await go(page, "#/experts");
+    await page.waitForSelector("#app table");
+    check((await page.locator("#app th").allInnerTexts()).includes("市里确认"), "the expert list has a confirmation column");
+    check((await page.locator("#app td").allInnerTexts()).includes("已确认"), "the demo's experts are confirmed");
+  }],
+
   ["sign-in-refused-says-when", async (page, base) => {
     // A refused sign-in (429 after login_max_failures wrong passwords for one
     // name from this address; 503 when the server is busy) says in words how

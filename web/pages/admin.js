@@ -1,5 +1,5 @@
 // The admin's page: accounts that sign in (POST /api/v1/accounts) and the list.
-import { get, post } from "../api.js";
+import { call, get, post, qs, enc } from "../api.js";
 import { h, announce } from "../dom.js";
 import { t } from "../i18n/index.js";
 import { errorText, message, table, field, setFieldError, clearFieldErrors, busy } from "../ui.js";
@@ -51,4 +51,56 @@ export async function accountsPage(root) {
     ], r.data.items || []));
   }
   await load();
+}
+
+// What awaits the city's confirmation (docs/api.md, "Confirmation by the
+// city"): experts a county created or edited, problems an enterprise or a
+// county filed or edited. Confirming one (PATCH {"verified": true}) lets it be
+// ranked city-wide (experts) and learned from at the next refit.
+export async function confirmPage(root) {
+  root.append(h("h1", {}, t("confirm_title")));
+  root.append(h("p", { class: "hint" }, t("confirm_hint")));
+  const experts = h("section", { class: "card", id: "confirm-experts", "aria-labelledby": "ce-h" });
+  const problems = h("section", { class: "card", id: "confirm-problems", "aria-labelledby": "cp-h" });
+  root.append(experts, problems);
+  const kinds = [
+    { el: experts, heading: ["ce-h", "confirm_experts"], path: "/api/v1/experts",
+      columns: [
+        { label: t("col.name"), cell: (e) => e.name },
+        { label: t("col.college"), cell: (e) => e.college || "—" },
+        { label: t("col.research"), cell: (e) => (e.fields || []).join("、") },
+        { label: t("col.counties"), cell: (e) => (e.counties || []).join("、") },
+      ],
+      label: (e) => e.name },
+    { el: problems, heading: ["cp-h", "confirm_problems"], path: "/api/v1/problems",
+      columns: [
+        { label: t("col.title"), cell: (p) => p.title },
+        { label: t("col.enterprise"), cell: (p) => p.enterprise },
+        { label: t("col.county"), cell: (p) => p.county },
+      ],
+      label: (p) => p.title },
+  ];
+  async function load(kind) {
+    const r = await get(kind.path + qs({ verified: "false", limit: 100 }));
+    kind.el.replaceChildren(h("h2", { id: kind.heading[0] }, t(kind.heading[1])));
+    if (!r.ok) { kind.el.append(message(errorText(r), "error")); return; }
+    const items = r.data.items || [];
+    if (!items.length) { kind.el.append(message(t("nothing_to_confirm"))); return; }
+    kind.el.append(table([...kind.columns, {
+      label: t("col.action"),
+      cell: (record) => {
+        const button = h("button", { type: "button", class: "confirm", "data-id": record.id }, t("confirm_button"));
+        button.addEventListener("click", async () => {
+          busy(button, true);
+          const answer = await call("PATCH", kind.path + "/" + enc(record.id), { verified: true });
+          busy(button, false);
+          if (!answer.ok) { kind.el.append(message(errorText(answer), "error")); return; }
+          announce(t("confirmed_record", { name: kind.label(record) }));
+          await load(kind);
+        });
+        return button;
+      },
+    }], items));
+  }
+  await Promise.all(kinds.map(load));
 }

@@ -97,6 +97,7 @@ export async function expertsPage(root, who) {
     { label: t("col.research"), cell: (e) => (e.fields || []).join("、") },
     { label: t("col.capacity"), cell: (e) => e.capacity, class: "num" },
     { label: t("col.available"), cell: (e) => (e.available ? t("yes") : t("no")) },
+    { label: t("col.confirmed"), cell: (e) => (e.verified === false ? t("awaiting_city") : t("city_confirmed")) },
   ], r.data.items || []));
   root.append(pager(r.data, (o) => { location.hash = "#/experts?offset=" + o; }));
 }
