@@ -442,7 +442,9 @@ class Service {
   Result<Page<PlanRecord>> list_plans(const Principal& who, const std::string& county,
                                       size_t offset, size_t limit);
   // True if `plan` is a draft that approve_plan would refuse as stale: a
-  // decision (review, status change, approval) came after it was made.
+  // decision (review, status change, approval) came after it was made, or a
+  // key topic's leader is gone, unavailable or no longer confirmed for the
+  // plan's county (may_serve_county).
   Result<bool> plan_is_stale(const PlanRecord& plan);
   // The key topics of an approved `plan` whose leader's pair a coordinator
   // has rejected since (the review in force), in the plan's topic order;

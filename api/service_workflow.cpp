@@ -746,7 +746,17 @@ Result<bool> Service::plan_is_stale(const PlanRecord& plan) {
   // so a draft older than the county's approved plan is stale here too.
   auto now = plans_->decision_sequence();
   if (!now) return now.status();
-  return *now != plan.decisions_seen;
+  if (*now != plan.decisions_seen) return true;
+  // A leader approve_plan would refuse (plan.stale_leader): shown stale now,
+  // not only once the county tries to approve (a new-user trial saw 草稿 and
+  // an approve button, then the refusal).
+  std::shared_lock lock(mu_);
+  for (const auto& [problem, expert] : plan.topics) {
+    auto e = experts_.find(expert);
+    if (e == experts_.end() || !e->second.available || !may_serve_county(e->second, plan.county))
+      return true;
+  }
+  return false;
 }
 
 std::vector<TopicAttention> Service::plan_attention(const PlanRecord& plan) {

@@ -206,12 +206,18 @@ TEST_F(TenancyTest, ADraftWhoseLeaderLostTheCitysConfirmationIsNotApproved) {
       patch(port(), "/api/v1/experts/" + leader, t().county_longyou, R"({"bio": "改写的简介"})");
   ASSERT_EQ(rewritten.status, 200) << rewritten.body;
   EXPECT_FALSE(rewritten.json()["verified"].GetBool());
+  // The draft says so before anyone tries to approve it.
+  const std::string plan_path = "/api/v1/plans/" + std::to_string(made["id"].GetInt64());
+  auto shown = get(port(), plan_path, t().county_jiangshan);
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  EXPECT_TRUE(shown.json()["stale"].GetBool()) << shown.body;
   auto refused = post(port(), approve, t().county_jiangshan, "");
   EXPECT_EQ(refused.status, 409) << refused.body;
   EXPECT_NE(refused.body.find(leader), std::string::npos) << refused.body;
   // Confirmed again by the city, the same draft is approved.
   ASSERT_EQ(patch(port(), "/api/v1/experts/" + leader, t().admin, R"({"verified": true})").status,
             200);
+  EXPECT_FALSE(get(port(), plan_path, t().county_jiangshan).json()["stale"].GetBool());
   auto approved = post(port(), approve, t().county_jiangshan, "");
   EXPECT_EQ(approved.status, 200) << approved.body;
 }
