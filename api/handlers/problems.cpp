@@ -60,7 +60,9 @@ Result<Problem> with_verified(const Principal& who, Result<Problem> p, std::opti
                               const Problem& current) {
   if (!p) return p;
   if (verified && *verified != current.verified && who.role != Role::kAdmin)
-    return server_owned("verified");
+    return Status::invalid({FieldError{
+        "body", 0, "verified",
+        current.verified ? "field.verified_city_confirmed" : "field.verified_city_awaiting"}});
   p->verified = who.role == Role::kAdmin ? verified.value_or(current.verified) : current.verified;
   return p;
 }

@@ -163,6 +163,10 @@ TEST_F(ApiRecordsTest, OnlyTheCityConfirmsAProblem) {
                    R"({"verified": true})", "application/merge-patch+json");
   EXPECT_EQ(self.status, 422) << self.body;
   EXPECT_EQ(field(self), "verified");
+  // Said in words that name what to send (a new-user trial read "由服务设定").
+  EXPECT_NE(message_of(self).find("是否确认由市里决定：请省略此项，或原样带回当前值 false"),
+            std::string::npos)
+      << self.body;
   auto county = post(
       port(), "/api/v1/problems", t().county_jiangshan,
       R"({"enterprise": ")" + std::string(kEnterpriseA) +
