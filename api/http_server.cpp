@@ -53,14 +53,13 @@ struct HttpServer::Impl {
   // definition). False if there is none.
   // `retries`: how many more connections to try if the chosen one has been
   // taken up by a request by the time its close runs.
-  bool evict_slowest(int retries = 4);
-  // At an address's own limit (max_connections_per_client), a new
-  // connection from it takes the place of one of that address's connections
-  // with no request invested (lingering, idle between requests, or in half
-  // a head): a browser or a client behind one NAT address reopens what it
-  // let go idle instead of being locked out by its own idle sockets. Bodies
-  // arriving and answers being read are never cut for it. False if none.
-  bool evict_own_idle(const std::string& address);
+  // `of_address` (if given): only that address's connections, and only
+  // those with no request invested (lingering, idle between requests, or in
+  // half a head): at an address's own limit (max_connections_per_client) a
+  // new connection from it takes the place of one of them, so a browser or
+  // clients behind one NAT address are not locked out by their own idle
+  // sockets; bodies arriving and answers being read are never cut for it.
+  bool evict_slowest(int retries = 4, const std::string* of_address = nullptr);
   // Reserves `n` bytes of unsent answer for `self` within
   // config.unsent_budget_bytes, cutting the connections slowest to drain the
   // answers they hold until it fits. False if it cannot fit (larger than the
@@ -1139,14 +1138,13 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
       }
       // The chosen connection stops counting when chosen (Session::evict),
       // so its address has room again at once.
-      if (at_limit && !evict_own_idle(address)) {
-        std::lock_guard lock(clients_mu);
-        if (auto it = per_client.find(address); it != per_client.end() && it->second == 0)
-          per_client.erase(it);
-        why = "http.too_many_from_address";
-      } else if (at_limit) {
-        std::lock_guard lock(clients_mu);
-        ++per_client[address];
+      if (at_limit) {
+        if (evict_slowest(0, &address)) {
+          std::lock_guard lock(clients_mu);
+          ++per_client[address];
+        } else {
+          why = "http.too_many_from_address";
+        }
       }
     }
     if (!why.empty()) metrics.connection_rejected();
@@ -1159,8 +1157,9 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   do_accept();
 }
 
-bool HttpServer::Impl::evict_slowest(int retries) {
-  // Only at the cap, once per new client: a scan of every connection.
+bool HttpServer::Impl::evict_slowest(int retries, const std::string* of_address) {
+  // Only at the cap (or an address's limit), once per new client: a scan of
+  // every connection.
   std::vector<std::shared_ptr<Session>> live;
   {
     std::lock_guard lock(registry_mu);
@@ -1196,7 +1195,9 @@ bool HttpServer::Impl::evict_slowest(int retries) {
   double least = 0;
   for (auto& session : live) {
     if (!session->evictable() || session->chosen()) continue;
+    if (of_address && session->address() != *of_address) continue;
     int cls = session->eviction_class();
+    if (of_address && cls > 1) continue;  // a body arriving or an answer unread: never for this
     // Classes 2 (stalled) and 3 (moving) of bodies and unread answers.
     if (cls == 2 && now - session->progressed_at() < kStalledAfter) cls = 3;
     double key = 0;
@@ -1223,36 +1224,6 @@ bool HttpServer::Impl::evict_slowest(int retries) {
   if (!slowest) return false;
   slowest->evict(retries);
   return true;  // `live` is let go outside the lock: a last reference may destroy a session
-}
-
-bool HttpServer::Impl::evict_own_idle(const std::string& address) {
-  std::vector<std::shared_ptr<Session>> live;
-  {
-    std::lock_guard lock(registry_mu);
-    for (auto& [ptr, weak] : registry)
-      if (auto session = weak.lock(); session && session->address() == address)
-        live.push_back(std::move(session));
-  }
-  // Lingering closes first, then the one with the least slack.
-  const auto now = Clock::now();
-  std::shared_ptr<Session> chosen;
-  int least_class = 0;
-  double least = 0;
-  for (auto& session : live) {
-    if (!session->evictable() || session->chosen()) continue;
-    const int cls = session->eviction_class();
-    if (cls > 1) continue;  // a body arriving or an answer unread: never for this
-    auto at = session->cut_at();
-    double key = at <= now ? 0.0 : std::chrono::duration<double>(at - now).count();
-    if (!chosen || cls < least_class || (cls == least_class && key < least)) {
-      chosen = session;
-      least_class = cls;
-      least = key;
-    }
-  }
-  if (!chosen) return false;
-  chosen->evict(0);
-  return true;  // `live` is let go outside the lock
 }
 
 bool HttpServer::Impl::reserve_unsent(Session* self, size_t n) {
