@@ -237,16 +237,17 @@ std::unordered_set<std::string> CorpusIndex::problems_outside_fit() const {
   return out;
 }
 
-FitCorpus CorpusIndex::own_fit(bool all) const {
-  std::vector<const Expert*> experts;
-  std::vector<const Problem*> problems;
-  for (const auto& [id, entry] : experts_) experts.push_back(&entry.expert);
-  for (const auto& [id, entry] : problems_) problems.push_back(entry.record.get());
-  if (!all) {
-    FitCorpus confirmed = FitCorpus::of(experts, problems);
-    if (!confirmed.empty()) return confirmed;
+const FitCorpus& CorpusIndex::resolve_fit(const FitCorpus* given,
+                                          const std::vector<const Expert*>& experts,
+                                          const std::vector<const Problem*>& problems,
+                                          FitCorpus* own) {
+  if (given && !given->empty()) return *given;
+  if (!given) {
+    *own = FitCorpus::of(experts, problems);
+    if (!own->empty()) return *own;
   }
-  return FitCorpus::all_of(experts, problems);
+  *own = FitCorpus::all_of(experts, problems);
+  return *own;
 }
 
 std::vector<const Expert*> CorpusIndex::fit_experts(const FitCorpus& fit) {
@@ -272,7 +273,9 @@ std::vector<const Problem*> CorpusIndex::fit_problems(const FitCorpus& fit) {
   return problems;
 }
 
-Status CorpusIndex::fit_model(const ProgressFn& progress, const FitCorpus& fit) {
+Status CorpusIndex::fit_model(const ProgressFn& progress, const FitCorpus& fit,
+                              const std::vector<const Expert*>& learned_experts,
+                              const std::vector<const Problem*>& learned_problems) {
   // What a county or an enterprise wrote and the city has not confirmed is
   // not learned from: it is folded in like a record added later
   // (Unit::seen_share), so no tenant's records shape the model every county
@@ -283,7 +286,7 @@ Status CorpusIndex::fit_model(const ProgressFn& progress, const FitCorpus& fit) 
   std::vector<std::string> texts;
   std::vector<std::string> keys;  // a stable name of each text, for the fit's sample
   std::vector<std::string> extra_terms;
-  for (const Expert* e : fit_experts(fit)) {
+  for (const Expert* e : learned_experts) {
     texts.push_back(profile_text(*e));
     keys.push_back(e->id + "/E");
     for (const auto& f : e->fields) extra_terms.push_back(f);
@@ -297,7 +300,7 @@ Status CorpusIndex::fit_model(const ProgressFn& progress, const FitCorpus& fit) 
       for (const auto& k : w.keywords) extra_terms.push_back(k);
     }
   }
-  for (const Problem* p : fit_problems(fit)) {
+  for (const Problem* p : learned_problems) {
     texts.push_back(problem_text(*p));
     keys.push_back(p->id + "/P");
     for (const auto& k : p->keywords) extra_terms.push_back(k);
@@ -464,7 +467,9 @@ CorpusIndex::Prepared CorpusIndex::prepare_problem(const Problem& p) const {
   return out;
 }
 
-Status CorpusIndex::reindex_all(const ProgressFn& progress, const FitCorpus& fit) {
+Status CorpusIndex::reindex_all(const ProgressFn& progress,
+                                const std::vector<const Expert*>& learned_experts,
+                                const std::vector<const Problem*>& learned_problems) {
   if (embedder_->dimension() == 0) {
     // A remote embedder learns its dimension from its first answer, and the
     // vector indexes need it before the first vector is added.
@@ -616,7 +621,7 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress, const FitCorpus& fit
     embedded_row.push_back(to_embed.size());
     to_embed.push_back(std::move(text));
   };
-  for (const Expert* e : fit_experts(fit)) {
+  for (const Expert* e : learned_experts) {
     auto it = experts_.find(e->id);
     if (it != experts_.end() && fit_hash(it->second.expert) == fit_hash(*e)) {
       const ExpertEntry& entry = it->second;
@@ -628,9 +633,11 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress, const FitCorpus& fit
         if (repeat_of[w] < 0) later(work_text(e->works[w]));
     }
   }
-  for (const Problem* p : fit_problems(fit)) {
+  for (const Problem* p : learned_problems) {
     auto it = problems_.find(p->id);
-    if (it != problems_.end() && fit_hash(it->second.problem()) == fit_hash(*p))
+    // The service's fit points at the very records the index shares.
+    if (it != problems_.end() &&
+        (it->second.record.get() == p || fit_hash(it->second.problem()) == fit_hash(*p)))
       stored(it->second.unit, *problem_vectors_);
     else
       later(problem_text(*p));
@@ -705,13 +712,17 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::build(const std::vector<Expert
 Status CorpusIndex::refit(const ProgressFn& progress, const FitCorpus* given) {
   if (experts_.empty() && problems_.empty())
     return Status(ErrorCode::kInvalidArgument, "cannot index an empty corpus");
-  // Nothing confirmed anywhere: learned from every record as it is.
+  std::vector<const Expert*> experts;
+  std::vector<const Problem*> problems;
+  for (const auto& [id, entry] : experts_) experts.push_back(&entry.expert);
+  for (const auto& [id, entry] : problems_) problems.push_back(entry.record.get());
   FitCorpus own;
-  if (!given || given->empty()) own = own_fit(given != nullptr);
-  const FitCorpus& fit = (!given || given->empty()) ? own : *given;
-  Status s = fit_model(progress, fit);
+  const FitCorpus& fit = resolve_fit(given, experts, problems, &own);
+  const std::vector<const Expert*> ordered_experts = fit_experts(fit);
+  const std::vector<const Problem*> distinct_problems = fit_problems(fit);
+  Status s = fit_model(progress, fit, ordered_experts, distinct_problems);
   if (!s) return s;
-  return reindex_all(progress, fit);
+  return reindex_all(progress, ordered_experts, distinct_problems);
 }
 
 Result<size_t> CorpusIndex::catch_up(const std::vector<Expert>& experts,
@@ -1146,24 +1157,20 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::open_shared(
     const FitCorpus* fit) {
   if (save_status) *save_status = Status::ok();
   uint64_t checksum = checksum_of(experts, problems);
-  // What a model learned now would learn from (as fit_model decides).
-  std::vector<const Expert*> expert_ptrs;
-  std::vector<const Problem*> problem_ptrs;
-  for (const auto& e : experts) expert_ptrs.push_back(&e);
-  for (const auto& p : problems) problem_ptrs.push_back(p.get());
-  FitCorpus derived;
-  if (!fit) {
-    derived = FitCorpus::of(expert_ptrs, problem_ptrs);
-    fit = &derived;
-  }
   auto loaded = load(dir, config, 0, &problems);
   if (loaded && (*loaded)->checksum_ == checksum) {
     if (rebuilt_reason) rebuilt_reason->clear();
     return loaded;
   }
   if (loaded) {
+    // What a model learned now would learn from (as refit decides).
+    std::vector<const Expert*> expert_ptrs;
+    std::vector<const Problem*> problem_ptrs;
+    for (const auto& e : experts) expert_ptrs.push_back(&e);
+    for (const auto& p : problems) problem_ptrs.push_back(p.get());
+    FitCorpus own;
     const std::vector<uint64_t> learn_from =
-        fit->empty() ? FitCorpus::all_of(expert_ptrs, problem_ptrs).hashes() : fit->hashes();
+        resolve_fit(fit, expert_ptrs, problem_ptrs, &own).hashes();
     // Records changed since the save (a crash after acknowledged writes, or
     // records changed while no server ran): the saved model takes them as
     // the running server's upserts did, so a restart moves no ranking; a
@@ -1174,17 +1181,16 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::open_shared(
     const size_t changed = changed_count((*loaded)->learned_from_, learn_from);
     const size_t learned = std::max((*loaded)->learned_from_.size(), learn_from.size());
     if (static_cast<double>(changed) <= config.refit_changed_share * static_cast<double>(learned)) {
-      auto changed =
-          (*loaded)->catch_up(experts, problems, std::numeric_limits<double>::infinity());
-      if (changed) {
+      auto caught = (*loaded)->catch_up(experts, problems, std::numeric_limits<double>::infinity());
+      if (caught) {
         if (rebuilt_reason)
-          *rebuilt_reason = "caught up with its saved model: " + std::to_string(*changed) +
+          *rebuilt_reason = "caught up with its saved model: " + std::to_string(*caught) +
                             " records changed since it was saved";
         Status s = (*loaded)->save(dir);
         if (save_status) *save_status = s;
         return loaded;
       }
-      if (rebuilt_reason) *rebuilt_reason = "rebuilt: " + changed.status().message();
+      if (rebuilt_reason) *rebuilt_reason = "rebuilt: " + caught.status().message();
     } else if (rebuilt_reason) {
       *rebuilt_reason = "rebuilt: " + std::to_string(changed) + " of " + std::to_string(learned) +
                         " records the model learns from changed since it was saved, more than "

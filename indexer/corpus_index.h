@@ -290,12 +290,19 @@ class CorpusIndex {
 
  private:
   CorpusIndex() = default;
-  // The model learned from `fit` (which the caller resolved: see refit()).
-  Status fit_model(const ProgressFn& progress, const FitCorpus& fit);
-  // What the index's own records give to learn from: their confirmed
-  // versions (FitCorpus::of), or every one as it is if that is empty or
-  // `all`. Points into experts_ and problems_.
-  FitCorpus own_fit(bool all) const;
+  // The model learned from `fit` (resolve_fit), whose experts and distinct
+  // problems in order are `learned_experts` and `learned_problems`
+  // (fit_experts, fit_problems).
+  Status fit_model(const ProgressFn& progress, const FitCorpus& fit,
+                   const std::vector<const Expert*>& learned_experts,
+                   const std::vector<const Problem*>& learned_problems);
+  // What a fit from `given` (for build(), refit() and open()) learns from,
+  // for these records: `given` if it holds anything; else, none given, their
+  // confirmed versions (FitCorpus::of); else every one as it is. A corpus
+  // made here is put in `own`, which must outlive the reference.
+  static const FitCorpus& resolve_fit(const FitCorpus* given,
+                                      const std::vector<const Expert*>& experts,
+                                      const std::vector<const Problem*>& problems, FitCorpus* own);
   // The fit's experts in id order; its problems in id order, each text
   // (white space aside) once: the first by id.
   static std::vector<const Expert*> fit_experts(const FitCorpus& fit);
@@ -331,7 +338,10 @@ class CorpusIndex {
   template <typename Record>
   std::string screen(const char* kind, const Record& record);
   void unskip(const char* kind, const std::string& id);
-  Status reindex_all(const ProgressFn& progress, const FitCorpus& fit);
+  // Every unit embedded and indexed anew; the unit mean taken over the fit's
+  // experts (distinct works) and distinct problems, as fit_model read them.
+  Status reindex_all(const ProgressFn& progress, const std::vector<const Expert*>& learned_experts,
+                     const std::vector<const Problem*>& learned_problems);
   // Unit::seen_share of units `ids` (a record's units, in Prepared's order).
   void set_seen_shares(const std::vector<int64_t>& ids, const std::vector<float>& shares);
   Result<std::vector<float>> embed_one(const std::string& text) const;

@@ -7,29 +7,33 @@
 
 namespace expertmatch {
 
+namespace {
+
+// Each record as the city last confirmed it into `out`: a confirmed one as
+// it is, an unconfirmed one as its confirmed version (parsed into `parsed`,
+// whose elements keep their addresses), a never-confirmed one not at all.
+template <typename Record, typename Parse>
+void take_confirmed(const std::vector<const Record*>& records, Parse parse,
+                    std::vector<const Record*>* out, std::deque<Record>* parsed) {
+  for (const Record* r : records) {
+    if (r->verified) {
+      out->push_back(r);
+    } else if (!r->confirmed_json.empty()) {
+      auto version = parse(r->confirmed_json, "confirmed version of " + r->id);
+      if (!version) continue;
+      parsed->push_back(std::move(*version));
+      out->push_back(&parsed->back());
+    }
+  }
+}
+
+}  // namespace
+
 FitCorpus FitCorpus::of(const std::vector<const Expert*>& experts,
                         const std::vector<const Problem*>& problems) {
   FitCorpus out;
-  for (const Expert* e : experts) {
-    if (e->verified) {
-      out.experts_.push_back(e);
-    } else if (!e->confirmed_json.empty()) {
-      auto parsed = parse_expert_json(e->confirmed_json, "confirmed version of " + e->id);
-      if (!parsed) continue;
-      out.parsed_experts_.push_back(std::move(*parsed));
-      out.experts_.push_back(&out.parsed_experts_.back());
-    }
-  }
-  for (const Problem* p : problems) {
-    if (p->verified) {
-      out.problems_.push_back(p);
-    } else if (!p->confirmed_json.empty()) {
-      auto parsed = parse_problem_json(p->confirmed_json, "confirmed version of " + p->id);
-      if (!parsed) continue;
-      out.parsed_problems_.push_back(std::move(*parsed));
-      out.problems_.push_back(&out.parsed_problems_.back());
-    }
-  }
+  take_confirmed(experts, parse_expert_json, &out.experts_, &out.parsed_experts_);
+  take_confirmed(problems, parse_problem_json, &out.problems_, &out.parsed_problems_);
   return out;
 }
 
