@@ -25,6 +25,13 @@ namespace expertmatch::api {
 using namespace internal;
 namespace {
 
+// Whether two versions of a problem have the same text the model's fit reads
+// (title, description, keywords): a change of it by anyone but the city
+// withdraws the confirmation (Problem::verified).
+bool same_fitted_text(const Problem& a, const Problem& b) {
+  return a.title == b.title && a.description == b.description && a.keywords == b.keywords;
+}
+
 std::string random_problem_id() {
   std::random_device rd;
   static const char kHex[] = "0123456789abcdef";
@@ -482,17 +489,12 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
     p.status = current.status;
     // A confirmed problem whose text (what the model's fit reads) someone
     // other than the city changes is no longer confirmed (Problem::verified).
-    if (who.role != Role::kAdmin &&
-        (p.title != current.title || p.description != current.description ||
-         p.keywords != current.keywords))
-      p.verified = false;
+    if (who.role != Role::kAdmin && !same_fitted_text(p, current)) p.verified = false;
     // Its text put back as the city confirmed it: confirmed again (attack
     // trial 11: an edit undone still left it unconfirmed until admin came).
     if (who.role != Role::kAdmin && !p.verified && !current.confirmed_json.empty()) {
       auto confirmed = parse_problem_json(current.confirmed_json, "confirmed version");
-      if (confirmed && p.title == confirmed->title && p.description == confirmed->description &&
-          p.keywords == confirmed->keywords)
-        p.verified = true;
+      if (confirmed && same_fitted_text(p, *confirmed)) p.verified = true;
     }
     // The model goes on learning from the version the city confirmed
     // (Problem::confirmed_json); the city's own write replaces it.
