@@ -204,6 +204,23 @@ TEST(ApiProcessTest, SubmittedProblemSurvivesSigkill) {
   EXPECT_EQ(third.stop(SIGINT), 0);
 }
 
+// The top 10 matches of each problem of `ids`, as JSON, for comparing
+// rankings before and after (a failed request is reported and left out).
+std::vector<std::string> matches_of(unsigned short port, const std::vector<std::string>& ids,
+                                    const std::string& token) {
+  std::vector<std::string> out;
+  for (const auto& id : ids) {
+    auto m = get(port, "/api/v1/problems/" + id + "/matches?k=10", token);
+    EXPECT_EQ(m.status, 200) << m.body;
+    if (m.status != 200) continue;
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    m.json()["matches"].Accept(w);
+    out.push_back(buf.GetString());
+  }
+  return out;
+}
+
 // Attack trial 8: an enterprise's problems changed other counties' rankings
 // once the server restarted after a crash (the start refitted the model on
 // them). A start now catches the saved index up with its model, as the
@@ -217,19 +234,7 @@ TEST(ApiProcessTest, ARestartAfterSigkillMovesNoRankingOfOtherRecords) {
     EXPECT_EQ(first.stop(SIGTERM), 0);
   }
   const std::vector<std::string> others = {"p-a1", "p-b1", "p-c1", "p-d1"};
-  auto rankings = [&](unsigned short port) {
-    std::vector<std::string> out;
-    for (const auto& id : others) {
-      auto m = get(port, "/api/v1/problems/" + id + "/matches?k=10", t.admin);
-      EXPECT_EQ(m.status, 200) << m.body;
-      if (m.status != 200) continue;
-      rapidjson::StringBuffer buf;
-      rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-      m.json()["matches"].Accept(w);
-      out.push_back(buf.GetString());
-    }
-    return out;
-  };
+  auto rankings = [&](unsigned short port) { return matches_of(port, others, t.admin); };
   std::vector<std::string> before;
   {
     ServeProcess serve(dir.path());
@@ -269,19 +274,7 @@ TEST(ApiProcessTest, AnEnterpriseWithdrawingOrEditingItsProblemsMovesNoOtherRank
   TempDir dir;
   Tokens t = seed_data(dir.path());
   const std::vector<std::string> others = {"p-b1", "p-c1", "p-d1"};
-  auto rankings = [&](unsigned short port) {
-    std::vector<std::string> out;
-    for (const auto& id : others) {
-      auto m = get(port, "/api/v1/problems/" + id + "/matches?k=10", t.admin);
-      EXPECT_EQ(m.status, 200) << m.body;
-      if (m.status != 200) continue;
-      rapidjson::StringBuffer buf;
-      rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-      m.json()["matches"].Accept(w);
-      out.push_back(buf.GetString());
-    }
-    return out;
-  };
+  auto rankings = [&](unsigned short port) { return matches_of(port, others, t.admin); };
   std::vector<std::string> before;
   {
     ServeProcess serve(dir.path());
@@ -337,19 +330,7 @@ TEST(ApiProcessTest, ACountyEditingItsOwnExpertMovesNoRankingAtARelearn) {
   TempDir dir;
   Tokens t = seed_data(dir.path());
   const std::vector<std::string> others = {"p-a1", "p-a2", "p-c1", "p-d1"};
-  auto rankings = [&](unsigned short port) {
-    std::vector<std::string> out;
-    for (const auto& id : others) {
-      auto m = get(port, "/api/v1/problems/" + id + "/matches?k=10", t.admin);
-      EXPECT_EQ(m.status, 200) << m.body;
-      if (m.status != 200) continue;
-      rapidjson::StringBuffer buf;
-      rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-      m.json()["matches"].Accept(w);
-      out.push_back(buf.GetString());
-    }
-    return out;
-  };
+  auto rankings = [&](unsigned short port) { return matches_of(port, others, t.admin); };
   std::vector<std::string> edited;
   {
     ServeProcess serve(dir.path());
