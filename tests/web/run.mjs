@@ -101,6 +101,16 @@ async function go(page, hash) {
 
 const text = (page, sel) => page.locator(sel).first().innerText();
 
+// The focused element as "TAG text", once it is `expected` or after 5 s: the
+// page moves focus once it has drawn, a moment after aria-busy goes (CI read
+// the menu link still focused).
+async function focused(page, expected) {
+  const now = () => page.evaluate(() => document.activeElement.tagName + " " + document.activeElement.textContent);
+  await page.waitForFunction((want) => document.activeElement.tagName + " " + document.activeElement.textContent === want,
+    expected, { timeout: 5000 }).catch(() => {});
+  return now();
+}
+
 async function screenshots(page, name) {
   for (const width of [1280, 375]) {
     await page.setViewportSize({ width, height: width === 1280 ? 800 : 740 });
@@ -137,7 +147,7 @@ const scenarios = [
     await page.click("#nav a[data-route=submit]");
     await page.waitForFunction(() => location.hash === "#/submit");
     await page.waitForSelector("#app .page:not([aria-busy])");
-    eq(await page.evaluate(() => document.activeElement.tagName + " " + document.activeElement.textContent), "H1 提交技术难题",
+    eq(await focused(page, "H1 提交技术难题"), "H1 提交技术难题",
       "after the menu, focus is on the new page's heading");
     eq(await page.inputValue("#f-county"), "柯城区", "the county is preset to the enterprise's registered one");
     await page.fill("#f-title", PROBLEM.title);
@@ -151,7 +161,7 @@ const scenarios = [
     state.problemId = decodeURIComponent((await page.evaluate(() => location.hash)).split("/")[2]);
     check(/^p-/.test(state.problemId), "the service assigned an id: " + state.problemId);
     eq(await text(page, "#app h1"), PROBLEM.title, "the detail page shows the problem");
-    eq(await page.evaluate(() => document.activeElement.tagName + " " + document.activeElement.textContent), "H1 " + PROBLEM.title,
+    eq(await focused(page, "H1 " + PROBLEM.title), "H1 " + PROBLEM.title,
       "after submitting, focus is on the result's heading, not <body>");
     const cards = page.locator("#matches .expert-card");
     check(await cards.count() >= 1, "at least one expert is proposed for a screw-compressor problem");
