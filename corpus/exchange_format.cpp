@@ -790,6 +790,23 @@ void keep_confirmed_version(const Problem& current, Problem* next) {
   keep_confirmed(current, next);
 }
 
+bool awaits_city(const Expert& expert) {
+  return !expert.verified && !expert.confirmed_json.empty();
+}
+
+Expert ranked_version(const Expert& expert) {
+  if (!awaits_city(expert)) return expert;
+  auto confirmed = parse_expert_json(expert.confirmed_json, "confirmed version of " + expert.id);
+  if (!confirmed || confirmed->id != expert.id) return expert;
+  confirmed->capacity = expert.capacity;
+  confirmed->available = expert.available;
+  confirmed->conflicts = expert.conflicts;
+  confirmed->counties = expert.counties;
+  confirmed->verified = true;
+  confirmed->confirmed_json.clear();
+  return std::move(*confirmed);
+}
+
 std::string to_jsonl(const std::vector<Expert>& experts) {
   std::string out;
   for (const auto& e : experts) out += to_json(e) + "\n";

@@ -125,6 +125,22 @@ void to_json_value(const Problem& problem, rapidjson::Value* out,
 void keep_confirmed_version(const Expert& current, Expert* next);
 void keep_confirmed_version(const Problem& current, Problem* next);
 
+// What the expert is ranked as (CorpusIndex, Matcher, planning): the record
+// itself, unless a county's edit awaits the city (verified false with a
+// confirmed version kept): then the version the city last confirmed, with
+// the record's own availability, capacity, conflicts and counties (the
+// fields a county may change without the city: access.h,
+// keeps_confirmation), and confirmed. So an edit waiting for the city
+// changes no ranking, in its county or any other, until the city confirms
+// it (attack trial 11: a county editing its experts' bios had moved 3,205
+// scores of other counties' problems), and an expert the city confirmed
+// keeps serving every county meanwhile. A record never confirmed is ranked
+// as it is (only for its own counties: may_serve_county). A confirmed
+// version that no longer parses gives the record as it is.
+Expert ranked_version(const Expert& expert);
+// Whether ranked_version() is another record than `expert` itself.
+bool awaits_city(const Expert& expert);
+
 std::string to_jsonl(const std::vector<Expert>& experts);
 std::string to_jsonl(const std::vector<Problem>& problems);
 

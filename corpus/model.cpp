@@ -81,7 +81,10 @@ bool is_valid_id(const std::string& id) {
 }
 
 bool may_serve_county(const Expert& e, std::string_view county) {
-  return e.verified || (!county.empty() && contains_name(e.counties, county));
+  // An edit awaiting the city (a confirmed version kept) is ranked as that
+  // version (ranked_version, exchange_format.h), which the city confirmed.
+  return e.verified || !e.confirmed_json.empty() ||
+         (!county.empty() && contains_name(e.counties, county));
 }
 
 }  // namespace expertmatch

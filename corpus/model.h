@@ -59,7 +59,9 @@ struct Expert {
 // The city's confirmation rule, the one test ranking (Matcher::
 // exclusion_message), planning (kept and accepted pairs) and plan approval
 // apply: an expert may serve a problem of `county` if the city confirmed the
-// record, or if it is stationed there (names compared as names, names.h).
+// record or the version it is ranked as while an edit awaits the city
+// (confirmed_json kept: ranked_version in exchange_format.h), or if it is
+// stationed there (names compared as names, names.h).
 // An empty county (an ad hoc query) needs the confirmation.
 bool may_serve_county(const Expert& e, std::string_view county);
 

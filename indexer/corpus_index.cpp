@@ -12,6 +12,7 @@
 #include <ctime>
 #include <filesystem>
 #include <limits>
+#include <optional>
 
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
@@ -122,6 +123,9 @@ std::string CorpusIndex::work_text(const Work& w) {
 }
 
 uint64_t CorpusIndex::record_hash(const Expert& e) {
+  // What is indexed is what the expert is ranked as (an edit awaiting the
+  // city: the confirmed version), so that is what the checksum reads.
+  if (awaits_city(e)) return record_hash(ranked_version(e));
   // The confirmation is hashed too (only when withheld, so that the checksum
   // of confirmed records is what it always was): a saved index whose experts
   // are confirmed otherwise than in the store is stale.
@@ -438,7 +442,9 @@ Status CorpusIndex::embed_into(const std::vector<int64_t>& ids,
   return into->add(ids, vecs->data());
 }
 
-CorpusIndex::Prepared CorpusIndex::prepare_expert(const Expert& e) const {
+CorpusIndex::Prepared CorpusIndex::prepare_expert(const Expert& given) const {
+  std::optional<Expert> view;
+  const Expert& e = awaits_city(given) ? view.emplace(ranked_version(given)) : given;
   Prepared out;
   out.model = embedder_.get();
   std::vector<std::string> texts = {profile_text(e)};
@@ -683,7 +689,11 @@ Result<std::unique_ptr<CorpusIndex>> CorpusIndex::build_shared(
     const IndexConfig& config, const ProgressFn& progress, const FitCorpus* fit) {
   std::unique_ptr<CorpusIndex> index(new CorpusIndex());
   index->config_ = config;
-  for (const auto& e : experts) {
+  for (const auto& given : experts) {
+    // Each as it is ranked (ranked_version): an edit awaiting the city as
+    // the version the city confirmed.
+    std::optional<Expert> view;
+    const Expert& e = awaits_city(given) ? view.emplace(ranked_version(given)) : given;
     if (!index->screen("expert", e).empty()) continue;
     index->experts_[e.id].expert = e;
     index->checksum_ ^= record_hash(e);
@@ -786,7 +796,11 @@ Result<size_t> CorpusIndex::catch_up(const std::vector<Expert>& experts,
 
 Status CorpusIndex::upsert_expert(const Expert& e) { return upsert_expert(e, prepare_expert(e)); }
 
-Status CorpusIndex::upsert_expert(const Expert& e, Prepared&& prepared) {
+Status CorpusIndex::upsert_expert(const Expert& given, Prepared&& prepared) {
+  // Indexed as it is ranked (ranked_version): an edit awaiting the city as
+  // the version the city confirmed. prepare_expert() analysed the same.
+  std::optional<Expert> view;
+  const Expert& e = awaits_city(given) ? view.emplace(ranked_version(given)) : given;
   auto it = experts_.find(e.id);
   if (it != experts_.end()) {
     Status s = remove_expert(e.id);

@@ -24,7 +24,9 @@
 // the model (and re-embeds every unit): the explicit, separate step. The
 // model learns from a FitCorpus (fit_corpus.h): what the caller passes (the
 // service: every record of the store as the city last confirmed it), or else
-// the confirmed versions of the records indexed.
+// the confirmed versions of the records indexed. Each expert is indexed as
+// it is ranked (ranked_version, corpus/exchange_format.h): an edit awaiting
+// the city is not ranked, nor weighs in any statistic, until confirmed.
 //
 // Thread safety: const methods may run concurrently; mutations need exclusive
 // access (the service holds a reader/writer lock around this object).
@@ -108,6 +110,9 @@ struct Unit {
 };
 
 struct ExpertEntry {
+  // The expert as it is ranked (ranked_version, corpus/exchange_format.h):
+  // the record, or while a county's edit awaits the city the version the
+  // city confirmed. Every Expert the index is given is taken so.
   Expert expert;
   int64_t profile_unit = -1;
   std::vector<int64_t> work_units;  // parallel to expert.works

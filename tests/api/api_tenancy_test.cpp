@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <map>
 #include <set>
 #include <string>
 
@@ -169,6 +170,20 @@ std::set<std::string> ranked_for(unsigned short port, const std::string& problem
   return matched_experts(get(port, "/api/v1/problems/" + problem + "/matches?k=50", token));
 }
 
+// Each ranked expert's score for a problem (k=50: every expert of the
+// fixture).
+std::map<std::string, double> scores_for(unsigned short port, const std::string& problem,
+                                         const std::string& token) {
+  auto r = get(port, "/api/v1/problems/" + problem + "/matches?k=50", token);
+  EXPECT_EQ(r.status, 200) << r.body;
+  std::map<std::string, double> out;
+  auto d = r.json();
+  if (d.IsObject() && d.HasMember("matches"))
+    for (const auto& m : d["matches"].GetArray())
+      out[m["expert_id"].GetString()] = m["score"].GetDouble();
+  return out;
+}
+
 std::set<std::string> matched_text(unsigned short port, const std::string& token) {
   return matched_experts(
       post(port, "/api/v1/match", token,
@@ -186,9 +201,11 @@ std::set<std::string> queued_experts(unsigned short port, const std::string& tok
 }
 
 // Found by an attack trial: a draft's topic leader, stationed in another
-// county, was rewritten by that county after the draft was made (the record
-// lost the city's confirmation), and the draft was approved all the same.
-// Approval checks every leader as a new plan would choose it.
+// county, lost the city's confirmation after the draft was made, and the
+// draft was approved all the same. Approval checks every leader as a new plan
+// would choose it. A county's rewrite of the record is not such a loss (attack
+// trial 11): until the city confirms the edit, the expert is ranked, planned
+// and approved as the city confirmed it.
 TEST_F(TenancyTest, ADraftWhoseLeaderLostTheCitysConfirmationIsNotApproved) {
   auto plan = post(port(), "/api/v1/counties/" + kJiangshan + "/plans", t().county_jiangshan,
                    R"({"team_size": 3})");
@@ -197,17 +214,26 @@ TEST_F(TenancyTest, ADraftWhoseLeaderLostTheCitysConfirmationIsNotApproved) {
   ASSERT_GT(made["plan"]["key_topics"].Size(), 0u) << plan.body;
   const std::string leader = made["plan"]["key_topics"][0]["expert_id"].GetString();
   const std::string approve = "/api/v1/plans/" + std::to_string(made["id"].GetInt64()) + "/approve";
+  const std::string plan_path = "/api/v1/plans/" + std::to_string(made["id"].GetInt64());
   // The city stations the leader in 龙游县 only: still confirmed, still fine.
   auto moved = patch(port(), "/api/v1/experts/" + leader, t().admin, R"({"counties": ["龙游县"]})");
   ASSERT_EQ(moved.status, 200) << moved.body;
   EXPECT_TRUE(moved.json()["verified"].GetBool());
-  // 龙游县 rewrites the record: no longer confirmed, so no leader in 江山市.
+  // 龙游县 rewrites the record: the edit awaits the city, and the leader
+  // stays what the city confirmed, so the draft is as good as it was.
   auto rewritten =
       patch(port(), "/api/v1/experts/" + leader, t().county_longyou, R"({"bio": "改写的简介"})");
   ASSERT_EQ(rewritten.status, 200) << rewritten.body;
   EXPECT_FALSE(rewritten.json()["verified"].GetBool());
-  // The draft says so before anyone tries to approve it.
-  const std::string plan_path = "/api/v1/plans/" + std::to_string(made["id"].GetInt64());
+  auto kept = get(port(), plan_path, t().county_jiangshan);
+  ASSERT_EQ(kept.status, 200) << kept.body;
+  EXPECT_FALSE(kept.json()["stale"].GetBool()) << kept.body;
+  // The city withdraws its confirmation (its own write keeps no confirmed
+  // version): no leader in 江山市 any more, and the draft says so before
+  // anyone tries to approve it.
+  auto withdrawn = patch(port(), "/api/v1/experts/" + leader, t().admin, R"({"verified": false})");
+  ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
+  EXPECT_FALSE(withdrawn.json()["verified"].GetBool());
   auto shown = get(port(), plan_path, t().county_jiangshan);
   ASSERT_EQ(shown.status, 200) << shown.body;
   EXPECT_TRUE(shown.json()["stale"].GetBool()) << shown.body;
@@ -311,11 +337,24 @@ TEST_F(TenancyTest, ACountysExpertIsRankedElsewhereOnlyOnceTheCityConfirmsIt) {
   auto unconfirm = patch(port(), fake, t().county_longyou, R"({"verified": false})");
   EXPECT_EQ(unconfirm.status, 403);
   EXPECT_EQ(field_of(unconfirm), "verified");
-  auto rewritten = patch(port(), fake, t().county_longyou, R"({"bio": "轴承 磨削烧伤 砂轮"})");
+  // Attack trial 11: the county's rewrite took the expert out of every other
+  // county's rankings and BM25 statistics (3,205 other problems' scores
+  // moved). Until the city confirms the edit, the expert is ranked as the
+  // city confirmed it, here and in its own county: no score moves.
+  const auto before_a1 = scores_for(port(), "p-a1", t().admin);
+  const auto before_b1 = scores_for(port(), "p-b1", t().admin);
+  ASSERT_EQ(before_a1.count("zjut-fake"), 1u);
+  auto rewritten = patch(port(), fake, t().county_longyou,
+                         R"({"bio": "砂轮修整 磨削烧伤 轴承外圈发黑 磨削液"})");
   ASSERT_EQ(rewritten.status, 200) << rewritten.body;
   EXPECT_FALSE(rewritten.json()["verified"].GetBool());
-  EXPECT_EQ(ranked_for(port(), "p-a1", t().admin).count("zjut-fake"), 0u);
-  EXPECT_EQ(queued_experts(port(), t().coordinator).count("zjut-fake"), 0u);
+  EXPECT_EQ(scores_for(port(), "p-a1", t().admin), before_a1);
+  EXPECT_EQ(scores_for(port(), "p-b1", t().admin), before_b1);
+  EXPECT_EQ(queued_experts(port(), t().coordinator).count("zjut-fake"), 1u);
+  // So also after a restart (the saved index holds what is ranked).
+  server_.restart();
+  EXPECT_EQ(scores_for(port(), "p-a1", t().admin), before_a1);
+  EXPECT_FALSE(get(port(), fake, t().admin).json()["verified"].GetBool());
   // Nor can the county then confirm its change itself.
   auto reconfirm = patch(port(), fake, t().county_longyou, R"({"verified": true})");
   EXPECT_EQ(reconfirm.status, 403);
@@ -335,7 +374,13 @@ TEST_F(TenancyTest, ACountysExpertIsRankedElsewhereOnlyOnceTheCityConfirmsIt) {
   auto restored = send(port(), "PUT", fake, t().county_longyou, buf.GetString());
   ASSERT_EQ(restored.status, 200) << restored.body;
   EXPECT_TRUE(restored.json()["verified"].GetBool()) << restored.body;
-  EXPECT_EQ(ranked_for(port(), "p-a1", t().admin).count("zjut-fake"), 1u);
+  EXPECT_EQ(scores_for(port(), "p-a1", t().admin), before_a1);
+  // An edit the city confirms is ranked from then on.
+  auto edited = patch(port(), fake, t().county_longyou, R"({"bio": "锂电池 正极材料 电解液"})");
+  ASSERT_EQ(edited.status, 200) << edited.body;
+  EXPECT_EQ(scores_for(port(), "p-a1", t().admin), before_a1);
+  ASSERT_EQ(patch(port(), fake, t().admin, R"({"verified": true})").status, 200);
+  EXPECT_NE(scores_for(port(), "p-a1", t().admin).at("zjut-fake"), before_a1.at("zjut-fake"));
 }
 
 // The attack's second step: PATCH {"counties": []} left zjut-fake stationed

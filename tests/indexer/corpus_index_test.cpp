@@ -885,6 +885,63 @@ TEST(CorpusIndexTest, AnUnconfirmedExpertIsFoldedInNotLearnedFrom) {
   EXPECT_EQ((*index)->unit(e->work_units[0])->seen_share, 1.0f);
 }
 
+// Attack trial 11: a county's edit of its confirmed expert took the expert
+// out of other counties' rankings and BM25 statistics, moving their scores.
+// An edit awaiting the city is indexed as the version the city confirmed
+// (ranked_version), with the record's own availability and capacity:
+// build, upsert, checksum and catch-up alike, so no answer moves.
+TEST(CorpusIndexTest, AnEditAwaitingTheCityIsIndexedAsTheConfirmedVersion) {
+  const std::vector<Expert> confirmed = sample_experts();
+  std::vector<Expert> edited = confirmed;
+  Expert& e = edited[0];
+  Expert next = e;
+  next.bio = "区块链溯源 冷链物流 完全不同的简介";
+  next.works.clear();
+  next.capacity = e.capacity + 3;
+  next.verified = false;
+  keep_confirmed_version(e, &next);
+  ASSERT_FALSE(next.confirmed_json.empty());
+  e = next;
+  ASSERT_TRUE(awaits_city(e));
+  const Expert view = ranked_version(e);
+  EXPECT_TRUE(view.verified);
+  EXPECT_TRUE(view.confirmed_json.empty());
+  EXPECT_EQ(view.bio, confirmed[0].bio);
+  EXPECT_EQ(view.works.size(), confirmed[0].works.size());
+  EXPECT_EQ(view.capacity, confirmed[0].capacity + 3);
+  EXPECT_TRUE(may_serve_county(e, "不相干的县"));
+
+  auto plain = CorpusIndex::build(confirmed, sample_problems(), IndexConfig{});
+  auto pending = CorpusIndex::build(edited, sample_problems(), IndexConfig{});
+  ASSERT_TRUE(plain.is_ok() && pending.is_ok());
+  EXPECT_EQ(CorpusIndex::checksum_of(edited, sample_problems()), (*pending)->corpus_checksum());
+  const ExpertEntry* entry = (*pending)->expert(e.id);
+  ASSERT_NE(entry, nullptr);
+  EXPECT_EQ(entry->expert.bio, confirmed[0].bio);
+  EXPECT_EQ(entry->work_units.size(), confirmed[0].works.size());
+  for (const Problem& p : sample_problems())
+    EXPECT_EQ(answer(**pending, p), answer(**plain, p)) << p.id;
+
+  // Upserted into an index of the confirmed records: the same answers.
+  ASSERT_TRUE((*plain)->upsert_expert(e).is_ok());
+  for (const Problem& p : sample_problems())
+    EXPECT_EQ(answer(**plain, p), answer(**pending, p)) << p.id;
+  // A saved index of it is caught up with nothing to change.
+  std::vector<SharedProblem> shared;
+  for (const Problem& p : sample_problems()) shared.push_back(std::make_shared<Problem>(p));
+  auto changed = (*pending)->catch_up(edited, shared, 1.0);
+  ASSERT_TRUE(changed.is_ok());
+  EXPECT_EQ(*changed, 0u);
+
+  // Confirmed by the city, the edit is what is indexed.
+  Expert accepted = e;
+  accepted.verified = true;
+  accepted.confirmed_json.clear();
+  ASSERT_TRUE((*pending)->upsert_expert(accepted).is_ok());
+  EXPECT_EQ((*pending)->expert(e.id)->expert.bio, next.bio);
+  EXPECT_TRUE((*pending)->expert(e.id)->work_units.empty());
+}
+
 // How much of a unit's text the model knows (Unit::seen_share): all of it
 // for every unit made at the fit; less for a record added later in words
 // the model never saw; kept by save and load; all of it again after a refit.
