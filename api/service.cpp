@@ -497,8 +497,10 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
       if (confirmed && same_fitted_text(p, *confirmed)) p.verified = true;
     }
     // The model goes on learning from the version the city confirmed
-    // (Problem::confirmed_json); the city's own write replaces it.
-    if (who.role == Role::kAdmin)
+    // (Problem::confirmed_json) until the city decides: its confirmation, or
+    // its withdrawal of one, replaces it; an admin write that leaves an edit
+    // awaiting the city keeps it.
+    if (who.role == Role::kAdmin && (p.verified || current.verified))
       p.confirmed_json.clear();
     else
       keep_confirmed_version(current, &p);
@@ -709,9 +711,11 @@ Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_e
     auto confirmed = parse_expert_json(current->confirmed_json, "confirmed version");
     if (confirmed && keeps_confirmation(*confirmed, e)) e.verified = true;
   }
-  // The model goes on learning from the version the city confirmed
-  // (Expert::confirmed_json); the city's own write replaces it.
-  if (!current || who.role == Role::kAdmin)
+  // The model learns from, and ranking uses, the version the city confirmed
+  // (Expert::confirmed_json, ranked_version) until the city decides: its
+  // confirmation, or its withdrawal of one, replaces it; an admin write that
+  // leaves an edit awaiting the city (a capacity, say) keeps it.
+  if (!current || (who.role == Role::kAdmin && (e.verified || current->verified)))
     e.confirmed_json.clear();
   else
     keep_confirmed_version(*current, &e);

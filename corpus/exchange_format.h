@@ -120,8 +120,9 @@ void to_json_value(const Problem& problem, rapidjson::Value* out,
 // Sets next->confirmed_json when `next` replaces `current` (the same
 // record): empty if `next` is confirmed; else the version the city last
 // confirmed: `current` itself (to_json) if it was confirmed, else what
-// `current` kept. The service calls it for every write by someone other than
-// the city; the city's own writes clear it (Expert::confirmed_json).
+// `current` kept. The service calls it for every write but the city's
+// confirmation of the record or withdrawal of one, which clear it
+// (Expert::confirmed_json).
 void keep_confirmed_version(const Expert& current, Expert* next);
 void keep_confirmed_version(const Problem& current, Problem* next);
 

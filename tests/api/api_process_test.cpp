@@ -289,6 +289,12 @@ TEST(ApiProcessTest, AnEnterpriseWithdrawingOrEditingItsProblemsMovesNoOtherRank
                   "application/merge-patch+json");
     ASSERT_EQ(e.status, 200) << e.body;
     EXPECT_FALSE(e.json()["verified"].GetBool()) << e.body;
+    // An admin write that does not decide the edit keeps the confirmed
+    // version (it dropped it, and the relearn lost the problem's text).
+    auto u = send(serve.port(), "PATCH", "/api/v1/problems/p-a2", t.admin, R"({"urgency": 2})",
+                  "application/merge-patch+json");
+    ASSERT_EQ(u.status, 200) << u.body;
+    EXPECT_FALSE(u.json()["verified"].GetBool()) << u.body;
     EXPECT_EQ(serve.stop(SIGTERM), 0);
   }
   // A lost index: relearned from the store.
@@ -322,33 +328,34 @@ TEST(ApiProcessTest, AnEnterpriseWithdrawingOrEditingItsProblemsMovesNoOtherRank
 }
 
 // The same for a county's edit of its own confirmed expert (e-paper is
-// stationed in 龙游县 only): the edit leaves it unconfirmed, ranked in
-// 龙游县 alone, and a relearn still learns from the version the city
-// confirmed. Compared: the running server just after the edit, and a start
-// that relearned the model.
+// stationed in 龙游县 only): the edit leaves it unconfirmed, ranked and
+// learned from as the city confirmed it until the city confirms the edit
+// (ranked_version; attack trial 11), so neither the running server nor a
+// start that relearned the model ranks anything otherwise than before it.
 TEST(ApiProcessTest, ACountyEditingItsOwnExpertMovesNoRankingAtARelearn) {
   TempDir dir;
   Tokens t = seed_data(dir.path());
   const std::vector<std::string> others = {"p-a1", "p-a2", "p-c1", "p-d1"};
   auto rankings = [&](unsigned short port) { return matches_of(port, others, t.admin); };
-  std::vector<std::string> edited;
+  std::vector<std::string> before;
   {
     ServeProcess serve(dir.path());
     ASSERT_NE(serve.port(), 0) << serve.first_line();
+    before = rankings(serve.port());
+    ASSERT_EQ(before.size(), others.size());
     auto e = send(
         serve.port(), "PATCH", "/api/v1/experts/e-paper", t.county_longyou,
         R"({"bio": "轴承磨削烧伤 机器视觉 含氟聚合 锂电池正极 茶叶杀青", "fields": ["轴承", "机器视觉"]})",
         "application/merge-patch+json");
     ASSERT_EQ(e.status, 200) << e.body;
     EXPECT_FALSE(e.json()["verified"].GetBool()) << e.body;
-    edited = rankings(serve.port());
-    ASSERT_EQ(edited.size(), others.size());
+    EXPECT_EQ(rankings(serve.port()), before);
     EXPECT_EQ(serve.stop(SIGTERM), 0);
   }
   std::filesystem::remove_all(dir.path() + "/index");
   ServeProcess again(dir.path());
   ASSERT_NE(again.port(), 0) << again.first_line();
-  EXPECT_EQ(rankings(again.port()), edited);
+  EXPECT_EQ(rankings(again.port()), before);
 }
 
 TEST(ApiProcessTest, AccountCreatedWhileServingSignsIn) {

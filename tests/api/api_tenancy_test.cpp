@@ -228,9 +228,16 @@ TEST_F(TenancyTest, ADraftWhoseLeaderLostTheCitysConfirmationIsNotApproved) {
   auto kept = get(port(), plan_path, t().county_jiangshan);
   ASSERT_EQ(kept.status, 200) << kept.body;
   EXPECT_FALSE(kept.json()["stale"].GetBool()) << kept.body;
-  // The city withdraws its confirmation (its own write keeps no confirmed
-  // version): no leader in 江山市 any more, and the draft says so before
-  // anyone tries to approve it.
+  // An admin write that does not decide the edit (capacity) leaves it so.
+  ASSERT_EQ(patch(port(), "/api/v1/experts/" + leader, t().admin, R"({"capacity": 3})").status,
+            200);
+  EXPECT_FALSE(get(port(), "/api/v1/experts/" + leader, t().admin).json()["verified"].GetBool());
+  EXPECT_FALSE(get(port(), plan_path, t().county_jiangshan).json()["stale"].GetBool());
+  // The city confirms the edit, then withdraws its confirmation: no leader
+  // in 江山市 any more, and the draft says so before anyone tries to
+  // approve it.
+  ASSERT_EQ(patch(port(), "/api/v1/experts/" + leader, t().admin, R"({"verified": true})").status,
+            200);
   auto withdrawn = patch(port(), "/api/v1/experts/" + leader, t().admin, R"({"verified": false})");
   ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
   EXPECT_FALSE(withdrawn.json()["verified"].GetBool());
@@ -359,6 +366,14 @@ TEST_F(TenancyTest, ACountysExpertIsRankedElsewhereOnlyOnceTheCityConfirmsIt) {
   auto reconfirm = patch(port(), fake, t().county_longyou, R"({"verified": true})");
   EXPECT_EQ(reconfirm.status, 403);
   EXPECT_FALSE(get(port(), fake, t().admin).json()["verified"].GetBool());
+  // An admin write that decides nothing about the edit keeps it awaiting the
+  // city, ranked as confirmed (a new user's trial: it dropped the confirmed
+  // version, so the expert left other counties and a put-back stayed
+  // unconfirmed).
+  auto planned = patch(port(), fake, t().admin, R"({"capacity": 5})");
+  ASSERT_EQ(planned.status, 200) << planned.body;
+  EXPECT_FALSE(planned.json()["verified"].GetBool());
+  EXPECT_EQ(scores_for(port(), "p-a1", t().admin), before_a1);
   // Put back as the city confirmed it (attack trial 11: it stayed
   // unconfirmed), it is confirmed again.
   rapidjson::Document back;
