@@ -113,6 +113,24 @@ ApiResponse patch_expert(const Call& c) {
   return expert_result(c.context.service.update_expert(c.who, c.params[0], edit));
 }
 
+ApiResponse expert_changes(const Call& c) {
+  auto e = c.context.service.get_expert(c.who, c.params[0]);
+  if (!e) return from_status(e.status());
+  rapidjson::Document d;
+  auto& a = d.GetAllocator();
+  const Value current = expert_value(*e, a);
+  std::optional<Value> confirmed;
+  if (awaits_city(*e))
+    if (auto version = parse_expert_json(e->confirmed_json, "confirmed version"))
+      confirmed.emplace(expert_value(*version, a));
+  // What awaits the city only: a county changes availability, capacity,
+  // conflicts and its own station without it (access.h, keeps_confirmation),
+  // and conflicts name enterprises the caller may not know.
+  return json(
+      200, changes_value(e->id, e->verified, current, confirmed ? &*confirmed : nullptr,
+                         {"id", "verified", "available", "capacity", "conflicts", "counties"}, a));
+}
+
 ApiResponse deactivate_expert(const Call& c) {
   return expert_result(c.context.service.deactivate_expert(c.who, c.params[0]));
 }

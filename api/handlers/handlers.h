@@ -52,12 +52,16 @@ ApiResponse patch_problem(const Call& c);
 ApiResponse withdraw_problem(const Call& c);
 ApiResponse change_problem_status(const Call& c);
 ApiResponse problem_history(const Call& c);
+// What an edit awaiting the city changed since the city last confirmed the
+// record (docs/api.md).
+ApiResponse problem_changes(const Call& c);
 
 ApiResponse create_expert(const Call& c);
 ApiResponse get_expert(const Call& c);
 ApiResponse list_experts(const Call& c);
 ApiResponse update_expert(const Call& c);
 ApiResponse patch_expert(const Call& c);
+ApiResponse expert_changes(const Call& c);
 ApiResponse deactivate_expert(const Call& c);
 ApiResponse reactivate_expert(const Call& c);
 

@@ -289,6 +289,31 @@ ApiResponse withdraw_problem(const Call& c) {
   return status_changed(c, request);
 }
 
+ApiResponse problem_changes(const Call& c) {
+  auto p = c.context.service.get_problem(c.who, c.params[0]);
+  if (!p) return from_status(p.status());
+  rapidjson::Document d;
+  auto& a = d.GetAllocator();
+  const Value current = problem_value(*p, a);
+  std::optional<Value> confirmed;
+  if (!p->verified && !p->confirmed_json.empty())
+    if (auto version = parse_problem_json(p->confirmed_json, "confirmed version"))
+      confirmed.emplace(problem_value(*version, a));
+  // The text the city confirms (title, keywords, description: what the
+  // model learns from); a status, an urgency or an industry needs no
+  // confirmation.
+  std::vector<std::string_view> skipped;
+  for (const auto& m : current.GetObject())
+    if (m.name != "title" && m.name != "keywords" && m.name != "description")
+      skipped.emplace_back(m.name.GetString(), m.name.GetStringLength());
+  if (confirmed)
+    for (const auto& m : confirmed->GetObject())
+      if (m.name != "title" && m.name != "keywords" && m.name != "description")
+        skipped.emplace_back(m.name.GetString(), m.name.GetStringLength());
+  return json(200, changes_value(p->id, p->verified, current, confirmed ? &*confirmed : nullptr,
+                                 skipped, a));
+}
+
 ApiResponse problem_history(const Call& c) {
   auto h = c.context.service.history(c.who, c.params[0]);
   if (!h) return from_status(h.status());

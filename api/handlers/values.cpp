@@ -1,5 +1,7 @@
 #include "api/handlers/values.h"
 
+#include <algorithm>
+
 #include "corpus/exchange_format.h"
 
 namespace expertmatch::api::handlers {
@@ -42,6 +44,38 @@ Value expert_value(const Expert& e, Alloc& a) {
   // imported record may carry.
   v.RemoveMember("verified");
   v.AddMember("verified", e.verified, a);
+  return v;
+}
+
+Value changes_value(const std::string& id, bool verified, const Value& current,
+                    const Value* confirmed, const std::vector<std::string_view>& skipped,
+                    Alloc& a) {
+  Value v(rapidjson::kObjectType);
+  v.AddMember("id", str(id, a), a);
+  v.AddMember("verified", verified, a);
+  v.AddMember("confirmed_version_kept", confirmed != nullptr, a);
+  Value changes(rapidjson::kArrayType);
+  auto compare = [&](const Value& name) {
+    const std::string_view field(name.GetString(), name.GetStringLength());
+    if (std::find(skipped.begin(), skipped.end(), field) != skipped.end()) return;
+    const Value null_value;
+    auto now = current.FindMember(name);
+    auto then = confirmed->FindMember(name);
+    const Value& now_value = now == current.MemberEnd() ? null_value : now->value;
+    const Value& then_value = then == confirmed->MemberEnd() ? null_value : then->value;
+    if (now_value == then_value) return;
+    Value change(rapidjson::kObjectType);
+    change.AddMember("field", Value(name, a), a);
+    change.AddMember("confirmed", Value(then_value, a), a);
+    change.AddMember("current", Value(now_value, a), a);
+    changes.PushBack(change, a);
+  };
+  if (confirmed) {
+    for (const auto& m : current.GetObject()) compare(m.name);
+    for (const auto& m : confirmed->GetObject())
+      if (!current.HasMember(m.name)) compare(m.name);
+  }
+  v.AddMember("changes", changes, a);
   return v;
 }
 

@@ -4,6 +4,9 @@
 
 #include <rapidjson/document.h>
 
+#include <string_view>
+#include <vector>
+
 #include "api/handlers/common.h"
 #include "corpus/model.h"
 #include "corpus/store.h"
@@ -23,5 +26,16 @@ rapidjson::Value problem_match_value(const ProblemMatch& m, Alloc& a);
 rapidjson::Value review_value(const Review& r, Alloc& a);
 // {"from", "to", "by", "at", "note", "outcome"}
 rapidjson::Value transition_value(const ProblemTransition& t, i18n::Language language, Alloc& a);
+
+// What a record's edit changed since the city last confirmed it (docs/api.md,
+// "GET /api/v1/experts/{id}/changes"): {"id", "verified", "confirmed_version_kept",
+// "changes": [{"field", "confirmed", "current"}]}, one entry for each field
+// (member of the rendered record, in `current`'s order, then any only in
+// `confirmed`) but those `compared` names, whose value differs between
+// `confirmed` (the kept version; nullptr if none: no entries) and `current`,
+// both rendered alike (expert_value, problem_value).
+rapidjson::Value changes_value(const std::string& id, bool verified,
+                               const rapidjson::Value& current, const rapidjson::Value* confirmed,
+                               const std::vector<std::string_view>& skipped, Alloc& a);
 
 }  // namespace expertmatch::api::handlers

@@ -398,6 +398,62 @@ TEST_F(TenancyTest, ACountysExpertIsRankedElsewhereOnlyOnceTheCityConfirmsIt) {
   EXPECT_NE(scores_for(port(), "p-a1", t().admin).at("zjut-fake"), before_a1.at("zjut-fake"));
 }
 
+// A new user's trial: admin confirmed edits blind (GET .../history listed
+// none of them). GET .../changes shows, field by field, what awaits the
+// city: the version the city confirmed and the current one.
+TEST_F(TenancyTest, WhatAnEditChangedIsShownBeforeTheCityConfirmsIt) {
+  const std::string paper = "/api/v1/experts/e-paper";
+  auto confirmed = get(port(), paper + "/changes", t().admin);
+  ASSERT_EQ(confirmed.status, 200) << confirmed.body;
+  EXPECT_TRUE(confirmed.json()["verified"].GetBool());
+  EXPECT_FALSE(confirmed.json()["confirmed_version_kept"].GetBool());
+  EXPECT_EQ(confirmed.json()["changes"].Size(), 0u);
+
+  auto edited = patch(port(), paper, t().county_longyou,
+                      R"({"bio": "新写的简介", "fields": ["特种纸", "湿强剂"], "capacity": 3})");
+  ASSERT_EQ(edited.status, 200) << edited.body;
+  ASSERT_FALSE(edited.json()["verified"].GetBool());
+  for (const std::string* token : {&t().admin, &t().county_longyou}) {
+    auto shown = get(port(), paper + "/changes", *token);
+    ASSERT_EQ(shown.status, 200) << shown.body;
+    const auto d = shown.json();
+    EXPECT_FALSE(d["verified"].GetBool());
+    EXPECT_TRUE(d["confirmed_version_kept"].GetBool());
+    // Only what awaits the city: the capacity is the county's own.
+    ASSERT_EQ(d["changes"].Size(), 2u) << shown.body;
+    EXPECT_STREQ(d["changes"][0]["field"].GetString(), "fields");
+    EXPECT_EQ(strings_of(d["changes"][0]["confirmed"]),
+              (std::vector<std::string>{"特种纸", "造纸化学"}));
+    EXPECT_EQ(strings_of(d["changes"][0]["current"]),
+              (std::vector<std::string>{"特种纸", "湿强剂"}));
+    EXPECT_STREQ(d["changes"][1]["field"].GetString(), "bio");
+    EXPECT_STREQ(d["changes"][1]["current"].GetString(), "新写的简介");
+  }
+  // Confirmed, nothing awaits.
+  ASSERT_EQ(patch(port(), paper, t().admin, R"({"verified": true})").status, 200);
+  EXPECT_EQ(get(port(), paper + "/changes", t().admin).json()["changes"].Size(), 0u);
+  EXPECT_EQ(get(port(), "/api/v1/experts/nobody/changes", t().admin).status, 404);
+
+  // A problem: its text awaits the city, its urgency does not.
+  auto filed = patch(port(), "/api/v1/problems/p-a2", t().enterprise_a,
+                     R"({"title": "轴承装机后有异响", "urgency": 5})");
+  ASSERT_EQ(filed.status, 200) << filed.body;
+  auto changes = get(port(), "/api/v1/problems/p-a2/changes", t().enterprise_a);
+  ASSERT_EQ(changes.status, 200) << changes.body;
+  const auto d = changes.json();
+  ASSERT_EQ(d["changes"].Size(), 1u) << changes.body;
+  EXPECT_STREQ(d["changes"][0]["field"].GetString(), "title");
+  EXPECT_STREQ(d["changes"][0]["confirmed"].GetString(), "轴承装机后异响");
+  EXPECT_STREQ(d["changes"][0]["current"].GetString(), "轴承装机后有异响");
+  // Another enterprise learns nothing, not even that the problem exists.
+  auto hidden = get(port(), "/api/v1/problems/p-a2/changes", t().enterprise_b);
+  EXPECT_EQ(hidden.status, 404);
+  std::string absent = get(port(), "/api/v1/problems/p-zz/changes", t().enterprise_b).body;
+  ASSERT_NE(absent.find("p-zz"), std::string::npos);
+  absent.replace(absent.find("p-zz"), 4, "p-a2");
+  EXPECT_EQ(hidden.body, absent);
+}
+
 // The attack's second step: PATCH {"counties": []} left zjut-fake stationed
 // nowhere, no longer the county's to edit or deactivate, still ranked.
 TEST_F(TenancyTest, ACountyCannotLeaveAnExpertStationedNowhere) {

@@ -123,11 +123,18 @@ async function screenshots(page, name) {
 }
 
 // An API call from inside the signed-in page (its cookie, its CSRF token).
-async function apiFromPage(page, method, path) {
-  return page.evaluate(async ([m, p]) => {
-    const r = await fetch(p, { method: m, credentials: "same-origin" });
+async function apiFromPage(page, method, path, body) {
+  return page.evaluate(async ([m, p, b]) => {
+    const init = { method: m, credentials: "same-origin", headers: {} };
+    if (m !== "GET" && m !== "HEAD") {
+      // As the page does: the session's CSRF token from whoami.
+      const who = await (await fetch("/api/v1/whoami", { credentials: "same-origin" })).json();
+      init.headers["X-CSRF-Token"] = who.csrf_token || "";
+    }
+    if (b !== undefined) Object.assign(init, { headers: { ...init.headers, "Content-Type": "application/json" }, body: JSON.stringify(b) });
+    const r = await fetch(p, init);
     return { status: r.status, body: await r.text() };
-  }, [method, path]);
+  }, [method, path, body]);
 }
 
 const state = {};
@@ -552,12 +559,35 @@ const scenarios = [
     eq(await text(page, "#app h1"), "待市里确认的记录", "the page says what it lists");
     const row = page.locator("#confirm-problems tr", { hasText: PROBLEM.title });
     eq(await row.count(), 1, "the enterprise's new problem awaits the city's confirmation");
+    await row.locator("button.show-changes").click();
+    await row.locator(".changes .msg").waitFor();
+    eq(await row.locator(".changes .msg").innerText(), "新建的记录，市里尚未确认过", "a new record has no confirmed version to compare");
     await row.locator("button.confirm").click();
     await page.waitForFunction((title) =>
       ![...document.querySelectorAll("#confirm-problems tr")].some((tr) => tr.textContent.includes(title)), PROBLEM.title);
     const r = await apiFromPage(page, "GET", "/api/v1/problems/" + encodeURIComponent(state.problemId));
     eq(r.status, 200, "the problem reads back");
     eq(JSON.parse(r.body).verified, true, "the problem is confirmed by the city");
+    // The enterprise edits the title: the edit awaits the city, and the
+    // admin sees what changed before confirming it (a new user's trial:
+    // edits were confirmed blind).
+    await page.click("#sign-out");
+    await signIn(page, base, "ent1");
+    const retitled = PROBLEM.title + "（已改）";
+    const edited = await apiFromPage(page, "PATCH", "/api/v1/problems/" + encodeURIComponent(state.problemId), { title: retitled });
+    eq(edited.status, 200, "the enterprise edits its problem: " + edited.body);
+    eq(JSON.parse(edited.body).verified, false, "the edit awaits the city");
+    await page.click("#sign-out");
+    await signIn(page, base, "admin");
+    await go(page, "#/confirm");
+    await page.waitForSelector("#confirm-problems table");
+    const again = page.locator("#confirm-problems tr", { hasText: retitled });
+    eq(await again.count(), 1, "the edited problem awaits confirmation");
+    await again.locator("button.show-changes").click();
+    await again.locator(".changes table").waitFor();
+    eq((await again.locator(".changes td").allInnerTexts()).join("|"), "标题|" + PROBLEM.title + "|" + retitled,
+      "the change is shown as the city confirmed it and as it is now");
+    eq(await again.locator("button.show-changes").getAttribute("aria-expanded"), "true", "the button says it opened");
     // The expert list says which experts the city has confirmed.
     await go(page, "#/experts");
     await page.waitForSelector("#app table");
@@ -637,7 +667,8 @@ const scenarios = [
     eq(await text(page, ".msg-error"), "没有找到这条记录，或您无权查看。", "its page says there is no such record");
     check(!(await body()).includes(PROBLEM.title), "and shows nothing of it");
     for (const path of [`/api/v1/problems/${state.problemId}`, `/api/v1/problems/${state.problemId}/matches`,
-      `/api/v1/problems/${state.problemId}/history`, `/api/v1/problems/${state.problemId}/reviews`]) {
+      `/api/v1/problems/${state.problemId}/history`, `/api/v1/problems/${state.problemId}/reviews`,
+      `/api/v1/problems/${state.problemId}/changes`]) {
       const r = await apiFromPage(page, "GET", path);
       check(r.status === 404 || r.status === 403, `${path} answers ${r.status}`);
       check(!r.body.includes(PROBLEM.title) && !r.body.includes("排气温度"), `${path} reveals nothing`);

@@ -57,6 +57,14 @@ export async function accountsPage(root) {
 // city"): experts a county created or edited, problems an enterprise or a
 // county filed or edited. Confirming one (PATCH {"verified": true}) lets it be
 // ranked city-wide (experts) and learned from at the next refit.
+// A field's value as a person reads it: lists joined, works by title.
+function shown(value) {
+  if (value === null || value === undefined || value === "") return "—";
+  if (Array.isArray(value)) return value.map((v) => (v && typeof v === "object" ? v.title || JSON.stringify(v) : String(v))).join("、") || "—";
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
 export async function confirmPage(root) {
   root.append(h("h1", {}, t("confirm_title")));
   root.append(h("p", { class: "hint" }, t("confirm_hint")));
@@ -64,7 +72,7 @@ export async function confirmPage(root) {
   const problems = h("section", { class: "card", id: "confirm-problems", "aria-labelledby": "cp-h" });
   root.append(experts, problems);
   const kinds = [
-    { el: experts, heading: ["ce-h", "confirm_experts"], path: "/api/v1/experts",
+    { el: experts, heading: ["ce-h", "confirm_experts"], path: "/api/v1/experts", fieldKey: "expert_field",
       columns: [
         { label: t("col.name"), cell: (e) => e.name },
         { label: t("col.college"), cell: (e) => e.college || "—" },
@@ -72,7 +80,7 @@ export async function confirmPage(root) {
         { label: t("col.counties"), cell: (e) => (e.counties || []).join("、") },
       ],
       label: (e) => e.name },
-    { el: problems, heading: ["cp-h", "confirm_problems"], path: "/api/v1/problems",
+    { el: problems, heading: ["cp-h", "confirm_problems"], path: "/api/v1/problems", fieldKey: "problem_field",
       columns: [
         { label: t("col.title"), cell: (p) => p.title },
         { label: t("col.enterprise"), cell: (p) => p.enterprise },
@@ -87,6 +95,22 @@ export async function confirmPage(root) {
     const items = r.data.items || [];
     if (!items.length) { kind.el.append(message(t("nothing_to_confirm"))); return; }
     kind.el.append(table([...kind.columns, {
+      label: t("col.changes"),
+      cell: (record) => {
+        const slot = h("div", { class: "changes" });
+        const button = h("button", { type: "button", class: "show-changes", "data-id": record.id,
+          "aria-expanded": "false" }, t("show_changes"));
+        button.addEventListener("click", async () => {
+          busy(button, true);
+          const answer = await get(kind.path + "/" + enc(record.id) + "/changes");
+          busy(button, false);
+          if (!answer.ok) { slot.replaceChildren(message(errorText(answer), "error")); return; }
+          slot.replaceChildren(changesView(answer.data, kind.fieldKey));
+          button.setAttribute("aria-expanded", "true");
+        });
+        return h("div", {}, button, slot);
+      },
+    }, {
       label: t("col.action"),
       cell: (record) => {
         const button = h("button", { type: "button", class: "confirm", "data-id": record.id }, t("confirm_button"));
@@ -101,6 +125,17 @@ export async function confirmPage(root) {
         return button;
       },
     }], items));
+  }
+  // What an edit changed since the city confirmed the record, field by field
+  // (GET .../changes); a record never confirmed has nothing to compare.
+  function changesView(data, fieldKey) {
+    if (!data.confirmed_version_kept) return message(t(data.verified ? "no_changes_awaiting" : "new_record"));
+    if (!data.changes.length) return message(t("no_changes_awaiting"));
+    return table([
+      { label: t("col.field"), cell: (c) => { const key = fieldKey + "." + c.field; const name = t(key); return typeof name === "string" && name !== key ? name : c.field; } },
+      { label: t("change_confirmed"), cell: (c) => shown(c.confirmed) },
+      { label: t("change_current"), cell: (c) => shown(c.current) },
+    ], data.changes);
   }
   // One after the other: a caller runs a bounded number of list requests at
   // once (ranking_per_caller), and two at once were refused 429 in CI.
