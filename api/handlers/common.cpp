@@ -347,6 +347,10 @@ bool admit_list(const Call& c, std::optional<ExpensiveSlots::Slot>* slot, ApiRes
   return admit(c, c.context.ranking, "request.busy_list", slot, error);
 }
 
+bool echoes_confirmation(std::optional<bool> sent, bool current, bool city_confirmed_a_version) {
+  return !sent || *sent == current || (*sent && city_confirmed_a_version);
+}
+
 Status take_verified(rapidjson::Value& body, std::optional<bool>* out) {
   if (!body.IsObject()) return Status::ok();
   auto it = body.FindMember("verified");

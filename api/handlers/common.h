@@ -152,6 +152,12 @@ ApiResponse server_owned_field(const std::string& field);
 // that it never lands among the unknown fields the record keeps. Absent or
 // null leaves `out` unset; anything but a boolean is kInvalidArgument.
 Status take_verified(rapidjson::Value& body, std::optional<bool>* out);
+// Whether a `verified` sent by someone who may not set it (not admin) only
+// echoes a read of the record: its current value, or true on a record whose
+// edit awaits the city (`city_confirmed_a_version`: it was read while
+// confirmed and is sent again, as a repeated PUT is). Such a value decides
+// nothing; the service keeps or withdraws the confirmation.
+bool echoes_confirmation(std::optional<bool> sent, bool current, bool city_confirmed_a_version);
 // An optional whole-number member within [lo, hi].
 bool member_int(const rapidjson::Value& obj, const char* name, int lo, int hi,
                 std::optional<int>* out, ApiResponse* error);

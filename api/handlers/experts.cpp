@@ -30,6 +30,19 @@ Result<Expert> expert_from_body(const rapidjson::Value& doc) {
   return e;
 }
 
+// The edited record's confirmation as sent: admin's value, else the current
+// one where the sent value only echoes a read (a repeated PUT of a record the
+// county's first PUT left awaiting the city was refused; a PATCH names what
+// it changes, so there only the current value is an echo); any other value
+// is passed on, for check_expert_write to refuse (403, field "verified").
+bool edited_verified(const Principal& who, std::optional<bool> sent, const Expert& current,
+                     bool whole_record) {
+  if (who.role != Role::kAdmin &&
+      echoes_confirmation(sent, current.verified, whole_record && awaits_city(current)))
+    return current.verified;
+  return sent.value_or(current.verified);
+}
+
 ApiResponse expert_result(const Result<Expert>& e) {
   if (!e) return from_status(e.status());
   return one_expert(200, *e);
@@ -87,11 +100,11 @@ ApiResponse update_expert(const Call& c) {
   if (!bind_path_id(&doc, c.params[0], &error)) return error;
   std::optional<bool> verified;
   if (Status taken = take_verified(doc, &verified); !taken) return from_status(taken);
-  ExpertEdit edit = [&doc, verified](const Expert& current) -> Result<Expert> {
+  ExpertEdit edit = [&doc, &c, verified](const Expert& current) -> Result<Expert> {
     Status complete = require_members(doc, kExpertFields);
     if (!complete) return complete;
     auto e = expert_from_body(doc);
-    if (e) e->verified = verified.value_or(current.verified);
+    if (e) e->verified = edited_verified(c.who, verified, current, true);
     return e;
   };
   return expert_result(c.context.service.update_expert(c.who, c.params[0], edit));
@@ -107,7 +120,7 @@ ApiResponse patch_expert(const Call& c) {
     rapidjson::Document doc;
     if (Status patched = merge_patched(current, patch, c.params[0], &doc); !patched) return patched;
     auto e = expert_from_body(doc);
-    if (e) e->verified = verified.value_or(current.verified);
+    if (e) e->verified = edited_verified(c.who, verified, current, false);
     return e;
   };
   return expert_result(c.context.service.update_expert(c.who, c.params[0], edit));

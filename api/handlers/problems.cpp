@@ -55,11 +55,15 @@ Result<Problem> problem_from_body(const Principal& who, const rapidjson::Value& 
 
 // The edited record's confirmation: what an admin gave, else the current
 // one (the service unconfirms a non-admin's change of the text). Anyone else
-// may send back the current value (GET then PUT) but not change it.
+// may send back the current value (GET then PUT) but not change it; a PUT of
+// the whole record (`whole_record`) may also send true on a record whose
+// edit awaits the city (echoes_confirmation: a repeated PUT).
 Result<Problem> with_verified(const Principal& who, Result<Problem> p, std::optional<bool> verified,
-                              const Problem& current) {
+                              const Problem& current, bool whole_record) {
   if (!p) return p;
-  if (verified && *verified != current.verified && who.role != Role::kAdmin)
+  if (who.role != Role::kAdmin &&
+      !echoes_confirmation(verified, current.verified,
+                           whole_record && !current.verified && !current.confirmed_json.empty()))
     return Status::invalid({FieldError{
         "body", 0, "verified",
         current.verified ? "field.verified_city_confirmed" : "field.verified_city_awaiting"}});
@@ -185,7 +189,7 @@ ApiResponse update_problem(const Call& c) {
   ProblemEdit edit = [&doc, &c, verified](const Problem& current) -> Result<Problem> {
     Status complete = require_members(doc, kProblemFields);
     if (!complete) return complete;
-    return with_verified(c.who, problem_from_body(c.who, doc, current), verified, current);
+    return with_verified(c.who, problem_from_body(c.who, doc, current), verified, current, true);
   };
   auto updated = c.context.service.update_problem(c.who, c.params[0], edit);
   if (!updated) return from_status(updated.status());
@@ -203,7 +207,7 @@ ApiResponse patch_problem(const Call& c) {
     if (Status patched = merge_patched(current, patch, c.params[0], &doc); !patched) return patched;
     if (patch.IsObject())
       if (std::string name = rendered_member(patch); !name.empty()) return server_owned(name);
-    return with_verified(c.who, problem_from_body(c.who, doc, current), verified, current);
+    return with_verified(c.who, problem_from_body(c.who, doc, current), verified, current, false);
   };
   auto updated = c.context.service.update_problem(c.who, c.params[0], edit);
   if (!updated) return from_status(updated.status());

@@ -398,6 +398,46 @@ TEST_F(TenancyTest, ACountysExpertIsRankedElsewhereOnlyOnceTheCityConfirmsIt) {
   EXPECT_NE(scores_for(port(), "p-a1", t().admin).at("zjut-fake"), before_a1.at("zjut-fake"));
 }
 
+// A new user's trial: a county read its expert (verified true), changed the
+// bio and PUT the record; the same PUT sent again was refused (403, the
+// edit had left the record awaiting the city), and so was an enterprise's
+// (422). A repeated PUT gets the same answer; a PATCH or a never-confirmed
+// record still may not claim the confirmation.
+TEST_F(TenancyTest, ARepeatedPutIsAnsweredAsTheFirst) {
+  auto body = [](std::string json, const char* field, const char* value) {
+    rapidjson::Document d;
+    d.Parse(json.c_str());
+    d[field].SetString(value, d.GetAllocator());
+    rapidjson::StringBuffer b;
+    rapidjson::Writer<rapidjson::StringBuffer> w(b);
+    d.Accept(w);
+    return std::string(b.GetString());
+  };
+  const std::string paper = "/api/v1/experts/e-paper";
+  const std::string expert = body(get(port(), paper, t().county_longyou).body, "bio", "改写的简介");
+  ASSERT_NE(expert.find(R"("verified":true)"), std::string::npos) << expert;
+  for (int i = 0; i < 2; ++i) {
+    auto put = send(port(), "PUT", paper, t().county_longyou, expert);
+    ASSERT_EQ(put.status, 200) << i << put.body;
+    EXPECT_FALSE(put.json()["verified"].GetBool()) << i;
+  }
+  auto claimed = patch(port(), paper, t().county_longyou, R"({"verified": true})");
+  EXPECT_EQ(claimed.status, 403) << claimed.body;
+  EXPECT_FALSE(get(port(), paper, t().admin).json()["verified"].GetBool());
+
+  const std::string path = "/api/v1/problems/p-a2";
+  const std::string problem =
+      body(get(port(), path, t().enterprise_a).body, "description", "轴承装机后异响，已换过轴承");
+  for (int i = 0; i < 2; ++i) {
+    auto put = send(port(), "PUT", path, t().enterprise_a, problem);
+    ASSERT_EQ(put.status, 200) << i << put.body;
+    EXPECT_FALSE(put.json()["verified"].GetBool()) << i;
+  }
+  auto self = patch(port(), path, t().enterprise_a, R"({"verified": true})");
+  EXPECT_EQ(self.status, 422) << self.body;
+  EXPECT_FALSE(get(port(), path, t().admin).json()["verified"].GetBool());
+}
+
 // A new user's trial: admin confirmed edits blind (GET .../history listed
 // none of them). GET .../changes shows, field by field, what awaits the
 // city: the version the city confirmed and the current one.
