@@ -989,6 +989,18 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
   // Each record is stored as soon as it is read and then dropped: only ids
   // are kept until the transaction commits.
   std::vector<std::string> ids;
+  size_t unconfirmed_kept = 0;
+  // A record imported exactly as held (its exchange JSON) keeps the held
+  // one's confirmation: an admin's export imported back confirmed every edit
+  // awaiting the city, unseen (a new user's trial). Anything else an admin
+  // imports is confirmed. experts_ and problems_ change only under
+  // write_mu_, held here.
+  auto keep_confirmation_of = [&](const auto& held, auto* imported) {
+    if (held.verified || to_json(held) != to_json(*imported)) return;
+    imported->verified = false;
+    imported->confirmed_json = held.confirmed_json;
+    ++unconfirmed_kept;
+  };
   ReadOptions options;
   options.names = names;
   auto stored = [&](const std::string& id) -> Status {
@@ -1000,11 +1012,15 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
   Status read = kind == ImportKind::kExperts
                     ? read_experts_jsonl(text, "body", options,
                                          [&](Expert&& e, int) -> Status {
+                                           if (auto h = experts_.find(e.id); h != experts_.end())
+                                             keep_confirmation_of(h->second, &e);
                                            Status s = check_record_counties(options_.counties, e);
                                            if (s) s = tx.put(e);
                                            return s ? stored(e.id) : s;
                                          })
                     : read_problems_jsonl(text, "body", options, [&](Problem&& p, int) -> Status {
+                        if (auto h = problems_.find(p.id); h != problems_.end())
+                          keep_confirmation_of(*h->second, &p);
                         Status s = check_record_counties(options_.counties, p, &registered);
                         if (s) s = tx.put(p);
                         return s ? stored(p.id) : s;
@@ -1019,6 +1035,7 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
   // matches the store): the body and the records are never held together.
   std::string().swap(text);
   ImportCounts counts;
+  counts.unconfirmed_kept = unconfirmed_kept;
   std::map<std::string, Expert> new_experts;
   // The imported problems only: problems_ keeps the others as they are.
   std::map<std::string, SharedProblem> new_problems;

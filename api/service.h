@@ -273,6 +273,9 @@ using ExpertEdit = std::function<Result<Expert>(const Expert& current)>;
 struct ImportCounts {
   size_t experts = 0;
   size_t problems = 0;
+  // Imported exactly as held while the city has not confirmed them (an
+  // export imported back): they keep that state (Service::import_jsonl).
+  size_t unconfirmed_kept = 0;
 };
 
 // What the service reports about itself: exactly the gauges /metrics renders.

@@ -29,6 +29,9 @@ ApiResponse import_response(const Result<ImportCounts>& counts,
   imported.AddMember("experts", static_cast<uint64_t>(counts->experts), a);
   imported.AddMember("problems", static_cast<uint64_t>(counts->problems), a);
   d.AddMember("imported", imported, a);
+  // Imported exactly as held, still awaiting the city (an export imported
+  // back does not confirm them).
+  d.AddMember("unconfirmed_kept", static_cast<uint64_t>(counts->unconfirmed_kept), a);
   Value warnings(rapidjson::kArrayType);
   for (const auto& w : spelling_warnings(names)) warnings.PushBack(Value(w.c_str(), a), a);
   d.AddMember("warnings", warnings, a);

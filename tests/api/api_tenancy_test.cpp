@@ -438,6 +438,60 @@ TEST_F(TenancyTest, ARepeatedPutIsAnsweredAsTheFirst) {
   EXPECT_FALSE(get(port(), path, t().admin).json()["verified"].GetBool());
 }
 
+// A new user's trial: admin exported the experts and problems and imported
+// the files back; every edit awaiting the city came back confirmed, unseen.
+// A record imported exactly as held keeps its confirmation; one that differs
+// is the city's (confirmed).
+TEST_F(TenancyTest, AnExportImportedBackConfirmsNothing) {
+  ASSERT_EQ(patch(port(), "/api/v1/experts/e-paper", t().county_longyou,
+                  R"({"bio": "改写的简介，待市里确认"})")
+                .status,
+            200);
+  ASSERT_EQ(patch(port(), "/api/v1/problems/p-a2", t().enterprise_a,
+                  R"({"description": "改写的描述，待市里确认"})")
+                .status,
+            200);
+  const auto before = scores_for(port(), "p-b1", t().admin);
+  auto import_back = [&](const char* kind) {
+    auto exported = get(port(), std::string("/api/v1/export/") + kind, t().admin);
+    EXPECT_EQ(exported.status, 200);
+    Request r;
+    r.method = "POST";
+    r.target = std::string("/api/v1/import/") + kind;
+    r.token = t().admin;
+    r.content_type = "application/x-ndjson";
+    r.body = exported.body;
+    return http(port(), r);
+  };
+  auto experts = import_back("experts");
+  ASSERT_EQ(experts.status, 200) << experts.body;
+  EXPECT_EQ(experts.json()["unconfirmed_kept"].GetUint64(), 1u) << experts.body;
+  auto problems = import_back("problems");
+  ASSERT_EQ(problems.status, 200) << problems.body;
+  EXPECT_EQ(problems.json()["unconfirmed_kept"].GetUint64(), 1u) << problems.body;
+  EXPECT_FALSE(get(port(), "/api/v1/experts/e-paper", t().admin).json()["verified"].GetBool());
+  EXPECT_FALSE(get(port(), "/api/v1/problems/p-a2", t().admin).json()["verified"].GetBool());
+  EXPECT_EQ(scores_for(port(), "p-b1", t().admin), before);
+  auto changes = get(port(), "/api/v1/experts/e-paper/changes", t().admin).json();
+  ASSERT_EQ(changes["changes"].Size(), 1u);
+  EXPECT_STREQ(changes["changes"][0]["field"].GetString(), "bio");
+
+  // Imported with a change, the record is the city's: confirmed.
+  Request r;
+  r.method = "POST";
+  r.target = "/api/v1/import/experts";
+  r.token = t().admin;
+  r.content_type = "application/x-ndjson";
+  Expert paper = test_experts()[1];
+  ASSERT_EQ(paper.id, "e-paper");
+  paper.bio = "市里导入的简介";
+  r.body = expert_json(paper) + "\n";
+  auto changed = http(port(), r);
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(changed.json()["unconfirmed_kept"].GetUint64(), 0u);
+  EXPECT_TRUE(get(port(), "/api/v1/experts/e-paper", t().admin).json()["verified"].GetBool());
+}
+
 // A new user's trial: admin confirmed edits blind (GET .../history listed
 // none of them). GET .../changes shows, field by field, what awaits the
 // city: the version the city confirmed and the current one.
