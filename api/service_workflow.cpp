@@ -744,9 +744,10 @@ Result<bool> Service::plan_is_stale(const PlanRecord& plan) {
   if (plan.status != PlanStatus::kDraft) return false;
   // Read from the store, as approve() checks it: an approval is a decision,
   // so a draft older than the county's approved plan is stale here too.
-  auto now = plans_->decision_sequence();
-  if (!now) return now.status();
-  if (*now != plan.decisions_seen) return true;
+  if (plan.decisions_seen == PlanStore::kInputChanged) return true;
+  auto later = plans_->decisions_touching(plan);
+  if (!later) return later.status();
+  if (*later > 0) return true;
   // A leader approve_plan would refuse (plan.stale_leader): shown stale now,
   // not only once the county tries to approve (a new-user trial saw 草稿 and
   // an approve button, then the refusal).

@@ -1,5 +1,7 @@
 #include "corpus/plan_store.h"
 
+#include <algorithm>
+
 #include <sqlite3.h>
 
 #include <string>
@@ -9,6 +11,14 @@
 
 namespace expertmatch {
 namespace {
+
+// Every expert a plan names: its team and its topics' leaders.
+std::vector<std::string> plan_experts(const PlanRecord& plan) {
+  std::vector<std::string> out = plan.members;
+  for (const auto& [problem, expert] : plan.topics)
+    if (std::find(out.begin(), out.end(), expert) == out.end()) out.push_back(expert);
+  return out;
+}
 
 Status sql_error(sqlite3* db, const std::string& what) {
   return Status(ErrorCode::kIOError, what + ": " + sqlite3_errmsg(db));
@@ -319,12 +329,12 @@ Result<PlanRecord> PlanStore::approve(long long id, const std::string& approver,
   if (plan->decisions_seen == kInputChanged)
     return Status(ErrorCode::kConflict,
                   {"plan.stale_input", {{"id", plan_id}, {"county", plan->county}}});
-  auto now = read_decision_sequence(db_);
-  if (!now) return now.status();
-  if (*now != plan->decisions_seen)
+  auto later =
+      expertmatch::decisions_touching(db_, plan->decisions_seen, plan->county, plan_experts(*plan));
+  if (!later) return later.status();
+  if (*later > 0)
     return Status(ErrorCode::kConflict,
-                  {"plan.stale_decisions",
-                   {{"id", plan_id}, {"count", std::to_string(*now - plan->decisions_seen)}}});
+                  {"plan.stale_decisions", {{"id", plan_id}, {"count", std::to_string(*later)}}});
   auto approved = query_locked("status = 'approved'", plan->county, false);
   if (!approved) return approved.status();
   Statement old(db_, "UPDATE plans SET status = 'superseded' WHERE id = ?1");
@@ -336,14 +346,14 @@ Result<PlanRecord> PlanStore::approve(long long id, const std::string& approver,
   }
   Status s = end_draft(db_, id, approver, PlanStatus::kApproved, "approve");
   if (!s) return s;
-  s = apply_status_changes(db_, changes, nullptr);
+  // The approval itself is a decision: the county's other drafts made before
+  // it are stale, and so is any draft with one of its experts (whose
+  // remaining capacity it changes).
+  std::vector<DecisionScope> scopes = {{plan->county, ""}};
+  for (const auto& e : plan_experts(*plan)) scopes.push_back({"", e});
+  s = changes.empty() ? record_decision(db_, scopes, /*changed_records=*/false)
+                      : apply_status_changes(db_, changes, nullptr, scopes);
   if (!s) return s;
-  // The approval itself is a decision: other drafts made before it are stale.
-  if (changes.empty() && sqlite3_exec(db_,
-                                      "UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
-                                      "WHERE key = 'decision_sequence'",
-                                      nullptr, nullptr, nullptr) != SQLITE_OK)
-    return sql_error(db_, "advance decision sequence");
   s = tx.commit();
   if (!s) return s;
   return get_locked(id);
@@ -352,6 +362,11 @@ Result<PlanRecord> PlanStore::approve(long long id, const std::string& approver,
 Result<long long> PlanStore::decision_sequence() {
   std::lock_guard lock(mu_);
   return read_decision_sequence(db_);
+}
+
+Result<long long> PlanStore::decisions_touching(const PlanRecord& plan) {
+  std::lock_guard lock(mu_);
+  return expertmatch::decisions_touching(db_, plan.decisions_seen, plan.county, plan_experts(plan));
 }
 
 Result<PlanRecord> PlanStore::discard(long long id, const std::string& who) {

@@ -7,9 +7,10 @@
 // the body. Lifecycle: draft -> approved -> superseded (when a later plan of
 // the same county is approved), or draft -> discarded. At most one approved
 // plan per county. A draft is stale, and cannot be approved, when it is older
-// than the county's approved plan or was made before a later decision
-// (Store::decision_sequence(): a review, a status change, an approval), or
-// when its records changed while it was being made (kInputChanged).
+// than the county's approved plan or was made before a later decision that
+// concerns its county or one of its experts (Store::decision_sequence(): a
+// review, a status change, an approval; DecisionScope), or when its records
+// changed while it was being made (kInputChanged).
 //
 // The tables (plans, plan_assignments) are part of the Store's schema
 // (migration v4); this class uses a connection of its own to the same file.
@@ -103,6 +104,10 @@ class PlanStore {
                              const std::vector<StatusChange>& changes = {});
   // Store::decision_sequence(), read on this connection.
   Result<long long> decision_sequence();
+  // How many decisions since `plan` was made concern its county or one of
+  // its experts (members and topic leaders): a draft with any is stale
+  // (corpus/store.h, decisions_touching).
+  Result<long long> decisions_touching(const PlanRecord& plan);
   // Draft -> discarded, by `who`. kNotFound; kConflict if not a draft.
   Result<PlanRecord> discard(long long id, const std::string& who);
 

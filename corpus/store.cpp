@@ -16,6 +16,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <set>
+#include <string_view>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -224,6 +226,19 @@ ALTER TABLE problems ADD COLUMN verified INTEGER NOT NULL DEFAULT 1;
     {10, R"sql(
 ALTER TABLE experts ADD COLUMN confirmed TEXT NOT NULL DEFAULT '';
 ALTER TABLE problems ADD COLUMN confirmed TEXT NOT NULL DEFAULT '';
+)sql"},
+    // v10 -> v11: what each decision concerns (DecisionScope), so that a
+    // draft is made stale only by decisions about its county or its experts.
+    // Decisions made before concern every county ("*"), as they did.
+    {11, R"sql(
+CREATE TABLE IF NOT EXISTS decision_scopes (
+  seq INTEGER NOT NULL,
+  county TEXT NOT NULL,
+  expert TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS decision_scopes_by_seq ON decision_scopes (seq);
+INSERT INTO decision_scopes (seq, county, expert)
+  SELECT CAST(value AS INTEGER), '*', '' FROM meta WHERE key = 'decision_sequence';
 )sql"},
 };
 constexpr bool migrations_ordered() {
@@ -1193,7 +1208,8 @@ Status Store::backup_to(const std::string& path) {
 }
 
 Status apply_status_changes(sqlite3* db, const std::vector<StatusChange>& changes,
-                            std::vector<ProblemTransition>* recorded) {
+                            std::vector<ProblemTransition>* recorded,
+                            const std::vector<DecisionScope>& also) {
   for (const auto& c : changes) {
     Statement up(db, "UPDATE problems SET status = ?1 WHERE id = ?2 AND status = ?3");
     if (!up.prepared()) return up.error("prepare status update");
@@ -1228,12 +1244,52 @@ Status apply_status_changes(sqlite3* db, const std::vector<StatusChange>& change
     if (recorded) recorded->push_back(std::move(t));
   }
   if (changes.empty()) return Status::ok();
+  std::vector<DecisionScope> scopes = also;
+  for (const auto& c : changes) {
+    Statement q(db, "SELECT county FROM problems WHERE id = ?1");
+    q.bind(1, c.problem_id);
+    if (q.step() == SQLITE_ROW) scopes.push_back({text_col(q.get(), 0), ""});
+  }
+  return record_decision(db, scopes, /*changed_records=*/true);
+}
+
+Status record_decision(sqlite3* db, const std::vector<DecisionScope>& scopes,
+                       bool changed_records) {
   for (const char* key : {"change_sequence", "decision_sequence"}) {
+    if (!changed_records && std::string_view(key) == "change_sequence") continue;
     Statement bump(db, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = ?1");
     bump.bind(1, std::string(key));
     if (bump.step() != SQLITE_DONE) return bump.error("bump sequence");
   }
+  for (const auto& scope : scopes) {
+    Statement ins(
+        db,
+        "INSERT INTO decision_scopes (seq, county, expert) SELECT CAST(value AS INTEGER), "
+        "?1, ?2 FROM meta WHERE key = 'decision_sequence'");
+    ins.bind(1, scope.county);
+    ins.bind(2, scope.expert);
+    if (ins.step() != SQLITE_DONE) return ins.error("record decision scope");
+  }
   return Status::ok();
+}
+
+Result<long long> decisions_touching(sqlite3* db, long long since, const std::string& county,
+                                     const std::vector<std::string>& experts) {
+  Statement q(db, "SELECT seq, county, expert FROM decision_scopes WHERE seq > ?1");
+  if (!q.prepared()) return q.error("prepare decision scopes");
+  sqlite3_bind_int64(q.get(), 1, since);
+  std::set<long long> touching;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) {
+    const long long seq = sqlite3_column_int64(q.get(), 0);
+    const std::string c = text_col(q.get(), 1);
+    const std::string e = text_col(q.get(), 2);
+    if (c == "*" || (!c.empty() && same_name(c, county)) ||
+        (!e.empty() && std::find(experts.begin(), experts.end(), e) != experts.end()))
+      touching.insert(seq);
+  }
+  if (rc != SQLITE_DONE) return q.error("read decision scopes");
+  return static_cast<long long>(touching.size());
 }
 
 long long new_record_id() {
@@ -1269,12 +1325,17 @@ Result<Review> Store::add_review(const Review& r, const StatusChange* change) {
   out.id = sqlite3_column_int64(st.get(), 0);
   out.created_at = text_col(st.get(), 1);
   if (st.step() != SQLITE_DONE) return st.error("insert review");
+  // The decision concerns the problem's county and the expert, whose
+  // remaining capacity an acceptance (or its undoing) changes.
   if (change) {
-    Status s = apply_status_changes(db_, {*change}, nullptr);
+    Status s = apply_status_changes(db_, {*change}, nullptr, {{"", r.expert_id}});
     if (!s) return s;
   } else {
-    Status s =
-        exec("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'decision_sequence'");
+    std::string county;
+    Statement q(db_, "SELECT county FROM problems WHERE id = ?1");
+    q.bind(1, r.problem_id);
+    if (q.step() == SQLITE_ROW) county = text_col(q.get(), 0);
+    Status s = record_decision(db_, {{county, ""}, {"", r.expert_id}}, /*changed_records=*/false);
     if (!s) return s;
   }
   Status s = tx.commit();

@@ -157,13 +157,38 @@ struct StoreCounts {
   int problems = 0;
 };
 
+// What a decision (a review, a status change, a plan's approval) concerns:
+// the county whose problems or plan it changed (empty: none), and an expert
+// whose remaining capacity it may change (empty: none). A draft plan is made
+// stale only by decisions that concern its county or one of its experts
+// (decisions_touching): an attack trial had one enterprise's withdrawal of
+// its own problem make every county's drafts unapprovable, and tell each
+// county how many decisions other counties made.
+struct DecisionScope {
+  std::string county;
+  std::string expert;
+};
+
+// One step of the decision sequence (and the change sequence when
+// `changed_records`), on `db` inside the caller's open transaction, with what
+// the decision concerns recorded under the new number (schema v11).
+Status record_decision(sqlite3* db, const std::vector<DecisionScope>& scopes, bool changed_records);
+
+// How many decisions after `since` concern `county` (names compared as names,
+// corpus/names.h) or one of `experts`; decisions made before schema v11
+// concern every county.
+Result<long long> decisions_touching(sqlite3* db, long long since, const std::string& county,
+                                     const std::vector<std::string>& experts);
+
 // Applies `changes` on `db` inside the caller's open transaction: each
 // problem's status (checked against `from`), its transition row, and one step
-// of the change and decision sequences. For PlanStore, whose approval changes
+// of the change and decision sequences, the decision concerning each
+// problem's county and `also`. For PlanStore, whose approval changes
 // problems' statuses in its own transaction. kConflict / kNotFound as
 // Store::change_status; `recorded` (if not null) receives the rows.
 Status apply_status_changes(sqlite3* db, const std::vector<StatusChange>& changes,
-                            std::vector<ProblemTransition>* recorded);
+                            std::vector<ProblemTransition>* recorded,
+                            const std::vector<DecisionScope>& also = {});
 
 class Store {
  public:
@@ -177,7 +202,7 @@ class Store {
   const std::string& data_dir() const { return data_dir_; }
   // The schema version after migrations (kSchemaVersion).
   int schema_version();
-  static constexpr int kSchemaVersion = 10;
+  static constexpr int kSchemaVersion = 11;
 
   // Inserts or replaces every record in one transaction: all or nothing.
   // A known id is updated (an expert's works are replaced as a whole). The

@@ -492,6 +492,34 @@ TEST_F(TenancyTest, AnExportImportedBackConfirmsNothing) {
   EXPECT_TRUE(get(port(), "/api/v1/experts/e-paper", t().admin).json()["verified"].GetBool());
 }
 
+// Attack trial 12: one enterprise withdrawing its own problem made every
+// county's draft plans stale (409 on approval), and the refusal told each
+// county how many decisions others had made. A decision makes stale only the
+// drafts of its county, or those naming an expert whose capacity it changes.
+TEST_F(TenancyTest, AnotherCountysDecisionsLeaveADraftAsItWas) {
+  auto made = post(port(), "/api/v1/counties/%E9%BE%99%E6%B8%B8%E5%8E%BF/plans", t().county_longyou,
+                   R"({"team_size": 3})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string plan = "/api/v1/plans/" + std::to_string(made.json()["id"].GetInt64());
+  auto withdrawn =
+      post(port(), "/api/v1/problems/p-a2/withdraw", t().enterprise_a, R"({"note": "不再需要"})");
+  ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
+  EXPECT_FALSE(get(port(), plan, t().county_longyou).json()["stale"].GetBool());
+  auto approved = post(port(), plan + "/approve", t().county_longyou, "");
+  EXPECT_EQ(approved.status, 200) << approved.body;
+
+  // A decision in its own county still makes a draft stale.
+  auto again = post(port(), "/api/v1/counties/%E9%BE%99%E6%B8%B8%E5%8E%BF/plans",
+                    t().county_longyou, R"({"team_size": 3})");
+  ASSERT_EQ(again.status, 201) << again.body;
+  const std::string second = "/api/v1/plans/" + std::to_string(again.json()["id"].GetInt64());
+  auto own = post(port(), "/api/v1/problems/p-b1/withdraw", t().county_longyou,
+                  R"({"note": "企业已自行解决"})");
+  ASSERT_EQ(own.status, 200) << own.body;
+  EXPECT_TRUE(get(port(), second, t().county_longyou).json()["stale"].GetBool());
+  EXPECT_EQ(post(port(), second + "/approve", t().county_longyou, "").status, 409);
+}
+
 // A new user's trial: admin confirmed edits blind (GET .../history listed
 // none of them). GET .../changes shows, field by field, what awaits the
 // city: the version the city confirmed and the current one.

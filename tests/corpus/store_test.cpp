@@ -2,6 +2,7 @@
 // the change sequence; plus the CLI's `import`, which validates before writing.
 #include "corpus/store.h"
 #include "corpus/exchange_format.h"
+#include "corpus/plan_store.h"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -180,7 +181,7 @@ PRAGMA user_version = )sql" +
     if (from == 4) run_sql(dir.path(), "ALTER TABLE tokens DROP COLUMN expires_at");
     auto store = open_store(dir.path());
     ASSERT_NE(store, nullptr);
-    EXPECT_EQ(store->schema_version(), 10);  // v6, v7 (ids), v8, v9 (confirmation), v10
+    EXPECT_EQ(store->schema_version(), 11);  // v6, v7 (ids), v8, v9 (confirmation), v10, v11
     auto p = store->get_problem("p1");
     ASSERT_TRUE(p.is_ok());
     EXPECT_EQ(p->status, ProblemStatus::kSubmitted);
@@ -225,7 +226,7 @@ TEST(StoreTest, MigrationToV9ConfirmsEveryStoredProblemAndKeepsTheFlag) {
   run_sql(dir.path(), std::string(kUndoV9) + "PRAGMA user_version = 8");
   auto store = open_store(dir.path());
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), 10);
+  EXPECT_EQ(store->schema_version(), 11);
   EXPECT_TRUE(store->get_problem(sample_problems()[0].id)->verified);
   Problem p = sample_problems()[1];
   p.verified = false;
@@ -249,7 +250,7 @@ TEST(StoreTest, MigrationToV10KeepsTheLastConfirmedVersion) {
   run_sql(dir.path(), std::string(kUndoV10) + "PRAGMA user_version = 9");
   auto store = open_store(dir.path());
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), 10);
+  EXPECT_EQ(store->schema_version(), 11);
   EXPECT_EQ(store->get_problem(sample_problems()[0].id)->confirmed_json, "");
   Problem p = sample_problems()[0];
   p.title = "edited by its enterprise";
@@ -271,6 +272,46 @@ TEST(StoreTest, MigrationToV10KeepsTheLastConfirmedVersion) {
   EXPECT_EQ(store->get_expert(e.id)->bio, "edited by a county");
 }
 
+// v11 records what each decision concerns (DecisionScope). A decision made
+// before it concerns every county, so a draft older than it stays stale; a
+// decision after it concerns its problem's county and expert only.
+TEST(StoreTest, MigrationToV11KeepsOldDecisionsConcerningEveryCounty) {
+  TempDir dir;
+  Problem p = sample_problems()[0];
+  p.county = "L";
+  Review r;
+  r.problem_id = p.id;
+  r.expert_id = "e9";
+  r.decision = "reject";
+  r.note = "does not fit";
+  long long old_draft = 0;
+  {
+    auto store = open_store(dir.path());
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->put_problem(p).is_ok());
+    auto plans = PlanStore::open(*store);
+    ASSERT_TRUE(plans.is_ok());
+    auto draft = (*plans)->add_draft("K", {"e1"}, {}, "{}", *store->decision_sequence());
+    ASSERT_TRUE(draft.is_ok());
+    old_draft = draft->id;
+    ASSERT_TRUE(store->add_review(r).is_ok());
+  }
+  run_sql(dir.path(), "DROP TABLE decision_scopes; PRAGMA user_version = 10");
+  auto store = open_store(dir.path());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->schema_version(), 11);
+  auto plans = PlanStore::open(*store);
+  ASSERT_TRUE(plans.is_ok());
+  EXPECT_EQ(*(*plans)->decisions_touching(*(*plans)->get(old_draft)), 1);
+  auto fresh = (*plans)->add_draft("K", {"e1"}, {}, "{}", *store->decision_sequence());
+  ASSERT_TRUE(fresh.is_ok());
+  ASSERT_TRUE(store->add_review(r).is_ok());  // about L and e9
+  EXPECT_EQ(*(*plans)->decisions_touching(*fresh), 0);
+  r.expert_id = "e1";
+  ASSERT_TRUE(store->add_review(r).is_ok());  // about L and e1, one of K's experts
+  EXPECT_EQ(*(*plans)->decisions_touching(*fresh), 1);
+}
+
 TEST(StoreTest, MigrationToV8ConfirmsEveryStoredExpertAndKeepsTheFlag) {
   TempDir dir;
   {
@@ -281,7 +322,7 @@ TEST(StoreTest, MigrationToV8ConfirmsEveryStoredExpertAndKeepsTheFlag) {
   run_sql(dir.path(), std::string(kUndoV8) + "PRAGMA user_version = 7");
   auto store = open_store(dir.path());
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), 10);
+  EXPECT_EQ(store->schema_version(), 11);
   EXPECT_TRUE(store->get_expert("bearing-zhang")->verified);
   Expert e = sample_experts()[1];
   e.verified = false;
@@ -794,7 +835,7 @@ TEST(StoreTest, MigrationToV5KeepsTokensAndTheyNeverExpire) {
                           "ALTER TABLE tokens DROP COLUMN expires_at; PRAGMA user_version = 4");
   auto store = open_store(dir.path());
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), 10);  // v5, v6 (the workflow), v7 (ids), v8-v10
+  EXPECT_EQ(store->schema_version(), 11);  // v5, v6 (the workflow), v7 (ids), v8-v11
   auto t = store->find_token(std::string(64, 'c'));
   ASSERT_TRUE(t.is_ok());
   EXPECT_EQ(t->expires_at, "");

@@ -603,26 +603,55 @@ TEST(PlanStoreTest, StaleDraftsAreNotApprovedAndDraftsCanBeDiscarded) {
   auto older = (*plans)->add_draft("K", {"e1"}, {}, "{}", 0);
   auto newer = (*plans)->add_draft("K", {"e2"}, {}, "{}", 0);
   auto elsewhere = (*plans)->add_draft("L", {"e3"}, {}, "{}", 0);
-  ASSERT_TRUE(older.is_ok() && newer.is_ok() && elsewhere.is_ok());
+  auto sharing = (*plans)->add_draft("M", {"e2", "e5"}, {}, "{}", 0);
+  ASSERT_TRUE(older.is_ok() && newer.is_ok() && elsewhere.is_ok() && sharing.is_ok());
   ASSERT_TRUE((*plans)->approve(newer->id, "county").is_ok());
   // An older draft over a newer approved plan: stale.
   auto over = (*plans)->approve(older->id, "county");
   EXPECT_EQ(over.status().code(), ErrorCode::kConflict);
   EXPECT_NE(over.status().message().find("stale"), std::string::npos) << over.status().message();
   EXPECT_EQ((*(*plans)->approved("K"))->id, newer->id);
-  // L's draft was made before K's approval (a decision that used capacity): stale too.
-  EXPECT_EQ((*plans)->approve(elsewhere->id, "county").status().code(), ErrorCode::kConflict);
-  // A review is a decision as well.
+  // M's draft was made before K's approval, which used the capacity of e2,
+  // one of M's experts: stale too.
+  auto shared = (*plans)->approve(sharing->id, "county");
+  EXPECT_EQ(shared.status().code(), ErrorCode::kConflict);
+  EXPECT_NE(shared.status().message().find("1 decision"), std::string::npos)
+      << shared.status().message();
+  EXPECT_EQ(*(*plans)->decisions_touching(*sharing), 1);
+  // L's draft shares nothing with K's approval: K's decision is not L's
+  // (an attack trial: any tenant's decision made every county's drafts
+  // stale, and told them how many decisions others had made).
+  EXPECT_EQ(*(*plans)->decisions_touching(*elsewhere), 0);
+  EXPECT_TRUE((*plans)->approve(elsewhere->id, "county").is_ok());
+  // A review is a decision about its problem's county and its expert.
+  for (const auto& [id, county] : {std::pair<const char*, const char*>{"p1", "L"}, {"p9", "N"}}) {
+    Problem p;
+    p.id = id;
+    p.enterprise = std::string(county) + "企业";
+    p.county = county;
+    p.title = "题";
+    ASSERT_TRUE((*store)->put_problem(p).is_ok());
+  }
   long long seen = *(*store)->decision_sequence();
   auto fresh = (*plans)->add_draft("L", {"e3"}, {}, "{}", seen);
+  auto other = (*plans)->add_draft("P", {"e7"}, {}, "{}", seen);
+  auto with_e6 = (*plans)->add_draft("Q", {"e6"}, {}, "{}", seen);
+  ASSERT_TRUE(fresh.is_ok() && other.is_ok() && with_e6.is_ok());
   Review r;
   r.problem_id = "p1";
-  r.expert_id = "e3";
+  r.expert_id = "e6";
   r.decision = "reject";
   r.note = "does not fit";
   ASSERT_TRUE((*store)->add_review(r).is_ok());
   EXPECT_EQ(*(*store)->decision_sequence(), seen + 1);
   EXPECT_EQ((*plans)->approve(fresh->id, "county").status().code(), ErrorCode::kConflict);
+  EXPECT_EQ(*(*plans)->decisions_touching(*with_e6), 1);
+  // A review in county N concerns neither P's draft nor the other experts.
+  r.problem_id = "p9";
+  r.expert_id = "e8";
+  ASSERT_TRUE((*store)->add_review(r).is_ok());
+  EXPECT_EQ(*(*plans)->decisions_touching(*other), 0);
+  EXPECT_TRUE((*plans)->approve(other->id, "county").is_ok());
 
   auto gone = (*plans)->discard(older->id, "county");
   ASSERT_TRUE(gone.is_ok()) << gone.status().to_string();
