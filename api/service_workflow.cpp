@@ -605,6 +605,16 @@ Result<ProblemStanding> Service::standing(const Principal& who, const std::strin
   return s;
 }
 
+namespace {
+
+// A key topic an expert may lead for `county`: one the city confirmed, or
+// any if the expert is stationed there (the planner's may_lead).
+bool leads_here(const Expert& e, const Problem& p, const std::string& county) {
+  return p.verified || contains_name(e.counties, county);
+}
+
+}  // namespace
+
 // ---- workstation plans -----------------------------------------------------
 
 Result<PlanRecord> Service::create_plan(const Principal& who, const std::string& county,
@@ -677,8 +687,8 @@ Result<PlanRecord> Service::approve_plan(const Principal& who, long long id) {
     std::vector<Problem> topic_problems;
     std::vector<Expert> leaders;
     for (const auto& [problem, expert] : plan->topics) {
-      if (auto p = problems_.find(problem); p != problems_.end())
-        topic_problems.push_back(*p->second);
+      auto p = problems_.find(problem);
+      if (p != problems_.end()) topic_problems.push_back(*p->second);
       auto e = experts_.find(expert);
       // A leader must still be one the plan could choose now: available, and
       // confirmed by the city unless stationed in the county. An attack trial
@@ -690,6 +700,15 @@ Result<PlanRecord> Service::approve_plan(const Principal& who, long long id) {
                        {{"id", std::to_string(plan->id)},
                         {"name", e == experts_.end() ? expert : e->second.name},
                         {"expert_id", expert}}});
+      // Nor may it claim an expert stationed elsewhere for a problem the city
+      // has not confirmed (WorkstationPlanner's may_lead; attack trial 12),
+      // which an edit after the draft can make it.
+      if (p != problems_.end() && !leads_here(e->second, *p->second, plan->county))
+        return Status(ErrorCode::kConflict, {"plan.stale_unconfirmed_topic",
+                                             {{"id", std::to_string(plan->id)},
+                                              {"problem", problem},
+                                              {"name", e->second.name},
+                                              {"expert_id", expert}}});
       leaders.push_back(e->second);
     }
     changes = approval_changes(*plan, topic_problems, leaders, who.describe());
@@ -756,6 +775,8 @@ Result<bool> Service::plan_is_stale(const PlanRecord& plan) {
     auto e = experts_.find(expert);
     if (e == experts_.end() || !e->second.available || !may_serve_county(e->second, plan.county))
       return true;
+    auto p = problems_.find(problem);
+    if (p != problems_.end() && !leads_here(e->second, *p->second, plan.county)) return true;
   }
   return false;
 }

@@ -251,6 +251,20 @@ WorkstationPlan WorkstationPlanner::Impl::explain(const County& c, const std::ve
     return n;
   };
 
+  // Problems the team solves but none of its solvers may lead: filings the
+  // city has not confirmed, solved by experts stationed elsewhere (may_lead).
+  std::vector<int> awaiting_city(c.enterprises.size(), 0);
+  for (size_t lp = 0; lp < np; ++lp)
+    if (leader[lp] < 0 && !solvers[lp].empty() &&
+        std::none_of(solvers[lp].begin(), solvers[lp].end(),
+                     [&](int e) { return may_lead(c, e, c.problems[lp]); }))
+      ++awaiting_city[c.enterprise_of[lp]];
+  auto say_awaiting = [&](size_t ent, EnterpriseOutcome* o) {
+    if (awaiting_city[ent] > 0)
+      o->reason.push_back(
+          phrase("planner.enterprise.awaits_city", {{"n", std::to_string(awaiting_city[ent])}}));
+  };
+
   // Enterprises.
   for (size_t ent = 0; ent < c.enterprises.size(); ++ent) {
     EnterpriseOutcome o;
@@ -265,8 +279,12 @@ WorkstationPlan WorkstationPlanner::Impl::explain(const County& c, const std::ve
           ids.push_back(problem(c.problems[lp]).id);
       o.reason.push_back(phrase("planner.enterprise.topics",
                                 {{"n", std::to_string(o.key_topics)}, {"ids", join(ids, ", ")}}));
-      if (o.key_topics < opt.max_topics_per_enterprise && o.solvable_by_team > o.key_topics)
+      if (o.key_topics < opt.max_topics_per_enterprise &&
+          o.solvable_by_team > o.key_topics + awaiting_city[ent])
         o.reason.push_back(phrase("planner.enterprise.waits"));
+      say_awaiting(ent, &o);
+    } else if (o.solvable_by_team > 0 && awaiting_city[ent] == o.solvable_by_team) {
+      say_awaiting(ent, &o);
     } else if (o.solvable_by_team > 0) {
       std::set<std::pair<std::string, int>> busy;  // by name and id, as listed before
       for (size_t lp = 0; lp < np; ++lp)

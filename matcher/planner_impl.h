@@ -73,6 +73,17 @@ struct WorkstationPlanner::Impl {
   bool usable(const County& c, int e, int p) const {
     return c.pref[e] > 0 && expert(e).available && !conflicted(e, p);
   }
+  // Whether expert e may lead problem p as a key topic of county c: a good
+  // match it may use, and, for an expert stationed elsewhere, a problem the
+  // city has confirmed. A key topic takes an expert's capacity city-wide, so
+  // a county's own unconfirmed filings never claim an expert other counties
+  // rank (attack trial 12: a county filed copies of another county's
+  // expert's works, approved a plan, and that expert left other counties'
+  // rankings and good matches).
+  bool may_lead(const County& c, int e, int p) const {
+    return usable(c, e, p) &&
+           (problem(p).verified || planning::contains(expert(e).counties, c.name));
+  }
   double gain(const County& c, int e, int p, float score) const {
     return planning::kUrgencyPoints * problem(p).urgency +
            std::round(planning::kQualityPoints * score * c.pref[e]);

@@ -230,7 +230,7 @@ planning::KeyTopicInstance WorkstationPlanner::Impl::county_flow(const County& c
     experts->push_back(e);
     for (const auto& [p, m] : pl.good_by_expert_[e]) {
       auto it = c.local.find(p);
-      if (it == c.local.end() || flow_problem[it->second] < 0 || !usable(c, e, p)) continue;
+      if (it == c.local.end() || flow_problem[it->second] < 0 || !may_lead(c, e, p)) continue;
       f.arcs.push_back({flow_problem[it->second], x, gain(c, e, p, match(m).score)});
     }
   }

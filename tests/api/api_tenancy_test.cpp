@@ -255,6 +255,35 @@ TEST_F(TenancyTest, ADraftWhoseLeaderLostTheCitysConfirmationIsNotApproved) {
   EXPECT_EQ(approved.status, 200) << approved.body;
 }
 
+// Attack trial 12's rule at approval: an expert stationed elsewhere leads
+// only problems the city confirmed, so a draft whose topic an edit left
+// unconfirmed after the draft was made is stale until the city confirms it.
+TEST_F(TenancyTest, ADraftWhoseTopicAwaitsTheCityIsNotApprovedWithAnOutsideLeader) {
+  auto plan = post(port(), "/api/v1/counties/" + kJiangshan + "/plans", t().county_jiangshan,
+                   R"({"team_size": 3})");
+  ASSERT_EQ(plan.status, 201) << plan.body;
+  const auto made = plan.json();
+  ASSERT_GT(made["plan"]["key_topics"].Size(), 0u) << plan.body;
+  const std::string leader = made["plan"]["key_topics"][0]["expert_id"].GetString();
+  const std::string topic = made["plan"]["key_topics"][0]["problem_id"].GetString();
+  const std::string plan_path = "/api/v1/plans/" + std::to_string(made["id"].GetInt64());
+  ASSERT_EQ(
+      patch(port(), "/api/v1/experts/" + leader, t().admin, R"({"counties": ["龙游县"]})").status,
+      200);
+  EXPECT_FALSE(get(port(), plan_path, t().county_jiangshan).json()["stale"].GetBool());
+  auto edited = patch(port(), "/api/v1/problems/" + topic, t().enterprise_a,
+                      R"({"description": "改写后的描述，待市里确认"})");
+  ASSERT_EQ(edited.status, 200) << edited.body;
+  ASSERT_FALSE(edited.json()["verified"].GetBool());
+  EXPECT_TRUE(get(port(), plan_path, t().county_jiangshan).json()["stale"].GetBool());
+  auto refused = post(port(), plan_path + "/approve", t().county_jiangshan, "");
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find(topic), std::string::npos) << refused.body;
+  ASSERT_EQ(patch(port(), "/api/v1/problems/" + topic, t().admin, R"({"verified": true})").status,
+            200);
+  EXPECT_EQ(post(port(), plan_path + "/approve", t().county_jiangshan, "").status, 200);
+}
+
 TEST_F(TenancyTest, ACountysExpertIsRankedElsewhereOnlyOnceTheCityConfirmsIt) {
   const std::string fake = "/api/v1/experts/zjut-fake";
   // A county cannot confirm its own record.

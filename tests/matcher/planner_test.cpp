@@ -367,6 +367,52 @@ TEST(PlannerTest, AnAcceptedPairOfAnUnconfirmedOutsiderIsDropped) {
   EXPECT_TRUE(has_diagnosis(*plan, DiagnosisKind::kKeptAssignmentDropped, "p1"));
 }
 
+// Attack trial 12: a county filed copies of another county's expert's works
+// as its own problems, planned with policy "any" and approved: the expert's
+// capacity went to those problems, and it left other counties' rankings and
+// good matches. An expert stationed elsewhere leads only problems the city
+// has confirmed; one stationed in the county leads any.
+TEST(PlannerTest, AnExpertStationedElsewhereLeadsOnlyConfirmedProblems) {
+  PlanningInput in;
+  in.experts = {expert("elsewhere", 2, {"L"}), expert("here", 1, {"K"})};
+  in.problems = {problem("filed", "E1", "K", 5), problem("filed2", "E2", "K", 5),
+                 problem("confirmed", "E3", "K", 3)};
+  in.problems[0].verified = false;
+  in.problems[1].verified = false;
+  in.good_matches = {{"filed", "elsewhere", 0.9f, ""},
+                     {"filed2", "elsewhere", 0.9f, ""},
+                     {"filed2", "here", 0.3f, ""},
+                     {"confirmed", "elsewhere", 0.5f, ""}};
+  PlanningOptions options = team_of(1, 2);
+  options.county_policy = CountyPolicy::kAnyCounty;
+  auto plan = make(in, options).plan_county({"K", {}, {}});
+  ASSERT_TRUE(plan.is_ok());
+  std::map<std::string, std::string> leader;
+  for (const auto& t : plan->key_topics) leader[t.problem_id] = t.expert_id;
+  EXPECT_EQ(leader.count("filed"), 0u);  // only the outsider could lead it
+  EXPECT_EQ(leader["filed2"], "here");
+  EXPECT_EQ(leader["confirmed"], "elsewhere");
+  expect_valid(in, *plan, options);
+  // The enterprise is told why, not that capacity ran out.
+  bool told = false;
+  for (const auto& e : plan->enterprises)
+    if (e.enterprise == "E1")
+      for (const auto& phrase : e.reason) {
+        EXPECT_NE(phrase.key, "planner.enterprise.busy");
+        told = told || (phrase.key == "planner.enterprise.awaits_city" &&
+                        phrase.args == decltype(phrase.args){{"n", "1"}});
+      }
+  EXPECT_TRUE(told);
+  EXPECT_FALSE(has_diagnosis(*plan, DiagnosisKind::kCapacityExhausted, "E1"));
+  // Confirmed by the city, the filing may take the outsider's capacity.
+  in.problems[0].verified = true;
+  auto confirmed = make(in, options).plan_county({"K", {}, {}});
+  ASSERT_TRUE(confirmed.is_ok());
+  leader.clear();
+  for (const auto& t : confirmed->key_topics) leader[t.problem_id] = t.expert_id;
+  EXPECT_EQ(leader["filed"], "elsewhere");
+}
+
 TEST(PlannerTest, PlansAreDeterministic) {
   std::mt19937 rng(7);
   PlanningInput in;
