@@ -243,6 +243,16 @@ Result<ProblemMatches> Service::problem_matches(const Principal& who, const std:
 
 // ---- reviews ---------------------------------------------------------------
 
+namespace {
+
+// A key topic an expert may lead for `county`: one the city confirmed, or
+// any if the expert is stationed there (the planner's may_lead).
+bool leads_here(const Expert& e, const Problem& p, const std::string& county) {
+  return p.verified || contains_name(e.counties, county);
+}
+
+}  // namespace
+
 Result<Review> Service::add_review(const Principal& who, const std::string& problem_id,
                                    const std::string& expert_id, const std::string& decision,
                                    const std::string& note, bool capacity_override) {
@@ -280,6 +290,12 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
         why = matcher_->exclusion_message(x, *p, hard);
       else if (!x.available)
         why = "exclusion.unavailable";
+      // An acceptance takes the expert's capacity city-wide: one stationed
+      // elsewhere is accepted for a problem the city has confirmed (as a
+      // plan's key topic is: the planner's may_lead, attack trial 12), or by
+      // the city itself.
+      if (why.empty() && who.role != Role::kAdmin && !leads_here(x, *p, p->county))
+        why = "exclusion.awaits_city";
       if (!why.empty())
         return Status(ErrorCode::kConflict,
                       i18n::Message("review.cannot_accept", {{"expert_id", expert_id}})
@@ -604,16 +620,6 @@ Result<ProblemStanding> Service::standing(const Principal& who, const std::strin
   }
   return s;
 }
-
-namespace {
-
-// A key topic an expert may lead for `county`: one the city confirmed, or
-// any if the expert is stationed there (the planner's may_lead).
-bool leads_here(const Expert& e, const Problem& p, const std::string& county) {
-  return p.verified || contains_name(e.counties, county);
-}
-
-}  // namespace
 
 // ---- workstation plans -----------------------------------------------------
 

@@ -284,6 +284,32 @@ TEST_F(TenancyTest, ADraftWhoseTopicAwaitsTheCityIsNotApprovedWithAnOutsideLeade
   EXPECT_EQ(post(port(), plan_path + "/approve", t().county_jiangshan, "").status, 200);
 }
 
+// The same rule for a coordinator's acceptance, which takes capacity as a
+// key topic does: an expert stationed elsewhere is accepted only for a
+// problem the city has confirmed.
+TEST_F(TenancyTest, AnOutsideExpertIsAcceptedOnlyForAConfirmedProblem) {
+  auto filed = post(port(), "/api/v1/problems", t().county_jiangshan,
+                    new_problem_body("", kEnterpriseA, "江山市", "特种纸湿强度不够，断纸"));
+  ASSERT_EQ(filed.status, 201) << filed.body;
+  ASSERT_FALSE(filed.json()["verified"].GetBool());
+  const std::string id = filed.json()["id"].GetString();
+  const std::string reviews = "/api/v1/problems/" + id + "/reviews";
+  const char* accept = R"({"expert_id": "e-paper", "decision": "accept", "note": "试试"})";
+  auto refused = post(port(), reviews, t().coordinator, accept);
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find("市里确认"), std::string::npos) << refused.body;
+  EXPECT_EQ(get(port(), reviews, t().admin).json()["reviews"].Size(), 0u);
+  // An expert stationed in the county is accepted at once.
+  auto here = post(port(), reviews, t().coordinator,
+                   R"({"expert_id": "e-vision", "decision": "accept", "note": "本县专家"})");
+  EXPECT_EQ(here.status, 201) << here.body;
+  // Confirmed by the city, the outside expert may be accepted too.
+  ASSERT_EQ(patch(port(), "/api/v1/problems/" + id, t().admin, R"({"verified": true})").status,
+            200);
+  auto accepted = post(port(), reviews, t().coordinator, accept);
+  EXPECT_EQ(accepted.status, 201) << accepted.body;
+}
+
 TEST_F(TenancyTest, ACountysExpertIsRankedElsewhereOnlyOnceTheCityConfirmsIt) {
   const std::string fake = "/api/v1/experts/zjut-fake";
   // A county cannot confirm its own record.
