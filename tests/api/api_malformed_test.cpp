@@ -344,6 +344,28 @@ std::string fill(std::string s, const Tokens& t) {
   return s;
 }
 
+// A new user's trial: a Chinese word typed into a query by hand (curl
+// without --data-urlencode) was refused as "a byte a target may not have".
+// The refusal says what to do.
+TEST(ApiMalformedRequestTest, RawChineseInAQuerySaysToPercentEncodeIt) {
+  TestServer server;
+  RawConnection conn(server.port());
+  ASSERT_TRUE(conn.connected());
+  conn.send(head("GET /api/v1/problems?q=\xe8\xbd\xb4\xe6\x89\xbf HTTP/1.1"));
+  auto r = conn.read_response();
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.error_code(), "bad_request");
+  EXPECT_NE(r.body.find("百分号编码"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("--data-urlencode"), std::string::npos) << r.body;
+  // A control byte is another fault, said as before.
+  RawConnection other(server.port());
+  ASSERT_TRUE(other.connected());
+  other.send(head("GET /heal\x01thz HTTP/1.1"));
+  auto c = other.read_response();
+  EXPECT_EQ(c.status, 400);
+  EXPECT_EQ(c.body.find("百分号编码"), std::string::npos) << c.body;
+}
+
 TEST(ApiMalformedRequestTest, EachIsRefusedNothingIsStoredAndTheServerStaysUp) {
   TestServer server;
   const auto& admin = server.tokens().admin;
