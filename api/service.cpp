@@ -996,10 +996,7 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
   // imports is confirmed. experts_ and problems_ change only under
   // write_mu_, held here.
   auto keep_confirmation_of = [&](const auto& held, auto* imported) {
-    if (held.verified || to_json(held) != to_json(*imported)) return;
-    imported->verified = false;
-    imported->confirmed_json = held.confirmed_json;
-    ++unconfirmed_kept;
+    unconfirmed_kept += keep_unconfirmed_state(held, imported);
   };
   ReadOptions options;
   options.names = names;

@@ -75,6 +75,15 @@ int cmd_import(const Argv& argv) {
   std::map<std::string, std::string> registered;
   for (const auto& e : *enterprises) registered[normalize_name(e.name)] = e.county;
   Status s = check_record_counties(*counties, experts, problems, &registered);
+  // A record imported exactly as held keeps a state the city has not
+  // confirmed (keep_unconfirmed_state), as the API's import does.
+  size_t unconfirmed_kept = 0;
+  for (auto& e : experts)
+    if (auto held = (*store)->get_expert(e.id))
+      unconfirmed_kept += keep_unconfirmed_state(*held, &e);
+  for (auto& p : problems)
+    if (auto held = (*store)->get_problem(p.id))
+      unconfirmed_kept += keep_unconfirmed_state(*held, &p);
   if (s) s = (*store)->import(experts, problems);
   if (!s) {
     report(s);
@@ -88,6 +97,9 @@ int cmd_import(const Argv& argv) {
               problems.size(), args.get("--data")->c_str());
   if (counts)
     std::printf(" (store now holds %d experts, %d problems)", counts->experts, counts->problems);
+  if (unconfirmed_kept > 0)
+    std::printf("; %zu imported exactly as held keep awaiting the city's confirmation",
+                unconfirmed_kept);
   std::printf("\n");
   return 0;
 }

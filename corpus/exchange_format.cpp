@@ -790,6 +790,23 @@ void keep_confirmed_version(const Problem& current, Problem* next) {
   keep_confirmed(current, next);
 }
 
+namespace {
+template <typename Record>
+bool keep_unconfirmed(const Record& held, Record* imported) {
+  if (held.verified || to_json(held) != to_json(*imported)) return false;
+  imported->verified = false;
+  imported->confirmed_json = held.confirmed_json;
+  return true;
+}
+}  // namespace
+
+bool keep_unconfirmed_state(const Expert& held, Expert* imported) {
+  return keep_unconfirmed(held, imported);
+}
+bool keep_unconfirmed_state(const Problem& held, Problem* imported) {
+  return keep_unconfirmed(held, imported);
+}
+
 bool awaits_city(const Expert& expert) {
   return !expert.verified && !expert.confirmed_json.empty();
 }

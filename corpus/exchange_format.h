@@ -126,6 +126,16 @@ void to_json_value(const Problem& problem, rapidjson::Value* out,
 void keep_confirmed_version(const Expert& current, Expert* next);
 void keep_confirmed_version(const Problem& current, Problem* next);
 
+// An import (by admin: what the city imports is confirmed) of a record exactly
+// as it is held (the same exchange JSON) keeps the held record's state when
+// the city has not confirmed it: `imported` gets its `verified` false and
+// its confirmed version, and the result is true. An export imported back,
+// through the API or the CLI, so confirms nothing that awaited the city (a
+// new user's trial and attack trial 13: the CLI's round trip confirmed 16
+// records and moved 4,084 scores). Any other record is left as it is.
+bool keep_unconfirmed_state(const Expert& held, Expert* imported);
+bool keep_unconfirmed_state(const Problem& held, Problem* imported);
+
 // What the expert is ranked as (CorpusIndex, Matcher, planning): the record
 // itself, unless a county's edit awaits the city (verified false with a
 // confirmed version kept): then the version the city last confirmed, with

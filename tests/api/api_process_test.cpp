@@ -358,6 +358,44 @@ TEST(ApiProcessTest, ACountyEditingItsOwnExpertMovesNoRankingAtARelearn) {
   EXPECT_EQ(rankings(again.port()), before);
 }
 
+// Attack trial 13: the CLI's export imported back with the CLI's import
+// confirmed every record that awaited the city (16 records; 4,084 scores
+// moved once the model learned from them). A record imported exactly as
+// held keeps its state, as through the API.
+TEST(ApiProcessTest, TheCLIsExportImportedBackConfirmsNothing) {
+  TempDir dir;
+  Tokens t = seed_data(dir.path());
+  {
+    ServeProcess serve(dir.path());
+    ASSERT_NE(serve.port(), 0) << serve.first_line();
+    auto e = send(serve.port(), "PATCH", "/api/v1/experts/e-paper", t.county_longyou,
+                  R"({"bio": "改写的简介，待市里确认"})", "application/merge-patch+json");
+    ASSERT_EQ(e.status, 200) << e.body;
+    auto p = send(serve.port(), "PATCH", "/api/v1/problems/p-a2", t.enterprise_a,
+                  R"({"description": "改写的描述，待市里确认"})", "application/merge-patch+json");
+    ASSERT_EQ(p.status, 200) << p.body;
+    EXPECT_EQ(serve.stop(SIGTERM), 0);
+  }
+  const std::string bin = EXPERTMATCH_BINARY;
+  const std::string out = dir.path() + "/exported";
+  std::string said;
+  ASSERT_EQ(run(bin + " export --data " + dir.path() + " --out " + out + " 2>&1", &said), 0)
+      << said;
+  ASSERT_EQ(run(bin + " import --data " + dir.path() + " --experts " + out +
+                    "/experts.jsonl --problems " + out + "/problems.jsonl 2>&1",
+                &said),
+            0)
+      << said;
+  EXPECT_NE(said.find("2 imported exactly as held keep awaiting"), std::string::npos) << said;
+  ServeProcess again(dir.path());
+  ASSERT_NE(again.port(), 0) << again.first_line();
+  EXPECT_FALSE(get(again.port(), "/api/v1/experts/e-paper", t.admin).json()["verified"].GetBool());
+  EXPECT_FALSE(get(again.port(), "/api/v1/problems/p-a2", t.admin).json()["verified"].GetBool());
+  auto changes = get(again.port(), "/api/v1/experts/e-paper/changes", t.admin).json();
+  ASSERT_EQ(changes["changes"].Size(), 1u);
+  EXPECT_STREQ(changes["changes"][0]["field"].GetString(), "bio");
+}
+
 TEST(ApiProcessTest, AccountCreatedWhileServingSignsIn) {
   TempDir dir;
   seed_data(dir.path());
