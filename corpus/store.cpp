@@ -1325,17 +1325,25 @@ Result<Review> Store::add_review(const Review& r, const StatusChange* change) {
   out.id = sqlite3_column_int64(st.get(), 0);
   out.created_at = text_col(st.get(), 1);
   if (st.step() != SQLITE_DONE) return st.error("insert review");
-  // The decision concerns the problem's county and the expert, whose
-  // remaining capacity an acceptance (or its undoing) changes.
+  // The decision concerns the problem's county and, for an acceptance, the
+  // expert, whose remaining capacity it takes. A rejection takes none (nor
+  // does undoing an acceptance give a draft anything it must not have):
+  // attack trial 13 had one county's rejections of a public expert id make
+  // another county's drafts stale, and count them.
+  const std::vector<DecisionScope> expert_scope =
+      r.decision == "accept" ? std::vector<DecisionScope>{{"", r.expert_id}}
+                             : std::vector<DecisionScope>{};
   if (change) {
-    Status s = apply_status_changes(db_, {*change}, nullptr, {{"", r.expert_id}});
+    Status s = apply_status_changes(db_, {*change}, nullptr, expert_scope);
     if (!s) return s;
   } else {
     std::string county;
     Statement q(db_, "SELECT county FROM problems WHERE id = ?1");
     q.bind(1, r.problem_id);
     if (q.step() == SQLITE_ROW) county = text_col(q.get(), 0);
-    Status s = record_decision(db_, {{county, ""}, {"", r.expert_id}}, /*changed_records=*/false);
+    std::vector<DecisionScope> scopes = {{county, ""}};
+    scopes.insert(scopes.end(), expert_scope.begin(), expert_scope.end());
+    Status s = record_decision(db_, scopes, /*changed_records=*/false);
     if (!s) return s;
   }
   Status s = tx.commit();

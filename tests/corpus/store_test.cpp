@@ -308,7 +308,10 @@ TEST(StoreTest, MigrationToV11KeepsOldDecisionsConcerningEveryCounty) {
   ASSERT_TRUE(store->add_review(r).is_ok());  // about L and e9
   EXPECT_EQ(*(*plans)->decisions_touching(*fresh), 0);
   r.expert_id = "e1";
-  ASSERT_TRUE(store->add_review(r).is_ok());  // about L and e1, one of K's experts
+  ASSERT_TRUE(store->add_review(r).is_ok());  // a rejection: about L only
+  EXPECT_EQ(*(*plans)->decisions_touching(*fresh), 0);
+  r.decision = "accept";
+  ASSERT_TRUE(store->add_review(r).is_ok());  // takes e1's capacity, one of K's experts
   EXPECT_EQ(*(*plans)->decisions_touching(*fresh), 1);
 }
 

@@ -691,6 +691,11 @@ TEST(PlanStoreTest, StaleDraftsAreNotApprovedAndDraftsCanBeDiscarded) {
   ASSERT_TRUE((*store)->add_review(r).is_ok());
   EXPECT_EQ(*(*store)->decision_sequence(), seen + 1);
   EXPECT_EQ((*plans)->approve(fresh->id, "county").status().code(), ErrorCode::kConflict);
+  // A rejection takes no capacity: it concerns its county only (attack
+  // trial 13: another county's rejections made a draft stale).
+  EXPECT_EQ(*(*plans)->decisions_touching(*with_e6), 0);
+  r.decision = "accept";
+  ASSERT_TRUE((*store)->add_review(r).is_ok());
   EXPECT_EQ(*(*plans)->decisions_touching(*with_e6), 1);
   // A review in county N concerns neither P's draft nor the other experts.
   r.problem_id = "p9";
