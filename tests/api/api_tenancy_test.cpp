@@ -629,6 +629,22 @@ TEST_F(TenancyTest, WhatAnEditChangedIsShownBeforeTheCityConfirmsIt) {
   ASSERT_NE(absent.find("p-zz"), std::string::npos);
   absent.replace(absent.find("p-zz"), 4, "p-a2");
   EXPECT_EQ(hidden.body, absent);
+
+  // Attack trial 13: an edit moved the problem to another enterprise, whose
+  // token then read the first enterprise's text as the confirmed version.
+  // It is shown only to those who could read it as a problem.
+  auto moved =
+      patch(port(), "/api/v1/problems/p-a2", t().admin,
+            std::string(R"({"enterprise": ")") + kEnterpriseB + R"(", "county": "龙游县"})");
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  ASSERT_FALSE(moved.json()["verified"].GetBool());
+  auto theirs = get(port(), "/api/v1/problems/p-a2/changes", t().enterprise_b);
+  ASSERT_EQ(theirs.status, 200) << theirs.body;
+  EXPECT_FALSE(theirs.json()["confirmed_version_kept"].GetBool()) << theirs.body;
+  EXPECT_EQ(theirs.body.find("轴承装机后异响\""), std::string::npos) << theirs.body;
+  EXPECT_TRUE(get(port(), "/api/v1/problems/p-a2/changes", t().admin)
+                  .json()["confirmed_version_kept"]
+                  .GetBool());
 }
 
 // The attack's second step: PATCH {"counties": []} left zjut-fake stationed
