@@ -328,6 +328,13 @@ Result<WorkstationPlanner::Impl::County> WorkstationPlanner::Impl::make_county(
             {}});
       continue;
     }
+    // An edit since the approval left the problem unconfirmed: an expert
+    // stationed elsewhere may not lead it now (may_lead), and keeping it
+    // made every new draft stale at birth (a new user's trial).
+    if (!problem(p).verified && !planning::contains(expert(e).counties, r.county)) {
+      drop(pid, what, {"planner.dropped.awaits_city", {{"name", expert(e).name}}, {}});
+      continue;
+    }
     topics.emplace_back(c.local[p], e);
   }
   std::sort(topics.begin(), topics.end());

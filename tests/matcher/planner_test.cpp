@@ -413,6 +413,29 @@ TEST(PlannerTest, AnExpertStationedElsewhereLeadsOnlyConfirmedProblems) {
   EXPECT_EQ(leader["filed"], "elsewhere");
 }
 
+// A new user's trial: a replan kept an approved topic whose problem an edit
+// had since left unconfirmed, led by an expert stationed elsewhere, so every
+// new draft was stale at birth. Such a kept topic is dropped, with the reason.
+TEST(PlannerTest, AKeptTopicAnEditLeftUnconfirmedIsDroppedForAnOutsideLeader) {
+  PlanningInput in;
+  in.experts = {expert("elsewhere", 2, {"L"}), expert("here", 2, {"K"})};
+  in.problems = {problem("edited", "E1", "K", 5), problem("mine", "E2", "K", 4)};
+  in.problems[0].verified = false;
+  in.problems[1].verified = false;
+  CountyRequest r{"K", {}, {}};
+  r.keep.members = {"elsewhere", "here"};
+  r.keep.topics = {{"edited", "elsewhere"}, {"mine", "here"}};
+  PlanningOptions options = team_of(1, 2);
+  options.county_policy = CountyPolicy::kAnyCounty;
+  auto plan = make(in, options).plan_county(r);
+  ASSERT_TRUE(plan.is_ok());
+  std::map<std::string, std::string> leader;
+  for (const auto& t : plan->key_topics) leader[t.problem_id] = t.expert_id;
+  EXPECT_EQ(leader.count("edited"), 0u);
+  EXPECT_EQ(leader["mine"], "here");
+  EXPECT_TRUE(has_diagnosis(*plan, DiagnosisKind::kKeptAssignmentDropped, "edited"));
+}
+
 TEST(PlannerTest, PlansAreDeterministic) {
   std::mt19937 rng(7);
   PlanningInput in;
