@@ -395,6 +395,12 @@ const scenarios = [
     await page.click("#bank-filters button[type=submit]");
     await page.waitForFunction(() => location.hash.includes("urgency=5"));
     await page.waitForSelector("#app .page:not([aria-busy])");
+    // The filtered rows are drawn a moment after the page is no longer busy
+    // (CI under load read the table empty): wait for them, then check.
+    await page.waitForFunction(() => {
+      const cells = [...document.querySelectorAll("#bank-results tbody td:nth-child(5)")];
+      return cells.length > 0 && cells.every((c) => c.textContent.trim() === "5");
+    }, null, { timeout: 10000 }).catch(() => {});
     const urgencies = await page.locator("#bank-results tbody td:nth-child(5)").allInnerTexts();
     check(urgencies.length >= 1 && urgencies.every((u) => u === "5"), "the urgency filter keeps urgency 5 only: " + urgencies);
     for (const e of await page.locator("#bank-results tbody td:nth-child(3)").allInnerTexts())
