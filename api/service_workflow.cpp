@@ -243,16 +243,6 @@ Result<ProblemMatches> Service::problem_matches(const Principal& who, const std:
 
 // ---- reviews ---------------------------------------------------------------
 
-namespace {
-
-// A key topic an expert may lead for `county`: one the city confirmed, or
-// any if the expert is stationed there (the planner's may_lead).
-bool leads_here(const Expert& e, const Problem& p, const std::string& county) {
-  return p.verified || contains_name(e.counties, county);
-}
-
-}  // namespace
-
 Result<Review> Service::add_review(const Principal& who, const std::string& problem_id,
                                    const std::string& expert_id, const std::string& decision,
                                    const std::string& note, bool capacity_override) {
@@ -294,7 +284,7 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
       // elsewhere is accepted for a problem the city has confirmed (as a
       // plan's key topic is: the planner's may_lead, attack trial 12), or by
       // the city itself.
-      if (why.empty() && who.role != Role::kAdmin && !leads_here(x, *p, p->county))
+      if (why.empty() && who.role != Role::kAdmin && !may_lead_for(x, *p, p->county))
         why = "exclusion.awaits_city";
       if (!why.empty())
         return Status(ErrorCode::kConflict,
@@ -709,7 +699,7 @@ Result<PlanRecord> Service::approve_plan(const Principal& who, long long id) {
       // Nor may it claim an expert stationed elsewhere for a problem the city
       // has not confirmed (WorkstationPlanner's may_lead; attack trial 12),
       // which an edit after the draft can make it.
-      if (p != problems_.end() && !leads_here(e->second, *p->second, plan->county))
+      if (p != problems_.end() && !may_lead_for(e->second, *p->second, plan->county))
         return Status(ErrorCode::kConflict, {"plan.stale_unconfirmed_topic",
                                              {{"id", std::to_string(plan->id)},
                                               {"problem", problem},
@@ -782,7 +772,7 @@ Result<bool> Service::plan_is_stale(const PlanRecord& plan) {
     if (e == experts_.end() || !e->second.available || !may_serve_county(e->second, plan.county))
       return true;
     auto p = problems_.find(problem);
-    if (p != problems_.end() && !leads_here(e->second, *p->second, plan.county)) return true;
+    if (p != problems_.end() && !may_lead_for(e->second, *p->second, plan.county)) return true;
   }
   return false;
 }

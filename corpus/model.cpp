@@ -87,4 +87,8 @@ bool may_serve_county(const Expert& e, std::string_view county) {
          (!county.empty() && contains_name(e.counties, county));
 }
 
+bool may_lead_for(const Expert& e, const Problem& p, std::string_view county) {
+  return p.verified || contains_name(e.counties, county);
+}
+
 }  // namespace expertmatch

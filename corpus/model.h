@@ -65,6 +65,14 @@ struct Expert {
 // An empty county (an ad hoc query) needs the confirmation.
 bool may_serve_county(const Expert& e, std::string_view county);
 
+// Whether `e` may take on problem `p` for `county` as a key topic or an
+// accepted match, each of which takes the expert's capacity city-wide: any
+// problem if stationed there, else only one the city has confirmed
+// (Problem::verified; attack trial 12). The one rule the planner, plan
+// approval and reviews apply.
+struct Problem;
+bool may_lead_for(const Expert& e, const Problem& p, std::string_view county);
+
 // Lifecycle of a problem in a county's bank (docs/api.md, "A problem's life"):
 //   submitted -> matched (a coordinator accepted an expert)
 //             -> in_progress (a key topic of an approved plan, or an accepted

@@ -331,7 +331,7 @@ Result<WorkstationPlanner::Impl::County> WorkstationPlanner::Impl::make_county(
     // An edit since the approval left the problem unconfirmed: an expert
     // stationed elsewhere may not lead it now (may_lead), and keeping it
     // made every new draft stale at birth (a new user's trial).
-    if (!problem(p).verified && !planning::contains(expert(e).counties, r.county)) {
+    if (!may_lead_for(expert(e), problem(p), r.county)) {
       drop(pid, what, {"planner.dropped.awaits_city", {{"name", expert(e).name}}, {}});
       continue;
     }

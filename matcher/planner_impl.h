@@ -81,8 +81,7 @@ struct WorkstationPlanner::Impl {
   // expert's works, approved a plan, and that expert left other counties'
   // rankings and good matches).
   bool may_lead(const County& c, int e, int p) const {
-    return usable(c, e, p) &&
-           (problem(p).verified || planning::contains(expert(e).counties, c.name));
+    return usable(c, e, p) && may_lead_for(expert(e), problem(p), c.name);
   }
   double gain(const County& c, int e, int p, float score) const {
     return planning::kUrgencyPoints * problem(p).urgency +
