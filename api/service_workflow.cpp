@@ -286,21 +286,37 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
       // the city itself.
       if (why.empty() && who.role != Role::kAdmin && !may_lead_for(x, *p, p->county))
         why = "exclusion.awaits_city";
+      // A county decides freely over the experts stationed with it; one
+      // stationed elsewhere it accepts only where the ranking finds a good
+      // match and capacity is left. Else the city decides: a coordinator's
+      // note or override took any expert's capacity from every other county
+      // (attack trial 14: nine acceptances changed 158 other problems' top
+      // ten, 30 of them lost every good match).
+      const bool outside = who.role != Role::kAdmin && !contains_name(x.counties, p->county);
+      if (why.empty() && outside && !index_)
+        return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
       if (!why.empty())
         return Status(ErrorCode::kConflict,
                       i18n::Message("review.cannot_accept", {{"expert_id", expert_id}})
                           .with("reason", std::move(why)));
-      if (index_ && blank(note)) {
+      if (index_ && (blank(note) || outside)) {
         auto all = matcher_->rank_experts(*p, hard, -1);
         if (!all) return all.status();
         auto m = std::find_if(all->begin(), all->end(),
                               [&](const ExpertMatch& m) { return m.expert_id == expert_id; });
-        if (m != all->end() && !m->good_match)
+        const bool good = m != all->end() && m->good_match;
+        const std::string score = m == all->end() ? "-" : score_text(m->score);
+        if (!good && outside)
+          return Status(ErrorCode::kConflict,
+                        i18n::Message("review.cannot_accept", {{"expert_id", expert_id}})
+                            .with("reason", i18n::Message("review.outside_not_good_match",
+                                                          {{"name", x.name}, {"score", score}})));
+        if (!good)
           return field_error("note", {"review.accept_needs_note",
                                       {{"name", x.name},
                                        {"expert_id", x.id},
                                        {"problem_id", problem_id},
-                                       {"score", score_text(m->score)}}});
+                                       {"score", score}}});
       }
       auto held = engagements_locked()[expert_id];
       held.erase(problem_id);
@@ -327,6 +343,11 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
                                             {"capacity", std::to_string(x.capacity)},
                                             {"held", std::to_string(held.size())}})
                 .with("items", i18n::join(std::move(what)));
+        if (outside)
+          return Status(ErrorCode::kConflict,
+                        i18n::Message("review.cannot_accept", {{"expert_id", expert_id}})
+                            .with("reason", i18n::Message("review.outside_over_capacity")
+                                                .with("capacity", std::move(reason))));
         if (!capacity_override)
           return Status(ErrorCode::kConflict,
                         i18n::Message("review.over_capacity", {{"expert_id", expert_id}})
@@ -642,6 +663,8 @@ Result<PlanRecord> Service::create_plan(const Principal& who, const std::string&
     std::shared_lock lock(mu_);
     if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
     options.accepted_matches = accepted_pairs_locked("");
+    for (const auto& pair : options.accepted_matches)
+      if (latest_.at(pair).capacity_override) options.accepted_beyond_capacity.insert(pair);
     options.rejected_matches = rejected_pairs_locked();
     decisions = decision_sequence_;
     seen = county_version_locked(county);

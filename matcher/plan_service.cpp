@@ -44,14 +44,14 @@ std::vector<std::pair<std::string, std::string>> accepted_matches(
 
 void add_decisions(const std::vector<Review>& reviews, const std::vector<Problem>& problems,
                    PlanRunOptions* options) {
-  std::map<std::pair<std::string, std::string>, std::string> latest;
-  for (const auto& r : reviews) latest[{r.problem_id, r.expert_id}] = r.decision;  // oldest first
   std::set<std::string> open;
   for (const auto& p : problems)
     if (is_open(p.status)) open.insert(p.id);
-  for (const auto& [pair, decision] : latest) {
-    if (decision == "reject") options->rejected_matches.push_back(pair);
-    if (decision == "accept" && open.count(pair.first)) options->accepted_matches.push_back(pair);
+  for (const auto& [pair, review] : latest_reviews(reviews)) {
+    if (review.decision == "reject") options->rejected_matches.push_back(pair);
+    if (review.decision != "accept" || !open.count(pair.first)) continue;
+    options->accepted_matches.push_back(pair);
+    if (review.capacity_override) options->accepted_beyond_capacity.insert(pair);
   }
 }
 
@@ -144,10 +144,13 @@ Result<MadePlan> county_plan_from(PlanStore& plans, PlanningInput in, const std:
   // An accepted match that is also a counted key topic is one engagement, not
   // two; one on this county's problems is a fixed topic, counted there.
   for (const auto& pair : options.accepted_matches) {
-    if (county_problems.count(pair.first))
+    const bool beyond = options.accepted_beyond_capacity.count(pair) > 0;
+    if (county_problems.count(pair.first)) {
       request.accepted.push_back(pair);
-    else if (!counted.count(pair))
-      ++request.used_capacity[pair.second];
+      if (beyond) request.accepted_beyond_capacity.insert(pair);
+    } else if (!counted.count(pair)) {
+      ++(beyond ? request.used_beyond_capacity : request.used_capacity)[pair.second];
+    }
   }
   auto plan = planner->plan_county(request);
   if (!plan) return plan.status();
@@ -197,8 +200,10 @@ Result<MadeCityPlan> make_city_plan(PlanStore& plans, const Matcher& matcher,
     }
     for (const auto& pair : options.accepted_matches)
       if (auto it = county_of.find(pair.first);
-          it != county_of.end() && it->second == normalize_name(c))
+          it != county_of.end() && it->second == normalize_name(c)) {
         r.accepted.push_back(pair);
+        if (options.accepted_beyond_capacity.count(pair)) r.accepted_beyond_capacity.insert(pair);
+      }
     requests.push_back(std::move(r));
   }
   auto city = planner->plan_city(requests);

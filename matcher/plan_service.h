@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,13 +39,18 @@ struct PlanRunOptions {
   // the team (CountyRequest::accepted); the others hold one unit of capacity
   // each (a pair that is also a key topic of an approved plan counts once).
   std::vector<std::pair<std::string, std::string>> accepted_matches;
+  // Those of `accepted_matches` a coordinator accepted beyond the expert's
+  // capacity (Review::capacity_override): they yield to the kept key topics
+  // of every county (CountyRequest::accepted_beyond_capacity).
+  std::set<std::pair<std::string, std::string>> accepted_beyond_capacity;
   // (problem id, expert id) pairs a coordinator rejected: never proposed,
   // kept, or suggested, also when `keep_approved` is false.
   std::vector<std::pair<std::string, std::string>> rejected_matches;
 };
 
 // The coordinators' decisions in force (the latest review of each pair):
-// accepted pairs on open problems and every rejected pair, into `options`.
+// accepted pairs on open problems (and which of them were accepted beyond
+// capacity) and every rejected pair, into `options`.
 void add_decisions(const std::vector<Review>& reviews, const std::vector<Problem>& problems,
                    PlanRunOptions* options);
 

@@ -197,7 +197,7 @@ double WorkstationPlanner::Impl::preference(const Expert& x, const std::string& 
 // Builds the county's state; residual capacity (capacity - used - kept
 // topics) is updated in `residual`.
 Result<WorkstationPlanner::Impl::County> WorkstationPlanner::Impl::make_county(
-    const CountyRequest& r, std::vector<int>* residual) const {
+    const CountyRequest& r, std::vector<int>* residual, std::vector<int>* beyond) const {
   County c;
   c.name = r.county;
   bool known = false;
@@ -299,7 +299,10 @@ Result<WorkstationPlanner::Impl::County> WorkstationPlanner::Impl::make_county(
     if (e < 0) continue;
     int lp = c.local[p];
     if (c.kept_topic_expert[lp] >= 0) continue;  // one expert leads it; the first accepted
-    if ((*residual)[e] > 0) --(*residual)[e];
+    if (r.accepted_beyond_capacity.count({pid, eid}))
+      ++(*beyond)[e];
+    else if ((*residual)[e] > 0)
+      --(*residual)[e];
     c.kept_topic_expert[lp] = e;
     c.accepted_topic[lp] = 1;
     c.kept_member[e] = c.accepted_member[e] = 1;
@@ -383,7 +386,10 @@ Result<WorkstationPlanner::Impl::County> WorkstationPlanner::Impl::make_county(
 Result<WorkstationPlanner::Impl::County> WorkstationPlanner::Impl::single(
     const CountyRequest& r, std::vector<int>* capacity) const {
   *capacity = base_capacity({r});
-  return make_county(r, capacity);
+  std::vector<int> beyond(in.experts.size(), 0);
+  auto c = make_county(r, capacity, &beyond);
+  if (c) take_beyond_capacity({r}, beyond, capacity);
+  return c;
 }
 
 Result<std::vector<int>> WorkstationPlanner::Impl::team_of(

@@ -47,6 +47,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -162,6 +163,15 @@ struct CountyRequest {
   // come before `keep` (a newer decision) and use capacity like kept topics;
   // one accepted beyond capacity (an explicit override) stays fixed.
   std::vector<std::pair<std::string, std::string>> accepted;
+  // Acceptances made beyond the expert's capacity (Review::capacity_override):
+  // those of `accepted` by pair, those elsewhere counted by expert id. Each
+  // was made when the expert's capacity was already spoken for, so it yields
+  // to every county's kept topics and accepted matches and then holds what
+  // capacity is left from new topics (an attack trial: one county's
+  // overrides pushed another county's approved key topics out of its next
+  // plan).
+  std::set<std::pair<std::string, std::string>> accepted_beyond_capacity;
+  std::map<std::string, int> used_beyond_capacity;
 };
 
 struct SolvableProblem {

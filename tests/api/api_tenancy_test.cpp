@@ -310,6 +310,49 @@ TEST_F(TenancyTest, AnOutsideExpertIsAcceptedOnlyForAConfirmedProblem) {
   EXPECT_EQ(accepted.status, 201) << accepted.body;
 }
 
+// Attack trial 14: a coordinator's note (or override) accepted any expert,
+// and each acceptance takes the expert's capacity city-wide: nine of them
+// changed 158 other counties' problems' top ten. A county accepts an expert
+// stationed elsewhere only where the ranking finds a good match and capacity
+// is left; otherwise the city decides.
+TEST_F(TenancyTest, AnOutsideExpertIsAcceptedByTheCountyOnlyAsAGoodMatchWithinCapacity) {
+  auto filed = post(port(), "/api/v1/problems", t().county_jiangshan,
+                    new_problem_body("", kEnterpriseA, "江山市", "特种纸湿强度不够，断纸"));
+  ASSERT_EQ(filed.status, 201) << filed.body;
+  const std::string id = filed.json()["id"].GetString();
+  ASSERT_EQ(patch(port(), "/api/v1/problems/" + id, t().admin, R"({"verified": true})").status,
+            200);
+  const std::string reviews = "/api/v1/problems/" + id + "/reviews";
+  // e-tea (开化县) is no good match for paper: a note does not make it one.
+  auto poor = post(port(), reviews, t().coordinator,
+                   R"({"expert_id": "e-tea", "decision": "accept", "note": "企业点名"})");
+  EXPECT_EQ(poor.status, 409) << poor.body;
+  EXPECT_NE(poor.body.find("派驻在其他县"), std::string::npos) << poor.body;
+  EXPECT_NE(poor.body.find("请市里决定"), std::string::npos) << poor.body;
+  EXPECT_EQ(get(port(), reviews, t().admin).json()["reviews"].Size(), 0u);
+  // e-paper (龙游县, capacity 2) is a good match, but the city has given both
+  // its units: the county may not override for an outside expert.
+  for (const char* other : {"p-b1", "p-a2"})
+    ASSERT_EQ(post(port(), std::string("/api/v1/problems/") + other + "/reviews", t().admin,
+                   R"({"expert_id": "e-paper", "decision": "accept", "note": "市里安排"})")
+                  .status,
+              201)
+        << other;
+  const char* forced =
+      R"({"expert_id": "e-paper", "decision": "accept", "note": "急", "override": true})";
+  auto over = post(port(), reviews, t().coordinator, forced);
+  EXPECT_EQ(over.status, 409) << over.body;
+  EXPECT_NE(over.body.find("可承担 2 项"), std::string::npos) << over.body;
+  EXPECT_NE(over.body.find("超出承接能力采纳须由市里决定"), std::string::npos) << over.body;
+  EXPECT_EQ(get(port(), reviews, t().admin).json()["reviews"].Size(), 0u);
+  // The city may; and the county's own expert (e-vision, 江山市) the county
+  // accepts with a note although the ranking rates it poorly here.
+  EXPECT_EQ(post(port(), reviews, t().admin, forced).status, 201);
+  auto own = post(port(), reviews, t().coordinator,
+                  R"({"expert_id": "e-vision", "decision": "accept", "note": "本县专家"})");
+  EXPECT_EQ(own.status, 201) << own.body;
+}
+
 TEST_F(TenancyTest, ACountysExpertIsRankedElsewhereOnlyOnceTheCityConfirmsIt) {
   const std::string fake = "/api/v1/experts/zjut-fake";
   // A county cannot confirm its own record.

@@ -180,13 +180,25 @@ TEST_F(ApiWorkflowTest, OneCapacityLedgerAcrossCounties) {
                  review("e-vision", "accept", R"(, "note": "x", "override": "yes")"))
                 .status,
             422);
+
+  // The override came after 柯城区's approved key topic had the capacity: at
+  // 柯城区's next plan that topic stays (an attack trial: 江山市's overrides
+  // pushed it out), and e-vision leads nothing new there.
+  auto replan = post(port(), kKecheng, t().admin, R"({"team_size": 1})");
+  ASSERT_EQ(replan.status, 201) << replan.body;
+  EXPECT_EQ(topics(replan), (std::set<std::pair<std::string, std::string>>{{"p-c1", "e-vision"}}))
+      << replan.body;
+  auto made = replan.json();
+  for (const auto& d : made["plan"]["diagnoses"].GetArray())
+    EXPECT_STRNE(d["subject"].GetString(), "p-c1") << replan.body;
 }
 
 TEST_F(ApiWorkflowTest, AcceptedExpertIsFirstInTheEnterprisesTopFive) {
   auto all = ranked(get(port(), "/api/v1/problems/p-a1/matches?k=10", t().admin));
   ASSERT_EQ(all.size(), 6u);
   const std::string last = all.back();  // rank 6: outside a top-5
-  auto accept = post(port(), "/api/v1/problems/p-a1/reviews", t().coordinator,
+  // Stationed elsewhere and no good match: the city's decision.
+  auto accept = post(port(), "/api/v1/problems/p-a1/reviews", t().admin,
                      review(last, "accept", R"(, "note": "企业点名要这位专家")"));
   ASSERT_EQ(accept.status, 201) << accept.body;
   auto top5 = get(port(), "/api/v1/problems/p-a1/matches?k=5", t().enterprise_a);
@@ -494,9 +506,11 @@ TEST_F(ApiWorkflowTest, RejectingAKeyTopicsLeaderMarksThePlanAndEveryViewAgrees)
   EXPECT_NE(csv.body.find(message), std::string::npos);
 
   // Two others accepted: they are who works on it, in the standing and the
-  // ledger; it no longer waits.
+  // ledger; it no longer waits. e-paper is stationed elsewhere and no good
+  // match: the city accepts it.
   for (const char* expert : {"e-vision", "e-paper"}) {
-    auto ok = post(port(), "/api/v1/problems/p-a1/reviews", t().coordinator,
+    auto ok = post(port(), "/api/v1/problems/p-a1/reviews",
+                   std::string(expert) == "e-paper" ? t().admin : t().coordinator,
                    review(expert, "accept", R"(, "note": "现场交流后企业认可")"));
     ASSERT_EQ(ok.status, 201) << expert << ": " << ok.body;
   }

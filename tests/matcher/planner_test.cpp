@@ -436,6 +436,54 @@ TEST(PlannerTest, AKeptTopicAnEditLeftUnconfirmedIsDroppedForAnOutsideLeader) {
   EXPECT_TRUE(has_diagnosis(*plan, DiagnosisKind::kKeptAssignmentDropped, "edited"));
 }
 
+// An attack trial: one county's acceptances beyond capacity (overrides)
+// pushed another county's approved key topic out of its next plan. An
+// acceptance beyond capacity yields to every county's kept assignments,
+// then holds what is left from new topics; in a county plan and in the
+// city's.
+TEST(PlannerTest, AnAcceptanceBeyondCapacityYieldsToKeptTopics) {
+  PlanningInput in;
+  in.experts = {expert("both", 1, {"K1", "K2"})};
+  in.problems = {problem("a1", "E1", "K1", 3), problem("t2", "E2", "K2", 3),
+                 problem("n2", "E3", "K2", 5)};
+  in.good_matches = {{"a1", "both", 0.5f, ""}, {"t2", "both", 0.5f, ""}, {"n2", "both", 0.9f, ""}};
+  PlanningOptions options = team_of(1, 1);
+  auto leaders = [](const WorkstationPlan& plan) {
+    std::map<std::string, std::string> out;
+    for (const auto& t : plan.key_topics) out[t.problem_id] = t.expert_id;
+    return out;
+  };
+  CountyRequest k2{"K2", {{"both"}, {{"t2", "both"}}}, {}};
+  // Counted as an ordinary engagement, it takes the only unit first.
+  k2.used_capacity = {{"both", 1}};
+  auto ordinary = make(in, options).plan_county(k2);
+  ASSERT_TRUE(ordinary.is_ok());
+  EXPECT_EQ(leaders(*ordinary).count("t2"), 0u);
+  EXPECT_TRUE(has_diagnosis(*ordinary, DiagnosisKind::kKeptAssignmentDropped, "t2"));
+  // Beyond capacity, it yields: t2 stays, and the urgent n2 gets no unit.
+  k2.used_capacity.clear();
+  k2.used_beyond_capacity = {{"both", 1}};
+  auto county = make(in, options).plan_county(k2);
+  ASSERT_TRUE(county.is_ok());
+  EXPECT_EQ(leaders(*county), (std::map<std::string, std::string>{{"t2", "both"}}));
+  EXPECT_FALSE(has_diagnosis(*county, DiagnosisKind::kKeptAssignmentDropped, "t2"));
+  // The city plan: K1 (planned first) holds a1 beyond capacity.
+  CountyRequest k1{"K1", {}, {}};
+  k1.accepted = {{"a1", "both"}};
+  k1.accepted_beyond_capacity = {{"a1", "both"}};
+  k2.used_beyond_capacity.clear();
+  auto city = make(in, options).plan_city({k1, k2});
+  ASSERT_TRUE(city.is_ok()) << city.status().to_string();
+  ASSERT_EQ(city->counties.size(), 2u);
+  EXPECT_EQ(leaders(city->counties[0]), (std::map<std::string, std::string>{{"a1", "both"}}));
+  EXPECT_EQ(leaders(city->counties[1]), (std::map<std::string, std::string>{{"t2", "both"}}));
+  // Without the mark, K1's acceptance takes the unit before K2's kept topic.
+  k1.accepted_beyond_capacity.clear();
+  auto unmarked = make(in, options).plan_city({k1, k2});
+  ASSERT_TRUE(unmarked.is_ok());
+  EXPECT_EQ(leaders(unmarked->counties[1]).count("t2"), 0u);
+}
+
 TEST(PlannerTest, PlansAreDeterministic) {
   std::mt19937 rng(7);
   PlanningInput in;
