@@ -44,6 +44,13 @@ std::string Principal::describe() const {
   return out;
 }
 
+std::optional<Problem> confirmed_version_seen_by(const Principal& who, const Problem& problem) {
+  if (problem.verified || problem.confirmed_json.empty()) return std::nullopt;
+  auto version = parse_problem_json(problem.confirmed_json, "confirmed version");
+  if (!version || !can_see_problem(who, *version)) return std::nullopt;
+  return std::move(*version);
+}
+
 bool can_see_problem(const Principal& who, const Problem& p) {
   switch (who.role) {
     case Role::kAdmin:

@@ -39,6 +39,12 @@ struct Principal {
 
 // Whether `who` may know that `problem` exists (and read it).
 bool can_see_problem(const Principal& who, const Problem& problem);
+// The version of `problem` the city last confirmed (Problem::confirmed_json),
+// if it awaits the city and `who` could read that version as a problem; else
+// none. An edit may have moved the problem to another enterprise or county:
+// its new owner neither reads the first one's text (attack trial 13) nor,
+// by writing a guess back, learns whether the guess was right (trial 14).
+std::optional<Problem> confirmed_version_seen_by(const Principal& who, const Problem& problem);
 // Whether `who` may create or change a problem with these fields.
 bool can_write_problem(const Principal& who, const Problem& problem);
 // Whether `who` may write this expert at all (admin, or a county principal

@@ -491,11 +491,13 @@ Result<Problem> Service::write_problem(const Principal& who, Problem p, bool mus
     // other than the city changes is no longer confirmed (Problem::verified).
     if (who.role != Role::kAdmin && !same_fitted_text(p, current)) p.verified = false;
     // Its text put back as the city confirmed it: confirmed again (attack
-    // trial 11: an edit undone still left it unconfirmed until admin came).
-    if (who.role != Role::kAdmin && !p.verified && !current.confirmed_json.empty()) {
-      auto confirmed = parse_problem_json(current.confirmed_json, "confirmed version");
-      if (confirmed && same_fitted_text(p, *confirmed)) p.verified = true;
-    }
+    // trial 11: an edit undone still left it unconfirmed until admin came),
+    // if the writer could read that version (else its guess would be told
+    // right or wrong: attack trial 14).
+    if (who.role != Role::kAdmin && !p.verified)
+      if (auto confirmed = confirmed_version_seen_by(who, current);
+          confirmed && same_fitted_text(p, *confirmed))
+        p.verified = true;
     // The model goes on learning from the version the city confirmed
     // (Problem::confirmed_json) until the city decides: its confirmation, or
     // its withdrawal of one, replaces it; an admin write that leaves an edit

@@ -300,13 +300,8 @@ ApiResponse problem_changes(const Call& c) {
   auto& a = d.GetAllocator();
   const Value current = problem_value(*p, a);
   std::optional<Value> confirmed;
-  // The confirmed version is shown only to a caller who could read it as a
-  // problem: an edit may have moved the problem to another enterprise, whose
-  // token must not read the first one's text (attack trial 13).
-  if (!p->verified && !p->confirmed_json.empty())
-    if (auto version = parse_problem_json(p->confirmed_json, "confirmed version");
-        version && can_see_problem(c.who, *version))
-      confirmed.emplace(problem_value(*version, a));
+  if (auto version = confirmed_version_seen_by(c.who, *p))
+    confirmed.emplace(problem_value(*version, a));
   // The text the city confirms (title, keywords, description: what the
   // model learns from); a status, an urgency or an industry needs no
   // confirmation.

@@ -688,6 +688,27 @@ TEST_F(TenancyTest, WhatAnEditChangedIsShownBeforeTheCityConfirmsIt) {
   EXPECT_TRUE(get(port(), "/api/v1/problems/p-a2/changes", t().admin)
                   .json()["confirmed_version_kept"]
                   .GetBool());
+  // Attack trial 14: writing a guess of that hidden text back confirmed the
+  // problem when the guess was right, so the answer told whether it was.
+  // Only a version the writer could read is put back into confirmation.
+  auto guessed = patch(port(), "/api/v1/problems/p-a2", t().enterprise_b,
+                       R"({"title": "轴承装机后异响", "urgency": 5})");
+  ASSERT_EQ(guessed.status, 200) << guessed.body;
+  EXPECT_FALSE(guessed.json()["verified"].GetBool()) << guessed.body;
+  auto wrong = patch(port(), "/api/v1/problems/p-a2", t().enterprise_b,
+                     R"({"title": "轴承装机后异响了", "urgency": 5})");
+  ASSERT_EQ(wrong.status, 200) << wrong.body;
+  EXPECT_EQ(wrong.json()["verified"], guessed.json()["verified"]);
+  // Where the writer could read it, putting it back confirms it again: the
+  // enterprise that filed it, once the city moves it back.
+  ASSERT_EQ(patch(port(), "/api/v1/problems/p-a2", t().admin,
+                  std::string(R"({"enterprise": ")") + kEnterpriseA + R"(", "county": "江山市"})")
+                .status,
+            200);
+  auto put_back = patch(port(), "/api/v1/problems/p-a2", t().enterprise_a,
+                        R"({"title": "轴承装机后异响"})");
+  ASSERT_EQ(put_back.status, 200) << put_back.body;
+  EXPECT_TRUE(put_back.json()["verified"].GetBool()) << put_back.body;
 }
 
 // The attack's second step: PATCH {"counties": []} left zjut-fake stationed
