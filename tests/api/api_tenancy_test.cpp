@@ -705,8 +705,8 @@ TEST_F(TenancyTest, WhatAnEditChangedIsShownBeforeTheCityConfirmsIt) {
                   std::string(R"({"enterprise": ")") + kEnterpriseA + R"(", "county": "江山市"})")
                 .status,
             200);
-  auto put_back = patch(port(), "/api/v1/problems/p-a2", t().enterprise_a,
-                        R"({"title": "轴承装机后异响"})");
+  auto put_back =
+      patch(port(), "/api/v1/problems/p-a2", t().enterprise_a, R"({"title": "轴承装机后异响"})");
   ASSERT_EQ(put_back.status, 200) << put_back.body;
   EXPECT_TRUE(put_back.json()["verified"].GetBool()) << put_back.body;
 }
