@@ -384,10 +384,13 @@ class Service {
   // naming the commitments, unless `capacity_override`, which is stored with
   // the review and logged to stderr. The first acceptance makes a submitted
   // problem matched; rejecting its last accepted expert makes it submitted
-  // again (both recorded as transitions, in the review's transaction).
+  // again (both recorded as transitions, in the review's transaction). The
+  // decision already in force for the pair records nothing: the review in
+  // force is returned and `recorded` (if given) set false.
   Result<Review> add_review(const Principal& who, const std::string& problem_id,
                             const std::string& expert_id, const std::string& decision,
-                            const std::string& note, bool capacity_override = false);
+                            const std::string& note, bool capacity_override = false,
+                            bool* recorded = nullptr);
   Result<std::vector<Review>> reviews(const Principal& who, const std::string& problem_id);
   // Good matches of open problems in the county that no one has reviewed,
   // most urgent problem first, then by score. Coordinators, county and admin.
@@ -444,11 +447,14 @@ class Service {
   // their bodies (total: all of them).
   Result<Page<PlanRecord>> list_plans(const Principal& who, const std::string& county,
                                       size_t offset, size_t limit);
-  // True if `plan` is a draft that approve_plan would refuse as stale: a
-  // decision (review, status change, approval) came after it was made, or a
-  // key topic's leader is gone, unavailable or no longer confirmed for the
-  // plan's county (may_serve_county).
-  Result<bool> plan_is_stale(const PlanRecord& plan);
+  // Why approve_plan would refuse `plan` as stale, as it would say it
+  // (kConflict with the plan.stale_* message): a decision (review, status
+  // change, approval) about its county or experts came after it was made,
+  // or a key topic's leader is gone, unavailable, no longer confirmed for
+  // the plan's county (may_serve_county) or stationed elsewhere for a
+  // problem an edit left unconfirmed (may_lead_for). Ok if the plan is no
+  // draft or fresh; another code if the store could not be read.
+  Status plan_staleness(const PlanRecord& plan);
   // The key topics of an approved `plan` whose leader's pair a coordinator
   // has rejected since (the review in force), in the plan's topic order;
   // empty for any other plan. The caller has read the plan (get_plan).
@@ -542,6 +548,9 @@ class Service {
   // matches and approved key topics on open problems, each pair once.
   std::map<std::string, std::map<std::string, i18n::Message>> engagements_locked() const;
   // Engagements per expert, leaving out those on `except_problem`.
+  // The leader checks of plan_staleness (plan.stale_leader,
+  // plan.stale_unconfirmed_topic), on the records in memory.
+  Status leaders_staleness_locked(const PlanRecord& plan) const;
   std::map<std::string, int> used_capacity_locked(const std::string& except_problem) const;
   int remaining_capacity_locked(const Expert& e) const;
   // Who works on `problem_id`, by expert id: the experts whose latest review

@@ -245,7 +245,9 @@ Result<ProblemMatches> Service::problem_matches(const Principal& who, const std:
 
 Result<Review> Service::add_review(const Principal& who, const std::string& problem_id,
                                    const std::string& expert_id, const std::string& decision,
-                                   const std::string& note, bool capacity_override) {
+                                   const std::string& note, bool capacity_override,
+                                   bool* recorded) {
+  if (recorded) *recorded = true;
   if (who.role != Role::kAdmin && who.role != Role::kCoordinator)
     return forbidden("access.coordinator_reviews");
   std::lock_guard writer(write_mu_);
@@ -272,6 +274,15 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
     if (decision == "reject" && blank(note))
       return field_error("note", {"review.reject_needs_note", expert_args});
     PairState current = pair_state_locked(problem_id, expert_id);
+    // The decision already in force records nothing: a repeated acceptance
+    // would have dropped the override mark of the one in force (its capacity
+    // then no longer yielded to other counties' key topics) and made every
+    // draft holding the expert stale (attack trial 15).
+    if ((decision == "accept" && current == PairState::kAccepted) ||
+        (decision == "reject" && current == PairState::kRejected)) {
+      if (recorded) *recorded = false;
+      return latest_.at({problem_id, expert_id});
+    }
     if (decision == "accept" && current != PairState::kAccepted) {
       // Hard constraints first: no override lifts them.
       MatchFilters hard;
@@ -705,30 +716,12 @@ Result<PlanRecord> Service::approve_plan(const Principal& who, long long id) {
     std::shared_lock lock(mu_);
     std::vector<Problem> topic_problems;
     std::vector<Expert> leaders;
+    Status leaders_fresh = leaders_staleness_locked(*plan);
+    if (!leaders_fresh) return leaders_fresh;
     for (const auto& [problem, expert] : plan->topics) {
-      auto p = problems_.find(problem);
-      if (p != problems_.end()) topic_problems.push_back(*p->second);
-      auto e = experts_.find(expert);
-      // A leader must still be one the plan could choose now: available, and
-      // confirmed by the city unless stationed in the county. An attack trial
-      // had another county rewrite a leader after the draft was made (the
-      // record lost its confirmation) and the draft was approved all the same.
-      if (e == experts_.end() || !e->second.available || !may_serve_county(e->second, plan->county))
-        return Status(ErrorCode::kConflict,
-                      {"plan.stale_leader",
-                       {{"id", std::to_string(plan->id)},
-                        {"name", e == experts_.end() ? expert : e->second.name},
-                        {"expert_id", expert}}});
-      // Nor may it claim an expert stationed elsewhere for a problem the city
-      // has not confirmed (WorkstationPlanner's may_lead; attack trial 12),
-      // which an edit after the draft can make it.
-      if (p != problems_.end() && !may_lead_for(e->second, *p->second, plan->county))
-        return Status(ErrorCode::kConflict, {"plan.stale_unconfirmed_topic",
-                                             {{"id", std::to_string(plan->id)},
-                                              {"problem", problem},
-                                              {"name", e->second.name},
-                                              {"expert_id", expert}}});
-      leaders.push_back(e->second);
+      if (auto p = problems_.find(problem); p != problems_.end())
+        topic_problems.push_back(*p->second);
+      leaders.push_back(experts_.at(expert));  // leaders_staleness_locked found each
     }
     changes = approval_changes(*plan, topic_problems, leaders, who.describe());
   }
@@ -778,26 +771,42 @@ Result<Page<PlanRecord>> Service::list_plans(const Principal& who, const std::st
   return page;
 }
 
-Result<bool> Service::plan_is_stale(const PlanRecord& plan) {
-  if (plan.status != PlanStatus::kDraft) return false;
-  // Read from the store, as approve() checks it: an approval is a decision,
-  // so a draft older than the county's approved plan is stale here too.
-  if (plan.decisions_seen == PlanStore::kInputChanged) return true;
-  auto later = plans_->decisions_touching(plan);
-  if (!later) return later.status();
-  if (*later > 0) return true;
-  // A leader approve_plan would refuse (plan.stale_leader): shown stale now,
-  // not only once the county tries to approve (a new-user trial saw 草稿 and
-  // an approve button, then the refusal).
-  std::shared_lock lock(mu_);
+Status Service::leaders_staleness_locked(const PlanRecord& plan) const {
   for (const auto& [problem, expert] : plan.topics) {
     auto e = experts_.find(expert);
+    // A leader must still be one the plan could choose now: available, and
+    // confirmed by the city unless stationed in the county. An attack trial
+    // had another county rewrite a leader after the draft was made (the
+    // record lost its confirmation) and the draft was approved all the same.
     if (e == experts_.end() || !e->second.available || !may_serve_county(e->second, plan.county))
-      return true;
+      return Status(ErrorCode::kConflict, {"plan.stale_leader",
+                                           {{"id", std::to_string(plan.id)},
+                                            {"name", e == experts_.end() ? expert : e->second.name},
+                                            {"expert_id", expert}}});
+    // Nor may it claim an expert stationed elsewhere for a problem the city
+    // has not confirmed (WorkstationPlanner's may_lead; attack trial 12),
+    // which an edit after the draft can make it.
     auto p = problems_.find(problem);
-    if (p != problems_.end() && !may_lead_for(e->second, *p->second, plan.county)) return true;
+    if (p != problems_.end() && !may_lead_for(e->second, *p->second, plan.county))
+      return Status(ErrorCode::kConflict, {"plan.stale_unconfirmed_topic",
+                                           {{"id", std::to_string(plan.id)},
+                                            {"problem", problem},
+                                            {"name", e->second.name},
+                                            {"expert_id", expert}}});
   }
-  return false;
+  return Status::ok();
+}
+
+Status Service::plan_staleness(const PlanRecord& plan) {
+  if (plan.status != PlanStatus::kDraft) return Status::ok();
+  // Read from the store, as approve() checks it.
+  Status stored = plans_->staleness(plan);
+  if (!stored) return stored;
+  // A leader approve_plan would refuse: shown stale now, not only once the
+  // county tries to approve (a new-user trial saw 草稿 and an approve
+  // button, then the refusal).
+  std::shared_lock lock(mu_);
+  return leaders_staleness_locked(plan);
 }
 
 std::vector<TopicAttention> Service::plan_attention(const PlanRecord& plan) {

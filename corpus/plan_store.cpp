@@ -302,6 +302,37 @@ Result<std::optional<PlanRecord>> PlanStore::approved(const std::string& county)
   return std::optional<PlanRecord>(std::move(r->front()));
 }
 
+Status PlanStore::staleness(const PlanRecord& plan) {
+  std::lock_guard lock(mu_);
+  if (plan.status != PlanStatus::kDraft) return Status::ok();
+  return staleness_locked(plan);
+}
+
+Status PlanStore::staleness_locked(const PlanRecord& plan) {
+  const std::string plan_id = std::to_string(plan.id);
+  // Counties compare normalised, as in query_locked.
+  auto newer = query_locked(
+      "status IN ('approved', 'superseded') AND seq > (SELECT seq FROM plans WHERE id = " +
+          plan_id + ")",
+      plan.county, false);
+  if (!newer) return newer.status();
+  if (!newer->empty())
+    return Status(
+        ErrorCode::kConflict,
+        {"plan.stale_approved",
+         {{"id", plan_id}, {"newer", std::to_string(newer->front().id)}, {"county", plan.county}}});
+  if (plan.decisions_seen == kInputChanged)
+    return Status(ErrorCode::kConflict,
+                  {"plan.stale_input", {{"id", plan_id}, {"county", plan.county}}});
+  auto later =
+      expertmatch::decisions_touching(db_, plan.decisions_seen, plan.county, plan_experts(plan));
+  if (!later) return later.status();
+  if (*later > 0)
+    return Status(ErrorCode::kConflict,
+                  {"plan.stale_decisions", {{"id", plan_id}, {"count", std::to_string(*later)}}});
+  return Status::ok();
+}
+
 Result<PlanRecord> PlanStore::approve(long long id, const std::string& approver,
                                       const std::vector<StatusChange>& changes) {
   std::lock_guard lock(mu_);
@@ -315,26 +346,8 @@ Result<PlanRecord> PlanStore::approve(long long id, const std::string& approver,
         ErrorCode::kConflict,
         {"plan.not_draft", {{"id", plan_id}, {"status", plan_status_name(plan->status)}}});
   // Read inside the transaction: no approval or decision can slip in between.
-  // Counties compare normalised, as in query_locked.
-  auto newer = query_locked(
-      "status IN ('approved', 'superseded') AND seq > (SELECT seq FROM plans WHERE id = " +
-          std::to_string(id) + ")",
-      plan->county, false);
-  if (!newer) return newer.status();
-  if (!newer->empty())
-    return Status(ErrorCode::kConflict, {"plan.stale_approved",
-                                         {{"id", plan_id},
-                                          {"newer", std::to_string(newer->front().id)},
-                                          {"county", plan->county}}});
-  if (plan->decisions_seen == kInputChanged)
-    return Status(ErrorCode::kConflict,
-                  {"plan.stale_input", {{"id", plan_id}, {"county", plan->county}}});
-  auto later =
-      expertmatch::decisions_touching(db_, plan->decisions_seen, plan->county, plan_experts(*plan));
-  if (!later) return later.status();
-  if (*later > 0)
-    return Status(ErrorCode::kConflict,
-                  {"plan.stale_decisions", {{"id", plan_id}, {"count", std::to_string(*later)}}});
+  Status fresh = staleness_locked(*plan);
+  if (!fresh) return fresh;
   auto approved = query_locked("status = 'approved'", plan->county, false);
   if (!approved) return approved.status();
   Statement old(db_, "UPDATE plans SET status = 'superseded' WHERE id = ?1");

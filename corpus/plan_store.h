@@ -102,6 +102,10 @@ class PlanStore {
   // or is stale (see above), or a change's `from` is no longer the status.
   Result<PlanRecord> approve(long long id, const std::string& approver,
                              const std::vector<StatusChange>& changes = {});
+  // Why approve() would refuse `plan` as stale, read now: kConflict with
+  // plan.stale_approved, plan.stale_input or plan.stale_decisions (the
+  // message a county reads); ok if it would not, or if `plan` is no draft.
+  Status staleness(const PlanRecord& plan);
   // Store::decision_sequence(), read on this connection.
   Result<long long> decision_sequence();
   // How many decisions since `plan` was made concern its county or one of
@@ -120,6 +124,7 @@ class PlanStore {
   Result<std::vector<PlanRecord>> query_locked(const std::string& where, const std::string& county,
                                                bool with_bodies);
   Result<int> count_drafts_locked(const std::string& county);
+  Status staleness_locked(const PlanRecord& plan);
 
   sqlite3* db_;
   std::mutex mu_;

@@ -137,7 +137,12 @@ Result<MadePlan> county_plan_from(PlanStore& plans, PlanningInput in, const std:
       if (!options.keep_approved) continue;
       request.keep = kept_from(r);
     } else {
-      for (const auto& [problem, expert] : r.topics) ++request.used_capacity[expert];
+      // A topic that is a pair accepted beyond capacity stays beyond it when
+      // its county's plan fixes it (attack trial 15: an approval made the
+      // override count before this county's kept topics).
+      for (const auto& pair : r.topics)
+        ++(options.accepted_beyond_capacity.count(pair) ? request.used_beyond_capacity
+                                                        : request.used_capacity)[pair.second];
     }
     counted.insert(r.topics.begin(), r.topics.end());
   }

@@ -55,17 +55,22 @@ Value attention_value(const std::vector<TopicAttention>& attention, i18n::Langua
 }
 
 // A plan record: "status" the code, "status_text" as people read it, "stale"
-// for a draft approve would refuse (a later decision), "needs_attention" and
+// for a draft approve would refuse (a later decision) and "stale_reason" what
+// approve would say (null if not stale), "needs_attention" and
 // "attention" for an approved plan whose key topic lost its leader to a
 // coordinator's rejection (each key topic says "rejected"); the plan's texts
 // in `language` beside their "_codes".
-Value plan_record_value(const PlanRecord& r, bool with_plan, bool stale,
+Value plan_record_value(const PlanRecord& r, bool with_plan, const Status& staleness,
                         const std::vector<TopicAttention>& attention, i18n::Language language,
                         Alloc& a) {
   Value v(rapidjson::kObjectType);
   v.AddMember("id", static_cast<int64_t>(r.id), a);
   v.AddMember("status", str(plan_status_name(r.status), a), a);
-  v.AddMember("stale", stale, a);
+  v.AddMember("stale", !staleness.is_ok(), a);
+  v.AddMember("stale_reason",
+              staleness.is_ok() ? Value(rapidjson::kNullType)
+                                : str(i18n::tr(language, staleness.user_message()), a),
+              a);
   v.AddMember("status_text", str(status_text(r, !attention.empty(), language), a), a);
   v.AddMember("needs_attention", !attention.empty(), a);
   v.AddMember("attention", attention_value(attention, language, a), a);
@@ -120,12 +125,12 @@ Value plan_record_value(const PlanRecord& r, bool with_plan, bool stale,
 }
 
 ApiResponse one_plan(const Call& c, int status, const PlanRecord& r) {
-  auto stale = c.context.service.plan_is_stale(r);
-  if (!stale) return from_status(stale.status());
+  Status stale = c.context.service.plan_staleness(r);
+  if (!stale && stale.code() != ErrorCode::kConflict) return from_status(stale);
   rapidjson::Document d;
   const i18n::Language language = reader_language(c);
   ApiResponse out =
-      json(status, plan_record_value(r, true, *stale, c.context.service.plan_attention(r), language,
+      json(status, plan_record_value(r, true, stale, c.context.service.plan_attention(r), language,
                                      d.GetAllocator()));
   out.headers.emplace_back("Content-Language", i18n::language_tag(language));
   if (status == 201) out.headers.emplace_back("Location", "/api/v1/plans/" + std::to_string(r.id));
@@ -299,9 +304,9 @@ ApiResponse list_plans(const Call& c) {
   d.AddMember("county", str(c.params[0], a), a);
   Value items(rapidjson::kArrayType);
   for (const auto& plan : plans->items) {
-    auto stale = c.context.service.plan_is_stale(plan);
-    if (!stale) return from_status(stale.status());
-    items.PushBack(plan_record_value(plan, false, *stale, c.context.service.plan_attention(plan),
+    Status stale = c.context.service.plan_staleness(plan);
+    if (!stale && stale.code() != ErrorCode::kConflict) return from_status(stale);
+    items.PushBack(plan_record_value(plan, false, stale, c.context.service.plan_attention(plan),
                                      reader_language(c), a),
                    a);
   }

@@ -41,11 +41,13 @@ ApiResponse create_review(const Call& c) {
     return error_response(422, "invalid_argument", "field.required", "expert_id");
   if (decision.empty())
     return error_response(422, "invalid_argument", "field.required", "decision");
+  bool recorded = true;
   auto r = c.context.service.add_review(c.who, c.params[0], expert_id, decision, note,
-                                        capacity_override);
+                                        capacity_override, &recorded);
   if (!r) return from_status(r.status());
   rapidjson::Document d;
-  return json(201, review_value(*r, d.GetAllocator()));
+  // 200 with the review in force when the decision was that already.
+  return json(recorded ? 201 : 200, review_value(*r, d.GetAllocator()));
 }
 
 ApiResponse list_reviews(const Call& c) {

@@ -998,12 +998,12 @@ TEST(TenancyIdsTest, OldSequentialIdsStayReadable) {
   EXPECT_EQ(reviews["reviews"][0]["id"].GetInt64(), 7);
   // A new review comes after it.
   auto r = post(server.port(), "/api/v1/problems/p-a1/reviews", server.tokens().coordinator,
-                R"({"expert_id": "e-vision", "decision": "reject", "note": "仍不对口"})");
+                R"({"expert_id": "e-vision", "decision": "accept", "note": "补充材料后合适"})");
   ASSERT_EQ(r.status, 201) << r.body;
   reviews = get(server.port(), "/api/v1/problems/p-a1/reviews", server.tokens().admin).json();
   ASSERT_EQ(reviews["reviews"].Size(), 2u);
   EXPECT_EQ(reviews["reviews"][0]["id"].GetInt64(), 7);
-  EXPECT_STREQ(reviews["reviews"][1]["note"].GetString(), "仍不对口");
+  EXPECT_STREQ(reviews["reviews"][1]["note"].GetString(), "补充材料后合适");
 }
 
 TEST_F(TenancyTest, ConflictsOfInterestAreShownOnlyToThoseWhoSeeTheEnterprise) {

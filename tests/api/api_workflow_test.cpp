@@ -191,6 +191,26 @@ TEST_F(ApiWorkflowTest, OneCapacityLedgerAcrossCounties) {
   auto made = replan.json();
   for (const auto& d : made["plan"]["diagnoses"].GetArray())
     EXPECT_STRNE(d["subject"].GetString(), "p-c1") << replan.body;
+
+  // Attack trial 15, two ways around that. (1) Accepting the pair again
+  // without the override: the decision in force records nothing (200, the
+  // review in force, still an override).
+  auto again =
+      post(port(), "/api/v1/problems/p-a2/reviews", t().coordinator, review("e-vision", "accept"));
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_TRUE(again.json()["override"].GetBool());
+  EXPECT_EQ(get(port(), "/api/v1/problems/p-a2/reviews", t().admin).json()["reviews"].Size(), 1u);
+  auto kecheng_keeps = [&](const char* when) {
+    auto later = post(port(), kKecheng, t().admin, R"({"team_size": 1})");
+    ASSERT_EQ(later.status, 201) << later.body;
+    EXPECT_EQ(topics(later).count({"p-c1", "e-vision"}), 1u) << when << ": " << later.body;
+  };
+  kecheng_keeps("after a repeated acceptance");
+  // (2) 江山市 fixes the override in a plan of its own and approves it.
+  long long own = make_plan(kJiangshan, t().county_jiangshan, R"({"team_size": 2})");
+  ASSERT_EQ(topics(get(port(), plan_path(own), t().admin)).count({"p-a2", "e-vision"}), 1u);
+  ASSERT_EQ(post(port(), plan_path(own) + "/approve", t().county_jiangshan, "").status, 200);
+  kecheng_keeps("after 江山市's approval");
 }
 
 TEST_F(ApiWorkflowTest, AcceptedExpertIsFirstInTheEnterprisesTopFive) {
@@ -254,17 +274,34 @@ TEST_F(ApiWorkflowTest, OlderDraftCannotBeApprovedOverANewerApprovedPlan) {
 
 TEST_F(ApiWorkflowTest, DraftMadeBeforeADecisionIsStale) {
   long long draft = make_plan(kJiangshan, t().county_jiangshan, R"({"team_size": 2})");
-  EXPECT_FALSE(get(port(), plan_path(draft), t().admin).json()["stale"].GetBool());
+  auto before = get(port(), plan_path(draft), t().admin).json();
+  EXPECT_FALSE(before["stale"].GetBool());
+  EXPECT_TRUE(before["stale_reason"].IsNull());
   ASSERT_EQ(
       post(port(), "/api/v1/problems/p-a2/reviews", t().coordinator, review("e-bearing", "accept"))
           .status,
       201);
-  EXPECT_TRUE(get(port(), plan_path(draft), t().admin).json()["stale"].GetBool());
+  // The plan says why it is stale in the words approve would use (a new
+  // user's trial: the page showed a general reason, not this one).
+  auto after = get(port(), plan_path(draft), t().county_jiangshan).json();
+  EXPECT_TRUE(after["stale"].GetBool());
+  const std::string reason =
+      "第 " + std::to_string(draft) +
+      " 号方案已过时：之后又有 1 项决定（审核、状态变更、批准）；请重新制定方案";
+  EXPECT_EQ(after["stale_reason"].GetString(), reason);
+  auto listed = get(port(), kJiangshan, t().county_jiangshan).json();
+  EXPECT_EQ(listed["items"][0]["stale_reason"].GetString(), reason);
   auto stale = post(port(), plan_path(draft) + "/approve", t().county_jiangshan, "");
   EXPECT_EQ(stale.status, 409) << stale.body;
-  EXPECT_NE(std::string(stale.json()["error"]["message"].GetString()).find("项决定"),
-            std::string::npos);
+  EXPECT_EQ(stale.json()["error"]["message"].GetString(), reason);
   long long fresh = make_plan(kJiangshan, t().county_jiangshan, R"({"team_size": 2})");
+  // The same decision again is none (attack trial 15: repeating it kept any
+  // draft holding the expert from being approved).
+  EXPECT_EQ(
+      post(port(), "/api/v1/problems/p-a2/reviews", t().coordinator, review("e-bearing", "accept"))
+          .status,
+      200);
+  EXPECT_FALSE(get(port(), plan_path(fresh), t().admin).json()["stale"].GetBool());
   EXPECT_EQ(post(port(), plan_path(fresh) + "/approve", t().county_jiangshan, "").status, 200);
 }
 

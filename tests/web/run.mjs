@@ -325,6 +325,9 @@ const scenarios = [
     await olderRow.locator("button").click();
     await page.waitForSelector("#plan-stale");
     eq(await page.locator("#approve-plan").count(), 0, "a stale draft offers no approval");
+    // It says why, as the service would: which plan was approved after it.
+    const why = await text(page, "#plan-stale");
+    check(why.includes("在它之后获得批准") && why.includes(newest), "the stale draft says which approval made it so: " + why);
     await page.locator("#plans tbody tr", { has: page.locator("td:first-child", { hasText: newest }) }).locator("button").click();
     await page.waitForFunction(() => document.querySelector("#plan-status .badge")?.textContent === "已批准");
     // The badge can be drawn before the plan's actions: wait for one of them.

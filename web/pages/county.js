@@ -178,7 +178,7 @@ export async function planPage(root, who) {
 function planStatusBadge(record) {
   const badge = statusBadge(record.status, "plan_statuses");
   if (record.status_text) badge.textContent = record.status_text;
-  if (record.status === "draft" && record.stale) return [badge, " ", h("span", { class: "badge badge-stale" }, t("plan_stale_badge"))];
+  if (record.status === "draft" && record.stale) return [badge, " ", h("span", { class: "badge badge-stale", title: record.stale_reason || "" }, t("plan_stale_badge"))];
   return badge;
 }
 
@@ -201,7 +201,9 @@ async function renderPlan(view, record, who, { refreshList, clearStatus }) {
   }
   if (record.status === "draft" && record.stale) {
     // The service would refuse it (409): say so now, and offer no approval.
-    view.querySelector(".msg-slot").before(h("p", { class: "msg msg-notice", id: "plan-stale" }, t("plan_stale")));
+    // The service's own reason (which decision, which leader) where it gives one.
+    view.querySelector(".msg-slot").before(h("p", { class: "msg msg-notice", id: "plan-stale" },
+      record.stale_reason ? t("plan_stale_because", { reason: record.stale_reason }) : t("plan_stale")));
   } else if (record.status === "draft" && (who.role === "county" || who.role === "admin")) {
     const approve = h("button", { type: "button", class: "primary", id: "approve-plan" }, t("approve"));
     approve.addEventListener("click", async () => {
