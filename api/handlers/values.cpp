@@ -53,8 +53,9 @@ Value changes_value(const std::string& id, bool verified, const Value& current,
   Value v(rapidjson::kObjectType);
   v.AddMember("id", str(id, a), a);
   v.AddMember("verified", verified, a);
-  v.AddMember("confirmed_version_kept", confirmed != nullptr, a);
+  v.AddMember("confirmed_version_kept", confirmed != nullptr, a);  // before the fallback below
   Value changes(rapidjson::kArrayType);
+  const Value nothing(rapidjson::kObjectType);
   auto compare = [&](const Value& name) {
     const std::string_view field(name.GetString(), name.GetStringLength());
     if (std::find(skipped.begin(), skipped.end(), field) != skipped.end()) return;
@@ -64,12 +65,20 @@ Value changes_value(const std::string& id, bool verified, const Value& current,
     const Value& now_value = now == current.MemberEnd() ? null_value : now->value;
     const Value& then_value = then == confirmed->MemberEnd() ? null_value : then->value;
     if (now_value == then_value) return;
+    // A new record's empty fields are nothing to judge.
+    const bool blank = now_value.IsNull() ||
+                       (now_value.IsString() && !now_value.GetStringLength()) ||
+                       (now_value.IsArray() && now_value.Empty());
+    if (confirmed == &nothing && blank) return;
     Value change(rapidjson::kObjectType);
     change.AddMember("field", Value(name, a), a);
     change.AddMember("confirmed", Value(then_value, a), a);
     change.AddMember("current", Value(now_value, a), a);
     changes.PushBack(change, a);
   };
+  // A record the city never confirmed: every field that awaits it is new
+  // (a new user's trial: 查看改动 on a new record showed nothing to judge).
+  if (!confirmed && !verified) confirmed = &nothing;
   if (confirmed) {
     for (const auto& m : current.GetObject()) compare(m.name);
     for (const auto& m : confirmed->GetObject())

@@ -31,9 +31,11 @@ rapidjson::Value transition_value(const ProblemTransition& t, i18n::Language lan
 // "GET /api/v1/experts/{id}/changes"): {"id", "verified", "confirmed_version_kept",
 // "changes": [{"field", "confirmed", "current"}]}, one entry for each field
 // (member of the rendered record, in `current`'s order, then any only in
-// `confirmed`) but those `compared` names, whose value differs between
-// `confirmed` (the kept version; nullptr if none: no entries) and `current`,
-// both rendered alike (expert_value, problem_value).
+// `confirmed`) but the `skipped` names, whose value differs between
+// `confirmed` (the kept version) and `current`, both rendered alike
+// (expert_value, problem_value). Without a kept version (nullptr) a record
+// the city has not confirmed lists every such field with "confirmed": null,
+// and a confirmed one none.
 rapidjson::Value changes_value(const std::string& id, bool verified,
                                const rapidjson::Value& current, const rapidjson::Value* confirmed,
                                const std::vector<std::string_view>& skipped, Alloc& a);

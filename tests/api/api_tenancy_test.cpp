@@ -711,6 +711,33 @@ TEST_F(TenancyTest, WhatAnEditChangedIsShownBeforeTheCityConfirmsIt) {
   EXPECT_TRUE(put_back.json()["verified"].GetBool()) << put_back.body;
 }
 
+// A new user's trial: 查看改动 on a record the city never confirmed showed
+// nothing to judge. Every field that awaits the city is listed as new.
+TEST_F(TenancyTest, ANewRecordsChangesAreAllItsFieldsThatAwaitTheCity) {
+  auto filed = post(port(), "/api/v1/problems", t().county_jiangshan,
+                    new_problem_body("", kEnterpriseA, "江山市", "特种纸湿强度不够，断纸"));
+  ASSERT_EQ(filed.status, 201) << filed.body;
+  const std::string id = filed.json()["id"].GetString();
+  auto shown = get(port(), "/api/v1/problems/" + id + "/changes", t().admin);
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  const auto d = shown.json();
+  EXPECT_FALSE(d["verified"].GetBool());
+  EXPECT_FALSE(d["confirmed_version_kept"].GetBool());
+  std::vector<std::string> fields;
+  for (const auto& c : d["changes"].GetArray()) {
+    fields.push_back(c["field"].GetString());
+    EXPECT_TRUE(c["confirmed"].IsNull()) << shown.body;
+  }
+  // Its keywords are empty: nothing to judge there.
+  EXPECT_EQ(fields, (std::vector<std::string>{"title", "description"})) << shown.body;
+  EXPECT_STREQ(d["changes"][0]["current"].GetString(), "特种纸湿强度不够，断纸");
+  // Confirmed, nothing awaits.
+  ASSERT_EQ(patch(port(), "/api/v1/problems/" + id, t().admin, R"({"verified": true})").status,
+            200);
+  EXPECT_EQ(get(port(), "/api/v1/problems/" + id + "/changes", t().admin).json()["changes"].Size(),
+            0u);
+}
+
 // The attack's second step: PATCH {"counties": []} left zjut-fake stationed
 // nowhere, no longer the county's to edit or deactivate, still ranked.
 TEST_F(TenancyTest, ACountyCannotLeaveAnExpertStationedNowhere) {

@@ -566,14 +566,18 @@ const scenarios = [
     await page.waitForSelector("#app .page:not([aria-busy])");
     await page.waitForSelector("#confirm-problems table, #confirm-problems .msg");
     eq(await text(page, "#app h1"), "待市里确认的记录", "the page says what it lists");
-    const row = page.locator("#confirm-problems tr", { hasText: PROBLEM.title });
+    // A record's row is the one with its confirm button (its changes are a table of their own).
+    const row = page.locator("#confirm-problems tr:has(button.confirm)", { hasText: PROBLEM.title });
     eq(await row.count(), 1, "the enterprise's new problem awaits the city's confirmation");
     await row.locator("button.show-changes").click();
-    await row.locator(".changes .msg").waitFor();
-    eq(await row.locator(".changes .msg").innerText(), "新建的记录，市里尚未确认过", "a new record has no confirmed version to compare");
+    await row.locator(".changes table").waitFor();
+    eq(await row.locator(".changes .msg").innerText(), "新建的记录，市里尚未确认过：以下各项都待市里确认", "a new record says it has no confirmed version");
+    const fields = await row.locator(".changes td").allInnerTexts();
+    eq(fields.slice(0, 3).join("|"), "标题|—|" + PROBLEM.title, "each field of a new record is shown as new");
     await row.locator("button.confirm").click();
     await page.waitForFunction((title) =>
       ![...document.querySelectorAll("#confirm-problems tr")].some((tr) => tr.textContent.includes(title)), PROBLEM.title);
+    check((await text(page, "#confirm-problems .msg-ok")).includes("已确认"), "the confirmation is shown on the page");
     const r = await apiFromPage(page, "GET", "/api/v1/problems/" + encodeURIComponent(state.problemId));
     eq(r.status, 200, "the problem reads back");
     eq(JSON.parse(r.body).verified, true, "the problem is confirmed by the city");
@@ -590,7 +594,7 @@ const scenarios = [
     await signIn(page, base, "admin");
     await go(page, "#/confirm");
     await page.waitForSelector("#confirm-problems table");
-    const again = page.locator("#confirm-problems tr", { hasText: retitled });
+    const again = page.locator("#confirm-problems tr:has(button.confirm)", { hasText: retitled });
     eq(await again.count(), 1, "the edited problem awaits confirmation");
     await again.locator("button.show-changes").click();
     await again.locator(".changes table").waitFor();

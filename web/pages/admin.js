@@ -121,21 +121,24 @@ export async function confirmPage(root) {
           if (!answer.ok) { kind.el.append(message(errorText(answer), "error")); return; }
           announce(t("confirmed_record", { name: kind.label(record) }));
           await load(kind);
+          // Seen as well as announced: the row has left the list (a new user's trial).
+          kind.el.querySelector("h2").after(message(t("confirmed_record", { name: kind.label(record) }), "ok"));
         });
         return button;
       },
     }], items));
   }
   // What an edit changed since the city confirmed the record, field by field
-  // (GET .../changes); a record never confirmed has nothing to compare.
+  // (GET .../changes); a record never confirmed shows each field as new.
   function changesView(data, fieldKey) {
-    if (!data.confirmed_version_kept) return message(t(data.verified ? "no_changes_awaiting" : "new_record"));
     if (!data.changes.length) return message(t("no_changes_awaiting"));
-    return table([
+    const rows = table([
       { label: t("col.field"), cell: (c) => { const key = fieldKey + "." + c.field; const name = t(key); return typeof name === "string" && name !== key ? name : c.field; } },
       { label: t("change_confirmed"), cell: (c) => shown(c.confirmed) },
       { label: t("change_current"), cell: (c) => shown(c.current) },
     ], data.changes);
+    // A record the city never confirmed: every field is new, said above them.
+    return data.confirmed_version_kept ? rows : h("div", {}, message(t("new_record")), rows);
   }
   // One after the other: a caller runs a bounded number of list requests at
   // once (ranking_per_caller), and two at once were refused 429 in CI.
