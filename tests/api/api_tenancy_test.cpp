@@ -66,6 +66,10 @@ TEST_F(TenancyTest, ACountyCannotChangeAnotherCountysPartOfAnExpert) {
   auto bio = patch(port(), bearing, t().county_jiangshan, R"({"bio": "只在江山"})");
   EXPECT_EQ(bio.status, 403) << bio.body;
   EXPECT_EQ(field_of(bio), "bio");
+  // Said in the words of the page, not the JSON names (a new user's trial).
+  EXPECT_EQ(std::string(bio.json()["error"]["message"].GetString()),
+            "同时派驻其他县的专家，其简介由市里修改；“江山市”只能把本县从派驻县（counties）中移除")
+      << bio.body;
   auto capacity = patch(port(), bearing, t().county_jiangshan, R"({"capacity": 9})");
   EXPECT_EQ(field_of(capacity), "capacity");
   auto off = post(port(), bearing + "/deactivate", t().county_jiangshan, "");
