@@ -674,8 +674,6 @@ Result<PlanRecord> Service::create_plan(const Principal& who, const std::string&
     std::shared_lock lock(mu_);
     if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
     options.accepted_matches = accepted_pairs_locked("");
-    for (const auto& pair : options.accepted_matches)
-      if (latest_.at(pair).capacity_override) options.accepted_beyond_capacity.insert(pair);
     options.rejected_matches = rejected_pairs_locked();
     decisions = decision_sequence_;
     seen = county_version_locked(county);

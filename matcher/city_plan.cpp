@@ -63,33 +63,32 @@ std::vector<int> WorkstationPlanner::Impl::base_capacity(
   return cap;
 }
 
-std::vector<int> WorkstationPlanner::Impl::used_beyond_capacity(
+std::vector<int> WorkstationPlanner::Impl::accepted_elsewhere(
     const std::vector<CountyRequest>& requests) const {
   // Engagements elsewhere, like used_capacity, are one city's: the largest
   // count any request gives, not their sum.
   std::vector<int> used(in.experts.size(), 0);
   for (const auto& r : requests)
-    for (const auto& [id, n] : r.used_beyond_capacity)
+    for (const auto& [id, n] : r.accepted_elsewhere)
       if (auto it = pl.expert_index_.find(id); it != pl.expert_index_.end())
         used[it->second] = std::max(used[it->second], n);
   return used;
 }
 
-void WorkstationPlanner::Impl::take_beyond_capacity(const std::vector<CountyRequest>& requests,
-                                                    const std::vector<int>& beyond,
-                                                    std::vector<int>* residual) const {
-  std::vector<int> elsewhere = used_beyond_capacity(requests);
+void WorkstationPlanner::Impl::take_acceptances(const std::vector<CountyRequest>& requests,
+                                                const std::vector<int>& accepted,
+                                                std::vector<int>* residual) const {
+  std::vector<int> elsewhere = accepted_elsewhere(requests);
   for (size_t e = 0; e < residual->size(); ++e)
-    (*residual)[e] = std::max(0, (*residual)[e] - beyond[e] - elsewhere[e]);
+    (*residual)[e] = std::max(0, (*residual)[e] - accepted[e] - elsewhere[e]);
 }
 
 Result<CityPlan> WorkstationPlanner::Impl::plan(const std::vector<CountyRequest>& requests) const {
   std::vector<int> residual = base_capacity(requests);
-  std::vector<int> beyond(in.experts.size(), 0);
-  // What the plan explains as used elsewhere includes what was accepted
-  // there beyond capacity.
+  std::vector<int> accepted(in.experts.size(), 0);
+  // What the plan explains as used elsewhere includes what was accepted there.
   std::vector<int> declared_left = residual;
-  std::vector<int> elsewhere = used_beyond_capacity(requests);
+  std::vector<int> elsewhere = accepted_elsewhere(requests);
   for (size_t e = 0; e < declared_left.size(); ++e)
     declared_left[e] = std::max(0, declared_left[e] - elsewhere[e]);
   std::vector<County> counties;
@@ -97,13 +96,13 @@ Result<CityPlan> WorkstationPlanner::Impl::plan(const std::vector<CountyRequest>
   for (const auto& r : requests) {
     if (!names.insert(r.county).second)
       return Status(ErrorCode::kInvalidArgument, "county \"" + r.county + "\" requested twice");
-    auto c = make_county(r, &residual, &beyond);
+    auto c = make_county(r, &residual, &accepted);
     if (!c) return c.status();
     counties.push_back(std::move(*c));
   }
-  // Every county's kept assignments first, then what was accepted beyond
-  // capacity (CountyRequest::accepted_beyond_capacity).
-  take_beyond_capacity(requests, beyond, &residual);
+  // Every county's kept topics first, then what was accepted
+  // (CountyRequest's order of claims).
+  take_acceptances(requests, accepted, &residual);
   const size_t n = counties.size();
   // Teams in turns: each county adds one expert per round, seeing the
   // capacity the other counties' tentative topics leave.

@@ -51,7 +51,6 @@ void add_decisions(const std::vector<Review>& reviews, const std::vector<Problem
     if (review.decision == "reject") options->rejected_matches.push_back(pair);
     if (review.decision != "accept" || !open.count(pair.first)) continue;
     options->accepted_matches.push_back(pair);
-    if (review.capacity_override) options->accepted_beyond_capacity.insert(pair);
   }
 }
 
@@ -130,32 +129,33 @@ Result<MadePlan> county_plan_from(PlanStore& plans, PlanningInput in, const std:
   if (!all) return all.status();
   CountyRequest request;
   request.county = county;
-  std::set<std::pair<std::string, std::string>> counted;  // topics holding capacity already
+  const std::set<std::pair<std::string, std::string>> rejected(options.rejected_matches.begin(),
+                                                               options.rejected_matches.end());
+  const std::set<std::pair<std::string, std::string>> accepted(options.accepted_matches.begin(),
+                                                               options.accepted_matches.end());
   for (const auto& r : *all) {
     if (r.status != PlanStatus::kApproved) continue;
     if (same_name(r.county, county)) {
       if (!options.keep_approved) continue;
       request.keep = kept_from(r);
     } else {
-      // A topic that is a pair accepted beyond capacity stays beyond it when
-      // its county's plan fixes it (attack trial 15: an approval made the
-      // override count before this county's kept topics).
-      for (const auto& pair : r.topics)
-        ++(options.accepted_beyond_capacity.count(pair) ? request.used_beyond_capacity
-                                                        : request.used_capacity)[pair.second];
+      for (const auto& pair : r.topics) {
+        // A key topic whose pair a coordinator rejected since holds no
+        // capacity (Service::engagements_locked; attack trial 16).
+        if (rejected.count(pair)) continue;
+        // One an acceptance also holds is counted as the acceptance, in its
+        // turn (CountyRequest's order of claims; attack trial 15).
+        if (accepted.count(pair)) continue;
+        ++request.used_capacity[pair.second];
+      }
     }
-    counted.insert(r.topics.begin(), r.topics.end());
   }
-  // An accepted match that is also a counted key topic is one engagement, not
-  // two; one on this county's problems is a fixed topic, counted there.
+  // One on this county's problems is a fixed topic, counted there.
   for (const auto& pair : options.accepted_matches) {
-    const bool beyond = options.accepted_beyond_capacity.count(pair) > 0;
-    if (county_problems.count(pair.first)) {
+    if (county_problems.count(pair.first))
       request.accepted.push_back(pair);
-      if (beyond) request.accepted_beyond_capacity.insert(pair);
-    } else if (!counted.count(pair)) {
-      ++(beyond ? request.used_beyond_capacity : request.used_capacity)[pair.second];
-    }
+    else
+      ++request.accepted_elsewhere[pair.second];
   }
   auto plan = planner->plan_county(request);
   if (!plan) return plan.status();
@@ -205,10 +205,8 @@ Result<MadeCityPlan> make_city_plan(PlanStore& plans, const Matcher& matcher,
     }
     for (const auto& pair : options.accepted_matches)
       if (auto it = county_of.find(pair.first);
-          it != county_of.end() && it->second == normalize_name(c)) {
+          it != county_of.end() && it->second == normalize_name(c))
         r.accepted.push_back(pair);
-        if (options.accepted_beyond_capacity.count(pair)) r.accepted_beyond_capacity.insert(pair);
-      }
     requests.push_back(std::move(r));
   }
   auto city = planner->plan_city(requests);

@@ -3,9 +3,10 @@
 //
 // make_county_plan keeps the county's approved assignments (team members and
 // key topics) unless `keep_approved` is false, and counts the key topics of
-// other counties' approved plans, and `accepted_matches`, as capacity already
-// used; the county's own accepted matches are fixed key topics, and rejected
-// pairs are no candidates at all. make_city_plan plans every county together,
+// other counties' approved plans (but pairs rejected since), and
+// `accepted_matches`, as capacity used, in CountyRequest's order of claims;
+// the county's own accepted matches are fixed key topics, and rejected pairs
+// are no candidates at all. make_city_plan plans every county together,
 // keeping each county's approved assignments and honouring the same decisions.
 // With `save`, each plan is stored as a draft (PlanStore) made with the
 // store's decision sequence as read before planning; approve with
@@ -17,7 +18,6 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,18 +39,13 @@ struct PlanRunOptions {
   // the team (CountyRequest::accepted); the others hold one unit of capacity
   // each (a pair that is also a key topic of an approved plan counts once).
   std::vector<std::pair<std::string, std::string>> accepted_matches;
-  // Those of `accepted_matches` a coordinator accepted beyond the expert's
-  // capacity (Review::capacity_override): they yield to the kept key topics
-  // of every county (CountyRequest::accepted_beyond_capacity).
-  std::set<std::pair<std::string, std::string>> accepted_beyond_capacity;
   // (problem id, expert id) pairs a coordinator rejected: never proposed,
   // kept, or suggested, also when `keep_approved` is false.
   std::vector<std::pair<std::string, std::string>> rejected_matches;
 };
 
 // The coordinators' decisions in force (the latest review of each pair):
-// accepted pairs on open problems (and which of them were accepted beyond
-// capacity) and every rejected pair, into `options`.
+// accepted pairs on open problems and every rejected pair, into `options`.
 void add_decisions(const std::vector<Review>& reviews, const std::vector<Problem>& problems,
                    PlanRunOptions* options);
 

@@ -197,7 +197,7 @@ double WorkstationPlanner::Impl::preference(const Expert& x, const std::string& 
 // Builds the county's state; residual capacity (capacity - used - kept
 // topics) is updated in `residual`.
 Result<WorkstationPlanner::Impl::County> WorkstationPlanner::Impl::make_county(
-    const CountyRequest& r, std::vector<int>* residual, std::vector<int>* beyond) const {
+    const CountyRequest& r, std::vector<int>* residual, std::vector<int>* accepted) const {
   County c;
   c.name = r.county;
   bool known = false;
@@ -286,8 +286,9 @@ Result<WorkstationPlanner::Impl::County> WorkstationPlanner::Impl::make_county(
                             [&](int p) { return problem(p).id == pid; });
     return pit == c.problems.end() ? -1 : *pit;
   };
-  // Accepted matches first: they are fixed whatever the capacity says (an
-  // acceptance beyond it was an explicit, logged override).
+  // Accepted matches first: they lead their problems whatever the capacity
+  // says; their capacity is taken after every county's kept topics
+  // (CountyRequest's order of claims).
   for (const auto& [pid, eid] : r.accepted) {
     PlanPhrase what{"planner.kept.accepted", {{"problem", pid}, {"expert", eid}}, {}};
     int p = local_problem(pid);
@@ -299,10 +300,7 @@ Result<WorkstationPlanner::Impl::County> WorkstationPlanner::Impl::make_county(
     if (e < 0) continue;
     int lp = c.local[p];
     if (c.kept_topic_expert[lp] >= 0) continue;  // one expert leads it; the first accepted
-    if (r.accepted_beyond_capacity.count({pid, eid}))
-      ++(*beyond)[e];
-    else if ((*residual)[e] > 0)
-      --(*residual)[e];
+    ++(*accepted)[e];                            // after every county's kept topics
     c.kept_topic_expert[lp] = e;
     c.accepted_topic[lp] = 1;
     c.kept_member[e] = c.accepted_member[e] = 1;
@@ -386,9 +384,9 @@ Result<WorkstationPlanner::Impl::County> WorkstationPlanner::Impl::make_county(
 Result<WorkstationPlanner::Impl::County> WorkstationPlanner::Impl::single(
     const CountyRequest& r, std::vector<int>* capacity) const {
   *capacity = base_capacity({r});
-  std::vector<int> beyond(in.experts.size(), 0);
-  auto c = make_county(r, capacity, &beyond);
-  if (c) take_beyond_capacity({r}, beyond, capacity);
+  std::vector<int> accepted(in.experts.size(), 0);
+  auto c = make_county(r, capacity, &accepted);
+  if (c) take_acceptances({r}, accepted, capacity);
   return c;
 }
 

@@ -154,24 +154,25 @@ struct CountyRequest {
   std::string county;
   KeptAssignments keep;
   // Capacity already used elsewhere, by expert id (other counties' approved
-  // plans, accepted matches elsewhere). Not counted again for `keep` or
-  // `accepted`.
+  // plans' key topics). Not counted again for `keep` or `accepted`.
   std::map<std::string, int> used_capacity;
   // (problem id, expert id) matches a coordinator accepted on the county's
   // open problems. Each is a fixed key topic led by that expert, who is on
-  // the team whatever the county policy: a decision, not a proposal. They
-  // come before `keep` (a newer decision) and use capacity like kept topics;
-  // one accepted beyond capacity (an explicit override) stays fixed.
+  // the team whatever the county policy: a decision, not a proposal; it
+  // stays whatever the capacity says.
   std::vector<std::pair<std::string, std::string>> accepted;
-  // Acceptances made beyond the expert's capacity (Review::capacity_override):
-  // those of `accepted` by pair, those elsewhere counted by expert id. Each
-  // was made when the expert's capacity was already spoken for, so it yields
-  // to every county's kept topics and accepted matches and then holds what
-  // capacity is left from new topics (an attack trial: one county's
-  // overrides pushed another county's approved key topics out of its next
-  // plan).
-  std::set<std::pair<std::string, std::string>> accepted_beyond_capacity;
-  std::map<std::string, int> used_beyond_capacity;
+  // Matches accepted elsewhere (other counties' problems), by expert id.
+  //
+  // Capacity is claimed in this order: other counties' approved key topics
+  // (`used_capacity`), every planned county's kept topics, then acceptances
+  // (`accepted` and `accepted_elsewhere`), then new topics. An acceptance
+  // never pushes an approved key topic out of a plan: it was checked against
+  // capacity those topics already held, so it can exceed capacity only by
+  // an override or a capacity cut made since, and then it is the one beyond
+  // (attack trials 14-16: one county's overrides, or acceptances made while
+  // it had raised its own expert's capacity for a moment, dropped another
+  // county's approved key topics at its next plan).
+  std::map<std::string, int> accepted_elsewhere;
 };
 
 struct SolvableProblem {

@@ -94,15 +94,15 @@ struct WorkstationPlanner::Impl {
   // planner.cpp
   double preference(const Expert& x, const std::string& county) const;
   // Builds the county's state; residual capacity (capacity - used - kept
-  // topics) is updated in `residual`, and the county's acceptances beyond
-  // capacity are added to `beyond` (taken from the residual once every
-  // county's kept assignments are: take_beyond_capacity).
+  // topics) is updated in `residual`, and the county's accepted matches are
+  // counted in `accepted` (taken from the residual once every county's kept
+  // topics are: take_acceptances, CountyRequest's order of claims).
   Result<County> make_county(const CountyRequest& r, std::vector<int>* residual,
-                             std::vector<int>* beyond) const;
-  void take_beyond_capacity(const std::vector<CountyRequest>& requests,
-                            const std::vector<int>& beyond, std::vector<int>* residual) const;
-  // CountyRequest::used_beyond_capacity by expert index.
-  std::vector<int> used_beyond_capacity(const std::vector<CountyRequest>& requests) const;
+                             std::vector<int>* accepted) const;
+  void take_acceptances(const std::vector<CountyRequest>& requests,
+                        const std::vector<int>& accepted, std::vector<int>* residual) const;
+  // CountyRequest::accepted_elsewhere by expert index.
+  std::vector<int> accepted_elsewhere(const std::vector<CountyRequest>& requests) const;
   Result<County> single(const CountyRequest& r, std::vector<int>* capacity) const;
   Result<std::vector<int>> team_of(const std::vector<std::string>& ids) const;
   std::vector<std::string> ids_of(const std::vector<int>& team) const;

@@ -211,6 +211,68 @@ TEST_F(ApiWorkflowTest, OneCapacityLedgerAcrossCounties) {
   ASSERT_EQ(topics(get(port(), plan_path(own), t().admin)).count({"p-a2", "e-vision"}), 1u);
   ASSERT_EQ(post(port(), plan_path(own) + "/approve", t().county_jiangshan, "").status, 200);
   kecheng_keeps("after 江山市's approval");
+  // Attack trial 16: rejecting those pairs then made 江山市's approved topics
+  // count as if they still held e-vision. A rejected pair holds nothing.
+  for (const char* problem : {"p-a1", "p-a2"})
+    ASSERT_EQ(post(port(), std::string("/api/v1/problems/") + problem + "/reviews", t().coordinator,
+                   review("e-vision", "reject", R"(, "note": "不需要了")"))
+                  .status,
+              201)
+        << problem;
+  kecheng_keeps("after the rejections");
+  auto last = post(port(), kKecheng, t().admin, R"({"team_size": 1})").json();
+  ASSERT_EQ(last["plan"]["team"].Size(), 1u);
+  EXPECT_EQ(last["plan"]["team"][0]["capacity_used_elsewhere"].GetInt(), 0);
+}
+
+// Attack trial 16: a county raised its own expert's capacity, accepted it
+// twice within the raised capacity, and lowered it again; the acceptances
+// then counted before another county's approved key topic, which its next
+// plan dropped. Acceptances take capacity after every county's kept topics.
+TEST_F(ApiWorkflowTest, AcceptancesNeverPushAnotherCountysApprovedTopicOut) {
+  // A paper problem in 江山市, confirmed by the city; e-paper (龙游县 only,
+  // capacity 2) leads it in 江山市's approved plan.
+  auto filed =
+      post(port(), "/api/v1/problems", t().admin,
+           new_problem_body("p-js-paper", kEnterpriseA, "江山市", "特种纸湿强度不够，断纸"));
+  ASSERT_EQ(filed.status, 201) << filed.body;
+  auto plan =
+      post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 3, "policy": "any"})");
+  ASSERT_EQ(plan.status, 201) << plan.body;
+  ASSERT_EQ(topics(plan).count({"p-js-paper", "e-paper"}), 1u) << plan.body;
+  ASSERT_EQ(
+      post(port(), plan_path(plan.json()["id"].GetInt64()) + "/approve", t().county_jiangshan, "")
+          .status,
+      200);
+  // 龙游县 accepts e-paper within capacity, raises it to take one more, and
+  // lowers it again.
+  auto second = post(port(), "/api/v1/problems", t().admin,
+                     new_problem_body("p-ly-paper", kEnterpriseB, "龙游县", "装饰原纸施胶不匀"));
+  ASSERT_EQ(second.status, 201) << second.body;
+  const std::string paper = "/api/v1/experts/e-paper";
+  ASSERT_EQ(post(port(), "/api/v1/problems/p-b1/reviews", t().coordinator_longyou,
+                 review("e-paper", "accept", R"(, "note": "对口")"))
+                .status,
+            201);
+  ASSERT_EQ(send(port(), "PATCH", paper, t().county_longyou, R"({"capacity": 3})",
+                 "application/merge-patch+json")
+                .status,
+            200);
+  ASSERT_EQ(post(port(), "/api/v1/problems/p-ly-paper/reviews", t().coordinator_longyou,
+                 review("e-paper", "accept", R"(, "note": "对口")"))
+                .status,
+            201);
+  ASSERT_EQ(send(port(), "PATCH", paper, t().county_longyou, R"({"capacity": 2})",
+                 "application/merge-patch+json")
+                .status,
+            200);
+  // 江山市's next plan keeps its approved topic.
+  auto replan =
+      post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 3, "policy": "any"})");
+  ASSERT_EQ(replan.status, 201) << replan.body;
+  EXPECT_EQ(topics(replan).count({"p-js-paper", "e-paper"}), 1u) << replan.body;
+  for (const auto& d : replan.json()["plan"]["diagnoses"].GetArray())
+    EXPECT_STRNE(d["subject"].GetString(), "p-js-paper") << replan.body;
 }
 
 TEST_F(ApiWorkflowTest, AcceptedExpertIsFirstInTheEnterprisesTopFive) {

@@ -436,12 +436,13 @@ TEST(PlannerTest, AKeptTopicAnEditLeftUnconfirmedIsDroppedForAnOutsideLeader) {
   EXPECT_TRUE(has_diagnosis(*plan, DiagnosisKind::kKeptAssignmentDropped, "edited"));
 }
 
-// An attack trial: one county's acceptances beyond capacity (overrides)
-// pushed another county's approved key topic out of its next plan. An
-// acceptance beyond capacity yields to every county's kept assignments,
-// then holds what is left from new topics; in a county plan and in the
-// city's.
-TEST(PlannerTest, AnAcceptanceBeyondCapacityYieldsToKeptTopics) {
+// Attack trials 14-16: one county's acceptances (overrides, or acceptances
+// made while it had raised its own expert's capacity for a moment) pushed
+// another county's approved key topic out of its next plan. Acceptances take
+// capacity after every county's kept topics (CountyRequest's order of
+// claims), in a county plan and in the city's; another county's approved key
+// topic still comes first.
+TEST(PlannerTest, AcceptancesYieldToKeptTopics) {
   PlanningInput in;
   in.experts = {expert("both", 1, {"K1", "K2"})};
   in.problems = {problem("a1", "E1", "K1", 3), problem("t2", "E2", "K2", 3),
@@ -454,34 +455,34 @@ TEST(PlannerTest, AnAcceptanceBeyondCapacityYieldsToKeptTopics) {
     return out;
   };
   CountyRequest k2{"K2", {{"both"}, {{"t2", "both"}}}, {}};
-  // Counted as an ordinary engagement, it takes the only unit first.
+  // Another county's approved key topic holds the only unit first.
   k2.used_capacity = {{"both", 1}};
-  auto ordinary = make(in, options).plan_county(k2);
-  ASSERT_TRUE(ordinary.is_ok());
-  EXPECT_EQ(leaders(*ordinary).count("t2"), 0u);
-  EXPECT_TRUE(has_diagnosis(*ordinary, DiagnosisKind::kKeptAssignmentDropped, "t2"));
-  // Beyond capacity, it yields: t2 stays, and the urgent n2 gets no unit.
+  auto approved_elsewhere = make(in, options).plan_county(k2);
+  ASSERT_TRUE(approved_elsewhere.is_ok());
+  EXPECT_EQ(leaders(*approved_elsewhere).count("t2"), 0u);
+  EXPECT_TRUE(has_diagnosis(*approved_elsewhere, DiagnosisKind::kKeptAssignmentDropped, "t2"));
+  // An acceptance elsewhere yields: t2 stays, and the urgent n2 gets no unit.
   k2.used_capacity.clear();
-  k2.used_beyond_capacity = {{"both", 1}};
+  k2.accepted_elsewhere = {{"both", 1}};
   auto county = make(in, options).plan_county(k2);
   ASSERT_TRUE(county.is_ok());
   EXPECT_EQ(leaders(*county), (std::map<std::string, std::string>{{"t2", "both"}}));
   EXPECT_FALSE(has_diagnosis(*county, DiagnosisKind::kKeptAssignmentDropped, "t2"));
-  // The city plan: K1 (planned first) holds a1 beyond capacity.
+  // The city plan: K1 (planned first) holds a1 by an acceptance; both stay.
   CountyRequest k1{"K1", {}, {}};
   k1.accepted = {{"a1", "both"}};
-  k1.accepted_beyond_capacity = {{"a1", "both"}};
-  k2.used_beyond_capacity.clear();
+  k2.accepted_elsewhere.clear();
   auto city = make(in, options).plan_city({k1, k2});
   ASSERT_TRUE(city.is_ok()) << city.status().to_string();
   ASSERT_EQ(city->counties.size(), 2u);
   EXPECT_EQ(leaders(city->counties[0]), (std::map<std::string, std::string>{{"a1", "both"}}));
   EXPECT_EQ(leaders(city->counties[1]), (std::map<std::string, std::string>{{"t2", "both"}}));
-  // Without the mark, K1's acceptance takes the unit before K2's kept topic.
-  k1.accepted_beyond_capacity.clear();
-  auto unmarked = make(in, options).plan_city({k1, k2});
-  ASSERT_TRUE(unmarked.is_ok());
-  EXPECT_EQ(leaders(unmarked->counties[1]).count("t2"), 0u);
+  // Without a kept topic in its way the acceptance holds the unit: no new topic.
+  CountyRequest fresh{"K2", {}, {}};
+  fresh.accepted_elsewhere = {{"both", 1}};
+  auto none = make(in, options).plan_county(fresh);
+  ASSERT_TRUE(none.is_ok());
+  EXPECT_TRUE(leaders(*none).empty());
 }
 
 TEST(PlannerTest, PlansAreDeterministic) {
