@@ -675,6 +675,8 @@ Result<PlanRecord> Service::create_plan(const Principal& who, const std::string&
     if (!index_) return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
     options.accepted_matches = accepted_pairs_locked("");
     options.rejected_matches = rejected_pairs_locked();
+    for (const auto& [id, p] : problems_)
+      if (!is_open(p->status)) options.closed_problems.insert(id);
     decisions = decision_sequence_;
     seen = county_version_locked(county);
     input = planning_records(*index_, {county});

@@ -45,8 +45,7 @@ std::vector<std::pair<std::string, std::string>> accepted_matches(
 void add_decisions(const std::vector<Review>& reviews, const std::vector<Problem>& problems,
                    PlanRunOptions* options) {
   std::set<std::string> open;
-  for (const auto& p : problems)
-    if (is_open(p.status)) open.insert(p.id);
+  for (const auto& p : problems) (is_open(p.status) ? open : options->closed_problems).insert(p.id);
   for (const auto& [pair, review] : latest_reviews(reviews)) {
     if (review.decision == "reject") options->rejected_matches.push_back(pair);
     if (review.decision != "accept" || !open.count(pair.first)) continue;
@@ -143,6 +142,8 @@ Result<MadePlan> county_plan_from(PlanStore& plans, PlanningInput in, const std:
         // A key topic whose pair a coordinator rejected since holds no
         // capacity (Service::engagements_locked; attack trial 16).
         if (rejected.count(pair)) continue;
+        // Nor one whose problem is no longer open.
+        if (options.closed_problems.count(pair.first)) continue;
         // One an acceptance also holds is counted as the acceptance, in its
         // turn (CountyRequest's order of claims; attack trial 15).
         if (accepted.count(pair)) continue;

@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,10 +43,14 @@ struct PlanRunOptions {
   // (problem id, expert id) pairs a coordinator rejected: never proposed,
   // kept, or suggested, also when `keep_approved` is false.
   std::vector<std::pair<std::string, std::string>> rejected_matches;
+  // Problems (of any county) no longer open: other counties' approved key
+  // topics on them hold no capacity, as in the service's ledger.
+  std::set<std::string> closed_problems;
 };
 
 // The coordinators' decisions in force (the latest review of each pair):
-// accepted pairs on open problems and every rejected pair, into `options`.
+// accepted pairs on open problems and every rejected pair, and the problems
+// no longer open, into `options`.
 void add_decisions(const std::vector<Review>& reviews, const std::vector<Problem>& problems,
                    PlanRunOptions* options);
 

@@ -225,6 +225,35 @@ TEST_F(ApiWorkflowTest, OneCapacityLedgerAcrossCounties) {
   EXPECT_EQ(last["plan"]["team"][0]["capacity_used_elsewhere"].GetInt(), 0);
 }
 
+// A key topic of another county's approved plan whose problem is solved
+// holds no capacity in this county's plan, as in the ledger
+// (remaining_capacity); it was counted until the plan was superseded.
+TEST_F(ApiWorkflowTest, ASolvedTopicElsewhereHoldsNoCapacityInAPlan) {
+  auto kecheng = post(port(), kKecheng, t().admin, R"({"team_size": 1})");
+  ASSERT_EQ(kecheng.status, 201) << kecheng.body;
+  ASSERT_EQ(topics(kecheng).count({"p-c1", "e-vision"}), 1u) << kecheng.body;
+  ASSERT_EQ(
+      post(port(), plan_path(kecheng.json()["id"].GetInt64()) + "/approve", t().admin, "").status,
+      200);
+  auto used_elsewhere = [&]() {
+    auto plan = post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 3})").json();
+    for (const auto& m : plan["plan"]["team"].GetArray())
+      if (std::string(m["expert_id"].GetString()) == "e-vision")
+        return m["capacity_used_elsewhere"].GetInt();
+    return -1;
+  };
+  EXPECT_EQ(used_elsewhere(), 1);
+  ASSERT_EQ(post(port(), "/api/v1/problems/p-c1/status", t().admin,
+                 R"({"status": "solved", "outcome": "刘洋上线视觉检测，人工复检减少九成"})")
+                .status,
+            200);
+  EXPECT_EQ(get(port(), "/api/v1/experts/e-vision/matches", t().admin)
+                .json()["remaining_capacity"]
+                .GetInt(),
+            2);
+  EXPECT_EQ(used_elsewhere(), 0);
+}
+
 // Attack trial 16: a county raised its own expert's capacity, accepted it
 // twice within the raised capacity, and lowered it again; the acceptances
 // then counted before another county's approved key topic, which its next
