@@ -63,13 +63,13 @@ std::vector<int> WorkstationPlanner::Impl::base_capacity(
   return cap;
 }
 
-std::vector<int> WorkstationPlanner::Impl::accepted_elsewhere(
+std::vector<int> WorkstationPlanner::Impl::used_after_kept(
     const std::vector<CountyRequest>& requests) const {
   // Engagements elsewhere, like used_capacity, are one city's: the largest
   // count any request gives, not their sum.
   std::vector<int> used(in.experts.size(), 0);
   for (const auto& r : requests)
-    for (const auto& [id, n] : r.accepted_elsewhere)
+    for (const auto& [id, n] : r.used_after_kept)
       if (auto it = pl.expert_index_.find(id); it != pl.expert_index_.end())
         used[it->second] = std::max(used[it->second], n);
   return used;
@@ -78,7 +78,7 @@ std::vector<int> WorkstationPlanner::Impl::accepted_elsewhere(
 void WorkstationPlanner::Impl::take_acceptances(const std::vector<CountyRequest>& requests,
                                                 const std::vector<int>& accepted,
                                                 std::vector<int>* residual) const {
-  std::vector<int> elsewhere = accepted_elsewhere(requests);
+  std::vector<int> elsewhere = used_after_kept(requests);
   for (size_t e = 0; e < residual->size(); ++e)
     (*residual)[e] = std::max(0, (*residual)[e] - accepted[e] - elsewhere[e]);
 }
@@ -88,7 +88,7 @@ Result<CityPlan> WorkstationPlanner::Impl::plan(const std::vector<CountyRequest>
   std::vector<int> accepted(in.experts.size(), 0);
   // What the plan explains as used elsewhere includes what was accepted there.
   std::vector<int> declared_left = residual;
-  std::vector<int> elsewhere = accepted_elsewhere(requests);
+  std::vector<int> elsewhere = used_after_kept(requests);
   for (size_t e = 0; e < declared_left.size(); ++e)
     declared_left[e] = std::max(0, declared_left[e] - elsewhere[e]);
   std::vector<County> counties;

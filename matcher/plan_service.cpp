@@ -132,12 +132,21 @@ Result<MadePlan> county_plan_from(PlanStore& plans, PlanningInput in, const std:
                                                                options.rejected_matches.end());
   const std::set<std::pair<std::string, std::string>> accepted(options.accepted_matches.begin(),
                                                                options.accepted_matches.end());
+  // When this county's approved plan was approved ("" if none: every other
+  // one counts first). UTC timestamps of one format compare as strings.
+  std::string own_approval;
+  for (const auto& r : *all)
+    if (r.status == PlanStatus::kApproved && same_name(r.county, county))
+      own_approval = r.approved_at;
   for (const auto& r : *all) {
     if (r.status != PlanStatus::kApproved) continue;
     if (same_name(r.county, county)) {
       if (!options.keep_approved) continue;
       request.keep = kept_from(r);
     } else {
+      // Approved after this county's plan: its topics come after this
+      // county's kept topics (CountyRequest's order of claims).
+      const bool later = !own_approval.empty() && r.approved_at > own_approval;
       for (const auto& pair : r.topics) {
         // A key topic whose pair a coordinator rejected since holds no
         // capacity (Service::engagements_locked; attack trial 16).
@@ -147,7 +156,7 @@ Result<MadePlan> county_plan_from(PlanStore& plans, PlanningInput in, const std:
         // One an acceptance also holds is counted as the acceptance, in its
         // turn (CountyRequest's order of claims; attack trial 15).
         if (accepted.count(pair)) continue;
-        ++request.used_capacity[pair.second];
+        ++(later ? request.used_after_kept : request.used_capacity)[pair.second];
       }
     }
   }
@@ -156,7 +165,7 @@ Result<MadePlan> county_plan_from(PlanStore& plans, PlanningInput in, const std:
     if (county_problems.count(pair.first))
       request.accepted.push_back(pair);
     else
-      ++request.accepted_elsewhere[pair.second];
+      ++request.used_after_kept[pair.second];
   }
   auto plan = planner->plan_county(request);
   if (!plan) return plan.status();

@@ -153,26 +153,30 @@ struct KeptAssignments {
 struct CountyRequest {
   std::string county;
   KeptAssignments keep;
-  // Capacity already used elsewhere, by expert id (other counties' approved
-  // plans' key topics). Not counted again for `keep` or `accepted`.
+  // Capacity already used elsewhere, by expert id: key topics of other
+  // counties' plans approved before this county's (all of them if it has
+  // none). Not counted again for `keep` or `accepted`.
   std::map<std::string, int> used_capacity;
   // (problem id, expert id) matches a coordinator accepted on the county's
   // open problems. Each is a fixed key topic led by that expert, who is on
   // the team whatever the county policy: a decision, not a proposal; it
   // stays whatever the capacity says.
   std::vector<std::pair<std::string, std::string>> accepted;
-  // Matches accepted elsewhere (other counties' problems), by expert id.
+  // Capacity held elsewhere that came after this county's approved plan, by
+  // expert id: every match accepted elsewhere, and key topics of plans
+  // approved after this county's.
   //
-  // Capacity is claimed in this order: other counties' approved key topics
-  // (`used_capacity`), every planned county's kept topics, then acceptances
-  // (`accepted` and `accepted_elsewhere`), then new topics. An acceptance
-  // never pushes an approved key topic out of a plan: it was checked against
-  // capacity those topics already held, so it can exceed capacity only by
-  // an override or a capacity cut made since, and then it is the one beyond
-  // (attack trials 14-16: one county's overrides, or acceptances made while
-  // it had raised its own expert's capacity for a moment, dropped another
-  // county's approved key topics at its next plan).
-  std::map<std::string, int> accepted_elsewhere;
+  // Capacity is claimed in this order: `used_capacity`, every planned
+  // county's kept topics, then acceptances (`accepted`) and
+  // `used_after_kept`, then new topics. Each of the later claims was checked
+  // against the capacity the earlier ones held, so it exceeds capacity only
+  // by an override or by a capacity raised for it and cut since, and then
+  // it is the one beyond: nothing pushes an approved key topic out of a
+  // plan but a plan approved before it (attack trials 14-17: one county's
+  // overrides, and acceptances or a plan approved while it had raised its
+  // own expert's capacity for a moment, dropped another county's approved
+  // key topics at its next plan).
+  std::map<std::string, int> used_after_kept;
 };
 
 struct SolvableProblem {
@@ -211,6 +215,10 @@ struct KeyTopic {
   bool evidence_is_field = false;
   bool kept = false;
   bool accepted = false;  // a match a coordinator accepted
+  // The problem awaited the city's confirmation when the plan was made
+  // (Problem::verified false): only an expert stationed in the county leads
+  // it (may_lead_for), and the county sees it marked.
+  bool awaits_city = false;
   PlanText reason;
 };
 

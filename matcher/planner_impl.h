@@ -101,8 +101,8 @@ struct WorkstationPlanner::Impl {
                              std::vector<int>* accepted) const;
   void take_acceptances(const std::vector<CountyRequest>& requests,
                         const std::vector<int>& accepted, std::vector<int>* residual) const;
-  // CountyRequest::accepted_elsewhere by expert index.
-  std::vector<int> accepted_elsewhere(const std::vector<CountyRequest>& requests) const;
+  // CountyRequest::used_after_kept by expert index.
+  std::vector<int> used_after_kept(const std::vector<CountyRequest>& requests) const;
   Result<County> single(const CountyRequest& r, std::vector<int>* capacity) const;
   Result<std::vector<int>> team_of(const std::vector<std::string>& ids) const;
   std::vector<std::string> ids_of(const std::vector<int>& team) const;

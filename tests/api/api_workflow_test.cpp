@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/api/test_server.h"
@@ -252,6 +254,56 @@ TEST_F(ApiWorkflowTest, ASolvedTopicElsewhereHoldsNoCapacityInAPlan) {
                 .GetInt(),
             2);
   EXPECT_EQ(used_elsewhere(), 0);
+}
+
+// Attack trial 17: the same with a plan instead of acceptances. 龙游县
+// raised its own expert's capacity, approved a plan giving it more topics,
+// and lowered it again; 江山市's earlier approved topic then lost its unit.
+// A plan approved after a county's own comes after its kept topics.
+TEST_F(ApiWorkflowTest, APlanApprovedLaterNeverPushesAnEarlierApprovedTopicOut) {
+  auto filed =
+      post(port(), "/api/v1/problems", t().admin,
+           new_problem_body("p-js-paper", kEnterpriseA, "江山市", "特种纸湿强度不够，断纸"));
+  ASSERT_EQ(filed.status, 201) << filed.body;
+  auto plan =
+      post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 3, "policy": "any"})");
+  ASSERT_EQ(plan.status, 201) << plan.body;
+  ASSERT_EQ(topics(plan).count({"p-js-paper", "e-paper"}), 1u) << plan.body;
+  ASSERT_EQ(
+      post(port(), plan_path(plan.json()["id"].GetInt64()) + "/approve", t().county_jiangshan, "")
+          .status,
+      200);
+  // Approvals are ordered by their time, to the second.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ASSERT_EQ(post(port(), "/api/v1/problems", t().admin,
+                 new_problem_body("p-ly-paper", kEnterpriseB, "龙游县", "装饰原纸施胶不匀"))
+                .status,
+            201);
+  const std::string paper = "/api/v1/experts/e-paper";
+  ASSERT_EQ(send(port(), "PATCH", paper, t().county_longyou, R"({"capacity": 3})",
+                 "application/merge-patch+json")
+                .status,
+            200);
+  const char* longyou = "/api/v1/counties/%E9%BE%99%E6%B8%B8%E5%8E%BF/plans";  // 龙游县
+  auto theirs = post(port(), longyou, t().county_longyou, R"({"team_size": 1})");
+  ASSERT_EQ(theirs.status, 201) << theirs.body;
+  ASSERT_EQ(topics(theirs).size(), 2u) << theirs.body;
+  ASSERT_EQ(
+      post(port(), plan_path(theirs.json()["id"].GetInt64()) + "/approve", t().county_longyou, "")
+          .status,
+      200);
+  ASSERT_EQ(send(port(), "PATCH", paper, t().county_longyou, R"({"capacity": 2})",
+                 "application/merge-patch+json")
+                .status,
+            200);
+  auto replan =
+      post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 3, "policy": "any"})");
+  ASSERT_EQ(replan.status, 201) << replan.body;
+  EXPECT_EQ(topics(replan).count({"p-js-paper", "e-paper"}), 1u) << replan.body;
+  // 龙游县's own next plan is where the cut shows: one of its two topics goes.
+  auto their_replan = post(port(), longyou, t().county_longyou, R"({"team_size": 1})");
+  ASSERT_EQ(their_replan.status, 201) << their_replan.body;
+  EXPECT_EQ(topics(their_replan).size(), 1u) << their_replan.body;
 }
 
 // Attack trial 16: a county raised its own expert's capacity, accepted it

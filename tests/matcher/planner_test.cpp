@@ -463,7 +463,7 @@ TEST(PlannerTest, AcceptancesYieldToKeptTopics) {
   EXPECT_TRUE(has_diagnosis(*approved_elsewhere, DiagnosisKind::kKeptAssignmentDropped, "t2"));
   // An acceptance elsewhere yields: t2 stays, and the urgent n2 gets no unit.
   k2.used_capacity.clear();
-  k2.accepted_elsewhere = {{"both", 1}};
+  k2.used_after_kept = {{"both", 1}};
   auto county = make(in, options).plan_county(k2);
   ASSERT_TRUE(county.is_ok());
   EXPECT_EQ(leaders(*county), (std::map<std::string, std::string>{{"t2", "both"}}));
@@ -471,7 +471,7 @@ TEST(PlannerTest, AcceptancesYieldToKeptTopics) {
   // The city plan: K1 (planned first) holds a1 by an acceptance; both stay.
   CountyRequest k1{"K1", {}, {}};
   k1.accepted = {{"a1", "both"}};
-  k2.accepted_elsewhere.clear();
+  k2.used_after_kept.clear();
   auto city = make(in, options).plan_city({k1, k2});
   ASSERT_TRUE(city.is_ok()) << city.status().to_string();
   ASSERT_EQ(city->counties.size(), 2u);
@@ -479,7 +479,7 @@ TEST(PlannerTest, AcceptancesYieldToKeptTopics) {
   EXPECT_EQ(leaders(city->counties[1]), (std::map<std::string, std::string>{{"t2", "both"}}));
   // Without a kept topic in its way the acceptance holds the unit: no new topic.
   CountyRequest fresh{"K2", {}, {}};
-  fresh.accepted_elsewhere = {{"both", 1}};
+  fresh.used_after_kept = {{"both", 1}};
   auto none = make(in, options).plan_county(fresh);
   ASSERT_TRUE(none.is_ok());
   EXPECT_TRUE(leaders(*none).empty());
