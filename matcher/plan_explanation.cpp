@@ -116,6 +116,7 @@ WorkstationPlan WorkstationPlanner::Impl::explain(const County& c, const std::ve
       t.evidence_is_field = s && s->evidence_is_field;
       t.accepted = c.accepted_topic[lp];
       t.kept = kept_topic[lp] && !t.accepted;
+      t.awaits_city = !problem(p).verified;
       ++rank;
       // Which more urgent problems of the enterprise were passed over, and why.
       std::vector<PlanPhrase> passed;
@@ -153,6 +154,7 @@ WorkstationPlan WorkstationPlanner::Impl::explain(const County& c, const std::ve
               lead));
         }
       }
+      if (t.awaits_city) t.reason.push_back(phrase("planner.topic.awaits_city"));
       if (solvers[lp].size() > 1)
         t.reason.push_back(
             phrase("planner.topic.others_could", {{"n", std::to_string(solvers[lp].size() - 1)}}));

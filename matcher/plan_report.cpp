@@ -123,6 +123,7 @@ void write_plan(Writer& w, const WorkstationPlan& p, i18n::Language language) {
     str(w, "evidence_kind", t.evidence.empty() ? "" : t.evidence_is_field ? "field" : "work");
     boolean(w, "kept", t.kept);
     boolean(w, "accepted", t.accepted);
+    boolean(w, "awaits_city", t.awaits_city);
     text(w, "reason", t.reason, language);
   });
   object_array(w, "enterprises", p.enterprises, [&](const auto& e) {

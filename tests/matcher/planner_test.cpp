@@ -393,6 +393,13 @@ TEST(PlannerTest, AnExpertStationedElsewhereLeadsOnlyConfirmedProblems) {
   EXPECT_EQ(leader["filed2"], "here");
   EXPECT_EQ(leader["confirmed"], "elsewhere");
   expect_valid(in, *plan, options);
+  // The county sees which topics await the city (a new user's trial).
+  for (const auto& t : plan->key_topics) {
+    EXPECT_EQ(t.awaits_city, t.problem_id == "filed2") << t.problem_id;
+    bool said = false;
+    for (const auto& phrase : t.reason) said = said || phrase.key == "planner.topic.awaits_city";
+    EXPECT_EQ(said, t.awaits_city) << t.problem_id;
+  }
   // The enterprise is told why, not that capacity ran out.
   bool told = false;
   for (const auto& e : plan->enterprises)

@@ -605,6 +605,7 @@ const scenarios = [
     await go(page, "#/experts");
     await page.waitForSelector("#app table");
     check((await page.locator("#app th").allInnerTexts()).includes("市里确认"), "the expert list has a confirmation column");
+    check((await page.locator("#app th").allInnerTexts()).includes("派驻县"), "the expert list says where each expert is stationed");
     check((await page.locator("#app td").allInnerTexts()).includes("已确认"), "the demo's experts are confirmed");
   }],
 

@@ -112,6 +112,7 @@ export async function confirmPage(root) {
       },
     }, {
       label: t("col.action"),
+      class: "nowrap",
       cell: (record) => {
         const button = h("button", { type: "button", class: "confirm", "data-id": record.id }, t("confirm_button"));
         button.addEventListener("click", async () => {

@@ -95,6 +95,8 @@ export async function expertsPage(root, who) {
     { label: t("col.pro_title"), cell: (e) => e.title || "—" },
     { label: t("col.college"), cell: (e) => e.college || "—" },
     { label: t("col.research"), cell: (e) => (e.fields || []).join("、") },
+    // Shared experts are the city's to edit: which counties, on the list (a new user's trial).
+    { label: t("col.counties"), cell: (e) => (e.counties || []).join("、") || "—" },
     { label: t("col.capacity"), cell: (e) => e.capacity, class: "num" },
     { label: t("col.available"), cell: (e) => (e.available ? t("yes") : t("no")) },
     { label: t("col.confirmed"), cell: (e) => (e.verified === false ? t("awaiting_city") : t("city_confirmed")) },
@@ -169,7 +171,9 @@ export async function planPage(root, who) {
   });
 
   const items = await refreshList();
-  const current = (items || []).find((p) => p.status === "draft" || p.status === "approved");
+  // The newest draft still approvable, else the plan in force; never a stale
+  // draft (a new user's trial opened on one).
+  const current = (items || []).find((p) => (p.status === "draft" && !p.stale) || p.status === "approved");
   if (current) await showPlan(current.id);
 }
 
@@ -254,7 +258,8 @@ async function renderPlan(view, record, who, { refreshList, clearStatus }) {
   view.append(h("section", { class: "card", id: "plan-topics" }, h("h3", {}, t("key_topics") + "（" + (plan.key_topics || []).length + "）"),
     table([
       { label: t("col.enterprise"), cell: (k) => k.enterprise, class: "wide" },
-      { label: t("col.title"), cell: (k) => [h("span", { class: "meta" }, k.problem_id), " ", k.title], class: "wide" },
+      { label: t("col.title"), cell: (k) => [h("span", { class: "meta" }, k.problem_id), " ", k.title,
+        ...(k.awaits_city ? [" ", h("span", { class: "badge badge-pending" }, t("awaiting_city"))] : [])], class: "wide" },
       { label: t("col.urgency"), cell: (k) => k.urgency ?? "", class: "num" },
       { label: t("col.expert"), cell: (k) => (k.rejected ? [k.expert_name || k.expert_id, " ", h("span", { class: "badge badge-stale" }, t("plan_rejected_badge"))] : k.expert_name || k.expert_id), class: "nowrap" },
       { label: t("col.reason"), cell: (k) => k.reason || "", class: "reason" },
