@@ -261,6 +261,7 @@ const scenarios = [
     check(history.includes("确认") && history.includes("电话沟通后确认对口"), "the decision history shows the accept with its note");
     check(history.includes("退回") && history.includes("研究方向不对口"), "and the reject with its note");
     check(history.includes("工作站联络员") && !history.includes("coordinator:"), "who decided is said in words, not as a role code");
+    eq(await page.locator("#decision-list li", { hasText: "电话沟通后确认对口" }).count(), 1, "each decision is listed once");
     // The service has both decisions.
     const r1 = JSON.parse((await apiFromPage(page, "GET", `/api/v1/problems/${encodeURIComponent(p1)}/reviews`)).body);
     eq(r1.in_force[e1], "accept", "the service recorded the accept");

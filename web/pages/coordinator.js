@@ -125,7 +125,7 @@ function queueItem({ problem, match }, decisions) {
 }
 
 function decisionLine(x, problemTitle, expertName) {
-  return h("li", { "data-decision": x.decision },
+  return h("li", { "data-decision": x.decision, "data-review": String(x.id) },
     h("time", {}, fmtDate(x.created_at)), " ",
     h("strong", {}, t("decision_names." + x.decision)), " ",
     (expertName || x.expert_id) + " → " + (problemTitle ? problemTitle + "（" + x.problem_id + "）" : x.problem_id),
@@ -133,10 +133,18 @@ function decisionLine(x, problemTitle, expertName) {
     x.reviewer ? h("span", { class: "meta" }, "（" + actorLabel(x.reviewer) + "）") : null);
 }
 
+function listed(list, review) {
+  return [...list.children].some((li) => li.dataset.review === String(review.id));
+}
+
 function addDecision(section, review, problem, expertName) {
   const list = section.querySelector("#decision-list");
   const empty = section.querySelector(".empty-decisions");
   if (empty) empty.remove();
+  // Once per review: the list may still be loading it, and a decision
+  // already in force is answered with the same review (a new user's trial
+  // saw one acceptance listed twice).
+  if (listed(list, review)) return;
   list.prepend(decisionLine(review, problem.title, expertName));
 }
 
@@ -160,6 +168,6 @@ async function loadDecisions(section, county, items) {
     const e = await get("/api/v1/experts/" + enc(id));
     if (e.ok) names.set(id, e.data.name);
   }));
-  for (const x of shown) list.append(decisionLine(x, titles.get(x.problem_id), names.get(x.expert_id)));
+  for (const x of shown) if (!listed(list, x)) list.append(decisionLine(x, titles.get(x.problem_id), names.get(x.expert_id)));
   if (!shown.length && !list.children.length) section.append(h("p", { class: "empty-decisions" }, t("no_decisions")));
 }
