@@ -135,7 +135,7 @@ int run(size_t n_problems, size_t n_experts, int repeat) {
   double best = -1;
   for (int r = 0; r < repeat; ++r) {
     t0 = std::chrono::steady_clock::now();
-    auto plan = planner->plan_county({kCounty, {}, {}, {}});
+    auto plan = planner->plan_county({kCounty, {}, {}, {}, {}});
     double s = seconds_since(t0);
     if (!plan) {
       std::fprintf(stderr, "plan_bench: %s\n", plan.status().to_string().c_str());
