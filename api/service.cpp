@@ -689,6 +689,18 @@ Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_e
                                    i18n::Message("access.county_expert_shared",
                                                  {{"field", "conflicts"}, {"scope", who.scope}}));
   }
+  if (who.role == Role::kCounty) {
+    // On its own experts too, a county names only enterprises of its own
+    // bank: one it may not see it could neither read back nor remove, and it
+    // singled out another county's enterprise (attack trial 17: an approved
+    // key topic of 常山县 dropped). The same refusal whether or not the
+    // expert already has the name, as above.
+    for (const auto& c : e.conflicts)
+      if (!may_see_enterprise_locked(who, c))
+        return Status::about_field(ErrorCode::kPermissionDenied, "conflicts",
+                                   i18n::Message("access.county_conflict_outside",
+                                                 {{"enterprise", c}, {"scope", who.scope}}));
+  }
   if (current) {
     // Conflicts the caller was not shown (shown_expert_locked) were not in
     // what it sent back: they stay, in their place, so that sending back

@@ -109,6 +109,42 @@ TEST_F(TenancyTest, ACountyCannotChangeAnotherCountysPartOfAnExpert) {
   EXPECT_EQ(counties_of("e-bearing"), std::vector<std::string>{"柯城区"});
 }
 
+// Attack trial 17: a county named another county's enterprise among its own
+// expert's conflicts; the name was hidden from it at once (it may not see
+// that enterprise), it could not remove it, and the other county's approved
+// key topic with that enterprise dropped. A county names only enterprises of
+// its own bank, on any expert.
+TEST_F(TenancyTest, ACountyNamesOnlyItsOwnEnterprisesAsConflicts) {
+  const std::string paper = "/api/v1/experts/e-paper";  // stationed only in 龙游县
+  for (const std::string name : {std::string(kEnterpriseC), std::string("某个编造的企业")}) {
+    auto refused =
+        patch(port(), paper, t().county_longyou, R"({"conflicts": [")" + name + R"("]})");
+    EXPECT_EQ(refused.status, 403) << refused.body;
+    EXPECT_EQ(field_of(refused), "conflicts");
+    EXPECT_NE(refused.body.find("其他企业由市里添加"), std::string::npos) << refused.body;
+  }
+  EXPECT_EQ(get(port(), paper, t().admin).json()["conflicts"].Size(), 0u);
+  // Its own enterprise it names, and reads back.
+  auto own = patch(port(), paper, t().county_longyou,
+                   std::string(R"({"conflicts": [")") + kEnterpriseB + R"("]})");
+  ASSERT_EQ(own.status, 200) << own.body;
+  EXPECT_EQ(strings_of(own.json()["conflicts"]), std::vector<std::string>{kEnterpriseB});
+  // The city names any.
+  EXPECT_EQ(
+      patch(port(), paper, t().admin,
+            std::string(R"({"conflicts": [")") + kEnterpriseB + R"(", ")" + kEnterpriseC + R"("]})")
+          .status,
+      200);
+  // Sending back what it is shown keeps the city's entry it may not see.
+  auto shown = get(port(), paper, t().county_longyou).json();
+  EXPECT_EQ(strings_of(shown["conflicts"]), std::vector<std::string>{kEnterpriseB});
+  ASSERT_EQ(patch(port(), paper, t().county_longyou,
+                  std::string(R"({"conflicts": [")") + kEnterpriseB + R"("]})")
+                .status,
+            200);
+  EXPECT_EQ(get(port(), paper, t().admin).json()["conflicts"].Size(), 2u);
+}
+
 TEST_F(TenancyTest, AnExpertStationedOnlyInTheCountyIsItsOwn) {
   // e-paper is stationed in 龙游县 alone.
   auto bio = patch(port(), "/api/v1/experts/e-paper", t().county_longyou, R"({"bio": "造纸"})");
