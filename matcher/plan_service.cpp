@@ -123,8 +123,10 @@ Result<MadePlan> county_plan_from(PlanStore& plans, PlanningInput in, const std:
   input->rejected = options.rejected_matches;
   auto planner = WorkstationPlanner::create(std::move(*input), options.planning);
   if (!planner) return planner.status();
-  // Approved plans only, without their bodies: their assignments are what counts.
-  auto all = plans.list("", PlanFilter{PlanStatus::kApproved, false});
+  // Every plan, without bodies: the approved ones' assignments are what
+  // counts, and the superseded ones say since when each key topic has been
+  // approved.
+  auto all = plans.list("", PlanFilter{std::nullopt, false});
   if (!all) return all.status();
   CountyRequest request;
   request.county = county;
@@ -132,21 +134,41 @@ Result<MadePlan> county_plan_from(PlanStore& plans, PlanningInput in, const std:
                                                                options.rejected_matches.end());
   const std::set<std::pair<std::string, std::string>> accepted(options.accepted_matches.begin(),
                                                                options.accepted_matches.end());
-  // When this county's approved plan was approved ("" if none: every other
-  // one counts first). UTC timestamps of one format compare as strings.
-  std::string own_approval;
+  // Since when each county's key topic has been approved: its first approval
+  // in that county's approved or superseded plans (a re-approval keeps a
+  // topic's place: attack trial 19). UTC timestamps of one format compare
+  // as strings.
+  std::map<std::pair<std::string, std::pair<std::string, std::string>>, std::string> since;
+  for (const auto& r : *all) {
+    if (r.status != PlanStatus::kApproved && r.status != PlanStatus::kSuperseded) continue;
+    for (const auto& pair : r.topics) {
+      auto [it, added] =
+          since.emplace(std::make_pair(normalize_name(r.county), pair), r.approved_at);
+      if (!added && r.approved_at < it->second) it->second = r.approved_at;
+    }
+  }
+  auto approved_since = [&](const PlanRecord& r, const std::pair<std::string, std::string>& pair) {
+    auto it = since.find({normalize_name(r.county), pair});
+    return it == since.end() ? r.approved_at : it->second;
+  };
+  // By expert, since when this county's kept topics it leads have been
+  // approved: another county's topic approved at that time or after comes
+  // after them (CountyRequest's order of claims). A tie to the second counts
+  // as after, for both counties (attack trial 19 approved within Y's second).
+  std::map<std::string, std::string> own_since;
   for (const auto& r : *all)
-    if (r.status == PlanStatus::kApproved && same_name(r.county, county))
-      own_approval = r.approved_at;
+    if (r.status == PlanStatus::kApproved && same_name(r.county, county) && options.keep_approved)
+      for (const auto& pair : r.topics) {
+        const std::string at = approved_since(r, pair);
+        auto [it, added] = own_since.emplace(pair.second, at);
+        if (!added && at < it->second) it->second = at;
+      }
   for (const auto& r : *all) {
     if (r.status != PlanStatus::kApproved) continue;
     if (same_name(r.county, county)) {
       if (!options.keep_approved) continue;
       request.keep = kept_from(r);
     } else {
-      // Approved after this county's plan: its topics come after this
-      // county's kept topics (CountyRequest's order of claims).
-      const bool later = !own_approval.empty() && r.approved_at > own_approval;
       for (const auto& pair : r.topics) {
         // A key topic whose pair a coordinator rejected since holds no
         // capacity (Service::engagements_locked; attack trial 16).
@@ -156,6 +178,8 @@ Result<MadePlan> county_plan_from(PlanStore& plans, PlanningInput in, const std:
         // One an acceptance also holds is counted as the acceptance, in its
         // turn (CountyRequest's order of claims; attack trial 15).
         if (accepted.count(pair)) continue;
+        auto own = own_since.find(pair.second);
+        const bool later = own != own_since.end() && approved_since(r, pair) >= own->second;
         ++(later ? request.used_after_kept : request.used_capacity)[pair.second];
       }
     }

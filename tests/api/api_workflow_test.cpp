@@ -306,6 +306,51 @@ TEST_F(ApiWorkflowTest, APlanApprovedLaterNeverPushesAnEarlierApprovedTopicOut) 
   EXPECT_EQ(topics(their_replan).size(), 1u) << their_replan.body;
 }
 
+// Attack trial 19, two ways around that: 龙游县 approving within the second
+// of 江山市's approval (each counted the other's plan as the earlier), and
+// 江山市 approving its unchanged topic again after 龙游县's plan (the topic
+// then looked newer). A topic keeps the time of its first approval, and a
+// tie to the second counts as later for both.
+TEST_F(ApiWorkflowTest, ATopicKeepsItsPlaceThroughAReapprovalAndATie) {
+  ASSERT_EQ(post(port(), "/api/v1/problems", t().admin,
+                 new_problem_body("p-js-paper", kEnterpriseA, "江山市", "特种纸湿强度不够，断纸"))
+                .status,
+            201);
+  ASSERT_EQ(post(port(), "/api/v1/problems", t().admin,
+                 new_problem_body("p-ly-paper", kEnterpriseB, "龙游县", "装饰原纸施胶不匀"))
+                .status,
+            201);
+  const std::string paper = "/api/v1/experts/e-paper";
+  const char* longyou = "/api/v1/counties/%E9%BE%99%E6%B8%B8%E5%8E%BF/plans";  // 龙游县
+  auto approve = [&](const char* county_path, const std::string& token) {
+    auto plan = post(port(), county_path, token, R"({"team_size": 3, "policy": "any"})");
+    EXPECT_EQ(plan.status, 201) << plan.body;
+    EXPECT_EQ(post(port(), plan_path(plan.json()["id"].GetInt64()) + "/approve", token, "").status,
+              200);
+    return topics(plan);
+  };
+  ASSERT_EQ(approve(kJiangshan, t().county_jiangshan).count({"p-js-paper", "e-paper"}), 1u);
+  // At once (within the second, as a rule): 龙游县 raises e-paper's capacity
+  // and approves two topics for it.
+  ASSERT_EQ(send(port(), "PATCH", paper, t().county_longyou, R"({"capacity": 3})",
+                 "application/merge-patch+json")
+                .status,
+            200);
+  auto theirs = approve(longyou, t().county_longyou);
+  ASSERT_EQ(theirs.count({"p-b1", "e-paper"}) + theirs.count({"p-ly-paper", "e-paper"}), 2u);
+  // 江山市 approves its unchanged topic again, a second later.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ASSERT_EQ(approve(kJiangshan, t().county_jiangshan).count({"p-js-paper", "e-paper"}), 1u);
+  ASSERT_EQ(send(port(), "PATCH", paper, t().county_longyou, R"({"capacity": 2})",
+                 "application/merge-patch+json")
+                .status,
+            200);
+  auto replan =
+      post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 3, "policy": "any"})");
+  ASSERT_EQ(replan.status, 201) << replan.body;
+  EXPECT_EQ(topics(replan).count({"p-js-paper", "e-paper"}), 1u) << replan.body;
+}
+
 // Attack trial 16: a county raised its own expert's capacity, accepted it
 // twice within the raised capacity, and lowered it again; the acceptances
 // then counted before another county's approved key topic, which its next
