@@ -18,6 +18,7 @@ namespace {
 
 const char* kJiangshan = "/api/v1/counties/%E6%B1%9F%E5%B1%B1%E5%B8%82/plans";  // 江山市
 const char* kKecheng = "/api/v1/counties/%E6%9F%AF%E5%9F%8E%E5%8C%BA/plans";    // 柯城区
+const char* kLongyou = "/api/v1/counties/%E9%BE%99%E6%B8%B8%E5%8E%BF/plans";    // 龙游县
 
 std::string plan_path(long long id) { return "/api/v1/plans/" + std::to_string(id); }
 
@@ -62,6 +63,49 @@ class ApiWorkflowTest : public ::testing::Test {
   std::string status_of(const std::string& problem) {
     auto d = get(port(), "/api/v1/problems/" + problem, t().admin).json();
     return d.IsObject() && d.HasMember("status") ? d["status"].GetString() : "";
+  }
+
+  // The capacity-order tests' paper problems, filed (so confirmed) by the
+  // city: p-js-paper in 江山市 and p-ly-paper in 龙游县, both good matches of
+  // e-paper (stationed only in 龙游县, capacity 2).
+  void file_paper_problems() {
+    EXPECT_EQ(post(port(), "/api/v1/problems", t().admin,
+                   new_problem_body("p-js-paper", kEnterpriseA, "江山市", "特种纸湿强度不够，断纸"))
+                  .status,
+              201);
+    EXPECT_EQ(post(port(), "/api/v1/problems", t().admin,
+                   new_problem_body("p-ly-paper", kEnterpriseB, "龙游县", "装饰原纸施胶不匀"))
+                  .status,
+              201);
+  }
+  // 龙游县 sets its own expert e-paper's capacity.
+  void set_paper_capacity(int capacity) {
+    EXPECT_EQ(
+        send(port(), "PATCH", "/api/v1/experts/e-paper", t().county_longyou,
+             R"({"capacity": )" + std::to_string(capacity) + "}", "application/merge-patch+json")
+            .status,
+        200);
+  }
+  // Makes a plan of the county with `body` and approves it: its key topics.
+  std::set<std::pair<std::string, std::string>> approve_plan(const char* county_path,
+                                                             const std::string& token,
+                                                             const std::string& body) {
+    auto plan = post(port(), county_path, token, body);
+    EXPECT_EQ(plan.status, 201) << plan.body;
+    if (plan.status != 201) return {};
+    EXPECT_EQ(post(port(), plan_path(plan.json()["id"].GetInt64()) + "/approve", token, "").status,
+              200);
+    return topics(plan);
+  }
+  // 江山市's next plan: whether it keeps its approved topic p-js-paper led
+  // by e-paper, with no diagnosis about it.
+  void expect_jiangshan_keeps_paper_topic() {
+    auto replan =
+        post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 3, "policy": "any"})");
+    ASSERT_EQ(replan.status, 201) << replan.body;
+    EXPECT_EQ(topics(replan).count({"p-js-paper", "e-paper"}), 1u) << replan.body;
+    for (const auto& d : replan.json()["plan"]["diagnoses"].GetArray())
+      EXPECT_STRNE(d["subject"].GetString(), "p-js-paper") << replan.body;
   }
 };
 
@@ -261,47 +305,18 @@ TEST_F(ApiWorkflowTest, ASolvedTopicElsewhereHoldsNoCapacityInAPlan) {
 // and lowered it again; 江山市's earlier approved topic then lost its unit.
 // A plan approved after a county's own comes after its kept topics.
 TEST_F(ApiWorkflowTest, APlanApprovedLaterNeverPushesAnEarlierApprovedTopicOut) {
-  auto filed =
-      post(port(), "/api/v1/problems", t().admin,
-           new_problem_body("p-js-paper", kEnterpriseA, "江山市", "特种纸湿强度不够，断纸"));
-  ASSERT_EQ(filed.status, 201) << filed.body;
-  auto plan =
-      post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 3, "policy": "any"})");
-  ASSERT_EQ(plan.status, 201) << plan.body;
-  ASSERT_EQ(topics(plan).count({"p-js-paper", "e-paper"}), 1u) << plan.body;
-  ASSERT_EQ(
-      post(port(), plan_path(plan.json()["id"].GetInt64()) + "/approve", t().county_jiangshan, "")
-          .status,
-      200);
+  file_paper_problems();
+  const char* any = R"({"team_size": 3, "policy": "any"})";
+  ASSERT_EQ(approve_plan(kJiangshan, t().county_jiangshan, any).count({"p-js-paper", "e-paper"}),
+            1u);
   // Approvals are ordered by their time, to the second.
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-  ASSERT_EQ(post(port(), "/api/v1/problems", t().admin,
-                 new_problem_body("p-ly-paper", kEnterpriseB, "龙游县", "装饰原纸施胶不匀"))
-                .status,
-            201);
-  const std::string paper = "/api/v1/experts/e-paper";
-  ASSERT_EQ(send(port(), "PATCH", paper, t().county_longyou, R"({"capacity": 3})",
-                 "application/merge-patch+json")
-                .status,
-            200);
-  const char* longyou = "/api/v1/counties/%E9%BE%99%E6%B8%B8%E5%8E%BF/plans";  // 龙游县
-  auto theirs = post(port(), longyou, t().county_longyou, R"({"team_size": 1})");
-  ASSERT_EQ(theirs.status, 201) << theirs.body;
-  ASSERT_EQ(topics(theirs).size(), 2u) << theirs.body;
-  ASSERT_EQ(
-      post(port(), plan_path(theirs.json()["id"].GetInt64()) + "/approve", t().county_longyou, "")
-          .status,
-      200);
-  ASSERT_EQ(send(port(), "PATCH", paper, t().county_longyou, R"({"capacity": 2})",
-                 "application/merge-patch+json")
-                .status,
-            200);
-  auto replan =
-      post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 3, "policy": "any"})");
-  ASSERT_EQ(replan.status, 201) << replan.body;
-  EXPECT_EQ(topics(replan).count({"p-js-paper", "e-paper"}), 1u) << replan.body;
+  set_paper_capacity(3);
+  ASSERT_EQ(approve_plan(kLongyou, t().county_longyou, R"({"team_size": 1})").size(), 2u);
+  set_paper_capacity(2);
+  expect_jiangshan_keeps_paper_topic();
   // 龙游县's own next plan is where the cut shows: one of its two topics goes.
-  auto their_replan = post(port(), longyou, t().county_longyou, R"({"team_size": 1})");
+  auto their_replan = post(port(), kLongyou, t().county_longyou, R"({"team_size": 1})");
   ASSERT_EQ(their_replan.status, 201) << their_replan.body;
   EXPECT_EQ(topics(their_replan).size(), 1u) << their_replan.body;
 }
@@ -312,43 +327,21 @@ TEST_F(ApiWorkflowTest, APlanApprovedLaterNeverPushesAnEarlierApprovedTopicOut) 
 // then looked newer). A topic keeps the time of its first approval, and a
 // tie to the second counts as later for both.
 TEST_F(ApiWorkflowTest, ATopicKeepsItsPlaceThroughAReapprovalAndATie) {
-  ASSERT_EQ(post(port(), "/api/v1/problems", t().admin,
-                 new_problem_body("p-js-paper", kEnterpriseA, "江山市", "特种纸湿强度不够，断纸"))
-                .status,
-            201);
-  ASSERT_EQ(post(port(), "/api/v1/problems", t().admin,
-                 new_problem_body("p-ly-paper", kEnterpriseB, "龙游县", "装饰原纸施胶不匀"))
-                .status,
-            201);
-  const std::string paper = "/api/v1/experts/e-paper";
-  const char* longyou = "/api/v1/counties/%E9%BE%99%E6%B8%B8%E5%8E%BF/plans";  // 龙游县
-  auto approve = [&](const char* county_path, const std::string& token) {
-    auto plan = post(port(), county_path, token, R"({"team_size": 3, "policy": "any"})");
-    EXPECT_EQ(plan.status, 201) << plan.body;
-    EXPECT_EQ(post(port(), plan_path(plan.json()["id"].GetInt64()) + "/approve", token, "").status,
-              200);
-    return topics(plan);
-  };
-  ASSERT_EQ(approve(kJiangshan, t().county_jiangshan).count({"p-js-paper", "e-paper"}), 1u);
+  file_paper_problems();
+  const char* any = R"({"team_size": 3, "policy": "any"})";
+  ASSERT_EQ(approve_plan(kJiangshan, t().county_jiangshan, any).count({"p-js-paper", "e-paper"}),
+            1u);
   // At once (within the second, as a rule): 龙游县 raises e-paper's capacity
   // and approves two topics for it.
-  ASSERT_EQ(send(port(), "PATCH", paper, t().county_longyou, R"({"capacity": 3})",
-                 "application/merge-patch+json")
-                .status,
-            200);
-  auto theirs = approve(longyou, t().county_longyou);
+  set_paper_capacity(3);
+  auto theirs = approve_plan(kLongyou, t().county_longyou, any);
   ASSERT_EQ(theirs.count({"p-b1", "e-paper"}) + theirs.count({"p-ly-paper", "e-paper"}), 2u);
   // 江山市 approves its unchanged topic again, a second later.
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-  ASSERT_EQ(approve(kJiangshan, t().county_jiangshan).count({"p-js-paper", "e-paper"}), 1u);
-  ASSERT_EQ(send(port(), "PATCH", paper, t().county_longyou, R"({"capacity": 2})",
-                 "application/merge-patch+json")
-                .status,
-            200);
-  auto replan =
-      post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 3, "policy": "any"})");
-  ASSERT_EQ(replan.status, 201) << replan.body;
-  EXPECT_EQ(topics(replan).count({"p-js-paper", "e-paper"}), 1u) << replan.body;
+  ASSERT_EQ(approve_plan(kJiangshan, t().county_jiangshan, any).count({"p-js-paper", "e-paper"}),
+            1u);
+  set_paper_capacity(2);
+  expect_jiangshan_keeps_paper_topic();
 }
 
 // Attack trial 16: a county raised its own expert's capacity, accepted it
@@ -356,49 +349,25 @@ TEST_F(ApiWorkflowTest, ATopicKeepsItsPlaceThroughAReapprovalAndATie) {
 // then counted before another county's approved key topic, which its next
 // plan dropped. Acceptances take capacity after every county's kept topics.
 TEST_F(ApiWorkflowTest, AcceptancesNeverPushAnotherCountysApprovedTopicOut) {
-  // A paper problem in 江山市, confirmed by the city; e-paper (龙游县 only,
-  // capacity 2) leads it in 江山市's approved plan.
-  auto filed =
-      post(port(), "/api/v1/problems", t().admin,
-           new_problem_body("p-js-paper", kEnterpriseA, "江山市", "特种纸湿强度不够，断纸"));
-  ASSERT_EQ(filed.status, 201) << filed.body;
-  auto plan =
-      post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 3, "policy": "any"})");
-  ASSERT_EQ(plan.status, 201) << plan.body;
-  ASSERT_EQ(topics(plan).count({"p-js-paper", "e-paper"}), 1u) << plan.body;
-  ASSERT_EQ(
-      post(port(), plan_path(plan.json()["id"].GetInt64()) + "/approve", t().county_jiangshan, "")
-          .status,
-      200);
+  // e-paper leads 江山市's paper problem in its approved plan.
+  file_paper_problems();
+  ASSERT_EQ(approve_plan(kJiangshan, t().county_jiangshan, R"({"team_size": 3, "policy": "any"})")
+                .count({"p-js-paper", "e-paper"}),
+            1u);
   // 龙游县 accepts e-paper within capacity, raises it to take one more, and
   // lowers it again.
-  auto second = post(port(), "/api/v1/problems", t().admin,
-                     new_problem_body("p-ly-paper", kEnterpriseB, "龙游县", "装饰原纸施胶不匀"));
-  ASSERT_EQ(second.status, 201) << second.body;
-  const std::string paper = "/api/v1/experts/e-paper";
-  ASSERT_EQ(post(port(), "/api/v1/problems/p-b1/reviews", t().coordinator_longyou,
-                 review("e-paper", "accept", R"(, "note": "对口")"))
-                .status,
-            201);
-  ASSERT_EQ(send(port(), "PATCH", paper, t().county_longyou, R"({"capacity": 3})",
-                 "application/merge-patch+json")
-                .status,
-            200);
-  ASSERT_EQ(post(port(), "/api/v1/problems/p-ly-paper/reviews", t().coordinator_longyou,
-                 review("e-paper", "accept", R"(, "note": "对口")"))
-                .status,
-            201);
-  ASSERT_EQ(send(port(), "PATCH", paper, t().county_longyou, R"({"capacity": 2})",
-                 "application/merge-patch+json")
-                .status,
-            200);
-  // 江山市's next plan keeps its approved topic.
-  auto replan =
-      post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 3, "policy": "any"})");
-  ASSERT_EQ(replan.status, 201) << replan.body;
-  EXPECT_EQ(topics(replan).count({"p-js-paper", "e-paper"}), 1u) << replan.body;
-  for (const auto& d : replan.json()["plan"]["diagnoses"].GetArray())
-    EXPECT_STRNE(d["subject"].GetString(), "p-js-paper") << replan.body;
+  auto accept = [&](const std::string& problem) {
+    EXPECT_EQ(post(port(), "/api/v1/problems/" + problem + "/reviews", t().coordinator_longyou,
+                   review("e-paper", "accept", R"(, "note": "对口")"))
+                  .status,
+              201)
+        << problem;
+  };
+  accept("p-b1");
+  set_paper_capacity(3);
+  accept("p-ly-paper");
+  set_paper_capacity(2);
+  expect_jiangshan_keeps_paper_topic();
 }
 
 TEST_F(ApiWorkflowTest, AcceptedExpertIsFirstInTheEnterprisesTopFive) {
