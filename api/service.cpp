@@ -969,17 +969,23 @@ Result<Ledger> Service::ledger(const Principal& who, const std::string& county,
     if (who.county() != county)
       return forbidden({"access.read_own_ledger", {{"county", who.county()}}});
   }
-  // The approved plans of the ledger's scope, without bodies: it counts topics.
+  // The plans of the ledger's scope approved (in force or superseded since),
+  // without bodies: it reads teams and topics.
   auto approved = plans_->list(county, PlanFilter{PlanStatus::kApproved, false});
   if (!approved) return approved.status();
+  auto superseded = plans_->list(county, PlanFilter{PlanStatus::kSuperseded, false});
+  if (!superseded) return superseded.status();
+  approved->insert(approved->end(), std::make_move_iterator(superseded->begin()),
+                   std::make_move_iterator(superseded->end()));
   std::vector<Problem> problems;
   std::vector<Expert> experts;
-  std::vector<std::pair<std::string, std::string>> accepted;
+  std::vector<LedgerAcceptance> accepted;
   std::shared_lock lock(mu_);
   for (const auto& [id, p] : problems_) problems.push_back(*p);
   for (const auto& [id, e] : experts_) experts.push_back(e);
   for (const auto& [pair, review] : latest_)
-    if (review.decision == "accept") accepted.push_back(pair);
+    if (review.decision == "accept")
+      accepted.push_back({pair.first, pair.second, review.created_at});
   const auto rejected = rejected_pairs_locked();
   return make_ledger(county, options_.counties, {problems, experts, accepted, *approved, rejected},
                      options);

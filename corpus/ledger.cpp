@@ -56,6 +56,10 @@ LedgerAssignment assignment(const Problem& p) {
 
 }  // namespace
 
+std::string ledger_standing_key(const std::string& standing) {
+  return "ledger.standing." + standing;
+}
+
 const std::vector<std::string>& ledger_status_order() {
   // The life of a problem in the order a report reads it; "open" is the
   // older single name for submitted | matched | in_progress.
@@ -128,52 +132,99 @@ Result<Ledger> make_ledger(const std::string& county, const CountyList& counties
                    [](auto& a, auto& b) { return a.counts.submitted > b.counts.submitted; });
   out.by_month = rows_by(counted, [](const Problem& p) { return p.submitted.substr(0, 7); });
 
-  // Experts stationed in scope, their key topics and accepted matches.
+  // The plans of the scope in force in the period (ledger.h): a plan is in
+  // force from its approval until the next approval for its county.
+  std::map<std::string, std::vector<const PlanRecord*>> approved_in;
+  for (const auto& plan : input.plans)
+    if (in_scope(plan.county) &&
+        (plan.status == PlanStatus::kApproved || plan.status == PlanStatus::kSuperseded))
+      approved_in[plan.county].push_back(&plan);
+  const std::string period_start = options.year ? std::to_string(*options.year) : "";
+  const std::string period_end = options.year ? std::to_string(*options.year + 1) : "";
+  std::vector<const PlanRecord*> in_force;
+  for (auto& [name, plans] : approved_in) {
+    std::stable_sort(plans.begin(), plans.end(),
+                     [](auto* a, auto* b) { return a->approved_at < b->approved_at; });
+    for (size_t i = 0; i < plans.size(); ++i) {
+      const PlanRecord* plan = plans[i];
+      if (!options.year) {
+        if (plan->status == PlanStatus::kApproved) in_force.push_back(plan);
+        continue;
+      }
+      // ISO times compare as strings: "2026-..." < "2027" and >= "2026". An
+      // approval of unknown time ("") is in force from the start.
+      const std::string until = i + 1 < plans.size() ? plans[i + 1]->approved_at : "";
+      if (plan->approved_at < period_end && (until.empty() || until >= period_start))
+        in_force.push_back(plan);
+    }
+  }
+
+  // Their teams and key topics, and the acceptances in force.
   const std::set<std::pair<std::string, std::string>> rejected(input.rejected.begin(),
                                                                input.rejected.end());
+  std::set<std::string> team;
   std::set<std::string> worked_on;    // problems someone works on (ledger.h)
   std::set<std::string> lost_leader;  // key topics whose leader was rejected
   std::set<std::pair<std::string, std::string>> topic_pairs;
   std::map<std::string, std::vector<LedgerAssignment>> topics_of;
-  for (const auto& plan : input.approved_plans) {
-    if (!in_scope(plan.county)) continue;
-    for (const auto& [problem, expert] : plan.topics) {
+  for (const PlanRecord* plan : in_force) {
+    team.insert(plan->members.begin(), plan->members.end());
+    for (const auto& [problem, expert] : plan->topics) {
       auto p = by_id.find(problem);
       // A rejected leader no longer works on the topic: listing them would
       // contradict the problem's standing and the plan's attention list.
       if (p != by_id.end() && rejected.count({problem, expert})) lost_leader.insert(problem);
       if (p == by_id.end() || rejected.count({problem, expert})) continue;
+      // A topic kept through a re-approval in the period is listed once.
+      if (!topic_pairs.insert({problem, expert}).second) continue;
       worked_on.insert(problem);
-      topic_pairs.insert({problem, expert});
       topics_of[expert].push_back(assignment(*p->second));
     }
   }
   std::map<std::string, std::vector<LedgerAssignment>> accepted_of;
-  for (const auto& pair : input.accepted) {
-    auto p = by_id.find(pair.first);
+  for (const auto& a : input.accepted) {
+    auto p = by_id.find(a.problem_id);
     // Listed even when the match is also a key topic (an accepted match
     // becomes one): the column says the match was confirmed; its outcome
     // is counted once below.
     if (p == by_id.end() || !in_scope(p->second->county)) continue;
-    worked_on.insert(pair.first);
-    accepted_of[pair.second].push_back(assignment(*p->second));
+    if (options.year && !a.decided_at.empty() && a.decided_at >= period_end) continue;
+    worked_on.insert(a.problem_id);
+    accepted_of[a.expert_id].push_back(assignment(*p->second));
   }
-  // A county's table is its stationed experts and every expert who leads one
-  // of its key topics or was accepted for one of its problems, wherever
-  // stationed (the lists above hold its own problems only); the city's is
-  // every expert.
+  // A county's table is its stationed experts and every expert who is in its
+  // team, leads one of its key topics or was accepted for one of its
+  // problems, wherever stationed (the lists above hold its own problems
+  // only); the city's is every expert.
   for (const auto& e : input.experts) {
-    if (!county.empty() && !contains_name(e.counties, county) && topics_of[e.id].empty() &&
-        accepted_of[e.id].empty())
-      continue;
-    LedgerExpert x{e.id,        e.name,     e.college,       e.title,           e.counties,
-                   e.available, e.capacity, topics_of[e.id], accepted_of[e.id], {}};
+    const bool worked = !topics_of[e.id].empty() || !accepted_of[e.id].empty();
+    const bool member = team.count(e.id) > 0;
+    if (!county.empty() && !contains_name(e.counties, county) && !worked && !member) continue;
+    LedgerExpert x{e.id,
+                   e.name,
+                   e.college,
+                   e.title,
+                   e.counties,
+                   member   ? "team"
+                   : worked ? "worked"
+                            : "stationed",
+                   e.available,
+                   e.capacity,
+                   topics_of[e.id],
+                   accepted_of[e.id],
+                   {}};
     for (const auto& a : x.key_topics) ++x.outcomes[a.status];
     for (const auto& a : x.accepted)
       if (!topic_pairs.count({a.problem_id, e.id})) ++x.outcomes[a.status];
     out.experts.push_back(std::move(x));
   }
-  std::sort(out.experts.begin(), out.experts.end(), [](auto& a, auto& b) { return a.id < b.id; });
+  auto rank = [](const std::string& standing) {
+    return standing == "team" ? 0 : standing == "worked" ? 1 : 2;
+  };
+  std::sort(out.experts.begin(), out.experts.end(), [&](auto& a, auto& b) {
+    if (rank(a.standing) != rank(b.standing)) return rank(a.standing) < rank(b.standing);
+    return a.id < b.id;
+  });
 
   // Waiting longest: every problem in scope still waiting for help (open,
   // nobody on it), whatever the year filter (a report wants the backlog as
@@ -269,16 +320,17 @@ std::vector<Sheet> ledger_sheets(const Ledger& l, i18n::Language lang) {
 
   Sheet experts{
       t("ledger.sheet.experts"),
-      headings(lang, {"ledger.col.expert_id", "ledger.col.name", "ledger.col.college",
-                      "ledger.col.title", "ledger.col.stationed", "ledger.col.available",
-                      "ledger.col.capacity", "ledger.col.key_topic_count", "ledger.col.key_topics",
-                      "ledger.col.accepted_count", "ledger.col.accepted", "ledger.col.solved"}),
+      headings(lang, {"ledger.col.expert_id", "ledger.col.name", "ledger.col.standing",
+                      "ledger.col.college", "ledger.col.title", "ledger.col.stationed",
+                      "ledger.col.available", "ledger.col.capacity", "ledger.col.key_topic_count",
+                      "ledger.col.key_topics", "ledger.col.accepted_count", "ledger.col.accepted",
+                      "ledger.col.solved"}),
       {}};
   for (const auto& e : l.experts) {
     auto solved = e.outcomes.find("solved");
     experts.rows.push_back(
-        {Cell(e.id), Cell(e.name), Cell(e.college), Cell(e.title),
-         Cell(join(e.counties, t("ledger.separator"))),
+        {Cell(e.id), Cell(e.name), Cell(t(ledger_standing_key(e.standing))), Cell(e.college),
+         Cell(e.title), Cell(join(e.counties, t("ledger.separator"))),
          Cell(t(e.available ? "ledger.yes" : "ledger.no")), Cell(e.capacity),
          Cell(static_cast<int>(e.key_topics.size())), Cell(assignments_text(e.key_topics, lang)),
          Cell(static_cast<int>(e.accepted.size())), Cell(assignments_text(e.accepted, lang)),

@@ -3,11 +3,13 @@
 // or for the city (every configured county):
 //  - problems submitted, counted by status, in total, by county (city
 //    ledger), by industry and by month of submission;
-//  - the experts who work there (a county's: those whose `counties` name
-//    it, and those stationed elsewhere who lead a key topic of its approved
-//    plans or were accepted for one of its problems; the city's: every
-//    expert), their key topics (approved plans) and accepted matches in
-//    scope, with how those problems stand (outcomes);
+//  - the experts who work there, each with a standing: "team", a member of
+//    the workstation's team (a plan of the scope in force in the period);
+//    "worked", not a member but leading a key topic or accepted for a
+//    problem of the scope; "stationed", neither, but stationed in the county
+//    (the city: every other expert). Their key topics (plans in force in the
+//    period) and accepted matches in scope, with how those problems stand
+//    (outcomes);
 //  - the problems waiting longest for help.
 //
 // Who works on a problem is read as the service reads it (Service::
@@ -24,6 +26,14 @@
 // with an accepted expert or a key topic is not waiting, nor is one in
 // progress, unless it is in progress only because of a key topic whose
 // leader was rejected since.
+//
+// The period: without a year, now (the plans in force, every acceptance in
+// force). With a year Y, problems counted are those submitted in Y; the team
+// and key topics are those of every plan in force at some time in Y (a plan
+// is in force from its approval until the next approval for its county);
+// acceptances are those decided by the end of Y and still in force (a later
+// rejection removes one from every year: the records keep the latest
+// decision only).
 //
 // Pure functions of their arguments; thread-safe.
 #pragma once
@@ -70,6 +80,7 @@ struct LedgerAssignment {
 struct LedgerExpert {
   std::string id, name, college, title;
   std::vector<std::string> counties;
+  std::string standing;  // "team", "worked" or "stationed" (above)
   bool available = true;
   int capacity = 0;
   std::vector<LedgerAssignment> key_topics;  // of the approved plans in scope
@@ -90,24 +101,35 @@ struct Ledger {
   std::string as_of;
   std::vector<std::string> statuses;  // the status columns, in order
   StatusCounts totals;
-  std::vector<LedgerRow> by_county;             // city ledger only, in the configured order
-  std::vector<LedgerRow> by_industry;           // most problems first, then name
-  std::vector<LedgerRow> by_month;              // oldest first
-  std::vector<LedgerExpert> experts;            // working in the county (above; city: all), by id
+  std::vector<LedgerRow> by_county;    // city ledger only, in the configured order
+  std::vector<LedgerRow> by_industry;  // most problems first, then name
+  std::vector<LedgerRow> by_month;     // oldest first
+  // Working in the county (above; city: all): team, then worked, then
+  // stationed, each by id.
+  std::vector<LedgerExpert> experts;
   std::vector<WaitingProblem> waiting_longest;  // earliest submission first
+};
+
+// A pair whose latest review is "accept", and when it was decided (UTC,
+// ISO 8601; "" = unknown, counted in every year).
+struct LedgerAcceptance {
+  std::string problem_id, expert_id, decided_at;
 };
 
 // The data a ledger is made from.
 struct LedgerInput {
   const std::vector<Problem>& problems;
   const std::vector<Expert>& experts;
-  // (problem id, expert id) pairs whose latest review is "accept".
-  const std::vector<std::pair<std::string, std::string>>& accepted;
-  // Approved plans (only their county and topics are read).
-  const std::vector<PlanRecord>& approved_plans;
+  const std::vector<LedgerAcceptance>& accepted;
+  // Plans approved, in force or superseded since (county, status,
+  // approved_at, members and topics are read; others are ignored).
+  const std::vector<PlanRecord>& plans;
   // (problem id, expert id) pairs whose latest review is "reject".
   const std::vector<std::pair<std::string, std::string>>& rejected;
 };
+
+// The catalogue key of a standing's label (ledger.standing.*).
+std::string ledger_standing_key(const std::string& standing);
 
 // Status names in column order; a name not listed is shown after them.
 const std::vector<std::string>& ledger_status_order();
@@ -123,7 +145,8 @@ Result<Ledger> make_ledger(const std::string& county, const CountyList& counties
                            const LedgerInput& input, const LedgerOptions& options);
 
 // The ledger as worksheets with headings in `language` (catalogue ledger.*):
-// 概况 (totals, and by county for the city), 按行业, 按月份, 驻站专家, 久候难题.
+// 概况 (totals, and by county for the city), 按行业, 按月份, 驻站专家 (with each
+// expert's standing), 久候难题.
 std::vector<Sheet> ledger_sheets(const Ledger& ledger,
                                  i18n::Language language = i18n::Language::kZh);
 

@@ -73,6 +73,8 @@ Value ledger_value(const Ledger& l, i18n::Language language, Alloc& a) {
     x.AddMember("college", str(e.college, a), a);
     x.AddMember("title", str(e.title, a), a);
     x.AddMember("counties", strings(e.counties, a), a);
+    x.AddMember("standing", str(e.standing, a), a);
+    x.AddMember("standing_label", str(i18n::tr(language, ledger_standing_key(e.standing)), a), a);
     x.AddMember("available", e.available, a);
     x.AddMember("capacity", e.capacity, a);
     x.AddMember("key_topics", assignments_value(e.key_topics, a), a);
@@ -113,9 +115,13 @@ ApiResponse ledger_response(const Call& c, const std::string& county) {
   if (!admit_expensive(c, &slot, &error)) return error;
   auto ledger = c.context.service.ledger(c.who, county, options);
   if (!ledger) return from_status(ledger.status());
-  // 台账-江山市-2026.xlsx
-  std::string filename = i18n::tr(c.language, "ledger.file") + "-" + ledger->name +
-                         (ledger->year ? "-" + std::to_string(*ledger->year) : "") + "." + format;
+  // 台账-江山市-2026.xlsx for a year; 台账-江山市-截至2026-12-01.xlsx for all
+  // years (a new user's downloads otherwise had one name for every day).
+  std::string period = ledger->year
+                           ? std::to_string(*ledger->year)
+                           : i18n::tr(c.language, {"ledger.file_as_of", {{"date", ledger->as_of}}});
+  std::string filename =
+      i18n::tr(c.language, "ledger.file") + "-" + ledger->name + "-" + period + "." + format;
   if (format == "csv")
     return file_response("text/csv; charset=utf-8", filename,
                          to_csv(ledger_sheets(*ledger, c.language)));

@@ -373,12 +373,14 @@ TEST_F(ApiLedgerTest, LedgerAsXlsxAndCsv) {
   EXPECT_EQ(book["按月份"]["A2"], "2026-03");
   auto& experts = book["驻站专家"];
   EXPECT_EQ(experts["A1"], "专家编号");
-  EXPECT_EQ(experts["I1"], "重点攻关课题");
+  EXPECT_EQ(experts["C1"], "身份");
+  EXPECT_EQ(experts["J1"], "重点攻关课题");
   EXPECT_EQ(experts["A2"], "e-bearing");
   EXPECT_EQ(experts["B2"], "张伟");
-  EXPECT_NE(experts["I2"].find("p-a1 轴承外圈磨削后表面发黑（江山恒锐轴承有限公司，攻关中）"),
+  EXPECT_EQ(experts["C2"], "工作站成员");  // in the team of the plan approved this year
+  EXPECT_NE(experts["J2"].find("p-a1 轴承外圈磨削后表面发黑（江山恒锐轴承有限公司，攻关中）"),
             std::string::npos)
-      << experts["I2"];
+      << experts["J2"];
   auto& waiting = book["久候难题"];
   EXPECT_EQ(waiting["A2"], "p-j3");  // the backlog as it stands, whatever the year
   EXPECT_EQ(waiting["G2"], "2025-11-20");
@@ -388,6 +390,12 @@ TEST_F(ApiLedgerTest, LedgerAsXlsxAndCsv) {
   auto csv = get(port(), kLedger + "?format=csv", t().admin);
   ASSERT_EQ(csv.status, 200);
   EXPECT_EQ(csv.headers["content-type"], "text/csv; charset=utf-8");
+  // Every year: 台账-江山市-截至<today>.csv.
+  EXPECT_NE(csv.headers["content-disposition"].find(
+                std::string("%E5%8F%B0%E8%B4%A6-%E6%B1%9F%E5%B1%B1%E5%B8%82-%E6%88%AA%E8%87%B3") +
+                json["as_of"].GetString() + std::string(".csv")),
+            std::string::npos)
+      << csv.headers["content-disposition"];
   EXPECT_EQ(csv.body.compare(0, 3, "\xEF\xBB\xBF"), 0);  // BOM: Excel reads UTF-8
   EXPECT_EQ(csv.body.compare(3, 8, "概况\r\n"), 0) << csv.body.substr(0, 80);
   EXPECT_NE(csv.body.find("\r\n江山市（全部）,3,"), std::string::npos) << csv.body;

@@ -52,8 +52,8 @@ TEST(LedgerTest, CountsWaitingAndSheets) {
   plan.topics = {{"b", "x"}};
   std::vector<PlanRecord> plans = {plan};
   // b is both an accepted match and the approved plan's key topic.
-  std::vector<std::pair<std::string, std::string>> accepted = {
-      {"a", "x"}, {"d", "x"}, {"c", "y"}, {"b", "x"}};
+  std::vector<LedgerAcceptance> accepted = {
+      {"a", "x", ""}, {"d", "x", ""}, {"c", "y", ""}, {"b", "x", ""}};
   const std::vector<std::pair<std::string, std::string>> rejected;
   LedgerOptions options;
   options.as_of = "2026-01-31";
@@ -218,8 +218,7 @@ TEST(LedgerTest, OnlyProblemsNobodyWorksOnWait) {
   std::vector<PlanRecord> plans = {plan};
   // pan was rejected for "lost" and "relieved"; luo was accepted for
   // "relieved" (and for "matched").
-  std::vector<std::pair<std::string, std::string>> accepted = {{"matched", "luo"},
-                                                               {"relieved", "luo"}};
+  std::vector<LedgerAcceptance> accepted = {{"matched", "luo", ""}, {"relieved", "luo", ""}};
   std::vector<std::pair<std::string, std::string>> rejected = {{"lost", "pan"},
                                                                {"relieved", "pan"}};
   LedgerOptions options;
@@ -243,6 +242,88 @@ TEST(LedgerTest, OnlyProblemsNobodyWorksOnWait) {
   ASSERT_EQ(l->experts[1].key_topics.size(), 1u);
   EXPECT_EQ(l->experts[1].key_topics[0].problem_id, "topic");
   EXPECT_EQ(l->experts[1].outcomes.at("in_progress"), 1);
+}
+
+// Found by a new user: the ledger's expert table listed all 19 experts
+// stationed in the county where the workstation's team is 8, and choosing a
+// year changed nothing in it. Each expert has a standing (team, worked,
+// stationed; team first), and with a year the team, key topics and
+// acceptances are those of that year: plans in force at some time in it (a
+// plan is in force until the next approval for its county), acceptances
+// decided by its end.
+TEST(LedgerTest, TheTeamAndTheWorkAreThoseOfThePeriod) {
+  std::vector<Problem> problems = {
+      problem("p1", "柯城区", "", "2025-03-01", ProblemStatus::kInProgress),
+      problem("p2", "柯城区", "", "2026-02-01", ProblemStatus::kInProgress),
+      problem("p3", "柯城区", "", "2026-03-01", ProblemStatus::kMatched),
+  };
+  auto expert = [](const char* id, const char* county) {
+    Expert e;
+    e.id = id;
+    e.name = std::string("专家") + id;
+    e.counties = {county};
+    return e;
+  };
+  // a and b: the 2025 team; b and c: the 2026 team; d: stationed, never in
+  // a team; o: stationed elsewhere, accepted for p3 in 2026.
+  std::vector<Expert> experts = {expert("a", "柯城区"), expert("b", "柯城区"),
+                                 expert("c", "柯城区"), expert("d", "柯城区"),
+                                 expert("o", "江山市")};
+  PlanRecord old_plan;
+  old_plan.county = "柯城区";
+  old_plan.status = PlanStatus::kSuperseded;
+  old_plan.approved_at = "2025-04-01T08:00:00Z";
+  old_plan.members = {"a", "b"};
+  old_plan.topics = {{"p1", "a"}};
+  PlanRecord new_plan = old_plan;
+  new_plan.status = PlanStatus::kApproved;
+  new_plan.approved_at = "2026-03-05T08:00:00Z";
+  new_plan.members = {"b", "c"};
+  new_plan.topics = {{"p2", "c"}};
+  std::vector<PlanRecord> plans = {new_plan, old_plan};
+  std::vector<LedgerAcceptance> accepted = {{"p3", "o", "2026-03-10T01:00:00.000Z"}};
+  const std::vector<std::pair<std::string, std::string>> rejected;
+  auto standings = [](const Ledger& l) {
+    std::string out;
+    for (const auto& e : l.experts)
+      out += e.id + ":" + e.standing + ":" + std::to_string(e.key_topics.size()) + "+" +
+             std::to_string(e.accepted.size()) + " ";
+    return out;
+  };
+  LedgerOptions now;
+  now.as_of = "2026-12-01";
+  auto l = make_ledger("柯城区", CountyList(), {problems, experts, accepted, plans, rejected}, now);
+  ASSERT_TRUE(l) << l.status().to_string();
+  EXPECT_EQ(standings(*l), "b:team:0+0 c:team:1+0 o:worked:0+1 a:stationed:0+0 d:stationed:0+0 ");
+
+  LedgerOptions y2025 = now;
+  y2025.year = 2025;
+  auto l25 =
+      make_ledger("柯城区", CountyList(), {problems, experts, accepted, plans, rejected}, y2025);
+  ASSERT_TRUE(l25);
+  EXPECT_EQ(standings(*l25), "a:team:1+0 b:team:0+0 c:stationed:0+0 d:stationed:0+0 ");
+
+  // 2026: the old plan was in force until 5 March, the new one since.
+  LedgerOptions y2026 = now;
+  y2026.year = 2026;
+  auto l26 =
+      make_ledger("柯城区", CountyList(), {problems, experts, accepted, plans, rejected}, y2026);
+  ASSERT_TRUE(l26);
+  EXPECT_EQ(standings(*l26), "a:team:1+0 b:team:0+0 c:team:1+0 o:worked:0+1 d:stationed:0+0 ");
+
+  LedgerOptions y2024 = now;
+  y2024.year = 2024;
+  auto l24 =
+      make_ledger("柯城区", CountyList(), {problems, experts, accepted, plans, rejected}, y2024);
+  ASSERT_TRUE(l24);
+  EXPECT_EQ(standings(*l24), "a:stationed:0+0 b:stationed:0+0 c:stationed:0+0 d:stationed:0+0 ");
+
+  // The worksheet says each expert's standing in words.
+  auto sheets = ledger_sheets(*l);
+  EXPECT_EQ(sheets[3].header[2], "身份");
+  EXPECT_EQ(sheets[3].rows[0][2].text, "工作站成员");
+  EXPECT_EQ(sheets[3].rows[2][2].text, "参与对接（非工作站成员）");
+  EXPECT_EQ(sheets[3].rows[3][2].text, "派驻，未入选工作站");
 }
 
 }  // namespace

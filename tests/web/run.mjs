@@ -421,6 +421,15 @@ const scenarios = [
     const perIndustry = (await industry.locator("td.num").allInnerTexts()).map(Number);
     eq(perIndustry.reduce((s, n) => s + n, 0), ledgerTotal, "the industry chart counts every problem");
     state.ledgerNotice = await page.locator(".msg-notice").allInnerTexts();
+    // A new user saw all 19 experts stationed in the county listed as the
+    // workstation's, where a team is 6-8: the table holds the team and whoever
+    // worked on the county's problems; the others are named in one line.
+    const stationedHere = ledgerJson.experts.filter((e) => e.standing === "stationed");
+    const expertsCard = page.locator("section.card", { has: page.locator("h2", { hasText: "工作站专家" }) });
+    const expertsText = await expertsCard.innerText();
+    check(expertsText.includes(ledgerJson.experts.some((e) => e.standing === "team") ? "工作站成员" : "尚无批准的方案"), "the card says whether a team is approved");
+    check(expertsText.includes(`另有 ${stationedHere.length} 位派驻本县的专家未入选工作站`), "the stationed-only experts are counted in one line");
+    eq(await expertsCard.locator("tbody tr").count(), ledgerJson.experts.length - stationedHere.length, "the table lists only the team and those who worked");
     // A yearly report: choosing a year counts only that year's submissions,
     // and the spreadsheet link follows the choice (a new user found no way
     // to pick a year on the page).

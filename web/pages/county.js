@@ -333,14 +333,27 @@ function renderLedger(root, L, county, year) {
   if (L.by_industry) charts.append(topChart(t("by_industry"), L.by_industry.map((x) => ({ label: x.industry || "—", value: x.submitted }))));
   if (L.by_month) charts.append(barChart(t("by_month"), L.by_month.map((x) => ({ label: x.month, value: x.submitted }))));
   root.append(charts);
-  if (Array.isArray(L.experts))
-    root.append(h("section", { class: "card" }, h("h2", {}, t("ledger_experts")), table([
-      { label: t("col.name"), cell: (e) => e.name || e.expert_id },
-      { label: t("col.college"), cell: (e) => [e.title, e.college].filter(Boolean).join(" · ") },
-      { label: t("key_topics"), cell: (e) => (e.key_topics || []).length, class: "num" },
-      { label: t("col.accepted"), cell: (e) => (e.accepted_matches || []).length, class: "num" },
-      { label: t("statuses.solved"), cell: (e) => (e.outcomes && e.outcomes.solved) || 0, class: "num" },
-    ], L.experts)));
+  if (Array.isArray(L.experts)) {
+    // The workstation's team and whoever else worked on the county's
+    // problems; experts only stationed here are named in one line below.
+    const working = L.experts.filter((e) => e.standing !== "stationed");
+    const stationed = L.experts.filter((e) => e.standing === "stationed");
+    const team = working.filter((e) => e.standing === "team").length;
+    const section = h("section", { class: "card" }, h("h2", {}, t("ledger_experts")));
+    section.append(h("p", { class: "meta" }, team ? t("ledger_team_count", { n: team }) : t(year ? "ledger_no_team_year" : "ledger_no_team")));
+    if (working.length)
+      section.append(table([
+        { label: t("col.name"), cell: (e) => e.name || e.id },
+        { label: t("col.standing"), cell: (e) => e.standing_label || e.standing },
+        { label: t("col.college"), cell: (e) => [e.title, e.college].filter(Boolean).join(" · ") },
+        { label: t("key_topics"), cell: (e) => (e.key_topics || []).length, class: "num" },
+        { label: t("col.accepted"), cell: (e) => (e.accepted_matches || []).length, class: "num" },
+        { label: t("statuses.solved"), cell: (e) => (e.outcomes && e.outcomes.solved) || 0, class: "num" },
+      ], working));
+    if (stationed.length)
+      section.append(h("p", { class: "meta" }, t("ledger_also_stationed", { n: stationed.length, names: stationed.map((e) => e.name || e.id).join("、") })));
+    root.append(section);
+  }
   const waiting = L.waiting_longest;
   if (Array.isArray(waiting))
     root.append(h("section", { class: "card" }, h("h2", {}, t("waiting_longest")), table([
