@@ -168,6 +168,10 @@ const scenarios = [
     state.problemId = decodeURIComponent((await page.evaluate(() => location.hash)).split("/")[2]);
     check(/^p-/.test(state.problemId), "the service assigned an id: " + state.problemId);
     eq(await text(page, "#app h1"), PROBLEM.title, "the detail page shows the problem");
+    // A new user saw no word that the problem had been received: the page
+    // says so, with its id and who follows up, and its standing in words.
+    eq(await text(page, "#app .msg-ok"), `难题已提交，编号 ${state.problemId}。柯城区的工作站联络员会审核下面推荐的专家并与您联系；进展显示在本页和“我的难题”中。`, "the page confirms the submission");
+    check((await text(page, "#app p.standing")).length > 0, "the problem's standing is said in words");
     eq(await focused(page, "H1 " + PROBLEM.title), "H1 " + PROBLEM.title,
       "after submitting, focus is on the result's heading, not <body>");
     const cards = page.locator("#matches .expert-card");
@@ -188,6 +192,7 @@ const scenarios = [
     check(["待匹配", "已匹配"].includes(await listed.locator(".badge").innerText()), "with its status");
     await go(page, "#/problem/" + encodeURIComponent(state.problemId));
     await page.waitForSelector("#matches .expert-card");
+    eq(await page.locator("#app .msg-ok").count(), 0, "the confirmation is said once, not on every visit");
   }],
 
   ["bad-form-shows-errors-in-place", async (page, base) => {

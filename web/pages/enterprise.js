@@ -36,6 +36,10 @@ async function registeredCounty(who) {
   return mine ? mine.county : "";
 }
 
+// The id of the problem this page session just submitted, until its page
+// has said so once.
+let justSubmitted = null;
+
 export async function submitPage(root, who) {
   root.append(h("h1", {}, t("submit_title")), h("p", {}, t("submit_intro")));
   const [countyList, registered] = await Promise.all([counties(), registeredCounty(who)]);
@@ -96,6 +100,9 @@ export async function submitPage(root, who) {
     const r = await post("/api/v1/problems", body);
     busy(button, false);
     if (r.status === 201) {
+      // Said on the problem's page, where the enterprise lands (a new user
+      // saw no word that the problem had been received).
+      justSubmitted = r.data.id;
       announce(t("submitted_ok", { id: r.data.id }));
       location.hash = "#/problem/" + enc(r.data.id);
       return;
@@ -121,11 +128,15 @@ export async function problemDetailPage(root, who, id) {
     return;
   }
   const p = r.data;
+  const submittedNow = justSubmitted === p.id;
+  justSubmitted = null;
   root.append(h("p", {}, h("a", { href: who.role === "enterprise" ? "#/problems" : "#/bank" }, "← " + t("back"))),
+    submittedNow ? message(t("submitted_next", { id: p.id, county: p.county }), "ok") : null,
     h("h1", {}, p.title),
     h("p", { class: "meta" }, statusBadge(p.status), " ", t("col.id") + " " + p.id, " · ", p.enterprise, " · ", p.county,
       p.industry ? " · " + p.industry : "", " · ", t("urgency_label") + "：" + (p.urgency || "—"), " · ",
       t("submitted_on", { date: p.submitted || "" })),
+    who.role === "enterprise" && p.standing && p.standing.message ? h("p", { class: "standing" }, p.standing.message) : null,
     h("section", { class: "card", "aria-labelledby": "desc-h" }, h("h2", { id: "desc-h" }, t("fields.description")),
       (p.keywords || []).length ? h("p", {}, t("fields.keywords") + "：" + p.keywords.join("，")) : null,
       h("p", { class: "pdesc" }, p.description)));
