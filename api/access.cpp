@@ -44,6 +44,17 @@ std::string Principal::describe() const {
   return out;
 }
 
+i18n::Message actor_in_words(const std::string& recorded) {
+  const size_t colon = recorded.find(':');
+  const std::string role = recorded.substr(0, colon);
+  const std::string scope = colon == std::string::npos ? "" : recorded.substr(colon + 1);
+  for (const char* known : {"admin", "county", "coordinator", "enterprise"})
+    if (role == known)
+      return i18n::Message(std::string("actor.") + known + (scope.empty() ? "" : ".scoped"),
+                           {{"scope", scope}});
+  return i18n::Message("actor.other", {{"who", recorded}});
+}
+
 std::optional<Problem> confirmed_version_seen_by(const Principal& who, const Problem& problem) {
   if (problem.verified || problem.confirmed_json.empty()) return std::nullopt;
   auto version = parse_problem_json(problem.confirmed_json, "confirmed version");

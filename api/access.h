@@ -37,6 +37,12 @@ struct Principal {
   std::string describe() const;
 };
 
+// A recorded actor (Principal::describe(), e.g. a review's reviewer) in
+// words for people: "coordinator:柯城区" -> 柯城区工作站联络员 (catalogue
+// actor.*); a text of any other form is shown as it is. A new user read
+// "coordinator:柯城区确认由……" in a problem's record.
+i18n::Message actor_in_words(const std::string& recorded);
+
 // Whether `who` may know that `problem` exists (and read it).
 bool can_see_problem(const Principal& who, const Problem& problem);
 // The version of `problem` the city last confirmed (Problem::confirmed_json),

@@ -824,14 +824,15 @@ std::vector<TopicAttention> Service::plan_attention(const PlanRecord& plan) {
       a.working.push_back(w == experts_.end() ? id : w->second.name);
     }
     const Review& r = a.rejection;
-    a.message = {a.working.empty() ? "plan.attention.rejected" : "plan.attention.replaced",
-                 {{"problem_id", problem},
-                  {"name", a.expert_name},
-                  {"expert_id", expert},
-                  {"reviewer", r.reviewer},
-                  {"date", r.created_at.substr(0, 10)},
-                  {"note", r.note},
-                  {"names", join(a.working, "、")}}};
+    a.message =
+        i18n::Message(a.working.empty() ? "plan.attention.rejected" : "plan.attention.replaced",
+                      {{"problem_id", problem},
+                       {"name", a.expert_name},
+                       {"expert_id", expert},
+                       {"date", r.created_at.substr(0, 10)},
+                       {"note", r.note},
+                       {"names", join(a.working, "、")}})
+            .with("reviewer", actor_in_words(r.reviewer));
     out.push_back(std::move(a));
   }
   return out;

@@ -342,9 +342,10 @@ ApiResponse problem_history(const Call& c) {
       v.AddMember("expert_name", str(name, a), a);
       v.AddMember("note", str(x.note, a), a);
       v.AddMember("override", x.capacity_override, a);
-      i18n::Message text(
-          x.decision == "accept" ? "history.review.accept" : "history.review.reject",
-          {{"reviewer", x.reviewer}, {"name", name}, {"expert_id", x.expert_id}, {"note", x.note}});
+      i18n::Message text =
+          i18n::Message(x.decision == "accept" ? "history.review.accept" : "history.review.reject",
+                        {{"name", name}, {"expert_id", x.expert_id}, {"note", x.note}})
+              .with("reviewer", actor_in_words(x.reviewer));
       v.AddMember("text", str(i18n::tr(c.language, text), a), a);
       items.PushBack(v, a);
     } else {
