@@ -182,6 +182,10 @@ const scenarios = [
     const fullText = PROBLEM.title + PROBLEM.keywords.replace(/，/g, "，") + PROBLEM.description;
     for (const m of marks) check(fullText.includes(m), `a highlight "${m}" is a piece of the problem's text`);
     check(await cards.first().locator(".works li").count() >= 1, "the expert's best works are listed");
+    // The problem's text is shown open in the first card only (every card
+    // repeated it: a 2,700-pixel page for five experts).
+    const folded = await cards.evaluateAll((list) => list.map((c) => c.querySelector("details.in-problem").open));
+    eq(JSON.stringify(folded), JSON.stringify(folded.map((_, i) => i === 0)), "only the first card shows the problem's text");
     // A shared "105" or "37" is no evidence: numbers alone are never shown as shared terms.
     const chips = await page.locator("#matches .terms mark").allInnerTexts();
     check(chips.length >= 1 && !chips.some((c) => /^[\d.,]+$/.test(c)), "no number alone among the shared terms: " + chips.join(" "));

@@ -120,12 +120,24 @@ export async function planPage(root, who) {
   // drawn again, so no button offers what the service would refuse.
   let shown = null;
   const stateOf = (p) => p.status + (p.stale ? "/stale" : "");
+  // Each drawing is made apart and put on the page only if no later one
+  // began meanwhile: a plan opened while the page's first plan was still
+  // being drawn (it waits for the download probe) showed both, one under
+  // the other (seen in a browser test).
+  let drawing = 0;
+  async function draw(record) {
+    const mine = ++drawing;
+    shown = record;
+    const box = h("div");
+    await renderPlan(box, record, who, { refreshList, clearStatus });
+    if (mine === drawing) clear(planView).append(box);
+  }
   async function showPlan(id) {
+    const mine = ++drawing;
     const r = await get("/api/v1/plans/" + enc(id));
-    clear(planView);
-    if (!r.ok) { shown = null; planView.append(message(errorText(r), "error")); return; }
-    shown = r.data;
-    await renderPlan(planView, r.data, who, { refreshList, clearStatus });
+    if (mine !== drawing) return;
+    if (!r.ok) { shown = null; clear(planView).append(message(errorText(r), "error")); return; }
+    await draw(r.data);
   }
   // Each action starts with no message of an earlier one on the page.
   function clearStatus() {
@@ -164,9 +176,7 @@ export async function planPage(root, who) {
     clear(progress);
     if (!r.ok) { progress.append(message(errorText(r), "error")); return; }
     progress.append(message(t("plan_done"), "ok"));
-    clear(planView);
-    shown = r.data;
-    await renderPlan(planView, r.data, who, { refreshList, clearStatus });
+    await draw(r.data);
     await refreshList();
   });
 

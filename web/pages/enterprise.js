@@ -188,12 +188,15 @@ async function renderMatches(section, problem, r) {
   const list = h("ol", { class: "cards experts" });
   good.forEach((m, i) => {
     const e = profiles[i].ok ? profiles[i].data : null;
-    list.append(h("li", { class: "card expert-card" }, expertCard(problem, m, e)));
+    list.append(h("li", { class: "card expert-card" }, expertCard(problem, m, e, i === 0)));
   });
   section.append(list);
 }
 
-export function expertCard(problem, m, expert) {
+// One proposed expert. The problem's text with the shared terms marked is
+// folded away but in the first card (`open`): every card repeated it whole,
+// and a new user scrolled a 2,700-pixel page for five experts.
+export function expertCard(problem, m, expert, open = true) {
   const terms = uniqueTerms(m.terms);
   const bestWorks = (m.works || []).slice(0, 3);
   return [
@@ -204,7 +207,8 @@ export function expertCard(problem, m, expert) {
     h("h4", {}, t("why_fits")),
     terms.length ? h("p", { class: "terms" }, t("shared_terms") + "：", terms.map((x) => h("mark", { class: "chip" }, x)))
       : (m.matched_fields || []).length ? null : h("p", { class: "hint" }, t("no_shared_terms")),
-    problemWithTerms(problem, m.terms),
+    h("details", { class: "in-problem", open: open || null },
+      h("summary", {}, t("terms_in_problem")), problemWithTerms(problem, m.terms)),
     (m.matched_fields || []).length ? h("p", {}, t("matched_fields") + "：" + m.matched_fields.join("、")) : null,
     bestWorks.length ? [h("h4", {}, t("best_works")), h("ul", { class: "works" }, bestWorks.map((w) => h("li", {},
       h("span", { class: "kind" }, kindLabel(w.kind)), " ", highlighted(w.title, findTerms(w.title, terms)))))] : null,
