@@ -32,7 +32,7 @@ Status AccessLog::open(const std::string& where, size_t max_bytes) {
 }
 
 void AccessLog::write(const std::string& who, const std::string& method, const std::string& route,
-                      int status, double seconds) {
+                      int status, double seconds, bool sent) {
   if (!out_) return;
   auto now = std::chrono::system_clock::now();
   std::time_t t = std::chrono::system_clock::to_time_t(now);
@@ -59,6 +59,10 @@ void AccessLog::write(const std::string& who, const std::string& method, const s
   w.Int(status);
   w.Key("ms");
   w.Double(static_cast<long long>(seconds * 1e6) / 1e3);
+  if (!sent) {
+    w.Key("sent");
+    w.Bool(false);
+  }
   w.EndObject();
   std::lock_guard lock(mu_);
   if (!out_) return;  // a rotation failed to reopen: logging stopped (reported then)

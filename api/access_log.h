@@ -2,6 +2,8 @@
 // response is sent: a JSON object
 //   {"time":"2026-11-29T23:20:57.123Z","who":"county:江山市","method":"GET",
 //    "route":"/api/v1/problems/{id}","status":200,"ms":1.234}
+// and "sent":false when the client had gone before its answer could be sent
+// (the request was handled all the same: a write may have been stored).
 // `who` is Principal::describe() of the authenticated caller ("-" when there
 // was none or it failed to authenticate), `route` the route template (never
 // the raw path, whose ids or query could be confidential), `ms` the time from
@@ -36,9 +38,11 @@ class AccessLog {
   // once, before any write().
   Status open(const std::string& where, size_t max_bytes = 0);
   bool enabled() const { return out_ != nullptr; }
-  // Writes and flushes one line (nothing if off).
+  // Writes and flushes one line (nothing if off). `sent` false: the request
+  // was handled but its client had gone before the answer could be sent
+  // (the line then carries "sent":false; the status is the one it got).
   void write(const std::string& who, const std::string& method, const std::string& route,
-             int status, double seconds);
+             int status, double seconds, bool sent = true);
 
  private:
   void rotate();  // with mu_ held

@@ -824,8 +824,19 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_handled(const std::shared_ptr<Pending>& p, std::optional<ApiResponse> r) {
     if (r && !p->request.client_gone() && !closing_) return send(p, std::move(*r));
     double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
-    server_.metrics.observe(r ? r->route : "unmatched", p->request.method, kClientClosedRequest,
-                            seconds);
+    const std::string method = p->request.method.empty() ? "-" : p->request.method;
+    if (r) {
+      // Handled, but nobody is left to read the answer: what was done (a
+      // write may have been stored) is counted and logged with the status it
+      // got, marked unsent. An attack trial's writes from clients that left
+      // at once were stored, counted as 499 ("not run") and never logged.
+      server_.metrics.observe(r->route, method, r->status, seconds);
+      if (server_.access_log)
+        server_.access_log->write(r->who, p->request.method.empty() ? "-" : method_label(method),
+                                  r->route, r->status, seconds, /*sent=*/false);
+    } else {
+      server_.metrics.observe("unmatched", method, kClientClosedRequest, seconds);
+    }
     busy_ = false;
     current_.reset();
     client_gone();

@@ -8,10 +8,13 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <string>
 #include <thread>
 
+#include "api/access_log.h"
 #include "api/http_server.h"
 #include "api/routes.h"
 #include "tests/api/test_server.h"
@@ -91,6 +94,9 @@ struct GatedServer {
         },
         [this](const api::ApiRequest& head) { return api::check_head(*context, head); },
         [this](const api::ApiRequest& r) { return api::handle_without_queueing(*context, r); });
+    log_path = test.dir() + "/gated-access.log";
+    EXPECT_TRUE(access_log.open(log_path));
+    http->set_access_log(&access_log);
     EXPECT_TRUE(http->start());
   }
   ~GatedServer() {
@@ -101,6 +107,8 @@ struct GatedServer {
 
   api::ServerConfig config;
   api::Metrics metrics;
+  api::AccessLog access_log;  // outlives http (declared before it)
+  std::string log_path;
   std::atomic<bool> draining{false};
   api::ExpensiveSlots expensive{1, 1};
   api::ExpensiveSlots ranking{64, 64};
@@ -172,11 +180,23 @@ TEST(ApiTransportTest, RequestsOfAClientThatHasGoneAreNotRun) {
   // The handler in hand sees client_gone(); the queued one never ran.
   ASSERT_TRUE(eventually([&] { return server.handled == 1; }));
   EXPECT_TRUE(server.saw_gone);
+  // The one handled is counted and logged with the status it got, marked
+  // unsent: an attack trial's writes from clients that left at once were
+  // stored, counted as 499 ("not run") and never logged.
   EXPECT_TRUE(eventually([&] {
     return server.metrics.render({}).find(
-               "{route=\"/api/v1/match\",method=\"POST\",status=\"499\"} 1") != std::string::npos;
+               "{route=\"/api/v1/match\",method=\"POST\",status=\"200\"} 1") != std::string::npos;
   })) << server.metrics.render({});
+  EXPECT_EQ(
+      server.metrics.render({}).find("{route=\"/api/v1/match\",method=\"POST\",status=\"499\"}"),
+      std::string::npos);
   EXPECT_EQ(server.handled, 1);
+  server.http->shutdown();
+  std::ifstream in(server.log_path);
+  const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(log.find(R"("route":"/api/v1/match","status":200,)"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("sent":false})"), std::string::npos) << log;
+  EXPECT_EQ(log.find("/api/v1/problems"), std::string::npos) << log;  // never run: not logged
 }
 
 TEST(ApiTransportTest, ALongImportIsAnsweredAfterTheIdleTimeout) {
