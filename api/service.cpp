@@ -1026,22 +1026,26 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
     if (ids.size() % 1024 == 0 && gone()) return client_gone;
     return Status::ok();
   };
-  Status read = kind == ImportKind::kExperts
-                    ? read_experts_jsonl(text, "body", options,
-                                         [&](Expert&& e, int) -> Status {
-                                           if (auto h = experts_.find(e.id); h != experts_.end())
-                                             keep_confirmation_of(h->second, &e);
-                                           Status s = check_record_counties(options_.counties, e);
-                                           if (s) s = tx.put(e);
-                                           return s ? stored(e.id) : s;
-                                         })
-                    : read_problems_jsonl(text, "body", options, [&](Problem&& p, int) -> Status {
-                        if (auto h = problems_.find(p.id); h != problems_.end())
-                          keep_confirmation_of(*h->second, &p);
-                        Status s = check_record_counties(options_.counties, p, &registered);
-                        if (s) s = tx.put(p);
-                        return s ? stored(p.id) : s;
-                      });
+  Status read =
+      kind == ImportKind::kExperts
+          ? read_experts_jsonl(text, "body", options,
+                               [&](Expert&& e, int) -> Status {
+                                 if (auto h = experts_.find(e.id); h != experts_.end())
+                                   keep_confirmation_of(h->second, &e);
+                                 Status s = check_record_counties(options_.counties, e);
+                                 if (s) s = tx.put(e);
+                                 return s ? stored(e.id) : s;
+                               })
+          : read_problems_jsonl(text, "body", options, [&](Problem&& p, int line) -> Status {
+              Status s = Status::ok();
+              if (auto h = problems_.find(p.id); h != problems_.end()) {
+                s = keep_workflow_state(*h->second, &p, "body", line);
+                keep_confirmation_of(*h->second, &p);
+              }
+              if (s) s = check_record_counties(options_.counties, p, &registered);
+              if (s) s = tx.put(p);
+              return s ? stored(p.id) : s;
+            });
   if (!read) return read;  // the transaction rolls back: nothing is stored
   if (gone()) return client_gone;
   Status committed = tx.commit();

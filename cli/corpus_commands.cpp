@@ -81,9 +81,13 @@ int cmd_import(const Argv& argv) {
   for (auto& e : experts)
     if (auto held = (*store)->get_expert(e.id))
       unconfirmed_kept += keep_unconfirmed_state(*held, &e);
-  for (auto& p : problems)
-    if (auto held = (*store)->get_problem(p.id))
-      unconfirmed_kept += keep_unconfirmed_state(*held, &p);
+  // A held problem's status is the workflow's (keep_workflow_state).
+  for (size_t i = 0; i < problems.size(); ++i)
+    if (auto held = (*store)->get_problem(problems[i].id)) {
+      Status kept = keep_workflow_state(*held, &problems[i], *args.get("--problems"), 0);
+      if (s && !kept) s = kept;
+      unconfirmed_kept += keep_unconfirmed_state(*held, &problems[i]);
+    }
   if (s) s = (*store)->import(experts, problems);
   if (!s) {
     report(s);

@@ -545,6 +545,7 @@ bool problem_from_json(const rapidjson::Value& object, const std::string& source
       r.fail("status", {"field.problem_status_got", {{"value", status}}});
     else
       out->status = *s;
+    out->status_given = true;
   }
   return finish_record(r, 0, &out->extra_json, source, line, errors);
 }
@@ -805,6 +806,22 @@ bool keep_unconfirmed_state(const Expert& held, Expert* imported) {
 }
 bool keep_unconfirmed_state(const Problem& held, Problem* imported) {
   return keep_unconfirmed(held, imported);
+}
+
+Status keep_workflow_state(const Problem& held, Problem* imported, const std::string& source,
+                           int line) {
+  if (!imported->status_given) {
+    imported->status = held.status;
+    return Status::ok();
+  }
+  if (imported->status == held.status) return Status::ok();
+  return Status::invalid({FieldError{source,
+                                     line,
+                                     "status",
+                                     {"import.status_change",
+                                      {{"id", held.id},
+                                       {"held", problem_status_name(held.status)},
+                                       {"value", problem_status_name(imported->status)}}}}});
 }
 
 bool awaits_city(const Expert& expert) {

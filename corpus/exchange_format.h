@@ -136,6 +136,19 @@ void keep_confirmed_version(const Problem& current, Problem* next);
 bool keep_unconfirmed_state(const Expert& held, Expert* imported);
 bool keep_unconfirmed_state(const Problem& held, Problem* imported);
 
+// An import of a problem the store holds leaves its status to the workflow
+// (POST /api/v1/problems/{id}/status records every change in the problem's
+// history, with the outcome or reason it needs): a record that names no
+// status keeps the held one, and one naming another status is refused
+// (kInvalidArgument, field "status" at `source`:`line`, message
+// import.status_change naming both). Found by attack trial 21: an import
+// silently reopened a closed problem (the exchange format has no status,
+// so every plain line set it back to submitted) and set another solved
+// without an outcome, none of it in the history. Call before
+// keep_unconfirmed_state, so that an export imported back compares equal.
+Status keep_workflow_state(const Problem& held, Problem* imported, const std::string& source,
+                           int line);
+
 // What the expert is ranked as (CorpusIndex, Matcher, planning): the record
 // itself, unless a county's edit awaits the city (verified false with a
 // confirmed version kept): then the version the city last confirmed, with

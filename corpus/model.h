@@ -101,6 +101,10 @@ struct Problem {
   int urgency = 3;        // 1-5, 5 = most urgent
   std::string submitted;  // YYYY-MM-DD or ""
   ProblemStatus status = ProblemStatus::kSubmitted;
+  // Set by the exchange-format reader: whether the record named a status
+  // (an import of a held problem keeps the held one otherwise:
+  // keep_workflow_state). Not stored.
+  bool status_given = false;
   std::string extra_json;
   // Whether the city (admin) has confirmed this record, as Expert::verified:
   // not part of the exchange format (the store keeps it). A problem an admin

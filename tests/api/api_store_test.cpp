@@ -148,6 +148,64 @@ TEST(ApiStoreTest, AStreamedImportWithABadLineLateStoresNothingAndNamesTheLine) 
   EXPECT_EQ(total_of(get(server.port(), "/api/v1/problems?limit=1", admin)), before + kLines);
 }
 
+// Attack trial 21: a bulk import set a closed problem back to submitted (the
+// exchange format has no status, so a plain line meant "submitted") and set
+// another solved without an outcome, none of it in the history. A held
+// problem's status is the workflow's: a line naming none keeps it, a line
+// naming another is refused with its line, and nothing is stored.
+TEST(ApiStoreTest, AnImportLeavesAHeldProblemsStatusToTheWorkflow) {
+  TestServer server;
+  const std::string& admin = server.tokens().admin;
+  auto import_problems = [&](const std::string& body) {
+    Request imp;
+    imp.method = "POST";
+    imp.target = "/api/v1/import/problems";
+    imp.token = admin;
+    imp.content_type = "application/x-ndjson";
+    imp.body = body;
+    return http(server.port(), imp);
+  };
+  auto status_of = [&](const std::string& id) {
+    return std::string(
+        get(server.port(), "/api/v1/problems/" + id, admin).json()["status"].GetString());
+  };
+  auto history_size = [&](const std::string& id) {
+    return get(server.port(), "/api/v1/problems/" + id + "/history", admin).json()["items"].Size();
+  };
+  Problem closed = test_problems()[0], open = test_problems()[1];
+  ASSERT_EQ(post(server.port(), "/api/v1/problems/" + closed.id + "/status", admin,
+                 R"({"status": "closed", "note": "企业停产"})")
+                .status,
+            200);
+  const size_t closed_history = history_size(closed.id), open_history = history_size(open.id);
+  const std::string open_status = status_of(open.id);
+  ASSERT_EQ(open_status, "submitted");
+  // Line 1 names no status (as the exchange format writes it); line 2 names another.
+  closed.status = ProblemStatus::kSubmitted;
+  std::string solved_line = problem_json(open);
+  solved_line.insert(solved_line.size() - 1, R"(,"status":"solved")");
+  auto refused = import_problems(problem_json(closed) + "\n" + solved_line + "\n");
+  ASSERT_EQ(refused.status, 422) << refused.body;
+  auto d = refused.json();
+  ASSERT_EQ(d["error"]["details"].Size(), 1u) << refused.body;
+  EXPECT_EQ(d["error"]["details"][0]["line"].GetInt(), 2);
+  EXPECT_STREQ(d["error"]["details"][0]["field"].GetString(), "status");
+  EXPECT_TRUE(contains(refused.body, "现为“submitted”，导入不能把它改为“solved”")) << refused.body;
+  EXPECT_EQ(status_of(closed.id), "closed");
+  EXPECT_EQ(status_of(open.id), "submitted");
+  // Without the second line: stored, the closed problem still closed, its history as it was.
+  auto kept = import_problems(problem_json(closed) + "\n");
+  ASSERT_EQ(kept.status, 200) << kept.body;
+  EXPECT_EQ(status_of(closed.id), "closed");
+  EXPECT_EQ(history_size(closed.id), closed_history);
+  EXPECT_EQ(history_size(open.id), open_history);
+  // Naming the status it holds is no change.
+  std::string same = problem_json(closed);
+  same.insert(same.size() - 1, R"(,"status":"closed")");
+  EXPECT_EQ(import_problems(same + "\n").status, 200);
+  EXPECT_EQ(status_of(closed.id), "closed");
+}
+
 // ---- tokens -------------------------------------------------------------------
 
 TEST(ApiStoreTest, ARevokedTokenFailsOnItsNextRequest) {
