@@ -160,6 +160,10 @@ namespace {
 // of the additions is written out (a single running sum is one dependency
 // chain that it may not reorder). The order is fixed, so the result is the
 // same on every machine and build.
+// The squared norm at or below which a vector is taken as zero: the text had
+// no word the model knows.
+constexpr float kZeroVector = 1e-12f;
+
 float dot(const float* a, const float* b, int d) {
   constexpr int kLanes = 16;
   float acc[kLanes] = {};
@@ -409,7 +413,8 @@ std::shared_ptr<const Matcher::ExpertAggregates> Matcher::aggregate(const Expert
   for (int64_t u : p->units) {
     const float* v = vecs.vector(u);
     float inv = 0, coarse_inv = 0;
-    if (v) {
+    // A unit with no word the model knows has no dense evidence (make_query).
+    if (v && dot(v, v, d) > kZeroVector) {
       float n2 = dot(v, v, d) - 2 * dot(v, m, d) + mean_norm2;
       inv = n2 > 1e-12f ? 1.0f / std::sqrt(n2) : 0.0f;
       for (int i = 0; i < d; ++i) p->centroid[i] += (v[i] - m[i]) * inv;
@@ -607,9 +612,15 @@ Result<Matcher::Query> Matcher::make_query(const Problem& problem, bool score_al
   if (index_.unit_mean().size() != q.vector.size())
     return Status(ErrorCode::kInternal, "the index's unit mean does not match the query vector");
   q.mean = index_.unit_mean().data();
-  q.centered.resize(d);
-  for (int i = 0; i < d; ++i) q.centered[i] = q.vector[i] - q.mean[i];
-  l2_normalize(q.centered.data(), d);
+  q.centered.assign(d, 0.0f);
+  // A text with no word the model knows has a zero vector: no dense evidence
+  // at all. Centred, it would be the mean's opposite, as close to every
+  // other wordless unit as can be (attack trial 21: an expert with only a
+  // name ranked first, dense 0.7, for a query of "的").
+  if (dot(q.vector.data(), q.vector.data(), d) > kZeroVector) {
+    for (int i = 0; i < d; ++i) q.centered[i] = q.vector[i] - q.mean[i];
+    l2_normalize(q.centered.data(), d);
+  }
   q.mean_dot = dot(q.mean, q.centered.data(), d);
   q.mean_norm2 = dot(q.mean, q.mean, d);
   if (int k = coarse_dimensions(); k > 0) {

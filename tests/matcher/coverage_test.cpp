@@ -283,6 +283,10 @@ TEST(CoverageTest, AProblemOrAnExpertWithoutWordsIsNeverAGoodMatch) {
     for (const auto& m : *ranked) {
       EXPECT_FALSE(m.good_match) << q->id << " " << m.expert_id << " dense " << m.components.dense;
       EXPECT_EQ(m.informative_terms, 0) << m.expert_id;
+      // No word, no dense evidence (attack trial 21: the wordless query's
+      // centred vector was the mean's opposite, and so was the empty
+      // expert's: it ranked first with dense 0.7).
+      EXPECT_EQ(m.components.dense, 0.0f) << q->id << " " << m.expert_id;
     }
   }
   // For every demo problem, the experts without words are not good matches.
@@ -297,8 +301,10 @@ TEST(CoverageTest, AProblemOrAnExpertWithoutWordsIsNeverAGoodMatch) {
   int good_pairs = 0;
   for (const auto& ranking : *all)
     for (const auto& m : ranking) {
-      if (m.expert_id == "e-empty" || m.expert_id == "e-emoji")
+      if (m.expert_id == "e-empty" || m.expert_id == "e-emoji") {
         EXPECT_FALSE(m.good_match) << m.expert_id << " dense " << m.components.dense;
+        EXPECT_EQ(m.components.dense, 0.0f) << m.expert_id;
+      }
       good_pairs += m.good_match;
     }
   EXPECT_GT(good_pairs, 0);  // the rule is not "nothing is good"
