@@ -115,6 +115,8 @@ TEST(ApiStoreTest, AStreamedImportWithABadLineLateStoresNothingAndNamesTheLine) 
        "county"},
       {3000, line(1), "id"},  // the id of line 1 again
       {2997, "{\"id\": ", ""},
+      // Not UTF-8 (attack trial 21: the whole body was refused, no line named).
+      {2996, with(line(2996), "\"title\":\"", "\"title\":\"\xff"), ""},
   };
   for (const auto& c : cases) {
     ASSERT_FALSE(c.text.empty()) << c.line;

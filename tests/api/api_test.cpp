@@ -843,7 +843,10 @@ TEST_F(ApiTest, BulkImportAndExport) {
   imp.body = problem_json(p3) + "\n{not json\n";
   EXPECT_EQ(http(port(), imp).status, 422);
   imp.body = problem_json(p3) + "\n\xc3\x28\n";
-  EXPECT_EQ(http(port(), imp).status, 400);
+  auto not_utf8 = http(port(), imp);  // named as any bad line: its line and byte
+  EXPECT_EQ(not_utf8.status, 422);
+  EXPECT_EQ(not_utf8.json()["error"]["details"][0]["line"].GetInt(), 2) << not_utf8.body;
+  EXPECT_NE(not_utf8.body.find("第 1 字节"), std::string::npos) << not_utf8.body;
   EXPECT_EQ(problem_count(), 8);
   EXPECT_EQ(get(port(), "/api/v1/problems/p-bulk3", t().admin).status, 404);
 
