@@ -782,7 +782,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec.category() == beast::error_code(http::error::bad_chunk).category() &&
         ec != http::error::end_of_stream && ec != http::error::partial_message)
-      return reject_read(400, "bad_request", {"http.malformed", {{"why", ec.message()}}});
+      return reject_read(400, "bad_request", malformed_request(ec));
     // The client closed, reset or was cut by a read deadline: no answer can
     // reach it, so nothing queued for it runs and the one in hand may stop.
     read_closed_ = true;

@@ -14,6 +14,31 @@ namespace {
 
 HeadError bad(i18n::Message message) { return HeadError{400, "bad_request", std::move(message)}; }
 
+}  // namespace
+
+i18n::Message malformed_request(const boost::system::error_code& ec) {
+  static const std::map<http::error, const char*> kWhy = {
+      {http::error::bad_line_ending, "http.why.line_ending"},
+      {http::error::bad_method, "http.why.method"},
+      {http::error::bad_target, "http.why.target"},
+      {http::error::bad_version, "http.why.version"},
+      {http::error::bad_field, "http.why.field"},
+      {http::error::bad_value, "http.why.value"},
+      {http::error::bad_content_length, "http.why.content_length"},
+      {http::error::bad_transfer_encoding, "http.why.transfer_encoding"},
+      {http::error::bad_chunk, "http.why.chunk"},
+      {http::error::bad_chunk_extension, "http.why.chunk_extension"},
+      {http::error::bad_obs_fold, "http.why.obs_fold"},
+  };
+  if (ec.category() == boost::system::error_code(http::error::bad_chunk).category())
+    if (auto it = kWhy.find(static_cast<http::error>(ec.value())); it != kWhy.end())
+      return i18n::Message("http.malformed").with("why", i18n::Message(it->second));
+  return i18n::Message("http.malformed")
+      .with("why", i18n::Message("http.why.other", {{"detail", ec.message()}}));
+}
+
+namespace {
+
 // RFC 9110 5.6.2 tchar: the characters of a method or a field name.
 bool is_tchar(unsigned char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
@@ -272,7 +297,7 @@ std::optional<HeadError> read_request_head(std::string_view head, RequestParser&
     return HeadError{431, "header_too_large", "http.header_too_large"};
   if (ec == http::error::body_limit)
     return HeadError{413, "payload_too_large", "http.body_too_large"};
-  if (ec) return bad({"http.malformed", {{"why", ec.message()}}});
+  if (ec) return bad(malformed_request(ec));
   if (used != head.size() || !parser.is_header_done()) return bad("http.head_end");
   return check_parsed_head(parser.get());
 }

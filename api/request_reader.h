@@ -44,6 +44,13 @@ struct HeadError {
   i18n::Message message;
 };
 
+// A parse error of Beast's HTTP parser as a message for people: what was
+// wrong (Content-Length, Transfer-Encoding, a chunk, the version ...), in the
+// catalogue's words (http.malformed with an http.why.* part); an error it
+// does not name keeps the parser's English words. Attack trial 21: the
+// Chinese answer to 14 kinds of bad framing was only "HTTP 请求格式有误".
+i18n::Message malformed_request(const boost::system::error_code& ec);
+
 // Length of the head at the start of `bytes` (request-line, fields and the
 // empty line, CRLF included), or 0 if `bytes` does not hold a whole head yet.
 size_t head_length(std::string_view bytes);

@@ -287,8 +287,8 @@ std::vector<Row> rows() {
                  "{\"id\":\"p-i1\"}\nnot json\n"),
        422, "invalid_argument", false},
       {"import_invalid_utf8",
-       with_body("POST /api/v1/import/problems HTTP/1.1", "application/x-ndjson", "\xff\n"), 400,
-       "bad_request", false},
+       with_body("POST /api/v1/import/problems HTTP/1.1", "application/x-ndjson", "\xff\n"), 422,
+       "invalid_argument", false},
       // ---- query parameters ----
       {"limit_zero", authed_get("/api/v1/problems?limit=0"), 400, "bad_request", false, "limit"},
       {"limit_text", authed_get("/api/v1/problems?limit=abc"), 400, "bad_request", false, "limit"},
@@ -364,6 +364,36 @@ TEST(ApiMalformedRequestTest, RawChineseInAQuerySaysToPercentEncodeIt) {
   auto c = other.read_response();
   EXPECT_EQ(c.status, 400);
   EXPECT_EQ(c.body.find("百分号编码"), std::string::npos) << c.body;
+}
+
+// Attack trial 21: in Chinese every kind of bad framing was only "HTTP
+// 请求格式有误"; English named the fault. Each says what was wrong.
+TEST(ApiMalformedRequestTest, BadFramingSaysWhatWasWrongInChinese) {
+  TestServer server;
+  const std::string problem =
+      "POST /api/v1/problems HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Authorization: Bearer " +
+      server.tokens().admin + "\r\n";
+  struct Case {
+    std::string bytes;
+    const char* says;
+  };
+  const std::vector<Case> cases = {
+      {problem + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+       "HTTP 请求格式有误：Transfer-Encoding 无效"},
+      {problem + "Content-Length: +9\r\n\r\n{}", "HTTP 请求格式有误：Content-Length 无效"},
+      {problem + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+       "HTTP 请求格式有误：分块（chunk）格式有误"},
+      {"GET /healthz HTTP/1.2\r\nHost: x\r\n\r\n", "HTTP 请求格式有误：HTTP 版本无效"},
+  };
+  for (const auto& c : cases) {
+    RawConnection conn(server.port());
+    ASSERT_TRUE(conn.connected());
+    conn.send(c.bytes);
+    auto r = conn.read_response();
+    EXPECT_EQ(r.status, 400) << c.bytes;
+    EXPECT_NE(r.body.find(c.says), std::string::npos) << c.bytes << " -> " << r.body;
+  }
 }
 
 TEST(ApiMalformedRequestTest, EachIsRefusedNothingIsStoredAndTheServerStaysUp) {
