@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <ctime>
+#include <thread>
 
 #include "corpus/atomic_file.h"
 #include "corpus/utc_time.h"
@@ -105,7 +107,14 @@ Result<std::unique_ptr<DataDirLock>> DataDirLock::acquire(const std::string& dat
       return s;
     }
     ::close(fd);
+    // A holder writes its description just after taking the lock: one that
+    // has only just started is waited for a moment (attack trial 21 saw a
+    // refusal within its first half second say "holder not recorded").
     std::string who = read_description(description_path(data_dir));
+    for (int i = 0; i < 10 && who.empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      who = read_description(description_path(data_dir));
+    }
     return Status(ErrorCode::kUnavailable,
                   data_dir + " is in use by another process (" +
                       (who.empty() ? "holder not recorded in " + description_path(data_dir) : who) +

@@ -5,7 +5,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <chrono>
+#include <thread>
 
 #include <filesystem>
 #include <fstream>
@@ -67,6 +71,29 @@ TEST(DataDirLockTest, TheKernelReleasesTheLockOfAKilledHolder) {
   // The lock file is still there with the dead holder's text; the lock is not.
   auto after = DataDirLock::acquire(dir.path(), "expertmatch serve");
   EXPECT_TRUE(after.is_ok()) << after.status().to_string();
+}
+
+// Attack trial 21: a command refused within the first half second of the
+// holder's start said "holder not recorded": the holder writes its
+// description just after taking the lock. The refusal waits a moment for it.
+TEST(DataDirLockTest, ARefusalNamesAHolderThatHasJustStarted) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  // A holder that has the lock and has not yet written who it is.
+  int fd = ::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  std::thread holder([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::ofstream(dir.file(DataDirLock::kFileName))
+        << "pid 4242, expertmatch import, started 2026-12-01T13:00:00Z\n";
+  });
+  auto second = DataDirLock::acquire(dir.path(), "expertmatch serve");
+  holder.join();
+  ::close(fd);
+  ASSERT_FALSE(second.is_ok());
+  EXPECT_NE(second.status().message().find("pid 4242, expertmatch import"), std::string::npos)
+      << second.status().message();
 }
 
 // An attack trial copied a backup over DATA/lock beside a running server: the
