@@ -64,14 +64,12 @@ Status Service::reload_approved_topics() {
 
 std::vector<std::pair<std::string, std::string>> Service::accepted_pairs_locked(
     const std::string& except_problem) const {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& [pair, review] : latest_) {
-    if (review.decision != "accept" || pair.first == except_problem) continue;
-    auto p = problems_.find(pair.first);
-    // Capacity is "at once": only open problems hold an expert.
-    if (p == problems_.end() || !is_open(p->second->status)) continue;
-    out.push_back(pair);
-  }
+  // The same pairs as the CLI's plans (accepted_matches, matcher/plan_service.h).
+  auto out = accepted_matches(latest_, [&](const std::string& id) -> const Problem* {
+    if (id == except_problem) return nullptr;
+    auto p = problems_.find(id);
+    return p == problems_.end() ? nullptr : p->second.record.get();
+  });
   return out;
 }
 

@@ -44,13 +44,20 @@ std::vector<std::pair<std::string, std::string>> accepted_matches(
 
 void add_decisions(const std::vector<Review>& reviews, const std::vector<Problem>& problems,
                    PlanRunOptions* options) {
-  std::set<std::string> open;
-  for (const auto& p : problems) (is_open(p.status) ? open : options->closed_problems).insert(p.id);
-  for (const auto& [pair, review] : latest_reviews(reviews)) {
-    if (review.decision == "reject") options->rejected_matches.push_back(pair);
-    if (review.decision != "accept" || !open.count(pair.first)) continue;
-    options->accepted_matches.push_back(pair);
+  std::map<std::string, const Problem*> by_id;
+  for (const auto& p : problems) {
+    by_id[p.id] = &p;
+    if (!is_open(p.status)) options->closed_problems.insert(p.id);
   }
+  const auto latest = latest_reviews(reviews);
+  for (const auto& [pair, review] : latest)
+    if (review.decision == "reject") options->rejected_matches.push_back(pair);
+  // The same pairs as the service's (Service::accepted_pairs_locked).
+  for (auto& pair : accepted_matches(latest, [&](const std::string& id) -> const Problem* {
+         auto it = by_id.find(id);
+         return it == by_id.end() ? nullptr : it->second;
+       }))
+    options->accepted_matches.push_back(std::move(pair));
 }
 
 std::vector<StatusChange> approval_changes(const PlanRecord& plan,
