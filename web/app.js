@@ -41,6 +41,7 @@ const ROUTES = {
     ["confirm", "nav.confirm", admin.confirmPage],
     ["bank", "nav.bank", county.bankPage],
     ["experts", "nav.experts", county.expertsPage],
+    ["ledger", "nav.city_ledger", county.ledgerPage],
   ],
 };
 // Pages reached from a list, not the menu: #/problem/ID.

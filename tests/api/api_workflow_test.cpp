@@ -735,7 +735,7 @@ TEST_F(ApiWorkflowTest, RejectingAKeyTopicsLeaderMarksThePlanAndEveryViewAgrees)
   EXPECT_STREQ(h["items"][1]["expert_name"].GetString(), "张伟");
   EXPECT_STREQ(h["items"][1]["note"].GetString(), "企业反映其方案已试过无效");
   EXPECT_EQ(std::string(h["items"][1]["text"].GetString()),
-            "江山市/ws-1工作站联络员否决张伟（e-bearing）：企业反映其方案已试过无效");
+            "江山市/ws-1工作站联络员否决张伟：企业反映其方案已试过无效");
   EXPECT_STREQ(h["items"][2]["expert_id"].GetString(), "e-vision");
   EXPECT_STREQ(h["items"][2]["decision"].GetString(), "accept");
   EXPECT_STREQ(h["items"][3]["expert_id"].GetString(), "e-paper");

@@ -197,6 +197,8 @@ const scenarios = [
     await go(page, "#/problem/" + encodeURIComponent(state.problemId));
     await page.waitForSelector("#matches .expert-card");
     eq(await page.locator("#app .msg-ok").count(), 0, "the confirmation is said once, not on every visit");
+    // A new user saw "null" above the title of every problem page reached from a list.
+    check(!(await text(page, "#app .page")).includes("null"), "no \"null\" on the problem's page");
   }],
 
   ["bad-form-shows-errors-in-place", async (page, base) => {
@@ -573,6 +575,22 @@ const scenarios = [
     await page.waitForSelector("#account:not([hidden])");
     check((await text(page, "#who")).includes("衢州巨鑫活塞机械有限公司"), "the new account signs in with its scope");
     await page.waitForSelector("#app .page:not([aria-busy])");
+  }],
+
+  ["city-reads-every-countys-ledger", async (page, base) => {
+    // A new user as the city found no page showing how the counties stand.
+    await signIn(page, base, "admin");
+    await page.click("#nav a[data-route=ledger]");
+    await page.waitForFunction(() => location.hash === "#/ledger");
+    await page.waitForSelector("#app .page:not([aria-busy])");
+    eq(await text(page, "#app h1"), "衢州市台账", "the city's ledger is headed with the city");
+    const city = JSON.parse((await apiFromPage(page, "GET", "/api/v1/ledger")).body);
+    const rows = page.locator("#ledger-counties tbody tr");
+    eq(await rows.count(), city.by_county.length, "a row for every county");
+    const counted = (await page.locator("#ledger-counties tbody tr td:nth-child(2)").allInnerTexts()).map(Number);
+    eq(counted.reduce((a, b) => a + b, 0), city.totals.submitted, "the counties' rows add up to the city's total");
+    check((await page.locator("a.button[download]").first().getAttribute("href")).startsWith("/api/v1/ledger"), "the spreadsheet is the city's");
+    check(!(await text(page, "#app .page")).includes("null"), "no \"null\" on the page");
   }],
 
   ["admin-confirms-a-filing", async (page, base) => {

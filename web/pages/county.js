@@ -301,13 +301,17 @@ function yearChooser(year) {
   return h("p", { class: "filters no-print" }, h("label", { for: "l-year" }, t("ledger_year")), " ", select);
 }
 
+// The city (admin) reads the city's ledger: every county, with a row each
+// (a new user found no way for the city to see how the counties stand).
 export async function ledgerPage(root, who) {
-  const county = countyOf(who);
+  const city = who.role === "admin";
+  const county = city ? t("city_name") : countyOf(who);
   const year = ledgerYear();
   root.append(h("h1", {}, year ? t("ledger_title_year", { county, year }) : t("ledger_title", { county })));
   root.append(yearChooser(year));
-  const r = await get("/api/v1/counties/" + enc(county) + "/ledger" + qs({ year }));
-  if (r.ok && r.data) { renderLedger(root, r.data, county, year); return; }
+  const path = city ? "/api/v1/ledger" : "/api/v1/counties/" + enc(county) + "/ledger";
+  const r = await get(path + qs({ year }));
+  if (r.ok && r.data) { renderLedger(root, r.data, path, year); return; }
   if (!r.missing) { root.append(message(errorText(r), "error")); return; }
   root.append(message(t("ledger_fallback"), "notice"));
   const all = await get("/api/v1/problems" + qs({ county, limit: 500 }));
@@ -330,10 +334,10 @@ function statusRows(byStatus, statuses) {
   return Object.entries(byStatus || {}).map(([s, v]) => ({ label: (statuses.find((x) => x.status === s) || {}).label || t("statuses." + s), value: v }));
 }
 
-function renderLedger(root, L, county, year) {
+function renderLedger(root, L, path, year) {
   const statuses = L.statuses || [];
   const actions = h("div", { class: "actions no-print" },
-    h("a", { class: "button", href: "/api/v1/counties/" + enc(county) + "/ledger" + qs({ year, format: "xlsx" }), download: "" }, t("download_ledger")),
+    h("a", { class: "button", href: path + qs({ year, format: "xlsx" }), download: "" }, t("download_ledger")),
     h("button", { type: "button", onclick: () => window.print() }, t("print")));
   root.append(actions);
   if (L.as_of) root.append(h("p", { class: "meta" }, t("as_of", { date: L.as_of })));
@@ -343,6 +347,12 @@ function renderLedger(root, L, county, year) {
   if (L.by_industry) charts.append(topChart(t("by_industry"), L.by_industry.map((x) => ({ label: x.industry || "—", value: x.submitted }))));
   if (L.by_month) charts.append(barChart(t("by_month"), L.by_month.map((x) => ({ label: x.month, value: x.submitted }))));
   root.append(charts);
+  if (Array.isArray(L.by_county) && L.by_county.length)
+    root.append(h("section", { class: "card", id: "ledger-counties" }, h("h2", {}, t("ledger_by_county")), table([
+      { label: t("col.county"), cell: (c) => c.county },
+      { label: t("total_col"), cell: (c) => c.submitted, class: "num" },
+      ...statuses.map((s) => ({ label: s.label, cell: (c) => (c.by_status || {})[s.status] || 0, class: "num" })),
+    ], L.by_county)));
   if (Array.isArray(L.experts)) {
     // The workstation's team and whoever else worked on the county's
     // problems; experts only stationed here are named in one line below.
@@ -350,7 +360,9 @@ function renderLedger(root, L, county, year) {
     const stationed = L.experts.filter((e) => e.standing === "stationed");
     const team = working.filter((e) => e.standing === "team").length;
     const section = h("section", { class: "card" }, h("h2", {}, t("ledger_experts")));
-    section.append(h("p", { class: "meta" }, team ? t("ledger_team_count", { n: team }) : t(year ? "ledger_no_team_year" : "ledger_no_team")));
+    const city = L.county == null;
+    section.append(h("p", { class: "meta" }, team ? t(city ? "ledger_team_count_city" : "ledger_team_count", { n: team })
+      : t(year ? "ledger_no_team_year" : "ledger_no_team")));
     if (working.length)
       section.append(table([
         { label: t("col.name"), cell: (e) => e.name || e.id },
@@ -361,12 +373,12 @@ function renderLedger(root, L, county, year) {
         { label: t("statuses.solved"), cell: (e) => (e.outcomes && e.outcomes.solved) || 0, class: "num" },
       ], working));
     if (stationed.length)
-      section.append(h("p", { class: "meta" }, t("ledger_also_stationed", { n: stationed.length, names: stationed.map((e) => e.name || e.id).join("、") })));
+      section.append(h("p", { class: "meta" }, t(city ? "ledger_also_city" : "ledger_also_stationed", { n: stationed.length, names: stationed.map((e) => e.name || e.id).join("、") })));
     root.append(section);
   }
   const waiting = L.waiting_longest;
   if (Array.isArray(waiting))
-    root.append(h("section", { class: "card" }, h("h2", {}, t("waiting_longest")), table([
+    root.append(h("section", { class: "card" }, h("h2", {}, t(year ? "waiting_longest_any_year" : "waiting_longest")), table([
       { label: t("col.id"), cell: (p) => h("a", { href: "#/problem/" + enc(p.id) }, p.id) },
       { label: t("col.title"), cell: (p) => p.title },
       { label: t("col.enterprise"), cell: (p) => p.enterprise },

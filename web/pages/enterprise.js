@@ -3,7 +3,7 @@
 // every answer to the signed-in enterprise; the pages never ask for anything
 // else (another's problem answers 404 like one that does not exist).
 import { get, post, enc, qs } from "../api.js";
-import { h, clear, announce, fmtDate } from "../dom.js";
+import { h, append, clear, announce, fmtDate } from "../dom.js";
 import { t } from "../i18n/index.js";
 import {
   errorText, message, unavailable, statusBadge, problemWithTerms, uniqueTerms, highlighted, findTerms,
@@ -130,7 +130,8 @@ export async function problemDetailPage(root, who, id) {
   const p = r.data;
   const submittedNow = justSubmitted === p.id;
   justSubmitted = null;
-  root.append(h("p", {}, h("a", { href: who.role === "enterprise" ? "#/problems" : "#/bank" }, "← " + t("back"))),
+  // dom.js append skips null (Element.append would write "null": a new user saw it above the title).
+  append(root, [h("p", {}, h("a", { href: who.role === "enterprise" ? "#/problems" : "#/bank" }, "← " + t("back"))),
     submittedNow ? message(t("submitted_next", { id: p.id, county: p.county }), "ok") : null,
     h("h1", {}, p.title),
     h("p", { class: "meta" }, statusBadge(p.status), " ", t("col.id") + " " + p.id, " · ", p.enterprise, " · ", p.county,
@@ -139,7 +140,7 @@ export async function problemDetailPage(root, who, id) {
     who.role === "enterprise" && p.standing && p.standing.message ? h("p", { class: "standing" }, p.standing.message) : null,
     h("section", { class: "card", "aria-labelledby": "desc-h" }, h("h2", { id: "desc-h" }, t("fields.description")),
       (p.keywords || []).length ? h("p", {}, t("fields.keywords") + "：" + p.keywords.join("，")) : null,
-      h("p", { class: "pdesc" }, p.description)));
+      h("p", { class: "pdesc" }, p.description))]);
 
   const historySection = h("section", { class: "card", id: "history", "aria-labelledby": "hist-h" }, h("h2", { id: "hist-h" }, t("history")));
   const matchesSection = h("section", { id: "matches", "aria-labelledby": "match-h" }, h("h2", { id: "match-h" }, t("proposed_experts")));
@@ -203,7 +204,7 @@ export function expertCard(problem, m, expert, open = true) {
     h("h3", {}, m.name || m.expert_id,
       expert ? h("span", { class: "meta" }, " " + [expert.title, expert.college].filter(Boolean).join(" · ")) : null),
     h("p", { class: "meta" }, t("confidence") + "：", h("strong", {}, confidenceLabel(m.confidence)),
-      m.review === "accepted" || m.review === "accept" ? [" · ", h("span", { class: "badge badge-solved" }, t("decision_names.accept"))] : null),
+      m.review === "accepted" || m.review === "accept" ? [" · ", h("span", { class: "badge badge-solved" }, t("accepted_badge"))] : null),
     h("h4", {}, t("why_fits")),
     terms.length ? h("p", { class: "terms" }, t("shared_terms") + "：", terms.map((x) => h("mark", { class: "chip" }, x)))
       : (m.matched_fields || []).length ? null : h("p", { class: "hint" }, t("no_shared_terms")),
