@@ -305,9 +305,10 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
       if (why.empty() && outside && !index_)
         return Status(ErrorCode::kUnavailable, i18n::Message("index.not_ready"));
       if (!why.empty())
-        return Status(ErrorCode::kConflict,
-                      i18n::Message("review.cannot_accept", {{"expert_id", expert_id}})
-                          .with("reason", std::move(why)));
+        return Status(
+            ErrorCode::kConflict,
+            i18n::Message("review.cannot_accept", {{"name", x.name}, {"expert_id", expert_id}})
+                .with("reason", std::move(why)));
       if (index_ && (blank(note) || outside)) {
         auto all = matcher_->rank_experts(*p, hard, -1);
         if (!all) return all.status();
@@ -316,10 +317,11 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
         const bool good = m != all->end() && m->good_match;
         const std::string score = m == all->end() ? "-" : score_text(m->score);
         if (!good && outside)
-          return Status(ErrorCode::kConflict,
-                        i18n::Message("review.cannot_accept", {{"expert_id", expert_id}})
-                            .with("reason", i18n::Message("review.outside_not_good_match",
-                                                          {{"name", x.name}, {"score", score}})));
+          return Status(
+              ErrorCode::kConflict,
+              i18n::Message("review.cannot_accept", {{"name", x.name}, {"expert_id", expert_id}})
+                  .with("reason", i18n::Message("review.outside_not_good_match",
+                                                {{"name", x.name}, {"score", score}})));
         if (!good)
           return field_error("note", {"review.accept_needs_note",
                                       {{"name", x.name},
@@ -353,14 +355,16 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
                                             {"held", std::to_string(held.size())}})
                 .with("items", i18n::join(std::move(what)));
         if (outside)
-          return Status(ErrorCode::kConflict,
-                        i18n::Message("review.cannot_accept", {{"expert_id", expert_id}})
-                            .with("reason", i18n::Message("review.outside_over_capacity")
-                                                .with("capacity", std::move(reason))));
+          return Status(
+              ErrorCode::kConflict,
+              i18n::Message("review.cannot_accept", {{"name", x.name}, {"expert_id", expert_id}})
+                  .with("reason", i18n::Message("review.outside_over_capacity")
+                                      .with("capacity", std::move(reason))));
         if (!capacity_override)
-          return Status(ErrorCode::kConflict,
-                        i18n::Message("review.over_capacity", {{"expert_id", expert_id}})
-                            .with("reason", reason));
+          return Status(
+              ErrorCode::kConflict,
+              i18n::Message("review.over_capacity", {{"name", x.name}, {"expert_id", expert_id}})
+                  .with("reason", reason));
         r.capacity_override = true;
         override_log = who.describe() + " accepted " + expert_id + " for " + problem_id +
                        " beyond capacity: " + i18n::tr(i18n::Language::kEn, reason);

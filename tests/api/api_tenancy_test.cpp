@@ -369,6 +369,8 @@ TEST_F(TenancyTest, AnOutsideExpertIsAcceptedByTheCountyOnlyAsAGoodMatchWithinCa
   EXPECT_EQ(poor.status, 409) << poor.body;
   EXPECT_NE(poor.body.find("派驻在其他县"), std::string::npos) << poor.body;
   EXPECT_NE(poor.body.find("请市里决定"), std::string::npos) << poor.body;
+  // Named as people read it (new-user trial 22 read "不能采纳专家“zjut-023”").
+  EXPECT_NE(poor.body.find("不能采纳专家赵敏（e-tea）"), std::string::npos) << poor.body;
   EXPECT_EQ(get(port(), reviews, t().admin).json()["reviews"].Size(), 0u);
   // e-paper (龙游县, capacity 2) is a good match, but the city has given both
   // its units: the county may not override for an outside expert.
