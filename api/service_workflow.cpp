@@ -612,7 +612,8 @@ Result<ProblemStanding> Service::standing(const Principal& who, const std::strin
   }
   switch (s.problem.status) {
     case ProblemStatus::kSubmitted:
-      s.message = !s.county_follows_up ? i18n::Message("standing.submitted")
+      s.message = !s.county_follows_up
+                      ? i18n::Message("standing.submitted", {{"county", s.problem.county}})
                   : follow_up_reason.empty()
                       ? i18n::Message("standing.follow_up", {{"county", s.problem.county}})
                       : i18n::Message("standing.follow_up_because", {{"county", s.problem.county}})

@@ -799,7 +799,9 @@ TEST_F(ApiWorkflowTest, TheStandingSaysWhyNoExpertFits) {
   EXPECT_EQ(standing(c.json()["id"].GetString()),
             "暂时没有合适的专家：不是我们专家研究覆盖的技术问题。江山市会跟进，与您联系。");
   // A problem with a good match is being matched: no reason.
-  EXPECT_EQ(standing("p-a2"), "已提交，正在为您匹配专家。");
+  // Experts are proposed below it (new-user trial 22 read "正在为您匹配专家" above two).
+  EXPECT_EQ(standing("p-a2"),
+            "已提交：系统已推荐可能合适的专家，江山市的工作站联络员确认后会与您联系。");
   // e-bearing (capacity 1), p-a2's good expert, accepted for p-a1.
   ASSERT_EQ(
       post(port(), "/api/v1/problems/p-a1/reviews", t().coordinator, review("e-bearing", "accept"))
