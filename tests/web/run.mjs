@@ -242,7 +242,7 @@ const scenarios = [
   ["coordinator-accepts-and-rejects", async (page, base) => {
     await signIn(page, base, "coord");
     eq(await page.locator("#nav a[aria-current=page]").innerText(), "审核队列", "the coordinator lands on the queue");
-    eq(await text(page, "#app .page > p"), "柯城区的企业难题与推荐专家，逐条确认或退回。", "no stray space between the county and 的");
+    eq(await text(page, "#app .page > p"), "柯城区的企业难题与推荐专家，逐条确认或退回。按紧急程度排列，同样紧急的先提交的在前。", "no stray space between the county and 的; the order is said");
     const items = page.locator(".queue-item");
     check(await items.count() >= 2, "the queue has at least two pending matches");
     const first = items.nth(0), second = items.nth(1);
