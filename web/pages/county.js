@@ -342,6 +342,9 @@ function renderLedger(root, L, path, year) {
   root.append(actions);
   if (L.as_of) root.append(h("p", { class: "meta" }, t("as_of", { date: L.as_of })));
   if (L.totals) root.append(h("p", { class: "big" }, t("total_problems", { n: L.totals.submitted })));
+  // New-user trial 22: 攻关中 6 for the year beside 16 key topics in the team
+  // table; the two are counted over different things, which the page says.
+  if (year) root.append(h("p", { class: "hint" }, t("ledger_year_basis", { year })));
   const charts = h("div", { class: "charts" });
   if (L.totals) charts.append(barChart(t("by_status"), statusRows(L.totals.by_status, statuses)));
   if (L.by_industry) charts.append(topChart(t("by_industry"), L.by_industry.map((x) => ({ label: x.industry || "—", value: x.submitted }))));
