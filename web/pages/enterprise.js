@@ -44,10 +44,12 @@ export async function submitPage(root, who) {
   root.append(h("h1", {}, t("submit_title")), h("p", {}, t("submit_intro")));
   const [countyList, registered] = await Promise.all([counties(), registeredCounty(who)]);
   // An enterprise files its problems under its registered county (the
-  // service refuses another): that county is chosen from the start.
+  // service refuses another): that county is the only one offered (new-user
+  // trial 22 was offered every county), else every county to choose from.
+  const choices = registered ? [registered] : countyList;
   const countySelect = h("select", { name: "county", required: true },
-    h("option", { value: "" }, t("choose")),
-    countyList.map((c) => h("option", { value: c, selected: c === registered }, c)));
+    registered ? null : h("option", { value: "" }, t("choose")),
+    choices.map((c) => h("option", { value: c, selected: c === registered }, c)));
   const urgencySelect = h("select", { name: "urgency", required: true },
     h("option", { value: "" }, t("choose")), [1, 2, 3, 4, 5].map((u) => h("option", { value: u }, t("urgency." + u))));
   const form = h("form", { id: "problem-form", novalidate: true, class: "card form" },
