@@ -687,7 +687,7 @@ TEST_F(ApiWorkflowTest, RejectingAKeyTopicsLeaderMarksThePlanAndEveryViewAgrees)
   // "coordinator:江山市/ws-1" in the sentence).
   const std::string message =
       "重点攻关课题 p-a1 的牵头专家张伟（e-bearing）已被江山市/ws-1工作站联络员于 " + day +
-      " 否决：企业反映其方案已试过无效。请县里重新安排。";
+      " 退回：企业反映其方案已试过无效。请县里重新安排。";
   EXPECT_EQ(std::string(a["message"].GetString()), message);
   for (const auto& k : plan["plan"]["key_topics"].GetArray())
     EXPECT_EQ(k["rejected"].GetBool(), std::string(k["problem_id"].GetString()) == "p-a1");
@@ -721,7 +721,7 @@ TEST_F(ApiWorkflowTest, RejectingAKeyTopicsLeaderMarksThePlanAndEveryViewAgrees)
   EXPECT_STREQ(marked["attention"][0]["working_experts"][0].GetString(), "李娜");
   EXPECT_EQ(std::string(marked["attention"][0]["message"].GetString()),
             "重点攻关课题 p-a1 的牵头专家张伟（e-bearing）已被江山市/ws-1工作站联络员于 " + day +
-                " 否决：企业反映其方案已试过无效。现由李娜、刘洋对接，请县里调整方案。");
+                " 退回：企业反映其方案已试过无效。现由李娜、刘洋对接，请县里调整方案。");
 
   // The history holds the approval and every decision, in order; an
   // enterprise reads the status changes only (review notes are internal).
@@ -735,7 +735,7 @@ TEST_F(ApiWorkflowTest, RejectingAKeyTopicsLeaderMarksThePlanAndEveryViewAgrees)
   EXPECT_STREQ(h["items"][1]["expert_name"].GetString(), "张伟");
   EXPECT_STREQ(h["items"][1]["note"].GetString(), "企业反映其方案已试过无效");
   EXPECT_EQ(std::string(h["items"][1]["text"].GetString()),
-            "江山市/ws-1工作站联络员否决张伟：企业反映其方案已试过无效");
+            "江山市/ws-1工作站联络员退回张伟：企业反映其方案已试过无效");
   EXPECT_STREQ(h["items"][2]["expert_id"].GetString(), "e-vision");
   EXPECT_STREQ(h["items"][2]["decision"].GetString(), "accept");
   EXPECT_STREQ(h["items"][3]["expert_id"].GetString(), "e-paper");
