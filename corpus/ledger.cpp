@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <functional>
 #include <set>
 
 #include "corpus/names.h"
@@ -100,12 +102,16 @@ Result<Ledger> make_ledger(const std::string& county, const CountyList& counties
 
   std::map<std::string, const Problem*> by_id;
   std::vector<const Problem*> counted;
+  std::set<int, std::greater<int>> years;
   for (const auto& p : input.problems) {
     by_id[p.id] = &p;
     if (!in_scope(p.county)) continue;
+    if (p.submitted.size() >= 4) years.insert(std::atoi(p.submitted.substr(0, 4).c_str()));
     if (options.year && p.submitted.compare(0, 4, std::to_string(*options.year)) != 0) continue;
     counted.push_back(&p);
   }
+
+  out.years.assign(years.begin(), years.end());
 
   // Columns: every status the model names, in report order, then any other seen.
   std::set<std::string> seen;

@@ -99,6 +99,9 @@ struct Ledger {
   std::string name;    // the county, or "衢州市" for the city
   std::optional<int> year;
   std::string as_of;
+  // The years in which the scope's problems were submitted, whatever `year`
+  // (for choosing one), newest first.
+  std::vector<int> years;
   std::vector<std::string> statuses;  // the status columns, in order
   StatusCounts totals;
   std::vector<LedgerRow> by_county;    // city ledger only, in the configured order

@@ -53,6 +53,9 @@ Value ledger_value(const Ledger& l, i18n::Language language, Alloc& a) {
   v.AddMember("name", str(l.name, a), a);
   v.AddMember("year", l.year ? Value(*l.year) : Value(rapidjson::kNullType), a);
   v.AddMember("as_of", str(l.as_of, a), a);
+  Value years(rapidjson::kArrayType);
+  for (int y : l.years) years.PushBack(y, a);
+  v.AddMember("years", years, a);
   Value statuses(rapidjson::kArrayType);
   for (const auto& s : l.statuses) {
     Value sv(rapidjson::kObjectType);

@@ -317,6 +317,9 @@ TEST(LedgerTest, TheTeamAndTheWorkAreThoseOfThePeriod) {
       make_ledger("柯城区", CountyList(), {problems, experts, accepted, plans, rejected}, y2024);
   ASSERT_TRUE(l24);
   EXPECT_EQ(standings(*l24), "a:stationed:0+0 b:stationed:0+0 c:stationed:0+0 d:stationed:0+0 ");
+  // The years to choose from are those with submissions, whatever the year asked.
+  EXPECT_EQ(l24->years, (std::vector<int>{2026, 2025}));
+  EXPECT_EQ(l->years, (std::vector<int>{2026, 2025}));
 
   // The worksheet says each expert's standing in words.
   auto sheets = ledger_sheets(*l);

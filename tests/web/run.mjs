@@ -447,6 +447,9 @@ const scenarios = [
     // and the spreadsheet link follows the choice (a new user found no way
     // to pick a year on the page).
     const thisYear = new Date().getFullYear();
+    // The years offered are this one and those with submissions (a new user was offered empty ones).
+    const offered = (await page.locator("#l-year option").evaluateAll((os) => os.map((o) => o.value))).filter(Boolean).map(Number);
+    eq(JSON.stringify(offered), JSON.stringify([...new Set([thisYear, ...ledgerJson.years])].sort((a, b) => b - a)), "the years offered");
     await page.selectOption("#l-year", String(thisYear));
     await page.waitForFunction((y) => location.hash === "#/ledger?year=" + y, thisYear);
     await page.waitForSelector("#app .page:not([aria-busy])");

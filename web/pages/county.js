@@ -288,12 +288,15 @@ function ledgerYear() {
 }
 
 // A county reports each year: the ledger page chooses the year (this one
-// and the four before it, or every year), and its spreadsheet follows.
-function yearChooser(year) {
+// and those with submissions, from the ledger's `years`; new-user trial 22
+// was offered years with nothing in them), or every year, and its
+// spreadsheet follows.
+function yearChooser(year, years) {
   const now = new Date().getFullYear();
+  const offered = [...new Set([now, ...(years || []), ...(year ? [Number(year)] : [])])].sort((a, b) => b - a);
   const select = h("select", { id: "l-year" },
     h("option", { value: "" }, t("all_years")),
-    ...[0, 1, 2, 3, 4].map((i) => h("option", { value: String(now - i) }, t("year_n", { year: now - i }))));
+    ...offered.map((y) => h("option", { value: String(y) }, t("year_n", { year: y }))));
   select.value = year;
   select.addEventListener("change", () => {
     location.hash = "#/ledger" + (select.value ? "?year=" + select.value : "");
@@ -308,9 +311,11 @@ export async function ledgerPage(root, who) {
   const county = city ? t("city_name") : countyOf(who);
   const year = ledgerYear();
   root.append(h("h1", {}, year ? t("ledger_title_year", { county, year }) : t("ledger_title", { county })));
-  root.append(yearChooser(year));
+  const chooser = h("div");
+  root.append(chooser);
   const path = city ? "/api/v1/ledger" : "/api/v1/counties/" + enc(county) + "/ledger";
   const r = await get(path + qs({ year }));
+  chooser.replaceWith(yearChooser(year, r.ok && r.data ? r.data.years : null));
   if (r.ok && r.data) { renderLedger(root, r.data, path, year); return; }
   if (!r.missing) { root.append(message(errorText(r), "error")); return; }
   root.append(message(t("ledger_fallback"), "notice"));
