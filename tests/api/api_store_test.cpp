@@ -30,6 +30,17 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+// An admin's bulk import of problems with `body` (JSON Lines).
+HttpResult import_body(TestServer& server, const std::string& body) {
+  Request imp;
+  imp.method = "POST";
+  imp.target = "/api/v1/import/problems";
+  imp.token = server.tokens().admin;
+  imp.content_type = "application/x-ndjson";
+  imp.body = body;
+  return http(server.port(), imp);
+}
+
 // ---- one writer per data directory ------------------------------------------
 
 TEST(ApiStoreTest, ASecondServerOnTheSameDataIsRefusedAndTheFirstKeepsItsRecords) {
@@ -93,15 +104,7 @@ TEST(ApiStoreTest, AStreamedImportWithABadLineLateStoresNothingAndNamesTheLine) 
     size_t at = json.find(from);
     return at == std::string::npos ? std::string() : json.replace(at, from.size(), to);
   };
-  auto import_problems = [&](const std::string& body) {
-    Request imp;
-    imp.method = "POST";
-    imp.target = "/api/v1/import/problems";
-    imp.token = admin;
-    imp.content_type = "application/x-ndjson";
-    imp.body = body;
-    return http(server.port(), imp);
-  };
+  auto import_problems = [&](const std::string& body) { return import_body(server, body); };
   struct Case {
     int line;
     std::string text;  // the bad line
@@ -158,15 +161,7 @@ TEST(ApiStoreTest, AStreamedImportWithABadLineLateStoresNothingAndNamesTheLine) 
 TEST(ApiStoreTest, AnImportLeavesAHeldProblemsStatusToTheWorkflow) {
   TestServer server;
   const std::string& admin = server.tokens().admin;
-  auto import_problems = [&](const std::string& body) {
-    Request imp;
-    imp.method = "POST";
-    imp.target = "/api/v1/import/problems";
-    imp.token = admin;
-    imp.content_type = "application/x-ndjson";
-    imp.body = body;
-    return http(server.port(), imp);
-  };
+  auto import_problems = [&](const std::string& body) { return import_body(server, body); };
   auto status_of = [&](const std::string& id) {
     return std::string(
         get(server.port(), "/api/v1/problems/" + id, admin).json()["status"].GetString());

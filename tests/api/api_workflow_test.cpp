@@ -172,12 +172,8 @@ TEST_F(ApiWorkflowTest, AcceptedMatchCoversItsProblemAndPutsItsExpertOnTheTeam) 
 
 TEST_F(ApiWorkflowTest, OneCapacityLedgerAcrossCounties) {
   // e-vision has capacity 2 and is stationed in 柯城区 and 江山市.
-  auto kecheng = post(port(), kKecheng, t().admin, R"({"team_size": 1})");
-  ASSERT_EQ(kecheng.status, 201) << kecheng.body;
-  ASSERT_EQ(topics(kecheng).count({"p-c1", "e-vision"}), 1u) << kecheng.body;
-  ASSERT_EQ(
-      post(port(), plan_path(kecheng.json()["id"].GetInt64()) + "/approve", t().admin, "").status,
-      200);
+  ASSERT_EQ(approve_plan(kKecheng, t().admin, R"({"team_size": 1})").count({"p-c1", "e-vision"}),
+            1u);
   EXPECT_EQ(status_of("p-c1"), "in_progress");
 
   // Second commitment: an accepted match in 江山市. e-vision is no good match
@@ -275,12 +271,8 @@ TEST_F(ApiWorkflowTest, OneCapacityLedgerAcrossCounties) {
 // holds no capacity in this county's plan, as in the ledger
 // (remaining_capacity); it was counted until the plan was superseded.
 TEST_F(ApiWorkflowTest, ASolvedTopicElsewhereHoldsNoCapacityInAPlan) {
-  auto kecheng = post(port(), kKecheng, t().admin, R"({"team_size": 1})");
-  ASSERT_EQ(kecheng.status, 201) << kecheng.body;
-  ASSERT_EQ(topics(kecheng).count({"p-c1", "e-vision"}), 1u) << kecheng.body;
-  ASSERT_EQ(
-      post(port(), plan_path(kecheng.json()["id"].GetInt64()) + "/approve", t().admin, "").status,
-      200);
+  ASSERT_EQ(approve_plan(kKecheng, t().admin, R"({"team_size": 1})").count({"p-c1", "e-vision"}),
+            1u);
   auto used_elsewhere = [&]() {
     auto plan = post(port(), kJiangshan, t().county_jiangshan, R"({"team_size": 3})").json();
     for (const auto& m : plan["plan"]["team"].GetArray())

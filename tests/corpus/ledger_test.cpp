@@ -290,39 +290,30 @@ TEST(LedgerTest, TheTeamAndTheWorkAreThoseOfThePeriod) {
              std::to_string(e.accepted.size()) + " ";
     return out;
   };
-  LedgerOptions now;
-  now.as_of = "2026-12-01";
-  auto l = make_ledger("柯城区", CountyList(), {problems, experts, accepted, plans, rejected}, now);
-  ASSERT_TRUE(l) << l.status().to_string();
-  EXPECT_EQ(standings(*l), "b:team:0+0 c:team:1+0 o:worked:0+1 a:stationed:0+0 d:stationed:0+0 ");
-
-  LedgerOptions y2025 = now;
-  y2025.year = 2025;
-  auto l25 =
-      make_ledger("柯城区", CountyList(), {problems, experts, accepted, plans, rejected}, y2025);
-  ASSERT_TRUE(l25);
-  EXPECT_EQ(standings(*l25), "a:team:1+0 b:team:0+0 c:stationed:0+0 d:stationed:0+0 ");
-
+  // The ledger as of 2026-12-01, for one year or (0) every year.
+  auto ledger_for = [&](int year) {
+    LedgerOptions options;
+    options.as_of = "2026-12-01";
+    if (year) options.year = year;
+    auto l = make_ledger("柯城区", CountyList(), {problems, experts, accepted, plans, rejected},
+                         options);
+    EXPECT_TRUE(l) << l.status().to_string();
+    return l ? *l : Ledger{};
+  };
+  const Ledger l = ledger_for(0);
+  EXPECT_EQ(standings(l), "b:team:0+0 c:team:1+0 o:worked:0+1 a:stationed:0+0 d:stationed:0+0 ");
+  EXPECT_EQ(standings(ledger_for(2025)), "a:team:1+0 b:team:0+0 c:stationed:0+0 d:stationed:0+0 ");
   // 2026: the old plan was in force until 5 March, the new one since.
-  LedgerOptions y2026 = now;
-  y2026.year = 2026;
-  auto l26 =
-      make_ledger("柯城区", CountyList(), {problems, experts, accepted, plans, rejected}, y2026);
-  ASSERT_TRUE(l26);
-  EXPECT_EQ(standings(*l26), "a:team:1+0 b:team:0+0 c:team:1+0 o:worked:0+1 d:stationed:0+0 ");
-
-  LedgerOptions y2024 = now;
-  y2024.year = 2024;
-  auto l24 =
-      make_ledger("柯城区", CountyList(), {problems, experts, accepted, plans, rejected}, y2024);
-  ASSERT_TRUE(l24);
-  EXPECT_EQ(standings(*l24), "a:stationed:0+0 b:stationed:0+0 c:stationed:0+0 d:stationed:0+0 ");
+  EXPECT_EQ(standings(ledger_for(2026)),
+            "a:team:1+0 b:team:0+0 c:team:1+0 o:worked:0+1 d:stationed:0+0 ");
+  const Ledger l24 = ledger_for(2024);
+  EXPECT_EQ(standings(l24), "a:stationed:0+0 b:stationed:0+0 c:stationed:0+0 d:stationed:0+0 ");
   // The years to choose from are those with submissions, whatever the year asked.
-  EXPECT_EQ(l24->years, (std::vector<int>{2026, 2025}));
-  EXPECT_EQ(l->years, (std::vector<int>{2026, 2025}));
+  EXPECT_EQ(l24.years, (std::vector<int>{2026, 2025}));
+  EXPECT_EQ(l.years, (std::vector<int>{2026, 2025}));
 
   // The worksheet says each expert's standing in words.
-  auto sheets = ledger_sheets(*l);
+  auto sheets = ledger_sheets(l);
   EXPECT_EQ(sheets[3].header[2], "身份");
   EXPECT_EQ(sheets[3].rows[0][2].text, "工作站成员");
   EXPECT_EQ(sheets[3].rows[2][2].text, "参与对接（非工作站成员）");
