@@ -11,6 +11,7 @@
 // exist for it (kNotFound), so nothing, not even an error, tells it otherwise.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,16 @@ std::optional<Role> parse_role(const std::string& name);
 struct Principal {
   Role role = Role::kAdmin;
   std::string scope;  // see above; "" for admin
+  // Authenticates the request's credential (its bearer token or session)
+  // again, against the store as it is then: the principal it names now, or
+  // kPermissionDenied if it was revoked, expired, signed out or its account
+  // disabled since. A write calls it once it is next in line (attack trial
+  // 21, F3: a write admitted before its token was revoked, and waiting
+  // behind another writer, still ran). Empty for principals that no request
+  // credential made (the CLI, tests): nothing to check. Thread-safe; the
+  // function refers to the server's service and sessions, which outlive
+  // every request.
+  std::function<Result<Principal>()> reauthenticate;
 
   // The county a county or coordinator principal works in ("" otherwise).
   std::string county() const;

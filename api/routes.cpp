@@ -179,6 +179,10 @@ bool authenticate(const RequestContext& context, const ApiRequest& req, Principa
       return false;
     }
     *who_out = *who;
+    who_out->reauthenticate = [&service = context.service,
+                               authorization = req.authorization]() -> Result<Principal> {
+      return service.authenticate(authorization);
+    };
     return true;
   }
   auto caller = context.sessions.authenticate(session_id);
@@ -205,6 +209,11 @@ bool authenticate(const RequestContext& context, const ApiRequest& req, Principa
     }
   }
   *who_out = caller->who;
+  who_out->reauthenticate = [&sessions = context.sessions, session_id]() -> Result<Principal> {
+    auto again = sessions.authenticate(session_id);
+    if (!again) return again.status();
+    return again->who;
+  };
   *session_out = *caller;
   return true;
 }

@@ -290,6 +290,20 @@ std::unique_lock<std::shared_mutex> Service::lock_for_write() {
   return lock;
 }
 
+Status Service::still_authorised(const Principal& who) {
+  if (!who.reauthenticate) return Status::ok();
+  auto now = who.reauthenticate();
+  if (!now) {
+    if (now.status().code() != ErrorCode::kPermissionDenied) return now.status();
+    return Status(ErrorCode::kUnauthenticated, now.status().user_message().empty()
+                                                   ? i18n::Message("auth.token_revoked")
+                                                   : now.status().user_message());
+  }
+  if (now->role != who.role || now->scope != who.scope)
+    return Status(ErrorCode::kUnauthenticated, i18n::Message("auth.credential_changed"));
+  return Status::ok();
+}
+
 unsigned long long Service::county_version_locked(const std::optional<std::string>& county) const {
   if (!county) return version_;
   auto it = county_changed_.find(normalize_name(*county));
@@ -468,6 +482,7 @@ Status Service::check_problem_locked(const Principal& who, const Problem& p) con
 Result<Problem> Service::write_problem(const Principal& who, Problem p, bool must_exist,
                                        const ProblemEdit* edit) {
   std::lock_guard writer(write_mu_);
+  if (Status authorised = still_authorised(who); !authorised) return authorised;
   // Only writers change the maps and we are the only writer: reading them
   // without mu_ is safe here.
   auto it = problems_.find(p.id);
@@ -660,6 +675,7 @@ Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_e
   if (who.role == Role::kEnterprise || who.role == Role::kCoordinator)
     return forbidden({"access.expert_write", {{"role", role_name(who.role)}}});
   std::lock_guard writer(write_mu_);
+  if (Status authorised = still_authorised(who); !authorised) return authorised;
   // Only writers change the maps and we are the only writer: reading them
   // without mu_ is safe here.
   auto it = experts_.find(e.id);
@@ -933,6 +949,7 @@ Result<EnterpriseRecord> Service::register_enterprise(const Principal& who, cons
   Status known = options_.counties.check(county, "county");
   if (!known) return known;
   std::lock_guard writer(write_mu_);
+  if (Status authorised = still_authorised(who); !authorised) return authorised;
   // One enterprise, one registration, however its name is spelled (華衢 and
   // 华衢, a trailing space or zero-width space): a lookalike would otherwise
   // be a second enterprise whose token scope matches the first one's.
@@ -998,6 +1015,7 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
                                            const std::function<bool()>& cancelled) {
   if (who.role != Role::kAdmin) return forbidden("access.import_admin_only");
   std::lock_guard writer(write_mu_);
+  if (Status authorised = still_authorised(who); !authorised) return authorised;
   auto gone = [&] { return cancelled && cancelled(); };
   const Status client_gone(ErrorCode::kUnavailable, i18n::Message{"import.client_gone"});
   // Counties and enterprises are checked as one-by-one writes check them,

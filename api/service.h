@@ -500,6 +500,13 @@ class Service {
   Service() = default;
   // mu_ locked exclusively, for a write: every cached ranking is dropped.
   std::unique_lock<std::shared_mutex> lock_for_write();
+  // Whether `who` may still write, now that its write is next in line
+  // (caller holds write_mu_, or is about to store a plan run's result): its
+  // credential authenticated again (Principal::reauthenticate) and naming
+  // the same role and scope. kUnauthenticated (401) if it was revoked,
+  // expired, signed out or its account disabled, or its role or scope
+  // changed, since the request was admitted; nothing is written then.
+  static Status still_authorised(const Principal& who);
   // After index_ was replaced (built, rebuilt, reset): a new matcher_ for it,
   // or none. Caller holds mu_ exclusively.
   void index_replaced_locked();

@@ -249,6 +249,7 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
   if (who.role != Role::kAdmin && who.role != Role::kCoordinator)
     return forbidden("access.coordinator_reviews");
   std::lock_guard writer(write_mu_);
+  if (Status authorised = still_authorised(who); !authorised) return authorised;
   Review r;
   std::optional<StatusChange> change;
   std::string override_log;
@@ -500,6 +501,7 @@ Result<ProblemTransition> Service::change_status(const Principal& who,
                                                  const std::string& problem_id,
                                                  const StatusRequest& req) {
   std::lock_guard writer(write_mu_);
+  if (Status authorised = still_authorised(who); !authorised) return authorised;
   Problem p;
   {
     std::shared_lock lock(mu_);
@@ -698,6 +700,8 @@ Result<PlanRecord> Service::create_plan(const Principal& who, const std::string&
   std::vector<std::pair<std::string, std::string>> topics;
   for (const auto& m : made->plan.team) members.push_back(m.expert_id);
   for (const auto& t : made->plan.key_topics) topics.emplace_back(t.problem_id, t.expert_id);
+  // The run took a while: a caller whose credential lapsed meanwhile stores nothing.
+  if (Status authorised = still_authorised(who); !authorised) return authorised;
   return plans_->add_draft(county, members, topics, plan_to_json(made->plan), decisions,
                            max_drafts);
 }
@@ -714,6 +718,7 @@ Result<PlanRecord> Service::approve_plan(const Principal& who, long long id) {
   if (!plan) return plan.status();
   if (!can_write_plans(who, plan->county)) return forbidden("access.approve_plans");
   std::lock_guard writer(write_mu_);
+  if (Status authorised = still_authorised(who); !authorised) return authorised;
   std::vector<StatusChange> changes;
   {
     std::shared_lock lock(mu_);
@@ -752,6 +757,7 @@ Result<PlanRecord> Service::discard_plan(const Principal& who, long long id) {
   auto plan = get_plan(who, id);
   if (!plan) return plan.status();
   if (!can_write_plans(who, plan->county)) return forbidden("access.discard_plans");
+  if (Status authorised = still_authorised(who); !authorised) return authorised;
   return plans_->discard(id, who.describe());
 }
 

@@ -40,6 +40,8 @@ const char* error_code_name(ErrorCode code) {
       return "conflict";
     case ErrorCode::kPermissionDenied:
       return "permission_denied";
+    case ErrorCode::kUnauthenticated:
+      return "unauthenticated";
     case ErrorCode::kIOError:
       return "io_error";
     case ErrorCode::kCorruption:

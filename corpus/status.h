@@ -22,6 +22,7 @@ enum class ErrorCode {
   kAlreadyExists,     // a record with this id exists and the operation forbids overwrite
   kConflict,          // the operation contradicts current state (e.g. a withdrawn problem)
   kPermissionDenied,  // the caller may not do this
+  kUnauthenticated,   // the caller's credential is not, or no longer, valid (revoked, expired)
   kIOError,           // file system or database failure
   kCorruption,        // stored data is unreadable or inconsistent
   kUnavailable,       // a dependency (e.g. an external embedding server) did not answer

@@ -61,6 +61,8 @@ int http_status(ErrorCode code) {
       return 409;
     case ErrorCode::kPermissionDenied:
       return 403;
+    case ErrorCode::kUnauthenticated:
+      return 401;
     case ErrorCode::kUnavailable:
       return 503;
     case ErrorCode::kIOError:
@@ -77,6 +79,8 @@ const char* http_code_name(int status, ErrorCode code) {
       return "not_found";
     case ErrorCode::kPermissionDenied:
       return "forbidden";
+    case ErrorCode::kUnauthenticated:
+      return "unauthenticated";
     case ErrorCode::kAlreadyExists:
       return "already_exists";
     case ErrorCode::kConflict:
@@ -107,6 +111,12 @@ ApiResponse from_status(const Status& s) {
     // The detail goes to the operator's log, not to the client.
     std::fprintf(stderr, "expertmatch serve: internal error: %s\n", s.to_string().c_str());
     return error_response(500, "internal", "error.internal");
+  }
+  if (s.code() == ErrorCode::kUnauthenticated) {
+    // A credential that lapsed while its request waited (Service::still_authorised).
+    ApiResponse r = error_response(status, http_code_name(status, s.code()), user_message(s));
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"expertmatch\"");
+    return r;
   }
   if (s.field_errors().empty())
     return error_response(status, http_code_name(status, s.code()), user_message(s));

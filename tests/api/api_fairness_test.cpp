@@ -14,6 +14,8 @@
 #include <string>
 #include <thread>
 
+#include "api/access.h"
+#include "corpus/store.h"
 #include "tests/api/test_server.h"
 
 namespace expertmatch::apitest {
@@ -135,6 +137,26 @@ TEST_F(FairnessTest, AnotherTenantWritesAndReadsWhileAPlanRuns) {
       post(port(), "/api/v1/plans/" + std::to_string(r.json()["id"].GetInt64()) + "/approve",
            t().county_jiangshan, "");
   EXPECT_EQ(approved.status, 200) << approved.body;
+}
+
+// Attack trial 21, F3: a write admitted before its token was revoked still
+// ran. A plan run is the longest wait between admission and the write: the
+// token is revoked (as `expertmatch token revoke` does, from another store
+// connection) while the run is held; its draft is not stored.
+TEST_F(FairnessTest, APlanWhoseTokenWasRevokedWhileItRanStoresNoDraft) {
+  const std::string plans = kJiangshanPlans;
+  auto before = get(port(), plans, t().admin);
+  ASSERT_EQ(before.status, 200) << before.body;
+  auto plan = in_background(port(), plan_request(t().county_jiangshan));
+  ASSERT_TRUE(pause_->wait_paused());
+  auto store = Store::open(server_.dir());
+  ASSERT_TRUE(store.is_ok());
+  ASSERT_TRUE((*store)->revoke_token(api::token_hash(t().county_jiangshan).substr(0, 12)).is_ok());
+  pause_->resume();
+  auto r = plan.get();
+  EXPECT_EQ(r.status, 401) << r.body;
+  EXPECT_EQ(r.error_code(), "unauthenticated");
+  EXPECT_EQ(get(port(), plans, t().admin).body, before.body);
 }
 
 TEST_F(FairnessTest, APlanWhoseCountyChangedWhileItRanIsStale) {

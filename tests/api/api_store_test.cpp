@@ -5,10 +5,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "api/access.h"
+#include "api/service.h"
 #include "corpus/store.h"
 #include "tests/api/test_server.h"
 
@@ -218,6 +220,112 @@ TEST(ApiStoreTest, ARevokedTokenFailsOnItsNextRequest) {
   EXPECT_EQ(after.status, 401);
   EXPECT_EQ(after.error_code(), "unauthenticated");
   EXPECT_EQ(get(server.port(), "/api/v1/problems", server.tokens().county_longyou).status, 200);
+}
+
+// Attack trial 21, F3: a write admitted before its token was revoked, and
+// waiting behind another writer, still ran. Every write entry point checks
+// the credential again once it is next in line: the principal here stands
+// for a request whose token was revoked (or whose scope changed) meanwhile.
+TEST(ApiStoreTest, AWriteWhoseCredentialLapsedWhileItWaitedWritesNothing) {
+  TestServer server;
+  api::Service& service = server.server().service();
+  api::Principal admin{api::Role::kAdmin, ""};
+  // A draft plan and the counts to compare, made while the credential holds.
+  auto draft = service.create_plan(admin, "江山市", {});
+  ASSERT_TRUE(draft.is_ok()) << draft.status().to_string();
+  auto problems_before = get(server.port(), "/api/v1/problems?limit=100", server.tokens().admin);
+  auto experts_before = get(server.port(), "/api/v1/experts?limit=100", server.tokens().admin);
+  auto plans_before = get(server.port(), "/api/v1/counties/%E6%B1%9F%E5%B1%B1%E5%B8%82/plans",
+                          server.tokens().admin);
+  ASSERT_EQ(problems_before.status, 200);
+
+  api::Principal revoked = admin;
+  revoked.reauthenticate = []() -> Result<api::Principal> {
+    return Status(ErrorCode::kPermissionDenied, i18n::Message("auth.token_revoked"));
+  };
+  api::Principal narrowed = admin;  // the account now has a county's scope
+  narrowed.reauthenticate = []() -> Result<api::Principal> {
+    return api::Principal{api::Role::kCounty, "江山市"};
+  };
+  Problem fresh = test_problems()[0];
+  fresh.id = "p-late";
+  Expert late = test_experts()[0];
+  late.id = "e-late";
+  const std::string line = problem_json(fresh) + "\n";
+  struct Case {
+    const char* write;
+    std::function<Status(const api::Principal&)> run;
+  };
+  auto status_of = [](const auto& result) {
+    return result.is_ok() ? Status::ok() : result.status();
+  };
+  const std::vector<Case> cases = {
+      {"create_problem",
+       [&](const auto& who) { return status_of(service.create_problem(who, fresh, true)); }},
+      {"update_problem",
+       [&](const auto& who) {
+         return status_of(
+             service.update_problem(who, "p-a1", [](const Problem& p) -> Result<Problem> {
+               Problem q = p;
+               q.title = "改写的标题";
+               return q;
+             }));
+       }},
+      {"create_expert",
+       [&](const auto& who) { return status_of(service.create_expert(who, late)); }},
+      {"deactivate_expert",
+       [&](const auto& who) { return status_of(service.deactivate_expert(who, "e-bearing")); }},
+      {"register_enterprise",
+       [&](const auto& who) {
+         return status_of(service.register_enterprise(who, "新登记企业", "江山市"));
+       }},
+      {"import_jsonl",
+       [&](const auto& who) {
+         return status_of(service.import_jsonl(who, api::Service::ImportKind::kProblems, line));
+       }},
+      {"add_review",
+       [&](const auto& who) {
+         return status_of(service.add_review(who, "p-a1", "e-bearing", "rejected", "不合适"));
+       }},
+      {"change_status",
+       [&](const auto& who) {
+         return status_of(
+             service.change_status(who, "p-a1", {ProblemStatus::kClosed, "企业已自行解决", ""}));
+       }},
+      {"create_plan",
+       [&](const auto& who) { return status_of(service.create_plan(who, "江山市", {})); }},
+      {"approve_plan",
+       [&](const auto& who) { return status_of(service.approve_plan(who, draft->id)); }},
+      {"discard_plan",
+       [&](const auto& who) { return status_of(service.discard_plan(who, draft->id)); }},
+  };
+  for (const auto& c : cases) {
+    for (const api::Principal* who : {&revoked, &narrowed}) {
+      Status s = c.run(*who);
+      EXPECT_EQ(s.code(), ErrorCode::kUnauthenticated)
+          << c.write << (who == &revoked ? " (revoked)" : " (scope changed)") << ": "
+          << s.to_string();
+    }
+  }
+  // Nothing was written: the same records, plans and history as before.
+  EXPECT_EQ(get(server.port(), "/api/v1/problems?limit=100", server.tokens().admin).body,
+            problems_before.body);
+  EXPECT_EQ(get(server.port(), "/api/v1/experts?limit=100", server.tokens().admin).body,
+            experts_before.body);
+  EXPECT_EQ(get(server.port(), "/api/v1/counties/%E6%B1%9F%E5%B1%B1%E5%B8%82/plans",
+                server.tokens().admin)
+                .body,
+            plans_before.body);
+  EXPECT_EQ(get(server.port(), "/api/v1/problems/p-a1/history", server.tokens().admin)
+                .body.find("企业已自行解决"),
+            std::string::npos);
+  EXPECT_FALSE(service.enterprise_county("新登记企业").has_value());
+  // The same writes with a credential that still holds go through (the
+  // cases above were refused for their credential, not for their content).
+  api::Principal holds = admin;
+  holds.reauthenticate = [admin]() -> Result<api::Principal> { return admin; };
+  EXPECT_TRUE(service.create_problem(holds, fresh, true).is_ok());
+  EXPECT_TRUE(service.discard_plan(holds, draft->id).is_ok());
 }
 
 TEST(ApiStoreTest, AnExpiredTokenIsRefused) {
