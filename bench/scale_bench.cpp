@@ -7,10 +7,13 @@
 // usage: scale_bench --index DIR [--queries N] [--recall-queries M]
 //                    [--expert-queries E] [--dense-units N] [--lexical-units N]
 //                    [--rankings FILE] [--pruned-lexical-min-units N]
+//                    [--units-per-root X]
 // --expert-queries: experts whose problems (rank_problems, k = 10) are ranked
 // from candidates and from every open problem (default 20), for recall@10.
 // --pruned-lexical-min-units: MatchConfig::pruned_lexical_min_units of the
 // two-stage Matcher (0: always the pruned BM25 path; a huge value: never).
+// --units-per-root: MatchConfig::candidate_units_per_root (0: the unit counts
+// given alone; default 2, so at least 2 sqrt(expert units) of each).
 // Prints one table; figures are CPU times of the calling thread (the index
 // load's is wall-clock). The two-stage ranking is timed twice over the same
 // problems with one Matcher: first with its caches cold, then warm. --rankings writes each sampled
@@ -21,6 +24,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -85,6 +89,8 @@ int main(int argc, char** argv) {
       two_config.candidate_lexical_units = std::atoi(argv[i + 1]);
     else if (a == "--pruned-lexical-min-units")
       two_config.pruned_lexical_min_units = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (a == "--units-per-root")
+      two_config.candidate_units_per_root = std::strtof(argv[i + 1], nullptr);
     else if (a == "--expert-queries")
       expert_queries = std::strtoul(argv[i + 1], nullptr, 10);
     else if (a == "--rankings")
@@ -94,7 +100,7 @@ int main(int argc, char** argv) {
     std::fputs(
         "usage: scale_bench --index DIR [--queries N] [--recall-queries M]\n                   "
         "[--expert-queries E] [--dense-units N] [--lexical-units N] [--rankings FILE]\n"
-        "                   [--pruned-lexical-min-units N]\n",
+        "                   [--pruned-lexical-min-units N] [--units-per-root X]\n",
         stderr);
     return 2;
   }
@@ -146,8 +152,14 @@ int main(int argc, char** argv) {
   double topk_postings = 0, topk_scored = 0, topk_exact = 0;
   std::vector<int64_t> touched;
   Matcher two(index, two_config);
-  std::printf("candidates: %d dense units, %d BM25 units\n", two_config.candidate_dense_units,
-              two_config.candidate_lexical_units);
+  {
+    // The counts the two-stage Matcher uses (MatchConfig::candidate_units_per_root).
+    const double root = std::sqrt(static_cast<double>(index.expert_lexical().size()));
+    const int scaled = static_cast<int>(std::ceil(two_config.candidate_units_per_root * root));
+    std::printf("candidates: %d dense units, %d BM25 units\n",
+                std::max(two_config.candidate_dense_units, scaled),
+                std::max(two_config.candidate_lexical_units, scaled));
+  }
   MatchConfig exhaustive_config;
   exhaustive_config.exhaustive_max_experts = SIZE_MAX;
   Matcher exhaustive(index, exhaustive_config);

@@ -1252,6 +1252,12 @@ bool Matcher::two_stage(int k) const {
   return k >= 0 && index_.experts().size() > config_.exhaustive_max_experts;
 }
 
+int Matcher::candidate_units(int configured, size_t pool) const {
+  const double root = std::sqrt(static_cast<double>(pool));
+  const double scaled = std::ceil(static_cast<double>(config_.candidate_units_per_root) * root);
+  return std::max(configured, static_cast<int>(std::min(scaled, 1e6)));
+}
+
 bool Matcher::prune_lexical() const {
   return index_.expert_lexical().size() > config_.pruned_lexical_min_units;
 }
@@ -1260,15 +1266,18 @@ Result<std::vector<uint32_t>> Matcher::candidates(const Query& q,
                                                   const std::vector<SearchHit>* dense) const {
   std::vector<SearchHit> searched;
   if (!dense) {
-    auto hits = index_.expert_vectors().search(q.centered.data(), config_.candidate_dense_units);
+    auto hits = index_.expert_vectors().search(
+        q.centered.data(),
+        candidate_units(config_.candidate_dense_units, index_.expert_lexical().size()));
     if (!hits) return hits.status();
     searched = std::move(*hits);
     dense = &searched;
   }
   std::vector<int64_t> units;
-  units.reserve(dense->size() + config_.candidate_lexical_units);
+  const auto lexical_units = static_cast<size_t>(std::max(
+      0, candidate_units(config_.candidate_lexical_units, index_.expert_lexical().size())));
+  units.reserve(dense->size() + lexical_units);
   for (const SearchHit& h : *dense) units.push_back(h.id);
-  const auto lexical_units = static_cast<size_t>(std::max(0, config_.candidate_lexical_units));
   if (q.all_units_scored) {
     // The query's BM25 of every unit is at hand (walking every posting costs
     // about half of MaxScore's top_k on these long queries:
@@ -1383,8 +1392,10 @@ Result<std::vector<std::vector<ExpertMatch>>> Matcher::rank_experts_batch(
       if (!q) return q.status();
       queries.insert(queries.end(), q->centered.begin(), q->centered.end());
     }
-    auto rows = index_.expert_vectors().search_batch(problems.size(), queries.data(),
-                                                     config_.candidate_dense_units, faiss_threads);
+    auto rows = index_.expert_vectors().search_batch(
+        problems.size(), queries.data(),
+        candidate_units(config_.candidate_dense_units, index_.expert_lexical().size()),
+        faiss_threads);
     if (!rows) return rows.status();
     dense = std::move(*rows);
   }
@@ -1411,8 +1422,9 @@ Result<std::vector<int64_t>> Matcher::problem_candidates(const ExpertEntry& e,
   if (prep.profile_vector)
     queries.insert(queries.end(), prep.profile_vector, prep.profile_vector + d);
   if (!queries.empty()) {
-    auto rows = problems.search_batch(queries.size() / d, queries.data(),
-                                      config_.candidate_dense_problems, 1);
+    auto rows = problems.search_batch(
+        queries.size() / d, queries.data(),
+        candidate_units(config_.candidate_dense_problems, index_.problem_vectors().size()), 1);
     if (!rows) return rows.status();
     for (const auto& row : *rows)
       for (const SearchHit& h : row) units.push_back(h.id);

@@ -149,6 +149,14 @@ struct MatchConfig {
   // exhaustive ranking for several sizes.
   int candidate_dense_units = 200;
   int candidate_lexical_units = 200;
+  // ... at least this many times the square root of the expert units, from
+  // each retriever (0: the counts above alone). Recall@10 of the two-stage
+  // ranking against the exhaustive one with 200 + 200 candidates fell with
+  // the pool: 0.975 at 16,500 units, 0.955 at 55,000, 0.787 at 220,000
+  // (20,000 experts); with 2 sqrt(n) (938 + 938 there) it is 0.98
+  // (docs/performance.md, "Full size, measured"). The same rule sets
+  // rank_problems' candidates (candidate_dense_problems) by the problems.
+  float candidate_units_per_root = 2.0f;
   // Above this many expert units, a two-stage ranking takes its BM25
   // candidates from LexicalIndex::top_k (safe dynamic pruning) and computes
   // BM25 only for the units of the experts it scores, instead of one pass
@@ -290,6 +298,10 @@ class Matcher {
       int faiss_threads = 0) const;
   // True if rank_experts(…, k) with these filters scores candidates only.
   bool two_stage(int k) const;
+  // How many candidates a retriever gives from a pool of `pool` units (or
+  // problems): `configured`, or more for a large pool
+  // (MatchConfig::candidate_units_per_root).
+  int candidate_units(int configured, size_t pool) const;
   // Whether a two-stage ranking finds its BM25 candidates by
   // LexicalIndex::top_k and scores only the pool's units
   // (MatchConfig::pruned_lexical_min_units).
