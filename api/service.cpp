@@ -299,7 +299,9 @@ Status Service::still_authorised(const Principal& who) {
                                                    ? i18n::Message("auth.token_revoked")
                                                    : now.status().user_message());
   }
-  if (now->role != who.role || now->scope != who.scope)
+  // The same scope in another spelling of the same name (柯城區, a stored
+  // scope written before the names were normalised) is the same caller.
+  if (now->role != who.role || !same_name(now->scope, who.scope))
     return Status(ErrorCode::kUnauthenticated, i18n::Message("auth.credential_changed"));
   return Status::ok();
 }

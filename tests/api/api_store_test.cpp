@@ -325,6 +325,16 @@ TEST(ApiStoreTest, AWriteWhoseCredentialLapsedWhileItWaitedWritesNothing) {
   api::Principal holds = admin;
   holds.reauthenticate = [admin]() -> Result<api::Principal> { return admin; };
   EXPECT_TRUE(service.create_problem(holds, fresh, true).is_ok());
+  // A scope now stored in another spelling of the same name is the same
+  // caller (attack trial 23: 柯城區 rewritten as 柯城区 gave a false 401).
+  api::Principal county{api::Role::kCounty, "江山市"};
+  county.reauthenticate = []() -> Result<api::Principal> {
+    return api::Principal{api::Role::kCounty, "江山巿"};
+  };
+  Problem respelled = fresh;
+  respelled.id = "";
+  respelled.county = "江山市";
+  EXPECT_TRUE(service.create_problem(county, respelled, false).is_ok());
   EXPECT_TRUE(service.discard_plan(holds, draft->id).is_ok());
 }
 
