@@ -24,7 +24,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -152,14 +151,10 @@ int main(int argc, char** argv) {
   double topk_postings = 0, topk_scored = 0, topk_exact = 0;
   std::vector<int64_t> touched;
   Matcher two(index, two_config);
-  {
-    // The counts the two-stage Matcher uses (MatchConfig::candidate_units_per_root).
-    const double root = std::sqrt(static_cast<double>(index.expert_lexical().size()));
-    const int scaled = static_cast<int>(std::ceil(two_config.candidate_units_per_root * root));
-    std::printf("candidates: %d dense units, %d BM25 units\n",
-                std::max(two_config.candidate_dense_units, scaled),
-                std::max(two_config.candidate_lexical_units, scaled));
-  }
+  const size_t expert_units = index.expert_lexical().size();
+  std::printf("candidates: %d dense units, %d BM25 units\n",
+              two.candidate_units(two_config.candidate_dense_units, expert_units),
+              two.candidate_units(two_config.candidate_lexical_units, expert_units));
   MatchConfig exhaustive_config;
   exhaustive_config.exhaustive_max_experts = SIZE_MAX;
   Matcher exhaustive(index, exhaustive_config);

@@ -153,7 +153,7 @@ struct MatchConfig {
   // each retriever (0: the counts above alone). Recall@10 of the two-stage
   // ranking against the exhaustive one with 200 + 200 candidates fell with
   // the pool: 0.975 at 16,500 units, 0.955 at 55,000, 0.787 at 220,000
-  // (20,000 experts); with 2 sqrt(n) (938 + 938 there) it is 0.98
+  // (20,000 experts); with ceil(2 sqrt(n)) (939 + 939 there) it is 0.972
   // (docs/performance.md, "Full size, measured"). The same rule sets
   // rank_problems' candidates (candidate_dense_problems) by the problems.
   float candidate_units_per_root = 2.0f;
