@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <future>
 #include <limits>
 #include <optional>
 
@@ -351,7 +352,9 @@ Status CorpusIndex::fit_model(const ProgressFn& progress, const FitCorpus& fit,
   if (progress) progress(text_count / 4, text_count);
   std::vector<float> idf(terms_->vocabulary().size());
   for (size_t t = 0; t < idf.size(); ++t) idf[t] = terms_->idf(static_cast<uint32_t>(t));
-  auto lsa = LsaModel::fit(std::move(docs), idf, idf.size(), config_.lsa);
+  LsaOptions lsa_options = config_.lsa;
+  lsa_options.threads = config_.build_threads;  // the model is the same for any count
+  auto lsa = LsaModel::fit(std::move(docs), idf, idf.size(), lsa_options);
   if (!lsa) return lsa.status();
   BinaryWriter w(BinaryWriter::Mode::kHashOnly);
   terms_->save(&w);
@@ -913,6 +916,16 @@ const Unit* CorpusIndex::unit(int64_t id) const {
 Status CorpusIndex::save(const std::string& dir) const {
   Status s = ensure_dir(dir);
   if (!s) return s;
+  // The two vector files (Faiss's own writer, 430 MB at full size) are
+  // written on another thread while this one writes the model and the units:
+  // the save was the build's last 10 s, one core idle (docs/performance.md).
+  // The future's destructor waits for it on every return below, so nothing
+  // is left writing once save() has returned.
+  std::future<Status> vectors = std::async(std::launch::async, [this, &dir]() -> Status {
+    Status vs = expert_vectors_->save(dir + "/experts");
+    if (!vs) return vs;
+    return problem_vectors_->save(dir + "/problems");
+  });
   // Each file is streamed to disk as it is written (never held whole in
   // memory: units.bin of 100,000 problems is over 100 MB).
   auto model_file = AtomicFile::open(dir + "/model.bin");
@@ -960,9 +973,7 @@ Status CorpusIndex::save(const std::string& dir) const {
   s = units.commit();
   if (!s) return s;
 
-  s = expert_vectors_->save(dir + "/experts");
-  if (!s) return s;
-  s = problem_vectors_->save(dir + "/problems");
+  s = vectors.get();
   if (!s) return s;
 
   // The manifest goes last: it names the hashes of the files it vouches for.
