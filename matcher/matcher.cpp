@@ -523,44 +523,16 @@ Result<std::vector<Matcher::Scored>> Matcher::score_pool(const Query& q,
 }
 
 void Matcher::enforce_dominance(std::vector<Scored>* all) {
-  // The smoothing lends a runner-up part of its leader's score, which can lift
-  // it above an expert whose own evidence is stronger on every component.
-  // Two monotone corrections bracket the smoothed score: `up`, the highest
-  // score among the experts it dominates (itself included), and `down`, the
-  // lowest among those that dominate it. Each is monotone in dominance, and so
-  // is their mean, which moves the two experts of an inversion by half the gap
-  // each instead of moving one of them all the way (on the development sets
-  // the mean keeps more of the smoothing's gain than either bound alone:
-  // docs/quality.md). Experts with equal components dominate each other and
-  // get exactly equal scores. Only experts scored above (below) an expert can
-  // move it, so each scan stops there.
-  std::vector<Scored>& v = *all;
-  std::vector<size_t> order(v.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return v[a].score > v[b].score; });
-  auto dominates = [](const ComponentScores& a, const ComponentScores& b) {
-    return a.dense >= b.dense && a.lexical >= b.lexical && a.profile >= b.profile;
-  };
-  std::vector<float> up(v.size()), down(v.size());
-  for (size_t i = 0; i < v.size(); ++i) up[i] = down[i] = v[i].score;
-  for (size_t i : order) {
-    for (size_t j : order) {
-      if (!(v[j].score > v[i].score)) break;
-      if (dominates(v[i].components, v[j].components)) {
-        up[i] = v[j].score;  // the first found is the highest
-        break;
-      }
-    }
-    for (auto it = order.rbegin(); it != order.rend(); ++it) {
-      if (!(v[*it].score < v[i].score)) break;
-      if (dominates(v[*it].components, v[i].components)) {
-        down[i] = v[*it].score;  // the first found is the lowest
-        break;
-      }
-    }
+  std::vector<ComponentScores> components;
+  std::vector<float> scores;
+  components.reserve(all->size());
+  scores.reserve(all->size());
+  for (const Scored& s : *all) {
+    components.push_back(s.components);
+    scores.push_back(s.score);
   }
-  for (size_t i = 0; i < v.size(); ++i) v[i].score = 0.5f * (up[i] + down[i]);
+  dominance_corrected(components, &scores);
+  for (size_t i = 0; i < all->size(); ++i) (*all)[i].score = scores[i];
 }
 
 bool Matcher::ranks_before(const Scored& a, const Scored& b) {
@@ -1282,20 +1254,31 @@ Result<std::vector<uint32_t>> Matcher::candidates(const Query& q,
     // The query's BM25 of every unit is at hand (walking every posting costs
     // about half of MaxScore's top_k on these long queries:
     // docs/performance.md): the best units, ties by smaller id, as top_k.
-    thread_local std::vector<int64_t> best;
-    const std::vector<int64_t>& touched = q.unit_bm25->touched_units();
-    best.assign(touched.begin(), touched.end());
-    const UnitScores& s = *q.unit_bm25;
-    auto before = [&](int64_t a, int64_t b) {
-      float x = s.at(a), y = s.at(b);
-      return x != y ? x > y : a < b;
+    // A heap of the best so far, its worst on top: most touched units fall
+    // below the worst at once (one comparison, no move), so this is a pass
+    // over the touched units, not the selection over all of them it was
+    // (12 % of a match's CPU at full size: docs/performance.md).
+    thread_local std::vector<std::pair<float, int64_t>> best;
+    best.clear();
+    // a before b: the higher score, ties by the smaller id (a strict total order).
+    auto before = [](const std::pair<float, int64_t>& a, const std::pair<float, int64_t>& b) {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
     };
-    if (best.size() > lexical_units) {
-      std::nth_element(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(lexical_units),
-                       best.end(), before);
-      best.resize(lexical_units);
+    const UnitScores& s = *q.unit_bm25;
+    if (lexical_units > 0) {
+      for (int64_t u : q.unit_bm25->touched_units()) {
+        const std::pair<float, int64_t> x{s.at(u), u};
+        if (best.size() < lexical_units) {
+          best.push_back(x);
+          std::push_heap(best.begin(), best.end(), before);
+        } else if (before(x, best.front())) {
+          std::pop_heap(best.begin(), best.end(), before);
+          best.back() = x;
+          std::push_heap(best.begin(), best.end(), before);
+        }
+      }
     }
-    units.insert(units.end(), best.begin(), best.end());
+    for (const auto& [score, unit] : best) units.push_back(unit);
   } else {
     // The same units as the branch above (which never lists a unit scoring 0).
     for (auto& [unit, score] : index_.expert_lexical().top_k(q.terms, lexical_units))

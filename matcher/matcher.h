@@ -86,6 +86,7 @@
 #include "corpus/model.h"
 #include "corpus/status.h"
 #include "indexer/corpus_index.h"
+#include "matcher/dominance.h"
 #include "matcher/request_type.h"
 
 namespace expertmatch {
@@ -194,12 +195,6 @@ struct MatchFilters {
   bool require_capacity = false;
   std::map<std::string, int> used_capacity;
   std::set<std::string> exclude_experts;  // e.g. pairs a coordinator rejected
-};
-
-struct ComponentScores {
-  float dense = 0;
-  float lexical = 0;
-  float profile = 0;
 };
 
 struct WorkEvidence {
@@ -423,7 +418,7 @@ class Matcher {
   // Moves each score to the mean of the highest score among the experts it
   // dominates (>= on every component) and the lowest among those dominating
   // it, so that no expert ranks below one whose evidence is weaker on every
-  // component. O(n * m), m = experts scored above or below.
+  // component (dominance_corrected, matcher/dominance.h).
   static void enforce_dominance(std::vector<Scored>* all);
   // Ranking order: score, then the unsmoothed fused score (which separates a
   // strict dominance lifted to a tie), then id.
