@@ -352,9 +352,7 @@ Status CorpusIndex::fit_model(const ProgressFn& progress, const FitCorpus& fit,
   if (progress) progress(text_count / 4, text_count);
   std::vector<float> idf(terms_->vocabulary().size());
   for (size_t t = 0; t < idf.size(); ++t) idf[t] = terms_->idf(static_cast<uint32_t>(t));
-  LsaOptions lsa_options = config_.lsa;
-  lsa_options.threads = config_.build_threads;  // the model is the same for any count
-  auto lsa = LsaModel::fit(std::move(docs), idf, idf.size(), lsa_options);
+  auto lsa = LsaModel::fit(std::move(docs), idf, idf.size(), config_.lsa);
   if (!lsa) return lsa.status();
   BinaryWriter w(BinaryWriter::Mode::kHashOnly);
   terms_->save(&w);

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
-#include <thread>
-#include <vector>
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -65,59 +63,36 @@ struct Dense {
   double* column(size_t j) { return &a[j * rows]; }
 };
 
-// Runs fn(j0, j1) over `threads` contiguous ranges of [0, l) at once (the
-// calling thread one of them), or fn(0, l) alone. The products below give
-// each output column to one range, and within it sum in the same order as
-// one thread: the result is the same, bit for bit, for any count.
-template <typename Fn>
-void for_column_ranges(size_t l, int threads, Fn&& fn) {
-  const size_t parts = std::min<size_t>(std::max(1, threads), l);
-  if (parts <= 1) {
-    fn(0, l);
-    return;
-  }
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < parts; ++t)
-    pool.emplace_back([&, t] { fn(t * l / parts, (t + 1) * l / parts); });
-  fn(0, l / parts);
-  for (auto& th : pool) th.join();
-}
-
 // Y = X * W   (X: n x V sparse, W: V x l dense, row-major) -> n x l, row-major,
 // written over *y (resized; its old values are not read, so the caller may
 // pass the buffer of a matrix it no longer needs and the fit holds one n x l
 // matrix, not two). Both dense sides stay row-major: each nonzero then reads
 // and writes one contiguous row, and no copy of a V x l matrix is made to
 // change layouts.
-void multiply(const SparseRows& x, const std::vector<double>& w, size_t l, std::vector<double>* y,
-              int threads) {
+void multiply(const SparseRows& x, const std::vector<double>& w, size_t l, std::vector<double>* y) {
   y->assign(x.rows() * l, 0.0);
-  for_column_ranges(l, threads, [&](size_t j0, size_t j1) {
-    for (size_t i = 0; i < x.rows(); ++i) {
-      double* yi = &(*y)[i * l];
-      for (size_t k = x.start[i]; k < x.start[i + 1]; ++k) {
-        const double v = x.value(i, k);
-        const double* wc = &w[static_cast<size_t>(x.col[k]) * l];
-        for (size_t j = j0; j < j1; ++j) yi[j] += v * wc[j];
-      }
+  for (size_t i = 0; i < x.rows(); ++i) {
+    double* yi = &(*y)[i * l];
+    for (size_t k = x.start[i]; k < x.start[i + 1]; ++k) {
+      const double v = x.value(i, k);
+      const double* wc = &w[static_cast<size_t>(x.col[k]) * l];
+      for (size_t j = 0; j < l; ++j) yi[j] += v * wc[j];
     }
-  });
+  }
 }
 
 // Z = X^T * Y   (Y: n x l, row-major) -> V x l, row-major.
 std::vector<double> multiply_transposed(const SparseRows& x, const std::vector<double>& y, size_t l,
-                                        size_t vocab, int threads) {
+                                        size_t vocab) {
   std::vector<double> z(vocab * l, 0.0);
-  for_column_ranges(l, threads, [&](size_t j0, size_t j1) {
-    for (size_t i = 0; i < x.rows(); ++i) {
-      const double* yi = &y[i * l];
-      for (size_t k = x.start[i]; k < x.start[i + 1]; ++k) {
-        const double v = x.value(i, k);
-        double* zc = &z[static_cast<size_t>(x.col[k]) * l];
-        for (size_t j = j0; j < j1; ++j) zc[j] += v * yi[j];
-      }
+  for (size_t i = 0; i < x.rows(); ++i) {
+    const double* yi = &y[i * l];
+    for (size_t k = x.start[i]; k < x.start[i + 1]; ++k) {
+      const double v = x.value(i, k);
+      double* zc = &z[static_cast<size_t>(x.col[k]) * l];
+      for (size_t j = 0; j < l; ++j) zc[j] += v * yi[j];
     }
-  });
+  }
   return z;
 }
 
@@ -239,17 +214,17 @@ Result<LsaModel> LsaModel::fit(std::vector<TermCounts> docs, const std::vector<f
       }
     // Subspace iteration; only the small documents-side basis needs
     // re-orthonormalising.
-    multiply(x, omega, l, &q, options.threads);
+    multiply(x, omega, l, &q);
   }
   orthonormalize(&q, n, l);
   for (int it = 0; it < options.power_iterations; ++it) {
-    std::vector<double> z = multiply_transposed(x, q, l, vocab, options.threads);
-    multiply(x, z, l, &q, options.threads);  // q's buffer is reused: z holds all it was needed for
+    std::vector<double> z = multiply_transposed(x, q, l, vocab);
+    multiply(x, z, l, &q);  // q's buffer is reused: z holds all it was needed for
     orthonormalize(&q, n, l);
   }
   // B^T = X^T Q  (V x l, row-major), which is B (l x V) column-major: BLAS
   // reads it as it is, with no copy. B B^T  (l x l) by dsyrk.
-  std::vector<double> b = multiply_transposed(x, q, l, vocab, options.threads);
+  std::vector<double> b = multiply_transposed(x, q, l, vocab);
   // Swapped with an empty vector, not assigned `{}`: that picks the
   // initializer-list assignment, which empties a vector but keeps its
   // buffer, and the basis (109 MB at 50,000 documents) and later B^T stayed

@@ -43,10 +43,6 @@ struct LsaOptions {
   // Documents the fit reads at most (see above); a corpus up to this size is
   // fitted on every document, exactly as without a limit.
   size_t max_fit_documents = 50000;
-  // Threads of the fit's sparse products (X W and X^T Y), each taking a
-  // range of the l columns: every output entry is summed in the same order
-  // whatever the count, so the model does not depend on it. Not saved.
-  int threads = 1;
 };
 
 // Which of `keys.size()` documents a fit on at most `max` reads: all of them

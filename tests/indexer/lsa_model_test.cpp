@@ -237,25 +237,6 @@ TEST(LsaModelTest, RejectsUnusableInput) {
   EXPECT_EQ(singletons.status().code(), ErrorCode::kInvalidArgument);
 }
 
-// The sparse products split the l columns among threads; each column is
-// summed in the same order, so the saved model is the same bytes for any
-// count, including more threads than columns (dimension 6 + oversample 16
-// capped by the rank: fewer than 64).
-TEST(LsaModelTest, ThreadCountDoesNotChangeTheModel) {
-  Corpus c = make_corpus(12);
-  LsaOptions options;
-  options.dimension = 6;
-  auto one = LsaModel::fit(c.docs, c.idf, c.vocabulary, options);
-  ASSERT_TRUE(one.is_ok()) << one.status().to_string();
-  const std::string expected = saved_bytes(*one);
-  for (int threads : {2, 3, 64}) {
-    options.threads = threads;
-    auto many = LsaModel::fit(c.docs, c.idf, c.vocabulary, options);
-    ASSERT_TRUE(many.is_ok()) << threads;
-    EXPECT_EQ(saved_bytes(*many), expected) << threads << " threads";
-  }
-}
-
 TEST(LsaModelTest, SaveThenLoadGivesTheSameEmbedding) {
   Corpus c = make_corpus(6);
   LsaOptions options;
