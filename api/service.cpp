@@ -290,6 +290,12 @@ std::unique_lock<std::shared_mutex> Service::lock_for_write() {
   return lock;
 }
 
+Result<std::unique_lock<std::mutex>> Service::writer_for(const Principal& who) {
+  std::unique_lock writer(write_mu_);
+  if (Status authorised = still_authorised(who); !authorised) return authorised;
+  return writer;
+}
+
 Status Service::still_authorised(const Principal& who) {
   if (!who.reauthenticate) return Status::ok();
   auto now = who.reauthenticate();
@@ -483,8 +489,8 @@ Status Service::check_problem_locked(const Principal& who, const Problem& p) con
 
 Result<Problem> Service::write_problem(const Principal& who, Problem p, bool must_exist,
                                        const ProblemEdit* edit) {
-  std::lock_guard writer(write_mu_);
-  if (Status authorised = still_authorised(who); !authorised) return authorised;
+  auto writer = writer_for(who);
+  if (!writer) return writer.status();
   // Only writers change the maps and we are the only writer: reading them
   // without mu_ is safe here.
   auto it = problems_.find(p.id);
@@ -676,8 +682,8 @@ Result<Expert> Service::write_expert(const Principal& who, Expert e, bool must_e
                                      const ExpertEdit* edit) {
   if (who.role == Role::kEnterprise || who.role == Role::kCoordinator)
     return forbidden({"access.expert_write", {{"role", role_name(who.role)}}});
-  std::lock_guard writer(write_mu_);
-  if (Status authorised = still_authorised(who); !authorised) return authorised;
+  auto writer = writer_for(who);
+  if (!writer) return writer.status();
   // Only writers change the maps and we are the only writer: reading them
   // without mu_ is safe here.
   auto it = experts_.find(e.id);
@@ -950,8 +956,8 @@ Result<EnterpriseRecord> Service::register_enterprise(const Principal& who, cons
                  {{"code", code_point_name(f->code)}, {"offset", std::to_string(f->offset)}}});
   Status known = options_.counties.check(county, "county");
   if (!known) return known;
-  std::lock_guard writer(write_mu_);
-  if (Status authorised = still_authorised(who); !authorised) return authorised;
+  auto writer = writer_for(who);
+  if (!writer) return writer.status();
   // One enterprise, one registration, however its name is spelled (華衢 and
   // 华衢, a trailing space or zero-width space): a lookalike would otherwise
   // be a second enterprise whose token scope matches the first one's.
@@ -1016,8 +1022,8 @@ Result<ImportCounts> Service::import_jsonl(const Principal& who, ImportKind kind
                                            std::vector<NameSpelling>* names,
                                            const std::function<bool()>& cancelled) {
   if (who.role != Role::kAdmin) return forbidden("access.import_admin_only");
-  std::lock_guard writer(write_mu_);
-  if (Status authorised = still_authorised(who); !authorised) return authorised;
+  auto writer = writer_for(who);
+  if (!writer) return writer.status();
   auto gone = [&] { return cancelled && cancelled(); };
   const Status client_gone(ErrorCode::kUnavailable, i18n::Message{"import.client_gone"});
   // Counties and enterprises are checked as one-by-one writes check them,

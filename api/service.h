@@ -507,6 +507,13 @@ class Service {
   // expired, signed out or its account disabled, or its role or scope
   // changed, since the request was admitted; nothing is written then.
   static Status still_authorised(const Principal& who);
+  // The writer's turn for `who`: write_mu_ taken (the one writer at a time),
+  // then still_authorised checked with it held. The lock, held until the
+  // returned object goes, or the 401 with the lock released. Every write
+  // entry point that stores under write_mu_ starts here, so none can forget
+  // the check; the plan run and its discard (which store a plan without
+  // write_mu_) call still_authorised themselves.
+  Result<std::unique_lock<std::mutex>> writer_for(const Principal& who);
   // After index_ was replaced (built, rebuilt, reset): a new matcher_ for it,
   // or none. Caller holds mu_ exclusively.
   void index_replaced_locked();

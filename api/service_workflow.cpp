@@ -248,8 +248,8 @@ Result<Review> Service::add_review(const Principal& who, const std::string& prob
   if (recorded) *recorded = true;
   if (who.role != Role::kAdmin && who.role != Role::kCoordinator)
     return forbidden("access.coordinator_reviews");
-  std::lock_guard writer(write_mu_);
-  if (Status authorised = still_authorised(who); !authorised) return authorised;
+  auto writer = writer_for(who);
+  if (!writer) return writer.status();
   Review r;
   std::optional<StatusChange> change;
   std::string override_log;
@@ -500,8 +500,8 @@ Result<Page<QueueEntry>> Service::review_queue(const Principal& who, const Revie
 Result<ProblemTransition> Service::change_status(const Principal& who,
                                                  const std::string& problem_id,
                                                  const StatusRequest& req) {
-  std::lock_guard writer(write_mu_);
-  if (Status authorised = still_authorised(who); !authorised) return authorised;
+  auto writer = writer_for(who);
+  if (!writer) return writer.status();
   Problem p;
   {
     std::shared_lock lock(mu_);
@@ -717,8 +717,8 @@ Result<PlanRecord> Service::approve_plan(const Principal& who, long long id) {
   auto plan = get_plan(who, id);
   if (!plan) return plan.status();
   if (!can_write_plans(who, plan->county)) return forbidden("access.approve_plans");
-  std::lock_guard writer(write_mu_);
-  if (Status authorised = still_authorised(who); !authorised) return authorised;
+  auto writer = writer_for(who);
+  if (!writer) return writer.status();
   std::vector<StatusChange> changes;
   {
     std::shared_lock lock(mu_);
