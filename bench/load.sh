@@ -17,10 +17,12 @@
 # load for that long, not counted and over other random ids (the rankings it
 # caches are not asked again), so that the figures are those of a server
 # whose per-expert caches (aggregates, explanation words) are warm. Reuses
-# DIR's corpus, store and index when they are there (delete DIR to start over). Time: wrk runs 2 x DURATION, plus the
-# server's start and scale_bench; a first run also generates, imports and
-# indexes (at full size not yet measured on a quiet machine: on the shared one
-# the build did not finish in 21 minutes, docs/performance.md).
+# DIR's corpus, store and index when they are there (delete DIR to start over).
+# Time at full size, measured on a quiet machine (docs/performance.md): the
+# server's start ~30 s, wrk 2 x DURATION (plus the warm-up), scale_bench about
+# 5 minutes (its 5 experts' problems scored against every open problem take
+# ~40 s each; it prints when done); a first run also generates, imports (41 s)
+# and indexes (130-150 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=/tmp/expertmatch-load EXPERTS=20000 WORKS=10 PROBLEMS=200000 SEED=1
@@ -117,5 +119,5 @@ kill $SERVER; wait $SERVER 2>/dev/null || true
 trap - EXIT
 
 say "scale_bench (one thread; two-stage vs bare Faiss in one run)"
-"$BUILD/bench/scale_bench" --index "$DATA/index" --queries 300 --recall-queries 40
+"$BUILD/bench/scale_bench" --index "$DATA/index" --queries 300 --recall-queries 40 --expert-queries 5
 say "done"
