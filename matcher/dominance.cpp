@@ -5,6 +5,10 @@
 
 namespace expertmatch {
 
+bool dominates(const ComponentScores& a, const ComponentScores& b) {
+  return a.dense >= b.dense && a.lexical >= b.lexical && a.profile >= b.profile;
+}
+
 void dominance_corrected(const std::vector<ComponentScores>& components,
                          std::vector<float>* scores) {
   // The smoothing lends a runner-up part of its leader's score, which can lift
@@ -25,12 +29,10 @@ void dominance_corrected(const std::vector<ComponentScores>& components,
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return v[a] > v[b]; });
   // The components and scores in that order, side by side: the scans below
   // read them contiguously.
-  std::vector<float> dense(n), lexical(n), profile(n), score(n);
+  std::vector<ComponentScores> c(n);
+  std::vector<float> score(n);
   for (size_t r = 0; r < n; ++r) {
-    const ComponentScores& c = components[order[r]];
-    dense[r] = c.dense;
-    lexical[r] = c.lexical;
-    profile[r] = c.profile;
+    c[r] = components[order[r]];
     score[r] = v[order[r]];
   }
   // Positions [0, above[r]) are scored strictly above r, [below[r], n)
@@ -40,32 +42,33 @@ void dominance_corrected(const std::vector<ComponentScores>& components,
   for (size_t r = n; r-- > 0;)
     below[r] = r + 1 < n && score[r + 1] == score[r] ? below[r + 1] : r + 1;
   // Blocks of kBlock positions with each component's least and greatest
-  // value: a block none of whose experts can be dominated by r (or dominate
-  // r) is passed over whole. The scans still find the same first expert in
-  // the same order, so the result is the one the plain scan gives.
+  // value. An expert that does not dominate a block's least values dominates
+  // none of its experts, and one the block's greatest values do not dominate
+  // is dominated by none of them: such a block is passed over whole. The
+  // scans still find the same first expert in the same order, so the result
+  // is the one the plain scan gives.
   constexpr size_t kBlock = 16;
   const size_t blocks = (n + kBlock - 1) / kBlock;
   std::vector<ComponentScores> least(blocks), most(blocks);
   for (size_t k = 0; k < blocks; ++k) {
-    ComponentScores lo{dense[k * kBlock], lexical[k * kBlock], profile[k * kBlock]}, hi = lo;
+    ComponentScores lo = c[k * kBlock], hi = lo;
     for (size_t j = k * kBlock; j < std::min(n, (k + 1) * kBlock); ++j) {
-      lo = {std::min(lo.dense, dense[j]), std::min(lo.lexical, lexical[j]),
-            std::min(lo.profile, profile[j])};
-      hi = {std::max(hi.dense, dense[j]), std::max(hi.lexical, lexical[j]),
-            std::max(hi.profile, profile[j])};
+      lo = {std::min(lo.dense, c[j].dense), std::min(lo.lexical, c[j].lexical),
+            std::min(lo.profile, c[j].profile)};
+      hi = {std::max(hi.dense, c[j].dense), std::max(hi.lexical, c[j].lexical),
+            std::max(hi.profile, c[j].profile)};
     }
     least[k] = lo;
     most[k] = hi;
   }
   std::vector<float> up(score), down(score);
   for (size_t r = 0; r < n; ++r) {
-    const float d = dense[r], l = lexical[r], p = profile[r];
     // Scored above r: the first (highest) that r dominates.
     bool found = false;
     for (size_t k = 0; !found && k * kBlock < above[r]; ++k) {
-      if (least[k].dense > d || least[k].lexical > l || least[k].profile > p) continue;
+      if (!dominates(c[r], least[k])) continue;
       for (size_t j = k * kBlock; j < std::min(above[r], (k + 1) * kBlock); ++j)
-        if (d >= dense[j] && l >= lexical[j] && p >= profile[j]) {
+        if (dominates(c[r], c[j])) {
           up[r] = score[j];
           found = true;
           break;
@@ -74,9 +77,9 @@ void dominance_corrected(const std::vector<ComponentScores>& components,
     // Scored below r: the first from the bottom (lowest) that dominates r.
     found = false;
     for (size_t k = blocks; !found && k-- > 0 && (k + 1) * kBlock > below[r];) {
-      if (most[k].dense < d || most[k].lexical < l || most[k].profile < p) continue;
+      if (!dominates(most[k], c[r])) continue;
       for (size_t j = std::min(n, (k + 1) * kBlock); j-- > std::max(below[r], k * kBlock);)
-        if (dense[j] >= d && lexical[j] >= l && profile[j] >= p) {
+        if (dominates(c[j], c[r])) {
           down[r] = score[j];
           found = true;
           break;

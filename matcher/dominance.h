@@ -19,13 +19,16 @@ struct ComponentScores {
 };
 
 // Expert a dominates b when a's every component is >= b's (so experts with
-// equal components dominate each other). Replaces each (*scores)[i], the
-// score of the expert whose components are components[i], by the mean of
+// equal components dominate each other).
+bool dominates(const ComponentScores& a, const ComponentScores& b);
+
+// Replaces each (*scores)[i], the score of the expert whose components are
+// components[i], by the mean of
 //   up   = the highest score among the experts it dominates, itself included;
 //   down = the lowest score among the experts that dominate it, itself included.
 // Both are monotone in dominance, so afterwards a dominating expert scores
 // at least as high as every expert it dominates, and equal components give
-// exactly equal scores. Scores must not be NaN. Only the first
+// exactly equal scores. Scores and components must not be NaN. Only the first
 // min(sizes) entries are read and changed.
 // Cost: O(n log n) for the order, then about n^2 / 16 block tests plus the
 // experts of the blocks not passed over (each block's least and greatest

@@ -14,7 +14,7 @@
 namespace expertmatch {
 namespace {
 
-bool dominates(const ComponentScores& a, const ComponentScores& b) {
+bool dominates_by_definition(const ComponentScores& a, const ComponentScores& b) {
   return a.dense >= b.dense && a.lexical >= b.lexical && a.profile >= b.profile;
 }
 
@@ -30,14 +30,14 @@ std::vector<float> reference(const std::vector<ComponentScores>& c, std::vector<
   for (size_t i : order) {
     for (size_t j : order) {
       if (!(s[j] > s[i])) break;
-      if (dominates(c[i], c[j])) {
+      if (dominates_by_definition(c[i], c[j])) {
         up[i] = s[j];
         break;
       }
     }
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
       if (!(s[*it] < s[i])) break;
-      if (dominates(c[*it], c[i])) {
+      if (dominates_by_definition(c[*it], c[i])) {
         down[i] = s[*it];
         break;
       }
