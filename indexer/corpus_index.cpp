@@ -110,18 +110,26 @@ Problem CorpusIndex::analysed_part(const Problem& p) {
   return out;
 }
 
-std::string CorpusIndex::problem_text(const Problem& problem) {
+std::vector<std::string> CorpusIndex::problem_fields(const Problem& problem) {
   Problem p = analysed_part(problem);
-  return p.title + "\n" + join(p.keywords, "，") + "\n" + p.description;
+  return {std::move(p.title), join(p.keywords, "，"), std::move(p.description)};
 }
 
-std::string CorpusIndex::profile_text(const Expert& e) {
-  return join(e.fields, "，") + "\n" + e.bio;
+std::vector<std::string> CorpusIndex::profile_fields(const Expert& e) {
+  return {join(e.fields, "，"), e.bio};
 }
 
-std::string CorpusIndex::work_text(const Work& w) {
-  return w.title + "\n" + join(w.keywords, "，") + "\n" + w.abstract;
+std::vector<std::string> CorpusIndex::work_fields(const Work& w) {
+  return {w.title, join(w.keywords, "，"), w.abstract};
 }
+
+std::string CorpusIndex::problem_text(const Problem& problem) {
+  return join(problem_fields(problem), "\n");
+}
+
+std::string CorpusIndex::profile_text(const Expert& e) { return join(profile_fields(e), "\n"); }
+
+std::string CorpusIndex::work_text(const Work& w) { return join(work_fields(w), "\n"); }
 
 uint64_t CorpusIndex::record_hash(const Expert& e) {
   // What is indexed is what the expert is ranked as (an edit awaiting the
@@ -177,41 +185,65 @@ Result<WeightedTerms> CorpusIndex::text_terms(const std::string& text) const {
   return out;
 }
 
-Result<WeightedTerms> CorpusIndex::problem_terms(const Problem& problem) const {
-  const Problem p = analysed_part(problem);
-  WeightedTerms out;
-  for (auto [text, weight] : {std::pair<std::string, float>{p.title, config_.weight_title},
-                              {join(p.keywords, "，"), config_.weight_keywords},
-                              {p.description, config_.weight_text}}) {
-    auto c = terms_->counts(text);
-    if (!c) return c.status();
-    add_weighted(*c, weight, &out);
+std::vector<float> CorpusIndex::problem_weights() const {
+  return {config_.weight_title, config_.weight_keywords, config_.weight_text};
+}
+
+std::vector<float> CorpusIndex::profile_weights() const {
+  return {config_.weight_fields, config_.weight_text};
+}
+
+std::vector<float> CorpusIndex::work_weights() const {
+  return {config_.weight_title, config_.weight_keywords, config_.weight_text};
+}
+
+bool CorpusIndex::embeds_when_analysing() const { return lsa_ && &lsa_->terms() == terms_.get(); }
+
+Result<WeightedTerms> CorpusIndex::analyse_unit(const std::vector<std::string>& fields,
+                                                const std::vector<float>& weights, float* vector,
+                                                float* seen_share) const {
+  std::string text;
+  std::vector<size_t> ends;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) text += '\n';
+    text += fields[i];
+    ends.push_back(text.size());
   }
+  const bool embed = vector && embeds_when_analysing();
+  std::vector<TermCounts> parts;
+  auto whole = terms_->counts(text, ends, &parts, embed ? seen_share : nullptr);
+  if (!whole) return whole.status();
+  WeightedTerms out;
+  for (size_t i = 0; i < parts.size() && i < weights.size(); ++i)
+    add_weighted(parts[i], weights[i], &out);
+  if (embed) lsa_->lsa().embed(*whole, vector);
   return out;
+}
+
+std::vector<Result<WeightedTerms>> CorpusIndex::analyse_expert(const Expert& e, float* vectors,
+                                                               float* seen_shares,
+                                                               int threads) const {
+  const size_t d = static_cast<size_t>(std::max(0, embedder_->dimension()));
+  std::vector<Result<WeightedTerms>> out(1 + e.works.size(), WeightedTerms{});
+  parallel_for(out.size(), threads, [&](size_t u) {
+    float* v = vectors ? vectors + u * d : nullptr;
+    float* share = seen_shares ? seen_shares + u : nullptr;
+    out[u] = u == 0 ? analyse_unit(profile_fields(e), profile_weights(), v, share)
+                    : analyse_unit(work_fields(e.works[u - 1]), work_weights(), v, share);
+  });
+  return out;
+}
+
+Result<WeightedTerms> CorpusIndex::problem_terms(const Problem& problem) const {
+  return analyse_unit(problem_fields(problem), problem_weights(), nullptr, nullptr);
 }
 
 Result<WeightedTerms> CorpusIndex::profile_terms(const Expert& e) const {
-  WeightedTerms out;
-  for (auto [text, weight] :
-       {std::pair<std::string, float>{join(e.fields, "，"), config_.weight_fields},
-        {e.bio, config_.weight_text}}) {
-    auto c = terms_->counts(text);
-    if (!c) return c.status();
-    add_weighted(*c, weight, &out);
-  }
-  return out;
+  return analyse_unit(profile_fields(e), profile_weights(), nullptr, nullptr);
 }
 
 Result<WeightedTerms> CorpusIndex::work_terms(const Work& w) const {
-  WeightedTerms out;
-  for (auto [text, weight] : {std::pair<std::string, float>{w.title, config_.weight_title},
-                              {join(w.keywords, "，"), config_.weight_keywords},
-                              {w.abstract, config_.weight_text}}) {
-    auto c = terms_->counts(text);
-    if (!c) return c.status();
-    add_weighted(*c, weight, &out);
-  }
-  return out;
+  return analyse_unit(work_fields(w), work_weights(), nullptr, nullptr);
 }
 
 Result<std::vector<float>> CorpusIndex::embed_one(const std::string& text) const {
@@ -370,7 +402,7 @@ Status CorpusIndex::register_expert(const Expert& e, ExpertEntry* entry, std::ve
   if (&entry->expert != &e) entry->expert = e;
   entry->profile_unit = next_unit_++;
   units_[entry->profile_unit] = {UnitKind::kProfile, e.id, -1};
-  texts->push_back(profile_text(e));
+  if (texts) texts->push_back(profile_text(e));
   ids->push_back(entry->profile_unit);
   auto pt = terms ? std::move((*terms)[0]) : profile_terms(e);
   if (!pt) return pt.status();
@@ -384,7 +416,7 @@ Status CorpusIndex::register_expert(const Expert& e, ExpertEntry* entry, std::ve
     int64_t u = next_unit_++;
     units_[u] = {UnitKind::kWork, e.id, static_cast<int>(i)};
     entry->work_units.push_back(u);
-    texts->push_back(work_text(e.works[i]));
+    if (texts) texts->push_back(work_text(e.works[i]));
     ids->push_back(u);
     // A repeated work is never scored, and must not weigh in the term
     // statistics (BM25's document frequencies and lengths) either.
@@ -448,12 +480,23 @@ CorpusIndex::Prepared CorpusIndex::prepare_expert(const Expert& given) const {
   const Expert& e = awaits_city(given) ? view.emplace(ranked_version(given)) : given;
   Prepared out;
   out.model = embedder_.get();
-  std::vector<std::string> texts = {profile_text(e)};
-  out.terms.push_back(profile_terms(e));
-  for (const Work& w : e.works) {
-    out.terms.push_back(work_terms(w));
-    texts.push_back(work_text(w));
+  const size_t units = 1 + e.works.size();
+  // The works of an expert with many analysed in parallel, as embed_all did.
+  const int threads = units < 256 ? 1 : config_.build_threads;
+  if (embeds_when_analysing()) {
+    out.vectors.resize(units * static_cast<size_t>(embedder_->dimension()));
+    out.seen_shares.assign(units, 1.0f);
+    out.terms = analyse_expert(e, out.vectors.data(), out.seen_shares.data(), threads);
+    for (const auto& t : out.terms)
+      if (!t) {
+        out.status = t.status();
+        break;
+      }
+    return out;
   }
+  out.terms = analyse_expert(e, nullptr, nullptr, threads);
+  std::vector<std::string> texts = {profile_text(e)};
+  for (const Work& w : e.works) texts.push_back(work_text(w));
   auto vecs = embed_all(texts, &out.seen_shares);
   if (vecs)
     out.vectors = std::move(*vecs);
@@ -465,6 +508,14 @@ CorpusIndex::Prepared CorpusIndex::prepare_expert(const Expert& given) const {
 CorpusIndex::Prepared CorpusIndex::prepare_problem(const Problem& p) const {
   Prepared out;
   out.model = embedder_.get();
+  if (embeds_when_analysing()) {
+    out.vectors.resize(static_cast<size_t>(embedder_->dimension()));
+    out.seen_shares.assign(1, 1.0f);
+    out.terms.push_back(analyse_unit(problem_fields(p), problem_weights(), out.vectors.data(),
+                                     out.seen_shares.data()));
+    if (!out.terms[0]) out.status = out.terms[0].status();
+    return out;
+  }
   out.terms.push_back(problem_terms(p));
   auto vecs = embed_all({problem_text(p)}, &out.seen_shares);
   if (vecs)
@@ -517,19 +568,42 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress,
   constexpr size_t kBlock = 2048;
   std::vector<ExpertEntry*> expert_block;
   std::vector<std::vector<Result<WeightedTerms>>> expert_terms;
+  // With the built-in embedder each unit's text is analysed once, for its
+  // terms and its vector (analyse_unit); a remote one is sent the texts.
+  const bool one_analysis = embeds_when_analysing();
+  const size_t d = static_cast<size_t>(embedder_->dimension());
+  // Units of the fit know every word of their text (seen share 1); an
+  // unconfirmed record's were left out of the fit.
+  const bool any_unconfirmed = std::any_of(experts_.begin(), experts_.end(),
+                                           [](const auto& e) { return !e.second.expert.verified; });
+  std::vector<float> vectors;  // one_analysis: the rows of `ids`, in order
+  std::vector<float> shares;   // the same, when measured
+  std::vector<std::vector<float>> block_vectors, block_shares;
   auto flush_experts = [&]() -> Status {
-    expert_terms.assign(expert_block.size(), {});
-    parallel_for(expert_block.size(), config_.build_threads, [&](size_t i) {
+    const size_t n = expert_block.size();
+    expert_terms.assign(n, {});
+    block_vectors.assign(n, {});
+    block_shares.assign(n, {});
+    parallel_for(n, config_.build_threads, [&](size_t i) {
       const Expert& e = expert_block[i]->expert;
-      expert_terms[i].push_back(profile_terms(e));
-      for (const Work& w : e.works) expert_terms[i].push_back(work_terms(w));
+      if (!one_analysis) {
+        expert_terms[i] = analyse_expert(e, nullptr, nullptr, 1);
+        return;
+      }
+      const size_t units = 1 + e.works.size();
+      block_vectors[i].resize(units * d);
+      if (any_unconfirmed) block_shares[i].assign(units, 1.0f);
+      expert_terms[i] = analyse_expert(e, block_vectors[i].data(),
+                                       any_unconfirmed ? block_shares[i].data() : nullptr, 1);
     });
-    for (size_t i = 0; i < expert_block.size(); ++i) {
-      Status s =
-          register_expert(expert_block[i]->expert, expert_block[i], &ids, &texts, &expert_terms[i]);
+    for (size_t i = 0; i < n; ++i) {
+      Status s = register_expert(expert_block[i]->expert, expert_block[i], &ids,
+                                 one_analysis ? nullptr : &texts, &expert_terms[i]);
       if (!s) return s;
+      vectors.insert(vectors.end(), block_vectors[i].begin(), block_vectors[i].end());
+      shares.insert(shares.end(), block_shares[i].begin(), block_shares[i].end());
     }
-    done += expert_block.size();
+    done += n;
     if (progress) progress(total / 2 + done / 4, total);
     expert_block.clear();
     return Status::ok();
@@ -543,13 +617,15 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress,
   }
   Status s = flush_experts();
   if (!s) return s;
-  // Units of the fit know every word of their text (seen share 1); an
-  // unconfirmed record's were left out of the fit.
-  const bool any_unconfirmed = std::any_of(experts_.begin(), experts_.end(),
-                                           [](const auto& e) { return !e.second.expert.verified; });
-  std::vector<float> shares;
-  s = embed_into(ids, texts, expert_vectors_.get(), any_unconfirmed ? &shares : nullptr);
+  std::vector<std::vector<float>>().swap(block_vectors);
+  std::vector<std::vector<float>>().swap(block_shares);
+  if (one_analysis) {
+    if (!ids.empty()) s = expert_vectors_->add(ids, vectors.data());
+  } else {
+    s = embed_into(ids, texts, expert_vectors_.get(), any_unconfirmed ? &shares : nullptr);
+  }
   if (!s) return s;
+  std::vector<float>().swap(vectors);
   set_seen_shares(ids, shares);
   ids.clear();
   texts.clear();
@@ -569,11 +645,25 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress,
   std::vector<Result<WeightedTerms>> problem_terms_block;
   std::vector<std::string> block_texts;
   auto flush_problems = [&]() -> Status {
-    problem_terms_block.assign(problem_block.size(), WeightedTerms{});
-    block_texts.assign(problem_block.size(), std::string());
-    parallel_for(problem_block.size(), config_.build_threads, [&](size_t i) {
-      problem_terms_block[i] = problem_terms(problem_block[i]->problem());
-      block_texts[i] = problem_text(problem_block[i]->problem());
+    const size_t n = problem_block.size();
+    problem_terms_block.assign(n, WeightedTerms{});
+    const bool measure = !outside.empty();
+    if (one_analysis) {
+      vectors.resize(n * d);
+      if (measure) shares.assign(n, 1.0f);
+    } else {
+      block_texts.assign(n, std::string());
+    }
+    parallel_for(n, config_.build_threads, [&](size_t i) {
+      const Problem& p = problem_block[i]->problem();
+      if (one_analysis) {
+        problem_terms_block[i] =
+            analyse_unit(problem_fields(p), problem_weights(), vectors.data() + i * d,
+                         measure ? shares.data() + i : nullptr);
+      } else {
+        problem_terms_block[i] = problem_terms(p);
+        block_texts[i] = problem_text(p);
+      }
     });
     std::vector<int64_t> block_ids;
     for (size_t i = 0; i < problem_block.size(); ++i) {
@@ -581,15 +671,18 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress,
                                   &problem_terms_block[i]);
       if (!s) return s;
     }
-    auto vecs = embed_all(block_texts, outside.empty() ? nullptr : &shares);
-    if (!vecs) return vecs.status();
+    if (!one_analysis) {
+      auto embedded = embed_all(block_texts, measure ? &shares : nullptr);
+      if (!embedded) return embedded.status();
+      vectors = std::move(*embedded);
+    }
     set_seen_shares(block_ids, shares);
     if (add_per_block) {
-      Status s = problem_vectors_->add(block_ids, vecs->data());
+      Status s = problem_vectors_->add(block_ids, vectors.data());
       if (!s) return s;
     } else {
       ids.insert(ids.end(), block_ids.begin(), block_ids.end());
-      all_vectors.insert(all_vectors.end(), vecs->begin(), vecs->end());
+      all_vectors.insert(all_vectors.end(), vectors.begin(), vectors.end());
     }
     done += problem_block.size();
     if (progress) progress(total / 2 + done / 4, total);
@@ -616,7 +709,6 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress,
   // model: later upserts do not move it, refit() does. A fit record the
   // index holds as it is has its vectors here; the others (withdrawn
   // problems, confirmed versions of records edited since) are embedded.
-  const int d = embedder_->dimension();
   std::vector<const float*> rows;    // in order: experts' works by id, then problems by id
   std::vector<size_t> embedded_row;  // for a null in rows: its row in `embedded`
   std::vector<std::string> to_embed;
@@ -658,12 +750,12 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress,
   std::vector<double> sum(d, 0.0);
   size_t next_embedded = 0;
   for (const float* v : rows) {
-    if (!v) v = embedded.data() + embedded_row[next_embedded++] * static_cast<size_t>(d);
-    for (int i = 0; i < d; ++i) sum[i] += v[i];
+    if (!v) v = embedded.data() + embedded_row[next_embedded++] * d;
+    for (size_t i = 0; i < d; ++i) sum[i] += v[i];
   }
   const size_t n = rows.size();
   unit_mean_.assign(d, 0.0f);
-  for (int i = 0; i < d && n > 0; ++i) unit_mean_[i] = static_cast<float>(sum[i] / n);
+  for (size_t i = 0; i < d && n > 0; ++i) unit_mean_[i] = static_cast<float>(sum[i] / n);
   return Status::ok();
 }
 
@@ -815,8 +907,7 @@ Status CorpusIndex::upsert_expert(const Expert& given, Prepared&& prepared) {
   if (!prepared.status) return prepared.status;
   ExpertEntry entry;
   std::vector<int64_t> ids;
-  std::vector<std::string> texts;
-  Status s = register_expert(e, &entry, &ids, &texts, &prepared.terms);
+  Status s = register_expert(e, &entry, &ids, nullptr, &prepared.terms);
   if (!s) return s;
   set_seen_shares(ids, prepared.seen_shares);
   s = expert_vectors_->add(ids, prepared.vectors.data());

@@ -286,7 +286,14 @@ class CorpusIndex {
   // original fields. No shorter problem is changed.
   static constexpr size_t kMaxAnalysedProblemBytes = 32 * 1024;
   static Problem analysed_part(const Problem& p);
-  // The texts embedded for each kind of unit (problem_text of analysed_part).
+  // The fields of each kind of unit, in the order its text joins them, each
+  // weighted in its term vector (IndexConfig::weight_*): a problem's title,
+  // keywords and description (of analysed_part); a profile's research fields
+  // and bio; a work's title, keywords and abstract.
+  static std::vector<std::string> problem_fields(const Problem& p);
+  static std::vector<std::string> profile_fields(const Expert& e);
+  static std::vector<std::string> work_fields(const Work& w);
+  // The texts embedded for each kind of unit: its fields joined by newlines.
   static std::string problem_text(const Problem& p);
   static std::string profile_text(const Expert& e);
   static std::string work_text(const Work& w);
@@ -319,8 +326,30 @@ class CorpusIndex {
   // in the model once however often it is posted, as a repeated work does.
   // A pure function of the records.
   std::unordered_set<std::string> problems_outside_fit() const;
+  // One analysis of a unit's text (its `fields` joined by newlines, as
+  // problem_text and the others join them) for both of its indexes: returns
+  // its field-weighted term vector (`weights`, one a field). If `vector` is
+  // given and the embedder is the built-in one (embeds_when_analysing()),
+  // also writes the text's embedding there (dimension() floats) and, if
+  // `seen_share` is given, its Unit::seen_share; TermModel::counts says why
+  // one analysis of the joined text is the fields' analyses one by one.
+  Result<WeightedTerms> analyse_unit(const std::vector<std::string>& fields,
+                                     const std::vector<float>& weights, float* vector,
+                                     float* seen_share) const;
+  // An expert's units (profile, then each work) by analyse_unit: row u of
+  // `vectors` (dimension() floats a unit) and `seen_shares[u]` written as
+  // there (each may be null); on `threads` threads.
+  std::vector<Result<WeightedTerms>> analyse_expert(const Expert& e, float* vectors,
+                                                    float* seen_shares, int threads) const;
+  std::vector<float> problem_weights() const;
+  std::vector<float> profile_weights() const;
+  std::vector<float> work_weights() const;
+  // Whether analyse_unit embeds (the built-in LSA embedder, on this term
+  // model); a remote embedder is sent the texts instead.
+  bool embeds_when_analysing() const;
   // The record's units, lexical entries and entry, without vectors: the
-  // texts to embed and their unit ids are appended to `ids` and `texts`.
+  // texts to embed (if `texts` is given) and their unit ids are appended to
+  // `ids` and `texts`.
   // `terms` (if given): the term vectors already computed (profile, then each
   // work; or the problem's), moved from.
   Status register_expert(const Expert& e, ExpertEntry* entry, std::vector<int64_t>* ids,

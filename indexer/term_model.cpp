@@ -80,10 +80,34 @@ Result<TermCounts> TermModel::counts(const std::string& text) const {
 }
 
 Result<TermCounts> TermModel::counts(const std::string& text, float* seen_share) const {
-  auto t = terms(text);
-  if (!t) return t.status();
+  return counts(text, {}, nullptr, seen_share);
+}
+
+Result<TermCounts> TermModel::counts(const std::string& text, const std::vector<size_t>& part_ends,
+                                     std::vector<TermCounts>* parts, float* seen_share) const {
+  auto toks = tokens(text);
+  if (!toks) return toks.status();
+  std::vector<uint32_t> ids;
+  ids.reserve(toks->size());
+  std::vector<std::vector<uint32_t>> part_ids(parts ? part_ends.size() : 0);
   std::vector<std::string_view> unseen;
-  TermCounts known = vocabulary_.count(*t, seen_share ? &unseen : nullptr);
+  for (const Token& t : *toks) {
+    const uint32_t id = vocabulary_.find(t.term);
+    if (id == Vocabulary::kUnknown) {
+      if (seen_share) unseen.push_back(t.term);
+      continue;
+    }
+    ids.push_back(id);
+    if (!parts) continue;
+    const size_t part = static_cast<size_t>(
+        std::upper_bound(part_ends.begin(), part_ends.end(), size_t{t.begin}) - part_ends.begin());
+    if (part < part_ends.size()) part_ids[part].push_back(id);
+  }
+  if (parts) {
+    parts->clear();
+    for (auto& p : part_ids) parts->push_back(Vocabulary::collapse(p));
+  }
+  TermCounts known = Vocabulary::collapse(ids);
   if (!seen_share) return known;
   std::sort(unseen.begin(), unseen.end());
   auto weight = [](uint32_t tf, double idf) {

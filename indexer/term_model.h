@@ -44,6 +44,16 @@ class TermModel {
   // then stands on the few known words left (Matcher: a dense similarity
   // counts only this far).
   Result<TermCounts> counts(const std::string& text, float* seen_share) const;
+  // The same, and from the same one analysis the counts of each part of
+  // `text` into `parts` (if given): part i is the bytes from part_ends[i-1]
+  // (0 for the first) to part_ends[i], ascending; a term counts in the part
+  // where it begins, and a term beginning past the last end in none. A text
+  // made of fields joined by newlines is analysed as the fields one by one
+  // would be, as the analysis breaks at every newline (Unicode UAX #29, word
+  // boundary rules WB3a and WB3b): CorpusIndex indexes a unit's fields and
+  // embeds its whole text from one analysis.
+  Result<TermCounts> counts(const std::string& text, const std::vector<size_t>& part_ends,
+                            std::vector<TermCounts>* parts, float* seen_share) const;
 
   const Vocabulary& vocabulary() const { return vocabulary_; }
   const Lexicon& lexicon() const { return lexicon_; }

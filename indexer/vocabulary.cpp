@@ -15,7 +15,7 @@ uint32_t Vocabulary::add(const std::string& term) {
   return it->second;
 }
 
-static TermCounts collapse(std::vector<uint32_t>& ids) {
+TermCounts Vocabulary::collapse(std::vector<uint32_t>& ids) {
   std::sort(ids.begin(), ids.end());
   TermCounts out;
   for (uint32_t id : ids) {

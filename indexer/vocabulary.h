@@ -29,6 +29,10 @@ class Vocabulary {
   TermCounts count(const std::vector<std::string>& terms,
                    std::vector<std::string_view>* unknown = nullptr) const;
 
+  // The bag of a text's term ids (kUnknown left out by the caller): sorts
+  // `ids` and counts each.
+  static TermCounts collapse(std::vector<uint32_t>& ids);
+
   static constexpr uint32_t kUnknown = UINT32_MAX;
 
  private:

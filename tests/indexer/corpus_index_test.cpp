@@ -13,6 +13,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -92,6 +93,105 @@ std::set<std::string> owners(const Answer& a) {
   for (const auto& [name, s] : a.dense) out.insert(name.substr(0, name.find('/')));
   for (const auto& [name, s] : a.lexical) out.insert(name.substr(0, name.find('/')));
   return out;
+}
+
+// Issue 14: each unit's text is analysed once in a build, for both indexes.
+// What is stored must be what the two analyses gave before: the field-
+// weighted terms of each field analysed alone, and the embedding of the
+// whole text, bit for bit. Fields meet at newlines here with text that
+// would join across them (轴承 | 磨损, "bearing" | "wear") were it not for
+// the break at each newline.
+TEST(CorpusIndexTest, OneAnalysisOfAUnitGivesItsFieldsTermsAndItsTextsVector) {
+  std::vector<Expert> experts = sample_experts();
+  std::vector<Problem> problems = sample_problems();
+  Expert& e = experts.front();
+  e.fields.push_back("滚动轴承");
+  e.bio = "磨损 bearing";
+  Work w;
+  w.title = "高速滚动轴承";
+  w.keywords = {"磨损", "bearing"};
+  w.abstract = "wear 检测与寿命预测";
+  e.works.push_back(w);
+  Problem p = problems.front();
+  p.id = "boundary-problem";
+  p.title = "轴承";
+  p.keywords = {"磨损", "润滑 bearing"};
+  p.description = "wear 监测";
+  problems.push_back(p);
+  IndexConfig config;
+  auto built = CorpusIndex::build(experts, problems, config);
+  ASSERT_TRUE(built.is_ok()) << built.status().to_string();
+  const CorpusIndex& index = **built;
+  const TermModel& tm = index.terms();
+  const int d = index.embedder().dimension();
+  auto expected_terms = [&](const std::vector<std::string>& fields,
+                            const std::vector<float>& weights) {
+    WeightedTerms out;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      auto c = tm.counts(fields[i]);
+      EXPECT_TRUE(c.is_ok());
+      if (c.is_ok()) add_weighted(*c, weights[i], &out);
+    }
+    return out;
+  };
+  auto expect_unit = [&](int64_t unit, const std::vector<std::string>& fields,
+                         const std::vector<float>& weights, const VectorIndex& vectors,
+                         const std::optional<WeightedTerms>& stored, const std::string& name) {
+    ASSERT_TRUE(stored.has_value()) << name;
+    EXPECT_EQ(*stored, expected_terms(fields, weights)) << name;
+    std::string text;
+    for (size_t i = 0; i < fields.size(); ++i) text += (i ? "\n" : "") + fields[i];
+    auto v = index.embedder().embed({text});
+    ASSERT_TRUE(v.is_ok()) << name;
+    EXPECT_TRUE(same_floats(vectors.vector(unit), v->data(), d)) << name;
+  };
+  const std::vector<float> problem_w = {config.weight_title, config.weight_keywords,
+                                        config.weight_text};
+  const std::vector<float> profile_w = {config.weight_fields, config.weight_text};
+  for (const auto& [id, entry] : index.experts()) {
+    const Expert& x = entry.expert;
+    auto stored = [&](int64_t u) -> std::optional<WeightedTerms> {
+      const WeightedTerms* t = index.expert_lexical().terms_of(u);
+      return t ? std::optional<WeightedTerms>(*t) : std::nullopt;
+    };
+    expect_unit(entry.profile_unit, CorpusIndex::profile_fields(x), profile_w,
+                index.expert_vectors(), stored(entry.profile_unit), id + "/profile");
+    for (size_t i = 0; i < x.works.size(); ++i)
+      if (entry.repeat_of[i] < 0)
+        expect_unit(entry.work_units[i], CorpusIndex::work_fields(x.works[i]), problem_w,
+                    index.expert_vectors(), stored(entry.work_units[i]),
+                    id + "/work " + std::to_string(i));
+  }
+  for (const auto& [id, entry] : index.problems())
+    expect_unit(entry.unit, CorpusIndex::problem_fields(entry.problem()), problem_w,
+                index.problem_vectors(), index.problem_lexical().terms_of(entry.unit), id);
+  // The boundary problem by hand: 轴承 from the title (a word and its
+  // bigram, weight 2 each), nothing across a newline (承磨 is no term).
+  auto terms = index.problem_terms(p);
+  ASSERT_TRUE(terms.is_ok());
+  const uint32_t bearing = tm.vocabulary().find("轴承");
+  ASSERT_NE(bearing, Vocabulary::kUnknown);
+  const uint32_t across = tm.vocabulary().find("承磨");  // known: 轴承磨损 is common
+  float weight = 0;
+  for (auto [t, w8] : *terms) {
+    if (t == bearing) weight = w8;
+    EXPECT_NE(t, across);
+  }
+  EXPECT_EQ(weight, 4.0f);
+  // An upsert analyses the same way.
+  auto copy = CorpusIndex::build(experts, problems, config);
+  ASSERT_TRUE(copy.is_ok());
+  Problem q = p;
+  q.id = "boundary-upserted";
+  ASSERT_TRUE((*copy)->upsert_problem(q).is_ok());
+  const ProblemEntry* added = (*copy)->problem(q.id);
+  ASSERT_NE(added, nullptr);
+  auto v = (*copy)->embedder().embed({CorpusIndex::problem_text(q)});
+  ASSERT_TRUE(v.is_ok());
+  EXPECT_TRUE(same_floats((*copy)->problem_vectors().vector(added->unit), v->data(), d));
+  EXPECT_EQ(
+      (*copy)->problem_lexical().terms_of(added->unit),
+      std::optional<WeightedTerms>(expected_terms(CorpusIndex::problem_fields(q), problem_w)));
 }
 
 // Issue 10: the text analysed for one problem is bounded, whatever is sent or
