@@ -342,10 +342,20 @@ Status CorpusIndex::fit_model(const ProgressFn& progress, const FitCorpus& fit,
     keys.push_back(p->id + "/P");
     for (const auto& k : p->keywords) extra_terms.push_back(k);
   }
-  auto terms = TermModel::fit(texts, extra_terms, config_.analyzer, config_.build_threads);
+  // The embedding is fitted on at most max_fit_documents of the texts (the
+  // rest are folded in like any new text): its dense matrices grow with the
+  // documents it reads. The term model counts every text, and gives the
+  // sample's counts from that one analysis.
+  const bool remote = config_.remote.enabled();
+  std::vector<size_t> sample;
+  if (!remote) sample = lsa_fit_sample(keys, config_.lsa.max_fit_documents, config_.lsa.seed);
+  std::vector<std::string>().swap(keys);
+  std::vector<TermCounts> docs;
+  auto terms = TermModel::fit(texts, extra_terms, config_.analyzer, config_.build_threads, sample,
+                              remote ? nullptr : &docs);
   if (!terms) return terms.status();
   terms_ = *terms;
-  if (config_.remote.enabled()) {
+  if (remote) {
     // A fresh client: an explicit refit may learn a new dimension.
     auto remote = RemoteEmbedder::create(config_.remote);
     if (!remote) return remote.status();
@@ -353,25 +363,7 @@ Status CorpusIndex::fit_model(const ProgressFn& progress, const FitCorpus& fit,
     lsa_ = nullptr;
     return Status::ok();
   }
-  // The term model counts every text; the embedding is fitted on at most
-  // max_fit_documents of them (the rest are folded in like any new text):
-  // its dense matrices grow with the documents it reads.
   std::vector<std::string>().swap(extra_terms);
-  const std::vector<size_t> sample =
-      lsa_fit_sample(keys, config_.lsa.max_fit_documents, config_.lsa.seed);
-  std::vector<std::string>().swap(keys);
-  std::vector<TermCounts> docs(sample.size());
-  std::vector<Status> failed(sample.size());
-  const TermModel& tm = *terms_;
-  parallel_for(sample.size(), config_.build_threads, [&](size_t i) {
-    auto c = tm.counts(texts[sample[i]]);
-    if (c)
-      docs[i] = std::move(*c);
-    else
-      failed[i] = c.status();
-  });
-  for (const Status& f : failed)
-    if (!f) return f;
   const size_t text_count = texts.size();
   std::vector<std::string>().swap(texts);
 #ifdef __GLIBC__

@@ -10,7 +10,9 @@ namespace expertmatch {
 
 Result<std::shared_ptr<TermModel>> TermModel::fit(const std::vector<std::string>& texts,
                                                   const std::vector<std::string>& extra_terms,
-                                                  const AnalyzerOptions& options, int threads) {
+                                                  const AnalyzerOptions& options, int threads,
+                                                  const std::vector<size_t>& keep,
+                                                  std::vector<TermCounts>* kept) {
   auto model = std::make_shared<TermModel>();
   model->options_ = options;
   TextAnalyzer normalizer(nullptr, options);
@@ -31,6 +33,14 @@ Result<std::shared_ptr<TermModel>> TermModel::fit(const std::vector<std::string>
   // as strings, about 420 of 32 bytes for a problem's text: 16,384 texts
   // were 220 MB, the peak of a 100,000-problem import; 2,048 are a tenth.
   constexpr size_t kBlock = 2048;
+  // Each text's place in `keep` (-1: not kept).
+  std::vector<int64_t> kept_at;
+  if (kept) {
+    kept->assign(keep.size(), {});
+    kept_at.assign(texts.size(), -1);
+    for (size_t i = 0; i < keep.size(); ++i)
+      if (keep[i] < texts.size()) kept_at[keep[i]] = static_cast<int64_t>(i);
+  }
   std::vector<Result<std::vector<std::string>>> block;
   std::vector<std::vector<uint32_t>> ids;
   for (size_t from = 0; from < texts.size(); from += kBlock) {
@@ -50,6 +60,12 @@ Result<std::shared_ptr<TermModel>> TermModel::fit(const std::vector<std::string>
         if (ids[i][k] == Vocabulary::kUnknown) ids[i][k] = model->vocabulary_.add((*block[i])[k]);
     }
     parallel_for(n, threads, [&](size_t i) {
+      // Every term of a fitted text is in the vocabulary, under the id given
+      // here: these are the counts the fitted model gives it.
+      if (kept && kept_at[from + i] >= 0) {
+        std::vector<uint32_t> copy = ids[i];
+        (*kept)[static_cast<size_t>(kept_at[from + i])] = Vocabulary::collapse(copy);
+      }
       std::sort(ids[i].begin(), ids[i].end());
       ids[i].erase(std::unique(ids[i].begin(), ids[i].end()), ids[i].end());
     });

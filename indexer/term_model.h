@@ -25,10 +25,15 @@ class TermModel {
   // here), analyses `texts` and counts document frequencies over them. The
   // analysis runs on `threads` threads; term ids are given in text order
   // whatever the number, so the model is the same.
+  // If `kept` is given, (*kept)[i] is set to counts(texts[keep[i]]) as the
+  // fitted model gives them, from the fit's own analysis (`keep`: distinct
+  // indices into `texts`, any order), so that those texts need no second one.
   static Result<std::shared_ptr<TermModel>> fit(const std::vector<std::string>& texts,
                                                 const std::vector<std::string>& extra_terms,
                                                 const AnalyzerOptions& options = {},
-                                                int threads = 1);
+                                                int threads = 1,
+                                                const std::vector<size_t>& keep = {},
+                                                std::vector<TermCounts>* kept = nullptr);
 
   // Index terms of `text` (see TextAnalyzer); kInvalidArgument on bad UTF-8.
   Result<std::vector<Token>> tokens(const std::string& text) const;

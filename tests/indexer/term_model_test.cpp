@@ -68,5 +68,24 @@ TEST(TermModelTest, APartsCountsAreItsOwnTermsFromOneAnalysisOfTheWhole) {
   EXPECT_EQ(first_only[0], parts[0]);
 }
 
+// The fit gives the counts of the texts asked for from its own analysis:
+// what counts() of the fitted model gives them, in the order asked.
+TEST(TermModelTest, TheFitKeepsTheCountsOfTheTextsAskedFor) {
+  const std::vector<std::string> texts = {"轴承磨损检测", "bearing wear 轴承", "造纸湿强剂",
+                                          "轴承 轴承 润滑"};
+  std::vector<TermCounts> kept;
+  auto model = TermModel::fit(texts, {}, {}, 2, {3, 0}, &kept);
+  ASSERT_TRUE(model.is_ok()) << model.status().to_string();
+  ASSERT_EQ(kept.size(), 2u);
+  for (auto [i, text] : {std::pair<size_t, size_t>{0, 3}, {1, 0}}) {
+    auto c = (*model)->counts(texts[text]);
+    ASSERT_TRUE(c.is_ok());
+    EXPECT_EQ(kept[i], *c) << "text " << text;
+  }
+  // 轴承 twice as a word and twice as its bigram in the last text.
+  const uint32_t bearing = (*model)->vocabulary().find("轴承");
+  EXPECT_EQ(count_of(kept[0], bearing), 4u);
+}
+
 }  // namespace
 }  // namespace expertmatch
