@@ -47,6 +47,22 @@ std::string join(const std::vector<std::string>& parts, const char* sep) {
   return out;
 }
 
+// A unit's fields joined into its text: a newline between each two, even
+// empty ones (an expert with no research fields is "\n" + bio), as the text
+// was always written: it is embedded, hashed (fit_hash, saved with a
+// model) and sent to a remote embedder. `ends` (if given) gets the offset
+// where each field ends.
+std::string join_fields(const std::vector<std::string>& fields,
+                        std::vector<size_t>* ends = nullptr) {
+  std::string out;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out += '\n';
+    out += fields[i];
+    if (ends) ends->push_back(out.size());
+  }
+  return out;
+}
+
 Status ensure_dir(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
     return Status(ErrorCode::kIOError, dir + ": cannot create directory");
@@ -124,12 +140,12 @@ std::vector<std::string> CorpusIndex::work_fields(const Work& w) {
 }
 
 std::string CorpusIndex::problem_text(const Problem& problem) {
-  return join(problem_fields(problem), "\n");
+  return join_fields(problem_fields(problem));
 }
 
-std::string CorpusIndex::profile_text(const Expert& e) { return join(profile_fields(e), "\n"); }
+std::string CorpusIndex::profile_text(const Expert& e) { return join_fields(profile_fields(e)); }
 
-std::string CorpusIndex::work_text(const Work& w) { return join(work_fields(w), "\n"); }
+std::string CorpusIndex::work_text(const Work& w) { return join_fields(work_fields(w)); }
 
 uint64_t CorpusIndex::record_hash(const Expert& e) {
   // What is indexed is what the expert is ranked as (an edit awaiting the
@@ -202,13 +218,8 @@ bool CorpusIndex::embeds_when_analysing() const { return lsa_ && &lsa_->terms() 
 Result<WeightedTerms> CorpusIndex::analyse_unit(const std::vector<std::string>& fields,
                                                 const std::vector<float>& weights, float* vector,
                                                 float* seen_share) const {
-  std::string text;
   std::vector<size_t> ends;
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (i > 0) text += '\n';
-    text += fields[i];
-    ends.push_back(text.size());
-  }
+  const std::string text = join_fields(fields, &ends);
   const bool embed = vector && embeds_when_analysing();
   std::vector<TermCounts> parts;
   auto whole = terms_->counts(text, ends, &parts, embed ? seen_share : nullptr);
@@ -569,7 +580,8 @@ Status CorpusIndex::reindex_all(const ProgressFn& progress,
   const bool any_unconfirmed = std::any_of(experts_.begin(), experts_.end(),
                                            [](const auto& e) { return !e.second.expert.verified; });
   std::vector<float> vectors;  // one_analysis: the rows of `ids`, in order
-  std::vector<float> shares;   // the same, when measured
+  if (one_analysis) vectors.reserve(expert_units * d);
+  std::vector<float> shares;  // the same, when measured
   std::vector<std::vector<float>> block_vectors, block_shares;
   auto flush_experts = [&]() -> Status {
     const size_t n = expert_block.size();

@@ -95,6 +95,30 @@ std::set<std::string> owners(const Answer& a) {
   return out;
 }
 
+// A unit's text has a newline between each two fields, even empty ones, as
+// it always had: it is embedded, sent to a remote embedder and hashed into
+// the fit hashes a saved model keeps (an expert with no research fields
+// would otherwise count as changed after an upgrade, and the model refitted).
+TEST(CorpusIndexTest, AUnitsTextKeepsANewlineBetweenEmptyFields) {
+  Expert e;
+  e.bio = "轴承磨损";
+  EXPECT_EQ(CorpusIndex::profile_text(e), "\n轴承磨损");
+  e.bio.clear();
+  EXPECT_EQ(CorpusIndex::profile_text(e), "\n");
+  Work w;
+  w.abstract = "x";
+  EXPECT_EQ(CorpusIndex::work_text(w), "\n\nx");
+  Problem p;
+  p.keywords = {"k"};
+  p.description = "d";
+  EXPECT_EQ(CorpusIndex::problem_text(p), "\nk\nd");
+  // Within the keyword field, as before: an empty keyword before the first
+  // is dropped, one after it keeps its separator.
+  p.title = "t";
+  p.keywords = {"", "k", "", "l"};
+  EXPECT_EQ(CorpusIndex::problem_text(p), "t\nk，，l\nd");
+}
+
 // Issue 14: each unit's text is analysed once in a build, for both indexes.
 // What is stored must be what the two analyses gave before: the field-
 // weighted terms of each field analysed alone, and the embedding of the
