@@ -27,28 +27,4 @@ TermCounts Vocabulary::collapse(std::vector<uint32_t>& ids) {
   return out;
 }
 
-TermCounts Vocabulary::count(const std::vector<std::string>& terms, bool grow) {
-  std::vector<uint32_t> ids;
-  ids.reserve(terms.size());
-  for (const auto& t : terms) {
-    uint32_t id = grow ? add(t) : find(t);
-    if (id != kUnknown) ids.push_back(id);
-  }
-  return collapse(ids);
-}
-
-TermCounts Vocabulary::count(const std::vector<std::string>& terms,
-                             std::vector<std::string_view>* unknown) const {
-  std::vector<uint32_t> ids;
-  ids.reserve(terms.size());
-  for (const auto& t : terms) {
-    uint32_t id = find(t);
-    if (id != kUnknown)
-      ids.push_back(id);
-    else if (unknown)
-      unknown->push_back(t);
-  }
-  return collapse(ids);
-}
-
 }  // namespace expertmatch

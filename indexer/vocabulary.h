@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -22,15 +21,9 @@ class Vocabulary {
   const std::string& term(uint32_t id) const { return terms_[id]; }
   size_t size() const { return terms_.size(); }
 
-  // Counts the terms of one text (unknown terms are skipped unless `grow`).
-  TermCounts count(const std::vector<std::string>& terms, bool grow = false);
-  // The same without growing; the terms not in the vocabulary are appended
-  // to `unknown` (if given), once per occurrence, pointing into `terms`.
-  TermCounts count(const std::vector<std::string>& terms,
-                   std::vector<std::string_view>* unknown = nullptr) const;
-
   // The bag of a text's term ids (kUnknown left out by the caller): sorts
-  // `ids` and counts each.
+  // `ids` and counts each. TermModel::counts looks each term up once and
+  // counts the whole text and its parts with it.
   static TermCounts collapse(std::vector<uint32_t>& ids);
 
   static constexpr uint32_t kUnknown = UINT32_MAX;
