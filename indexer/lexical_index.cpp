@@ -99,6 +99,9 @@ void LexicalIndex::remove(int64_t id) {
     if (p.empty()) postings_.erase(term);
   }
   docs_.erase(it);
+  // Emptied: no posting is left, so no bound need be kept (a huge id added
+  // and removed must not size the per-thread arrays by id).
+  if (docs_.empty()) min_id_ = max_id_ = 0;
 }
 
 float LexicalIndex::idf(uint32_t term) const {

@@ -186,7 +186,8 @@ class LexicalIndex {
   double total_length_ = 0;              // of the documents in the statistics
   size_t counted_docs_ = 0;              // documents in the statistics
   std::unordered_set<int64_t> outside_;  // documents added outside them
-  // The smallest and largest id ever added (kept on removal: still bounds).
+  // The smallest and largest id ever added (kept on removal: still bounds;
+  // back to 0 when the index is emptied).
   int64_t min_id_ = 0;
   int64_t max_id_ = 0;
   size_t nonpositive_postings_ = 0;  // postings whose tf is not > 0 (top_k's bounds need > 0)

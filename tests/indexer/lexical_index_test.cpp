@@ -321,6 +321,25 @@ namespace {
 // CorpusIndex) is found and scored against the others' statistics, and
 // moves no other document's score, nor any term's df or idf; it keeps that
 // through save and load, and its removal leaves the statistics as they were.
+// An index emptied of a huge id sizes no per-thread array by it (it did:
+// dense_ids() holds for an empty index, and top_k and score_units then sized
+// their scratch by the id removed, 2^40 entries: bad_alloc).
+TEST(LexicalIndex, AnEmptiedIndexForgetsItsLargestId) {
+  LexicalIndex lex;
+  lex.add(int64_t{1} << 40, {{1, 1.0f}});
+  lex.remove(int64_t{1} << 40);
+  EXPECT_EQ(lex.size(), 0u);
+  const WeightedTerms q = {{1, 1.0f}};
+  EXPECT_TRUE(lex.top_k(q, 3).empty());
+  std::vector<float> scores;
+  lex.score_units(q, {lex.idf(1)}, {1, 2}, &scores);
+  EXPECT_EQ(scores, (std::vector<float>{0.0f, 0.0f}));
+  lex.add(7, {{1, 1.0f}});
+  auto top = lex.top_k(q, 3);
+  ASSERT_EQ(top.size(), 1u);
+  EXPECT_EQ(top[0].first, 7);
+}
+
 TEST(LexicalIndexStatistics, ADocumentOutsideTheStatisticsMovesNoOtherScore) {
   LexicalIndex index = tiny_corpus();
   const WeightedTerms query = {{2, 1.0f}, {3, 1.0f}};
