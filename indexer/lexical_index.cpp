@@ -226,6 +226,92 @@ bool ranks_before(const std::pair<int64_t, float>& a, const std::pair<int64_t, f
 
 }  // namespace
 
+std::vector<std::pair<int64_t, float>> LexicalIndex::rare_term_top(const WeightedTerms& query,
+                                                                   const std::vector<float>& idf,
+                                                                   uint32_t max_df,
+                                                                   size_t n) const {
+  std::vector<std::pair<int64_t, float>> out;
+  if (n == 0 || idf.size() != query.size()) return out;
+  // The rare terms in query order; the others rarest first (ties by query
+  // position), taken one by one while fewer than n documents have been given
+  // a nonzero score.
+  WeightedTerms rare;
+  std::vector<float> rare_idf;
+  std::vector<std::pair<uint32_t, size_t>> common;  // (df, position in query)
+  for (size_t i = 0; i < query.size(); ++i) {
+    const uint32_t d = df(query[i].first);
+    if (d <= max_df) {
+      rare.push_back(query[i]);
+      rare_idf.push_back(idf[i]);
+    } else {
+      common.push_back({d, i});
+    }
+  }
+  std::sort(common.begin(), common.end());
+  WeightedTerms one(1);
+  std::vector<float> one_idf(1);
+  if (!dense_ids()) {
+    // Ids too sparse for an array by id: sums in a map, in the same order.
+    const double avg = average_length();
+    std::unordered_map<int64_t, float> sums;
+    auto add = [&](const WeightedTerms& terms, const std::vector<float>& term_idf) {
+      for (size_t t = 0; t < terms.size(); ++t) {
+        auto it = postings_.find(terms[t].first);
+        if (it == postings_.end()) continue;
+        for (const Posting& p : it->second.list) {
+          const float c = terms[t].second * term_score(p.tf, p.doc_len, term_idf[t], avg);
+          // Listed once a contribution is nonzero, as accumulate lists it.
+          if (p.id >= 0 && c != 0) sums[p.id] += c;
+        }
+      }
+    };
+    add(rare, rare_idf);
+    for (size_t c = 0; c < common.size() && sums.size() < n; ++c) {
+      one[0] = query[common[c].second];
+      one_idf[0] = idf[common[c].second];
+      add(one, one_idf);
+    }
+    for (const auto& [id, score] : sums)
+      if (score > 0) out.emplace_back(id, score);
+    const size_t m = std::min(n, out.size());
+    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(m), out.end(),
+                      ranks_before);
+    out.resize(m);
+    return out;
+  }
+  thread_local std::vector<float> scores;
+  thread_local std::vector<int64_t> touched;
+  accumulate(rare, rare_idf, &scores, &touched);
+  for (size_t c = 0; c < common.size() && touched.size() < n; ++c) {
+    one[0] = query[common[c].second];
+    one_idf[0] = idf[common[c].second];
+    accumulate(one, one_idf, &scores, &touched);
+  }
+  // The best n by a heap whose worst is on top: most documents fall below it
+  // at once (one comparison), a pass over the touched ones.
+  auto worse = [](const std::pair<int64_t, float>& a, const std::pair<int64_t, float>& b) {
+    return ranks_before(a, b);
+  };
+  for (int64_t id : touched) {
+    const std::pair<int64_t, float> x{id, scores[static_cast<size_t>(id)]};
+    scores[static_cast<size_t>(id)] = 0;
+    // Not above 0 (a negative query weight), or listed again after it fell
+    // back to 0 and was zeroed just above: left out.
+    if (!(x.second > 0)) continue;
+    if (out.size() < n) {
+      out.push_back(x);
+      std::push_heap(out.begin(), out.end(), worse);
+    } else if (ranks_before(x, out.front())) {
+      std::pop_heap(out.begin(), out.end(), worse);
+      out.back() = x;
+      std::push_heap(out.begin(), out.end(), worse);
+    }
+  }
+  touched.clear();
+  std::sort_heap(out.begin(), out.end(), worse);
+  return out;
+}
+
 bool LexicalIndex::dense_ids() const {
   return docs_.empty() ||
          (min_id_ >= 0 && static_cast<uint64_t>(max_id_) < 8 * docs_.size() + 4096);

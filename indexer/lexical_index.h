@@ -111,6 +111,22 @@ class LexicalIndex {
   // can zero exactly those again. `idf` as for score_one.
   void accumulate(const WeightedTerms& query, const std::vector<float>& idf,
                   std::vector<float>* scores, std::vector<int64_t>* touched) const;
+  // Candidates for a ranking that scores them in full afterwards: the n
+  // documents of highest BM25 (above 0) over the query's rare terms only,
+  // those held by at most `max_df` documents (df()), and, while fewer than n
+  // documents have been given a nonzero score by the terms taken, the rarest
+  // others one by one (ties by query position). Ties by smaller id; each with its BM25 over the
+  // terms taken (summed as accumulate sums them: the rare terms in query order, then the others in
+  // the order taken). With every term rare, exactly the documents and floats of top_k's that score
+  // above 0. Otherwise an approximation: the common terms are most of a long query's postings and
+  // little of its documents' order (docs/performance.md, "Full size, fourth round"); terms taken
+  // rarest first as in Moffat and Zobel's "quit" and "continue" strategies
+  // ("Self-indexing inverted files for fast text retrieval", ACM TOIS 14(4),
+  // 1996). `idf` as for score_one. Documents with negative ids are left out.
+  // Safe for concurrent const calls (per-thread scratch).
+  std::vector<std::pair<int64_t, float>> rare_term_top(const WeightedTerms& query,
+                                                       const std::vector<float>& idf,
+                                                       uint32_t max_df, size_t n) const;
   // score_one of each of `ids` (each once), into (*scores)[i] for ids[i]:
   // the query's postings walked in query order, BM25 computed only for the
   // asked ids, so the same floats as accumulate and score(). `idf` as for

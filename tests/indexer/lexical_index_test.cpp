@@ -321,6 +321,125 @@ namespace {
 // CorpusIndex) is found and scored against the others' statistics, and
 // moves no other document's score, nor any term's df or idf; it keeps that
 // through save and load, and its removal leaves the statistics as they were.
+// Five documents: term 1 in one (df 1), terms 2 and 4 in two each, term 3 in
+// all five. Lengths 2, 2, 1, 3, 2 (average 2): a tf of 1 in a document of
+// length 2 scores exactly its idf, in one of length 3 idf x 2.2 / 2.65.
+//   idf(df 1) = ln 4 = 1.386, idf(df 2) = ln 2.4 = 0.875, idf(df 5) = 0.087
+//   rare terms {1, 2, 4}: doc 4 = 2 x 0.875 x 0.830 = 1.453, doc 1 = 1.386,
+//   docs 2 and 5 = 0.875 (equal floats: the smaller id first).
+LexicalIndex rare_term_table() {
+  LexicalIndex lex;
+  lex.add(1, {{1, 1.0f}, {3, 1.0f}});
+  lex.add(2, {{2, 1.0f}, {3, 1.0f}});
+  lex.add(3, {{3, 1.0f}});
+  lex.add(4, {{2, 1.0f}, {3, 1.0f}, {4, 1.0f}});
+  lex.add(5, {{3, 1.0f}, {4, 1.0f}});
+  return lex;
+}
+
+std::vector<int64_t> ids_of(const std::vector<std::pair<int64_t, float>>& v) {
+  std::vector<int64_t> out;
+  for (const auto& [id, s] : v) out.push_back(id);
+  return out;
+}
+
+TEST(RareTermTop, TheRareTermsAloneWhileTheyHoldEnoughDocuments) {
+  const LexicalIndex lex = rare_term_table();
+  const WeightedTerms q = {{1, 1.0f}, {2, 1.0f}, {3, 1.0f}, {4, 1.0f}};
+  std::vector<float> idf;
+  for (const auto& [t, w] : q) idf.push_back(lex.idf(t));
+  EXPECT_NEAR(lex.idf(1), std::log(4.0), 1e-6);
+  EXPECT_NEAR(lex.idf(2), std::log(2.4), 1e-6);
+
+  // max df 2: terms 1, 2 and 4 hold documents 1, 2, 4 and 5, enough for 3.
+  auto top3 = lex.rare_term_top(q, idf, 2, 3);
+  EXPECT_EQ(ids_of(top3), (std::vector<int64_t>{4, 1, 2}));
+  EXPECT_NEAR(top3[0].second, 2 * std::log(2.4) * 2.2 / 2.65, 1e-5);
+  EXPECT_NEAR(top3[1].second, std::log(4.0), 1e-6);
+  // The floats of those terms' BM25, as the pass over their postings sums them.
+  const auto rare_only = lex.score({{1, 1.0f}, {2, 1.0f}, {4, 1.0f}});
+  for (const auto& [id, score] : top3) EXPECT_EQ(score, rare_only.at(id)) << id;
+
+  // Five asked, four held: the common term 3 is taken too, and document 3
+  // (term 3 alone) comes last; 2 and 5 are still equal.
+  auto top5 = lex.rare_term_top(q, idf, 2, 5);
+  EXPECT_EQ(ids_of(top5), (std::vector<int64_t>{4, 1, 2, 5, 3}));
+  const auto taken = lex.score({{1, 1.0f}, {2, 1.0f}, {4, 1.0f}, {3, 1.0f}});
+  for (const auto& [id, score] : top5) EXPECT_EQ(score, taken.at(id)) << id;
+  EXPECT_EQ(top5[2].second, top5[3].second);
+
+  // No term rare: the rarest taken one by one. One document asked: term 1
+  // holds it. Two: term 1, then term 2 (df 2, before term 4 by position).
+  EXPECT_EQ(ids_of(lex.rare_term_top(q, idf, 0, 1)), (std::vector<int64_t>{1}));
+  auto two = lex.rare_term_top(q, idf, 0, 2);
+  EXPECT_EQ(ids_of(two), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(two[1].second, lex.score({{2, 1.0f}}).at(2));
+
+  // Every term rare: exactly top_k's documents and floats.
+  for (size_t k = 1; k <= 6; ++k) {
+    auto all = lex.rare_term_top(q, idf, 5, k);
+    EXPECT_EQ(all, lex.top_k(q, k)) << k;
+  }
+  EXPECT_TRUE(lex.rare_term_top(q, idf, 5, 0).empty());
+  // A call after a call leaves nothing behind (per-thread scratch).
+  EXPECT_EQ(ids_of(lex.rare_term_top(q, idf, 2, 3)), (std::vector<int64_t>{4, 1, 2}));
+}
+
+TEST(RareTermTop, SparseIdsGiveTheSameAnswersAndLeaveNegativeIdsOut) {
+  LexicalIndex sparse;
+  sparse.add(5, {{1, 1.0f}, {2, 2.0f}});
+  sparse.add(int64_t{1} << 40, {{1, 2.0f}});
+  sparse.add(-3, {{2, 1.0f}});
+  sparse.add(7, {{3, 1.0f}});
+  const WeightedTerms q = {{1, 1.0f}, {2, 1.0f}, {3, 1.0f}};
+  std::vector<float> idf;
+  for (const auto& [t, w] : q) idf.push_back(sparse.idf(t));
+  // Term 3 (df 1) is rare and holds one document; two asked: then term 1
+  // (df 2, before term 2 by position), which holds 5 and 2^40.
+  auto top = sparse.rare_term_top(q, idf, 1, 2);
+  ASSERT_EQ(top.size(), 2u);
+  const auto want = sparse.score({{3, 1.0f}, {1, 1.0f}});
+  for (const auto& [id, score] : top) {
+    EXPECT_NE(id, -3);
+    EXPECT_EQ(score, want.at(id)) << id;
+  }
+  // Every term: the three documents of nonnegative id, never -3.
+  auto all = sparse.rare_term_top(q, idf, 10, 10);
+  EXPECT_EQ(all.size(), 3u);
+  for (const auto& [id, score] : all) EXPECT_GE(id, 0);
+}
+
+// A zero query weight gives no document a score: the sparse and the dense
+// index then take the common term alike. A negative one leaves the
+// documents it pulls to 0 or below out.
+TEST(RareTermTop, ZeroAndNegativeWeightsAreAnsweredAlikeByDenseAndSparseIds) {
+  LexicalIndex dense = rare_term_table(), sparse;
+  for (int64_t id = 1; id <= 5; ++id) {
+    const WeightedTerms* t = dense.terms_of(id);
+    ASSERT_NE(t, nullptr);
+    sparse.add(id << 40, *t);
+  }
+  const WeightedTerms zero = {{2, 0.0f}, {3, 1.0f}};
+  std::vector<float> idf = {dense.idf(2), dense.idf(3)};
+  auto d = dense.rare_term_top(zero, idf, 2, 2);
+  auto s = sparse.rare_term_top(zero, idf, 2, 2);
+  // Term 2 (rare) scores nothing; term 3 is taken: documents 3 (length 1)
+  // and then 1 (length 2, the smallest id of the four equal ones).
+  EXPECT_EQ(ids_of(d), (std::vector<int64_t>{3, 1}));
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].first, int64_t{3} << 40);
+  EXPECT_EQ(s[0].second, d[0].second);
+  const WeightedTerms negative = {{1, -1.0f}, {3, 1.0f}};
+  idf = {dense.idf(1), dense.idf(3)};
+  auto neg = dense.rare_term_top(negative, idf, 100, 5);
+  EXPECT_EQ(neg.size(), 4u);  // document 1 scores below 0
+  for (const auto& [id, score] : neg) {
+    EXPECT_NE(id, 1);
+    EXPECT_GT(score, 0.0f);
+  }
+  EXPECT_EQ(sparse.rare_term_top(negative, idf, 100, 5).size(), 4u);
+}
+
 // An index emptied of a huge id sizes no per-thread array by it (it did:
 // dense_ids() holds for an empty index, and top_k and score_units then sized
 // their scratch by the id removed, 2^40 entries: bad_alloc).
