@@ -7,13 +7,17 @@
 // usage: scale_bench --index DIR [--queries N] [--recall-queries M]
 //                    [--expert-queries E] [--dense-units N] [--lexical-units N]
 //                    [--rankings FILE] [--pruned-lexical-min-units N]
-//                    [--units-per-root X]
+//                    [--units-per-root X] [--rare-term-min-units N]
+//                    [--rare-term-share X]
 // --expert-queries: experts whose problems (rank_problems, k = 10) are ranked
 // from candidates and from every open problem (default 20), for recall@10.
 // --pruned-lexical-min-units: MatchConfig::pruned_lexical_min_units of the
 // two-stage Matcher (0: always the pruned BM25 path; a huge value: never).
 // --units-per-root: MatchConfig::candidate_units_per_root (0: the unit counts
 // given alone; default 2, so at least 2 sqrt(expert units) of each).
+// --rare-term-min-units: MatchConfig::rare_term_candidates_min_units (a huge
+// value: the BM25 candidates from every posting, as before that option).
+// --rare-term-share: MatchConfig::rare_term_max_df_share (default 0.05).
 // Prints one table; figures are CPU times of the calling thread (the index
 // load's is wall-clock). The two-stage ranking is timed twice over the same
 // problems with one Matcher: first with its caches cold, then warm. --rankings writes each sampled
@@ -88,6 +92,10 @@ int main(int argc, char** argv) {
       two_config.candidate_lexical_units = std::atoi(argv[i + 1]);
     else if (a == "--pruned-lexical-min-units")
       two_config.pruned_lexical_min_units = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (a == "--rare-term-min-units")
+      two_config.rare_term_candidates_min_units = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (a == "--rare-term-share")
+      two_config.rare_term_max_df_share = std::strtof(argv[i + 1], nullptr);
     else if (a == "--units-per-root")
       two_config.candidate_units_per_root = std::strtof(argv[i + 1], nullptr);
     else if (a == "--expert-queries")
@@ -99,7 +107,8 @@ int main(int argc, char** argv) {
     std::fputs(
         "usage: scale_bench --index DIR [--queries N] [--recall-queries M]\n                   "
         "[--expert-queries E] [--dense-units N] [--lexical-units N] [--rankings FILE]\n"
-        "                   [--pruned-lexical-min-units N] [--units-per-root X]\n",
+        "                   [--pruned-lexical-min-units N] [--units-per-root X]\n"
+        "                   [--rare-term-min-units N] [--rare-term-share X]\n",
         stderr);
     return 2;
   }
@@ -145,7 +154,7 @@ int main(int argc, char** argv) {
       }
   }
   if (!flat || !(*flat)->add(ids, all.data())) return 1;
-  std::vector<double> t_index, t_flat, t_two, t_warm, t_exh, t_wand, t_bm25;
+  std::vector<double> t_index, t_flat, t_two, t_warm, t_exh, t_wand, t_bm25, t_rare;
   FILE* out = rankings.empty() ? nullptr : std::fopen(rankings.c_str(), "w");
   std::vector<float> dense_bm25;
   double topk_postings = 0, topk_scored = 0, topk_exact = 0;
@@ -182,7 +191,7 @@ int main(int argc, char** argv) {
     topk_exact += counts.exact;
     t_wand.push_back(ms_since(t));
     // What the walk over every posting costs: accumulate into a dense array,
-    // then the best units (the ranking's path below pruned_lexical_min_units).
+    // then the best units (the ranking's path below rare_term_candidates_min_units).
     t = Clock::now();
     const LexicalIndex& lex = index.expert_lexical();
     std::vector<float> idf;
@@ -195,6 +204,14 @@ int main(int argc, char** argv) {
     t_bm25.push_back(ms_since(t));
     for (int64_t u : touched) dense_bm25[u] = 0;
     touched.clear();
+    // The rare terms' pass (the ranking's path above rare_term_candidates_min_units).
+    t = Clock::now();
+    const auto rare_units = lex.rare_term_top(
+        *terms, idf,
+        static_cast<uint32_t>(two_config.rare_term_max_df_share * static_cast<double>(lex.size())),
+        two_config.candidate_lexical_units);
+    t_rare.push_back(ms_since(t));
+    (void)rare_units;
   }
   // The same queries again on the same Matcher: its caches (per-expert
   // aggregates, explanation words) warm, as in a server that keeps one.
@@ -260,6 +277,7 @@ int main(int argc, char** argv) {
   row("bare Faiss search, k=10, exact Flat", t_flat);
   row("BM25 top units, pruned (LexicalIndex::top_k)", t_wand);
   row("BM25 top units, every posting (accumulate)", t_bm25);
+  row("BM25 top units, rare terms (rare_term_top)", t_rare);
   row("two-stage rank_experts, k=10, explained", t_two);
   row("the same again, one Matcher's caches warm", t_warm);
   row("exhaustive rank_experts, k=10, explained", t_exh);

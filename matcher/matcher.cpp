@@ -100,6 +100,33 @@ class UnitScores {
   std::vector<uint8_t> own_known_flag_;
 };
 
+// Appends the `n` units of highest score among those `s` touched, ties by
+// the smaller id. A heap of the best so far, its worst on top: most touched
+// units fall below the worst at once (one comparison, no move), so this is a
+// pass over the touched units, not a selection over all of them (12 % of a
+// match's CPU at full size: docs/performance.md).
+void best_units(const UnitScores& s, size_t n, std::vector<int64_t>* out) {
+  if (n == 0) return;
+  thread_local std::vector<std::pair<float, int64_t>> best;
+  best.clear();
+  // a before b: the higher score, ties by the smaller id (a strict total order).
+  auto before = [](const std::pair<float, int64_t>& a, const std::pair<float, int64_t>& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  };
+  for (int64_t u : s.touched_units()) {
+    const std::pair<float, int64_t> x{s.at(u), u};
+    if (best.size() < n) {
+      best.push_back(x);
+      std::push_heap(best.begin(), best.end(), before);
+    } else if (before(x, best.front())) {
+      std::pop_heap(best.begin(), best.end(), before);
+      best.back() = x;
+      std::push_heap(best.begin(), best.end(), before);
+    }
+  }
+  for (const auto& [score, unit] : best) out->push_back(unit);
+}
+
 }  // namespace
 
 struct Matcher::FieldTokens {
@@ -1230,8 +1257,23 @@ int Matcher::candidate_units(int configured, size_t pool) const {
   return std::max(configured, static_cast<int>(std::min(scaled, 1e6)));
 }
 
-bool Matcher::prune_lexical() const {
-  return index_.expert_lexical().size() > config_.pruned_lexical_min_units;
+Matcher::LexicalCandidates Matcher::lexical_candidates() const {
+  const size_t units = index_.expert_lexical().size();
+  if (units > config_.pruned_lexical_min_units) return LexicalCandidates::kTopK;
+  if (units > config_.rare_term_candidates_min_units) return LexicalCandidates::kRareTerms;
+  return LexicalCandidates::kEveryPosting;
+}
+
+std::vector<int64_t> Matcher::rare_term_units(const Query& q, size_t n) const {
+  const LexicalIndex& lex = index_.expert_lexical();
+  // A share that is not a number counts as 0: no term is rare.
+  const double share = config_.rare_term_max_df_share > 0 ? config_.rare_term_max_df_share : 0.0;
+  const double max_df = std::floor(share * static_cast<double>(lex.size()));
+  std::vector<int64_t> out;
+  for (const auto& [unit, score] : lex.rare_term_top(
+           q.terms, q.term_idf, static_cast<uint32_t>(std::clamp(max_df, 0.0, 4294967295.0)), n))
+    out.push_back(unit);
+  return out;
 }
 
 Result<std::vector<uint32_t>> Matcher::candidates(const Query& q,
@@ -1251,36 +1293,14 @@ Result<std::vector<uint32_t>> Matcher::candidates(const Query& q,
   units.reserve(dense->size() + lexical_units);
   for (const SearchHit& h : *dense) units.push_back(h.id);
   if (q.all_units_scored) {
-    // The query's BM25 of every unit is at hand (walking every posting costs
-    // about half of MaxScore's top_k on these long queries:
+    // The query's BM25 of every unit is at hand (walking every posting
+    // costs about half of MaxScore's top_k on these long queries:
     // docs/performance.md): the best units, ties by smaller id, as top_k.
-    // A heap of the best so far, its worst on top: most touched units fall
-    // below the worst at once (one comparison, no move), so this is a pass
-    // over the touched units, not the selection over all of them it was
-    // (12 % of a match's CPU at full size: docs/performance.md).
-    thread_local std::vector<std::pair<float, int64_t>> best;
-    best.clear();
-    // a before b: the higher score, ties by the smaller id (a strict total order).
-    auto before = [](const std::pair<float, int64_t>& a, const std::pair<float, int64_t>& b) {
-      return a.first != b.first ? a.first > b.first : a.second < b.second;
-    };
-    const UnitScores& s = *q.unit_bm25;
-    if (lexical_units > 0) {
-      for (int64_t u : q.unit_bm25->touched_units()) {
-        const std::pair<float, int64_t> x{s.at(u), u};
-        if (best.size() < lexical_units) {
-          best.push_back(x);
-          std::push_heap(best.begin(), best.end(), before);
-        } else if (before(x, best.front())) {
-          std::pop_heap(best.begin(), best.end(), before);
-          best.back() = x;
-          std::push_heap(best.begin(), best.end(), before);
-        }
-      }
-    }
-    for (const auto& [score, unit] : best) units.push_back(unit);
+    best_units(*q.unit_bm25, lexical_units, &units);
+  } else if (lexical_candidates() == LexicalCandidates::kRareTerms) {
+    for (int64_t u : rare_term_units(q, lexical_units)) units.push_back(u);
   } else {
-    // The same units as the branch above (which never lists a unit scoring 0).
+    // The same units as the pass over every posting (which never lists a unit scoring 0).
     for (auto& [unit, score] : index_.expert_lexical().top_k(q.terms, lexical_units))
       if (score != 0) units.push_back(unit);
   }
@@ -1332,7 +1352,8 @@ Result<std::vector<ExpertMatch>> Matcher::rank_one(const Problem& problem,
                                                    const MatchFilters& filters, int k,
                                                    const std::vector<SearchHit>* dense) const {
   if (two_stage(k)) {
-    auto q = make_query(problem, /*score_all_units=*/!prune_lexical());
+    auto q = make_query(
+        problem, /*score_all_units=*/lexical_candidates() == LexicalCandidates::kEveryPosting);
     if (!q) return q.status();
     auto pool = candidates(*q, dense);
     if (!pool) return pool.status();
@@ -1425,7 +1446,8 @@ Result<float> Matcher::pair_confidence(const Problem& problem, const ExpertEntry
   // The problem's expert ranking as rank_experts makes it for k >= 0: its
   // candidates when two-stage (this expert added if the retrievers missed
   // it), else every expert.
-  auto q = make_query(problem, /*score_all_units=*/!(two_stage(1) && prune_lexical()));
+  auto q = make_query(problem, /*score_all_units=*/!two_stage(1) ||
+                                   lexical_candidates() == LexicalCandidates::kEveryPosting);
   if (!q) return q.status();
   std::vector<uint32_t> pool;
   if (two_stage(1)) {
