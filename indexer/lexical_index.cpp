@@ -6,6 +6,8 @@
 #include <functional>
 #include <limits>
 
+#include "indexer/best_n.h"
+
 namespace expertmatch {
 
 void add_weighted(const TermCounts& counts, float weight, WeightedTerms* into) {
@@ -226,12 +228,10 @@ bool ranks_before(const std::pair<int64_t, float>& a, const std::pair<int64_t, f
 
 }  // namespace
 
-std::vector<std::pair<int64_t, float>> LexicalIndex::rare_term_top(const WeightedTerms& query,
-                                                                   const std::vector<float>& idf,
-                                                                   uint32_t max_df,
-                                                                   size_t n) const {
-  std::vector<std::pair<int64_t, float>> out;
-  if (n == 0 || idf.size() != query.size()) return out;
+std::vector<std::pair<int64_t, float>> LexicalIndex::rare_term_top(
+    const WeightedTerms& query, const std::vector<float>& idf, uint32_t max_df, size_t n,
+    std::vector<float>* scores, std::vector<int64_t>* touched) const {
+  if (n == 0 || idf.size() != query.size()) return {};
   // The rare terms in query order; the others rarest first (ties by query
   // position), taken one by one while fewer than n documents have been given
   // a nonzero score.
@@ -271,45 +271,43 @@ std::vector<std::pair<int64_t, float>> LexicalIndex::rare_term_top(const Weighte
       one_idf[0] = idf[common[c].second];
       add(one, one_idf);
     }
+    BestN best(n, sums.size());
     for (const auto& [id, score] : sums)
-      if (score > 0) out.emplace_back(id, score);
-    const size_t m = std::min(n, out.size());
-    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(m), out.end(),
-                      ranks_before);
-    out.resize(m);
-    return out;
+      if (score > 0) best.offer(id, score);
+    return best.take_sorted();
   }
-  thread_local std::vector<float> scores;
-  thread_local std::vector<int64_t> touched;
-  accumulate(rare, rare_idf, &scores, &touched);
-  for (size_t c = 0; c < common.size() && touched.size() < n; ++c) {
+  thread_local std::vector<float> own_scores;
+  thread_local std::vector<int64_t> own_touched;
+  if (!scores || !touched) {
+    scores = &own_scores;
+    touched = &own_touched;
+  }
+  // The scratch is handed back clean however this call ends (an allocation
+  // that throws included): every touched entry 0, none listed.
+  struct Clean {
+    std::vector<float>* scores;
+    std::vector<int64_t>* touched;
+    ~Clean() {
+      for (int64_t id : *touched) (*scores)[static_cast<size_t>(id)] = 0;
+      touched->clear();
+    }
+  } clean{scores, touched};
+  accumulate(rare, rare_idf, scores, touched);
+  for (size_t c = 0; c < common.size() && touched->size() < n; ++c) {
     one[0] = query[common[c].second];
     one_idf[0] = idf[common[c].second];
-    accumulate(one, one_idf, &scores, &touched);
+    accumulate(one, one_idf, scores, touched);
   }
-  // The best n by a heap whose worst is on top: most documents fall below it
-  // at once (one comparison), a pass over the touched ones.
-  auto worse = [](const std::pair<int64_t, float>& a, const std::pair<int64_t, float>& b) {
-    return ranks_before(a, b);
-  };
-  for (int64_t id : touched) {
-    const std::pair<int64_t, float> x{id, scores[static_cast<size_t>(id)]};
-    scores[static_cast<size_t>(id)] = 0;
+  BestN best(n, touched->size());
+  for (int64_t id : *touched) {
+    float& s = (*scores)[static_cast<size_t>(id)];
     // Not above 0 (a negative query weight), or listed again after it fell
-    // back to 0 and was zeroed just above: left out.
-    if (!(x.second > 0)) continue;
-    if (out.size() < n) {
-      out.push_back(x);
-      std::push_heap(out.begin(), out.end(), worse);
-    } else if (ranks_before(x, out.front())) {
-      std::pop_heap(out.begin(), out.end(), worse);
-      out.back() = x;
-      std::push_heap(out.begin(), out.end(), worse);
-    }
+    // back to 0 and was zeroed below: left out.
+    if (s > 0) best.offer(id, s);
+    s = 0;
   }
-  touched.clear();
-  std::sort_heap(out.begin(), out.end(), worse);
-  return out;
+  touched->clear();  // every entry zeroed above: nothing left for `clean`
+  return best.take_sorted();
 }
 
 bool LexicalIndex::dense_ids() const {

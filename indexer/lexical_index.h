@@ -123,10 +123,14 @@ class LexicalIndex {
   // rarest first as in Moffat and Zobel's "quit" and "continue" strategies
   // ("Self-indexing inverted files for fast text retrieval", ACM TOIS 14(4),
   // 1996). `idf` as for score_one. Documents with negative ids are left out.
-  // Safe for concurrent const calls (per-thread scratch).
-  std::vector<std::pair<int64_t, float>> rare_term_top(const WeightedTerms& query,
-                                                       const std::vector<float>& idf,
-                                                       uint32_t max_df, size_t n) const;
+  // `scores` and `touched`, if both given, are the caller's scratch as for
+  // accumulate: on entry every entry of `scores` is 0 and `touched` is empty,
+  // and they are left so when it returns or throws (a caller that scores the pool's documents
+  // next keeps one array by id in cache instead of two). Otherwise per-thread
+  // scratch. Safe for concurrent const calls given distinct scratch.
+  std::vector<std::pair<int64_t, float>> rare_term_top(
+      const WeightedTerms& query, const std::vector<float>& idf, uint32_t max_df, size_t n,
+      std::vector<float>* scores = nullptr, std::vector<int64_t>* touched = nullptr) const;
   // score_one of each of `ids` (each once), into (*scores)[i] for ids[i]:
   // the query's postings walked in query order, BM25 computed only for the
   // asked ids, so the same floats as accumulate and score(). `idf` as for

@@ -440,6 +440,50 @@ TEST(RareTermTop, ZeroAndNegativeWeightsAreAnsweredAlikeByDenseAndSparseIds) {
   EXPECT_EQ(sparse.rare_term_top(negative, idf, 100, 5).size(), 4u);
 }
 
+// The caller's scratch (Matcher passes its query's array by id): the same
+// documents and floats as the per-thread scratch, and the arrays handed back
+// as they came, every entry 0 and nothing listed, also after a document was
+// listed twice (a negative weight pulled it back to 0, a later term lifted it).
+TEST(RareTermTop, TheCallersScratchGivesTheSameAnswerAndIsLeftClean) {
+  const LexicalIndex lex = rare_term_table();
+  std::vector<float> scores;
+  std::vector<int64_t> touched;
+  const WeightedTerms q = {{1, 1.0f}, {2, 1.0f}, {3, 1.0f}, {4, 1.0f}};
+  std::vector<float> idf;
+  for (const auto& [t, w] : q) idf.push_back(lex.idf(t));
+  for (uint32_t max_df : {0u, 2u, 5u})
+    for (size_t n : {1u, 3u, 5u}) {
+      EXPECT_EQ(lex.rare_term_top(q, idf, max_df, n, &scores, &touched),
+                lex.rare_term_top(q, idf, max_df, n))
+          << max_df << " " << n;
+      EXPECT_TRUE(touched.empty());
+      EXPECT_TRUE(std::all_of(scores.begin(), scores.end(), [](float s) { return s == 0; }));
+    }
+  // Document 1 holds terms 1 and 3 once each, at the same length, so the
+  // weights -1 and 1 cancel to exactly 0 and it is listed again by term 3.
+  const WeightedTerms back = {{1, -1.0f}, {1, 1.0f}, {3, 1.0f}};
+  const std::vector<float> back_idf = {lex.idf(1), lex.idf(1), lex.idf(3)};
+  auto r = lex.rare_term_top(back, back_idf, 5, 5, &scores, &touched);
+  EXPECT_EQ(r, lex.rare_term_top(back, back_idf, 5, 5));
+  EXPECT_TRUE(touched.empty());
+  EXPECT_TRUE(std::all_of(scores.begin(), scores.end(), [](float s) { return s == 0; }));
+  EXPECT_EQ(ids_of(r), (std::vector<int64_t>{3, 1, 2, 5, 4}));
+  // Document 1 ends below 0 (term 1's idf ln 4 outweighs term 3's): left out,
+  // and its entry zeroed all the same.
+  const WeightedTerms below = {{1, -1.0f}, {3, 1.0f}};
+  const std::vector<float> below_idf = {lex.idf(1), lex.idf(3)};
+  r = lex.rare_term_top(below, below_idf, 5, 5, &scores, &touched);
+  EXPECT_EQ(ids_of(r), (std::vector<int64_t>{3, 2, 5, 4}));
+  EXPECT_TRUE(touched.empty());
+  EXPECT_TRUE(std::all_of(scores.begin(), scores.end(), [](float s) { return s == 0; }));
+  // Any n is accepted: more than there are gives every document that scores,
+  // as top_k does (a selection reserving n entries threw here).
+  const size_t huge = std::numeric_limits<size_t>::max();
+  EXPECT_EQ(lex.rare_term_top(q, idf, 5, huge, &scores, &touched), lex.top_k(q, huge));
+  EXPECT_EQ(lex.rare_term_top(q, idf, 5, huge).size(), 5u);
+  EXPECT_EQ(lex.rare_term_top(q, idf, 5, size_t{1} << 40).size(), 5u);
+}
+
 // An index emptied of a huge id sizes no per-thread array by it (it did:
 // dense_ids() holds for an empty index, and top_k and score_units then sized
 // their scratch by the id removed, 2^40 entries: bad_alloc).
