@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include <unicode/unistr.h>
 
 #include "corpus/names.h"
+#include "indexer/best_n.h"
 
 namespace expertmatch {
 
@@ -101,30 +103,13 @@ class UnitScores {
 };
 
 // Appends the `n` units of highest score among those `s` touched, ties by
-// the smaller id. A heap of the best so far, its worst on top: most touched
-// units fall below the worst at once (one comparison, no move), so this is a
-// pass over the touched units, not a selection over all of them (12 % of a
-// match's CPU at full size: docs/performance.md).
+// the smaller id: a pass over the touched units, not a selection over all of
+// them (BestN; 12 % of a match's CPU at full size before it:
+// docs/performance.md).
 void best_units(const UnitScores& s, size_t n, std::vector<int64_t>* out) {
-  if (n == 0) return;
-  thread_local std::vector<std::pair<float, int64_t>> best;
-  best.clear();
-  // a before b: the higher score, ties by the smaller id (a strict total order).
-  auto before = [](const std::pair<float, int64_t>& a, const std::pair<float, int64_t>& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  };
-  for (int64_t u : s.touched_units()) {
-    const std::pair<float, int64_t> x{s.at(u), u};
-    if (best.size() < n) {
-      best.push_back(x);
-      std::push_heap(best.begin(), best.end(), before);
-    } else if (before(x, best.front())) {
-      std::pop_heap(best.begin(), best.end(), before);
-      best.back() = x;
-      std::push_heap(best.begin(), best.end(), before);
-    }
-  }
-  for (const auto& [score, unit] : best) out->push_back(unit);
+  BestN best(n, s.touched_units().size());
+  for (int64_t u : s.touched_units()) best.offer(u, s.at(u));
+  for (const auto& [unit, score] : best.take_sorted()) out->push_back(unit);
 }
 
 }  // namespace
@@ -1270,8 +1255,11 @@ std::vector<int64_t> Matcher::rare_term_units(const Query& q, size_t n) const {
   const double share = config_.rare_term_max_df_share > 0 ? config_.rare_term_max_df_share : 0.0;
   const double max_df = std::floor(share * static_cast<double>(lex.size()));
   std::vector<int64_t> out;
+  // Scored in the query's own array by id (empty until score_pool fills it
+  // for the pool): one array in cache, not two.
   for (const auto& [unit, score] : lex.rare_term_top(
-           q.terms, q.term_idf, static_cast<uint32_t>(std::clamp(max_df, 0.0, 4294967295.0)), n))
+           q.terms, q.term_idf, static_cast<uint32_t>(std::clamp(max_df, 0.0, 4294967295.0)), n,
+           q.unit_bm25->scores(), q.unit_bm25->touched()))
     out.push_back(unit);
   return out;
 }
@@ -1315,9 +1303,9 @@ Result<std::vector<uint32_t>> Matcher::candidates(const Query& q,
   return pool;
 }
 
-std::vector<ExpertMatch> Matcher::finish_ranking(const Query& q,
-                                                 const std::vector<Scored>& everyone,
-                                                 const MatchFilters& filters, int k) const {
+std::vector<ExpertMatch> Matcher::finish_ranking(
+    const Query& q, const std::vector<Scored>& everyone, const MatchFilters& filters, int k,
+    const std::vector<const ExpertEntry*>* excluded) const {
   const Problem& problem = *q.problem;
   // The confidence is relative to the best expert for this problem before any
   // filter: one far below that expert is no real solver, even when the
@@ -1325,8 +1313,13 @@ std::vector<ExpertMatch> Matcher::finish_ranking(const Query& q,
   float best = 0;
   for (const Scored& s : everyone) best = std::max(best, s.score);
   std::vector<Scored> scored;
+  auto eligible = [&](const Scored& s) {
+    return excluded ? !std::binary_search(excluded->begin(), excluded->end(), s.entry,
+                                          std::less<const ExpertEntry*>())
+                    : exclusion_message(s.entry->expert, problem, filters).empty();
+  };
   for (const Scored& s : everyone)
-    if (exclusion_message(s.entry->expert, problem, filters).empty()) scored.push_back(s);
+    if (eligible(s)) scored.push_back(s);
   std::sort(scored.begin(), scored.end(), ranks_before);
   if (k >= 0 && static_cast<int>(scored.size()) > k) scored.resize(k);
   std::vector<ExpertMatch> out;
@@ -1357,15 +1350,19 @@ Result<std::vector<ExpertMatch>> Matcher::rank_one(const Problem& problem,
     if (!q) return q.status();
     auto pool = candidates(*q, dense);
     if (!pool) return pool.status();
-    size_t eligible = 0;
+    // The candidates the filters exclude, each decided once (finish_ranking
+    // takes them from here).
+    std::vector<const ExpertEntry*> excluded;
     for (uint32_t i : *pool)
-      eligible += exclusion_message(q->experts->entries[i]->expert, problem, filters).empty();
+      if (!exclusion_message(q->experts->entries[i]->expert, problem, filters).empty())
+        excluded.push_back(q->experts->entries[i]);
     // Filters that leave fewer than k candidates (a small county, a rare
     // title) need the experts the retrievers did not bring: rank them all.
-    if (eligible >= static_cast<size_t>(k)) {
+    if (pool->size() - excluded.size() >= static_cast<size_t>(k)) {
       auto scored = score_pool(*q, *pool);
       if (!scored) return scored.status();
-      return finish_ranking(*q, *scored, filters, k);
+      std::sort(excluded.begin(), excluded.end(), std::less<const ExpertEntry*>());
+      return finish_ranking(*q, *scored, filters, k, &excluded);
     }
   }
   auto q = make_query(problem, /*score_all_units=*/true);

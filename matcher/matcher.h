@@ -457,9 +457,13 @@ class Matcher {
   // The best `n` units by the query's rare terms (MatchConfig::
   // rare_term_max_df_share), ties by smaller id.
   std::vector<int64_t> rare_term_units(const Query& q, size_t n) const;
-  // The ranking of one query from its scored experts.
-  std::vector<ExpertMatch> finish_ranking(const Query& q, const std::vector<Scored>& everyone,
-                                          const MatchFilters& filters, int k) const;
+  // The ranking of one query from its scored experts. `excluded`, if given,
+  // lists (sorted by address) every one of `everyone` that `filters` exclude
+  // (exclusion_message, decided once by the caller); otherwise each is
+  // decided here.
+  std::vector<ExpertMatch> finish_ranking(
+      const Query& q, const std::vector<Scored>& everyone, const MatchFilters& filters, int k,
+      const std::vector<const ExpertEntry*>* excluded = nullptr) const;
   Result<std::vector<ExpertMatch>> rank_one(const Problem& problem, const MatchFilters& filters,
                                             int k, const std::vector<SearchHit>* dense) const;
   // rank_problems' candidates: the problem units near the expert in the

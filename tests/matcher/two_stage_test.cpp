@@ -173,6 +173,12 @@ void check_filters() {
   auto without = two.rank_experts(p, f, 10);
   ASSERT_TRUE(without.is_ok());
   for (const auto& m : *without) EXPECT_NE(m.expert_id, top->front().expert_id);
+  // The others keep their places and scores: the rest of the top 10 moves up one.
+  ASSERT_EQ(without->size(), 10u);
+  for (size_t j = 0; j + 1 < top->size(); ++j) {
+    EXPECT_EQ((*without)[j].expert_id, (*top)[j + 1].expert_id) << j;
+    EXPECT_EQ((*without)[j].score, (*top)[j + 1].score) << j;
+  }
   // An expert whose conflicts name the problem's enterprise is never ranked.
   for (const auto& m : *top) {
     const Expert& e = g.index->expert(m.expert_id)->expert;
