@@ -396,6 +396,13 @@ TEST(SlowClientsTest, HeadsWithStalledBodiesDoNotOvershootTheCap) {
 // An address holding many connections gives way first: its slack is shared
 // among them. Three slow bodies from 127.0.0.2 started after one from
 // 127.0.0.1; the new client's room comes from 127.0.0.2.
+// All four are let stall first (no byte for over a second), so that each is
+// ranked by its slack (about 600 s, a third of that for 127.0.0.2's). While
+// their one byte was still "moving", each was ranked by its rate since it
+// began (one byte over at least 100 ms), so once the other three took over
+// 300 ms to set up, as on a loaded machine, the lone body's rate was below a
+// third of theirs and it was the one cut (at least 3 times in 150 runs beside
+// a CI build; its own answer was then a 408).
 TEST(SlowClientsTest, AnAddressHoldingManyConnectionsGivesWayFirst) {
   TestServer server(false, capped(4, [](api::ServerConfig* c) {
                       c->header_timeout_ms = 600000;
@@ -411,6 +418,7 @@ TEST(SlowClientsTest, AnAddressHoldingManyConnectionsGivesWayFirst) {
     ASSERT_TRUE(many.back()->send(slow_body_head()));
     ASSERT_EQ(many.back()->read_response().status, 100);
   }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));  // past kStalledAfter (1 s)
   auto health = get(server.port(), "/healthz", "");
   EXPECT_EQ(health.status, 200) << health.body << health.error;
   // The lone connection is still reading its body: finishing it gets an
